@@ -1,0 +1,140 @@
+//! Interrupt controllers and the timer: the local APIC, the I/O APIC, and the PIT used
+//! once to calibrate them.
+//!
+//! The legacy 8259 PICs are remapped away from the exception vectors and masked. Device
+//! interrupts arrive through the I/O APIC (COM1 is ISA IRQ 4 = GSI 4). The local APIC
+//! timer runs periodic at [`TIMER_HZ`]; its rate, and the TSC's, are measured against the
+//! PIT's fixed 1.193182 MHz clock over 10 ms at boot.
+
+use crate::addr::PhysAddr;
+use crate::port::Port;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+pub const TIMER_VECTOR: u8 = 32;
+pub const SPURIOUS_VECTOR: u8 = 0xff;
+/// Vector for ISA IRQ n is `IRQ_BASE + n`.
+pub const IRQ_BASE: u8 = 32;
+/// Timer interrupts per second.
+pub const TIMER_HZ: u64 = 100;
+
+pub const LAPIC_PHYS: PhysAddr = PhysAddr(0xfee0_0000);
+pub const IOAPIC_PHYS: PhysAddr = PhysAddr(0xfec0_0000);
+
+const LAPIC_EOI: u64 = 0xb0;
+const LAPIC_SVR: u64 = 0xf0;
+const LAPIC_TPR: u64 = 0x80;
+const LAPIC_LVT_TIMER: u64 = 0x320;
+const LAPIC_TIMER_INIT: u64 = 0x380;
+const LAPIC_TIMER_CURRENT: u64 = 0x390;
+const LAPIC_TIMER_DIVIDE: u64 = 0x3e0;
+
+static TSC_PER_SEC: AtomicU64 = AtomicU64::new(0);
+static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
+
+fn lapic_read(reg: u64) -> u32 {
+    // SAFETY: the LAPIC page is mapped uncached in the direct map (boot tables, then
+    // mm's); `reg` is one of the architectural register offsets above.
+    unsafe { core::ptr::read_volatile((LAPIC_PHYS.to_virt().as_u64() + reg) as *const u32) }
+}
+
+fn lapic_write(reg: u64, v: u32) {
+    // SAFETY: as lapic_read.
+    unsafe { core::ptr::write_volatile((LAPIC_PHYS.to_virt().as_u64() + reg) as *mut u32, v) }
+}
+
+fn ioapic_write(reg: u32, v: u32) {
+    let base = IOAPIC_PHYS.to_virt().as_u64();
+    // SAFETY: the I/O APIC's index/data registers, mapped uncached in the direct map.
+    unsafe {
+        core::ptr::write_volatile(base as *mut u32, reg);
+        core::ptr::write_volatile((base + 0x10) as *mut u32, v);
+    }
+}
+
+/// The physical MMIO ranges this module needs mapped uncached.
+pub fn mmio_ranges() -> [(PhysAddr, u64); 2] {
+    [(LAPIC_PHYS, 4096), (IOAPIC_PHYS, 4096)]
+}
+
+fn disable_pic() {
+    let (cmd1, data1, cmd2, data2) = (Port::new(0x20), Port::new(0x21), Port::new(0xa0), Port::new(0xa1));
+    // ICW1..ICW4: move the PICs to vectors 0xf0..0xff so a stray IRQ is never an exception.
+    cmd1.write8(0x11);
+    cmd2.write8(0x11);
+    data1.write8(0xf0);
+    data2.write8(0xf8);
+    data1.write8(4);
+    data2.write8(2);
+    data1.write8(1);
+    data2.write8(1);
+    data1.write8(0xff); // mask everything
+    data2.write8(0xff);
+}
+
+/// Count PIT ticks for about 10 ms on channel 2; returns (tsc delta, lapic delta).
+fn calibrate() -> (u64, u64) {
+    const PIT_HZ: u64 = 1_193_182;
+    const TICKS: u64 = PIT_HZ / 100; // 10 ms
+    let gate = Port::new(0x61);
+    let cmd = Port::new(0x43);
+    let ch2 = Port::new(0x42);
+    gate.write8((gate.read8() & !0x02) | 0x01); // gate high, speaker off
+    cmd.write8(0b1011_0000); // channel 2, lobyte/hibyte, mode 0
+    ch2.write8(TICKS as u8);
+    ch2.write8((TICKS >> 8) as u8);
+    lapic_write(LAPIC_TIMER_DIVIDE, 0x3); // divide by 16
+    lapic_write(LAPIC_TIMER_INIT, u32::MAX);
+    // Restart the count: toggle the gate.
+    let g = gate.read8();
+    gate.write8(g & !1);
+    gate.write8(g | 1);
+    let t0 = crate::cpu::rdtsc();
+    let l0 = lapic_read(LAPIC_TIMER_CURRENT);
+    while gate.read8() & 0x20 == 0 {
+        core::hint::spin_loop();
+    }
+    let t1 = crate::cpu::rdtsc();
+    let l1 = lapic_read(LAPIC_TIMER_CURRENT);
+    ((t1 - t0) * 100, (l0 - l1) as u64 * 100)
+}
+
+/// Set up the PIC (off), the local APIC, the timer and the TSC clock.
+pub fn init() {
+    BOOT_TSC.store(crate::cpu::rdtsc(), Ordering::SeqCst);
+    disable_pic();
+    lapic_write(LAPIC_SVR, 0x100 | SPURIOUS_VECTOR as u32);
+    lapic_write(LAPIC_TPR, 0);
+    let (tsc_hz, lapic_hz) = calibrate();
+    TSC_PER_SEC.store(tsc_hz.max(1), Ordering::SeqCst);
+    lapic_write(LAPIC_TIMER_DIVIDE, 0x3);
+    lapic_write(LAPIC_LVT_TIMER, TIMER_VECTOR as u32 | (1 << 17)); // periodic
+    lapic_write(LAPIC_TIMER_INIT, (lapic_hz / TIMER_HZ).max(1) as u32);
+}
+
+/// Route ISA interrupt `irq` to vector `IRQ_BASE + irq` on this CPU.
+pub fn enable_irq(irq: u8) {
+    let vector = (IRQ_BASE + irq) as u32;
+    let reg = 0x10 + 2 * irq as u32;
+    ioapic_write(reg + 1, 0); // destination: APIC id 0
+    ioapic_write(reg, vector); // edge, active high, unmasked, fixed delivery
+}
+
+/// Acknowledge the interrupt being handled.
+pub fn eoi() {
+    lapic_write(LAPIC_EOI, 0);
+}
+
+/// TSC ticks per second, as measured at boot.
+pub fn tsc_hz() -> u64 {
+    TSC_PER_SEC.load(Ordering::Relaxed)
+}
+
+/// Nanoseconds since [`init`], from the TSC.
+pub fn nanos_since_boot() -> u64 {
+    let hz = tsc_hz();
+    if hz <= 1 {
+        return 0;
+    }
+    let d = crate::cpu::rdtsc().wrapping_sub(BOOT_TSC.load(Ordering::Relaxed));
+    ((d as u128 * 1_000_000_000) / hz as u128) as u64
+}

@@ -1,0 +1,54 @@
+//! The hardware abstraction layer: everything dinos does that touches the machine.
+//!
+//! This crate is the kernel's *trusted base* (the idea Asterinas calls its framework):
+//! it is the only crate allowed `unsafe`, and it exports safe types and functions so that
+//! every layer above (`mm`, `task`, `drivers`, `kernel`) can say `#![forbid(unsafe_code)]`.
+//! Each `unsafe` block here carries a `// SAFETY:` line that says why it is sound.
+//!
+//! Map of the crate, in boot order:
+//! - [`boot`]: the PVH entry (32-bit, paging off) that reaches long mode in the higher
+//!   half, and the start-info parser that turns QEMU's hand-off into a [`boot::BootInfo`].
+//! - [`cpu`]: GDT, TSS, SSE enable, control registers, MSRs, interrupt flag.
+//! - [`trap`]: the IDT, the entry stubs (red-zone and FPU handling), exception reports.
+//! - [`addr`], [`paging`]: physical/virtual addresses, the direct map, page tables.
+//! - [`heap`]: the kernel heap as the global allocator.
+//! - [`apic`], [`serial`], [`port`], [`power`]: the devices the core kernel needs.
+//! - [`task`]: kernel stacks with guard pages and the context switch.
+//! - [`sync`]: spinlocks, interrupt guards and the lock type sleeping mutexes build on.
+//! - [`backtrace`], [`symbols`]: frame-pointer backtraces, symbolised.
+
+#![no_std]
+#![allow(clippy::missing_safety_doc)]
+
+extern crate alloc;
+
+pub mod addr;
+pub mod apic;
+pub mod backtrace;
+pub mod boot;
+pub mod cpu;
+pub mod heap;
+pub mod paging;
+pub mod port;
+pub mod power;
+pub mod serial;
+pub mod symbols;
+pub mod sync;
+pub mod task;
+pub mod trap;
+
+#[cfg(dinos_kernel)]
+mod runtime;
+
+/// The console writer everything low-level prints through (the serial port).
+#[macro_export]
+macro_rules! kprint {
+    ($($arg:tt)*) => { $crate::serial::print(format_args!($($arg)*)) };
+}
+
+/// [`kprint!`] with a newline.
+#[macro_export]
+macro_rules! kprintln {
+    () => { $crate::kprint!("\n") };
+    ($($arg:tt)*) => { $crate::serial::print(format_args!("{}\n", format_args!($($arg)*))) };
+}

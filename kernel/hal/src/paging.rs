@@ -1,0 +1,311 @@
+//! Page tables: the four-level x86_64 translation structure and a safe API over it.
+//!
+//! A [`PageTable`] owns its top-level frame and every intermediate table frame it
+//! allocates; the frames come from the [`FrameSource`] that `mm` registers (hal knows how
+//! page tables look, mm decides which frames are free). Tables are edited through the
+//! direct map, so no recursive mapping tricks are needed.
+//!
+//! Permission bits are what protect the kernel: [`PageFlags::NO_EXECUTE`] on data,
+//! read-only text, and no [`PageFlags::USER`] bit on anything in the kernel half.
+//! [`PageTable::activate`] refuses a table that does not map the code and stack that are
+//! running, so loading a broken table is an error, not a triple fault.
+
+use crate::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
+use crate::sync::{Once, SpinLock};
+
+bitflags::bitflags! {
+    /// Bits of a page-table entry.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct PageFlags: u64 {
+        const PRESENT = 1;
+        const WRITABLE = 1 << 1;
+        const USER = 1 << 2;
+        const WRITE_THROUGH = 1 << 3;
+        const NO_CACHE = 1 << 4;
+        const ACCESSED = 1 << 5;
+        const DIRTY = 1 << 6;
+        const HUGE = 1 << 7;
+        const GLOBAL = 1 << 8;
+        /// Software bit (ignored by the CPU): a copy-on-write page.
+        const COW = 1 << 9;
+        const NO_EXECUTE = 1 << 63;
+    }
+}
+
+const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
+
+/// Page sizes the tables can map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageSize {
+    Size4K,
+    Size2M,
+}
+
+impl PageSize {
+    pub const fn bytes(self) -> u64 {
+        match self {
+            PageSize::Size4K => PAGE_SIZE,
+            PageSize::Size2M => 2 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why a mapping request failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapError {
+    OutOfFrames,
+    AlreadyMapped,
+    NotMapped,
+    Misaligned,
+    /// The range is covered by a huge page.
+    HugePage,
+}
+
+/// Where page-table frames come from. `mm` implements this over its buddy allocator.
+///
+/// Contract: `alloc_frame` returns a 4 KiB frame of RAM that nobody else uses until it
+/// is handed back with `free_frame`. hal zeroes frames itself before using them.
+pub trait FrameSource: Sync {
+    fn alloc_frame(&self) -> Option<PhysAddr>;
+    fn free_frame(&self, frame: PhysAddr);
+}
+
+static FRAME_SOURCE: Once<&'static dyn FrameSource> = Once::new();
+
+/// Register the frame allocator (once, by `mm` at boot).
+pub fn set_frame_source(source: &'static dyn FrameSource) {
+    FRAME_SOURCE.call_once(|| source);
+}
+
+fn frames() -> &'static dyn FrameSource {
+    *FRAME_SOURCE
+        .get()
+        .expect("paging used before mm registered a frame source")
+}
+
+/// A zero-filled frame from the registered source.
+pub(crate) fn alloc_zeroed_frame() -> Option<PhysAddr> {
+    let f = frames().alloc_frame()?;
+    // SAFETY: the frame source hands out RAM frames owned by nobody else (its contract),
+    // and all RAM is mapped writable in the direct map.
+    unsafe { core::ptr::write_bytes(f.to_virt().as_u64() as *mut u8, 0, PAGE_SIZE as usize) };
+    Some(f)
+}
+
+pub(crate) fn free_frame(f: PhysAddr) {
+    frames().free_frame(f);
+}
+
+/// The 512 entries of the table in frame `pa`.
+fn entries<'a>(pa: PhysAddr) -> &'a mut [u64; 512] {
+    // SAFETY: `pa` is always a page-table frame owned by a PageTable (allocated by
+    // `alloc_zeroed_frame` or the boot tables), mapped through the direct map. Callers
+    // hold `&mut PageTable` (or the kernel-table lock), so no other alias is live.
+    unsafe { &mut *(pa.to_virt().as_u64() as *mut [u64; 512]) }
+}
+
+fn index(va: VirtAddr, level: usize) -> usize {
+    ((va.as_u64() >> (12 + 9 * (level - 1))) & 0x1ff) as usize
+}
+
+fn invlpg(va: VirtAddr) {
+    // SAFETY: invalidating a TLB entry only forces a fresh page walk.
+    unsafe { core::arch::asm!("invlpg [{}]", in(reg) va.as_u64(), options(nostack)) };
+}
+
+/// A four-level page table and the intermediate tables it owns.
+pub struct PageTable {
+    root: PhysAddr,
+}
+
+impl PageTable {
+    /// An empty table (nothing mapped).
+    pub fn new() -> Result<Self, MapError> {
+        Ok(PageTable {
+            root: alloc_zeroed_frame().ok_or(MapError::OutOfFrames)?,
+        })
+    }
+
+    /// The physical address of the top-level table (what CR3 holds).
+    pub fn root(&self) -> PhysAddr {
+        self.root
+    }
+
+    /// Is this table the one the CPU is using?
+    pub fn is_active(&self) -> bool {
+        crate::cpu::read_cr3() & ADDR_MASK == self.root.as_u64()
+    }
+
+    /// Walk to the level-1 (or huge-page) entry for `va`, creating tables when `create`.
+    fn walk(
+        &mut self,
+        va: VirtAddr,
+        stop_level: usize,
+        create: bool,
+        user: bool,
+    ) -> Result<&mut u64, MapError> {
+        let mut table = self.root;
+        for level in (stop_level + 1..=4).rev() {
+            let e = &mut entries(table)[index(va, level)];
+            if *e & PageFlags::PRESENT.bits() == 0 {
+                if !create {
+                    return Err(MapError::NotMapped);
+                }
+                let f = alloc_zeroed_frame().ok_or(MapError::OutOfFrames)?;
+                let mut bits = PageFlags::PRESENT | PageFlags::WRITABLE;
+                if user {
+                    bits |= PageFlags::USER;
+                }
+                *e = f.as_u64() | bits.bits();
+            } else if *e & PageFlags::HUGE.bits() != 0 {
+                return Err(MapError::HugePage);
+            } else if user {
+                *e |= PageFlags::USER.bits();
+            }
+            table = PhysAddr(*e & ADDR_MASK);
+        }
+        Ok(&mut entries(table)[index(va, stop_level)])
+    }
+
+    /// Map the page at `va` to the frame at `pa` with `flags` (PRESENT is implied).
+    pub fn map(
+        &mut self,
+        va: VirtAddr,
+        pa: PhysAddr,
+        size: PageSize,
+        flags: PageFlags,
+    ) -> Result<(), MapError> {
+        let bytes = size.bytes();
+        if va.as_u64() % bytes != 0 || pa.as_u64() % bytes != 0 {
+            return Err(MapError::Misaligned);
+        }
+        let level = if size == PageSize::Size2M { 2 } else { 1 };
+        let user = flags.contains(PageFlags::USER);
+        let e = self.walk(va, level, true, user)?;
+        if *e & PageFlags::PRESENT.bits() != 0 {
+            return Err(MapError::AlreadyMapped);
+        }
+        let mut bits = flags | PageFlags::PRESENT;
+        if size == PageSize::Size2M {
+            bits |= PageFlags::HUGE;
+        }
+        *e = pa.as_u64() | bits.bits();
+        Ok(())
+    }
+
+    /// Remove the 4 KiB mapping at `va`; returns the frame it mapped.
+    pub fn unmap(&mut self, va: VirtAddr) -> Result<PhysAddr, MapError> {
+        let active = self.is_active();
+        let e = self.walk(va, 1, false, false)?;
+        if *e & PageFlags::PRESENT.bits() == 0 {
+            return Err(MapError::NotMapped);
+        }
+        let pa = PhysAddr(*e & ADDR_MASK);
+        *e = 0;
+        if active {
+            invlpg(va);
+        }
+        Ok(pa)
+    }
+
+    /// Change the flags of the 4 KiB mapping at `va`.
+    pub fn protect(&mut self, va: VirtAddr, flags: PageFlags) -> Result<(), MapError> {
+        let active = self.is_active();
+        let e = self.walk(va, 1, false, false)?;
+        if *e & PageFlags::PRESENT.bits() == 0 {
+            return Err(MapError::NotMapped);
+        }
+        *e = (*e & ADDR_MASK) | (flags | PageFlags::PRESENT).bits();
+        if active {
+            invlpg(va);
+        }
+        Ok(())
+    }
+
+    /// The frame and flags `va` translates to, if mapped.
+    pub fn translate(&self, va: VirtAddr) -> Option<(PhysAddr, PageFlags)> {
+        translate_in(self.root, va)
+    }
+
+    /// Make this the active table, after checking that it maps the running code, the
+    /// current stack and the direct map exactly as the active table does.
+    pub fn activate(&self) -> Result<(), MapError> {
+        let here = PageTable::activate as *const () as u64;
+        let rsp: u64;
+        // SAFETY: reads the stack pointer.
+        unsafe { core::arch::asm!("mov {}, rsp", out(reg) rsp, options(nomem, nostack)) };
+        let probe = PhysAddr(self.root.as_u64()).to_virt();
+        let current = PhysAddr(crate::cpu::read_cr3() & ADDR_MASK);
+        for va in [here, rsp, probe.as_u64()] {
+            let va = VirtAddr(va & !(PAGE_SIZE - 1));
+            let new = self.translate(va).map(|t| t.0);
+            if new.is_none() || new != translate_in(current, va).map(|t| t.0) {
+                return Err(MapError::NotMapped);
+            }
+        }
+        // SAFETY: the table maps this code, this stack and the direct map identically to
+        // the active one (checked above), so execution continues seamlessly.
+        unsafe { core::arch::asm!("mov cr3, {}", in(reg) self.root.as_u64(), options(nostack)) };
+        Ok(())
+    }
+}
+
+/// Translate `va` in the table rooted at `root`.
+fn translate_in(root: PhysAddr, va: VirtAddr) -> Option<(PhysAddr, PageFlags)> {
+    let mut table = root;
+    for level in (1..=4).rev() {
+        let e = entries(table)[index(va, level)];
+        if e & PageFlags::PRESENT.bits() == 0 {
+            return None;
+        }
+        let flags = PageFlags::from_bits_truncate(e & !ADDR_MASK);
+        if level == 1 || (level <= 3 && e & PageFlags::HUGE.bits() != 0) {
+            let page = 1u64 << (12 + 9 * (level - 1));
+            let base = e & ADDR_MASK & !(page - 1);
+            return Some((PhysAddr(base + (va.as_u64() & (page - 1))), flags));
+        }
+        table = PhysAddr(e & ADDR_MASK);
+    }
+    None
+}
+
+/// Translate `va` in the active address space.
+pub fn translate_active(va: VirtAddr) -> Option<(PhysAddr, PageFlags)> {
+    translate_in(PhysAddr(crate::cpu::read_cr3() & ADDR_MASK), va)
+}
+
+/// The kernel's page table once `mm` has built and installed it.
+static KERNEL_TABLE: SpinLock<Option<PageTable>> = SpinLock::new(None);
+
+/// Activate `table` and keep it as the kernel's table (its upper half is what every
+/// address space will share).
+pub fn install_kernel_table(table: PageTable) -> Result<(), MapError> {
+    table.activate()?;
+    *KERNEL_TABLE.lock() = Some(table);
+    Ok(())
+}
+
+/// Run `f` on the kernel page table.
+pub fn with_kernel_table<R>(f: impl FnOnce(&mut PageTable) -> R) -> Option<R> {
+    KERNEL_TABLE.lock().as_mut().map(f)
+}
+
+/// Free `table` and, below `level` 1, every intermediate table it points to (leaf frames
+/// belong to whoever mapped them and are not touched).
+fn free_tables(table: PhysAddr, level: usize) {
+    if level > 1 {
+        for &e in entries(table).iter() {
+            if e & PageFlags::PRESENT.bits() != 0 && e & PageFlags::HUGE.bits() == 0 {
+                free_tables(PhysAddr(e & ADDR_MASK), level - 1);
+            }
+        }
+    }
+    free_frame(table);
+}
+
+impl Drop for PageTable {
+    fn drop(&mut self) {
+        assert!(!self.is_active(), "dropping the active page table");
+        free_tables(self.root, 4);
+    }
+}

@@ -1,0 +1,89 @@
+//! The 16550 UART on COM1: the kernel console.
+//!
+//! Output is polled (QEMU's UART is never busy for long). Input is interrupt-driven: the
+//! receive interrupt (IRQ 4) calls [`drain_rx`], which moves every byte waiting in the
+//! UART's FIFO into a ring buffer for the console driver. Bytes typed or piped in before
+//! the kernel is ready are not lost: QEMU stops feeding the UART while its FIFO is full,
+//! so they wait in the host pipe until the driver starts reading.
+
+use crate::port::Port;
+use crate::sync::SpinLock;
+use core::fmt::{self, Write};
+
+const COM1: u16 = 0x3f8;
+const DATA: Port = Port::new(COM1);
+const IER: Port = Port::new(COM1 + 1);
+const FCR: Port = Port::new(COM1 + 2);
+const LCR: Port = Port::new(COM1 + 3);
+const MCR: Port = Port::new(COM1 + 4);
+const LSR: Port = Port::new(COM1 + 5);
+
+const LSR_DATA_READY: u8 = 1;
+const LSR_THR_EMPTY: u8 = 1 << 5;
+
+/// Serialises writers so lines from different threads do not interleave mid-line.
+static WRITER: SpinLock<()> = SpinLock::new(());
+
+/// Program the UART: 115200 baud, 8N1, FIFOs on, receive interrupt armed.
+pub fn init() {
+    IER.write8(0); // interrupts off while configuring
+    LCR.write8(0x80); // divisor latch
+    DATA.write8(1); // divisor 1: 115200 baud
+    IER.write8(0);
+    LCR.write8(0x03); // 8 data bits, no parity, one stop bit
+    FCR.write8(0xc7); // enable and clear FIFOs, 14-byte threshold
+    MCR.write8(0x0b); // DTR, RTS, OUT2 (gates the IRQ line)
+    IER.write8(0x01); // interrupt when data arrives
+}
+
+fn put_byte(b: u8) {
+    while LSR.read8() & LSR_THR_EMPTY == 0 {
+        core::hint::spin_loop();
+    }
+    DATA.write8(b);
+}
+
+/// Write raw bytes (a newline becomes CR LF, as a terminal expects).
+pub fn write_bytes(bytes: &[u8]) {
+    let _g = WRITER.lock();
+    for &b in bytes {
+        if b == b'\n' {
+            put_byte(b'\r');
+        }
+        put_byte(b);
+    }
+}
+
+/// Read one byte if the UART has one (polling; used before interrupts are set up).
+pub fn try_read() -> Option<u8> {
+    (LSR.read8() & LSR_DATA_READY != 0).then(|| DATA.read8())
+}
+
+/// Move every byte waiting in the UART into `sink`. Called from the IRQ 4 handler.
+pub fn drain_rx(mut sink: impl FnMut(u8)) {
+    while let Some(b) = try_read() {
+        sink(b);
+    }
+}
+
+struct SerialWriter;
+
+impl Write for SerialWriter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for &b in s.as_bytes() {
+            if b == b'\n' {
+                put_byte(b'\r');
+            }
+            put_byte(b);
+        }
+        Ok(())
+    }
+}
+
+/// Formatted output to the console; used by `kprint!`.
+pub fn print(args: fmt::Arguments) {
+    // If this CPU already holds the writer (a fault while printing), print anyway:
+    // a garbled line is better than a hang in the fault reporter.
+    let _g = WRITER.try_lock();
+    let _ = SerialWriter.write_fmt(args);
+}

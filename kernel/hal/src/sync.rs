@@ -1,0 +1,265 @@
+//! Locks and interrupt guards: the primitives every other layer synchronises with.
+//!
+//! - [`IrqGuard`]: interrupts off until the guard is dropped, then back as they were.
+//! - [`SpinLock`]: mutual exclusion by spinning, with interrupts off while held, so an
+//!   interrupt handler on this CPU can never deadlock against the code it interrupted.
+//!   For short critical sections only.
+//! - [`Lock`]: mutual exclusion whose *waiting* is delegated to a [`WaitPolicy`]. The
+//!   `task` layer plugs in a policy that puts the waiter to sleep on a wait queue, which
+//!   makes a sleeping mutex without any unsafe code above this crate. Exclusion itself is
+//!   decided here, by one atomic flag, so a wrong policy can make waiting slow but can
+//!   never let two holders in.
+//! - [`Once`]: a value initialised once, at run time.
+
+use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
+use core::ops::{Deref, DerefMut};
+use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+
+/// Interrupts are off while this lives; dropping it restores the previous state.
+#[must_use = "interrupts come back on as soon as the guard is dropped"]
+pub struct IrqGuard {
+    was_enabled: bool,
+}
+
+impl IrqGuard {
+    pub fn new() -> Self {
+        let was_enabled = crate::cpu::interrupts_enabled();
+        crate::cpu::disable_interrupts();
+        IrqGuard { was_enabled }
+    }
+}
+
+impl Default for IrqGuard {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for IrqGuard {
+    fn drop(&mut self) {
+        if self.was_enabled {
+            crate::cpu::enable_interrupts();
+        }
+    }
+}
+
+/// A spinlock that keeps interrupts off while held.
+pub struct SpinLock<T: ?Sized> {
+    locked: AtomicBool,
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: the lock hands out access to `value` to one holder at a time.
+unsafe impl<T: ?Sized + Send> Sync for SpinLock<T> {}
+// SAFETY: moving the lock moves the value; sending it is as safe as sending T.
+unsafe impl<T: ?Sized + Send> Send for SpinLock<T> {}
+
+impl<T> SpinLock<T> {
+    pub const fn new(value: T) -> Self {
+        SpinLock {
+            locked: AtomicBool::new(false),
+            value: UnsafeCell::new(value),
+        }
+    }
+}
+
+impl<T: ?Sized> SpinLock<T> {
+    /// Take the lock, spinning until it is free.
+    pub fn lock(&self) -> SpinLockGuard<'_, T> {
+        let irq = IrqGuard::new();
+        while self
+            .locked
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            core::hint::spin_loop();
+        }
+        SpinLockGuard {
+            lock: self,
+            _irq: irq,
+        }
+    }
+
+    /// Take the lock if it is free.
+    pub fn try_lock(&self) -> Option<SpinLockGuard<'_, T>> {
+        let irq = IrqGuard::new();
+        self.locked
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .ok()
+            .map(|_| SpinLockGuard {
+                lock: self,
+                _irq: irq,
+            })
+    }
+
+    /// Is the lock held right now? (For diagnostics only.)
+    pub fn is_locked(&self) -> bool {
+        self.locked.load(Ordering::Relaxed)
+    }
+}
+
+/// Access to a [`SpinLock`]'s value; releases the lock (then interrupts) on drop.
+pub struct SpinLockGuard<'a, T: ?Sized> {
+    lock: &'a SpinLock<T>,
+    _irq: IrqGuard,
+}
+
+impl<T: ?Sized> Deref for SpinLockGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard exists only while this holder owns the lock.
+        unsafe { &*self.lock.value.get() }
+    }
+}
+
+impl<T: ?Sized> DerefMut for SpinLockGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard exists only while this holder owns the lock.
+        unsafe { &mut *self.lock.value.get() }
+    }
+}
+
+impl<T: ?Sized> Drop for SpinLockGuard<'_, T> {
+    fn drop(&mut self) {
+        self.lock.locked.store(false, Ordering::Release);
+        // `_irq` drops after this, restoring interrupts only once the lock is free.
+    }
+}
+
+/// How a [`Lock`] waits for its holder: spin, or sleep on a queue.
+pub trait WaitPolicy {
+    /// Block the caller until `is_free()` may have become true. Must re-check `is_free`
+    /// after arranging to be woken, so that a release in between is not lost.
+    fn wait(&self, is_free: &dyn Fn() -> bool);
+    /// The lock was released: wake one waiter, if any.
+    fn wake_one(&self);
+}
+
+/// A lock whose exclusion is an atomic flag here and whose waiting is `P`'s business.
+pub struct Lock<T: ?Sized, P: WaitPolicy> {
+    locked: AtomicBool,
+    policy: P,
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: access to `value` is handed to one holder at a time by the `locked` flag.
+unsafe impl<T: ?Sized + Send, P: WaitPolicy + Sync> Sync for Lock<T, P> {}
+// SAFETY: as for SpinLock.
+unsafe impl<T: ?Sized + Send, P: WaitPolicy + Send> Send for Lock<T, P> {}
+
+impl<T, P: WaitPolicy> Lock<T, P> {
+    pub const fn with_policy(value: T, policy: P) -> Self {
+        Lock {
+            locked: AtomicBool::new(false),
+            policy,
+            value: UnsafeCell::new(value),
+        }
+    }
+}
+
+impl<T: ?Sized, P: WaitPolicy> Lock<T, P> {
+    fn try_acquire(&self) -> bool {
+        self.locked
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// Take the lock, waiting as the policy says.
+    pub fn lock(&self) -> LockGuard<'_, T, P> {
+        while !self.try_acquire() {
+            self.policy
+                .wait(&|| !self.locked.load(Ordering::Acquire));
+        }
+        LockGuard { lock: self }
+    }
+
+    /// Take the lock if it is free.
+    pub fn try_lock(&self) -> Option<LockGuard<'_, T, P>> {
+        self.try_acquire().then_some(LockGuard { lock: self })
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.locked.load(Ordering::Relaxed)
+    }
+}
+
+/// Access to a [`Lock`]'s value.
+pub struct LockGuard<'a, T: ?Sized, P: WaitPolicy> {
+    lock: &'a Lock<T, P>,
+}
+
+impl<T: ?Sized, P: WaitPolicy> Deref for LockGuard<'_, T, P> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard exists only while this holder owns the lock.
+        unsafe { &*self.lock.value.get() }
+    }
+}
+
+impl<T: ?Sized, P: WaitPolicy> DerefMut for LockGuard<'_, T, P> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard exists only while this holder owns the lock.
+        unsafe { &mut *self.lock.value.get() }
+    }
+}
+
+impl<T: ?Sized, P: WaitPolicy> Drop for LockGuard<'_, T, P> {
+    fn drop(&mut self) {
+        self.lock.locked.store(false, Ordering::Release);
+        self.lock.policy.wake_one();
+    }
+}
+
+/// A value computed once, the first time it is asked for.
+pub struct Once<T> {
+    state: AtomicU8, // 0 = empty, 1 = running, 2 = ready
+    value: UnsafeCell<MaybeUninit<T>>,
+}
+
+// SAFETY: the value is written once, before state 2 is published with Release, and only
+// read after state 2 is observed with Acquire.
+unsafe impl<T: Send + Sync> Sync for Once<T> {}
+
+impl<T> Once<T> {
+    pub const fn new() -> Self {
+        Once {
+            state: AtomicU8::new(0),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+        }
+    }
+
+    /// The value, computing it with `f` if this is the first call.
+    pub fn call_once(&self, f: impl FnOnce() -> T) -> &T {
+        if self
+            .state
+            .compare_exchange(0, 1, Ordering::Acquire, Ordering::Acquire)
+            .is_ok()
+        {
+            // SAFETY: state 1 gives this caller exclusive access to the slot.
+            unsafe { (*self.value.get()).write(f()) };
+            self.state.store(2, Ordering::Release);
+        }
+        while self.state.load(Ordering::Acquire) != 2 {
+            core::hint::spin_loop();
+        }
+        // SAFETY: state 2 means the slot was written and is never written again.
+        unsafe { (*self.value.get()).assume_init_ref() }
+    }
+
+    /// The value, if it has been computed.
+    pub fn get(&self) -> Option<&T> {
+        if self.state.load(Ordering::Acquire) == 2 {
+            // SAFETY: as in call_once.
+            Some(unsafe { (*self.value.get()).assume_init_ref() })
+        } else {
+            None
+        }
+    }
+}
+
+impl<T> Default for Once<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,297 @@
+//! Kernel stacks and the context switch: the mechanism under `task`'s scheduler.
+//!
+//! A [`Task`] is a kernel stack plus the stack pointer saved when the task is not
+//! running. Switching is a function call: [`switch_to`] pushes the callee-saved registers
+//! (`rbx, rbp, r12-r15`) on the old stack, stores `rsp`, loads the new task's `rsp`, pops
+//! its registers and returns on the new stack. Nothing else needs saving:
+//!
+//! - the caller-saved registers, XMM0-15 included, are dead across any call by the
+//!   System V ABI, so a voluntary switch needn't keep them;
+//! - a *preempted* task was switched from inside the timer handler, whose entry stub has
+//!   already saved every register and the FPU/SSE state in its trap frame (see `trap`).
+//!
+//! Each kernel stack lives in its own slot of the stack region with an unmapped guard
+//! page below it, so an overflow faults on the guard page and is reported as such.
+//!
+//! Lifetime rule: the task that switches away hands its own `Arc` to the next one, which
+//! drops it after the switch ([`finish_switch`]). A task that has exited is therefore
+//! freed (stack unmapped, frames returned) by its successor, never while running on it.
+
+use crate::addr::{VirtAddr, KSTACK_BASE, PAGE_SIZE};
+use crate::paging::{PageFlags, PageSize};
+use crate::sync::SpinLock;
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+/// Pages of one kernel stack (the guard page comes in addition).
+pub const STACK_PAGES: u64 = 8;
+const SLOT_SIZE: u64 = (STACK_PAGES + 1) * PAGE_SIZE;
+
+#[cfg(dinos_kernel)]
+core::arch::global_asm!(
+    r#"
+    .section .text.switch, "ax"
+    .global hal_switch_context
+hal_switch_context:
+    push rbp
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    mov [rdi], rsp
+    mov rsp, rsi
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+    .global hal_task_trampoline
+hal_task_trampoline:
+    and rsp, -16
+    call hal_task_start
+    ud2
+"#
+);
+
+#[cfg(dinos_kernel)]
+extern "C" {
+    fn hal_switch_context(save_rsp: *mut u64, load_rsp: u64);
+    fn hal_task_trampoline();
+}
+
+/// A kernel stack with a guard page, mapped in the kernel half.
+pub struct KernelStack {
+    slot: usize,
+}
+
+static FREE_SLOTS: SpinLock<(Vec<usize>, usize)> = SpinLock::new((Vec::new(), 0));
+
+impl KernelStack {
+    /// Map a fresh stack (frames from mm's allocator). `None` when out of memory.
+    pub fn new() -> Option<Self> {
+        let slot = {
+            let mut s = FREE_SLOTS.lock();
+            match s.0.pop() {
+                Some(slot) => slot,
+                None => {
+                    s.1 += 1;
+                    s.1 - 1
+                }
+            }
+        };
+        let stack = KernelStack { slot };
+        let base = stack.bottom();
+        for i in 0..STACK_PAGES {
+            let frame = match crate::paging::alloc_zeroed_frame() {
+                Some(f) => f,
+                None => {
+                    stack.release(i);
+                    return None;
+                }
+            };
+            let ok = crate::paging::with_kernel_table(|t| {
+                t.map(
+                    VirtAddr(base + i * PAGE_SIZE),
+                    frame,
+                    PageSize::Size4K,
+                    PageFlags::WRITABLE | PageFlags::NO_EXECUTE | PageFlags::GLOBAL,
+                )
+            });
+            if ok != Some(Ok(())) {
+                crate::paging::free_frame(frame);
+                stack.release(i);
+                return None;
+            }
+        }
+        Some(stack)
+    }
+
+    /// Lowest address of the stack (just above the guard page).
+    pub fn bottom(&self) -> u64 {
+        KSTACK_BASE + self.slot as u64 * SLOT_SIZE + PAGE_SIZE
+    }
+
+    /// One past the highest address of the stack.
+    pub fn top(&self) -> u64 {
+        self.bottom() + STACK_PAGES * PAGE_SIZE
+    }
+
+    /// Unmap the first `mapped` pages and return the slot.
+    fn release(&self, mapped: u64) {
+        for i in 0..mapped {
+            let va = VirtAddr(self.bottom() + i * PAGE_SIZE);
+            if let Some(Ok(frame)) = crate::paging::with_kernel_table(|t| t.unmap(va)) {
+                crate::paging::free_frame(frame);
+            }
+        }
+        FREE_SLOTS.lock().0.push(self.slot);
+    }
+}
+
+impl Drop for KernelStack {
+    fn drop(&mut self) {
+        self.release(STACK_PAGES);
+    }
+}
+
+/// A schedulable kernel context.
+pub struct Task {
+    /// The `rsp` saved when switched out.
+    rsp: AtomicU64,
+    /// `None` for the boot task, which runs on the boot stack.
+    stack: Option<KernelStack>,
+    entry: SpinLock<Option<Box<dyn FnOnce() + Send>>>,
+    /// The owner's identifier (the `task` layer's thread id).
+    pub id: u64,
+}
+
+impl Task {
+    /// The bounds `[bottom, top)` of this task's stack.
+    pub fn stack_bounds(&self) -> (u64, u64) {
+        match &self.stack {
+            Some(s) => (s.bottom(), s.top()),
+            None => boot_stack(),
+        }
+    }
+}
+
+/// The bounds of the boot stack.
+pub fn boot_stack() -> (u64, u64) {
+    #[cfg(dinos_kernel)]
+    {
+        extern "C" {
+            static __boot_stack_bottom: u8;
+            static __boot_stack_top: u8;
+        }
+        (
+            (&raw const __boot_stack_bottom) as u64,
+            (&raw const __boot_stack_top) as u64,
+        )
+    }
+    #[cfg(not(dinos_kernel))]
+    (0, 0)
+}
+
+static CURRENT: SpinLock<Option<Arc<Task>>> = SpinLock::new(None);
+static PREV: SpinLock<Option<Arc<Task>>> = SpinLock::new(None);
+static EXIT_HOOK: AtomicUsize = AtomicUsize::new(0);
+
+/// Turn the code running on the boot stack into task `id` (once, at boot).
+pub fn adopt_boot_task(id: u64) -> Arc<Task> {
+    let t = Arc::new(Task {
+        rsp: AtomicU64::new(0),
+        stack: None,
+        entry: SpinLock::new(None),
+        id,
+    });
+    let mut cur = CURRENT.lock();
+    assert!(cur.is_none(), "boot task adopted twice");
+    *cur = Some(t.clone());
+    t
+}
+
+/// What a task's entry function does when it returns: the scheduler's exit path.
+pub fn set_exit_hook(hook: fn() -> !) {
+    EXIT_HOOK.store(hook as usize, Ordering::SeqCst);
+}
+
+/// A new task that will run `entry` the first time it is switched to.
+pub fn new_task(id: u64, entry: Box<dyn FnOnce() + Send>) -> Option<Arc<Task>> {
+    let stack = KernelStack::new()?;
+    // Initial frame for hal_switch_context: six callee-saved registers, then the
+    // return address (the trampoline).
+    let frame_top = stack.top() - 8;
+    let rsp = frame_top - 7 * 8;
+    #[cfg(dinos_kernel)]
+    {
+        let words: [u64; 7] = [0, 0, 0, 0, 0, 0, hal_task_trampoline as *const () as u64];
+        // SAFETY: the 7 words lie inside the freshly mapped stack, which nothing else
+        // references yet.
+        unsafe { core::ptr::copy_nonoverlapping(words.as_ptr(), rsp as *mut u64, 7) };
+    }
+    Some(Arc::new(Task {
+        rsp: AtomicU64::new(rsp),
+        stack: Some(stack),
+        entry: SpinLock::new(Some(entry)),
+        id,
+    }))
+}
+
+/// The running task.
+pub fn current() -> Arc<Task> {
+    CURRENT
+        .lock()
+        .as_ref()
+        .expect("no current task: adopt_boot_task not called")
+        .clone()
+}
+
+/// The running task's id, without touching reference counts.
+pub fn current_id() -> u64 {
+    CURRENT.lock().as_ref().map(|t| t.id).unwrap_or(0)
+}
+
+/// Drop the task that switched to us (possibly its last reference).
+fn finish_switch() {
+    let prev = PREV.lock().take();
+    drop(prev);
+}
+
+/// Switch to `next`. Interrupts must be off (the caller holds an `IrqGuard`): the
+/// scheduler's data and the CPU's idea of the current stack must change together.
+pub fn switch_to(next: Arc<Task>) {
+    assert!(
+        !crate::cpu::interrupts_enabled(),
+        "switch_to with interrupts enabled"
+    );
+    let prev = CURRENT
+        .lock()
+        .replace(next.clone())
+        .expect("switch_to before adopt_boot_task");
+    if Arc::ptr_eq(&prev, &next) {
+        return;
+    }
+    let (bottom, top) = next.stack_bounds();
+    crate::trap::KSTACK_TOP.store(top, Ordering::SeqCst);
+    crate::trap::KSTACK_LIMIT.store(bottom, Ordering::SeqCst);
+    crate::cpu::set_kernel_stack(top);
+    let save = prev.rsp.as_ptr();
+    let load = next.rsp.load(Ordering::SeqCst);
+    assert!(load != 0, "switch to a task that never ran and has no frame");
+    drop(next);
+    *PREV.lock() = Some(prev);
+    #[cfg(dinos_kernel)]
+    // SAFETY: `save` points into `prev`, kept alive by PREV until the next task has
+    // switched (finish_switch); `load` is the saved rsp of `next`, which CURRENT keeps
+    // alive, and whose stack holds a frame made by this function or by `new_task`.
+    unsafe {
+        hal_switch_context(save, load)
+    };
+    #[cfg(not(dinos_kernel))]
+    let _ = (save, load);
+    finish_switch();
+}
+
+#[cfg_attr(dinos_kernel, no_mangle)]
+extern "C" fn hal_task_start() -> ! {
+    finish_switch();
+    let entry = current().entry.lock().take();
+    crate::cpu::enable_interrupts();
+    if let Some(f) = entry {
+        f();
+    }
+    let hook = EXIT_HOOK.load(Ordering::SeqCst);
+    if hook != 0 {
+        // SAFETY: only `set_exit_hook` stores here, always a `fn() -> !`.
+        let hook: fn() -> ! = unsafe { core::mem::transmute(hook) };
+        hook();
+    }
+    crate::kprintln!("task {} returned with no exit hook; halting", current_id());
+    crate::cpu::halt_forever()
+}

@@ -1,0 +1,77 @@
+//! `cargo xtask`: the one tool that builds, runs, tests and measures dinos.
+//!
+//! Every flag, image and QEMU argument lives here, in code, so nobody needs to remember
+//! one (the Hubris habit). Subcommands:
+//!
+//! - `build`  build the kernel (and, later, user programs and the disk image)
+//! - `run`    build and boot under QEMU with the serial console on this terminal
+//! - `test`   host unit tests, then QEMU tests; ends with `N passed, N failed`
+//! - `bench`  benchmarks (see docs/benchmarks.md)
+//! - `gdb`    boot paused with QEMU's gdb stub and print how to attach
+
+mod bench;
+mod build;
+mod deps;
+mod qemu;
+mod session;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command> [options]
+
+commands:
+  build                 build the kernel image
+  run [options]         build and boot dinos; the serial console is this terminal
+      --mem MIB         guest memory (default 256)
+      --smp N           virtual CPUs (default 1)
+      --append ARGS     extra kernel command line
+  test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
+  bench [NAME]          benchmarks: boot
+  gdb                   boot paused with a gdb stub on :1234
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let rest = &args[1..];
+    let result = match cmd.as_str() {
+        "build" => build::build_kernel().map(|p| {
+            println!("kernel: {}", p.display());
+            0
+        }),
+        "run" => qemu::run_cmd(rest),
+        "test" => test::run(rest),
+        "bench" => bench::run(rest),
+        "gdb" => qemu::gdb_cmd(rest),
+        "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            Ok(0)
+        }
+        other => {
+            eprintln!("xtask: unknown command `{other}`\n\n{USAGE}");
+            Ok(2)
+        }
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Errors are messages that say what to do next.
+pub type Result<T> = std::result::Result<T, String>;
+
+/// The workspace root (the parent of this crate).
+pub fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_path_buf()
+}

@@ -1,0 +1,143 @@
+//! The QEMU command line, built in one place.
+//!
+//! The machine is a q35 PC under software emulation (KVM does not work on these hosts,
+//! DESIGN.md 3), booted straight into the kernel's PVH entry with `-kernel`. The qboot
+//! firmware (shipped with QEMU) is used when present: it hands over in a few
+//! milliseconds where SeaBIOS takes far longer. The serial console is this terminal, with
+//! QEMU's Ctrl-C handling off so that Ctrl-C reaches dinos; Ctrl-A x quits QEMU.
+//! `isa-debug-exit` lets the kernel end QEMU with a status (see kernel/hal/src/power.rs).
+
+use crate::{build, deps, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// QEMU's exit status after dinos wrote EXIT_SUCCESS / EXIT_FAILURE to the debug port.
+pub const STATUS_POWEROFF: i32 = (0x10 << 1) | 1;
+pub const STATUS_PANIC: i32 = (0x11 << 1) | 1;
+
+/// What to boot and how.
+#[derive(Clone, Debug)]
+pub struct Machine {
+    pub kernel: PathBuf,
+    pub mem_mib: u32,
+    pub smp: u32,
+    pub append: String,
+    /// Guest time follows the instruction count (benchmarks only).
+    pub icount: bool,
+    /// Exit instead of resetting on a triple fault or `reboot` (tests).
+    pub no_reboot: bool,
+    pub gdb: bool,
+}
+
+impl Machine {
+    pub fn new(kernel: &Path) -> Self {
+        Machine {
+            kernel: kernel.to_path_buf(),
+            mem_mib: 256,
+            smp: 1,
+            append: String::new(),
+            icount: false,
+            no_reboot: false,
+            gdb: false,
+        }
+    }
+
+    /// The full QEMU command.
+    pub fn command(&self) -> Command {
+        let mut c = Command::new("qemu-system-x86_64");
+        c.args(["-machine", "q35", "-nodefaults", "-no-user-config"]);
+        c.args(["-display", "none", "-vga", "none"]);
+        if firmware_dir().join("qboot.rom").is_file() {
+            c.args(["-bios", "qboot.rom"]);
+        }
+        c.arg("-m").arg(self.mem_mib.to_string());
+        c.arg("-smp").arg(self.smp.to_string());
+        c.arg("-kernel").arg(&self.kernel);
+        if !self.append.is_empty() {
+            c.arg("-append").arg(&self.append);
+        }
+        c.args(["-chardev", "stdio,id=con,mux=on,signal=off"]);
+        c.args(["-serial", "chardev:con", "-monitor", "none"]);
+        c.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+        if self.icount {
+            c.args(["-icount", "shift=0"]);
+        }
+        if self.no_reboot {
+            c.arg("-no-reboot");
+        }
+        if self.gdb {
+            c.args(["-s", "-S"]);
+        }
+        c
+    }
+}
+
+fn firmware_dir() -> PathBuf {
+    PathBuf::from("/usr/share/qemu")
+}
+
+/// Map QEMU's status to ours: power-off is success, a panic is failure.
+pub fn exit_code(status: Option<i32>) -> u8 {
+    match status {
+        Some(0) | Some(STATUS_POWEROFF) => 0,
+        Some(STATUS_PANIC) => {
+            eprintln!("xtask: the kernel stopped after a fatal error (see above)");
+            1
+        }
+        Some(n) => {
+            eprintln!("xtask: QEMU exited with status {n}");
+            1
+        }
+        None => {
+            eprintln!("xtask: QEMU was killed by a signal");
+            1
+        }
+    }
+}
+
+fn parse_machine(args: &[String], kernel: &Path) -> Result<Machine> {
+    let mut m = Machine::new(kernel);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match a.as_str() {
+            "--mem" => m.mem_mib = value("--mem")?.parse().map_err(|_| "--mem takes MiB")?,
+            "--smp" => m.smp = value("--smp")?.parse().map_err(|_| "--smp takes a number")?,
+            "--append" => m.append = value("--append")?,
+            other => return Err(format!("unknown option `{other}` (see cargo xtask help)")),
+        }
+    }
+    Ok(m)
+}
+
+/// `cargo xtask run`
+pub fn run_cmd(args: &[String]) -> Result<u8> {
+    deps::ensure()?;
+    let kernel = build::build_kernel()?;
+    let m = parse_machine(args, &kernel)?;
+    let status = m
+        .command()
+        .status()
+        .map_err(|e| format!("cannot start QEMU: {e}"))?;
+    Ok(exit_code(status.code()))
+}
+
+/// `cargo xtask gdb`
+pub fn gdb_cmd(args: &[String]) -> Result<u8> {
+    deps::ensure()?;
+    let kernel = build::build_kernel()?;
+    let mut m = parse_machine(args, &kernel)?;
+    m.gdb = true;
+    eprintln!("QEMU is paused with a gdb stub on localhost:1234. In another terminal:\n");
+    eprintln!("    gdb {} -ex 'target remote :1234'\n", kernel.display());
+    eprintln!("then `break dinos_main` and `continue`.");
+    let status = m
+        .command()
+        .status()
+        .map_err(|e| format!("cannot start QEMU: {e}"))?;
+    Ok(exit_code(status.code()))
+}
