@@ -55,20 +55,40 @@ pub fn print_symbol(addr: u64) {
     }
 }
 
+/// Print the return addresses of the chain at `rbp`, numbered from `first`, folding runs
+/// of the same address (deep recursion) into one line.
+fn print_chain(rbp: u64, first: usize) {
+    let mut n = first;
+    let mut last = 0u64;
+    let mut repeats = 0usize;
+    walk(rbp, |ret| {
+        if ret == last {
+            repeats += 1;
+            return;
+        }
+        if repeats > 0 {
+            crate::kprintln!("      ... the frame above repeated {repeats} more times");
+            repeats = 0;
+        }
+        crate::kprint!("      #{n:<2} ");
+        // A return address points after the call; look up the call itself.
+        print_symbol(ret - 1);
+        crate::kprintln!();
+        n += 1;
+        last = ret;
+    });
+    if repeats > 0 {
+        crate::kprintln!("      ... the frame above repeated {repeats} more times");
+    }
+}
+
 /// Print a backtrace that starts at `rip` with frame pointer `rbp`.
 pub fn print_from(rip: u64, rbp: u64) {
     crate::kprintln!("    backtrace:");
     crate::kprint!("      #0  ");
     print_symbol(rip);
     crate::kprintln!();
-    let mut n = 1;
-    walk(rbp, |ret| {
-        crate::kprint!("      #{n:<2} ");
-        // A return address points after the call; look up the call itself.
-        print_symbol(ret - 1);
-        crate::kprintln!();
-        n += 1;
-    });
+    print_chain(rbp, 1);
     if !crate::symbols::available() {
         crate::kprintln!("      (no symbol table: build the kernel with `cargo xtask build`)");
     }
@@ -81,11 +101,5 @@ pub fn print_here() {
     // SAFETY: reads the frame pointer register.
     unsafe { core::arch::asm!("mov {}, rbp", out(reg) rbp, options(nomem, nostack)) };
     crate::kprintln!("    backtrace:");
-    let mut n = 0;
-    walk(rbp, |ret| {
-        crate::kprint!("      #{n:<2} ");
-        print_symbol(ret - 1);
-        crate::kprintln!();
-        n += 1;
-    });
+    print_chain(rbp, 0);
 }

@@ -125,6 +125,7 @@ boot_pdpt_high: .skip 4096
 boot_pd:        .skip 4096 * 4
 
     .section .text.boot_high, "ax"
+    .type boot_high, @function
 boot_high:
     movabsq $__boot_stack_top, %rsp
     xorl %ebp, %ebp
@@ -132,6 +133,7 @@ boot_high:
     call hal_boot_entry
 2:  hlt
     jmp 2b
+    .size boot_high, . - boot_high
 
     .section .bss.boot_stack, "aw", @nobits
     .balign 4096

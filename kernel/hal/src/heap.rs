@@ -29,7 +29,8 @@ static HEAP: KernelHeap = KernelHeap {
 // given to it once in `init` and is used by nothing else.
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        match self.heap.lock().allocate_first_fit(layout) {
+        let result = self.heap.lock().allocate_first_fit(layout);
+        match result {
             Ok(p) => {
                 ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
                 p.as_ptr()

@@ -27,6 +27,7 @@ pub mod apic;
 pub mod backtrace;
 pub mod boot;
 pub mod cpu;
+pub mod debug;
 pub mod heap;
 pub mod paging;
 pub mod port;

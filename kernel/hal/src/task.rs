@@ -234,7 +234,10 @@ pub fn current() -> Arc<Task> {
 
 /// The running task's id, without touching reference counts.
 pub fn current_id() -> u64 {
-    CURRENT.lock().as_ref().map(|t| t.id).unwrap_or(0)
+    CURRENT
+        .try_lock()
+        .and_then(|c| c.as_ref().map(|t| t.id))
+        .unwrap_or(0)
 }
 
 /// Drop the task that switched to us (possibly its last reference).

@@ -1,22 +1,53 @@
-//! dinos kernel entry (temporary bring-up).
+//! The dinos kernel binary: it only wires the layers together.
+//!
+//! [`dinos_main`] is the boot story in order, one line per layer (STYLE.md 1): the CPU
+//! tables are already up (hal did that before calling us), then the log, memory,
+//! threads, the timer, the console, and finally the kernel monitor, or the in-kernel
+//! tests when the command line says `ktest`.
+
 #![no_std]
 #![no_main]
 #![deny(unsafe_code)]
 
+extern crate alloc;
+
+mod ktest;
+mod monitor;
+mod panic;
+
 use hal::boot::BootInfo;
 
+/// Called by hal's boot code on the boot stack, interrupts off, GDT/IDT/TSS loaded.
 #[allow(unsafe_code)] // the one exported symbol: hal's boot code calls it by name
 #[no_mangle]
 fn dinos_main(boot: &'static BootInfo) -> ! {
-    hal::kprintln!("dinos: hello, cmdline {:?}", boot.cmdline());
-    for r in boot.memory_map() {
-        hal::kprintln!("  {:?}", r);
+    klog::init(boot.cmdline_value("loglevel"));
+    hal::apic::init(); // PIC off, local APIC and its timer calibrated (not yet ticking)
+    mm::init(boot); // frames, heap, kernel page table: allocation works from here
+    let m = mm::stats();
+    log::info!(
+        "mm: {} MiB of frames, {} MiB kernel heap",
+        m.frames.total_frames * 4096 >> 20,
+        m.heap.size >> 20
+    );
+    task::init(); // this code becomes thread `kmain`; the idle thread exists
+    hal::trap::set_handler(hal::apic::TIMER_VECTOR, timer_irq);
+    drivers::console::init(); // serial receive interrupt into the console buffer
+    hal::cpu::enable_interrupts();
+    log::info!(
+        "dinos ready in {} us (cmdline: {:?})",
+        hal::apic::nanos_since_boot() / 1000,
+        boot.cmdline()
+    );
+    match boot.cmdline_value("ktest") {
+        Some(which) => ktest::run(which),
+        None => monitor::run(),
     }
-    hal::power::poweroff()
 }
 
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo) -> ! {
-    hal::kprintln!("\n!!! KERNEL PANIC: {info}");
-    hal::power::exit_failure()
+/// The local APIC timer, TIMER_HZ times a second.
+fn timer_irq(_frame: &mut hal::trap::TrapFrame) {
+    hal::apic::eoi();
+    task::on_tick();
+    task::preempt_point();
 }

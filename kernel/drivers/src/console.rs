@@ -1,0 +1,113 @@
+//! The console: the serial port as a character device, with a receive buffer.
+//!
+//! The UART's receive interrupt moves bytes into a 4 KiB buffer and wakes any thread
+//! waiting to read; readers sleep on a wait queue instead of polling. Input that arrives
+//! before anyone reads is kept (typeahead), up to the buffer's size; beyond that the
+//! newest bytes are dropped and counted.
+//!
+//! [`read_line`] is a minimal line discipline for the kernel monitor: echo, backspace,
+//! Ctrl-U to erase the line, Ctrl-C to abandon it, CR or LF to end it.
+
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use core::sync::atomic::{AtomicU64, Ordering};
+use hal::sync::SpinLock;
+use task::WaitQueue;
+
+/// ISA IRQ of COM1.
+const COM1_IRQ: u8 = 4;
+const RX_CAPACITY: usize = 4096;
+
+static RX: SpinLock<VecDeque<u8>> = SpinLock::new(VecDeque::new());
+static READERS: WaitQueue = WaitQueue::new();
+static DROPPED: AtomicU64 = AtomicU64::new(0);
+
+fn push_rx(b: u8) {
+    let mut rx = RX.lock();
+    if rx.len() < RX_CAPACITY {
+        rx.push_back(b);
+    } else {
+        DROPPED.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn irq_handler(_frame: &mut hal::trap::TrapFrame) {
+    hal::serial::drain_rx(push_rx);
+    hal::apic::eoi();
+    READERS.wake_all();
+    task::preempt_point();
+}
+
+/// Route the UART interrupt to the receive buffer.
+pub fn init() {
+    RX.lock().reserve(RX_CAPACITY);
+    hal::trap::set_handler(hal::apic::IRQ_BASE + COM1_IRQ, irq_handler);
+    hal::apic::enable_irq(COM1_IRQ);
+    // Bytes that arrived before the interrupt was routed are still in the FIFO.
+    hal::serial::drain_rx(push_rx);
+}
+
+/// Take one byte, sleeping until there is one.
+pub fn read_byte() -> u8 {
+    loop {
+        if let Some(b) = RX.lock().pop_front() {
+            return b;
+        }
+        READERS.wait_until(|| !RX.lock().is_empty());
+    }
+}
+
+/// Write bytes to the console.
+pub fn write(bytes: &[u8]) {
+    hal::serial::write_bytes(bytes);
+}
+
+/// Bytes lost because the receive buffer was full.
+pub fn dropped() -> u64 {
+    DROPPED.load(Ordering::Relaxed)
+}
+
+/// What ended a [`read_line`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    Text(String),
+    /// Ctrl-C: the line was abandoned.
+    Interrupted,
+}
+
+/// Read one line with echo and simple editing.
+pub fn read_line() -> Line {
+    let mut line = String::new();
+    loop {
+        match read_byte() {
+            b'\r' | b'\n' => {
+                write(b"\n");
+                // A terminal sends CR; a pipe sends LF; "\r\n" must not make two lines.
+                if RX.lock().front() == Some(&b'\n') {
+                    RX.lock().pop_front();
+                }
+                return Line::Text(line);
+            }
+            0x03 => {
+                write(b"^C\n");
+                return Line::Interrupted;
+            }
+            0x7f | 0x08 => {
+                if line.pop().is_some() {
+                    write(b"\x08 \x08");
+                }
+            }
+            0x15 => {
+                for _ in 0..line.chars().count() {
+                    write(b"\x08 \x08");
+                }
+                line.clear();
+            }
+            b if (0x20..0x7f).contains(&b) => {
+                line.push(b as char);
+                write(&[b]);
+            }
+            _ => {} // other control characters and escape sequences are ignored
+        }
+    }
+}

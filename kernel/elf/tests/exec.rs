@@ -1,0 +1,354 @@
+//! `parse_executable` on valid images and on one broken rule at a time.
+
+mod common;
+
+use common::*;
+use elf::{parse_executable, ElfError, ImageKind, Limits, SegmentFlags};
+
+fn parse(b: &Builder) -> Result<elf::ExecImage, ElfError> {
+    parse_executable(&b.build(), &Limits::default())
+}
+
+fn rejects(b: &Builder, want: ElfError) {
+    assert_eq!(parse(b).unwrap_err(), want);
+}
+
+#[test]
+fn static_executable_is_accepted_with_its_segments() {
+    let img = parse(&Builder::static_exe()).unwrap();
+    assert_eq!(img.kind, ImageKind::Fixed);
+    assert_eq!(img.entry, 0x40_0100);
+    assert_eq!(img.segments.len(), 2);
+    let text = img.segments[0];
+    assert_eq!((text.vaddr, text.memsz, text.filesz, text.offset), (0x40_0000, 0x1000, 0x1000, 0));
+    assert_eq!(
+        text.flags,
+        SegmentFlags { read: true, write: false, execute: true }
+    );
+    let data = img.segments[1];
+    assert_eq!((data.vaddr, data.memsz, data.filesz), (0x40_1000, 0x3000, 0x100));
+    assert!(data.flags.write && !data.flags.execute);
+    assert_eq!(data.align, 0x1000);
+    assert_eq!(img.interp, None);
+    assert_eq!(img.tls, None);
+    assert!(!img.stack_executable());
+    assert_eq!(img.span(), (0x40_0000, 0x40_4000));
+    // The header table sits in the first bytes of the text segment.
+    assert_eq!(img.phdrs.vaddr, Some(0x40_0040));
+    assert_eq!((img.phdrs.count, img.phdrs.entry_size), (3, 56));
+}
+
+#[test]
+fn pie_with_interpreter_tls_and_phdr_is_accepted() {
+    let img = parse(&Builder::pie()).unwrap();
+    assert_eq!(img.kind, ImageKind::PositionIndependent);
+    assert_eq!(img.interp.as_deref(), Some("/lib/ld.so"));
+    let tls = img.tls.unwrap();
+    assert_eq!((tls.vaddr, tls.filesz, tls.memsz, tls.align), (0x2800, 0x10, 0x40, 16));
+    assert_eq!(img.phdrs.vaddr, Some(64));
+    assert_eq!(img.segments.len(), 3);
+    assert_eq!(img.stack, None);
+    assert!(!img.stack_executable());
+}
+
+#[test]
+fn executable_stack_request_is_reported() {
+    let mut b = Builder::static_exe();
+    b.phdrs[2].flags = R | W | X;
+    b.phdrs[2].memsz = 0x10_0000;
+    let img = parse(&b).unwrap();
+    assert!(img.stack_executable());
+    assert_eq!(img.stack.unwrap().size, 0x10_0000);
+}
+
+#[test]
+fn segments_are_sorted_by_address() {
+    let mut b = Builder::static_exe();
+    b.phdrs.swap(0, 1);
+    let img = parse(&b).unwrap();
+    assert_eq!(img.segments[0].vaddr, 0x40_0000);
+    assert_eq!(img.segments[0].index, 1);
+}
+
+#[test]
+fn zero_sized_load_segment_is_dropped() {
+    let mut b = Builder::static_exe();
+    b.phdrs.push(Ph::load(R, 0, 0x50_0000, 0, 0));
+    assert_eq!(parse(&b).unwrap().segments.len(), 2);
+}
+
+#[test]
+fn short_file_is_truncated_header() {
+    let bytes = Builder::static_exe().build();
+    for len in [0, 1, 4, 63] {
+        assert_eq!(
+            parse_executable(&bytes[..len], &Limits::default()).unwrap_err(),
+            ElfError::TruncatedHeader
+        );
+    }
+}
+
+#[test]
+fn bad_magic_is_rejected() {
+    let mut b = Builder::static_exe();
+    b.ident[1] = b'X';
+    rejects(&b, ElfError::BadMagic);
+}
+
+#[test]
+fn elf32_is_rejected() {
+    let mut b = Builder::static_exe();
+    b.ident[4] = 1;
+    rejects(&b, ElfError::NotElf64);
+}
+
+#[test]
+fn big_endian_is_rejected() {
+    let mut b = Builder::static_exe();
+    b.ident[5] = 2;
+    rejects(&b, ElfError::NotLittleEndian);
+}
+
+#[test]
+fn unknown_version_is_rejected() {
+    let mut b = Builder::static_exe();
+    b.version = 2;
+    rejects(&b, ElfError::BadVersion);
+    let mut b = Builder::static_exe();
+    b.ident[6] = 0;
+    rejects(&b, ElfError::BadVersion);
+}
+
+#[test]
+fn other_machine_is_rejected() {
+    let mut b = Builder::static_exe();
+    b.machine = 183; // AArch64
+    rejects(&b, ElfError::WrongMachine);
+}
+
+#[test]
+fn relocatable_object_and_core_dump_are_rejected() {
+    for kind in [0, 1, 4] {
+        let mut b = Builder::static_exe();
+        b.kind = kind;
+        rejects(&b, ElfError::NotExecutable);
+    }
+}
+
+#[test]
+fn wrong_record_sizes_are_rejected() {
+    let mut b = Builder::static_exe();
+    b.phentsize = 32;
+    rejects(&b, ElfError::BadHeaderSize);
+    let mut b = Builder::static_exe();
+    b.ehsize = 52;
+    rejects(&b, ElfError::BadHeaderSize);
+}
+
+#[test]
+fn no_program_headers_is_rejected() {
+    let mut b = Builder::static_exe();
+    b.phnum = Some(0);
+    rejects(&b, ElfError::NoProgramHeaders);
+}
+
+#[test]
+fn too_many_program_headers_is_rejected() {
+    let mut b = Builder::static_exe();
+    b.phnum = Some(0xffff);
+    rejects(&b, ElfError::TooManySegments);
+    let limits = Limits { max_segments: 2, ..Limits::default() };
+    let err = parse_executable(&Builder::static_exe().build(), &limits).unwrap_err();
+    assert_eq!(err, ElfError::TooManySegments);
+}
+
+#[test]
+fn program_headers_past_end_of_file_are_rejected() {
+    let mut b = Builder::static_exe();
+    b.phnum = Some(100);
+    rejects(&b, ElfError::ProgramHeadersOutOfBounds);
+    let mut b = Builder::static_exe();
+    b.phoff = u64::MAX - 10;
+    b.phdrs.clear();
+    b.phnum = Some(1);
+    rejects(&b, ElfError::ProgramHeadersOutOfBounds);
+    // Table starting inside the file but ending one byte past it.
+    let mut b = Builder::static_exe();
+    b.file_len = 64 + 3 * 56 - 1;
+    b.phdrs[1].filesz = 0;
+    b.phdrs[0].filesz = 0;
+    rejects(&b, ElfError::ProgramHeadersOutOfBounds);
+}
+
+#[test]
+fn no_load_segment_is_rejected() {
+    let mut b = Builder::static_exe();
+    b.phdrs.truncate(0);
+    b.phdrs.push(Ph::other(PT_GNU_STACK, R | W, 0, 0, 0, 16));
+    rejects(&b, ElfError::NoLoadableSegments);
+}
+
+#[test]
+fn filesz_larger_than_memsz_is_rejected() {
+    let mut b = Builder::static_exe();
+    b.phdrs[1].filesz = 0x3001;
+    rejects(&b, ElfError::FileSizeExceedsMemSize(1));
+}
+
+#[test]
+fn segment_file_range_out_of_bounds_is_rejected() {
+    let mut b = Builder::static_exe();
+    b.phdrs[1].filesz = 0x101; // one byte past the end of the file
+    rejects(&b, ElfError::SegmentOutOfFile(1));
+    let mut b = Builder::static_exe();
+    b.phdrs[1].offset = u64::MAX - 0xfff; // offset + filesz overflows
+    b.phdrs[1].vaddr = 0x40_1000u64.wrapping_add(b.phdrs[1].offset) & !0xfff | 0x000;
+    rejects(&b, ElfError::SegmentOutOfFile(1));
+}
+
+#[test]
+fn overlapping_load_segments_are_rejected() {
+    let mut b = Builder::static_exe();
+    b.phdrs[1].vaddr = 0x40_0000; // same page as text
+    b.phdrs[1].offset = 0x1000;
+    rejects(&b, ElfError::SegmentsOverlap(0, 1));
+    let mut b = Builder::static_exe();
+    b.phdrs[0].memsz = 0x1001; // text's bss runs one byte into data
+    rejects(&b, ElfError::SegmentsOverlap(0, 1));
+}
+
+#[test]
+fn adjacent_segments_sharing_no_byte_are_accepted() {
+    let mut b = Builder::static_exe();
+    b.phdrs[0].memsz = 0x1000;
+    b.phdrs[1].vaddr = 0x40_1000;
+    assert!(parse(&b).is_ok());
+}
+
+#[test]
+fn address_overflow_is_rejected() {
+    let mut b = Builder::static_exe();
+    b.phdrs[1].vaddr = 0xffff_ffff_ffff_f000;
+    rejects(&b, ElfError::AddressOverflow(1));
+}
+
+#[test]
+fn kernel_half_and_non_canonical_addresses_are_rejected() {
+    for vaddr in [0xffff_8000_0000_0000, 0x0000_8000_0000_0000, 0x0000_7fff_ffff_f000] {
+        let mut b = Builder::static_exe();
+        b.phdrs[1].vaddr = vaddr;
+        rejects(&b, ElfError::AddressNotUser(1));
+    }
+    // The very last user page is fine when the segment ends exactly at USER_END.
+    let mut b = Builder::static_exe();
+    b.phdrs[1].vaddr = 0x0000_7fff_ffff_d000;
+    assert!(parse(&b).is_ok());
+}
+
+#[test]
+fn fixed_segment_in_null_page_is_rejected() {
+    let mut b = Builder::static_exe();
+    b.phdrs[0].vaddr = 0;
+    b.entry = 0x100;
+    rejects(&b, ElfError::AddressNotUser(0));
+}
+
+#[test]
+fn alignment_not_power_of_two_is_rejected() {
+    let mut b = Builder::static_exe();
+    b.phdrs[1].align = 0x1800;
+    rejects(&b, ElfError::BadAlignment(1));
+    let mut b = Builder::pie();
+    b.phdrs[5].align = 12;
+    rejects(&b, ElfError::BadAlignment(5));
+}
+
+#[test]
+fn offset_and_address_not_congruent_are_rejected() {
+    let mut b = Builder::static_exe();
+    b.phdrs[1].vaddr = 0x40_1010;
+    rejects(&b, ElfError::Misaligned(1));
+    // Congruent modulo the page but not modulo a larger p_align.
+    let mut b = Builder::static_exe();
+    b.phdrs[1].align = 0x20_0000;
+    b.phdrs[1].vaddr = 0x40_2000;
+    rejects(&b, ElfError::Misaligned(1));
+}
+
+#[test]
+fn entry_outside_executable_segment_is_rejected() {
+    let mut b = Builder::static_exe();
+    b.entry = 0x40_1010; // in data, which is not executable
+    rejects(&b, ElfError::EntryNotExecutable);
+    let mut b = Builder::static_exe();
+    b.entry = 0x40_1000; // one past the end of text
+    b.phdrs[1].vaddr = 0x40_2000;
+    b.phdrs[1].offset = 0x1000;
+    b.phdrs[1].filesz = 0;
+    rejects(&b, ElfError::EntryNotExecutable);
+    let mut b = Builder::static_exe();
+    b.entry = 0;
+    rejects(&b, ElfError::EntryNotExecutable);
+}
+
+#[test]
+fn total_memory_over_limit_is_rejected() {
+    let limits = Limits { max_total_memsz: 0x3fff, ..Limits::default() };
+    let err = parse_executable(&Builder::static_exe().build(), &limits).unwrap_err();
+    assert_eq!(err, ElfError::TooLarge);
+    let mut b = Builder::static_exe();
+    b.phdrs[1].memsz = 0x7000_0000_0000;
+    rejects(&b, ElfError::TooLarge);
+}
+
+#[test]
+fn bad_interpreter_paths_are_rejected() {
+    let cases: [&[u8]; 4] = [b"/lib/ld.so!", b"\0", b"/lib\0ld\0", b"/lib/\xff\xfe\0"];
+    for path in cases {
+        let mut b = Builder::pie();
+        b.blobs[0].1 = path.to_vec();
+        b.phdrs[1].filesz = path.len() as u64;
+        rejects(&b, ElfError::BadInterpreter);
+    }
+    let mut b = Builder::pie();
+    b.phdrs[1].offset = 0x10_0000;
+    rejects(&b, ElfError::BadInterpreter);
+    let limits = Limits { max_interp_len: 5, ..Limits::default() };
+    let err = parse_executable(&Builder::pie().build(), &limits).unwrap_err();
+    assert_eq!(err, ElfError::BadInterpreter);
+}
+
+#[test]
+fn duplicate_singleton_headers_are_rejected() {
+    let mut b = Builder::pie();
+    let interp = b.phdrs[1];
+    b.phdrs.push(interp);
+    rejects(&b, ElfError::DuplicateSegment(6));
+    let mut b = Builder::static_exe();
+    let stack = b.phdrs[2];
+    b.phdrs.push(stack);
+    rejects(&b, ElfError::DuplicateSegment(3));
+}
+
+#[test]
+fn tls_with_filesz_over_memsz_or_out_of_file_is_rejected() {
+    let mut b = Builder::pie();
+    b.phdrs[5].filesz = 0x41;
+    rejects(&b, ElfError::FileSizeExceedsMemSize(5));
+    let mut b = Builder::pie();
+    b.phdrs[5].offset = 0x18f8;
+    rejects(&b, ElfError::SegmentOutOfFile(5));
+}
+
+#[test]
+fn errors_have_short_messages_naming_the_segment() {
+    assert_eq!(ElfError::BadMagic.to_string(), "not an ELF file (bad magic)");
+    assert_eq!(
+        ElfError::SegmentOutOfFile(2).to_string(),
+        "segment 2: file range out of bounds"
+    );
+    assert_eq!(
+        ElfError::SegmentsOverlap(0, 1).to_string(),
+        "segments 0 and 1: loadable segments overlap"
+    );
+}

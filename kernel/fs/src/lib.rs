@@ -1,0 +1,3 @@
+//! (being written)
+#![no_std]
+#![forbid(unsafe_code)]

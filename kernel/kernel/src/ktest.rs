@@ -1,0 +1,378 @@
+//! In-kernel tests, run when the command line says `ktest` (the Asterinas ktest idea).
+//!
+//! They exercise the mechanisms that can only be tested on the machine: frames, the
+//! heap, page tables and their permission bits, guard pages, threads, preemption, wait
+//! queues, sleep and the mutex. Each prints `ktest: NAME ... ok` or `... FAILED: why`
+//! over the console; `cargo xtask test` reads those lines. The run ends with QEMU's
+//! exit status saying whether all passed.
+//!
+//! `ktest=pagefault`, `ktest=overflow`, `ktest=oom` and `ktest=panic` instead each do
+//! one deliberately fatal thing, so the harness can check that the kernel reports it
+//! (name, address, backtrace) and stops QEMU promptly.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use hal::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
+use hal::kprintln;
+use hal::paging::{PageFlags, PageSize, PageTable};
+
+type TestResult = Result<(), String>;
+
+macro_rules! check {
+    ($cond:expr, $($msg:tt)*) => {
+        if !$cond {
+            return Err(alloc::format!($($msg)*));
+        }
+    };
+}
+
+const TESTS: &[(&str, fn() -> TestResult)] = &[
+    ("frames_alloc_free_restores_counts", frames_alloc_free_restores_counts),
+    ("frames_are_distinct_aligned_ram", frames_are_distinct_aligned_ram),
+    ("heap_large_and_small_allocations_come_back", heap_large_and_small_allocations_come_back),
+    ("page_table_map_translate_unmap", page_table_map_translate_unmap),
+    ("kernel_mappings_have_exact_permissions", kernel_mappings_have_exact_permissions),
+    ("kernel_stack_has_unmapped_guard_page", kernel_stack_has_unmapped_guard_page),
+    ("threads_run_and_join", threads_run_and_join),
+    ("timer_preempts_busy_threads", timer_preempts_busy_threads),
+    ("wait_queue_wakes_a_sleeper", wait_queue_wakes_a_sleeper),
+    ("sleep_lasts_at_least_the_ticks_asked", sleep_lasts_at_least_the_ticks_asked),
+    ("mutex_excludes_under_contention", mutex_excludes_under_contention),
+    ("exited_threads_free_their_memory", exited_threads_free_their_memory),
+    ("log_ring_keeps_records", log_ring_keeps_records),
+    ("symbols_resolve_kernel_functions", symbols_resolve_kernel_functions),
+];
+
+pub fn run(which: &str) -> ! {
+    match which {
+        "" | "all" => run_all(),
+        "pagefault" => deliberate_page_fault(),
+        "overflow" => deliberate_stack_overflow(),
+        "oom" => deliberate_heap_exhaustion(),
+        "panic" => panic!("deliberate panic requested by ktest=panic"),
+        other => {
+            kprintln!("ktest: unknown test mode {other:?}");
+            hal::power::exit_failure()
+        }
+    }
+}
+
+fn run_all() -> ! {
+    kprintln!("ktest: running {} tests", TESTS.len());
+    let mut failed = 0;
+    for (name, test) in TESTS {
+        hal::kprint!("ktest: {name} ... ");
+        match test() {
+            Ok(()) => kprintln!("ok"),
+            Err(why) => {
+                failed += 1;
+                kprintln!("FAILED: {why}");
+            }
+        }
+    }
+    kprintln!("ktest: done: {} passed, {} failed", TESTS.len() - failed, failed);
+    if failed == 0 {
+        hal::power::poweroff()
+    } else {
+        hal::power::exit_failure()
+    }
+}
+
+fn frames_alloc_free_restores_counts() -> TestResult {
+    let before = mm::stats().frames;
+    let a = mm::alloc_frame().ok_or("no frame")?;
+    let b = mm::alloc_frames(4).ok_or("no 16-frame block")?;
+    check!(
+        mm::stats().frames.free_frames == before.free_frames - 17,
+        "free count did not drop by 17"
+    );
+    mm::free_frame(a);
+    mm::free_frames(b, 4);
+    check!(mm::stats().frames == before, "counts differ after freeing: {:?} vs {:?}", mm::stats().frames, before);
+    Ok(())
+}
+
+fn frames_are_distinct_aligned_ram() -> TestResult {
+    let mut got: Vec<PhysAddr> = (0..256).filter_map(|_| mm::alloc_frame()).collect();
+    check!(got.len() == 256, "only {} frames", got.len());
+    let ok = got.iter().all(|f| f.is_page_aligned() && f.as_u64() >= 0x10_0000);
+    let mut sorted = got.clone();
+    sorted.sort();
+    sorted.dedup();
+    for f in got.drain(..) {
+        mm::free_frame(f);
+    }
+    check!(ok, "a frame was unaligned or in low memory");
+    check!(sorted.len() == 256, "duplicate frames handed out");
+    Ok(())
+}
+
+fn heap_large_and_small_allocations_come_back() -> TestResult {
+    let before = mm::stats().heap;
+    {
+        let big: Vec<u8> = alloc::vec![0xa5; 1 << 20];
+        let small: Vec<Box<u64>> = (0..1000).map(Box::new).collect();
+        check!(big.iter().all(|&b| b == 0xa5), "big buffer corrupted");
+        check!(small.iter().enumerate().all(|(i, b)| **b == i as u64), "small boxes corrupted");
+    }
+    let after = mm::stats().heap;
+    check!(after.used == before.used, "heap used {} -> {}", before.used, after.used);
+    Ok(())
+}
+
+fn page_table_map_translate_unmap() -> TestResult {
+    let before = mm::stats().frames.free_frames;
+    {
+        let mut t = PageTable::new().map_err(|e| alloc::format!("{e:?}"))?;
+        let frame = mm::alloc_frame().ok_or("no frame")?;
+        let va = VirtAddr(0x4000_0000);
+        let flags = PageFlags::WRITABLE | PageFlags::USER | PageFlags::NO_EXECUTE;
+        t.map(va, frame, PageSize::Size4K, flags).map_err(|e| alloc::format!("{e:?}"))?;
+        check!(
+            t.map(va, frame, PageSize::Size4K, flags) == Err(hal::paging::MapError::AlreadyMapped),
+            "double map accepted"
+        );
+        let (pa, f) = t.translate(VirtAddr(va.as_u64() + 0x123)).ok_or("not mapped")?;
+        check!(pa.as_u64() == frame.as_u64() + 0x123, "wrong translation {pa:?}");
+        check!(f.contains(flags), "flags lost: {f:?}");
+        t.protect(va, PageFlags::USER).map_err(|e| alloc::format!("{e:?}"))?;
+        let (_, f) = t.translate(va).ok_or("lost after protect")?;
+        check!(!f.contains(PageFlags::WRITABLE), "protect kept WRITABLE");
+        check!(t.unmap(va) == Ok(frame), "unmap returned the wrong frame");
+        check!(t.translate(va).is_none(), "still mapped after unmap");
+        check!(t.activate().is_err(), "a table without the kernel was activated");
+        mm::free_frame(frame);
+    }
+    let after = mm::stats().frames.free_frames;
+    check!(after == before, "page-table frames leaked: {before} -> {after}");
+    Ok(())
+}
+
+fn kernel_mappings_have_exact_permissions() -> TestResult {
+    let l = hal::addr::kernel_layout();
+    let flags = |va: VirtAddr| hal::paging::translate_active(va).map(|t| t.1);
+    let text = flags(l.text.0).ok_or("text unmapped")?;
+    check!(!text.contains(PageFlags::WRITABLE), "text is writable");
+    check!(!text.contains(PageFlags::NO_EXECUTE), "text is not executable");
+    let ro = flags(l.rodata.0).ok_or("rodata unmapped")?;
+    check!(!ro.contains(PageFlags::WRITABLE) && ro.contains(PageFlags::NO_EXECUTE), "rodata flags {ro:?}");
+    let data = flags(l.data.0).ok_or("data unmapped")?;
+    check!(data.contains(PageFlags::WRITABLE | PageFlags::NO_EXECUTE), "data flags {data:?}");
+    let direct = flags(PhysAddr(0x20_0000).to_virt()).ok_or("direct map missing")?;
+    check!(direct.contains(PageFlags::NO_EXECUTE), "direct map is executable");
+    for f in [text, ro, data, direct] {
+        check!(!f.contains(PageFlags::USER), "a kernel mapping is user-accessible: {f:?}");
+    }
+    check!(flags(l.boot_stack_guard).is_none(), "boot stack guard page is mapped");
+    check!(flags(VirtAddr(0x10_0000)).is_none(), "the boot identity map is still there");
+    Ok(())
+}
+
+fn kernel_stack_has_unmapped_guard_page() -> TestResult {
+    let (bottom, top) = hal::task::current().stack_bounds();
+    let t = task::spawn("probe", || {}).map_err(|e| alloc::format!("{e:?}"))?;
+    let (b, tp) = task::thread_list()
+        .into_iter()
+        .find(|i| i.tid == t.tid)
+        .map(|i| i.stack)
+        .ok_or("spawned thread not listed")?;
+    t.join();
+    check!(tp - b == hal::task::STACK_PAGES * PAGE_SIZE, "stack size {}", tp - b);
+    check!(bottom < top, "kmain stack bounds inverted");
+    let _ = (b, tp);
+    // The stack is gone now that the thread has exited; check a live one instead.
+    let flag = Arc::new(AtomicBool::new(false));
+    let f2 = flag.clone();
+    let probe = task::spawn("guard", move || {
+        let (b, _) = hal::task::current().stack_bounds();
+        let guard = hal::paging::translate_active(VirtAddr(b - PAGE_SIZE));
+        let stack = hal::paging::translate_active(VirtAddr(b));
+        f2.store(guard.is_none() && stack.is_some(), Ordering::SeqCst);
+    })
+    .map_err(|e| alloc::format!("{e:?}"))?;
+    probe.join();
+    check!(flag.load(Ordering::SeqCst), "guard page mapped or stack unmapped");
+    Ok(())
+}
+
+fn threads_run_and_join() -> TestResult {
+    let count = Arc::new(AtomicU64::new(0));
+    let ts: Vec<_> = (0..8)
+        .map(|i| {
+            let c = count.clone();
+            task::spawn("worker", move || {
+                c.fetch_add(i + 1, Ordering::SeqCst);
+            })
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| alloc::format!("{e:?}"))?;
+    for t in &ts {
+        t.join();
+    }
+    check!(count.load(Ordering::SeqCst) == 36, "sum {}", count.load(Ordering::SeqCst));
+    Ok(())
+}
+
+/// Two threads spin without ever yielding, each waiting to see the other run. Only a
+/// timer that preempts can let both finish.
+fn timer_preempts_busy_threads() -> TestResult {
+    let a_ran = Arc::new(AtomicBool::new(false));
+    let b_ran = Arc::new(AtomicBool::new(false));
+    let ok = Arc::new(AtomicU64::new(0));
+    let spawn_spinner = |me: Arc<AtomicBool>, other: Arc<AtomicBool>, ok: Arc<AtomicU64>| {
+        task::spawn("spinner", move || {
+            me.store(true, Ordering::SeqCst);
+            let start = task::ticks();
+            while !other.load(Ordering::SeqCst) && task::ticks() < start + 300 {
+                core::hint::spin_loop();
+            }
+            if other.load(Ordering::SeqCst) {
+                ok.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+    let a = spawn_spinner(a_ran.clone(), b_ran.clone(), ok.clone()).map_err(|e| alloc::format!("{e:?}"))?;
+    let b = spawn_spinner(b_ran, a_ran, ok.clone()).map_err(|e| alloc::format!("{e:?}"))?;
+    a.join();
+    b.join();
+    check!(ok.load(Ordering::SeqCst) == 2, "a spinner never saw the other run");
+    check!(a.cpu_ticks() > 0 || b.cpu_ticks() > 0, "no CPU time was charged");
+    Ok(())
+}
+
+fn wait_queue_wakes_a_sleeper() -> TestResult {
+    static WQ: task::WaitQueue = task::WaitQueue::new();
+    static FLAG: AtomicBool = AtomicBool::new(false);
+    FLAG.store(false, Ordering::SeqCst);
+    let done = Arc::new(AtomicBool::new(false));
+    let d = done.clone();
+    let t = task::spawn("waiter", move || {
+        WQ.wait_until(|| FLAG.load(Ordering::SeqCst));
+        d.store(true, Ordering::SeqCst);
+    })
+    .map_err(|e| alloc::format!("{e:?}"))?;
+    task::sleep_ticks(2);
+    check!(t.state() == task::State::Blocked, "waiter is {:?}, not blocked", t.state());
+    check!(!done.load(Ordering::SeqCst), "waiter ran before the flag was set");
+    FLAG.store(true, Ordering::SeqCst);
+    WQ.wake_all();
+    t.join();
+    check!(done.load(Ordering::SeqCst), "waiter did not finish");
+    Ok(())
+}
+
+fn sleep_lasts_at_least_the_ticks_asked() -> TestResult {
+    let t0 = task::ticks();
+    task::sleep_ticks(5);
+    let dt = task::ticks() - t0;
+    check!((5..50).contains(&dt), "slept {dt} ticks for 5");
+    Ok(())
+}
+
+fn mutex_excludes_under_contention() -> TestResult {
+    static M: task::Mutex<u64> = task::mutex(0);
+    *M.lock() = 0;
+    let ts: Vec<_> = (0..4)
+        .map(|_| {
+            task::spawn("locker", || {
+                for _ in 0..200 {
+                    let mut g = M.lock();
+                    let v = *g;
+                    task::yield_now(); // let the others try while we hold it
+                    *g = v + 1;
+                }
+            })
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| alloc::format!("{e:?}"))?;
+    for t in &ts {
+        t.join();
+    }
+    let v = *M.lock();
+    check!(v == 800, "counter is {v}, expected 800: updates were lost");
+    Ok(())
+}
+
+fn exited_threads_free_their_memory() -> TestResult {
+    // One round first, so lazily grown structures (run queue, slot list) are at size.
+    task::spawn("warm", || {}).map_err(|e| alloc::format!("{e:?}"))?.join();
+    task::yield_now();
+    let before = mm::stats();
+    for _ in 0..100 {
+        task::spawn("short", || {}).map_err(|e| alloc::format!("{e:?}"))?.join();
+    }
+    task::yield_now(); // let the last one be freed by its successor
+    let after = mm::stats();
+    check!(
+        after.frames.free_frames == before.frames.free_frames,
+        "frames {} -> {}",
+        before.frames.free_frames,
+        after.frames.free_frames
+    );
+    check!(
+        after.heap.allocations == before.heap.allocations,
+        "heap allocations {} -> {}",
+        before.heap.allocations,
+        after.heap.allocations
+    );
+    Ok(())
+}
+
+fn log_ring_keeps_records() -> TestResult {
+    log::info!("ktest marker 7d3f");
+    let found = klog::with_contents(|a, b| {
+        let hay: Vec<u8> = [a, b].concat();
+        hay.windows(16).any(|w| w == b"ktest marker 7d3")
+    });
+    check!(found, "the record is not in the ring");
+    Ok(())
+}
+
+fn symbols_resolve_kernel_functions() -> TestResult {
+    let addr = symbols_resolve_kernel_functions as *const () as u64;
+    let (name, off) = hal::symbols::lookup(addr + 1).ok_or("no symbol found")?;
+    check!(name.contains("symbols_resolve_kernel_functions"), "resolved to {name}");
+    check!(off == 1, "offset {off}");
+    Ok(())
+}
+
+#[inline(never)]
+fn deliberate_page_fault() -> ! {
+    kprintln!("ktest: reading unmapped address 0xdead000");
+    let _ = hal::debug::fault_read(0xdead000);
+    kprintln!("ktest: the read did not fault");
+    hal::power::exit_failure()
+}
+
+#[inline(never)]
+fn recurse(depth: u64, sink: &AtomicU64) -> u64 {
+    let buf = [depth; 64];
+    sink.store(buf[(depth % 64) as usize], Ordering::Relaxed);
+    if depth == u64::MAX {
+        return 0;
+    }
+    recurse(depth + 1, sink) + core::hint::black_box(buf)[1]
+}
+
+fn deliberate_stack_overflow() -> ! {
+    kprintln!("ktest: recursing without bound in a kernel thread");
+    let t = task::spawn("overflow", || {
+        static SINK: AtomicU64 = AtomicU64::new(0);
+        recurse(0, &SINK);
+    })
+    .expect("spawn");
+    t.join();
+    kprintln!("ktest: the recursion returned");
+    hal::power::exit_failure()
+}
+
+fn deliberate_heap_exhaustion() -> ! {
+    kprintln!("ktest: allocating until the kernel heap is exhausted");
+    let mut hoard: Vec<Box<[u8]>> = Vec::new();
+    loop {
+        hoard.push(alloc::vec![1u8; 1 << 20].into_boxed_slice());
+    }
+}

@@ -1,0 +1,78 @@
+//! The global frame allocator: the buddy allocator behind a lock, with statistics.
+//!
+//! It is also hal's [`FrameSource`], so page tables and kernel stacks draw their frames
+//! from here and return them here.
+
+use crate::buddy::{Buddy, BuddyStats, MAX_ORDER};
+use crate::ranges::Ranges;
+use hal::addr::{PhysAddr, PAGE_SIZE};
+use hal::paging::FrameSource;
+use hal::sync::SpinLock;
+
+static BUDDY: SpinLock<Buddy> = SpinLock::new(Buddy::new());
+static HEAP_BYTES: SpinLock<u64> = SpinLock::new(0);
+
+struct Frames;
+static FRAMES: Frames = Frames;
+
+impl FrameSource for Frames {
+    fn alloc_frame(&self) -> Option<PhysAddr> {
+        alloc_frame()
+    }
+    fn free_frame(&self, frame: PhysAddr) {
+        free_frame(frame)
+    }
+}
+
+pub(crate) fn init(free: &Ranges, heap_bytes: u64) {
+    {
+        let mut b = BUDDY.lock();
+        for &(s, e) in free.iter() {
+            b.add_range(s / PAGE_SIZE, (e - s) / PAGE_SIZE);
+        }
+    }
+    *HEAP_BYTES.lock() = heap_bytes;
+    hal::paging::set_frame_source(&FRAMES);
+}
+
+/// One 4 KiB frame (contents undefined).
+pub fn alloc_frame() -> Option<PhysAddr> {
+    alloc_frames(0)
+}
+
+/// 2^order contiguous frames.
+pub fn alloc_frames(order: usize) -> Option<PhysAddr> {
+    BUDDY.lock().alloc(order).map(|f| PhysAddr(f * PAGE_SIZE))
+}
+
+pub fn free_frame(frame: PhysAddr) {
+    free_frames(frame, 0)
+}
+
+pub fn free_frames(frame: PhysAddr, order: usize) {
+    assert!(order <= MAX_ORDER);
+    BUDDY.lock().free(frame.as_u64() / PAGE_SIZE, order)
+}
+
+/// Memory figures for `mem`, `free` and the leak checks in tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemStats {
+    pub frames: BuddyStats,
+    pub heap: hal::heap::HeapStats,
+}
+
+impl MemStats {
+    pub fn total_bytes(&self) -> u64 {
+        self.frames.total_frames * PAGE_SIZE + *HEAP_BYTES.lock()
+    }
+    pub fn free_bytes(&self) -> u64 {
+        self.frames.free_frames * PAGE_SIZE + self.heap.free as u64
+    }
+}
+
+pub fn stats() -> MemStats {
+    MemStats {
+        frames: BUDDY.lock().stats(),
+        heap: hal::heap::stats(),
+    }
+}

@@ -1,0 +1,23 @@
+//! Kernel threads and their scheduling: the machinery user processes will run on.
+//!
+//! - [`thread`]: the thread object, spawn, exit, join.
+//! - [`sched`]: the run queue and the round-robin policy, driven by the timer
+//!   ([`on_tick`]) for preemption; [`yield_now`] for giving up the CPU voluntarily.
+//! - [`wait`]: wait queues (sleep until a condition holds, woken by whoever changes it),
+//!   timed sleep, and the sleeping [`Mutex`].
+//!
+//! The context switch itself, and the kernel stacks, are hal's ([`hal::task`]); this
+//! layer decides *which* thread runs and *when*.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod sched;
+pub mod thread;
+pub mod wait;
+
+pub use sched::{init, on_tick, preempt_point, ticks, yield_now};
+pub use thread::{current, exit, spawn, thread_list, SpawnError, State, Thread, ThreadInfo, Tid};
+pub use wait::{mutex, sleep_ms, sleep_ticks, Mutex, MutexGuard, WaitQueue};

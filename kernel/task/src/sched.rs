@@ -1,0 +1,153 @@
+//! The scheduler: a run queue served round-robin, preempted by the timer.
+//!
+//! Policy: the thread at the front of the run queue runs next; a thread that was running
+//! and is still runnable goes to the back. The timer ([`on_tick`], 100 Hz) asks for a
+//! reschedule whenever others are waiting, so each runnable thread gets at most one tick
+//! (10 ms) at a time. When nothing is runnable the idle thread halts the CPU until the
+//! next interrupt.
+//!
+//! Preemption happens only at [`preempt_point`], which interrupt handlers call on their
+//! way out. Since spinlocks keep interrupts off, a thread is never preempted while it
+//! holds one.
+
+use crate::thread::{State, Thread, Tid};
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use hal::sync::{IrqGuard, SpinLock};
+
+pub(crate) struct Scheduler {
+    pub(crate) run_queue: VecDeque<Arc<Thread>>,
+    pub(crate) threads: BTreeMap<Tid, Arc<Thread>>,
+    pub(crate) current: Option<Arc<Thread>>,
+    idle: Option<Arc<Thread>>,
+    /// Threads in timed sleep, by (wake-up tick, tid).
+    pub(crate) sleepers: BTreeMap<(u64, Tid), Arc<Thread>>,
+}
+
+pub(crate) static SCHED: SpinLock<Scheduler> = SpinLock::new(Scheduler {
+    run_queue: VecDeque::new(),
+    threads: BTreeMap::new(),
+    current: None,
+    idle: None,
+    sleepers: BTreeMap::new(),
+});
+
+static NEXT_TID: AtomicU64 = AtomicU64::new(1);
+static TICKS: AtomicU64 = AtomicU64::new(0);
+static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn next_tid() -> Tid {
+    NEXT_TID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Make the code running now (on the boot stack) thread 1, `kmain`, and create the idle
+/// thread (tid 0).
+pub fn init() {
+    let tid = next_tid();
+    let boot = hal::task::adopt_boot_task(tid);
+    let main = Thread::new(tid, "kmain", boot, State::Running);
+    let idle_task = hal::task::new_task(0, alloc::boxed::Box::new(idle_loop))
+        .expect("no memory for the idle thread");
+    let idle = Thread::new(0, "idle", idle_task, State::Runnable);
+    let mut s = SCHED.lock();
+    s.threads.insert(0, idle.clone());
+    s.threads.insert(tid, main.clone());
+    s.current = Some(main);
+    s.idle = Some(idle);
+    hal::task::set_exit_hook(crate::thread::exit);
+}
+
+fn idle_loop() {
+    loop {
+        let queued = !SCHED.lock().run_queue.is_empty();
+        if queued {
+            yield_now();
+        } else {
+            // Interrupts on and halt in one step: a wake-up between the check above and
+            // the halt is still seen (the interrupt handler reschedules).
+            hal::cpu::enable_and_halt();
+        }
+    }
+}
+
+/// Make `t` runnable if it is blocked.
+pub(crate) fn wake(t: &Arc<Thread>) {
+    let mut st = t.state.lock();
+    if *st == State::Blocked {
+        *st = State::Runnable;
+        drop(st);
+        SCHED.lock().run_queue.push_back(t.clone());
+        NEED_RESCHED.store(true, Ordering::Release);
+    }
+}
+
+/// Pick the next thread and switch to it. The caller holds interrupts off and has set
+/// the current thread's state (still `Running` means "put me back on the queue").
+pub(crate) fn schedule() {
+    let next_task = {
+        let mut s = SCHED.lock();
+        let cur = s.current.take().expect("schedule before init");
+        let cur_running = *cur.state.lock() == State::Running;
+        let is_idle = cur.tid == 0;
+        let next = match s.run_queue.pop_front() {
+            Some(t) => t,
+            None if cur_running => cur.clone(),
+            None => s.idle.clone().expect("no idle thread"),
+        };
+        if cur_running && !Arc::ptr_eq(&cur, &next) && !is_idle {
+            *cur.state.lock() = State::Runnable;
+            s.run_queue.push_back(cur.clone());
+        }
+        *next.state.lock() = State::Running;
+        let task = next.task.clone();
+        s.current = Some(next);
+        task
+        // `cur` drops here; if it was dead this may be its last `Thread` reference, but
+        // hal still holds its stack until the switch is complete.
+    };
+    NEED_RESCHED.store(false, Ordering::Release);
+    hal::task::switch_to(next_task);
+}
+
+/// Give the CPU to the next runnable thread, if any.
+pub fn yield_now() {
+    let _irq = IrqGuard::new();
+    schedule();
+}
+
+/// Timer interrupt: count the tick, charge it to the running thread, wake sleepers whose
+/// time has come, and ask for a reschedule if anyone else is waiting.
+pub fn on_tick() {
+    let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
+    let mut s = SCHED.lock();
+    if let Some(cur) = &s.current {
+        cur.cpu_ticks.fetch_add(1, Ordering::Relaxed);
+    }
+    while let Some(entry) = s.sleepers.first_entry() {
+        if entry.key().0 > now {
+            break;
+        }
+        let t = entry.remove();
+        drop(s);
+        wake(&t);
+        s = SCHED.lock();
+    }
+    if !s.run_queue.is_empty() {
+        NEED_RESCHED.store(true, Ordering::Release);
+    }
+}
+
+/// Called by interrupt handlers after acknowledging the interrupt: switch threads if a
+/// reschedule is due. Runs on the interrupted thread's stack (see hal's trap module).
+pub fn preempt_point() {
+    if NEED_RESCHED.load(Ordering::Acquire) && SCHED.lock().current.is_some() {
+        let _irq = IrqGuard::new();
+        schedule();
+    }
+}
+
+/// Timer ticks since boot.
+pub fn ticks() -> u64 {
+    TICKS.load(Ordering::Relaxed)
+}

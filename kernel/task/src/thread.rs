@@ -1,0 +1,139 @@
+//! Kernel threads: what one is, how it starts, how it ends.
+//!
+//! A [`Thread`] owns a hal [`Task`](hal::task::Task) (its stack and saved context) and
+//! adds what scheduling needs: an id, a name, a [`State`], CPU-time accounting, and a
+//! wait queue its joiners sleep on. A thread's function returning is the same as it
+//! calling [`exit`]; its memory is freed by the thread that runs after it.
+
+use crate::sched::{self, SCHED};
+use crate::wait::WaitQueue;
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use hal::sync::{IrqGuard, SpinLock};
+
+/// A thread id.
+pub type Tid = u64;
+
+/// Where a thread is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// On the run queue, waiting for the CPU.
+    Runnable,
+    /// On the CPU now.
+    Running,
+    /// Waiting for an event (a wait queue or a timer).
+    Blocked,
+    /// Finished; waiting to be freed.
+    Dead,
+}
+
+pub struct Thread {
+    pub tid: Tid,
+    pub name: String,
+    pub(crate) task: Arc<hal::task::Task>,
+    pub(crate) state: SpinLock<State>,
+    /// Timer ticks during which this thread was on the CPU.
+    pub(crate) cpu_ticks: AtomicU64,
+    pub(crate) exited: AtomicBool,
+    pub(crate) exit_wq: WaitQueue,
+}
+
+impl Thread {
+    pub fn state(&self) -> State {
+        *self.state.lock()
+    }
+
+    /// Wait until this thread has finished.
+    pub fn join(&self) {
+        self.exit_wq
+            .wait_until(|| self.exited.load(Ordering::Acquire));
+    }
+
+    pub fn cpu_ticks(&self) -> u64 {
+        self.cpu_ticks.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn new(tid: Tid, name: &str, task: Arc<hal::task::Task>, state: State) -> Arc<Self> {
+        Arc::new(Thread {
+            tid,
+            name: String::from(name),
+            task,
+            state: SpinLock::new(state),
+            cpu_ticks: AtomicU64::new(0),
+            exited: AtomicBool::new(false),
+            exit_wq: WaitQueue::new(),
+        })
+    }
+}
+
+/// Why a thread could not be created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpawnError {
+    /// No memory for the kernel stack.
+    OutOfMemory,
+}
+
+/// Start a kernel thread running `f`.
+pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<Arc<Thread>, SpawnError> {
+    let tid = sched::next_tid();
+    let task = hal::task::new_task(tid, Box::new(f)).ok_or(SpawnError::OutOfMemory)?;
+    let t = Thread::new(tid, name, task, State::Runnable);
+    let mut s = SCHED.lock();
+    s.threads.insert(tid, t.clone());
+    s.run_queue.push_back(t.clone());
+    Ok(t)
+}
+
+/// The running thread.
+pub fn current() -> Arc<Thread> {
+    SCHED
+        .lock()
+        .current
+        .clone()
+        .expect("task::current before task::init")
+}
+
+/// End the running thread.
+pub fn exit() -> ! {
+    {
+        let _irq = IrqGuard::new();
+        let me = current();
+        *me.state.lock() = State::Dead;
+        SCHED.lock().threads.remove(&me.tid);
+        me.exited.store(true, Ordering::Release);
+        me.exit_wq.wake_all();
+        // `me` is dropped here: nothing on this stack may keep the thread alive once we
+        // switch away for the last time.
+    }
+    let _irq = IrqGuard::new();
+    sched::schedule();
+    unreachable!("a dead thread was scheduled again");
+}
+
+/// A snapshot of one thread, for `threads`/`ps`.
+#[derive(Debug, Clone)]
+pub struct ThreadInfo {
+    pub tid: Tid,
+    pub name: String,
+    pub state: State,
+    pub cpu_ticks: u64,
+    pub stack: (u64, u64),
+}
+
+/// Every live thread (the idle thread included), ordered by id.
+pub fn thread_list() -> Vec<ThreadInfo> {
+    let s = SCHED.lock();
+    s.threads
+        .values()
+        .map(|t| ThreadInfo {
+            tid: t.tid,
+            name: t.name.clone(),
+            state: *t.state.lock(),
+            cpu_ticks: t.cpu_ticks(),
+            stack: t.task.stack_bounds(),
+        })
+        .collect()
+}

@@ -1,0 +1,111 @@
+//! Waiting: wait queues, timed sleep, and the sleeping mutex.
+//!
+//! A [`WaitQueue`] is the one blocking mechanism. `wait_until(cond)` checks `cond` with
+//! interrupts off; if it is false the thread marks itself blocked, joins the queue and
+//! switches away, all before interrupts come back on. A waker changes the state that
+//! `cond` reads and then calls `wake_one`/`wake_all`. On one CPU this order leaves no
+//! window for a lost wake-up: the waker cannot run between the check and the sleep.
+//! A woken thread re-checks `cond`, so spurious wake-ups are harmless.
+//!
+//! The [`Mutex`] is hal's [`Lock`](hal::sync::Lock) with a wait queue as its waiting
+//! policy: contended lockers sleep instead of spinning, and may be preempted while
+//! holding it (unlike a spinlock).
+
+use crate::sched::{self, SCHED};
+use crate::thread::{current, State, Thread};
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use hal::sync::{IrqGuard, Lock, LockGuard, SpinLock, WaitPolicy};
+
+/// Threads waiting for something.
+pub struct WaitQueue {
+    waiters: SpinLock<VecDeque<Arc<Thread>>>,
+}
+
+impl WaitQueue {
+    pub const fn new() -> Self {
+        WaitQueue {
+            waiters: SpinLock::new(VecDeque::new()),
+        }
+    }
+
+    /// Sleep until `cond()` is true.
+    pub fn wait_until(&self, cond: impl Fn() -> bool) {
+        loop {
+            let _irq = IrqGuard::new();
+            if cond() {
+                return;
+            }
+            let me = current();
+            *me.state.lock() = State::Blocked;
+            self.waiters.lock().push_back(me);
+            sched::schedule();
+        }
+    }
+
+    /// Wake the longest waiter. Returns whether there was one.
+    pub fn wake_one(&self) -> bool {
+        let t = self.waiters.lock().pop_front();
+        match t {
+            Some(t) => {
+                sched::wake(&t);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Wake every waiter.
+    pub fn wake_all(&self) {
+        while self.wake_one() {}
+    }
+
+    /// Number of threads waiting.
+    pub fn len(&self) -> usize {
+        self.waiters.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Default for WaitQueue {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl WaitPolicy for WaitQueue {
+    fn wait(&self, is_free: &dyn Fn() -> bool) {
+        self.wait_until(is_free);
+    }
+    fn wake_one(&self) {
+        WaitQueue::wake_one(self);
+    }
+}
+
+/// A mutual-exclusion lock whose waiters sleep.
+pub type Mutex<T> = Lock<T, WaitQueue>;
+/// Access to a [`Mutex`]'s value; unlocks on drop.
+pub type MutexGuard<'a, T> = LockGuard<'a, T, WaitQueue>;
+
+/// A new sleeping mutex (a `const fn`, usable in statics).
+pub const fn mutex<T>(value: T) -> Mutex<T> {
+    Lock::with_policy(value, WaitQueue::new())
+}
+
+/// Sleep for at least `n` timer ticks.
+pub fn sleep_ticks(n: u64) {
+    let _irq = IrqGuard::new();
+    let me = current();
+    let wake_at = sched::ticks() + n.max(1);
+    *me.state.lock() = State::Blocked;
+    SCHED.lock().sleepers.insert((wake_at, me.tid), me);
+    sched::schedule();
+}
+
+/// Sleep for at least `ms` milliseconds (rounded up to whole ticks).
+pub fn sleep_ms(ms: u64) {
+    sleep_ticks(ms.div_ceil(1000 / hal::apic::TIMER_HZ));
+}
