@@ -1,3 +1,98 @@
-//! stub
-use crate::Result;
-pub fn run(_a: &[String]) -> Result<u8> { Ok(0) }
+//! `cargo xtask bench`: benchmarks whose figures go in docs/benchmarks.md.
+//!
+//! `boot`: wall time from starting QEMU to the kernel announcing it is ready (the
+//! monitor prompt), over several runs; median and spread, with the QEMU version, and the
+//! kernel's own figure (TSC time from its first instruction to ready). Guest figures use
+//! `-icount shift=0` so they repeat exactly; the wall figures are what a user waits.
+
+use crate::qemu::Machine;
+use crate::session::Session;
+use crate::{build, deps, Result};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 11;
+
+pub fn run(args: &[String]) -> Result<u8> {
+    deps::ensure()?;
+    let which = args.first().map(String::as_str).unwrap_or("all");
+    let kernel = build::build_kernel()?;
+    match which {
+        "all" | "boot" => boot(&kernel)?,
+        other => return Err(format!("unknown benchmark `{other}` (try: boot)")),
+    }
+    Ok(0)
+}
+
+fn qemu_version() -> String {
+    Command::new("qemu-system-x86_64")
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.lines().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown QEMU".into())
+}
+
+struct Stats {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+fn stats(mut v: Vec<f64>) -> Stats {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    Stats {
+        median: v[v.len() / 2],
+        min: v[0],
+        max: v[v.len() - 1],
+    }
+}
+
+/// One boot: (wall ms to the prompt, the kernel's own "ready in N us").
+fn one_boot(kernel: &std::path::Path, icount: bool) -> Result<(f64, f64)> {
+    let mut m = Machine::new(kernel);
+    m.icount = icount;
+    m.no_reboot = true;
+    let start = Instant::now();
+    let mut s = Session::start(&m)?;
+    let text = s.expect("dinos> ", Duration::from_secs(60))?;
+    let wall = start.elapsed().as_secs_f64() * 1000.0;
+    s.send("poweroff\n")?;
+    let _ = s.wait_exit(Duration::from_secs(10));
+    let guest_us = text
+        .split("dinos ready in ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .ok_or("the kernel did not report its ready time")?;
+    Ok((wall, guest_us / 1000.0))
+}
+
+fn boot(kernel: &std::path::Path) -> Result<()> {
+    println!("boot: {RUNS} runs, {}", qemu_version());
+    let mut wall = Vec::new();
+    let mut guest = Vec::new();
+    for _ in 0..RUNS {
+        let (w, g) = one_boot(kernel, false)?;
+        wall.push(w);
+        guest.push(g);
+    }
+    let (_, icount_guest) = one_boot(kernel, true)?;
+    let w = stats(wall);
+    let g = stats(guest);
+    println!("| measure | median | min | max |");
+    println!("|---|---|---|---|");
+    println!(
+        "| wall time, QEMU start to monitor prompt (ms) | {:.1} | {:.1} | {:.1} |",
+        w.median, w.min, w.max
+    );
+    println!(
+        "| guest time, kernel entry to ready (ms, TSC) | {:.2} | {:.2} | {:.2} |",
+        g.median, g.min, g.max
+    );
+    println!("| guest time under -icount shift=0 (ms) | {icount_guest:.2} | | |");
+    let verdict = if w.median <= 150.0 { "meets" } else { "misses" };
+    println!("target: ready within 150 ms of wall time: {verdict} it (median {:.1} ms)", w.median);
+    Ok(())
+}

@@ -1,3 +1,155 @@
-//! stub
+//! Scripted console sessions: boot QEMU with the serial console on pipes, send keys,
+//! wait for text with a timeout. The kernel tests and the shell tests are written with
+//! this, and every wait has a deadline, so a dead or hung kernel fails a test instead of
+//! hanging the harness.
+
+use crate::qemu::Machine;
 use crate::Result;
-pub fn run(_a: &[String]) -> Result<u8> { Ok(0) }
+use std::io::{Read, Write};
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+struct Shared {
+    out: Mutex<(Vec<u8>, u32)>, // (everything read so far, readers finished)
+    cond: Condvar,
+}
+
+/// A running QEMU whose console we drive.
+pub struct Session {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    shared: Arc<Shared>,
+    /// How far `expect` has consumed the output.
+    pos: usize,
+    pub started: Instant,
+}
+
+impl Session {
+    /// Boot `m` with piped console.
+    pub fn start(m: &Machine) -> Result<Self> {
+        let mut child = m
+            .command()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start QEMU: {e}"))?;
+        let started = Instant::now();
+        let shared = Arc::new(Shared {
+            out: Mutex::new((Vec::new(), 0)),
+            cond: Condvar::new(),
+        });
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let sh = shared.clone();
+            std::thread::spawn(move || pump(stream, sh));
+        }
+        Ok(Session {
+            stdin: child.stdin.take(),
+            child,
+            shared,
+            pos: 0,
+            started,
+        })
+    }
+
+    /// Type `text` on the console.
+    pub fn send(&mut self, text: &str) -> Result<()> {
+        let stdin = self.stdin.as_mut().ok_or("console input already closed")?;
+        stdin
+            .write_all(text.as_bytes())
+            .and_then(|_| stdin.flush())
+            .map_err(|e| format!("console write failed: {e}"))
+    }
+
+    /// Wait until `needle` appears after what was already consumed; returns the text up
+    /// to and including it.
+    pub fn expect(&mut self, needle: &str, timeout: Duration) -> Result<String> {
+        let deadline = Instant::now() + timeout;
+        let mut guard = self.shared.out.lock().unwrap();
+        loop {
+            let text = &guard.0[self.pos..];
+            if let Some(i) = find(text, needle.as_bytes()) {
+                let end = self.pos + i + needle.len();
+                let got = String::from_utf8_lossy(&guard.0[self.pos..end]).into_owned();
+                self.pos = end;
+                return Ok(got);
+            }
+            let now = Instant::now();
+            if guard.1 == 2 || now >= deadline {
+                let why = if guard.1 == 2 { "QEMU exited" } else { "timed out" };
+                return Err(format!(
+                    "{why} waiting for {needle:?} after {:.1}s; the console said:\n{}",
+                    self.started.elapsed().as_secs_f64(),
+                    tail(&String::from_utf8_lossy(&guard.0), 40)
+                ));
+            }
+            guard = self.shared.cond.wait_timeout(guard, deadline - now).unwrap().0;
+        }
+    }
+
+    /// Wait for QEMU to exit; its status, or an error on timeout (QEMU is then killed).
+    pub fn wait_exit(&mut self, timeout: Duration) -> Result<Option<i32>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(st) = self.child.try_wait().map_err(|e| e.to_string())? {
+                // Let the readers collect the last output.
+                let g = self.shared.out.lock().unwrap();
+                let _ = self.shared.cond.wait_timeout_while(g, Duration::from_millis(500), |o| o.1 < 2);
+                return Ok(st.code());
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                return Err(format!(
+                    "QEMU still running after {:.1}s; the console said:\n{}",
+                    self.started.elapsed().as_secs_f64(),
+                    tail(&self.output(), 40)
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Everything the console printed so far.
+    pub fn output(&self) -> String {
+        String::from_utf8_lossy(&self.shared.out.lock().unwrap().0).into_owned()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn pump(mut r: Box<dyn Read + Send>, sh: Arc<Shared>) {
+    let mut buf = [0u8; 4096];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                sh.out.lock().unwrap().0.extend_from_slice(&buf[..n]);
+                sh.cond.notify_all();
+            }
+        }
+    }
+    sh.out.lock().unwrap().1 += 1;
+    sh.cond.notify_all();
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The last `n` lines of `s`.
+pub fn tail(s: &str, n: usize) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}

@@ -1,3 +1,291 @@
-//! stub
-use crate::Result;
-pub fn run(_a: &[String]) -> Result<u8> { Ok(0) }
+//! `cargo xtask test`: every test dinos has, host first, then under QEMU.
+//!
+//! 1. Host unit tests of the pure crates (`cargo test` on the workspace, kernel binary
+//!    excluded); their counts are read from cargo's `test result:` lines.
+//! 2. In-kernel tests: one boot with `ktest` on the command line; one result per
+//!    `ktest: NAME ... ok|FAILED` line.
+//! 3. Fatal-path tests: boots that fault, overflow a stack, exhaust the heap or panic on
+//!    purpose; each must print its report and end QEMU with the failure status quickly.
+//! 4. Console sessions against the kernel monitor, typed through the serial port.
+//!
+//! It ends with `N passed, N failed` and exits non-zero if anything failed.
+
+use crate::qemu::{Machine, STATUS_PANIC, STATUS_POWEROFF};
+use crate::session::Session;
+use crate::{build, deps, root, Result};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Generous: QEMU under software emulation on a loaded 2-core machine.
+const BOOT_TIMEOUT: Duration = Duration::from_secs(60);
+const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: Vec<String>,
+}
+
+impl Tally {
+    fn record(&mut self, name: &str, r: Result<()>) {
+        match r {
+            Ok(()) => {
+                self.passed += 1;
+                println!("test {name} ... ok");
+            }
+            Err(e) => {
+                println!("test {name} ... FAILED\n{}", indent(&e));
+                self.failed.push(name.to_string());
+            }
+        }
+    }
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("    {l}\n")).collect()
+}
+
+pub fn run(args: &[String]) -> Result<u8> {
+    let filter = args.first().cloned().unwrap_or_default();
+    deps::ensure()?;
+    let mut t = Tally::default();
+
+    println!("== host unit tests");
+    host_tests(&mut t, &filter)?;
+
+    println!("== building the kernel");
+    let kernel = build::build_kernel()?;
+
+    let selected = |name: &str| filter.is_empty() || name.contains(&filter);
+    if selected("ktest") {
+        println!("== in-kernel tests");
+        ktests(&mut t, &kernel);
+    }
+    println!("== fatal paths");
+    for case in FATAL_CASES {
+        if selected(case.name) {
+            let r = fatal_case(&kernel, case);
+            t.record(case.name, r);
+        }
+    }
+    println!("== monitor console sessions");
+    for (name, f) in MONITOR_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
+    println!();
+    if !t.failed.is_empty() {
+        println!("failed:");
+        for f in &t.failed {
+            println!("    {f}");
+        }
+    }
+    println!("{} passed, {} failed", t.passed, t.failed.len());
+    Ok(if t.failed.is_empty() { 0 } else { 1 })
+}
+
+/// `cargo test` over the host-testable crates, counted from its summary lines.
+fn host_tests(t: &mut Tally, filter: &str) -> Result<()> {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(root())
+        .args(["test", "--workspace", "--exclude", "kernel", "--exclude", "xtask", "--no-fail-fast"])
+        .arg("--target-dir")
+        .arg(root().join("target").join("host"))
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    if !filter.is_empty() {
+        cmd.args(["--", filter]);
+    }
+    let out = cmd.output().map_err(|e| format!("cannot run cargo test: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut saw_summary = false;
+    for line in stdout.lines() {
+        if let Some(name) = line.strip_prefix("test ").and_then(|l| l.strip_suffix(" ... ok")) {
+            t.record(&format!("host::{name}"), Ok(()));
+        } else if let Some(name) = line.strip_prefix("test ").and_then(|l| l.strip_suffix(" ... FAILED")) {
+            t.record(&format!("host::{name}"), Err("see the cargo test output above".into()));
+        } else if line.starts_with("test result:") {
+            saw_summary = true;
+        }
+    }
+    if !out.status.success() {
+        print!("{stdout}");
+        eprint!("{stderr}");
+        if !saw_summary {
+            t.record("host::build", Err("the host tests did not build".into()));
+        }
+    }
+    Ok(())
+}
+
+fn machine(kernel: &Path, append: &str) -> Machine {
+    let mut m = Machine::new(kernel);
+    m.append = append.to_string();
+    m.no_reboot = true;
+    m
+}
+
+fn ktests(t: &mut Tally, kernel: &Path) {
+    let result = (|| -> Result<String> {
+        let mut s = Session::start(&machine(kernel, "ktest"))?;
+        s.expect("ktest: done", BOOT_TIMEOUT)?;
+        let status = s.wait_exit(STEP_TIMEOUT)?;
+        let out = s.output();
+        if status != Some(STATUS_POWEROFF) && !out.contains("FAILED") {
+            return Err(format!("QEMU status {status:?} after the tests"));
+        }
+        Ok(out)
+    })();
+    match result {
+        Ok(out) => {
+            let mut n = 0;
+            for line in out.lines() {
+                let Some(rest) = line.strip_prefix("ktest: ") else { continue };
+                if let Some((name, verdict)) = rest.split_once(" ... ") {
+                    n += 1;
+                    let r = if verdict.trim_end().ends_with("ok") {
+                        Ok(())
+                    } else {
+                        Err(verdict.to_string())
+                    };
+                    t.record(&format!("ktest::{name}"), r);
+                }
+            }
+            if n == 0 {
+                t.record("ktest::run", Err("no test results on the console".into()));
+            }
+        }
+        Err(e) => t.record("ktest::run", Err(e)),
+    }
+}
+
+struct FatalCase {
+    name: &'static str,
+    append: &'static str,
+    /// Text the report must contain, in order.
+    expect: &'static [&'static str],
+}
+
+const FATAL_CASES: &[FatalCase] = &[
+    FatalCase {
+        name: "fatal::page_fault_is_reported_with_backtrace",
+        append: "ktest=pagefault",
+        expect: &[
+            "KERNEL EXCEPTION: Page Fault (#PF, vector 14)",
+            "faulting address: 0x000000000dead000 (read, page not present, kernel mode)",
+            "rip ",
+            "backtrace:",
+            "kernel::ktest::deliberate_page_fault",
+        ],
+    },
+    FatalCase {
+        name: "fatal::kernel_stack_overflow_hits_guard_page",
+        append: "ktest=overflow",
+        expect: &[
+            "KERNEL EXCEPTION: Page Fault",
+            "kernel stack overflow",
+            "kernel::ktest::recurse",
+        ],
+    },
+    FatalCase {
+        name: "fatal::heap_exhaustion_is_reported_as_such",
+        append: "ktest=oom",
+        expect: &["kernel heap out of memory", "KERNEL PANIC", "backtrace:"],
+    },
+    FatalCase {
+        name: "fatal::panic_prints_message_and_backtrace",
+        append: "ktest=panic",
+        expect: &[
+            "KERNEL PANIC in thread 1: deliberate panic requested by ktest=panic",
+            "at kernel/kernel/src/ktest.rs",
+            "backtrace:",
+            "kernel::ktest::run",
+        ],
+    },
+];
+
+fn fatal_case(kernel: &Path, case: &FatalCase) -> Result<()> {
+    let mut s = Session::start(&machine(kernel, case.append))?;
+    s.expect(case.expect[0], BOOT_TIMEOUT)?;
+    let reported = Instant::now();
+    for e in &case.expect[1..] {
+        s.expect(e, STEP_TIMEOUT)?;
+    }
+    let status = s.wait_exit(STEP_TIMEOUT)?;
+    if status != Some(STATUS_PANIC) {
+        return Err(format!("QEMU status {status:?}, expected {STATUS_PANIC} (failure)"));
+    }
+    let took = reported.elapsed();
+    if took > Duration::from_secs(5) {
+        return Err(format!("QEMU took {took:?} to stop after the report"));
+    }
+    Ok(())
+}
+
+type MonitorTest = fn(&Path) -> Result<()>;
+
+const MONITOR_TESTS: &[(&str, MonitorTest)] = &[
+    ("monitor::commands_answer", monitor_commands_answer),
+    ("monitor::typeahead_before_boot_is_kept", monitor_typeahead_kept),
+    ("monitor::line_editing_backspace_and_ctrl_c", monitor_line_editing),
+    ("monitor::poweroff_exits_cleanly", monitor_poweroff),
+];
+
+fn monitor(kernel: &Path) -> Result<Session> {
+    let mut s = Session::start(&machine(kernel, ""))?;
+    s.expect("dinos> ", BOOT_TIMEOUT)?;
+    Ok(s)
+}
+
+fn monitor_commands_answer(kernel: &Path) -> Result<()> {
+    let mut s = monitor(kernel)?;
+    for (cmd, want) in [
+        ("help", "poweroff   turn the machine off"),
+        ("mem", "frames: "),
+        ("threads", "kmain"),
+        ("ticks", "ticks at 100 Hz; up "),
+        ("log", "dinos ready in"),
+        ("frobnicate", "frobnicate: unknown command (try `help`)"),
+    ] {
+        s.send(&format!("{cmd}\n"))?;
+        s.expect(want, STEP_TIMEOUT)?;
+        s.expect("dinos> ", STEP_TIMEOUT)?;
+    }
+    Ok(())
+}
+
+fn monitor_typeahead_kept(kernel: &Path) -> Result<()> {
+    let mut s = Session::start(&machine(kernel, ""))?;
+    // Typed at once, long before the kernel is ready to read.
+    s.send("ticks\nthreads\nmem\n")?;
+    s.expect("ticks at 100 Hz", BOOT_TIMEOUT)?;
+    s.expect("kmain", STEP_TIMEOUT)?;
+    s.expect("frames: ", STEP_TIMEOUT)?;
+    Ok(())
+}
+
+fn monitor_line_editing(kernel: &Path) -> Result<()> {
+    let mut s = monitor(kernel)?;
+    s.send("tixx\x7f\x7fcks\n")?; // "tixx", two backspaces, "cks" = "ticks"
+    s.expect("ticks at 100 Hz", STEP_TIMEOUT)?;
+    s.send("poweroff\x03")?; // abandoned with Ctrl-C: must not power off
+    s.expect("^C", STEP_TIMEOUT)?;
+    s.send("mem\n")?;
+    s.expect("frames: ", STEP_TIMEOUT)?;
+    Ok(())
+}
+
+fn monitor_poweroff(kernel: &Path) -> Result<()> {
+    let mut s = monitor(kernel)?;
+    s.send("poweroff\n")?;
+    let status = s.wait_exit(STEP_TIMEOUT)?;
+    if crate::qemu::exit_code(status) != 0 {
+        return Err(format!("QEMU status {status:?} after poweroff"));
+    }
+    Ok(())
+}

@@ -195,7 +195,8 @@ fn page_down(a: u64) -> u64 {
 
 /// Rounds up to a page; saturates at the top page, which is far above `USER_END`.
 fn page_up(a: u64) -> u64 {
-    a.checked_add(PAGE_SIZE - 1).map_or(!(PAGE_SIZE - 1), page_down)
+    a.checked_add(PAGE_SIZE - 1)
+        .map_or(!(PAGE_SIZE - 1), page_down)
 }
 
 /// Reads and checks the headers of the executable `bytes`.
@@ -261,7 +262,10 @@ pub fn parse_executable(bytes: &[u8], limits: &Limits) -> Result<ExecImage, ElfE
     image.segments.sort_by_key(|s| s.vaddr);
     for pair in image.segments.windows(2) {
         if pair[0].end() > pair[1].vaddr {
-            let (a, b) = (pair[0].index.min(pair[1].index), pair[0].index.max(pair[1].index));
+            let (a, b) = (
+                pair[0].index.min(pair[1].index),
+                pair[0].index.max(pair[1].index),
+            );
             return Err(ElfError::SegmentsOverlap(a, b));
         }
     }

@@ -20,13 +20,23 @@ fn static_executable_is_accepted_with_its_segments() {
     assert_eq!(img.entry, 0x40_0100);
     assert_eq!(img.segments.len(), 2);
     let text = img.segments[0];
-    assert_eq!((text.vaddr, text.memsz, text.filesz, text.offset), (0x40_0000, 0x1000, 0x1000, 0));
+    assert_eq!(
+        (text.vaddr, text.memsz, text.filesz, text.offset),
+        (0x40_0000, 0x1000, 0x1000, 0)
+    );
     assert_eq!(
         text.flags,
-        SegmentFlags { read: true, write: false, execute: true }
+        SegmentFlags {
+            read: true,
+            write: false,
+            execute: true
+        }
     );
     let data = img.segments[1];
-    assert_eq!((data.vaddr, data.memsz, data.filesz), (0x40_1000, 0x3000, 0x100));
+    assert_eq!(
+        (data.vaddr, data.memsz, data.filesz),
+        (0x40_1000, 0x3000, 0x100)
+    );
     assert!(data.flags.write && !data.flags.execute);
     assert_eq!(data.align, 0x1000);
     assert_eq!(img.interp, None);
@@ -44,7 +54,10 @@ fn pie_with_interpreter_tls_and_phdr_is_accepted() {
     assert_eq!(img.kind, ImageKind::PositionIndependent);
     assert_eq!(img.interp.as_deref(), Some("/lib/ld.so"));
     let tls = img.tls.unwrap();
-    assert_eq!((tls.vaddr, tls.filesz, tls.memsz, tls.align), (0x2800, 0x10, 0x40, 16));
+    assert_eq!(
+        (tls.vaddr, tls.filesz, tls.memsz, tls.align),
+        (0x2800, 0x10, 0x40, 16)
+    );
     assert_eq!(img.phdrs.vaddr, Some(64));
     assert_eq!(img.segments.len(), 3);
     assert_eq!(img.stack, None);
@@ -157,7 +170,10 @@ fn too_many_program_headers_is_rejected() {
     let mut b = Builder::static_exe();
     b.phnum = Some(0xffff);
     rejects(&b, ElfError::TooManySegments);
-    let limits = Limits { max_segments: 2, ..Limits::default() };
+    let limits = Limits {
+        max_segments: 2,
+        ..Limits::default()
+    };
     let err = parse_executable(&Builder::static_exe().build(), &limits).unwrap_err();
     assert_eq!(err, ElfError::TooManySegments);
 }
@@ -202,7 +218,6 @@ fn segment_file_range_out_of_bounds_is_rejected() {
     rejects(&b, ElfError::SegmentOutOfFile(1));
     let mut b = Builder::static_exe();
     b.phdrs[1].offset = u64::MAX - 0xfff; // offset + filesz overflows
-    b.phdrs[1].vaddr = 0x40_1000u64.wrapping_add(b.phdrs[1].offset) & !0xfff | 0x000;
     rejects(&b, ElfError::SegmentOutOfFile(1));
 }
 
@@ -234,7 +249,11 @@ fn address_overflow_is_rejected() {
 
 #[test]
 fn kernel_half_and_non_canonical_addresses_are_rejected() {
-    for vaddr in [0xffff_8000_0000_0000, 0x0000_8000_0000_0000, 0x0000_7fff_ffff_f000] {
+    for vaddr in [
+        0xffff_8000_0000_0000,
+        0x0000_8000_0000_0000,
+        0x0000_7fff_ffff_f000,
+    ] {
         let mut b = Builder::static_exe();
         b.phdrs[1].vaddr = vaddr;
         rejects(&b, ElfError::AddressNotUser(1));
@@ -293,7 +312,10 @@ fn entry_outside_executable_segment_is_rejected() {
 
 #[test]
 fn total_memory_over_limit_is_rejected() {
-    let limits = Limits { max_total_memsz: 0x3fff, ..Limits::default() };
+    let limits = Limits {
+        max_total_memsz: 0x3fff,
+        ..Limits::default()
+    };
     let err = parse_executable(&Builder::static_exe().build(), &limits).unwrap_err();
     assert_eq!(err, ElfError::TooLarge);
     let mut b = Builder::static_exe();
@@ -313,7 +335,10 @@ fn bad_interpreter_paths_are_rejected() {
     let mut b = Builder::pie();
     b.phdrs[1].offset = 0x10_0000;
     rejects(&b, ElfError::BadInterpreter);
-    let limits = Limits { max_interp_len: 5, ..Limits::default() };
+    let limits = Limits {
+        max_interp_len: 5,
+        ..Limits::default()
+    };
     let err = parse_executable(&Builder::pie().build(), &limits).unwrap_err();
     assert_eq!(err, ElfError::BadInterpreter);
 }
@@ -342,7 +367,10 @@ fn tls_with_filesz_over_memsz_or_out_of_file_is_rejected() {
 
 #[test]
 fn errors_have_short_messages_naming_the_segment() {
-    assert_eq!(ElfError::BadMagic.to_string(), "not an ELF file (bad magic)");
+    assert_eq!(
+        ElfError::BadMagic.to_string(),
+        "not an ELF file (bad magic)"
+    );
     assert_eq!(
         ElfError::SegmentOutOfFile(2).to_string(),
         "segment 2: file range out of bounds"

@@ -2,9 +2,10 @@
 //!
 //! Output is polled (QEMU's UART is never busy for long). Input is interrupt-driven: the
 //! receive interrupt (IRQ 4) calls [`drain_rx`], which moves every byte waiting in the
-//! UART's FIFO into a ring buffer for the console driver. Bytes typed or piped in before
+//! UART into a buffer for the console driver. Bytes typed or piped in before
 //! the kernel is ready are not lost: QEMU stops feeding the UART while its FIFO is full,
 //! so they wait in the host pipe until the driver starts reading.
+//! (This is why `init` leaves the FIFO off.)
 
 use crate::port::Port;
 use crate::sync::SpinLock;
@@ -31,7 +32,10 @@ pub fn init() {
     DATA.write8(1); // divisor 1: 115200 baud
     IER.write8(0);
     LCR.write8(0x03); // 8 data bits, no parity, one stop bit
-    FCR.write8(0xc7); // enable and clear FIFOs, 14-byte threshold
+    // FIFOs stay off: QEMU's UART empties its receive FIFO whenever the FIFO-enable
+    // bit changes, which would throw away typeahead that arrived during boot. Without
+    // the FIFO the UART holds one byte and QEMU waits for us to take it.
+    FCR.write8(0);
     MCR.write8(0x0b); // DTR, RTS, OUT2 (gates the IRQ line)
     IER.write8(0x01); // interrupt when data arrives
 }

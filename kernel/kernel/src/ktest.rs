@@ -3,7 +3,8 @@
 //! They exercise the mechanisms that can only be tested on the machine: frames, the
 //! heap, page tables and their permission bits, guard pages, threads, preemption, wait
 //! queues, sleep and the mutex. Each prints `ktest: NAME ... ok` or `... FAILED: why`
-//! over the console; `cargo xtask test` reads those lines. The run ends with QEMU's
+//! over the console (after a `ktest: start NAME` line, so a test that never returns is
+//! named); `cargo xtask test` reads those lines. The run ends with QEMU's
 //! exit status saying whether all passed.
 //!
 //! `ktest=pagefault`, `ktest=overflow`, `ktest=oom` and `ktest=panic` instead each do
@@ -64,12 +65,14 @@ fn run_all() -> ! {
     kprintln!("ktest: running {} tests", TESTS.len());
     let mut failed = 0;
     for (name, test) in TESTS {
-        hal::kprint!("ktest: {name} ... ");
+        // The verdict goes on a line of its own, so log output from the test
+        // cannot split it; the line before names the test if it never returns.
+        kprintln!("ktest: start {name}");
         match test() {
-            Ok(()) => kprintln!("ok"),
+            Ok(()) => kprintln!("ktest: {name} ... ok"),
             Err(why) => {
                 failed += 1;
-                kprintln!("FAILED: {why}");
+                kprintln!("ktest: {name} ... FAILED: {why}");
             }
         }
     }

@@ -130,7 +130,12 @@ impl Builder {
         // absurd, in which case the table is not written at all.
         let table_end = (self.phoff as usize).saturating_add(self.phdrs.len() * 56);
         let write_table = table_end < 1 << 24;
-        let mut f = vec![0u8; self.file_len.max(64).max(if write_table { table_end } else { 0 })];
+        let mut f = vec![
+            0u8;
+            self.file_len
+                .max(64)
+                .max(if write_table { table_end } else { 0 })
+        ];
         f[..16].copy_from_slice(&self.ident);
         f[16..18].copy_from_slice(&self.kind.to_le_bytes());
         f[18..20].copy_from_slice(&self.machine.to_le_bytes());
