@@ -93,6 +93,9 @@ fn boot(kernel: &std::path::Path) -> Result<()> {
     );
     println!("| guest time under -icount shift=0 (ms) | {icount_guest:.2} | | |");
     let verdict = if w.median <= 150.0 { "meets" } else { "misses" };
-    println!("target: ready within 150 ms of wall time: {verdict} it (median {:.1} ms)", w.median);
+    println!(
+        "target: ready within 150 ms of wall time: {verdict} it (median {:.1} ms)",
+        w.median
+    );
     Ok(())
 }

@@ -28,15 +28,22 @@ pub fn kernel_target_dir() -> PathBuf {
     root().join("target").join("kernel")
 }
 
-/// Build the kernel ELF and write its symbol table into it. Returns the image path.
-pub fn build_kernel() -> Result<PathBuf> {
-    let status = Command::new(env!("CARGO"))
-        .current_dir(root())
-        .args(["build", "--release", "-p", "kernel", "--target", TARGET])
+/// `cargo <args>` for the kernel: its target, flags and target directory.
+pub fn kernel_cargo(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO"));
+    c.current_dir(root())
+        .args(args)
+        .args(["--release", "-p", "kernel", "--target", TARGET])
         .arg("--target-dir")
         .arg(kernel_target_dir())
         .env("CARGO_ENCODED_RUSTFLAGS", KERNEL_RUSTFLAGS.join("\x1f"))
-        .env_remove("RUSTFLAGS")
+        .env_remove("RUSTFLAGS");
+    c
+}
+
+/// Build the kernel ELF and write its symbol table into it. Returns the image path.
+pub fn build_kernel() -> Result<PathBuf> {
+    let status = kernel_cargo(&["build"])
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {

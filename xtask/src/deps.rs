@@ -18,7 +18,10 @@ fn have(program: &str) -> bool {
     let in_path = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
         .unwrap_or(false);
-    in_path || ["/usr/sbin", "/sbin"].iter().any(|d| std::path::Path::new(d).join(program).is_file())
+    in_path
+        || ["/usr/sbin", "/sbin"]
+            .iter()
+            .any(|d| std::path::Path::new(d).join(program).is_file())
 }
 
 fn is_root() -> bool {
@@ -47,7 +50,10 @@ pub fn ensure() -> Result<()> {
             missing.join(", ")
         ));
     }
-    eprintln!("xtask: installing {} (first run on this machine)", missing.join(", "));
+    eprintln!(
+        "xtask: installing {} (first run on this machine)",
+        missing.join(", ")
+    );
     let ok = |args: &[&str]| {
         Command::new("apt-get")
             .args(args)
@@ -62,8 +68,9 @@ pub fn ensure() -> Result<()> {
     let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
     install.extend(missing.iter());
     if !ok(&install) {
-        return Err(format!("`{cmd}` failed; run it by hand and look at its errors"));
+        return Err(format!(
+            "`{cmd}` failed; run it by hand and look at its errors"
+        ));
     }
     Ok(())
 }
-

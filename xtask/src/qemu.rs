@@ -106,7 +106,11 @@ fn parse_machine(args: &[String], kernel: &Path) -> Result<Machine> {
         };
         match a.as_str() {
             "--mem" => m.mem_mib = value("--mem")?.parse().map_err(|_| "--mem takes MiB")?,
-            "--smp" => m.smp = value("--smp")?.parse().map_err(|_| "--smp takes a number")?,
+            "--smp" => {
+                m.smp = value("--smp")?
+                    .parse()
+                    .map_err(|_| "--smp takes a number")?
+            }
             "--append" => m.append = value("--append")?,
             other => return Err(format!("unknown option `{other}` (see cargo xtask help)")),
         }

@@ -80,14 +80,23 @@ impl Session {
             }
             let now = Instant::now();
             if guard.1 == 2 || now >= deadline {
-                let why = if guard.1 == 2 { "QEMU exited" } else { "timed out" };
+                let why = if guard.1 == 2 {
+                    "QEMU exited"
+                } else {
+                    "timed out"
+                };
                 return Err(format!(
                     "{why} waiting for {needle:?} after {:.1}s; the console said:\n{}",
                     self.started.elapsed().as_secs_f64(),
                     tail(&String::from_utf8_lossy(&guard.0), 40)
                 ));
             }
-            guard = self.shared.cond.wait_timeout(guard, deadline - now).unwrap().0;
+            guard = self
+                .shared
+                .cond
+                .wait_timeout(guard, deadline - now)
+                .unwrap()
+                .0;
         }
     }
 
@@ -98,7 +107,10 @@ impl Session {
             if let Some(st) = self.child.try_wait().map_err(|e| e.to_string())? {
                 // Let the readers collect the last output.
                 let g = self.shared.out.lock().unwrap();
-                let _ = self.shared.cond.wait_timeout_while(g, Duration::from_millis(500), |o| o.1 < 2);
+                let _ = self
+                    .shared
+                    .cond
+                    .wait_timeout_while(g, Duration::from_millis(500), |o| o.1 < 2);
                 return Ok(st.code());
             }
             if Instant::now() >= deadline {

@@ -51,6 +51,11 @@ pub fn run(args: &[String]) -> Result<u8> {
     deps::ensure()?;
     let mut t = Tally::default();
 
+    if filter.is_empty() || "lint".contains(&filter) {
+        println!("== lint");
+        lint(&mut t);
+    }
+
     println!("== host unit tests");
     host_tests(&mut t, &filter)?;
 
@@ -88,11 +93,62 @@ pub fn run(args: &[String]) -> Result<u8> {
     Ok(if t.failed.is_empty() { 0 } else { 1 })
 }
 
+/// Formatting and clippy, for host crates and for the kernel as it is really built.
+fn lint(t: &mut Tally) {
+    let run = |c: &mut Command| -> Result<()> {
+        let out = c.output().map_err(|e| format!("cannot run {c:?}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                crate::session::tail(&String::from_utf8_lossy(&out.stderr), 60)
+            ))
+        }
+    };
+    let cargo = || {
+        let mut c = Command::new(env!("CARGO"));
+        c.current_dir(root()).env_remove("RUSTFLAGS");
+        c
+    };
+    t.record(
+        "lint::rustfmt",
+        run(cargo().args(["fmt", "--all", "--", "--check"])),
+    );
+    t.record(
+        "lint::clippy_host_crates",
+        run(cargo()
+            .args([
+                "clippy",
+                "--workspace",
+                "--exclude",
+                "kernel",
+                "--all-targets",
+            ])
+            .arg("--target-dir")
+            .arg(root().join("target").join("host"))
+            .args(["--", "-D", "warnings"])),
+    );
+    t.record(
+        "lint::clippy_kernel",
+        run(build::kernel_cargo(&["clippy"]).args(["--", "-D", "warnings"])),
+    );
+}
+
 /// `cargo test` over the host-testable crates, counted from its summary lines.
 fn host_tests(t: &mut Tally, filter: &str) -> Result<()> {
     let mut cmd = Command::new(env!("CARGO"));
     cmd.current_dir(root())
-        .args(["test", "--workspace", "--exclude", "kernel", "--exclude", "xtask", "--no-fail-fast"])
+        .args([
+            "test",
+            "--workspace",
+            "--exclude",
+            "kernel",
+            "--exclude",
+            "xtask",
+            "--no-fail-fast",
+        ])
         .arg("--target-dir")
         .arg(root().join("target").join("host"))
         .env_remove("RUSTFLAGS")
@@ -100,15 +156,26 @@ fn host_tests(t: &mut Tally, filter: &str) -> Result<()> {
     if !filter.is_empty() {
         cmd.args(["--", filter]);
     }
-    let out = cmd.output().map_err(|e| format!("cannot run cargo test: {e}"))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run cargo test: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let mut saw_summary = false;
     for line in stdout.lines() {
-        if let Some(name) = line.strip_prefix("test ").and_then(|l| l.strip_suffix(" ... ok")) {
+        if let Some(name) = line
+            .strip_prefix("test ")
+            .and_then(|l| l.strip_suffix(" ... ok"))
+        {
             t.record(&format!("host::{name}"), Ok(()));
-        } else if let Some(name) = line.strip_prefix("test ").and_then(|l| l.strip_suffix(" ... FAILED")) {
-            t.record(&format!("host::{name}"), Err("see the cargo test output above".into()));
+        } else if let Some(name) = line
+            .strip_prefix("test ")
+            .and_then(|l| l.strip_suffix(" ... FAILED"))
+        {
+            t.record(
+                &format!("host::{name}"),
+                Err("see the cargo test output above".into()),
+            );
         } else if line.starts_with("test result:") {
             saw_summary = true;
         }
@@ -145,7 +212,9 @@ fn ktests(t: &mut Tally, kernel: &Path) {
         Ok(out) => {
             let mut n = 0;
             for line in out.lines() {
-                let Some(rest) = line.strip_prefix("ktest: ") else { continue };
+                let Some(rest) = line.strip_prefix("ktest: ") else {
+                    continue;
+                };
                 if let Some((name, verdict)) = rest.split_once(" ... ") {
                     n += 1;
                     let r = if verdict.trim_end().ends_with("ok") {
@@ -218,7 +287,9 @@ fn fatal_case(kernel: &Path, case: &FatalCase) -> Result<()> {
     }
     let status = s.wait_exit(STEP_TIMEOUT)?;
     if status != Some(STATUS_PANIC) {
-        return Err(format!("QEMU status {status:?}, expected {STATUS_PANIC} (failure)"));
+        return Err(format!(
+            "QEMU status {status:?}, expected {STATUS_PANIC} (failure)"
+        ));
     }
     let took = reported.elapsed();
     if took > Duration::from_secs(5) {
@@ -231,8 +302,14 @@ type MonitorTest = fn(&Path) -> Result<()>;
 
 const MONITOR_TESTS: &[(&str, MonitorTest)] = &[
     ("monitor::commands_answer", monitor_commands_answer),
-    ("monitor::typeahead_before_boot_is_kept", monitor_typeahead_kept),
-    ("monitor::line_editing_backspace_and_ctrl_c", monitor_line_editing),
+    (
+        "monitor::typeahead_before_boot_is_kept",
+        monitor_typeahead_kept,
+    ),
+    (
+        "monitor::line_editing_backspace_and_ctrl_c",
+        monitor_line_editing,
+    ),
     ("monitor::poweroff_exits_cleanly", monitor_poweroff),
 ];
 

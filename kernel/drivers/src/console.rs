@@ -92,10 +92,8 @@ pub fn read_line() -> Line {
                 write(b"^C\n");
                 return Line::Interrupted;
             }
-            0x7f | 0x08 => {
-                if line.pop().is_some() {
-                    write(b"\x08 \x08");
-                }
+            0x7f | 0x08 if line.pop().is_some() => {
+                write(b"\x08 \x08");
             }
             0x15 => {
                 for _ in 0..line.chars().count() {

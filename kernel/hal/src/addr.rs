@@ -41,7 +41,7 @@ impl PhysAddr {
         self.0
     }
     pub const fn is_page_aligned(self) -> bool {
-        self.0 % PAGE_SIZE == 0
+        self.0.is_multiple_of(PAGE_SIZE)
     }
 }
 
@@ -50,7 +50,7 @@ impl VirtAddr {
         self.0
     }
     pub const fn is_page_aligned(self) -> bool {
-        self.0 % PAGE_SIZE == 0
+        self.0.is_multiple_of(PAGE_SIZE)
     }
     /// Is this address in the kernel half (bit 63 set)?
     pub const fn is_kernel(self) -> bool {

@@ -57,7 +57,12 @@ pub fn mmio_ranges() -> [(PhysAddr, u64); 2] {
 }
 
 fn disable_pic() {
-    let (cmd1, data1, cmd2, data2) = (Port::new(0x20), Port::new(0x21), Port::new(0xa0), Port::new(0xa1));
+    let (cmd1, data1, cmd2, data2) = (
+        Port::new(0x20),
+        Port::new(0x21),
+        Port::new(0xa0),
+        Port::new(0xa1),
+    );
     // ICW1..ICW4: move the PICs to vectors 0xf0..0xff so a stray IRQ is never an exception.
     cmd1.write8(0x11);
     cmd2.write8(0x11);
@@ -98,9 +103,13 @@ fn calibrate() -> (u64, u64) {
     ((t1 - t0) * 100, (l0 - l1) as u64 * 100)
 }
 
+/// Note the TSC at kernel entry: time zero for [`nanos_since_boot`].
+pub fn mark_boot() {
+    BOOT_TSC.store(crate::cpu::rdtsc(), Ordering::SeqCst);
+}
+
 /// Set up the PIC (off), the local APIC, the timer and the TSC clock.
 pub fn init() {
-    BOOT_TSC.store(crate::cpu::rdtsc(), Ordering::SeqCst);
     disable_pic();
     lapic_write(LAPIC_SVR, 0x100 | SPURIOUS_VECTOR as u32);
     lapic_write(LAPIC_TPR, 0);
@@ -129,7 +138,7 @@ pub fn tsc_hz() -> u64 {
     TSC_PER_SEC.load(Ordering::Relaxed)
 }
 
-/// Nanoseconds since [`init`], from the TSC.
+/// Nanoseconds since kernel entry ([`mark_boot`]), from the TSC (0 until calibrated).
 pub fn nanos_since_boot() -> u64 {
     let hz = tsc_hz();
     if hz <= 1 {

@@ -26,7 +26,7 @@ fn on_known_stack(addr: u64, len: u64) -> bool {
 /// Call `f` with each return address, starting from the frame whose `rbp` is given.
 pub fn walk(mut rbp: u64, mut f: impl FnMut(u64)) {
     for _ in 0..MAX_FRAMES {
-        if rbp == 0 || rbp % 8 != 0 || !on_known_stack(rbp, 16) {
+        if rbp == 0 || !rbp.is_multiple_of(8) || !on_known_stack(rbp, 16) {
             return;
         }
         // SAFETY: [rbp, rbp+16) lies inside a mapped kernel stack (checked above).

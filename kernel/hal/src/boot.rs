@@ -318,6 +318,7 @@ extern "Rust" {
 #[cfg(dinos_kernel)]
 #[no_mangle]
 extern "C" fn hal_boot_entry(start_info: u32) -> ! {
+    crate::apic::mark_boot();
     crate::serial::init();
     let info = BOOT_INFO.call_once(|| parse_start_info(start_info));
     crate::power::init(info.rsdp);

@@ -176,7 +176,7 @@ impl PageTable {
         flags: PageFlags,
     ) -> Result<(), MapError> {
         let bytes = size.bytes();
-        if va.as_u64() % bytes != 0 || pa.as_u64() % bytes != 0 {
+        if !va.as_u64().is_multiple_of(bytes) || !pa.as_u64().is_multiple_of(bytes) {
             return Err(MapError::Misaligned);
         }
         let level = if size == PageSize::Size2M { 2 } else { 1 };

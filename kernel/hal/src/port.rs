@@ -20,37 +20,49 @@ impl Port {
     pub fn read8(self) -> u8 {
         let v: u8;
         // SAFETY: `in` from an I/O port does not access memory.
-        unsafe { asm!("in al, dx", in("dx") self.0, out("al") v, options(nomem, nostack, preserves_flags)) };
+        unsafe {
+            asm!("in al, dx", in("dx") self.0, out("al") v, options(nomem, nostack, preserves_flags))
+        };
         v
     }
 
     pub fn write8(self, v: u8) {
         // SAFETY: `out` to an I/O port does not access memory (no DMA-capable device is
         // programmed through a Port in dinos).
-        unsafe { asm!("out dx, al", in("dx") self.0, in("al") v, options(nomem, nostack, preserves_flags)) };
+        unsafe {
+            asm!("out dx, al", in("dx") self.0, in("al") v, options(nomem, nostack, preserves_flags))
+        };
     }
 
     pub fn read16(self) -> u16 {
         let v: u16;
         // SAFETY: as read8.
-        unsafe { asm!("in ax, dx", in("dx") self.0, out("ax") v, options(nomem, nostack, preserves_flags)) };
+        unsafe {
+            asm!("in ax, dx", in("dx") self.0, out("ax") v, options(nomem, nostack, preserves_flags))
+        };
         v
     }
 
     pub fn write16(self, v: u16) {
         // SAFETY: as write8.
-        unsafe { asm!("out dx, ax", in("dx") self.0, in("ax") v, options(nomem, nostack, preserves_flags)) };
+        unsafe {
+            asm!("out dx, ax", in("dx") self.0, in("ax") v, options(nomem, nostack, preserves_flags))
+        };
     }
 
     pub fn read32(self) -> u32 {
         let v: u32;
         // SAFETY: as read8.
-        unsafe { asm!("in eax, dx", in("dx") self.0, out("eax") v, options(nomem, nostack, preserves_flags)) };
+        unsafe {
+            asm!("in eax, dx", in("dx") self.0, out("eax") v, options(nomem, nostack, preserves_flags))
+        };
         v
     }
 
     pub fn write32(self, v: u32) {
         // SAFETY: as write8.
-        unsafe { asm!("out dx, eax", in("dx") self.0, in("eax") v, options(nomem, nostack, preserves_flags)) };
+        unsafe {
+            asm!("out dx, eax", in("dx") self.0, in("eax") v, options(nomem, nostack, preserves_flags))
+        };
     }
 }

@@ -32,9 +32,9 @@ pub fn init() {
     DATA.write8(1); // divisor 1: 115200 baud
     IER.write8(0);
     LCR.write8(0x03); // 8 data bits, no parity, one stop bit
-    // FIFOs stay off: QEMU's UART empties its receive FIFO whenever the FIFO-enable
-    // bit changes, which would throw away typeahead that arrived during boot. Without
-    // the FIFO the UART holds one byte and QEMU waits for us to take it.
+                      // FIFOs stay off: QEMU's UART empties its receive FIFO whenever the FIFO-enable
+                      // bit changes, which would throw away typeahead that arrived during boot. Without
+                      // the FIFO the UART holds one byte and QEMU waits for us to take it.
     FCR.write8(0);
     MCR.write8(0x0b); // DTR, RTS, OUT2 (gates the IRQ line)
     IER.write8(0x01); // interrupt when data arrives

@@ -34,7 +34,7 @@ fn blob() -> &'static [u8] {
         }
         // SAFETY: the blob is read-only data of the image, filled before boot by xtask;
         // Rust never sees its initial value, so reading it as bytes is sound.
-        unsafe { &*(&raw const dinos_ksyms) }
+        unsafe { &dinos_ksyms }
     }
     #[cfg(not(dinos_kernel))]
     {

@@ -168,8 +168,7 @@ impl<T: ?Sized, P: WaitPolicy> Lock<T, P> {
     /// Take the lock, waiting as the policy says.
     pub fn lock(&self) -> LockGuard<'_, T, P> {
         while !self.try_acquire() {
-            self.policy
-                .wait(&|| !self.locked.load(Ordering::Acquire));
+            self.policy.wait(&|| !self.locked.load(Ordering::Acquire));
         }
         LockGuard { lock: self }
     }

@@ -266,7 +266,10 @@ pub fn switch_to(next: Arc<Task>) {
     crate::cpu::set_kernel_stack(top);
     let save = prev.rsp.as_ptr();
     let load = next.rsp.load(Ordering::SeqCst);
-    assert!(load != 0, "switch to a task that never ran and has no frame");
+    assert!(
+        load != 0,
+        "switch to a task that never ran and has no frame"
+    );
     drop(next);
     *PREV.lock() = Some(prev);
     #[cfg(dinos_kernel)]

@@ -305,7 +305,11 @@ static IN_FATAL: AtomicBool = AtomicBool::new(false);
 extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
     let vector = frame.vector as usize;
     if vector < 32 {
-        let addr = if vector == 14 { crate::cpu::read_cr2() } else { 0 };
+        let addr = if vector == 14 {
+            crate::cpu::read_cr2()
+        } else {
+            0
+        };
         if frame.from_user() {
             let hook = USER_FAULT_HOOK.load(Ordering::SeqCst);
             if hook != 0 {
@@ -360,7 +364,9 @@ fn kernel_exception(f: &TrapFrame, addr: u64) -> ! {
         crate::kprintln!("    faulting address: {addr:#018x} ({access}, {why}, {mode} mode)");
         let limit = KSTACK_LIMIT.load(Ordering::SeqCst);
         if addr < limit && addr >= limit.saturating_sub(crate::addr::PAGE_SIZE) {
-            crate::kprintln!("    => kernel stack overflow: the address is the guard page below the stack");
+            crate::kprintln!(
+                "    => kernel stack overflow: the address is the guard page below the stack"
+            );
         }
     }
     crate::kprint!("    at: ");
@@ -368,19 +374,31 @@ fn kernel_exception(f: &TrapFrame, addr: u64) -> ! {
     crate::kprintln!();
     crate::kprintln!(
         "    rax {:016x} rbx {:016x} rcx {:016x} rdx {:016x}",
-        f.rax, f.rbx, f.rcx, f.rdx
+        f.rax,
+        f.rbx,
+        f.rcx,
+        f.rdx
     );
     crate::kprintln!(
         "    rsi {:016x} rdi {:016x} rbp {:016x} rsp {:016x}",
-        f.rsi, f.rdi, f.rbp, f.rsp
+        f.rsi,
+        f.rdi,
+        f.rbp,
+        f.rsp
     );
     crate::kprintln!(
         "    r8  {:016x} r9  {:016x} r10 {:016x} r11 {:016x}",
-        f.r8, f.r9, f.r10, f.r11
+        f.r8,
+        f.r9,
+        f.r10,
+        f.r11
     );
     crate::kprintln!(
         "    r12 {:016x} r13 {:016x} r14 {:016x} r15 {:016x}",
-        f.r12, f.r13, f.r14, f.r15
+        f.r12,
+        f.r13,
+        f.r14,
+        f.r15
     );
     crate::kprintln!(
         "    rip {:016x} cs {:x} rflags {:x} ss {:x} cr2 {:016x} cr3 {:016x}",

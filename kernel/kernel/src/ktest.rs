@@ -21,6 +21,7 @@ use hal::kprintln;
 use hal::paging::{PageFlags, PageSize, PageTable};
 
 type TestResult = Result<(), String>;
+type Test = (&'static str, fn() -> TestResult);
 
 macro_rules! check {
     ($cond:expr, $($msg:tt)*) => {
@@ -30,21 +31,51 @@ macro_rules! check {
     };
 }
 
-const TESTS: &[(&str, fn() -> TestResult)] = &[
-    ("frames_alloc_free_restores_counts", frames_alloc_free_restores_counts),
-    ("frames_are_distinct_aligned_ram", frames_are_distinct_aligned_ram),
-    ("heap_large_and_small_allocations_come_back", heap_large_and_small_allocations_come_back),
-    ("page_table_map_translate_unmap", page_table_map_translate_unmap),
-    ("kernel_mappings_have_exact_permissions", kernel_mappings_have_exact_permissions),
-    ("kernel_stack_has_unmapped_guard_page", kernel_stack_has_unmapped_guard_page),
+const TESTS: &[Test] = &[
+    (
+        "frames_alloc_free_restores_counts",
+        frames_alloc_free_restores_counts,
+    ),
+    (
+        "frames_are_distinct_aligned_ram",
+        frames_are_distinct_aligned_ram,
+    ),
+    (
+        "heap_large_and_small_allocations_come_back",
+        heap_large_and_small_allocations_come_back,
+    ),
+    (
+        "page_table_map_translate_unmap",
+        page_table_map_translate_unmap,
+    ),
+    (
+        "kernel_mappings_have_exact_permissions",
+        kernel_mappings_have_exact_permissions,
+    ),
+    (
+        "kernel_stack_has_unmapped_guard_page",
+        kernel_stack_has_unmapped_guard_page,
+    ),
     ("threads_run_and_join", threads_run_and_join),
     ("timer_preempts_busy_threads", timer_preempts_busy_threads),
     ("wait_queue_wakes_a_sleeper", wait_queue_wakes_a_sleeper),
-    ("sleep_lasts_at_least_the_ticks_asked", sleep_lasts_at_least_the_ticks_asked),
-    ("mutex_excludes_under_contention", mutex_excludes_under_contention),
-    ("exited_threads_free_their_memory", exited_threads_free_their_memory),
+    (
+        "sleep_lasts_at_least_the_ticks_asked",
+        sleep_lasts_at_least_the_ticks_asked,
+    ),
+    (
+        "mutex_excludes_under_contention",
+        mutex_excludes_under_contention,
+    ),
+    (
+        "exited_threads_free_their_memory",
+        exited_threads_free_their_memory,
+    ),
     ("log_ring_keeps_records", log_ring_keeps_records),
-    ("symbols_resolve_kernel_functions", symbols_resolve_kernel_functions),
+    (
+        "symbols_resolve_kernel_functions",
+        symbols_resolve_kernel_functions,
+    ),
 ];
 
 pub fn run(which: &str) -> ! {
@@ -76,7 +107,11 @@ fn run_all() -> ! {
             }
         }
     }
-    kprintln!("ktest: done: {} passed, {} failed", TESTS.len() - failed, failed);
+    kprintln!(
+        "ktest: done: {} passed, {} failed",
+        TESTS.len() - failed,
+        failed
+    );
     if failed == 0 {
         hal::power::poweroff()
     } else {
@@ -94,14 +129,21 @@ fn frames_alloc_free_restores_counts() -> TestResult {
     );
     mm::free_frame(a);
     mm::free_frames(b, 4);
-    check!(mm::stats().frames == before, "counts differ after freeing: {:?} vs {:?}", mm::stats().frames, before);
+    check!(
+        mm::stats().frames == before,
+        "counts differ after freeing: {:?} vs {:?}",
+        mm::stats().frames,
+        before
+    );
     Ok(())
 }
 
 fn frames_are_distinct_aligned_ram() -> TestResult {
     let mut got: Vec<PhysAddr> = (0..256).filter_map(|_| mm::alloc_frame()).collect();
     check!(got.len() == 256, "only {} frames", got.len());
-    let ok = got.iter().all(|f| f.is_page_aligned() && f.as_u64() >= 0x10_0000);
+    let ok = got
+        .iter()
+        .all(|f| f.is_page_aligned() && f.as_u64() >= 0x10_0000);
     let mut sorted = got.clone();
     sorted.sort();
     sorted.dedup();
@@ -119,10 +161,18 @@ fn heap_large_and_small_allocations_come_back() -> TestResult {
         let big: Vec<u8> = alloc::vec![0xa5; 1 << 20];
         let small: Vec<Box<u64>> = (0..1000).map(Box::new).collect();
         check!(big.iter().all(|&b| b == 0xa5), "big buffer corrupted");
-        check!(small.iter().enumerate().all(|(i, b)| **b == i as u64), "small boxes corrupted");
+        check!(
+            small.iter().enumerate().all(|(i, b)| **b == i as u64),
+            "small boxes corrupted"
+        );
     }
     let after = mm::stats().heap;
-    check!(after.used == before.used, "heap used {} -> {}", before.used, after.used);
+    check!(
+        after.used == before.used,
+        "heap used {} -> {}",
+        before.used,
+        after.used
+    );
     Ok(())
 }
 
@@ -133,24 +183,37 @@ fn page_table_map_translate_unmap() -> TestResult {
         let frame = mm::alloc_frame().ok_or("no frame")?;
         let va = VirtAddr(0x4000_0000);
         let flags = PageFlags::WRITABLE | PageFlags::USER | PageFlags::NO_EXECUTE;
-        t.map(va, frame, PageSize::Size4K, flags).map_err(|e| alloc::format!("{e:?}"))?;
+        t.map(va, frame, PageSize::Size4K, flags)
+            .map_err(|e| alloc::format!("{e:?}"))?;
         check!(
             t.map(va, frame, PageSize::Size4K, flags) == Err(hal::paging::MapError::AlreadyMapped),
             "double map accepted"
         );
-        let (pa, f) = t.translate(VirtAddr(va.as_u64() + 0x123)).ok_or("not mapped")?;
-        check!(pa.as_u64() == frame.as_u64() + 0x123, "wrong translation {pa:?}");
+        let (pa, f) = t
+            .translate(VirtAddr(va.as_u64() + 0x123))
+            .ok_or("not mapped")?;
+        check!(
+            pa.as_u64() == frame.as_u64() + 0x123,
+            "wrong translation {pa:?}"
+        );
         check!(f.contains(flags), "flags lost: {f:?}");
-        t.protect(va, PageFlags::USER).map_err(|e| alloc::format!("{e:?}"))?;
+        t.protect(va, PageFlags::USER)
+            .map_err(|e| alloc::format!("{e:?}"))?;
         let (_, f) = t.translate(va).ok_or("lost after protect")?;
         check!(!f.contains(PageFlags::WRITABLE), "protect kept WRITABLE");
         check!(t.unmap(va) == Ok(frame), "unmap returned the wrong frame");
         check!(t.translate(va).is_none(), "still mapped after unmap");
-        check!(t.activate().is_err(), "a table without the kernel was activated");
+        check!(
+            t.activate().is_err(),
+            "a table without the kernel was activated"
+        );
         mm::free_frame(frame);
     }
     let after = mm::stats().frames.free_frames;
-    check!(after == before, "page-table frames leaked: {before} -> {after}");
+    check!(
+        after == before,
+        "page-table frames leaked: {before} -> {after}"
+    );
     Ok(())
 }
 
@@ -159,18 +222,39 @@ fn kernel_mappings_have_exact_permissions() -> TestResult {
     let flags = |va: VirtAddr| hal::paging::translate_active(va).map(|t| t.1);
     let text = flags(l.text.0).ok_or("text unmapped")?;
     check!(!text.contains(PageFlags::WRITABLE), "text is writable");
-    check!(!text.contains(PageFlags::NO_EXECUTE), "text is not executable");
+    check!(
+        !text.contains(PageFlags::NO_EXECUTE),
+        "text is not executable"
+    );
     let ro = flags(l.rodata.0).ok_or("rodata unmapped")?;
-    check!(!ro.contains(PageFlags::WRITABLE) && ro.contains(PageFlags::NO_EXECUTE), "rodata flags {ro:?}");
+    check!(
+        !ro.contains(PageFlags::WRITABLE) && ro.contains(PageFlags::NO_EXECUTE),
+        "rodata flags {ro:?}"
+    );
     let data = flags(l.data.0).ok_or("data unmapped")?;
-    check!(data.contains(PageFlags::WRITABLE | PageFlags::NO_EXECUTE), "data flags {data:?}");
+    check!(
+        data.contains(PageFlags::WRITABLE | PageFlags::NO_EXECUTE),
+        "data flags {data:?}"
+    );
     let direct = flags(PhysAddr(0x20_0000).to_virt()).ok_or("direct map missing")?;
-    check!(direct.contains(PageFlags::NO_EXECUTE), "direct map is executable");
+    check!(
+        direct.contains(PageFlags::NO_EXECUTE),
+        "direct map is executable"
+    );
     for f in [text, ro, data, direct] {
-        check!(!f.contains(PageFlags::USER), "a kernel mapping is user-accessible: {f:?}");
+        check!(
+            !f.contains(PageFlags::USER),
+            "a kernel mapping is user-accessible: {f:?}"
+        );
     }
-    check!(flags(l.boot_stack_guard).is_none(), "boot stack guard page is mapped");
-    check!(flags(VirtAddr(0x10_0000)).is_none(), "the boot identity map is still there");
+    check!(
+        flags(l.boot_stack_guard).is_none(),
+        "boot stack guard page is mapped"
+    );
+    check!(
+        flags(VirtAddr(0x10_0000)).is_none(),
+        "the boot identity map is still there"
+    );
     Ok(())
 }
 
@@ -183,7 +267,11 @@ fn kernel_stack_has_unmapped_guard_page() -> TestResult {
         .map(|i| i.stack)
         .ok_or("spawned thread not listed")?;
     t.join();
-    check!(tp - b == hal::task::STACK_PAGES * PAGE_SIZE, "stack size {}", tp - b);
+    check!(
+        tp - b == hal::task::STACK_PAGES * PAGE_SIZE,
+        "stack size {}",
+        tp - b
+    );
     check!(bottom < top, "kmain stack bounds inverted");
     let _ = (b, tp);
     // The stack is gone now that the thread has exited; check a live one instead.
@@ -197,7 +285,10 @@ fn kernel_stack_has_unmapped_guard_page() -> TestResult {
     })
     .map_err(|e| alloc::format!("{e:?}"))?;
     probe.join();
-    check!(flag.load(Ordering::SeqCst), "guard page mapped or stack unmapped");
+    check!(
+        flag.load(Ordering::SeqCst),
+        "guard page mapped or stack unmapped"
+    );
     Ok(())
 }
 
@@ -215,7 +306,11 @@ fn threads_run_and_join() -> TestResult {
     for t in &ts {
         t.join();
     }
-    check!(count.load(Ordering::SeqCst) == 36, "sum {}", count.load(Ordering::SeqCst));
+    check!(
+        count.load(Ordering::SeqCst) == 36,
+        "sum {}",
+        count.load(Ordering::SeqCst)
+    );
     Ok(())
 }
 
@@ -237,12 +332,19 @@ fn timer_preempts_busy_threads() -> TestResult {
             }
         })
     };
-    let a = spawn_spinner(a_ran.clone(), b_ran.clone(), ok.clone()).map_err(|e| alloc::format!("{e:?}"))?;
+    let a = spawn_spinner(a_ran.clone(), b_ran.clone(), ok.clone())
+        .map_err(|e| alloc::format!("{e:?}"))?;
     let b = spawn_spinner(b_ran, a_ran, ok.clone()).map_err(|e| alloc::format!("{e:?}"))?;
     a.join();
     b.join();
-    check!(ok.load(Ordering::SeqCst) == 2, "a spinner never saw the other run");
-    check!(a.cpu_ticks() > 0 || b.cpu_ticks() > 0, "no CPU time was charged");
+    check!(
+        ok.load(Ordering::SeqCst) == 2,
+        "a spinner never saw the other run"
+    );
+    check!(
+        a.cpu_ticks() > 0 || b.cpu_ticks() > 0,
+        "no CPU time was charged"
+    );
     Ok(())
 }
 
@@ -258,8 +360,15 @@ fn wait_queue_wakes_a_sleeper() -> TestResult {
     })
     .map_err(|e| alloc::format!("{e:?}"))?;
     task::sleep_ticks(2);
-    check!(t.state() == task::State::Blocked, "waiter is {:?}, not blocked", t.state());
-    check!(!done.load(Ordering::SeqCst), "waiter ran before the flag was set");
+    check!(
+        t.state() == task::State::Blocked,
+        "waiter is {:?}, not blocked",
+        t.state()
+    );
+    check!(
+        !done.load(Ordering::SeqCst),
+        "waiter ran before the flag was set"
+    );
     FLAG.store(true, Ordering::SeqCst);
     WQ.wake_all();
     t.join();
@@ -301,11 +410,15 @@ fn mutex_excludes_under_contention() -> TestResult {
 
 fn exited_threads_free_their_memory() -> TestResult {
     // One round first, so lazily grown structures (run queue, slot list) are at size.
-    task::spawn("warm", || {}).map_err(|e| alloc::format!("{e:?}"))?.join();
+    task::spawn("warm", || {})
+        .map_err(|e| alloc::format!("{e:?}"))?
+        .join();
     task::yield_now();
     let before = mm::stats();
     for _ in 0..100 {
-        task::spawn("short", || {}).map_err(|e| alloc::format!("{e:?}"))?.join();
+        task::spawn("short", || {})
+            .map_err(|e| alloc::format!("{e:?}"))?
+            .join();
     }
     task::yield_now(); // let the last one be freed by its successor
     let after = mm::stats();
@@ -337,7 +450,10 @@ fn log_ring_keeps_records() -> TestResult {
 fn symbols_resolve_kernel_functions() -> TestResult {
     let addr = symbols_resolve_kernel_functions as *const () as u64;
     let (name, off) = hal::symbols::lookup(addr + 1).ok_or("no symbol found")?;
-    check!(name.contains("symbols_resolve_kernel_functions"), "resolved to {name}");
+    check!(
+        name.contains("symbols_resolve_kernel_functions"),
+        "resolved to {name}"
+    );
     check!(off == 1, "offset {off}");
     Ok(())
 }

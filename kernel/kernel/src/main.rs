@@ -27,7 +27,7 @@ fn dinos_main(boot: &'static BootInfo) -> ! {
     let m = mm::stats();
     log::info!(
         "mm: {} MiB of frames, {} MiB kernel heap",
-        m.frames.total_frames * 4096 >> 20,
+        (m.frames.total_frames * 4096) >> 20,
         m.heap.size >> 20
     );
     task::init(); // this code becomes thread `kmain`; the idle thread exists

@@ -15,14 +15,46 @@ struct Command {
 }
 
 const COMMANDS: &[Command] = &[
-    Command { name: "help", help: "list the commands", run: help },
-    Command { name: "mem", help: "physical frames and kernel heap", run: mem },
-    Command { name: "threads", help: "kernel threads: id, state, CPU ticks, stack", run: threads },
-    Command { name: "log", help: "the kernel log ring buffer", run: log_cmd },
-    Command { name: "ticks", help: "timer ticks and uptime", run: ticks },
-    Command { name: "fault", help: "touch an unmapped address: see a page-fault report (stops the kernel)", run: fault },
-    Command { name: "reboot", help: "reset the machine", run: |_| hal::power::reboot() },
-    Command { name: "poweroff", help: "turn the machine off", run: |_| hal::power::poweroff() },
+    Command {
+        name: "help",
+        help: "list the commands",
+        run: help,
+    },
+    Command {
+        name: "mem",
+        help: "physical frames and kernel heap",
+        run: mem,
+    },
+    Command {
+        name: "threads",
+        help: "kernel threads: id, state, CPU ticks, stack",
+        run: threads,
+    },
+    Command {
+        name: "log",
+        help: "the kernel log ring buffer",
+        run: log_cmd,
+    },
+    Command {
+        name: "ticks",
+        help: "timer ticks and uptime",
+        run: ticks,
+    },
+    Command {
+        name: "fault",
+        help: "touch an unmapped address: see a page-fault report (stops the kernel)",
+        run: fault,
+    },
+    Command {
+        name: "reboot",
+        help: "reset the machine",
+        run: |_| hal::power::reboot(),
+    },
+    Command {
+        name: "poweroff",
+        help: "turn the machine off",
+        run: |_| hal::power::poweroff(),
+    },
 ];
 
 /// Run the monitor forever.

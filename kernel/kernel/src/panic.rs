@@ -12,7 +12,11 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
         hal::kprintln!("\n!!! panic while panicking: {}", info.message());
         hal::power::exit_failure();
     }
-    hal::kprintln!("\n!!! KERNEL PANIC in thread {}: {}", hal::task::current_id(), info.message());
+    hal::kprintln!(
+        "\n!!! KERNEL PANIC in thread {}: {}",
+        hal::task::current_id(),
+        info.message()
+    );
     if let Some(loc) = info.location() {
         hal::kprintln!("    at {}:{}:{}", loc.file(), loc.line(), loc.column());
     }

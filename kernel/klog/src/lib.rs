@@ -50,7 +50,13 @@ impl Write for LineBuf {
 }
 
 /// Format one record the way the ring and the console show it.
-pub fn format_line(out: &mut impl Write, nanos: u64, level: Level, target: &str, args: &core::fmt::Arguments) {
+pub fn format_line(
+    out: &mut impl Write,
+    nanos: u64,
+    level: Level,
+    target: &str,
+    args: &core::fmt::Arguments,
+) {
     let secs = nanos / 1_000_000_000;
     let micros = (nanos % 1_000_000_000) / 1000;
     let _ = writeln!(out, "[{secs:5}.{micros:06}] {level:<5} {target}: {args}");

@@ -27,25 +27,37 @@ const TWO_MIB: u64 = 2 * 1024 * 1024;
 pub fn map_direct(t: &mut PageTable, start: u64, end: u64, flags: PageFlags) {
     let mut p = start & !(PAGE_SIZE - 1);
     while p < end {
-        let (size, step) = if p % TWO_MIB == 0 && p + TWO_MIB <= end {
+        let (size, step) = if p.is_multiple_of(TWO_MIB) && p + TWO_MIB <= end {
             (PageSize::Size2M, TWO_MIB)
         } else {
             (PageSize::Size4K, PAGE_SIZE)
         };
         match t.map(PhysAddr(p).to_virt(), PhysAddr(p), size, flags) {
-            Ok(()) | Err(hal::paging::MapError::AlreadyMapped) | Err(hal::paging::MapError::HugePage) => {}
+            Ok(())
+            | Err(hal::paging::MapError::AlreadyMapped)
+            | Err(hal::paging::MapError::HugePage) => {}
             Err(e) => panic!("direct map of {p:#x}: {e:?}"),
         }
         p += step;
     }
 }
 
-fn map_image(t: &mut PageTable, (start, end): (VirtAddr, VirtAddr), flags: PageFlags, skip: VirtAddr) {
+fn map_image(
+    t: &mut PageTable,
+    (start, end): (VirtAddr, VirtAddr),
+    flags: PageFlags,
+    skip: VirtAddr,
+) {
     let mut va = start.as_u64();
     while va < end.as_u64() {
         if va != skip.as_u64() {
-            t.map(VirtAddr(va), PhysAddr(va - KERNEL_VMA), PageSize::Size4K, flags)
-                .expect("mapping the kernel image");
+            t.map(
+                VirtAddr(va),
+                PhysAddr(va - KERNEL_VMA),
+                PageSize::Size4K,
+                flags,
+            )
+            .expect("mapping the kernel image");
         }
         va += PAGE_SIZE;
     }
@@ -68,7 +80,10 @@ pub(crate) fn init(boot: &BootInfo) {
     // Low memory holds firmware tables (ACPI); then every RAM-like region.
     map_direct(&mut t, 0, 0x10_0000, rw);
     for m in boot.memory_map() {
-        if matches!(m.kind, MemoryKind::Usable | MemoryKind::AcpiReclaimable | MemoryKind::AcpiNvs) {
+        if matches!(
+            m.kind,
+            MemoryKind::Usable | MemoryKind::AcpiReclaimable | MemoryKind::AcpiNvs
+        ) {
             map_direct(&mut t, m.start.as_u64(), m.start.as_u64() + m.len, rw);
         }
     }
@@ -76,7 +91,12 @@ pub(crate) fn init(boot: &BootInfo) {
         map_direct(&mut t, m.start.as_u64(), m.start.as_u64() + m.len, rw);
     }
     for (base, len) in hal::apic::mmio_ranges() {
-        map_direct(&mut t, base.as_u64(), base.as_u64() + len, rw | PageFlags::NO_CACHE | PageFlags::WRITE_THROUGH);
+        map_direct(
+            &mut t,
+            base.as_u64(),
+            base.as_u64() + len,
+            rw | PageFlags::NO_CACHE | PageFlags::WRITE_THROUGH,
+        );
     }
     hal::paging::install_kernel_table(t).expect("the new kernel page table is incomplete");
     log::info!(

@@ -67,7 +67,10 @@ pub fn free_ranges(boot: &BootInfo) -> Ranges {
     r.cut(0x10_0000, image_end.div_ceil(PAGE_SIZE) * PAGE_SIZE);
     for m in boot.modules() {
         let s = m.start.as_u64() & !(PAGE_SIZE - 1);
-        r.cut(s, (m.start.as_u64() + m.len).div_ceil(PAGE_SIZE) * PAGE_SIZE);
+        r.cut(
+            s,
+            (m.start.as_u64() + m.len).div_ceil(PAGE_SIZE) * PAGE_SIZE,
+        );
     }
     r
 }

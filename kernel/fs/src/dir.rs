@@ -1,0 +1,283 @@
+//! Directories: files whose blocks hold a chain of variable-length entries
+//! `(inode, rec_len, name_len, file_type, name)`.
+//!
+//! Each entry's `rec_len` says where the next one starts; an entry may be longer
+//! than its name needs, and that slack is where new names go. Removing an entry
+//! merges it into the previous entry of the same block (or, for the first entry
+//! of a block, zeroes its inode number). The design decision: every block is
+//! parsed and fully validated before any entry in it is used, so a corrupt
+//! `rec_len` gives `EIO` instead of an out-of-bounds read or a loop; and
+//! directories with an htree index (`dir_index`) are read as plain linear
+//! directories — the index lives in space that looks like empty entries — and
+//! lose their INDEX flag the first time we add or remove a name, which keeps them
+//! valid for e2fsck and Linux.
+
+use alloc::vec::Vec;
+
+use crate::block::BlockDevice;
+use crate::error::{corrupt, Errno, Result};
+use crate::fs::{Ext2, FileType};
+use crate::inode::{Inode, INDEX_FL};
+use crate::superblock::{le16, le32, put16, put32};
+
+/// Longest file name ext2 allows.
+pub const NAME_MAX: usize = 255;
+
+/// One validated entry inside a directory block.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RawEntry {
+    pub off: usize,
+    pub ino: u32,
+    pub rec_len: usize,
+    pub name_len: usize,
+    pub ftype: u8,
+}
+
+impl RawEntry {
+    pub fn name<'a>(&self, block: &'a [u8]) -> &'a [u8] {
+        &block[self.off + 8..self.off + 8 + self.name_len]
+    }
+}
+
+/// Bytes an entry with an `n`-byte name needs.
+pub(crate) fn rec_size(n: usize) -> usize {
+    (8 + n + 3) & !3
+}
+
+/// Parses and checks every entry of a directory block.
+pub(crate) fn parse_block(block: &[u8], filetype: bool, max_ino: u32) -> Result<Vec<RawEntry>> {
+    let mut out = Vec::new();
+    let mut off = 0;
+    while off < block.len() {
+        if off + 8 > block.len() {
+            return corrupt();
+        }
+        let ino = le32(block, off);
+        let rec_len = le16(block, off + 4) as usize;
+        let (name_len, ftype) = if filetype {
+            (block[off + 6] as usize, block[off + 7])
+        } else {
+            (le16(block, off + 6) as usize, 0)
+        };
+        if rec_len < 8 || rec_len % 4 != 0 || off + rec_len > block.len() || 8 + name_len > rec_len {
+            return corrupt();
+        }
+        if ino != 0 && (ino > max_ino || name_len == 0 || name_len > NAME_MAX) {
+            return corrupt();
+        }
+        out.push(RawEntry {
+            off,
+            ino,
+            rec_len,
+            name_len,
+            ftype,
+        });
+        off += rec_len;
+    }
+    Ok(out)
+}
+
+/// A name in a directory, as returned by [`Ext2::read_dir`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirEntry {
+    /// Inode number the name refers to.
+    pub ino: u32,
+    /// The name's bytes (no `/`, no NUL).
+    pub name: Vec<u8>,
+    /// File type from the entry (`Unknown` without the `filetype` feature).
+    pub kind: FileType,
+}
+
+/// Where a name was found.
+pub(crate) struct Found {
+    pub blk: u32,
+    pub entry: RawEntry,
+    pub prev: Option<RawEntry>,
+}
+
+impl<D: BlockDevice> Ext2<D> {
+    /// Disk block of directory block `lblk`; directories may not have holes.
+    fn dir_block(&mut self, dir: &Inode, lblk: u64) -> Result<u32> {
+        match self.bmap(dir, lblk)? {
+            0 => corrupt(),
+            b => Ok(b),
+        }
+    }
+
+    fn dir_nblocks(&self, dir: &Inode) -> u64 {
+        dir.size / self.sb.block_size as u64
+    }
+
+    fn parse_dir_block(&mut self, blk: u32) -> Result<Vec<RawEntry>> {
+        let ft = self.sb.has_filetype();
+        let max = self.sb.inodes_count;
+        parse_block(self.cache.read(blk as u64)?, ft, max)
+    }
+
+    /// Finds `name` in directory `dir`.
+    pub(crate) fn find_entry(&mut self, dir: &Inode, name: &[u8]) -> Result<Option<Found>> {
+        for lblk in 0..self.dir_nblocks(dir) {
+            let blk = self.dir_block(dir, lblk)?;
+            let entries = self.parse_dir_block(blk)?;
+            let data = self.cache.read(blk as u64)?;
+            let mut prev = None;
+            for e in entries {
+                if e.ino != 0 && e.name(data) == name {
+                    return Ok(Some(Found { blk, entry: e, prev }));
+                }
+                prev = Some(e);
+            }
+        }
+        Ok(None)
+    }
+
+    /// The entry at byte position `pos` or the next one after it, and the
+    /// position just past it; `None` at the end of the directory.
+    pub(crate) fn dir_entry_at(&mut self, dir: &Inode, pos: u64) -> Result<Option<(DirEntry, u64)>> {
+        let bs = self.sb.block_size as u64;
+        let mut lblk = pos / bs;
+        let mut within = (pos % bs) as usize;
+        while lblk < self.dir_nblocks(dir) {
+            let blk = self.dir_block(dir, lblk)?;
+            let entries = self.parse_dir_block(blk)?;
+            let data = self.cache.read(blk as u64)?;
+            if let Some(e) = entries.iter().find(|e| e.off >= within && e.ino != 0) {
+                let de = DirEntry {
+                    ino: e.ino,
+                    name: e.name(data).to_vec(),
+                    kind: FileType::from_dirent(e.ftype),
+                };
+                return Ok(Some((de, lblk * bs + (e.off + e.rec_len) as u64)));
+            }
+            lblk += 1;
+            within = 0;
+        }
+        Ok(None)
+    }
+
+    /// True when `dir` holds nothing but `.` and `..`.
+    pub(crate) fn dir_is_empty(&mut self, dir: &Inode) -> Result<bool> {
+        let mut pos = 0;
+        while let Some((e, next)) = self.dir_entry_at(dir, pos)? {
+            if e.name != b"." && e.name != b".." {
+                return Ok(false);
+            }
+            pos = next;
+        }
+        Ok(true)
+    }
+
+    fn write_entry(&mut self, blk: u32, off: usize, rec_len: usize, name: &[u8], ino: u32, kind: FileType) -> Result<()> {
+        let ft = self.sb.has_filetype();
+        let data = self.cache.modify(blk as u64)?;
+        put32(data, off, ino);
+        put16(data, off + 4, rec_len as u16);
+        if ft {
+            data[off + 6] = name.len() as u8;
+            data[off + 7] = kind.dirent_code();
+        } else {
+            put16(data, off + 6, name.len() as u16);
+        }
+        data[off + 8..off + 8 + name.len()].copy_from_slice(name);
+        Ok(())
+    }
+
+    /// Writes the `.` and `..` entries of a new directory into block `blk`.
+    pub(crate) fn init_dir_block(&mut self, blk: u32, ino: u32, parent: u32) -> Result<()> {
+        let bs = self.sb.block_size;
+        self.cache.zero(blk as u64)?;
+        self.write_entry(blk, 0, 12, b".", ino, FileType::Directory)?;
+        self.write_entry(blk, 12, bs - 12, b"..", parent, FileType::Directory)
+    }
+
+    /// Adds `name -> ino` to directory `dir_ino` (whose inode is `dir`), growing
+    /// it by a block if no entry has room; writes the directory inode.
+    pub(crate) fn add_entry(&mut self, dir_ino: u32, dir: &mut Inode, name: &[u8], ino: u32, kind: FileType) -> Result<()> {
+        let need = rec_size(name.len());
+        dir.flags &= !INDEX_FL;
+        let now = self.now();
+        dir.mtime = now;
+        dir.ctime = now;
+        for lblk in 0..self.dir_nblocks(dir) {
+            let blk = self.dir_block(dir, lblk)?;
+            for e in self.parse_dir_block(blk)? {
+                if e.ino == 0 && e.rec_len >= need {
+                    self.write_entry(blk, e.off, e.rec_len, name, ino, kind)?;
+                    return self.write_inode(dir_ino, dir);
+                }
+                let used = rec_size(e.name_len);
+                if e.ino != 0 && e.rec_len >= used + need {
+                    put16(self.cache.modify(blk as u64)?, e.off + 4, used as u16);
+                    self.write_entry(blk, e.off + used, e.rec_len - used, name, ino, kind)?;
+                    return self.write_inode(dir_ino, dir);
+                }
+            }
+        }
+        let bs = self.sb.block_size;
+        let lblk = self.dir_nblocks(dir);
+        if (lblk + 1) * bs as u64 > u32::MAX as u64 {
+            return Err(Errno::EFBIG);
+        }
+        let goal = if lblk > 0 { self.dir_block(dir, lblk - 1)? + 1 } else { 0 };
+        let (blk, _) = self.bmap_alloc(dir, lblk, goal)?;
+        self.cache.zero(blk as u64)?;
+        self.write_entry(blk, 0, bs, name, ino, kind)?;
+        dir.size += bs as u64;
+        self.write_inode(dir_ino, dir)
+    }
+
+    /// Removes `name` from directory `dir_ino`; returns the inode it named.
+    pub(crate) fn remove_entry(&mut self, dir_ino: u32, dir: &mut Inode, name: &[u8]) -> Result<u32> {
+        let f = self.find_entry(dir, name)?.ok_or(Errno::ENOENT)?;
+        let data = self.cache.modify(f.blk as u64)?;
+        match f.prev {
+            Some(p) => put16(data, p.off + 4, (p.rec_len + f.entry.rec_len) as u16),
+            None => put32(data, f.entry.off, 0),
+        }
+        dir.flags &= !INDEX_FL;
+        let now = self.now();
+        dir.mtime = now;
+        dir.ctime = now;
+        self.write_inode(dir_ino, dir)?;
+        Ok(f.entry.ino)
+    }
+
+    /// Points the existing entry `name` of `dir` at `ino` (rename onto an
+    /// existing name, or a moved directory's `..`).
+    pub(crate) fn retarget_entry(&mut self, dir: &Inode, name: &[u8], ino: u32, kind: FileType) -> Result<()> {
+        let f = self.find_entry(dir, name)?.ok_or(Errno::ENOENT)?;
+        let ft = self.sb.has_filetype();
+        let data = self.cache.modify(f.blk as u64)?;
+        put32(data, f.entry.off, ino);
+        if ft {
+            data[f.entry.off + 7] = kind.dirent_code();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dir_block_parser_rejects_bad_rec_len_and_inode_numbers() {
+        let mut b = [0u8; 1024];
+        put32(&mut b, 0, 2);
+        put16(&mut b, 4, 12);
+        b[6] = 1;
+        b[8] = b'.';
+        put32(&mut b, 12, 2);
+        put16(&mut b, 16, 1012);
+        b[18] = 2;
+        b[20..22].copy_from_slice(b"..");
+        assert_eq!(parse_block(&b, true, 100).unwrap().len(), 2);
+        put16(&mut b, 16, 1016);
+        assert!(parse_block(&b, true, 100).is_err());
+        put16(&mut b, 16, 0);
+        assert!(parse_block(&b, true, 100).is_err());
+        put16(&mut b, 16, 1012);
+        put32(&mut b, 12, 101);
+        assert!(parse_block(&b, true, 100).is_err());
+    }
+}
