@@ -22,11 +22,17 @@ use hal::boot::BootInfo;
 #[no_mangle]
 fn dinos_main(boot: &'static BootInfo) -> ! {
     klog::init(boot.cmdline_value("loglevel"));
+    log::info!(
+        "dinos {} (x86_64), {} memory-map entries, {} boot module(s)",
+        env!("CARGO_PKG_VERSION"),
+        boot.memory_map().len(),
+        boot.modules().len()
+    );
     hal::apic::init(); // PIC off, local APIC and its timer calibrated (not yet ticking)
     mm::init(boot); // frames, heap, kernel page table: allocation works from here
     let m = mm::stats();
     log::info!(
-        "mm: {} MiB of frames, {} MiB kernel heap",
+        "{} MiB of free frames, {} MiB kernel heap",
         (m.frames.total_frames * 4096) >> 20,
         m.heap.size >> 20
     );

@@ -100,7 +100,7 @@ pub(crate) fn init(boot: &BootInfo) {
     }
     hal::paging::install_kernel_table(t).expect("the new kernel page table is incomplete");
     log::info!(
-        "mm: kernel page table installed (text {:#x}-{:#x} r-x, rodata r--, data rw-)",
+        "kernel page table installed (text {:#x}-{:#x} r-x, rodata r--, data rw-)",
         layout.text.0.as_u64(),
         layout.text.1.as_u64()
     );

@@ -1,0 +1,398 @@
+//! The shell's parser: tokens to a syntax tree, by recursive descent.
+//!
+//! Chapter 2 section 2-1 (the command interpreter): the grammar is the POSIX shell's,
+//! cut down to what dinos' `sh` runs. Each level is one function:
+//!
+//! ```text
+//! list      := and_or ((';' | '&' | newline) and_or)*
+//! and_or    := pipeline (('&&' | '||') newline* pipeline)*
+//! pipeline  := ['!'] command ('|' newline* command)*
+//! command   := simple | (if | while | until | for | '{' list '}' | '(' list ')') redirect*
+//! simple    := (assignment | redirect)* (word | redirect)*
+//! ```
+//!
+//! Design decision: "the input stopped too early" and "the input is wrong" are different
+//! answers. Running out of tokens where the grammar still expects something (after `|`,
+//! `&&`, inside an `if` without `fi`) gives [`ParseError::Incomplete`], so the shell can
+//! prompt `> ` for another line and parse the whole text again; a token that cannot
+//! appear where it is gives a [`ParseError::Syntax`] naming it, as in `syntax error near
+//! unexpected token 'fi'`. Reserved words (`if`, `then`, `do`, `}` ...) are recognised
+//! only where a command may start, so `echo if }` prints `if }`.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::ast::{
+    AndOr, Assignment, Command, Compound, Connector, Item, List, Part, Pipeline, Redirect,
+    RedirectOp, SimpleCommand, Word,
+};
+use crate::lexer::{tokenize, Op, RedirKind, Spanned, Token};
+use crate::ParseError;
+
+/// Words that are reserved in command position.
+const RESERVED: [&str; 13] = [
+    "if", "then", "elif", "else", "fi", "while", "until", "do", "done", "for", "{", "}", "!",
+];
+
+/// Parses a whole script (or one interactive line, plus any continuation lines).
+pub fn parse(src: &str) -> Result<List, ParseError> {
+    let tokens = tokenize(src)?;
+    let mut parser = Parser { tokens, pos: 0 };
+    parser.list(&[])
+}
+
+/// Whether `s` can be a variable name.
+pub fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Where a list ends: a reserved word, or `)` for a subshell.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Terminator {
+    Word(&'static str),
+    RParen,
+}
+
+struct Parser {
+    tokens: Vec<Spanned>,
+    pos: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> &Token {
+        // The token list always ends with Eof, and `bump` never moves past it.
+        self.tokens.get(self.pos).map_or(&Token::Eof, |s| &s.token)
+    }
+
+    fn bump(&mut self) -> Token {
+        let token = self.peek().clone();
+        if self.pos + 1 < self.tokens.len() {
+            self.pos += 1;
+        }
+        token
+    }
+
+    fn line(&self) -> usize {
+        self.tokens.get(self.pos).map_or(0, |s| s.line)
+    }
+
+    /// The reserved word at the current position, if the token is one.
+    fn reserved(&self) -> Option<&'static str> {
+        match self.peek() {
+            Token::Word(w) => {
+                let text = w.as_literal()?;
+                RESERVED.iter().copied().find(|r| *r == text)
+            }
+            _ => None,
+        }
+    }
+
+    fn skip_newlines(&mut self) {
+        while *self.peek() == Token::Newline {
+            self.bump();
+        }
+    }
+
+    /// The error for the current token: incomplete at end of input, else a syntax error.
+    fn unexpected(&self) -> ParseError {
+        match self.peek() {
+            Token::Eof => ParseError::Incomplete,
+            t => self.unexpected_token(t),
+        }
+    }
+
+    fn unexpected_token(&self, t: &Token) -> ParseError {
+        ParseError::Syntax {
+            line: self.line(),
+            message: format!("syntax error near unexpected token '{}'", t.describe()),
+        }
+    }
+
+    fn at_terminator(&self, terms: &[Terminator]) -> bool {
+        terms.iter().any(|t| match t {
+            Terminator::Word(w) => self.reserved() == Some(w),
+            Terminator::RParen => *self.peek() == Token::Op(Op::RParen),
+        })
+    }
+
+    /// `list`, ending at end of input (top level) or before one of `terms`.
+    fn list(&mut self, terms: &[Terminator]) -> Result<List, ParseError> {
+        let mut items = Vec::new();
+        loop {
+            self.skip_newlines();
+            if *self.peek() == Token::Eof {
+                if terms.is_empty() {
+                    break;
+                }
+                return Err(ParseError::Incomplete);
+            }
+            if self.at_terminator(terms) {
+                break;
+            }
+            let and_or = self.and_or()?;
+            let background = match self.peek() {
+                Token::Op(Op::Amp) => {
+                    self.bump();
+                    true
+                }
+                Token::Op(Op::Semi) => {
+                    self.bump();
+                    false
+                }
+                Token::Newline | Token::Eof => false,
+                _ if self.at_terminator(terms) => false,
+                _ => return Err(self.unexpected()),
+            };
+            items.push(Item { and_or, background });
+        }
+        Ok(List { items })
+    }
+
+    /// A non-empty list ending before one of `terms` (the body of a compound command).
+    fn compound_list(&mut self, terms: &[Terminator]) -> Result<List, ParseError> {
+        let list = self.list(terms)?;
+        if list.items.is_empty() {
+            return Err(self.unexpected());
+        }
+        Ok(list)
+    }
+
+    /// Consumes the reserved word `word`, or reports the token found instead.
+    fn expect(&mut self, word: &str) -> Result<(), ParseError> {
+        if self.reserved() == Some(word) {
+            self.bump();
+            Ok(())
+        } else {
+            Err(self.unexpected())
+        }
+    }
+
+    fn and_or(&mut self) -> Result<AndOr, ParseError> {
+        let first = self.pipeline()?;
+        let mut rest = Vec::new();
+        loop {
+            let connector = match self.peek() {
+                Token::Op(Op::AndIf) => Connector::And,
+                Token::Op(Op::OrIf) => Connector::Or,
+                _ => break,
+            };
+            self.bump();
+            self.skip_newlines();
+            rest.push((connector, self.pipeline()?));
+        }
+        Ok(AndOr { first, rest })
+    }
+
+    fn pipeline(&mut self) -> Result<Pipeline, ParseError> {
+        let negated = self.reserved() == Some("!");
+        if negated {
+            self.bump();
+        }
+        let mut commands = Vec::from([self.command()?]);
+        while *self.peek() == Token::Op(Op::Pipe) {
+            self.bump();
+            self.skip_newlines();
+            commands.push(self.command()?);
+        }
+        Ok(Pipeline { negated, commands })
+    }
+
+    fn command(&mut self) -> Result<Command, ParseError> {
+        let compound = match (self.peek(), self.reserved()) {
+            (Token::Eof, _) => return Err(ParseError::Incomplete),
+            (_, Some("if")) => self.if_clause()?,
+            (_, Some(w @ ("while" | "until"))) => self.loop_clause(w == "until")?,
+            (_, Some("for")) => self.for_clause()?,
+            (_, Some("{")) => {
+                self.bump();
+                let body = self.compound_list(&[Terminator::Word("}")])?;
+                self.expect("}")?;
+                Compound::Group(body)
+            }
+            (Token::Op(Op::LParen), _) => {
+                self.bump();
+                let body = self.compound_list(&[Terminator::RParen])?;
+                self.bump(); // the `)` the list stopped at
+                Compound::Subshell(body)
+            }
+            (_, Some(_)) => return Err(self.unexpected()),
+            _ => return self.simple().map(Command::Simple),
+        };
+        let mut redirects = Vec::new();
+        while matches!(self.peek(), Token::Redir { .. }) {
+            redirects.push(self.redirect()?);
+        }
+        Ok(Command::Compound(compound, redirects))
+    }
+
+    fn simple(&mut self) -> Result<SimpleCommand, ParseError> {
+        let mut cmd = SimpleCommand::default();
+        loop {
+            match self.peek() {
+                Token::Word(w) => {
+                    let assignment = cmd.words.is_empty().then(|| assignment(w)).flatten();
+                    match assignment {
+                        Some(a) => cmd.assignments.push(a),
+                        None => cmd.words.push(w.clone()),
+                    }
+                    self.bump();
+                }
+                Token::Redir { .. } => cmd.redirects.push(self.redirect()?),
+                _ => break,
+            }
+        }
+        if cmd.assignments.is_empty() && cmd.words.is_empty() && cmd.redirects.is_empty() {
+            return Err(self.unexpected());
+        }
+        Ok(cmd)
+    }
+
+    fn redirect(&mut self) -> Result<Redirect, ParseError> {
+        let Token::Redir { fd, kind } = self.bump() else {
+            return Err(self.unexpected());
+        };
+        let target = match self.peek() {
+            Token::Word(w) => w.clone(),
+            Token::Eof => return Err(self.unexpected_token(&Token::Newline)),
+            _ => return Err(self.unexpected()),
+        };
+        let input = matches!(kind, RedirKind::Less | RedirKind::LessAnd);
+        let fd = fd.unwrap_or(if input { 0 } else { 1 });
+        let op = match kind {
+            RedirKind::Less => RedirectOp::Read(target),
+            RedirKind::Great => RedirectOp::Write(target),
+            RedirKind::DGreat => RedirectOp::Append(target),
+            RedirKind::LessAnd | RedirKind::GreatAnd => match target.as_literal() {
+                Some("-") => RedirectOp::Close,
+                Some(n) if n.bytes().all(|b| b.is_ascii_digit()) => {
+                    RedirectOp::Dup(n.parse().map_err(|_| self.bad_fd(&target))?)
+                }
+                _ => return Err(self.bad_fd(&target)),
+            },
+            RedirKind::DLess => {
+                return Err(ParseError::Syntax {
+                    line: self.line(),
+                    message: String::from("syntax error: here-documents are not supported"),
+                })
+            }
+        };
+        self.bump();
+        Ok(Redirect { fd, op })
+    }
+
+    fn bad_fd(&self, target: &Word) -> ParseError {
+        ParseError::Syntax {
+            line: self.line(),
+            message: format!("syntax error: bad file descriptor '{}'", target.text),
+        }
+    }
+
+    fn if_clause(&mut self) -> Result<Compound, ParseError> {
+        const BODY_END: [Terminator; 3] = [
+            Terminator::Word("elif"),
+            Terminator::Word("else"),
+            Terminator::Word("fi"),
+        ];
+        let mut branches = Vec::new();
+        let mut otherwise = None;
+        self.bump(); // `if`
+        loop {
+            let cond = self.compound_list(&[Terminator::Word("then")])?;
+            self.expect("then")?;
+            let body = self.compound_list(&BODY_END)?;
+            branches.push((cond, body));
+            match self.bump() {
+                t if is_reserved(&t, "elif") => continue,
+                t if is_reserved(&t, "else") => {
+                    otherwise = Some(self.compound_list(&[Terminator::Word("fi")])?);
+                    self.expect("fi")?;
+                    break;
+                }
+                _ => break, // `fi`: the body list only stops at the three words
+            }
+        }
+        Ok(Compound::If {
+            branches,
+            otherwise,
+        })
+    }
+
+    fn loop_clause(&mut self, until: bool) -> Result<Compound, ParseError> {
+        self.bump(); // `while` or `until`
+        let cond = self.compound_list(&[Terminator::Word("do")])?;
+        self.expect("do")?;
+        let body = self.compound_list(&[Terminator::Word("done")])?;
+        self.expect("done")?;
+        Ok(if until {
+            Compound::Until { cond, body }
+        } else {
+            Compound::While { cond, body }
+        })
+    }
+
+    fn for_clause(&mut self) -> Result<Compound, ParseError> {
+        self.bump(); // `for`
+        let name = match self.peek() {
+            Token::Word(w) if w.as_literal().is_some_and(is_name) => w.text.clone(),
+            _ => return Err(self.unexpected()),
+        };
+        self.bump();
+        let mut words = None;
+        if *self.peek() == Token::Op(Op::Semi) {
+            self.bump();
+        } else {
+            self.skip_newlines();
+            let is_in = matches!(self.peek(), Token::Word(w) if w.as_literal() == Some("in"));
+            if is_in {
+                self.bump();
+                let mut list = Vec::new();
+                while let Token::Word(w) = self.peek() {
+                    list.push(w.clone());
+                    self.bump();
+                }
+                match self.peek() {
+                    Token::Op(Op::Semi) | Token::Newline => {
+                        self.bump();
+                    }
+                    _ => return Err(self.unexpected()),
+                }
+                words = Some(list);
+            }
+        }
+        self.skip_newlines();
+        self.expect("do")?;
+        let body = self.compound_list(&[Terminator::Word("done")])?;
+        self.expect("done")?;
+        Ok(Compound::For { name, words, body })
+    }
+}
+
+fn is_reserved(t: &Token, word: &str) -> bool {
+    matches!(t, Token::Word(w) if w.as_literal() == Some(word))
+}
+
+/// `NAME=value` if the word starts with an unquoted valid name and `=`.
+fn assignment(w: &Word) -> Option<Assignment> {
+    let Some(Part::Literal(first)) = w.parts.first() else {
+        return None;
+    };
+    let (name, value) = first.split_once('=')?;
+    if !is_name(name) {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if !value.is_empty() {
+        parts.push(Part::Literal(String::from(value)));
+    }
+    parts.extend(w.parts[1..].iter().cloned());
+    let text = w.text[name.len() + 1..].into();
+    Some(Assignment {
+        name: String::from(name),
+        value: Word { parts, text },
+    })
+}
