@@ -324,6 +324,7 @@ extern "C" fn hal_boot_entry(start_info: u32) -> ! {
     crate::power::init(info.rsdp);
     crate::cpu::init();
     crate::trap::init();
+    crate::user::init();
     // SAFETY: `dinos_main` is defined exactly once, by the kernel binary, with this
     // signature; it is called once, here.
     unsafe { dinos_main(info) }

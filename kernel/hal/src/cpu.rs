@@ -201,6 +201,26 @@ pub fn read_cr3() -> u64 {
     v
 }
 
+/// Read a model-specific register.
+pub(crate) fn rdmsr(msr: u32) -> u64 {
+    let (lo, hi): (u32, u32);
+    // SAFETY: callers in this crate only name MSRs that exist on x86_64.
+    unsafe { asm!("rdmsr", in("ecx") msr, out("eax") lo, out("edx") hi, options(nomem, nostack)) };
+    ((hi as u64) << 32) | lo as u64
+}
+
+/// Write a model-specific register.
+///
+/// # Safety
+/// The MSR and value must be valid and must not break the kernel's invariants.
+pub(crate) unsafe fn wrmsr(msr: u32, value: u64) {
+    // SAFETY: the caller's obligation.
+    unsafe {
+        asm!("wrmsr", in("ecx") msr, in("eax") value as u32, in("edx") (value >> 32) as u32,
+             options(nomem, nostack))
+    };
+}
+
 /// Execute `cpuid` for a leaf (subleaf 0): (eax, ebx, ecx, edx).
 pub fn cpuid(leaf: u32) -> (u32, u32, u32, u32) {
     let r = core::arch::x86_64::__cpuid_count(leaf, 0);

@@ -40,6 +40,7 @@ pub mod symbols;
 pub mod sync;
 pub mod task;
 pub mod trap;
+pub mod user;
 
 #[cfg(dinos_kernel)]
 mod runtime;

@@ -114,16 +114,69 @@ fn invlpg(va: VirtAddr) {
 }
 
 /// A four-level page table and the intermediate tables it owns.
+///
+/// A *user* table (from [`PageTable::new_user`]) shares the kernel's upper half: its
+/// top-level entries 256-511 point at the kernel table's own level-3 tables, which it
+/// does not own and never frees. It only ever maps user pages in its lower half.
 pub struct PageTable {
     root: PhysAddr,
+    user: bool,
 }
+
+/// The first top-level index of the kernel half.
+const KERNEL_HALF: usize = 256;
 
 impl PageTable {
     /// An empty table (nothing mapped).
     pub fn new() -> Result<Self, MapError> {
         Ok(PageTable {
             root: alloc_zeroed_frame().ok_or(MapError::OutOfFrames)?,
+            user: false,
         })
+    }
+
+    /// A table for a user address space: empty lower half, the kernel's upper half.
+    pub fn new_user() -> Result<Self, MapError> {
+        let root = alloc_zeroed_frame().ok_or(MapError::OutOfFrames)?;
+        let copied = with_kernel_table(|k| {
+            let src = entries(k.root);
+            let dst = entries(root);
+            dst[KERNEL_HALF..].copy_from_slice(&src[KERNEL_HALF..]);
+        });
+        if copied.is_none() {
+            free_frame(root);
+            return Err(MapError::NotMapped);
+        }
+        Ok(PageTable { root, user: true })
+    }
+
+    /// Is this a user table (kernel half shared)?
+    pub fn is_user(&self) -> bool {
+        self.user
+    }
+
+    /// Make sure the top-level entry covering `va` exists, so that mappings added under
+    /// it later are seen by every table that copied the kernel half.
+    pub fn ensure_top_level(&mut self, va: VirtAddr) -> Result<(), MapError> {
+        let e = &mut entries(self.root)[index(va, 4)];
+        if *e & PageFlags::PRESENT.bits() == 0 {
+            let f = alloc_zeroed_frame().ok_or(MapError::OutOfFrames)?;
+            *e = f.as_u64() | (PageFlags::PRESENT | PageFlags::WRITABLE).bits();
+        }
+        Ok(())
+    }
+
+    /// Load this user table into CR3. No checks are needed: its kernel half is the
+    /// kernel's own (that is what `new_user` built), so the running code stays mapped.
+    pub fn activate_user(&self) {
+        assert!(self.user, "activate_user on a kernel table");
+        if !self.is_active() {
+            // SAFETY: the upper half is shared with the kernel table, so this code, the
+            // current stack and all kernel data remain mapped identically.
+            unsafe {
+                core::arch::asm!("mov cr3, {}", in(reg) self.root.as_u64(), options(nostack))
+            };
+        }
     }
 
     /// The physical address of the top-level table (what CR3 holds).
@@ -276,13 +329,30 @@ pub fn translate_active(va: VirtAddr) -> Option<(PhysAddr, PageFlags)> {
 
 /// The kernel's page table once `mm` has built and installed it.
 static KERNEL_TABLE: SpinLock<Option<PageTable>> = SpinLock::new(None);
+static KERNEL_ROOT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// Activate `table` and keep it as the kernel's table (its upper half is what every
 /// address space will share).
-pub fn install_kernel_table(table: PageTable) -> Result<(), MapError> {
+pub fn install_kernel_table(mut table: PageTable) -> Result<(), MapError> {
+    // The kernel-stack region's top-level entry must exist before any user table copies
+    // the kernel half (stacks are mapped later, under it).
+    table.ensure_top_level(VirtAddr(crate::addr::KSTACK_BASE))?;
     table.activate()?;
+    KERNEL_ROOT.store(table.root.as_u64(), core::sync::atomic::Ordering::Relaxed);
     *KERNEL_TABLE.lock() = Some(table);
     Ok(())
+}
+
+/// Switch back to the kernel table (for a thread without a user address space).
+pub fn activate_kernel_table() {
+    let root = KERNEL_ROOT.load(core::sync::atomic::Ordering::Relaxed);
+    if root != 0 && crate::cpu::read_cr3() & ADDR_MASK != root {
+        {
+            // SAFETY: the kernel table maps all kernel code, data and stacks, and every
+            // user table shares exactly that upper half.
+            unsafe { core::arch::asm!("mov cr3, {}", in(reg) root, options(nostack)) };
+        }
+    }
 }
 
 /// Run `f` on the kernel page table.
@@ -291,12 +361,13 @@ pub fn with_kernel_table<R>(f: impl FnOnce(&mut PageTable) -> R) -> Option<R> {
 }
 
 /// Free `table` and, below `level` 1, every intermediate table it points to (leaf frames
-/// belong to whoever mapped them and are not touched).
-fn free_tables(table: PhysAddr, level: usize) {
+/// belong to whoever mapped them and are not touched). At the top level only the first
+/// `top_entries` entries are followed (a user table does not own the kernel half).
+fn free_tables(table: PhysAddr, level: usize, top_entries: usize) {
     if level > 1 {
-        for &e in entries(table).iter() {
+        for &e in entries(table)[..top_entries].iter() {
             if e & PageFlags::PRESENT.bits() != 0 && e & PageFlags::HUGE.bits() == 0 {
-                free_tables(PhysAddr(e & ADDR_MASK), level - 1);
+                free_tables(PhysAddr(e & ADDR_MASK), level - 1, 512);
             }
         }
     }
@@ -306,6 +377,7 @@ fn free_tables(table: PhysAddr, level: usize) {
 impl Drop for PageTable {
     fn drop(&mut self) {
         assert!(!self.is_active(), "dropping the active page table");
-        free_tables(self.root, 4);
+        let owned = if self.user { KERNEL_HALF } else { 512 };
+        free_tables(self.root, 4, owned);
     }
 }

@@ -18,7 +18,7 @@
 //! freed (stack unmapped, frames returned) by its successor, never while running on it.
 
 use crate::addr::{VirtAddr, KSTACK_BASE, PAGE_SIZE};
-use crate::paging::{PageFlags, PageSize};
+use crate::paging::{PageFlags, PageSize, PageTable};
 use crate::sync::SpinLock;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -147,11 +147,34 @@ pub struct Task {
     /// `None` for the boot task, which runs on the boot stack.
     stack: Option<KernelStack>,
     entry: SpinLock<Option<Box<dyn FnOnce() + Send>>>,
+    /// The user address space this task runs in, if any (loaded into CR3 on switch).
+    address_space: SpinLock<Option<Arc<PageTable>>>,
     /// The owner's identifier (the `task` layer's thread id).
     pub id: u64,
 }
 
 impl Task {
+    /// Give this task a user address space (or none: kernel only). If the task is the
+    /// running one, the new table is loaded at once.
+    pub fn set_address_space(&self, table: Option<Arc<PageTable>>) {
+        if let Some(t) = &table {
+            assert!(t.is_user(), "a task's address space must be a user table");
+        }
+        let running = current_id() == self.id;
+        let old = core::mem::replace(&mut *self.address_space.lock(), table);
+        if running {
+            self.load_address_space();
+        }
+        drop(old); // after the switch away from it, so it is no longer active
+    }
+
+    fn load_address_space(&self) {
+        match &*self.address_space.lock() {
+            Some(t) => t.activate_user(),
+            None => crate::paging::activate_kernel_table(),
+        }
+    }
+
     /// The bounds `[bottom, top)` of this task's stack.
     pub fn stack_bounds(&self) -> (u64, u64) {
         match &self.stack {
@@ -188,6 +211,7 @@ pub fn adopt_boot_task(id: u64) -> Arc<Task> {
         rsp: AtomicU64::new(0),
         stack: None,
         entry: SpinLock::new(None),
+        address_space: SpinLock::new(None),
         id,
     });
     let mut cur = CURRENT.lock();
@@ -219,6 +243,7 @@ pub fn new_task(id: u64, entry: Box<dyn FnOnce() + Send>) -> Option<Arc<Task>> {
         rsp: AtomicU64::new(rsp),
         stack: Some(stack),
         entry: SpinLock::new(Some(entry)),
+        address_space: SpinLock::new(None),
         id,
     }))
 }
@@ -264,6 +289,7 @@ pub fn switch_to(next: Arc<Task>) {
     crate::trap::KSTACK_TOP.store(top, Ordering::SeqCst);
     crate::trap::KSTACK_LIMIT.store(bottom, Ordering::SeqCst);
     crate::cpu::set_kernel_stack(top);
+    next.load_address_space();
     let save = prev.rsp.as_ptr();
     let load = next.rsp.load(Ordering::SeqCst);
     assert!(

@@ -11,6 +11,7 @@
 //! one deliberately fatal thing, so the harness can check that the kernel reports it
 //! (name, address, backtrace) and stops QEMU promptly.
 
+use crate::usertest;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -31,51 +32,39 @@ macro_rules! check {
     };
 }
 
-const TESTS: &[Test] = &[
-    (
-        "frames_alloc_free_restores_counts",
-        frames_alloc_free_restores_counts,
-    ),
-    (
-        "frames_are_distinct_aligned_ram",
-        frames_are_distinct_aligned_ram,
-    ),
-    (
-        "heap_large_and_small_allocations_come_back",
-        heap_large_and_small_allocations_come_back,
-    ),
-    (
-        "page_table_map_translate_unmap",
-        page_table_map_translate_unmap,
-    ),
-    (
-        "kernel_mappings_have_exact_permissions",
-        kernel_mappings_have_exact_permissions,
-    ),
-    (
-        "kernel_stack_has_unmapped_guard_page",
-        kernel_stack_has_unmapped_guard_page,
-    ),
-    ("threads_run_and_join", threads_run_and_join),
-    ("timer_preempts_busy_threads", timer_preempts_busy_threads),
-    ("wait_queue_wakes_a_sleeper", wait_queue_wakes_a_sleeper),
-    (
-        "sleep_lasts_at_least_the_ticks_asked",
-        sleep_lasts_at_least_the_ticks_asked,
-    ),
-    (
-        "mutex_excludes_under_contention",
-        mutex_excludes_under_contention,
-    ),
-    (
-        "exited_threads_free_their_memory",
-        exited_threads_free_their_memory,
-    ),
-    ("log_ring_keeps_records", log_ring_keeps_records),
-    (
-        "symbols_resolve_kernel_functions",
-        symbols_resolve_kernel_functions,
-    ),
+/// `(name, function)` pairs, the name taken from the function's own.
+macro_rules! tests {
+    ($($path:path),* $(,)?) => { &[$((last_segment(stringify!($path)), $path)),*] };
+}
+
+const fn last_segment(path: &'static str) -> &'static str {
+    let b = path.as_bytes();
+    let mut i = b.len();
+    while i > 0 && b[i - 1] != b':' && b[i - 1] != b' ' {
+        i -= 1;
+    }
+    let (_, name) = path.split_at(i);
+    name
+}
+
+const TESTS: &[Test] = tests![
+    frames_alloc_free_restores_counts,
+    frames_are_distinct_aligned_ram,
+    heap_large_and_small_allocations_come_back,
+    page_table_map_translate_unmap,
+    kernel_mappings_have_exact_permissions,
+    kernel_stack_has_unmapped_guard_page,
+    threads_run_and_join,
+    timer_preempts_busy_threads,
+    wait_queue_wakes_a_sleeper,
+    sleep_lasts_at_least_the_ticks_asked,
+    mutex_excludes_under_contention,
+    exited_threads_free_their_memory,
+    log_ring_keeps_records,
+    symbols_resolve_kernel_functions,
+    usertest::user_mode_runs_and_makes_system_calls,
+    usertest::user_pointer_to_kernel_memory_gets_efault,
+    usertest::user_fault_ends_only_that_thread,
 ];
 
 pub fn run(which: &str) -> ! {

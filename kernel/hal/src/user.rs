@@ -1,0 +1,239 @@
+//! The user-mode boundary: entering ring 3, the `syscall` entry, and user memory access.
+//!
+//! - **Entry by `syscall`.** The CPU jumps to `hal_syscall_entry` with interrupts masked
+//!   (FMASK) and the user's stack still loaded. The stub switches to the thread's kernel
+//!   stack and builds the *same* [`TrapFrame`] an interrupt would (call number in `rax`,
+//!   arguments in `rdi, rsi, rdx, r10, r8, r9`), saves the FPU/SSE state, and calls the
+//!   handler that the system-call layer registered. The result goes back in `rax`. The
+//!   return is `iretq` from that frame, so a handler (or a signal, later) may rewrite any
+//!   user register and it takes effect.
+//! - **Entering user mode** ([`enter_user`]) builds an interrupt-return frame with ring-3
+//!   selectors and `iretq`s to it, with every general register zeroed.
+//! - **User memory** is never dereferenced directly. [`copy_from_user`]/[`copy_to_user`]
+//!   translate each page through the active page table, require the USER bit (and
+//!   WRITABLE to write), and copy through the direct map. A bad pointer is therefore an
+//!   error value (EFAULT above), never a kernel page fault.
+
+use crate::addr::{VirtAddr, PAGE_SIZE};
+use crate::paging::PageFlags;
+use crate::trap::TrapFrame;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+/// The vector number recorded in the frame of a system call.
+pub const SYSCALL_VECTOR: u64 = 0x100;
+/// Lowest address that is not user space.
+pub const USER_TOP: u64 = 0x0000_8000_0000_0000;
+
+const MSR_EFER: u32 = 0xc000_0080;
+const MSR_STAR: u32 = 0xc000_0081;
+const MSR_LSTAR: u32 = 0xc000_0082;
+const MSR_FMASK: u32 = 0xc000_0084;
+
+#[cfg(dinos_kernel)]
+core::arch::global_asm!(
+    r#"
+    .section .text.syscall, "ax"
+    .global hal_syscall_entry
+hal_syscall_entry:
+    mov [rip + hal_user_rsp_scratch], rsp
+    mov rsp, [rip + hal_kstack_top]
+    push {user_ds}
+    push qword ptr [rip + hal_user_rsp_scratch]
+    push r11                        /* user rflags */
+    push {user_cs}
+    push rcx                        /* user rip */
+    push 0                          /* error code */
+    push {vector}
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    mov rbx, rsp
+    sub rsp, 512
+    and rsp, -64
+    fxsave64 [rsp]
+    mov rdi, rbx
+    sti
+    call hal_syscall_dispatch
+    cli
+    fxrstor64 [rsp]
+    mov rsp, rbx
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    add rsp, 16
+    iretq
+
+    .global hal_enter_user
+hal_enter_user:                     /* rdi = rip, rsi = rsp */
+    cli
+    push {user_ds}
+    push rsi
+    push 0x202                      /* IF set, reserved bit 1 */
+    push {user_cs}
+    push rdi
+    fninit
+    xor eax, eax
+    xor ebx, ebx
+    xor ecx, ecx
+    xor edx, edx
+    xor esi, esi
+    xor edi, edi
+    xor ebp, ebp
+    xor r8d, r8d
+    xor r9d, r9d
+    xor r10d, r10d
+    xor r11d, r11d
+    xor r12d, r12d
+    xor r13d, r13d
+    xor r14d, r14d
+    xor r15d, r15d
+    iretq
+
+    .section .bss.syscall, "aw", @nobits
+    .balign 8
+hal_user_rsp_scratch:
+    .skip 8
+"#,
+    user_ds = const crate::cpu::USER_DS as u64,
+    user_cs = const crate::cpu::USER_CS as u64,
+    vector = const SYSCALL_VECTOR,
+);
+
+/// A system-call handler: reads the call from `frame`, writes the result to `frame.rax`.
+pub type SyscallHandler = fn(&mut TrapFrame);
+static SYSCALL_HANDLER: AtomicUsize = AtomicUsize::new(0);
+
+/// Install the system-call dispatcher.
+pub fn set_syscall_handler(h: SyscallHandler) {
+    SYSCALL_HANDLER.store(h as usize, Ordering::SeqCst);
+}
+
+#[cfg_attr(dinos_kernel, no_mangle)]
+extern "C" fn hal_syscall_dispatch(frame: &mut TrapFrame) {
+    let h = SYSCALL_HANDLER.load(Ordering::Acquire);
+    if h == 0 {
+        frame.rax = (-38i64) as u64; // ENOSYS
+        return;
+    }
+    // SAFETY: only `set_syscall_handler` stores here, always a `SyscallHandler`.
+    let h: SyscallHandler = unsafe { core::mem::transmute(h) };
+    h(frame);
+}
+
+/// Turn on `syscall`/`sysret` and point them at the entry stub (once, at boot).
+pub fn init() {
+    #[cfg(dinos_kernel)]
+    {
+        extern "C" {
+            fn hal_syscall_entry();
+        }
+        // SAFETY: EFER.SCE enables the syscall instruction; STAR holds the selector bases
+        // that match the GDT layout in cpu.rs (kernel CS 0x08; user base 0x10 so that
+        // user SS = 0x18|3 and CS = 0x20|3); LSTAR is the entry stub above; FMASK clears
+        // IF, DF, TF and AC on entry.
+        unsafe {
+            crate::cpu::wrmsr(MSR_EFER, crate::cpu::rdmsr(MSR_EFER) | 1);
+            crate::cpu::wrmsr(
+                MSR_STAR,
+                (0x10u64 << 48) | ((crate::cpu::KERNEL_CS as u64) << 32),
+            );
+            crate::cpu::wrmsr(MSR_LSTAR, hal_syscall_entry as *const () as u64);
+            crate::cpu::wrmsr(MSR_FMASK, 0x4_0700);
+        }
+    }
+}
+
+/// Leave the kernel for user mode at `rip` with stack `rsp`, in the active address space.
+/// The thread comes back only through system calls and traps.
+pub fn enter_user(rip: u64, rsp: u64) -> ! {
+    assert!(
+        rip < USER_TOP && rsp < USER_TOP,
+        "enter_user with a kernel address"
+    );
+    #[cfg(dinos_kernel)]
+    {
+        extern "C" {
+            fn hal_enter_user(rip: u64, rsp: u64) -> !;
+        }
+        // SAFETY: both addresses are in the user half (checked), so the CPU can only run
+        // user code at ring 3 there; the kernel stack for the next entry is this thread's
+        // (hal_kstack_top, kept current by task::switch_to).
+        unsafe { hal_enter_user(rip, rsp) }
+    }
+    #[cfg(not(dinos_kernel))]
+    panic!("enter_user on the host")
+}
+
+/// A user address that could not be read or written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadAddress(pub u64);
+
+/// Check that `[addr, addr+len)` is user memory, mapped with at least `need` flags, and
+/// call `f(physical direct-map address, offset into the buffer, length)` per page piece.
+fn each_user_piece(
+    addr: u64,
+    len: usize,
+    need: PageFlags,
+    mut f: impl FnMut(u64, usize, usize),
+) -> Result<(), BadAddress> {
+    let end = addr.checked_add(len as u64).ok_or(BadAddress(addr))?;
+    if end > USER_TOP {
+        return Err(BadAddress(addr));
+    }
+    let mut va = addr;
+    while va < end {
+        let (pa, flags) = crate::paging::translate_active(VirtAddr(va)).ok_or(BadAddress(va))?;
+        if !flags.contains(need | PageFlags::USER) {
+            return Err(BadAddress(va));
+        }
+        let n = ((PAGE_SIZE - va % PAGE_SIZE).min(end - va)) as usize;
+        f(pa.to_virt().as_u64(), (va - addr) as usize, n);
+        va += n as u64;
+    }
+    Ok(())
+}
+
+/// Copy `dst.len()` bytes from user address `src` in the active address space.
+pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), BadAddress> {
+    // Validate everything first, so a partly bad buffer copies nothing.
+    each_user_piece(src, dst.len(), PageFlags::empty(), |_, _, _| {})?;
+    each_user_piece(src, dst.len(), PageFlags::empty(), |kva, off, n| {
+        // SAFETY: `kva` is the direct-map address of a mapped user page (translated just
+        // now; single CPU, no concurrent unmapping while we run), n bytes stay in it.
+        unsafe { core::ptr::copy_nonoverlapping(kva as *const u8, dst[off..].as_mut_ptr(), n) };
+    })
+}
+
+/// Copy `src` to user address `dst` in the active address space.
+pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), BadAddress> {
+    each_user_piece(dst, src.len(), PageFlags::WRITABLE, |_, _, _| {})?;
+    each_user_piece(dst, src.len(), PageFlags::WRITABLE, |kva, off, n| {
+        // SAFETY: as in copy_from_user; the page is user-writable, so it holds no kernel
+        // data.
+        unsafe { core::ptr::copy_nonoverlapping(src[off..].as_ptr(), kva as *mut u8, n) };
+    })
+}
