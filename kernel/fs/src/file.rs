@@ -229,7 +229,8 @@ impl<D: BlockDevice> Ext2<D> {
     /// is gone).
     pub(crate) fn release_inode(&mut self, ino: u32, mut inode: Inode) -> Result<()> {
         let dir = inode.is_dir();
-        let has_map = matches!(FileTypeOf::of(&inode), FileTypeOf::Mapped);
+        // Device files keep a device number in i_block, fast symlinks their target.
+        let has_map = inode.is_reg() || inode.is_dir() || inode.is_symlink();
         if has_map && !self.is_fast_symlink(&inode) {
             self.free_blocks_from(&mut inode, 0)?;
         }
@@ -260,23 +261,6 @@ impl<D: BlockDevice> Ext2<D> {
             Ok(())
         } else {
             self.free_block(b)
-        }
-    }
-}
-
-/// Whether an inode's `i_block` is a block map (device files keep a device
-/// number there instead).
-enum FileTypeOf {
-    Mapped,
-    Special,
-}
-
-impl FileTypeOf {
-    fn of(inode: &Inode) -> FileTypeOf {
-        if inode.is_reg() || inode.is_dir() || inode.is_symlink() {
-            FileTypeOf::Mapped
-        } else {
-            FileTypeOf::Special
         }
     }
 }

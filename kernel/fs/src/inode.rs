@@ -190,7 +190,8 @@ impl<D: BlockDevice> Ext2<D> {
         if inode.is_dir() {
             // A directory has every block allocated: its size is bounded by i_blocks.
             let bs = self.sb.block_size as u64;
-            if inode.size % bs != 0 || inode.size / bs > inode.blocks as u64 * 512 / bs {
+            let nblocks = inode.size / bs;
+            if inode.size % bs != 0 || nblocks > inode.blocks as u64 * 512 / bs || nblocks > self.sb.blocks_count as u64 {
                 return corrupt();
             }
         }
@@ -249,6 +250,9 @@ impl<D: BlockDevice> Ext2<D> {
         // Count the blocks this path is missing.
         let mut missing = 0;
         let mut b = inode.block[p[0]];
+        if b != 0 && !self.block_in_range(b) {
+            return corrupt();
+        }
         for (lvl, &idx) in p[..n].iter().enumerate() {
             if lvl > 0 {
                 b = self.read_ptr(b, idx)?;
@@ -257,9 +261,6 @@ impl<D: BlockDevice> Ext2<D> {
                 missing = n - lvl;
                 break;
             }
-        }
-        if b != 0 && !self.block_in_range(b) {
-            return corrupt();
         }
         if missing == 0 {
             return Ok((b, false));

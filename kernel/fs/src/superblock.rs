@@ -309,8 +309,8 @@ mod tests {
     fn sparse_super_backups_are_in_groups_0_1_and_powers_of_3_5_7() {
         let mut raw = [0u8; SUPERBLOCK_SIZE];
         put16(&mut raw, 56, EXT2_MAGIC);
-        put32(&mut raw, 0, 64 * 16);
-        put32(&mut raw, 4, 8193 * 16);
+        put32(&mut raw, 0, 64 * 60);
+        put32(&mut raw, 4, 8192 * 60 + 1);
         put32(&mut raw, 20, 1);
         put32(&mut raw, 32, 8192);
         put32(&mut raw, 40, 64);

@@ -123,11 +123,13 @@ pub fn tokenize(src: &str) -> Result<Vec<Spanned>, ParseError> {
         pos: 0,
         line: 1,
         token_line: 1,
+        after_redirect: false,
     };
     let mut out = Vec::new();
     loop {
         let token = lexer.next_token()?;
         let line = lexer.token_line;
+        lexer.after_redirect = matches!(token, Token::Redir { .. });
         let done = token == Token::Eof;
         out.push(Spanned { token, line });
         if done {
@@ -143,6 +145,9 @@ struct Lexer {
     line: usize,
     /// The line the current token started on.
     token_line: usize,
+    /// The previous token was a redirection, so the next is its target word even if it
+    /// is all digits followed by `<` or `>` (`2>&1>file`).
+    after_redirect: bool,
 }
 
 fn is_operator_char(c: char) -> bool {
@@ -215,7 +220,7 @@ impl Lexer {
         if is_operator_char(c) {
             return Ok(self.operator(None));
         }
-        if c.is_ascii_digit() {
+        if c.is_ascii_digit() && !self.after_redirect {
             let digits = self.chars[self.pos..]
                 .iter()
                 .take_while(|c| c.is_ascii_digit())
@@ -371,7 +376,10 @@ impl Lexer {
             }
             Some(c) if c.is_ascii_alphabetic() || c == '_' => {
                 let mut name = String::new();
-                while let Some(c) = self.peek().filter(|c| c.is_ascii_alphanumeric() || *c == '_') {
+                while let Some(c) = self
+                    .peek()
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                {
                     name.push(c);
                     self.pos += 1;
                 }

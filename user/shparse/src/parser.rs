@@ -339,6 +339,7 @@ impl Parser {
         self.bump(); // `for`
         let name = match self.peek() {
             Token::Word(w) if w.as_literal().is_some_and(is_name) => w.text.clone(),
+            Token::Eof => return Err(ParseError::Incomplete),
             _ => return Err(self.unexpected()),
         };
         self.bump();
@@ -390,7 +391,7 @@ fn assignment(w: &Word) -> Option<Assignment> {
         parts.push(Part::Literal(String::from(value)));
     }
     parts.extend(w.parts[1..].iter().cloned());
-    let text = w.text[name.len() + 1..].into();
+    let text = w.text.split_once('=').map_or("", |(_, v)| v).into();
     Some(Assignment {
         name: String::from(name),
         value: Word { parts, text },
