@@ -2,7 +2,9 @@
 //!
 //! `boot`: wall time from starting QEMU to the kernel announcing it is ready (the
 //! monitor prompt), over several runs; median and spread, with the QEMU version, and the
-//! kernel's own figure (TSC time from its first instruction to ready). Guest figures use
+//! kernel's own figure (TSC time from its first instruction to ready).
+//! `syscall`: instructions per null system call, measured in the guest.
+//! Guest figures use
 //! `-icount shift=0` so they repeat exactly; the wall figures are what a user waits.
 
 use crate::qemu::Machine;
@@ -18,8 +20,13 @@ pub fn run(args: &[String]) -> Result<u8> {
     let which = args.first().map(String::as_str).unwrap_or("all");
     let kernel = build::build_kernel()?;
     match which {
-        "all" | "boot" => boot(&kernel)?,
-        other => return Err(format!("unknown benchmark `{other}` (try: boot)")),
+        "all" => {
+            boot(&kernel)?;
+            syscall(&kernel)?;
+        }
+        "boot" => boot(&kernel)?,
+        "syscall" => syscall(&kernel)?,
+        other => return Err(format!("unknown benchmark `{other}` (try: boot, syscall)")),
     }
     Ok(0)
 }
@@ -67,6 +74,29 @@ fn one_boot(kernel: &std::path::Path, icount: bool) -> Result<(f64, f64)> {
         .and_then(|n| n.parse::<f64>().ok())
         .ok_or("the kernel did not report its ready time")?;
     Ok((wall, guest_us / 1000.0))
+}
+
+/// In-guest micro-benchmarks under `-icount shift=0`, where the guest TSC counts guest
+/// instructions: the figures are instructions per operation, identical run to run.
+fn syscall(kernel: &std::path::Path) -> Result<()> {
+    let mut m = Machine::new(kernel);
+    m.icount = true;
+    m.no_reboot = true;
+    m.append = "ktest=bench".into();
+    let mut s = Session::start(&m)?;
+    let line = s.expect(" per call", Duration::from_secs(120))?;
+    let _ = s.wait_exit(Duration::from_secs(10));
+    let n: u64 = line
+        .rsplit("null_syscall ")
+        .next()
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("no figure in the kernel's output: {line}"))?;
+    println!("syscall: under -icount shift=0, {}", qemu_version());
+    println!("| operation | guest instructions per operation | target |");
+    println!("|---|---|---|");
+    println!("| null system call (syscall, dispatch, iretq; 3-instruction loop included) | {n} | <= 150 |");
+    Ok(())
 }
 
 fn boot(kernel: &std::path::Path) -> Result<()> {

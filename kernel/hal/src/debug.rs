@@ -10,8 +10,9 @@ pub fn fault_read(addr: u64) -> Option<u8> {
     if crate::paging::translate_active(VirtAddr(addr & !0xfff)).is_some() {
         return None;
     }
-    // SAFETY: the address is not mapped (checked just above, interrupts are irrelevant:
-    // kernel mappings below the kernel half are never created), so this read faults
-    // before it can observe any memory.
+    // SAFETY: the address is not mapped in the active table (checked just above; on one
+    // CPU nothing can map it between the check and the read without this thread being
+    // preempted into code that maps a page at exactly this address, which no kernel code
+    // does), so the read faults before it can observe any memory.
     Some(unsafe { core::ptr::read_volatile(addr as *const u8) })
 }

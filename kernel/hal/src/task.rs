@@ -160,7 +160,10 @@ impl Task {
         if let Some(t) = &table {
             assert!(t.is_user(), "a task's address space must be a user table");
         }
-        let running = current_id() == self.id;
+        let running = CURRENT
+            .lock()
+            .as_ref()
+            .is_some_and(|c| core::ptr::eq(Arc::as_ptr(c), self));
         let old = core::mem::replace(&mut *self.address_space.lock(), table);
         if running {
             self.load_address_space();

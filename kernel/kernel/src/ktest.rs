@@ -8,7 +8,7 @@
 //! exit status saying whether all passed.
 //!
 //! `ktest=pagefault`, `ktest=overflow`, `ktest=oom` and `ktest=panic` instead each do
-//! one deliberately fatal thing, so the harness can check that the kernel reports it
+//! one deliberately fatal thing (and `ktest=bench` runs the in-guest micro-benchmarks), so the harness can check that the kernel reports it
 //! (name, address, backtrace) and stops QEMU promptly.
 
 use crate::usertest;
@@ -74,6 +74,13 @@ pub fn run(which: &str) -> ! {
         "overflow" => deliberate_stack_overflow(),
         "oom" => deliberate_heap_exhaustion(),
         "panic" => panic!("deliberate panic requested by ktest=panic"),
+        "bench" => {
+            match usertest::bench_null_syscall() {
+                Ok(n) => kprintln!("kbench: null_syscall {n} ticks per call"),
+                Err(e) => kprintln!("kbench: null_syscall failed: {e}"),
+            }
+            hal::power::poweroff()
+        }
         other => {
             kprintln!("ktest: unknown test mode {other:?}");
             hal::power::exit_failure()

@@ -169,3 +169,36 @@ pub fn user_fault_ends_only_that_thread() -> TestResult {
     check!(mm::stats().frames.free_frames == before, "frames leaked");
     Ok(())
 }
+
+/// Timing loop: t0 = rdtsc; 10000 x { eax = 0; syscall }; exit(rdtsc - t0).
+const NULL_CALL_LOOP: &[u8] = &[
+    0x0f, 0x31, // rdtsc
+    0x48, 0xc1, 0xe2, 0x20, // shl rdx, 32
+    0x48, 0x09, 0xd0, // or rax, rdx
+    0x49, 0x89, 0xc4, // mov r12, rax
+    0x41, 0xbd, 0x10, 0x27, 0x00, 0x00, // mov r13d, 10000
+    0x31, 0xc0, // loop: xor eax, eax   (call 0: no such call, the null path)
+    0x0f, 0x05, // syscall
+    0x41, 0xff, 0xcd, // dec r13d
+    0x75, 0xf7, // jnz loop
+    0x0f, 0x31, // rdtsc
+    0x48, 0xc1, 0xe2, 0x20, // shl rdx, 32
+    0x48, 0x09, 0xd0, // or rax, rdx
+    0x4c, 0x29, 0xe0, // sub rax, r12
+    0x89, 0xc7, // mov edi, eax
+    0xb8, 0x02, 0x00, 0x00, 0x00, // mov eax, 2
+    0x0f, 0x05, // syscall
+];
+const NULL_CALLS: u64 = 10_000;
+
+/// Guest TSC ticks per null system call round trip, loop overhead (3 instructions)
+/// included. Under `-icount shift=0` a TSC tick is one guest instruction.
+pub fn bench_null_syscall() -> Result<u64, String> {
+    let (ticks, fault) = run_user(NULL_CALL_LOOP)?;
+    if fault != 0 || ticks <= 0 {
+        return Err(alloc::format!(
+            "benchmark program failed (exit {ticks}, fault {fault:#x})"
+        ));
+    }
+    Ok(ticks as u64 / NULL_CALLS)
+}
