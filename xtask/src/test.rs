@@ -152,7 +152,9 @@ fn host_tests(t: &mut Tally, filter: &str) -> Result<()> {
         .arg("--target-dir")
         .arg(root().join("target").join("host"))
         .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        // deps::ensure installed e2fsprogs: the ext2 tests must not skip.
+        .env("DINOS_REQUIRE_E2FSPROGS", "1");
     if !filter.is_empty() {
         cmd.args(["--", filter]);
     }

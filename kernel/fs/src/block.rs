@@ -64,7 +64,7 @@ impl MemDisk {
     }
 
     fn range(&self, first: u64, len: usize) -> Result<core::ops::Range<usize>> {
-        if len % MEM_SECTOR != 0 {
+        if !len.is_multiple_of(MEM_SECTOR) {
             return Err(Errno::EINVAL);
         }
         let start = usize::try_from(first)

@@ -41,7 +41,7 @@ impl<D: BlockDevice> BlockCache<D> {
     /// the sector size.
     pub fn new(dev: D, block_size: usize, capacity: usize) -> Result<Self> {
         let ss = dev.sector_size();
-        if ss == 0 || !ss.is_power_of_two() || block_size % ss != 0 || block_size == 0 {
+        if ss == 0 || !ss.is_power_of_two() || !block_size.is_multiple_of(ss) || block_size == 0 {
             return Err(Errno::EINVAL);
         }
         Ok(BlockCache {
@@ -132,7 +132,8 @@ impl<D: BlockDevice> BlockCache<D> {
         }
         let mut data = vec![0u8; self.block_size].into_boxed_slice();
         if read {
-            self.dev.read_sectors(nr * self.sectors_per_block, &mut data)?;
+            self.dev
+                .read_sectors(nr * self.sectors_per_block, &mut data)?;
         }
         self.blocks.insert(
             nr,
@@ -154,7 +155,8 @@ impl<D: BlockDevice> BlockCache<D> {
         for nr in victims {
             if let Some(slot) = self.blocks.get(&nr) {
                 if slot.dirty {
-                    self.dev.write_sectors(nr * self.sectors_per_block, &slot.data)?;
+                    self.dev
+                        .write_sectors(nr * self.sectors_per_block, &slot.data)?;
                 }
             }
             self.blocks.remove(&nr);

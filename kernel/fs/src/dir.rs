@@ -59,7 +59,11 @@ pub(crate) fn parse_block(block: &[u8], filetype: bool, max_ino: u32) -> Result<
         } else {
             (le16(block, off + 6) as usize, 0)
         };
-        if rec_len < 8 || rec_len % 4 != 0 || off + rec_len > block.len() || 8 + name_len > rec_len {
+        if rec_len < 8
+            || !rec_len.is_multiple_of(4)
+            || off + rec_len > block.len()
+            || 8 + name_len > rec_len
+        {
             return corrupt();
         }
         if ino != 0 && (ino > max_ino || name_len == 0 || name_len > NAME_MAX) {
@@ -123,7 +127,11 @@ impl<D: BlockDevice> Ext2<D> {
             let mut prev = None;
             for e in entries {
                 if e.ino != 0 && e.name(data) == name {
-                    return Ok(Some(Found { blk, entry: e, prev }));
+                    return Ok(Some(Found {
+                        blk,
+                        entry: e,
+                        prev,
+                    }));
                 }
                 prev = Some(e);
             }
@@ -133,7 +141,11 @@ impl<D: BlockDevice> Ext2<D> {
 
     /// The entry at byte position `pos` or the next one after it, and the
     /// position just past it; `None` at the end of the directory.
-    pub(crate) fn dir_entry_at(&mut self, dir: &Inode, pos: u64) -> Result<Option<(DirEntry, u64)>> {
+    pub(crate) fn dir_entry_at(
+        &mut self,
+        dir: &Inode,
+        pos: u64,
+    ) -> Result<Option<(DirEntry, u64)>> {
         let bs = self.sb.block_size as u64;
         let mut lblk = pos / bs;
         let mut within = (pos % bs) as usize;
@@ -167,7 +179,15 @@ impl<D: BlockDevice> Ext2<D> {
         Ok(true)
     }
 
-    fn write_entry(&mut self, blk: u32, off: usize, rec_len: usize, name: &[u8], ino: u32, kind: FileType) -> Result<()> {
+    fn write_entry(
+        &mut self,
+        blk: u32,
+        off: usize,
+        rec_len: usize,
+        name: &[u8],
+        ino: u32,
+        kind: FileType,
+    ) -> Result<()> {
         let ft = self.sb.has_filetype();
         let data = self.cache.modify(blk as u64)?;
         put32(data, off, ino);
@@ -192,7 +212,14 @@ impl<D: BlockDevice> Ext2<D> {
 
     /// Adds `name -> ino` to directory `dir_ino` (whose inode is `dir`), growing
     /// it by a block if no entry has room; writes the directory inode.
-    pub(crate) fn add_entry(&mut self, dir_ino: u32, dir: &mut Inode, name: &[u8], ino: u32, kind: FileType) -> Result<()> {
+    pub(crate) fn add_entry(
+        &mut self,
+        dir_ino: u32,
+        dir: &mut Inode,
+        name: &[u8],
+        ino: u32,
+        kind: FileType,
+    ) -> Result<()> {
         let need = rec_size(name.len());
         dir.flags &= !INDEX_FL;
         let now = self.now();
@@ -218,7 +245,11 @@ impl<D: BlockDevice> Ext2<D> {
         if (lblk + 1) * bs as u64 > u32::MAX as u64 {
             return Err(Errno::EFBIG);
         }
-        let goal = if lblk > 0 { self.dir_block(dir, lblk - 1)? + 1 } else { 0 };
+        let goal = if lblk > 0 {
+            self.dir_block(dir, lblk - 1)? + 1
+        } else {
+            0
+        };
         let (blk, _) = self.bmap_alloc(dir, lblk, goal)?;
         self.cache.zero(blk as u64)?;
         self.write_entry(blk, 0, bs, name, ino, kind)?;
@@ -227,7 +258,12 @@ impl<D: BlockDevice> Ext2<D> {
     }
 
     /// Removes `name` from directory `dir_ino`; returns the inode it named.
-    pub(crate) fn remove_entry(&mut self, dir_ino: u32, dir: &mut Inode, name: &[u8]) -> Result<u32> {
+    pub(crate) fn remove_entry(
+        &mut self,
+        dir_ino: u32,
+        dir: &mut Inode,
+        name: &[u8],
+    ) -> Result<u32> {
         let f = self.find_entry(dir, name)?.ok_or(Errno::ENOENT)?;
         let data = self.cache.modify(f.blk as u64)?;
         match f.prev {
@@ -244,7 +280,13 @@ impl<D: BlockDevice> Ext2<D> {
 
     /// Points the existing entry `name` of `dir` at `ino` (rename onto an
     /// existing name, or a moved directory's `..`).
-    pub(crate) fn retarget_entry(&mut self, dir: &Inode, name: &[u8], ino: u32, kind: FileType) -> Result<()> {
+    pub(crate) fn retarget_entry(
+        &mut self,
+        dir: &Inode,
+        name: &[u8],
+        ino: u32,
+        kind: FileType,
+    ) -> Result<()> {
         let f = self.find_entry(dir, name)?.ok_or(Errno::ENOENT)?;
         let ft = self.sb.has_filetype();
         let data = self.cache.modify(f.blk as u64)?;

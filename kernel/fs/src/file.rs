@@ -104,7 +104,7 @@ impl<D: BlockDevice> Ext2<D> {
             done += chunk;
         }
         let new_end = offset + done as u64;
-        if new_end > inode.size {
+        if done > 0 && new_end > inode.size {
             self.set_size(&mut inode, new_end);
         }
         if done > 0 {
@@ -150,7 +150,9 @@ impl<D: BlockDevice> Ext2<D> {
 
     /// Sets `i_size`, turning on `large_file` once a file reaches 2 GiB.
     fn set_size(&mut self, inode: &mut Inode, size: u64) {
-        if size > i32::MAX as u64 && self.sb.feature_ro_compat & crate::superblock::ro_compat::LARGE_FILE == 0 {
+        if size > i32::MAX as u64
+            && self.sb.feature_ro_compat & crate::superblock::ro_compat::LARGE_FILE == 0
+        {
             self.sb.set_large_file();
             self.meta_dirty = true;
         }
@@ -160,7 +162,7 @@ impl<D: BlockDevice> Ext2<D> {
     /// Zeroes the bytes of the block holding byte `size` that lie at or past it.
     fn zero_tail(&mut self, inode: &Inode, size: u64) -> Result<()> {
         let bs = self.sb.block_size as u64;
-        if size % bs == 0 {
+        if size.is_multiple_of(bs) {
             return Ok(());
         }
         let b = self.bmap(inode, size / bs)?;

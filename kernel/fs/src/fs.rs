@@ -160,7 +160,11 @@ impl<D: BlockDevice> Ext2<D> {
     }
 
     /// Mounts with explicit options.
-    pub fn mount_with(mut dev: D, clock: Box<dyn Clock + Send>, opts: MountOptions) -> core::result::Result<Self, MountError> {
+    pub fn mount_with(
+        mut dev: D,
+        clock: Box<dyn Clock + Send>,
+        opts: MountOptions,
+    ) -> core::result::Result<Self, MountError> {
         let ss = dev.sector_size();
         if ss == 0 || !ss.is_power_of_two() || ss > 4096 {
             return Err(MountError::Fs(Errno::EINVAL));
@@ -188,7 +192,11 @@ impl<D: BlockDevice> Ext2<D> {
         if sb.free_blocks > sb.blocks_count || sb.free_inodes > sb.inodes_count {
             return Err(MountError::Fs(Errno::EIO));
         }
-        let read_only = if opts.read_only { Some(sb.read_only_reason.unwrap_or("read-only mount")) } else { sb.read_only_reason };
+        let read_only = if opts.read_only {
+            Some(sb.read_only_reason.unwrap_or("read-only mount"))
+        } else {
+            sb.read_only_reason
+        };
         let mut fs = Ext2 {
             cache,
             sb,
@@ -199,7 +207,9 @@ impl<D: BlockDevice> Ext2<D> {
             next_generation: 1,
         };
         fs.next_generation = fs.now();
-        let root = fs.live_inode(crate::superblock::ROOT_INO).map_err(MountError::Fs)?;
+        let root = fs
+            .live_inode(crate::superblock::ROOT_INO)
+            .map_err(MountError::Fs)?;
         if !root.is_dir() {
             return Err(MountError::Fs(Errno::EIO));
         }
@@ -270,7 +280,8 @@ impl<D: BlockDevice> Ext2<D> {
             let bytes = self.sb.to_bytes(now);
             let bs = self.sb.block_size as u64;
             let off = (SUPERBLOCK_OFFSET % bs) as usize;
-            self.cache.modify(SUPERBLOCK_OFFSET / bs)?[off..off + SUPERBLOCK_SIZE].copy_from_slice(&bytes);
+            self.cache.modify(SUPERBLOCK_OFFSET / bs)?[off..off + SUPERBLOCK_SIZE]
+                .copy_from_slice(&bytes);
             self.meta_dirty = false;
         }
         self.cache.sync()
@@ -354,5 +365,23 @@ impl<D: BlockDevice> Ext2<D> {
         }
         i.ctime = self.now();
         self.write_inode(ino, &i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block::MemDisk;
+
+    #[test]
+    fn mounted_fs_can_move_between_threads_behind_a_kernel_lock() {
+        fn assert_send<T: Send>() {}
+        assert_send::<Ext2<MemDisk>>();
+    }
+
+    #[test]
+    fn blank_device_is_refused_as_bad_magic() {
+        let r = Ext2::mount(MemDisk::new(alloc::vec![0u8; 64 * 1024]), Box::new(|| 0));
+        assert_eq!(r.err(), Some(MountError::BadMagic));
     }
 }

@@ -95,7 +95,11 @@ pub fn load<D: BlockDevice>(cache: &mut BlockCache<D>, sb: &Superblock) -> Resul
 }
 
 /// Writes the table into the cache (the cache writes it to disk on sync).
-pub fn store<D: BlockDevice>(cache: &mut BlockCache<D>, sb: &Superblock, groups: &[GroupDesc]) -> Result<()> {
+pub fn store<D: BlockDevice>(
+    cache: &mut BlockCache<D>,
+    sb: &Superblock,
+    groups: &[GroupDesc],
+) -> Result<()> {
     let per_block = sb.block_size / DESC_SIZE;
     for (g, d) in groups.iter().enumerate() {
         let blk = gdt_start(sb) + (g / per_block) as u32;

@@ -75,7 +75,11 @@ impl Inode {
             *b = le32(r, 40 + 4 * i);
         }
         let mode = le16(r, 0);
-        let high = if rev1 && mode & mode::S_IFMT == mode::S_IFREG { le32(r, 108) as u64 } else { 0 };
+        let high = if rev1 && mode & mode::S_IFMT == mode::S_IFREG {
+            le32(r, 108) as u64
+        } else {
+            0
+        };
         Inode {
             mode,
             uid: le16(r, 2) as u32 | (le16(r, 120) as u32) << 16,
@@ -179,7 +183,13 @@ impl<D: BlockDevice> Ext2<D> {
         let inode = self.read_inode(ino)?;
         let kind_ok = matches!(
             inode.kind_bits(),
-            mode::S_IFREG | mode::S_IFDIR | mode::S_IFLNK | mode::S_IFCHR | mode::S_IFBLK | mode::S_IFIFO | mode::S_IFSOCK
+            mode::S_IFREG
+                | mode::S_IFDIR
+                | mode::S_IFLNK
+                | mode::S_IFCHR
+                | mode::S_IFBLK
+                | mode::S_IFIFO
+                | mode::S_IFSOCK
         );
         if inode.links == 0 || !kind_ok {
             return corrupt();
@@ -191,7 +201,10 @@ impl<D: BlockDevice> Ext2<D> {
             // A directory has every block allocated: its size is bounded by i_blocks.
             let bs = self.sb.block_size as u64;
             let nblocks = inode.size / bs;
-            if inode.size % bs != 0 || nblocks > inode.blocks as u64 * 512 / bs || nblocks > self.sb.blocks_count as u64 {
+            if inode.size % bs != 0
+                || nblocks > inode.blocks as u64 * 512 / bs
+                || nblocks > self.sb.blocks_count as u64
+            {
                 return corrupt();
             }
         }
@@ -245,7 +258,12 @@ impl<D: BlockDevice> Ext2<D> {
     /// Like [`Ext2::bmap`] but allocates missing blocks (indirect ones zeroed);
     /// returns `(block, fresh)` where `fresh` says the data block is new. Either
     /// every needed block is allocated or none is (`ENOSPC` is checked first).
-    pub(crate) fn bmap_alloc(&mut self, inode: &mut Inode, lblk: u64, goal: u32) -> Result<(u32, bool)> {
+    pub(crate) fn bmap_alloc(
+        &mut self,
+        inode: &mut Inode,
+        lblk: u64,
+        goal: u32,
+    ) -> Result<(u32, bool)> {
         let (p, n) = path(lblk, self.per_block())?;
         // Count the blocks this path is missing.
         let mut missing = 0;

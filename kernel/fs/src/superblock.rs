@@ -161,7 +161,13 @@ impl Superblock {
         let (first_ino, inode_size, fc, fi, fr) = if rev_level == 0 {
             (11, 128, 0, 0, 0)
         } else {
-            (le32(raw, 84), le16(raw, 88) as usize, le32(raw, 92), le32(raw, 96), le32(raw, 100))
+            (
+                le32(raw, 84),
+                le16(raw, 88) as usize,
+                le32(raw, 92),
+                le32(raw, 96),
+                le32(raw, 100),
+            )
         };
         for &(bit, name) in INCOMPAT_NAMES {
             if fi & bit != 0 {
@@ -186,7 +192,8 @@ impl Superblock {
                 read_only_reason = Some(name);
             }
         }
-        let known_ro = RO_COMPAT_OK | ro_compat::BIGALLOC | RO_COMPAT_NAMES.iter().fold(0, |a, x| a | x.0);
+        let known_ro =
+            RO_COMPAT_OK | ro_compat::BIGALLOC | RO_COMPAT_NAMES.iter().fold(0, |a, x| a | x.0);
         if fr & !known_ro != 0 {
             read_only_reason = Some("unknown ro_compat feature");
         }
@@ -266,7 +273,7 @@ impl Superblock {
         }
         [3u32, 5, 7].iter().any(|&p| {
             let mut x = g;
-            while x % p == 0 {
+            while x.is_multiple_of(p) {
                 x /= p;
             }
             x == 1
