@@ -8,7 +8,7 @@
 //!
 //! The design decision: the free lists are ordered sets kept *outside* the frames (in the
 //! kernel heap) rather than intrusive lists written into the free frames. Finding and
-//! removing a buddy is then O(log n) with no unsafe writes into physical memory, and the
+//! removing a buddy is then O(log n) with no raw writes into physical memory, and the
 //! whole allocator is ordinary code that `cargo test` checks.
 
 use alloc::collections::BTreeSet;
