@@ -21,9 +21,9 @@ pub const FAST_SYMLINK_MAX: usize = 60;
 const XATTR_MAGIC: u32 = 0xEA02_0000;
 
 impl<D: BlockDevice> Ext2<D> {
-    /// Reads from regular file `ino` at `offset`; returns the bytes read (0 at
-    /// or past the end).
-    pub fn read(&mut self, ino: u32, offset: u64, buf: &mut [u8]) -> Result<usize> {
+    /// The inode of regular file `ino`: `EISDIR` for a directory, `EINVAL` for any
+    /// other kind (symlinks, devices), which have no byte contents to read or write.
+    fn regular_file(&mut self, ino: u32) -> Result<Inode> {
         let inode = self.live_inode(ino)?;
         if inode.is_dir() {
             return Err(Errno::EISDIR);
@@ -31,6 +31,13 @@ impl<D: BlockDevice> Ext2<D> {
         if !inode.is_reg() {
             return Err(Errno::EINVAL);
         }
+        Ok(inode)
+    }
+
+    /// Reads from regular file `ino` at `offset`; returns the bytes read (0 at
+    /// or past the end).
+    pub fn read(&mut self, ino: u32, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        let inode = self.regular_file(ino)?;
         if offset >= inode.size {
             return Ok(0);
         }
@@ -58,13 +65,7 @@ impl<D: BlockDevice> Ext2<D> {
     /// part way (`ENOSPC` if nothing could be written).
     pub fn write(&mut self, ino: u32, offset: u64, data: &[u8]) -> Result<usize> {
         self.writable()?;
-        let mut inode = self.live_inode(ino)?;
-        if inode.is_dir() {
-            return Err(Errno::EISDIR);
-        }
-        if !inode.is_reg() {
-            return Err(Errno::EINVAL);
-        }
+        let mut inode = self.regular_file(ino)?;
         if data.is_empty() {
             return Ok(0);
         }
@@ -124,13 +125,7 @@ impl<D: BlockDevice> Ext2<D> {
     /// end, growing leaves a hole.
     pub fn truncate(&mut self, ino: u32, size: u64) -> Result<()> {
         self.writable()?;
-        let mut inode = self.live_inode(ino)?;
-        if inode.is_dir() {
-            return Err(Errno::EISDIR);
-        }
-        if !inode.is_reg() {
-            return Err(Errno::EINVAL);
-        }
+        let mut inode = self.regular_file(ino)?;
         if size > self.max_file_size() {
             return Err(Errno::EFBIG);
         }
