@@ -1,0 +1,69 @@
+//! Flag values for `open`, `waitpid`, `mmap`, `lseek`, `ioctl` and file modes.
+//! Values follow Linux where Linux has them.
+
+// open
+pub const O_RDONLY: u32 = 0;
+pub const O_WRONLY: u32 = 1;
+pub const O_RDWR: u32 = 2;
+pub const O_ACCMODE: u32 = 3;
+pub const O_CREAT: u32 = 0o100;
+pub const O_EXCL: u32 = 0o200;
+pub const O_TRUNC: u32 = 0o1000;
+pub const O_APPEND: u32 = 0o2000;
+pub const O_NONBLOCK: u32 = 0o4000;
+pub const O_DIRECTORY: u32 = 0o200000;
+pub const O_NOFOLLOW: u32 = 0o400000;
+pub const O_CLOEXEC: u32 = 0o2000000;
+
+// lseek
+pub const SEEK_SET: u32 = 0;
+pub const SEEK_CUR: u32 = 1;
+pub const SEEK_END: u32 = 2;
+
+// waitpid
+pub const WNOHANG: u32 = 1;
+
+// mmap
+pub const PROT_READ: u32 = 1;
+pub const PROT_WRITE: u32 = 2;
+pub const PROT_EXEC: u32 = 4;
+pub const MAP_PRIVATE: u32 = 2;
+pub const MAP_ANONYMOUS: u32 = 0x20;
+
+// file modes (st_mode)
+pub const S_IFMT: u32 = 0o170000;
+pub const S_IFSOCK: u32 = 0o140000;
+pub const S_IFLNK: u32 = 0o120000;
+pub const S_IFREG: u32 = 0o100000;
+pub const S_IFBLK: u32 = 0o060000;
+pub const S_IFDIR: u32 = 0o040000;
+pub const S_IFCHR: u32 = 0o020000;
+pub const S_IFIFO: u32 = 0o010000;
+
+// dirent type codes (d_type)
+pub const DT_UNKNOWN: u8 = 0;
+pub const DT_FIFO: u8 = 1;
+pub const DT_CHR: u8 = 2;
+pub const DT_DIR: u8 = 4;
+pub const DT_BLK: u8 = 6;
+pub const DT_REG: u8 = 8;
+pub const DT_LNK: u8 = 10;
+
+// clocks
+pub const CLOCK_REALTIME: u32 = 0;
+pub const CLOCK_MONOTONIC: u32 = 1;
+
+// ioctl requests (terminal)
+pub const TCGETMODE: u32 = 0x5401;
+pub const TCSETMODE: u32 = 0x5402;
+pub const TIOCGWINSZ: u32 = 0x5413;
+pub const TIOCSPGRP: u32 = 0x5410;
+pub const TIOCGPGRP: u32 = 0x540f;
+/// Terminal mode bits for TCGETMODE/TCSETMODE.
+pub const TTY_ECHO: u32 = 1;
+pub const TTY_CANON: u32 = 2;
+pub const TTY_ISIG: u32 = 4;
+
+/// Descriptor-inheritance value in [`crate::SpawnArgs::fds`]: the child's descriptor is
+/// closed.
+pub const SPAWN_FD_CLOSE: i32 = -1;

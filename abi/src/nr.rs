@@ -1,0 +1,73 @@
+//! System-call numbers, grouped by the chapter's six categories.
+//!
+//! Numbers are grouped in decades by category so a reader of a trace can tell the kind
+//! of call from its number. A number that is not assigned gets `ENOSYS`.
+
+// Process control (chapter 2, 3-2).
+pub const EXIT: usize = 1;
+pub const FORK: usize = 2;
+pub const EXEC: usize = 3;
+pub const SPAWN: usize = 4;
+pub const WAITPID: usize = 5;
+pub const GETPID: usize = 6;
+pub const GETPPID: usize = 7;
+pub const KILL: usize = 8;
+pub const SIGACTION: usize = 9;
+pub const SIGPROCMASK: usize = 10;
+pub const SIGRETURN: usize = 11;
+pub const NANOSLEEP: usize = 12;
+pub const YIELD: usize = 13;
+pub const BRK: usize = 14;
+pub const MMAP: usize = 15;
+pub const MUNMAP: usize = 16;
+pub const SETPGID: usize = 17;
+pub const GETPGID: usize = 18;
+
+// File management.
+pub const READ: usize = 20;
+pub const WRITE: usize = 21;
+pub const OPEN: usize = 22;
+pub const CLOSE: usize = 23;
+pub const LSEEK: usize = 24;
+pub const DUP: usize = 25;
+pub const DUP2: usize = 26;
+pub const PIPE: usize = 27;
+pub const STAT: usize = 28;
+pub const FSTAT: usize = 29;
+pub const LSTAT: usize = 30;
+pub const GETDENTS: usize = 31;
+pub const CHDIR: usize = 32;
+pub const GETCWD: usize = 33;
+pub const MKDIR: usize = 34;
+pub const UNLINK: usize = 35;
+pub const RMDIR: usize = 36;
+pub const RENAME: usize = 37;
+pub const LINK: usize = 38;
+pub const SYMLINK: usize = 39;
+pub const READLINK: usize = 40;
+pub const FTRUNCATE: usize = 41;
+pub const FSYNC: usize = 42;
+pub const SYNC: usize = 43;
+pub const PREAD: usize = 44;
+pub const PWRITE: usize = 45;
+
+// Device management.
+pub const IOCTL: usize = 50;
+pub const DEV_REQUEST: usize = 51;
+pub const DEV_RELEASE: usize = 52;
+
+// Information maintenance.
+pub const CLOCK_GETTIME: usize = 60;
+pub const UNAME: usize = 61;
+pub const SYSINFO: usize = 62;
+pub const PROCLIST: usize = 63;
+pub const TIMES: usize = 64;
+
+// Protection and system control.
+pub const GETUID: usize = 70;
+pub const GETGID: usize = 71;
+pub const POWEROFF: usize = 72;
+pub const REBOOT: usize = 73;
+
+/// The highest call number plus one (size of the kernel's table).
+pub const COUNT: usize = 80;
