@@ -14,18 +14,21 @@ mod build;
 mod deps;
 mod qemu;
 mod session;
+mod shelltest;
 mod test;
+mod userbuild;
 
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <command> [options]
 
 commands:
-  build                 build the kernel image
+  build                 build the kernel, the programs and the root file system image
   run [options]         build and boot dinos; the serial console is this terminal
       --mem MIB         guest memory (default 256)
       --smp N           virtual CPUs (default 1)
-      --append ARGS     extra kernel command line
+      --append ARGS     extra kernel command line (e.g. `trace`, `loglevel=debug`)
+      --monitor         stay in the kernel monitor instead of starting /bin/init
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
   bench [NAME]          benchmarks: boot
   gdb                   boot paused with a gdb stub on :1234
@@ -39,8 +42,12 @@ fn main() -> ExitCode {
     };
     let rest = &args[1..];
     let result = match cmd.as_str() {
-        "build" => build::build_kernel().map(|p| {
-            println!("kernel: {}", p.display());
+        "build" => qemu::build_system().map(|(k, img)| {
+            println!(
+                "kernel: {}\nroot file system: {}",
+                k.display(),
+                img.display()
+            );
             0
         }),
         "run" => qemu::run_cmd(rest),

@@ -19,6 +19,8 @@ pub const STATUS_PANIC: i32 = (0x11 << 1) | 1;
 #[derive(Clone, Debug)]
 pub struct Machine {
     pub kernel: PathBuf,
+    /// The root file system image, loaded as the RAM disk (`-initrd`).
+    pub initrd: Option<PathBuf>,
     pub mem_mib: u32,
     pub smp: u32,
     pub append: String,
@@ -33,6 +35,7 @@ impl Machine {
     pub fn new(kernel: &Path) -> Self {
         Machine {
             kernel: kernel.to_path_buf(),
+            initrd: None,
             mem_mib: 256,
             smp: 1,
             append: String::new(),
@@ -53,6 +56,9 @@ impl Machine {
         c.arg("-m").arg(self.mem_mib.to_string());
         c.arg("-smp").arg(self.smp.to_string());
         c.arg("-kernel").arg(&self.kernel);
+        if let Some(img) = &self.initrd {
+            c.arg("-initrd").arg(img);
+        }
         if !self.append.is_empty() {
             c.arg("-append").arg(&self.append);
         }
@@ -112,17 +118,27 @@ fn parse_machine(args: &[String], kernel: &Path) -> Result<Machine> {
                     .map_err(|_| "--smp takes a number")?
             }
             "--append" => m.append = value("--append")?,
+            "--monitor" => m.append.push_str(" monitor"),
             other => return Err(format!("unknown option `{other}` (see cargo xtask help)")),
         }
     }
     Ok(m)
 }
 
+/// Build the kernel, the programs and the root file system image.
+pub fn build_system() -> Result<(PathBuf, PathBuf)> {
+    let kernel = build::build_kernel()?;
+    let bins = crate::userbuild::build_user()?;
+    let image = crate::userbuild::make_rootfs(&bins)?;
+    Ok((kernel, image))
+}
+
 /// `cargo xtask run`
 pub fn run_cmd(args: &[String]) -> Result<u8> {
     deps::ensure()?;
-    let kernel = build::build_kernel()?;
-    let m = parse_machine(args, &kernel)?;
+    let (kernel, image) = build_system()?;
+    let mut m = parse_machine(args, &kernel)?;
+    m.initrd = Some(image);
     let status = m
         .command()
         .status()

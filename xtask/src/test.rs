@@ -59,8 +59,9 @@ pub fn run(args: &[String]) -> Result<u8> {
     println!("== host unit tests");
     host_tests(&mut t, &filter)?;
 
-    println!("== building the kernel");
-    let kernel = build::build_kernel()?;
+    println!("== building the kernel, the programs and the root file system");
+    let (kernel, image) = crate::qemu::build_system()?;
+    let _ = ROOTFS.set(image);
 
     let selected = |name: &str| filter.is_empty() || name.contains(&filter);
     if selected("ktest") {
@@ -190,6 +191,15 @@ fn host_tests(t: &mut Tally, filter: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+static ROOTFS: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// A machine that boots into user space: the kernel plus the root file system image.
+pub fn shell_machine(kernel: &Path) -> Machine {
+    let mut m = machine(kernel, "");
+    m.initrd = ROOTFS.get().cloned();
+    m
 }
 
 fn machine(kernel: &Path, append: &str) -> Machine {

@@ -31,8 +31,30 @@ fn push_rx(b: u8) {
     }
 }
 
+/// Where received bytes go once a terminal layer takes the console over (the process
+/// layer's line discipline); until then they are buffered here for the monitor.
+static INPUT_HOOK: SpinLock<Option<fn(u8)>> = SpinLock::new(None);
+
+/// Send every received byte to `hook` (called in interrupt context) from now on. Bytes
+/// already buffered are handed over first.
+pub fn set_input_hook(hook: fn(u8)) {
+    let pending: alloc::vec::Vec<u8> = RX.lock().drain(..).collect();
+    for b in pending {
+        hook(b);
+    }
+    *INPUT_HOOK.lock() = Some(hook);
+}
+
+fn receive(b: u8) {
+    let hook = *INPUT_HOOK.lock();
+    match hook {
+        Some(h) => h(b),
+        None => push_rx(b),
+    }
+}
+
 fn irq_handler(_frame: &mut hal::trap::TrapFrame) {
-    hal::serial::drain_rx(push_rx);
+    hal::serial::drain_rx(receive);
     hal::apic::eoi();
     READERS.wake_all();
     task::preempt_point();

@@ -10,3 +10,5 @@
 extern crate alloc;
 
 pub mod console;
+pub mod ramdisk;
+pub mod rtc;

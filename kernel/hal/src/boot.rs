@@ -329,3 +329,68 @@ extern "C" fn hal_boot_entry(start_info: u32) -> ! {
     // signature; it is called once, here.
     unsafe { dinos_main(info) }
 }
+
+/// A boot module's memory, taken over by one owner (the RAM disk driver).
+pub struct ModuleMemory {
+    start: PhysAddr,
+    len: usize,
+}
+
+#[cfg(dinos_kernel)]
+static MODULES_TAKEN: crate::sync::SpinLock<u8> = crate::sync::SpinLock::new(0);
+
+impl ModuleMemory {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Copy bytes out, from `offset`. Panics if the range is outside the module.
+    pub fn read(&self, offset: usize, buf: &mut [u8]) {
+        assert!(offset.checked_add(buf.len()).is_some_and(|e| e <= self.len));
+        // SAFETY: inside the module (checked), which mm keeps out of the frame allocator
+        // and maps in the direct map, and which only this owner touches.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                (self.start.to_virt().as_u64() + offset as u64) as *const u8,
+                buf.as_mut_ptr(),
+                buf.len(),
+            )
+        };
+    }
+
+    /// Copy bytes in, at `offset`. Panics if the range is outside the module.
+    pub fn write(&mut self, offset: usize, data: &[u8]) {
+        assert!(offset
+            .checked_add(data.len())
+            .is_some_and(|e| e <= self.len));
+        // SAFETY: as in read; `&mut self` makes this owner's access exclusive.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                data.as_ptr(),
+                (self.start.to_virt().as_u64() + offset as u64) as *mut u8,
+                data.len(),
+            )
+        };
+    }
+}
+
+/// Take the memory of boot module `index` (once; later calls get `None`).
+pub fn take_module(boot: &BootInfo, index: usize) -> Option<ModuleMemory> {
+    let m = *boot.modules().get(index)?;
+    #[cfg(dinos_kernel)]
+    {
+        let mut taken = MODULES_TAKEN.lock();
+        if index >= 8 || *taken & (1 << index) != 0 {
+            return None;
+        }
+        *taken |= 1 << index;
+    }
+    Some(ModuleMemory {
+        start: m.start,
+        len: m.len as usize,
+    })
+}

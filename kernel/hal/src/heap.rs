@@ -81,6 +81,14 @@ pub fn stats() -> HeapStats {
     }
 }
 
+static RANGE: SpinLock<(u64, u64)> = SpinLock::new((0, 0));
+
+/// Is physical frame `f` inside the heap's memory?
+pub fn contains(f: PhysAddr) -> bool {
+    let (s, e) = *RANGE.lock();
+    (s..e).contains(&f.as_u64())
+}
+
 /// Give the heap `len` bytes of RAM at `start`.
 ///
 /// The range must be usable RAM that nothing else will use. This is checked against the
@@ -92,6 +100,7 @@ pub fn init(start: PhysAddr, len: u64, ram: &[crate::boot::MemoryRegion]) {
             && start.as_u64() + len <= r.start.as_u64() + r.len
     });
     assert!(inside, "heap range {start:?}+{len:#x} is not usable RAM");
+    *RANGE.lock() = (start.as_u64(), start.as_u64() + len);
     let mut h = HEAP.heap.lock();
     assert!(h.size() == 0, "heap initialised twice");
     // SAFETY: the range is usable RAM (checked above), mapped writable in the direct map,

@@ -255,7 +255,9 @@ impl PageTable {
         }
         let pa = PhysAddr(*e & ADDR_MASK);
         *e = 0;
-        if active {
+        // Kernel-half mappings are global and shared by every address space, so their
+        // TLB entries survive CR3 switches: flush them whichever table is active.
+        if active || va.is_kernel() {
             invlpg(va);
         }
         Ok(pa)
@@ -269,7 +271,9 @@ impl PageTable {
             return Err(MapError::NotMapped);
         }
         *e = (*e & ADDR_MASK) | (flags | PageFlags::PRESENT).bits();
-        if active {
+        // Kernel-half mappings are global and shared by every address space, so their
+        // TLB entries survive CR3 switches: flush them whichever table is active.
+        if active || va.is_kernel() {
             invlpg(va);
         }
         Ok(())
@@ -301,6 +305,92 @@ impl PageTable {
         unsafe { core::arch::asm!("mov cr3, {}", in(reg) self.root.as_u64(), options(nostack)) };
         Ok(())
     }
+}
+
+impl PageTable {
+    /// Every 4 KiB user mapping in the lower half: (page address, frame, flags).
+    pub fn user_mappings(&self) -> alloc::vec::Vec<(VirtAddr, PhysAddr, PageFlags)> {
+        let mut out = alloc::vec::Vec::new();
+        collect(self.root, 4, 0, &mut out);
+        out
+    }
+}
+
+fn collect(
+    table: PhysAddr,
+    level: usize,
+    base: u64,
+    out: &mut alloc::vec::Vec<(VirtAddr, PhysAddr, PageFlags)>,
+) {
+    let span = 1u64 << (12 + 9 * (level - 1));
+    let n = if level == 4 { KERNEL_HALF } else { 512 };
+    for (i, &e) in entries(table)[..n].iter().enumerate() {
+        if e & PageFlags::PRESENT.bits() == 0 {
+            continue;
+        }
+        let va = base + i as u64 * span;
+        if level == 1 {
+            out.push((
+                VirtAddr(va),
+                PhysAddr(e & ADDR_MASK),
+                PageFlags::from_bits_truncate(e & !ADDR_MASK),
+            ));
+        } else if e & PageFlags::HUGE.bits() == 0 {
+            collect(PhysAddr(e & ADDR_MASK), level - 1, va, out);
+        }
+    }
+}
+
+/// Where a frame's contents may be touched through these functions: not the kernel
+/// image and not the heap (checked), so a wrong frame number cannot corrupt the kernel's
+/// code or data structures.
+fn check_frame(f: PhysAddr) {
+    let image_end = crate::addr::kernel_layout().end.as_u64() - crate::addr::KERNEL_VMA;
+    assert!(
+        f.is_page_aligned() && !(0x10_0000..image_end).contains(&f.as_u64()),
+        "frame {f:?} is not a data frame"
+    );
+    assert!(
+        !crate::heap::contains(f),
+        "frame {f:?} is inside the kernel heap"
+    );
+}
+
+/// Fill a frame with zeros. The frame must belong to the caller (allocated from mm).
+pub fn zero_frame(f: PhysAddr) {
+    check_frame(f);
+    // SAFETY: a RAM frame outside the image and heap (checked), owned by the caller by
+    // contract, mapped in the direct map.
+    unsafe { core::ptr::write_bytes(f.to_virt().as_u64() as *mut u8, 0, PAGE_SIZE as usize) };
+}
+
+/// Copy a whole frame. Both must belong to the caller.
+pub fn copy_frame(dst: PhysAddr, src: PhysAddr) {
+    check_frame(dst);
+    check_frame(src);
+    assert!(dst != src);
+    // SAFETY: two distinct owned RAM frames (checked as in zero_frame).
+    unsafe {
+        core::ptr::copy_nonoverlapping(
+            src.to_virt().as_u64() as *const u8,
+            dst.to_virt().as_u64() as *mut u8,
+            PAGE_SIZE as usize,
+        )
+    };
+}
+
+/// Write `data` into frame `f` at `offset` (must fit in the frame).
+pub fn write_frame(f: PhysAddr, offset: usize, data: &[u8]) {
+    check_frame(f);
+    assert!(offset + data.len() <= PAGE_SIZE as usize);
+    // SAFETY: inside one owned frame (checked bounds and frame).
+    unsafe {
+        core::ptr::copy_nonoverlapping(
+            data.as_ptr(),
+            (f.to_virt().as_u64() + offset as u64) as *mut u8,
+            data.len(),
+        )
+    };
 }
 
 /// Translate `va` in the table rooted at `root`.

@@ -140,6 +140,10 @@ impl Drop for KernelStack {
     }
 }
 
+/// A user page table shared between the task that runs in it and the memory manager
+/// that edits it.
+pub type UserTable = Arc<SpinLock<PageTable>>;
+
 /// A schedulable kernel context.
 pub struct Task {
     /// The `rsp` saved when switched out.
@@ -148,7 +152,7 @@ pub struct Task {
     stack: Option<KernelStack>,
     entry: SpinLock<Option<Box<dyn FnOnce() + Send>>>,
     /// The user address space this task runs in, if any (loaded into CR3 on switch).
-    address_space: SpinLock<Option<Arc<PageTable>>>,
+    address_space: SpinLock<Option<UserTable>>,
     /// The owner's identifier (the `task` layer's thread id).
     pub id: u64,
 }
@@ -156,9 +160,12 @@ pub struct Task {
 impl Task {
     /// Give this task a user address space (or none: kernel only). If the task is the
     /// running one, the new table is loaded at once.
-    pub fn set_address_space(&self, table: Option<Arc<PageTable>>) {
+    pub fn set_address_space(&self, table: Option<UserTable>) {
         if let Some(t) = &table {
-            assert!(t.is_user(), "a task's address space must be a user table");
+            assert!(
+                t.lock().is_user(),
+                "a task's address space must be a user table"
+            );
         }
         let running = CURRENT
             .lock()
@@ -173,7 +180,7 @@ impl Task {
 
     fn load_address_space(&self) {
         match &*self.address_space.lock() {
-            Some(t) => t.activate_user(),
+            Some(t) => t.lock().activate_user(),
             None => crate::paging::activate_kernel_table(),
         }
     }

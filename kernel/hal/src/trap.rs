@@ -316,6 +316,7 @@ extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
                 // SAFETY: only `set_user_fault_hook` stores here, always a `UserFaultHook`.
                 let hook: UserFaultHook = unsafe { core::mem::transmute(hook) };
                 hook(frame, addr);
+                return_to_user(frame);
                 return;
             }
         }
@@ -329,6 +330,29 @@ extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
     // SAFETY: only `set_handler` stores here, always a `Handler` function pointer.
     let h: Handler = unsafe { core::mem::transmute(h) };
     h(frame);
+    if frame.from_user() {
+        return_to_user(frame);
+    }
+}
+
+/// Work to do on every return to user mode (signal delivery), installed by the
+/// process layer. Runs with interrupts off, on the thread's kernel stack.
+pub type ReturnHook = fn(&mut TrapFrame);
+static RETURN_HOOK: AtomicUsize = AtomicUsize::new(0);
+
+/// Install the return-to-user hook.
+pub fn set_return_to_user_hook(hook: ReturnHook) {
+    RETURN_HOOK.store(hook as usize, Ordering::SeqCst);
+}
+
+/// Run the return-to-user hook on `frame` (called by the trap and syscall paths).
+pub(crate) fn return_to_user(frame: &mut TrapFrame) {
+    let hook = RETURN_HOOK.load(Ordering::Acquire);
+    if hook != 0 {
+        // SAFETY: only `set_return_to_user_hook` stores here, always a `ReturnHook`.
+        let hook: ReturnHook = unsafe { core::mem::transmute(hook) };
+        hook(frame);
+    }
 }
 
 /// Describe a page-fault error code in words.

@@ -113,6 +113,28 @@ hal_enter_user:                     /* rdi = rip, rsi = rsp */
     xor r15d, r15d
     iretq
 
+    .global hal_enter_user_frame
+hal_enter_user_frame:               /* rdi = &TrapFrame (copy), rsi = &FpuState */
+    fxrstor64 [rsi]
+    mov rsp, rdi
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    add rsp, 16
+    iretq
+
     .section .bss.syscall, "aw", @nobits
     .balign 8
 hal_user_rsp_scratch:
@@ -142,6 +164,71 @@ extern "C" fn hal_syscall_dispatch(frame: &mut TrapFrame) {
     // SAFETY: only `set_syscall_handler` stores here, always a `SyscallHandler`.
     let h: SyscallHandler = unsafe { core::mem::transmute(h) };
     h(frame);
+    crate::cpu::disable_interrupts();
+    crate::trap::return_to_user(frame);
+}
+
+/// The FPU/SSE state (FXSAVE format) of a user thread.
+#[repr(C, align(16))]
+#[derive(Clone)]
+pub struct FpuState(pub [u8; 512]);
+
+impl FpuState {
+    /// The state a new program starts with (what `fninit` plus the default MXCSR give).
+    pub fn initial() -> Self {
+        let mut s = FpuState([0; 512]);
+        s.0[0..2].copy_from_slice(&0x037fu16.to_le_bytes()); // x87 control word
+        s.0[24..28].copy_from_slice(&0x1f80u32.to_le_bytes()); // MXCSR
+        s
+    }
+}
+
+/// The FPU state saved by the entry stub for the trap or system call whose frame is
+/// `frame` (the stub put it at the 64-byte-aligned address 512 bytes below the frame).
+pub fn saved_fpu_state(frame: &TrapFrame) -> FpuState {
+    let at = ((frame as *const TrapFrame as u64) - 512) & !63;
+    let mut s = FpuState([0; 512]);
+    // SAFETY: `frame` is the live trap frame of the current entry (callers get it from
+    // the dispatcher), and the entry stub stored 512 bytes of FXSAVE data at `at`, inside
+    // the same kernel stack, before calling the dispatcher.
+    unsafe { core::ptr::copy_nonoverlapping(at as *const u8, s.0.as_mut_ptr(), 512) };
+    s
+}
+
+/// Replace the FPU state that will be restored when the entry whose frame is `frame`
+/// returns (exec gives the new program a clean FPU, sigreturn restores a saved one).
+pub fn set_saved_fpu_state(frame: &TrapFrame, state: &FpuState) {
+    let at = ((frame as *const TrapFrame as u64) - 512) & !63;
+    // SAFETY: as in saved_fpu_state: the 512 bytes at `at` are this entry's save area.
+    unsafe { core::ptr::copy_nonoverlapping(state.0.as_ptr(), at as *mut u8, 512) };
+}
+
+/// Enter user mode with every register (and the FPU state) taken from `frame`/`fpu`:
+/// how a forked child starts, as a copy of its parent at the end of `fork`.
+pub fn enter_user_frame(frame: &TrapFrame, fpu: &FpuState) -> ! {
+    let mut f = frame.clone();
+    assert!(
+        f.rip < USER_TOP && f.rsp < USER_TOP,
+        "enter_user_frame with a kernel address"
+    );
+    f.cs = crate::cpu::USER_CS as u64;
+    f.ss = crate::cpu::USER_DS as u64;
+    f.rflags = (f.rflags & 0xcd5) | 0x202; // arithmetic flags kept; IF on; IOPL 0
+    #[cfg(dinos_kernel)]
+    {
+        extern "C" {
+            fn hal_enter_user_frame(frame: *const TrapFrame, fpu: *const FpuState) -> !;
+        }
+        crate::cpu::disable_interrupts();
+        // SAFETY: the frame's selectors are forced to ring 3 and its rip/rsp checked to
+        // be user addresses, so the iretq can only resume user code; `fpu` is aligned.
+        unsafe { hal_enter_user_frame(&f, fpu) }
+    }
+    #[cfg(not(dinos_kernel))]
+    {
+        let _ = (f, fpu);
+        panic!("enter_user_frame on the host")
+    }
 }
 
 /// Turn on `syscall`/`sysret` and point them at the entry stub (once, at boot).

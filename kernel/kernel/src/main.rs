@@ -40,21 +40,52 @@ fn dinos_main(boot: &'static BootInfo) -> ! {
     task::init(); // this code becomes thread `kmain`; the idle thread exists
     hal::trap::set_handler(hal::apic::TIMER_VECTOR, timer_irq);
     drivers::console::init(); // serial receive interrupt into the console buffer
+    drivers::rtc::init(); // wall-clock time, once
     hal::cpu::enable_interrupts();
     log::info!(
         "dinos ready in {} us (cmdline: {:?})",
         hal::apic::nanos_since_boot() / 1000,
         boot.cmdline()
     );
-    match boot.cmdline_value("ktest") {
-        Some(which) => ktest::run(which),
-        None => monitor::run(),
+    if let Some(which) = boot.cmdline_value("ktest") {
+        ktest::run(which);
     }
+    if boot.cmdline_value("monitor").is_none() {
+        start_userland(boot);
+    }
+    monitor::run()
+}
+
+/// Mount the root file system from the boot RAM disk and start `/bin/init`: from here
+/// on the machine belongs to processes, and this thread ends. Returns only if there is
+/// no root file system (the monitor then runs instead).
+fn start_userland(boot: &'static BootInfo) {
+    let Some(mem) = hal::boot::take_module(boot, 0) else {
+        log::warn!("no root file system (no -initrd image): starting the kernel monitor");
+        return;
+    };
+    if let Err(e) = proc::fsys::mount_root(drivers::ramdisk::RamDisk::new(mem)) {
+        log::error!("cannot mount the root file system: {e}; starting the kernel monitor");
+        return;
+    }
+    syscall::init();
+    syscall::set_trace(boot.cmdline_value("trace").is_some());
+    proc::signal::init();
+    proc::tty::init();
+    match proc::lifecycle::start_init("/bin/init") {
+        Ok(pid) => log::info!("started /bin/init as pid {pid}"),
+        Err(e) => {
+            log::error!("cannot start /bin/init: {e}; starting the kernel monitor");
+            return;
+        }
+    }
+    task::exit()
 }
 
 /// The local APIC timer, TIMER_HZ times a second.
-fn timer_irq(_frame: &mut hal::trap::TrapFrame) {
+fn timer_irq(frame: &mut hal::trap::TrapFrame) {
     hal::apic::eoi();
+    proc::process::account_tick(frame.from_user());
     task::on_tick();
     task::preempt_point();
 }

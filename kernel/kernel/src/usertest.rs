@@ -84,7 +84,7 @@ fn run_user(code: &'static [u8]) -> Result<(i64, u64), String> {
         table
             .map(VirtAddr(STACK_VA), stack_frame, PageSize::Size4K, data)
             .expect("map stack");
-        hal::task::current().set_address_space(Some(Arc::new(table)));
+        hal::task::current().set_address_space(Some(Arc::new(SpinLock::new(table))));
         hal::user::copy_to_user(CODE_VA, code).expect("load code");
         hal::user::enter_user(CODE_VA, STACK_VA + 4096);
     })

@@ -5,11 +5,15 @@
 
 use crate::buddy::{Buddy, BuddyStats, MAX_ORDER};
 use crate::ranges::Ranges;
+use alloc::collections::BTreeMap;
 use hal::addr::{PhysAddr, PAGE_SIZE};
 use hal::paging::FrameSource;
 use hal::sync::SpinLock;
 
 static BUDDY: SpinLock<Buddy> = SpinLock::new(Buddy::new());
+/// Frames mapped in more than one address space (copy-on-write after fork), with their
+/// number of sharers. A frame not listed has one owner.
+static SHARED: SpinLock<BTreeMap<u64, u32>> = SpinLock::new(BTreeMap::new());
 static HEAP_BYTES: SpinLock<u64> = SpinLock::new(0);
 
 struct Frames;
@@ -52,6 +56,37 @@ pub fn free_frame(frame: PhysAddr) {
 pub fn free_frames(frame: PhysAddr, order: usize) {
     assert!(order <= MAX_ORDER);
     BUDDY.lock().free(frame.as_u64() / PAGE_SIZE, order)
+}
+
+/// One more address space maps `frame` (copy-on-write).
+pub fn share(frame: PhysAddr) {
+    *SHARED.lock().entry(frame.as_u64()).or_insert(1) += 1;
+}
+
+/// How many address spaces map `frame`.
+pub fn share_count(frame: PhysAddr) -> u32 {
+    SHARED.lock().get(&frame.as_u64()).copied().unwrap_or(1)
+}
+
+/// One mapping of `frame` is gone: free it when it was the last.
+pub fn release(frame: PhysAddr) {
+    let last = {
+        let mut s = SHARED.lock();
+        match s.get_mut(&frame.as_u64()) {
+            Some(n) if *n > 2 => {
+                *n -= 1;
+                false
+            }
+            Some(_) => {
+                s.remove(&frame.as_u64());
+                false
+            }
+            None => true,
+        }
+    };
+    if last {
+        free_frame(frame);
+    }
 }
 
 /// Memory figures for `mem`, `free` and the leak checks in tests.

@@ -13,6 +13,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod aspace;
 pub mod buddy;
 pub mod frames;
 pub mod kspace;
@@ -21,6 +22,7 @@ mod ranges;
 use hal::addr::{PhysAddr, PAGE_SIZE};
 use hal::boot::BootInfo;
 
+pub use aspace::{AddressSpace, Prot, VmError, Vma, VmaKind};
 pub use frames::{alloc_frame, alloc_frames, free_frame, free_frames, stats, MemStats};
 
 /// Set up frames, heap and the kernel page table. After this, `alloc` works and the

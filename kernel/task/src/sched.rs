@@ -110,6 +110,15 @@ pub(crate) fn schedule() {
     hal::task::switch_to(next_task);
 }
 
+/// Wake thread `tid` if it is blocked, whatever it waits for (used to interrupt a wait
+/// when a signal arrives; the woken thread re-checks its condition).
+pub fn interrupt(tid: Tid) {
+    let t = SCHED.lock().threads.get(&tid).cloned();
+    if let Some(t) = t {
+        wake(&t);
+    }
+}
+
 /// Give the CPU to the next runnable thread, if any.
 pub fn yield_now() {
     let _irq = IrqGuard::new();

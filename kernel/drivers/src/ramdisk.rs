@@ -1,0 +1,52 @@
+//! The RAM disk: a boot module (QEMU's `-initrd` image) used as a block device.
+//!
+//! Until the virtio disk driver exists, the root file system is an ext2 image that the
+//! xtask builds and QEMU loads into memory. This driver presents that memory as
+//! 512-byte sectors through the same `BlockDevice` trait a real disk will implement,
+//! so the ext2 code cannot tell the difference. Writes change the memory only: they are
+//! gone at power-off.
+
+use fs::{BlockDevice, Errno};
+use hal::boot::ModuleMemory;
+
+pub const SECTOR: usize = 512;
+
+pub struct RamDisk {
+    mem: ModuleMemory,
+}
+
+impl RamDisk {
+    pub fn new(mem: ModuleMemory) -> Self {
+        RamDisk { mem }
+    }
+
+    fn range(&self, first: u64, len: usize) -> Result<usize, Errno> {
+        if !len.is_multiple_of(SECTOR) {
+            return Err(Errno::EINVAL);
+        }
+        let start = first
+            .checked_mul(SECTOR as u64)
+            .filter(|s| s + len as u64 <= self.mem.len() as u64)
+            .ok_or(Errno::EIO)?;
+        Ok(start as usize)
+    }
+}
+
+impl BlockDevice for RamDisk {
+    fn sector_size(&self) -> usize {
+        SECTOR
+    }
+    fn sector_count(&self) -> u64 {
+        (self.mem.len() / SECTOR) as u64
+    }
+    fn read_sectors(&mut self, first: u64, buf: &mut [u8]) -> fs::Result<()> {
+        let at = self.range(first, buf.len())?;
+        self.mem.read(at, buf);
+        Ok(())
+    }
+    fn write_sectors(&mut self, first: u64, buf: &[u8]) -> fs::Result<()> {
+        let at = self.range(first, buf.len())?;
+        self.mem.write(at, buf);
+        Ok(())
+    }
+}

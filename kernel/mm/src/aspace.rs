@@ -1,0 +1,407 @@
+//! User address spaces: the page table plus the regions a program may use.
+//!
+//! An [`AddressSpace`] is a list of virtual memory areas ([`Vma`]: start, end, access
+//! rights) and the page table that maps the pages of those areas which have been touched.
+//! Pages are created *on demand*: mapping an area only records it, and the first access
+//! takes a page fault that [`AddressSpace::handle_fault`] resolves with a zeroed frame.
+//!
+//! `fork` copies an address space **copy-on-write**: both parents and child map the same
+//! frames read-only, marked COW, and each frame's share count goes up. The first write
+//! from either side faults; the fault handler gives the writer a private copy (or, when
+//! it is the last sharer, simply makes the page writable again). So `fork` costs one
+//! page-table walk, not a copy of the memory.
+//!
+//! Frames of an address space are released (share count down, freed at zero) when it is
+//! dropped, e.g. by `exec` or `exit`.
+
+use crate::frames;
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use hal::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
+use hal::paging::{PageFlags, PageSize, PageTable};
+use hal::sync::SpinLock;
+use hal::task::UserTable;
+
+/// Highest user address (exclusive) regions may reach.
+pub const USER_END: u64 = hal::user::USER_TOP;
+/// Lowest address a region may start at: page 0 stays unmapped to catch null pointers.
+pub const USER_START: u64 = PAGE_SIZE;
+
+/// Access rights of a region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prot {
+    pub read: bool,
+    pub write: bool,
+    pub exec: bool,
+}
+
+impl Prot {
+    pub const RW: Prot = Prot {
+        read: true,
+        write: true,
+        exec: false,
+    };
+    pub const RX: Prot = Prot {
+        read: true,
+        write: false,
+        exec: true,
+    };
+    pub const R: Prot = Prot {
+        read: true,
+        write: false,
+        exec: false,
+    };
+
+    fn page_flags(self) -> PageFlags {
+        let mut f = PageFlags::USER;
+        if self.write {
+            f |= PageFlags::WRITABLE;
+        }
+        if !self.exec {
+            f |= PageFlags::NO_EXECUTE;
+        }
+        f
+    }
+}
+
+/// What a region is for (shown by diagnostics; all are anonymous memory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VmaKind {
+    Image,
+    Heap,
+    Stack,
+    Mmap,
+}
+
+/// A virtual memory area `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vma {
+    pub start: u64,
+    pub end: u64,
+    pub prot: Prot,
+    pub kind: VmaKind,
+}
+
+/// Why a memory operation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VmError {
+    /// No region, or the access is not allowed there (SIGSEGV / EFAULT).
+    BadAddress,
+    /// Out of frames (ENOMEM).
+    NoMemory,
+    /// The range is invalid or overlaps (EINVAL).
+    Invalid,
+}
+
+/// A process's memory.
+pub struct AddressSpace {
+    table: UserTable,
+    vmas: BTreeMap<u64, Vma>,
+    /// The program break: the heap region is `[heap_start, brk)`.
+    heap_start: u64,
+    brk: u64,
+}
+
+fn page_down(a: u64) -> u64 {
+    a & !(PAGE_SIZE - 1)
+}
+fn page_up(a: u64) -> u64 {
+    a.div_ceil(PAGE_SIZE) * PAGE_SIZE
+}
+
+impl AddressSpace {
+    /// An empty address space sharing the kernel's upper half.
+    pub fn new() -> Result<Self, VmError> {
+        let table = PageTable::new_user().map_err(|_| VmError::NoMemory)?;
+        Ok(AddressSpace {
+            table: Arc::new(SpinLock::new(table)),
+            vmas: BTreeMap::new(),
+            heap_start: 0,
+            brk: 0,
+        })
+    }
+
+    /// The page table, for the scheduler to load.
+    pub fn table(&self) -> UserTable {
+        self.table.clone()
+    }
+
+    pub fn vmas(&self) -> impl Iterator<Item = &Vma> {
+        self.vmas.values()
+    }
+
+    /// The region containing `addr`.
+    pub fn find(&self, addr: u64) -> Option<&Vma> {
+        self.vmas
+            .range(..=addr)
+            .next_back()
+            .map(|(_, v)| v)
+            .filter(|v| addr < v.end)
+    }
+
+    fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.vmas.values().any(|v| v.start < end && start < v.end)
+    }
+
+    /// Add a region (pages come on first touch).
+    pub fn map(&mut self, start: u64, len: u64, prot: Prot, kind: VmaKind) -> Result<(), VmError> {
+        let end = start.checked_add(len).ok_or(VmError::Invalid)?;
+        if !start.is_multiple_of(PAGE_SIZE) || len == 0 || start < USER_START || end > USER_END {
+            return Err(VmError::Invalid);
+        }
+        let end = page_up(end);
+        if self.overlaps(start, end) {
+            return Err(VmError::Invalid);
+        }
+        self.vmas.insert(
+            start,
+            Vma {
+                start,
+                end,
+                prot,
+                kind,
+            },
+        );
+        Ok(())
+    }
+
+    /// Find a free range of `len` bytes at or above `hint` (below the stack).
+    pub fn find_free(&self, hint: u64, len: u64) -> Option<u64> {
+        let len = page_up(len);
+        let mut at = page_up(hint.max(0x1000_0000));
+        for v in self.vmas.values() {
+            if v.end <= at {
+                continue;
+            }
+            if v.start >= at + len {
+                break;
+            }
+            at = v.end;
+        }
+        (at + len <= USER_END - (64 << 20)).then_some(at)
+    }
+
+    /// Remove `[start, start+len)` from the regions, releasing its pages.
+    pub fn unmap(&mut self, start: u64, len: u64) -> Result<(), VmError> {
+        let end = page_up(start.checked_add(len).ok_or(VmError::Invalid)?);
+        if !start.is_multiple_of(PAGE_SIZE) || end > USER_END {
+            return Err(VmError::Invalid);
+        }
+        let hit: alloc::vec::Vec<Vma> = self
+            .vmas
+            .values()
+            .filter(|v| v.start < end && start < v.end)
+            .copied()
+            .collect();
+        for v in hit {
+            self.vmas.remove(&v.start);
+            if v.start < start {
+                self.vmas.insert(v.start, Vma { end: start, ..v });
+            }
+            if end < v.end {
+                self.vmas.insert(end, Vma { start: end, ..v });
+            }
+        }
+        self.release_pages(start, end);
+        Ok(())
+    }
+
+    fn release_pages(&mut self, start: u64, end: u64) {
+        let mut t = self.table.lock();
+        let mut va = start;
+        while va < end {
+            if let Ok(frame) = t.unmap(VirtAddr(va)) {
+                frames::release(frame);
+            }
+            va += PAGE_SIZE;
+        }
+    }
+
+    /// Set up the heap region (empty) right after the program image.
+    pub fn init_heap(&mut self, start: u64) {
+        self.heap_start = page_up(start);
+        self.brk = self.heap_start;
+    }
+
+    /// Move the program break; returns the new break (unchanged on failure, like Linux).
+    pub fn set_brk(&mut self, new: u64) -> u64 {
+        if new == 0 || new < self.heap_start {
+            return self.brk;
+        }
+        let old_end = page_up(self.brk);
+        let new_end = page_up(new);
+        if new_end > old_end {
+            if self.overlaps(old_end, new_end) || new_end > USER_END {
+                return self.brk;
+            }
+            if let Some(v) = self.vmas.get_mut(&self.heap_start) {
+                v.end = new_end;
+            } else {
+                self.vmas.insert(
+                    self.heap_start,
+                    Vma {
+                        start: self.heap_start,
+                        end: new_end,
+                        prot: Prot::RW,
+                        kind: VmaKind::Heap,
+                    },
+                );
+            }
+        } else if new_end < old_end {
+            self.release_pages(new_end, old_end);
+            if new_end == self.heap_start {
+                self.vmas.remove(&self.heap_start);
+            } else if let Some(v) = self.vmas.get_mut(&self.heap_start) {
+                v.end = new_end;
+            }
+        }
+        self.brk = new;
+        new
+    }
+
+    pub fn brk(&self) -> u64 {
+        self.brk
+    }
+
+    /// Resolve a fault at `addr` (`write`: the access was a write). Ok means the access
+    /// can be retried; BadAddress means the program touched what it may not.
+    pub fn handle_fault(&mut self, addr: u64, write: bool, exec: bool) -> Result<(), VmError> {
+        let vma = *self.find(addr).ok_or(VmError::BadAddress)?;
+        if (write && !vma.prot.write) || (exec && !vma.prot.exec) || !vma.prot.read {
+            return Err(VmError::BadAddress);
+        }
+        let page = VirtAddr(page_down(addr));
+        let mut t = self.table.lock();
+        match t.translate(page) {
+            None => {
+                let f = frames::alloc_frame().ok_or(VmError::NoMemory)?;
+                hal::paging::zero_frame(f);
+                t.map(page, f, PageSize::Size4K, vma.prot.page_flags())
+                    .map_err(|_| VmError::NoMemory)?;
+                Ok(())
+            }
+            Some((old, flags)) if write && flags.contains(PageFlags::COW) => {
+                let old = PhysAddr(page_down(old.as_u64()));
+                if frames::share_count(old) > 1 {
+                    let new = frames::alloc_frame().ok_or(VmError::NoMemory)?;
+                    hal::paging::copy_frame(new, old);
+                    t.unmap(page).map_err(|_| VmError::Invalid)?;
+                    t.map(page, new, PageSize::Size4K, vma.prot.page_flags())
+                        .map_err(|_| VmError::NoMemory)?;
+                    frames::release(old);
+                } else {
+                    t.protect(page, vma.prot.page_flags())
+                        .map_err(|_| VmError::Invalid)?;
+                }
+                Ok(())
+            }
+            // Mapped and allowed: another thread resolved it, or a spurious fault.
+            Some((_, flags)) if !write || flags.contains(PageFlags::WRITABLE) => Ok(()),
+            Some(_) => Err(VmError::BadAddress),
+        }
+    }
+
+    /// Make `[addr, addr+len)` present (and writable if `write`), as the kernel is about
+    /// to copy to or from it. Fails with BadAddress for anything outside the regions.
+    pub fn prepare(&mut self, addr: u64, len: usize, write: bool) -> Result<(), VmError> {
+        if len == 0 {
+            return Ok(());
+        }
+        let end = addr.checked_add(len as u64).ok_or(VmError::BadAddress)?;
+        if end > USER_END {
+            return Err(VmError::BadAddress);
+        }
+        let mut page = page_down(addr);
+        while page < end {
+            let ok = {
+                let t = self.table.lock();
+                match t.translate(VirtAddr(page)) {
+                    Some((_, f)) => !write || f.contains(PageFlags::WRITABLE),
+                    None => false,
+                }
+            };
+            if !ok {
+                self.handle_fault(page, write, false)?;
+            }
+            page += PAGE_SIZE;
+        }
+        Ok(())
+    }
+
+    /// Write `data` at `addr` whatever the region's rights (used by exec to load the
+    /// program image and build the initial stack before the program runs).
+    pub fn write_initial(&mut self, addr: u64, data: &[u8]) -> Result<(), VmError> {
+        let mut done = 0;
+        while done < data.len() {
+            let va = addr + done as u64;
+            let page = page_down(va);
+            let frame = {
+                let present = self.table.lock().translate(VirtAddr(page));
+                match present {
+                    Some((pa, _)) => PhysAddr(page_down(pa.as_u64())),
+                    None => {
+                        let vma = *self.find(va).ok_or(VmError::BadAddress)?;
+                        let f = frames::alloc_frame().ok_or(VmError::NoMemory)?;
+                        hal::paging::zero_frame(f);
+                        self.table
+                            .lock()
+                            .map(VirtAddr(page), f, PageSize::Size4K, vma.prot.page_flags())
+                            .map_err(|_| VmError::NoMemory)?;
+                        f
+                    }
+                }
+            };
+            let off = (va - page) as usize;
+            let n = (PAGE_SIZE as usize - off).min(data.len() - done);
+            hal::paging::write_frame(frame, off, &data[done..done + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// A copy-on-write duplicate (for `fork`).
+    pub fn fork(&mut self) -> Result<AddressSpace, VmError> {
+        let mut child = AddressSpace::new()?;
+        child.vmas = self.vmas.clone();
+        child.heap_start = self.heap_start;
+        child.brk = self.brk;
+        let mut pt = self.table.lock();
+        let mut ct = child.table.lock();
+        for (va, pa, flags) in pt.user_mappings() {
+            let mut shared = flags & !(PageFlags::ACCESSED | PageFlags::DIRTY);
+            if shared.contains(PageFlags::WRITABLE) || shared.contains(PageFlags::COW) {
+                shared = (shared - PageFlags::WRITABLE) | PageFlags::COW;
+                pt.protect(va, shared - PageFlags::PRESENT)
+                    .map_err(|_| VmError::Invalid)?;
+            }
+            frames::share(pa);
+            if ct
+                .map(va, pa, PageSize::Size4K, shared - PageFlags::PRESENT)
+                .is_err()
+            {
+                frames::release(pa);
+                return Err(VmError::NoMemory);
+            }
+        }
+        drop(ct);
+        drop(pt);
+        Ok(child)
+    }
+
+    /// Bytes of memory mapped (resident pages), for `ps`.
+    pub fn resident_bytes(&self) -> u64 {
+        self.table.lock().user_mappings().len() as u64 * PAGE_SIZE
+    }
+}
+
+impl Drop for AddressSpace {
+    fn drop(&mut self) {
+        let mappings = self.table.lock().user_mappings();
+        let mut t = self.table.lock();
+        for (va, pa, _) in mappings {
+            if t.unmap(va).is_ok() {
+                frames::release(pa);
+            }
+        }
+    }
+}

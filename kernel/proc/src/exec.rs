@@ -1,0 +1,166 @@
+//! Loading a program: from an ELF file on disk to a fresh address space ready to run
+//! (chapter 2 section 5, the loader).
+//!
+//! The file is read whole and checked by the `elf` crate (anything malformed is
+//! `ENOEXEC`, never loaded). Each loadable segment becomes a region with the segment's
+//! rights, its file bytes copied in, the rest zero. The heap starts after the highest
+//! segment. The stack is a region just below the top of user space, and on it the
+//! loader builds what the program's start code expects -- the third way of passing
+//! parameters the chapter names:
+//!
+//! ```text
+//!   high   strings: argv[i], envp[i], "x86_64", 16 random bytes
+//!          (padding to 16)
+//!          auxv: (AT_PHDR, ..) (AT_PAGESZ, 4096) (AT_ENTRY, ..) ... (AT_NULL, 0)
+//!          0, envp[n-1] .. envp[0]
+//!          0, argv[argc-1] .. argv[0]
+//!   rsp -> argc
+//! ```
+
+use crate::fsys::{self, NodeRef};
+use abi::auxv::*;
+use abi::Errno;
+use alloc::string::String;
+use alloc::vec::Vec;
+use mm::{AddressSpace, Prot, VmaKind};
+
+/// Top of the user stack region, and its size.
+pub const STACK_TOP: u64 = 0x7fff_ffff_0000;
+pub const STACK_SIZE: u64 = 8 << 20;
+/// Largest executable accepted.
+pub const MAX_IMAGE: u64 = 64 << 20;
+/// Total bytes of argument and environment strings.
+pub const ARG_MAX: usize = 128 * 1024;
+
+/// A loaded program, not yet running.
+pub struct Loaded {
+    pub aspace: AddressSpace,
+    pub entry: u64,
+    pub sp: u64,
+}
+
+fn vm_errno(e: mm::VmError) -> Errno {
+    match e {
+        mm::VmError::NoMemory => Errno::ENOMEM,
+        _ => Errno::ENOEXEC,
+    }
+}
+
+/// Load the program at `path` with these arguments and environment.
+pub fn load(cwd: NodeRef, path: &str, argv: &[String], envp: &[String]) -> Result<Loaded, Errno> {
+    let total: usize = argv.iter().chain(envp).map(|s| s.len() + 1).sum();
+    if total > ARG_MAX {
+        return Err(Errno::E2BIG);
+    }
+    let node = fsys::resolve(cwd, path, true)?;
+    let bytes = fsys::read_all(node, MAX_IMAGE)?;
+    let image = elf::parse_executable(&bytes, &elf::Limits::default()).map_err(|e| {
+        log::debug!("exec {path}: {e}");
+        Errno::ENOEXEC
+    })?;
+    if image.interp.is_some() {
+        // Dynamically linked programs need the dynamic linker (not yet written).
+        return Err(Errno::ENOEXEC);
+    }
+    // A position-independent program is placed at a fixed base.
+    let bias = match image.kind {
+        elf::ImageKind::Fixed => 0,
+        elf::ImageKind::PositionIndependent => 0x40_0000,
+    };
+    let mut a = AddressSpace::new().map_err(|_| Errno::ENOMEM)?;
+    let mut top = 0u64;
+    for seg in &image.segments {
+        // A segment may begin in the last page of the one before it; that page is
+        // already a region (with the earlier segment's rights).
+        let start = ((seg.vaddr + bias) & !0xfff).max(top);
+        let end = (seg.vaddr + bias + seg.memsz).div_ceil(0x1000) * 0x1000;
+        let prot = Prot {
+            read: true,
+            write: seg.flags.write,
+            exec: seg.flags.execute,
+        };
+        if start < end {
+            a.map(start, end - start, prot, VmaKind::Image)
+                .map_err(vm_errno)?;
+        }
+        let data = &bytes[seg.offset as usize..(seg.offset + seg.filesz) as usize];
+        a.write_initial(seg.vaddr + bias, data).map_err(vm_errno)?;
+        top = top.max(end);
+    }
+    a.init_heap(top);
+    a.map(STACK_TOP - STACK_SIZE, STACK_SIZE, Prot::RW, VmaKind::Stack)
+        .map_err(vm_errno)?;
+    let phdr = image.phdrs.vaddr.map(|v| v + bias).unwrap_or(0);
+    let sp = build_stack(
+        &mut a,
+        argv,
+        envp,
+        &[
+            (AT_PHDR, phdr),
+            (AT_PHENT, image.phdrs.entry_size as u64),
+            (AT_PHNUM, image.phdrs.count as u64),
+            (AT_PAGESZ, 4096),
+            (AT_ENTRY, image.entry + bias),
+            (AT_UID, 0),
+            (AT_GID, 0),
+        ],
+    )?;
+    Ok(Loaded {
+        aspace: a,
+        entry: image.entry + bias,
+        sp,
+    })
+}
+
+/// Build the initial stack; returns the stack pointer (at `argc`).
+fn build_stack(
+    a: &mut AddressSpace,
+    argv: &[String],
+    envp: &[String],
+    aux: &[(u64, u64)],
+) -> Result<u64, Errno> {
+    let mut sp = STACK_TOP;
+    let mut push_bytes = |a: &mut AddressSpace, b: &[u8]| -> Result<u64, Errno> {
+        sp -= b.len() as u64;
+        a.write_initial(sp, b).map_err(vm_errno)?;
+        Ok(sp)
+    };
+    let mut argp = Vec::new();
+    for s in argv {
+        let mut b = Vec::from(s.as_bytes());
+        b.push(0);
+        argp.push(push_bytes(a, &b)?);
+    }
+    let mut envp_ptrs = Vec::new();
+    for s in envp {
+        let mut b = Vec::from(s.as_bytes());
+        b.push(0);
+        envp_ptrs.push(push_bytes(a, &b)?);
+    }
+    let seed = hal::cpu::rdtsc().wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut random = [0u8; 16];
+    random[..8].copy_from_slice(&seed.to_le_bytes());
+    random[8..].copy_from_slice(&seed.rotate_left(29).to_le_bytes());
+    let random_at = push_bytes(a, &random)?;
+    let mut words: Vec<u64> = Vec::new();
+    words.push(argv.len() as u64);
+    words.extend(&argp);
+    words.push(0);
+    words.extend(&envp_ptrs);
+    words.push(0);
+    for &(k, v) in aux {
+        words.push(k);
+        words.push(v);
+    }
+    words.push(AT_RANDOM);
+    words.push(random_at);
+    words.push(AT_NULL);
+    words.push(0);
+    let mut at = (sp - words.len() as u64 * 8) & !15;
+    let start = at;
+    for w in words {
+        a.write_initial(at, &w.to_le_bytes()).map_err(vm_errno)?;
+        at += 8;
+    }
+    Ok(start)
+}

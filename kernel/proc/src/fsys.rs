@@ -1,0 +1,134 @@
+//! The file system as processes see it: one tree, reached by path.
+//!
+//! The tree is the VFS (`vfs` crate): the ext2 root file system on the RAM disk (the
+//! `-initrd` image the xtask builds), a tmpfs on `/tmp` and devfs on `/dev`. The VFS has
+//! no locks of its own; here it sits behind one sleeping mutex, which every file
+//! operation takes for its duration (the RAM disk never waits, so holding it is short).
+//!
+//! Device numbers name the kernel's character devices: a node in devfs with one of
+//! these numbers opens the matching device object (see `files`).
+
+use abi::{Errno, Stat};
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+use drivers::ramdisk::RamDisk;
+use task::Mutex;
+use vfs::{NodeKind, Vfs};
+
+pub use vfs::NodeRef;
+
+/// Device numbers (major << 8 | minor), as Linux numbers them.
+pub const DEV_NULL: u32 = 0x0103;
+pub const DEV_ZERO: u32 = 0x0105;
+pub const DEV_TTY: u32 = 0x0500;
+pub const DEV_CONSOLE: u32 = 0x0501;
+
+static VFS: Mutex<Option<Vfs>> = task::mutex(None);
+
+/// Run `f` on the VFS.
+pub fn with<R>(f: impl FnOnce(&mut Vfs) -> Result<R, Errno>) -> Result<R, Errno> {
+    let mut g = VFS.lock();
+    let v = g.as_mut().ok_or(Errno::ENOENT)?;
+    f(v)
+}
+
+fn clock() -> i64 {
+    drivers::rtc::now()
+}
+
+/// Mount the RAM disk as `/`, a tmpfs on `/tmp` and devfs on `/dev`.
+pub fn mount_root(disk: RamDisk) -> Result<(), String> {
+    let ext2 =
+        fs::Ext2::mount(disk, Box::new(|| clock() as u32)).map_err(|e| alloc::format!("{e:?}"))?;
+    if let Some(why) = ext2.read_only_reason() {
+        log::warn!("root file system is read-only: it has {why}");
+    }
+    let mut v = Vfs::new(Box::new(ext2));
+    let root = v.root();
+    for dir in ["/tmp", "/dev"] {
+        match v.mkdir(root, dir, 0o755, 0, 0) {
+            Ok(_) | Err(Errno::EEXIST) | Err(Errno::EROFS) => {}
+            Err(e) => return Err(alloc::format!("mkdir {dir}: {e}")),
+        }
+    }
+    let tmp = vfs::TmpFs::new(Box::new(clock), 16 << 20);
+    v.mount("/tmp", Box::new(tmp))
+        .map_err(|e| alloc::format!("mount /tmp: {e}"))?;
+    let mut dev = vfs::DevFs::new(Box::new(clock));
+    for (name, rdev, perm) in [
+        ("console", DEV_CONSOLE, 0o620),
+        ("tty", DEV_TTY, 0o666),
+        ("null", DEV_NULL, 0o666),
+        ("zero", DEV_ZERO, 0o666),
+    ] {
+        dev.register(name, rdev, perm)
+            .map_err(|e| alloc::format!("devfs {name}: {e}"))?;
+    }
+    v.mount("/dev", Box::new(dev))
+        .map_err(|e| alloc::format!("mount /dev: {e}"))?;
+    *VFS.lock() = Some(v);
+    log::info!("root file system mounted; tmpfs on /tmp, devfs on /dev");
+    Ok(())
+}
+
+/// The root directory.
+pub fn root() -> NodeRef {
+    VFS.lock()
+        .as_ref()
+        .map(|v| v.root())
+        .unwrap_or(NodeRef { mount: 1, ino: 2 })
+}
+
+/// Walk `path` from `cwd`. Symbolic links are followed (the last one only if `follow`).
+pub fn resolve(cwd: NodeRef, path: &str, follow: bool) -> Result<NodeRef, Errno> {
+    with(|v| v.resolve(cwd, path, follow))
+}
+
+/// The whole contents of a regular file (for exec), at most `limit` bytes.
+pub fn read_all(node: NodeRef, limit: u64) -> Result<Vec<u8>, Errno> {
+    with(|v| {
+        if v.kind(node)? != NodeKind::Regular {
+            return Err(Errno::EACCES);
+        }
+        let size = v.stat_node(node)?.size;
+        if size > limit {
+            return Err(Errno::ENOEXEC);
+        }
+        let mut buf = alloc::vec![0u8; size as usize];
+        let n = v.read(node, 0, &mut buf)?;
+        buf.truncate(n);
+        Ok(buf)
+    })
+}
+
+pub fn read(node: NodeRef, off: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+    with(|v| v.read(node, off, buf))
+}
+
+pub fn write(node: NodeRef, off: u64, data: &[u8]) -> Result<usize, Errno> {
+    with(|v| v.write(node, off, data))
+}
+
+pub fn stat(node: NodeRef) -> Result<Stat, Errno> {
+    with(|v| v.stat_node(node))
+}
+
+pub fn is_dir(node: NodeRef) -> bool {
+    with(|v| v.kind(node)).is_ok_and(|k| k.is_dir())
+}
+
+/// Pack directory entries from position `pos` (the getdents format).
+pub fn getdents(node: NodeRef, pos: u64, buf: &mut [u8]) -> Result<(usize, u64), Errno> {
+    with(|v| v.getdents(node, pos, buf))
+}
+
+/// The absolute path of directory `node` (for getcwd).
+pub fn path_of(node: NodeRef) -> Result<String, Errno> {
+    with(|v| v.path_of(node)).map(|p| String::from_utf8_lossy(&p).into_owned())
+}
+
+/// Sync every mounted file system.
+pub fn sync_all() -> Result<(), Errno> {
+    with(|v| v.sync_all())
+}

@@ -1,0 +1,32 @@
+//! Processes: the unit a program runs as (chapter 2, 3-2 "process control").
+//!
+//! A process is one kernel thread (from `task`) plus what makes it a running program:
+//! an address space (`mm`), a table of open files, a working directory, signal state,
+//! a parent and children. This crate holds those mechanisms; the system-call layer
+//! above (`syscall`) turns user requests into calls here.
+//!
+//! - [`process`]: the process table, pids, current process, CPU accounting.
+//! - [`files`]: open-file objects and descriptor tables; [`pipe`]; [`tty`], the console
+//!   as a terminal with a line discipline and Ctrl-C.
+//! - [`exec`]: loading an ELF program and building its initial stack.
+//! - [`lifecycle`]: spawn, fork, exit, wait, kill.
+//! - [`signal`]: pending signals, handlers, delivery on the way back to user mode,
+//!   and what a fault in a program turns into.
+//! - [`fsys`]: the root file system the programs come from.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod exec;
+pub mod files;
+pub mod fsys;
+pub mod lifecycle;
+pub mod pipe;
+pub mod process;
+pub mod signal;
+pub mod tty;
+pub mod uaccess;
+
+pub use process::{current, Pid, Process};

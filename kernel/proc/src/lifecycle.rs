@@ -1,0 +1,291 @@
+//! The life of a process: creation (`spawn`, `fork`), replacing its program (`exec`),
+//! ending (`exit`) and being collected by its parent (`waitpid`).
+//!
+//! Two ways to make a process, both real: `fork` copies the caller (copy-on-write
+//! memory, shared open files) and the child returns 0 from the same call; `spawn`
+//! creates a process running a named program in one call, the parameter-block style
+//! the chapter describes, with the caller choosing which descriptors the child gets.
+//!
+//! Exit releases everything a process holds except its record: descriptors (closing
+//! pipe ends wakes readers), memory, then it becomes a zombie with its status, its
+//! children go to init, and its parent is woken (and sent SIGCHLD). `waitpid` removes
+//! the zombie.
+
+use crate::exec;
+use crate::files::FdTable;
+use crate::fsys::NodeRef;
+use crate::process::{self, Pid, ProcState};
+use crate::signal::SigState;
+use abi::signal::*;
+use abi::Errno;
+use alloc::string::String;
+use alloc::sync::Arc;
+use hal::sync::IrqGuard;
+use hal::trap::TrapFrame;
+use hal::user::FpuState;
+
+fn basename(path: &str) -> &str {
+    path.rsplit('/').find(|s| !s.is_empty()).unwrap_or(path)
+}
+
+/// What a new process is given.
+pub struct SpawnSpec<'a> {
+    pub path: &'a str,
+    pub argv: &'a [String],
+    pub envp: &'a [String],
+    pub files: FdTable,
+    pub cwd: NodeRef,
+    /// Process group: `None` = the parent's, `Some(0)` = a new group named by the
+    /// child's pid.
+    pub pgid: Option<Pid>,
+    pub sig: SigState,
+}
+
+/// Create a process running the program at `spec.path`; returns its pid.
+pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<Pid, Errno> {
+    if process::table_len() >= process::MAX_PROCS {
+        return Err(Errno::EAGAIN);
+    }
+    let loaded = exec::load(spec.cwd, spec.path, spec.argv, spec.envp)?;
+    let pid = process::alloc_pid();
+    let (ppid, inherited_pgid) = match parent {
+        Some(p) => (p.pid, p.pgid()),
+        None => (0, pid),
+    };
+    let pgid = match spec.pgid {
+        None => inherited_pgid,
+        Some(0) => pid,
+        Some(g) => g,
+    };
+    let mut sig = spec.sig;
+    sig.pending = 0;
+    sig.reset_handlers();
+    let p = process::new_process(
+        pid,
+        basename(spec.path),
+        ppid,
+        pgid,
+        spec.files,
+        spec.cwd,
+        sig,
+    );
+    let table = loaded.aspace.table();
+    *p.aspace.lock() = Some(loaded.aspace);
+    let (entry, sp) = (loaded.entry, loaded.sp);
+    start_thread(&p, parent, move || {
+        hal::task::current().set_address_space(Some(table));
+        hal::user::enter_user(entry, sp);
+    })?;
+    Ok(pid)
+}
+
+/// Create the thread of process `p`, register it, and link it to its parent, with
+/// interrupts off so it cannot run before it is registered.
+fn start_thread(
+    p: &Arc<process::Process>,
+    parent: Option<&Arc<process::Process>>,
+    body: impl FnOnce() + Send + 'static,
+) -> Result<(), Errno> {
+    let _irq = IrqGuard::new();
+    let name = p.name.lock().clone();
+    let t = task::spawn(&name, body).map_err(|_| Errno::ENOMEM)?;
+    process::register(p, t.tid);
+    if let Some(parent) = parent {
+        parent.family.lock().children.push(p.pid);
+    }
+    Ok(())
+}
+
+/// `fork`: a copy of the calling process whose thread resumes from `frame` with 0.
+pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
+    let parent = process::current().ok_or(Errno::EINVAL)?;
+    if process::table_len() >= process::MAX_PROCS {
+        return Err(Errno::EAGAIN);
+    }
+    let child_space = {
+        let mut a = parent.aspace.lock();
+        a.as_mut()
+            .ok_or(Errno::EINVAL)?
+            .fork()
+            .map_err(|_| Errno::ENOMEM)?
+    };
+    let pid = process::alloc_pid();
+    let files = parent.files.lock().clone();
+    let cwd = *parent.cwd.lock();
+    let mut sig = parent.sig.lock().clone();
+    sig.pending = 0;
+    let name = parent.name.lock().clone();
+    let child = process::new_process(pid, &name, parent.pid, parent.pgid(), files, cwd, sig);
+    let table = child_space.table();
+    *child.aspace.lock() = Some(child_space);
+    let mut regs = frame.clone();
+    regs.rax = 0;
+    let fpu: FpuState = hal::user::saved_fpu_state(frame);
+    start_thread(&child, Some(&parent), move || {
+        hal::task::current().set_address_space(Some(table));
+        hal::user::enter_user_frame(&regs, &fpu);
+    })?;
+    Ok(pid)
+}
+
+/// `exec`: replace the calling process's program. On success the frame is rewritten to
+/// start the new program when the system call returns.
+pub fn exec(
+    frame: &mut TrapFrame,
+    path: &str,
+    argv: &[String],
+    envp: &[String],
+) -> Result<(), Errno> {
+    let p = process::current().ok_or(Errno::EINVAL)?;
+    let cwd = *p.cwd.lock();
+    let loaded = exec::load(cwd, path, argv, envp)?;
+    // Point of no return: the old program is gone from here on.
+    hal::task::current().set_address_space(Some(loaded.aspace.table()));
+    let old = p.aspace.lock().replace(loaded.aspace);
+    drop(old);
+    p.files.lock().close_on_exec();
+    p.sig.lock().reset_handlers();
+    *p.name.lock() = String::from(basename(path));
+    *frame = TrapFrame {
+        rip: loaded.entry,
+        rsp: loaded.sp,
+        cs: frame.cs,
+        ss: frame.ss,
+        rflags: 0x202,
+        vector: frame.vector,
+        ..TrapFrame::default()
+    };
+    hal::user::set_saved_fpu_state(frame, &FpuState::initial());
+    Ok(())
+}
+
+/// End the calling process with wait status `status`. Never returns.
+pub fn exit_current(status: u32) -> ! {
+    if let Some(p) = process::current() {
+        let tid = *p.tid.lock();
+        // Descriptors first: closing pipe ends wakes whoever waits on the other end.
+        p.files.lock().clear();
+        hal::task::current().set_address_space(None);
+        let space = p.aspace.lock().take();
+        drop(space);
+        let (ppid, children) = {
+            let mut f = p.family.lock();
+            f.state = ProcState::Zombie(status);
+            (f.ppid, core::mem::take(&mut f.children))
+        };
+        // Orphans go to init.
+        if let Some(init) = process::get(1).filter(|_| p.pid != 1) {
+            let mut zombie_child = false;
+            for c in &children {
+                if let Some(cp) = process::get(*c) {
+                    cp.family.lock().ppid = 1;
+                    zombie_child |= cp.is_zombie();
+                }
+            }
+            init.family.lock().children.extend(children);
+            if zombie_child {
+                init.child_wq.wake_all();
+            }
+        }
+        process::unregister_thread(tid);
+        match process::get(ppid) {
+            Some(parent) => {
+                crate::signal::post(&parent, SIGCHLD);
+                parent.child_wq.wake_all();
+            }
+            None => {
+                // No parent (init itself, or a process started by the kernel): nobody
+                // will wait, so remove the record now.
+                process::remove(p.pid);
+            }
+        }
+        if p.pid == 1 {
+            log::error!("init exited with status {status:#x}");
+        }
+    }
+    task::exit()
+}
+
+/// The result of a successful `waitpid`.
+pub struct Reaped {
+    pub pid: Pid,
+    pub status: u32,
+}
+
+/// `waitpid(pid, nohang)`: pid > 0 that child, -1 any child, 0 any in the caller's
+/// group, < -1 any in group -pid. `Ok(None)` with `nohang` when none has exited yet.
+pub fn waitpid(pid: i64, nohang: bool) -> Result<Option<Reaped>, Errno> {
+    let me = process::current().ok_or(Errno::ECHILD)?;
+    let my_pgid = me.pgid();
+    let matches = |c: &process::Process| match pid {
+        -1 => true,
+        0 => c.pgid() == my_pgid,
+        p if p > 0 => c.pid == p as Pid,
+        p => c.pgid() == (-p) as Pid,
+    };
+    loop {
+        let children: alloc::vec::Vec<Arc<process::Process>> = me
+            .family
+            .lock()
+            .children
+            .iter()
+            .filter_map(|c| process::get(*c))
+            .collect();
+        let candidates: alloc::vec::Vec<_> = children.into_iter().filter(|c| matches(c)).collect();
+        if candidates.is_empty() {
+            return Err(Errno::ECHILD);
+        }
+        for c in &candidates {
+            let state = c.family.lock().state;
+            if let ProcState::Zombie(status) = state {
+                let (u, s) = c.cpu_ns();
+                let (cu, cs) = {
+                    let f = c.family.lock();
+                    (f.child_user_ns, f.child_sys_ns)
+                };
+                {
+                    let mut f = me.family.lock();
+                    f.children.retain(|x| *x != c.pid);
+                    f.child_user_ns += u + cu;
+                    f.child_sys_ns += s + cs;
+                }
+                process::remove(c.pid);
+                return Ok(Some(Reaped { pid: c.pid, status }));
+            }
+        }
+        if nohang {
+            return Ok(None);
+        }
+        let r = crate::signal::interruptible_wait(&me.child_wq, || {
+            candidates.iter().any(|c| c.is_zombie())
+        });
+        r?;
+    }
+}
+
+/// Start init (pid 1) from `path`, with the console as descriptors 0, 1 and 2.
+pub fn start_init(path: &str) -> Result<Pid, Errno> {
+    let mut files = FdTable::new();
+    let tty = crate::files::OpenFile::new(crate::files::Object::Tty, abi::flags::O_RDWR);
+    for fd in 0..3 {
+        files.insert_at(fd, tty.clone())?;
+    }
+    let argv = [String::from(path)];
+    let envp = [
+        String::from("PATH=/bin"),
+        String::from("HOME=/"),
+        String::from("TERM=vt100"),
+    ];
+    spawn(
+        None,
+        SpawnSpec {
+            path,
+            argv: &argv,
+            envp: &envp,
+            files,
+            cwd: crate::fsys::root(),
+            pgid: None,
+            sig: SigState::new(),
+        },
+    )
+}

@@ -1,0 +1,138 @@
+//! Pipes: a bounded byte queue between a writer and a reader (message passing,
+//! chapter 2 section 3-2 "communication").
+//!
+//! A reader with nothing to read sleeps until a writer adds bytes or the last writer
+//! closes (then it reads end-of-file). A writer with no room sleeps until a reader
+//! drains some; if the last reader has gone, the write fails with EPIPE and the writer
+//! gets SIGPIPE. Both sides wake each other through one wait queue; every wait also
+//! ends when a signal arrives (EINTR).
+
+use abi::Errno;
+use alloc::collections::VecDeque;
+use hal::sync::SpinLock;
+use task::WaitQueue;
+
+/// Bytes a pipe holds.
+pub const PIPE_BUF: usize = 4096;
+
+struct Inner {
+    buf: VecDeque<u8>,
+    readers: usize,
+    writers: usize,
+}
+
+pub struct Pipe {
+    inner: SpinLock<Inner>,
+    wq: WaitQueue,
+}
+
+impl Pipe {
+    /// A pipe with one reader and one writer end open.
+    pub fn new() -> Self {
+        Pipe {
+            inner: SpinLock::new(Inner {
+                buf: VecDeque::with_capacity(PIPE_BUF),
+                readers: 1,
+                writers: 1,
+            }),
+            wq: WaitQueue::new(),
+        }
+    }
+
+    pub(crate) fn close_reader(&self) {
+        self.inner.lock().readers -= 1;
+        self.wq.wake_all();
+    }
+    pub(crate) fn close_writer(&self) {
+        self.inner.lock().writers -= 1;
+        self.wq.wake_all();
+    }
+
+    /// Read up to `buf.len()` bytes; 0 means end of file.
+    pub fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            {
+                let mut p = self.inner.lock();
+                if !p.buf.is_empty() {
+                    let n = buf.len().min(p.buf.len());
+                    for (i, b) in p.buf.drain(..n).enumerate() {
+                        buf[i] = b;
+                    }
+                    drop(p);
+                    self.wq.wake_all();
+                    return Ok(n);
+                }
+                if p.writers == 0 {
+                    return Ok(0);
+                }
+            }
+            if nonblock {
+                return Err(Errno::EAGAIN);
+            }
+            crate::signal::interruptible_wait(&self.wq, || {
+                let p = self.inner.lock();
+                !p.buf.is_empty() || p.writers == 0
+            })?;
+        }
+    }
+
+    /// Write all of `data` (sleeping while full); EPIPE if no reader is left.
+    pub fn write(&self, data: &[u8], nonblock: bool) -> Result<usize, Errno> {
+        let mut done = 0;
+        while done < data.len() {
+            {
+                let mut p = self.inner.lock();
+                if p.readers == 0 {
+                    drop(p);
+                    crate::signal::raise_current(abi::signal::SIGPIPE);
+                    return if done > 0 {
+                        Ok(done)
+                    } else {
+                        Err(Errno::EPIPE)
+                    };
+                }
+                let room = PIPE_BUF - p.buf.len();
+                let n = room.min(data.len() - done);
+                p.buf.extend(&data[done..done + n]);
+                done += n;
+            }
+            self.wq.wake_all();
+            if done == data.len() {
+                break;
+            }
+            if nonblock {
+                return if done > 0 {
+                    Ok(done)
+                } else {
+                    Err(Errno::EAGAIN)
+                };
+            }
+            let r = crate::signal::interruptible_wait(&self.wq, || {
+                let p = self.inner.lock();
+                p.buf.len() < PIPE_BUF || p.readers == 0
+            });
+            if let Err(e) = r {
+                return if done > 0 { Ok(done) } else { Err(e) };
+            }
+        }
+        Ok(done)
+    }
+
+    /// Bytes waiting.
+    pub fn len(&self) -> usize {
+        self.inner.lock().buf.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Default for Pipe {
+    fn default() -> Self {
+        Self::new()
+    }
+}

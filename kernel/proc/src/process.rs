@@ -1,0 +1,188 @@
+//! The process table: who exists, who is whose parent, and what each one is using.
+//!
+//! Every process is an `Arc<Process>` in one table keyed by pid, found from the running
+//! kernel thread through a tid → pid map. Fields that interrupt handlers touch (signal
+//! state, the parent/child links, the exit status) sit behind spinlocks; the address
+//! space and the descriptor table, which only the process's own thread (and `fork`)
+//! touch, sit behind sleeping mutexes because their operations can block.
+//!
+//! A process that has exited stays in the table as a *zombie* holding its exit status
+//! until its parent collects it with `waitpid`. Orphans are given to init (pid 1).
+
+use crate::files::FdTable;
+use crate::fsys::NodeRef;
+use crate::signal::SigState;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use hal::sync::SpinLock;
+use mm::AddressSpace;
+use task::{Mutex, Tid, WaitQueue};
+
+pub type Pid = u32;
+
+/// Where a process is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcState {
+    Alive,
+    /// Exited with this wait status (see `abi::signal::wait_status_*`).
+    Zombie(u32),
+}
+
+/// Links and status, changed under the spinlock.
+pub struct Family {
+    pub ppid: Pid,
+    pub pgid: Pid,
+    pub state: ProcState,
+    pub children: Vec<Pid>,
+    /// CPU time (ns) of children that have been waited for.
+    pub child_user_ns: u64,
+    pub child_sys_ns: u64,
+}
+
+pub struct Process {
+    pub pid: Pid,
+    pub tid: SpinLock<Tid>,
+    pub name: SpinLock<String>,
+    pub family: SpinLock<Family>,
+    pub aspace: Mutex<Option<AddressSpace>>,
+    pub files: Mutex<FdTable>,
+    pub cwd: Mutex<NodeRef>,
+    pub sig: SpinLock<SigState>,
+    /// The parent sleeps here waiting for a child to exit.
+    pub child_wq: WaitQueue,
+    pub user_ticks: AtomicU64,
+    pub sys_ticks: AtomicU64,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl Process {
+    pub fn ppid(&self) -> Pid {
+        self.family.lock().ppid
+    }
+
+    pub fn pgid(&self) -> Pid {
+        self.family.lock().pgid
+    }
+
+    pub fn is_zombie(&self) -> bool {
+        matches!(self.family.lock().state, ProcState::Zombie(_))
+    }
+
+    /// CPU time in nanoseconds: (user, system).
+    pub fn cpu_ns(&self) -> (u64, u64) {
+        let tick = 1_000_000_000 / hal::apic::TIMER_HZ;
+        (
+            self.user_ticks.load(Ordering::Relaxed) * tick,
+            self.sys_ticks.load(Ordering::Relaxed) * tick,
+        )
+    }
+}
+
+static TABLE: SpinLock<BTreeMap<Pid, Arc<Process>>> = SpinLock::new(BTreeMap::new());
+static BY_TID: SpinLock<BTreeMap<Tid, Pid>> = SpinLock::new(BTreeMap::new());
+static NEXT_PID: AtomicU32 = AtomicU32::new(1);
+
+/// The limit on live processes (zombies included), so a fork bomb ends in EAGAIN.
+pub const MAX_PROCS: usize = 256;
+
+pub(crate) fn alloc_pid() -> Pid {
+    NEXT_PID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A new process record (not yet in the table).
+pub(crate) fn new_process(
+    pid: Pid,
+    name: &str,
+    ppid: Pid,
+    pgid: Pid,
+    files: FdTable,
+    cwd: NodeRef,
+    sig: SigState,
+) -> Arc<Process> {
+    Arc::new(Process {
+        pid,
+        tid: SpinLock::new(0),
+        name: SpinLock::new(String::from(name)),
+        family: SpinLock::new(Family {
+            ppid,
+            pgid,
+            state: ProcState::Alive,
+            children: Vec::new(),
+            child_user_ns: 0,
+            child_sys_ns: 0,
+        }),
+        aspace: task::mutex(None),
+        files: task::mutex(files),
+        cwd: task::mutex(cwd),
+        sig: SpinLock::new(sig),
+        child_wq: WaitQueue::new(),
+        user_ticks: AtomicU64::new(0),
+        sys_ticks: AtomicU64::new(0),
+        uid: 0,
+        gid: 0,
+    })
+}
+
+/// Put `p` in the table, running as thread `tid`.
+pub(crate) fn register(p: &Arc<Process>, tid: Tid) {
+    *p.tid.lock() = tid;
+    TABLE.lock().insert(p.pid, p.clone());
+    BY_TID.lock().insert(tid, p.pid);
+}
+
+pub(crate) fn unregister_thread(tid: Tid) {
+    BY_TID.lock().remove(&tid);
+}
+
+pub(crate) fn remove(pid: Pid) -> Option<Arc<Process>> {
+    TABLE.lock().remove(&pid)
+}
+
+pub(crate) fn table_len() -> usize {
+    TABLE.lock().len()
+}
+
+/// The process by pid.
+pub fn get(pid: Pid) -> Option<Arc<Process>> {
+    TABLE.lock().get(&pid).cloned()
+}
+
+/// The process the running thread belongs to (None for kernel threads).
+pub fn current() -> Option<Arc<Process>> {
+    let tid = hal::task::current_id();
+    let pid = *BY_TID.lock().get(&tid)?;
+    get(pid)
+}
+
+/// Every process, by pid.
+pub fn all() -> Vec<Arc<Process>> {
+    TABLE.lock().values().cloned().collect()
+}
+
+/// Processes in group `pgid`.
+pub fn group(pgid: Pid) -> Vec<Arc<Process>> {
+    TABLE
+        .lock()
+        .values()
+        .filter(|p| p.pgid() == pgid)
+        .cloned()
+        .collect()
+}
+
+/// Charge one timer tick to the running process, as user or system time.
+pub fn account_tick(from_user: bool) {
+    let tid = hal::task::current_id();
+    let pid = BY_TID.try_lock().and_then(|m| m.get(&tid).copied());
+    if let Some(p) = pid.and_then(|pid| TABLE.try_lock().and_then(|t| t.get(&pid).cloned())) {
+        let c = if from_user {
+            &p.user_ticks
+        } else {
+            &p.sys_ticks
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+}

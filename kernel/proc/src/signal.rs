@@ -1,0 +1,404 @@
+//! Signals: how the kernel interrupts a program (chapter 2, 3-2 "process control").
+//!
+//! A signal is *posted* by setting a bit in the target's pending set and waking its
+//! thread if it sleeps (any interruptible wait then returns `EINTR`). It is *delivered*
+//! only on the way back to user mode ([`on_return_to_user`], hal's return hook), never in
+//! the middle of kernel code. Delivery picks the lowest pending, unblocked signal and:
+//!
+//! - default action "terminate": the process exits, its status saying which signal;
+//! - ignored: the bit is cleared;
+//! - a handler: the user's registers, FPU state and signal mask are saved in a frame on
+//!   the user stack (below the 128-byte red zone), and the thread resumes in the
+//!   handler with the signal number as argument and a return address pointing at the
+//!   `restorer` (ulib's code that calls `sigreturn`), which puts everything back.
+//!
+//! CPU exceptions in user mode become signals too ([`user_fault`]): a page fault the
+//! address space cannot resolve is SIGSEGV, an invalid opcode SIGILL, a divide error
+//! SIGFPE. Without a handler the program ends with a one-line report; the kernel and
+//! every other process carry on.
+
+use crate::process::{self, Pid};
+use abi::signal::*;
+use abi::{Errno, SigAction};
+use hal::trap::TrapFrame;
+use hal::user::FpuState;
+use task::WaitQueue;
+
+/// A process's signal state.
+#[derive(Clone)]
+pub struct SigState {
+    pub pending: u64,
+    pub mask: u64,
+    pub actions: [SigAction; NSIG as usize],
+}
+
+impl SigState {
+    pub fn new() -> Self {
+        SigState {
+            pending: 0,
+            mask: 0,
+            actions: [SigAction::default(); NSIG as usize],
+        }
+    }
+
+    /// After exec: handlers point into the old program, so they go back to default;
+    /// ignored signals stay ignored (that is how `nohup` works).
+    pub fn reset_handlers(&mut self) {
+        for a in self.actions.iter_mut() {
+            if a.handler != SIG_IGN {
+                *a = SigAction::default();
+            }
+        }
+    }
+
+    fn deliverable(&self) -> u64 {
+        let unmaskable = (1 << SIGKILL) | (1 << SIGSTOP);
+        self.pending & (!self.mask | unmaskable)
+    }
+}
+
+impl Default for SigState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn bit(sig: u32) -> u64 {
+    1u64 << sig
+}
+
+/// Post `sig` to process `p`.
+pub fn post(p: &process::Process, sig: u32) {
+    if sig == 0 || sig >= NSIG {
+        return;
+    }
+    {
+        let mut s = p.sig.lock();
+        let a = s.actions[sig as usize];
+        let ignored = a.handler == SIG_IGN
+            || (a.handler == SIG_DFL && default_action(sig) == DefaultAction::Ignore);
+        if ignored && sig != SIGKILL {
+            return;
+        }
+        s.pending |= bit(sig);
+    }
+    task::interrupt(*p.tid.lock());
+}
+
+/// `kill`: pid > 0 one process, 0 the caller's group, -1 everyone but init, < -1 the
+/// group -pid. Signal 0 only checks that the target exists.
+pub fn kill(sender: Pid, pid: i64, sig: u32) -> Result<(), Errno> {
+    if sig >= NSIG {
+        return Err(Errno::EINVAL);
+    }
+    let targets = match pid {
+        p if p > 0 => process::get(p as Pid).into_iter().collect(),
+        0 => {
+            let pg = process::get(sender).map(|p| p.pgid()).unwrap_or(0);
+            process::group(pg)
+        }
+        -1 => process::all().into_iter().filter(|p| p.pid != 1).collect(),
+        p => process::group((-p) as Pid),
+    };
+    let targets: alloc::vec::Vec<_> = targets.into_iter().filter(|p| !p.is_zombie()).collect();
+    if targets.is_empty() {
+        return Err(Errno::ESRCH);
+    }
+    for p in targets {
+        post(&p, sig);
+    }
+    Ok(())
+}
+
+/// Signal every process of group `pgid` (Ctrl-C; interrupt context).
+pub fn send_group(pgid: Pid, sig: u32) {
+    for p in process::group(pgid) {
+        if !p.is_zombie() {
+            post(&p, sig);
+        }
+    }
+}
+
+/// Post a signal to the calling process (SIGPIPE).
+pub fn raise_current(sig: u32) {
+    if let Some(p) = process::current() {
+        post(&p, sig);
+    }
+}
+
+/// Is a signal waiting that will interrupt the calling process's sleep?
+pub fn interrupted() -> bool {
+    process::current().is_some_and(|p| p.sig.lock().deliverable() != 0)
+}
+
+/// Sleep on `wq` until `cond`, or fail with EINTR when a signal arrives first.
+pub fn interruptible_wait(wq: &WaitQueue, cond: impl Fn() -> bool) -> Result<(), Errno> {
+    let intr = core::cell::Cell::new(false);
+    wq.wait_until(|| {
+        if cond() {
+            return true;
+        }
+        intr.set(interrupted());
+        intr.get()
+    });
+    if intr.get() && !cond() {
+        Err(Errno::EINTR)
+    } else {
+        Ok(())
+    }
+}
+
+/// The saved state a handler's frame holds.
+const FRAME_WORDS: usize = 22;
+const SIGFRAME_SIZE: usize = FRAME_WORDS * 8 + 8 + 512;
+
+fn frame_to_words(f: &TrapFrame) -> [u64; FRAME_WORDS] {
+    [
+        f.r15,
+        f.r14,
+        f.r13,
+        f.r12,
+        f.r11,
+        f.r10,
+        f.r9,
+        f.r8,
+        f.rbp,
+        f.rdi,
+        f.rsi,
+        f.rdx,
+        f.rcx,
+        f.rbx,
+        f.rax,
+        f.vector,
+        f.error_code,
+        f.rip,
+        f.cs,
+        f.rflags,
+        f.rsp,
+        f.ss,
+    ]
+}
+
+/// hal's return-to-user hook: deliver what is pending.
+pub fn on_return_to_user(frame: &mut TrapFrame) {
+    let Some(p) = process::current() else { return };
+    loop {
+        let (sig, action) = {
+            let mut s = p.sig.lock();
+            let d = s.deliverable();
+            if d == 0 {
+                return;
+            }
+            let sig = d.trailing_zeros();
+            s.pending &= !bit(sig);
+            (sig, s.actions[sig as usize])
+        };
+        match action.handler {
+            SIG_IGN if sig != SIGKILL => continue,
+            SIG_DFL => match default_action(sig) {
+                DefaultAction::Ignore | DefaultAction::Continue => continue,
+                // Stopping (job control) is not implemented: treated as ignored.
+                DefaultAction::Stop if sig != SIGSTOP => continue,
+                _ => {
+                    drop(p);
+                    crate::lifecycle::exit_current(wait_status_signaled(sig));
+                }
+            },
+            handler if sig != SIGKILL => {
+                if setup_handler_frame(&p, frame, sig, handler, &action).is_err() {
+                    // No room on the user stack: the program cannot be helped.
+                    log::warn!("pid {}: cannot deliver {} (bad stack)", p.pid, name(sig));
+                    drop(p);
+                    crate::lifecycle::exit_current(wait_status_signaled(SIGSEGV));
+                }
+                return;
+            }
+            _ => {
+                drop(p);
+                crate::lifecycle::exit_current(wait_status_signaled(SIGKILL));
+            }
+        }
+    }
+}
+
+fn setup_handler_frame(
+    p: &process::Process,
+    frame: &mut TrapFrame,
+    sig: u32,
+    handler: u64,
+    action: &SigAction,
+) -> Result<(), Errno> {
+    let mut data = alloc::vec![0u8; SIGFRAME_SIZE];
+    for (i, w) in frame_to_words(frame).iter().enumerate() {
+        data[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+    }
+    let old_mask = p.sig.lock().mask;
+    data[FRAME_WORDS * 8..FRAME_WORDS * 8 + 8].copy_from_slice(&old_mask.to_le_bytes());
+    data[FRAME_WORDS * 8 + 8..].copy_from_slice(&hal::user::saved_fpu_state(frame).0);
+    // Below the red zone; the saved state, then the return address, with the stack
+    // aligned as at a function entry (rsp + 8 a multiple of 16).
+    let state_at = (frame
+        .rsp
+        .checked_sub(128 + SIGFRAME_SIZE as u64)
+        .ok_or(Errno::EFAULT)?)
+        & !15;
+    let ret_at = state_at - 8;
+    crate::uaccess::write_bytes(state_at, &data)?;
+    crate::uaccess::write_bytes(ret_at, &action.restorer.to_le_bytes())?;
+    {
+        let mut s = p.sig.lock();
+        s.mask |= action.mask | bit(sig);
+    }
+    frame.rip = handler;
+    frame.rsp = ret_at;
+    frame.rdi = sig as u64;
+    frame.rax = 0;
+    Ok(())
+}
+
+/// `sigreturn`: restore what `setup_handler_frame` saved. Returns the restored `rax`.
+pub fn sigreturn(frame: &mut TrapFrame) -> Result<u64, Errno> {
+    let p = process::current().ok_or(Errno::EINVAL)?;
+    // The handler's `ret` popped the return address: rsp is at the saved state.
+    let data = crate::uaccess::read_bytes(frame.rsp, SIGFRAME_SIZE)?;
+    let w = |i: usize| u64::from_le_bytes(data[i * 8..i * 8 + 8].try_into().unwrap());
+    let rip = w(17);
+    let rsp = w(20);
+    if rip >= hal::user::USER_TOP || rsp >= hal::user::USER_TOP {
+        return Err(Errno::EFAULT);
+    }
+    frame.r15 = w(0);
+    frame.r14 = w(1);
+    frame.r13 = w(2);
+    frame.r12 = w(3);
+    frame.r11 = w(4);
+    frame.r10 = w(5);
+    frame.r9 = w(6);
+    frame.r8 = w(7);
+    frame.rbp = w(8);
+    frame.rdi = w(9);
+    frame.rsi = w(10);
+    frame.rdx = w(11);
+    frame.rcx = w(12);
+    frame.rbx = w(13);
+    frame.rip = rip;
+    frame.rsp = rsp;
+    // Only the arithmetic flags come from user memory; IF stays on, IOPL 0.
+    frame.rflags = (w(19) & 0xcd5) | 0x202;
+    let mask = u64::from_le_bytes(
+        data[FRAME_WORDS * 8..FRAME_WORDS * 8 + 8]
+            .try_into()
+            .unwrap(),
+    );
+    p.sig.lock().mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
+    let mut fpu = FpuState([0; 512]);
+    fpu.0.copy_from_slice(&data[FRAME_WORDS * 8 + 8..]);
+    // MXCSR bits above 0xffff are reserved; a bad value would fault fxrstor.
+    let mxcsr = u32::from_le_bytes(fpu.0[24..28].try_into().unwrap()) & 0xffff;
+    fpu.0[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+    hal::user::set_saved_fpu_state(frame, &fpu);
+    Ok(w(14))
+}
+
+/// `sigaction`.
+pub fn sigaction(sig: u32, new: Option<SigAction>) -> Result<SigAction, Errno> {
+    if sig == 0 || sig >= NSIG {
+        return Err(Errno::EINVAL);
+    }
+    let p = process::current().ok_or(Errno::EINVAL)?;
+    let mut s = p.sig.lock();
+    let old = s.actions[sig as usize];
+    if let Some(a) = new {
+        if sig == SIGKILL || sig == SIGSTOP {
+            return Err(Errno::EINVAL);
+        }
+        if a.handler != SIG_DFL && a.handler != SIG_IGN && a.handler >= hal::user::USER_TOP {
+            return Err(Errno::EFAULT);
+        }
+        s.actions[sig as usize] = a;
+        if a.handler == SIG_IGN {
+            s.pending &= !bit(sig);
+        }
+    }
+    Ok(old)
+}
+
+/// `sigprocmask`.
+pub fn sigprocmask(how: u32, set: u64) -> Result<u64, Errno> {
+    let p = process::current().ok_or(Errno::EINVAL)?;
+    let mut s = p.sig.lock();
+    let old = s.mask;
+    let set = set & !(bit(SIGKILL) | bit(SIGSTOP));
+    s.mask = match how {
+        SIG_BLOCK => old | set,
+        SIG_UNBLOCK => old & !set,
+        SIG_SETMASK => set,
+        _ => return Err(Errno::EINVAL),
+    };
+    Ok(old)
+}
+
+/// hal's user-fault hook: resolve demand paging and copy-on-write, or turn the fault
+/// into a signal.
+pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
+    let Some(p) = process::current() else {
+        hal::kprintln!("user fault in a thread with no process; stopping it");
+        task::exit();
+    };
+    let vector = frame.vector;
+    if vector == 14 {
+        let write = frame.error_code & 2 != 0;
+        let exec = frame.error_code & 16 != 0;
+        let resolved = {
+            let mut a = p.aspace.lock();
+            match a.as_mut() {
+                Some(a) => a.handle_fault(addr, write, exec),
+                None => Err(mm::VmError::BadAddress),
+            }
+        };
+        match resolved {
+            Ok(()) => return,
+            Err(mm::VmError::NoMemory) => {
+                hal::kprintln!(
+                    "pid {} ({}): out of memory at {addr:#x}; killed",
+                    p.pid,
+                    p.name.lock().as_str()
+                );
+                drop(p);
+                crate::lifecycle::exit_current(wait_status_signaled(SIGKILL));
+            }
+            Err(_) => {}
+        }
+    }
+    let sig = match vector {
+        0 | 16 | 19 => SIGFPE,
+        6 => SIGILL,
+        1 | 3 => SIGTRAP,
+        _ => SIGSEGV,
+    };
+    let handled = {
+        let s = p.sig.lock();
+        let h = s.actions[sig as usize].handler;
+        h != SIG_DFL && h != SIG_IGN && s.mask & bit(sig) == 0
+    };
+    if handled {
+        p.sig.lock().pending |= bit(sig);
+        return; // delivered by the return hook
+    }
+    let what = hal::trap::EXCEPTION_NAMES[vector as usize].0;
+    hal::kprintln!(
+        "pid {} ({}): {} ({what}) at address {addr:#x}, rip {:#x}",
+        p.pid,
+        p.name.lock().as_str(),
+        name(sig),
+        frame.rip
+    );
+    drop(p);
+    crate::lifecycle::exit_current(wait_status_signaled(sig));
+}
+
+/// Hooks into hal.
+pub fn init() {
+    hal::trap::set_user_fault_hook(user_fault);
+    hal::trap::set_return_to_user_hook(on_return_to_user);
+}

@@ -1,0 +1,193 @@
+//! The console as a terminal: the line discipline between the UART and programs.
+//!
+//! Received bytes arrive here from the serial interrupt. In *canonical* mode (the
+//! default) the terminal collects a line, echoing and handling backspace and Ctrl-U,
+//! and a reader gets whole lines; Ctrl-D on an empty line is end-of-file. In raw mode
+//! (the shell's line editor, a full-screen editor) every byte goes to the reader as is.
+//! With ISIG on, Ctrl-C never reaches a reader: it sends SIGINT to the terminal's
+//! *foreground process group*, which is how Ctrl-C stops the running program and not
+//! the shell. All of this runs in the interrupt handler, so it works even when nobody
+//! is reading.
+
+use abi::flags::{TTY_CANON, TTY_ECHO, TTY_ISIG};
+use abi::Errno;
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use hal::sync::SpinLock;
+use task::WaitQueue;
+
+struct Tty {
+    mode: u32,
+    /// The line being edited (canonical mode).
+    line: Vec<u8>,
+    /// Bytes ready for readers.
+    ready: VecDeque<u8>,
+    /// End-of-file marks (Ctrl-D on an empty line) not yet consumed, as positions in
+    /// `ready` where a read must stop and return what it has (0 bytes at the mark).
+    eof_at: VecDeque<usize>,
+    fg_pgrp: u32,
+}
+
+static TTY: SpinLock<Tty> = SpinLock::new(Tty {
+    mode: TTY_ECHO | TTY_CANON | TTY_ISIG,
+    line: Vec::new(),
+    ready: VecDeque::new(),
+    eof_at: VecDeque::new(),
+    fg_pgrp: 0,
+});
+static READERS: WaitQueue = WaitQueue::new();
+const MAX_INPUT: usize = 4096;
+
+fn echo(bytes: &[u8]) {
+    hal::serial::write_bytes(bytes);
+}
+
+/// Take over the console's input.
+pub fn init() {
+    drivers::console::set_input_hook(input);
+}
+
+/// One received byte (interrupt context).
+fn input(b: u8) {
+    let mut t = TTY.lock();
+    let b = if b == b'\r' { b'\n' } else { b };
+    if t.mode & TTY_ISIG != 0 && b == 0x03 {
+        t.line.clear();
+        let pg = t.fg_pgrp;
+        drop(t);
+        echo(b"^C\n");
+        if pg != 0 {
+            crate::signal::send_group(pg, abi::signal::SIGINT);
+        }
+        return;
+    }
+    if t.mode & TTY_CANON == 0 {
+        if t.ready.len() < MAX_INPUT {
+            t.ready.push_back(b);
+        }
+        let e = t.mode & TTY_ECHO != 0;
+        drop(t);
+        if e {
+            echo(&[b]);
+        }
+        READERS.wake_all();
+        return;
+    }
+    let e = t.mode & TTY_ECHO != 0;
+    match b {
+        b'\n' => {
+            let line = core::mem::take(&mut t.line);
+            t.ready.extend(line);
+            t.ready.push_back(b'\n');
+            drop(t);
+            if e {
+                echo(b"\n");
+            }
+            READERS.wake_all();
+        }
+        0x04 => {
+            // Ctrl-D: hand over the partial line; on an empty line, end-of-file.
+            let line = core::mem::take(&mut t.line);
+            let empty = line.is_empty();
+            t.ready.extend(line);
+            if empty {
+                let at = t.ready.len();
+                t.eof_at.push_back(at);
+            }
+            drop(t);
+            READERS.wake_all();
+        }
+        0x7f | 0x08 if t.line.pop().is_some() && e => {
+            drop(t);
+            echo(b"\x08 \x08");
+        }
+        0x15 => {
+            let n = t.line.len();
+            t.line.clear();
+            drop(t);
+            if e {
+                for _ in 0..n {
+                    echo(b"\x08 \x08");
+                }
+            }
+        }
+        b if (b >= 0x20 || b == b'\t') && t.line.len() < MAX_INPUT => {
+            t.line.push(b);
+            drop(t);
+            if e {
+                echo(&[b]);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Read from the terminal: a line (canonical) or what is there (raw).
+pub fn read(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+    if buf.is_empty() {
+        return Ok(0);
+    }
+    loop {
+        {
+            let mut t = TTY.lock();
+            if t.eof_at.front() == Some(&0) {
+                t.eof_at.pop_front();
+                return Ok(0);
+            }
+            let canon = t.mode & TTY_CANON != 0;
+            let limit = t.eof_at.front().copied().unwrap_or(usize::MAX);
+            let have_line = t.ready.iter().take(limit).any(|&c| c == b'\n') || limit != usize::MAX;
+            if !t.ready.is_empty() && (!canon || have_line) {
+                let mut n = 0;
+                while n < buf.len() && n < limit {
+                    let Some(c) = t.ready.pop_front() else { break };
+                    buf[n] = c;
+                    n += 1;
+                    if canon && c == b'\n' {
+                        break;
+                    }
+                }
+                for m in t.eof_at.iter_mut() {
+                    *m -= n;
+                }
+                return Ok(n);
+            }
+        }
+        if nonblock {
+            return Err(Errno::EAGAIN);
+        }
+        crate::signal::interruptible_wait(&READERS, || {
+            let t = TTY.lock();
+            !t.eof_at.is_empty()
+                || (!t.ready.is_empty() && (t.mode & TTY_CANON == 0 || t.ready.contains(&b'\n')))
+        })?;
+    }
+}
+
+pub fn write(data: &[u8]) {
+    hal::serial::write_bytes(data);
+}
+
+pub fn mode() -> u32 {
+    TTY.lock().mode
+}
+
+pub fn set_mode(mode: u32) {
+    let mut t = TTY.lock();
+    t.mode = mode & (TTY_ECHO | TTY_CANON | TTY_ISIG);
+    if t.mode & TTY_CANON == 0 {
+        // Switching to raw: whatever was typed so far becomes readable.
+        let line = core::mem::take(&mut t.line);
+        t.ready.extend(line);
+    }
+    drop(t);
+    READERS.wake_all();
+}
+
+pub fn foreground() -> u32 {
+    TTY.lock().fg_pgrp
+}
+
+pub fn set_foreground(pgrp: u32) {
+    TTY.lock().fg_pgrp = pgrp;
+}

@@ -1,0 +1,87 @@
+//! Reaching user memory from system calls: every pointer and length a program passes
+//! goes through here.
+//!
+//! A copy first asks the process's address space to make the range present (resolving
+//! demand-zero and copy-on-write pages, refusing anything outside its regions), then
+//! copies through hal's checked copy. A bad pointer is `EFAULT`; the kernel never takes
+//! a fault on a user's behalf.
+
+use abi::types::Pod;
+use abi::{Errno, UserStr};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Largest single transfer (read/write buffers are processed in pieces of this).
+pub const CHUNK: usize = 64 * 1024;
+/// Longest string argument.
+pub const STR_MAX: usize = 4096;
+
+fn prepare(addr: u64, len: usize, write: bool) -> Result<(), Errno> {
+    let p = crate::current().ok_or(Errno::EFAULT)?;
+    let mut a = p.aspace.lock();
+    let a = a.as_mut().ok_or(Errno::EFAULT)?;
+    a.prepare(addr, len, write).map_err(|e| match e {
+        mm::VmError::NoMemory => Errno::ENOMEM,
+        _ => Errno::EFAULT,
+    })
+}
+
+/// Copy `buf.len()` bytes from user address `addr`.
+pub fn read_into(addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+    prepare(addr, buf.len(), false)?;
+    hal::user::copy_from_user(buf, addr).map_err(|_| Errno::EFAULT)
+}
+
+pub fn read_bytes(addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
+    let mut v = alloc::vec![0u8; len];
+    read_into(addr, &mut v)?;
+    Ok(v)
+}
+
+/// Copy `data` to user address `addr`.
+pub fn write_bytes(addr: u64, data: &[u8]) -> Result<(), Errno> {
+    prepare(addr, data.len(), true)?;
+    hal::user::copy_to_user(addr, data).map_err(|_| Errno::EFAULT)
+}
+
+/// A string argument given as (pointer, length).
+pub fn read_str(ptr: u64, len: u64) -> Result<String, Errno> {
+    if len as usize > STR_MAX {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    let b = read_bytes(ptr, len as usize)?;
+    String::from_utf8(b).map_err(|_| Errno::EINVAL)
+}
+
+/// An array of `count` [`UserStr`] at `ptr`, each read as a string (argv, envp).
+pub fn read_str_list(ptr: u64, count: u64, total_limit: usize) -> Result<Vec<String>, Errno> {
+    if count > 4096 {
+        return Err(Errno::E2BIG);
+    }
+    let raw = read_bytes(ptr, count as usize * UserStr::SIZE)?;
+    let mut out = Vec::with_capacity(count as usize);
+    let mut total = 0usize;
+    for c in raw.chunks(UserStr::SIZE) {
+        let s = UserStr::from_bytes(c);
+        total = total.saturating_add(s.len as usize);
+        if total > total_limit {
+            return Err(Errno::E2BIG);
+        }
+        let b = read_bytes(s.ptr, s.len as usize)?;
+        out.push(String::from_utf8(b).map_err(|_| Errno::EINVAL)?);
+    }
+    Ok(out)
+}
+
+/// Read a structure.
+pub fn read_pod<T: Pod>(addr: u64) -> Result<T, Errno> {
+    let b = read_bytes(addr, T::SIZE)?;
+    Ok(T::from_bytes(&b))
+}
+
+/// Write a structure.
+pub fn write_pod<T: Pod>(addr: u64, v: &T) -> Result<(), Errno> {
+    let mut b = alloc::vec![0u8; T::SIZE];
+    v.to_bytes(&mut b);
+    write_bytes(addr, &b)
+}

@@ -1,0 +1,243 @@
+//! File management: read, write, open, close, seek, dup, stat, directories.
+
+use crate::{me, Args};
+use abi::{Errno, Stat};
+use proc::files::{self, OpenFile};
+use proc::{fsys, uaccess};
+
+fn fd_file(fd: u64) -> Result<alloc::sync::Arc<OpenFile>, Errno> {
+    me()?.files.lock().get(fd as i32)
+}
+
+fn path_arg(ptr: u64, len: u64) -> Result<alloc::string::String, Errno> {
+    let p = uaccess::read_str(ptr, len)?;
+    if p.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    Ok(p)
+}
+
+pub fn read(a: &mut Args) -> Result<usize, Errno> {
+    let f = fd_file(a.a[0])?;
+    let (buf, len) = (a.a[1], a.a[2] as usize);
+    let mut tmp = alloc::vec![0u8; len.min(uaccess::CHUNK)];
+    if len == 0 {
+        return Ok(0);
+    }
+    // Check the destination before consuming data from a pipe or the terminal.
+    uaccess::write_bytes(buf, &tmp[..0])?;
+    let n = f.read(&mut tmp)?;
+    uaccess::write_bytes(buf, &tmp[..n])?;
+    Ok(n)
+}
+
+pub fn write(a: &mut Args) -> Result<usize, Errno> {
+    let f = fd_file(a.a[0])?;
+    let (buf, len) = (a.a[1], a.a[2] as usize);
+    let mut done = 0;
+    while done < len {
+        let n = (len - done).min(uaccess::CHUNK);
+        let data = uaccess::read_bytes(buf + done as u64, n)?;
+        let put = match f.write(&data) {
+            Ok(p) => p,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += put;
+        if put < n {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+pub fn pread(a: &mut Args) -> Result<usize, Errno> {
+    let f = fd_file(a.a[0])?;
+    let mut tmp = alloc::vec![0u8; (a.a[2] as usize).min(uaccess::CHUNK)];
+    let n = f.pread(&mut tmp, a.a[3])?;
+    uaccess::write_bytes(a.a[1], &tmp[..n])?;
+    Ok(n)
+}
+
+pub fn pwrite(a: &mut Args) -> Result<usize, Errno> {
+    let f = fd_file(a.a[0])?;
+    let data = uaccess::read_bytes(a.a[1], (a.a[2] as usize).min(uaccess::CHUNK))?;
+    f.pwrite(&data, a.a[3])
+}
+
+pub fn open(a: &mut Args) -> Result<usize, Errno> {
+    let p = me()?;
+    let path = path_arg(a.a[0], a.a[1])?;
+    let flags = a.a[2] as u32;
+    let cwd = *p.cwd.lock();
+    let f = files::open(cwd, &path, flags, a.a[3] as u32 & 0o7777, p.uid, p.gid)?;
+    let fd = p
+        .files
+        .lock()
+        .insert(f, flags & abi::flags::O_CLOEXEC != 0)?;
+    Ok(fd as usize)
+}
+
+pub fn close(a: &mut Args) -> Result<usize, Errno> {
+    me()?.files.lock().close(a.a[0] as i32)?;
+    Ok(0)
+}
+
+pub fn lseek(a: &mut Args) -> Result<usize, Errno> {
+    let f = fd_file(a.a[0])?;
+    f.seek(a.a[1] as i64, a.a[2] as u32).map(|o| o as usize)
+}
+
+pub fn dup(a: &mut Args) -> Result<usize, Errno> {
+    let p = me()?;
+    let mut t = p.files.lock();
+    let f = t.get(a.a[0] as i32)?;
+    Ok(t.insert(f, false)? as usize)
+}
+
+pub fn dup2(a: &mut Args) -> Result<usize, Errno> {
+    let p = me()?;
+    let mut t = p.files.lock();
+    let f = t.get(a.a[0] as i32)?;
+    if a.a[0] != a.a[1] {
+        t.insert_at(a.a[1] as i32, f)?;
+    }
+    Ok(a.a[1] as usize)
+}
+
+fn put_stat(addr: u64, s: &Stat) -> Result<usize, Errno> {
+    uaccess::write_pod(addr, s)?;
+    Ok(0)
+}
+
+fn stat_path(a: &Args, follow: bool) -> Result<Stat, Errno> {
+    let p = me()?;
+    let path = path_arg(a.a[0], a.a[1])?;
+    let cwd = *p.cwd.lock();
+    fsys::stat(fsys::resolve(cwd, &path, follow)?)
+}
+
+pub fn stat(a: &mut Args) -> Result<usize, Errno> {
+    let s = stat_path(a, true)?;
+    put_stat(a.a[2], &s)
+}
+
+pub fn lstat(a: &mut Args) -> Result<usize, Errno> {
+    let s = stat_path(a, false)?;
+    put_stat(a.a[2], &s)
+}
+
+pub fn fstat(a: &mut Args) -> Result<usize, Errno> {
+    let s = fd_file(a.a[0])?.stat()?;
+    put_stat(a.a[1], &s)
+}
+
+pub fn getdents(a: &mut Args) -> Result<usize, Errno> {
+    let f = fd_file(a.a[0])?;
+    let dir = f.dir_node()?;
+    let mut buf = alloc::vec![0u8; (a.a[2] as usize).min(uaccess::CHUNK)];
+    let mut pos = f.offset.lock();
+    let (n, next) = fsys::getdents(dir, *pos, &mut buf)?;
+    uaccess::write_bytes(a.a[1], &buf[..n])?;
+    *pos = next;
+    Ok(n)
+}
+
+pub fn chdir(a: &mut Args) -> Result<usize, Errno> {
+    let p = me()?;
+    let path = path_arg(a.a[0], a.a[1])?;
+    let cwd = *p.cwd.lock();
+    let node = fsys::resolve(cwd, &path, true)?;
+    if !fsys::is_dir(node) {
+        return Err(Errno::ENOTDIR);
+    }
+    *p.cwd.lock() = node;
+    Ok(0)
+}
+
+pub fn getcwd(a: &mut Args) -> Result<usize, Errno> {
+    let p = me()?;
+    let cwd = *p.cwd.lock();
+    let path = fsys::path_of(cwd)?;
+    if path.len() > a.a[1] as usize {
+        return Err(Errno::ERANGE);
+    }
+    uaccess::write_bytes(a.a[0], path.as_bytes())?;
+    Ok(path.len())
+}
+
+pub fn sync(_: &mut Args) -> Result<usize, Errno> {
+    fsys::sync_all()?;
+    Ok(0)
+}
+
+/// Run a name operation with the caller's working directory and the path argument.
+fn at_path<R>(
+    ptr: u64,
+    len: u64,
+    f: impl FnOnce(&mut vfs::Vfs, fsys::NodeRef, &str, u32, u32) -> Result<R, Errno>,
+) -> Result<R, Errno> {
+    let p = me()?;
+    let path = path_arg(ptr, len)?;
+    let cwd = *p.cwd.lock();
+    fsys::with(|v| f(v, cwd, &path, p.uid, p.gid))
+}
+
+pub fn mkdir(a: &mut Args) -> Result<usize, Errno> {
+    let mode = a.a[2] as u32 & 0o7777;
+    at_path(a.a[0], a.a[1], |v, cwd, path, uid, gid| {
+        v.mkdir(cwd, path, mode, uid, gid)
+    })?;
+    Ok(0)
+}
+
+pub fn unlink(a: &mut Args) -> Result<usize, Errno> {
+    at_path(a.a[0], a.a[1], |v, cwd, path, _, _| v.unlink(cwd, path))?;
+    Ok(0)
+}
+
+pub fn rmdir(a: &mut Args) -> Result<usize, Errno> {
+    at_path(a.a[0], a.a[1], |v, cwd, path, _, _| v.rmdir(cwd, path))?;
+    Ok(0)
+}
+
+pub fn rename(a: &mut Args) -> Result<usize, Errno> {
+    let new = path_arg(a.a[2], a.a[3])?;
+    at_path(a.a[0], a.a[1], |v, cwd, old, _, _| v.rename(cwd, old, &new))?;
+    Ok(0)
+}
+
+pub fn link(a: &mut Args) -> Result<usize, Errno> {
+    let new = path_arg(a.a[2], a.a[3])?;
+    at_path(a.a[0], a.a[1], |v, cwd, old, _, _| v.link(cwd, old, &new))?;
+    Ok(0)
+}
+
+pub fn symlink(a: &mut Args) -> Result<usize, Errno> {
+    let target = uaccess::read_str(a.a[0], a.a[1])?;
+    at_path(a.a[2], a.a[3], |v, cwd, path, uid, gid| {
+        v.symlink(cwd, &target, path, uid, gid)
+    })?;
+    Ok(0)
+}
+
+pub fn readlink(a: &mut Args) -> Result<usize, Errno> {
+    let target = at_path(a.a[0], a.a[1], |v, cwd, path, _, _| v.readlink(cwd, path))?;
+    let n = target.len().min(a.a[3] as usize);
+    uaccess::write_bytes(a.a[2], &target[..n])?;
+    Ok(n)
+}
+
+pub fn ftruncate(a: &mut Args) -> Result<usize, Errno> {
+    let f = fd_file(a.a[0])?;
+    match f.object {
+        proc::files::Object::Node(n) => fsys::with(|v| v.truncate_node(n, a.a[1]))?,
+        _ => return Err(Errno::EINVAL),
+    }
+    Ok(0)
+}
+
+pub fn fsync(a: &mut Args) -> Result<usize, Errno> {
+    fd_file(a.a[0])?;
+    Ok(0)
+}

@@ -1,0 +1,172 @@
+//! The contract between the VFS and each file system: [`FileSystem`].
+//!
+//! Chapter 2 lists file management among the services an OS gives programs; the
+//! services are the same whatever holds the files (a disk, RAM, the device table),
+//! so the VFS speaks to every file system through this one trait. The design
+//! decision: the trait is *inode-number based*, exactly like the ext2 crate.
+//! A file system knows directories and inode numbers, one name at a time; paths,
+//! symlink following, mount points and open-file offsets belong to the VFS. So a
+//! new file system implements about twenty small methods and gets all of path
+//! resolution for free.
+
+use alloc::vec::Vec;
+
+use abi::flags::*;
+use abi::{Errno, Stat};
+
+/// Results of this crate: errors are the ABI's errno values, ready for a program.
+pub type Result<T> = core::result::Result<T, Errno>;
+
+/// What kind of file a node is (the `S_IFMT` part of its mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeKind {
+    Regular,
+    Directory,
+    Symlink,
+    /// A character device and its device number (`rdev`).
+    CharDevice(u32),
+    /// A block device and its device number.
+    BlockDevice(u32),
+    Fifo,
+    Socket,
+    Unknown,
+}
+
+impl NodeKind {
+    /// The kind a `stat` result describes.
+    pub fn from_stat(st: &Stat) -> NodeKind {
+        match st.mode & S_IFMT {
+            S_IFREG => NodeKind::Regular,
+            S_IFDIR => NodeKind::Directory,
+            S_IFLNK => NodeKind::Symlink,
+            S_IFCHR => NodeKind::CharDevice(st.rdev as u32),
+            S_IFBLK => NodeKind::BlockDevice(st.rdev as u32),
+            S_IFIFO => NodeKind::Fifo,
+            S_IFSOCK => NodeKind::Socket,
+            _ => NodeKind::Unknown,
+        }
+    }
+
+    /// The `d_type` code `getdents` reports (`DT_*`).
+    pub fn dirent_type(self) -> u8 {
+        match self {
+            NodeKind::Regular => DT_REG,
+            NodeKind::Directory => DT_DIR,
+            NodeKind::Symlink => DT_LNK,
+            NodeKind::CharDevice(_) => DT_CHR,
+            NodeKind::BlockDevice(_) => DT_BLK,
+            NodeKind::Fifo => DT_FIFO,
+            NodeKind::Socket => 12,
+            NodeKind::Unknown => DT_UNKNOWN,
+        }
+    }
+
+    pub fn is_dir(self) -> bool {
+        self == NodeKind::Directory
+    }
+}
+
+/// One name in a directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirEntry {
+    pub ino: u64,
+    pub name: Vec<u8>,
+    pub kind: NodeKind,
+}
+
+/// File-system totals, for `statfs` and `df`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FsStat {
+    /// Bytes per block (the unit of the three block counts).
+    pub block_size: u32,
+    pub blocks: u64,
+    pub free_blocks: u64,
+    /// Free blocks an ordinary user may use.
+    pub avail_blocks: u64,
+    /// Inodes in total and free.
+    pub files: u64,
+    pub free_files: u64,
+    /// Longest name.
+    pub name_max: u32,
+}
+
+/// A file system as the VFS sees it. Every method takes `&mut self`: the VFS is
+/// used under one lock, so implementations need none.
+///
+/// Errors follow POSIX: `ENOENT` for a missing name, `ENOTDIR` when `dir` is not a
+/// directory, `EEXIST` when a new name is taken, `EROFS` for any change on a
+/// read-only file system, and so on. The names passed in are single components
+/// (never `.`, `..` or containing `/` when they are new names; `lookup` must
+/// answer `..`).
+pub trait FileSystem: Send {
+    /// A short type name: "ext2", "tmpfs", "devfs".
+    fn name(&self) -> &str;
+    /// True when every change fails with `EROFS`.
+    fn read_only(&self) -> bool;
+    /// The root directory's inode number.
+    fn root(&self) -> u64;
+    /// The inode `name` refers to in directory `dir` (`..` included).
+    fn lookup(&mut self, dir: u64, name: &[u8]) -> Result<u64>;
+    /// Creates an empty regular file with permission bits `perm`.
+    fn create(&mut self, dir: u64, name: &[u8], perm: u32, uid: u32, gid: u32) -> Result<u64>;
+    /// Creates a directory holding `.` and `..`.
+    fn mkdir(&mut self, dir: u64, name: &[u8], perm: u32, uid: u32, gid: u32) -> Result<u64>;
+    /// Creates a symbolic link to `target`.
+    fn symlink(&mut self, dir: u64, name: &[u8], target: &[u8], uid: u32, gid: u32) -> Result<u64>;
+    /// Creates a device node (`mode` carries the type bits). Most file systems
+    /// cannot: the default is `EPERM`.
+    fn mknod(
+        &mut self,
+        _dir: u64,
+        _name: &[u8],
+        _mode: u32,
+        _rdev: u32,
+        _uid: u32,
+        _gid: u32,
+    ) -> Result<u64> {
+        Err(Errno::EPERM)
+    }
+    /// Adds the name `name` in `dir` for the existing non-directory `ino`.
+    fn link(&mut self, ino: u64, dir: u64, name: &[u8]) -> Result<()>;
+    /// Removes a non-directory's name; the inode goes with its last link.
+    fn unlink(&mut self, dir: u64, name: &[u8]) -> Result<()>;
+    /// Removes an empty directory.
+    fn rmdir(&mut self, dir: u64, name: &[u8]) -> Result<()>;
+    /// Moves `oname` in `odir` to `nname` in `ndir`, replacing a file by a file or
+    /// an empty directory by a directory, atomically.
+    fn rename(&mut self, odir: u64, oname: &[u8], ndir: u64, nname: &[u8]) -> Result<()>;
+    /// A symlink's target.
+    fn readlink(&mut self, ino: u64) -> Result<Vec<u8>>;
+    /// Reads a regular file at `off`; 0 at the end.
+    fn read(&mut self, ino: u64, off: u64, buf: &mut [u8]) -> Result<usize>;
+    /// Writes a regular file at `off`, growing it; may write less than asked when
+    /// space runs out (`ENOSPC` when nothing fits).
+    fn write(&mut self, ino: u64, off: u64, data: &[u8]) -> Result<usize>;
+    /// Sets a regular file's size.
+    fn truncate(&mut self, ino: u64, size: u64) -> Result<()>;
+    /// Attributes; the VFS fills in `dev` (the mount id).
+    fn stat(&mut self, ino: u64) -> Result<Stat>;
+    /// The entry at or after position `pos` of directory `dir` and the position
+    /// after it, or `None` at the end. Position 0 is the start.
+    fn read_dir_at(&mut self, dir: u64, pos: u64) -> Result<Option<(DirEntry, u64)>>;
+    /// Totals.
+    fn statfs(&mut self) -> FsStat;
+    /// Writes every change to the device.
+    fn sync(&mut self) -> Result<()>;
+}
+
+/// The ABI errno for an error of the ext2 crate (the numbers are the same).
+pub fn from_fs_errno(e: fs::Errno) -> Errno {
+    Errno::from_code(e.code()).unwrap_or(Errno::EIO)
+}
+
+/// Checks a new name: not empty, no `/` or NUL, at most 255 bytes.
+pub fn check_name(name: &[u8]) -> Result<()> {
+    if name.is_empty() || name.contains(&b'/') || name.contains(&0) {
+        return Err(Errno::EINVAL);
+    }
+    if name.len() > crate::walk::NAME_MAX {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    Ok(())
+}

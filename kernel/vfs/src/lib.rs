@@ -1,0 +1,45 @@
+//! The virtual file system: one tree of names over many file systems.
+//!
+//! Chapter 2's file-management system calls (create, delete, open, read, write,
+//! stat, directories, links) all start here, with a *path*. This crate is the layer
+//! between those calls and the file systems below it, the layered design of the
+//! chapter's section 7 in miniature:
+//!
+//! | file            | layer                                                          |
+//! |-----------------|----------------------------------------------------------------|
+//! | `filesystem.rs` | the [`FileSystem`] trait every file system implements          |
+//! | `ext2.rs`       | the adapter that makes the `fs` crate's ext2 a [`FileSystem`]   |
+//! | `tmpfs.rs`      | [`TmpFs`]: files in RAM, gone at power-off                      |
+//! | `devfs.rs`      | [`DevFs`]: device nodes by name (`/dev/null`, `/dev/console`)   |
+//! | `mount.rs`      | the mount table: which file system covers which directory       |
+//! | `walk.rs`       | path resolution: `.`, `..`, symlinks, mount crossings           |
+//! | `ops.rs`        | the system calls' view: open, mkdir, unlink, rename, stat ...   |
+//! | `dirent.rs`     | packing directory entries for `getdents`                        |
+//!
+//! The one design decision a reader must know: a node is named by a [`NodeRef`],
+//! a (mount id, inode number) pair, and the VFS keeps *no* cache of names or nodes
+//! and no locks. Every call asks the file system again, and the kernel serialises
+//! calls by holding one [`Vfs`] behind one sleeping mutex. That makes this layer
+//! small, pure logic that the host tests drive directly.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+mod devfs;
+mod dirent;
+mod ext2;
+mod filesystem;
+mod mount;
+mod ops;
+mod tmpfs;
+mod walk;
+
+pub use abi::Errno;
+pub use devfs::DevFs;
+pub use dirent::{dirent_len, pack_dirents};
+pub use filesystem::{DirEntry, FileSystem, FsStat, NodeKind, Result};
+pub use mount::{MountInfo, NodeRef, Vfs};
+pub use ops::Opened;
+pub use tmpfs::TmpFs;
+pub use walk::{MAXSYMLINKS, NAME_MAX, PATH_MAX};

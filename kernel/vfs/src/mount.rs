@@ -1,0 +1,223 @@
+//! The mount table: which file system answers for which directory.
+//!
+//! Chapter 2's layered file system has many file systems below one tree of
+//! names; mounting is how a directory of one (the *mount point*, say `/tmp` on
+//! the ext2 disk) comes to show the root of another (a tmpfs). The design
+//! decision: a mount is found by the node it covers, a [`NodeRef`] key in a map,
+//! and a mount's root remembers the node it covers. Path resolution therefore
+//! crosses downward with one map lookup after each step, and `..` at a mount's
+//! root climbs back to the covered directory, so `cd /tmp/..` lands in `/`.
+//! Mount ids are never reused, so a stale [`NodeRef`] of an unmounted file system
+//! fails (`ENOENT`) instead of naming a node of a newer one.
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use abi::Errno;
+
+use crate::filesystem::{FileSystem, FsStat, Result};
+
+/// A node anywhere in the tree: which mount, which inode there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeRef {
+    pub mount: u32,
+    pub ino: u64,
+}
+
+pub(crate) struct Mount {
+    pub fs: Box<dyn FileSystem>,
+    pub root: u64,
+    /// The directory this mount hides; `None` for the root file system.
+    pub covered: Option<NodeRef>,
+}
+
+/// One line of `mount` or `df`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MountInfo {
+    pub id: u32,
+    /// Where it is mounted (`/`, `/tmp`).
+    pub path: Vec<u8>,
+    /// The file-system type: "ext2", "tmpfs", "devfs".
+    pub fs_type: String,
+    pub read_only: bool,
+}
+
+/// The virtual file system: the mount table plus every name operation (see
+/// `walk.rs` and `ops.rs`). One per kernel, behind one lock.
+pub struct Vfs {
+    pub(crate) mounts: BTreeMap<u32, Mount>,
+    /// Covered directory -> id of the mount on it.
+    pub(crate) covers: BTreeMap<NodeRef, u32>,
+    next_id: u32,
+    root_mount: u32,
+}
+
+impl Vfs {
+    /// A tree whose root directory is the root of `root_fs` (mount id 1).
+    pub fn new(root_fs: Box<dyn FileSystem>) -> Vfs {
+        let root = root_fs.root();
+        let mut mounts = BTreeMap::new();
+        mounts.insert(
+            1,
+            Mount {
+                fs: root_fs,
+                root,
+                covered: None,
+            },
+        );
+        Vfs {
+            mounts,
+            covers: BTreeMap::new(),
+            next_id: 2,
+            root_mount: 1,
+        }
+    }
+
+    /// The root directory `/`.
+    pub fn root(&self) -> NodeRef {
+        NodeRef {
+            mount: self.root_mount,
+            ino: self.mounts[&self.root_mount].root,
+        }
+    }
+
+    pub(crate) fn mount_of(&self, node: NodeRef) -> Result<&Mount> {
+        self.mounts.get(&node.mount).ok_or(Errno::ENOENT)
+    }
+
+    /// The file system holding `node`.
+    pub(crate) fn fs(&mut self, node: NodeRef) -> Result<&mut dyn FileSystem> {
+        match self.mounts.get_mut(&node.mount) {
+            Some(m) => Ok(m.fs.as_mut()),
+            None => Err(Errno::ENOENT),
+        }
+    }
+
+    /// True when `node` is the root directory of its mount.
+    pub fn is_mount_root(&self, node: NodeRef) -> bool {
+        self.mounts
+            .get(&node.mount)
+            .is_some_and(|m| m.root == node.ino)
+    }
+
+    /// True when a file system is mounted on `node` (it is hidden).
+    pub fn is_covered(&self, node: NodeRef) -> bool {
+        self.covers.contains_key(&node)
+    }
+
+    /// The node a path step lands on: the root of whatever is mounted on `node`.
+    pub(crate) fn cross_down(&self, mut node: NodeRef) -> NodeRef {
+        while let Some(&id) = self.covers.get(&node) {
+            node = NodeRef {
+                mount: id,
+                ino: self.mounts[&id].root,
+            };
+        }
+        node
+    }
+
+    /// Mounts `fs` on the directory `path` (absolute, symlinks followed); returns
+    /// the new mount id. `EBUSY` if something is already mounted there.
+    pub fn mount(&mut self, path: impl AsRef<[u8]>, fs: Box<dyn FileSystem>) -> Result<u32> {
+        let root = self.root();
+        let node = self.resolve(root, path, true)?;
+        if !self.kind(node)?.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        if self.is_mount_root(node) {
+            return Err(Errno::EBUSY);
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let root = fs.root();
+        self.mounts.insert(
+            id,
+            Mount {
+                fs,
+                root,
+                covered: Some(node),
+            },
+        );
+        self.covers.insert(node, id);
+        Ok(id)
+    }
+
+    /// Unmounts the file system whose root is `path`, after syncing it, and
+    /// gives it back. `EINVAL` if `path` is not a mount point, `EBUSY` for `/`
+    /// or when another file system is mounted below it. Open files are the
+    /// kernel's to check before calling.
+    pub fn umount(&mut self, path: impl AsRef<[u8]>) -> Result<Box<dyn FileSystem>> {
+        let root = self.root();
+        let node = self.resolve(root, path, true)?;
+        if !self.is_mount_root(node) {
+            return Err(Errno::EINVAL);
+        }
+        let id = node.mount;
+        if id == self.root_mount {
+            return Err(Errno::EBUSY);
+        }
+        if self
+            .mounts
+            .values()
+            .any(|m| m.covered.is_some_and(|c| c.mount == id))
+        {
+            return Err(Errno::EBUSY);
+        }
+        self.fs(node)?.sync()?;
+        let m = self.mounts.remove(&id).ok_or(Errno::EINVAL)?;
+        if let Some(c) = m.covered {
+            self.covers.remove(&c);
+        }
+        Ok(m.fs)
+    }
+
+    /// Every mount, in mounting order (for `mount` and `df`).
+    pub fn mounts(&mut self) -> Vec<MountInfo> {
+        let list: Vec<(u32, Option<NodeRef>)> =
+            self.mounts.iter().map(|(&id, m)| (id, m.covered)).collect();
+        let mut out = Vec::new();
+        for (id, covered) in list {
+            let path = match covered {
+                None => Vec::from(&b"/"[..]),
+                Some(c) => self.path_of(c).unwrap_or_else(|_| Vec::from(&b"?"[..])),
+            };
+            let m = &self.mounts[&id];
+            out.push(MountInfo {
+                id,
+                path,
+                fs_type: String::from(m.fs.name()),
+                read_only: m.fs.read_only(),
+            });
+        }
+        out
+    }
+
+    /// The mount id of the file system holding `node` (the `dev` of `stat`).
+    pub fn mount_id(&self, node: NodeRef) -> u32 {
+        node.mount
+    }
+
+    /// Totals of mount `id` (`EINVAL` for an unknown id).
+    pub fn statfs(&mut self, id: u32) -> Result<FsStat> {
+        match self.mounts.get_mut(&id) {
+            Some(m) => Ok(m.fs.statfs()),
+            None => Err(Errno::EINVAL),
+        }
+    }
+
+    /// Writes every file system's changes to its device; the first error is
+    /// returned after all have been tried.
+    pub fn sync_all(&mut self) -> Result<()> {
+        let mut first = Ok(());
+        for m in self.mounts.values_mut() {
+            if let Err(e) = m.fs.sync() {
+                if first.is_ok() {
+                    first = Err(e);
+                }
+            }
+        }
+        first
+    }
+}

@@ -1,0 +1,392 @@
+//! The file-management system calls as the VFS sees them: open, mkdir, mknod,
+//! unlink, rmdir, rename, link, symlink, readlink, stat, truncate, read, write.
+//!
+//! Chapter 2 lists these calls (create and delete files, open and close, read,
+//! write and reposition, get and set attributes) as one family; each is here as
+//! one method taking the caller's working directory and a path. The design
+//! decision: the VFS checks what depends on the *tree* (the path, mount points,
+//! which name may be replaced, `EXDEV` between file systems) and delegates what
+//! depends on the *file system* (is the directory empty, is the rename legal
+//! inside it) to that file system in one call, so a rename is as atomic as the
+//! file system makes it. Offsets and `O_APPEND` belong to the kernel's open-file
+//! object; here reads and writes take an explicit offset.
+
+use alloc::vec::Vec;
+
+use abi::flags::*;
+use abi::{Errno, Stat};
+
+use crate::filesystem::{DirEntry, NodeKind, Result};
+use crate::mount::{NodeRef, Vfs};
+use crate::walk::{Parent, MAXSYMLINKS, PATH_MAX};
+
+/// The result of [`Vfs::open`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Opened {
+    pub node: NodeRef,
+    pub kind: NodeKind,
+    /// `O_CREAT` made a new file.
+    pub created: bool,
+}
+
+fn is_dots(name: &[u8]) -> bool {
+    name == b"." || name == b".."
+}
+
+fn wants_write(flags: u32) -> bool {
+    flags & O_ACCMODE != O_RDONLY
+}
+
+impl Vfs {
+    /// Opens (and with `O_CREAT` perhaps creates, with permission bits `mode`
+    /// owned by `uid`/`gid`) the file `path`. Honours `O_CREAT`, `O_EXCL`,
+    /// `O_TRUNC`, `O_DIRECTORY` and `O_NOFOLLOW`; `EISDIR` when a directory is
+    /// opened for writing.
+    pub fn open(
+        &mut self,
+        cwd: NodeRef,
+        path: impl AsRef<[u8]>,
+        flags: u32,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+    ) -> Result<Opened> {
+        let path = path.as_ref();
+        let follow = flags & O_NOFOLLOW == 0;
+        let (node, kind, created) = if flags & O_CREAT != 0 {
+            self.open_create(cwd, path, flags, mode, uid, gid)?
+        } else {
+            let (node, kind) = self.resolve_kind(cwd, path, follow)?;
+            (node, kind, false)
+        };
+        match kind {
+            NodeKind::Symlink => return Err(Errno::ELOOP), // O_NOFOLLOW met a link
+            NodeKind::Directory if wants_write(flags) || flags & O_CREAT != 0 => {
+                return Err(Errno::EISDIR);
+            }
+            NodeKind::Directory => {}
+            _ if flags & O_DIRECTORY != 0 => return Err(Errno::ENOTDIR),
+            NodeKind::Regular if !created => {
+                let fs = self.fs(node)?;
+                if wants_write(flags) && fs.read_only() {
+                    return Err(Errno::EROFS);
+                }
+                if flags & O_TRUNC != 0 && fs.stat(node.ino)?.size != 0 {
+                    fs.truncate(node.ino, 0)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(Opened {
+            node,
+            kind,
+            created,
+        })
+    }
+
+    /// The `O_CREAT` half of open: find or create the last component, following
+    /// a final symlink (even a dangling one, creating its target) unless
+    /// `O_NOFOLLOW` or `O_EXCL`.
+    fn open_create(
+        &mut self,
+        cwd: NodeRef,
+        path: &[u8],
+        flags: u32,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+    ) -> Result<(NodeRef, NodeKind, bool)> {
+        let mut links = 0;
+        let mut p = self.walk_parent(cwd, path, &mut links)?;
+        loop {
+            let name = p.name().to_vec();
+            match self.step(p.dir, &name) {
+                Ok(node) => {
+                    if flags & O_EXCL != 0 {
+                        return Err(Errno::EEXIST);
+                    }
+                    let kind = self.kind(node)?;
+                    if kind == NodeKind::Symlink && flags & O_NOFOLLOW == 0 {
+                        links += 1;
+                        if links > MAXSYMLINKS {
+                            return Err(Errno::ELOOP);
+                        }
+                        let mut target = self.fs(node)?.readlink(node.ino)?;
+                        if p.trailing {
+                            target.push(b'/');
+                        }
+                        p = self.walk_parent(p.dir, &target, &mut links)?;
+                        continue;
+                    }
+                    if p.trailing && !kind.is_dir() {
+                        return Err(Errno::ENOTDIR);
+                    }
+                    return Ok((node, kind, false));
+                }
+                Err(Errno::ENOENT) => {
+                    if p.trailing {
+                        return Err(Errno::EISDIR);
+                    }
+                    let ino = self.fs(p.dir)?.create(p.dir.ino, &name, mode, uid, gid)?;
+                    let node = NodeRef {
+                        mount: p.dir.mount,
+                        ino,
+                    };
+                    return Ok((node, NodeKind::Regular, true));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Splits `path` for a call that makes a new name: `EEXIST` if it is taken
+    /// (symlinks are not followed) or is `.`, `..` or `/`.
+    fn new_name(&mut self, cwd: NodeRef, path: &[u8]) -> Result<Parent> {
+        let mut links = 0;
+        let p = self.walk_parent(cwd, path, &mut links)?;
+        let name = p.name();
+        if is_dots(name) {
+            return Err(Errno::EEXIST);
+        }
+        match self.lookup_here(p.dir, name) {
+            Ok(_) => Err(Errno::EEXIST),
+            Err(Errno::ENOENT) => Ok(p),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates directory `path`.
+    pub fn mkdir(
+        &mut self,
+        cwd: NodeRef,
+        path: impl AsRef<[u8]>,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+    ) -> Result<NodeRef> {
+        let p = self.new_name(cwd, path.as_ref())?;
+        let ino = self.fs(p.dir)?.mkdir(p.dir.ino, p.name(), mode, uid, gid)?;
+        Ok(NodeRef {
+            mount: p.dir.mount,
+            ino,
+        })
+    }
+
+    /// Creates a device node `path` (`mode` with its `S_IF*` type bits).
+    pub fn mknod(
+        &mut self,
+        cwd: NodeRef,
+        path: impl AsRef<[u8]>,
+        mode: u32,
+        rdev: u32,
+        uid: u32,
+        gid: u32,
+    ) -> Result<NodeRef> {
+        let p = self.new_name(cwd, path.as_ref())?;
+        if p.trailing {
+            return Err(Errno::ENOENT);
+        }
+        let ino = self
+            .fs(p.dir)?
+            .mknod(p.dir.ino, p.name(), mode, rdev, uid, gid)?;
+        Ok(NodeRef {
+            mount: p.dir.mount,
+            ino,
+        })
+    }
+
+    /// Creates symlink `path` pointing at `target` (which may dangle).
+    pub fn symlink(
+        &mut self,
+        cwd: NodeRef,
+        target: impl AsRef<[u8]>,
+        path: impl AsRef<[u8]>,
+        uid: u32,
+        gid: u32,
+    ) -> Result<NodeRef> {
+        let target = target.as_ref();
+        if target.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        if target.len() >= PATH_MAX {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        let p = self.new_name(cwd, path.as_ref())?;
+        if p.trailing {
+            return Err(Errno::ENOENT);
+        }
+        let ino = self
+            .fs(p.dir)?
+            .symlink(p.dir.ino, p.name(), target, uid, gid)?;
+        Ok(NodeRef {
+            mount: p.dir.mount,
+            ino,
+        })
+    }
+
+    /// Gives the file `old` (not followed if a symlink) the new name `new`.
+    pub fn link(
+        &mut self,
+        cwd: NodeRef,
+        old: impl AsRef<[u8]>,
+        new: impl AsRef<[u8]>,
+    ) -> Result<()> {
+        let (node, kind) = self.resolve_kind(cwd, old.as_ref(), false)?;
+        if kind.is_dir() {
+            return Err(Errno::EPERM);
+        }
+        let p = self.new_name(cwd, new.as_ref())?;
+        if p.dir.mount != node.mount {
+            return Err(Errno::EXDEV);
+        }
+        if p.trailing {
+            return Err(Errno::ENOENT);
+        }
+        self.fs(node)?.link(node.ino, p.dir.ino, p.name())
+    }
+
+    /// Splits `path` for a call that removes or moves a name: the directory, the
+    /// name, and the node as that directory's file system has it. `EBUSY` for
+    /// `/`, `.`-free paths are checked by the caller.
+    fn existing_name(&mut self, cwd: NodeRef, path: &[u8]) -> Result<(Parent, NodeRef, NodeKind)> {
+        let mut links = 0;
+        let p = self.walk_parent(cwd, path, &mut links)?;
+        if p.name.is_none() {
+            return Err(Errno::EBUSY);
+        }
+        let node = self.lookup_here(p.dir, p.name())?;
+        let kind = self.kind(node)?;
+        Ok((p, node, kind))
+    }
+
+    /// Removes the name of a non-directory.
+    pub fn unlink(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>) -> Result<()> {
+        let path = path.as_ref();
+        let (p, _, kind) = match self.existing_name(cwd, path) {
+            Err(Errno::EBUSY) => return Err(Errno::EISDIR),
+            r => r?,
+        };
+        if kind.is_dir() || is_dots(p.name()) {
+            return Err(Errno::EISDIR);
+        }
+        if p.trailing {
+            return Err(Errno::ENOTDIR);
+        }
+        self.fs(p.dir)?.unlink(p.dir.ino, p.name())
+    }
+
+    /// Removes an empty directory: `ENOTEMPTY`, `EBUSY` for `/` and for mount
+    /// points, `EINVAL` for `.`.
+    pub fn rmdir(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>) -> Result<()> {
+        let (p, node, kind) = self.existing_name(cwd, path.as_ref())?;
+        match p.name() {
+            b"." => return Err(Errno::EINVAL),
+            b".." => return Err(Errno::ENOTEMPTY),
+            _ => {}
+        }
+        if !kind.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        if self.is_covered(node) {
+            return Err(Errno::EBUSY);
+        }
+        self.fs(p.dir)?.rmdir(p.dir.ino, p.name())
+    }
+
+    /// Renames `old` to `new`, replacing `new` when the file system allows it.
+    /// `EXDEV` between file systems, `EBUSY` for mount points, `.`, `..` and `/`.
+    pub fn rename(
+        &mut self,
+        cwd: NodeRef,
+        old: impl AsRef<[u8]>,
+        new: impl AsRef<[u8]>,
+    ) -> Result<()> {
+        let (op, onode, okind) = self.existing_name(cwd, old.as_ref())?;
+        let mut links = 0;
+        let np = self.walk_parent(cwd, new.as_ref(), &mut links)?;
+        if np.name.is_none() || is_dots(op.name()) || is_dots(np.name()) {
+            return Err(Errno::EBUSY);
+        }
+        if (op.trailing || np.trailing) && !okind.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        if op.dir.mount != np.dir.mount {
+            return Err(Errno::EXDEV);
+        }
+        if self.is_covered(onode) {
+            return Err(Errno::EBUSY);
+        }
+        match self.lookup_here(np.dir, np.name()) {
+            Ok(t) if self.is_covered(t) => return Err(Errno::EBUSY),
+            Ok(_) | Err(Errno::ENOENT) => {}
+            Err(e) => return Err(e),
+        }
+        let (oname, nname) = (op.name().to_vec(), np.name().to_vec());
+        self.fs(op.dir)?
+            .rename(op.dir.ino, &oname, np.dir.ino, &nname)
+    }
+
+    /// The target of symlink `path` (`EINVAL` if it is not one).
+    pub fn readlink(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>) -> Result<Vec<u8>> {
+        let (node, kind) = self.resolve_kind(cwd, path.as_ref(), false)?;
+        if kind != NodeKind::Symlink {
+            return Err(Errno::EINVAL);
+        }
+        self.fs(node)?.readlink(node.ino)
+    }
+
+    /// `stat`: attributes of what `path` names, symlinks followed.
+    pub fn stat(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>) -> Result<Stat> {
+        let node = self.resolve(cwd, path, true)?;
+        self.stat_node(node)
+    }
+
+    /// `lstat`: like [`Vfs::stat`] but a final symlink is described itself.
+    pub fn lstat(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>) -> Result<Stat> {
+        let node = self.resolve(cwd, path, false)?;
+        self.stat_node(node)
+    }
+
+    /// Sets the size of the regular file `path`.
+    pub fn truncate(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>, size: u64) -> Result<()> {
+        let node = self.resolve(cwd, path, true)?;
+        self.truncate_node(node, size)
+    }
+
+    /// Sets the size of an open regular file (`ftruncate`).
+    pub fn truncate_node(&mut self, node: NodeRef, size: u64) -> Result<()> {
+        match self.kind(node)? {
+            NodeKind::Regular => self.fs(node)?.truncate(node.ino, size),
+            NodeKind::Directory => Err(Errno::EISDIR),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    fn data_kind(&mut self, node: NodeRef) -> Result<()> {
+        match self.kind(node)? {
+            NodeKind::Regular => Ok(()),
+            NodeKind::Directory => Err(Errno::EISDIR),
+            NodeKind::CharDevice(_) | NodeKind::BlockDevice(_) => Err(Errno::ENODEV),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    /// Reads regular file `node` at `off` (`EISDIR` for a directory, `ENODEV`
+    /// for a device: the kernel routes device I/O).
+    pub fn read(&mut self, node: NodeRef, off: u64, buf: &mut [u8]) -> Result<usize> {
+        self.data_kind(node)?;
+        self.fs(node)?.read(node.ino, off, buf)
+    }
+
+    /// Writes regular file `node` at `off`.
+    pub fn write(&mut self, node: NodeRef, off: u64, data: &[u8]) -> Result<usize> {
+        self.data_kind(node)?;
+        self.fs(node)?.write(node.ino, off, data)
+    }
+
+    /// The entry at or after position `pos` of directory `node`, and the next
+    /// position; `None` at the end.
+    pub fn read_dir_at(&mut self, node: NodeRef, pos: u64) -> Result<Option<(DirEntry, u64)>> {
+        self.fs(node)?.read_dir_at(node.ino, pos)
+    }
+}

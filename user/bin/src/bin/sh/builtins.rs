@@ -1,0 +1,256 @@
+//! The builtins: only the commands that must change the shell process itself.
+//!
+//! Chapter 2 section 2-1 (the command interpreter): the chapter contrasts shells that
+//! contain the code of their commands with shells (like UNIX's) that find each command
+//! as a program file. dinos' `sh` is the second kind: everything is a program in
+//! `/bin`, except what a child process *cannot* do for its parent: change the shell's
+//! working directory (`cd`), variables (`export`, `unset`, `set`, `shift`), control flow
+//! (`exit`, `break`, `continue`), read commands into it (`source`, `.`), or manage its
+//! children (`wait`, `jobs`, `fg`, `bg`). `history` lists the shell's own memory.
+//!
+//! Design decision: builtins write through the command's [`Io`], so `jobs > file` and
+//! `export | cat` redirect like any program's output without touching the shell's own
+//! descriptors.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use shcore::vars::quote;
+use ulib::abi::signal;
+use ulib::sys;
+
+use crate::shell::{Flow, Io, Shell};
+
+/// The builtin names (also offered by Tab completion).
+pub const BUILTINS: &[&str] = &[
+    ".", "bg", "break", "cd", "continue", "exit", "export", "fg", "history", "jobs", "set",
+    "shift", "source", "unset", "wait",
+];
+
+/// Whether `name` is a builtin.
+pub fn is_builtin(name: &str) -> bool {
+    BUILTINS.contains(&name)
+}
+
+fn number(s: Option<&String>, default: i32) -> Result<i32, String> {
+    match s {
+        None => Ok(default),
+        Some(s) => s
+            .parse()
+            .map_err(|_| format!("{s}: numeric argument required")),
+    }
+}
+
+impl Shell {
+    /// Runs builtin `argv[0]`; its exit status.
+    pub fn run_builtin(&mut self, argv: &[String], io: &Io) -> i32 {
+        let name = argv[0].as_str();
+        let args = &argv[1..];
+        let r = match name {
+            "cd" => self.cd(args, io),
+            "exit" => number(args.first(), self.status).map(|n| {
+                self.flow = Flow::Exit(n & 0xff);
+                n & 0xff
+            }),
+            "export" => self.export(args, io),
+            "unset" => {
+                args.iter().for_each(|a| self.vars.unset(a));
+                Ok(0)
+            }
+            "set" => self.set(args, io),
+            "shift" => number(args.first(), 1).and_then(|n| {
+                let n = n.max(0) as usize;
+                if n > self.args.len() {
+                    return Err(String::from("shift count out of range"));
+                }
+                self.args.drain(..n);
+                Ok(0)
+            }),
+            "break" | "continue" => number(args.first(), 1).and_then(|n| {
+                if self.loop_depth == 0 {
+                    return Err(String::from("only meaningful in a loop"));
+                }
+                let n = (n.max(1) as usize).min(self.loop_depth);
+                self.flow = if name == "break" {
+                    Flow::Break(n)
+                } else {
+                    Flow::Continue(n)
+                };
+                Ok(0)
+            }),
+            "source" | "." => self.source(args, io),
+            "wait" => self.wait_builtin(args),
+            "jobs" => {
+                self.reap_jobs();
+                let lines: Vec<String> = self.jobs.iter().map(|j| self.jobs.format(j)).collect();
+                for l in lines {
+                    self.write(io, 1, &format!("{l}\n"));
+                }
+                self.jobs.take_finished();
+                Ok(0)
+            }
+            "fg" => self
+                .jobs
+                .resolve(args.first().map(String::as_str))
+                .map(|id| self.foreground_job(id)),
+            "bg" => self
+                .jobs
+                .resolve(args.first().map(String::as_str))
+                .map(|id| {
+                    if let Some(j) = self.jobs.get(id) {
+                        let _ = sys::kill(-i64::from(j.pgid), signal::SIGCONT);
+                        let line = format!("[{}]{} {} &\n", j.id, self.jobs.marker(id), j.text);
+                        self.write(io, 1, &line);
+                    }
+                    0
+                }),
+            "history" => {
+                let lines: Vec<String> = self
+                    .editor
+                    .history
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| format!("{:5}  {l}\n", i + 1))
+                    .collect();
+                lines.iter().for_each(|l| self.write(io, 1, l));
+                Ok(0)
+            }
+            _ => Err(String::from("not a builtin")),
+        };
+        match r {
+            Ok(status) => status,
+            Err(msg) => {
+                self.error(io, &format!("{name}: {msg}"));
+                if name == "exit" {
+                    self.flow = Flow::Exit(2);
+                }
+                if name == "exit" {
+                    2
+                } else {
+                    1
+                }
+            }
+        }
+    }
+
+    fn cd(&mut self, args: &[String], io: &Io) -> Result<i32, String> {
+        let target = match args.first().map(String::as_str) {
+            None => String::from(
+                self.vars
+                    .get("HOME")
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or("/"),
+            ),
+            Some("-") => match self.vars.get("OLDPWD") {
+                Some(old) => {
+                    let old = String::from(old);
+                    self.write(io, 1, &format!("{old}\n"));
+                    old
+                }
+                None => return Err(String::from("OLDPWD not set")),
+            },
+            Some(dir) => String::from(dir),
+        };
+        let old = ulib::env::current_dir().unwrap_or_default();
+        sys::chdir(&target).map_err(|e| format!("{target}: {}", e.message()))?;
+        let new = ulib::env::current_dir().unwrap_or(target);
+        self.vars.set("OLDPWD", &old);
+        self.vars.set("PWD", &new);
+        Ok(0)
+    }
+
+    fn export(&mut self, args: &[String], io: &Io) -> Result<i32, String> {
+        if args.is_empty() || args[0] == "-p" {
+            let lines: Vec<String> = self
+                .vars
+                .iter()
+                .filter(|(_, v)| v.exported)
+                .map(|(k, v)| format!("export {k}={}\n", quote(&v.value)))
+                .collect();
+            lines.iter().for_each(|l| self.write(io, 1, l));
+            return Ok(0);
+        }
+        let mut status = 0;
+        for a in args {
+            let (name, value) = match a.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (a.as_str(), None),
+            };
+            if crate::shparse::is_name(name) {
+                self.vars.export(name, value);
+            } else {
+                self.error(io, &format!("export: '{a}': not a valid identifier"));
+                status = 1;
+            }
+        }
+        Ok(status)
+    }
+
+    fn set(&mut self, args: &[String], io: &Io) -> Result<i32, String> {
+        if let Some(first) = args.first() {
+            if first == "--" {
+                self.args = args[1..].to_vec();
+                return Ok(0);
+            }
+            return Err(format!(
+                "{first}: unknown option (only `set` and `set -- ARGS`)"
+            ));
+        }
+        let lines: Vec<String> = self
+            .vars
+            .iter()
+            .map(|(k, v)| format!("{k}={}\n", quote(&v.value)))
+            .collect();
+        lines.iter().for_each(|l| self.write(io, 1, l));
+        Ok(0)
+    }
+
+    fn source(&mut self, args: &[String], io: &Io) -> Result<i32, String> {
+        let Some(path) = args.first() else {
+            return Err(String::from("filename argument required"));
+        };
+        let text = crate::sysfs::read_file(path).map_err(|e| format!("{path}: {}", e.message()))?;
+        let text = String::from_utf8_lossy(&text).into_owned();
+        let saved = if args.len() > 1 {
+            Some(core::mem::replace(&mut self.args, args[1..].to_vec()))
+        } else {
+            None
+        };
+        crate::run_script_text(self, path, &text, io);
+        if let Some(saved) = saved {
+            self.args = saved;
+        }
+        Ok(self.status)
+    }
+
+    fn wait_builtin(&mut self, args: &[String]) -> Result<i32, String> {
+        if args.is_empty() {
+            let ids: Vec<usize> = self.jobs.iter().map(|j| j.id).collect();
+            for id in ids {
+                self.wait_job(id);
+            }
+            self.jobs.take_finished();
+            return Ok(0);
+        }
+        let mut status = 0;
+        for a in args {
+            let id = if a.starts_with('%') {
+                self.jobs.resolve(Some(a))?
+            } else {
+                let pid: u32 = a.parse().map_err(|_| format!("{a}: not a pid or job"))?;
+                match self
+                    .jobs
+                    .iter()
+                    .find(|j| j.procs.iter().any(|(p, _)| *p == pid))
+                {
+                    Some(j) => j.id,
+                    None => return Err(format!("pid {pid} is not a child of this shell")),
+                }
+            };
+            status = self.wait_job(id);
+            self.jobs.remove(id);
+        }
+        Ok(status)
+    }
+}

@@ -1,0 +1,11 @@
+//! `true`: do nothing, successfully.
+
+#![no_std]
+#![no_main]
+#![deny(unsafe_code)]
+
+ulib::entry!(main);
+
+fn main() -> i32 {
+    0
+}

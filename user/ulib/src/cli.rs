@@ -1,0 +1,95 @@
+//! Command-line conventions for the small tools in `/bin`: single-letter options
+//! (`-la` is `-l -a`, `--` ends them), the usage error (exit 2), and the
+//! `prog: path: message` error line (exit 1).
+
+use crate::Errno;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Options and operands of a command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    /// Options seen, in order (repeats kept).
+    pub flags: Vec<char>,
+    pub operands: Vec<String>,
+}
+
+impl Parsed {
+    pub fn has(&self, c: char) -> bool {
+        self.flags.contains(&c)
+    }
+}
+
+/// Split `args` (without the program name) into single-letter options from `allowed`
+/// and operands. Options end at `--`, at `-` alone, or at the first operand. An option
+/// not in `allowed` is returned as the error.
+pub fn parse(args: &[String], allowed: &str) -> Result<Parsed, char> {
+    let mut p = Parsed::default();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "--" {
+            i += 1;
+            break;
+        }
+        if !a.starts_with('-') || a == "-" {
+            break;
+        }
+        for c in a[1..].chars() {
+            if !allowed.contains(c) {
+                return Err(c);
+            }
+            p.flags.push(c);
+        }
+        i += 1;
+    }
+    p.operands.extend(args[i..].iter().cloned());
+    Ok(p)
+}
+
+/// Print `prog: invalid option -- 'c'` and the usage line, and give exit status 2.
+pub fn bad_option(c: char, usage: &str) -> i32 {
+    crate::eprintln!("{}: invalid option -- '{c}'", crate::env::program_name());
+    usage_error(usage)
+}
+
+/// Print `usage: ...` to standard error and give exit status 2.
+pub fn usage_error(usage: &str) -> i32 {
+    crate::eprintln!("usage: {usage}");
+    2
+}
+
+/// Print `prog: what: message` to standard error (the exit status is the caller's, 1).
+pub fn error(what: &str, e: Errno) {
+    crate::eprintln!("{}: {what}: {e}", crate::env::program_name());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strs(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| String::from(*s)).collect()
+    }
+
+    #[test]
+    fn grouped_options_and_operands() {
+        let p = parse(&strs(&["-la", "-R", "/bin", "-x"]), "laR").unwrap();
+        assert_eq!(p.flags, ['l', 'a', 'R']);
+        assert_eq!(p.operands, ["/bin", "-x"]);
+        assert!(p.has('R') && !p.has('x'));
+    }
+
+    #[test]
+    fn double_dash_and_lone_dash_end_options() {
+        let p = parse(&strs(&["-n", "--", "-n"]), "n").unwrap();
+        assert_eq!((p.flags, p.operands), (alloc::vec!['n'], strs(&["-n"])));
+        let p = parse(&strs(&["-"]), "").unwrap();
+        assert_eq!(p.operands, ["-"]);
+    }
+
+    #[test]
+    fn an_unknown_option_is_reported() {
+        assert_eq!(parse(&strs(&["-lz"]), "l"), Err('z'));
+    }
+}

@@ -1,0 +1,497 @@
+//! One typed, safe wrapper per system call in `abi::nr` (chapter 2 section 3: the API
+//! sits on the system-call interface, and this module *is* that interface, seen from
+//! Rust).
+//!
+//! Every wrapper turns its Rust arguments into the kernel's registers and decodes `rax`
+//! with [`Errno::decode`]: `Ok(value)` or `Err(errno)`. Strings go as (pointer, length)
+//! pairs, string lists as arrays of [`UserStr`], structures through local byte buffers
+//! and the [`Pod`] conversions, so no pointer is ever cast to a structure. Every pointer
+//! handed to the kernel comes from a live reference of the right length, which is what
+//! makes the raw calls in [`raw`] sound.
+//!
+//! Three calls have no public wrapper because no safe one exists: `brk` and `munmap`
+//! (shrinking or unmapping memory the allocator has handed out would free live Rust
+//! objects; the allocator is their only user, crate-internal), and `sigreturn` (only the
+//! trampoline in [`raw`] may call it, from inside a signal frame). `dev_request` and
+//! `dev_release` are not wrapped yet: their kernel signatures are not fixed.
+
+mod raw;
+
+use abi::{
+    nr, Errno, Pod, ProcInfo, SigAction, SpawnArgs, Stat, SysInfo, Timespec, Tms, UserStr, Utsname,
+};
+use raw::{syscall0, syscall1, syscall2, syscall3, syscall4, syscall6};
+
+/// The result of every call: the kernel's value, or the error.
+pub type SysResult = Result<usize, Errno>;
+
+fn ret(v: usize) -> SysResult {
+    Errno::decode(v)
+}
+
+fn ptr(b: &[u8]) -> usize {
+    b.as_ptr() as usize
+}
+
+fn ptr_mut(b: &mut [u8]) -> usize {
+    b.as_mut_ptr() as usize
+}
+
+fn strs_ptr(list: &[UserStr]) -> usize {
+    list.as_ptr() as usize
+}
+
+// ---- process control ------------------------------------------------------------------
+
+/// End the calling process with `code` (the low 8 bits reach the parent).
+pub fn exit(code: i32) -> ! {
+    syscall1(nr::EXIT, code as usize);
+    // The kernel never returns from exit; if it somehow did, stop here for good.
+    loop {
+        syscall0(nr::YIELD);
+    }
+}
+
+/// Duplicate the calling process: the child's pid in the parent, 0 in the child.
+pub fn fork() -> SysResult {
+    ret(syscall0(nr::FORK))
+}
+
+/// Replace the program: only returns on failure. `argv` and `envp` entries must point
+/// at live strings (see [`UserStr`]); the kernel only reads them.
+pub fn exec(path: &str, argv: &[UserStr], envp: &[UserStr]) -> SysResult {
+    ret(syscall6(
+        nr::EXEC,
+        path.as_ptr() as usize,
+        path.len(),
+        strs_ptr(argv),
+        argv.len(),
+        strs_ptr(envp),
+        envp.len(),
+    ))
+}
+
+/// Create a process running a program, from a parameter block: the child's pid.
+pub fn spawn(args: &SpawnArgs) -> SysResult {
+    let mut block = [0u8; <SpawnArgs as Pod>::SIZE];
+    args.to_bytes(&mut block);
+    ret(syscall1(nr::SPAWN, ptr(&block)))
+}
+
+/// Wait for a child (`pid` -1 = any, negative = that process group): its pid, or 0 with
+/// `WNOHANG` when none has changed state. The wait status goes to `status`.
+pub fn waitpid(pid: i64, status: Option<&mut u32>, flags: u32) -> SysResult {
+    let mut word = [0u8; 4];
+    let out = if status.is_some() {
+        ptr_mut(&mut word)
+    } else {
+        0
+    };
+    let r = ret(syscall3(nr::WAITPID, pid as usize, out, flags as usize));
+    if let (Ok(_), Some(s)) = (&r, status) {
+        *s = u32::from_le_bytes(word);
+    }
+    r
+}
+
+pub fn getpid() -> SysResult {
+    ret(syscall0(nr::GETPID))
+}
+
+pub fn getppid() -> SysResult {
+    ret(syscall0(nr::GETPPID))
+}
+
+/// Send `sig` to process `pid` (negative: to process group `-pid`; 0 just checks).
+pub fn kill(pid: i64, sig: u32) -> SysResult {
+    ret(syscall2(nr::KILL, pid as usize, sig as usize))
+}
+
+/// What a signal does, in a form that cannot name a bad handler address.
+#[derive(Debug, Clone, Copy)]
+pub enum Handler {
+    Default,
+    Ignore,
+    /// Called with the signal number; it returns through ulib's trampoline.
+    Call(extern "C" fn(u32)),
+}
+
+/// A disposition as the kernel stores it. Values only come from the kernel (the old
+/// action of [`sigaction`]) or from a [`Handler`], so giving one back is always sound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disposition(SigAction);
+
+impl Disposition {
+    pub fn new(handler: Handler, mask: u64) -> Disposition {
+        let (handler, restorer) = match handler {
+            Handler::Default => (abi::signal::SIG_DFL, 0),
+            Handler::Ignore => (abi::signal::SIG_IGN, 0),
+            Handler::Call(f) => (f as usize as u64, raw::sigreturn_trampoline()),
+        };
+        Disposition(SigAction {
+            handler,
+            mask,
+            flags: 0,
+            restorer,
+        })
+    }
+
+    pub fn is_default(&self) -> bool {
+        self.0.handler == abi::signal::SIG_DFL
+    }
+
+    pub fn is_ignore(&self) -> bool {
+        self.0.handler == abi::signal::SIG_IGN
+    }
+
+    /// The raw structure, to look at (not to forge).
+    pub fn raw(&self) -> SigAction {
+        self.0
+    }
+}
+
+/// Set (when `new` is given) and/or fetch (when `old` is given) a signal's disposition.
+pub fn sigaction(sig: u32, new: Option<&Disposition>, old: Option<&mut Disposition>) -> SysResult {
+    let mut new_b = [0u8; <SigAction as Pod>::SIZE];
+    let mut old_b = [0u8; <SigAction as Pod>::SIZE];
+    let new_p = match new {
+        Some(d) => {
+            d.0.to_bytes(&mut new_b);
+            ptr(&new_b)
+        }
+        None => 0,
+    };
+    let old_p = if old.is_some() {
+        ptr_mut(&mut old_b)
+    } else {
+        0
+    };
+    let r = ret(syscall3(nr::SIGACTION, sig as usize, new_p, old_p));
+    if let (Ok(_), Some(o)) = (&r, old) {
+        *o = Disposition(SigAction::from_bytes(&old_b));
+    }
+    r
+}
+
+/// Change the blocked-signal mask (`SIG_BLOCK`, `SIG_UNBLOCK`, `SIG_SETMASK`); the old
+/// mask goes to `old`.
+pub fn sigprocmask(how: u32, set: u64, old: Option<&mut u64>) -> SysResult {
+    let mut word = [0u8; 8];
+    let out = if old.is_some() { ptr_mut(&mut word) } else { 0 };
+    let r = ret(syscall3(nr::SIGPROCMASK, how as usize, set as usize, out));
+    if let (Ok(_), Some(o)) = (&r, old) {
+        *o = u64::from_le_bytes(word);
+    }
+    r
+}
+
+/// Sleep `ns` nanoseconds (EINTR when a signal handler ran).
+pub fn nanosleep(ns: u64) -> SysResult {
+    ret(syscall1(nr::NANOSLEEP, ns as usize))
+}
+
+/// Give the CPU to another runnable thread (`yield`).
+pub fn yield_now() -> SysResult {
+    ret(syscall0(nr::YIELD))
+}
+
+/// Set the program break (`0` queries it): the break after the call. Crate-internal:
+/// only the allocator may move it (see the module header).
+#[cfg_attr(test, allow(dead_code))]
+pub(crate) fn brk(addr: usize) -> SysResult {
+    ret(syscall1(nr::BRK, addr))
+}
+
+/// Map `len` bytes of fresh anonymous memory: its address.
+pub fn mmap(hint: usize, len: usize, prot: u32, flags: u32) -> SysResult {
+    ret(syscall4(nr::MMAP, hint, len, prot as usize, flags as usize))
+}
+
+/// Unmap memory. Crate-internal (see the module header).
+#[allow(dead_code)]
+pub(crate) fn munmap(addr: usize, len: usize) -> SysResult {
+    ret(syscall2(nr::MUNMAP, addr, len))
+}
+
+/// Put process `pid` (0 = caller) into group `pgid` (0 = its own pid).
+pub fn setpgid(pid: u32, pgid: u32) -> SysResult {
+    ret(syscall2(nr::SETPGID, pid as usize, pgid as usize))
+}
+
+/// The process group of `pid` (0 = caller).
+pub fn getpgid(pid: u32) -> SysResult {
+    ret(syscall1(nr::GETPGID, pid as usize))
+}
+
+// ---- file management ------------------------------------------------------------------
+
+pub fn read(fd: i32, buf: &mut [u8]) -> SysResult {
+    ret(syscall3(nr::READ, fd as usize, ptr_mut(buf), buf.len()))
+}
+
+pub fn write(fd: i32, buf: &[u8]) -> SysResult {
+    ret(syscall3(nr::WRITE, fd as usize, ptr(buf), buf.len()))
+}
+
+/// Open `path` with `O_*` flags (and `mode` for a created file): the descriptor.
+pub fn open(path: &str, flags: u32, mode: u32) -> SysResult {
+    ret(syscall4(
+        nr::OPEN,
+        path.as_ptr() as usize,
+        path.len(),
+        flags as usize,
+        mode as usize,
+    ))
+}
+
+pub fn close(fd: i32) -> SysResult {
+    ret(syscall1(nr::CLOSE, fd as usize))
+}
+
+/// Move the file offset (`SEEK_SET`, `SEEK_CUR`, `SEEK_END`): the new offset.
+pub fn lseek(fd: i32, offset: i64, whence: u32) -> SysResult {
+    ret(syscall3(
+        nr::LSEEK,
+        fd as usize,
+        offset as usize,
+        whence as usize,
+    ))
+}
+
+pub fn dup(fd: i32) -> SysResult {
+    ret(syscall1(nr::DUP, fd as usize))
+}
+
+pub fn dup2(old: i32, new: i32) -> SysResult {
+    ret(syscall2(nr::DUP2, old as usize, new as usize))
+}
+
+/// Make a pipe: `fds[0]` reads, `fds[1]` writes.
+pub fn pipe(fds: &mut [i32; 2]) -> SysResult {
+    let mut b = [0u8; 8];
+    let r = ret(syscall1(nr::PIPE, ptr_mut(&mut b)))?;
+    fds[0] = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    fds[1] = i32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+    Ok(r)
+}
+
+fn stat_into(out: &mut Stat, call: impl FnOnce(usize) -> usize) -> SysResult {
+    let mut b = [0u8; <Stat as Pod>::SIZE];
+    let r = ret(call(ptr_mut(&mut b)))?;
+    *out = Stat::from_bytes(&b);
+    Ok(r)
+}
+
+/// Status of the file `path` names (following symbolic links).
+pub fn stat(path: &str, out: &mut Stat) -> SysResult {
+    stat_into(out, |p| {
+        syscall3(nr::STAT, path.as_ptr() as usize, path.len(), p)
+    })
+}
+
+pub fn fstat(fd: i32, out: &mut Stat) -> SysResult {
+    stat_into(out, |p| syscall2(nr::FSTAT, fd as usize, p))
+}
+
+/// Status of `path` itself, not of what a symbolic link points at.
+pub fn lstat(path: &str, out: &mut Stat) -> SysResult {
+    stat_into(out, |p| {
+        syscall3(nr::LSTAT, path.as_ptr() as usize, path.len(), p)
+    })
+}
+
+/// Read directory records into `buf` (format in `abi::DIRENT_HEADER`): bytes, 0 at end.
+pub fn getdents(fd: i32, buf: &mut [u8]) -> SysResult {
+    ret(syscall3(nr::GETDENTS, fd as usize, ptr_mut(buf), buf.len()))
+}
+
+pub fn chdir(path: &str) -> SysResult {
+    ret(syscall2(nr::CHDIR, path.as_ptr() as usize, path.len()))
+}
+
+/// The working directory into `buf`: its length.
+pub fn getcwd(buf: &mut [u8]) -> SysResult {
+    ret(syscall2(nr::GETCWD, ptr_mut(buf), buf.len()))
+}
+
+pub fn mkdir(path: &str, mode: u32) -> SysResult {
+    ret(syscall3(
+        nr::MKDIR,
+        path.as_ptr() as usize,
+        path.len(),
+        mode as usize,
+    ))
+}
+
+pub fn unlink(path: &str) -> SysResult {
+    ret(syscall2(nr::UNLINK, path.as_ptr() as usize, path.len()))
+}
+
+pub fn rmdir(path: &str) -> SysResult {
+    ret(syscall2(nr::RMDIR, path.as_ptr() as usize, path.len()))
+}
+
+pub fn rename(old: &str, new: &str) -> SysResult {
+    ret(syscall4(
+        nr::RENAME,
+        old.as_ptr() as usize,
+        old.len(),
+        new.as_ptr() as usize,
+        new.len(),
+    ))
+}
+
+/// Make `new` another name (hard link) for `old`.
+pub fn link(old: &str, new: &str) -> SysResult {
+    ret(syscall4(
+        nr::LINK,
+        old.as_ptr() as usize,
+        old.len(),
+        new.as_ptr() as usize,
+        new.len(),
+    ))
+}
+
+/// Make `path` a symbolic link whose contents are `target`.
+pub fn symlink(target: &str, path: &str) -> SysResult {
+    ret(syscall4(
+        nr::SYMLINK,
+        target.as_ptr() as usize,
+        target.len(),
+        path.as_ptr() as usize,
+        path.len(),
+    ))
+}
+
+/// The contents of the symbolic link `path` into `buf`: the length.
+pub fn readlink(path: &str, buf: &mut [u8]) -> SysResult {
+    ret(syscall4(
+        nr::READLINK,
+        path.as_ptr() as usize,
+        path.len(),
+        ptr_mut(buf),
+        buf.len(),
+    ))
+}
+
+pub fn ftruncate(fd: i32, len: u64) -> SysResult {
+    ret(syscall2(nr::FTRUNCATE, fd as usize, len as usize))
+}
+
+pub fn fsync(fd: i32) -> SysResult {
+    ret(syscall1(nr::FSYNC, fd as usize))
+}
+
+pub fn sync() -> SysResult {
+    ret(syscall0(nr::SYNC))
+}
+
+/// Read at `offset` without moving the file offset.
+pub fn pread(fd: i32, buf: &mut [u8], offset: u64) -> SysResult {
+    ret(syscall4(
+        nr::PREAD,
+        fd as usize,
+        ptr_mut(buf),
+        buf.len(),
+        offset as usize,
+    ))
+}
+
+/// Write at `offset` without moving the file offset.
+pub fn pwrite(fd: i32, buf: &[u8], offset: u64) -> SysResult {
+    ret(syscall4(
+        nr::PWRITE,
+        fd as usize,
+        ptr(buf),
+        buf.len(),
+        offset as usize,
+    ))
+}
+
+// ---- device management ----------------------------------------------------------------
+
+/// How many bytes the kernel reads or writes at `arg` for a request, if it is known.
+pub fn ioctl_arg_size(request: u32) -> Option<usize> {
+    use abi::flags::*;
+    match request {
+        TCGETMODE | TCSETMODE | TIOCSPGRP | TIOCGPGRP => Some(4),
+        TIOCGWINSZ => Some(<abi::WinSize as Pod>::SIZE),
+        _ => None,
+    }
+}
+
+/// A device request; `arg` is the argument buffer the request reads or fills (its size
+/// is checked against [`ioctl_arg_size`]: an unknown request or a short buffer is
+/// EINVAL, so the kernel can never write past it).
+pub fn ioctl(fd: i32, request: u32, arg: &mut [u8]) -> SysResult {
+    match ioctl_arg_size(request) {
+        Some(n) if arg.len() >= n => ret(syscall3(
+            nr::IOCTL,
+            fd as usize,
+            request as usize,
+            ptr_mut(arg),
+        )),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+// ---- information maintenance ----------------------------------------------------------
+
+pub fn clock_gettime(clock: u32, out: &mut Timespec) -> SysResult {
+    let mut b = [0u8; <Timespec as Pod>::SIZE];
+    let r = ret(syscall2(nr::CLOCK_GETTIME, clock as usize, ptr_mut(&mut b)))?;
+    *out = Timespec::from_bytes(&b);
+    Ok(r)
+}
+
+pub fn uname(out: &mut Utsname) -> SysResult {
+    let mut b = [0u8; <Utsname as Pod>::SIZE];
+    let r = ret(syscall1(nr::UNAME, ptr_mut(&mut b)))?;
+    *out = Utsname::from_bytes(&b);
+    Ok(r)
+}
+
+pub fn sysinfo(out: &mut SysInfo) -> SysResult {
+    let mut b = [0u8; <SysInfo as Pod>::SIZE];
+    let r = ret(syscall1(nr::SYSINFO, ptr_mut(&mut b)))?;
+    *out = SysInfo::from_bytes(&b);
+    Ok(r)
+}
+
+/// Fill `out` with one entry per process (at most `out.len()`): the count written.
+pub fn proclist(out: &mut [ProcInfo]) -> SysResult {
+    let size = <ProcInfo as Pod>::SIZE;
+    let mut b = alloc::vec![0u8; out.len() * size];
+    let n = ret(syscall2(nr::PROCLIST, ptr_mut(&mut b), out.len()))?;
+    for (i, slot) in out.iter_mut().enumerate().take(n) {
+        *slot = ProcInfo::from_bytes(&b[i * size..(i + 1) * size]);
+    }
+    Ok(n)
+}
+
+pub fn times(out: &mut Tms) -> SysResult {
+    let mut b = [0u8; <Tms as Pod>::SIZE];
+    let r = ret(syscall1(nr::TIMES, ptr_mut(&mut b)))?;
+    *out = Tms::from_bytes(&b);
+    Ok(r)
+}
+
+// ---- protection and system control ----------------------------------------------------
+
+pub fn getuid() -> SysResult {
+    ret(syscall0(nr::GETUID))
+}
+
+pub fn getgid() -> SysResult {
+    ret(syscall0(nr::GETGID))
+}
+
+/// Power the machine off (only returns on failure, e.g. EPERM).
+pub fn poweroff() -> SysResult {
+    ret(syscall0(nr::POWEROFF))
+}
+
+/// Restart the machine (only returns on failure).
+pub fn reboot() -> SysResult {
+    ret(syscall0(nr::REBOOT))
+}
