@@ -83,6 +83,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== shell console sessions");
+    for (name, f) in crate::shelltest::SHELL_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!();
     if !t.failed.is_empty() {
         println!("failed:");
