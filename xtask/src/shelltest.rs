@@ -45,6 +45,10 @@ pub const SHELL_TESTS: &[(&str, ShellTest)] = &[
         variables_and_export,
     ),
     ("sh::glob_cd_and_background_jobs", glob_cd_background),
+    (
+        "sh::faulting_program_is_killed_and_the_shell_survives",
+        faulting_program,
+    ),
     ("sh::line_editing_history_and_completion", line_editing),
 ];
 
@@ -271,5 +275,18 @@ fn line_editing(kernel: &Path) -> Result<()> {
     run(&mut s, "\x1b[A", &["hist"])?;
     // Tab completes a command name.
     run(&mut s, "ech\tta''b", &["tab"])?;
+    Ok(())
+}
+
+/// A program that overruns its stack gets SIGSEGV with a one-line report; the shell
+/// shows the status and carries on.
+fn faulting_program(kernel: &Path) -> Result<()> {
+    let mut s = boot(kernel)?;
+    s.send("crash stack\n")?;
+    s.expect("SIGSEGV", STEP_TIMEOUT)?;
+    s.expect("rip 0x", STEP_TIMEOUT)?;
+    s.expect(PROMPT, STEP_TIMEOUT)?;
+    run(&mut s, "echo st''atus $?", &["status 139"])?;
+    run(&mut s, "echo still''alive", &["stillalive"])?;
     Ok(())
 }

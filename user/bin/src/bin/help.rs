@@ -17,6 +17,10 @@ const USAGE: &str = "help";
 const COMMANDS: &[(&str, &str)] = &[
     ("cat", "cat [FILE...]: print files, or standard input"),
     ("date", "date [-I]: the date and time (UTC)"),
+    (
+        "crash",
+        "crash stack: overrun the stack on purpose (see the kernel stop a program)",
+    ),
     ("echo", "echo [-n] [WORD...]: print words"),
     (
         "env",
