@@ -64,6 +64,17 @@ pub const TTY_ECHO: u32 = 1;
 pub const TTY_CANON: u32 = 2;
 pub const TTY_ISIG: u32 = 4;
 
+// ioctl requests (disk devices)
+/// `u64` size of a block device in bytes.
+pub const BLKGETSIZE64: u32 = 0x80081272;
+
+// dev_request flags
+/// Fail with EBUSY instead of waiting when the device is held by another process.
+pub const DEV_NONBLOCK: u32 = 1;
+
+// mount flags
+pub const MS_RDONLY: u32 = 1;
+
 /// Descriptor-inheritance value in [`crate::SpawnArgs::fds`]: the child's descriptor is
 /// closed.
 pub const SPAWN_FD_CLOSE: i32 = -1;

@@ -50,11 +50,17 @@ pub const FSYNC: usize = 42;
 pub const SYNC: usize = 43;
 pub const PREAD: usize = 44;
 pub const PWRITE: usize = 45;
+pub const CHMOD: usize = 46;
+pub const UTIMES: usize = 47;
+pub const STATFS: usize = 48;
 
 // Device management.
 pub const IOCTL: usize = 50;
 pub const DEV_REQUEST: usize = 51;
 pub const DEV_RELEASE: usize = 52;
+pub const MOUNT: usize = 54;
+pub const UMOUNT: usize = 55;
+pub const MOUNTS: usize = 56;
 
 // Information maintenance.
 pub const CLOCK_GETTIME: usize = 60;

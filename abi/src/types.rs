@@ -124,6 +124,26 @@ pub struct SigAction {
     pub restorer: u64,
 }
 
+/// `statfs` result: the file system holding a path.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatFs {
+    pub block_size: u64,
+    pub blocks: u64,
+    pub free_blocks: u64,
+    pub avail_blocks: u64,
+    pub files: u64,
+    pub free_files: u64,
+    pub name_max: u64,
+    /// NUL-padded file-system type ("ext2", "tmpfs", "devfs").
+    pub fs_type: [u8; 16],
+}
+
+/// `utimes` value meaning "the current time".
+pub const UTIME_NOW: u64 = u64::MAX;
+/// `utimes` value meaning "leave unchanged".
+pub const UTIME_OMIT: u64 = u64::MAX - 1;
+
 /// `ioctl(TIOCGWINSZ)` result.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -281,6 +301,16 @@ pod_fields!(SigAction {
     flags: u64,
     restorer: u64
 });
+pod_fields!(StatFs {
+    block_size: u64,
+    blocks: u64,
+    free_blocks: u64,
+    avail_blocks: u64,
+    files: u64,
+    free_files: u64,
+    name_max: u64,
+    fs_type: [u8; 16]
+});
 pod_fields!(WinSize {
     rows: u16,
     cols: u16,
@@ -349,5 +379,6 @@ mod tests {
         assert_eq!(packed_size::<Tms>(), Tms::SIZE);
         assert_eq!(packed_size::<SigAction>(), SigAction::SIZE);
         assert_eq!(packed_size::<WinSize>(), WinSize::SIZE);
+        assert_eq!(packed_size::<StatFs>(), StatFs::SIZE);
     }
 }
