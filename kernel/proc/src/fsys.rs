@@ -132,3 +132,63 @@ pub fn path_of(node: NodeRef) -> Result<String, Errno> {
 pub fn sync_all() -> Result<(), Errno> {
     with(|v| v.sync_all())
 }
+
+/// Where each mount came from (for the mount table's SOURCE column).
+static SOURCES: Mutex<alloc::collections::BTreeMap<u32, String>> = task::mutex(alloc::collections::BTreeMap::new());
+
+/// `mount -t TYPE SOURCE TARGET`.
+pub fn mount(cwd: NodeRef, target: &str, fstype: &str, source: &str) -> Result<(), Errno> {
+    let fs: Box<dyn vfs::FileSystem> = match fstype {
+        "tmpfs" => Box::new(vfs::TmpFs::new(Box::new(clock), 16 << 20)),
+        "ext2" => crate::blockdev::open_ext2(source)?,
+        _ => return Err(Errno::ENODEV),
+    };
+    let id = with(|v| {
+        let dir = v.resolve_dir(cwd, target)?;
+        let path = v.path_of(dir)?;
+        v.mount(path, fs)
+    })?;
+    let src = if source.is_empty() { String::from(fstype) } else { String::from(source) };
+    SOURCES.lock().insert(id, src);
+    Ok(())
+}
+
+/// `umount TARGET` (EBUSY while a process has its working directory inside, or
+/// something is mounted below).
+pub fn umount(cwd: NodeRef, target: &str) -> Result<(), Errno> {
+    with(|v| {
+        let dir = v.resolve_dir(cwd, target)?;
+        let id = v.mount_id(dir);
+        if !v.is_mount_root(dir) || id == 1 {
+            return Err(Errno::EINVAL);
+        }
+        if crate::process::all().iter().any(|p| p.cwd.try_lock().is_some_and(|c| c.mount == id)) {
+            return Err(Errno::EBUSY);
+        }
+        let path = v.path_of(dir)?;
+        let mut fs = v.umount(path)?;
+        fs.sync()?;
+        Ok(())
+    })
+}
+
+/// The mount table as text.
+pub fn mount_table_text() -> Result<String, Errno> {
+    let sources = SOURCES.lock().clone();
+    with(|v| {
+        let mut out = String::new();
+        for m in v.mounts() {
+            let src = sources.get(&m.id).cloned().unwrap_or_else(|| match m.id {
+                1 => String::from("/dev/ram0"),
+                _ => m.fs_type.clone(),
+            });
+            out.push_str(&alloc::format!(
+                "{src} {} {} {}\n",
+                String::from_utf8_lossy(&m.path),
+                m.fs_type,
+                if m.read_only { "ro" } else { "rw" }
+            ));
+        }
+        Ok(out)
+    })
+}

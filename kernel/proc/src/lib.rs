@@ -19,6 +19,7 @@
 
 extern crate alloc;
 
+pub mod blockdev;
 pub mod exec;
 pub mod files;
 pub mod fsys;

@@ -1,4 +1,5 @@
-//! Device management: ioctl on the terminal (modes, window size, foreground group).
+//! Device management: ioctl on the terminal (modes, window size, foreground group);
+//! attaching file systems (mount, umount).
 //! Every request's argument is a pointer to its value (a `u32`, or a `WinSize`).
 
 use crate::{me, Args};
@@ -44,4 +45,41 @@ pub fn ioctl(a: &mut Args) -> Result<usize, Errno> {
         }
         _ => Err(Errno::EINVAL),
     }
+}
+
+fn str_arg(ptr: u64, len: u64) -> Result<alloc::string::String, Errno> {
+    uaccess::read_str(ptr, len)
+}
+
+/// `mount(target, fstype, source)`: attach a new file system at `target`.
+pub fn mount(a: &mut Args) -> Result<usize, Errno> {
+    let p = me()?;
+    if p.uid != 0 {
+        return Err(Errno::EPERM);
+    }
+    let target = str_arg(a.a[0], a.a[1])?;
+    let fstype = str_arg(a.a[2], a.a[3])?;
+    let source = if a.a[5] > 0 { str_arg(a.a[4], a.a[5])? } else { alloc::string::String::new() };
+    let cwd = *p.cwd.lock();
+    proc::fsys::mount(cwd, &target, &fstype, &source)?;
+    Ok(0)
+}
+
+pub fn umount(a: &mut Args) -> Result<usize, Errno> {
+    let p = me()?;
+    if p.uid != 0 {
+        return Err(Errno::EPERM);
+    }
+    let target = str_arg(a.a[0], a.a[1])?;
+    let cwd = *p.cwd.lock();
+    proc::fsys::umount(cwd, &target)?;
+    Ok(0)
+}
+
+/// `mounts(buf, len)`: the mount table as text, one `SOURCE TARGET TYPE rw|ro` line each.
+pub fn mounts(a: &mut Args) -> Result<usize, Errno> {
+    let text = proc::fsys::mount_table_text()?;
+    let n = text.len().min(a.a[1] as usize);
+    uaccess::write_bytes(a.a[0], &text.as_bytes()[..n])?;
+    Ok(n)
 }

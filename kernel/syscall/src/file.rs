@@ -228,6 +228,54 @@ pub fn readlink(a: &mut Args) -> Result<usize, Errno> {
     Ok(n)
 }
 
+pub fn chmod(a: &mut Args) -> Result<usize, Errno> {
+    let mode = a.a[2] as u32 & 0o7777;
+    at_path(a.a[0], a.a[1], |v, cwd, path, _, _| v.chmod(cwd, path, mode))?;
+    Ok(0)
+}
+
+pub fn utimes(a: &mut Args) -> Result<usize, Errno> {
+    let now = drivers::rtc::now();
+    let t = |v: u64| match v {
+        abi::types::UTIME_NOW => Some(now),
+        abi::types::UTIME_OMIT => None,
+        s => Some(s as i64),
+    };
+    let (at, mt) = (t(a.a[2]), t(a.a[3]));
+    at_path(a.a[0], a.a[1], |v, cwd, path, _, _| v.set_times(cwd, path, at, mt))?;
+    Ok(0)
+}
+
+pub fn statfs(a: &mut Args) -> Result<usize, Errno> {
+    let out = a.a[2];
+    let st = at_path(a.a[0], a.a[1], |v, cwd, path, _, _| {
+        let node = v.resolve(cwd, path, true)?;
+        let id = v.mount_id(node);
+        let s = v.statfs(id)?;
+        let ty = v
+            .mounts()
+            .into_iter()
+            .find(|m| m.id == id)
+            .map(|m| m.fs_type)
+            .unwrap_or_default();
+        let mut fs_type = [0u8; 16];
+        let n = ty.len().min(15);
+        fs_type[..n].copy_from_slice(&ty.as_bytes()[..n]);
+        Ok(abi::types::StatFs {
+            block_size: s.block_size as u64,
+            blocks: s.blocks,
+            free_blocks: s.free_blocks,
+            avail_blocks: s.avail_blocks,
+            files: s.files,
+            free_files: s.free_files,
+            name_max: s.name_max as u64,
+            fs_type,
+        })
+    })?;
+    uaccess::write_pod(out, &st)?;
+    Ok(0)
+}
+
 pub fn ftruncate(a: &mut Args) -> Result<usize, Errno> {
     let f = fd_file(a.a[0])?;
     match f.object {

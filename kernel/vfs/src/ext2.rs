@@ -108,6 +108,15 @@ impl<D: BlockDevice + Send> FileSystem for Ext2<D> {
         Ext2::truncate(self, ino32(ino)?, size).map_err(from_fs_errno)
     }
 
+    fn set_mode(&mut self, ino: u64, perm: u32) -> Result<()> {
+        Ext2::set_mode(self, ino32(ino)?, (perm & 0o7777) as u16).map_err(from_fs_errno)
+    }
+
+    fn set_times(&mut self, ino: u64, atime: Option<i64>, mtime: Option<i64>) -> Result<()> {
+        let t = |v: Option<i64>| v.map(|s| s.clamp(0, u32::MAX as i64) as u32);
+        Ext2::set_times(self, ino32(ino)?, t(atime), t(mtime)).map_err(from_fs_errno)
+    }
+
     fn stat(&mut self, ino: u64) -> Result<Stat> {
         let s = Ext2::stat(self, ino32(ino)?).map_err(from_fs_errno)?;
         Ok(Stat {

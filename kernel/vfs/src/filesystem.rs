@@ -153,6 +153,14 @@ pub trait FileSystem: Send {
     fn statfs(&mut self) -> FsStat;
     /// Writes every change to the device.
     fn sync(&mut self) -> Result<()>;
+    /// Change the permission bits of `ino` (`chmod`).
+    fn set_mode(&mut self, _ino: u64, _perm: u32) -> Result<()> {
+        Err(Errno::EPERM)
+    }
+    /// Set access and modification times (seconds; `None` leaves one unchanged).
+    fn set_times(&mut self, _ino: u64, _atime: Option<i64>, _mtime: Option<i64>) -> Result<()> {
+        Err(Errno::EPERM)
+    }
 }
 
 /// The ABI errno for an error of the ext2 crate (the numbers are the same).

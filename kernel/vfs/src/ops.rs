@@ -347,6 +347,24 @@ impl Vfs {
         self.stat_node(node)
     }
 
+    /// `chmod`: set the permission bits of what `path` names (symlinks followed).
+    pub fn chmod(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>, perm: u32) -> Result<()> {
+        let node = self.resolve(cwd, path, true)?;
+        self.fs(node)?.set_mode(node.ino, perm)
+    }
+
+    /// `utimes`: set access and modification times (`None` leaves one unchanged).
+    pub fn set_times(
+        &mut self,
+        cwd: NodeRef,
+        path: impl AsRef<[u8]>,
+        atime: Option<i64>,
+        mtime: Option<i64>,
+    ) -> Result<()> {
+        let node = self.resolve(cwd, path, true)?;
+        self.fs(node)?.set_times(node.ino, atime, mtime)
+    }
+
     /// Sets the size of the regular file `path`.
     pub fn truncate(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>, size: u64) -> Result<()> {
         let node = self.resolve(cwd, path, true)?;

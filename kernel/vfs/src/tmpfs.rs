@@ -507,6 +507,27 @@ impl FileSystem for TmpFs {
         Ok(())
     }
 
+    fn set_mode(&mut self, ino: u64, perm: u32) -> Result<()> {
+        let now = (self.clock)();
+        let n = self.node_mut(ino)?;
+        n.mode = (n.mode & !0o7777) | (perm & 0o7777);
+        n.ctime = now;
+        Ok(())
+    }
+
+    fn set_times(&mut self, ino: u64, atime: Option<i64>, mtime: Option<i64>) -> Result<()> {
+        let now = (self.clock)();
+        let n = self.node_mut(ino)?;
+        if let Some(a) = atime {
+            n.atime = a;
+        }
+        if let Some(m) = mtime {
+            n.mtime = m;
+        }
+        n.ctime = now;
+        Ok(())
+    }
+
     fn stat(&mut self, ino: u64) -> Result<Stat> {
         let n = self.node(ino)?;
         let size = match &n.body {
