@@ -74,3 +74,14 @@ pub fn ensure() -> Result<()> {
     }
     Ok(())
 }
+
+/// Full path of a tool (sbin directories are not always in PATH).
+pub fn tool(program: &str) -> String {
+    for d in ["/usr/sbin", "/sbin"] {
+        let p = std::path::Path::new(d).join(program);
+        if p.is_file() {
+            return p.display().to_string();
+        }
+    }
+    program.to_string()
+}

@@ -29,6 +29,9 @@ commands:
       --smp N           virtual CPUs (default 1)
       --append ARGS     extra kernel command line (e.g. `trace`, `loglevel=debug`)
       --monitor         stay in the kernel monitor instead of starting /bin/init
+      --disk PATH       the persistent root disk (default target/disk.img; made when missing)
+      --fresh           rebuild the disk from the newly built programs
+      --ramdisk         no disk: boot from the in-memory root image (changes are lost)
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
   bench [NAME]          benchmarks: boot
   gdb                   boot paused with a gdb stub on :1234

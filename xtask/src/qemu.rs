@@ -21,6 +21,8 @@ pub struct Machine {
     pub kernel: PathBuf,
     /// The root file system image, loaded as the RAM disk (`-initrd`).
     pub initrd: Option<PathBuf>,
+    /// A disk image attached as a virtio block device (the persistent root).
+    pub disk: Option<PathBuf>,
     pub mem_mib: u32,
     pub smp: u32,
     pub append: String,
@@ -36,6 +38,7 @@ impl Machine {
         Machine {
             kernel: kernel.to_path_buf(),
             initrd: None,
+            disk: None,
             mem_mib: 256,
             smp: 1,
             append: String::new(),
@@ -58,6 +61,13 @@ impl Machine {
         c.arg("-kernel").arg(&self.kernel);
         if let Some(img) = &self.initrd {
             c.arg("-initrd").arg(img);
+        }
+        if let Some(disk) = &self.disk {
+            let mut spec = std::ffi::OsString::from("file=");
+            spec.push(disk);
+            spec.push(",if=none,id=disk0,format=raw,cache=writeback");
+            c.arg("-drive").arg(spec);
+            c.args(["-device", "virtio-blk-pci,drive=disk0"]);
         }
         if !self.append.is_empty() {
             c.arg("-append").arg(&self.append);
@@ -101,8 +111,29 @@ pub fn exit_code(status: Option<i32>) -> u8 {
     }
 }
 
-fn parse_machine(args: &[String], kernel: &Path) -> Result<Machine> {
+/// The persistent disk `cargo xtask run` uses unless told otherwise.
+pub fn default_disk() -> PathBuf {
+    crate::root().join("target").join("disk.img")
+}
+
+/// Make `disk` from the root file system image if it is missing or `fresh` is asked.
+pub fn prepare_disk(disk: &Path, image: &Path, fresh: bool) -> Result<()> {
+    if fresh || !disk.exists() {
+        std::fs::copy(image, disk).map_err(|e| format!("cannot create {}: {e}", disk.display()))?;
+        eprintln!("xtask: new disk {} from the freshly built programs", disk.display());
+    } else {
+        eprintln!(
+            "xtask: using the disk {} (kept between runs; --fresh rebuilds it from the new programs)",
+            disk.display()
+        );
+    }
+    Ok(())
+}
+
+fn parse_machine(args: &[String], kernel: &Path) -> Result<(Machine, bool, bool)> {
     let mut m = Machine::new(kernel);
+    let mut fresh = false;
+    let mut ramdisk_only = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| {
@@ -119,10 +150,13 @@ fn parse_machine(args: &[String], kernel: &Path) -> Result<Machine> {
             }
             "--append" => m.append = value("--append")?,
             "--monitor" => m.append.push_str(" monitor"),
+            "--disk" => m.disk = Some(PathBuf::from(value("--disk")?)),
+            "--fresh" => fresh = true,
+            "--ramdisk" => ramdisk_only = true,
             other => return Err(format!("unknown option `{other}` (see cargo xtask help)")),
         }
     }
-    Ok(m)
+    Ok((m, fresh, ramdisk_only))
 }
 
 /// Build the kernel, the programs and the root file system image.
@@ -137,7 +171,12 @@ pub fn build_system() -> Result<(PathBuf, PathBuf)> {
 pub fn run_cmd(args: &[String]) -> Result<u8> {
     deps::ensure()?;
     let (kernel, image) = build_system()?;
-    let mut m = parse_machine(args, &kernel)?;
+    let (mut m, fresh, ramdisk_only) = parse_machine(args, &kernel)?;
+    if !ramdisk_only {
+        let disk = m.disk.clone().unwrap_or_else(default_disk);
+        prepare_disk(&disk, &image, fresh)?;
+        m.disk = Some(disk);
+    }
     m.initrd = Some(image);
     let status = m
         .command()
@@ -149,8 +188,9 @@ pub fn run_cmd(args: &[String]) -> Result<u8> {
 /// `cargo xtask gdb`
 pub fn gdb_cmd(args: &[String]) -> Result<u8> {
     deps::ensure()?;
-    let kernel = build::build_kernel()?;
-    let mut m = parse_machine(args, &kernel)?;
+    let (kernel, image) = build_system()?;
+    let (mut m, _, _) = parse_machine(args, &kernel)?;
+    m.initrd = Some(image);
     m.gdb = true;
     eprintln!("QEMU is paused with a gdb stub on localhost:1234. In another terminal:\n");
     eprintln!("    gdb {} -ex 'target remote :1234'\n", kernel.display());

@@ -83,6 +83,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== storage");
+    for (name, f) in STORAGE_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!("== shell console sessions");
     for (name, f) in crate::shelltest::SHELL_TESTS {
         if selected(name) {
@@ -384,5 +392,71 @@ fn monitor_poweroff(kernel: &Path) -> Result<()> {
     if crate::qemu::exit_code(status) != 0 {
         return Err(format!("QEMU status {status:?} after poweroff"));
     }
+    Ok(())
+}
+
+type StorageTest = fn(&Path) -> Result<()>;
+
+const STORAGE_TESTS: &[(&str, StorageTest)] = &[(
+    "storage::file_written_before_poweroff_is_there_after_reboot_and_fsck_is_clean",
+    persistent_disk,
+)];
+
+/// A scratch copy of the root image, as a persistent virtio disk.
+fn scratch_disk(name: &str) -> Result<std::path::PathBuf> {
+    let image = ROOTFS.get().ok_or("no root image built")?;
+    let disk = root().join("target").join(format!("test-{name}.img"));
+    std::fs::copy(image, &disk).map_err(|e| format!("{}: {e}", disk.display()))?;
+    Ok(disk)
+}
+
+fn disk_machine(kernel: &Path, disk: &Path) -> Machine {
+    let mut m = machine(kernel, "");
+    m.disk = Some(disk.to_path_buf());
+    m
+}
+
+/// `e2fsck -fn`: the image must be clean.
+fn fsck(disk: &Path) -> Result<()> {
+    let out = Command::new(crate::deps::tool("e2fsck"))
+        .arg("-fn")
+        .arg(disk)
+        .output()
+        .map_err(|e| format!("cannot run e2fsck: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "e2fsck -fn {} found problems:\n{}{}",
+            disk.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+fn persistent_disk(kernel: &Path) -> Result<()> {
+    let disk = scratch_disk("persist")?;
+    {
+        let mut s = Session::start(&disk_machine(kernel, &disk))?;
+        s.expect("$ ", BOOT_TIMEOUT)?;
+        s.send("echo kept across boots > /note; echo written''ok\n")?;
+        s.expect("writtenok", STEP_TIMEOUT)?;
+        s.expect("$ ", STEP_TIMEOUT)?;
+        s.send("poweroff\n")?;
+        let st = s.wait_exit(STEP_TIMEOUT)?;
+        if crate::qemu::exit_code(st) != 0 {
+            return Err(format!("first boot ended with status {st:?}"));
+        }
+    }
+    fsck(&disk)?;
+    let mut s = Session::start(&disk_machine(kernel, &disk))?;
+    s.expect("$ ", BOOT_TIMEOUT)?;
+    s.send("cat /note\n")?;
+    s.expect("kept across boots", STEP_TIMEOUT)?;
+    s.send("poweroff\n")?;
+    s.wait_exit(STEP_TIMEOUT)?;
+    fsck(&disk)?;
+    let _ = std::fs::remove_file(&disk);
     Ok(())
 }

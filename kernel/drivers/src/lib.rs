@@ -12,3 +12,4 @@ extern crate alloc;
 pub mod console;
 pub mod ramdisk;
 pub mod rtc;
+pub mod virtio_blk;

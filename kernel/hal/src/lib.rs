@@ -41,6 +41,7 @@ pub mod sync;
 pub mod task;
 pub mod trap;
 pub mod user;
+pub mod virtio;
 
 #[cfg(dinos_kernel)]
 mod runtime;

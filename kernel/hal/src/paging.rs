@@ -68,6 +68,9 @@ pub enum MapError {
 pub trait FrameSource: Sync {
     fn alloc_frame(&self) -> Option<PhysAddr>;
     fn free_frame(&self, frame: PhysAddr);
+    /// `pages` physically contiguous frames (for device DMA buffers).
+    fn alloc_contiguous(&self, pages: usize) -> Option<PhysAddr>;
+    fn free_contiguous(&self, first: PhysAddr, pages: usize);
 }
 
 static FRAME_SOURCE: Once<&'static dyn FrameSource> = Once::new();
@@ -94,6 +97,24 @@ pub(crate) fn alloc_zeroed_frame() -> Option<PhysAddr> {
 
 pub(crate) fn free_frame(f: PhysAddr) {
     frames().free_frame(f);
+}
+
+/// Contiguous, zeroed frames for DMA.
+pub(crate) fn alloc_dma(pages: usize) -> Option<PhysAddr> {
+    let f = frames().alloc_contiguous(pages)?;
+    // SAFETY: fresh frames from the source (its contract), in the direct map.
+    unsafe {
+        core::ptr::write_bytes(
+            f.to_virt().as_u64() as *mut u8,
+            0,
+            pages * PAGE_SIZE as usize,
+        )
+    };
+    Some(f)
+}
+
+pub(crate) fn free_dma(f: PhysAddr, pages: usize) {
+    frames().free_contiguous(f, pages);
 }
 
 /// The 512 entries of the table in frame `pa`.

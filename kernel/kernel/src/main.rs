@@ -60,12 +60,29 @@ fn dinos_main(boot: &'static BootInfo) -> ! {
 /// on the machine belongs to processes, and this thread ends. Returns only if there is
 /// no root file system (the monitor then runs instead).
 fn start_userland(boot: &'static BootInfo) {
-    let Some(mem) = hal::boot::take_module(boot, 0) else {
-        log::warn!("no root file system (no -initrd image): starting the kernel monitor");
-        return;
+    // Disks: virtio disks first (persistent), then the boot RAM disk.
+    for (i, d) in drivers::virtio_blk::probe().into_iter().enumerate() {
+        proc::blockdev::register(&alloc::format!("disk{i}"), alloc::boxed::Box::new(d));
+    }
+    if let Some(mem) = hal::boot::take_module(boot, 0) {
+        proc::blockdev::register(
+            "ram0",
+            alloc::boxed::Box::new(drivers::ramdisk::RamDisk::new(mem)),
+        );
+    }
+    let root = match boot.cmdline_value("root") {
+        Some(r) if !r.is_empty() => alloc::string::String::from(r),
+        _ if proc::blockdev::get("disk0").is_some() => "/dev/disk0".into(),
+        _ if proc::blockdev::get("ram0").is_some() => "/dev/ram0".into(),
+        _ => {
+            log::warn!(
+                "no root file system (no disk, no -initrd image): starting the kernel monitor"
+            );
+            return;
+        }
     };
-    if let Err(e) = proc::fsys::mount_root(drivers::ramdisk::RamDisk::new(mem)) {
-        log::error!("cannot mount the root file system: {e}; starting the kernel monitor");
+    if let Err(e) = proc::fsys::mount_root(&root) {
+        log::error!("cannot mount the root file system {root}: {e}; starting the kernel monitor");
         return;
     }
     syscall::init();

@@ -26,6 +26,17 @@ impl FrameSource for Frames {
     fn free_frame(&self, frame: PhysAddr) {
         free_frame(frame)
     }
+    fn alloc_contiguous(&self, pages: usize) -> Option<PhysAddr> {
+        alloc_frames(order_for(pages))
+    }
+    fn free_contiguous(&self, first: PhysAddr, pages: usize) {
+        free_frames(first, order_for(pages))
+    }
+}
+
+/// The buddy order that holds `pages` frames.
+fn order_for(pages: usize) -> usize {
+    pages.max(1).next_power_of_two().trailing_zeros() as usize
 }
 
 pub(crate) fn init(free: &Ranges, heap_bytes: u64) {

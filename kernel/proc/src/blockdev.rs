@@ -23,6 +23,25 @@ pub fn register(name: &str, disk: Box<dyn BlockDevice + Send>) -> SharedDisk {
     d
 }
 
+/// Names of the registered disks, in registration order.
+pub fn names() -> alloc::vec::Vec<String> {
+    DISKS.lock().keys().cloned().collect()
+}
+
+/// Note that a file system now owns disk `name`.
+pub fn mark_mounted(name: &str) {
+    if let Some(e) = DISKS.lock().get_mut(name) {
+        e.1 = true;
+    }
+}
+
+/// The file system on disk `name` is gone.
+pub fn mark_unmounted(name: &str) {
+    if let Some(e) = DISKS.lock().get_mut(name) {
+        e.1 = false;
+    }
+}
+
 /// The disk registered as `name`.
 pub fn get(name: &str) -> Option<SharedDisk> {
     DISKS.lock().get(name).map(|d| d.0.clone())

@@ -12,7 +12,6 @@ use abi::{Errno, Stat};
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
-use drivers::ramdisk::RamDisk;
 use task::Mutex;
 use vfs::{NodeKind, Vfs};
 
@@ -23,6 +22,8 @@ pub const DEV_NULL: u32 = 0x0103;
 pub const DEV_ZERO: u32 = 0x0105;
 pub const DEV_TTY: u32 = 0x0500;
 pub const DEV_CONSOLE: u32 = 0x0501;
+/// Disks: major 8, minor = registration order.
+pub const DEV_DISK_BASE: u32 = 0x0800;
 
 static VFS: Mutex<Option<Vfs>> = task::mutex(None);
 
@@ -37,10 +38,17 @@ fn clock() -> i64 {
     drivers::rtc::now()
 }
 
-/// Mount the RAM disk as `/`, a tmpfs on `/tmp` and devfs on `/dev`.
-pub fn mount_root(disk: RamDisk) -> Result<(), String> {
-    let ext2 =
-        fs::Ext2::mount(disk, Box::new(|| clock() as u32)).map_err(|e| alloc::format!("{e:?}"))?;
+/// Mount `source` (a registered disk, `/dev/NAME`) as `/`, a tmpfs on `/tmp` and devfs
+/// on `/dev`, with a node for every registered disk.
+pub fn mount_root(source: &str) -> Result<(), String> {
+    let name = source.strip_prefix("/dev/").unwrap_or(source);
+    let disk = crate::blockdev::get(name).ok_or_else(|| alloc::format!("no disk {source}"))?;
+    crate::blockdev::mark_mounted(name);
+    let ext2 = fs::Ext2::mount(
+        crate::blockdev::DiskHandle(disk),
+        Box::new(|| clock() as u32),
+    )
+    .map_err(|e| alloc::format!("{e:?}"))?;
     if let Some(why) = ext2.read_only_reason() {
         log::warn!("root file system is read-only: it has {why}");
     }
@@ -68,6 +76,7 @@ pub fn mount_root(disk: RamDisk) -> Result<(), String> {
     v.mount("/dev", Box::new(dev))
         .map_err(|e| alloc::format!("mount /dev: {e}"))?;
     *VFS.lock() = Some(v);
+    SOURCES.lock().insert(1, String::from(source));
     log::info!("root file system mounted; tmpfs on /tmp, devfs on /dev");
     Ok(())
 }
@@ -134,7 +143,8 @@ pub fn sync_all() -> Result<(), Errno> {
 }
 
 /// Where each mount came from (for the mount table's SOURCE column).
-static SOURCES: Mutex<alloc::collections::BTreeMap<u32, String>> = task::mutex(alloc::collections::BTreeMap::new());
+static SOURCES: Mutex<alloc::collections::BTreeMap<u32, String>> =
+    task::mutex(alloc::collections::BTreeMap::new());
 
 /// `mount -t TYPE SOURCE TARGET`.
 pub fn mount(cwd: NodeRef, target: &str, fstype: &str, source: &str) -> Result<(), Errno> {
@@ -148,7 +158,11 @@ pub fn mount(cwd: NodeRef, target: &str, fstype: &str, source: &str) -> Result<(
         let path = v.path_of(dir)?;
         v.mount(path, fs)
     })?;
-    let src = if source.is_empty() { String::from(fstype) } else { String::from(source) };
+    let src = if source.is_empty() {
+        String::from(fstype)
+    } else {
+        String::from(source)
+    };
     SOURCES.lock().insert(id, src);
     Ok(())
 }
@@ -162,12 +176,18 @@ pub fn umount(cwd: NodeRef, target: &str) -> Result<(), Errno> {
         if !v.is_mount_root(dir) || id == 1 {
             return Err(Errno::EINVAL);
         }
-        if crate::process::all().iter().any(|p| p.cwd.try_lock().is_some_and(|c| c.mount == id)) {
+        if crate::process::all()
+            .iter()
+            .any(|p| p.cwd.try_lock().is_some_and(|c| c.mount == id))
+        {
             return Err(Errno::EBUSY);
         }
         let path = v.path_of(dir)?;
         let mut fs = v.umount(path)?;
         fs.sync()?;
+        if let Some(src) = SOURCES.lock().remove(&id) {
+            crate::blockdev::mark_unmounted(src.trim_start_matches("/dev/"));
+        }
         Ok(())
     })
 }
@@ -178,10 +198,10 @@ pub fn mount_table_text() -> Result<String, Errno> {
     with(|v| {
         let mut out = String::new();
         for m in v.mounts() {
-            let src = sources.get(&m.id).cloned().unwrap_or_else(|| match m.id {
-                1 => String::from("/dev/ram0"),
-                _ => m.fs_type.clone(),
-            });
+            let src = sources
+                .get(&m.id)
+                .cloned()
+                .unwrap_or_else(|| m.fs_type.clone());
             out.push_str(&alloc::format!(
                 "{src} {} {} {}\n",
                 String::from_utf8_lossy(&m.path),

@@ -59,7 +59,11 @@ pub fn mount(a: &mut Args) -> Result<usize, Errno> {
     }
     let target = str_arg(a.a[0], a.a[1])?;
     let fstype = str_arg(a.a[2], a.a[3])?;
-    let source = if a.a[5] > 0 { str_arg(a.a[4], a.a[5])? } else { alloc::string::String::new() };
+    let source = if a.a[5] > 0 {
+        str_arg(a.a[4], a.a[5])?
+    } else {
+        alloc::string::String::new()
+    };
     let cwd = *p.cwd.lock();
     proc::fsys::mount(cwd, &target, &fstype, &source)?;
     Ok(0)

@@ -230,7 +230,9 @@ pub fn readlink(a: &mut Args) -> Result<usize, Errno> {
 
 pub fn chmod(a: &mut Args) -> Result<usize, Errno> {
     let mode = a.a[2] as u32 & 0o7777;
-    at_path(a.a[0], a.a[1], |v, cwd, path, _, _| v.chmod(cwd, path, mode))?;
+    at_path(a.a[0], a.a[1], |v, cwd, path, _, _| {
+        v.chmod(cwd, path, mode)
+    })?;
     Ok(0)
 }
 
@@ -242,7 +244,9 @@ pub fn utimes(a: &mut Args) -> Result<usize, Errno> {
         s => Some(s as i64),
     };
     let (at, mt) = (t(a.a[2]), t(a.a[3]));
-    at_path(a.a[0], a.a[1], |v, cwd, path, _, _| v.set_times(cwd, path, at, mt))?;
+    at_path(a.a[0], a.a[1], |v, cwd, path, _, _| {
+        v.set_times(cwd, path, at, mt)
+    })?;
     Ok(0)
 }
 

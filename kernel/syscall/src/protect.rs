@@ -16,13 +16,19 @@ pub fn poweroff(_: &mut Args) -> Result<usize, Errno> {
     if me()?.uid != 0 {
         return Err(Errno::EPERM);
     }
-    log::info!("power off requested");
+    log::info!("power off requested: syncing file systems");
+    if let Err(e) = proc::fsys::sync_all() {
+        log::error!("sync before power-off failed: {e}");
+    }
     hal::power::poweroff()
 }
 
 pub fn reboot(_: &mut Args) -> Result<usize, Errno> {
     if me()?.uid != 0 {
         return Err(Errno::EPERM);
+    }
+    if let Err(e) = proc::fsys::sync_all() {
+        log::error!("sync before reboot failed: {e}");
     }
     hal::power::reboot()
 }
