@@ -25,11 +25,26 @@ pub fn probe() -> alloc::vec::Vec<VirtioDisk> {
                 dev.location.0,
                 dev.location.1,
                 dev.location.2,
-                dev.capacity() * SECTOR as u64 >> 20
+                (dev.capacity() * SECTOR as u64) >> 20
             );
             VirtioDisk { dev }
         })
         .collect()
+}
+
+impl VirtioDisk {
+    /// Whole sectors, inside the disk.
+    fn check(&self, first: u64, len: usize) -> fs::Result<()> {
+        let sectors = (len / SECTOR) as u64;
+        if !len.is_multiple_of(SECTOR)
+            || first
+                .checked_add(sectors)
+                .is_none_or(|e| e > self.dev.capacity())
+        {
+            return Err(Errno::EIO);
+        }
+        Ok(())
+    }
 }
 
 impl BlockDevice for VirtioDisk {
@@ -40,15 +55,11 @@ impl BlockDevice for VirtioDisk {
         self.dev.capacity()
     }
     fn read_sectors(&mut self, first: u64, buf: &mut [u8]) -> fs::Result<()> {
-        if buf.len() % SECTOR != 0 || first + (buf.len() / SECTOR) as u64 > self.dev.capacity() {
-            return Err(Errno::EIO);
-        }
+        self.check(first, buf.len())?;
         self.dev.read(first, buf).map_err(|_| Errno::EIO)
     }
     fn write_sectors(&mut self, first: u64, buf: &[u8]) -> fs::Result<()> {
-        if buf.len() % SECTOR != 0 || first + (buf.len() / SECTOR) as u64 > self.dev.capacity() {
-            return Err(Errno::EIO);
-        }
+        self.check(first, buf.len())?;
         self.dev.write(first, buf).map_err(|_| Errno::EIO)
     }
     fn flush(&mut self) -> fs::Result<()> {

@@ -12,7 +12,7 @@
 //!
 //! [`VirtioBlock`] is the safe face the rest of the kernel sees.
 
-use crate::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
+use crate::addr::{PhysAddr, PAGE_SIZE};
 use crate::paging::{PageFlags, PageSize};
 use crate::port::Port;
 use alloc::vec::Vec;
@@ -120,8 +120,11 @@ fn map_mmio(base: PhysAddr, size: u64) {
             p += PAGE_SIZE;
         }
     });
-    let _ = VirtAddr(0);
 }
+
+/// The device reported an error (or the request was malformed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceError;
 
 /// A virtio block device.
 pub struct VirtioBlock {
@@ -136,18 +139,22 @@ impl VirtioBlock {
     }
 
     /// Read whole sectors starting at `sector` (buf length a multiple of 512).
-    pub fn read(&mut self, sector: u64, buf: &mut [u8]) -> Result<(), ()> {
-        self.dev.read_blocks(sector as usize, buf).map_err(|_| ())
+    pub fn read(&mut self, sector: u64, buf: &mut [u8]) -> Result<(), DeviceError> {
+        self.dev
+            .read_blocks(sector as usize, buf)
+            .map_err(|_| DeviceError)
     }
 
     /// Write whole sectors starting at `sector`.
-    pub fn write(&mut self, sector: u64, buf: &[u8]) -> Result<(), ()> {
-        self.dev.write_blocks(sector as usize, buf).map_err(|_| ())
+    pub fn write(&mut self, sector: u64, buf: &[u8]) -> Result<(), DeviceError> {
+        self.dev
+            .write_blocks(sector as usize, buf)
+            .map_err(|_| DeviceError)
     }
 
     /// Ask the device to make earlier writes durable.
-    pub fn flush(&mut self) -> Result<(), ()> {
-        self.dev.flush().map_err(|_| ())
+    pub fn flush(&mut self) -> Result<(), DeviceError> {
+        self.dev.flush().map_err(|_| DeviceError)
     }
 }
 

@@ -42,6 +42,11 @@ pub fn mark_unmounted(name: &str) {
     }
 }
 
+/// Is a file system using disk `name`?
+pub fn is_mounted(name: &str) -> bool {
+    DISKS.lock().get(name).is_some_and(|e| e.1)
+}
+
 /// The disk registered as `name`.
 pub fn get(name: &str) -> Option<SharedDisk> {
     DISKS.lock().get(name).map(|d| d.0.clone())

@@ -23,9 +23,7 @@ pub enum Object {
     Node(NodeRef),
     PipeRead(Arc<Pipe>),
     PipeWrite(Arc<Pipe>),
-    Tty,
-    Null,
-    Zero,
+    Device(crate::devices::Device),
 }
 
 pub struct OpenFile {
@@ -69,11 +67,13 @@ impl OpenFile {
             }
             Object::PipeRead(p) => p.read(buf, self.nonblock()),
             Object::PipeWrite(_) => Err(Errno::EBADF),
-            Object::Tty => crate::tty::read(buf, self.nonblock()),
-            Object::Null => Ok(0),
-            Object::Zero => {
-                buf.fill(0);
-                Ok(buf.len())
+            Object::Device(d) => {
+                let mut off = self.offset.lock();
+                let n = d.read(*off, buf, self.nonblock())?;
+                if d.seekable() {
+                    *off += n as u64;
+                }
+                Ok(n)
             }
         }
     }
@@ -94,11 +94,14 @@ impl OpenFile {
             }
             Object::PipeWrite(p) => p.write(data, self.nonblock()),
             Object::PipeRead(_) => Err(Errno::EBADF),
-            Object::Tty => {
-                crate::tty::write(data);
-                Ok(data.len())
+            Object::Device(d) => {
+                let mut off = self.offset.lock();
+                let n = d.write(*off, data)?;
+                if d.seekable() {
+                    *off += n as u64;
+                }
+                Ok(n)
             }
-            Object::Null | Object::Zero => Ok(data.len()),
         }
     }
 
@@ -120,14 +123,16 @@ impl OpenFile {
     }
 
     pub fn seek(&self, off: i64, whence: u32) -> Result<u64, Errno> {
-        let Object::Node(n) = &self.object else {
-            return Err(Errno::ESPIPE);
+        let size = match &self.object {
+            Object::Node(n) => fsys::stat(*n)?.size,
+            Object::Device(d) if d.seekable() => d.size(),
+            _ => return Err(Errno::ESPIPE),
         };
         let mut cur = self.offset.lock();
         let base = match whence {
             SEEK_SET => 0i64,
             SEEK_CUR => *cur as i64,
-            SEEK_END => fsys::stat(*n)?.size as i64,
+            SEEK_END => size as i64,
             _ => return Err(Errno::EINVAL),
         };
         let new = base
@@ -147,14 +152,11 @@ impl OpenFile {
                 blksize: crate::pipe::PIPE_BUF as u64,
                 ..Default::default()
             }),
-            Object::Tty | Object::Null | Object::Zero => Ok(Stat {
+            Object::Device(d) => Ok(Stat {
                 mode: S_IFCHR | 0o666,
                 nlink: 1,
-                rdev: match self.object {
-                    Object::Tty => 0x0501,
-                    Object::Null => 0x0103,
-                    _ => 0x0105,
-                },
+                rdev: d.rdev() as u64,
+                size: d.size(),
                 ..Default::default()
             }),
         }
@@ -265,16 +267,6 @@ impl FdTable {
     }
 }
 
-/// The device object for a device number.
-fn device(rdev: u32) -> Result<Object, Errno> {
-    match rdev {
-        fsys::DEV_CONSOLE | fsys::DEV_TTY => Ok(Object::Tty),
-        fsys::DEV_NULL => Ok(Object::Null),
-        fsys::DEV_ZERO => Ok(Object::Zero),
-        _ => Err(Errno::ENXIO),
-    }
-}
-
 /// Open `path` relative to `cwd` (`mode`: permissions for a created file).
 pub fn open(
     cwd: NodeRef,
@@ -286,7 +278,7 @@ pub fn open(
 ) -> Result<Arc<OpenFile>, Errno> {
     let opened = fsys::with(|v| v.open(cwd, path, flags, mode, uid, gid))?;
     let object = match opened.kind {
-        vfs::NodeKind::CharDevice(rdev) => device(rdev)?,
+        vfs::NodeKind::CharDevice(rdev) => Object::Device(crate::devices::Device::from_rdev(rdev)?),
         _ => Object::Node(opened.node),
     };
     Ok(OpenFile::new(object, flags))

@@ -22,6 +22,10 @@ pub const DEV_NULL: u32 = 0x0103;
 pub const DEV_ZERO: u32 = 0x0105;
 pub const DEV_TTY: u32 = 0x0500;
 pub const DEV_CONSOLE: u32 = 0x0501;
+pub const DEV_RANDOM: u32 = 0x0108;
+pub const DEV_URANDOM: u32 = 0x0109;
+pub const DEV_KMSG: u32 = 0x010b;
+pub const DEV_RTC: u32 = 0xfe00;
 /// Disks: major 8, minor = registration order.
 pub const DEV_DISK_BASE: u32 = 0x0800;
 
@@ -69,9 +73,18 @@ pub fn mount_root(source: &str) -> Result<(), String> {
         ("tty", DEV_TTY, 0o666),
         ("null", DEV_NULL, 0o666),
         ("zero", DEV_ZERO, 0o666),
+        ("random", DEV_RANDOM, 0o666),
+        ("urandom", DEV_URANDOM, 0o666),
+        ("rtc", DEV_RTC, 0o644),
+        ("kmsg", DEV_KMSG, 0o644),
     ] {
         dev.register(name, rdev, perm)
             .map_err(|e| alloc::format!("devfs {name}: {e}"))?;
+    }
+    for (i, disk) in crate::blockdev::names().iter().enumerate() {
+        // Disks: raw access to the whole device (refused for writing while mounted).
+        dev.register(disk, DEV_DISK_BASE + i as u32, 0o660)
+            .map_err(|e| alloc::format!("devfs {disk}: {e}"))?;
     }
     v.mount("/dev", Box::new(dev))
         .map_err(|e| alloc::format!("mount /dev: {e}"))?;

@@ -20,6 +20,7 @@
 extern crate alloc;
 
 pub mod blockdev;
+pub mod devices;
 pub mod exec;
 pub mod files;
 pub mod fsys;

@@ -165,6 +165,7 @@ pub fn exit_current(status: u32) -> ! {
         let tid = *p.tid.lock();
         // Descriptors first: closing pipe ends wakes whoever waits on the other end.
         p.files.lock().clear();
+        crate::devices::release_all(p.pid);
         hal::task::current().set_address_space(None);
         let space = p.aspace.lock().take();
         drop(space);
@@ -266,7 +267,10 @@ pub fn waitpid(pid: i64, nohang: bool) -> Result<Option<Reaped>, Errno> {
 /// Start init (pid 1) from `path`, with the console as descriptors 0, 1 and 2.
 pub fn start_init(path: &str) -> Result<Pid, Errno> {
     let mut files = FdTable::new();
-    let tty = crate::files::OpenFile::new(crate::files::Object::Tty, abi::flags::O_RDWR);
+    let tty = crate::files::OpenFile::new(
+        crate::files::Object::Device(crate::devices::Device::Tty),
+        abi::flags::O_RDWR,
+    );
     for fd in 0..3 {
         files.insert_at(fd, tty.clone())?;
     }

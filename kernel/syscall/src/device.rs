@@ -5,15 +5,26 @@
 use crate::{me, Args};
 use abi::flags::*;
 use abi::{Errno, WinSize};
+use proc::devices::Device;
 use proc::files::Object;
 use proc::uaccess;
 
 pub fn ioctl(a: &mut Args) -> Result<usize, Errno> {
     let f = me()?.files.lock().get(a.a[0] as i32)?;
-    if !matches!(f.object, Object::Tty) {
-        return Err(Errno::ENOTTY);
-    }
     let arg = a.a[2];
+    match &f.object {
+        Object::Device(Device::Tty) => {}
+        Object::Device(d @ Device::Disk { .. }) => {
+            return match a.a[1] as u32 {
+                BLKGETSIZE64 => {
+                    uaccess::write_bytes(arg, &d.size().to_le_bytes())?;
+                    Ok(0)
+                }
+                _ => Err(Errno::EINVAL),
+            };
+        }
+        _ => return Err(Errno::ENOTTY),
+    }
     match a.a[1] as u32 {
         TCGETMODE => {
             uaccess::write_bytes(arg, &proc::tty::mode().to_le_bytes())?;
@@ -86,4 +97,28 @@ pub fn mounts(a: &mut Args) -> Result<usize, Errno> {
     let n = text.len().min(a.a[1] as usize);
     uaccess::write_bytes(a.a[0], &text.as_bytes()[..n])?;
     Ok(n)
+}
+
+fn device_number(fd: u64) -> Result<u32, Errno> {
+    let f = me()?.files.lock().get(fd as i32)?;
+    match &f.object {
+        Object::Device(d) => Ok(d.rdev()),
+        _ => Err(Errno::ENODEV),
+    }
+}
+
+/// `dev_request(fd, flags)`: hold the device open on `fd` for exclusive use. Another
+/// holder makes the caller wait, or fail with EBUSY given `DEV_NONBLOCK`.
+pub fn dev_request(a: &mut Args) -> Result<usize, Errno> {
+    let rdev = device_number(a.a[0])?;
+    let nonblock = a.a[1] as u32 & DEV_NONBLOCK != 0;
+    proc::devices::request(rdev, me()?.pid, nonblock)?;
+    Ok(0)
+}
+
+/// `dev_release(fd)`: give the device back.
+pub fn dev_release(a: &mut Args) -> Result<usize, Errno> {
+    let rdev = device_number(a.a[0])?;
+    proc::devices::release(rdev, me()?.pid)?;
+    Ok(0)
 }
