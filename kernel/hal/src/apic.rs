@@ -128,6 +128,22 @@ pub fn enable_irq(irq: u8) {
     ioapic_write(reg, vector); // edge, active high, unmasked, fixed delivery
 }
 
+/// Route global system interrupt `gsi` (a PCI interrupt: level-triggered, active
+/// low) to `vector`, unmasked.
+pub fn route_pci_gsi(gsi: u8, vector: u8) {
+    let reg = 0x10 + 2 * gsi as u32;
+    ioapic_write(reg + 1, 0);
+    ioapic_write(reg, vector as u32 | (1 << 13) | (1 << 15));
+}
+
+/// Mask or unmask a level-triggered PCI interrupt line (its handler masks it until the
+/// device has been acknowledged, or it would fire again at once).
+pub fn set_gsi_masked(gsi: u8, vector: u8, masked: bool) {
+    let reg = 0x10 + 2 * gsi as u32;
+    let mask = if masked { 1 << 16 } else { 0 };
+    ioapic_write(reg, vector as u32 | (1 << 13) | (1 << 15) | mask);
+}
+
 /// Acknowledge the interrupt being handled.
 pub fn eoi() {
     lapic_write(LAPIC_EOI, 0);

@@ -17,7 +17,7 @@ use crate::paging::{PageFlags, PageSize};
 use crate::port::Port;
 use alloc::vec::Vec;
 use core::ptr::NonNull;
-use virtio_drivers::device::blk::VirtIOBlk;
+use virtio_drivers::device::blk::{BlkReq, BlkResp, VirtIOBlk};
 use virtio_drivers::transport::pci::bus::{ConfigurationAccess, DeviceFunction, PciRoot};
 use virtio_drivers::transport::pci::{virtio_device_type, PciTransport};
 use virtio_drivers::transport::DeviceType;
@@ -126,9 +126,18 @@ fn map_mmio(base: PhysAddr, size: u64) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeviceError;
 
+/// A request the device is working on.
+struct Pending {
+    token: u16,
+    req: alloc::boxed::Box<BlkReq>,
+    resp: alloc::boxed::Box<BlkResp>,
+    buf: (usize, usize),
+}
+
 /// A virtio block device.
 pub struct VirtioBlock {
     dev: VirtIOBlk<KernelHal, PciTransport>,
+    pending: Option<Pending>,
     pub location: (u8, u8, u8),
 }
 
@@ -150,6 +159,101 @@ impl VirtioBlock {
         self.dev
             .write_blocks(sector as usize, buf)
             .map_err(|_| DeviceError)
+    }
+
+    /// Let the device raise an interrupt when it completes a request.
+    pub fn enable_interrupts(&mut self) {
+        self.dev.enable_interrupts();
+    }
+
+    /// Start reading whole sectors into `buf`; finish with [`Self::finish_read`] once
+    /// [`Self::poll_done`] says so. One request at a time.
+    pub fn start_read(&mut self, sector: u64, buf: &mut [u8]) -> Result<(), DeviceError> {
+        assert!(
+            self.pending.is_none(),
+            "a virtio request is already in flight"
+        );
+        let mut req = alloc::boxed::Box::new(BlkReq::default());
+        let mut resp = alloc::boxed::Box::new(BlkResp::default());
+        // SAFETY: `req`, `resp` and `buf` are passed again, unchanged, to
+        // complete_read_blocks (finish_read checks the buffer); and the device never
+        // touches them directly: KernelHal::share gives it bounce buffers, copied back
+        // only at completion.
+        let token = unsafe {
+            self.dev
+                .read_blocks_nb(sector as usize, &mut req, buf, &mut resp)
+        }
+        .map_err(|_| DeviceError)?;
+        self.pending = Some(Pending {
+            token,
+            req,
+            resp,
+            buf: (buf.as_ptr() as usize, buf.len()),
+        });
+        Ok(())
+    }
+
+    /// Start writing whole sectors from `buf`.
+    pub fn start_write(&mut self, sector: u64, buf: &[u8]) -> Result<(), DeviceError> {
+        assert!(
+            self.pending.is_none(),
+            "a virtio request is already in flight"
+        );
+        let mut req = alloc::boxed::Box::new(BlkReq::default());
+        let mut resp = alloc::boxed::Box::new(BlkResp::default());
+        // SAFETY: as in start_read.
+        let token = unsafe {
+            self.dev
+                .write_blocks_nb(sector as usize, &mut req, buf, &mut resp)
+        }
+        .map_err(|_| DeviceError)?;
+        self.pending = Some(Pending {
+            token,
+            req,
+            resp,
+            buf: (buf.as_ptr() as usize, buf.len()),
+        });
+        Ok(())
+    }
+
+    /// Acknowledge the device's interrupt and say whether the request has completed.
+    pub fn poll_done(&mut self) -> bool {
+        self.dev.ack_interrupt();
+        match &self.pending {
+            Some(p) => self.dev.peek_used() == Some(p.token),
+            None => true,
+        }
+    }
+
+    fn take_pending(&mut self, buf: (usize, usize)) -> Pending {
+        let p = self.pending.take().expect("no virtio request in flight");
+        assert!(
+            p.buf == buf,
+            "a virtio request completed with another buffer"
+        );
+        p
+    }
+
+    /// Complete a read started by [`Self::start_read`] (with the same buffer).
+    pub fn finish_read(&mut self, buf: &mut [u8]) -> Result<(), DeviceError> {
+        let mut p = self.take_pending((buf.as_ptr() as usize, buf.len()));
+        // SAFETY: the same req, buf and resp as passed to read_blocks_nb (checked).
+        unsafe {
+            self.dev
+                .complete_read_blocks(p.token, &p.req, buf, &mut p.resp)
+        }
+        .map_err(|_| DeviceError)
+    }
+
+    /// Complete a write started by [`Self::start_write`] (with the same buffer).
+    pub fn finish_write(&mut self, buf: &[u8]) -> Result<(), DeviceError> {
+        let mut p = self.take_pending((buf.as_ptr() as usize, buf.len()));
+        // SAFETY: as in finish_read.
+        unsafe {
+            self.dev
+                .complete_write_blocks(p.token, &p.req, buf, &mut p.resp)
+        }
+        .map_err(|_| DeviceError)
     }
 
     /// Ask the device to make earlier writes durable.
@@ -219,6 +323,7 @@ pub fn probe_block_devices() -> Vec<VirtioBlock> {
             Ok(t) => match VirtIOBlk::<KernelHal, _>::new(t) {
                 Ok(dev) => found.push(VirtioBlock {
                     dev,
+                    pending: None,
                     location: (df.bus, df.device, df.function),
                 }),
                 Err(e) => crate::kprintln!("virtio-blk {df:?}: {e:?}"),

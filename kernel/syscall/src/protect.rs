@@ -16,7 +16,10 @@ pub fn poweroff(_: &mut Args) -> Result<usize, Errno> {
     if me()?.uid != 0 {
         return Err(Errno::EPERM);
     }
-    log::info!("power off requested: syncing file systems");
+    log::info!(
+        "power off requested: syncing file systems ({} disk interrupts so far)",
+        drivers::virtio_blk::interrupts()
+    );
     if let Err(e) = proc::fsys::sync_all() {
         log::error!("sync before power-off failed: {e}");
     }
