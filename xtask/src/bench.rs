@@ -9,7 +9,7 @@
 
 use crate::qemu::Machine;
 use crate::session::Session;
-use crate::{build, deps, Result};
+use crate::{deps, Result};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -18,13 +18,13 @@ const RUNS: usize = 11;
 pub fn run(args: &[String]) -> Result<u8> {
     deps::ensure()?;
     let which = args.first().map(String::as_str).unwrap_or("all");
-    let kernel = build::build_kernel()?;
+    let (kernel, image) = crate::qemu::build_system()?;
     match which {
         "all" => {
-            boot(&kernel)?;
+            boot(&kernel, &image)?;
             syscall(&kernel)?;
         }
-        "boot" => boot(&kernel)?,
+        "boot" => boot(&kernel, &image)?,
         "syscall" => syscall(&kernel)?,
         other => return Err(format!("unknown benchmark `{other}` (try: boot, syscall)")),
     }
@@ -56,14 +56,21 @@ fn stats(mut v: Vec<f64>) -> Stats {
     }
 }
 
-/// One boot: (wall ms to the prompt, the kernel's own "ready in N us").
-fn one_boot(kernel: &std::path::Path, icount: bool) -> Result<(f64, f64)> {
+/// One boot: (wall ms to the prompt, the kernel's own "ready in N us"). With an image,
+/// to the shell's prompt; without, to the kernel monitor's.
+fn one_boot(
+    kernel: &std::path::Path,
+    image: Option<&std::path::Path>,
+    icount: bool,
+) -> Result<(f64, f64)> {
     let mut m = Machine::new(kernel);
     m.icount = icount;
     m.no_reboot = true;
+    m.initrd = image.map(|p| p.to_path_buf());
+    let prompt = if image.is_some() { "$ " } else { "dinos> " };
     let start = Instant::now();
     let mut s = Session::start(&m)?;
-    let text = s.expect("dinos> ", Duration::from_secs(60))?;
+    let text = s.expect(prompt, Duration::from_secs(60))?;
     let wall = start.elapsed().as_secs_f64() * 1000.0;
     s.send("poweroff\n")?;
     let _ = s.wait_exit(Duration::from_secs(10));
@@ -99,16 +106,19 @@ fn syscall(kernel: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-fn boot(kernel: &std::path::Path) -> Result<()> {
+fn boot(kernel: &std::path::Path, image: &std::path::Path) -> Result<()> {
     println!("boot: {RUNS} runs, {}", qemu_version());
     let mut wall = Vec::new();
     let mut guest = Vec::new();
+    let mut shell = Vec::new();
     for _ in 0..RUNS {
-        let (w, g) = one_boot(kernel, false)?;
+        let (w, g) = one_boot(kernel, None, false)?;
         wall.push(w);
         guest.push(g);
+        shell.push(one_boot(kernel, Some(image), false)?.0);
     }
-    let (_, icount_guest) = one_boot(kernel, true)?;
+    let (_, icount_guest) = one_boot(kernel, None, true)?;
+    let sh = stats(shell);
     let w = stats(wall);
     let g = stats(guest);
     println!("| measure | median | min | max |");
@@ -122,6 +132,10 @@ fn boot(kernel: &std::path::Path) -> Result<()> {
         g.median, g.min, g.max
     );
     println!("| guest time under -icount shift=0 (ms) | {icount_guest:.2} | | |");
+    println!(
+        "| wall time, QEMU start to the shell prompt (ms) | {:.1} | {:.1} | {:.1} |",
+        sh.median, sh.min, sh.max
+    );
     let verdict = if w.median <= 150.0 { "meets" } else { "misses" };
     println!(
         "target: ready within 150 ms of wall time: {verdict} it (median {:.1} ms)",

@@ -120,7 +120,10 @@ pub fn default_disk() -> PathBuf {
 pub fn prepare_disk(disk: &Path, image: &Path, fresh: bool) -> Result<()> {
     if fresh || !disk.exists() {
         std::fs::copy(image, disk).map_err(|e| format!("cannot create {}: {e}", disk.display()))?;
-        eprintln!("xtask: new disk {} from the freshly built programs", disk.display());
+        eprintln!(
+            "xtask: new disk {} from the freshly built programs",
+            disk.display()
+        );
     } else {
         eprintln!(
             "xtask: using the disk {} (kept between runs; --fresh rebuilds it from the new programs)",

@@ -397,10 +397,27 @@ fn monitor_poweroff(kernel: &Path) -> Result<()> {
 
 type StorageTest = fn(&Path) -> Result<()>;
 
-const STORAGE_TESTS: &[(&str, StorageTest)] = &[(
-    "storage::file_written_before_poweroff_is_there_after_reboot_and_fsck_is_clean",
-    persistent_disk,
-)];
+const STORAGE_TESTS: &[(&str, StorageTest)] = &[
+    (
+        "storage::file_written_before_poweroff_is_there_after_reboot_and_fsck_is_clean",
+        persistent_disk,
+    ),
+    ("storage::reboot_resets_the_machine", reboot_resets),
+];
+
+/// `reboot` from the shell resets the machine (with -no-reboot, QEMU then exits).
+fn reboot_resets(kernel: &Path) -> Result<()> {
+    let mut s = Session::start(&shell_machine(kernel))?;
+    s.expect("$ ", BOOT_TIMEOUT)?;
+    s.send("reboot\n")?;
+    let st = s.wait_exit(STEP_TIMEOUT)?;
+    if st != Some(0) {
+        return Err(format!(
+            "QEMU status {st:?} after reboot, expected a reset (0)"
+        ));
+    }
+    Ok(())
+}
 
 /// A scratch copy of the root image, as a persistent virtio disk.
 fn scratch_disk(name: &str) -> Result<std::path::PathBuf> {

@@ -280,6 +280,14 @@ pub fn statfs(a: &mut Args) -> Result<usize, Errno> {
     Ok(0)
 }
 
+pub fn truncate(a: &mut Args) -> Result<usize, Errno> {
+    let size = a.a[2];
+    at_path(a.a[0], a.a[1], |v, cwd, path, _, _| {
+        v.truncate(cwd, path, size)
+    })?;
+    Ok(0)
+}
+
 pub fn ftruncate(a: &mut Args) -> Result<usize, Errno> {
     let f = fd_file(a.a[0])?;
     match f.object {

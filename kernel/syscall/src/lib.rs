@@ -94,6 +94,7 @@ pub static TABLE: [Option<Entry>; nr::COUNT] = {
     t[nr::READLINK] = e("readlink", file::readlink);
     t[nr::FTRUNCATE] = e("ftruncate", file::ftruncate);
     t[nr::CHMOD] = e("chmod", file::chmod);
+    t[nr::TRUNCATE] = e("truncate", file::truncate);
     t[nr::UTIMES] = e("utimes", file::utimes);
     t[nr::STATFS] = e("statfs", file::statfs);
     t[nr::MOUNT] = e("mount", device::mount);
