@@ -136,10 +136,16 @@ fn boot(kernel: &std::path::Path, image: &std::path::Path) -> Result<()> {
         "| wall time, QEMU start to the shell prompt (ms) | {:.1} | {:.1} | {:.1} |",
         sh.median, sh.min, sh.max
     );
-    let verdict = if w.median <= 150.0 { "meets" } else { "misses" };
+    let verdict = |ok: bool| if ok { "meets" } else { "misses" };
     println!(
-        "target: ready within 150 ms of wall time: {verdict} it (median {:.1} ms)",
+        "target: kernel ready within 150 ms of wall time: {} it (median {:.1} ms)",
+        verdict(w.median <= 150.0),
         w.median
+    );
+    println!(
+        "target: shell prompt within 400 ms of wall time: {} it (median {:.1} ms)",
+        verdict(sh.median <= 400.0),
+        sh.median
     );
     Ok(())
 }
