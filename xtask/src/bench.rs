@@ -23,10 +23,16 @@ pub fn run(args: &[String]) -> Result<u8> {
         "all" => {
             boot(&kernel, &image)?;
             syscall(&kernel)?;
+            crate::progtest::bench_programs(&kernel, &image)?;
         }
         "boot" => boot(&kernel, &image)?,
         "syscall" => syscall(&kernel)?,
-        other => return Err(format!("unknown benchmark `{other}` (try: boot, syscall)")),
+        "programs" => crate::progtest::bench_programs(&kernel, &image)?,
+        other => {
+            return Err(format!(
+                "unknown benchmark `{other}` (try: boot, syscall, programs)"
+            ))
+        }
     }
     Ok(0)
 }

@@ -12,9 +12,12 @@
 mod bench;
 mod build;
 mod deps;
+mod fstest;
+mod progtest;
 mod qemu;
 mod session;
 mod shelltest;
+mod storagetest;
 mod test;
 mod userbuild;
 
@@ -33,7 +36,7 @@ commands:
       --fresh           rebuild the disk from the newly built programs
       --ramdisk         no disk: boot from the in-memory root image (changes are lost)
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
-  bench [NAME]          benchmarks: boot
+  bench [NAME]          benchmarks: boot, syscall, programs (default: all)
   gdb                   boot paused with a gdb stub on :1234
 ";
 

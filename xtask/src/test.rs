@@ -91,6 +91,22 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== kernel tests from a user program (usertests)");
+    for (name, f) in crate::progtest::PROGRAM_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
+    println!("== file utilities and the editor");
+    for (name, f) in crate::fstest::FS_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!("== shell console sessions");
     for (name, f) in crate::shelltest::SHELL_TESTS {
         if selected(name) {
@@ -403,7 +419,29 @@ const STORAGE_TESTS: &[(&str, StorageTest)] = &[
         persistent_disk,
     ),
     ("storage::reboot_resets_the_machine", reboot_resets),
+    (
+        "storage::root_image_holds_every_program_and_passes_e2fsck",
+        root_image_is_complete,
+    ),
 ];
+
+/// The image the xtask built: clean by e2fsck, and every program is in /bin.
+fn root_image_is_complete(_kernel: &Path) -> Result<()> {
+    let image = ROOTFS.get().ok_or("no root image built")?;
+    fsck(image)?;
+    let out = Command::new(crate::deps::tool("debugfs"))
+        .args(["-R", "ls -l /bin"])
+        .arg(image)
+        .output()
+        .map_err(|e| format!("cannot run debugfs: {e}"))?;
+    let listing = String::from_utf8_lossy(&out.stdout);
+    for name in crate::userbuild::program_names()? {
+        if !listing.split_whitespace().any(|w| w == name) {
+            return Err(format!("/bin/{name} is missing from the image:\n{listing}"));
+        }
+    }
+    Ok(())
+}
 
 /// `reboot` from the shell resets the machine (with -no-reboot, QEMU then exits).
 fn reboot_resets(kernel: &Path) -> Result<()> {
@@ -420,21 +458,21 @@ fn reboot_resets(kernel: &Path) -> Result<()> {
 }
 
 /// A scratch copy of the root image, as a persistent virtio disk.
-fn scratch_disk(name: &str) -> Result<std::path::PathBuf> {
+pub fn scratch_disk(name: &str) -> Result<std::path::PathBuf> {
     let image = ROOTFS.get().ok_or("no root image built")?;
     let disk = root().join("target").join(format!("test-{name}.img"));
     std::fs::copy(image, &disk).map_err(|e| format!("{}: {e}", disk.display()))?;
     Ok(disk)
 }
 
-fn disk_machine(kernel: &Path, disk: &Path) -> Machine {
+pub fn disk_machine(kernel: &Path, disk: &Path) -> Machine {
     let mut m = machine(kernel, "");
     m.disk = Some(disk.to_path_buf());
     m
 }
 
 /// `e2fsck -fn`: the image must be clean.
-fn fsck(disk: &Path) -> Result<()> {
+pub fn fsck(disk: &Path) -> Result<()> {
     let out = Command::new(crate::deps::tool("e2fsck"))
         .arg("-fn")
         .arg(disk)

@@ -135,35 +135,3 @@ pub fn make_rootfs(bins: &Path) -> Result<PathBuf> {
     }
     Ok(image)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Slow (a release build of every program): `cargo test -p xtask -- --ignored rootfs`.
-    #[test]
-    #[ignore]
-    fn rootfs_image_holds_every_program_and_passes_e2fsck() {
-        let bins = build_user().unwrap();
-        let image = make_rootfs(&bins).unwrap();
-        let fsck = Command::new("/usr/sbin/e2fsck")
-            .arg("-fn")
-            .arg(&image)
-            .output()
-            .unwrap();
-        assert!(
-            fsck.status.success(),
-            "{}",
-            String::from_utf8_lossy(&fsck.stdout)
-        );
-        let listing = Command::new("/usr/sbin/debugfs")
-            .args(["-R", "ls -l /bin"])
-            .arg(&image)
-            .output()
-            .unwrap();
-        let listing = String::from_utf8_lossy(&listing.stdout);
-        for name in program_names().unwrap() {
-            assert!(listing.contains(&name), "/bin/{name} missing:\n{listing}");
-        }
-    }
-}

@@ -105,8 +105,11 @@ pub struct AddressSpace {
 fn page_down(a: u64) -> u64 {
     a & !(PAGE_SIZE - 1)
 }
+/// Round up to a page boundary; addresses in the last page of the 64-bit space (never
+/// user memory) saturate, so callers' `> USER_END` checks refuse them.
 fn page_up(a: u64) -> u64 {
-    a.div_ceil(PAGE_SIZE) * PAGE_SIZE
+    a.checked_next_multiple_of(PAGE_SIZE)
+        .unwrap_or(!(PAGE_SIZE - 1))
 }
 
 impl AddressSpace {
@@ -167,7 +170,11 @@ impl AddressSpace {
 
     /// Find a free range of `len` bytes at or above `hint` (below the stack).
     pub fn find_free(&self, hint: u64, len: u64) -> Option<u64> {
+        if len == 0 || len > USER_END {
+            return None;
+        }
         let len = page_up(len);
+        let hint = if hint < USER_END { hint } else { 0 };
         let mut at = page_up(hint.max(0x1000_0000));
         for v in self.vmas.values() {
             if v.end <= at {
@@ -178,15 +185,16 @@ impl AddressSpace {
             }
             at = v.end;
         }
-        (at + len <= USER_END - (64 << 20)).then_some(at)
+        (at.checked_add(len)? <= USER_END - (64 << 20)).then_some(at)
     }
 
     /// Remove `[start, start+len)` from the regions, releasing its pages.
     pub fn unmap(&mut self, start: u64, len: u64) -> Result<(), VmError> {
-        let end = page_up(start.checked_add(len).ok_or(VmError::Invalid)?);
-        if !start.is_multiple_of(PAGE_SIZE) || end > USER_END {
+        let end = start.checked_add(len).ok_or(VmError::Invalid)?;
+        if !start.is_multiple_of(PAGE_SIZE) || len == 0 || end > USER_END {
             return Err(VmError::Invalid);
         }
+        let end = page_up(end);
         let hit: alloc::vec::Vec<Vma> = self
             .vmas
             .values()
@@ -225,7 +233,7 @@ impl AddressSpace {
 
     /// Move the program break; returns the new break (unchanged on failure, like Linux).
     pub fn set_brk(&mut self, new: u64) -> u64 {
-        if new == 0 || new < self.heap_start {
+        if new == 0 || new < self.heap_start || new > USER_END {
             return self.brk;
         }
         let old_end = page_up(self.brk);
@@ -299,6 +307,25 @@ impl AddressSpace {
             Some((_, flags)) if !write || flags.contains(PageFlags::WRITABLE) => Ok(()),
             Some(_) => Err(VmError::BadAddress),
         }
+    }
+
+    /// Is all of `[addr, addr+len)` inside regions allowing the access? (No pages are
+    /// touched: this is the up-front check of a buffer a system call was given.)
+    pub fn check_range(&self, addr: u64, len: u64, write: bool) -> bool {
+        let Some(end) = addr.checked_add(len) else {
+            return false;
+        };
+        if end > USER_END {
+            return false;
+        }
+        let mut at = addr;
+        while at < end {
+            match self.find(at) {
+                Some(v) if v.prot.read && (!write || v.prot.write) => at = v.end,
+                _ => return false,
+            }
+        }
+        true
     }
 
     /// Make `[addr, addr+len)` present (and writable if `write`), as the kernel is about

@@ -53,6 +53,11 @@ pub fn load(cwd: NodeRef, path: &str, argv: &[String], envp: &[String]) -> Resul
         return Err(Errno::E2BIG);
     }
     let node = fsys::resolve(cwd, path, true)?;
+    // A program must be a regular file with an execute bit (even for root).
+    let st = fsys::stat(node)?;
+    if st.mode & abi::flags::S_IFMT != abi::flags::S_IFREG || st.mode & 0o111 == 0 {
+        return Err(Errno::EACCES);
+    }
     let bytes = fsys::read_all(node, MAX_IMAGE)?;
     let image = elf::parse_executable(&bytes, &elf::Limits::default()).map_err(|e| {
         log::debug!("exec {path}: {e}");

@@ -218,11 +218,13 @@ pub struct Reaped {
 pub fn waitpid(pid: i64, nohang: bool) -> Result<Option<Reaped>, Errno> {
     let me = process::current().ok_or(Errno::ECHILD)?;
     let my_pgid = me.pgid();
+    // Out-of-range pids and groups match nothing (ECHILD), never a truncated number.
+    let want = |v: i64| Pid::try_from(v).ok();
     let matches = |c: &process::Process| match pid {
         -1 => true,
         0 => c.pgid() == my_pgid,
-        p if p > 0 => c.pid == p as Pid,
-        p => c.pgid() == (-p) as Pid,
+        p if p > 0 => want(p) == Some(c.pid),
+        p => p.checked_neg().and_then(want) == Some(c.pgid()),
     };
     loop {
         let children: alloc::vec::Vec<Arc<process::Process>> = me

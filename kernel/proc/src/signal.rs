@@ -91,14 +91,19 @@ pub fn kill(sender: Pid, pid: i64, sig: u32) -> Result<(), Errno> {
     if sig >= NSIG {
         return Err(Errno::EINVAL);
     }
+    let group = |p: i64| p.checked_neg().and_then(|g| Pid::try_from(g).ok());
     let targets = match pid {
-        p if p > 0 => process::get(p as Pid).into_iter().collect(),
+        p if p > 0 => Pid::try_from(p)
+            .ok()
+            .and_then(process::get)
+            .into_iter()
+            .collect(),
         0 => {
             let pg = process::get(sender).map(|p| p.pgid()).unwrap_or(0);
             process::group(pg)
         }
         -1 => process::all().into_iter().filter(|p| p.pid != 1).collect(),
-        p => process::group((-p) as Pid),
+        p => group(p).map(process::group).unwrap_or_default(),
     };
     let targets: alloc::vec::Vec<_> = targets.into_iter().filter(|p| !p.is_zombie()).collect();
     if targets.is_empty() {

@@ -26,6 +26,20 @@ fn prepare(addr: u64, len: usize, write: bool) -> Result<(), Errno> {
     })
 }
 
+/// Check, without touching any page, that the caller may write (or read) the whole
+/// buffer `[addr, addr+len)`: done before a call consumes data (a pipe read, a file
+/// offset), so a bad buffer fails with EFAULT and loses nothing.
+pub fn check_buffer(addr: u64, len: usize, write: bool) -> Result<(), Errno> {
+    let p = crate::current().ok_or(Errno::EFAULT)?;
+    let a = p.aspace.lock();
+    let a = a.as_ref().ok_or(Errno::EFAULT)?;
+    if a.check_range(addr, len as u64, write) {
+        Ok(())
+    } else {
+        Err(Errno::EFAULT)
+    }
+}
+
 /// Copy `buf.len()` bytes from user address `addr`.
 pub fn read_into(addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
     prepare(addr, buf.len(), false)?;

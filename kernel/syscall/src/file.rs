@@ -20,12 +20,13 @@ fn path_arg(ptr: u64, len: u64) -> Result<alloc::string::String, Errno> {
 pub fn read(a: &mut Args) -> Result<usize, Errno> {
     let f = fd_file(a.a[0])?;
     let (buf, len) = (a.a[1], a.a[2] as usize);
-    let mut tmp = alloc::vec![0u8; len.min(uaccess::CHUNK)];
+    // The whole destination is checked before anything is consumed from a pipe, the
+    // terminal or a file offset.
+    uaccess::check_buffer(buf, len, true)?;
     if len == 0 {
         return Ok(0);
     }
-    // Check the destination before consuming data from a pipe or the terminal.
-    uaccess::write_bytes(buf, &tmp[..0])?;
+    let mut tmp = alloc::vec![0u8; len.min(uaccess::CHUNK)];
     let n = f.read(&mut tmp)?;
     uaccess::write_bytes(buf, &tmp[..n])?;
     Ok(n)
@@ -34,6 +35,7 @@ pub fn read(a: &mut Args) -> Result<usize, Errno> {
 pub fn write(a: &mut Args) -> Result<usize, Errno> {
     let f = fd_file(a.a[0])?;
     let (buf, len) = (a.a[1], a.a[2] as usize);
+    uaccess::check_buffer(buf, len, false)?;
     let mut done = 0;
     while done < len {
         let n = (len - done).min(uaccess::CHUNK);
@@ -53,6 +55,7 @@ pub fn write(a: &mut Args) -> Result<usize, Errno> {
 
 pub fn pread(a: &mut Args) -> Result<usize, Errno> {
     let f = fd_file(a.a[0])?;
+    uaccess::check_buffer(a.a[1], a.a[2] as usize, true)?;
     let mut tmp = alloc::vec![0u8; (a.a[2] as usize).min(uaccess::CHUNK)];
     let n = f.pread(&mut tmp, a.a[3])?;
     uaccess::write_bytes(a.a[1], &tmp[..n])?;
@@ -61,6 +64,7 @@ pub fn pread(a: &mut Args) -> Result<usize, Errno> {
 
 pub fn pwrite(a: &mut Args) -> Result<usize, Errno> {
     let f = fd_file(a.a[0])?;
+    uaccess::check_buffer(a.a[1], a.a[2] as usize, false)?;
     let data = uaccess::read_bytes(a.a[1], (a.a[2] as usize).min(uaccess::CHUNK))?;
     f.pwrite(&data, a.a[3])
 }
@@ -135,6 +139,7 @@ pub fn fstat(a: &mut Args) -> Result<usize, Errno> {
 pub fn getdents(a: &mut Args) -> Result<usize, Errno> {
     let f = fd_file(a.a[0])?;
     let dir = f.dir_node()?;
+    uaccess::check_buffer(a.a[1], a.a[2] as usize, true)?;
     let mut buf = alloc::vec![0u8; (a.a[2] as usize).min(uaccess::CHUNK)];
     let mut pos = f.offset.lock();
     let (n, next) = fsys::getdents(dir, *pos, &mut buf)?;

@@ -399,6 +399,131 @@ pub fn read_link(path: &str) -> Result<String> {
     Ok(String::from_utf8_lossy(&buf[..n.min(buf.len())]).into_owned())
 }
 
+/// Set the permission bits of `path` (`chmod`; only the low 12 bits count).
+pub fn set_permissions(path: &str, mode: u32) -> Result<()> {
+    sys::chmod(path, mode & 0o7777).map(|_| ())
+}
+
+/// [`set_permissions`] under its Unix name.
+pub fn chmod(path: &str, mode: u32) -> Result<()> {
+    set_permissions(path, mode)
+}
+
+/// A time for [`set_times`]: seconds since 1970, now, or unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileTime {
+    At(u64),
+    Now,
+    Omit,
+}
+
+impl FileTime {
+    fn raw(self) -> u64 {
+        match self {
+            FileTime::At(s) => s.min(abi::UTIME_OMIT - 1),
+            FileTime::Now => abi::UTIME_NOW,
+            FileTime::Omit => abi::UTIME_OMIT,
+        }
+    }
+}
+
+/// Set the access and modification times of `path` (`utimes`).
+pub fn set_times(path: &str, accessed: FileTime, modified: FileTime) -> Result<()> {
+    sys::utimes(path, accessed.raw(), modified.raw()).map(|_| ())
+}
+
+/// What `statfs` says about the file system holding a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FsStats(pub abi::StatFs);
+
+impl FsStats {
+    /// The type name, e.g. `ext2`, `tmpfs`.
+    pub fn fs_type(&self) -> &str {
+        let t = &self.0.fs_type;
+        let n = t.iter().position(|&b| b == 0).unwrap_or(t.len());
+        core::str::from_utf8(&t[..n]).unwrap_or("?")
+    }
+    pub fn block_size(&self) -> u64 {
+        self.0.block_size
+    }
+    /// Size in bytes.
+    pub fn total_bytes(&self) -> u64 {
+        self.0.blocks.saturating_mul(self.0.block_size)
+    }
+    /// Bytes in use.
+    pub fn used_bytes(&self) -> u64 {
+        self.0
+            .blocks
+            .saturating_sub(self.0.free_blocks)
+            .saturating_mul(self.0.block_size)
+    }
+    /// Bytes an ordinary user may still allocate.
+    pub fn avail_bytes(&self) -> u64 {
+        self.0.avail_blocks.saturating_mul(self.0.block_size)
+    }
+}
+
+/// Status of the file system holding `path` (`statfs`).
+pub fn statfs(path: &str) -> Result<FsStats> {
+    let mut st = abi::StatFs::default();
+    sys::statfs(path, &mut st)?;
+    Ok(FsStats(st))
+}
+
+/// Mount a file system of type `fstype` from `source` on the directory `target`.
+pub fn mount(source: &str, target: &str, fstype: &str) -> Result<()> {
+    sys::mount(target, fstype, source).map(|_| ())
+}
+
+/// Unmount the file system mounted on `target`.
+pub fn umount(target: &str) -> Result<()> {
+    sys::umount(target).map(|_| ())
+}
+
+/// One line of the mount table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    pub source: String,
+    pub target: String,
+    pub fs_type: String,
+    pub read_only: bool,
+}
+
+/// Parse the `mounts` text: lines `SOURCE TARGET FSTYPE rw|ro`; malformed lines skipped.
+pub fn parse_mounts(text: &str) -> Vec<Mount> {
+    text.lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            let (source, target, fs_type) = (w.next()?, w.next()?, w.next()?);
+            Some(Mount {
+                source: source.into(),
+                target: target.into(),
+                fs_type: fs_type.into(),
+                read_only: w.next() == Some("ro"),
+            })
+        })
+        .collect()
+}
+
+/// The mounted file systems, in the kernel's order.
+pub fn mounts() -> Result<Vec<Mount>> {
+    let mut buf = alloc::vec![0u8; 4096];
+    loop {
+        let n = sys::mounts(&mut buf)?;
+        if n < buf.len() || buf.len() >= 1 << 20 {
+            let text = String::from_utf8_lossy(&buf[..n.min(buf.len())]);
+            return Ok(parse_mounts(&text));
+        }
+        let bigger = buf.len() * 2;
+        buf.resize(bigger, 0);
+    }
+}
+
+/// Write every modified block of every file system to its device (`sync`).
+pub fn sync() -> Result<()> {
+    sys::sync().map(|_| ())
+}
+
 /// One raw directory record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawDirent {
@@ -599,6 +724,14 @@ mod tests {
                 .flags(),
             O_RDWR | O_CREAT | O_EXCL
         );
+    }
+
+    #[test]
+    fn mount_lines_are_parsed() {
+        let m = parse_mounts("/dev/disk0 / ext2 rw\nnone /tmp tmpfs ro\nbad\n");
+        assert_eq!(m.len(), 2);
+        assert_eq!((m[0].target.as_str(), m[0].read_only), ("/", false));
+        assert_eq!((m[1].fs_type.as_str(), m[1].read_only), ("tmpfs", true));
     }
 
     #[test]

@@ -14,13 +14,20 @@
 //! objects; the allocator is their only user, crate-internal), and `sigreturn` (only the
 //! trampoline in [`raw`] may call it, from inside a signal frame). `dev_request` and
 //! `dev_release` are not wrapped yet: their kernel signatures are not fixed.
+//!
+//! The one unchecked entry is [`syscall6`], an `unsafe fn` taking raw registers, for
+//! test programs that must hand the kernel invalid arguments on purpose (`usertests`).
 
 mod raw;
 
 use abi::{
-    nr, Errno, Pod, ProcInfo, SigAction, SpawnArgs, Stat, SysInfo, Timespec, Tms, UserStr, Utsname,
+    nr, Errno, Pod, ProcInfo, SigAction, SpawnArgs, Stat, StatFs, SysInfo, Timespec, Tms, UserStr,
+    Utsname,
 };
-use raw::{syscall0, syscall1, syscall2, syscall3, syscall4, syscall6};
+use raw::{syscall0, syscall1, syscall2, syscall3, syscall4};
+
+/// The unchecked system call, for test programs only (see its documentation).
+pub use raw::syscall6_unchecked as syscall6;
 
 /// The result of every call: the kernel's value, or the error.
 pub type SysResult = Result<usize, Errno>;
@@ -60,7 +67,7 @@ pub fn fork() -> SysResult {
 /// Replace the program: only returns on failure. `argv` and `envp` entries must point
 /// at live strings (see [`UserStr`]); the kernel only reads them.
 pub fn exec(path: &str, argv: &[UserStr], envp: &[UserStr]) -> SysResult {
-    ret(syscall6(
+    ret(raw::syscall6(
         nr::EXEC,
         path.as_ptr() as usize,
         path.len(),
@@ -408,6 +415,41 @@ pub fn pwrite(fd: i32, buf: &[u8], offset: u64) -> SysResult {
     ))
 }
 
+/// Set the permission bits of `path` (`chmod`).
+pub fn chmod(path: &str, mode: u32) -> SysResult {
+    ret(syscall3(
+        nr::CHMOD,
+        path.as_ptr() as usize,
+        path.len(),
+        mode as usize,
+    ))
+}
+
+/// Set the access and modification times of `path`, in seconds since 1970; each may be
+/// `abi::UTIME_NOW` or `abi::UTIME_OMIT`.
+pub fn utimes(path: &str, atime: u64, mtime: u64) -> SysResult {
+    ret(syscall4(
+        nr::UTIMES,
+        path.as_ptr() as usize,
+        path.len(),
+        atime as usize,
+        mtime as usize,
+    ))
+}
+
+/// Status of the file system holding `path`.
+pub fn statfs(path: &str, out: &mut StatFs) -> SysResult {
+    let mut b = [0u8; <StatFs as Pod>::SIZE];
+    let r = ret(syscall3(
+        nr::STATFS,
+        path.as_ptr() as usize,
+        path.len(),
+        ptr_mut(&mut b),
+    ))?;
+    *out = StatFs::from_bytes(&b);
+    Ok(r)
+}
+
 // ---- device management ----------------------------------------------------------------
 
 /// How many bytes the kernel reads or writes at `arg` for a request, if it is known.
@@ -433,6 +475,31 @@ pub fn ioctl(fd: i32, request: u32, arg: &mut [u8]) -> SysResult {
         )),
         _ => Err(Errno::EINVAL),
     }
+}
+
+/// Mount a file system of type `fstype` ("tmpfs", "ext2") from `source` (a device path;
+/// ignored by tmpfs) on the directory `target`.
+pub fn mount(target: &str, fstype: &str, source: &str) -> SysResult {
+    ret(raw::syscall6(
+        nr::MOUNT,
+        target.as_ptr() as usize,
+        target.len(),
+        fstype.as_ptr() as usize,
+        fstype.len(),
+        source.as_ptr() as usize,
+        source.len(),
+    ))
+}
+
+/// Unmount the file system mounted on `target`.
+pub fn umount(target: &str) -> SysResult {
+    ret(syscall2(nr::UMOUNT, target.as_ptr() as usize, target.len()))
+}
+
+/// The mount table as text lines `SOURCE TARGET FSTYPE rw|ro` into `buf`: the bytes
+/// written.
+pub fn mounts(buf: &mut [u8]) -> SysResult {
+    ret(syscall2(nr::MOUNTS, ptr_mut(buf), buf.len()))
 }
 
 // ---- information maintenance ----------------------------------------------------------

@@ -99,6 +99,24 @@ pub(super) fn syscall6(
     ret
 }
 
+/// Issue system call `nr` with six arguments exactly as given, unchecked: for test
+/// programs (`usertests`) that must pass invalid arguments on purpose (null, kernel or
+/// unmapped pointers, closed descriptors, absurd lengths) to check that the kernel
+/// refuses them. Normal programs use the typed wrappers of [`crate::sys`]. Re-exported
+/// as `ulib::sys::syscall6`.
+///
+/// # Safety
+///
+/// The kernel writes through whatever pointers the call takes as outputs and may end,
+/// replace or fork the process. The caller must make sure that any *valid* address it
+/// passes points at memory that may be overwritten with the call's result (pointers
+/// the kernel must refuse, such as null or kernel-half addresses, are fine: the kernel
+/// validates every pointer before use), and that calls like `brk`, `munmap` or `exec`
+/// do not take away memory the program still uses.
+pub unsafe fn syscall6_unchecked(nr: usize, a: [usize; 6]) -> usize {
+    syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5])
+}
+
 // The signal-return trampoline: a handler installed through `sys::sigaction` returns
 // here (its `restorer`), and this asks the kernel to restore the interrupted context.
 global_asm!(

@@ -1,0 +1,162 @@
+//! `bench [NAME...]`: micro-benchmarks of the system-call interface and process control.
+//!
+//! Each prints `bench: NAME N ns/op`, the monotonic clock around many iterations divided
+//! by their number: a null system call (`getppid`), a pipe round trip between two
+//! processes (one byte each way: two context switches), fork + exit + wait, spawn of
+//! `/bin/true` + wait, and a forked child that execs `/bin/true` + wait. Under QEMU's
+//! `-icount shift=0` (`cargo xtask bench programs`) one nanosecond of guest time is one
+//! guest instruction, so the figures are instructions per operation and repeat exactly.
+//! Operands select the benchmarks whose names contain one of them.
+//!
+//! The one design decision: each benchmark runs once untimed before the timed loop, so
+//! lazily built state (page tables, the file cache, kernel tables) is not charged to it.
+
+#![no_std]
+#![no_main]
+#![deny(unsafe_code)]
+
+extern crate alloc;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use ulib::abi::{SpawnArgs, UserStr};
+use ulib::process::{self, Fork};
+use ulib::sys;
+use ulib::time::Instant;
+
+ulib::entry!(main);
+
+type Bench = fn(u32) -> Result<(), String>;
+
+/// (name, iterations, one batch of work).
+const BENCHES: &[(&str, u32, Bench)] = &[
+    ("null_syscall", 100_000, null_syscall),
+    ("pipe_round_trip", 5_000, pipe_round_trip),
+    ("fork_exit_wait", 300, fork_exit_wait),
+    ("spawn_exit_wait", 200, spawn_exit_wait),
+    ("fork_exec_exit_wait", 200, fork_exec_exit_wait),
+];
+
+fn main() -> i32 {
+    let filters: Vec<String> = ulib::env::args().skip(1).collect();
+    let mut status = 0;
+    for (name, iters, bench) in BENCHES {
+        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
+        let run = || -> Result<u64, String> {
+            bench(1)?; // warm-up
+            let start = Instant::now();
+            bench(*iters)?;
+            Ok(start.elapsed().as_nanos() as u64 / u64::from(*iters))
+        };
+        match run() {
+            Ok(ns) => ulib::println!("bench: {name} {ns} ns/op"),
+            Err(e) => {
+                ulib::println!("bench: {name} failed: {e}");
+                status = 1;
+            }
+        }
+    }
+    status
+}
+
+fn err(what: &str, e: ulib::Errno) -> String {
+    alloc::format!("{what}: {e:?}")
+}
+
+fn null_syscall(n: u32) -> Result<(), String> {
+    for _ in 0..n {
+        sys::getppid().map_err(|e| err("getppid", e))?;
+    }
+    Ok(())
+}
+
+fn pipe_round_trip(n: u32) -> Result<(), String> {
+    let (mut ping, mut pong) = ([0i32; 2], [0i32; 2]);
+    sys::pipe(&mut ping).map_err(|e| err("pipe", e))?;
+    sys::pipe(&mut pong).map_err(|e| err("pipe", e))?;
+    let child = process::fork().map_err(|e| err("fork", e))?;
+    if child == Fork::Child {
+        // Echo each byte back until the parent closes its end.
+        let _ = (sys::close(ping[1]), sys::close(pong[0]));
+        let mut b = [0u8; 1];
+        while sys::read(ping[0], &mut b) == Ok(1) {
+            if sys::write(pong[1], &b).is_err() {
+                sys::exit(1);
+            }
+        }
+        sys::exit(0);
+    }
+    let _ = (sys::close(ping[0]), sys::close(pong[1]));
+    let mut b = [0u8; 1];
+    let mut result = Ok(());
+    for _ in 0..n {
+        if sys::write(ping[1], b"x") != Ok(1) || sys::read(pong[0], &mut b) != Ok(1) {
+            result = Err(String::from("the echo child stopped answering"));
+            break;
+        }
+    }
+    let _ = (sys::close(ping[1]), sys::close(pong[0]));
+    process::wait().map_err(|e| err("wait", e))?;
+    result
+}
+
+fn fork_exit_wait(n: u32) -> Result<(), String> {
+    for _ in 0..n {
+        match sys::fork().map_err(|e| err("fork", e))? {
+            0 => sys::exit(0),
+            pid => {
+                sys::waitpid(pid as i64, None, 0).map_err(|e| err("waitpid", e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+const TRUE: &str = "/bin/true";
+
+fn spawn_exit_wait(n: u32) -> Result<(), String> {
+    let argv = [UserStr {
+        ptr: TRUE.as_ptr() as u64,
+        len: TRUE.len() as u64,
+    }];
+    let block = SpawnArgs {
+        path: argv[0],
+        argv: argv.as_ptr() as u64,
+        argc: 1,
+        envp: 0,
+        envc: 0,
+        fds: [0, 1, 2],
+        pgid: 0,
+        _reserved: 0,
+    };
+    for _ in 0..n {
+        let pid = sys::spawn(&block).map_err(|e| err("spawn", e))?;
+        sys::waitpid(pid as i64, None, 0).map_err(|e| err("waitpid", e))?;
+    }
+    Ok(())
+}
+
+fn fork_exec_exit_wait(n: u32) -> Result<(), String> {
+    let argv = [UserStr {
+        ptr: TRUE.as_ptr() as u64,
+        len: TRUE.len() as u64,
+    }];
+    for _ in 0..n {
+        match sys::fork().map_err(|e| err("fork", e))? {
+            0 => {
+                let _ = sys::exec(TRUE, &argv, &[]);
+                sys::exit(127);
+            }
+            pid => {
+                let mut st = 0u32;
+                sys::waitpid(pid as i64, Some(&mut st), 0).map_err(|e| err("waitpid", e))?;
+                if st != 0 {
+                    return Err(alloc::format!("the child's exec failed (status {st:#x})"));
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! `mount` lists the mounted file systems; `mount -t TYPE SOURCE TARGET` mounts one
+//! (chapter 2 section 4, file management, and 3-2 device management: a disk becomes
+//! part of the one directory tree). TYPE is `tmpfs` (SOURCE is then any word, e.g.
+//! `none`) or `ext2` (SOURCE a block device such as `/dev/disk0`). `umount` is its
+//! own program.
+
+#![no_std]
+#![no_main]
+#![deny(unsafe_code)]
+
+extern crate alloc;
+
+ulib::entry!(main);
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use ulib::fs;
+
+const USAGE: &str = "mount | mount -t TYPE SOURCE TARGET";
+
+/// Take `-X VALUE` (also `-XVALUE`, or `-aX VALUE` grouped) out of the options, where
+/// `X` is `opt`; the other arguments go on to `cli::parse`. `Err` if the value is
+/// missing. The last one given wins.
+fn take_value(args: &[String], opt: char) -> Result<(Vec<String>, Option<String>), ()> {
+    let mut rest = Vec::new();
+    let mut value = None;
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "--" || !a.starts_with('-') || a == "-" {
+            break;
+        }
+        match a[1..].find(opt) {
+            Some(k) => {
+                let before = &a[1..1 + k];
+                let after = &a[1 + k + opt.len_utf8()..];
+                if !before.is_empty() {
+                    rest.push(alloc::format!("-{before}"));
+                }
+                if after.is_empty() {
+                    i += 1;
+                    value = Some(args.get(i).ok_or(())?.clone());
+                } else {
+                    value = Some(String::from(after));
+                }
+            }
+            None => rest.push(a.clone()),
+        }
+        i += 1;
+    }
+    rest.extend(args[i..].iter().cloned());
+    Ok((rest, value))
+}
+
+fn main() -> i32 {
+    let args: Vec<String> = ulib::env::args().skip(1).collect();
+    let Ok((args, fstype)) = take_value(&args, 't') else {
+        return ulib::cli::usage_error(USAGE);
+    };
+    let p = match ulib::cli::parse(&args, "") {
+        Ok(p) => p,
+        Err(c) => return ulib::cli::bad_option(c, USAGE),
+    };
+    match (fstype, p.operands.as_slice()) {
+        (None, []) => match fs::mounts() {
+            Ok(list) => {
+                for m in list {
+                    let rw = if m.read_only { "ro" } else { "rw" };
+                    ulib::println!("{} on {} type {} ({rw})", m.source, m.target, m.fs_type);
+                }
+                0
+            }
+            Err(e) => {
+                ulib::cli::error("mounts", e);
+                1
+            }
+        },
+        (Some(t), [source, target]) => match fs::mount(source, target, &t) {
+            Ok(()) => 0,
+            Err(e) => {
+                ulib::cli::error(target, e);
+                1
+            }
+        },
+        _ => ulib::cli::usage_error(USAGE),
+    }
+}

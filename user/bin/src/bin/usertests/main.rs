@@ -1,0 +1,255 @@
+//! `usertests [NAME...]`: the kernel's behaviour seen from a user program, after xv6's
+//! `usertests`.
+//!
+//! Chapter 2 in one run: process control (spawn, fork with copy-on-write memory, exec
+//! with arguments, wait, faults reported as signals), communication (pipes), signals,
+//! memory (`brk`, `mmap`, `munmap`), file descriptors, and protection (every system call
+//! handed bad pointers, descriptors and lengths must refuse them, never crash). Each test
+//! prints `usertests: NAME ... ok` or `usertests: NAME ... FAILED: why`; the run ends
+//! with `usertests: N passed, M failed` and exits 0 only when nothing failed. Operands
+//! select the tests whose names contain one of them.
+//!
+//! The one design decision: tests that create processes check for leaks the xv6 way,
+//! comparing the kernel's free-frame and process counts before and after (`sysinfo`),
+//! after one warm-up round so that anything allocated once and kept (kernel tables, this
+//! program's own heap and stack) is already at size; the counts must then return exactly.
+//! Every child a test forks ends by calling `exit` itself, so no child ever returns into
+//! the test loop. The line of a test is printed when it ends: if the kernel dies, the
+//! last line shows which test was running (the next one in [`TESTS`]).
+
+#![no_std]
+#![no_main]
+#![deny(unsafe_code)]
+
+extern crate alloc;
+
+mod badargs;
+mod files;
+mod memory;
+mod pipes;
+mod procs;
+mod signals;
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use ulib::fs::File;
+use ulib::process::{self, ExitStatus, Fork};
+use ulib::{sys, Errno};
+
+ulib::entry!(main);
+
+/// What a test returns: `Err` says what went wrong.
+pub type TestResult = Result<(), String>;
+
+type Test = fn() -> TestResult;
+
+/// Every test, in the order they run. Keep in step with `xtask/src/progtest.rs`, which
+/// checks for one `ok` line per name. The bad-argument sweep runs last: if a call it
+/// makes brought the kernel down, every other result would already be in.
+const TESTS: &[(&str, Test)] = &[
+    (
+        "spawn_1000_times_leaks_nothing",
+        procs::spawn_1000_times_leaks_nothing,
+    ),
+    (
+        "sixty_four_processes_alive_at_once",
+        procs::sixty_four_processes_alive_at_once,
+    ),
+    (
+        "fork_gives_the_child_a_private_copy",
+        procs::fork_gives_the_child_a_private_copy,
+    ),
+    (
+        "exec_passes_argv_and_envp",
+        procs::exec_passes_argv_and_envp,
+    ),
+    (
+        "malformed_executable_is_enoexec",
+        procs::malformed_executable_is_enoexec,
+    ),
+    (
+        "exec_of_a_non_executable_is_eacces",
+        procs::exec_of_a_non_executable_is_eacces,
+    ),
+    (
+        "faulting_child_is_killed_by_sigsegv",
+        procs::faulting_child_is_killed_by_sigsegv,
+    ),
+    (
+        "pipe_reads_eof_after_last_writer_closes",
+        pipes::eof_after_last_writer_closes,
+    ),
+    (
+        "pipe_write_without_reader_is_epipe_and_sigpipe",
+        pipes::write_without_reader_is_epipe,
+    ),
+    ("pipe_carries_1mib_intact", pipes::carries_1mib_intact),
+    (
+        "signal_handler_runs_and_sigreturn_restores",
+        signals::handler_runs_and_sigreturn_restores,
+    ),
+    (
+        "sigprocmask_delays_delivery_until_unblocked",
+        signals::sigprocmask_delays_delivery,
+    ),
+    (
+        "sigkill_cannot_be_caught_or_blocked",
+        signals::sigkill_cannot_be_caught,
+    ),
+    (
+        "kill_ends_a_sleeping_child_with_sigterm",
+        signals::kill_ends_a_sleeping_child,
+    ),
+    (
+        "sigchld_reaches_a_parent_with_a_handler",
+        signals::sigchld_reaches_the_parent,
+    ),
+    (
+        "brk_grows_writes_and_shrinks",
+        memory::brk_grows_writes_and_shrinks,
+    ),
+    (
+        "mmap_munmap_and_touching_unmapped_is_sigsegv",
+        memory::mmap_munmap_and_unmapped_touch,
+    ),
+    (
+        "dup_dup2_close_share_the_offset",
+        files::dup_dup2_close_share_the_offset,
+    ),
+    (
+        "fork_shares_descriptor_offsets",
+        files::fork_shares_descriptor_offsets,
+    ),
+    (
+        "bad_arguments_are_refused_never_fatal",
+        badargs::bad_arguments_are_refused,
+    ),
+];
+
+fn main() -> i32 {
+    let filters: Vec<String> = ulib::env::args().skip(1).collect();
+    let (mut passed, mut failed) = (0, 0);
+    for (name, test) in TESTS {
+        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
+        match test() {
+            Ok(()) => {
+                passed += 1;
+                ulib::println!("usertests: {name} ... ok");
+            }
+            Err(why) => {
+                failed += 1;
+                ulib::println!("usertests: {name} ... FAILED: {why}");
+            }
+        }
+    }
+    ulib::println!("usertests: {passed} passed, {failed} failed");
+    i32::from(failed != 0)
+}
+
+// ---- helpers shared by the tests ------------------------------------------------------
+
+/// `Err(msg)` unless `cond`.
+pub fn ensure(cond: bool, msg: impl FnOnce() -> String) -> TestResult {
+    if cond {
+        Ok(())
+    } else {
+        Err(msg())
+    }
+}
+
+/// Turn an error into a message naming what was being done.
+pub fn ctx<T>(r: ulib::Result<T>, what: &str) -> Result<T, String> {
+    r.map_err(|e| format!("{what}: {e:?}"))
+}
+
+/// Fork a child that runs `body` and exits with its value; the child's pid.
+pub fn fork_child(body: impl FnOnce() -> i32) -> Result<u32, String> {
+    match ctx(process::fork(), "fork")? {
+        Fork::Child => process::exit(body()),
+        Fork::Parent(pid) => Ok(pid),
+    }
+}
+
+/// Wait for child `pid` (retrying when a signal handler interrupts the wait).
+pub fn wait_for(pid: u32) -> Result<ExitStatus, String> {
+    loop {
+        match process::waitpid(pid as i64, 0) {
+            Ok(Some((_, st))) => return Ok(st),
+            Ok(None) | Err(Errno::EINTR) => continue,
+            Err(e) => return Err(format!("waitpid({pid}): {e:?}")),
+        }
+    }
+}
+
+/// Wait for `pid` and require that it exited with `code`.
+pub fn expect_exit(pid: u32, code: i32, what: &str) -> TestResult {
+    let st = wait_for(pid)?;
+    ensure(st.code() == Some(code), || {
+        format!("{what}: child ended with {st}, expected exit status {code}")
+    })
+}
+
+/// Wait for `pid` and require that signal `sig` ended it.
+pub fn expect_signal(pid: u32, sig: u32, what: &str) -> TestResult {
+    let st = wait_for(pid)?;
+    ensure(st.signal() == Some(sig), || {
+        format!(
+            "{what}: child ended with {st}, expected to be killed by {}",
+            ulib::abi::signal::name(sig)
+        )
+    })
+}
+
+/// A new pipe as (read end, write end), each closed when dropped.
+pub fn pipe() -> Result<(File, File), String> {
+    let mut fds = [0i32; 2];
+    ctx(sys::pipe(&mut fds), "pipe")?;
+    Ok((File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])))
+}
+
+/// The kernel's counts a leak would change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    pub free_frames: u64,
+    pub procs: u32,
+    pub heap_used: u64,
+}
+
+pub fn usage() -> Result<Usage, String> {
+    let s = ctx(ulib::info::sysinfo(), "sysinfo")?;
+    Ok(Usage {
+        free_frames: s.free_mem / 4096,
+        procs: s.procs,
+        heap_used: s.heap_used,
+    })
+}
+
+/// Run `round` once to warm up, then `times` more between two [`usage`] snapshots:
+/// free frames and the process count must come back exactly.
+pub fn no_leak(times: usize, mut round: impl FnMut() -> TestResult) -> TestResult {
+    round()?;
+    let before = usage()?;
+    for _ in 0..times {
+        round()?;
+    }
+    let after = usage()?;
+    ensure(
+        before.free_frames == after.free_frames && before.procs == after.procs,
+        || {
+            format!(
+                "leak after {times} rounds: free frames {} -> {} ({:+}), processes {} -> {}, \
+                 kernel heap used {} -> {} bytes",
+                before.free_frames,
+                after.free_frames,
+                after.free_frames as i64 - before.free_frames as i64,
+                before.procs,
+                after.procs,
+                before.heap_used,
+                after.heap_used
+            )
+        },
+    )
+}

@@ -1,0 +1,173 @@
+//! Tests and benchmarks that run as programs inside dinos: `usertests` and `bench`.
+//!
+//! Chapter 2 seen from user space: `usertests` (user/bin/src/bin/usertests/) exercises
+//! process control, pipes, signals, memory, descriptors and the kernel's argument
+//! checking from a real program, and checks for leaks; `bench` times system calls,
+//! pipe round trips, fork, spawn and exec in the guest. Both are started from the shell
+//! prompt, as a person would, and their console output is read back.
+//!
+//! Design decision: the program does the checking and prints one `usertests: NAME ...
+//! ok` line per test; this side only insists that every expected name reports `ok` and
+//! that the summary says `0 failed`, so a test missing from the output (a crash, a
+//! rename) fails as loudly as a failing one. The benchmarks run under `-icount shift=0`,
+//! where a nanosecond of guest time is one guest instruction: the figures are
+//! instruction counts and repeat exactly from run to run.
+
+use crate::session::Session;
+use crate::Result;
+use std::path::Path;
+use std::time::Duration;
+
+/// Generous: QEMU under software emulation on a loaded 2-core machine.
+const BOOT_TIMEOUT: Duration = Duration::from_secs(90);
+/// The whole `usertests` run (a few seconds when the machine is idle).
+const USERTESTS_TIMEOUT: Duration = Duration::from_secs(600);
+/// The whole `bench` run under instruction counting.
+const BENCH_TIMEOUT: Duration = Duration::from_secs(600);
+const PROMPT: &str = "$ ";
+
+type ProgramTest = fn(&Path) -> Result<()>;
+
+/// The tests, wired into `cargo xtask test` by `test.rs`.
+pub const PROGRAM_TESTS: &[(&str, ProgramTest)] = &[("prog::usertests", usertests)];
+
+/// Every test `usertests` runs (keep in step with `TESTS` in its main.rs).
+const USERTESTS: &[&str] = &[
+    "spawn_1000_times_leaks_nothing",
+    "sixty_four_processes_alive_at_once",
+    "fork_gives_the_child_a_private_copy",
+    "exec_passes_argv_and_envp",
+    "malformed_executable_is_enoexec",
+    "exec_of_a_non_executable_is_eacces",
+    "faulting_child_is_killed_by_sigsegv",
+    "pipe_reads_eof_after_last_writer_closes",
+    "pipe_write_without_reader_is_epipe_and_sigpipe",
+    "pipe_carries_1mib_intact",
+    "signal_handler_runs_and_sigreturn_restores",
+    "sigprocmask_delays_delivery_until_unblocked",
+    "sigkill_cannot_be_caught_or_blocked",
+    "kill_ends_a_sleeping_child_with_sigterm",
+    "sigchld_reaches_a_parent_with_a_handler",
+    "brk_grows_writes_and_shrinks",
+    "mmap_munmap_and_touching_unmapped_is_sigsegv",
+    "dup_dup2_close_share_the_offset",
+    "fork_shares_descriptor_offsets",
+    "bad_arguments_are_refused_never_fatal",
+];
+
+/// Boot to the shell prompt, type `command`, and wait for `until` in its output: the
+/// whole console transcript, or an error that carries it.
+fn run_program(
+    m: &crate::qemu::Machine,
+    command: &str,
+    until: &str,
+    timeout: Duration,
+) -> Result<String> {
+    let mut s = Session::start(m)?;
+    s.expect(PROMPT, BOOT_TIMEOUT)?;
+    s.send(&format!("{command}\n"))?;
+    match s.expect(until, timeout) {
+        Ok(_) => {
+            // The rest of the summary line.
+            let _ = s.expect("\n", Duration::from_secs(5));
+            Ok(s.output())
+        }
+        Err(e) => Err(format!(
+            "{}\nthe whole console transcript:\n{}",
+            e.lines().next().unwrap_or(""),
+            s.output()
+        )),
+    }
+}
+
+fn usertests(kernel: &Path) -> Result<()> {
+    usertests_on(&crate::test::shell_machine(kernel))
+}
+
+fn usertests_on(m: &crate::qemu::Machine) -> Result<()> {
+    // "passed, " appears only in the summary line, `usertests: N passed, M failed`.
+    let out = run_program(m, "usertests", " passed, ", USERTESTS_TIMEOUT)?;
+    let mut problems = Vec::new();
+    for name in USERTESTS {
+        let ok = format!("usertests: {name} ... ok");
+        if !out.lines().any(|l| l.trim_end() == ok) {
+            let line = out
+                .lines()
+                .find(|l| l.starts_with(&format!("usertests: {name} ... ")))
+                .map(|l| l.trim_end().to_string())
+                .unwrap_or_else(|| format!("usertests: {name}: no result line"));
+            problems.push(line);
+        }
+    }
+    let summary = out
+        .lines()
+        .find(|l| l.starts_with("usertests: ") && l.contains(" passed, "))
+        .unwrap_or("");
+    if !summary.trim_end().ends_with(" 0 failed") {
+        problems.push(format!("summary: {:?}", summary.trim_end()));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}\n\nthe whole console transcript:\n{out}",
+            problems.join("\n")
+        ))
+    }
+}
+
+/// The benchmarks `bench` prints, with the target for each (if any).
+const BENCHES: &[(&str, &str, Option<u64>)] = &[
+    (
+        "null_syscall",
+        "null system call (getppid, from a program)",
+        Some(150),
+    ),
+    (
+        "pipe_round_trip",
+        "pipe round trip between two processes (1 byte each way, 2 switches)",
+        Some(2_500),
+    ),
+    ("fork_exit_wait", "fork + exit + wait", Some(100_000)),
+    ("spawn_exit_wait", "spawn /bin/true + exit + wait", None),
+    (
+        "fork_exec_exit_wait",
+        "fork + exec /bin/true + exit + wait",
+        None,
+    ),
+];
+
+/// `cargo xtask bench programs`: boot under `-icount shift=0`, run `bench`, print the
+/// figures as a markdown table.
+pub fn bench_programs(kernel: &Path, image: &Path) -> Result<()> {
+    let mut m = crate::qemu::Machine::new(kernel);
+    m.initrd = Some(image.to_path_buf());
+    m.no_reboot = true;
+    m.icount = true;
+    let last = BENCHES[BENCHES.len() - 1].0;
+    let out = run_program(&m, "bench", &format!("bench: {last} "), BENCH_TIMEOUT)?;
+    println!("programs: in-guest benchmarks (user/bin/src/bin/bench.rs) under -icount shift=0");
+    println!("| operation | guest instructions per operation | target |");
+    println!("|---|---|---|");
+    let mut missed = Vec::new();
+    for (name, what, target) in BENCHES {
+        let prefix = format!("bench: {name} ");
+        let n: u64 = out
+            .lines()
+            .find_map(|l| l.trim_end().strip_prefix(&prefix))
+            .and_then(|r| r.strip_suffix(" ns/op"))
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| format!("no figure for {name} in the output:\n{out}"))?;
+        let t = target.map_or("-".to_string(), |t| format!("<= {t}"));
+        println!("| {what} | {n} | {t} |");
+        if target.is_some_and(|t| n > t) {
+            missed.push(*name);
+        }
+    }
+    if missed.is_empty() {
+        println!("every target met");
+    } else {
+        println!("targets missed: {}", missed.join(", "));
+    }
+    Ok(())
+}
