@@ -257,6 +257,16 @@ impl<T> Once<T> {
     }
 }
 
+impl<T> Drop for Once<T> {
+    fn drop(&mut self) {
+        if *self.state.get_mut() == 2 {
+            // SAFETY: state 2 means the slot holds an initialised value, and `&mut self`
+            // means nobody can be reading it.
+            unsafe { self.value.get_mut().assume_init_drop() };
+        }
+    }
+}
+
 impl<T> Default for Once<T> {
     fn default() -> Self {
         Self::new()

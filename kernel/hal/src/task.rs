@@ -150,9 +150,14 @@ pub struct Task {
     rsp: AtomicU64,
     /// `None` for the boot task, which runs on the boot stack.
     stack: Option<KernelStack>,
-    entry: SpinLock<Option<Box<dyn FnOnce() + Send>>>,
+    entry: SpinLock<Option<Box<dyn FnOnce() -> AfterStart + Send>>>,
     /// The user address space this task runs in, if any (loaded into CR3 on switch).
     address_space: SpinLock<Option<UserTable>>,
+    /// What the upper layers hang on the task (the process it belongs to), set once.
+    owner: crate::sync::Once<Arc<dyn core::any::Any + Send + Sync>>,
+    /// "Look at me on the way back to user mode" (a signal may be deliverable): set by
+    /// whoever posts one, tested and cleared without locks on every return.
+    notify: core::sync::atomic::AtomicBool,
     /// The owner's identifier (the `task` layer's thread id).
     pub id: u64,
 }
@@ -212,6 +217,23 @@ pub fn boot_stack() -> (u64, u64) {
 }
 
 static CURRENT: SpinLock<Option<Arc<Task>>> = SpinLock::new(None);
+/// The same task as CURRENT, as a plain pointer, for the lock-free accessors below.
+/// Changed only by `switch_to` (interrupts off), always to a task CURRENT holds.
+static CURRENT_PTR: core::sync::atomic::AtomicPtr<Task> =
+    core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
+
+/// Run `f` on the running task without taking a lock or a reference count.
+fn with_current<R>(f: impl FnOnce(&Task) -> R) -> Option<R> {
+    let p = CURRENT_PTR.load(Ordering::Acquire);
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: CURRENT_PTR always points at the task held in CURRENT (switch_to updates
+    // both with interrupts off, on this single CPU), and that Arc keeps it alive at
+    // least until the next switch, which cannot happen during `f`: a switch away from
+    // this code would make it not current, and it only resumes as current again.
+    Some(f(unsafe { &*p }))
+}
 static PREV: SpinLock<Option<Arc<Task>>> = SpinLock::new(None);
 static EXIT_HOOK: AtomicUsize = AtomicUsize::new(0);
 
@@ -222,8 +244,11 @@ pub fn adopt_boot_task(id: u64) -> Arc<Task> {
         stack: None,
         entry: SpinLock::new(None),
         address_space: SpinLock::new(None),
+        owner: crate::sync::Once::new(),
+        notify: core::sync::atomic::AtomicBool::new(false),
         id,
     });
+    CURRENT_PTR.store(Arc::as_ptr(&t) as *mut Task, Ordering::SeqCst);
     let mut cur = CURRENT.lock();
     assert!(cur.is_none(), "boot task adopted twice");
     *cur = Some(t.clone());
@@ -236,7 +261,19 @@ pub fn set_exit_hook(hook: fn() -> !) {
 }
 
 /// A new task that will run `entry` the first time it is switched to.
-pub fn new_task(id: u64, entry: Box<dyn FnOnce() + Send>) -> Option<Arc<Task>> {
+/// What a task does when its entry function returns. Entering user mode happens here,
+/// after the entry function (and its boxed environment) is gone, because that path
+/// never comes back: anything still owned by a frame on it would never be freed.
+pub enum AfterStart {
+    /// The task is finished (the exit hook runs).
+    Exit,
+    /// Start a program: user mode at `rip` with stack `rsp`, registers zero.
+    EnterUser { rip: u64, rsp: u64 },
+    /// Resume a copy of another thread's user state (fork).
+    EnterUserFrame(Box<(crate::trap::TrapFrame, crate::user::FpuState)>),
+}
+
+pub fn new_task(id: u64, entry: Box<dyn FnOnce() -> AfterStart + Send>) -> Option<Arc<Task>> {
     let stack = KernelStack::new()?;
     // Initial frame for hal_switch_context: six callee-saved registers, then the
     // return address (the trampoline).
@@ -254,6 +291,8 @@ pub fn new_task(id: u64, entry: Box<dyn FnOnce() + Send>) -> Option<Arc<Task>> {
         stack: Some(stack),
         entry: SpinLock::new(Some(entry)),
         address_space: SpinLock::new(None),
+        owner: crate::sync::Once::new(),
+        notify: core::sync::atomic::AtomicBool::new(false),
         id,
     }))
 }
@@ -267,12 +306,37 @@ pub fn current() -> Arc<Task> {
         .clone()
 }
 
-/// The running task's id, without touching reference counts.
+/// The running task's id, without locks or reference counts.
 pub fn current_id() -> u64 {
-    CURRENT
-        .try_lock()
-        .and_then(|c| c.as_ref().map(|t| t.id))
-        .unwrap_or(0)
+    with_current(|t| t.id).unwrap_or(0)
+}
+
+impl Task {
+    /// Attach the upper layer's object (once; later calls are ignored).
+    pub fn set_owner(&self, owner: Arc<dyn core::any::Any + Send + Sync>) {
+        self.owner.call_once(|| owner);
+    }
+
+    /// Ask the running-or-not task to look at its pending work before it next returns
+    /// to user mode.
+    pub fn notify(&self) {
+        self.notify.store(true, Ordering::Release);
+    }
+}
+
+/// The running task's owner object, if it has one.
+pub fn current_owner() -> Option<Arc<dyn core::any::Any + Send + Sync>> {
+    with_current(|t| t.owner.get().cloned()).flatten()
+}
+
+/// Set the running task's notify flag.
+pub fn notify_current() {
+    with_current(|t| t.notify());
+}
+
+/// Test and clear the running task's notify flag.
+pub fn take_current_notify() -> bool {
+    with_current(|t| t.notify.swap(false, Ordering::AcqRel)).unwrap_or(false)
 }
 
 /// Drop the task that switched to us (possibly its last reference).
@@ -288,6 +352,7 @@ pub fn switch_to(next: Arc<Task>) {
         !crate::cpu::interrupts_enabled(),
         "switch_to with interrupts enabled"
     );
+    CURRENT_PTR.store(Arc::as_ptr(&next) as *mut Task, Ordering::Release);
     let prev = CURRENT
         .lock()
         .replace(next.clone())
@@ -325,8 +390,14 @@ extern "C" fn hal_task_start() -> ! {
     finish_switch();
     let entry = current().entry.lock().take();
     crate::cpu::enable_interrupts();
-    if let Some(f) = entry {
-        f();
+    let after = entry.map_or(AfterStart::Exit, |f| f());
+    match after {
+        AfterStart::Exit => {}
+        AfterStart::EnterUser { rip, rsp } => crate::user::enter_user(rip, rsp),
+        AfterStart::EnterUserFrame(state) => {
+            let (frame, fpu) = *state; // the box is freed here, before leaving
+            crate::user::enter_user_frame(&frame, &fpu)
+        }
     }
     let hook = EXIT_HOOK.load(Ordering::SeqCst);
     if hook != 0 {

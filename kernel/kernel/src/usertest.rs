@@ -73,7 +73,7 @@ fn run_user(code: &'static [u8]) -> Result<(i64, u64), String> {
     OUTPUT.lock().clear();
     let code_frame = mm::alloc_frame().ok_or("no frame")?;
     let stack_frame = mm::alloc_frame().ok_or("no frame")?;
-    let t = task::spawn("user", move || {
+    let t = task::spawn_then("user", move || {
         let mut table = PageTable::new_user().expect("user table");
         // Writable as well as executable only because the test writes the code into it.
         let rwx = PageFlags::USER | PageFlags::WRITABLE;
@@ -86,7 +86,10 @@ fn run_user(code: &'static [u8]) -> Result<(i64, u64), String> {
             .expect("map stack");
         hal::task::current().set_address_space(Some(Arc::new(SpinLock::new(table))));
         hal::user::copy_to_user(CODE_VA, code).expect("load code");
-        hal::user::enter_user(CODE_VA, STACK_VA + 4096);
+        hal::task::AfterStart::EnterUser {
+            rip: CODE_VA,
+            rsp: STACK_VA + 4096,
+        }
     })
     .map_err(|e| alloc::format!("{e:?}"))?;
     t.join();

@@ -74,7 +74,10 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
     let (entry, sp) = (loaded.entry, loaded.sp);
     start_thread(&p, parent, move || {
         hal::task::current().set_address_space(Some(table));
-        hal::user::enter_user(entry, sp);
+        hal::task::AfterStart::EnterUser {
+            rip: entry,
+            rsp: sp,
+        }
     })?;
     Ok(pid)
 }
@@ -84,12 +87,12 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
 fn start_thread(
     p: &Arc<process::Process>,
     parent: Option<&Arc<process::Process>>,
-    body: impl FnOnce() + Send + 'static,
+    body: impl FnOnce() -> hal::task::AfterStart + Send + 'static,
 ) -> Result<(), Errno> {
     let _irq = IrqGuard::new();
     let name = p.name.lock().clone();
-    let t = task::spawn(&name, body).map_err(|_| Errno::ENOMEM)?;
-    process::register(p, t.tid);
+    let t = task::spawn_then(&name, body).map_err(|_| Errno::ENOMEM)?;
+    process::register(p, &t);
     if let Some(parent) = parent {
         parent.family.lock().children.push(p.pid);
     }
@@ -120,10 +123,10 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     *child.aspace.lock() = Some(child_space);
     let mut regs = frame.clone();
     regs.rax = 0;
-    let fpu: FpuState = hal::user::saved_fpu_state(frame);
+    let state = alloc::boxed::Box::new((regs, hal::user::saved_fpu_state(frame)));
     start_thread(&child, Some(&parent), move || {
         hal::task::current().set_address_space(Some(table));
-        hal::user::enter_user_frame(&regs, &fpu);
+        hal::task::AfterStart::EnterUserFrame(state)
     })?;
     Ok(pid)
 }
@@ -162,7 +165,6 @@ pub fn exec(
 /// End the calling process with wait status `status`. Never returns.
 pub fn exit_current(status: u32) -> ! {
     if let Some(p) = process::current() {
-        let tid = *p.tid.lock();
         // Descriptors first: closing pipe ends wakes whoever waits on the other end.
         p.files.lock().clear();
         crate::devices::release_all(p.pid);
@@ -188,7 +190,6 @@ pub fn exit_current(status: u32) -> ! {
                 init.child_wq.wake_all();
             }
         }
-        process::unregister_thread(tid);
         match process::get(ppid) {
             Some(parent) => {
                 crate::signal::post(&parent, SIGCHLD);

@@ -83,7 +83,6 @@ impl Process {
 }
 
 static TABLE: SpinLock<BTreeMap<Pid, Arc<Process>>> = SpinLock::new(BTreeMap::new());
-static BY_TID: SpinLock<BTreeMap<Tid, Pid>> = SpinLock::new(BTreeMap::new());
 static NEXT_PID: AtomicU32 = AtomicU32::new(1);
 
 /// The limit on live processes (zombies included), so a fork bomb ends in EAGAIN.
@@ -127,15 +126,11 @@ pub(crate) fn new_process(
     })
 }
 
-/// Put `p` in the table, running as thread `tid`.
-pub(crate) fn register(p: &Arc<Process>, tid: Tid) {
-    *p.tid.lock() = tid;
+/// Put `p` in the table, running as thread `t`, which now belongs to it.
+pub(crate) fn register(p: &Arc<Process>, t: &task::Thread) {
+    *p.tid.lock() = t.tid;
+    t.set_owner(p.clone());
     TABLE.lock().insert(p.pid, p.clone());
-    BY_TID.lock().insert(tid, p.pid);
-}
-
-pub(crate) fn unregister_thread(tid: Tid) {
-    BY_TID.lock().remove(&tid);
 }
 
 pub(crate) fn remove(pid: Pid) -> Option<Arc<Process>> {
@@ -151,11 +146,10 @@ pub fn get(pid: Pid) -> Option<Arc<Process>> {
     TABLE.lock().get(&pid).cloned()
 }
 
-/// The process the running thread belongs to (None for kernel threads).
+/// The process the running thread belongs to (None for kernel threads): the owner
+/// object hal keeps on the thread's task, so this takes no lock.
 pub fn current() -> Option<Arc<Process>> {
-    let tid = hal::task::current_id();
-    let pid = *BY_TID.lock().get(&tid)?;
-    get(pid)
+    hal::task::current_owner()?.downcast::<Process>().ok()
 }
 
 /// Every process, by pid.
@@ -175,9 +169,7 @@ pub fn group(pgid: Pid) -> Vec<Arc<Process>> {
 
 /// Charge one timer tick to the running process, as user or system time.
 pub fn account_tick(from_user: bool) {
-    let tid = hal::task::current_id();
-    let pid = BY_TID.try_lock().and_then(|m| m.get(&tid).copied());
-    if let Some(p) = pid.and_then(|pid| TABLE.try_lock().and_then(|t| t.get(&pid).cloned())) {
+    if let Some(p) = current() {
         let c = if from_user {
             &p.user_ticks
         } else {

@@ -184,8 +184,13 @@ fn frame_to_words(f: &TrapFrame) -> [u64; FRAME_WORDS] {
     ]
 }
 
-/// hal's return-to-user hook: deliver what is pending.
+/// hal's return-to-user hook: deliver what is pending. The fast path is one flag test:
+/// the thread's notify flag is set by everything that may make a signal deliverable
+/// (posting one, unmasking, sigreturn), so a return with nothing to do costs nothing.
 pub fn on_return_to_user(frame: &mut TrapFrame) {
+    if !hal::task::take_current_notify() {
+        return;
+    }
     let Some(p) = process::current() else { return };
     loop {
         let (sig, action) = {
@@ -296,6 +301,7 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<u64, Errno> {
             .unwrap(),
     );
     p.sig.lock().mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
+    hal::task::notify_current();
     let mut fpu = FpuState([0; 512]);
     fpu.0.copy_from_slice(&data[FRAME_WORDS * 8 + 8..]);
     // MXCSR bits above 0xffff are reserved; a bad value would fault fxrstor.
@@ -340,6 +346,7 @@ pub fn sigprocmask(how: u32, set: u64) -> Result<u64, Errno> {
         SIG_SETMASK => set,
         _ => return Err(Errno::EINVAL),
     };
+    hal::task::notify_current(); // an unmasked signal may now be deliverable
     Ok(old)
 }
 
@@ -388,6 +395,7 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
     };
     if handled {
         p.sig.lock().pending |= bit(sig);
+        hal::task::notify_current();
         return; // delivered by the return hook
     }
     let what = hal::trap::EXCEPTION_NAMES[vector as usize].0;

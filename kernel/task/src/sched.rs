@@ -47,8 +47,11 @@ pub fn init() {
     let tid = next_tid();
     let boot = hal::task::adopt_boot_task(tid);
     let main = Thread::new(tid, "kmain", boot, State::Running);
-    let idle_task = hal::task::new_task(0, alloc::boxed::Box::new(idle_loop))
-        .expect("no memory for the idle thread");
+    let idle_task = hal::task::new_task(
+        0,
+        alloc::boxed::Box::new(|| -> hal::task::AfterStart { idle_loop() }),
+    )
+    .expect("no memory for the idle thread");
     let idle = Thread::new(0, "idle", idle_task, State::Runnable);
     let mut s = SCHED.lock();
     s.threads.insert(0, idle.clone());
@@ -58,7 +61,7 @@ pub fn init() {
     hal::task::set_exit_hook(crate::thread::exit);
 }
 
-fn idle_loop() {
+fn idle_loop() -> ! {
     loop {
         let queued = !SCHED.lock().run_queue.is_empty();
         if queued {
@@ -115,6 +118,7 @@ pub(crate) fn schedule() {
 pub fn interrupt(tid: Tid) {
     let t = SCHED.lock().threads.get(&tid).cloned();
     if let Some(t) = t {
+        t.task.notify();
         wake(&t);
     }
 }

@@ -52,6 +52,11 @@ impl Thread {
             .wait_until(|| self.exited.load(Ordering::Acquire));
     }
 
+    /// Attach the object this thread works for (its process); see `hal::task::current_owner`.
+    pub fn set_owner(&self, owner: Arc<dyn core::any::Any + Send + Sync>) {
+        self.task.set_owner(owner);
+    }
+
     pub fn cpu_ticks(&self) -> u64 {
         self.cpu_ticks.load(Ordering::Relaxed)
     }
@@ -78,6 +83,18 @@ pub enum SpawnError {
 
 /// Start a kernel thread running `f`.
 pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<Arc<Thread>, SpawnError> {
+    spawn_then(name, move || {
+        f();
+        hal::task::AfterStart::Exit
+    })
+}
+
+/// Start a thread that runs `f` and then does what `f` returns (a user-process thread
+/// returns "enter user mode").
+pub fn spawn_then(
+    name: &str,
+    f: impl FnOnce() -> hal::task::AfterStart + Send + 'static,
+) -> Result<Arc<Thread>, SpawnError> {
     let tid = sched::next_tid();
     let task = hal::task::new_task(tid, Box::new(f)).ok_or(SpawnError::OutOfMemory)?;
     let t = Thread::new(tid, name, task, State::Runnable);

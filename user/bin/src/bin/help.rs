@@ -49,7 +49,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("free", "free [-b|-k|-m]: memory use"),
     (
         "fsbench",
-        "fsbench [-m MIB] [-n FILES] DIR: file-system benchmarks",
+        "fsbench [-m MIB] [-n FILES] [-c KIB] DIR: file-system benchmarks",
     ),
     (
         "fsstress",
