@@ -24,13 +24,15 @@ pub fn run(args: &[String]) -> Result<u8> {
             boot(&kernel, &image)?;
             syscall(&kernel)?;
             crate::progtest::bench_programs(&kernel, &image)?;
+            crate::storagetest::fs_bench(&kernel)?;
         }
+        "fs" => crate::storagetest::fs_bench(&kernel)?,
         "boot" => boot(&kernel, &image)?,
         "syscall" => syscall(&kernel)?,
         "programs" => crate::progtest::bench_programs(&kernel, &image)?,
         other => {
             return Err(format!(
-                "unknown benchmark `{other}` (try: boot, syscall, programs)"
+                "unknown benchmark `{other}` (try: boot, syscall, programs, fs)"
             ))
         }
     }

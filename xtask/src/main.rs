@@ -36,7 +36,7 @@ commands:
       --fresh           rebuild the disk from the newly built programs
       --ramdisk         no disk: boot from the in-memory root image (changes are lost)
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
-  bench [NAME]          benchmarks: boot, syscall, programs (default: all)
+  bench [NAME]          benchmarks: boot, syscall, programs, fs (default: all)
   gdb                   boot paused with a gdb stub on :1234
 ";
 

@@ -11,7 +11,6 @@
 //! a markdown table for docs/benchmarks.md.
 
 // Not called until test.rs and bench.rs wire these in; remove this line then.
-#![allow(dead_code)]
 
 use crate::session::Session;
 use crate::test::{disk_machine, fsck, scratch_disk};

@@ -84,7 +84,10 @@ pub fn run(args: &[String]) -> Result<u8> {
     }
 
     println!("== storage");
-    for (name, f) in STORAGE_TESTS {
+    for (name, f) in STORAGE_TESTS
+        .iter()
+        .chain(crate::storagetest::STORAGE_QEMU_TESTS)
+    {
         if selected(name) {
             let r = f(&kernel);
             t.record(name, r);

@@ -150,9 +150,52 @@ pub struct Ext2<D: BlockDevice> {
     read_only: Option<&'static str>,
     clock: Box<dyn Clock + Send>,
     next_generation: u32,
+    /// Inodes some caller holds open (`pin`), with their counts.
+    pub(crate) pins: alloc::collections::BTreeMap<u32, u32>,
+    /// Inodes whose last name is gone while pinned: kept (links 0) until unpinned.
+    pub(crate) orphans: alloc::collections::BTreeSet<u32>,
 }
 
 impl<D: BlockDevice> Ext2<D> {
+    /// Hold inode `ino` open: if its last name is removed meanwhile, its contents stay
+    /// until the matching [`Ext2::unpin`] (the POSIX rule that an open file survives
+    /// `unlink`).
+    pub fn pin(&mut self, ino: u32) {
+        *self.pins.entry(ino).or_insert(0) += 1;
+    }
+
+    /// Drop one hold on `ino`; an orphan is freed with its last hold.
+    pub fn unpin(&mut self, ino: u32) -> Result<()> {
+        let last = match self.pins.get_mut(&ino) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                false
+            }
+            Some(_) => {
+                self.pins.remove(&ino);
+                true
+            }
+            None => false,
+        };
+        if last && self.orphans.remove(&ino) {
+            let inode = self.read_inode(ino)?;
+            self.release_inode(ino, inode)?;
+        }
+        Ok(())
+    }
+
+    /// Free every orphan now, holds or not (before the final sync at shutdown, so the
+    /// image on disk has no nameless inodes).
+    pub fn release_orphans(&mut self) -> Result<()> {
+        let orphans = core::mem::take(&mut self.orphans);
+        for ino in orphans {
+            self.pins.remove(&ino);
+            let inode = self.read_inode(ino)?;
+            self.release_inode(ino, inode)?;
+        }
+        Ok(())
+    }
+
     /// Mounts read-write when the image's features allow it (see
     /// [`Ext2::read_only_reason`]).
     pub fn mount(dev: D, clock: Box<dyn Clock + Send>) -> core::result::Result<Self, MountError> {
@@ -205,6 +248,8 @@ impl<D: BlockDevice> Ext2<D> {
             read_only,
             clock,
             next_generation: 1,
+            pins: alloc::collections::BTreeMap::new(),
+            orphans: alloc::collections::BTreeSet::new(),
         };
         fs.next_generation = fs.now();
         let root = fs

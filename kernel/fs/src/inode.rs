@@ -191,7 +191,7 @@ impl<D: BlockDevice> Ext2<D> {
                 | mode::S_IFIFO
                 | mode::S_IFSOCK
         );
-        if inode.links == 0 || !kind_ok {
+        if (inode.links == 0 && !self.orphans.contains(&ino)) || !kind_ok {
             return corrupt();
         }
         if inode.file_acl != 0 && !self.block_in_range(inode.file_acl) {

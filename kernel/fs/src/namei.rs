@@ -218,20 +218,20 @@ impl<D: BlockDevice> Ext2<D> {
         self.write_inode(ino, &target)
     }
 
-    /// Drops one link: the inode is freed when none is left.
+    /// Drops one link: the inode is freed when none is left (or kept as an orphan while
+    /// it is pinned).
     fn drop_link(&mut self, ino: u32, mut inode: Inode) -> Result<()> {
         inode.links = inode.links.saturating_sub(1);
         if inode.links == 0 {
-            self.release_inode(ino, inode)
+            self.release_or_orphan(ino, inode)
         } else {
             inode.ctime = self.now();
             self.write_inode(ino, &inode)
         }
     }
 
-    /// Removes the name of a non-directory; frees the inode at its last link
-    /// (open-file lifetimes are the VFS's job: it must not call this while the
-    /// file is open if the data must survive).
+    /// Removes the name of a non-directory; frees the inode at its last link, unless it
+    /// is pinned (open): then it lives on, nameless, until unpinned.
     pub fn unlink(&mut self, dir: u32, name: impl AsRef<[u8]>) -> Result<()> {
         let name = name.as_ref();
         self.writable()?;
@@ -270,7 +270,20 @@ impl<D: BlockDevice> Ext2<D> {
         self.remove_entry(dir, &mut d, name)?;
         d.links = d.links.saturating_sub(1);
         self.write_inode(dir, &d)?;
-        self.release_inode(ino, target)
+        self.release_or_orphan(ino, target)
+    }
+
+    /// The last name of `ino` is gone: free it, or keep it (links 0) while pinned.
+    fn release_or_orphan(&mut self, ino: u32, mut inode: Inode) -> Result<()> {
+        if self.pins.contains_key(&ino) {
+            inode.links = 0;
+            inode.ctime = self.now();
+            self.write_inode(ino, &inode)?;
+            self.orphans.insert(ino);
+            Ok(())
+        } else {
+            self.release_inode(ino, inode)
+        }
     }
 
     /// Fails with `EINVAL` when directory `dir` is `ancestor` or lies below it.

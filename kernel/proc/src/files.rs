@@ -176,6 +176,12 @@ impl Drop for OpenFile {
         match &self.object {
             Object::PipeRead(p) => p.close_reader(),
             Object::PipeWrite(p) => p.close_writer(),
+            // The last close of a file whose name was removed frees it.
+            Object::Node(n) => {
+                if let Err(e) = fsys::with(|v| v.unpin(*n)) {
+                    log::warn!("closing {n:?}: {e}");
+                }
+            }
             _ => {}
         }
     }
@@ -279,7 +285,11 @@ pub fn open(
     let opened = fsys::with(|v| v.open(cwd, path, flags, mode, uid, gid))?;
     let object = match opened.kind {
         vfs::NodeKind::CharDevice(rdev) => Object::Device(crate::devices::Device::from_rdev(rdev)?),
-        _ => Object::Node(opened.node),
+        _ => {
+            // Held while open: an unlinked file keeps its contents until the last close.
+            fsys::with(|v| v.pin(opened.node))?;
+            Object::Node(opened.node)
+        }
     };
     Ok(OpenFile::new(object, flags))
 }

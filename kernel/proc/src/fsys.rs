@@ -150,6 +150,11 @@ pub fn path_of(node: NodeRef) -> Result<String, Errno> {
     with(|v| v.path_of(node)).map(|p| String::from_utf8_lossy(&p).into_owned())
 }
 
+/// Before power-off: free files that were unlinked while open, then sync.
+pub fn shutdown() -> Result<(), Errno> {
+    with(|v| v.shutdown())
+}
+
 /// Sync every mounted file system.
 pub fn sync_all() -> Result<(), Errno> {
     with(|v| v.sync_all())

@@ -26,10 +26,25 @@ pub fn read(a: &mut Args) -> Result<usize, Errno> {
     if len == 0 {
         return Ok(0);
     }
+    // A pipe or terminal gives what it has (one piece); a file gives everything asked
+    // for up to its end, in pieces of CHUNK bytes.
+    let whole = matches!(f.object, proc::files::Object::Node(_));
     let mut tmp = alloc::vec![0u8; len.min(uaccess::CHUNK)];
-    let n = f.read(&mut tmp)?;
-    uaccess::write_bytes(buf, &tmp[..n])?;
-    Ok(n)
+    let mut done = 0;
+    while done < len {
+        let want = (len - done).min(tmp.len());
+        let n = match f.read(&mut tmp[..want]) {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        uaccess::write_bytes(buf + done as u64, &tmp[..n])?;
+        done += n;
+        if n < want || !whole {
+            break;
+        }
+    }
+    Ok(done)
 }
 
 pub fn write(a: &mut Args) -> Result<usize, Errno> {
@@ -55,18 +70,41 @@ pub fn write(a: &mut Args) -> Result<usize, Errno> {
 
 pub fn pread(a: &mut Args) -> Result<usize, Errno> {
     let f = fd_file(a.a[0])?;
-    uaccess::check_buffer(a.a[1], a.a[2] as usize, true)?;
-    let mut tmp = alloc::vec![0u8; (a.a[2] as usize).min(uaccess::CHUNK)];
-    let n = f.pread(&mut tmp, a.a[3])?;
-    uaccess::write_bytes(a.a[1], &tmp[..n])?;
-    Ok(n)
+    let (buf, len, off) = (a.a[1], a.a[2] as usize, a.a[3]);
+    uaccess::check_buffer(buf, len, true)?;
+    let mut tmp = alloc::vec![0u8; len.min(uaccess::CHUNK)];
+    let mut done = 0;
+    while done < len {
+        let want = (len - done).min(tmp.len());
+        let n = f.pread(&mut tmp[..want], off + done as u64)?;
+        uaccess::write_bytes(buf + done as u64, &tmp[..n])?;
+        done += n;
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
 }
 
 pub fn pwrite(a: &mut Args) -> Result<usize, Errno> {
     let f = fd_file(a.a[0])?;
-    uaccess::check_buffer(a.a[1], a.a[2] as usize, false)?;
-    let data = uaccess::read_bytes(a.a[1], (a.a[2] as usize).min(uaccess::CHUNK))?;
-    f.pwrite(&data, a.a[3])
+    let (buf, len, off) = (a.a[1], a.a[2] as usize, a.a[3]);
+    uaccess::check_buffer(buf, len, false)?;
+    let mut done = 0;
+    while done < len {
+        let n = (len - done).min(uaccess::CHUNK);
+        let data = uaccess::read_bytes(buf + done as u64, n)?;
+        let put = match f.pwrite(&data, off + done as u64) {
+            Ok(p) => p,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += put;
+        if put < n {
+            break;
+        }
+    }
+    Ok(done)
 }
 
 pub fn open(a: &mut Args) -> Result<usize, Errno> {

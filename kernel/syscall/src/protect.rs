@@ -20,7 +20,7 @@ pub fn poweroff(_: &mut Args) -> Result<usize, Errno> {
         "power off requested: syncing file systems ({} disk interrupts so far)",
         drivers::virtio_blk::interrupts()
     );
-    if let Err(e) = proc::fsys::sync_all() {
+    if let Err(e) = proc::fsys::shutdown() {
         log::error!("sync before power-off failed: {e}");
     }
     hal::power::poweroff()
@@ -30,7 +30,7 @@ pub fn reboot(_: &mut Args) -> Result<usize, Errno> {
     if me()?.uid != 0 {
         return Err(Errno::EPERM);
     }
-    if let Err(e) = proc::fsys::sync_all() {
+    if let Err(e) = proc::fsys::shutdown() {
         log::error!("sync before reboot failed: {e}");
     }
     hal::power::reboot()

@@ -108,6 +108,20 @@ impl<D: BlockDevice + Send> FileSystem for Ext2<D> {
         Ext2::truncate(self, ino32(ino)?, size).map_err(from_fs_errno)
     }
 
+    fn pin(&mut self, ino: u64) {
+        if let Ok(i) = ino32(ino) {
+            Ext2::pin(self, i);
+        }
+    }
+
+    fn unpin(&mut self, ino: u64) -> Result<()> {
+        Ext2::unpin(self, ino32(ino)?).map_err(from_fs_errno)
+    }
+
+    fn release_orphans(&mut self) -> Result<()> {
+        Ext2::release_orphans(self).map_err(from_fs_errno)
+    }
+
     fn set_mode(&mut self, ino: u64, perm: u32) -> Result<()> {
         Ext2::set_mode(self, ino32(ino)?, (perm & 0o7777) as u16).map_err(from_fs_errno)
     }

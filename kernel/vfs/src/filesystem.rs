@@ -153,6 +153,17 @@ pub trait FileSystem: Send {
     fn statfs(&mut self) -> FsStat;
     /// Writes every change to the device.
     fn sync(&mut self) -> Result<()>;
+    /// Hold `ino` open: its contents must survive the removal of its last name until
+    /// the matching `unpin` (POSIX open-file lifetime).
+    fn pin(&mut self, _ino: u64) {}
+    /// Drop one hold; a nameless inode is freed with its last hold.
+    fn unpin(&mut self, _ino: u64) -> Result<()> {
+        Ok(())
+    }
+    /// Free every nameless-but-held inode now (shutdown).
+    fn release_orphans(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Change the permission bits of `ino` (`chmod`).
     fn set_mode(&mut self, _ino: u64, _perm: u32) -> Result<()> {
         Err(Errno::EPERM)

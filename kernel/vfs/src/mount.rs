@@ -209,6 +209,15 @@ impl Vfs {
 
     /// Writes every file system's changes to its device; the first error is
     /// returned after all have been tried.
+    /// Free every nameless-but-open inode on every file system, then sync: what the
+    /// kernel does last before power-off, so the disks are left with no orphans.
+    pub fn shutdown(&mut self) -> Result<()> {
+        for m in self.mounts.values_mut() {
+            m.fs.release_orphans()?;
+        }
+        self.sync_all()
+    }
+
     pub fn sync_all(&mut self) -> Result<()> {
         let mut first = Ok(());
         for m in self.mounts.values_mut() {

@@ -347,6 +347,17 @@ impl Vfs {
         self.stat_node(node)
     }
 
+    /// Hold `node` open (see [`FileSystem::pin`]).
+    pub fn pin(&mut self, node: NodeRef) -> Result<()> {
+        self.fs(node)?.pin(node.ino);
+        Ok(())
+    }
+
+    /// Release a hold taken with [`Vfs::pin`].
+    pub fn unpin(&mut self, node: NodeRef) -> Result<()> {
+        self.fs(node)?.unpin(node.ino)
+    }
+
     /// `chmod`: set the permission bits of what `path` names (symlinks followed).
     pub fn chmod(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>, perm: u32) -> Result<()> {
         let node = self.resolve(cwd, path, true)?;

@@ -71,6 +71,9 @@ pub struct TmpFs {
     nodes: BTreeMap<u64, Node>,
     next_ino: u64,
     clock: Box<dyn Fn() -> i64 + Send>,
+    /// Open holds per node, and held nodes whose last name is gone.
+    pins: BTreeMap<u64, u32>,
+    orphans: alloc::collections::BTreeSet<u64>,
     max_bytes: u64,
     used: u64,
     max_nodes: usize,
@@ -117,6 +120,8 @@ impl TmpFs {
             max_bytes,
             used: 0,
             max_nodes: max_nodes.max(1),
+            pins: BTreeMap::new(),
+            orphans: alloc::collections::BTreeSet::new(),
         }
     }
 
@@ -198,7 +203,12 @@ impl TmpFs {
         Ok(())
     }
 
+    /// Free node `ino`, or, while it is held open, leave it nameless until released.
     fn free(&mut self, ino: u64) {
+        if self.pins.contains_key(&ino) {
+            self.orphans.insert(ino);
+            return;
+        }
         if let Some(n) = self.nodes.remove(&ino) {
             self.used -= n.charge();
         }
@@ -504,6 +514,36 @@ impl FileSystem for TmpFs {
         let node = self.node_mut(ino)?;
         node.mtime = now;
         node.ctime = now;
+        Ok(())
+    }
+
+    fn pin(&mut self, ino: u64) {
+        *self.pins.entry(ino).or_insert(0) += 1;
+    }
+
+    fn unpin(&mut self, ino: u64) -> Result<()> {
+        let last = match self.pins.get_mut(&ino) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                false
+            }
+            Some(_) => {
+                self.pins.remove(&ino);
+                true
+            }
+            None => false,
+        };
+        if last && self.orphans.remove(&ino) {
+            self.free(ino);
+        }
+        Ok(())
+    }
+
+    fn release_orphans(&mut self) -> Result<()> {
+        for ino in core::mem::take(&mut self.orphans) {
+            self.pins.remove(&ino);
+            self.free(ino);
+        }
         Ok(())
     }
 

@@ -395,3 +395,36 @@ fn statfs_and_mount_list() {
     assert!(!info[0].read_only);
     assert_eq!(v.statfs(99), Err(Errno::EINVAL));
 }
+
+/// POSIX: a file unlinked while open keeps its contents until the last close; then it
+/// is freed (on tmpfs and on ext2).
+#[test]
+fn unlinked_open_file_lives_until_unpinned() {
+    fn check(v: &mut Vfs) {
+        let root = v.root();
+        let node = put(v, root, "/f", b"still here");
+        v.pin(node).unwrap();
+        v.unlink(root, "/f").unwrap();
+        assert_eq!(v.stat(root, "/f"), Err(Errno::ENOENT));
+        let mut buf = [0u8; 32];
+        let n = v.read(node, 0, &mut buf).unwrap();
+        assert_eq!(&buf[..n], b"still here");
+        v.write(node, 0, b"STILL").unwrap();
+        v.unpin(node).unwrap();
+        assert!(
+            v.read(node, 0, &mut buf).is_err(),
+            "freed after the last unpin"
+        );
+        // A name created afterwards is a different, working file.
+        let other = put(v, root, "/g", b"new");
+        assert_eq!(get(v, root, "/g").unwrap(), b"new");
+        let _ = other;
+    }
+    let mut t = tmp_vfs(1 << 20);
+    check(&mut t);
+    if have_mke2fs("unlinked_open_file_lives_until_unpinned") {
+        let mut e = ext2_vfs(ext2_image(|_| {}));
+        check(&mut e);
+        e.shutdown().unwrap();
+    }
+}
