@@ -2,9 +2,14 @@
 //!
 //! A fixed region of physical memory, chosen at boot from the memory map and reached
 //! through the direct map, managed by `linked_list_allocator` (a small, well-known
-//! first-fit allocator; the kernel's own allocator work is the buddy frame allocator in
-//! `mm`). When the heap cannot satisfy a request the failure is logged as exactly that,
-//! with the heap's figures, before Rust's allocation-error path panics.
+//! first-fit allocator). In front of it sit *size classes*: a request of at most 2 KiB
+//! is rounded up to a power of two and served from a free list of blocks of exactly
+//! that size, in O(1); a freed small block goes back on its list, never to the
+//! first-fit heap. The kernel allocates and frees the same small objects over and over
+//! (wait-queue entries, open files, trap-path buffers), and a first-fit walk of a long
+//! free list on each of them was the largest cost of a pipe round trip.
+//! When the heap cannot satisfy a request the failure is logged as exactly that, with
+//! the heap's figures, before Rust's allocation-error path panics.
 
 use crate::addr::PhysAddr;
 use crate::sync::SpinLock;
@@ -15,6 +20,25 @@ use linked_list_allocator::Heap;
 
 struct KernelHeap {
     heap: SpinLock<Heap>,
+    /// Heads of the free lists of small blocks, one per size class; each free block
+    /// holds the address of the next in its first word.
+    classes: SpinLock<[usize; CLASSES]>,
+}
+
+/// Size classes 16, 32, ..., 2048 bytes.
+const CLASSES: usize = 8;
+const MIN_CLASS: usize = 16;
+const MAX_SMALL: usize = MIN_CLASS << (CLASSES - 1);
+static CACHED_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// The class index and block size for a layout, if it is small.
+fn class_of(layout: Layout) -> Option<(usize, usize)> {
+    let size = layout.size().max(layout.align()).max(MIN_CLASS);
+    if size > MAX_SMALL {
+        return None;
+    }
+    let block = size.next_power_of_two();
+    Some(((block / MIN_CLASS).trailing_zeros() as usize, block))
 }
 
 static FAILED_REQUEST: AtomicU64 = AtomicU64::new(0);
@@ -23,13 +47,34 @@ static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 #[cfg_attr(dinos_kernel, global_allocator)]
 static HEAP: KernelHeap = KernelHeap {
     heap: SpinLock::new(Heap::empty()),
+    classes: SpinLock::new([0; CLASSES]),
 };
 
-// SAFETY: every allocation is served by `Heap` under the lock; the heap's memory was
-// given to it once in `init` and is used by nothing else.
+// SAFETY: every allocation is served by `Heap` under its lock, or is a block of a size
+// class that `Heap` handed out earlier with that class's size and alignment and that was
+// freed back to the class list; a block is on at most one list, and only while free.
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let result = self.heap.lock().allocate_first_fit(layout);
+        let class = class_of(layout);
+        if let Some((c, block)) = class {
+            let mut lists = self.classes.lock();
+            let head = lists[c];
+            if head != 0 {
+                // SAFETY: `head` is a free block of this class (see the impl comment); its
+                // first word is the next free block's address, written by dealloc.
+                lists[c] = unsafe { core::ptr::read(head as *const usize) };
+                CACHED_BYTES.fetch_sub(block as u64, Ordering::Relaxed);
+                ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+                return head as *mut u8;
+            }
+        }
+        let real = match class {
+            // A small block is allocated with its class's size and alignment, so any later
+            // request of the class can reuse it.
+            Some((_, block)) => Layout::from_size_align(block, block).unwrap_or(layout),
+            None => layout,
+        };
+        let result = self.heap.lock().allocate_first_fit(real);
         match result {
             Ok(p) => {
                 ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
@@ -53,11 +98,21 @@ unsafe impl GlobalAlloc for KernelHeap {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if let Some(p) = NonNull::new(ptr) {
-            // SAFETY: `ptr` came from `alloc` with this layout (GlobalAlloc's contract).
-            unsafe { self.heap.lock().deallocate(p, layout) };
-            ALLOCATIONS.fetch_sub(1, Ordering::Relaxed);
+        let Some(p) = NonNull::new(ptr) else { return };
+        ALLOCATIONS.fetch_sub(1, Ordering::Relaxed);
+        if let Some((c, block)) = class_of(layout) {
+            let mut lists = self.classes.lock();
+            // SAFETY: `ptr` is a block of this class being freed (GlobalAlloc's contract:
+            // it came from `alloc` with this layout), at least 16 bytes and aligned, and
+            // no longer used by its owner: it becomes the head of the class list.
+            unsafe { core::ptr::write(ptr as *mut usize, lists[c]) };
+            lists[c] = ptr as usize;
+            CACHED_BYTES.fetch_add(block as u64, Ordering::Relaxed);
+            return;
         }
+        // SAFETY: `ptr` came from `alloc` with this layout (GlobalAlloc's contract), and
+        // large layouts are passed to `Heap` unchanged.
+        unsafe { self.heap.lock().deallocate(p, layout) };
     }
 }
 
@@ -73,10 +128,12 @@ pub struct HeapStats {
 
 pub fn stats() -> HeapStats {
     let h = HEAP.heap.lock();
+    // Blocks waiting on the size-class lists are free memory too.
+    let cached = CACHED_BYTES.load(Ordering::Relaxed) as usize;
     HeapStats {
         size: h.size(),
-        used: h.used(),
-        free: h.free(),
+        used: h.used() - cached,
+        free: h.free() + cached,
         allocations: ALLOCATIONS.load(Ordering::Relaxed),
     }
 }

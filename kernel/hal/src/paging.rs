@@ -86,6 +86,11 @@ fn frames() -> &'static dyn FrameSource {
         .expect("paging used before mm registered a frame source")
 }
 
+/// A frame from the registered source, contents undefined.
+pub(crate) fn alloc_frame() -> Option<PhysAddr> {
+    frames().alloc_frame()
+}
+
 /// A zero-filled frame from the registered source.
 pub(crate) fn alloc_zeroed_frame() -> Option<PhysAddr> {
     let f = frames().alloc_frame()?;

@@ -134,6 +134,10 @@ pub trait WaitPolicy {
     fn wait(&self, is_free: &dyn Fn() -> bool);
     /// The lock was released: wake one waiter, if any.
     fn wake_one(&self);
+    /// Might anyone be waiting? (A cheap check; a `true` may be stale.)
+    fn has_waiters(&self) -> bool {
+        true
+    }
 }
 
 /// A lock whose exclusion is an atomic flag here and whose waiting is `P`'s business.
@@ -205,8 +209,11 @@ impl<T: ?Sized, P: WaitPolicy> DerefMut for LockGuard<'_, T, P> {
 
 impl<T: ?Sized, P: WaitPolicy> Drop for LockGuard<'_, T, P> {
     fn drop(&mut self) {
-        self.lock.locked.store(false, Ordering::Release);
-        self.lock.policy.wake_one();
+        self.lock.locked.store(false, Ordering::SeqCst);
+        // Uncontended (the common case): nobody to wake, no queue to touch.
+        if self.lock.policy.has_waiters() {
+            self.lock.policy.wake_one();
+        }
     }
 }
 

@@ -304,10 +304,10 @@ fn each_user_piece(
     Ok(())
 }
 
-/// Copy `dst.len()` bytes from user address `src` in the active address space.
+/// Copy `dst.len()` bytes from user address `src` in the active address space. Each
+/// page is checked as it is reached: a bad page stops the copy with an error (callers
+/// check whole ranges beforehand when a partial copy would matter).
 pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), BadAddress> {
-    // Validate everything first, so a partly bad buffer copies nothing.
-    each_user_piece(src, dst.len(), PageFlags::empty(), |_, _, _| {})?;
     each_user_piece(src, dst.len(), PageFlags::empty(), |kva, off, n| {
         // SAFETY: `kva` is the direct-map address of a mapped user page (translated just
         // now; single CPU, no concurrent unmapping while we run), n bytes stay in it.
@@ -317,7 +317,6 @@ pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), BadAddress> {
 
 /// Copy `src` to user address `dst` in the active address space.
 pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), BadAddress> {
-    each_user_piece(dst, src.len(), PageFlags::WRITABLE, |_, _, _| {})?;
     each_user_piece(dst, src.len(), PageFlags::WRITABLE, |kva, off, n| {
         // SAFETY: as in copy_from_user; the page is user-writable, so it holds no kernel
         // data.

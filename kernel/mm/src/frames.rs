@@ -5,15 +5,16 @@
 
 use crate::buddy::{Buddy, BuddyStats, MAX_ORDER};
 use crate::ranges::Ranges;
-use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 use hal::addr::{PhysAddr, PAGE_SIZE};
 use hal::paging::FrameSource;
 use hal::sync::SpinLock;
 
 static BUDDY: SpinLock<Buddy> = SpinLock::new(Buddy::new());
-/// Frames mapped in more than one address space (copy-on-write after fork), with their
-/// number of sharers. A frame not listed has one owner.
-static SHARED: SpinLock<BTreeMap<u64, u32>> = SpinLock::new(BTreeMap::new());
+/// For every frame, how many *extra* address spaces map it (copy-on-write after fork):
+/// 0 means one owner. An array indexed by frame number, so fork and exit, which touch
+/// every page of a process, pay O(1) per page.
+static SHARED: SpinLock<Vec<u16>> = SpinLock::new(Vec::new());
 static HEAP_BYTES: SpinLock<u64> = SpinLock::new(0);
 
 struct Frames;
@@ -40,6 +41,8 @@ fn order_for(pages: usize) -> usize {
 }
 
 pub(crate) fn init(free: &Ranges, heap_bytes: u64) {
+    let top = free.iter().map(|r| r.1).max().unwrap_or(0);
+    SHARED.lock().resize((top / PAGE_SIZE) as usize, 0);
     {
         let mut b = BUDDY.lock();
         for &(s, e) in free.iter() {
@@ -69,30 +72,34 @@ pub fn free_frames(frame: PhysAddr, order: usize) {
     BUDDY.lock().free(frame.as_u64() / PAGE_SIZE, order)
 }
 
+fn index(frame: PhysAddr) -> usize {
+    (frame.as_u64() / PAGE_SIZE) as usize
+}
+
 /// One more address space maps `frame` (copy-on-write).
 pub fn share(frame: PhysAddr) {
-    *SHARED.lock().entry(frame.as_u64()).or_insert(1) += 1;
+    let mut s = SHARED.lock();
+    let n = &mut s[index(frame)];
+    *n = n
+        .checked_add(1)
+        .expect("a frame shared by 65536 address spaces");
 }
 
 /// How many address spaces map `frame`.
 pub fn share_count(frame: PhysAddr) -> u32 {
-    SHARED.lock().get(&frame.as_u64()).copied().unwrap_or(1)
+    SHARED.lock().get(index(frame)).map_or(1, |&n| n as u32 + 1)
 }
 
 /// One mapping of `frame` is gone: free it when it was the last.
 pub fn release(frame: PhysAddr) {
     let last = {
         let mut s = SHARED.lock();
-        match s.get_mut(&frame.as_u64()) {
-            Some(n) if *n > 2 => {
+        match s.get_mut(index(frame)) {
+            Some(n) if *n > 0 => {
                 *n -= 1;
                 false
             }
-            Some(_) => {
-                s.remove(&frame.as_u64());
-                false
-            }
-            None => true,
+            _ => true,
         }
     };
     if last {

@@ -5,6 +5,9 @@ use abi::{Errno, Stat};
 use proc::files::{self, OpenFile};
 use proc::{fsys, uaccess};
 
+/// Transfers up to this size are staged on the kernel stack instead of the heap.
+const SMALL: usize = 512;
+
 fn fd_file(fd: u64) -> Result<alloc::sync::Arc<OpenFile>, Errno> {
     me()?.files.lock().get(fd as i32)
 }
@@ -29,7 +32,15 @@ pub fn read(a: &mut Args) -> Result<usize, Errno> {
     // A pipe or terminal gives what it has (one piece); a file gives everything asked
     // for up to its end, in pieces of CHUNK bytes.
     let whole = matches!(f.object, proc::files::Object::Node(_));
-    let mut tmp = alloc::vec![0u8; len.min(uaccess::CHUNK)];
+    // Small transfers (most terminal and pipe traffic) use a buffer on the stack.
+    let mut small = [0u8; SMALL];
+    let mut big = alloc::vec::Vec::new();
+    let tmp: &mut [u8] = if len <= SMALL {
+        &mut small[..len]
+    } else {
+        big.resize(len.min(uaccess::CHUNK), 0);
+        &mut big
+    };
     let mut done = 0;
     while done < len {
         let want = (len - done).min(tmp.len());
@@ -51,11 +62,19 @@ pub fn write(a: &mut Args) -> Result<usize, Errno> {
     let f = fd_file(a.a[0])?;
     let (buf, len) = (a.a[1], a.a[2] as usize);
     uaccess::check_buffer(buf, len, false)?;
+    let mut small = [0u8; SMALL];
+    let mut big = alloc::vec::Vec::new();
     let mut done = 0;
     while done < len {
         let n = (len - done).min(uaccess::CHUNK);
-        let data = uaccess::read_bytes(buf + done as u64, n)?;
-        let put = match f.write(&data) {
+        let data: &mut [u8] = if n <= SMALL {
+            &mut small[..n]
+        } else {
+            big.resize(n, 0);
+            &mut big
+        };
+        uaccess::read_into(buf + done as u64, data)?;
+        let put = match f.write(data) {
             Ok(p) => p,
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,

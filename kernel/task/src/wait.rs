@@ -15,17 +15,21 @@ use crate::sched::{self, SCHED};
 use crate::thread::{current, State, Thread};
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use hal::sync::{IrqGuard, Lock, LockGuard, SpinLock, WaitPolicy};
 
 /// Threads waiting for something.
 pub struct WaitQueue {
     waiters: SpinLock<VecDeque<Arc<Thread>>>,
+    /// How many are queued, readable without the lock (wakers skip an empty queue).
+    queued: AtomicUsize,
 }
 
 impl WaitQueue {
     pub const fn new() -> Self {
         WaitQueue {
             waiters: SpinLock::new(VecDeque::new()),
+            queued: AtomicUsize::new(0),
         }
     }
 
@@ -39,13 +43,24 @@ impl WaitQueue {
             let me = current();
             *me.state.lock() = State::Blocked;
             self.waiters.lock().push_back(me);
+            self.queued.fetch_add(1, Ordering::SeqCst);
             sched::schedule();
         }
     }
 
     /// Wake the longest waiter. Returns whether there was one.
     pub fn wake_one(&self) -> bool {
-        let t = self.waiters.lock().pop_front();
+        if self.queued.load(Ordering::SeqCst) == 0 {
+            return false;
+        }
+        let t = {
+            let mut w = self.waiters.lock();
+            let t = w.pop_front();
+            if t.is_some() {
+                self.queued.fetch_sub(1, Ordering::SeqCst);
+            }
+            t
+        };
         match t {
             Some(t) => {
                 sched::wake(&t);
@@ -82,6 +97,9 @@ impl WaitPolicy for WaitQueue {
     }
     fn wake_one(&self) {
         WaitQueue::wake_one(self);
+    }
+    fn has_waiters(&self) -> bool {
+        self.queued.load(Ordering::SeqCst) != 0
     }
 }
 
