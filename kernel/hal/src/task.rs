@@ -332,6 +332,13 @@ pub fn current_owner() -> Option<Arc<dyn core::any::Any + Send + Sync>> {
     with_current(|t| t.owner.get().cloned()).flatten()
 }
 
+/// Run `f` on the running task's owner object, borrowed: no reference count changes.
+pub fn with_current_owner<R>(
+    f: impl FnOnce(&(dyn core::any::Any + Send + Sync)) -> R,
+) -> Option<R> {
+    with_current(|t| t.owner.get().map(|o| f(&**o))).flatten()
+}
+
 /// Set the running task's notify flag.
 pub fn notify_current() {
     with_current(|t| t.notify());

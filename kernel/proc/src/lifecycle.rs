@@ -182,6 +182,7 @@ pub fn exit_current(status: u32) -> ! {
             for c in &children {
                 if let Some(cp) = process::get(*c) {
                     cp.family.lock().ppid = 1;
+                    cp.ppid_fast.store(1, core::sync::atomic::Ordering::Relaxed);
                     zombie_child |= cp.is_zombie();
                 }
             }

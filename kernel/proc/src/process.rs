@@ -47,6 +47,9 @@ pub struct Process {
     pub tid: SpinLock<Tid>,
     pub name: SpinLock<String>,
     pub family: SpinLock<Family>,
+    /// A copy of `family.ppid` readable without the lock (getppid); written together
+    /// with it.
+    pub(crate) ppid_fast: AtomicU32,
     pub aspace: Mutex<Option<AddressSpace>>,
     pub files: Mutex<FdTable>,
     pub cwd: Mutex<NodeRef>,
@@ -61,7 +64,7 @@ pub struct Process {
 
 impl Process {
     pub fn ppid(&self) -> Pid {
-        self.family.lock().ppid
+        self.ppid_fast.load(Ordering::Relaxed)
     }
 
     pub fn pgid(&self) -> Pid {
@@ -106,6 +109,7 @@ pub(crate) fn new_process(
         pid,
         tid: SpinLock::new(0),
         name: SpinLock::new(String::from(name)),
+        ppid_fast: AtomicU32::new(ppid),
         family: SpinLock::new(Family {
             ppid,
             pgid,
@@ -144,6 +148,12 @@ pub(crate) fn table_len() -> usize {
 /// The process by pid.
 pub fn get(pid: Pid) -> Option<Arc<Process>> {
     TABLE.lock().get(&pid).cloned()
+}
+
+/// Run `f` on the calling process, borrowed (no lock, no reference count): the fast
+/// way for calls that only read it.
+pub fn with_current<R>(f: impl FnOnce(&Process) -> R) -> Option<R> {
+    hal::task::with_current_owner(|o| o.downcast_ref::<Process>().map(f)).flatten()
 }
 
 /// The process the running thread belongs to (None for kernel threads): the owner

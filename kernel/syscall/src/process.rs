@@ -85,11 +85,11 @@ pub fn waitpid(a: &mut Args) -> Result<usize, Errno> {
 }
 
 pub fn getpid(_: &mut Args) -> Result<usize, Errno> {
-    Ok(me()?.pid as usize)
+    proc::process::with_current(|p| p.pid as usize).ok_or(Errno::ESRCH)
 }
 
 pub fn getppid(_: &mut Args) -> Result<usize, Errno> {
-    Ok(me()?.ppid() as usize)
+    proc::process::with_current(|p| p.ppid() as usize).ok_or(Errno::ESRCH)
 }
 
 pub fn kill(a: &mut Args) -> Result<usize, Errno> {
