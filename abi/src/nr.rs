@@ -3,6 +3,9 @@
 //! Numbers are grouped in decades by category so a reader of a trace can tell the kind
 //! of call from its number. A number that is not assigned gets `ENOSYS`.
 
+/// Does nothing and returns 0: the cost of the system-call path itself (benchmarks).
+pub const NULL: usize = 0;
+
 // Process control (chapter 2, 3-2).
 pub const EXIT: usize = 1;
 pub const FORK: usize = 2;

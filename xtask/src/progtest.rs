@@ -120,8 +120,14 @@ fn usertests_on(m: &crate::qemu::Machine) -> Result<()> {
 const BENCHES: &[(&str, &str, Option<u64>)] = &[
     (
         "null_syscall",
-        "null system call (getppid, from a program)",
+        "null system call (call 0, which does nothing, from a program)",
         Some(150),
+    ),
+    ("getppid", "getppid (finds the caller's process)", None),
+    (
+        "pipe_write_read",
+        "pipe write + read of 1 byte in one process (no switch)",
+        None,
     ),
     (
         "pipe_round_trip",

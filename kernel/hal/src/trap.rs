@@ -335,8 +335,9 @@ extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
     }
 }
 
-/// Work to do on every return to user mode (signal delivery), installed by the
-/// process layer. Runs with interrupts off, on the thread's kernel stack.
+/// Work to do on the way back to user mode when the task was notified (signal
+/// delivery), installed by the process layer. Runs with interrupts off, on the thread's
+/// kernel stack.
 pub type ReturnHook = fn(&mut TrapFrame);
 static RETURN_HOOK: AtomicUsize = AtomicUsize::new(0);
 
@@ -345,8 +346,12 @@ pub fn set_return_to_user_hook(hook: ReturnHook) {
     RETURN_HOOK.store(hook as usize, Ordering::SeqCst);
 }
 
-/// Run the return-to-user hook on `frame` (called by the trap and syscall paths).
+/// Run the return-to-user hook on `frame` (called by the trap and syscall paths) if the
+/// running task was notified (`Task::notify`): the common return costs one flag test.
 pub(crate) fn return_to_user(frame: &mut TrapFrame) {
+    if !crate::task::take_current_notify() {
+        return;
+    }
     let hook = RETURN_HOOK.load(Ordering::Acquire);
     if hook != 0 {
         // SAFETY: only `set_return_to_user_hook` stores here, always a `ReturnHook`.

@@ -184,13 +184,10 @@ fn frame_to_words(f: &TrapFrame) -> [u64; FRAME_WORDS] {
     ]
 }
 
-/// hal's return-to-user hook: deliver what is pending. The fast path is one flag test:
-/// the thread's notify flag is set by everything that may make a signal deliverable
-/// (posting one, unmasking, sigreturn), so a return with nothing to do costs nothing.
+/// hal's return-to-user hook: deliver what is pending. hal calls it only when the
+/// thread's notify flag was set, by everything that may make a signal deliverable
+/// (posting one, unmasking, sigreturn), so a return with nothing to do costs one test.
 pub fn on_return_to_user(frame: &mut TrapFrame) {
-    if !hal::task::take_current_notify() {
-        return;
-    }
     let Some(p) = process::current() else { return };
     loop {
         let (sig, action) = {

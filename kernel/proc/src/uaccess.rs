@@ -17,23 +17,28 @@ pub const CHUNK: usize = 64 * 1024;
 pub const STR_MAX: usize = 4096;
 
 fn prepare(addr: u64, len: usize, write: bool) -> Result<(), Errno> {
-    let p = crate::current().ok_or(Errno::EFAULT)?;
-    let mut a = p.aspace.lock();
-    let a = a.as_mut().ok_or(Errno::EFAULT)?;
-    a.prepare(addr, len, write).map_err(|e| match e {
-        mm::VmError::NoMemory => Errno::ENOMEM,
-        _ => Errno::EFAULT,
+    crate::process::with_current(|p| {
+        let mut a = p.aspace.lock();
+        let a = a.as_mut().ok_or(Errno::EFAULT)?;
+        a.prepare(addr, len, write).map_err(|e| match e {
+            mm::VmError::NoMemory => Errno::ENOMEM,
+            _ => Errno::EFAULT,
+        })
     })
+    .unwrap_or(Err(Errno::EFAULT))
 }
 
 /// Check, without touching any page, that the caller may write (or read) the whole
 /// buffer `[addr, addr+len)`: done before a call consumes data (a pipe read, a file
 /// offset), so a bad buffer fails with EFAULT and loses nothing.
 pub fn check_buffer(addr: u64, len: usize, write: bool) -> Result<(), Errno> {
-    let p = crate::current().ok_or(Errno::EFAULT)?;
-    let a = p.aspace.lock();
-    let a = a.as_ref().ok_or(Errno::EFAULT)?;
-    if a.check_range(addr, len as u64, write) {
+    let ok = crate::process::with_current(|p| {
+        p.aspace
+            .lock()
+            .as_ref()
+            .is_some_and(|a| a.check_range(addr, len as u64, write))
+    });
+    if ok == Some(true) {
         Ok(())
     } else {
         Err(Errno::EFAULT)

@@ -7,7 +7,7 @@ use proc::uaccess;
 pub fn pipe(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
     // Check the destination first so a bad pointer leaks no descriptors.
-    uaccess::write_bytes(a.a[0], &[0u8; 8])?;
+    uaccess::write_bytes(a.arg(0), &[0u8; 8])?;
     let (r, w) = proc::files::new_pipe();
     let mut t = p.files.lock();
     let rfd = t.insert(r, false)?;
@@ -22,6 +22,6 @@ pub fn pipe(a: &mut Args) -> Result<usize, Errno> {
     let mut out = [0u8; 8];
     out[..4].copy_from_slice(&rfd.to_le_bytes());
     out[4..].copy_from_slice(&wfd.to_le_bytes());
-    uaccess::write_bytes(a.a[0], &out)?;
+    uaccess::write_bytes(a.arg(0), &out)?;
     Ok(0)
 }

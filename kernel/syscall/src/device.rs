@@ -10,12 +10,12 @@ use proc::files::Object;
 use proc::uaccess;
 
 pub fn ioctl(a: &mut Args) -> Result<usize, Errno> {
-    let f = me()?.files.lock().get(a.a[0] as i32)?;
-    let arg = a.a[2];
+    let f = me()?.files.lock().get(a.arg(0) as i32)?;
+    let arg = a.arg(2);
     match &f.object {
         Object::Device(Device::Tty) => {}
         Object::Device(d @ Device::Disk { .. }) => {
-            return match a.a[1] as u32 {
+            return match a.arg(1) as u32 {
                 BLKGETSIZE64 => {
                     uaccess::write_bytes(arg, &d.size().to_le_bytes())?;
                     Ok(0)
@@ -25,7 +25,7 @@ pub fn ioctl(a: &mut Args) -> Result<usize, Errno> {
         }
         _ => return Err(Errno::ENOTTY),
     }
-    match a.a[1] as u32 {
+    match a.arg(1) as u32 {
         TCGETMODE => {
             uaccess::write_bytes(arg, &proc::tty::mode().to_le_bytes())?;
             Ok(0)
@@ -68,10 +68,10 @@ pub fn mount(a: &mut Args) -> Result<usize, Errno> {
     if p.uid != 0 {
         return Err(Errno::EPERM);
     }
-    let target = str_arg(a.a[0], a.a[1])?;
-    let fstype = str_arg(a.a[2], a.a[3])?;
-    let source = if a.a[5] > 0 {
-        str_arg(a.a[4], a.a[5])?
+    let target = str_arg(a.arg(0), a.arg(1))?;
+    let fstype = str_arg(a.arg(2), a.arg(3))?;
+    let source = if a.arg(5) > 0 {
+        str_arg(a.arg(4), a.arg(5))?
     } else {
         alloc::string::String::new()
     };
@@ -85,7 +85,7 @@ pub fn umount(a: &mut Args) -> Result<usize, Errno> {
     if p.uid != 0 {
         return Err(Errno::EPERM);
     }
-    let target = str_arg(a.a[0], a.a[1])?;
+    let target = str_arg(a.arg(0), a.arg(1))?;
     let cwd = *p.cwd.lock();
     proc::fsys::umount(cwd, &target)?;
     Ok(0)
@@ -94,8 +94,8 @@ pub fn umount(a: &mut Args) -> Result<usize, Errno> {
 /// `mounts(buf, len)`: the mount table as text, one `SOURCE TARGET TYPE rw|ro` line each.
 pub fn mounts(a: &mut Args) -> Result<usize, Errno> {
     let text = proc::fsys::mount_table_text()?;
-    let n = text.len().min(a.a[1] as usize);
-    uaccess::write_bytes(a.a[0], &text.as_bytes()[..n])?;
+    let n = text.len().min(a.arg(1) as usize);
+    uaccess::write_bytes(a.arg(0), &text.as_bytes()[..n])?;
     Ok(n)
 }
 
@@ -110,15 +110,15 @@ fn device_number(fd: u64) -> Result<u32, Errno> {
 /// `dev_request(fd, flags)`: hold the device open on `fd` for exclusive use. Another
 /// holder makes the caller wait, or fail with EBUSY given `DEV_NONBLOCK`.
 pub fn dev_request(a: &mut Args) -> Result<usize, Errno> {
-    let rdev = device_number(a.a[0])?;
-    let nonblock = a.a[1] as u32 & DEV_NONBLOCK != 0;
+    let rdev = device_number(a.arg(0))?;
+    let nonblock = a.arg(1) as u32 & DEV_NONBLOCK != 0;
     proc::devices::request(rdev, me()?.pid, nonblock)?;
     Ok(0)
 }
 
 /// `dev_release(fd)`: give the device back.
 pub fn dev_release(a: &mut Args) -> Result<usize, Errno> {
-    let rdev = device_number(a.a[0])?;
+    let rdev = device_number(a.arg(0))?;
     proc::devices::release(rdev, me()?.pid)?;
     Ok(0)
 }

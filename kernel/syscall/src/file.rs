@@ -9,7 +9,7 @@ use proc::{fsys, uaccess};
 const SMALL: usize = 512;
 
 fn fd_file(fd: u64) -> Result<alloc::sync::Arc<OpenFile>, Errno> {
-    me()?.files.lock().get(fd as i32)
+    proc::process::with_current(|p| p.files.lock().get(fd as i32)).ok_or(Errno::ESRCH)?
 }
 
 fn path_arg(ptr: u64, len: u64) -> Result<alloc::string::String, Errno> {
@@ -21,8 +21,8 @@ fn path_arg(ptr: u64, len: u64) -> Result<alloc::string::String, Errno> {
 }
 
 pub fn read(a: &mut Args) -> Result<usize, Errno> {
-    let f = fd_file(a.a[0])?;
-    let (buf, len) = (a.a[1], a.a[2] as usize);
+    let f = fd_file(a.arg(0))?;
+    let (buf, len) = (a.arg(1), a.arg(2) as usize);
     // The whole destination is checked before anything is consumed from a pipe, the
     // terminal or a file offset.
     uaccess::check_buffer(buf, len, true)?;
@@ -59,9 +59,13 @@ pub fn read(a: &mut Args) -> Result<usize, Errno> {
 }
 
 pub fn write(a: &mut Args) -> Result<usize, Errno> {
-    let f = fd_file(a.a[0])?;
-    let (buf, len) = (a.a[1], a.a[2] as usize);
-    uaccess::check_buffer(buf, len, false)?;
+    let f = fd_file(a.arg(0))?;
+    let (buf, len) = (a.arg(1), a.arg(2) as usize);
+    // A write of one piece needs no separate check: copying it in checks it, before
+    // anything is written. A longer one is checked whole first.
+    if len > uaccess::CHUNK {
+        uaccess::check_buffer(buf, len, false)?;
+    }
     let mut small = [0u8; SMALL];
     let mut big = alloc::vec::Vec::new();
     let mut done = 0;
@@ -88,8 +92,8 @@ pub fn write(a: &mut Args) -> Result<usize, Errno> {
 }
 
 pub fn pread(a: &mut Args) -> Result<usize, Errno> {
-    let f = fd_file(a.a[0])?;
-    let (buf, len, off) = (a.a[1], a.a[2] as usize, a.a[3]);
+    let f = fd_file(a.arg(0))?;
+    let (buf, len, off) = (a.arg(1), a.arg(2) as usize, a.arg(3));
     uaccess::check_buffer(buf, len, true)?;
     let mut tmp = alloc::vec![0u8; len.min(uaccess::CHUNK)];
     let mut done = 0;
@@ -106,8 +110,8 @@ pub fn pread(a: &mut Args) -> Result<usize, Errno> {
 }
 
 pub fn pwrite(a: &mut Args) -> Result<usize, Errno> {
-    let f = fd_file(a.a[0])?;
-    let (buf, len, off) = (a.a[1], a.a[2] as usize, a.a[3]);
+    let f = fd_file(a.arg(0))?;
+    let (buf, len, off) = (a.arg(1), a.arg(2) as usize, a.arg(3));
     uaccess::check_buffer(buf, len, false)?;
     let mut done = 0;
     while done < len {
@@ -128,10 +132,10 @@ pub fn pwrite(a: &mut Args) -> Result<usize, Errno> {
 
 pub fn open(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
-    let path = path_arg(a.a[0], a.a[1])?;
-    let flags = a.a[2] as u32;
+    let path = path_arg(a.arg(0), a.arg(1))?;
+    let flags = a.arg(2) as u32;
     let cwd = *p.cwd.lock();
-    let f = files::open(cwd, &path, flags, a.a[3] as u32 & 0o7777, p.uid, p.gid)?;
+    let f = files::open(cwd, &path, flags, a.arg(3) as u32 & 0o7777, p.uid, p.gid)?;
     let fd = p
         .files
         .lock()
@@ -140,30 +144,30 @@ pub fn open(a: &mut Args) -> Result<usize, Errno> {
 }
 
 pub fn close(a: &mut Args) -> Result<usize, Errno> {
-    me()?.files.lock().close(a.a[0] as i32)?;
+    me()?.files.lock().close(a.arg(0) as i32)?;
     Ok(0)
 }
 
 pub fn lseek(a: &mut Args) -> Result<usize, Errno> {
-    let f = fd_file(a.a[0])?;
-    f.seek(a.a[1] as i64, a.a[2] as u32).map(|o| o as usize)
+    let f = fd_file(a.arg(0))?;
+    f.seek(a.arg(1) as i64, a.arg(2) as u32).map(|o| o as usize)
 }
 
 pub fn dup(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
     let mut t = p.files.lock();
-    let f = t.get(a.a[0] as i32)?;
+    let f = t.get(a.arg(0) as i32)?;
     Ok(t.insert(f, false)? as usize)
 }
 
 pub fn dup2(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
     let mut t = p.files.lock();
-    let f = t.get(a.a[0] as i32)?;
-    if a.a[0] != a.a[1] {
-        t.insert_at(a.a[1] as i32, f)?;
+    let f = t.get(a.arg(0) as i32)?;
+    if a.arg(0) != a.arg(1) {
+        t.insert_at(a.arg(1) as i32, f)?;
     }
-    Ok(a.a[1] as usize)
+    Ok(a.arg(1) as usize)
 }
 
 fn put_stat(addr: u64, s: &Stat) -> Result<usize, Errno> {
@@ -173,41 +177,41 @@ fn put_stat(addr: u64, s: &Stat) -> Result<usize, Errno> {
 
 fn stat_path(a: &Args, follow: bool) -> Result<Stat, Errno> {
     let p = me()?;
-    let path = path_arg(a.a[0], a.a[1])?;
+    let path = path_arg(a.arg(0), a.arg(1))?;
     let cwd = *p.cwd.lock();
     fsys::stat(fsys::resolve(cwd, &path, follow)?)
 }
 
 pub fn stat(a: &mut Args) -> Result<usize, Errno> {
     let s = stat_path(a, true)?;
-    put_stat(a.a[2], &s)
+    put_stat(a.arg(2), &s)
 }
 
 pub fn lstat(a: &mut Args) -> Result<usize, Errno> {
     let s = stat_path(a, false)?;
-    put_stat(a.a[2], &s)
+    put_stat(a.arg(2), &s)
 }
 
 pub fn fstat(a: &mut Args) -> Result<usize, Errno> {
-    let s = fd_file(a.a[0])?.stat()?;
-    put_stat(a.a[1], &s)
+    let s = fd_file(a.arg(0))?.stat()?;
+    put_stat(a.arg(1), &s)
 }
 
 pub fn getdents(a: &mut Args) -> Result<usize, Errno> {
-    let f = fd_file(a.a[0])?;
+    let f = fd_file(a.arg(0))?;
     let dir = f.dir_node()?;
-    uaccess::check_buffer(a.a[1], a.a[2] as usize, true)?;
-    let mut buf = alloc::vec![0u8; (a.a[2] as usize).min(uaccess::CHUNK)];
+    uaccess::check_buffer(a.arg(1), a.arg(2) as usize, true)?;
+    let mut buf = alloc::vec![0u8; (a.arg(2) as usize).min(uaccess::CHUNK)];
     let mut pos = f.offset.lock();
     let (n, next) = fsys::getdents(dir, *pos, &mut buf)?;
-    uaccess::write_bytes(a.a[1], &buf[..n])?;
+    uaccess::write_bytes(a.arg(1), &buf[..n])?;
     *pos = next;
     Ok(n)
 }
 
 pub fn chdir(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
-    let path = path_arg(a.a[0], a.a[1])?;
+    let path = path_arg(a.arg(0), a.arg(1))?;
     let cwd = *p.cwd.lock();
     let node = fsys::resolve(cwd, &path, true)?;
     if !fsys::is_dir(node) {
@@ -221,10 +225,10 @@ pub fn getcwd(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
     let cwd = *p.cwd.lock();
     let path = fsys::path_of(cwd)?;
-    if path.len() > a.a[1] as usize {
+    if path.len() > a.arg(1) as usize {
         return Err(Errno::ERANGE);
     }
-    uaccess::write_bytes(a.a[0], path.as_bytes())?;
+    uaccess::write_bytes(a.arg(0), path.as_bytes())?;
     Ok(path.len())
 }
 
@@ -246,53 +250,59 @@ fn at_path<R>(
 }
 
 pub fn mkdir(a: &mut Args) -> Result<usize, Errno> {
-    let mode = a.a[2] as u32 & 0o7777;
-    at_path(a.a[0], a.a[1], |v, cwd, path, uid, gid| {
+    let mode = a.arg(2) as u32 & 0o7777;
+    at_path(a.arg(0), a.arg(1), |v, cwd, path, uid, gid| {
         v.mkdir(cwd, path, mode, uid, gid)
     })?;
     Ok(0)
 }
 
 pub fn unlink(a: &mut Args) -> Result<usize, Errno> {
-    at_path(a.a[0], a.a[1], |v, cwd, path, _, _| v.unlink(cwd, path))?;
+    at_path(a.arg(0), a.arg(1), |v, cwd, path, _, _| v.unlink(cwd, path))?;
     Ok(0)
 }
 
 pub fn rmdir(a: &mut Args) -> Result<usize, Errno> {
-    at_path(a.a[0], a.a[1], |v, cwd, path, _, _| v.rmdir(cwd, path))?;
+    at_path(a.arg(0), a.arg(1), |v, cwd, path, _, _| v.rmdir(cwd, path))?;
     Ok(0)
 }
 
 pub fn rename(a: &mut Args) -> Result<usize, Errno> {
-    let new = path_arg(a.a[2], a.a[3])?;
-    at_path(a.a[0], a.a[1], |v, cwd, old, _, _| v.rename(cwd, old, &new))?;
+    let new = path_arg(a.arg(2), a.arg(3))?;
+    at_path(a.arg(0), a.arg(1), |v, cwd, old, _, _| {
+        v.rename(cwd, old, &new)
+    })?;
     Ok(0)
 }
 
 pub fn link(a: &mut Args) -> Result<usize, Errno> {
-    let new = path_arg(a.a[2], a.a[3])?;
-    at_path(a.a[0], a.a[1], |v, cwd, old, _, _| v.link(cwd, old, &new))?;
+    let new = path_arg(a.arg(2), a.arg(3))?;
+    at_path(a.arg(0), a.arg(1), |v, cwd, old, _, _| {
+        v.link(cwd, old, &new)
+    })?;
     Ok(0)
 }
 
 pub fn symlink(a: &mut Args) -> Result<usize, Errno> {
-    let target = uaccess::read_str(a.a[0], a.a[1])?;
-    at_path(a.a[2], a.a[3], |v, cwd, path, uid, gid| {
+    let target = uaccess::read_str(a.arg(0), a.arg(1))?;
+    at_path(a.arg(2), a.arg(3), |v, cwd, path, uid, gid| {
         v.symlink(cwd, &target, path, uid, gid)
     })?;
     Ok(0)
 }
 
 pub fn readlink(a: &mut Args) -> Result<usize, Errno> {
-    let target = at_path(a.a[0], a.a[1], |v, cwd, path, _, _| v.readlink(cwd, path))?;
-    let n = target.len().min(a.a[3] as usize);
-    uaccess::write_bytes(a.a[2], &target[..n])?;
+    let target = at_path(a.arg(0), a.arg(1), |v, cwd, path, _, _| {
+        v.readlink(cwd, path)
+    })?;
+    let n = target.len().min(a.arg(3) as usize);
+    uaccess::write_bytes(a.arg(2), &target[..n])?;
     Ok(n)
 }
 
 pub fn chmod(a: &mut Args) -> Result<usize, Errno> {
-    let mode = a.a[2] as u32 & 0o7777;
-    at_path(a.a[0], a.a[1], |v, cwd, path, _, _| {
+    let mode = a.arg(2) as u32 & 0o7777;
+    at_path(a.arg(0), a.arg(1), |v, cwd, path, _, _| {
         v.chmod(cwd, path, mode)
     })?;
     Ok(0)
@@ -305,16 +315,16 @@ pub fn utimes(a: &mut Args) -> Result<usize, Errno> {
         abi::types::UTIME_OMIT => None,
         s => Some(s as i64),
     };
-    let (at, mt) = (t(a.a[2]), t(a.a[3]));
-    at_path(a.a[0], a.a[1], |v, cwd, path, _, _| {
+    let (at, mt) = (t(a.arg(2)), t(a.arg(3)));
+    at_path(a.arg(0), a.arg(1), |v, cwd, path, _, _| {
         v.set_times(cwd, path, at, mt)
     })?;
     Ok(0)
 }
 
 pub fn statfs(a: &mut Args) -> Result<usize, Errno> {
-    let out = a.a[2];
-    let st = at_path(a.a[0], a.a[1], |v, cwd, path, _, _| {
+    let out = a.arg(2);
+    let st = at_path(a.arg(0), a.arg(1), |v, cwd, path, _, _| {
         let node = v.resolve(cwd, path, true)?;
         let id = v.mount_id(node);
         let s = v.statfs(id)?;
@@ -343,23 +353,23 @@ pub fn statfs(a: &mut Args) -> Result<usize, Errno> {
 }
 
 pub fn truncate(a: &mut Args) -> Result<usize, Errno> {
-    let size = a.a[2];
-    at_path(a.a[0], a.a[1], |v, cwd, path, _, _| {
+    let size = a.arg(2);
+    at_path(a.arg(0), a.arg(1), |v, cwd, path, _, _| {
         v.truncate(cwd, path, size)
     })?;
     Ok(0)
 }
 
 pub fn ftruncate(a: &mut Args) -> Result<usize, Errno> {
-    let f = fd_file(a.a[0])?;
+    let f = fd_file(a.arg(0))?;
     match f.object {
-        proc::files::Object::Node(n) => fsys::with(|v| v.truncate_node(n, a.a[1]))?,
+        proc::files::Object::Node(n) => fsys::with(|v| v.truncate_node(n, a.arg(1)))?,
         _ => return Err(Errno::EINVAL),
     }
     Ok(0)
 }
 
 pub fn fsync(a: &mut Args) -> Result<usize, Errno> {
-    fd_file(a.a[0])?;
+    fd_file(a.arg(0))?;
     Ok(0)
 }

@@ -6,9 +6,14 @@ use abi::types::Pod;
 use abi::{Errno, ProcInfo, SysInfo, Timespec, Tms, Utsname};
 use proc::uaccess;
 
+/// The call that does nothing: what the system-call path itself costs.
+pub fn null(_: &mut Args) -> Result<usize, Errno> {
+    Ok(0)
+}
+
 pub fn clock_gettime(a: &mut Args) -> Result<usize, Errno> {
     let ns = hal::apic::nanos_since_boot();
-    let ts = match a.a[0] as u32 {
+    let ts = match a.arg(0) as u32 {
         CLOCK_MONOTONIC => Timespec {
             sec: (ns / 1_000_000_000) as i64,
             nsec: (ns % 1_000_000_000) as i64,
@@ -19,7 +24,7 @@ pub fn clock_gettime(a: &mut Args) -> Result<usize, Errno> {
         },
         _ => return Err(Errno::EINVAL),
     };
-    uaccess::write_pod(a.a[1], &ts)?;
+    uaccess::write_pod(a.arg(1), &ts)?;
     Ok(0)
 }
 
@@ -38,7 +43,7 @@ pub fn uname(a: &mut Args) -> Result<usize, Errno> {
         version: field("dinos kernel (Operating System Concepts, chapter 2)"),
         machine: field("x86_64"),
     };
-    uaccess::write_pod(a.a[0], &u)?;
+    uaccess::write_pod(a.arg(0), &u)?;
     Ok(0)
 }
 
@@ -53,12 +58,12 @@ pub fn sysinfo(a: &mut Args) -> Result<usize, Errno> {
         procs: proc::process::all().len() as u32,
         threads: task::thread_list().len() as u32,
     };
-    uaccess::write_pod(a.a[0], &s)?;
+    uaccess::write_pod(a.arg(0), &s)?;
     Ok(0)
 }
 
 pub fn proclist(a: &mut Args) -> Result<usize, Errno> {
-    let max = a.a[1] as usize;
+    let max = a.arg(1) as usize;
     let mut n = 0;
     for p in proc::process::all().iter().take(max) {
         let (user_ns, sys_ns) = p.cpu_ns();
@@ -76,7 +81,7 @@ pub fn proclist(a: &mut Args) -> Result<usize, Errno> {
             mem_bytes,
             name: field(p.name.lock().as_str()),
         };
-        uaccess::write_pod(a.a[0] + (n * ProcInfo::SIZE) as u64, &info)?;
+        uaccess::write_pod(a.arg(0) + (n * ProcInfo::SIZE) as u64, &info)?;
         n += 1;
     }
     Ok(n)
@@ -90,7 +95,7 @@ pub fn times(a: &mut Args) -> Result<usize, Errno> {
         (f.child_user_ns, f.child_sys_ns)
     };
     uaccess::write_pod(
-        a.a[0],
+        a.arg(0),
         &Tms {
             user_ns,
             sys_ns,

@@ -28,11 +28,26 @@ use abi::{nr, Errno};
 use core::sync::atomic::{AtomicBool, Ordering};
 use hal::trap::TrapFrame;
 
-/// What a handler sees: the argument registers and, for the few calls that need it
-/// (fork, exec, sigreturn), the whole frame.
+/// What a handler sees: the caller's saved registers. Arguments are read from them on
+/// demand ([`Args::arg`]); fork, exec and sigreturn use the whole frame.
 pub struct Args<'a> {
-    pub a: [u64; 6],
     pub frame: &'a mut TrapFrame,
+}
+
+impl Args<'_> {
+    /// Argument `i` (0-5): `rdi, rsi, rdx, r10, r8, r9`.
+    #[inline]
+    pub fn arg(&self, i: usize) -> u64 {
+        let f = &*self.frame;
+        match i {
+            0 => f.rdi,
+            1 => f.rsi,
+            2 => f.rdx,
+            3 => f.r10,
+            4 => f.r8,
+            _ => f.r9,
+        }
+    }
 }
 
 type Handler = fn(&mut Args) -> Result<usize, Errno>;
@@ -50,6 +65,7 @@ const fn e(name: &'static str, handler: Handler) -> Option<Entry> {
 /// The system-call table, indexed by number (abi::nr).
 pub static TABLE: [Option<Entry>; nr::COUNT] = {
     let mut t = [const { None }; nr::COUNT];
+    t[nr::NULL] = e("null", info::null);
     t[nr::EXIT] = e("exit", process::exit);
     t[nr::FORK] = e("fork", process::fork);
     t[nr::EXEC] = e("exec", process::exec);
@@ -126,12 +142,11 @@ pub fn set_trace(on: bool) {
 /// hal's system-call handler.
 pub fn dispatch(frame: &mut TrapFrame) {
     let number = frame.rax as usize;
-    let a = [
-        frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
-    ];
+    // Only tracing needs the arguments after the call (which may change the frame).
+    let a = [frame.rdi, frame.rsi, frame.rdx];
     let entry = TABLE.get(number).and_then(|e| e.as_ref());
     let result = match entry {
-        Some(e) => (e.handler)(&mut Args { a, frame }),
+        Some(e) => (e.handler)(&mut Args { frame }),
         None => Err(Errno::ENOSYS),
     };
     if TRACE.load(Ordering::Relaxed) {

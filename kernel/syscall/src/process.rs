@@ -12,7 +12,7 @@ use proc::uaccess;
 const ARG_MAX: usize = proc::exec::ARG_MAX;
 
 pub fn exit(a: &mut Args) -> Result<usize, Errno> {
-    lifecycle::exit_current(wait_status_exited(a.a[0] as u8))
+    lifecycle::exit_current(wait_status_exited(a.arg(0) as u8))
 }
 
 pub fn fork(a: &mut Args) -> Result<usize, Errno> {
@@ -27,16 +27,16 @@ fn strings(ptr: u64, count: u64) -> Result<Vec<String>, Errno> {
 }
 
 pub fn exec(a: &mut Args) -> Result<usize, Errno> {
-    let path = uaccess::read_str(a.a[0], a.a[1])?;
-    let argv = strings(a.a[2], a.a[3])?;
-    let envp = strings(a.a[4], a.a[5])?;
+    let path = uaccess::read_str(a.arg(0), a.arg(1))?;
+    let argv = strings(a.arg(2), a.arg(3))?;
+    let envp = strings(a.arg(4), a.arg(5))?;
     lifecycle::exec(a.frame, &path, &argv, &envp)?;
     Ok(0)
 }
 
 pub fn spawn(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
-    let s: SpawnArgs = uaccess::read_pod(a.a[0])?;
+    let s: SpawnArgs = uaccess::read_pod(a.arg(0))?;
     let path = uaccess::read_str(s.path.ptr, s.path.len)?;
     let argv = strings(s.argv, s.argc)?;
     let envp = strings(s.envp, s.envc)?;
@@ -72,12 +72,12 @@ pub fn spawn(a: &mut Args) -> Result<usize, Errno> {
 }
 
 pub fn waitpid(a: &mut Args) -> Result<usize, Errno> {
-    let nohang = a.a[2] as u32 & abi::flags::WNOHANG != 0;
-    match lifecycle::waitpid(a.a[0] as i64, nohang)? {
+    let nohang = a.arg(2) as u32 & abi::flags::WNOHANG != 0;
+    match lifecycle::waitpid(a.arg(0) as i64, nohang)? {
         None => Ok(0),
         Some(r) => {
-            if a.a[1] != 0 {
-                uaccess::write_bytes(a.a[1], &r.status.to_le_bytes())?;
+            if a.arg(1) != 0 {
+                uaccess::write_bytes(a.arg(1), &r.status.to_le_bytes())?;
             }
             Ok(r.pid as usize)
         }
@@ -93,27 +93,27 @@ pub fn getppid(_: &mut Args) -> Result<usize, Errno> {
 }
 
 pub fn kill(a: &mut Args) -> Result<usize, Errno> {
-    proc::signal::kill(me()?.pid, a.a[0] as i64, a.a[1] as u32)?;
+    proc::signal::kill(me()?.pid, a.arg(0) as i64, a.arg(1) as u32)?;
     Ok(0)
 }
 
 pub fn sigaction(a: &mut Args) -> Result<usize, Errno> {
-    let new = if a.a[1] != 0 {
-        Some(uaccess::read_pod::<SigAction>(a.a[1])?)
+    let new = if a.arg(1) != 0 {
+        Some(uaccess::read_pod::<SigAction>(a.arg(1))?)
     } else {
         None
     };
-    let old = proc::signal::sigaction(a.a[0] as u32, new)?;
-    if a.a[2] != 0 {
-        uaccess::write_pod(a.a[2], &old)?;
+    let old = proc::signal::sigaction(a.arg(0) as u32, new)?;
+    if a.arg(2) != 0 {
+        uaccess::write_pod(a.arg(2), &old)?;
     }
     Ok(0)
 }
 
 pub fn sigprocmask(a: &mut Args) -> Result<usize, Errno> {
-    let old = proc::signal::sigprocmask(a.a[0] as u32, a.a[1])?;
-    if a.a[2] != 0 {
-        uaccess::write_bytes(a.a[2], &old.to_le_bytes())?;
+    let old = proc::signal::sigprocmask(a.arg(0) as u32, a.arg(1))?;
+    if a.arg(2) != 0 {
+        uaccess::write_bytes(a.arg(2), &old.to_le_bytes())?;
     }
     Ok(0)
 }
@@ -123,7 +123,7 @@ pub fn sigreturn(a: &mut Args) -> Result<usize, Errno> {
 }
 
 pub fn nanosleep(a: &mut Args) -> Result<usize, Errno> {
-    let ns = a.a[0];
+    let ns = a.arg(0);
     let tick_ns = 1_000_000_000 / hal::apic::TIMER_HZ;
     let deadline = task::ticks() + ns.div_ceil(tick_ns);
     while task::ticks() < deadline {
@@ -144,11 +144,11 @@ pub fn brk(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
     let mut s = p.aspace.lock();
     let s = s.as_mut().ok_or(Errno::EINVAL)?;
-    Ok(s.set_brk(a.a[0]) as usize)
+    Ok(s.set_brk(a.arg(0)) as usize)
 }
 
 pub fn mmap(a: &mut Args) -> Result<usize, Errno> {
-    let (hint, len, prot, flags) = (a.a[0], a.a[1], a.a[2] as u32, a.a[3] as u32);
+    let (hint, len, prot, flags) = (a.arg(0), a.arg(1), a.arg(2) as u32, a.arg(3) as u32);
     if flags & abi::flags::MAP_ANONYMOUS == 0 {
         return Err(Errno::EOPNOTSUPP); // file mappings come with the VFS page cache
     }
@@ -173,31 +173,31 @@ pub fn munmap(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
     let mut s = p.aspace.lock();
     let s = s.as_mut().ok_or(Errno::EINVAL)?;
-    s.unmap(a.a[0], a.a[1]).map_err(|_| Errno::EINVAL)?;
+    s.unmap(a.arg(0), a.arg(1)).map_err(|_| Errno::EINVAL)?;
     Ok(0)
 }
 
 pub fn setpgid(a: &mut Args) -> Result<usize, Errno> {
     let caller = me()?;
-    let pid = if a.a[0] == 0 {
+    let pid = if a.arg(0) == 0 {
         caller.pid
     } else {
-        a.a[0] as u32
+        a.arg(0) as u32
     };
     let target = proc::process::get(pid).ok_or(Errno::ESRCH)?;
     if target.pid != caller.pid && target.ppid() != caller.pid {
         return Err(Errno::ESRCH);
     }
-    let pgid = if a.a[1] == 0 { pid } else { a.a[1] as u32 };
+    let pgid = if a.arg(1) == 0 { pid } else { a.arg(1) as u32 };
     target.family.lock().pgid = pgid;
     Ok(0)
 }
 
 pub fn getpgid(a: &mut Args) -> Result<usize, Errno> {
-    let pid = if a.a[0] == 0 {
+    let pid = if a.arg(0) == 0 {
         me()?.pid
     } else {
-        a.a[0] as u32
+        a.arg(0) as u32
     };
     Ok(proc::process::get(pid).ok_or(Errno::ESRCH)?.pgid() as usize)
 }

@@ -1,7 +1,8 @@
 //! `bench [NAME...]`: micro-benchmarks of the system-call interface and process control.
 //!
 //! Each prints `bench: NAME N ns/op`, the monotonic clock around many iterations divided
-//! by their number: a null system call (`getppid`), a pipe round trip between two
+//! by their number: a null system call (call 0, which does nothing), `getppid`, a pipe
+//! round trip between two
 //! processes (one byte each way: two context switches), fork + exit + wait, spawn of
 //! `/bin/true` + wait, and a forked child that execs `/bin/true` + wait. Under QEMU's
 //! `-icount shift=0` (`cargo xtask bench programs`) one nanosecond of guest time is one
@@ -31,6 +32,8 @@ type Bench = fn(u32) -> Result<(), String>;
 /// (name, iterations, one batch of work).
 const BENCHES: &[(&str, u32, Bench)] = &[
     ("null_syscall", 100_000, null_syscall),
+    ("getppid", 100_000, getppid),
+    ("pipe_write_read", 20_000, pipe_write_read),
     ("pipe_round_trip", 5_000, pipe_round_trip),
     ("fork_exit_wait", 300, fork_exit_wait),
     ("spawn_exit_wait", 200, spawn_exit_wait),
@@ -67,8 +70,30 @@ fn err(what: &str, e: ulib::Errno) -> String {
 
 fn null_syscall(n: u32) -> Result<(), String> {
     for _ in 0..n {
+        sys::null().map_err(|e| err("null", e))?;
+    }
+    Ok(())
+}
+
+fn getppid(n: u32) -> Result<(), String> {
+    for _ in 0..n {
         sys::getppid().map_err(|e| err("getppid", e))?;
     }
+    Ok(())
+}
+
+/// One byte into a pipe and out again in the same process: the cost of the two
+/// calls without any context switch.
+fn pipe_write_read(n: u32) -> Result<(), String> {
+    let mut p = [0i32; 2];
+    sys::pipe(&mut p).map_err(|e| err("pipe", e))?;
+    let mut b = [0u8; 1];
+    for _ in 0..n {
+        if sys::write(p[1], b"x") != Ok(1) || sys::read(p[0], &mut b) != Ok(1) {
+            return Err(String::from("the pipe lost a byte"));
+        }
+    }
+    let _ = (sys::close(p[0]), sys::close(p[1]));
     Ok(())
 }
 

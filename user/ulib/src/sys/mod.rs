@@ -105,6 +105,11 @@ pub fn getpid() -> SysResult {
     ret(syscall0(nr::GETPID))
 }
 
+/// The call that does nothing (0): for measuring the system-call path.
+pub fn null() -> SysResult {
+    ret(syscall0(nr::NULL))
+}
+
 pub fn getppid() -> SysResult {
     ret(syscall0(nr::GETPPID))
 }
