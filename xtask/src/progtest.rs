@@ -51,6 +51,7 @@ const USERTESTS: &[&str] = &[
     "brk_grows_writes_and_shrinks",
     "mmap_munmap_and_touching_unmapped_is_sigsegv",
     "dup_dup2_close_share_the_offset",
+    "device_request_is_exclusive_until_released",
     "fork_shares_descriptor_offsets",
     "bad_arguments_are_refused_never_fatal",
 ];

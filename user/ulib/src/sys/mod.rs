@@ -256,6 +256,22 @@ pub fn open(path: &str, flags: u32, mode: u32) -> SysResult {
     ))
 }
 
+/// Hold the device open on `fd` for exclusive use: another holder makes this wait, or
+/// fail with EBUSY when `nonblock`.
+pub fn dev_request(fd: i32, nonblock: bool) -> SysResult {
+    let flags = if nonblock {
+        abi::flags::DEV_NONBLOCK
+    } else {
+        0
+    };
+    ret(syscall2(nr::DEV_REQUEST, fd as usize, flags as usize))
+}
+
+/// Give back a device held with [`dev_request`].
+pub fn dev_release(fd: i32) -> SysResult {
+    ret(syscall1(nr::DEV_RELEASE, fd as usize))
+}
+
 pub fn close(fd: i32) -> SysResult {
     ret(syscall1(nr::CLOSE, fd as usize))
 }
@@ -463,6 +479,7 @@ pub fn ioctl_arg_size(request: u32) -> Option<usize> {
     match request {
         TCGETMODE | TCSETMODE | TIOCSPGRP | TIOCGPGRP => Some(4),
         TIOCGWINSZ => Some(<abi::WinSize as Pod>::SIZE),
+        BLKGETSIZE64 => Some(8),
         _ => None,
     }
 }

@@ -128,3 +128,48 @@ fn fork_offsets() -> TestResult {
     ctx(sys::close(fd), "close")?;
     Ok(())
 }
+
+/// Device management: a device requested for exclusive use is refused to a second
+/// process (EBUSY when it asks not to wait) until the holder releases it; ioctl and
+/// stat describe devices.
+pub fn device_request_is_exclusive_until_released() -> TestResult {
+    let fd = open("/dev/zero")?;
+    ctx(sys::dev_request(fd, true), "dev_request /dev/zero")?;
+    // The child inherits the descriptor but not the hold.
+    let child = fork_child(|| match sys::dev_request(fd, true) {
+        Err(ulib::Errno::EBUSY) => 0,
+        Ok(_) => 1,
+        Err(_) => 2,
+    })?;
+    expect_exit(
+        child,
+        0,
+        "a second process requesting a held device gets EBUSY",
+    )?;
+    ctx(sys::dev_release(fd), "dev_release")?;
+    let child = fork_child(|| match sys::dev_request(fd, true) {
+        Ok(_) => 0,
+        Err(_) => 1,
+    })?;
+    expect_exit(child, 0, "after release another process gets the device")?;
+    // Releasing what one does not hold is refused.
+    ensure(sys::dev_release(fd) == Err(ulib::Errno::EPERM), || {
+        String::from("releasing an unheld device was accepted")
+    })?;
+    let mut st = ulib::abi::Stat::default();
+    ctx(sys::fstat(fd, &mut st), "fstat /dev/zero")?;
+    ensure(
+        st.mode & ulib::abi::flags::S_IFMT == ulib::abi::flags::S_IFCHR,
+        || format!("/dev/zero mode {:o} is not a character device", st.mode),
+    )?;
+    let _ = sys::close(fd);
+    // A terminal request on a non-terminal is ENOTTY.
+    let null = open("/dev/null")?;
+    let mut ws = [0u8; 8];
+    ensure(
+        sys::ioctl(null, ulib::abi::flags::TIOCGWINSZ, &mut ws) == Err(ulib::Errno::ENOTTY),
+        || String::from("TIOCGWINSZ on /dev/null was not ENOTTY"),
+    )?;
+    let _ = sys::close(null);
+    Ok(())
+}

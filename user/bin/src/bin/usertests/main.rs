@@ -86,6 +86,10 @@ const TESTS: &[(&str, Test)] = &[
     ),
     ("pipe_carries_1mib_intact", pipes::carries_1mib_intact),
     (
+        "device_request_is_exclusive_until_released",
+        files::device_request_is_exclusive_until_released,
+    ),
+    (
         "signal_handler_runs_and_sigreturn_restores",
         signals::handler_runs_and_sigreturn_restores,
     ),
