@@ -156,6 +156,8 @@ pub struct Task {
     entry: SpinLock<Option<Box<dyn FnOnce() -> AfterStart + Send>>>,
     /// The user address space this task runs in, if any (loaded into CR3 on switch).
     address_space: SpinLock<Option<UserTable>>,
+    /// That table's root (0: the kernel table), read without locks on every switch.
+    cr3: AtomicU64,
     /// What the upper layers hang on the task (the process it belongs to), set once.
     owner: crate::sync::Once<Arc<dyn core::any::Any + Send + Sync>>,
     /// "Look at me on the way back to user mode" (a signal may be deliverable): set by
@@ -179,7 +181,9 @@ impl Task {
             .lock()
             .as_ref()
             .is_some_and(|c| core::ptr::eq(Arc::as_ptr(c), self));
+        let root = table.as_ref().map_or(0, |t| t.lock().root().as_u64());
         let old = core::mem::replace(&mut *self.address_space.lock(), table);
+        self.cr3.store(root, Ordering::SeqCst);
         if running {
             self.load_address_space();
         }
@@ -187,9 +191,17 @@ impl Task {
     }
 
     fn load_address_space(&self) {
-        match &*self.address_space.lock() {
-            Some(t) => t.lock().activate_user(),
-            None => crate::paging::activate_kernel_table(),
+        match self.cr3.load(Ordering::SeqCst) {
+            0 => crate::paging::activate_kernel_table(),
+            root => {
+                if crate::cpu::read_cr3() & 0x000f_ffff_ffff_f000 != root {
+                    // SAFETY: `root` is the root of the user table held in
+                    // `address_space` (set together, above), alive as long as this
+                    // task holds it; a user table shares the kernel half, so this code
+                    // and stack stay mapped.
+                    unsafe { core::arch::asm!("mov cr3, {}", in(reg) root, options(nostack)) };
+                }
+            }
         }
     }
 
@@ -247,6 +259,7 @@ pub fn adopt_boot_task(id: u64) -> Arc<Task> {
         stack: None,
         entry: SpinLock::new(None),
         address_space: SpinLock::new(None),
+        cr3: AtomicU64::new(0),
         owner: crate::sync::Once::new(),
         notify: core::sync::atomic::AtomicBool::new(false),
         id,
@@ -294,6 +307,7 @@ pub fn new_task(id: u64, entry: Box<dyn FnOnce() -> AfterStart + Send>) -> Optio
         stack: Some(stack),
         entry: SpinLock::new(Some(entry)),
         address_space: SpinLock::new(None),
+        cr3: AtomicU64::new(0),
         owner: crate::sync::Once::new(),
         notify: core::sync::atomic::AtomicBool::new(false),
         id,

@@ -304,6 +304,16 @@ fn each_user_piece(
     Ok(())
 }
 
+/// Is all of `[addr, addr+len)` mapped now as user memory (and writable, if `write`)?
+pub fn user_range_mapped(addr: u64, len: usize, write: bool) -> bool {
+    let need = if write {
+        PageFlags::WRITABLE
+    } else {
+        PageFlags::empty()
+    };
+    each_user_piece(addr, len, need, |_, _, _| {}).is_ok()
+}
+
 /// Copy `dst.len()` bytes from user address `src` in the active address space. Each
 /// page is checked as it is reached: a bad page stops the copy with an error (callers
 /// check whole ranges beforehand when a partial copy would matter).

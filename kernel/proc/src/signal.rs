@@ -133,7 +133,7 @@ pub fn raise_current(sig: u32) {
 
 /// Is a signal waiting that will interrupt the calling process's sleep?
 pub fn interrupted() -> bool {
-    process::current().is_some_and(|p| p.sig.lock().deliverable() != 0)
+    process::with_current(|p| p.sig.lock().deliverable() != 0).unwrap_or(false)
 }
 
 /// Sleep on `wq` until `cond`, or fail with EINTR when a signal arrives first.

@@ -32,6 +32,11 @@ fn prepare(addr: u64, len: usize, write: bool) -> Result<(), Errno> {
 /// buffer `[addr, addr+len)`: done before a call consumes data (a pipe read, a file
 /// offset), so a bad buffer fails with EFAULT and loses nothing.
 pub fn check_buffer(addr: u64, len: usize, write: bool) -> Result<(), Errno> {
+    // Fast path: every page already mapped with the right rights (one page-table walk
+    // per page, no locks). Otherwise ask the regions.
+    if len <= 2 * hal::addr::PAGE_SIZE as usize && hal::user::user_range_mapped(addr, len, write) {
+        return Ok(());
+    }
     let ok = crate::process::with_current(|p| {
         p.aspace
             .lock()
@@ -45,8 +50,13 @@ pub fn check_buffer(addr: u64, len: usize, write: bool) -> Result<(), Errno> {
     }
 }
 
-/// Copy `buf.len()` bytes from user address `addr`.
+/// Copy `buf.len()` bytes from user address `addr`. The copy is tried first as is
+/// (the pages are usually present); only if it meets a missing page is the range made
+/// present (demand paging) and the copy done again.
 pub fn read_into(addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+    if hal::user::copy_from_user(buf, addr).is_ok() {
+        return Ok(());
+    }
     prepare(addr, buf.len(), false)?;
     hal::user::copy_from_user(buf, addr).map_err(|_| Errno::EFAULT)
 }
@@ -59,6 +69,9 @@ pub fn read_bytes(addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
 
 /// Copy `data` to user address `addr`.
 pub fn write_bytes(addr: u64, data: &[u8]) -> Result<(), Errno> {
+    if hal::user::copy_to_user(addr, data).is_ok() {
+        return Ok(()); // present and writable: no copy-on-write or demand paging needed
+    }
     prepare(addr, data.len(), true)?;
     hal::user::copy_to_user(addr, data).map_err(|_| Errno::EFAULT)
 }

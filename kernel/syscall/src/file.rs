@@ -5,8 +5,9 @@ use abi::{Errno, Stat};
 use proc::files::{self, OpenFile};
 use proc::{fsys, uaccess};
 
-/// Transfers up to this size are staged on the kernel stack instead of the heap.
-const SMALL: usize = 512;
+/// Transfers up to this size are staged on the kernel stack instead of the heap (kept
+/// small: the buffer is zeroed on every call).
+const SMALL: usize = 64;
 
 fn fd_file(fd: u64) -> Result<alloc::sync::Arc<OpenFile>, Errno> {
     proc::process::with_current(|p| p.files.lock().get(fd as i32)).ok_or(Errno::ESRCH)?
