@@ -64,6 +64,47 @@ pub fn error(what: &str, e: Errno) {
     crate::eprintln!("{}: {what}: {e}", crate::env::program_name());
 }
 
+/// An option that takes a value was given without one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MissingValue;
+
+/// Take `-X VALUE` (also `-XVALUE`, or `-aX VALUE` grouped) out of the options, where
+/// `X` is `opt`; the other arguments go on to `cli::parse`. `Err` if the value is
+/// missing. The last one given wins.
+pub fn take_value(
+    args: &[String],
+    opt: char,
+) -> Result<(Vec<String>, Option<String>), MissingValue> {
+    let mut rest = Vec::new();
+    let mut value = None;
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "--" || !a.starts_with('-') || a == "-" {
+            break;
+        }
+        match a[1..].find(opt) {
+            Some(k) => {
+                let before = &a[1..1 + k];
+                let after = &a[1 + k + opt.len_utf8()..];
+                if !before.is_empty() {
+                    rest.push(alloc::format!("-{before}"));
+                }
+                if after.is_empty() {
+                    i += 1;
+                    value = Some(args.get(i).ok_or(MissingValue)?.clone());
+                } else {
+                    value = Some(String::from(after));
+                }
+            }
+            None => rest.push(a.clone()),
+        }
+        i += 1;
+    }
+    rest.extend(args[i..].iter().cloned());
+    Ok((rest, value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +132,18 @@ mod tests {
     #[test]
     fn an_unknown_option_is_reported() {
         assert_eq!(parse(&strs(&["-lz"]), "l"), Err('z'));
+    }
+
+    #[test]
+    fn take_value_finds_separate_joined_and_grouped_values() {
+        let (rest, v) = take_value(&strs(&["-n", "5", "a"]), 'n').unwrap();
+        assert_eq!((rest, v), (strs(&["a"]), Some(String::from("5"))));
+        let (rest, v) = take_value(&strs(&["-n5", "a"]), 'n').unwrap();
+        assert_eq!((rest, v), (strs(&["a"]), Some(String::from("5"))));
+        let (rest, v) = take_value(&strs(&["-pm", "755", "d"]), 'm').unwrap();
+        assert_eq!((rest, v), (strs(&["-p", "d"]), Some(String::from("755"))));
+        assert_eq!(take_value(&strs(&["-n"]), 'n'), Err(MissingValue));
+        let (rest, v) = take_value(&strs(&["--", "-n", "1"]), 'n').unwrap();
+        assert_eq!((rest, v), (strs(&["--", "-n", "1"]), None));
     }
 }

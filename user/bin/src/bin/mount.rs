@@ -18,43 +18,9 @@ use ulib::fs;
 
 const USAGE: &str = "mount | mount -t TYPE SOURCE TARGET";
 
-/// Take `-X VALUE` (also `-XVALUE`, or `-aX VALUE` grouped) out of the options, where
-/// `X` is `opt`; the other arguments go on to `cli::parse`. `Err` if the value is
-/// missing. The last one given wins.
-fn take_value(args: &[String], opt: char) -> Result<(Vec<String>, Option<String>), ()> {
-    let mut rest = Vec::new();
-    let mut value = None;
-    let mut i = 0;
-    while i < args.len() {
-        let a = &args[i];
-        if a == "--" || !a.starts_with('-') || a == "-" {
-            break;
-        }
-        match a[1..].find(opt) {
-            Some(k) => {
-                let before = &a[1..1 + k];
-                let after = &a[1 + k + opt.len_utf8()..];
-                if !before.is_empty() {
-                    rest.push(alloc::format!("-{before}"));
-                }
-                if after.is_empty() {
-                    i += 1;
-                    value = Some(args.get(i).ok_or(())?.clone());
-                } else {
-                    value = Some(String::from(after));
-                }
-            }
-            None => rest.push(a.clone()),
-        }
-        i += 1;
-    }
-    rest.extend(args[i..].iter().cloned());
-    Ok((rest, value))
-}
-
 fn main() -> i32 {
     let args: Vec<String> = ulib::env::args().skip(1).collect();
-    let Ok((args, fstype)) = take_value(&args, 't') else {
+    let Ok((args, fstype)) = ulib::cli::take_value(&args, 't') else {
         return ulib::cli::usage_error(USAGE);
     };
     let p = match ulib::cli::parse(&args, "") {

@@ -22,40 +22,6 @@ use ulib::Errno;
 
 const USAGE: &str = "tail [-n N] [FILE...]";
 
-/// Take `-X VALUE` (also `-XVALUE`, or `-aX VALUE` grouped) out of the options, where
-/// `X` is `opt`; the other arguments go on to `cli::parse`. `Err` if the value is
-/// missing. The last one given wins.
-fn take_value(args: &[String], opt: char) -> Result<(Vec<String>, Option<String>), ()> {
-    let mut rest = Vec::new();
-    let mut value = None;
-    let mut i = 0;
-    while i < args.len() {
-        let a = &args[i];
-        if a == "--" || !a.starts_with('-') || a == "-" {
-            break;
-        }
-        match a[1..].find(opt) {
-            Some(k) => {
-                let before = &a[1..1 + k];
-                let after = &a[1 + k + opt.len_utf8()..];
-                if !before.is_empty() {
-                    rest.push(alloc::format!("-{before}"));
-                }
-                if after.is_empty() {
-                    i += 1;
-                    value = Some(args.get(i).ok_or(())?.clone());
-                } else {
-                    value = Some(String::from(after));
-                }
-            }
-            None => rest.push(a.clone()),
-        }
-        i += 1;
-    }
-    rest.extend(args[i..].iter().cloned());
-    Ok((rest, value))
-}
-
 /// `-N` (old style) becomes `-n N`.
 fn expand_number_option(args: &mut [String]) {
     if let Some(a) = args.first_mut() {
@@ -101,7 +67,7 @@ fn last_lines(input: &mut dyn Read, n: usize) -> ulib::Result<VecDeque<Vec<u8>>>
 fn main() -> i32 {
     let mut args: Vec<String> = ulib::env::args().skip(1).collect();
     expand_number_option(&mut args);
-    let Ok((args, count)) = take_value(&args, 'n') else {
+    let Ok((args, count)) = ulib::cli::take_value(&args, 'n') else {
         return ulib::cli::usage_error(USAGE);
     };
     let p = match ulib::cli::parse(&args, "") {
