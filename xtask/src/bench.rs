@@ -39,7 +39,7 @@ pub fn run(args: &[String]) -> Result<u8> {
     Ok(0)
 }
 
-fn qemu_version() -> String {
+pub fn qemu_version() -> String {
     Command::new("qemu-system-x86_64")
         .arg("--version")
         .output()

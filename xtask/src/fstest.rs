@@ -15,11 +15,9 @@
 use crate::session::Session;
 use crate::Result;
 use std::path::Path;
-use std::time::Duration;
 
-const BOOT_TIMEOUT: Duration = Duration::from_secs(90);
-const STEP_TIMEOUT: Duration = Duration::from_secs(20);
-const PROMPT: &str = "$ ";
+use crate::session::SHELL_PROMPT as PROMPT;
+use crate::session::SHELL_STEP_TIMEOUT as STEP_TIMEOUT;
 
 type FsTest = fn(&Path) -> Result<()>;
 
@@ -48,37 +46,9 @@ pub const FS_TESTS: &[(&str, FsTest)] = &[
     ),
 ];
 
-/// Boot to the shell (`cargo xtask test fs::` runs just these tests).
-fn boot(kernel: &Path) -> Result<Session> {
-    let mut s = Session::start(&crate::test::shell_machine(kernel))?;
-    s.expect(PROMPT, BOOT_TIMEOUT)?;
-    Ok(s)
-}
-
-/// Types `line` and Enter, waits for each of `want` in order and then the prompt;
-/// returns what the command printed (the echoed line left out).
-fn run(s: &mut Session, line: &str, want: &[&str]) -> Result<String> {
-    s.send(&format!("{line}\n"))?;
-    let mut seen = String::new();
-    for w in want {
-        seen.push_str(
-            &s.expect(w, STEP_TIMEOUT)
-                .map_err(|e| format!("after typing {line:?}: {e}"))?,
-        );
-    }
-    seen.push_str(
-        &s.expect(PROMPT, STEP_TIMEOUT)
-            .map_err(|e| format!("after typing {line:?}: {e}"))?,
-    );
-    Ok(match seen.split_once('\n') {
-        Some((_, rest)) => rest.to_string(),
-        None => String::new(),
-    })
-}
-
 /// `run`, then fail if the output contains any of `absent`.
 fn run_without(s: &mut Session, line: &str, want: &[&str], absent: &[&str]) -> Result<()> {
-    let out = run(s, line, want)?;
+    let out = s.run_line(line, want)?;
     for a in absent {
         if out.contains(a) {
             return Err(format!(
@@ -90,101 +60,62 @@ fn run_without(s: &mut Session, line: &str, want: &[&str], absent: &[&str]) -> R
 }
 
 fn files_lifecycle(kernel: &Path) -> Result<()> {
-    let mut s = boot(kernel)?;
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
     // In /tmp (tmpfs).
-    run(&mut s, "echo one''line > /tmp/f1", &[])?;
-    run(&mut s, "echo two''line >> /tmp/f1", &[])?;
-    run(&mut s, "cat /tmp/f1", &["oneline", "twoline"])?;
-    run(&mut s, "mv /tmp/f1 /tmp/f2; cat /tmp/f2", &["oneline"])?;
-    run(&mut s, "cat /tmp/f1", &["no such file or directory"])?;
-    run(
-        &mut s,
-        "rm /tmp/f2; cat /tmp/f2",
-        &["no such file or directory"],
-    )?;
-    run(
-        &mut s,
-        "touch /tmp/empty; wc -c /tmp/empty",
-        &["0 /tmp/empty"],
-    )?;
-    run(&mut s, "rm /tmp; echo st''=$?", &["is a directory", "st=1"])?;
-    run(&mut s, "rm -z; echo st''=$?", &["usage: rm", "st=2"])?;
-    run(&mut s, "rm -f /tmp/nothing; echo st''=$?", &["st=0"])?;
+    s.run_line("echo one''line > /tmp/f1", &[])?;
+    s.run_line("echo two''line >> /tmp/f1", &[])?;
+    s.run_line("cat /tmp/f1", &["oneline", "twoline"])?;
+    s.run_line("mv /tmp/f1 /tmp/f2; cat /tmp/f2", &["oneline"])?;
+    s.run_line("cat /tmp/f1", &["no such file or directory"])?;
+    s.run_line("rm /tmp/f2; cat /tmp/f2", &["no such file or directory"])?;
+    s.run_line("touch /tmp/empty; wc -c /tmp/empty", &["0 /tmp/empty"])?;
+    s.run_line("rm /tmp; echo st''=$?", &["is a directory", "st=1"])?;
+    s.run_line("rm -z; echo st''=$?", &["usage: rm", "st=2"])?;
+    s.run_line("rm -f /tmp/nothing; echo st''=$?", &["st=0"])?;
     // On / (the ext2 RAM disk), and across file systems (rename gives EXDEV).
-    run(&mut s, "mkdir /data; echo on''root > /data/r.txt", &[])?;
-    run(&mut s, "cat /data/r.txt", &["onroot"])?;
-    run(&mut s, "echo more''root >> /data/r.txt; sync", &[])?;
-    run(&mut s, "mv /data/r.txt /tmp/r2.txt", &[])?;
-    run(&mut s, "cat /tmp/r2.txt", &["onroot", "moreroot"])?;
-    run(&mut s, "cat /data/r.txt", &["no such file or directory"])?;
-    run(
-        &mut s,
+    s.run_line("mkdir /data; echo on''root > /data/r.txt", &[])?;
+    s.run_line("cat /data/r.txt", &["onroot"])?;
+    s.run_line("echo more''root >> /data/r.txt; sync", &[])?;
+    s.run_line("mv /data/r.txt /tmp/r2.txt", &[])?;
+    s.run_line("cat /tmp/r2.txt", &["onroot", "moreroot"])?;
+    s.run_line("cat /data/r.txt", &["no such file or directory"])?;
+    s.run_line(
         "mv /tmp/r2.txt /data/back.txt; cat /data/back.txt",
         &["onroot"],
     )?;
-    run(
-        &mut s,
-        "rm /data/back.txt; rmdir /data; echo st''=$?",
-        &["st=0"],
-    )?;
-    run(&mut s, "ls /data", &["no such file or directory"])?;
+    s.run_line("rm /data/back.txt; rmdir /data; echo st''=$?", &["st=0"])?;
+    s.run_line("ls /data", &["no such file or directory"])?;
     Ok(())
 }
 
 fn trees(kernel: &Path) -> Result<()> {
-    let mut s = boot(kernel)?;
-    run(
-        &mut s,
-        "mkdir -p /tmp/t/a/b; echo dee''p > /tmp/t/a/b/f",
-        &[],
-    )?;
-    run(&mut s, "echo top''file > /tmp/t/g", &[])?;
-    run(
-        &mut s,
-        "cp /tmp/t/g /tmp/g.copy; cat /tmp/g.copy",
-        &["topfile"],
-    )?;
-    run(
-        &mut s,
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
+    s.run_line("mkdir -p /tmp/t/a/b; echo dee''p > /tmp/t/a/b/f", &[])?;
+    s.run_line("echo top''file > /tmp/t/g", &[])?;
+    s.run_line("cp /tmp/t/g /tmp/g.copy; cat /tmp/g.copy", &["topfile"])?;
+    s.run_line(
         "cp /tmp/t /tmp/u; echo st''=$?",
         &["-r not specified", "st=1"],
     )?;
-    run(&mut s, "cp -r /tmp/t /tmp/u; echo st''=$?", &["st=0"])?;
-    run(&mut s, "cat /tmp/u/a/b/f /tmp/u/g", &["deep", "topfile"])?;
+    s.run_line("cp -r /tmp/t /tmp/u; echo st''=$?", &["st=0"])?;
+    s.run_line("cat /tmp/u/a/b/f /tmp/u/g", &["deep", "topfile"])?;
     // A tree copied onto the ext2 root and back.
-    run(&mut s, "cp -r /tmp/t /tree; cat /tree/a/b/f", &["deep"])?;
-    run(
-        &mut s,
-        "mkdir /tmp/into; cp /tmp/t/g /tree/a/b/f /tmp/into",
-        &[],
-    )?;
-    run(&mut s, "ls /tmp/into", &["f\r\ng"])?;
-    run(&mut s, "rm -r /tmp/t /tmp/u /tree; echo st''=$?", &["st=0"])?;
-    run(&mut s, "ls /tree /tmp/u", &["no such file", "no such file"])?;
-    run(
-        &mut s,
-        "rmdir /tmp/into; echo st''=$?",
-        &["not empty", "st=1"],
-    )?;
-    run(
-        &mut s,
-        "mkdir /tmp/m1; rmdir /tmp/m1; echo st''=$?",
-        &["st=0"],
-    )?;
-    run(&mut s, "mkdir /tmp/m1/x/y", &["no such file"])?;
+    s.run_line("cp -r /tmp/t /tree; cat /tree/a/b/f", &["deep"])?;
+    s.run_line("mkdir /tmp/into; cp /tmp/t/g /tree/a/b/f /tmp/into", &[])?;
+    s.run_line("ls /tmp/into", &["f\r\ng"])?;
+    s.run_line("rm -r /tmp/t /tmp/u /tree; echo st''=$?", &["st=0"])?;
+    s.run_line("ls /tree /tmp/u", &["no such file", "no such file"])?;
+    s.run_line("rmdir /tmp/into; echo st''=$?", &["not empty", "st=1"])?;
+    s.run_line("mkdir /tmp/m1; rmdir /tmp/m1; echo st''=$?", &["st=0"])?;
+    s.run_line("mkdir /tmp/m1/x/y", &["no such file"])?;
     Ok(())
 }
 
 fn links_and_stat(kernel: &Path) -> Result<()> {
-    let mut s = boot(kernel)?;
-    run(&mut s, "echo tar''get > /tmp/target", &[])?;
-    run(
-        &mut s,
-        "ln -s /tmp/target /tmp/sym; cat /tmp/sym",
-        &["target"],
-    )?;
-    run(
-        &mut s,
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
+    s.run_line("echo tar''get > /tmp/target", &[])?;
+    s.run_line("ln -s /tmp/target /tmp/sym; cat /tmp/sym", &["target"])?;
+    s.run_line(
         "stat /tmp/sym",
         &[
             "-> /tmp/target",
@@ -193,24 +124,23 @@ fn links_and_stat(kernel: &Path) -> Result<()> {
             "Modify: ",
         ],
     )?;
-    run(&mut s, "ls -l /tmp/sym", &["lrwxrwxrwx"])?;
-    run(&mut s, "ln /tmp/target /tmp/hard", &[])?;
-    run(
-        &mut s,
+    s.run_line("ls -l /tmp/sym", &["lrwxrwxrwx"])?;
+    s.run_line("ln /tmp/target /tmp/hard", &[])?;
+    s.run_line(
         "stat /tmp/hard",
         &["Size: 7", "regular file", "Links: 2", "Change: "],
     )?;
-    run(&mut s, "rm /tmp/target; cat /tmp/hard", &["target"])?;
-    run(&mut s, "cat /tmp/sym", &["no such file"])?;
-    run(&mut s, "stat -L /tmp/sym; echo st''=$?", &["st=1"])?;
-    run(&mut s, "mkdir /tmp/d; stat /tmp/d", &["directory"])?;
+    s.run_line("rm /tmp/target; cat /tmp/hard", &["target"])?;
+    s.run_line("cat /tmp/sym", &["no such file"])?;
+    s.run_line("stat -L /tmp/sym; echo st''=$?", &["st=1"])?;
+    s.run_line("mkdir /tmp/d; stat /tmp/d", &["directory"])?;
     Ok(())
 }
 
 fn grep(kernel: &Path) -> Result<()> {
-    let mut s = boot(kernel)?;
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
     for line in ["alpha one", "Beta two", "gamma three", "beta four"] {
-        run(&mut s, &format!("echo '{line}' >> /tmp/g.txt"), &[])?;
+        s.run_line(&format!("echo '{line}' >> /tmp/g.txt"), &[])?;
     }
     run_without(
         &mut s,
@@ -218,31 +148,22 @@ fn grep(kernel: &Path) -> Result<()> {
         &["2:Beta two", "4:beta four"],
         &["1:", "3:"],
     )?;
-    run(
-        &mut s,
-        "grep -i -n BETA /tmp/g.txt",
-        &["2:Beta two", "4:beta four"],
-    )?;
-    run(&mut s, "grep BETA /tmp/g.txt; echo st''=$?", &["st=1"])?;
+    s.run_line("grep -i -n BETA /tmp/g.txt", &["2:Beta two", "4:beta four"])?;
+    s.run_line("grep BETA /tmp/g.txt; echo st''=$?", &["st=1"])?;
     run_without(
         &mut s,
         "grep -vn eta /tmp/g.txt",
         &["1:alpha one", "3:gamma three"],
         &["Beta two"],
     )?;
-    run(&mut s, "grep -c eta /tmp/g.txt", &["\n2\r\n"])?;
-    run(&mut s, "grep -n '^gam.*e$' /tmp/g.txt", &["3:gamma three"])?;
-    run(&mut s, "grep -n 'b[e]t[^x]' /tmp/g.txt", &["4:beta four"])?;
-    run(&mut s, "grep -n 'a\\.' /tmp/g.txt; echo st''=$?", &["st=1"])?;
-    run(&mut s, "cat /tmp/g.txt | grep -n amm", &["3:gamma three"])?;
-    run(
-        &mut s,
-        "mkdir -p /tmp/gr/sub; echo nee''dle > /tmp/gr/sub/f",
-        &[],
-    )?;
-    run(&mut s, "grep -r needle /tmp/gr", &["/tmp/gr/sub/f:needle"])?;
-    run(
-        &mut s,
+    s.run_line("grep -c eta /tmp/g.txt", &["\n2\r\n"])?;
+    s.run_line("grep -n '^gam.*e$' /tmp/g.txt", &["3:gamma three"])?;
+    s.run_line("grep -n 'b[e]t[^x]' /tmp/g.txt", &["4:beta four"])?;
+    s.run_line("grep -n 'a\\.' /tmp/g.txt; echo st''=$?", &["st=1"])?;
+    s.run_line("cat /tmp/g.txt | grep -n amm", &["3:gamma three"])?;
+    s.run_line("mkdir -p /tmp/gr/sub; echo nee''dle > /tmp/gr/sub/f", &[])?;
+    s.run_line("grep -r needle /tmp/gr", &["/tmp/gr/sub/f:needle"])?;
+    s.run_line(
         "grep '[abc' /tmp/g.txt; echo st''=$?",
         &["unmatched", "st=2"],
     )?;
@@ -250,34 +171,28 @@ fn grep(kernel: &Path) -> Result<()> {
 }
 
 fn find_wc_head_tail(kernel: &Path) -> Result<()> {
-    let mut s = boot(kernel)?;
-    run(
-        &mut s,
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
+    s.run_line(
         "mkdir -p /tmp/fd/a; touch /tmp/fd/x.txt /tmp/fd/a/y.txt",
         &[],
     )?;
-    run(&mut s, "touch /tmp/fd/a/z.rs; ln -s x.txt /tmp/fd/l", &[])?;
+    s.run_line("touch /tmp/fd/a/z.rs; ln -s x.txt /tmp/fd/l", &[])?;
     run_without(
         &mut s,
         "find /tmp/fd -name '*.txt'",
         &["/tmp/fd/a/y.txt\r\n", "/tmp/fd/x.txt\r\n"],
         &["z.rs"],
     )?;
-    run(
-        &mut s,
-        "find /tmp/fd -type d",
-        &["/tmp/fd\r\n", "/tmp/fd/a\r\n"],
-    )?;
-    run(&mut s, "find /tmp/fd -type l -print", &["/tmp/fd/l\r\n"])?;
-    run(&mut s, "cd /tmp/fd; find . -name 'z*'", &["./a/z.rs"])?;
-    run(
-        &mut s,
+    s.run_line("find /tmp/fd -type d", &["/tmp/fd\r\n", "/tmp/fd/a\r\n"])?;
+    s.run_line("find /tmp/fd -type l -print", &["/tmp/fd/l\r\n"])?;
+    s.run_line("cd /tmp/fd; find . -name 'z*'", &["./a/z.rs"])?;
+    s.run_line(
         "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo L$i; done > /tmp/n.txt",
         &[],
     )?;
-    run(&mut s, "wc /tmp/n.txt", &["12      12      39 /tmp/n.txt"])?;
-    run(&mut s, "wc -l /tmp/n.txt", &["12 /tmp/n.txt"])?;
-    run(&mut s, "wc -w < /tmp/n.txt", &["12\r\n"])?;
+    s.run_line("wc /tmp/n.txt", &["12      12      39 /tmp/n.txt"])?;
+    s.run_line("wc -l /tmp/n.txt", &["12 /tmp/n.txt"])?;
+    s.run_line("wc -w < /tmp/n.txt", &["12\r\n"])?;
     run_without(&mut s, "head -n 2 /tmp/n.txt", &["L1\r\nL2\r\n"], &["L3"])?;
     run_without(
         &mut s,
@@ -292,81 +207,47 @@ fn find_wc_head_tail(kernel: &Path) -> Result<()> {
         &["L9"],
     )?;
     run_without(&mut s, "head /tmp/n.txt", &["L10\r\n"], &["L11"])?;
-    run(&mut s, "head -n x /tmp/n.txt; echo st''=$?", &["st=2"])?;
+    s.run_line("head -n x /tmp/n.txt; echo st''=$?", &["st=2"])?;
     Ok(())
 }
 
 fn df_du_mount_hexdump(kernel: &Path) -> Result<()> {
-    let mut s = boot(kernel)?;
-    run(&mut s, "df", &["Mounted on", "ext2", " /\r\n"])?;
-    run(&mut s, "df | grep -c tmp", &["\n1\r\n"])?;
-    run(&mut s, "mount", &["on / type ext2 (rw)"])?;
-    run(&mut s, "mkdir -p /tmp/dd/s; echo x > /tmp/dd/s/f", &[])?;
-    run(&mut s, "du /tmp/dd", &["\t/tmp/dd/s\r\n", "\t/tmp/dd\r\n"])?;
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
+    s.run_line("df", &["Mounted on", "ext2", " /\r\n"])?;
+    s.run_line("df | grep -c tmp", &["\n1\r\n"])?;
+    s.run_line("mount", &["on / type ext2 (rw)"])?;
+    s.run_line("mkdir -p /tmp/dd/s; echo x > /tmp/dd/s/f", &[])?;
+    s.run_line("du /tmp/dd", &["\t/tmp/dd/s\r\n", "\t/tmp/dd\r\n"])?;
     run_without(&mut s, "du -s /tmp/dd", &["\t/tmp/dd\r\n"], &["dd/s"])?;
-    run(&mut s, "echo hello > /tmp/h", &[])?;
-    run(
-        &mut s,
+    s.run_line("echo hello > /tmp/h", &[])?;
+    s.run_line(
         "hexdump -C /tmp/h",
         &["00000000  68 65 6c 6c 6f 0a", "|hello.|", "00000006"],
     )?;
-    run(
-        &mut s,
-        "hexdump /tmp/h",
-        &["0000000 6568 6c6c 0a6f", "0000006"],
-    )?;
-    run(&mut s, "sync; echo st''=$?", &["st=0"])?;
+    s.run_line("hexdump /tmp/h", &["0000000 6568 6c6c 0a6f", "0000006"])?;
+    s.run_line("sync; echo st''=$?", &["st=0"])?;
     // A second tmpfs, mounted and unmounted from the shell.
-    run(&mut s, "mkdir /tmp/mnt; mount -t tmpfs none /tmp/mnt", &[])?;
-    run(&mut s, "mount", &["none on /tmp/mnt type tmpfs"])?;
-    run(
-        &mut s,
-        "echo in''mnt > /tmp/mnt/f; cat /tmp/mnt/f",
-        &["inmnt"],
-    )?;
-    run(&mut s, "df", &["/tmp/mnt\r\n"])?;
-    run(&mut s, "umount /tmp/mnt; cat /tmp/mnt/f", &["no such file"])?;
+    s.run_line("mkdir /tmp/mnt; mount -t tmpfs none /tmp/mnt", &[])?;
+    s.run_line("mount", &["none on /tmp/mnt type tmpfs"])?;
+    s.run_line("echo in''mnt > /tmp/mnt/f; cat /tmp/mnt/f", &["inmnt"])?;
+    s.run_line("df", &["/tmp/mnt\r\n"])?;
+    s.run_line("umount /tmp/mnt; cat /tmp/mnt/f", &["no such file"])?;
     Ok(())
 }
 
 fn chmod_and_scripts(kernel: &Path) -> Result<()> {
-    let mut s = boot(kernel)?;
-    run(&mut s, "echo '#!/bin/sh' > /tmp/s.sh", &[])?;
-    run(&mut s, "echo \"echo run''by''name \\$1\" >> /tmp/s.sh", &[])?;
-    run(
-        &mut s,
-        "chmod 600 /tmp/s.sh; ls -l /tmp/s.sh",
-        &["-rw------- "],
-    )?;
-    run(
-        &mut s,
-        "chmod 755 /tmp/s.sh; ls -l /tmp/s.sh",
-        &["-rwxr-xr-x "],
-    )?;
-    run(&mut s, "/tmp/s.sh arg''1", &["runbyname arg1"])?;
-    run(&mut s, "cd /tmp; ./s.sh", &["runbyname"])?;
-    run(
-        &mut s,
-        "chmod go-rx /tmp/s.sh; ls -l /tmp/s.sh",
-        &["-rwx------ "],
-    )?;
-    run(
-        &mut s,
-        "chmod a+r,u-w /tmp/s.sh; ls -l /tmp/s.sh",
-        &["-r-xr--r-- "],
-    )?;
-    run(
-        &mut s,
-        "mkdir -m 700 /tmp/priv; ls -l /tmp",
-        &["drwx------ "],
-    )?;
-    run(
-        &mut s,
-        "chmod 9 /tmp/s.sh; echo st''=$?",
-        &["invalid mode", "st=2"],
-    )?;
-    run(
-        &mut s,
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
+    s.run_line("echo '#!/bin/sh' > /tmp/s.sh", &[])?;
+    s.run_line("echo \"echo run''by''name \\$1\" >> /tmp/s.sh", &[])?;
+    s.run_line("chmod 600 /tmp/s.sh; ls -l /tmp/s.sh", &["-rw------- "])?;
+    s.run_line("chmod 755 /tmp/s.sh; ls -l /tmp/s.sh", &["-rwxr-xr-x "])?;
+    s.run_line("/tmp/s.sh arg''1", &["runbyname arg1"])?;
+    s.run_line("cd /tmp; ./s.sh", &["runbyname"])?;
+    s.run_line("chmod go-rx /tmp/s.sh; ls -l /tmp/s.sh", &["-rwx------ "])?;
+    s.run_line("chmod a+r,u-w /tmp/s.sh; ls -l /tmp/s.sh", &["-r-xr--r-- "])?;
+    s.run_line("mkdir -m 700 /tmp/priv; ls -l /tmp", &["drwx------ "])?;
+    s.run_line("chmod 9 /tmp/s.sh; echo st''=$?", &["invalid mode", "st=2"])?;
+    s.run_line(
         "chmod 644 /nonexistent; echo st''=$?",
         &["no such file", "st=1"],
     )?;
@@ -381,7 +262,7 @@ fn screen(s: &mut Session, text: &str) -> Result<()> {
 }
 
 fn edit_saves(kernel: &Path) -> Result<()> {
-    let mut s = boot(kernel)?;
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
     s.send("edit /tmp/ed.txt\n")?;
     // Keys typed before the editor is in raw mode would go through the line discipline.
     screen(&mut s, "new file")?;
@@ -396,11 +277,7 @@ fn edit_saves(kernel: &Path) -> Result<()> {
     screen(&mut s, "wrote 21 bytes")?;
     s.send("\x11")?; // Ctrl-Q
     s.expect(PROMPT, STEP_TIMEOUT)?;
-    run(
-        &mut s,
-        "cat /tmp/ed.txt",
-        &["first!\r\nSecond\r\n\tthiRD\r\n"],
-    )?;
+    s.run_line("cat /tmp/ed.txt", &["first!\r\nSecond\r\n\tthiRD\r\n"])?;
     // Again: search, edit, refuse to quit while modified, then quit without saving.
     s.send("edit /tmp/ed.txt\n")?;
     screen(&mut s, "1:1 ")?;
@@ -418,18 +295,18 @@ fn edit_saves(kernel: &Path) -> Result<()> {
     screen(&mut s, "wrote 25 bytes")?;
     s.send("\x11")?;
     s.expect(PROMPT, STEP_TIMEOUT)?;
-    run(&mut s, "cat /tmp/ed.txt", &["first!\r\nnew Second\r\n"])?;
+    s.run_line("cat /tmp/ed.txt", &["first!\r\nnew Second\r\n"])?;
     Ok(())
 }
 
 fn more_pages(kernel: &Path) -> Result<()> {
-    let mut s = boot(kernel)?;
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
     let numbers: Vec<String> = (1..=30).map(|i| i.to_string()).collect();
     let fill = format!(
         "for i in {}; do echo M$i; done > /tmp/m.txt",
         numbers.join(" ")
     );
-    run(&mut s, &fill, &[])?;
+    s.run_line(&fill, &[])?;
     s.send("more /tmp/m.txt\n")?;
     let page = s.expect("--More--", STEP_TIMEOUT)?;
     if !page.contains("M23\r\n") || page.contains("M24") {
@@ -447,7 +324,7 @@ fn more_pages(kernel: &Path) -> Result<()> {
     s.expect("--More--", STEP_TIMEOUT)?;
     s.send("q")?;
     s.expect(PROMPT, STEP_TIMEOUT)?;
-    run(&mut s, "echo after''quit", &["afterquit"])?;
+    s.run_line("echo after''quit", &["afterquit"])?;
     run_without(&mut s, "more /tmp/m.txt | cat", &["M30\r\n"], &["--More--"])?;
     Ok(())
 }

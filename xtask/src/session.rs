@@ -15,6 +15,12 @@ struct Shared {
     cond: Condvar,
 }
 
+/// The shell's prompt ends in this (`dinos:/path$ `).
+pub const SHELL_PROMPT: &str = "$ ";
+/// Generous: QEMU under software emulation on a loaded 2-core machine.
+pub const SHELL_BOOT_TIMEOUT: Duration = Duration::from_secs(90);
+pub const SHELL_STEP_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// A running QEMU whose console we drive.
 pub struct Session {
     child: Child,
@@ -123,6 +129,29 @@ impl Session {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// Boot `m` and wait for the shell's first prompt.
+    pub fn boot_shell(m: &Machine) -> Result<Self> {
+        let mut s = Session::start(m)?;
+        s.expect(SHELL_PROMPT, SHELL_BOOT_TIMEOUT)?;
+        Ok(s)
+    }
+
+    /// At the shell: type `line` and Enter, wait for each of `want` in order and then
+    /// the prompt; returns what the command printed (the echoed line left out).
+    pub fn run_line(&mut self, line: &str, want: &[&str]) -> Result<String> {
+        self.send(&format!("{line}\n"))?;
+        let mut seen = String::new();
+        let ctx = |e: String| format!("after typing {line:?}: {e}");
+        for w in want {
+            seen.push_str(&self.expect(w, SHELL_STEP_TIMEOUT).map_err(ctx)?);
+        }
+        seen.push_str(&self.expect(SHELL_PROMPT, SHELL_STEP_TIMEOUT).map_err(ctx)?);
+        Ok(match seen.split_once('\n') {
+            Some((_, rest)) => rest.to_string(),
+            None => String::new(),
+        })
     }
 
     /// Everything the console printed so far.

@@ -183,7 +183,7 @@ pub fn fs_bench(kernel: &Path) -> Result<()> {
     );
     println!(
         "128 MiB ext2 disk with 1 KiB blocks, 1 MiB block cache, {}",
-        qemu_version()
+        crate::bench::qemu_version()
     );
     println!("| operation | guest ns per op | per 8 bytes |");
     println!("|---|---|---|");
@@ -240,14 +240,4 @@ pub fn fs_bench(kernel: &Path) -> Result<()> {
         "target: cached read at most 1 guest instruction per 8 bytes: {verdict} it ({cached:.2})"
     );
     Ok(())
-}
-
-fn qemu_version() -> String {
-    Command::new("qemu-system-x86_64")
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.lines().next().map(str::to_string))
-        .unwrap_or_else(|| "unknown QEMU".into())
 }
