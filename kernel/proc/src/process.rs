@@ -60,6 +60,9 @@ pub struct Process {
     pub sys_ticks: AtomicU64,
     pub uid: u32,
     pub gid: u32,
+    /// Permission bits taken away from files and directories this process creates
+    /// (the conventional 022: others and group cannot write).
+    pub umask: u32,
 }
 
 impl Process {
@@ -127,6 +130,7 @@ pub(crate) fn new_process(
         sys_ticks: AtomicU64::new(0),
         uid: 0,
         gid: 0,
+        umask: 0o022,
     })
 }
 

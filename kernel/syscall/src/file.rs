@@ -136,7 +136,8 @@ pub fn open(a: &mut Args) -> Result<usize, Errno> {
     let path = path_arg(a.arg(0), a.arg(1))?;
     let flags = a.arg(2) as u32;
     let cwd = *p.cwd.lock();
-    let f = files::open(cwd, &path, flags, a.arg(3) as u32 & 0o7777, p.uid, p.gid)?;
+    let mode = a.arg(3) as u32 & 0o7777 & !p.umask;
+    let f = files::open(cwd, &path, flags, mode, p.uid, p.gid)?;
     let fd = p
         .files
         .lock()
@@ -251,7 +252,8 @@ fn at_path<R>(
 }
 
 pub fn mkdir(a: &mut Args) -> Result<usize, Errno> {
-    let mode = a.arg(2) as u32 & 0o7777;
+    let umask = me()?.umask;
+    let mode = a.arg(2) as u32 & 0o7777 & !umask;
     at_path(a.arg(0), a.arg(1), |v, cwd, path, uid, gid| {
         v.mkdir(cwd, path, mode, uid, gid)
     })?;
