@@ -52,6 +52,7 @@ const USERTESTS: &[&str] = &[
     "mmap_munmap_and_touching_unmapped_is_sigsegv",
     "dup_dup2_close_share_the_offset",
     "device_request_is_exclusive_until_released",
+    "huge_executable_is_refused_not_fatal",
     "fork_shares_descriptor_offsets",
     "bad_arguments_are_refused_never_fatal",
 ];

@@ -8,8 +8,9 @@
 //! first-fit heap. The kernel allocates and frees the same small objects over and over
 //! (wait-queue entries, open files, trap-path buffers), and a first-fit walk of a long
 //! free list on each of them was the largest cost of a pipe round trip.
-//! When the heap cannot satisfy a request the failure is logged as exactly that, with
-//! the heap's figures, before Rust's allocation-error path panics.
+//! When the heap cannot satisfy a request the size is noted; if the request was not
+//! fallible, Rust's allocation-error path panics and the panic handler reports it as
+//! exactly that, with the heap's figures.
 
 use crate::addr::PhysAddr;
 use crate::sync::SpinLock;
@@ -81,17 +82,9 @@ unsafe impl GlobalAlloc for KernelHeap {
                 p.as_ptr()
             }
             Err(()) => {
+                // Not reported here: a fallible allocation (try_reserve) may recover. If
+                // it was not fallible, the panic handler reports it with these figures.
                 FAILED_REQUEST.store(layout.size() as u64, Ordering::Relaxed);
-                let s = stats();
-                crate::kprintln!(
-                    "\n!!! kernel heap out of memory: a request for {} bytes (align {}) failed; \
-                     heap {} KiB, {} KiB used, {} KiB free (fragmented)",
-                    layout.size(),
-                    layout.align(),
-                    s.size / 1024,
-                    s.used / 1024,
-                    s.free / 1024
-                );
                 core::ptr::null_mut()
             }
         }
@@ -114,6 +107,11 @@ unsafe impl GlobalAlloc for KernelHeap {
         // large layouts are passed to `Heap` unchanged.
         unsafe { self.heap.lock().deallocate(p, layout) };
     }
+}
+
+/// The size of the last allocation the heap could not satisfy (0 if none).
+pub fn last_failed_request() -> u64 {
+    FAILED_REQUEST.load(Ordering::Relaxed)
 }
 
 /// Heap figures, in bytes.

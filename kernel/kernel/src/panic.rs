@@ -12,6 +12,17 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
         hal::kprintln!("\n!!! panic while panicking: {}", info.message());
         hal::power::exit_failure();
     }
+    let failed = hal::heap::last_failed_request();
+    if failed != 0 {
+        let h = hal::heap::stats();
+        hal::kprintln!(
+            "\n!!! kernel heap out of memory: the last failed request was {failed} bytes; \
+             heap {} KiB, {} KiB used, {} KiB free (fragmented)",
+            h.size / 1024,
+            h.used / 1024,
+            h.free / 1024
+        );
+    }
     hal::kprintln!(
         "\n!!! KERNEL PANIC in thread {}: {}",
         hal::task::current_id(),

@@ -30,8 +30,9 @@ pub use frames::{alloc_frame, alloc_frames, free_frame, free_frames, stats, MemS
 pub fn init(boot: &BootInfo) {
     let mut free = ranges::free_ranges(boot);
     let usable: u64 = free.iter().map(|r| r.1 - r.0).sum();
-    // The heap: an eighth of free memory, between 8 and 64 MiB, from the largest range.
-    let heap_len = (usable / 8).clamp(8 << 20, 64 << 20) & !(PAGE_SIZE - 1);
+    // The heap: a quarter of free memory, between 8 and 128 MiB, from the largest range
+    // (it holds tmpfs files, pipe buffers and the block cache as well as kernel objects).
+    let heap_len = (usable / 4).clamp(8 << 20, 128 << 20) & !(PAGE_SIZE - 1);
     let heap_start = ranges::take(&mut free, heap_len)
         .expect("not enough contiguous memory for the kernel heap");
     hal::heap::init(PhysAddr(heap_start), heap_len, boot.memory_map());

@@ -32,13 +32,23 @@ pub struct OpenFile {
     pub offset: Mutex<u64>,
 }
 
+/// Open files in the whole system (each holds kernel memory: a pipe, a buffer), so
+/// that no program can exhaust the kernel heap by opening: ENFILE beyond this.
+pub const MAX_OPEN_FILES: usize = 1024;
+static OPEN_FILES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
 impl OpenFile {
-    pub fn new(object: Object, flags: u32) -> Arc<Self> {
-        Arc::new(OpenFile {
+    pub fn new(object: Object, flags: u32) -> Result<Arc<Self>, Errno> {
+        use core::sync::atomic::Ordering;
+        if OPEN_FILES.fetch_add(1, Ordering::SeqCst) >= MAX_OPEN_FILES {
+            OPEN_FILES.fetch_sub(1, Ordering::SeqCst);
+            return Err(Errno::ENFILE);
+        }
+        Ok(Arc::new(OpenFile {
             object,
             flags,
             offset: task::mutex(0),
-        })
+        }))
     }
 
     fn readable(&self) -> bool {
@@ -173,6 +183,7 @@ impl OpenFile {
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
+        OPEN_FILES.fetch_sub(1, core::sync::atomic::Ordering::SeqCst);
         match &self.object {
             Object::PipeRead(p) => p.close_reader(),
             Object::PipeWrite(p) => p.close_writer(),
@@ -188,12 +199,11 @@ impl Drop for OpenFile {
 }
 
 /// Both ends of a new pipe.
-pub fn new_pipe() -> (Arc<OpenFile>, Arc<OpenFile>) {
+pub fn new_pipe() -> Result<(Arc<OpenFile>, Arc<OpenFile>), Errno> {
     let p = Arc::new(Pipe::new());
-    (
-        OpenFile::new(Object::PipeRead(p.clone()), O_RDONLY),
-        OpenFile::new(Object::PipeWrite(p), O_WRONLY),
-    )
+    let r = OpenFile::new(Object::PipeRead(p.clone()), O_RDONLY)?;
+    let w = OpenFile::new(Object::PipeWrite(p), O_WRONLY)?;
+    Ok((r, w))
 }
 
 /// A process's descriptors.
@@ -291,5 +301,5 @@ pub fn open(
             Object::Node(opened.node)
         }
     };
-    Ok(OpenFile::new(object, flags))
+    OpenFile::new(object, flags)
 }

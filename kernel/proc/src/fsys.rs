@@ -64,7 +64,7 @@ pub fn mount_root(source: &str) -> Result<(), String> {
             Err(e) => return Err(alloc::format!("mkdir {dir}: {e}")),
         }
     }
-    let tmp = vfs::TmpFs::new(Box::new(clock), 16 << 20);
+    let tmp = vfs::TmpFs::new(Box::new(clock), TMPFS_ROOT_BYTES);
     v.mount("/tmp", Box::new(tmp))
         .map_err(|e| alloc::format!("mount /tmp: {e}"))?;
     let mut dev = vfs::DevFs::new(Box::new(clock));
@@ -117,7 +117,12 @@ pub fn read_all(node: NodeRef, limit: u64) -> Result<Vec<u8>, Errno> {
         if size > limit {
             return Err(Errno::ENOEXEC);
         }
-        let mut buf = alloc::vec![0u8; size as usize];
+        // The image is as large as the program asks: allocate fallibly, so a huge
+        // file is ENOMEM for that program, not an exhausted kernel heap.
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(size as usize)
+            .map_err(|_| Errno::ENOMEM)?;
+        buf.resize(size as usize, 0);
         let n = v.read(node, 0, &mut buf)?;
         buf.truncate(n);
         Ok(buf)
@@ -160,6 +165,12 @@ pub fn sync_all() -> Result<(), Errno> {
     with(|v| v.sync_all())
 }
 
+/// tmpfs lives in the kernel heap, so its size is bounded: /tmp, and each further
+/// tmpfs mount, of which there may be a few.
+const TMPFS_ROOT_BYTES: u64 = 8 << 20;
+const TMPFS_EXTRA_BYTES: u64 = 4 << 20;
+const TMPFS_EXTRA_MAX: usize = 4;
+
 /// Where each mount came from (for the mount table's SOURCE column).
 static SOURCES: Mutex<alloc::collections::BTreeMap<u32, String>> =
     task::mutex(alloc::collections::BTreeMap::new());
@@ -167,7 +178,13 @@ static SOURCES: Mutex<alloc::collections::BTreeMap<u32, String>> =
 /// `mount -t TYPE SOURCE TARGET`.
 pub fn mount(cwd: NodeRef, target: &str, fstype: &str, source: &str) -> Result<(), Errno> {
     let fs: Box<dyn vfs::FileSystem> = match fstype {
-        "tmpfs" => Box::new(vfs::TmpFs::new(Box::new(clock), 16 << 20)),
+        "tmpfs" => {
+            let extra = with(|v| Ok(v.mounts().iter().filter(|m| m.fs_type == "tmpfs").count()))?;
+            if extra > TMPFS_EXTRA_MAX {
+                return Err(Errno::ENOMEM);
+            }
+            Box::new(vfs::TmpFs::new(Box::new(clock), TMPFS_EXTRA_BYTES))
+        }
         "ext2" => crate::blockdev::open_ext2(source)?,
         _ => return Err(Errno::ENODEV),
     };

@@ -274,7 +274,7 @@ pub fn start_init(path: &str) -> Result<Pid, Errno> {
     let tty = crate::files::OpenFile::new(
         crate::files::Object::Device(crate::devices::Device::Tty),
         abi::flags::O_RDWR,
-    );
+    )?;
     for fd in 0..3 {
         files.insert_at(fd, tty.clone())?;
     }

@@ -8,7 +8,7 @@ pub fn pipe(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
     // Check the destination first so a bad pointer leaks no descriptors.
     uaccess::write_bytes(a.arg(0), &[0u8; 8])?;
-    let (r, w) = proc::files::new_pipe();
+    let (r, w) = proc::files::new_pipe()?;
     let mut t = p.files.lock();
     let rfd = t.insert(r, false)?;
     let wfd = match t.insert(w, false) {

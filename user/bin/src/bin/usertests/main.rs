@@ -86,6 +86,10 @@ const TESTS: &[(&str, Test)] = &[
     ),
     ("pipe_carries_1mib_intact", pipes::carries_1mib_intact),
     (
+        "huge_executable_is_refused_not_fatal",
+        procs::huge_executable_is_refused_not_fatal,
+    ),
+    (
         "device_request_is_exclusive_until_released",
         files::device_request_is_exclusive_until_released,
     ),
