@@ -54,6 +54,13 @@ const USERTESTS: &[&str] = &[
     "device_request_is_exclusive_until_released",
     "huge_executable_is_refused_not_fatal",
     "fork_shares_descriptor_offsets",
+    "fork_1000_times_leaks_nothing",
+    "signal_with_a_stack_near_address_zero_is_sigsegv",
+    "programs_cannot_reach_the_top_of_user_space",
+    "munmap_of_all_user_space_is_prompt_and_frees_everything",
+    "mapping_regions_without_end_gives_enomem",
+    "orphans_are_reaped_by_init",
+    "init_survives_signals_and_keeps_its_group",
     "bad_arguments_are_refused_never_fatal",
 ];
 

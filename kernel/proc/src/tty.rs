@@ -24,9 +24,12 @@ struct Tty {
     line: Vec<u8>,
     /// Bytes ready for readers.
     ready: VecDeque<u8>,
-    /// End-of-file marks (Ctrl-D on an empty line) not yet consumed, as positions in
-    /// `ready` where a read must stop and return what it has (0 bytes at the mark).
-    eof_at: VecDeque<usize>,
+    /// Positions in `ready` where a canonical read must stop and return what it has,
+    /// although no newline ends the text there: Ctrl-D after some text, and a line
+    /// that filled [`MAX_INPUT`] (handed over in pieces rather than cut). A read that
+    /// reaches a mark consumes it; a mark with nothing before it (Ctrl-D on an empty
+    /// line) makes a read return 0 bytes: end of file.
+    marks: VecDeque<usize>,
     fg_pgrp: u32,
 }
 
@@ -34,7 +37,7 @@ static TTY: SpinLock<Tty> = SpinLock::new(Tty {
     mode: TTY_ECHO | TTY_CANON | TTY_ISIG,
     line: Vec::new(),
     ready: VecDeque::new(),
-    eof_at: VecDeque::new(),
+    marks: VecDeque::new(),
     fg_pgrp: 0,
 });
 static READERS: WaitQueue = WaitQueue::new();
@@ -47,6 +50,14 @@ const MAX_READY: usize = 16 * 1024;
 impl Tty {
     /// Is there room for another received byte? When not, the console driver holds
     /// input back in the UART (no byte is lost) until a reader makes room.
+    /// Make the line being edited readable without a newline, with a mark after it.
+    fn push_line(&mut self) {
+        let line = core::mem::take(&mut self.line);
+        self.ready.extend(line);
+        let at = self.ready.len();
+        self.marks.push_back(at);
+    }
+
     fn has_room(&self) -> bool {
         if self.mode & TTY_CANON == 0 {
             self.ready.len() < MAX_INPUT
@@ -109,13 +120,7 @@ fn take_byte(b: u8) {
         }
         0x04 => {
             // Ctrl-D: hand over the partial line; on an empty line, end-of-file.
-            let line = core::mem::take(&mut t.line);
-            let empty = line.is_empty();
-            t.ready.extend(line);
-            if empty {
-                let at = t.ready.len();
-                t.eof_at.push_back(at);
-            }
+            t.push_line();
             drop(t);
             READERS.wake_all();
         }
@@ -133,13 +138,20 @@ fn take_byte(b: u8) {
                 }
             }
         }
-        // Past MAX_INPUT - 1 characters the rest of the line is cut (as on Linux), but
-        // its Enter still ends it.
-        b if (b >= 0x20 || b == b'\t') && t.line.len() < MAX_INPUT - 1 => {
+        b if b >= 0x20 || b == b'\t' => {
             t.line.push(b);
+            // A full line is handed over as it is and editing goes on in a new one:
+            // a long line reaches the reader in pieces, none of it lost.
+            let full = t.line.len() >= MAX_INPUT;
+            if full {
+                t.push_line();
+            }
             drop(t);
             if e {
                 echo(&[b]);
+            }
+            if full {
+                READERS.wake_all();
             }
         }
         _ => {}
@@ -154,16 +166,16 @@ pub fn read(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
     loop {
         {
             let mut t = TTY.lock();
-            if t.eof_at.front() == Some(&0) {
-                t.eof_at.pop_front();
-                return Ok(0);
-            }
             let canon = t.mode & TTY_CANON != 0;
-            let limit = t.eof_at.front().copied().unwrap_or(usize::MAX);
-            let have_line = t.ready.iter().take(limit).any(|&c| c == b'\n') || limit != usize::MAX;
+            if canon && t.marks.front() == Some(&0) {
+                t.marks.pop_front();
+                return Ok(0); // end of file
+            }
+            let limit = t.marks.front().copied().unwrap_or(usize::MAX);
+            let have_line = limit != usize::MAX || t.ready.contains(&b'\n');
             if !t.ready.is_empty() && (!canon || have_line) {
                 let mut n = 0;
-                while n < buf.len() && n < limit {
+                while n < buf.len() && (!canon || n < limit) {
                     let Some(c) = t.ready.pop_front() else { break };
                     buf[n] = c;
                     n += 1;
@@ -171,8 +183,16 @@ pub fn read(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
                         break;
                     }
                 }
-                for m in t.eof_at.iter_mut() {
-                    *m -= n;
+                for m in t.marks.iter_mut() {
+                    *m = m.saturating_sub(n);
+                }
+                // A mark just reached is consumed with the text before it; in raw mode
+                // marks mean nothing and go as the bytes before them do.
+                while t.marks.front() == Some(&0) && (!canon || n > 0) {
+                    t.marks.pop_front();
+                    if canon {
+                        break;
+                    }
                 }
                 if t.has_room() {
                     drivers::console::unthrottle();
@@ -185,7 +205,7 @@ pub fn read(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
         }
         crate::signal::interruptible_wait(&READERS, || {
             let t = TTY.lock();
-            !t.eof_at.is_empty()
+            !t.marks.is_empty()
                 || (!t.ready.is_empty() && (t.mode & TTY_CANON == 0 || t.ready.contains(&b'\n')))
         })?;
     }

@@ -28,6 +28,7 @@ mod files;
 mod memory;
 mod pipes;
 mod procs;
+mod robust;
 mod signals;
 
 use alloc::format;
@@ -128,6 +129,34 @@ const TESTS: &[(&str, Test)] = &[
     (
         "fork_shares_descriptor_offsets",
         files::fork_shares_descriptor_offsets,
+    ),
+    (
+        "fork_1000_times_leaks_nothing",
+        robust::fork_1000_times_leaks_nothing,
+    ),
+    (
+        "signal_with_a_stack_near_address_zero_is_sigsegv",
+        robust::signal_with_a_stack_near_address_zero_is_sigsegv,
+    ),
+    (
+        "programs_cannot_reach_the_top_of_user_space",
+        robust::programs_cannot_reach_the_top_of_user_space,
+    ),
+    (
+        "munmap_of_all_user_space_is_prompt_and_frees_everything",
+        robust::munmap_of_all_user_space_is_prompt_and_frees_everything,
+    ),
+    (
+        "mapping_regions_without_end_gives_enomem",
+        robust::mapping_regions_without_end_gives_enomem,
+    ),
+    (
+        "orphans_are_reaped_by_init",
+        robust::orphans_are_reaped_by_init,
+    ),
+    (
+        "init_survives_signals_and_keeps_its_group",
+        robust::init_survives_signals_and_keeps_its_group,
     ),
     (
         "bad_arguments_are_refused_never_fatal",
@@ -232,6 +261,22 @@ pub fn usage() -> Result<Usage, String> {
         free_frames: s.free_mem / 4096,
         procs: s.procs,
         heap_used: s.heap_used,
+    })
+}
+
+/// [`no_leak`], and the kernel heap in use must come back exactly too.
+pub fn no_leak_with_heap(times: usize, mut round: impl FnMut() -> TestResult) -> TestResult {
+    round()?;
+    let before = usage()?;
+    no_leak(times, &mut round)?;
+    let after = usage()?;
+    ensure(before.heap_used == after.heap_used, || {
+        format!(
+            "kernel heap leak after {times} rounds: {} -> {} bytes ({:+})",
+            before.heap_used,
+            after.heap_used,
+            after.heap_used as i64 - before.heap_used as i64
+        )
     })
 }
 
