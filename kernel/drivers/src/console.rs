@@ -36,7 +36,7 @@ fn push_rx(b: u8) -> bool {
     if rx.len() < RX_CAPACITY {
         rx.push_back(b);
     } else {
-        // Only before the interrupt is routed (init drains the UART by polling).
+        // Cannot happen while throttling works: counted, to show if it ever does.
         DROPPED.fetch_add(1, Ordering::Relaxed);
     }
     rx.len() < RX_CAPACITY
@@ -53,6 +53,9 @@ static INPUT_HOOK: SpinLock<Option<InputHook>> = SpinLock::new(None);
 /// Send every received byte to `hook` (called in interrupt context) from now on. Bytes
 /// already buffered are handed over first.
 pub fn set_input_hook(hook: InputHook) {
+    // With interrupts off, so that no byte lands in RX after it was drained and before
+    // the hook is in place (nobody would ever read it).
+    let _irq = hal::sync::IrqGuard::new();
     let pending: alloc::vec::Vec<u8> = RX.lock().drain(..).collect();
     for b in pending {
         hook(b);
@@ -93,8 +96,8 @@ pub fn init() {
     RX.lock().reserve(RX_CAPACITY);
     hal::trap::set_handler(hal::apic::IRQ_BASE + COM1_IRQ, irq_handler);
     hal::apic::enable_irq(COM1_IRQ);
-    // Bytes that arrived before the interrupt was routed are still in the FIFO.
-    hal::serial::drain_rx(push_rx);
+    // Bytes that arrived before the interrupt was routed are still in the UART.
+    hal::serial::drain_rx(receive);
 }
 
 /// Take one byte, sleeping until there is one.
