@@ -55,7 +55,7 @@ pub fn spawn(a: &mut Args) -> Result<usize, Errno> {
         g => Some(g),
     };
     let sig = p.sig.lock().clone();
-    let cwd = *p.cwd.lock();
+    let cwd = p.cwd.lock().node();
     let pid = lifecycle::spawn(
         Some(&p),
         SpawnSpec {

@@ -138,15 +138,21 @@ impl TmpFs {
         self.nodes.get_mut(&ino).ok_or(Errno::ENOENT)
     }
 
+    /// Directory `ino`. A removed directory still held (an orphan) is dead: it has
+    /// no names, not even `..`, and takes none (`ENOENT`), so nothing is ever
+    /// created inside a node that is freed at its last release.
     fn dir(&self, ino: u64) -> Result<&Dir> {
         match &self.node(ino)?.body {
+            Body::Dir(_) if self.orphans.contains(&ino) => Err(Errno::ENOENT),
             Body::Dir(d) => Ok(d),
             _ => Err(Errno::ENOTDIR),
         }
     }
 
     fn dir_mut(&mut self, ino: u64) -> Result<&mut Dir> {
+        let dead = self.orphans.contains(&ino);
         match &mut self.node_mut(ino)?.body {
+            Body::Dir(_) if dead => Err(Errno::ENOENT),
             Body::Dir(d) => Ok(d),
             _ => Err(Errno::ENOTDIR),
         }
@@ -206,6 +212,9 @@ impl TmpFs {
     /// Free node `ino`, or, while it is held open, leave it nameless until released.
     fn free(&mut self, ino: u64) {
         if self.pins.contains_key(&ino) {
+            if let Some(n) = self.nodes.get_mut(&ino) {
+                n.nlink = 0;
+            }
             self.orphans.insert(ino);
             return;
         }
@@ -608,7 +617,7 @@ impl FileSystem for TmpFs {
         let Some((&seq, name)) = d.by_seq.range(pos..).next() else {
             return Ok(None);
         };
-        let ino = d.by_name[name].0;
+        let ino = d.by_name.get(name).ok_or(Errno::EIO)?.0;
         let entry = DirEntry {
             ino,
             name: name.clone(),
