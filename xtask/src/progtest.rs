@@ -54,6 +54,8 @@ const USERTESTS: &[&str] = &[
     "device_request_is_exclusive_until_released",
     "huge_executable_is_refused_not_fatal",
     "fork_shares_descriptor_offsets",
+    "removed_working_directory_is_empty_and_unlinked",
+    "umount_is_ebusy_while_a_file_or_directory_is_in_use",
     "bad_arguments_are_refused_never_fatal",
 ];
 

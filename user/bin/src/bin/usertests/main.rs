@@ -29,6 +29,7 @@ mod memory;
 mod pipes;
 mod procs;
 mod signals;
+mod vfs;
 
 use alloc::format;
 use alloc::string::String;
@@ -128,6 +129,14 @@ const TESTS: &[(&str, Test)] = &[
     (
         "fork_shares_descriptor_offsets",
         files::fork_shares_descriptor_offsets,
+    ),
+    (
+        "removed_working_directory_is_empty_and_unlinked",
+        vfs::removed_working_directory_is_empty_and_unlinked,
+    ),
+    (
+        "umount_is_ebusy_while_a_file_or_directory_is_in_use",
+        vfs::umount_is_ebusy_while_a_file_or_directory_is_in_use,
     ),
     (
         "bad_arguments_are_refused_never_fatal",
