@@ -249,7 +249,8 @@ impl Superblock {
         }
         self.groups = groups;
         self.inode_table_blocks = (self.inodes_per_group * self.inode_size as u32).div_ceil(bs);
-        self.gdt_blocks = (groups * 32).div_ceil(bs);
+        // u64: a corrupt image may claim billions of one-block groups.
+        self.gdt_blocks = u32::try_from((groups as u64 * 32).div_ceil(bs as u64)).ok()?;
         if self.free_blocks > self.blocks_count || self.free_inodes > self.inodes_count {
             return None;
         }

@@ -113,6 +113,17 @@ impl Cwd {
         Cwd { node, held }
     }
 
+    /// For `chdir`: the directory `path` names from `cwd`, resolved and held under
+    /// one lock, so it cannot be removed and its inode reused in between.
+    pub fn resolve(cwd: NodeRef, path: &str) -> Result<Cwd, Errno> {
+        let node = with(|v| {
+            let node = v.resolve_dir(cwd, path)?;
+            v.pin(node)?;
+            Ok(node)
+        })?;
+        Ok(Cwd { node, held: true })
+    }
+
     /// The directory.
     pub fn node(&self) -> NodeRef {
         self.node

@@ -215,13 +215,9 @@ pub fn chdir(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
     let path = path_arg(a.arg(0), a.arg(1))?;
     let cwd = p.cwd.lock().node();
-    let node = fsys::resolve(cwd, &path, true)?;
-    if !fsys::is_dir(node) {
-        return Err(Errno::ENOTDIR);
-    }
     // The new directory is held before the old one is let go (the old hold is
     // dropped outside the VFS lock).
-    let new = fsys::Cwd::hold(node);
+    let new = fsys::Cwd::resolve(cwd, &path)?;
     let old = core::mem::replace(&mut *p.cwd.lock(), new);
     drop(old);
     Ok(0)

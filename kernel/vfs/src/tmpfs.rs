@@ -219,7 +219,7 @@ impl TmpFs {
             return;
         }
         if let Some(n) = self.nodes.remove(&ino) {
-            self.used -= n.charge();
+            self.used = self.used.saturating_sub(n.charge());
         }
     }
 
@@ -415,7 +415,8 @@ impl FileSystem for TmpFs {
             return Err(Errno::ENOTEMPTY);
         }
         self.remove_name(dir, name)?;
-        self.node_mut(dir)?.nlink -= 1;
+        let d = self.node_mut(dir)?;
+        d.nlink = d.nlink.saturating_sub(1);
         self.free(ino);
         Ok(())
     }
@@ -452,7 +453,8 @@ impl FileSystem for TmpFs {
         if let Some(t) = existing {
             self.remove_name(ndir, nname)?;
             if self.kind(t).is_dir() {
-                self.node_mut(ndir)?.nlink -= 1;
+                let d = self.node_mut(ndir)?;
+                d.nlink = d.nlink.saturating_sub(1);
                 self.free(t);
             } else {
                 self.drop_link(t)?;
@@ -462,7 +464,8 @@ impl FileSystem for TmpFs {
         self.add_name(ndir, nname, src)?;
         if src_is_dir && odir != ndir {
             self.dir_mut(src)?.parent = ndir;
-            self.node_mut(odir)?.nlink -= 1;
+            let d = self.node_mut(odir)?;
+            d.nlink = d.nlink.saturating_sub(1);
             self.node_mut(ndir)?.nlink += 1;
         }
         let now = (self.clock)();
@@ -633,7 +636,7 @@ impl FileSystem for TmpFs {
             free_blocks: (self.max_bytes - self.used) / BLOCK,
             avail_blocks: (self.max_bytes - self.used) / BLOCK,
             files: self.max_nodes as u64,
-            free_files: (self.max_nodes - self.nodes.len()) as u64,
+            free_files: self.max_nodes.saturating_sub(self.nodes.len()) as u64,
             name_max: crate::walk::NAME_MAX as u32,
         }
     }
