@@ -332,6 +332,24 @@ mod tests {
     }
 
     #[test]
+    fn billions_of_one_block_groups_are_parsed_without_overflow() {
+        // 4 KiB blocks, one block and one inode per group: 2^28 groups, whose
+        // 32-byte descriptors once overflowed a u32 byte count (a panic).
+        let mut raw = [0u8; SUPERBLOCK_SIZE];
+        put16(&mut raw, 56, EXT2_MAGIC);
+        put32(&mut raw, 24, 2);
+        put32(&mut raw, 0, 1 << 28);
+        put32(&mut raw, 4, 1 << 28);
+        put32(&mut raw, 32, 1);
+        put32(&mut raw, 40, 1);
+        put32(&mut raw, 76, 1);
+        put32(&mut raw, 84, 11);
+        put16(&mut raw, 88, 128);
+        let sb = Superblock::parse(&raw, 1 << 40).unwrap();
+        assert_eq!((sb.groups, sb.gdt_blocks), (1 << 28, 1 << 21));
+    }
+
+    #[test]
     fn unknown_incompat_feature_refuses_mount_naming_it() {
         let mut raw = [0u8; SUPERBLOCK_SIZE];
         put16(&mut raw, 56, EXT2_MAGIC);
