@@ -127,3 +127,43 @@ fn open_unlinked_file_truncated_and_written_is_freed_clean_at_last_release() {
     assert_eq!(fs.statfs().free_blocks, free);
     assert_fsck_clean(&unmount(fs));
 }
+
+#[test]
+fn names_that_fail_for_want_of_space_leave_no_inode_behind() {
+    if !have_tools("names_that_fail_for_want_of_space") {
+        return;
+    }
+    let mut fs = mount(mkfs(1024, 2048, None, &[]));
+    let root = fs.root();
+    let d = fs.mkdir(root, "d", DIR).unwrap();
+    // Fill the disk, then the directory's blocks with long names.
+    let big = fs.create(root, "big", RW).unwrap();
+    let chunk = vec![7u8; 64 << 10];
+    let mut off = 0;
+    while let Ok(n) = fs.write(big, off, &chunk) {
+        off += n as u64;
+    }
+    assert_eq!(fs.statfs().free_blocks, 0);
+    let mut i = 0u32;
+    let failed = loop {
+        let free = fs.statfs().free_inodes;
+        let name = format!("{i:0>250}");
+        match fs.create(d, &name, RW) {
+            Ok(_) => i += 1,
+            Err(e) => break (e, free),
+        }
+    };
+    // Each of these allocates an inode, then needs a block it cannot have.
+    assert_eq!(failed.0, Errno::ENOSPC);
+    assert!(failed.1 > 0, "inodes ran out, not blocks");
+    assert_eq!(fs.statfs().free_inodes, failed.1);
+    let free = fs.statfs().free_inodes;
+    assert_eq!(fs.mkdir(root, "new", DIR).err(), Some(Errno::ENOSPC));
+    assert_eq!(
+        fs.symlink(root, "slow", [b'/'; 100], RW).err(),
+        Some(Errno::ENOSPC)
+    );
+    assert_eq!(fs.statfs().free_inodes, free);
+    assert_eq!(fs.statfs().free_blocks, 0);
+    assert_fsck_clean(&unmount(fs));
+}
