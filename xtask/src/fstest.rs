@@ -44,6 +44,10 @@ pub const FS_TESTS: &[(&str, FsTest)] = &[
         "fs::more_pages_on_the_terminal_and_copies_to_a_pipe",
         more_pages,
     ),
+    (
+        "fs::removed_working_directory_and_busy_umount_from_the_shell",
+        removed_cwd_and_busy_umount,
+    ),
 ];
 
 /// `run`, then fail if the output contains any of `absent`.
@@ -326,5 +330,31 @@ fn more_pages(kernel: &Path) -> Result<()> {
     s.expect(PROMPT, STEP_TIMEOUT)?;
     s.run_line("echo after''quit", &["afterquit"])?;
     run_without(&mut s, "more /tmp/m.txt | cat", &["M30\r\n"], &["--More--"])?;
+    Ok(())
+}
+
+/// The fuzzer's two findings typed at the shell: `touch` in a removed working
+/// directory must not create the file in a new directory that reused its inode, and
+/// `umount` must refuse while a background job writes to the mount.
+fn removed_cwd_and_busy_umount(kernel: &Path) -> Result<()> {
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
+    s.run_line("mkdir /dd; cd /dd; rmdir /dd; mkdir /other", &[])?;
+    s.run_line("touch f", &["touch: f: no such file or directory"])?;
+    run_without(
+        &mut s,
+        "ls",
+        &["ls: .: no such file or directory"],
+        &["i/o error"],
+    )?;
+    s.run_line("cd ..", &["no such file or directory"])?;
+    s.run_line(
+        "cd /; cat /other/f",
+        &["cat: /other/f: no such file or directory"],
+    )?;
+    s.run_line("rmdir /other; echo rm''ok", &["rmok"])?;
+    s.run_line("mkdir /tmp/m; mount -t tmpfs none /tmp/m", &[])?;
+    s.run_line("sleep 3 > /tmp/m/out &", &["[1] "])?;
+    s.run_line("umount /tmp/m", &["device or resource busy"])?;
+    s.run_line("wait; umount /tmp/m; echo st''=$?", &["st=0"])?;
     Ok(())
 }

@@ -61,6 +61,8 @@ const USERTESTS: &[&str] = &[
     "mapping_regions_without_end_gives_enomem",
     "orphans_are_reaped_by_init",
     "init_survives_signals_and_keeps_its_group",
+    "removed_working_directory_is_empty_and_unlinked",
+    "umount_is_ebusy_while_a_file_or_directory_is_in_use",
     "bad_arguments_are_refused_never_fatal",
 ];
 

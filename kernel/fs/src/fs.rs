@@ -225,7 +225,7 @@ impl<D: BlockDevice> Ext2<D> {
             return Err(MountError::Fs(Errno::EINVAL));
         }
         let mut cache = BlockCache::new(dev, sb.block_size, opts.cache_blocks)?;
-        if (group::gdt_start(&sb) + sb.gdt_blocks) as u64 > sb.blocks_count as u64 {
+        if group::gdt_start(&sb) as u64 + sb.gdt_blocks as u64 > sb.blocks_count as u64 {
             return Err(MountError::Fs(Errno::EIO));
         }
         let groups = group::load(&mut cache, &sb)?;

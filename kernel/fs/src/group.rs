@@ -69,7 +69,12 @@ pub fn gdt_start(sb: &Superblock) -> u32 {
 pub fn load<D: BlockDevice>(cache: &mut BlockCache<D>, sb: &Superblock) -> Result<Vec<GroupDesc>> {
     let bs = sb.block_size;
     let per_block = bs / DESC_SIZE;
-    let mut out = Vec::with_capacity(sb.groups as usize);
+    // A corrupt superblock may claim millions of groups: allocate fallibly, so such
+    // an image is refused (EIO) instead of exhausting the kernel heap.
+    let mut out = Vec::new();
+    if out.try_reserve_exact(sb.groups as usize).is_err() {
+        return corrupt();
+    }
     for g in 0..sb.groups {
         let blk = gdt_start(sb) + g / per_block as u32;
         if blk >= sb.blocks_count {

@@ -46,10 +46,17 @@ fn is_dot(name: &[u8]) -> bool {
 }
 
 impl<D: BlockDevice> Ext2<D> {
+    /// Directory `ino`, for any name operation in it. A removed directory still
+    /// held open (an orphan: no links) is dead: it has no names, not even `..`,
+    /// and takes none (`ENOENT`, as Linux gives for a deleted working directory),
+    /// so nothing can be created inside an inode that is freed at its last close.
     fn dir_inode(&mut self, ino: u32) -> Result<Inode> {
         let d = self.live_inode(ino)?;
         if !d.is_dir() {
             return Err(Errno::ENOTDIR);
+        }
+        if d.links == 0 {
+            return Err(Errno::ENOENT);
         }
         Ok(d)
     }

@@ -249,7 +249,8 @@ impl Superblock {
         }
         self.groups = groups;
         self.inode_table_blocks = (self.inodes_per_group * self.inode_size as u32).div_ceil(bs);
-        self.gdt_blocks = (groups * 32).div_ceil(bs);
+        // u64: a corrupt image may claim billions of one-block groups.
+        self.gdt_blocks = u32::try_from((groups as u64 * 32).div_ceil(bs as u64)).ok()?;
         if self.free_blocks > self.blocks_count || self.free_inodes > self.inodes_count {
             return None;
         }
@@ -328,6 +329,24 @@ mod tests {
         let sb = Superblock::parse(&raw, 1 << 30).unwrap();
         let with: alloc::vec::Vec<u32> = (0..60).filter(|&g| sb.group_has_super(g)).collect();
         assert_eq!(with, [0, 1, 3, 5, 7, 9, 25, 27, 49]);
+    }
+
+    #[test]
+    fn billions_of_one_block_groups_are_parsed_without_overflow() {
+        // 4 KiB blocks, one block and one inode per group: 2^28 groups, whose
+        // 32-byte descriptors once overflowed a u32 byte count (a panic).
+        let mut raw = [0u8; SUPERBLOCK_SIZE];
+        put16(&mut raw, 56, EXT2_MAGIC);
+        put32(&mut raw, 24, 2);
+        put32(&mut raw, 0, 1 << 28);
+        put32(&mut raw, 4, 1 << 28);
+        put32(&mut raw, 32, 1);
+        put32(&mut raw, 40, 1);
+        put32(&mut raw, 76, 1);
+        put32(&mut raw, 84, 11);
+        put16(&mut raw, 88, 128);
+        let sb = Superblock::parse(&raw, 1 << 40).unwrap();
+        assert_eq!((sb.groups, sb.gdt_blocks), (1 << 28, 1 << 21));
     }
 
     #[test]

@@ -292,14 +292,24 @@ pub fn open(
     uid: u32,
     gid: u32,
 ) -> Result<Arc<OpenFile>, Errno> {
-    let opened = fsys::with(|v| v.open(cwd, path, flags, mode, uid, gid))?;
+    // Held while open, taken under the same lock as the open so that nobody can
+    // remove and free the node in between: an unlinked file keeps its contents until
+    // the last close, and its mount cannot be unmounted.
+    let opened = fsys::with(|v| {
+        let o = v.open(cwd, path, flags, mode, uid, gid)?;
+        if !matches!(o.kind, vfs::NodeKind::CharDevice(_)) {
+            v.pin(o.node)?;
+        }
+        Ok(o)
+    })?;
     let object = match opened.kind {
         vfs::NodeKind::CharDevice(rdev) => Object::Device(crate::devices::Device::from_rdev(rdev)?),
-        _ => {
-            // Held while open: an unlinked file keeps its contents until the last close.
-            fsys::with(|v| v.pin(opened.node))?;
-            Object::Node(opened.node)
-        }
+        _ => Object::Node(opened.node),
     };
-    OpenFile::new(object, flags)
+    OpenFile::new(object, flags).inspect_err(|_| {
+        // ENFILE: no OpenFile was made, so no close will give the hold back.
+        if !matches!(opened.kind, vfs::NodeKind::CharDevice(_)) {
+            let _ = fsys::with(|v| v.unpin(opened.node));
+        }
+    })
 }

@@ -94,6 +94,63 @@ pub fn mount_root(source: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A process's working directory: a node with a hold on it (see [`vfs::Vfs::pin`]),
+/// taken when it is made and given back when it is dropped or released. The hold is
+/// what keeps a removed working directory an empty, nameless directory (`ENOENT`
+/// for anything made in it) instead of a freed inode number that the next `mkdir`
+/// reuses, and what makes `umount` of a file system someone is in `EBUSY`.
+///
+/// Never drop one while inside [`with`]: dropping takes the VFS lock.
+pub struct Cwd {
+    node: NodeRef,
+    held: bool,
+}
+
+impl Cwd {
+    /// A working directory at `node` (a directory), held.
+    pub fn hold(node: NodeRef) -> Cwd {
+        let held = with(|v| v.pin(node)).is_ok();
+        Cwd { node, held }
+    }
+
+    /// For `chdir`: the directory `path` names from `cwd`, resolved and held under
+    /// one lock, so it cannot be removed and its inode reused in between.
+    pub fn resolve(cwd: NodeRef, path: &str) -> Result<Cwd, Errno> {
+        let node = with(|v| {
+            let node = v.resolve_dir(cwd, path)?;
+            v.pin(node)?;
+            Ok(node)
+        })?;
+        Ok(Cwd { node, held: true })
+    }
+
+    /// The directory.
+    pub fn node(&self) -> NodeRef {
+        self.node
+    }
+
+    /// Give the hold back now (at exit, so a zombie keeps nothing busy).
+    pub fn release(&mut self) {
+        if core::mem::take(&mut self.held) {
+            if let Err(e) = with(|v| v.unpin(self.node)) {
+                log::warn!("releasing working directory {:?}: {e}", self.node);
+            }
+        }
+    }
+}
+
+impl Clone for Cwd {
+    fn clone(&self) -> Cwd {
+        Cwd::hold(self.node)
+    }
+}
+
+impl Drop for Cwd {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
 /// The root directory.
 pub fn root() -> NodeRef {
     VFS.lock()
@@ -202,8 +259,8 @@ pub fn mount(cwd: NodeRef, target: &str, fstype: &str, source: &str) -> Result<(
     Ok(())
 }
 
-/// `umount TARGET` (EBUSY while a process has its working directory inside, or
-/// something is mounted below).
+/// `umount TARGET` (EBUSY while a file is open on it, a process has its working
+/// directory inside, or something is mounted below).
 pub fn umount(cwd: NodeRef, target: &str) -> Result<(), Errno> {
     with(|v| {
         let dir = v.resolve_dir(cwd, target)?;
@@ -211,10 +268,8 @@ pub fn umount(cwd: NodeRef, target: &str) -> Result<(), Errno> {
         if !v.is_mount_root(dir) || id == 1 {
             return Err(Errno::EINVAL);
         }
-        if crate::process::all()
-            .iter()
-            .any(|p| p.cwd.try_lock().is_some_and(|c| c.mount == id))
-        {
+        // Open files and working directories hold their nodes (`Vfs::pin`).
+        if v.is_busy(id) {
             return Err(Errno::EBUSY);
         }
         let path = v.path_of(dir)?;

@@ -116,7 +116,7 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     };
     let pid = process::alloc_pid();
     let files = parent.files.lock().clone();
-    let cwd = *parent.cwd.lock();
+    let cwd = parent.cwd.lock().node();
     let mut sig = parent.sig.lock().clone();
     sig.pending = 0;
     let name = parent.name.lock().clone();
@@ -150,7 +150,7 @@ pub fn exec(
     envp: &[String],
 ) -> Result<(), Errno> {
     let p = process::current().ok_or(Errno::EINVAL)?;
-    let cwd = *p.cwd.lock();
+    let cwd = p.cwd.lock().node();
     let loaded = exec::load(cwd, path, argv, envp)?;
     // Point of no return: the old program is gone from here on.
     hal::task::current().set_address_space(Some(loaded.aspace.table()));
@@ -177,6 +177,7 @@ pub fn exit_current(status: u32) -> ! {
     if let Some(p) = process::current() {
         // Descriptors first: closing pipe ends wakes whoever waits on the other end.
         p.files.lock().clear();
+        p.cwd.lock().release();
         crate::devices::release_all(p.pid);
         hal::task::current().set_address_space(None);
         let space = p.aspace.lock().take();

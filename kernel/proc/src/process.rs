@@ -10,7 +10,7 @@
 //! until its parent collects it with `waitpid`. Orphans are given to init (pid 1).
 
 use crate::files::FdTable;
-use crate::fsys::NodeRef;
+use crate::fsys::{Cwd, NodeRef};
 use crate::signal::SigState;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -55,7 +55,8 @@ pub struct Process {
     pub(crate) ppid_fast: AtomicU32,
     pub aspace: Mutex<Option<AddressSpace>>,
     pub files: Mutex<FdTable>,
-    pub cwd: Mutex<NodeRef>,
+    /// The working directory, held (see `fsys::Cwd`).
+    pub cwd: Mutex<Cwd>,
     pub sig: SpinLock<SigState>,
     /// The parent sleeps here waiting for a child to exit.
     pub child_wq: WaitQueue,
@@ -131,7 +132,7 @@ pub(crate) fn new_process(
         }),
         aspace: task::mutex(None),
         files: task::mutex(files),
-        cwd: task::mutex(cwd),
+        cwd: task::mutex(Cwd::hold(cwd)),
         sig: SpinLock::new(sig),
         child_wq: WaitQueue::new(),
         user_ticks: AtomicU64::new(0),

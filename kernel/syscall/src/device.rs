@@ -75,7 +75,7 @@ pub fn mount(a: &mut Args) -> Result<usize, Errno> {
     } else {
         alloc::string::String::new()
     };
-    let cwd = *p.cwd.lock();
+    let cwd = p.cwd.lock().node();
     proc::fsys::mount(cwd, &target, &fstype, &source)?;
     Ok(0)
 }
@@ -86,7 +86,7 @@ pub fn umount(a: &mut Args) -> Result<usize, Errno> {
         return Err(Errno::EPERM);
     }
     let target = str_arg(a.arg(0), a.arg(1))?;
-    let cwd = *p.cwd.lock();
+    let cwd = p.cwd.lock().node();
     proc::fsys::umount(cwd, &target)?;
     Ok(0)
 }

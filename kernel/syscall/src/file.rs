@@ -135,7 +135,7 @@ pub fn open(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
     let path = path_arg(a.arg(0), a.arg(1))?;
     let flags = a.arg(2) as u32;
-    let cwd = *p.cwd.lock();
+    let cwd = p.cwd.lock().node();
     let mode = a.arg(3) as u32 & 0o7777 & !p.umask;
     let f = files::open(cwd, &path, flags, mode, p.uid, p.gid)?;
     let fd = p
@@ -180,7 +180,7 @@ fn put_stat(addr: u64, s: &Stat) -> Result<usize, Errno> {
 fn stat_path(a: &Args, follow: bool) -> Result<Stat, Errno> {
     let p = me()?;
     let path = path_arg(a.arg(0), a.arg(1))?;
-    let cwd = *p.cwd.lock();
+    let cwd = p.cwd.lock().node();
     fsys::stat(fsys::resolve(cwd, &path, follow)?)
 }
 
@@ -214,18 +214,18 @@ pub fn getdents(a: &mut Args) -> Result<usize, Errno> {
 pub fn chdir(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
     let path = path_arg(a.arg(0), a.arg(1))?;
-    let cwd = *p.cwd.lock();
-    let node = fsys::resolve(cwd, &path, true)?;
-    if !fsys::is_dir(node) {
-        return Err(Errno::ENOTDIR);
-    }
-    *p.cwd.lock() = node;
+    let cwd = p.cwd.lock().node();
+    // The new directory is held before the old one is let go (the old hold is
+    // dropped outside the VFS lock).
+    let new = fsys::Cwd::resolve(cwd, &path)?;
+    let old = core::mem::replace(&mut *p.cwd.lock(), new);
+    drop(old);
     Ok(0)
 }
 
 pub fn getcwd(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
-    let cwd = *p.cwd.lock();
+    let cwd = p.cwd.lock().node();
     let path = fsys::path_of(cwd)?;
     if path.len() > a.arg(1) as usize {
         return Err(Errno::ERANGE);
@@ -247,7 +247,7 @@ fn at_path<R>(
 ) -> Result<R, Errno> {
     let p = me()?;
     let path = path_arg(ptr, len)?;
-    let cwd = *p.cwd.lock();
+    let cwd = p.cwd.lock().node();
     fsys::with(|v| f(v, cwd, &path, p.uid, p.gid))
 }
 

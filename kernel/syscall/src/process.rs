@@ -55,7 +55,7 @@ pub fn spawn(a: &mut Args) -> Result<usize, Errno> {
         g => Some(g),
     };
     let sig = p.sig.lock().clone();
-    let cwd = *p.cwd.lock();
+    let cwd = p.cwd.lock().node();
     let pid = lifecycle::spawn(
         Some(&p),
         SpawnSpec {
@@ -130,7 +130,8 @@ pub fn nanosleep(a: &mut Args) -> Result<usize, Errno> {
         if proc::signal::interrupted() {
             return Err(Errno::EINTR);
         }
-        task::sleep_ticks(deadline - task::ticks());
+        // The tick may pass the deadline between the check and here.
+        task::sleep_ticks(deadline.saturating_sub(task::ticks()));
     }
     Ok(0)
 }

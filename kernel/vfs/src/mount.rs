@@ -8,7 +8,9 @@
 //! crosses downward with one map lookup after each step, and `..` at a mount's
 //! root climbs back to the covered directory, so `cd /tmp/..` lands in `/`.
 //! Mount ids are never reused, so a stale [`NodeRef`] of an unmounted file system
-//! fails (`ENOENT`) instead of naming a node of a newer one.
+//! fails (`ENOENT`) instead of naming a node of a newer one. Each mount counts the
+//! holds (`pin`) on its nodes — open files and working directories — and refuses to
+//! be unmounted (`EBUSY`) while any is left, so no hold can outlive its file system.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -31,6 +33,8 @@ pub(crate) struct Mount {
     pub root: u64,
     /// The directory this mount hides; `None` for the root file system.
     pub covered: Option<NodeRef>,
+    /// Holds on nodes of this mount (open files, working directories).
+    pub holds: u64,
 }
 
 /// One line of `mount` or `df`.
@@ -65,6 +69,7 @@ impl Vfs {
                 fs: root_fs,
                 root,
                 covered: None,
+                holds: 0,
             },
         );
         Vfs {
@@ -138,6 +143,7 @@ impl Vfs {
                 fs,
                 root,
                 covered: Some(node),
+                holds: 0,
             },
         );
         self.covers.insert(node, id);
@@ -145,9 +151,9 @@ impl Vfs {
     }
 
     /// Unmounts the file system whose root is `path`, after syncing it, and
-    /// gives it back. `EINVAL` if `path` is not a mount point, `EBUSY` for `/`
-    /// or when another file system is mounted below it. Open files are the
-    /// kernel's to check before calling.
+    /// gives it back. `EINVAL` if `path` is not a mount point, `EBUSY` for `/`,
+    /// when another file system is mounted below it, or while any of its nodes is
+    /// held (an open file, a working directory).
     pub fn umount(&mut self, path: impl AsRef<[u8]>) -> Result<Box<dyn FileSystem>> {
         let root = self.root();
         let node = self.resolve(root, path, true)?;
@@ -165,7 +171,14 @@ impl Vfs {
         {
             return Err(Errno::EBUSY);
         }
-        self.fs(node)?.sync()?;
+        if self.mount_of(node)?.holds > 0 {
+            return Err(Errno::EBUSY);
+        }
+        let fs = self.fs(node)?;
+        // No holds means no orphans should be left; free any anyway before the
+        // last sync, so the disk is left with no nameless inodes.
+        fs.release_orphans()?;
+        fs.sync()?;
         let m = self.mounts.remove(&id).ok_or(Errno::EINVAL)?;
         if let Some(c) = m.covered {
             self.covers.remove(&c);
@@ -194,6 +207,11 @@ impl Vfs {
         out
     }
 
+    /// True while some node of mount `id` is held (see [`Vfs::pin`]).
+    pub fn is_busy(&self, id: u32) -> bool {
+        self.mounts.get(&id).is_some_and(|m| m.holds > 0)
+    }
+
     /// The mount id of the file system holding `node` (the `dev` of `stat`).
     pub fn mount_id(&self, node: NodeRef) -> u32 {
         node.mount
@@ -207,8 +225,6 @@ impl Vfs {
         }
     }
 
-    /// Writes every file system's changes to its device; the first error is
-    /// returned after all have been tried.
     /// Free every nameless-but-open inode on every file system, then sync: what the
     /// kernel does last before power-off, so the disks are left with no orphans.
     pub fn shutdown(&mut self) -> Result<()> {
@@ -218,6 +234,8 @@ impl Vfs {
         self.sync_all()
     }
 
+    /// Writes every file system's changes to its device; the first error is
+    /// returned after all have been tried.
     pub fn sync_all(&mut self) -> Result<()> {
         let mut first = Ok(());
         for m in self.mounts.values_mut() {

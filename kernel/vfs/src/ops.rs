@@ -347,15 +347,21 @@ impl Vfs {
         self.stat_node(node)
     }
 
-    /// Hold `node` open (see [`FileSystem::pin`]).
+    /// Hold `node` open (see [`FileSystem::pin`]): an open file or a working
+    /// directory. While held, a node outlives its last name and its mount cannot
+    /// be unmounted.
     pub fn pin(&mut self, node: NodeRef) -> Result<()> {
-        self.fs(node)?.pin(node.ino);
+        let m = self.mounts.get_mut(&node.mount).ok_or(Errno::ENOENT)?;
+        m.fs.pin(node.ino);
+        m.holds += 1;
         Ok(())
     }
 
     /// Release a hold taken with [`Vfs::pin`].
     pub fn unpin(&mut self, node: NodeRef) -> Result<()> {
-        self.fs(node)?.unpin(node.ino)
+        let m = self.mounts.get_mut(&node.mount).ok_or(Errno::ENOENT)?;
+        m.holds = m.holds.saturating_sub(1);
+        m.fs.unpin(node.ino)
     }
 
     /// `chmod`: set the permission bits of what `path` names (symlinks followed).

@@ -138,15 +138,21 @@ impl TmpFs {
         self.nodes.get_mut(&ino).ok_or(Errno::ENOENT)
     }
 
+    /// Directory `ino`. A removed directory still held (an orphan) is dead: it has
+    /// no names, not even `..`, and takes none (`ENOENT`), so nothing is ever
+    /// created inside a node that is freed at its last release.
     fn dir(&self, ino: u64) -> Result<&Dir> {
         match &self.node(ino)?.body {
+            Body::Dir(_) if self.orphans.contains(&ino) => Err(Errno::ENOENT),
             Body::Dir(d) => Ok(d),
             _ => Err(Errno::ENOTDIR),
         }
     }
 
     fn dir_mut(&mut self, ino: u64) -> Result<&mut Dir> {
+        let dead = self.orphans.contains(&ino);
         match &mut self.node_mut(ino)?.body {
+            Body::Dir(_) if dead => Err(Errno::ENOENT),
             Body::Dir(d) => Ok(d),
             _ => Err(Errno::ENOTDIR),
         }
@@ -206,11 +212,14 @@ impl TmpFs {
     /// Free node `ino`, or, while it is held open, leave it nameless until released.
     fn free(&mut self, ino: u64) {
         if self.pins.contains_key(&ino) {
+            if let Some(n) = self.nodes.get_mut(&ino) {
+                n.nlink = 0;
+            }
             self.orphans.insert(ino);
             return;
         }
         if let Some(n) = self.nodes.remove(&ino) {
-            self.used -= n.charge();
+            self.used = self.used.saturating_sub(n.charge());
         }
     }
 
@@ -406,7 +415,8 @@ impl FileSystem for TmpFs {
             return Err(Errno::ENOTEMPTY);
         }
         self.remove_name(dir, name)?;
-        self.node_mut(dir)?.nlink -= 1;
+        let d = self.node_mut(dir)?;
+        d.nlink = d.nlink.saturating_sub(1);
         self.free(ino);
         Ok(())
     }
@@ -443,7 +453,8 @@ impl FileSystem for TmpFs {
         if let Some(t) = existing {
             self.remove_name(ndir, nname)?;
             if self.kind(t).is_dir() {
-                self.node_mut(ndir)?.nlink -= 1;
+                let d = self.node_mut(ndir)?;
+                d.nlink = d.nlink.saturating_sub(1);
                 self.free(t);
             } else {
                 self.drop_link(t)?;
@@ -453,7 +464,8 @@ impl FileSystem for TmpFs {
         self.add_name(ndir, nname, src)?;
         if src_is_dir && odir != ndir {
             self.dir_mut(src)?.parent = ndir;
-            self.node_mut(odir)?.nlink -= 1;
+            let d = self.node_mut(odir)?;
+            d.nlink = d.nlink.saturating_sub(1);
             self.node_mut(ndir)?.nlink += 1;
         }
         let now = (self.clock)();
@@ -608,7 +620,7 @@ impl FileSystem for TmpFs {
         let Some((&seq, name)) = d.by_seq.range(pos..).next() else {
             return Ok(None);
         };
-        let ino = d.by_name[name].0;
+        let ino = d.by_name.get(name).ok_or(Errno::EIO)?.0;
         let entry = DirEntry {
             ino,
             name: name.clone(),
@@ -624,7 +636,7 @@ impl FileSystem for TmpFs {
             free_blocks: (self.max_bytes - self.used) / BLOCK,
             avail_blocks: (self.max_bytes - self.used) / BLOCK,
             files: self.max_nodes as u64,
-            free_files: (self.max_nodes - self.nodes.len()) as u64,
+            free_files: self.max_nodes.saturating_sub(self.nodes.len()) as u64,
             name_max: crate::walk::NAME_MAX as u32,
         }
     }

@@ -428,3 +428,53 @@ fn unlinked_open_file_lives_until_unpinned() {
         e.shutdown().unwrap();
     }
 }
+
+#[test]
+fn removed_working_directory_on_tmpfs_is_dead_while_held() {
+    let mut v = fresh();
+    let r = v.root();
+    v.mkdir(r, "/dd", 0o755, 0, 0).unwrap();
+    let dd = v.resolve_dir(r, "/dd").unwrap();
+    v.pin(dd).unwrap(); // the working directory of a process
+    v.rmdir(dd, "/dd").unwrap();
+    v.mkdir(r, "/other", 0o755, 0, 0).unwrap();
+    assert_ne!(v.resolve_dir(r, "/other").unwrap(), dd);
+    // Made in the removed directory: ENOENT, as on Linux; nothing lands elsewhere.
+    assert_eq!(
+        v.open(dd, "f", O_CREAT | O_WRONLY, 0o644, 0, 0).err(),
+        Some(Errno::ENOENT)
+    );
+    assert_eq!(v.mkdir(dd, "sub", 0o755, 0, 0).err(), Some(Errno::ENOENT));
+    assert_eq!(v.path_of(dd).err(), Some(Errno::ENOENT));
+    assert_eq!(v.resolve(dd, "..", true).err(), Some(Errno::ENOENT));
+    assert_eq!(v.stat_node(dd).unwrap().nlink, 0);
+    assert_eq!(list(&mut v, r, "/other", 64).unwrap(), Vec::<String>::new());
+    v.unpin(dd).unwrap();
+    assert_eq!(v.stat_node(dd).err(), Some(Errno::ENOENT));
+}
+
+#[test]
+fn umount_is_busy_while_a_node_below_is_held() {
+    let mut v = fresh();
+    let r = v.root();
+    v.mkdir(r, "/m", 0o755, 0, 0).unwrap();
+    let id = v
+        .mount("/m", Box::new(TmpFs::new(clock(), 1 << 16)))
+        .unwrap();
+    let o = v
+        .open(r, "/m/out", O_CREAT | O_WRONLY, 0o644, 0, 0)
+        .unwrap();
+    v.pin(o.node).unwrap(); // an open file
+    assert!(v.is_busy(id));
+    assert_eq!(v.umount("/m").err(), Some(Errno::EBUSY));
+    v.write(o.node, 0, b"kept").unwrap();
+    v.unpin(o.node).unwrap();
+    let sub = v.resolve_dir(r, "/m").unwrap();
+    v.pin(sub).unwrap(); // a working directory (the mount's root)
+    assert_eq!(v.umount("/m").err(), Some(Errno::EBUSY));
+    assert_eq!(get(&mut v, r, "/m/out").unwrap(), b"kept");
+    v.unpin(sub).unwrap();
+    assert!(!v.is_busy(id));
+    v.umount("/m").unwrap();
+    assert_eq!(v.stat(r, "/m/out").err(), Some(Errno::ENOENT));
+}

@@ -8,7 +8,10 @@
 //! leaving holes, far enough to need indirect and double-indirect blocks), appends,
 //! truncation both ways, reads, unlink, mkdir, rmdir, rename of files and directories
 //! (replacing targets), hard links, symbolic links and `readlink`, `stat`/`lstat`,
-//! and unlink of an open file (which must keep its data until it is closed).
+//! unlink of an open file (which must keep its data until it is closed), rmdir of
+//! the working directory (which must then take no new names: `ENOENT`), truncation
+//! of an open file with no name left, and rename or link onto another file system
+//! (`EXDEV`).
 //! The design decision: the model is a specification, not a mirror of the kernel. It
 //! says what POSIX says; where POSIX allows more than one error (a rename that both
 //! moves a directory under itself and meets a target of the wrong type), it accepts
@@ -26,7 +29,8 @@
 //! deletes it all and checks that `statfs` gives back every block and inode.
 //!
 //! Files: `model.rs` (the model), `ops.rs` (the operations and the tree walk),
-//! `fill.rs` (the fill mode).
+//! `dead.rs` (removed-but-held directories and files, cross-mount calls), `fill.rs`
+//! (the fill mode).
 
 #![no_std]
 #![no_main]
@@ -40,8 +44,9 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt::Debug;
 use ulib::fs;
-use ulib::Errno;
+use ulib::{sys, Errno};
 
+mod dead;
 mod fill;
 mod model;
 mod ops;
@@ -84,7 +89,16 @@ fn main() -> i32 {
     let Some(dir) = dir else {
         return ulib::cli::usage_error(USAGE);
     };
-    let dir = String::from(dir.trim_end_matches('/'));
+    let mut dir = String::from(dir.trim_end_matches('/'));
+    if !dir.starts_with('/') {
+        // Absolute: some operations change the working directory and come back to `/`.
+        let mut buf = [0u8; 4096];
+        let n = sys::getcwd(&mut buf).unwrap_or(0);
+        let cwd = core::str::from_utf8(&buf[..n])
+            .unwrap_or("/")
+            .trim_end_matches('/');
+        dir = format!("{cwd}/{dir}");
+    }
     if let Err(e) = fs::create_dir_all(&dir) {
         ulib::cli::error(&dir, e);
         return 1;
@@ -120,6 +134,7 @@ fn main() -> i32 {
         inos: BTreeMap::new(),
         succeeded: 0,
         failed: 0,
+        held: Vec::new(),
     };
     for k in 1..=ops {
         let r = st.step().and_then(|()| {

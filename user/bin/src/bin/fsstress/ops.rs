@@ -23,6 +23,8 @@ pub(crate) struct Stress {
     /// Calls that succeeded, and calls that failed as the model said they would.
     pub(crate) succeeded: u64,
     pub(crate) failed: u64,
+    /// Removed directories and files still open (see `dead.rs`).
+    pub(crate) held: Vec<File>,
 }
 
 /// The whole file through `f`, in reads of whatever size the kernel gives.
@@ -43,7 +45,7 @@ fn open(path: &str, flags: u32) -> Result<File, Errno> {
 
 impl Stress {
     /// [`agree`], counting calls that succeed and calls that fail as predicted.
-    fn check<T: PartialEq + Debug>(
+    pub(crate) fn check<T: PartialEq + Debug>(
         &mut self,
         got: &Result<T, Errno>,
         want: &Result<T, Errs>,
@@ -55,7 +57,7 @@ impl Stress {
         agree(got, want)
     }
 
-    fn real(&self, comps: &[String]) -> String {
+    pub(crate) fn real(&self, comps: &[String]) -> String {
         let mut p = self.base.clone();
         for c in comps {
             p.push('/');
@@ -94,7 +96,7 @@ impl Stress {
     }
 
     /// A path, preferably naming something `want` accepts.
-    fn pick_where(&mut self, want: fn(&Kind) -> bool) -> Vec<String> {
+    pub(crate) fn pick_where(&mut self, want: fn(&Kind) -> bool) -> Vec<String> {
         let mut p = self.pick_path();
         for _ in 0..4 {
             if let Ok(n) = self.m.resolve(&p, false) {
@@ -107,7 +109,7 @@ impl Stress {
         p
     }
 
-    fn pick_file(&mut self) -> Vec<String> {
+    pub(crate) fn pick_file(&mut self) -> Vec<String> {
         self.pick_where(|k| matches!(k, Kind::File(_)))
     }
 
@@ -120,7 +122,7 @@ impl Stress {
     }
 
     pub(crate) fn step(&mut self) -> Result<(), String> {
-        match self.rng.below(100) {
+        match self.rng.below(104) {
             0..=9 => self.op_create(),
             10..=25 => self.op_write(false),
             26..=33 => self.op_write(true),
@@ -134,7 +136,10 @@ impl Stress {
             89..=92 => self.op_symlink(),
             93..=94 => self.op_readlink(),
             95..=96 => self.op_stat(),
-            _ => self.op_unlink_open(),
+            97..=99 => self.op_unlink_open(),
+            100..=101 => self.op_remove_working_dir(),
+            102 => self.op_truncate_unlinked(),
+            _ => self.op_cross_mount(),
         }
     }
 

@@ -30,6 +30,7 @@ mod pipes;
 mod procs;
 mod robust;
 mod signals;
+mod vfs;
 
 use alloc::format;
 use alloc::string::String;
@@ -157,6 +158,14 @@ const TESTS: &[(&str, Test)] = &[
     (
         "init_survives_signals_and_keeps_its_group",
         robust::init_survives_signals_and_keeps_its_group,
+    ),
+    (
+        "removed_working_directory_is_empty_and_unlinked",
+        vfs::removed_working_directory_is_empty_and_unlinked,
+    ),
+    (
+        "umount_is_ebusy_while_a_file_or_directory_is_in_use",
+        vfs::umount_is_ebusy_while_a_file_or_directory_is_in_use,
     ),
     (
         "bad_arguments_are_refused_never_fatal",
