@@ -25,6 +25,7 @@ pub const MMAP: usize = 15;
 pub const MUNMAP: usize = 16;
 pub const SETPGID: usize = 17;
 pub const GETPGID: usize = 18;
+pub const SETSID: usize = 19;
 
 // File management.
 pub const READ: usize = 20;

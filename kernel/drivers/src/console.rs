@@ -2,15 +2,20 @@
 //!
 //! The UART's receive interrupt moves bytes into a 4 KiB buffer and wakes any thread
 //! waiting to read; readers sleep on a wait queue instead of polling. Input that arrives
-//! before anyone reads is kept (typeahead), up to the buffer's size; beyond that the
-//! newest bytes are dropped and counted.
+//! before anyone reads is kept (typeahead). Nothing is dropped when the buffer fills:
+//! the driver *throttles*, as a real terminal driver does with RTS/CTS. It stops taking
+//! bytes from the UART and disarms the receive interrupt, so the next byte waits in the
+//! UART and QEMU holds the rest in the host pipe; when a reader has made room
+//! ([`unthrottle`]) the interrupt is re-armed and input flows again. The terminal layer
+//! above uses the same mechanism for its own buffers (its input hook says whether it has
+//! room).
 //!
 //! [`read_line`] is a minimal line discipline for the kernel monitor: echo, backspace,
 //! Ctrl-U to erase the line, Ctrl-C to abandon it, CR or LF to end it.
 
 use alloc::collections::VecDeque;
 use alloc::string::String;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use hal::sync::SpinLock;
 use task::WaitQueue;
 
@@ -22,34 +27,57 @@ static RX: SpinLock<VecDeque<u8>> = SpinLock::new(VecDeque::new());
 static READERS: WaitQueue = WaitQueue::new();
 static DROPPED: AtomicU64 = AtomicU64::new(0);
 
-fn push_rx(b: u8) {
+/// Is input held back in the UART because a buffer is full?
+static THROTTLED: AtomicBool = AtomicBool::new(false);
+
+/// Buffer `b`; returns whether there is room for another byte.
+fn push_rx(b: u8) -> bool {
     let mut rx = RX.lock();
     if rx.len() < RX_CAPACITY {
         rx.push_back(b);
     } else {
+        // Only before the interrupt is routed (init drains the UART by polling).
         DROPPED.fetch_add(1, Ordering::Relaxed);
     }
+    rx.len() < RX_CAPACITY
 }
+
+/// A consumer of received bytes: takes one (interrupt context) and says whether it has
+/// room for another. It must take the byte it is given.
+pub type InputHook = fn(u8) -> bool;
 
 /// Where received bytes go once a terminal layer takes the console over (the process
 /// layer's line discipline); until then they are buffered here for the monitor.
-static INPUT_HOOK: SpinLock<Option<fn(u8)>> = SpinLock::new(None);
+static INPUT_HOOK: SpinLock<Option<InputHook>> = SpinLock::new(None);
 
 /// Send every received byte to `hook` (called in interrupt context) from now on. Bytes
 /// already buffered are handed over first.
-pub fn set_input_hook(hook: fn(u8)) {
+pub fn set_input_hook(hook: InputHook) {
     let pending: alloc::vec::Vec<u8> = RX.lock().drain(..).collect();
     for b in pending {
         hook(b);
     }
     *INPUT_HOOK.lock() = Some(hook);
+    unthrottle();
 }
 
-fn receive(b: u8) {
+fn receive(b: u8) -> bool {
     let hook = *INPUT_HOOK.lock();
-    match hook {
+    let room = match hook {
         Some(h) => h(b),
         None => push_rx(b),
+    };
+    if !room {
+        THROTTLED.store(true, Ordering::SeqCst);
+        hal::serial::set_rx_interrupt(false);
+    }
+    room
+}
+
+/// A reader made room: let input flow again if it was held back. Cheap when it was not.
+pub fn unthrottle() {
+    if THROTTLED.swap(false, Ordering::SeqCst) {
+        hal::serial::set_rx_interrupt(true);
     }
 }
 
@@ -72,7 +100,9 @@ pub fn init() {
 /// Take one byte, sleeping until there is one.
 pub fn read_byte() -> u8 {
     loop {
-        if let Some(b) = RX.lock().pop_front() {
+        let b = RX.lock().pop_front();
+        if let Some(b) = b {
+            unthrottle();
             return b;
         }
         READERS.wait_until(|| !RX.lock().is_empty());

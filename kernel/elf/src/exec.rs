@@ -24,9 +24,11 @@ use crate::raw::{self, FileHeader, ProgramHeader, Reader};
 
 /// The page size the loader maps with.
 pub const PAGE_SIZE: u64 = 4096;
-/// The first address above user space: the start of the non-canonical hole, above
-/// which lies the kernel half.
-pub const USER_END: u64 = 0x0000_8000_0000_0000;
+/// The end of the user space a program may be loaded into: one page below the start
+/// of the non-canonical hole (0x8000_0000_0000). That last page stays unmapped, as on
+/// Linux: an instruction ending at the hole would make the kernel return to a
+/// non-canonical address.
+pub const USER_END: u64 = 0x0000_7fff_ffff_f000;
 
 /// Ceilings that keep a hostile file from making the kernel do absurd amounts of work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use elf::{parse_executable, ElfError, ImageKind, Limits, SegmentFlags};
+use elf::{parse_executable, ElfError, ImageKind, Limits, SegmentFlags, USER_END};
 
 fn parse(b: &Builder) -> Result<elf::ExecImage, ElfError> {
     parse_executable(&b.build(), &Limits::default())
@@ -253,15 +253,19 @@ fn kernel_half_and_non_canonical_addresses_are_rejected() {
         0xffff_8000_0000_0000,
         0x0000_8000_0000_0000,
         0x0000_7fff_ffff_f000,
+        // Ends at the hole: its last page is the reserved one below it.
+        0x0000_7fff_ffff_d000,
     ] {
         let mut b = Builder::static_exe();
         b.phdrs[1].vaddr = vaddr;
         rejects(&b, ElfError::AddressNotUser(1));
     }
-    // The very last user page is fine when the segment ends exactly at USER_END.
+    // The highest loadable page is the one below the reserved top page: a segment
+    // ending exactly at USER_END is fine.
     let mut b = Builder::static_exe();
-    b.phdrs[1].vaddr = 0x0000_7fff_ffff_d000;
+    b.phdrs[1].vaddr = 0x0000_7fff_ffff_c000;
     assert!(parse(&b).is_ok());
+    assert_eq!(USER_END, 0x0000_7fff_ffff_f000);
 }
 
 #[test]

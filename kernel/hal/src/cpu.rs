@@ -135,12 +135,17 @@ pub fn set_kernel_stack(top: u64) {
     }
 }
 
-/// Are maskable interrupts enabled (RFLAGS.IF)?
-pub fn interrupts_enabled() -> bool {
+/// The RFLAGS register as the running code sees it.
+pub fn rflags() -> u64 {
     let flags: u64;
     // SAFETY: reads RFLAGS; no memory access.
     unsafe { asm!("pushfq", "pop {}", out(reg) flags, options(preserves_flags)) };
-    flags & (1 << 9) != 0
+    flags
+}
+
+/// Are maskable interrupts enabled (RFLAGS.IF)?
+pub fn interrupts_enabled() -> bool {
+    rflags() & (1 << 9) != 0
 }
 
 /// Enable maskable interrupts.

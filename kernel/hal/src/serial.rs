@@ -1,8 +1,8 @@
 //! The 16550 UART on COM1: the kernel console.
 //!
 //! Output is polled (QEMU's UART is never busy for long). Input is interrupt-driven: the
-//! receive interrupt (IRQ 4) calls [`drain_rx`], which moves every byte waiting in the
-//! UART into a buffer for the console driver. Bytes typed or piped in before
+//! receive interrupt (IRQ 4) calls [`drain_rx`], which moves the bytes waiting in the
+//! UART into a buffer for the console driver, and stops when that buffer is full. Bytes typed or piped in before
 //! the kernel is ready are not lost: QEMU stops feeding the UART while its FIFO is full,
 //! so they wait in the host pipe until the driver starts reading.
 //! (This is why `init` leaves the FIFO off.)
@@ -63,11 +63,21 @@ pub fn try_read() -> Option<u8> {
     (LSR.read8() & LSR_DATA_READY != 0).then(|| DATA.read8())
 }
 
-/// Move every byte waiting in the UART into `sink`. Called from the IRQ 4 handler.
-pub fn drain_rx(mut sink: impl FnMut(u8)) {
+/// Move bytes waiting in the UART into `sink` for as long as it returns true ("room
+/// for more"). Called from the IRQ 4 handler. A byte left in the UART stays there, and
+/// QEMU holds back the rest of the input until it is read: that is flow control.
+pub fn drain_rx(mut sink: impl FnMut(u8) -> bool) {
     while let Some(b) = try_read() {
-        sink(b);
+        if !sink(b) {
+            break;
+        }
     }
+}
+
+/// Arm or disarm the receive interrupt. Disarmed, input waits in the UART (and in
+/// QEMU); re-armed with a byte waiting, the UART interrupts at once.
+pub fn set_rx_interrupt(on: bool) {
+    IER.write8(u8::from(on));
 }
 
 struct SerialWriter;

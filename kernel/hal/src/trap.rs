@@ -310,15 +310,10 @@ extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
         } else {
             0
         };
-        if frame.from_user() {
-            let hook = USER_FAULT_HOOK.load(Ordering::SeqCst);
-            if hook != 0 {
-                // SAFETY: only `set_user_fault_hook` stores here, always a `UserFaultHook`.
-                let hook: UserFaultHook = unsafe { core::mem::transmute(hook) };
-                hook(frame, addr);
-                return_to_user(frame);
-                return;
-            }
+        if frame.from_user() && user_fault(frame, addr) {
+            return_to_user(frame);
+            crate::user::sanitise_user_frame(frame);
+            return;
         }
         kernel_exception(frame, addr);
     }
@@ -332,7 +327,20 @@ extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
     h(frame);
     if frame.from_user() {
         return_to_user(frame);
+        crate::user::sanitise_user_frame(frame);
     }
+}
+
+/// Hand an exception raised in user mode to the hook; false if none is installed.
+pub(crate) fn user_fault(frame: &mut TrapFrame, addr: u64) -> bool {
+    let hook = USER_FAULT_HOOK.load(Ordering::SeqCst);
+    if hook == 0 {
+        return false;
+    }
+    // SAFETY: only `set_user_fault_hook` stores here, always a `UserFaultHook`.
+    let hook: UserFaultHook = unsafe { core::mem::transmute(hook) };
+    hook(frame, addr);
+    true
 }
 
 /// Work to do on the way back to user mode when the task was notified (signal

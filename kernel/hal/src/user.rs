@@ -1,7 +1,7 @@
 //! The user-mode boundary: entering ring 3, the `syscall` entry, and user memory access.
 //!
 //! - **Entry by `syscall`.** The CPU jumps to `hal_syscall_entry` with interrupts masked
-//!   (FMASK) and the user's stack still loaded. The stub switches to the thread's kernel
+//!   and TF, DF, NT and AC cleared (FMASK), and the user's stack still loaded. The stub switches to the thread's kernel
 //!   stack and builds the *same* [`TrapFrame`] an interrupt would (call number in `rax`,
 //!   arguments in `rdi, rsi, rdx, r10, r8, r9`), saves the FPU/SSE state, and calls the
 //!   handler that the system-call layer registered. The result goes back in `rax`. The
@@ -21,8 +21,29 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 /// The vector number recorded in the frame of a system call.
 pub const SYSCALL_VECTOR: u64 = 0x100;
-/// Lowest address that is not user space.
+/// Lowest address that is not user space: the start of the non-canonical hole.
 pub const USER_TOP: u64 = 0x0000_8000_0000_0000;
+/// The end of the part of user space programs may map. The last page below
+/// [`USER_TOP`] is never mapped (as on Linux): an instruction there could end at
+/// `USER_TOP`, and returning to that non-canonical address would fault in the kernel.
+pub const USER_MAP_END: u64 = USER_TOP - PAGE_SIZE;
+
+/// RFLAGS bits cleared on every `syscall` entry (`IA32_FMASK`), so that kernel code never
+/// inherits them from user mode: TF (a single-step trap inside the kernel), IF
+/// (interrupts stay off until the stub is on the kernel stack), DF (string instructions
+/// would run backwards), IOPL, NT (`iretq` with NT set raises #GP) and AC (alignment
+/// checks in kernel code).
+pub const SYSCALL_FLAGS_CLEARED: u64 =
+    RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_AC;
+const RFLAGS_TF: u64 = 1 << 8;
+const RFLAGS_IF: u64 = 1 << 9;
+const RFLAGS_DF: u64 = 1 << 10;
+const RFLAGS_IOPL: u64 = 3 << 12;
+const RFLAGS_NT: u64 = 1 << 14;
+const RFLAGS_AC: u64 = 1 << 18;
+/// The flags a user program may set for itself and get back unchanged through a
+/// kernel entry: the arithmetic flags, TF, DF, NT and AC (IF is always on, IOPL 0).
+const RFLAGS_USER: u64 = 0xcd5 | RFLAGS_TF | RFLAGS_NT | RFLAGS_AC;
 
 const MSR_EFER: u32 = 0xc000_0080;
 const MSR_STAR: u32 = 0xc000_0081;
@@ -166,6 +187,41 @@ extern "C" fn hal_syscall_dispatch(frame: &mut TrapFrame) {
     h(frame);
     crate::cpu::disable_interrupts();
     crate::trap::return_to_user(frame);
+    // The stub pushed ring-3 selectors and the user's own flags, and handlers that
+    // rewrite the frame (exec, sigreturn) set only user flags: the return address is
+    // what remains to be checked, and it is one comparison on the fast path.
+    if frame.rip >= USER_TOP {
+        sanitise_user_frame(frame);
+    }
+}
+
+/// Make `frame` safe to `iretq` to: ring-3 selectors, user flags only (IF on, IOPL 0),
+/// and a canonical user `rip`. Every path back to user mode ends here (the trap and
+/// system-call returns, and a forked child's first entry).
+///
+/// A `rip` outside user space cannot be resumed: `iretq` would raise #GP in ring 0. It
+/// happens when a program's last instruction ends exactly at [`USER_TOP`] (the return
+/// address of a `syscall` there is the first non-canonical address), or when a handler
+/// wrote a bad value. The program then gets what a CPU gives for a jump there: a
+/// general-protection fault, handed to the user-fault hook (a signal) with the bad
+/// address as its fault address. The hook either ends the program or redirects the
+/// frame to a signal handler, whose address was checked when it was installed.
+#[cold]
+pub(crate) fn sanitise_user_frame(frame: &mut TrapFrame) {
+    frame.cs = crate::cpu::USER_CS as u64;
+    frame.ss = crate::cpu::USER_DS as u64;
+    frame.rflags = (frame.rflags & RFLAGS_USER) | 0x202;
+    while frame.rip >= USER_TOP {
+        let bad = frame.rip;
+        frame.vector = 13;
+        frame.error_code = 0;
+        if !crate::trap::user_fault(frame, bad) {
+            // No hook to turn the fault into a signal (the kernel is still booting).
+            panic!("return to user mode at the non-canonical address {bad:#x}");
+        }
+        crate::trap::return_to_user(frame);
+        frame.rflags = (frame.rflags & RFLAGS_USER) | 0x202;
+    }
 }
 
 /// The FPU/SSE state (FXSAVE format) of a user thread.
@@ -207,21 +263,16 @@ pub fn set_saved_fpu_state(frame: &TrapFrame, state: &FpuState) {
 /// how a forked child starts, as a copy of its parent at the end of `fork`.
 pub fn enter_user_frame(frame: &TrapFrame, fpu: &FpuState) -> ! {
     let mut f = frame.clone();
-    assert!(
-        f.rip < USER_TOP && f.rsp < USER_TOP,
-        "enter_user_frame with a kernel address"
-    );
-    f.cs = crate::cpu::USER_CS as u64;
-    f.ss = crate::cpu::USER_DS as u64;
-    f.rflags = (f.rflags & 0xcd5) | 0x202; // arithmetic flags kept; IF on; IOPL 0
+    sanitise_user_frame(&mut f);
     #[cfg(dinos_kernel)]
     {
         extern "C" {
             fn hal_enter_user_frame(frame: *const TrapFrame, fpu: *const FpuState) -> !;
         }
         crate::cpu::disable_interrupts();
-        // SAFETY: the frame's selectors are forced to ring 3 and its rip/rsp checked to
-        // be user addresses, so the iretq can only resume user code; `fpu` is aligned.
+        // SAFETY: the frame's selectors are forced to ring 3, its flags to user flags and
+        // its rip checked to be a user address (sanitise_user_frame), so the iretq can
+        // only resume user code; a bad rsp faults in user mode. `fpu` is aligned.
         unsafe { hal_enter_user_frame(&f, fpu) }
     }
     #[cfg(not(dinos_kernel))]
@@ -241,7 +292,7 @@ pub fn init() {
         // SAFETY: EFER.SCE enables the syscall instruction; STAR holds the selector bases
         // that match the GDT layout in cpu.rs (kernel CS 0x08; user base 0x10 so that
         // user SS = 0x18|3 and CS = 0x20|3); LSTAR is the entry stub above; FMASK clears
-        // IF, DF, TF and AC on entry.
+        // the flags kernel code must not inherit (SYSCALL_FLAGS_CLEARED).
         unsafe {
             crate::cpu::wrmsr(MSR_EFER, crate::cpu::rdmsr(MSR_EFER) | 1);
             crate::cpu::wrmsr(
@@ -249,7 +300,7 @@ pub fn init() {
                 (0x10u64 << 48) | ((crate::cpu::KERNEL_CS as u64) << 32),
             );
             crate::cpu::wrmsr(MSR_LSTAR, hal_syscall_entry as *const () as u64);
-            crate::cpu::wrmsr(MSR_FMASK, 0x4_0700);
+            crate::cpu::wrmsr(MSR_FMASK, SYSCALL_FLAGS_CLEARED);
         }
     }
 }

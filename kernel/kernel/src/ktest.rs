@@ -65,6 +65,9 @@ const TESTS: &[Test] = tests![
     usertest::user_mode_runs_and_makes_system_calls,
     usertest::user_pointer_to_kernel_memory_gets_efault,
     usertest::user_fault_ends_only_that_thread,
+    usertest::syscall_entry_clears_the_flags_user_mode_set,
+    usertest::return_to_a_non_canonical_address_is_a_user_fault,
+    usertest::forked_child_with_a_non_canonical_rip_gets_a_user_fault,
 ];
 
 pub fn run(which: &str) -> ! {

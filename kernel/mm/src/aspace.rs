@@ -22,10 +22,15 @@ use hal::paging::{PageFlags, PageSize, PageTable};
 use hal::sync::SpinLock;
 use hal::task::UserTable;
 
-/// Highest user address (exclusive) regions may reach.
-pub const USER_END: u64 = hal::user::USER_TOP;
+/// Highest user address (exclusive) regions may reach: the last page below the
+/// non-canonical hole stays unmapped (see `hal::user::USER_MAP_END`).
+pub const USER_END: u64 = hal::user::USER_MAP_END;
 /// Lowest address a region may start at: page 0 stays unmapped to catch null pointers.
 pub const USER_START: u64 = PAGE_SIZE;
+/// Most regions one address space may have (Linux's `vm.max_map_count` is 65,530). Each
+/// costs kernel heap and every map/unmap looks regions up, so a program that maps page
+/// after page gets ENOMEM here instead of exhausting the kernel.
+pub const MAX_REGIONS: usize = 4096;
 
 /// Access rights of a region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,8 +147,13 @@ impl AddressSpace {
             .filter(|v| addr < v.end)
     }
 
+    /// Does any region meet `[start, end)`? Regions never overlap each other, so only
+    /// the last one starting below `end` can: one ordered-map lookup.
     fn overlaps(&self, start: u64, end: u64) -> bool {
-        self.vmas.values().any(|v| v.start < end && start < v.end)
+        self.vmas
+            .range(..end)
+            .next_back()
+            .is_some_and(|(_, v)| start < v.end)
     }
 
     /// Add a region (pages come on first touch).
@@ -155,6 +165,9 @@ impl AddressSpace {
         let end = page_up(end);
         if self.overlaps(start, end) {
             return Err(VmError::Invalid);
+        }
+        if self.vmas.len() >= MAX_REGIONS {
+            return Err(VmError::NoMemory);
         }
         self.vmas.insert(
             start,
@@ -176,7 +189,10 @@ impl AddressSpace {
         let len = page_up(len);
         let hint = if hint < USER_END { hint } else { 0 };
         let mut at = page_up(hint.max(0x1000_0000));
-        for v in self.vmas.values() {
+        // Regions are ordered: start from the one holding `at` and walk up past those in
+        // the way (at most MAX_REGIONS of them).
+        let from = self.find(at).map_or(at, |v| v.start);
+        for (_, v) in self.vmas.range(from..) {
             if v.end <= at {
                 continue;
             }
@@ -195,12 +211,17 @@ impl AddressSpace {
             return Err(VmError::Invalid);
         }
         let end = page_up(end);
-        let hit: alloc::vec::Vec<Vma> = self
-            .vmas
-            .values()
-            .filter(|v| v.start < end && start < v.end)
-            .copied()
-            .collect();
+        // The regions met: from the one containing `start` (if any) up to `end`.
+        let from = self.find(start).map_or(start, |v| v.start);
+        let hit: alloc::vec::Vec<Vma> = self.vmas.range(from..end).map(|(_, v)| *v).collect();
+        // Cutting a hole in the middle of a region makes one more.
+        if hit.len() == 1
+            && hit[0].start < start
+            && end < hit[0].end
+            && self.vmas.len() >= MAX_REGIONS
+        {
+            return Err(VmError::NoMemory);
+        }
         for v in hit {
             self.vmas.remove(&v.start);
             if v.start < start {
@@ -214,15 +235,14 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// Unmap and release the pages in `[start, end)`. The page-table walk skips what
+    /// was never touched, so the cost follows the resident pages, not the range (a
+    /// walk page by page over `munmap(addr, 16 TiB)` took minutes with the table's
+    /// spinlock held and interrupts off).
     fn release_pages(&mut self, start: u64, end: u64) {
-        let mut t = self.table.lock();
-        let mut va = start;
-        while va < end {
-            if let Ok(frame) = t.unmap(VirtAddr(va)) {
-                frames::release(frame);
-            }
-            va += PAGE_SIZE;
-        }
+        self.table
+            .lock()
+            .unmap_range(VirtAddr(start), VirtAddr(end), frames::release);
     }
 
     /// Set up the heap region (empty) right after the program image.

@@ -48,14 +48,16 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
     }
     let loaded = exec::load(spec.cwd, spec.path, spec.argv, spec.envp)?;
     let pid = process::alloc_pid();
-    let (ppid, inherited_pgid) = match parent {
-        Some(p) => (p.pid, p.pgid()),
-        None => (0, pid),
+    let (ppid, inherited_pgid, sid) = match parent {
+        Some(p) => (p.pid, p.pgid(), p.sid()),
+        None => (0, pid, pid),
     };
     let pgid = match spec.pgid {
         None => inherited_pgid,
         Some(0) => pid,
-        Some(g) => g,
+        // Joining an existing group: only one of the parent's own session.
+        Some(g) if process::group_in_session(g, sid) => g,
+        Some(_) => return Err(Errno::EPERM),
     };
     let mut sig = spec.sig;
     sig.pending = 0;
@@ -64,7 +66,7 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
         pid,
         basename(spec.path),
         ppid,
-        pgid,
+        (pgid, sid),
         spec.files,
         spec.cwd,
         sig,
@@ -118,7 +120,15 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     let mut sig = parent.sig.lock().clone();
     sig.pending = 0;
     let name = parent.name.lock().clone();
-    let child = process::new_process(pid, &name, parent.pid, parent.pgid(), files, cwd, sig);
+    let child = process::new_process(
+        pid,
+        &name,
+        parent.pid,
+        (parent.pgid(), parent.sid()),
+        files,
+        cwd,
+        sig,
+    );
     let table = child_space.table();
     *child.aspace.lock() = Some(child_space);
     let mut regs = frame.clone();
@@ -176,18 +186,19 @@ pub fn exit_current(status: u32) -> ! {
             f.state = ProcState::Zombie(status);
             (f.ppid, core::mem::take(&mut f.children))
         };
-        // Orphans go to init.
+        // Orphans go to init: first onto init's list, then their parent links, then
+        // init is woken. A child that exits meanwhile wakes init itself (its ppid is
+        // already 1) or is seen by init's rescan after the last wake-up here; either
+        // way init's waitpid finds it, so none stays a zombie.
         if let Some(init) = process::get(1).filter(|_| p.pid != 1) {
-            let mut zombie_child = false;
-            for c in &children {
-                if let Some(cp) = process::get(*c) {
-                    cp.family.lock().ppid = 1;
-                    cp.ppid_fast.store(1, core::sync::atomic::Ordering::Relaxed);
-                    zombie_child |= cp.is_zombie();
+            if !children.is_empty() {
+                init.family.lock().children.extend(children.iter().copied());
+                for c in &children {
+                    if let Some(cp) = process::get(*c) {
+                        cp.family.lock().ppid = 1;
+                        cp.ppid_fast.store(1, core::sync::atomic::Ordering::Relaxed);
+                    }
                 }
-            }
-            init.family.lock().children.extend(children);
-            if zombie_child {
                 init.child_wq.wake_all();
             }
         }
@@ -229,20 +240,9 @@ pub fn waitpid(pid: i64, nohang: bool) -> Result<Option<Reaped>, Errno> {
         p => p.checked_neg().and_then(want) == Some(c.pgid()),
     };
     loop {
-        let children: alloc::vec::Vec<Arc<process::Process>> = me
-            .family
-            .lock()
-            .children
-            .iter()
-            .filter_map(|c| process::get(*c))
-            .collect();
-        let candidates: alloc::vec::Vec<_> = children.into_iter().filter(|c| matches(c)).collect();
-        if candidates.is_empty() {
-            return Err(Errno::ECHILD);
-        }
-        for c in &candidates {
-            let state = c.family.lock().state;
-            if let ProcState::Zombie(status) = state {
+        match scan_children(&me, &matches) {
+            Scan::NoChildren => return Err(Errno::ECHILD),
+            Scan::Zombie(c, status) => {
                 let (u, s) = c.cpu_ns();
                 let (cu, cs) = {
                     let f = c.family.lock();
@@ -257,14 +257,45 @@ pub fn waitpid(pid: i64, nohang: bool) -> Result<Option<Reaped>, Errno> {
                 process::remove(c.pid);
                 return Ok(Some(Reaped { pid: c.pid, status }));
             }
+            Scan::Running if nohang => return Ok(None),
+            Scan::Running => {}
         }
-        if nohang {
-            return Ok(None);
+        // The condition looks at the children *as they are when it is tested*, not at
+        // a list taken before sleeping: children handed over while we sleep (orphans
+        // given to init) count too.
+        crate::signal::interruptible_wait(&me.child_wq, || {
+            !matches!(scan_children(&me, &matches), Scan::Running)
+        })?;
+    }
+}
+
+/// What a look at a process's children found.
+enum Scan {
+    /// No child matches the request.
+    NoChildren,
+    /// A matching child has exited with this status.
+    Zombie(Arc<process::Process>, u32),
+    /// Matching children exist, all still running.
+    Running,
+}
+
+fn scan_children(me: &process::Process, matches: &impl Fn(&process::Process) -> bool) -> Scan {
+    let children: alloc::vec::Vec<Pid> = me.family.lock().children.clone();
+    let mut any = false;
+    for c in children.iter().filter_map(|c| process::get(*c)) {
+        if !matches(&c) {
+            continue;
         }
-        let r = crate::signal::interruptible_wait(&me.child_wq, || {
-            candidates.iter().any(|c| c.is_zombie())
-        });
-        r?;
+        any = true;
+        let state = c.family.lock().state;
+        if let ProcState::Zombie(status) = state {
+            return Scan::Zombie(c, status);
+        }
+    }
+    if any {
+        Scan::Running
+    } else {
+        Scan::NoChildren
     }
 }
 

@@ -35,6 +35,9 @@ pub enum ProcState {
 pub struct Family {
     pub ppid: Pid,
     pub pgid: Pid,
+    /// The session: a login's processes (init's, or an interactive shell's). A process
+    /// may only join process groups of its own session.
+    pub sid: Pid,
     pub state: ProcState,
     pub children: Vec<Pid>,
     /// CPU time (ns) of children that have been waited for.
@@ -74,6 +77,10 @@ impl Process {
         self.family.lock().pgid
     }
 
+    pub fn sid(&self) -> Pid {
+        self.family.lock().sid
+    }
+
     pub fn is_zombie(&self) -> bool {
         matches!(self.family.lock().state, ProcState::Zombie(_))
     }
@@ -103,7 +110,7 @@ pub(crate) fn new_process(
     pid: Pid,
     name: &str,
     ppid: Pid,
-    pgid: Pid,
+    (pgid, sid): (Pid, Pid),
     files: FdTable,
     cwd: NodeRef,
     sig: SigState,
@@ -116,6 +123,7 @@ pub(crate) fn new_process(
         family: SpinLock::new(Family {
             ppid,
             pgid,
+            sid,
             state: ProcState::Alive,
             children: Vec::new(),
             child_user_ns: 0,
@@ -179,6 +187,63 @@ pub fn group(pgid: Pid) -> Vec<Arc<Process>> {
         .filter(|p| p.pgid() == pgid)
         .cloned()
         .collect()
+}
+
+/// Does some process of session `sid` belong to group `pgid`? (Zombies count: until
+/// they are reaped they are still members, so a pipeline whose first command has
+/// already exited can still be joined by its last.)
+pub(crate) fn group_in_session(pgid: Pid, sid: Pid) -> bool {
+    TABLE.lock().values().any(|p| {
+        let f = p.family.lock();
+        f.pgid == pgid && f.sid == sid
+    })
+}
+
+/// `setpgid(pid, pgid)` by `caller`, with the POSIX rules: the target is the caller or
+/// one of its children (ESRCH), in the caller's session and not a session leader
+/// (EPERM); the group is either new (named by the target's pid) or an existing group of
+/// the same session (EPERM). So no process can join a group of another session, such
+/// as init's.
+pub fn setpgid(caller: &Process, pid: Pid, pgid: Pid) -> Result<(), abi::Errno> {
+    use abi::Errno;
+    let pid = if pid == 0 { caller.pid } else { pid };
+    let target = get(pid).ok_or(Errno::ESRCH)?;
+    if target.pid != caller.pid && target.ppid() != caller.pid {
+        return Err(Errno::ESRCH);
+    }
+    let pgid = if pgid == 0 { target.pid } else { pgid };
+    let sid = caller.sid();
+    {
+        let f = target.family.lock();
+        if f.sid != sid {
+            return Err(Errno::EPERM);
+        }
+        if f.sid == target.pid {
+            return Err(Errno::EPERM);
+        }
+    }
+    if pgid != target.pid && !group_in_session(pgid, sid) {
+        return Err(Errno::EPERM);
+    }
+    target.family.lock().pgid = pgid;
+    Ok(())
+}
+
+/// `setsid`: the caller leaves its session and group and leads new ones named by its
+/// pid. A group leader may not (EPERM): its group's members would be split between two
+/// sessions.
+pub fn setsid(caller: &Process) -> Result<Pid, abi::Errno> {
+    let in_use = TABLE
+        .lock()
+        .values()
+        .any(|p| p.pid != caller.pid && p.pgid() == caller.pid);
+    let mut f = caller.family.lock();
+    if f.pgid == caller.pid || in_use {
+        return Err(abi::Errno::EPERM);
+    }
+    f.sid = caller.pid;
+    f.pgid = caller.pid;
+    Ok(caller.pid)
 }
 
 /// Charge one timer tick to the running process, as user or system time.

@@ -67,7 +67,7 @@ fn bit(sig: u32) -> u64 {
     1u64 << sig
 }
 
-/// Post `sig` to process `p`.
+/// Post `sig` to process `p` (unless `p` ignores it, or is init and has no handler).
 pub fn post(p: &process::Process, sig: u32) {
     if sig == 0 || sig >= NSIG {
         return;
@@ -78,6 +78,11 @@ pub fn post(p: &process::Process, sig: u32) {
         let ignored = a.handler == SIG_IGN
             || (a.handler == SIG_DFL && default_action(sig) == DefaultAction::Ignore);
         if ignored && sig != SIGKILL {
+            return;
+        }
+        // init is what every orphan and every login depends on: as on Linux, it gets
+        // only the signals it has installed a handler for (never SIGKILL or SIGSTOP).
+        if p.pid == 1 && (a.handler == SIG_DFL || sig == SIGKILL || sig == SIGSTOP) {
             return;
         }
         s.pending |= bit(sig);
@@ -243,13 +248,10 @@ fn setup_handler_frame(
     data[FRAME_WORDS * 8..FRAME_WORDS * 8 + 8].copy_from_slice(&old_mask.to_le_bytes());
     data[FRAME_WORDS * 8 + 8..].copy_from_slice(&hal::user::saved_fpu_state(frame).0);
     // Below the red zone; the saved state, then the return address, with the stack
-    // aligned as at a function entry (rsp + 8 a multiple of 16).
-    let state_at = (frame
-        .rsp
-        .checked_sub(128 + SIGFRAME_SIZE as u64)
-        .ok_or(Errno::EFAULT)?)
-        & !15;
-    let ret_at = state_at - 8;
+    // aligned as at a function entry (rsp + 8 a multiple of 16). The stack pointer is
+    // the program's to set: every step of this arithmetic is checked, and a frame that
+    // would not fit above address 0 is a bad stack (EFAULT), not an underflow.
+    let (state_at, ret_at) = signal_frame_at(frame.rsp).ok_or(Errno::EFAULT)?;
     crate::uaccess::write_bytes(state_at, &data)?;
     crate::uaccess::write_bytes(ret_at, &action.restorer.to_le_bytes())?;
     {
@@ -260,7 +262,21 @@ fn setup_handler_frame(
     frame.rsp = ret_at;
     frame.rdi = sig as u64;
     frame.rax = 0;
+    // A handler starts as a function does: direction flag clear (the ABI), and not
+    // single-stepped even if the interrupted code was (as on Linux).
+    frame.rflags &= !(RFLAGS_TF | RFLAGS_DF);
     Ok(())
+}
+
+const RFLAGS_TF: u64 = 1 << 8;
+const RFLAGS_DF: u64 = 1 << 10;
+
+/// Where a handler's frame goes for a user stack pointer `rsp`: (saved state, return
+/// address). `None` when it would not fit in user memory above address 0.
+fn signal_frame_at(rsp: u64) -> Option<(u64, u64)> {
+    let state_at = rsp.checked_sub(128 + SIGFRAME_SIZE as u64)? & !15;
+    let ret_at = state_at.checked_sub(8)?;
+    Some((state_at, ret_at))
 }
 
 /// `sigreturn`: restore what `setup_handler_frame` saved. Returns the restored `rax`.
@@ -411,4 +427,30 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
 pub fn init() {
     hal::trap::set_user_fault_hook(user_fault);
     hal::trap::set_return_to_user_hook(on_return_to_user);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signal_frame_below_the_red_zone_and_aligned() {
+        let (state, ret) = signal_frame_at(0x7fff_ffff_0000).unwrap();
+        assert_eq!(state % 16, 0);
+        assert_eq!(ret, state - 8);
+        assert!(state + SIGFRAME_SIZE as u64 <= 0x7fff_ffff_0000 - 128);
+    }
+
+    #[test]
+    fn signal_frame_that_would_reach_address_zero_is_refused() {
+        // 824..=839 put the saved state at 0 and the return address below it.
+        for rsp in 0..2048u64 {
+            if let Some((state, ret)) = signal_frame_at(rsp) {
+                assert!(ret < state && state < rsp, "rsp {rsp}");
+            } else {
+                assert!(rsp < 840, "rsp {rsp} refused");
+            }
+        }
+        assert!(signal_frame_at(830).is_none());
+    }
 }

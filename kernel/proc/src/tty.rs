@@ -7,7 +7,9 @@
 //! With ISIG on, Ctrl-C never reaches a reader: it sends SIGINT to the terminal's
 //! *foreground process group*, which is how Ctrl-C stops the running program and not
 //! the shell. All of this runs in the interrupt handler, so it works even when nobody
-//! is reading.
+//! is reading. When the buffers are full (a reader slower than a paste), the input hook
+//! says so and the console driver holds input back in the UART until a read makes room:
+//! a long line pasted into the shell arrives whole, Enter included.
 
 use abi::flags::{TTY_CANON, TTY_ECHO, TTY_ISIG};
 use abi::Errno;
@@ -36,7 +38,23 @@ static TTY: SpinLock<Tty> = SpinLock::new(Tty {
     fg_pgrp: 0,
 });
 static READERS: WaitQueue = WaitQueue::new();
+/// The longest line canonical mode edits (longer lines are cut, their Enter kept), and
+/// the most bytes raw mode holds for a reader.
 const MAX_INPUT: usize = 4096;
+/// The most bytes of finished lines canonical mode holds for a reader.
+const MAX_READY: usize = 16 * 1024;
+
+impl Tty {
+    /// Is there room for another received byte? When not, the console driver holds
+    /// input back in the UART (no byte is lost) until a reader makes room.
+    fn has_room(&self) -> bool {
+        if self.mode & TTY_CANON == 0 {
+            self.ready.len() < MAX_INPUT
+        } else {
+            self.ready.len() < MAX_READY
+        }
+    }
+}
 
 fn echo(bytes: &[u8]) {
     hal::serial::write_bytes(bytes);
@@ -47,8 +65,13 @@ pub fn init() {
     drivers::console::set_input_hook(input);
 }
 
-/// One received byte (interrupt context).
-fn input(b: u8) {
+/// One received byte (interrupt context); returns whether there is room for more.
+fn input(b: u8) -> bool {
+    take_byte(b);
+    TTY.lock().has_room()
+}
+
+fn take_byte(b: u8) {
     let mut t = TTY.lock();
     let b = if b == b'\r' { b'\n' } else { b };
     if t.mode & TTY_ISIG != 0 && b == 0x03 {
@@ -62,9 +85,8 @@ fn input(b: u8) {
         return;
     }
     if t.mode & TTY_CANON == 0 {
-        if t.ready.len() < MAX_INPUT {
-            t.ready.push_back(b);
-        }
+        // The driver stops delivering once there is no room, so this stays bounded.
+        t.ready.push_back(b);
         let e = t.mode & TTY_ECHO != 0;
         drop(t);
         if e {
@@ -111,7 +133,9 @@ fn input(b: u8) {
                 }
             }
         }
-        b if (b >= 0x20 || b == b'\t') && t.line.len() < MAX_INPUT => {
+        // Past MAX_INPUT - 1 characters the rest of the line is cut (as on Linux), but
+        // its Enter still ends it.
+        b if (b >= 0x20 || b == b'\t') && t.line.len() < MAX_INPUT - 1 => {
             t.line.push(b);
             drop(t);
             if e {
@@ -150,6 +174,9 @@ pub fn read(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
                 for m in t.eof_at.iter_mut() {
                     *m -= n;
                 }
+                if t.has_room() {
+                    drivers::console::unthrottle();
+                }
                 return Ok(n);
             }
         }
@@ -180,7 +207,11 @@ pub fn set_mode(mode: u32) {
         let line = core::mem::take(&mut t.line);
         t.ready.extend(line);
     }
+    let room = t.has_room();
     drop(t);
+    if room {
+        drivers::console::unthrottle();
+    }
     READERS.wake_all();
 }
 

@@ -91,6 +91,7 @@ pub static TABLE: [Option<Entry>; nr::COUNT] = {
     t[nr::MUNMAP] = e("munmap", process::munmap);
     t[nr::SETPGID] = e("setpgid", process::setpgid);
     t[nr::GETPGID] = e("getpgid", process::getpgid);
+    t[nr::SETSID] = e("setsid", process::setsid);
     t[nr::READ] = e("read", file::read);
     t[nr::WRITE] = e("write", file::write);
     t[nr::OPEN] = e("open", file::open);

@@ -178,19 +178,14 @@ pub fn munmap(a: &mut Args) -> Result<usize, Errno> {
 }
 
 pub fn setpgid(a: &mut Args) -> Result<usize, Errno> {
-    let caller = me()?;
-    let pid = if a.arg(0) == 0 {
-        caller.pid
-    } else {
-        a.arg(0) as u32
-    };
-    let target = proc::process::get(pid).ok_or(Errno::ESRCH)?;
-    if target.pid != caller.pid && target.ppid() != caller.pid {
-        return Err(Errno::ESRCH);
-    }
-    let pgid = if a.arg(1) == 0 { pid } else { a.arg(1) as u32 };
-    target.family.lock().pgid = pgid;
+    let pid = u32::try_from(a.arg(0)).map_err(|_| Errno::ESRCH)?;
+    let pgid = u32::try_from(a.arg(1)).map_err(|_| Errno::EINVAL)?;
+    proc::process::setpgid(&*me()?, pid, pgid)?;
     Ok(0)
+}
+
+pub fn setsid(_a: &mut Args) -> Result<usize, Errno> {
+    Ok(proc::process::setsid(&*me()?)? as usize)
 }
 
 pub fn getpgid(a: &mut Args) -> Result<usize, Errno> {

@@ -230,6 +230,11 @@ pub fn setpgid(pid: u32, pgid: u32) -> SysResult {
     ret(syscall2(nr::SETPGID, pid as usize, pgid as usize))
 }
 
+/// Start a new session (and process group) led by the caller; returns its id.
+pub fn setsid() -> SysResult {
+    ret(syscall0(nr::SETSID))
+}
+
 /// The process group of `pid` (0 = caller).
 pub fn getpgid(pid: u32) -> SysResult {
     ret(syscall1(nr::GETPGID, pid as usize))

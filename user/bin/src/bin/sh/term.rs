@@ -79,7 +79,12 @@ impl Terminal {
     /// group, makes it the foreground, and catches the keyboard signals.
     pub fn open(sh: &mut Shell) -> Option<Terminal> {
         let mode = ulib::io::terminal_mode(0).ok()?;
-        let _ = sys::setpgid(0, 0);
+        // A login shell (started by init) leads a session of its own, so nothing it
+        // runs can join init's group; a shell started from a shell stays in that
+        // session (setsid fails for it) and takes a group of its own.
+        if sys::setsid().is_err() {
+            let _ = sys::setpgid(0, 0);
+        }
         sh.pgid = sys::getpgid(0).unwrap_or(sh.pid as usize) as u32;
         let _ = ulib::io::set_foreground_group(0, sh.pgid);
         set_signals(Handler::Call(ignore_signal));

@@ -451,7 +451,7 @@ fn lengths(s: &mut Sweep, t: &Targets) {
     if ulib::io::is_terminal(1) {
         s.expect("ioctl", nr::IOCTL, [1, 0xdead, scratch, 0, 0, 0], &[EINVAL]);
     }
-    for number in [19, 79, nr::COUNT, 1000, usize::MAX] {
+    for number in [53, 79, nr::COUNT, 1000, usize::MAX] {
         s.expect("unknown call", number, [0; 6], &[ENOSYS]);
     }
 }
