@@ -327,7 +327,14 @@ impl World<'_> {
         }
         let mut out_ptr = 0u64;
         match number as usize {
-            nr::EXIT => a[0] = self.rng.below(256),
+            nr::EXIT => {
+                // A worker's chunk should usually run to its end; a fork's child
+                // ends by exit as often as not.
+                if self.depth == 0 && !self.rng.one_in(8) {
+                    return After::Continue;
+                }
+                a[0] = self.rng.below(256);
+            }
             nr::FORK => {
                 if self.depth >= 2 || self.children.is_full() || self.budget < 20 {
                     return After::Continue;
@@ -619,8 +626,15 @@ impl World<'_> {
         if number == nr::PIPE as u64 {
             a[0] = out_ptr;
         }
-        if number == nr::KILL as u64 && !self.may_signal(a[0]) {
-            return After::Continue; // a generator slip: never signal a stranger
+        if number == nr::KILL as u64 {
+            if !self.may_signal(a[0]) {
+                return After::Continue; // a generator slip: never signal a stranger
+            }
+            // Killing or stopping itself or its own group ends the chunk: rarely.
+            let own = a[0] == 0 || a[0] == u64::from(self.me) || a[0] == (-i64::from(self.group)) as u64;
+            if own && (a[1] == 9 || a[1] == 19) && !self.rng.one_in(4) {
+                a[1] = 0;
+            }
         }
         if self.verbose {
             crate::say_call(self.me, number, &a);

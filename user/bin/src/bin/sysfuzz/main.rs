@@ -129,12 +129,21 @@ fn parse(args: &[String]) -> Option<Options> {
 fn stats() -> i32 {
     match ulib::info::sysinfo() {
         Ok(i) => {
+            // The memory of the other processes (init, the shell) is part of what is
+            // not free; a leak check compares free_mem + others_mem.
+            let me = process::id();
+            let others: u64 = all_procs()
+                .iter()
+                .filter(|p| p.pid != me)
+                .map(|p| p.mem_bytes)
+                .sum();
             ulib::println!(
-                "sysfuzz: stats free_mem {} heap_used {} procs {} threads {}",
+                "sysfuzz: stats free_mem {} heap_used {} procs {} threads {} others_mem {}",
                 i.free_mem,
                 i.heap_used,
                 i.procs,
-                i.threads
+                i.threads,
+                others
             );
             0
         }
@@ -279,6 +288,14 @@ fn classify(status: u32) -> String {
 /// The fuzz processes still in the process table (zombies included): every process
 /// named sysfuzz with a pid above this one's (pids only grow).
 fn ours(me: u32) -> Vec<abi::ProcInfo> {
+    all_procs()
+        .into_iter()
+        .filter(|p| p.pid > me && p.name.starts_with(b"sysfuzz\0"))
+        .collect()
+}
+
+/// The process table.
+fn all_procs() -> Vec<abi::ProcInfo> {
     let mut list = [abi::ProcInfo {
         pid: 0,
         ppid: 0,
@@ -292,11 +309,7 @@ fn ours(me: u32) -> Vec<abi::ProcInfo> {
         name: [0; 32],
     }; 128];
     let n = sys::proclist(&mut list).unwrap_or(0).min(list.len());
-    list[..n]
-        .iter()
-        .filter(|p| p.pid > me && p.name.starts_with(b"sysfuzz\0"))
-        .copied()
-        .collect()
+    list[..n].to_vec()
 }
 
 /// Counts the wake-ups (the handler must do something observable).

@@ -13,11 +13,15 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use ulib::fs;
 
-/// Make the sandbox directories (after removing any left by an earlier run).
+/// Make the sandbox directories (after removing what an earlier run left; if some of
+/// it cannot be removed, the run goes on in it).
 pub fn create() -> Result<(), String> {
     let _ = remove();
     for d in SANDBOXES {
-        fs::create_dir(d).map_err(|e| alloc::format!("cannot create {d}: {e}"))?;
+        match fs::create_dir(d) {
+            Ok(()) | Err(ulib::Errno::EEXIST) => {}
+            Err(e) => return Err(alloc::format!("cannot create {d}: {e}")),
+        }
     }
     Ok(())
 }
@@ -69,7 +73,7 @@ fn remove_tree(path: &str, depth: usize) -> usize {
         return 0; // already gone
     };
     if !md.is_dir() || md.is_symlink() {
-        return usize::from(fs::remove_file(path).is_err());
+        return left_behind(path, fs::remove_file(path));
     }
     let _ = fs::set_permissions(path, 0o755);
     let mut left = 0;
@@ -82,5 +86,16 @@ fn remove_tree(path: &str, depth: usize) -> usize {
             left += remove_tree(&p, depth + 1);
         }
     }
-    left + usize::from(fs::remove_dir(path).is_err())
+    left + left_behind(path, fs::remove_dir(path))
+}
+
+/// 1 (and a line saying what and why) if `r` failed.
+fn left_behind(path: &str, r: ulib::Result<()>) -> usize {
+    match r {
+        Ok(()) => 0,
+        Err(e) => {
+            ulib::println!("sysfuzz: cannot remove {:?}: {e}", path);
+            1
+        }
+    }
 }
