@@ -321,6 +321,9 @@ impl World<'_> {
     /// Make one call. Returns what it did to this process.
     pub fn step(&mut self) -> After {
         let number = pick_number(self);
+        if number < 128 && self.exclude & (1u128 << number) != 0 {
+            return After::Continue;
+        }
         let mut a = [0u64; 6];
         for x in a.iter_mut() {
             *x = self.rng.int();
@@ -607,7 +610,10 @@ impl World<'_> {
                 (a[0], a[1]) = self.path(0);
                 // Never devfs (it would put the disks inside the sandbox) and never a
                 // real disk as the source.
-                (a[2], a[3]) = self.word(0, &[b"tmpfs", b"tmpfs", b"ext2", b"", b"procfs", b"tmpfs\0"]);
+                (a[2], a[3]) = self.word(
+                    0,
+                    &[b"tmpfs", b"tmpfs", b"ext2", b"", b"procfs", b"tmpfs\0"],
+                );
                 (a[4], a[5]) = self.word(64, &[b"", b"none", b"/dev/nosuch", b"/dev/", b"/fuzz/a"]);
             }
             nr::CLOCK_GETTIME => {
@@ -631,7 +637,8 @@ impl World<'_> {
                 return After::Continue; // a generator slip: never signal a stranger
             }
             // Killing or stopping itself or its own group ends the chunk: rarely.
-            let own = a[0] == 0 || a[0] == u64::from(self.me) || a[0] == (-i64::from(self.group)) as u64;
+            let own =
+                a[0] == 0 || a[0] == u64::from(self.me) || a[0] == (-i64::from(self.group)) as u64;
             if own && (a[1] == 9 || a[1] == 19) && !self.rng.one_in(4) {
                 a[1] = 0;
             }

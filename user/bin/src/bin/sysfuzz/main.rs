@@ -36,12 +36,12 @@ mod world;
 
 use ulib::abi;
 
-use ulib::abi::flags::WNOHANG;
-use ulib::abi::signal::{SIGCONT, SIGKILL, SIGUSR2};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 use rng::{mix, Rng};
+use ulib::abi::flags::WNOHANG;
+use ulib::abi::signal::{SIGCONT, SIGKILL, SIGUSR2};
 use ulib::process::{self, Handler};
 use ulib::sys;
 use world::{List, World, OWN_BUF, PAGE, SANDBOXES, VERBOSE_FD};
@@ -58,7 +58,8 @@ const CHUNK_TIMEOUT_S: u64 = 120;
 /// Calls a fuzzed fork's child makes, at most.
 const CHILD_BUDGET: u64 = 100;
 
-const USAGE: &str = "sysfuzz [-s SEED] [-n CALLS] [-p PROCS] [-c CHUNK] [-v] | sysfuzz --stats";
+const USAGE: &str =
+    "sysfuzz [-s SEED] [-n CALLS] [-p PROCS] [-c CHUNK] [-v] [-x NR]... | sysfuzz --stats";
 
 struct Options {
     seed: u64,
@@ -66,6 +67,10 @@ struct Options {
     procs: usize,
     only_chunk: Option<u64>,
     verbose: bool,
+    /// `-x NR` (repeatable): never make call NR. A switch for narrowing a finding down
+    /// or steering around a known bug while looking for others; the default (no `-x`)
+    /// makes every call, and the tests never pass one.
+    exclude: u128,
 }
 
 fn main() -> i32 {
@@ -109,6 +114,7 @@ fn parse(args: &[String]) -> Option<Options> {
         procs: 4,
         only_chunk: None,
         verbose: false,
+        exclude: 0,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -119,6 +125,7 @@ fn parse(args: &[String]) -> Option<Options> {
             "-p" => o.procs = (value()? as usize).clamp(1, 16),
             "-c" => o.only_chunk = Some(value()?),
             "-v" => o.verbose = true,
+            "-x" => o.exclude |= 1u128 << value()?.min(127),
             _ => return None,
         }
     }
@@ -186,7 +193,7 @@ fn run(o: &Options) -> Report {
             let siblings: Vec<u32> = live.iter().map(|l| l.0).collect();
             let budget = CHUNK.min(o.calls.saturating_sub(k * CHUNK)).max(1);
             match sys::fork() {
-                Ok(0) => worker(mix(o.seed, k), budget, &siblings, me, root, o.verbose),
+                Ok(0) => worker(mix(o.seed, k), budget, &siblings, me, root, o),
                 Ok(pid) => {
                     let pid = pid as u32;
                     let _ = sys::setpgid(pid, pid); // as the child does: no race
@@ -320,7 +327,8 @@ extern "C" fn on_signal(_sig: u32) {
 }
 
 /// A worker: set up, run the chunk, reap the children, exit.
-fn worker(seed: u64, budget: u64, siblings: &[u32], parent: u32, root: bool, verbose: bool) -> ! {
+fn worker(seed: u64, budget: u64, siblings: &[u32], parent: u32, root: bool, o: &Options) -> ! {
+    let verbose = o.verbose;
     let me = process::id();
     let _ = sys::setpgid(0, 0);
     if verbose {
@@ -340,12 +348,20 @@ fn worker(seed: u64, budget: u64, siblings: &[u32], parent: u32, root: bool, ver
     let _ = sys::mkdir(sandbox, 0o755);
     let _ = sys::chdir(sandbox);
     // Six pages: see world.rs for the layout.
-    let scratch = match sys::mmap(0, 6 * PAGE, 3, abi::flags::MAP_ANONYMOUS | abi::flags::MAP_PRIVATE) {
+    let scratch = match sys::mmap(
+        0,
+        6 * PAGE,
+        3,
+        abi::flags::MAP_ANONYMOUS | abi::flags::MAP_PRIVATE,
+    ) {
         Ok(p) => p,
         Err(_) => sys::exit(3),
     };
     for hole in [2, 4] {
-        calls::raw(ulib::abi::nr::MUNMAP as u64, [(scratch + hole * PAGE) as u64, PAGE as u64, 0, 0, 0, 0]);
+        calls::raw(
+            ulib::abi::nr::MUNMAP as u64,
+            [(scratch + hole * PAGE) as u64, PAGE as u64, 0, 0, 0, 0],
+        );
     }
     let _ = process::signal(SIGUSR2, Handler::Call(on_signal));
     // Most signals get a handler to begin with (fuzzed sigactions change that), so a
@@ -382,6 +398,7 @@ fn worker(seed: u64, budget: u64, siblings: &[u32], parent: u32, root: bool, ver
         budget,
         root,
         verbose,
+        exclude: o.exclude,
         restorer: d.restorer,
         handler: d.handler,
     };

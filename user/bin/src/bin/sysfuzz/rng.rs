@@ -83,7 +83,9 @@ impl Rng {
             0 => self.boundary(),
             1 => self.below(16),
             2 => self.below(4096),
-            3 => (1u64 << self.below(64)).wrapping_add(self.below(3)).wrapping_sub(1),
+            3 => (1u64 << self.below(64))
+                .wrapping_add(self.below(3))
+                .wrapping_sub(1),
             _ => self.next(),
         }
     }

@@ -2,8 +2,9 @@
 //! after it: `/fuzz` on the ext2 root and `/tmp/fuzz` on tmpfs.
 //!
 //! Removal is best effort but thorough, because what a fuzzer leaves is arbitrary: it
-//! first unmounts every file system mounted inside a sandbox (deepest first, read from
-//! the kernel's mount table), then walks each tree without following symbolic links,
+//! first unmounts every file system mounted inside a sandbox or on it (`/fuzz/.` is a
+//! fine mount point), deepest first, read from
+//! the kernel's mount table, then walks each tree without following symbolic links,
 //! making each directory writable before emptying it (a fuzzed `chmod` may have taken
 //! the permission away), and removes everything. What it could not remove is counted
 //! and reported, never silently ignored: a leftover is a finding.
@@ -52,9 +53,10 @@ fn unmount_all() {
             .lines()
             .filter_map(|l| l.split(' ').nth(1))
             .filter(|t| {
-                SANDBOXES
-                    .iter()
-                    .any(|s| t.strip_prefix(s).is_some_and(|r| r.starts_with('/')))
+                SANDBOXES.iter().any(|s| {
+                    t.strip_prefix(s)
+                        .is_some_and(|r| r.is_empty() || r.starts_with('/'))
+                })
             })
             .collect();
         if targets.is_empty() {

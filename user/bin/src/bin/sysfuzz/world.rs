@@ -132,6 +132,8 @@ pub struct World<'a> {
     pub budget: u64,
     pub root: bool,
     pub verbose: bool,
+    /// Call numbers never to make (bit n = call n; `-x`).
+    pub exclude: u128,
     pub restorer: u64,
     pub handler: u64,
 }
@@ -146,8 +148,15 @@ impl World<'_> {
         } else if r < 8 {
             self.rng.below(24) as i64 // including ones a call returned unseen
         } else {
-            self.rng
-                .pick(&[-1, 63, 64, 1000, i64::from(i32::MIN), i64::from(i32::MAX), 1 << 33])
+            self.rng.pick(&[
+                -1,
+                63,
+                64,
+                1000,
+                i64::from(i32::MIN),
+                i64::from(i32::MAX),
+                1 << 33,
+            ])
         };
         self.safe_fd(fd as u64)
     }
@@ -216,7 +225,9 @@ impl World<'_> {
             1 => 1,
             2 => self.rng.below(64),
             3 => self.rng.pick(&[4095, 4096, 4097, 8192, 65536]),
-            4 => self.rng.pick(&[u64::MAX, 1 << 40, 1 << 63, 0x7fff_ffff, 0xffff_ffff]),
+            4 => self
+                .rng
+                .pick(&[u64::MAX, 1 << 40, 1 << 63, 0x7fff_ffff, 0xffff_ffff]),
             _ => self.rng.below(600),
         };
         l.min(room)
