@@ -7,12 +7,14 @@
 //! - `run`    build and boot under QEMU with the serial console on this terminal
 //! - `test`   host unit tests, then QEMU tests; ends with `N passed, N failed`
 //! - `bench`  benchmarks (see docs/benchmarks.md)
+//! - `soak`   10^6 fuzzed system calls in one boot, checked after every round
 //! - `gdb`    boot paused with QEMU's gdb stub and print how to attach
 
 mod bench;
 mod build;
 mod deps;
 mod fstest;
+mod fuzztest;
 mod progtest;
 mod qemu;
 mod session;
@@ -37,6 +39,8 @@ commands:
       --ramdisk         no disk: boot from the in-memory root image (changes are lost)
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
   bench [NAME]          benchmarks: boot, syscall, programs, fs (default: all)
+  soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),
+                        each checked: kernel alive, frames and heap back, disk clean
   gdb                   boot paused with a gdb stub on :1234
 ";
 
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
         "gdb" => qemu::gdb_cmd(rest),
+        "soak" => fuzztest::soak(rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(0)

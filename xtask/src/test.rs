@@ -110,6 +110,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== the system-call fuzzer");
+    for (name, f) in crate::fuzztest::FUZZ_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!("== shell console sessions");
     for (name, f) in crate::shelltest::SHELL_TESTS {
         if selected(name) {
@@ -229,6 +237,11 @@ fn host_tests(t: &mut Tally, filter: &str) -> Result<()> {
 }
 
 static ROOTFS: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Record the root image built (for commands other than `test` that use the helpers).
+pub fn set_rootfs(image: std::path::PathBuf) {
+    let _ = ROOTFS.set(image);
+}
 
 /// A machine that boots into user space: the kernel plus the root file system image.
 pub fn shell_machine(kernel: &Path) -> Machine {

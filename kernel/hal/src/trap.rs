@@ -386,6 +386,28 @@ pub fn page_fault_cause(code: u64) -> (&'static str, &'static str, &'static str)
     (access, why, mode)
 }
 
+/// More to print in a fatal report, installed by a layer above hal (the system-call
+/// layer's ring of recent calls): hal cannot name it, so it is a registered function.
+pub type FatalReportHook = fn();
+static FATAL_REPORT_HOOK: AtomicUsize = AtomicUsize::new(0);
+
+/// Install the function every fatal report (kernel exception, panic) ends with.
+pub fn set_fatal_report_hook(hook: FatalReportHook) {
+    FATAL_REPORT_HOOK.store(hook as usize, Ordering::SeqCst);
+}
+
+/// Run the fatal-report hook, if one is installed (at most once: a fault inside the
+/// hook must not print it again).
+pub fn run_fatal_report_hook() {
+    let hook = FATAL_REPORT_HOOK.swap(0, Ordering::SeqCst);
+    if hook != 0 {
+        // SAFETY: only `set_fatal_report_hook` stores a non-zero value here, always a
+        // `FatalReportHook` function pointer.
+        let hook: FatalReportHook = unsafe { core::mem::transmute(hook) };
+        hook();
+    }
+}
+
 /// Report an exception taken in kernel mode and stop the machine.
 fn kernel_exception(f: &TrapFrame, addr: u64) -> ! {
     if IN_FATAL.swap(true, Ordering::SeqCst) {
@@ -447,5 +469,6 @@ fn kernel_exception(f: &TrapFrame, addr: u64) -> ! {
         crate::cpu::read_cr3()
     );
     crate::backtrace::print_from(f.rip, f.rbp);
+    run_fatal_report_hook();
     crate::power::exit_failure()
 }

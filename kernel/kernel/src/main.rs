@@ -86,7 +86,11 @@ fn start_userland(boot: &'static BootInfo) {
         return;
     }
     syscall::init();
-    syscall::set_trace(boot.cmdline_value("trace").is_some());
+    syscall::set_watch(
+        boot.cmdline_value("trace").is_some(),
+        boot.cmdline_value("callring").is_some(),
+    );
+    hal::trap::set_fatal_report_hook(syscall::print_recent_calls);
     proc::signal::init();
     proc::tty::init();
     match proc::lifecycle::start_init("/bin/init") {

@@ -1,5 +1,7 @@
 //! What happens when the kernel panics: the message, where, a backtrace, and a stop
 //! that ends QEMU with a failure status (so a test harness never waits on a dead kernel).
+//! What the layers above add to a fatal report (the system-call ring) comes from hal's
+//! fatal-report hook, which the exception path runs too.
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
@@ -32,5 +34,6 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
         hal::kprintln!("    at {}:{}:{}", loc.file(), loc.line(), loc.column());
     }
     hal::backtrace::print_here();
+    hal::trap::run_fatal_report_hook();
     hal::power::exit_failure()
 }

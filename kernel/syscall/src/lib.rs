@@ -10,7 +10,11 @@
 //! negative return value. User pointers are only reached through `proc::uaccess`.
 //!
 //! The table's names serve tracing: with `trace` on the kernel command line (or later
-//! the `trace` command), every call is logged with its arguments and result.
+//! the `trace` command), every call is logged with its arguments and result. With
+//! `callring` on the command line, the last [`RING_LEN`] calls (pid, number, first four
+//! arguments, result) are kept in a ring ([`ring`]) that a kernel panic or fatal fault
+//! prints, so a crash found by a fuzzer shows the calls that led to it. Both options
+//! share one flag word, so the common path still costs a single relaxed load.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -23,9 +27,12 @@ mod file;
 mod info;
 mod process;
 mod protect;
+mod ring;
+
+pub use ring::{print_recent_calls, RING_LEN};
 
 use abi::{nr, Errno};
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicU8, Ordering};
 use hal::trap::TrapFrame;
 
 /// What a handler sees: the caller's saved registers. Arguments are read from them on
@@ -133,24 +140,62 @@ pub static TABLE: [Option<Entry>; nr::COUNT] = {
     t
 };
 
-static TRACE: AtomicBool = AtomicBool::new(false);
+/// What the slow path watches: [`WATCH_TRACE`] and/or [`WATCH_RING`]; 0 (the common
+/// case) costs the dispatcher one relaxed load and a not-taken branch.
+static WATCH: AtomicU8 = AtomicU8::new(0);
+const WATCH_TRACE: u8 = 1;
+const WATCH_RING: u8 = 2;
 
-/// Log every system call (the `trace` boot option).
-pub fn set_trace(on: bool) {
-    TRACE.store(on, Ordering::Relaxed);
+/// Log every system call (the `trace` boot option) and/or keep the last calls in the
+/// ring a fatal report prints (the `callring` boot option).
+pub fn set_watch(trace: bool, ring: bool) {
+    let w = if trace { WATCH_TRACE } else { 0 } | if ring { WATCH_RING } else { 0 };
+    WATCH.store(w, Ordering::Relaxed);
 }
 
-/// hal's system-call handler.
+/// hal's system-call handler. The common path is the table call alone; when a watcher
+/// is on, [`dispatch_watched`] does the same with the recording around it.
 pub fn dispatch(frame: &mut TrapFrame) {
+    let watch = WATCH.load(Ordering::Relaxed);
+    if watch != 0 {
+        return dispatch_watched(frame, watch);
+    }
     let number = frame.rax as usize;
-    // Only tracing needs the arguments after the call (which may change the frame).
-    let a = [frame.rdi, frame.rsi, frame.rdx];
+    let result = match TABLE.get(number).and_then(|e| e.as_ref()) {
+        Some(e) => (e.handler)(&mut Args { frame }),
+        None => Err(Errno::ENOSYS),
+    };
+    frame.rax = match result {
+        Ok(v) => v as u64,
+        Err(e) => e.as_return() as u64,
+    };
+}
+
+/// [`dispatch`] with the ring and/or the trace line.
+#[cold]
+#[inline(never)]
+fn dispatch_watched(frame: &mut TrapFrame, watch: u8) {
+    let number = frame.rax as usize;
+    // The arguments as they came in (the call may change the frame).
+    let a = [frame.rdi, frame.rsi, frame.rdx, frame.r10];
+    let slot = if watch & WATCH_RING != 0 {
+        ring::enter(number, a)
+    } else {
+        0
+    };
     let entry = TABLE.get(number).and_then(|e| e.as_ref());
     let result = match entry {
         Some(e) => (e.handler)(&mut Args { frame }),
         None => Err(Errno::ENOSYS),
     };
-    if TRACE.load(Ordering::Relaxed) {
+    let raw = match result {
+        Ok(v) => v as u64,
+        Err(e) => e.as_return() as u64,
+    };
+    if watch & WATCH_RING != 0 {
+        ring::leave(slot, raw);
+    }
+    if watch & WATCH_TRACE != 0 {
         let name = entry.map_or("?", |e| e.name);
         let pid = proc::current().map_or(0, |p| p.pid);
         match result {
@@ -168,10 +213,7 @@ pub fn dispatch(frame: &mut TrapFrame) {
             ),
         }
     }
-    frame.rax = match result {
-        Ok(v) => v as u64,
-        Err(e) => e.as_return() as u64,
-    };
+    frame.rax = raw;
 }
 
 /// Install the dispatcher.

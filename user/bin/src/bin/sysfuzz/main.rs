@@ -1,0 +1,446 @@
+//! `sysfuzz [-s SEED] [-n CALLS] [-p PROCS] [-c CHUNK] [-v]`: a system-call fuzzer that
+//! must not bring the kernel down (chapter 2's protection promise, tested the hostile
+//! way); `sysfuzz --stats`: one line of the kernel's memory figures, for leak checks.
+//!
+//! The run is split into chunks of [`CHUNK`] calls, each with its own seed derived from
+//! the run's seed; up to PROCS worker processes run chunks at once, each in its own
+//! process group. A worker points its standard descriptors at /dev/null (it must never
+//! reach the terminal), sets up its scratch memory, works in a sandbox directory, and
+//! makes its chunk of calls ([`calls`]) with arguments drawn from what it knows
+//! ([`world`]): its descriptors, children, mappings and sibling workers. Fuzzed forks
+//! make children that fuzz on with a share of the budget; workers signal each other,
+//! install handlers, exit early and are waited for.
+//!
+//! The parent is the watchdog: every [`TICK_MS`] ms it sends each live worker's group
+//! SIGCONT (a fuzzed SIGSTOP must not stall the run) and SIGUSR2, whose handler every
+//! fuzzing process keeps, so any interruptible wait (a pipe nobody writes, a long sleep)
+//! ends with EINTR. A chunk still running after [`CHUNK_TIMEOUT_S`] s is killed and
+//! reported as hung. At the end the parent kills what is left of each worker's group,
+//! removes the sandbox ([`sandbox`]) and prints one summary line,
+//! `sysfuzz: seed S, N calls, done`, where N counts the calls planned; the line before
+//! it says how many chunks ended early and why.
+//!
+//! `-c K` runs only chunk K (with `-v`, each call is printed before it is made), which
+//! is how a crash found by a seed is narrowed down to its calls.
+
+#![no_std]
+#![no_main]
+#![deny(unsafe_code)]
+
+extern crate alloc;
+
+mod calls;
+mod rng;
+mod sandbox;
+mod world;
+
+use ulib::abi;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
+use rng::{mix, Rng};
+use ulib::abi::flags::WNOHANG;
+use ulib::abi::signal::{SIGCONT, SIGKILL, SIGUSR2};
+use ulib::process::{self, Handler};
+use ulib::sys;
+use world::{List, World, OWN_BUF, PAGE, SANDBOXES, VERBOSE_FD};
+
+ulib::entry!(main);
+
+/// Calls per chunk (per worker process).
+const CHUNK: u64 = 500;
+/// The watchdog's period.
+const TICK_MS: u64 = 200;
+/// A chunk running longer than this is hung (its calls together never take more than
+/// a few seconds, even under software emulation on a loaded machine).
+const CHUNK_TIMEOUT_S: u64 = 120;
+/// Calls a fuzzed fork's child makes, at most.
+const CHILD_BUDGET: u64 = 100;
+
+const USAGE: &str =
+    "sysfuzz [-s SEED] [-n CALLS] [-p PROCS] [-c CHUNK] [-v] [-x NR]... | sysfuzz --stats";
+
+struct Options {
+    seed: u64,
+    calls: u64,
+    procs: usize,
+    only_chunk: Option<u64>,
+    verbose: bool,
+    /// `-x NR` (repeatable): never make call NR. A switch for narrowing a finding down
+    /// or steering around a known bug while looking for others; the default (no `-x`)
+    /// makes every call, and the tests never pass one.
+    exclude: u128,
+}
+
+fn main() -> i32 {
+    let args: Vec<String> = ulib::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--stats") {
+        return stats();
+    }
+    let o = match parse(&args) {
+        Some(o) => o,
+        None => return ulib::cli::usage_error(USAGE),
+    };
+    ulib::println!(
+        "sysfuzz: seed {}, {} calls in chunks of {CHUNK}, {} processes",
+        o.seed,
+        o.calls,
+        o.procs
+    );
+    if let Err(e) = sandbox::create() {
+        ulib::eprintln!("sysfuzz: {e}");
+        return 1;
+    }
+    let report = run(&o);
+    let left = sandbox::remove();
+    ulib::println!(
+        "sysfuzz: {} chunks, {} ended early ({}), {} hung, {} fuzz processes left, {} sandbox names left",
+        report.chunks,
+        report.early,
+        report.why,
+        report.hung,
+        report.stragglers,
+        left
+    );
+    ulib::println!("sysfuzz: seed {}, {} calls, done", o.seed, o.calls);
+    0
+}
+
+fn parse(args: &[String]) -> Option<Options> {
+    let mut o = Options {
+        seed: ulib::time::Instant::now().since_boot().as_nanos() as u64,
+        calls: 10_000,
+        procs: 4,
+        only_chunk: None,
+        verbose: false,
+        exclude: 0,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || it.next().and_then(|v| v.parse::<u64>().ok());
+        match a.as_str() {
+            "-s" => o.seed = value()?,
+            "-n" => o.calls = value()?,
+            "-p" => o.procs = (value()? as usize).clamp(1, 16),
+            "-c" => o.only_chunk = Some(value()?),
+            "-v" => o.verbose = true,
+            "-x" => o.exclude |= 1u128 << value()?.min(127),
+            _ => return None,
+        }
+    }
+    Some(o)
+}
+
+/// `--stats`: the figures the leak check compares.
+fn stats() -> i32 {
+    match ulib::info::sysinfo() {
+        Ok(i) => {
+            // The memory of the other processes (init, the shell) is part of what is
+            // not free; a leak check compares free_mem + others_mem.
+            let me = process::id();
+            let others: u64 = all_procs()
+                .iter()
+                .filter(|p| p.pid != me)
+                .map(|p| p.mem_bytes)
+                .sum();
+            ulib::println!(
+                "sysfuzz: stats free_mem {} heap_used {} procs {} threads {} others_mem {}",
+                i.free_mem,
+                i.heap_used,
+                i.procs,
+                i.threads,
+                others
+            );
+            0
+        }
+        Err(e) => {
+            ulib::cli::error("sysinfo", e);
+            1
+        }
+    }
+}
+
+#[derive(Default)]
+struct Report {
+    chunks: u64,
+    early: u64,
+    hung: u64,
+    stragglers: usize,
+    why: String,
+}
+
+/// The parent: keep `procs` workers busy until every chunk has run.
+fn run(o: &Options) -> Report {
+    let chunks = o.calls.div_ceil(CHUNK);
+    let todo: Vec<u64> = match o.only_chunk {
+        Some(k) => alloc::vec![k],
+        None => (0..chunks).collect(),
+    };
+    let me = process::id();
+    let root = sys::getuid().map_or(true, |u| u == 0);
+    let mut r = Report::default();
+    let mut why: Vec<(String, u32)> = Vec::new();
+    let mut live: Vec<(u32, u64, ulib::time::Instant)> = Vec::new();
+    let mut groups: Vec<u32> = Vec::new();
+    let mut next = 0usize;
+    let mut shown = 0u64;
+    let mut since_tick = ulib::time::Instant::now();
+    while next < todo.len() || !live.is_empty() {
+        while live.len() < o.procs && next < todo.len() {
+            let k = todo[next];
+            next += 1;
+            let siblings: Vec<u32> = live.iter().map(|l| l.0).collect();
+            let budget = CHUNK.min(o.calls.saturating_sub(k * CHUNK)).max(1);
+            match sys::fork() {
+                Ok(0) => worker(mix(o.seed, k), budget, &siblings, me, root, o),
+                Ok(pid) => {
+                    let pid = pid as u32;
+                    let _ = sys::setpgid(pid, pid); // as the child does: no race
+                    live.push((pid, k, ulib::time::Instant::now()));
+                    groups.push(pid);
+                }
+                Err(e) => {
+                    ulib::eprintln!("sysfuzz: fork: {e}; retrying");
+                    next -= 1;
+                    let _ = sys::nanosleep(50_000_000);
+                    break;
+                }
+            }
+        }
+        let mut status = 0u32;
+        match sys::waitpid(-1, Some(&mut status), WNOHANG) {
+            Ok(pid) if pid != 0 => {
+                if let Some(i) = live.iter().position(|l| l.0 == pid as u32) {
+                    let (pid, _k, _) = live.swap_remove(i);
+                    r.chunks += 1;
+                    // The rest of the worker's group (children of fuzzed forks).
+                    let _ = sys::kill(-i64::from(pid), SIGKILL);
+                    let what = classify(status);
+                    if what != "ok" {
+                        r.early += 1;
+                        match why.iter_mut().find(|w| w.0 == what) {
+                            Some(w) => w.1 += 1,
+                            None => why.push((what, 1)),
+                        }
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let _ = sys::nanosleep(5_000_000);
+        if since_tick.elapsed().as_millis() as u64 >= TICK_MS {
+            since_tick = ulib::time::Instant::now();
+            for &(pid, k, started) in &live {
+                let g = -i64::from(pid);
+                if started.elapsed().as_secs() >= CHUNK_TIMEOUT_S {
+                    ulib::println!("sysfuzz: chunk {k} (pid {pid}) hung; killing it");
+                    r.hung += 1;
+                    let _ = sys::kill(g, SIGKILL);
+                    let _ = sys::kill(i64::from(pid), SIGKILL);
+                } else {
+                    let _ = sys::kill(g, SIGCONT);
+                    let _ = sys::kill(g, SIGUSR2);
+                }
+            }
+        }
+        let done = r.chunks * CHUNK;
+        if o.calls >= 10 * CHUNK && done >= shown + o.calls / 5 {
+            shown = done;
+            ulib::println!(
+                "sysfuzz: {}% ({} chunks done, {} ended early)",
+                (done * 100 / o.calls).min(100),
+                r.chunks,
+                r.early
+            );
+        }
+    }
+    // Whatever outlived its worker: kill it, give the kernel a moment to reap it, and
+    // count what is still there.
+    for &g in &groups {
+        let _ = sys::kill(-i64::from(g), SIGKILL);
+    }
+    // A fuzzed setpgid may have moved a process out of its worker's group: anything
+    // still called sysfuzz that was made after this process is one of ours.
+    for _ in 0..2 {
+        for p in ours(me) {
+            let _ = sys::kill(i64::from(p.pid), SIGKILL);
+        }
+        let _ = sys::nanosleep(100_000_000);
+    }
+    r.stragglers = ours(me).len();
+    r.why = if why.is_empty() {
+        String::from("none")
+    } else {
+        why.iter()
+            .map(|(w, n)| alloc::format!("{n} {w}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    r
+}
+
+/// How a worker ended, in words ("ok" for a finished chunk).
+fn classify(status: u32) -> String {
+    let st = process::ExitStatus(status);
+    match (st.code(), st.signal()) {
+        (Some(0), _) => String::from("ok"),
+        (Some(c), _) => alloc::format!("exit {c}"),
+        (_, Some(s)) => alloc::format!("{} ({s})", abi::signal::name(s)),
+        _ => alloc::format!("status {status:#x}"),
+    }
+}
+
+/// The fuzz processes still in the process table (zombies included): every process
+/// named sysfuzz with a pid above this one's (pids only grow).
+fn ours(me: u32) -> Vec<abi::ProcInfo> {
+    all_procs()
+        .into_iter()
+        .filter(|p| p.pid > me && p.name.starts_with(b"sysfuzz\0"))
+        .collect()
+}
+
+/// The process table.
+fn all_procs() -> Vec<abi::ProcInfo> {
+    let mut list = [abi::ProcInfo {
+        pid: 0,
+        ppid: 0,
+        pgid: 0,
+        uid: 0,
+        state: 0,
+        threads: 0,
+        user_ns: 0,
+        sys_ns: 0,
+        mem_bytes: 0,
+        name: [0; 32],
+    }; 128];
+    let n = sys::proclist(&mut list).unwrap_or(0).min(list.len());
+    list[..n].to_vec()
+}
+
+/// Counts the wake-ups (the handler must do something observable).
+static WAKEUPS: AtomicU32 = AtomicU32::new(0);
+
+extern "C" fn on_signal(_sig: u32) {
+    WAKEUPS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A worker: set up, run the chunk, reap the children, exit.
+fn worker(seed: u64, budget: u64, siblings: &[u32], parent: u32, root: bool, o: &Options) -> ! {
+    let verbose = o.verbose;
+    let me = process::id();
+    let _ = sys::setpgid(0, 0);
+    if verbose {
+        let _ = sys::dup2(1, VERBOSE_FD);
+    }
+    if let Ok(null) = sys::open("/dev/null", abi::flags::O_RDWR, 0) {
+        for fd in 0..3 {
+            let _ = sys::dup2(null as i32, fd);
+        }
+    }
+    for fd in 3..64 {
+        if !(verbose && fd == VERBOSE_FD) {
+            let _ = sys::close(fd);
+        }
+    }
+    let sandbox = SANDBOXES[(seed % 2) as usize];
+    let _ = sys::mkdir(sandbox, 0o755);
+    let _ = sys::chdir(sandbox);
+    // Six pages: see world.rs for the layout.
+    let scratch = match sys::mmap(
+        0,
+        6 * PAGE,
+        3,
+        abi::flags::MAP_ANONYMOUS | abi::flags::MAP_PRIVATE,
+    ) {
+        Ok(p) => p,
+        Err(_) => sys::exit(3),
+    };
+    for hole in [2, 4] {
+        calls::raw(
+            ulib::abi::nr::MUNMAP as u64,
+            [(scratch + hole * PAGE) as u64, PAGE as u64, 0, 0, 0, 0],
+        );
+    }
+    let _ = process::signal(SIGUSR2, Handler::Call(on_signal));
+    // Most signals get a handler to begin with (fuzzed sigactions change that), so a
+    // sibling's kill usually runs a handler instead of ending the chunk.
+    let mut pre = Rng::new(mix(seed, 0x5161));
+    for sig in 1..32 {
+        if sig != SIGUSR2 && !pre.one_in(4) {
+            let _ = process::signal(sig, Handler::Call(on_signal));
+        }
+    }
+    let d = sys::Disposition::new(Handler::Call(on_signal), 0).raw();
+    let heap: &mut [u8; OWN_BUF] = alloc::boxed::Box::leak(alloc::boxed::Box::new([0u8; OWN_BUF]));
+    let mut stack_buf = [0u8; OWN_BUF];
+    let mut input = [0u8; 4096];
+    let mut sib = List::new();
+    for &s in siblings {
+        sib.push(s, 0);
+    }
+    let mut w = World {
+        rng: Rng::new(seed),
+        scratch,
+        stack_buf: &mut stack_buf,
+        heap_buf: heap,
+        input: &mut input,
+        text: main as *const () as usize,
+        fds: List::new(),
+        children: List::new(),
+        siblings: sib,
+        maps: List::new(),
+        me,
+        group: me,
+        parent,
+        depth: 0,
+        budget,
+        root,
+        verbose,
+        exclude: o.exclude,
+        restorer: d.restorer,
+        handler: d.handler,
+    };
+    while w.budget > 0 {
+        w.budget -= 1;
+        if let calls::After::ForkedChild = w.step() {
+            become_child(&mut w);
+        }
+    }
+    // Reap this process's children (a fuzzed fork's or spawn's), then end.
+    for &c in w.children.as_slice() {
+        let _ = sys::kill(i64::from(c), SIGKILL);
+        let _ = sys::waitpid(i64::from(c), None, 0);
+    }
+    sys::exit(0)
+}
+
+/// After a fuzzed fork, in the child: a seed of its own, a share of the budget, no
+/// children yet, and the parent among the processes it may signal.
+fn become_child(w: &mut World) {
+    let parent = w.me;
+    w.me = process::id();
+    w.rng = Rng::new(mix(w.rng.next(), u64::from(w.me)));
+    w.depth += 1;
+    w.budget = w.budget.min(CHILD_BUDGET);
+    w.children.clear();
+    let r = w.rng.next();
+    w.siblings.push(parent, r);
+    let _ = w.parent;
+}
+
+/// Verbose mode: one line per call, to the protected console descriptor.
+pub fn say_call(pid: u32, number: u64, a: &[u64; 6]) {
+    let line = alloc::format!(
+        "sysfuzz[{pid}]: {}/{number}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x})\n",
+        calls::name(number),
+        a[0],
+        a[1],
+        a[2],
+        a[3],
+        a[4],
+        a[5]
+    );
+    let _ = sys::write(VERBOSE_FD, line.as_bytes());
+}

@@ -1,0 +1,221 @@
+//! The system-call fuzzer as a test (`cargo xtask test fuzz`) and as a soak
+//! (`cargo xtask soak`): rounds of `sysfuzz` in one boot, each followed by the checks
+//! that say the kernel survived it whole.
+//!
+//! One boot on a scratch copy of the root disk, with `callring` on the kernel command
+//! line (a panic or fatal fault then lists the last system calls). A warm-up round
+//! comes first, so that what the kernel allocates once and keeps (tables, the block
+//! cache's first blocks) is in the baseline; then each round runs `sysfuzz` with its
+//! own seed and, after it, checks:
+//!
+//! 1. the kernel is alive: the summary line arrives, the prompt returns, a command runs;
+//! 2. no fuzz process is left and the sandbox is gone (sysfuzz's own stats line);
+//! 3. frames are back: `free_mem + others_mem` (the free frames plus what init and the
+//!    shell hold, from `sysfuzz --stats`) equals the baseline exactly;
+//! 4. the kernel heap is back, within the block cache's bound (below);
+//! 5. the disk is clean: `sync` in the guest, then `e2fsck -fn` on the image from the
+//!    host while QEMU runs. This is reliable here because after `sync` the guest is idle
+//!    at the prompt, ext2 writes nothing without a call, and QEMU writes a raw image
+//!    straight through to the host file, which e2fsck reads through the same host page
+//!    cache. At the end the machine is powered off and the image checked once more.
+//!
+//! The heap tolerance: the ext2 block cache (`fs::cache`) is heap memory that
+//! legitimately grows and shrinks with what was read last, up to its capacity of 1024
+//! blocks, and the kernel has no call that drops it. Each cached block costs its data
+//! (1 KiB on the root image) plus its `BTreeMap` slot and box header, under 128 bytes,
+//! so the cache can differ between two measurements by at most 1024 * (1024 + 128)
+//! bytes: [`HEAP_SLACK`]. A leak shows up as growth beyond that, which the check can see
+//! because it compares every round with the same baseline: a kernel that leaks 688
+//! bytes per fork crosses the bound within a few thousand forks, i.e. within a soak,
+//! though possibly not within the short test. Frames have no such cache and must come
+//! back to the page.
+//!
+//! On failure the message carries the seed of the failing round and the console
+//! transcript's tail (where the kernel's report and the call ring are).
+
+use crate::session::{tail, Session};
+use crate::test::{disk_machine, fsck, scratch_disk};
+use crate::Result;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const BOOT_TIMEOUT: Duration = Duration::from_secs(90);
+const STEP_TIMEOUT: Duration = Duration::from_secs(60);
+/// One round (10,000-50,000 calls: well under a minute when the machine is idle).
+const ROUND_TIMEOUT: Duration = Duration::from_secs(600);
+/// See the module header.
+const HEAP_SLACK: u64 = 1024 * (1024 + 128);
+
+type FuzzTest = fn(&Path) -> Result<()>;
+
+pub const FUZZ_TESTS: &[(&str, FuzzTest)] = &[(
+    "fuzz::sysfuzz_rounds_leave_the_kernel_alive_the_heap_and_frames_back_and_the_disk_clean",
+    fuzz_rounds,
+)];
+
+/// The test: five rounds of 10,000 calls after a 2,000-call warm-up.
+fn fuzz_rounds(kernel: &Path) -> Result<()> {
+    let seeds: Vec<u64> = (1..=5).map(|i| 0x5eed_0000 + i).collect();
+    rounds(kernel, "fuzz", &seeds, 10_000)
+}
+
+/// `cargo xtask soak [CALLS]`: 10^6 calls (or CALLS) in rounds of 50,000, one boot.
+pub fn soak(args: &[String]) -> Result<u8> {
+    let total: u64 = match args.first() {
+        Some(a) => a
+            .parse()
+            .map_err(|_| format!("soak: {a:?} is not a number of calls"))?,
+        None => 1_000_000,
+    };
+    crate::deps::ensure()?;
+    let (kernel, image) = crate::qemu::build_system()?;
+    crate::test::set_rootfs(image);
+    let per = 50_000u64;
+    let base = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_secs());
+    let seeds: Vec<u64> = (0..total.div_ceil(per)).map(|i| base * 1000 + i).collect();
+    let started = Instant::now();
+    match rounds(&kernel, "soak", &seeds, per) {
+        Ok(()) => {
+            println!(
+                "soak: {} calls in {} rounds, {:.0} s: the kernel survived, nothing leaked, the disk is clean",
+                per * seeds.len() as u64,
+                seeds.len(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(0)
+        }
+        Err(e) => {
+            println!("soak FAILED:\n{e}");
+            Ok(1)
+        }
+    }
+}
+
+/// What `sysfuzz --stats` printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stats {
+    frames: u64,
+    heap: u64,
+}
+
+fn stats(s: &mut Session) -> Result<Stats> {
+    let out = s.run_line("sysfuzz --stats", &["others_mem "])?;
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("sysfuzz: stats "))
+        .ok_or_else(|| format!("no stats line in {out:?}"))?;
+    let field = |name: &str| -> Result<u64> {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        w.iter()
+            .position(|x| *x == name)
+            .and_then(|i| w.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| format!("no {name} in {line:?}"))
+    };
+    Ok(Stats {
+        frames: field("free_mem")? + field("others_mem")?,
+        heap: field("heap_used")?,
+    })
+}
+
+/// Run one sysfuzz round and wait for its summary line; returns its output.
+fn fuzz_round(s: &mut Session, seed: u64, calls: u64) -> Result<String> {
+    let cmd = format!("sysfuzz -s {seed} -n {calls} -p 4");
+    s.send(&format!("{cmd}\n"))?;
+    s.expect(&cmd, STEP_TIMEOUT)?; // the echo
+    let done = format!("sysfuzz: seed {seed}, {calls} calls, done");
+    let out = s.expect(&done, ROUND_TIMEOUT)?;
+    s.expect("$ ", STEP_TIMEOUT)?;
+    Ok(out)
+}
+
+fn rounds(kernel: &Path, name: &str, seeds: &[u64], calls: u64) -> Result<()> {
+    let disk = scratch_disk(name)?;
+    let mut m = disk_machine(kernel, &disk);
+    m.append = "callring".into();
+    let mut s = Session::start(&m)?;
+    s.expect("$ ", BOOT_TIMEOUT)?;
+    let fail = |s: &Session, seed: u64, what: String| -> String {
+        format!(
+            "round with seed {seed} (reproduce: `sysfuzz -s {seed} -n {calls} -p 4` on a kernel booted with `callring`): {what}\n\
+             the console's last lines:\n{}",
+            tail(&s.output(), 80)
+        )
+    };
+    // Warm-up.
+    fuzz_round(&mut s, 1, 2_000).map_err(|e| fail(&s, 1, e))?;
+    s.run_line("sync", &[]).map_err(|e| fail(&s, 1, e))?;
+    let base = stats(&mut s).map_err(|e| fail(&s, 1, e))?;
+    println!("    baseline after warm-up: {base:?}");
+    let mut problems = Vec::new();
+    for &seed in seeds {
+        let t = Instant::now();
+        let out = match fuzz_round(&mut s, seed, calls) {
+            Ok(o) => o,
+            Err(e) => return Err(fail(&s, seed, e)),
+        };
+        let took = t.elapsed().as_secs_f64();
+        let summary = out
+            .lines()
+            .find(|l| l.contains(" chunks, "))
+            .unwrap_or("")
+            .trim_end()
+            .to_string();
+        println!(
+            "    seed {seed}: {calls} calls in {took:.1} s ({:.0} calls/s wall): {summary}",
+            calls as f64 / took
+        );
+        let mut check = || -> Result<()> {
+            if !summary.contains(" 0 fuzz processes left, 0 sandbox names left") {
+                return Err(format!("sysfuzz left something behind: {summary:?}"));
+            }
+            s.run_line("echo alive''ok", &["aliveok"])?;
+            s.run_line("sync", &[])?;
+            fsck(&disk)?;
+            let now = stats(&mut s)?;
+            if now.frames != base.frames {
+                return Err(format!(
+                    "frames not back: free + process memory {} bytes, baseline {} ({:+} bytes)",
+                    now.frames,
+                    base.frames,
+                    now.frames as i64 - base.frames as i64
+                ));
+            }
+            if now.heap > base.heap + HEAP_SLACK {
+                return Err(format!(
+                    "kernel heap grew: {} bytes used, baseline {} (+{} > the block cache's bound {HEAP_SLACK})",
+                    now.heap,
+                    base.heap,
+                    now.heap - base.heap
+                ));
+            }
+            Ok(())
+        };
+        if let Err(e) = check() {
+            // Keep going: the later rounds tell a leak from a one-off.
+            problems.push(fail(&s, seed, e));
+            if s.run_line("echo alive''ok", &["aliveok"]).is_err() {
+                break;
+            }
+        }
+    }
+    s.send("poweroff\n")?;
+    let st = s.wait_exit(STEP_TIMEOUT)?;
+    if crate::qemu::exit_code(st) != 0 {
+        problems.push(format!(
+            "poweroff ended QEMU with status {st:?}:\n{}",
+            tail(&s.output(), 40)
+        ));
+    }
+    if let Err(e) = fsck(&disk) {
+        problems.push(format!("after power-off: {e}"));
+    }
+    if problems.is_empty() {
+        let _ = std::fs::remove_file(&disk);
+        Ok(())
+    } else {
+        Err(problems.join("\n\n"))
+    }
+}
