@@ -338,11 +338,10 @@ impl World<'_> {
                 }
                 a[0] = self.rng.below(256);
             }
-            nr::FORK => {
-                if self.depth >= 2 || self.children.is_full() || self.budget < 20 {
-                    return After::Continue;
-                }
+            nr::FORK if self.depth >= 2 || self.children.is_full() || self.budget < 20 => {
+                return After::Continue;
             }
+            nr::FORK => {}
             nr::EXEC => {
                 (a[0], a[1]) = self.path(0);
                 (a[2], a[3]) = self.str_list();
