@@ -10,8 +10,6 @@
 //!
 //! 1. the kernel is alive: the summary line arrives, the prompt returns, a command runs;
 //! 2. no fuzz process is left and the sandbox is gone (sysfuzz's own stats line);
-//! Checks 3 and 4 are required by the soak only, for now (see [`Memory`]):
-//!
 //! 3. frames are back: `free_mem + others_mem` (the free frames plus what init and the
 //!    shell hold, from `sysfuzz --stats`) equals the baseline exactly;
 //! 4. the kernel heap is back, within the block cache's bound (below);
@@ -20,6 +18,8 @@
 //!    at the prompt, ext2 writes nothing without a call, and QEMU writes a raw image
 //!    straight through to the host file, which e2fsck reads through the same host page
 //!    cache. At the end the machine is powered off and the image checked once more.
+//!
+//! Checks 3 and 4 are required by the soak only, for now (see [`Memory`]).
 //!
 //! The heap tolerance: the ext2 block cache (`fs::cache`) is heap memory that
 //! legitimately grows and shrinks with what was read last, up to its capacity of 1024
