@@ -42,9 +42,26 @@ impl WaitQueue {
             }
             let me = current();
             *me.state.lock() = State::Blocked;
-            self.waiters.lock().push_back(me);
+            self.waiters.lock().push_back(me.clone());
             self.queued.fetch_add(1, Ordering::SeqCst);
             sched::schedule();
+            // Woken by something other than this queue (a signal's `interrupt`): leave
+            // it, or the queue keeps a reference to the thread. When the queue belongs
+            // to the thread's own process (its child_wq), that reference made a cycle
+            // that leaked the process and its kernel stack when it then exited.
+            self.forget(&me);
+        }
+    }
+
+    /// Remove `t` from the queue if it is still in it.
+    fn forget(&self, t: &Arc<Thread>) {
+        if self.queued.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        let mut w = self.waiters.lock();
+        if let Some(i) = w.iter().position(|x| Arc::ptr_eq(x, t)) {
+            w.remove(i);
+            self.queued.fetch_sub(1, Ordering::SeqCst);
         }
     }
 
@@ -119,8 +136,12 @@ pub fn sleep_ticks(n: u64) {
     let me = current();
     let wake_at = sched::ticks() + n.max(1);
     *me.state.lock() = State::Blocked;
-    SCHED.lock().sleepers.insert((wake_at, me.tid), me);
+    let tid = me.tid;
+    SCHED.lock().sleepers.insert((wake_at, tid), me);
     sched::schedule();
+    // Woken early (a signal): the timer no longer needs to hold the thread, which might
+    // be about to exit (a long nanosleep ended by SIGKILL kept its thread for good).
+    SCHED.lock().sleepers.remove(&(wake_at, tid));
 }
 
 /// Sleep for at least `ms` milliseconds (rounded up to whole ticks).
