@@ -174,7 +174,19 @@ pub struct ExecImage {
     pub stack: Option<StackRequest>,
     /// The program header table, for the auxiliary vector.
     pub phdrs: PhdrTable,
+    /// The system-call ABI the program declares in a `PT_NOTE` note, if any.
+    pub abi_note: Option<AbiNote>,
 }
+
+/// An ABI a program can declare with an ELF note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AbiNote {
+    /// Owner `dinos`, type [`DINOS_NOTE_ABI`]: a program for the native dinos ABI.
+    Dinos,
+}
+
+/// The note type of the dinos ABI note (owner name `dinos`).
+pub const DINOS_NOTE_ABI: u32 = 1;
 
 impl ExecImage {
     /// The page-aligned range `[start, end)` covering every segment.
@@ -224,6 +236,7 @@ pub fn parse_executable(bytes: &[u8], limits: &Limits) -> Result<ExecImage, ElfE
             entry_size: raw::PHDR_SIZE,
             vaddr: None,
         },
+        abi_note: None,
     };
     let mut total_memsz: u64 = 0;
     for (index, ph) in phdrs.iter().enumerate() {
@@ -254,7 +267,12 @@ pub fn parse_executable(bytes: &[u8], limits: &Limits) -> Result<ExecImage, ElfE
                 set_once(&mut image.stack, stack, index)?;
             }
             raw::PT_PHDR => set_once(&mut image.phdrs.vaddr, ph.vaddr, index)?,
-            _ => {} // PT_DYNAMIC, PT_NOTE, PT_GNU_RELRO, ...: not the loader's business.
+            raw::PT_NOTE => {
+                if let Some(abi) = r.slice(ph.offset, ph.filesz).and_then(abi_note) {
+                    image.abi_note = Some(abi);
+                }
+            }
+            _ => {} // PT_DYNAMIC, PT_GNU_RELRO, ...: not the loader's business.
         }
     }
     if image.segments.is_empty() {
@@ -394,6 +412,29 @@ fn check_load(
         flags: SegmentFlags::from_bits(ph.flags),
         align: ph.align,
     })
+}
+
+/// The ABI note among the notes in `bytes` (a `PT_NOTE` segment's contents): each
+/// note is `namesz, descsz, type` (u32 each), then the name and the descriptor, each
+/// padded to 4 bytes. Notes the loader does not know are skipped; a malformed list
+/// ends the scan (notes are advice, not part of what must load).
+fn abi_note(bytes: &[u8]) -> Option<AbiNote> {
+    let r = Reader::new(bytes);
+    let mut at = 0usize;
+    while at + 12 <= bytes.len() {
+        let namesz = r.u32(at)? as usize;
+        let descsz = r.u32(at + 4)? as usize;
+        let kind = r.u32(at + 8)?;
+        let name = r.slice(at as u64 + 12, namesz as u64)?;
+        if name == b"dinos\0" && kind == DINOS_NOTE_ABI {
+            return Some(AbiNote::Dinos);
+        }
+        at = at
+            .checked_add(12)?
+            .checked_add(namesz.checked_add(3)? & !3)?
+            .checked_add(descsz.checked_add(3)? & !3)?;
+    }
+    None
 }
 
 fn check_interp(r: Reader<'_>, ph: &ProgramHeader, limits: &Limits) -> Result<String, ElfError> {

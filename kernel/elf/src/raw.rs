@@ -40,6 +40,8 @@ pub const PT_DYNAMIC: u32 = 2;
 pub const PT_INTERP: u32 = 3;
 /// `p_type`: the program header table itself, as mapped in memory.
 pub const PT_PHDR: u32 = 6;
+/// `p_type`: notes (vendor information: a build id, an ABI tag).
+pub const PT_NOTE: u32 = 4;
 /// `p_type`: the thread-local storage template.
 pub const PT_TLS: u32 = 7;
 /// `p_type`: GNU extension giving the stack's permissions (and sometimes its size).

@@ -384,3 +384,54 @@ fn errors_have_short_messages_naming_the_segment() {
         "segments 0 and 1: loadable segments overlap"
     );
 }
+
+/// A note record: sizes, type, the name and descriptor padded to 4 bytes.
+fn note(name: &[u8], kind: u32, desc: &[u8]) -> Vec<u8> {
+    let mut n = Vec::new();
+    n.extend_from_slice(&(name.len() as u32).to_le_bytes());
+    n.extend_from_slice(&(desc.len() as u32).to_le_bytes());
+    n.extend_from_slice(&kind.to_le_bytes());
+    n.extend_from_slice(name);
+    n.resize(n.len().div_ceil(4) * 4, 0);
+    n.extend_from_slice(desc);
+    n.resize(n.len().div_ceil(4) * 4, 0);
+    n
+}
+
+/// `static_exe` with a PT_NOTE segment over `notes` (placed at file offset 0x1000).
+fn with_notes(notes: Vec<u8>, filesz: u64) -> Builder {
+    let mut b = Builder::static_exe();
+    b.phdrs.push(Ph::other(4, R, 0x1000, 0x40_1000, filesz, 4));
+    b.blobs.push((0x1000, notes));
+    b
+}
+
+#[test]
+fn the_dinos_abi_note_is_found_among_other_notes() {
+    let mut notes = note(b"GNU\0", 3, &[0xab; 20]); // a build id comes first
+    notes.extend(note(b"dinos\0", elf::DINOS_NOTE_ABI, &1u32.to_le_bytes()));
+    let len = notes.len() as u64;
+    let img = parse(&with_notes(notes, len)).unwrap();
+    assert_eq!(img.abi_note, Some(elf::AbiNote::Dinos));
+    // Without the note, or with the right owner and another type: none.
+    assert_eq!(parse(&Builder::static_exe()).unwrap().abi_note, None);
+    let other = note(b"dinos\0", 7, &[]);
+    let len = other.len() as u64;
+    assert_eq!(parse(&with_notes(other, len)).unwrap().abi_note, None);
+}
+
+#[test]
+fn malformed_notes_are_ignored_not_fatal() {
+    // A name size running past the segment, a size that overflows when padded, and a
+    // segment past the end of the file: the image still loads, with no ABI note.
+    let mut huge = note(b"dinos\0", elf::DINOS_NOTE_ABI, &[]);
+    huge[0..4].copy_from_slice(&u32::MAX.to_le_bytes());
+    let len = huge.len() as u64;
+    assert_eq!(parse(&with_notes(huge, len)).unwrap().abi_note, None);
+    let mut wrap = note(b"x\0", 1, &[]);
+    wrap[4..8].copy_from_slice(&(u32::MAX - 1).to_le_bytes());
+    let len = wrap.len() as u64 + 32;
+    assert_eq!(parse(&with_notes(wrap, len)).unwrap().abi_note, None);
+    let good = note(b"dinos\0", elf::DINOS_NOTE_ABI, &[]);
+    assert_eq!(parse(&with_notes(good, 1 << 40)).unwrap().abi_note, None);
+}

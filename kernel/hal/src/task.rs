@@ -163,6 +163,10 @@ pub struct Task {
     /// "Look at me on the way back to user mode" (a signal may be deliverable): set by
     /// whoever posts one, tested and cleared without locks on every return.
     notify: core::sync::atomic::AtomicBool,
+    /// The system-call dispatcher of the program this task runs (its personality's
+    /// table), as a `SyscallHandler` address; 0: the global one. Like the service-table
+    /// pointer NT keeps in each thread: choosing the ABI costs one load per call.
+    syscall: AtomicUsize,
     /// The owner's identifier (the `task` layer's thread id).
     pub id: u64,
 }
@@ -262,6 +266,7 @@ pub fn adopt_boot_task(id: u64) -> Arc<Task> {
         cr3: AtomicU64::new(0),
         owner: crate::sync::Once::new(),
         notify: core::sync::atomic::AtomicBool::new(false),
+        syscall: AtomicUsize::new(0),
         id,
     });
     CURRENT_PTR.store(Arc::as_ptr(&t) as *mut Task, Ordering::SeqCst);
@@ -310,6 +315,7 @@ pub fn new_task(id: u64, entry: Box<dyn FnOnce() -> AfterStart + Send>) -> Optio
         cr3: AtomicU64::new(0),
         owner: crate::sync::Once::new(),
         notify: core::sync::atomic::AtomicBool::new(false),
+        syscall: AtomicUsize::new(0),
         id,
     }))
 }
@@ -339,6 +345,19 @@ impl Task {
     pub fn notify(&self) {
         self.notify.store(true, Ordering::Release);
     }
+}
+
+impl Task {
+    /// Set the system-call dispatcher for this task (None: the global one).
+    pub fn set_syscall_handler(&self, h: Option<crate::user::SyscallHandler>) {
+        self.syscall
+            .store(h.map_or(0, |h| h as usize), Ordering::Release);
+    }
+}
+
+/// The running task's system-call dispatcher (0: none of its own).
+pub(crate) fn current_syscall_handler() -> usize {
+    with_current(|t| t.syscall.load(Ordering::Acquire)).unwrap_or(0)
 }
 
 /// The running task's owner object, if it has one.

@@ -170,19 +170,24 @@ hal_user_rsp_scratch:
 pub type SyscallHandler = fn(&mut TrapFrame);
 static SYSCALL_HANDLER: AtomicUsize = AtomicUsize::new(0);
 
-/// Install the system-call dispatcher.
+/// Install the system-call dispatcher for tasks that have none of their own (see
+/// `Task::set_syscall_handler`).
 pub fn set_syscall_handler(h: SyscallHandler) {
     SYSCALL_HANDLER.store(h as usize, Ordering::SeqCst);
 }
 
 #[cfg_attr(dinos_kernel, no_mangle)]
 extern "C" fn hal_syscall_dispatch(frame: &mut TrapFrame) {
-    let h = SYSCALL_HANDLER.load(Ordering::Acquire);
+    let mut h = crate::task::current_syscall_handler();
+    if h == 0 {
+        h = SYSCALL_HANDLER.load(Ordering::Acquire);
+    }
     if h == 0 {
         frame.rax = (-38i64) as u64; // ENOSYS
         return;
     }
-    // SAFETY: only `set_syscall_handler` stores here, always a `SyscallHandler`.
+    // SAFETY: only `set_syscall_handler` (global or per task) stores these, always a
+    // `SyscallHandler`.
     let h: SyscallHandler = unsafe { core::mem::transmute(h) };
     h(frame);
     crate::cpu::disable_interrupts();

@@ -37,6 +37,8 @@ pub struct Loaded {
     pub aspace: AddressSpace,
     pub entry: u64,
     pub sp: u64,
+    /// The system-call ABI the program speaks.
+    pub personality: crate::personality::Personality,
 }
 
 fn vm_errno(e: mm::VmError) -> Errno {
@@ -67,6 +69,9 @@ pub fn load(cwd: NodeRef, path: &str, argv: &[String], envp: &[String]) -> Resul
         // Dynamically linked programs need the dynamic linker (not yet written).
         return Err(Errno::ENOEXEC);
     }
+    // The program's ABI must have a system-call table before anything is built.
+    let personality = crate::personality::Personality::of_image(&image);
+    crate::personality::entry(personality)?;
     // A position-independent program is placed at a fixed base.
     let bias = match image.kind {
         elf::ImageKind::Fixed => 0,
@@ -114,6 +119,7 @@ pub fn load(cwd: NodeRef, path: &str, argv: &[String], envp: &[String]) -> Resul
         aspace: a,
         entry: image.entry + bias,
         sp,
+        personality,
     })
 }
 

@@ -26,6 +26,33 @@ pub enum Object {
     Device(crate::devices::Device),
 }
 
+/// A device request, personality-neutral: each system-call table decodes its own
+/// request numbers and argument layout into one of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ioctl {
+    /// The terminal's mode bits (`abi::flags::TTY_*`).
+    GetTermMode,
+    SetTermMode(u32),
+    /// The terminal's size.
+    GetWinSize,
+    /// The terminal's foreground process group.
+    GetForeground,
+    SetForeground(u32),
+    /// A disk's size in bytes.
+    GetSize,
+    /// A request number the personality does not know.
+    Unknown(u64),
+}
+
+/// What a device request gives back.
+#[derive(Clone, Copy, Debug)]
+pub enum IoctlReply {
+    None,
+    U32(u32),
+    U64(u64),
+    WinSize(abi::WinSize),
+}
+
 pub struct OpenFile {
     pub object: Object,
     pub flags: u32,
@@ -169,6 +196,37 @@ impl OpenFile {
                 size: d.size(),
                 ..Default::default()
             }),
+        }
+    }
+
+    /// The file-system node this file is open on (None for pipes and devices).
+    pub fn node(&self) -> Option<NodeRef> {
+        match &self.object {
+            Object::Node(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// The device number, if this is a device.
+    pub fn device_number(&self) -> Option<u32> {
+        match &self.object {
+            Object::Device(d) => Some(d.rdev()),
+            _ => None,
+        }
+    }
+
+    /// A device request. An object without requests: ENOTTY; a request the device
+    /// does not know: EINVAL.
+    pub fn ioctl(&self, req: Ioctl) -> Result<IoctlReply, Errno> {
+        use crate::devices::Device;
+        match (&self.object, req) {
+            (Object::Device(d @ Device::Disk { .. }), Ioctl::GetSize) => {
+                Ok(IoctlReply::U64(d.size()))
+            }
+            (Object::Device(Device::Disk { .. }), _) => Err(Errno::EINVAL),
+            (Object::Device(Device::Tty), r) => crate::tty::ioctl(r),
+            // Null, zero, random, the clock, the log: not terminals, no requests.
+            _ => Err(Errno::ENOTTY),
         }
     }
 

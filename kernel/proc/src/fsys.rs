@@ -222,6 +222,11 @@ pub fn sync_all() -> Result<(), Errno> {
     with(|v| v.sync_all())
 }
 
+/// Write back the file system that holds `node` (fsync).
+pub fn sync_node(node: NodeRef) -> Result<(), Errno> {
+    with(|v| v.sync_node(node))
+}
+
 /// tmpfs lives in the kernel heap, so its size is bounded: /tmp, and each further
 /// tmpfs mount, of which there may be a few.
 const TMPFS_ROOT_BYTES: u64 = 8 << 20;

@@ -13,6 +13,7 @@
 //! - [`signal`]: pending signals, handlers, delivery on the way back to user mode,
 //!   and what a fault in a program turns into.
 //! - [`fsys`]: the root file system the programs come from.
+//! - [`personality`]: which system-call ABI a program speaks.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -25,6 +26,7 @@ pub mod exec;
 pub mod files;
 pub mod fsys;
 pub mod lifecycle;
+pub mod personality;
 pub mod pipe;
 pub mod process;
 pub mod signal;

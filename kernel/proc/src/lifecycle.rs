@@ -73,6 +73,7 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
     );
     let table = loaded.aspace.table();
     *p.aspace.lock() = Some(loaded.aspace);
+    *p.personality.lock() = loaded.personality;
     let (entry, sp) = (loaded.entry, loaded.sp);
     start_thread(&p, parent, move || {
         hal::task::current().set_address_space(Some(table));
@@ -131,6 +132,7 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     );
     let table = child_space.table();
     *child.aspace.lock() = Some(child_space);
+    *child.personality.lock() = *parent.personality.lock();
     let mut regs = frame.clone();
     regs.rax = 0;
     let state = alloc::boxed::Box::new((regs, hal::user::saved_fpu_state(frame)));
@@ -156,6 +158,8 @@ pub fn exec(
     hal::task::current().set_address_space(Some(loaded.aspace.table()));
     let old = p.aspace.lock().replace(loaded.aspace);
     drop(old);
+    *p.personality.lock() = loaded.personality;
+    hal::task::current().set_syscall_handler(crate::personality::entry(loaded.personality).ok());
     p.files.lock().close_on_exec();
     p.sig.lock().reset_handlers();
     *p.name.lock() = String::from(basename(path));

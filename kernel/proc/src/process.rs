@@ -11,6 +11,7 @@
 
 use crate::files::FdTable;
 use crate::fsys::{Cwd, NodeRef};
+use crate::personality::Personality;
 use crate::signal::SigState;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -58,6 +59,8 @@ pub struct Process {
     /// The working directory, held (see `fsys::Cwd`).
     pub cwd: Mutex<Cwd>,
     pub sig: SpinLock<SigState>,
+    /// The system-call ABI of the program it runs (set at exec, inherited by fork).
+    pub personality: SpinLock<Personality>,
     /// The parent sleeps here waiting for a child to exit.
     pub child_wq: WaitQueue,
     pub user_ticks: AtomicU64,
@@ -134,6 +137,7 @@ pub(crate) fn new_process(
         files: task::mutex(files),
         cwd: task::mutex(Cwd::hold(cwd)),
         sig: SpinLock::new(sig),
+        personality: SpinLock::new(Personality::Dinos),
         child_wq: WaitQueue::new(),
         user_ticks: AtomicU64::new(0),
         sys_ticks: AtomicU64::new(0),
@@ -143,10 +147,12 @@ pub(crate) fn new_process(
     })
 }
 
-/// Put `p` in the table, running as thread `t`, which now belongs to it.
+/// Put `p` in the table, running as thread `t`, which now belongs to it and calls
+/// into its personality's system-call table.
 pub(crate) fn register(p: &Arc<Process>, t: &task::Thread) {
     *p.tid.lock() = t.tid;
     t.set_owner(p.clone());
+    t.set_syscall_handler(crate::personality::entry(*p.personality.lock()).ok());
     TABLE.lock().insert(p.pid, p.clone());
 }
 

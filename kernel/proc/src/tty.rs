@@ -242,3 +242,27 @@ pub fn foreground() -> u32 {
 pub fn set_foreground(pgrp: u32) {
     TTY.lock().fg_pgrp = pgrp;
 }
+
+/// The terminal's device requests.
+pub fn ioctl(req: crate::files::Ioctl) -> Result<crate::files::IoctlReply, abi::Errno> {
+    use crate::files::{Ioctl, IoctlReply};
+    Ok(match req {
+        Ioctl::GetTermMode => IoctlReply::U32(mode()),
+        Ioctl::SetTermMode(m) => {
+            set_mode(m);
+            IoctlReply::None
+        }
+        Ioctl::GetWinSize => IoctlReply::WinSize(abi::WinSize {
+            rows: 24,
+            cols: 80,
+            xpixel: 0,
+            ypixel: 0,
+        }),
+        Ioctl::GetForeground => IoctlReply::U32(foreground()),
+        Ioctl::SetForeground(g) => {
+            set_foreground(g);
+            IoctlReply::None
+        }
+        Ioctl::GetSize | Ioctl::Unknown(_) => return Err(abi::Errno::EINVAL),
+    })
+}

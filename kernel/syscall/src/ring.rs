@@ -80,7 +80,7 @@ pub fn print_recent_calls() {
             continue;
         }
         let nr = s.nr.load(Relaxed);
-        let name = crate::TABLE
+        let name = crate::dinos::TABLE
             .get(nr as usize)
             .and_then(|e| e.as_ref())
             .map_or("?", |e| e.name);

@@ -57,6 +57,11 @@ impl Thread {
         self.task.set_owner(owner);
     }
 
+    /// Give this thread the system-call dispatcher of its program's personality.
+    pub fn set_syscall_handler(&self, h: Option<hal::user::SyscallHandler>) {
+        self.task.set_syscall_handler(h);
+    }
+
     pub fn cpu_ticks(&self) -> u64 {
         self.cpu_ticks.load(Ordering::Relaxed)
     }

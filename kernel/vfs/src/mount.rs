@@ -234,6 +234,11 @@ impl Vfs {
         self.sync_all()
     }
 
+    /// Writes the changes of the file system holding `node` to its device (fsync).
+    pub fn sync_node(&mut self, node: NodeRef) -> Result<()> {
+        self.fs(node)?.sync()
+    }
+
     /// Writes every file system's changes to its device; the first error is
     /// returned after all have been tried.
     pub fn sync_all(&mut self) -> Result<()> {

@@ -31,6 +31,21 @@ mod machine {
         start = sym start_rust,
     );
 
+    // The ABI note: "this program speaks the dinos system-call interface". `exec`
+    // reads it (a PT_NOTE segment, see user/bin/user.ld) to choose the process's
+    // personality. Owner "dinos", type 1, descriptor: the ABI version.
+    global_asm!(
+        ".pushsection .note.dinos, \"a\", @note",
+        ".balign 4",
+        ".long 6", // name size, with the NUL
+        ".long 4", // descriptor size
+        ".long 1", // type: ABI
+        ".asciz \"dinos\"",
+        ".balign 4",
+        ".long 1", // ABI version
+        ".popsection",
+    );
+
     extern "Rust" {
         /// Defined by the program through `ulib::entry!`.
         fn __dinos_user_main() -> i32;

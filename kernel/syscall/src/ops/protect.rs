@@ -1,19 +1,18 @@
-//! Protection and system control: identities (everyone is root until users and
-//! permissions arrive), and power.
+//! Protection and system control (chapter 2, 3-2): identities and power.
 
-use crate::{me, Args};
+use crate::table::{Ctx, SysResult};
 use abi::Errno;
 
-pub fn getuid(_: &mut Args) -> Result<usize, Errno> {
-    Ok(me()?.uid as usize)
+pub fn getuid(cx: &mut Ctx) -> SysResult {
+    cx.with_process(|p| p.uid as usize)
 }
 
-pub fn getgid(_: &mut Args) -> Result<usize, Errno> {
-    Ok(me()?.gid as usize)
+pub fn getgid(cx: &mut Ctx) -> SysResult {
+    cx.with_process(|p| p.gid as usize)
 }
 
-pub fn poweroff(_: &mut Args) -> Result<usize, Errno> {
-    if me()?.uid != 0 {
+pub fn poweroff(cx: &mut Ctx) -> SysResult {
+    if cx.with_process(|p| p.uid)? != 0 {
         return Err(Errno::EPERM);
     }
     log::info!(
@@ -26,8 +25,8 @@ pub fn poweroff(_: &mut Args) -> Result<usize, Errno> {
     hal::power::poweroff()
 }
 
-pub fn reboot(_: &mut Args) -> Result<usize, Errno> {
-    if me()?.uid != 0 {
+pub fn reboot(cx: &mut Ctx) -> SysResult {
+    if cx.with_process(|p| p.uid)? != 0 {
         return Err(Errno::EPERM);
     }
     if let Err(e) = proc::fsys::shutdown() {

@@ -1,19 +1,19 @@
-//! Information maintenance: clocks, system identity, memory and process statistics.
+//! Information maintenance (chapter 2, 3-2): clocks, system identity, memory and
+//! process statistics.
 
-use crate::{me, Args};
+use crate::table::{Ctx, SysResult};
+use crate::user::{UserPtr, UserSliceMut};
 use abi::flags::*;
-use abi::types::Pod;
 use abi::{Errno, ProcInfo, SysInfo, Timespec, Tms, Utsname};
-use proc::uaccess;
 
 /// The call that does nothing: what the system-call path itself costs.
-pub fn null(_: &mut Args) -> Result<usize, Errno> {
+pub fn null(_: &mut Ctx) -> SysResult {
     Ok(0)
 }
 
-pub fn clock_gettime(a: &mut Args) -> Result<usize, Errno> {
+pub fn clock_gettime(_: &mut Ctx, clock: u32, out: UserPtr<Timespec>) -> SysResult {
     let ns = hal::apic::nanos_since_boot();
-    let ts = match a.arg(0) as u32 {
+    let ts = match clock {
         CLOCK_MONOTONIC => Timespec {
             sec: (ns / 1_000_000_000) as i64,
             nsec: (ns % 1_000_000_000) as i64,
@@ -24,7 +24,7 @@ pub fn clock_gettime(a: &mut Args) -> Result<usize, Errno> {
         },
         _ => return Err(Errno::EINVAL),
     };
-    uaccess::write_pod(a.arg(1), &ts)?;
+    out.write(&ts)?;
     Ok(0)
 }
 
@@ -35,7 +35,7 @@ fn field<const N: usize>(s: &str) -> [u8; N] {
     b
 }
 
-pub fn uname(a: &mut Args) -> Result<usize, Errno> {
+pub fn uname(_: &mut Ctx, out: UserPtr<Utsname>) -> SysResult {
     let u = Utsname {
         sysname: field("dinos"),
         nodename: field("dinos"),
@@ -43,11 +43,11 @@ pub fn uname(a: &mut Args) -> Result<usize, Errno> {
         version: field("dinos kernel (Operating System Concepts, chapter 2)"),
         machine: field("x86_64"),
     };
-    uaccess::write_pod(a.arg(0), &u)?;
+    out.write(&u)?;
     Ok(0)
 }
 
-pub fn sysinfo(a: &mut Args) -> Result<usize, Errno> {
+pub fn sysinfo(_: &mut Ctx, out: UserPtr<SysInfo>) -> SysResult {
     let m = mm::stats();
     let s = SysInfo {
         uptime_ns: hal::apic::nanos_since_boot(),
@@ -58,12 +58,12 @@ pub fn sysinfo(a: &mut Args) -> Result<usize, Errno> {
         procs: proc::process::all().len() as u32,
         threads: task::thread_list().len() as u32,
     };
-    uaccess::write_pod(a.arg(0), &s)?;
+    out.write(&s)?;
     Ok(0)
 }
 
-pub fn proclist(a: &mut Args) -> Result<usize, Errno> {
-    let max = a.arg(1) as usize;
+/// Up to `max` process records into the array at `out`; the number written.
+pub fn proclist(_: &mut Ctx, out: UserPtr<ProcInfo>, max: usize) -> SysResult {
     let mut n = 0;
     for p in proc::process::all().iter().take(max) {
         let (user_ns, sys_ns) = p.cpu_ns();
@@ -81,27 +81,31 @@ pub fn proclist(a: &mut Args) -> Result<usize, Errno> {
             mem_bytes,
             name: field(p.name.lock().as_str()),
         };
-        uaccess::write_pod(a.arg(0) + (n * ProcInfo::SIZE) as u64, &info)?;
+        out.at(n)?.write(&info)?;
         n += 1;
     }
     Ok(n)
 }
 
-pub fn times(a: &mut Args) -> Result<usize, Errno> {
-    let p = me()?;
+pub fn times(cx: &mut Ctx, out: UserPtr<Tms>) -> SysResult {
+    let p = cx.process()?;
     let (user_ns, sys_ns) = p.cpu_ns();
     let (child_user_ns, child_sys_ns) = {
         let f = p.family.lock();
         (f.child_user_ns, f.child_sys_ns)
     };
-    uaccess::write_pod(
-        a.arg(0),
-        &Tms {
-            user_ns,
-            sys_ns,
-            child_user_ns,
-            child_sys_ns,
-        },
-    )?;
+    out.write(&Tms {
+        user_ns,
+        sys_ns,
+        child_user_ns,
+        child_sys_ns,
+    })?;
     Ok(0)
+}
+
+/// The kernel's mount table as text (one `SOURCE TARGET TYPE rw|ro` line each), as
+/// much as fits.
+pub fn mounts(_: &mut Ctx, dest: UserSliceMut) -> SysResult {
+    let text = proc::fsys::mount_table_text()?;
+    dest.write_prefix(text.as_bytes())
 }

@@ -1,0 +1,213 @@
+//! The dinos personality: the native system-call ABI (`abi::nr` numbers, strings as
+//! pointer and length, parameter blocks for spawn) as one declarative table.
+//!
+//! Each row names the call, the decoder of each argument (see [`crate::arg`]) and the
+//! operation in [`crate::ops`] that does the work. The few calls whose encoding is
+//! particular to this ABI (exec's argument lists, spawn's parameter block, ioctl's
+//! request numbers) have their decoders here; the operations are shared with every
+//! other personality.
+
+use crate::arg::{Addr, Arg, Fd, FlagSet, Flags, Kind, Mode, Named, PidArg, Regs, Signal};
+use crate::ops::file::Dir;
+use crate::ops::{comm, device, file, info, process, protect};
+use crate::table::{calls, Ctx, SysResult, Table};
+use crate::user::{PathArg, StrArg, UserPtr, UserSlice, UserSliceMut, U32, U64};
+use abi::flags::*;
+use abi::{nr, Errno, SpawnArgs, Stat};
+use alloc::string::String;
+use alloc::vec::Vec;
+use proc::files::{Ioctl, IoctlReply};
+
+/// The dinos system-call table, indexed by number (`abi::nr`).
+pub static TABLE: Table = {
+    let mut t: Table = [const { None }; nr::COUNT];
+    calls! { t;
+        nr::NULL => "null": info::null();
+        // Process control.
+        nr::EXIT => "exit" -> Never: process::exit(i32);
+        nr::FORK => "fork": process::fork();
+        nr::EXEC => "exec": process::exec(PathArg, StrList, StrList);
+        nr::SPAWN => "spawn": process::spawn(SpawnBlock);
+        nr::WAITPID => "waitpid": process::waitpid(PidArg, UserPtr<U32>, Flags<WaitFlags>);
+        nr::GETPID => "getpid": process::getpid();
+        nr::GETPPID => "getppid": process::getppid();
+        nr::KILL => "kill": process::kill(PidArg, Signal);
+        nr::SIGACTION => "sigaction":
+            process::sigaction(Signal, UserPtr<abi::SigAction>, UserPtr<abi::SigAction>);
+        nr::SIGPROCMASK => "sigprocmask": process::sigprocmask(Flags<SigHow>, u64, UserPtr<U64>);
+        nr::SIGRETURN => "sigreturn": process::sigreturn();
+        nr::NANOSLEEP => "nanosleep": process::nanosleep(u64);
+        nr::YIELD => "yield": process::yield_now();
+        nr::BRK => "brk" -> Hex: process::brk(Addr);
+        nr::MMAP => "mmap" -> Hex: process::mmap(Addr, u64, Flags<Prot>, Flags<MapFlags>);
+        nr::MUNMAP => "munmap": process::munmap(Addr, u64);
+        nr::SETPGID => "setpgid": process::setpgid(u64, u64);
+        nr::GETPGID => "getpgid": process::getpgid(u64);
+        nr::SETSID => "setsid": process::setsid();
+        // File management.
+        nr::READ => "read": file::read(Fd, UserSliceMut);
+        nr::WRITE => "write": file::write(Fd, UserSlice);
+        nr::OPEN => "open" -> Fd: file::open(Cwd, PathArg, Flags<OpenFlags>, Mode);
+        nr::CLOSE => "close": file::close(Fd);
+        nr::LSEEK => "lseek": file::lseek(Fd, i64, Flags<Whence>);
+        nr::DUP => "dup" -> Fd: file::dup(Fd);
+        nr::DUP2 => "dup2" -> Fd: file::dup2(Fd, Fd);
+        nr::STAT => "stat": file::stat(Cwd, PathArg, UserPtr<Stat>);
+        nr::FSTAT => "fstat": file::fstat(Fd, UserPtr<Stat>);
+        nr::LSTAT => "lstat": file::lstat(Cwd, PathArg, UserPtr<Stat>);
+        nr::GETDENTS => "getdents": file::getdents(Fd, UserSliceMut);
+        nr::CHDIR => "chdir": file::chdir(Cwd, PathArg);
+        nr::GETCWD => "getcwd": file::getcwd(UserSliceMut);
+        nr::PREAD => "pread": file::pread(Fd, UserSliceMut, u64);
+        nr::PWRITE => "pwrite": file::pwrite(Fd, UserSlice, u64);
+        nr::SYNC => "sync": file::sync();
+        nr::FSYNC => "fsync": file::fsync(Fd);
+        nr::MKDIR => "mkdir": file::mkdir(Cwd, PathArg, Mode);
+        nr::UNLINK => "unlink": file::unlink(Cwd, PathArg);
+        nr::RMDIR => "rmdir": file::rmdir(Cwd, PathArg);
+        nr::RENAME => "rename": file::rename(Cwd, PathArg, PathArg);
+        nr::LINK => "link": file::link(Cwd, PathArg, PathArg);
+        nr::SYMLINK => "symlink": file::symlink(StrArg, Cwd, PathArg);
+        nr::READLINK => "readlink": file::readlink(Cwd, PathArg, UserSliceMut);
+        nr::FTRUNCATE => "ftruncate": file::ftruncate(Fd, u64);
+        nr::CHMOD => "chmod": file::chmod(Cwd, PathArg, Mode);
+        nr::TRUNCATE => "truncate": file::truncate(Cwd, PathArg, u64);
+        nr::UTIMES => "utimes": file::utimes(Cwd, PathArg, u64, u64);
+        nr::STATFS => "statfs": file::statfs(Cwd, PathArg, UserPtr<abi::StatFs>);
+        // Device management.
+        nr::IOCTL => "ioctl": ioctl(Fd, Flags<IoctlRequest>, Addr);
+        nr::DEV_REQUEST => "dev_request": device::dev_request(Fd, Flags<DevFlags>);
+        nr::DEV_RELEASE => "dev_release": device::dev_release(Fd);
+        nr::MOUNT => "mount": device::mount(StrArg, StrArg, StrArg);
+        nr::UMOUNT => "umount": device::umount(StrArg);
+        nr::MOUNTS => "mounts": info::mounts(UserSliceMut);
+        // Communication.
+        nr::PIPE => "pipe": comm::pipe(UserPtr<crate::user::FdPair>);
+        // Information maintenance.
+        nr::CLOCK_GETTIME => "clock_gettime": info::clock_gettime(Flags<Clocks>, UserPtr<abi::Timespec>);
+        nr::UNAME => "uname": info::uname(UserPtr<abi::Utsname>);
+        nr::SYSINFO => "sysinfo": info::sysinfo(UserPtr<abi::SysInfo>);
+        nr::PROCLIST => "proclist": info::proclist(UserPtr<abi::ProcInfo>, usize);
+        nr::TIMES => "times": info::times(UserPtr<abi::Tms>);
+        // Protection.
+        nr::GETUID => "getuid": protect::getuid();
+        nr::GETGID => "getgid": protect::getgid();
+        nr::POWEROFF => "poweroff": protect::poweroff();
+        nr::REBOOT => "reboot": protect::reboot();
+    }
+    t
+};
+
+/// Relative paths start at the working directory (dinos has no `*at` calls).
+pub struct Cwd;
+
+impl Arg for Cwd {
+    type Value = Dir;
+    const KIND: Kind = Kind::Implicit;
+    #[inline(always)]
+    fn take(_: &mut Regs) -> Result<Dir, Errno> {
+        Ok(Dir::Cwd)
+    }
+}
+
+/// argv / envp: a pointer to `count` [`abi::UserStr`]s.
+pub struct StrList;
+
+impl Arg for StrList {
+    type Value = Vec<String>;
+    const KIND: Kind = Kind::StrList;
+    fn take(r: &mut Regs) -> Result<Vec<String>, Errno> {
+        let ptr = r.take();
+        crate::user::read_str_list(ptr, r.take(), process::ARG_MAX)
+    }
+}
+
+/// spawn's parameter block (`abi::SpawnArgs`), with its strings copied in.
+pub struct SpawnBlock;
+
+impl Arg for SpawnBlock {
+    type Value = process::Spawn;
+    const KIND: Kind = Kind::Struct("struct spawn_args");
+    fn take(r: &mut Regs) -> Result<process::Spawn, Errno> {
+        let s: SpawnArgs = UserPtr::<SpawnArgs>::new(r.take()).read()?;
+        let path = crate::user::read_str(s.path.ptr, s.path.len)?;
+        let argv = crate::user::read_str_list(s.argv, s.argc, process::ARG_MAX)?;
+        let envp = crate::user::read_str_list(s.envp, s.envc, process::ARG_MAX)?;
+        let pgid = match s.pgid {
+            0 => None,
+            u32::MAX => Some(0), // a new group named after the child
+            g => Some(g),
+        };
+        Ok(process::Spawn {
+            path,
+            argv,
+            envp,
+            fds: s.fds.to_vec(),
+            pgid,
+        })
+    }
+}
+
+/// dinos ioctl: the request number says what the argument pointer points at.
+fn ioctl(cx: &mut Ctx, fd: Fd, request: u32, arg: u64) -> SysResult {
+    let req = match request {
+        TCGETMODE => Ioctl::GetTermMode,
+        TCSETMODE => Ioctl::SetTermMode(UserPtr::<U32>::new(arg).read()?.0),
+        TIOCGWINSZ => Ioctl::GetWinSize,
+        TIOCSPGRP => Ioctl::SetForeground(UserPtr::<U32>::new(arg).read()?.0),
+        TIOCGPGRP => Ioctl::GetForeground,
+        BLKGETSIZE64 => Ioctl::GetSize,
+        other => Ioctl::Unknown(other as u64),
+    };
+    match device::ioctl(cx, fd, req)? {
+        IoctlReply::None => {}
+        IoctlReply::U32(v) => UserPtr::<U32>::new(arg).write(&U32(v))?,
+        IoctlReply::U64(v) => UserPtr::<U64>::new(arg).write(&U64(v))?,
+        IoctlReply::WinSize(w) => UserPtr::<abi::WinSize>::new(arg).write(&w)?,
+    }
+    Ok(0)
+}
+
+macro_rules! names {
+    ($($c:ident),* $(,)?) => { &[$(($c as u64, stringify!($c))),*] };
+}
+
+macro_rules! named {
+    ($($t:ident => $kind:expr;)*) => {
+        $(
+            #[doc = concat!("Names for the tracer: ", stringify!($t), ".")]
+            pub struct $t;
+            impl Named for $t {
+                const KIND: Kind = $kind;
+            }
+        )*
+    };
+}
+
+named! {
+    OpenFlags => Kind::Flags(&FlagSet {
+        value_mask: O_ACCMODE as u64,
+        values: names!(O_RDONLY, O_WRONLY, O_RDWR),
+        bits: names!(O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NONBLOCK, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC),
+    });
+    WaitFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(WNOHANG) });
+    Prot => Kind::Flags(&FlagSet {
+        value_mask: 0,
+        values: &[(0, "PROT_NONE")],
+        bits: names!(PROT_READ, PROT_WRITE, PROT_EXEC),
+    });
+    MapFlags => Kind::Flags(&FlagSet {
+        value_mask: 0,
+        values: &[],
+        bits: names!(MAP_PRIVATE, MAP_ANONYMOUS),
+    });
+    DevFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(DEV_NONBLOCK) });
+    Whence => Kind::Enum(names!(SEEK_SET, SEEK_CUR, SEEK_END));
+    Clocks => Kind::Enum(names!(CLOCK_REALTIME, CLOCK_MONOTONIC));
+    IoctlRequest => Kind::Enum(names!(TCGETMODE, TCSETMODE, TIOCGWINSZ, TIOCSPGRP, TIOCGPGRP, BLKGETSIZE64));
+    SigHow => Kind::Enum(&[
+        (abi::signal::SIG_BLOCK as u64, "SIG_BLOCK"),
+        (abi::signal::SIG_UNBLOCK as u64, "SIG_UNBLOCK"),
+        (abi::signal::SIG_SETMASK as u64, "SIG_SETMASK"),
+    ]);
+}

@@ -1,0 +1,370 @@
+//! File management (chapter 2, 3-2): read, write, open, close, seek, dup, stat,
+//! directories, names.
+//!
+//! These are the operations themselves, written once for every personality: each
+//! takes typed arguments (a descriptor, a user buffer, a path already copied in) and
+//! knows nothing of which registers they came from.
+
+use crate::arg::Fd;
+use crate::table::{Ctx, SysResult};
+use crate::user::{UserPtr, UserSlice, UserSliceMut};
+use abi::{Errno, Stat};
+use alloc::string::String;
+use proc::files;
+use proc::{fsys, uaccess};
+
+/// Transfers up to this size are staged on the kernel stack instead of the heap (kept
+/// small: the buffer is zeroed on every call).
+const SMALL: usize = 64;
+
+/// Where a relative path starts.
+#[derive(Clone, Copy, Debug)]
+pub enum Dir {
+    /// The caller's working directory.
+    Cwd,
+    /// The directory open on this descriptor (the `*at` calls).
+    Fd(Fd),
+}
+
+/// The node a relative path starts from.
+fn base(cx: &Ctx, dir: Dir) -> Result<fsys::NodeRef, Errno> {
+    match dir {
+        Dir::Cwd => cx.with_process(|p| p.cwd.lock().node()),
+        Dir::Fd(fd) => cx.file(fd)?.dir_node(),
+    }
+}
+
+pub fn read(cx: &mut Ctx, fd: Fd, dest: UserSliceMut) -> SysResult {
+    let f = cx.file(fd)?;
+    // The whole destination is checked before anything is consumed from a pipe, the
+    // terminal or a file offset.
+    dest.check()?;
+    let len = dest.len();
+    if len == 0 {
+        return Ok(0);
+    }
+    // A pipe or terminal gives what it has (one piece); a file gives everything asked
+    // for up to its end, in pieces of CHUNK bytes.
+    let whole = f.node().is_some();
+    // Small transfers (most terminal and pipe traffic) use a buffer on the stack.
+    let mut small = [0u8; SMALL];
+    let mut big = alloc::vec::Vec::new();
+    let tmp: &mut [u8] = if len <= SMALL {
+        &mut small[..len]
+    } else {
+        big.resize(len.min(uaccess::CHUNK), 0);
+        &mut big
+    };
+    let mut done = 0;
+    while done < len {
+        let want = (len - done).min(tmp.len());
+        let n = match f.read(&mut tmp[..want]) {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        dest.write_at(done, &tmp[..n])?;
+        done += n;
+        if n < want || !whole {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+pub fn write(cx: &mut Ctx, fd: Fd, src: UserSlice) -> SysResult {
+    let f = cx.file(fd)?;
+    let len = src.len();
+    // A write of one piece needs no separate check: copying it in checks it, before
+    // anything is written. A longer one is checked whole first.
+    if len > uaccess::CHUNK {
+        src.check()?;
+    }
+    let mut small = [0u8; SMALL];
+    let mut big = alloc::vec::Vec::new();
+    let mut done = 0;
+    while done < len {
+        let n = (len - done).min(uaccess::CHUNK);
+        let data: &mut [u8] = if n <= SMALL {
+            &mut small[..n]
+        } else {
+            big.resize(n, 0);
+            &mut big
+        };
+        src.read_at(done, data)?;
+        let put = match f.write(data) {
+            Ok(p) => p,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += put;
+        if put < n {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+pub fn pread(cx: &mut Ctx, fd: Fd, dest: UserSliceMut, off: u64) -> SysResult {
+    let f = cx.file(fd)?;
+    dest.check()?;
+    let len = dest.len();
+    let mut tmp = alloc::vec![0u8; len.min(uaccess::CHUNK)];
+    let mut done = 0;
+    while done < len {
+        let want = (len - done).min(tmp.len());
+        let n = f.pread(&mut tmp[..want], off + done as u64)?;
+        dest.write_at(done, &tmp[..n])?;
+        done += n;
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+pub fn pwrite(cx: &mut Ctx, fd: Fd, src: UserSlice, off: u64) -> SysResult {
+    let f = cx.file(fd)?;
+    src.check()?;
+    let len = src.len();
+    let mut done = 0;
+    let mut data = alloc::vec::Vec::new();
+    while done < len {
+        let n = (len - done).min(uaccess::CHUNK);
+        data.resize(n, 0);
+        src.read_at(done, &mut data)?;
+        let put = match f.pwrite(&data, off + done as u64) {
+            Ok(p) => p,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += put;
+        if put < n {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// Open `path` (from `dir`) with `flags`; `mode` is the permission of a created file,
+/// before the caller's umask.
+pub fn open(cx: &mut Ctx, dir: Dir, path: String, flags: u32, mode: u32) -> SysResult {
+    let p = cx.process()?;
+    let start = base(cx, dir)?;
+    let mode = mode & !p.umask;
+    let f = files::open(start, &path, flags, mode, p.uid, p.gid)?;
+    let fd = p
+        .files
+        .lock()
+        .insert(f, flags & abi::flags::O_CLOEXEC != 0)?;
+    Ok(fd as usize)
+}
+
+pub fn close(cx: &mut Ctx, fd: Fd) -> SysResult {
+    cx.with_process(|p| p.files.lock().close(fd.0))??;
+    Ok(0)
+}
+
+pub fn lseek(cx: &mut Ctx, fd: Fd, off: i64, whence: u32) -> SysResult {
+    cx.file(fd)?.seek(off, whence).map(|o| o as usize)
+}
+
+pub fn dup(cx: &mut Ctx, fd: Fd) -> SysResult {
+    cx.with_process(|p| {
+        let mut t = p.files.lock();
+        let f = t.get(fd.0)?;
+        Ok(t.insert(f, false)? as usize)
+    })?
+}
+
+pub fn dup2(cx: &mut Ctx, fd: Fd, to: Fd) -> SysResult {
+    cx.with_process(|p| {
+        let mut t = p.files.lock();
+        let f = t.get(fd.0)?;
+        if fd != to {
+            t.insert_at(to.0, f)?;
+        }
+        Ok(to.0 as usize)
+    })?
+}
+
+fn stat_at(cx: &Ctx, dir: Dir, path: &str, follow: bool, out: UserPtr<Stat>) -> SysResult {
+    let start = base(cx, dir)?;
+    let s = fsys::stat(fsys::resolve(start, path, follow)?)?;
+    out.write(&s)?;
+    Ok(0)
+}
+
+pub fn stat(cx: &mut Ctx, dir: Dir, path: String, out: UserPtr<Stat>) -> SysResult {
+    stat_at(cx, dir, &path, true, out)
+}
+
+pub fn lstat(cx: &mut Ctx, dir: Dir, path: String, out: UserPtr<Stat>) -> SysResult {
+    stat_at(cx, dir, &path, false, out)
+}
+
+pub fn fstat(cx: &mut Ctx, fd: Fd, out: UserPtr<Stat>) -> SysResult {
+    let s = cx.file(fd)?.stat()?;
+    out.write(&s)?;
+    Ok(0)
+}
+
+pub fn getdents(cx: &mut Ctx, fd: Fd, dest: UserSliceMut) -> SysResult {
+    let f = cx.file(fd)?;
+    let dir = f.dir_node()?;
+    dest.check()?;
+    let mut buf = alloc::vec![0u8; dest.len().min(uaccess::CHUNK)];
+    let mut pos = f.offset.lock();
+    let (n, next) = fsys::getdents(dir, *pos, &mut buf)?;
+    dest.write_at(0, &buf[..n])?;
+    *pos = next;
+    Ok(n)
+}
+
+pub fn chdir(cx: &mut Ctx, dir: Dir, path: String) -> SysResult {
+    let p = cx.process()?;
+    let start = base(cx, dir)?;
+    // The new directory is held before the old one is let go (the old hold is
+    // dropped outside the VFS lock).
+    let new = fsys::Cwd::resolve(start, &path)?;
+    let old = core::mem::replace(&mut *p.cwd.lock(), new);
+    drop(old);
+    Ok(0)
+}
+
+pub fn getcwd(cx: &mut Ctx, dest: UserSliceMut) -> SysResult {
+    let cwd = cx.with_process(|p| p.cwd.lock().node())?;
+    let path = fsys::path_of(cwd)?;
+    if path.len() > dest.len() {
+        return Err(Errno::ERANGE);
+    }
+    dest.write_at(0, path.as_bytes())?;
+    Ok(path.len())
+}
+
+pub fn sync(_: &mut Ctx) -> SysResult {
+    fsys::sync_all()?;
+    Ok(0)
+}
+
+/// Make the file's data and metadata durable: the file system it lives on is written
+/// back and the disk flushed. (Without a per-file page cache, writing back the file
+/// system is the precise unit: its cache holds the file's dirty blocks.)
+pub fn fsync(cx: &mut Ctx, fd: Fd) -> SysResult {
+    let f = cx.file(fd)?;
+    // Pipes, the terminal and character devices have nothing to write back.
+    if let Some(n) = f.node() {
+        fsys::sync_node(n)?;
+    }
+    Ok(0)
+}
+
+/// Run a name operation on the VFS with the starting directory and the caller's
+/// identity.
+fn at<R>(
+    cx: &Ctx,
+    dir: Dir,
+    f: impl FnOnce(&mut vfs::Vfs, fsys::NodeRef, &proc::Process) -> Result<R, Errno>,
+) -> Result<R, Errno> {
+    let p = cx.process()?;
+    let start = base(cx, dir)?;
+    fsys::with(|v| f(v, start, &p))
+}
+
+pub fn mkdir(cx: &mut Ctx, dir: Dir, path: String, mode: u32) -> SysResult {
+    at(cx, dir, |v, start, p| {
+        v.mkdir(start, &path, mode & !p.umask, p.uid, p.gid)
+    })?;
+    Ok(0)
+}
+
+pub fn unlink(cx: &mut Ctx, dir: Dir, path: String) -> SysResult {
+    at(cx, dir, |v, start, _| v.unlink(start, &path))?;
+    Ok(0)
+}
+
+pub fn rmdir(cx: &mut Ctx, dir: Dir, path: String) -> SysResult {
+    at(cx, dir, |v, start, _| v.rmdir(start, &path))?;
+    Ok(0)
+}
+
+pub fn rename(cx: &mut Ctx, dir: Dir, old: String, new: String) -> SysResult {
+    at(cx, dir, |v, start, _| v.rename(start, &old, &new))?;
+    Ok(0)
+}
+
+pub fn link(cx: &mut Ctx, dir: Dir, old: String, new: String) -> SysResult {
+    at(cx, dir, |v, start, _| v.link(start, &old, &new))?;
+    Ok(0)
+}
+
+pub fn symlink(cx: &mut Ctx, target: String, dir: Dir, path: String) -> SysResult {
+    at(cx, dir, |v, start, p| {
+        v.symlink(start, &target, &path, p.uid, p.gid)
+    })?;
+    Ok(0)
+}
+
+pub fn readlink(cx: &mut Ctx, dir: Dir, path: String, dest: UserSliceMut) -> SysResult {
+    let target = at(cx, dir, |v, start, _| v.readlink(start, &path))?;
+    dest.write_prefix(&target)
+}
+
+pub fn chmod(cx: &mut Ctx, dir: Dir, path: String, mode: u32) -> SysResult {
+    at(cx, dir, |v, start, _| v.chmod(start, &path, mode))?;
+    Ok(0)
+}
+
+/// A time argument of `utimes`: a time, "now", or "leave it".
+pub fn utimes(cx: &mut Ctx, dir: Dir, path: String, atime: u64, mtime: u64) -> SysResult {
+    let now = drivers::rtc::now();
+    let t = |v: u64| match v {
+        abi::types::UTIME_NOW => Some(now),
+        abi::types::UTIME_OMIT => None,
+        s => Some(s as i64),
+    };
+    let (at_, mt) = (t(atime), t(mtime));
+    at(cx, dir, |v, start, _| v.set_times(start, &path, at_, mt))?;
+    Ok(0)
+}
+
+pub fn statfs(cx: &mut Ctx, dir: Dir, path: String, out: UserPtr<abi::StatFs>) -> SysResult {
+    let st = at(cx, dir, |v, start, _| {
+        let node = v.resolve(start, &path, true)?;
+        let id = v.mount_id(node);
+        let s = v.statfs(id)?;
+        let ty = v
+            .mounts()
+            .into_iter()
+            .find(|m| m.id == id)
+            .map(|m| m.fs_type)
+            .unwrap_or_default();
+        let mut fs_type = [0u8; 16];
+        let n = ty.len().min(15);
+        fs_type[..n].copy_from_slice(&ty.as_bytes()[..n]);
+        Ok(abi::types::StatFs {
+            block_size: s.block_size as u64,
+            blocks: s.blocks,
+            free_blocks: s.free_blocks,
+            avail_blocks: s.avail_blocks,
+            files: s.files,
+            free_files: s.free_files,
+            name_max: s.name_max as u64,
+            fs_type,
+        })
+    })?;
+    out.write(&st)?;
+    Ok(0)
+}
+
+pub fn truncate(cx: &mut Ctx, dir: Dir, path: String, size: u64) -> SysResult {
+    at(cx, dir, |v, start, _| v.truncate(start, &path, size))?;
+    Ok(0)
+}
+
+pub fn ftruncate(cx: &mut Ctx, fd: Fd, size: u64) -> SysResult {
+    let f = cx.file(fd)?;
+    let n = f.node().ok_or(Errno::EINVAL)?;
+    fsys::with(|v| v.truncate_node(n, size))?;
+    Ok(0)
+}
