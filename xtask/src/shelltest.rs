@@ -53,7 +53,41 @@ pub const SHELL_TESTS: &[(&str, ShellTest)] = &[
         "sh::a_line_longer_than_the_terminal_buffer_arrives_whole",
         long_line,
     ),
+    (
+        "trace::calls_are_shown_with_quoted_paths_named_flags_and_errno_names",
+        tracer,
+    ),
 ];
+
+/// The system-call tracer (`trace` on the kernel command line) decodes each call from
+/// the table's rows. The typed lines do not contain the expected texts (no quotes, no
+/// flag names), so the echo cannot match them.
+fn tracer(kernel: &Path) -> Result<()> {
+    let mut m = crate::test::shell_machine(kernel);
+    m.append = "trace".into();
+    let mut s = Session::boot_shell(&m)?;
+    // A path, the access mode by name, and the error by name and message.
+    s.run_line(
+        "cat /tmp/nope",
+        &[r#"open("/tmp/nope", O_RDONLY, 0666) = -1 ENOENT (no such file or directory)"#],
+    )?;
+    // Several flags, an octal mode, a new descriptor; a buffer shown quoted.
+    s.run_line(
+        "echo tr''aced > /tmp/tr.txt",
+        &[
+            r#"open("/tmp/tr.txt", O_WRONLY|O_CREAT|O_TRUNC, 0666) = "#,
+            r#"write(1, "traced\n", 7) = 7"#,
+        ],
+    )?;
+    // A buffer the call fills is shown after it, with what it got.
+    s.run_line("cat /tmp/tr.txt", &[r#"read(3, "traced\n", "#])?;
+    // A signal by name, a process that does not exist.
+    s.run_line(
+        "kill -9 4242",
+        &["kill(4242, SIGKILL) = -1 ESRCH (no such process)"],
+    )?;
+    Ok(())
+}
 
 /// 5,000 characters in one burst are more than the terminal's 4 KiB buffers hold:
 /// typed ahead while a program runs (the terminal in canonical mode, nobody reading)
