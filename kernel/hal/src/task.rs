@@ -164,7 +164,8 @@ pub struct Task {
     /// whoever posts one, tested and cleared without locks on every return.
     notify: core::sync::atomic::AtomicBool,
     /// The system-call dispatcher of the program this task runs (its personality's
-    /// table), as a `SyscallHandler` address; 0: the global one. Like the service-table
+    /// table), as a `SyscallHandler` address (by default one that answers ENOSYS). Like
+    /// the service-table
     /// pointer NT keeps in each thread: choosing the ABI costs one load per call.
     syscall: AtomicUsize,
     /// The owner's identifier (the `task` layer's thread id).
@@ -266,7 +267,7 @@ pub fn adopt_boot_task(id: u64) -> Arc<Task> {
         cr3: AtomicU64::new(0),
         owner: crate::sync::Once::new(),
         notify: core::sync::atomic::AtomicBool::new(false),
-        syscall: AtomicUsize::new(0),
+        syscall: AtomicUsize::new(crate::user::no_syscalls as *const () as usize),
         id,
     });
     CURRENT_PTR.store(Arc::as_ptr(&t) as *mut Task, Ordering::SeqCst);
@@ -315,7 +316,7 @@ pub fn new_task(id: u64, entry: Box<dyn FnOnce() -> AfterStart + Send>) -> Optio
         cr3: AtomicU64::new(0),
         owner: crate::sync::Once::new(),
         notify: core::sync::atomic::AtomicBool::new(false),
-        syscall: AtomicUsize::new(0),
+        syscall: AtomicUsize::new(crate::user::no_syscalls as *const () as usize),
         id,
     }))
 }
@@ -348,16 +349,28 @@ impl Task {
 }
 
 impl Task {
-    /// Set the system-call dispatcher for this task (None: the global one).
+    /// Set the system-call dispatcher for this task (None: every call is ENOSYS).
     pub fn set_syscall_handler(&self, h: Option<crate::user::SyscallHandler>) {
+        let h = h.unwrap_or(crate::user::no_syscalls);
         self.syscall
-            .store(h.map_or(0, |h| h as usize), Ordering::Release);
+            .store(h as *const () as usize, Ordering::Release);
     }
 }
 
-/// The running task's system-call dispatcher (0: none of its own).
-pub(crate) fn current_syscall_handler() -> usize {
-    with_current(|t| t.syscall.load(Ordering::Acquire)).unwrap_or(0)
+/// The running task's system-call dispatcher. Called only from the system-call entry,
+/// which only user mode reaches, which only runs in the current task.
+#[inline(always)]
+pub(crate) fn current_syscall_handler() -> crate::user::SyscallHandler {
+    let p = CURRENT_PTR.load(Ordering::Acquire);
+    // SAFETY: a `syscall` instruction comes from ring 3, which runs only after
+    // `switch_to` made a task current (CURRENT_PTR is never null after the boot task
+    // is adopted, long before any user mode); that task is alive while it runs. The
+    // field holds only values `set_syscall_handler` or `new_task` stored, each a
+    // `SyscallHandler`.
+    unsafe {
+        let h = (*p).syscall.load(Ordering::Acquire);
+        core::mem::transmute::<usize, crate::user::SyscallHandler>(h)
+    }
 }
 
 /// The running task's owner object, if it has one.

@@ -17,7 +17,6 @@
 use crate::addr::{VirtAddr, PAGE_SIZE};
 use crate::paging::PageFlags;
 use crate::trap::TrapFrame;
-use core::sync::atomic::{AtomicUsize, Ordering};
 
 /// The vector number recorded in the frame of a system call.
 pub const SYSCALL_VECTOR: u64 = 0x100;
@@ -168,28 +167,16 @@ hal_user_rsp_scratch:
 
 /// A system-call handler: reads the call from `frame`, writes the result to `frame.rax`.
 pub type SyscallHandler = fn(&mut TrapFrame);
-static SYSCALL_HANDLER: AtomicUsize = AtomicUsize::new(0);
 
-/// Install the system-call dispatcher for tasks that have none of their own (see
-/// `Task::set_syscall_handler`).
-pub fn set_syscall_handler(h: SyscallHandler) {
-    SYSCALL_HANDLER.store(h as usize, Ordering::SeqCst);
+/// The dispatcher of a task that has none: every call is ENOSYS.
+pub fn no_syscalls(frame: &mut TrapFrame) {
+    frame.rax = (-38i64) as u64; // ENOSYS
 }
 
 #[cfg_attr(dinos_kernel, no_mangle)]
 extern "C" fn hal_syscall_dispatch(frame: &mut TrapFrame) {
-    let mut h = crate::task::current_syscall_handler();
-    if h == 0 {
-        h = SYSCALL_HANDLER.load(Ordering::Acquire);
-    }
-    if h == 0 {
-        frame.rax = (-38i64) as u64; // ENOSYS
-        return;
-    }
-    // SAFETY: only `set_syscall_handler` (global or per task) stores these, always a
-    // `SyscallHandler`.
-    let h: SyscallHandler = unsafe { core::mem::transmute(h) };
-    h(frame);
+    // Each task carries its program's dispatcher (its personality's table).
+    (crate::task::current_syscall_handler())(frame);
     crate::cpu::disable_interrupts();
     crate::trap::return_to_user(frame);
     // The stub pushed ring-3 selectors and the user's own flags, and handlers that

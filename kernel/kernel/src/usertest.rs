@@ -84,7 +84,6 @@ fn run_user(code: &'static [u8]) -> Result<(i64, u64), String> {
 
 /// Run `code`, placed at the *end* of the code page at `page`, in ring 3.
 fn run_user_at(page: u64, code: &'static [u8], start: Start) -> Result<(i64, u64), String> {
-    hal::user::set_syscall_handler(syscall);
     hal::trap::set_user_fault_hook(user_fault);
     EXIT_CODE.store(i64::MIN, Ordering::SeqCst);
     FAULT_ADDR.store(0, Ordering::SeqCst);
@@ -99,6 +98,7 @@ fn run_user_at(page: u64, code: &'static [u8], start: Start) -> Result<(i64, u64
         page + 4096 - code.len() as u64
     };
     let t = task::spawn_then("user", move || {
+        hal::task::current().set_syscall_handler(Some(syscall));
         let mut table = PageTable::new_user().expect("user table");
         // Writable as well as executable only because the test writes the code into it.
         let rwx = PageFlags::USER | PageFlags::WRITABLE;
