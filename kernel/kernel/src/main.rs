@@ -70,6 +70,13 @@ fn start_userland(boot: &'static BootInfo) {
             alloc::boxed::Box::new(drivers::ramdisk::RamDisk::new(mem)),
         );
     }
+    // The registries: devices (`/dev` is built from it) and file-system types.
+    if let Err(e) = proc::vdevs::register_builtin() {
+        log::error!("registering the built-in devices: {e}");
+    }
+    if let Err(e) = proc::fsys::register_builtin_fs_types() {
+        log::error!("registering the built-in file-system types: {e}");
+    }
     let root = match boot.cmdline_value("root") {
         Some(r) if !r.is_empty() => alloc::string::String::from(r),
         _ if proc::blockdev::get("disk0").is_some() => "/dev/disk0".into(),

@@ -1,61 +1,48 @@
-//! Device management: ioctl on the terminal (modes, window size, foreground group);
-//! attaching file systems (mount, umount).
-//! Every request's argument is a pointer to its value (a `u32`, or a `WinSize`).
+//! Device management: ioctl (the dinos request numbers decoded into the typed
+//! `proc::files::Ioctl` the open file answers: terminal modes, window size, foreground
+//! group, disk size); exclusive request and release; attaching file systems (mount,
+//! umount). Every request's argument is a pointer to its value (a `u32`, a `u64`, or
+//! a `WinSize`).
 
 use crate::{me, Args};
 use abi::flags::*;
-use abi::{Errno, WinSize};
-use proc::devices::Device;
-use proc::files::Object;
+use abi::Errno;
+use proc::files::{Ioctl, IoctlReply};
 use proc::uaccess;
 
+fn read_u32(ptr: u64) -> Result<u32, Errno> {
+    let b = uaccess::read_bytes(ptr, 4)?;
+    Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Decode a dinos ioctl number and argument into an [`Ioctl`], ask the open file, and
+/// write the reply back. A set request reads its argument only after the object has
+/// answered the matching get (so a non-terminal is ENOTTY, not EFAULT, as before).
 pub fn ioctl(a: &mut Args) -> Result<usize, Errno> {
     let f = me()?.files.lock().get(a.arg(0) as i32)?;
     let arg = a.arg(2);
-    match &f.object {
-        Object::Device(Device::Tty) => {}
-        Object::Device(d @ Device::Disk { .. }) => {
-            return match a.arg(1) as u32 {
-                BLKGETSIZE64 => {
-                    uaccess::write_bytes(arg, &d.size().to_le_bytes())?;
-                    Ok(0)
-                }
-                _ => Err(Errno::EINVAL),
-            };
-        }
-        _ => return Err(Errno::ENOTTY),
-    }
-    match a.arg(1) as u32 {
-        TCGETMODE => {
-            uaccess::write_bytes(arg, &proc::tty::mode().to_le_bytes())?;
-            Ok(0)
-        }
+    let req = match a.arg(1) as u32 {
+        TCGETMODE => Ioctl::GetTermMode,
         TCSETMODE => {
-            let b = uaccess::read_bytes(arg, 4)?;
-            proc::tty::set_mode(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-            Ok(0)
+            f.ioctl(Ioctl::GetTermMode)?;
+            Ioctl::SetTermMode(read_u32(arg)?)
         }
-        TIOCGWINSZ => {
-            let ws = WinSize {
-                rows: 24,
-                cols: 80,
-                xpixel: 0,
-                ypixel: 0,
-            };
-            uaccess::write_pod(arg, &ws)?;
-            Ok(0)
-        }
+        TIOCGWINSZ => Ioctl::GetWinSize,
+        TIOCGPGRP => Ioctl::GetForeground,
         TIOCSPGRP => {
-            let b = uaccess::read_bytes(arg, 4)?;
-            proc::tty::set_foreground(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-            Ok(0)
+            f.ioctl(Ioctl::GetForeground)?;
+            Ioctl::SetForeground(read_u32(arg)?)
         }
-        TIOCGPGRP => {
-            uaccess::write_bytes(arg, &proc::tty::foreground().to_le_bytes())?;
-            Ok(0)
-        }
-        _ => Err(Errno::EINVAL),
+        BLKGETSIZE64 => Ioctl::GetDiskSize,
+        _ => Ioctl::Unknown,
+    };
+    match f.ioctl(req)? {
+        IoctlReply::None => {}
+        IoctlReply::U32(v) => uaccess::write_bytes(arg, &v.to_le_bytes())?,
+        IoctlReply::U64(v) => uaccess::write_bytes(arg, &v.to_le_bytes())?,
+        IoctlReply::WinSize(ws) => uaccess::write_pod(arg, &ws)?,
     }
+    Ok(0)
 }
 
 fn str_arg(ptr: u64, len: u64) -> Result<alloc::string::String, Errno> {
@@ -101,10 +88,7 @@ pub fn mounts(a: &mut Args) -> Result<usize, Errno> {
 
 fn device_number(fd: u64) -> Result<u32, Errno> {
     let f = me()?.files.lock().get(fd as i32)?;
-    match &f.object {
-        Object::Device(d) => Ok(d.rdev()),
-        _ => Err(Errno::ENODEV),
-    }
+    f.device_number().ok_or(Errno::ENODEV)
 }
 
 /// `dev_request(fd, flags)`: hold the device open on `fd` for exclusive use. Another

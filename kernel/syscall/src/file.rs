@@ -32,7 +32,7 @@ pub fn read(a: &mut Args) -> Result<usize, Errno> {
     }
     // A pipe or terminal gives what it has (one piece); a file gives everything asked
     // for up to its end, in pieces of CHUNK bytes.
-    let whole = matches!(f.object, proc::files::Object::Node(_));
+    let whole = f.node().is_some();
     // Small transfers (most terminal and pipe traffic) use a buffer on the stack.
     let mut small = [0u8; SMALL];
     let mut big = alloc::vec::Vec::new();
@@ -365,9 +365,9 @@ pub fn truncate(a: &mut Args) -> Result<usize, Errno> {
 
 pub fn ftruncate(a: &mut Args) -> Result<usize, Errno> {
     let f = fd_file(a.arg(0))?;
-    match f.object {
-        proc::files::Object::Node(n) => fsys::with(|v| v.truncate_node(n, a.arg(1)))?,
-        _ => return Err(Errno::EINVAL),
+    match f.node() {
+        Some(n) => fsys::with(|v| v.truncate_node(n, a.arg(1)))?,
+        None => return Err(Errno::EINVAL),
     }
     Ok(0)
 }
