@@ -332,8 +332,10 @@ pub fn register_builtin_fs_types() -> Result<(), Errno> {
             if extra > TMPFS_EXTRA_MAX {
                 return Err(Errno::ENOMEM);
             }
-            Ok(Box::new(vfs::TmpFs::new(Box::new(clock), TMPFS_EXTRA_BYTES))
-                as Box<dyn vfs::FileSystem>)
+            Ok(
+                Box::new(vfs::TmpFs::new(Box::new(clock), TMPFS_EXTRA_BYTES))
+                    as Box<dyn vfs::FileSystem>,
+            )
         }),
     )?;
     register_fs_type("ext2", Arc::new(crate::blockdev::open_ext2))

@@ -223,4 +223,3 @@ fn fill_random(buf: &mut [u8]) {
     }
     RANDOM_STATE.store(x, Ordering::Relaxed);
 }
-
