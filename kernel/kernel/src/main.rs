@@ -14,6 +14,7 @@ extern crate alloc;
 mod ktest;
 mod monitor;
 mod panic;
+mod regtest;
 mod usertest;
 
 use hal::boot::BootInfo;
