@@ -2,7 +2,8 @@
 //!
 //! They exercise the mechanisms that can only be tested on the machine: frames, the
 //! heap, page tables and their permission bits, guard pages, threads, preemption, wait
-//! queues, sleep and the mutex. Each prints `ktest: NAME ... ok` or `... FAILED: why`
+//! queues, sleep and the mutex; and (`regtest`) the device and file-system-type
+//! registries. Each prints `ktest: NAME ... ok` or `... FAILED: why`
 //! over the console (after a `ktest: start NAME` line, so a test that never returns is
 //! named); `cargo xtask test` reads those lines. The run ends with QEMU's
 //! exit status saying whether all passed.
@@ -11,7 +12,7 @@
 //! one deliberately fatal thing (and `ktest=bench` runs the in-guest micro-benchmarks), so the harness can check that the kernel reports it
 //! (name, address, backtrace) and stops QEMU promptly.
 
-use crate::usertest;
+use crate::{regtest, usertest};
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -21,7 +22,7 @@ use hal::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
 use hal::kprintln;
 use hal::paging::{PageFlags, PageSize, PageTable};
 
-type TestResult = Result<(), String>;
+pub type TestResult = Result<(), String>;
 type Test = (&'static str, fn() -> TestResult);
 
 macro_rules! check {
@@ -68,6 +69,9 @@ const TESTS: &[Test] = tests![
     usertest::syscall_entry_clears_the_flags_user_mode_set,
     usertest::return_to_a_non_canonical_address_is_a_user_fault,
     usertest::forked_child_with_a_non_canonical_rip_gets_a_user_fault,
+    // Last: they mount a tmpfs root, which no test above expects.
+    regtest::chrdev_registered_at_run_time_is_opened_through_dev_then_removed,
+    regtest::fs_type_registered_at_run_time_mounts_then_is_removed,
 ];
 
 pub fn run(which: &str) -> ! {

@@ -14,6 +14,7 @@ extern crate alloc;
 mod ktest;
 mod monitor;
 mod panic;
+mod regtest;
 mod usertest;
 
 use hal::boot::BootInfo;
@@ -69,6 +70,13 @@ fn start_userland(boot: &'static BootInfo) {
             "ram0",
             alloc::boxed::Box::new(drivers::ramdisk::RamDisk::new(mem)),
         );
+    }
+    // The registries: devices (`/dev` is built from it) and file-system types.
+    if let Err(e) = proc::vdevs::register_builtin() {
+        log::error!("registering the built-in devices: {e}");
+    }
+    if let Err(e) = proc::fsys::register_builtin_fs_types() {
+        log::error!("registering the built-in file-system types: {e}");
     }
     let root = match boot.cmdline_value("root") {
         Some(r) if !r.is_empty() => alloc::string::String::from(r),

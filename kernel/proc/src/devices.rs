@@ -1,200 +1,200 @@
-//! Character and block devices as files (chapter 2, 3-2 "device management").
+//! Character devices: the registry by number, and devices as files (chapter 2, 3-2
+//! "device management").
 //!
-//! Every device a program can open under `/dev` is one [`Device`]: the terminal, the
-//! virtual devices `null`, `zero`, `random`/`urandom`, the clock `rtc`, the kernel log
-//! `kmsg`, and raw disks (`disk0`, `ram0`). Reading and writing them goes through the
-//! same `read`/`write` calls as files; `ioctl` asks device-specific questions (terminal
-//! modes, disk size); and a process can *request* a device for exclusive use and
-//! *release* it again ([`request`], [`release`]): a second requester waits, or gets
-//! EBUSY if it asked not to wait.
+//! A driver makes its device known with [`register_chrdev`]`(major, minor, name, mode,
+//! device)` (Linux's numbering: `major << 8 | minor`) and takes it away again with
+//! [`unregister_chrdev`]; a loadable module will do both at run time. The registry
+//! owns `/dev`: registering adds the devfs node `name` with permission bits `mode`,
+//! removing deletes it, and the devfs mounted at boot is filled from the registry.
+//! Opening a device node looks its number up here (ENXIO if nothing is registered
+//! under it, as for a node made by `mknod`), and the open file gets a [`DeviceFile`]:
+//! the one [`FileObject`] every character device is seen through, which adds the file
+//! part (offset, stat, the device number) to the driver's [`CharDevice`] part (read,
+//! write, ioctl, readiness). Removing a device does not break descriptors already
+//! open on it: each holds the device until its last close.
+//!
+//! A process can also *request* a device for exclusive use and *release* it again
+//! ([`request`], [`release`]): a second requester waits, or gets EBUSY if it asked not
+//! to wait. The kernel's own devices (terminal, null, zero, random, rtc, kmsg, disks)
+//! are in `vdevs`.
 
-use crate::blockdev::SharedDisk;
+use crate::fileobj::{FileObject, Ioctl, IoctlReply, Readiness};
 use crate::fsys;
 use crate::process::Pid;
-use abi::Errno;
+use abi::flags::S_IFCHR;
+use abi::{Errno, Stat};
 use alloc::collections::BTreeMap;
 use alloc::string::String;
-use core::sync::atomic::{AtomicU64, Ordering};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
 use task::{Mutex, WaitQueue};
 
-pub enum Device {
-    Tty,
-    Null,
-    Zero,
-    Random,
-    Rtc,
-    Kmsg,
-    Disk {
-        name: String,
-        disk: SharedDisk,
-        rdev: u32,
-    },
-}
+/// What a driver provides for a character device. Offsets are the open file's: a
+/// device that is not [`seekable`](CharDevice::seekable) may ignore them.
+pub trait CharDevice: Send + Sync {
+    fn read(&self, off: u64, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno>;
 
-const SECTOR: u64 = 512;
-
-impl Device {
-    /// The device behind device number `rdev`.
-    pub fn from_rdev(rdev: u32) -> Result<Device, Errno> {
-        Ok(match rdev {
-            fsys::DEV_CONSOLE | fsys::DEV_TTY => Device::Tty,
-            fsys::DEV_NULL => Device::Null,
-            fsys::DEV_ZERO => Device::Zero,
-            fsys::DEV_RANDOM | fsys::DEV_URANDOM => Device::Random,
-            fsys::DEV_RTC => Device::Rtc,
-            fsys::DEV_KMSG => Device::Kmsg,
-            r if r & 0xff00 == fsys::DEV_DISK_BASE => {
-                let names = crate::blockdev::names();
-                let name = names
-                    .get((r & 0xff) as usize)
-                    .cloned()
-                    .ok_or(Errno::ENXIO)?;
-                let disk = crate::blockdev::get(&name).ok_or(Errno::ENXIO)?;
-                Device::Disk {
-                    name,
-                    disk,
-                    rdev: r,
-                }
-            }
-            _ => return Err(Errno::ENXIO),
-        })
-    }
-
-    pub fn rdev(&self) -> u32 {
-        match self {
-            Device::Tty => fsys::DEV_CONSOLE,
-            Device::Null => fsys::DEV_NULL,
-            Device::Zero => fsys::DEV_ZERO,
-            Device::Random => fsys::DEV_URANDOM,
-            Device::Rtc => fsys::DEV_RTC,
-            Device::Kmsg => fsys::DEV_KMSG,
-            Device::Disk { rdev, .. } => *rdev,
-        }
-    }
+    fn write(&self, off: u64, data: &[u8], nonblock: bool) -> Result<usize, Errno>;
 
     /// Does the device use the file offset (like a file)?
-    pub fn seekable(&self) -> bool {
-        matches!(self, Device::Disk { .. } | Device::Kmsg | Device::Rtc)
+    fn seekable(&self) -> bool {
+        false
     }
 
     /// Size in bytes, where it has one.
-    pub fn size(&self) -> u64 {
-        match self {
-            Device::Disk { disk, .. } => disk.lock().sector_count() * SECTOR,
-            _ => 0,
-        }
+    fn size(&self) -> u64 {
+        0
     }
 
-    pub fn read(&self, off: u64, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
-        match self {
-            Device::Tty => crate::tty::read(buf, nonblock),
-            Device::Null => Ok(0),
-            Device::Zero => {
-                buf.fill(0);
-                Ok(buf.len())
-            }
-            Device::Random => {
-                fill_random(buf);
-                Ok(buf.len())
-            }
-            Device::Rtc => {
-                // The wall-clock time as decimal seconds since the epoch: one line, then
-                // end of file (read it again after seeking to 0).
-                let s = alloc::format!("{}\n", drivers::rtc::now());
-                let from = (off as usize).min(s.len());
-                let n = (s.len() - from).min(buf.len());
-                buf[..n].copy_from_slice(&s.as_bytes()[from..from + n]);
-                Ok(n)
-            }
-            Device::Kmsg => Ok(klog::with_contents(|a, b| {
-                let mut n = 0;
-                let mut pos = off as usize;
-                for part in [a, b] {
-                    if pos >= part.len() {
-                        pos -= part.len();
-                        continue;
-                    }
-                    let take = (part.len() - pos).min(buf.len() - n);
-                    buf[n..n + take].copy_from_slice(&part[pos..pos + take]);
-                    n += take;
-                    pos = 0;
-                }
-                n
-            })),
-            Device::Disk { disk, .. } => disk_io(disk, off, DiskOp::Read(buf)),
-        }
+    /// A device request: ENOTTY when the device takes none.
+    fn ioctl(&self, _req: Ioctl) -> Result<IoctlReply, Errno> {
+        Err(Errno::ENOTTY)
     }
 
-    pub fn write(&self, off: u64, data: &[u8]) -> Result<usize, Errno> {
-        match self {
-            Device::Tty => {
-                crate::tty::write(data);
-                Ok(data.len())
-            }
-            Device::Null | Device::Zero | Device::Random => Ok(data.len()),
-            Device::Rtc | Device::Kmsg => Err(Errno::EINVAL),
-            Device::Disk { name, disk, .. } => {
-                if crate::blockdev::is_mounted(name) {
-                    return Err(Errno::EBUSY); // the file system owns it
-                }
-                disk_io(disk, off, DiskOp::Write(data))
-            }
-        }
+    fn poll(&self) -> Readiness {
+        Readiness::ALWAYS
+    }
+
+    /// The number an open of `opened` reports (stat, exclusive request): a device
+    /// registered under several numbers (`/dev/tty` and `/dev/console`) names one.
+    fn number(&self, opened: u32) -> u32 {
+        opened
     }
 }
 
-enum DiskOp<'a> {
-    Read(&'a mut [u8]),
-    Write(&'a [u8]),
+/// `major << 8 | minor`, the device number `stat` reports as `rdev`.
+pub const fn dev_number(major: u32, minor: u32) -> u32 {
+    major << 8 | minor
 }
 
-/// Byte-granular access to a sector device (read-modify-write at the edges).
-fn disk_io(disk: &SharedDisk, off: u64, op: DiskOp) -> Result<usize, Errno> {
-    let mut d = disk.lock();
-    let size = d.sector_count() * SECTOR;
-    if off >= size {
-        return Ok(0);
+struct Registered {
+    name: String,
+    mode: u32,
+    dev: Arc<dyn CharDevice>,
+}
+
+/// Device number -> the registered device.
+static CHRDEVS: Mutex<BTreeMap<u32, Registered>> = task::mutex(BTreeMap::new());
+
+/// Register `dev` as character device `major:minor`, with the node `/dev/NAME`
+/// (permission bits `mode`, owned by root). EINVAL for a number above 255, EBUSY if
+/// the number is taken, EEXIST if the name is.
+pub fn register_chrdev(
+    major: u32,
+    minor: u32,
+    name: &str,
+    mode: u32,
+    dev: Arc<dyn CharDevice>,
+) -> Result<(), Errno> {
+    if major > 0xff || minor > 0xff {
+        return Err(Errno::EINVAL);
     }
-    let len = match &op {
-        DiskOp::Read(b) => b.len(),
-        DiskOp::Write(b) => b.len(),
+    let rdev = dev_number(major, minor);
+    let mode = mode & 0o7777;
+    {
+        let mut t = CHRDEVS.lock();
+        if t.contains_key(&rdev) {
+            return Err(Errno::EBUSY);
+        }
+        if t.values().any(|r| r.name == name) {
+            return Err(Errno::EEXIST);
+        }
+        let name = String::from(name);
+        t.insert(rdev, Registered { name, mode, dev });
+    }
+    // Not under the registry lock: an open holds the VFS lock, then takes this one.
+    if let Err(e) = fsys::add_device_node(name, rdev, mode) {
+        CHRDEVS.lock().remove(&rdev);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Remove character device `major:minor` and its `/dev` node (ENXIO if none is
+/// registered). Open descriptors keep the device until they close.
+pub fn unregister_chrdev(major: u32, minor: u32) -> Result<(), Errno> {
+    let rdev = dev_number(major, minor);
+    let name = match CHRDEVS.lock().get(&rdev) {
+        Some(r) => r.name.clone(),
+        None => return Err(Errno::ENXIO),
     };
-    let len = (len as u64).min(size - off) as usize;
-    let mut sector = [0u8; SECTOR as usize];
-    let mut done = 0;
-    let mut op = op;
-    while done < len {
-        let pos = off + done as u64;
-        let s = pos / SECTOR;
-        let within = (pos % SECTOR) as usize;
-        let n = (SECTOR as usize - within).min(len - done);
-        d.read_sectors(s, &mut sector).map_err(|_| Errno::EIO)?;
-        match &mut op {
-            DiskOp::Read(b) => b[done..done + n].copy_from_slice(&sector[within..within + n]),
-            DiskOp::Write(b) => {
-                sector[within..within + n].copy_from_slice(&b[done..done + n]);
-                d.write_sectors(s, &sector).map_err(|_| Errno::EIO)?;
-            }
-        }
-        done += n;
-    }
-    Ok(len)
+    // The name goes first, so nobody can open what is about to be gone.
+    fsys::remove_device_node(&name, rdev)?;
+    CHRDEVS.lock().remove(&rdev);
+    Ok(())
 }
 
-static RANDOM_STATE: AtomicU64 = AtomicU64::new(0);
+/// Every registered device as `(name, number, mode)`: what `/dev` is built from.
+pub fn registered() -> Vec<(String, u32, u32)> {
+    CHRDEVS
+        .lock()
+        .iter()
+        .map(|(&rdev, r)| (r.name.clone(), rdev, r.mode))
+        .collect()
+}
 
-/// Pseudo-random bytes (xorshift64*, reseeded from the cycle counter): unpredictable
-/// enough for test data and seeds, not for cryptography.
-fn fill_random(buf: &mut [u8]) {
-    let mut x = RANDOM_STATE.load(Ordering::Relaxed) ^ hal::cpu::rdtsc() ^ 0x9e37_79b9_7f4a_7c15;
-    for chunk in buf.chunks_mut(8) {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        let v = x.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes();
-        chunk.copy_from_slice(&v[..chunk.len()]);
+/// The open-file object for device number `rdev` (ENXIO if nothing is registered).
+pub fn open(rdev: u32) -> Result<Arc<dyn FileObject>, Errno> {
+    let dev = CHRDEVS
+        .lock()
+        .get(&rdev)
+        .map(|r| r.dev.clone())
+        .ok_or(Errno::ENXIO)?;
+    let rdev = dev.number(rdev);
+    Ok(Arc::new(DeviceFile { rdev, dev }))
+}
+
+/// A character device as an open-file object.
+pub struct DeviceFile {
+    rdev: u32,
+    dev: Arc<dyn CharDevice>,
+}
+
+impl FileObject for DeviceFile {
+    fn read(&self, pos: &mut u64, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+        let n = self.dev.read(*pos, buf, nonblock)?;
+        if self.dev.seekable() {
+            *pos += n as u64;
+        }
+        Ok(n)
     }
-    RANDOM_STATE.store(x, Ordering::Relaxed);
+
+    fn write(&self, pos: &mut u64, data: &[u8], nonblock: bool) -> Result<usize, Errno> {
+        let n = self.dev.write(*pos, data, nonblock)?;
+        if self.dev.seekable() {
+            *pos += n as u64;
+        }
+        Ok(n)
+    }
+
+    fn size(&self) -> Result<u64, Errno> {
+        match self.dev.seekable() {
+            true => Ok(self.dev.size()),
+            false => Err(Errno::ESPIPE),
+        }
+    }
+
+    fn stat(&self) -> Result<Stat, Errno> {
+        Ok(Stat {
+            mode: S_IFCHR | 0o666,
+            nlink: 1,
+            rdev: self.rdev as u64,
+            size: self.dev.size(),
+            ..Default::default()
+        })
+    }
+
+    fn ioctl(&self, req: Ioctl) -> Result<IoctlReply, Errno> {
+        self.dev.ioctl(req)
+    }
+
+    fn poll(&self) -> Readiness {
+        self.dev.poll()
+    }
+
+    fn device_number(&self) -> Option<u32> {
+        Some(self.rdev)
+    }
 }
 
 /// Devices held for exclusive use: device number -> owner.

@@ -1,14 +1,18 @@
 //! Open files and descriptor tables.
 //!
-//! An [`OpenFile`] is what `open` creates: the object (a file-system node, a pipe end,
-//! the terminal, a virtual device) plus the offset and the flags it was opened with.
-//! A descriptor is an index into a process's [`FdTable`] naming an `Arc<OpenFile>`:
-//! `dup` and `fork` share one OpenFile (and so its offset), as POSIX requires; `open`
-//! twice gives two. A pipe end counts its OpenFiles, so the pipe knows when the last
-//! reader or writer is gone.
+//! An [`OpenFile`] is what `open` creates: an object behind the [`FileObject`] trait
+//! (a file-system node, a pipe end, the terminal, a device from the registry in
+//! `devices`) plus the offset and the flags it was opened with. It checks the access
+//! mode and keeps the offset, and otherwise only forwards: it never asks what kind of
+//! object it holds. A descriptor is an index into a process's [`FdTable`] naming an
+//! `Arc<OpenFile>`: `dup` and `fork` share one OpenFile (and so its offset), as POSIX
+//! requires; `open` twice gives two. When the last reference to an OpenFile goes, the
+//! object is released (a pipe end counts its readers and writers that way, a node
+//! gives back its hold).
 
+pub use crate::fileobj::{FileObject, Ioctl, IoctlReply, Mapping, NodeFile, Readiness};
 use crate::fsys::{self, NodeRef};
-use crate::pipe::Pipe;
+use crate::pipe::{Pipe, PipeReader, PipeWriter};
 use abi::flags::*;
 use abi::{Errno, Stat};
 use alloc::sync::Arc;
@@ -18,43 +22,8 @@ use task::Mutex;
 /// Descriptors per process.
 pub const MAX_FDS: usize = 64;
 
-/// What an open file refers to.
-pub enum Object {
-    Node(NodeRef),
-    PipeRead(Arc<Pipe>),
-    PipeWrite(Arc<Pipe>),
-    Device(crate::devices::Device),
-}
-
-/// A device request, personality-neutral: each system-call table decodes its own
-/// request numbers and argument layout into one of these.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ioctl {
-    /// The terminal's mode bits (`abi::flags::TTY_*`).
-    GetTermMode,
-    SetTermMode(u32),
-    /// The terminal's size.
-    GetWinSize,
-    /// The terminal's foreground process group.
-    GetForeground,
-    SetForeground(u32),
-    /// A disk's size in bytes.
-    GetSize,
-    /// A request number the personality does not know.
-    Unknown(u64),
-}
-
-/// What a device request gives back.
-#[derive(Clone, Copy, Debug)]
-pub enum IoctlReply {
-    None,
-    U32(u32),
-    U64(u64),
-    WinSize(abi::WinSize),
-}
-
 pub struct OpenFile {
-    pub object: Object,
+    object: Arc<dyn FileObject>,
     pub flags: u32,
     pub offset: Mutex<u64>,
 }
@@ -65,10 +34,13 @@ pub const MAX_OPEN_FILES: usize = 1024;
 static OPEN_FILES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
 impl OpenFile {
-    pub fn new(object: Object, flags: u32) -> Result<Arc<Self>, Errno> {
+    /// Open `object` with `flags`. On ENFILE the object is released at once (no
+    /// OpenFile was made, so no close would release it).
+    pub fn new(object: Arc<dyn FileObject>, flags: u32) -> Result<Arc<Self>, Errno> {
         use core::sync::atomic::Ordering;
         if OPEN_FILES.fetch_add(1, Ordering::SeqCst) >= MAX_OPEN_FILES {
             OPEN_FILES.fetch_sub(1, Ordering::SeqCst);
+            object.release();
             return Err(Errno::ENFILE);
         }
         Ok(Arc::new(OpenFile {
@@ -92,79 +64,40 @@ impl OpenFile {
         if !self.readable() {
             return Err(Errno::EBADF);
         }
-        match &self.object {
-            Object::Node(n) => {
-                if fsys::is_dir(*n) {
-                    return Err(Errno::EISDIR);
-                }
-                let mut off = self.offset.lock();
-                let got = fsys::read(*n, *off, buf)?;
-                *off += got as u64;
-                Ok(got)
-            }
-            Object::PipeRead(p) => p.read(buf, self.nonblock()),
-            Object::PipeWrite(_) => Err(Errno::EBADF),
-            Object::Device(d) => {
-                let mut off = self.offset.lock();
-                let n = d.read(*off, buf, self.nonblock())?;
-                if d.seekable() {
-                    *off += n as u64;
-                }
-                Ok(n)
-            }
-        }
+        let mut off = self.offset.lock();
+        self.object.read(&mut off, buf, self.nonblock())
     }
 
     pub fn write(&self, data: &[u8]) -> Result<usize, Errno> {
         if !self.writable() {
             return Err(Errno::EBADF);
         }
-        match &self.object {
-            Object::Node(n) => {
-                let mut off = self.offset.lock();
-                if self.flags & O_APPEND != 0 {
-                    *off = fsys::stat(*n)?.size;
-                }
-                let put = fsys::write(*n, *off, data)?;
-                *off += put as u64;
-                Ok(put)
-            }
-            Object::PipeWrite(p) => p.write(data, self.nonblock()),
-            Object::PipeRead(_) => Err(Errno::EBADF),
-            Object::Device(d) => {
-                let mut off = self.offset.lock();
-                let n = d.write(*off, data)?;
-                if d.seekable() {
-                    *off += n as u64;
-                }
-                Ok(n)
+        let mut off = self.offset.lock();
+        if self.flags & O_APPEND != 0 {
+            if let Some(n) = self.object.node() {
+                *off = fsys::stat(n)?.size;
             }
         }
+        self.object.write(&mut off, data, self.nonblock())
     }
 
-    /// Read at an explicit offset (files only).
+    /// Read at an explicit offset (files only: ESPIPE for the rest).
     pub fn pread(&self, buf: &mut [u8], off: u64) -> Result<usize, Errno> {
-        match &self.object {
-            Object::Node(n) if self.readable() => fsys::read(*n, off, buf),
-            Object::Node(_) => Err(Errno::EBADF),
-            _ => Err(Errno::ESPIPE),
+        if self.object.node().is_some() && !self.readable() {
+            return Err(Errno::EBADF);
         }
+        self.object.read_at(off, buf)
     }
 
     pub fn pwrite(&self, data: &[u8], off: u64) -> Result<usize, Errno> {
-        match &self.object {
-            Object::Node(n) if self.writable() => fsys::write(*n, off, data),
-            Object::Node(_) => Err(Errno::EBADF),
-            _ => Err(Errno::ESPIPE),
+        if self.object.node().is_some() && !self.writable() {
+            return Err(Errno::EBADF);
         }
+        self.object.write_at(off, data)
     }
 
     pub fn seek(&self, off: i64, whence: u32) -> Result<u64, Errno> {
-        let size = match &self.object {
-            Object::Node(n) => fsys::stat(*n)?.size,
-            Object::Device(d) if d.seekable() => d.size(),
-            _ => return Err(Errno::ESPIPE),
-        };
+        let size = self.object.size()?;
         let mut cur = self.offset.lock();
         let base = match whence {
             SEEK_SET => 0i64,
@@ -181,59 +114,38 @@ impl OpenFile {
     }
 
     pub fn stat(&self) -> Result<Stat, Errno> {
-        match &self.object {
-            Object::Node(n) => fsys::stat(*n),
-            Object::PipeRead(_) | Object::PipeWrite(_) => Ok(Stat {
-                mode: S_IFIFO | 0o600,
-                nlink: 1,
-                blksize: crate::pipe::PIPE_BUF as u64,
-                ..Default::default()
-            }),
-            Object::Device(d) => Ok(Stat {
-                mode: S_IFCHR | 0o666,
-                nlink: 1,
-                rdev: d.rdev() as u64,
-                size: d.size(),
-                ..Default::default()
-            }),
-        }
+        self.object.stat()
     }
 
-    /// The file-system node this file is open on (None for pipes and devices).
-    pub fn node(&self) -> Option<NodeRef> {
-        match &self.object {
-            Object::Node(n) => Some(*n),
-            _ => None,
-        }
-    }
-
-    /// The device number, if this is a device.
-    pub fn device_number(&self) -> Option<u32> {
-        match &self.object {
-            Object::Device(d) => Some(d.rdev()),
-            _ => None,
-        }
-    }
-
-    /// A device request. An object without requests: ENOTTY; a request the device
-    /// does not know: EINVAL.
+    /// A device request (ENOTTY for objects that take none).
     pub fn ioctl(&self, req: Ioctl) -> Result<IoctlReply, Errno> {
-        use crate::devices::Device;
-        match (&self.object, req) {
-            (Object::Device(d @ Device::Disk { .. }), Ioctl::GetSize) => {
-                Ok(IoctlReply::U64(d.size()))
-            }
-            (Object::Device(Device::Disk { .. }), _) => Err(Errno::EINVAL),
-            (Object::Device(Device::Tty), r) => crate::tty::ioctl(r),
-            // Null, zero, random, the clock, the log: not terminals, no requests.
-            _ => Err(Errno::ENOTTY),
-        }
+        self.object.ioctl(req)
+    }
+
+    /// What a read or write would do now (for poll).
+    pub fn poll(&self) -> Readiness {
+        self.object.poll()
+    }
+
+    /// Map part of the file (ENODEV: nothing can be mapped yet).
+    pub fn mmap(&self, offset: u64, len: u64) -> Result<Mapping, Errno> {
+        self.object.mmap(offset, len)
+    }
+
+    /// The file-system node, when the open file is one.
+    pub fn node(&self) -> Option<NodeRef> {
+        self.object.node()
+    }
+
+    /// The device number, when the open file is a device.
+    pub fn device_number(&self) -> Option<u32> {
+        self.object.device_number()
     }
 
     /// The directory node, for getdents.
     pub fn dir_node(&self) -> Result<NodeRef, Errno> {
-        match &self.object {
-            Object::Node(n) if fsys::is_dir(*n) => Ok(*n),
+        match self.object.node() {
+            Some(n) if fsys::is_dir(n) => Ok(n),
             _ => Err(Errno::ENOTDIR),
         }
     }
@@ -242,25 +154,15 @@ impl OpenFile {
 impl Drop for OpenFile {
     fn drop(&mut self) {
         OPEN_FILES.fetch_sub(1, core::sync::atomic::Ordering::SeqCst);
-        match &self.object {
-            Object::PipeRead(p) => p.close_reader(),
-            Object::PipeWrite(p) => p.close_writer(),
-            // The last close of a file whose name was removed frees it.
-            Object::Node(n) => {
-                if let Err(e) = fsys::with(|v| v.unpin(*n)) {
-                    log::warn!("closing {n:?}: {e}");
-                }
-            }
-            _ => {}
-        }
+        self.object.release();
     }
 }
 
 /// Both ends of a new pipe.
 pub fn new_pipe() -> Result<(Arc<OpenFile>, Arc<OpenFile>), Errno> {
     let p = Arc::new(Pipe::new());
-    let r = OpenFile::new(Object::PipeRead(p.clone()), O_RDONLY)?;
-    let w = OpenFile::new(Object::PipeWrite(p), O_WRONLY)?;
+    let r = OpenFile::new(Arc::new(PipeReader(p.clone())), O_RDONLY)?;
+    let w = OpenFile::new(Arc::new(PipeWriter(p)), O_WRONLY)?;
     Ok((r, w))
 }
 
@@ -341,7 +243,8 @@ impl FdTable {
     }
 }
 
-/// Open `path` relative to `cwd` (`mode`: permissions for a created file).
+/// Open `path` relative to `cwd` (`mode`: permissions for a created file). A device
+/// node opens the device registered under its number (ENXIO if none is).
 pub fn open(
     cwd: NodeRef,
     path: &str,
@@ -360,14 +263,10 @@ pub fn open(
         }
         Ok(o)
     })?;
-    let object = match opened.kind {
-        vfs::NodeKind::CharDevice(rdev) => Object::Device(crate::devices::Device::from_rdev(rdev)?),
-        _ => Object::Node(opened.node),
+    let object: Arc<dyn FileObject> = match opened.kind {
+        vfs::NodeKind::CharDevice(rdev) => crate::devices::open(rdev)?,
+        _ => Arc::new(NodeFile(opened.node)),
     };
-    OpenFile::new(object, flags).inspect_err(|_| {
-        // ENFILE: no OpenFile was made, so no close will give the hold back.
-        if !matches!(opened.kind, vfs::NodeKind::CharDevice(_)) {
-            let _ = fsys::with(|v| v.unpin(opened.node));
-        }
-    })
+    // ENFILE releases the object, so a node's hold is given back.
+    OpenFile::new(object, flags)
 }

@@ -5,15 +5,24 @@
 //! no locks of its own; here it sits behind one sleeping mutex, which every file
 //! operation takes for its duration (the RAM disk never waits, so holding it is short).
 //!
-//! Device numbers name the kernel's character devices: a node in devfs with one of
-//! these numbers opens the matching device object (see `files`).
+//! Two registries meet here. `/dev` is built from the character-device registry
+//! (`devices`): the devfs mounted at boot gets a node for every registered device, and
+//! [`add_device_node`] / [`remove_device_node`] follow later registrations. And
+//! `mount -t TYPE` builds its file system through the file-system-type registry
+//! ([`vfs::FsTypes`], kept here behind its own mutex): tmpfs and ext2 register at boot
+//! ([`register_builtin_fs_types`]), a module may add and remove more
+//! ([`register_fs_type`], [`unregister_fs_type`]).
+//!
+//! The device numbers below are the built-in devices' (see `vdevs`).
 
+use abi::flags::S_IFCHR;
 use abi::{Errno, Stat};
 use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use task::Mutex;
-use vfs::{NodeKind, Vfs};
+use vfs::{FsFactory, FsTypes, NodeKind, Vfs};
 
 pub use vfs::NodeRef;
 
@@ -30,6 +39,8 @@ pub const DEV_RTC: u32 = 0xfe00;
 pub const DEV_DISK_BASE: u32 = 0x0800;
 
 static VFS: Mutex<Option<Vfs>> = task::mutex(None);
+/// The root directory of the devfs on `/dev`, where registered devices get nodes.
+static DEV_DIR: Mutex<Option<NodeRef>> = task::mutex(None);
 
 /// Run `f` on the VFS.
 pub fn with<R>(f: impl FnOnce(&mut Vfs) -> Result<R, Errno>) -> Result<R, Errno> {
@@ -43,7 +54,7 @@ fn clock() -> i64 {
 }
 
 /// Mount `source` (a registered disk, `/dev/NAME`) as `/`, a tmpfs on `/tmp` and devfs
-/// on `/dev`, with a node for every registered disk.
+/// on `/dev`, with a node for every registered device.
 pub fn mount_root(source: &str) -> Result<(), String> {
     let name = source.strip_prefix("/dev/").unwrap_or(source);
     let disk = crate::blockdev::get(name).ok_or_else(|| alloc::format!("no disk {source}"))?;
@@ -56,7 +67,23 @@ pub fn mount_root(source: &str) -> Result<(), String> {
     if let Some(why) = ext2.read_only_reason() {
         log::warn!("root file system is read-only: it has {why}");
     }
-    let mut v = Vfs::new(Box::new(ext2));
+    install_root(Vfs::new(Box::new(ext2)), source, "ext2")?;
+    log::info!("root file system mounted; tmpfs on /tmp, devfs on /dev");
+    Ok(())
+}
+
+/// A tmpfs as `/` (with `/tmp` and `/dev` as [`mount_root`] makes them): the tree of a
+/// machine with no disk, which is how the in-kernel tests get one.
+pub fn mount_tmpfs_root() -> Result<(), String> {
+    if VFS.lock().is_some() {
+        return Err(String::from("a root file system is already mounted"));
+    }
+    let tmp = vfs::TmpFs::new(Box::new(clock), TMPFS_ROOT_BYTES);
+    install_root(Vfs::new(Box::new(tmp)), "tmpfs", "tmpfs")
+}
+
+/// Give `v` its `/tmp` and a `/dev` built from the device registry, and make it the tree.
+fn install_root(mut v: Vfs, source: &str, fstype: &str) -> Result<(), String> {
     let root = v.root();
     for dir in ["/tmp", "/dev"] {
         match v.mkdir(root, dir, 0o755, 0, 0) {
@@ -65,33 +92,54 @@ pub fn mount_root(source: &str) -> Result<(), String> {
         }
     }
     let tmp = vfs::TmpFs::new(Box::new(clock), TMPFS_ROOT_BYTES);
-    v.mount("/tmp", Box::new(tmp))
+    let tmp_id = v
+        .mount("/tmp", Box::new(tmp))
         .map_err(|e| alloc::format!("mount /tmp: {e}"))?;
     let mut dev = vfs::DevFs::new(Box::new(clock));
-    for (name, rdev, perm) in [
-        ("console", DEV_CONSOLE, 0o620),
-        ("tty", DEV_TTY, 0o666),
-        ("null", DEV_NULL, 0o666),
-        ("zero", DEV_ZERO, 0o666),
-        ("random", DEV_RANDOM, 0o666),
-        ("urandom", DEV_URANDOM, 0o666),
-        ("rtc", DEV_RTC, 0o644),
-        ("kmsg", DEV_KMSG, 0o644),
-    ] {
-        dev.register(name, rdev, perm)
+    for (name, rdev, mode) in crate::devices::registered() {
+        dev.register(&name, rdev, mode)
             .map_err(|e| alloc::format!("devfs {name}: {e}"))?;
     }
-    for (i, disk) in crate::blockdev::names().iter().enumerate() {
-        // Disks: raw access to the whole device (refused for writing while mounted).
-        dev.register(disk, DEV_DISK_BASE + i as u32, 0o660)
-            .map_err(|e| alloc::format!("devfs {disk}: {e}"))?;
-    }
-    v.mount("/dev", Box::new(dev))
+    let dev_root = vfs::FileSystem::root(&dev);
+    let dev_id = v
+        .mount("/dev", Box::new(dev))
         .map_err(|e| alloc::format!("mount /dev: {e}"))?;
     *VFS.lock() = Some(v);
-    SOURCES.lock().insert(1, String::from(source));
-    log::info!("root file system mounted; tmpfs on /tmp, devfs on /dev");
+    *DEV_DIR.lock() = Some(NodeRef {
+        mount: dev_id,
+        ino: dev_root,
+    });
+    let mut sources = SOURCES.lock();
+    sources.insert(1, MountSource::new(source, fstype));
+    sources.insert(tmp_id, MountSource::new("tmpfs", "tmpfs"));
     Ok(())
+}
+
+/// A new device's node in `/dev` (nothing to do before `/dev` is mounted: it is built
+/// from the registry then).
+pub fn add_device_node(name: &str, rdev: u32, mode: u32) -> Result<(), Errno> {
+    let mut g = VFS.lock();
+    let (Some(v), Some(dir)) = (g.as_mut(), *DEV_DIR.lock()) else {
+        return Ok(());
+    };
+    v.mknod(dir, name, S_IFCHR | (mode & 0o7777), rdev, 0, 0)
+        .map(|_| ())
+}
+
+/// Remove a device's node from `/dev`, if it is still there and still names `rdev`
+/// (someone may have removed it, or made another in its place).
+pub fn remove_device_node(name: &str, rdev: u32) -> Result<(), Errno> {
+    let mut g = VFS.lock();
+    let (Some(v), Some(dir)) = (g.as_mut(), *DEV_DIR.lock()) else {
+        return Ok(());
+    };
+    match v.lstat(dir, name) {
+        Ok(st) if st.mode & abi::flags::S_IFMT == S_IFCHR && st.rdev == rdev as u64 => {
+            v.unlink(dir, name)
+        }
+        Ok(_) | Err(Errno::ENOENT) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// A process's working directory: a node with a hold on it (see [`vfs::Vfs::pin`]),
@@ -233,34 +281,83 @@ const TMPFS_ROOT_BYTES: u64 = 8 << 20;
 const TMPFS_EXTRA_BYTES: u64 = 4 << 20;
 const TMPFS_EXTRA_MAX: usize = 4;
 
-/// Where each mount came from (for the mount table's SOURCE column).
-static SOURCES: Mutex<alloc::collections::BTreeMap<u32, String>> =
+/// Where a mount came from and the registered type that built it.
+#[derive(Clone)]
+struct MountSource {
+    /// The mount table's SOURCE column.
+    source: String,
+    fstype: String,
+}
+
+impl MountSource {
+    fn new(source: &str, fstype: &str) -> MountSource {
+        MountSource {
+            source: String::from(source),
+            fstype: String::from(fstype),
+        }
+    }
+}
+
+/// Mount id -> where it came from.
+static SOURCES: Mutex<alloc::collections::BTreeMap<u32, MountSource>> =
     task::mutex(alloc::collections::BTreeMap::new());
 
-/// `mount -t TYPE SOURCE TARGET`.
-pub fn mount(cwd: NodeRef, target: &str, fstype: &str, source: &str) -> Result<(), Errno> {
-    let fs: Box<dyn vfs::FileSystem> = match fstype {
-        "tmpfs" => {
+/// The file-system types `mount` knows.
+static FS_TYPES: Mutex<FsTypes> = task::mutex(FsTypes::new());
+
+/// Add file-system type `name` (EEXIST if taken).
+pub fn register_fs_type(name: &str, factory: FsFactory) -> Result<(), Errno> {
+    FS_TYPES.lock().register(name, factory)
+}
+
+/// Remove file-system type `name`: ENOENT if unknown, EBUSY while a mount of it
+/// remains (its code is still in use, which matters once a module provides it).
+pub fn unregister_fs_type(name: &str) -> Result<(), Errno> {
+    let mut types = FS_TYPES.lock();
+    if !types.contains(name) {
+        return Err(Errno::ENOENT);
+    }
+    if SOURCES.lock().values().any(|m| m.fstype == name) {
+        return Err(Errno::EBUSY);
+    }
+    types.unregister(name)
+}
+
+/// The registered file-system types, sorted.
+pub fn fs_types() -> Vec<String> {
+    FS_TYPES.lock().names()
+}
+
+/// tmpfs (sources ignored; a few, each bounded) and ext2 (on a registered disk).
+pub fn register_builtin_fs_types() -> Result<(), Errno> {
+    register_fs_type(
+        "tmpfs",
+        Arc::new(|_: &str| {
             let extra = with(|v| Ok(v.mounts().iter().filter(|m| m.fs_type == "tmpfs").count()))?;
             if extra > TMPFS_EXTRA_MAX {
                 return Err(Errno::ENOMEM);
             }
-            Box::new(vfs::TmpFs::new(Box::new(clock), TMPFS_EXTRA_BYTES))
-        }
-        "ext2" => crate::blockdev::open_ext2(source)?,
-        _ => return Err(Errno::ENODEV),
-    };
+            Ok(
+                Box::new(vfs::TmpFs::new(Box::new(clock), TMPFS_EXTRA_BYTES))
+                    as Box<dyn vfs::FileSystem>,
+            )
+        }),
+    )?;
+    register_fs_type("ext2", Arc::new(crate::blockdev::open_ext2))
+}
+
+/// `mount -t TYPE SOURCE TARGET` (ENODEV for a type nobody registered).
+pub fn mount(cwd: NodeRef, target: &str, fstype: &str, source: &str) -> Result<(), Errno> {
+    // The factory runs with no lock held: building may read a disk, or look at the VFS.
+    let factory = FS_TYPES.lock().factory(fstype)?;
+    let fs = factory(source)?;
     let id = with(|v| {
         let dir = v.resolve_dir(cwd, target)?;
         let path = v.path_of(dir)?;
         v.mount(path, fs)
     })?;
-    let src = if source.is_empty() {
-        String::from(fstype)
-    } else {
-        String::from(source)
-    };
-    SOURCES.lock().insert(id, src);
+    let src = if source.is_empty() { fstype } else { source };
+    SOURCES.lock().insert(id, MountSource::new(src, fstype));
     Ok(())
 }
 
@@ -280,8 +377,8 @@ pub fn umount(cwd: NodeRef, target: &str) -> Result<(), Errno> {
         let path = v.path_of(dir)?;
         let mut fs = v.umount(path)?;
         fs.sync()?;
-        if let Some(src) = SOURCES.lock().remove(&id) {
-            crate::blockdev::mark_unmounted(src.trim_start_matches("/dev/"));
+        if let Some(m) = SOURCES.lock().remove(&id) {
+            crate::blockdev::mark_unmounted(m.source.trim_start_matches("/dev/"));
         }
         Ok(())
     })
@@ -295,7 +392,7 @@ pub fn mount_table_text() -> Result<String, Errno> {
         for m in v.mounts() {
             let src = sources
                 .get(&m.id)
-                .cloned()
+                .map(|s| s.source.clone())
                 .unwrap_or_else(|| m.fs_type.clone());
             out.push_str(&alloc::format!(
                 "{src} {} {} {}\n",

@@ -308,7 +308,7 @@ fn scan_children(me: &process::Process, matches: &impl Fn(&process::Process) -> 
 pub fn start_init(path: &str) -> Result<Pid, Errno> {
     let mut files = FdTable::new();
     let tty = crate::files::OpenFile::new(
-        crate::files::Object::Device(crate::devices::Device::Tty),
+        crate::devices::open(crate::fsys::DEV_CONSOLE)?,
         abi::flags::O_RDWR,
     )?;
     for fd in 0..3 {

@@ -6,9 +6,15 @@
 //! drains some; if the last reader has gone, the write fails with EPIPE and the writer
 //! gets SIGPIPE. Both sides wake each other through one wait queue; every wait also
 //! ends when a signal arrives (EINTR).
+//!
+//! The two ends are two [`FileObject`]s, [`PipeReader`] and [`PipeWriter`], over one
+//! shared [`Pipe`]; releasing an end (its last close) is what the other side counts.
 
-use abi::Errno;
+use crate::fileobj::{FileObject, Readiness};
+use abi::flags::S_IFIFO;
+use abi::{Errno, Stat};
 use alloc::collections::VecDeque;
+use alloc::sync::Arc;
 use hal::sync::SpinLock;
 use task::WaitQueue;
 
@@ -134,5 +140,66 @@ impl Pipe {
 impl Default for Pipe {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// The read end of a pipe.
+pub struct PipeReader(pub Arc<Pipe>);
+
+/// The write end of a pipe.
+pub struct PipeWriter(pub Arc<Pipe>);
+
+fn pipe_stat() -> Result<Stat, Errno> {
+    Ok(Stat {
+        mode: S_IFIFO | 0o600,
+        nlink: 1,
+        blksize: PIPE_BUF as u64,
+        ..Default::default()
+    })
+}
+
+impl FileObject for PipeReader {
+    fn read(&self, _: &mut u64, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+        self.0.read(buf, nonblock)
+    }
+    fn write(&self, _: &mut u64, _: &[u8], _: bool) -> Result<usize, Errno> {
+        Err(Errno::EBADF)
+    }
+    fn stat(&self) -> Result<Stat, Errno> {
+        pipe_stat()
+    }
+    fn poll(&self) -> Readiness {
+        let p = self.0.inner.lock();
+        Readiness {
+            readable: !p.buf.is_empty() || p.writers == 0,
+            writable: false,
+            hangup: p.writers == 0,
+        }
+    }
+    fn release(&self) {
+        self.0.close_reader();
+    }
+}
+
+impl FileObject for PipeWriter {
+    fn read(&self, _: &mut u64, _: &mut [u8], _: bool) -> Result<usize, Errno> {
+        Err(Errno::EBADF)
+    }
+    fn write(&self, _: &mut u64, data: &[u8], nonblock: bool) -> Result<usize, Errno> {
+        self.0.write(data, nonblock)
+    }
+    fn stat(&self) -> Result<Stat, Errno> {
+        pipe_stat()
+    }
+    fn poll(&self) -> Readiness {
+        let p = self.0.inner.lock();
+        Readiness {
+            readable: false,
+            writable: p.buf.len() < PIPE_BUF || p.readers == 0,
+            hangup: p.readers == 0,
+        }
+    }
+    fn release(&self) {
+        self.0.close_writer();
     }
 }

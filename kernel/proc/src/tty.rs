@@ -10,9 +10,15 @@
 //! is reading. When the buffers are full (a reader slower than a paste), the input hook
 //! says so and the console driver holds input back in the UART until a read makes room:
 //! a long line pasted into the shell arrives whole, Enter included.
+//!
+//! To the rest of the kernel the terminal is [`Terminal`], a character device
+//! registered as `/dev/console` and `/dev/tty`, whose device requests ([`Ioctl`]) are
+//! the terminal's mode, window size and foreground process group.
 
+use crate::devices::CharDevice;
+use crate::fileobj::{Ioctl, IoctlReply, Readiness};
 use abi::flags::{TTY_CANON, TTY_ECHO, TTY_ISIG};
-use abi::Errno;
+use abi::{Errno, WinSize};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use hal::sync::SpinLock;
@@ -203,12 +209,15 @@ pub fn read(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
         if nonblock {
             return Err(Errno::EAGAIN);
         }
-        crate::signal::interruptible_wait(&READERS, || {
-            let t = TTY.lock();
-            !t.marks.is_empty()
-                || (!t.ready.is_empty() && (t.mode & TTY_CANON == 0 || t.ready.contains(&b'\n')))
-        })?;
+        crate::signal::interruptible_wait(&READERS, has_input)?;
     }
+}
+
+/// Would a read return without waiting?
+fn has_input() -> bool {
+    let t = TTY.lock();
+    !t.marks.is_empty()
+        || (!t.ready.is_empty() && (t.mode & TTY_CANON == 0 || t.ready.contains(&b'\n')))
 }
 
 pub fn write(data: &[u8]) {
@@ -243,26 +252,51 @@ pub fn set_foreground(pgrp: u32) {
     TTY.lock().fg_pgrp = pgrp;
 }
 
-/// The terminal's device requests.
-pub fn ioctl(req: crate::files::Ioctl) -> Result<crate::files::IoctlReply, abi::Errno> {
-    use crate::files::{Ioctl, IoctlReply};
-    Ok(match req {
-        Ioctl::GetTermMode => IoctlReply::U32(mode()),
-        Ioctl::SetTermMode(m) => {
-            set_mode(m);
-            IoctlReply::None
+/// The console terminal as a character device.
+pub struct Terminal;
+
+impl CharDevice for Terminal {
+    fn read(&self, _: u64, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+        read(buf, nonblock)
+    }
+
+    fn write(&self, _: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
+        write(data);
+        Ok(data.len())
+    }
+
+    fn ioctl(&self, req: Ioctl) -> Result<IoctlReply, Errno> {
+        Ok(match req {
+            Ioctl::GetTermMode => IoctlReply::U32(mode()),
+            Ioctl::SetTermMode(m) => {
+                set_mode(m);
+                IoctlReply::None
+            }
+            Ioctl::GetWinSize => IoctlReply::WinSize(WinSize {
+                rows: 24,
+                cols: 80,
+                xpixel: 0,
+                ypixel: 0,
+            }),
+            Ioctl::GetForeground => IoctlReply::U32(foreground()),
+            Ioctl::SetForeground(pg) => {
+                set_foreground(pg);
+                IoctlReply::None
+            }
+            Ioctl::GetDiskSize | Ioctl::Unknown => return Err(Errno::EINVAL),
+        })
+    }
+
+    fn poll(&self) -> Readiness {
+        Readiness {
+            readable: has_input(),
+            writable: true,
+            hangup: false,
         }
-        Ioctl::GetWinSize => IoctlReply::WinSize(abi::WinSize {
-            rows: 24,
-            cols: 80,
-            xpixel: 0,
-            ypixel: 0,
-        }),
-        Ioctl::GetForeground => IoctlReply::U32(foreground()),
-        Ioctl::SetForeground(g) => {
-            set_foreground(g);
-            IoctlReply::None
-        }
-        Ioctl::GetSize | Ioctl::Unknown(_) => return Err(abi::Errno::EINVAL),
-    })
+    }
+
+    /// `/dev/tty` and `/dev/console` are one terminal, held and reported as the console.
+    fn number(&self, _: u32) -> u32 {
+        crate::fsys::DEV_CONSOLE
+    }
 }

@@ -156,8 +156,8 @@ fn ioctl(cx: &mut Ctx, fd: Fd, request: u32, arg: u64) -> SysResult {
         TIOCGWINSZ => Ioctl::GetWinSize,
         TIOCSPGRP => Ioctl::SetForeground(UserPtr::<U32>::new(arg).read()?.0),
         TIOCGPGRP => Ioctl::GetForeground,
-        BLKGETSIZE64 => Ioctl::GetSize,
-        other => Ioctl::Unknown(other as u64),
+        BLKGETSIZE64 => Ioctl::GetDiskSize,
+        _ => Ioctl::Unknown,
     };
     match device::ioctl(cx, fd, req)? {
         IoctlReply::None => {}

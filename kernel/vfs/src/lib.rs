@@ -12,6 +12,7 @@
 //! | `tmpfs.rs`      | [`TmpFs`]: files in RAM, gone at power-off                      |
 //! | `devfs.rs`      | [`DevFs`]: device nodes by name (`/dev/null`, `/dev/console`)   |
 //! | `mount.rs`      | the mount table: which file system covers which directory       |
+//! | `fstype.rs`     | [`FsTypes`]: file-system types by name, for `mount -t TYPE`     |
 //! | `walk.rs`       | path resolution: `.`, `..`, symlinks, mount crossings           |
 //! | `ops.rs`        | the system calls' view: open, mkdir, unlink, rename, stat ...   |
 //! | `dirent.rs`     | packing directory entries for `getdents`                        |
@@ -30,6 +31,7 @@ mod devfs;
 mod dirent;
 mod ext2;
 mod filesystem;
+mod fstype;
 mod mount;
 mod ops;
 mod tmpfs;
@@ -39,6 +41,7 @@ pub use abi::Errno;
 pub use devfs::DevFs;
 pub use dirent::{dirent_len, pack_dirents};
 pub use filesystem::{DirEntry, FileSystem, FsStat, NodeKind, Result};
+pub use fstype::{FsFactory, FsTypes};
 pub use mount::{MountInfo, NodeRef, Vfs};
 pub use ops::Opened;
 pub use tmpfs::TmpFs;

@@ -1,0 +1,178 @@
+//! What is behind an open descriptor: the [`FileObject`] trait (Linux's
+//! `file_operations`, chapter 2 section 7 "extensible").
+//!
+//! A file-system node, either end of a pipe, the terminal, a virtual device and a raw
+//! disk are all one kind of thing to the descriptor layer: an object that can be read,
+//! written, sized, stat'ed, asked a device question ([`Ioctl`]), polled for readiness,
+//! mapped, and released at the last close. [`OpenFile`](crate::files::OpenFile) holds
+//! an `Arc<dyn FileObject>` plus the flags and offset, and never asks which kind it
+//! has; a socket or a message port later is one more `impl`, not an edit of a match.
+//!
+//! The design decision: the *offset* belongs to the open file, not to the object (two
+//! opens of one file have two offsets; `dup` shares one), so `read` and `write` are
+//! given the open file's position to use and advance, and an object that has no
+//! positions (a pipe, the terminal) ignores it. Device requests are typed and
+//! personality-neutral: the system-call layer decodes its ABI's ioctl numbers into an
+//! [`Ioctl`], and a second ABI decodes its own numbers into the same values.
+
+use crate::fsys::{self, NodeRef};
+use abi::{Errno, Stat, WinSize};
+
+/// A device request, decoded from whatever numbering the caller's ABI uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ioctl {
+    /// The terminal's mode bits (`TTY_ECHO`, `TTY_CANON`, `TTY_ISIG`).
+    GetTermMode,
+    SetTermMode(u32),
+    /// The terminal's size in characters.
+    GetWinSize,
+    /// The terminal's foreground process group (Ctrl-C goes there).
+    GetForeground,
+    SetForeground(u32),
+    /// A disk's size in bytes.
+    GetDiskSize,
+    /// A request the caller's ABI could not decode: an object that takes device
+    /// requests answers EINVAL, any other ENOTTY.
+    Unknown,
+}
+
+/// What a device request gives back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IoctlReply {
+    None,
+    U32(u32),
+    U64(u64),
+    WinSize(WinSize),
+}
+
+/// Readiness for the poll call (to come): what an operation would do now without
+/// waiting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Readiness {
+    /// A read would not wait (data, or end of file).
+    pub readable: bool,
+    /// A write would not wait (room, or an error such as EPIPE).
+    pub writable: bool,
+    /// The other side is gone (a pipe's last writer or reader closed).
+    pub hangup: bool,
+}
+
+impl Readiness {
+    /// Always ready both ways: files and most devices.
+    pub const ALWAYS: Readiness = Readiness {
+        readable: true,
+        writable: true,
+        hangup: false,
+    };
+}
+
+/// The result of mapping an object into memory. No object can be mapped yet (file
+/// mapping is a later issue), so this has no values: every `mmap` is refused.
+#[derive(Debug)]
+pub enum Mapping {}
+
+/// Everything an open descriptor can be.
+pub trait FileObject: Send + Sync {
+    /// Read at the open file's position `pos`, advancing it when the object has
+    /// positions. `nonblock` (O_NONBLOCK): EAGAIN instead of waiting.
+    fn read(&self, pos: &mut u64, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno>;
+
+    /// Write at `pos`, advancing it when the object has positions.
+    fn write(&self, pos: &mut u64, data: &[u8], nonblock: bool) -> Result<usize, Errno>;
+
+    /// Read at an explicit offset, leaving the position alone (pread): ESPIPE for
+    /// objects without positions.
+    fn read_at(&self, _off: u64, _buf: &mut [u8]) -> Result<usize, Errno> {
+        Err(Errno::ESPIPE)
+    }
+
+    /// Write at an explicit offset (pwrite).
+    fn write_at(&self, _off: u64, _data: &[u8]) -> Result<usize, Errno> {
+        Err(Errno::ESPIPE)
+    }
+
+    /// The size `SEEK_END` counts from; ESPIPE when the object cannot seek.
+    fn size(&self) -> Result<u64, Errno> {
+        Err(Errno::ESPIPE)
+    }
+
+    fn stat(&self) -> Result<Stat, Errno>;
+
+    /// A device request; ENOTTY for objects that take none.
+    fn ioctl(&self, _req: Ioctl) -> Result<IoctlReply, Errno> {
+        Err(Errno::ENOTTY)
+    }
+
+    /// What a read or write would do now.
+    fn poll(&self) -> Readiness {
+        Readiness::ALWAYS
+    }
+
+    /// Map `len` bytes from `offset`: ENODEV for objects that cannot be mapped.
+    fn mmap(&self, _offset: u64, _len: u64) -> Result<Mapping, Errno> {
+        Err(Errno::ENODEV)
+    }
+
+    /// The file-system node, for objects that are one (ftruncate, getdents, fsync,
+    /// and a `read` that fills the whole buffer).
+    fn node(&self) -> Option<NodeRef> {
+        None
+    }
+
+    /// The device number, for devices (exclusive request and release).
+    fn device_number(&self) -> Option<u32> {
+        None
+    }
+
+    /// The last open file referring to this object is closing.
+    fn release(&self) {}
+}
+
+/// A file-system node opened: a regular file, a directory (for getdents) or a symlink
+/// opened without following. Held (`Vfs::pin`) while open; the hold is given back at
+/// release, which is what frees a file removed while open.
+pub struct NodeFile(pub NodeRef);
+
+impl FileObject for NodeFile {
+    fn read(&self, pos: &mut u64, buf: &mut [u8], _nonblock: bool) -> Result<usize, Errno> {
+        if fsys::is_dir(self.0) {
+            return Err(Errno::EISDIR);
+        }
+        let got = fsys::read(self.0, *pos, buf)?;
+        *pos += got as u64;
+        Ok(got)
+    }
+
+    fn write(&self, pos: &mut u64, data: &[u8], _nonblock: bool) -> Result<usize, Errno> {
+        let put = fsys::write(self.0, *pos, data)?;
+        *pos += put as u64;
+        Ok(put)
+    }
+
+    fn read_at(&self, off: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        fsys::read(self.0, off, buf)
+    }
+
+    fn write_at(&self, off: u64, data: &[u8]) -> Result<usize, Errno> {
+        fsys::write(self.0, off, data)
+    }
+
+    fn size(&self) -> Result<u64, Errno> {
+        Ok(fsys::stat(self.0)?.size)
+    }
+
+    fn stat(&self) -> Result<Stat, Errno> {
+        fsys::stat(self.0)
+    }
+
+    fn node(&self) -> Option<NodeRef> {
+        Some(self.0)
+    }
+
+    fn release(&self) {
+        // The last close of a file whose name was removed frees it.
+        if let Err(e) = fsys::with(|v| v.unpin(self.0)) {
+            log::warn!("closing {:?}: {e}", self.0);
+        }
+    }
+}
