@@ -11,6 +11,10 @@
 //! links followed (at most [`MAXSYMLINKS`], then `ELOOP`) bounds the whole walk.
 //! The last component is resolved separately, because each call treats it its
 //! own way (open may create it, unlink must not follow it, mkdir wants it absent).
+//! Protection happens on the way: every directory a name is looked up in must
+//! grant the caller search (`x`) permission, or the walk stops with `EACCES`; the
+//! attributes the walk already reads to tell directories from links carry the
+//! owner and mode the check needs, so it costs no extra file-system call.
 
 use alloc::vec::Vec;
 
