@@ -12,6 +12,7 @@ use abi::{Errno, Stat};
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
+use cred::{Credentials, ROOT};
 use task::Mutex;
 use vfs::{NodeKind, Vfs};
 
@@ -59,13 +60,13 @@ pub fn mount_root(source: &str) -> Result<(), String> {
     let mut v = Vfs::new(Box::new(ext2));
     let root = v.root();
     for dir in ["/tmp", "/dev"] {
-        match v.mkdir(root, dir, 0o755, 0, 0) {
+        match v.mkdir(&ROOT, root, dir, 0o755) {
             Ok(_) | Err(Errno::EEXIST) | Err(Errno::EROFS) => {}
             Err(e) => return Err(alloc::format!("mkdir {dir}: {e}")),
         }
     }
     let tmp = vfs::TmpFs::new(Box::new(clock), TMPFS_ROOT_BYTES);
-    v.mount("/tmp", Box::new(tmp))
+    v.mount(&ROOT, "/tmp", Box::new(tmp))
         .map_err(|e| alloc::format!("mount /tmp: {e}"))?;
     let mut dev = vfs::DevFs::new(Box::new(clock));
     for (name, rdev, perm) in [
@@ -86,7 +87,7 @@ pub fn mount_root(source: &str) -> Result<(), String> {
         dev.register(disk, DEV_DISK_BASE + i as u32, 0o660)
             .map_err(|e| alloc::format!("devfs {disk}: {e}"))?;
     }
-    v.mount("/dev", Box::new(dev))
+    v.mount(&ROOT, "/dev", Box::new(dev))
         .map_err(|e| alloc::format!("mount /dev: {e}"))?;
     *VFS.lock() = Some(v);
     SOURCES.lock().insert(1, String::from(source));
@@ -113,11 +114,12 @@ impl Cwd {
         Cwd { node, held }
     }
 
-    /// For `chdir`: the directory `path` names from `cwd`, resolved and held under
-    /// one lock, so it cannot be removed and its inode reused in between.
-    pub fn resolve(cwd: NodeRef, path: &str) -> Result<Cwd, Errno> {
+    /// For `chdir`: the directory `path` names from `cwd`, resolved (as `cred`
+    /// may) and held under one lock, so it cannot be removed and its inode reused
+    /// in between.
+    pub fn resolve(cred: &Credentials, cwd: NodeRef, path: &str) -> Result<Cwd, Errno> {
         let node = with(|v| {
-            let node = v.resolve_dir(cwd, path)?;
+            let node = v.resolve_dir(cred, cwd, path)?;
             v.pin(node)?;
             Ok(node)
         })?;
@@ -159,9 +161,15 @@ pub fn root() -> NodeRef {
         .unwrap_or(NodeRef { mount: 1, ino: 2 })
 }
 
-/// Walk `path` from `cwd`. Symbolic links are followed (the last one only if `follow`).
-pub fn resolve(cwd: NodeRef, path: &str, follow: bool) -> Result<NodeRef, Errno> {
-    with(|v| v.resolve(cwd, path, follow))
+/// Walk `path` from `cwd` as `cred` may. Symbolic links are followed (the last one
+/// only if `follow`).
+pub fn resolve(
+    cred: &Credentials,
+    cwd: NodeRef,
+    path: &str,
+    follow: bool,
+) -> Result<NodeRef, Errno> {
+    with(|v| v.resolve(cred, cwd, path, follow))
 }
 
 /// The whole contents of a regular file (for exec), at most `limit` bytes.
@@ -232,8 +240,19 @@ const TMPFS_EXTRA_MAX: usize = 4;
 static SOURCES: Mutex<alloc::collections::BTreeMap<u32, String>> =
     task::mutex(alloc::collections::BTreeMap::new());
 
-/// `mount -t TYPE SOURCE TARGET`.
-pub fn mount(cwd: NodeRef, target: &str, fstype: &str, source: &str) -> Result<(), Errno> {
+/// `mount -t TYPE SOURCE TARGET`, by a caller with `cred` (which must have
+/// `Capability::Mount`: `EPERM`).
+pub fn mount(
+    cred: &Credentials,
+    cwd: NodeRef,
+    target: &str,
+    fstype: &str,
+    source: &str,
+) -> Result<(), Errno> {
+    // Checked before anything is opened (an ext2 source is marked busy when opened).
+    if !cred::capable(cred, cred::Capability::Mount) {
+        return Err(Errno::EPERM);
+    }
     let fs: Box<dyn vfs::FileSystem> = match fstype {
         "tmpfs" => {
             let extra = with(|v| Ok(v.mounts().iter().filter(|m| m.fs_type == "tmpfs").count()))?;
@@ -246,9 +265,9 @@ pub fn mount(cwd: NodeRef, target: &str, fstype: &str, source: &str) -> Result<(
         _ => return Err(Errno::ENODEV),
     };
     let id = with(|v| {
-        let dir = v.resolve_dir(cwd, target)?;
+        let dir = v.resolve_dir(cred, cwd, target)?;
         let path = v.path_of(dir)?;
-        v.mount(path, fs)
+        v.mount(cred, path, fs)
     })?;
     let src = if source.is_empty() {
         String::from(fstype)
@@ -261,9 +280,9 @@ pub fn mount(cwd: NodeRef, target: &str, fstype: &str, source: &str) -> Result<(
 
 /// `umount TARGET` (EBUSY while a file is open on it, a process has its working
 /// directory inside, or something is mounted below).
-pub fn umount(cwd: NodeRef, target: &str) -> Result<(), Errno> {
+pub fn umount(cred: &Credentials, cwd: NodeRef, target: &str) -> Result<(), Errno> {
     with(|v| {
-        let dir = v.resolve_dir(cwd, target)?;
+        let dir = v.resolve_dir(cred, cwd, target)?;
         let id = v.mount_id(dir);
         if !v.is_mount_root(dir) || id == 1 {
             return Err(Errno::EINVAL);
@@ -273,7 +292,7 @@ pub fn umount(cwd: NodeRef, target: &str) -> Result<(), Errno> {
             return Err(Errno::EBUSY);
         }
         let path = v.path_of(dir)?;
-        let mut fs = v.umount(path)?;
+        let mut fs = v.umount(cred, path)?;
         fs.sync()?;
         if let Some(src) = SOURCES.lock().remove(&id) {
             crate::blockdev::mark_unmounted(src.trim_start_matches("/dev/"));

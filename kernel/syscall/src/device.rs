@@ -65,7 +65,8 @@ fn str_arg(ptr: u64, len: u64) -> Result<alloc::string::String, Errno> {
 /// `mount(target, fstype, source)`: attach a new file system at `target`.
 pub fn mount(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
-    if p.uid != 0 {
+    let cred = p.cred();
+    if !cred::capable(&cred, cred::Capability::Mount) {
         return Err(Errno::EPERM);
     }
     let target = str_arg(a.arg(0), a.arg(1))?;
@@ -76,18 +77,19 @@ pub fn mount(a: &mut Args) -> Result<usize, Errno> {
         alloc::string::String::new()
     };
     let cwd = p.cwd.lock().node();
-    proc::fsys::mount(cwd, &target, &fstype, &source)?;
+    proc::fsys::mount(&cred, cwd, &target, &fstype, &source)?;
     Ok(0)
 }
 
 pub fn umount(a: &mut Args) -> Result<usize, Errno> {
     let p = me()?;
-    if p.uid != 0 {
+    let cred = p.cred();
+    if !cred::capable(&cred, cred::Capability::Mount) {
         return Err(Errno::EPERM);
     }
     let target = str_arg(a.arg(0), a.arg(1))?;
     let cwd = p.cwd.lock().node();
-    proc::fsys::umount(cwd, &target)?;
+    proc::fsys::umount(&cred, cwd, &target)?;
     Ok(0)
 }
 

@@ -136,8 +136,9 @@ pub fn open(a: &mut Args) -> Result<usize, Errno> {
     let path = path_arg(a.arg(0), a.arg(1))?;
     let flags = a.arg(2) as u32;
     let cwd = p.cwd.lock().node();
-    let mode = a.arg(3) as u32 & 0o7777 & !p.umask;
-    let f = files::open(cwd, &path, flags, mode, p.uid, p.gid)?;
+    let cred = p.cred();
+    let mode = a.arg(3) as u32 & 0o7777 & !cred.umask;
+    let f = files::open(&cred, cwd, &path, flags, mode)?;
     let fd = p
         .files
         .lock()
@@ -181,7 +182,7 @@ fn stat_path(a: &Args, follow: bool) -> Result<Stat, Errno> {
     let p = me()?;
     let path = path_arg(a.arg(0), a.arg(1))?;
     let cwd = p.cwd.lock().node();
-    fsys::stat(fsys::resolve(cwd, &path, follow)?)
+    fsys::stat(fsys::resolve(&p.cred(), cwd, &path, follow)?)
 }
 
 pub fn stat(a: &mut Args) -> Result<usize, Errno> {
@@ -217,7 +218,7 @@ pub fn chdir(a: &mut Args) -> Result<usize, Errno> {
     let cwd = p.cwd.lock().node();
     // The new directory is held before the old one is let go (the old hold is
     // dropped outside the VFS lock).
-    let new = fsys::Cwd::resolve(cwd, &path)?;
+    let new = fsys::Cwd::resolve(&p.cred(), cwd, &path)?;
     let old = core::mem::replace(&mut *p.cwd.lock(), new);
     drop(old);
     Ok(0)
@@ -239,64 +240,70 @@ pub fn sync(_: &mut Args) -> Result<usize, Errno> {
     Ok(0)
 }
 
-/// Run a name operation with the caller's working directory and the path argument.
+/// Run a name operation with the caller's credentials, working directory and the
+/// path argument.
 fn at_path<R>(
     ptr: u64,
     len: u64,
-    f: impl FnOnce(&mut vfs::Vfs, fsys::NodeRef, &str, u32, u32) -> Result<R, Errno>,
+    f: impl FnOnce(&mut vfs::Vfs, &vfs::Credentials, fsys::NodeRef, &str) -> Result<R, Errno>,
 ) -> Result<R, Errno> {
     let p = me()?;
     let path = path_arg(ptr, len)?;
     let cwd = p.cwd.lock().node();
-    fsys::with(|v| f(v, cwd, &path, p.uid, p.gid))
+    let cred = p.cred();
+    fsys::with(|v| f(v, &cred, cwd, &path))
 }
 
 pub fn mkdir(a: &mut Args) -> Result<usize, Errno> {
-    let umask = me()?.umask;
+    let umask = me()?.cred().umask;
     let mode = a.arg(2) as u32 & 0o7777 & !umask;
-    at_path(a.arg(0), a.arg(1), |v, cwd, path, uid, gid| {
-        v.mkdir(cwd, path, mode, uid, gid)
+    at_path(a.arg(0), a.arg(1), |v, cred, cwd, path| {
+        v.mkdir(cred, cwd, path, mode)
     })?;
     Ok(0)
 }
 
 pub fn unlink(a: &mut Args) -> Result<usize, Errno> {
-    at_path(a.arg(0), a.arg(1), |v, cwd, path, _, _| v.unlink(cwd, path))?;
+    at_path(a.arg(0), a.arg(1), |v, cred, cwd, path| {
+        v.unlink(cred, cwd, path)
+    })?;
     Ok(0)
 }
 
 pub fn rmdir(a: &mut Args) -> Result<usize, Errno> {
-    at_path(a.arg(0), a.arg(1), |v, cwd, path, _, _| v.rmdir(cwd, path))?;
+    at_path(a.arg(0), a.arg(1), |v, cred, cwd, path| {
+        v.rmdir(cred, cwd, path)
+    })?;
     Ok(0)
 }
 
 pub fn rename(a: &mut Args) -> Result<usize, Errno> {
     let new = path_arg(a.arg(2), a.arg(3))?;
-    at_path(a.arg(0), a.arg(1), |v, cwd, old, _, _| {
-        v.rename(cwd, old, &new)
+    at_path(a.arg(0), a.arg(1), |v, cred, cwd, old| {
+        v.rename(cred, cwd, old, &new)
     })?;
     Ok(0)
 }
 
 pub fn link(a: &mut Args) -> Result<usize, Errno> {
     let new = path_arg(a.arg(2), a.arg(3))?;
-    at_path(a.arg(0), a.arg(1), |v, cwd, old, _, _| {
-        v.link(cwd, old, &new)
+    at_path(a.arg(0), a.arg(1), |v, cred, cwd, old| {
+        v.link(cred, cwd, old, &new)
     })?;
     Ok(0)
 }
 
 pub fn symlink(a: &mut Args) -> Result<usize, Errno> {
     let target = uaccess::read_str(a.arg(0), a.arg(1))?;
-    at_path(a.arg(2), a.arg(3), |v, cwd, path, uid, gid| {
-        v.symlink(cwd, &target, path, uid, gid)
+    at_path(a.arg(2), a.arg(3), |v, cred, cwd, path| {
+        v.symlink(cred, cwd, &target, path)
     })?;
     Ok(0)
 }
 
 pub fn readlink(a: &mut Args) -> Result<usize, Errno> {
-    let target = at_path(a.arg(0), a.arg(1), |v, cwd, path, _, _| {
-        v.readlink(cwd, path)
+    let target = at_path(a.arg(0), a.arg(1), |v, cred, cwd, path| {
+        v.readlink(cred, cwd, path)
     })?;
     let n = target.len().min(a.arg(3) as usize);
     uaccess::write_bytes(a.arg(2), &target[..n])?;
@@ -305,8 +312,8 @@ pub fn readlink(a: &mut Args) -> Result<usize, Errno> {
 
 pub fn chmod(a: &mut Args) -> Result<usize, Errno> {
     let mode = a.arg(2) as u32 & 0o7777;
-    at_path(a.arg(0), a.arg(1), |v, cwd, path, _, _| {
-        v.chmod(cwd, path, mode)
+    at_path(a.arg(0), a.arg(1), |v, cred, cwd, path| {
+        v.chmod(cred, cwd, path, mode)
     })?;
     Ok(0)
 }
@@ -319,16 +326,19 @@ pub fn utimes(a: &mut Args) -> Result<usize, Errno> {
         s => Some(s as i64),
     };
     let (at, mt) = (t(a.arg(2)), t(a.arg(3)));
-    at_path(a.arg(0), a.arg(1), |v, cwd, path, _, _| {
-        v.set_times(cwd, path, at, mt)
+    // A time given by the caller (not "now", not "leave") needs ownership.
+    let given = |v: u64| v != abi::types::UTIME_NOW && v != abi::types::UTIME_OMIT;
+    let explicit = given(a.arg(2)) || given(a.arg(3));
+    at_path(a.arg(0), a.arg(1), |v, cred, cwd, path| {
+        v.set_times(cred, cwd, path, at, mt, explicit)
     })?;
     Ok(0)
 }
 
 pub fn statfs(a: &mut Args) -> Result<usize, Errno> {
     let out = a.arg(2);
-    let st = at_path(a.arg(0), a.arg(1), |v, cwd, path, _, _| {
-        let node = v.resolve(cwd, path, true)?;
+    let st = at_path(a.arg(0), a.arg(1), |v, cred, cwd, path| {
+        let node = v.resolve(cred, cwd, path, true)?;
         let id = v.mount_id(node);
         let s = v.statfs(id)?;
         let ty = v
@@ -357,8 +367,8 @@ pub fn statfs(a: &mut Args) -> Result<usize, Errno> {
 
 pub fn truncate(a: &mut Args) -> Result<usize, Errno> {
     let size = a.arg(2);
-    at_path(a.arg(0), a.arg(1), |v, cwd, path, _, _| {
-        v.truncate(cwd, path, size)
+    at_path(a.arg(0), a.arg(1), |v, cred, cwd, path| {
+        v.truncate(cred, cwd, path, size)
     })?;
     Ok(0)
 }

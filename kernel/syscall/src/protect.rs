@@ -1,19 +1,20 @@
-//! Protection and system control: identities (everyone is root until users and
-//! permissions arrive), and power.
+//! Protection and system control: identities (everyone is root until login
+//! arrives; the checks are `cred::capable`), and power.
 
 use crate::{me, Args};
 use abi::Errno;
+use cred::{capable, Capability};
 
 pub fn getuid(_: &mut Args) -> Result<usize, Errno> {
-    Ok(me()?.uid as usize)
+    Ok(me()?.cred().ruid as usize)
 }
 
 pub fn getgid(_: &mut Args) -> Result<usize, Errno> {
-    Ok(me()?.gid as usize)
+    Ok(me()?.cred().rgid as usize)
 }
 
 pub fn poweroff(_: &mut Args) -> Result<usize, Errno> {
-    if me()?.uid != 0 {
+    if !capable(&me()?.cred(), Capability::PowerOff) {
         return Err(Errno::EPERM);
     }
     log::info!(
@@ -27,7 +28,7 @@ pub fn poweroff(_: &mut Args) -> Result<usize, Errno> {
 }
 
 pub fn reboot(_: &mut Args) -> Result<usize, Errno> {
-    if me()?.uid != 0 {
+    if !capable(&me()?.cred(), Capability::PowerOff) {
         return Err(Errno::EPERM);
     }
     if let Err(e) = proc::fsys::shutdown() {
