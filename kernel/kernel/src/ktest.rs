@@ -2,17 +2,19 @@
 //!
 //! They exercise the mechanisms that can only be tested on the machine: frames, the
 //! heap, page tables and their permission bits, guard pages, threads, preemption, wait
-//! queues, sleep and the mutex; and (`regtest`) the device and file-system-type
-//! registries. Each prints `ktest: NAME ... ok` or `... FAILED: why`
-//! over the console (after a `ktest: start NAME` line, so a test that never returns is
-//! named); `cargo xtask test` reads those lines. The run ends with QEMU's
+//! queues, sleep and the mutex; (`regtest`) the device and file-system-type
+//! registries; and (`credtest`) that a non-root credential is refused by the
+//! permission checks and `capable`, where root is not. Each prints
+//! `ktest: NAME ... ok` or `... FAILED: why` over the console (after a
+//! `ktest: start NAME` line, so a test that never returns is named);
+//! `cargo xtask test` reads those lines. The run ends with QEMU's
 //! exit status saying whether all passed.
 //!
 //! `ktest=pagefault`, `ktest=overflow`, `ktest=oom` and `ktest=panic` instead each do
 //! one deliberately fatal thing (and `ktest=bench` runs the in-guest micro-benchmarks), so the harness can check that the kernel reports it
 //! (name, address, backtrace) and stops QEMU promptly.
 
-use crate::{regtest, usertest};
+use crate::{credtest, regtest, usertest};
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -69,6 +71,9 @@ const TESTS: &[Test] = tests![
     usertest::syscall_entry_clears_the_flags_user_mode_set,
     usertest::return_to_a_non_canonical_address_is_a_user_fault,
     usertest::forked_child_with_a_non_canonical_rip_gets_a_user_fault,
+    credtest::non_root_cannot_open_a_0600_file_of_roots,
+    credtest::non_root_cannot_create_in_a_0755_directory_of_roots,
+    credtest::non_root_cannot_call_a_privileged_operation,
     // Last: they mount a tmpfs root, which no test above expects.
     regtest::chrdev_registered_at_run_time_is_opened_through_dev_then_removed,
     regtest::fs_type_registered_at_run_time_mounts_then_is_removed,

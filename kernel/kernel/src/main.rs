@@ -11,6 +11,7 @@
 
 extern crate alloc;
 
+mod credtest;
 mod ktest;
 mod monitor;
 mod panic;

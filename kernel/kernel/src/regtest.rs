@@ -15,6 +15,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use proc::devices::{dev_number, register_chrdev, unregister_chrdev, CharDevice};
 use proc::fsys;
+use vfs::ROOT;
 
 macro_rules! check {
     ($cond:expr, $($msg:tt)*) => {
@@ -34,11 +35,11 @@ fn tree() -> Result<fsys::NodeRef, String> {
 
 fn stat(path: &str) -> Result<abi::Stat, Errno> {
     let root = fsys::root();
-    fsys::with(|v| v.stat(root, path))
+    fsys::with(|v| v.stat(&ROOT, root, path))
 }
 
 fn open(path: &str, flags: u32) -> Result<Arc<proc::files::OpenFile>, Errno> {
-    proc::files::open(fsys::root(), path, flags, 0o644, 0, 0)
+    proc::files::open(&ROOT, fsys::root(), path, flags, 0o644)
 }
 
 const TEXT: &[u8] = b"hello from a device registered at run time\n";
@@ -140,10 +141,11 @@ pub fn chrdev_registered_at_run_time_is_opened_through_dev_then_removed() -> Tes
     drop(f);
     // A node naming a number nobody has registered opens to ENXIO.
     let root = fsys::root();
-    fsys::with(|v| v.mknod(root, "/dev/ktestdev", S_IFCHR | 0o600, rdev, 0, 0))
+    fsys::with(|v| v.mknod(&ROOT, root, "/dev/ktestdev", S_IFCHR | 0o600, rdev))
         .map_err(|e| alloc::format!("mknod: {e}"))?;
     let r = open("/dev/ktestdev", O_RDONLY).err();
-    fsys::with(|v| v.unlink(root, "/dev/ktestdev")).map_err(|e| alloc::format!("unlink: {e}"))?;
+    fsys::with(|v| v.unlink(&ROOT, root, "/dev/ktestdev"))
+        .map_err(|e| alloc::format!("unlink: {e}"))?;
     check!(
         r == Some(Errno::ENXIO),
         "open of an unregistered number gave {r:?}, not ENXIO"
@@ -163,12 +165,12 @@ fn ktestfs(source: &str) -> vfs::Result<Box<dyn vfs::FileSystem>> {
 
 pub fn fs_type_registered_at_run_time_mounts_then_is_removed() -> TestResult {
     let root = tree()?;
-    match fsys::with(|v| v.mkdir(root, "/ktmnt", 0o755, 0, 0)) {
+    match fsys::with(|v| v.mkdir(&ROOT, root, "/ktmnt", 0o755)) {
         Ok(_) | Err(Errno::EEXIST) => {}
         Err(e) => return Err(alloc::format!("mkdir /ktmnt: {e}")),
     }
     check!(
-        fsys::mount(root, "/ktmnt", "ktestfs", "src0") == Err(Errno::ENODEV),
+        fsys::mount(&ROOT, root, "/ktmnt", "ktestfs", "src0") == Err(Errno::ENODEV),
         "mounting an unregistered type was not ENODEV"
     );
     let built = BUILT.load(Ordering::SeqCst);
@@ -183,7 +185,8 @@ pub fn fs_type_registered_at_run_time_mounts_then_is_removed() -> TestResult {
         "ktestfs is not listed: {:?}",
         fsys::fs_types()
     );
-    fsys::mount(root, "/ktmnt", "ktestfs", "src0").map_err(|e| alloc::format!("mount: {e}"))?;
+    fsys::mount(&ROOT, root, "/ktmnt", "ktestfs", "src0")
+        .map_err(|e| alloc::format!("mount: {e}"))?;
     check!(
         BUILT.load(Ordering::SeqCst) == built + 1 && *LAST_SOURCE.lock() == "src0",
         "the factory was not called once with the source"
@@ -200,7 +203,7 @@ pub fn fs_type_registered_at_run_time_mounts_then_is_removed() -> TestResult {
         "write on the new file system failed"
     );
     check!(
-        fsys::umount(root, "/ktmnt") == Err(Errno::EBUSY),
+        fsys::umount(&ROOT, root, "/ktmnt") == Err(Errno::EBUSY),
         "umount with a file open was not EBUSY"
     );
     drop(f);
@@ -208,14 +211,14 @@ pub fn fs_type_registered_at_run_time_mounts_then_is_removed() -> TestResult {
         fsys::unregister_fs_type("ktestfs") == Err(Errno::EBUSY),
         "removing a type still mounted was not EBUSY"
     );
-    fsys::umount(root, "/ktmnt").map_err(|e| alloc::format!("umount: {e}"))?;
+    fsys::umount(&ROOT, root, "/ktmnt").map_err(|e| alloc::format!("umount: {e}"))?;
     check!(
         stat("/ktmnt/f") == Err(Errno::ENOENT),
         "/ktmnt/f is still visible after umount"
     );
     fsys::unregister_fs_type("ktestfs").map_err(|e| alloc::format!("unregister: {e}"))?;
     check!(
-        fsys::mount(root, "/ktmnt", "ktestfs", "src1") == Err(Errno::ENODEV),
+        fsys::mount(&ROOT, root, "/ktmnt", "ktestfs", "src1") == Err(Errno::ENODEV),
         "mount after removal was not ENODEV"
     );
     check!(
@@ -226,6 +229,6 @@ pub fn fs_type_registered_at_run_time_mounts_then_is_removed() -> TestResult {
         fsys::unregister_fs_type("ktestfs") == Err(Errno::ENOENT),
         "removing it twice was not ENOENT"
     );
-    fsys::with(|v| v.rmdir(root, "/ktmnt")).map_err(|e| alloc::format!("rmdir: {e}"))?;
+    fsys::with(|v| v.rmdir(&ROOT, root, "/ktmnt")).map_err(|e| alloc::format!("rmdir: {e}"))?;
     Ok(())
 }

@@ -22,6 +22,7 @@ use abi::auxv::*;
 use abi::Errno;
 use alloc::string::String;
 use alloc::vec::Vec;
+use cred::{permits, Access, Credentials};
 use mm::{AddressSpace, Prot, VmaKind};
 
 /// Top of the user stack region, and its size.
@@ -48,16 +49,26 @@ fn vm_errno(e: mm::VmError) -> Errno {
     }
 }
 
-/// Load the program at `path` with these arguments and environment.
-pub fn load(cwd: NodeRef, path: &str, argv: &[String], envp: &[String]) -> Result<Loaded, Errno> {
+/// Load the program at `path` with these arguments and environment, as `cred` may:
+/// search permission on the way, execute permission on the file.
+pub fn load(
+    cred: &Credentials,
+    cwd: NodeRef,
+    path: &str,
+    argv: &[String],
+    envp: &[String],
+) -> Result<Loaded, Errno> {
     let total: usize = argv.iter().chain(envp).map(|s| s.len() + 1).sum();
     if total > ARG_MAX {
         return Err(Errno::E2BIG);
     }
-    let node = fsys::resolve(cwd, path, true)?;
-    // A program must be a regular file with an execute bit (even for root).
+    let node = fsys::resolve(cred, cwd, path, true)?;
+    // A program must be a regular file the caller may execute (for root: one with
+    // some execute bit, see `cred::permits`).
     let st = fsys::stat(node)?;
-    if st.mode & abi::flags::S_IFMT != abi::flags::S_IFREG || st.mode & 0o111 == 0 {
+    if st.mode & abi::flags::S_IFMT != abi::flags::S_IFREG
+        || !permits(cred, st.uid, st.gid, st.mode, Access::EXEC)
+    {
         return Err(Errno::EACCES);
     }
     let bytes = fsys::read_all(node, MAX_IMAGE)?;

@@ -243,21 +243,21 @@ impl FdTable {
     }
 }
 
-/// Open `path` relative to `cwd` (`mode`: permissions for a created file). A device
+/// Open `path` relative to `cwd` as `cred` may (`mode`: permissions for a created
+/// file). A device
 /// node opens the device registered under its number (ENXIO if none is).
 pub fn open(
+    cred: &cred::Credentials,
     cwd: NodeRef,
     path: &str,
     flags: u32,
     mode: u32,
-    uid: u32,
-    gid: u32,
 ) -> Result<Arc<OpenFile>, Errno> {
     // Held while open, taken under the same lock as the open so that nobody can
     // remove and free the node in between: an unlinked file keeps its contents until
     // the last close, and its mount cannot be unmounted.
     let opened = fsys::with(|v| {
-        let o = v.open(cwd, path, flags, mode, uid, gid)?;
+        let o = v.open(cred, cwd, path, flags, mode)?;
         if !matches!(o.kind, vfs::NodeKind::CharDevice(_)) {
             v.pin(o.node)?;
         }

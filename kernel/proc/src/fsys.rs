@@ -21,6 +21,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use cred::{Credentials, ROOT};
 use task::Mutex;
 use vfs::{FsFactory, FsTypes, NodeKind, Vfs};
 
@@ -86,14 +87,14 @@ pub fn mount_tmpfs_root() -> Result<(), String> {
 fn install_root(mut v: Vfs, source: &str, fstype: &str) -> Result<(), String> {
     let root = v.root();
     for dir in ["/tmp", "/dev"] {
-        match v.mkdir(root, dir, 0o755, 0, 0) {
+        match v.mkdir(&ROOT, root, dir, 0o755) {
             Ok(_) | Err(Errno::EEXIST) | Err(Errno::EROFS) => {}
             Err(e) => return Err(alloc::format!("mkdir {dir}: {e}")),
         }
     }
     let tmp = vfs::TmpFs::new(Box::new(clock), TMPFS_ROOT_BYTES);
     let tmp_id = v
-        .mount("/tmp", Box::new(tmp))
+        .mount(&ROOT, "/tmp", Box::new(tmp))
         .map_err(|e| alloc::format!("mount /tmp: {e}"))?;
     let mut dev = vfs::DevFs::new(Box::new(clock));
     for (name, rdev, mode) in crate::devices::registered() {
@@ -102,7 +103,7 @@ fn install_root(mut v: Vfs, source: &str, fstype: &str) -> Result<(), String> {
     }
     let dev_root = vfs::FileSystem::root(&dev);
     let dev_id = v
-        .mount("/dev", Box::new(dev))
+        .mount(&ROOT, "/dev", Box::new(dev))
         .map_err(|e| alloc::format!("mount /dev: {e}"))?;
     *VFS.lock() = Some(v);
     *DEV_DIR.lock() = Some(NodeRef {
@@ -122,7 +123,7 @@ pub fn add_device_node(name: &str, rdev: u32, mode: u32) -> Result<(), Errno> {
     let (Some(v), Some(dir)) = (g.as_mut(), *DEV_DIR.lock()) else {
         return Ok(());
     };
-    v.mknod(dir, name, S_IFCHR | (mode & 0o7777), rdev, 0, 0)
+    v.mknod(&ROOT, dir, name, S_IFCHR | (mode & 0o7777), rdev)
         .map(|_| ())
 }
 
@@ -133,9 +134,9 @@ pub fn remove_device_node(name: &str, rdev: u32) -> Result<(), Errno> {
     let (Some(v), Some(dir)) = (g.as_mut(), *DEV_DIR.lock()) else {
         return Ok(());
     };
-    match v.lstat(dir, name) {
+    match v.lstat(&ROOT, dir, name) {
         Ok(st) if st.mode & abi::flags::S_IFMT == S_IFCHR && st.rdev == rdev as u64 => {
-            v.unlink(dir, name)
+            v.unlink(&ROOT, dir, name)
         }
         Ok(_) | Err(Errno::ENOENT) => Ok(()),
         Err(e) => Err(e),
@@ -163,9 +164,9 @@ impl Cwd {
 
     /// For `chdir`: the directory `path` names from `cwd`, resolved and held under
     /// one lock, so it cannot be removed and its inode reused in between.
-    pub fn resolve(cwd: NodeRef, path: &str) -> Result<Cwd, Errno> {
+    pub fn resolve(cred: &Credentials, cwd: NodeRef, path: &str) -> Result<Cwd, Errno> {
         let node = with(|v| {
-            let node = v.resolve_dir(cwd, path)?;
+            let node = v.resolve_dir(cred, cwd, path)?;
             v.pin(node)?;
             Ok(node)
         })?;
@@ -208,8 +209,13 @@ pub fn root() -> NodeRef {
 }
 
 /// Walk `path` from `cwd`. Symbolic links are followed (the last one only if `follow`).
-pub fn resolve(cwd: NodeRef, path: &str, follow: bool) -> Result<NodeRef, Errno> {
-    with(|v| v.resolve(cwd, path, follow))
+pub fn resolve(
+    cred: &Credentials,
+    cwd: NodeRef,
+    path: &str,
+    follow: bool,
+) -> Result<NodeRef, Errno> {
+    with(|v| v.resolve(cred, cwd, path, follow))
 }
 
 /// The whole contents of a regular file (for exec), at most `limit` bytes.
@@ -347,14 +353,24 @@ pub fn register_builtin_fs_types() -> Result<(), Errno> {
 }
 
 /// `mount -t TYPE SOURCE TARGET` (ENODEV for a type nobody registered).
-pub fn mount(cwd: NodeRef, target: &str, fstype: &str, source: &str) -> Result<(), Errno> {
+pub fn mount(
+    cred: &Credentials,
+    cwd: NodeRef,
+    target: &str,
+    fstype: &str,
+    source: &str,
+) -> Result<(), Errno> {
+    // Checked before anything is opened (an ext2 source is marked busy when opened).
+    if !cred::capable(cred, cred::Capability::Mount) {
+        return Err(Errno::EPERM);
+    }
     // The factory runs with no lock held: building may read a disk, or look at the VFS.
     let factory = FS_TYPES.lock().factory(fstype)?;
     let fs = factory(source)?;
     let id = with(|v| {
-        let dir = v.resolve_dir(cwd, target)?;
+        let dir = v.resolve_dir(cred, cwd, target)?;
         let path = v.path_of(dir)?;
-        v.mount(path, fs)
+        v.mount(cred, path, fs)
     })?;
     let src = if source.is_empty() { fstype } else { source };
     SOURCES.lock().insert(id, MountSource::new(src, fstype));
@@ -363,9 +379,9 @@ pub fn mount(cwd: NodeRef, target: &str, fstype: &str, source: &str) -> Result<(
 
 /// `umount TARGET` (EBUSY while a file is open on it, a process has its working
 /// directory inside, or something is mounted below).
-pub fn umount(cwd: NodeRef, target: &str) -> Result<(), Errno> {
+pub fn umount(cred: &Credentials, cwd: NodeRef, target: &str) -> Result<(), Errno> {
     with(|v| {
-        let dir = v.resolve_dir(cwd, target)?;
+        let dir = v.resolve_dir(cred, cwd, target)?;
         let id = v.mount_id(dir);
         if !v.is_mount_root(dir) || id == 1 {
             return Err(Errno::EINVAL);
@@ -375,7 +391,7 @@ pub fn umount(cwd: NodeRef, target: &str) -> Result<(), Errno> {
             return Err(Errno::EBUSY);
         }
         let path = v.path_of(dir)?;
-        let mut fs = v.umount(path)?;
+        let mut fs = v.umount(cred, path)?;
         fs.sync()?;
         if let Some(m) = SOURCES.lock().remove(&id) {
             crate::blockdev::mark_unmounted(m.source.trim_start_matches("/dev/"));

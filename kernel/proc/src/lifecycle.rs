@@ -10,6 +10,9 @@
 //! pipe ends wakes readers), memory, then it becomes a zombie with its status, its
 //! children go to init, and its parent is woken (and sent SIGCHLD). `waitpid` removes
 //! the zombie.
+//!
+//! Both ways of making a process hand the child its parent's credentials (the same
+//! shared value); init and other processes the kernel starts run as root.
 
 use crate::exec;
 use crate::files::FdTable;
@@ -46,7 +49,11 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
     if process::table_len() >= process::MAX_PROCS {
         return Err(Errno::EAGAIN);
     }
-    let loaded = exec::load(spec.cwd, spec.path, spec.argv, spec.envp)?;
+    let cred = match parent {
+        Some(p) => p.cred(),
+        None => Arc::new(cred::ROOT.clone()),
+    };
+    let loaded = exec::load(&cred, spec.cwd, spec.path, spec.argv, spec.envp)?;
     let pid = process::alloc_pid();
     let (ppid, inherited_pgid, sid) = match parent {
         Some(p) => (p.pid, p.pgid(), p.sid()),
@@ -70,6 +77,7 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
         spec.files,
         spec.cwd,
         sig,
+        cred,
     );
     let table = loaded.aspace.table();
     *p.aspace.lock() = Some(loaded.aspace);
@@ -129,6 +137,7 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
         files,
         cwd,
         sig,
+        parent.cred(),
     );
     let table = child_space.table();
     *child.aspace.lock() = Some(child_space);
@@ -153,7 +162,7 @@ pub fn exec(
 ) -> Result<(), Errno> {
     let p = process::current().ok_or(Errno::EINVAL)?;
     let cwd = p.cwd.lock().node();
-    let loaded = exec::load(cwd, path, argv, envp)?;
+    let loaded = exec::load(&p.cred(), cwd, path, argv, envp)?;
     // Point of no return: the old program is gone from here on.
     hal::task::current().set_address_space(Some(loaded.aspace.table()));
     let old = p.aspace.lock().replace(loaded.aspace);

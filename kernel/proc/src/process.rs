@@ -6,6 +6,12 @@
 //! space and the descriptor table, which only the process's own thread (and `fork`)
 //! touch, sit behind sleeping mutexes because their operations can block.
 //!
+//! Who a process is, its [`Credentials`], is one shared, immutable value: an
+//! `Arc<Credentials>` that a read clones under a spinlock held for a few
+//! instructions, and that a change (setuid, umask) replaces whole. So every file
+//! operation works with one consistent snapshot, `fork` shares the parent's value
+//! instead of copying it, and the calls that never ask (null, getppid) pay nothing.
+//!
 //! A process that has exited stays in the table as a *zombie* holding its exit status
 //! until its parent collects it with `waitpid`. Orphans are given to init (pid 1).
 
@@ -18,6 +24,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+pub use cred::Credentials;
 use hal::sync::SpinLock;
 use mm::AddressSpace;
 use task::{Mutex, Tid, WaitQueue};
@@ -65,14 +72,26 @@ pub struct Process {
     pub child_wq: WaitQueue,
     pub user_ticks: AtomicU64,
     pub sys_ticks: AtomicU64,
-    pub uid: u32,
-    pub gid: u32,
-    /// Permission bits taken away from files and directories this process creates
-    /// (the conventional 022: others and group cannot write).
-    pub umask: u32,
+    /// Who the process is: user and group ids, groups, umask (see the module
+    /// header); read with [`Process::cred`].
+    cred: SpinLock<Arc<Credentials>>,
 }
 
 impl Process {
+    /// The process's credentials as they are now: a shared snapshot that a later
+    /// change does not alter.
+    #[inline]
+    pub fn cred(&self) -> Arc<Credentials> {
+        self.cred.lock().clone()
+    }
+
+    /// Replace the credentials whole (the users work: setuid, setgid, umask).
+    pub fn set_cred(&self, cred: Credentials) {
+        let new = Arc::new(cred);
+        let old = core::mem::replace(&mut *self.cred.lock(), new);
+        drop(old); // outside the lock
+    }
+
     pub fn ppid(&self) -> Pid {
         self.ppid_fast.load(Ordering::Relaxed)
     }
@@ -109,7 +128,9 @@ pub(crate) fn alloc_pid() -> Pid {
     NEXT_PID.fetch_add(1, Ordering::Relaxed)
 }
 
-/// A new process record (not yet in the table).
+/// A new process record (not yet in the table), running with `cred` (the
+/// parent's, shared).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn new_process(
     pid: Pid,
     name: &str,
@@ -118,6 +139,7 @@ pub(crate) fn new_process(
     files: FdTable,
     cwd: NodeRef,
     sig: SigState,
+    cred: Arc<Credentials>,
 ) -> Arc<Process> {
     Arc::new(Process {
         pid,
@@ -141,9 +163,7 @@ pub(crate) fn new_process(
         child_wq: WaitQueue::new(),
         user_ticks: AtomicU64::new(0),
         sys_ticks: AtomicU64::new(0),
-        uid: 0,
-        gid: 0,
-        umask: 0o022,
+        cred: SpinLock::new(cred),
     })
 }
 

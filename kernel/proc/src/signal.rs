@@ -16,6 +16,10 @@
 //! address space cannot resolve is SIGSEGV, an invalid opcode SIGILL, a divide error
 //! SIGFPE. Without a handler the program ends with a one-line report; the kernel and
 //! every other process carry on.
+//!
+//! Sending is protected ([`may_kill`]): a process may signal only processes of its
+//! own user (its real or effective uid is the target's real or saved uid), unless it
+//! has `Capability::Kill`; `SIGCONT` may also go to any process of its session.
 
 use crate::process::{self, Pid};
 use abi::signal::*;
@@ -90,8 +94,16 @@ pub fn post(p: &process::Process, sig: u32) {
     task::interrupt(*p.tid.lock());
 }
 
+/// May a sender with `cred`, in session `sid`, signal `target` with `sig`? The POSIX
+/// rule (see the module header).
+fn may_kill(cred: &cred::Credentials, sid: Pid, target: &process::Process, sig: u32) -> bool {
+    cred::may_signal(cred, &target.cred()) || (sig == SIGCONT && target.sid() == sid)
+}
+
 /// `kill`: pid > 0 one process, 0 the caller's group, -1 everyone but init, < -1 the
-/// group -pid. Signal 0 only checks that the target exists.
+/// group -pid. Signal 0 only checks that the target exists and may be signalled.
+/// Of several targets, those the sender may signal get it (`may_kill`); `EPERM`
+/// when it may signal none of them, `ESRCH` when there are none.
 pub fn kill(sender: Pid, pid: i64, sig: u32) -> Result<(), Errno> {
     if sig >= NSIG {
         return Err(Errno::EINVAL);
@@ -114,10 +126,23 @@ pub fn kill(sender: Pid, pid: i64, sig: u32) -> Result<(), Errno> {
     if targets.is_empty() {
         return Err(Errno::ESRCH);
     }
+    // A sender that is no process (the kernel) may signal anyone.
+    let me = process::get(sender).map(|p| (p.cred(), p.sid()));
+    let mut sent = false;
     for p in targets {
-        post(&p, sig);
+        if me
+            .as_ref()
+            .is_none_or(|(cred, sid)| may_kill(cred, *sid, &p, sig))
+        {
+            post(&p, sig);
+            sent = true;
+        }
     }
-    Ok(())
+    if sent {
+        Ok(())
+    } else {
+        Err(Errno::EPERM)
+    }
 }
 
 /// Signal every process of group `pgid` (Ctrl-C; interrupt context).

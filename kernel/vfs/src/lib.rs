@@ -15,13 +15,17 @@
 //! | `fstype.rs`     | [`FsTypes`]: file-system types by name, for `mount -t TYPE`     |
 //! | `walk.rs`       | path resolution: `.`, `..`, symlinks, mount crossings           |
 //! | `ops.rs`        | the system calls' view: open, mkdir, unlink, rename, stat ...   |
+//! | `perm.rs`       | which permission each operation needs (rule: `cred` crate)      |
 //! | `dirent.rs`     | packing directory entries for `getdents`                        |
 //!
 //! The one design decision a reader must know: a node is named by a [`NodeRef`],
 //! a (mount id, inode number) pair, and the VFS keeps *no* cache of names or nodes
 //! and no locks. Every call asks the file system again, and the kernel serialises
 //! calls by holding one [`Vfs`] behind one sleeping mutex. That makes this layer
-//! small, pure logic that the host tests drive directly.
+//! small, pure logic that the host tests drive directly. Every operation that
+//! walks a path or changes a node takes the caller's [`Credentials`] and checks
+//! them with the one permission rule (`perm.rs`); the root credentials pass
+//! every check, so the kernel's own calls use [`cred::ROOT`].
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -34,10 +38,12 @@ mod filesystem;
 mod fstype;
 mod mount;
 mod ops;
+mod perm;
 mod tmpfs;
 mod walk;
 
 pub use abi::Errno;
+pub use cred::{Access, Capability, Credentials, ROOT};
 pub use devfs::DevFs;
 pub use dirent::{dirent_len, pack_dirents};
 pub use filesystem::{DirEntry, FileSystem, FsStat, NodeKind, Result};

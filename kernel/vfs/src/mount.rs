@@ -18,8 +18,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use abi::Errno;
+use cred::{Capability, Credentials};
 
 use crate::filesystem::{FileSystem, FsStat, Result};
+use crate::perm;
 
 /// A node anywhere in the tree: which mount, which inode there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -124,10 +126,17 @@ impl Vfs {
     }
 
     /// Mounts `fs` on the directory `path` (absolute, symlinks followed); returns
-    /// the new mount id. `EBUSY` if something is already mounted there.
-    pub fn mount(&mut self, path: impl AsRef<[u8]>, fs: Box<dyn FileSystem>) -> Result<u32> {
+    /// the new mount id. `EPERM` unless `cred` has [`Capability::Mount`]; `EBUSY`
+    /// if something is already mounted there.
+    pub fn mount(
+        &mut self,
+        cred: &Credentials,
+        path: impl AsRef<[u8]>,
+        fs: Box<dyn FileSystem>,
+    ) -> Result<u32> {
+        perm::require(cred, Capability::Mount)?;
         let root = self.root();
-        let node = self.resolve(root, path, true)?;
+        let node = self.resolve(cred, root, path, true)?;
         if !self.kind(node)?.is_dir() {
             return Err(Errno::ENOTDIR);
         }
@@ -151,12 +160,18 @@ impl Vfs {
     }
 
     /// Unmounts the file system whose root is `path`, after syncing it, and
-    /// gives it back. `EINVAL` if `path` is not a mount point, `EBUSY` for `/`,
-    /// when another file system is mounted below it, or while any of its nodes is
-    /// held (an open file, a working directory).
-    pub fn umount(&mut self, path: impl AsRef<[u8]>) -> Result<Box<dyn FileSystem>> {
+    /// gives it back. `EPERM` unless `cred` has [`Capability::Mount`]; `EINVAL`
+    /// if `path` is not a mount point, `EBUSY` for `/`, when another file system
+    /// is mounted below it, or while any of its nodes is held (an open file, a
+    /// working directory).
+    pub fn umount(
+        &mut self,
+        cred: &Credentials,
+        path: impl AsRef<[u8]>,
+    ) -> Result<Box<dyn FileSystem>> {
+        perm::require(cred, Capability::Mount)?;
         let root = self.root();
-        let node = self.resolve(root, path, true)?;
+        let node = self.resolve(cred, root, path, true)?;
         if !self.is_mount_root(node) {
             return Err(Errno::EINVAL);
         }

@@ -3,7 +3,8 @@
 //!
 //! Chapter 2 lists these calls (create and delete files, open and close, read,
 //! write and reposition, get and set attributes) as one family; each is here as
-//! one method taking the caller's working directory and a path. The design
+//! one method taking the caller's credentials, working directory and a path
+//! (what each call must be allowed is in `perm.rs`). The design
 //! decision: the VFS checks what depends on the *tree* (the path, mount points,
 //! which name may be replaced, `EXDEV` between file systems) and delegates what
 //! depends on the *file system* (is the directory empty, is the rename legal
@@ -15,9 +16,11 @@ use alloc::vec::Vec;
 
 use abi::flags::*;
 use abi::{Errno, Stat};
+use cred::{capable, Access, Capability, Credentials, S_ISGID};
 
 use crate::filesystem::{DirEntry, NodeKind, Result};
 use crate::mount::{NodeRef, Vfs};
+use crate::perm;
 use crate::walk::{Parent, MAXSYMLINKS, PATH_MAX};
 
 /// The result of [`Vfs::open`].
@@ -39,24 +42,25 @@ fn wants_write(flags: u32) -> bool {
 
 impl Vfs {
     /// Opens (and with `O_CREAT` perhaps creates, with permission bits `mode`
-    /// owned by `uid`/`gid`) the file `path`. Honours `O_CREAT`, `O_EXCL`,
-    /// `O_TRUNC`, `O_DIRECTORY` and `O_NOFOLLOW`; `EISDIR` when a directory is
-    /// opened for writing.
+    /// owned by `cred`'s effective uid and gid) the file `path`. Honours
+    /// `O_CREAT`, `O_EXCL`, `O_TRUNC`, `O_DIRECTORY` and `O_NOFOLLOW`; `EISDIR`
+    /// when a directory is opened for writing. An existing file must grant `cred`
+    /// read and/or write by `O_ACCMODE`, and write for `O_TRUNC` (`EACCES`); a
+    /// file this call creates is opened whatever its mode, as POSIX says.
     pub fn open(
         &mut self,
+        cred: &Credentials,
         cwd: NodeRef,
         path: impl AsRef<[u8]>,
         flags: u32,
         mode: u32,
-        uid: u32,
-        gid: u32,
     ) -> Result<Opened> {
         let path = path.as_ref();
         let follow = flags & O_NOFOLLOW == 0;
         let (node, kind, created) = if flags & O_CREAT != 0 {
-            self.open_create(cwd, path, flags, mode, uid, gid)?
+            self.open_create(cred, cwd, path, flags, mode)?
         } else {
-            let (node, kind) = self.resolve_kind(cwd, path, follow)?;
+            let (node, kind) = self.resolve_kind(cred, cwd, path, follow)?;
             (node, kind, false)
         };
         match kind {
@@ -66,16 +70,25 @@ impl Vfs {
             }
             NodeKind::Directory => {}
             _ if flags & O_DIRECTORY != 0 => return Err(Errno::ENOTDIR),
-            NodeKind::Regular if !created => {
-                let fs = self.fs(node)?;
-                if wants_write(flags) && fs.read_only() {
-                    return Err(Errno::EROFS);
-                }
-                if flags & O_TRUNC != 0 && fs.stat(node.ino)?.size != 0 {
-                    fs.truncate(node.ino, 0)?;
-                }
-            }
             _ => {}
+        }
+        if !created {
+            let fs = self.fs(node)?;
+            if kind == NodeKind::Regular && wants_write(flags) && fs.read_only() {
+                return Err(Errno::EROFS);
+            }
+            let st = fs.stat(node.ino)?;
+            let acc = flags & O_ACCMODE;
+            let trunc = flags & O_TRUNC != 0 && kind == NodeKind::Regular;
+            let want = Access {
+                r: acc != O_WRONLY,
+                w: acc != O_RDONLY || trunc,
+                x: false,
+            };
+            perm::may(cred, &st, want)?;
+            if trunc && st.size != 0 {
+                self.fs(node)?.truncate(node.ino, 0)?;
+            }
         }
         Ok(Opened {
             node,
@@ -89,15 +102,14 @@ impl Vfs {
     /// `O_NOFOLLOW` or `O_EXCL`.
     fn open_create(
         &mut self,
+        cred: &Credentials,
         cwd: NodeRef,
         path: &[u8],
         flags: u32,
         mode: u32,
-        uid: u32,
-        gid: u32,
     ) -> Result<(NodeRef, NodeKind, bool)> {
         let mut links = 0;
-        let mut p = self.walk_parent(cwd, path, &mut links)?;
+        let mut p = self.walk_parent(cred, cwd, path, &mut links)?;
         loop {
             let name = p.name().to_vec();
             match self.step(p.dir, &name) {
@@ -115,7 +127,7 @@ impl Vfs {
                         if p.trailing {
                             target.push(b'/');
                         }
-                        p = self.walk_parent(p.dir, &target, &mut links)?;
+                        p = self.walk_parent(cred, p.dir, &target, &mut links)?;
                         continue;
                     }
                     if p.trailing && !kind.is_dir() {
@@ -127,6 +139,8 @@ impl Vfs {
                     if p.trailing {
                         return Err(Errno::EISDIR);
                     }
+                    self.may_create(cred, p.dir)?;
+                    let (uid, gid) = (cred.euid, cred.egid);
                     let ino = self.fs(p.dir)?.create(p.dir.ino, &name, mode, uid, gid)?;
                     let node = NodeRef {
                         mount: p.dir.mount,
@@ -140,31 +154,35 @@ impl Vfs {
     }
 
     /// Splits `path` for a call that makes a new name: `EEXIST` if it is taken
-    /// (symlinks are not followed) or is `.`, `..` or `/`.
-    fn new_name(&mut self, cwd: NodeRef, path: &[u8]) -> Result<Parent> {
+    /// (symlinks are not followed) or is `.`, `..` or `/`; `EACCES` unless `cred`
+    /// may write in the directory.
+    fn new_name(&mut self, cred: &Credentials, cwd: NodeRef, path: &[u8]) -> Result<Parent> {
         let mut links = 0;
-        let p = self.walk_parent(cwd, path, &mut links)?;
+        let p = self.walk_parent(cred, cwd, path, &mut links)?;
         let name = p.name();
         if is_dots(name) {
             return Err(Errno::EEXIST);
         }
         match self.lookup_here(p.dir, name) {
             Ok(_) => Err(Errno::EEXIST),
-            Err(Errno::ENOENT) => Ok(p),
+            Err(Errno::ENOENT) => {
+                self.may_create(cred, p.dir)?;
+                Ok(p)
+            }
             Err(e) => Err(e),
         }
     }
 
-    /// Creates directory `path`.
+    /// Creates directory `path`, owned by `cred`'s effective ids.
     pub fn mkdir(
         &mut self,
+        cred: &Credentials,
         cwd: NodeRef,
         path: impl AsRef<[u8]>,
         mode: u32,
-        uid: u32,
-        gid: u32,
     ) -> Result<NodeRef> {
-        let p = self.new_name(cwd, path.as_ref())?;
+        let p = self.new_name(cred, cwd, path.as_ref())?;
+        let (uid, gid) = (cred.euid, cred.egid);
         let ino = self.fs(p.dir)?.mkdir(p.dir.ino, p.name(), mode, uid, gid)?;
         Ok(NodeRef {
             mount: p.dir.mount,
@@ -172,20 +190,24 @@ impl Vfs {
         })
     }
 
-    /// Creates a device node `path` (`mode` with its `S_IF*` type bits).
+    /// Creates a device node `path` (`mode` with its `S_IF*` type bits); a
+    /// character or block device needs [`Capability::Mknod`] (`EPERM`).
     pub fn mknod(
         &mut self,
+        cred: &Credentials,
         cwd: NodeRef,
         path: impl AsRef<[u8]>,
         mode: u32,
         rdev: u32,
-        uid: u32,
-        gid: u32,
     ) -> Result<NodeRef> {
-        let p = self.new_name(cwd, path.as_ref())?;
+        if matches!(mode & S_IFMT, S_IFCHR | S_IFBLK) {
+            perm::require(cred, Capability::Mknod)?;
+        }
+        let p = self.new_name(cred, cwd, path.as_ref())?;
         if p.trailing {
             return Err(Errno::ENOENT);
         }
+        let (uid, gid) = (cred.euid, cred.egid);
         let ino = self
             .fs(p.dir)?
             .mknod(p.dir.ino, p.name(), mode, rdev, uid, gid)?;
@@ -198,11 +220,10 @@ impl Vfs {
     /// Creates symlink `path` pointing at `target` (which may dangle).
     pub fn symlink(
         &mut self,
+        cred: &Credentials,
         cwd: NodeRef,
         target: impl AsRef<[u8]>,
         path: impl AsRef<[u8]>,
-        uid: u32,
-        gid: u32,
     ) -> Result<NodeRef> {
         let target = target.as_ref();
         if target.is_empty() {
@@ -211,10 +232,11 @@ impl Vfs {
         if target.len() >= PATH_MAX {
             return Err(Errno::ENAMETOOLONG);
         }
-        let p = self.new_name(cwd, path.as_ref())?;
+        let p = self.new_name(cred, cwd, path.as_ref())?;
         if p.trailing {
             return Err(Errno::ENOENT);
         }
+        let (uid, gid) = (cred.euid, cred.egid);
         let ino = self
             .fs(p.dir)?
             .symlink(p.dir.ino, p.name(), target, uid, gid)?;
@@ -227,15 +249,16 @@ impl Vfs {
     /// Gives the file `old` (not followed if a symlink) the new name `new`.
     pub fn link(
         &mut self,
+        cred: &Credentials,
         cwd: NodeRef,
         old: impl AsRef<[u8]>,
         new: impl AsRef<[u8]>,
     ) -> Result<()> {
-        let (node, kind) = self.resolve_kind(cwd, old.as_ref(), false)?;
+        let (node, kind) = self.resolve_kind(cred, cwd, old.as_ref(), false)?;
         if kind.is_dir() {
             return Err(Errno::EPERM);
         }
-        let p = self.new_name(cwd, new.as_ref())?;
+        let p = self.new_name(cred, cwd, new.as_ref())?;
         if p.dir.mount != node.mount {
             return Err(Errno::EXDEV);
         }
@@ -248,9 +271,14 @@ impl Vfs {
     /// Splits `path` for a call that removes or moves a name: the directory, the
     /// name, and the node as that directory's file system has it. `EBUSY` for
     /// `/`, `.`-free paths are checked by the caller.
-    fn existing_name(&mut self, cwd: NodeRef, path: &[u8]) -> Result<(Parent, NodeRef, NodeKind)> {
+    fn existing_name(
+        &mut self,
+        cred: &Credentials,
+        cwd: NodeRef,
+        path: &[u8],
+    ) -> Result<(Parent, NodeRef, NodeKind)> {
         let mut links = 0;
-        let p = self.walk_parent(cwd, path, &mut links)?;
+        let p = self.walk_parent(cred, cwd, path, &mut links)?;
         if p.name.is_none() {
             return Err(Errno::EBUSY);
         }
@@ -260,9 +288,14 @@ impl Vfs {
     }
 
     /// Removes the name of a non-directory.
-    pub fn unlink(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>) -> Result<()> {
+    pub fn unlink(
+        &mut self,
+        cred: &Credentials,
+        cwd: NodeRef,
+        path: impl AsRef<[u8]>,
+    ) -> Result<()> {
         let path = path.as_ref();
-        let (p, _, kind) = match self.existing_name(cwd, path) {
+        let (p, node, kind) = match self.existing_name(cred, cwd, path) {
             Err(Errno::EBUSY) => return Err(Errno::EISDIR),
             r => r?,
         };
@@ -272,13 +305,19 @@ impl Vfs {
         if p.trailing {
             return Err(Errno::ENOTDIR);
         }
+        self.may_delete(cred, p.dir, node)?;
         self.fs(p.dir)?.unlink(p.dir.ino, p.name())
     }
 
     /// Removes an empty directory: `ENOTEMPTY`, `EBUSY` for `/` and for mount
     /// points, `EINVAL` for `.`.
-    pub fn rmdir(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>) -> Result<()> {
-        let (p, node, kind) = self.existing_name(cwd, path.as_ref())?;
+    pub fn rmdir(
+        &mut self,
+        cred: &Credentials,
+        cwd: NodeRef,
+        path: impl AsRef<[u8]>,
+    ) -> Result<()> {
+        let (p, node, kind) = self.existing_name(cred, cwd, path.as_ref())?;
         match p.name() {
             b"." => return Err(Errno::EINVAL),
             b".." => return Err(Errno::ENOTEMPTY),
@@ -290,20 +329,24 @@ impl Vfs {
         if self.is_covered(node) {
             return Err(Errno::EBUSY);
         }
+        self.may_delete(cred, p.dir, node)?;
         self.fs(p.dir)?.rmdir(p.dir.ino, p.name())
     }
 
     /// Renames `old` to `new`, replacing `new` when the file system allows it.
     /// `EXDEV` between file systems, `EBUSY` for mount points, `.`, `..` and `/`.
+    /// `cred` must be allowed to remove `old` and to add (or replace) `new`, and
+    /// to write a directory that moves to another parent (its `..` changes).
     pub fn rename(
         &mut self,
+        cred: &Credentials,
         cwd: NodeRef,
         old: impl AsRef<[u8]>,
         new: impl AsRef<[u8]>,
     ) -> Result<()> {
-        let (op, onode, okind) = self.existing_name(cwd, old.as_ref())?;
+        let (op, onode, okind) = self.existing_name(cred, cwd, old.as_ref())?;
         let mut links = 0;
-        let np = self.walk_parent(cwd, new.as_ref(), &mut links)?;
+        let np = self.walk_parent(cred, cwd, new.as_ref(), &mut links)?;
         if np.name.is_none() || is_dots(op.name()) || is_dots(np.name()) {
             return Err(Errno::EBUSY);
         }
@@ -316,10 +359,19 @@ impl Vfs {
         if self.is_covered(onode) {
             return Err(Errno::EBUSY);
         }
-        match self.lookup_here(np.dir, np.name()) {
+        let target = match self.lookup_here(np.dir, np.name()) {
             Ok(t) if self.is_covered(t) => return Err(Errno::EBUSY),
-            Ok(_) | Err(Errno::ENOENT) => {}
+            Ok(t) => Some(t),
+            Err(Errno::ENOENT) => None,
             Err(e) => return Err(e),
+        };
+        self.may_delete(cred, op.dir, onode)?;
+        match target {
+            Some(t) => self.may_delete(cred, np.dir, t)?,
+            None => self.may_create(cred, np.dir)?,
+        }
+        if okind.is_dir() && op.dir != np.dir {
+            self.may_access(cred, onode, Access::WRITE)?;
         }
         let (oname, nname) = (op.name().to_vec(), np.name().to_vec());
         self.fs(op.dir)?
@@ -327,8 +379,13 @@ impl Vfs {
     }
 
     /// The target of symlink `path` (`EINVAL` if it is not one).
-    pub fn readlink(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>) -> Result<Vec<u8>> {
-        let (node, kind) = self.resolve_kind(cwd, path.as_ref(), false)?;
+    pub fn readlink(
+        &mut self,
+        cred: &Credentials,
+        cwd: NodeRef,
+        path: impl AsRef<[u8]>,
+    ) -> Result<Vec<u8>> {
+        let (node, kind) = self.resolve_kind(cred, cwd, path.as_ref(), false)?;
         if kind != NodeKind::Symlink {
             return Err(Errno::EINVAL);
         }
@@ -336,14 +393,24 @@ impl Vfs {
     }
 
     /// `stat`: attributes of what `path` names, symlinks followed.
-    pub fn stat(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>) -> Result<Stat> {
-        let node = self.resolve(cwd, path, true)?;
+    pub fn stat(
+        &mut self,
+        cred: &Credentials,
+        cwd: NodeRef,
+        path: impl AsRef<[u8]>,
+    ) -> Result<Stat> {
+        let node = self.resolve(cred, cwd, path, true)?;
         self.stat_node(node)
     }
 
     /// `lstat`: like [`Vfs::stat`] but a final symlink is described itself.
-    pub fn lstat(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>) -> Result<Stat> {
-        let node = self.resolve(cwd, path, false)?;
+    pub fn lstat(
+        &mut self,
+        cred: &Credentials,
+        cwd: NodeRef,
+        path: impl AsRef<[u8]>,
+    ) -> Result<Stat> {
+        let node = self.resolve(cred, cwd, path, false)?;
         self.stat_node(node)
     }
 
@@ -365,33 +432,74 @@ impl Vfs {
     }
 
     /// `chmod`: set the permission bits of what `path` names (symlinks followed).
-    pub fn chmod(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>, perm: u32) -> Result<()> {
-        let node = self.resolve(cwd, path, true)?;
+    /// Only the owner, or a process with [`Capability::Fowner`], may (`EPERM`);
+    /// set-group-id is dropped when the caller is not in the file's group and
+    /// not privileged, as POSIX allows.
+    pub fn chmod(
+        &mut self,
+        cred: &Credentials,
+        cwd: NodeRef,
+        path: impl AsRef<[u8]>,
+        perm: u32,
+    ) -> Result<()> {
+        let node = self.resolve(cred, cwd, path, true)?;
+        let st = self.fs(node)?.stat(node.ino)?;
+        perm::may_own(cred, &st)?;
+        let mut perm = perm;
+        if !cred.in_group(st.gid) && !capable(cred, Capability::Fowner) {
+            perm &= !S_ISGID;
+        }
         self.fs(node)?.set_mode(node.ino, perm)
     }
 
     /// `utimes`: set access and modification times (`None` leaves one unchanged).
+    /// `explicit`: some time was given by the caller rather than "now"; that
+    /// needs the owner or [`Capability::Fowner`] (`EPERM`), while setting the
+    /// times to now needs only write permission (`EACCES`).
     pub fn set_times(
         &mut self,
+        cred: &Credentials,
         cwd: NodeRef,
         path: impl AsRef<[u8]>,
         atime: Option<i64>,
         mtime: Option<i64>,
+        explicit: bool,
     ) -> Result<()> {
-        let node = self.resolve(cwd, path, true)?;
+        let node = self.resolve(cred, cwd, path, true)?;
+        let st = self.fs(node)?.stat(node.ino)?;
+        if explicit {
+            perm::may_own(cred, &st)?;
+        } else if perm::may_own(cred, &st).is_err() {
+            perm::may(cred, &st, Access::WRITE)?;
+        }
         self.fs(node)?.set_times(node.ino, atime, mtime)
     }
 
-    /// Sets the size of the regular file `path`.
-    pub fn truncate(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>, size: u64) -> Result<()> {
-        let node = self.resolve(cwd, path, true)?;
-        self.truncate_node(node, size)
+    /// Sets the size of the regular file `path`, which `cred` must be allowed to
+    /// write (`EACCES`).
+    pub fn truncate(
+        &mut self,
+        cred: &Credentials,
+        cwd: NodeRef,
+        path: impl AsRef<[u8]>,
+        size: u64,
+    ) -> Result<()> {
+        let node = self.resolve(cred, cwd, path, true)?;
+        self.truncatable(node)?;
+        self.may_access(cred, node, Access::WRITE)?;
+        self.fs(node)?.truncate(node.ino, size)
     }
 
-    /// Sets the size of an open regular file (`ftruncate`).
+    /// Sets the size of an open regular file (`ftruncate`: the descriptor's
+    /// access mode, not the file's bits, is what counts).
     pub fn truncate_node(&mut self, node: NodeRef, size: u64) -> Result<()> {
+        self.truncatable(node)?;
+        self.fs(node)?.truncate(node.ino, size)
+    }
+
+    fn truncatable(&mut self, node: NodeRef) -> Result<()> {
         match self.kind(node)? {
-            NodeKind::Regular => self.fs(node)?.truncate(node.ino, size),
+            NodeKind::Regular => Ok(()),
             NodeKind::Directory => Err(Errno::EISDIR),
             _ => Err(Errno::EINVAL),
         }

@@ -11,13 +11,19 @@
 //! links followed (at most [`MAXSYMLINKS`], then `ELOOP`) bounds the whole walk.
 //! The last component is resolved separately, because each call treats it its
 //! own way (open may create it, unlink must not follow it, mkdir wants it absent).
+//! Protection happens on the way: every directory a name is looked up in must
+//! grant the caller search (`x`) permission, or the walk stops with `EACCES`; the
+//! attributes the walk already reads to tell directories from links carry the
+//! owner and mode the check needs, so it costs no extra file-system call.
 
 use alloc::vec::Vec;
 
 use abi::{Errno, Stat};
+use cred::{Access, Credentials};
 
 use crate::filesystem::{NodeKind, Result};
 use crate::mount::{NodeRef, Vfs};
+use crate::perm;
 
 /// Longest path a call accepts, in bytes.
 pub const PATH_MAX: usize = 4096;
@@ -111,9 +117,12 @@ impl Vfs {
     }
 
     /// Walks every component of `path` but the last, following symlinks; the
-    /// directory reached must be a directory (`ENOTDIR`).
+    /// directory reached must be a directory (`ENOTDIR`). Every directory a name
+    /// is looked up in, the returned one included when a name is left, must grant
+    /// `cred` search permission (`EACCES`).
     pub(crate) fn walk_parent(
         &mut self,
+        cred: &Credentials,
         start: NodeRef,
         path: &[u8],
         links: &mut u32,
@@ -127,12 +136,13 @@ impl Vfs {
         let mut rest = path.to_vec();
         let mut pos = 0;
         let mut cur = if rest[0] == b'/' { self.root() } else { start };
-        let mut cur_kind = self.kind(cur)?;
+        // The attributes of `cur`: its kind, and its owner and mode for the check.
+        let mut cur_st = self.stat_node(cur)?;
         loop {
             while pos < rest.len() && rest[pos] == b'/' {
                 pos += 1;
             }
-            if !cur_kind.is_dir() {
+            if !NodeKind::from_stat(&cur_st).is_dir() {
                 return Err(Errno::ENOTDIR);
             }
             if pos == rest.len() {
@@ -150,6 +160,8 @@ impl Vfs {
             if end - pos > NAME_MAX {
                 return Err(Errno::ENAMETOOLONG);
             }
+            // A name is about to be looked up in `cur` (here or by the caller).
+            perm::may(cred, &cur_st, Access::EXEC)?;
             let mut after = end;
             while after < rest.len() && rest[after] == b'/' {
                 after += 1;
@@ -162,21 +174,21 @@ impl Vfs {
                 });
             }
             let next = self.step(cur, &rest[pos..end])?;
-            let kind = self.kind(next)?;
-            if kind == NodeKind::Symlink {
+            let st = self.stat_node(next)?;
+            if NodeKind::from_stat(&st) == NodeKind::Symlink {
                 let mut spliced = self.follow_link(next, links)?;
                 spliced.push(b'/');
                 spliced.extend_from_slice(&rest[after..]);
                 if spliced[0] == b'/' {
                     cur = self.root();
-                    cur_kind = NodeKind::Directory;
+                    cur_st = self.stat_node(cur)?;
                 }
                 rest = spliced;
                 pos = 0;
                 continue;
             }
             cur = next;
-            cur_kind = kind;
+            cur_st = st;
             pos = after;
         }
     }
@@ -185,12 +197,13 @@ impl Vfs {
     /// kind; a final symlink is followed when `follow` (or the path ends in `/`).
     pub(crate) fn resolve_kind(
         &mut self,
+        cred: &Credentials,
         cwd: NodeRef,
         path: &[u8],
         follow: bool,
     ) -> Result<(NodeRef, NodeKind)> {
         let mut links = 0;
-        let mut p = self.walk_parent(cwd, path, &mut links)?;
+        let mut p = self.walk_parent(cred, cwd, path, &mut links)?;
         loop {
             let Some(name) = &p.name else {
                 return Ok((p.dir, NodeKind::Directory));
@@ -202,7 +215,7 @@ impl Vfs {
                 if p.trailing {
                     target.push(b'/');
                 }
-                p = self.walk_parent(p.dir, &target, &mut links)?;
+                p = self.walk_parent(cred, p.dir, &target, &mut links)?;
                 continue;
             }
             if p.trailing && !kind.is_dir() {
@@ -212,21 +225,32 @@ impl Vfs {
         }
     }
 
-    /// Resolves `path` from `cwd`; a final symlink is followed when `follow`.
+    /// Resolves `path` from `cwd` as `cred` may (search permission on each
+    /// directory on the way); a final symlink is followed when `follow`.
     pub fn resolve(
         &mut self,
+        cred: &Credentials,
         cwd: NodeRef,
         path: impl AsRef<[u8]>,
         follow: bool,
     ) -> Result<NodeRef> {
-        self.resolve_kind(cwd, path.as_ref(), follow)
+        self.resolve_kind(cred, cwd, path.as_ref(), follow)
             .map(|(n, _)| n)
     }
 
-    /// For `chdir`: the directory `path` names (`ENOTDIR` if it is not one).
-    pub fn resolve_dir(&mut self, cwd: NodeRef, path: impl AsRef<[u8]>) -> Result<NodeRef> {
-        match self.resolve_kind(cwd, path.as_ref(), true)? {
-            (node, NodeKind::Directory) => Ok(node),
+    /// For `chdir`: the directory `path` names (`ENOTDIR` if it is not one),
+    /// which `cred` must be allowed to search (`EACCES`).
+    pub fn resolve_dir(
+        &mut self,
+        cred: &Credentials,
+        cwd: NodeRef,
+        path: impl AsRef<[u8]>,
+    ) -> Result<NodeRef> {
+        match self.resolve_kind(cred, cwd, path.as_ref(), true)? {
+            (node, NodeKind::Directory) => {
+                self.may_access(cred, node, Access::EXEC)?;
+                Ok(node)
+            }
             _ => Err(Errno::ENOTDIR),
         }
     }

@@ -6,7 +6,7 @@ mod common;
 use abi::flags::*;
 use abi::Errno;
 use common::*;
-use vfs::{NodeKind, TmpFs, Vfs};
+use vfs::{Credentials, NodeKind, TmpFs, Vfs, ROOT};
 
 fn system() -> Option<Vfs> {
     if !have_mke2fs("vfs ext2") {
@@ -23,9 +23,9 @@ fn system() -> Option<Vfs> {
         std::os::unix::fs::symlink("/etc", src.join("etclink")).unwrap();
     });
     let mut v = ext2_vfs(image);
-    v.mount("/tmp", Box::new(TmpFs::new(clock(), 1 << 20)))
+    v.mount(&ROOT, "/tmp", Box::new(TmpFs::new(clock(), 1 << 20)))
         .unwrap();
-    v.mount("/dev", Box::new(devfs())).unwrap();
+    v.mount(&ROOT, "/dev", Box::new(devfs())).unwrap();
     Some(v)
 }
 
@@ -59,10 +59,10 @@ fn ext2_root_with_tmpfs_and_devfs_mounted() {
         ]
     );
     assert_eq!(
-        v.open(r, "/dev/null", O_WRONLY, 0, 0, 0).unwrap().kind,
+        v.open(&ROOT, r, "/dev/null", O_WRONLY, 0).unwrap().kind,
         NodeKind::CharDevice(0x103)
     );
-    let st = v.stat(r, "/bin/sh").unwrap();
+    let st = v.stat(&ROOT, r, "/bin/sh").unwrap();
     assert_eq!((st.mode & S_IFMT, st.size, st.dev), (S_IFREG, 5000, 1));
 }
 
@@ -70,49 +70,57 @@ fn ext2_root_with_tmpfs_and_devfs_mounted() {
 fn writing_on_ext2_and_moving_between_file_systems() {
     let Some(mut v) = system() else { return };
     let r = v.root();
-    v.mkdir(r, "/home", 0o755, 1000, 1000).unwrap();
-    let home = v.resolve_dir(r, "/home").unwrap();
+    // Made by root, writable by everyone: user 1000 adds names below.
+    v.mkdir(&ROOT, r, "/home", 0o777).unwrap();
+    let user = Credentials::user(1000, 1000);
+    let home = v.resolve_dir(&ROOT, r, "/home").unwrap();
     put(&mut v, home, "notes", b"ext2 data");
-    v.link(home, "notes", "/etc/notes-link").unwrap();
-    assert_eq!(v.stat(r, "/home/notes").unwrap().nlink, 2);
-    v.symlink(home, "/tmp/scratch", "/home/s", 1000, 1000)
-        .unwrap();
+    v.link(&ROOT, home, "notes", "/etc/notes-link").unwrap();
+    assert_eq!(v.stat(&ROOT, r, "/home/notes").unwrap().nlink, 2);
+    v.symlink(&user, home, "/tmp/scratch", "/home/s").unwrap();
     // Create through a symlink that points into tmpfs.
-    let o = v
-        .open(home, "s", O_CREAT | O_WRONLY, 0o600, 1000, 1000)
-        .unwrap();
+    let o = v.open(&user, home, "s", O_CREAT | O_WRONLY, 0o600).unwrap();
     assert!(o.created);
     assert_eq!(o.node.mount, 2);
+    let st = v.stat_node(o.node).unwrap();
+    assert_eq!((st.uid, st.gid), (1000, 1000), "owned by the creator");
+    assert_eq!(v.lstat(&ROOT, r, "/home/s").unwrap().uid, 1000);
     v.write(o.node, 0, b"in ram").unwrap();
     assert_eq!(get(&mut v, r, "/tmp/scratch").unwrap(), b"in ram");
     assert_eq!(
-        v.rename(r, "/tmp/scratch", "/home/scratch"),
+        v.rename(&ROOT, r, "/tmp/scratch", "/home/scratch"),
         Err(Errno::EXDEV)
     );
-    assert_eq!(v.rename(r, "/home/notes", "/tmp/notes"), Err(Errno::EXDEV));
-    assert_eq!(v.link(r, "/home/notes", "/tmp/notes"), Err(Errno::EXDEV));
-    v.rename(r, "/home/notes", "/etc/notes").unwrap();
+    assert_eq!(
+        v.rename(&ROOT, r, "/home/notes", "/tmp/notes"),
+        Err(Errno::EXDEV)
+    );
+    assert_eq!(
+        v.link(&ROOT, r, "/home/notes", "/tmp/notes"),
+        Err(Errno::EXDEV)
+    );
+    v.rename(&ROOT, r, "/home/notes", "/etc/notes").unwrap();
     assert_eq!(get(&mut v, r, "/etc/notes-link").unwrap(), b"ext2 data");
     // `..` from tmpfs back into ext2, and path_of across the boundary.
-    v.mkdir(r, "/tmp/work", 0o755, 0, 0).unwrap();
-    let work = v.resolve_dir(r, "/tmp/work").unwrap();
+    v.mkdir(&ROOT, r, "/tmp/work", 0o755).unwrap();
+    let work = v.resolve_dir(&ROOT, r, "/tmp/work").unwrap();
     assert_eq!(v.path_of(work).unwrap(), b"/tmp/work");
     assert_eq!(
-        v.resolve(work, "../../etc", true),
-        v.resolve(r, "/etc", true)
+        v.resolve(&ROOT, work, "../../etc", true),
+        v.resolve(&ROOT, r, "/etc", true)
     );
     assert_eq!(get(&mut v, work, "../../etc/notes").unwrap(), b"ext2 data");
     assert_eq!(v.path_of(home).unwrap(), b"/home");
-    assert_eq!(v.rmdir(r, "/tmp"), Err(Errno::EBUSY));
-    assert_eq!(v.rmdir(r, "/etc"), Err(Errno::ENOTEMPTY));
-    v.truncate(r, "/etc/notes", 4).unwrap();
+    assert_eq!(v.rmdir(&ROOT, r, "/tmp"), Err(Errno::EBUSY));
+    assert_eq!(v.rmdir(&ROOT, r, "/etc"), Err(Errno::ENOTEMPTY));
+    v.truncate(&ROOT, r, "/etc/notes", 4).unwrap();
     assert_eq!(get(&mut v, r, "/etc/notes-link").unwrap(), b"ext2");
-    assert_eq!(v.readlink(r, "/bin/motd").unwrap(), b"../etc/motd");
+    assert_eq!(v.readlink(&ROOT, r, "/bin/motd").unwrap(), b"../etc/motd");
     let s = v.statfs(1).unwrap();
     assert!(s.free_blocks > 0 && s.free_blocks < s.blocks);
     assert_eq!(s.name_max, 255);
     v.sync_all().unwrap();
-    let tmp = v.umount("/tmp").unwrap();
+    let tmp = v.umount(&ROOT, "/tmp").unwrap();
     assert_eq!(tmp.name(), "tmpfs");
     assert_eq!(list(&mut v, r, "/tmp", 128).unwrap(), Vec::<String>::new());
 }
@@ -131,15 +139,18 @@ fn read_only_ext2_refuses_changes() {
     let mut v = Vfs::new(Box::new(fs));
     let r = v.root();
     assert!(v.mounts()[0].read_only);
-    assert_eq!(v.open(r, "/f", O_WRONLY, 0, 0, 0).err(), Some(Errno::EROFS));
     assert_eq!(
-        v.open(r, "/f", O_RDONLY, 0, 0, 0).unwrap().kind,
+        v.open(&ROOT, r, "/f", O_WRONLY, 0).err(),
+        Some(Errno::EROFS)
+    );
+    assert_eq!(
+        v.open(&ROOT, r, "/f", O_RDONLY, 0).unwrap().kind,
         NodeKind::Regular
     );
-    assert_eq!(v.mkdir(r, "/d", 0o755, 0, 0), Err(Errno::EROFS));
-    assert_eq!(v.unlink(r, "/f"), Err(Errno::EROFS));
+    assert_eq!(v.mkdir(&ROOT, r, "/d", 0o755), Err(Errno::EROFS));
+    assert_eq!(v.unlink(&ROOT, r, "/f"), Err(Errno::EROFS));
     assert_eq!(
-        v.mkdir(r, "/f", 0o755, 0, 0),
+        v.mkdir(&ROOT, r, "/f", 0o755),
         Err(Errno::EEXIST),
         "EEXIST first"
     );

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use abi::flags::*;
 use abi::Errno;
 use common::*;
-use vfs::{NodeRef, TmpFs, Vfs};
+use vfs::{NodeRef, TmpFs, Vfs, ROOT};
 
 const NAMES: [&str; 6] = ["a", "b", "c", "d", "e", "mnt"];
 const MNT_LIMIT: u64 = 6000;
@@ -429,9 +429,9 @@ fn ok(r: Result<impl Sized, Errno>) -> R {
 
 fn real_stat(v: &mut Vfs, cwd: NodeRef, path: &str, follow: bool) -> R {
     let st = if follow {
-        v.stat(cwd, path)
+        v.stat(&ROOT, cwd, path)
     } else {
-        v.lstat(cwd, path)
+        v.lstat(&ROOT, cwd, path)
     }?;
     Ok(match st.mode & S_IFMT {
         S_IFDIR => format!("dir nlink={}", st.nlink),
@@ -442,7 +442,7 @@ fn real_stat(v: &mut Vfs, cwd: NodeRef, path: &str, follow: bool) -> R {
 }
 
 fn real_write(v: &mut Vfs, cwd: NodeRef, path: &str, off: u64, data: &[u8]) -> R {
-    let o = v.open(cwd, path, O_WRONLY, 0, 0, 0)?;
+    let o = v.open(&ROOT, cwd, path, O_WRONLY, 0)?;
     v.write(o.node, off, data).map(|n| n.to_string())
 }
 
@@ -511,8 +511,8 @@ fn run(seed: u64, ops: usize, mut v: Vfs, ext2: bool) {
     let mut m = Model::new(ext2);
     let mut rng = Rng::new(seed);
     let r = v.root();
-    v.mkdir(r, "/mnt", 0o755, 0, 0).unwrap();
-    v.mount("/mnt", Box::new(TmpFs::new(clock(), MNT_LIMIT)))
+    v.mkdir(&ROOT, r, "/mnt", 0o755).unwrap();
+    v.mount(&ROOT, "/mnt", Box::new(TmpFs::new(clock(), MNT_LIMIT)))
         .unwrap();
     let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut errors: BTreeMap<String, usize> = BTreeMap::new();
@@ -534,7 +534,7 @@ fn run(seed: u64, ops: usize, mut v: Vfs, ext2: bool) {
         } else {
             String::new()
         };
-        let cwd = v.resolve_dir(r, shown(&cwd_s)).unwrap();
+        let cwd = v.resolve_dir(&ROOT, r, shown(&cwd_s)).unwrap();
         let (a, b) = if cwd_s.is_empty() || rng.below(2) == 0 {
             (a, b)
         } else {
@@ -550,12 +550,12 @@ fn run(seed: u64, ops: usize, mut v: Vfs, ext2: bool) {
             0 | 1 => (
                 "mkdir",
                 m.mkdir(&cwd_s, &a),
-                ok(v.mkdir(cwd, &a, 0o755, 0, 0)),
+                ok(v.mkdir(&ROOT, cwd, &a, 0o755)),
             ),
             2 | 3 => (
                 "create",
                 m.create(&cwd_s, &a),
-                ok(v.open(cwd, &a, O_CREAT | O_EXCL | O_WRONLY, 0o644, 0, 0)),
+                ok(v.open(&ROOT, cwd, &a, O_CREAT | O_EXCL | O_WRONLY, 0o644)),
             ),
             4 => (
                 "write",
@@ -566,20 +566,24 @@ fn run(seed: u64, ops: usize, mut v: Vfs, ext2: bool) {
             6 => (
                 "truncate",
                 m.truncate(&cwd_s, &a, off),
-                ok(v.truncate(cwd, &a, off)),
+                ok(v.truncate(&ROOT, cwd, &a, off)),
             ),
-            7 => ("unlink", m.unlink(&cwd_s, &a), ok(v.unlink(cwd, &a))),
-            8 => ("rmdir", m.rmdir(&cwd_s, &a), ok(v.rmdir(cwd, &a))),
+            7 => ("unlink", m.unlink(&cwd_s, &a), ok(v.unlink(&ROOT, cwd, &a))),
+            8 => ("rmdir", m.rmdir(&cwd_s, &a), ok(v.rmdir(&ROOT, cwd, &a))),
             9 => (
                 "rename",
                 m.rename(&cwd_s, &a, &b),
-                ok(v.rename(cwd, &a, &b)),
+                ok(v.rename(&ROOT, cwd, &a, &b)),
             ),
-            10 => ("link", m.link(&cwd_s, &a, &b), ok(v.link(cwd, &a, &b))),
+            10 => (
+                "link",
+                m.link(&cwd_s, &a, &b),
+                ok(v.link(&ROOT, cwd, &a, &b)),
+            ),
             11 => (
                 "symlink",
                 m.symlink(&cwd_s, &t, &a),
-                ok(v.symlink(cwd, &t, &a, 0, 0)),
+                ok(v.symlink(&ROOT, cwd, &t, &a)),
             ),
             12 => {
                 let follow = rng.below(2) == 0;
@@ -592,7 +596,8 @@ fn run(seed: u64, ops: usize, mut v: Vfs, ext2: bool) {
             13 => (
                 "readlink",
                 m.readlink(&cwd_s, &a),
-                v.readlink(cwd, &a).map(|t| String::from_utf8(t).unwrap()),
+                v.readlink(&ROOT, cwd, &a)
+                    .map(|t| String::from_utf8(t).unwrap()),
             ),
             _ => {
                 let dir = shown(
@@ -637,7 +642,7 @@ fn run(seed: u64, ops: usize, mut v: Vfs, ext2: bool) {
                 m.list("", sp),
                 "final ls {sp}"
             );
-            let node = v.resolve_dir(r, sp).unwrap();
+            let node = v.resolve_dir(&ROOT, r, sp).unwrap();
             assert_eq!(String::from_utf8(v.path_of(node).unwrap()).unwrap(), sp);
         }
     }

@@ -17,21 +17,23 @@ pub fn ioctl(cx: &mut Ctx, fd: Fd, req: Ioctl) -> Result<IoctlReply, Errno> {
 /// `target`.
 pub fn mount(cx: &mut Ctx, target: String, fstype: String, source: String) -> SysResult {
     let p = cx.process()?;
-    if p.uid != 0 {
+    let cred = p.cred();
+    if !cred::capable(&cred, cred::Capability::Mount) {
         return Err(Errno::EPERM);
     }
     let cwd = p.cwd.lock().node();
-    proc::fsys::mount(cwd, &target, &fstype, &source)?;
+    proc::fsys::mount(&cred, cwd, &target, &fstype, &source)?;
     Ok(0)
 }
 
 pub fn umount(cx: &mut Ctx, target: String) -> SysResult {
     let p = cx.process()?;
-    if p.uid != 0 {
+    let cred = p.cred();
+    if !cred::capable(&cred, cred::Capability::Mount) {
         return Err(Errno::EPERM);
     }
     let cwd = p.cwd.lock().node();
-    proc::fsys::umount(cwd, &target)?;
+    proc::fsys::umount(&cred, cwd, &target)?;
     Ok(0)
 }
 

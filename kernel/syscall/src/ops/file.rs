@@ -151,8 +151,9 @@ pub fn pwrite(cx: &mut Ctx, fd: Fd, src: UserSlice, off: u64) -> SysResult {
 pub fn open(cx: &mut Ctx, dir: Dir, path: String, flags: u32, mode: u32) -> SysResult {
     let p = cx.process()?;
     let start = base(cx, dir)?;
-    let mode = mode & !p.umask;
-    let f = files::open(start, &path, flags, mode, p.uid, p.gid)?;
+    let cred = p.cred();
+    let mode = mode & !cred.umask;
+    let f = files::open(&cred, start, &path, flags, mode)?;
     let fd = p
         .files
         .lock()
@@ -190,7 +191,8 @@ pub fn dup2(cx: &mut Ctx, fd: Fd, to: Fd) -> SysResult {
 
 fn stat_at(cx: &Ctx, dir: Dir, path: &str, follow: bool, out: UserPtr<Stat>) -> SysResult {
     let start = base(cx, dir)?;
-    let s = fsys::stat(fsys::resolve(start, path, follow)?)?;
+    let cred = cx.process()?.cred();
+    let s = fsys::stat(fsys::resolve(&cred, start, path, follow)?)?;
     out.write(&s)?;
     Ok(0)
 }
@@ -226,7 +228,7 @@ pub fn chdir(cx: &mut Ctx, dir: Dir, path: String) -> SysResult {
     let start = base(cx, dir)?;
     // The new directory is held before the old one is let go (the old hold is
     // dropped outside the VFS lock).
-    let new = fsys::Cwd::resolve(start, &path)?;
+    let new = fsys::Cwd::resolve(&p.cred(), start, &path)?;
     let old = core::mem::replace(&mut *p.cwd.lock(), new);
     drop(old);
     Ok(0)
@@ -259,59 +261,59 @@ pub fn fsync(cx: &mut Ctx, fd: Fd) -> SysResult {
     Ok(0)
 }
 
-/// Run a name operation on the VFS with the starting directory and the caller's
-/// identity.
+/// Run a name operation on the VFS with the caller's credentials and the starting
+/// directory.
 fn at<R>(
     cx: &Ctx,
     dir: Dir,
-    f: impl FnOnce(&mut vfs::Vfs, fsys::NodeRef, &proc::Process) -> Result<R, Errno>,
+    f: impl FnOnce(&mut vfs::Vfs, &vfs::Credentials, fsys::NodeRef) -> Result<R, Errno>,
 ) -> Result<R, Errno> {
-    let p = cx.process()?;
+    let cred = cx.process()?.cred();
     let start = base(cx, dir)?;
-    fsys::with(|v| f(v, start, &p))
+    fsys::with(|v| f(v, &cred, start))
 }
 
 pub fn mkdir(cx: &mut Ctx, dir: Dir, path: String, mode: u32) -> SysResult {
-    at(cx, dir, |v, start, p| {
-        v.mkdir(start, &path, mode & !p.umask, p.uid, p.gid)
+    at(cx, dir, |v, cred, start| {
+        v.mkdir(cred, start, &path, mode & !cred.umask)
     })?;
     Ok(0)
 }
 
 pub fn unlink(cx: &mut Ctx, dir: Dir, path: String) -> SysResult {
-    at(cx, dir, |v, start, _| v.unlink(start, &path))?;
+    at(cx, dir, |v, cred, start| v.unlink(cred, start, &path))?;
     Ok(0)
 }
 
 pub fn rmdir(cx: &mut Ctx, dir: Dir, path: String) -> SysResult {
-    at(cx, dir, |v, start, _| v.rmdir(start, &path))?;
+    at(cx, dir, |v, cred, start| v.rmdir(cred, start, &path))?;
     Ok(0)
 }
 
 pub fn rename(cx: &mut Ctx, dir: Dir, old: String, new: String) -> SysResult {
-    at(cx, dir, |v, start, _| v.rename(start, &old, &new))?;
+    at(cx, dir, |v, cred, start| v.rename(cred, start, &old, &new))?;
     Ok(0)
 }
 
 pub fn link(cx: &mut Ctx, dir: Dir, old: String, new: String) -> SysResult {
-    at(cx, dir, |v, start, _| v.link(start, &old, &new))?;
+    at(cx, dir, |v, cred, start| v.link(cred, start, &old, &new))?;
     Ok(0)
 }
 
 pub fn symlink(cx: &mut Ctx, target: String, dir: Dir, path: String) -> SysResult {
-    at(cx, dir, |v, start, p| {
-        v.symlink(start, &target, &path, p.uid, p.gid)
+    at(cx, dir, |v, cred, start| {
+        v.symlink(cred, start, &target, &path)
     })?;
     Ok(0)
 }
 
 pub fn readlink(cx: &mut Ctx, dir: Dir, path: String, dest: UserSliceMut) -> SysResult {
-    let target = at(cx, dir, |v, start, _| v.readlink(start, &path))?;
+    let target = at(cx, dir, |v, cred, start| v.readlink(cred, start, &path))?;
     dest.write_prefix(&target)
 }
 
 pub fn chmod(cx: &mut Ctx, dir: Dir, path: String, mode: u32) -> SysResult {
-    at(cx, dir, |v, start, _| v.chmod(start, &path, mode))?;
+    at(cx, dir, |v, cred, start| v.chmod(cred, start, &path, mode))?;
     Ok(0)
 }
 
@@ -324,13 +326,18 @@ pub fn utimes(cx: &mut Ctx, dir: Dir, path: String, atime: u64, mtime: u64) -> S
         s => Some(s as i64),
     };
     let (at_, mt) = (t(atime), t(mtime));
-    at(cx, dir, |v, start, _| v.set_times(start, &path, at_, mt))?;
+    // A time given by the caller (not "now", not "leave") needs ownership.
+    let given = |v: u64| v != abi::types::UTIME_NOW && v != abi::types::UTIME_OMIT;
+    let explicit = given(atime) || given(mtime);
+    at(cx, dir, |v, cred, start| {
+        v.set_times(cred, start, &path, at_, mt, explicit)
+    })?;
     Ok(0)
 }
 
 pub fn statfs(cx: &mut Ctx, dir: Dir, path: String, out: UserPtr<abi::StatFs>) -> SysResult {
-    let st = at(cx, dir, |v, start, _| {
-        let node = v.resolve(start, &path, true)?;
+    let st = at(cx, dir, |v, cred, start| {
+        let node = v.resolve(cred, start, &path, true)?;
         let id = v.mount_id(node);
         let s = v.statfs(id)?;
         let ty = v
@@ -358,7 +365,9 @@ pub fn statfs(cx: &mut Ctx, dir: Dir, path: String, out: UserPtr<abi::StatFs>) -
 }
 
 pub fn truncate(cx: &mut Ctx, dir: Dir, path: String, size: u64) -> SysResult {
-    at(cx, dir, |v, start, _| v.truncate(start, &path, size))?;
+    at(cx, dir, |v, cred, start| {
+        v.truncate(cred, start, &path, size)
+    })?;
     Ok(0)
 }
 

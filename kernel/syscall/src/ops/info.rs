@@ -73,7 +73,7 @@ pub fn proclist(_: &mut Ctx, out: UserPtr<ProcInfo>, max: usize) -> SysResult {
             pid: p.pid,
             ppid: p.ppid(),
             pgid: p.pgid(),
-            uid: p.uid,
+            uid: p.cred().euid, // as ps shows it: whose rights it runs with
             state: state as u32,
             threads: 1,
             user_ns,

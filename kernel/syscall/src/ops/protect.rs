@@ -1,18 +1,20 @@
-//! Protection and system control (chapter 2, 3-2): identities and power.
+//! Protection and system control (chapter 2, 3-2): identities (everyone is root
+//! until login arrives; privileged operations ask `cred::capable`), and power.
 
 use crate::table::{Ctx, SysResult};
 use abi::Errno;
+use cred::{capable, Capability};
 
 pub fn getuid(cx: &mut Ctx) -> SysResult {
-    cx.with_process(|p| p.uid as usize)
+    Ok(cx.process()?.cred().ruid as usize)
 }
 
 pub fn getgid(cx: &mut Ctx) -> SysResult {
-    cx.with_process(|p| p.gid as usize)
+    Ok(cx.process()?.cred().rgid as usize)
 }
 
 pub fn poweroff(cx: &mut Ctx) -> SysResult {
-    if cx.with_process(|p| p.uid)? != 0 {
+    if !capable(&cx.process()?.cred(), Capability::PowerOff) {
         return Err(Errno::EPERM);
     }
     log::info!(
@@ -26,7 +28,7 @@ pub fn poweroff(cx: &mut Ctx) -> SysResult {
 }
 
 pub fn reboot(cx: &mut Ctx) -> SysResult {
-    if cx.with_process(|p| p.uid)? != 0 {
+    if !capable(&cx.process()?.cred(), Capability::PowerOff) {
         return Err(Errno::EPERM);
     }
     if let Err(e) = proc::fsys::shutdown() {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use abi::flags::*;
 use abi::Errno;
-use vfs::{DevFs, NodeRef, TmpFs, Vfs};
+use vfs::{DevFs, NodeRef, TmpFs, Vfs, ROOT};
 
 pub const MKE2FS: &str = "/usr/sbin/mke2fs";
 pub const NOW: i64 = 1_700_000_000;
@@ -33,7 +33,7 @@ pub fn devfs() -> DevFs {
 /// Creates (or truncates) a file and writes `data` into it.
 pub fn put(v: &mut Vfs, cwd: NodeRef, path: &str, data: &[u8]) -> NodeRef {
     let o = v
-        .open(cwd, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644, 0, 0)
+        .open(&ROOT, cwd, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         .unwrap_or_else(|e| panic!("create {path}: {e:?}"));
     assert_eq!(v.write(o.node, 0, data), Ok(data.len()));
     o.node
@@ -41,7 +41,7 @@ pub fn put(v: &mut Vfs, cwd: NodeRef, path: &str, data: &[u8]) -> NodeRef {
 
 /// The whole contents of `path`.
 pub fn get(v: &mut Vfs, cwd: NodeRef, path: &str) -> Result<Vec<u8>, Errno> {
-    let o = v.open(cwd, path, O_RDONLY, 0, 0, 0)?;
+    let o = v.open(&ROOT, cwd, path, O_RDONLY, 0)?;
     let size = v.stat_node(o.node)?.size as usize;
     let mut buf = vec![0u8; size + 16];
     let n = v.read(o.node, 0, &mut buf)?;
@@ -66,7 +66,7 @@ pub fn decode_dirents(mut buf: &[u8]) -> Vec<(u64, u8, Vec<u8>)> {
 /// Every name in directory `path` (`.` and `..` left out), sorted, read with
 /// getdents through a buffer of `bufsize` bytes.
 pub fn list(v: &mut Vfs, cwd: NodeRef, path: &str, bufsize: usize) -> Result<Vec<String>, Errno> {
-    let dir = v.resolve_dir(cwd, path)?;
+    let dir = v.resolve_dir(&ROOT, cwd, path)?;
     let mut names = Vec::new();
     let mut pos = 0;
     let mut buf = vec![0u8; bufsize];
