@@ -19,7 +19,10 @@ impl Json {
     /// The member `key` of an object (`Null` if absent or not an object).
     pub fn get(&self, key: &str) -> &Json {
         match self {
-            Json::Obj(m) => m.iter().find(|(k, _)| k == key).map_or(&Json::Null, |(_, v)| v),
+            Json::Obj(m) => m
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or(&Json::Null, |(_, v)| v),
             _ => &Json::Null,
         }
     }

@@ -18,8 +18,8 @@ use std::process::Command;
 /// The kernel's layers, bottom first. A crate may depend only on crates above it in
 /// this list. A new kernel crate must be added here (the test says so).
 pub const LAYERS: &[&str] = &[
-    "abi", "hal", "klog", "mm", "task", "block", "drivers", "fs", "vfs", "elf", "proc",
-    "syscall", "kernel",
+    "abi", "hal", "klog", "mm", "task", "block", "drivers", "fs", "vfs", "elf", "proc", "syscall",
+    "kernel",
 ];
 
 /// The one crate allowed `unsafe` code.
@@ -27,7 +27,10 @@ const UNSAFE_BASE: &str = "hal";
 /// The binary that may `deny` (not forbid) unsafe code, with one allowed item.
 const BINARY: &str = "kernel";
 
-pub const LAYER_TESTS: &[(&str, fn() -> Result<()>)] = &[
+/// A host-only check: its name and the function that runs it.
+pub type Check = (&'static str, fn() -> Result<()>);
+
+pub const LAYER_TESTS: &[Check] = &[
     ("layers::dependencies_point_down", dependencies_point_down),
     ("layers::only_hal_allows_unsafe", only_hal_allows_unsafe),
     ("layers::checks_catch_violations", checks_catch_violations),
@@ -48,7 +51,13 @@ pub struct Krate {
 pub fn workspace() -> Result<Vec<Krate>> {
     let out = Command::new(env!("CARGO"))
         .current_dir(root())
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .output()
         .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
     if !out.status.success() {
@@ -322,7 +331,10 @@ pub fn lines_cmd() -> Result<u8> {
     let root = root();
     let crates = workspace()?;
     let mut rows = Vec::new();
-    for k in crates.iter().filter(|k| is_kernel(k, &root) && k.name != "abi") {
+    for k in crates
+        .iter()
+        .filter(|k| is_kernel(k, &root) && k.name != "abi")
+    {
         let n: usize = rust_files(&k.dir.join("src"))
             .iter()
             .filter_map(|f| std::fs::read_to_string(f).ok())
@@ -344,9 +356,8 @@ pub fn lines_cmd() -> Result<u8> {
     }
     rows.sort_by_key(|r| std::cmp::Reverse(r.1));
     let total: usize = rows.iter().map(|r| r.1).sum();
-    let sum = |f: &dyn Fn(&str) -> bool| -> usize {
-        rows.iter().filter(|r| f(r.2)).map(|r| r.1).sum()
-    };
+    let sum =
+        |f: &dyn Fn(&str) -> bool| -> usize { rows.iter().filter(|r| f(r.2)).map(|r| r.1).sum() };
     let forbid = sum(&|k| k == "forbid");
     let safe = sum(&|k| k != "unsafe allowed");
     println!("{:<10} {:>7}  unsafe_code", "crate", "lines");

@@ -152,7 +152,11 @@ pub fn bar(f: &Function, index: u8) -> Option<Bar> {
             (0, 0) // a 64-bit BAR cannot start in the last slot
         } else {
             let low_mask = (probe & !0xf) as u64;
-            let mask = if low_mask == 0 { 0 } else { 0xffff_ffff_0000_0000 | low_mask };
+            let mask = if low_mask == 0 {
+                0
+            } else {
+                0xffff_ffff_0000_0000 | low_mask
+            };
             ((low & !0xf) as u64, mask)
         };
         let size = (!mask).wrapping_add(1);

@@ -12,7 +12,10 @@ use crate::pci::Function;
 #[derive(Clone, Copy, Debug)]
 pub enum Match {
     /// A vendor and one of its device ids.
-    Ids { vendor: u16, devices: &'static [u16] },
+    Ids {
+        vendor: u16,
+        devices: &'static [u16],
+    },
     /// A class and subclass (any vendor).
     Class { class: u8, subclass: u8 },
 }

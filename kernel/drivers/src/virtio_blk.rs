@@ -151,8 +151,7 @@ impl VirtioDisk {
             Some(_) => return Err((t, "capacity is zero or unaddressable")),
             None => return Err((t, "configuration unreadable")),
         };
-        let (Some(header), Some(data)) = (DmaBuffer::new(STATUS + 1), DmaBuffer::new(CHUNK))
-        else {
+        let (Some(header), Some(data)) = (DmaBuffer::new(STATUS + 1), DmaBuffer::new(CHUNK)) else {
             return Err((t, "no DMA memory for requests"));
         };
         t.add_status(DRIVER_OK);
@@ -174,10 +173,7 @@ impl VirtioDisk {
         if !len.is_multiple_of(SECTOR) {
             return Err(Error::Invalid);
         }
-        if first
-            .checked_add(sectors)
-            .is_none_or(|e| e > self.capacity)
-        {
+        if first.checked_add(sectors).is_none_or(|e| e > self.capacity) {
             return Err(Error::Io);
         }
         Ok(())

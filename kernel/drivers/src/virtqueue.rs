@@ -80,11 +80,7 @@ impl Virtqueue {
     /// Physical addresses of the descriptor, available and used areas.
     pub fn areas(&self) -> (u64, u64, u64) {
         let base = self.mem.phys().as_u64();
-        (
-            base + DESC as u64,
-            base + AVAIL as u64,
-            base + USED as u64,
-        )
+        (base + DESC as u64, base + AVAIL as u64, base + USED as u64)
     }
 
     /// Offer a chain of buffers to the device; returns its head, or `None` if there are
@@ -136,7 +132,10 @@ impl Virtqueue {
         let at = USED + 4 + 8 * (self.last_used % self.size) as usize;
         let id = self.mem.read32(at);
         let len = self.mem.read32(at + 4);
-        let head = u16::try_from(id).ok().filter(|&h| h < self.size).ok_or(Corrupt)?;
+        let head = u16::try_from(id)
+            .ok()
+            .filter(|&h| h < self.size)
+            .ok_or(Corrupt)?;
         let descs = self.chains[head as usize].take().ok_or(Corrupt)?;
         self.free.extend(descs);
         self.last_used = self.last_used.wrapping_add(1);

@@ -45,7 +45,7 @@ impl DmaBuffer {
     /// for a typed access, be aligned to `align`. Out of range is a driver bug: panics.
     fn at(&self, offset: usize, n: usize, align: usize) -> u64 {
         assert!(
-            offset.checked_add(n).is_some_and(|e| e <= self.len()) && offset % align == 0,
+            offset.checked_add(n).is_some_and(|e| e <= self.len()) && offset.is_multiple_of(align),
             "DMA access of {n} bytes at {offset:#x} outside a {:#x}-byte buffer",
             self.len()
         );

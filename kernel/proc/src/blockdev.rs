@@ -7,8 +7,8 @@
 use abi::Errno;
 use alloc::boxed::Box;
 pub use drivers::block::{
-    claim, get, is_mounted, mark_mounted, mark_unmounted, names, register, unregister,
-    DiskHandle, RegistryError, SharedDisk,
+    claim, get, is_mounted, mark_mounted, mark_unmounted, names, register, unregister, DiskHandle,
+    RegistryError, SharedDisk,
 };
 
 /// Mount `source` (`/dev/NAME`) as ext2.
