@@ -94,18 +94,25 @@ impl Function {
 
     /// The capability list: (capability id, offset of the capability in the header).
     pub fn capabilities(&self) -> Vec<(u8, u8)> {
-        let mut caps = Vec::new();
         if self.read32(COMMAND) & STATUS_CAP_LIST == 0 {
-            return caps;
+            return Vec::new();
         }
-        let mut at = self.read8(CAP_POINTER) & 0xfc;
-        while at >= 0x40 && caps.len() < MAX_CAPS {
-            let v = self.read32(at);
-            caps.push((v as u8, at));
-            at = (v >> 8) as u8 & 0xfc;
-        }
-        caps
+        walk_capabilities(self.read8(CAP_POINTER), |at| self.read32(at))
     }
+}
+
+/// Follow a capability list from `first`, reading each entry's dword with `read`.
+/// Entries live after the standard header (at 0x40 or above); a list that points back
+/// into the header ends, and one that loops ends after [`MAX_CAPS`] entries.
+pub fn walk_capabilities(first: u8, read: impl Fn(u8) -> u32) -> Vec<(u8, u8)> {
+    let mut caps = Vec::new();
+    let mut at = first & 0xfc;
+    while at >= 0x40 && caps.len() < MAX_CAPS {
+        let v = read(at);
+        caps.push((v as u8, at));
+        at = (v >> 8) as u8 & 0xfc;
+    }
+    caps
 }
 
 /// What a base address register describes.
@@ -133,37 +140,44 @@ pub fn bar(f: &Function, index: u8) -> Option<Bar> {
         f.write32(reg, old);
         (old, probe)
     };
-    let (low, probe) = size_of(reg);
-    let result = if low & 1 == 1 {
-        let mask = probe & !3 & 0xffff;
-        (mask != 0).then(|| Bar::Io {
-            port: low & !3,
-            size: (!mask & 0xffff) + 1,
-        })
-    } else {
-        let wide = (low >> 1) & 3 == 2;
-        let (addr, mask) = if wide && index < 5 {
-            let (high, probe_high) = size_of(reg + 4);
-            (
-                (high as u64) << 32 | (low & !0xf) as u64,
-                (probe_high as u64) << 32 | (probe & !0xf) as u64,
-            )
-        } else if wide {
-            (0, 0) // a 64-bit BAR cannot start in the last slot
-        } else {
-            let low_mask = (probe & !0xf) as u64;
-            let mask = if low_mask == 0 {
-                0
-            } else {
-                0xffff_ffff_0000_0000 | low_mask
-            };
-            ((low & !0xf) as u64, mask)
-        };
-        let size = (!mask).wrapping_add(1);
-        (mask != 0 && size.is_power_of_two()).then_some(Bar::Memory { addr, size, wide })
-    };
+    let low = size_of(reg);
+    let wide = low.0 & 1 == 0 && (low.0 >> 1) & 3 == 2;
+    let high = (wide && index < 5).then(|| size_of(reg + 4));
     f.write32(COMMAND, cmd as u32);
-    result
+    decode_bar(index, low, high)
+}
+
+/// What a BAR says, from its (value, value after writing all ones) and, for a 64-bit
+/// memory BAR, the same pair of the next slot. Anything impossible is `None`: no size
+/// bits, a size that is not a power of two, an address not aligned to the size, a
+/// 64-bit BAR in the last slot.
+pub fn decode_bar(index: u8, low: (u32, u32), high: Option<(u32, u32)>) -> Option<Bar> {
+    let (value, probe) = low;
+    if value & 1 == 1 {
+        let mask = probe & !3 & 0xffff;
+        let size = (!mask & 0xffff) + 1;
+        return (mask != 0 && size.is_power_of_two()).then_some(Bar::Io {
+            port: value & !3,
+            size,
+        });
+    }
+    let wide = (value >> 1) & 3 == 2;
+    let low_mask = (probe & !0xf) as u64;
+    let (addr, mask) = match (wide, high) {
+        (true, Some((hv, hp))) if index < 5 => (
+            (hv as u64) << 32 | (value & !0xf) as u64,
+            (hp as u64) << 32 | low_mask,
+        ),
+        (true, _) => return None,
+        (false, _) if low_mask == 0 => return None,
+        (false, _) => ((value & !0xf) as u64, 0xffff_ffff_0000_0000 | low_mask),
+    };
+    let size = (!mask).wrapping_add(1);
+    (mask != 0 && size.is_power_of_two() && addr & (size - 1) == 0).then_some(Bar::Memory {
+        addr,
+        size,
+        wide,
+    })
 }
 
 /// Where unassigned memory BARs go: q35's PCI hole, above the PCIe configuration
@@ -243,4 +257,69 @@ pub fn scan() -> Vec<Function> {
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_are_decoded_and_nonsense_is_refused() {
+        // A 16 KiB 64-bit memory BAR, unassigned; then assigned above 4 GiB.
+        let bar = decode_bar(4, (0x4, 0xffff_c004), Some((0, 0xffff_ffff)));
+        assert_eq!(
+            bar,
+            Some(Bar::Memory {
+                addr: 0,
+                size: 0x4000,
+                wide: true
+            })
+        );
+        let bar = decode_bar(4, (0x8000_4004, 0xffff_c004), Some((1, 0xffff_ffff)));
+        assert!(matches!(
+            bar,
+            Some(Bar::Memory {
+                addr: 0x1_8000_4000,
+                ..
+            })
+        ));
+        // A 4 KiB 32-bit BAR and a 64-byte I/O BAR.
+        let bar = decode_bar(1, (0xfebd_1000, 0xffff_f000), None);
+        assert_eq!(
+            bar,
+            Some(Bar::Memory {
+                addr: 0xfebd_1000,
+                size: 0x1000,
+                wide: false
+            })
+        );
+        assert_eq!(
+            decode_bar(0, (0xc041, 0xffff_ffc1), None),
+            Some(Bar::Io {
+                port: 0xc040,
+                size: 64
+            })
+        );
+        // Unimplemented (nothing sticks), holes in the size mask, misaligned address,
+        // a 64-bit BAR in the last slot or without its upper half.
+        assert_eq!(decode_bar(0, (0, 0), None), None);
+        assert_eq!(decode_bar(0, (0, 0xff0f_f000), None), None);
+        assert_eq!(decode_bar(0, (0x1800, 0xffff_f000), None), None);
+        assert_eq!(decode_bar(5, (0x4, 0xffff_c004), Some((0, !0))), None);
+        assert_eq!(decode_bar(2, (0x4, 0xffff_c004), None), None);
+        assert_eq!(decode_bar(0, (0x1, 0x1), None), None);
+    }
+
+    #[test]
+    fn capability_lists_that_loop_or_point_into_the_header_end() {
+        // 0x40 -> 0x50 -> 0x40 -> ...: a loop.
+        let looped = walk_capabilities(0x40, |at| if at == 0x40 { 0x5009 } else { 0x4011 });
+        assert_eq!(looped.len(), MAX_CAPS);
+        // 0x40 -> 0x10 (inside the standard header): the walk stops.
+        assert_eq!(walk_capabilities(0x40, |_| 0x1009), [(0x09, 0x40)]);
+        // 0x60 -> 0x70 -> end; low bits of pointers are ignored.
+        let caps = walk_capabilities(0x63, |at| if at == 0x60 { 0x7309 } else { 0x0011 });
+        assert_eq!(caps, [(0x09, 0x60), (0x11, 0x70)]);
+        assert!(walk_capabilities(0, |_| unreachable!()).is_empty());
+    }
 }

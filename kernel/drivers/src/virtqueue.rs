@@ -122,23 +122,62 @@ impl Virtqueue {
     /// Take the next finished chain: (head, bytes the device wrote), or `None`.
     pub fn pop_used(&mut self) -> Result<Option<(u16, u32)>, Corrupt> {
         let idx = self.mem.read16(USED + 2);
-        if idx == self.last_used {
+        if new_entries(idx, self.last_used, self.size)? == 0 {
             return Ok(None);
-        }
-        if idx.wrapping_sub(self.last_used) > self.size {
-            return Err(Corrupt);
         }
         fence(Ordering::SeqCst); // read the entry only after the index that publishes it
         let at = USED + 4 + 8 * (self.last_used % self.size) as usize;
         let id = self.mem.read32(at);
         let len = self.mem.read32(at + 4);
-        let head = u16::try_from(id)
-            .ok()
-            .filter(|&h| h < self.size)
-            .ok_or(Corrupt)?;
+        let head = in_flight_head(id, &self.chains)?;
         let descs = self.chains[head as usize].take().ok_or(Corrupt)?;
         self.free.extend(descs);
         self.last_used = self.last_used.wrapping_add(1);
         Ok(Some((head, len)))
+    }
+}
+
+/// How many entries the device has added to the used ring, from its index: more than
+/// the queue holds is impossible.
+fn new_entries(used_idx: u16, last_used: u16, size: u16) -> Result<u16, Corrupt> {
+    let n = used_idx.wrapping_sub(last_used);
+    if n > size {
+        Err(Corrupt)
+    } else {
+        Ok(n)
+    }
+}
+
+/// The head a used entry names, if it is the head of a chain in flight.
+fn in_flight_head(id: u32, chains: &[Option<Vec<u16>>]) -> Result<u16, Corrupt> {
+    let head = u16::try_from(id).map_err(|_| Corrupt)?;
+    match chains.get(head as usize) {
+        Some(Some(_)) => Ok(head),
+        _ => Err(Corrupt),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn used_index_may_not_run_ahead_of_the_queue() {
+        assert_eq!(new_entries(5, 5, 16), Ok(0));
+        assert_eq!(new_entries(6, 5, 16), Ok(1));
+        assert_eq!(new_entries(3, 0xfffe, 16), Ok(5)); // the index wraps at 2^16
+        assert_eq!(new_entries(21, 5, 16), Ok(16));
+        assert_eq!(new_entries(22, 5, 16), Err(Corrupt));
+        assert_eq!(new_entries(4, 5, 16), Err(Corrupt)); // went backwards
+    }
+
+    #[test]
+    fn used_entries_must_name_a_chain_in_flight() {
+        let chains = vec![None, Some(vec![1, 2, 3]), None, None];
+        assert_eq!(in_flight_head(1, &chains), Ok(1));
+        assert_eq!(in_flight_head(0, &chains), Err(Corrupt)); // never offered
+        assert_eq!(in_flight_head(4, &chains), Err(Corrupt)); // outside the queue
+        assert_eq!(in_flight_head(0x1_0001, &chains), Err(Corrupt)); // not a u16
     }
 }
