@@ -122,8 +122,13 @@ pub fn probe(f: Function) -> Result<(), &'static str> {
             }
             let mib = (disk.capacity * SECTOR as u64) >> 20;
             let ro = if disk.read_only { ", read-only" } else { "" };
+            let cache = if disk.can_flush {
+                "write-back cache, flushed on sync"
+            } else {
+                "write-through"
+            };
             let name = crate::block::register_next("disk", Box::new(disk));
-            log::info!("virtio-blk at PCI {f}: {mib} MiB{ro}, as {name}");
+            log::info!("virtio-blk at PCI {f}: {mib} MiB{ro}, {cache}, as {name}");
             Ok(())
         }
         Err((t, why)) => {
