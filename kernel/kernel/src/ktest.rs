@@ -521,7 +521,7 @@ fn disks_are_registered_and_removed_at_run_time() -> TestResult {
     let second = reg::register_next("ktdisk", Box::new(block::MemDisk::new(Vec::new())));
     check!(second == "ktdisk1", "second name was {second}");
     check!(
-        reg::names().iter().any(|n| *n == name),
+        reg::names().contains(&name),
         "not listed: {:?}",
         reg::names()
     );
