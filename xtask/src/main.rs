@@ -9,12 +9,15 @@
 //! - `bench`  benchmarks (see docs/benchmarks.md)
 //! - `soak`   10^6 fuzzed system calls in one boot, checked after every round
 //! - `gdb`    boot paused with QEMU's gdb stub and print how to attach
+//! - `lines`  kernel source lines, and the share in `forbid(unsafe_code)` crates
 
 mod bench;
 mod build;
 mod deps;
 mod fstest;
 mod fuzztest;
+mod json;
+mod layers;
 mod progtest;
 mod qemu;
 mod session;
@@ -42,6 +45,7 @@ commands:
   soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),
                         each checked: kernel alive, frames and heap back, disk clean
   gdb                   boot paused with a gdb stub on :1234
+  lines                 kernel source lines per crate; the share in forbid(unsafe) crates
 ";
 
 fn main() -> ExitCode {
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "gdb" => qemu::gdb_cmd(rest),
         "soak" => fuzztest::soak(rest),
+        "lines" => layers::lines_cmd(),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(0)

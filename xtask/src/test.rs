@@ -1,5 +1,6 @@
 //! `cargo xtask test`: every test dinos has, host first, then under QEMU.
 //!
+//! 0. Lint (rustfmt, clippy) and the layering checks (`layers::`, from `cargo metadata`).
 //! 1. Host unit tests of the pure crates (`cargo test` on the workspace, kernel binary
 //!    excluded); their counts are read from cargo's `test result:` lines.
 //! 2. In-kernel tests: one boot with `ktest` on the command line; one result per
@@ -54,6 +55,17 @@ pub fn run(args: &[String]) -> Result<u8> {
     if filter.is_empty() || "lint".contains(&filter) {
         println!("== lint");
         lint(&mut t);
+    }
+
+    let layer_tests: Vec<_> = crate::layers::LAYER_TESTS
+        .iter()
+        .filter(|(name, _)| filter.is_empty() || name.contains(&filter))
+        .collect();
+    if !layer_tests.is_empty() {
+        println!("== layering");
+        for (name, f) in layer_tests {
+            t.record(name, f());
+        }
     }
 
     println!("== host unit tests");

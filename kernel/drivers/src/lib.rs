@@ -1,15 +1,35 @@
 //! Device drivers: the layer that turns hardware events into data for the kernel.
 //!
 //! Each driver registers an interrupt handler with hal and hands data to threads through
-//! the `task` layer's wait queues. Today: the console. Disks (virtio-blk, RAM disk), the
-//! CMOS clock and PCI come with the storage work.
+//! the `task` layer's wait queues. hal gives only safe primitives (port I/O, PCI
+//! configuration dwords, mapped device registers, DMA memory, interrupt routing); the
+//! logic of buses and devices is here, in safe code:
+//!
+//! | file            | what                                                             |
+//! |-----------------|------------------------------------------------------------------|
+//! | `console.rs`    | the UART receive path into the console buffer                    |
+//! | `rtc.rs`        | the CMOS clock                                                   |
+//! | `pci.rs`        | PCI: bus scan, header fields, BAR sizing and assignment, caps    |
+//! | `probe.rs`      | the PCI driver table (ids -> probe function) and the boot walk   |
+//! | `virtio_pci.rs` | the virtio 1.x PCI transport: register blocks, status, features  |
+//! | `virtqueue.rs`  | the split virtqueue shared with a virtio device                  |
+//! | `virtio_blk.rs` | the virtio disk: requests, interrupt-driven completion           |
+//! | `ramdisk.rs`    | the boot module (`-initrd`) as a disk                            |
+//! | `block.rs`      | the registry of disks by name, with run-time removal             |
 
 #![no_std]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
+pub mod block;
 pub mod console;
+pub mod pci;
+pub mod probe;
 pub mod ramdisk;
 pub mod rtc;
 pub mod virtio_blk;
+pub mod virtio_pci;
+pub mod virtqueue;
+
+pub use probe::probe_pci;

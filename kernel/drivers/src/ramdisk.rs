@@ -1,12 +1,12 @@
 //! The RAM disk: a boot module (QEMU's `-initrd` image) used as a block device.
 //!
-//! Until the virtio disk driver exists, the root file system is an ext2 image that the
-//! xtask builds and QEMU loads into memory. This driver presents that memory as
-//! 512-byte sectors through the same `BlockDevice` trait a real disk will implement,
+//! Without a disk (`cargo xtask run --ramdisk`), the root file system is an ext2 image
+//! that the xtask builds and QEMU loads into memory. This driver presents that memory as
+//! 512-byte sectors through the same `BlockDevice` trait the virtio disk implements,
 //! so the ext2 code cannot tell the difference. Writes change the memory only: they are
 //! gone at power-off.
 
-use fs::{BlockDevice, Errno};
+use block::{BlockDevice, Error};
 use hal::boot::ModuleMemory;
 
 pub const SECTOR: usize = 512;
@@ -20,14 +20,14 @@ impl RamDisk {
         RamDisk { mem }
     }
 
-    fn range(&self, first: u64, len: usize) -> Result<usize, Errno> {
+    fn range(&self, first: u64, len: usize) -> block::Result<usize> {
         if !len.is_multiple_of(SECTOR) {
-            return Err(Errno::EINVAL);
+            return Err(Error::Invalid);
         }
         let start = first
             .checked_mul(SECTOR as u64)
             .filter(|s| s + len as u64 <= self.mem.len() as u64)
-            .ok_or(Errno::EIO)?;
+            .ok_or(Error::Io)?;
         Ok(start as usize)
     }
 }
@@ -39,12 +39,12 @@ impl BlockDevice for RamDisk {
     fn sector_count(&self) -> u64 {
         (self.mem.len() / SECTOR) as u64
     }
-    fn read_sectors(&mut self, first: u64, buf: &mut [u8]) -> fs::Result<()> {
+    fn read_sectors(&mut self, first: u64, buf: &mut [u8]) -> block::Result<()> {
         let at = self.range(first, buf.len())?;
         self.mem.read(at, buf);
         Ok(())
     }
-    fn write_sectors(&mut self, first: u64, buf: &[u8]) -> fs::Result<()> {
+    fn write_sectors(&mut self, first: u64, buf: &[u8]) -> block::Result<()> {
         let at = self.range(first, buf.len())?;
         self.mem.write(at, buf);
         Ok(())

@@ -1,8 +1,10 @@
 //! The virtio block device: a disk QEMU provides (`-device virtio-blk-pci`).
 //!
-//! hal finds the device on PCI and drives the virtio protocol (through the
-//! `virtio-drivers` crate); this driver presents it as the same `BlockDevice` the
-//! RAM disk implements, in 512-byte sectors.
+//! A request (virtio 1.x, section 5.2.6) is a chain of three buffers in one virtqueue:
+//! a 16-byte header the device reads (type, sector), the data (read by the device for a
+//! write, written by it for a read), and one status byte the device writes. Data goes
+//! through a bounce buffer of DMA memory, so any kernel buffer can be used without
+//! knowing its physical layout; requests larger than it are split.
 //!
 //! Completion is interrupt-driven: a request is started, and the calling thread sleeps
 //! on a wait queue until the device's interrupt says something finished. PCI
@@ -10,11 +12,27 @@
 //! the interrupt and wakes the waiters; the waiter acknowledges the device (which
 //! lowers the line), checks its request and unmasks. The interrupt lines of PCI slots
 //! on q35 (PIRQ A-H = GSI 16-23) all lead to one vector.
+//!
+//! Nothing the device says is trusted: a capacity that cannot be addressed skips the
+//! device at probe; a used ring that makes no sense fails the request with EIO and
+//! every later one too (the device is then considered broken).
 
-use core::sync::atomic::{AtomicU64, Ordering};
-use fs::{BlockDevice, Errno};
-use hal::virtio::VirtioBlock;
+use crate::pci::{self, Function};
+use crate::probe::Match;
+use crate::virtio_pci::{Transport, ACKNOWLEDGE, DRIVER, DRIVER_OK, FAILED};
+use crate::virtqueue::{Buf, Virtqueue};
+use alloc::boxed::Box;
+use block::{BlockDevice, Error};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use hal::dma::DmaBuffer;
 use task::WaitQueue;
+
+/// Red Hat's virtio vendor id; 0x1001 is the transitional block device, 0x1042 the
+/// modern-only one (0x1040 + device type 2).
+pub const IDS: Match = Match::Ids {
+    vendor: 0x1af4,
+    devices: &[0x1001, 0x1042],
+};
 
 /// The vector all PCI interrupt lines are routed to.
 const VECTOR: u8 = 0x30;
@@ -23,6 +41,7 @@ const GSIS: core::ops::RangeInclusive<u8> = 16..=23;
 
 static INTERRUPTS: AtomicU64 = AtomicU64::new(0);
 static WAITERS: WaitQueue = WaitQueue::new();
+static ROUTED: AtomicBool = AtomicBool::new(false);
 
 fn irq_handler(_frame: &mut hal::trap::TrapFrame) {
     for gsi in GSIS {
@@ -54,48 +73,170 @@ fn wait_for(mut done: impl FnMut() -> bool) {
 }
 
 pub const SECTOR: usize = 512;
+/// The bounce buffer: the largest piece of one request.
+const CHUNK: usize = 64 * 1024;
+/// Queue entries asked for (a request takes three).
+const QUEUE_SIZE: u16 = 16;
+
+// Request types and status.
+const T_IN: u32 = 0;
+const T_OUT: u32 = 1;
+const T_FLUSH: u32 = 4;
+const S_OK: u8 = 0;
+// Feature bits.
+const F_RO: u64 = 1 << 5;
+const F_FLUSH: u64 = 1 << 9;
+
+/// Offset of the status byte in the header buffer.
+const STATUS: usize = 16;
 
 pub struct VirtioDisk {
-    dev: VirtioBlock,
+    t: Transport,
+    q: Virtqueue,
+    /// The request header (16 bytes) and, after it, the status byte.
+    header: DmaBuffer,
+    data: DmaBuffer,
+    capacity: u64,
+    read_only: bool,
+    can_flush: bool,
+    broken: bool,
 }
 
-/// Every virtio disk on the machine, in PCI order.
-pub fn probe() -> alloc::vec::Vec<VirtioDisk> {
-    let disks: alloc::vec::Vec<_> = hal::virtio::probe_block_devices();
-    if !disks.is_empty() {
-        hal::trap::set_handler(VECTOR, irq_handler);
-        for gsi in GSIS {
-            hal::apic::route_pci_gsi(gsi, VECTOR);
+/// The table's probe for a virtio block function: set it up and register it as the
+/// next `diskN`.
+pub fn probe(f: Function) -> Result<(), &'static str> {
+    pci::assign_bars(&f);
+    // Let the device answer on its BARs and reach memory.
+    f.enable(pci::CMD_MEMORY | pci::CMD_BUS_MASTER);
+    let t = Transport::new(f)?;
+    t.reset()?;
+    t.add_status(ACKNOWLEDGE);
+    t.add_status(DRIVER);
+    match VirtioDisk::init(t) {
+        Ok(disk) => {
+            if !ROUTED.swap(true, Ordering::SeqCst) {
+                hal::trap::set_handler(VECTOR, irq_handler);
+                for gsi in GSIS {
+                    hal::apic::route_pci_gsi(gsi, VECTOR);
+                }
+            }
+            let mib = (disk.capacity * SECTOR as u64) >> 20;
+            let ro = if disk.read_only { ", read-only" } else { "" };
+            let cache = if disk.can_flush {
+                "write-back cache, flushed on sync"
+            } else {
+                "write-through"
+            };
+            let name = crate::block::register_next("disk", Box::new(disk));
+            log::info!("virtio-blk at PCI {f}: {mib} MiB{ro}, {cache}, as {name}");
+            Ok(())
+        }
+        Err((t, why)) => {
+            t.add_status(FAILED);
+            Err(why)
         }
     }
-    disks
-        .into_iter()
-        .map(|mut dev| {
-            dev.enable_interrupts();
-            log::info!(
-                "virtio-blk at PCI {:02x}:{:02x}.{}: {} MiB",
-                dev.location.0,
-                dev.location.1,
-                dev.location.2,
-                (dev.capacity() * SECTOR as u64) >> 20
-            );
-            VirtioDisk { dev }
-        })
-        .collect()
 }
 
 impl VirtioDisk {
+    /// Finish the device's initialisation (status ACKNOWLEDGE | DRIVER so far).
+    fn init(t: Transport) -> Result<VirtioDisk, (Transport, &'static str)> {
+        let features = match t.negotiate(F_RO | F_FLUSH) {
+            Ok(f) => f,
+            Err(e) => return Err((t, e)),
+        };
+        let q = match t.setup_queue(0, QUEUE_SIZE) {
+            Ok(q) if q.size() >= 4 => q,
+            Ok(_) => return Err((t, "queue too small")),
+            Err(e) => return Err((t, e)),
+        };
+        // Capacity in 512-byte sectors, whatever the device's block size.
+        let capacity = match t.device_read64(0) {
+            Some(c) if c > 0 && c <= u64::MAX / SECTOR as u64 => c,
+            Some(_) => return Err((t, "capacity is zero or unaddressable")),
+            None => return Err((t, "configuration unreadable")),
+        };
+        let (Some(header), Some(data)) = (DmaBuffer::new(STATUS + 1), DmaBuffer::new(CHUNK)) else {
+            return Err((t, "no DMA memory for requests"));
+        };
+        t.add_status(DRIVER_OK);
+        Ok(VirtioDisk {
+            t,
+            q,
+            header,
+            data,
+            capacity,
+            read_only: features & F_RO != 0,
+            can_flush: features & F_FLUSH != 0,
+            broken: false,
+        })
+    }
+
     /// Whole sectors, inside the disk.
-    fn check(&self, first: u64, len: usize) -> fs::Result<()> {
+    fn check(&self, first: u64, len: usize) -> block::Result<()> {
         let sectors = (len / SECTOR) as u64;
-        if !len.is_multiple_of(SECTOR)
-            || first
-                .checked_add(sectors)
-                .is_none_or(|e| e > self.dev.capacity())
-        {
-            return Err(Errno::EIO);
+        if !len.is_multiple_of(SECTOR) {
+            return Err(Error::Invalid);
+        }
+        if first.checked_add(sectors).is_none_or(|e| e > self.capacity) {
+            return Err(Error::Io);
         }
         Ok(())
+    }
+
+    /// One request of `len` bytes (at most [`CHUNK`], already in the bounce buffer for
+    /// a write), start to finish.
+    fn request(&mut self, kind: u32, sector: u64, len: usize) -> block::Result<()> {
+        if self.broken {
+            return Err(Error::Io);
+        }
+        self.header.write32(0, kind);
+        self.header.write32(4, 0);
+        self.header.write64(8, sector);
+        self.header.write8(STATUS, 0xff); // the device must overwrite it
+        let header = self.header.phys().as_u64();
+        let hdr = Buf {
+            addr: header,
+            len: 16,
+            device_writes: false,
+        };
+        let data = Buf {
+            addr: self.data.phys().as_u64(),
+            len: len as u32,
+            device_writes: kind == T_IN,
+        };
+        let status = Buf {
+            addr: header + STATUS as u64,
+            len: 1,
+            device_writes: true,
+        };
+        let head = if len > 0 {
+            self.q.push(&[hdr, data, status])
+        } else {
+            self.q.push(&[hdr, status])
+        }
+        .ok_or(Error::Io)?;
+        self.t.notify(&self.q);
+        let (t, q) = (&self.t, &self.q);
+        wait_for(|| {
+            t.ack_interrupt();
+            q.has_used()
+        });
+        match self.q.pop_used() {
+            Ok(Some((id, _))) if id == head => {}
+            other => {
+                log::error!(
+                    "virtio-blk {}: impossible used ring ({other:?} for head {head}): disk disabled",
+                    self.t.function
+                );
+                self.broken = true;
+                return Err(Error::Io);
+            }
+        }
+        match self.header.read8(STATUS) {
+            S_OK => Ok(()),
+            _ => Err(Error::Io),
+        }
     }
 }
 
@@ -104,21 +245,43 @@ impl BlockDevice for VirtioDisk {
         SECTOR
     }
     fn sector_count(&self) -> u64 {
-        self.dev.capacity()
+        self.capacity
     }
-    fn read_sectors(&mut self, first: u64, buf: &mut [u8]) -> fs::Result<()> {
+    fn read_sectors(&mut self, first: u64, buf: &mut [u8]) -> block::Result<()> {
         self.check(first, buf.len())?;
-        self.dev.start_read(first, buf).map_err(|_| Errno::EIO)?;
-        wait_for(|| self.dev.poll_done());
-        self.dev.finish_read(buf).map_err(|_| Errno::EIO)
+        let mut sector = first;
+        for piece in buf.chunks_mut(CHUNK) {
+            self.request(T_IN, sector, piece.len())?;
+            self.data.copy_out(0, piece);
+            sector += (piece.len() / SECTOR) as u64;
+        }
+        Ok(())
     }
-    fn write_sectors(&mut self, first: u64, buf: &[u8]) -> fs::Result<()> {
+    fn write_sectors(&mut self, first: u64, buf: &[u8]) -> block::Result<()> {
         self.check(first, buf.len())?;
-        self.dev.start_write(first, buf).map_err(|_| Errno::EIO)?;
-        wait_for(|| self.dev.poll_done());
-        self.dev.finish_write(buf).map_err(|_| Errno::EIO)
+        if self.read_only {
+            return Err(Error::ReadOnly);
+        }
+        let mut sector = first;
+        for piece in buf.chunks(CHUNK) {
+            self.data.copy_in(0, piece);
+            self.request(T_OUT, sector, piece.len())?;
+            sector += (piece.len() / SECTOR) as u64;
+        }
+        Ok(())
     }
-    fn flush(&mut self) -> fs::Result<()> {
-        self.dev.flush().map_err(|_| Errno::EIO)
+    fn flush(&mut self) -> block::Result<()> {
+        if self.can_flush {
+            self.request(T_FLUSH, 0, 0)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Drop for VirtioDisk {
+    /// Stop the device before its queue and buffers go back to the frame allocator.
+    fn drop(&mut self) {
+        let _ = self.t.reset();
     }
 }

@@ -1,122 +1,25 @@
-//! The block device interface the file system is written against, and a RAM disk.
+//! The block device interface the file system is written against.
 //!
-//! The design decision: a device speaks in *sectors* (its own fixed size, usually
-//! 512 bytes) and knows nothing of ext2 blocks; the block cache above groups
-//! sectors into file-system blocks. So a virtio disk, an initrd in memory and a
-//! test image all implement the same four methods, and every failure is a
-//! `Result`, never a panic.
+//! The trait and the in-memory disk live in the `block` crate, below both this crate
+//! and the drivers (so the read path never climbs back up a layer); this module names
+//! them for the rest of `fs` and turns a device error into this crate's [`Errno`].
 
-use alloc::vec::Vec;
+pub use block::{BlockDevice, MemDisk, MEM_SECTOR};
 
-use crate::error::{Errno, Result};
+use crate::error::Errno;
 
-/// A disk: an array of equally sized sectors that can be read and written.
-pub trait BlockDevice {
-    /// Bytes per sector: a power of two between 512 and 4096.
-    fn sector_size(&self) -> usize;
-    /// Number of sectors on the device.
-    fn sector_count(&self) -> u64;
-    /// Reads `buf.len() / sector_size()` whole sectors starting at sector `first`.
-    fn read_sectors(&mut self, first: u64, buf: &mut [u8]) -> Result<()>;
-    /// Writes `buf.len() / sector_size()` whole sectors starting at sector `first`.
-    fn write_sectors(&mut self, first: u64, buf: &[u8]) -> Result<()>;
-    /// Makes earlier writes durable (a no-op for memory).
-    fn flush(&mut self) -> Result<()> {
-        Ok(())
+impl From<block::Error> for Errno {
+    fn from(e: block::Error) -> Errno {
+        match e {
+            block::Error::Io => Errno::EIO,
+            block::Error::Invalid => Errno::EINVAL,
+            block::Error::ReadOnly => Errno::EROFS,
+        }
     }
 }
 
-/// A disk held in memory: the RAM disk, and the image type of the host tests.
-#[derive(Clone, Debug)]
-pub struct MemDisk {
-    bytes: Vec<u8>,
-    read_only: bool,
-}
-
-/// Sector size of a [`MemDisk`].
-pub const MEM_SECTOR: usize = 512;
-
-impl MemDisk {
-    /// Wraps an image; a trailing partial sector is ignored.
-    pub fn new(bytes: Vec<u8>) -> MemDisk {
-        MemDisk {
-            bytes,
-            read_only: false,
-        }
-    }
-
-    /// A disk whose writes fail with `EROFS` (for testing read-only paths).
-    pub fn new_read_only(bytes: Vec<u8>) -> MemDisk {
-        MemDisk {
-            bytes,
-            read_only: true,
-        }
-    }
-
-    /// The image bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-
-    /// Gives the image back.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes
-    }
-
-    fn range(&self, first: u64, len: usize) -> Result<core::ops::Range<usize>> {
-        if !len.is_multiple_of(MEM_SECTOR) {
-            return Err(Errno::EINVAL);
-        }
-        let start = usize::try_from(first)
-            .ok()
-            .and_then(|s| s.checked_mul(MEM_SECTOR))
-            .ok_or(Errno::EIO)?;
-        let end = start.checked_add(len).ok_or(Errno::EIO)?;
-        if end > self.bytes.len() / MEM_SECTOR * MEM_SECTOR {
-            return Err(Errno::EIO);
-        }
-        Ok(start..end)
-    }
-}
-
-impl BlockDevice for MemDisk {
-    fn sector_size(&self) -> usize {
-        MEM_SECTOR
-    }
-
-    fn sector_count(&self) -> u64 {
-        (self.bytes.len() / MEM_SECTOR) as u64
-    }
-
-    fn read_sectors(&mut self, first: u64, buf: &mut [u8]) -> Result<()> {
-        let r = self.range(first, buf.len())?;
-        buf.copy_from_slice(&self.bytes[r]);
-        Ok(())
-    }
-
-    fn write_sectors(&mut self, first: u64, buf: &[u8]) -> Result<()> {
-        if self.read_only {
-            return Err(Errno::EROFS);
-        }
-        let r = self.range(first, buf.len())?;
-        self.bytes[r].copy_from_slice(buf);
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn memdisk_rejects_out_of_range_and_partial_sectors() {
-        let mut d = MemDisk::new(alloc::vec![0u8; 4096]);
-        let mut buf = [0u8; 512];
-        assert_eq!(d.read_sectors(8, &mut buf), Err(Errno::EIO));
-        assert_eq!(d.read_sectors(u64::MAX, &mut buf), Err(Errno::EIO));
-        assert_eq!(d.read_sectors(0, &mut buf[..100]), Err(Errno::EINVAL));
-        buf[0] = 7;
-        d.write_sectors(7, &buf).unwrap();
-        assert_eq!(d.as_bytes()[7 * 512], 7);
+impl From<block::Error> for crate::error::MountError {
+    fn from(e: block::Error) -> Self {
+        crate::error::MountError::Fs(e.into())
     }
 }

@@ -115,7 +115,7 @@ impl<D: BlockDevice> BlockCache<D> {
             self.dev.write_sectors(nr * spb, &slot.data)?;
             slot.dirty = false;
         }
-        self.dev.flush()
+        Ok(self.dev.flush()?)
     }
 
     fn load(&mut self, nr: u64, read: bool) -> Result<()> {

@@ -13,6 +13,9 @@
 //! - [`addr`], [`paging`]: physical/virtual addresses, the direct map, page tables.
 //! - [`heap`]: the kernel heap as the global allocator.
 //! - [`apic`], [`serial`], [`port`], [`power`]: the devices the core kernel needs.
+//! - [`pci`], [`mmio`], [`dma`]: what device drivers need from the machine, as safe
+//!   primitives: PCI configuration access, mapped device registers, DMA memory
+//!   (the drivers themselves, PCI enumeration included, are in `drivers`).
 //! - [`task`]: kernel stacks with guard pages and the context switch.
 //! - [`sync`]: spinlocks, interrupt guards and the lock type sleeping mutexes build on.
 //! - [`backtrace`], [`symbols`]: frame-pointer backtraces, symbolised.
@@ -31,8 +34,11 @@ pub mod backtrace;
 pub mod boot;
 pub mod cpu;
 pub mod debug;
+pub mod dma;
 pub mod heap;
+pub mod mmio;
 pub mod paging;
+pub mod pci;
 pub mod port;
 pub mod power;
 pub mod serial;
@@ -41,7 +47,6 @@ pub mod sync;
 pub mod task;
 pub mod trap;
 pub mod user;
-pub mod virtio;
 
 #[cfg(dinos_kernel)]
 mod runtime;

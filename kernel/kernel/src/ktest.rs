@@ -2,12 +2,12 @@
 //!
 //! They exercise the mechanisms that can only be tested on the machine: frames, the
 //! heap, page tables and their permission bits, guard pages, threads, preemption, wait
-//! queues, sleep and the mutex; (`regtest`) the device and file-system-type
-//! registries; and (`credtest`) that a non-root credential is refused by the
-//! permission checks and `capable`, where root is not. Each prints
-//! `ktest: NAME ... ok` or `... FAILED: why` over the console (after a
-//! `ktest: start NAME` line, so a test that never returns is named);
-//! `cargo xtask test` reads those lines. The run ends with QEMU's
+//! queues, sleep and the mutex, device-register mappings, DMA memory and the disk
+//! registry; (`regtest`) the device and file-system-type registries; and
+//! (`credtest`) that a non-root credential is refused by the permission checks and
+//! `capable`, where root is not. Each prints `ktest: NAME ... ok` or `... FAILED: why`
+//! over the console (after a `ktest: start NAME` line, so a test that never returns is
+//! named); `cargo xtask test` reads those lines. The run ends with QEMU's
 //! exit status saying whether all passed.
 //!
 //! `ktest=pagefault`, `ktest=overflow`, `ktest=oom` and `ktest=panic` instead each do
@@ -65,6 +65,8 @@ const TESTS: &[Test] = tests![
     exited_threads_free_their_memory,
     log_ring_keeps_records,
     symbols_resolve_kernel_functions,
+    mmio_refuses_ram_and_dma_buffers_are_checked,
+    disks_are_registered_and_removed_at_run_time,
     usertest::user_mode_runs_and_makes_system_calls,
     usertest::user_pointer_to_kernel_memory_gets_efault,
     usertest::user_fault_ends_only_that_thread,
@@ -463,6 +465,102 @@ fn symbols_resolve_kernel_functions() -> TestResult {
         "resolved to {name}"
     );
     check!(off == 1, "offset {off}");
+    Ok(())
+}
+
+fn mmio_refuses_ram_and_dma_buffers_are_checked() -> TestResult {
+    use hal::mmio::{map, MmioError};
+    // RAM (the direct map has it cached), the kernel image, and impossible ranges.
+    check!(
+        map(PhysAddr(0x20_0000), 4096).err() == Some(MmioError::IsRam),
+        "RAM at 2 MiB was mapped as device registers"
+    );
+    let image = hal::addr::kernel_layout().text.0.as_u64() - hal::addr::KERNEL_VMA;
+    check!(
+        map(PhysAddr(image), 64).err() == Some(MmioError::IsRam),
+        "the kernel image was mapped as device registers"
+    );
+    check!(
+        map(PhysAddr(u64::MAX - 8), 64).err() == Some(MmioError::BadRange),
+        "a wrapping range was accepted"
+    );
+    check!(
+        map(PhysAddr(0xfec0_0000), 0).err() == Some(MmioError::BadRange),
+        "an empty range was accepted"
+    );
+    // The I/O APIC's registers (already mapped uncached) can be mapped again; a
+    // sub-range must lie inside and be aligned.
+    let io = map(PhysAddr(0xfec0_0000), 0x20).map_err(|e| alloc::format!("{e:?}"))?;
+    check!(io.slice(0x10, 0x10).is_some(), "slice inside refused");
+    check!(
+        io.slice(0x10, 0x11).is_none(),
+        "slice past the end accepted"
+    );
+    check!(io.slice(2, 4).is_none(), "misaligned slice accepted");
+    // DMA memory: zeroed, page-aligned, typed accesses and copies round-trip, frames
+    // back on drop.
+    let before = mm::stats().frames.free_frames;
+    {
+        let b = hal::dma::DmaBuffer::new(5000).ok_or("no DMA memory")?;
+        check!(b.len() == 8192, "5000 bytes became {}", b.len());
+        check!(b.phys().is_page_aligned(), "not page aligned");
+        check!(b.read64(8184) == 0, "not zeroed");
+        b.write32(4096, 0xdead_beef);
+        b.write16(6, 0x1234);
+        check!(b.read32(4096) == 0xdead_beef, "u32 lost");
+        check!(b.read8(7) == 0x12, "u16 stored in the wrong order");
+        b.copy_in(100, b"virtio");
+        let mut out = [0u8; 6];
+        b.copy_out(100, &mut out);
+        check!(&out == b"virtio", "copy round trip gave {out:?}");
+    }
+    let after = mm::stats().frames.free_frames;
+    check!(after == before, "frames {before} -> {after} after the drop");
+    Ok(())
+}
+
+fn disks_are_registered_and_removed_at_run_time() -> TestResult {
+    use block::BlockDevice;
+    use drivers::block::{self as reg, RegistryError};
+    let mut image = alloc::vec![0u8; 8 * 512];
+    image[512] = 0x5a;
+    let name = reg::register_next("ktdisk", Box::new(block::MemDisk::new(image)));
+    check!(name == "ktdisk0", "first name was {name}");
+    let second = reg::register_next("ktdisk", Box::new(block::MemDisk::new(Vec::new())));
+    check!(second == "ktdisk1", "second name was {second}");
+    check!(
+        reg::names().contains(&name),
+        "not listed: {:?}",
+        reg::names()
+    );
+    let disk = reg::claim(&name).map_err(|e| alloc::format!("claim: {e:?}"))?;
+    check!(reg::is_mounted(&name), "claimed disk not marked");
+    check!(
+        reg::claim(&name).err() == Some(RegistryError::Busy),
+        "claimed twice"
+    );
+    check!(
+        reg::unregister(&name).err() == Some(RegistryError::Busy),
+        "a claimed disk was removed"
+    );
+    let mut handle = reg::DiskHandle(disk);
+    let mut sector = [0u8; 512];
+    handle
+        .read_sectors(1, &mut sector)
+        .map_err(|e| alloc::format!("read: {e:?}"))?;
+    check!(sector[0] == 0x5a, "read the wrong sector");
+    reg::mark_unmounted(&name);
+    reg::unregister(&name).map_err(|e| alloc::format!("unregister: {e:?}"))?;
+    reg::unregister(&second).map_err(|e| alloc::format!("unregister: {e:?}"))?;
+    check!(reg::get(&name).is_none(), "still reachable after removal");
+    check!(
+        reg::unregister(&name).err() == Some(RegistryError::NoSuchDisk),
+        "removed twice"
+    );
+    // The freed name is given out again.
+    let again = reg::register_next("ktdisk", Box::new(block::MemDisk::new(Vec::new())));
+    check!(again == "ktdisk0", "the freed name was not reused: {again}");
+    reg::unregister(&again).map_err(|e| alloc::format!("unregister: {e:?}"))?;
     Ok(())
 }
 

@@ -62,12 +62,11 @@ fn dinos_main(boot: &'static BootInfo) -> ! {
 /// on the machine belongs to processes, and this thread ends. Returns only if there is
 /// no root file system (the monitor then runs instead).
 fn start_userland(boot: &'static BootInfo) {
-    // Disks: virtio disks first (persistent), then the boot RAM disk.
-    for (i, d) in drivers::virtio_blk::probe().into_iter().enumerate() {
-        proc::blockdev::register(&alloc::format!("disk{i}"), alloc::boxed::Box::new(d));
-    }
+    // Disks: the PCI drivers register theirs as disk0, disk1, ... in bus order (the
+    // virtio disks, persistent), then the boot RAM disk becomes ram0.
+    drivers::probe_pci();
     if let Some(mem) = hal::boot::take_module(boot, 0) {
-        proc::blockdev::register(
+        drivers::block::register(
             "ram0",
             alloc::boxed::Box::new(drivers::ramdisk::RamDisk::new(mem)),
         );
@@ -81,8 +80,8 @@ fn start_userland(boot: &'static BootInfo) {
     }
     let root = match boot.cmdline_value("root") {
         Some(r) if !r.is_empty() => alloc::string::String::from(r),
-        _ if proc::blockdev::get("disk0").is_some() => "/dev/disk0".into(),
-        _ if proc::blockdev::get("ram0").is_some() => "/dev/ram0".into(),
+        _ if drivers::block::get("disk0").is_some() => "/dev/disk0".into(),
+        _ if drivers::block::get("ram0").is_some() => "/dev/ram0".into(),
         _ => {
             log::warn!(
                 "no root file system (no disk, no -initrd image): starting the kernel monitor"
