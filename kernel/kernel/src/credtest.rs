@@ -151,7 +151,7 @@ pub fn non_root_cannot_call_a_privileged_operation() -> TestResult {
     );
     check!(v.umount(&ROOT, "/etc").is_ok(), "root cannot unmount /etc");
     // And the kernel's mount, the one the system call runs: refused before it
-    // looks at anything; root gets as far as finding no such directory.
+    // looks at anything; root gets past it.
     let nowhere = "/no-such-dir-ktest";
     let root = proc::fsys::root();
     let got = proc::fsys::mount(&u, root, nowhere, "tmpfs", "");
@@ -161,9 +161,11 @@ pub fn non_root_cannot_call_a_privileged_operation() -> TestResult {
         got
     );
     let got = proc::fsys::mount(&ROOT, root, nowhere, "tmpfs", "");
+    // Root passes the capability check and fails later: on the missing target, or
+    // (the ktest machine registers no file-system types) on the unknown type.
     check!(
-        got == Err(Errno::ENOENT),
-        "root through proc::fsys::mount: {:?}, not ENOENT",
+        matches!(got, Err(Errno::ENOENT) | Err(Errno::ENODEV)),
+        "root through proc::fsys::mount: {:?}, not ENOENT or ENODEV",
         got
     );
     Ok(())

@@ -90,13 +90,13 @@ fn a_built_file_system_mounts_and_outlives_its_type() {
     t.register("memfs", tmpfs_factory()).unwrap();
     let mut v = tmp_vfs(1 << 20);
     let r = v.root();
-    v.mkdir(r, "/mnt", 0o755, 0, 0).unwrap();
+    v.mkdir(&vfs::ROOT, r, "/mnt", 0o755).unwrap();
     let fs = t.build("memfs", "").unwrap();
-    v.mount("/mnt", fs).unwrap();
+    v.mount(&vfs::ROOT, "/mnt", fs).unwrap();
     // Removing the type does not touch mounts already made.
     t.unregister("memfs").unwrap();
     put(&mut v, r, "/mnt/f", b"kept");
-    let o = v.open(r, "/mnt/f", O_RDONLY, 0, 0, 0).unwrap();
+    let o = v.open(&vfs::ROOT, r, "/mnt/f", O_RDONLY, 0).unwrap();
     let mut buf = [0u8; 8];
     assert_eq!(v.read(o.node, 0, &mut buf), Ok(4));
     assert_eq!(&buf[..4], b"kept");
@@ -104,6 +104,6 @@ fn a_built_file_system_mounts_and_outlives_its_type() {
         .mounts()
         .iter()
         .any(|m| m.path == b"/mnt" && m.fs_type == "tmpfs"));
-    v.umount("/mnt").unwrap();
+    v.umount(&vfs::ROOT, "/mnt").unwrap();
     assert_eq!(t.build("memfs", "").err(), Some(Errno::ENODEV));
 }

@@ -223,6 +223,8 @@ pub enum Stdio {
 #[derive(Debug)]
 pub struct Command {
     program: String,
+    /// `argv[0]`, if not the program's name.
+    arg0: Option<String>,
     args: Vec<String>,
     env: Option<Vec<String>>,
     env_changes: Vec<(String, Option<String>)>,
@@ -244,12 +246,19 @@ impl Command {
     pub fn new(program: &str) -> Command {
         Command {
             program: String::from(program),
+            arg0: None,
             args: Vec::new(),
             env: None,
             env_changes: Vec::new(),
             stdio: [None, None, None],
             pgid: 0,
         }
+    }
+    /// The name the program sees as `argv[0]` (by default the name it was started by,
+    /// as `std::os::unix::process::CommandExt::arg0`).
+    pub fn arg0(&mut self, name: &str) -> &mut Self {
+        self.arg0 = Some(String::from(name));
+        self
     }
     pub fn arg(&mut self, a: &str) -> &mut Self {
         self.args.push(String::from(a));
@@ -309,7 +318,7 @@ impl Command {
     pub fn spawn(&mut self) -> Result<Child> {
         let path = find_program(&self.program).ok_or(Errno::ENOENT)?;
         let mut argv = Vec::with_capacity(self.args.len() + 1);
-        argv.push(self.program.clone());
+        argv.push(self.arg0.clone().unwrap_or_else(|| self.program.clone()));
         argv.extend(self.args.iter().cloned());
         let envs = self.environment();
 

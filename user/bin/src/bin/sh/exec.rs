@@ -9,7 +9,7 @@
 //!
 //! Design decision: programs are started with `spawn`, never `fork` + `exec`: the
 //! shell's memory is not copied for a child that will throw it away, and descriptor
-//! wiring is data (`SpawnArgs::fds`) rather than `dup2` calls in a child. `fork` is used
+//! wiring is data (`Command`'s stdio, `SpawnArgs::fds` underneath) rather than `dup2` calls in a child. `fork` is used
 //! only where a piece of *shell* code must run in another process: a builtin or
 //! compound command inside a pipeline or in the background, and `( subshell )`.
 
@@ -24,7 +24,7 @@ use crate::shparse::{
 use shcore::fsview::expand_glob;
 use shcore::pathsearch::{find_command, parse_shebang};
 use ulib::abi::flags::{O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY};
-use ulib::abi::{SpawnArgs, UserStr};
+use ulib::process::{Command as Program, Stdio};
 use ulib::{sys, Errno};
 
 use crate::builtins;
@@ -32,20 +32,13 @@ use crate::render;
 use crate::shell::{Flow, Io, Shell};
 use crate::sysfs::{read_head, SysFs};
 
-/// `SpawnArgs::pgid` asking for a new group named after the child.
+/// The process group asking for a new group named after the child.
 const NEW_GROUP: u32 = u32::MAX;
 
 /// Processes started for one pipeline.
 pub struct Started {
     pub pgid: u32,
     pub pids: Vec<u32>,
-}
-
-fn user_str(s: &str) -> UserStr {
-    UserStr {
-        ptr: s.as_ptr() as u64,
-        len: s.len() as u64,
-    }
 }
 
 fn close_all(fds: &mut Vec<i32>) {
@@ -585,8 +578,9 @@ impl Shell {
     }
 }
 
-/// One `spawn` call: the program at `path` with `argv` and `env`, descriptors 0-2 from
-/// `io`, in process group `pgid`.
+/// One `spawn` call (through `ulib::process::Command`): the program at `path` with
+/// `argv` and `env`, descriptors 0-2 from `io`, in process group `pgid` (0: the
+/// shell's, `u32::MAX`: a new one named after the child).
 fn spawn_path(
     path: &str,
     argv: &[String],
@@ -594,17 +588,41 @@ fn spawn_path(
     io: &Io,
     pgid: u32,
 ) -> Result<usize, Errno> {
-    let argv_s: Vec<UserStr> = argv.iter().map(|s| user_str(s)).collect();
-    let env_s: Vec<UserStr> = env.iter().map(|s| user_str(s)).collect();
-    let args = SpawnArgs {
-        path: user_str(path),
-        argv: argv_s.as_ptr() as u64,
-        argc: argv_s.len() as u64,
-        envp: env_s.as_ptr() as u64,
-        envc: env_s.len() as u64,
-        fds: [io.fd(0), io.fd(1), io.fd(2)],
-        pgid,
-        _reserved: 0,
+    // A path is used as it is, never looked up in PATH again.
+    let path = if path.contains('/') {
+        String::from(path)
+    } else {
+        format!("./{path}")
     };
-    sys::spawn(&args)
+    let mut c = Program::new(&path);
+    if let Some((name, rest)) = argv.split_first() {
+        c.arg0(name).args(rest);
+    }
+    c.env_clear();
+    for var in env {
+        if let Some((name, value)) = var.split_once('=') {
+            c.env(name, value);
+        }
+    }
+    for i in 0..3 {
+        let s = match io.fd(i) {
+            fd if fd < 0 => Stdio::Close,
+            fd => Stdio::Fd(fd),
+        };
+        match i {
+            0 => c.stdin(s),
+            1 => c.stdout(s),
+            _ => c.stderr(s),
+        };
+    }
+    match pgid {
+        0 => {}
+        NEW_GROUP => {
+            c.process_group(0);
+        }
+        g => {
+            c.process_group(g);
+        }
+    }
+    c.spawn().map(|child| child.id() as usize)
 }
