@@ -34,8 +34,15 @@ fn base(cx: &Ctx, dir: Dir) -> Result<fsys::NodeRef, Errno> {
     }
 }
 
-pub fn read(cx: &mut Ctx, fd: Fd, dest: UserSliceMut) -> SysResult {
-    let f = cx.file(fd)?;
+/// Copy from the object to `dest` in pieces of at most CHUNK bytes: `get(buf, at)`
+/// fills `buf` with the bytes `at` bytes into the transfer. A stream (`whole` false:
+/// a pipe, the terminal) gives what it has, one piece; a file gives everything asked
+/// for up to its end. An error after some bytes ends the transfer with those bytes.
+fn copy_out(
+    dest: UserSliceMut,
+    whole: bool,
+    mut get: impl FnMut(&mut [u8], u64) -> Result<usize, Errno>,
+) -> SysResult {
     // The whole destination is checked before anything is consumed from a pipe, the
     // terminal or a file offset.
     dest.check()?;
@@ -43,9 +50,6 @@ pub fn read(cx: &mut Ctx, fd: Fd, dest: UserSliceMut) -> SysResult {
     if len == 0 {
         return Ok(0);
     }
-    // A pipe or terminal gives what it has (one piece); a file gives everything asked
-    // for up to its end, in pieces of CHUNK bytes.
-    let whole = f.node().is_some();
     // Small transfers (most terminal and pipe traffic) use a buffer on the stack.
     let mut small = [0u8; SMALL];
     let mut big = alloc::vec::Vec::new();
@@ -58,7 +62,7 @@ pub fn read(cx: &mut Ctx, fd: Fd, dest: UserSliceMut) -> SysResult {
     let mut done = 0;
     while done < len {
         let want = (len - done).min(tmp.len());
-        let n = match f.read(&mut tmp[..want]) {
+        let n = match get(&mut tmp[..want], done as u64) {
             Ok(n) => n,
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
@@ -72,8 +76,10 @@ pub fn read(cx: &mut Ctx, fd: Fd, dest: UserSliceMut) -> SysResult {
     Ok(done)
 }
 
-pub fn write(cx: &mut Ctx, fd: Fd, src: UserSlice) -> SysResult {
-    let f = cx.file(fd)?;
+/// Copy from `src` to the object in pieces of at most CHUNK bytes: `put(data, at)`
+/// takes the bytes `at` bytes into the transfer and says how many it took. A short
+/// put or an error after some bytes ends the transfer with those bytes.
+fn copy_in(src: UserSlice, mut put: impl FnMut(&[u8], u64) -> Result<usize, Errno>) -> SysResult {
     let len = src.len();
     // A write of one piece needs no separate check: copying it in checks it, before
     // anything is written. A longer one is checked whole first.
@@ -92,58 +98,38 @@ pub fn write(cx: &mut Ctx, fd: Fd, src: UserSlice) -> SysResult {
             &mut big
         };
         src.read_at(done, data)?;
-        let put = match f.write(data) {
+        let took = match put(data, done as u64) {
             Ok(p) => p,
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
         };
-        done += put;
-        if put < n {
+        done += took;
+        if took < n {
             break;
         }
     }
     Ok(done)
+}
+
+pub fn read(cx: &mut Ctx, fd: Fd, dest: UserSliceMut) -> SysResult {
+    let f = cx.file(fd)?;
+    let whole = f.node().is_some();
+    copy_out(dest, whole, |buf, _| f.read(buf))
+}
+
+pub fn write(cx: &mut Ctx, fd: Fd, src: UserSlice) -> SysResult {
+    let f = cx.file(fd)?;
+    copy_in(src, |data, _| f.write(data))
 }
 
 pub fn pread(cx: &mut Ctx, fd: Fd, dest: UserSliceMut, off: u64) -> SysResult {
     let f = cx.file(fd)?;
-    dest.check()?;
-    let len = dest.len();
-    let mut tmp = alloc::vec![0u8; len.min(uaccess::CHUNK)];
-    let mut done = 0;
-    while done < len {
-        let want = (len - done).min(tmp.len());
-        let n = f.pread(&mut tmp[..want], off + done as u64)?;
-        dest.write_at(done, &tmp[..n])?;
-        done += n;
-        if n < want {
-            break;
-        }
-    }
-    Ok(done)
+    copy_out(dest, true, |buf, at| f.pread(buf, off.saturating_add(at)))
 }
 
 pub fn pwrite(cx: &mut Ctx, fd: Fd, src: UserSlice, off: u64) -> SysResult {
     let f = cx.file(fd)?;
-    src.check()?;
-    let len = src.len();
-    let mut done = 0;
-    let mut data = alloc::vec::Vec::new();
-    while done < len {
-        let n = (len - done).min(uaccess::CHUNK);
-        data.resize(n, 0);
-        src.read_at(done, &mut data)?;
-        let put = match f.pwrite(&data, off + done as u64) {
-            Ok(p) => p,
-            Err(e) if done == 0 => return Err(e),
-            Err(_) => break,
-        };
-        done += put;
-        if put < n {
-            break;
-        }
-    }
-    Ok(done)
+    copy_in(src, |data, at| f.pwrite(data, off.saturating_add(at)))
 }
 
 /// Open `path` (from `dir`) with `flags`; `mode` is the permission of a created file,
