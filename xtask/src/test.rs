@@ -180,6 +180,8 @@ fn lint(t: &mut Tally) {
                 "--workspace",
                 "--exclude",
                 "kernel",
+                "--exclude",
+                "init",
                 "--all-targets",
             ])
             .arg("--target-dir")
@@ -201,6 +203,8 @@ fn host_tests(t: &mut Tally, filter: &str) -> Result<()> {
             "--workspace",
             "--exclude",
             "kernel",
+            "--exclude",
+            "init",
             "--exclude",
             "xtask",
             "--no-fail-fast",
@@ -321,7 +325,7 @@ const FATAL_CASES: &[FatalCase] = &[
             "faulting address: 0x000000000dead000 (read, page not present, kernel mode)",
             "rip ",
             "backtrace:",
-            "kernel::ktest::deliberate_page_fault",
+            "init::ktest::deliberate_page_fault",
         ],
     },
     FatalCase {
@@ -330,7 +334,7 @@ const FATAL_CASES: &[FatalCase] = &[
         expect: &[
             "KERNEL EXCEPTION: Page Fault",
             "kernel stack overflow",
-            "kernel::ktest::recurse",
+            "init::ktest::recurse",
         ],
     },
     FatalCase {
@@ -343,9 +347,9 @@ const FATAL_CASES: &[FatalCase] = &[
         append: "ktest=panic",
         expect: &[
             "KERNEL PANIC in thread 1: deliberate panic requested by ktest=panic",
-            "at kernel/kernel/src/ktest.rs",
+            "at kernel/init/src/ktest.rs",
             "backtrace:",
-            "kernel::ktest::run",
+            "init::ktest::run",
         ],
     },
 ];

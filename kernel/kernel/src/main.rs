@@ -1,120 +1,15 @@
-//! The dinos kernel binary: it only wires the layers together.
-//!
-//! [`dinos_main`] is the boot story in order, one line per layer (STYLE.md 1): the CPU
-//! tables are already up (hal did that before calling us), then the log, memory,
-//! threads, the timer, the console, and finally the kernel monitor, or the in-kernel
-//! tests when the command line says `ktest`.
+//! The dinos kernel binary: the entry symbol hal's boot code calls, and the panic
+//! handler. The boot story itself is the safe crate `init`.
 
 #![no_std]
 #![no_main]
 #![deny(unsafe_code)]
 
-extern crate alloc;
-
-mod credtest;
-mod ktest;
-mod monitor;
 mod panic;
-mod regtest;
-mod usertest;
-
-use hal::boot::BootInfo;
 
 /// Called by hal's boot code on the boot stack, interrupts off, GDT/IDT/TSS loaded.
 #[allow(unsafe_code)] // the one exported symbol: hal's boot code calls it by name
 #[no_mangle]
-fn dinos_main(boot: &'static BootInfo) -> ! {
-    klog::init(boot.cmdline_value("loglevel"));
-    log::info!(
-        "dinos {} (x86_64), {} memory-map entries, {} boot module(s)",
-        env!("CARGO_PKG_VERSION"),
-        boot.memory_map().len(),
-        boot.modules().len()
-    );
-    hal::apic::init(); // PIC off, local APIC and its timer calibrated (not yet ticking)
-    mm::init(boot); // frames, heap, kernel page table: allocation works from here
-    let m = mm::stats();
-    log::info!(
-        "{} MiB of free frames, {} MiB kernel heap",
-        (m.frames.total_frames * 4096) >> 20,
-        m.heap.size >> 20
-    );
-    task::init(); // this code becomes thread `kmain`; the idle thread exists
-    hal::trap::set_handler(hal::apic::TIMER_VECTOR, timer_irq);
-    drivers::console::init(); // serial receive interrupt into the console buffer
-    drivers::rtc::init(); // wall-clock time, once
-    hal::cpu::enable_interrupts();
-    log::info!(
-        "dinos ready in {} us (cmdline: {:?})",
-        hal::apic::nanos_since_boot() / 1000,
-        boot.cmdline()
-    );
-    if let Some(which) = boot.cmdline_value("ktest") {
-        ktest::run(which);
-    }
-    if boot.cmdline_value("monitor").is_none() {
-        start_userland(boot);
-    }
-    monitor::run()
-}
-
-/// Mount the root file system from the boot RAM disk and start `/bin/init`: from here
-/// on the machine belongs to processes, and this thread ends. Returns only if there is
-/// no root file system (the monitor then runs instead).
-fn start_userland(boot: &'static BootInfo) {
-    // Disks: the PCI drivers register theirs as disk0, disk1, ... in bus order (the
-    // virtio disks, persistent), then the boot RAM disk becomes ram0.
-    drivers::probe_pci();
-    if let Some(mem) = hal::boot::take_module(boot, 0) {
-        drivers::block::register(
-            "ram0",
-            alloc::boxed::Box::new(drivers::ramdisk::RamDisk::new(mem)),
-        );
-    }
-    // The registries: devices (`/dev` is built from it) and file-system types.
-    if let Err(e) = proc::vdevs::register_builtin() {
-        log::error!("registering the built-in devices: {e}");
-    }
-    if let Err(e) = proc::fsys::register_builtin_fs_types() {
-        log::error!("registering the built-in file-system types: {e}");
-    }
-    let root = match boot.cmdline_value("root") {
-        Some(r) if !r.is_empty() => alloc::string::String::from(r),
-        _ if drivers::block::get("disk0").is_some() => "/dev/disk0".into(),
-        _ if drivers::block::get("ram0").is_some() => "/dev/ram0".into(),
-        _ => {
-            log::warn!(
-                "no root file system (no disk, no -initrd image): starting the kernel monitor"
-            );
-            return;
-        }
-    };
-    if let Err(e) = proc::fsys::mount_root(&root) {
-        log::error!("cannot mount the root file system {root}: {e}; starting the kernel monitor");
-        return;
-    }
-    syscall::init();
-    syscall::set_watch(
-        boot.cmdline_value("trace").is_some(),
-        boot.cmdline_value("callring").is_some(),
-    );
-    hal::trap::set_fatal_report_hook(syscall::print_recent_calls);
-    proc::signal::init();
-    proc::tty::init();
-    match proc::lifecycle::start_init("/bin/init") {
-        Ok(pid) => log::info!("started /bin/init as pid {pid}"),
-        Err(e) => {
-            log::error!("cannot start /bin/init: {e}; starting the kernel monitor");
-            return;
-        }
-    }
-    task::exit()
-}
-
-/// The local APIC timer, TIMER_HZ times a second.
-fn timer_irq(frame: &mut hal::trap::TrapFrame) {
-    hal::apic::eoi();
-    proc::process::account_tick(frame.from_user());
-    task::on_tick();
-    task::preempt_point();
+fn dinos_main(boot: &'static hal::boot::BootInfo) -> ! {
+    init::main(boot)
 }
