@@ -23,6 +23,7 @@ use crate::sync::SpinLock;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::any::{Any, TypeId};
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Pages of one kernel stack (the guard page comes in addition).
@@ -159,7 +160,7 @@ pub struct Task {
     /// That table's root (0: the kernel table), read without locks on every switch.
     cr3: AtomicU64,
     /// What the upper layers hang on the task (the process it belongs to), set once.
-    owner: crate::sync::Once<Arc<dyn core::any::Any + Send + Sync>>,
+    owner: crate::sync::Once<Owner>,
     /// "Look at me on the way back to user mode" (a signal may be deliverable): set by
     /// whoever posts one, tested and cleared without locks on every return.
     notify: core::sync::atomic::AtomicBool,
@@ -335,10 +336,42 @@ pub fn current_id() -> u64 {
     with_current(|t| t.id).unwrap_or(0)
 }
 
+/// A task's owner object with its concrete type, recorded when it is attached, so that
+/// finding the running process on every system call is one comparison of type ids
+/// instead of `Any::downcast_ref`'s call through the vtable.
+struct Owner {
+    ty: TypeId,
+    obj: Arc<dyn Any + Send + Sync>,
+}
+
+impl Owner {
+    fn get<T: Any>(&self) -> Option<&T> {
+        if self.ty != TypeId::of::<T>() {
+            return None;
+        }
+        // SAFETY: `ty` is the type id of the object `obj` was made from (`set_owner` is
+        // generic over it), and it equals T's, so the data pointer points at a live T,
+        // kept alive by `obj` at least as long as `self` is borrowed.
+        Some(unsafe { &*(Arc::as_ptr(&self.obj) as *const T) })
+    }
+
+    fn get_arc<T: Any>(&self) -> Option<Arc<T>> {
+        self.get::<T>()?;
+        let raw = Arc::into_raw(self.obj.clone()) as *const T;
+        // SAFETY: as in `get`, the object is a T; `raw` comes from `Arc::into_raw` of an
+        // `Arc<dyn Any>` made from an `Arc<T>` by unsized coercion, which is what
+        // `Arc::from_raw` requires. The clone's count is the one the new Arc owns.
+        Some(unsafe { Arc::from_raw(raw) })
+    }
+}
+
 impl Task {
     /// Attach the upper layer's object (once; later calls are ignored).
-    pub fn set_owner(&self, owner: Arc<dyn core::any::Any + Send + Sync>) {
-        self.owner.call_once(|| owner);
+    pub fn set_owner<T: Any + Send + Sync>(&self, owner: Arc<T>) {
+        self.owner.call_once(|| Owner {
+            ty: TypeId::of::<T>(),
+            obj: owner,
+        });
     }
 
     /// Ask the running-or-not task to look at its pending work before it next returns
@@ -373,16 +406,16 @@ pub(crate) fn current_syscall_handler() -> crate::user::SyscallHandler {
     }
 }
 
-/// The running task's owner object, if it has one.
-pub fn current_owner() -> Option<Arc<dyn core::any::Any + Send + Sync>> {
-    with_current(|t| t.owner.get().cloned()).flatten()
+/// The running task's owner object, if it has one and it is a `T`.
+pub fn current_owner<T: Any + Send + Sync>() -> Option<Arc<T>> {
+    with_current(|t| t.owner.get()?.get_arc::<T>()).flatten()
 }
 
-/// Run `f` on the running task's owner object, borrowed: no reference count changes.
-pub fn with_current_owner<R>(
-    f: impl FnOnce(&(dyn core::any::Any + Send + Sync)) -> R,
-) -> Option<R> {
-    with_current(|t| t.owner.get().map(|o| f(&**o))).flatten()
+/// Run `f` on the running task's owner object if it is a `T`, borrowed: no reference
+/// count changes, no call through a vtable.
+#[inline]
+pub fn with_current_owner<T: Any + Send + Sync, R>(f: impl FnOnce(&T) -> R) -> Option<R> {
+    with_current(|t| t.owner.get()?.get::<T>().map(f)).flatten()
 }
 
 /// Set the running task's notify flag.

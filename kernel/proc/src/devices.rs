@@ -167,6 +167,10 @@ impl FileObject for DeviceFile {
         Ok(n)
     }
 
+    fn has_position(&self) -> bool {
+        self.dev.seekable()
+    }
+
     fn size(&self) -> Result<u64, Errno> {
         match self.dev.seekable() {
             true => Ok(self.dev.size()),

@@ -80,6 +80,13 @@ pub trait FileObject: Send + Sync {
     /// Write at `pos`, advancing it when the object has positions.
     fn write(&self, pos: &mut u64, data: &[u8], nonblock: bool) -> Result<usize, Errno>;
 
+    /// Does the object use the open file's position (a file, a disk)? Objects that
+    /// do not (a pipe, the terminal) are read and written without taking the open
+    /// file's offset lock.
+    fn has_position(&self) -> bool {
+        false
+    }
+
     /// Read at an explicit offset, leaving the position alone (pread): ESPIPE for
     /// objects without positions.
     fn read_at(&self, _off: u64, _buf: &mut [u8]) -> Result<usize, Errno> {
@@ -147,6 +154,10 @@ impl FileObject for NodeFile {
         let put = fsys::write(self.0, *pos, data)?;
         *pos += put as u64;
         Ok(put)
+    }
+
+    fn has_position(&self) -> bool {
+        true
     }
 
     fn read_at(&self, off: u64, buf: &mut [u8]) -> Result<usize, Errno> {

@@ -25,7 +25,9 @@ pub const MAX_FDS: usize = 64;
 pub struct OpenFile {
     object: Arc<dyn FileObject>,
     pub flags: u32,
+    /// The position, for objects that have one (`FileObject::has_position`).
     pub offset: Mutex<u64>,
+    positional: bool,
 }
 
 /// Open files in the whole system (each holds kernel memory: a pipe, a buffer), so
@@ -44,6 +46,7 @@ impl OpenFile {
             return Err(Errno::ENFILE);
         }
         Ok(Arc::new(OpenFile {
+            positional: object.has_position(),
             object,
             flags,
             offset: task::mutex(0),
@@ -60,17 +63,28 @@ impl OpenFile {
         self.flags & O_NONBLOCK != 0
     }
 
+    // read and write are inlined into the system-call operations: on a pipe or the
+    // terminal the call itself is most of the work, and a call frame here cost ~20
+    // instructions each way (measured: `cargo xtask bench programs`).
+    #[inline]
     pub fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
         if !self.readable() {
             return Err(Errno::EBADF);
+        }
+        if !self.positional {
+            return self.object.read(&mut 0, buf, self.nonblock());
         }
         let mut off = self.offset.lock();
         self.object.read(&mut off, buf, self.nonblock())
     }
 
+    #[inline]
     pub fn write(&self, data: &[u8]) -> Result<usize, Errno> {
         if !self.writable() {
             return Err(Errno::EBADF);
+        }
+        if !self.positional {
+            return self.object.write(&mut 0, data, self.nonblock());
         }
         let mut off = self.offset.lock();
         if self.flags & O_APPEND != 0 {
@@ -130,6 +144,12 @@ impl OpenFile {
     /// Map part of the file (ENODEV: nothing can be mapped yet).
     pub fn mmap(&self, offset: u64, len: u64) -> Result<Mapping, Errno> {
         self.object.mmap(offset, len)
+    }
+
+    /// Does the object use the position (a file, a disk: a read fills the whole
+    /// buffer up to the end)?
+    pub fn has_position(&self) -> bool {
+        self.positional
     }
 
     /// The file-system node, when the open file is one.

@@ -9,20 +9,78 @@
 //!
 //! The two ends are two [`FileObject`]s, [`PipeReader`] and [`PipeWriter`], over one
 //! shared [`Pipe`]; releasing an end (its last close) is what the other side counts.
+//! The bytes in flight live in a [`Ring`] of `PIPE_BUF` bytes, copied in and out a
+//! slice at a time (at most two pieces when the data wraps), never byte by byte.
 
 use crate::fileobj::{FileObject, Readiness};
 use abi::flags::S_IFIFO;
 use abi::{Errno, Stat};
-use alloc::collections::VecDeque;
+use alloc::boxed::Box;
 use alloc::sync::Arc;
+use alloc::vec;
 use hal::sync::SpinLock;
 use task::WaitQueue;
 
 /// Bytes a pipe holds.
 pub const PIPE_BUF: usize = 4096;
 
+/// A fixed circular buffer of `PIPE_BUF` bytes: `len` bytes starting at `head`.
+struct Ring {
+    bytes: Box<[u8]>,
+    head: usize,
+    len: usize,
+}
+
+impl Ring {
+    fn new() -> Self {
+        Ring {
+            bytes: vec![0; PIPE_BUF].into_boxed_slice(),
+            head: 0,
+            len: 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn room(&self) -> usize {
+        PIPE_BUF - self.len
+    }
+
+    /// Append as much of `data` as fits; returns how much did.
+    fn push(&mut self, data: &[u8]) -> usize {
+        let n = data.len().min(self.room());
+        let tail = (self.head + self.len) % PIPE_BUF;
+        let first = n.min(PIPE_BUF - tail);
+        self.bytes[tail..tail + first].copy_from_slice(&data[..first]);
+        if first < n {
+            self.bytes[..n - first].copy_from_slice(&data[first..n]);
+        }
+        self.len += n;
+        n
+    }
+
+    /// Take up to `out.len()` bytes from the front; returns how many.
+    fn pop(&mut self, out: &mut [u8]) -> usize {
+        let n = out.len().min(self.len);
+        let first = n.min(PIPE_BUF - self.head);
+        out[..first].copy_from_slice(&self.bytes[self.head..self.head + first]);
+        if first < n {
+            out[first..n].copy_from_slice(&self.bytes[..n - first]);
+        }
+        self.head = (self.head + n) % PIPE_BUF;
+        self.len -= n;
+        n
+    }
+}
+
 struct Inner {
-    buf: VecDeque<u8>,
+    buf: Ring,
     readers: usize,
     writers: usize,
 }
@@ -37,7 +95,7 @@ impl Pipe {
     pub fn new() -> Self {
         Pipe {
             inner: SpinLock::new(Inner {
-                buf: VecDeque::with_capacity(PIPE_BUF),
+                buf: Ring::new(),
                 readers: 1,
                 writers: 1,
             }),
@@ -63,10 +121,7 @@ impl Pipe {
             {
                 let mut p = self.inner.lock();
                 if !p.buf.is_empty() {
-                    let n = buf.len().min(p.buf.len());
-                    for (i, b) in p.buf.drain(..n).enumerate() {
-                        buf[i] = b;
-                    }
+                    let n = p.buf.pop(buf);
                     drop(p);
                     self.wq.wake_all();
                     return Ok(n);
@@ -100,10 +155,7 @@ impl Pipe {
                         Err(Errno::EPIPE)
                     };
                 }
-                let room = PIPE_BUF - p.buf.len();
-                let n = room.min(data.len() - done);
-                p.buf.extend(&data[done..done + n]);
-                done += n;
+                done += p.buf.push(&data[done..]);
             }
             self.wq.wake_all();
             if done == data.len() {
@@ -118,7 +170,7 @@ impl Pipe {
             }
             let r = crate::signal::interruptible_wait(&self.wq, || {
                 let p = self.inner.lock();
-                p.buf.len() < PIPE_BUF || p.readers == 0
+                p.buf.room() > 0 || p.readers == 0
             });
             if let Err(e) = r {
                 return if done > 0 { Ok(done) } else { Err(e) };
@@ -195,11 +247,49 @@ impl FileObject for PipeWriter {
         let p = self.0.inner.lock();
         Readiness {
             readable: false,
-            writable: p.buf.len() < PIPE_BUF || p.readers == 0,
+            writable: p.buf.room() > 0 || p.readers == 0,
             hangup: p.readers == 0,
         }
     }
     fn release(&self) {
         self.0.close_writer();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Ring, PIPE_BUF};
+    use alloc::collections::VecDeque;
+    use alloc::vec::Vec;
+
+    /// Pushes and pops of many sizes, wrapping around the end many times, give back
+    /// exactly the bytes a simple queue would.
+    #[test]
+    fn ring_keeps_bytes_in_order_across_the_wrap() {
+        let mut ring = Ring::new();
+        let mut model = VecDeque::new();
+        let mut next = 0u8;
+        for step in 0..2000usize {
+            let want = (step * 37) % (PIPE_BUF + 100);
+            if step % 3 == 0 {
+                let mut out = alloc::vec![0; want];
+                let n = ring.pop(&mut out);
+                let expect: Vec<u8> = model.drain(..n.min(model.len())).collect();
+                assert_eq!(n, expect.len().min(want));
+                assert_eq!(&out[..n], &expect[..]);
+            } else {
+                let data: Vec<u8> = (0..want)
+                    .map(|_| {
+                        next = next.wrapping_add(1);
+                        next
+                    })
+                    .collect();
+                let n = ring.push(&data);
+                assert_eq!(n, want.min(PIPE_BUF - model.len()));
+                model.extend(&data[..n]);
+            }
+            assert_eq!(ring.len(), model.len());
+            assert_eq!(ring.room(), PIPE_BUF - model.len());
+        }
     }
 }

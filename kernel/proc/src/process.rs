@@ -192,13 +192,13 @@ pub fn get(pid: Pid) -> Option<Arc<Process>> {
 /// Run `f` on the calling process, borrowed (no lock, no reference count): the fast
 /// way for calls that only read it.
 pub fn with_current<R>(f: impl FnOnce(&Process) -> R) -> Option<R> {
-    hal::task::with_current_owner(|o| o.downcast_ref::<Process>().map(f)).flatten()
+    hal::task::with_current_owner::<Process, R>(f)
 }
 
 /// The process the running thread belongs to (None for kernel threads): the owner
 /// object hal keeps on the thread's task, so this takes no lock.
 pub fn current() -> Option<Arc<Process>> {
-    hal::task::current_owner()?.downcast::<Process>().ok()
+    hal::task::current_owner::<Process>()
 }
 
 /// Every process, by pid.

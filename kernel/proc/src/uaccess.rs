@@ -31,12 +31,22 @@ fn prepare(addr: u64, len: usize, write: bool) -> Result<(), Errno> {
 /// Check, without touching any page, that the caller may write (or read) the whole
 /// buffer `[addr, addr+len)`: done before a call consumes data (a pipe read, a file
 /// offset), so a bad buffer fails with EFAULT and loses nothing.
+///
+/// The fast paths here are inlined into the system-call operations (they are most of
+/// a small read's or write's work); the slow paths, which lock the address space, are
+/// not.
+#[inline]
 pub fn check_buffer(addr: u64, len: usize, write: bool) -> Result<(), Errno> {
     // Fast path: every page already mapped with the right rights (one page-table walk
     // per page, no locks). Otherwise ask the regions.
     if len <= 2 * hal::addr::PAGE_SIZE as usize && hal::user::user_range_mapped(addr, len, write) {
         return Ok(());
     }
+    check_regions(addr, len, write)
+}
+
+#[inline(never)]
+fn check_regions(addr: u64, len: usize, write: bool) -> Result<(), Errno> {
     let ok = crate::process::with_current(|p| {
         p.aspace
             .lock()
@@ -53,10 +63,16 @@ pub fn check_buffer(addr: u64, len: usize, write: bool) -> Result<(), Errno> {
 /// Copy `buf.len()` bytes from user address `addr`. The copy is tried first as is
 /// (the pages are usually present); only if it meets a missing page is the range made
 /// present (demand paging) and the copy done again.
+#[inline]
 pub fn read_into(addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
     if hal::user::copy_from_user(buf, addr).is_ok() {
         return Ok(());
     }
+    read_into_slow(addr, buf)
+}
+
+#[inline(never)]
+fn read_into_slow(addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
     prepare(addr, buf.len(), false)?;
     hal::user::copy_from_user(buf, addr).map_err(|_| Errno::EFAULT)
 }
@@ -68,10 +84,16 @@ pub fn read_bytes(addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
 }
 
 /// Copy `data` to user address `addr`.
+#[inline]
 pub fn write_bytes(addr: u64, data: &[u8]) -> Result<(), Errno> {
     if hal::user::copy_to_user(addr, data).is_ok() {
         return Ok(()); // present and writable: no copy-on-write or demand paging needed
     }
+    write_bytes_slow(addr, data)
+}
+
+#[inline(never)]
+fn write_bytes_slow(addr: u64, data: &[u8]) -> Result<(), Errno> {
     prepare(addr, data.len(), true)?;
     hal::user::copy_to_user(addr, data).map_err(|_| Errno::EFAULT)
 }

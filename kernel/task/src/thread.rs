@@ -53,7 +53,7 @@ impl Thread {
     }
 
     /// Attach the object this thread works for (its process); see `hal::task::current_owner`.
-    pub fn set_owner(&self, owner: Arc<dyn core::any::Any + Send + Sync>) {
+    pub fn set_owner<T: core::any::Any + Send + Sync>(&self, owner: Arc<T>) {
         self.task.set_owner(owner);
     }
 

@@ -113,7 +113,7 @@ fn copy_in(src: UserSlice, mut put: impl FnMut(&[u8], u64) -> Result<usize, Errn
 
 pub fn read(cx: &mut Ctx, fd: Fd, dest: UserSliceMut) -> SysResult {
     let f = cx.file(fd)?;
-    let whole = f.node().is_some();
+    let whole = f.has_position();
     copy_out(dest, whole, |buf, _| f.read(buf))
 }
 
