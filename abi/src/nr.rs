@@ -83,3 +83,10 @@ pub const REBOOT: usize = 73;
 
 /// The highest call number plus one (size of the kernel's table).
 pub const COUNT: usize = 80;
+
+/// Call numbers given out while the kernel runs: a call a module registers
+/// (`syscall::registry::register_call`) takes one of these, so it can never collide
+/// with a built-in call (all below [`COUNT`]) or one added to the table later.
+pub const DYNAMIC_FIRST: usize = 0x100;
+/// How many such numbers there are.
+pub const DYNAMIC_COUNT: usize = 32;

@@ -10,7 +10,7 @@
 //! | `console.rs`    | the UART receive path into the console buffer                    |
 //! | `rtc.rs`        | the CMOS clock                                                   |
 //! | `pci.rs`        | PCI: bus scan, header fields, BAR sizing and assignment, caps    |
-//! | `probe.rs`      | the PCI driver table (ids -> probe function) and the boot walk   |
+//! | `probe.rs`      | the PCI driver registry: register/unregister, binding by ids     |
 //! | `virtio_pci.rs` | the virtio 1.x PCI transport: register blocks, status, features  |
 //! | `virtqueue.rs`  | the split virtqueue shared with a virtio device                  |
 //! | `virtio_blk.rs` | the virtio disk: requests, interrupt-driven completion           |
@@ -32,4 +32,4 @@ pub mod virtio_blk;
 pub mod virtio_pci;
 pub mod virtqueue;
 
-pub use probe::probe_pci;
+pub use probe::{probe_pci, register_pci_driver, unregister_pci_driver};

@@ -102,7 +102,17 @@ pub struct VirtioDisk {
     broken: bool,
 }
 
-/// The table's probe for a virtio block function: set it up and register it as the
+/// The virtio-blk driver. It cannot be unbound yet: a disk in use (mounted, or open
+/// as `/dev/diskN`) would have to be let go of first, and the block registry's users
+/// are not yet told a disk is going.
+pub static PCI_DRIVER: crate::probe::PciDriver = crate::probe::PciDriver {
+    name: "virtio-blk",
+    matches: IDS,
+    probe,
+    remove: None,
+};
+
+/// The registry's probe for a virtio block function: set it up and register it as the
 /// next `diskN`.
 pub fn probe(f: Function) -> Result<(), &'static str> {
     pci::assign_bars(&f);

@@ -3,7 +3,8 @@
 //! They exercise the mechanisms that can only be tested on the machine: frames, the
 //! heap, page tables and their permission bits, guard pages, threads, preemption, wait
 //! queues, sleep and the mutex, device-register mappings, DMA memory and the disk
-//! registry; (`regtest`) the device and file-system-type registries; and
+//! registry; (`regtest`) the device and file-system-type registries; (`extendtest`)
+//! the PCI driver and system-call registries; and
 //! (`credtest`) that a non-root credential is refused by the permission checks and
 //! `capable`, where root is not. Each prints `ktest: NAME ... ok` or `... FAILED: why`
 //! over the console (after a `ktest: start NAME` line, so a test that never returns is
@@ -14,7 +15,7 @@
 //! one deliberately fatal thing (and `ktest=bench` runs the in-guest micro-benchmarks), so the harness can check that the kernel reports it
 //! (name, address, backtrace) and stops QEMU promptly.
 
-use crate::{credtest, regtest, usertest};
+use crate::{credtest, extendtest, regtest, usertest};
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -76,6 +77,8 @@ const TESTS: &[Test] = tests![
     credtest::non_root_cannot_open_a_0600_file_of_roots,
     credtest::non_root_cannot_create_in_a_0755_directory_of_roots,
     credtest::non_root_cannot_call_a_privileged_operation,
+    extendtest::pci_driver_registered_at_run_time_binds_then_is_removed,
+    extendtest::call_registered_at_run_time_is_dispatched_then_removed,
     // Last: they mount a tmpfs root, which no test above expects.
     regtest::chrdev_registered_at_run_time_is_opened_through_dev_then_removed,
     regtest::fs_type_registered_at_run_time_mounts_then_is_removed,

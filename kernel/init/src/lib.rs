@@ -12,6 +12,7 @@
 extern crate alloc;
 
 mod credtest;
+mod extendtest;
 mod ktest;
 mod monitor;
 mod regtest;

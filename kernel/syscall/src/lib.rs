@@ -11,6 +11,8 @@
 //! - [`ops`]: the operations, personality-neutral, one file per family of calls (the
 //!   chapter's six categories). A second ABI (the Linux personality) is a second table
 //!   of rows over the same operations.
+//! - [`registry`]: calls added while the kernel runs (a module's), in a number range
+//!   of their own, made of the same rows.
 //! - [`trace`] and [`ring`]: watching. With `trace` on the kernel command line every
 //!   call is logged, decoded from the same rows (paths quoted, flags by name, errno by
 //!   name); with `callring` the last [`RING_LEN`] calls are kept for a fatal report.
@@ -28,6 +30,7 @@ extern crate alloc;
 pub mod arg;
 pub mod dinos;
 pub mod ops;
+pub mod registry;
 mod ring;
 pub mod table;
 pub mod trace;
@@ -68,7 +71,7 @@ fn dispatch(table: &'static Table, frame: &mut TrapFrame) {
     let number = frame.rax as usize;
     let result = match table.get(number).and_then(|e| e.as_ref()) {
         Some(e) => (e.handler)(&mut Ctx { frame }),
-        None => Err(Errno::ENOSYS),
+        None => registry::call(number, &mut Ctx { frame }),
     };
     frame.rax = match result {
         Ok(v) => v as u64,
@@ -88,7 +91,11 @@ fn dispatch_watched(table: &'static Table, frame: &mut TrapFrame, watch: u8) {
     } else {
         0
     };
-    let entry = table.get(number).and_then(|e| e.as_ref());
+    let registered = registry::lookup(number);
+    let entry = table
+        .get(number)
+        .and_then(|e| e.as_ref())
+        .or(registered.as_ref());
     let tracing = watch & WATCH_TRACE != 0;
     let pid = proc::current().map_or(0, |p| p.pid);
     let pending = match entry {

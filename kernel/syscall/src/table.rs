@@ -64,6 +64,7 @@ pub enum Ret {
 }
 
 /// One row.
+#[derive(Clone, Copy)]
 pub struct Entry {
     pub name: &'static str,
     pub args: &'static [Kind],
@@ -74,26 +75,36 @@ pub struct Entry {
 /// A personality's table, indexed by call number.
 pub type Table = [Option<Entry>; abi::nr::COUNT];
 
+/// One row's [`Entry`]: `"name" [-> Ret]: handler(Decoder, ...)`. The table's rows
+/// are made with it, and so is a call registered at run time
+/// ([`crate::registry::register_call`]).
+#[macro_export]
+macro_rules! entry {
+    ($name:literal $(-> $ret:ident)? : $($f:ident)::+ ( $($ty:ty),* $(,)? )) => {
+        $crate::table::Entry {
+            name: $name,
+            args: &[$(<$ty as $crate::arg::Arg>::KIND),*],
+            ret: $crate::entry!(@ret $($ret)?),
+            handler: {
+                #[allow(unused_mut, unused_variables)]
+                fn call(cx: &mut $crate::table::Ctx<'_>) -> $crate::table::SysResult {
+                    let mut r = $crate::arg::Regs::of(cx.frame);
+                    $($f)::+(cx, $(<$ty as $crate::arg::Arg>::take(&mut r)?),*)
+                }
+                call
+            },
+        }
+    };
+    (@ret) => { $crate::table::Ret::Int };
+    (@ret $r:ident) => { $crate::table::Ret::$r };
+}
+
 /// Fill rows of a table: `NUMBER => "name" [-> Ret]: handler(Decoder, ...);`.
 macro_rules! calls {
     ($t:ident; $( $nr:expr => $name:literal $(-> $ret:ident)? : $($f:ident)::+ ( $($ty:ty),* $(,)? ); )* ) => {
         $(
-            $t[$nr] = Some($crate::table::Entry {
-                name: $name,
-                args: &[$(<$ty as $crate::arg::Arg>::KIND),*],
-                ret: calls!(@ret $($ret)?),
-                handler: {
-                    #[allow(unused_mut, unused_variables)]
-                    fn call(cx: &mut $crate::table::Ctx<'_>) -> $crate::table::SysResult {
-                        let mut r = $crate::arg::Regs::of(cx.frame);
-                        $($f)::+(cx, $(<$ty as $crate::arg::Arg>::take(&mut r)?),*)
-                    }
-                    call
-                },
-            });
+            $t[$nr] = Some($crate::entry!($name $(-> $ret)? : $($f)::+ ( $($ty),* )));
         )*
     };
-    (@ret) => { $crate::table::Ret::Int };
-    (@ret $r:ident) => { $crate::table::Ret::$r };
 }
 pub(crate) use calls;
