@@ -170,3 +170,50 @@ pub fn non_root_cannot_call_a_privileged_operation() -> TestResult {
     );
     Ok(())
 }
+
+/// The search (x) bit of every directory on the way is checked: a 0700 directory of
+/// root's cannot be walked through (open, stat, chdir all resolve this way), nor its
+/// listing read, by user 1000; a 0711 one can be walked through but not listed.
+pub fn non_root_cannot_search_a_0700_directory_of_roots() -> TestResult {
+    let mut v = tree()?;
+    let r = v.root();
+    let e = |what: &str, err: Errno| alloc::format!("setting up, {what}: {err}");
+    v.mkdir(&ROOT, r, "/private", 0o700)
+        .map_err(|x| e("mkdir /private", x))?;
+    v.open(&ROOT, r, "/private/note", O_CREAT | O_WRONLY, 0o644)
+        .map_err(|x| e("create /private/note", x))?;
+    let u = user();
+    let got = v.resolve(&u, r, "/private/note", true);
+    check!(
+        got.err() == Some(Errno::EACCES),
+        "user 1000 resolving /private/note through a 0700 dir: {:?}, not EACCES",
+        got
+    );
+    let got = v.stat(&u, r, "/private/note");
+    check!(
+        got.err() == Some(Errno::EACCES),
+        "user 1000 stat of /private/note: {:?}, not EACCES",
+        got.map(|s| s.mode)
+    );
+    let got = v.open(&u, r, "/private", O_RDONLY, 0);
+    check!(
+        got.err() == Some(Errno::EACCES),
+        "user 1000 opening the 0700 directory to list it: not EACCES"
+    );
+    check!(
+        v.resolve(&ROOT, r, "/private/note", true).is_ok(),
+        "root cannot resolve /private/note"
+    );
+    v.chmod(&ROOT, r, "/private", 0o711)
+        .map_err(|x| e("chmod /private 0711", x))?;
+    check!(
+        v.resolve(&u, r, "/private/note", true).is_ok(),
+        "user 1000 cannot walk through a 0711 directory"
+    );
+    let got = v.open(&u, r, "/private", O_RDONLY, 0);
+    check!(
+        got.err() == Some(Errno::EACCES),
+        "user 1000 listing a 0711 directory (no r bit): not EACCES"
+    );
+    Ok(())
+}

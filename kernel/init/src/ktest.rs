@@ -77,6 +77,7 @@ const TESTS: &[Test] = tests![
     credtest::non_root_cannot_open_a_0600_file_of_roots,
     credtest::non_root_cannot_create_in_a_0755_directory_of_roots,
     credtest::non_root_cannot_call_a_privileged_operation,
+    credtest::non_root_cannot_search_a_0700_directory_of_roots,
     extendtest::pci_driver_registered_at_run_time_binds_then_is_removed,
     extendtest::call_registered_at_run_time_is_dispatched_then_removed,
     // Last: they mount a tmpfs root, which no test above expects.
