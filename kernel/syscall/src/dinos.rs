@@ -150,11 +150,22 @@ impl Arg for SpawnBlock {
 
 /// dinos ioctl: the request number says what the argument pointer points at.
 fn ioctl(cx: &mut Ctx, fd: Fd, request: u32, arg: u64) -> SysResult {
+    // A set-request's value is read before the request is made; if the pointer is
+    // bad, an object that takes no requests still answers ENOTTY (as a real
+    // terminal driver would, which reads the value only once it knows the request):
+    // asking it `Unknown` changes nothing and tells which.
+    let value = |cx: &mut Ctx| match UserPtr::<U32>::new(arg).read() {
+        Ok(v) => Ok(v.0),
+        Err(fault) => match device::ioctl(cx, fd, Ioctl::Unknown) {
+            Err(Errno::ENOTTY) => Err(Errno::ENOTTY),
+            _ => Err(fault),
+        },
+    };
     let req = match request {
         TCGETMODE => Ioctl::GetTermMode,
-        TCSETMODE => Ioctl::SetTermMode(UserPtr::<U32>::new(arg).read()?.0),
+        TCSETMODE => Ioctl::SetTermMode(value(cx)?),
         TIOCGWINSZ => Ioctl::GetWinSize,
-        TIOCSPGRP => Ioctl::SetForeground(UserPtr::<U32>::new(arg).read()?.0),
+        TIOCSPGRP => Ioctl::SetForeground(value(cx)?),
         TIOCGPGRP => Ioctl::GetForeground,
         BLKGETSIZE64 => Ioctl::GetDiskSize,
         _ => Ioctl::Unknown,

@@ -448,6 +448,18 @@ fn lengths(s: &mut Sweep, t: &Targets) {
         [t.file, TIOCGWINSZ as usize, scratch, 0, 0, 0],
         &[ENOTTY],
     );
+    // A set-request with a bad pointer to a file, which takes no requests at all:
+    // ENOTTY, whatever the pointer (the terminal reports the pointer: see above).
+    for p in [KERNEL, UNMAPPED] {
+        for req in [TCSETMODE, TIOCSPGRP] {
+            s.expect(
+                "ioctl",
+                nr::IOCTL,
+                [t.file, req as usize, p, 0, 0, 0],
+                &[ENOTTY],
+            );
+        }
+    }
     if ulib::io::is_terminal(1) {
         s.expect("ioctl", nr::IOCTL, [1, 0xdead, scratch, 0, 0, 0], &[EINVAL]);
     }
