@@ -18,8 +18,10 @@
 
 extern crate alloc;
 
+pub mod acpi;
 pub mod addr;
 pub mod backtrace;
+pub mod boot;
 pub mod descriptors;
 pub mod paging;
 pub mod regs;
