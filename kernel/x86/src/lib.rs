@@ -20,11 +20,14 @@ extern crate alloc;
 
 pub mod acpi;
 pub mod addr;
+pub mod apic;
 pub mod backtrace;
 pub mod boot;
 pub mod descriptors;
 pub mod paging;
+pub mod pci;
 pub mod regs;
 pub mod symbols;
 pub mod trap;
+pub mod uart;
 pub mod user;
