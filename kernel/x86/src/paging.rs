@@ -115,14 +115,14 @@ pub fn ensure_top_level(
 
 /// Walk to the level-`stop_level` entry for `va`, creating tables when `create`
 /// (marked USER on the way when `user`, since the CPU checks the bit at every level).
-pub fn walk<'m>(
-    mem: &'m mut impl TableMemory,
+pub fn walk(
+    mem: &mut impl TableMemory,
     root: PhysAddr,
     va: VirtAddr,
     stop_level: usize,
     create: bool,
     user: bool,
-) -> Result<&'m mut u64, MapError> {
+) -> Result<&mut u64, MapError> {
     let mut table = root;
     for level in (stop_level + 1..=4).rev() {
         let i = index(va, level);
@@ -216,16 +216,16 @@ pub fn translate(
     let mut table = root;
     for level in (1..=4).rev() {
         let e = mem.table(table)[index(va, level)];
-        if !present(e) {
+        if e & PageFlags::PRESENT.bits() == 0 {
             return None;
         }
         let flags = PageFlags::from_bits_truncate(e & !ADDR_MASK);
-        if level == 1 || (level <= 3 && huge(e)) {
-            let page = span(level);
+        if level == 1 || (level <= 3 && e & PageFlags::HUGE.bits() != 0) {
+            let page = 1u64 << (12 + 9 * (level - 1));
             let base = e & ADDR_MASK & !(page - 1);
             return Some((PhysAddr(base + (va.as_u64() & (page - 1))), flags));
         }
-        table = frame_of(e);
+        table = PhysAddr(e & ADDR_MASK);
     }
     None
 }
