@@ -48,23 +48,20 @@ pub fn mmio_ranges() -> [(PhysAddr, u64); 2] {
 }
 
 fn disable_pic() {
-    let (cmd1, data1, cmd2, data2) = (
-        Port::new(0x20),
-        Port::new(0x21),
-        Port::new(0xa0),
-        Port::new(0xa1),
-    );
-    // ICW1..ICW4: move the PICs to vectors 0xf0..0xff so a stray IRQ is never an exception.
-    cmd1.write8(0x11);
-    cmd2.write8(0x11);
-    data1.write8(0xf0);
-    data2.write8(0xf8);
-    data1.write8(4);
-    data2.write8(2);
-    data1.write8(1);
-    data2.write8(1);
-    data1.write8(0xff); // mask everything
-    data2.write8(0xff);
+    use x86::apic::pic;
+    let (cmd1, data1) = (Port::new(pic::PRIMARY.0), Port::new(pic::PRIMARY.1));
+    let (cmd2, data2) = (Port::new(pic::SECONDARY.0), Port::new(pic::SECONDARY.1));
+    // ICW1..ICW4: move the PICs to vectors 0xf0..0xff, then mask everything.
+    cmd1.write8(pic::ICW1_INIT);
+    cmd2.write8(pic::ICW1_INIT);
+    data1.write8(pic::VECTOR_BASES.0);
+    data2.write8(pic::VECTOR_BASES.1);
+    data1.write8(pic::CASCADE.0);
+    data2.write8(pic::CASCADE.1);
+    data1.write8(pic::ICW4_8086);
+    data2.write8(pic::ICW4_8086);
+    data1.write8(pic::MASK_ALL);
+    data2.write8(pic::MASK_ALL);
 }
 
 /// Count PIT ticks for about 10 ms on channel 2; returns (tsc delta, lapic delta).

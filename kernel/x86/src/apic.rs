@@ -75,6 +75,23 @@ pub mod pit {
     pub const CHANNEL2_ONE_SHOT: u8 = 0b1011_0000;
 }
 
+/// The legacy 8259 PICs, which dinos moves out of the way and masks.
+pub mod pic {
+    /// Command and data ports of the primary and the secondary PIC.
+    pub const PRIMARY: (u16, u16) = (0x20, 0x21);
+    pub const SECONDARY: (u16, u16) = (0xa0, 0xa1);
+    /// ICW1: edge-triggered, cascaded, ICW4 follows.
+    pub const ICW1_INIT: u8 = 0x11;
+    /// ICW2: the vector bases, 0xf0 and 0xf8, so a stray IRQ is never an exception.
+    pub const VECTOR_BASES: (u8, u8) = (0xf0, 0xf8);
+    /// ICW3: the secondary hangs on the primary's line 2 (a bit mask), and its id is 2.
+    pub const CASCADE: (u8, u8) = (1 << 2, 2);
+    /// ICW4: 8086 mode.
+    pub const ICW4_8086: u8 = 0x01;
+    /// OCW1: every line masked.
+    pub const MASK_ALL: u8 = 0xff;
+}
+
 /// Nanoseconds in `ticks` of a counter running at `hz` (0 for an unknown rate).
 pub const fn ticks_to_nanos(ticks: u64, hz: u64) -> u64 {
     if hz <= 1 {
