@@ -6,7 +6,8 @@
 
 use crate::trap::{KSTACK_LIMIT, KSTACK_TOP};
 use core::sync::atomic::Ordering;
-pub use x86::backtrace::{Backtrace, MAX_FRAMES};
+use x86::backtrace::Backtrace;
+pub use x86::backtrace::MAX_FRAMES;
 
 fn on_known_stack(addr: u64, len: u64) -> bool {
     let within = |(lo, hi): (u64, u64)| addr >= lo && addr + len <= hi;

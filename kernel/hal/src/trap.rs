@@ -17,6 +17,11 @@
 //! Vectors 0-31 are CPU exceptions: in kernel mode they are reported with their name,
 //! error code, faulting address, registers and a symbolised backtrace, then the machine
 //! stops. Vectors 32-255 are dispatched to handlers registered with [`set_handler`].
+//!
+//! What the numbers mean (the [`TrapFrame`] layout the stubs push, gate encodings, the
+//! exception names, the page-fault code in words and the report's text) is in
+//! [`x86::trap`] and [`x86::descriptors`]; this module has the stubs, the IDT and the
+//! dispatch.
 
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 

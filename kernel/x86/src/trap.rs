@@ -190,6 +190,13 @@ mod tests {
     use alloc::format;
 
     #[test]
+    fn the_frame_is_the_22_words_the_stubs_push() {
+        assert_eq!(core::mem::size_of::<TrapFrame>(), 22 * 8);
+        assert_eq!(core::mem::offset_of!(TrapFrame, vector), 15 * 8);
+        assert_eq!(core::mem::offset_of!(TrapFrame, rip), 17 * 8);
+    }
+
+    #[test]
     fn page_fault_codes_in_words() {
         assert_eq!(page_fault_cause(0), ("read", "page not present", "kernel"));
         assert_eq!(
