@@ -92,7 +92,10 @@ fn entries<'a>(pa: PhysAddr) -> &'a mut [u64; 512] {
 
 /// Page-table frames reached through the direct map, new ones from the frame source.
 /// Only this module makes one, and only for tables a [`PageTable`] (or the kernel-table
-/// lock) gives it exclusive access to.
+/// lock) gives it exclusive access to. The walks in [`x86::paging`] ask it only for the
+/// root and for frames read from present, non-huge entries of those tables, that is,
+/// for table frames: hal relies on that logic (it is tested on the host there), so it is
+/// part of what the `SAFETY` argument of [`entries`] trusts.
 struct DirectMap;
 
 impl TableMemory for DirectMap {

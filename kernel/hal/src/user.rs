@@ -280,7 +280,8 @@ pub fn enter_user(rip: u64, rsp: u64) -> ! {
 }
 
 /// Check `[addr, addr+len)` in the active address space ([`x86::user::user_pieces`]) and
-/// call `f(direct-map address, offset into the buffer, length)` per page piece.
+/// call `f(direct-map address, offset into the buffer, length)` per page piece. The
+/// copies below trust that logic: each piece lies in one USER page, within the buffer.
 fn each_user_piece(
     addr: u64,
     len: usize,
