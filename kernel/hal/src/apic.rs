@@ -5,28 +5,19 @@
 //! interrupts arrive through the I/O APIC (COM1 is ISA IRQ 4 = GSI 4). The local APIC
 //! timer runs periodic at [`TIMER_HZ`]; its rate, and the TSC's, are measured against the
 //! PIT's fixed 1.193182 MHz clock over 10 ms at boot.
+//!
+//! Register offsets and the values written to them are named in [`x86::apic`]; this
+//! module does the accesses.
 
 use crate::addr::PhysAddr;
 use crate::port::Port;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-pub const TIMER_VECTOR: u8 = 32;
-pub const SPURIOUS_VECTOR: u8 = 0xff;
-/// Vector for ISA IRQ n is `IRQ_BASE + n`.
-pub const IRQ_BASE: u8 = 32;
+use x86::apic::{lapic, pit, redirection_entry, redirection_register, Trigger};
+pub use x86::apic::{IOAPIC_PHYS, IRQ_BASE, LAPIC_PHYS, SPURIOUS_VECTOR, TIMER_VECTOR};
+
 /// Timer interrupts per second.
 pub const TIMER_HZ: u64 = 100;
-
-pub const LAPIC_PHYS: PhysAddr = PhysAddr(0xfee0_0000);
-pub const IOAPIC_PHYS: PhysAddr = PhysAddr(0xfec0_0000);
-
-const LAPIC_EOI: u64 = 0xb0;
-const LAPIC_SVR: u64 = 0xf0;
-const LAPIC_TPR: u64 = 0x80;
-const LAPIC_LVT_TIMER: u64 = 0x320;
-const LAPIC_TIMER_INIT: u64 = 0x380;
-const LAPIC_TIMER_CURRENT: u64 = 0x390;
-const LAPIC_TIMER_DIVIDE: u64 = 0x3e0;
 
 static TSC_PER_SEC: AtomicU64 = AtomicU64::new(0);
 static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
@@ -47,7 +38,7 @@ fn ioapic_write(reg: u32, v: u32) {
     // SAFETY: the I/O APIC's index/data registers, mapped uncached in the direct map.
     unsafe {
         core::ptr::write_volatile(base as *mut u32, reg);
-        core::ptr::write_volatile((base + 0x10) as *mut u32, v);
+        core::ptr::write_volatile((base + x86::apic::IOAPIC_DATA_OFFSET) as *mut u32, v);
     }
 }
 
@@ -57,49 +48,45 @@ pub fn mmio_ranges() -> [(PhysAddr, u64); 2] {
 }
 
 fn disable_pic() {
-    let (cmd1, data1, cmd2, data2) = (
-        Port::new(0x20),
-        Port::new(0x21),
-        Port::new(0xa0),
-        Port::new(0xa1),
-    );
-    // ICW1..ICW4: move the PICs to vectors 0xf0..0xff so a stray IRQ is never an exception.
-    cmd1.write8(0x11);
-    cmd2.write8(0x11);
-    data1.write8(0xf0);
-    data2.write8(0xf8);
-    data1.write8(4);
-    data2.write8(2);
-    data1.write8(1);
-    data2.write8(1);
-    data1.write8(0xff); // mask everything
-    data2.write8(0xff);
+    use x86::apic::pic;
+    let (cmd1, data1) = (Port::new(pic::PRIMARY.0), Port::new(pic::PRIMARY.1));
+    let (cmd2, data2) = (Port::new(pic::SECONDARY.0), Port::new(pic::SECONDARY.1));
+    // ICW1..ICW4: move the PICs to vectors 0xf0..0xff, then mask everything.
+    cmd1.write8(pic::ICW1_INIT);
+    cmd2.write8(pic::ICW1_INIT);
+    data1.write8(pic::VECTOR_BASES.0);
+    data2.write8(pic::VECTOR_BASES.1);
+    data1.write8(pic::CASCADE.0);
+    data2.write8(pic::CASCADE.1);
+    data1.write8(pic::ICW4_8086);
+    data2.write8(pic::ICW4_8086);
+    data1.write8(pic::MASK_ALL);
+    data2.write8(pic::MASK_ALL);
 }
 
 /// Count PIT ticks for about 10 ms on channel 2; returns (tsc delta, lapic delta).
 fn calibrate() -> (u64, u64) {
-    const PIT_HZ: u64 = 1_193_182;
-    const TICKS: u64 = PIT_HZ / 100; // 10 ms
-    let gate = Port::new(0x61);
-    let cmd = Port::new(0x43);
-    let ch2 = Port::new(0x42);
+    const TICKS: u64 = pit::HZ / 100; // 10 ms
+    let gate = Port::new(pit::GATE);
+    let cmd = Port::new(pit::COMMAND);
+    let ch2 = Port::new(pit::CHANNEL2);
     gate.write8((gate.read8() & !0x02) | 0x01); // gate high, speaker off
-    cmd.write8(0b1011_0000); // channel 2, lobyte/hibyte, mode 0
+    cmd.write8(pit::CHANNEL2_ONE_SHOT);
     ch2.write8(TICKS as u8);
     ch2.write8((TICKS >> 8) as u8);
-    lapic_write(LAPIC_TIMER_DIVIDE, 0x3); // divide by 16
-    lapic_write(LAPIC_TIMER_INIT, u32::MAX);
+    lapic_write(lapic::TIMER_DIVIDE, lapic::DIVIDE_BY_16);
+    lapic_write(lapic::TIMER_INIT, u32::MAX);
     // Restart the count: toggle the gate.
     let g = gate.read8();
     gate.write8(g & !1);
     gate.write8(g | 1);
     let t0 = crate::cpu::rdtsc();
-    let l0 = lapic_read(LAPIC_TIMER_CURRENT);
-    while gate.read8() & 0x20 == 0 {
+    let l0 = lapic_read(lapic::TIMER_CURRENT);
+    while gate.read8() & pit::GATE_OUTPUT == 0 {
         core::hint::spin_loop();
     }
     let t1 = crate::cpu::rdtsc();
-    let l1 = lapic_read(LAPIC_TIMER_CURRENT);
+    let l1 = lapic_read(lapic::TIMER_CURRENT);
     ((t1 - t0) * 100, (l0 - l1) as u64 * 100)
 }
 
@@ -111,42 +98,43 @@ pub fn mark_boot() {
 /// Set up the PIC (off), the local APIC, the timer and the TSC clock.
 pub fn init() {
     disable_pic();
-    lapic_write(LAPIC_SVR, 0x100 | SPURIOUS_VECTOR as u32);
-    lapic_write(LAPIC_TPR, 0);
+    lapic_write(lapic::SVR, lapic::SVR_ENABLE | SPURIOUS_VECTOR as u32);
+    lapic_write(lapic::TPR, 0);
     let (tsc_hz, lapic_hz) = calibrate();
     TSC_PER_SEC.store(tsc_hz.max(1), Ordering::SeqCst);
-    lapic_write(LAPIC_TIMER_DIVIDE, 0x3);
-    lapic_write(LAPIC_LVT_TIMER, TIMER_VECTOR as u32 | (1 << 17)); // periodic
-    lapic_write(LAPIC_TIMER_INIT, (lapic_hz / TIMER_HZ).max(1) as u32);
+    lapic_write(lapic::TIMER_DIVIDE, lapic::DIVIDE_BY_16);
+    lapic_write(lapic::LVT_TIMER, TIMER_VECTOR as u32 | lapic::LVT_PERIODIC);
+    lapic_write(lapic::TIMER_INIT, (lapic_hz / TIMER_HZ).max(1) as u32);
 }
 
 /// Route ISA interrupt `irq` to vector `IRQ_BASE + irq` on this CPU.
 pub fn enable_irq(irq: u8) {
-    let vector = (IRQ_BASE + irq) as u32;
-    let reg = 0x10 + 2 * irq as u32;
+    let reg = redirection_register(irq);
     ioapic_write(reg + 1, 0); // destination: APIC id 0
-    ioapic_write(reg, vector); // edge, active high, unmasked, fixed delivery
+    ioapic_write(
+        reg,
+        redirection_entry(IRQ_BASE + irq, Trigger::IsaEdge, false),
+    );
 }
 
 /// Route global system interrupt `gsi` (a PCI interrupt: level-triggered, active
 /// low) to `vector`, unmasked.
 pub fn route_pci_gsi(gsi: u8, vector: u8) {
-    let reg = 0x10 + 2 * gsi as u32;
+    let reg = redirection_register(gsi);
     ioapic_write(reg + 1, 0);
-    ioapic_write(reg, vector as u32 | (1 << 13) | (1 << 15));
+    ioapic_write(reg, redirection_entry(vector, Trigger::PciLevel, false));
 }
 
 /// Mask or unmask a level-triggered PCI interrupt line (its handler masks it until the
 /// device has been acknowledged, or it would fire again at once).
 pub fn set_gsi_masked(gsi: u8, vector: u8, masked: bool) {
-    let reg = 0x10 + 2 * gsi as u32;
-    let mask = if masked { 1 << 16 } else { 0 };
-    ioapic_write(reg, vector as u32 | (1 << 13) | (1 << 15) | mask);
+    let entry = redirection_entry(vector, Trigger::PciLevel, masked);
+    ioapic_write(redirection_register(gsi), entry);
 }
 
 /// Acknowledge the interrupt being handled.
 pub fn eoi() {
-    lapic_write(LAPIC_EOI, 0);
+    lapic_write(lapic::EOI, 0);
 }
 
 /// TSC ticks per second, as measured at boot.
@@ -156,10 +144,6 @@ pub fn tsc_hz() -> u64 {
 
 /// Nanoseconds since kernel entry ([`mark_boot`]), from the TSC (0 until calibrated).
 pub fn nanos_since_boot() -> u64 {
-    let hz = tsc_hz();
-    if hz <= 1 {
-        return 0;
-    }
     let d = crate::cpu::rdtsc().wrapping_sub(BOOT_TSC.load(Ordering::Relaxed));
-    ((d as u128 * 1_000_000_000) / hz as u128) as u64
+    x86::apic::ticks_to_nanos(d, tsc_hz())
 }

@@ -12,8 +12,13 @@
 //! PAE, long mode and no-execute, loads a minimal GDT, and far-jumps to 64-bit code that
 //! jumps to the higher half, sets up the boot stack and calls [`hal_boot_entry`].
 //! `mm` later replaces these tables with exact, permission-correct ones.
+//!
+//! The start info's layout and its parser are in [`x86::boot`]; hal reads physical
+//! memory for it ([`BootMemory`]) and keeps the result.
 
 use crate::addr::PhysAddr;
+use x86::boot::PhysRead;
+pub use x86::boot::{BootInfo, BootModule, MemoryKind, MemoryRegion};
 
 #[cfg(dinos_kernel)]
 core::arch::global_asm!(
@@ -149,159 +154,33 @@ __boot_stack_top:
     options(att_syntax)
 );
 
-/// One entry of the physical memory map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MemoryRegion {
-    pub start: PhysAddr,
-    pub len: u64,
-    pub kind: MemoryKind,
-}
+/// Physical memory below 4 GiB, read through the direct map the boot page tables set
+/// up (and that mm's tables keep): how the start info and the ACPI tables are read.
+pub(crate) struct BootMemory;
 
-/// What a memory-map entry is (the E820 types).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemoryKind {
-    Usable,
-    Reserved,
-    AcpiReclaimable,
-    AcpiNvs,
-    Bad,
-    Other(u32),
-}
-
-impl MemoryKind {
-    fn from_e820(t: u32) -> Self {
-        match t {
-            1 => MemoryKind::Usable,
-            2 => MemoryKind::Reserved,
-            3 => MemoryKind::AcpiReclaimable,
-            4 => MemoryKind::AcpiNvs,
-            5 => MemoryKind::Bad,
-            other => MemoryKind::Other(other),
-        }
+impl PhysRead for BootMemory {
+    fn read(&self, paddr: u64, buf: &mut [u8]) {
+        assert!(paddr.saturating_add(buf.len() as u64) <= 0x1_0000_0000);
+        #[cfg(dinos_kernel)]
+        // SAFETY: the boot page tables map physical 0..4 GiB at PHYS_OFFSET (checked
+        // bound above) and so do mm's for RAM and firmware tables; these are plain bytes
+        // the loader or the firmware left, which no Rust object owns.
+        unsafe {
+            let from = PhysAddr(paddr).to_virt().as_u64() as *const u8;
+            core::ptr::copy_nonoverlapping(from, buf.as_mut_ptr(), buf.len())
+        };
+        #[cfg(not(dinos_kernel))]
+        buf.fill(0);
     }
 }
 
-/// A boot module (QEMU passes an `-initrd` image as one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BootModule {
-    pub start: PhysAddr,
-    pub len: u64,
-}
-
-const MAX_REGIONS: usize = 64;
-const MAX_MODULES: usize = 8;
-const MAX_CMDLINE: usize = 1024;
-
-/// What the boot loader told us, copied out of low memory into kernel data.
-pub struct BootInfo {
-    regions: [MemoryRegion; MAX_REGIONS],
-    region_count: usize,
-    modules: [BootModule; MAX_MODULES],
-    module_count: usize,
-    cmdline: [u8; MAX_CMDLINE],
-    cmdline_len: usize,
-    /// Physical address of the ACPI RSDP, when the loader gave one.
-    pub rsdp: Option<PhysAddr>,
-}
-
-impl BootInfo {
-    pub fn memory_map(&self) -> &[MemoryRegion] {
-        &self.regions[..self.region_count]
-    }
-    pub fn modules(&self) -> &[BootModule] {
-        &self.modules[..self.module_count]
-    }
-    /// The kernel command line (`-append`), or "" if absent or not UTF-8.
-    pub fn cmdline(&self) -> &str {
-        core::str::from_utf8(&self.cmdline[..self.cmdline_len]).unwrap_or("")
-    }
-    /// Is `word` one of the space-separated words of the command line (or `word=...`)?
-    pub fn cmdline_value(&self, key: &str) -> Option<&str> {
-        self.cmdline().split_whitespace().find_map(|w| {
-            if w == key {
-                Some("")
-            } else {
-                w.strip_prefix(key).and_then(|r| r.strip_prefix('='))
-            }
-        })
-    }
-}
-
-const PVH_MAGIC: u32 = 0x336e_c578;
-
-/// Read a `T` from physical memory through the direct map set up by the boot tables.
-#[cfg(dinos_kernel)]
-fn read_phys<T: Copy>(p: u64) -> T {
-    // SAFETY: the boot page tables map physical 0..4 GiB at PHYS_OFFSET, and the start
-    // info and the tables it points to live in low memory below that; T is plain data.
-    unsafe { core::ptr::read_unaligned(PhysAddr(p).to_virt().as_u64() as *const T) }
-}
-
-/// Copy QEMU's `hvm_start_info` into a [`BootInfo`].
+/// Copy QEMU's `hvm_start_info` into a [`BootInfo`]; a bad one stops the machine.
 #[cfg(dinos_kernel)]
 fn parse_start_info(paddr: u32) -> BootInfo {
-    let mut info = BootInfo {
-        regions: [MemoryRegion {
-            start: PhysAddr(0),
-            len: 0,
-            kind: MemoryKind::Reserved,
-        }; MAX_REGIONS],
-        region_count: 0,
-        modules: [BootModule {
-            start: PhysAddr(0),
-            len: 0,
-        }; MAX_MODULES],
-        module_count: 0,
-        cmdline: [0; MAX_CMDLINE],
-        cmdline_len: 0,
-        rsdp: None,
-    };
-    let base = paddr as u64;
-    let magic: u32 = read_phys(base);
-    if magic != PVH_MAGIC {
-        crate::kprintln!("boot: bad PVH start-info magic {magic:#x}");
-        crate::power::exit_failure();
-    }
-    let version: u32 = read_phys(base + 4);
-    let nr_modules: u32 = read_phys(base + 12);
-    let modlist: u64 = read_phys(base + 16);
-    let cmdline: u64 = read_phys(base + 24);
-    let rsdp: u64 = read_phys(base + 32);
-    if rsdp != 0 {
-        info.rsdp = Some(PhysAddr(rsdp));
-    }
-    if cmdline != 0 {
-        while info.cmdline_len < MAX_CMDLINE {
-            let b: u8 = read_phys(cmdline + info.cmdline_len as u64);
-            if b == 0 {
-                break;
-            }
-            info.cmdline[info.cmdline_len] = b;
-            info.cmdline_len += 1;
-        }
-    }
-    for i in 0..(nr_modules as usize).min(MAX_MODULES) {
-        let e = modlist + i as u64 * 32;
-        info.modules[i] = BootModule {
-            start: PhysAddr(read_phys(e)),
-            len: read_phys(e + 8),
-        };
-        info.module_count += 1;
-    }
-    if version >= 1 {
-        let memmap: u64 = read_phys(base + 40);
-        let entries: u32 = read_phys(base + 48);
-        for i in 0..(entries as usize).min(MAX_REGIONS) {
-            let e = memmap + i as u64 * 24;
-            info.regions[i] = MemoryRegion {
-                start: PhysAddr(read_phys(e)),
-                len: read_phys(e + 8),
-                kind: MemoryKind::from_e820(read_phys(e + 16)),
-            };
-            info.region_count += 1;
-        }
-    }
-    info
+    BootInfo::from_pvh(&BootMemory, paddr as u64).unwrap_or_else(|e| {
+        crate::kprintln!("boot: bad PVH start-info magic {:#x}", e.0);
+        crate::power::exit_failure()
+    })
 }
 
 /// Kept in kernel data so that the `&'static BootInfo` handed to the kernel stays valid.

@@ -1,66 +1,27 @@
 //! The processor itself: descriptor tables, control registers, MSRs, the interrupt flag.
 //!
-//! The GDT is laid out for `syscall`/`sysret` (which derive segment selectors from the
-//! STAR MSR by fixed offsets): null, kernel code, kernel data, user data, user code, TSS.
-//! The TSS holds no task state in long mode; it only names the stacks the CPU switches to:
-//! `rsp0` for entries from user mode and the interrupt stack table (IST) used by every
-//! vector (see `trap` for why every vector uses one).
+//! The tables' layout and encodings (selectors, IST slots, the TSS descriptor) are in
+//! [`x86::descriptors`]; this module owns the tables, the IST stacks, and the
+//! instructions that load and read them.
 
 use core::arch::asm;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-pub const KERNEL_CS: u16 = 0x08;
-pub const KERNEL_DS: u16 = 0x10;
-pub const USER_DS: u16 = 0x18 | 3;
-pub const USER_CS: u16 = 0x20 | 3;
-const TSS_SEL: u16 = 0x28;
+use x86::descriptors::{tss_descriptor, DescriptorPointer, Tss, GDT_TSS_SLOT, TSS_SEL};
+pub use x86::descriptors::{
+    IST_DOUBLE_FAULT, IST_INTERRUPT, IST_NMI, IST_PAGE_FAULT, KERNEL_CS, KERNEL_DS, USER_CS,
+    USER_DS,
+};
+use x86::regs::{cr0, cr4, rflags};
 
-/// IST slots (1-based as the CPU counts them).
-pub const IST_INTERRUPT: u8 = 1;
-pub const IST_PAGE_FAULT: u8 = 2;
-pub const IST_DOUBLE_FAULT: u8 = 3;
-pub const IST_NMI: u8 = 4;
 const IST_SIZE: usize = 16 * 1024;
-
-#[repr(C, packed(4))]
-struct Tss {
-    _reserved0: u32,
-    rsp: [u64; 3],
-    _reserved1: u64,
-    ist: [u64; 7],
-    _reserved2: u64,
-    _reserved3: u16,
-    iomap_base: u16,
-}
 
 #[repr(C, align(16))]
 struct IstStacks([[u8; IST_SIZE]; 4]);
 
-static mut TSS: Tss = Tss {
-    _reserved0: 0,
-    rsp: [0; 3],
-    _reserved1: 0,
-    ist: [0; 7],
-    _reserved2: 0,
-    _reserved3: 0,
-    iomap_base: core::mem::size_of::<Tss>() as u16,
-};
+static mut TSS: Tss = Tss::new();
 static mut IST_STACKS: IstStacks = IstStacks([[0; IST_SIZE]; 4]);
-static mut GDT: [u64; 7] = [
-    0,
-    0x00AF_9A00_0000_FFFF, // kernel code: present, ring 0, long mode
-    0x00CF_9200_0000_FFFF, // kernel data
-    0x00CF_F200_0000_FFFF, // user data: ring 3
-    0x00AF_FA00_0000_FFFF, // user code: ring 3, long mode
-    0,                     // TSS (low half), filled in by init
-    0,                     // TSS (high half)
-];
-
-#[repr(C, packed)]
-struct DescriptorPointer {
-    limit: u16,
-    base: u64,
-}
+static mut GDT: [u64; 7] = x86::descriptors::GDT;
 
 static INITIALISED: AtomicBool = AtomicBool::new(false);
 
@@ -85,14 +46,10 @@ pub fn init() {
         }
         let base = tss as u64;
         let limit = (core::mem::size_of::<Tss>() - 1) as u64;
-        let low = (limit & 0xffff)
-            | ((base & 0xff_ffff) << 16)
-            | (0x89 << 40) // present, 64-bit TSS (available)
-            | ((limit >> 16) & 0xf) << 48
-            | ((base >> 24) & 0xff) << 56;
         let gdt = &raw mut GDT;
-        (*gdt)[5] = low;
-        (*gdt)[6] = base >> 32;
+        let [low, high] = tss_descriptor(base, limit);
+        (*gdt)[GDT_TSS_SLOT] = low;
+        (*gdt)[GDT_TSS_SLOT + 1] = high;
         let ptr = DescriptorPointer {
             limit: (core::mem::size_of::<[u64; 7]>() - 1) as u16,
             base: gdt as u64,
@@ -114,14 +71,11 @@ pub fn init() {
         );
         asm!("ltr {0:x}", in(reg) TSS_SEL, options(nostack, preserves_flags));
         // SSE: CR0.EM = 0, CR0.MP = 1; CR4.OSFXSR, CR4.OSXMMEXCPT.
-        let mut cr0: u64;
-        asm!("mov {}, cr0", out(reg) cr0);
-        cr0 = (cr0 & !(1 << 2)) | (1 << 1);
-        asm!("mov cr0, {}", in(reg) cr0);
-        let mut cr4: u64;
-        asm!("mov {}, cr4", out(reg) cr4);
-        cr4 |= (1 << 9) | (1 << 10);
-        asm!("mov cr4, {}", in(reg) cr4);
+        let mut v: u64;
+        asm!("mov {}, cr0", out(reg) v);
+        asm!("mov cr0, {}", in(reg) (v & !cr0::EM) | cr0::MP);
+        asm!("mov {}, cr4", out(reg) v);
+        asm!("mov cr4, {}", in(reg) v | cr4::OSFXSR | cr4::OSXMMEXCPT);
     }
 }
 
@@ -145,7 +99,7 @@ pub fn rflags() -> u64 {
 
 /// Are maskable interrupts enabled (RFLAGS.IF)?
 pub fn interrupts_enabled() -> bool {
-    rflags() & (1 << 9) != 0
+    rflags() & rflags::IF != 0
 }
 
 /// Enable maskable interrupts.

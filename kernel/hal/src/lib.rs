@@ -5,9 +5,17 @@
 //! every layer above (`mm`, `task`, `drivers`, `kernel`) can say `#![forbid(unsafe_code)]`.
 //! Each `unsafe` block here carries a `// SAFETY:` line that says why it is sound.
 //!
+//! hal *touches* the hardware and raw memory; what the hardware's structures *mean*
+//! (page-table bits and walks, descriptor encodings, register numbers, exception names
+//! and the fault report's text, the PVH and ACPI layouts, the symbol table's format) is
+//! pure logic in the `x86` crate below, which forbids `unsafe` and is tested on the host.
+//! Keeping that out of here keeps the trusted base to the mechanism: the loads and
+//! stores, the privileged instructions and the entry stubs. The types callers use are
+//! re-exported from the modules they belong to (`hal::paging::PageFlags`).
+//!
 //! Map of the crate, in boot order:
 //! - [`boot`]: the PVH entry (32-bit, paging off) that reaches long mode in the higher
-//!   half, and the start-info parser that turns QEMU's hand-off into a [`boot::BootInfo`].
+//!   half, and the physical reads that turn QEMU's hand-off into a [`boot::BootInfo`].
 //! - [`cpu`]: GDT, TSS, SSE enable, control registers, MSRs, interrupt flag.
 //! - [`trap`]: the IDT, the entry stubs (red-zone and FPU handling), exception reports.
 //! - [`addr`], [`paging`]: physical/virtual addresses, the direct map, page tables.

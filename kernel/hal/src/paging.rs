@@ -5,6 +5,11 @@
 //! page tables look, mm decides which frames are free). Tables are edited through the
 //! direct map, so no recursive mapping tricks are needed.
 //!
+//! What the entries mean and how a walk goes (map, unmap, translate, teardown) is plain
+//! logic in [`x86::paging`], written against a [`TableMemory`]; hal's one, [`DirectMap`],
+//! reaches table frames through the direct map. What stays here is what touches the
+//! machine: that memory access, TLB flushes, and loading CR3.
+//!
 //! Permission bits are what protect the kernel: [`PageFlags::NO_EXECUTE`] on data,
 //! read-only text, and no [`PageFlags::USER`] bit on anything in the kernel half.
 //! [`PageTable::activate`] refuses a table that does not map the code and stack that are
@@ -13,53 +18,8 @@
 use crate::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
 use crate::sync::{Once, SpinLock};
 
-bitflags::bitflags! {
-    /// Bits of a page-table entry.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub struct PageFlags: u64 {
-        const PRESENT = 1;
-        const WRITABLE = 1 << 1;
-        const USER = 1 << 2;
-        const WRITE_THROUGH = 1 << 3;
-        const NO_CACHE = 1 << 4;
-        const ACCESSED = 1 << 5;
-        const DIRTY = 1 << 6;
-        const HUGE = 1 << 7;
-        const GLOBAL = 1 << 8;
-        /// Software bit (ignored by the CPU): a copy-on-write page.
-        const COW = 1 << 9;
-        const NO_EXECUTE = 1 << 63;
-    }
-}
-
-const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
-
-/// Page sizes the tables can map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PageSize {
-    Size4K,
-    Size2M,
-}
-
-impl PageSize {
-    pub const fn bytes(self) -> u64 {
-        match self {
-            PageSize::Size4K => PAGE_SIZE,
-            PageSize::Size2M => 2 * 1024 * 1024,
-        }
-    }
-}
-
-/// Why a mapping request failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MapError {
-    OutOfFrames,
-    AlreadyMapped,
-    NotMapped,
-    Misaligned,
-    /// The range is covered by a huge page.
-    HugePage,
-}
+use x86::paging::{self as tables, TableMemory};
+pub use x86::paging::{MapError, PageFlags, PageSize, ADDR_MASK, KERNEL_HALF};
 
 /// Where page-table frames come from. `mm` implements this over its buddy allocator.
 ///
@@ -130,8 +90,25 @@ fn entries<'a>(pa: PhysAddr) -> &'a mut [u64; 512] {
     unsafe { &mut *(pa.to_virt().as_u64() as *mut [u64; 512]) }
 }
 
-fn index(va: VirtAddr, level: usize) -> usize {
-    ((va.as_u64() >> (12 + 9 * (level - 1))) & 0x1ff) as usize
+/// Page-table frames reached through the direct map, new ones from the frame source.
+/// Only this module makes one, and only for tables a [`PageTable`] (or the kernel-table
+/// lock) gives it exclusive access to. The walks in [`x86::paging`] ask it only for the
+/// root and for frames read from present, non-huge entries of those tables, that is,
+/// for table frames: hal relies on that logic (it is tested on the host there), so it is
+/// part of what the `SAFETY` argument of [`entries`] trusts.
+struct DirectMap;
+
+impl TableMemory for DirectMap {
+    #[inline(always)]
+    fn table(&mut self, table: PhysAddr) -> &mut [u64; 512] {
+        entries(table)
+    }
+    fn alloc_table(&mut self) -> Option<PhysAddr> {
+        alloc_zeroed_frame()
+    }
+    fn free_table(&mut self, table: PhysAddr) {
+        free_frame(table)
+    }
 }
 
 fn invlpg(va: VirtAddr) {
@@ -148,9 +125,6 @@ pub struct PageTable {
     root: PhysAddr,
     user: bool,
 }
-
-/// The first top-level index of the kernel half.
-const KERNEL_HALF: usize = 256;
 
 impl PageTable {
     /// An empty table (nothing mapped).
@@ -184,12 +158,7 @@ impl PageTable {
     /// Make sure the top-level entry covering `va` exists, so that mappings added under
     /// it later are seen by every table that copied the kernel half.
     pub fn ensure_top_level(&mut self, va: VirtAddr) -> Result<(), MapError> {
-        let e = &mut entries(self.root)[index(va, 4)];
-        if *e & PageFlags::PRESENT.bits() == 0 {
-            let f = alloc_zeroed_frame().ok_or(MapError::OutOfFrames)?;
-            *e = f.as_u64() | (PageFlags::PRESENT | PageFlags::WRITABLE).bits();
-        }
-        Ok(())
+        tables::ensure_top_level(&mut DirectMap, self.root, va)
     }
 
     /// Load this user table into CR3. No checks are needed: its kernel half is the
@@ -215,37 +184,6 @@ impl PageTable {
         crate::cpu::read_cr3() & ADDR_MASK == self.root.as_u64()
     }
 
-    /// Walk to the level-1 (or huge-page) entry for `va`, creating tables when `create`.
-    fn walk(
-        &mut self,
-        va: VirtAddr,
-        stop_level: usize,
-        create: bool,
-        user: bool,
-    ) -> Result<&mut u64, MapError> {
-        let mut table = self.root;
-        for level in (stop_level + 1..=4).rev() {
-            let e = &mut entries(table)[index(va, level)];
-            if *e & PageFlags::PRESENT.bits() == 0 {
-                if !create {
-                    return Err(MapError::NotMapped);
-                }
-                let f = alloc_zeroed_frame().ok_or(MapError::OutOfFrames)?;
-                let mut bits = PageFlags::PRESENT | PageFlags::WRITABLE;
-                if user {
-                    bits |= PageFlags::USER;
-                }
-                *e = f.as_u64() | bits.bits();
-            } else if *e & PageFlags::HUGE.bits() != 0 {
-                return Err(MapError::HugePage);
-            } else if user {
-                *e |= PageFlags::USER.bits();
-            }
-            table = PhysAddr(*e & ADDR_MASK);
-        }
-        Ok(&mut entries(table)[index(va, stop_level)])
-    }
-
     /// Map the page at `va` to the frame at `pa` with `flags` (PRESENT is implied).
     pub fn map(
         &mut self,
@@ -254,33 +192,13 @@ impl PageTable {
         size: PageSize,
         flags: PageFlags,
     ) -> Result<(), MapError> {
-        let bytes = size.bytes();
-        if !va.as_u64().is_multiple_of(bytes) || !pa.as_u64().is_multiple_of(bytes) {
-            return Err(MapError::Misaligned);
-        }
-        let level = if size == PageSize::Size2M { 2 } else { 1 };
-        let user = flags.contains(PageFlags::USER);
-        let e = self.walk(va, level, true, user)?;
-        if *e & PageFlags::PRESENT.bits() != 0 {
-            return Err(MapError::AlreadyMapped);
-        }
-        let mut bits = flags | PageFlags::PRESENT;
-        if size == PageSize::Size2M {
-            bits |= PageFlags::HUGE;
-        }
-        *e = pa.as_u64() | bits.bits();
-        Ok(())
+        tables::map(&mut DirectMap, self.root, va, pa, size, flags)
     }
 
     /// Remove the 4 KiB mapping at `va`; returns the frame it mapped.
     pub fn unmap(&mut self, va: VirtAddr) -> Result<PhysAddr, MapError> {
         let active = self.is_active();
-        let e = self.walk(va, 1, false, false)?;
-        if *e & PageFlags::PRESENT.bits() == 0 {
-            return Err(MapError::NotMapped);
-        }
-        let pa = PhysAddr(*e & ADDR_MASK);
-        *e = 0;
+        let pa = tables::unmap(&mut DirectMap, self.root, va)?;
         // Kernel-half mappings are global and shared by every address space, so their
         // TLB entries survive CR3 switches: flush them whichever table is active.
         if active || va.is_kernel() {
@@ -292,11 +210,7 @@ impl PageTable {
     /// Change the flags of the 4 KiB mapping at `va`.
     pub fn protect(&mut self, va: VirtAddr, flags: PageFlags) -> Result<(), MapError> {
         let active = self.is_active();
-        let e = self.walk(va, 1, false, false)?;
-        if *e & PageFlags::PRESENT.bits() == 0 {
-            return Err(MapError::NotMapped);
-        }
-        *e = (*e & ADDR_MASK) | (flags | PageFlags::PRESENT).bits();
+        tables::protect(&mut DirectMap, self.root, va, flags)?;
         // Kernel-half mappings are global and shared by every address space, so their
         // TLB entries survive CR3 switches: flush them whichever table is active.
         if active || va.is_kernel() {
@@ -335,18 +249,11 @@ impl PageTable {
 
 impl PageTable {
     /// Remove every 4 KiB mapping in `[start, end)` of the lower half, calling `f` with
-    /// each frame unmapped. The walk descends only into tables that exist, so its cost
-    /// follows what is mapped, not the size of the range: unmapping 16 TiB of which
-    /// three pages were touched visits a handful of tables. Tables left empty are kept
-    /// (they are freed with the address space).
+    /// each frame unmapped (the walk's cost follows what is mapped, see
+    /// [`x86::paging::unmap_range`]).
     pub fn unmap_range(&mut self, start: VirtAddr, end: VirtAddr, mut f: impl FnMut(PhysAddr)) {
-        let end = end.as_u64().min(1 << 47);
-        let start = start.as_u64() & !(PAGE_SIZE - 1);
-        if start >= end {
-            return;
-        }
         let active = self.is_active();
-        unmap_in(self.root, 4, 0, start, end, &mut |va, pa| {
+        tables::unmap_range(&mut DirectMap, self.root, start, end, |va, pa| {
             if active {
                 invlpg(VirtAddr(va));
             }
@@ -356,66 +263,7 @@ impl PageTable {
 
     /// Every 4 KiB user mapping in the lower half: (page address, frame, flags).
     pub fn user_mappings(&self) -> alloc::vec::Vec<(VirtAddr, PhysAddr, PageFlags)> {
-        let mut out = alloc::vec::Vec::new();
-        collect(self.root, 4, 0, &mut out);
-        out
-    }
-}
-
-fn collect(
-    table: PhysAddr,
-    level: usize,
-    base: u64,
-    out: &mut alloc::vec::Vec<(VirtAddr, PhysAddr, PageFlags)>,
-) {
-    let span = 1u64 << (12 + 9 * (level - 1));
-    let n = if level == 4 { KERNEL_HALF } else { 512 };
-    for (i, &e) in entries(table)[..n].iter().enumerate() {
-        if e & PageFlags::PRESENT.bits() == 0 {
-            continue;
-        }
-        let va = base + i as u64 * span;
-        if level == 1 {
-            out.push((
-                VirtAddr(va),
-                PhysAddr(e & ADDR_MASK),
-                PageFlags::from_bits_truncate(e & !ADDR_MASK),
-            ));
-        } else if e & PageFlags::HUGE.bits() == 0 {
-            collect(PhysAddr(e & ADDR_MASK), level - 1, va, out);
-        }
-    }
-}
-
-/// The recursive step of [`PageTable::unmap_range`]: `table` is a level-`level` table
-/// covering addresses from `base`.
-fn unmap_in(
-    table: PhysAddr,
-    level: usize,
-    base: u64,
-    start: u64,
-    end: u64,
-    f: &mut impl FnMut(u64, PhysAddr),
-) {
-    let span = 1u64 << (12 + 9 * (level - 1));
-    let first = ((start.max(base) - base) / span) as usize;
-    let n = if level == 4 { KERNEL_HALF } else { 512 };
-    for i in first..n {
-        let va = base + i as u64 * span;
-        if va >= end {
-            break;
-        }
-        let e = &mut entries(table)[i];
-        if *e & PageFlags::PRESENT.bits() == 0 {
-            continue;
-        }
-        if level == 1 {
-            let pa = PhysAddr(*e & ADDR_MASK);
-            *e = 0;
-            f(va, pa);
-        } else if *e & PageFlags::HUGE.bits() == 0 {
-            unmap_in(PhysAddr(*e & ADDR_MASK), level - 1, va, start, end, f);
-        }
+        tables::user_mappings(&mut DirectMap, self.root)
     }
 }
 
@@ -473,21 +321,7 @@ pub fn write_frame(f: PhysAddr, offset: usize, data: &[u8]) {
 
 /// Translate `va` in the table rooted at `root`.
 fn translate_in(root: PhysAddr, va: VirtAddr) -> Option<(PhysAddr, PageFlags)> {
-    let mut table = root;
-    for level in (1..=4).rev() {
-        let e = entries(table)[index(va, level)];
-        if e & PageFlags::PRESENT.bits() == 0 {
-            return None;
-        }
-        let flags = PageFlags::from_bits_truncate(e & !ADDR_MASK);
-        if level == 1 || (level <= 3 && e & PageFlags::HUGE.bits() != 0) {
-            let page = 1u64 << (12 + 9 * (level - 1));
-            let base = e & ADDR_MASK & !(page - 1);
-            return Some((PhysAddr(base + (va.as_u64() & (page - 1))), flags));
-        }
-        table = PhysAddr(e & ADDR_MASK);
-    }
-    None
+    tables::translate(&mut DirectMap, root, va)
 }
 
 /// Translate `va` in the active address space.
@@ -528,24 +362,10 @@ pub fn with_kernel_table<R>(f: impl FnOnce(&mut PageTable) -> R) -> Option<R> {
     KERNEL_TABLE.lock().as_mut().map(f)
 }
 
-/// Free `table` and, below `level` 1, every intermediate table it points to (leaf frames
-/// belong to whoever mapped them and are not touched). At the top level only the first
-/// `top_entries` entries are followed (a user table does not own the kernel half).
-fn free_tables(table: PhysAddr, level: usize, top_entries: usize) {
-    if level > 1 {
-        for &e in entries(table)[..top_entries].iter() {
-            if e & PageFlags::PRESENT.bits() != 0 && e & PageFlags::HUGE.bits() == 0 {
-                free_tables(PhysAddr(e & ADDR_MASK), level - 1, 512);
-            }
-        }
-    }
-    free_frame(table);
-}
-
 impl Drop for PageTable {
     fn drop(&mut self) {
         assert!(!self.is_active(), "dropping the active page table");
         let owned = if self.user { KERNEL_HALF } else { 512 };
-        free_tables(self.root, 4, owned);
+        tables::free_tables(&mut DirectMap, self.root, 4, owned);
     }
 }

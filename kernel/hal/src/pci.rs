@@ -12,16 +12,10 @@
 
 use crate::port::Port;
 
-const CONFIG_ADDRESS: Port = Port::new(0xcf8);
-const CONFIG_DATA: Port = Port::new(0xcfc);
+use x86::pci::config_address as address;
 
-fn address(bus: u8, device: u8, function: u8, offset: u8) -> u32 {
-    0x8000_0000
-        | (bus as u32) << 16
-        | ((device & 0x1f) as u32) << 11
-        | ((function & 0x7) as u32) << 8
-        | (offset as u32 & 0xfc)
-}
+const CONFIG_ADDRESS: Port = Port::new(x86::pci::CONFIG_ADDRESS);
+const CONFIG_DATA: Port = Port::new(x86::pci::CONFIG_DATA);
 
 /// Read the configuration dword at `offset` (rounded down to a multiple of 4) of
 /// `bus:device.function`. An absent function reads as all ones.

@@ -11,33 +11,31 @@ use crate::port::Port;
 use crate::sync::SpinLock;
 use core::fmt::{self, Write};
 
-const COM1: u16 = 0x3f8;
-const DATA: Port = Port::new(COM1);
-const IER: Port = Port::new(COM1 + 1);
-const FCR: Port = Port::new(COM1 + 2);
-const LCR: Port = Port::new(COM1 + 3);
-const MCR: Port = Port::new(COM1 + 4);
-const LSR: Port = Port::new(COM1 + 5);
+use x86::uart::{self, COM1, LSR_DATA_READY, LSR_THR_EMPTY};
 
-const LSR_DATA_READY: u8 = 1;
-const LSR_THR_EMPTY: u8 = 1 << 5;
+const DATA: Port = Port::new(COM1 + uart::DATA);
+const IER: Port = Port::new(COM1 + uart::IER);
+const FCR: Port = Port::new(COM1 + uart::FCR);
+const LCR: Port = Port::new(COM1 + uart::LCR);
+const MCR: Port = Port::new(COM1 + uart::MCR);
+const LSR: Port = Port::new(COM1 + uart::LSR);
 
 /// Serialises writers so lines from different threads do not interleave mid-line.
 static WRITER: SpinLock<()> = SpinLock::new(());
 
-/// Program the UART: 115200 baud, 8N1, FIFOs on, receive interrupt armed.
+/// Program the UART: 115200 baud, 8N1, FIFOs off, receive interrupt armed.
 pub fn init() {
     IER.write8(0); // interrupts off while configuring
-    LCR.write8(0x80); // divisor latch
+    LCR.write8(uart::LCR_DLAB); // divisor latch
     DATA.write8(1); // divisor 1: 115200 baud
     IER.write8(0);
-    LCR.write8(0x03); // 8 data bits, no parity, one stop bit
-                      // FIFOs stay off: QEMU's UART empties its receive FIFO whenever the FIFO-enable
-                      // bit changes, which would throw away typeahead that arrived during boot. Without
-                      // the FIFO the UART holds one byte and QEMU waits for us to take it.
+    LCR.write8(uart::LCR_8N1);
+    // FIFOs stay off: QEMU's UART empties its receive FIFO whenever the FIFO-enable bit
+    // changes, which would throw away typeahead that arrived during boot. Without the
+    // FIFO the UART holds one byte and QEMU waits for us to take it.
     FCR.write8(0);
-    MCR.write8(0x0b); // DTR, RTS, OUT2 (gates the IRQ line)
-    IER.write8(0x01); // interrupt when data arrives
+    MCR.write8(uart::MCR_DTR_RTS_OUT2); // OUT2 gates the IRQ line
+    IER.write8(uart::IER_RX); // interrupt when data arrives
 }
 
 fn put_byte(b: u8) {

@@ -200,7 +200,7 @@ impl Task {
         match self.cr3.load(Ordering::SeqCst) {
             0 => crate::paging::activate_kernel_table(),
             root => {
-                if crate::cpu::read_cr3() & 0x000f_ffff_ffff_f000 != root {
+                if crate::cpu::read_cr3() & x86::paging::ADDR_MASK != root {
                     // SAFETY: `root` is the root of the user table held in
                     // `address_space` (set together, above), alive as long as this
                     // task holds it; a user table shares the kernel half, so this code

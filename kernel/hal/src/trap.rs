@@ -17,43 +17,17 @@
 //! Vectors 0-31 are CPU exceptions: in kernel mode they are reported with their name,
 //! error code, faulting address, registers and a symbolised backtrace, then the machine
 //! stops. Vectors 32-255 are dispatched to handlers registered with [`set_handler`].
+//!
+//! What the numbers mean (the [`TrapFrame`] layout the stubs push, gate encodings, the
+//! exception names, the page-fault code in words and the report's text) is in
+//! [`x86::trap`] and [`x86::descriptors`]; this module has the stubs, the IDT and the
+//! dispatch.
 
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-/// The registers saved on entry, in the order the stub pushes them (lowest address first).
-#[repr(C)]
-#[derive(Debug, Clone, Default)]
-pub struct TrapFrame {
-    pub r15: u64,
-    pub r14: u64,
-    pub r13: u64,
-    pub r12: u64,
-    pub r11: u64,
-    pub r10: u64,
-    pub r9: u64,
-    pub r8: u64,
-    pub rbp: u64,
-    pub rdi: u64,
-    pub rsi: u64,
-    pub rdx: u64,
-    pub rcx: u64,
-    pub rbx: u64,
-    pub rax: u64,
-    pub vector: u64,
-    pub error_code: u64,
-    pub rip: u64,
-    pub cs: u64,
-    pub rflags: u64,
-    pub rsp: u64,
-    pub ss: u64,
-}
-
-impl TrapFrame {
-    /// Did the trap interrupt user mode (ring 3)?
-    pub fn from_user(&self) -> bool {
-        self.cs & 3 == 3
-    }
-}
+use x86::descriptors::IdtEntry;
+pub use x86::trap::{page_fault_cause, TrapFrame, EXCEPTION_NAMES};
+use x86::trap::{ExceptionReport, PAGE_FAULT};
 
 /// Top and lowest usable address of the running thread's kernel stack. The entry stub
 /// reads these (see the module comment); `task` updates them on every switch.
@@ -169,68 +143,12 @@ hal_trap_common:
     options(att_syntax)
 );
 
-#[repr(C)]
-#[derive(Clone, Copy)]
-struct IdtEntry {
-    offset_low: u16,
-    selector: u16,
-    ist: u8,
-    flags: u8,
-    offset_mid: u16,
-    offset_high: u32,
-    _zero: u32,
-}
-
-static mut IDT: [IdtEntry; 256] = [IdtEntry {
-    offset_low: 0,
-    selector: 0,
-    ist: 0,
-    flags: 0,
-    offset_mid: 0,
-    offset_high: 0,
-    _zero: 0,
-}; 256];
+static mut IDT: [IdtEntry; 256] = [IdtEntry::MISSING; 256];
 
 /// An interrupt handler: runs on the interrupted thread's stack with interrupts off.
 pub type Handler = fn(&mut TrapFrame);
 
 static HANDLERS: [AtomicUsize; 256] = [const { AtomicUsize::new(0) }; 256];
-
-/// Exception names, indexed by vector.
-pub const EXCEPTION_NAMES: [(&str, &str); 32] = [
-    ("Divide Error", "#DE"),
-    ("Debug", "#DB"),
-    ("Non-Maskable Interrupt", "NMI"),
-    ("Breakpoint", "#BP"),
-    ("Overflow", "#OF"),
-    ("Bound Range Exceeded", "#BR"),
-    ("Invalid Opcode", "#UD"),
-    ("Device Not Available", "#NM"),
-    ("Double Fault", "#DF"),
-    ("Coprocessor Segment Overrun", "#MF"),
-    ("Invalid TSS", "#TS"),
-    ("Segment Not Present", "#NP"),
-    ("Stack-Segment Fault", "#SS"),
-    ("General Protection Fault", "#GP"),
-    ("Page Fault", "#PF"),
-    ("Reserved", "-"),
-    ("x87 Floating-Point Exception", "#MF"),
-    ("Alignment Check", "#AC"),
-    ("Machine Check", "#MC"),
-    ("SIMD Floating-Point Exception", "#XM"),
-    ("Virtualization Exception", "#VE"),
-    ("Control Protection Exception", "#CP"),
-    ("Reserved", "-"),
-    ("Reserved", "-"),
-    ("Reserved", "-"),
-    ("Reserved", "-"),
-    ("Reserved", "-"),
-    ("Reserved", "-"),
-    ("Hypervisor Injection Exception", "#HV"),
-    ("VMM Communication Exception", "#VC"),
-    ("Security Exception", "#SX"),
-    ("Reserved", "-"),
-];
 
 /// Build and load the IDT. Every vector gets an interrupt gate (interrupts off on entry)
 /// on an IST stack; #PF, #DF and NMI/#MC have stacks of their own so that a fault in the
@@ -238,6 +156,7 @@ pub const EXCEPTION_NAMES: [(&str, &str); 32] = [
 pub fn init() {
     #[cfg(dinos_kernel)]
     {
+        use x86::descriptors::{dpl_for_vector, ist_for_vector, KERNEL_CS};
         extern "C" {
             static hal_vector_table: u8;
         }
@@ -246,32 +165,12 @@ pub fn init() {
         // entries point at the stubs above, which exist for all 256 vectors.
         unsafe {
             let idt = &raw mut IDT;
-            for v in 0..256usize {
-                let addr = table + v as u64 * 16;
-                let ist = match v {
-                    14 => crate::cpu::IST_PAGE_FAULT,
-                    8 => crate::cpu::IST_DOUBLE_FAULT,
-                    2 | 18 => crate::cpu::IST_NMI,
-                    _ => crate::cpu::IST_INTERRUPT,
-                };
-                // Breakpoint and overflow may be raised from user mode with int3/into.
-                let dpl = if v == 3 || v == 4 { 3 } else { 0 };
-                (*idt)[v] = IdtEntry {
-                    offset_low: addr as u16,
-                    selector: crate::cpu::KERNEL_CS,
-                    ist,
-                    flags: 0x8e | (dpl << 5), // present, interrupt gate
-                    offset_mid: (addr >> 16) as u16,
-                    offset_high: (addr >> 32) as u32,
-                    _zero: 0,
-                };
+            for v in 0..=255u8 {
+                let stub = table + v as u64 * 16;
+                let (ist, dpl) = (ist_for_vector(v), dpl_for_vector(v));
+                (*idt)[v as usize] = IdtEntry::interrupt_gate(stub, KERNEL_CS, ist, dpl);
             }
-            #[repr(C, packed)]
-            struct Ptr {
-                limit: u16,
-                base: u64,
-            }
-            let ptr = Ptr {
+            let ptr = x86::descriptors::DescriptorPointer {
                 limit: (core::mem::size_of::<[IdtEntry; 256]>() - 1) as u16,
                 base: idt as u64,
             };
@@ -305,7 +204,7 @@ static IN_FATAL: AtomicBool = AtomicBool::new(false);
 extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
     let vector = frame.vector as usize;
     if vector < 32 {
-        let addr = if vector == 14 {
+        let addr = if vector as u64 == PAGE_FAULT {
             crate::cpu::read_cr2()
         } else {
             0
@@ -368,24 +267,6 @@ pub(crate) fn return_to_user(frame: &mut TrapFrame) {
     }
 }
 
-/// Describe a page-fault error code in words.
-pub fn page_fault_cause(code: u64) -> (&'static str, &'static str, &'static str) {
-    let access = if code & (1 << 4) != 0 {
-        "instruction fetch"
-    } else if code & 2 != 0 {
-        "write"
-    } else {
-        "read"
-    };
-    let why = if code & 1 != 0 {
-        "protection violation"
-    } else {
-        "page not present"
-    };
-    let mode = if code & 4 != 0 { "user" } else { "kernel" };
-    (access, why, mode)
-}
-
 /// More to print in a fatal report, installed by a layer above hal (the system-call
 /// layer's ring of recent calls): hal cannot name it, so it is a registered function.
 pub type FatalReportHook = fn();
@@ -414,59 +295,16 @@ fn kernel_exception(f: &TrapFrame, addr: u64) -> ! {
         crate::kprintln!("\n!!! nested fault while reporting a fault; stopping");
         crate::power::exit_failure();
     }
-    let v = f.vector as usize;
-    let (name, mnemonic) = EXCEPTION_NAMES[v];
-    crate::kprintln!("\n!!! KERNEL EXCEPTION: {name} ({mnemonic}, vector {v})");
-    crate::kprintln!("    error code: {:#x}", f.error_code);
-    if v == 14 {
-        let (access, why, mode) = page_fault_cause(f.error_code);
-        crate::kprintln!("    faulting address: {addr:#018x} ({access}, {why}, {mode} mode)");
-        let limit = KSTACK_LIMIT.load(Ordering::SeqCst);
-        if addr < limit && addr >= limit.saturating_sub(crate::addr::PAGE_SIZE) {
-            crate::kprintln!(
-                "    => kernel stack overflow: the address is the guard page below the stack"
-            );
+    crate::kprint!(
+        "{}",
+        ExceptionReport {
+            frame: f,
+            fault_addr: addr,
+            stack_limit: KSTACK_LIMIT.load(Ordering::SeqCst),
+            cr2: crate::cpu::read_cr2(),
+            cr3: crate::cpu::read_cr3(),
+            symbols: crate::symbols::table(),
         }
-    }
-    crate::kprint!("    at: ");
-    crate::backtrace::print_symbol(f.rip);
-    crate::kprintln!();
-    crate::kprintln!(
-        "    rax {:016x} rbx {:016x} rcx {:016x} rdx {:016x}",
-        f.rax,
-        f.rbx,
-        f.rcx,
-        f.rdx
-    );
-    crate::kprintln!(
-        "    rsi {:016x} rdi {:016x} rbp {:016x} rsp {:016x}",
-        f.rsi,
-        f.rdi,
-        f.rbp,
-        f.rsp
-    );
-    crate::kprintln!(
-        "    r8  {:016x} r9  {:016x} r10 {:016x} r11 {:016x}",
-        f.r8,
-        f.r9,
-        f.r10,
-        f.r11
-    );
-    crate::kprintln!(
-        "    r12 {:016x} r13 {:016x} r14 {:016x} r15 {:016x}",
-        f.r12,
-        f.r13,
-        f.r14,
-        f.r15
-    );
-    crate::kprintln!(
-        "    rip {:016x} cs {:x} rflags {:x} ss {:x} cr2 {:016x} cr3 {:016x}",
-        f.rip,
-        f.cs,
-        f.rflags,
-        f.ss,
-        crate::cpu::read_cr2(),
-        crate::cpu::read_cr3()
     );
     crate::backtrace::print_from(f.rip, f.rbp);
     run_fatal_report_hook();

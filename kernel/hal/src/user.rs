@@ -13,41 +13,18 @@
 //!   translate each page through the active page table, require the USER bit (and
 //!   WRITABLE to write), and copy through the direct map. A bad pointer is therefore an
 //!   error value (EFAULT above), never a kernel page fault.
+//!
+//! The boundary's numbers (where user space ends, the flags a program keeps, the MSRs),
+//! the FPU start state and how a buffer splits into checked pages are in [`x86::user`]
+//! and [`x86::regs`]; this module holds the entry stubs and the copies themselves.
 
-use crate::addr::{VirtAddr, PAGE_SIZE};
 use crate::paging::PageFlags;
 use crate::trap::TrapFrame;
+use x86::regs::rflags;
+pub use x86::user::{BadAddress, FpuState, SYSCALL_VECTOR, USER_MAP_END, USER_TOP};
 
-/// The vector number recorded in the frame of a system call.
-pub const SYSCALL_VECTOR: u64 = 0x100;
-/// Lowest address that is not user space: the start of the non-canonical hole.
-pub const USER_TOP: u64 = 0x0000_8000_0000_0000;
-/// The end of the part of user space programs may map. The last page below
-/// [`USER_TOP`] is never mapped (as on Linux): an instruction there could end at
-/// `USER_TOP`, and returning to that non-canonical address would fault in the kernel.
-pub const USER_MAP_END: u64 = USER_TOP - PAGE_SIZE;
-
-/// RFLAGS bits cleared on every `syscall` entry (`IA32_FMASK`), so that kernel code never
-/// inherits them from user mode: TF (a single-step trap inside the kernel), IF
-/// (interrupts stay off until the stub is on the kernel stack), DF (string instructions
-/// would run backwards), IOPL, NT (`iretq` with NT set raises #GP) and AC (alignment
-/// checks in kernel code).
-pub const SYSCALL_FLAGS_CLEARED: u64 =
-    RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_AC;
-const RFLAGS_TF: u64 = 1 << 8;
-const RFLAGS_IF: u64 = 1 << 9;
-const RFLAGS_DF: u64 = 1 << 10;
-const RFLAGS_IOPL: u64 = 3 << 12;
-const RFLAGS_NT: u64 = 1 << 14;
-const RFLAGS_AC: u64 = 1 << 18;
-/// The flags a user program may set for itself and get back unchanged through a
-/// kernel entry: the arithmetic flags, TF, DF, NT and AC (IF is always on, IOPL 0).
-const RFLAGS_USER: u64 = 0xcd5 | RFLAGS_TF | RFLAGS_NT | RFLAGS_AC;
-
-const MSR_EFER: u32 = 0xc000_0080;
-const MSR_STAR: u32 = 0xc000_0081;
-const MSR_LSTAR: u32 = 0xc000_0082;
-const MSR_FMASK: u32 = 0xc000_0084;
+/// RFLAGS bits cleared on every `syscall` entry (`IA32_FMASK`); see [`rflags::SYSCALL_CLEARED`].
+pub const SYSCALL_FLAGS_CLEARED: u64 = rflags::SYSCALL_CLEARED;
 
 #[cfg(dinos_kernel)]
 core::arch::global_asm!(
@@ -202,32 +179,17 @@ extern "C" fn hal_syscall_dispatch(frame: &mut TrapFrame) {
 pub(crate) fn sanitise_user_frame(frame: &mut TrapFrame) {
     frame.cs = crate::cpu::USER_CS as u64;
     frame.ss = crate::cpu::USER_DS as u64;
-    frame.rflags = (frame.rflags & RFLAGS_USER) | 0x202;
+    frame.rflags = rflags::for_user(frame.rflags);
     while frame.rip >= USER_TOP {
         let bad = frame.rip;
-        frame.vector = 13;
+        frame.vector = x86::trap::GENERAL_PROTECTION;
         frame.error_code = 0;
         if !crate::trap::user_fault(frame, bad) {
             // No hook to turn the fault into a signal (the kernel is still booting).
             panic!("return to user mode at the non-canonical address {bad:#x}");
         }
         crate::trap::return_to_user(frame);
-        frame.rflags = (frame.rflags & RFLAGS_USER) | 0x202;
-    }
-}
-
-/// The FPU/SSE state (FXSAVE format) of a user thread.
-#[repr(C, align(16))]
-#[derive(Clone)]
-pub struct FpuState(pub [u8; 512]);
-
-impl FpuState {
-    /// The state a new program starts with (what `fninit` plus the default MXCSR give).
-    pub fn initial() -> Self {
-        let mut s = FpuState([0; 512]);
-        s.0[0..2].copy_from_slice(&0x037fu16.to_le_bytes()); // x87 control word
-        s.0[24..28].copy_from_slice(&0x1f80u32.to_le_bytes()); // MXCSR
-        s
+        frame.rflags = rflags::for_user(frame.rflags);
     }
 }
 
@@ -278,6 +240,7 @@ pub fn enter_user_frame(frame: &TrapFrame, fpu: &FpuState) -> ! {
 pub fn init() {
     #[cfg(dinos_kernel)]
     {
+        use x86::regs::msr;
         extern "C" {
             fn hal_syscall_entry();
         }
@@ -286,13 +249,11 @@ pub fn init() {
         // user SS = 0x18|3 and CS = 0x20|3); LSTAR is the entry stub above; FMASK clears
         // the flags kernel code must not inherit (SYSCALL_FLAGS_CLEARED).
         unsafe {
-            crate::cpu::wrmsr(MSR_EFER, crate::cpu::rdmsr(MSR_EFER) | 1);
-            crate::cpu::wrmsr(
-                MSR_STAR,
-                (0x10u64 << 48) | ((crate::cpu::KERNEL_CS as u64) << 32),
-            );
-            crate::cpu::wrmsr(MSR_LSTAR, hal_syscall_entry as *const () as u64);
-            crate::cpu::wrmsr(MSR_FMASK, SYSCALL_FLAGS_CLEARED);
+            crate::cpu::wrmsr(msr::EFER, crate::cpu::rdmsr(msr::EFER) | msr::EFER_SCE);
+            let star = msr::star(crate::cpu::KERNEL_CS, x86::descriptors::STAR_USER_BASE);
+            crate::cpu::wrmsr(msr::STAR, star);
+            crate::cpu::wrmsr(msr::LSTAR, hal_syscall_entry as *const () as u64);
+            crate::cpu::wrmsr(msr::FMASK, rflags::SYSCALL_CLEARED);
         }
     }
 }
@@ -318,33 +279,19 @@ pub fn enter_user(rip: u64, rsp: u64) -> ! {
     panic!("enter_user on the host")
 }
 
-/// A user address that could not be read or written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BadAddress(pub u64);
-
-/// Check that `[addr, addr+len)` is user memory, mapped with at least `need` flags, and
-/// call `f(physical direct-map address, offset into the buffer, length)` per page piece.
+/// Check `[addr, addr+len)` in the active address space ([`x86::user::user_pieces`]) and
+/// call `f(direct-map address, offset into the buffer, length)` per page piece. The
+/// copies below trust that logic: each piece lies in one USER page, within the buffer.
 fn each_user_piece(
     addr: u64,
     len: usize,
     need: PageFlags,
     mut f: impl FnMut(u64, usize, usize),
 ) -> Result<(), BadAddress> {
-    let end = addr.checked_add(len as u64).ok_or(BadAddress(addr))?;
-    if end > USER_TOP {
-        return Err(BadAddress(addr));
-    }
-    let mut va = addr;
-    while va < end {
-        let (pa, flags) = crate::paging::translate_active(VirtAddr(va)).ok_or(BadAddress(va))?;
-        if !flags.contains(need | PageFlags::USER) {
-            return Err(BadAddress(va));
-        }
-        let n = ((PAGE_SIZE - va % PAGE_SIZE).min(end - va)) as usize;
-        f(pa.to_virt().as_u64(), (va - addr) as usize, n);
-        va += n as u64;
-    }
-    Ok(())
+    let translate = crate::paging::translate_active;
+    x86::user::user_pieces(addr, len, need, translate, |pa, off, n| {
+        f(pa.to_virt().as_u64(), off, n)
+    })
 }
 
 /// Is all of `[addr, addr+len)` mapped now as user memory (and writable, if `write`)?
