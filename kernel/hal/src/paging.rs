@@ -265,6 +265,17 @@ impl PageTable {
     pub fn user_mappings(&self) -> alloc::vec::Vec<(VirtAddr, PhysAddr, PageFlags)> {
         tables::user_mappings(&mut DirectMap, self.root)
     }
+
+    /// Append the 4 KiB mappings in `[start, end)` to `out`, in address order (the walk
+    /// reads only the entries covering the range).
+    pub fn mappings_in(
+        &self,
+        start: VirtAddr,
+        end: VirtAddr,
+        out: &mut alloc::vec::Vec<(VirtAddr, PhysAddr, PageFlags)>,
+    ) {
+        tables::mappings_in(&mut DirectMap, self.root, start, end, out)
+    }
 }
 
 /// Where a frame's contents may be touched through these functions: not the kernel

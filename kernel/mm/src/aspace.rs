@@ -414,7 +414,13 @@ impl AddressSpace {
         child.brk = self.brk;
         let mut pt = self.table.lock();
         let mut ct = child.table.lock();
-        for (va, pa, flags) in pt.user_mappings() {
+        // Every page of a process lies in one of its regions: walking the regions'
+        // ranges finds them all without scanning the rest of the table.
+        let mut pages = alloc::vec::Vec::new();
+        for v in self.vmas.values() {
+            pt.mappings_in(VirtAddr(v.start), VirtAddr(v.end), &mut pages);
+        }
+        for (va, pa, flags) in pages {
             let mut shared = flags & !(PageFlags::ACCESSED | PageFlags::DIRTY);
             if shared.contains(PageFlags::WRITABLE) || shared.contains(PageFlags::COW) {
                 shared = (shared - PageFlags::WRITABLE) | PageFlags::COW;
@@ -437,18 +443,23 @@ impl AddressSpace {
 
     /// Bytes of memory mapped (resident pages), for `ps`.
     pub fn resident_bytes(&self) -> u64 {
-        self.table.lock().user_mappings().len() as u64 * PAGE_SIZE
+        let t = self.table.lock();
+        let mut pages = alloc::vec::Vec::new();
+        for v in self.vmas.values() {
+            t.mappings_in(VirtAddr(v.start), VirtAddr(v.end), &mut pages);
+        }
+        pages.len() as u64 * PAGE_SIZE
     }
 }
 
 impl Drop for AddressSpace {
+    /// Release every page, region by region (every page lies in a region, and the walk
+    /// reads only the entries covering each one); the table's own frames go when the
+    /// last holder of the page table drops it.
     fn drop(&mut self) {
-        let mappings = self.table.lock().user_mappings();
         let mut t = self.table.lock();
-        for (va, pa, _) in mappings {
-            if t.unmap(va).is_ok() {
-                frames::release(pa);
-            }
+        for v in self.vmas.values() {
+            t.unmap_range(VirtAddr(v.start), VirtAddr(v.end), frames::release);
         }
     }
 }
