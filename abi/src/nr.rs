@@ -80,6 +80,8 @@ pub const GETUID: usize = 70;
 pub const GETGID: usize = 71;
 pub const POWEROFF: usize = 72;
 pub const REBOOT: usize = 73;
+/// Write every file system's changes, then forget their cached blocks (privileged).
+pub const DROP_CACHES: usize = 74;
 
 /// The highest call number plus one (size of the kernel's table).
 pub const COUNT: usize = 80;

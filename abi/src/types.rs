@@ -82,6 +82,8 @@ pub struct SysInfo {
     pub heap_used: u64,
     pub procs: u32,
     pub threads: u32,
+    /// System calls made since boot, by every program.
+    pub syscalls: u64,
 }
 
 /// One entry of `proclist` (for `ps`).
@@ -98,6 +100,8 @@ pub struct ProcInfo {
     pub user_ns: u64,
     pub sys_ns: u64,
     pub mem_bytes: u64,
+    /// System calls the process has made.
+    pub syscalls: u64,
     /// NUL-padded command name.
     pub name: [u8; 32],
 }
@@ -275,7 +279,8 @@ pod_fields!(SysInfo {
     heap_total: u64,
     heap_used: u64,
     procs: u32,
-    threads: u32
+    threads: u32,
+    syscalls: u64
 });
 pod_fields!(ProcInfo {
     pid: u32,
@@ -287,6 +292,7 @@ pod_fields!(ProcInfo {
     user_ns: u64,
     sys_ns: u64,
     mem_bytes: u64,
+    syscalls: u64,
     name: [u8; 32]
 });
 pod_fields!(Tms {

@@ -116,6 +116,9 @@ pub enum Capability {
     Mknod,
     /// Raw access to devices that bypasses a file system (reserved).
     RawDevice,
+    /// Tune the system as a whole: drop the file systems' caches (like the part of
+    /// Linux's `CAP_SYS_ADMIN` that writes `/proc/sys/vm/drop_caches`).
+    SysAdmin,
 }
 
 /// May a process with `cred` do the privileged operation `what`? Today: only

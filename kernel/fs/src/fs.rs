@@ -315,6 +315,13 @@ impl<D: BlockDevice> Ext2<D> {
 
     /// Writes every change to the device: superblock, descriptors, then all
     /// dirty blocks in block order.
+    /// Write every change, then forget every cached block: returns how many blocks
+    /// were dropped. The file system reads what it needs again from the disk.
+    pub fn drop_caches(&mut self) -> Result<usize> {
+        self.sync()?;
+        Ok(self.cache.drop_clean())
+    }
+
     pub fn sync(&mut self) -> Result<()> {
         if self.read_only.is_some() {
             return Ok(());

@@ -169,6 +169,8 @@ pub struct Task {
     /// the service-table
     /// pointer NT keeps in each thread: choosing the ABI costs one load per call.
     syscall: AtomicUsize,
+    /// System calls this task has made (counted on entry).
+    syscalls: AtomicU64,
     /// The owner's identifier (the `task` layer's thread id).
     pub id: u64,
 }
@@ -269,6 +271,7 @@ pub fn adopt_boot_task(id: u64) -> Arc<Task> {
         owner: crate::sync::Once::new(),
         notify: core::sync::atomic::AtomicBool::new(false),
         syscall: AtomicUsize::new(crate::user::no_syscalls as *const () as usize),
+        syscalls: AtomicU64::new(0),
         id,
     });
     CURRENT_PTR.store(Arc::as_ptr(&t) as *mut Task, Ordering::SeqCst);
@@ -318,6 +321,7 @@ pub fn new_task(id: u64, entry: Box<dyn FnOnce() -> AfterStart + Send>) -> Optio
         owner: crate::sync::Once::new(),
         notify: core::sync::atomic::AtomicBool::new(false),
         syscall: AtomicUsize::new(crate::user::no_syscalls as *const () as usize),
+        syscalls: AtomicU64::new(0),
         id,
     }))
 }
@@ -382,6 +386,11 @@ impl Task {
 }
 
 impl Task {
+    /// How many system calls this task has made.
+    pub fn syscalls(&self) -> u64 {
+        self.syscalls.load(Ordering::Relaxed)
+    }
+
     /// Set the system-call dispatcher for this task (None: every call is ENOSYS).
     pub fn set_syscall_handler(&self, h: Option<crate::user::SyscallHandler>) {
         let h = h.unwrap_or(crate::user::no_syscalls);
@@ -401,6 +410,7 @@ pub(crate) fn current_syscall_handler() -> crate::user::SyscallHandler {
     // field holds only values `set_syscall_handler` or `new_task` stored, each a
     // `SyscallHandler`.
     unsafe {
+        (*p).syscalls.fetch_add(1, Ordering::Relaxed);
         let h = (*p).syscall.load(Ordering::Acquire);
         core::mem::transmute::<usize, crate::user::SyscallHandler>(h)
     }

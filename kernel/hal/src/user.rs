@@ -152,6 +152,7 @@ pub fn no_syscalls(frame: &mut TrapFrame) {
 
 #[cfg_attr(dinos_kernel, no_mangle)]
 extern "C" fn hal_syscall_dispatch(frame: &mut TrapFrame) {
+    SYSCALLS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     // Each task carries its program's dispatcher (its personality's table).
     (crate::task::current_syscall_handler())(frame);
     crate::cpu::disable_interrupts();
@@ -162,6 +163,15 @@ extern "C" fn hal_syscall_dispatch(frame: &mut TrapFrame) {
     if frame.rip >= USER_TOP {
         sanitise_user_frame(frame);
     }
+}
+
+/// System calls made since boot (one instruction on the entry path; what a fuzzer
+/// or a benchmark reads to count the calls really made, `sysinfo`'s `syscalls`).
+static SYSCALLS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// How many system calls programs have made since boot.
+pub fn syscalls_made() -> u64 {
+    SYSCALLS.load(core::sync::atomic::Ordering::Relaxed)
 }
 
 /// Make `frame` safe to `iretq` to: ring-3 selectors, user flags only (IF on, IOPL 0),

@@ -276,6 +276,12 @@ pub fn sync_all() -> Result<(), Errno> {
     with(|v| v.sync_all())
 }
 
+/// Write every file system back and drop what they cache of their disks (the leak
+/// checks' way to see the heap come back exactly); `cred` must be privileged.
+pub fn drop_caches(cred: &cred::Credentials) -> Result<usize, Errno> {
+    with(|v| v.drop_caches(cred))
+}
+
 /// Write back the file system that holds `node` (fsync).
 pub fn sync_node(node: NodeRef) -> Result<(), Errno> {
     with(|v| v.sync_node(node))

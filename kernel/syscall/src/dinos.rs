@@ -94,6 +94,7 @@ pub static TABLE: Table = {
         nr::GETGID => "getgid": protect::getgid();
         nr::POWEROFF => "poweroff": protect::poweroff();
         nr::REBOOT => "reboot": protect::reboot();
+        nr::DROP_CACHES => "drop_caches": protect::drop_caches();
     }
     t
 };

@@ -143,6 +143,8 @@ pub struct ThreadInfo {
     pub state: State,
     pub cpu_ticks: u64,
     pub stack: (u64, u64),
+    /// System calls made by the thread.
+    pub syscalls: u64,
 }
 
 /// Every live thread (the idle thread included), ordered by id.
@@ -156,6 +158,7 @@ pub fn thread_list() -> Vec<ThreadInfo> {
             state: *t.state.lock(),
             cpu_ticks: t.cpu_ticks(),
             stack: t.task.stack_bounds(),
+            syscalls: t.task.syscalls(),
         })
         .collect()
 }

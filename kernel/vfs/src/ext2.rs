@@ -180,4 +180,8 @@ impl<D: BlockDevice + Send> FileSystem for Ext2<D> {
     fn sync(&mut self) -> Result<()> {
         Ext2::sync(self).map_err(from_fs_errno)
     }
+
+    fn drop_caches(&mut self) -> Result<usize> {
+        Ext2::drop_caches(self).map_err(from_fs_errno)
+    }
 }

@@ -153,6 +153,12 @@ pub trait FileSystem: Send {
     fn statfs(&mut self) -> FsStat;
     /// Writes every change to the device.
     fn sync(&mut self) -> Result<()>;
+    /// Writes every change and forgets what is cached from the device (it is read
+    /// again when needed); returns how many blocks were dropped. File systems that
+    /// cache nothing of a device (tmpfs is its own contents) drop nothing.
+    fn drop_caches(&mut self) -> Result<usize> {
+        Ok(0)
+    }
     /// Hold `ino` open: its contents must survive the removal of its last name until
     /// the matching `unpin` (POSIX open-file lifetime).
     fn pin(&mut self, _ino: u64) {}

@@ -254,6 +254,25 @@ impl Vfs {
         self.fs(node)?.sync()
     }
 
+    /// Write every file system's changes and drop what each caches of its device
+    /// (privileged: [`Capability::SysAdmin`](cred::Capability::SysAdmin)). Returns
+    /// the blocks dropped; the first error is returned after all have been tried.
+    pub fn drop_caches(&mut self, cred: &cred::Credentials) -> Result<usize> {
+        if !cred::capable(cred, cred::Capability::SysAdmin) {
+            return Err(Errno::EPERM);
+        }
+        let mut dropped = 0;
+        let mut first = Ok(());
+        for m in self.mounts.values_mut() {
+            match m.fs.drop_caches() {
+                Ok(n) => dropped += n,
+                Err(e) if first.is_ok() => first = Err(e),
+                Err(_) => {}
+            }
+        }
+        first.map(|()| dropped)
+    }
+
     /// Writes every file system's changes to its device; the first error is
     /// returned after all have been tried.
     pub fn sync_all(&mut self) -> Result<()> {

@@ -66,6 +66,8 @@ pub struct Process {
     pub user_time: Duration,
     pub sys_time: Duration,
     pub mem_bytes: u64,
+    /// System calls it has made.
+    pub syscalls: u64,
     pub name: String,
 }
 
@@ -81,6 +83,7 @@ impl From<&ProcInfo> for Process {
             user_time: Duration::from_nanos(p.user_ns),
             sys_time: Duration::from_nanos(p.sys_ns),
             mem_bytes: p.mem_bytes,
+            syscalls: p.syscalls,
             name: field(&p.name),
         }
     }
@@ -98,6 +101,7 @@ pub fn processes() -> Result<Vec<Process>> {
         user_ns: 0,
         sys_ns: 0,
         mem_bytes: 0,
+        syscalls: 0,
         name: [0; 32],
     };
     let mut cap = 64;

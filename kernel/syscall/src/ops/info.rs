@@ -57,6 +57,7 @@ pub fn sysinfo(_: &mut Ctx, out: UserPtr<SysInfo>) -> SysResult {
         heap_used: m.heap.used as u64,
         procs: proc::process::all().len() as u32,
         threads: task::thread_list().len() as u32,
+        syscalls: hal::user::syscalls_made(),
     };
     out.write(&s)?;
     Ok(0)
@@ -65,6 +66,7 @@ pub fn sysinfo(_: &mut Ctx, out: UserPtr<SysInfo>) -> SysResult {
 /// Up to `max` process records into the array at `out`; the number written.
 pub fn proclist(_: &mut Ctx, out: UserPtr<ProcInfo>, max: usize) -> SysResult {
     let mut n = 0;
+    let threads = task::thread_list();
     for p in proc::process::all().iter().take(max) {
         let (user_ns, sys_ns) = p.cpu_ns();
         let mem_bytes = p.aspace.lock().as_ref().map_or(0, |s| s.resident_bytes());
@@ -79,6 +81,13 @@ pub fn proclist(_: &mut Ctx, out: UserPtr<ProcInfo>, max: usize) -> SysResult {
             user_ns,
             sys_ns,
             mem_bytes,
+            syscalls: {
+                let tid = *p.tid.lock();
+                threads
+                    .iter()
+                    .find(|t| t.tid == tid)
+                    .map_or(0, |t| t.syscalls)
+            },
             name: field(p.name.lock().as_str()),
         };
         out.at(n)?.write(&info)?;

@@ -13,6 +13,12 @@ pub fn getgid(cx: &mut Ctx) -> SysResult {
     Ok(cx.process()?.cred().rgid as usize)
 }
 
+/// Write every file system back and forget its cached blocks: returns how many were
+/// dropped (privileged: `Capability::SysAdmin`).
+pub fn drop_caches(cx: &mut Ctx) -> SysResult {
+    proc::fsys::drop_caches(&cx.process()?.cred())
+}
+
 pub fn poweroff(cx: &mut Ctx) -> SysResult {
     if !capable(&cx.process()?.cred(), Capability::PowerOff) {
         return Err(Errno::EPERM);

@@ -585,6 +585,12 @@ pub fn poweroff() -> SysResult {
     ret(syscall0(nr::POWEROFF))
 }
 
+/// Write every file system back and forget its cached blocks; returns how many were
+/// dropped (root only).
+pub fn drop_caches() -> SysResult {
+    ret(syscall0(nr::DROP_CACHES))
+}
+
 /// Restart the machine (only returns on failure).
 pub fn reboot() -> SysResult {
     ret(syscall0(nr::REBOOT))

@@ -17,8 +17,11 @@
 //! ends with EINTR. A chunk still running after [`CHUNK_TIMEOUT_S`] s is killed and
 //! reported as hung. At the end the parent kills what is left of each worker's group,
 //! removes the sandbox ([`sandbox`]) and prints one summary line,
-//! `sysfuzz: seed S, N calls, done`, where N counts the calls planned; the line before
-//! it says how many chunks ended early and why.
+//! `sysfuzz: seed S, N calls planned, M made, done`: M counts the calls the fuzz
+//! processes really made (the kernel counts every call; this process's own are taken
+//! off), fewer than N when fuzzed calls end workers early; the line before it says how
+//! many chunks ended early and why. `--stats` first writes back and drops the file
+//! systems' caches, so that its heap figure can be compared exactly.
 //!
 //! `-c K` runs only chunk K (with `-v`, each call is printed before it is made), which
 //! is how a crash found by a seed is narrowed down to its calls.
@@ -92,8 +95,10 @@ fn main() -> i32 {
         ulib::eprintln!("sysfuzz: {e}");
         return 1;
     }
+    let before = calls_now();
     let report = run(&o);
     let left = sandbox::remove();
+    let after = calls_now();
     ulib::println!(
         "sysfuzz: {} chunks, {} ended early ({}), {} hung, {} fuzz processes left, {} sandbox names left",
         report.chunks,
@@ -103,8 +108,27 @@ fn main() -> i32 {
         report.stragglers,
         left
     );
-    ulib::println!("sysfuzz: seed {}, {} calls, done", o.seed, o.calls);
+    // Made: every call the machine took during the run, less this process's own (the
+    // watchdog's waits and signals, the sandbox's set-up). Chunks end early when a
+    // fuzzed call kills its worker, so this is what the run really made.
+    let made = (after.0 - before.0).saturating_sub(after.1 - before.1);
+    ulib::println!(
+        "sysfuzz: seed {}, {} calls planned, {made} made, done",
+        o.seed,
+        o.calls
+    );
     0
+}
+
+/// (System calls made on the machine since boot, those made by this process.)
+fn calls_now() -> (u64, u64) {
+    let all = ulib::info::sysinfo().map_or(0, |i| i.syscalls);
+    let me = process::id();
+    let mine = all_procs()
+        .iter()
+        .find(|p| p.pid == me)
+        .map_or(0, |p| p.syscalls);
+    (all, mine)
 }
 
 fn parse(args: &[String]) -> Option<Options> {
@@ -134,6 +158,15 @@ fn parse(args: &[String]) -> Option<Options> {
 
 /// `--stats`: the figures the leak check compares.
 fn stats() -> i32 {
+    // The file systems' block caches are heap memory that follows what was read last:
+    // written back and dropped first, the heap figure is comparable exactly.
+    let dropped = match sys::drop_caches() {
+        Ok(n) => n,
+        Err(e) => {
+            ulib::cli::error("drop_caches", e);
+            return 1;
+        }
+    };
     match ulib::info::sysinfo() {
         Ok(i) => {
             // The memory of the other processes (init, the shell) is part of what is
@@ -145,11 +178,12 @@ fn stats() -> i32 {
                 .map(|p| p.mem_bytes)
                 .sum();
             ulib::println!(
-                "sysfuzz: stats free_mem {} heap_used {} procs {} threads {} others_mem {}",
+                "sysfuzz: stats free_mem {} heap_used {} procs {} threads {} dropped_blocks {} others_mem {}",
                 i.free_mem,
                 i.heap_used,
                 i.procs,
                 i.threads,
+                dropped,
                 others
             );
             0
@@ -294,29 +328,16 @@ fn classify(status: u32) -> String {
 
 /// The fuzz processes still in the process table (zombies included): every process
 /// named sysfuzz with a pid above this one's (pids only grow).
-fn ours(me: u32) -> Vec<abi::ProcInfo> {
+fn ours(me: u32) -> Vec<ulib::info::Process> {
     all_procs()
         .into_iter()
-        .filter(|p| p.pid > me && p.name.starts_with(b"sysfuzz\0"))
+        .filter(|p| p.pid > me && p.name == "sysfuzz")
         .collect()
 }
 
 /// The process table.
-fn all_procs() -> Vec<abi::ProcInfo> {
-    let mut list = [abi::ProcInfo {
-        pid: 0,
-        ppid: 0,
-        pgid: 0,
-        uid: 0,
-        state: 0,
-        threads: 0,
-        user_ns: 0,
-        sys_ns: 0,
-        mem_bytes: 0,
-        name: [0; 32],
-    }; 128];
-    let n = sys::proclist(&mut list).unwrap_or(0).min(list.len());
-    list[..n].to_vec()
+fn all_procs() -> Vec<ulib::info::Process> {
+    ulib::info::processes().unwrap_or_default()
 }
 
 /// Counts the wake-ups (the handler must do something observable).
