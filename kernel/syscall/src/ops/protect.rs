@@ -21,7 +21,7 @@ pub fn poweroff(cx: &mut Ctx) -> SysResult {
         "power off requested: syncing file systems ({} disk interrupts so far)",
         drivers::virtio_blk::interrupts()
     );
-    if let Err(e) = proc::fsys::shutdown() {
+    if let Err(e) = fsys::shutdown() {
         log::error!("sync before power-off failed: {e}");
     }
     hal::power::poweroff()
@@ -31,7 +31,7 @@ pub fn reboot(cx: &mut Ctx) -> SysResult {
     if !capable(&cx.process()?.cred(), Capability::PowerOff) {
         return Err(Errno::EPERM);
     }
-    if let Err(e) = proc::fsys::shutdown() {
+    if let Err(e) = fsys::shutdown() {
         log::error!("sync before reboot failed: {e}");
     }
     hal::power::reboot()
