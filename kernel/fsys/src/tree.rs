@@ -139,7 +139,6 @@ pub fn root() -> NodeRef {
 }
 
 /// Walk `path` from `cwd`. Symbolic links are followed (the last one only if `follow`).
-#[inline]
 pub fn resolve(
     cred: &Credentials,
     cwd: NodeRef,
@@ -150,7 +149,6 @@ pub fn resolve(
 }
 
 /// The whole contents of a regular file (for exec), at most `limit` bytes.
-#[inline]
 pub fn read_all(node: NodeRef, limit: u64) -> Result<Vec<u8>, Errno> {
     with(|v| {
         if v.kind(node)? != NodeKind::Regular {
