@@ -153,19 +153,19 @@ pub fn non_root_cannot_call_a_privileged_operation() -> TestResult {
     // And the kernel's mount, the one the system call runs: refused before it
     // looks at anything; root gets past it.
     let nowhere = "/no-such-dir-ktest";
-    let root = proc::fsys::root();
-    let got = proc::fsys::mount(&u, root, nowhere, "tmpfs", "");
+    let root = fsys::root();
+    let got = fsys::mount(&u, root, nowhere, "tmpfs", "");
     check!(
         got == Err(Errno::EPERM),
-        "user 1000 through proc::fsys::mount: {:?}, not EPERM",
+        "user 1000 through fsys::mount: {:?}, not EPERM",
         got
     );
-    let got = proc::fsys::mount(&ROOT, root, nowhere, "tmpfs", "");
+    let got = fsys::mount(&ROOT, root, nowhere, "tmpfs", "");
     // Root passes the capability check and fails later: on the missing target, or
     // (the ktest machine registers no file-system types) on the unknown type.
     check!(
         matches!(got, Err(Errno::ENOENT) | Err(Errno::ENODEV)),
-        "root through proc::fsys::mount: {:?}, not ENOENT or ENODEV",
+        "root through fsys::mount: {:?}, not ENOENT or ENODEV",
         got
     );
     Ok(())

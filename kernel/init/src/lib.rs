@@ -71,10 +71,13 @@ fn start_userland(boot: &'static BootInfo) {
         );
     }
     // The registries: devices (`/dev` is built from it) and file-system types.
-    if let Err(e) = proc::vdevs::register_builtin() {
+    if let Err(e) = tty::register::<proc::signal::ProcessSignals>() {
+        log::error!("registering the terminal: {e}");
+    }
+    if let Err(e) = devices::register_builtin() {
         log::error!("registering the built-in devices: {e}");
     }
-    if let Err(e) = proc::fsys::register_builtin_fs_types() {
+    if let Err(e) = fsys::register_builtin_fs_types() {
         log::error!("registering the built-in file-system types: {e}");
     }
     let root = match boot.cmdline_value("root") {
@@ -88,7 +91,7 @@ fn start_userland(boot: &'static BootInfo) {
             return;
         }
     };
-    if let Err(e) = proc::fsys::mount_root(&root) {
+    if let Err(e) = fsys::mount_root(&root, &devices::registered()) {
         log::error!("cannot mount the root file system {root}: {e}; starting the kernel monitor");
         return;
     }
@@ -98,8 +101,7 @@ fn start_userland(boot: &'static BootInfo) {
         boot.cmdline_value("callring").is_some(),
     );
     hal::trap::set_fatal_report_hook(syscall::print_recent_calls);
-    proc::signal::init();
-    proc::tty::init();
+    proc::signal::init(); // user faults, delivery on return to user, the console's Ctrl-C
     match proc::lifecycle::start_init("/bin/init") {
         Ok(pid) => log::info!("started /bin/init as pid {pid}"),
         Err(e) => {

@@ -4,7 +4,7 @@
 //! `open`, `read`, `mount`).
 //!
 //! The ktest machine has no disk, so these tests first give the kernel a tree of its
-//! own: a tmpfs as `/` with `/tmp` and `/dev` ([`proc::fsys::mount_tmpfs_root`]).
+//! own: a tmpfs as `/` with `/tmp` and `/dev` ([`fsys::mount_tmpfs_root`]).
 
 use crate::ktest::TestResult;
 use abi::flags::*;
@@ -13,8 +13,8 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicUsize, Ordering};
-use proc::devices::{dev_number, register_chrdev, unregister_chrdev, CharDevice};
-use proc::fsys;
+use devices::{dev_number, register_chrdev, unregister_chrdev, CharDevice};
+
 use vfs::ROOT;
 
 macro_rules! check {
@@ -28,7 +28,7 @@ macro_rules! check {
 /// A root file system to test in: the one mounted, or a tmpfs made now.
 fn tree() -> Result<fsys::NodeRef, String> {
     if fsys::with(|v| Ok(v.root())).is_err() {
-        fsys::mount_tmpfs_root()?;
+        fsys::mount_tmpfs_root(&devices::registered())?;
     }
     Ok(fsys::root())
 }
@@ -38,8 +38,8 @@ fn stat(path: &str) -> Result<abi::Stat, Errno> {
     fsys::with(|v| v.stat(&ROOT, root, path))
 }
 
-fn open(path: &str, flags: u32) -> Result<Arc<proc::files::OpenFile>, Errno> {
-    proc::files::open(&ROOT, fsys::root(), path, flags, 0o644)
+fn open(path: &str, flags: u32) -> Result<Arc<files::OpenFile>, Errno> {
+    files::open(&ROOT, fsys::root(), path, flags, 0o644)
 }
 
 const TEXT: &[u8] = b"hello from a device registered at run time\n";
@@ -112,7 +112,7 @@ pub fn chrdev_registered_at_run_time_is_opened_through_dev_then_removed() -> Tes
         "the open file does not report device {rdev:#x}"
     );
     check!(
-        f.ioctl(proc::files::Ioctl::GetTermMode) == Err(Errno::ENOTTY),
+        f.ioctl(files::Ioctl::GetTermMode) == Err(Errno::ENOTTY),
         "a device with no requests did not answer ENOTTY"
     );
     check!(

@@ -17,12 +17,12 @@
 //!   rsp -> argc
 //! ```
 
-use crate::fsys::{self, NodeRef};
 use abi::auxv::*;
 use abi::Errno;
 use alloc::string::String;
 use alloc::vec::Vec;
 use cred::{permits, Access, Credentials};
+use fsys::NodeRef;
 use mm::{AddressSpace, Prot, VmaKind};
 
 /// Top of the user stack region, and its size.

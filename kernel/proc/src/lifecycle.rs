@@ -15,14 +15,14 @@
 //! shared value); init and other processes the kernel starts run as root.
 
 use crate::exec;
-use crate::files::FdTable;
-use crate::fsys::NodeRef;
 use crate::process::{self, Pid, ProcState};
 use crate::signal::SigState;
 use abi::signal::*;
 use abi::Errno;
 use alloc::string::String;
 use alloc::sync::Arc;
+use files::FdTable;
+use fsys::NodeRef;
 use hal::sync::IrqGuard;
 use hal::trap::TrapFrame;
 use hal::user::FpuState;
@@ -191,7 +191,7 @@ pub fn exit_current(status: u32) -> ! {
         // Descriptors first: closing pipe ends wakes whoever waits on the other end.
         p.files.lock().clear();
         p.cwd.lock().release();
-        crate::devices::release_all(p.pid);
+        crate::claim::release_all(p.pid);
         hal::task::current().set_address_space(None);
         let space = p.aspace.lock().take();
         drop(space);
@@ -316,10 +316,7 @@ fn scan_children(me: &process::Process, matches: &impl Fn(&process::Process) -> 
 /// Start init (pid 1) from `path`, with the console as descriptors 0, 1 and 2.
 pub fn start_init(path: &str) -> Result<Pid, Errno> {
     let mut files = FdTable::new();
-    let tty = crate::files::OpenFile::new(
-        crate::devices::open(crate::fsys::DEV_CONSOLE)?,
-        abi::flags::O_RDWR,
-    )?;
+    let tty = files::OpenFile::new(devices::open(tty::DEV_CONSOLE)?, abi::flags::O_RDWR)?;
     for fd in 0..3 {
         files.insert_at(fd, tty.clone())?;
     }
@@ -336,7 +333,7 @@ pub fn start_init(path: &str) -> Result<Pid, Errno> {
             argv: &argv,
             envp: &envp,
             files,
-            cwd: crate::fsys::root(),
+            cwd: fsys::root(),
             pgid: None,
             sig: SigState::new(),
         },

@@ -15,8 +15,6 @@
 //! A process that has exited stays in the table as a *zombie* holding its exit status
 //! until its parent collects it with `waitpid`. Orphans are given to init (pid 1).
 
-use crate::files::FdTable;
-use crate::fsys::{Cwd, NodeRef};
 use crate::personality::Personality;
 use crate::signal::SigState;
 use alloc::collections::BTreeMap;
@@ -25,6 +23,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 pub use cred::Credentials;
+use files::FdTable;
+use fsys::{Cwd, NodeRef};
 use hal::sync::SpinLock;
 use mm::AddressSpace;
 use task::{Mutex, Tid, WaitQueue};

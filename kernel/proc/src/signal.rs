@@ -166,21 +166,25 @@ pub fn interrupted() -> bool {
     process::with_current(|p| p.sig.lock().deliverable() != 0).unwrap_or(false)
 }
 
+/// Signals as the layers below see them (`files::Signals`): a pipe or the terminal
+/// made with this type sleeps until a signal interrupts it, and a pipe raises SIGPIPE
+/// on its writer.
+pub struct ProcessSignals;
+
+impl files::Signals for ProcessSignals {
+    #[inline]
+    fn interrupted() -> bool {
+        interrupted()
+    }
+
+    fn raise(sig: u32) {
+        raise_current(sig);
+    }
+}
+
 /// Sleep on `wq` until `cond`, or fail with EINTR when a signal arrives first.
 pub fn interruptible_wait(wq: &WaitQueue, cond: impl Fn() -> bool) -> Result<(), Errno> {
-    let intr = core::cell::Cell::new(false);
-    wq.wait_until(|| {
-        if cond() {
-            return true;
-        }
-        intr.set(interrupted());
-        intr.get()
-    });
-    if intr.get() && !cond() {
-        Err(Errno::EINTR)
-    } else {
-        Ok(())
-    }
+    files::signals::interruptible_wait::<ProcessSignals>(wq, cond)
 }
 
 /// The saved state a handler's frame holds.
@@ -448,10 +452,23 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
     crate::lifecycle::exit_current(wait_status_signaled(sig));
 }
 
-/// Hooks into hal.
+/// The console's receive hook (interrupt context): the terminal's line discipline
+/// takes the byte, and a Ctrl-C it reports becomes SIGINT for the group it names.
+fn console_input(b: u8) -> bool {
+    let input = tty::input(b);
+    if let Some(pgrp) = input.interrupt {
+        send_group(pgrp, SIGINT);
+    }
+    input.room
+}
+
+/// Connect signals to the layers below: hal's fault and return-to-user hooks, and the
+/// console, whose bytes go through the terminal here so that a Ctrl-C can be posted.
+/// (Pipes and the terminal reach signals through [`ProcessSignals`].)
 pub fn init() {
     hal::trap::set_user_fault_hook(user_fault);
     hal::trap::set_return_to_user_hook(on_return_to_user);
+    drivers::console::set_input_hook(console_input);
 }
 
 #[cfg(test)]

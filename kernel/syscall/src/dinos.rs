@@ -16,7 +16,7 @@ use abi::flags::*;
 use abi::{nr, Errno, SpawnArgs, Stat};
 use alloc::string::String;
 use alloc::vec::Vec;
-use proc::files::{Ioctl, IoctlReply};
+use files::{Ioctl, IoctlReply};
 
 /// The dinos system-call table, indexed by number (`abi::nr`).
 pub static TABLE: Table = {

@@ -42,7 +42,7 @@ impl Ctx<'_> {
 
     /// The open file behind descriptor `fd` of the caller.
     #[inline]
-    pub fn file(&self, fd: crate::arg::Fd) -> Result<Arc<proc::files::OpenFile>, Errno> {
+    pub fn file(&self, fd: crate::arg::Fd) -> Result<Arc<files::OpenFile>, Errno> {
         self.with_process(|p| p.files.lock().get(fd.0))?
     }
 }

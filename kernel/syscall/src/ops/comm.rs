@@ -8,7 +8,7 @@ pub fn pipe(cx: &mut Ctx, out: UserPtr<FdPair>) -> SysResult {
     let p = cx.process()?;
     // Check the destination first so a bad pointer leaks no descriptors.
     out.write(&FdPair(0, 0))?;
-    let (r, w) = proc::files::new_pipe()?;
+    let (r, w) = files::new_pipe::<proc::signal::ProcessSignals>()?;
     let mut t = p.files.lock();
     let rfd = t.insert(r, false)?;
     let wfd = match t.insert(w, false) {

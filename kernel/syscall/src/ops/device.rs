@@ -5,7 +5,7 @@ use crate::arg::Fd;
 use crate::table::{Ctx, SysResult};
 use abi::Errno;
 use alloc::string::String;
-use proc::files::{Ioctl, IoctlReply};
+use files::{Ioctl, IoctlReply};
 
 /// Ask the device open on `fd` a device-specific question (already decoded from the
 /// personality's request numbers).
@@ -22,7 +22,7 @@ pub fn mount(cx: &mut Ctx, target: String, fstype: String, source: String) -> Sy
         return Err(Errno::EPERM);
     }
     let cwd = p.cwd.lock().node();
-    proc::fsys::mount(&cred, cwd, &target, &fstype, &source)?;
+    fsys::mount(&cred, cwd, &target, &fstype, &source)?;
     Ok(0)
 }
 
@@ -33,7 +33,7 @@ pub fn umount(cx: &mut Ctx, target: String) -> SysResult {
         return Err(Errno::EPERM);
     }
     let cwd = p.cwd.lock().node();
-    proc::fsys::umount(&cred, cwd, &target)?;
+    fsys::umount(&cred, cwd, &target)?;
     Ok(0)
 }
 
@@ -46,13 +46,13 @@ fn device_number(cx: &Ctx, fd: Fd) -> Result<u32, Errno> {
 pub fn dev_request(cx: &mut Ctx, fd: Fd, flags: u32) -> SysResult {
     let rdev = device_number(cx, fd)?;
     let nonblock = flags & abi::flags::DEV_NONBLOCK != 0;
-    proc::devices::request(rdev, cx.with_process(|p| p.pid)?, nonblock)?;
+    proc::claim::request(rdev, cx.with_process(|p| p.pid)?, nonblock)?;
     Ok(0)
 }
 
 /// Give the device back.
 pub fn dev_release(cx: &mut Ctx, fd: Fd) -> SysResult {
     let rdev = device_number(cx, fd)?;
-    proc::devices::release(rdev, cx.with_process(|p| p.pid)?)?;
+    proc::claim::release(rdev, cx.with_process(|p| p.pid)?)?;
     Ok(0)
 }

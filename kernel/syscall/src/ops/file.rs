@@ -10,8 +10,8 @@ use crate::table::{Ctx, SysResult};
 use crate::user::{UserPtr, UserSlice, UserSliceMut};
 use abi::{Errno, Stat};
 use alloc::string::String;
-use proc::files;
-use proc::{fsys, uaccess};
+
+use proc::uaccess;
 
 /// Transfers up to this size are staged on the kernel stack instead of the heap (kept
 /// small: the buffer is zeroed on every call).

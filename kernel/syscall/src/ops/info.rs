@@ -115,6 +115,6 @@ pub fn times(cx: &mut Ctx, out: UserPtr<Tms>) -> SysResult {
 /// The kernel's mount table as text (one `SOURCE TARGET TYPE rw|ro` line each), as
 /// much as fits.
 pub fn mounts(_: &mut Ctx, dest: UserSliceMut) -> SysResult {
-    let text = proc::fsys::mount_table_text()?;
+    let text = fsys::mount_table_text()?;
     dest.write_prefix(text.as_bytes())
 }

@@ -7,7 +7,7 @@ use abi::signal::*;
 use abi::{Errno, SigAction};
 use alloc::string::String;
 use alloc::vec::Vec;
-use proc::files::FdTable;
+use files::FdTable;
 use proc::lifecycle::{self, SpawnSpec};
 
 /// Total bytes of arguments and environment a program may be given.

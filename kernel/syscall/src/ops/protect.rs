@@ -16,7 +16,7 @@ pub fn getgid(cx: &mut Ctx) -> SysResult {
 /// Write every file system back and forget its cached blocks: returns how many were
 /// dropped (privileged: `Capability::SysAdmin`).
 pub fn drop_caches(cx: &mut Ctx) -> SysResult {
-    proc::fsys::drop_caches(&cx.process()?.cred())
+    fsys::drop_caches(&cx.process()?.cred())
 }
 
 pub fn poweroff(cx: &mut Ctx) -> SysResult {
@@ -27,7 +27,7 @@ pub fn poweroff(cx: &mut Ctx) -> SysResult {
         "power off requested: syncing file systems ({} disk interrupts so far)",
         drivers::virtio_blk::interrupts()
     );
-    if let Err(e) = proc::fsys::shutdown() {
+    if let Err(e) = fsys::shutdown() {
         log::error!("sync before power-off failed: {e}");
     }
     hal::power::poweroff()
@@ -37,7 +37,7 @@ pub fn reboot(cx: &mut Ctx) -> SysResult {
     if !capable(&cx.process()?.cred(), Capability::PowerOff) {
         return Err(Errno::EPERM);
     }
-    if let Err(e) = proc::fsys::shutdown() {
+    if let Err(e) = fsys::shutdown() {
         log::error!("sync before reboot failed: {e}");
     }
     hal::power::reboot()

@@ -13,21 +13,19 @@
 //! write, ioctl, readiness). Removing a device does not break descriptors already
 //! open on it: each holds the device until its last close.
 //!
-//! A process can also *request* a device for exclusive use and *release* it again
-//! ([`request`], [`release`]): a second requester waits, or gets EBUSY if it asked not
-//! to wait. The kernel's own devices (terminal, null, zero, random, rtc, kmsg, disks)
-//! are in `vdevs`.
+//! The registry plugs itself into the open path of the layer below
+//! ([`files::set_device_open`]) the first time a device is registered: that is how
+//! `open` of a device node, which `files` performs, reaches a device without `files`
+//! depending on this crate.
 
-use crate::fileobj::{FileObject, Ioctl, IoctlReply, Readiness};
-use crate::fsys;
-use crate::process::Pid;
 use abi::flags::S_IFCHR;
 use abi::{Errno, Stat};
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use task::{Mutex, WaitQueue};
+use files::{FileObject, Ioctl, IoctlReply, Readiness};
+use task::Mutex;
 
 /// What a driver provides for a character device. Offsets are the open file's: a
 /// device that is not [`seekable`](CharDevice::seekable) may ignore them.
@@ -102,6 +100,7 @@ pub fn register_chrdev(
         let name = String::from(name);
         t.insert(rdev, Registered { name, mode, dev });
     }
+    files::set_device_open(open);
     // Not under the registry lock: an open holds the VFS lock, then takes this one.
     if let Err(e) = fsys::add_device_node(name, rdev, mode) {
         CHRDEVS.lock().remove(&rdev);
@@ -198,59 +197,5 @@ impl FileObject for DeviceFile {
 
     fn device_number(&self) -> Option<u32> {
         Some(self.rdev)
-    }
-}
-
-/// Devices held for exclusive use: device number -> owner.
-static OWNERS: Mutex<BTreeMap<u32, Pid>> = task::mutex(BTreeMap::new());
-static RELEASED: WaitQueue = WaitQueue::new();
-
-/// Request device `rdev` for exclusive use by `pid`. Waits while another process holds
-/// it, or fails with EBUSY when `nonblock`.
-pub fn request(rdev: u32, pid: Pid, nonblock: bool) -> Result<(), Errno> {
-    loop {
-        {
-            let mut o = OWNERS.lock();
-            match o.get(&rdev) {
-                None => {
-                    o.insert(rdev, pid);
-                    return Ok(());
-                }
-                Some(&p) if p == pid => return Ok(()),
-                Some(&p) if crate::process::get(p).is_none_or(|q| q.is_zombie()) => {
-                    o.insert(rdev, pid); // the holder is gone
-                    return Ok(());
-                }
-                Some(_) if nonblock => return Err(Errno::EBUSY),
-                Some(_) => {}
-            }
-        }
-        crate::signal::interruptible_wait(&RELEASED, || !OWNERS.lock().contains_key(&rdev))?;
-    }
-}
-
-/// Give a device back (EPERM if `pid` does not hold it).
-pub fn release(rdev: u32, pid: Pid) -> Result<(), Errno> {
-    let mut o = OWNERS.lock();
-    match o.get(&rdev) {
-        Some(&p) if p == pid => {
-            o.remove(&rdev);
-            drop(o);
-            RELEASED.wake_all();
-            Ok(())
-        }
-        _ => Err(Errno::EPERM),
-    }
-}
-
-/// Release everything `pid` holds (it exited).
-pub fn release_all(pid: Pid) {
-    let mut o = OWNERS.lock();
-    let before = o.len();
-    o.retain(|_, p| *p != pid);
-    let changed = o.len() != before;
-    drop(o);
-    if changed {
-        RELEASED.wake_all();
     }
 }

@@ -4,7 +4,7 @@
 //! A file-system node, either end of a pipe, the terminal, a virtual device and a raw
 //! disk are all one kind of thing to the descriptor layer: an object that can be read,
 //! written, sized, stat'ed, asked a device question ([`Ioctl`]), polled for readiness,
-//! mapped, and released at the last close. [`OpenFile`](crate::files::OpenFile) holds
+//! mapped, and released at the last close. [`OpenFile`](crate::OpenFile) holds
 //! an `Arc<dyn FileObject>` plus the flags and offset, and never asks which kind it
 //! has; a socket or a message port later is one more `impl`, not an edit of a match.
 //!
@@ -15,8 +15,8 @@
 //! personality-neutral: the system-call layer decodes its ABI's ioctl numbers into an
 //! [`Ioctl`], and a second ABI decodes its own numbers into the same values.
 
-use crate::fsys::{self, NodeRef};
 use abi::{Errno, Stat, WinSize};
+use fsys::NodeRef;
 
 /// A device request, decoded from whatever numbering the caller's ABI uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,4 +1,5 @@
-//! The console as a terminal: the line discipline between the UART and programs.
+//! The console as a terminal: the line discipline between the UART and programs
+//! (chapter 2, 3-2 "device management": the terminal is the first device a user meets).
 //!
 //! Received bytes arrive here from the serial interrupt. In *canonical* mode (the
 //! default) the terminal collects a line, echoing and handling backspace and Ctrl-U,
@@ -6,23 +7,37 @@
 //! (the shell's line editor, a full-screen editor) every byte goes to the reader as is.
 //! With ISIG on, Ctrl-C never reaches a reader: it sends SIGINT to the terminal's
 //! *foreground process group*, which is how Ctrl-C stops the running program and not
-//! the shell. All of this runs in the interrupt handler, so it works even when nobody
-//! is reading. When the buffers are full (a reader slower than a paste), the input hook
+//! the shell. Signals belong to the process layer above, so the terminal does not
+//! send it: [`input`] returns what should happen ([`Input::interrupt`]), and `proc`,
+//! which feeds the console's bytes in, posts the signal. (A read's sleep, which a
+//! signal interrupts, asks the process layer's [`Signals`], a type parameter.) All of this runs in the
+//! interrupt handler, so it works even when nobody is reading. When the buffers are full (a reader slower than a paste), the input hook
 //! says so and the console driver holds input back in the UART until a read makes room:
 //! a long line pasted into the shell arrives whole, Enter included.
 //!
 //! To the rest of the kernel the terminal is [`Terminal`], a character device
-//! registered as `/dev/console` and `/dev/tty`, whose device requests ([`Ioctl`]) are
-//! the terminal's mode, window size and foreground process group.
+//! registered ([`register`]) as `/dev/console` and `/dev/tty`, whose device requests
+//! ([`Ioctl`]) are the terminal's mode, window size and foreground process group.
 
-use crate::devices::CharDevice;
-use crate::fileobj::{Ioctl, IoctlReply, Readiness};
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
 use abi::flags::{TTY_CANON, TTY_ECHO, TTY_ISIG};
 use abi::{Errno, WinSize};
 use alloc::collections::VecDeque;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::marker::PhantomData;
+use devices::CharDevice;
+use files::{Ioctl, IoctlReply, Readiness, Signals};
 use hal::sync::SpinLock;
 use task::WaitQueue;
+
+/// The terminal's device numbers (major << 8 | minor), as Linux numbers them.
+pub const DEV_TTY: u32 = 0x0500;
+pub const DEV_CONSOLE: u32 = 0x0501;
 
 struct Tty {
     mode: u32,
@@ -54,8 +69,6 @@ const MAX_INPUT: usize = 4096;
 const MAX_READY: usize = 16 * 1024;
 
 impl Tty {
-    /// Is there room for another received byte? When not, the console driver holds
-    /// input back in the UART (no byte is lost) until a reader makes room.
     /// Make the line being edited readable without a newline, with a mark after it.
     fn push_line(&mut self) {
         let line = core::mem::take(&mut self.line);
@@ -64,6 +77,8 @@ impl Tty {
         self.marks.push_back(at);
     }
 
+    /// Is there room for another received byte? When not, the console driver holds
+    /// input back in the UART (no byte is lost) until a reader makes room.
     fn has_room(&self) -> bool {
         if self.mode & TTY_CANON == 0 {
             self.ready.len() < MAX_INPUT
@@ -77,18 +92,40 @@ fn echo(bytes: &[u8]) {
     hal::serial::write_bytes(bytes);
 }
 
-/// Take over the console's input.
-pub fn init() {
-    drivers::console::set_input_hook(input);
+/// Register the terminal as `/dev/console` and `/dev/tty` (one device, two numbers),
+/// its readers sleeping as the process layer's signals `S` allow.
+pub fn register<S: Signals>() -> Result<(), Errno> {
+    let tty: Arc<dyn CharDevice> = Arc::new(Terminal::<S>(PhantomData));
+    devices::register_chrdev(
+        DEV_CONSOLE >> 8,
+        DEV_CONSOLE & 0xff,
+        "console",
+        0o620,
+        tty.clone(),
+    )?;
+    devices::register_chrdev(DEV_TTY >> 8, DEV_TTY & 0xff, "tty", 0o666, tty)
 }
 
-/// One received byte (interrupt context); returns whether there is room for more.
-fn input(b: u8) -> bool {
-    take_byte(b);
-    TTY.lock().has_room()
+/// What a received byte asks of the layers above.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Input {
+    /// Is there room for more? (The console driver holds input back until there is.)
+    pub room: bool,
+    /// Ctrl-C: this process group (the foreground group) should get SIGINT.
+    pub interrupt: Option<u32>,
 }
 
-fn take_byte(b: u8) {
+/// One received byte (interrupt context): the line discipline takes it.
+pub fn input(b: u8) -> Input {
+    let interrupt = take_byte(b);
+    Input {
+        room: TTY.lock().has_room(),
+        interrupt,
+    }
+}
+
+/// Take one byte; returns the group to interrupt, for a Ctrl-C.
+fn take_byte(b: u8) -> Option<u32> {
     let mut t = TTY.lock();
     let b = if b == b'\r' { b'\n' } else { b };
     if t.mode & TTY_ISIG != 0 && b == 0x03 {
@@ -96,10 +133,7 @@ fn take_byte(b: u8) {
         let pg = t.fg_pgrp;
         drop(t);
         echo(b"^C\n");
-        if pg != 0 {
-            crate::signal::send_group(pg, abi::signal::SIGINT);
-        }
-        return;
+        return (pg != 0).then_some(pg);
     }
     if t.mode & TTY_CANON == 0 {
         // The driver stops delivering once there is no room, so this stays bounded.
@@ -110,7 +144,7 @@ fn take_byte(b: u8) {
             echo(&[b]);
         }
         READERS.wake_all();
-        return;
+        return None;
     }
     let e = t.mode & TTY_ECHO != 0;
     match b {
@@ -162,10 +196,11 @@ fn take_byte(b: u8) {
         }
         _ => {}
     }
+    None
 }
 
 /// Read from the terminal: a line (canonical) or what is there (raw).
-pub fn read(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+pub fn read<S: Signals>(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
     if buf.is_empty() {
         return Ok(0);
     }
@@ -209,7 +244,7 @@ pub fn read(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
         if nonblock {
             return Err(Errno::EAGAIN);
         }
-        crate::signal::interruptible_wait(&READERS, has_input)?;
+        files::signals::interruptible_wait::<S>(&READERS, has_input)?;
     }
 }
 
@@ -253,11 +288,11 @@ pub fn set_foreground(pgrp: u32) {
 }
 
 /// The console terminal as a character device.
-pub struct Terminal;
+pub struct Terminal<S>(PhantomData<fn() -> S>);
 
-impl CharDevice for Terminal {
+impl<S: Signals> CharDevice for Terminal<S> {
     fn read(&self, _: u64, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
-        read(buf, nonblock)
+        read::<S>(buf, nonblock)
     }
 
     fn write(&self, _: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
@@ -297,6 +332,6 @@ impl CharDevice for Terminal {
 
     /// `/dev/tty` and `/dev/console` are one terminal, held and reported as the console.
     fn number(&self, _: u32) -> u32 {
-        crate::fsys::DEV_CONSOLE
+        DEV_CONSOLE
     }
 }

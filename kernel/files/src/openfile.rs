@@ -1,26 +1,27 @@
-//! Open files and descriptor tables.
+//! Open files: what `open` and `pipe` create.
 //!
-//! An [`OpenFile`] is what `open` creates: an object behind the [`FileObject`] trait
-//! (a file-system node, a pipe end, the terminal, a device from the registry in
-//! `devices`) plus the offset and the flags it was opened with. It checks the access
-//! mode and keeps the offset, and otherwise only forwards: it never asks what kind of
-//! object it holds. A descriptor is an index into a process's [`FdTable`] naming an
-//! `Arc<OpenFile>`: `dup` and `fork` share one OpenFile (and so its offset), as POSIX
-//! requires; `open` twice gives two. When the last reference to an OpenFile goes, the
-//! object is released (a pipe end counts its readers and writers that way, a node
-//! gives back its hold).
+//! An [`OpenFile`] is an object behind the [`FileObject`] trait (a file-system node, a
+//! pipe end, the terminal, a device from the registry in `devices`) plus the offset
+//! and the flags it was opened with. It checks the access mode and keeps the offset,
+//! and otherwise only forwards: it never asks what kind of object it holds. When the
+//! last reference to an OpenFile goes (descriptors name them, see `fdtable`), the
+//! object is released: a pipe end counts its readers and writers that way, a node
+//! gives back its hold.
+//!
+//! Opening a path that names a character device needs the device registry, which is
+//! a layer above this one (devices are file objects). As in Linux, where the VFS opens
+//! a device node through the character-device table's `open`, the registry installs
+//! its lookup here ([`set_device_open`]) when the first device is registered; until
+//! then no device exists and every device node is ENXIO.
 
-pub use crate::fileobj::{FileObject, Ioctl, IoctlReply, Mapping, NodeFile, Readiness};
-use crate::fsys::{self, NodeRef};
-use crate::pipe::{Pipe, PipeReader, PipeWriter};
+use crate::fileobj::{FileObject, Ioctl, IoctlReply, Mapping, NodeFile, Readiness};
+use crate::signals::Signals;
 use abi::flags::*;
 use abi::{Errno, Stat};
 use alloc::sync::Arc;
-use alloc::vec::Vec;
+use fsys::NodeRef;
+use hal::sync::Once;
 use task::Mutex;
-
-/// Descriptors per process.
-pub const MAX_FDS: usize = 64;
 
 pub struct OpenFile {
     object: Arc<dyn FileObject>,
@@ -178,94 +179,34 @@ impl Drop for OpenFile {
     }
 }
 
-/// Both ends of a new pipe.
-pub fn new_pipe() -> Result<(Arc<OpenFile>, Arc<OpenFile>), Errno> {
-    let p = Arc::new(Pipe::new());
-    let r = OpenFile::new(Arc::new(PipeReader(p.clone())), O_RDONLY)?;
-    let w = OpenFile::new(Arc::new(PipeWriter(p)), O_WRONLY)?;
+/// Both ends of a new pipe, open for reading and for writing; `S` is the process
+/// layer's [`Signals`] (EINTR, SIGPIPE).
+pub fn new_pipe<S: Signals>() -> Result<(Arc<OpenFile>, Arc<OpenFile>), Errno> {
+    let (reader, writer) = crate::pipe::ends::<S>();
+    let r = OpenFile::new(Arc::new(reader), O_RDONLY)?;
+    let w = OpenFile::new(Arc::new(writer), O_WRONLY)?;
     Ok((r, w))
 }
 
-/// A process's descriptors.
-#[derive(Clone, Default)]
-pub struct FdTable {
-    fds: Vec<Option<(Arc<OpenFile>, bool)>>, // (file, close-on-exec)
+/// How a device node is opened: the registry's lookup by device number.
+pub type DeviceOpen = fn(u32) -> Result<Arc<dyn FileObject>, Errno>;
+
+static DEVICE_OPEN: Once<DeviceOpen> = Once::new();
+
+/// Install the device registry's lookup (once: later calls change nothing).
+pub fn set_device_open(open: DeviceOpen) {
+    DEVICE_OPEN.call_once(|| open);
 }
 
-impl FdTable {
-    pub fn new() -> Self {
-        FdTable { fds: Vec::new() }
-    }
-
-    pub fn get(&self, fd: i32) -> Result<Arc<OpenFile>, Errno> {
-        usize::try_from(fd)
-            .ok()
-            .and_then(|i| self.fds.get(i))
-            .and_then(|e| e.as_ref())
-            .map(|e| e.0.clone())
-            .ok_or(Errno::EBADF)
-    }
-
-    /// Install at the lowest free descriptor.
-    pub fn insert(&mut self, f: Arc<OpenFile>, cloexec: bool) -> Result<i32, Errno> {
-        let at = match self.fds.iter().position(|e| e.is_none()) {
-            Some(i) => i,
-            None if self.fds.len() < MAX_FDS => {
-                self.fds.push(None);
-                self.fds.len() - 1
-            }
-            None => return Err(Errno::EMFILE),
-        };
-        self.fds[at] = Some((f, cloexec));
-        Ok(at as i32)
-    }
-
-    /// Install at exactly `fd`, closing what was there.
-    pub fn insert_at(&mut self, fd: i32, f: Arc<OpenFile>) -> Result<(), Errno> {
-        let i = usize::try_from(fd)
-            .ok()
-            .filter(|&i| i < MAX_FDS)
-            .ok_or(Errno::EBADF)?;
-        if self.fds.len() <= i {
-            self.fds.resize(i + 1, None);
-        }
-        self.fds[i] = Some((f, false));
-        Ok(())
-    }
-
-    pub fn close(&mut self, fd: i32) -> Result<(), Errno> {
-        let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
-        match self.fds.get_mut(i) {
-            Some(e @ Some(_)) => {
-                *e = None;
-                Ok(())
-            }
-            _ => Err(Errno::EBADF),
-        }
-    }
-
-    /// Close every close-on-exec descriptor (exec).
-    pub fn close_on_exec(&mut self) {
-        for e in self.fds.iter_mut() {
-            if e.as_ref().is_some_and(|x| x.1) {
-                *e = None;
-            }
-        }
-    }
-
-    /// Drop everything (exit).
-    pub fn clear(&mut self) {
-        self.fds.clear();
-    }
-
-    pub fn count(&self) -> usize {
-        self.fds.iter().filter(|e| e.is_some()).count()
-    }
+/// The open-file object of device number `rdev` (ENXIO if no device is registered
+/// under it, or none at all).
+pub fn open_device(rdev: u32) -> Result<Arc<dyn FileObject>, Errno> {
+    DEVICE_OPEN.get().ok_or(Errno::ENXIO)?(rdev)
 }
 
 /// Open `path` relative to `cwd` as `cred` may (`mode`: permissions for a created
-/// file). A device
-/// node opens the device registered under its number (ENXIO if none is).
+/// file). A device node opens the device registered under its number (ENXIO if none
+/// is).
 pub fn open(
     cred: &cred::Credentials,
     cwd: NodeRef,
@@ -284,7 +225,7 @@ pub fn open(
         Ok(o)
     })?;
     let object: Arc<dyn FileObject> = match opened.kind {
-        vfs::NodeKind::CharDevice(rdev) => crate::devices::open(rdev)?,
+        vfs::NodeKind::CharDevice(rdev) => open_device(rdev)?,
         _ => Arc::new(NodeFile(opened.node)),
     };
     // ENFILE releases the object, so a node's hold is given back.

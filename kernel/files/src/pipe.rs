@@ -5,7 +5,8 @@
 //! closes (then it reads end-of-file). A writer with no room sleeps until a reader
 //! drains some; if the last reader has gone, the write fails with EPIPE and the writer
 //! gets SIGPIPE. Both sides wake each other through one wait queue; every wait also
-//! ends when a signal arrives (EINTR).
+//! ends when a signal arrives (EINTR). Signals are the process layer's: the ends carry
+//! its [`Signals`] as a type parameter (see `signals`).
 //!
 //! The two ends are two [`FileObject`]s, [`PipeReader`] and [`PipeWriter`], over one
 //! shared [`Pipe`]; releasing an end (its last close) is what the other side counts.
@@ -13,11 +14,13 @@
 //! slice at a time (at most two pieces when the data wraps), never byte by byte.
 
 use crate::fileobj::{FileObject, Readiness};
+use crate::signals::{interruptible_wait, Signals};
 use abi::flags::S_IFIFO;
 use abi::{Errno, Stat};
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec;
+use core::marker::PhantomData;
 use hal::sync::SpinLock;
 use task::WaitQueue;
 
@@ -113,7 +116,7 @@ impl Pipe {
     }
 
     /// Read up to `buf.len()` bytes; 0 means end of file.
-    pub fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+    pub fn read<S: Signals>(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
         if buf.is_empty() {
             return Ok(0);
         }
@@ -133,7 +136,7 @@ impl Pipe {
             if nonblock {
                 return Err(Errno::EAGAIN);
             }
-            crate::signal::interruptible_wait(&self.wq, || {
+            interruptible_wait::<S>(&self.wq, || {
                 let p = self.inner.lock();
                 !p.buf.is_empty() || p.writers == 0
             })?;
@@ -141,14 +144,14 @@ impl Pipe {
     }
 
     /// Write all of `data` (sleeping while full); EPIPE if no reader is left.
-    pub fn write(&self, data: &[u8], nonblock: bool) -> Result<usize, Errno> {
+    pub fn write<S: Signals>(&self, data: &[u8], nonblock: bool) -> Result<usize, Errno> {
         let mut done = 0;
         while done < data.len() {
             {
                 let mut p = self.inner.lock();
                 if p.readers == 0 {
                     drop(p);
-                    crate::signal::raise_current(abi::signal::SIGPIPE);
+                    S::raise(abi::signal::SIGPIPE);
                     return if done > 0 {
                         Ok(done)
                     } else {
@@ -168,7 +171,7 @@ impl Pipe {
                     Err(Errno::EAGAIN)
                 };
             }
-            let r = crate::signal::interruptible_wait(&self.wq, || {
+            let r = interruptible_wait::<S>(&self.wq, || {
                 let p = self.inner.lock();
                 p.buf.room() > 0 || p.readers == 0
             });
@@ -195,11 +198,31 @@ impl Default for Pipe {
     }
 }
 
-/// The read end of a pipe.
-pub struct PipeReader(pub Arc<Pipe>);
+/// The read end of a pipe, sleeping as signals `S` allow.
+pub struct PipeReader<S> {
+    pipe: Arc<Pipe>,
+    signals: PhantomData<fn() -> S>,
+}
 
 /// The write end of a pipe.
-pub struct PipeWriter(pub Arc<Pipe>);
+pub struct PipeWriter<S> {
+    pipe: Arc<Pipe>,
+    signals: PhantomData<fn() -> S>,
+}
+
+/// The two ends of a new pipe, whose sleeps and SIGPIPE go through `S`.
+pub fn ends<S: Signals>() -> (PipeReader<S>, PipeWriter<S>) {
+    let pipe = Arc::new(Pipe::new());
+    let reader = PipeReader {
+        pipe: pipe.clone(),
+        signals: PhantomData,
+    };
+    let writer = PipeWriter {
+        pipe,
+        signals: PhantomData,
+    };
+    (reader, writer)
+}
 
 fn pipe_stat() -> Result<Stat, Errno> {
     Ok(Stat {
@@ -210,9 +233,9 @@ fn pipe_stat() -> Result<Stat, Errno> {
     })
 }
 
-impl FileObject for PipeReader {
+impl<S: Signals> FileObject for PipeReader<S> {
     fn read(&self, _: &mut u64, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
-        self.0.read(buf, nonblock)
+        self.pipe.read::<S>(buf, nonblock)
     }
     fn write(&self, _: &mut u64, _: &[u8], _: bool) -> Result<usize, Errno> {
         Err(Errno::EBADF)
@@ -221,7 +244,7 @@ impl FileObject for PipeReader {
         pipe_stat()
     }
     fn poll(&self) -> Readiness {
-        let p = self.0.inner.lock();
+        let p = self.pipe.inner.lock();
         Readiness {
             readable: !p.buf.is_empty() || p.writers == 0,
             writable: false,
@@ -229,22 +252,22 @@ impl FileObject for PipeReader {
         }
     }
     fn release(&self) {
-        self.0.close_reader();
+        self.pipe.close_reader();
     }
 }
 
-impl FileObject for PipeWriter {
+impl<S: Signals> FileObject for PipeWriter<S> {
     fn read(&self, _: &mut u64, _: &mut [u8], _: bool) -> Result<usize, Errno> {
         Err(Errno::EBADF)
     }
     fn write(&self, _: &mut u64, data: &[u8], nonblock: bool) -> Result<usize, Errno> {
-        self.0.write(data, nonblock)
+        self.pipe.write::<S>(data, nonblock)
     }
     fn stat(&self) -> Result<Stat, Errno> {
         pipe_stat()
     }
     fn poll(&self) -> Readiness {
-        let p = self.0.inner.lock();
+        let p = self.pipe.inner.lock();
         Readiness {
             readable: false,
             writable: p.buf.room() > 0 || p.readers == 0,
@@ -252,7 +275,7 @@ impl FileObject for PipeWriter {
         }
     }
     fn release(&self) {
-        self.0.close_writer();
+        self.pipe.close_writer();
     }
 }
 

@@ -1,0 +1,141 @@
+//! The kernel's own virtual devices, registered at boot with Linux's numbers:
+//! `null`, `zero`, `random`/`urandom`, the clock `rtc` and the kernel log `kmsg`.
+//! They are ordinary registry entries (see `registry`): a module's device sits beside
+//! them on the same terms, as do the disks (`disks`) and the terminal (the `tty`
+//! crate, which registers itself).
+
+use crate::registry::{register_chrdev, CharDevice};
+use abi::Errno;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+/// Device numbers (major << 8 | minor), as Linux numbers them.
+pub const DEV_NULL: u32 = 0x0103;
+pub const DEV_ZERO: u32 = 0x0105;
+pub const DEV_RANDOM: u32 = 0x0108;
+pub const DEV_URANDOM: u32 = 0x0109;
+pub const DEV_KMSG: u32 = 0x010b;
+pub const DEV_RTC: u32 = 0xfe00;
+
+/// Register the virtual devices.
+pub fn register_virtual() -> Result<(), Errno> {
+    let random: Arc<dyn CharDevice> = Arc::new(Random);
+    let list: [(&str, u32, u32, Arc<dyn CharDevice>); 6] = [
+        ("null", DEV_NULL, 0o666, Arc::new(Null)),
+        ("zero", DEV_ZERO, 0o666, Arc::new(Zero)),
+        ("random", DEV_RANDOM, 0o666, random.clone()),
+        ("urandom", DEV_URANDOM, 0o666, random),
+        ("rtc", DEV_RTC, 0o644, Arc::new(Rtc)),
+        ("kmsg", DEV_KMSG, 0o644, Arc::new(Kmsg)),
+    ];
+    for (name, rdev, mode, dev) in list {
+        register_chrdev(rdev >> 8, rdev & 0xff, name, mode, dev)?;
+    }
+    Ok(())
+}
+
+/// Reads nothing, swallows everything.
+struct Null;
+
+impl CharDevice for Null {
+    fn read(&self, _: u64, _: &mut [u8], _: bool) -> Result<usize, Errno> {
+        Ok(0)
+    }
+    fn write(&self, _: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
+        Ok(data.len())
+    }
+}
+
+/// Zero bytes, as many as asked.
+struct Zero;
+
+impl CharDevice for Zero {
+    fn read(&self, _: u64, buf: &mut [u8], _: bool) -> Result<usize, Errno> {
+        buf.fill(0);
+        Ok(buf.len())
+    }
+    fn write(&self, _: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
+        Ok(data.len())
+    }
+}
+
+/// Pseudo-random bytes (`random` and `urandom` are one device).
+struct Random;
+
+impl CharDevice for Random {
+    fn read(&self, _: u64, buf: &mut [u8], _: bool) -> Result<usize, Errno> {
+        fill_random(buf);
+        Ok(buf.len())
+    }
+    fn write(&self, _: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
+        Ok(data.len())
+    }
+    fn number(&self, _: u32) -> u32 {
+        DEV_URANDOM
+    }
+}
+
+/// The wall-clock time as decimal seconds since the epoch: one line, then end of
+/// file (read it again after seeking to 0).
+struct Rtc;
+
+impl CharDevice for Rtc {
+    fn read(&self, off: u64, buf: &mut [u8], _: bool) -> Result<usize, Errno> {
+        let s = alloc::format!("{}\n", drivers::rtc::now());
+        let from = (off as usize).min(s.len());
+        let n = (s.len() - from).min(buf.len());
+        buf[..n].copy_from_slice(&s.as_bytes()[from..from + n]);
+        Ok(n)
+    }
+    fn write(&self, _: u64, _: &[u8], _: bool) -> Result<usize, Errno> {
+        Err(Errno::EINVAL)
+    }
+    fn seekable(&self) -> bool {
+        true
+    }
+}
+
+/// The kernel log ring, oldest record first.
+struct Kmsg;
+
+impl CharDevice for Kmsg {
+    fn read(&self, off: u64, buf: &mut [u8], _: bool) -> Result<usize, Errno> {
+        Ok(klog::with_contents(|a, b| {
+            let mut n = 0;
+            let mut pos = off as usize;
+            for part in [a, b] {
+                if pos >= part.len() {
+                    pos -= part.len();
+                    continue;
+                }
+                let take = (part.len() - pos).min(buf.len() - n);
+                buf[n..n + take].copy_from_slice(&part[pos..pos + take]);
+                n += take;
+                pos = 0;
+            }
+            n
+        }))
+    }
+    fn write(&self, _: u64, _: &[u8], _: bool) -> Result<usize, Errno> {
+        Err(Errno::EINVAL)
+    }
+    fn seekable(&self) -> bool {
+        true
+    }
+}
+
+static RANDOM_STATE: AtomicU64 = AtomicU64::new(0);
+
+/// Pseudo-random bytes (xorshift64*, reseeded from the cycle counter): unpredictable
+/// enough for test data and seeds, not for cryptography.
+fn fill_random(buf: &mut [u8]) {
+    let mut x = RANDOM_STATE.load(Ordering::Relaxed) ^ hal::cpu::rdtsc() ^ 0x9e37_79b9_7f4a_7c15;
+    for chunk in buf.chunks_mut(8) {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        let v = x.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes();
+        chunk.copy_from_slice(&v[..chunk.len()]);
+    }
+    RANDOM_STATE.store(x, Ordering::Relaxed);
+}

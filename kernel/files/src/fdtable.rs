@@ -1,0 +1,97 @@
+//! Descriptor tables: a process's small integers naming open files.
+//!
+//! A descriptor is an index into a process's [`FdTable`] naming an `Arc<OpenFile>`:
+//! `dup` and `fork` share one OpenFile (and so its offset), as POSIX requires; `open`
+//! twice gives two. The lowest free number is used first; each entry carries its
+//! close-on-exec bit, which belongs to the descriptor, not to the open file.
+//! The methods fork, exec and exit use are `#[inline]` (they are called from `proc`,
+//! another crate: see `fsys::tree`).
+
+use crate::openfile::OpenFile;
+use abi::Errno;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+/// Descriptors per process.
+pub const MAX_FDS: usize = 64;
+
+/// A process's descriptors.
+#[derive(Clone, Default)]
+pub struct FdTable {
+    fds: Vec<Option<(Arc<OpenFile>, bool)>>, // (file, close-on-exec)
+}
+
+impl FdTable {
+    #[inline]
+    pub fn new() -> Self {
+        FdTable { fds: Vec::new() }
+    }
+
+    pub fn get(&self, fd: i32) -> Result<Arc<OpenFile>, Errno> {
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.fds.get(i))
+            .and_then(|e| e.as_ref())
+            .map(|e| e.0.clone())
+            .ok_or(Errno::EBADF)
+    }
+
+    /// Install at the lowest free descriptor.
+    pub fn insert(&mut self, f: Arc<OpenFile>, cloexec: bool) -> Result<i32, Errno> {
+        let at = match self.fds.iter().position(|e| e.is_none()) {
+            Some(i) => i,
+            None if self.fds.len() < MAX_FDS => {
+                self.fds.push(None);
+                self.fds.len() - 1
+            }
+            None => return Err(Errno::EMFILE),
+        };
+        self.fds[at] = Some((f, cloexec));
+        Ok(at as i32)
+    }
+
+    /// Install at exactly `fd`, closing what was there.
+    #[inline]
+    pub fn insert_at(&mut self, fd: i32, f: Arc<OpenFile>) -> Result<(), Errno> {
+        let i = usize::try_from(fd)
+            .ok()
+            .filter(|&i| i < MAX_FDS)
+            .ok_or(Errno::EBADF)?;
+        if self.fds.len() <= i {
+            self.fds.resize(i + 1, None);
+        }
+        self.fds[i] = Some((f, false));
+        Ok(())
+    }
+
+    pub fn close(&mut self, fd: i32) -> Result<(), Errno> {
+        let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
+        match self.fds.get_mut(i) {
+            Some(e @ Some(_)) => {
+                *e = None;
+                Ok(())
+            }
+            _ => Err(Errno::EBADF),
+        }
+    }
+
+    /// Close every close-on-exec descriptor (exec).
+    #[inline]
+    pub fn close_on_exec(&mut self) {
+        for e in self.fds.iter_mut() {
+            if e.as_ref().is_some_and(|x| x.1) {
+                *e = None;
+            }
+        }
+    }
+
+    /// Drop everything (exit).
+    #[inline]
+    pub fn clear(&mut self) {
+        self.fds.clear();
+    }
+
+    pub fn count(&self) -> usize {
+        self.fds.iter().filter(|e| e.is_some()).count()
+    }
+}

@@ -1,0 +1,44 @@
+//! What open files need from signals, which live in the process layer above: whether
+//! the running thread's sleep must end because a signal arrived (EINTR), and raising
+//! a signal on the caller (a write to a pipe nobody reads gets SIGPIPE).
+//!
+//! Linux's pipe and terminal code call `signal_pending(current)` and
+//! `send_sig(SIGPIPE, current)`. Here those two are the [`Signals`] trait, which
+//! `proc` implements; the code that sleeps or raises (a pipe, the terminal) takes the
+//! implementation as a type parameter, chosen where the object is made (`pipe(2)`, the
+//! terminal's registration). So this layer never names a process, and since the
+//! choice is made at compile time the calls cost what a direct call costs: a hook
+//! through a function pointer would cost the pipe round trip about 1%. Every
+//! interruptible sleep in the kernel goes through [`interruptible_wait`].
+
+use abi::Errno;
+use task::WaitQueue;
+
+/// The process layer's side of signals, as seen from below.
+pub trait Signals: 'static {
+    /// Is a signal waiting that will interrupt the calling thread's sleep?
+    fn interrupted() -> bool;
+
+    /// Post signal `sig` to the calling process (nothing when it has none).
+    fn raise(sig: u32);
+}
+
+/// Sleep on `wq` until `cond`, or fail with EINTR when a signal arrives first.
+pub fn interruptible_wait<S: Signals>(
+    wq: &WaitQueue,
+    cond: impl Fn() -> bool,
+) -> Result<(), Errno> {
+    let intr = core::cell::Cell::new(false);
+    wq.wait_until(|| {
+        if cond() {
+            return true;
+        }
+        intr.set(S::interrupted());
+        intr.get()
+    });
+    if intr.get() && !cond() {
+        Err(Errno::EINTR)
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,31 @@
+//! The file system as processes see it: one tree, reached by path (chapter 2, 3-2
+//! "file management").
+//!
+//! Below this crate the file systems are pure logic: ext2 over a block device (`fs`),
+//! and the VFS that joins mounts into one name space, with tmpfs and devfs (`vfs`).
+//! This crate makes that one tree the kernel's: a single instance behind a lock,
+//! mounted at boot, with the policy a running system needs on top.
+//!
+//! - [`tree`]: the VFS behind its lock, the file operations the layers above use, a
+//!   process's working directory ([`Cwd`]), and the `/dev` nodes the device registry
+//!   adds and removes.
+//! - [`mount`]: the root mount, the file-system-type registry, `mount`/`umount` and
+//!   the mount table.
+//!
+//! The layer decision: this crate knows nothing of processes, open files or devices.
+//! Who is asking arrives as [`Credentials`](cred::Credentials) and a starting
+//! directory; the devices `/dev` starts with arrive as a list.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod mount;
+pub mod tree;
+
+pub use mount::{
+    fs_types, mount, mount_root, mount_table_text, mount_tmpfs_root, register_builtin_fs_types,
+    register_fs_type, umount, unregister_fs_type,
+};
+pub use tree::*;
