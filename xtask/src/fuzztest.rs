@@ -19,10 +19,15 @@
 //!    straight through to the host file, which e2fsck reads through the same host page
 //!    cache. At the end the machine is powered off and the image checked once more.
 //!
-//! The heap is compared exactly: `sysfuzz --stats` first writes the file systems back
-//! and drops their block caches (`drop_caches`), heap memory that otherwise grows and
-//! shrinks with what was read last. A kernel that leaked 688 bytes per fork fails the
-//! first round that forks.
+//! The heap is compared with the block caches dropped: `sysfuzz --stats` first writes
+//! the file systems back and drops their caches (`drop_caches`), heap memory that
+//! otherwise follows what was read last (up to 1.1 MiB). What is left that does not
+//! shrink is small and bounded: the capacities of the scheduler's run queue and of
+//! long-lived wait queues (8 bytes per thread that was ever queued at once) and the
+//! B-tree nodes of the process and thread tables. Measured: +720 bytes after the first
+//! round, and the same after every later one. [`HEAP_SLACK`] allows 16 KiB of that; a
+//! kernel that leaked 688 bytes per fork (a round forks dozens of times) fails the first
+//! round.
 //!
 //! The calls counted are those the fuzz processes really made (`sysfuzz` reads the
 //! kernel's call counters): a round plans 10,000, and fuzzed calls that kill their own
@@ -41,6 +46,9 @@ const BOOT_TIMEOUT: Duration = Duration::from_secs(90);
 const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 /// One round (10,000-50,000 calls: well under a minute when the machine is idle).
 const ROUND_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// See the module header.
+const HEAP_SLACK: u64 = 16 * 1024;
 
 type FuzzTest = fn(&Path) -> Result<()>;
 
@@ -211,6 +219,10 @@ fn rounds(
             s.run_line("sync", &[])?;
             fsck(&disk)?;
             let now = stats(&mut s)?;
+            println!(
+                "    seed {seed}: heap {:+} bytes against the baseline (caches dropped)",
+                now.heap as i64 - base.heap as i64
+            );
             if memory == Memory::Report {
                 println!(
                     "    seed {seed}: frames {:+} bytes, heap {:+} bytes against the baseline",
@@ -227,12 +239,12 @@ fn rounds(
                     now.frames as i64 - base.frames as i64
                 ));
             }
-            if now.heap != base.heap {
+            if now.heap > base.heap + HEAP_SLACK {
                 return Err(format!(
-                    "kernel heap not back: {} bytes used, baseline {} ({:+} bytes; both measured with the caches dropped)",
+                    "kernel heap grew: {} bytes used, baseline {} (+{} > {HEAP_SLACK}; both measured with the caches dropped)",
                     now.heap,
                     base.heap,
-                    now.heap as i64 - base.heap as i64
+                    now.heap - base.heap
                 ));
             }
             Ok(())

@@ -14,7 +14,9 @@
 //! The parent is the watchdog: every [`TICK_MS`] ms it sends each live worker's group
 //! SIGCONT (a fuzzed SIGSTOP must not stall the run) and SIGUSR2, whose handler every
 //! fuzzing process keeps, so any interruptible wait (a pipe nobody writes, a long sleep)
-//! ends with EINTR. A chunk still running after [`CHUNK_TIMEOUT_S`] s is killed and
+//! ends with EINTR. A worker group that has made [`RUNAWAY_CALLS`] calls is in a loop
+//! of its own (the kernel counts each process's calls) and is killed as a runaway.
+//! A chunk still running after [`CHUNK_TIMEOUT_S`] s is killed and
 //! reported as hung. At the end the parent kills what is left of each worker's group,
 //! removes the sandbox ([`sandbox`]) and prints one summary line,
 //! `sysfuzz: seed S, N calls planned, M made, done`: M counts the calls the fuzz
@@ -58,6 +60,11 @@ const TICK_MS: u64 = 200;
 /// A chunk running longer than this is hung (its calls together never take more than
 /// a few seconds, even under software emulation on a loaded machine).
 const CHUNK_TIMEOUT_S: u64 = 120;
+/// A worker's group that has made this many calls is in a loop of its own making (a
+/// fuzzed signal handler that lands on code which raises the signal again, say):
+/// stopped and reported as a runaway, not waited for as hung. A chunk makes well under
+/// 10,000 (its budget, its children's, the set-up).
+const RUNAWAY_CALLS: u64 = 200_000;
 /// Calls a fuzzed fork's child makes, at most.
 const CHILD_BUDGET: u64 = 100;
 
@@ -100,18 +107,21 @@ fn main() -> i32 {
     let left = sandbox::remove();
     let after = calls_now();
     ulib::println!(
-        "sysfuzz: {} chunks, {} ended early ({}), {} hung, {} fuzz processes left, {} sandbox names left",
+        "sysfuzz: {} chunks, {} ended early ({}), {} hung, {} ran away, {} fuzz processes left, {} sandbox names left",
         report.chunks,
         report.early,
         report.why,
         report.hung,
+        report.runaway,
         report.stragglers,
         left
     );
     // Made: every call the machine took during the run, less this process's own (the
-    // watchdog's waits and signals, the sandbox's set-up). Chunks end early when a
+    // watchdog's waits and signals, the sandbox's set-up) and the runaways' loops. Chunks end early when a
     // fuzzed call kills its worker, so this is what the run really made.
-    let made = (after.0 - before.0).saturating_sub(after.1 - before.1);
+    let made = (after.0 - before.0)
+        .saturating_sub(after.1 - before.1)
+        .saturating_sub(report.runaway_calls);
     ulib::println!(
         "sysfuzz: seed {}, {} calls planned, {made} made, done",
         o.seed,
@@ -200,6 +210,9 @@ struct Report {
     chunks: u64,
     early: u64,
     hung: u64,
+    runaway: u64,
+    /// Calls the runaways had made when they were stopped (not counted as made).
+    runaway_calls: u64,
     stragglers: usize,
     why: String,
 }
@@ -220,6 +233,8 @@ fn run(o: &Options) -> Report {
     let mut next = 0usize;
     let mut shown = 0u64;
     let mut since_tick = ulib::time::Instant::now();
+    // Workers killed by the watchdog (hung or ran away), counted once.
+    let mut stopped: Vec<u32> = Vec::new();
     while next < todo.len() || !live.is_empty() {
         while live.len() < o.procs && next < todo.len() {
             let k = todo[next];
@@ -266,11 +281,32 @@ fn run(o: &Options) -> Report {
         let _ = sys::nanosleep(5_000_000);
         if since_tick.elapsed().as_millis() as u64 >= TICK_MS {
             since_tick = ulib::time::Instant::now();
+            let table = all_procs();
             for &(pid, k, started) in &live {
                 let g = -i64::from(pid);
-                if started.elapsed().as_secs() >= CHUNK_TIMEOUT_S {
+                if stopped.contains(&pid) {
+                    // Killed already, not yet reaped: keep it from stopping again.
+                    let _ = sys::kill(i64::from(pid), SIGKILL);
+                    continue;
+                }
+                let calls: u64 = table
+                    .iter()
+                    .filter(|p| p.pgid == pid)
+                    .map(|p| p.syscalls)
+                    .sum();
+                if calls >= RUNAWAY_CALLS {
+                    ulib::println!(
+                        "sysfuzz: chunk {k} (pid {pid}) ran away ({calls} calls); killing it"
+                    );
+                    r.runaway += 1;
+                    r.runaway_calls += calls;
+                    stopped.push(pid);
+                    let _ = sys::kill(g, SIGKILL);
+                    let _ = sys::kill(i64::from(pid), SIGKILL);
+                } else if started.elapsed().as_secs() >= CHUNK_TIMEOUT_S {
                     ulib::println!("sysfuzz: chunk {k} (pid {pid}) hung; killing it");
                     r.hung += 1;
+                    stopped.push(pid);
                     let _ = sys::kill(g, SIGKILL);
                     let _ = sys::kill(i64::from(pid), SIGKILL);
                 } else {
