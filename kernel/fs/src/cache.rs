@@ -23,6 +23,9 @@ struct Slot {
     last_use: u64,
 }
 
+/// The most bytes `sync` writes in one request (a run of consecutive dirty blocks).
+pub const SYNC_RUN: usize = 64 * 1024;
+
 /// Cached blocks of one device; `block_size` is the ext2 block size.
 pub struct BlockCache<D: BlockDevice> {
     dev: D,
@@ -123,13 +126,44 @@ impl<D: BlockDevice> BlockCache<D> {
     }
 
     /// Writes every dirty block, lowest block number first, then flushes the device.
+    /// Runs of consecutive dirty blocks go to the device as one write of up to
+    /// [`SYNC_RUN`] bytes: one request (and one interrupt) instead of one per block.
     pub fn sync(&mut self) -> Result<()> {
-        let spb = self.sectors_per_block;
-        for (nr, slot) in self.blocks.iter_mut().filter(|(_, s)| s.dirty) {
-            self.dev.write_sectors(nr * spb, &slot.data)?;
-            slot.dirty = false;
+        let dirty: Vec<u64> = self
+            .blocks
+            .iter()
+            .filter(|(_, s)| s.dirty)
+            .map(|(nr, _)| *nr)
+            .collect();
+        let mut run: Vec<u8> = Vec::new();
+        let mut members: Vec<u64> = Vec::new();
+        for nr in dirty {
+            let follows = members.last().is_some_and(|&last| last + 1 == nr);
+            if !members.is_empty() && (!follows || run.len() + self.block_size > SYNC_RUN) {
+                self.write_run(&mut run, &mut members)?;
+            }
+            run.extend_from_slice(&self.blocks[&nr].data);
+            members.push(nr);
         }
+        self.write_run(&mut run, &mut members)?;
         Ok(self.dev.flush()?)
+    }
+
+    /// Write the consecutive blocks `members` (their bytes in `run`) in one request and
+    /// mark them clean; both are emptied.
+    fn write_run(&mut self, run: &mut Vec<u8>, members: &mut Vec<u64>) -> Result<()> {
+        let Some(&first) = members.first() else {
+            return Ok(());
+        };
+        self.dev
+            .write_sectors(first * self.sectors_per_block, run)?;
+        for nr in members.drain(..) {
+            if let Some(s) = self.blocks.get_mut(&nr) {
+                s.dirty = false;
+            }
+        }
+        run.clear();
+        Ok(())
     }
 
     fn load(&mut self, nr: u64, read: bool) -> Result<()> {
@@ -216,5 +250,54 @@ mod tests {
         assert_eq!(c.drop_clean(), 1);
         assert_eq!(c.cached(), 0);
         assert_eq!(c.read(3).unwrap()[0], 7, "read back from the device");
+    }
+
+    /// A disk that counts the write requests it gets.
+    struct Counting(MemDisk, usize);
+
+    impl BlockDevice for Counting {
+        fn sector_size(&self) -> usize {
+            self.0.sector_size()
+        }
+        fn sector_count(&self) -> u64 {
+            self.0.sector_count()
+        }
+        fn read_sectors(&mut self, first: u64, buf: &mut [u8]) -> ::block::Result<()> {
+            self.0.read_sectors(first, buf)
+        }
+        fn write_sectors(&mut self, first: u64, buf: &[u8]) -> ::block::Result<()> {
+            self.1 += 1;
+            self.0.write_sectors(first, buf)
+        }
+        fn flush(&mut self) -> ::block::Result<()> {
+            self.0.flush()
+        }
+    }
+
+    #[test]
+    fn sync_writes_runs_of_consecutive_blocks_as_one_request() {
+        let disk = Counting(MemDisk::new(vec![0u8; 1024 * 256]), 0);
+        let mut c = BlockCache::new(disk, 1024, 256).unwrap();
+        // Blocks 10..=14 and 20..=21 form two runs; 30 stands alone; 100..=199 is
+        // longer than one request may be (64 KiB = 64 blocks), so two.
+        for nr in (10..=14).chain(20..=21).chain([30]).chain(100..=199) {
+            c.modify(nr).unwrap()[1] = nr as u8;
+        }
+        c.sync().unwrap();
+        assert_eq!(c.device().1, 5);
+        for nr in (10..=14).chain(20..=21).chain([30]).chain(100..=199) {
+            assert_eq!(
+                c.device().0.as_bytes()[nr as usize * 1024 + 1],
+                nr as u8,
+                "block {nr}"
+            );
+        }
+        assert_eq!(
+            c.device().0.as_bytes()[15 * 1024 + 1],
+            0,
+            "a clean block was written"
+        );
+        c.sync().unwrap();
+        assert_eq!(c.device().1, 5, "nothing dirty is left to write");
     }
 }
