@@ -22,6 +22,10 @@ pub const SEEK_END: u32 = 2;
 
 // waitpid
 pub const WNOHANG: u32 = 1;
+/// waitpid: also report children that stopped.
+pub const WUNTRACED: u32 = 2;
+/// waitpid: also report stopped children that were continued.
+pub const WCONTINUED: u32 = 8;
 
 // mmap
 pub const PROT_READ: u32 = 1;

@@ -19,6 +19,10 @@ pub const SIGCHLD: u32 = 17;
 pub const SIGCONT: u32 = 18;
 pub const SIGSTOP: u32 = 19;
 pub const SIGTSTP: u32 = 20;
+/// A background process read from its terminal.
+pub const SIGTTIN: u32 = 21;
+/// A background process wrote to its terminal (with `TOSTOP`; reserved).
+pub const SIGTTOU: u32 = 22;
 /// Signals are 1..NSIG.
 pub const NSIG: u32 = 32;
 
@@ -43,7 +47,7 @@ pub enum DefaultAction {
 pub const fn default_action(sig: u32) -> DefaultAction {
     match sig {
         SIGCHLD => DefaultAction::Ignore,
-        SIGSTOP | SIGTSTP => DefaultAction::Stop,
+        SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => DefaultAction::Stop,
         SIGCONT => DefaultAction::Continue,
         _ => DefaultAction::Terminate,
     }
@@ -71,6 +75,8 @@ pub const fn name(sig: u32) -> &'static str {
         SIGCONT => "SIGCONT",
         SIGSTOP => "SIGSTOP",
         SIGTSTP => "SIGTSTP",
+        SIGTTIN => "SIGTTIN",
+        SIGTTOU => "SIGTTOU",
         _ => "SIG?",
     }
 }
@@ -82,6 +88,21 @@ pub const fn wait_status_exited(code: u8) -> u32 {
 }
 pub const fn wait_status_signaled(sig: u32) -> u32 {
     sig & 0x7f
+}
+/// A child stopped by `sig` (reported with `WUNTRACED`): 0x7f in the low byte.
+pub const fn wait_status_stopped(sig: u32) -> u32 {
+    (sig & 0xff) << 8 | 0x7f
+}
+/// A stopped child continued by SIGCONT (reported with `WCONTINUED`).
+pub const WAIT_STATUS_CONTINUED: u32 = 0xffff;
+pub const fn wifstopped(status: u32) -> bool {
+    status & 0xff == 0x7f
+}
+pub const fn wstopsig(status: u32) -> u32 {
+    (status >> 8) & 0xff
+}
+pub const fn wifcontinued(status: u32) -> bool {
+    status == WAIT_STATUS_CONTINUED
 }
 pub const fn wifexited(status: u32) -> bool {
     status & 0x7f == 0

@@ -21,6 +21,15 @@ pub trait Signals: 'static {
 
     /// Post signal `sig` to the calling process (nothing when it has none).
     fn raise(sig: u32);
+
+    /// May the caller read a terminal whose foreground group is `foreground`? A
+    /// process of another group (a background job) may not: its group is sent SIGTTIN
+    /// and the read fails with EINTR (it stops, and reads again when continued), or
+    /// with EIO when SIGTTIN would not stop it (ignored, blocked, handled... POSIX
+    /// leaves handled to the implementation; Linux sends it, and so do we).
+    fn may_read_terminal(_foreground: u32) -> Result<(), Errno> {
+        Ok(())
+    }
 }
 
 /// Sleep on `wq` until `cond`, or fail with EINTR when a signal arrives first.

@@ -240,9 +240,21 @@ pub struct Reaped {
     pub status: u32,
 }
 
-/// `waitpid(pid, nohang)`: pid > 0 that child, -1 any child, 0 any in the caller's
-/// group, < -1 any in group -pid. `Ok(None)` with `nohang` when none has exited yet.
-pub fn waitpid(pid: i64, nohang: bool) -> Result<Option<Reaped>, Errno> {
+/// What a `waitpid` waits for besides an exit.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WaitFor {
+    /// Return at once (`Ok(None)`) when nothing is to be reported (`WNOHANG`).
+    pub nohang: bool,
+    /// Report a child that stopped (`WUNTRACED`).
+    pub stopped: bool,
+    /// Report a stopped child that was continued (`WCONTINUED`).
+    pub continued: bool,
+}
+
+/// `waitpid(pid, want)`: pid > 0 that child, -1 any child, 0 any in the caller's
+/// group, < -1 any in group -pid. An exited child is reaped; a stop or continue is
+/// reported once, if asked for. `Ok(None)` with `nohang` when nothing is to report.
+pub fn waitpid(pid: i64, wait: WaitFor) -> Result<Option<Reaped>, Errno> {
     let me = process::current().ok_or(Errno::ECHILD)?;
     let my_pgid = me.pgid();
     // Out-of-range pids and groups match nothing (ECHILD), never a truncated number.
@@ -254,7 +266,7 @@ pub fn waitpid(pid: i64, nohang: bool) -> Result<Option<Reaped>, Errno> {
         p => p.checked_neg().and_then(want) == Some(c.pgid()),
     };
     loop {
-        match scan_children(&me, &matches) {
+        match scan_children(&me, &matches, wait) {
             Scan::NoChildren => return Err(Errno::ECHILD),
             Scan::Zombie(c, status) => {
                 let (u, s) = c.cpu_ns();
@@ -271,14 +283,15 @@ pub fn waitpid(pid: i64, nohang: bool) -> Result<Option<Reaped>, Errno> {
                 process::remove(c.pid);
                 return Ok(Some(Reaped { pid: c.pid, status }));
             }
-            Scan::Running if nohang => return Ok(None),
+            Scan::Job(c, status) => return Ok(Some(Reaped { pid: c.pid, status })),
+            Scan::Running if wait.nohang => return Ok(None),
             Scan::Running => {}
         }
         // The condition looks at the children *as they are when it is tested*, not at
         // a list taken before sleeping: children handed over while we sleep (orphans
         // given to init) count too.
         crate::signal::interruptible_wait(&me.child_wq, || {
-            !matches!(scan_children(&me, &matches), Scan::Running)
+            !matches!(peek_children(&me, &matches, wait), Scan::Running)
         })?;
     }
 }
@@ -289,11 +302,36 @@ enum Scan {
     NoChildren,
     /// A matching child has exited with this status.
     Zombie(Arc<process::Process>, u32),
+    /// A matching child stopped or continued, with this status (taken: reported once).
+    Job(Arc<process::Process>, u32),
     /// Matching children exist, all still running.
     Running,
 }
 
-fn scan_children(me: &process::Process, matches: &impl Fn(&process::Process) -> bool) -> Scan {
+/// Look at the children; a stop or continue found is taken (reported once).
+fn scan_children(
+    me: &process::Process,
+    matches: &impl Fn(&process::Process) -> bool,
+    want: WaitFor,
+) -> Scan {
+    look_at_children(me, matches, want, true)
+}
+
+/// [`scan_children`] without taking anything (a sleeper's wake-up condition).
+fn peek_children(
+    me: &process::Process,
+    matches: &impl Fn(&process::Process) -> bool,
+    want: WaitFor,
+) -> Scan {
+    look_at_children(me, matches, want, false)
+}
+
+fn look_at_children(
+    me: &process::Process,
+    matches: &impl Fn(&process::Process) -> bool,
+    want: WaitFor,
+    take: bool,
+) -> Scan {
     let children: alloc::vec::Vec<Pid> = me.family.lock().children.clone();
     let mut any = false;
     for c in children.iter().filter_map(|c| process::get(*c)) {
@@ -301,9 +339,26 @@ fn scan_children(me: &process::Process, matches: &impl Fn(&process::Process) -> 
             continue;
         }
         any = true;
-        let state = c.family.lock().state;
-        if let ProcState::Zombie(status) = state {
+        let mut f = c.family.lock();
+        if let ProcState::Zombie(status) = f.state {
+            drop(f);
             return Scan::Zombie(c, status);
+        }
+        let wanted = match f.job_report {
+            Some(s) if abi::signal::wifcontinued(s) => want.continued,
+            Some(_) => want.stopped,
+            None => false,
+        };
+        if wanted {
+            let status = if take {
+                f.job_report.take()
+            } else {
+                f.job_report
+            };
+            drop(f);
+            if let Some(status) = status {
+                return Scan::Job(c, status);
+            }
         }
     }
     if any {

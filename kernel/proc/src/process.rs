@@ -47,6 +47,11 @@ pub struct Family {
     /// may only join process groups of its own session.
     pub sid: Pid,
     pub state: ProcState,
+    /// Stopped by a stop signal (job control) until SIGCONT or SIGKILL.
+    pub stopped: bool,
+    /// A stop or continue not yet reported to a `waitpid` that asked for it
+    /// (`WUNTRACED`, `WCONTINUED`): its wait status.
+    pub job_report: Option<u32>,
     pub children: Vec<Pid>,
     /// CPU time (ns) of children that have been waited for.
     pub child_user_ns: u64,
@@ -70,6 +75,8 @@ pub struct Process {
     pub personality: SpinLock<Personality>,
     /// The parent sleeps here waiting for a child to exit.
     pub child_wq: WaitQueue,
+    /// Where a stopped process's thread sleeps until it is continued.
+    pub stop_wq: WaitQueue,
     pub user_ticks: AtomicU64,
     pub sys_ticks: AtomicU64,
     /// Who the process is: user and group ids, groups, umask (see the module
@@ -106,6 +113,11 @@ impl Process {
 
     pub fn is_zombie(&self) -> bool {
         matches!(self.family.lock().state, ProcState::Zombie(_))
+    }
+
+    /// Stopped by job control (`ps` shows 'T')?
+    pub fn is_stopped(&self) -> bool {
+        self.family.lock().stopped
     }
 
     /// CPU time in nanoseconds: (user, system).
@@ -151,6 +163,8 @@ pub(crate) fn new_process(
             pgid,
             sid,
             state: ProcState::Alive,
+            stopped: false,
+            job_report: None,
             children: Vec::new(),
             child_user_ns: 0,
             child_sys_ns: 0,
@@ -161,6 +175,7 @@ pub(crate) fn new_process(
         sig: SpinLock::new(sig),
         personality: SpinLock::new(Personality::Dinos),
         child_wq: WaitQueue::new(),
+        stop_wq: WaitQueue::new(),
         user_ticks: AtomicU64::new(0),
         sys_ticks: AtomicU64::new(0),
         cred: SpinLock::new(cred),

@@ -71,10 +71,63 @@ fn bit(sig: u32) -> u64 {
     1u64 << sig
 }
 
+/// The signals whose default action stops a process.
+const STOP_SIGNALS: u64 = (1 << SIGSTOP) | (1 << SIGTSTP) | (1 << SIGTTIN) | (1 << SIGTTOU);
+
+/// Tell `p`'s parent that `p` changed state (stopped, continued): SIGCHLD, and a wake-up
+/// for a `waitpid` that asked for it.
+fn notify_parent(p: &process::Process) {
+    if let Some(parent) = process::get(p.ppid()) {
+        post(&parent, SIGCHLD);
+        parent.child_wq.wake_all();
+    }
+}
+
+/// SIGCONT: a stopped `p` runs again (its parent may learn it with `WCONTINUED`).
+fn continue_process(p: &process::Process) {
+    let was = {
+        let mut f = p.family.lock();
+        let was = f.stopped;
+        if was {
+            f.stopped = false;
+            f.job_report = Some(abi::signal::WAIT_STATUS_CONTINUED);
+        }
+        was
+    };
+    if was {
+        p.stop_wq.wake_all();
+        notify_parent(p);
+    }
+}
+
+/// A stop signal with the default action: the calling process stops until SIGCONT
+/// (or SIGKILL, which no stop can hold back), and its parent is told.
+fn stop_current(p: &process::Process, sig: u32) {
+    {
+        let mut f = p.family.lock();
+        f.stopped = true;
+        f.job_report = Some(abi::signal::wait_status_stopped(sig));
+    }
+    notify_parent(p);
+    // Every post interrupts the sleeper, so the condition is looked at again each time.
+    p.stop_wq
+        .wait_until(|| !p.family.lock().stopped || p.sig.lock().pending & bit(SIGKILL) != 0);
+    p.family.lock().stopped = false;
+}
+
 /// Post `sig` to process `p` (unless `p` ignores it, or is init and has no handler).
 pub fn post(p: &process::Process, sig: u32) {
     if sig == 0 || sig >= NSIG {
         return;
+    }
+    // Job control happens when the signal is sent, whatever the receiver's handler:
+    // SIGCONT continues a stopped process and cancels pending stops; a stop signal
+    // cancels a pending SIGCONT (POSIX).
+    if sig == SIGCONT {
+        p.sig.lock().pending &= !STOP_SIGNALS;
+        continue_process(p);
+    } else if STOP_SIGNALS & bit(sig) != 0 {
+        p.sig.lock().pending &= !bit(SIGCONT);
     }
     {
         let mut s = p.sig.lock();
@@ -180,6 +233,25 @@ impl files::Signals for ProcessSignals {
     fn raise(sig: u32) {
         raise_current(sig);
     }
+
+    fn may_read_terminal(foreground: u32) -> Result<(), Errno> {
+        let Some(p) = process::current() else {
+            return Ok(());
+        };
+        let pgid = p.pgid();
+        if pgid == foreground {
+            return Ok(());
+        }
+        let stops = {
+            let s = p.sig.lock();
+            s.actions[SIGTTIN as usize].handler != SIG_IGN && s.mask & bit(SIGTTIN) == 0
+        };
+        if !stops {
+            return Err(Errno::EIO);
+        }
+        send_group(pgid, SIGTTIN);
+        Err(Errno::EINTR)
+    }
 }
 
 /// Sleep on `wq` until `cond`, or fail with EINTR when a signal arrives first.
@@ -238,9 +310,11 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
             SIG_IGN if sig != SIGKILL => continue,
             SIG_DFL => match default_action(sig) {
                 DefaultAction::Ignore | DefaultAction::Continue => continue,
-                // Stopping (job control) is not implemented: treated as ignored.
-                DefaultAction::Stop if sig != SIGSTOP => continue,
-                _ => {
+                DefaultAction::Stop => {
+                    stop_current(&p, sig);
+                    continue;
+                }
+                DefaultAction::Terminate => {
                     drop(p);
                     crate::lifecycle::exit_current(wait_status_signaled(sig));
                 }
@@ -453,11 +527,12 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
 }
 
 /// The console's receive hook (interrupt context): the terminal's line discipline
-/// takes the byte, and a Ctrl-C it reports becomes SIGINT for the group it names.
+/// takes the byte, and a Ctrl-C, Ctrl-Z or Ctrl-\\ it reports becomes SIGINT, SIGTSTP
+/// or SIGQUIT for the group it names.
 fn console_input(b: u8) -> bool {
     let input = tty::input(b);
-    if let Some(pgrp) = input.interrupt {
-        send_group(pgrp, SIGINT);
+    if let Some((pgrp, sig)) = input.signal {
+        send_group(pgrp, sig);
     }
     input.room
 }

@@ -202,7 +202,7 @@ named! {
         values: names!(O_RDONLY, O_WRONLY, O_RDWR),
         bits: names!(O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NONBLOCK, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC),
     });
-    WaitFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(WNOHANG) });
+    WaitFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(WNOHANG, WUNTRACED, WCONTINUED) });
     Prot => Kind::Flags(&FlagSet {
         value_mask: 0,
         values: &[(0, "PROT_NONE")],

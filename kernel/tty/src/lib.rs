@@ -111,29 +111,41 @@ pub fn register<S: Signals>() -> Result<(), Errno> {
 pub struct Input {
     /// Is there room for more? (The console driver holds input back until there is.)
     pub room: bool,
-    /// Ctrl-C: this process group (the foreground group) should get SIGINT.
-    pub interrupt: Option<u32>,
+    /// Ctrl-C, Ctrl-Z or Ctrl-\\: this process group (the foreground group) should
+    /// get this signal (SIGINT, SIGTSTP, SIGQUIT).
+    pub signal: Option<(u32, u32)>,
 }
 
 /// One received byte (interrupt context): the line discipline takes it.
 pub fn input(b: u8) -> Input {
-    let interrupt = take_byte(b);
+    let signal = take_byte(b);
     Input {
         room: TTY.lock().has_room(),
-        interrupt,
+        signal,
     }
 }
 
-/// Take one byte; returns the group to interrupt, for a Ctrl-C.
-fn take_byte(b: u8) -> Option<u32> {
+/// The characters that signal the foreground group (with ISIG), as `stty` names
+/// them: intr, susp, quit.
+const SIGNAL_KEYS: [(u8, u32, &[u8]); 3] = [
+    (0x03, abi::signal::SIGINT, b"^C\n"),
+    (0x1a, abi::signal::SIGTSTP, b"^Z\n"),
+    (0x1c, abi::signal::SIGQUIT, b"^\\\n"),
+];
+
+/// Take one byte; returns the group to signal and the signal, for Ctrl-C, Ctrl-Z and
+/// Ctrl-\\.
+fn take_byte(b: u8) -> Option<(u32, u32)> {
     let mut t = TTY.lock();
     let b = if b == b'\r' { b'\n' } else { b };
-    if t.mode & TTY_ISIG != 0 && b == 0x03 {
-        t.line.clear();
-        let pg = t.fg_pgrp;
-        drop(t);
-        echo(b"^C\n");
-        return (pg != 0).then_some(pg);
+    if t.mode & TTY_ISIG != 0 {
+        if let Some(&(_, sig, shown)) = SIGNAL_KEYS.iter().find(|k| k.0 == b) {
+            t.line.clear();
+            let pg = t.fg_pgrp;
+            drop(t);
+            echo(shown);
+            return (pg != 0).then_some((pg, sig));
+        }
     }
     if t.mode & TTY_CANON == 0 {
         // The driver stops delivering once there is no room, so this stays bounded.
@@ -201,6 +213,10 @@ fn take_byte(b: u8) -> Option<u32> {
 
 /// Read from the terminal: a line (canonical) or what is there (raw).
 pub fn read<S: Signals>(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+    let fg = TTY.lock().fg_pgrp;
+    if fg != 0 {
+        S::may_read_terminal(fg)?;
+    }
     if buf.is_empty() {
         return Ok(0);
     }

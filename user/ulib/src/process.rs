@@ -117,6 +117,15 @@ impl ExitStatus {
     pub fn signal(&self) -> Option<u32> {
         signal::wifsignaled(self.0).then(|| signal::wtermsig(self.0))
     }
+    /// The signal that stopped it, for a stop reported with `WUNTRACED`.
+    pub fn stopped_by(&self) -> Option<u32> {
+        (signal::wifstopped(self.0) && !signal::wifcontinued(self.0))
+            .then(|| signal::wstopsig(self.0))
+    }
+    /// Reported with `WCONTINUED`: a stopped child was continued.
+    pub fn continued(&self) -> bool {
+        signal::wifcontinued(self.0)
+    }
     /// The shell's `$?`: the code, or 128 + the signal.
     pub fn shell_code(&self) -> i32 {
         match (self.code(), self.signal()) {

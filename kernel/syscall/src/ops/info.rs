@@ -70,7 +70,13 @@ pub fn proclist(_: &mut Ctx, out: UserPtr<ProcInfo>, max: usize) -> SysResult {
     for p in proc::process::all().iter().take(max) {
         let (user_ns, sys_ns) = p.cpu_ns();
         let mem_bytes = p.aspace.lock().as_ref().map_or(0, |s| s.resident_bytes());
-        let state = if p.is_zombie() { b'Z' } else { b'R' };
+        let state = if p.is_zombie() {
+            b'Z'
+        } else if p.is_stopped() {
+            b'T'
+        } else {
+            b'R'
+        };
         let info = ProcInfo {
             pid: p.pid,
             ppid: p.ppid(),

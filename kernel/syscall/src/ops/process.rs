@@ -70,8 +70,13 @@ pub fn spawn(cx: &mut Ctx, s: Spawn) -> SysResult {
 }
 
 pub fn waitpid(_: &mut Ctx, pid: i64, status: UserPtr<U32>, flags: u32) -> SysResult {
-    let nohang = flags & abi::flags::WNOHANG != 0;
-    match lifecycle::waitpid(pid, nohang)? {
+    use abi::flags::{WCONTINUED, WNOHANG, WUNTRACED};
+    let want = lifecycle::WaitFor {
+        nohang: flags & WNOHANG != 0,
+        stopped: flags & WUNTRACED != 0,
+        continued: flags & WCONTINUED != 0,
+    };
+    match lifecycle::waitpid(pid, want)? {
         None => Ok(0),
         Some(r) => {
             status.write_opt(&U32(r.status))?;

@@ -59,6 +59,10 @@ const TESTS: &[(&str, Test)] = &[
         procs::sixty_four_processes_alive_at_once,
     ),
     (
+        "stopped_child_is_reported_continued_and_killed",
+        procs::stopped_child_is_reported_continued_and_killed,
+    ),
+    (
         "fork_gives_the_child_a_private_copy",
         procs::fork_gives_the_child_a_private_copy,
     ),

@@ -350,3 +350,66 @@ pub fn huge_executable_is_refused_not_fatal() -> TestResult {
     let st = ctx(Command::new("/bin/true").status(), "spawn /bin/true")?;
     ensure(st.success(), || format!("/bin/true ended with {st}"))
 }
+
+/// Job control: a child that stops itself with SIGSTOP is reported by `waitpid` with
+/// `WUNTRACED` (once), shows as 'T' in the process list, is continued by SIGCONT
+/// (reported with `WCONTINUED`), and then exits normally; SIGTSTP stops it too, and
+/// SIGKILL ends a stopped process.
+pub fn stopped_child_is_reported_continued_and_killed() -> TestResult {
+    use ulib::abi::flags::{WCONTINUED, WNOHANG, WUNTRACED};
+    use ulib::abi::signal::{SIGCONT, SIGKILL, SIGSTOP, SIGTSTP};
+    let wait = |pid: u32, flags: u32| -> Result<ExitStatus, String> {
+        let mut st = 0u32;
+        match sys::waitpid(i64::from(pid), Some(&mut st), flags) {
+            Ok(p) if p == pid as usize => Ok(ExitStatus(st)),
+            other => Err(format!("waitpid({pid}, {flags:#x}): {other:?}")),
+        }
+    };
+    let pid = fork_child(|| {
+        let me = process::id();
+        let _ = sys::kill(i64::from(me), SIGSTOP);
+        let _ = sys::kill(i64::from(me), SIGTSTP);
+        7
+    })?;
+    let st = wait(pid, WUNTRACED)?;
+    ensure(st.stopped_by() == Some(SIGSTOP), || {
+        format!("first report {:#x}, not stopped by SIGSTOP", st.0)
+    })?;
+    let state = ulib::info::processes()
+        .ok()
+        .and_then(|l| l.into_iter().find(|p| p.pid == pid))
+        .map(|p| p.state);
+    ensure(state == Some('T'), || {
+        format!("a stopped child shows as {state:?}, not 'T'")
+    })?;
+    ensure(
+        sys::waitpid(i64::from(pid), None, WUNTRACED | WNOHANG) == Ok(0),
+        || String::from("the stop was reported twice"),
+    )?;
+    ctx(sys::kill(i64::from(pid), SIGCONT).map(|_| ()), "SIGCONT")?;
+    let st = wait(pid, WCONTINUED)?;
+    ensure(st.continued(), || {
+        format!("after SIGCONT: {:#x}, not continued", st.0)
+    })?;
+    let st = wait(pid, WUNTRACED)?;
+    ensure(st.stopped_by() == Some(SIGTSTP), || {
+        format!("second report {:#x}, not stopped by SIGTSTP", st.0)
+    })?;
+    ctx(sys::kill(i64::from(pid), SIGCONT).map(|_| ()), "SIGCONT")?;
+    let st = wait(pid, 0)?;
+    ensure(st.code() == Some(7), || {
+        format!("the continued child ended {:#x}, not exit 7", st.0)
+    })?;
+
+    // A stopped process still dies of SIGKILL.
+    let pid = fork_child(|| {
+        let _ = sys::kill(i64::from(process::id()), SIGSTOP);
+        0
+    })?;
+    wait(pid, WUNTRACED)?;
+    ctx(sys::kill(i64::from(pid), SIGKILL).map(|_| ()), "SIGKILL")?;
+    let st = wait(pid, 0)?;
+    ensure(st.signal() == Some(SIGKILL), || {
+        format!("a killed stopped child ended {:#x}", st.0)
+    })
+}
