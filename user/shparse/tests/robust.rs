@@ -97,7 +97,7 @@ fn random_input_never_panics() {
         "fi", "else", "elif", "while", "do", "done", "for", "in", "!",
     ];
     let mut rng = Rng(0x1234_5678_9abc_def1);
-    let env = SimpleEnv::default();
+    let mut env = SimpleEnv::default();
     let (mut ok, mut incomplete, mut wrong) = (0, 0, 0);
     for _ in 0..20_000 {
         let len = 1 + rng.next() % 12;
@@ -110,7 +110,7 @@ fn random_input_never_panics() {
                 for item in &list.items {
                     for cmd in &item.and_or.first.commands {
                         if let Command::Simple(c) = cmd {
-                            let _ = expand_words(&c.words, &env);
+                            let _ = expand_words(&c.words, &mut env);
                         }
                     }
                 }
