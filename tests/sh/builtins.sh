@@ -7,20 +7,20 @@ echo "$a|$b|$rest"
 read -r line <<'END'
 a\b\c
 END
-echo "$line"
+printf '%s\n' "$line"
 #### read without -r removes backslashes
 read line <<'END'
 a\b\c
 END
-echo "$line"
+printf '%s\n' "$line"
 #### read at end of input
 read x < /dev/null
 echo $? "[$x]"
-#### read default variable REPLY
-read <<END
-replied
+#### read leaves missing names empty
+read a b c <<END
+only
 END
-echo "$REPLY"
+echo "[$a][$b][$c]"
 #### shift
 set -- a b c d
 shift

@@ -308,6 +308,15 @@ impl Shell {
                 for (k, v) in assigns {
                     self.vars.set(k, v);
                 }
+                if argv[0] == "exec" {
+                    // `exec 3>file` may have opened the file as descriptor 3 itself:
+                    // that one now belongs to the shell and stays open.
+                    opened.retain(|&fd| {
+                        !cmd.redirects
+                            .iter()
+                            .any(|r| r.fd as i32 == fd && cio.fd(fd as usize) == fd)
+                    });
+                }
                 self.run_builtin(argv, &cio)
             }
             Ok(cio) => {
@@ -434,9 +443,10 @@ impl Shell {
                     new = new.with(n, fd as i32);
                 }
                 Err(e) => {
+                    // As dash: a redirection that fails gives status 2.
                     self.error(io, &format!("{path}: {}", e.message()));
                     close_all(opened);
-                    return Err(1);
+                    return Err(2);
                 }
             }
         }
