@@ -165,7 +165,8 @@ fn one_pass(chars: &[char], args: &[&str], next: &mut usize, out: &mut Output) -
             i += 1;
             continue;
         }
-        let (mut left, mut zero, mut plus, mut space, mut alt) = (false, false, false, false, false);
+        let (mut left, mut zero, mut plus, mut space, mut alt) =
+            (false, false, false, false, false);
         while let Some(&f) = chars.get(i) {
             match f {
                 '-' => left = true,
@@ -242,9 +243,18 @@ fn one_pass(chars: &[char], args: &[&str], next: &mut usize, out: &mut Output) -
                         (sign, format!("{}", n.unsigned_abs()))
                     }
                     'u' => ("", format!("{}", n as u64)),
-                    'x' => (if alt && n != 0 { "0x" } else { "" }, format!("{:x}", n as u64)),
-                    'X' => (if alt && n != 0 { "0X" } else { "" }, format!("{:X}", n as u64)),
-                    _ => (if alt && n != 0 { "0" } else { "" }, format!("{:o}", n as u64)),
+                    'x' => (
+                        if alt && n != 0 { "0x" } else { "" },
+                        format!("{:x}", n as u64),
+                    ),
+                    'X' => (
+                        if alt && n != 0 { "0X" } else { "" },
+                        format!("{:X}", n as u64),
+                    ),
+                    _ => (
+                        if alt && n != 0 { "0" } else { "" },
+                        format!("{:o}", n as u64),
+                    ),
                 };
                 if let Some(p) = precision {
                     if digits.len() < p {
@@ -254,7 +264,13 @@ fn one_pass(chars: &[char], args: &[&str], next: &mut usize, out: &mut Output) -
                         digits.clear();
                     }
                 }
-                out.text.push_str(&pad(sign, &digits, width, left, zero && precision.is_none()));
+                out.text.push_str(&pad(
+                    sign,
+                    &digits,
+                    width,
+                    left,
+                    zero && precision.is_none(),
+                ));
             }
             other => {
                 out.errors.push(format!("%{other}: invalid directive"));
@@ -276,9 +292,18 @@ mod tests {
     #[test]
     fn conversions_widths_and_flags() {
         assert_eq!(p("%s-%s\\n", &["a", "b"]), "a-b\n");
-        assert_eq!(p("[%5s][%-5s][%.2s]", &["ab", "cd", "xyz"]), "[   ab][cd   ][xy]");
-        assert_eq!(p("%d %i %05d %-4d| %+d", &["42", "-7", "12", "3", "5"]), "42 -7 00012 3   | +5");
-        assert_eq!(p("%x %X %o %#x %#o", &["255", "255", "8", "255", "8"]), "ff FF 10 0xff 010");
+        assert_eq!(
+            p("[%5s][%-5s][%.2s]", &["ab", "cd", "xyz"]),
+            "[   ab][cd   ][xy]"
+        );
+        assert_eq!(
+            p("%d %i %05d %-4d| %+d", &["42", "-7", "12", "3", "5"]),
+            "42 -7 00012 3   | +5"
+        );
+        assert_eq!(
+            p("%x %X %o %#x %#o", &["255", "255", "8", "255", "8"]),
+            "ff FF 10 0xff 010"
+        );
         assert_eq!(p("%c%c", &["hello", "w"]), "hw");
         assert_eq!(p("%d", &["'A"]), "65");
         assert_eq!(p("%*d|%.3d", &["4", "7", "5"]), "   7|005");

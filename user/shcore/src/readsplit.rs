@@ -72,9 +72,15 @@ mod tests {
 
     #[test]
     fn last_name_takes_the_rest() {
-        assert_eq!(split_read("  a b  c d  ", " \t\n", 2, false), ["a", "b  c d"]);
+        assert_eq!(
+            split_read("  a b  c d  ", " \t\n", 2, false),
+            ["a", "b  c d"]
+        );
         assert_eq!(split_read("one", " \t\n", 3, false), ["one", "", ""]);
-        assert_eq!(split_read("  keep  inner  ", " \t\n", 1, false), ["keep  inner"]);
+        assert_eq!(
+            split_read("  keep  inner  ", " \t\n", 1, false),
+            ["keep  inner"]
+        );
     }
 
     #[test]

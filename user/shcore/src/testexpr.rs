@@ -190,13 +190,13 @@ mod tests {
     struct Fake;
     impl FileTest for Fake {
         fn file_test(&self, op: char, path: &str) -> bool {
-            match (op, path) {
-                ('e' | 'r', "file" | "empty" | "dir") => true,
-                ('f', "file" | "empty") => true,
-                ('s', "file" | "dir") => true,
-                ('d', "dir") => true,
-                _ => false,
-            }
+            matches!(
+                (op, path),
+                ('e' | 'r', "file" | "empty" | "dir")
+                    | ('f', "file" | "empty")
+                    | ('s', "file" | "dir")
+                    | ('d', "dir")
+            )
         }
     }
 

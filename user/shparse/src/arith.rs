@@ -333,7 +333,9 @@ mod tests {
         assert_eq!(env.vars["y"], "16");
         assert_eq!(eval("unset_var + 1", &mut env), Ok(1));
         env.vars.insert("bad".into(), "abc".into());
-        assert!(eval("bad", &mut env).unwrap_err().contains("Illegal number"));
+        assert!(eval("bad", &mut env)
+            .unwrap_err()
+            .contains("Illegal number"));
     }
 
     #[test]

@@ -254,8 +254,7 @@ fn home(env: &dyn Env) -> String {
 }
 
 fn ifs(env: &dyn Env) -> String {
-    env.var("IFS")
-        .unwrap_or_else(|| String::from(" \t\n"))
+    env.var("IFS").unwrap_or_else(|| String::from(" \t\n"))
 }
 
 /// Removes the shortest or longest prefix or suffix of `value` matching `pattern`.
@@ -355,7 +354,10 @@ fn expand_parts(
                     ParamOp::Default => expand_parts(word, env, f, !*quoted)?,
                     ParamOp::Assign => {
                         let Param::Named(name) = param else {
-                            return Err(format!("{}: cannot assign in this way", param_name(param)));
+                            return Err(format!(
+                                "{}: cannot assign in this way",
+                                param_name(param)
+                            ));
                         };
                         let v = expand_parts_to_string(word, env)?;
                         env.set_var(name, &v)?;

@@ -241,7 +241,9 @@ impl Parser {
                 if !matches!(body, Command::Compound(..)) {
                     return Err(ParseError::Syntax {
                         line: self.line(),
-                        message: format!("syntax error: the body of '{name}' must be a compound command"),
+                        message: format!(
+                            "syntax error: the body of '{name}' must be a compound command"
+                        ),
                     });
                 }
                 return Ok(Command::Function {
@@ -281,9 +283,7 @@ impl Parser {
                     }
                     self.bump();
                 }
-                Token::Redir { .. } | Token::HereDoc { .. } => {
-                    cmd.redirects.push(self.redirect()?)
-                }
+                Token::Redir { .. } | Token::HereDoc { .. } => cmd.redirects.push(self.redirect()?),
                 _ => break,
             }
         }

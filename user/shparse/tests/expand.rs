@@ -281,10 +281,22 @@ fn glob_is_fast_on_pathological_patterns() {
 #[test]
 fn parameter_operators() {
     let cases: &[(&str, &[&str])] = &[
-        ("echo ${X:-d} ${UNSET:-d e} \"${UNSET:-d e}\" ${EMPTY-e}x", &["echo", "hello", "d", "e", "d e", "x"]),
-        ("echo ${EMPTY:-z} ${X:+alt} ${UNSET:+alt}x ${#X} ${#UNSET}", &["echo", "z", "alt", "x", "5", "0"]),
-        ("echo ${STAR#*.} ${STAR%.*} ${PATHV##*/} ${PATHV#*/} ${PATHV%%/*}x ${PATHV%/*}", &["echo", "txt", "*", "c.d", "b/c.d", "ax", "a/b"]),
-        ("echo \"${PATHV#\"a/\"}\" ${PATHV#a\\/}", &["echo", "b/c.d", "b/c.d"]),
+        (
+            "echo ${X:-d} ${UNSET:-d e} \"${UNSET:-d e}\" ${EMPTY-e}x",
+            &["echo", "hello", "d", "e", "d e", "x"],
+        ),
+        (
+            "echo ${EMPTY:-z} ${X:+alt} ${UNSET:+alt}x ${#X} ${#UNSET}",
+            &["echo", "z", "alt", "x", "5", "0"],
+        ),
+        (
+            "echo ${STAR#*.} ${STAR%.*} ${PATHV##*/} ${PATHV#*/} ${PATHV%%/*}x ${PATHV%/*}",
+            &["echo", "txt", "*", "c.d", "b/c.d", "ax", "a/b"],
+        ),
+        (
+            "echo \"${PATHV#\"a/\"}\" ${PATHV#a\\/}",
+            &["echo", "b/c.d", "b/c.d"],
+        ),
     ];
     let mut e = env();
     e.vars.insert("PATHV".into(), "a/b/c.d".into());
@@ -326,7 +338,13 @@ fn ifs_splitting_and_substitutions() {
     assert_eq!(args_with("echo $L", &e), ["echo", " : a :b "]);
     assert_eq!(args_with("echo \"$*\"", &e), ["echo", "onetwo words"]);
     let e = env();
-    assert_eq!(args_with("echo $(echo a b) \"$(echo c  d)\"", &e), ["echo", "a", "b", "c d"]);
-    assert_eq!(args_with("echo $((X2 = 3 * 4)) $((1 << 3))", &e), ["echo", "12", "8"]);
+    assert_eq!(
+        args_with("echo $(echo a b) \"$(echo c  d)\"", &e),
+        ["echo", "a", "b", "c d"]
+    );
+    assert_eq!(
+        args_with("echo $((X2 = 3 * 4)) $((1 << 3))", &e),
+        ["echo", "12", "8"]
+    );
     assert_eq!(args_with("echo x$((1+1))y", &e), ["echo", "x2y"]);
 }

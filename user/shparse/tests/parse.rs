@@ -425,12 +425,18 @@ fn substitutions_here_documents_case_and_functions_parse() {
     let Command::Simple(c) = &list.items[0].and_or.first.commands[0] else {
         panic!()
     };
-    assert!(matches!(c.words[1].parts[0], Part::Command { quoted: false, .. }));
+    assert!(matches!(
+        c.words[1].parts[0],
+        Part::Command { quoted: false, .. }
+    ));
     let Part::Command { list: inner, .. } = &c.words[2].parts[0] else {
         panic!()
     };
     assert_eq!(inner.items[0].and_or.first.commands.len(), 2);
-    assert!(matches!(c.words[3].parts[0], Part::Command { quoted: true, .. }));
+    assert!(matches!(
+        c.words[3].parts[0],
+        Part::Command { quoted: true, .. }
+    ));
     assert!(matches!(c.words[4].parts[0], Part::Arith { .. }));
 
     let list = parse_ok("cat <<EOF; cat <<-'E2'\nhello $x\nEOF\n\tlit $x\n\tE2\necho after\n");

@@ -18,8 +18,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::shparse::{
-    expand_pattern, expand_string, expand_words, glob_match, AndOr, Command, Compound, Connector, List, Pipeline, Redirect,
-    RedirectOp, SimpleCommand, Word,
+    expand_pattern, expand_string, expand_words, glob_match, AndOr, Command, Compound, Connector,
+    List, Pipeline, Redirect, RedirectOp, SimpleCommand, Word,
 };
 use shcore::fsview::expand_glob;
 use shcore::pathsearch::{find_command, parse_shebang};
@@ -101,7 +101,10 @@ impl Shell {
             }
         }
         self.cond_depth -= usize::from(conditional);
-        let decided_by_last = ao.rest.last().map_or(true, |(_, p)| core::ptr::eq(p, last_ran));
+        let decided_by_last = ao
+            .rest
+            .last()
+            .is_none_or(|(_, p)| core::ptr::eq(p, last_ran));
         if status != 0
             && self.opts.errexit
             && self.cond_depth == 0
