@@ -146,3 +146,38 @@ false; echo $?
 #### assignment before a command is temporary
 V=temp sh -c 'echo $V'
 echo "[$V]"
+#### trap action listed
+trap 'echo bye' EXIT
+trap
+trap - EXIT
+#### trap ignore then reset
+trap '' USR1
+kill -USR1 $$
+echo ignored
+trap - USR1
+echo reset
+#### printf with star width and precision
+printf '[%*s][%.*s]\n' 6 abc 2 abcdef
+printf '[%-*d]\n' 4 7
+#### printf octal escapes and percent b with stop
+printf '\101\102\n'
+printf '%b' 'first\c' never
+echo
+#### set with options then positional parameters
+set -e -- p q
+echo $# $1
+#### set +e turns it off
+set -e
+set +e
+false
+echo still here
+#### unset then default
+x=1
+unset x
+echo ${x:-gone}
+#### eval defines a function
+eval 'ef() { echo from eval; }'
+ef
+#### type of an unknown name
+type no_such_command_qq >/dev/null
+echo $?

@@ -63,3 +63,18 @@ my_func2
 inner() { echo "inner $#"; }
 outer() { inner a b c; echo "outer $#"; }
 outer x
+#### local variables are restored
+v=global
+f() { local v=inner; echo "in $v"; }
+f
+echo "out $v"
+#### local of an unset variable is unset again
+f() { local w; w=set; echo "in $w"; }
+f
+echo "out [${w-unset}]"
+#### local seen by called functions
+show() { echo "show $x"; }
+f() { local x=dynamic; show; }
+x=top
+f
+echo $x

@@ -48,3 +48,12 @@ x=$(echo a; exit 3; echo b)
 echo $? $x
 #### command substitution inside arithmetic
 echo $(( $(echo 2) + $(echo 3) ))
+#### case inside a command substitution
+x=$(case b in a) echo A;; b) echo B;; esac)
+echo "$x"
+#### substitution inside double quotes with quotes inside
+echo "$(echo "inner quoted")"
+#### subshell does not inherit a signal trap action
+trap 'echo parent trap' USR1
+(kill -USR1 $$; true)
+echo after

@@ -339,14 +339,32 @@ impl Lexer {
     }
 
     /// Reads up to the `)` matching an already consumed `(`, skipping quoted text;
-    /// returns what was between them.
+    /// returns what was between them. Inside a `case` ... `esac` of the substituted
+    /// text, a `)` that ends a pattern (`a) cmd;;`) does not close anything.
     fn balanced_paren(&mut self) -> Result<String, ParseError> {
         let mut text = String::new();
         let mut depth = 1;
+        // The depth at which each open `case` started, innermost last.
+        let mut cases: Vec<usize> = Vec::new();
+        let mut word = String::new();
         loop {
             let c = self.bump().ok_or(ParseError::Incomplete)?;
+            if c.is_ascii_alphanumeric() || c == '_' {
+                word.push(c);
+                text.push(c);
+                continue;
+            }
+            match word.as_str() {
+                "case" => cases.push(depth),
+                "esac" => {
+                    cases.pop();
+                }
+                _ => {}
+            }
+            word.clear();
             match c {
                 '(' => depth += 1,
+                ')' if cases.last() == Some(&depth) => {}
                 ')' => {
                     depth -= 1;
                     if depth == 0 {

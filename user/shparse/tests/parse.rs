@@ -438,6 +438,12 @@ fn substitutions_here_documents_case_and_functions_parse() {
         Part::Command { quoted: true, .. }
     ));
     assert!(matches!(c.words[4].parts[0], Part::Arith { .. }));
+    // A `case` pattern's `)` inside `$(...)` does not end the substitution.
+    let list = parse_ok("echo $(case a in a) echo x;; (b) echo y;; esac) after");
+    let Command::Simple(c) = &list.items[0].and_or.first.commands[0] else {
+        panic!()
+    };
+    assert_eq!(c.words.len(), 3);
 
     let list = parse_ok("cat <<EOF; cat <<-'E2'\nhello $x\nEOF\n\tlit $x\n\tE2\necho after\n");
     assert_eq!(list.items.len(), 3);

@@ -28,8 +28,8 @@ use crate::shell::{Flow, Io, Shell};
 /// The builtin names (also offered by Tab completion).
 pub const BUILTINS: &[&str] = &[
     ".", ":", "[", "alias", "bg", "break", "cd", "command", "continue", "eval", "exec", "exit",
-    "export", "false", "fg", "history", "jobs", "printf", "read", "return", "set", "shift",
-    "source", "test", "trap", "true", "type", "unalias", "unset", "wait",
+    "export", "false", "fg", "history", "jobs", "local", "printf", "read", "return", "set",
+    "shift", "source", "test", "trap", "true", "type", "unalias", "unset", "wait",
 ];
 
 /// Whether `name` is a builtin.
@@ -69,6 +69,7 @@ impl Shell {
                 }
                 Ok(0)
             }
+            "local" => self.local(args, io),
             ":" | "true" => Ok(0),
             "false" => Ok(1),
             "test" | "[" => self.test(name, args, io),
@@ -283,6 +284,36 @@ impl Shell {
             .collect();
         lines.iter().for_each(|l| self.write(io, 1, l));
         Ok(0)
+    }
+
+    /// `local NAME[=VALUE]...`: the variables get their old values back when the
+    /// function returns.
+    fn local(&mut self, args: &[String], io: &Io) -> Result<i32, String> {
+        if self.locals.is_empty() {
+            return Err(String::from("not in a function"));
+        }
+        let mut status = 0;
+        for a in args {
+            let (name, value) = match a.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (a.as_str(), None),
+            };
+            if !crate::shparse::is_name(name) {
+                self.error(io, &format!("local: '{a}': bad variable name"));
+                status = 1;
+                continue;
+            }
+            let old = self.vars.get(name).map(String::from);
+            if let Some(frame) = self.locals.last_mut() {
+                if !frame.iter().any(|(n, _)| n == name) {
+                    frame.push((String::from(name), old));
+                }
+            }
+            if let Some(v) = value {
+                self.vars.set(name, v);
+            }
+        }
+        Ok(status)
     }
 
     fn set_option(&mut self, c: char, on: bool) -> Result<(), String> {

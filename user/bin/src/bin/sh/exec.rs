@@ -362,10 +362,17 @@ impl Shell {
         let saved = core::mem::replace(&mut self.args, argv[1..].to_vec());
         let saved_loops = core::mem::replace(&mut self.loop_depth, 0);
         self.func_depth += 1;
+        self.locals.push(Vec::new());
         let mut status = match &body {
             Command::Compound(c, r) => self.run_compound_redirected(c, r, io),
             _ => 0,
         };
+        for (name, old) in self.locals.pop().unwrap_or_default().into_iter().rev() {
+            match old {
+                Some(v) => self.vars.set(&name, &v),
+                None => self.vars.unset(&name),
+            }
+        }
         self.func_depth -= 1;
         self.loop_depth = saved_loops;
         self.args = saved;
@@ -737,7 +744,7 @@ impl Shell {
         match sys::fork() {
             Ok(0) => {
                 self.subshell = true;
-                self.traps.clear();
+                self.reset_traps_for_child();
                 if pgid != 0 {
                     let _ = sys::setpgid(0, if pgid == NEW_GROUP { 0 } else { pgid });
                 }

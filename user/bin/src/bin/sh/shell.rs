@@ -133,6 +133,9 @@ pub struct Shell {
     pub aliases: BTreeMap<String, String>,
     /// Here-document writers still running.
     pub stray: Vec<u32>,
+    /// For each function call being run, the variables `local` saved: name and the
+    /// value to put back (`None`: unset) when the function returns.
+    pub locals: Vec<Vec<(String, Option<String>)>>,
 }
 
 impl Shell {
@@ -164,6 +167,7 @@ impl Shell {
             traps: BTreeMap::new(),
             aliases: BTreeMap::new(),
             stray: Vec::new(),
+            locals: Vec::new(),
         }
     }
 

@@ -32,7 +32,7 @@ impl Shell {
             Ok(0) => {
                 let _ = sys::close(p[0]);
                 self.subshell = true;
-                self.traps.clear();
+                self.reset_traps_for_child();
                 crate::term::default_signals();
                 let io = Io::standard().with(1, p[1]);
                 self.run_list(list, &io);

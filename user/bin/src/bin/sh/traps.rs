@@ -81,7 +81,14 @@ impl Shell {
                 status = 1;
                 continue;
             };
+            let keyboard = matches!(num, signal::SIGINT | signal::SIGQUIT | signal::SIGTSTP);
             let handler = match action {
+                "-" if keyboard && self.job_control() => {
+                    // The interactive shell's own handling, not death by Ctrl-C.
+                    self.traps.remove(&name);
+                    crate::term::restore_shell_signal(num);
+                    continue;
+                }
                 "-" => {
                     self.traps.remove(&name);
                     Handler::Default
@@ -100,6 +107,20 @@ impl Shell {
             }
         }
         Ok(status)
+    }
+
+    /// In a forked child (a subshell): caught signals go back to their default
+    /// actions and the actions are forgotten; ignored signals stay ignored (POSIX).
+    pub fn reset_traps_for_child(&mut self) {
+        for (name, action) in core::mem::take(&mut self.traps) {
+            if action.is_empty() {
+                continue;
+            }
+            if let Some((_, num)) = condition(&name).filter(|(_, n)| *n != 0) {
+                let _ = sys::sigaction(num, Some(&Disposition::new(Handler::Default, 0)), None);
+            }
+        }
+        PENDING.store(0, Ordering::Relaxed);
     }
 
     /// Runs the actions of signals that arrived since the last call.
