@@ -91,10 +91,11 @@ impl Rng {
 
 #[test]
 fn random_input_never_panics() {
-    const PIECES: [&str; 40] = [
+    const PIECES: [&str; 55] = [
         " ", "\n", "\t", "a", "x1", "=", "'", "\"", "\\", "$", "${", "}", "{", "$?", "$@", "#",
         "|", "||", "&", "&&", ";", "(", ")", "<", ">", ">>", "2>&1", "3<", ">&-", "if", "then",
-        "fi", "else", "elif", "while", "do", "done", "for", "in", "!",
+        "fi", "else", "elif", "while", "do", "done", "for", "in", "!", "$(", "`", "$((", "))",
+        "<<", "<<-", "EOF", ";;", "case", "esac", "${x:-", "${#", "%%", "f()", "1/0",
     ];
     let mut rng = Rng(0x1234_5678_9abc_def1);
     let mut env = SimpleEnv::default();
