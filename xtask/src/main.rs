@@ -21,6 +21,7 @@ mod layers;
 mod progtest;
 mod qemu;
 mod session;
+mod shcompare;
 mod shelltest;
 mod storagetest;
 mod test;

@@ -36,6 +36,10 @@ pub const SHELL_TESTS: &[(&str, ShellTest)] = &[
     ("sh::if_while_until_for", control_flow),
     ("sh::unknown_command_is_127_and_syntax_error_is_2", errors),
     (
+        "sh::expansion_and_script_errors_leave_the_interactive_shell_running",
+        interactive_errors,
+    ),
+    (
         "sh::ctrl_c_interrupts_the_foreground_job",
         ctrl_c_interrupts_job,
     ),
@@ -215,6 +219,36 @@ fn errors(kernel: &Path) -> Result<()> {
     s.run_line("echo st''=$?", &["st=2"])?;
     s.run_line("cd /nope", &["sh: cd: /nope: no such file or directory"])?;
     s.run_line("/tmp", &["sh: /tmp: is a directory"])?;
+    Ok(())
+}
+
+/// The first line, typed; then errors that end a script (a failed `${x:?}`,
+/// a division by zero, `set -e`, a syntax error in a script run with `sh`) only end
+/// the command at the prompt. A here-document typed at the prompt asks for its lines.
+fn interactive_errors(kernel: &Path) -> Result<()> {
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
+    s.run_line(
+        "i=0; while [ $i -lt 5 ]; do i=$((i+1)); done; echo i''s $i",
+        &["is 5"],
+    )?;
+    s.run_line(
+        "echo pro''duct $((3*4)) $(echo sub''st)",
+        &["product 12 subst"],
+    )?;
+    s.run_line("echo ${nothing:?is not set}", &["nothing: is not set"])?;
+    s.run_line("echo $((1/0))", &["division by zero"])?;
+    s.run_line("echo st''=$?", &["st=2"])?;
+    s.run_line(
+        "printf 'if then\\n' > /tmp/bad.sh; sh /tmp/bad.sh",
+        &["/tmp/bad.sh: 1: syntax error"],
+    )?;
+    s.run_line("echo st''=$?", &["st=2"])?;
+    s.send("cat <<END\n")?;
+    s.expect("> ", STEP_TIMEOUT)?;
+    s.send("here $((40+2))\n")?;
+    s.expect("> ", STEP_TIMEOUT)?;
+    s.run_line("END", &["here 42"])?;
+    s.run_line("echo sur''vived", &["survived"])?;
     Ok(())
 }
 

@@ -131,7 +131,10 @@ pub fn run(args: &[String]) -> Result<u8> {
     }
 
     println!("== shell console sessions");
-    for (name, f) in crate::shelltest::SHELL_TESTS {
+    for (name, f) in crate::shelltest::SHELL_TESTS
+        .iter()
+        .chain(crate::shcompare::TESTS)
+    {
         if selected(name) {
             let r = f(&kernel);
             t.record(name, r);

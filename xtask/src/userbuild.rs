@@ -118,6 +118,8 @@ pub fn make_rootfs(bins: &Path) -> Result<PathBuf> {
         set_mode(&dst, 0o755)?;
     }
 
+    crate::shcompare::install(&staging)?;
+
     let image = root().join("target").join("rootfs.img");
     let _ = fs::remove_file(&image); // mke2fs asks before overwriting a file system
     let out = Command::new("/usr/sbin/mke2fs")

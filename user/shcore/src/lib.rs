@@ -23,7 +23,10 @@ pub mod history;
 pub mod jobs;
 pub mod lineedit;
 pub mod pathsearch;
+pub mod printf;
+pub mod readsplit;
 pub mod status;
+pub mod testexpr;
 pub mod vars;
 
 /// The shell language, re-exported so `sh` needs only this crate.

@@ -50,10 +50,62 @@ pub enum Part {
     },
     /// An unquoted `~` at the start of a word: the home directory.
     Tilde,
+    /// `${param OP word}`: a parameter with a default, an error, an alternative, or a
+    /// prefix or suffix pattern removed.
+    ParamOp {
+        /// Which parameter.
+        param: Param,
+        /// What to do with it.
+        op: ParamOp,
+        /// `:` was written (`${x:-y}`): an empty value counts as unset.
+        colon: bool,
+        /// The word after the operator, expanded only if needed.
+        word: Vec<Part>,
+        /// Inside double quotes.
+        quoted: bool,
+    },
+    /// `${#param}`: the length of the value.
+    Length(Param),
+    /// `$(list)` or `` `list` ``: the output of the commands, trailing newlines removed.
+    Command {
+        /// The commands.
+        list: List,
+        /// Inside double quotes (no field splitting).
+        quoted: bool,
+    },
+    /// `$((expression))`: the parts (parameters, substitutions) make the expression
+    /// text, which is then evaluated.
+    Arith {
+        /// The expression, before its own expansions.
+        expr: Vec<Part>,
+        /// Inside double quotes.
+        quoted: bool,
+    },
+}
+
+/// The operators of `${param OP word}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamOp {
+    /// `-`: the word if unset.
+    Default,
+    /// `=`: the word if unset, also assigned.
+    Assign,
+    /// `?`: an error naming the word if unset.
+    Error,
+    /// `+`: the word if set.
+    Alternative,
+    /// `#`: shortest prefix matching the pattern removed.
+    TrimPrefix,
+    /// `##`: longest prefix removed.
+    TrimLongestPrefix,
+    /// `%`: shortest suffix removed.
+    TrimSuffix,
+    /// `%%`: longest suffix removed.
+    TrimLongestSuffix,
 }
 
 /// A word as written: its pieces, plus the source text for messages and job listings.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Word {
     /// The pieces in order.
     pub parts: Vec<Part>,
@@ -93,6 +145,11 @@ pub enum RedirectOp {
     Dup(u32),
     /// `N>&-`: close `N`.
     Close,
+    /// `<>file`: open for reading and writing.
+    ReadWrite(Word),
+    /// `<<WORD` and `<<-WORD`: the here-document's text (one quoted part when the
+    /// delimiter was quoted, so nothing in it is expanded).
+    HereDoc(Word),
 }
 
 /// One redirection: `fd` is changed as `op` says before the command runs.
@@ -113,6 +170,8 @@ pub struct SimpleCommand {
     pub words: Vec<Word>,
     /// Redirections, in the order written.
     pub redirects: Vec<Redirect>,
+    /// The line (from 1) the command starts on, for error messages.
+    pub line: usize,
 }
 
 /// A command built from lists.
@@ -153,6 +212,13 @@ pub enum Compound {
     Group(List),
     /// `( list )`: run in a child shell.
     Subshell(List),
+    /// `case word in pattern | pattern) list ;; ... esac`.
+    Case {
+        /// The word matched.
+        word: Word,
+        /// The arms: patterns and the list run when one matches.
+        arms: Vec<(Vec<Word>, List)>,
+    },
 }
 
 /// One element of a pipeline.
@@ -162,6 +228,13 @@ pub enum Command {
     Simple(SimpleCommand),
     /// A compound command and redirections applying to all of it.
     Compound(Compound, Vec<Redirect>),
+    /// `name() compound-command`: defines a function.
+    Function {
+        /// The function's name.
+        name: String,
+        /// Its body (a compound command with its redirections).
+        body: alloc::boxed::Box<Command>,
+    },
 }
 
 /// `[!] cmd | cmd | ...`.

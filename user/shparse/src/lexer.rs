@@ -31,6 +31,8 @@ pub enum Op {
     AndIf,
     /// `;`
     Semi,
+    /// `;;` (ends a `case` arm)
+    DSemi,
     /// `(`
     LParen,
     /// `)`
@@ -50,8 +52,12 @@ pub enum RedirKind {
     LessAnd,
     /// `>&`
     GreatAnd,
-    /// `<<` (here-documents; recognised only to be refused clearly)
+    /// `<<` (a here-document)
     DLess,
+    /// `<<-` (a here-document with leading tabs removed)
+    DLessDash,
+    /// `<>`
+    LessGreat,
 }
 
 /// One token.
@@ -67,6 +73,13 @@ pub enum Token {
         fd: Option<u32>,
         /// The operator.
         kind: RedirKind,
+    },
+    /// `<<WORD` with its body, read from the lines after the command.
+    HereDoc {
+        /// The number written before `<<`, if any.
+        fd: Option<u32>,
+        /// The body: expandable parts, or one quoted part if the delimiter was quoted.
+        body: Word,
     },
     /// A newline: a command separator.
     Newline,
@@ -85,6 +98,7 @@ impl Token {
                 Op::Amp => "&",
                 Op::AndIf => "&&",
                 Op::Semi => ";",
+                Op::DSemi => ";;",
                 Op::LParen => "(",
                 Op::RParen => ")",
             }),
@@ -96,12 +110,15 @@ impl Token {
                     RedirKind::LessAnd => "<&",
                     RedirKind::GreatAnd => ">&",
                     RedirKind::DLess => "<<",
+                    RedirKind::DLessDash => "<<-",
+                    RedirKind::LessGreat => "<>",
                 };
                 match fd {
                     Some(n) => format!("{n}{op}"),
                     None => String::from(op),
                 }
             }
+            Token::HereDoc { .. } => String::from("<<"),
             Token::Newline | Token::Eof => String::from("newline"),
         }
     }
@@ -117,20 +134,73 @@ pub struct Spanned {
 }
 
 /// Cuts `src` into tokens, ending with [`Token::Eof`].
+///
+/// A here-document's body is read at the first newline after its `<<WORD`, so the
+/// token stream holds it in a [`Token::HereDoc`] where the operator was.
 pub fn tokenize(src: &str) -> Result<Vec<Spanned>, ParseError> {
-    let mut lexer = Lexer {
-        chars: src.chars().collect(),
-        pos: 0,
-        line: 1,
-        token_line: 1,
-        after_redirect: false,
-    };
-    let mut out = Vec::new();
+    let mut lexer = Lexer::new(src, 1);
+    let mut out: Vec<Spanned> = Vec::new();
+    // Here-documents waiting for their bodies: (token index, strip tabs, delimiter, quoted).
+    let mut pending: Vec<(usize, bool, String, bool)> = Vec::new();
     loop {
         let token = lexer.next_token()?;
         let line = lexer.token_line;
         lexer.after_redirect = matches!(token, Token::Redir { .. });
+        if let Token::Redir {
+            fd,
+            kind: kind @ (RedirKind::DLess | RedirKind::DLessDash),
+        } = token
+        {
+            lexer.after_redirect = true;
+            let delim = match lexer.next_token()? {
+                Token::Word(w) => w,
+                Token::Eof => return Err(ParseError::Incomplete),
+                t => {
+                    return Err(syntax(
+                        line,
+                        &format!("unexpected '{}' after <<", t.describe()),
+                    ))
+                }
+            };
+            let quoted = delim.parts.iter().any(|p| !matches!(p, Part::Literal(_)));
+            let text: String = delim
+                .parts
+                .iter()
+                .map(|p| match p {
+                    Part::Literal(s) | Part::Quoted(s) => s.as_str(),
+                    _ => "",
+                })
+                .collect();
+            let strip = kind == RedirKind::DLessDash;
+            pending.push((out.len(), strip, text, quoted));
+            let body = Word::default();
+            out.push(Spanned {
+                token: Token::HereDoc { fd, body },
+                line,
+            });
+            continue;
+        }
+        if token == Token::Newline {
+            for (index, strip, delim, quoted) in pending.drain(..) {
+                let text = lexer.heredoc_text(strip, &delim)?;
+                let body = if quoted {
+                    Word {
+                        parts: alloc::vec![Part::Quoted(text.clone())],
+                        text,
+                    }
+                } else {
+                    let parts = Lexer::new(&text, lexer.line).dq_text()?;
+                    Word { parts, text }
+                };
+                if let Token::HereDoc { body: b, .. } = &mut out[index].token {
+                    *b = body;
+                }
+            }
+        }
         let done = token == Token::Eof;
+        if done && !pending.is_empty() {
+            return Err(ParseError::Incomplete);
+        }
         out.push(Spanned { token, line });
         if done {
             return Ok(out);
@@ -175,6 +245,253 @@ fn syntax(line: usize, message: &str) -> ParseError {
 }
 
 impl Lexer {
+    fn new(src: &str, line: usize) -> Lexer {
+        Lexer {
+            chars: src.chars().collect(),
+            pos: 0,
+            line,
+            token_line: line,
+            after_redirect: false,
+        }
+    }
+
+    /// The lines of a here-document up to the one that is exactly `delim` (that line
+    /// is consumed but not part of the text).
+    fn heredoc_text(&mut self, strip: bool, delim: &str) -> Result<String, ParseError> {
+        let mut text = String::new();
+        loop {
+            if self.peek().is_none() {
+                return Err(ParseError::Incomplete);
+            }
+            let mut line = String::new();
+            let mut ended = false;
+            while let Some(c) = self.bump() {
+                if c == '\n' {
+                    ended = true;
+                    break;
+                }
+                line.push(c);
+            }
+            let line = if strip {
+                line.trim_start_matches('\t')
+            } else {
+                &line
+            };
+            if line == delim {
+                return Ok(text);
+            }
+            if !ended {
+                return Err(ParseError::Incomplete);
+            }
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+
+    /// The whole input read as if between double quotes, except that `"` is an
+    /// ordinary character: the text of a here-document or of `$((...))`.
+    fn dq_text(&mut self) -> Result<Vec<Part>, ParseError> {
+        let mut parts = Vec::new();
+        while let Some(c) = self.bump() {
+            match c {
+                '\\' => match self.bump() {
+                    None => push_text(&mut parts, true, "\\"),
+                    Some('\n') => {}
+                    Some(e @ ('$' | '\\' | '`')) => {
+                        push_text(&mut parts, true, e.encode_utf8(&mut [0; 4]))
+                    }
+                    Some(e) => {
+                        push_text(&mut parts, true, "\\");
+                        push_text(&mut parts, true, e.encode_utf8(&mut [0; 4]));
+                    }
+                },
+                '$' => self.dollar(&mut parts, true)?,
+                '`' => self.backquote(&mut parts, true)?,
+                c => push_text(&mut parts, true, c.encode_utf8(&mut [0; 4])),
+            }
+        }
+        Ok(parts)
+    }
+
+    /// The text of a `` `...` `` substitution (past the opening backquote), parsed.
+    fn backquote(&mut self, parts: &mut Vec<Part>, quoted: bool) -> Result<(), ParseError> {
+        let line = self.line;
+        let mut text = String::new();
+        loop {
+            match self.bump() {
+                None => return Err(ParseError::Incomplete),
+                Some('`') => break,
+                Some('\\') => match self.bump() {
+                    None => return Err(ParseError::Incomplete),
+                    Some(e @ ('$' | '`' | '\\')) => text.push(e),
+                    Some('"') if quoted => text.push('"'),
+                    Some(e) => {
+                        text.push('\\');
+                        text.push(e);
+                    }
+                },
+                Some(c) => text.push(c),
+            }
+        }
+        let list = sub_parse(&text, line)?;
+        parts.push(Part::Command { list, quoted });
+        Ok(())
+    }
+
+    /// Reads up to the `)` matching an already consumed `(`, skipping quoted text;
+    /// returns what was between them. Inside a `case` ... `esac` of the substituted
+    /// text, a `)` that ends a pattern (`a) cmd;;`) does not close anything.
+    fn balanced_paren(&mut self) -> Result<String, ParseError> {
+        let mut text = String::new();
+        let mut depth = 1;
+        // The depth at which each open `case` started, innermost last.
+        let mut cases: Vec<usize> = Vec::new();
+        let mut word = String::new();
+        loop {
+            let c = self.bump().ok_or(ParseError::Incomplete)?;
+            if c.is_ascii_alphanumeric() || c == '_' {
+                word.push(c);
+                text.push(c);
+                continue;
+            }
+            match word.as_str() {
+                "case" => cases.push(depth),
+                "esac" => {
+                    cases.pop();
+                }
+                _ => {}
+            }
+            word.clear();
+            match c {
+                '(' => depth += 1,
+                ')' if cases.last() == Some(&depth) => {}
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(text);
+                    }
+                }
+                '\\' => {
+                    text.push(c);
+                    let e = self.bump().ok_or(ParseError::Incomplete)?;
+                    text.push(e);
+                    continue;
+                }
+                '\'' | '"' => {
+                    text.push(c);
+                    self.skip_quoted(c, &mut text)?;
+                    continue;
+                }
+                _ => {}
+            }
+            text.push(c);
+        }
+    }
+
+    /// Copies quoted text up to and including the closing `close` into `text`.
+    fn skip_quoted(&mut self, close: char, text: &mut String) -> Result<(), ParseError> {
+        loop {
+            let c = self.bump().ok_or(ParseError::Incomplete)?;
+            text.push(c);
+            if c == '\\' && close == '"' {
+                text.push(self.bump().ok_or(ParseError::Incomplete)?);
+            } else if c == close {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Reads the text of `$((...))` (past `$((`) up to the closing `))`.
+    fn arith_text(&mut self) -> Result<String, ParseError> {
+        let mut text = String::new();
+        let mut depth = 0usize;
+        loop {
+            let c = self.bump().ok_or(ParseError::Incomplete)?;
+            match c {
+                '(' => depth += 1,
+                ')' if depth == 0 => {
+                    if self.peek() == Some(')') {
+                        self.bump();
+                        return Ok(text);
+                    }
+                    return Err(syntax(self.line, "missing '))'"));
+                }
+                ')' => depth -= 1,
+                _ => {}
+            }
+            text.push(c);
+        }
+    }
+
+    /// Reads up to the `}` closing a `${` (already consumed).
+    fn brace_text(&mut self) -> Result<String, ParseError> {
+        let mut text = String::new();
+        let mut depth = 1;
+        loop {
+            let c = self.bump().ok_or(ParseError::Incomplete)?;
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(text);
+                    }
+                }
+                '\\' => {
+                    text.push(c);
+                    text.push(self.bump().ok_or(ParseError::Incomplete)?);
+                    continue;
+                }
+                '\'' | '"' => {
+                    text.push(c);
+                    self.skip_quoted(c, &mut text)?;
+                    continue;
+                }
+                _ => {}
+            }
+            text.push(c);
+        }
+    }
+
+    /// The word after a `${param OP`: quotes, `$` and backquotes as in a word, but
+    /// blanks and operators are ordinary; in double quotes everything is quoted.
+    fn operand(&mut self, quoted: bool) -> Result<Vec<Part>, ParseError> {
+        let mut parts = Vec::new();
+        while let Some(c) = self.bump() {
+            match c {
+                '\\' => match self.bump() {
+                    None => push_text(&mut parts, true, "\\"),
+                    Some(e @ ('$' | '`' | '"' | '\\' | '}')) if quoted => {
+                        push_text(&mut parts, true, e.encode_utf8(&mut [0; 4]))
+                    }
+                    Some(e) if quoted => {
+                        push_text(&mut parts, true, "\\");
+                        push_text(&mut parts, true, e.encode_utf8(&mut [0; 4]));
+                    }
+                    Some(e) => push_text(&mut parts, true, e.encode_utf8(&mut [0; 4])),
+                },
+                '\'' if !quoted => {
+                    let mut text = String::new();
+                    loop {
+                        match self.bump() {
+                            None => return Err(ParseError::Incomplete),
+                            Some('\'') => break,
+                            Some(c) => text.push(c),
+                        }
+                    }
+                    push_text(&mut parts, true, &text);
+                }
+                '"' => {
+                    self.double_quoted(&mut parts)?;
+                }
+                '$' => self.dollar(&mut parts, quoted)?,
+                '`' => self.backquote(&mut parts, quoted)?,
+                c => push_text(&mut parts, quoted, c.encode_utf8(&mut [0; 4])),
+            }
+        }
+        Ok(parts)
+    }
+
     fn peek(&self) -> Option<char> {
         self.chars.get(self.pos).copied()
     }
@@ -249,13 +566,23 @@ impl Lexer {
         match (c, next) {
             ('|', Some('|')) => two(Token::Op(Op::OrIf)),
             ('|', _) => Token::Op(Op::Pipe),
+            (';', Some(';')) => two(Token::Op(Op::DSemi)),
             ('&', Some('&')) => two(Token::Op(Op::AndIf)),
             ('&', _) => Token::Op(Op::Amp),
             (';', _) => Token::Op(Op::Semi),
             ('(', _) => Token::Op(Op::LParen),
             (')', _) => Token::Op(Op::RParen),
             ('<', Some('&')) => two(redir(RedirKind::LessAnd)),
-            ('<', Some('<')) => two(redir(RedirKind::DLess)),
+            ('<', Some('<')) => {
+                self.pos += 1;
+                if self.peek() == Some('-') {
+                    self.pos += 1;
+                    redir(RedirKind::DLessDash)
+                } else {
+                    redir(RedirKind::DLess)
+                }
+            }
+            ('<', Some('>')) => two(redir(RedirKind::LessGreat)),
             ('<', _) => redir(RedirKind::Less),
             ('>', Some('>')) => two(redir(RedirKind::DGreat)),
             ('>', Some('&')) => two(redir(RedirKind::GreatAnd)),
@@ -300,7 +627,10 @@ impl Lexer {
                     self.bump();
                     self.dollar(&mut parts, false)?;
                 }
-                '`' => return Err(syntax(self.line, "command substitution is not supported")),
+                '`' => {
+                    self.bump();
+                    self.backquote(&mut parts, false)?;
+                }
                 '~' if self.pos == start
                     && self.peek_at(1).is_none_or(|n| n == '/' || is_word_end(n)) =>
                 {
@@ -343,7 +673,8 @@ impl Lexer {
                     pushed_anything = true;
                 }
                 Some('`') => {
-                    return Err(syntax(self.line, "command substitution is not supported"));
+                    self.backquote(parts, true)?;
+                    pushed_anything = true;
                 }
                 Some(c) => {
                     push_text(parts, true, c.encode_utf8(&mut [0; 4]));
@@ -363,16 +694,28 @@ impl Lexer {
         let param = match self.peek() {
             Some('{') => {
                 self.bump();
-                let mut inner = String::new();
-                loop {
-                    match self.bump() {
-                        None => return Err(ParseError::Incomplete),
-                        Some('}') => break,
-                        Some(c) => inner.push(c),
-                    }
-                }
-                braced_param(&inner)
-                    .ok_or_else(|| syntax(self.line, &format!("bad substitution '${{{inner}}}'")))?
+                let line = self.line;
+                let inner = self.brace_text()?;
+                let part = braced(&inner, quoted, line)
+                    .ok_or_else(|| syntax(line, &format!("bad substitution '${{{inner}}}'")))??;
+                parts.push(part);
+                return Ok(());
+            }
+            Some('(') if self.peek_at(1) == Some('(') => {
+                self.pos += 2;
+                let line = self.line;
+                let text = self.arith_text()?;
+                let expr = Lexer::new(&text, line).dq_text()?;
+                parts.push(Part::Arith { expr, quoted });
+                return Ok(());
+            }
+            Some('(') => {
+                self.bump();
+                let line = self.line;
+                let text = self.balanced_paren()?;
+                let list = sub_parse(&text, line)?;
+                parts.push(Part::Command { list, quoted });
+                return Ok(());
             }
             Some(c) if c.is_ascii_alphabetic() || c == '_' => {
                 let mut name = String::new();
@@ -393,7 +736,6 @@ impl Lexer {
                 self.pos += 1;
                 special_param(c)
             }
-            Some('(') => return Err(syntax(self.line, "command substitution is not supported")),
             _ => {
                 // A `$` followed by nothing special is just a dollar sign.
                 push_text(parts, quoted, "$");
@@ -414,6 +756,84 @@ fn special_param(c: char) -> Param {
         '*' => Param::Star,
         _ => Param::LastBackground,
     }
+}
+
+/// Parses the text of a command substitution; its syntax errors are reported on the
+/// line where it starts.
+fn sub_parse(text: &str, line: usize) -> Result<crate::ast::List, ParseError> {
+    match crate::parser::parse(text) {
+        Err(ParseError::Syntax { line: l, message }) => Err(ParseError::Syntax {
+            line: line + l - 1,
+            message,
+        }),
+        // The closing `)` or backquote was found, so more input cannot help.
+        Err(ParseError::Incomplete) => Err(syntax(line, "unexpected end of command substitution")),
+        Ok(list) => Ok(list),
+    }
+}
+
+/// What is inside `${...}`: `#param`, `param`, or `param OP word`; `None` if malformed.
+fn braced(inner: &str, quoted: bool, line: usize) -> Option<Result<Part, ParseError>> {
+    use crate::ast::ParamOp;
+    if let Some(rest) = inner.strip_prefix('#') {
+        if !rest.is_empty() {
+            return braced_param(rest).map(|p| Ok(Part::Length(p)));
+        }
+    }
+    // The parameter: a name, digits, or one special character.
+    let len = match inner.chars().next()? {
+        c if c.is_ascii_alphabetic() || c == '_' => inner
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(inner.len()),
+        c if c.is_ascii_digit() => inner
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(inner.len()),
+        '?' | '$' | '#' | '@' | '*' | '!' => 1,
+        _ => return None,
+    };
+    let param = braced_param(&inner[..len])?;
+    let rest = &inner[len..];
+    if rest.is_empty() {
+        return Some(Ok(Part::Param { param, quoted }));
+    }
+    let (colon, rest) = match rest.strip_prefix(':') {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    let (op, word) = match rest.chars().next()? {
+        '-' => (ParamOp::Default, &rest[1..]),
+        '=' => (ParamOp::Assign, &rest[1..]),
+        '?' => (ParamOp::Error, &rest[1..]),
+        '+' => (ParamOp::Alternative, &rest[1..]),
+        '#' if !colon => match rest.strip_prefix("##") {
+            Some(w) => (ParamOp::TrimLongestPrefix, w),
+            None => (ParamOp::TrimPrefix, &rest[1..]),
+        },
+        '%' if !colon => match rest.strip_prefix("%%") {
+            Some(w) => (ParamOp::TrimLongestSuffix, w),
+            None => (ParamOp::TrimSuffix, &rest[1..]),
+        },
+        _ => return None,
+    };
+    // A pattern is a pattern even inside double quotes.
+    let pattern = matches!(
+        op,
+        ParamOp::TrimPrefix
+            | ParamOp::TrimLongestPrefix
+            | ParamOp::TrimSuffix
+            | ParamOp::TrimLongestSuffix
+    );
+    let word = match Lexer::new(word, line).operand(quoted && !pattern) {
+        Ok(w) => w,
+        Err(e) => return Some(Err(e)),
+    };
+    Some(Ok(Part::ParamOp {
+        param,
+        op,
+        colon,
+        word,
+        quoted,
+    }))
 }
 
 /// The parameter inside `${...}`: a name, a number or one special character.

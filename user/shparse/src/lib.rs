@@ -19,6 +19,7 @@
 
 extern crate alloc;
 
+mod arith;
 pub mod ast;
 mod expand;
 mod glob;
@@ -28,11 +29,12 @@ mod parser;
 use alloc::string::String;
 use core::fmt;
 
+pub use arith::{eval as eval_arith, parse_number};
 pub use ast::{
-    AndOr, Assignment, Command, Compound, Connector, Item, List, Param, Part, Pipeline, Redirect,
-    RedirectOp, SimpleCommand, Word,
+    AndOr, Assignment, Command, Compound, Connector, Item, List, Param, ParamOp, Part, Pipeline,
+    Redirect, RedirectOp, SimpleCommand, Word,
 };
-pub use expand::{expand_string, expand_word, expand_words, Env, Field, SimpleEnv};
+pub use expand::{expand_pattern, expand_string, expand_word, expand_words, Env, Field, SimpleEnv};
 pub use glob::{glob_match, glob_match_filename, is_glob_meta};
 pub use parser::{is_name, parse};
 

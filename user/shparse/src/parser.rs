@@ -31,8 +31,9 @@ use crate::lexer::{tokenize, Op, RedirKind, Spanned, Token};
 use crate::ParseError;
 
 /// Words that are reserved in command position.
-const RESERVED: [&str; 13] = [
+const RESERVED: [&str; 15] = [
     "if", "then", "elif", "else", "fi", "while", "until", "do", "done", "for", "{", "}", "!",
+    "case", "esac",
 ];
 
 /// Parses a whole script (or one interactive line, plus any continuation lines).
@@ -56,6 +57,8 @@ pub fn is_name(s: &str) -> bool {
 enum Terminator {
     Word(&'static str),
     RParen,
+    /// `;;`, or `esac` (the end of a `case` arm).
+    CaseArm,
 }
 
 struct Parser {
@@ -117,6 +120,9 @@ impl Parser {
         terms.iter().any(|t| match t {
             Terminator::Word(w) => self.reserved() == Some(w),
             Terminator::RParen => *self.peek() == Token::Op(Op::RParen),
+            Terminator::CaseArm => {
+                *self.peek() == Token::Op(Op::DSemi) || self.reserved() == Some("esac")
+            }
         })
     }
 
@@ -156,6 +162,9 @@ impl Parser {
     /// A non-empty list ending before one of `terms` (the body of a compound command).
     fn compound_list(&mut self, terms: &[Terminator]) -> Result<List, ParseError> {
         let list = self.list(terms)?;
+        if terms.contains(&Terminator::CaseArm) {
+            return Ok(list); // a `case` arm may be empty
+        }
         if list.items.is_empty() {
             return Err(self.unexpected());
         }
@@ -208,6 +217,7 @@ impl Parser {
             (_, Some("if")) => self.if_clause()?,
             (_, Some(w @ ("while" | "until"))) => self.loop_clause(w == "until")?,
             (_, Some("for")) => self.for_clause()?,
+            (_, Some("case")) => self.case_clause()?,
             (_, Some("{")) => {
                 self.bump();
                 let body = self.compound_list(&[Terminator::Word("}")])?;
@@ -221,17 +231,48 @@ impl Parser {
                 Compound::Subshell(body)
             }
             (_, Some(_)) => return Err(self.unexpected()),
+            (Token::Word(w), None) if self.is_function_head() => {
+                let name = w.text.clone();
+                self.bump(); // name
+                self.bump(); // (
+                self.bump(); // )
+                self.skip_newlines();
+                let body = self.command()?;
+                if !matches!(body, Command::Compound(..)) {
+                    return Err(ParseError::Syntax {
+                        line: self.line(),
+                        message: format!(
+                            "syntax error: the body of '{name}' must be a compound command"
+                        ),
+                    });
+                }
+                return Ok(Command::Function {
+                    name,
+                    body: alloc::boxed::Box::new(body),
+                });
+            }
             _ => return self.simple().map(Command::Simple),
         };
         let mut redirects = Vec::new();
-        while matches!(self.peek(), Token::Redir { .. }) {
+        while matches!(self.peek(), Token::Redir { .. } | Token::HereDoc { .. }) {
             redirects.push(self.redirect()?);
         }
         Ok(Command::Compound(compound, redirects))
     }
 
+    /// `name ( )`: the start of a function definition.
+    fn is_function_head(&self) -> bool {
+        let at = |i: usize| self.tokens.get(self.pos + i).map(|s| &s.token);
+        matches!(at(0), Some(Token::Word(w)) if w.as_literal().is_some_and(is_name))
+            && at(1) == Some(&Token::Op(Op::LParen))
+            && at(2) == Some(&Token::Op(Op::RParen))
+    }
+
     fn simple(&mut self) -> Result<SimpleCommand, ParseError> {
-        let mut cmd = SimpleCommand::default();
+        let mut cmd = SimpleCommand {
+            line: self.line(),
+            ..SimpleCommand::default()
+        };
         loop {
             match self.peek() {
                 Token::Word(w) => {
@@ -242,7 +283,7 @@ impl Parser {
                     }
                     self.bump();
                 }
-                Token::Redir { .. } => cmd.redirects.push(self.redirect()?),
+                Token::Redir { .. } | Token::HereDoc { .. } => cmd.redirects.push(self.redirect()?),
                 _ => break,
             }
         }
@@ -253,6 +294,14 @@ impl Parser {
     }
 
     fn redirect(&mut self) -> Result<Redirect, ParseError> {
+        if let Token::HereDoc { fd, body } = self.peek() {
+            let r = Redirect {
+                fd: fd.unwrap_or(0),
+                op: RedirectOp::HereDoc(body.clone()),
+            };
+            self.bump();
+            return Ok(r);
+        }
         let Token::Redir { fd, kind } = self.bump() else {
             return Err(self.unexpected());
         };
@@ -261,7 +310,10 @@ impl Parser {
             Token::Eof => return Err(self.unexpected_token(&Token::Newline)),
             _ => return Err(self.unexpected()),
         };
-        let input = matches!(kind, RedirKind::Less | RedirKind::LessAnd);
+        let input = matches!(
+            kind,
+            RedirKind::Less | RedirKind::LessAnd | RedirKind::LessGreat
+        );
         let fd = fd.unwrap_or(if input { 0 } else { 1 });
         let op = match kind {
             RedirKind::Less => RedirectOp::Read(target),
@@ -274,12 +326,9 @@ impl Parser {
                 }
                 _ => return Err(self.bad_fd(&target)),
             },
-            RedirKind::DLess => {
-                return Err(ParseError::Syntax {
-                    line: self.line(),
-                    message: String::from("syntax error: here-documents are not supported"),
-                })
-            }
+            RedirKind::LessGreat => RedirectOp::ReadWrite(target),
+            // The lexer turns `<<` and its word into a here-document token.
+            RedirKind::DLess | RedirKind::DLessDash => return Err(self.unexpected()),
         };
         self.bump();
         Ok(Redirect { fd, op })
@@ -370,6 +419,62 @@ impl Parser {
         let body = self.compound_list(&[Terminator::Word("done")])?;
         self.expect("done")?;
         Ok(Compound::For { name, words, body })
+    }
+}
+
+impl Parser {
+    /// `case word in [(] pattern [| pattern]... ) list ;; ... esac`.
+    fn case_clause(&mut self) -> Result<Compound, ParseError> {
+        self.bump(); // `case`
+        let word = match self.bump() {
+            Token::Word(w) => w,
+            Token::Eof => return Err(ParseError::Incomplete),
+            t => return Err(self.unexpected_token(&t)),
+        };
+        self.skip_newlines();
+        match self.peek() {
+            Token::Word(w) if w.as_literal() == Some("in") => {
+                self.bump();
+            }
+            _ => return Err(self.unexpected()),
+        }
+        let mut arms = Vec::new();
+        loop {
+            self.skip_newlines();
+            if self.reserved() == Some("esac") {
+                self.bump();
+                break;
+            }
+            if *self.peek() == Token::Op(Op::LParen) {
+                self.bump();
+            }
+            let mut patterns = Vec::new();
+            loop {
+                match self.bump() {
+                    Token::Word(w) => patterns.push(w),
+                    Token::Eof => return Err(ParseError::Incomplete),
+                    t => return Err(self.unexpected_token(&t)),
+                }
+                match self.bump() {
+                    Token::Op(Op::Pipe) => continue,
+                    Token::Op(Op::RParen) => break,
+                    Token::Eof => return Err(ParseError::Incomplete),
+                    t => return Err(self.unexpected_token(&t)),
+                }
+            }
+            let body = self.compound_list(&[Terminator::CaseArm])?;
+            arms.push((patterns, body));
+            match self.peek() {
+                Token::Op(Op::DSemi) => {
+                    self.bump();
+                }
+                _ => {
+                    self.expect("esac")?;
+                    break;
+                }
+            }
+        }
+        Ok(Compound::Case { word, arms })
     }
 }
 

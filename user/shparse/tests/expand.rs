@@ -29,7 +29,8 @@ fn args_with(src: &str, env: &SimpleEnv) -> Vec<String> {
     let Command::Simple(c) = &list.items[0].and_or.first.commands[0] else {
         panic!("{src:?}")
     };
-    expand_words(&c.words, env)
+    expand_words(&c.words, &mut env.clone())
+        .unwrap()
         .into_iter()
         .map(|f| f.value)
         .collect()
@@ -44,7 +45,7 @@ fn fields(src: &str) -> Vec<Field> {
     let Command::Simple(c) = &list.items[0].and_or.first.commands[0] else {
         panic!()
     };
-    expand_words(&c.words, &env())
+    expand_words(&c.words, &mut env()).unwrap()
 }
 
 #[test]
@@ -178,7 +179,7 @@ fn expand_string_does_not_split() {
         panic!()
     };
     assert_eq!(
-        expand_string(&c.assignments[0].value, &env()),
+        expand_string(&c.assignments[0].value, &mut env()).unwrap(),
         "  a   b\tc\none"
     );
 }
@@ -275,4 +276,75 @@ fn glob_is_fast_on_pathological_patterns() {
     let name = "a".repeat(200);
     let pattern = "*a".repeat(50) + "b";
     assert!(!glob_match(&pattern, &name));
+}
+
+#[test]
+fn parameter_operators() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "echo ${X:-d} ${UNSET:-d e} \"${UNSET:-d e}\" ${EMPTY-e}x",
+            &["echo", "hello", "d", "e", "d e", "x"],
+        ),
+        (
+            "echo ${EMPTY:-z} ${X:+alt} ${UNSET:+alt}x ${#X} ${#UNSET}",
+            &["echo", "z", "alt", "x", "5", "0"],
+        ),
+        (
+            "echo ${STAR#*.} ${STAR%.*} ${PATHV##*/} ${PATHV#*/} ${PATHV%%/*}x ${PATHV%/*}",
+            &["echo", "txt", "*", "c.d", "b/c.d", "ax", "a/b"],
+        ),
+        (
+            "echo \"${PATHV#\"a/\"}\" ${PATHV#a\\/}",
+            &["echo", "b/c.d", "b/c.d"],
+        ),
+    ];
+    let mut e = env();
+    e.vars.insert("PATHV".into(), "a/b/c.d".into());
+    for (src, want) in cases {
+        assert_eq!(args_with(src, &e), *want, "{src:?}");
+    }
+    let list = parse("echo ${N:=set} $N").unwrap();
+    let Command::Simple(c) = &list.items[0].and_or.first.commands[0] else {
+        panic!()
+    };
+    let mut e = env();
+    let got: Vec<String> = expand_words(&c.words, &mut e)
+        .unwrap()
+        .into_iter()
+        .map(|f| f.value)
+        .collect();
+    assert_eq!(got, ["echo", "set", "set"]);
+    assert_eq!(e.vars["N"], "set");
+    let list = parse("echo ${UNSET:?no value here}").unwrap();
+    let Command::Simple(c) = &list.items[0].and_or.first.commands[0] else {
+        panic!()
+    };
+    assert_eq!(
+        expand_words(&c.words, &mut env()).unwrap_err(),
+        "UNSET: no value here"
+    );
+}
+
+#[test]
+fn ifs_splitting_and_substitutions() {
+    let mut e = env();
+    e.vars.insert("IFS".into(), ":".into());
+    e.vars.insert("L".into(), "a::b:".into());
+    assert_eq!(args_with("echo $L", &e), ["echo", "a", "", "b"]);
+    e.vars.insert("IFS".into(), " :".into());
+    e.vars.insert("L".into(), " : a :b ".into());
+    assert_eq!(args_with("echo $L", &e), ["echo", "", "a", "b"]);
+    e.vars.insert("IFS".into(), "".into());
+    assert_eq!(args_with("echo $L", &e), ["echo", " : a :b "]);
+    assert_eq!(args_with("echo \"$*\"", &e), ["echo", "onetwo words"]);
+    let e = env();
+    assert_eq!(
+        args_with("echo $(echo a b) \"$(echo c  d)\"", &e),
+        ["echo", "a", "b", "c d"]
+    );
+    assert_eq!(
+        args_with("echo $((X2 = 3 * 4)) $((1 << 3))", &e),
+        ["echo", "12", "8"]
+    );
+    assert_eq!(args_with("echo x$((1+1))y", &e), ["echo", "x2y"]);
 }

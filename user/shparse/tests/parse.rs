@@ -368,7 +368,7 @@ fn syntax_errors_name_the_unexpected_token() {
         ("a | | b", "|"),
         ("a && || b", "||"),
         (";", ";"),
-        ("a ;; b", ";"),
+        ("a ;; b", ";;"),
         ("a & ; b", ";"),
         ("while do x; done", "do"),
         ("while a; do done", "done"),
@@ -420,11 +420,68 @@ fn bad_descriptor_duplications_are_errors() {
 }
 
 #[test]
-fn unsupported_features_are_reported_clearly() {
-    assert!(syntax_error("echo `date`").contains("command substitution"));
-    assert!(syntax_error("echo $(date)").contains("command substitution"));
-    assert!(syntax_error("cat <<EOF").contains("here-documents"));
-    assert!(syntax_error("echo ${x:-y}").contains("bad substitution"));
+fn substitutions_here_documents_case_and_functions_parse() {
+    let list = parse_ok("echo `date` $(ls | wc) \"$(echo a)\" $((1 + 2))");
+    let Command::Simple(c) = &list.items[0].and_or.first.commands[0] else {
+        panic!()
+    };
+    assert!(matches!(
+        c.words[1].parts[0],
+        Part::Command { quoted: false, .. }
+    ));
+    let Part::Command { list: inner, .. } = &c.words[2].parts[0] else {
+        panic!()
+    };
+    assert_eq!(inner.items[0].and_or.first.commands.len(), 2);
+    assert!(matches!(
+        c.words[3].parts[0],
+        Part::Command { quoted: true, .. }
+    ));
+    assert!(matches!(c.words[4].parts[0], Part::Arith { .. }));
+    // A `case` pattern's `)` inside `$(...)` does not end the substitution.
+    let list = parse_ok("echo $(case a in a) echo x;; (b) echo y;; esac) after");
+    let Command::Simple(c) = &list.items[0].and_or.first.commands[0] else {
+        panic!()
+    };
+    assert_eq!(c.words.len(), 3);
+
+    let list = parse_ok("cat <<EOF; cat <<-'E2'\nhello $x\nEOF\n\tlit $x\n\tE2\necho after\n");
+    assert_eq!(list.items.len(), 3);
+    let Command::Simple(c) = &list.items[0].and_or.first.commands[0] else {
+        panic!()
+    };
+    let RedirectOp::HereDoc(body) = &c.redirects[0].op else {
+        panic!()
+    };
+    assert_eq!(body.text, "hello $x\n");
+    assert!(body.parts.iter().any(|p| matches!(p, Part::Param { .. })));
+    let Command::Simple(c) = &list.items[1].and_or.first.commands[0] else {
+        panic!()
+    };
+    let RedirectOp::HereDoc(body) = &c.redirects[0].op else {
+        panic!()
+    };
+    assert_eq!(body.parts, [Part::Quoted("lit $x\n".into())]);
+    incomplete("cat <<EOF\nno end");
+
+    let list = parse_ok("case $x in a|b) echo ab;; (c*) ;; *) echo other\nesac");
+    let Command::Compound(Compound::Case { arms, .. }, _) = &list.items[0].and_or.first.commands[0]
+    else {
+        panic!()
+    };
+    assert_eq!(arms.len(), 3);
+    assert_eq!(arms[0].0.len(), 2);
+    assert!(arms[1].1.items.is_empty());
+    incomplete("case x in a) echo");
+
+    let list = parse_ok("f() { echo $1; }\nf x");
+    assert!(matches!(
+        &list.items[0].and_or.first.commands[0],
+        Command::Function { name, .. } if name == "f"
+    ));
+    assert!(syntax_error("f() echo").contains("compound"));
+    assert!(syntax_error("echo ${x:~y}").contains("bad substitution"));
+    assert!(syntax_error("echo $(fi)").contains("'fi'"));
 }
 
 #[test]

@@ -91,13 +91,14 @@ impl Rng {
 
 #[test]
 fn random_input_never_panics() {
-    const PIECES: [&str; 40] = [
+    const PIECES: [&str; 55] = [
         " ", "\n", "\t", "a", "x1", "=", "'", "\"", "\\", "$", "${", "}", "{", "$?", "$@", "#",
         "|", "||", "&", "&&", ";", "(", ")", "<", ">", ">>", "2>&1", "3<", ">&-", "if", "then",
-        "fi", "else", "elif", "while", "do", "done", "for", "in", "!",
+        "fi", "else", "elif", "while", "do", "done", "for", "in", "!", "$(", "`", "$((", "))",
+        "<<", "<<-", "EOF", ";;", "case", "esac", "${x:-", "${#", "%%", "f()", "1/0",
     ];
     let mut rng = Rng(0x1234_5678_9abc_def1);
-    let env = SimpleEnv::default();
+    let mut env = SimpleEnv::default();
     let (mut ok, mut incomplete, mut wrong) = (0, 0, 0);
     for _ in 0..20_000 {
         let len = 1 + rng.next() % 12;
@@ -110,7 +111,7 @@ fn random_input_never_panics() {
                 for item in &list.items {
                     for cmd in &item.and_or.first.commands {
                         if let Command::Simple(c) = cmd {
-                            let _ = expand_words(&c.words, &env);
+                            let _ = expand_words(&c.words, &mut env);
                         }
                     }
                 }

@@ -2,11 +2,14 @@
 //!
 //! Chapter 2 section 2-1 (the command interpreter): the chapter contrasts shells that
 //! contain the code of their commands with shells (like UNIX's) that find each command
-//! as a program file. dinos' `sh` is the second kind: everything is a program in
+//! as a program file. dinos' `sh` is mostly the second kind: everything is a program in
 //! `/bin`, except what a child process *cannot* do for its parent: change the shell's
-//! working directory (`cd`), variables (`export`, `unset`, `set`, `shift`), control flow
-//! (`exit`, `break`, `continue`), read commands into it (`source`, `.`), or manage its
-//! children (`wait`, `jobs`, `fg`, `bg`). `history` lists the shell's own memory.
+//! working directory (`cd`), variables (`export`, `unset`, `set`, `shift`, `read`),
+//! control flow (`exit`, `break`, `continue`, `return`, `eval`, `trap`), read commands
+//! into it (`source`, `.`), replace it (`exec`), or manage its children (`wait`,
+//! `jobs`, `fg`, `bg`); and the few that POSIX scripts run so often that starting a
+//! program each time would dominate (`test`/`[`, `printf`, `:`, `true`, `false`).
+//! `history` lists the shell's own memory; `type` and `command` say what a name is.
 //!
 //! Design decision: builtins write through the command's [`Io`], so `jobs > file` and
 //! `export | cat` redirect like any program's output without touching the shell's own
@@ -24,8 +27,9 @@ use crate::shell::{Flow, Io, Shell};
 
 /// The builtin names (also offered by Tab completion).
 pub const BUILTINS: &[&str] = &[
-    ".", "bg", "break", "cd", "continue", "exit", "export", "fg", "history", "jobs", "set",
-    "shift", "source", "unset", "wait",
+    ".", ":", "[", "alias", "bg", "break", "cd", "command", "continue", "eval", "exec", "exit",
+    "export", "false", "fg", "history", "jobs", "local", "printf", "read", "return", "set",
+    "shift", "source", "test", "trap", "true", "type", "unalias", "unset", "wait",
 ];
 
 /// Whether `name` is a builtin.
@@ -55,8 +59,44 @@ impl Shell {
             }),
             "export" => self.export(args, io),
             "unset" => {
-                args.iter().for_each(|a| self.vars.unset(a));
+                let functions = args.first().is_some_and(|a| a == "-f");
+                for a in args.iter().filter(|a| !a.starts_with('-')) {
+                    if functions {
+                        self.functions.remove(a);
+                    } else {
+                        self.vars.unset(a);
+                    }
+                }
                 Ok(0)
+            }
+            "local" => self.local(args, io),
+            ":" | "true" => Ok(0),
+            "false" => Ok(1),
+            "test" | "[" => self.test(name, args, io),
+            "printf" => self.printf(args, io),
+            "read" => self.read(args, io),
+            "eval" => self.eval(args, io),
+            "return" => number(args.first(), self.status).map(|n| {
+                self.flow = Flow::Return(n & 0xff);
+                n & 0xff
+            }),
+            "exec" => self.exec(args, io),
+            "command" => self.command(args, io),
+            "type" => Ok(self.type_builtin(args, io)),
+            "trap" => self.trap(args, io),
+            "alias" => self.alias(args, io),
+            "unalias" => {
+                if args.first().is_some_and(|a| a == "-a") {
+                    self.aliases.clear();
+                }
+                let mut status = 0;
+                for a in args.iter().filter(|a| *a != "-a") {
+                    if self.aliases.remove(a).is_none() {
+                        self.error(io, &format!("unalias: {a}: not found"));
+                        status = 1;
+                    }
+                }
+                Ok(status)
             }
             "set" => self.set(args, io),
             "shift" => number(args.first(), 1).and_then(|n| {
@@ -188,14 +228,54 @@ impl Shell {
     }
 
     fn set(&mut self, args: &[String], io: &Io) -> Result<i32, String> {
-        if let Some(first) = args.first() {
-            if first == "--" {
-                self.args = args[1..].to_vec();
+        let mut i = 0;
+        while let Some(a) = args.get(i) {
+            if a == "--" {
+                self.args = args[i + 1..].to_vec();
                 return Ok(0);
             }
-            return Err(format!(
-                "{first}: unknown option (only `set` and `set -- ARGS`)"
-            ));
+            let on = a.starts_with('-');
+            if !(on || a.starts_with('+')) || a.len() < 2 {
+                break;
+            }
+            if &a[1..] == "o" {
+                i += 1;
+                let Some(name) = args.get(i) else {
+                    let lines: Vec<String> = [
+                        ("errexit", self.opts.errexit),
+                        ("noglob", self.opts.noglob),
+                        ("nounset", self.opts.nounset),
+                        ("xtrace", self.opts.xtrace),
+                    ]
+                    .iter()
+                    .map(|(n, v)| format!("{n:<16}{}\n", if *v { "on" } else { "off" }))
+                    .collect();
+                    lines.iter().for_each(|l| self.write(io, 1, l));
+                    return Ok(0);
+                };
+                let letter = match name.as_str() {
+                    "errexit" => 'e',
+                    "nounset" => 'u',
+                    "xtrace" => 'x',
+                    "noglob" => 'f',
+                    "verbose" => 'v',
+                    "noclobber" => 'C',
+                    _ => return Err(format!("-o {name}: invalid option")),
+                };
+                self.set_option(letter, on)?;
+            } else {
+                for c in a[1..].chars() {
+                    self.set_option(c, on)?;
+                }
+            }
+            i += 1;
+        }
+        if i < args.len() {
+            self.args = args[i..].to_vec();
+            return Ok(0);
+        }
+        if i > 0 {
+            return Ok(0);
         }
         let lines: Vec<String> = self
             .vars
@@ -204,6 +284,50 @@ impl Shell {
             .collect();
         lines.iter().for_each(|l| self.write(io, 1, l));
         Ok(0)
+    }
+
+    /// `local NAME[=VALUE]...`: the variables get their old values back when the
+    /// function returns.
+    fn local(&mut self, args: &[String], io: &Io) -> Result<i32, String> {
+        if self.locals.is_empty() {
+            return Err(String::from("not in a function"));
+        }
+        let mut status = 0;
+        for a in args {
+            let (name, value) = match a.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (a.as_str(), None),
+            };
+            if !crate::shparse::is_name(name) {
+                self.error(io, &format!("local: '{a}': bad variable name"));
+                status = 1;
+                continue;
+            }
+            let old = self.vars.get(name).map(String::from);
+            if let Some(frame) = self.locals.last_mut() {
+                if !frame.iter().any(|(n, _)| n == name) {
+                    frame.push((String::from(name), old));
+                }
+            }
+            if let Some(v) = value {
+                self.vars.set(name, v);
+            }
+        }
+        Ok(status)
+    }
+
+    fn set_option(&mut self, c: char, on: bool) -> Result<(), String> {
+        let o = &mut self.opts;
+        match c {
+            'e' => o.errexit = on,
+            'u' => o.nounset = on,
+            'x' => o.xtrace = on,
+            'f' => o.noglob = on,
+            'v' => o.verbose = on,
+            'C' => o.noclobber = on,
+            _ => return Err(format!("-{c}: invalid option")),
+        }
+        Ok(())
     }
 
     fn source(&mut self, args: &[String], io: &Io) -> Result<i32, String> {
@@ -217,9 +341,17 @@ impl Shell {
         } else {
             None
         };
+        let line = self.lineno;
+        self.func_depth += 1;
         crate::run_script_text(self, path, &text, io);
+        self.func_depth -= 1;
+        self.lineno = line;
         if let Some(saved) = saved {
             self.args = saved;
+        }
+        if let Flow::Return(n) = self.flow {
+            self.flow = Flow::Normal;
+            self.status = n;
         }
         Ok(self.status)
     }

@@ -18,12 +18,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::shparse::{
-    expand_string, expand_words, AndOr, Command, Compound, Connector, List, Pipeline, Redirect,
-    RedirectOp, SimpleCommand, Word,
+    expand_pattern, expand_string, expand_words, glob_match, AndOr, Command, Compound, Connector,
+    List, Pipeline, Redirect, RedirectOp, SimpleCommand, Word,
 };
 use shcore::fsview::expand_glob;
 use shcore::pathsearch::{find_command, parse_shebang};
-use ulib::abi::flags::{O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY};
+use ulib::abi::flags::{O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY};
 use ulib::process::{Command as Program, Stdio};
 use ulib::{sys, Errno};
 
@@ -59,6 +59,7 @@ impl Shell {
             if self.job_control() && crate::term::take_interrupt() {
                 self.flow = Flow::Cancel;
             }
+            self.run_pending_traps(io);
             if self.interrupted() {
                 return;
             }
@@ -69,11 +70,16 @@ impl Shell {
                 self.status = self.run_and_or(&item.and_or, io);
             }
         }
+        self.run_pending_traps(io);
     }
 
     fn run_and_or(&mut self, ao: &AndOr, io: &Io) -> i32 {
+        // Every pipeline but the last is a condition, where `set -e` does not act.
+        let conditional = !ao.rest.is_empty();
+        self.cond_depth += usize::from(conditional);
         let mut status = self.run_pipeline(&ao.first, io);
-        for (conn, p) in &ao.rest {
+        let mut last_ran = &ao.first;
+        for (i, (conn, p)) in ao.rest.iter().enumerate() {
             if self.interrupted() {
                 break;
             }
@@ -83,15 +89,42 @@ impl Shell {
                 Connector::Or => status != 0,
             };
             if go {
+                let is_last = i + 1 == ao.rest.len();
+                if is_last {
+                    self.cond_depth -= 1;
+                }
                 status = self.run_pipeline(p, io);
+                if is_last {
+                    self.cond_depth += 1;
+                }
+                last_ran = p;
             }
+        }
+        self.cond_depth -= usize::from(conditional);
+        let decided_by_last = ao
+            .rest
+            .last()
+            .is_none_or(|(_, p)| core::ptr::eq(p, last_ran));
+        if status != 0
+            && self.opts.errexit
+            && self.cond_depth == 0
+            && decided_by_last
+            && !last_ran.negated
+            && !self.interrupted()
+        {
+            self.flow = Flow::Exit(status);
         }
         status
     }
 
     fn run_pipeline(&mut self, p: &Pipeline, io: &Io) -> i32 {
+        self.cond_depth += usize::from(p.negated);
         let status = match p.commands.as_slice() {
             [Command::Simple(c)] => self.run_simple(c, io),
+            [Command::Function { name, body }] => {
+                self.functions.insert(name.clone(), (**body).clone());
+                0
+            }
             [Command::Compound(Compound::Subshell(l), r)] => self.run_subshell(l, r, io),
             [Command::Compound(c, r)] => self.run_compound_redirected(c, r, io),
             cmds => match self.start_pipeline(cmds, io) {
@@ -99,6 +132,7 @@ impl Shell {
                 Err(status) => status,
             },
         };
+        self.cond_depth -= usize::from(p.negated);
         if p.negated {
             i32::from(status == 0)
         } else {
@@ -132,11 +166,11 @@ impl Shell {
 
     /// Expands words into arguments: parameters, field splitting, then file-name
     /// globbing (a pattern that matches nothing stays as written).
-    pub fn expand_args(&self, words: &[Word]) -> Vec<String> {
+    pub fn expand_args(&mut self, words: &[Word]) -> Result<Vec<String>, String> {
         let mut out = Vec::new();
-        for field in expand_words(words, self) {
+        for field in expand_words(words, self)? {
             match field.pattern {
-                Some(p) => {
+                Some(p) if !self.opts.noglob => {
                     let matches = expand_glob(&p, &SysFs);
                     if matches.is_empty() {
                         out.push(field.value);
@@ -144,61 +178,215 @@ impl Shell {
                         out.extend(matches);
                     }
                 }
-                None => out.push(field.value),
+                _ => out.push(field.value),
             }
         }
-        out
+        Ok(out)
     }
 
-    fn assignments(&self, cmd: &SimpleCommand) -> Vec<(String, String)> {
-        cmd.assignments
-            .iter()
-            .map(|a| (a.name.clone(), expand_string(&a.value, self)))
-            .collect()
+    fn assignments(&mut self, cmd: &SimpleCommand) -> Result<Vec<(String, String)>, String> {
+        let mut out = Vec::new();
+        for a in &cmd.assignments {
+            out.push((a.name.clone(), expand_string(&a.value, self)?));
+        }
+        Ok(out)
+    }
+
+    /// An expansion failed (`${x:?}`, division by zero, `set -u`): the message, and a
+    /// script stops (status 2) while an interactive shell goes on.
+    pub fn expansion_failed(&mut self, io: &Io, message: &str) -> i32 {
+        self.error(io, message);
+        if !self.interactive {
+            self.flow = Flow::Exit(2);
+        }
+        2
+    }
+
+    /// Whether `name` is run inside the shell (a function or builtin), not spawned.
+    pub fn runs_inside(&self, name: &str) -> bool {
+        builtins::is_builtin(name) || self.functions.contains_key(name)
     }
 
     /// A simple command run in the foreground: a builtin here, a program as a job.
     fn run_simple(&mut self, cmd: &SimpleCommand, io: &Io) -> i32 {
-        let argv = self.expand_args(&cmd.words);
-        let assigns = self.assignments(cmd);
+        self.lineno = cmd.line;
+        self.subst_status = None;
+        if let Some(status) = self.run_alias(cmd, io) {
+            return status;
+        }
+        let expanded = self
+            .expand_args(&cmd.words)
+            .and_then(|argv| Ok((argv, self.assignments(cmd)?)));
+        match expanded {
+            Ok((argv, assigns)) => self.run_expanded(cmd, &argv, &assigns, io),
+            Err(msg) => self.expansion_failed(io, &msg),
+        }
+    }
+
+    /// `alias` substitution: a first word that names an alias is replaced by its text
+    /// and the command parsed again (redirections still apply to the whole).
+    fn run_alias(&mut self, cmd: &SimpleCommand, io: &Io) -> Option<i32> {
+        let first = cmd.words.first()?.as_literal()?;
+        let value = self.aliases.get(first)?.clone();
+        let mut text = value;
+        for w in &cmd.words[1..] {
+            text.push(' ');
+            text.push_str(&w.text);
+        }
+        // An alias is not expanded again inside its own text.
+        let saved = self.aliases.remove(first);
+        let status = match crate::shparse::parse(&text) {
+            Ok(list) => {
+                let mut opened = Vec::new();
+                let status = match self.apply_redirects(&cmd.redirects, io, &mut opened) {
+                    Ok(cio) => {
+                        self.run_list(&list, &cio);
+                        self.status
+                    }
+                    Err(status) => status,
+                };
+                close_all(&mut opened);
+                status
+            }
+            Err(e) => {
+                self.error(io, &format!("{e}"));
+                2
+            }
+        };
+        if let Some(v) = saved {
+            self.aliases.insert(String::from(first), v);
+        }
+        Some(status)
+    }
+
+    /// Runs a simple command whose words are already expanded.
+    pub fn run_expanded(
+        &mut self,
+        cmd: &SimpleCommand,
+        argv: &[String],
+        assigns: &[(String, String)],
+        io: &Io,
+    ) -> i32 {
+        if self.opts.xtrace {
+            let mut line = String::from("+");
+            for (k, v) in assigns {
+                line.push_str(&format!(" {k}={v}"));
+            }
+            for a in argv {
+                line.push(' ');
+                line.push_str(a);
+            }
+            line.push('\n');
+            self.write(io, 2, &line);
+        }
         let mut opened = Vec::new();
         let cio = self.apply_redirects(&cmd.redirects, io, &mut opened);
         let status = match cio {
             Err(status) => status,
             Ok(_) if argv.is_empty() => {
-                for (k, v) in &assigns {
+                for (k, v) in assigns {
                     self.vars.set(k, v);
                 }
-                0
+                self.subst_status.unwrap_or(0)
+            }
+            Ok(cio) if self.functions.contains_key(&argv[0]) => {
+                let saved: Vec<(String, Option<String>)> = assigns
+                    .iter()
+                    .map(|(k, v)| {
+                        let old = self.vars.get(k).map(String::from);
+                        self.vars.set(k, v);
+                        (k.clone(), old)
+                    })
+                    .collect();
+                let status = self.call_function(argv, &cio);
+                for (k, old) in saved {
+                    match old {
+                        Some(v) => self.vars.set(&k, &v),
+                        None => self.vars.unset(&k),
+                    }
+                }
+                status
             }
             Ok(cio) if builtins::is_builtin(&argv[0]) => {
-                for (k, v) in &assigns {
+                for (k, v) in assigns {
                     self.vars.set(k, v);
                 }
-                self.run_builtin(&argv, &cio)
+                if argv[0] == "exec" {
+                    // `exec 3>file` may have opened the file as descriptor 3 itself:
+                    // that one now belongs to the shell and stays open.
+                    opened.retain(|&fd| {
+                        !cmd.redirects
+                            .iter()
+                            .any(|r| r.fd as i32 == fd && cio.fd(fd as usize) == fd)
+                    });
+                }
+                self.run_builtin(argv, &cio)
             }
             Ok(cio) => {
-                let env = self.vars.environ(&assigns);
+                let env = self.vars.environ(assigns);
                 let pgid = if self.job_control() { NEW_GROUP } else { 0 };
-                let r = self.spawn_program(&argv, &env, &cio, pgid);
+                let r = self.spawn_program(argv, &env, &cio, pgid);
                 close_all(&mut opened);
-                match r {
-                    Ok(pid) => self.wait_foreground(&Started {
-                        pgid: if pgid == 0 { self.pgid } else { pid },
-                        pids: alloc::vec![pid],
-                    }),
-                    Err(status) => status,
-                }
+                self.wait_started(r, pgid)
             }
         };
         close_all(&mut opened);
         status
     }
 
+    /// Waits for a program just spawned in the foreground (or passes on why it could
+    /// not start).
+    fn wait_started(&mut self, r: Result<u32, i32>, pgid: u32) -> i32 {
+        match r {
+            Ok(pid) => self.wait_foreground(&Started {
+                pgid: if pgid == 0 { self.pgid } else { pid },
+                pids: alloc::vec![pid],
+            }),
+            Err(status) => status,
+        }
+    }
+
+    /// Runs `argv` as a program (found in `PATH`), in the foreground.
+    pub fn run_program(&mut self, argv: &[String], io: &Io) -> i32 {
+        let env = self.vars.environ(&[]);
+        let pgid = if self.job_control() { NEW_GROUP } else { 0 };
+        let r = self.spawn_program(argv, &env, io, pgid);
+        self.wait_started(r, pgid)
+    }
+
+    /// Calls function `argv[0]` with `argv[1..]` as its positional parameters.
+    pub fn call_function(&mut self, argv: &[String], io: &Io) -> i32 {
+        let Some(body) = self.functions.get(&argv[0]).cloned() else {
+            return 127;
+        };
+        let saved = core::mem::replace(&mut self.args, argv[1..].to_vec());
+        let saved_loops = core::mem::replace(&mut self.loop_depth, 0);
+        self.func_depth += 1;
+        self.locals.push(Vec::new());
+        let mut status = match &body {
+            Command::Compound(c, r) => self.run_compound_redirected(c, r, io),
+            _ => 0,
+        };
+        for (name, old) in self.locals.pop().unwrap_or_default().into_iter().rev() {
+            match old {
+                Some(v) => self.vars.set(&name, &v),
+                None => self.vars.unset(&name),
+            }
+        }
+        self.func_depth -= 1;
+        self.loop_depth = saved_loops;
+        self.args = saved;
+        if let Flow::Return(n) = self.flow {
+            self.flow = Flow::Normal;
+            status = n;
+        }
+        status
+    }
+
     /// Applies redirections to `io`, opening files; the descriptors opened are pushed
     /// on `opened` for the caller to close once the command has started or finished.
     /// On failure the message is printed and the status (1) returned.
-    fn apply_redirects(
+    pub fn apply_redirects(
         &mut self,
         redirects: &[Redirect],
         io: &Io,
@@ -213,6 +401,8 @@ impl Shell {
             }
             let (word, flags) = match &r.op {
                 RedirectOp::Read(w) => (w, O_RDONLY),
+                RedirectOp::ReadWrite(w) => (w, O_RDWR | O_CREAT),
+                RedirectOp::Write(w) if self.opts.noclobber => (w, O_WRONLY | O_CREAT | O_EXCL),
                 RedirectOp::Write(w) => (w, O_WRONLY | O_CREAT | O_TRUNC),
                 RedirectOp::Append(w) => (w, O_WRONLY | O_CREAT | O_APPEND),
                 RedirectOp::Dup(m) => {
@@ -228,17 +418,45 @@ impl Shell {
                     new = new.with(n, -1);
                     continue;
                 }
+                RedirectOp::HereDoc(body) => {
+                    let text = match expand_string(body, self) {
+                        Ok(t) => t,
+                        Err(msg) => {
+                            close_all(opened);
+                            return Err(self.expansion_failed(io, &msg));
+                        }
+                    };
+                    match self.here_document(&text) {
+                        Ok(fd) => {
+                            opened.push(fd);
+                            new = new.with(n, fd);
+                        }
+                        Err(e) => {
+                            self.error(io, &format!("here-document: {}", e.message()));
+                            close_all(opened);
+                            return Err(1);
+                        }
+                    }
+                    continue;
+                }
             };
-            let path = expand_string(word, self);
+            let path = match expand_string(word, self) {
+                Ok(p) => p,
+                Err(msg) => {
+                    close_all(opened);
+                    return Err(self.expansion_failed(io, &msg));
+                }
+            };
             match sys::open(&path, flags, 0o666) {
                 Ok(fd) => {
                     opened.push(fd as i32);
                     new = new.with(n, fd as i32);
                 }
                 Err(e) => {
+                    // As dash: a redirection that fails gives status 2.
                     self.error(io, &format!("{path}: {}", e.message()));
                     close_all(opened);
-                    return Err(1);
+                    return Err(2);
                 }
             }
         }
@@ -263,7 +481,9 @@ impl Shell {
                 otherwise,
             } => {
                 for (cond, body) in branches {
+                    self.cond_depth += 1;
                     self.run_list(cond, io);
+                    self.cond_depth -= 1;
                     if self.interrupted() {
                         return self.status;
                     }
@@ -284,7 +504,10 @@ impl Shell {
             Compound::Until { cond, body } => self.run_loop(cond, body, false, io),
             Compound::For { name, words, body } => {
                 let items = match words {
-                    Some(ws) => self.expand_args(ws),
+                    Some(ws) => match self.expand_args(ws) {
+                        Ok(items) => items,
+                        Err(msg) => return self.expansion_failed(io, &msg),
+                    },
                     None => self.args.clone(),
                 };
                 let mut last = 0;
@@ -305,6 +528,26 @@ impl Shell {
                 self.status
             }
             Compound::Subshell(l) => self.run_subshell(l, &[], io),
+            Compound::Case { word, arms } => {
+                let value = match expand_string(word, self) {
+                    Ok(v) => v,
+                    Err(msg) => return self.expansion_failed(io, &msg),
+                };
+                for (patterns, body) in arms {
+                    for p in patterns {
+                        let pattern = match expand_pattern(p, self) {
+                            Ok(p) => p,
+                            Err(msg) => return self.expansion_failed(io, &msg),
+                        };
+                        if glob_match(&pattern, &value) {
+                            self.status = 0;
+                            self.run_list(body, io);
+                            return self.status;
+                        }
+                    }
+                }
+                0
+            }
         }
     }
 
@@ -312,7 +555,9 @@ impl Shell {
         let mut last = 0;
         self.loop_depth += 1;
         loop {
+            self.cond_depth += 1;
             self.run_list(cond, io);
+            self.cond_depth -= 1;
             if !self.loop_continues() || (self.status == 0) != while_true {
                 break;
             }
@@ -347,7 +592,7 @@ impl Shell {
                 self.flow = Flow::Normal;
                 true
             }
-            Flow::Exit(_) | Flow::Cancel => false,
+            Flow::Exit(_) | Flow::Cancel | Flow::Return(_) => false,
         }
     }
 
@@ -453,9 +698,26 @@ impl Shell {
     ) -> Result<u32, i32> {
         match cmd {
             Command::Simple(c) => {
-                let argv = self.expand_args(&c.words);
-                if argv.first().is_some_and(|a| !builtins::is_builtin(a)) {
-                    let assigns = self.assignments(c);
+                self.lineno = c.line;
+                let expanded = self
+                    .expand_args(&c.words)
+                    .and_then(|argv| Ok((argv, self.assignments(c)?)));
+                let (argv, assigns) = match expanded {
+                    Ok(x) => x,
+                    Err(msg) => {
+                        self.error(io, &msg);
+                        return Err(2);
+                    }
+                };
+                let alias = c
+                    .words
+                    .first()
+                    .and_then(Word::as_literal)
+                    .is_some_and(|w| self.aliases.contains_key(w));
+                if alias {
+                    return self.fork_shell(pgid, close, |sh| sh.run_simple(c, io));
+                }
+                if argv.first().is_some_and(|a| !self.runs_inside(a)) {
                     let mut opened = Vec::new();
                     let cio = self.apply_redirects(&c.redirects, io, &mut opened)?;
                     let env = self.vars.environ(&assigns);
@@ -463,8 +725,9 @@ impl Shell {
                     close_all(&mut opened);
                     return r;
                 }
-                self.fork_shell(pgid, close, |sh| sh.run_simple(c, io))
+                self.fork_shell(pgid, close, |sh| sh.run_expanded(c, &argv, &assigns, io))
             }
+            Command::Function { .. } => self.fork_shell(pgid, close, |_| 0),
             Command::Compound(c, r) => {
                 self.fork_shell(pgid, close, |sh| sh.run_compound_redirected(c, r, io))
             }
@@ -481,6 +744,7 @@ impl Shell {
         match sys::fork() {
             Ok(0) => {
                 self.subshell = true;
+                self.reset_traps_for_child();
                 if pgid != 0 {
                     let _ = sys::setpgid(0, if pgid == NEW_GROUP { 0 } else { pgid });
                 }

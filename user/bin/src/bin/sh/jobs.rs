@@ -114,7 +114,7 @@ impl Shell {
 }
 
 /// Blocks until `pid` ends; its wait status (0 if it cannot be waited for).
-fn wait_pid(pid: u32) -> u32 {
+pub fn wait_pid(pid: u32) -> u32 {
     loop {
         let mut st = 0u32;
         match sys::waitpid(i64::from(pid), Some(&mut st), 0) {

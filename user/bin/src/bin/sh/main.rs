@@ -28,9 +28,12 @@ mod builtins;
 mod exec;
 mod jobs;
 mod render;
+mod scriptbuiltins;
 mod shell;
+mod subst;
 mod sysfs;
 mod term;
+mod traps;
 
 use alloc::format;
 use alloc::string::String;
@@ -60,7 +63,7 @@ fn main() -> i32 {
             let args = rest.get(3..).map(<[String]>::to_vec).unwrap_or_default();
             let mut sh = Shell::new(name, args);
             run_script_text(&mut sh, "-c", cmd, &Io::standard());
-            finish(&sh)
+            finish(&mut sh)
         }
         Some(file) if file != "-i" && file != "-" => {
             let mut sh = Shell::new(String::from(file), rest[1..].to_vec());
@@ -68,7 +71,7 @@ fn main() -> i32 {
                 Ok(bytes) => {
                     let text = String::from_utf8_lossy(&bytes).into_owned();
                     run_script_text(&mut sh, file, &text, &Io::standard());
-                    finish(&sh)
+                    finish(&mut sh)
                 }
                 Err(e) => {
                     ulib::eprintln!("sh: {file}: {}", e.message());
@@ -88,7 +91,7 @@ fn main() -> i32 {
                     sh.interactive = true;
                     let code = interactive(&mut sh, &term);
                     term.cooked();
-                    code
+                    sh.run_exit_trap(code)
                 }
                 None => {
                     run_lines(
@@ -97,7 +100,7 @@ fn main() -> i32 {
                         &mut || term::read_line_plain(0),
                         &Io::standard(),
                     );
-                    finish(&sh)
+                    finish(&mut sh)
                 }
             }
         }
@@ -105,12 +108,13 @@ fn main() -> i32 {
     code
 }
 
-/// The exit status once input ended or `exit` ran.
-fn finish(sh: &Shell) -> i32 {
-    match sh.flow {
+/// The exit status once input ended or `exit` ran (after the `EXIT` trap).
+fn finish(sh: &mut Shell) -> i32 {
+    let code = match sh.flow {
         Flow::Exit(code) => code,
         _ => sh.status,
-    }
+    };
+    sh.run_exit_trap(code)
 }
 
 /// Variables an interactive shell sets up if its environment lacks them.
@@ -132,14 +136,7 @@ pub fn run_script_text(sh: &mut Shell, name: &str, text: &str, io: &Io) {
 
 /// The non-interactive loop: gathers lines until they parse, runs them, goes on until
 /// input ends, `exit` runs, or a syntax error stops the script (status 2).
-fn run_lines(sh: &mut Shell, name: &str, next: &mut dyn FnMut() -> Option<String>, io: &Io) {
-    let where_ = |line: usize| {
-        if name.is_empty() {
-            format!("line {line}")
-        } else {
-            format!("{name}: line {line}")
-        }
-    };
+fn run_lines(sh: &mut Shell, _name: &str, next: &mut dyn FnMut() -> Option<String>, io: &Io) {
     let mut chunk = String::new();
     let mut chunk_start = 1;
     let mut line_no = 0;
@@ -152,10 +149,8 @@ fn run_lines(sh: &mut Shell, name: &str, next: &mut dyn FnMut() -> Option<String
         match crate::shparse::parse(&chunk) {
             Err(ParseError::Incomplete) => continue,
             Err(ParseError::Syntax { line, message }) => {
-                sh.error(
-                    io,
-                    &format!("{}: {message}", where_(chunk_start + line - 1)),
-                );
+                sh.lineno = chunk_start + line - 1;
+                sh.error(io, &message);
                 sh.status = 2;
                 if !sh.interactive {
                     sh.flow = Flow::Exit(2);
@@ -165,6 +160,7 @@ fn run_lines(sh: &mut Shell, name: &str, next: &mut dyn FnMut() -> Option<String
             Ok(list) => {
                 chunk.clear();
                 sh.reap_jobs();
+                sh.reap_stray();
                 sh.run_list(&list, io);
                 if sh.interrupted() {
                     return;
@@ -173,10 +169,8 @@ fn run_lines(sh: &mut Shell, name: &str, next: &mut dyn FnMut() -> Option<String
         }
     }
     if !chunk.trim().is_empty() {
-        sh.error(
-            io,
-            &format!("{}: syntax error: unexpected end of file", where_(line_no)),
-        );
+        sh.lineno = line_no;
+        sh.error(io, "syntax error: unexpected end of file");
         sh.status = 2;
         if !sh.interactive {
             sh.flow = Flow::Exit(2);
@@ -248,6 +242,7 @@ fn interactive(sh: &mut Shell, term: &Terminal) -> i32 {
             }
             Ok(list) => {
                 term.cooked();
+                sh.reap_stray();
                 sh.flow = Flow::Normal;
                 term::take_interrupt();
                 sh.run_list(&list, &io);

@@ -61,6 +61,8 @@ fn redirect(r: &Redirect) -> String {
         RedirectOp::Append(w) => format!("{}>>{}", prefix(r.fd, 1), w.text),
         RedirectOp::Dup(m) => format!("{}>&{m}", r.fd),
         RedirectOp::Close => format!("{}>&-", r.fd),
+        RedirectOp::ReadWrite(w) => format!("{}<>{}", prefix(r.fd, 0), w.text),
+        RedirectOp::HereDoc(_) => format!("{}<<...", prefix(r.fd, 0)),
     }
 }
 
@@ -85,6 +87,7 @@ pub fn command(c: &Command) -> String {
             (parts, &s.redirects)
         }
         Command::Compound(comp, redirects) => (alloc::vec![compound(comp)], redirects),
+        Command::Function { name, body } => return format!("{name}() {}", command(body)),
     };
     parts.extend(redirects.iter().map(redirect));
     parts.join(" ")
@@ -125,5 +128,14 @@ fn compound(c: &Compound) -> String {
         }
         Compound::Group(l) => format!("{{ {}; }}", list(l)),
         Compound::Subshell(l) => format!("( {} )", list(l)),
+        Compound::Case { word, arms } => {
+            let mut s = format!("case {} in", word.text);
+            for (patterns, body) in arms {
+                let p: Vec<&str> = patterns.iter().map(|w| w.text.as_str()).collect();
+                s.push_str(&format!(" {}) {};;", p.join("|"), list(body)));
+            }
+            s.push_str(" esac");
+            s
+        }
     }
 }

@@ -11,10 +11,12 @@
 //! table saying which of the shell's descriptors play the roles 0..9. Builtins write to
 //! `io.fd(1)`, and a spawned program receives `io`'s first three entries as its 0, 1, 2.
 
+use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::shparse::Command;
 use shcore::jobs::JobTable;
 use shcore::vars::Vars;
 use ulib::io::write_all;
@@ -64,6 +66,25 @@ pub enum Flow {
     Exit(i32),
     /// `Ctrl-C` ended a foreground job: skip the rest of the command line.
     Cancel,
+    /// `return N`: leave the function (or sourced file) being run.
+    Return(i32),
+}
+
+/// `set -e`, `-u`, `-x` and the others `set` knows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `-e`: exit when a command fails outside a condition.
+    pub errexit: bool,
+    /// `-u`: expanding an unset parameter is an error.
+    pub nounset: bool,
+    /// `-x`: print each command before running it.
+    pub xtrace: bool,
+    /// `-f`: no pathname expansion.
+    pub noglob: bool,
+    /// `-v`: print input lines as they are read (accepted, not acted on).
+    pub verbose: bool,
+    /// `-C`: `>` does not overwrite an existing file.
+    pub noclobber: bool,
 }
 
 /// Everything the shell knows.
@@ -94,6 +115,27 @@ pub struct Shell {
     pub loop_depth: usize,
     /// The line editor (and its history) when interactive.
     pub editor: shcore::lineedit::Editor,
+    /// Defined functions: name to body.
+    pub functions: BTreeMap<String, Command>,
+    /// How many function calls (or sourced files) enclose the command being run.
+    pub func_depth: usize,
+    /// `set` options.
+    pub opts: Options,
+    /// Inside a condition (`if`, `while`, `&&`, `!`...), where `set -e` does not act.
+    pub cond_depth: usize,
+    /// The line of the command being run, for messages.
+    pub lineno: usize,
+    /// Exit status of the last command substitution of the command being expanded.
+    pub subst_status: Option<i32>,
+    /// `trap` actions: condition name (`EXIT`, `INT`...) to command text.
+    pub traps: BTreeMap<String, String>,
+    /// `alias` definitions.
+    pub aliases: BTreeMap<String, String>,
+    /// Here-document writers still running.
+    pub stray: Vec<u32>,
+    /// For each function call being run, the variables `local` saved: name and the
+    /// value to put back (`None`: unset) when the function returns.
+    pub locals: Vec<Vec<(String, Option<String>)>>,
 }
 
 impl Shell {
@@ -116,6 +158,16 @@ impl Shell {
             flow: Flow::Normal,
             loop_depth: 0,
             editor: shcore::lineedit::Editor::new(),
+            functions: BTreeMap::new(),
+            func_depth: 0,
+            opts: Options::default(),
+            cond_depth: 0,
+            lineno: 0,
+            subst_status: None,
+            traps: BTreeMap::new(),
+            aliases: BTreeMap::new(),
+            stray: Vec::new(),
+            locals: Vec::new(),
         }
     }
 
@@ -128,9 +180,15 @@ impl Shell {
         }
     }
 
-    /// Prints `sh: message` on the command's standard error.
+    /// Prints `sh: message` on the command's standard error; a script's messages
+    /// name it and the line, as dash does (`script: 3: message`).
     pub fn error(&self, io: &Io, message: &str) {
-        self.write(io, 2, &format!("sh: {message}\n"));
+        if self.interactive {
+            self.write(io, 2, &format!("sh: {message}\n"));
+        } else {
+            let line = format!("{}: {}: {message}\n", self.arg0, self.lineno);
+            self.write(io, 2, &line);
+        }
     }
 
     /// Whether the shell should stop running commands (loop control or exit pending).
@@ -142,6 +200,16 @@ impl Shell {
 impl crate::shparse::Env for Shell {
     fn var(&self, name: &str) -> Option<String> {
         self.vars.get(name).map(String::from)
+    }
+    fn set_var(&mut self, name: &str, value: &str) -> Result<(), String> {
+        self.vars.set(name, value);
+        Ok(())
+    }
+    fn command_output(&mut self, list: &crate::shparse::List) -> Result<String, String> {
+        self.capture(list)
+    }
+    fn nounset(&self) -> bool {
+        self.opts.nounset
     }
     fn arg0(&self) -> &str {
         &self.arg0

@@ -62,6 +62,13 @@ fn set_signals(handler: Handler) {
     }
 }
 
+/// How an interactive shell itself handles `sig` (one of the keyboard signals): caught
+/// and noted, so `Ctrl-C` at the prompt or between commands does not end the shell.
+pub fn restore_shell_signal(sig: u32) {
+    let d = Disposition::new(Handler::Call(ignore_signal), 0);
+    let _ = sys::sigaction(sig, Some(&d), None);
+}
+
 /// Back to the default actions (for a forked child running shell code, which `Ctrl-C`
 /// must be able to end).
 pub fn default_signals() {
