@@ -274,13 +274,23 @@ fn kernel_mappings_have_exact_permissions() -> TestResult {
 
 fn kernel_stack_has_unmapped_guard_page() -> TestResult {
     let (bottom, top) = hal::task::current().stack_bounds();
-    let t = task::spawn("probe", || {}).map_err(|e| alloc::format!("{e:?}"))?;
-    let (b, tp) = task::thread_list()
+    // The probe stays alive until it has been looked at (an empty body could exit, and
+    // leave the list, before the list is read: a timing failure seen under load).
+    let looked = Arc::new(AtomicBool::new(false));
+    let seen = looked.clone();
+    let t = task::spawn("probe", move || {
+        while !seen.load(Ordering::SeqCst) {
+            task::yield_now();
+        }
+    })
+    .map_err(|e| alloc::format!("{e:?}"))?;
+    let listed = task::thread_list()
         .into_iter()
         .find(|i| i.tid == t.tid)
-        .map(|i| i.stack)
-        .ok_or("spawned thread not listed")?;
+        .map(|i| i.stack);
+    looked.store(true, Ordering::SeqCst);
     t.join();
+    let (b, tp) = listed.ok_or("spawned thread not listed")?;
     check!(
         tp - b == hal::task::STACK_PAGES * PAGE_SIZE,
         "stack size {}",
