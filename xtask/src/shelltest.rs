@@ -100,9 +100,16 @@ fn tracer(kernel: &Path) -> Result<()> {
 /// handed over in pieces rather than cut (it used to be cut at 4,096 bytes).
 fn long_line(kernel: &Path) -> Result<()> {
     let word = "x".repeat(5000);
-    // (Typed ahead during boot, one character in 5,000 was seen lost under load: not
-    // yet explained, so not tested here; see the issue notes.)
-    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
+    // Typed while the machine boots, before the shell exists: the UART holds a byte,
+    // QEMU the rest, the console buffers 4 KiB, and the terminal takes it all once
+    // the shell reads. (Once, under load, a character of such a line was seen lost;
+    // it has not been seen again in 9 runs by hand, and this case keeps looking.)
+    let mut s = Session::start(&crate::test::shell_machine(kernel))?;
+    s.send(&format!("echo {word}www | wc -c\n"))?;
+    let ctx = |e: String| format!("the line typed ahead during boot: {e}");
+    s.expect("5004", crate::session::SHELL_BOOT_TIMEOUT + STEP_TIMEOUT)
+        .map_err(ctx)?;
+    s.expect(PROMPT, STEP_TIMEOUT).map_err(ctx)?;
     s.send(&format!("sleep 1\necho {word}z | wc -c\n"))?;
     let ctx = |e: String| format!("the line typed ahead during `sleep 1`: {e}");
     s.expect("5002", STEP_TIMEOUT * 3).map_err(ctx)?;
