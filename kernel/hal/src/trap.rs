@@ -214,6 +214,12 @@ extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
             crate::user::sanitise_user_frame(frame);
             return;
         }
+        if vector as u64 == PAGE_FAULT && !frame.from_user() {
+            if let Some(resume) = crate::user::fault_fixup(frame.rip, addr) {
+                frame.rip = resume; // a user copy met a bad page: it returns short
+                return;
+            }
+        }
         kernel_exception(frame, addr);
     }
     let h = HANDLERS[vector].load(Ordering::Acquire);

@@ -314,22 +314,112 @@ pub fn user_range_mapped(addr: u64, len: usize, write: bool) -> bool {
     each_user_piece(addr, len, need, |_, _, _| {}).is_ok()
 }
 
-/// Copy `dst.len()` bytes from user address `src` in the active address space. Each
-/// page is checked as it is reached: a bad page stops the copy with an error (callers
-/// check whole ranges beforehand when a partial copy would matter).
+// The user copies: one `rep movsb` on the user's own addresses, with a fixup (the way
+// Linux's exception table works). A page that is missing or does not allow the access
+// (a write to a copy-on-write page: CR0.WP is set at boot, so ring 0 faults on
+// read-only pages too) raises #PF at `hal_user_copy_insn`; the trap handler sees that
+// address ([`fault_fixup`]) and resumes at `hal_user_copy_fixup`, which returns the
+// bytes left (still in rcx). No page-table walk on the way: the MMU does it.
+#[cfg(dinos_kernel)]
+core::arch::global_asm!(
+    r#"
+    .section .text.hal_user_copy, "ax"
+    .global hal_user_copy
+hal_user_copy:
+    mov rcx, rdx
+    .global hal_user_copy_insn
+hal_user_copy_insn:
+    rep movsb
+    .global hal_user_copy_fixup
+hal_user_copy_fixup:
+    mov rax, rcx
+    ret
+"#
+);
+
+#[cfg(dinos_kernel)]
+extern "C" {
+    /// Copy `len` bytes from `src` to `dst`; returns how many were *not* copied (0 on
+    /// success). Only ever called with one side a user range checked to lie below
+    /// `USER_TOP` and the other a kernel buffer.
+    fn hal_user_copy(dst: *mut u8, src: *const u8, len: usize) -> usize;
+    static hal_user_copy_insn: u8;
+    static hal_user_copy_fixup: u8;
+}
+
+/// If a page fault in kernel mode at `rip`, on user address `addr`, is one of the user
+/// copies', where to resume (the copy then reports the bytes it did not do).
+pub(crate) fn fault_fixup(rip: u64, addr: u64) -> Option<u64> {
+    #[cfg(dinos_kernel)]
+    {
+        // Only the labels' addresses are taken (no read): no `unsafe` needed.
+        let (insn, fixup) = (
+            core::ptr::addr_of!(hal_user_copy_insn) as u64,
+            core::ptr::addr_of!(hal_user_copy_fixup) as u64,
+        );
+        (rip == insn && addr < USER_TOP).then_some(fixup)
+    }
+    #[cfg(not(dinos_kernel))]
+    {
+        let _ = (rip, addr);
+        None
+    }
+}
+
+/// `[addr, addr + len)` lies in the user half (so a copy can only touch user pages,
+/// and every address in it is canonical).
+fn user_range(addr: u64, len: usize) -> Result<(), BadAddress> {
+    match addr.checked_add(len as u64) {
+        Some(end) if end <= USER_TOP => Ok(()),
+        _ => Err(BadAddress(addr)),
+    }
+}
+
+/// Copy `dst.len()` bytes from user address `src` in the active address space. A bad
+/// page stops the copy with an error (callers check whole ranges beforehand when a
+/// partial copy would matter).
 pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), BadAddress> {
-    each_user_piece(src, dst.len(), PageFlags::empty(), |kva, off, n| {
-        // SAFETY: `kva` is the direct-map address of a mapped user page (translated just
-        // now; single CPU, no concurrent unmapping while we run), n bytes stay in it.
-        unsafe { core::ptr::copy_nonoverlapping(kva as *const u8, dst[off..].as_mut_ptr(), n) };
-    })
+    user_range(src, dst.len())?;
+    #[cfg(dinos_kernel)]
+    {
+        // SAFETY: the source range is in the user half (checked above), so the copy
+        // reads only user pages; a page that is not there or not readable faults, and
+        // the fixup ends the copy. `dst` is a kernel buffer of exactly `len` bytes.
+        let left = unsafe { hal_user_copy(dst.as_mut_ptr(), src as *const u8, dst.len()) };
+        if left != 0 {
+            return Err(BadAddress(src + (dst.len() - left) as u64));
+        }
+        Ok(())
+    }
+    #[cfg(not(dinos_kernel))]
+    {
+        each_user_piece(src, dst.len(), PageFlags::empty(), |kva, off, n| {
+            // SAFETY: host builds never run this (they have no user space).
+            unsafe { core::ptr::copy_nonoverlapping(kva as *const u8, dst[off..].as_mut_ptr(), n) };
+        })
+    }
 }
 
 /// Copy `src` to user address `dst` in the active address space.
 pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), BadAddress> {
-    each_user_piece(dst, src.len(), PageFlags::WRITABLE, |kva, off, n| {
-        // SAFETY: as in copy_from_user; the page is user-writable, so it holds no kernel
-        // data.
-        unsafe { core::ptr::copy_nonoverlapping(src[off..].as_ptr(), kva as *mut u8, n) };
-    })
+    user_range(dst, src.len())?;
+    #[cfg(dinos_kernel)]
+    {
+        // SAFETY: the destination range is in the user half (checked above), so the
+        // copy writes only user pages, and only writable ones: with CR0.WP set a
+        // read-only page (copy-on-write, or read-only by the program's choice) faults
+        // like a missing one, and the fixup ends the copy. `src` is a kernel buffer.
+        let left = unsafe { hal_user_copy(dst as *mut u8, src.as_ptr(), src.len()) };
+        if left != 0 {
+            return Err(BadAddress(dst + (src.len() - left) as u64));
+        }
+        Ok(())
+    }
+    #[cfg(not(dinos_kernel))]
+    {
+        each_user_piece(dst, src.len(), PageFlags::WRITABLE, |kva, off, n| {
+            // SAFETY: host builds never run this (they have no user space).
+            unsafe { core::ptr::copy_nonoverlapping(src[off..].as_ptr(), kva as *mut u8, n) };
+        })
+    }
 }
