@@ -12,6 +12,15 @@ const TOOLS: &[(&str, &str)] = &[
     ("qemu-system-x86_64", "qemu-system-x86"),
     ("mke2fs", "e2fsprogs"),
     ("e2fsck", "e2fsprogs"),
+    ("debugfs", "e2fsprogs"),
+    // The reference implementations the utilities are compared with (utiltest.rs).
+    ("dash", "dash"),
+    ("sort", "coreutils"),
+    ("cmp", "diffutils"),
+    ("diff", "diffutils"),
+    ("sed", "sed"),
+    ("tar", "tar"),
+    ("mawk", "mawk"),
 ];
 
 fn have(program: &str) -> bool {
