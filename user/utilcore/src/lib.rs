@@ -15,6 +15,7 @@ pub mod lines;
 pub mod number;
 pub mod opts;
 pub mod path;
+pub mod sed;
 pub mod seq;
 pub mod sort;
 pub mod tail;
