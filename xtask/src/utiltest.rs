@@ -51,6 +51,20 @@ fn inputs() -> Vec<(&'static str, Vec<u8>)> {
     for i in 1..=200 {
         long.push_str(&format!("line {i} of the long file\n"));
     }
+    // The long file with lines changed, removed and added far apart (several hunks).
+    let mut long2 = String::new();
+    for i in 1..=200 {
+        match i {
+            5 => long2.push_str("line five, changed\n"),
+            50..=52 => {}
+            120 => long2.push_str("an inserted line\nline 120 of the long file\n"),
+            198 => long2.push_str("line 198 of the long file\nanother\nand one more\n"),
+            _ => long2.push_str(&format!("line {i} of the long file\n")),
+        }
+    }
+    let text2 = "The quick brown fox\njumps over the lazy cat.\n\n\
+                 Pack my box with five dozen liquor jugs!\n\
+                 sphinx of black quartz, judge my vow.\nA new last line\n";
     let binary: Vec<u8> = (0..=255u8).chain(b"tail\n".iter().copied()).collect();
     vec![
         ("words", words.into()),
@@ -63,6 +77,10 @@ fn inputs() -> Vec<(&'static str, Vec<u8>)> {
         ("binary", binary),
         ("nonl", b"first\nsecond\nno newline at the end".to_vec()),
         ("empty", Vec::new()),
+        ("long2", long2.into_bytes()),
+        ("text2", text2.into()),
+        ("dup1", b"a\nb\na\nb\na\nc\nx\ny\n".to_vec()),
+        ("dup2", b"a\nb\nc\na\nb\nx\nz\ny\na\n".to_vec()),
         ("a.txt", b"one\ntwo\nthree\nfour\n".to_vec()),
         ("b.txt", b"one\ntwo\nTHREE\nfour\n".to_vec()),
         ("c.txt", b"one\ntwo\n".to_vec()),
@@ -240,6 +258,32 @@ const CASES: &[&str] = &[
     "sed 's/a/\\1/' text",
     "sed",
     "sed p missing-file c.txt",
+    // diff
+    "diff a.txt b.txt",
+    "diff a.txt a.txt",
+    "diff c.txt a.txt",
+    "diff a.txt c.txt",
+    "diff -u -L a -L b a.txt b.txt",
+    "diff -u -L a -L b c.txt a.txt",
+    "diff -u -L old -L new long long2",
+    "diff long long2",
+    "diff -U 1 -L x -L y long long2",
+    "diff -U 0 -L x -L y long long2",
+    "diff -u -L x -L y words runs",
+    "diff words runs",
+    "diff -u -L x -L y text text2",
+    "diff text text2",
+    "diff -u -L x -L y nonl c.txt",
+    "diff nonl c.txt",
+    "diff -u -L x -L y empty a.txt",
+    "diff -u -L x -L y a.txt empty",
+    "diff -u -L x -L y dup1 dup2",
+    "diff dup1 dup2",
+    "diff -q a.txt b.txt",
+    "diff -u a.txt b.txt | tail -n +3",
+    "cat a.txt | diff - b.txt",
+    "diff a.txt missing-file",
+    "diff a.txt",
     // head -c, tail -c, wc
     "head -c 10 text",
     "head -c 0 text",

@@ -11,6 +11,7 @@ extern crate alloc;
 
 pub mod cmp;
 pub mod cut;
+pub mod diff;
 pub mod lines;
 pub mod number;
 pub mod opts;
