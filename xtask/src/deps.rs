@@ -21,6 +21,7 @@ const TOOLS: &[(&str, &str)] = &[
     ("sed", "sed"),
     ("tar", "tar"),
     ("mawk", "mawk"),
+    ("time", "time"),
 ];
 
 fn have(program: &str) -> bool {

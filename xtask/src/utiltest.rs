@@ -330,6 +330,21 @@ const CASES: &[&str] = &[
     "expr a + 1",
     "expr 1 +",
     "expr",
+    // date, sleep
+    "date -u -d @0 '+%Y-%m-%d %H:%M:%S %j %a %b %s %%'",
+    "date -u -d @1709211909 '+%Y-%m-%d %H:%M:%S %j %a %b %s'",
+    "date -u -d @1735689599 '+%F %T %j %A %B %e %y %C %u %w'",
+    "date -u -d @951782400 '+%D %R %I %p %j'",
+    "date -u -d @1700000000 +%s",
+    "date -u -d @-86400 +%F",
+    "sleep 0.1",
+    "sleep .05",
+    "sleep x",
+    // time (the times differ; the status and that a report is made must not)
+    "time -p true",
+    "time -p false",
+    "time -p seq 3",
+    "time -p no-such-program",
     // head -c, tail -c, wc
     "head -c 10 text",
     "head -c 0 text",

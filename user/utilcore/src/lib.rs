@@ -11,6 +11,7 @@ extern crate alloc;
 
 pub mod cmp;
 pub mod cut;
+pub mod date;
 pub mod diff;
 pub mod expr;
 pub mod lines;
