@@ -69,7 +69,10 @@ pub fn format(f: &Fields, format: &str) -> String {
         };
         let month = MONTHS[(f.month - 1) as usize];
         let day = DAYS[f.weekday as usize];
-        let hour12 = if f.hour % 12 == 0 { 12 } else { f.hour % 12 };
+        let hour12 = match f.hour % 12 {
+            0 => 12,
+            h => h,
+        };
         let s = match k {
             'Y' => alloc::format!("{}", f.year),
             'C' => alloc::format!("{:02}", f.year.div_euclid(100)),
