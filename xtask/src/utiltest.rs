@@ -77,6 +77,8 @@ fn inputs() -> Vec<(&'static str, Vec<u8>)> {
         ("binary", binary),
         ("nonl", b"first\nsecond\nno newline at the end".to_vec()),
         ("empty", Vec::new()),
+        ("sub/one", b"first file in sub\n".to_vec()),
+        ("sub/two", b"second\nfile\n".to_vec()),
         ("zeros", vec![0u8; 100]),
         ("long2", long2.into_bytes()),
         ("text2", text2.into()),
@@ -345,6 +347,22 @@ const CASES: &[&str] = &[
     "time -p false",
     "time -p seq 3",
     "time -p no-such-program",
+    // tar (host.tar is made by GNU tar, --format=ustar)
+    "tar -tf host.tar",
+    "tar -tvf host.tar",
+    "tar tf host.tar sub",
+    "tar -tf host.tar sub/two a.txt",
+    "tar -tf host.tar nothing-here",
+    "mkdir x1; tar -xf host.tar -C x1; cat x1/a.txt x1/sub/one x1/sub/two",
+    "mkdir x2; cd x2; tar xvf ../host.tar a.txt; cat a.txt; cat sub/one",
+    "tar -cf t1.tar a.txt sub; tar -tf t1.tar | sort",
+    "tar cvf t2.tar sub | sort; mkdir x3; tar xf t2.tar -C x3; cat x3/sub/one x3/sub/two",
+    "tar -cf - long sub | tar -xf - -C x3; cmp long x3/long && cat x3/sub/two",
+    "tar -cf t3.tar missing-file a.txt",
+    "tar -tf t3.tar",
+    "tar -tf a.txt",
+    "tar -tf missing.tar",
+    "tar",
     // head -c, tail -c, wc
     "head -c 10 text",
     "head -c 0 text",
@@ -366,6 +384,38 @@ const CASES: &[&str] = &[
     "cat text | wc",
     "wc text missing-file",
 ];
+
+/// Cases whose output is an archive: it is compared by what GNU tar lists and
+/// extracts from it (names and contents), not byte by byte (times differ).
+const ARCHIVE_CASES: &[&str] = &["tar -cf - a.txt c.txt sub", "tar cf - sub/one long binary"];
+
+/// What GNU tar reads from `archive`: its listing, then every member's contents.
+fn read_archive(archive: &[u8]) -> Result<Vec<u8>> {
+    let mut seen = Vec::new();
+    for args in [&["-tf", "-"][..], &["-xOf", "-"][..]] {
+        let mut child = Command::new("tar")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run tar: {e}"))?;
+        let mut stdin = child.stdin.take().ok_or("no stdin")?;
+        let data = archive.to_vec();
+        let feeder = std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&data);
+        });
+        let out = child.wait_with_output().map_err(|e| format!("tar: {e}"))?;
+        let _ = feeder.join();
+        seen.extend_from_slice(&out.stdout);
+        if !out.status.success() {
+            seen.extend_from_slice(b"GNU tar failed: ");
+            seen.extend_from_slice(&out.stderr);
+        }
+    }
+    Ok(seen)
+}
 
 /// Run `dir/c/N.sh` with the host's tools: (stdout, stderr non-empty, status).
 fn host_run(dir: &Path, script: &Path) -> Result<(Vec<u8>, bool, i32)> {
@@ -400,19 +450,47 @@ fn stage(dir: &Path) -> Result<()> {
     for (name, data) in inputs() {
         write(&dir.join(name), &data)?;
     }
-    for (i, case) in CASES.iter().enumerate() {
+    for (i, case) in all_cases().iter().enumerate() {
         write(
             &dir.join(format!("c/{i}.sh")),
             format!("{case}\n").as_bytes(),
         )?;
     }
+    // An archive made by GNU tar, in the portable format, with fixed owners and times.
+    let st = Command::new("tar")
+        .args([
+            "--format=ustar",
+            "--mtime=@1700000000",
+            "--owner=root",
+            "--group=root",
+        ])
+        .args([
+            "--sort=name",
+            "--mode=go-w",
+            "-cf",
+            "host.tar",
+            "a.txt",
+            "sub",
+            "nonl",
+        ])
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("cannot run tar: {e}"))?;
+    if !st.success() {
+        return Err("tar could not make host.tar".into());
+    }
     Ok(())
+}
+
+/// Every case: the ordinary ones, then the archive-making ones.
+fn all_cases() -> Vec<&'static str> {
+    CASES.iter().chain(ARCHIVE_CASES).copied().collect()
 }
 
 /// The guest's driver: every case, outputs and status into `/o`.
 fn driver() -> String {
     let mut s = String::from("cd /u\n");
-    for i in 0..CASES.len() {
+    for i in 0..all_cases().len() {
         s.push_str(&format!(
             "sh /u/c/{i}.sh > /o/{i}.out 2> /o/{i}.err < /dev/null\necho $? > /o/{i}.st\n"
         ));
@@ -438,14 +516,18 @@ fn debugfs(image: &Path, args: &[&str]) -> Result<String> {
 
 /// Put the staged folder into `image` as `/u`, with an empty `/o` for the outputs.
 fn install(image: &Path, staged: &Path, work: &Path) -> Result<()> {
-    let mut cmds = String::from("mkdir /u\nmkdir /u/c\nmkdir /o\n");
+    let mut cmds = String::from("mkdir /u\nmkdir /u/c\nmkdir /u/sub\nmkdir /o\n");
+    cmds.push_str(&format!(
+        "write {} /u/host.tar\n",
+        staged.join("host.tar").display()
+    ));
     for (name, _) in inputs() {
         cmds.push_str(&format!(
             "write {} /u/{name}\n",
             staged.join(name).display()
         ));
     }
-    for i in 0..CASES.len() {
+    for i in 0..all_cases().len() {
         cmds.push_str(&format!(
             "write {} /u/c/{i}.sh\n",
             staged.join(format!("c/{i}.sh")).display()
@@ -486,7 +568,7 @@ fn compare_with_host(kernel: &Path) -> Result<()> {
     install(&disk, &staged, &work)?;
     // In order in one folder, as in the guest (a few cases write files).
     let mut expected = Vec::new();
-    for i in 0..CASES.len() {
+    for i in 0..all_cases().len() {
         expected.push(host_run(&staged, &staged.join(format!("c/{i}.sh")))?);
     }
     {
@@ -507,21 +589,26 @@ fn compare_with_host(kernel: &Path) -> Result<()> {
 
     let mut report = String::new();
     let mut failed = 0;
-    for (i, case) in CASES.iter().enumerate() {
-        let (want_out, want_err, want_st) = &expected[i];
+    let cases = all_cases();
+    for (i, case) in cases.iter().enumerate() {
+        let (mut want_out, want_err, want_st) = expected[i].clone();
         let o = got.join("o");
-        let out = read_or_empty(&o.join(format!("{i}.out")));
+        let mut out = read_or_empty(&o.join(format!("{i}.out")));
+        if i >= CASES.len() {
+            want_out = read_archive(&want_out)?;
+            out = read_archive(&out)?;
+        }
         let err = !read_or_empty(&o.join(format!("{i}.err"))).is_empty();
         let st_text = String::from_utf8_lossy(&read_or_empty(&o.join(format!("{i}.st"))))
             .trim()
             .to_string();
         let st: i32 = st_text.parse().unwrap_or(-1);
-        if out != *want_out || st != *want_st || err != *want_err {
+        if out != want_out || st != want_st || err != want_err {
             failed += 1;
             report.push_str(&format!(
                 "case {i}: {case}\n  host: status {want_st}, {}\n{}  dinos: status {st_text}, {}\n{}",
-                if *want_err { "errors reported" } else { "no errors" },
-                show(want_out),
+                if want_err { "errors reported" } else { "no errors" },
+                show(&want_out),
                 if err { "errors reported" } else { "no errors" },
                 show(&out),
             ));
@@ -529,13 +616,13 @@ fn compare_with_host(kernel: &Path) -> Result<()> {
     }
     println!(
         "util: {} cases, {} differ from the host",
-        CASES.len(),
+        cases.len(),
         failed
     );
     if failed > 0 {
         return Err(format!(
             "{failed} of {} cases differ:\n{report}",
-            CASES.len()
+            cases.len()
         ));
     }
     Ok(())

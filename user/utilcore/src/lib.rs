@@ -23,6 +23,7 @@ pub mod sed;
 pub mod seq;
 pub mod sort;
 pub mod tail;
+pub mod tar;
 pub mod tr;
 pub mod uniq;
 pub mod wc;
