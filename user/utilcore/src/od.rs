@@ -20,8 +20,8 @@ pub enum Format {
 }
 
 impl Format {
-    /// Parse a `-t` type such as `x1`, `o2`, `d4`, `c` (one letter means its default
-    /// size: 2 bytes for o, x, u and d... as `od -t x` is `od -t x4` in GNU, 4).
+    /// Parse a `-t` type such as `x1`, `o2`, `d4`, `c`; a letter without a size means
+    /// 4 bytes (an `int`), as in GNU od (`-t x` is `-t x4`).
     pub fn parse(t: &str) -> Option<Format> {
         let (letter, size) = t.split_at(1);
         let size = match size {

@@ -315,6 +315,7 @@ pub fn first_disorder(lines: &[&[u8]], spec: &Spec) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::String;
     use alloc::vec;
 
     fn run(input: &[&str], spec: &Spec) -> Vec<String> {
@@ -324,7 +325,6 @@ mod tests {
             .map(|l| String::from_utf8(l.to_vec()).unwrap())
             .collect()
     }
-    use alloc::string::String;
 
     #[test]
     fn plain_reverse_and_unique() {

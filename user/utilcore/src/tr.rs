@@ -240,6 +240,7 @@ impl Tr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::String;
 
     fn tr(s1: &str, s2: Option<&str>, o: Options, input: &str) -> String {
         let mut t = Tr::new(s1.as_bytes(), s2.map(str::as_bytes), o).unwrap();
@@ -247,7 +248,6 @@ mod tests {
         t.run(input.as_bytes(), &mut out);
         String::from_utf8(out).unwrap()
     }
-    use alloc::string::String;
 
     #[test]
     fn translates_ranges_and_classes() {
