@@ -12,8 +12,17 @@ const TOOLS: &[(&str, &str)] = &[
     ("qemu-system-x86_64", "qemu-system-x86"),
     ("mke2fs", "e2fsprogs"),
     ("e2fsck", "e2fsprogs"),
-    // The shell comparison test runs every script with dash too.
+    ("debugfs", "e2fsprogs"),
+    // The reference implementations the shell and the utilities are compared with
+    // (shcompare.rs, utiltest.rs).
     ("dash", "dash"),
+    ("sort", "coreutils"),
+    ("cmp", "diffutils"),
+    ("diff", "diffutils"),
+    ("sed", "sed"),
+    ("tar", "tar"),
+    ("mawk", "mawk"),
+    ("time", "time"),
 ];
 
 fn have(program: &str) -> bool {

@@ -26,6 +26,7 @@ mod shelltest;
 mod storagetest;
 mod test;
 mod userbuild;
+mod utiltest;
 
 use std::process::ExitCode;
 

@@ -122,6 +122,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== the text utilities against the host's");
+    for (name, f) in crate::utiltest::UTIL_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!("== the system-call fuzzer");
     for (name, f) in crate::fuzztest::FUZZ_TESTS {
         if selected(name) {

@@ -6,8 +6,9 @@
 //! at the end as anchors (literal elsewhere); bracket expressions `[abc]`, `[a-z]`,
 //! `[^...]` (a `]` first in the list is literal), with the classes `[:alpha:]`,
 //! `[:digit:]`, `[:alnum:]`, `[:upper:]`, `[:lower:]`, `[:space:]`, `[:punct:]`; and `\`
-//! to make the next character literal. Matching is on bytes, optionally ignoring ASCII
-//! case.
+//! to make the next character literal; `\(` and `\)` group (up to nine groups, whose
+//! spans [`Regex::captures_at`] reports, for `sed`'s `\1`; a group cannot be starred).
+//! Matching is on bytes, optionally ignoring ASCII case.
 //!
 //! Design decision: a pattern compiles to a flat list of pieces (an atom, possibly
 //! starred) and is matched by backtracking, Kernighan and Pike's `matchhere` with greedy
@@ -30,6 +31,10 @@ pub enum Error {
     TrailingBackslash,
     /// `[:name:]` with an unknown name.
     UnknownClass,
+    /// A `\(` without its `\)` or the other way round, or more than nine groups.
+    UnmatchedGroup,
+    /// `*` after a group (not supported).
+    StarredGroup,
 }
 
 impl core::fmt::Display for Error {
@@ -38,6 +43,8 @@ impl core::fmt::Display for Error {
             Error::UnmatchedBracket => "unmatched [",
             Error::TrailingBackslash => "trailing backslash (\\)",
             Error::UnknownClass => "invalid character class",
+            Error::UnmatchedGroup => "unmatched \\( or \\)",
+            Error::StarredGroup => "a group cannot be repeated with *",
         })
     }
 }
@@ -59,7 +66,13 @@ impl ByteSet {
 enum Atom {
     Byte(u8),
     Any,
-    Set { set: ByteSet, negated: bool },
+    Set {
+        set: ByteSet,
+        negated: bool,
+    },
+    /// Zero-width: group `n` starts (`\(`) or ends (`\)`) here.
+    Open(u8),
+    Close(u8),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,10 +81,15 @@ struct Piece {
     star: bool,
 }
 
+/// Where each group matched: index 0 is the whole match, 1 to 9 the groups (`None`
+/// for a group that took no part).
+pub type Captures = [Option<(usize, usize)>; 10];
+
 /// A compiled pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Regex {
     pieces: Vec<Piece>,
+    groups: u8,
     anchor_start: bool,
     anchor_end: bool,
     ignore_case: bool,
@@ -153,6 +171,8 @@ impl Regex {
         }
         let mut pieces: Vec<Piece> = Vec::new();
         let mut anchor_end = false;
+        let mut groups = 0u8;
+        let mut open: Vec<u8> = Vec::new();
         while i < p.len() {
             let c = p[i];
             let atom = match c {
@@ -160,6 +180,28 @@ impl Regex {
                     anchor_end = true;
                     i += 1;
                     continue;
+                }
+                b'*' if matches!(
+                    pieces.last(),
+                    Some(Piece {
+                        atom: Atom::Close(_),
+                        ..
+                    })
+                ) =>
+                {
+                    return Err(Error::StarredGroup);
+                }
+                // `*` first in a group is literal, as at the start of the pattern.
+                b'*' if matches!(
+                    pieces.last(),
+                    Some(Piece {
+                        atom: Atom::Open(_),
+                        ..
+                    })
+                ) =>
+                {
+                    i += 1;
+                    Atom::Byte(b'*')
                 }
                 b'*' if !pieces.is_empty() && !pieces[pieces.len() - 1].star => {
                     let last = pieces.len() - 1;
@@ -183,7 +225,18 @@ impl Regex {
                 b'\\' => {
                     let &e = p.get(i + 1).ok_or(Error::TrailingBackslash)?;
                     i += 2;
-                    Atom::Byte(e)
+                    match e {
+                        b'(' => {
+                            groups += 1;
+                            if groups > 9 {
+                                return Err(Error::UnmatchedGroup);
+                            }
+                            open.push(groups);
+                            Atom::Open(groups)
+                        }
+                        b')' => Atom::Close(open.pop().ok_or(Error::UnmatchedGroup)?),
+                        _ => Atom::Byte(e),
+                    }
                 }
                 _ => {
                     i += 1;
@@ -192,8 +245,12 @@ impl Regex {
             };
             pieces.push(Piece { atom, star: false });
         }
+        if !open.is_empty() {
+            return Err(Error::UnmatchedGroup);
+        }
         Ok(Regex {
             pieces,
+            groups,
             anchor_start,
             anchor_end,
             ignore_case,
@@ -207,14 +264,31 @@ impl Regex {
 
     /// The leftmost match in `text` as a byte range (stars are greedy).
     pub fn find(&self, text: &[u8]) -> Option<(usize, usize)> {
+        self.captures_at(text, 0).and_then(|c| c[0])
+    }
+
+    /// How many groups the pattern has.
+    pub fn groups(&self) -> usize {
+        self.groups as usize
+    }
+
+    /// The leftmost match starting at or after `start` (`^` still means the start of
+    /// `text`), with the spans of its groups.
+    pub fn captures_at(&self, text: &[u8], start: usize) -> Option<Captures> {
         let last = if self.anchor_start { 0 } else { text.len() };
-        (0..=last).find_map(|s| self.match_here(0, text, s).map(|e| (s, e)))
+        (start..=last).find_map(|s| {
+            let mut caps: Captures = [None; 10];
+            let e = self.match_here(0, text, s, &mut caps)?;
+            caps[0] = Some((s, e));
+            Some(caps)
+        })
     }
 
     fn atom_matches(&self, a: &Atom, b: u8) -> bool {
         match *a {
             Atom::Any => true,
             Atom::Byte(c) => c == b || (self.ignore_case && c.eq_ignore_ascii_case(&b)),
+            Atom::Open(_) | Atom::Close(_) => false,
             Atom::Set { set, negated } => {
                 let hit = set.contains(b)
                     || (self.ignore_case
@@ -225,11 +299,27 @@ impl Regex {
         }
     }
 
-    /// Match pieces `k..` at `text[at..]`: where the match ends.
-    fn match_here(&self, k: usize, text: &[u8], at: usize) -> Option<usize> {
+    /// Match pieces `k..` at `text[at..]`: where the match ends. A group's span is
+    /// written into `caps` on the way back from a successful match, so only the
+    /// spans of the match found are left there.
+    fn match_here(&self, k: usize, text: &[u8], at: usize, caps: &mut Captures) -> Option<usize> {
         let Some(piece) = self.pieces.get(k) else {
             return (!self.anchor_end || at == text.len()).then_some(at);
         };
+        match piece.atom {
+            Atom::Open(n) => {
+                let end = self.match_here(k + 1, text, at, caps)?;
+                let close = caps[n as usize].map_or(at, |(_, e)| e);
+                caps[n as usize] = Some((at, close));
+                return Some(end);
+            }
+            Atom::Close(n) => {
+                let end = self.match_here(k + 1, text, at, caps)?;
+                caps[n as usize] = Some((at, at));
+                return Some(end);
+            }
+            _ => {}
+        }
         if piece.star {
             let mut n = 0;
             while at + n < text.len() && self.atom_matches(&piece.atom, text[at + n]) {
@@ -238,10 +328,10 @@ impl Regex {
             // Greedy: the longest run first, then shorter ones.
             return (0..=n)
                 .rev()
-                .find_map(|m| self.match_here(k + 1, text, at + m));
+                .find_map(|m| self.match_here(k + 1, text, at + m, caps));
         }
         if at < text.len() && self.atom_matches(&piece.atom, text[at]) {
-            self.match_here(k + 1, text, at + 1)
+            self.match_here(k + 1, text, at + 1, caps)
         } else {
             None
         }
@@ -336,6 +426,28 @@ mod tests {
         assert_eq!(Regex::new("[abc"), Err(Error::UnmatchedBracket));
         assert_eq!(Regex::new("ab\\"), Err(Error::TrailingBackslash));
         assert_eq!(Regex::new("[[:nope:]]"), Err(Error::UnknownClass));
+    }
+
+    #[test]
+    fn groups_report_their_spans() {
+        let r = Regex::new("\\([a-z]*\\)=\\([0-9]*\\)").unwrap();
+        let c = r.captures_at(b"  key=42;", 0).unwrap();
+        assert_eq!(
+            (c[0], c[1], c[2], c[3]),
+            (Some((2, 8)), Some((2, 5)), Some((6, 8)), None)
+        );
+        assert_eq!(r.groups(), 2);
+        let nested = Regex::new("\\(a\\(b\\)\\)c").unwrap();
+        let c = nested.captures_at(b"xabc", 0).unwrap();
+        assert_eq!((c[1], c[2]), (Some((1, 3)), Some((2, 3))));
+        assert_eq!(
+            Regex::new("b").unwrap().captures_at(b"abab", 2).unwrap()[0],
+            Some((3, 4))
+        );
+        assert_eq!(Regex::new("\\(a"), Err(Error::UnmatchedGroup));
+        assert_eq!(Regex::new("a\\)"), Err(Error::UnmatchedGroup));
+        assert_eq!(Regex::new("\\(a\\)*"), Err(Error::StarredGroup));
+        assert!(m("\\(*a\\)", "*a"));
     }
 
     #[test]

@@ -64,6 +64,47 @@ pub fn error(what: &str, e: Errno) {
     crate::eprintln!("{}: {what}: {e}", crate::env::program_name());
 }
 
+/// `--help` as the first argument: print the usage line and `about` on standard output
+/// (the caller then exits 0).
+pub fn help(args: &[String], usage: &str, about: &str) -> bool {
+    if args.first().map(String::as_str) != Some("--help") {
+        return false;
+    }
+    crate::println!("usage: {usage}\n\n{about}");
+    true
+}
+
+/// Print `prog: MESSAGE` (a bad option, say) and the usage line; exit status 2.
+pub fn option_error(message: &dyn core::fmt::Display, usage: &str) -> i32 {
+    crate::eprintln!("{}: {message}", crate::env::program_name());
+    usage_error(usage)
+}
+
+/// [`usage_error`] for the tools whose usage errors exit with status 1, as POSIX
+/// allows and GNU does (`cut`, `tr`, `seq`, `basename`, ...).
+pub fn usage_failure(usage: &str) -> i32 {
+    usage_error(usage);
+    1
+}
+
+/// [`option_error`] with exit status 1 (see [`usage_failure`]).
+pub fn option_failure(message: &dyn core::fmt::Display, usage: &str) -> i32 {
+    option_error(message, usage);
+    1
+}
+
+/// All of an input operand: a file, or standard input for `-`.
+pub fn read_operand(name: &str) -> crate::Result<Vec<u8>> {
+    use crate::io::Read;
+    if name == "-" {
+        let mut v = Vec::new();
+        crate::io::stdin().read_to_end(&mut v)?;
+        Ok(v)
+    } else {
+        crate::fs::read(name)
+    }
+}
+
 /// An option that takes a value was given without one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MissingValue;

@@ -1,6 +1,7 @@
-//! `head [-n N] [FILE...]`: the first N lines (default 10) of each file or of standard
-//! input (chapter 2 section 4, file modification tools). With several files each gets
-//! a `==> NAME <==` header. `-N` is short for `-n N`.
+//! `head [-n N | -c N] [FILE...]`: the first N lines (default 10), or with `-c` the
+//! first N bytes, of each file or of standard input (chapter 2 section 4, file
+//! modification tools). With several files each gets a `==> NAME <==` header. `-N` is
+//! short for `-n N`.
 //!
 //! It reads only as far as it needs to, so `head` on a pipe ends as soon as it has its
 //! lines.
@@ -19,7 +20,16 @@ use ulib::fs::File;
 use ulib::io::{Fd, Read, Write};
 use ulib::Errno;
 
-const USAGE: &str = "head [-n N] [FILE...]";
+const USAGE: &str = "head [-n N | -c N] [FILE...]";
+const ABOUT: &str = "Print the first 10 lines of each FILE (standard input if none, or -).
+  -n N  the first N lines instead      -c N  the first N bytes instead";
+
+/// How much of each input to copy.
+#[derive(Clone, Copy)]
+enum Amount {
+    Lines(u64),
+    Bytes(u64),
+}
 
 /// `-N` (old style) becomes `-n N`.
 fn expand_number_option(args: &mut [String]) {
@@ -30,8 +40,12 @@ fn expand_number_option(args: &mut [String]) {
     }
 }
 
-/// Copy the first `n` lines of `input`; which side failed, if one did.
-fn head(input: &mut dyn Read, mut n: u64) -> Result<(), (bool, Errno)> {
+/// Copy the first `amount` of `input`; which side failed (true: the input), if one did.
+fn head(input: &mut dyn Read, amount: Amount) -> Result<(), (bool, Errno)> {
+    let (mut n, bytes) = match amount {
+        Amount::Lines(n) => (n, false),
+        Amount::Bytes(n) => (n, true),
+    };
     let mut out = Fd(ulib::io::STDOUT);
     let mut buf = [0u8; 4096];
     while n > 0 {
@@ -42,12 +56,17 @@ fn head(input: &mut dyn Read, mut n: u64) -> Result<(), (bool, Errno)> {
             Err(e) => return Err((true, e)),
         };
         let mut end = got;
-        for (i, &b) in buf[..got].iter().enumerate() {
-            if b == b'\n' {
-                n -= 1;
-                if n == 0 {
-                    end = i + 1;
-                    break;
+        if bytes {
+            end = got.min(n as usize);
+            n -= end as u64;
+        } else {
+            for (i, &b) in buf[..got].iter().enumerate() {
+                if b == b'\n' {
+                    n -= 1;
+                    if n == 0 {
+                        end = i + 1;
+                        break;
+                    }
                 }
             }
         }
@@ -58,21 +77,29 @@ fn head(input: &mut dyn Read, mut n: u64) -> Result<(), (bool, Errno)> {
 
 fn main() -> i32 {
     let mut args: Vec<String> = ulib::env::args().skip(1).collect();
+    if ulib::cli::help(&args, USAGE, ABOUT) {
+        return 0;
+    }
     expand_number_option(&mut args);
-    let Ok((args, count)) = ulib::cli::take_value(&args, 'n') else {
-        return ulib::cli::usage_error(USAGE);
-    };
-    let p = match ulib::cli::parse(&args, "") {
+    let p = match utilcore::opts::parse(&args, "", "nc") {
         Ok(p) => p,
-        Err(c) => return ulib::cli::bad_option(c, USAGE),
+        Err(e) => return ulib::cli::option_failure(&e, USAGE),
     };
-    let n = match count.map(|c| c.parse::<u64>()) {
-        None => 10,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => {
-            ulib::eprintln!("head: invalid number of lines");
-            return ulib::cli::usage_error(USAGE);
-        }
+    // The last of -n and -c wins, as in GNU head.
+    let amount = match p.list.last() {
+        None => Amount::Lines(10),
+        Some((c, v)) => match (c, v.as_deref().and_then(utilcore::number::count)) {
+            ('c', Some(n)) => Amount::Bytes(n),
+            (_, Some(n)) => Amount::Lines(n),
+            (_, None) => {
+                let what = if *c == 'c' { "bytes" } else { "lines" };
+                ulib::eprintln!(
+                    "head: invalid number of {what}: '{}'",
+                    v.as_deref().unwrap_or("")
+                );
+                return 1;
+            }
+        },
     };
     let files = if p.operands.is_empty() {
         alloc::vec![String::from("-")]
@@ -86,10 +113,10 @@ fn main() -> i32 {
             ulib::io::flush_stdout();
         }
         let r = if f == "-" {
-            head(&mut ulib::io::stdin(), n)
+            head(&mut ulib::io::stdin(), amount)
         } else {
             match File::open(f) {
-                Ok(mut file) => head(&mut file, n),
+                Ok(mut file) => head(&mut file, amount),
                 Err(e) => Err((true, e)),
             }
         };
