@@ -14,6 +14,7 @@
 mod bench;
 mod build;
 mod deps;
+mod diskupdate;
 mod fstest;
 mod fuzztest;
 mod json;

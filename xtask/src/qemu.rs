@@ -116,7 +116,9 @@ pub fn default_disk() -> PathBuf {
     crate::root().join("target").join("disk.img")
 }
 
-/// Make `disk` from the root file system image if it is missing or `fresh` is asked.
+/// Make `disk` from the root file system image if it is missing or `fresh` is asked;
+/// otherwise write the freshly built system directories (`/bin`, `/usr`) onto it and
+/// keep everything else (see `diskupdate`).
 pub fn prepare_disk(disk: &Path, image: &Path, fresh: bool) -> Result<()> {
     if fresh || !disk.exists() {
         std::fs::copy(image, disk).map_err(|e| format!("cannot create {}: {e}", disk.display()))?;
@@ -125,16 +127,27 @@ pub fn prepare_disk(disk: &Path, image: &Path, fresh: bool) -> Result<()> {
             disk.display()
         );
     } else {
+        let staging = crate::root().join("target").join("rootfs");
+        let n = crate::diskupdate::update_system(disk, &staging)?;
         eprintln!(
-            "xtask: using the disk {} (kept between runs; --fresh rebuilds it from the new programs)",
+            "xtask: using the disk {} (kept between runs): {n} files of /bin and /usr updated, the rest untouched; --fresh starts it again from the image",
             disk.display()
         );
     }
     Ok(())
 }
 
-fn parse_machine(args: &[String], kernel: &Path) -> Result<(Machine, bool, bool)> {
+/// What `cargo xtask run` was asked besides the machine.
+struct RunOptions {
+    fresh: bool,
+    ramdisk_only: bool,
+    /// `--copy-in HOST:GUEST`, in order.
+    copy_in: Vec<String>,
+}
+
+fn parse_machine(args: &[String], kernel: &Path) -> Result<(Machine, RunOptions)> {
     let mut m = Machine::new(kernel);
+    let mut copy_in = Vec::new();
     let mut fresh = false;
     let mut ramdisk_only = false;
     let mut it = args.iter();
@@ -155,11 +168,19 @@ fn parse_machine(args: &[String], kernel: &Path) -> Result<(Machine, bool, bool)
             "--monitor" => m.append.push_str(" monitor"),
             "--disk" => m.disk = Some(PathBuf::from(value("--disk")?)),
             "--fresh" => fresh = true,
+            "--copy-in" => copy_in.push(value("--copy-in")?),
             "--ramdisk" => ramdisk_only = true,
             other => return Err(format!("unknown option `{other}` (see cargo xtask help)")),
         }
     }
-    Ok((m, fresh, ramdisk_only))
+    Ok((
+        m,
+        RunOptions {
+            fresh,
+            ramdisk_only,
+            copy_in,
+        },
+    ))
 }
 
 /// Build the kernel, the programs and the root file system image.
@@ -174,11 +195,17 @@ pub fn build_system() -> Result<(PathBuf, PathBuf)> {
 pub fn run_cmd(args: &[String]) -> Result<u8> {
     deps::ensure()?;
     let (kernel, image) = build_system()?;
-    let (mut m, fresh, ramdisk_only) = parse_machine(args, &kernel)?;
-    if !ramdisk_only {
+    let (mut m, o) = parse_machine(args, &kernel)?;
+    if !o.ramdisk_only {
         let disk = m.disk.clone().unwrap_or_else(default_disk);
-        prepare_disk(&disk, &image, fresh)?;
+        prepare_disk(&disk, &image, o.fresh)?;
+        for spec in &o.copy_in {
+            let n = crate::diskupdate::copy_in(&disk, spec)?;
+            eprintln!("xtask: --copy-in {spec}: {n} file(s) written");
+        }
         m.disk = Some(disk);
+    } else if !o.copy_in.is_empty() {
+        return Err("--copy-in needs the disk (it cannot go with --ramdisk)".into());
     }
     m.initrd = Some(image);
     let status = m
@@ -192,7 +219,7 @@ pub fn run_cmd(args: &[String]) -> Result<u8> {
 pub fn gdb_cmd(args: &[String]) -> Result<u8> {
     deps::ensure()?;
     let (kernel, image) = build_system()?;
-    let (mut m, _, _) = parse_machine(args, &kernel)?;
+    let (mut m, _) = parse_machine(args, &kernel)?;
     m.initrd = Some(image);
     m.gdb = true;
     eprintln!("QEMU is paused with a gdb stub on localhost:1234. In another terminal:\n");

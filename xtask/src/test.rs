@@ -463,6 +463,10 @@ const STORAGE_TESTS: &[(&str, StorageTest)] = &[
     ),
     ("storage::reboot_resets_the_machine", reboot_resets),
     (
+        "storage::run_updates_the_programs_on_the_disk_and_keeps_user_files",
+        |_| crate::diskupdate::updates_keep_user_files(),
+    ),
+    (
         "storage::root_image_holds_every_program_and_passes_e2fsck",
         root_image_is_complete,
     ),
