@@ -27,7 +27,7 @@ pub fn update_system(disk: &Path, staging: &Path) -> Result<usize> {
     for dir in SYSTEM_DIRS {
         let host = staging.join(dir);
         if host.is_dir() {
-            files += add_tree(&mut script, &host, &format!("/{dir}"))?;
+            files += add_tree(disk, &mut script, &host, &format!("/{dir}"))?;
         }
     }
     run_debugfs(disk, &script)?;
@@ -48,10 +48,10 @@ pub fn copy_in(disk: &Path, spec: &str) -> Result<usize> {
     for p in &parts[..parts.len().saturating_sub(1)] {
         at.push('/');
         at.push_str(p);
-        let _ = writeln!(script, "mkdir {}", quote(&at)?);
+        mkdir(disk, &mut script, &at)?;
     }
     let files = if host.is_dir() {
-        add_tree(&mut script, host, guest.trim_end_matches('/'))?
+        add_tree(disk, &mut script, host, guest.trim_end_matches('/'))?
     } else if host.is_file() {
         add_file(&mut script, host, guest)?;
         1
@@ -65,9 +65,29 @@ pub fn copy_in(disk: &Path, spec: &str) -> Result<usize> {
     Ok(files)
 }
 
-/// Script lines that make `guest` a copy of the host directory `host`.
-fn add_tree(script: &mut String, host: &Path, guest: &str) -> Result<usize> {
+/// A `mkdir` line for `guest` if the disk does not have it yet. (debugfs's `mkdir` of
+/// a name that exists allocates the new directory before it finds out, and leaves it
+/// unconnected: e2fsck then complains, so it is never asked to.)
+fn mkdir(disk: &Path, script: &mut String, guest: &str) -> Result<()> {
+    let out = Command::new(crate::deps::tool("debugfs"))
+        .args(["-R", &format!("stat {}", quote(guest)?)])
+        .arg(disk)
+        .output()
+        .map_err(|e| format!("cannot run debugfs: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if text.contains("Type: directory") {
+        return Ok(());
+    }
+    if text.contains("Type: ") {
+        return Err(format!("{guest} on the disk is not a directory"));
+    }
     let _ = writeln!(script, "mkdir {}", quote(guest)?);
+    Ok(())
+}
+
+/// Script lines that make `guest` a copy of the host directory `host`.
+fn add_tree(disk: &Path, script: &mut String, host: &Path, guest: &str) -> Result<usize> {
+    mkdir(disk, script, guest)?;
     let mut entries: Vec<_> = std::fs::read_dir(host)
         .map_err(|e| format!("{}: {e}", host.display()))?
         .collect::<std::io::Result<_>>()
@@ -79,7 +99,7 @@ fn add_tree(script: &mut String, host: &Path, guest: &str) -> Result<usize> {
         let path = e.path();
         let to = format!("{guest}/{name}");
         if path.is_dir() {
-            files += add_tree(script, &path, &to)?;
+            files += add_tree(disk, script, &path, &to)?;
         } else if path.is_file() {
             add_file(script, &path, &to)?;
             files += 1;
