@@ -41,7 +41,9 @@ commands:
       --append ARGS     extra kernel command line (e.g. `trace`, `loglevel=debug`)
       --monitor         stay in the kernel monitor instead of starting /bin/init
       --disk PATH       the persistent root disk (default target/disk.img; made when missing)
-      --fresh           rebuild the disk from the newly built programs
+      --fresh           rebuild the disk from the image (otherwise /bin and /usr are
+                        updated on it and everything else is kept)
+      --copy-in HOST:/GUEST  put a host file or directory on the disk before booting
       --ramdisk         no disk: boot from the in-memory root image (changes are lost)
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
   bench [NAME]          benchmarks: boot, syscall, programs, fs (default: all)
