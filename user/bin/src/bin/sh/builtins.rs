@@ -20,7 +20,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use shcore::vars::quote;
-use ulib::abi::signal;
 use ulib::sys;
 
 use crate::shell::{Flow, Io, Shell};
@@ -32,9 +31,15 @@ pub const BUILTINS: &[&str] = &[
     "shift", "source", "test", "trap", "true", "type", "unalias", "unset", "wait",
 ];
 
-/// Whether `name` is a builtin.
+/// Whether `name` is a builtin (`%N` alone means `fg %N`).
 pub fn is_builtin(name: &str) -> bool {
-    BUILTINS.contains(&name)
+    BUILTINS.contains(&name) || name.starts_with('%')
+}
+
+/// Whether `argv` is a `kill` naming a job (`kill %1`): that one the shell does
+/// itself, since only it knows its jobs; any other `kill` is the program `/bin/kill`.
+pub fn is_job_kill(argv: &[String]) -> bool {
+    argv.first().is_some_and(|a| a == "kill") && argv[1..].iter().any(|a| a.starts_with('%'))
 }
 
 fn number(s: Option<&String>, default: i32) -> Result<i32, String> {
@@ -127,6 +132,7 @@ impl Shell {
                 for l in lines {
                     self.write(io, 1, &format!("{l}\n"));
                 }
+                self.jobs.take_stop_reports();
                 self.jobs.take_finished();
                 Ok(0)
             }
@@ -134,17 +140,11 @@ impl Shell {
                 .jobs
                 .resolve(args.first().map(String::as_str))
                 .map(|id| self.foreground_job(id)),
+            n if n.starts_with('%') => self.jobs.resolve(Some(n)).map(|id| self.foreground_job(id)),
             "bg" => self
                 .jobs
                 .resolve(args.first().map(String::as_str))
-                .map(|id| {
-                    if let Some(j) = self.jobs.get(id) {
-                        let _ = sys::kill(-i64::from(j.pgid), signal::SIGCONT);
-                        let line = format!("[{}]{} {} &\n", j.id, self.jobs.marker(id), j.text);
-                        self.write(io, 1, &line);
-                    }
-                    0
-                }),
+                .map(|id| self.background_job(id, io)),
             "history" => {
                 let lines: Vec<String> = self
                     .editor
@@ -371,17 +371,15 @@ impl Shell {
                 self.jobs.resolve(Some(a))?
             } else {
                 let pid: u32 = a.parse().map_err(|_| format!("{a}: not a pid or job"))?;
-                match self
-                    .jobs
-                    .iter()
-                    .find(|j| j.procs.iter().any(|(p, _)| *p == pid))
-                {
-                    Some(j) => j.id,
+                match self.jobs.of_pid(pid) {
+                    Some(id) => id,
                     None => return Err(format!("pid {pid} is not a child of this shell")),
                 }
             };
             status = self.wait_job(id);
-            self.jobs.remove(id);
+            if self.jobs.get(id).is_some_and(|j| j.finished()) {
+                self.jobs.remove(id);
+            }
         }
         Ok(status)
     }
