@@ -6,8 +6,8 @@
 //! `/bin`, except what a child process *cannot* do for its parent: change the shell's
 //! working directory (`cd`), variables (`export`, `unset`, `set`, `shift`, `read`),
 //! control flow (`exit`, `break`, `continue`, `return`, `eval`, `trap`), read commands
-//! into it (`source`, `.`), replace it (`exec`), or manage its children (`wait`,
-//! `jobs`, `fg`, `bg`); and the few that POSIX scripts run so often that starting a
+//! into it (`source`, `.`), replace it (`exec`), set what its children inherit
+//! (`umask`), or manage its children (`wait`, `jobs`, `fg`, `bg`, `kill %N`); and the few that POSIX scripts run so often that starting a
 //! program each time would dominate (`test`/`[`, `printf`, `:`, `true`, `false`).
 //! `history` lists the shell's own memory; `type` and `command` say what a name is.
 //!
@@ -28,7 +28,7 @@ use crate::shell::{Flow, Io, Shell};
 pub const BUILTINS: &[&str] = &[
     ".", ":", "[", "alias", "bg", "break", "cd", "command", "continue", "eval", "exec", "exit",
     "export", "false", "fg", "history", "jobs", "local", "printf", "read", "return", "set",
-    "shift", "source", "test", "trap", "true", "type", "unalias", "unset", "wait",
+    "shift", "source", "test", "trap", "true", "type", "umask", "unalias", "unset", "wait",
 ];
 
 /// Whether `name` is a builtin (`%N` alone means `fg %N`).
@@ -125,6 +125,7 @@ impl Shell {
                 Ok(0)
             }),
             "source" | "." => self.source(args, io),
+            "umask" => self.umask(args, io),
             "wait" => self.wait_builtin(args),
             "jobs" => {
                 self.reap_jobs();
@@ -330,6 +331,34 @@ impl Shell {
         Ok(())
     }
 
+    /// `umask [-S] [MODE]`: prints the file-mode creation mask (`0022`, or with `-S`
+    /// the permissions it leaves, `u=rwx,g=rx,o=rx`) or sets it from an octal MODE.
+    fn umask(&mut self, args: &[String], io: &Io) -> Result<i32, String> {
+        let (symbolic, rest) = match args.first().map(String::as_str) {
+            Some("-S") => (true, &args[1..]),
+            _ => (false, args),
+        };
+        let fail = |e: ulib::Errno| String::from(e.message());
+        let Some(mode) = rest.first() else {
+            // Reading the mask means setting one: put the old one straight back.
+            let mask = sys::umask(0).map_err(fail)? as u32;
+            sys::umask(mask).map_err(fail)?;
+            let line = if symbolic {
+                symbolic_mask(mask)
+            } else {
+                format!("{mask:04o}")
+            };
+            self.write(io, 1, &format!("{line}\n"));
+            return Ok(0);
+        };
+        let mask = u32::from_str_radix(mode, 8)
+            .ok()
+            .filter(|m| *m <= 0o777)
+            .ok_or_else(|| format!("Illegal mode: {mode}"))?;
+        sys::umask(mask).map_err(fail)?;
+        Ok(0)
+    }
+
     fn source(&mut self, args: &[String], io: &Io) -> Result<i32, String> {
         let Some(path) = args.first() else {
             return Err(String::from("filename argument required"));
@@ -383,4 +412,21 @@ impl Shell {
         }
         Ok(status)
     }
+}
+
+/// `u=rwx,g=rx,o=rx`: the permissions a mask leaves, as `umask -S` shows them.
+fn symbolic_mask(mask: u32) -> String {
+    let classes: Vec<String> = [('u', 6), ('g', 3), ('o', 0)]
+        .iter()
+        .map(|&(who, shift)| {
+            let allowed = !mask >> shift & 7;
+            let perms: String = [(4, 'r'), (2, 'w'), (1, 'x')]
+                .iter()
+                .filter(|(bit, _)| allowed & bit != 0)
+                .map(|(_, c)| *c)
+                .collect();
+            format!("{who}={perms}")
+        })
+        .collect();
+    classes.join(",")
 }
