@@ -82,6 +82,8 @@ pub const POWEROFF: usize = 72;
 pub const REBOOT: usize = 73;
 /// Write every file system's changes, then forget their cached blocks (privileged).
 pub const DROP_CACHES: usize = 74;
+/// Set the file-mode creation mask (`umask`); returns the old one.
+pub const UMASK: usize = 75;
 
 /// The highest call number plus one (size of the kernel's table).
 pub const COUNT: usize = 80;

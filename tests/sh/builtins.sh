@@ -181,3 +181,17 @@ ef
 #### type of an unknown name
 type no_such_command_qq >/dev/null
 echo $?
+#### umask sets and prints the mask in octal and symbolically
+umask 027
+umask
+umask -S
+umask 0
+umask
+umask -S
+#### umask in a subshell leaves the shell's
+umask 022
+(umask 077; umask)
+umask
+#### umask is inherited by a child shell
+umask 037
+sh -c umask

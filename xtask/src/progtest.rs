@@ -152,6 +152,16 @@ const BENCHES: &[(&str, &str, Option<u64>)] = &[
         "fork + exec /bin/true + exit + wait",
         None,
     ),
+    (
+        "fork_exec_sh_c_true",
+        "fork + exec /bin/sh -c true + wait (lmbench shell; Linux 1,040,500)",
+        Some(400_000),
+    ),
+    (
+        "sh_loop_1000",
+        "sh -c: a loop of 1,000 iterations with [ and $((...)) (fork + exec + wait)",
+        None,
+    ),
 ];
 
 /// `cargo xtask bench programs`: boot under `-icount shift=0`, run `bench`, print the

@@ -49,6 +49,10 @@ pub const SHELL_TESTS: &[(&str, ShellTest)] = &[
     ),
     ("sh::glob_cd_and_background_jobs", glob_cd_background),
     (
+        "sh::job_control_ctrl_z_jobs_bg_fg_and_a_background_read",
+        job_control,
+    ),
+    (
         "sh::faulting_program_is_killed_and_the_shell_survives",
         faulting_program,
     ),
@@ -297,6 +301,64 @@ fn glob_cd_background(kernel: &Path) -> Result<()> {
     s.run_line("sleep 5 &", &["[1] "])?;
     s.run_line("jobs", &["Running"])?;
     s.run_line("wait; echo wa''ited", &["waited"])?;
+    Ok(())
+}
+
+/// Job control: `Ctrl-Z` stops the foreground job and the shell reports it; `jobs`
+/// lists it stopped, `bg` continues it in the background, `fg` brings it back and
+/// `Ctrl-C` ends it. A background job that reads the terminal is stopped by SIGTTIN;
+/// `kill %1` ends it (SIGTERM, then SIGCONT so that the stopped job acts on it).
+fn job_control(kernel: &Path) -> Result<()> {
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
+    s.send("sleep 30\n")?;
+    s.expect("sleep 30", STEP_TIMEOUT)?;
+    // Give the shell time to start `sleep` and hand it the terminal.
+    std::thread::sleep(Duration::from_secs(2));
+    s.send("\x1a")?;
+    s.expect("^Z", Duration::from_secs(5))
+        .map_err(|e| format!("Ctrl-Z was not echoed: {e}"))?;
+    s.expect(
+        "[1]+ Stopped                 sleep 30",
+        Duration::from_secs(5),
+    )
+    .map_err(|e| format!("Ctrl-Z did not stop `sleep 30`: {e}"))?;
+    s.expect(PROMPT, STEP_TIMEOUT)?;
+    s.run_line("echo st''=$?", &["st=148"])?;
+    s.run_line("jobs", &["[1]+ Stopped"])?;
+    s.run_line("ps", &[" T "])?;
+    // One warning before exiting with a stopped job; the shell stays.
+    s.run_line("exit", &["There are stopped jobs."])?;
+    s.run_line("bg", &["[1]+ sleep 30 &"])?;
+    s.run_line("jobs", &["[1]+ Running                 sleep 30 &"])?;
+    s.send("fg %1\n")?;
+    s.expect("fg %1", STEP_TIMEOUT)?;
+    s.expect("sleep 30", STEP_TIMEOUT)?;
+    std::thread::sleep(Duration::from_secs(2));
+    s.send("\x03")?;
+    s.expect(PROMPT, Duration::from_secs(5))
+        .map_err(|e| format!("Ctrl-C did not end `sleep 30` after fg: {e}"))?;
+    let seen = s.run_line("jobs; echo no''more", &["nomore"])?;
+    if seen.contains("sleep 30") {
+        return Err(format!("the ended job is still listed:\n{seen}"));
+    }
+    // A background job reading the terminal stops with SIGTTIN.
+    s.run_line("cat &", &["[1] "])?;
+    std::thread::sleep(Duration::from_secs(2));
+    s.run_line("jobs", &["[1]+ Stopped (tty input)     cat"])?;
+    s.run_line("kill %1; sleep 1; jobs", &["Terminated"])?;
+    // `%N` alone is `fg %N`.
+    s.send("sleep 20\n")?;
+    s.expect("sleep 20", STEP_TIMEOUT)?;
+    std::thread::sleep(Duration::from_secs(2));
+    s.send("\x1a")?;
+    s.expect("Stopped", Duration::from_secs(5))?;
+    s.expect(PROMPT, STEP_TIMEOUT)?;
+    s.send("%1\n")?;
+    s.expect("sleep 20", STEP_TIMEOUT)?;
+    std::thread::sleep(Duration::from_secs(2));
+    s.send("\x03")?;
+    s.expect(PROMPT, Duration::from_secs(5))?;
+    s.run_line("echo ali''ve", &["alive"])?;
     Ok(())
 }
 

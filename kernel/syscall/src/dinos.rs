@@ -95,6 +95,7 @@ pub static TABLE: Table = {
         nr::POWEROFF => "poweroff": protect::poweroff();
         nr::REBOOT => "reboot": protect::reboot();
         nr::DROP_CACHES => "drop_caches": protect::drop_caches();
+        nr::UMASK => "umask": protect::umask(Mode);
     }
     t
 };

@@ -1,21 +1,45 @@
-//! The job table: pipelines started with `&`, numbered `[1]`, `[2]`, ...
+//! The job table: pipelines started with `&` or stopped with `Ctrl-Z`, numbered `[1]`,
+//! `[2]`, ...
 //!
 //! Chapter 2 section 2-1 (the command interpreter) and 3-2 (process control): a job is
 //! one pipeline, all of whose processes share a process group, so one signal (`Ctrl-C`,
-//! `kill -INT -PGID`) reaches all of them and the terminal can be given to the whole
-//! group. The shell keeps a table of its background jobs, reports each one's end
-//! before the next prompt (`[1]+ Done  sleep 1`), and `fg`, `bg`, `wait`, `jobs` name
-//! them by number (`%1`) or as current (`%+`, `%%`) and previous (`%-`).
+//! `Ctrl-Z`, `kill -INT -PGID`) reaches all of them and the terminal can be given to
+//! the whole group. The shell keeps a table of its background and stopped jobs,
+//! reports each one's end or stop before the next prompt (`[1]+ Done  sleep 1`,
+//! `[2]+ Stopped (tty input)  cat`), and `fg`, `bg`, `wait`, `jobs`, `kill` name them
+//! by number (`%1`) or as current (`%+`, `%%`) and previous (`%-`).
 //!
 //! Design decision: the table is bookkeeping only: it records pids and the wait
-//! statuses the shell collected and never calls the kernel, so numbering, lookup and
-//! the report lines are tested on the host.
+//! statuses the shell collected (ended, stopped by a signal, continued) and never
+//! calls the kernel, so numbering, states, lookup and the report lines are tested on
+//! the host. The current job is the one most recently started in the background or
+//! stopped, as in bash.
 
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use abi::signal;
+
 use crate::status;
+
+/// Where one process of a job stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcState {
+    /// Running (or continued).
+    Running,
+    /// Stopped by this signal.
+    Stopped(u32),
+    /// Ended with this wait status.
+    Ended(u32),
+}
+
+/// One process of a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Proc {
+    pub pid: u32,
+    pub state: ProcState,
+}
 
 /// One job.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,25 +48,60 @@ pub struct Job {
     pub id: usize,
     /// The process group of its processes.
     pub pgid: u32,
-    /// Its processes, left to right, each with its wait status once it ended.
-    pub procs: Vec<(u32, Option<u32>)>,
+    /// Its processes, left to right.
+    pub procs: Vec<Proc>,
     /// The command as typed, for listings.
     pub text: String,
+    /// The terminal mode when it stopped, given back to it by `fg`.
+    pub tty_mode: Option<u32>,
+    /// Whether its latest stop has been reported to the user.
+    pub stop_reported: bool,
+    /// When it was last started in the background or stopped (for `%+`, `%-`).
+    touched: u64,
 }
 
 impl Job {
     /// Whether every process has ended.
     pub fn finished(&self) -> bool {
-        self.procs.iter().all(|(_, s)| s.is_some())
+        self.procs
+            .iter()
+            .all(|p| matches!(p.state, ProcState::Ended(_)))
     }
 
-    /// The job's status: that of its last process (as a pipeline's is).
+    /// The signal that stopped it, if it is stopped: some process stopped and none
+    /// still running.
+    pub fn stopped(&self) -> Option<u32> {
+        if self.procs.iter().any(|p| p.state == ProcState::Running) {
+            return None;
+        }
+        self.procs.iter().find_map(|p| match p.state {
+            ProcState::Stopped(sig) => Some(sig),
+            _ => None,
+        })
+    }
+
+    /// The job's status once finished: that of its last process (as a pipeline's is).
     pub fn status(&self) -> Option<u32> {
-        self.procs.last().and_then(|(_, s)| *s)
+        match self.procs.last()?.state {
+            ProcState::Ended(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The processes not yet ended (running or stopped): those still to wait for.
+    pub fn live_pids(&self) -> Vec<u32> {
+        self.procs
+            .iter()
+            .filter(|p| !matches!(p.state, ProcState::Ended(_)))
+            .map(|p| p.pid)
+            .collect()
     }
 
     /// The state column of `jobs`.
     pub fn state(&self) -> String {
+        if let Some(sig) = self.stopped() {
+            return String::from(status::stop_description(sig));
+        }
         match (self.finished(), self.status()) {
             (true, Some(s)) => status::job_state(s),
             _ => String::from("Running"),
@@ -54,6 +113,7 @@ impl Job {
 #[derive(Clone, Debug, Default)]
 pub struct JobTable {
     jobs: Vec<Job>,
+    clock: u64,
 }
 
 impl JobTable {
@@ -62,33 +122,67 @@ impl JobTable {
         JobTable::default()
     }
 
-    /// Records a new job; returns its number (the lowest not in use).
+    /// Records a new job, which becomes the current one; returns its number (the
+    /// lowest not in use).
     pub fn add(&mut self, pgid: u32, pids: &[u32], text: &str) -> usize {
         let mut id = 1;
         while self.jobs.iter().any(|j| j.id == id) {
             id += 1;
         }
+        self.clock += 1;
         self.jobs.push(Job {
             id,
             pgid,
-            procs: pids.iter().map(|&p| (p, None)).collect(),
+            procs: pids
+                .iter()
+                .map(|&pid| Proc {
+                    pid,
+                    state: ProcState::Running,
+                })
+                .collect(),
             text: String::from(text),
+            tty_mode: None,
+            stop_reported: false,
+            touched: self.clock,
         });
         id
     }
 
-    /// Records that `pid` ended with `status`; returns the job's number if it was one
-    /// of ours.
-    pub fn record_exit(&mut self, pid: u32, status: u32) -> Option<usize> {
-        for job in &mut self.jobs {
-            for proc in &mut job.procs {
-                if proc.0 == pid {
-                    proc.1 = Some(status);
-                    return Some(job.id);
+    /// Records a wait status `waitpid` gave for `pid` (ended, stopped or continued);
+    /// returns the job's number if it was one of ours. A job that becomes stopped
+    /// becomes the current job, its stop not yet reported.
+    pub fn record(&mut self, pid: u32, st: u32) -> Option<usize> {
+        let clock = self.clock + 1;
+        let job = self
+            .jobs
+            .iter_mut()
+            .find(|j| j.procs.iter().any(|p| p.pid == pid))?;
+        let was_stopped = job.stopped().is_some();
+        let proc = job.procs.iter_mut().find(|p| p.pid == pid)?;
+        proc.state = if signal::wifcontinued(st) {
+            ProcState::Running
+        } else if signal::wifstopped(st) {
+            ProcState::Stopped(signal::wstopsig(st))
+        } else {
+            ProcState::Ended(st)
+        };
+        if !was_stopped && job.stopped().is_some() {
+            job.stop_reported = false;
+            job.touched = clock;
+            self.clock = clock;
+        }
+        Some(job.id)
+    }
+
+    /// Records that job `id` was sent `SIGCONT`: its stopped processes run again.
+    pub fn continued(&mut self, id: usize) {
+        if let Some(j) = self.jobs.iter_mut().find(|j| j.id == id) {
+            for p in &mut j.procs {
+                if let ProcState::Stopped(_) = p.state {
+                    p.state = ProcState::Running;
                 }
             }
         }
-        None
     }
 
     /// The jobs, oldest first.
@@ -101,9 +195,27 @@ impl JobTable {
         self.jobs.is_empty()
     }
 
+    /// Whether some job is stopped (the shell warns before exiting).
+    pub fn any_stopped(&self) -> bool {
+        self.jobs.iter().any(|j| j.stopped().is_some())
+    }
+
     /// The job with number `id`.
     pub fn get(&self, id: usize) -> Option<&Job> {
         self.jobs.iter().find(|j| j.id == id)
+    }
+
+    /// The job with number `id`, to change.
+    pub fn get_mut(&mut self, id: usize) -> Option<&mut Job> {
+        self.jobs.iter_mut().find(|j| j.id == id)
+    }
+
+    /// The job `pid` belongs to.
+    pub fn of_pid(&self, pid: u32) -> Option<usize> {
+        self.jobs
+            .iter()
+            .find(|j| j.procs.iter().any(|p| p.pid == pid))
+            .map(|j| j.id)
     }
 
     /// Removes and returns job `id`.
@@ -121,13 +233,28 @@ impl JobTable {
         done
     }
 
-    /// The current job (`%+`, the newest) and previous (`%-`).
+    /// The listing lines of jobs that stopped since the last report, now reported.
+    pub fn take_stop_reports(&mut self) -> Vec<String> {
+        let ids: Vec<usize> = self
+            .jobs
+            .iter()
+            .filter(|j| j.stopped().is_some() && !j.stop_reported)
+            .map(|j| j.id)
+            .collect();
+        ids.into_iter()
+            .filter_map(|id| {
+                self.get_mut(id)?.stop_reported = true;
+                Some(self.format(self.get(id)?))
+            })
+            .collect()
+    }
+
+    /// The current job (`%+`, most recently started in the background or stopped)
+    /// and the previous one (`%-`).
     fn current_previous(&self) -> (Option<usize>, Option<usize>) {
-        let n = self.jobs.len();
-        (
-            n.checked_sub(1).map(|i| self.jobs[i].id),
-            n.checked_sub(2).map(|i| self.jobs[i].id),
-        )
+        let mut by_time: Vec<&Job> = self.jobs.iter().collect();
+        by_time.sort_by_key(|j| core::cmp::Reverse(j.touched));
+        (by_time.first().map(|j| j.id), by_time.get(1).map(|j| j.id))
     }
 
     /// The marker `jobs` shows after `[N]`: `+` current, `-` previous, else a space.
@@ -168,7 +295,8 @@ impl JobTable {
 
     /// A `jobs` line: `[1]+ Running                 sleep 100 &`.
     pub fn format(&self, job: &Job) -> String {
-        let amp = if job.finished() { "" } else { " &" };
+        let running = !job.finished() && job.stopped().is_none();
+        let amp = if running { " &" } else { "" };
         format!(
             "[{}]{} {:<24}{}{}",
             job.id,
@@ -198,10 +326,10 @@ mod tests {
     fn a_job_finishes_when_all_its_processes_have_ended() {
         let mut t = JobTable::new();
         t.add(20, &[20, 21], "yes | head");
-        assert_eq!(t.record_exit(20, wait_status_signaled(13)), Some(1));
+        assert_eq!(t.record(20, wait_status_signaled(13)), Some(1));
         assert!(t.take_finished().is_empty());
-        assert_eq!(t.record_exit(21, wait_status_exited(0)), Some(1));
-        assert_eq!(t.record_exit(99, 0), None);
+        assert_eq!(t.record(21, wait_status_exited(0)), Some(1));
+        assert_eq!(t.record(99, 0), None);
         let done = t.take_finished();
         assert_eq!(done.len(), 1);
         assert_eq!(done[0].state(), "Done");
@@ -231,10 +359,63 @@ mod tests {
         let lines: Vec<String> = t.iter().map(|j| t.format(j)).collect();
         assert_eq!(lines[0], "[1]- Running                 sleep 10 &");
         assert_eq!(lines[1], "[2]+ Running                 sleep 20 &");
-        t.record_exit(2, wait_status_signaled(SIGKILL));
+        t.record(2, wait_status_signaled(SIGKILL));
         assert_eq!(
             t.format(t.get(2).unwrap()),
             "[2]+ Killed                  sleep 20"
         );
+    }
+
+    #[test]
+    fn a_stopped_job_is_listed_stopped_until_continued() {
+        use abi::signal::{wait_status_stopped, SIGTSTP, SIGTTIN, WAIT_STATUS_CONTINUED};
+        let mut t = JobTable::new();
+        t.add(30, &[30, 31], "cat | wc");
+        assert_eq!(t.record(30, wait_status_stopped(SIGTSTP)), Some(1));
+        // One process still runs: the job is not stopped yet.
+        assert_eq!(t.get(1).unwrap().stopped(), None);
+        assert_eq!(t.take_stop_reports(), Vec::<String>::new());
+        t.record(31, wait_status_stopped(SIGTSTP));
+        assert_eq!(t.get(1).unwrap().stopped(), Some(SIGTSTP));
+        assert!(t.any_stopped());
+        assert_eq!(
+            t.take_stop_reports(),
+            ["[1]+ Stopped                 cat | wc"]
+        );
+        // Reported once.
+        assert!(t.take_stop_reports().is_empty());
+        assert_eq!(t.get(1).unwrap().live_pids(), [30, 31]);
+        t.continued(1);
+        assert_eq!(t.get(1).unwrap().state(), "Running");
+        assert!(!t.any_stopped());
+        // A continue reported by waitpid also counts; a SIGTTIN stop is named.
+        t.record(30, wait_status_stopped(SIGTTIN));
+        t.record(31, wait_status_stopped(SIGTTIN));
+        assert_eq!(t.get(1).unwrap().state(), "Stopped (tty input)");
+        t.record(30, WAIT_STATUS_CONTINUED);
+        assert_eq!(t.get(1).unwrap().stopped(), None);
+    }
+
+    #[test]
+    fn the_current_job_is_the_latest_started_or_stopped() {
+        use abi::signal::{wait_status_stopped, SIGTSTP};
+        let mut t = JobTable::new();
+        t.add(1, &[1], "sleep 10");
+        t.add(2, &[2], "sleep 20");
+        assert_eq!(t.resolve(None), Ok(2));
+        t.record(1, wait_status_stopped(SIGTSTP));
+        assert_eq!(t.resolve(None), Ok(1));
+        assert_eq!(t.resolve(Some("%-")), Ok(2));
+        assert_eq!(t.marker(1), '+');
+        assert_eq!(t.marker(2), '-');
+        // A stopped job is listed without `&`; a job that ends after a stop is done.
+        assert_eq!(
+            t.format(t.get(1).unwrap()),
+            "[1]+ Stopped                 sleep 10"
+        );
+        t.record(1, wait_status_exited(0));
+        assert_eq!(t.take_finished().len(), 1);
+        assert_eq!(t.of_pid(2), Some(2));
+        assert_eq!(t.of_pid(1), None);
     }
 }

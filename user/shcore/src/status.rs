@@ -52,6 +52,17 @@ pub fn signal_description(sig: u32) -> String {
     format!("{what} ({})", signal::name(sig))
 }
 
+/// How `jobs` names a stop by `sig` (the C library's `strsignal` texts, which dash
+/// shows): `Stopped` for `Ctrl-Z`, `Stopped (tty input)` for a background read.
+pub fn stop_description(sig: u32) -> &'static str {
+    match sig {
+        signal::SIGSTOP => "Stopped (signal)",
+        signal::SIGTTIN => "Stopped (tty input)",
+        signal::SIGTTOU => "Stopped (tty output)",
+        _ => "Stopped",
+    }
+}
+
 /// The line to print after a foreground command ended with `status`, if any: nothing
 /// for a normal exit or for `SIGINT`/`SIGPIPE`.
 pub fn report(status: u32) -> Option<String> {

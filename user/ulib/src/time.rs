@@ -6,7 +6,7 @@
 //! Hinnant's `civil_from_days` (exact for every day, no tables, no time zones: dinos
 //! keeps UTC).
 
-use crate::{sys, Result};
+use crate::{sys, Errno, Result};
 use abi::flags::{CLOCK_MONOTONIC, CLOCK_REALTIME};
 use abi::Timespec;
 use core::fmt;
@@ -81,9 +81,12 @@ impl SystemTime {
     }
 }
 
-/// Sleep for `d` (returns early if a signal handler runs).
+/// Sleep for all of `d`: an interrupted sleep (a handler ran, or the process was
+/// stopped by `Ctrl-Z` and continued) goes on until `d` has passed since the call, as
+/// `sleep 30` does in other systems. [`sleep_checked`] is the one that returns early.
 pub fn sleep(d: Duration) {
-    let _ = sleep_checked(d);
+    let start = Instant::now();
+    while let Err(Errno::EINTR) = sleep_checked(d.saturating_sub(start.elapsed())) {}
 }
 
 /// Sleep for `d`; `Err(EINTR)` if a signal handler ran first.

@@ -13,6 +13,19 @@ pub fn getgid(cx: &mut Ctx) -> SysResult {
     Ok(cx.process()?.cred().rgid as usize)
 }
 
+/// `umask(mask)`: the permission bits that files and directories the process creates
+/// from now on will not have (`0o022`: no write for group and others); returns the
+/// old mask. Part of the credentials, so `fork` and `spawn` pass it on and `exec`
+/// keeps it.
+pub fn umask(cx: &mut Ctx, mask: u32) -> SysResult {
+    let p = cx.process()?;
+    let mut cred = (*p.cred()).clone();
+    let old = cred.umask;
+    cred.umask = mask & 0o777;
+    p.set_cred(cred);
+    Ok(old as usize)
+}
+
 /// Write every file system back and forget its cached blocks: returns how many were
 /// dropped (privileged: `Capability::SysAdmin`).
 pub fn drop_caches(cx: &mut Ctx) -> SysResult {

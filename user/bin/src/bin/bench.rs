@@ -4,7 +4,9 @@
 //! by their number: a null system call (call 0, which does nothing), `getppid`, a pipe
 //! round trip between two
 //! processes (one byte each way: two context switches), fork + exit + wait, spawn of
-//! `/bin/true` + wait, and a forked child that execs `/bin/true` + wait. Under QEMU's
+//! `/bin/true` + wait, a forked child that execs `/bin/true` + wait, the same with
+//! `/bin/sh -c true` (lmbench's "shell" case: the cost of starting the shell), and
+//! `sh -c` running a loop of 1,000 iterations with arithmetic and `[`. Under QEMU's
 //! `-icount shift=0` (`cargo xtask bench programs`) one nanosecond of guest time is one
 //! guest instruction, so the figures are instructions per operation and repeat exactly.
 //! Operands select the benchmarks whose names contain one of them.
@@ -38,6 +40,8 @@ const BENCHES: &[(&str, u32, Bench)] = &[
     ("fork_exit_wait", 300, fork_exit_wait),
     ("spawn_exit_wait", 200, spawn_exit_wait),
     ("fork_exec_exit_wait", 200, fork_exec_exit_wait),
+    ("fork_exec_sh_c_true", 100, fork_exec_sh_c_true),
+    ("sh_loop_1000", 2, sh_loop_1000),
 ];
 
 fn main() -> i32 {
@@ -164,21 +168,42 @@ fn spawn_exit_wait(n: u32) -> Result<(), String> {
 }
 
 fn fork_exec_exit_wait(n: u32) -> Result<(), String> {
-    let argv = [UserStr {
-        ptr: TRUE.as_ptr() as u64,
-        len: TRUE.len() as u64,
-    }];
+    fork_exec_wait(&[TRUE], n)
+}
+
+/// lmbench's "shell" case: fork, exec `/bin/sh -c true`, wait.
+fn fork_exec_sh_c_true(n: u32) -> Result<(), String> {
+    fork_exec_wait(&["/bin/sh", "-c", "true"], n)
+}
+
+/// A shell loop of 1,000 iterations, each a `[` test and an arithmetic expansion
+/// (`sh -c`, started by fork + exec; one operation is the whole script).
+fn sh_loop_1000(n: u32) -> Result<(), String> {
+    const LOOP: &str = "i=0; while [ $i -lt 1000 ]; do i=$((i+1)); done; [ $i = 1000 ]";
+    fork_exec_wait(&["/bin/sh", "-c", LOOP], n)
+}
+
+/// Fork `n` children that each exec `argv` (its first word the program's path), and
+/// wait for each; a child that does not exit with 0 is an error.
+fn fork_exec_wait(words: &[&str], n: u32) -> Result<(), String> {
+    let argv: Vec<UserStr> = words
+        .iter()
+        .map(|w| UserStr {
+            ptr: w.as_ptr() as u64,
+            len: w.len() as u64,
+        })
+        .collect();
     for _ in 0..n {
         match sys::fork().map_err(|e| err("fork", e))? {
             0 => {
-                let _ = sys::exec(TRUE, &argv, &[]);
+                let _ = sys::exec(words[0], &argv, &[]);
                 sys::exit(127);
             }
             pid => {
                 let mut st = 0u32;
                 sys::waitpid(pid as i64, Some(&mut st), 0).map_err(|e| err("waitpid", e))?;
                 if st != 0 {
-                    return Err(alloc::format!("the child's exec failed (status {st:#x})"));
+                    return Err(alloc::format!("the child failed (status {st:#x})"));
                 }
             }
         }

@@ -580,6 +580,11 @@ pub fn getgid() -> SysResult {
     ret(syscall0(nr::GETGID))
 }
 
+/// Set the file-mode creation mask; the old one.
+pub fn umask(mask: u32) -> SysResult {
+    ret(syscall1(nr::UMASK, mask as usize))
+}
+
 /// Power the machine off (only returns on failure, e.g. EPERM).
 pub fn poweroff() -> SysResult {
     ret(syscall0(nr::POWEROFF))

@@ -6,8 +6,8 @@
 //! `/bin`, except what a child process *cannot* do for its parent: change the shell's
 //! working directory (`cd`), variables (`export`, `unset`, `set`, `shift`, `read`),
 //! control flow (`exit`, `break`, `continue`, `return`, `eval`, `trap`), read commands
-//! into it (`source`, `.`), replace it (`exec`), or manage its children (`wait`,
-//! `jobs`, `fg`, `bg`); and the few that POSIX scripts run so often that starting a
+//! into it (`source`, `.`), replace it (`exec`), set what its children inherit
+//! (`umask`), or manage its children (`wait`, `jobs`, `fg`, `bg`, `kill %N`); and the few that POSIX scripts run so often that starting a
 //! program each time would dominate (`test`/`[`, `printf`, `:`, `true`, `false`).
 //! `history` lists the shell's own memory; `type` and `command` say what a name is.
 //!
@@ -20,7 +20,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use shcore::vars::quote;
-use ulib::abi::signal;
 use ulib::sys;
 
 use crate::shell::{Flow, Io, Shell};
@@ -29,12 +28,18 @@ use crate::shell::{Flow, Io, Shell};
 pub const BUILTINS: &[&str] = &[
     ".", ":", "[", "alias", "bg", "break", "cd", "command", "continue", "eval", "exec", "exit",
     "export", "false", "fg", "history", "jobs", "local", "printf", "read", "return", "set",
-    "shift", "source", "test", "trap", "true", "type", "unalias", "unset", "wait",
+    "shift", "source", "test", "trap", "true", "type", "umask", "unalias", "unset", "wait",
 ];
 
-/// Whether `name` is a builtin.
+/// Whether `name` is a builtin (`%N` alone means `fg %N`).
 pub fn is_builtin(name: &str) -> bool {
-    BUILTINS.contains(&name)
+    BUILTINS.contains(&name) || name.starts_with('%')
+}
+
+/// Whether `argv` is a `kill` naming a job (`kill %1`): that one the shell does
+/// itself, since only it knows its jobs; any other `kill` is the program `/bin/kill`.
+pub fn is_job_kill(argv: &[String]) -> bool {
+    argv.first().is_some_and(|a| a == "kill") && argv[1..].iter().any(|a| a.starts_with('%'))
 }
 
 fn number(s: Option<&String>, default: i32) -> Result<i32, String> {
@@ -120,6 +125,7 @@ impl Shell {
                 Ok(0)
             }),
             "source" | "." => self.source(args, io),
+            "umask" => self.umask(args, io),
             "wait" => self.wait_builtin(args),
             "jobs" => {
                 self.reap_jobs();
@@ -127,6 +133,7 @@ impl Shell {
                 for l in lines {
                     self.write(io, 1, &format!("{l}\n"));
                 }
+                self.jobs.take_stop_reports();
                 self.jobs.take_finished();
                 Ok(0)
             }
@@ -134,17 +141,11 @@ impl Shell {
                 .jobs
                 .resolve(args.first().map(String::as_str))
                 .map(|id| self.foreground_job(id)),
+            n if n.starts_with('%') => self.jobs.resolve(Some(n)).map(|id| self.foreground_job(id)),
             "bg" => self
                 .jobs
                 .resolve(args.first().map(String::as_str))
-                .map(|id| {
-                    if let Some(j) = self.jobs.get(id) {
-                        let _ = sys::kill(-i64::from(j.pgid), signal::SIGCONT);
-                        let line = format!("[{}]{} {} &\n", j.id, self.jobs.marker(id), j.text);
-                        self.write(io, 1, &line);
-                    }
-                    0
-                }),
+                .map(|id| self.background_job(id, io)),
             "history" => {
                 let lines: Vec<String> = self
                     .editor
@@ -330,6 +331,34 @@ impl Shell {
         Ok(())
     }
 
+    /// `umask [-S] [MODE]`: prints the file-mode creation mask (`0022`, or with `-S`
+    /// the permissions it leaves, `u=rwx,g=rx,o=rx`) or sets it from an octal MODE.
+    fn umask(&mut self, args: &[String], io: &Io) -> Result<i32, String> {
+        let (symbolic, rest) = match args.first().map(String::as_str) {
+            Some("-S") => (true, &args[1..]),
+            _ => (false, args),
+        };
+        let fail = |e: ulib::Errno| String::from(e.message());
+        let Some(mode) = rest.first() else {
+            // Reading the mask means setting one: put the old one straight back.
+            let mask = sys::umask(0).map_err(fail)? as u32;
+            sys::umask(mask).map_err(fail)?;
+            let line = if symbolic {
+                symbolic_mask(mask)
+            } else {
+                format!("{mask:04o}")
+            };
+            self.write(io, 1, &format!("{line}\n"));
+            return Ok(0);
+        };
+        let mask = u32::from_str_radix(mode, 8)
+            .ok()
+            .filter(|m| *m <= 0o777)
+            .ok_or_else(|| format!("Illegal mode: {mode}"))?;
+        sys::umask(mask).map_err(fail)?;
+        Ok(0)
+    }
+
     fn source(&mut self, args: &[String], io: &Io) -> Result<i32, String> {
         let Some(path) = args.first() else {
             return Err(String::from("filename argument required"));
@@ -371,18 +400,33 @@ impl Shell {
                 self.jobs.resolve(Some(a))?
             } else {
                 let pid: u32 = a.parse().map_err(|_| format!("{a}: not a pid or job"))?;
-                match self
-                    .jobs
-                    .iter()
-                    .find(|j| j.procs.iter().any(|(p, _)| *p == pid))
-                {
-                    Some(j) => j.id,
+                match self.jobs.of_pid(pid) {
+                    Some(id) => id,
                     None => return Err(format!("pid {pid} is not a child of this shell")),
                 }
             };
             status = self.wait_job(id);
-            self.jobs.remove(id);
+            if self.jobs.get(id).is_some_and(|j| j.finished()) {
+                self.jobs.remove(id);
+            }
         }
         Ok(status)
     }
+}
+
+/// `u=rwx,g=rx,o=rx`: the permissions a mask leaves, as `umask -S` shows them.
+fn symbolic_mask(mask: u32) -> String {
+    let classes: Vec<String> = [('u', 6), ('g', 3), ('o', 0)]
+        .iter()
+        .map(|&(who, shift)| {
+            let allowed = !mask >> shift & 7;
+            let perms: String = [(4, 'r'), (2, 'w'), (1, 'x')]
+                .iter()
+                .filter(|(bit, _)| allowed & bit != 0)
+                .map(|(_, c)| *c)
+                .collect();
+            format!("{who}={perms}")
+        })
+        .collect();
+    classes.join(",")
 }

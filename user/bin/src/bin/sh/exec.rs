@@ -128,7 +128,7 @@ impl Shell {
             [Command::Compound(Compound::Subshell(l), r)] => self.run_subshell(l, r, io),
             [Command::Compound(c, r)] => self.run_compound_redirected(c, r, io),
             cmds => match self.start_pipeline(cmds, io) {
-                Ok(s) => self.wait_foreground(&s),
+                Ok(s) => self.wait_foreground(&s, || render::pipeline(p)),
                 Err(status) => status,
             },
         };
@@ -307,6 +307,7 @@ impl Shell {
                 }
                 status
             }
+            Ok(cio) if builtins::is_job_kill(argv) => self.kill_jobs(&argv[1..], &cio),
             Ok(cio) if builtins::is_builtin(&argv[0]) => {
                 for (k, v) in assigns {
                     self.vars.set(k, v);
@@ -327,7 +328,7 @@ impl Shell {
                 let pgid = if self.job_control() { NEW_GROUP } else { 0 };
                 let r = self.spawn_program(argv, &env, &cio, pgid);
                 close_all(&mut opened);
-                self.wait_started(r, pgid)
+                self.wait_started(r, pgid, || render::command(&Command::Simple(cmd.clone())))
             }
         };
         close_all(&mut opened);
@@ -336,12 +337,20 @@ impl Shell {
 
     /// Waits for a program just spawned in the foreground (or passes on why it could
     /// not start).
-    fn wait_started(&mut self, r: Result<u32, i32>, pgid: u32) -> i32 {
+    fn wait_started(
+        &mut self,
+        r: Result<u32, i32>,
+        pgid: u32,
+        text: impl FnOnce() -> String,
+    ) -> i32 {
         match r {
-            Ok(pid) => self.wait_foreground(&Started {
-                pgid: if pgid == 0 { self.pgid } else { pid },
-                pids: alloc::vec![pid],
-            }),
+            Ok(pid) => self.wait_foreground(
+                &Started {
+                    pgid: if pgid == 0 { self.pgid } else { pid },
+                    pids: alloc::vec![pid],
+                },
+                text,
+            ),
             Err(status) => status,
         }
     }
@@ -351,7 +360,7 @@ impl Shell {
         let env = self.vars.environ(&[]);
         let pgid = if self.job_control() { NEW_GROUP } else { 0 };
         let r = self.spawn_program(argv, &env, io, pgid);
-        self.wait_started(r, pgid)
+        self.wait_started(r, pgid, || argv.join(" "))
     }
 
     /// Calls function `argv[0]` with `argv[1..]` as its positional parameters.
@@ -611,10 +620,13 @@ impl Shell {
         });
         close_all(&mut opened);
         match started {
-            Ok(pid) => self.wait_foreground(&Started {
-                pgid: if pgid == 0 { self.pgid } else { pid },
-                pids: alloc::vec![pid],
-            }),
+            Ok(pid) => self.wait_foreground(
+                &Started {
+                    pgid: if pgid == 0 { self.pgid } else { pid },
+                    pids: alloc::vec![pid],
+                },
+                || format!("( {} )", render::list(l)),
+            ),
             Err(status) => status,
         }
     }
@@ -680,7 +692,11 @@ impl Shell {
             Err(status) => {
                 // Reap what did start so nothing is left behind.
                 if !started.pids.is_empty() {
-                    self.wait_foreground(&started);
+                    let text = render::pipeline(&Pipeline {
+                        negated: false,
+                        commands: cmds.to_vec(),
+                    });
+                    self.wait_foreground(&started, || text);
                 }
                 Err(status)
             }
@@ -717,7 +733,8 @@ impl Shell {
                 if alias {
                     return self.fork_shell(pgid, close, |sh| sh.run_simple(c, io));
                 }
-                if argv.first().is_some_and(|a| !self.runs_inside(a)) {
+                let inside = |a: &String| self.runs_inside(a) || builtins::is_job_kill(&argv);
+                if argv.first().is_some_and(|a| !inside(a)) {
                     let mut opened = Vec::new();
                     let cio = self.apply_redirects(&c.redirects, io, &mut opened)?;
                     let env = self.vars.environ(&assigns);

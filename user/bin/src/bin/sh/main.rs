@@ -90,6 +90,7 @@ fn main() -> i32 {
                 Some(term) => {
                     sh.interactive = true;
                     let code = interactive(&mut sh, &term);
+                    sh.hang_up_stopped_jobs();
                     term.cooked();
                     sh.run_exit_trap(code)
                 }
@@ -184,15 +185,16 @@ fn prompt() -> String {
     format!("dinos:{cwd}$ ")
 }
 
-/// Reports background jobs that ended since the last prompt.
+/// Reports background jobs that stopped or ended since the last prompt.
 fn notify_jobs(sh: &mut Shell) {
     sh.reap_jobs();
-    let lines: Vec<String> = sh
-        .jobs
-        .iter()
-        .filter(|j| j.finished())
-        .map(|j| sh.jobs.format(j))
-        .collect();
+    let mut lines = sh.jobs.take_stop_reports();
+    lines.extend(
+        sh.jobs
+            .iter()
+            .filter(|j| j.finished())
+            .map(|j| sh.jobs.format(j)),
+    );
     sh.jobs.take_finished();
     for l in lines {
         sh.write(&Io::standard(), 2, &format!("{l}\n"));
@@ -215,7 +217,10 @@ fn interactive(sh: &mut Shell, term: &Terminal) -> i32 {
         match term.read_line(sh, &p) {
             Input::Eof if text.is_empty() => {
                 sh.write(&io, 2, "exit\n");
-                return sh.status;
+                if sh.may_exit() {
+                    return sh.status;
+                }
+                continue;
             }
             Input::Eof => {
                 sh.error(&io, "syntax error: unexpected end of file");
@@ -246,8 +251,12 @@ fn interactive(sh: &mut Shell, term: &Terminal) -> i32 {
                 sh.flow = Flow::Normal;
                 term::take_interrupt();
                 sh.run_list(&list, &io);
-                if let Flow::Exit(code) = sh.flow {
-                    return code;
+                let flow = sh.flow;
+                match flow {
+                    Flow::Exit(code) if sh.may_exit() => return code,
+                    Flow::Exit(_) => {}
+                    // Any other command line: the next `exit` warns again.
+                    _ => sh.exit_warned = false,
                 }
                 sh.flow = Flow::Normal;
             }

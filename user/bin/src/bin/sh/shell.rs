@@ -101,8 +101,10 @@ pub struct Shell {
     pub pid: u32,
     /// `$!`.
     pub last_bg: Option<u32>,
-    /// Background jobs.
+    /// Background and stopped jobs.
     pub jobs: JobTable,
+    /// Whether `exit` was refused once because of stopped jobs (the next one goes).
+    pub exit_warned: bool,
     /// Whether this shell reads commands from a terminal (prompts, job control).
     pub interactive: bool,
     /// The shell's process group, which gets the terminal back after each job.
@@ -152,6 +154,7 @@ impl Shell {
             pid: ulib::sys::getpid().unwrap_or(0) as u32,
             last_bg: None,
             jobs: JobTable::new(),
+            exit_warned: false,
             interactive: false,
             pgid: 0,
             subshell: false,

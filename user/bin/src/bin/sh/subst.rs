@@ -46,7 +46,7 @@ impl Shell {
                 let _ = sys::close(p[1]);
                 let bytes = crate::sysfs::read_fd_to_end(p[0]).unwrap_or_default();
                 let _ = sys::close(p[0]);
-                let st = crate::jobs::wait_pid(pid as u32);
+                let st = crate::jobs::wait_pid(pid as u32, 0);
                 self.subst_status = Some(shcore::status::exit_code(st));
                 Ok(String::from_utf8_lossy(&bytes).into_owned())
             }

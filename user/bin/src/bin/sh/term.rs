@@ -8,10 +8,12 @@
 //! the terminal in raw mode and edits the line itself (`shcore::lineedit`); while a
 //! job runs, the terminal is cooked and belongs to the job's group.
 //!
-//! Design decision: the shell catches `SIGINT`, `SIGQUIT` and `SIGTSTP` with a handler
-//! that does nothing, rather than ignoring them: a caught signal is reset to the
-//! default when a program is started, an ignored one would stay ignored in every
-//! child, and `Ctrl-C` would stop working for them.
+//! Design decision: the shell catches `SIGINT`, `SIGQUIT`, `SIGTSTP`, `SIGTTIN` and
+//! `SIGTTOU` with a handler that does nothing, rather than ignoring them: the shell is
+//! never stopped or killed by them, as POSIX shells are not, yet a caught signal is
+//! reset to the default when a program is started, while an ignored one would stay
+//! ignored in every child (`Ctrl-C` and `Ctrl-Z` would stop working for them, and a
+//! background read would fail with EIO instead of stopping the job).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -20,7 +22,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use shcore::complete::ShellCompleter;
 use shcore::lineedit::Event;
 use ulib::abi::flags::{TTY_CANON, TTY_ECHO, TTY_ISIG};
-use ulib::abi::signal::{SIGINT, SIGQUIT, SIGTSTP};
+use ulib::abi::signal::{SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU};
 use ulib::io::write_all;
 use ulib::sys::{self, Disposition, Handler};
 use ulib::Errno;
@@ -57,7 +59,7 @@ pub fn take_interrupt() -> bool {
 
 fn set_signals(handler: Handler) {
     let d = Disposition::new(handler, 0);
-    for sig in [SIGINT, SIGQUIT, SIGTSTP] {
+    for sig in [SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU] {
         let _ = sys::sigaction(sig, Some(&d), None);
     }
 }

@@ -173,3 +173,50 @@ pub fn device_request_is_exclusive_until_released() -> TestResult {
     let _ = sys::close(null);
     Ok(())
 }
+
+/// `umask`: a file and a directory created under mask 027 lose those permission bits
+/// (0666 -> 0640, 0777 -> 0750); the call returns the old mask; a forked child has the
+/// same mask.
+pub fn umask_masks_created_files_and_is_inherited() -> TestResult {
+    const FILE: &str = "/tmp/ut_umask";
+    const DIR: &str = "/tmp/ut_umask_dir";
+    let old = ctx(sys::umask(0o027), "umask 027")? as u32;
+    let _ = sys::unlink(FILE);
+    let _ = sys::rmdir(DIR);
+    let fd = ctx(
+        sys::open(
+            FILE,
+            ulib::abi::flags::O_WRONLY | ulib::abi::flags::O_CREAT,
+            0o666,
+        ),
+        "create a file",
+    )? as i32;
+    let mut st = ulib::abi::Stat::default();
+    ctx(sys::fstat(fd, &mut st), "fstat")?;
+    let _ = sys::close(fd);
+    ensure(st.mode & 0o777 == 0o640, || {
+        format!(
+            "a file created 0666 under umask 027 has mode {:o}",
+            st.mode & 0o777
+        )
+    })?;
+    ctx(sys::mkdir(DIR, 0o777), "mkdir")?;
+    ctx(sys::stat(DIR, &mut st), "stat the directory")?;
+    ensure(st.mode & 0o777 == 0o750, || {
+        format!(
+            "a directory made 0777 under umask 027 has mode {:o}",
+            st.mode & 0o777
+        )
+    })?;
+    let child = fork_child(|| match sys::umask(0o027) {
+        Ok(0o027) => 0,
+        _ => 1,
+    })?;
+    expect_exit(child, 0, "a forked child inherits the umask")?;
+    let _ = sys::unlink(FILE);
+    let _ = sys::rmdir(DIR);
+    let was = ctx(sys::umask(old), "umask back")?;
+    ensure(was == 0o027, || {
+        format!("umask returned {was:o}, expected 27")
+    })
+}

@@ -136,6 +136,10 @@ const TESTS: &[(&str, Test)] = &[
         files::fork_shares_descriptor_offsets,
     ),
     (
+        "umask_masks_created_files_and_is_inherited",
+        files::umask_masks_created_files_and_is_inherited,
+    ),
+    (
         "fork_1000_times_leaks_nothing",
         robust::fork_1000_times_leaks_nothing,
     ),
