@@ -284,9 +284,9 @@ pub fn usage() -> Result<Usage, String> {
 /// [`no_leak`], and the kernel heap in use must come back exactly too.
 pub fn no_leak_with_heap(times: usize, mut round: impl FnMut() -> TestResult) -> TestResult {
     round()?;
-    let before = usage()?;
+    let before = settled_usage()?;
     no_leak(times, &mut round)?;
-    let after = usage()?;
+    let after = settled_usage()?;
     ensure(before.heap_used == after.heap_used, || {
         format!(
             "kernel heap leak after {times} rounds: {} -> {} bytes ({:+})",
@@ -297,15 +297,25 @@ pub fn no_leak_with_heap(times: usize, mut round: impl FnMut() -> TestResult) ->
     })
 }
 
+/// [`usage`] once the kernel has finished with the threads that just exited: a thread
+/// cannot free the stack it runs on, so the last one to exit is dropped by the next
+/// context switch after it (hal's `PREV`). A short sleep makes those switches happen
+/// (to the idle thread and back); measured without it, the last child's kernel stack
+/// (8 frames) and thread (about 2.6 KiB of heap) sometimes still showed as "leaked".
+fn settled_usage() -> Result<Usage, String> {
+    let _ = sys::nanosleep(10_000_000);
+    usage()
+}
+
 /// Run `round` once to warm up, then `times` more between two [`usage`] snapshots:
 /// free frames and the process count must come back exactly.
 pub fn no_leak(times: usize, mut round: impl FnMut() -> TestResult) -> TestResult {
     round()?;
-    let before = usage()?;
+    let before = settled_usage()?;
     for _ in 0..times {
         round()?;
     }
-    let after = usage()?;
+    let after = settled_usage()?;
     ensure(
         before.free_frames == after.free_frames && before.procs == after.procs,
         || {
