@@ -465,6 +465,10 @@ const CASES: &[&str] = &[
     "awk 'BEGIN { OFS = \"-\"; $0 = \"a b c\"; $1 = $1; print; print NF }'",
     "awk 'BEGIN { printf \"%s\\n\" }'",
     "awk '{ print $1' cols",
+    "awk '{ print $1 > \"out.txt\" } END { print \"done\" }' cols; cat out.txt",
+    "awk '{ print $3 > \"o1\" ; print $1 > \"o2\" } END { printf \"%s\\n\", \"x\" >> \"o1\" }' cols; cat o1 o2",
+    "rm -f ap ap2; awk 'BEGIN { print \"a\" > \"ap\"; print \"b\" >> \"ap2\" }'; awk 'BEGIN { print \"c\" >> \"ap\" }'; cat ap ap2",
+    "awk '{ print > ($1 \".part\") }' cols; cat a.part b.part",
 ];
 
 /// Cases whose output is an archive: it is compared by what GNU tar lists and

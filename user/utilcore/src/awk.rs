@@ -9,8 +9,9 @@
 //! `delete`; associative arrays; the fields `$0..$NF` (assigning one rebuilds `$0` with
 //! OFS, assigning `NF` cuts or pads); `NR NF FNR FS OFS ORS FILENAME SUBSEP RSTART
 //! RLENGTH CONVFMT OFMT`; the built-ins `length substr index split sub gsub match
-//! toupper tolower int sprintf`. Not supported: user functions, `getline`, output
-//! redirection, `printf` to pipes. Numbers are `f64`; a non-integer becomes a string
+//! toupper tolower int sprintf`. `print` and `printf` may end in `> FILE` or
+//! `>> FILE` (the caller writes [`Awk::files`]). Not supported: user functions,
+//! `getline`, output to pipes, `close`. Numbers are `f64`; a non-integer becomes a string
 //! through CONVFMT (`%.6g`), an integer prints as one.
 //!
 //! Regular expressions are extended ones translated to the basic ones of `bre`: `( )`
@@ -235,8 +236,8 @@ const BUILTINS: &[&str] = &[
 /// Longest first, so that `+=` is not read as `+` then `=`.
 const OPS: &[&str] = &[
     "+=", "-=", "*=", "/=", "%=", "^=", "==", "<=", ">=", "!=", "++", "--", "&&", "||", "!~", "**",
-    "{", "}", "(", ")", "[", "]", ";", ",", "+", "-", "*", "/", "%", "^", "!", ">", "<", "|", "?",
-    ":", "~", "$", "=",
+    ">>", "{", "}", "(", ")", "[", "]", ";", ",", "+", "-", "*", "/", "%", "^", "!", ">", "<", "|",
+    "?", ":", "~", "$", "=",
 ];
 
 fn lex(src: &str) -> Result<Vec<Tok>, AwkError> {
@@ -437,8 +438,9 @@ enum Expr {
 #[derive(Debug, Clone)]
 enum Stmt {
     Expr(Expr),
-    Print(Vec<Expr>),
-    Printf(Vec<Expr>),
+    /// The values, and where they go if not to standard output.
+    Print(Vec<Expr>, Option<Redirect>),
+    Printf(Vec<Expr>, Option<Redirect>),
     If(Expr, Box<Stmt>, Option<Box<Stmt>>),
     While(Expr, Box<Stmt>),
     Do(Box<Stmt>, Expr),
@@ -450,6 +452,13 @@ enum Stmt {
     Break,
     Continue,
     Delete(String, Option<Vec<Expr>>),
+}
+
+/// `> FILE` (append false) or `>> FILE`.
+#[derive(Debug, Clone)]
+struct Redirect {
+    append: bool,
+    file: Expr,
 }
 
 #[derive(Debug, Clone)]
@@ -764,16 +773,29 @@ impl Parser {
             Some("print") | Some("printf") => {
                 self.next();
                 let args = self.print_args()?;
-                if self.is_op(">") || self.is_op("|") {
-                    return fail(String::from("output redirection is not supported"));
+                if self.is_op("|") {
+                    return fail(String::from("output to a pipe is not supported"));
                 }
+                let redirect = if self.is_op(">") || self.is_op(">>") {
+                    let append = self.is_op(">>");
+                    self.next();
+                    self.no_gt = true;
+                    let file = self.concat();
+                    self.no_gt = false;
+                    Some(Redirect {
+                        append,
+                        file: file?,
+                    })
+                } else {
+                    None
+                };
                 if kw == Some("print") {
-                    Stmt::Print(args)
+                    Stmt::Print(args, redirect)
                 } else {
                     if args.is_empty() {
                         return fail(String::from("printf needs a format"));
                     }
-                    Stmt::Printf(args)
+                    Stmt::Printf(args, redirect)
                 }
             }
             Some("getline") | Some("return") | Some("function") => {
@@ -793,7 +815,12 @@ impl Parser {
     }
 
     fn print_args(&mut self) -> PResult<Vec<Expr>> {
-        if self.is_op(";") || self.is_op("}") || matches!(self.peek(), Tok::Newline | Tok::Eof) {
+        if self.is_op(";")
+            || self.is_op("}")
+            || self.is_op(">")
+            || self.is_op(">>")
+            || matches!(self.peek(), Tok::Newline | Tok::Eof)
+        {
             return Ok(Vec::new());
         }
         // `print (a, b)`: a parenthesised list, when the `)` ends the statement.
@@ -804,6 +831,8 @@ impl Parser {
             if self.is_op(";")
                 || self.is_op("}")
                 || self.is_op(">")
+                || self.is_op(">>")
+                || self.is_op("|")
                 || matches!(self.peek(), Tok::Newline | Tok::Eof)
             {
                 return Ok(list);
@@ -1413,6 +1442,19 @@ pub struct Awk {
     status: i32,
     /// Output not yet written; the caller drains it.
     pub out: Vec<u8>,
+    /// Output for `print > FILE` not yet written, in order; the caller drains it.
+    pub files: Vec<FileOutput>,
+    /// The files written to so far: the first `>` truncates, later ones append.
+    opened: BTreeMap<String, ()>,
+}
+
+/// Bytes for one file named by `>` or `>>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileOutput {
+    pub name: String,
+    /// Whether the file is to be emptied before these bytes are written.
+    pub truncate: bool,
+    pub bytes: Vec<u8>,
 }
 
 /// Undo the escapes of a `-v` value or a `-F` separator, as awk does.
@@ -1467,6 +1509,8 @@ impl Awk {
             exiting: false,
             status: 0,
             out: Vec::new(),
+            files: Vec::new(),
+            opened: BTreeMap::new(),
         };
         for (k, v) in [
             ("FS", " "),
@@ -1771,7 +1815,7 @@ impl Awk {
             Stmt::Expr(e) => {
                 self.eval(e)?;
             }
-            Stmt::Print(args) => {
+            Stmt::Print(args, redirect) => {
                 let vals = if args.is_empty() {
                     vec![Value::Str(self.fields[0].clone())]
                 } else {
@@ -1781,16 +1825,20 @@ impl Awk {
                     }
                     v
                 };
+                let start = self.out.len();
                 self.print_values(&vals);
+                self.redirect(redirect.as_ref(), start)?;
             }
-            Stmt::Printf(args) => {
+            Stmt::Printf(args, redirect) => {
                 let mut v = Vec::new();
                 for a in args {
                     v.push(self.eval(a)?);
                 }
                 let fmt = self.to_str(&v[0]);
                 let text = self.format(&fmt, &v[1..])?;
+                let start = self.out.len();
                 self.out.extend_from_slice(text.as_bytes());
+                self.redirect(redirect.as_ref(), start)?;
             }
             Stmt::If(c, a, b) => {
                 if self.eval(c)?.truth() {
@@ -1883,6 +1931,30 @@ impl Awk {
             },
         }
         Ok(Flow::Normal)
+    }
+
+    /// Move what was just printed (from `start` on) to the file `r` names, if any.
+    fn redirect(&mut self, r: Option<&Redirect>, start: usize) -> RResult<()> {
+        let Some(r) = r else {
+            return Ok(());
+        };
+        let bytes = self.out.split_off(start);
+        let v = self.eval(&r.file)?;
+        let name = self.to_str(&v);
+        if name == "/dev/stdout" || name == "-" {
+            self.out.extend_from_slice(&bytes);
+            return Ok(());
+        }
+        let first = self.opened.insert(name.clone(), ()).is_none();
+        match self.files.last_mut() {
+            Some(f) if f.name == name => f.bytes.extend_from_slice(&bytes),
+            _ => self.files.push(FileOutput {
+                name,
+                truncate: first && !r.append,
+                bytes,
+            }),
+        }
+        Ok(())
     }
 
     fn print_values(&mut self, vals: &[Value]) {
@@ -2391,6 +2463,28 @@ mod tests {
         assert_eq!(Ere::new("o+|b").unwrap().find_at(b"boo", 0), Some((0, 1)));
         assert!(Ere::new("a?").is_err());
         assert!(Ere::new("(a|b)").is_err());
+    }
+
+    #[test]
+    fn output_redirection_collects_bytes_per_file() {
+        let src = "{ print $1 > \"a\"; print $2 >> \"b\" } END { printf \"%s\", \"!\" > \"a\" }";
+        let mut a = Awk::new(Program::compile(src).unwrap(), &[]);
+        a.input("in", b"1 2\n3 4\n").unwrap();
+        a.end().unwrap();
+        let got: Vec<(&str, bool, &[u8])> = a
+            .files
+            .iter()
+            .map(|f| (f.name.as_str(), f.truncate, f.bytes.as_slice()))
+            .collect();
+        let want: Vec<(&str, bool, &[u8])> = vec![
+            ("a", true, b"1\n"),
+            ("b", false, b"2\n"),
+            ("a", false, b"3\n"),
+            ("b", false, b"4\n"),
+            ("a", false, b"!"),
+        ];
+        assert_eq!(got, want);
+        assert!(a.out.is_empty());
     }
 
     #[test]

@@ -13,6 +13,7 @@ ulib::entry!(main);
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use ulib::fs::OpenOptions;
 use ulib::io::Write;
 use utilcore::awk::{operand_assignment, unescape, Awk, Program};
 
@@ -22,12 +23,33 @@ const ABOUT: &str = "Run PROGRAM on every line of the FILEs (standard input if n
   -v VAR=VALUE  set VAR before BEGIN          -f FILE  read the program from FILE
 Rules are PATTERN { ACTION }: BEGIN, END, /RE/, expressions, P1,P2 ranges; actions have
 print, printf, if, while, for, for-in, next, exit, delete, arrays and the built-ins
-length substr index split sub gsub match toupper tolower int sprintf.";
+length substr index split sub gsub match toupper tolower int sprintf;
+print and printf can write to a file with > FILE or >> FILE.";
 
-fn flush(out: &mut Vec<u8>) -> bool {
+/// Write what the program printed: to standard output, and to the files of `>`, `>>`.
+fn flush(awk: &mut Awk) -> bool {
     let mut stdout = ulib::io::stdout();
-    let ok = stdout.write_all(out).and_then(|()| stdout.flush()).is_ok();
-    out.clear();
+    let mut ok = stdout
+        .write_all(&awk.out)
+        .and_then(|()| stdout.flush())
+        .is_ok();
+    awk.out.clear();
+    for f in awk.files.drain(..) {
+        let mut oo = OpenOptions::new();
+        oo.write(true).create(true).mode(0o644);
+        if f.truncate {
+            oo.truncate(true);
+        } else {
+            oo.append(true);
+        }
+        if let Err(e) = oo
+            .open(&f.name)
+            .and_then(|mut file| file.write_all(&f.bytes))
+        {
+            ulib::cli::error(&f.name, e);
+            ok = false;
+        }
+    }
     ok
 }
 
@@ -38,7 +60,7 @@ fn main() -> i32 {
     }
     let o = match utilcore::opts::parse(&args, "", "Fvf") {
         Ok(o) => o,
-        Err(e) => return ulib::cli::option_failure(&e, USAGE),
+        Err(e) => return ulib::cli::option_error(&e, USAGE),
     };
     let mut vars: Vec<(String, String)> = Vec::new();
     let mut text: Option<String> = None;
@@ -73,7 +95,7 @@ fn main() -> i32 {
     let mut operands = o.operands.clone();
     let text = match text {
         Some(t) => t,
-        None if operands.is_empty() => return ulib::cli::usage_failure(USAGE),
+        None if operands.is_empty() => return ulib::cli::usage_error(USAGE),
         None => operands.remove(0),
     };
     let prog = match Program::compile(&text) {
@@ -110,7 +132,7 @@ fn main() -> i32 {
             };
             let name = if f == "-" { "" } else { f.as_str() };
             result = awk.input(name, &data);
-            if !flush(&mut awk.out) {
+            if !flush(&mut awk) {
                 return 2;
             }
             if result.is_err() || awk.exited() {
@@ -119,7 +141,7 @@ fn main() -> i32 {
         }
     }
     let result = result.and_then(|()| awk.end());
-    if !flush(&mut awk.out) {
+    if !flush(&mut awk) {
         return 2;
     }
     match result {
