@@ -9,15 +9,17 @@
 //! `delete`; associative arrays; the fields `$0..$NF` (assigning one rebuilds `$0` with
 //! OFS, assigning `NF` cuts or pads); `NR NF FNR FS OFS ORS FILENAME SUBSEP RSTART
 //! RLENGTH CONVFMT OFMT`; the built-ins `length substr index split sub gsub match
-//! toupper tolower int sprintf`. `print` and `printf` may end in `> FILE` or
-//! `>> FILE` (the caller writes [`Awk::files`]). Not supported: user functions,
-//! `getline`, output to pipes, `close`. Numbers are `f64`; a non-integer becomes a string
-//! through CONVFMT (`%.6g`), an integer prints as one.
+//! toupper tolower int sprintf`. `print` and `printf` may end in `> FILE` or `>> FILE`
+//! (the caller writes [`Awk::files`]). Not supported: user functions, `getline`, output
+//! to pipes, `close`. Numbers are `f64` (`^` takes whole exponents only: a fractional
+//! one gives `nan`); a non-integer becomes a string through CONVFMT (`%.6g`), an integer
+//! prints as one.
 //!
 //! Regular expressions are extended ones translated to the basic ones of `bre`: `( )`
 //! group, `x+` becomes `xx*` for a single atom, and `|` is allowed at the top level (each
-//! alternative is its own pattern; the leftmost, then longest, match wins). `?`, `{}`
-//! and `|` inside a group are refused with an error rather than matched wrongly.
+//! alternative is its own pattern; the leftmost, then longest, match wins). `?`, `{}`,
+//! `|` inside a group and a starred group are refused with an error rather than matched
+//! wrongly.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -1429,6 +1431,10 @@ enum Flow {
 
 type RResult<T> = Result<T, AwkError>;
 
+/// The highest field number a program may name or set NF to: `$1e18 = x` is an error
+/// rather than an attempt to allocate that many empty fields.
+const MAX_FIELDS: usize = 100_000;
+
 /// A running program: its variables, the current record and what it printed so far.
 pub struct Awk {
     prog: Program,
@@ -1725,7 +1731,7 @@ impl Awk {
 
     fn set_var(&mut self, name: &str, v: Value) {
         if name == "NF" {
-            let n = v.num().max(0.0) as usize;
+            let n = v.num().clamp(0.0, MAX_FIELDS as f64) as usize;
             self.set_nf(n);
             return;
         }
@@ -1780,7 +1786,7 @@ impl Awk {
 
     fn field_index(&mut self, e: &Expr) -> RResult<usize> {
         let v = self.eval(e)?.num();
-        if v < 0.0 {
+        if !(0.0..=MAX_FIELDS as f64).contains(&v) {
             return fail(format!("trying to access out of range field {}", v as i64));
         }
         Ok(v as usize)
@@ -2242,7 +2248,8 @@ fn arith(op: &str, a: f64, b: f64) -> RResult<f64> {
     })
 }
 
-/// `a ^ b` for whole exponents (by squaring); others are refused as NaN.
+/// `a ^ b` for whole exponents (by squaring); a fractional exponent gives NaN, as
+/// `core` has no `pow` (the module comment lists this among the limits).
 fn power(a: f64, b: f64) -> f64 {
     if b != int_part(b) || b.abs() > 1e9 {
         return f64::NAN;
@@ -2492,5 +2499,7 @@ mod tests {
         assert!(Program::compile("{ print $1").is_err());
         assert!(Program::compile("BEGIN").is_err());
         assert!(Program::compile("{ x = }").is_err());
+        let mut a = Awk::new(Program::compile("{ $1e18 = 1 }").unwrap(), &[]);
+        assert!(a.input("in", b"x\n").is_err());
     }
 }
