@@ -9,6 +9,7 @@
 
 extern crate alloc;
 
+pub mod awk;
 pub mod cmp;
 pub mod cut;
 pub mod date;

@@ -15,6 +15,7 @@ const USAGE: &str = "help";
 
 /// One line per program in /bin (keep in step with user/bin/src/bin).
 const COMMANDS: &[(&str, &str)] = &[
+    ("awk", "awk [-F SEP] [-v VAR=VALUE] [-f FILE | PROGRAM] [FILE...]: patterns, fields, printf"),
     ("basename", "basename NAME [SUFFIX]: the last component of a path"),
     ("bench", "bench [NAME...]: time system calls, pipes, fork, spawn and exec"),
     ("cat", "cat [FILE...]: print files, or standard input"),
