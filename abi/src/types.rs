@@ -30,8 +30,15 @@ pub struct SpawnArgs {
     /// Process group for the child: 0 = the parent's, otherwise this group (the child's
     /// own pid if it equals `u32::MAX`).
     pub pgid: u32,
-    pub _reserved: u64,
+    /// [`SPAWN_FOREGROUND`]; any other bit is EINVAL.
+    pub flags: u64,
 }
+
+/// `SpawnArgs::flags`: make the child's process group the terminal's foreground group
+/// before the child runs (glibc's `POSIX_SPAWN_TCSETPGROUP`), so a job that reads the
+/// terminal at once cannot beat its shell's `TIOCSPGRP` and be stopped by SIGTTIN.
+/// Honoured only when the caller's group is the foreground group.
+pub const SPAWN_FOREGROUND: u64 = 1;
 
 /// `clock_gettime` result.
 #[repr(C)]
@@ -244,7 +251,7 @@ pod_fields!(SpawnArgs {
     envc: u64,
     fds: [i32; 3],
     pgid: u32,
-    _reserved: u64
+    flags: u64
 });
 pod_fields!(Timespec {
     sec: i64,
@@ -344,7 +351,7 @@ mod tests {
             envc: 6,
             fds: [0, -1, 2],
             pgid: 7,
-            _reserved: 0,
+            flags: 0,
         });
         round_trip(Stat {
             size: 9,

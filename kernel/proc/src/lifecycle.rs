@@ -42,6 +42,9 @@ pub struct SpawnSpec<'a> {
     /// child's pid.
     pub pgid: Option<Pid>,
     pub sig: SigState,
+    /// Make the child's group the terminal's foreground group before it runs, if the
+    /// parent's group is the foreground group now (`abi::SPAWN_FOREGROUND`).
+    pub foreground: bool,
 }
 
 /// Create a process running the program at `spec.path`; returns its pid.
@@ -82,6 +85,12 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
     let table = loaded.aspace.table();
     *p.aspace.lock() = Some(loaded.aspace);
     *p.personality.lock() = loaded.personality;
+    if spec.foreground {
+        let fg = tty::foreground();
+        if parent.is_some_and(|q| q.pgid() == fg) || fg == 0 {
+            tty::set_foreground(pgid);
+        }
+    }
     let (entry, sp) = (loaded.entry, loaded.sp);
     start_thread(&p, parent, move || {
         hal::task::current().set_address_space(Some(table));
@@ -390,6 +399,7 @@ pub fn start_init(path: &str) -> Result<Pid, Errno> {
             files,
             cwd: fsys::root(),
             pgid: None,
+            foreground: false,
             sig: SigState::new(),
         },
     )

@@ -140,12 +140,16 @@ impl Arg for SpawnBlock {
             u32::MAX => Some(0), // a new group named after the child
             g => Some(g),
         };
+        if s.flags & !abi::SPAWN_FOREGROUND != 0 {
+            return Err(Errno::EINVAL);
+        }
         Ok(process::Spawn {
             path,
             argv,
             envp,
             fds: s.fds.to_vec(),
             pgid,
+            foreground: s.flags & abi::SPAWN_FOREGROUND != 0,
         })
     }
 }

@@ -239,6 +239,7 @@ pub struct Command {
     env_changes: Vec<(String, Option<String>)>,
     stdio: [Option<Stdio>; 3],
     pgid: u32,
+    foreground: bool,
 }
 
 /// A started child.
@@ -261,6 +262,7 @@ impl Command {
             env_changes: Vec::new(),
             stdio: [None, None, None],
             pgid: 0,
+            foreground: false,
         }
     }
     /// The name the program sees as `argv[0]` (by default the name it was started by,
@@ -309,6 +311,13 @@ impl Command {
     /// `std`), any other value joins that group. Unset, it stays in the parent's.
     pub fn process_group(&mut self, pgid: u32) -> &mut Self {
         self.pgid = if pgid == 0 { u32::MAX } else { pgid };
+        self
+    }
+
+    /// Give the terminal to the child's (new) group before it runs, when this process
+    /// holds the terminal (`abi::SPAWN_FOREGROUND`): a shell's foreground job.
+    pub fn foreground(&mut self, yes: bool) -> &mut Self {
+        self.foreground = yes;
         self
     }
 
@@ -381,7 +390,11 @@ impl Command {
             envc: env_strs.len() as u64,
             fds,
             pgid: self.pgid,
-            _reserved: 0,
+            flags: if self.foreground {
+                abi::SPAWN_FOREGROUND
+            } else {
+                0
+            },
         };
         io::flush_stdout();
         let pid = sys::spawn(&block)? as u32;

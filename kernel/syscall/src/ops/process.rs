@@ -37,6 +37,8 @@ pub struct Spawn {
     pub fds: Vec<i32>,
     /// None: the parent's group; Some(0): a new group named after the child.
     pub pgid: Option<u32>,
+    /// Give the terminal to the child's group before it runs (`SPAWN_FOREGROUND`).
+    pub foreground: bool,
 }
 
 /// Create a process running `s.path` (the chapter's "create process": no copy of
@@ -64,6 +66,7 @@ pub fn spawn(cx: &mut Ctx, s: Spawn) -> SysResult {
             cwd,
             pgid: s.pgid,
             sig,
+            foreground: s.foreground,
         },
     )?;
     Ok(pid as usize)

@@ -158,7 +158,7 @@ fn spawn_exit_wait(n: u32) -> Result<(), String> {
         envc: 0,
         fds: [0, 1, 2],
         pgid: 0,
-        _reserved: 0,
+        flags: 0,
     };
     for _ in 0..n {
         let pid = sys::spawn(&block).map_err(|e| err("spawn", e))?;

@@ -34,6 +34,10 @@ use crate::sysfs::{read_head, SysFs};
 
 /// The process group asking for a new group named after the child.
 const NEW_GROUP: u32 = u32::MAX;
+/// A new group that is also given the terminal before the child runs (a foreground
+/// command: without it, a program that reads the terminal at once could run before
+/// the shell's `TIOCSPGRP` and be stopped by SIGTTIN).
+const NEW_FOREGROUND_GROUP: u32 = u32::MAX - 1;
 
 /// Processes started for one pipeline.
 pub struct Started {
@@ -325,7 +329,11 @@ impl Shell {
             }
             Ok(cio) => {
                 let env = self.vars.environ(assigns);
-                let pgid = if self.job_control() { NEW_GROUP } else { 0 };
+                let pgid = if self.job_control() {
+                    NEW_FOREGROUND_GROUP
+                } else {
+                    0
+                };
                 let r = self.spawn_program(argv, &env, &cio, pgid);
                 close_all(&mut opened);
                 self.wait_started(r, pgid, || render::command(&Command::Simple(cmd.clone())))
@@ -358,7 +366,11 @@ impl Shell {
     /// Runs `argv` as a program (found in `PATH`), in the foreground.
     pub fn run_program(&mut self, argv: &[String], io: &Io) -> i32 {
         let env = self.vars.environ(&[]);
-        let pgid = if self.job_control() { NEW_GROUP } else { 0 };
+        let pgid = if self.job_control() {
+            NEW_FOREGROUND_GROUP
+        } else {
+            0
+        };
         let r = self.spawn_program(argv, &env, io, pgid);
         self.wait_started(r, pgid, || argv.join(" "))
     }
@@ -900,6 +912,9 @@ fn spawn_path(
         0 => {}
         NEW_GROUP => {
             c.process_group(0);
+        }
+        NEW_FOREGROUND_GROUP => {
+            c.process_group(0).foreground(true);
         }
         g => {
             c.process_group(g);

@@ -365,7 +365,7 @@ impl World<'_> {
                             self.rng.pick(&[-1, 0, 1, 2, 1000]),
                         ],
                         pgid: self.rng.pick(&[0, u32::MAX, self.group, 0x7fff_1234]),
-                        _reserved: self.rng.pick(&[0, u64::MAX]),
+                        flags: self.rng.pick(&[0, 1, u64::MAX]),
                     };
                     let mut b = [0u8; SpawnArgs::SIZE];
                     sa.to_bytes(&mut b);

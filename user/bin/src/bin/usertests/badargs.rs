@@ -265,7 +265,7 @@ fn pointers(s: &mut Sweep, t: &Targets) {
         envc: 0,
         fds: [0, 1, 2],
         pgid: 0,
-        _reserved: 0,
+        flags: 0,
     };
     let mut cases: Vec<(&str, SpawnArgs, &[Errno])> = Vec::new();
     for p in bad_ptrs(s) {
