@@ -131,7 +131,7 @@ impl Shell {
             }
             [Command::Compound(Compound::Subshell(l), r)] => self.run_subshell(l, r, io),
             [Command::Compound(c, r)] => self.run_compound_redirected(c, r, io),
-            cmds => match self.start_pipeline(cmds, io) {
+            cmds => match self.start_pipeline(cmds, io, true) {
                 Ok(s) => self.wait_foreground(&s, || render::pipeline(p)),
                 Err(status) => status,
             },
@@ -148,7 +148,7 @@ impl Shell {
     fn run_background(&mut self, ao: &AndOr, io: &Io) {
         let text = render::and_or(ao);
         let started = match (ao.rest.is_empty(), ao.first.negated) {
-            (true, false) => self.start_pipeline(&ao.first.commands, io),
+            (true, false) => self.start_pipeline(&ao.first.commands, io, false),
             _ => {
                 let pgid = if self.job_control() { NEW_GROUP } else { 0 };
                 self.fork_shell(pgid, &[], |sh| sh.run_and_or(ao, io))
@@ -644,7 +644,14 @@ impl Shell {
     }
 
     /// Starts every command of a pipeline, left to right, joined by pipes.
-    fn start_pipeline(&mut self, cmds: &[Command], io: &Io) -> Result<Started, i32> {
+    /// `foreground`: the job's group gets the terminal as its first member starts (see
+    /// [`NEW_FOREGROUND_GROUP`]).
+    fn start_pipeline(
+        &mut self,
+        cmds: &[Command],
+        io: &Io,
+        foreground: bool,
+    ) -> Result<Started, i32> {
         let job_control = self.job_control();
         let mut started = Started {
             pgid: if job_control { 0 } else { self.pgid },
@@ -670,6 +677,7 @@ impl Shell {
             let cio = io.with(0, stdin).with(1, stdout);
             let pgid = match (job_control, started.pids.first()) {
                 (false, _) => 0,
+                (true, None) if foreground => NEW_FOREGROUND_GROUP,
                 (true, None) => NEW_GROUP,
                 (true, Some(_)) => started.pgid,
             };
@@ -775,7 +783,13 @@ impl Shell {
                 self.subshell = true;
                 self.reset_traps_for_child();
                 if pgid != 0 {
-                    let _ = sys::setpgid(0, if pgid == NEW_GROUP { 0 } else { pgid });
+                    let new = pgid == NEW_GROUP || pgid == NEW_FOREGROUND_GROUP;
+                    let _ = sys::setpgid(0, if new { 0 } else { pgid });
+                    if pgid == NEW_FOREGROUND_GROUP {
+                        // Both sides give the terminal (as POSIX shells do), so it is
+                        // the job's before either goes on.
+                        let _ = ulib::io::set_foreground_group(0, ulib::process::id());
+                    }
                 }
                 for &fd in close {
                     let _ = sys::close(fd);
@@ -792,7 +806,11 @@ impl Shell {
                 let pid = pid as u32;
                 if pgid != 0 {
                     // Also from the parent, so the group exists before anyone signals it.
-                    let _ = sys::setpgid(pid, if pgid == NEW_GROUP { pid } else { pgid });
+                    let new = pgid == NEW_GROUP || pgid == NEW_FOREGROUND_GROUP;
+                    let _ = sys::setpgid(pid, if new { pid } else { pgid });
+                    if pgid == NEW_FOREGROUND_GROUP {
+                        let _ = ulib::io::set_foreground_group(0, pid);
+                    }
                 }
                 Ok(pid)
             }
