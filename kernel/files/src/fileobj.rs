@@ -17,6 +17,7 @@
 
 use abi::{Errno, Stat, WinSize};
 use fsys::NodeRef;
+use hal::addr::PhysAddr;
 
 /// A device request, decoded from whatever numbering the caller's ABI uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,11 +72,28 @@ impl Readiness {
 #[derive(Debug)]
 pub enum Mapping {}
 
+/// Where a page-cache read delivers: `(frame, offset in frame, bytes, offset in the
+/// transfer)`.
+pub type PageCopy<'a> = dyn FnMut(PhysAddr, usize, usize, usize) -> Result<(), Errno> + 'a;
+
 /// Everything an open descriptor can be.
 pub trait FileObject: Send + Sync {
     /// Read at the open file's position `pos`, advancing it when the object has
     /// positions. `nonblock` (O_NONBLOCK): EAGAIN instead of waiting.
     fn read(&self, pos: &mut u64, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno>;
+
+    /// Read at `pos` (advancing it) by handing `copy` the pieces of the object's
+    /// cached pages that hold the bytes: `copy(frame, offset in it, bytes, offset in
+    /// the transfer)`. `None` for objects without pages (everything but a regular
+    /// file), which are read with [`FileObject::read`].
+    fn read_pages(
+        &self,
+        _pos: &mut u64,
+        _len: usize,
+        _copy: &mut PageCopy,
+    ) -> Option<Result<usize, Errno>> {
+        None
+    }
 
     /// Write at `pos`, advancing it when the object has positions.
     fn write(&self, pos: &mut u64, data: &[u8], nonblock: bool) -> Result<usize, Errno>;
@@ -154,6 +172,18 @@ impl FileObject for NodeFile {
         let put = fsys::write(self.0, *pos, data)?;
         *pos += put as u64;
         Ok(put)
+    }
+
+    fn read_pages(
+        &self,
+        pos: &mut u64,
+        len: usize,
+        copy: &mut PageCopy,
+    ) -> Option<Result<usize, Errno>> {
+        Some(fsys::pages::read_to(self.0, *pos, len, copy).map(|n| {
+            *pos += n as u64;
+            n
+        }))
     }
 
     fn has_position(&self) -> bool {

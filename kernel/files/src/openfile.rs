@@ -14,7 +14,7 @@
 //! its lookup here ([`set_device_open`]) when the first device is registered; until
 //! then no device exists and every device node is ENXIO.
 
-use crate::fileobj::{FileObject, Ioctl, IoctlReply, Mapping, NodeFile, Readiness};
+use crate::fileobj::{FileObject, Ioctl, IoctlReply, Mapping, NodeFile, PageCopy, Readiness};
 use crate::signals::Signals;
 use abi::flags::*;
 use abi::{Errno, Stat};
@@ -77,6 +77,32 @@ impl OpenFile {
         }
         let mut off = self.offset.lock();
         self.object.read(&mut off, buf, self.nonblock())
+    }
+
+    /// Read up to `len` bytes at the position straight from cached pages (see
+    /// [`FileObject::read_pages`]); `None` when the object has none.
+    #[inline]
+    pub fn read_pages(&self, len: usize, copy: &mut PageCopy) -> Option<Result<usize, Errno>> {
+        if !self.readable() || !self.positional {
+            return None;
+        }
+        let mut off = self.offset.lock();
+        self.object.read_pages(&mut off, len, copy)
+    }
+
+    /// As [`OpenFile::read_pages`] at offset `off` (pread), leaving the position.
+    /// (`None` also when the file is not open for reading: [`OpenFile::pread`] then
+    /// gives the error.)
+    pub fn pread_pages(
+        &self,
+        off: u64,
+        len: usize,
+        copy: &mut PageCopy,
+    ) -> Option<Result<usize, Errno>> {
+        if !self.readable() {
+            return None;
+        }
+        self.object.read_pages(&mut { off }, len, copy)
     }
 
     #[inline]

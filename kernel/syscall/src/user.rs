@@ -90,6 +90,21 @@ impl UserSliceMut {
             _ => Err(Errno::EFAULT),
         }
     }
+    /// Copy `len` bytes of frame `frame` from `off` to `at` bytes into the buffer.
+    pub fn copy_frame_at(
+        &self,
+        at: usize,
+        frame: hal::addr::PhysAddr,
+        off: usize,
+        len: usize,
+    ) -> Result<(), Errno> {
+        match at.checked_add(len) {
+            Some(end) if end <= self.len => {
+                uaccess::copy_frame_out(self.addr + at as u64, frame, off, len)
+            }
+            _ => Err(Errno::EFAULT),
+        }
+    }
     /// Copy as much of `data` as fits; the number of bytes copied.
     pub fn write_prefix(&self, data: &[u8]) -> Result<usize, Errno> {
         let n = data.len().min(self.len);

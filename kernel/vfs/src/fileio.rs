@@ -12,10 +12,8 @@
 //! itself is freed (its last name and last hold gone): inode numbers are reused, so a
 //! cache that outlived its inode would show a new file the old one's contents.
 
-use alloc::vec;
-use alloc::vec::Vec;
-
 use abi::Errno;
+use alloc::vec;
 
 use crate::filesystem::{NodeKind, Result};
 use crate::mount::{NodeRef, Vfs};
@@ -33,6 +31,15 @@ pub struct PagePiece {
     pub page: PageId,
     pub off: usize,
     pub len: usize,
+}
+
+impl PagePiece {
+    /// A placeholder for arrays that [`Vfs::read_pages`] fills.
+    pub const NONE: PagePiece = PagePiece {
+        page: PageId(0),
+        off: 0,
+        len: 0,
+    };
 }
 
 const PAGE: u64 = PAGE_SIZE as u64;
@@ -135,42 +142,44 @@ impl Vfs {
         Ok(n)
     }
 
-    /// The pages holding up to `len` bytes of regular file `node` from `off` (at most
-    /// [`READ_BATCH`] pages; none at the end), each with a hold for the caller, who
-    /// copies from them after letting go of the VFS and then gives each hold back
-    /// ([`Vfs::release_page`], or the store directly). This is how a `read` copies
-    /// once, from the cache to the program, without the VFS held during the copy.
+    /// The pages holding up to `len` bytes of regular file `node` from `off`, into
+    /// `out` (as many as fit; none at the end); how many. Each comes with a hold for
+    /// the caller, who copies from them after letting go of the VFS and then gives
+    /// each hold back ([`Vfs::release_page`], or the store directly). This is how a
+    /// `read` copies once, from the cache to the program, without the VFS held
+    /// during the copy.
     pub fn read_pages(
         &mut self,
         node: NodeRef,
         off: u64,
         len: usize,
-        out: &mut Vec<PagePiece>,
-    ) -> Result<()> {
+        out: &mut [PagePiece],
+    ) -> Result<usize> {
         let size = self.regular_size(node)?;
         if off >= size {
-            return Ok(());
+            return Ok(0);
         }
         let n = (size - off).min(len as u64) as usize;
-        let mut done = 0;
-        while done < n && out.len() < READ_BATCH {
+        let (mut done, mut count) = (0, 0);
+        while done < n && count < out.len() {
             let pos = off + done as u64;
             let within = (pos % PAGE) as usize;
             let chunk = (PAGE_SIZE - within).min(n - done);
             let page = match self.page(node, pos / PAGE, size) {
                 Ok(p) => p,
-                Err(e) if out.is_empty() => return Err(e),
+                Err(e) if count == 0 => return Err(e),
                 Err(_) => break,
             };
             self.pages.store().hold(page);
-            out.push(PagePiece {
+            out[count] = PagePiece {
                 page,
                 off: within,
                 len: chunk,
-            });
+            };
+            count += 1;
             done += chunk;
         }
-        Ok(())
+        Ok(count)
     }
 
     /// Give back a hold [`Vfs::read_pages`] or [`Vfs::map_page`] gave out.

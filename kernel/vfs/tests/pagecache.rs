@@ -114,7 +114,10 @@ fn a_reused_inode_number_never_shows_the_old_file() {
     get(&mut v, root, "/a").unwrap();
     v.unlink(&ROOT, root, "/a").unwrap();
     let fresh = put(&mut v, root, "/b", b"fresh");
-    assert_eq!(fresh.ino, old.ino, "ext2 hands out the lowest free inode again");
+    assert_eq!(
+        fresh.ino, old.ino,
+        "ext2 hands out the lowest free inode again"
+    );
     assert_eq!(get(&mut v, root, "/b").unwrap(), b"fresh");
 }
 
