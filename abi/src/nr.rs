@@ -85,6 +85,12 @@ pub const DROP_CACHES: usize = 74;
 /// Set the file-mode creation mask (`umask`); returns the old one.
 pub const UMASK: usize = 75;
 
+// Memory, continued (process control's numbers 10-19 are all taken).
+/// Change the rights of mapped pages (`mprotect`).
+pub const MPROTECT: usize = 76;
+/// Write a shared file mapping back to its file (`msync`).
+pub const MSYNC: usize = 77;
+
 /// The highest call number plus one (size of the kernel's table).
 pub const COUNT: usize = 80;
 

@@ -97,3 +97,48 @@ pub fn read_to(
     }
     Ok(done)
 }
+
+/// A file mapping's pages: the page cache of one node, which stays held (like an
+/// open file) while any mapping of it is left, so it outlives its last name and its
+/// mount cannot be unmounted under a mapping.
+pub struct NodePager {
+    node: NodeRef,
+}
+
+impl NodePager {
+    /// A pager for regular file `node`, held from now on.
+    pub fn new(node: NodeRef) -> Result<alloc::sync::Arc<NodePager>, Errno> {
+        with(|v| v.pin(node))?;
+        Ok(alloc::sync::Arc::new(NodePager { node }))
+    }
+}
+
+impl mm::Pager for NodePager {
+    fn page(&self, index: u64) -> Result<PhysAddr, mm::VmError> {
+        match with(|v| v.map_page(self.node, index)) {
+            Ok(p) => Ok(frame(p)),
+            Err(Errno::ENOMEM) => Err(mm::VmError::NoMemory),
+            // Past the end, or the file system could not read it: SIGBUS.
+            Err(_) => Err(mm::VmError::BeyondEnd),
+        }
+    }
+
+    fn dirtied(&self, index: u64) {
+        let _ = with(|v| {
+            v.page_dirtied(self.node, index);
+            Ok(())
+        });
+    }
+
+    fn sync(&self) -> Result<(), mm::VmError> {
+        with(|v| v.sync_node(self.node)).map_err(|_| mm::VmError::BeyondEnd)
+    }
+}
+
+impl Drop for NodePager {
+    fn drop(&mut self) {
+        if let Err(e) = with(|v| v.unpin(self.node)) {
+            log::warn!("unmapping {:?}: {e}", self.node);
+        }
+    }
+}
