@@ -16,8 +16,8 @@
 //! [`Ioctl`], and a second ABI decodes its own numbers into the same values.
 
 use abi::{Errno, Stat, WinSize};
+use fsys::pages::PageSink;
 use fsys::NodeRef;
-use hal::addr::PhysAddr;
 
 /// A device request, decoded from whatever numbering the caller's ABI uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,25 +72,20 @@ impl Readiness {
 #[derive(Debug)]
 pub enum Mapping {}
 
-/// Where a page-cache read delivers: `(frame, offset in frame, bytes, offset in the
-/// transfer)`.
-pub type PageCopy<'a> = dyn FnMut(PhysAddr, usize, usize, usize) -> Result<(), Errno> + 'a;
-
 /// Everything an open descriptor can be.
 pub trait FileObject: Send + Sync {
     /// Read at the open file's position `pos`, advancing it when the object has
     /// positions. `nonblock` (O_NONBLOCK): EAGAIN instead of waiting.
     fn read(&self, pos: &mut u64, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno>;
 
-    /// Read at `pos` (advancing it) by handing `copy` the pieces of the object's
-    /// cached pages that hold the bytes: `copy(frame, offset in it, bytes, offset in
-    /// the transfer)`. `None` for objects without pages (everything but a regular
+    /// Read at `pos` (advancing it) by handing `sink` the pieces of the object's
+    /// cached pages that hold the bytes. `None` for objects without pages (everything but a regular
     /// file), which are read with [`FileObject::read`].
     fn read_pages(
         &self,
         _pos: &mut u64,
         _len: usize,
-        _copy: &mut PageCopy,
+        _sink: &mut dyn PageSink,
     ) -> Option<Result<usize, Errno>> {
         None
     }
@@ -178,7 +173,7 @@ impl FileObject for NodeFile {
         &self,
         pos: &mut u64,
         len: usize,
-        copy: &mut PageCopy,
+        copy: &mut dyn PageSink,
     ) -> Option<Result<usize, Errno>> {
         Some(fsys::pages::read_to(self.0, *pos, len, copy).map(|n| {
             *pos += n as u64;

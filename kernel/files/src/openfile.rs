@@ -14,11 +14,12 @@
 //! its lookup here ([`set_device_open`]) when the first device is registered; until
 //! then no device exists and every device node is ENXIO.
 
-use crate::fileobj::{FileObject, Ioctl, IoctlReply, Mapping, NodeFile, PageCopy, Readiness};
+use crate::fileobj::{FileObject, Ioctl, IoctlReply, Mapping, NodeFile, Readiness};
 use crate::signals::Signals;
 use abi::flags::*;
 use abi::{Errno, Stat};
 use alloc::sync::Arc;
+use fsys::pages::PageSink;
 use fsys::NodeRef;
 use hal::sync::Once;
 use task::Mutex;
@@ -82,7 +83,7 @@ impl OpenFile {
     /// Read up to `len` bytes at the position straight from cached pages (see
     /// [`FileObject::read_pages`]); `None` when the object has none.
     #[inline]
-    pub fn read_pages(&self, len: usize, copy: &mut PageCopy) -> Option<Result<usize, Errno>> {
+    pub fn read_pages(&self, len: usize, copy: &mut dyn PageSink) -> Option<Result<usize, Errno>> {
         if !self.readable() || !self.positional {
             return None;
         }
@@ -97,7 +98,7 @@ impl OpenFile {
         &self,
         off: u64,
         len: usize,
-        copy: &mut PageCopy,
+        copy: &mut dyn PageSink,
     ) -> Option<Result<usize, Errno>> {
         if !self.readable() {
             return None;

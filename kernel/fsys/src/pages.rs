@@ -4,15 +4,16 @@
 //! holders are the frame's share count (the cache is one; every mapping of the page
 //! and every read copying from it is another), so a frame is freed only when the last
 //! of them lets go. [`read_to`] is the read path that issue 10 asks for: the pages come
-//! out of the VFS with a hold each, the lock is let go, and each piece is copied
-//! straight from its frame to the program; no staging buffer, no VFS lock during the
-//! copy (which may fault on the program's buffer and need the VFS itself, when that
-//! buffer is a mapping of a file).
+//! copied straight from their frames to the program while the VFS is held, as long as
+//! the program's buffer is present; a piece whose destination is not is copied after
+//! the lock is let go (making the buffer present may need the VFS itself, when the
+//! buffer is a mapping of a file), with a hold on its page meanwhile. No staging
+//! buffer either way.
 
 use crate::tree::{with, NodeRef};
 use abi::Errno;
-use hal::addr::{PhysAddr, PAGE_SIZE};
-use vfs::{PageId, PagePiece, PageStore, READ_BATCH};
+use hal::addr::PhysAddr;
+use vfs::{PageId, PageStore};
 
 /// Frames as pages.
 pub struct FramePages;
@@ -56,43 +57,47 @@ pub fn capacity() -> usize {
     (mm::frames::stats().frames.total_frames / 2) as usize
 }
 
-/// Read up to `len` bytes of regular file `node` from `off`, handing each piece to
-/// `copy(frame, offset in frame, bytes, offset in the transfer)`; the bytes copied.
-/// An error after some bytes ends the read with those bytes.
+/// How a page-cache read delivers to the program.
+pub trait PageSink {
+    /// Copy `len` bytes of `frame` from `off` to `at` bytes into the destination now,
+    /// without sleeping or faulting pages in (the VFS is held): false if a page of
+    /// the destination is not present or not writable.
+    fn copy_now(&mut self, frame: PhysAddr, off: usize, len: usize, at: usize) -> bool;
+    /// The same, making the destination present first (nothing is held).
+    fn copy(&mut self, frame: PhysAddr, off: usize, len: usize, at: usize) -> Result<(), Errno>;
+}
+
+/// Read up to `len` bytes of regular file `node` from `off` into `sink`; the bytes
+/// copied. Pieces are copied with the VFS held while the destination is present
+/// (one lookup and one copy per page), and outside it, with a hold on the page,
+/// when it is not. An error after some bytes ends the read with those bytes.
 pub fn read_to(
     node: NodeRef,
     off: u64,
     len: usize,
-    copy: &mut dyn FnMut(PhysAddr, usize, usize, usize) -> Result<(), Errno>,
+    sink: &mut dyn PageSink,
 ) -> Result<usize, Errno> {
     let mut done = 0;
-    let mut pieces = [PagePiece::NONE; READ_BATCH];
     while done < len {
-        let got = match with(|v| v.read_pages(node, off + done as u64, len - done, &mut pieces)) {
-            Ok(n) => n,
+        let (n, stopped) = match with(|v| {
+            v.read_cached(node, off + done as u64, len - done, &mut |p, o, n, at| {
+                sink.copy_now(frame(p), o, n, done + at)
+            })
+        }) {
+            Ok(r) => r,
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
         };
-        if got == 0 {
-            break;
-        }
-        let mut failed = None;
-        for p in &pieces[..got] {
-            if failed.is_none() {
-                match copy(frame(p.page), p.off, p.len, done) {
-                    Ok(()) => done += p.len,
-                    Err(e) => failed = Some(e),
-                }
-            }
-            mm::frames::release(frame(p.page));
-        }
-        match failed {
-            Some(e) if done == 0 => return Err(e),
-            Some(_) => break,
-            None => {}
-        }
-        if pieces[got - 1].off + pieces[got - 1].len < PAGE_SIZE as usize && done < len {
-            break; // the last page was the end of the file
+        done += n;
+        let Some(piece) = stopped else {
+            break; // all of it, or the end of the file
+        };
+        let r = sink.copy(frame(piece.page), piece.off, piece.len, done);
+        mm::frames::release(frame(piece.page));
+        match r {
+            Ok(()) => done += piece.len,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
         }
     }
     Ok(done)

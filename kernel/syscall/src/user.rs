@@ -113,6 +113,24 @@ impl UserSliceMut {
     }
 }
 
+/// A read from the page cache copies straight into the buffer.
+impl fsys::pages::PageSink for UserSliceMut {
+    #[inline]
+    fn copy_now(&mut self, frame: hal::addr::PhysAddr, off: usize, len: usize, at: usize) -> bool {
+        at.checked_add(len).is_some_and(|end| end <= self.len)
+            && hal::user::copy_frame_to_user(self.addr + at as u64, frame, off, len).is_ok()
+    }
+    fn copy(
+        &mut self,
+        frame: hal::addr::PhysAddr,
+        off: usize,
+        len: usize,
+        at: usize,
+    ) -> Result<(), Errno> {
+        self.copy_frame_at(at, frame, off, len)
+    }
+}
+
 /// The address of one `T` in user memory (0: none given, for optional arguments).
 pub struct UserPtr<T> {
     addr: u64,

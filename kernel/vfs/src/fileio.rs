@@ -19,9 +19,6 @@ use crate::filesystem::{NodeKind, Result};
 use crate::mount::{NodeRef, Vfs};
 use crate::pagecache::{CacheStats, PageCache, PageId, PageStore, PAGE_SIZE};
 
-/// Pages [`Vfs::read_pages`] gives out at once.
-pub const READ_BATCH: usize = 16;
-
 /// Pages a cache holds by default: 4 MiB (the kernel sets its own).
 pub const DEFAULT_PAGES: usize = 1024;
 
@@ -31,15 +28,6 @@ pub struct PagePiece {
     pub page: PageId,
     pub off: usize,
     pub len: usize,
-}
-
-impl PagePiece {
-    /// A placeholder for arrays that [`Vfs::read_pages`] fills.
-    pub const NONE: PagePiece = PagePiece {
-        page: PageId(0),
-        off: 0,
-        len: 0,
-    };
 }
 
 const PAGE: u64 = PAGE_SIZE as u64;
@@ -60,7 +48,7 @@ impl Vfs {
     }
 
     /// The page store: copies into and out of pages given out by
-    /// [`Vfs::read_pages`] and [`Vfs::map_page`] (the kernel copies to programs
+    /// [`Vfs::read_cached`] and [`Vfs::map_page`] (the kernel copies to programs
     /// without it, straight from its frames).
     pub fn page_store(&mut self) -> &mut dyn PageStore {
         self.pages.store()
@@ -74,6 +62,9 @@ impl Vfs {
     /// The size of regular file `node` (`EISDIR` for a directory, `ENODEV` for a
     /// device: the kernel routes device I/O; `EINVAL` for other kinds).
     fn regular_size(&mut self, node: NodeRef) -> Result<u64> {
+        if let Some(size) = self.pages.size(node) {
+            return Ok(size); // only regular files have pages
+        }
         let st = self.fs(node)?.stat(node.ino)?;
         match NodeKind::from_stat(&st) {
             NodeKind::Regular => Ok(st.size),
@@ -104,7 +95,7 @@ impl Vfs {
             };
             self.pages.store().write(page, 0, &buf[..got]);
         }
-        self.pages.insert(node, index, page);
+        self.pages.insert(node, index, page, size);
         Ok(page)
     }
 
@@ -142,47 +133,70 @@ impl Vfs {
         Ok(n)
     }
 
-    /// The pages holding up to `len` bytes of regular file `node` from `off`, into
-    /// `out` (as many as fit; none at the end); how many. Each comes with a hold for
-    /// the caller, who copies from them after letting go of the VFS and then gives
-    /// each hold back ([`Vfs::release_page`], or the store directly). This is how a
-    /// `read` copies once, from the cache to the program, without the VFS held
-    /// during the copy.
-    pub fn read_pages(
+    /// Read up to `len` bytes of regular file `node` from `off` by handing each
+    /// piece of a cached page to `copy(page, offset in page, bytes, offset in the
+    /// transfer)`, which copies it out *now*, with the VFS held, and so must not
+    /// sleep or fault pages in: it returns false when it cannot (a page of the
+    /// destination is not present). The read then stops there and gives that piece
+    /// back with a hold, for the caller to copy after letting go of the VFS (making
+    /// the destination present may need the VFS: it can be a mapping of a file),
+    /// give the hold back ([`Vfs::release_page`]) and go on. Returns the bytes
+    /// copied and the piece it stopped at, if any. This is how a `read` copies once,
+    /// from the cache to the program, with one lookup per page.
+    pub fn read_cached(
         &mut self,
         node: NodeRef,
         off: u64,
         len: usize,
-        out: &mut [PagePiece],
-    ) -> Result<usize> {
+        copy: &mut dyn FnMut(PageId, usize, usize, usize) -> bool,
+    ) -> Result<(usize, Option<PagePiece>)> {
         let size = self.regular_size(node)?;
         if off >= size {
-            return Ok(0);
+            return Ok((0, None));
         }
         let n = (size - off).min(len as u64) as usize;
-        let (mut done, mut count) = (0, 0);
-        while done < n && count < out.len() {
-            let pos = off + done as u64;
-            let within = (pos % PAGE) as usize;
-            let chunk = (PAGE_SIZE - within).min(n - done);
-            let page = match self.page(node, pos / PAGE, size) {
-                Ok(p) => p,
-                Err(e) if count == 0 => return Err(e),
-                Err(_) => break,
-            };
-            self.pages.store().hold(page);
-            out[count] = PagePiece {
-                page,
-                off: within,
-                len: chunk,
-            };
-            count += 1;
-            done += chunk;
+        let end = off + n as u64;
+        let last = (end - 1) / PAGE;
+        let mut done = 0;
+        while done < n {
+            // The pages already cached from here on, copied in one walk of the map.
+            let mut stopped = None;
+            self.pages
+                .for_run(node, (off + done as u64) / PAGE, last, |index, page| {
+                    let from = (index * PAGE).max(off + done as u64);
+                    let to = ((index + 1) * PAGE).min(end);
+                    let (within, chunk) = ((from % PAGE) as usize, (to - from) as usize);
+                    if copy(page, within, chunk, done) {
+                        done += chunk;
+                        true
+                    } else {
+                        stopped = Some(PagePiece {
+                            page,
+                            off: within,
+                            len: chunk,
+                        });
+                        false
+                    }
+                });
+            if let Some(piece) = stopped {
+                self.pages.store().hold(piece.page);
+                return Ok((done, Some(piece)));
+            }
+            if done == n {
+                break;
+            }
+            // A page not cached: fill it, and go on from it.
+            if let Err(e) = self.page(node, (off + done as u64) / PAGE, size) {
+                if done == 0 {
+                    return Err(e);
+                }
+                break;
+            }
         }
-        Ok(count)
+        Ok((done, None))
     }
 
-    /// Give back a hold [`Vfs::read_pages`] or [`Vfs::map_page`] gave out.
+    /// Give back a hold [`Vfs::read_cached`] or [`Vfs::map_page`] gave out.
     pub fn release_page(&mut self, page: PageId) {
         self.pages.store().release(page);
     }
@@ -190,10 +204,11 @@ impl Vfs {
     /// Writes `data` into regular file `node` at `off`, through to the file system
     /// and into the cached pages the bytes fall in.
     pub fn write(&mut self, node: NodeRef, off: u64, data: &[u8]) -> Result<usize> {
-        self.regular_size(node)?;
+        let size = self.regular_size(node)?;
         let n = self.fs(node)?.write(node.ino, off, data)?;
         if n > 0 && self.pages.has_file(node) {
             let end = off + n as u64;
+            self.pages.set_size(node, size.max(end));
             for (index, page) in self.pages.cached_in(node, off / PAGE, (end - 1) / PAGE) {
                 let (from, to) = ((index * PAGE).max(off), ((index + 1) * PAGE).min(end));
                 let src = &data[(from - off) as usize..(to - off) as usize];
@@ -218,6 +233,7 @@ impl Vfs {
         if !self.pages.has_file(node) {
             return;
         }
+        self.pages.set_size(node, size);
         self.pages.forget_from(node, size.div_ceil(PAGE));
         let within = (size % PAGE) as usize;
         if within != 0 {

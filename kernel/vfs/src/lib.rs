@@ -50,7 +50,7 @@ pub use abi::Errno;
 pub use cred::{Access, Capability, Credentials, ROOT};
 pub use devfs::DevFs;
 pub use dirent::{dirent_len, pack_dirents};
-pub use fileio::{PagePiece, DEFAULT_PAGES, READ_BATCH};
+pub use fileio::{PagePiece, DEFAULT_PAGES};
 pub use filesystem::{DirEntry, FileSystem, FsStat, NodeKind, Result};
 pub use fstype::{FsFactory, FsTypes};
 pub use mount::{MountInfo, NodeRef, Vfs};

@@ -77,10 +77,17 @@ struct Slot {
     last_use: u64,
 }
 
+/// One file's pages, and its size (so a read that hits asks the file system
+/// nothing; every change of the size goes through the VFS, which keeps it here).
+struct FilePages {
+    size: u64,
+    slots: BTreeMap<u64, Slot>,
+}
+
 /// Cached pages of every file, by node and page index.
 pub struct PageCache {
     store: Box<dyn PageStore>,
-    files: BTreeMap<NodeRef, BTreeMap<u64, Slot>>,
+    files: BTreeMap<NodeRef, FilePages>,
     pages: usize,
     dirty: usize,
     capacity: usize,
@@ -125,7 +132,11 @@ impl PageCache {
     pub fn get(&mut self, node: NodeRef, index: u64) -> Option<PageId> {
         self.clock += 1;
         let now = self.clock;
-        match self.files.get_mut(&node).and_then(|f| f.get_mut(&index)) {
+        match self
+            .files
+            .get_mut(&node)
+            .and_then(|f| f.slots.get_mut(&index))
+        {
             Some(s) => {
                 s.last_use = now;
                 self.hits += 1;
@@ -140,18 +151,65 @@ impl PageCache {
         self.files.contains_key(&node)
     }
 
+    /// The size of `node`, if any of its pages are cached.
+    pub fn size(&self, node: NodeRef) -> Option<u64> {
+        self.files.get(&node).map(|f| f.size)
+    }
+
+    /// `node` is now `size` bytes long (a write or truncate; nothing if no page of it
+    /// is cached).
+    pub fn set_size(&mut self, node: NodeRef, size: u64) {
+        if let Some(f) = self.files.get_mut(&node) {
+            f.size = size;
+        }
+    }
+
+    /// Call `f(index, page)` for the cached pages of `node` from `first` on, in order,
+    /// while they follow each other without a gap and `f` returns true; the index
+    /// after the last one given (a sequential read walks the map once, instead of
+    /// looking each page up).
+    pub fn for_run(
+        &mut self,
+        node: NodeRef,
+        first: u64,
+        last: u64,
+        mut f: impl FnMut(u64, PageId) -> bool,
+    ) -> u64 {
+        let Some(file) = self.files.get_mut(&node) else {
+            return first;
+        };
+        let mut next = first;
+        for (&i, s) in file.slots.range_mut(first..=last) {
+            if i != next {
+                break;
+            }
+            self.clock += 1;
+            s.last_use = self.clock;
+            self.hits += 1;
+            if !f(i, s.page) {
+                break;
+            }
+            next += 1;
+        }
+        next
+    }
+
     /// The cached pages of `node` with index in `[first, last]`, in order (no use is
     /// counted: this is for updating pages a `write` covered).
     pub fn cached_in(&self, node: NodeRef, first: u64, last: u64) -> Vec<(u64, PageId)> {
         match self.files.get(&node) {
-            Some(f) => f.range(first..=last).map(|(&i, s)| (i, s.page)).collect(),
+            Some(f) => f
+                .slots
+                .range(first..=last)
+                .map(|(&i, s)| (i, s.page))
+                .collect(),
             None => Vec::new(),
         }
     }
 
     /// Keep `page` (held once, by the caller, which hands that hold to the cache) as
-    /// page `index` of `node`. A miss is counted.
-    pub fn insert(&mut self, node: NodeRef, index: u64, page: PageId) {
+    /// page `index` of `node`, a file of `size` bytes. A miss is counted.
+    pub fn insert(&mut self, node: NodeRef, index: u64, page: PageId, size: u64) {
         self.clock += 1;
         self.misses += 1;
         let slot = Slot {
@@ -159,7 +217,12 @@ impl PageCache {
             dirty: false,
             last_use: self.clock,
         };
-        if let Some(old) = self.files.entry(node).or_default().insert(index, slot) {
+        let file = self.files.entry(node).or_insert(FilePages {
+            size,
+            slots: BTreeMap::new(),
+        });
+        file.size = size;
+        if let Some(old) = file.slots.insert(index, slot) {
             // Only a caller that did not look first gets here: give the old page back.
             self.drop_slot(old);
         } else {
@@ -170,7 +233,11 @@ impl PageCache {
     /// Mark page `index` of `node` written through a mapping (nothing if it is no
     /// longer cached: a truncate dropped it).
     pub fn mark_dirty(&mut self, node: NodeRef, index: u64) {
-        if let Some(s) = self.files.get_mut(&node).and_then(|f| f.get_mut(&index)) {
+        if let Some(s) = self
+            .files
+            .get_mut(&node)
+            .and_then(|f| f.slots.get_mut(&index))
+        {
             if !s.dirty {
                 s.dirty = true;
                 self.dirty += 1;
@@ -182,6 +249,7 @@ impl PageCache {
     pub fn dirty_pages(&self, node: NodeRef) -> Vec<(u64, PageId)> {
         match self.files.get(&node) {
             Some(f) => f
+                .slots
                 .iter()
                 .filter(|(_, s)| s.dirty)
                 .map(|(&i, s)| (i, s.page))
@@ -194,7 +262,7 @@ impl PageCache {
     pub fn dirty_files(&self) -> Vec<NodeRef> {
         self.files
             .iter()
-            .filter(|(_, f)| f.values().any(|s| s.dirty))
+            .filter(|(_, f)| f.slots.values().any(|s| s.dirty))
             .map(|(&n, _)| n)
             .collect()
     }
@@ -202,7 +270,11 @@ impl PageCache {
     /// Page `index` of `node` has been written back: clean now, unless a mapping
     /// still holds it (the program may write it again unseen).
     pub fn written_back(&mut self, node: NodeRef, index: u64) {
-        let Some(s) = self.files.get_mut(&node).and_then(|f| f.get_mut(&index)) else {
+        let Some(s) = self
+            .files
+            .get_mut(&node)
+            .and_then(|f| f.slots.get_mut(&index))
+        else {
             return;
         };
         if s.dirty && self.store.holders(s.page) <= 1 {
@@ -218,8 +290,8 @@ impl PageCache {
         let Some(f) = self.files.get_mut(&node) else {
             return;
         };
-        let gone = f.split_off(&first);
-        let empty = f.is_empty();
+        let gone = f.slots.split_off(&first);
+        let empty = f.slots.is_empty();
         if empty {
             self.files.remove(&node);
         }
@@ -270,7 +342,7 @@ impl PageCache {
     fn evict_clean(&mut self, want: usize) -> usize {
         let mut victims: Vec<(u64, NodeRef, u64)> = Vec::new();
         for (&node, f) in &self.files {
-            for (&i, s) in f {
+            for (&i, s) in &f.slots {
                 if !s.dirty && self.store.holders(s.page) <= 1 {
                     victims.push((s.last_use, node, i));
                 }
@@ -281,8 +353,8 @@ impl PageCache {
         let n = victims.len();
         for (_, node, i) in victims {
             if let Some(f) = self.files.get_mut(&node) {
-                if let Some(s) = f.remove(&i) {
-                    if f.is_empty() {
+                if let Some(s) = f.slots.remove(&i) {
+                    if f.slots.is_empty() {
                         self.files.remove(&node);
                     }
                     self.pages -= 1;

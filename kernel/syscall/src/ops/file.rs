@@ -117,9 +117,7 @@ pub fn read(cx: &mut Ctx, fd: Fd, dest: UserSliceMut) -> SysResult {
     if whole {
         // A regular file: one copy, from the page cache to the program.
         dest.check()?;
-        if let Some(r) = f.read_pages(dest.len(), &mut |frame, off, n, at| {
-            dest.copy_frame_at(at, frame, off, n)
-        }) {
+        if let Some(r) = f.read_pages(dest.len(), &mut { dest }) {
             return r;
         }
     }
@@ -134,9 +132,7 @@ pub fn write(cx: &mut Ctx, fd: Fd, src: UserSlice) -> SysResult {
 pub fn pread(cx: &mut Ctx, fd: Fd, dest: UserSliceMut, off: u64) -> SysResult {
     let f = cx.file(fd)?;
     dest.check()?;
-    if let Some(r) = f.pread_pages(off, dest.len(), &mut |frame, poff, n, at| {
-        dest.copy_frame_at(at, frame, poff, n)
-    }) {
+    if let Some(r) = f.pread_pages(off, dest.len(), &mut { dest }) {
         return r;
     }
     copy_out(dest, true, |buf, at| f.pread(buf, off.saturating_add(at)))
