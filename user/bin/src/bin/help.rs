@@ -30,6 +30,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("diff", "diff [-u|-U N] [-q] [-L LABEL] FILE1 FILE2: how two files differ, line by line"),
     ("dirname", "dirname NAME...: a path without its last component"),
     ("du", "du [-sk] [PATH...]: disk space used, in KiB"),
+    ("durable", "durable HOW FILE TEXT: write a file, made durable by HOW (fsync, osync, sync, ...)"),
     ("echo", "echo [-n] [WORD...]: print words"),
     ("edit", "edit FILE: full-screen text editor (^S save, ^Q quit, ^F find)"),
     ("env", "env [-i] [NAME=VALUE...] [COMMAND...]: show or change the environment"),
