@@ -72,8 +72,14 @@ impl BlockDevice for FlakyDisk {
 }
 
 /// A file system on a fresh 4 MiB image over a [`FlakyDisk`], with the handles to
-/// steer the disk and see its stable contents.
-fn flaky_fs() -> (Ext2<FlakyDisk>, Arc<Mutex<Control>>, Arc<Mutex<Vec<u8>>>) {
+/// steer the disk and to see its stable contents.
+struct Rig {
+    fs: Ext2<FlakyDisk>,
+    control: Arc<Mutex<Control>>,
+    stable: Arc<Mutex<Vec<u8>>>,
+}
+
+fn flaky_fs() -> Rig {
     let image = mkfs(1024, 4096, None, &[]);
     let control = Arc::new(Mutex::new(Control::default()));
     let stable = Arc::new(Mutex::new(image.clone()));
@@ -83,7 +89,11 @@ fn flaky_fs() -> (Ext2<FlakyDisk>, Arc<Mutex<Control>>, Arc<Mutex<Vec<u8>>>) {
         control: control.clone(),
     };
     let fs = Ext2::mount(disk, Box::new(|| NOW)).expect("mount");
-    (fs, control, stable)
+    Rig {
+        fs,
+        control,
+        stable,
+    }
 }
 
 /// Create `/name` holding `data` (in the cache only).
@@ -98,7 +108,11 @@ fn sync_writes_every_dirty_block_before_one_flush() {
     if !have_tools("sync_writes_every_dirty_block_before_one_flush") {
         return;
     }
-    let (mut fs, control, stable) = flaky_fs();
+    let Rig {
+        mut fs,
+        control,
+        stable,
+    } = flaky_fs();
     let data = pattern(1, 20_000);
     write_file(&mut fs, "f", &data);
     assert!(
@@ -123,7 +137,11 @@ fn a_failing_flush_is_eio_and_a_later_sync_makes_the_data_durable() {
     if !have_tools("a_failing_flush_is_eio_and_a_later_sync_makes_the_data_durable") {
         return;
     }
-    let (mut fs, control, stable) = flaky_fs();
+    let Rig {
+        mut fs,
+        control,
+        stable,
+    } = flaky_fs();
     let data = pattern(2, 5000);
     write_file(&mut fs, "f", &data);
     control.lock().unwrap().fail_flushes = true;
@@ -146,7 +164,11 @@ fn a_failing_write_is_eio_sends_no_flush_and_keeps_the_blocks_dirty() {
     if !have_tools("a_failing_write_is_eio_sends_no_flush_and_keeps_the_blocks_dirty") {
         return;
     }
-    let (mut fs, control, stable) = flaky_fs();
+    let Rig {
+        mut fs,
+        control,
+        stable,
+    } = flaky_fs();
     let data = pattern(3, 70_000);
     write_file(&mut fs, "f", &data);
     {
