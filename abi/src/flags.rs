@@ -11,6 +11,12 @@ pub const O_EXCL: u32 = 0o200;
 pub const O_TRUNC: u32 = 0o1000;
 pub const O_APPEND: u32 = 0o2000;
 pub const O_NONBLOCK: u32 = 0o4000;
+/// Each write returns only when its data (and the metadata needed to read it back)
+/// is on the disk, as if `fdatasync` followed it.
+pub const O_DSYNC: u32 = 0o10000;
+/// Each write returns only when the file's data and metadata are on the disk, as if
+/// `fsync` followed it (Linux's value: its own bit plus `O_DSYNC`'s).
+pub const O_SYNC: u32 = 0o4010000;
 pub const O_DIRECTORY: u32 = 0o200000;
 pub const O_NOFOLLOW: u32 = 0o400000;
 pub const O_CLOEXEC: u32 = 0o2000000;

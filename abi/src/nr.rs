@@ -85,14 +85,18 @@ pub const DROP_CACHES: usize = 74;
 /// Set the file-mode creation mask (`umask`); returns the old one.
 pub const UMASK: usize = 75;
 
+// File management, continued (the first file decade is full).
+/// Make a file's data durable, and of its metadata what reading the data back needs.
+pub const FDATASYNC: usize = 80;
+
 // Memory, continued (process control's numbers 10-19 are all taken).
 /// Change the rights of mapped pages (`mprotect`).
-pub const MPROTECT: usize = 76;
+pub const MPROTECT: usize = 85;
 /// Write a shared file mapping back to its file (`msync`).
-pub const MSYNC: usize = 77;
+pub const MSYNC: usize = 86;
 
 /// The highest call number plus one (size of the kernel's table).
-pub const COUNT: usize = 80;
+pub const COUNT: usize = 90;
 
 /// Call numbers given out while the kernel runs: a call a module registers
 /// (`syscall::registry::register_call`) takes one of these, so it can never collide

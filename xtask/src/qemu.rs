@@ -23,6 +23,9 @@ pub struct Machine {
     pub initrd: Option<PathBuf>,
     /// A disk image attached as a virtio block device (the persistent root).
     pub disk: Option<PathBuf>,
+    /// A blkdebug rules file the disk's requests pass through, to make some of them
+    /// fail (tests of what the kernel does with a failing disk).
+    pub disk_faults: Option<PathBuf>,
     pub mem_mib: u32,
     pub smp: u32,
     pub append: String,
@@ -39,6 +42,7 @@ impl Machine {
             kernel: kernel.to_path_buf(),
             initrd: None,
             disk: None,
+            disk_faults: None,
             mem_mib: 256,
             smp: 1,
             append: String::new(),
@@ -63,7 +67,16 @@ impl Machine {
             c.arg("-initrd").arg(img);
         }
         if let Some(disk) = &self.disk {
+            // cache=writeback: QEMU writes into the host's page cache and offers the
+            // guest a write cache it must flush (VIRTIO_BLK_F_FLUSH), and each flush
+            // becomes an fdatasync of the image. (writethrough would hide the flush,
+            // unsafe would ignore it.)
             let mut spec = std::ffi::OsString::from("file=");
+            if let Some(rules) = &self.disk_faults {
+                spec.push("blkdebug:");
+                spec.push(rules);
+                spec.push(":");
+            }
             spec.push(disk);
             spec.push(",if=none,id=disk0,format=raw,cache=writeback");
             c.arg("-drive").arg(spec);

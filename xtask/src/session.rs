@@ -131,6 +131,16 @@ impl Session {
         }
     }
 
+    /// Cut the machine's power: SIGKILL QEMU at once (no shutdown, no flush of
+    /// anything still in the guest) and wait until it is gone.
+    pub fn kill(mut self) -> Result<()> {
+        self.child
+            .kill()
+            .and_then(|()| self.child.wait())
+            .map(drop)
+            .map_err(|e| format!("cannot kill QEMU: {e}"))
+    }
+
     /// Boot `m` and wait for the shell's first prompt.
     pub fn boot_shell(m: &Machine) -> Result<Self> {
         let mut s = Session::start(m)?;

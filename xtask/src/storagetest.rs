@@ -36,6 +36,31 @@ pub const STORAGE_QEMU_TESTS: &[(&str, StorageTest)] = &[
         "storage::full_disk_gives_enospc_loses_nothing_and_frees_every_block",
         fsstress_full_disk,
     ),
+    (
+        "storage::power_cut_after_a_plain_write_loses_it_and_leaves_the_disk_clean",
+        |k| power_cut_after(k, "none", false),
+    ),
+    ("storage::power_cut_after_fsync_keeps_the_file", |k| {
+        power_cut_after(k, "fsync", true)
+    }),
+    ("storage::power_cut_after_fdatasync_keeps_the_file", |k| {
+        power_cut_after(k, "fdatasync", true)
+    }),
+    (
+        "storage::power_cut_after_an_o_sync_write_keeps_the_file",
+        |k| power_cut_after(k, "osync", true),
+    ),
+    (
+        "storage::power_cut_after_an_o_dsync_write_keeps_the_file",
+        |k| power_cut_after(k, "odsync", true),
+    ),
+    ("storage::power_cut_after_sync_keeps_the_file", |k| {
+        power_cut_after(k, "sync", true)
+    }),
+    (
+        "storage::a_disk_whose_flushes_fail_makes_fsync_o_sync_and_sync_eio",
+        failing_flush,
+    ),
 ];
 
 /// Run `cmd` at the shell prompt and wait for the next prompt; the output must
@@ -124,6 +149,115 @@ fn fsstress_full_disk(kernel: &Path) -> Result<()> {
             ),
         ],
     )
+}
+
+/// Durability, the way a power cut sees it. On a scratch disk,
+/// `fsstress -w HOW FILE TEXT` writes a file made durable by HOW and prints its line
+/// only after the promising call returned; the moment that line appears QEMU is killed
+/// (SIGKILL: nothing more leaves the guest), and the host looks at the image. With
+/// `on_disk`, debugfs must find the file holding exactly TEXT; without (a plain write,
+/// which waits in the write-back block cache), the file must be absent and TEXT nowhere
+/// on the image, which is what shows the other cases' data got there because of the
+/// call and not by chance. Either way `e2fsck -fn` must find the disk clean: dinos does
+/// not mark a mounted file system in its superblock, so a disk left by a power cut
+/// reads as cleanly unmounted; after a sync it is consistent, and without one it is
+/// the disk as it was before the write.
+///
+/// The disk is attached with `cache=writeback` (xtask/src/qemu.rs), so QEMU offers
+/// VIRTIO_BLK_F_FLUSH and turns each flush into an fdatasync of the image file; the
+/// test checks the kernel took that offer. Killing QEMU cannot lose what QEMU already
+/// wrote to the host file, so what this proves is that each call sent its data to the
+/// device before returning; that the flush itself reaches the host's block layer, and
+/// that the calls wait for its answer, is [`failing_flush`]'s part.
+fn power_cut_after(kernel: &Path, how: &str, on_disk: bool) -> Result<()> {
+    let disk = scratch_disk(&format!("cut-{how}"))?;
+    let file = format!("/cut-{how}");
+    let text = format!("power-cut-test-{how}-0123456789");
+    let mut s = Session::start(&disk_machine(kernel, &disk))?;
+    s.expect("$ ", BOOT_TIMEOUT)?;
+    if !s.output().contains("write-back cache, flushed on sync") {
+        return Err(format!(
+            "the virtio disk did not offer a flushable write cache:\n{}",
+            crate::session::tail(&s.output(), 20)
+        ));
+    }
+    s.send(&format!("fsstress -w {how} {file} {text}\n"))?;
+    s.expect(&format!("fsstress: {how} {file} done"), STEP_TIMEOUT)?;
+    s.kill()?;
+
+    let image = std::fs::read(&disk).map_err(|e| format!("{}: {e}", disk.display()))?;
+    let anywhere = image.windows(text.len()).any(|w| w == text.as_bytes());
+    let out = Command::new(crate::deps::tool("debugfs"))
+        .arg("-R")
+        .arg(format!("cat {file}"))
+        .arg(&disk)
+        .output()
+        .map_err(|e| format!("cannot run debugfs: {e}"))?;
+    let found = String::from_utf8_lossy(&out.stdout).into_owned();
+    let complaint = String::from_utf8_lossy(&out.stderr).into_owned();
+    let want = format!("{text}\n");
+    if on_disk && found != want {
+        return Err(format!(
+            "after `fsstress -w {how}` and a power cut, {file} on the image holds {found:?}, \
+             not {want:?} (debugfs: {complaint})"
+        ));
+    }
+    if !on_disk && (!complaint.contains("not found") || anywhere) {
+        return Err(format!(
+            "a plain write reached the disk before any sync ({file}: {found:?}; \
+             its text on the image: {anywhere}; debugfs: {complaint}): the block \
+             cache is meant to be write-back, so this test could not tell fsync's work \
+             from chance"
+        ));
+    }
+    fsck(&disk)?;
+    let _ = std::fs::remove_file(&disk);
+    Ok(())
+}
+
+/// The disk's flushes fail (QEMU's blkdebug driver answers every flush with EIO):
+/// fsync, fdatasync, an O_SYNC write and sync must each report EIO to the program,
+/// while a plain write, which promises nothing, succeeds, and the system keeps working
+/// on what its cache holds. The EIO can only come from a flush request, so this also
+/// shows the kernel's flush reaches the host's block layer. Writes themselves succeed,
+/// so the image is complete and e2fsck must find it clean.
+fn failing_flush(kernel: &Path) -> Result<()> {
+    let disk = scratch_disk("flush-fails")?;
+    let rules = disk.with_extension("blkdebug");
+    std::fs::write(
+        &rules,
+        "[inject-error]\nevent = \"flush_to_disk\"\niotype = \"flush\"\nerrno = \"5\"\n",
+    )
+    .map_err(|e| format!("{}: {e}", rules.display()))?;
+    let mut m = disk_machine(kernel, &disk);
+    m.disk_faults = Some(rules.clone());
+    let mut s = Session::start(&m)?;
+    s.expect("$ ", BOOT_TIMEOUT)?;
+    let eio = "input/output error";
+    let steps = [
+        (
+            "fsstress -w none /plain kept",
+            "fsstress: none /plain done".to_string(),
+        ),
+        ("fsstress -w fsync /f lost", format!("fsstress: /f: {eio}")),
+        (
+            "fsstress -w fdatasync /d lost",
+            format!("fsstress: /d: {eio}"),
+        ),
+        ("fsstress -w osync /o lost", format!("fsstress: /o: {eio}")),
+        ("sync", format!("sync: sync: {eio}")),
+        ("cat /plain", "kept".to_string()),
+        ("cat /f", "lost".to_string()),
+    ];
+    let ran = steps
+        .iter()
+        .try_for_each(|(cmd, want)| run_expecting(&mut s, cmd, want, STEP_TIMEOUT).map(drop));
+    s.kill()?;
+    let _ = std::fs::remove_file(&rules);
+    ran?;
+    fsck(&disk)?;
+    let _ = std::fs::remove_file(&disk);
+    Ok(())
 }
 
 /// Extend the ext2 image `path` to `mib` MiB and grow its file system to fill it

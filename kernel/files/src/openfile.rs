@@ -120,7 +120,10 @@ impl OpenFile {
                 *off = fsys::stat(n)?.size;
             }
         }
-        self.object.write(&mut off, data, self.nonblock())
+        let put = self.object.write(&mut off, data, self.nonblock())?;
+        drop(off);
+        self.durable_if_asked()?;
+        Ok(put)
     }
 
     /// Read at an explicit offset (files only: ESPIPE for the rest).
@@ -135,7 +138,21 @@ impl OpenFile {
         if self.object.node().is_some() && !self.writable() {
             return Err(Errno::EBADF);
         }
-        self.object.write_at(off, data)
+        let put = self.object.write_at(off, data)?;
+        self.durable_if_asked()?;
+        Ok(put)
+    }
+
+    /// Opened with `O_SYNC` or `O_DSYNC`: a write returns only once its file system
+    /// is written back and the disk flushed (EIO if that failed, though the bytes were
+    /// written to the cache: the caller must not count on them, as on Linux).
+    fn durable_if_asked(&self) -> Result<(), Errno> {
+        if self.flags & (O_SYNC | O_DSYNC) != 0 {
+            if let Some(n) = self.object.node() {
+                fsys::sync_node(n)?;
+            }
+        }
+        Ok(())
     }
 
     pub fn seek(&self, off: i64, whence: u32) -> Result<u64, Errno> {

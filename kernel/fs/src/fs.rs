@@ -313,8 +313,6 @@ impl<D: BlockDevice> Ext2<D> {
         Ok(())
     }
 
-    /// Writes every change to the device: superblock, descriptors, then all
-    /// dirty blocks in block order.
     /// Write every change, then forget every cached block: returns how many blocks
     /// were dropped. The file system reads what it needs again from the disk.
     pub fn drop_caches(&mut self) -> Result<usize> {
@@ -322,6 +320,11 @@ impl<D: BlockDevice> Ext2<D> {
         Ok(self.cache.drop_clean())
     }
 
+    /// Writes every change to the device (superblock, descriptors, then all dirty
+    /// blocks in block order) and then flushes the device's write cache: when this
+    /// returns Ok, everything written before it is on stable storage. EIO when a write
+    /// or the flush failed; blocks that could not be written stay dirty for the next
+    /// sync, and a failed flush promises nothing about what was written.
     pub fn sync(&mut self) -> Result<()> {
         if self.read_only.is_some() {
             return Ok(());

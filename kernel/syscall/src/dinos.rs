@@ -64,6 +64,7 @@ pub static TABLE: Table = {
         nr::PWRITE => "pwrite": file::pwrite(Fd, UserSlice, u64);
         nr::SYNC => "sync": file::sync();
         nr::FSYNC => "fsync": file::fsync(Fd);
+        nr::FDATASYNC => "fdatasync": file::fdatasync(Fd);
         nr::MKDIR => "mkdir": file::mkdir(Cwd, PathArg, Mode);
         nr::UNLINK => "unlink": file::unlink(Cwd, PathArg);
         nr::RMDIR => "rmdir": file::rmdir(Cwd, PathArg);
@@ -207,7 +208,10 @@ named! {
     OpenFlags => Kind::Flags(&FlagSet {
         value_mask: O_ACCMODE as u64,
         values: names!(O_RDONLY, O_WRONLY, O_RDWR),
-        bits: names!(O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NONBLOCK, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC),
+        bits: names!(
+            O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NONBLOCK, O_SYNC, O_DSYNC, O_DIRECTORY,
+            O_NOFOLLOW, O_CLOEXEC
+        ),
     });
     WaitFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(WNOHANG, WUNTRACED, WCONTINUED) });
     Prot => Kind::Flags(&FlagSet {

@@ -77,8 +77,15 @@ impl File {
         sys::ftruncate(self.fd, len).map(|_| ())
     }
 
+    /// Put the file's data and metadata on the disk (`fsync`).
     pub fn sync_all(&self) -> Result<()> {
         sys::fsync(self.fd).map(|_| ())
+    }
+
+    /// Put the file's data on the disk, with the metadata reading it back needs
+    /// (`fdatasync`).
+    pub fn sync_data(&self) -> Result<()> {
+        sys::fdatasync(self.fd).map(|_| ())
     }
 
     /// Read at `offset` without moving the file offset (`pread`).

@@ -38,7 +38,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("find", "find [PATH...] [-name GLOB] [-type f|d|l]: walk directory trees"),
     ("free", "free [-b|-k|-m]: memory use"),
     ("fsbench", "fsbench [-m MIB] [-n FILES] [-c KIB] DIR: file-system benchmarks"),
-    ("fsstress", "fsstress [-s SEED] [-n OPS] DIR | -f DIR: file-system stress test against a model"),
+    ("fsstress", "fsstress [-s SEED] [-n OPS] DIR | -f DIR | -w HOW FILE TEXT: file-system tests"),
     ("grep", "grep [-ivnrc] PATTERN [FILE...]: print lines matching a regular expression"),
     ("head", "head [-n N | -c N] [FILE...]: the first lines or bytes"),
     ("help", "help: this list"),

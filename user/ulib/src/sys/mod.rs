@@ -447,6 +447,10 @@ pub fn fsync(fd: i32) -> SysResult {
     ret(syscall1(nr::FSYNC, fd as usize))
 }
 
+pub fn fdatasync(fd: i32) -> SysResult {
+    ret(syscall1(nr::FDATASYNC, fd as usize))
+}
+
 pub fn sync() -> SysResult {
     ret(syscall0(nr::SYNC))
 }

@@ -28,9 +28,13 @@
 //! reads back, that new small files fail cleanly (or fit in the last blocks), then
 //! deletes it all and checks that `statfs` gives back every block and inode.
 //!
+//! The write mode, `fsstress -w HOW FILE TEXT`, writes one file made durable by HOW
+//! (`fsync`, `O_SYNC`, `sync`, ...) and prints `fsstress: HOW FILE done` once the
+//! promise is made, for tests that cut the power then.
+//!
 //! Files: `model.rs` (the model), `ops.rs` (the operations and the tree walk),
 //! `dead.rs` (removed-but-held directories and files, cross-mount calls), `fill.rs`
-//! (the fill mode).
+//! (the fill mode), `durable.rs` (the write mode).
 
 #![no_std]
 #![no_main]
@@ -47,13 +51,14 @@ use ulib::fs;
 use ulib::{sys, Errno};
 
 mod dead;
+mod durable;
 mod fill;
 mod model;
 mod ops;
 
 ulib::entry!(main);
 
-const USAGE: &str = "fsstress [-s SEED] [-n OPS] DIR | fsstress -f DIR";
+const USAGE: &str = "fsstress [-s SEED] [-n OPS] DIR | fsstress -f DIR | fsstress -w HOW FILE TEXT";
 
 /// Names used at every level: few, so that operations collide.
 const NAMES: [&str; 8] = ["a", "b", "c", "d", "e", "f", "g", "h"];
@@ -65,6 +70,20 @@ const BUDGET: u64 = 6 << 20;
 
 fn main() -> i32 {
     let args: Vec<String> = ulib::env::args().skip(1).collect();
+    if let [w, how, path, text] = args.as_slice() {
+        if w == "-w" && durable::HOWS.contains(&how.as_str()) {
+            return match durable::write(how, path, text) {
+                Ok(()) => {
+                    ulib::println!("fsstress: {how} {path} done");
+                    0
+                }
+                Err(e) => {
+                    ulib::cli::error(path, e);
+                    1
+                }
+            };
+        }
+    }
     let (mut seed, mut ops, mut fill, mut dir) = (1u64, 10_000u64, false, None);
     let mut it = args.iter();
     while let Some(a) = it.next() {

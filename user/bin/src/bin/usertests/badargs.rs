@@ -123,6 +123,7 @@ fn descriptors(s: &mut Sweep) {
         s.expect("pwrite", nr::PWRITE, [f, scratch, 16, 0, 0, 0], &[EBADF]);
         s.expect("ftruncate", nr::FTRUNCATE, [f, 0, 0, 0, 0, 0], &[EBADF]);
         s.expect("fsync", nr::FSYNC, [f, 0, 0, 0, 0, 0], &[EBADF]);
+        s.expect("fdatasync", nr::FDATASYNC, [f, 0, 0, 0, 0, 0], &[EBADF]);
         s.expect(
             "ioctl",
             nr::IOCTL,
