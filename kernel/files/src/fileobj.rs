@@ -175,10 +175,7 @@ impl FileObject for NodeFile {
         len: usize,
         copy: &mut dyn PageSink,
     ) -> Option<Result<usize, Errno>> {
-        Some(fsys::pages::read_to(self.0, *pos, len, copy).map(|n| {
-            *pos += n as u64;
-            n
-        }))
+        Some(fsys::pages::read_to(self.0, *pos, len, copy).inspect(|&n| *pos += n as u64))
     }
 
     fn has_position(&self) -> bool {
