@@ -167,6 +167,11 @@ const BENCHES: &[(&str, &str, Option<u64>)] = &[
         "sh -c: a loop of 1,000 iterations with [ and $((...)) (fork + exec + wait)",
         None,
     ),
+    (
+        "mapped_page_fault",
+        "page fault on a mapped file page already in the page cache (the touch only)",
+        Some(800),
+    ),
 ];
 
 /// `cargo xtask bench programs`: boot under `-icount shift=0`, run `bench`, print the

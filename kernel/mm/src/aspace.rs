@@ -338,27 +338,53 @@ impl AddressSpace {
     /// Resolve a fault at `addr` (`write`: the access was a write). Ok means the access
     /// can be retried; BadAddress means the program touched what it may not.
     pub fn handle_fault(&mut self, addr: u64, write: bool, exec: bool) -> Result<(), VmError> {
-        let vma = self.find(addr).ok_or(VmError::BadAddress)?.clone();
+        self.fault(addr, write, exec, false)
+    }
+
+    /// As [`AddressSpace::handle_fault`], for a fault the CPU reported on a page that
+    /// is not present (the error code's P bit clear), so the table need not be asked.
+    pub fn handle_missing_page(
+        &mut self,
+        addr: u64,
+        write: bool,
+        exec: bool,
+    ) -> Result<(), VmError> {
+        self.fault(addr, write, exec, true)
+    }
+
+    fn fault(&mut self, addr: u64, write: bool, exec: bool, absent: bool) -> Result<(), VmError> {
+        let vma = self.find(addr).ok_or(VmError::BadAddress)?;
         if (write && !vma.prot.write) || (exec && !vma.prot.exec) || !vma.prot.read {
             return Err(VmError::BadAddress);
         }
         if vma.file.is_some() {
-            return self.file_fault(&vma, page_down(addr), write);
+            return self.file_fault(vma, page_down(addr), write, absent);
         }
+        let prot = vma.prot;
         let page = VirtAddr(page_down(addr));
         let mut t = self.table.lock();
-        match t.translate(page) {
+        let present = if absent { None } else { t.translate(page) };
+        match present {
             None => {
                 let f = frames::alloc_frame().ok_or(VmError::NoMemory)?;
                 hal::paging::zero_frame(f);
-                t.map(page, f, PageSize::Size4K, vma.prot.page_flags())
-                    .map_err(|_| VmError::NoMemory)?;
-                Ok(())
+                match t.map(page, f, PageSize::Size4K, prot.page_flags()) {
+                    Ok(()) => Ok(()),
+                    // Another thread of the process mapped it meanwhile.
+                    Err(hal::paging::MapError::AlreadyMapped) => {
+                        frames::free_frame(f);
+                        Ok(())
+                    }
+                    Err(_) => {
+                        frames::free_frame(f);
+                        Err(VmError::NoMemory)
+                    }
+                }
             }
             // Copy-on-write, or a page made read-only by mprotect and writable again
             // (shared with a fork's child all the same, so the same rule).
             Some((old, flags)) if write && !flags.contains(PageFlags::WRITABLE) => {
-                break_cow(&mut t, page, PhysAddr(page_down(old.as_u64())), vma.prot)
+                break_cow(&mut t, page, PhysAddr(page_down(old.as_u64())), prot)
             }
             // Mapped and allowed: another thread resolved it, or a spurious fault.
             Some((_, flags)) if !write || flags.contains(PageFlags::WRITABLE) => Ok(()),

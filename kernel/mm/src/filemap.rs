@@ -76,14 +76,25 @@ impl AddressSpace {
         self.map_region(start, len, prot, VmaKind::Mmap, Some(file))
     }
 
-    /// A fault at page `page` of file region `vma` (the access is allowed).
-    pub(crate) fn file_fault(&mut self, vma: &Vma, page: u64, write: bool) -> Result<(), VmError> {
+    /// A fault at page `page` of file region `vma` (the access is allowed; `absent`:
+    /// the CPU said the page is not present).
+    pub(crate) fn file_fault(
+        &self,
+        vma: &Vma,
+        page: u64,
+        write: bool,
+        absent: bool,
+    ) -> Result<(), VmError> {
         let Some(file) = vma.file.as_ref() else {
             return Err(VmError::Invalid);
         };
         let index = (page - vma.start + file.offset) / PAGE_SIZE;
         let va = VirtAddr(page);
-        let present = self.table.lock().translate(va);
+        let present = if absent {
+            None
+        } else {
+            self.table.lock().translate(va)
+        };
         match present {
             None => {
                 // The pager may sleep (a disk read): no page-table lock held meanwhile.
@@ -108,17 +119,19 @@ impl AddressSpace {
                 } else if vma.prot.write {
                     flags = (flags - PageFlags::WRITABLE) | PageFlags::COW;
                 }
-                let mut t = self.table.lock();
-                if t.translate(va).is_some() {
+                let r = self.table.lock().map(va, map, PageSize::Size4K, flags);
+                match r {
+                    Ok(()) => Ok(()),
                     // Another thread of the process mapped it meanwhile.
-                    drop(t);
-                    frames::release(map);
-                    return Ok(());
+                    Err(hal::paging::MapError::AlreadyMapped) => {
+                        frames::release(map);
+                        Ok(())
+                    }
+                    Err(_) => {
+                        frames::release(map);
+                        Err(VmError::NoMemory)
+                    }
                 }
-                t.map(va, map, PageSize::Size4K, flags).map_err(|_| {
-                    frames::release(map);
-                    VmError::NoMemory
-                })
             }
             Some((old, flags)) if write && !flags.contains(PageFlags::WRITABLE) => {
                 if file.shared {

@@ -481,6 +481,8 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
         let resolved = {
             let mut a = p.aspace.lock();
             match a.as_mut() {
+                // Bit 0 of the error code: the page was present (a protection fault).
+                Some(a) if frame.error_code & 1 == 0 => a.handle_missing_page(addr, write, exec),
                 Some(a) => a.handle_fault(addr, write, exec),
                 None => Err(mm::VmError::BadAddress),
             }

@@ -255,8 +255,17 @@ impl Vfs {
     /// Page `index` of regular file `node` for a mapping, with a hold for it; `ENXIO`
     /// when the page lies wholly past the end of the file (the program gets SIGBUS).
     pub fn map_page(&mut self, node: NodeRef, index: u64) -> Result<PageId> {
+        let beyond = |size: u64| index.checked_mul(PAGE).is_none_or(|start| start >= size);
+        // The common case, a page already cached: one lookup.
+        if let Some((size, Some(page))) = self.pages.find(node, index) {
+            if beyond(size) {
+                return Err(Errno::ENXIO);
+            }
+            self.pages.store().hold(page);
+            return Ok(page);
+        }
         let size = self.regular_size(node)?;
-        if index.checked_mul(PAGE).is_none_or(|start| start >= size) {
+        if beyond(size) {
             return Err(Errno::ENXIO);
         }
         let page = self.page(node, index, size)?;

@@ -146,6 +146,19 @@ impl PageCache {
         }
     }
 
+    /// The size of `node` and its cached page `index` (counted as a use), in one
+    /// lookup: `None` when no page of `node` is cached.
+    pub fn find(&mut self, node: NodeRef, index: u64) -> Option<(u64, Option<PageId>)> {
+        let f = self.files.get_mut(&node)?;
+        let page = f.slots.get_mut(&index).map(|s| {
+            self.clock += 1;
+            s.last_use = self.clock;
+            self.hits += 1;
+            s.page
+        });
+        Some((f.size, page))
+    }
+
     /// Is any page of `node` cached?
     pub fn has_file(&self, node: NodeRef) -> bool {
         self.files.contains_key(&node)
