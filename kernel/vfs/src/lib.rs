@@ -14,6 +14,7 @@
 //! | `mount.rs`      | the mount table: which file system covers which directory       |
 //! | `fstype.rs`     | [`FsTypes`]: file-system types by name, for `mount -t TYPE`     |
 //! | `pagecache.rs`  | [`PageCache`]: regular files' contents in 4 KiB pages           |
+//! | `pagemap.rs`    | one file's cached pages by index: a two-level table              |
 //! | `fileio.rs`     | read, write, truncate and mapped pages through the page cache   |
 //! | `walk.rs`       | path resolution: `.`, `..`, symlinks, mount crossings           |
 //! | `ops.rs`        | the system calls' view: open, mkdir, unlink, rename, stat ...   |
@@ -42,6 +43,7 @@ mod fstype;
 mod mount;
 mod ops;
 mod pagecache;
+mod pagemap;
 mod perm;
 mod tmpfs;
 mod walk;

@@ -30,6 +30,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::mount::NodeRef;
+use crate::pagemap::PageMap;
 
 /// Bytes per page.
 pub const PAGE_SIZE: usize = 4096;
@@ -81,7 +82,7 @@ struct Slot {
 /// nothing; every change of the size goes through the VFS, which keeps it here).
 struct FilePages {
     size: u64,
-    slots: BTreeMap<u64, Slot>,
+    slots: PageMap<Slot>,
 }
 
 /// Cached pages of every file, by node and page index.
@@ -135,7 +136,7 @@ impl PageCache {
         match self
             .files
             .get_mut(&node)
-            .and_then(|f| f.slots.get_mut(&index))
+            .and_then(|f| f.slots.get_mut(index))
         {
             Some(s) => {
                 s.last_use = now;
@@ -150,7 +151,7 @@ impl PageCache {
     /// lookup: `None` when no page of `node` is cached.
     pub fn find(&mut self, node: NodeRef, index: u64) -> Option<(u64, Option<PageId>)> {
         let f = self.files.get_mut(&node)?;
-        let page = f.slots.get_mut(&index).map(|s| {
+        let page = f.slots.get_mut(index).map(|s| {
             self.clock += 1;
             s.last_use = self.clock;
             self.hits += 1;
@@ -191,20 +192,13 @@ impl PageCache {
         let Some(file) = self.files.get_mut(&node) else {
             return first;
         };
-        let mut next = first;
-        for (&i, s) in file.slots.range_mut(first..=last) {
-            if i != next {
-                break;
-            }
-            self.clock += 1;
-            s.last_use = self.clock;
-            self.hits += 1;
-            if !f(i, s.page) {
-                break;
-            }
-            next += 1;
-        }
-        next
+        let (clock, hits) = (&mut self.clock, &mut self.hits);
+        file.slots.run_mut(first, last, |i, s| {
+            *clock += 1;
+            s.last_use = *clock;
+            *hits += 1;
+            f(i, s.page)
+        })
     }
 
     /// The cached pages of `node` with index in `[first, last]`, in order (no use is
@@ -213,8 +207,8 @@ impl PageCache {
         match self.files.get(&node) {
             Some(f) => f
                 .slots
-                .range(first..=last)
-                .map(|(&i, s)| (i, s.page))
+                .range(first, last)
+                .map(|(i, s)| (i, s.page))
                 .collect(),
             None => Vec::new(),
         }
@@ -232,7 +226,7 @@ impl PageCache {
         };
         let file = self.files.entry(node).or_insert(FilePages {
             size,
-            slots: BTreeMap::new(),
+            slots: PageMap::new(),
         });
         file.size = size;
         if let Some(old) = file.slots.insert(index, slot) {
@@ -249,7 +243,7 @@ impl PageCache {
         if let Some(s) = self
             .files
             .get_mut(&node)
-            .and_then(|f| f.slots.get_mut(&index))
+            .and_then(|f| f.slots.get_mut(index))
         {
             if !s.dirty {
                 s.dirty = true;
@@ -265,7 +259,7 @@ impl PageCache {
                 .slots
                 .iter()
                 .filter(|(_, s)| s.dirty)
-                .map(|(&i, s)| (i, s.page))
+                .map(|(i, s)| (i, s.page))
                 .collect(),
             None => Vec::new(),
         }
@@ -275,7 +269,7 @@ impl PageCache {
     pub fn dirty_files(&self) -> Vec<NodeRef> {
         self.files
             .iter()
-            .filter(|(_, f)| f.slots.values().any(|s| s.dirty))
+            .filter(|(_, f)| f.slots.iter().any(|(_, s)| s.dirty))
             .map(|(&n, _)| n)
             .collect()
     }
@@ -286,7 +280,7 @@ impl PageCache {
         let Some(s) = self
             .files
             .get_mut(&node)
-            .and_then(|f| f.slots.get_mut(&index))
+            .and_then(|f| f.slots.get_mut(index))
         else {
             return;
         };
@@ -303,7 +297,7 @@ impl PageCache {
         let Some(f) = self.files.get_mut(&node) else {
             return;
         };
-        let gone = f.slots.split_off(&first);
+        let gone = f.slots.split_off(first);
         let empty = f.slots.is_empty();
         if empty {
             self.files.remove(&node);
@@ -355,7 +349,7 @@ impl PageCache {
     fn evict_clean(&mut self, want: usize) -> usize {
         let mut victims: Vec<(u64, NodeRef, u64)> = Vec::new();
         for (&node, f) in &self.files {
-            for (&i, s) in &f.slots {
+            for (i, s) in f.slots.iter() {
                 if !s.dirty && self.store.holders(s.page) <= 1 {
                     victims.push((s.last_use, node, i));
                 }
@@ -366,7 +360,7 @@ impl PageCache {
         let n = victims.len();
         for (_, node, i) in victims {
             if let Some(f) = self.files.get_mut(&node) {
-                if let Some(s) = f.slots.remove(&i) {
+                if let Some(s) = f.slots.remove(i) {
                     if f.slots.is_empty() {
                         self.files.remove(&node);
                     }
