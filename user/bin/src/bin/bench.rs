@@ -46,8 +46,9 @@ const BENCHES: &[(&str, u32, Bench)] = &[
 
 /// Benchmarks that time only part of each batch themselves (returning the
 /// nanoseconds of that part): (name, iterations, one batch).
-const SELF_TIMED: &[(&str, u32, fn(u32) -> Result<u64, String>)] =
-    &[("mapped_page_fault", 2_000, mapped_page_fault)];
+type SelfTimed = fn(u32) -> Result<u64, String>;
+
+const SELF_TIMED: &[(&str, u32, SelfTimed)] = &[("mapped_page_fault", 2_000, mapped_page_fault)];
 
 fn main() -> i32 {
     let filters: Vec<String> = ulib::env::args().skip(1).collect();
