@@ -37,8 +37,15 @@ pub const WCONTINUED: u32 = 8;
 pub const PROT_READ: u32 = 1;
 pub const PROT_WRITE: u32 = 2;
 pub const PROT_EXEC: u32 = 4;
+pub const MAP_SHARED: u32 = 1;
 pub const MAP_PRIVATE: u32 = 2;
+/// Map exactly at the address given, replacing what was there.
+pub const MAP_FIXED: u32 = 0x10;
 pub const MAP_ANONYMOUS: u32 = 0x20;
+// msync
+pub const MS_ASYNC: u32 = 1;
+pub const MS_INVALIDATE: u32 = 2;
+pub const MS_SYNC: u32 = 4;
 
 // file modes (st_mode)
 pub const S_IFMT: u32 = 0o170000;

@@ -89,6 +89,12 @@ pub const UMASK: usize = 75;
 /// Make a file's data durable, and of its metadata what reading the data back needs.
 pub const FDATASYNC: usize = 80;
 
+// Memory, continued (process control's numbers 10-19 are all taken).
+/// Change the rights of mapped pages (`mprotect`).
+pub const MPROTECT: usize = 85;
+/// Write a shared file mapping back to its file (`msync`).
+pub const MSYNC: usize = 86;
+
 /// The highest call number plus one (size of the kernel's table).
 pub const COUNT: usize = 90;
 

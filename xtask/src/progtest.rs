@@ -50,6 +50,11 @@ const USERTESTS: &[&str] = &[
     "sigchld_reaches_a_parent_with_a_handler",
     "brk_grows_writes_and_shrinks",
     "mmap_munmap_and_touching_unmapped_is_sigsegv",
+    "shared_file_mapping_is_the_file",
+    "private_file_mapping_keeps_writes",
+    "truncated_mapping_is_sigbus",
+    "mprotect_takes_and_gives_rights",
+    "file_mapping_refusals",
     "dup_dup2_close_share_the_offset",
     "device_request_is_exclusive_until_released",
     "huge_executable_is_refused_not_fatal",
@@ -161,6 +166,11 @@ const BENCHES: &[(&str, &str, Option<u64>)] = &[
         "sh_loop_1000",
         "sh -c: a loop of 1,000 iterations with [ and $((...)) (fork + exec + wait)",
         None,
+    ),
+    (
+        "mapped_page_fault",
+        "page fault on a mapped file page already in the page cache (the touch only)",
+        Some(800),
     ),
 ];
 

@@ -59,6 +59,11 @@ pub enum ElfError {
     BadInterpreter,
     /// More than one `PT_INTERP`, `PT_TLS`, `PT_PHDR` or `PT_GNU_STACK`.
     DuplicateSegment(usize),
+    /// Headers lie past the part of the file given ([`parse_executable_head`]): read
+    /// more and ask again.
+    ///
+    /// [`parse_executable_head`]: crate::parse_executable_head
+    PastHead,
 }
 
 impl ElfError {
@@ -88,6 +93,7 @@ impl ElfError {
             Self::EntryNotExecutable => "entry point not in an executable segment",
             Self::BadInterpreter => "bad interpreter path",
             Self::DuplicateSegment(_) => "duplicate program header",
+            Self::PastHead => "headers past the part of the file read",
         }
     }
 

@@ -218,9 +218,32 @@ fn page_up(a: u64) -> u64 {
 /// On success every invariant listed in the module comment holds; on failure the
 /// [`ElfError`] says which rule was broken. Never panics, whatever the input.
 pub fn parse_executable(bytes: &[u8], limits: &Limits) -> Result<ExecImage, ElfError> {
+    parse_executable_head(bytes, bytes.len(), limits)
+}
+
+/// As [`parse_executable`], given only the first bytes of a file of `file_len` bytes
+/// (`head`, at most `file_len` of them): what a loader that maps the segments from the
+/// file, instead of reading it whole, checks them with. Segment ranges are checked
+/// against `file_len`. Headers the checks must read (program headers, the
+/// interpreter path, notes) that lie past `head` but inside the file give
+/// [`ElfError::PastHead`]: the caller reads more and asks again.
+pub fn parse_executable_head(
+    head: &[u8],
+    file_len: usize,
+    limits: &Limits,
+) -> Result<ExecImage, ElfError> {
+    let bytes = head;
+    let past_head = |off: u64, len: u64| {
+        off.checked_add(len)
+            .is_some_and(|end| end > head.len() as u64 && end <= file_len as u64)
+    };
     let r = Reader::new(bytes);
     let header = FileHeader::read(r).ok_or(ElfError::TruncatedHeader)?;
     let kind = check_file_header(&header)?;
+    let table_len = u64::from(header.phnum).saturating_mul(raw::PHDR_SIZE as u64);
+    if past_head(header.phoff, table_len) {
+        return Err(ElfError::PastHead);
+    }
     let phdrs = read_program_headers(r, &header, limits)?;
 
     let mut image = ExecImage {
@@ -242,7 +265,7 @@ pub fn parse_executable(bytes: &[u8], limits: &Limits) -> Result<ExecImage, ElfE
     for (index, ph) in phdrs.iter().enumerate() {
         match ph.kind {
             raw::PT_LOAD => {
-                let seg = check_load(index, ph, bytes.len(), kind, limits)?;
+                let seg = check_load(index, ph, file_len, kind, limits)?;
                 total_memsz = total_memsz
                     .checked_add(seg.memsz)
                     .filter(|&t| t <= limits.max_total_memsz)
@@ -251,12 +274,15 @@ pub fn parse_executable(bytes: &[u8], limits: &Limits) -> Result<ExecImage, ElfE
                     image.segments.push(seg);
                 }
             }
+            raw::PT_INTERP | raw::PT_NOTE if past_head(ph.offset, ph.filesz) => {
+                return Err(ElfError::PastHead);
+            }
             raw::PT_INTERP => {
                 let path = check_interp(r, ph, limits)?;
                 set_once(&mut image.interp, path, index)?;
             }
             raw::PT_TLS => {
-                let tls = check_tls(index, ph, bytes.len())?;
+                let tls = check_tls(index, ph, file_len)?;
                 set_once(&mut image.tls, tls, index)?;
             }
             raw::PT_GNU_STACK => {

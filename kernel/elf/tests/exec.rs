@@ -435,3 +435,30 @@ fn malformed_notes_are_ignored_not_fatal() {
     let good = note(b"dinos\0", elf::DINOS_NOTE_ABI, &[]);
     assert_eq!(parse(&with_notes(good, 1 << 40)).unwrap().abi_note, None);
 }
+
+#[test]
+fn the_head_of_a_file_gives_what_the_whole_file_gives() {
+    for b in [Builder::static_exe(), Builder::pie()] {
+        let whole = b.build();
+        let full = parse_executable(&whole, &Limits::default()).unwrap();
+        // The first page holds every header these images have.
+        let head = &whole[..whole.len().min(4096)];
+        let part = elf::parse_executable_head(head, whole.len(), &Limits::default()).unwrap();
+        assert_eq!(part, full);
+    }
+}
+
+#[test]
+fn headers_past_the_head_ask_for_more() {
+    let whole = Builder::pie().build();
+    // 100 bytes hold the ELF header but not the program headers after it.
+    let r = elf::parse_executable_head(&whole[..100], whole.len(), &Limits::default());
+    assert_eq!(r.unwrap_err(), ElfError::PastHead);
+    // A segment past the end of the whole file is still out of the file.
+    let mut b = Builder::static_exe();
+    b.phdrs[0].filesz = 1 << 20;
+    b.phdrs[0].memsz = 1 << 20;
+    let bad = b.build();
+    let r = elf::parse_executable_head(&bad[..bad.len().min(4096)], bad.len(), &Limits::default());
+    assert_eq!(r.unwrap_err(), ElfError::SegmentOutOfFile(0));
+}

@@ -16,6 +16,7 @@
 //! [`Ioctl`], and a second ABI decodes its own numbers into the same values.
 
 use abi::{Errno, Stat, WinSize};
+use fsys::pages::PageSink;
 use fsys::NodeRef;
 
 /// A device request, decoded from whatever numbering the caller's ABI uses.
@@ -76,6 +77,18 @@ pub trait FileObject: Send + Sync {
     /// Read at the open file's position `pos`, advancing it when the object has
     /// positions. `nonblock` (O_NONBLOCK): EAGAIN instead of waiting.
     fn read(&self, pos: &mut u64, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno>;
+
+    /// Read at `pos` (advancing it) by handing `sink` the pieces of the object's
+    /// cached pages that hold the bytes. `None` for objects without pages (everything but a regular
+    /// file), which are read with [`FileObject::read`].
+    fn read_pages(
+        &self,
+        _pos: &mut u64,
+        _len: usize,
+        _sink: &mut dyn PageSink,
+    ) -> Option<Result<usize, Errno>> {
+        None
+    }
 
     /// Write at `pos`, advancing it when the object has positions.
     fn write(&self, pos: &mut u64, data: &[u8], nonblock: bool) -> Result<usize, Errno>;
@@ -154,6 +167,15 @@ impl FileObject for NodeFile {
         let put = fsys::write(self.0, *pos, data)?;
         *pos += put as u64;
         Ok(put)
+    }
+
+    fn read_pages(
+        &self,
+        pos: &mut u64,
+        len: usize,
+        copy: &mut dyn PageSink,
+    ) -> Option<Result<usize, Errno>> {
+        Some(fsys::pages::read_to(self.0, *pos, len, copy).inspect(|&n| *pos += n as u64))
     }
 
     fn has_position(&self) -> bool {

@@ -19,6 +19,7 @@ use crate::signals::Signals;
 use abi::flags::*;
 use abi::{Errno, Stat};
 use alloc::sync::Arc;
+use fsys::pages::PageSink;
 use fsys::NodeRef;
 use hal::sync::Once;
 use task::Mutex;
@@ -77,6 +78,32 @@ impl OpenFile {
         }
         let mut off = self.offset.lock();
         self.object.read(&mut off, buf, self.nonblock())
+    }
+
+    /// Read up to `len` bytes at the position straight from cached pages (see
+    /// [`FileObject::read_pages`]); `None` when the object has none.
+    #[inline]
+    pub fn read_pages(&self, len: usize, copy: &mut dyn PageSink) -> Option<Result<usize, Errno>> {
+        if !self.readable() || !self.positional {
+            return None;
+        }
+        let mut off = self.offset.lock();
+        self.object.read_pages(&mut off, len, copy)
+    }
+
+    /// As [`OpenFile::read_pages`] at offset `off` (pread), leaving the position.
+    /// (`None` also when the file is not open for reading: [`OpenFile::pread`] then
+    /// gives the error.)
+    pub fn pread_pages(
+        &self,
+        off: u64,
+        len: usize,
+        copy: &mut dyn PageSink,
+    ) -> Option<Result<usize, Errno>> {
+        if !self.readable() {
+            return None;
+        }
+        self.object.read_pages(&mut { off }, len, copy)
     }
 
     #[inline]

@@ -9,6 +9,7 @@
 //! - [`tree`]: the VFS behind its lock, the file operations the layers above use, a
 //!   process's working directory ([`Cwd`]), and the `/dev` nodes the device registry
 //!   adds and removes.
+//! - [`pages`]: the page cache's frames, and the read that copies from them once.
 //! - [`mount`]: the root mount, the file-system-type registry, `mount`/`umount` and
 //!   the mount table.
 //!
@@ -22,6 +23,7 @@
 extern crate alloc;
 
 pub mod mount;
+pub mod pages;
 pub mod tree;
 
 pub use mount::{

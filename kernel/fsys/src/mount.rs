@@ -74,6 +74,8 @@ fn install_root(
     let dev_id = v
         .mount(&ROOT, "/dev", Box::new(dev))
         .map_err(|e| alloc::format!("mount /dev: {e}"))?;
+    v.set_page_store(Box::new(crate::pages::FramePages), crate::pages::capacity())
+        .map_err(|e| alloc::format!("page cache: {e}"))?;
     *VFS.lock() = Some(v);
     *DEV_DIR.lock() = Some(NodeRef {
         mount: dev_id,

@@ -136,11 +136,15 @@ pub fn stats() -> HeapStats {
     }
 }
 
-static RANGE: SpinLock<(u64, u64)> = SpinLock::new((0, 0));
+/// The heap's physical range, set once at boot and read on every frame check (so no
+/// lock: two words written before any frame is handed out, read after).
+static RANGE_START: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+static RANGE_END: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// Is physical frame `f` inside the heap's memory?
 pub fn contains(f: PhysAddr) -> bool {
-    let (s, e) = *RANGE.lock();
+    use core::sync::atomic::Ordering::Relaxed;
+    let (s, e) = (RANGE_START.load(Relaxed), RANGE_END.load(Relaxed));
     (s..e).contains(&f.as_u64())
 }
 
@@ -155,7 +159,8 @@ pub fn init(start: PhysAddr, len: u64, ram: &[crate::boot::MemoryRegion]) {
             && start.as_u64() + len <= r.start.as_u64() + r.len
     });
     assert!(inside, "heap range {start:?}+{len:#x} is not usable RAM");
-    *RANGE.lock() = (start.as_u64(), start.as_u64() + len);
+    RANGE_START.store(start.as_u64(), core::sync::atomic::Ordering::Relaxed);
+    RANGE_END.store(start.as_u64() + len, core::sync::atomic::Ordering::Relaxed);
     let mut h = HEAP.heap.lock();
     assert!(h.size() == 0, "heap initialised twice");
     // SAFETY: the range is usable RAM (checked above), mapped writable in the direct map,

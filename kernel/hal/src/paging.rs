@@ -281,7 +281,7 @@ impl PageTable {
 /// Where a frame's contents may be touched through these functions: not the kernel
 /// image and not the heap (checked), so a wrong frame number cannot corrupt the kernel's
 /// code or data structures.
-fn check_frame(f: PhysAddr) {
+pub(crate) fn check_frame(f: PhysAddr) {
     let image_end = crate::addr::kernel_layout().end.as_u64() - crate::addr::KERNEL_VMA;
     assert!(
         f.is_page_aligned() && !(0x10_0000..image_end).contains(&f.as_u64()),
@@ -326,6 +326,20 @@ pub fn write_frame(f: PhysAddr, offset: usize, data: &[u8]) {
             data.as_ptr(),
             (f.to_virt().as_u64() + offset as u64) as *mut u8,
             data.len(),
+        )
+    };
+}
+
+/// Read from frame `f` at `offset` into `buf` (must fit in the frame).
+pub fn read_frame(f: PhysAddr, offset: usize, buf: &mut [u8]) {
+    check_frame(f);
+    assert!(offset + buf.len() <= PAGE_SIZE as usize);
+    // SAFETY: inside one data frame (checked bounds and frame), in the direct map.
+    unsafe {
+        core::ptr::copy_nonoverlapping(
+            (f.to_virt().as_u64() + offset as u64) as *const u8,
+            buf.as_mut_ptr(),
+            buf.len(),
         )
     };
 }

@@ -314,12 +314,15 @@ pub fn user_range_mapped(addr: u64, len: usize, write: bool) -> bool {
     each_user_piece(addr, len, need, |_, _, _| {}).is_ok()
 }
 
-// The user copies: one `rep movsb` on the user's own addresses, with a fixup (the way
-// Linux's exception table works). A page that is missing or does not allow the access
-// (a write to a copy-on-write page: CR0.WP is set at boot, so ring 0 faults on
-// read-only pages too) raises #PF at `hal_user_copy_insn`; the trap handler sees that
-// address ([`fault_fixup`]) and resumes at `hal_user_copy_fixup`, which returns the
-// bytes left (still in rcx). No page-table walk on the way: the MMU does it.
+// The user copies: `rep movsq` for the whole words, then `rep movsb` for the rest, on
+// the user's own addresses, with a fixup (the way Linux's exception table works). A
+// page that is missing or does not allow the access (a write to a copy-on-write page:
+// CR0.WP is set at boot, so ring 0 faults on read-only pages too) raises #PF at one of
+// the two copy instructions; the trap handler sees that address ([`fault_fixup`]) and
+// resumes at the matching fixup, which returns the bytes left (words left times 8 plus
+// the tail, or the tail's count). No page-table walk on the way: the MMU does it.
+// Words first because a `rep movsb` counts one instruction per byte under `-icount`
+// (and on real CPUs without fast strings it is slower too).
 #[cfg(dinos_kernel)]
 core::arch::global_asm!(
     r#"
@@ -327,11 +330,23 @@ core::arch::global_asm!(
     .global hal_user_copy
 hal_user_copy:
     mov rcx, rdx
-    .global hal_user_copy_insn
-hal_user_copy_insn:
+    shr rcx, 3
+    and edx, 7
+    .global hal_user_copy_words
+hal_user_copy_words:
+    rep movsq
+    mov rcx, rdx
+    .global hal_user_copy_bytes
+hal_user_copy_bytes:
     rep movsb
-    .global hal_user_copy_fixup
-hal_user_copy_fixup:
+    xor eax, eax
+    ret
+    .global hal_user_copy_words_fixup
+hal_user_copy_words_fixup:
+    lea rax, [rdx + rcx * 8]
+    ret
+    .global hal_user_copy_bytes_fixup
+hal_user_copy_bytes_fixup:
     mov rax, rcx
     ret
 "#
@@ -343,8 +358,10 @@ extern "C" {
     /// success). Only ever called with one side a user range checked to lie below
     /// `USER_TOP` and the other a kernel buffer.
     fn hal_user_copy(dst: *mut u8, src: *const u8, len: usize) -> usize;
-    static hal_user_copy_insn: u8;
-    static hal_user_copy_fixup: u8;
+    static hal_user_copy_words: u8;
+    static hal_user_copy_bytes: u8;
+    static hal_user_copy_words_fixup: u8;
+    static hal_user_copy_bytes_fixup: u8;
 }
 
 /// If a page fault in kernel mode at `rip`, on user address `addr`, is one of the user
@@ -353,11 +370,16 @@ pub(crate) fn fault_fixup(rip: u64, addr: u64) -> Option<u64> {
     #[cfg(dinos_kernel)]
     {
         // Only the labels' addresses are taken (no read): no `unsafe` needed.
-        let (insn, fixup) = (
-            core::ptr::addr_of!(hal_user_copy_insn) as u64,
-            core::ptr::addr_of!(hal_user_copy_fixup) as u64,
-        );
-        (rip == insn && addr < USER_TOP).then_some(fixup)
+        if addr >= USER_TOP {
+            return None;
+        }
+        if rip == core::ptr::addr_of!(hal_user_copy_words) as u64 {
+            Some(core::ptr::addr_of!(hal_user_copy_words_fixup) as u64)
+        } else if rip == core::ptr::addr_of!(hal_user_copy_bytes) as u64 {
+            Some(core::ptr::addr_of!(hal_user_copy_bytes_fixup) as u64)
+        } else {
+            None
+        }
     }
     #[cfg(not(dinos_kernel))]
     {
@@ -421,5 +443,36 @@ pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), BadAddress> {
             // SAFETY: host builds never run this (they have no user space).
             unsafe { core::ptr::copy_nonoverlapping(src[off..].as_ptr(), kva as *mut u8, n) };
         })
+    }
+}
+
+/// Copy `len` bytes of frame `frame` from `off` to user address `dst` in the active
+/// address space: how a read copies once, from a page-cache page to the program.
+pub fn copy_frame_to_user(
+    dst: u64,
+    frame: crate::addr::PhysAddr,
+    off: usize,
+    len: usize,
+) -> Result<(), BadAddress> {
+    crate::paging::check_frame(frame);
+    assert!(off + len <= crate::addr::PAGE_SIZE as usize);
+    user_range(dst, len)?;
+    #[cfg(dinos_kernel)]
+    {
+        let src = (frame.to_virt().as_u64() + off as u64) as *const u8;
+        // SAFETY: the destination range is in the user half (checked above) and the
+        // fixup ends the copy at a page that is missing or read-only, as in
+        // `copy_to_user`; the source is `len` bytes inside one data frame (checked:
+        // not the kernel image or heap) in the direct map, which the caller holds.
+        let left = unsafe { hal_user_copy(dst as *mut u8, src, len) };
+        if left != 0 {
+            return Err(BadAddress(dst + (len - left) as u64));
+        }
+        Ok(())
+    }
+    #[cfg(not(dinos_kernel))]
+    {
+        let _ = (dst, off);
+        Err(BadAddress(dst))
     }
 }

@@ -14,6 +14,7 @@
 //! Frames of an address space are released (share count down, freed at zero) when it is
 //! dropped, e.g. by `exec` or `exit`.
 
+use crate::filemap::FileMap;
 use crate::frames;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -57,7 +58,7 @@ impl Prot {
         exec: false,
     };
 
-    fn page_flags(self) -> PageFlags {
+    pub(crate) fn page_flags(self) -> PageFlags {
         let mut f = PageFlags::USER;
         if self.write {
             f |= PageFlags::WRITABLE;
@@ -69,7 +70,7 @@ impl Prot {
     }
 }
 
-/// What a region is for (shown by diagnostics; all are anonymous memory).
+/// What a region is for (shown by diagnostics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VmaKind {
     Image,
@@ -79,12 +80,34 @@ pub enum VmaKind {
 }
 
 /// A virtual memory area `[start, end)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Vma {
     pub start: u64,
     pub end: u64,
     pub prot: Prot,
     pub kind: VmaKind,
+    /// The file whose pages fill it (`None`: anonymous memory, zero-filled).
+    pub file: Option<FileMap>,
+}
+
+impl Vma {
+    /// The part of this region from `at` on (a file mapping's offset moves along).
+    pub(crate) fn from(&self, at: u64) -> Vma {
+        let mut v = self.clone();
+        if let Some(f) = v.file.as_mut() {
+            f.offset += at - self.start;
+        }
+        v.start = at;
+        v
+    }
+
+    /// The part of this region below `at`.
+    pub(crate) fn upto(&self, at: u64) -> Vma {
+        Vma {
+            end: at,
+            ..self.clone()
+        }
+    }
 }
 
 /// Why a memory operation failed.
@@ -94,25 +117,31 @@ pub enum VmError {
     BadAddress,
     /// Out of frames (ENOMEM).
     NoMemory,
+    /// A file mapping's page lies past the end of the file, or could not be read
+    /// (SIGBUS).
+    BeyondEnd,
+    /// The access the call asks for is more than the mapped file was opened for
+    /// (EACCES).
+    Denied,
     /// The range is invalid or overlaps (EINVAL).
     Invalid,
 }
 
 /// A process's memory.
 pub struct AddressSpace {
-    table: UserTable,
-    vmas: BTreeMap<u64, Vma>,
+    pub(crate) table: UserTable,
+    pub(crate) vmas: BTreeMap<u64, Vma>,
     /// The program break: the heap region is `[heap_start, brk)`.
     heap_start: u64,
     brk: u64,
 }
 
-fn page_down(a: u64) -> u64 {
+pub(crate) fn page_down(a: u64) -> u64 {
     a & !(PAGE_SIZE - 1)
 }
 /// Round up to a page boundary; addresses in the last page of the 64-bit space (never
 /// user memory) saturate, so callers' `> USER_END` checks refuse them.
-fn page_up(a: u64) -> u64 {
+pub(crate) fn page_up(a: u64) -> u64 {
     a.checked_next_multiple_of(PAGE_SIZE)
         .unwrap_or(!(PAGE_SIZE - 1))
 }
@@ -156,8 +185,20 @@ impl AddressSpace {
             .is_some_and(|(_, v)| start < v.end)
     }
 
-    /// Add a region (pages come on first touch).
+    /// Add a region of anonymous memory (pages come on first touch).
     pub fn map(&mut self, start: u64, len: u64, prot: Prot, kind: VmaKind) -> Result<(), VmError> {
+        self.map_region(start, len, prot, kind, None)
+    }
+
+    /// Add a region, of a file when `file` is given.
+    pub(crate) fn map_region(
+        &mut self,
+        start: u64,
+        len: u64,
+        prot: Prot,
+        kind: VmaKind,
+        file: Option<FileMap>,
+    ) -> Result<(), VmError> {
         let end = start.checked_add(len).ok_or(VmError::Invalid)?;
         if !start.is_multiple_of(PAGE_SIZE) || len == 0 || start < USER_START || end > USER_END {
             return Err(VmError::Invalid);
@@ -176,6 +217,7 @@ impl AddressSpace {
                 end,
                 prot,
                 kind,
+                file,
             },
         );
         Ok(())
@@ -213,7 +255,8 @@ impl AddressSpace {
         let end = page_up(end);
         // The regions met: from the one containing `start` (if any) up to `end`.
         let from = self.find(start).map_or(start, |v| v.start);
-        let hit: alloc::vec::Vec<Vma> = self.vmas.range(from..end).map(|(_, v)| *v).collect();
+        let hit: alloc::vec::Vec<Vma> =
+            self.vmas.range(from..end).map(|(_, v)| v.clone()).collect();
         // Cutting a hole in the middle of a region makes one more.
         if hit.len() == 1
             && hit[0].start < start
@@ -225,10 +268,10 @@ impl AddressSpace {
         for v in hit {
             self.vmas.remove(&v.start);
             if v.start < start {
-                self.vmas.insert(v.start, Vma { end: start, ..v });
+                self.vmas.insert(v.start, v.upto(start));
             }
             if end < v.end {
-                self.vmas.insert(end, Vma { start: end, ..v });
+                self.vmas.insert(end, v.from(end));
             }
         }
         self.release_pages(start, end);
@@ -272,6 +315,7 @@ impl AddressSpace {
                         end: new_end,
                         prot: Prot::RW,
                         kind: VmaKind::Heap,
+                        file: None,
                     },
                 );
             }
@@ -294,34 +338,53 @@ impl AddressSpace {
     /// Resolve a fault at `addr` (`write`: the access was a write). Ok means the access
     /// can be retried; BadAddress means the program touched what it may not.
     pub fn handle_fault(&mut self, addr: u64, write: bool, exec: bool) -> Result<(), VmError> {
-        let vma = *self.find(addr).ok_or(VmError::BadAddress)?;
+        self.fault(addr, write, exec, false)
+    }
+
+    /// As [`AddressSpace::handle_fault`], for a fault the CPU reported on a page that
+    /// is not present (the error code's P bit clear), so the table need not be asked.
+    pub fn handle_missing_page(
+        &mut self,
+        addr: u64,
+        write: bool,
+        exec: bool,
+    ) -> Result<(), VmError> {
+        self.fault(addr, write, exec, true)
+    }
+
+    fn fault(&mut self, addr: u64, write: bool, exec: bool, absent: bool) -> Result<(), VmError> {
+        let vma = self.find(addr).ok_or(VmError::BadAddress)?;
         if (write && !vma.prot.write) || (exec && !vma.prot.exec) || !vma.prot.read {
             return Err(VmError::BadAddress);
         }
+        if vma.file.is_some() {
+            return self.file_fault(vma, page_down(addr), write, absent);
+        }
+        let prot = vma.prot;
         let page = VirtAddr(page_down(addr));
         let mut t = self.table.lock();
-        match t.translate(page) {
+        let present = if absent { None } else { t.translate(page) };
+        match present {
             None => {
                 let f = frames::alloc_frame().ok_or(VmError::NoMemory)?;
                 hal::paging::zero_frame(f);
-                t.map(page, f, PageSize::Size4K, vma.prot.page_flags())
-                    .map_err(|_| VmError::NoMemory)?;
-                Ok(())
-            }
-            Some((old, flags)) if write && flags.contains(PageFlags::COW) => {
-                let old = PhysAddr(page_down(old.as_u64()));
-                if frames::share_count(old) > 1 {
-                    let new = frames::alloc_frame().ok_or(VmError::NoMemory)?;
-                    hal::paging::copy_frame(new, old);
-                    t.unmap(page).map_err(|_| VmError::Invalid)?;
-                    t.map(page, new, PageSize::Size4K, vma.prot.page_flags())
-                        .map_err(|_| VmError::NoMemory)?;
-                    frames::release(old);
-                } else {
-                    t.protect(page, vma.prot.page_flags())
-                        .map_err(|_| VmError::Invalid)?;
+                match t.map(page, f, PageSize::Size4K, prot.page_flags()) {
+                    Ok(()) => Ok(()),
+                    // Another thread of the process mapped it meanwhile.
+                    Err(hal::paging::MapError::AlreadyMapped) => {
+                        frames::free_frame(f);
+                        Ok(())
+                    }
+                    Err(_) => {
+                        frames::free_frame(f);
+                        Err(VmError::NoMemory)
+                    }
                 }
-                Ok(())
+            }
+            // Copy-on-write, or a page made read-only by mprotect and writable again
+            // (shared with a fork's child all the same, so the same rule).
+            Some((old, flags)) if write && !flags.contains(PageFlags::WRITABLE) => {
+                break_cow(&mut t, page, PhysAddr(page_down(old.as_u64())), prot)
             }
             // Mapped and allowed: another thread resolved it, or a spurious fault.
             Some((_, flags)) if !write || flags.contains(PageFlags::WRITABLE) => Ok(()),
@@ -387,7 +450,7 @@ impl AddressSpace {
                 match present {
                     Some((pa, _)) => PhysAddr(page_down(pa.as_u64())),
                     None => {
-                        let vma = *self.find(va).ok_or(VmError::BadAddress)?;
+                        let vma = self.find(va).ok_or(VmError::BadAddress)?.clone();
                         let f = frames::alloc_frame().ok_or(VmError::NoMemory)?;
                         hal::paging::zero_frame(f);
                         self.table
@@ -416,13 +479,22 @@ impl AddressSpace {
         let mut ct = child.table.lock();
         // Every page of a process lies in one of its regions: walking the regions'
         // ranges finds them all without scanning the rest of the table.
+        // A shared file mapping stays shared (both write the file's pages); every
+        // other page becomes copy-on-write.
         let mut pages = alloc::vec::Vec::new();
+        let mut keep = alloc::vec::Vec::new();
         for v in self.vmas.values() {
+            let from = pages.len();
             pt.mappings_in(VirtAddr(v.start), VirtAddr(v.end), &mut pages);
+            let shared = v.file.as_ref().is_some_and(|f| f.shared);
+            keep.resize(pages.len(), false);
+            keep[from..].fill(shared);
         }
-        for (va, pa, flags) in pages {
+        for ((va, pa, flags), keep) in pages.into_iter().zip(keep) {
             let mut shared = flags & !(PageFlags::ACCESSED | PageFlags::DIRTY);
-            if shared.contains(PageFlags::WRITABLE) || shared.contains(PageFlags::COW) {
+            if keep {
+                // Mapped as it is in the parent.
+            } else if shared.contains(PageFlags::WRITABLE) || shared.contains(PageFlags::COW) {
                 shared = (shared - PageFlags::WRITABLE) | PageFlags::COW;
                 pt.protect(va, shared - PageFlags::PRESENT)
                     .map_err(|_| VmError::Invalid)?;
@@ -450,6 +522,29 @@ impl AddressSpace {
         }
         pages.len() as u64 * PAGE_SIZE
     }
+}
+
+/// A write to page `page`, mapped read-only to frame `old`, in a private region with
+/// rights `prot`: give the writer its own copy, or, when it is the frame's last
+/// holder, make the page writable where it is.
+pub(crate) fn break_cow(
+    t: &mut PageTable,
+    page: VirtAddr,
+    old: PhysAddr,
+    prot: Prot,
+) -> Result<(), VmError> {
+    if frames::share_count(old) > 1 {
+        let new = frames::alloc_frame().ok_or(VmError::NoMemory)?;
+        hal::paging::copy_frame(new, old);
+        t.unmap(page).map_err(|_| VmError::Invalid)?;
+        t.map(page, new, PageSize::Size4K, prot.page_flags())
+            .map_err(|_| VmError::NoMemory)?;
+        frames::release(old);
+    } else {
+        t.protect(page, prot.page_flags())
+            .map_err(|_| VmError::Invalid)?;
+    }
+    Ok(())
 }
 
 impl Drop for AddressSpace {

@@ -15,6 +15,7 @@ extern crate std;
 
 pub mod aspace;
 pub mod buddy;
+pub mod filemap;
 pub mod frames;
 pub mod kspace;
 mod ranges;
@@ -23,6 +24,7 @@ use hal::addr::{PhysAddr, PAGE_SIZE};
 use hal::boot::BootInfo;
 
 pub use aspace::{AddressSpace, Prot, VmError, Vma, VmaKind};
+pub use filemap::{FileMap, Pager};
 pub use frames::{alloc_frame, alloc_frames, free_frame, free_frames, stats, MemStats};
 
 /// Set up frames, heap and the kernel page table. After this, `alloc` works and the

@@ -1,9 +1,13 @@
 //! Loading a program: from an ELF file on disk to a fresh address space ready to run
 //! (chapter 2 section 5, the loader).
 //!
-//! The file is read whole and checked by the `elf` crate (anything malformed is
-//! `ENOEXEC`, never loaded). Each loadable segment becomes a region with the segment's
-//! rights, its file bytes copied in, the rest zero. The heap starts after the highest
+//! The headers (the first page of the file) are checked by the `elf` crate (anything
+//! malformed is `ENOEXEC`, never loaded). Each loadable segment becomes a region with
+//! the segment's rights. A read-only segment with no zero-filled tail (the code, the
+//! constants) is *mapped* from the file, privately, so its pages come from the page
+//! cache on first touch and are shared by every process running the program: exec
+//! costs what the program touches, not its size (demand paging). Any other segment
+//! (data and bss) is copied in, the rest zero. The heap starts after the highest
 //! segment. The stack is a region just below the top of user space, and on it the
 //! loader builds what the program's start code expects -- the third way of passing
 //! parameters the chapter names:
@@ -71,8 +75,10 @@ pub fn load(
     {
         return Err(Errno::EACCES);
     }
-    let bytes = fsys::read_all(node, MAX_IMAGE)?;
-    let image = elf::parse_executable(&bytes, &elf::Limits::default()).map_err(|e| {
+    if st.size > MAX_IMAGE {
+        return Err(Errno::ENOEXEC);
+    }
+    let image = read_headers(node, st.size).map_err(|e| {
         log::debug!("exec {path}: {e}");
         Errno::ENOEXEC
     })?;
@@ -89,8 +95,9 @@ pub fn load(
         elf::ImageKind::PositionIndependent => 0x40_0000,
     };
     let mut a = AddressSpace::new().map_err(|_| Errno::ENOMEM)?;
+    let pager: alloc::sync::Arc<dyn mm::Pager> = fsys::pages::NodePager::new(node)?;
     let mut top = 0u64;
-    for seg in &image.segments {
+    for (i, seg) in image.segments.iter().enumerate() {
         // A segment may begin in the last page of the one before it; that page is
         // already a region (with the earlier segment's rights).
         let start = ((seg.vaddr + bias) & !0xfff).max(top);
@@ -100,12 +107,31 @@ pub fn load(
             write: seg.flags.write,
             exec: seg.flags.execute,
         };
-        if start < end {
-            a.map(start, end - start, prot, VmaKind::Image)
+        // Mapped from the file: read-only, all of it file bytes, its pages its own
+        // (the segment before ends below its first page, the next starts past its
+        // last). Segments are sorted by address.
+        let next_start = image.segments.get(i + 1).map(|n| (n.vaddr + bias) & !0xfff);
+        let mappable = !seg.flags.write
+            && seg.filesz == seg.memsz
+            && start == (seg.vaddr + bias) & !0xfff
+            && next_start.is_none_or(|n| n >= end);
+        if mappable {
+            let file = mm::FileMap {
+                pager: pager.clone(),
+                offset: seg.offset & !0xfff,
+                shared: false,
+                writable_file: false,
+            };
+            a.map_file(start, end - start, prot, file)
                 .map_err(vm_errno)?;
+        } else {
+            if start < end {
+                a.map(start, end - start, prot, VmaKind::Image)
+                    .map_err(vm_errno)?;
+            }
+            let data = read_range(node, seg.offset, seg.filesz)?;
+            a.write_initial(seg.vaddr + bias, &data).map_err(vm_errno)?;
         }
-        let data = &bytes[seg.offset as usize..(seg.offset + seg.filesz) as usize];
-        a.write_initial(seg.vaddr + bias, data).map_err(vm_errno)?;
         top = top.max(end);
     }
     a.init_heap(top);
@@ -132,6 +158,37 @@ pub fn load(
         sp,
         personality,
     })
+}
+
+/// Bytes of a program read to check its headers: they sit in the first page.
+const HEAD: u64 = 4096;
+
+/// Check the headers of the program in `node` (`size` bytes): from its first page,
+/// or, for the rare file whose headers lie further in, from the whole file.
+fn read_headers(node: NodeRef, size: u64) -> Result<elf::ExecImage, elf::ElfError> {
+    let limits = elf::Limits::default();
+    let head = read_range(node, 0, size.min(HEAD)).map_err(|_| elf::ElfError::TruncatedHeader)?;
+    match elf::parse_executable_head(&head, size as usize, &limits) {
+        Err(elf::ElfError::PastHead) => {
+            let whole =
+                fsys::read_all(node, MAX_IMAGE).map_err(|_| elf::ElfError::TruncatedHeader)?;
+            elf::parse_executable(&whole, &limits)
+        }
+        r => r,
+    }
+}
+
+/// `len` bytes of `node` from `off` (the headers have checked they are in the file).
+fn read_range(node: NodeRef, off: u64, len: u64) -> Result<Vec<u8>, Errno> {
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(len as usize)
+        .map_err(|_| Errno::ENOMEM)?;
+    buf.resize(len as usize, 0);
+    let n = fsys::read(node, off, &mut buf)?;
+    if n < buf.len() {
+        return Err(Errno::ENOEXEC); // the file shrank under us
+    }
+    Ok(buf)
 }
 
 /// Build the initial stack; returns the stack pointer (at `argc`).

@@ -474,12 +474,15 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
         task::exit();
     };
     let vector = frame.vector;
+    let mut beyond_file = false;
     if vector == 14 {
         let write = frame.error_code & 2 != 0;
         let exec = frame.error_code & 16 != 0;
         let resolved = {
             let mut a = p.aspace.lock();
             match a.as_mut() {
+                // Bit 0 of the error code: the page was present (a protection fault).
+                Some(a) if frame.error_code & 1 == 0 => a.handle_missing_page(addr, write, exec),
                 Some(a) => a.handle_fault(addr, write, exec),
                 None => Err(mm::VmError::BadAddress),
             }
@@ -495,10 +498,13 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
                 drop(p);
                 crate::lifecycle::exit_current(wait_status_signaled(SIGKILL));
             }
+            // A mapped file's page past its end (or unreadable): a bus error.
+            Err(mm::VmError::BeyondEnd) => beyond_file = true,
             Err(_) => {}
         }
     }
     let sig = match vector {
+        _ if beyond_file => SIGBUS,
         0 | 16 | 19 => SIGFPE,
         6 => SIGILL,
         1 | 3 => SIGTRAP,

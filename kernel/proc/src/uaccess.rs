@@ -83,6 +83,22 @@ pub fn read_bytes(addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
     Ok(v)
 }
 
+/// Copy `len` bytes of frame `frame` from `off` to user address `addr` (a read from
+/// the page cache), making the pages present first when the copy meets one missing.
+#[inline]
+pub fn copy_frame_out(
+    addr: u64,
+    frame: hal::addr::PhysAddr,
+    off: usize,
+    len: usize,
+) -> Result<(), Errno> {
+    if hal::user::copy_frame_to_user(addr, frame, off, len).is_ok() {
+        return Ok(());
+    }
+    prepare(addr, len, true)?;
+    hal::user::copy_frame_to_user(addr, frame, off, len).map_err(|_| Errno::EFAULT)
+}
+
 /// Copy `data` to user address `addr`.
 #[inline]
 pub fn write_bytes(addr: u64, data: &[u8]) -> Result<(), Errno> {

@@ -9,7 +9,7 @@
 
 use crate::arg::{Addr, Arg, Fd, FlagSet, Flags, Kind, Mode, Named, PidArg, Regs, Signal};
 use crate::ops::file::Dir;
-use crate::ops::{comm, device, file, info, process, protect};
+use crate::ops::{comm, device, file, info, memory, process, protect};
 use crate::table::{calls, Ctx, SysResult, Table};
 use crate::user::{PathArg, StrArg, UserPtr, UserSlice, UserSliceMut, U32, U64};
 use abi::flags::*;
@@ -38,9 +38,11 @@ pub static TABLE: Table = {
         nr::SIGRETURN => "sigreturn": process::sigreturn();
         nr::NANOSLEEP => "nanosleep": process::nanosleep(u64);
         nr::YIELD => "yield": process::yield_now();
-        nr::BRK => "brk" -> Hex: process::brk(Addr);
-        nr::MMAP => "mmap" -> Hex: process::mmap(Addr, u64, Flags<Prot>, Flags<MapFlags>);
-        nr::MUNMAP => "munmap": process::munmap(Addr, u64);
+        nr::BRK => "brk" -> Hex: memory::brk(Addr);
+        nr::MMAP => "mmap" -> Hex: memory::mmap(Addr, u64, Flags<Prot>, Flags<MapFlags>, u64, u64);
+        nr::MUNMAP => "munmap": memory::munmap(Addr, u64);
+        nr::MPROTECT => "mprotect": memory::mprotect(Addr, u64, Flags<Prot>);
+        nr::MSYNC => "msync": memory::msync(Addr, u64, Flags<MsyncFlags>);
         nr::SETPGID => "setpgid": process::setpgid(u64, u64);
         nr::GETPGID => "getpgid": process::getpgid(u64);
         nr::SETSID => "setsid": process::setsid();
@@ -220,8 +222,9 @@ named! {
     MapFlags => Kind::Flags(&FlagSet {
         value_mask: 0,
         values: &[],
-        bits: names!(MAP_PRIVATE, MAP_ANONYMOUS),
+        bits: names!(MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_ANONYMOUS),
     });
+    MsyncFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(MS_ASYNC, MS_INVALIDATE, MS_SYNC) });
     DevFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(DEV_NONBLOCK) });
     Whence => Kind::Enum(names!(SEEK_SET, SEEK_CUR, SEEK_END));
     Clocks => Kind::Enum(names!(CLOCK_REALTIME, CLOCK_MONOTONIC));

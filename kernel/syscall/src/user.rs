@@ -90,11 +90,44 @@ impl UserSliceMut {
             _ => Err(Errno::EFAULT),
         }
     }
+    /// Copy `len` bytes of frame `frame` from `off` to `at` bytes into the buffer.
+    pub fn copy_frame_at(
+        &self,
+        at: usize,
+        frame: hal::addr::PhysAddr,
+        off: usize,
+        len: usize,
+    ) -> Result<(), Errno> {
+        match at.checked_add(len) {
+            Some(end) if end <= self.len => {
+                uaccess::copy_frame_out(self.addr + at as u64, frame, off, len)
+            }
+            _ => Err(Errno::EFAULT),
+        }
+    }
     /// Copy as much of `data` as fits; the number of bytes copied.
     pub fn write_prefix(&self, data: &[u8]) -> Result<usize, Errno> {
         let n = data.len().min(self.len);
         uaccess::write_bytes(self.addr, &data[..n])?;
         Ok(n)
+    }
+}
+
+/// A read from the page cache copies straight into the buffer.
+impl fsys::pages::PageSink for UserSliceMut {
+    #[inline]
+    fn copy_now(&mut self, frame: hal::addr::PhysAddr, off: usize, len: usize, at: usize) -> bool {
+        at.checked_add(len).is_some_and(|end| end <= self.len)
+            && hal::user::copy_frame_to_user(self.addr + at as u64, frame, off, len).is_ok()
+    }
+    fn copy(
+        &mut self,
+        frame: hal::addr::PhysAddr,
+        off: usize,
+        len: usize,
+        at: usize,
+    ) -> Result<(), Errno> {
+        self.copy_frame_at(at, frame, off, len)
     }
 }
 

@@ -13,14 +13,17 @@
 //! | `devfs.rs`      | [`DevFs`]: device nodes by name (`/dev/null`, `/dev/console`)   |
 //! | `mount.rs`      | the mount table: which file system covers which directory       |
 //! | `fstype.rs`     | [`FsTypes`]: file-system types by name, for `mount -t TYPE`     |
+//! | `pagecache.rs`  | [`PageCache`]: regular files' contents in 4 KiB pages           |
+//! | `pagemap.rs`    | one file's cached pages by index: a two-level table              |
+//! | `fileio.rs`     | read, write, truncate and mapped pages through the page cache   |
 //! | `walk.rs`       | path resolution: `.`, `..`, symlinks, mount crossings           |
 //! | `ops.rs`        | the system calls' view: open, mkdir, unlink, rename, stat ...   |
 //! | `perm.rs`       | which permission each operation needs (rule: `cred` crate)      |
 //! | `dirent.rs`     | packing directory entries for `getdents`                        |
 //!
 //! The one design decision a reader must know: a node is named by a [`NodeRef`],
-//! a (mount id, inode number) pair, and the VFS keeps *no* cache of names or nodes
-//! and no locks. Every call asks the file system again, and the kernel serialises
+//! a (mount id, inode number) pair, and the VFS keeps no cache of nodes and no
+//! locks; what it does cache is file contents, in the page cache (`pagecache.rs`). Every call asks the file system again, and the kernel serialises
 //! calls by holding one [`Vfs`] behind one sleeping mutex. That makes this layer
 //! small, pure logic that the host tests drive directly. Every operation that
 //! walks a path or changes a node takes the caller's [`Credentials`] and checks
@@ -34,10 +37,13 @@ extern crate alloc;
 mod devfs;
 mod dirent;
 mod ext2;
+mod fileio;
 mod filesystem;
 mod fstype;
 mod mount;
 mod ops;
+mod pagecache;
+mod pagemap;
 mod perm;
 mod tmpfs;
 mod walk;
@@ -46,9 +52,11 @@ pub use abi::Errno;
 pub use cred::{Access, Capability, Credentials, ROOT};
 pub use devfs::DevFs;
 pub use dirent::{dirent_len, pack_dirents};
+pub use fileio::{PagePiece, DEFAULT_PAGES};
 pub use filesystem::{DirEntry, FileSystem, FsStat, NodeKind, Result};
 pub use fstype::{FsFactory, FsTypes};
 pub use mount::{MountInfo, NodeRef, Vfs};
 pub use ops::Opened;
+pub use pagecache::{CacheStats, HeapPages, PageCache, PageId, PageStore, PAGE_SIZE};
 pub use tmpfs::TmpFs;
 pub use walk::{MAXSYMLINKS, NAME_MAX, PATH_MAX};

@@ -21,6 +21,7 @@ use abi::Errno;
 use cred::{Capability, Credentials};
 
 use crate::filesystem::{FileSystem, FsStat, Result};
+use crate::pagecache::{HeapPages, PageCache};
 use crate::perm;
 
 /// A node anywhere in the tree: which mount, which inode there.
@@ -58,6 +59,8 @@ pub struct Vfs {
     pub(crate) covers: BTreeMap<NodeRef, u32>,
     next_id: u32,
     root_mount: u32,
+    /// Regular files' contents (see `fileio.rs`).
+    pub(crate) pages: PageCache,
 }
 
 impl Vfs {
@@ -79,6 +82,7 @@ impl Vfs {
             covers: BTreeMap::new(),
             next_id: 2,
             root_mount: 1,
+            pages: PageCache::new(Box::new(HeapPages::new()), crate::fileio::DEFAULT_PAGES),
         }
     }
 
@@ -189,6 +193,7 @@ impl Vfs {
         if self.mount_of(node)?.holds > 0 {
             return Err(Errno::EBUSY);
         }
+        self.drop_mount_pages(id)?;
         let fs = self.fs(node)?;
         // No holds means no orphans should be left; free any anyway before the
         // last sync, so the disk is left with no nameless inodes.
@@ -243,6 +248,7 @@ impl Vfs {
     /// Free every nameless-but-open inode on every file system, then sync: what the
     /// kernel does last before power-off, so the disks are left with no orphans.
     pub fn shutdown(&mut self) -> Result<()> {
+        self.write_back_all()?;
         for m in self.mounts.values_mut() {
             m.fs.release_orphans()?;
         }
@@ -251,6 +257,7 @@ impl Vfs {
 
     /// Writes the changes of the file system holding `node` to its device (fsync).
     pub fn sync_node(&mut self, node: NodeRef) -> Result<()> {
+        self.write_back(node)?;
         self.fs(node)?.sync()
     }
 
@@ -263,6 +270,10 @@ impl Vfs {
         }
         let mut dropped = 0;
         let mut first = Ok(());
+        match self.drop_clean_pages() {
+            Ok(n) => dropped += n,
+            Err(e) => first = Err(e),
+        }
         for m in self.mounts.values_mut() {
             match m.fs.drop_caches() {
                 Ok(n) => dropped += n,
@@ -276,7 +287,7 @@ impl Vfs {
     /// Writes every file system's changes to its device; the first error is
     /// returned after all have been tried.
     pub fn sync_all(&mut self) -> Result<()> {
-        let mut first = Ok(());
+        let mut first = self.write_back_all();
         for m in self.mounts.values_mut() {
             if let Err(e) = m.fs.sync() {
                 if first.is_ok() {

@@ -88,6 +88,7 @@ impl Vfs {
             perm::may(cred, &st, want)?;
             if trunc && st.size != 0 {
                 self.fs(node)?.truncate(node.ino, 0)?;
+                self.cut_pages(node, 0);
             }
         }
         Ok(Opened {
@@ -306,7 +307,9 @@ impl Vfs {
             return Err(Errno::ENOTDIR);
         }
         self.may_delete(cred, p.dir, node)?;
-        self.fs(p.dir)?.unlink(p.dir.ino, p.name())
+        self.fs(p.dir)?.unlink(p.dir.ino, p.name())?;
+        self.forget_if_freed(node);
+        Ok(())
     }
 
     /// Removes an empty directory: `ENOTEMPTY`, `EBUSY` for `/` and for mount
@@ -375,7 +378,11 @@ impl Vfs {
         }
         let (oname, nname) = (op.name().to_vec(), np.name().to_vec());
         self.fs(op.dir)?
-            .rename(op.dir.ino, &oname, np.dir.ino, &nname)
+            .rename(op.dir.ino, &oname, np.dir.ino, &nname)?;
+        if let Some(t) = target {
+            self.forget_if_freed(t);
+        }
+        Ok(())
     }
 
     /// The target of symlink `path` (`EINVAL` if it is not one).
@@ -428,7 +435,9 @@ impl Vfs {
     pub fn unpin(&mut self, node: NodeRef) -> Result<()> {
         let m = self.mounts.get_mut(&node.mount).ok_or(Errno::ENOENT)?;
         m.holds = m.holds.saturating_sub(1);
-        m.fs.unpin(node.ino)
+        m.fs.unpin(node.ino)?;
+        self.forget_if_freed(node);
+        Ok(())
     }
 
     /// `chmod`: set the permission bits of what `path` names (symlinks followed).
@@ -487,44 +496,17 @@ impl Vfs {
         let node = self.resolve(cred, cwd, path, true)?;
         self.truncatable(node)?;
         self.may_access(cred, node, Access::WRITE)?;
-        self.fs(node)?.truncate(node.ino, size)
+        self.fs(node)?.truncate(node.ino, size)?;
+        self.cut_pages(node, size);
+        Ok(())
     }
 
-    /// Sets the size of an open regular file (`ftruncate`: the descriptor's
-    /// access mode, not the file's bits, is what counts).
-    pub fn truncate_node(&mut self, node: NodeRef, size: u64) -> Result<()> {
-        self.truncatable(node)?;
-        self.fs(node)?.truncate(node.ino, size)
-    }
-
-    fn truncatable(&mut self, node: NodeRef) -> Result<()> {
+    pub(crate) fn truncatable(&mut self, node: NodeRef) -> Result<()> {
         match self.kind(node)? {
             NodeKind::Regular => Ok(()),
             NodeKind::Directory => Err(Errno::EISDIR),
             _ => Err(Errno::EINVAL),
         }
-    }
-
-    fn data_kind(&mut self, node: NodeRef) -> Result<()> {
-        match self.kind(node)? {
-            NodeKind::Regular => Ok(()),
-            NodeKind::Directory => Err(Errno::EISDIR),
-            NodeKind::CharDevice(_) | NodeKind::BlockDevice(_) => Err(Errno::ENODEV),
-            _ => Err(Errno::EINVAL),
-        }
-    }
-
-    /// Reads regular file `node` at `off` (`EISDIR` for a directory, `ENODEV`
-    /// for a device: the kernel routes device I/O).
-    pub fn read(&mut self, node: NodeRef, off: u64, buf: &mut [u8]) -> Result<usize> {
-        self.data_kind(node)?;
-        self.fs(node)?.read(node.ino, off, buf)
-    }
-
-    /// Writes regular file `node` at `off`.
-    pub fn write(&mut self, node: NodeRef, off: u64, data: &[u8]) -> Result<usize> {
-        self.data_kind(node)?;
-        self.fs(node)?.write(node.ino, off, data)
     }
 
     /// The entry at or after position `pos` of directory `node`, and the next

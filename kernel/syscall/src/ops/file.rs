@@ -114,6 +114,13 @@ fn copy_in(src: UserSlice, mut put: impl FnMut(&[u8], u64) -> Result<usize, Errn
 pub fn read(cx: &mut Ctx, fd: Fd, dest: UserSliceMut) -> SysResult {
     let f = cx.file(fd)?;
     let whole = f.has_position();
+    if whole {
+        // A regular file: one copy, from the page cache to the program.
+        dest.check()?;
+        if let Some(r) = f.read_pages(dest.len(), &mut { dest }) {
+            return r;
+        }
+    }
     copy_out(dest, whole, |buf, _| f.read(buf))
 }
 
@@ -124,6 +131,10 @@ pub fn write(cx: &mut Ctx, fd: Fd, src: UserSlice) -> SysResult {
 
 pub fn pread(cx: &mut Ctx, fd: Fd, dest: UserSliceMut, off: u64) -> SysResult {
     let f = cx.file(fd)?;
+    dest.check()?;
+    if let Some(r) = f.pread_pages(off, dest.len(), &mut { dest }) {
+        return r;
+    }
     copy_out(dest, true, |buf, at| f.pread(buf, off.saturating_add(at)))
 }
 

@@ -6,5 +6,6 @@ pub mod comm;
 pub mod device;
 pub mod file;
 pub mod info;
+pub mod memory;
 pub mod process;
 pub mod protect;

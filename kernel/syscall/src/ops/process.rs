@@ -141,42 +141,6 @@ pub fn yield_now(_: &mut Ctx) -> SysResult {
     Ok(0)
 }
 
-pub fn brk(cx: &mut Ctx, end: u64) -> SysResult {
-    let p = cx.process()?;
-    let mut s = p.aspace.lock();
-    let s = s.as_mut().ok_or(Errno::EINVAL)?;
-    Ok(s.set_brk(end) as usize)
-}
-
-pub fn mmap(cx: &mut Ctx, hint: u64, len: u64, prot: u32, flags: u32) -> SysResult {
-    if flags & abi::flags::MAP_ANONYMOUS == 0 {
-        return Err(Errno::EOPNOTSUPP); // file mappings come with the VFS page cache
-    }
-    if len == 0 || len > (1 << 40) {
-        return Err(Errno::EINVAL);
-    }
-    let p = cx.process()?;
-    let mut s = p.aspace.lock();
-    let s = s.as_mut().ok_or(Errno::EINVAL)?;
-    let at = s.find_free(hint, len).ok_or(Errno::ENOMEM)?;
-    let prot = mm::Prot {
-        read: prot & abi::flags::PROT_READ != 0 || prot != 0,
-        write: prot & abi::flags::PROT_WRITE != 0,
-        exec: prot & abi::flags::PROT_EXEC != 0,
-    };
-    s.map(at, len, prot, mm::VmaKind::Mmap)
-        .map_err(|_| Errno::ENOMEM)?;
-    Ok(at as usize)
-}
-
-pub fn munmap(cx: &mut Ctx, addr: u64, len: u64) -> SysResult {
-    let p = cx.process()?;
-    let mut s = p.aspace.lock();
-    let s = s.as_mut().ok_or(Errno::EINVAL)?;
-    s.unmap(addr, len).map_err(|_| Errno::EINVAL)?;
-    Ok(0)
-}
-
 pub fn setpgid(cx: &mut Ctx, pid: u64, pgid: u64) -> SysResult {
     let pid = u32::try_from(pid).map_err(|_| Errno::ESRCH)?;
     let pgid = u32::try_from(pgid).map_err(|_| Errno::EINVAL)?;

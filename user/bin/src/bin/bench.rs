@@ -44,6 +44,12 @@ const BENCHES: &[(&str, u32, Bench)] = &[
     ("sh_loop_1000", 2, sh_loop_1000),
 ];
 
+/// Benchmarks that time only part of each batch themselves (returning the
+/// nanoseconds of that part): (name, iterations, one batch).
+type SelfTimed = fn(u32) -> Result<u64, String>;
+
+const SELF_TIMED: &[(&str, u32, SelfTimed)] = &[("mapped_page_fault", 2_000, mapped_page_fault)];
+
 fn main() -> i32 {
     let filters: Vec<String> = ulib::env::args().skip(1).collect();
     let mut status = 0;
@@ -56,6 +62,22 @@ fn main() -> i32 {
             let start = Instant::now();
             bench(*iters)?;
             Ok(start.elapsed().as_nanos() as u64 / u64::from(*iters))
+        };
+        match run() {
+            Ok(ns) => ulib::println!("bench: {name} {ns} ns/op"),
+            Err(e) => {
+                ulib::println!("bench: {name} failed: {e}");
+                status = 1;
+            }
+        }
+    }
+    for (name, iters, bench) in SELF_TIMED {
+        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
+        let run = || -> Result<u64, String> {
+            bench(1)?; // warm-up
+            Ok(bench(*iters)? / u64::from(*iters))
         };
         match run() {
             Ok(ns) => ulib::println!("bench: {name} {ns} ns/op"),
@@ -181,6 +203,33 @@ fn fork_exec_sh_c_true(n: u32) -> Result<(), String> {
 fn sh_loop_1000(n: u32) -> Result<(), String> {
     const LOOP: &str = "i=0; while [ $i -lt 1000 ]; do i=$((i+1)); done; [ $i = 1000 ]";
     fork_exec_wait(&["/bin/sh", "-c", LOOP], n)
+}
+
+/// `n` first touches of pages of a private read-only mapping of `/bin/sh`, whose
+/// pages are in the page cache (the warm-up round read them): the time of the touches
+/// only, each one page fault served from the cache.
+#[allow(unsafe_code)]
+fn mapped_page_fault(n: u32) -> Result<u64, String> {
+    use ulib::abi::flags::{MAP_PRIVATE, PROT_READ};
+    const PAGE: usize = 4096;
+    let f = ulib::fs::File::open("/bin/sh").map_err(|e| err("open /bin/sh", e))?;
+    let pages = (f.metadata().map_err(|e| err("stat", e))?.len() as usize / PAGE).max(1);
+    let mut left = n as usize;
+    let mut ns = 0;
+    while left > 0 {
+        let count = left.min(pages);
+        let at = sys::mmap_file(0, count * PAGE, PROT_READ, MAP_PRIVATE, f.as_raw_fd(), 0)
+            .map_err(|e| err("mmap", e))?;
+        let start = Instant::now();
+        for p in 0..count {
+            // SAFETY: a byte of a page this function just mapped readable.
+            unsafe { core::ptr::read_volatile((at + p * PAGE) as *const u8) };
+        }
+        ns += start.elapsed().as_nanos() as u64;
+        sys::munmap(at, count * PAGE).map_err(|e| err("munmap", e))?;
+        left -= count;
+    }
+    Ok(ns)
 }
 
 /// Fork `n` children that each exec `argv` (its first word the program's path), and

@@ -216,13 +216,45 @@ pub(crate) fn brk(addr: usize) -> SysResult {
 
 /// Map `len` bytes of fresh anonymous memory: its address.
 pub fn mmap(hint: usize, len: usize, prot: u32, flags: u32) -> SysResult {
-    ret(syscall4(nr::MMAP, hint, len, prot as usize, flags as usize))
+    ret(raw::syscall6(
+        nr::MMAP,
+        hint,
+        len,
+        prot as usize,
+        flags as usize,
+        usize::MAX,
+        0,
+    ))
 }
 
-/// Unmap memory. Crate-internal (see the module header).
-#[allow(dead_code)]
-pub(crate) fn munmap(addr: usize, len: usize) -> SysResult {
+/// Map `len` bytes of the file open as `fd` from offset `off` (a multiple of the page
+/// size), `MAP_SHARED` or `MAP_PRIVATE`: its address.
+pub fn mmap_file(hint: usize, len: usize, prot: u32, flags: u32, fd: i32, off: u64) -> SysResult {
+    ret(raw::syscall6(
+        nr::MMAP,
+        hint,
+        len,
+        prot as usize,
+        flags as usize,
+        fd as usize,
+        off as usize,
+    ))
+}
+
+/// Unmap memory. (Memory the allocator gave out is its to unmap: see the module
+/// header; this is for mappings the program made itself.)
+pub fn munmap(addr: usize, len: usize) -> SysResult {
     ret(syscall2(nr::MUNMAP, addr, len))
+}
+
+/// Change the rights of mapped pages.
+pub fn mprotect(addr: usize, len: usize, prot: u32) -> SysResult {
+    ret(syscall3(nr::MPROTECT, addr, len, prot as usize))
+}
+
+/// Write the shared file mappings in a range back to their files.
+pub fn msync(addr: usize, len: usize, flags: u32) -> SysResult {
+    ret(syscall3(nr::MSYNC, addr, len, flags as usize))
 }
 
 /// Put process `pid` (0 = caller) into group `pgid` (0 = its own pid).

@@ -25,6 +25,7 @@ extern crate alloc;
 
 mod badargs;
 mod files;
+mod mapping;
 mod memory;
 mod pipes;
 mod procs;
@@ -127,6 +128,23 @@ const TESTS: &[(&str, Test)] = &[
         "mmap_munmap_and_touching_unmapped_is_sigsegv",
         memory::mmap_munmap_and_unmapped_touch,
     ),
+    (
+        "shared_file_mapping_is_the_file",
+        mapping::shared_file_mapping_is_the_file,
+    ),
+    (
+        "private_file_mapping_keeps_writes",
+        mapping::private_file_mapping_keeps_writes,
+    ),
+    (
+        "truncated_mapping_is_sigbus",
+        mapping::truncated_mapping_is_sigbus,
+    ),
+    (
+        "mprotect_takes_and_gives_rights",
+        mapping::mprotect_takes_and_gives_rights,
+    ),
+    ("file_mapping_refusals", mapping::file_mapping_refusals),
     (
         "dup_dup2_close_share_the_offset",
         files::dup_dup2_close_share_the_offset,

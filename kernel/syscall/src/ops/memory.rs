@@ -1,0 +1,148 @@
+//! Memory management calls: the program break, mappings of memory and of files,
+//! their rights, and writing shared file mappings back (chapter 2's process-control
+//! family: "allocate and free memory").
+//!
+//! A file mapping is a region of the caller's address space whose pages are the
+//! file's page-cache pages (see `mm::filemap`); what the caller may do with it
+//! follows how the descriptor was opened, as POSIX says: reading needs a descriptor
+//! open for reading, a shared writable mapping one open for reading and writing.
+
+use crate::arg::Fd;
+use crate::table::{Ctx, SysResult};
+use abi::flags::*;
+use abi::Errno;
+
+fn vm_errno(e: mm::VmError) -> Errno {
+    match e {
+        mm::VmError::NoMemory => Errno::ENOMEM,
+        mm::VmError::Denied => Errno::EACCES,
+        mm::VmError::BeyondEnd => Errno::EIO,
+        mm::VmError::BadAddress | mm::VmError::Invalid => Errno::EINVAL,
+    }
+}
+
+fn prot_of(prot: u32) -> mm::Prot {
+    mm::Prot {
+        read: prot & PROT_READ != 0 || prot & (PROT_WRITE | PROT_EXEC) != 0,
+        write: prot & PROT_WRITE != 0,
+        exec: prot & PROT_EXEC != 0,
+    }
+}
+
+pub fn brk(cx: &mut Ctx, end: u64) -> SysResult {
+    let p = cx.process()?;
+    let mut s = p.aspace.lock();
+    let s = s.as_mut().ok_or(Errno::EINVAL)?;
+    Ok(s.set_brk(end) as usize)
+}
+
+/// Map `len` bytes: anonymous memory (`MAP_ANONYMOUS`, `fd` and `off` unused), or the
+/// file open as `fd` from offset `off` (a multiple of the page size), `MAP_SHARED` or
+/// `MAP_PRIVATE`. `MAP_FIXED` maps exactly at `hint`, replacing what was there.
+pub fn mmap(
+    cx: &mut Ctx,
+    hint: u64,
+    len: u64,
+    prot: u32,
+    flags: u32,
+    fd: u64,
+    off: u64,
+) -> SysResult {
+    if len == 0 || len > (1 << 40) {
+        return Err(Errno::EINVAL);
+    }
+    let shared = flags & MAP_SHARED != 0;
+    let file = if flags & MAP_ANONYMOUS != 0 {
+        if shared {
+            return Err(Errno::EOPNOTSUPP); // shared anonymous memory: not yet
+        }
+        None
+    } else {
+        if shared == (flags & MAP_PRIVATE != 0) {
+            return Err(Errno::EINVAL); // exactly one of the two
+        }
+        if !off.is_multiple_of(hal::addr::PAGE_SIZE) {
+            return Err(Errno::EINVAL);
+        }
+        let fd = i32::try_from(fd).map_err(|_| Errno::EBADF)?;
+        let f = cx.file(Fd(fd))?;
+        let node = f.node().ok_or(Errno::ENODEV)?;
+        if fsys::stat(node)?.mode & S_IFMT != S_IFREG {
+            return Err(Errno::ENODEV);
+        }
+        let acc = f.flags & O_ACCMODE;
+        if acc == O_WRONLY {
+            return Err(Errno::EACCES);
+        }
+        Some(mm::FileMap {
+            pager: fsys::pages::NodePager::new(node)?,
+            offset: off,
+            shared,
+            writable_file: acc == O_RDWR,
+        })
+    };
+    let p = cx.process()?;
+    let mut s = p.aspace.lock();
+    let s = s.as_mut().ok_or(Errno::EINVAL)?;
+    let at = if flags & MAP_FIXED != 0 {
+        if !hint.is_multiple_of(hal::addr::PAGE_SIZE) || hint == 0 {
+            return Err(Errno::EINVAL);
+        }
+        s.unmap(hint, len).map_err(vm_errno)?;
+        hint
+    } else {
+        s.find_free(hint, len).ok_or(Errno::ENOMEM)?
+    };
+    let prot = prot_of(prot);
+    match file {
+        Some(f) => s.map_file(at, len, prot, f),
+        None => s.map(at, len, prot, mm::VmaKind::Mmap),
+    }
+    .map_err(vm_errno)?;
+    Ok(at as usize)
+}
+
+pub fn munmap(cx: &mut Ctx, addr: u64, len: u64) -> SysResult {
+    let p = cx.process()?;
+    let mut s = p.aspace.lock();
+    let s = s.as_mut().ok_or(Errno::EINVAL)?;
+    s.unmap(addr, len).map_err(|_| Errno::EINVAL)?;
+    Ok(0)
+}
+
+/// Give the pages of `[addr, addr+len)` the rights `prot` (ENOMEM if some page is
+/// not mapped, EACCES to make a shared mapping of a read-only descriptor writable).
+pub fn mprotect(cx: &mut Ctx, addr: u64, len: u64, prot: u32) -> SysResult {
+    let p = cx.process()?;
+    let mut s = p.aspace.lock();
+    let s = s.as_mut().ok_or(Errno::EINVAL)?;
+    let prot = if prot == 0 {
+        mm::Prot {
+            read: false,
+            write: false,
+            exec: false,
+        }
+    } else {
+        prot_of(prot)
+    };
+    s.protect(addr, len, prot).map_err(vm_errno)?;
+    Ok(0)
+}
+
+/// Write the shared file mappings in `[addr, addr+len)` back to their files; with
+/// `MS_SYNC` or `MS_ASYNC` alike the call returns once the data is written to the
+/// file system (there is no separate asynchronous path).
+pub fn msync(cx: &mut Ctx, addr: u64, len: u64, flags: u32) -> SysResult {
+    if flags & !(MS_ASYNC | MS_SYNC | MS_INVALIDATE) != 0
+        || flags & (MS_ASYNC | MS_SYNC) == MS_ASYNC | MS_SYNC
+    {
+        return Err(Errno::EINVAL);
+    }
+    let p = cx.process()?;
+    // The write-back takes the VFS: done without the address space's lock held
+    // for longer than collecting the files.
+    let s = p.aspace.lock();
+    let s = s.as_ref().ok_or(Errno::EINVAL)?;
+    s.sync_range(addr, len).map_err(vm_errno)?;
+    Ok(0)
+}
