@@ -16,6 +16,8 @@
 //! Map of the crate, in boot order:
 //! - [`boot`]: the PVH entry (32-bit, paging off) that reaches long mode in the higher
 //!   half, and the physical reads that turn QEMU's hand-off into a [`boot::BootInfo`].
+//! - [`percpu`]: each CPU's own data (running task, kernel-stack top, GDT, TSS),
+//!   reached through GS; [`percpu::CpuLocal`] for the layers above.
 //! - [`cpu`]: GDT, TSS, SSE enable, control registers, MSRs, interrupt flag.
 //! - [`trap`]: the IDT, the entry stubs (red-zone and FPU handling), exception reports.
 //! - [`addr`], [`paging`]: physical/virtual addresses, the direct map, page tables.
@@ -47,6 +49,7 @@ pub mod heap;
 pub mod mmio;
 pub mod paging;
 pub mod pci;
+pub mod percpu;
 pub mod port;
 pub mod power;
 pub mod serial;
