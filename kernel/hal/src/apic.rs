@@ -107,6 +107,43 @@ pub fn init() {
     lapic_write(lapic::TIMER_INIT, (lapic_hz / TIMER_HZ).max(1) as u32);
 }
 
+/// Enable the local APIC of a CPU started after boot (an AP): spurious vector, accept
+/// every priority, timer masked (tasks do not run on the other CPUs yet, so nothing
+/// would use its ticks).
+pub(crate) fn init_this_cpu() {
+    lapic_write(lapic::SVR, lapic::SVR_ENABLE | SPURIOUS_VECTOR as u32);
+    lapic_write(lapic::TPR, 0);
+    lapic_write(lapic::LVT_TIMER, TIMER_VECTOR as u32 | lapic::LVT_MASKED);
+}
+
+/// Send the inter-processor interrupt `command` to the CPU with APIC id `apic_id` and
+/// wait until this APIC has sent it.
+fn send_ipi(apic_id: u8, command: u32) {
+    lapic_write(lapic::ICR_HIGH, lapic::icr_destination(apic_id));
+    lapic_write(lapic::ICR_LOW, command);
+    while lapic_read(lapic::ICR_LOW) & lapic::ICR_PENDING != 0 {
+        core::hint::spin_loop();
+    }
+}
+
+/// INIT: reset the CPU with APIC id `apic_id` into its wait for a start-up IPI.
+pub(crate) fn send_init(apic_id: u8) {
+    send_ipi(apic_id, lapic::ICR_INIT);
+}
+
+/// Start-up IPI: the CPU with APIC id `apic_id` starts in real mode at `page * 4096`.
+pub(crate) fn send_startup(apic_id: u8, page: u8) {
+    send_ipi(apic_id, lapic::icr_startup(page));
+}
+
+/// Spin for `us` microseconds of TSC time (after [`init`] calibrated it).
+pub(crate) fn delay_micros(us: u64) {
+    let end = nanos_since_boot() + us * 1000;
+    while nanos_since_boot() < end {
+        core::hint::spin_loop();
+    }
+}
+
 /// Route ISA interrupt `irq` to vector `IRQ_BASE + irq` on this CPU.
 pub fn enable_irq(irq: u8) {
     let reg = redirection_register(irq);

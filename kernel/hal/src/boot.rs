@@ -202,6 +202,7 @@ extern "C" fn hal_boot_entry(start_info: u32) -> ! {
     crate::serial::init();
     let info = BOOT_INFO.call_once(|| parse_start_info(start_info));
     crate::power::init(info.rsdp);
+    crate::smp::discover(info);
     crate::cpu::init();
     crate::trap::init();
     crate::user::init();

@@ -17,7 +17,7 @@ use x86::regs::{cr0, cr4, rflags};
 
 const IST_SIZE: usize = 16 * 1024;
 
-/// The boot CPU's IST stacks.
+/// The boot CPU's IST stacks (the others get theirs from [`crate::smp`] at bring-up).
 #[repr(C, align(16))]
 struct IstStacks([[u8; IST_SIZE]; 4]);
 
@@ -102,6 +102,14 @@ pub fn set_kernel_stack(top: u64) {
     // CPU writes and which the CPU reads only on a privilege change; callers hold
     // interrupts off while switching tasks.
     unsafe { core::ptr::write_unaligned(&raw mut (*tss).rsp[0], top) };
+}
+
+/// Read CR4 (the AP trampoline copies the boot CPU's).
+pub(crate) fn read_cr4() -> u64 {
+    let v: u64;
+    // SAFETY: reading CR4 has no side effects.
+    unsafe { asm!("mov {}, cr4", out(reg) v, options(nomem, nostack)) };
+    v
 }
 
 /// The RFLAGS register as the running code sees it.

@@ -26,6 +26,8 @@
 //! - [`pci`], [`mmio`], [`dma`]: what device drivers need from the machine, as safe
 //!   primitives: PCI configuration access, mapped device registers, DMA memory
 //!   (the drivers themselves, PCI enumeration included, are in `drivers`).
+//! - [`smp`]: the other CPUs, found in the MADT and started through a real-mode
+//!   trampoline (INIT-SIPI-SIPI).
 //! - [`task`]: kernel stacks with guard pages and the context switch.
 //! - [`sync`]: spinlocks, interrupt guards and the lock type sleeping mutexes build on.
 //! - [`backtrace`], [`symbols`]: frame-pointer backtraces, symbolised.
@@ -53,6 +55,7 @@ pub mod percpu;
 pub mod port;
 pub mod power;
 pub mod serial;
+pub mod smp;
 pub mod symbols;
 pub mod sync;
 pub mod task;

@@ -356,6 +356,11 @@ pub fn install_kernel_table(mut table: PageTable) -> Result<(), MapError> {
     Ok(())
 }
 
+/// The kernel table's root (0 before mm installed it): what a starting CPU loads.
+pub(crate) fn kernel_root() -> u64 {
+    KERNEL_ROOT.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 /// Switch back to the kernel table (for a thread without a user address space).
 pub fn activate_kernel_table() {
     let root = KERNEL_ROOT.load(core::sync::atomic::Ordering::Relaxed);

@@ -183,6 +183,24 @@ pub(crate) fn current_ptr() -> *const Task {
     CPUS[0].current.load(Ordering::Acquire)
 }
 
+/// Slot `index`, for the CPU that brings it up.
+pub(crate) fn slot(index: usize) -> &'static PerCpu {
+    &CPUS[index]
+}
+
+/// Mark this CPU online (the last step of its bring-up).
+pub(crate) fn set_online() {
+    let me = this();
+    if !me.online.swap(true, Ordering::AcqRel) && me.index() != 0 {
+        ONLINE.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// Has CPU `index` finished its bring-up?
+pub(crate) fn is_online(index: usize) -> bool {
+    CPUS[index].online.load(Ordering::Acquire)
+}
+
 /// The number of the CPU this code runs on (0 is the boot CPU). A thread may move to
 /// another CPU right after the call: use it for reports, not to index data.
 pub fn cpu_index() -> usize {
