@@ -7,7 +7,9 @@
 //!    there. So *every* vector enters on an IST stack, where the CPU's pushes are harmless,
 //!    and the common stub then moves the frame onto the interrupted thread's own stack,
 //!    128 bytes below the interrupted `rsp` (or to the top of the thread's kernel stack when
-//!    coming from user mode). Handlers therefore run on the thread's stack and may switch
+//!    coming from user mode, after `swapgs` has brought in the kernel's GS, whose per-CPU
+//!    data holds that stack's top; the return swaps back before `iretq` to user mode).
+//!    Handlers therefore run on the thread's stack and may switch
 //!    threads. If there is no room left above the stack's guard page, the stub stays on the
 //!    IST stack: that only happens for a kernel stack overflow, which is fatal and reported.
 //! 2. **SSE registers.** Kernel Rust code uses XMM registers, so the stub saves the full
