@@ -43,7 +43,12 @@ impl Machine {
             initrd: None,
             disk: None,
             mem_mib: 256,
-            smp: 1,
+            // DINOS_SMP=N runs every test machine with N CPUs (`--smp` still wins).
+            smp: std::env::var("DINOS_SMP")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .filter(|n| (1..=MAX_SMP).contains(n))
+                .unwrap_or(1),
             append: String::new(),
             icount: false,
             no_reboot: false,

@@ -56,6 +56,11 @@ pub(crate) struct PerCpu {
     apic_id: AtomicU32,
     /// Has this CPU finished its bring-up?
     online: AtomicBool,
+    /// The page-table root this CPU has loaded (recorded before each CR3 load, so that
+    /// a TLB shootdown knows which CPUs may cache a user table's entries).
+    pub(crate) active_root: AtomicU64,
+    /// Another CPU asked this one to flush its TLB (see `smp::shootdown`).
+    pub(crate) flush_pending: AtomicBool,
     /// The running task's reference, which keeps it alive while it runs.
     pub(crate) current_arc: SpinLock<Option<Arc<Task>>>,
     /// The task that switched to the running one, dropped by it after the switch.
@@ -89,6 +94,8 @@ impl PerCpu {
             index: AtomicU32::new(0),
             apic_id: AtomicU32::new(0),
             online: AtomicBool::new(false),
+            active_root: AtomicU64::new(0),
+            flush_pending: AtomicBool::new(false),
             current_arc: SpinLock::new(None),
             prev: SpinLock::new(None),
             ist: [const { (AtomicU64::new(0), AtomicU64::new(0)) }; 4],
@@ -193,6 +200,17 @@ pub(crate) fn set_online() {
     let me = this();
     if !me.online.swap(true, Ordering::AcqRel) && me.index() != 0 {
         ONLINE.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// The slots of the CPUs that are online, this one included.
+pub(crate) fn online_slots() -> impl Iterator<Item = &'static PerCpu> {
+    CPUS.iter().filter(|c| c.online.load(Ordering::Acquire))
+}
+
+impl PerCpu {
+    pub(crate) fn apic_id(&self) -> u8 {
+        self.apic_id.load(Ordering::Relaxed) as u8
     }
 }
 

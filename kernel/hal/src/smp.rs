@@ -219,6 +219,7 @@ pub fn start_other_cpus(mut report: impl FnMut(CpuStart)) {
         root != 0 && root < 0x1_0000_0000,
         "the kernel page table must be installed, below 4 GiB"
     );
+    crate::trap::set_handler(crate::apic::TLB_VECTOR, tlb_ipi);
     install_trampoline();
     let mut all_up = true;
     for (n, &apic_id) in others.iter().enumerate() {
@@ -359,9 +360,89 @@ extern "C" fn hal_ap_entry(index: u64) -> ! {
     crate::user::init();
     let me = crate::percpu::this();
     crate::cpu::set_kernel_stack(me.kstack_top.load(core::sync::atomic::Ordering::SeqCst));
+    me.active_root
+        .store(crate::paging::kernel_root(), core::sync::atomic::Ordering::SeqCst);
     crate::apic::init_this_cpu();
     crate::percpu::set_online();
+    let main = AP_MAIN.load(core::sync::atomic::Ordering::Acquire);
+    if main != 0 {
+        // SAFETY: only `set_ap_main` stores here, always a `fn() -> !`.
+        let main: fn() -> ! = unsafe { core::mem::transmute(main) };
+        main();
+    }
     loop {
         crate::cpu::enable_and_halt();
     }
+}
+
+/// What each started CPU runs once it is set up (the scheduler's per-CPU start), as a
+/// `fn() -> !` address; 0: idle for ever.
+static AP_MAIN: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// Install what the other CPUs run once they are up (before [`start_other_cpus`]). It
+/// runs on the CPU's own boot stack with interrupts off.
+pub fn set_ap_main(main: fn() -> !) {
+    AP_MAIN.store(main as usize, core::sync::atomic::Ordering::Release);
+}
+
+// TLB shootdown. A CPU caches translations; when a mapping is removed or its rights
+// reduced, every CPU that may cache it must flush before the frame or the right can be
+// reused. The changing CPU flushes its own entry (paging.rs), then asks the others:
+// for a kernel address every online CPU, for a user table the CPUs whose active root
+// is that table. It sets each one's `flush_pending`, sends it TLB_VECTOR and waits
+// until each has cleared the flag. A CPU flushes (reloads CR3: no mapping is global
+// while CR4.PGE is off) in the IPI's handler, or, if its interrupts are off, in any
+// spin wait (a spinlock, a task switch): so a CPU that spins on a lock the requester
+// holds still answers, and the wait cannot deadlock.
+
+/// One shootdown at a time (two requesters waiting for each other would each answer
+/// the other in their spin loops, but one at a time keeps the protocol plain).
+static SHOOTDOWN: SpinLock<()> = SpinLock::new(());
+
+/// Make every other CPU that may cache translations of table `root` (all of them for a
+/// kernel address) flush its TLB, and wait until they have. Free with one CPU online.
+pub(crate) fn shootdown(root: u64, kernel: bool) {
+    if crate::percpu::cpus_online() < 2 {
+        return;
+    }
+    let _serial = SHOOTDOWN.lock(); // interrupts off from here: this CPU stays this CPU
+    core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
+    let me = crate::percpu::this();
+    let mut asked: [Option<&crate::percpu::PerCpu>; crate::percpu::MAX_CPUS] =
+        [None; crate::percpu::MAX_CPUS];
+    for (slot, c) in asked.iter_mut().zip(crate::percpu::online_slots()) {
+        let wanted = kernel || c.active_root.load(core::sync::atomic::Ordering::SeqCst) == root;
+        if core::ptr::eq(c, me) || !wanted {
+            continue;
+        }
+        c.flush_pending
+            .store(true, core::sync::atomic::Ordering::SeqCst);
+        crate::apic::send_fixed(c.apic_id(), crate::apic::TLB_VECTOR);
+        *slot = Some(c);
+    }
+    for c in asked.iter().flatten() {
+        while c.flush_pending.load(core::sync::atomic::Ordering::Acquire) {
+            poll_shootdown();
+            core::hint::spin_loop();
+        }
+    }
+}
+
+/// Flush this CPU's TLB if another CPU asked for it.
+#[inline]
+pub(crate) fn poll_shootdown() {
+    let me = crate::percpu::this();
+    if me.flush_pending.load(core::sync::atomic::Ordering::Acquire) {
+        let root = crate::cpu::read_cr3();
+        // SAFETY: reloads the table that is already active: only the TLB changes.
+        unsafe { core::arch::asm!("mov cr3, {}", in(reg) root, options(nostack)) };
+        me.flush_pending
+            .store(false, core::sync::atomic::Ordering::Release);
+    }
+}
+
+/// TLB_VECTOR's handler.
+fn tlb_ipi(_frame: &mut crate::trap::TrapFrame) {
+    crate::apic::eoi();
+    poll_shootdown();
 }

@@ -171,6 +171,10 @@ pub struct Task {
     syscall: AtomicUsize,
     /// System calls this task has made (counted on entry).
     syscalls: AtomicU64,
+    /// Is a CPU running on this task's stack? Set by the CPU that switches to it,
+    /// cleared by the task that follows it on that CPU once the switch is complete, so
+    /// that no other CPU loads the task's registers before they are saved.
+    on_cpu: core::sync::atomic::AtomicBool,
     /// The owner's identifier (the `task` layer's thread id).
     pub id: u64,
 }
@@ -204,7 +208,7 @@ impl Task {
                     // `address_space` (set together, above), alive as long as this
                     // task holds it; a user table shares the kernel half, so this code
                     // and stack stay mapped.
-                    unsafe { core::arch::asm!("mov cr3, {}", in(reg) root, options(nostack)) };
+                    unsafe { crate::paging::load_cr3(root) };
                 }
             }
         }
@@ -279,6 +283,7 @@ pub fn adopt_boot_task(id: u64) -> Arc<Task> {
         notify: core::sync::atomic::AtomicBool::new(false),
         syscall: AtomicUsize::new(crate::user::no_syscalls as *const () as usize),
         syscalls: AtomicU64::new(0),
+        on_cpu: core::sync::atomic::AtomicBool::new(true),
         id,
     });
     let cpu = crate::percpu::this();
@@ -331,6 +336,7 @@ pub fn new_task(id: u64, entry: Box<dyn FnOnce() -> AfterStart + Send>) -> Optio
         notify: core::sync::atomic::AtomicBool::new(false),
         syscall: AtomicUsize::new(crate::user::no_syscalls as *const () as usize),
         syscalls: AtomicU64::new(0),
+        on_cpu: core::sync::atomic::AtomicBool::new(false),
         id,
     }))
 }
@@ -451,6 +457,9 @@ pub fn take_current_notify() -> bool {
 /// Drop the task that switched to us (possibly its last reference).
 fn finish_switch() {
     let prev = crate::percpu::this().prev.lock().take();
+    if let Some(p) = &prev {
+        p.on_cpu.store(false, Ordering::Release);
+    }
     drop(prev);
 }
 
@@ -471,6 +480,16 @@ pub fn switch_to(next: Arc<Task>) {
         .expect("switch_to before adopt_boot_task");
     if Arc::ptr_eq(&prev, &next) {
         return;
+    }
+    // Another CPU may still be switching away from `next` (it was woken and queued
+    // while it went to sleep there): wait until its registers are saved.
+    while next
+        .on_cpu
+        .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+        .is_err()
+    {
+        crate::smp::poll_shootdown();
+        core::hint::spin_loop();
     }
     set_cpu_stack(next.stack_bounds());
     next.load_address_space();

@@ -39,8 +39,8 @@ pub fn main(boot: &'static BootInfo) -> ! {
         m.heap.size >> 20
     );
     task::init(); // this code becomes thread `kmain`; the idle thread exists
-    start_other_cpus(); // the MADT's other CPUs, each up and idle
     hal::trap::set_handler(hal::apic::TIMER_VECTOR, timer_irq);
+    start_other_cpus(); // the MADT's other CPUs, each running the scheduler
     drivers::console::init(); // serial receive interrupt into the console buffer
     drivers::rtc::init(); // wall-clock time, once
     hal::cpu::enable_interrupts();

@@ -9,6 +9,8 @@ use crate::addr::PhysAddr;
 
 /// The timer interrupt's vector.
 pub const TIMER_VECTOR: u8 = 32;
+/// The inter-processor interrupt that asks a CPU to flush its TLB.
+pub const TLB_VECTOR: u8 = 0xe0;
 /// Where the local APIC sends spurious interrupts.
 pub const SPURIOUS_VECTOR: u8 = 0xff;
 /// Vector for ISA IRQ n is `IRQ_BASE + n`.
@@ -47,6 +49,11 @@ pub mod lapic {
     /// that is at physical address `page * 4096`.
     pub const fn icr_startup(page: u8) -> u32 {
         (6 << 8) | (1 << 14) | page as u32
+    }
+
+    /// A fixed interrupt of `vector` (edge, assert): an ordinary IPI.
+    pub const fn icr_fixed(vector: u8) -> u32 {
+        (1 << 14) | vector as u32
     }
 
     /// The ICR's high half for destination APIC id `apic_id`.
@@ -138,6 +145,7 @@ mod tests {
         assert_eq!(lapic::ICR_INIT, 0x4500);
         assert_eq!(lapic::icr_startup(0x08), 0x4608, "a start at 0x8000");
         assert_eq!(lapic::icr_destination(3), 0x0300_0000);
+        assert_eq!(lapic::icr_fixed(0xe0), 0x40e0);
     }
 
     #[test]
