@@ -360,8 +360,10 @@ extern "C" fn hal_ap_entry(index: u64) -> ! {
     crate::user::init();
     let me = crate::percpu::this();
     crate::cpu::set_kernel_stack(me.kstack_top.load(core::sync::atomic::Ordering::SeqCst));
-    me.active_root
-        .store(crate::paging::kernel_root(), core::sync::atomic::Ordering::SeqCst);
+    me.active_root.store(
+        crate::paging::kernel_root(),
+        core::sync::atomic::Ordering::SeqCst,
+    );
     crate::apic::init_this_cpu();
     crate::percpu::set_online();
     let main = AP_MAIN.load(core::sync::atomic::Ordering::Acquire);

@@ -152,8 +152,10 @@ pub type UserTable = Arc<SpinLock<PageTable>>;
 pub struct Task {
     /// The `rsp` saved when switched out.
     rsp: AtomicU64,
-    /// `None` for the boot task, which runs on the boot stack.
+    /// `None` for a CPU's boot task, which runs on the stack that CPU booted on.
     stack: Option<KernelStack>,
+    /// That boot stack's bounds (for a task with a `KernelStack`, unused).
+    boot_bounds: (u64, u64),
     entry: SpinLock<Option<Box<dyn FnOnce() -> AfterStart + Send>>>,
     /// The user address space this task runs in, if any (loaded into CR3 on switch).
     address_space: SpinLock<Option<UserTable>>,
@@ -218,7 +220,7 @@ impl Task {
     pub fn stack_bounds(&self) -> (u64, u64) {
         match &self.stack {
             Some(s) => (s.bottom(), s.top()),
-            None => boot_stack(),
+            None => self.boot_bounds,
         }
     }
 }
@@ -271,11 +273,18 @@ pub(crate) fn set_cpu_stack((bottom, top): (u64, u64)) {
 
 static EXIT_HOOK: AtomicUsize = AtomicUsize::new(0);
 
-/// Turn the code running on the boot stack into task `id` (once, at boot).
+/// Turn the code running on this CPU's boot stack into task `id` (once per CPU).
 pub fn adopt_boot_task(id: u64) -> Arc<Task> {
     let t = Arc::new(Task {
         rsp: AtomicU64::new(0),
         stack: None,
+        boot_bounds: {
+            let cpu = crate::percpu::this();
+            (
+                cpu.kstack_limit.load(Ordering::SeqCst),
+                cpu.kstack_top.load(Ordering::SeqCst),
+            )
+        },
         entry: SpinLock::new(None),
         address_space: SpinLock::new(None),
         cr3: AtomicU64::new(0),
@@ -329,6 +338,7 @@ pub fn new_task(id: u64, entry: Box<dyn FnOnce() -> AfterStart + Send>) -> Optio
     Some(Arc::new(Task {
         rsp: AtomicU64::new(rsp),
         stack: Some(stack),
+        boot_bounds: (0, 0),
         entry: SpinLock::new(Some(entry)),
         address_space: SpinLock::new(None),
         cr3: AtomicU64::new(0),
