@@ -27,8 +27,11 @@
 //!    stack and calls [`hal_ap_entry`] in the kernel's higher half.
 //! 4. In Rust, the AP points GS at its per-CPU slot, loads its own GDT and TSS (with
 //!    its IST stacks), the shared IDT, the `syscall` MSRs, enables its local APIC, says
-//!    it is online and idles: `sti; hlt` for ever. No interrupt is routed to it yet, and
-//!    its APIC timer is not started: running tasks on it is the scheduler's next step.
+//!    it is online and runs what the scheduler installed ([`set_ap_main`]: its idle
+//!    thread, its timer, threads from the run queue). Device interrupts stay on CPU 0.
+//!
+//! The module also has the TLB shootdown the paging code calls when a mapping changes
+//! with more than one CPU online ([`shootdown`], explained at its definition).
 //!
 //! When every AP is up, the identity mapping is removed again. If an AP does not answer
 //! in time the bring-up stops there and the page stays mapped (a late AP must still find
@@ -430,8 +433,10 @@ pub(crate) fn shootdown(root: u64, kernel: bool) {
     }
 }
 
-/// Flush this CPU's TLB if another CPU asked for it.
-#[inline]
+/// Flush this CPU's TLB if another CPU asked for it. Out of line and cold: it is
+/// called from spin loops, and must not make the uncontended `SpinLock::lock` bigger.
+#[cold]
+#[inline(never)]
 pub(crate) fn poll_shootdown() {
     let me = crate::percpu::this();
     if me.flush_pending.load(core::sync::atomic::Ordering::Acquire) {

@@ -6,6 +6,12 @@
 //! (10 ms) at a time. When nothing is runnable the idle thread halts the CPU until the
 //! next interrupt.
 //!
+//! Every CPU serves the same run queue, under the scheduler's spinlock (interrupts off);
+//! the scheduler keeps each CPU's running and idle thread by CPU number. A thread put
+//! back on the queue may be taken by another CPU before its registers are saved: hal's
+//! `switch_to` waits for that (the task's `on_cpu` flag). Only CPU 0's timer advances
+//! time and wakes sleepers; each CPU's timer preempts its own thread.
+//!
 //! Preemption happens only at [`preempt_point`], which interrupt handlers call on their
 //! way out. Since spinlocks keep interrupts off, a thread is never preempted while it
 //! holds one.
@@ -119,17 +125,16 @@ pub(crate) fn wake(t: &Arc<Thread>) {
 /// Pick the next thread and switch to it. The caller holds interrupts off and has set
 /// the current thread's state (still `Running` means "put me back on the queue").
 pub(crate) fn schedule() {
+    let cpu = cpu_index(); // interrupts are off: this thread stays on this CPU
     let next_task = {
         let mut s = SCHED.lock();
-        let cpu = cpu_index();
         let cur = s.current[cpu].take().expect("schedule before init");
         let cur_running = *cur.state.lock() == State::Running;
-        let idle = s.idle[cpu].clone().expect("no idle thread");
-        let is_idle = Arc::ptr_eq(&cur, &idle);
+        let is_idle = s.idle[cpu].as_ref().is_some_and(|i| Arc::ptr_eq(&cur, i));
         let next = match s.run_queue.pop_front() {
             Some(t) => t,
             None if cur_running => cur.clone(),
-            None => idle,
+            None => s.idle[cpu].clone().expect("no idle thread"),
         };
         if cur_running && !Arc::ptr_eq(&cur, &next) && !is_idle {
             *cur.state.lock() = State::Runnable;
@@ -142,7 +147,7 @@ pub(crate) fn schedule() {
         // `cur` drops here; if it was dead this may be its last `Thread` reference, but
         // hal still holds its stack until the switch is complete.
     };
-    NEED_RESCHED[cpu_index()].store(false, Ordering::Release);
+    NEED_RESCHED[cpu].store(false, Ordering::Release);
     hal::task::switch_to(next_task);
 }
 

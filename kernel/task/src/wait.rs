@@ -46,8 +46,9 @@ impl WaitQueue {
             self.waiters.lock().push_back(me.clone());
             self.queued.fetch_add(1, Ordering::SeqCst);
             // Another CPU may have made the condition true (and found no waiter to
-            // wake) between the check above and the queueing: look again.
-            if cond() {
+            // wake) between the check above and the queueing: look again. (On one CPU
+            // nothing can run in between: interrupts are off.)
+            if hal::percpu::cpus_online() > 1 && cond() {
                 let mut st = me.state.lock();
                 if *st == State::Blocked {
                     *st = State::Running; // nobody woke us: carry on
