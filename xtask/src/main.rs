@@ -37,7 +37,7 @@ commands:
   build                 build the kernel, the programs and the root file system image
   run [options]         build and boot dinos; the serial console is this terminal
       --mem MIB         guest memory (default 256)
-      --smp N           virtual CPUs (default 1)
+      --smp N           virtual CPUs, 1 to 8 (default 1; more than 1 uses MTTCG)
       --append ARGS     extra kernel command line (e.g. `trace`, `loglevel=debug`)
       --monitor         stay in the kernel monitor instead of starting /bin/init
       --disk PATH       the persistent root disk (default target/disk.img; made when missing)

@@ -15,6 +15,9 @@ use std::process::Command;
 pub const STATUS_POWEROFF: i32 = (0x10 << 1) | 1;
 pub const STATUS_PANIC: i32 = (0x11 << 1) | 1;
 
+/// The most virtual CPUs `--smp` accepts (the kernel's per-CPU tables have this many).
+pub const MAX_SMP: u32 = 8;
+
 /// What to boot and how.
 #[derive(Clone, Debug)]
 pub struct Machine {
@@ -44,7 +47,12 @@ impl Machine {
             disk: None,
             disk_faults: None,
             mem_mib: 256,
-            smp: 1,
+            // DINOS_SMP=N runs every test machine with N CPUs (`--smp` still wins).
+            smp: std::env::var("DINOS_SMP")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .filter(|n| (1..=MAX_SMP).contains(n))
+                .unwrap_or(1),
             append: String::new(),
             icount: false,
             no_reboot: false,
@@ -62,6 +70,12 @@ impl Machine {
         }
         c.arg("-m").arg(self.mem_mib.to_string());
         c.arg("-smp").arg(self.smp.to_string());
+        if self.smp > 1 && !self.icount {
+            // One host thread per virtual CPU (MTTCG), so the CPUs really run in
+            // parallel. `-icount` needs the single-threaded emulator, so benchmarks
+            // with more than one CPU keep it.
+            c.args(["-accel", "tcg,thread=multi"]);
+        }
         c.arg("-kernel").arg(&self.kernel);
         if let Some(img) = &self.initrd {
             c.arg("-initrd").arg(img);
@@ -175,7 +189,9 @@ fn parse_machine(args: &[String], kernel: &Path) -> Result<(Machine, RunOptions)
             "--smp" => {
                 m.smp = value("--smp")?
                     .parse()
-                    .map_err(|_| "--smp takes a number")?
+                    .ok()
+                    .filter(|n| (1..=MAX_SMP).contains(n))
+                    .ok_or(format!("--smp takes a number of CPUs from 1 to {MAX_SMP}"))?
             }
             "--append" => m.append = value("--append")?,
             "--monitor" => m.append.push_str(" monitor"),

@@ -65,7 +65,30 @@ pub const SHELL_TESTS: &[(&str, ShellTest)] = &[
         "trace::calls_are_shown_with_quoted_paths_named_flags_and_errno_names",
         tracer,
     ),
+    ("smp::four_cpus_come_up_and_the_shell_works", four_cpus),
 ];
+
+/// `--smp 4` (MTTCG): the boot CPU finds four CPUs in the MADT, each of the other three
+/// reports up in order, and the shell then works as on one CPU (a pipeline, a fault).
+fn four_cpus(kernel: &Path) -> Result<()> {
+    let mut m = crate::test::shell_machine(kernel);
+    m.smp = 4;
+    let mut s = Session::start(&m)?;
+    s.expect("init: 4 CPUs", STEP_TIMEOUT)?;
+    for cpu in 1..=3 {
+        s.expect(&format!("cpu {cpu} up (APIC id {cpu})"), STEP_TIMEOUT)?;
+    }
+    s.expect(PROMPT, crate::session::SHELL_BOOT_TIMEOUT)?;
+    if s.output().contains("did not start") {
+        return Err("a CPU did not start".into());
+    }
+    s.run_line("echo four''cpus | cat | cat", &["fourcpus"])?;
+    s.send("crash stack\n")?;
+    s.expect("SIGSEGV", STEP_TIMEOUT)?;
+    s.expect(PROMPT, STEP_TIMEOUT)?;
+    s.run_line("echo st''ill $?", &["still 139"])?;
+    Ok(())
+}
 
 /// The system-call tracer (`trace` on the kernel command line) decodes each call from
 /// the table's rows. The typed lines do not contain the expected texts (no quotes, no

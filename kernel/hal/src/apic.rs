@@ -14,12 +14,15 @@ use crate::port::Port;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use x86::apic::{lapic, pit, redirection_entry, redirection_register, Trigger};
-pub use x86::apic::{IOAPIC_PHYS, IRQ_BASE, LAPIC_PHYS, SPURIOUS_VECTOR, TIMER_VECTOR};
+pub use x86::apic::{IOAPIC_PHYS, IRQ_BASE, LAPIC_PHYS, SPURIOUS_VECTOR, TIMER_VECTOR, TLB_VECTOR};
 
 /// Timer interrupts per second.
 pub const TIMER_HZ: u64 = 100;
 
 static TSC_PER_SEC: AtomicU64 = AtomicU64::new(0);
+/// The timer's initial count for [`TIMER_HZ`], measured once on the boot CPU and used
+/// by every CPU (their APIC timers run from the same bus clock).
+static TIMER_COUNT: AtomicU64 = AtomicU64::new(0);
 static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
 
 fn lapic_read(reg: u64) -> u32 {
@@ -102,9 +105,57 @@ pub fn init() {
     lapic_write(lapic::TPR, 0);
     let (tsc_hz, lapic_hz) = calibrate();
     TSC_PER_SEC.store(tsc_hz.max(1), Ordering::SeqCst);
+    TIMER_COUNT.store((lapic_hz / TIMER_HZ).max(1), Ordering::SeqCst);
+    start_timer();
+}
+
+/// Start this CPU's APIC timer, periodic at [`TIMER_HZ`] (the boot CPU's [`init`] does
+/// it for the boot CPU; the scheduler does it on each other CPU once it can take ticks).
+pub fn start_timer() {
     lapic_write(lapic::TIMER_DIVIDE, lapic::DIVIDE_BY_16);
     lapic_write(lapic::LVT_TIMER, TIMER_VECTOR as u32 | lapic::LVT_PERIODIC);
-    lapic_write(lapic::TIMER_INIT, (lapic_hz / TIMER_HZ).max(1) as u32);
+    lapic_write(lapic::TIMER_INIT, TIMER_COUNT.load(Ordering::SeqCst) as u32);
+}
+
+/// Enable the local APIC of a CPU started after boot (an AP): spurious vector, accept
+/// every priority, timer masked until the scheduler starts it ([`start_timer`]).
+pub(crate) fn init_this_cpu() {
+    lapic_write(lapic::SVR, lapic::SVR_ENABLE | SPURIOUS_VECTOR as u32);
+    lapic_write(lapic::TPR, 0);
+    lapic_write(lapic::LVT_TIMER, TIMER_VECTOR as u32 | lapic::LVT_MASKED);
+}
+
+/// Send the inter-processor interrupt `command` to the CPU with APIC id `apic_id` and
+/// wait until this APIC has sent it.
+fn send_ipi(apic_id: u8, command: u32) {
+    lapic_write(lapic::ICR_HIGH, lapic::icr_destination(apic_id));
+    lapic_write(lapic::ICR_LOW, command);
+    while lapic_read(lapic::ICR_LOW) & lapic::ICR_PENDING != 0 {
+        core::hint::spin_loop();
+    }
+}
+
+/// A fixed IPI of `vector` to the CPU with APIC id `apic_id`.
+pub(crate) fn send_fixed(apic_id: u8, vector: u8) {
+    send_ipi(apic_id, lapic::icr_fixed(vector));
+}
+
+/// INIT: reset the CPU with APIC id `apic_id` into its wait for a start-up IPI.
+pub(crate) fn send_init(apic_id: u8) {
+    send_ipi(apic_id, lapic::ICR_INIT);
+}
+
+/// Start-up IPI: the CPU with APIC id `apic_id` starts in real mode at `page * 4096`.
+pub(crate) fn send_startup(apic_id: u8, page: u8) {
+    send_ipi(apic_id, lapic::icr_startup(page));
+}
+
+/// Spin for `us` microseconds of TSC time (after [`init`] calibrated it).
+pub(crate) fn delay_micros(us: u64) {
+    let end = nanos_since_boot() + us * 1000;
+    while nanos_since_boot() < end {
+        core::hint::spin_loop();
+    }
 }
 
 /// Route ISA interrupt `irq` to vector `IRQ_BASE + irq` on this CPU.

@@ -4,16 +4,16 @@
 //! hal is reading a frame: the two words at a frame pointer are read only if they lie
 //! inside a known kernel stack (the running task's, the boot stack, or an IST stack).
 
-use crate::trap::{KSTACK_LIMIT, KSTACK_TOP};
 use core::sync::atomic::Ordering;
 use x86::backtrace::Backtrace;
 pub use x86::backtrace::MAX_FRAMES;
 
 fn on_known_stack(addr: u64, len: u64) -> bool {
     let within = |(lo, hi): (u64, u64)| addr >= lo && addr + len <= hi;
+    let cpu = crate::percpu::this();
     let current = (
-        KSTACK_LIMIT.load(Ordering::Relaxed),
-        KSTACK_TOP.load(Ordering::Relaxed),
+        cpu.kstack_limit.load(Ordering::Relaxed),
+        cpu.kstack_top.load(Ordering::Relaxed),
     );
     within(current)
         || within(crate::task::boot_stack())

@@ -197,10 +197,13 @@ extern "Rust" {
 #[cfg(dinos_kernel)]
 #[no_mangle]
 extern "C" fn hal_boot_entry(start_info: u32) -> ! {
+    crate::percpu::init_this_cpu(0, crate::cpu::initial_apic_id());
+    crate::percpu::set_online();
     crate::apic::mark_boot();
     crate::serial::init();
     let info = BOOT_INFO.call_once(|| parse_start_info(start_info));
     crate::power::init(info.rsdp);
+    crate::smp::discover(info);
     crate::cpu::init();
     crate::trap::init();
     crate::user::init();

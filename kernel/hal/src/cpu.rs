@@ -1,8 +1,9 @@
 //! The processor itself: descriptor tables, control registers, MSRs, the interrupt flag.
 //!
 //! The tables' layout and encodings (selectors, IST slots, the TSS descriptor) are in
-//! [`x86::descriptors`]; this module owns the tables, the IST stacks, and the
-//! instructions that load and read them.
+//! [`x86::descriptors`]; the tables themselves are per CPU ([`crate::percpu`]); this
+//! module fills and loads them, owns the boot CPU's IST stacks, and has the
+//! instructions that read and write the processor's registers.
 
 use core::arch::asm;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -16,37 +17,52 @@ use x86::regs::{cr0, cr4, rflags};
 
 const IST_SIZE: usize = 16 * 1024;
 
+/// The boot CPU's IST stacks (the others get theirs from [`crate::smp`] at bring-up).
 #[repr(C, align(16))]
 struct IstStacks([[u8; IST_SIZE]; 4]);
 
-static mut TSS: Tss = Tss::new();
-static mut IST_STACKS: IstStacks = IstStacks([[0; IST_SIZE]; 4]);
-static mut GDT: [u64; 7] = x86::descriptors::GDT;
+static mut BOOT_IST_STACKS: IstStacks = IstStacks([[0; IST_SIZE]; 4]);
 
 static INITIALISED: AtomicBool = AtomicBool::new(false);
 
-/// The bounds `[bottom, top)` of IST stack `n` (1-based).
+/// The bounds `[bottom, top)` of this CPU's IST stack `n` (1-based).
 pub fn ist_stack(n: u8) -> (u64, u64) {
-    let bottom = (&raw const IST_STACKS) as u64 + (n as u64 - 1) * IST_SIZE as u64;
-    (bottom, bottom + IST_SIZE as u64)
+    crate::percpu::this().ist_stack(n)
 }
 
-/// Load the GDT and TSS and re-enable SSE (already on from the boot code; made explicit).
+/// Load the boot CPU's GDT and TSS and re-enable SSE (already on from the boot code;
+/// made explicit).
 pub fn init() {
     if INITIALISED.swap(true, Ordering::SeqCst) {
         return;
     }
-    // SAFETY: runs once, on the boot CPU, before interrupts are enabled, so nothing else
-    // reads GDT/TSS while they are written. The descriptors are valid for long mode and
-    // the segment reloads name descriptors that exist.
+    let me = crate::percpu::this();
+    let base = (&raw const BOOT_IST_STACKS) as u64;
+    for n in 1..=4u8 {
+        let bottom = base + (n as u64 - 1) * IST_SIZE as u64;
+        me.set_ist_stack(n, (bottom, bottom + IST_SIZE as u64));
+    }
+    load_tables();
+}
+
+/// Fill this CPU's TSS with its IST stacks, put the TSS into its GDT, load both
+/// (reloading every segment register but GS, whose base holds the per-CPU pointer), and
+/// turn on SSE. Each CPU runs this once on itself, interrupts off, after its IST stacks
+/// are recorded in its per-CPU slot.
+pub(crate) fn load_tables() {
+    let me = crate::percpu::this();
+    // SAFETY: the tables are this CPU's own (per-CPU slot), written only here, by this
+    // CPU, before it loads them and with interrupts off, so nothing reads them while
+    // they change. The descriptors are valid for long mode and the segment reloads
+    // name descriptors that exist. Loading DS/ES/SS does not touch the GS base.
     unsafe {
-        let tss = &raw mut TSS;
+        let tss = me.tables.tss.get();
         for n in 1..=4u8 {
-            (*tss).ist[n as usize - 1] = ist_stack(n).1;
+            (*tss).ist[n as usize - 1] = me.ist_stack(n).1;
         }
         let base = tss as u64;
         let limit = (core::mem::size_of::<Tss>() - 1) as u64;
-        let gdt = &raw mut GDT;
+        let gdt = me.tables.gdt.get();
         let [low, high] = tss_descriptor(base, limit);
         (*gdt)[GDT_TSS_SLOT] = low;
         (*gdt)[GDT_TSS_SLOT + 1] = high;
@@ -79,14 +95,21 @@ pub fn init() {
     }
 }
 
-/// Set the stack the CPU loads on an entry from user mode (TSS.rsp0).
+/// Set the stack this CPU loads on an entry from user mode (its TSS.rsp0).
 pub fn set_kernel_stack(top: u64) {
-    // SAFETY: a single aligned 8-byte store the CPU reads only on a privilege change;
-    // single CPU, and callers hold interrupts off while switching tasks.
-    unsafe {
-        let tss = &raw mut TSS;
-        core::ptr::write_unaligned(&raw mut (*tss).rsp[0], top);
-    }
+    let tss = crate::percpu::this().tables.tss.get();
+    // SAFETY: a single aligned 8-byte store into this CPU's own TSS, which only this
+    // CPU writes and which the CPU reads only on a privilege change; callers hold
+    // interrupts off while switching tasks.
+    unsafe { core::ptr::write_unaligned(&raw mut (*tss).rsp[0], top) };
+}
+
+/// Read CR4 (the AP trampoline copies the boot CPU's).
+pub(crate) fn read_cr4() -> u64 {
+    let v: u64;
+    // SAFETY: reading CR4 has no side effects.
+    unsafe { asm!("mov {}, cr4", out(reg) v, options(nomem, nostack)) };
+    v
 }
 
 /// The RFLAGS register as the running code sees it.
@@ -184,4 +207,10 @@ pub(crate) unsafe fn wrmsr(msr: u32, value: u64) {
 pub fn cpuid(leaf: u32) -> (u32, u32, u32, u32) {
     let r = core::arch::x86_64::__cpuid_count(leaf, 0);
     (r.eax, r.ebx, r.ecx, r.edx)
+}
+
+/// This CPU's local APIC id as the processor reports it (`cpuid` leaf 1, EBX bits
+/// 24-31): known before the APIC is mapped.
+pub fn initial_apic_id() -> u32 {
+    cpuid(1).1 >> 24
 }

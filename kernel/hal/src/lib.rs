@@ -16,6 +16,8 @@
 //! Map of the crate, in boot order:
 //! - [`boot`]: the PVH entry (32-bit, paging off) that reaches long mode in the higher
 //!   half, and the physical reads that turn QEMU's hand-off into a [`boot::BootInfo`].
+//! - [`percpu`]: each CPU's own data (running task, kernel-stack top, GDT, TSS),
+//!   reached through GS; [`percpu::CpuLocal`] for the layers above.
 //! - [`cpu`]: GDT, TSS, SSE enable, control registers, MSRs, interrupt flag.
 //! - [`trap`]: the IDT, the entry stubs (red-zone and FPU handling), exception reports.
 //! - [`addr`], [`paging`]: physical/virtual addresses, the direct map, page tables.
@@ -24,6 +26,8 @@
 //! - [`pci`], [`mmio`], [`dma`]: what device drivers need from the machine, as safe
 //!   primitives: PCI configuration access, mapped device registers, DMA memory
 //!   (the drivers themselves, PCI enumeration included, are in `drivers`).
+//! - [`smp`]: the other CPUs, found in the MADT and started through a real-mode
+//!   trampoline (INIT-SIPI-SIPI).
 //! - [`task`]: kernel stacks with guard pages and the context switch.
 //! - [`sync`]: spinlocks, interrupt guards and the lock type sleeping mutexes build on.
 //! - [`backtrace`], [`symbols`]: frame-pointer backtraces, symbolised.
@@ -47,9 +51,11 @@ pub mod heap;
 pub mod mmio;
 pub mod paging;
 pub mod pci;
+pub mod percpu;
 pub mod port;
 pub mod power;
 pub mod serial;
+pub mod smp;
 pub mod symbols;
 pub mod sync;
 pub mod task;

@@ -168,9 +168,7 @@ impl PageTable {
         if !self.is_active() {
             // SAFETY: the upper half is shared with the kernel table, so this code, the
             // current stack and all kernel data remain mapped identically.
-            unsafe {
-                core::arch::asm!("mov cr3, {}", in(reg) self.root.as_u64(), options(nostack))
-            };
+            unsafe { load_cr3(self.root.as_u64()) };
         }
     }
 
@@ -204,6 +202,7 @@ impl PageTable {
         if active || va.is_kernel() {
             invlpg(va);
         }
+        crate::smp::shootdown(self.root.as_u64(), va.is_kernel());
         Ok(pa)
     }
 
@@ -216,6 +215,7 @@ impl PageTable {
         if active || va.is_kernel() {
             invlpg(va);
         }
+        crate::smp::shootdown(self.root.as_u64(), va.is_kernel());
         Ok(())
     }
 
@@ -242,7 +242,7 @@ impl PageTable {
         }
         // SAFETY: the table maps this code, this stack and the direct map identically to
         // the active one (checked above), so execution continues seamlessly.
-        unsafe { core::arch::asm!("mov cr3, {}", in(reg) self.root.as_u64(), options(nostack)) };
+        unsafe { load_cr3(self.root.as_u64()) };
         Ok(())
     }
 }
@@ -253,12 +253,17 @@ impl PageTable {
     /// [`x86::paging::unmap_range`]).
     pub fn unmap_range(&mut self, start: VirtAddr, end: VirtAddr, mut f: impl FnMut(PhysAddr)) {
         let active = self.is_active();
+        let mut any = false;
         tables::unmap_range(&mut DirectMap, self.root, start, end, |va, pa| {
             if active {
                 invlpg(VirtAddr(va));
             }
+            any = true;
             f(pa)
         });
+        if any {
+            crate::smp::shootdown(self.root.as_u64(), false);
+        }
     }
 
     /// Every 4 KiB user mapping in the lower half: (page address, frame, flags).
@@ -370,6 +375,26 @@ pub fn install_kernel_table(mut table: PageTable) -> Result<(), MapError> {
     Ok(())
 }
 
+/// Load CR3 with `root`, first recording it as this CPU's active table (what a TLB
+/// shootdown looks at: a CPU that records a table after the shootdown read its record
+/// loads CR3 after the change, so it cannot cache the old entry).
+///
+/// # Safety
+/// `root` must be a page table that maps the running code, stack and kernel data as the
+/// active one does.
+pub(crate) unsafe fn load_cr3(root: u64) {
+    crate::percpu::this()
+        .active_root
+        .store(root, core::sync::atomic::Ordering::SeqCst);
+    // SAFETY: the caller's obligation.
+    unsafe { core::arch::asm!("mov cr3, {}", in(reg) root, options(nostack)) };
+}
+
+/// The kernel table's root (0 before mm installed it): what a starting CPU loads.
+pub(crate) fn kernel_root() -> u64 {
+    KERNEL_ROOT.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 /// Switch back to the kernel table (for a thread without a user address space).
 pub fn activate_kernel_table() {
     let root = KERNEL_ROOT.load(core::sync::atomic::Ordering::Relaxed);
@@ -377,7 +402,7 @@ pub fn activate_kernel_table() {
         {
             // SAFETY: the kernel table maps all kernel code, data and stacks, and every
             // user table shares exactly that upper half.
-            unsafe { core::arch::asm!("mov cr3, {}", in(reg) root, options(nostack)) };
+            unsafe { load_cr3(root) };
         }
     }
 }

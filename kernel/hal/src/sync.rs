@@ -73,6 +73,9 @@ impl<T: ?Sized> SpinLock<T> {
             .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
+            // The holder may be waiting for this CPU to flush its TLB (interrupts are
+            // off here, so the request's IPI cannot be taken): answer it while waiting.
+            crate::smp::poll_shootdown();
             core::hint::spin_loop();
         }
         SpinLockGuard {

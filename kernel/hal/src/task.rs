@@ -152,8 +152,10 @@ pub type UserTable = Arc<SpinLock<PageTable>>;
 pub struct Task {
     /// The `rsp` saved when switched out.
     rsp: AtomicU64,
-    /// `None` for the boot task, which runs on the boot stack.
+    /// `None` for a CPU's boot task, which runs on the stack that CPU booted on.
     stack: Option<KernelStack>,
+    /// That boot stack's bounds (for a task with a `KernelStack`, unused).
+    boot_bounds: (u64, u64),
     entry: SpinLock<Option<Box<dyn FnOnce() -> AfterStart + Send>>>,
     /// The user address space this task runs in, if any (loaded into CR3 on switch).
     address_space: SpinLock<Option<UserTable>>,
@@ -171,6 +173,10 @@ pub struct Task {
     syscall: AtomicUsize,
     /// System calls this task has made (counted on entry).
     syscalls: AtomicU64,
+    /// Is a CPU running on this task's stack? Set by the CPU that switches to it,
+    /// cleared by the task that follows it on that CPU once the switch is complete, so
+    /// that no other CPU loads the task's registers before they are saved.
+    on_cpu: core::sync::atomic::AtomicBool,
     /// The owner's identifier (the `task` layer's thread id).
     pub id: u64,
 }
@@ -185,10 +191,7 @@ impl Task {
                 "a task's address space must be a user table"
             );
         }
-        let running = CURRENT
-            .lock()
-            .as_ref()
-            .is_some_and(|c| core::ptr::eq(Arc::as_ptr(c), self));
+        let running = core::ptr::eq(crate::percpu::current_ptr(), self);
         let root = table.as_ref().map_or(0, |t| t.lock().root().as_u64());
         let old = core::mem::replace(&mut *self.address_space.lock(), table);
         self.cr3.store(root, Ordering::SeqCst);
@@ -207,7 +210,7 @@ impl Task {
                     // `address_space` (set together, above), alive as long as this
                     // task holds it; a user table shares the kernel half, so this code
                     // and stack stay mapped.
-                    unsafe { core::arch::asm!("mov cr3, {}", in(reg) root, options(nostack)) };
+                    unsafe { crate::paging::load_cr3(root) };
                 }
             }
         }
@@ -217,7 +220,7 @@ impl Task {
     pub fn stack_bounds(&self) -> (u64, u64) {
         match &self.stack {
             Some(s) => (s.bottom(), s.top()),
-            None => boot_stack(),
+            None => self.boot_bounds,
         }
     }
 }
@@ -239,32 +242,49 @@ pub fn boot_stack() -> (u64, u64) {
     (0, 0)
 }
 
-static CURRENT: SpinLock<Option<Arc<Task>>> = SpinLock::new(None);
-/// The same task as CURRENT, as a plain pointer, for the lock-free accessors below.
-/// Changed only by `switch_to` (interrupts off), always to a task CURRENT holds.
-static CURRENT_PTR: core::sync::atomic::AtomicPtr<Task> =
-    core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
+// The running task is per CPU ([`crate::percpu`]): `current_arc` holds its reference,
+// `current` the same task as a plain pointer for the lock-free accessors below (changed
+// only by `switch_to`, interrupts off, always to the task `current_arc` holds), and
+// `prev` the task switched away from until the next one has dropped it.
 
 /// Run `f` on the running task without taking a lock or a reference count.
 fn with_current<R>(f: impl FnOnce(&Task) -> R) -> Option<R> {
-    let p = CURRENT_PTR.load(Ordering::Acquire);
+    let p = crate::percpu::current_ptr();
     if p.is_null() {
         return None;
     }
-    // SAFETY: CURRENT_PTR always points at the task held in CURRENT (switch_to updates
-    // both with interrupts off, on this single CPU), and that Arc keeps it alive at
-    // least until the next switch, which cannot happen during `f`: a switch away from
-    // this code would make it not current, and it only resumes as current again.
+    // SAFETY: a CPU's `current` always points at the task its `current_arc` holds
+    // (switch_to updates both with interrupts off, on that CPU), and that Arc keeps it
+    // alive at least until the task is switched away from, which cannot happen during
+    // `f` without it stopping being the running code. The pointer was read in one
+    // load from this CPU's slot, so it names the task running this code.
     Some(f(unsafe { &*p }))
 }
-static PREV: SpinLock<Option<Arc<Task>>> = SpinLock::new(None);
+
+/// Record `[bottom, top)` as the running thread's kernel stack on this CPU: where the
+/// entry stubs put a frame from user mode, and what the trap stub and fault reports
+/// check for room.
+pub(crate) fn set_cpu_stack((bottom, top): (u64, u64)) {
+    let cpu = crate::percpu::this();
+    cpu.kstack_top.store(top, Ordering::SeqCst);
+    cpu.kstack_limit.store(bottom, Ordering::SeqCst);
+    crate::cpu::set_kernel_stack(top);
+}
+
 static EXIT_HOOK: AtomicUsize = AtomicUsize::new(0);
 
-/// Turn the code running on the boot stack into task `id` (once, at boot).
+/// Turn the code running on this CPU's boot stack into task `id` (once per CPU).
 pub fn adopt_boot_task(id: u64) -> Arc<Task> {
     let t = Arc::new(Task {
         rsp: AtomicU64::new(0),
         stack: None,
+        boot_bounds: {
+            let cpu = crate::percpu::this();
+            (
+                cpu.kstack_limit.load(Ordering::SeqCst),
+                cpu.kstack_top.load(Ordering::SeqCst),
+            )
+        },
         entry: SpinLock::new(None),
         address_space: SpinLock::new(None),
         cr3: AtomicU64::new(0),
@@ -272,10 +292,13 @@ pub fn adopt_boot_task(id: u64) -> Arc<Task> {
         notify: core::sync::atomic::AtomicBool::new(false),
         syscall: AtomicUsize::new(crate::user::no_syscalls as *const () as usize),
         syscalls: AtomicU64::new(0),
+        on_cpu: core::sync::atomic::AtomicBool::new(true),
         id,
     });
-    CURRENT_PTR.store(Arc::as_ptr(&t) as *mut Task, Ordering::SeqCst);
-    let mut cur = CURRENT.lock();
+    let cpu = crate::percpu::this();
+    cpu.current
+        .store(Arc::as_ptr(&t) as *mut Task, Ordering::SeqCst);
+    let mut cur = cpu.current_arc.lock();
     assert!(cur.is_none(), "boot task adopted twice");
     *cur = Some(t.clone());
     t
@@ -315,6 +338,7 @@ pub fn new_task(id: u64, entry: Box<dyn FnOnce() -> AfterStart + Send>) -> Optio
     Some(Arc::new(Task {
         rsp: AtomicU64::new(rsp),
         stack: Some(stack),
+        boot_bounds: (0, 0),
         entry: SpinLock::new(Some(entry)),
         address_space: SpinLock::new(None),
         cr3: AtomicU64::new(0),
@@ -322,13 +346,15 @@ pub fn new_task(id: u64, entry: Box<dyn FnOnce() -> AfterStart + Send>) -> Optio
         notify: core::sync::atomic::AtomicBool::new(false),
         syscall: AtomicUsize::new(crate::user::no_syscalls as *const () as usize),
         syscalls: AtomicU64::new(0),
+        on_cpu: core::sync::atomic::AtomicBool::new(false),
         id,
     }))
 }
 
 /// The running task.
 pub fn current() -> Arc<Task> {
-    CURRENT
+    crate::percpu::this()
+        .current_arc
         .lock()
         .as_ref()
         .expect("no current task: adopt_boot_task not called")
@@ -403,10 +429,10 @@ impl Task {
 /// which only user mode reaches, which only runs in the current task.
 #[inline(always)]
 pub(crate) fn current_syscall_handler() -> crate::user::SyscallHandler {
-    let p = CURRENT_PTR.load(Ordering::Acquire);
+    let p = crate::percpu::current_ptr();
     // SAFETY: a `syscall` instruction comes from ring 3, which runs only after
-    // `switch_to` made a task current (CURRENT_PTR is never null after the boot task
-    // is adopted, long before any user mode); that task is alive while it runs. The
+    // `switch_to` made a task current (a CPU's `current` is never null once it runs
+    // tasks, long before any user mode); that task is alive while it runs. The
     // field holds only values `set_syscall_handler` or `new_task` stored, each a
     // `SyscallHandler`.
     unsafe {
@@ -440,7 +466,10 @@ pub fn take_current_notify() -> bool {
 
 /// Drop the task that switched to us (possibly its last reference).
 fn finish_switch() {
-    let prev = PREV.lock().take();
+    let prev = crate::percpu::this().prev.lock().take();
+    if let Some(p) = &prev {
+        p.on_cpu.store(false, Ordering::Release);
+    }
     drop(prev);
 }
 
@@ -451,18 +480,28 @@ pub fn switch_to(next: Arc<Task>) {
         !crate::cpu::interrupts_enabled(),
         "switch_to with interrupts enabled"
     );
-    CURRENT_PTR.store(Arc::as_ptr(&next) as *mut Task, Ordering::Release);
-    let prev = CURRENT
+    let cpu = crate::percpu::this();
+    cpu.current
+        .store(Arc::as_ptr(&next) as *mut Task, Ordering::Release);
+    let prev = cpu
+        .current_arc
         .lock()
         .replace(next.clone())
         .expect("switch_to before adopt_boot_task");
     if Arc::ptr_eq(&prev, &next) {
         return;
     }
-    let (bottom, top) = next.stack_bounds();
-    crate::trap::KSTACK_TOP.store(top, Ordering::SeqCst);
-    crate::trap::KSTACK_LIMIT.store(bottom, Ordering::SeqCst);
-    crate::cpu::set_kernel_stack(top);
+    // Another CPU may still be switching away from `next` (it was woken and queued
+    // while it went to sleep there): wait until its registers are saved.
+    while next
+        .on_cpu
+        .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+        .is_err()
+    {
+        crate::smp::poll_shootdown();
+        core::hint::spin_loop();
+    }
+    set_cpu_stack(next.stack_bounds());
     next.load_address_space();
     let save = prev.rsp.as_ptr();
     let load = next.rsp.load(Ordering::SeqCst);
@@ -471,10 +510,11 @@ pub fn switch_to(next: Arc<Task>) {
         "switch to a task that never ran and has no frame"
     );
     drop(next);
-    *PREV.lock() = Some(prev);
+    *cpu.prev.lock() = Some(prev);
     #[cfg(dinos_kernel)]
-    // SAFETY: `save` points into `prev`, kept alive by PREV until the next task has
-    // switched (finish_switch); `load` is the saved rsp of `next`, which CURRENT keeps
+    // SAFETY: `save` points into `prev`, kept alive by this CPU's `prev` until the next
+    // task has switched (finish_switch); `load` is the saved rsp of `next`, which this
+    // CPU's `current_arc` keeps
     // alive, and whose stack holds a frame made by this function or by `new_task`.
     unsafe {
         hal_switch_context(save, load)

@@ -7,7 +7,9 @@
 //!    there. So *every* vector enters on an IST stack, where the CPU's pushes are harmless,
 //!    and the common stub then moves the frame onto the interrupted thread's own stack,
 //!    128 bytes below the interrupted `rsp` (or to the top of the thread's kernel stack when
-//!    coming from user mode). Handlers therefore run on the thread's stack and may switch
+//!    coming from user mode, after `swapgs` has brought in the kernel's GS, whose per-CPU
+//!    data holds that stack's top; the return swaps back before `iretq` to user mode).
+//!    Handlers therefore run on the thread's stack and may switch
 //!    threads. If there is no room left above the stack's guard page, the stub stays on the
 //!    IST stack: that only happens for a kernel stack overflow, which is fatal and reported.
 //! 2. **SSE registers.** Kernel Rust code uses XMM registers, so the stub saves the full
@@ -23,18 +25,11 @@
 //! [`x86::trap`] and [`x86::descriptors`]; this module has the stubs, the IDT and the
 //! dispatch.
 
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use x86::descriptors::IdtEntry;
 pub use x86::trap::{page_fault_cause, TrapFrame, EXCEPTION_NAMES};
 use x86::trap::{ExceptionReport, PAGE_FAULT};
-
-/// Top and lowest usable address of the running thread's kernel stack. The entry stub
-/// reads these (see the module comment); `task` updates them on every switch.
-#[export_name = "hal_kstack_top"]
-pub(crate) static KSTACK_TOP: AtomicU64 = AtomicU64::new(0);
-#[export_name = "hal_kstack_limit"]
-pub(crate) static KSTACK_LIMIT: AtomicU64 = AtomicU64::new(0);
 
 /// Room the stub insists on above the guard page before it moves a frame onto a stack:
 /// the saved registers, the 512-byte FXSAVE area and the handler's own frames.
@@ -71,10 +66,11 @@ hal_trap_common:
     andq $-16, %rax
     movq %rax, %rcx
     subq $(72 + {headroom}), %rcx
-    cmpq hal_kstack_limit(%rip), %rcx
+    cmpq %gs:{kstack_limit}, %rcx
     jb 3f                               /* no room: stack overflow, stay on IST */
     jmp 2f
-1:  movq hal_kstack_top(%rip), %rax     /* from user: top of the kernel stack */
+1:  swapgs                              /* from user: the kernel's GS (per-CPU data) */
+    movq %gs:{kstack_top}, %rax         /* and the top of the thread's kernel stack */
 2:  subq $72, %rax
     movq 0(%rsp), %rcx
     movq %rcx, 0(%rax)
@@ -137,9 +133,14 @@ hal_trap_common:
     popq %rbx
     popq %rax
     addq $16, %rsp                      /* vector and error code */
-    iretq
+    testb $3, 8(%rsp)
+    jz 4f
+    swapgs                              /* back to user: the user's GS */
+4:  iretq
 "#,
     headroom = const STACK_HEADROOM,
+    kstack_top = const crate::percpu::KSTACK_TOP,
+    kstack_limit = const crate::percpu::KSTACK_LIMIT,
     options(att_syntax)
 );
 
@@ -150,9 +151,10 @@ pub type Handler = fn(&mut TrapFrame);
 
 static HANDLERS: [AtomicUsize; 256] = [const { AtomicUsize::new(0) }; 256];
 
-/// Build and load the IDT. Every vector gets an interrupt gate (interrupts off on entry)
-/// on an IST stack; #PF, #DF and NMI/#MC have stacks of their own so that a fault in the
-/// middle of another entry cannot overwrite the frame being copied.
+/// Build and load the IDT on the boot CPU. Every vector gets an interrupt gate
+/// (interrupts off on entry) on an IST stack; #PF, #DF and NMI/#MC have stacks of their
+/// own so that a fault in the middle of another entry cannot overwrite the frame being
+/// copied. The boot stack is the running thread's stack until tasks exist.
 pub fn init() {
     #[cfg(dinos_kernel)]
     {
@@ -170,15 +172,23 @@ pub fn init() {
                 let (ist, dpl) = (ist_for_vector(v), dpl_for_vector(v));
                 (*idt)[v as usize] = IdtEntry::interrupt_gate(stub, KERNEL_CS, ist, dpl);
             }
-            let ptr = x86::descriptors::DescriptorPointer {
-                limit: (core::mem::size_of::<[IdtEntry; 256]>() - 1) as u16,
-                base: idt as u64,
-            };
-            core::arch::asm!("lidt [{}]", in(reg) &ptr, options(readonly, nostack));
         }
-        let (bottom, top) = crate::task::boot_stack();
-        KSTACK_TOP.store(top, Ordering::SeqCst);
-        KSTACK_LIMIT.store(bottom, Ordering::SeqCst);
+        load_idt();
+        crate::task::set_cpu_stack(crate::task::boot_stack());
+    }
+}
+
+/// Load the IDT (built by [`init`] on the boot CPU; every CPU shares it) on this CPU.
+pub(crate) fn load_idt() {
+    #[cfg(dinos_kernel)]
+    {
+        let ptr = x86::descriptors::DescriptorPointer {
+            limit: (core::mem::size_of::<[IdtEntry; 256]>() - 1) as u16,
+            base: (&raw const IDT) as u64,
+        };
+        // SAFETY: the IDT was filled by `init` on the boot CPU before any other CPU is
+        // started, and is never written again; its gates point at the stubs above.
+        unsafe { core::arch::asm!("lidt [{}]", in(reg) &ptr, options(readonly, nostack)) };
     }
 }
 
@@ -306,7 +316,7 @@ fn kernel_exception(f: &TrapFrame, addr: u64) -> ! {
         ExceptionReport {
             frame: f,
             fault_addr: addr,
-            stack_limit: KSTACK_LIMIT.load(Ordering::SeqCst),
+            stack_limit: crate::percpu::this().kstack_limit.load(Ordering::SeqCst),
             cr2: crate::cpu::read_cr2(),
             cr3: crate::cpu::read_cr3(),
             symbols: crate::symbols::table(),

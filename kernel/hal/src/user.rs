@@ -1,7 +1,9 @@
 //! The user-mode boundary: entering ring 3, the `syscall` entry, and user memory access.
 //!
 //! - **Entry by `syscall`.** The CPU jumps to `hal_syscall_entry` with interrupts masked
-//!   and TF, DF, NT and AC cleared (FMASK), and the user's stack still loaded. The stub switches to the thread's kernel
+//!   and TF, DF, NT and AC cleared (FMASK), and the user's stack still loaded. The stub
+//!   swaps in the kernel's GS (`swapgs`: this CPU's [`crate::percpu`] data), keeps the
+//!   user's `rsp` there for a moment, switches to the thread's kernel
 //!   stack and builds the *same* [`TrapFrame`] an interrupt would (call number in `rax`,
 //!   arguments in `rdi, rsi, rdx, r10, r8, r9`), saves the FPU/SSE state, and calls the
 //!   handler that the system-call layer registered. The result goes back in `rax`. The
@@ -32,10 +34,11 @@ core::arch::global_asm!(
     .section .text.syscall, "ax"
     .global hal_syscall_entry
 hal_syscall_entry:
-    mov [rip + hal_user_rsp_scratch], rsp
-    mov rsp, [rip + hal_kstack_top]
+    swapgs                          /* the kernel's GS: this CPU's per-CPU data */
+    mov gs:[{user_rsp}], rsp
+    mov rsp, gs:[{kstack_top}]
     push {user_ds}
-    push qword ptr [rip + hal_user_rsp_scratch]
+    push qword ptr gs:[{user_rsp}]
     push r11                        /* user rflags */
     push {user_cs}
     push rcx                        /* user rip */
@@ -82,6 +85,7 @@ hal_syscall_entry:
     pop rbx
     pop rax
     add rsp, 16
+    swapgs                          /* the user's GS again */
     iretq
 
     .global hal_enter_user
@@ -108,6 +112,7 @@ hal_enter_user:                     /* rdi = rip, rsi = rsp */
     xor r13d, r13d
     xor r14d, r14d
     xor r15d, r15d
+    swapgs
     iretq
 
     .global hal_enter_user_frame
@@ -130,16 +135,14 @@ hal_enter_user_frame:               /* rdi = &TrapFrame (copy), rsi = &FpuState 
     pop rbx
     pop rax
     add rsp, 16
+    swapgs
     iretq
-
-    .section .bss.syscall, "aw", @nobits
-    .balign 8
-hal_user_rsp_scratch:
-    .skip 8
 "#,
     user_ds = const crate::cpu::USER_DS as u64,
     user_cs = const crate::cpu::USER_CS as u64,
     vector = const SYSCALL_VECTOR,
+    user_rsp = const crate::percpu::USER_RSP,
+    kstack_top = const crate::percpu::KSTACK_TOP,
 );
 
 /// A system-call handler: reads the call from `frame`, writes the result to `frame.rax`.
@@ -282,7 +285,7 @@ pub fn enter_user(rip: u64, rsp: u64) -> ! {
         }
         // SAFETY: both addresses are in the user half (checked), so the CPU can only run
         // user code at ring 3 there; the kernel stack for the next entry is this thread's
-        // (hal_kstack_top, kept current by task::switch_to).
+        // (the per-CPU kstack_top, kept current by task::switch_to).
         unsafe { hal_enter_user(rip, rsp) }
     }
     #[cfg(not(dinos_kernel))]

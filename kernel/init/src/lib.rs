@@ -40,6 +40,7 @@ pub fn main(boot: &'static BootInfo) -> ! {
     );
     task::init(); // this code becomes thread `kmain`; the idle thread exists
     hal::trap::set_handler(hal::apic::TIMER_VECTOR, timer_irq);
+    start_other_cpus(); // the MADT's other CPUs, each running the scheduler
     drivers::console::init(); // serial receive interrupt into the console buffer
     drivers::rtc::init(); // wall-clock time, once
     hal::cpu::enable_interrupts();
@@ -55,6 +56,26 @@ pub fn main(boot: &'static BootInfo) -> ! {
         start_userland(boot);
     }
     monitor::run()
+}
+
+/// Start the other CPUs and say what became of each (nothing is said on one CPU).
+fn start_other_cpus() {
+    use hal::smp::CpuStart;
+    if hal::smp::cpus_found() > 1 {
+        log::info!("{} CPUs", hal::smp::cpus_found());
+    }
+    hal::smp::start_other_cpus(|r| match r {
+        CpuStart::Up { cpu, apic_id } => log::info!("cpu {cpu} up (APIC id {apic_id})"),
+        CpuStart::NoAnswer { apic_id } => {
+            log::warn!("the CPU with APIC id {apic_id} did not start; no further CPU is started")
+        }
+        CpuStart::NoMemory { apic_id } => {
+            log::warn!("no memory for the stacks of the CPU with APIC id {apic_id}")
+        }
+        CpuStart::NoTrampolinePage => {
+            log::warn!("the AP trampoline page is not free RAM: running on one CPU")
+        }
+    });
 }
 
 /// Mount the root file system from the boot RAM disk and start `/bin/init`: from here

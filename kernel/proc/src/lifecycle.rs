@@ -111,11 +111,12 @@ fn start_thread(
 ) -> Result<(), Errno> {
     let _irq = IrqGuard::new();
     let name = p.name.lock().clone();
-    let t = task::spawn_then(&name, body).map_err(|_| Errno::ENOMEM)?;
+    let t = task::create_then(&name, body).map_err(|_| Errno::ENOMEM)?;
     process::register(p, &t);
     if let Some(parent) = parent {
         parent.family.lock().children.push(p.pid);
     }
+    task::start(&t); // only now: on another CPU it could run at once
     Ok(())
 }
 

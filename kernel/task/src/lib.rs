@@ -20,6 +20,7 @@ pub mod wait;
 
 pub use sched::{init, interrupt, on_tick, preempt_point, ticks, yield_now};
 pub use thread::{
-    current, exit, spawn, spawn_then, thread_list, SpawnError, State, Thread, ThreadInfo, Tid,
+    create_then, current, exit, spawn, spawn_then, start, thread_list, SpawnError, State, Thread,
+    ThreadInfo, Tid,
 };
 pub use wait::{mutex, sleep_ms, sleep_ticks, Mutex, MutexGuard, WaitQueue};

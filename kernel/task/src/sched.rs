@@ -6,6 +6,12 @@
 //! (10 ms) at a time. When nothing is runnable the idle thread halts the CPU until the
 //! next interrupt.
 //!
+//! Every CPU serves the same run queue, under the scheduler's spinlock (interrupts off);
+//! the scheduler keeps each CPU's running and idle thread by CPU number. A thread put
+//! back on the queue may be taken by another CPU before its registers are saved: hal's
+//! `switch_to` waits for that (the task's `on_cpu` flag). Only CPU 0's timer advances
+//! time and wakes sleepers; each CPU's timer preempts its own thread.
+//!
 //! Preemption happens only at [`preempt_point`], which interrupt handlers call on their
 //! way out. Since spinlocks keep interrupts off, a thread is never preempted while it
 //! holds one.
@@ -14,13 +20,17 @@ use crate::thread::{State, Thread, Tid};
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use hal::percpu::{cpu_index, MAX_CPUS};
 use hal::sync::{IrqGuard, SpinLock};
+
+const NO_THREAD: Option<Arc<Thread>> = None;
 
 pub(crate) struct Scheduler {
     pub(crate) run_queue: VecDeque<Arc<Thread>>,
     pub(crate) threads: BTreeMap<Tid, Arc<Thread>>,
-    pub(crate) current: Option<Arc<Thread>>,
-    idle: Option<Arc<Thread>>,
+    /// The thread each CPU runs, and each CPU's idle thread (by CPU number).
+    current: [Option<Arc<Thread>>; MAX_CPUS],
+    idle: [Option<Arc<Thread>>; MAX_CPUS],
     /// Threads in timed sleep, by (wake-up tick, tid).
     pub(crate) sleepers: BTreeMap<(u64, Tid), Arc<Thread>>,
 }
@@ -28,14 +38,23 @@ pub(crate) struct Scheduler {
 pub(crate) static SCHED: SpinLock<Scheduler> = SpinLock::new(Scheduler {
     run_queue: VecDeque::new(),
     threads: BTreeMap::new(),
-    current: None,
-    idle: None,
+    current: [NO_THREAD; MAX_CPUS],
+    idle: [NO_THREAD; MAX_CPUS],
     sleepers: BTreeMap::new(),
 });
 
+impl Scheduler {
+    /// The thread running on this CPU (the caller holds `SCHED`, so interrupts are off
+    /// and the CPU number cannot change under it).
+    pub(crate) fn current(&self) -> Option<&Arc<Thread>> {
+        self.current[hal::percpu::cpu_index()].as_ref()
+    }
+}
+
 static NEXT_TID: AtomicU64 = AtomicU64::new(1);
 static TICKS: AtomicU64 = AtomicU64::new(0);
-static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
+/// Per CPU: switch threads at the next preemption point.
+static NEED_RESCHED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 
 pub(crate) fn next_tid() -> Tid {
     NEXT_TID.fetch_add(1, Ordering::Relaxed)
@@ -56,9 +75,27 @@ pub fn init() {
     let mut s = SCHED.lock();
     s.threads.insert(0, idle.clone());
     s.threads.insert(tid, main.clone());
-    s.current = Some(main);
-    s.idle = Some(idle);
+    s.current[0] = Some(main);
+    s.idle[0] = Some(idle);
     hal::task::set_exit_hook(crate::thread::exit);
+    hal::smp::set_ap_main(ap_main);
+}
+
+/// What each other CPU runs once hal has set it up: the code on its boot stack becomes
+/// its idle thread (not in the thread table: it is the CPU's, not a job's), its timer
+/// starts, and it takes threads from the run queue like the boot CPU.
+fn ap_main() -> ! {
+    let tid = next_tid();
+    let task = hal::task::adopt_boot_task(tid);
+    let idle = Thread::new(tid, "idle", task, State::Running);
+    {
+        let mut s = SCHED.lock();
+        let cpu = cpu_index();
+        s.current[cpu] = Some(idle.clone());
+        s.idle[cpu] = Some(idle);
+    }
+    hal::apic::start_timer();
+    idle_loop()
 }
 
 fn idle_loop() -> ! {
@@ -81,22 +118,23 @@ pub(crate) fn wake(t: &Arc<Thread>) {
         *st = State::Runnable;
         drop(st);
         SCHED.lock().run_queue.push_back(t.clone());
-        NEED_RESCHED.store(true, Ordering::Release);
+        NEED_RESCHED[cpu_index()].store(true, Ordering::Release);
     }
 }
 
 /// Pick the next thread and switch to it. The caller holds interrupts off and has set
 /// the current thread's state (still `Running` means "put me back on the queue").
 pub(crate) fn schedule() {
+    let cpu = cpu_index(); // interrupts are off: this thread stays on this CPU
     let next_task = {
         let mut s = SCHED.lock();
-        let cur = s.current.take().expect("schedule before init");
+        let cur = s.current[cpu].take().expect("schedule before init");
         let cur_running = *cur.state.lock() == State::Running;
-        let is_idle = cur.tid == 0;
+        let is_idle = s.idle[cpu].as_ref().is_some_and(|i| Arc::ptr_eq(&cur, i));
         let next = match s.run_queue.pop_front() {
             Some(t) => t,
             None if cur_running => cur.clone(),
-            None => s.idle.clone().expect("no idle thread"),
+            None => s.idle[cpu].clone().expect("no idle thread"),
         };
         if cur_running && !Arc::ptr_eq(&cur, &next) && !is_idle {
             *cur.state.lock() = State::Runnable;
@@ -104,12 +142,12 @@ pub(crate) fn schedule() {
         }
         *next.state.lock() = State::Running;
         let task = next.task.clone();
-        s.current = Some(next);
+        s.current[cpu] = Some(next);
         task
         // `cur` drops here; if it was dead this may be its last `Thread` reference, but
         // hal still holds its stack until the switch is complete.
     };
-    NEED_RESCHED.store(false, Ordering::Release);
+    NEED_RESCHED[cpu].store(false, Ordering::Release);
     hal::task::switch_to(next_task);
 }
 
@@ -132,11 +170,18 @@ pub fn yield_now() {
 /// Timer interrupt: count the tick, charge it to the running thread, wake sleepers whose
 /// time has come, and ask for a reschedule if anyone else is waiting.
 pub fn on_tick() {
-    let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
+    let cpu = cpu_index();
     let mut s = SCHED.lock();
-    if let Some(cur) = &s.current {
+    if let Some(cur) = s.current() {
         cur.cpu_ticks.fetch_add(1, Ordering::Relaxed);
     }
+    if !s.run_queue.is_empty() {
+        NEED_RESCHED[cpu].store(true, Ordering::Release);
+    }
+    if cpu != 0 {
+        return; // time and the sleepers follow the boot CPU's timer alone
+    }
+    let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
     while let Some(entry) = s.sleepers.first_entry() {
         if entry.key().0 > now {
             break;
@@ -147,14 +192,14 @@ pub fn on_tick() {
         s = SCHED.lock();
     }
     if !s.run_queue.is_empty() {
-        NEED_RESCHED.store(true, Ordering::Release);
+        NEED_RESCHED[cpu].store(true, Ordering::Release);
     }
 }
 
 /// Called by interrupt handlers after acknowledging the interrupt: switch threads if a
 /// reschedule is due. Runs on the interrupted thread's stack (see hal's trap module).
 pub fn preempt_point() {
-    if NEED_RESCHED.load(Ordering::Acquire) && SCHED.lock().current.is_some() {
+    if NEED_RESCHED[cpu_index()].load(Ordering::Acquire) && SCHED.lock().current().is_some() {
         let _irq = IrqGuard::new();
         schedule();
     }

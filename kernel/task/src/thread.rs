@@ -109,12 +109,31 @@ pub fn spawn_then(
     Ok(t)
 }
 
+/// Make a thread like [`spawn_then`] but do not start it: it waits until [`start`], so
+/// that the caller can finish linking it to its process first (with more than one CPU
+/// a queued thread may start at once, on another CPU).
+pub fn create_then(
+    name: &str,
+    f: impl FnOnce() -> hal::task::AfterStart + Send + 'static,
+) -> Result<Arc<Thread>, SpawnError> {
+    let tid = sched::next_tid();
+    let task = hal::task::new_task(tid, Box::new(f)).ok_or(SpawnError::OutOfMemory)?;
+    let t = Thread::new(tid, name, task, State::Blocked);
+    SCHED.lock().threads.insert(tid, t.clone());
+    Ok(t)
+}
+
+/// Let a thread made by [`create_then`] run.
+pub fn start(t: &Arc<Thread>) {
+    sched::wake(t);
+}
+
 /// The running thread.
 pub fn current() -> Arc<Thread> {
     SCHED
         .lock()
-        .current
-        .clone()
+        .current()
+        .cloned()
         .expect("task::current before task::init")
 }
 

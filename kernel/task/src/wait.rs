@@ -4,7 +4,8 @@
 //! interrupts off; if it is false the thread marks itself blocked, joins the queue and
 //! switches away, all before interrupts come back on. A waker changes the state that
 //! `cond` reads and then calls `wake_one`/`wake_all`. On one CPU this order leaves no
-//! window for a lost wake-up: the waker cannot run between the check and the sleep.
+//! window for a lost wake-up: the waker cannot run between the check and the sleep. On
+//! another CPU it can, so the waiter checks `cond` once more after joining the queue.
 //! A woken thread re-checks `cond`, so spurious wake-ups are harmless.
 //!
 //! The [`Mutex`] is hal's [`Lock`](hal::sync::Lock) with a wait queue as its waiting
@@ -44,6 +45,20 @@ impl WaitQueue {
             *me.state.lock() = State::Blocked;
             self.waiters.lock().push_back(me.clone());
             self.queued.fetch_add(1, Ordering::SeqCst);
+            // Another CPU may have made the condition true (and found no waiter to
+            // wake) between the check above and the queueing: look again. (On one CPU
+            // nothing can run in between: interrupts are off.)
+            if hal::percpu::cpus_online() > 1 && cond() {
+                let mut st = me.state.lock();
+                if *st == State::Blocked {
+                    *st = State::Running; // nobody woke us: carry on
+                    drop(st);
+                    self.forget(&me);
+                    return;
+                }
+                // A waker already queued us: we are Runnable and on the run queue;
+                // the scheduler takes us off this CPU and runs us again from there.
+            }
             sched::schedule();
             // Woken by something other than this queue (a signal's `interrupt`): leave
             // it, or the queue keeps a reference to the thread. When the queue belongs

@@ -9,6 +9,8 @@ use crate::addr::PhysAddr;
 
 /// The timer interrupt's vector.
 pub const TIMER_VECTOR: u8 = 32;
+/// The inter-processor interrupt that asks a CPU to flush its TLB.
+pub const TLB_VECTOR: u8 = 0xe0;
 /// Where the local APIC sends spurious interrupts.
 pub const SPURIOUS_VECTOR: u8 = 0xff;
 /// Vector for ISA IRQ n is `IRQ_BASE + n`.
@@ -32,6 +34,32 @@ pub mod lapic {
     pub const TIMER_DIVIDE: u64 = 0x3e0;
     /// The divide-configuration value for "divide by 16".
     pub const DIVIDE_BY_16: u32 = 0x3;
+    /// An LVT entry's mask bit: the source raises no interrupt.
+    pub const LVT_MASKED: u32 = 1 << 16;
+    /// The interrupt command register: the destination APIC id goes in bits 24-31 of
+    /// the high half; writing the low half sends the command.
+    pub const ICR_LOW: u64 = 0x300;
+    pub const ICR_HIGH: u64 = 0x310;
+    /// Set while the APIC has not yet sent the last command.
+    pub const ICR_PENDING: u32 = 1 << 12;
+    /// INIT, level assert: the target CPU resets and waits for a start-up IPI.
+    pub const ICR_INIT: u32 = (5 << 8) | (1 << 14);
+
+    /// A start-up IPI (SIPI): the target starts in real mode at `CS = page << 8, IP = 0`,
+    /// that is at physical address `page * 4096`.
+    pub const fn icr_startup(page: u8) -> u32 {
+        (6 << 8) | (1 << 14) | page as u32
+    }
+
+    /// A fixed interrupt of `vector` (edge, assert): an ordinary IPI.
+    pub const fn icr_fixed(vector: u8) -> u32 {
+        (1 << 14) | vector as u32
+    }
+
+    /// The ICR's high half for destination APIC id `apic_id`.
+    pub const fn icr_destination(apic_id: u8) -> u32 {
+        (apic_id as u32) << 24
+    }
 }
 
 /// I/O APIC: the index register (at the base) and the data register.
@@ -110,6 +138,14 @@ mod tests {
         assert_eq!(redirection_entry(36, Trigger::IsaEdge, false), 36);
         assert_eq!(redirection_entry(0x40, Trigger::PciLevel, false), 0xa040);
         assert_eq!(redirection_entry(0x40, Trigger::PciLevel, true), 0x1_a040);
+    }
+
+    #[test]
+    fn start_up_commands() {
+        assert_eq!(lapic::ICR_INIT, 0x4500);
+        assert_eq!(lapic::icr_startup(0x08), 0x4608, "a start at 0x8000");
+        assert_eq!(lapic::icr_destination(3), 0x0300_0000);
+        assert_eq!(lapic::icr_fixed(0xe0), 0x40e0);
     }
 
     #[test]

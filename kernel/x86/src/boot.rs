@@ -118,6 +118,15 @@ impl BootInfo {
         }
     }
 
+    /// Does `[start, start + len)` lie wholly inside one usable memory region?
+    pub fn is_usable(&self, start: u64, len: u64) -> bool {
+        self.memory_map().iter().any(|r| {
+            r.kind == MemoryKind::Usable
+                && r.start.as_u64() <= start
+                && start.saturating_add(len) <= r.start.as_u64().saturating_add(r.len)
+        })
+    }
+
     /// Copy the `hvm_start_info` at `base` (and what it points to) into a `BootInfo`.
     /// At most [`MAX_REGIONS`] regions, [`MAX_MODULES`] modules and [`MAX_CMDLINE`]
     /// bytes of command line are kept.
@@ -260,6 +269,18 @@ pub(crate) mod tests {
         assert_eq!((map[0].len, map[0].kind), (0x9fc00, MemoryKind::Usable));
         assert_eq!(map[1].kind, MemoryKind::Other(7));
         assert_eq!(info.cmdline(), "quiet init=/bin/sh");
+    }
+
+    #[test]
+    fn usable_ranges() {
+        let info = BootInfo::from_pvh(&start_info(b"\0"), 0x100).unwrap();
+        assert!(info.is_usable(0x8000, 0x1000), "low memory");
+        assert!(
+            !info.is_usable(0x9f000, 0x1000),
+            "runs past the region's end"
+        );
+        assert!(!info.is_usable(0x10_0000, 0x1000), "not a usable kind");
+        assert!(!info.is_usable(0xa0000, 0x1000), "in no region");
     }
 
     #[test]

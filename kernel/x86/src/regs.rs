@@ -64,6 +64,12 @@ pub mod msr {
     pub const LSTAR: u32 = 0xc000_0082;
     /// RFLAGS bits `syscall` clears.
     pub const FMASK: u32 = 0xc000_0084;
+    /// The GS segment's base, and the value `swapgs` exchanges it with.
+    pub const GS_BASE: u32 = 0xc000_0101;
+    pub const KERNEL_GS_BASE: u32 = 0xc000_0102;
+    /// EFER bits the boot code and the CPU trampoline set: long mode, no-execute.
+    pub const EFER_LME: u64 = 1 << 8;
+    pub const EFER_NXE: u64 = 1 << 11;
 
     /// The STAR value for kernel code selector `kernel_cs` and user selector base
     /// `user_base` (`sysret` adds 8 for SS and 16 for CS).

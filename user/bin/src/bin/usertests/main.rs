@@ -320,9 +320,21 @@ pub fn no_leak_with_heap(times: usize, mut round: impl FnMut() -> TestResult) ->
 /// context switch after it (hal's `PREV`). A short sleep makes those switches happen
 /// (to the idle thread and back); measured without it, the last child's kernel stack
 /// (8 frames) and thread (about 2.6 KiB of heap) sometimes still showed as "leaked".
+/// With more than one CPU that switch happens on the CPU the thread ran on, which may be
+/// late (a virtual CPU is a host thread): so sample until two samples 10 ms apart agree
+/// (a real leak stays; a late free does not), at most half a second.
 fn settled_usage() -> Result<Usage, String> {
     let _ = sys::nanosleep(10_000_000);
-    usage()
+    let mut last = usage()?;
+    for _ in 0..50 {
+        let _ = sys::nanosleep(10_000_000);
+        let now = usage()?;
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    Ok(last)
 }
 
 /// Run `round` once to warm up, then `times` more between two [`usage`] snapshots:
