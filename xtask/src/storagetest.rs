@@ -61,6 +61,18 @@ pub const STORAGE_QEMU_TESTS: &[(&str, StorageTest)] = &[
         "storage::a_disk_whose_flushes_fail_makes_fsync_o_sync_and_sync_eio",
         failing_flush,
     ),
+    (
+        "storage::a_plain_write_reaches_the_disk_within_the_flush_interval",
+        flushed_in_time,
+    ),
+    (
+        "storage::files_larger_than_memory_read_back_through_the_page_cache",
+        larger_than_memory,
+    ),
+    (
+        "storage::the_page_cache_gives_memory_back_to_a_program_that_needs_it",
+        cache_gives_memory_back,
+    ),
 ];
 
 /// Run `cmd` at the shell prompt and wait for the next prompt; the output must
@@ -170,7 +182,19 @@ fn fsstress_full_disk(kernel: &Path) -> Result<()> {
 /// device before returning; that the flush itself reaches the host's block layer, and
 /// that the calls wait for its answer, is [`failing_flush`]'s part.
 fn power_cut_after(kernel: &Path, how: &str, on_disk: bool) -> Result<()> {
-    let disk = scratch_disk(&format!("cut-{how}"))?;
+    power_cut(kernel, how, on_disk, Duration::ZERO)
+}
+
+/// A plain write, then nothing for longer than the flusher's interval
+/// (`fsys::mount::FLUSH_INTERVAL_MS`, 30 s), then a power cut: the flusher thread must
+/// have put the file on the disk.
+fn flushed_in_time(kernel: &Path) -> Result<()> {
+    power_cut(kernel, "none", true, Duration::from_secs(40))
+}
+
+/// `power_cut_after`, waiting `wait` between the write and the cut.
+fn power_cut(kernel: &Path, how: &str, on_disk: bool, wait: Duration) -> Result<()> {
+    let disk = scratch_disk(&format!("cut-{how}-{}", wait.as_secs()))?;
     let file = format!("/cut-{how}");
     let text = format!("power-cut-test-{how}-0123456789");
     let mut s = Session::start(&disk_machine(kernel, &disk))?;
@@ -183,6 +207,7 @@ fn power_cut_after(kernel: &Path, how: &str, on_disk: bool) -> Result<()> {
     }
     s.send(&format!("fsstress -w {how} {file} {text}\n"))?;
     s.expect(&format!("fsstress: {how} {file} done"), STEP_TIMEOUT)?;
+    std::thread::sleep(wait);
     s.kill()?;
 
     let image = std::fs::read(&disk).map_err(|e| format!("{}: {e}", disk.display()))?;
@@ -254,6 +279,97 @@ fn failing_flush(kernel: &Path) -> Result<()> {
         .try_for_each(|(cmd, want)| run_expecting(&mut s, cmd, want, STEP_TIMEOUT).map(drop));
     s.kill()?;
     let _ = std::fs::remove_file(&rules);
+    ran?;
+    fsck(&disk)?;
+    let _ = std::fs::remove_file(&disk);
+    Ok(())
+}
+
+/// Memory of the machine in [`larger_than_memory`], and the size of each of its two
+/// files: together they are half as large again as all of memory.
+const SMALL_MEMORY_MIB: u64 = 64;
+const BIG_FILE_BYTES: u64 = 48 << 20;
+
+/// Two files of 48 MiB each on a 64 MiB machine: one written from `/dev/urandom`, one
+/// copied from it, then compared byte by byte. Every read goes through the page
+/// cache, which must give pages back as it fills (it may keep at most half of memory,
+/// and less when frames run short), so the reads finish, nothing runs out of memory,
+/// and the bytes are right; then the disk must be clean.
+fn larger_than_memory(kernel: &Path) -> Result<()> {
+    let disk = scratch_disk("bigger-than-ram")?;
+    grow_disk(&disk, 160)?;
+    let ran = {
+        let mut m = disk_machine(kernel, &disk);
+        m.mem_mib = SMALL_MEMORY_MIB as u32;
+        let mut s = Session::start(&m)?;
+        s.expect("$ ", BOOT_TIMEOUT)?;
+        let long = Duration::from_secs(600);
+        let steps = [
+            (
+                format!("head -c {BIG_FILE_BYTES} /dev/urandom > /big1 && echo written"),
+                "written".to_string(),
+            ),
+            (
+                "cp /big1 /big2 && echo copied".to_string(),
+                "copied".to_string(),
+            ),
+            (
+                "cmp /big1 /big2 && echo same".to_string(),
+                "same".to_string(),
+            ),
+            ("wc -c /big2".to_string(), format!("{BIG_FILE_BYTES} /big2")),
+        ];
+        let ran = steps
+            .iter()
+            .try_for_each(|(cmd, want)| run_expecting(&mut s, cmd, want, long).map(drop));
+        power_off(&mut s)?;
+        ran
+    };
+    ran?;
+    fsck(&disk)?;
+    let _ = std::fs::remove_file(&disk);
+    Ok(())
+}
+
+/// The file [`cache_gives_memory_back`] reads into the page cache, and the memory a
+/// program then takes.
+const CACHED_FILE_BYTES: u64 = 120 << 20;
+const HOG_MIB: u64 = 150;
+
+/// On the default 256 MiB machine (190 MiB of frames beside the kernel heap): read a
+/// 120 MiB file, of which the page cache keeps 75 to 97 MiB (it may hold half of the
+/// frames), which leaves about 118 MiB free; then a program takes 150 MiB and writes
+/// every page. That works only because the frame allocator asks the cache for clean
+/// pages back when frames run out, and a faulting process waits for them; without
+/// that the program is killed for want of memory (seen, with the reclaimer taken out:
+/// "out of memory ... killed").
+fn cache_gives_memory_back(kernel: &Path) -> Result<()> {
+    let disk = scratch_disk("cache-reclaim")?;
+    grow_disk(&disk, 240)?;
+    let ran = {
+        let mut s = Session::start(&disk_machine(kernel, &disk))?;
+        s.expect("$ ", BOOT_TIMEOUT)?;
+        let long = Duration::from_secs(900);
+        let steps = [
+            (
+                format!("head -c {CACHED_FILE_BYTES} /dev/urandom > /f && echo written"),
+                "written".to_string(),
+            ),
+            (
+                "cat /f > /dev/null && echo cached".to_string(),
+                "cached".to_string(),
+            ),
+            (
+                format!("fsstress -M {HOG_MIB}"),
+                format!("fsstress: {HOG_MIB} MiB of memory ok"),
+            ),
+        ];
+        let ran = steps
+            .iter()
+            .try_for_each(|(cmd, want)| run_expecting(&mut s, cmd, want, long).map(drop));
+        power_off(&mut s)?;
+        ran
+    };
     ran?;
     fsck(&disk)?;
     let _ = std::fs::remove_file(&disk);

@@ -34,7 +34,28 @@ pub fn mount_root(source: &str, devices: &[(String, u32, u32)]) -> Result<(), St
     }
     install_root(Vfs::new(Box::new(ext2)), source, "ext2", devices)?;
     log::info!("root file system mounted; tmpfs on /tmp, devfs on /dev");
+    start_flusher();
     Ok(())
+}
+
+/// How often the flusher writes everything back: the age Linux lets dirty data reach
+/// (`dirty_expire_centisecs`, 30 s). Longer than a test's gap between a write and a
+/// power cut by orders of magnitude, so "not synced" stays "not on the disk" there.
+pub const FLUSH_INTERVAL_MS: u64 = 30_000;
+
+/// The flusher thread: every [`FLUSH_INTERVAL_MS`], dirty pages and blocks of every
+/// mounted file system go to the disk (and the disk is flushed), so what a program
+/// wrote is durable within that time even if nobody calls `sync`.
+fn start_flusher() {
+    let flusher = task::spawn("flush", || loop {
+        task::sleep_ms(FLUSH_INTERVAL_MS);
+        if let Err(e) = crate::tree::sync_all() {
+            log::warn!("flusher: writing back failed: {e}");
+        }
+    });
+    if let Err(e) = flusher {
+        log::warn!("no flusher thread ({e:?}): data reaches the disk only on sync");
+    }
 }
 
 /// A tmpfs as `/` (with `/tmp` and `/dev` as [`mount_root`] makes them): the tree of a
@@ -76,6 +97,7 @@ fn install_root(
         .map_err(|e| alloc::format!("mount /dev: {e}"))?;
     v.set_page_store(Box::new(crate::pages::FramePages), crate::pages::capacity())
         .map_err(|e| alloc::format!("page cache: {e}"))?;
+    mm::frames::set_reclaim(crate::pages::reclaim);
     *VFS.lock() = Some(v);
     *DEV_DIR.lock() = Some(NodeRef {
         mount: dev_id,

@@ -52,6 +52,22 @@ impl PageStore for FramePages {
     }
 }
 
+/// The frame allocator's reclaimer: clean pages go back when frames run out. Only if
+/// the VFS is free this moment: the allocation may come from inside it (filling a
+/// page), or from a thread that must not sleep.
+pub fn reclaim() -> usize {
+    match crate::tree::VFS.try_lock() {
+        Some(mut v) => v.as_mut().map_or(0, |v| v.reclaim_pages()),
+        None => 0,
+    }
+}
+
+/// As [`reclaim`], waiting for the VFS if it is busy: for a process whose fault
+/// found no frame, which may sleep (it holds nothing).
+pub fn reclaim_waiting() -> usize {
+    with(|v| Ok(v.reclaim_pages())).unwrap_or(0)
+}
+
 /// Pages the cache may keep: half of memory (and less whenever frames run short).
 pub fn capacity() -> usize {
     (mm::frames::stats().frames.total_frames / 2) as usize

@@ -58,9 +58,27 @@ pub fn alloc_frame() -> Option<PhysAddr> {
     alloc_frames(0)
 }
 
-/// 2^order contiguous frames.
+/// 2^order contiguous frames. When none are free, memory that can be given back
+/// (the page cache's clean pages) is asked for first, once.
 pub fn alloc_frames(order: usize) -> Option<PhysAddr> {
-    BUDDY.lock().alloc(order).map(|f| PhysAddr(f * PAGE_SIZE))
+    let got = BUDDY.lock().alloc(order);
+    let got = match got {
+        Some(f) => Some(f),
+        None if RECLAIM.get().is_some_and(|reclaim| reclaim() > 0) => BUDDY.lock().alloc(order),
+        None => None,
+    };
+    got.map(|f| PhysAddr(f * PAGE_SIZE))
+}
+
+/// What frees frames when they run out: it gives back what it can without waiting
+/// (it must not sleep, and may find what it needs busy) and says how many it freed.
+pub type Reclaim = fn() -> usize;
+
+static RECLAIM: hal::sync::Once<Reclaim> = hal::sync::Once::new();
+
+/// Install the reclaimer (the page cache does, at boot; later calls change nothing).
+pub fn set_reclaim(f: Reclaim) {
+    RECLAIM.call_once(|| f);
 }
 
 pub fn free_frame(frame: PhysAddr) {

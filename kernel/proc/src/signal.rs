@@ -489,6 +489,10 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
         };
         match resolved {
             Ok(()) => return,
+            // Out of frames: a process may sleep, so wait for the page cache to give
+            // clean pages back (the allocator's own reclaim cannot wait when the cache
+            // is busy) and let the access fault again.
+            Err(mm::VmError::NoMemory) if fsys::pages::reclaim_waiting() > 0 => return,
             Err(mm::VmError::NoMemory) => {
                 hal::kprintln!(
                     "pid {} ({}): out of memory at {addr:#x}; killed",

@@ -325,6 +325,12 @@ impl Vfs {
         Ok(())
     }
 
+    /// Memory is short: give back the least recently used quarter of the clean pages
+    /// nobody else holds (no write-back: this must not wait for a disk). How many.
+    pub fn reclaim_pages(&mut self) -> usize {
+        self.pages.evict()
+    }
+
     /// Give back every clean page nobody maps (after writing the dirty ones back);
     /// the number given back.
     pub(crate) fn drop_clean_pages(&mut self) -> Result<usize> {

@@ -10,9 +10,16 @@ extern crate alloc;
 
 ulib::entry!(main);
 
+use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
-use utilcore::cmp::Comparison;
+use ulib::io::Read;
+use utilcore::cmp::{Comparison, Stream};
+
+/// Bytes read from each input at a time: the files are compared piece by piece, in
+/// this much memory whatever their size.
+const PIECE: usize = 64 * 1024;
 
 const USAGE: &str = "cmp [-s] FILE1 [FILE2]";
 const ABOUT: &str = "Compare two files byte by byte; print where they first differ.
@@ -35,18 +42,25 @@ fn main() -> i32 {
         [a, b] => (a.as_str(), b.as_str()),
         _ => return ulib::cli::usage_error(USAGE),
     };
-    let mut data = [Vec::new(), Vec::new()];
-    for (slot, name) in data.iter_mut().zip([a, b]) {
-        match ulib::cli::read_operand(name) {
-            Ok(d) => *slot = d,
-            Err(e) => {
-                ulib::cli::error(name, e);
-                return 2;
-            }
+    let mut inputs = [open(a), open(b)];
+    for (input, name) in inputs.iter().zip([a, b]) {
+        if let Err(e) = input {
+            ulib::cli::error(name, *e);
+            return 2;
         }
     }
+    let [Ok(ra), Ok(rb)] = &mut inputs else {
+        return 2;
+    };
+    let result = match compare(ra.as_mut(), rb.as_mut()) {
+        Ok(r) => r,
+        Err((which, e)) => {
+            ulib::cli::error([a, b][which], e);
+            return 2;
+        }
+    };
     let silent = p.has('s');
-    match utilcore::cmp::compare(&data[0], &data[1]) {
+    match result {
         Comparison::Same => 0,
         Comparison::Differ { byte, line } => {
             if !silent {
@@ -69,5 +83,39 @@ fn main() -> i32 {
             }
             1
         }
+    }
+}
+
+/// The input `name` names (`-`: standard input).
+fn open(name: &str) -> ulib::Result<Box<dyn Read>> {
+    if name == "-" {
+        Ok(Box::new(ulib::io::stdin()))
+    } else {
+        Ok(Box::new(ulib::fs::File::open(name)?))
+    }
+}
+
+/// Compare the two inputs a piece at a time; on an error, which input (0 or 1) failed.
+fn compare(a: &mut dyn Read, b: &mut dyn Read) -> Result<Comparison, (usize, ulib::Errno)> {
+    let mut s = Stream::new();
+    let (mut ba, mut bb) = (vec![0u8; PIECE], vec![0u8; PIECE]);
+    // Bytes read but not yet compared, in each buffer: `[from, to)`.
+    let (mut fa, mut ta, mut fb, mut tb) = (0, 0, 0, 0);
+    loop {
+        if fa == ta {
+            (fa, ta) = (0, a.read(&mut ba).map_err(|e| (0, e))?);
+        }
+        if fb == tb {
+            (fb, tb) = (0, b.read(&mut bb).map_err(|e| (1, e))?);
+        }
+        if fa == ta || fb == tb {
+            return Ok(s.end(fa == ta, fb == tb));
+        }
+        let n = (ta - fa).min(tb - fb);
+        if let Some(d) = s.step(&ba[fa..fa + n], &bb[fb..fb + n]) {
+            return Ok(d);
+        }
+        fa += n;
+        fb += n;
     }
 }

@@ -32,9 +32,12 @@
 //! (`fsync`, `O_SYNC`, `sync`, ...) and prints `fsstress: HOW FILE done` once the
 //! promise is made, for tests that cut the power then.
 //!
+//! The memory mode, `fsstress -M MIB`, takes MIB MiB of memory and checks every page:
+//! for the test that the page cache gives memory back when a program needs it.
+//!
 //! Files: `model.rs` (the model), `ops.rs` (the operations and the tree walk),
 //! `dead.rs` (removed-but-held directories and files, cross-mount calls), `fill.rs`
-//! (the fill mode), `durable.rs` (the write mode).
+//! (the fill mode), `durable.rs` (the write mode), `memory.rs` (the memory mode).
 
 #![no_std]
 #![no_main]
@@ -53,12 +56,14 @@ use ulib::{sys, Errno};
 mod dead;
 mod durable;
 mod fill;
+mod memory;
 mod model;
 mod ops;
 
 ulib::entry!(main);
 
-const USAGE: &str = "fsstress [-s SEED] [-n OPS] DIR | fsstress -f DIR | fsstress -w HOW FILE TEXT";
+const USAGE: &str =
+    "fsstress [-s SEED] [-n OPS] DIR | fsstress -f DIR | fsstress -w HOW FILE TEXT | fsstress -M MIB";
 
 /// Names used at every level: few, so that operations collide.
 const NAMES: [&str; 8] = ["a", "b", "c", "d", "e", "f", "g", "h"];
@@ -70,6 +75,20 @@ const BUDGET: u64 = 6 << 20;
 
 fn main() -> i32 {
     let args: Vec<String> = ulib::env::args().skip(1).collect();
+    if let [m, mib] = args.as_slice() {
+        if let (true, Ok(mib)) = (m == "-M", mib.parse::<usize>()) {
+            return match memory::touch(mib) {
+                Ok(()) => {
+                    ulib::println!("fsstress: {mib} MiB of memory ok");
+                    0
+                }
+                Err(e) => {
+                    ulib::println!("fsstress: {mib} MiB of memory: {e}");
+                    1
+                }
+            };
+        }
+    }
     if let [w, how, path, text] = args.as_slice() {
         if w == "-w" && durable::HOWS.contains(&how.as_str()) {
             return match durable::write(how, path, text) {
