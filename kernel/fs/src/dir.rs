@@ -15,6 +15,7 @@
 use alloc::vec::Vec;
 
 use crate::block::BlockDevice;
+use crate::dirindex::{block_room, DirIndex, Loc, MIN_INDEXED_BLOCKS};
 use crate::error::{corrupt, Errno, Result};
 use crate::fs::{Ext2, FileType};
 use crate::inode::{Inode, INDEX_FL};
@@ -94,6 +95,8 @@ pub struct DirEntry {
 
 /// Where a name was found.
 pub(crate) struct Found {
+    /// The directory's logical block and the disk block holding the entry.
+    pub lblk: u32,
     pub blk: u32,
     pub entry: RawEntry,
     pub prev: Option<RawEntry>,
@@ -118,8 +121,73 @@ impl<D: BlockDevice> Ext2<D> {
         parse_block(self.cache.read(blk as u64)?, ft, max)
     }
 
-    /// Finds `name` in directory `dir`.
-    pub(crate) fn find_entry(&mut self, dir: &Inode, name: &[u8]) -> Result<Option<Found>> {
+    /// The index of directory `dir_ino` (whose inode is `dir`), built from its
+    /// blocks if it has none yet; `None` for a directory too small to be worth one
+    /// or too large for the budget (it is scanned instead).
+    fn dir_index(&mut self, dir_ino: u32, dir: &Inode) -> Result<Option<&mut DirIndex>> {
+        if self.dirindex.get_mut(dir_ino).is_none() {
+            let nblocks = self.dir_nblocks(dir);
+            if nblocks < MIN_INDEXED_BLOCKS || nblocks > u32::MAX as u64 {
+                return Ok(None);
+            }
+            let mut ix = DirIndex::new();
+            for lblk in 0..nblocks {
+                let blk = self.dir_block(dir, lblk)?;
+                let entries = self.parse_dir_block(blk)?;
+                ix.add_block(lblk as u32, self.cache.read(blk as u64)?, &entries);
+            }
+            if !self.dirindex.insert(dir_ino, ix) {
+                return Ok(None);
+            }
+        }
+        Ok(self.dirindex.get_mut(dir_ino))
+    }
+
+    /// The inode `name` refers to in directory `dir_ino`, if it is there.
+    pub(crate) fn find_ino(
+        &mut self,
+        dir_ino: u32,
+        dir: &Inode,
+        name: &[u8],
+    ) -> Result<Option<u32>> {
+        if let Some(ix) = self.dir_index(dir_ino, dir)? {
+            return Ok(ix.get(name).map(|l| l.ino));
+        }
+        Ok(self.find_entry(dir_ino, dir, name)?.map(|f| f.entry.ino))
+    }
+
+    /// Finds `name` in directory `dir_ino` (whose inode is `dir`): through its index
+    /// when it has one, else by scanning every block.
+    pub(crate) fn find_entry(
+        &mut self,
+        dir_ino: u32,
+        dir: &Inode,
+        name: &[u8],
+    ) -> Result<Option<Found>> {
+        let loc = match self.dir_index(dir_ino, dir)? {
+            Some(ix) => match ix.get(name) {
+                Some(loc) => Some(loc),
+                None => return Ok(None),
+            },
+            None => None,
+        };
+        if let Some(loc) = loc {
+            let blk = self.dir_block(dir, loc.lblk as u64)?;
+            let entries = self.parse_dir_block(blk)?;
+            let data = self.cache.read(blk as u64)?;
+            let at = entries.iter().position(|e| e.off == loc.off as usize);
+            return match at {
+                Some(i) if entries[i].ino == loc.ino && entries[i].name(data) == name => {
+                    Ok(Some(Found {
+                        lblk: loc.lblk,
+                        blk,
+                        entry: entries[i],
+                        prev: i.checked_sub(1).map(|p| entries[p]),
+                    }))
+                }
+                _ => corrupt(), // the index disagrees with the block
+            };
+        }
         for lblk in 0..self.dir_nblocks(dir) {
             let blk = self.dir_block(dir, lblk)?;
             let entries = self.parse_dir_block(blk)?;
@@ -128,6 +196,7 @@ impl<D: BlockDevice> Ext2<D> {
             for e in entries {
                 if e.ino != 0 && e.name(data) == name {
                     return Ok(Some(Found {
+                        lblk: lblk as u32,
                         blk,
                         entry: e,
                         prev,
@@ -137,6 +206,18 @@ impl<D: BlockDevice> Ext2<D> {
             }
         }
         Ok(None)
+    }
+
+    /// Tells the index of `dir_ino`, if any, what block `lblk` (disk block `blk`)
+    /// can take now that it changed.
+    fn reindex_room(&mut self, dir_ino: u32, lblk: u32, blk: u32) -> Result<()> {
+        if self.dirindex.get_mut(dir_ino).is_some() {
+            let room = block_room(&self.parse_dir_block(blk)?);
+            if let Some(ix) = self.dirindex.get_mut(dir_ino) {
+                ix.set_room(lblk, room);
+            }
+        }
+        Ok(())
     }
 
     /// The entry at byte position `pos` or the next one after it, and the
@@ -202,16 +283,18 @@ impl<D: BlockDevice> Ext2<D> {
         Ok(())
     }
 
-    /// Writes the `.` and `..` entries of a new directory into block `blk`.
+    /// Writes the `.` and `..` entries of a new directory `ino` into block `blk`.
     pub(crate) fn init_dir_block(&mut self, blk: u32, ino: u32, parent: u32) -> Result<()> {
         let bs = self.sb.block_size;
+        self.dirindex.forget(ino);
         self.cache.zero(blk as u64)?;
         self.write_entry(blk, 0, 12, b".", ino, FileType::Directory)?;
         self.write_entry(blk, 12, bs - 12, b"..", parent, FileType::Directory)
     }
 
-    /// Adds `name -> ino` to directory `dir_ino` (whose inode is `dir`), growing
-    /// it by a block if no entry has room; writes the directory inode.
+    /// Adds `name -> ino` to directory `dir_ino` (whose inode is `dir`), in the
+    /// first entry with room (the index says which block has it), growing the
+    /// directory by a block if none has; writes the directory inode.
     pub(crate) fn add_entry(
         &mut self,
         dir_ino: u32,
@@ -225,19 +308,29 @@ impl<D: BlockDevice> Ext2<D> {
         let now = self.now();
         dir.mtime = now;
         dir.ctime = now;
-        for lblk in 0..self.dir_nblocks(dir) {
+        let candidates = match self.dir_index(dir_ino, dir)? {
+            Some(ix) => match ix.block_with_room(need) {
+                Some(l) => l as u64..l as u64 + 1,
+                None => 0..0,
+            },
+            None => 0..self.dir_nblocks(dir),
+        };
+        for lblk in candidates {
             let blk = self.dir_block(dir, lblk)?;
             for e in self.parse_dir_block(blk)? {
-                if e.ino == 0 && e.rec_len >= need {
-                    self.write_entry(blk, e.off, e.rec_len, name, ino, kind)?;
-                    return self.write_inode(dir_ino, dir);
-                }
                 let used = rec_size(e.name_len);
-                if e.ino != 0 && e.rec_len >= used + need {
+                let off = if e.ino == 0 && e.rec_len >= need {
+                    self.write_entry(blk, e.off, e.rec_len, name, ino, kind)?;
+                    e.off
+                } else if e.ino != 0 && e.rec_len >= used + need {
                     put16(self.cache.modify(blk as u64)?, e.off + 4, used as u16);
                     self.write_entry(blk, e.off + used, e.rec_len - used, name, ino, kind)?;
-                    return self.write_inode(dir_ino, dir);
-                }
+                    e.off + used
+                } else {
+                    continue;
+                };
+                self.index_added(dir_ino, lblk as u32, blk, name, off, ino)?;
+                return self.write_inode(dir_ino, dir);
             }
         }
         let bs = self.sb.block_size;
@@ -254,7 +347,26 @@ impl<D: BlockDevice> Ext2<D> {
         self.cache.zero(blk as u64)?;
         self.write_entry(blk, 0, bs, name, ino, kind)?;
         dir.size += bs as u64;
+        self.index_added(dir_ino, lblk as u32, blk, name, 0, ino)?;
         self.write_inode(dir_ino, dir)
+    }
+
+    /// Records a new entry at `off` of logical block `lblk` in the index of
+    /// `dir_ino`, if it has one.
+    fn index_added(
+        &mut self,
+        dir_ino: u32,
+        lblk: u32,
+        blk: u32,
+        name: &[u8],
+        off: usize,
+        ino: u32,
+    ) -> Result<()> {
+        if let Some(ix) = self.dirindex.get_mut(dir_ino) {
+            let off = off as u16;
+            ix.insert(name, Loc { lblk, off, ino });
+        }
+        self.reindex_room(dir_ino, lblk, blk)
     }
 
     /// Removes `name` from directory `dir_ino`; returns the inode it named.
@@ -264,12 +376,16 @@ impl<D: BlockDevice> Ext2<D> {
         dir: &mut Inode,
         name: &[u8],
     ) -> Result<u32> {
-        let f = self.find_entry(dir, name)?.ok_or(Errno::ENOENT)?;
+        let f = self.find_entry(dir_ino, dir, name)?.ok_or(Errno::ENOENT)?;
         let data = self.cache.modify(f.blk as u64)?;
         match f.prev {
             Some(p) => put16(data, p.off + 4, (p.rec_len + f.entry.rec_len) as u16),
             None => put32(data, f.entry.off, 0),
         }
+        if let Some(ix) = self.dirindex.get_mut(dir_ino) {
+            ix.remove(name);
+        }
+        self.reindex_room(dir_ino, f.lblk, f.blk)?;
         dir.flags &= !INDEX_FL;
         let now = self.now();
         dir.mtime = now;
@@ -278,21 +394,25 @@ impl<D: BlockDevice> Ext2<D> {
         Ok(f.entry.ino)
     }
 
-    /// Points the existing entry `name` of `dir` at `ino` (rename onto an
-    /// existing name, or a moved directory's `..`).
+    /// Points the existing entry `name` of directory `dir_ino` at `ino` (rename
+    /// onto an existing name, or a moved directory's `..`).
     pub(crate) fn retarget_entry(
         &mut self,
+        dir_ino: u32,
         dir: &Inode,
         name: &[u8],
         ino: u32,
         kind: FileType,
     ) -> Result<()> {
-        let f = self.find_entry(dir, name)?.ok_or(Errno::ENOENT)?;
+        let f = self.find_entry(dir_ino, dir, name)?.ok_or(Errno::ENOENT)?;
         let ft = self.sb.has_filetype();
         let data = self.cache.modify(f.blk as u64)?;
         put32(data, f.entry.off, ino);
         if ft {
             data[f.entry.off + 7] = kind.dirent_code();
+        }
+        if let Some(ix) = self.dirindex.get_mut(dir_ino) {
+            ix.retarget(name, ino);
         }
         Ok(())
     }
