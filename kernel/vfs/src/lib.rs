@@ -14,14 +14,17 @@
 //! | `mount.rs`      | the mount table: which file system covers which directory       |
 //! | `fstype.rs`     | [`FsTypes`]: file-system types by name, for `mount -t TYPE`     |
 //! | `walk.rs`       | path resolution: `.`, `..`, symlinks, mount crossings           |
+//! | `dcache.rs`     | the name cache: (directory, name) -> inode or "absent"          |
 //! | `ops.rs`        | the system calls' view: open, mkdir, unlink, rename, stat ...   |
 //! | `perm.rs`       | which permission each operation needs (rule: `cred` crate)      |
 //! | `dirent.rs`     | packing directory entries for `getdents`                        |
 //!
 //! The one design decision a reader must know: a node is named by a [`NodeRef`],
-//! a (mount id, inode number) pair, and the VFS keeps *no* cache of names or nodes
-//! and no locks. Every call asks the file system again, and the kernel serialises
-//! calls by holding one [`Vfs`] behind one sleeping mutex. That makes this layer
+//! a (mount id, inode number) pair, and the VFS keeps no cache of nodes and no
+//! locks: every call about a node asks its file system again, and the kernel
+//! serialises calls by holding one [`Vfs`] behind one sleeping mutex. The one
+//! cache is of *names* (`dcache.rs`): a walk does not ask a file system again for
+//! a name it has seen, and every name operation keeps that cache exact. That makes this layer
 //! small, pure logic that the host tests drive directly. Every operation that
 //! walks a path or changes a node takes the caller's [`Credentials`] and checks
 //! them with the one permission rule (`perm.rs`); the root credentials pass
@@ -31,6 +34,7 @@
 
 extern crate alloc;
 
+mod dcache;
 mod devfs;
 mod dirent;
 mod ext2;

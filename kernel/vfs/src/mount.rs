@@ -20,6 +20,7 @@ use alloc::vec::Vec;
 use abi::Errno;
 use cred::{Capability, Credentials};
 
+use crate::dcache::NameCache;
 use crate::filesystem::{FileSystem, FsStat, Result};
 use crate::perm;
 
@@ -56,6 +57,8 @@ pub struct Vfs {
     pub(crate) mounts: BTreeMap<u32, Mount>,
     /// Covered directory -> id of the mount on it.
     pub(crate) covers: BTreeMap<NodeRef, u32>,
+    /// Names already looked up (see `dcache.rs`).
+    pub(crate) names: NameCache,
     next_id: u32,
     root_mount: u32,
 }
@@ -77,6 +80,7 @@ impl Vfs {
         Vfs {
             mounts,
             covers: BTreeMap::new(),
+            names: NameCache::default(),
             next_id: 2,
             root_mount: 1,
         }
@@ -198,6 +202,7 @@ impl Vfs {
         if let Some(c) = m.covered {
             self.covers.remove(&c);
         }
+        self.names.forget_mount(id);
         Ok(m.fs)
     }
 
@@ -225,6 +230,11 @@ impl Vfs {
     /// True while some node of mount `id` is held (see [`Vfs::pin`]).
     pub fn is_busy(&self, id: u32) -> bool {
         self.mounts.get(&id).is_some_and(|m| m.holds > 0)
+    }
+
+    /// Entries in the name cache now (positive and negative).
+    pub fn cached_names(&self) -> usize {
+        self.names.len()
     }
 
     /// The mount id of the file system holding `node` (the `dev` of `stat`).
@@ -261,6 +271,7 @@ impl Vfs {
         if !cred::capable(cred, cred::Capability::SysAdmin) {
             return Err(Errno::EPERM);
         }
+        self.names.clear();
         let mut dropped = 0;
         let mut first = Ok(());
         for m in self.mounts.values_mut() {

@@ -21,6 +21,7 @@ use alloc::vec::Vec;
 use abi::{Errno, Stat};
 use cred::{Access, Credentials};
 
+use crate::dcache::Cached;
 use crate::filesystem::{NodeKind, Result};
 use crate::mount::{NodeRef, Vfs};
 use crate::perm;
@@ -85,7 +86,7 @@ impl Vfs {
                 }))
             }
             _ => {
-                let ino = self.fs(dir)?.lookup(dir.ino, name)?;
+                let ino = self.lookup_name(dir, name)?;
                 Ok(self.cross_down(NodeRef {
                     mount: dir.mount,
                     ino,
@@ -97,11 +98,36 @@ impl Vfs {
     /// `name` in `dir` as that file system has it, *not* crossing into a file
     /// system mounted there (for unlink, rmdir, rename).
     pub(crate) fn lookup_here(&mut self, dir: NodeRef, name: &[u8]) -> Result<NodeRef> {
-        let ino = self.fs(dir)?.lookup(dir.ino, name)?;
+        let ino = if is_dots(name) {
+            self.fs(dir)?.lookup(dir.ino, name)?
+        } else {
+            self.lookup_name(dir, name)?
+        };
         Ok(NodeRef {
             mount: dir.mount,
             ino,
         })
+    }
+
+    /// The inode `name` (not `.` or `..`) refers to in `dir`, from the name cache
+    /// when it knows, else from the file system, whose answer (an inode or
+    /// `ENOENT`) is then cached.
+    fn lookup_name(&mut self, dir: NodeRef, name: &[u8]) -> Result<u64> {
+        match self.names.get(dir, name) {
+            Cached::Inode(ino) => Ok(ino),
+            Cached::Absent => Err(Errno::ENOENT),
+            Cached::Unknown => match self.fs(dir)?.lookup(dir.ino, name) {
+                Ok(ino) => {
+                    self.names.insert(dir, name, Some(ino));
+                    Ok(ino)
+                }
+                Err(Errno::ENOENT) => {
+                    self.names.insert(dir, name, None);
+                    Err(Errno::ENOENT)
+                }
+                Err(e) => Err(e),
+            },
+        }
     }
 
     fn follow_link(&mut self, link: NodeRef, links: &mut u32) -> Result<Vec<u8>> {
