@@ -16,11 +16,11 @@
 //! a scan of the blocks would make, so the disk contents are the same with or
 //! without the index.
 
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::dir::{rec_size, RawEntry};
+use crate::namemap::NameMap;
 
 /// Most bytes all directory indexes together may take (names plus a fixed cost
 /// per name). A directory whose index alone would not fit is not indexed: it is
@@ -48,7 +48,7 @@ pub(crate) struct Loc {
 
 /// The index of one directory.
 pub(crate) struct DirIndex {
-    names: BTreeMap<Box<[u8]>, Loc>,
+    names: NameMap<Loc>,
     /// Per logical block: the longest record a new entry could take there.
     room: Vec<u16>,
     /// Bytes charged against [`INDEX_BUDGET`].
@@ -80,7 +80,7 @@ impl DirIndex {
     /// An empty index, to be filled block by block with [`DirIndex::add_block`].
     pub fn new() -> DirIndex {
         DirIndex {
-            names: BTreeMap::new(),
+            names: NameMap::new(),
             room: Vec::new(),
             cost: 0,
             last_use: 0,
@@ -100,7 +100,7 @@ impl DirIndex {
                     off: e.off as u16,
                     ino: e.ino,
                 };
-                self.names.insert(name.into(), loc);
+                self.names.insert(name, loc);
             }
         }
         self.room.push(block_room(entries));
@@ -122,7 +122,7 @@ impl DirIndex {
 
     /// A new entry was written.
     pub fn insert(&mut self, name: &[u8], loc: Loc) {
-        if self.names.insert(name.into(), loc).is_none() {
+        if self.names.insert(name, loc).is_none() {
             self.cost += name_cost(name);
         }
     }

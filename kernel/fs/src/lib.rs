@@ -14,6 +14,7 @@
 //! | `dir.rs`        | directory entries inside directory blocks                    |
 //! | `dirindex.rs`   | in-memory index of large directories: name -> entry, room    |
 //! | `file.rs`       | file contents: read, write, truncate, symlink targets        |
+//! | `namemap.rs`    | a map of names ordered by hash (directory-sized name sets)  |
 //! | `namei.rs`      | names: lookup, create, mkdir, link, unlink, rmdir, rename    |
 //! | `fs.rs`         | mount, sync, stat, statfs, the public [`Ext2`] type          |
 //!
@@ -37,6 +38,7 @@ mod fs;
 mod group;
 mod inode;
 mod namei;
+pub mod namemap;
 pub mod superblock;
 
 pub use block::{BlockDevice, MemDisk};

@@ -20,9 +20,10 @@
 //! The cache is bounded ([`BUDGET`] bytes, names plus a fixed cost each); when it
 //! is full, the least recently used half goes, the block cache's policy.
 
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+
+use fs::namemap::NameMap;
 
 use crate::mount::NodeRef;
 
@@ -51,7 +52,7 @@ pub enum Cached {
 
 /// The cache: per directory, its names.
 pub struct NameCache {
-    dirs: BTreeMap<NodeRef, BTreeMap<Box<[u8]>, Slot>>,
+    dirs: BTreeMap<NodeRef, NameMap<Slot>>,
     cost: usize,
     clock: u64,
     budget: usize,
@@ -101,13 +102,11 @@ impl NameCache {
             ino,
             last_use: self.clock,
         };
-        if self
-            .dirs
-            .entry(dir)
-            .or_default()
-            .insert(name.into(), slot)
-            .is_none()
-        {
+        let names = self.dirs.entry(dir).or_default();
+        if let Some(old) = names.get_mut(name) {
+            *old = slot;
+        } else {
+            names.insert(name, slot);
             self.cost += cost(name);
             if self.cost > self.budget {
                 self.evict();
@@ -131,7 +130,7 @@ impl NameCache {
     /// inode number now names a new node).
     pub fn forget_dir(&mut self, dir: NodeRef) {
         if let Some(d) = self.dirs.remove(&dir) {
-            self.cost -= d.keys().map(|n| cost(n)).sum::<usize>();
+            self.cost -= d.iter().map(|(n, _)| cost(n)).sum::<usize>();
         }
     }
 
@@ -172,7 +171,7 @@ impl NameCache {
         let mut ages: Vec<u64> = self
             .dirs
             .values()
-            .flat_map(|d| d.values().map(|s| s.last_use))
+            .flat_map(|d| d.iter().map(|(_, s)| s.last_use))
             .collect();
         let half = ages.len() / 2;
         let (_, &mut cut, _) = ages.select_nth_unstable(half);
