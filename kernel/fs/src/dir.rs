@@ -47,7 +47,8 @@ pub(crate) fn rec_size(n: usize) -> usize {
 
 /// Parses and checks every entry of a directory block.
 pub(crate) fn parse_block(block: &[u8], filetype: bool, max_ino: u32) -> Result<Vec<RawEntry>> {
-    let mut out = Vec::new();
+    // The smallest entry is 12 bytes; most names are short.
+    let mut out = Vec::with_capacity(block.len() / 16);
     let mut off = 0;
     while off < block.len() {
         if off + 8 > block.len() {
@@ -98,8 +99,15 @@ pub(crate) struct Found {
     /// The directory's logical block and the disk block holding the entry.
     pub lblk: u32,
     pub blk: u32,
-    pub entry: RawEntry,
-    pub prev: Option<RawEntry>,
+    /// Every entry of that block, and which one is the name.
+    pub entries: Vec<RawEntry>,
+    pub at: usize,
+}
+
+impl Found {
+    pub fn entry(&self) -> RawEntry {
+        self.entries[self.at]
+    }
 }
 
 impl<D: BlockDevice> Ext2<D> {
@@ -153,7 +161,7 @@ impl<D: BlockDevice> Ext2<D> {
         if let Some(ix) = self.dir_index(dir_ino, dir)? {
             return Ok(ix.get(name).map(|l| l.ino));
         }
-        Ok(self.find_entry(dir_ino, dir, name)?.map(|f| f.entry.ino))
+        Ok(self.find_entry(dir_ino, dir, name)?.map(|f| f.entry().ino))
     }
 
     /// Finds `name` in directory `dir_ino` (whose inode is `dir`): through its index
@@ -181,8 +189,8 @@ impl<D: BlockDevice> Ext2<D> {
                     Ok(Some(Found {
                         lblk: loc.lblk,
                         blk,
-                        entry: entries[i],
-                        prev: i.checked_sub(1).map(|p| entries[p]),
+                        entries,
+                        at: i,
                     }))
                 }
                 _ => corrupt(), // the index disagrees with the block
@@ -192,32 +200,27 @@ impl<D: BlockDevice> Ext2<D> {
             let blk = self.dir_block(dir, lblk)?;
             let entries = self.parse_dir_block(blk)?;
             let data = self.cache.read(blk as u64)?;
-            let mut prev = None;
-            for e in entries {
-                if e.ino != 0 && e.name(data) == name {
-                    return Ok(Some(Found {
-                        lblk: lblk as u32,
-                        blk,
-                        entry: e,
-                        prev,
-                    }));
-                }
-                prev = Some(e);
+            if let Some(at) = entries
+                .iter()
+                .position(|e| e.ino != 0 && e.name(data) == name)
+            {
+                return Ok(Some(Found {
+                    lblk: lblk as u32,
+                    blk,
+                    entries,
+                    at,
+                }));
             }
         }
         Ok(None)
     }
 
-    /// Tells the index of `dir_ino`, if any, what block `lblk` (disk block `blk`)
-    /// can take now that it changed.
-    fn reindex_room(&mut self, dir_ino: u32, lblk: u32, blk: u32) -> Result<()> {
-        if self.dirindex.get_mut(dir_ino).is_some() {
-            let room = block_room(&self.parse_dir_block(blk)?);
-            if let Some(ix) = self.dirindex.get_mut(dir_ino) {
-                ix.set_room(lblk, room);
-            }
+    /// Tells the index of `dir_ino`, if any, what block `lblk` can take now that
+    /// its entries are `entries`.
+    fn reindex_room(&mut self, dir_ino: u32, lblk: u32, entries: &[RawEntry]) {
+        if let Some(ix) = self.dirindex.get_mut(dir_ino) {
+            ix.set_room(lblk, block_room(entries));
         }
-        Ok(())
     }
 
     /// The entry at byte position `pos` or the next one after it, and the
@@ -317,19 +320,33 @@ impl<D: BlockDevice> Ext2<D> {
         };
         for lblk in candidates {
             let blk = self.dir_block(dir, lblk)?;
-            for e in self.parse_dir_block(blk)? {
+            let mut entries = self.parse_dir_block(blk)?;
+            for i in 0..entries.len() {
+                let e = entries[i];
                 let used = rec_size(e.name_len);
-                let off = if e.ino == 0 && e.rec_len >= need {
+                let new = RawEntry {
+                    ino,
+                    name_len: name.len(),
+                    ..e
+                };
+                if e.ino == 0 && e.rec_len >= need {
                     self.write_entry(blk, e.off, e.rec_len, name, ino, kind)?;
-                    e.off
+                    entries[i] = new;
                 } else if e.ino != 0 && e.rec_len >= used + need {
                     put16(self.cache.modify(blk as u64)?, e.off + 4, used as u16);
                     self.write_entry(blk, e.off + used, e.rec_len - used, name, ino, kind)?;
-                    e.off + used
+                    entries[i].rec_len = used;
+                    let split = RawEntry {
+                        off: e.off + used,
+                        rec_len: e.rec_len - used,
+                        ..new
+                    };
+                    entries.insert(i + 1, split);
                 } else {
                     continue;
-                };
-                self.index_added(dir_ino, lblk as u32, blk, name, off, ino)?;
+                }
+                let off = if e.ino == 0 { e.off } else { e.off + used };
+                self.index_added(dir_ino, lblk as u32, &entries, name, off, ino);
                 return self.write_inode(dir_ino, dir);
             }
         }
@@ -347,26 +364,33 @@ impl<D: BlockDevice> Ext2<D> {
         self.cache.zero(blk as u64)?;
         self.write_entry(blk, 0, bs, name, ino, kind)?;
         dir.size += bs as u64;
-        self.index_added(dir_ino, lblk as u32, blk, name, 0, ino)?;
+        let entry = RawEntry {
+            off: 0,
+            ino,
+            rec_len: bs,
+            name_len: name.len(),
+            ftype: kind.dirent_code(),
+        };
+        self.index_added(dir_ino, lblk as u32, &[entry], name, 0, ino);
         self.write_inode(dir_ino, dir)
     }
 
-    /// Records a new entry at `off` of logical block `lblk` in the index of
-    /// `dir_ino`, if it has one.
+    /// Records a new entry at `off` of logical block `lblk`, whose entries are
+    /// now `entries`, in the index of `dir_ino`, if it has one.
     fn index_added(
         &mut self,
         dir_ino: u32,
         lblk: u32,
-        blk: u32,
+        entries: &[RawEntry],
         name: &[u8],
         off: usize,
         ino: u32,
-    ) -> Result<()> {
+    ) {
         if let Some(ix) = self.dirindex.get_mut(dir_ino) {
             let off = off as u16;
             ix.insert(name, Loc { lblk, off, ino });
         }
-        self.reindex_room(dir_ino, lblk, blk)
+        self.reindex_room(dir_ino, lblk, entries);
     }
 
     /// Removes `name` from directory `dir_ino`; returns the inode it named.
@@ -376,22 +400,31 @@ impl<D: BlockDevice> Ext2<D> {
         dir: &mut Inode,
         name: &[u8],
     ) -> Result<u32> {
-        let f = self.find_entry(dir_ino, dir, name)?.ok_or(Errno::ENOENT)?;
+        let mut f = self.find_entry(dir_ino, dir, name)?.ok_or(Errno::ENOENT)?;
+        let e = f.entry();
         let data = self.cache.modify(f.blk as u64)?;
-        match f.prev {
-            Some(p) => put16(data, p.off + 4, (p.rec_len + f.entry.rec_len) as u16),
-            None => put32(data, f.entry.off, 0),
+        match f.at.checked_sub(1) {
+            Some(p) => {
+                let prev = &mut f.entries[p];
+                prev.rec_len += e.rec_len;
+                put16(data, prev.off + 4, prev.rec_len as u16);
+                f.entries.remove(f.at);
+            }
+            None => {
+                put32(data, e.off, 0);
+                f.entries[f.at].ino = 0;
+            }
         }
         if let Some(ix) = self.dirindex.get_mut(dir_ino) {
             ix.remove(name);
         }
-        self.reindex_room(dir_ino, f.lblk, f.blk)?;
+        self.reindex_room(dir_ino, f.lblk, &f.entries);
         dir.flags &= !INDEX_FL;
         let now = self.now();
         dir.mtime = now;
         dir.ctime = now;
         self.write_inode(dir_ino, dir)?;
-        Ok(f.entry.ino)
+        Ok(e.ino)
     }
 
     /// Points the existing entry `name` of directory `dir_ino` at `ino` (rename
@@ -406,10 +439,11 @@ impl<D: BlockDevice> Ext2<D> {
     ) -> Result<()> {
         let f = self.find_entry(dir_ino, dir, name)?.ok_or(Errno::ENOENT)?;
         let ft = self.sb.has_filetype();
+        let off = f.entry().off;
         let data = self.cache.modify(f.blk as u64)?;
-        put32(data, f.entry.off, ino);
+        put32(data, off, ino);
         if ft {
-            data[f.entry.off + 7] = kind.dirent_code();
+            data[off + 7] = kind.dirent_code();
         }
         if let Some(ix) = self.dirindex.get_mut(dir_ino) {
             ix.retarget(name, ino);
