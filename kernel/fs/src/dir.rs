@@ -45,42 +45,69 @@ pub(crate) fn rec_size(n: usize) -> usize {
     (8 + n + 3) & !3
 }
 
+/// Checks the entry at `off` of a directory block.
+fn check_entry(block: &[u8], off: usize, filetype: bool, max_ino: u32) -> Result<RawEntry> {
+    if off + 8 > block.len() {
+        return corrupt();
+    }
+    let ino = le32(block, off);
+    let rec_len = le16(block, off + 4) as usize;
+    let (name_len, ftype) = if filetype {
+        (block[off + 6] as usize, block[off + 7])
+    } else {
+        (le16(block, off + 6) as usize, 0)
+    };
+    if rec_len < 8
+        || !rec_len.is_multiple_of(4)
+        || off + rec_len > block.len()
+        || 8 + name_len > rec_len
+    {
+        return corrupt();
+    }
+    if ino != 0 && (ino > max_ino || name_len == 0 || name_len > NAME_MAX) {
+        return corrupt();
+    }
+    Ok(RawEntry {
+        off,
+        ino,
+        rec_len,
+        name_len,
+        ftype,
+    })
+}
+
 /// Parses and checks every entry of a directory block.
 pub(crate) fn parse_block(block: &[u8], filetype: bool, max_ino: u32) -> Result<Vec<RawEntry>> {
     // The smallest entry is 12 bytes; most names are short.
     let mut out = Vec::with_capacity(block.len() / 16);
     let mut off = 0;
     while off < block.len() {
-        if off + 8 > block.len() {
-            return corrupt();
-        }
-        let ino = le32(block, off);
-        let rec_len = le16(block, off + 4) as usize;
-        let (name_len, ftype) = if filetype {
-            (block[off + 6] as usize, block[off + 7])
-        } else {
-            (le16(block, off + 6) as usize, 0)
-        };
-        if rec_len < 8
-            || !rec_len.is_multiple_of(4)
-            || off + rec_len > block.len()
-            || 8 + name_len > rec_len
-        {
-            return corrupt();
-        }
-        if ino != 0 && (ino > max_ino || name_len == 0 || name_len > NAME_MAX) {
-            return corrupt();
-        }
-        out.push(RawEntry {
-            off,
-            ino,
-            rec_len,
-            name_len,
-            ftype,
-        });
-        off += rec_len;
+        let e = check_entry(block, off, filetype, max_ino)?;
+        off += e.rec_len;
+        out.push(e);
     }
     Ok(out)
+}
+
+/// Checks every entry of a directory block, as [`parse_block`] does, but keeps
+/// only the first used one at or after byte `within`: what a listing needs, with
+/// nothing allocated.
+fn first_used_from(
+    block: &[u8],
+    filetype: bool,
+    max_ino: u32,
+    within: usize,
+) -> Result<Option<RawEntry>> {
+    let mut found = None;
+    let mut off = 0;
+    while off < block.len() {
+        let e = check_entry(block, off, filetype, max_ino)?;
+        if found.is_none() && e.off >= within && e.ino != 0 {
+            found = Some(e);
+        }
+        off += e.rec_len;
+    }
+    Ok(found)
 }
 
 /// A name in a directory, as returned by [`Ext2::read_dir`].
@@ -235,9 +262,9 @@ impl<D: BlockDevice> Ext2<D> {
         let mut within = (pos % bs) as usize;
         while lblk < self.dir_nblocks(dir) {
             let blk = self.dir_block(dir, lblk)?;
-            let entries = self.parse_dir_block(blk)?;
+            let (ft, max) = (self.sb.has_filetype(), self.sb.inodes_count);
             let data = self.cache.read(blk as u64)?;
-            if let Some(e) = entries.iter().find(|e| e.off >= within && e.ino != 0) {
+            if let Some(e) = first_used_from(data, ft, max, within)? {
                 let de = DirEntry {
                     ino: e.ino,
                     name: e.name(data).to_vec(),

@@ -453,8 +453,10 @@ impl Vfs {
         cwd: NodeRef,
         path: impl AsRef<[u8]>,
     ) -> Result<Stat> {
-        let node = self.resolve(cred, cwd, path, true)?;
-        self.stat_node(node)
+        match self.resolve_stat(cred, cwd, path.as_ref(), true)? {
+            (_, Some(st)) => Ok(st),
+            (node, None) => self.stat_node(node),
+        }
     }
 
     /// `lstat`: like [`Vfs::stat`] but a final symlink is described itself.
@@ -464,8 +466,10 @@ impl Vfs {
         cwd: NodeRef,
         path: impl AsRef<[u8]>,
     ) -> Result<Stat> {
-        let node = self.resolve(cred, cwd, path, false)?;
-        self.stat_node(node)
+        match self.resolve_stat(cred, cwd, path.as_ref(), false)? {
+            (_, Some(st)) => Ok(st),
+            (node, None) => self.stat_node(node),
+        }
     }
 
     /// Hold `node` open (see [`FileSystem::pin`]): an open file or a working

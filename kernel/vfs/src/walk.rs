@@ -228,14 +228,33 @@ impl Vfs {
         path: &[u8],
         follow: bool,
     ) -> Result<(NodeRef, NodeKind)> {
+        let (node, st) = self.resolve_stat(cred, cwd, path, follow)?;
+        let kind = match st {
+            Some(st) => NodeKind::from_stat(&st),
+            None => NodeKind::Directory,
+        };
+        Ok((node, kind))
+    }
+
+    /// Like [`Vfs::resolve_kind`], with the attributes the walk read of the node
+    /// it reached (`None` when the path names a directory it did not need to
+    /// read again, such as `/`), so `stat` asks the file system only once.
+    pub(crate) fn resolve_stat(
+        &mut self,
+        cred: &Credentials,
+        cwd: NodeRef,
+        path: &[u8],
+        follow: bool,
+    ) -> Result<(NodeRef, Option<Stat>)> {
         let mut links = 0;
         let mut p = self.walk_parent(cred, cwd, path, &mut links)?;
         loop {
             let Some(name) = &p.name else {
-                return Ok((p.dir, NodeKind::Directory));
+                return Ok((p.dir, None));
             };
             let node = self.step(p.dir, name)?;
-            let kind = self.kind(node)?;
+            let st = self.stat_node(node)?;
+            let kind = NodeKind::from_stat(&st);
             if kind == NodeKind::Symlink && (follow || p.trailing) {
                 let mut target = self.follow_link(node, &mut links)?;
                 if p.trailing {
@@ -247,7 +266,7 @@ impl Vfs {
             if p.trailing && !kind.is_dir() {
                 return Err(Errno::ENOTDIR);
             }
-            return Ok((node, kind));
+            return Ok((node, Some(st)));
         }
     }
 
