@@ -4,9 +4,12 @@
 //! Each entry's `rec_len` says where the next one starts; an entry may be longer
 //! than its name needs, and that slack is where new names go. Removing an entry
 //! merges it into the previous entry of the same block (or, for the first entry
-//! of a block, zeroes its inode number). The design decision: every block is
-//! parsed and fully validated before any entry in it is used, so a corrupt
-//! `rec_len` gives `EIO` instead of an out-of-bounds read or a loop; and
+//! of a block, zeroes its inode number). The design decision: every entry is
+//! validated before it is used, and so is every entry before it in its block
+//! (a name operation parses the whole block; a listing follows the chain up to
+//! the entry it returns), so a corrupt `rec_len` gives `EIO` instead of an
+//! out-of-bounds read or a loop; large directories are found by name through an
+//! in-memory index (`dirindex.rs`) instead of a scan; and
 //! directories with an htree index (`dir_index`) are read as plain linear
 //! directories — the index lives in space that looks like empty entries — and
 //! lose their INDEX flag the first time we add or remove a name, which keeps them
@@ -46,6 +49,7 @@ pub(crate) fn rec_size(n: usize) -> usize {
 }
 
 /// Checks the entry at `off` of a directory block.
+#[inline]
 fn check_entry(block: &[u8], off: usize, filetype: bool, max_ino: u32) -> Result<RawEntry> {
     if off + 8 > block.len() {
         return corrupt();
@@ -89,25 +93,26 @@ pub(crate) fn parse_block(block: &[u8], filetype: bool, max_ino: u32) -> Result<
     Ok(out)
 }
 
-/// Checks every entry of a directory block, as [`parse_block`] does, but keeps
-/// only the first used one at or after byte `within`: what a listing needs, with
-/// nothing allocated.
+/// The first used entry at or after byte `within` of a directory block, for a
+/// listing: the chain of entries is followed from the start of the block, each
+/// one checked as [`parse_block`] checks it, up to the entry returned, and nothing
+/// is allocated. (What lies after that entry is checked when the listing gets
+/// there, so a listing that reaches a corrupt entry still ends in `EIO`.)
 fn first_used_from(
     block: &[u8],
     filetype: bool,
     max_ino: u32,
     within: usize,
 ) -> Result<Option<RawEntry>> {
-    let mut found = None;
     let mut off = 0;
     while off < block.len() {
         let e = check_entry(block, off, filetype, max_ino)?;
-        if found.is_none() && e.off >= within && e.ino != 0 {
-            found = Some(e);
+        if e.off >= within && e.ino != 0 {
+            return Ok(Some(e));
         }
         off += e.rec_len;
     }
-    Ok(found)
+    Ok(None)
 }
 
 /// A name in a directory, as returned by [`Ext2::read_dir`].
