@@ -171,11 +171,9 @@ impl DirIndexes {
     /// The index of directory `ino`, if one is kept, marked as just used.
     pub fn get_mut(&mut self, ino: u32) -> Option<&mut DirIndex> {
         self.clock += 1;
-        let clock = self.clock;
-        self.dirs.get_mut(&ino).map(|ix| {
-            ix.last_use = clock;
-            ix
-        })
+        let ix = self.dirs.get_mut(&ino)?;
+        ix.last_use = self.clock;
+        Some(ix)
     }
 
     /// Keeps `ix` as the index of directory `ino`, first forgetting least recently

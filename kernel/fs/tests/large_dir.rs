@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use common::*;
@@ -106,11 +107,12 @@ fn run(image: Vec<u8>, ops: &[Op], forget: bool) -> Vec<u8> {
                     continue;
                 };
                 let r = fs.link(s, d(*y), m);
-                if model.contains_key(&(*y, m.clone())) {
-                    assert_eq!(r, Err(Errno::EEXIST), "op {i} {op:?}");
-                } else {
-                    r.unwrap();
-                    model.insert((*y, m.clone()), s);
+                match model.entry((*y, m.clone())) {
+                    Entry::Vacant(e) => {
+                        r.unwrap();
+                        e.insert(s);
+                    }
+                    Entry::Occupied(_) => assert_eq!(r, Err(Errno::EEXIST), "op {i} {op:?}"),
                 }
             }
         }
