@@ -24,8 +24,8 @@
 //! locks: every call about a node asks its file system again, and the kernel
 //! serialises calls by holding one [`Vfs`] behind one sleeping mutex. The one
 //! cache is of *names* (`dcache.rs`): a walk does not ask a file system again for
-//! a name it has seen, and every name operation keeps that cache exact. That makes this layer
-//! small, pure logic that the host tests drive directly. Every operation that
+//! a name it has seen, and every name operation keeps that cache exact. That
+//! makes this layer small, pure logic that the host tests drive directly. Every operation that
 //! walks a path or changes a node takes the caller's [`Credentials`] and checks
 //! them with the one permission rule (`perm.rs`); the root credentials pass
 //! every check, so the kernel's own calls use [`cred::ROOT`].
