@@ -15,13 +15,20 @@ use crate::block::BlockDevice;
 use crate::error::{corrupt, Errno, Result};
 use crate::fs::Ext2;
 
-/// Index of the first clear bit in `map[from..to]`, if any.
+/// Index of the first clear bit in `map[from..to]`, if any. Whole 64-bit words
+/// of set bits are skipped at once: a nearly full group is passed over in a
+/// few hundred instructions, not one test per bit.
 fn find_zero(map: &[u8], from: usize, to: usize) -> Option<usize> {
+    let to = to.min(map.len() * 8);
     let mut i = from;
     while i < to {
-        if i.is_multiple_of(8) && map[i / 8] == 0xFF {
-            i += 8;
-            continue;
+        if i.is_multiple_of(64) && i + 64 <= to {
+            let word = u64::from_le_bytes(map[i / 8..i / 8 + 8].try_into().ok()?);
+            if word == u64::MAX {
+                i += 64;
+                continue;
+            }
+            return Some(i + (!word).trailing_zeros() as usize);
         }
         if map[i / 8] & (1 << (i % 8)) == 0 {
             return Some(i);
@@ -179,5 +186,16 @@ mod tests {
         assert_eq!(find_zero(&map, 0, 32), Some(20));
         assert_eq!(find_zero(&map, 21, 32), None);
         assert_eq!(find_zero(&map, 0, 20), None);
+        // Words of set bits, then a clear bit in the third word, and an
+        // unaligned start and end.
+        let mut big = [0xFFu8; 64];
+        big[17] = 0b1111_0111; // bit 139
+        assert_eq!(find_zero(&big, 0, 512), Some(139));
+        assert_eq!(find_zero(&big, 3, 512), Some(139));
+        assert_eq!(find_zero(&big, 140, 512), None);
+        assert_eq!(find_zero(&big, 0, 139), None);
+        big[63] = 0x7F; // bit 511
+        assert_eq!(find_zero(&big, 140, 512), Some(511));
+        assert_eq!(find_zero(&big, 140, 4096), Some(511), "`to` past the map");
     }
 }

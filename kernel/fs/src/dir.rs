@@ -4,9 +4,12 @@
 //! Each entry's `rec_len` says where the next one starts; an entry may be longer
 //! than its name needs, and that slack is where new names go. Removing an entry
 //! merges it into the previous entry of the same block (or, for the first entry
-//! of a block, zeroes its inode number). The design decision: every block is
-//! parsed and fully validated before any entry in it is used, so a corrupt
-//! `rec_len` gives `EIO` instead of an out-of-bounds read or a loop; and
+//! of a block, zeroes its inode number). The design decision: every entry is
+//! validated before it is used, and so is every entry before it in its block
+//! (a name operation parses the whole block; a listing follows the chain up to
+//! the entry it returns), so a corrupt `rec_len` gives `EIO` instead of an
+//! out-of-bounds read or a loop; large directories are found by name through an
+//! in-memory index (`dirindex.rs`) instead of a scan; and
 //! directories with an htree index (`dir_index`) are read as plain linear
 //! directories — the index lives in space that looks like empty entries — and
 //! lose their INDEX flag the first time we add or remove a name, which keeps them
@@ -15,6 +18,7 @@
 use alloc::vec::Vec;
 
 use crate::block::BlockDevice;
+use crate::dirindex::{block_room, DirIndex, Loc, MIN_INDEXED_BLOCKS};
 use crate::error::{corrupt, Errno, Result};
 use crate::fs::{Ext2, FileType};
 use crate::inode::{Inode, INDEX_FL};
@@ -44,41 +48,71 @@ pub(crate) fn rec_size(n: usize) -> usize {
     (8 + n + 3) & !3
 }
 
+/// Checks the entry at `off` of a directory block.
+#[inline]
+fn check_entry(block: &[u8], off: usize, filetype: bool, max_ino: u32) -> Result<RawEntry> {
+    if off + 8 > block.len() {
+        return corrupt();
+    }
+    let ino = le32(block, off);
+    let rec_len = le16(block, off + 4) as usize;
+    let (name_len, ftype) = if filetype {
+        (block[off + 6] as usize, block[off + 7])
+    } else {
+        (le16(block, off + 6) as usize, 0)
+    };
+    if rec_len < 8
+        || !rec_len.is_multiple_of(4)
+        || off + rec_len > block.len()
+        || 8 + name_len > rec_len
+    {
+        return corrupt();
+    }
+    if ino != 0 && (ino > max_ino || name_len == 0 || name_len > NAME_MAX) {
+        return corrupt();
+    }
+    Ok(RawEntry {
+        off,
+        ino,
+        rec_len,
+        name_len,
+        ftype,
+    })
+}
+
 /// Parses and checks every entry of a directory block.
 pub(crate) fn parse_block(block: &[u8], filetype: bool, max_ino: u32) -> Result<Vec<RawEntry>> {
-    let mut out = Vec::new();
+    // The smallest entry is 12 bytes; most names are short.
+    let mut out = Vec::with_capacity(block.len() / 16);
     let mut off = 0;
     while off < block.len() {
-        if off + 8 > block.len() {
-            return corrupt();
-        }
-        let ino = le32(block, off);
-        let rec_len = le16(block, off + 4) as usize;
-        let (name_len, ftype) = if filetype {
-            (block[off + 6] as usize, block[off + 7])
-        } else {
-            (le16(block, off + 6) as usize, 0)
-        };
-        if rec_len < 8
-            || !rec_len.is_multiple_of(4)
-            || off + rec_len > block.len()
-            || 8 + name_len > rec_len
-        {
-            return corrupt();
-        }
-        if ino != 0 && (ino > max_ino || name_len == 0 || name_len > NAME_MAX) {
-            return corrupt();
-        }
-        out.push(RawEntry {
-            off,
-            ino,
-            rec_len,
-            name_len,
-            ftype,
-        });
-        off += rec_len;
+        let e = check_entry(block, off, filetype, max_ino)?;
+        off += e.rec_len;
+        out.push(e);
     }
     Ok(out)
+}
+
+/// The first used entry at or after byte `within` of a directory block, for a
+/// listing: the chain of entries is followed from the start of the block, each
+/// one checked as [`parse_block`] checks it, up to the entry returned, and nothing
+/// is allocated. (What lies after that entry is checked when the listing gets
+/// there, so a listing that reaches a corrupt entry still ends in `EIO`.)
+fn first_used_from(
+    block: &[u8],
+    filetype: bool,
+    max_ino: u32,
+    within: usize,
+) -> Result<Option<RawEntry>> {
+    let mut off = 0;
+    while off < block.len() {
+        let e = check_entry(block, off, filetype, max_ino)?;
+        if e.off >= within && e.ino != 0 {
+            return Ok(Some(e));
+        }
+        off += e.rec_len;
+    }
+    Ok(None)
 }
 
 /// A name in a directory, as returned by [`Ext2::read_dir`].
@@ -94,9 +128,18 @@ pub struct DirEntry {
 
 /// Where a name was found.
 pub(crate) struct Found {
+    /// The directory's logical block and the disk block holding the entry.
+    pub lblk: u32,
     pub blk: u32,
-    pub entry: RawEntry,
-    pub prev: Option<RawEntry>,
+    /// Every entry of that block, and which one is the name.
+    pub entries: Vec<RawEntry>,
+    pub at: usize,
+}
+
+impl Found {
+    pub fn entry(&self) -> RawEntry {
+        self.entries[self.at]
+    }
 }
 
 impl<D: BlockDevice> Ext2<D> {
@@ -118,25 +161,98 @@ impl<D: BlockDevice> Ext2<D> {
         parse_block(self.cache.read(blk as u64)?, ft, max)
     }
 
-    /// Finds `name` in directory `dir`.
-    pub(crate) fn find_entry(&mut self, dir: &Inode, name: &[u8]) -> Result<Option<Found>> {
+    /// The index of directory `dir_ino` (whose inode is `dir`), built from its
+    /// blocks if it has none yet; `None` for a directory too small to be worth one
+    /// or too large for the budget (it is scanned instead).
+    fn dir_index(&mut self, dir_ino: u32, dir: &Inode) -> Result<Option<&mut DirIndex>> {
+        if self.dirindex.get_mut(dir_ino).is_none() {
+            let nblocks = self.dir_nblocks(dir);
+            if nblocks < MIN_INDEXED_BLOCKS || nblocks > u32::MAX as u64 {
+                return Ok(None);
+            }
+            let mut ix = DirIndex::new();
+            for lblk in 0..nblocks {
+                let blk = self.dir_block(dir, lblk)?;
+                let entries = self.parse_dir_block(blk)?;
+                ix.add_block(lblk as u32, self.cache.read(blk as u64)?, &entries);
+            }
+            if !self.dirindex.insert(dir_ino, ix) {
+                return Ok(None);
+            }
+        }
+        Ok(self.dirindex.get_mut(dir_ino))
+    }
+
+    /// The inode `name` refers to in directory `dir_ino`, if it is there.
+    pub(crate) fn find_ino(
+        &mut self,
+        dir_ino: u32,
+        dir: &Inode,
+        name: &[u8],
+    ) -> Result<Option<u32>> {
+        if let Some(ix) = self.dir_index(dir_ino, dir)? {
+            return Ok(ix.get(name).map(|l| l.ino));
+        }
+        Ok(self.find_entry(dir_ino, dir, name)?.map(|f| f.entry().ino))
+    }
+
+    /// Finds `name` in directory `dir_ino` (whose inode is `dir`): through its index
+    /// when it has one, else by scanning every block.
+    pub(crate) fn find_entry(
+        &mut self,
+        dir_ino: u32,
+        dir: &Inode,
+        name: &[u8],
+    ) -> Result<Option<Found>> {
+        let loc = match self.dir_index(dir_ino, dir)? {
+            Some(ix) => match ix.get(name) {
+                Some(loc) => Some(loc),
+                None => return Ok(None),
+            },
+            None => None,
+        };
+        if let Some(loc) = loc {
+            let blk = self.dir_block(dir, loc.lblk as u64)?;
+            let entries = self.parse_dir_block(blk)?;
+            let data = self.cache.read(blk as u64)?;
+            let at = entries.iter().position(|e| e.off == loc.off as usize);
+            return match at {
+                Some(i) if entries[i].ino == loc.ino && entries[i].name(data) == name => {
+                    Ok(Some(Found {
+                        lblk: loc.lblk,
+                        blk,
+                        entries,
+                        at: i,
+                    }))
+                }
+                _ => corrupt(), // the index disagrees with the block
+            };
+        }
         for lblk in 0..self.dir_nblocks(dir) {
             let blk = self.dir_block(dir, lblk)?;
             let entries = self.parse_dir_block(blk)?;
             let data = self.cache.read(blk as u64)?;
-            let mut prev = None;
-            for e in entries {
-                if e.ino != 0 && e.name(data) == name {
-                    return Ok(Some(Found {
-                        blk,
-                        entry: e,
-                        prev,
-                    }));
-                }
-                prev = Some(e);
+            if let Some(at) = entries
+                .iter()
+                .position(|e| e.ino != 0 && e.name(data) == name)
+            {
+                return Ok(Some(Found {
+                    lblk: lblk as u32,
+                    blk,
+                    entries,
+                    at,
+                }));
             }
         }
         Ok(None)
+    }
+
+    /// Tells the index of `dir_ino`, if any, what block `lblk` can take now that
+    /// its entries are `entries`.
+    fn reindex_room(&mut self, dir_ino: u32, lblk: u32, entries: &[RawEntry]) {
+        if let Some(ix) = self.dirindex.get_mut(dir_ino) {
+            ix.set_room(lblk, block_room(entries));
+        }
     }
 
     /// The entry at byte position `pos` or the next one after it, and the
@@ -151,9 +267,9 @@ impl<D: BlockDevice> Ext2<D> {
         let mut within = (pos % bs) as usize;
         while lblk < self.dir_nblocks(dir) {
             let blk = self.dir_block(dir, lblk)?;
-            let entries = self.parse_dir_block(blk)?;
+            let (ft, max) = (self.sb.has_filetype(), self.sb.inodes_count);
             let data = self.cache.read(blk as u64)?;
-            if let Some(e) = entries.iter().find(|e| e.off >= within && e.ino != 0) {
+            if let Some(e) = first_used_from(data, ft, max, within)? {
                 let de = DirEntry {
                     ino: e.ino,
                     name: e.name(data).to_vec(),
@@ -202,16 +318,18 @@ impl<D: BlockDevice> Ext2<D> {
         Ok(())
     }
 
-    /// Writes the `.` and `..` entries of a new directory into block `blk`.
+    /// Writes the `.` and `..` entries of a new directory `ino` into block `blk`.
     pub(crate) fn init_dir_block(&mut self, blk: u32, ino: u32, parent: u32) -> Result<()> {
         let bs = self.sb.block_size;
+        self.dirindex.forget(ino);
         self.cache.zero(blk as u64)?;
         self.write_entry(blk, 0, 12, b".", ino, FileType::Directory)?;
         self.write_entry(blk, 12, bs - 12, b"..", parent, FileType::Directory)
     }
 
-    /// Adds `name -> ino` to directory `dir_ino` (whose inode is `dir`), growing
-    /// it by a block if no entry has room; writes the directory inode.
+    /// Adds `name -> ino` to directory `dir_ino` (whose inode is `dir`), in the
+    /// first entry with room (the index says which block has it), growing the
+    /// directory by a block if none has; writes the directory inode.
     pub(crate) fn add_entry(
         &mut self,
         dir_ino: u32,
@@ -225,19 +343,43 @@ impl<D: BlockDevice> Ext2<D> {
         let now = self.now();
         dir.mtime = now;
         dir.ctime = now;
-        for lblk in 0..self.dir_nblocks(dir) {
+        let candidates = match self.dir_index(dir_ino, dir)? {
+            Some(ix) => match ix.block_with_room(need) {
+                Some(l) => l as u64..l as u64 + 1,
+                None => 0..0,
+            },
+            None => 0..self.dir_nblocks(dir),
+        };
+        for lblk in candidates {
             let blk = self.dir_block(dir, lblk)?;
-            for e in self.parse_dir_block(blk)? {
+            let mut entries = self.parse_dir_block(blk)?;
+            for i in 0..entries.len() {
+                let e = entries[i];
+                let used = rec_size(e.name_len);
+                let new = RawEntry {
+                    ino,
+                    name_len: name.len(),
+                    ..e
+                };
                 if e.ino == 0 && e.rec_len >= need {
                     self.write_entry(blk, e.off, e.rec_len, name, ino, kind)?;
-                    return self.write_inode(dir_ino, dir);
-                }
-                let used = rec_size(e.name_len);
-                if e.ino != 0 && e.rec_len >= used + need {
+                    entries[i] = new;
+                } else if e.ino != 0 && e.rec_len >= used + need {
                     put16(self.cache.modify(blk as u64)?, e.off + 4, used as u16);
                     self.write_entry(blk, e.off + used, e.rec_len - used, name, ino, kind)?;
-                    return self.write_inode(dir_ino, dir);
+                    entries[i].rec_len = used;
+                    let split = RawEntry {
+                        off: e.off + used,
+                        rec_len: e.rec_len - used,
+                        ..new
+                    };
+                    entries.insert(i + 1, split);
+                } else {
+                    continue;
                 }
+                let off = if e.ino == 0 { e.off } else { e.off + used };
+                self.index_added(dir_ino, lblk as u32, &entries, name, off, ino);
+                return self.write_inode(dir_ino, dir);
             }
         }
         let bs = self.sb.block_size;
@@ -254,7 +396,33 @@ impl<D: BlockDevice> Ext2<D> {
         self.cache.zero(blk as u64)?;
         self.write_entry(blk, 0, bs, name, ino, kind)?;
         dir.size += bs as u64;
+        let entry = RawEntry {
+            off: 0,
+            ino,
+            rec_len: bs,
+            name_len: name.len(),
+            ftype: kind.dirent_code(),
+        };
+        self.index_added(dir_ino, lblk as u32, &[entry], name, 0, ino);
         self.write_inode(dir_ino, dir)
+    }
+
+    /// Records a new entry at `off` of logical block `lblk`, whose entries are
+    /// now `entries`, in the index of `dir_ino`, if it has one.
+    fn index_added(
+        &mut self,
+        dir_ino: u32,
+        lblk: u32,
+        entries: &[RawEntry],
+        name: &[u8],
+        off: usize,
+        ino: u32,
+    ) {
+        if let Some(ix) = self.dirindex.get_mut(dir_ino) {
+            let off = off as u16;
+            ix.insert(name, Loc { lblk, off, ino });
+        }
+        self.reindex_room(dir_ino, lblk, entries);
     }
 
     /// Removes `name` from directory `dir_ino`; returns the inode it named.
@@ -264,35 +432,53 @@ impl<D: BlockDevice> Ext2<D> {
         dir: &mut Inode,
         name: &[u8],
     ) -> Result<u32> {
-        let f = self.find_entry(dir, name)?.ok_or(Errno::ENOENT)?;
+        let mut f = self.find_entry(dir_ino, dir, name)?.ok_or(Errno::ENOENT)?;
+        let e = f.entry();
         let data = self.cache.modify(f.blk as u64)?;
-        match f.prev {
-            Some(p) => put16(data, p.off + 4, (p.rec_len + f.entry.rec_len) as u16),
-            None => put32(data, f.entry.off, 0),
+        match f.at.checked_sub(1) {
+            Some(p) => {
+                let prev = &mut f.entries[p];
+                prev.rec_len += e.rec_len;
+                put16(data, prev.off + 4, prev.rec_len as u16);
+                f.entries.remove(f.at);
+            }
+            None => {
+                put32(data, e.off, 0);
+                f.entries[f.at].ino = 0;
+            }
         }
+        if let Some(ix) = self.dirindex.get_mut(dir_ino) {
+            ix.remove(name);
+        }
+        self.reindex_room(dir_ino, f.lblk, &f.entries);
         dir.flags &= !INDEX_FL;
         let now = self.now();
         dir.mtime = now;
         dir.ctime = now;
         self.write_inode(dir_ino, dir)?;
-        Ok(f.entry.ino)
+        Ok(e.ino)
     }
 
-    /// Points the existing entry `name` of `dir` at `ino` (rename onto an
-    /// existing name, or a moved directory's `..`).
+    /// Points the existing entry `name` of directory `dir_ino` at `ino` (rename
+    /// onto an existing name, or a moved directory's `..`).
     pub(crate) fn retarget_entry(
         &mut self,
+        dir_ino: u32,
         dir: &Inode,
         name: &[u8],
         ino: u32,
         kind: FileType,
     ) -> Result<()> {
-        let f = self.find_entry(dir, name)?.ok_or(Errno::ENOENT)?;
+        let f = self.find_entry(dir_ino, dir, name)?.ok_or(Errno::ENOENT)?;
         let ft = self.sb.has_filetype();
+        let off = f.entry().off;
         let data = self.cache.modify(f.blk as u64)?;
-        put32(data, f.entry.off, ino);
+        put32(data, off, ino);
         if ft {
-            data[f.entry.off + 7] = kind.dirent_code();
+            data[off + 7] = kind.dirent_code();
+        }
+        if let Some(ix) = self.dirindex.get_mut(dir_ino) {
+            ix.retarget(name, ino);
         }
         Ok(())
     }

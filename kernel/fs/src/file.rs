@@ -226,6 +226,9 @@ impl<D: BlockDevice> Ext2<D> {
     /// is gone).
     pub(crate) fn release_inode(&mut self, ino: u32, mut inode: Inode) -> Result<()> {
         let dir = inode.is_dir();
+        if dir {
+            self.dirindex.forget(ino);
+        }
         // Device files keep a device number in i_block, fast symlinks their target.
         let has_map = inode.is_reg() || inode.is_dir() || inode.is_symlink();
         if has_map && !self.is_fast_symlink(&inode) {

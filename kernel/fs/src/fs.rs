@@ -17,6 +17,7 @@ use alloc::vec::Vec;
 use crate::block::BlockDevice;
 use crate::cache::BlockCache;
 use crate::dir::NAME_MAX;
+use crate::dirindex::DirIndexes;
 use crate::error::{Errno, MountError, Result};
 use crate::group::{self, GroupDesc};
 use crate::inode::mode;
@@ -154,6 +155,8 @@ pub struct Ext2<D: BlockDevice> {
     pub(crate) pins: alloc::collections::BTreeMap<u32, u32>,
     /// Inodes whose last name is gone while pinned: kept (links 0) until unpinned.
     pub(crate) orphans: alloc::collections::BTreeSet<u32>,
+    /// The in-memory indexes of large directories (a cache of their blocks).
+    pub(crate) dirindex: DirIndexes,
 }
 
 impl<D: BlockDevice> Ext2<D> {
@@ -250,6 +253,7 @@ impl<D: BlockDevice> Ext2<D> {
             next_generation: 1,
             pins: alloc::collections::BTreeMap::new(),
             orphans: alloc::collections::BTreeSet::new(),
+            dirindex: DirIndexes::new(),
         };
         fs.next_generation = fs.now();
         let root = fs
@@ -317,7 +321,15 @@ impl<D: BlockDevice> Ext2<D> {
     /// were dropped. The file system reads what it needs again from the disk.
     pub fn drop_caches(&mut self) -> Result<usize> {
         self.sync()?;
+        self.dirindex.clear();
         Ok(self.cache.drop_clean())
+    }
+
+    /// Forget every directory index (memory given back; each is built again from
+    /// the directory's blocks at its next name operation); returns how many there
+    /// were. [`Ext2::drop_caches`] does this too.
+    pub fn drop_dir_indexes(&mut self) -> usize {
+        self.dirindex.clear()
     }
 
     /// Writes every change to the device (superblock, descriptors, then all dirty

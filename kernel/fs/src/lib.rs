@@ -12,7 +12,9 @@
 //! | `bitmap.rs`     | block and inode bitmaps                                      |
 //! | `inode.rs`      | inodes and the block map (direct, 1/2/3-level indirect)      |
 //! | `dir.rs`        | directory entries inside directory blocks                    |
+//! | `dirindex.rs`   | in-memory index of large directories: name -> entry, room    |
 //! | `file.rs`       | file contents: read, write, truncate, symlink targets        |
+//! | `namemap.rs`    | a map of names ordered by hash (directory-sized name sets)  |
 //! | `namei.rs`      | names: lookup, create, mkdir, link, unlink, rmdir, rename    |
 //! | `fs.rs`         | mount, sync, stat, statfs, the public [`Ext2`] type          |
 //!
@@ -29,12 +31,14 @@ mod bitmap;
 pub mod block;
 pub mod cache;
 mod dir;
+mod dirindex;
 pub mod error;
 mod file;
 mod fs;
 mod group;
 mod inode;
 mod namei;
+pub mod namemap;
 pub mod superblock;
 
 pub use block::{BlockDevice, MemDisk};

@@ -68,7 +68,7 @@ impl<D: BlockDevice> Ext2<D> {
             return Err(Errno::ENAMETOOLONG);
         }
         let d = self.dir_inode(dir)?;
-        Ok(self.find_entry(&d, name)?.ok_or(Errno::ENOENT)?.entry.ino)
+        self.find_ino(dir, &d, name)?.ok_or(Errno::ENOENT)
     }
 
     /// Resolves an absolute or root-relative path such as `/a/b/c`, without
@@ -117,7 +117,7 @@ impl<D: BlockDevice> Ext2<D> {
         self.writable()?;
         Self::check_name(name)?;
         let mut d = self.dir_inode(dir)?;
-        if self.find_entry(&d, name)?.is_some() {
+        if self.find_ino(dir, &d, name)?.is_some() {
             return Err(Errno::EEXIST);
         }
         let is_dir = fmt == mode::S_IFDIR;
@@ -215,7 +215,7 @@ impl<D: BlockDevice> Ext2<D> {
             return Err(Errno::EMLINK);
         }
         let mut d = self.dir_inode(dir)?;
-        if self.find_entry(&d, name)?.is_some() {
+        if self.find_ino(dir, &d, name)?.is_some() {
             return Err(Errno::EEXIST);
         }
         let kind = FileType::from_mode(target.mode);
@@ -246,7 +246,7 @@ impl<D: BlockDevice> Ext2<D> {
             return Err(Errno::EISDIR);
         }
         let mut d = self.dir_inode(dir)?;
-        let ino = self.find_entry(&d, name)?.ok_or(Errno::ENOENT)?.entry.ino;
+        let ino = self.find_ino(dir, &d, name)?.ok_or(Errno::ENOENT)?;
         let target = self.live_inode(ino)?;
         if target.is_dir() {
             return Err(Errno::EISDIR);
@@ -266,7 +266,7 @@ impl<D: BlockDevice> Ext2<D> {
             return Err(Errno::ENOTEMPTY);
         }
         let mut d = self.dir_inode(dir)?;
-        let ino = self.find_entry(&d, name)?.ok_or(Errno::ENOENT)?.entry.ino;
+        let ino = self.find_ino(dir, &d, name)?.ok_or(Errno::ENOENT)?;
         let target = self.live_inode(ino)?;
         if !target.is_dir() {
             return Err(Errno::ENOTDIR);
@@ -330,9 +330,9 @@ impl<D: BlockDevice> Ext2<D> {
         }
         let od = self.dir_inode(odir)?;
         let nd = self.dir_inode(ndir)?;
-        let src_ino = self.find_entry(&od, oname)?.ok_or(Errno::ENOENT)?.entry.ino;
+        let src_ino = self.find_ino(odir, &od, oname)?.ok_or(Errno::ENOENT)?;
         let mut src = self.live_inode(src_ino)?;
-        let existing = self.find_entry(&nd, nname)?.map(|f| f.entry.ino);
+        let existing = self.find_ino(ndir, &nd, nname)?;
         if existing == Some(src_ino) {
             return Ok(());
         }
@@ -363,7 +363,7 @@ impl<D: BlockDevice> Ext2<D> {
         // 1. The new name (the only step that may allocate).
         let mut nd = nd;
         if replaced.is_some() {
-            self.retarget_entry(&nd, nname, src_ino, kind)?;
+            self.retarget_entry(ndir, &nd, nname, src_ino, kind)?;
             nd.mtime = now;
             nd.ctime = now;
             self.write_inode(ndir, &nd)?;
@@ -385,7 +385,7 @@ impl<D: BlockDevice> Ext2<D> {
         }
         // 4. A moved directory's `..` and the parents' link counts.
         if moving_dir {
-            self.retarget_entry(&src, b"..", ndir, FileType::Directory)?;
+            self.retarget_entry(src_ino, &src, b"..", ndir, FileType::Directory)?;
             let mut od = self.dir_inode(odir)?;
             od.links = od.links.saturating_sub(1);
             self.write_inode(odir, &od)?;

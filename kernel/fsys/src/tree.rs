@@ -148,6 +148,20 @@ pub fn resolve(
     with(|v| v.resolve(cred, cwd, path, follow))
 }
 
+/// `stat` (or, unless `follow`, `lstat`) of `path`: one walk, whose last step
+/// already read the attributes, under one hold of the lock.
+pub fn stat_path(
+    cred: &Credentials,
+    cwd: NodeRef,
+    path: &str,
+    follow: bool,
+) -> Result<Stat, Errno> {
+    with(|v| match follow {
+        true => v.stat(cred, cwd, path),
+        false => v.lstat(cred, cwd, path),
+    })
+}
+
 /// The whole contents of a regular file (for exec), at most `limit` bytes.
 pub fn read_all(node: NodeRef, limit: u64) -> Result<Vec<u8>, Errno> {
     with(|v| {

@@ -98,6 +98,11 @@ pub struct FsStat {
 /// read-only file system, and so on. The names passed in are single components
 /// (never `.`, `..` or containing `/` when they are new names; `lookup` must
 /// answer `..`).
+///
+/// Names change only through this trait's calls (create, mkdir, symlink, mknod,
+/// link, unlink, rmdir, rename): the VFS caches what `lookup` answers (`dcache.rs`)
+/// and keeps that cache exact by those calls alone, so a file system whose names
+/// appeared or vanished by themselves would be seen wrongly.
 pub trait FileSystem: Send {
     /// A short type name: "ext2", "tmpfs", "devfs".
     fn name(&self) -> &str;

@@ -17,15 +17,19 @@
 //! | `pagemap.rs`    | one file's cached pages by index: a two-level table              |
 //! | `fileio.rs`     | read, write, truncate and mapped pages through the page cache   |
 //! | `walk.rs`       | path resolution: `.`, `..`, symlinks, mount crossings           |
+//! | `dcache.rs`     | the name cache: (directory, name) -> inode or "absent"          |
 //! | `ops.rs`        | the system calls' view: open, mkdir, unlink, rename, stat ...   |
 //! | `perm.rs`       | which permission each operation needs (rule: `cred` crate)      |
 //! | `dirent.rs`     | packing directory entries for `getdents`                        |
 //!
 //! The one design decision a reader must know: a node is named by a [`NodeRef`],
 //! a (mount id, inode number) pair, and the VFS keeps no cache of nodes and no
-//! locks; what it does cache is file contents, in the page cache (`pagecache.rs`). Every call asks the file system again, and the kernel serialises
-//! calls by holding one [`Vfs`] behind one sleeping mutex. That makes this layer
-//! small, pure logic that the host tests drive directly. Every operation that
+//! locks: every call about a node asks its file system again, and the kernel
+//! serialises calls by holding one [`Vfs`] behind one sleeping mutex. Two things are
+//! cached: *names* (`dcache.rs`), so a walk does not ask a file system again for a
+//! name it has seen, and every name operation keeps that cache exact; and file
+//! *contents*, in the page cache (`pagecache.rs`). That
+//! makes this layer small, pure logic that the host tests drive directly. Every operation that
 //! walks a path or changes a node takes the caller's [`Credentials`] and checks
 //! them with the one permission rule (`perm.rs`); the root credentials pass
 //! every check, so the kernel's own calls use [`cred::ROOT`].
@@ -34,6 +38,7 @@
 
 extern crate alloc;
 
+mod dcache;
 mod devfs;
 mod dirent;
 mod ext2;

@@ -20,6 +20,7 @@ use alloc::vec::Vec;
 use abi::Errno;
 use cred::{Capability, Credentials};
 
+use crate::dcache::NameCache;
 use crate::filesystem::{FileSystem, FsStat, Result};
 use crate::pagecache::{HeapPages, PageCache};
 use crate::perm;
@@ -57,6 +58,8 @@ pub struct Vfs {
     pub(crate) mounts: BTreeMap<u32, Mount>,
     /// Covered directory -> id of the mount on it.
     pub(crate) covers: BTreeMap<NodeRef, u32>,
+    /// Names already looked up (see `dcache.rs`).
+    pub(crate) names: NameCache,
     next_id: u32,
     root_mount: u32,
     /// Regular files' contents (see `fileio.rs`).
@@ -80,6 +83,7 @@ impl Vfs {
         Vfs {
             mounts,
             covers: BTreeMap::new(),
+            names: NameCache::default(),
             next_id: 2,
             root_mount: 1,
             pages: PageCache::new(Box::new(HeapPages::new()), crate::fileio::DEFAULT_PAGES),
@@ -203,6 +207,7 @@ impl Vfs {
         if let Some(c) = m.covered {
             self.covers.remove(&c);
         }
+        self.names.forget_mount(id);
         Ok(m.fs)
     }
 
@@ -230,6 +235,11 @@ impl Vfs {
     /// True while some node of mount `id` is held (see [`Vfs::pin`]).
     pub fn is_busy(&self, id: u32) -> bool {
         self.mounts.get(&id).is_some_and(|m| m.holds > 0)
+    }
+
+    /// Entries in the name cache now (positive and negative).
+    pub fn cached_names(&self) -> usize {
+        self.names.len()
     }
 
     /// The mount id of the file system holding `node` (the `dev` of `stat`).
@@ -268,6 +278,7 @@ impl Vfs {
         if !cred::capable(cred, cred::Capability::SysAdmin) {
             return Err(Errno::EPERM);
         }
+        self.names.clear();
         let mut dropped = 0;
         let mut first = Ok(());
         match self.drop_clean_pages() {

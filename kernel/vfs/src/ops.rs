@@ -142,11 +142,8 @@ impl Vfs {
                     }
                     self.may_create(cred, p.dir)?;
                     let (uid, gid) = (cred.euid, cred.egid);
-                    let ino = self.fs(p.dir)?.create(p.dir.ino, &name, mode, uid, gid)?;
-                    let node = NodeRef {
-                        mount: p.dir.mount,
-                        ino,
-                    };
+                    let made = self.fs(p.dir)?.create(p.dir.ino, &name, mode, uid, gid);
+                    let node = self.named(p.dir, &name, made)?;
                     return Ok((node, NodeKind::Regular, true));
                 }
                 Err(e) => return Err(e),
@@ -184,11 +181,8 @@ impl Vfs {
     ) -> Result<NodeRef> {
         let p = self.new_name(cred, cwd, path.as_ref())?;
         let (uid, gid) = (cred.euid, cred.egid);
-        let ino = self.fs(p.dir)?.mkdir(p.dir.ino, p.name(), mode, uid, gid)?;
-        Ok(NodeRef {
-            mount: p.dir.mount,
-            ino,
-        })
+        let made = self.fs(p.dir)?.mkdir(p.dir.ino, p.name(), mode, uid, gid);
+        self.named(p.dir, p.name(), made)
     }
 
     /// Creates a device node `path` (`mode` with its `S_IF*` type bits); a
@@ -209,13 +203,10 @@ impl Vfs {
             return Err(Errno::ENOENT);
         }
         let (uid, gid) = (cred.euid, cred.egid);
-        let ino = self
+        let made = self
             .fs(p.dir)?
-            .mknod(p.dir.ino, p.name(), mode, rdev, uid, gid)?;
-        Ok(NodeRef {
-            mount: p.dir.mount,
-            ino,
-        })
+            .mknod(p.dir.ino, p.name(), mode, rdev, uid, gid);
+        self.named(p.dir, p.name(), made)
     }
 
     /// Creates symlink `path` pointing at `target` (which may dangle).
@@ -238,13 +229,10 @@ impl Vfs {
             return Err(Errno::ENOENT);
         }
         let (uid, gid) = (cred.euid, cred.egid);
-        let ino = self
+        let made = self
             .fs(p.dir)?
-            .symlink(p.dir.ino, p.name(), target, uid, gid)?;
-        Ok(NodeRef {
-            mount: p.dir.mount,
-            ino,
-        })
+            .symlink(p.dir.ino, p.name(), target, uid, gid);
+        self.named(p.dir, p.name(), made)
     }
 
     /// Gives the file `old` (not followed if a symlink) the new name `new`.
@@ -266,7 +254,52 @@ impl Vfs {
         if p.trailing {
             return Err(Errno::ENOENT);
         }
-        self.fs(node)?.link(node.ino, p.dir.ino, p.name())
+        let r = self.fs(node)?.link(node.ino, p.dir.ino, p.name());
+        match r {
+            Ok(()) => self.names.insert(p.dir, p.name(), Some(node.ino)),
+            Err(_) => self.names.remove(p.dir, p.name()),
+        }
+        r
+    }
+
+    /// After a file system made a new node named `name` in `dir` (`made`): the
+    /// node, and the name cache told. A new inode number may be one a removed
+    /// node had, so nothing cached below it can stay.
+    fn named(&mut self, dir: NodeRef, name: &[u8], made: Result<u64>) -> Result<NodeRef> {
+        match made {
+            Ok(ino) => {
+                let node = NodeRef {
+                    mount: dir.mount,
+                    ino,
+                };
+                self.names.forget_dir(node);
+                self.names.insert(dir, name, Some(ino));
+                Ok(node)
+            }
+            Err(e) => {
+                self.names.remove(dir, name);
+                Err(e)
+            }
+        }
+    }
+
+    /// After a file system removed (`gone`) the name `name` of `node` in `dir`:
+    /// the name cache told; a removed directory's names go too.
+    fn unnamed(
+        &mut self,
+        dir: NodeRef,
+        name: &[u8],
+        node: NodeRef,
+        gone: Result<()>,
+    ) -> Result<()> {
+        match gone {
+            Ok(()) => {
+                self.names.forget_dir(node);
+                self.names.insert(dir, name, None);
+            }
+            Err(_) => self.names.remove(dir, name),
+        }
+        gone
     }
 
     /// Splits `path` for a call that removes or moves a name: the directory, the
@@ -307,7 +340,8 @@ impl Vfs {
             return Err(Errno::ENOTDIR);
         }
         self.may_delete(cred, p.dir, node)?;
-        self.fs(p.dir)?.unlink(p.dir.ino, p.name())?;
+        let gone = self.fs(p.dir)?.unlink(p.dir.ino, p.name());
+        self.unnamed(p.dir, p.name(), node, gone)?;
         self.forget_if_freed(node);
         Ok(())
     }
@@ -333,7 +367,8 @@ impl Vfs {
             return Err(Errno::EBUSY);
         }
         self.may_delete(cred, p.dir, node)?;
-        self.fs(p.dir)?.rmdir(p.dir.ino, p.name())
+        let gone = self.fs(p.dir)?.rmdir(p.dir.ino, p.name());
+        self.unnamed(p.dir, p.name(), node, gone)
     }
 
     /// Renames `old` to `new`, replacing `new` when the file system allows it.
@@ -377,12 +412,30 @@ impl Vfs {
             self.may_access(cred, onode, Access::WRITE)?;
         }
         let (oname, nname) = (op.name().to_vec(), np.name().to_vec());
-        self.fs(op.dir)?
-            .rename(op.dir.ino, &oname, np.dir.ino, &nname)?;
-        if let Some(t) = target {
+        let r = self
+            .fs(op.dir)?
+            .rename(op.dir.ino, &oname, np.dir.ino, &nname);
+        // Two names of one inode: POSIX says rename does nothing, so the cache
+        // is only told of a real move; a replaced node's names go (its inode
+        // may be freed and reused).
+        match (&r, target) {
+            (Ok(()), Some(t)) if t == onode => {}
+            (Ok(()), t) => {
+                if let Some(t) = t {
+                    self.names.forget_dir(t);
+                }
+                self.names.insert(op.dir, &oname, None);
+                self.names.insert(np.dir, &nname, Some(onode.ino));
+            }
+            (Err(_), _) => {
+                self.names.remove(op.dir, &oname);
+                self.names.remove(np.dir, &nname);
+            }
+        }
+        if let (Ok(()), Some(t)) = (&r, target) {
             self.forget_if_freed(t);
         }
-        Ok(())
+        r
     }
 
     /// The target of symlink `path` (`EINVAL` if it is not one).
@@ -406,8 +459,10 @@ impl Vfs {
         cwd: NodeRef,
         path: impl AsRef<[u8]>,
     ) -> Result<Stat> {
-        let node = self.resolve(cred, cwd, path, true)?;
-        self.stat_node(node)
+        match self.resolve_stat(cred, cwd, path.as_ref(), true)? {
+            (_, Some(st)) => Ok(st),
+            (node, None) => self.stat_node(node),
+        }
     }
 
     /// `lstat`: like [`Vfs::stat`] but a final symlink is described itself.
@@ -417,8 +472,10 @@ impl Vfs {
         cwd: NodeRef,
         path: impl AsRef<[u8]>,
     ) -> Result<Stat> {
-        let node = self.resolve(cred, cwd, path, false)?;
-        self.stat_node(node)
+        match self.resolve_stat(cred, cwd, path.as_ref(), false)? {
+            (_, Some(st)) => Ok(st),
+            (node, None) => self.stat_node(node),
+        }
     }
 
     /// Hold `node` open (see [`FileSystem::pin`]): an open file or a working

@@ -16,6 +16,7 @@ use alloc::vec::Vec;
 
 use abi::flags::*;
 use abi::{Errno, Stat};
+use fs::namemap::NameMap;
 
 use crate::filesystem::{check_name, DirEntry, FileSystem, FsStat, NodeKind, Result};
 
@@ -30,7 +31,7 @@ const TARGET_MAX: usize = 4095;
 struct Dir {
     parent: u64,
     /// name -> (inode, sequence number)
-    by_name: BTreeMap<Vec<u8>, (u64, u64)>,
+    by_name: NameMap<(u64, u64)>,
     /// sequence number -> name: the `read_dir_at` order
     by_seq: BTreeMap<u64, Vec<u8>>,
     next_seq: u64,
@@ -107,7 +108,7 @@ impl TmpFs {
                 ctime: now,
                 body: Body::Dir(Dir {
                     parent: ROOT,
-                    by_name: BTreeMap::new(),
+                    by_name: NameMap::new(),
                     by_seq: BTreeMap::new(),
                     next_seq: 2,
                 }),
@@ -183,7 +184,7 @@ impl TmpFs {
         let d = self.dir_mut(dir)?;
         let seq = d.next_seq;
         d.next_seq += 1;
-        d.by_name.insert(name.to_vec(), (ino, seq));
+        d.by_name.insert(name, (ino, seq));
         d.by_seq.insert(seq, name.to_vec());
         self.touch(dir);
         Ok(())
@@ -270,7 +271,7 @@ impl TmpFs {
     fn empty_dir(parent: u64) -> Body {
         Body::Dir(Dir {
             parent,
-            by_name: BTreeMap::new(),
+            by_name: NameMap::new(),
             by_seq: BTreeMap::new(),
             next_seq: 2,
         })

@@ -21,6 +21,7 @@ use alloc::vec::Vec;
 use abi::{Errno, Stat};
 use cred::{Access, Credentials};
 
+use crate::dcache::Cached;
 use crate::filesystem::{NodeKind, Result};
 use crate::mount::{NodeRef, Vfs};
 use crate::perm;
@@ -85,7 +86,7 @@ impl Vfs {
                 }))
             }
             _ => {
-                let ino = self.fs(dir)?.lookup(dir.ino, name)?;
+                let ino = self.lookup_name(dir, name)?;
                 Ok(self.cross_down(NodeRef {
                     mount: dir.mount,
                     ino,
@@ -97,11 +98,36 @@ impl Vfs {
     /// `name` in `dir` as that file system has it, *not* crossing into a file
     /// system mounted there (for unlink, rmdir, rename).
     pub(crate) fn lookup_here(&mut self, dir: NodeRef, name: &[u8]) -> Result<NodeRef> {
-        let ino = self.fs(dir)?.lookup(dir.ino, name)?;
+        let ino = if is_dots(name) {
+            self.fs(dir)?.lookup(dir.ino, name)?
+        } else {
+            self.lookup_name(dir, name)?
+        };
         Ok(NodeRef {
             mount: dir.mount,
             ino,
         })
+    }
+
+    /// The inode `name` (not `.` or `..`) refers to in `dir`, from the name cache
+    /// when it knows, else from the file system, whose answer (an inode or
+    /// `ENOENT`) is then cached.
+    fn lookup_name(&mut self, dir: NodeRef, name: &[u8]) -> Result<u64> {
+        match self.names.get(dir, name) {
+            Cached::Inode(ino) => Ok(ino),
+            Cached::Absent => Err(Errno::ENOENT),
+            Cached::Unknown => match self.fs(dir)?.lookup(dir.ino, name) {
+                Ok(ino) => {
+                    self.names.insert(dir, name, Some(ino));
+                    Ok(ino)
+                }
+                Err(Errno::ENOENT) => {
+                    self.names.insert(dir, name, None);
+                    Err(Errno::ENOENT)
+                }
+                Err(e) => Err(e),
+            },
+        }
     }
 
     fn follow_link(&mut self, link: NodeRef, links: &mut u32) -> Result<Vec<u8>> {
@@ -202,14 +228,33 @@ impl Vfs {
         path: &[u8],
         follow: bool,
     ) -> Result<(NodeRef, NodeKind)> {
+        let (node, st) = self.resolve_stat(cred, cwd, path, follow)?;
+        let kind = match st {
+            Some(st) => NodeKind::from_stat(&st),
+            None => NodeKind::Directory,
+        };
+        Ok((node, kind))
+    }
+
+    /// Like [`Vfs::resolve_kind`], with the attributes the walk read of the node
+    /// it reached (`None` when the path names a directory it did not need to
+    /// read again, such as `/`), so `stat` asks the file system only once.
+    pub(crate) fn resolve_stat(
+        &mut self,
+        cred: &Credentials,
+        cwd: NodeRef,
+        path: &[u8],
+        follow: bool,
+    ) -> Result<(NodeRef, Option<Stat>)> {
         let mut links = 0;
         let mut p = self.walk_parent(cred, cwd, path, &mut links)?;
         loop {
             let Some(name) = &p.name else {
-                return Ok((p.dir, NodeKind::Directory));
+                return Ok((p.dir, None));
             };
             let node = self.step(p.dir, name)?;
-            let kind = self.kind(node)?;
+            let st = self.stat_node(node)?;
+            let kind = NodeKind::from_stat(&st);
             if kind == NodeKind::Symlink && (follow || p.trailing) {
                 let mut target = self.follow_link(node, &mut links)?;
                 if p.trailing {
@@ -221,7 +266,7 @@ impl Vfs {
             if p.trailing && !kind.is_dir() {
                 return Err(Errno::ENOTDIR);
             }
-            return Ok((node, kind));
+            return Ok((node, Some(st)));
         }
     }
 

@@ -189,7 +189,7 @@ pub fn dup2(cx: &mut Ctx, fd: Fd, to: Fd) -> SysResult {
 fn stat_at(cx: &Ctx, dir: Dir, path: &str, follow: bool, out: UserPtr<Stat>) -> SysResult {
     let start = base(cx, dir)?;
     let cred = cx.process()?.cred();
-    let s = fsys::stat(fsys::resolve(&cred, start, path, follow)?)?;
+    let s = fsys::stat_path(&cred, start, path, follow)?;
     out.write(&s)?;
     Ok(0)
 }

@@ -24,6 +24,12 @@
 //! - `create_small`, `ls_l`, `delete_small`: FILES (default 1000) files of 100 bytes
 //!   created in one directory (open + write + close), then listed the way `ls -l` does
 //!   (`read_dir` and an `lstat` of each entry), then unlinked; per file or entry.
+//! - `create_tmpfs`: the same creation in a directory of `/tmp` (a tmpfs: no disk,
+//!   no block cache), per file; the files are removed afterwards, untimed.
+//! - `scale_1000`, `scale_10000`: the scaling check. That many empty files created
+//!   (open + close) in one new directory, each then `stat`ed, then each unlinked;
+//!   the time per operation (a third of a file's). If a directory operation cost
+//!   grew with the directory, the second figure would be ten times the first.
 //!
 //! The one design decision: every figure is from one timed pass, no warm-up, except the
 //! cached read, whose whole point is the warm state.
@@ -213,6 +219,49 @@ fn run(o: &Options) -> Result<(), String> {
     }
     report("delete_small", t.elapsed().as_nanos() as u64, o.files);
     fs::remove_dir(&dir).map_err(|e| err(&dir, e))?;
+
+    let tmp = "/tmp/fsbench-small";
+    fs::create_dir_all(tmp).map_err(|e| err(tmp, e))?;
+    let names: Vec<String> = (0..o.files)
+        .map(|i| fs::join(tmp, &format!("f{i:05}")))
+        .collect();
+    let t = Instant::now();
+    for p in &names {
+        let mut f = File::create(p).map_err(|e| err(p, e))?;
+        f.write_all(&data).map_err(|e| err(p, e))?;
+    }
+    report("create_tmpfs", t.elapsed().as_nanos() as u64, o.files);
+    for p in &names {
+        fs::remove_file(p).map_err(|e| err(p, e))?;
+    }
+    fs::remove_dir(tmp).map_err(|e| err(tmp, e))?;
+
+    for n in [1000u64, 10000] {
+        scale(&fs::join(&o.dir, "scale"), n)?;
+    }
     ulib::println!("fsbench: done");
     Ok(())
+}
+
+/// `n` empty files in the new directory `dir`: created, then each `stat`ed, then
+/// each unlinked; prints the time per operation as `scale_N`.
+fn scale(dir: &str, n: u64) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
+    let names: Vec<String> = (0..n).map(|i| fs::join(dir, &format!("f{i:05}"))).collect();
+    let t = Instant::now();
+    for p in &names {
+        File::create(p).map_err(|e| err(p, e))?;
+    }
+    let mut bytes = 0;
+    for p in &names {
+        bytes += fs::metadata(p).map_err(|e| err(p, e))?.len();
+    }
+    for p in &names {
+        fs::remove_file(p).map_err(|e| err(p, e))?;
+    }
+    report(&format!("scale_{n}"), t.elapsed().as_nanos() as u64, 3 * n);
+    if bytes != 0 {
+        return Err(format!("scale_{n}: {bytes} bytes in empty files"));
+    }
+    fs::remove_dir(dir).map_err(|e| err(dir, e))
 }
