@@ -482,30 +482,27 @@ impl AddressSpace {
         // A shared file mapping stays shared (both write the file's pages); every
         // other page becomes copy-on-write.
         let mut pages = alloc::vec::Vec::new();
-        let mut keep = alloc::vec::Vec::new();
         for v in self.vmas.values() {
-            let from = pages.len();
+            pages.clear();
             pt.mappings_in(VirtAddr(v.start), VirtAddr(v.end), &mut pages);
-            let shared = v.file.as_ref().is_some_and(|f| f.shared);
-            keep.resize(pages.len(), false);
-            keep[from..].fill(shared);
-        }
-        for ((va, pa, flags), keep) in pages.into_iter().zip(keep) {
-            let mut shared = flags & !(PageFlags::ACCESSED | PageFlags::DIRTY);
-            if keep {
-                // Mapped as it is in the parent.
-            } else if shared.contains(PageFlags::WRITABLE) || shared.contains(PageFlags::COW) {
-                shared = (shared - PageFlags::WRITABLE) | PageFlags::COW;
-                pt.protect(va, shared - PageFlags::PRESENT)
-                    .map_err(|_| VmError::Invalid)?;
-            }
-            frames::share(pa);
-            if ct
-                .map(va, pa, PageSize::Size4K, shared - PageFlags::PRESENT)
-                .is_err()
-            {
-                frames::release(pa);
-                return Err(VmError::NoMemory);
+            let keep = v.file.as_ref().is_some_and(|f| f.shared);
+            for &(va, pa, flags) in &pages {
+                let mut shared = flags & !(PageFlags::ACCESSED | PageFlags::DIRTY);
+                if keep {
+                    // Mapped as it is in the parent.
+                } else if shared.contains(PageFlags::WRITABLE) || shared.contains(PageFlags::COW) {
+                    shared = (shared - PageFlags::WRITABLE) | PageFlags::COW;
+                    pt.protect(va, shared - PageFlags::PRESENT)
+                        .map_err(|_| VmError::Invalid)?;
+                }
+                frames::share(pa);
+                if ct
+                    .map(va, pa, PageSize::Size4K, shared - PageFlags::PRESENT)
+                    .is_err()
+                {
+                    frames::release(pa);
+                    return Err(VmError::NoMemory);
+                }
             }
         }
         drop(ct);
