@@ -10,8 +10,6 @@
 //! to 128 MiB (the 16 MiB image cannot hold the 64 MiB file), and prints the figures as
 //! a markdown table for docs/benchmarks.md.
 
-// Not called until test.rs and bench.rs wire these in; remove this line then.
-
 use crate::session::Session;
 use crate::test::{disk_machine, fsck, scratch_disk};
 use crate::Result;
@@ -104,9 +102,28 @@ fn power_off(s: &mut Session) -> Result<()> {
 /// check the disk with `e2fsck -fn`. When a command fails, the machine is still
 /// powered off and the disk checked, and both findings are reported.
 fn on_scratch_disk(kernel: &Path, name: &str, cmds: &[(&str, &str, Duration)]) -> Result<()> {
+    on_disk(kernel, name, None, None, cmds)
+}
+
+/// As [`on_scratch_disk`], the disk grown to `grow_mib` MiB and the machine given
+/// `mem_mib` MiB of memory when they are set.
+fn on_disk(
+    kernel: &Path,
+    name: &str,
+    grow_mib: Option<u64>,
+    mem_mib: Option<u32>,
+    cmds: &[(&str, &str, Duration)],
+) -> Result<()> {
     let disk = scratch_disk(name)?;
+    if let Some(mib) = grow_mib {
+        grow_disk(&disk, mib)?;
+    }
     let ran = {
-        let mut s = Session::start(&disk_machine(kernel, &disk))?;
+        let mut m = disk_machine(kernel, &disk);
+        if let Some(mib) = mem_mib {
+            m.mem_mib = mib;
+        }
+        let mut s = Session::start(&m)?;
         s.expect("$ ", BOOT_TIMEOUT)?;
         let ran = cmds
             .iter()
@@ -296,39 +313,21 @@ const BIG_FILE_BYTES: u64 = 48 << 20;
 /// and less when frames run short), so the reads finish, nothing runs out of memory,
 /// and the bytes are right; then the disk must be clean.
 fn larger_than_memory(kernel: &Path) -> Result<()> {
-    let disk = scratch_disk("bigger-than-ram")?;
-    grow_disk(&disk, 160)?;
-    let ran = {
-        let mut m = disk_machine(kernel, &disk);
-        m.mem_mib = SMALL_MEMORY_MIB as u32;
-        let mut s = Session::start(&m)?;
-        s.expect("$ ", BOOT_TIMEOUT)?;
-        let long = Duration::from_secs(600);
-        let steps = [
-            (
-                format!("head -c {BIG_FILE_BYTES} /dev/urandom > /big1 && echo written"),
-                "written".to_string(),
-            ),
-            (
-                "cp /big1 /big2 && echo copied".to_string(),
-                "copied".to_string(),
-            ),
-            (
-                "cmp /big1 /big2 && echo same".to_string(),
-                "same".to_string(),
-            ),
-            ("wc -c /big2".to_string(), format!("{BIG_FILE_BYTES} /big2")),
-        ];
-        let ran = steps
-            .iter()
-            .try_for_each(|(cmd, want)| run_expecting(&mut s, cmd, want, long).map(drop));
-        power_off(&mut s)?;
-        ran
-    };
-    ran?;
-    fsck(&disk)?;
-    let _ = std::fs::remove_file(&disk);
-    Ok(())
+    let long = Duration::from_secs(600);
+    let write = format!("head -c {BIG_FILE_BYTES} /dev/urandom > /big1 && echo written");
+    let size = format!("{BIG_FILE_BYTES} /big2");
+    on_disk(
+        kernel,
+        "bigger-than-ram",
+        Some(160),
+        Some(SMALL_MEMORY_MIB as u32),
+        &[
+            (&write, "written", long),
+            ("cp /big1 /big2 && echo copied", "copied", long),
+            ("cmp /big1 /big2 && echo same", "same", long),
+            ("wc -c /big2", &size, long),
+        ],
+    )
 }
 
 /// The file [`cache_gives_memory_back`] reads into the page cache, and the memory a
@@ -344,36 +343,21 @@ const HOG_MIB: u64 = 150;
 /// that the program is killed for want of memory (seen, with the reclaimer taken out:
 /// "out of memory ... killed").
 fn cache_gives_memory_back(kernel: &Path) -> Result<()> {
-    let disk = scratch_disk("cache-reclaim")?;
-    grow_disk(&disk, 240)?;
-    let ran = {
-        let mut s = Session::start(&disk_machine(kernel, &disk))?;
-        s.expect("$ ", BOOT_TIMEOUT)?;
-        let long = Duration::from_secs(900);
-        let steps = [
-            (
-                format!("head -c {CACHED_FILE_BYTES} /dev/urandom > /f && echo written"),
-                "written".to_string(),
-            ),
-            (
-                "cat /f > /dev/null && echo cached".to_string(),
-                "cached".to_string(),
-            ),
-            (
-                format!("fsstress -M {HOG_MIB}"),
-                format!("fsstress: {HOG_MIB} MiB of memory ok"),
-            ),
-        ];
-        let ran = steps
-            .iter()
-            .try_for_each(|(cmd, want)| run_expecting(&mut s, cmd, want, long).map(drop));
-        power_off(&mut s)?;
-        ran
-    };
-    ran?;
-    fsck(&disk)?;
-    let _ = std::fs::remove_file(&disk);
-    Ok(())
+    let long = Duration::from_secs(900);
+    let write = format!("head -c {CACHED_FILE_BYTES} /dev/urandom > /f && echo written");
+    let hog = format!("fsstress -M {HOG_MIB}");
+    let hog_ok = format!("fsstress: {HOG_MIB} MiB of memory ok");
+    on_disk(
+        kernel,
+        "cache-reclaim",
+        Some(240),
+        None,
+        &[
+            (&write, "written", long),
+            ("cat /f > /dev/null && echo cached", "cached", long),
+            (&hog, &hog_ok, long),
+        ],
+    )
 }
 
 /// Extend the ext2 image `path` to `mib` MiB and grow its file system to fill it
