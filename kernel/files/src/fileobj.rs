@@ -72,6 +72,36 @@ impl Readiness {
 #[derive(Debug)]
 pub enum Mapping {}
 
+/// Where a stream read puts its bytes: the program's buffer, written straight from
+/// the object's own memory (a pipe's ring), so the bytes are copied once. The copy is
+/// made under the object's lock, so it cannot fault pages in: a page of the buffer
+/// that is not present fails it, the object keeps the bytes it could not hand over,
+/// and when it handed over none it answers EFAULT, which the system call takes as
+/// "do it the staged way" (that path makes pages present, or fails for good).
+pub trait ByteSink {
+    /// Bytes the destination takes.
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Copy `data` to `at` bytes into the destination now, without sleeping or
+    /// faulting: false if a page of the destination is not there.
+    fn put_now(&mut self, at: usize, data: &[u8]) -> bool;
+}
+
+/// Where a stream write takes its bytes from: the program's buffer, read straight
+/// into the object's memory (the counterpart of [`ByteSink`]).
+pub trait ByteSource {
+    /// Bytes the source holds.
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Fill `out` with the bytes `at` bytes into the source now, without sleeping or
+    /// faulting: false if a page of the source is not there.
+    fn get_now(&mut self, at: usize, out: &mut [u8]) -> bool;
+}
+
 /// Everything an open descriptor can be.
 pub trait FileObject: Send + Sync {
     /// Read at the open file's position `pos`, advancing it when the object has
@@ -92,6 +122,26 @@ pub trait FileObject: Send + Sync {
 
     /// Write at `pos`, advancing it when the object has positions.
     fn write(&self, pos: &mut u64, data: &[u8], nonblock: bool) -> Result<usize, Errno>;
+
+    /// Read, copying once, straight into `sink` (objects without positions that keep
+    /// their bytes in kernel memory: a pipe). `None`: the object has no such path and
+    /// is read with [`FileObject::read`].
+    fn read_stream(
+        &self,
+        _sink: &mut dyn ByteSink,
+        _nonblock: bool,
+    ) -> Option<Result<usize, Errno>> {
+        None
+    }
+
+    /// Write, copying once, straight from `src` (the counterpart of `read_stream`).
+    fn write_stream(
+        &self,
+        _src: &mut dyn ByteSource,
+        _nonblock: bool,
+    ) -> Option<Result<usize, Errno>> {
+        None
+    }
 
     /// Does the object use the open file's position (a file, a disk)? Objects that
     /// do not (a pipe, the terminal) are read and written without taking the open

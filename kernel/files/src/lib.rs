@@ -26,6 +26,8 @@ pub mod pipe;
 pub mod signals;
 
 pub use fdtable::{FdTable, MAX_FDS};
-pub use fileobj::{FileObject, Ioctl, IoctlReply, Mapping, NodeFile, Readiness};
+pub use fileobj::{
+    ByteSink, ByteSource, FileObject, Ioctl, IoctlReply, Mapping, NodeFile, Readiness,
+};
 pub use openfile::{new_pipe, open, open_device, set_device_open, OpenFile, MAX_OPEN_FILES};
 pub use signals::Signals;

@@ -14,7 +14,9 @@
 //! its lookup here ([`set_device_open`]) when the first device is registered; until
 //! then no device exists and every device node is ENXIO.
 
-use crate::fileobj::{FileObject, Ioctl, IoctlReply, Mapping, NodeFile, Readiness};
+use crate::fileobj::{
+    ByteSink, ByteSource, FileObject, Ioctl, IoctlReply, Mapping, NodeFile, Readiness,
+};
 use crate::signals::Signals;
 use abi::flags::*;
 use abi::{Errno, Stat};
@@ -78,6 +80,27 @@ impl OpenFile {
         }
         let mut off = self.offset.lock();
         self.object.read(&mut off, buf, self.nonblock())
+    }
+
+    /// Read straight into `sink` (see [`FileObject::read_stream`]); `None` when the
+    /// object has no such path, or has a position, or the file is not open for
+    /// reading ([`OpenFile::read`] then does the work or gives the error).
+    #[inline]
+    pub fn read_stream(&self, sink: &mut dyn ByteSink) -> Option<Result<usize, Errno>> {
+        if !self.readable() || self.positional {
+            return None;
+        }
+        self.object.read_stream(sink, self.nonblock())
+    }
+
+    /// Write straight from `src` (see [`FileObject::write_stream`]); `None` as for
+    /// [`OpenFile::read_stream`].
+    #[inline]
+    pub fn write_stream(&self, src: &mut dyn ByteSource) -> Option<Result<usize, Errno>> {
+        if !self.writable() || self.positional {
+            return None;
+        }
+        self.object.write_stream(src, self.nonblock())
     }
 
     /// Read up to `len` bytes at the position straight from cached pages (see

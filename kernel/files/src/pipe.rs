@@ -11,15 +11,17 @@
 //! The two ends are two [`FileObject`]s, [`PipeReader`] and [`PipeWriter`], over one
 //! shared [`Pipe`]; releasing an end (its last close) is what the other side counts.
 //! The bytes in flight live in a [`Ring`] of `PIPE_BUF` bytes, copied in and out a
-//! slice at a time (at most two pieces when the data wraps), never byte by byte.
+//! slice at a time (at most two pieces when the data wraps), never byte by byte. When
+//! the program's buffer is present, `read(2)` and `write(2)` copy straight between it
+//! and the ring ([`ByteSink`], [`ByteSource`]): one copy each way, none through a
+//! kernel buffer.
 
-use crate::fileobj::{FileObject, Readiness};
-use crate::signals::{interruptible_wait, Signals};
+use crate::fileobj::{ByteSink, ByteSource, FileObject, Readiness};
+use crate::signals::{interruptible_take, interruptible_wait, Signals};
 use abi::flags::S_IFIFO;
 use abi::{Errno, Stat};
 use alloc::boxed::Box;
 use alloc::sync::Arc;
-use alloc::vec;
 use core::marker::PhantomData;
 use hal::sync::SpinLock;
 use task::WaitQueue;
@@ -29,7 +31,9 @@ pub const PIPE_BUF: usize = 4096;
 
 /// A fixed circular buffer of `PIPE_BUF` bytes: `len` bytes starting at `head`.
 struct Ring {
-    bytes: Box<[u8]>,
+    /// A fixed-size array (not a slice), so the compiler knows every index below
+    /// `PIPE_BUF` is in bounds and checks none.
+    bytes: Box<[u8; PIPE_BUF]>,
     head: usize,
     len: usize,
 }
@@ -37,7 +41,7 @@ struct Ring {
 impl Ring {
     fn new() -> Self {
         Ring {
-            bytes: vec![0; PIPE_BUF].into_boxed_slice(),
+            bytes: Box::new([0; PIPE_BUF]),
             head: 0,
             len: 0,
         }
@@ -66,6 +70,40 @@ impl Ring {
         }
         self.len += n;
         n
+    }
+
+    /// Append as much of the `len` bytes of `src` from `at` on as fits, copied
+    /// straight in; `None` if the source failed before any byte (nothing is added).
+    fn push_from(&mut self, src: &mut dyn ByteSource, at: usize, len: usize) -> Option<usize> {
+        let n = (len - at).min(self.room());
+        let tail = (self.head + self.len) % PIPE_BUF;
+        let first = n.min(PIPE_BUF - tail);
+        if !src.get_now(at, &mut self.bytes[tail..tail + first]) {
+            return None;
+        }
+        let mut done = first;
+        if first < n && src.get_now(at + first, &mut self.bytes[..n - first]) {
+            done = n;
+        }
+        self.len += done;
+        Some(done)
+    }
+
+    /// Take up to `want` bytes from the front into `sink`, copied straight out;
+    /// `None` if the sink failed before any byte (nothing is taken).
+    fn pop_to(&mut self, sink: &mut dyn ByteSink, want: usize) -> Option<usize> {
+        let n = want.min(self.len);
+        let first = n.min(PIPE_BUF - self.head);
+        if !sink.put_now(0, &self.bytes[self.head..self.head + first]) {
+            return None;
+        }
+        let mut done = first;
+        if first < n && sink.put_now(first, &self.bytes[..n - first]) {
+            done = n;
+        }
+        self.head = (self.head + done) % PIPE_BUF;
+        self.len -= done;
+        Some(done)
     }
 
     /// Take up to `out.len()` bytes from the front; returns how many.
@@ -120,63 +158,109 @@ impl Pipe {
         if buf.is_empty() {
             return Ok(0);
         }
-        loop {
-            {
-                let mut p = self.inner.lock();
-                if !p.buf.is_empty() {
-                    let n = p.buf.pop(buf);
-                    drop(p);
-                    self.wq.wake_all();
-                    return Ok(n);
-                }
-                if p.writers == 0 {
-                    return Ok(0);
-                }
-            }
-            if nonblock {
-                return Err(Errno::EAGAIN);
-            }
-            interruptible_wait::<S>(&self.wq, || {
-                let p = self.inner.lock();
-                !p.buf.is_empty() || p.writers == 0
-            })?;
+        self.read_with::<S>(nonblock, |ring| Ok(ring.pop(buf)))
+    }
+
+    /// Read straight into `sink` (one copy, from the ring to the program).
+    pub fn read_to<S: Signals>(
+        &self,
+        sink: &mut dyn ByteSink,
+        nonblock: bool,
+    ) -> Result<usize, Errno> {
+        let want = sink.len();
+        if want == 0 {
+            return Ok(0);
         }
+        self.read_with::<S>(nonblock, |ring| {
+            ring.pop_to(sink, want).ok_or(Errno::EFAULT)
+        })
+    }
+
+    /// The reader's loop: wait until there are bytes (or no writer is left: end of
+    /// file, 0), then `take` some from the ring. The check and the taking are one
+    /// try under one lock.
+    fn read_with<S: Signals>(
+        &self,
+        nonblock: bool,
+        mut take: impl FnMut(&mut Ring) -> Result<usize, Errno>,
+    ) -> Result<usize, Errno> {
+        let mut attempt = || {
+            let mut p = self.inner.lock();
+            if !p.buf.is_empty() {
+                Some(take(&mut p.buf))
+            } else if p.writers == 0 {
+                Some(Ok(0)) // end of file
+            } else {
+                None
+            }
+        };
+        let n = if nonblock {
+            attempt().ok_or(Errno::EAGAIN)??
+        } else {
+            interruptible_take::<S, _>(&self.wq, attempt)??
+        };
+        if n > 0 {
+            self.wq.wake_all(); // a writer may wait for room
+        }
+        Ok(n)
     }
 
     /// Write all of `data` (sleeping while full); EPIPE if no reader is left.
     pub fn write<S: Signals>(&self, data: &[u8], nonblock: bool) -> Result<usize, Errno> {
+        self.write_with::<S>(data.len(), nonblock, |ring, done| {
+            Ok(ring.push(&data[done..]))
+        })
+    }
+
+    /// Write all of `src`, copied straight into the ring.
+    pub fn write_from<S: Signals>(
+        &self,
+        src: &mut dyn ByteSource,
+        nonblock: bool,
+    ) -> Result<usize, Errno> {
+        let len = src.len();
+        self.write_with::<S>(len, nonblock, |ring, done| {
+            ring.push_from(src, done, len).ok_or(Errno::EFAULT)
+        })
+    }
+
+    /// The writer's loop: `put` the bytes from `done` on into the ring while there is
+    /// room, sleeping while it is full, until all `len` are in. A write that stops
+    /// after some bytes (a signal, O_NONBLOCK, no reader, a bad source) reports them.
+    fn write_with<S: Signals>(
+        &self,
+        len: usize,
+        nonblock: bool,
+        mut put: impl FnMut(&mut Ring, usize) -> Result<usize, Errno>,
+    ) -> Result<usize, Errno> {
+        let partial = |done: usize, e: Errno| if done > 0 { Ok(done) } else { Err(e) };
         let mut done = 0;
-        while done < data.len() {
+        while done < len {
             {
                 let mut p = self.inner.lock();
                 if p.readers == 0 {
                     drop(p);
                     S::raise(abi::signal::SIGPIPE);
-                    return if done > 0 {
-                        Ok(done)
-                    } else {
-                        Err(Errno::EPIPE)
-                    };
+                    return partial(done, Errno::EPIPE);
                 }
-                done += p.buf.push(&data[done..]);
+                match put(&mut p.buf, done) {
+                    Ok(n) => done += n,
+                    Err(e) => return partial(done, e),
+                }
             }
             self.wq.wake_all();
-            if done == data.len() {
+            if done == len {
                 break;
             }
             if nonblock {
-                return if done > 0 {
-                    Ok(done)
-                } else {
-                    Err(Errno::EAGAIN)
-                };
+                return partial(done, Errno::EAGAIN);
             }
             let r = interruptible_wait::<S>(&self.wq, || {
                 let p = self.inner.lock();
                 p.buf.room() > 0 || p.readers == 0
             });
             if let Err(e) = r {
-                return if done > 0 { Ok(done) } else { Err(e) };
+                return partial(done, e);
             }
         }
         Ok(done)
@@ -237,6 +321,9 @@ impl<S: Signals> FileObject for PipeReader<S> {
     fn read(&self, _: &mut u64, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
         self.pipe.read::<S>(buf, nonblock)
     }
+    fn read_stream(&self, sink: &mut dyn ByteSink, nonblock: bool) -> Option<Result<usize, Errno>> {
+        Some(self.pipe.read_to::<S>(sink, nonblock))
+    }
     fn write(&self, _: &mut u64, _: &[u8], _: bool) -> Result<usize, Errno> {
         Err(Errno::EBADF)
     }
@@ -263,6 +350,13 @@ impl<S: Signals> FileObject for PipeWriter<S> {
     fn write(&self, _: &mut u64, data: &[u8], nonblock: bool) -> Result<usize, Errno> {
         self.pipe.write::<S>(data, nonblock)
     }
+    fn write_stream(
+        &self,
+        src: &mut dyn ByteSource,
+        nonblock: bool,
+    ) -> Option<Result<usize, Errno>> {
+        Some(self.pipe.write_from::<S>(src, nonblock))
+    }
     fn stat(&self) -> Result<Stat, Errno> {
         pipe_stat()
     }
@@ -281,7 +375,7 @@ impl<S: Signals> FileObject for PipeWriter<S> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Ring, PIPE_BUF};
+    use super::{ByteSink, ByteSource, Ring, PIPE_BUF};
     use alloc::collections::VecDeque;
     use alloc::vec::Vec;
 
@@ -314,5 +408,75 @@ mod tests {
             assert_eq!(ring.len(), model.len());
             assert_eq!(ring.room(), PIPE_BUF - model.len());
         }
+    }
+
+    /// A program buffer of which only the first `ok` bytes are there.
+    struct Partial {
+        bytes: Vec<u8>,
+        ok: usize,
+    }
+
+    impl ByteSink for Partial {
+        fn len(&self) -> usize {
+            self.bytes.len()
+        }
+        fn put_now(&mut self, at: usize, data: &[u8]) -> bool {
+            if at + data.len() > self.ok {
+                return false;
+            }
+            self.bytes[at..at + data.len()].copy_from_slice(data);
+            true
+        }
+    }
+
+    impl ByteSource for Partial {
+        fn len(&self) -> usize {
+            self.bytes.len()
+        }
+        fn get_now(&mut self, at: usize, out: &mut [u8]) -> bool {
+            if at + out.len() > self.ok {
+                return false;
+            }
+            out.copy_from_slice(&self.bytes[at..at + out.len()]);
+            true
+        }
+    }
+
+    /// The one-copy paths take or add only what the program's buffer really gave:
+    /// a buffer missing from the start moves nothing; one missing after the ring's
+    /// wrap moves the piece before it and leaves the rest in the ring.
+    #[test]
+    fn direct_copies_move_only_what_the_buffer_took() {
+        let mut ring = Ring::new();
+        let mut filler = alloc::vec![0u8; PIPE_BUF - 10];
+        assert_eq!(ring.push(&filler), PIPE_BUF - 10);
+        assert_eq!(ring.pop(&mut filler), PIPE_BUF - 10); // head is now 10 from the end
+        let mut bad = Partial {
+            bytes: (0..40).collect(),
+            ok: 0,
+        };
+        assert_eq!(ring.push_from(&mut bad, 0, 40), None);
+        assert_eq!(ring.len(), 0);
+        let mut src = Partial {
+            bytes: (0..40).collect(),
+            ok: 40,
+        };
+        assert_eq!(ring.push_from(&mut src, 0, 40), Some(40)); // wraps after 10
+        let mut none = Partial {
+            bytes: alloc::vec![0; 40],
+            ok: 0,
+        };
+        assert_eq!(ring.pop_to(&mut none, 40), None);
+        assert_eq!(ring.len(), 40);
+        // The first piece (10 bytes, up to the wrap) fits; the second does not.
+        let mut part = Partial {
+            bytes: alloc::vec![0; 40],
+            ok: 20,
+        };
+        assert_eq!(ring.pop_to(&mut part, 40), Some(10));
+        assert_eq!(&part.bytes[..10], &(0..10).collect::<Vec<u8>>()[..]);
+        let mut rest = alloc::vec![0u8; 40];
+        assert_eq!(ring.pop(&mut rest), 30);
+        assert_eq!(&rest[..30], &(10..40).collect::<Vec<u8>>()[..]);
     }
 }

@@ -9,7 +9,8 @@
 //! terminal's registration). So this layer never names a process, and since the
 //! choice is made at compile time the calls cost what a direct call costs: a hook
 //! through a function pointer would cost the pipe round trip about 1%. Every
-//! interruptible sleep in the kernel goes through [`interruptible_wait`].
+//! interruptible sleep in the kernel goes through [`interruptible_wait`] or
+//! [`interruptible_take`].
 
 use abi::Errno;
 use task::WaitQueue;
@@ -50,4 +51,20 @@ pub fn interruptible_wait<S: Signals>(
     } else {
         Ok(())
     }
+}
+
+/// Sleep on `wq` until `attempt` gets something (it is tried first at once, then
+/// after each wake-up), or fail with EINTR when a signal arrives first. Where the
+/// check and the taking are one step (a reader popping bytes), this locks the object
+/// once per try instead of once to check and again to take.
+pub fn interruptible_take<S: Signals, T>(
+    wq: &WaitQueue,
+    mut attempt: impl FnMut() -> Option<T>,
+) -> Result<T, Errno> {
+    let mut got = None;
+    wq.wait_until(|| {
+        got = attempt();
+        got.is_some() || S::interrupted()
+    });
+    got.ok_or(Errno::EINTR)
 }

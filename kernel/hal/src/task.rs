@@ -19,7 +19,7 @@
 
 use crate::addr::{VirtAddr, KSTACK_BASE, PAGE_SIZE};
 use crate::paging::{PageFlags, PageSize, PageTable};
-use crate::sync::SpinLock;
+use crate::sync::{IrqGuard, SpinLock};
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -473,19 +473,15 @@ fn finish_switch() {
     drop(prev);
 }
 
-/// Switch to `next`. Interrupts must be off (the caller holds an `IrqGuard`): the
+/// Switch to `next`. Interrupts must be off (the caller shows its `IrqGuard`): the
 /// scheduler's data and the CPU's idea of the current stack must change together.
-pub fn switch_to(next: Arc<Task>) {
-    assert!(
-        !crate::cpu::interrupts_enabled(),
-        "switch_to with interrupts enabled"
-    );
+pub fn switch_to(next: Arc<Task>, irqs_off: &IrqGuard) {
     let cpu = crate::percpu::this();
     cpu.current
         .store(Arc::as_ptr(&next) as *mut Task, Ordering::Release);
     let prev = cpu
         .current_arc
-        .lock()
+        .lock_irqs_off(irqs_off)
         .replace(next.clone())
         .expect("switch_to before adopt_boot_task");
     if Arc::ptr_eq(&prev, &next) {
@@ -510,7 +506,7 @@ pub fn switch_to(next: Arc<Task>) {
         "switch to a task that never ran and has no frame"
     );
     drop(next);
-    *cpu.prev.lock() = Some(prev);
+    *cpu.prev.lock_irqs_off(irqs_off) = Some(prev);
     #[cfg(dinos_kernel)]
     // SAFETY: `save` points into `prev`, kept alive by this CPU's `prev` until the next
     // task has switched (finish_switch); `load` is the saved rsp of `next`, which this

@@ -20,6 +20,7 @@
 //! the FPU start state and how a buffer splits into checked pages are in [`x86::user`]
 //! and [`x86::regs`]; this module holds the entry stubs and the copies themselves.
 
+#[cfg(not(dinos_kernel))]
 use crate::paging::PageFlags;
 use crate::trap::TrapFrame;
 use x86::regs::rflags;
@@ -295,6 +296,8 @@ pub fn enter_user(rip: u64, rsp: u64) -> ! {
 /// Check `[addr, addr+len)` in the active address space ([`x86::user::user_pieces`]) and
 /// call `f(direct-map address, offset into the buffer, length)` per page piece. The
 /// copies below trust that logic: each piece lies in one USER page, within the buffer.
+/// Only host builds copy this way; the kernel lets the MMU check (see the copies).
+#[cfg(not(dinos_kernel))]
 fn each_user_piece(
     addr: u64,
     len: usize,
@@ -308,13 +311,54 @@ fn each_user_piece(
 }
 
 /// Is all of `[addr, addr+len)` mapped now as user memory (and writable, if `write`)?
+///
+/// The MMU answers: one byte of each page is touched with an instruction that has a
+/// fixup (a read, or for `write` a `lock or` of zero, which needs write permission
+/// but changes nothing, even with another thread writing the same byte). A page that
+/// is missing or read-only faults and the answer is no. That costs a few instructions
+/// a page where walking the four levels of the page table in software cost ~60.
 pub fn user_range_mapped(addr: u64, len: usize, write: bool) -> bool {
-    let need = if write {
-        PageFlags::WRITABLE
-    } else {
-        PageFlags::empty()
-    };
-    each_user_piece(addr, len, need, |_, _, _| {}).is_ok()
+    if user_range(addr, len).is_err() {
+        return false;
+    }
+    if len == 0 {
+        return true;
+    }
+    #[cfg(dinos_kernel)]
+    {
+        let last = addr + len as u64 - 1;
+        let mut page = addr;
+        loop {
+            // SAFETY: `page` lies in the user half (the whole range was checked above),
+            // so the probe touches only user memory; the touch reads a byte or adds
+            // zero to it atomically (no value changes), and a fault there resumes at
+            // the probe's fixup, which reports it.
+            let ok = unsafe {
+                if write {
+                    hal_user_probe_write(page as *mut u8)
+                } else {
+                    hal_user_probe_read(page as *const u8)
+                }
+            };
+            if ok != 0 {
+                return false;
+            }
+            let next = (page & !(crate::addr::PAGE_SIZE - 1)) + crate::addr::PAGE_SIZE;
+            if next > last {
+                return true;
+            }
+            page = next;
+        }
+    }
+    #[cfg(not(dinos_kernel))]
+    {
+        let need = if write {
+            PageFlags::WRITABLE
+        } else {
+            PageFlags::empty()
+        };
+        each_user_piece(addr, len, need, |_, _, _| {}).is_ok()
+    }
 }
 
 // The user copies: `rep movsq` for the whole words, then `rep movsb` for the rest, on
@@ -352,6 +396,25 @@ hal_user_copy_words_fixup:
 hal_user_copy_bytes_fixup:
     mov rax, rcx
     ret
+
+    .global hal_user_probe_read
+hal_user_probe_read:
+    .global hal_user_probe_read_insn
+hal_user_probe_read_insn:
+    mov al, byte ptr [rdi]
+    xor eax, eax
+    ret
+    .global hal_user_probe_write
+hal_user_probe_write:
+    .global hal_user_probe_write_insn
+hal_user_probe_write_insn:
+    lock or byte ptr [rdi], 0
+    xor eax, eax
+    ret
+    .global hal_user_probe_fixup
+hal_user_probe_fixup:
+    mov eax, 1
+    ret
 "#
 );
 
@@ -365,6 +428,13 @@ extern "C" {
     static hal_user_copy_bytes: u8;
     static hal_user_copy_words_fixup: u8;
     static hal_user_copy_bytes_fixup: u8;
+    /// Touch one user byte (read it, or atomically add nothing to it): 0 if the page
+    /// allows that access, 1 if it faulted (and the fixup returned).
+    fn hal_user_probe_read(addr: *const u8) -> u32;
+    fn hal_user_probe_write(addr: *mut u8) -> u32;
+    static hal_user_probe_read_insn: u8;
+    static hal_user_probe_write_insn: u8;
+    static hal_user_probe_fixup: u8;
 }
 
 /// If a page fault in kernel mode at `rip`, on user address `addr`, is one of the user
@@ -380,6 +450,10 @@ pub(crate) fn fault_fixup(rip: u64, addr: u64) -> Option<u64> {
             Some(core::ptr::addr_of!(hal_user_copy_words_fixup) as u64)
         } else if rip == core::ptr::addr_of!(hal_user_copy_bytes) as u64 {
             Some(core::ptr::addr_of!(hal_user_copy_bytes_fixup) as u64)
+        } else if rip == core::ptr::addr_of!(hal_user_probe_read_insn) as u64
+            || rip == core::ptr::addr_of!(hal_user_probe_write_insn) as u64
+        {
+            Some(core::ptr::addr_of!(hal_user_probe_fixup) as u64)
         } else {
             None
         }

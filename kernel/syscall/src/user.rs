@@ -114,6 +114,32 @@ impl UserSliceMut {
 }
 
 /// A read from the page cache copies straight into the buffer.
+/// A buffer as a stream read's destination: the object copies straight into it (see
+/// [`files::ByteSink`]); a page that is not there fails the copy, never faults.
+impl files::ByteSink for UserSliceMut {
+    fn len(&self) -> usize {
+        self.len
+    }
+    #[inline]
+    fn put_now(&mut self, at: usize, data: &[u8]) -> bool {
+        at.checked_add(data.len())
+            .is_some_and(|end| end <= self.len)
+            && hal::user::copy_to_user(self.addr + at as u64, data).is_ok()
+    }
+}
+
+/// A buffer as a stream write's source.
+impl files::ByteSource for UserSlice {
+    fn len(&self) -> usize {
+        self.len
+    }
+    #[inline]
+    fn get_now(&mut self, at: usize, out: &mut [u8]) -> bool {
+        at.checked_add(out.len()).is_some_and(|end| end <= self.len)
+            && hal::user::copy_from_user(out, self.addr + at as u64).is_ok()
+    }
+}
+
 impl fsys::pages::PageSink for UserSliceMut {
     #[inline]
     fn copy_now(&mut self, frame: hal::addr::PhysAddr, off: usize, len: usize, at: usize) -> bool {

@@ -113,23 +113,21 @@ fn idle_loop() -> ! {
 
 /// Make `t` runnable if it is blocked.
 pub(crate) fn wake(t: &Arc<Thread>) {
-    let mut st = t.state.lock();
-    if *st == State::Blocked {
-        *st = State::Runnable;
-        drop(st);
+    if t.state.change(State::Blocked, State::Runnable) {
         SCHED.lock().run_queue.push_back(t.clone());
         NEED_RESCHED[cpu_index()].store(true, Ordering::Release);
     }
 }
 
-/// Pick the next thread and switch to it. The caller holds interrupts off and has set
-/// the current thread's state (still `Running` means "put me back on the queue").
-pub(crate) fn schedule() {
+/// Pick the next thread and switch to it. The caller holds interrupts off (`irqs_off`)
+/// and has set the current thread's state (still `Running` means "put me back on the
+/// queue").
+pub(crate) fn schedule(irqs_off: &IrqGuard) {
     let cpu = cpu_index(); // interrupts are off: this thread stays on this CPU
     let next_task = {
-        let mut s = SCHED.lock();
+        let mut s = SCHED.lock_irqs_off(irqs_off);
         let cur = s.current[cpu].take().expect("schedule before init");
-        let cur_running = *cur.state.lock() == State::Running;
+        let cur_running = cur.state.get() == State::Running;
         let is_idle = s.idle[cpu].as_ref().is_some_and(|i| Arc::ptr_eq(&cur, i));
         let next = match s.run_queue.pop_front() {
             Some(t) => t,
@@ -137,10 +135,10 @@ pub(crate) fn schedule() {
             None => s.idle[cpu].clone().expect("no idle thread"),
         };
         if cur_running && !Arc::ptr_eq(&cur, &next) && !is_idle {
-            *cur.state.lock() = State::Runnable;
+            cur.state.set(State::Runnable);
             s.run_queue.push_back(cur.clone());
         }
-        *next.state.lock() = State::Running;
+        next.state.set(State::Running);
         let task = next.task.clone();
         s.current[cpu] = Some(next);
         task
@@ -148,7 +146,7 @@ pub(crate) fn schedule() {
         // hal still holds its stack until the switch is complete.
     };
     NEED_RESCHED[cpu].store(false, Ordering::Release);
-    hal::task::switch_to(next_task);
+    hal::task::switch_to(next_task, irqs_off);
 }
 
 /// Wake thread `tid` if it is blocked, whatever it waits for (used to interrupt a wait
@@ -163,8 +161,8 @@ pub fn interrupt(tid: Tid) {
 
 /// Give the CPU to the next runnable thread, if any.
 pub fn yield_now() {
-    let _irq = IrqGuard::new();
-    schedule();
+    let irq = IrqGuard::new();
+    schedule(&irq);
 }
 
 /// Timer interrupt: count the tick, charge it to the running thread, wake sleepers whose
@@ -200,8 +198,8 @@ pub fn on_tick() {
 /// reschedule is due. Runs on the interrupted thread's stack (see hal's trap module).
 pub fn preempt_point() {
     if NEED_RESCHED[cpu_index()].load(Ordering::Acquire) && SCHED.lock().current().is_some() {
-        let _irq = IrqGuard::new();
-        schedule();
+        let irq = IrqGuard::new();
+        schedule(&irq);
     }
 }
 

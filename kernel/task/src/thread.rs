@@ -11,14 +11,15 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use hal::sync::{IrqGuard, SpinLock};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use hal::sync::IrqGuard;
 
 /// A thread id.
 pub type Tid = u64;
 
 /// Where a thread is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum State {
     /// On the run queue, waiting for the CPU.
     Runnable,
@@ -30,11 +31,44 @@ pub enum State {
     Dead,
 }
 
+/// A [`State`] that CPUs read and change without a lock. The one transition two CPUs
+/// may race for, Blocked to something else (a waker making the thread runnable, the
+/// thread itself deciding not to sleep after all), is a compare-and-exchange, so
+/// exactly one of them wins; every other change is made by the CPU that runs the
+/// thread or the scheduler that takes it, which no one else contends.
+pub(crate) struct AtomicState(AtomicU8);
+
+impl AtomicState {
+    const fn new(s: State) -> Self {
+        AtomicState(AtomicU8::new(s as u8))
+    }
+
+    pub(crate) fn get(&self) -> State {
+        match self.0.load(Ordering::Acquire) {
+            0 => State::Runnable,
+            1 => State::Running,
+            2 => State::Blocked,
+            _ => State::Dead,
+        }
+    }
+
+    pub(crate) fn set(&self, s: State) {
+        self.0.store(s as u8, Ordering::Release);
+    }
+
+    /// Change `from` to `to` if the state is still `from`; says whether it was.
+    pub(crate) fn change(&self, from: State, to: State) -> bool {
+        self.0
+            .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+}
+
 pub struct Thread {
     pub tid: Tid,
     pub name: String,
     pub(crate) task: Arc<hal::task::Task>,
-    pub(crate) state: SpinLock<State>,
+    pub(crate) state: AtomicState,
     /// Timer ticks during which this thread was on the CPU.
     pub(crate) cpu_ticks: AtomicU64,
     pub(crate) exited: AtomicBool,
@@ -43,7 +77,7 @@ pub struct Thread {
 
 impl Thread {
     pub fn state(&self) -> State {
-        *self.state.lock()
+        self.state.get()
     }
 
     /// Wait until this thread has finished.
@@ -71,7 +105,7 @@ impl Thread {
             tid,
             name: String::from(name),
             task,
-            state: SpinLock::new(state),
+            state: AtomicState::new(state),
             cpu_ticks: AtomicU64::new(0),
             exited: AtomicBool::new(false),
             exit_wq: WaitQueue::new(),
@@ -130,8 +164,13 @@ pub fn start(t: &Arc<Thread>) {
 
 /// The running thread.
 pub fn current() -> Arc<Thread> {
+    current_irqs_off(&IrqGuard::new())
+}
+
+/// The running thread, when the caller already keeps interrupts off.
+pub(crate) fn current_irqs_off(irqs_off: &IrqGuard) -> Arc<Thread> {
     SCHED
-        .lock()
+        .lock_irqs_off(irqs_off)
         .current()
         .cloned()
         .expect("task::current before task::init")
@@ -142,15 +181,15 @@ pub fn exit() -> ! {
     {
         let _irq = IrqGuard::new();
         let me = current();
-        *me.state.lock() = State::Dead;
+        me.state.set(State::Dead);
         SCHED.lock().threads.remove(&me.tid);
         me.exited.store(true, Ordering::Release);
         me.exit_wq.wake_all();
         // `me` is dropped here: nothing on this stack may keep the thread alive once we
         // switch away for the last time.
     }
-    let _irq = IrqGuard::new();
-    sched::schedule();
+    let irq = IrqGuard::new();
+    sched::schedule(&irq);
     unreachable!("a dead thread was scheduled again");
 }
 
@@ -174,7 +213,7 @@ pub fn thread_list() -> Vec<ThreadInfo> {
         .map(|t| ThreadInfo {
             tid: t.tid,
             name: t.name.clone(),
-            state: *t.state.lock(),
+            state: t.state.get(),
             cpu_ticks: t.cpu_ticks(),
             stack: t.task.stack_bounds(),
             syscalls: t.task.syscalls(),

@@ -13,7 +13,7 @@
 //! holding it (unlike a spinlock).
 
 use crate::sched::{self, SCHED};
-use crate::thread::{current, State, Thread};
+use crate::thread::{current_irqs_off, State, Thread};
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -34,32 +34,33 @@ impl WaitQueue {
         }
     }
 
-    /// Sleep until `cond()` is true.
-    pub fn wait_until(&self, cond: impl Fn() -> bool) {
+    /// Sleep until `cond()` is true. `cond` is asked with interrupts off, and once it
+    /// has answered true it is not asked again (so it may take what it finds).
+    pub fn wait_until(&self, mut cond: impl FnMut() -> bool) {
         loop {
-            let _irq = IrqGuard::new();
+            let irq = IrqGuard::new();
             if cond() {
                 return;
             }
-            let me = current();
-            *me.state.lock() = State::Blocked;
-            self.waiters.lock().push_back(me.clone());
+            let me = current_irqs_off(&irq);
+            me.state.set(State::Blocked);
+            self.waiters.lock_irqs_off(&irq).push_back(me.clone());
             self.queued.fetch_add(1, Ordering::SeqCst);
             // Another CPU may have made the condition true (and found no waiter to
             // wake) between the check above and the queueing: look again. (On one CPU
             // nothing can run in between: interrupts are off.)
+            // `cond` has then been true once, so it is not asked again: a `cond` that
+            // takes what it finds (a pipe reader's bytes) must not take twice.
             if hal::percpu::cpus_online() > 1 && cond() {
-                let mut st = me.state.lock();
-                if *st == State::Blocked {
-                    *st = State::Running; // nobody woke us: carry on
-                    drop(st);
-                    self.forget(&me);
-                    return;
+                if !me.state.change(State::Blocked, State::Running) {
+                    // A waker already queued us: we are Runnable and on the run queue;
+                    // the scheduler takes us off this CPU and runs us again from there.
+                    sched::schedule(&irq);
                 }
-                // A waker already queued us: we are Runnable and on the run queue;
-                // the scheduler takes us off this CPU and runs us again from there.
+                self.forget(&me);
+                return;
             }
-            sched::schedule();
+            sched::schedule(&irq);
             // Woken by something other than this queue (a signal's `interrupt`): leave
             // it, or the queue keeps a reference to the thread. When the queue belongs
             // to the thread's own process (its child_wq), that reference made a cycle
@@ -147,13 +148,16 @@ pub const fn mutex<T>(value: T) -> Mutex<T> {
 
 /// Sleep for at least `n` timer ticks.
 pub fn sleep_ticks(n: u64) {
-    let _irq = IrqGuard::new();
-    let me = current();
+    let irq = IrqGuard::new();
+    let me = current_irqs_off(&irq);
     let wake_at = sched::ticks() + n.max(1);
-    *me.state.lock() = State::Blocked;
+    me.state.set(State::Blocked);
     let tid = me.tid;
-    SCHED.lock().sleepers.insert((wake_at, tid), me);
-    sched::schedule();
+    SCHED
+        .lock_irqs_off(&irq)
+        .sleepers
+        .insert((wake_at, tid), me);
+    sched::schedule(&irq);
     // Woken early (a signal): the timer no longer needs to hold the thread, which might
     // be about to exit (a long nanosleep ended by SIGKILL kept its thread for good).
     SCHED.lock().sleepers.remove(&(wake_at, tid));

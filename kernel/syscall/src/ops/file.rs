@@ -120,12 +120,26 @@ pub fn read(cx: &mut Ctx, fd: Fd, dest: UserSliceMut) -> SysResult {
         if let Some(r) = f.read_pages(dest.len(), &mut { dest }) {
             return r;
         }
+    } else {
+        // A stream whose bytes are in kernel memory (a pipe): one copy, from there
+        // to the program. If the buffer is not all there (a page not yet touched, or
+        // a bad address), the object has taken nothing: the staged copy below makes
+        // the pages present or gives EFAULT.
+        match f.read_stream(&mut { dest }) {
+            Some(Err(Errno::EFAULT)) | None => {}
+            Some(r) => return r,
+        }
     }
     copy_out(dest, whole, |buf, _| f.read(buf))
 }
 
 pub fn write(cx: &mut Ctx, fd: Fd, src: UserSlice) -> SysResult {
     let f = cx.file(fd)?;
+    // One copy, from the program straight into the object, as for `read`.
+    match f.write_stream(&mut { src }) {
+        Some(Err(Errno::EFAULT)) | None => {}
+        Some(r) => return r,
+    }
     copy_in(src, |data, _| f.write(data))
 }
 

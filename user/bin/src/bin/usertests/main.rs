@@ -93,6 +93,10 @@ const TESTS: &[(&str, Test)] = &[
     ),
     ("pipe_carries_1mib_intact", pipes::carries_1mib_intact),
     (
+        "pipe_moves_bytes_from_and_to_untouched_pages",
+        memory::pipe_with_untouched_buffers,
+    ),
+    (
         "huge_executable_is_refused_not_fatal",
         procs::huge_executable_is_refused_not_fatal,
     ),

@@ -1,4 +1,5 @@
-//! Memory: the program break (`brk`) and anonymous mappings (`mmap`, `munmap`).
+//! Memory: the program break (`brk`), anonymous mappings (`mmap`, `munmap`), and
+//! system calls on pages not yet there.
 //!
 //! ulib offers no `brk` or `munmap` (its allocator owns the break), so these go through
 //! `ulib::sys::syscall6`, and the pages are touched through raw pointers: the only
@@ -46,6 +47,55 @@ fn kernel_can_read(addr: usize) -> sys::SysResult {
 fn write_raw(fd: i32, addr: usize, len: usize) -> usize {
     // SAFETY: `write` only reads user memory, through the kernel's checked copy.
     unsafe { sys::syscall6(nr::WRITE, [fd as usize, addr, len, 0, 0, 0]) }
+}
+
+#[allow(unsafe_code)]
+fn read_raw(fd: i32, addr: usize, len: usize) -> usize {
+    // SAFETY: `read` writes only into the fresh mapping `addr` points into, through
+    // the kernel's checked copy; no Rust object lives there.
+    unsafe { sys::syscall6(nr::READ, [fd as usize, addr, len, 0, 0, 0]) }
+}
+
+/// A pipe write from, and a read into, memory the program has never touched (fresh
+/// anonymous pages, not yet present): the kernel's one-copy path between the pipe's
+/// ring and the buffer cannot fault pages in under the pipe's lock, so it must hand
+/// over to the path that does, and lose or invent nothing on the way.
+pub fn pipe_with_untouched_buffers() -> TestResult {
+    let mut fds = [0i32; 2];
+    ctx(sys::pipe(&mut fds), "pipe")?;
+    let fresh = || {
+        ctx(
+            sys::mmap(
+                0,
+                2 * PAGE,
+                PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS,
+            ),
+            "mmap of two fresh pages",
+        )
+    };
+    // 100 bytes straddling two untouched (so zero) pages, then a marker.
+    let src = fresh()?;
+    let n = Errno::decode(write_raw(fds[1], src + PAGE - 50, 100));
+    ensure(n == Ok(100), || {
+        format!("write from untouched pages: {n:?}, expected Ok(100)")
+    })?;
+    ctx(sys::write(fds[1], b"end"), "write of a marker")?;
+    // All 103 into other untouched pages, across their boundary.
+    let dst = fresh()?;
+    let n = Errno::decode(read_raw(fds[0], dst + PAGE - 3, 103));
+    ensure(n == Ok(103), || {
+        format!("read into untouched pages: {n:?}, expected Ok(103)")
+    })?;
+    let got: alloc::vec::Vec<u8> = (0..103).map(|i| peek(dst + PAGE - 3 + i)).collect();
+    ensure(
+        got[..100].iter().all(|&b| b == 0) && &got[100..] == b"end",
+        || format!("the bytes read were {got:?}, expected 100 zeros and \"end\""),
+    )?;
+    let _ = (sys::close(fds[0]), sys::close(fds[1]));
+    ctx(raw(nr::MUNMAP, src, 2 * PAGE), "munmap")?;
+    ctx(raw(nr::MUNMAP, dst, 2 * PAGE), "munmap")?;
+    Ok(())
 }
 
 /// The child's part of the `brk` test: 0, or the number of the check that failed.
