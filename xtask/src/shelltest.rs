@@ -66,7 +66,35 @@ pub const SHELL_TESTS: &[(&str, ShellTest)] = &[
         tracer,
     ),
     ("smp::four_cpus_come_up_and_the_shell_works", four_cpus),
+    (
+        "smp::a_panic_on_one_cpu_stops_the_others_and_names_it",
+        panic_elsewhere,
+    ),
 ];
+
+/// `--smp 4`, and a kernel thread that panics once it runs on a CPU other than CPU 0:
+/// the report names that CPU and says the others are stopped, and QEMU ends with the
+/// failure status, as for a panic on one CPU.
+fn panic_elsewhere(kernel: &Path) -> Result<()> {
+    let mut m = crate::test::shell_machine(kernel);
+    m.smp = 4;
+    m.append = "ktest=panic-elsewhere".into();
+    let mut s = Session::start(&m)?;
+    s.expect("KERNEL PANIC on CPU ", crate::session::SHELL_BOOT_TIMEOUT)?;
+    s.expect("(the others are stopped), in thread ", STEP_TIMEOUT)?;
+    s.expect("deliberate panic on another CPU", STEP_TIMEOUT)?;
+    let out = s.output();
+    let at = out.find("KERNEL PANIC on CPU ").unwrap_or(0) + "KERNEL PANIC on CPU ".len();
+    let cpu = out[at..].chars().next().unwrap_or('?');
+    if !matches!(cpu, '1'..='3') {
+        return Err(format!("the panic names CPU {cpu}, expected one of 1-3"));
+    }
+    let status = s.wait_exit(STEP_TIMEOUT)?;
+    if status != Some(crate::qemu::STATUS_PANIC) {
+        return Err(format!("QEMU status {status:?}, expected the panic status"));
+    }
+    Ok(())
+}
 
 /// `--smp 4` (MTTCG): the boot CPU finds four CPUs in the MADT, each of the other three
 /// reports up in order, and the shell then works as on one CPU (a pipeline, a fault).

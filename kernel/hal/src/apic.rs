@@ -14,7 +14,9 @@ use crate::port::Port;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use x86::apic::{lapic, pit, redirection_entry, redirection_register, Trigger};
-pub use x86::apic::{IOAPIC_PHYS, IRQ_BASE, LAPIC_PHYS, SPURIOUS_VECTOR, TIMER_VECTOR, TLB_VECTOR};
+pub use x86::apic::{
+    IOAPIC_PHYS, IRQ_BASE, LAPIC_PHYS, SPURIOUS_VECTOR, TIMER_VECTOR, TLB_VECTOR, WAKE_VECTOR,
+};
 
 /// Timer interrupts per second.
 pub const TIMER_HZ: u64 = 100;
@@ -138,6 +140,11 @@ fn send_ipi(apic_id: u8, command: u32) {
 /// A fixed IPI of `vector` to the CPU with APIC id `apic_id`.
 pub(crate) fn send_fixed(apic_id: u8, vector: u8) {
     send_ipi(apic_id, lapic::icr_fixed(vector));
+}
+
+/// A non-maskable interrupt to the CPU with APIC id `apic_id`.
+pub(crate) fn send_nmi(apic_id: u8) {
+    send_ipi(apic_id, lapic::ICR_NMI);
 }
 
 /// INIT: reset the CPU with APIC id `apic_id` into its wait for a start-up IPI.

@@ -453,3 +453,45 @@ fn tlb_ipi(_frame: &mut crate::trap::TrapFrame) {
     crate::apic::eoi();
     poll_shootdown();
 }
+
+// ---- Waking an idle CPU, and stopping them all ----------------------------------------
+//
+// An idle CPU halts until an interrupt. A thread made runnable by another CPU would
+// otherwise wait for the idle one's next timer tick (10 ms): the waker sends it
+// WAKE_VECTOR, whose handler (the scheduler's, installed with `trap::set_handler`)
+// makes it look at the run queue at once.
+//
+// A CPU that panics, or meets a fatal exception, stops the others before it reports,
+// so the report is not interleaved with their output and nothing runs on from a state
+// the failure may have broken. It sends each an NMI, taken even with interrupts off;
+// the NMI finds `STOPPING` set and halts that CPU for good.
+
+static STOPPING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Send CPU `index` (a CPU number, as `percpu::cpu_index`) the wake-up interrupt, if it
+/// is online.
+pub fn wake_cpu(index: usize) {
+    if index < crate::percpu::MAX_CPUS && crate::percpu::is_online(index) {
+        let apic_id = crate::percpu::slot(index).apic_id();
+        crate::apic::send_fixed(apic_id, crate::apic::WAKE_VECTOR);
+    }
+}
+
+/// Stop every other online CPU (for a panic or a fatal exception on this one).
+pub fn stop_other_cpus() {
+    if crate::percpu::cpus_online() < 2 {
+        return;
+    }
+    STOPPING.store(true, core::sync::atomic::Ordering::SeqCst);
+    let me = crate::percpu::this();
+    for c in crate::percpu::online_slots() {
+        if !core::ptr::eq(c, me) {
+            crate::apic::send_nmi(c.apic_id());
+        }
+    }
+}
+
+/// Is the machine stopping (another CPU asked, by NMI)?
+pub(crate) fn stopping() -> bool {
+    STOPPING.load(core::sync::atomic::Ordering::SeqCst)
+}

@@ -29,7 +29,7 @@ use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use x86::descriptors::IdtEntry;
 pub use x86::trap::{page_fault_cause, TrapFrame, EXCEPTION_NAMES};
-use x86::trap::{ExceptionReport, PAGE_FAULT};
+use x86::trap::{ExceptionReport, NMI, PAGE_FAULT};
 
 /// Room the stub insists on above the guard page before it moves a frame onto a stack:
 /// the saved registers, the 512-byte FXSAVE area and the handler's own frames.
@@ -213,6 +213,9 @@ static IN_FATAL: AtomicBool = AtomicBool::new(false);
 #[cfg_attr(dinos_kernel, no_mangle)]
 extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
     let vector = frame.vector as usize;
+    if vector as u64 == NMI && crate::smp::stopping() {
+        crate::cpu::halt_forever(); // another CPU failed and stops the machine
+    }
     if vector < 32 {
         let addr = if vector as u64 == PAGE_FAULT {
             crate::cpu::read_cr2()
@@ -310,6 +313,13 @@ fn kernel_exception(f: &TrapFrame, addr: u64) -> ! {
     if IN_FATAL.swap(true, Ordering::SeqCst) {
         crate::kprintln!("\n!!! nested fault while reporting a fault; stopping");
         crate::power::exit_failure();
+    }
+    crate::smp::stop_other_cpus();
+    if crate::percpu::cpus_online() > 1 {
+        crate::kprintln!(
+            "\n!!! on CPU {} (the others are stopped)",
+            crate::percpu::cpu_index()
+        );
     }
     crate::kprint!(
         "{}",

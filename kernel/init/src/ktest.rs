@@ -85,6 +85,24 @@ const TESTS: &[Test] = tests![
     regtest::fs_type_registered_at_run_time_mounts_then_is_removed,
 ];
 
+/// A thread that sleeps until the scheduler wakes it on a CPU other than the boot CPU,
+/// then panics there: the report must name that CPU, the others having been stopped.
+/// (Its wake-ups come from CPU 0's timer; the wake-up IPI lets an idle CPU take it.)
+fn panic_on_another_cpu() -> ! {
+    if hal::percpu::cpus_online() < 2 {
+        panic!("ktest=panic-elsewhere needs more than one CPU");
+    }
+    let t = task::spawn("elsewhere", || {
+        while hal::percpu::cpu_index() == 0 {
+            task::sleep_ms(1);
+        }
+        panic!("deliberate panic on another CPU (ktest=panic-elsewhere)");
+    })
+    .expect("no memory for the test thread");
+    t.join();
+    unreachable!("the panicking thread returned")
+}
+
 pub fn run(which: &str) -> ! {
     match which {
         "" | "all" => run_all(),
@@ -92,6 +110,7 @@ pub fn run(which: &str) -> ! {
         "overflow" => deliberate_stack_overflow(),
         "oom" => deliberate_heap_exhaustion(),
         "panic" => panic!("deliberate panic requested by ktest=panic"),
+        "panic-elsewhere" => panic_on_another_cpu(),
         "bench" => {
             match usertest::bench_null_syscall() {
                 Ok(n) => kprintln!("kbench: null_syscall {n} ticks per call"),

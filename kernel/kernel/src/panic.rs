@@ -14,6 +14,9 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
         hal::kprintln!("\n!!! panic while panicking: {}", info.message());
         hal::power::exit_failure();
     }
+    // The other CPUs halt (by NMI) before the report, so it is not interleaved with
+    // their output and nothing runs on from what the failure may have broken.
+    hal::smp::stop_other_cpus();
     let failed = hal::heap::last_failed_request();
     if failed != 0 {
         let h = hal::heap::stats();
@@ -25,11 +28,20 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
             h.free / 1024
         );
     }
-    hal::kprintln!(
-        "\n!!! KERNEL PANIC in thread {}: {}",
-        hal::task::current_id(),
-        info.message()
-    );
+    if hal::percpu::cpus_online() > 1 {
+        hal::kprintln!(
+            "\n!!! KERNEL PANIC on CPU {} (the others are stopped), in thread {}: {}",
+            hal::percpu::cpu_index(),
+            hal::task::current_id(),
+            info.message()
+        );
+    } else {
+        hal::kprintln!(
+            "\n!!! KERNEL PANIC in thread {}: {}",
+            hal::task::current_id(),
+            info.message()
+        );
+    }
     if let Some(loc) = info.location() {
         hal::kprintln!("    at {}:{}:{}", loc.file(), loc.line(), loc.column());
     }

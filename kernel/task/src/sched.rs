@@ -10,7 +10,9 @@
 //! the scheduler keeps each CPU's running and idle thread by CPU number. A thread put
 //! back on the queue may be taken by another CPU before its registers are saved: hal's
 //! `switch_to` waits for that (the task's `on_cpu` flag). Only CPU 0's timer advances
-//! time and wakes sleepers; each CPU's timer preempts its own thread.
+//! time and wakes sleepers; each CPU's timer preempts its own thread. A CPU that makes
+//! a thread runnable sends one halted idle CPU the wake-up IPI, so the thread starts at
+//! once rather than at that CPU's next tick.
 //!
 //! Preemption happens only at [`preempt_point`], which interrupt handlers call on their
 //! way out. Since spinlocks keep interrupts off, a thread is never preempted while it
@@ -55,6 +57,9 @@ static NEXT_TID: AtomicU64 = AtomicU64::new(1);
 static TICKS: AtomicU64 = AtomicU64::new(0);
 /// Per CPU: switch threads at the next preemption point.
 static NEED_RESCHED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+/// Per CPU: in its idle loop, about to halt or halted. A CPU that makes a thread
+/// runnable claims one idle CPU (clearing its flag) and sends it the wake-up IPI.
+static IDLE: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 
 pub(crate) fn next_tid() -> Tid {
     NEXT_TID.fetch_add(1, Ordering::Relaxed)
@@ -79,6 +84,7 @@ pub fn init() {
     s.idle[0] = Some(idle);
     hal::task::set_exit_hook(crate::thread::exit);
     hal::smp::set_ap_main(ap_main);
+    hal::trap::set_handler(hal::apic::WAKE_VECTOR, wake_ipi);
 }
 
 /// What each other CPU runs once hal has set it up: the code on its boot stack becomes
@@ -99,14 +105,19 @@ fn ap_main() -> ! {
 }
 
 fn idle_loop() -> ! {
+    let cpu = cpu_index(); // an idle thread is its CPU's and never moves
     loop {
+        // Idle from before the check: a thread queued after it is sent a wake-up.
+        IDLE[cpu].store(true, Ordering::SeqCst);
         let queued = !SCHED.lock().run_queue.is_empty();
         if queued {
+            IDLE[cpu].store(false, Ordering::SeqCst);
             yield_now();
         } else {
             // Interrupts on and halt in one step: a wake-up between the check above and
             // the halt is still seen (the interrupt handler reschedules).
             hal::cpu::enable_and_halt();
+            IDLE[cpu].store(false, Ordering::SeqCst);
         }
     }
 }
@@ -116,7 +127,30 @@ pub(crate) fn wake(t: &Arc<Thread>) {
     if t.state.change(State::Blocked, State::Runnable) {
         SCHED.lock().run_queue.push_back(t.clone());
         NEED_RESCHED[cpu_index()].store(true, Ordering::Release);
+        if hal::percpu::cpus_online() > 1 {
+            kick_an_idle_cpu();
+        }
     }
+}
+
+/// Send one idle CPU (not this one) the wake-up interrupt, so that it takes the thread
+/// just queued now instead of at its next tick (10 ms later).
+#[cold]
+fn kick_an_idle_cpu() {
+    let me = cpu_index();
+    for (cpu, idle) in IDLE.iter().enumerate() {
+        if cpu != me && idle.swap(false, Ordering::AcqRel) {
+            hal::smp::wake_cpu(cpu);
+            return;
+        }
+    }
+}
+
+/// The wake-up interrupt's handler: look at the run queue on the way out.
+fn wake_ipi(_frame: &mut hal::trap::TrapFrame) {
+    hal::apic::eoi();
+    NEED_RESCHED[cpu_index()].store(true, Ordering::Release);
+    preempt_point();
 }
 
 /// Pick the next thread and switch to it. The caller holds interrupts off (`irqs_off`)

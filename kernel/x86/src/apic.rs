@@ -11,6 +11,8 @@ use crate::addr::PhysAddr;
 pub const TIMER_VECTOR: u8 = 32;
 /// The inter-processor interrupt that asks a CPU to flush its TLB.
 pub const TLB_VECTOR: u8 = 0xe0;
+/// The inter-processor interrupt that wakes an idle CPU to look at the run queue.
+pub const WAKE_VECTOR: u8 = 0xe1;
 /// Where the local APIC sends spurious interrupts.
 pub const SPURIOUS_VECTOR: u8 = 0xff;
 /// Vector for ISA IRQ n is `IRQ_BASE + n`.
@@ -44,6 +46,9 @@ pub mod lapic {
     pub const ICR_PENDING: u32 = 1 << 12;
     /// INIT, level assert: the target CPU resets and waits for a start-up IPI.
     pub const ICR_INIT: u32 = (5 << 8) | (1 << 14);
+    /// A non-maskable interrupt (delivery mode 4, assert): taken even with interrupts
+    /// off, which is how a panicking CPU stops the others wherever they are.
+    pub const ICR_NMI: u32 = (4 << 8) | (1 << 14);
 
     /// A start-up IPI (SIPI): the target starts in real mode at `CS = page << 8, IP = 0`,
     /// that is at physical address `page * 4096`.
@@ -143,6 +148,7 @@ mod tests {
     #[test]
     fn start_up_commands() {
         assert_eq!(lapic::ICR_INIT, 0x4500);
+        assert_eq!(lapic::ICR_NMI, 0x4400);
         assert_eq!(lapic::icr_startup(0x08), 0x4608, "a start at 0x8000");
         assert_eq!(lapic::icr_destination(3), 0x0300_0000);
         assert_eq!(lapic::icr_fixed(0xe0), 0x40e0);

@@ -47,6 +47,8 @@ impl TrapFrame {
 pub const GENERAL_PROTECTION: u64 = 13;
 /// The page-fault vector: the faulting address is in CR2.
 pub const PAGE_FAULT: u64 = 14;
+/// The non-maskable interrupt's vector.
+pub const NMI: u64 = 2;
 
 /// Exception names, indexed by vector.
 pub const EXCEPTION_NAMES: [(&str, &str); 32] = [
