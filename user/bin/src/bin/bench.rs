@@ -52,6 +52,9 @@ const SELF_TIMED: &[(&str, u32, SelfTimed)] = &[("mapped_page_fault", 2_000, map
 
 fn main() -> i32 {
     let filters: Vec<String> = ulib::env::args().skip(1).collect();
+    if filters.first().map(String::as_str) == Some("--split") {
+        return split_main(&filters[1..]);
+    }
     let mut status = 0;
     for (name, iters, bench) in BENCHES {
         if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
@@ -258,4 +261,56 @@ fn fork_exec_wait(words: &[&str], n: u32) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `bench --split P [STEPS]`: one CPU-bound job of STEPS steps (default 400 million)
+/// done by P processes, each forked to do its share; prints the wall time from the
+/// first fork to the last wait ("split: P processes, N ms"). `cargo xtask bench smp`
+/// runs it with 1, 2 and 4 CPUs: with more CPUs than processes, the processes run at
+/// once and the time falls.
+fn split_main(args: &[String]) -> i32 {
+    let procs: u64 = match args.first().and_then(|a| a.parse().ok()) {
+        Some(p) if (1..=64).contains(&p) => p,
+        _ => {
+            ulib::println!("usage: bench --split PROCESSES [STEPS]");
+            return 2;
+        }
+    };
+    let steps: u64 = args
+        .get(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(400_000_000);
+    let start = Instant::now();
+    for _ in 0..procs {
+        match sys::fork() {
+            Ok(0) => sys::exit(i32::from(spin(steps / procs) == 0)),
+            Ok(_) => {}
+            Err(e) => {
+                ulib::println!("bench: split: fork: {e:?}");
+                return 1;
+            }
+        }
+    }
+    for _ in 0..procs {
+        if process::wait().is_err() {
+            ulib::println!("bench: split: wait failed");
+            return 1;
+        }
+    }
+    let ms = start.elapsed().as_nanos() / 1_000_000;
+    ulib::println!("split: {procs} processes, {ms} ms");
+    0
+}
+
+/// `steps` rounds of a xorshift generator: arithmetic only, no memory traffic and no
+/// system call, so the time is the CPU's alone. The result is returned (and tested by
+/// the caller) so the loop cannot be optimised away.
+fn spin(steps: u64) -> u64 {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..steps {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    core::hint::black_box(x)
 }
