@@ -91,6 +91,10 @@ pub struct SysInfo {
     pub threads: u32,
     /// System calls made since boot, by every program.
     pub syscalls: u64,
+    /// CPUs online.
+    pub cpus: u32,
+    /// Zero (keeps the record a whole number of 8-byte words).
+    pub reserved: u32,
 }
 
 /// One entry of `proclist` (for `ps`).
@@ -104,6 +108,10 @@ pub struct ProcInfo {
     /// b'R' running/runnable, b'S' sleeping, b'Z' zombie, b'T' stopped.
     pub state: u32,
     pub threads: u32,
+    /// The CPU its thread last ran on.
+    pub cpu: u32,
+    /// Zero (keeps the 8-byte fields aligned).
+    pub reserved: u32,
     pub user_ns: u64,
     pub sys_ns: u64,
     pub mem_bytes: u64,
@@ -287,7 +295,9 @@ pod_fields!(SysInfo {
     heap_used: u64,
     procs: u32,
     threads: u32,
-    syscalls: u64
+    syscalls: u64,
+    cpus: u32,
+    reserved: u32
 });
 pod_fields!(ProcInfo {
     pid: u32,
@@ -296,6 +306,8 @@ pod_fields!(ProcInfo {
     uid: u32,
     state: u32,
     threads: u32,
+    cpu: u32,
+    reserved: u32,
     user_ns: u64,
     sys_ns: u64,
     mem_bytes: u64,

@@ -111,6 +111,23 @@ fn four_cpus(kernel: &Path) -> Result<()> {
         return Err("a CPU did not start".into());
     }
     s.run_line("echo four''cpus | cat | cat", &["fourcpus"])?;
+    s.run_line("nproc", &["4\r\n"])?;
+    // The spinning child was last seen on some CPU of the four (ps's CPU column).
+    s.run_line("yes > /dev/null & sleep 1; ps; kill %1", &[" yes"])?;
+    let listing = s.output();
+    let line = listing
+        .lines()
+        .rev()
+        .find(|l| l.trim_end().ends_with(" yes"))
+        .ok_or("ps did not list yes")?;
+    let cpu: u32 = line
+        .split_whitespace()
+        .nth(5)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("no CPU column in ps's line {line:?}"))?;
+    if cpu > 3 {
+        return Err(format!("ps says yes last ran on CPU {cpu} of 4"));
+    }
     s.send("crash stack\n")?;
     s.expect("SIGSEGV", STEP_TIMEOUT)?;
     s.expect(PROMPT, STEP_TIMEOUT)?;

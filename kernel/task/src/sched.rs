@@ -173,6 +173,7 @@ pub(crate) fn schedule(irqs_off: &IrqGuard) {
             s.run_queue.push_back(cur.clone());
         }
         next.state.set(State::Running);
+        next.last_cpu.store(cpu as u32, Ordering::Relaxed);
         let task = next.task.clone();
         s.current[cpu] = Some(next);
         task

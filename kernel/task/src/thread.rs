@@ -11,7 +11,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use hal::sync::IrqGuard;
 
 /// A thread id.
@@ -71,6 +71,8 @@ pub struct Thread {
     pub(crate) state: AtomicState,
     /// Timer ticks during which this thread was on the CPU.
     pub(crate) cpu_ticks: AtomicU64,
+    /// The CPU it last ran on (set each time the scheduler gives it a CPU).
+    pub(crate) last_cpu: AtomicU32,
     pub(crate) exited: AtomicBool,
     pub(crate) exit_wq: WaitQueue,
 }
@@ -107,6 +109,7 @@ impl Thread {
             task,
             state: AtomicState::new(state),
             cpu_ticks: AtomicU64::new(0),
+            last_cpu: AtomicU32::new(0),
             exited: AtomicBool::new(false),
             exit_wq: WaitQueue::new(),
         })
@@ -203,6 +206,8 @@ pub struct ThreadInfo {
     pub stack: (u64, u64),
     /// System calls made by the thread.
     pub syscalls: u64,
+    /// The CPU it last ran on.
+    pub cpu: u32,
 }
 
 /// Every live thread (the idle thread included), ordered by id.
@@ -217,6 +222,7 @@ pub fn thread_list() -> Vec<ThreadInfo> {
             cpu_ticks: t.cpu_ticks(),
             stack: t.task.stack_bounds(),
             syscalls: t.task.syscalls(),
+            cpu: t.last_cpu.load(Ordering::Relaxed),
         })
         .collect()
 }

@@ -63,6 +63,8 @@ pub struct Process {
     /// 'R', 'S', 'Z' or 'T'.
     pub state: char,
     pub threads: u32,
+    /// The CPU it last ran on.
+    pub cpu: u32,
     pub user_time: Duration,
     pub sys_time: Duration,
     pub mem_bytes: u64,
@@ -80,6 +82,7 @@ impl From<&ProcInfo> for Process {
             uid: p.uid,
             state: char::from_u32(p.state).unwrap_or('?'),
             threads: p.threads,
+            cpu: p.cpu,
             user_time: Duration::from_nanos(p.user_ns),
             sys_time: Duration::from_nanos(p.sys_ns),
             mem_bytes: p.mem_bytes,
@@ -98,6 +101,8 @@ pub fn processes() -> Result<Vec<Process>> {
         uid: 0,
         state: 0,
         threads: 0,
+        cpu: 0,
+        reserved: 0,
         user_ns: 0,
         sys_ns: 0,
         mem_bytes: 0,

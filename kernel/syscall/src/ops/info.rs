@@ -58,6 +58,8 @@ pub fn sysinfo(_: &mut Ctx, out: UserPtr<SysInfo>) -> SysResult {
         procs: proc::process::all().len() as u32,
         threads: task::thread_list().len() as u32,
         syscalls: hal::user::syscalls_made(),
+        cpus: hal::percpu::cpus_online() as u32,
+        reserved: 0,
     };
     out.write(&s)?;
     Ok(0)
@@ -77,6 +79,10 @@ pub fn proclist(_: &mut Ctx, out: UserPtr<ProcInfo>, max: usize) -> SysResult {
         } else {
             b'R'
         };
+        let thread = {
+            let tid = *p.tid.lock();
+            threads.iter().find(|t| t.tid == tid)
+        };
         let info = ProcInfo {
             pid: p.pid,
             ppid: p.ppid(),
@@ -84,16 +90,12 @@ pub fn proclist(_: &mut Ctx, out: UserPtr<ProcInfo>, max: usize) -> SysResult {
             uid: p.cred().euid, // as ps shows it: whose rights it runs with
             state: state as u32,
             threads: 1,
+            cpu: thread.map_or(0, |t| t.cpu),
+            reserved: 0,
             user_ns,
             sys_ns,
             mem_bytes,
-            syscalls: {
-                let tid = *p.tid.lock();
-                threads
-                    .iter()
-                    .find(|t| t.tid == tid)
-                    .map_or(0, |t| t.syscalls)
-            },
+            syscalls: thread.map_or(0, |t| t.syscalls),
             name: field(p.name.lock().as_str()),
         };
         out.at(n)?.write(&info)?;

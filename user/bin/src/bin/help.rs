@@ -51,6 +51,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("more", "more [FILE...]: show text a screenful at a time"),
     ("mount", "mount [-t TYPE SOURCE TARGET]: list or mount file systems"),
     ("mv", "mv SOURCE... DEST: move or rename files"),
+    ("nproc", "nproc: the number of CPUs online"),
     ("od", "od [-bcdosxv] [-A RADIX] [-t TYPE] [FILE...]: bytes in octal, hex or as characters"),
     ("poweroff", "poweroff: turn the machine off"),
     ("printenv", "printenv [NAME...]: the environment, or some of its values"),

@@ -1,4 +1,5 @@
-//! `ps`: the processes: pid, parent, group, state, CPU time, memory and name.
+//! `ps`: the processes: pid, parent, group, state, the CPU each last ran on, CPU time,
+//! memory and name.
 
 #![no_std]
 #![no_main]
@@ -28,23 +29,25 @@ fn main() -> i32 {
         }
     };
     ulib::println!(
-        "{:>5} {:>5} {:>5} {:>4} S {:>9} {:>7} CMD",
+        "{:>5} {:>5} {:>5} {:>4} S {:>3} {:>9} {:>7} CMD",
         "PID",
         "PPID",
         "PGID",
         "UID",
+        "CPU",
         "TIME",
         "MEM"
     );
     for p in &procs {
         let cpu = (p.user_time + p.sys_time).as_millis();
         ulib::println!(
-            "{:>5} {:>5} {:>5} {:>4} {} {:>5}.{:03} {:>6}K {}",
+            "{:>5} {:>5} {:>5} {:>4} {} {:>3} {:>5}.{:03} {:>6}K {}",
             p.pid,
             p.ppid,
             p.pgid,
             p.uid,
             p.state,
+            p.cpu,
             cpu / 1000,
             cpu % 1000,
             p.mem_bytes >> 10,
