@@ -43,6 +43,8 @@ const USERTESTS: &[&str] = &[
     "pipe_reads_eof_after_last_writer_closes",
     "pipe_write_without_reader_is_epipe_and_sigpipe",
     "pipe_carries_1mib_intact",
+    "pipe_moves_bytes_from_and_to_untouched_pages",
+    "many_processes_fork_pipe_and_share_pages",
     "signal_handler_runs_and_sigreturn_restores",
     "sigprocmask_delays_delivery_until_unblocked",
     "sigkill_cannot_be_caught_or_blocked",

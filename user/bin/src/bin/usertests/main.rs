@@ -31,6 +31,7 @@ mod pipes;
 mod procs;
 mod robust;
 mod signals;
+mod stress;
 mod vfs;
 
 use alloc::format;
@@ -95,6 +96,10 @@ const TESTS: &[(&str, Test)] = &[
     (
         "pipe_moves_bytes_from_and_to_untouched_pages",
         memory::pipe_with_untouched_buffers,
+    ),
+    (
+        "many_processes_fork_pipe_and_share_pages",
+        stress::many_processes_fork_pipe_and_share_pages,
     ),
     (
         "huge_executable_is_refused_not_fatal",
