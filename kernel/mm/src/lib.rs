@@ -19,12 +19,14 @@ pub mod filemap;
 pub mod frames;
 pub mod kspace;
 mod ranges;
+pub mod word;
 
 use hal::addr::{PhysAddr, PAGE_SIZE};
 use hal::boot::BootInfo;
 
 pub use aspace::{AddressSpace, Prot, VmError, Vma, VmaKind};
 pub use filemap::{FileMap, Pager};
+pub use word::{Word, WordKey};
 pub use frames::{alloc_frame, alloc_frames, free_frame, free_frames, stats, MemStats};
 
 /// Set up frames, heap and the kernel page table. After this, `alloc` works and the
