@@ -150,6 +150,11 @@ const BENCHES: &[(&str, &str, Option<u64>)] = &[
         "pipe round trip between two processes (1 byte each way, 2 switches)",
         Some(2_500),
     ),
+    (
+        "shm_round_trip",
+        "shared-memory round trip between two processes (futex wake + wait each way, 2 switches)",
+        Some(1_500),
+    ),
     ("fork_exit_wait", "fork + exit + wait", Some(100_000)),
     ("spawn_exit_wait", "spawn /bin/true + exit + wait", None),
     (

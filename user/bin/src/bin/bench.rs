@@ -3,7 +3,8 @@
 //! Each prints `bench: NAME N ns/op`, the monotonic clock around many iterations divided
 //! by their number: a null system call (call 0, which does nothing), `getppid`, a pipe
 //! round trip between two
-//! processes (one byte each way: two context switches), fork + exit + wait, spawn of
+//! processes (one byte each way: two context switches), the same round trip through a
+//! word of shared memory and the futex, fork + exit + wait, spawn of
 //! `/bin/true` + wait, a forked child that execs `/bin/true` + wait, the same with
 //! `/bin/sh -c true` (lmbench's "shell" case: the cost of starting the shell), and
 //! `sh -c` running a loop of 1,000 iterations with arithmetic and `[`. Under QEMU's
@@ -37,6 +38,7 @@ const BENCHES: &[(&str, u32, Bench)] = &[
     ("getppid", 100_000, getppid),
     ("pipe_write_read", 20_000, pipe_write_read),
     ("pipe_round_trip", 5_000, pipe_round_trip),
+    ("shm_round_trip", 5_000, shm_round_trip),
     ("fork_exit_wait", 300, fork_exit_wait),
     ("spawn_exit_wait", 200, spawn_exit_wait),
     ("fork_exec_exit_wait", 200, fork_exec_exit_wait),
@@ -151,6 +153,12 @@ fn pipe_round_trip(n: u32) -> Result<(), String> {
     let _ = (sys::close(ping[1]), sys::close(pong[0]));
     process::wait().map_err(|e| err("wait", e))?;
     result
+}
+
+/// Two processes hand a word of a shared segment back and forth with the futex
+/// (`ulib::shm::ping_pong`): two calls and two switches per round trip.
+fn shm_round_trip(n: u32) -> Result<(), String> {
+    ulib::shm::ping_pong(n).map_err(|e| err("shm ping-pong", e))
 }
 
 fn fork_exit_wait(n: u32) -> Result<(), String> {
