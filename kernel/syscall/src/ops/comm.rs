@@ -50,10 +50,13 @@ pub fn shm_unlink(cx: &mut Ctx, name: String) -> SysResult {
 /// `FUTEX_WAIT` does (see `proc::futex`).
 pub fn futex(cx: &mut Ctx, addr: u64, op: u32, val: u32, timeout_ns: u64) -> SysResult {
     let p = cx.process()?;
+    // At least the time asked for: the tick now is already partly gone, so one more
+    // (a zero timeout only looks at the word).
     let deadline = || {
         (timeout_ns != FUTEX_FOREVER).then(|| {
             let tick_ns = 1_000_000_000 / hal::apic::TIMER_HZ;
-            task::ticks() + timeout_ns.div_ceil(tick_ns)
+            let ticks = timeout_ns.div_ceil(tick_ns);
+            task::ticks() + if ticks == 0 { 0 } else { ticks + 1 }
         })
     };
     match op {
