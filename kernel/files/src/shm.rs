@@ -207,7 +207,10 @@ impl Segment {
 impl Pager for Segment {
     fn page(&self, index: u64) -> Result<PhysAddr, VmError> {
         let mut s = self.state.lock();
-        let f = Self::frame(&mut s, usize::try_from(index).map_err(|_| VmError::BeyondEnd)?)?;
+        let f = Self::frame(
+            &mut s,
+            usize::try_from(index).map_err(|_| VmError::BeyondEnd)?,
+        )?;
         mm::frames::share(f); // the mapping's hold
         Ok(f)
     }
@@ -345,10 +348,7 @@ pub fn shm_open(
     if flags & O_TRUNC != 0 && acc == O_RDWR {
         seg.resize(0)?;
     }
-    OpenFile::new(
-        Arc::new(SegmentFile(seg)),
-        flags & (O_ACCMODE | O_NONBLOCK),
-    )
+    OpenFile::new(Arc::new(SegmentFile(seg)), flags & (O_ACCMODE | O_NONBLOCK))
 }
 
 /// `shm_unlink`: remove the name `name`. The segment lives on while it is open or

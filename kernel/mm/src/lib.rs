@@ -26,8 +26,8 @@ use hal::boot::BootInfo;
 
 pub use aspace::{AddressSpace, Prot, VmError, Vma, VmaKind};
 pub use filemap::{FileMap, Pager};
-pub use word::{Word, WordKey};
 pub use frames::{alloc_frame, alloc_frames, free_frame, free_frames, stats, MemStats};
+pub use word::{Word, WordKey};
 
 /// Set up frames, heap and the kernel page table. After this, `alloc` works and the
 /// boot page tables are gone.

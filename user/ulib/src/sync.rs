@@ -248,13 +248,16 @@ mod tests {
         const SLOTS: usize = 4;
         const ITEMS: u32 = 5_000;
         // words: empty(2) full(2) mutex head tail slots...
-        let w: Arc<Vec<AtomicU32>> =
-            Arc::new((0..7 + SLOTS).map(|_| AtomicU32::new(0)).collect());
+        let w: Arc<Vec<AtomicU32>> = Arc::new((0..7 + SLOTS).map(|_| AtomicU32::new(0)).collect());
         Semaphore::new(&w[0..2]).init(SLOTS as u32);
         Semaphore::new(&w[2..4]).init(0);
         let producer = |w: Arc<Vec<AtomicU32>>, base: u32| {
             std::thread::spawn(move || {
-                let (empty, full, m) = (Semaphore::new(&w[0..2]), Semaphore::new(&w[2..4]), Mutex::new(&w[4]));
+                let (empty, full, m) = (
+                    Semaphore::new(&w[0..2]),
+                    Semaphore::new(&w[2..4]),
+                    Mutex::new(&w[4]),
+                );
                 for i in 0..ITEMS {
                     empty.wait();
                     {
@@ -269,7 +272,11 @@ mod tests {
         };
         let consumer = |w: Arc<Vec<AtomicU32>>| {
             std::thread::spawn(move || {
-                let (empty, full, m) = (Semaphore::new(&w[0..2]), Semaphore::new(&w[2..4]), Mutex::new(&w[4]));
+                let (empty, full, m) = (
+                    Semaphore::new(&w[0..2]),
+                    Semaphore::new(&w[2..4]),
+                    Mutex::new(&w[4]),
+                );
                 let mut got = Vec::new();
                 for _ in 0..ITEMS {
                     full.wait();
@@ -291,7 +298,9 @@ mod tests {
         }
         let mut all: Vec<u32> = cs.into_iter().flat_map(|c| c.join().unwrap()).collect();
         all.sort_unstable();
-        let mut want: Vec<u32> = (0..ITEMS).chain((0..ITEMS).map(|i| (1 << 20) + i)).collect();
+        let mut want: Vec<u32> = (0..ITEMS)
+            .chain((0..ITEMS).map(|i| (1 << 20) + i))
+            .collect();
         want.sort_unstable();
         assert_eq!(all, want, "every item exactly once");
         assert_eq!(Semaphore::new(&w[0..2]).value(), SLOTS as u32);

@@ -106,7 +106,9 @@ fn main() -> i32 {
         || plan.producers + plan.consumers > 32
         || plan.items > 1_000_000
     {
-        ulib::eprintln!("prodcons: 1 to 32 processes in all, at least one slot, at most 1000000 items");
+        ulib::eprintln!(
+            "prodcons: 1 to 32 processes in all, at least one slot, at most 1000000 items"
+        );
         return 2;
     }
     match run(&plan) {
@@ -133,7 +135,8 @@ fn usage() -> i32 {
 /// process and the children it forks).
 fn anonymous_segment(tag: &str, words: usize) -> Result<Shared, String> {
     let name = format!("/prodcons.{tag}.{}", sys::getpid().unwrap_or(0));
-    let seg = Segment::create(&name, words * shm::WORD, 0o600).map_err(|e| format!("shm_open {name}: {e}"))?;
+    let seg = Segment::create(&name, words * shm::WORD, 0o600)
+        .map_err(|e| format!("shm_open {name}: {e}"))?;
     let map = seg.map().map_err(|e| format!("mmap: {e}"));
     let _ = shm::unlink(&name);
     map
@@ -185,7 +188,10 @@ fn spawn(work: impl FnOnce() -> bool) -> Result<u32, String> {
 /// Producer `me`: put in the items `me`, `me + P`, `me + 2P`, ... (as item + 1, so
 /// an empty slot, 0, is never mistaken for an item).
 fn produce(plan: &Plan, w: &[AtomicU32], me: u32) -> bool {
-    let (empty, full) = (Semaphore::new(&w[EMPTY..EMPTY + 2]), Semaphore::new(&w[FULL..FULL + 2]));
+    let (empty, full) = (
+        Semaphore::new(&w[EMPTY..EMPTY + 2]),
+        Semaphore::new(&w[FULL..FULL + 2]),
+    );
     let lock = Mutex::new(&w[LOCK]);
     for item in (me..plan.items).step_by(plan.producers as usize) {
         empty.wait();
@@ -203,7 +209,10 @@ fn produce(plan: &Plan, w: &[AtomicU32], me: u32) -> bool {
 /// A consumer: claim items one at a time while any are left, take each out of the
 /// ring and count it in its tally.
 fn consume(plan: &Plan, w: &[AtomicU32]) -> bool {
-    let (empty, full) = (Semaphore::new(&w[EMPTY..EMPTY + 2]), Semaphore::new(&w[FULL..FULL + 2]));
+    let (empty, full) = (
+        Semaphore::new(&w[EMPTY..EMPTY + 2]),
+        Semaphore::new(&w[FULL..FULL + 2]),
+    );
     let lock = Mutex::new(&w[LOCK]);
     let tally = &w[plan.tally_at()..];
     while w[CLAIMED].fetch_add(1, AcqRel) < plan.items {
@@ -236,7 +245,9 @@ fn selftest(name: &str) -> i32 {
         "kill" => kill(),
         "futex" => futex(),
         "names" => names(),
-        _ => Err(format!("no self-test {name:?} (share, frames, kill, futex, names)")),
+        _ => Err(format!(
+            "no self-test {name:?} (share, frames, kill, futex, names)"
+        )),
     };
     match r {
         Ok(()) => {
@@ -292,20 +303,30 @@ fn share() -> Result<(), String> {
         let _ = sys::futex(&w[0], FUTEX_WAIT, 1, FUTEX_FOREVER);
     }
     let st = process::waitpid(child as i64, 0).map_err(|e| format!("wait: {e}"))?;
-    check(st.is_some_and(|(_, s)| s.success()), || "the child did not see the parent's write".into())?;
-    check(w[1].load(Acquire) == 0xbeef, || "the parent did not see the child's write".into())?;
+    check(st.is_some_and(|(_, s)| s.success()), || {
+        "the child did not see the parent's write".into()
+    })?;
+    check(w[1].load(Acquire) == 0xbeef, || {
+        "the parent did not see the child's write".into()
+    })?;
     let mut b = [0u8; 4];
     sys::pread(seg.fd(), &mut b, 4).map_err(|e| format!("pread: {e}"))?;
-    check(u32::from_ne_bytes(b) == 0xbeef, || format!("read of the segment gave {b:?}"))?;
+    check(u32::from_ne_bytes(b) == 0xbeef, || {
+        format!("read of the segment gave {b:?}")
+    })?;
     shm::unlink(NAME).map_err(|e| format!("unlink: {e}"))
 }
 
 fn free_frames() -> Result<u64, String> {
     // Let threads that just exited be freed (see usertests' settled_usage).
-    let mut last = ulib::info::sysinfo().map_err(|e| format!("sysinfo: {e}"))?.free_mem;
+    let mut last = ulib::info::sysinfo()
+        .map_err(|e| format!("sysinfo: {e}"))?
+        .free_mem;
     for _ in 0..50 {
         let _ = sys::nanosleep(10_000_000);
-        let now = ulib::info::sysinfo().map_err(|e| format!("sysinfo: {e}"))?.free_mem;
+        let now = ulib::info::sysinfo()
+            .map_err(|e| format!("sysinfo: {e}"))?
+            .free_mem;
         if now == last {
             break;
         }
@@ -328,19 +349,29 @@ fn frames() -> Result<(), String> {
             w[p * 1024].store(p as u32 + 1, Release);
         }
         shm::unlink(NAME).map_err(|e| format!("unlink: {e}"))?;
-        let child = spawn(|| (0..PAGES).all(|p| w[p * 1024 + 1].swap(w[p * 1024].load(Acquire), AcqRel) == 0))?;
-        let st = process::waitpid(child as i64, 0).map_err(|e| format!("wait: {e}"))?;
-        check(st.is_some_and(|(_, s)| s.success()), || "the child saw other bytes".into())?;
-        check((0..PAGES).all(|p| w[p * 1024 + 1].load(Acquire) == p as u32 + 1), || {
-            "the parent did not see the child's writes".into()
+        let child = spawn(|| {
+            (0..PAGES).all(|p| w[p * 1024 + 1].swap(w[p * 1024].load(Acquire), AcqRel) == 0)
         })?;
+        let st = process::waitpid(child as i64, 0).map_err(|e| format!("wait: {e}"))?;
+        check(st.is_some_and(|(_, s)| s.success()), || {
+            "the child saw other bytes".into()
+        })?;
+        check(
+            (0..PAGES).all(|p| w[p * 1024 + 1].load(Acquire) == p as u32 + 1),
+            || "the parent did not see the child's writes".into(),
+        )?;
         let held = free_frames()?;
         drop(seg); // closed: the mapping still holds it
-        check(w[5].load(Acquire) == 0, || "the mapping changed at close".into())?;
+        check(w[5].load(Acquire) == 0, || {
+            "the mapping changed at close".into()
+        })?;
         drop(map);
         let after = free_frames()?;
         check(after >= held + PAGES as u64, || {
-            format!("only {} frames came back at the last unmap, {PAGES} expected", after as i64 - held as i64)
+            format!(
+                "only {} frames came back at the last unmap, {PAGES} expected",
+                after as i64 - held as i64
+            )
         })
     };
     round()?; // warm up: page tables, heap
@@ -349,7 +380,12 @@ fn frames() -> Result<(), String> {
         round()?;
     }
     let after = free_frames()?;
-    check(before == after, || format!("free frames {before} -> {after} ({:+})", after as i64 - before as i64))
+    check(before == after, || {
+        format!(
+            "free frames {before} -> {after} ({:+})",
+            after as i64 - before as i64
+        )
+    })
 }
 
 /// A child sleeping on a futex of a segment is killed: the kill ends its wait (the
@@ -372,12 +408,20 @@ fn kill() -> Result<(), String> {
     let _ = sys::nanosleep(50_000_000); // asleep in the kernel by now
     process::kill(child as i64, SIGKILL).map_err(|e| format!("kill: {e}"))?;
     let st = process::waitpid(child as i64, 0).map_err(|e| format!("wait: {e}"))?;
-    check(st.is_some_and(|(_, s)| s.signal() == Some(SIGKILL)), || "the child was not killed".into())?;
+    check(st.is_some_and(|(_, s)| s.signal() == Some(SIGKILL)), || {
+        "the child was not killed".into()
+    })?;
     let woken = sys::futex(&w[1], FUTEX_WAKE, u32::MAX, 0).map_err(|e| format!("wake: {e}"))?;
-    check(woken == 0, || format!("{woken} waiters left behind by the dead process"))?;
-    check(!sem.wait_timeout(30_000_000), || "a post from the dead?".into())?;
+    check(woken == 0, || {
+        format!("{woken} waiters left behind by the dead process")
+    })?;
+    check(!sem.wait_timeout(30_000_000), || {
+        "a post from the dead?".into()
+    })?;
     sem.post();
-    check(sem.wait_timeout(30_000_000), || "the survivor's semaphore is wedged".into())
+    check(sem.wait_timeout(30_000_000), || {
+        "the survivor's semaphore is wedged".into()
+    })
 }
 
 /// FUTEX_WAIT: EAGAIN when the word differs, ETIMEDOUT after its timeout (and not
@@ -393,11 +437,15 @@ fn futex() -> Result<(), String> {
     let r = sys::futex(&w[0], FUTEX_WAIT, 7, 50_000_000);
     let took = t0.elapsed().as_millis();
     check(r == Err(Errno::ETIMEDOUT), || format!("timeout: {r:?}"))?;
-    check((45..2000).contains(&took), || format!("a 50 ms timeout took {took} ms"))?;
+    check((45..2000).contains(&took), || {
+        format!("a 50 ms timeout took {took} ms")
+    })?;
     // Private memory (not shared) works too, keyed by address.
     let private = AtomicU32::new(3);
     let r = sys::futex(&private, FUTEX_WAIT, 3, 0);
-    check(r == Err(Errno::ETIMEDOUT), || format!("private word, zero timeout: {r:?}"))?;
+    check(r == Err(Errno::ETIMEDOUT), || {
+        format!("private word, zero timeout: {r:?}")
+    })?;
     let child = spawn(|| {
         w[1].store(1, Release);
         sys::futex(&w[0], FUTEX_WAIT, 7, 5_000_000_000) == Ok(0)
@@ -415,17 +463,29 @@ fn futex() -> Result<(), String> {
     }
     check(woken == 1, || format!("FUTEX_WAKE woke {woken}"))?;
     let st = process::waitpid(child as i64, 0).map_err(|e| format!("wait: {e}"))?;
-    check(st.is_some_and(|(_, s)| s.success()), || "the woken child's FUTEX_WAIT did not return 0".into())?;
+    check(st.is_some_and(|(_, s)| s.success()), || {
+        "the woken child's FUTEX_WAIT did not return 0".into()
+    })?;
     #[allow(unsafe_code)]
     // SAFETY: the raw call passes addresses the kernel must refuse; nothing is touched.
     let (bad_align, bad_addr) = unsafe {
         (
-            sys::syscall6(ulib::abi::nr::FUTEX, [map.addr() + 2, FUTEX_WAKE as usize, 1, 0, 0, 0]),
-            sys::syscall6(ulib::abi::nr::FUTEX, [0x10, FUTEX_WAIT as usize, 0, 0, 0, 0]),
+            sys::syscall6(
+                ulib::abi::nr::FUTEX,
+                [map.addr() + 2, FUTEX_WAKE as usize, 1, 0, 0, 0],
+            ),
+            sys::syscall6(
+                ulib::abi::nr::FUTEX,
+                [0x10, FUTEX_WAIT as usize, 0, 0, 0, 0],
+            ),
         )
     };
-    check(Errno::decode(bad_align) == Err(Errno::EINVAL), || format!("unaligned: {:?}", Errno::decode(bad_align)))?;
-    check(Errno::decode(bad_addr) == Err(Errno::EFAULT), || format!("unmapped: {:?}", Errno::decode(bad_addr)))
+    check(Errno::decode(bad_align) == Err(Errno::EINVAL), || {
+        format!("unaligned: {:?}", Errno::decode(bad_align))
+    })?;
+    check(Errno::decode(bad_addr) == Err(Errno::EFAULT), || {
+        format!("unmapped: {:?}", Errno::decode(bad_addr))
+    })
 }
 
 /// Names: O_EXCL refuses an existing name, a missing name is ENOENT, names with a
@@ -435,24 +495,38 @@ fn names() -> Result<(), String> {
     const NAME: &str = "/prodcons.names";
     let a = Segment::create(NAME, 100, 0o640).map_err(|e| format!("create: {e}"))?;
     let again = Segment::create(NAME, 100, 0o640).err();
-    check(again == Some(Errno::EEXIST), || format!("O_EXCL on an existing name: {again:?}"))?;
+    check(again == Some(Errno::EEXIST), || {
+        format!("O_EXCL on an existing name: {again:?}")
+    })?;
     let missing = Segment::open("/prodcons.none").err();
-    check(missing == Some(Errno::ENOENT), || format!("missing name: {missing:?}"))?;
+    check(missing == Some(Errno::ENOENT), || {
+        format!("missing name: {missing:?}")
+    })?;
     let slash = sys::shm_open("/a/b", O_RDWR | O_CREAT, 0o600).err();
-    check(slash == Some(Errno::EINVAL), || format!("name with a slash: {slash:?}"))?;
+    check(slash == Some(Errno::EINVAL), || {
+        format!("name with a slash: {slash:?}")
+    })?;
     sys::pwrite(a.fd(), b"hello", 10).map_err(|e| format!("pwrite: {e}"))?;
     let b = Segment::open(NAME).map_err(|e| format!("reopen: {e}"))?;
     let mut st = ulib::abi::Stat::default();
     sys::fstat(b.fd(), &mut st).map_err(|e| format!("fstat: {e}"))?;
-    check(st.size == 100 && st.mode == S_IFREG | 0o640 && st.nlink == 1, || {
-        format!("stat: size {} mode {:o} nlink {}", st.size, st.mode, st.nlink)
-    })?;
+    check(
+        st.size == 100 && st.mode == S_IFREG | 0o640 && st.nlink == 1,
+        || {
+            format!(
+                "stat: size {} mode {:o} nlink {}",
+                st.size, st.mode, st.nlink
+            )
+        },
+    )?;
     let mut buf = [0u8; 5];
     sys::pread(b.fd(), &mut buf, 10).map_err(|e| format!("pread: {e}"))?;
     check(&buf == b"hello", || format!("reopened bytes {buf:?}"))?;
     shm::unlink(NAME).map_err(|e| format!("unlink: {e}"))?;
     let gone = shm::unlink(NAME).err();
-    check(gone == Some(Errno::ENOENT), || format!("second unlink: {gone:?}"))?;
+    check(gone == Some(Errno::ENOENT), || {
+        format!("second unlink: {gone:?}")
+    })?;
     sys::fstat(b.fd(), &mut st).map_err(|e| format!("fstat: {e}"))?;
     check(st.nlink == 0, || "unlinked segment still has a name".into())
 }

@@ -359,7 +359,12 @@ pub fn shm_unlink(name: &str) -> SysResult {
 /// `futex(word, op, val, timeout_ns)`: wait while `word` holds `val`
 /// (`FUTEX_WAIT`), wake up to `val` waiters (`FUTEX_WAKE`), or wake one and wait
 /// (`FUTEX_WAKE_WAIT`). The kernel only reads the word.
-pub fn futex(word: &core::sync::atomic::AtomicU32, op: u32, val: u32, timeout_ns: u64) -> SysResult {
+pub fn futex(
+    word: &core::sync::atomic::AtomicU32,
+    op: u32,
+    val: u32,
+    timeout_ns: u64,
+) -> SysResult {
     ret(syscall4(
         nr::FUTEX,
         word.as_ptr() as usize,
