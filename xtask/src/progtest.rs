@@ -150,11 +150,6 @@ const BENCHES: &[(&str, &str, Option<u64>)] = &[
         "pipe round trip between two processes (1 byte each way, 2 switches)",
         Some(2_500),
     ),
-    (
-        "shm_round_trip",
-        "shared-memory round trip between two processes (futex wake + wait each way, 2 switches)",
-        Some(1_500),
-    ),
     ("fork_exit_wait", "fork + exit + wait", Some(100_000)),
     ("spawn_exit_wait", "spawn /bin/true + exit + wait", None),
     (
@@ -171,6 +166,16 @@ const BENCHES: &[(&str, &str, Option<u64>)] = &[
         "sh_loop_1000",
         "sh -c: a loop of 1,000 iterations with [ and $((...)) (fork + exec + wait)",
         None,
+    ),
+    (
+        "futex_wake",
+        "futex wake of a shared word nobody waits on (find the word, look for waiters)",
+        None,
+    ),
+    (
+        "shm_round_trip",
+        "shared-memory round trip between two processes (futex wake + wait each way, 2 switches)",
+        Some(1_500),
     ),
     (
         "mapped_page_fault",
