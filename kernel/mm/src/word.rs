@@ -7,6 +7,9 @@
 //! is named as Linux names private futexes: the address space and the virtual address.
 //! Either way the word's page is made present first, and the caller reads the word
 //! through the frame, so the read cannot fault while the caller holds a spinlock.
+//! The address space remembers the last shared page found (a lock's waiters and
+//! wakers use the same word over and over), which saves the region lookup and the
+//! page-table walk; unmapping or `mprotect` forgets it.
 
 use crate::aspace::{page_down, AddressSpace, VmError};
 use alloc::sync::Arc;
@@ -36,6 +39,16 @@ impl AddressSpace {
         if !addr.is_multiple_of(4) {
             return Err(VmError::Invalid);
         }
+        let page = page_down(addr);
+        let offset = (addr - page) as usize;
+        // The same page as last time: a page of a shared mapping keeps its frame
+        // until it is unmapped or loses its rights, which forget this.
+        if let Some((p, frame)) = self.word_page {
+            if p == page {
+                let key = WordKey::Shared(frame.as_u64() + offset as u64);
+                return Ok(Word { key, frame, offset });
+            }
+        }
         let shared = {
             let vma = self.find(addr).ok_or(VmError::BadAddress)?;
             if !vma.prot.read {
@@ -43,12 +56,11 @@ impl AddressSpace {
             }
             vma.file.as_ref().is_some_and(|f| f.shared)
         };
-        let page = page_down(addr);
         let present = self.table.lock().translate(VirtAddr(page));
         let frame = match present {
             Some((pa, _)) => pa,
             None => {
-                self.handle_fault(addr, false, false)?;
+                self.prepare(addr, 4, false)?;
                 self.table
                     .lock()
                     .translate(VirtAddr(page))
@@ -57,8 +69,8 @@ impl AddressSpace {
             }
         };
         let frame = PhysAddr(page_down(frame.as_u64()));
-        let offset = (addr - page) as usize;
         let key = if shared {
+            self.word_page = Some((page, frame));
             WordKey::Shared(frame.as_u64() + offset as u64)
         } else {
             WordKey::Private {

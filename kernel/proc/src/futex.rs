@@ -19,7 +19,8 @@
 //! - A waiter takes its own entry out when it stops waiting for any reason other than
 //!   a wake-up (a timeout, a signal: and a process being killed is woken by the
 //!   signal), so a dead process leaves no waiters behind. A waker takes out the
-//!   entries it wakes; a waiter knows it was woken by finding its entry gone.
+//!   entries it wakes and leaves the wait's ticket on the thread (`wake_token`),
+//!   so a waiter knows it was woken without looking in the table again.
 //! - `FUTEX_WAKE_WAIT` wakes one waiter and waits, in one call under one lock: the
 //!   hand-over of a ping-pong between two processes costs two calls per round trip
 //!   instead of four.
@@ -57,6 +58,7 @@ fn wake_in(w: &mut Vec<Waiter>, key: WordKey, n: u32) -> u32 {
     while i < w.len() && woken < n {
         if w[i].key == key {
             let gone = w.remove(i);
+            gone.thread.wake_token.store(gone.ticket, Ordering::Release);
             task::wake_thread(&gone.thread);
             woken += 1;
         } else {
@@ -64,11 +66,6 @@ fn wake_in(w: &mut Vec<Waiter>, key: WordKey, n: u32) -> u32 {
         }
     }
     woken
-}
-
-/// Is the waiter with `ticket` still in the table (not woken)?
-fn waiting(ticket: u64) -> bool {
-    WAITERS.lock().iter().any(|w| w.ticket == ticket)
 }
 
 /// Take the waiter with `ticket` out of the table; false if a waker already had.
@@ -130,9 +127,9 @@ pub fn wait(
             thread: me.clone(),
         });
     }
-    let interrupted = || crate::signal::interrupted();
-    let ended = task::block_until(&me, || !waiting(ticket) || interrupted(), deadline);
-    if !forget(ticket) {
+    let woken = || me.wake_token.load(Ordering::Acquire) == ticket;
+    let ended = task::block_until(&me, || woken() || crate::signal::interrupted(), deadline);
+    if woken() || !forget(ticket) {
         return Ok(0); // woken (perhaps just as the time ran out or a signal came)
     }
     if ended {

@@ -39,6 +39,9 @@ pub struct Thread {
     pub(crate) cpu_ticks: AtomicU64,
     pub(crate) exited: AtomicBool,
     pub(crate) exit_wq: WaitQueue,
+    /// The last wake-up a waiter table (the futex's) gave this thread, by the ticket
+    /// of the wait it ended: a woken thread knows it was woken without a lookup.
+    pub wake_token: AtomicU64,
 }
 
 impl Thread {
@@ -73,6 +76,7 @@ impl Thread {
             task,
             state: SpinLock::new(state),
             cpu_ticks: AtomicU64::new(0),
+            wake_token: AtomicU64::new(0),
             exited: AtomicBool::new(false),
             exit_wq: WaitQueue::new(),
         })
