@@ -128,7 +128,11 @@ pub fn wait(
         });
     }
     let woken = || me.wake_token.load(Ordering::Acquire) == ticket;
-    let ended = task::block_until(&me, || woken() || crate::signal::interrupted(), deadline);
+    let ended = task::block_until(
+        &me,
+        || woken() || crate::signal::interrupted_in(p),
+        deadline,
+    );
     if woken() || !forget(ticket) {
         return Ok(0); // woken (perhaps just as the time ran out or a signal came)
     }
