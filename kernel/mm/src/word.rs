@@ -83,10 +83,8 @@ impl AddressSpace {
 }
 
 impl Word {
-    /// The word's value now.
+    /// The word's value now (an atomic load: its owner may be writing it).
     pub fn load(&self) -> u32 {
-        let mut b = [0u8; 4];
-        hal::paging::read_frame(self.frame, self.offset, &mut b);
-        u32::from_ne_bytes(b)
+        hal::paging::load_frame_u32(self.frame, self.offset)
     }
 }
