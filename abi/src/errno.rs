@@ -43,6 +43,7 @@ pub enum Errno {
     ENOTEMPTY = 39,
     ELOOP = 40,
     EOPNOTSUPP = 95,
+    ETIMEDOUT = 110,
 }
 
 const ALL: &[Errno] = &[
@@ -82,6 +83,7 @@ const ALL: &[Errno] = &[
     Errno::ENOTEMPTY,
     Errno::ELOOP,
     Errno::EOPNOTSUPP,
+    Errno::ETIMEDOUT,
 ];
 
 impl Errno {
@@ -148,6 +150,7 @@ impl Errno {
             Errno::ENOTEMPTY => "directory not empty",
             Errno::ELOOP => "too many levels of symbolic links",
             Errno::EOPNOTSUPP => "operation not supported",
+            Errno::ETIMEDOUT => "connection timed out",
         }
     }
 }

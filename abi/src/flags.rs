@@ -42,6 +42,18 @@ pub const MAP_PRIVATE: u32 = 2;
 /// Map exactly at the address given, replacing what was there.
 pub const MAP_FIXED: u32 = 0x10;
 pub const MAP_ANONYMOUS: u32 = 0x20;
+// futex operations
+/// Sleep while the word still holds the value given (EAGAIN if it does not).
+pub const FUTEX_WAIT: u32 = 0;
+/// Wake up to the number given of the word's waiters; returns how many woke.
+pub const FUTEX_WAKE: u32 = 1;
+/// Wake one waiter of the word, then wait on it as `FUTEX_WAIT` does: a hand-over
+/// between two processes in one call instead of two.
+pub const FUTEX_WAKE_WAIT: u32 = 2;
+/// `futex`'s timeout argument for "no timeout".
+pub const FUTEX_FOREVER: u64 = u64::MAX;
+/// Longest shared-memory segment name (without the leading `/`).
+pub const SHM_NAME_MAX: usize = 255;
 // msync
 pub const MS_ASYNC: u32 = 1;
 pub const MS_INVALIDATE: u32 = 2;

@@ -95,8 +95,16 @@ pub const MPROTECT: usize = 85;
 /// Write a shared file mapping back to its file (`msync`).
 pub const MSYNC: usize = 86;
 
+// Communication: shared memory and futexes (110-119).
+/// Open (or create) the named shared-memory segment `name`: a descriptor.
+pub const SHM_OPEN: usize = 110;
+/// Remove a segment's name; it lives on while open or mapped.
+pub const SHM_UNLINK: usize = 111;
+/// Wait on, or wake waiters of, a 32-bit word of memory (`FUTEX_WAIT`, `FUTEX_WAKE`).
+pub const FUTEX: usize = 112;
+
 /// The highest call number plus one (size of the kernel's table).
-pub const COUNT: usize = 90;
+pub const COUNT: usize = 140;
 
 /// Call numbers given out while the kernel runs: a call a module registers
 /// (`syscall::registry::register_call`) takes one of these, so it can never collide

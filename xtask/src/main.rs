@@ -24,6 +24,7 @@ mod qemu;
 mod session;
 mod shcompare;
 mod shelltest;
+mod shmtest;
 mod storagetest;
 mod test;
 mod userbuild;

@@ -170,6 +170,16 @@ const BENCHES: &[(&str, &str, Option<u64>)] = &[
         None,
     ),
     (
+        "futex_wake",
+        "futex wake of a shared word nobody waits on (find the word, look for waiters)",
+        None,
+    ),
+    (
+        "shm_round_trip",
+        "shared-memory round trip between two processes (futex wake + wait each way, 2 switches)",
+        Some(1_500),
+    ),
+    (
         "mapped_page_fault",
         "page fault on a mapped file page already in the page cache (the touch only)",
         Some(800),

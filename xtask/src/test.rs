@@ -114,6 +114,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== shared memory, futexes and semaphores");
+    for (name, f) in crate::shmtest::SHM_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!("== file utilities and the editor");
     for (name, f) in crate::fstest::FS_TESTS {
         if selected(name) {

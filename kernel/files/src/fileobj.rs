@@ -67,10 +67,13 @@ impl Readiness {
     };
 }
 
-/// The result of mapping an object into memory. No object can be mapped yet (file
-/// mapping is a later issue), so this has no values: every `mmap` is refused.
-#[derive(Debug)]
-pub enum Mapping {}
+/// The result of mapping an object that is not a file-system node into memory
+/// (a shared-memory segment): what fills the mapping's pages. (A regular file's
+/// mapping is made from its node and the page cache, see `mmap` in the system-call
+/// layer.)
+pub struct Mapping {
+    pub pager: alloc::sync::Arc<dyn mm::Pager>,
+}
 
 /// Where a stream read puts its bytes: the program's buffer, written straight from
 /// the object's own memory (a pipe's ring), so the bytes are copied once. The copy is
@@ -181,6 +184,12 @@ pub trait FileObject: Send + Sync {
     /// Map `len` bytes from `offset`: ENODEV for objects that cannot be mapped.
     fn mmap(&self, _offset: u64, _len: u64) -> Result<Mapping, Errno> {
         Err(Errno::ENODEV)
+    }
+
+    /// Set the size (`ftruncate` of an object that is not a file-system node):
+    /// EINVAL for objects that have no size to set.
+    fn truncate(&self, _size: u64) -> Result<(), Errno> {
+        Err(Errno::EINVAL)
     }
 
     /// The file-system node, for objects that are one (ftruncate, getdents, fsync,

@@ -7,6 +7,7 @@
 //! - [`openfile`]: [`OpenFile`], an object plus its offset and flags; `open` of a path.
 //! - [`fdtable`]: a process's [`FdTable`].
 //! - [`pipe`]: pipes, the first way processes pass messages.
+//! - [`shm`]: named shared-memory segments, file-like objects of anonymous frames.
 //! - [`signals`]: the two things this layer needs from signals (EINTR and SIGPIPE),
 //!   as a trait the process layer implements.
 //!
@@ -23,6 +24,7 @@ pub mod fdtable;
 pub mod fileobj;
 pub mod openfile;
 pub mod pipe;
+pub mod shm;
 pub mod signals;
 
 pub use fdtable::{FdTable, MAX_FDS};

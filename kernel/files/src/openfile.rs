@@ -209,9 +209,19 @@ impl OpenFile {
         self.object.poll()
     }
 
-    /// Map part of the file (ENODEV: nothing can be mapped yet).
+    /// Map part of an object that is not a file-system node (ENODEV for those that
+    /// cannot be mapped).
     pub fn mmap(&self, offset: u64, len: u64) -> Result<Mapping, Errno> {
         self.object.mmap(offset, len)
+    }
+
+    /// Set the size of an object that is not a file-system node (EINVAL for those
+    /// without one); the open file must be open for writing.
+    pub fn truncate(&self, size: u64) -> Result<(), Errno> {
+        if !self.writable() {
+            return Err(Errno::EINVAL);
+        }
+        self.object.truncate(size)
     }
 
     /// Does the object use the position (a file, a disk: a read fills the whole

@@ -349,6 +349,18 @@ pub fn read_frame(f: PhysAddr, offset: usize, buf: &mut [u8]) {
     };
 }
 
+/// Load the 32-bit word at `offset` (a multiple of 4) of frame `f` atomically: a word
+/// that programs on other CPUs may be writing at the same moment (a futex's).
+pub fn load_frame_u32(f: PhysAddr, offset: usize) -> u32 {
+    check_frame(f);
+    assert!(offset.is_multiple_of(4) && offset + 4 <= PAGE_SIZE as usize);
+    let p = (f.to_virt().as_u64() + offset as u64) as *const core::sync::atomic::AtomicU32;
+    // SAFETY: an aligned word inside one data frame (checked), in the direct map, which
+    // is always mapped; AtomicU32 has u32's layout, and the access is atomic, so
+    // concurrent writers (user code through its own mapping) race with nothing.
+    unsafe { (*p).load(core::sync::atomic::Ordering::SeqCst) }
+}
+
 /// Translate `va` in the table rooted at `root`.
 fn translate_in(root: PhysAddr, va: VirtAddr) -> Option<(PhysAddr, PageFlags)> {
     tables::translate(&mut DirectMap, root, va)

@@ -134,6 +134,9 @@ pub struct AddressSpace {
     /// The program break: the heap region is `[heap_start, brk)`.
     heap_start: u64,
     brk: u64,
+    /// The page of the last futex word found in a shared mapping, and its frame
+    /// (see `word.rs`); forgotten whenever pages are unmapped or lose rights.
+    pub(crate) word_page: Option<(u64, PhysAddr)>,
 }
 
 pub(crate) fn page_down(a: u64) -> u64 {
@@ -155,6 +158,7 @@ impl AddressSpace {
             vmas: BTreeMap::new(),
             heap_start: 0,
             brk: 0,
+            word_page: None,
         })
     }
 
@@ -283,6 +287,7 @@ impl AddressSpace {
     /// walk page by page over `munmap(addr, 16 TiB)` took minutes with the table's
     /// spinlock held and interrupts off).
     fn release_pages(&mut self, start: u64, end: u64) {
+        self.word_page = None;
         self.table
             .lock()
             .unmap_range(VirtAddr(start), VirtAddr(end), frames::release);

@@ -208,6 +208,7 @@ impl AddressSpace {
         if denied {
             return Err(VmError::Denied);
         }
+        self.word_page = None;
         self.split_at(start)?;
         self.split_at(end)?;
         let starts: alloc::vec::Vec<u64> = self.vmas.range(start..end).map(|(&s, _)| s).collect();

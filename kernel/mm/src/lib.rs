@@ -19,6 +19,7 @@ pub mod filemap;
 pub mod frames;
 pub mod kspace;
 mod ranges;
+pub mod word;
 
 use hal::addr::{PhysAddr, PAGE_SIZE};
 use hal::boot::BootInfo;
@@ -26,6 +27,7 @@ use hal::boot::BootInfo;
 pub use aspace::{AddressSpace, Prot, VmError, Vma, VmaKind};
 pub use filemap::{FileMap, Pager};
 pub use frames::{alloc_frame, alloc_frames, free_frame, free_frames, stats, MemStats};
+pub use word::{Word, WordKey};
 
 /// Set up frames, heap and the kernel page table. After this, `alloc` works and the
 /// boot page tables are gone.

@@ -8,6 +8,7 @@
 //! - [`process`]: the process table, pids, current process, CPU accounting.
 //! - [`lifecycle`]: spawn, fork, exit, wait, kill.
 //! - [`exec`]: loading an ELF program and building its initial stack.
+//! - [`futex`]: sleeping on a word of memory (the waiter table, keyed by word).
 //! - [`signal`]: pending signals, handlers, delivery on the way back to user mode,
 //!   and what a fault in a program turns into.
 //! - [`claim`]: devices held for exclusive use (request and release).
@@ -28,6 +29,7 @@ extern crate alloc;
 
 pub mod claim;
 pub mod exec;
+pub mod futex;
 pub mod lifecycle;
 pub mod personality;
 pub mod process;

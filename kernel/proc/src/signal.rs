@@ -216,7 +216,13 @@ pub fn raise_current(sig: u32) {
 
 /// Is a signal waiting that will interrupt the calling process's sleep?
 pub fn interrupted() -> bool {
-    process::with_current(|p| p.sig.lock().deliverable() != 0).unwrap_or(false)
+    process::with_current(interrupted_in).unwrap_or(false)
+}
+
+/// Is a signal waiting that will interrupt a sleep of `p` (the caller's process,
+/// when the caller has it at hand)?
+pub fn interrupted_in(p: &process::Process) -> bool {
+    p.sig.lock().deliverable() != 0
 }
 
 /// Signals as the layers below see them (`files::Signals`): a pipe or the terminal

@@ -86,6 +86,9 @@ pub static TABLE: Table = {
         nr::MOUNTS => "mounts": info::mounts(UserSliceMut);
         // Communication.
         nr::PIPE => "pipe": comm::pipe(UserPtr<crate::user::FdPair>);
+        nr::SHM_OPEN => "shm_open" -> Fd: comm::shm_open(StrArg, Flags<OpenFlags>, Mode);
+        nr::SHM_UNLINK => "shm_unlink": comm::shm_unlink(StrArg);
+        nr::FUTEX => "futex": comm::futex(Addr, Flags<FutexOp>, u32, u64);
         // Information maintenance.
         nr::CLOCK_GETTIME => "clock_gettime": info::clock_gettime(Flags<Clocks>, UserPtr<abi::Timespec>);
         nr::UNAME => "uname": info::uname(UserPtr<abi::Utsname>);
@@ -227,6 +230,7 @@ named! {
     MsyncFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(MS_ASYNC, MS_INVALIDATE, MS_SYNC) });
     DevFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(DEV_NONBLOCK) });
     Whence => Kind::Enum(names!(SEEK_SET, SEEK_CUR, SEEK_END));
+    FutexOp => Kind::Enum(names!(FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAKE_WAIT));
     Clocks => Kind::Enum(names!(CLOCK_REALTIME, CLOCK_MONOTONIC));
     IoctlRequest => Kind::Enum(names!(TCGETMODE, TCSETMODE, TIOCGWINSZ, TIOCSPGRP, TIOCGPGRP, BLKGETSIZE64));
     SigHow => Kind::Enum(&[

@@ -75,6 +75,9 @@ pub struct Thread {
     pub(crate) last_cpu: AtomicU32,
     pub(crate) exited: AtomicBool,
     pub(crate) exit_wq: WaitQueue,
+    /// The last wake-up a waiter table (the futex's) gave this thread, by the ticket
+    /// of the wait it ended: a woken thread knows it was woken without a lookup.
+    pub wake_token: AtomicU64,
 }
 
 impl Thread {
@@ -110,6 +113,7 @@ impl Thread {
             state: AtomicState::new(state),
             cpu_ticks: AtomicU64::new(0),
             last_cpu: AtomicU32::new(0),
+            wake_token: AtomicU64::new(0),
             exited: AtomicBool::new(false),
             exit_wq: WaitQueue::new(),
         })

@@ -146,6 +146,50 @@ pub const fn mutex<T>(value: T) -> Mutex<T> {
     Lock::with_policy(value, WaitQueue::new())
 }
 
+/// Block `me` (the calling thread) until `cond()` holds, or until timer tick
+/// `deadline` when one is given: a wait without a queue, for a waiter that keeps its
+/// own record of itself (a futex's). Whoever makes `cond` true calls [`wake_thread`]
+/// on the thread afterwards. The same order as [`WaitQueue::wait_until`]: the check
+/// and the sleep with interrupts off, and on more than one CPU the check once more
+/// after the thread is marked blocked. True when `cond` held, false at the deadline.
+pub fn block_until(me: &Arc<Thread>, cond: impl Fn() -> bool, deadline: Option<u64>) -> bool {
+    loop {
+        let irq = IrqGuard::new();
+        if cond() {
+            return true;
+        }
+        if deadline.is_some_and(|d| sched::ticks() >= d) {
+            return false;
+        }
+        me.state.set(State::Blocked);
+        if let Some(d) = deadline {
+            SCHED
+                .lock_irqs_off(&irq)
+                .sleepers
+                .insert((d, me.tid), me.clone());
+        }
+        if hal::percpu::cpus_online() > 1
+            && cond()
+            && me.state.change(State::Blocked, State::Running)
+        {
+            // Nobody woke us: carry on.
+            if let Some(d) = deadline {
+                SCHED.lock_irqs_off(&irq).sleepers.remove(&(d, me.tid));
+            }
+            return true;
+        }
+        sched::schedule(&irq);
+        if let Some(d) = deadline {
+            SCHED.lock_irqs_off(&irq).sleepers.remove(&(d, me.tid));
+        }
+    }
+}
+
+/// Make `t`, blocked in [`block_until`], run again (it re-checks its condition).
+pub fn wake_thread(t: &Arc<Thread>) {
+    sched::wake(t);
+}
+
 /// Sleep for at least `n` timer ticks.
 pub fn sleep_ticks(n: u64) {
     let irq = IrqGuard::new();

@@ -6,8 +6,9 @@
 //! `std`: the start code that turns the initial stack into arguments and environment
 //! ([`rt`], [`startup`]), the heap ([`heap`]), printing ([`print!`], [`println!`]) and
 //! [`io`], files ([`fs`]), processes and signals ([`process`]), the environment
-//! ([`env`]), clocks ([`time`]), system information ([`info`]) and option parsing for
-//! small tools ([`cli`]). Names follow `std` where `std` has one; errors are the kernel's
+//! ([`env`]), clocks ([`time`]), system information ([`info`]), shared memory
+//! ([`shm`]) with the locks and semaphores that work inside it ([`sync`]), and option
+//! parsing for small tools ([`cli`]). Names follow `std` where `std` has one; errors are the kernel's
 //! [`Errno`] (with readable messages), and paths are `&str`.
 //!
 //! The one design decision: `unsafe` lives in two small places, the `syscall`
@@ -32,7 +33,9 @@ pub mod info;
 pub mod io;
 pub mod process;
 pub mod rt;
+pub mod shm;
 pub mod startup;
+pub mod sync;
 pub mod sys;
 pub mod time;
 

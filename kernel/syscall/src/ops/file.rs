@@ -392,7 +392,10 @@ pub fn truncate(cx: &mut Ctx, dir: Dir, path: String, size: u64) -> SysResult {
 
 pub fn ftruncate(cx: &mut Ctx, fd: Fd, size: u64) -> SysResult {
     let f = cx.file(fd)?;
-    let n = f.node().ok_or(Errno::EINVAL)?;
-    fsys::with(|v| v.truncate_node(n, size))?;
+    match f.node() {
+        Some(n) => fsys::with(|v| v.truncate_node(n, size))?,
+        // Not a node: an object with a size of its own (a shared-memory segment).
+        None => f.truncate(size)?,
+    }
     Ok(0)
 }

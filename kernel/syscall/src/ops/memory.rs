@@ -3,7 +3,7 @@
 //! family: "allocate and free memory").
 //!
 //! A file mapping is a region of the caller's address space whose pages are the
-//! file's page-cache pages (see `mm::filemap`); what the caller may do with it
+//! file's page-cache pages, or a shared-memory segment's frames (see `mm::filemap`); what the caller may do with it
 //! follows how the descriptor was opened, as POSIX says: reading needs a descriptor
 //! open for reading, a shared writable mapping one open for reading and writing.
 
@@ -66,16 +66,28 @@ pub fn mmap(
         }
         let fd = i32::try_from(fd).map_err(|_| Errno::EBADF)?;
         let f = cx.file(Fd(fd))?;
-        let node = f.node().ok_or(Errno::ENODEV)?;
-        if fsys::stat(node)?.mode & S_IFMT != S_IFREG {
-            return Err(Errno::ENODEV);
-        }
         let acc = f.flags & O_ACCMODE;
-        if acc == O_WRONLY {
-            return Err(Errno::EACCES);
-        }
+        let pager: alloc::sync::Arc<dyn mm::Pager> = match f.node() {
+            Some(node) => {
+                if fsys::stat(node)?.mode & S_IFMT != S_IFREG {
+                    return Err(Errno::ENODEV);
+                }
+                if acc == O_WRONLY {
+                    return Err(Errno::EACCES);
+                }
+                fsys::pages::NodePager::new(node)?
+            }
+            // Not a node: an object that maps itself (a shared-memory segment).
+            None => {
+                let m = f.mmap(off, len)?;
+                if acc == O_WRONLY {
+                    return Err(Errno::EACCES);
+                }
+                m.pager
+            }
+        };
         Some(mm::FileMap {
-            pager: fsys::pages::NodePager::new(node)?,
+            pager,
             offset: off,
             shared,
             writable_file: acc == O_RDWR,

@@ -3,7 +3,8 @@
 //! Each prints `bench: NAME N ns/op`, the monotonic clock around many iterations divided
 //! by their number: a null system call (call 0, which does nothing), `getppid`, a pipe
 //! round trip between two
-//! processes (one byte each way: two context switches), fork + exit + wait, spawn of
+//! processes (one byte each way: two context switches), the same round trip through a
+//! word of shared memory and the futex, fork + exit + wait, spawn of
 //! `/bin/true` + wait, a forked child that execs `/bin/true` + wait, the same with
 //! `/bin/sh -c true` (lmbench's "shell" case: the cost of starting the shell), and
 //! `sh -c` running a loop of 1,000 iterations with arithmetic and `[`. Under QEMU's
@@ -42,6 +43,10 @@ const BENCHES: &[(&str, u32, Bench)] = &[
     ("fork_exec_exit_wait", 200, fork_exec_exit_wait),
     ("fork_exec_sh_c_true", 100, fork_exec_sh_c_true),
     ("sh_loop_1000", 2, sh_loop_1000),
+    // Last among the forking benchmarks: its code, once run, is part of what every
+    // later fork of this process copies.
+    ("futex_wake", 100_000, futex_wake),
+    ("shm_round_trip", 5_000, shm_round_trip),
 ];
 
 /// Benchmarks that time only part of each batch themselves (returning the
@@ -154,6 +159,25 @@ fn pipe_round_trip(n: u32) -> Result<(), String> {
     let _ = (sys::close(ping[1]), sys::close(pong[0]));
     process::wait().map_err(|e| err("wait", e))?;
     result
+}
+
+/// `FUTEX_WAKE` of a word of a shared segment that nobody waits on: the cost of
+/// finding the word (its region, its frame) and looking for waiters.
+fn futex_wake(n: u32) -> Result<(), String> {
+    let seg = ulib::shm::Segment::create("/bench.futex", 4096, 0o600).map_err(|e| err("shm", e))?;
+    let _ = ulib::shm::unlink("/bench.futex");
+    let map = seg.map().map_err(|e| err("mmap", e))?;
+    let w = &map.words()[0];
+    for _ in 0..n {
+        sys::futex(w, ulib::abi::flags::FUTEX_WAKE, 1, 0).map_err(|e| err("futex", e))?;
+    }
+    Ok(())
+}
+
+/// Two processes hand a word of a shared segment back and forth with the futex
+/// (`ulib::shm::ping_pong`): two calls and two switches per round trip.
+fn shm_round_trip(n: u32) -> Result<(), String> {
+    ulib::shm::ping_pong(n).map_err(|e| err("shm ping-pong", e))
 }
 
 fn fork_exit_wait(n: u32) -> Result<(), String> {

@@ -340,6 +340,40 @@ pub fn pipe(fds: &mut [i32; 2]) -> SysResult {
     Ok(r)
 }
 
+/// Open (or create, with `O_CREAT`) the shared-memory segment `name` (`/name`).
+pub fn shm_open(name: &str, flags: u32, mode: u32) -> SysResult {
+    ret(syscall4(
+        nr::SHM_OPEN,
+        name.as_ptr() as usize,
+        name.len(),
+        flags as usize,
+        mode as usize,
+    ))
+}
+
+/// Remove the shared-memory segment `name` (it lives on while open or mapped).
+pub fn shm_unlink(name: &str) -> SysResult {
+    ret(syscall2(nr::SHM_UNLINK, name.as_ptr() as usize, name.len()))
+}
+
+/// `futex(word, op, val, timeout_ns)`: wait while `word` holds `val`
+/// (`FUTEX_WAIT`), wake up to `val` waiters (`FUTEX_WAKE`), or wake one and wait
+/// (`FUTEX_WAKE_WAIT`). The kernel only reads the word.
+pub fn futex(
+    word: &core::sync::atomic::AtomicU32,
+    op: u32,
+    val: u32,
+    timeout_ns: u64,
+) -> SysResult {
+    ret(syscall4(
+        nr::FUTEX,
+        word.as_ptr() as usize,
+        op as usize,
+        val as usize,
+        timeout_ns as usize,
+    ))
+}
+
 fn stat_into(out: &mut Stat, call: impl FnOnce(usize) -> usize) -> SysResult {
     let mut b = [0u8; <Stat as Pod>::SIZE];
     let r = ret(call(ptr_mut(&mut b)))?;
