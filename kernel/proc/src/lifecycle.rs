@@ -382,14 +382,18 @@ fn look_at_children(
     }
 }
 
-/// Start init (pid 1) from `path`, with the console as descriptors 0, 1 and 2.
-pub fn start_init(path: &str) -> Result<Pid, Errno> {
+/// Start init (pid 1) from `path` with arguments `args` (from the kernel command
+/// line), the console as descriptors 0, 1 and 2.
+pub fn start_init(path: &str, args: &[&str]) -> Result<Pid, Errno> {
     let mut files = FdTable::new();
     let tty = files::OpenFile::new(devices::open(tty::DEV_CONSOLE)?, abi::flags::O_RDWR)?;
     for fd in 0..3 {
         files.insert_at(fd, tty.clone())?;
     }
-    let argv = [String::from(path)];
+    let argv: alloc::vec::Vec<String> = core::iter::once(path)
+        .chain(args.iter().copied())
+        .map(String::from)
+        .collect();
     let envp = [
         String::from("PATH=/bin"),
         String::from("HOME=/"),

@@ -35,6 +35,7 @@ pub mod rt;
 pub mod startup;
 pub mod sys;
 pub mod time;
+pub mod users;
 
 pub use abi;
 pub use abi::Errno;
