@@ -20,6 +20,7 @@ mod fstest;
 mod fuzztest;
 mod json;
 mod layers;
+mod logintest;
 mod progtest;
 mod qemu;
 mod session;
