@@ -133,8 +133,8 @@ fn session(s: &mut Session) -> Result<()> {
     )?;
     run(
         s,
-        "chown root:root /tmp/mine && ls -l /tmp/mine",
-        "root root",
+        "chown root:root /tmp/mine && stat /tmp/mine",
+        "Uid: 0     Gid: 0",
     )?;
     s.send("poweroff\n")?;
     let st = s.wait_exit(STEP_TIMEOUT)?;

@@ -70,12 +70,14 @@ pub fn gid_of(name: &str) -> Option<u32> {
 /// Print `prompt` and read one line from standard input with echo off (on a
 /// terminal); the line without its newline, `None` at end of input.
 pub fn read_password(prompt: &str) -> Option<String> {
-    crate::print!("{prompt}");
-    io::flush_stdout();
+    // Echo goes off before the prompt shows: a password typed the moment the prompt
+    // appears must not be echoed.
     let old = io::terminal_mode(0).ok();
     if let Some(m) = old {
         let _ = io::set_terminal_mode(0, m & !abi::flags::TTY_ECHO);
     }
+    crate::print!("{prompt}");
+    io::flush_stdout();
     let mut line = String::new();
     let got = io::stdin().read_line(&mut line);
     if let Some(m) = old {
