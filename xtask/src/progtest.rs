@@ -168,6 +168,11 @@ const BENCHES: &[(&str, &str, Option<u64>)] = &[
         None,
     ),
     (
+        "access",
+        "access(\"/etc/passwd\", R_OK) (path walk, permission by the real ids)",
+        None,
+    ),
+    (
         "mapped_page_fault",
         "page fault on a mapped file page already in the page cache (the touch only)",
         Some(800),

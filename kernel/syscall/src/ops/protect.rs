@@ -67,7 +67,7 @@ pub fn getgroups(cx: &mut Ctx, buf: UserSliceMut) -> SysResult {
 /// `setgroups(list)`: replace the supplementary groups (a list of `u32`s, at most
 /// `NGROUPS_MAX`); privileged.
 pub fn setgroups(cx: &mut Ctx, list: UserSlice) -> SysResult {
-    if list.len() % 4 != 0 || list.len() / 4 > abi::flags::NGROUPS_MAX {
+    if !list.len().is_multiple_of(4) || list.len() / 4 > abi::flags::NGROUPS_MAX {
         return Err(Errno::EINVAL);
     }
     let bytes = list.to_vec()?;
