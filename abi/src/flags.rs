@@ -104,6 +104,17 @@ pub const DEV_NONBLOCK: u32 = 1;
 // mount flags
 pub const MS_RDONLY: u32 = 1;
 
+// access modes (`access`); 0 (`F_OK`) asks only whether the path exists
+pub const F_OK: u32 = 0;
+pub const X_OK: u32 = 1;
+pub const W_OK: u32 = 2;
+pub const R_OK: u32 = 4;
+
+/// An id argument of `setres*id` and `chown` that leaves the id unchanged (`-1`).
+pub const ID_UNCHANGED: u32 = u32::MAX;
+/// Most supplementary groups a process may have (`NGROUPS_MAX`).
+pub const NGROUPS_MAX: usize = 32;
+
 /// Descriptor-inheritance value in [`crate::SpawnArgs::fds`]: the child's descriptor is
 /// closed.
 pub const SPAWN_FD_CLOSE: i32 = -1;

@@ -102,6 +102,27 @@ pub const SHM_OPEN: usize = 110;
 pub const SHM_UNLINK: usize = 111;
 /// Wait on, or wake waiters of, a 32-bit word of memory (`FUTEX_WAIT`, `FUTEX_WAKE`).
 pub const FUTEX: usize = 112;
+// Protection, continued: users and groups (120-139).
+/// Set the user ids (`setuid`): all three for root, else the effective uid only.
+pub const SETUID: usize = 120;
+pub const SETGID: usize = 121;
+/// The effective user id (`geteuid`).
+pub const GETEUID: usize = 122;
+pub const GETEGID: usize = 123;
+/// Set the real, effective and saved user ids (`u32::MAX`: leave one).
+pub const SETRESUID: usize = 124;
+pub const SETRESGID: usize = 125;
+/// Copy the supplementary groups out; returns how many there are.
+pub const GETGROUPS: usize = 126;
+/// Replace the supplementary groups (privileged).
+pub const SETGROUPS: usize = 127;
+/// Change a file's owner and group (`u32::MAX`: leave one).
+pub const CHOWN: usize = 128;
+pub const FCHOWN: usize = 129;
+/// May the *real* user open this path so (`access`, `R_OK|W_OK|X_OK`, 0: exists)?
+pub const ACCESS: usize = 130;
+/// Set the permission bits of an open file.
+pub const FCHMOD: usize = 131;
 
 /// The highest call number plus one (size of the kernel's table).
 pub const COUNT: usize = 140;

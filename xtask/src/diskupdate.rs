@@ -133,7 +133,7 @@ fn quote(p: &str) -> Result<String> {
     Ok(format!("\"{p}\""))
 }
 
-fn run_debugfs(disk: &Path, script: &str) -> Result<()> {
+pub fn run_debugfs(disk: &Path, script: &str) -> Result<()> {
     let file = disk.with_extension("debugfs");
     std::fs::write(&file, script).map_err(|e| format!("{}: {e}", file.display()))?;
     let out = Command::new(crate::deps::tool("debugfs"))

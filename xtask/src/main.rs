@@ -11,6 +11,7 @@
 //! - `gdb`    boot paused with QEMU's gdb stub and print how to attach
 //! - `lines`  kernel source lines, and the share in `forbid(unsafe_code)` crates
 
+mod accounts;
 mod bench;
 mod build;
 mod deps;
@@ -19,6 +20,7 @@ mod fstest;
 mod fuzztest;
 mod json;
 mod layers;
+mod logintest;
 mod progtest;
 mod qemu;
 mod session;
@@ -46,6 +48,7 @@ commands:
                         updated on it and everything else is kept)
       --copy-in HOST:/GUEST  put a host file or directory on the disk before booting
       --ramdisk         no disk: boot from the in-memory root image (changes are lost)
+      --login           boot to a `login:` prompt (init runs getty) instead of a root shell
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
   bench [NAME]          benchmarks: boot, syscall, programs, fs (default: all)
   soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),

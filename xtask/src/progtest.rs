@@ -170,6 +170,11 @@ const BENCHES: &[(&str, &str, Option<u64>)] = &[
         None,
     ),
     (
+        "access",
+        "access(\"/etc/passwd\", R_OK) (path walk, permission by the real ids)",
+        None,
+    ),
+    (
         "futex_wake",
         "futex wake of a shared word nobody waits on (find the word, look for waiters)",
         None,

@@ -199,6 +199,7 @@ fn parse_machine(args: &[String], kernel: &Path) -> Result<(Machine, RunOptions)
             "--fresh" => fresh = true,
             "--copy-in" => copy_in.push(value("--copy-in")?),
             "--ramdisk" => ramdisk_only = true,
+            "--login" => m.append.push_str(" login"),
             other => return Err(format!("unknown option `{other}` (see cargo xtask help)")),
         }
     }

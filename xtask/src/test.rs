@@ -138,6 +138,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== users, login and permissions");
+    for (name, f) in crate::logintest::LOGIN_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!("== the system-call fuzzer");
     for (name, f) in crate::fuzztest::FUZZ_TESTS {
         if selected(name) {

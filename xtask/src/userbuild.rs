@@ -9,7 +9,8 @@
 //!
 //! The root file system is an ext2 image made by `mke2fs -d` from a staging folder:
 //! `bin/` holds every program, `etc/` and `tmp/` come from `user/rootfs`, and `dev/` is
-//! an empty mount point. The kernel gets it as QEMU's `-initrd` and runs `/bin/init`.
+//! an empty mount point; the accounts (`/etc/passwd`, `group`, `shadow`, the homes and
+//! their owners) come from `accounts.rs`. The kernel gets it as QEMU's `-initrd` and runs `/bin/init`.
 
 use crate::build::TARGET;
 use crate::{root, Result};
@@ -91,6 +92,10 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Programs installed under a second name, which they look at (`argv[0]`) to know
+/// what to do: (the name, the program).
+const LINKS: &[(&str, &str)] = &[("chgrp", "chown"), ("whoami", "id"), ("groups", "id")];
+
 /// Make `target/rootfs.img` (16 MiB ext2, 1 KiB blocks) holding the programs in `bins`
 /// under `/bin` and the files of `user/rootfs`. Returns the image path.
 pub fn make_rootfs(bins: &Path) -> Result<PathBuf> {
@@ -115,10 +120,18 @@ pub fn make_rootfs(bins: &Path) -> Result<PathBuf> {
         }
         let dst = staging.join("bin").join(&name);
         fs::copy(&src, &dst).map_err(|e| format!("{}: {e}", src.display()))?;
-        set_mode(&dst, 0o755)?;
+        let set_uid = crate::accounts::SET_UID_ROOT.contains(&name.as_str());
+        set_mode(&dst, if set_uid { 0o4755 } else { 0o755 })?;
+    }
+
+    for (name, target) in LINKS {
+        let link = staging.join("bin").join(name);
+        fs::hard_link(staging.join("bin").join(target), &link)
+            .map_err(|e| format!("{}: {e}", link.display()))?;
     }
 
     crate::shcompare::install(&staging)?;
+    crate::accounts::stage(&staging)?;
 
     let image = root().join("target").join("rootfs.img");
     let _ = fs::remove_file(&image); // mke2fs asks before overwriting a file system
@@ -135,5 +148,6 @@ pub fn make_rootfs(bins: &Path) -> Result<PathBuf> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
+    crate::accounts::apply(&image)?;
     Ok(image)
 }

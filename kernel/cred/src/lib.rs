@@ -101,7 +101,7 @@ pub enum Capability {
     PowerOff,
     /// Send a signal to a process of another user (`kill`).
     Kill,
-    /// Give a file to another owner (`chown`; reserved for the users work).
+    /// Give a file to another owner, or a group the caller is not in (`chown`).
     Chown,
     /// Read, write and search any file whatever its permission bits (like
     /// Linux's `CAP_DAC_OVERRIDE`); execute needs at least one `x` bit.
@@ -109,12 +109,12 @@ pub enum Capability {
     /// Act as the owner of any file: `chmod`, `utimes` with explicit times,
     /// removing from a sticky directory (like `CAP_FOWNER`).
     Fowner,
-    /// Change user and group ids at will (`setuid`, `setgid`; reserved for the
-    /// users work).
+    /// Change user and group ids at will (`setuid`, `setgid`, `setres*id`,
+    /// `setgroups`).
     SetId,
     /// Make device nodes (`mknod` of a character or block device).
     Mknod,
-    /// Raw access to devices that bypasses a file system (reserved).
+    /// Raw access to devices that bypasses a file system (the disks, `/dev/vd*`).
     RawDevice,
     /// Tune the system as a whole: drop the file systems' caches (like the part of
     /// Linux's `CAP_SYS_ADMIN` that writes `/proc/sys/vm/drop_caches`).
@@ -210,6 +210,129 @@ pub fn may_signal(sender: &Credentials, target: &Credentials) -> bool {
         || [sender.ruid, sender.euid]
             .iter()
             .any(|&u| u == target.ruid || u == target.suid)
+}
+
+/// Which id slots a `setres*id` call changes (`None`: leave it, the `-1` of POSIX).
+pub type IdTriple = (Option<u32>, Option<u32>, Option<u32>);
+
+impl Credentials {
+    /// `setuid(uid)` (POSIX): with [`Capability::SetId`] all three user ids become
+    /// `uid` (a root login shell becomes the user for good); without it only the
+    /// effective uid may change, and only back to the real or the saved uid.
+    /// `None`: not allowed (`EPERM`).
+    pub fn with_uid(&self, uid: u32) -> Option<Credentials> {
+        let mut c = self.clone();
+        if capable(self, Capability::SetId) {
+            (c.ruid, c.euid, c.suid) = (uid, uid, uid);
+        } else if uid == self.ruid || uid == self.suid {
+            c.euid = uid;
+        } else {
+            return None;
+        }
+        Some(c)
+    }
+
+    /// `setgid(gid)`: as [`Credentials::with_uid`], for the group ids.
+    pub fn with_gid(&self, gid: u32) -> Option<Credentials> {
+        let mut c = self.clone();
+        if capable(self, Capability::SetId) {
+            (c.rgid, c.egid, c.sgid) = (gid, gid, gid);
+        } else if gid == self.rgid || gid == self.sgid {
+            c.egid = gid;
+        } else {
+            return None;
+        }
+        Some(c)
+    }
+
+    /// `setresuid(r, e, s)`: each id given becomes the new real, effective or saved
+    /// uid. Without [`Capability::SetId`] each must be one of the three uids the
+    /// process has now (so `seteuid` can swap between real and saved).
+    pub fn with_resuid(&self, ids: IdTriple) -> Option<Credentials> {
+        let now = [self.ruid, self.euid, self.suid];
+        if !capable(self, Capability::SetId) && !triple_within(ids, now) {
+            return None;
+        }
+        let mut c = self.clone();
+        (c.ruid, c.euid, c.suid) = (
+            ids.0.unwrap_or(c.ruid),
+            ids.1.unwrap_or(c.euid),
+            ids.2.unwrap_or(c.suid),
+        );
+        Some(c)
+    }
+
+    /// `setresgid(r, e, s)`: as [`Credentials::with_resuid`], for the group ids.
+    pub fn with_resgid(&self, ids: IdTriple) -> Option<Credentials> {
+        let now = [self.rgid, self.egid, self.sgid];
+        if !capable(self, Capability::SetId) && !triple_within(ids, now) {
+            return None;
+        }
+        let mut c = self.clone();
+        (c.rgid, c.egid, c.sgid) = (
+            ids.0.unwrap_or(c.rgid),
+            ids.1.unwrap_or(c.egid),
+            ids.2.unwrap_or(c.sgid),
+        );
+        Some(c)
+    }
+
+    /// `setgroups(list)`: only with [`Capability::SetId`].
+    pub fn with_groups(&self, groups: &[u32]) -> Option<Credentials> {
+        if !capable(self, Capability::SetId) {
+            return None;
+        }
+        let mut c = self.clone();
+        c.groups = groups.to_vec();
+        Some(c)
+    }
+
+    /// The credentials a program starts with when `exec` loads a file with this
+    /// owner and mode: a set-user-id file makes its owner the effective uid, a
+    /// set-group-id file its group the effective gid; then the saved ids copy the
+    /// effective ones (POSIX), so the program can drop and regain the privilege.
+    pub fn after_exec(&self, owner_uid: u32, owner_gid: u32, mode: u32) -> Credentials {
+        let mut c = self.clone();
+        if mode & S_ISUID != 0 {
+            c.euid = owner_uid;
+        }
+        if mode & S_ISGID != 0 {
+            c.egid = owner_gid;
+        }
+        c.suid = c.euid;
+        c.sgid = c.egid;
+        c
+    }
+
+    /// The same process judged by its *real* ids (`access`): "may the user who
+    /// ran this set-user-id program open that file?"
+    pub fn as_real(&self) -> Credentials {
+        let mut c = self.clone();
+        c.euid = c.ruid;
+        c.egid = c.rgid;
+        c
+    }
+}
+
+/// Is every id given in `ids` one of `now`?
+fn triple_within(ids: IdTriple, now: [u32; 3]) -> bool {
+    [ids.0, ids.1, ids.2]
+        .iter()
+        .flatten()
+        .all(|id| now.contains(id))
+}
+
+/// May `cred` change the owner of a file owned by `owner_uid` to `uid` and its
+/// group to `gid` (`None`: unchanged)? POSIX with `_POSIX_CHOWN_RESTRICTED`: only
+/// [`Capability::Chown`] gives a file away; the owner may change its group to a
+/// group it is in.
+pub fn may_chown(cred: &Credentials, owner_uid: u32, uid: Option<u32>, gid: Option<u32>) -> bool {
+    if capable(cred, Capability::Chown) {
+        return true;
+    }
+    cred.owns(owner_uid)
+        && uid.is_none_or(|u| u == owner_uid)
+        && gid.is_none_or(|g| cred.in_group(g))
 }
 
 #[cfg(test)]

@@ -138,3 +138,64 @@ fn signals_need_a_matching_uid_or_kill() {
         "the target's effective uid does not count"
     );
 }
+
+#[test]
+fn root_setuid_changes_all_three_ids_for_good() {
+    let c = ROOT.with_uid(1000).unwrap();
+    assert_eq!((c.ruid, c.euid, c.suid), (1000, 1000, 1000));
+    assert!(c.with_uid(0).is_none(), "no way back");
+    let g = ROOT.with_gid(1000).unwrap();
+    assert_eq!((g.rgid, g.egid, g.sgid), (1000, 1000, 1000));
+}
+
+#[test]
+fn a_user_may_setuid_only_to_its_real_or_saved_uid() {
+    let a = alice();
+    assert!(a.with_uid(1001).is_none());
+    assert!(a.with_uid(0).is_none());
+    assert_eq!(a.with_uid(1000).unwrap(), a);
+    assert!(a.with_gid(0).is_none());
+    // A set-user-id-root program run by alice: real 1000, effective and saved 0.
+    let s = a.after_exec(0, 0, REG | S_ISUID | 0o755);
+    assert_eq!((s.ruid, s.euid, s.suid), (1000, 0, 0));
+    assert_eq!(s.egid, 100, "no set-group-id bit");
+    // It drops to the user, then regains root through the saved uid.
+    let dropped = s.with_resuid((None, Some(1000), None)).unwrap();
+    assert_eq!((dropped.ruid, dropped.euid, dropped.suid), (1000, 1000, 0));
+    let back = dropped.with_uid(0).unwrap();
+    assert_eq!(back.euid, 0);
+    assert!(dropped.with_resuid((Some(1001), None, None)).is_none());
+}
+
+#[test]
+fn exec_of_an_ordinary_file_copies_effective_to_saved() {
+    let mut a = alice();
+    a.euid = 1000;
+    a.suid = 7;
+    let c = a.after_exec(0, 0, REG | 0o755);
+    assert_eq!((c.ruid, c.euid, c.suid), (1000, 1000, 1000));
+    let g = a.after_exec(0, 50, REG | S_ISGID | 0o755);
+    assert_eq!((g.rgid, g.egid, g.sgid), (100, 50, 50));
+}
+
+#[test]
+fn setgroups_needs_setid_and_access_uses_the_real_ids() {
+    assert!(alice().with_groups(&[0]).is_none());
+    assert_eq!(ROOT.with_groups(&[5, 6]).unwrap().groups, vec![5, 6]);
+    let s = alice().after_exec(0, 0, REG | S_ISUID | 0o755);
+    let real = s.as_real();
+    assert_eq!((real.euid, real.egid), (1000, 100));
+    assert!(!permits(&real, 0, 0, REG | 0o600, Access::READ));
+    assert!(permits(&s, 0, 0, REG | 0o600, Access::READ));
+}
+
+#[test]
+fn chown_gives_away_only_with_chown_and_chgrp_only_to_own_groups() {
+    let a = alice();
+    assert!(may_chown(&ROOT, 1000, Some(0), Some(0)));
+    assert!(!may_chown(&a, 1000, Some(1001), None), "give away");
+    assert!(may_chown(&a, 1000, Some(1000), Some(20)), "own group");
+    assert!(may_chown(&a, 1000, None, Some(100)), "effective group");
+    assert!(!may_chown(&a, 1000, None, Some(0)), "not a member");
+    assert!(!may_chown(&a, 0, None, Some(100)), "not the owner");
+}

@@ -123,7 +123,13 @@ fn start_userland(boot: &'static BootInfo) {
     );
     hal::trap::set_fatal_report_hook(syscall::print_recent_calls);
     proc::signal::init(); // user faults, delivery on return to user, the console's Ctrl-C
-    match proc::lifecycle::start_init("/bin/init") {
+                          // `login` on the command line: init asks who is there instead of starting a
+                          // root shell (`cargo xtask run --login`).
+    let init_args: &[&str] = match boot.cmdline_value("login") {
+        Some(_) => &["login"],
+        None => &[],
+    };
+    match proc::lifecycle::start_init("/bin/init", init_args) {
         Ok(pid) => log::info!("started /bin/init as pid {pid}"),
         Err(e) => {
             log::error!("cannot start /bin/init: {e}; starting the kernel monitor");

@@ -44,6 +44,9 @@ pub struct Loaded {
     pub sp: u64,
     /// The system-call ABI the program speaks.
     pub personality: crate::personality::Personality,
+    /// The credentials the program runs with, when they differ from the caller's:
+    /// a set-user-id or set-group-id file (see `Credentials::after_exec`).
+    pub cred: Option<Credentials>,
 }
 
 fn vm_errno(e: mm::VmError) -> Errno {
@@ -78,6 +81,13 @@ pub fn load(
     if st.size > MAX_IMAGE {
         return Err(Errno::ENOEXEC);
     }
+    // Set-user-id and set-group-id files run with their owner's rights; on any
+    // exec the saved ids become the effective ones. Most execs change nothing, so
+    // nothing is copied then.
+    let set_id = st.mode & (cred::S_ISUID | cred::S_ISGID) != 0;
+    let new_cred = (set_id || cred.suid != cred.euid || cred.sgid != cred.egid)
+        .then(|| cred.after_exec(st.uid, st.gid, st.mode))
+        .filter(|c| c != cred);
     let image = read_headers(node, st.size).map_err(|e| {
         log::debug!("exec {path}: {e}");
         Errno::ENOEXEC
@@ -148,8 +158,8 @@ pub fn load(
             (AT_PHNUM, image.phdrs.count as u64),
             (AT_PAGESZ, 4096),
             (AT_ENTRY, image.entry + bias),
-            (AT_UID, 0),
-            (AT_GID, 0),
+            (AT_UID, cred.ruid as u64),
+            (AT_GID, cred.rgid as u64),
         ],
     )?;
     Ok(Loaded {
@@ -157,6 +167,7 @@ pub fn load(
         entry: image.entry + bias,
         sp,
         personality,
+        cred: new_cred,
     })
 }
 

@@ -56,7 +56,8 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
         Some(p) => p.cred(),
         None => Arc::new(cred::ROOT.clone()),
     };
-    let loaded = exec::load(&cred, spec.cwd, spec.path, spec.argv, spec.envp)?;
+    let mut loaded = exec::load(&cred, spec.cwd, spec.path, spec.argv, spec.envp)?;
+    let cred = loaded.cred.take().map(Arc::new).unwrap_or(cred);
     let pid = process::alloc_pid();
     let (ppid, inherited_pgid, sid) = match parent {
         Some(p) => (p.pid, p.pgid(), p.sid()),
@@ -172,8 +173,11 @@ pub fn exec(
 ) -> Result<(), Errno> {
     let p = process::current().ok_or(Errno::EINVAL)?;
     let cwd = p.cwd.lock().node();
-    let loaded = exec::load(&p.cred(), cwd, path, argv, envp)?;
+    let mut loaded = exec::load(&p.cred(), cwd, path, argv, envp)?;
     // Point of no return: the old program is gone from here on.
+    if let Some(c) = loaded.cred.take() {
+        p.set_cred(c);
+    }
     hal::task::current().set_address_space(Some(loaded.aspace.table()));
     let old = p.aspace.lock().replace(loaded.aspace);
     drop(old);
@@ -378,14 +382,18 @@ fn look_at_children(
     }
 }
 
-/// Start init (pid 1) from `path`, with the console as descriptors 0, 1 and 2.
-pub fn start_init(path: &str) -> Result<Pid, Errno> {
+/// Start init (pid 1) from `path` with arguments `args` (from the kernel command
+/// line), the console as descriptors 0, 1 and 2.
+pub fn start_init(path: &str, args: &[&str]) -> Result<Pid, Errno> {
     let mut files = FdTable::new();
     let tty = files::OpenFile::new(devices::open(tty::DEV_CONSOLE)?, abi::flags::O_RDWR)?;
     for fd in 0..3 {
         files.insert_at(fd, tty.clone())?;
     }
-    let argv = [String::from(path)];
+    let argv: alloc::vec::Vec<String> = core::iter::once(path)
+        .chain(args.iter().copied())
+        .map(String::from)
+        .collect();
     let envp = [
         String::from("PATH=/bin"),
         String::from("HOME=/"),

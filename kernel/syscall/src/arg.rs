@@ -196,6 +196,26 @@ impl Arg for Mode {
     }
 }
 
+/// A user or group id; `u32::MAX` (`-1`, [`abi::flags::ID_UNCHANGED`]) is `None`:
+/// "leave this one" for `setres*id` and `chown`.
+pub struct Id;
+
+impl Arg for Id {
+    type Value = Option<u32>;
+    const KIND: Kind = Kind::Uint;
+    #[inline(always)]
+    fn take(r: &mut Regs) -> Result<Option<u32>, Errno> {
+        let v = r.take();
+        if v as u32 == abi::flags::ID_UNCHANGED {
+            Ok(None)
+        } else if v > u32::MAX as u64 {
+            Err(Errno::EINVAL)
+        } else {
+            Ok(Some(v as u32))
+        }
+    }
+}
+
 /// A flag word of the set `S` names (its low 32 bits).
 pub struct Flags<S: Named>(core::marker::PhantomData<S>);
 

@@ -7,7 +7,7 @@
 //! request numbers) have their decoders here; the operations are shared with every
 //! other personality.
 
-use crate::arg::{Addr, Arg, Fd, FlagSet, Flags, Kind, Mode, Named, PidArg, Regs, Signal};
+use crate::arg::{Addr, Arg, Fd, FlagSet, Flags, Id, Kind, Mode, Named, PidArg, Regs, Signal};
 use crate::ops::file::Dir;
 use crate::ops::{comm, device, file, info, memory, process, protect};
 use crate::table::{calls, Ctx, SysResult, Table};
@@ -102,6 +102,19 @@ pub static TABLE: Table = {
         nr::REBOOT => "reboot": protect::reboot();
         nr::DROP_CACHES => "drop_caches": protect::drop_caches();
         nr::UMASK => "umask": protect::umask(Mode);
+        // Protection: users and groups.
+        nr::SETUID => "setuid": protect::setuid(Id);
+        nr::SETGID => "setgid": protect::setgid(Id);
+        nr::GETEUID => "geteuid": protect::geteuid();
+        nr::GETEGID => "getegid": protect::getegid();
+        nr::SETRESUID => "setresuid": protect::setresuid(Id, Id, Id);
+        nr::SETRESGID => "setresgid": protect::setresgid(Id, Id, Id);
+        nr::GETGROUPS => "getgroups": protect::getgroups(UserSliceMut);
+        nr::SETGROUPS => "setgroups": protect::setgroups(UserSlice);
+        nr::CHOWN => "chown": file::chown(Cwd, PathArg, Id, Id);
+        nr::FCHOWN => "fchown": file::fchown(Fd, Id, Id);
+        nr::ACCESS => "access": file::access(Cwd, PathArg, Flags<AccessMode>);
+        nr::FCHMOD => "fchmod": file::fchmod(Fd, Mode);
     }
     t
 };
@@ -231,6 +244,7 @@ named! {
     DevFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(DEV_NONBLOCK) });
     Whence => Kind::Enum(names!(SEEK_SET, SEEK_CUR, SEEK_END));
     FutexOp => Kind::Enum(names!(FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAKE_WAIT));
+    AccessMode => Kind::Flags(&FlagSet { value_mask: 0, values: &[(0, "F_OK")], bits: names!(R_OK, W_OK, X_OK) });
     Clocks => Kind::Enum(names!(CLOCK_REALTIME, CLOCK_MONOTONIC));
     IoctlRequest => Kind::Enum(names!(TCGETMODE, TCSETMODE, TIOCGWINSZ, TIOCSPGRP, TIOCGPGRP, BLKGETSIZE64));
     SigHow => Kind::Enum(&[

@@ -126,6 +126,10 @@ impl<D: BlockDevice + Send> FileSystem for Ext2<D> {
         Ext2::set_mode(self, ino32(ino)?, (perm & 0o7777) as u16).map_err(from_fs_errno)
     }
 
+    fn set_owner(&mut self, ino: u64, uid: Option<u32>, gid: Option<u32>) -> Result<()> {
+        Ext2::set_owner(self, ino32(ino)?, uid, gid).map_err(from_fs_errno)
+    }
+
     fn set_times(&mut self, ino: u64, atime: Option<i64>, mtime: Option<i64>) -> Result<()> {
         let t = |v: Option<i64>| v.map(|s| s.clamp(0, u32::MAX as i64) as u32);
         Ext2::set_times(self, ino32(ino)?, t(atime), t(mtime)).map_err(from_fs_errno)

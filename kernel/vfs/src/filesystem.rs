@@ -183,6 +183,10 @@ pub trait FileSystem: Send {
     fn set_times(&mut self, _ino: u64, _atime: Option<i64>, _mtime: Option<i64>) -> Result<()> {
         Err(Errno::EPERM)
     }
+    /// Change the owner and/or group of `ino` (`chown`; `None` leaves one).
+    fn set_owner(&mut self, _ino: u64, _uid: Option<u32>, _gid: Option<u32>) -> Result<()> {
+        Err(Errno::EPERM)
+    }
 }
 
 /// The ABI errno for an error of the ext2 crate (the numbers are the same).

@@ -20,6 +20,7 @@
 //! | `dcache.rs`     | the name cache: (directory, name) -> inode or "absent"          |
 //! | `ops.rs`        | the system calls' view: open, mkdir, unlink, rename, stat ...   |
 //! | `perm.rs`       | which permission each operation needs (rule: `cred` crate)      |
+//! | `attr.rs`       | chown, fchown, fchmod, access: owners and permission asked      |
 //! | `dirent.rs`     | packing directory entries for `getdents`                        |
 //!
 //! The one design decision a reader must know: a node is named by a [`NodeRef`],
@@ -38,6 +39,7 @@
 
 extern crate alloc;
 
+mod attr;
 mod dcache;
 mod devfs;
 mod dirent;

@@ -13,6 +13,8 @@
 //! | move a directory to another parent     | also: `w` on it (its `..` changes)           |
 //! | chmod, utimes with explicit times      | own the file, or [`Capability::Fowner`]      |
 //! | utimes to "now", truncate by path      | `w` (or own it, for utimes)                  |
+//! | chown, fchown (`attr.rs`)              | [`Capability::Chown`]; owner: own groups only |
+//! | access (`attr.rs`)                     | as asked, judged by the *real* ids           |
 //! | mount, umount                          | [`Capability::Mount`]                        |
 //!
 //! A refused permission bit is `EACCES`; a refused ownership or privilege is

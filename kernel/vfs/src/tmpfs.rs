@@ -568,6 +568,15 @@ impl FileSystem for TmpFs {
         Ok(())
     }
 
+    fn set_owner(&mut self, ino: u64, uid: Option<u32>, gid: Option<u32>) -> Result<()> {
+        let now = (self.clock)();
+        let n = self.node_mut(ino)?;
+        n.uid = uid.unwrap_or(n.uid);
+        n.gid = gid.unwrap_or(n.gid);
+        n.ctime = now;
+        Ok(())
+    }
+
     fn set_times(&mut self, ino: u64, atime: Option<i64>, mtime: Option<i64>) -> Result<()> {
         let now = (self.clock)();
         let n = self.node_mut(ino)?;

@@ -260,3 +260,57 @@ fn truncate_needs_write_and_mount_needs_the_capability() {
         Some(Errno::EPERM)
     );
 }
+
+#[test]
+fn only_root_gives_a_file_away_and_the_owner_changes_its_group_to_its_own() {
+    let mut v = tree();
+    let r = v.root();
+    let a = alice();
+    assert_eq!(
+        v.chown(&a, r, "/home/a", Some(BOB), None, true).err(),
+        Some(Errno::EPERM)
+    );
+    assert_eq!(
+        v.chown(&a, r, "/pub", None, Some(100), true).err(),
+        Some(Errno::EPERM),
+        "not the owner"
+    );
+    assert_eq!(
+        v.chown(&a, r, "/home/a", None, Some(STAFF), true).err(),
+        Some(Errno::EPERM),
+        "not a member"
+    );
+    v.chown(&a, r, "/home/a", Some(ALICE), Some(100), true)
+        .unwrap();
+    v.chown(&ROOT, r, "/home/a", Some(BOB), Some(STAFF), true)
+        .unwrap();
+    let st = v.stat(&ROOT, r, "/home/a").unwrap();
+    assert_eq!((st.uid, st.gid), (BOB, STAFF));
+    // Bob now owns it: he may chmod it, alice may not.
+    v.chmod(&bob(), r, "/home/a", 0o600).unwrap();
+    assert_eq!(v.chmod(&a, r, "/home/a", 0o666).err(), Some(Errno::EPERM));
+}
+
+#[test]
+fn chown_clears_set_id_bits_and_access_judges_the_real_ids() {
+    let mut v = tree();
+    let r = v.root();
+    v.chmod(&ROOT, r, "/pub", 0o6755).unwrap();
+    v.chown(&ROOT, r, "/pub", Some(ALICE), None, true).unwrap();
+    let st = v.stat(&ROOT, r, "/pub").unwrap();
+    assert_eq!(st.mode & 0o7777, 0o755, "set-id bits dropped");
+    // A set-user-id-root program run by alice: its effective uid reads /secret,
+    // access() on behalf of alice says no.
+    let setuid = alice().after_exec(0, 0, S_IFREG | 0o4755);
+    let want = vfs::Access::READ;
+    v.open(&setuid, r, "/secret", O_RDONLY, 0).unwrap();
+    assert_eq!(
+        v.access(&setuid, r, "/secret", want).err(),
+        Some(Errno::EACCES)
+    );
+    v.access(&setuid, r, "/pub", want).unwrap();
+    assert_eq!(
+        v.access(&ROOT, r, "/missing", want).err(),
+        Some(Errno::ENOENT)
+    );
+}

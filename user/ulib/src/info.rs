@@ -137,6 +137,22 @@ pub fn getgid() -> u32 {
     sys::getgid().unwrap_or(0) as u32
 }
 
+pub fn geteuid() -> u32 {
+    sys::geteuid().unwrap_or(0) as u32
+}
+
+pub fn getegid() -> u32 {
+    sys::getegid().unwrap_or(0) as u32
+}
+
+/// The supplementary groups.
+pub fn getgroups() -> Vec<u32> {
+    let mut v = alloc::vec![0u32; abi::flags::NGROUPS_MAX];
+    let n = sys::getgroups(&mut v).unwrap_or(0);
+    v.truncate(n);
+    v
+}
+
 /// Flush the file system and power off; returns the error if refused.
 pub fn poweroff() -> crate::Errno {
     crate::io::flush_stdout();

@@ -38,6 +38,7 @@ pub mod startup;
 pub mod sync;
 pub mod sys;
 pub mod time;
+pub mod users;
 
 pub use abi;
 pub use abi::Errno;

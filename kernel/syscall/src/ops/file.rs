@@ -336,6 +336,52 @@ pub fn chmod(cx: &mut Ctx, dir: Dir, path: String, mode: u32) -> SysResult {
     Ok(0)
 }
 
+/// `fchmod`: [`chmod`] of an open file.
+pub fn fchmod(cx: &mut Ctx, fd: Fd, mode: u32) -> SysResult {
+    let cred = cx.process()?.cred();
+    let node = cx.file(fd)?.node().ok_or(Errno::EINVAL)?;
+    fsys::with(|v| v.chmod_node(&cred, node, mode))?;
+    Ok(0)
+}
+
+/// `chown(path, uid, gid)`: `None` leaves an id (see `vfs::Vfs::chown`).
+pub fn chown(
+    cx: &mut Ctx,
+    dir: Dir,
+    path: String,
+    uid: Option<u32>,
+    gid: Option<u32>,
+) -> SysResult {
+    at(cx, dir, |v, cred, start| {
+        v.chown(cred, start, &path, uid, gid, true)
+    })?;
+    Ok(0)
+}
+
+/// `fchown`: [`chown`] of an open file.
+pub fn fchown(cx: &mut Ctx, fd: Fd, uid: Option<u32>, gid: Option<u32>) -> SysResult {
+    let cred = cx.process()?.cred();
+    let node = cx.file(fd)?.node().ok_or(Errno::EINVAL)?;
+    fsys::with(|v| v.chown_node(&cred, node, uid, gid))?;
+    Ok(0)
+}
+
+/// `access(path, R_OK|W_OK|X_OK)`: may the caller's *real* user do that (0: does the
+/// path exist)?
+pub fn access(cx: &mut Ctx, dir: Dir, path: String, how: u32) -> SysResult {
+    use abi::flags::{R_OK, W_OK, X_OK};
+    if how & !(R_OK | W_OK | X_OK) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let want = cred::Access {
+        r: how & R_OK != 0,
+        w: how & W_OK != 0,
+        x: how & X_OK != 0,
+    };
+    at(cx, dir, |v, cred, start| v.access(cred, start, &path, want))?;
+    Ok(0)
+}
+
 /// A time argument of `utimes`: a time, "now", or "leave it".
 pub fn utimes(cx: &mut Ctx, dir: Dir, path: String, atime: u64, mtime: u64) -> SysResult {
     let now = drivers::rtc::now();

@@ -7,7 +7,8 @@
 //! word of shared memory and the futex, fork + exit + wait, spawn of
 //! `/bin/true` + wait, a forked child that execs `/bin/true` + wait, the same with
 //! `/bin/sh -c true` (lmbench's "shell" case: the cost of starting the shell), and
-//! `sh -c` running a loop of 1,000 iterations with arithmetic and `[`. Under QEMU's
+//! `sh -c` running a loop of 1,000 iterations with arithmetic and `[`, and `access` of
+//! a path. Under QEMU's
 //! `-icount shift=0` (`cargo xtask bench programs`) one nanosecond of guest time is one
 //! guest instruction, so the figures are instructions per operation and repeat exactly.
 //! Operands select the benchmarks whose names contain one of them.
@@ -43,6 +44,7 @@ const BENCHES: &[(&str, u32, Bench)] = &[
     ("fork_exec_exit_wait", 200, fork_exec_exit_wait),
     ("fork_exec_sh_c_true", 100, fork_exec_sh_c_true),
     ("sh_loop_1000", 2, sh_loop_1000),
+    ("access", 20_000, access),
     // Last among the forking benchmarks: its code, once run, is part of what every
     // later fork of this process copies.
     ("futex_wake", 100_000, futex_wake),
@@ -105,6 +107,15 @@ fn err(what: &str, e: ulib::Errno) -> String {
 fn null_syscall(n: u32) -> Result<(), String> {
     for _ in 0..n {
         sys::null().map_err(|e| err("null", e))?;
+    }
+    Ok(())
+}
+
+/// `access("/etc/passwd", R_OK)`: a path walk and the permission rule, judged by the
+/// real ids.
+fn access(n: u32) -> Result<(), String> {
+    for _ in 0..n {
+        sys::access("/etc/passwd", ulib::abi::flags::R_OK).map_err(|e| err("access", e))?;
     }
     Ok(())
 }

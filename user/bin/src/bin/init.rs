@@ -1,6 +1,9 @@
 //! `init`: process 1. It makes sure descriptors 0, 1 and 2 are open on the console,
 //! runs `/bin/sh /etc/rc` if that script exists, then keeps an interactive `/bin/sh`
 //! running (starting a new one whenever it exits) and reaps every orphan handed to it.
+//! Started as `init login` (the kernel command line's `login`, `cargo xtask run
+//! --login`), it keeps `/bin/getty` running instead: a `login:` prompt, and after
+//! each logout a new one.
 //!
 //! Chapter 2 section 4 (system services): the first user process is what starts the
 //! rest; it never exits, so it waits for any child in a loop, which is also how the
@@ -20,6 +23,7 @@ use ulib::Errno;
 
 const CONSOLE: &str = "/dev/console";
 const SHELL: &str = "/bin/sh";
+const GETTY: &str = "/bin/getty";
 const RC: &str = "/etc/rc";
 
 /// Open the console on whichever of 0, 1, 2 is not open.
@@ -74,17 +78,23 @@ fn main() -> i32 {
             Err(e) => ulib::eprintln!("init: {SHELL} {RC}: {e}"),
         }
     }
+    // The program kept running on the console: a root shell, or getty's login.
+    let session = match ulib::env::args().nth(1).as_deref() {
+        Some("login") => GETTY,
+        _ => SHELL,
+    };
     loop {
         let started = Instant::now();
-        match Command::new(SHELL).spawn() {
+        match Command::new(session).spawn() {
             Ok(child) => {
                 if let Some(st) = wait_for(child.id()) {
-                    if !st.success() {
+                    // A getty ends with every logout: only a shell's failure is news.
+                    if !st.success() && session == SHELL {
                         ulib::eprintln!("init: {SHELL} ended ({st}); starting a new one");
                     }
                 }
             }
-            Err(e) => ulib::eprintln!("init: cannot start {SHELL}: {e}"),
+            Err(e) => ulib::eprintln!("init: cannot start {session}: {e}"),
         }
         // A shell that dies at once (no console, bad binary) must not make init spin.
         if started.elapsed() < Duration::from_secs(1) {

@@ -670,3 +670,84 @@ pub fn drop_caches() -> SysResult {
 pub fn reboot() -> SysResult {
     ret(syscall0(nr::REBOOT))
 }
+
+// ---- users and groups --------------------------------------------------------------------
+
+/// `u32::MAX`: leave this id unchanged (`setresuid`, `chown`).
+fn id_arg(id: Option<u32>) -> usize {
+    id.unwrap_or(abi::flags::ID_UNCHANGED) as usize
+}
+
+/// Set the user ids: all three for root, else the effective one (to the real or saved).
+pub fn setuid(uid: u32) -> SysResult {
+    ret(syscall1(nr::SETUID, uid as usize))
+}
+
+pub fn setgid(gid: u32) -> SysResult {
+    ret(syscall1(nr::SETGID, gid as usize))
+}
+
+pub fn geteuid() -> SysResult {
+    ret(syscall0(nr::GETEUID))
+}
+
+pub fn getegid() -> SysResult {
+    ret(syscall0(nr::GETEGID))
+}
+
+/// Set the real, effective and saved user ids (`None` leaves one).
+pub fn setresuid(r: Option<u32>, e: Option<u32>, s: Option<u32>) -> SysResult {
+    ret(syscall3(nr::SETRESUID, id_arg(r), id_arg(e), id_arg(s)))
+}
+
+pub fn setresgid(r: Option<u32>, e: Option<u32>, s: Option<u32>) -> SysResult {
+    ret(syscall3(nr::SETRESGID, id_arg(r), id_arg(e), id_arg(s)))
+}
+
+/// Fill `out` with the supplementary groups; returns how many there are (an empty
+/// `out` only counts them).
+pub fn getgroups(out: &mut [u32]) -> SysResult {
+    ret(syscall2(
+        nr::GETGROUPS,
+        out.as_mut_ptr() as usize,
+        out.len() * 4,
+    ))
+}
+
+/// Replace the supplementary groups (root only).
+pub fn setgroups(groups: &[u32]) -> SysResult {
+    ret(syscall2(
+        nr::SETGROUPS,
+        groups.as_ptr() as usize,
+        groups.len() * 4,
+    ))
+}
+
+/// Change the owner and/or group of `path` (`None` leaves one).
+pub fn chown(path: &str, uid: Option<u32>, gid: Option<u32>) -> SysResult {
+    ret(syscall4(
+        nr::CHOWN,
+        path.as_ptr() as usize,
+        path.len(),
+        id_arg(uid),
+        id_arg(gid),
+    ))
+}
+
+pub fn fchown(fd: i32, uid: Option<u32>, gid: Option<u32>) -> SysResult {
+    ret(syscall3(nr::FCHOWN, fd as usize, id_arg(uid), id_arg(gid)))
+}
+
+/// May the real user access `path` so (`R_OK|W_OK|X_OK`; 0: does it exist)?
+pub fn access(path: &str, how: u32) -> SysResult {
+    ret(syscall3(
+        nr::ACCESS,
+        path.as_ptr() as usize,
+        path.len(),
+        how as usize,
+    ))
+}
+
+pub fn fchmod(fd: i32, mode: u32) -> SysResult {
+    ret(syscall2(nr::FCHMOD, fd as usize, mode as usize))
+}
