@@ -42,7 +42,10 @@ pub enum Errno {
     ENOSYS = 38,
     ENOTEMPTY = 39,
     ELOOP = 40,
+    EMSGSIZE = 90,
     EOPNOTSUPP = 95,
+    ECONNRESET = 104,
+    ETIMEDOUT = 110,
 }
 
 const ALL: &[Errno] = &[
@@ -81,7 +84,10 @@ const ALL: &[Errno] = &[
     Errno::ENOSYS,
     Errno::ENOTEMPTY,
     Errno::ELOOP,
+    Errno::EMSGSIZE,
     Errno::EOPNOTSUPP,
+    Errno::ECONNRESET,
+    Errno::ETIMEDOUT,
 ];
 
 impl Errno {
@@ -147,7 +153,10 @@ impl Errno {
             Errno::ENOSYS => "function not implemented",
             Errno::ENOTEMPTY => "directory not empty",
             Errno::ELOOP => "too many levels of symbolic links",
+            Errno::EMSGSIZE => "message too long",
             Errno::EOPNOTSUPP => "operation not supported",
+            Errno::ECONNRESET => "connection reset by peer",
+            Errno::ETIMEDOUT => "connection timed out",
         }
     }
 }

@@ -186,6 +186,16 @@ impl OpenFile {
         self.object.poll()
     }
 
+    /// The wait queue woken when [`OpenFile::poll`] may change (`None`: never).
+    pub fn poll_queue(&self) -> Option<&task::WaitQueue> {
+        self.object.poll_queue()
+    }
+
+    /// The object, for the layer that made it (see [`FileObject::as_any`]).
+    pub fn as_any(&self) -> Option<&dyn core::any::Any> {
+        self.object.as_any()
+    }
+
     /// Map part of the file (ENODEV: nothing can be mapped yet).
     pub fn mmap(&self, offset: u64, len: u64) -> Result<Mapping, Errno> {
         self.object.mmap(offset, len)

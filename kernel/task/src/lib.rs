@@ -23,4 +23,4 @@ pub use thread::{
     create_then, current, exit, spawn, spawn_then, start, thread_list, SpawnError, State, Thread,
     ThreadInfo, Tid,
 };
-pub use wait::{mutex, sleep_ms, sleep_ticks, Mutex, MutexGuard, WaitQueue};
+pub use wait::{mutex, sleep_ms, sleep_ticks, wait_any, Mutex, MutexGuard, WaitQueue};
