@@ -150,6 +150,11 @@ const BENCHES: &[(&str, &str, Option<u64>)] = &[
         "pipe round trip between two processes (1 byte each way, 2 switches)",
         Some(2_500),
     ),
+    (
+        "port_round_trip",
+        "port round trip between two processes (call + receive + reply, 2 switches)",
+        Some(2_000),
+    ),
     ("fork_exit_wait", "fork + exit + wait", Some(100_000)),
     ("spawn_exit_wait", "spawn /bin/true + exit + wait", None),
     (

@@ -25,7 +25,10 @@ pub fn register(port: &Arc<Port>, name: &str) -> Result<(), Errno> {
     if names.contains_key(name) {
         return Err(Errno::EEXIST);
     }
-    if names.values().any(|w| core::ptr::eq(w.as_ptr(), Arc::as_ptr(port))) {
+    if names
+        .values()
+        .any(|w| core::ptr::eq(w.as_ptr(), Arc::as_ptr(port)))
+    {
         return Err(Errno::EINVAL);
     }
     if !port.set_named(true) {

@@ -249,6 +249,12 @@ impl Port {
         })
     }
 
+    /// The sizes (bytes, descriptors) of the message a receive would take next.
+    pub fn front_size(&self) -> Option<(usize, usize)> {
+        let s = self.state.lock();
+        s.front().map(|e| (e.msg.data.len(), e.msg.files.len()))
+    }
+
     /// Messages queued now.
     pub fn len(&self) -> usize {
         self.state.lock().len()

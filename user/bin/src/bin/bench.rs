@@ -3,7 +3,8 @@
 //! Each prints `bench: NAME N ns/op`, the monotonic clock around many iterations divided
 //! by their number: a null system call (call 0, which does nothing), `getppid`, a pipe
 //! round trip between two
-//! processes (one byte each way: two context switches), fork + exit + wait, spawn of
+//! processes (one byte each way: two context switches), the same over a message port
+//! (a call and its reply), fork + exit + wait, spawn of
 //! `/bin/true` + wait, a forked child that execs `/bin/true` + wait, the same with
 //! `/bin/sh -c true` (lmbench's "shell" case: the cost of starting the shell), and
 //! `sh -c` running a loop of 1,000 iterations with arithmetic and `[`. Under QEMU's
@@ -37,6 +38,7 @@ const BENCHES: &[(&str, u32, Bench)] = &[
     ("getppid", 100_000, getppid),
     ("pipe_write_read", 20_000, pipe_write_read),
     ("pipe_round_trip", 5_000, pipe_round_trip),
+    ("port_round_trip", 5_000, port_round_trip),
     ("fork_exit_wait", 300, fork_exit_wait),
     ("spawn_exit_wait", 200, spawn_exit_wait),
     ("fork_exec_exit_wait", 200, fork_exec_exit_wait),
@@ -149,6 +151,35 @@ fn pipe_round_trip(n: u32) -> Result<(), String> {
         }
     }
     let _ = (sys::close(ping[1]), sys::close(pong[0]));
+    process::wait().map_err(|e| err("wait", e))?;
+    result
+}
+
+/// A `port_call` of one byte answered by a forked server with `port_reply`: one
+/// message each way, two switches (the server's receive is its third call).
+fn port_round_trip(n: u32) -> Result<(), String> {
+    let (server, client) = ulib::port::create(1).map_err(|e| err("port_create", e))?;
+    let child = process::fork().map_err(|e| err("fork", e))?;
+    if child == Fork::Child {
+        drop(client);
+        let mut b = [0u8; 1];
+        while let Ok(m) = server.receive(&mut b, &mut [], None) {
+            if server.reply(m.token, &b, &[]).is_err() {
+                sys::exit(1);
+            }
+        }
+        sys::exit(0);
+    }
+    drop(server);
+    let mut b = [0u8; 1];
+    let mut result = Ok(());
+    for _ in 0..n {
+        if client.call(b"x", &[], &mut b, &mut [], None).map(|m| m.len) != Ok(1) {
+            result = Err(String::from("the server stopped answering"));
+            break;
+        }
+    }
+    drop(client);
     process::wait().map_err(|e| err("wait", e))?;
     result
 }
