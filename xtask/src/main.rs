@@ -19,6 +19,7 @@ mod fstest;
 mod fuzztest;
 mod json;
 mod layers;
+mod porttest;
 mod progtest;
 mod qemu;
 mod session;

@@ -73,7 +73,7 @@ const USERTESTS: &[&str] = &[
 
 /// Boot to the shell prompt, type `command`, and wait for `until` in its output: the
 /// whole console transcript, or an error that carries it.
-fn run_program(
+pub(crate) fn run_program(
     m: &crate::qemu::Machine,
     command: &str,
     until: &str,

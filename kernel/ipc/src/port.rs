@@ -56,14 +56,16 @@ pub enum Timeout {
 
 impl Timeout {
     /// The ABI's timeout: 0 is "do not wait", `u64::MAX` "forever", anything else
-    /// nanoseconds from now, rounded up to whole ticks.
+    /// nanoseconds from now, rounded up to whole ticks, plus one: the tick now under
+    /// way is partly over, and a wait must last at least what was asked.
     pub fn from_ns(ns: u64) -> Timeout {
         match ns {
             0 => Timeout::Now,
             u64::MAX => Timeout::Forever,
             ns => {
                 let tick_ns = 1_000_000_000 / hal::apic::TIMER_HZ;
-                Timeout::Until(task::ticks().saturating_add(ns.div_ceil(tick_ns)))
+                let ticks = ns.div_ceil(tick_ns).saturating_add(1);
+                Timeout::Until(task::ticks().saturating_add(ticks))
             }
         }
     }
@@ -179,10 +181,11 @@ impl Port {
     /// if nobody took it yet, is dropped).
     pub fn call<S: Signals>(&self, msg: Message, timeout: Timeout) -> Result<Message, Errno> {
         let token = self.queue::<S>(msg, true, timeout)?;
-        // Waiting for the answer never ends at once: a zero timeout sent the request
-        // without waiting for room, but the answer takes at least the receiver's turn.
+        // An answer takes at least the receiver's turn, so "do not wait" (a zero
+        // timeout, O_NONBLOCK) applies to queueing the request only (EAGAIN when the
+        // queue is full); its answer is then waited for as long as it takes.
         let timeout = match timeout {
-            Timeout::Now => Timeout::Until(task::ticks()),
+            Timeout::Now => Timeout::Forever,
             t => t,
         };
         let outcome = core::cell::Cell::new(None);

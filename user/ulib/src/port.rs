@@ -95,6 +95,13 @@ impl Port {
         self.fd
     }
 
+    /// Another descriptor for the same receiving end (`dup`).
+    pub fn try_clone(&self) -> Result<Port> {
+        Ok(Port {
+            fd: sys::dup(self.fd)? as i32,
+        })
+    }
+
     /// Give the port a name that [`lookup`] finds (until its last receiving end closes).
     pub fn register(&self, name: &str) -> Result<()> {
         sys::port_register(self.fd, name).map(|_| ())
@@ -127,6 +134,13 @@ impl Client {
 
     pub fn as_raw_fd(&self) -> i32 {
         self.fd
+    }
+
+    /// Another descriptor for the same sending end (`dup`).
+    pub fn try_clone(&self) -> Result<Client> {
+        Ok(Client {
+            fd: sys::dup(self.fd)? as i32,
+        })
     }
 
     /// Queue `data` and `fds` (EPIPE when nobody receives any more).
