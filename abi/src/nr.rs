@@ -112,6 +112,8 @@ pub const PORT_CALL: usize = 105;
 pub const PORT_REPLY: usize = 106;
 /// Wait until one of several descriptors is ready ([`crate::PollFd`]).
 pub const POLL: usize = 107;
+/// A server's loop in one call: answer a call, then receive the next message.
+pub const PORT_REPLY_RECEIVE: usize = 108;
 
 /// The highest call number plus one (size of the kernel's table).
 pub const COUNT: usize = 140;

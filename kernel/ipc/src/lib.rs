@@ -6,6 +6,7 @@
 //!   send, receive, call and reply with their timeouts, and the two kinds of
 //!   descriptors ([`ReceiveEnd`], [`SendEnd`]) as open-file objects.
 //! - [`names`]: the name service (`port_register`, `port_lookup`).
+//! - [`payload`]: a message's bytes, inline when they are few.
 //!
 //! The layer decision: ports are open files (`files`), so descriptors, fork, close and
 //! poll treat them like pipes; this crate sits on `files` and below the system-call
@@ -18,7 +19,9 @@
 extern crate alloc;
 
 pub mod names;
+pub mod payload;
 pub mod port;
 pub mod queue;
 
+pub use payload::Payload;
 pub use port::{create, Message, Port, ReceiveEnd, SendEnd, Sender, Timeout};

@@ -39,7 +39,7 @@ pub struct Sender {
 
 /// A message in flight.
 pub struct Message {
-    pub data: Vec<u8>,
+    pub data: crate::Payload,
     pub files: Vec<Arc<OpenFile>>,
     pub sender: Sender,
 }
@@ -222,18 +222,23 @@ impl Port {
         timeout: Timeout,
     ) -> Result<(Message, u64), Errno> {
         loop {
-            let r = {
+            let (r, was_full) = {
                 let mut s = self.state.lock();
+                let was_full = s.is_full();
                 match s.front() {
                     Some(e) if !fits(e.msg.data.len(), e.msg.files.len()) => {
                         return Err(Errno::EMSGSIZE)
                     }
-                    _ => s.receive(),
+                    _ => (s.receive(), was_full),
                 }
             };
             match r {
                 Ok(Envelope { msg, token }) => {
-                    self.wq.wake_all();
+                    // Taking a message matters only to those waiting for room (senders,
+                    // pollers of a sending end), and they wait only while it is full.
+                    if was_full {
+                        self.wq.wake_all();
+                    }
                     return Ok((msg, token));
                 }
                 Err(Errno::EAGAIN) => {
@@ -242,6 +247,13 @@ impl Port {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Put back a message taken by [`Port::receive`] that could not be delivered (the
+    /// receiver's buffer was bad): it is first in the queue again and, if it is a call,
+    /// waiting to be taken. Dropped (with its call reset) when no receiver is left.
+    pub fn unreceive(&self, msg: Message, token: u64) {
+        self.change(|s| ((), s.unreceive(msg, token)));
     }
 
     /// Answer call `token`. EPIPE when its caller is no longer waiting.
@@ -298,11 +310,21 @@ impl ReceiveEnd {
     pub fn port(&self) -> &Arc<Port> {
         &self.0
     }
+
+    /// The port, if `f` is a receiving end.
+    pub fn of(f: &OpenFile) -> Option<&Port> {
+        f.as_any()?.downcast_ref::<ReceiveEnd>().map(|r| &*r.0)
+    }
 }
 
 impl SendEnd {
     pub fn port(&self) -> &Arc<Port> {
         &self.0
+    }
+
+    /// The port, if `f` is a sending end.
+    pub fn of(f: &OpenFile) -> Option<&Port> {
+        f.as_any()?.downcast_ref::<SendEnd>().map(|s| &*s.0)
     }
 }
 

@@ -90,6 +90,11 @@ impl<M> PortState<M> {
         self.senders == 0 && !self.named
     }
 
+    /// Is the queue at its capacity?
+    pub fn is_full(&self) -> bool {
+        self.queue.len() >= self.capacity
+    }
+
     /// Messages waiting.
     pub fn len(&self) -> usize {
         self.queue.len()
@@ -142,6 +147,22 @@ impl<M> PortState<M> {
             }
         }
         Ok(env)
+    }
+
+    /// Put a message a receiver took back at the front (its delivery failed). When no
+    /// receiver is left it is returned to be dropped instead, and its call reset.
+    pub fn unreceive(&mut self, msg: M, token: u64) -> Vec<M> {
+        if self.receivers == 0 {
+            if let Some(c) = self.call_mut(token) {
+                *c = Call::Reset;
+            }
+            return alloc::vec![msg];
+        }
+        if let Some(c) = self.call_mut(token) {
+            *c = Call::Queued;
+        }
+        self.queue.push_front(Envelope { msg, token });
+        Vec::new()
     }
 
     /// Answer call `token` with `msg`. EPIPE (the answer given back) when that call is
@@ -308,6 +329,21 @@ mod tests {
         p.reply(t, 90).ok().unwrap();
         assert_eq!(p.abandon(t), [90]);
         assert_eq!(p.calls(), 0);
+    }
+
+    #[test]
+    fn a_message_put_back_is_first_again_and_its_call_waits() {
+        let mut p = PortState::new(1);
+        let t = p.send(1, true).ok().unwrap();
+        let e = p.receive().ok().unwrap();
+        assert!(p.unreceive(e.msg, e.token).is_empty());
+        assert!(p.is_full());
+        assert_eq!(p.reply(t, 10).err().map(|e| e.0), Some(Errno::EPIPE));
+        let e = p.receive().ok().unwrap();
+        assert_eq!((e.msg, e.token), (1, t));
+        p.close_receiver();
+        assert_eq!(p.unreceive(e.msg, e.token), [1]);
+        assert_eq!(p.take_reply(t), Some(Err(Errno::ECONNRESET)));
     }
 
     #[test]

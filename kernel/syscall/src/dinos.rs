@@ -97,6 +97,8 @@ pub static TABLE: Table = {
             port::port_call(Fd, UserPtr<abi::PortMsg>, UserPtr<abi::PortMsg>, Timeout);
         nr::PORT_REPLY => "port_reply": port::port_reply(Fd, u64, UserPtr<abi::PortMsg>);
         nr::POLL => "poll": port::poll(UserPtr<abi::PollFd>, usize, Timeout);
+        nr::PORT_REPLY_RECEIVE => "port_reply_receive":
+            port::port_reply_receive(Fd, u64, UserPtr<abi::PortMsg>, UserPtr<abi::PortMsg>, Timeout);
         // Information maintenance.
         nr::CLOCK_GETTIME => "clock_gettime": info::clock_gettime(Flags<Clocks>, UserPtr<abi::Timespec>);
         nr::UNAME => "uname": info::uname(UserPtr<abi::Utsname>);

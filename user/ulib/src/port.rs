@@ -124,6 +124,32 @@ impl Port {
     pub fn reply(&self, token: u64, data: &[u8], fds: &[i32]) -> Result<()> {
         sys::port_reply(self.fd, token, data, fds).map(|_| ())
     }
+
+    /// Answer call `token`, then take the next message (a server's loop in one
+    /// system call). If the answer fails (EPIPE: the caller gave up) nothing is
+    /// received.
+    pub fn reply_receive(
+        &self,
+        token: u64,
+        data: &[u8],
+        fds: &[i32],
+        buf: &mut [u8],
+        buf_fds: &mut [i32],
+        timeout: Option<Duration>,
+    ) -> Result<Received> {
+        let mut m = PortMsg::default();
+        sys::port_reply_receive(
+            self.fd,
+            token,
+            data,
+            fds,
+            buf,
+            buf_fds,
+            timeout_ns(timeout),
+            &mut m,
+        )?;
+        Ok(m.into())
+    }
 }
 
 impl Client {

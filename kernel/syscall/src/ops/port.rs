@@ -21,7 +21,7 @@ use abi::{Errno, PollFd, PortMsg};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use files::OpenFile;
-use ipc::{Message, ReceiveEnd, SendEnd, Sender, Timeout};
+use ipc::{Message, Payload, ReceiveEnd, SendEnd, Sender, Timeout};
 use proc::signal::ProcessSignals as S;
 use proc::uaccess;
 
@@ -58,36 +58,19 @@ pub fn port_create(cx: &mut Ctx, out: UserPtr<FdPair>, capacity: u32, flags: u32
     Ok(0)
 }
 
-/// The receiving end behind `fd` (EBADF for anything else), and the open file.
-fn receive_end(cx: &Ctx, fd: Fd) -> Result<(Arc<OpenFile>, Arc<ipc::Port>), Errno> {
-    let f = cx.file(fd)?;
-    let port = f
-        .as_any()
-        .and_then(|a| a.downcast_ref::<ReceiveEnd>())
-        .map(|r| r.port().clone())
-        .ok_or(Errno::EBADF)?;
-    Ok((f, port))
-}
-
-/// The sending end behind `fd`.
-fn send_end(cx: &Ctx, fd: Fd) -> Result<(Arc<OpenFile>, Arc<ipc::Port>), Errno> {
-    let f = cx.file(fd)?;
-    let port = f
-        .as_any()
-        .and_then(|a| a.downcast_ref::<SendEnd>())
-        .map(|s| s.port().clone())
-        .ok_or(Errno::EBADF)?;
-    Ok((f, port))
-}
-
 fn nonblock(f: &OpenFile) -> bool {
     f.flags & O_NONBLOCK != 0
 }
 
 /// `port_register(fd, name)`: name the port whose receiving end `fd` is.
 pub fn port_register(cx: &mut Ctx, fd: Fd, name: alloc::string::String) -> SysResult {
-    let (_, port) = receive_end(cx, fd)?;
-    ipc::names::register(&port, &name)?;
+    let f = cx.file(fd)?;
+    let port = f
+        .as_any()
+        .and_then(|a| a.downcast_ref::<ReceiveEnd>())
+        .ok_or(Errno::EBADF)?
+        .port();
+    ipc::names::register(port, &name)?;
     Ok(0)
 }
 
@@ -110,11 +93,10 @@ fn message_in(cx: &Ctx, m: &PortMsg) -> Result<Message, Errno> {
     if len > PORT_MSG_MAX || nfds > PORT_FDS_MAX || m.flags != 0 {
         return Err(Errno::EINVAL);
     }
-    let data = if len == 0 {
-        Vec::new()
-    } else {
-        uaccess::read_bytes(m.buf, len)?
-    };
+    let mut data = Payload::zeroed(len)?;
+    if len != 0 {
+        uaccess::read_into(m.buf, data.as_mut_slice())?;
+    }
     let files = if nfds == 0 {
         Vec::new()
     } else {
@@ -149,17 +131,6 @@ fn message_in(cx: &Ctx, m: &PortMsg) -> Result<Message, Errno> {
     })
 }
 
-/// Check that the buffers `m` gives for a message are writable (before one is taken).
-fn check_room(m: &PortMsg) -> Result<(), Errno> {
-    if m.len != 0 {
-        uaccess::check_buffer(m.buf, (m.len as usize).min(PORT_MSG_MAX), true)?;
-    }
-    if m.nfds != 0 {
-        uaccess::check_buffer(m.fds, (m.nfds as usize).min(PORT_FDS_MAX) * 4, true)?;
-    }
-    Ok(())
-}
-
 /// How many more descriptors the caller's table takes.
 fn fd_room(cx: &Ctx) -> Result<usize, Errno> {
     cx.with_process(|p| files::MAX_FDS - p.files.lock().count())
@@ -167,39 +138,47 @@ fn fd_room(cx: &Ctx) -> Result<usize, Errno> {
 
 /// Give `msg` to the calling process as `m` asked: the bytes into its buffer, its
 /// descriptors installed, the block written back with the sizes, token and sender.
+/// On a bad buffer nothing is installed and the message comes back with the error (a
+/// receive puts it back in the queue: a bad pointer costs no message).
 fn deliver(
     cx: &Ctx,
     out: UserPtr<PortMsg>,
     mut m: PortMsg,
     msg: Message,
     token: u64,
-) -> Result<(), Errno> {
+) -> Result<(), (Errno, Message)> {
     if !msg.data.is_empty() {
-        uaccess::write_bytes(m.buf, &msg.data)?;
+        if let Err(e) = uaccess::write_bytes(m.buf, msg.data.as_slice()) {
+            return Err((e, msg));
+        }
     }
-    let mut raw = [0u8; PORT_FDS_MAX * 4];
     let n = msg.files.len();
+    let mut given = [0i32; PORT_FDS_MAX];
     if n != 0 {
-        cx.with_process(|p| -> Result<(), Errno> {
-            let mut t = p.files.lock();
-            let mut given = Vec::with_capacity(n);
-            for f in msg.files {
-                match t.insert(f, false) {
-                    Ok(fd) => given.push(fd),
-                    Err(e) => {
-                        for fd in given {
-                            let _ = t.close(fd);
+        let installed = cx
+            .with_process(|p| {
+                let mut t = p.files.lock();
+                for (i, f) in msg.files.iter().enumerate() {
+                    match t.insert(f.clone(), false) {
+                        Ok(fd) => given[i] = fd,
+                        Err(e) => {
+                            for &fd in &given[..i] {
+                                let _ = t.close(fd);
+                            }
+                            return Err(e);
                         }
-                        return Err(e);
                     }
                 }
-            }
-            for (i, fd) in given.into_iter().enumerate() {
-                raw[i * 4..i * 4 + 4].copy_from_slice(&fd.to_le_bytes());
-            }
-            Ok(())
-        })??;
-        uaccess::write_bytes(m.fds, &raw[..n * 4])?;
+                Ok(())
+            })
+            .and_then(|r| r);
+        if let Err(e) = installed {
+            return Err((e, msg));
+        }
+    }
+    let mut raw = [0u8; PORT_FDS_MAX * 4];
+    for (i, fd) in given[..n].iter().enumerate() {
+        raw[i * 4..i * 4 + 4].copy_from_slice(&fd.to_le_bytes());
     }
     m.len = msg.data.len() as u32;
     m.nfds = n as u32;
@@ -207,45 +186,83 @@ fn deliver(
     m.pid = msg.sender.pid;
     m.uid = msg.sender.uid;
     m.gid = msg.sender.gid;
-    out.write(&m)
+    let written = if n != 0 {
+        uaccess::write_bytes(m.fds, &raw[..n * 4])
+    } else {
+        Ok(())
+    }
+    .and_then(|()| out.write(&m));
+    if let Err(e) = written {
+        let _ = cx.with_process(|p| {
+            let mut t = p.files.lock();
+            for &fd in &given[..n] {
+                let _ = t.close(fd);
+            }
+        });
+        return Err((e, msg));
+    }
+    Ok(())
+}
+
+/// Receive on `port` into the buffers `m` describes (the block at `out`), waiting as
+/// `timeout` allows.
+fn receive_into(
+    cx: &Ctx,
+    port: &ipc::Port,
+    out: UserPtr<PortMsg>,
+    mut m: PortMsg,
+    timeout: Timeout,
+) -> SysResult {
+    // Descriptor room is counted only when the receiver offers some.
+    let fds = if m.nfds == 0 {
+        0
+    } else {
+        (m.nfds as usize).min(fd_room(cx)?)
+    };
+    let room = m.len as usize;
+    let got = port.receive::<S>(|len, nfds| len <= room && nfds <= fds, timeout);
+    let (message, token) = match got {
+        Err(Errno::EMSGSIZE) => {
+            if let Some((len, nfds)) = port.front_size() {
+                m.len = len as u32;
+                m.nfds = nfds as u32;
+                out.write(&m)?;
+            }
+            return Err(Errno::EMSGSIZE);
+        }
+        r => r?,
+    };
+    if let Err((e, message)) = deliver(cx, out, m, message, token) {
+        port.unreceive(message, token);
+        return Err(e);
+    }
+    Ok(0)
 }
 
 /// `port_send(fd, msg, timeout_ns)`: queue a message on the port `fd` sends to.
 pub fn port_send(cx: &mut Ctx, fd: Fd, msg: UserPtr<PortMsg>, timeout: u64) -> SysResult {
-    let (f, port) = send_end(cx, fd)?;
-    let m = msg.read()?;
-    let message = message_in(cx, &m)?;
-    let timeout = Timeout::from_ns(timeout).with_nonblock(nonblock(&f));
-    port.send::<S>(message, timeout)?;
+    let f = cx.file(fd)?;
+    let port = SendEnd::of(&f).ok_or(Errno::EBADF)?;
+    let message = message_in(cx, &msg.read()?)?;
+    port.send::<S>(
+        message,
+        Timeout::from_ns(timeout).with_nonblock(nonblock(&f)),
+    )?;
     Ok(0)
 }
 
 /// `port_receive(fd, msg, timeout_ns)`: take the next message of the port `fd`
 /// receives on.
 pub fn port_receive(cx: &mut Ctx, fd: Fd, msg: UserPtr<PortMsg>, timeout: u64) -> SysResult {
-    let (f, port) = receive_end(cx, fd)?;
-    let mut m = msg.read()?;
-    check_room(&m)?;
-    let room = (m.len as usize, (m.nfds as usize).min(fd_room(cx)?));
+    let f = cx.file(fd)?;
+    let port = ReceiveEnd::of(&f).ok_or(Errno::EBADF)?;
     let timeout = Timeout::from_ns(timeout).with_nonblock(nonblock(&f));
-    let got = port.receive::<S>(|len, nfds| len <= room.0 && nfds <= room.1, timeout);
-    let (message, token) = match got {
-        Err(Errno::EMSGSIZE) => {
-            if let Some((len, nfds)) = port.front_size() {
-                m.len = len as u32;
-                m.nfds = nfds as u32;
-                msg.write(&m)?;
-            }
-            return Err(Errno::EMSGSIZE);
-        }
-        r => r?,
-    };
-    deliver(cx, msg, m, message, token)?;
-    Ok(0)
+    receive_into(cx, port, msg, msg.read()?, timeout)
 }
 
 /// `port_call(fd, request, reply, timeout_ns)`: send `request` and wait for the
-/// answer, which is delivered as `port_receive` delivers (into `reply`'s buffers).
+/// answer, which is delivered as `port_receive` delivers (into `reply`'s buffers; an
+/// answer that does not fit, or meets a bad buffer, is dropped).
 pub fn port_call(
     cx: &mut Ctx,
     fd: Fd,
@@ -253,13 +270,14 @@ pub fn port_call(
     reply: UserPtr<PortMsg>,
     timeout: u64,
 ) -> SysResult {
-    let (f, port) = send_end(cx, fd)?;
-    let m = request.read()?;
+    let f = cx.file(fd)?;
+    let port = SendEnd::of(&f).ok_or(Errno::EBADF)?;
+    let message = message_in(cx, &request.read()?)?;
     let mut r = reply.read()?;
-    check_room(&r)?;
-    let message = message_in(cx, &m)?;
-    let timeout = Timeout::from_ns(timeout).with_nonblock(nonblock(&f));
-    let answer = port.call::<S>(message, timeout)?;
+    let answer = port.call::<S>(
+        message,
+        Timeout::from_ns(timeout).with_nonblock(nonblock(&f)),
+    )?;
     if answer.data.len() > r.len as usize || answer.files.len() > r.nfds as usize {
         // Too large for the caller's buffers: the answer is dropped (with its
         // descriptors), and the block says what it needed.
@@ -268,7 +286,7 @@ pub fn port_call(
         reply.write(&r)?;
         return Err(Errno::EMSGSIZE);
     }
-    deliver(cx, reply, r, answer, 0)?;
+    deliver(cx, reply, r, answer, 0).map_err(|(e, _)| e)?;
     Ok(0)
 }
 
@@ -276,11 +294,31 @@ pub fn port_call(
 /// receiving end is `fd`. Never waits (the answer goes to the caller's slot). EPIPE
 /// when the caller is no longer waiting.
 pub fn port_reply(cx: &mut Ctx, fd: Fd, token: u64, msg: UserPtr<PortMsg>) -> SysResult {
-    let (_, port) = receive_end(cx, fd)?;
-    let m = msg.read()?;
-    let message = message_in(cx, &m)?;
-    port.reply(token, message)?;
+    let f = cx.file(fd)?;
+    let port = ReceiveEnd::of(&f).ok_or(Errno::EBADF)?;
+    port.reply(token, message_in(cx, &msg.read()?)?)?;
     Ok(0)
+}
+
+/// `port_reply_receive(fd, token, reply, msg, timeout_ns)`: a server's loop in one
+/// call, as L4's "reply and wait": answer call `token`, then take the next message as
+/// `port_receive` does. A failed answer (EPIPE: its caller gave up) is reported and
+/// nothing is received.
+pub fn port_reply_receive(
+    cx: &mut Ctx,
+    fd: Fd,
+    token: u64,
+    reply: UserPtr<PortMsg>,
+    msg: UserPtr<PortMsg>,
+    timeout: u64,
+) -> SysResult {
+    let f = cx.file(fd)?;
+    let port = ReceiveEnd::of(&f).ok_or(Errno::EBADF)?;
+    let answer = message_in(cx, &reply.read()?)?;
+    let m = msg.read()?;
+    port.reply(token, answer)?;
+    let timeout = Timeout::from_ns(timeout).with_nonblock(nonblock(&f));
+    receive_into(cx, port, msg, m, timeout)
 }
 
 /// What `events` of an open file are ready now, as poll reports them.

@@ -155,19 +155,21 @@ fn pipe_round_trip(n: u32) -> Result<(), String> {
     result
 }
 
-/// A `port_call` of one byte answered by a forked server with `port_reply`: one
-/// message each way, two switches (the server's receive is its third call).
+/// A `port_call` of one byte answered by a forked server with `port_reply_receive`
+/// (its answer and its wait for the next call in one system call): one message each
+/// way, two switches, two system calls.
 fn port_round_trip(n: u32) -> Result<(), String> {
     let (server, client) = ulib::port::create(1).map_err(|e| err("port_create", e))?;
     let child = process::fork().map_err(|e| err("fork", e))?;
     if child == Fork::Child {
         drop(client);
-        let mut b = [0u8; 1];
-        while let Ok(m) = server.receive(&mut b, &mut [], None) {
-            if server.reply(m.token, &b, &[]).is_err() {
-                sys::exit(1);
-            }
+        let (mut b, mut answer) = ([0u8; 1], [0u8; 1]);
+        let mut m = server.receive(&mut b, &mut [], None);
+        while let Ok(got) = m {
+            answer = b;
+            m = server.reply_receive(got.token, &answer, &[], &mut b, &mut [], None);
         }
+        let _ = answer;
         sys::exit(0);
     }
     drop(server);

@@ -2,8 +2,8 @@
 //! partner, and what one costs: `MODE: N round trips, X ns each`.
 //!
 //! The modes are the chapter's ways of communicating (2, 3-2): `pipe` (a byte down one
-//! pipe and back up another), `port` (a `port_call` answered with `port_reply`: one
-//! message each way through the kernel) and `shm` (shared memory). Each round trip
+//! pipe and back up another), `port` (a `port_call` answered with `port_reply_receive`:
+//! one message each way through the kernel) and `shm` (shared memory). Each round trip
 //! carries one byte each way and is checked. Under `-icount` (`cargo xtask bench
 //! programs`) the clock counts guest instructions, so the figure is instructions.
 //! Exit status 0, 1 when a round trip failed, 2 for bad usage.
@@ -108,14 +108,15 @@ fn port(rounds: u32) -> Result<(), String> {
     let (server, client) = port::create(1).map_err(|e| err("port_create", e))?;
     if process::fork().map_err(|e| err("fork", e))? == Fork::Child {
         // Answer every call until the parent's sending end closes (EPIPE).
+        // Each answer and the wait for the next call are one system call.
         drop(client);
-        let mut b = [0u8; 1];
+        let (mut b, mut answer) = ([0u8; 1], [0u8; 1]);
+        let mut next = server.receive(&mut b, &mut [], None);
         loop {
-            match server.receive(&mut b, &mut [], None) {
+            match next {
                 Ok(m) if m.len == 1 && m.token != 0 => {
-                    if server.reply(m.token, &b, &[]).is_err() {
-                        sys::exit(1);
-                    }
+                    answer = b;
+                    next = server.reply_receive(m.token, &answer, &[], &mut b, &mut [], None);
                 }
                 Err(ulib::Errno::EPIPE) => sys::exit(0),
                 _ => sys::exit(1),

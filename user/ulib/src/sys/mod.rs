@@ -24,7 +24,7 @@ use abi::{
     nr, Errno, Pod, PollFd, PortMsg, ProcInfo, SigAction, SpawnArgs, Stat, StatFs, SysInfo,
     Timespec, Tms, UserStr, Utsname,
 };
-use raw::{syscall0, syscall1, syscall2, syscall3, syscall4};
+use raw::{syscall0, syscall1, syscall2, syscall3, syscall4, syscall5};
 
 /// The unchecked system call, for test programs only (see its documentation).
 pub use raw::syscall6_unchecked as syscall6;
@@ -461,6 +461,32 @@ pub fn port_reply(fd: i32, token: u64, data: &[u8], fds: &[i32]) -> SysResult {
         token as usize,
         ptr(&b),
     ))
+}
+
+/// Answer call `token` with `data` and `fds`, then take the next message as
+/// [`port_receive`] does (one call for a server's loop).
+pub fn port_reply_receive(
+    fd: i32,
+    token: u64,
+    data: &[u8],
+    fds: &[i32],
+    buf: &mut [u8],
+    buf_fds: &mut [i32],
+    timeout_ns: u64,
+    out: &mut PortMsg,
+) -> SysResult {
+    let ans = msg_out(data, fds);
+    let mut b = msg_in(buf, buf_fds);
+    let r = ret(syscall5(
+        nr::PORT_REPLY_RECEIVE,
+        fd as usize,
+        token as usize,
+        ptr(&ans),
+        ptr_mut(&mut b),
+        timeout_ns as usize,
+    ));
+    *out = PortMsg::from_bytes(&b);
+    r
 }
 
 /// Wait up to `timeout_ns` until one of `fds` is ready: how many are (their `revents`

@@ -111,6 +111,7 @@ const CALLS: &[(usize, u32)] = &[
     (nr::PORT_CALL, 5),
     (nr::PORT_REPLY, 4),
     (nr::POLL, 6),
+    (nr::PORT_REPLY_RECEIVE, 4),
 ];
 
 /// The draw of `--ports`: the port calls, poll, and what makes peers come and go.
@@ -123,6 +124,7 @@ const PORT_CALLS: &[(usize, u32)] = &[
     (nr::PORT_CALL, 25),
     (nr::PORT_REPLY, 20),
     (nr::POLL, 15),
+    (nr::PORT_REPLY_RECEIVE, 20),
     (nr::CLOSE, 15),
     (nr::DUP, 5),
     (nr::PIPE, 5),
@@ -216,6 +218,7 @@ pub fn name(number: u64) -> &'static str {
         (nr::PORT_CALL, "port_call"),
         (nr::PORT_REPLY, "port_reply"),
         (nr::POLL, "poll"),
+        (nr::PORT_REPLY_RECEIVE, "port_reply_receive"),
     ];
     NAMES
         .iter()
@@ -784,6 +787,14 @@ impl World<'_> {
                 a[1] = self.rng.pick(&[self.token, self.token, 0, 1, any]);
                 a[2] = self.port_msg(false);
             }
+            nr::PORT_REPLY_RECEIVE => {
+                a[0] = self.fd();
+                let any = self.rng.int();
+                a[1] = self.rng.pick(&[self.token, self.token, 0, any]);
+                a[2] = self.port_msg(false);
+                a[3] = self.port_msg(true);
+                a[4] = self.timeout();
+            }
             nr::POLL => {
                 let n = self.rng.pick(&[0, 1, 2, 3, 8, 8, 65]);
                 a[0] = if self.rng.one_in(8) {
@@ -831,7 +842,10 @@ impl World<'_> {
             nr::WAITPID if r != 0 => self.children.remove(r as u32),
             nr::OPEN | nr::DUP | nr::DUP2 | nr::PORT_LOOKUP => self.fds.push(r as i32, seed),
             nr::CLOSE => self.fds.remove(a[0] as i32),
-            nr::PORT_RECEIVE if a[1] == self.stack_buf[RECV_AT..].as_ptr() as u64 => {
+            nr::PORT_RECEIVE | nr::PORT_REPLY_RECEIVE
+                if a[1] == self.stack_buf[RECV_AT..].as_ptr() as u64
+                    || a[3] == self.stack_buf[RECV_AT..].as_ptr() as u64 =>
+            {
                 self.token = PortMsg::from_bytes(&self.stack_buf[RECV_AT..]).token;
             }
             nr::PIPE | nr::PORT_CREATE => {
