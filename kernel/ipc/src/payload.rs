@@ -10,7 +10,7 @@ use abi::Errno;
 use alloc::vec::Vec;
 
 /// Bytes kept in the message itself.
-pub const INLINE: usize = 64;
+pub const INLINE: usize = 32;
 
 /// The bytes of one message.
 pub enum Payload {

@@ -97,8 +97,14 @@ pub fn wait<S: Signals>(
     if timeout == Timeout::Now {
         return Err(Errno::EAGAIN);
     }
-    task::wait_any(&[wq], timeout.deadline(), || ready() || S::interrupted());
-    if ready() {
+    // Whether `ready` held when the wait ended, so that it is not asked again (each
+    // asking takes the port's lock).
+    let was_ready = core::cell::Cell::new(false);
+    task::wait_any(&[wq], timeout.deadline(), || {
+        was_ready.set(ready());
+        was_ready.get() || S::interrupted()
+    });
+    if was_ready.get() {
         Ok(())
     } else if S::interrupted() {
         Err(Errno::EINTR)
@@ -191,13 +197,8 @@ impl Port {
         let outcome = core::cell::Cell::new(None);
         let waited = wait::<S>(&self.wq, timeout, || {
             let taken = self.state.lock().take_reply(token);
-            let got = taken.is_some() || {
-                let had = outcome.take();
-                let some = had.is_some();
-                outcome.set(had);
-                some
-            };
-            if taken.is_some() {
+            let got = taken.is_some();
+            if got {
                 outcome.set(taken);
             }
             got

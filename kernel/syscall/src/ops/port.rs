@@ -117,12 +117,11 @@ fn message_in(cx: &Ctx, m: &PortMsg) -> Result<Message, Errno> {
         files
     };
     let sender = cx.with_process(|p| {
-        let c = p.cred();
-        Sender {
+        p.with_cred(|c| Sender {
             pid: p.pid,
             uid: c.euid,
             gid: c.egid,
-        }
+        })
     })?;
     Ok(Message {
         data,
