@@ -141,10 +141,8 @@ impl Port {
         sys::port_reply_receive(
             self.fd,
             token,
-            data,
-            fds,
-            buf,
-            buf_fds,
+            (data, fds),
+            (buf, buf_fds),
             timeout_ns(timeout),
             &mut m,
         )?;

@@ -163,13 +163,12 @@ fn port_round_trip(n: u32) -> Result<(), String> {
     let child = process::fork().map_err(|e| err("fork", e))?;
     if child == Fork::Child {
         drop(client);
-        let (mut b, mut answer) = ([0u8; 1], [0u8; 1]);
+        let mut b = [0u8; 1];
         let mut m = server.receive(&mut b, &mut [], None);
         while let Ok(got) = m {
-            answer = b;
+            let answer = b;
             m = server.reply_receive(got.token, &answer, &[], &mut b, &mut [], None);
         }
-        let _ = answer;
         sys::exit(0);
     }
     drop(server);

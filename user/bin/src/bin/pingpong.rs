@@ -110,12 +110,12 @@ fn port(rounds: u32) -> Result<(), String> {
         // Answer every call until the parent's sending end closes (EPIPE).
         // Each answer and the wait for the next call are one system call.
         drop(client);
-        let (mut b, mut answer) = ([0u8; 1], [0u8; 1]);
+        let mut b = [0u8; 1];
         let mut next = server.receive(&mut b, &mut [], None);
         loop {
             match next {
                 Ok(m) if m.len == 1 && m.token != 0 => {
-                    answer = b;
+                    let answer = b;
                     next = server.reply_receive(m.token, &answer, &[], &mut b, &mut [], None);
                 }
                 Err(ulib::Errno::EPIPE) => sys::exit(0),

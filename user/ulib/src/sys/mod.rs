@@ -463,20 +463,18 @@ pub fn port_reply(fd: i32, token: u64, data: &[u8], fds: &[i32]) -> SysResult {
     ))
 }
 
-/// Answer call `token` with `data` and `fds`, then take the next message as
-/// [`port_receive`] does (one call for a server's loop).
+/// Answer call `token` with `answer` (bytes, descriptors), then take the next message
+/// into `room` as [`port_receive`] does (one call for a server's loop).
 pub fn port_reply_receive(
     fd: i32,
     token: u64,
-    data: &[u8],
-    fds: &[i32],
-    buf: &mut [u8],
-    buf_fds: &mut [i32],
+    answer: (&[u8], &[i32]),
+    room: (&mut [u8], &mut [i32]),
     timeout_ns: u64,
     out: &mut PortMsg,
 ) -> SysResult {
-    let ans = msg_out(data, fds);
-    let mut b = msg_in(buf, buf_fds);
+    let ans = msg_out(answer.0, answer.1);
+    let mut b = msg_in(room.0, room.1);
     let r = ret(syscall5(
         nr::PORT_REPLY_RECEIVE,
         fd as usize,

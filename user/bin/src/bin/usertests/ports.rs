@@ -76,7 +76,7 @@ pub fn calls_are_answered_and_sends_arrive_in_order() -> TestResult {
             "call",
         )?;
         let want: alloc::vec::Vec<u8> = msg.bytes().rev().collect();
-        ensure(&out[..m.len] == &want[..], || {
+        ensure(out[..m.len] == want[..], || {
             format!("round {round}: answer {:?}", &out[..m.len])
         })?;
         ensure(m.pid == pid, || {
