@@ -42,7 +42,9 @@ pub enum Errno {
     ENOSYS = 38,
     ENOTEMPTY = 39,
     ELOOP = 40,
+    EMSGSIZE = 90,
     EOPNOTSUPP = 95,
+    ECONNRESET = 104,
     ETIMEDOUT = 110,
 }
 
@@ -82,7 +84,9 @@ const ALL: &[Errno] = &[
     Errno::ENOSYS,
     Errno::ENOTEMPTY,
     Errno::ELOOP,
+    Errno::EMSGSIZE,
     Errno::EOPNOTSUPP,
+    Errno::ECONNRESET,
     Errno::ETIMEDOUT,
 ];
 
@@ -149,7 +153,9 @@ impl Errno {
             Errno::ENOSYS => "function not implemented",
             Errno::ENOTEMPTY => "directory not empty",
             Errno::ELOOP => "too many levels of symbolic links",
+            Errno::EMSGSIZE => "message too long",
             Errno::EOPNOTSUPP => "operation not supported",
+            Errno::ECONNRESET => "connection reset by peer",
             Errno::ETIMEDOUT => "connection timed out",
         }
     }

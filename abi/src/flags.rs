@@ -118,3 +118,28 @@ pub const NGROUPS_MAX: usize = 32;
 /// Descriptor-inheritance value in [`crate::SpawnArgs::fds`]: the child's descriptor is
 /// closed.
 pub const SPAWN_FD_CLOSE: i32 = -1;
+
+// ---- message ports and poll (docs/ipc.md) ---------------------------------------------
+
+/// The most bytes one port message carries.
+pub const PORT_MSG_MAX: usize = 4096;
+/// The most descriptors one port message carries.
+pub const PORT_FDS_MAX: usize = 8;
+/// Messages a port queues when `port_create` is given capacity 0.
+pub const PORT_QUEUE_DEFAULT: u32 = 16;
+/// The most messages a port may queue.
+pub const PORT_QUEUE_MAX: u32 = 256;
+/// The longest port name.
+pub const PORT_NAME_MAX: usize = 64;
+/// A timeout meaning "wait as long as it takes" (port calls, poll); 0 means "do not wait".
+pub const TIMEOUT_FOREVER: u64 = u64::MAX;
+
+/// poll events: data to read (or end of file) / room to write.
+pub const POLLIN: u16 = 0x1;
+pub const POLLOUT: u16 = 0x4;
+/// poll results only: an error, the other side gone, the descriptor not open.
+pub const POLLERR: u16 = 0x8;
+pub const POLLHUP: u16 = 0x10;
+pub const POLLNVAL: u16 = 0x20;
+/// The most descriptors one poll call watches.
+pub const POLL_MAX: usize = 64;

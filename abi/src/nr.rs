@@ -123,6 +123,25 @@ pub const FCHOWN: usize = 129;
 pub const ACCESS: usize = 130;
 /// Set the permission bits of an open file.
 pub const FCHMOD: usize = 131;
+// Communication: message ports and poll (chapter 2, 3-2 "communication"; docs/ipc.md).
+/// A new port: its receiving and sending ends (`port_create(fds, capacity, flags)`).
+pub const PORT_CREATE: usize = 100;
+/// Give a port's receiving end a name others can look up.
+pub const PORT_REGISTER: usize = 101;
+/// A new sending end of the port registered under a name.
+pub const PORT_LOOKUP: usize = 102;
+/// Queue a message ([`crate::PortMsg`]) on a port, waiting for room up to a timeout.
+pub const PORT_SEND: usize = 103;
+/// Take the next message from a port, waiting up to a timeout.
+pub const PORT_RECEIVE: usize = 104;
+/// Send a message and wait for its reply (a remote procedure call).
+pub const PORT_CALL: usize = 105;
+/// Answer a message received from a `port_call`.
+pub const PORT_REPLY: usize = 106;
+/// Wait until one of several descriptors is ready ([`crate::PollFd`]).
+pub const POLL: usize = 107;
+/// A server's loop in one call: answer a call, then receive the next message.
+pub const PORT_REPLY_RECEIVE: usize = 108;
 
 /// The highest call number plus one (size of the kernel's table).
 pub const COUNT: usize = 140;

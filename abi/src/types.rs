@@ -343,6 +343,61 @@ pod_fields!(WinSize {
     ypixel: u16
 });
 
+/// A message as the port calls describe it: a parameter block in the caller's memory
+/// (`port_send`, `port_receive`, `port_call`, `port_reply`; docs/ipc.md).
+///
+/// Sending, `buf`/`len` are the bytes (at most [`crate::flags::PORT_MSG_MAX`]) and
+/// `fds`/`nfds` the descriptors to pass (at most [`crate::flags::PORT_FDS_MAX`]); the
+/// other fields are ignored. Receiving, `buf`/`len` and `fds`/`nfds` say where the
+/// message may go and how much room there is; the kernel writes back the message's
+/// length, the descriptors the receiver got (new numbers in its own table), the
+/// sender's identity, and `token`, non-zero when the sender waits in `port_call` for
+/// the answer that `port_reply(fd, token, ...)` gives.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PortMsg {
+    pub buf: u64,
+    pub len: u32,
+    pub nfds: u32,
+    /// Pointer to `nfds` descriptors (`i32`).
+    pub fds: u64,
+    pub token: u64,
+    /// The sender's process id and effective user and group ids, filled by the kernel.
+    pub pid: u32,
+    pub uid: u32,
+    pub gid: u32,
+    /// Reserved: 0.
+    pub flags: u32,
+}
+
+/// One descriptor poll watches: Linux's `struct pollfd`. `events` is what the caller
+/// waits for (`POLLIN`, `POLLOUT`); the kernel writes `revents`, which may also hold
+/// `POLLERR`, `POLLHUP` and `POLLNVAL`. A negative `fd` is skipped.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PollFd {
+    pub fd: i32,
+    pub events: u16,
+    pub revents: u16,
+}
+
+pod_fields!(PortMsg {
+    buf: u64,
+    len: u32,
+    nfds: u32,
+    fds: u64,
+    token: u64,
+    pid: u32,
+    uid: u32,
+    gid: u32,
+    flags: u32
+});
+pod_fields!(PollFd {
+    fd: i32,
+    events: u16,
+    revents: u16
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,5 +460,7 @@ mod tests {
         assert_eq!(packed_size::<SigAction>(), SigAction::SIZE);
         assert_eq!(packed_size::<WinSize>(), WinSize::SIZE);
         assert_eq!(packed_size::<StatFs>(), StatFs::SIZE);
+        assert_eq!(packed_size::<PortMsg>(), PortMsg::SIZE);
+        assert_eq!(packed_size::<PollFd>(), PollFd::SIZE);
     }
 }

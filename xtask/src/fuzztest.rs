@@ -62,7 +62,7 @@ pub const FUZZ_TESTS: &[(&str, FuzzTest)] = &[(
 /// only prints them (for chasing a leak with the other checks still on). Both the test
 /// and the soak insist.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Memory {
+pub enum Memory {
     Report,
     Require,
 }
@@ -70,7 +70,15 @@ enum Memory {
 /// The test: five rounds of 10,000 calls after a 2,000-call warm-up.
 fn fuzz_rounds(kernel: &Path) -> Result<()> {
     let mut seeds = (1..=5).map(|i| 0x5eed_0000 + i);
-    let made = rounds(kernel, "fuzz", &mut seeds, 10_000, Memory::Require, None)?;
+    let made = rounds(
+        kernel,
+        "fuzz",
+        "",
+        &mut seeds,
+        10_000,
+        Memory::Require,
+        None,
+    )?;
     println!("    {made} calls made by the fuzz processes in 5 rounds of 10,000 planned");
     Ok(())
 }
@@ -97,6 +105,7 @@ pub fn soak(args: &[String]) -> Result<u8> {
     match rounds(
         &kernel,
         "soak",
+        "",
         &mut seeds,
         per,
         Memory::Require,
@@ -143,10 +152,11 @@ fn stats(s: &mut Session) -> Result<Stats> {
     })
 }
 
-/// Run one sysfuzz round and wait for its summary line; returns its output and the
-/// number of calls the fuzz processes really made.
-fn fuzz_round(s: &mut Session, seed: u64, calls: u64) -> Result<(String, u64)> {
-    let cmd = format!("sysfuzz -s {seed} -n {calls} -p 4");
+/// Run one sysfuzz round (with the options `mode`, e.g. `--ports`) and wait for its
+/// summary line; returns its output and the number of calls the fuzz processes really
+/// made.
+fn fuzz_round(s: &mut Session, mode: &str, seed: u64, calls: u64) -> Result<(String, u64)> {
+    let cmd = format!("sysfuzz -s {seed} -n {calls} -p 4{mode}");
     s.send(&format!("{cmd}\n"))?;
     s.expect(&cmd, STEP_TIMEOUT)?; // the echo
     let done = format!("sysfuzz: seed {seed}, {calls} calls planned, ");
@@ -163,10 +173,12 @@ fn fuzz_round(s: &mut Session, seed: u64, calls: u64) -> Result<(String, u64)> {
 }
 
 /// Rounds of `calls` planned calls, one per seed, until the seeds run out or (with
-/// `until`) the calls really made reach it. Returns the calls made.
-fn rounds(
+/// `until`) the calls really made reach it. Returns the calls made. `mode` is added to
+/// each sysfuzz command line (empty, or e.g. " --ports").
+pub fn rounds(
     kernel: &Path,
     name: &str,
+    mode: &str,
     seeds: &mut dyn Iterator<Item = u64>,
     calls: u64,
     memory: Memory,
@@ -179,13 +191,13 @@ fn rounds(
     s.expect("$ ", BOOT_TIMEOUT)?;
     let fail = |s: &Session, seed: u64, what: String| -> String {
         format!(
-            "round with seed {seed} (reproduce: `sysfuzz -s {seed} -n {calls} -p 4` on a kernel booted with `callring`): {what}\n\
+            "round with seed {seed} (reproduce: `sysfuzz -s {seed} -n {calls} -p 4{mode}` on a kernel booted with `callring`): {what}\n\
              the console's last lines:\n{}",
             tail(&s.output(), 80)
         )
     };
     // Warm-up.
-    fuzz_round(&mut s, 1, 2_000).map_err(|e| fail(&s, 1, e))?;
+    fuzz_round(&mut s, mode, 1, 2_000).map_err(|e| fail(&s, 1, e))?;
     s.run_line("sync", &[]).map_err(|e| fail(&s, 1, e))?;
     let base = stats(&mut s).map_err(|e| fail(&s, 1, e))?;
     println!("    baseline after warm-up: {base:?}");
@@ -196,7 +208,7 @@ fn rounds(
             break;
         }
         let t = Instant::now();
-        let (out, made) = match fuzz_round(&mut s, seed, calls) {
+        let (out, made) = match fuzz_round(&mut s, mode, seed, calls) {
             Ok(o) => o,
             Err(e) => return Err(fail(&s, seed, e)),
         };

@@ -21,6 +21,7 @@ mod fuzztest;
 mod json;
 mod layers;
 mod logintest;
+mod porttest;
 mod progtest;
 mod qemu;
 mod session;

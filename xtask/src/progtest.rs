@@ -75,7 +75,7 @@ const USERTESTS: &[&str] = &[
 
 /// Boot to the shell prompt, type `command`, and wait for `until` in its output: the
 /// whole console transcript, or an error that carries it.
-fn run_program(
+pub(crate) fn run_program(
     m: &crate::qemu::Machine,
     command: &str,
     until: &str,
@@ -151,6 +151,11 @@ const BENCHES: &[(&str, &str, Option<u64>)] = &[
         "pipe_round_trip",
         "pipe round trip between two processes (1 byte each way, 2 switches)",
         Some(2_500),
+    ),
+    (
+        "port_round_trip",
+        "port round trip between two processes (call + receive + reply, 2 switches)",
+        Some(2_000),
     ),
     ("fork_exit_wait", "fork + exit + wait", Some(100_000)),
     ("spawn_exit_wait", "spawn /bin/true + exit + wait", None),

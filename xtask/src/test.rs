@@ -122,6 +122,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== message ports and poll");
+    for (name, f) in crate::porttest::PORT_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!("== file utilities and the editor");
     for (name, f) in crate::fstest::FS_TESTS {
         if selected(name) {

@@ -25,7 +25,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use files::{FileObject, Ioctl, IoctlReply, Readiness};
-use task::Mutex;
+use task::{Mutex, WaitQueue};
 
 /// What a driver provides for a character device. Offsets are the open file's: a
 /// device that is not [`seekable`](CharDevice::seekable) may ignore them.
@@ -51,6 +51,11 @@ pub trait CharDevice: Send + Sync {
 
     fn poll(&self) -> Readiness {
         Readiness::ALWAYS
+    }
+
+    /// The queue woken when `poll`'s answer may change (see `FileObject::poll_queue`).
+    fn poll_queue(&self) -> Option<&WaitQueue> {
+        None
     }
 
     /// The number an open of `opened` reports (stat, exclusive request): a device
@@ -193,6 +198,10 @@ impl FileObject for DeviceFile {
 
     fn poll(&self) -> Readiness {
         self.dev.poll()
+    }
+
+    fn poll_queue(&self) -> Option<&WaitQueue> {
+        self.dev.poll_queue()
     }
 
     fn device_number(&self) -> Option<u32> {

@@ -16,8 +16,10 @@
 //! [`Ioctl`], and a second ABI decodes its own numbers into the same values.
 
 use abi::{Errno, Stat, WinSize};
+use core::any::Any;
 use fsys::pages::PageSink;
 use fsys::NodeRef;
+use task::WaitQueue;
 
 /// A device request, decoded from whatever numbering the caller's ABI uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,8 +48,7 @@ pub enum IoctlReply {
     WinSize(WinSize),
 }
 
-/// Readiness for the poll call (to come): what an operation would do now without
-/// waiting.
+/// Readiness for the poll call: what an operation would do now without waiting.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Readiness {
     /// A read would not wait (data, or end of file).
@@ -179,6 +180,20 @@ pub trait FileObject: Send + Sync {
     /// What a read or write would do now.
     fn poll(&self) -> Readiness {
         Readiness::ALWAYS
+    }
+
+    /// The wait queue woken (with `wake_all`) whenever [`FileObject::poll`]'s answer
+    /// may have changed: `poll` sleeps on it. `None` for objects whose readiness never
+    /// changes (files and most devices are always ready).
+    fn poll_queue(&self) -> Option<&WaitQueue> {
+        None
+    }
+
+    /// The object itself, for the layer that made it to find its own type again (a
+    /// message port's calls take a descriptor and need the port). `None` for objects
+    /// that are used only through this trait.
+    fn as_any(&self) -> Option<&dyn Any> {
+        None
     }
 
     /// Map `len` bytes from `offset`: ENODEV for objects that cannot be mapped.

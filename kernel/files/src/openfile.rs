@@ -209,6 +209,16 @@ impl OpenFile {
         self.object.poll()
     }
 
+    /// The wait queue woken when [`OpenFile::poll`] may change (`None`: never).
+    pub fn poll_queue(&self) -> Option<&task::WaitQueue> {
+        self.object.poll_queue()
+    }
+
+    /// The object, for the layer that made it (see [`FileObject::as_any`]).
+    pub fn as_any(&self) -> Option<&dyn core::any::Any> {
+        self.object.as_any()
+    }
+
     /// Map part of an object that is not a file-system node (ENODEV for those that
     /// cannot be mapped).
     pub fn mmap(&self, offset: u64, len: u64) -> Result<Mapping, Errno> {

@@ -338,6 +338,9 @@ impl<S: Signals> FileObject for PipeReader<S> {
             hangup: p.writers == 0,
         }
     }
+    fn poll_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.pipe.wq)
+    }
     fn release(&self) {
         self.pipe.close_reader();
     }
@@ -367,6 +370,9 @@ impl<S: Signals> FileObject for PipeWriter<S> {
             writable: p.buf.room() > 0 || p.readers == 0,
             hangup: p.readers == 0,
         }
+    }
+    fn poll_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.pipe.wq)
     }
     fn release(&self) {
         self.pipe.close_writer();

@@ -92,6 +92,13 @@ impl Process {
         self.cred.lock().clone()
     }
 
+    /// Run `f` on the credentials without taking a reference to them (a message's
+    /// sender identity, on the port round trip's path).
+    #[inline]
+    pub fn with_cred<R>(&self, f: impl FnOnce(&Credentials) -> R) -> R {
+        f(&self.cred.lock())
+    }
+
     /// Replace the credentials whole (the users work: setuid, setgid, umask).
     pub fn set_cred(&self, cred: Credentials) {
         let new = Arc::new(cred);

@@ -9,7 +9,7 @@
 
 use crate::arg::{Addr, Arg, Fd, FlagSet, Flags, Id, Kind, Mode, Named, PidArg, Regs, Signal};
 use crate::ops::file::Dir;
-use crate::ops::{comm, device, file, info, memory, process, protect};
+use crate::ops::{comm, device, file, info, memory, port, process, protect};
 use crate::table::{calls, Ctx, SysResult, Table};
 use crate::user::{PathArg, StrArg, UserPtr, UserSlice, UserSliceMut, U32, U64};
 use abi::flags::*;
@@ -89,6 +89,19 @@ pub static TABLE: Table = {
         nr::SHM_OPEN => "shm_open" -> Fd: comm::shm_open(StrArg, Flags<OpenFlags>, Mode);
         nr::SHM_UNLINK => "shm_unlink": comm::shm_unlink(StrArg);
         nr::FUTEX => "futex": comm::futex(Addr, Flags<FutexOp>, u32, u64);
+        // Communication: message ports and poll (docs/ipc.md).
+        nr::PORT_CREATE => "port_create":
+            port::port_create(UserPtr<crate::user::FdPair>, u32, Flags<PortFlags>);
+        nr::PORT_REGISTER => "port_register": port::port_register(Fd, StrArg);
+        nr::PORT_LOOKUP => "port_lookup" -> Fd: port::port_lookup(StrArg, Flags<PortFlags>);
+        nr::PORT_SEND => "port_send": port::port_send(Fd, UserPtr<abi::PortMsg>, Timeout);
+        nr::PORT_RECEIVE => "port_receive": port::port_receive(Fd, UserPtr<abi::PortMsg>, Timeout);
+        nr::PORT_CALL => "port_call":
+            port::port_call(Fd, UserPtr<abi::PortMsg>, UserPtr<abi::PortMsg>, Timeout);
+        nr::PORT_REPLY => "port_reply": port::port_reply(Fd, u64, UserPtr<abi::PortMsg>);
+        nr::POLL => "poll": port::poll(UserPtr<abi::PollFd>, usize, Timeout);
+        nr::PORT_REPLY_RECEIVE => "port_reply_receive":
+            port::port_reply_receive(Fd, u64, UserPtr<abi::PortMsg>, UserPtr<abi::PortMsg>, Timeout);
         // Information maintenance.
         nr::CLOCK_GETTIME => "clock_gettime": info::clock_gettime(Flags<Clocks>, UserPtr<abi::Timespec>);
         nr::UNAME => "uname": info::uname(UserPtr<abi::Utsname>);
@@ -128,6 +141,18 @@ impl Arg for Cwd {
     #[inline(always)]
     fn take(_: &mut Regs) -> Result<Dir, Errno> {
         Ok(Dir::Cwd)
+    }
+}
+
+/// A timeout in nanoseconds (0: do not wait; `u64::MAX`: forever).
+pub struct Timeout;
+
+impl Arg for Timeout {
+    type Value = u64;
+    const KIND: Kind = Kind::Uint;
+    #[inline(always)]
+    fn take(r: &mut Regs) -> Result<u64, Errno> {
+        Ok(r.take())
     }
 }
 
@@ -241,6 +266,7 @@ named! {
         bits: names!(MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_ANONYMOUS),
     });
     MsyncFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(MS_ASYNC, MS_INVALIDATE, MS_SYNC) });
+    PortFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(O_NONBLOCK, O_CLOEXEC) });
     DevFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(DEV_NONBLOCK) });
     Whence => Kind::Enum(names!(SEEK_SET, SEEK_CUR, SEEK_END));
     FutexOp => Kind::Enum(names!(FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAKE_WAIT));

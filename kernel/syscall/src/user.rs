@@ -247,6 +247,8 @@ user_structs!(
     abi::Tms => "struct tms",
     abi::WinSize => "struct winsize",
     abi::UserStr => "struct user_str",
+    abi::PortMsg => "struct port_msg",
+    abi::PollFd => "struct pollfd",
     U32 => "u32",
     U64 => "u64",
     FdPair => "int[2]",

@@ -69,6 +69,12 @@ impl WaitQueue {
         }
     }
 
+    /// Put `t` at the back of the queue (a waiter of [`wait_any`]).
+    fn enqueue(&self, t: &Arc<Thread>) {
+        self.waiters.lock().push_back(t.clone());
+        self.queued.fetch_add(1, Ordering::SeqCst);
+    }
+
     /// Remove `t` from the queue if it is still in it.
     fn forget(&self, t: &Arc<Thread>) {
         if self.queued.load(Ordering::SeqCst) == 0 {
@@ -133,6 +139,54 @@ impl WaitPolicy for WaitQueue {
     }
     fn has_waiters(&self) -> bool {
         self.queued.load(Ordering::SeqCst) != 0
+    }
+}
+
+/// Sleep until `cond()` is true, woken by whichever of `queues` is woken first, or
+/// until timer tick `deadline` has come (`None`: no limit). Returns whether `cond()`
+/// held; `false` means the time ran out.
+///
+/// This is the wait behind `poll` and the port calls' timeouts: the thread is queued on
+/// every queue at once (and with the timer's sleepers when it has a deadline), and
+/// taken off all of them when it runs again, as in [`WaitQueue::wait_until`]. A waker's
+/// `wake_one` may pick such a thread when another queue has already woken it; every
+/// queue a `wait_any` can join is woken with `wake_all` (pipes, ports, the terminal).
+pub fn wait_any(queues: &[&WaitQueue], deadline: Option<u64>, cond: impl Fn() -> bool) -> bool {
+    loop {
+        let irq = IrqGuard::new();
+        if cond() {
+            return true;
+        }
+        if deadline.is_some_and(|d| sched::ticks() >= d) {
+            return false;
+        }
+        let me = current_irqs_off(&irq);
+        me.state.set(State::Blocked);
+        for q in queues {
+            q.enqueue(&me);
+        }
+        if let Some(d) = deadline {
+            SCHED
+                .lock_irqs_off(&irq)
+                .sleepers
+                .insert((d, me.tid), me.clone());
+        }
+        // As in `wait_until`: another CPU may have made `cond` true meanwhile.
+        let done = hal::percpu::cpus_online() > 1
+            && cond()
+            && me.state.change(State::Blocked, State::Running);
+        if !done {
+            sched::schedule(&irq);
+        }
+        for q in queues {
+            q.forget(&me);
+        }
+        if let Some(d) = deadline {
+            SCHED.lock_irqs_off(&irq).sleepers.remove(&(d, me.tid));
+        }
+        if done {
+            return true;
+        }
     }
 }
 

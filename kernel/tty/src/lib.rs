@@ -346,6 +346,10 @@ impl<S: Signals> CharDevice for Terminal<S> {
         }
     }
 
+    fn poll_queue(&self) -> Option<&WaitQueue> {
+        Some(&READERS)
+    }
+
     /// `/dev/tty` and `/dev/console` are one terminal, held and reported as the console.
     fn number(&self, _: u32) -> u32 {
         DEV_CONSOLE

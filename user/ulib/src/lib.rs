@@ -6,9 +6,10 @@
 //! `std`: the start code that turns the initial stack into arguments and environment
 //! ([`rt`], [`startup`]), the heap ([`heap`]), printing ([`print!`], [`println!`]) and
 //! [`io`], files ([`fs`]), processes and signals ([`process`]), the environment
-//! ([`env`]), clocks ([`time`]), system information ([`info`]), shared memory
-//! ([`shm`]) with the locks and semaphores that work inside it ([`sync`]), and option
-//! parsing for small tools ([`cli`]). Names follow `std` where `std` has one; errors are the kernel's
+//! ([`env`]), clocks ([`time`]), system information ([`info`]), message ports
+//! ([`port`]), waiting on several descriptors ([`poll`]), shared memory ([`shm`]) with
+//! the locks and semaphores that work inside it ([`sync`]), and option parsing for
+//! small tools ([`cli`]). Names follow `std` where `std` has one; errors are the kernel's
 //! [`Errno`] (with readable messages), and paths are `&str`.
 //!
 //! The one design decision: `unsafe` lives in two small places, the `syscall`
@@ -31,6 +32,8 @@ pub mod fs;
 pub mod heap;
 pub mod info;
 pub mod io;
+pub mod poll;
+pub mod port;
 pub mod process;
 pub mod rt;
 pub mod shm;

@@ -7,5 +7,6 @@ pub mod device;
 pub mod file;
 pub mod info;
 pub mod memory;
+pub mod port;
 pub mod process;
 pub mod protect;

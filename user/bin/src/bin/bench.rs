@@ -3,8 +3,9 @@
 //! Each prints `bench: NAME N ns/op`, the monotonic clock around many iterations divided
 //! by their number: a null system call (call 0, which does nothing), `getppid`, a pipe
 //! round trip between two
-//! processes (one byte each way: two context switches), the same round trip through a
-//! word of shared memory and the futex, fork + exit + wait, spawn of
+//! processes (one byte each way: two context switches), the same over a message port
+//! (a call and its reply) and through a word of shared memory and the futex, fork +
+//! exit + wait, spawn of
 //! `/bin/true` + wait, a forked child that execs `/bin/true` + wait, the same with
 //! `/bin/sh -c true` (lmbench's "shell" case: the cost of starting the shell), and
 //! `sh -c` running a loop of 1,000 iterations with arithmetic and `[`, and `access` of
@@ -39,6 +40,7 @@ const BENCHES: &[(&str, u32, Bench)] = &[
     ("getppid", 100_000, getppid),
     ("pipe_write_read", 20_000, pipe_write_read),
     ("pipe_round_trip", 5_000, pipe_round_trip),
+    ("port_round_trip", 5_000, port_round_trip),
     ("fork_exit_wait", 300, fork_exit_wait),
     ("spawn_exit_wait", 200, spawn_exit_wait),
     ("fork_exec_exit_wait", 200, fork_exec_exit_wait),
@@ -189,6 +191,36 @@ fn futex_wake(n: u32) -> Result<(), String> {
 /// (`ulib::shm::ping_pong`): two calls and two switches per round trip.
 fn shm_round_trip(n: u32) -> Result<(), String> {
     ulib::shm::ping_pong(n).map_err(|e| err("shm ping-pong", e))
+}
+
+/// A `port_call` of one byte answered by a forked server with `port_reply_receive`
+/// (its answer and its wait for the next call in one system call): one message each
+/// way, two switches, two system calls.
+fn port_round_trip(n: u32) -> Result<(), String> {
+    let (server, client) = ulib::port::create(1).map_err(|e| err("port_create", e))?;
+    let child = process::fork().map_err(|e| err("fork", e))?;
+    if child == Fork::Child {
+        drop(client);
+        let mut b = [0u8; 1];
+        let mut m = server.receive(&mut b, &mut [], None);
+        while let Ok(got) = m {
+            let answer = b;
+            m = server.reply_receive(got.token, &answer, &[], &mut b, &mut [], None);
+        }
+        sys::exit(0);
+    }
+    drop(server);
+    let mut b = [0u8; 1];
+    let mut result = Ok(());
+    for _ in 0..n {
+        if client.call(b"x", &[], &mut b, &mut [], None).map(|m| m.len) != Ok(1) {
+            result = Err(String::from("the server stopped answering"));
+            break;
+        }
+    }
+    drop(client);
+    process::wait().map_err(|e| err("wait", e))?;
+    result
 }
 
 fn fork_exit_wait(n: u32) -> Result<(), String> {

@@ -9,12 +9,16 @@
 //! whatever is on the stack, `munmap` of huge ranges) are drawn rarely so that a chunk
 //! mostly runs to its end, but every one of them is drawn.
 //!
+//! The port calls get message blocks whose sizes, descriptors and tokens are drawn
+//! from the same world (a received block lives where the kernel may write it back),
+//! names from a small shared set so that workers find each other's ports.
+//!
 //! `poweroff` and `reboot` take no arguments, so any call to them is a valid one: they
 //! are made only when the fuzzer does not run as root (they must then fail with EPERM).
 
-use crate::world::{World, NO_SUCH_PID, PAGE};
+use crate::world::{World, NO_SUCH_PID, OWN_BUF, PAGE};
 use ulib::abi::flags::*;
-use ulib::abi::{self, nr, Pod, SigAction, SpawnArgs, UserStr};
+use ulib::abi::{self, nr, Pod, PollFd, PortMsg, SigAction, SpawnArgs, UserStr};
 
 /// The raw entry. The only `unsafe` in the program.
 #[allow(unsafe_code)]
@@ -99,7 +103,45 @@ const CALLS: &[(usize, u32)] = &[
     (nr::GETGID, 3),
     (nr::POWEROFF, 1),
     (nr::REBOOT, 1),
+    (nr::PORT_CREATE, 6),
+    (nr::PORT_REGISTER, 3),
+    (nr::PORT_LOOKUP, 4),
+    (nr::PORT_SEND, 8),
+    (nr::PORT_RECEIVE, 8),
+    (nr::PORT_CALL, 5),
+    (nr::PORT_REPLY, 4),
+    (nr::POLL, 6),
+    (nr::PORT_REPLY_RECEIVE, 4),
 ];
+
+/// The draw of `--ports`: the port calls, poll, and what makes peers come and go.
+const PORT_CALLS: &[(usize, u32)] = &[
+    (nr::PORT_CREATE, 20),
+    (nr::PORT_REGISTER, 10),
+    (nr::PORT_LOOKUP, 15),
+    (nr::PORT_SEND, 40),
+    (nr::PORT_RECEIVE, 40),
+    (nr::PORT_CALL, 25),
+    (nr::PORT_REPLY, 20),
+    (nr::POLL, 15),
+    (nr::PORT_REPLY_RECEIVE, 20),
+    (nr::CLOSE, 15),
+    (nr::DUP, 5),
+    (nr::PIPE, 5),
+    (nr::FORK, 8),
+    (nr::KILL, 10),
+    (nr::WAITPID, 5),
+    (nr::EXIT, 2),
+];
+
+/// Where port message blocks go: a sent one in the input area, a received one (the
+/// kernel writes it back) at the end of the worker's own stack buffer, poll's array at
+/// the start of its heap buffer.
+const MSG_AT: usize = STRUCT_AT;
+const MSG_FDS_AT: usize = STRUCT_AT + 64;
+const RECV_AT: usize = OWN_BUF - PortMsg::SIZE;
+/// Port names the workers share (so that they find each other's ports).
+const PORT_NAMES: &[&[u8]] = &[b"fz0", b"fz1", b"fz2", b"", b"fz3/x"];
 
 /// A name for the verbose log.
 pub fn name(number: u64) -> &'static str {
@@ -168,6 +210,15 @@ pub fn name(number: u64) -> &'static str {
         (nr::GETGID, "getgid"),
         (nr::POWEROFF, "poweroff"),
         (nr::REBOOT, "reboot"),
+        (nr::PORT_CREATE, "port_create"),
+        (nr::PORT_REGISTER, "port_register"),
+        (nr::PORT_LOOKUP, "port_lookup"),
+        (nr::PORT_SEND, "port_send"),
+        (nr::PORT_RECEIVE, "port_receive"),
+        (nr::PORT_CALL, "port_call"),
+        (nr::PORT_REPLY, "port_reply"),
+        (nr::POLL, "poll"),
+        (nr::PORT_REPLY_RECEIVE, "port_reply_receive"),
     ];
     NAMES
         .iter()
@@ -192,9 +243,14 @@ fn pick_number(w: &mut World) -> u64 {
         }
         _ => {}
     }
-    let total: u64 = CALLS.iter().map(|&(_, n)| u64::from(n)).sum();
+    let table = if w.ports && !w.rng.one_in(4) {
+        PORT_CALLS
+    } else {
+        CALLS
+    };
+    let total: u64 = table.iter().map(|&(_, n)| u64::from(n)).sum();
     let mut r = w.rng.below(total);
-    for &(n, weight) in CALLS {
+    for &(n, weight) in table {
         if r < u64::from(weight) {
             return n as u64;
         }
@@ -316,6 +372,79 @@ impl World<'_> {
             1 => self.rng.below(16),
             _ => self.rng.int(),
         }
+    }
+
+    /// A timeout for the port calls and poll: mostly short, sometimes forever (the
+    /// watchdog's signal ends those waits).
+    fn timeout(&mut self) -> u64 {
+        let any = self.rng.int();
+        self.rng
+            .pick(&[0, 0, 0, 1_000_000, 20_000_000, u64::MAX, 1 << 63, any])
+    }
+
+    /// A port name (pointer, length).
+    fn port_name(&mut self) -> (u64, u64) {
+        self.word(96, PORT_NAMES)
+    }
+
+    /// A port message block (or a hostile pointer). `receive`: the block says where a
+    /// message may go, and lives where the kernel may write it back.
+    fn port_msg(&mut self, receive: bool) -> u64 {
+        if self.rng.one_in(8) {
+            return self.bad_ptr();
+        }
+        let (buf, len) = if receive {
+            self.out_len()
+        } else {
+            let (p, room) = self.data();
+            (p, self.len(room))
+        };
+        let nfds = self
+            .rng
+            .pick(&[0, 0, 0, 1, 1, 2, 8, 9, u64::from(u32::MAX)]);
+        let fds = if receive {
+            self.out_fixed()
+        } else if self.rng.one_in(8) {
+            self.bad_ptr()
+        } else {
+            let mut b = [0u8; 32];
+            for c in b.chunks_exact_mut(4) {
+                c.copy_from_slice(&(self.fd() as i32).to_le_bytes());
+            }
+            self.put(MSG_FDS_AT, &b)
+        };
+        let m = PortMsg {
+            buf,
+            len: len.min(u64::from(u32::MAX)) as u32,
+            nfds: nfds as u32,
+            fds,
+            token: self.rng.int(),
+            pid: 0,
+            uid: 0,
+            gid: 0,
+            flags: if self.rng.one_in(16) { 1 } else { 0 },
+        };
+        let mut b = [0u8; PortMsg::SIZE];
+        m.to_bytes(&mut b);
+        if receive {
+            self.stack_buf[RECV_AT..].copy_from_slice(&b);
+            self.stack_buf[RECV_AT..].as_ptr() as u64
+        } else {
+            self.put(MSG_AT, &b)
+        }
+    }
+
+    /// Poll's array of `n` entries (at most 8 written) in the heap buffer.
+    fn poll_fds(&mut self, n: usize) -> u64 {
+        for i in 0..n.min(8) {
+            let p = PollFd {
+                fd: self.fd() as i32,
+                events: self.rng.pick(&[POLLIN, POLLOUT, POLLIN | POLLOUT, 0xffff]),
+                revents: 0,
+            };
+            p.to_bytes(&mut self.heap_buf[i * PollFd::SIZE..]);
+        }
+        self.heap_buf.as_ptr() as u64
     }
 
     /// Make one call. Returns what it did to this process.
@@ -625,10 +754,61 @@ impl World<'_> {
                 a[0] = p;
                 a[1] = self.len(room / 72);
             }
+            nr::PORT_CREATE => {
+                out_ptr = self.out_fixed();
+                a[1] = self.rng.pick(&[0, 1, 2, 16, 256, 257, u64::MAX]);
+                let any = self.rng.flags();
+                a[2] = self
+                    .rng
+                    .pick(&[0, 0, u64::from(O_NONBLOCK), u64::from(O_CLOEXEC), any]);
+            }
+            nr::PORT_REGISTER => {
+                a[0] = self.fd();
+                (a[1], a[2]) = self.port_name();
+            }
+            nr::PORT_LOOKUP => {
+                (a[0], a[1]) = self.port_name();
+                a[2] = self.rng.pick(&[0, 0, u64::from(O_NONBLOCK), 1 << 40]);
+            }
+            nr::PORT_SEND | nr::PORT_RECEIVE => {
+                a[0] = self.fd();
+                a[1] = self.port_msg(number as usize == nr::PORT_RECEIVE);
+                a[2] = self.timeout();
+            }
+            nr::PORT_CALL => {
+                a[0] = self.fd();
+                a[1] = self.port_msg(false);
+                a[2] = self.port_msg(true);
+                a[3] = self.timeout();
+            }
+            nr::PORT_REPLY => {
+                a[0] = self.fd();
+                let any = self.rng.int();
+                a[1] = self.rng.pick(&[self.token, self.token, 0, 1, any]);
+                a[2] = self.port_msg(false);
+            }
+            nr::PORT_REPLY_RECEIVE => {
+                a[0] = self.fd();
+                let any = self.rng.int();
+                a[1] = self.rng.pick(&[self.token, self.token, 0, any]);
+                a[2] = self.port_msg(false);
+                a[3] = self.port_msg(true);
+                a[4] = self.timeout();
+            }
+            nr::POLL => {
+                let n = self.rng.pick(&[0, 1, 2, 3, 8, 8, 65]);
+                a[0] = if self.rng.one_in(8) {
+                    self.bad_ptr()
+                } else {
+                    self.poll_fds(n)
+                };
+                a[1] = n as u64;
+                a[2] = self.timeout();
+            }
             nr::POWEROFF | nr::REBOOT if self.root => return After::Continue,
             _ => {} // null, getpid, sigreturn, yield, getuid, unassigned: random words
         }
-        if number == nr::PIPE as u64 {
+        if number == nr::PIPE as u64 || number == nr::PORT_CREATE as u64 {
             a[0] = out_ptr;
         }
         if number == nr::KILL as u64 {
@@ -660,9 +840,15 @@ impl World<'_> {
             nr::FORK => self.children.push(r as u32, seed),
             nr::SPAWN => self.children.push(r as u32, seed),
             nr::WAITPID if r != 0 => self.children.remove(r as u32),
-            nr::OPEN | nr::DUP | nr::DUP2 => self.fds.push(r as i32, seed),
+            nr::OPEN | nr::DUP | nr::DUP2 | nr::PORT_LOOKUP => self.fds.push(r as i32, seed),
             nr::CLOSE => self.fds.remove(a[0] as i32),
-            nr::PIPE => {
+            nr::PORT_RECEIVE | nr::PORT_REPLY_RECEIVE
+                if a[1] == self.stack_buf[RECV_AT..].as_ptr() as u64
+                    || a[3] == self.stack_buf[RECV_AT..].as_ptr() as u64 =>
+            {
+                self.token = PortMsg::from_bytes(&self.stack_buf[RECV_AT..]).token;
+            }
+            nr::PIPE | nr::PORT_CREATE => {
                 if let Some(b) = self.own_bytes(a[0]) {
                     let rd = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
                     let wr = i32::from_le_bytes([b[4], b[5], b[6], b[7]]);

@@ -25,6 +25,10 @@
 //! many chunks ended early and why. `--stats` first writes back and drops the file
 //! systems' caches, so that its heap figure can be compared exactly.
 //!
+//! `--ports` is the message-port mode: most calls drawn are the port calls and poll
+//! (with the fork, kill, close and exit that make peers come and go), so messages of
+//! random sizes carrying random descriptors meet ports whose other side has died.
+//!
 //! `-c K` runs only chunk K (with `-v`, each call is printed before it is made), which
 //! is how a crash found by a seed is narrowed down to its calls.
 
@@ -69,7 +73,7 @@ const RUNAWAY_CALLS: u64 = 200_000;
 const CHILD_BUDGET: u64 = 100;
 
 const USAGE: &str =
-    "sysfuzz [-s SEED] [-n CALLS] [-p PROCS] [-c CHUNK] [-v] [-x NR]... | sysfuzz --stats";
+    "sysfuzz [-s SEED] [-n CALLS] [-p PROCS] [-c CHUNK] [-v] [-x NR]... [--ports] | sysfuzz --stats";
 
 struct Options {
     seed: u64,
@@ -81,6 +85,8 @@ struct Options {
     /// or steering around a known bug while looking for others; the default (no `-x`)
     /// makes every call, and the tests never pass one.
     exclude: u128,
+    /// `--ports`: draw mostly the message-port calls.
+    ports: bool,
 }
 
 fn main() -> i32 {
@@ -149,6 +155,7 @@ fn parse(args: &[String]) -> Option<Options> {
         only_chunk: None,
         verbose: false,
         exclude: 0,
+        ports: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -160,6 +167,7 @@ fn parse(args: &[String]) -> Option<Options> {
             "-c" => o.only_chunk = Some(value()?),
             "-v" => o.verbose = true,
             "-x" => o.exclude |= 1u128 << value()?.min(127),
+            "--ports" => o.ports = true,
             _ => return None,
         }
     }
@@ -456,6 +464,8 @@ fn worker(seed: u64, budget: u64, siblings: &[u32], parent: u32, root: bool, o: 
         root,
         verbose,
         exclude: o.exclude,
+        ports: o.ports,
+        token: 0,
         restorer: d.restorer,
         handler: d.handler,
     };

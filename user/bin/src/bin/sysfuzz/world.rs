@@ -134,6 +134,10 @@ pub struct World<'a> {
     pub verbose: bool,
     /// Call numbers never to make (bit n = call n; `-x`).
     pub exclude: u128,
+    /// `--ports`: draw mostly the port calls.
+    pub ports: bool,
+    /// The token of the last call message received (for a `port_reply`).
+    pub token: u64,
     pub restorer: u64,
     pub handler: u64,
 }

@@ -28,6 +28,7 @@ mod files;
 mod mapping;
 mod memory;
 mod pipes;
+mod ports;
 mod procs;
 mod robust;
 mod signals;
@@ -201,6 +202,38 @@ const TESTS: &[(&str, Test)] = &[
     (
         "umount_is_ebusy_while_a_file_or_directory_is_in_use",
         vfs::umount_is_ebusy_while_a_file_or_directory_is_in_use,
+    ),
+    (
+        "port_calls_are_answered_and_sends_arrive_in_order",
+        ports::calls_are_answered_and_sends_arrive_in_order,
+    ),
+    (
+        "port_descriptors_travel_and_credentials_are_the_kernels",
+        ports::descriptors_travel_and_credentials_are_the_kernels,
+    ),
+    (
+        "port_full_queue_is_eagain_and_a_big_message_waits",
+        ports::a_full_queue_is_eagain_and_a_big_message_waits,
+    ),
+    (
+        "port_timeouts_end_waits_with_etimedout",
+        ports::timeouts_end_waits_with_etimedout,
+    ),
+    (
+        "port_dead_server_is_econnreset_and_dead_receiver_epipe",
+        ports::a_dead_server_is_econnreset_and_a_dead_receiver_epipe,
+    ),
+    (
+        "port_names_are_found_and_go_with_their_port",
+        ports::names_are_found_and_go_with_their_port,
+    ),
+    (
+        "port_poll_and_select_wake_for_pipes_and_ports",
+        ports::poll_and_select_wake_for_pipes_and_ports,
+    ),
+    (
+        "port_traffic_leaks_nothing",
+        ports::port_traffic_leaks_nothing,
     ),
     (
         "bad_arguments_are_refused_never_fatal",
