@@ -97,6 +97,7 @@ fn ap_main() -> ! {
     {
         let mut s = SCHED.lock();
         let cpu = cpu_index();
+        idle.last_cpu.store(cpu as u32, Ordering::Relaxed);
         s.current[cpu] = Some(idle.clone());
         s.idle[cpu] = Some(idle);
     }
@@ -161,7 +162,14 @@ pub(crate) fn schedule(irqs_off: &IrqGuard) {
     let next_task = {
         let mut s = SCHED.lock_irqs_off(irqs_off);
         let cur = s.current[cpu].take().expect("schedule before init");
-        let cur_running = cur.state.get() == State::Running;
+        // A thread that went to sleep here and was woken at once may already have been
+        // taken by another CPU (which set it `Running` and waits in `switch_to` until
+        // this CPU has saved its registers). Its state then says nothing about this
+        // CPU: it is not ours to keep running or to queue again (queueing it would put
+        // a thread that is about to run on the run queue too, and a second CPU would
+        // later run it again, even after it has exited).
+        let taken_elsewhere = cur.last_cpu.load(Ordering::Relaxed) != cpu as u32;
+        let cur_running = !taken_elsewhere && cur.state.get() == State::Running;
         let is_idle = s.idle[cpu].as_ref().is_some_and(|i| Arc::ptr_eq(&cur, i));
         let next = match s.run_queue.pop_front() {
             Some(t) => t,

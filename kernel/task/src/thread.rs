@@ -71,7 +71,9 @@ pub struct Thread {
     pub(crate) state: AtomicState,
     /// Timer ticks during which this thread was on the CPU.
     pub(crate) cpu_ticks: AtomicU64,
-    /// The CPU it last ran on (set each time the scheduler gives it a CPU).
+    /// The CPU it last ran on (set each time the scheduler gives it a CPU; the scheduler
+    /// also reads it to see whether another CPU has already taken a thread it is
+    /// switching away from).
     pub(crate) last_cpu: AtomicU32,
     pub(crate) exited: AtomicBool,
     pub(crate) exit_wq: WaitQueue,
