@@ -16,7 +16,7 @@ use crate::sched::{self, SCHED};
 use crate::thread::{current_irqs_off, State, Thread};
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{fence, AtomicUsize, Ordering};
 use hal::sync::{IrqGuard, Lock, LockGuard, SpinLock, WaitPolicy};
 
 /// Threads waiting for something.
@@ -89,6 +89,16 @@ impl WaitQueue {
 
     /// Wake the longest waiter. Returns whether there was one.
     pub fn wake_one(&self) -> bool {
+        // The waker has just made the condition true, perhaps with a plain store (an
+        // `exited` flag, a lock's release). x86 lets a later load pass an earlier store,
+        // so without a full fence the `queued` count below can be read before that
+        // store is visible: the waker sees no waiter while the waiter, queued a moment
+        // later, still sees the old condition, and both go on (the waiter for good).
+        // The fence orders the two; the waiter's side is ordered by its `fetch_add`.
+        // (Linux's `waitqueue_active` asks the same `smp_mb()` of its callers.)
+        if hal::percpu::cpus_online() > 1 {
+            fence(Ordering::SeqCst);
+        }
         if self.queued.load(Ordering::SeqCst) == 0 {
             return false;
         }

@@ -365,7 +365,7 @@ pub fn no_leak_with_heap(times: usize, mut round: impl FnMut() -> TestResult) ->
 /// With more than one CPU that switch happens on the CPU the thread ran on, which may be
 /// late (a virtual CPU is a host thread): so sample until two samples 10 ms apart agree
 /// (a real leak stays; a late free does not), at most half a second.
-fn settled_usage() -> Result<Usage, String> {
+pub fn settled_usage() -> Result<Usage, String> {
     let _ = sys::nanosleep(10_000_000);
     let mut last = usage()?;
     for _ in 0..50 {

@@ -365,9 +365,19 @@ pub fn stopped_child_is_reported_continued_and_killed() -> TestResult {
             other => Err(format!("waitpid({pid}, {flags:#x}): {other:?}")),
         }
     };
+    // The child stops a second time only when told to (a byte on the pipe): the
+    // parent must collect the "continued" report first. Without that, on several CPUs
+    // the child could stop again before the parent's `waitpid(WCONTINUED)`, and, as on
+    // Linux, a new stop replaces the unreported "continued": that wait would never end.
+    let (go_r, go_w) = pipe()?;
+    let go = go_r.as_raw_fd();
     let pid = fork_child(|| {
         let me = process::id();
         let _ = sys::kill(i64::from(me), SIGSTOP);
+        let mut b = [0u8; 1];
+        if sys::read(go, &mut b) != Ok(1) {
+            return 3;
+        }
         let _ = sys::kill(i64::from(me), SIGTSTP);
         7
     })?;
@@ -391,6 +401,10 @@ pub fn stopped_child_is_reported_continued_and_killed() -> TestResult {
     ensure(st.continued(), || {
         format!("after SIGCONT: {:#x}, not continued", st.0)
     })?;
+    ctx(
+        ulib::io::write_all(go_w.as_raw_fd(), b"g"),
+        "telling the child to stop again",
+    )?;
     let st = wait(pid, WUNTRACED)?;
     ensure(st.stopped_by() == Some(SIGTSTP), || {
         format!("second report {:#x}, not stopped by SIGTSTP", st.0)

@@ -14,7 +14,8 @@
 //! - init could be killed, and any process could join init's process group.
 
 use crate::{
-    ctx, ensure, expect_signal, fork_child, no_leak_with_heap, usage, wait_for, TestResult,
+    ctx, ensure, expect_signal, fork_child, no_leak_with_heap, settled_usage, usage, wait_for,
+    TestResult,
 };
 use alloc::format;
 use alloc::vec;
@@ -193,7 +194,7 @@ fn poke(addr: usize) {
 /// minutes of guest time, with the machine frozen). The range runs from the mmap area
 /// to just below the stack, leaving the program's code and stack in place.
 pub fn munmap_of_all_user_space_is_prompt_and_frees_everything() -> TestResult {
-    let before = usage()?;
+    let before = settled_usage()?;
     let pid = fork_child(|| {
         let rw = (PROT_READ | PROT_WRITE) as usize;
         let anon = (MAP_PRIVATE | MAP_ANONYMOUS) as usize;
@@ -218,7 +219,7 @@ pub fn munmap_of_all_user_space_is_prompt_and_frees_everything() -> TestResult {
     ensure(st.code() == Some(7), || {
         format!("the child ended with {st}, expected exit status 7")
     })?;
-    let after = usage()?;
+    let after = settled_usage()?;
     ensure(after.free_frames == before.free_frames, || {
         format!(
             "free frames {} -> {}",
@@ -230,7 +231,7 @@ pub fn munmap_of_all_user_space_is_prompt_and_frees_everything() -> TestResult {
 /// Map single pages with gaps between them until the kernel says ENOMEM: it must do so
 /// at its region limit, and everything must come back afterwards.
 pub fn mapping_regions_without_end_gives_enomem() -> TestResult {
-    let before = usage()?;
+    let before = settled_usage()?;
     let pid = fork_child(|| {
         let base = 0x2000_0000usize;
         let mut n = 0;
@@ -264,7 +265,7 @@ pub fn mapping_regions_without_end_gives_enomem() -> TestResult {
     ensure(st.code() == Some(0), || {
         format!("the region hog ended with {st}")
     })?;
-    let after = usage()?;
+    let after = settled_usage()?;
     ensure(after.free_frames == before.free_frames, || {
         format!(
             "free frames {} -> {}",
