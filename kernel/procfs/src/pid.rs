@@ -197,6 +197,12 @@ pub fn maps(pid: u32) -> Result<Vec<u8>, Errno> {
     let Some(space) = a.as_ref() else {
         return Ok(Vec::new());
     };
+    // The program's segments are mapped from its file below the heap; a file
+    // mapping elsewhere is one the program made (whose file a region does not name).
+    let heap = space
+        .vmas()
+        .find(|v| v.kind == mm::VmaKind::Heap)
+        .map_or(0, |v| v.start);
     for v in space.vmas() {
         let bit = |on: bool, c: char| if on { c } else { '-' };
         let shared = v.file.as_ref().is_some_and(|f| f.shared);
@@ -205,6 +211,7 @@ pub fn maps(pid: u32) -> Result<Vec<u8>, Errno> {
             mm::VmaKind::Image => program.path.as_str(),
             mm::VmaKind::Heap => "[heap]",
             mm::VmaKind::Stack => "[stack]",
+            mm::VmaKind::Mmap if v.file.is_some() && v.end <= heap => program.path.as_str(),
             mm::VmaKind::Mmap if v.file.is_some() => "[file]",
             mm::VmaKind::Mmap => "",
         };
