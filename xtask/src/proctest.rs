@@ -86,6 +86,14 @@ fn host_od(bytes: &[u8]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// What a command printed, without the prompt `run_line` leaves at the end.
+fn body(out: &str) -> String {
+    match out.rfind("\r\n") {
+        Some(i) => out[..i + 2].replace("\r\n", "\n"),
+        None => String::new(),
+    }
+}
+
 fn must_contain(out: &str, want: &str, what: &str) -> Result<()> {
     match out.contains(want) {
         true => Ok(()),
@@ -114,6 +122,7 @@ fn made_process_checks(s: &mut Session) -> Result<()> {
     must_contain(&out, " 1 -> /tmp/pt/out\r\n", "fd 1 (opened by a relative path)")?;
     must_contain(&out, " 2 -> /dev/null\r\n", "fd 2")?;
     let names = s.run_line(&format!("ls /proc/{pid}/fd"), &[])?;
+    let names = body(&names);
     let fds: Vec<&str> = names.split_whitespace().collect();
     if fds != ["0", "1", "2"] {
         return Err(format!("/proc/{pid}/fd lists {fds:?}"));
@@ -121,7 +130,7 @@ fn made_process_checks(s: &mut Session) -> Result<()> {
     // The command line, byte for byte as the host's od shows the same bytes.
     let out = s.run_line(&format!("od -c /proc/{pid}/cmdline"), &[])?;
     let want = host_od(b"sleep\x0060\x00")?;
-    if out.replace("\r\n", "\n") != want {
+    if body(&out) != want {
         return Err(format!("od -c of cmdline:\n{out}\nthe host's od -c:\n{want}"));
     }
     // status and stat.
