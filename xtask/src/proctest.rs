@@ -104,13 +104,21 @@ fn must_contain(out: &str, want: &str, what: &str) -> Result<()> {
 fn agrees_with_what_was_made(kernel: &Path) -> Result<()> {
     let mut s = Session::boot_shell(&shell_machine(kernel))?;
     let r = made_process_checks(&mut s);
-    r.map_err(|e| format!("{e}\n(the console said:\n{})", crate::session::tail(&s.output(), 40)))
+    r.map_err(|e| {
+        format!(
+            "{e}\n(the console said:\n{})",
+            crate::session::tail(&s.output(), 40)
+        )
+    })
 }
 
 fn made_process_checks(s: &mut Session) -> Result<()> {
     let sh = number_after(&s.run_line("echo sh=$$", &["sh="])?, "sh=")?;
     s.run_line("mkdir -p /tmp/pt; cd /tmp/pt", &[])?;
-    let out = s.run_line("sleep 60 </etc/passwd >out 2>/dev/null & echo pid=$!", &["pid="])?;
+    let out = s.run_line(
+        "sleep 60 </etc/passwd >out 2>/dev/null & echo pid=$!",
+        &["pid="],
+    )?;
     let pid = number_after(&out, "pid=")?;
     s.run_line("cd /", &[])?;
     // The links: where it runs, what it runs, what its descriptors are.
@@ -119,7 +127,11 @@ fn made_process_checks(s: &mut Session) -> Result<()> {
     must_contain(&out, "exe -> /bin/sleep\r\n", "exe")?;
     let out = s.run_line(&format!("ls -l /proc/{pid}/fd"), &[])?;
     must_contain(&out, " 0 -> /etc/passwd\r\n", "fd 0")?;
-    must_contain(&out, " 1 -> /tmp/pt/out\r\n", "fd 1 (opened by a relative path)")?;
+    must_contain(
+        &out,
+        " 1 -> /tmp/pt/out\r\n",
+        "fd 1 (opened by a relative path)",
+    )?;
     must_contain(&out, " 2 -> /dev/null\r\n", "fd 2")?;
     let names = s.run_line(&format!("ls /proc/{pid}/fd"), &[])?;
     let names = body(&names);
@@ -131,7 +143,9 @@ fn made_process_checks(s: &mut Session) -> Result<()> {
     let out = s.run_line(&format!("od -c /proc/{pid}/cmdline"), &[])?;
     let want = host_od(b"sleep\x0060\x00")?;
     if body(&out) != want {
-        return Err(format!("od -c of cmdline:\n{out}\nthe host's od -c:\n{want}"));
+        return Err(format!(
+            "od -c of cmdline:\n{out}\nthe host's od -c:\n{want}"
+        ));
     }
     // status and stat.
     let out = s.run_line(&format!("cat /proc/{pid}/status"), &[])?;
@@ -154,20 +168,27 @@ fn made_process_checks(s: &mut Session) -> Result<()> {
         || fields[2] != "S"
         || fields[3] != sh.to_string()
     {
-        return Err(format!("stat is not Linux's 52 fields for this process: {line:?}"));
+        return Err(format!(
+            "stat is not Linux's 52 fields for this process: {line:?}"
+        ));
     }
     let out = s.run_line(&format!("cat /proc/{pid}/maps"), &[])?;
     must_contain(&out, " /bin/sleep\r\n", "maps: the program's segments")?;
-    must_contain(&out, " rw-p 00000000 00:00 0           [stack]\r\n", "maps: the stack")?;
+    must_contain(
+        &out,
+        " rw-p 00000000 00:00 0           [stack]\r\n",
+        "maps: the stack",
+    )?;
     // ps from /proc against ps from the kernel's call, process by process.
     let from_proc = ps_rows(&s.run_line("ps", &[])?);
     let from_call = ps_rows(&s.run_line("ps -K", &[])?);
-    let others = |m: &BTreeMap<u32, (u32, u32, u32, String)>| -> BTreeMap<u32, (u32, u32, u32, String)> {
-        m.iter()
-            .filter(|(_, v)| v.3 != "ps")
-            .map(|(k, v)| (*k, v.clone()))
-            .collect()
-    };
+    let others =
+        |m: &BTreeMap<u32, (u32, u32, u32, String)>| -> BTreeMap<u32, (u32, u32, u32, String)> {
+            m.iter()
+                .filter(|(_, v)| v.3 != "ps")
+                .map(|(k, v)| (*k, v.clone()))
+                .collect()
+        };
     if others(&from_proc) != others(&from_call) || !from_proc.contains_key(&pid) {
         return Err(format!(
             "ps from /proc: {from_proc:?}\nps from the call: {from_call:?}"
@@ -190,7 +211,10 @@ fn made_process_checks(s: &mut Session) -> Result<()> {
     s.run_line("mkdir /proc/x", &["read-only"])?;
     s.run_line("cat /proc/007/status", &["no such file"])?;
     // Gone once reaped.
-    s.run_line(&format!("kill {pid}; wait; ls /proc/{pid}"), &["no such file"])?;
+    s.run_line(
+        &format!("kill {pid}; wait; ls /proc/{pid}"),
+        &["no such file"],
+    )?;
     let out = s.run_line("ls /proc", &[])?;
     if out.split_whitespace().any(|w| w == pid.to_string()) {
         return Err(format!("/proc still lists {pid}:\n{out}"));
@@ -202,7 +226,12 @@ fn made_process_checks(s: &mut Session) -> Result<()> {
 fn dying_processes_dmesg_and_top(kernel: &Path) -> Result<()> {
     let mut s = Session::boot_shell(&shell_machine(kernel))?;
     let r = dying_checks(&mut s);
-    r.map_err(|e| format!("{e}\n(the console said:\n{})", crate::session::tail(&s.output(), 40)))
+    r.map_err(|e| {
+        format!(
+            "{e}\n(the console said:\n{})",
+            crate::session::tail(&s.output(), 40)
+        )
+    })
 }
 
 fn dying_checks(s: &mut Session) -> Result<()> {
@@ -228,7 +257,10 @@ fn dying_checks(s: &mut Session) -> Result<()> {
     s.run_line("dmesg -w > /tmp/w & echo W=$!", &["W="])?;
     s.run_line("sleep 1; crash stack; sleep 1; kill %1; wait", &["SIGSEGV"])?;
     s.run_line("grep -c 'root file system mounted' /tmp/w", &["1\r\n"])?;
-    s.run_line("grep SIGSEGV /tmp/w", &["WARN  proc::signal: pid ", "(crash): SIGSEGV"])?;
+    s.run_line(
+        "grep SIGSEGV /tmp/w",
+        &["WARN  proc::signal: pid ", "(crash): SIGSEGV"],
+    )?;
     // top.
     let out = s.run_line("top -b -n 1", &["load average:", "COMMAND"])?;
     if !out.lines().any(|l| l.trim_end().ends_with(" sh")) {
@@ -272,11 +304,19 @@ fn environ_is_private(kernel: &Path) -> Result<()> {
             answer(&mut s, "Password: ", "root")?;
             s.expect(SHELL_PROMPT, STEP)?;
             s.run_line("id -un", &["root"])?;
-            s.run_line("od -c /proc/1/environ", &["P   A   T   H   =   /   b   i   n"])?;
+            s.run_line(
+                "od -c /proc/1/environ",
+                &["P   A   T   H   =   /   b   i   n"],
+            )?;
             s.send("poweroff\n")?;
             s.wait_exit(STEP).map(drop)
         })();
-        r.map_err(|e| format!("{e}\n(the console said:\n{})", crate::session::tail(&s.output(), 30)))
+        r.map_err(|e| {
+            format!(
+                "{e}\n(the console said:\n{})",
+                crate::session::tail(&s.output(), 30)
+            )
+        })
     };
     match (ran, fsck(&disk)) {
         (Ok(()), Ok(())) => {

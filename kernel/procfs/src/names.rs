@@ -100,10 +100,13 @@ impl Node {
         match self {
             Node::Root => ROOT_INO,
             Node::SelfLink => SELF_INO,
-            Node::System(f) => SYS_BASE + SYS_FILES.iter().position(|e| e.0 == f).unwrap_or(0) as u64,
+            Node::System(f) => {
+                SYS_BASE + SYS_FILES.iter().position(|e| e.0 == f).unwrap_or(0) as u64
+            }
             Node::PidDir(p) => pid(p),
             Node::PidFile(p, f) => {
-                pid(p) | (PID_FILE_BASE + PID_FILES.iter().position(|e| e.0 == f).unwrap_or(0) as u64)
+                pid(p)
+                    | (PID_FILE_BASE + PID_FILES.iter().position(|e| e.0 == f).unwrap_or(0) as u64)
             }
             Node::FdDir(p) => pid(p) | FD_DIR,
             Node::Fd(p, fd) => pid(p) | (FD_BASE + fd as u64),
@@ -416,10 +419,16 @@ impl FileSystem for ProcFs {
                     return Ok(Some((entry(Node::System(*f), name.as_bytes()), pos + 1)));
                 }
                 let from = pos.saturating_sub(PID_POS) as Pid;
-                let next = process::all().into_iter().map(|p| p.pid).find(|&p| p >= from);
+                let next = process::all()
+                    .into_iter()
+                    .map(|p| p.pid)
+                    .find(|&p| p >= from);
                 Ok(next.map(|pid| {
                     let name = format!("{pid}");
-                    (entry(Node::PidDir(pid), name.as_bytes()), PID_POS + pid as u64 + 1)
+                    (
+                        entry(Node::PidDir(pid), name.as_bytes()),
+                        PID_POS + pid as u64 + 1,
+                    )
                 }))
             }
             Node::PidDir(pid) => {

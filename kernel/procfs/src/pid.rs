@@ -130,55 +130,55 @@ pub fn stat(pid: u32) -> Result<Vec<u8>, Errno> {
     let (cpu, _) = thread_facts(&p);
     let tpgid = tty::foreground();
     let fields: [u64; 49] = [
-        p.ppid() as u64,      // 4 ppid
-        p.pgid() as u64,      // 5 pgrp
-        p.sid() as u64,       // 6 session
-        0,                    // 7 tty_nr
-        tpgid as u64,         // 8 tpgid
-        0,                    // 9 flags
-        0,                    // 10 minflt
-        0,                    // 11 cminflt
-        0,                    // 12 majflt
-        0,                    // 13 cmajflt
-        ns_to_ticks(user_ns), // 14 utime
-        ns_to_ticks(sys_ns),  // 15 stime
-        ns_to_ticks(cuser),   // 16 cutime
-        ns_to_ticks(csys),    // 17 cstime
-        20,                   // 18 priority
-        0,                    // 19 nice
-        1,                    // 20 num_threads
-        0,                    // 21 itrealvalue
+        p.ppid() as u64,         // 4 ppid
+        p.pgid() as u64,         // 5 pgrp
+        p.sid() as u64,          // 6 session
+        0,                       // 7 tty_nr
+        tpgid as u64,            // 8 tpgid
+        0,                       // 9 flags
+        0,                       // 10 minflt
+        0,                       // 11 cminflt
+        0,                       // 12 majflt
+        0,                       // 13 cmajflt
+        ns_to_ticks(user_ns),    // 14 utime
+        ns_to_ticks(sys_ns),     // 15 stime
+        ns_to_ticks(cuser),      // 16 cutime
+        ns_to_ticks(csys),       // 17 cstime
+        20,                      // 18 priority
+        0,                       // 19 nice
+        1,                       // 20 num_threads
+        0,                       // 21 itrealvalue
         ns_to_ticks(p.start_ns), // 22 starttime
-        vsize,                // 23 vsize (bytes)
-        rss / 4096,           // 24 rss (pages)
-        u64::MAX,             // 25 rsslim
-        0,                    // 26 startcode
-        0,                    // 27 endcode
-        0,                    // 28 startstack
-        0,                    // 29 kstkesp
-        0,                    // 30 kstkeip
-        pending,              // 31 signal
-        mask,                 // 32 blocked
-        0,                    // 33 sigignore
-        0,                    // 34 sigcatch
-        0,                    // 35 wchan
-        0,                    // 36 nswap
-        0,                    // 37 cnswap
-        17,                   // 38 exit_signal (SIGCHLD)
-        cpu as u64,           // 39 processor
-        0,                    // 40 rt_priority
-        0,                    // 41 policy
-        0,                    // 42 delayacct_blkio_ticks
-        0,                    // 43 guest_time
-        0,                    // 44 cguest_time
-        0,                    // 45 start_data
-        0,                    // 46 end_data
-        0,                    // 47 start_brk
-        0,                    // 48 arg_start
-        0,                    // 49 arg_end
-        0,                    // 50 env_start
-        0,                    // 51 env_end
-        exit_code as u64,     // 52 exit_code
+        vsize,                   // 23 vsize (bytes)
+        rss / 4096,              // 24 rss (pages)
+        u64::MAX,                // 25 rsslim
+        0,                       // 26 startcode
+        0,                       // 27 endcode
+        0,                       // 28 startstack
+        0,                       // 29 kstkesp
+        0,                       // 30 kstkeip
+        pending,                 // 31 signal
+        mask,                    // 32 blocked
+        0,                       // 33 sigignore
+        0,                       // 34 sigcatch
+        0,                       // 35 wchan
+        0,                       // 36 nswap
+        0,                       // 37 cnswap
+        17,                      // 38 exit_signal (SIGCHLD)
+        cpu as u64,              // 39 processor
+        0,                       // 40 rt_priority
+        0,                       // 41 policy
+        0,                       // 42 delayacct_blkio_ticks
+        0,                       // 43 guest_time
+        0,                       // 44 cguest_time
+        0,                       // 45 start_data
+        0,                       // 46 end_data
+        0,                       // 47 start_brk
+        0,                       // 48 arg_start
+        0,                       // 49 arg_end
+        0,                       // 50 env_start
+        0,                       // 51 env_end
+        exit_code as u64,        // 52 exit_code
     ];
     let mut out = format!("{pid} ({}) {st}", p.name.lock().as_str());
     for f in fields {

@@ -145,7 +145,9 @@ fn vector_name(v: u8) -> String {
         TLB_VECTOR => String::from("TLB shootdown IPI"),
         WAKE_VECTOR => String::from("scheduler wake-up IPI"),
         v if v == IRQ_BASE + 4 => String::from("IO-APIC COM1 serial"),
-        v if v >= IRQ_BASE && v < IRQ_BASE + 16 => alloc::format!("IO-APIC IRQ {}", v - IRQ_BASE),
+        v if (IRQ_BASE..IRQ_BASE + 16).contains(&v) => {
+            alloc::format!("IO-APIC IRQ {}", v - IRQ_BASE)
+        }
         v => alloc::format!("vector {v:#x} (PCI)"),
     }
 }
@@ -159,7 +161,9 @@ fn interrupts() -> String {
     }
     out.push('\n');
     for v in 0..=255u8 {
-        let counts: Vec<u64> = (0..cpus).map(|c| hal::trap::interrupt_count(c, v)).collect();
+        let counts: Vec<u64> = (0..cpus)
+            .map(|c| hal::trap::interrupt_count(c, v))
+            .collect();
         if counts.iter().all(|&n| n == 0) && !(v >= 32 && hal::trap::has_handler(v)) {
             continue;
         }

@@ -33,7 +33,11 @@ pub fn field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
 /// A `Key: N kB` figure in bytes.
 fn kib_field(text: &str, key: &str) -> Option<u64> {
     let v = field(text, key)?;
-    v.split_whitespace().next()?.parse::<u64>().ok().map(|k| k << 10)
+    v.split_whitespace()
+        .next()?
+        .parse::<u64>()
+        .ok()
+        .map(|k| k << 10)
 }
 
 /// `/proc/PID/stat` split: the pid, the name, and the fields from the state on
@@ -67,7 +71,9 @@ pub fn parse_process(stat: &str, status: &str) -> Option<Process> {
         user_time: ticks(14),
         sys_time: ticks(15),
         mem_bytes: num(24).unwrap_or(0) as u64 * 4096,
-        syscalls: field(status, "Syscalls").and_then(|v| v.parse().ok()).unwrap_or(0),
+        syscalls: field(status, "Syscalls")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
         name,
     })
 }
@@ -182,8 +188,14 @@ mod tests {
 
     #[test]
     fn fields_and_seconds() {
-        assert_eq!(field("MemTotal:  100 kB\nMemFree: 5 kB\n", "MemFree"), Some("5 kB"));
-        assert_eq!(kib_field("MemFree:        5 kB\n", "MemFree"), Some(5 << 10));
+        assert_eq!(
+            field("MemTotal:  100 kB\nMemFree: 5 kB\n", "MemFree"),
+            Some("5 kB")
+        );
+        assert_eq!(
+            kib_field("MemFree:        5 kB\n", "MemFree"),
+            Some(5 << 10)
+        );
         assert_eq!(seconds("12.34"), Some(Duration::from_millis(12_340)));
         assert!(parse_stat("garbage").is_none());
     }

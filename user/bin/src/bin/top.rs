@@ -21,11 +21,11 @@ extern crate alloc;
 
 ulib::entry!(main);
 
-use ulib::abi::flags::{POLLIN, TTY_CANON, TTY_ECHO, TTY_ISIG};
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
+use ulib::abi::flags::{POLLIN, TTY_CANON, TTY_ECHO, TTY_ISIG};
 use ulib::info::Process;
 use ulib::io;
 
@@ -56,8 +56,7 @@ fn cpu_time(p: &Process) -> Duration {
 /// `rows` rows; all of them when `None`).
 fn frame(prev: &Sample, now: &Sample, rows: Option<usize>) -> ulib::Result<String> {
     use core::fmt::Write;
-    let before: BTreeMap<u32, Duration> =
-        prev.procs.iter().map(|p| (p.pid, cpu_time(p))).collect();
+    let before: BTreeMap<u32, Duration> = prev.procs.iter().map(|p| (p.pid, cpu_time(p))).collect();
     let wall = now.at.saturating_sub(prev.at).as_micros().max(1);
     // (per-mille of one CPU, process)
     let mut rows_v: Vec<(u128, &Process)> = now
@@ -164,7 +163,11 @@ fn quit_key(d: Duration) -> bool {
 /// A delay in seconds, whole or with a decimal fraction (`0.5`).
 fn parse_delay(s: &str) -> Option<Duration> {
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    let secs: u64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let secs: u64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
     let mut ms = 0u64;
     for (i, c) in frac.chars().take(3).enumerate() {
         ms += c.to_digit(10)? as u64 * [100, 10, 1][i];
@@ -199,7 +202,9 @@ fn main() -> i32 {
     let interactive = !batch && io::is_terminal(0) && io::is_terminal(1);
     let _raw = if interactive { Raw::new() } else { None };
     let rows = match interactive {
-        true => io::window_size(1).ok().map(|w| (w.rows as usize).saturating_sub(6).max(1)),
+        true => io::window_size(1)
+            .ok()
+            .map(|w| (w.rows as usize).saturating_sub(6).max(1)),
         false => None,
     };
     let mut prev = match sample() {
