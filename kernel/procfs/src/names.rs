@@ -317,6 +317,7 @@ impl FileSystem for ProcFs {
                 Some(cwd) => Ok((cwd.node(), Vec::new())),
                 None => Err(Errno::EAGAIN),
             }),
+            Node::PidFile(_, PidFile::Exe) if p.is_zombie() => Some(Err(Errno::ENOENT)),
             Node::PidFile(_, PidFile::Exe) => {
                 let prog = p.program.lock().clone();
                 Some(match prog.cwd {
