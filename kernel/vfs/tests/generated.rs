@@ -12,11 +12,14 @@ use abi::{Errno, Stat};
 use common::*;
 use vfs::{DirEntry, FileSystem, FsStat, NodeKind, NodeRef, Result, ROOT};
 
+/// Where the link points: a node and a path relative to it.
+type Target = Arc<Mutex<Option<(NodeRef, Vec<u8>)>>>;
+
 /// Root 1; a regular file per name in `names` (inode 10 + index); inode 2 is a link
 /// to `target` with `rest` appended.
 struct Live {
     names: Arc<Mutex<Vec<String>>>,
-    target: Arc<Mutex<Option<(NodeRef, Vec<u8>)>>>,
+    target: Target,
 }
 
 impl FileSystem for Live {
