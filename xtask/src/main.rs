@@ -22,6 +22,7 @@ mod json;
 mod layers;
 mod logintest;
 mod porttest;
+mod proctest;
 mod progtest;
 mod qemu;
 mod session;

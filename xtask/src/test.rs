@@ -154,6 +154,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== /proc, dmesg and top");
+    for (name, f) in crate::proctest::PROC_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!("== the system-call fuzzer");
     for (name, f) in crate::fuzztest::FUZZ_TESTS {
         if selected(name) {

@@ -104,7 +104,7 @@ pub fn make_rootfs(bins: &Path) -> Result<PathBuf> {
         fs::remove_dir_all(&staging).map_err(|e| format!("{}: {e}", staging.display()))?;
     }
     copy_tree(&root().join("user/rootfs"), &staging)?;
-    for dir in ["bin", "etc", "tmp", "dev"] {
+    for dir in ["bin", "etc", "tmp", "dev", "proc"] {
         let d = staging.join(dir);
         fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
         set_mode(&d, 0o755)?;

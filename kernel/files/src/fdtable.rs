@@ -36,6 +36,14 @@ impl FdTable {
             .ok_or(Errno::EBADF)
     }
 
+    /// The open file behind `fd`, borrowed: for a look that must not end up holding
+    /// the last reference (procfs, under the VFS lock, where dropping a file would
+    /// take that lock again).
+    pub fn peek(&self, fd: i32) -> Option<&OpenFile> {
+        let i = usize::try_from(fd).ok()?;
+        self.fds.get(i)?.as_ref().map(|e| &*e.0)
+    }
+
     /// Install at the lowest free descriptor.
     pub fn insert(&mut self, f: Arc<OpenFile>, cloexec: bool) -> Result<i32, Errno> {
         let at = match self.fds.iter().position(|e| e.is_none()) {

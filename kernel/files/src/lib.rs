@@ -31,5 +31,8 @@ pub use fdtable::{FdTable, MAX_FDS};
 pub use fileobj::{
     ByteSink, ByteSource, FileObject, Ioctl, IoctlReply, Mapping, NodeFile, Readiness,
 };
-pub use openfile::{new_pipe, open, open_device, set_device_open, OpenFile, MAX_OPEN_FILES};
+pub use openfile::{
+    new_pipe, open, open_device, set_device_open, set_generated_open, OpenFile, Origin,
+    MAX_OPEN_FILES,
+};
 pub use signals::Signals;

@@ -32,6 +32,16 @@ pub struct OpenFile {
     /// The position, for objects that have one (`FileObject::has_position`).
     pub offset: Mutex<u64>,
     positional: bool,
+    /// The path it was opened by and the directory that path started from (for
+    /// `/proc/PID/fd`); `None` for objects made without a path (pipe ends).
+    origin: Option<Origin>,
+}
+
+/// Where an open file came from: `path` as given to `open`, from `cwd`.
+#[derive(Clone)]
+pub struct Origin {
+    pub cwd: NodeRef,
+    pub path: alloc::boxed::Box<[u8]>,
 }
 
 /// Open files in the whole system (each holds kernel memory: a pipe, a buffer), so
@@ -43,6 +53,15 @@ impl OpenFile {
     /// Open `object` with `flags`. On ENFILE the object is released at once (no
     /// OpenFile was made, so no close would release it).
     pub fn new(object: Arc<dyn FileObject>, flags: u32) -> Result<Arc<Self>, Errno> {
+        Self::new_from(object, flags, None)
+    }
+
+    /// As [`OpenFile::new`], remembering the path it was opened by.
+    pub fn new_from(
+        object: Arc<dyn FileObject>,
+        flags: u32,
+        origin: Option<Origin>,
+    ) -> Result<Arc<Self>, Errno> {
         use core::sync::atomic::Ordering;
         if OPEN_FILES.fetch_add(1, Ordering::SeqCst) >= MAX_OPEN_FILES {
             OPEN_FILES.fetch_sub(1, Ordering::SeqCst);
@@ -54,6 +73,7 @@ impl OpenFile {
             object,
             flags,
             offset: task::mutex(0),
+            origin,
         }))
     }
 
@@ -245,6 +265,11 @@ impl OpenFile {
         self.object.node()
     }
 
+    /// The path it was opened by, if it was opened by one.
+    pub fn origin(&self) -> Option<&Origin> {
+        self.origin.as_ref()
+    }
+
     /// The device number, when the open file is a device.
     pub fn device_number(&self) -> Option<u32> {
         self.object.device_number()
@@ -291,6 +316,17 @@ pub fn open_device(rdev: u32) -> Result<Arc<dyn FileObject>, Errno> {
     DEVICE_OPEN.get().ok_or(Errno::ENXIO)?(rdev)
 }
 
+/// How a generated file (procfs) is opened: the layer that makes its contents.
+pub type GeneratedOpen = fn(NodeRef) -> Result<Arc<dyn FileObject>, Errno>;
+
+static GENERATED_OPEN: Once<GeneratedOpen> = Once::new();
+
+/// Install the lookup for files whose contents a layer above makes
+/// (`vfs::FileSystem::generated`); until then they open as ENXIO.
+pub fn set_generated_open(open: GeneratedOpen) {
+    GENERATED_OPEN.call_once(|| open);
+}
+
 /// Open `path` relative to `cwd` as `cred` may (`mode`: permissions for a created
 /// file). A device node opens the device registered under its number (ENXIO if none
 /// is).
@@ -306,15 +342,20 @@ pub fn open(
     // the last close, and its mount cannot be unmounted.
     let opened = fsys::with(|v| {
         let o = v.open(cred, cwd, path, flags, mode)?;
-        if !matches!(o.kind, vfs::NodeKind::CharDevice(_)) {
+        if !matches!(o.kind, vfs::NodeKind::CharDevice(_)) && !o.generated {
             v.pin(o.node)?;
         }
         Ok(o)
     })?;
     let object: Arc<dyn FileObject> = match opened.kind {
         vfs::NodeKind::CharDevice(rdev) => open_device(rdev)?,
+        _ if opened.generated => GENERATED_OPEN.get().ok_or(Errno::ENXIO)?(opened.node)?,
         _ => Arc::new(NodeFile(opened.node)),
     };
+    let origin = Origin {
+        cwd,
+        path: path.as_bytes().into(),
+    };
     // ENFILE releases the object, so a node's hold is given back.
-    OpenFile::new(object, flags)
+    OpenFile::new_from(object, flags, Some(origin))
 }

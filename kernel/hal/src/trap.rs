@@ -25,7 +25,7 @@
 //! [`x86::trap`] and [`x86::descriptors`]; this module has the stubs, the IDT and the
 //! dispatch.
 
-use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use x86::descriptors::IdtEntry;
 pub use x86::trap::{page_fault_cause, TrapFrame, EXCEPTION_NAMES};
@@ -210,9 +210,29 @@ pub fn set_user_fault_hook(hook: UserFaultHook) {
 
 static IN_FATAL: AtomicBool = AtomicBool::new(false);
 
+/// Interrupts and exceptions taken, per CPU and vector (`/proc/interrupts`): one
+/// relaxed add on the CPU's own row per trap.
+static COUNTS: [[AtomicU64; 256]; crate::percpu::MAX_CPUS] =
+    [const { [const { AtomicU64::new(0) }; 256] }; crate::percpu::MAX_CPUS];
+
+/// How many times CPU `cpu` has taken vector `vector` since boot.
+pub fn interrupt_count(cpu: usize, vector: u8) -> u64 {
+    COUNTS
+        .get(cpu)
+        .map_or(0, |row| row[vector as usize].load(Ordering::Relaxed))
+}
+
+/// Does `vector` have a handler installed (an interrupt someone expects)?
+pub fn has_handler(vector: u8) -> bool {
+    HANDLERS[vector as usize].load(Ordering::Relaxed) != 0
+}
+
 #[cfg_attr(dinos_kernel, no_mangle)]
 extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
     let vector = frame.vector as usize;
+    if let Some(row) = COUNTS.get(crate::percpu::cpu_index()) {
+        row[vector & 0xff].fetch_add(1, Ordering::Relaxed);
+    }
     if vector as u64 == NMI && crate::smp::stopping() {
         crate::cpu::halt_forever(); // another CPU failed and stops the machine
     }

@@ -116,6 +116,9 @@ fn start_userland(boot: &'static BootInfo) {
         log::error!("cannot mount the root file system {root}: {e}; starting the kernel monitor");
         return;
     }
+    if let Err(e) = procfs::init() {
+        log::error!("mounting /proc: {e}");
+    }
     syscall::init();
     syscall::set_watch(
         boot.cmdline_value("trace").is_some(),

@@ -115,6 +115,12 @@ pub fn with_contents<R>(f: impl FnOnce(&[u8], &[u8]) -> R) -> R {
     f(a, b)
 }
 
+/// Log bytes from position `pos` (bytes since boot) into `out`: the position of
+/// the first byte copied and the count (see [`LogRing::read_at`]).
+pub fn read_at(pos: u64, out: &mut [u8]) -> (u64, usize) {
+    LOGGER.ring.lock().read_at(pos, out)
+}
+
 /// Bytes written since boot (including those that have since been dropped).
 pub fn total_written() -> u64 {
     LOGGER.ring.lock().total_written()

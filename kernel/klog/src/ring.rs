@@ -76,6 +76,26 @@ impl<const N: usize> LogRing<N> {
     pub fn total_written(&self) -> u64 {
         self.total
     }
+
+    /// Copy bytes from position `pos` of the whole log (bytes pushed since the start,
+    /// the unit of [`LogRing::total_written`]) into `out`, for a reader that follows
+    /// the log (`dmesg -w`, `/proc/kmsg`). Returns the position of the first byte
+    /// copied and how many were: a position whose bytes were already dropped starts
+    /// at the oldest byte kept (the reader has missed some lines, never half of one),
+    /// and a position at or past the end copies nothing.
+    pub fn read_at(&self, pos: u64, out: &mut [u8]) -> (u64, usize) {
+        let oldest = self.total - self.len as u64;
+        let from = pos.max(oldest);
+        if from >= self.total {
+            return (self.total.min(pos), 0);
+        }
+        let skip = (from - oldest) as usize;
+        let n = (self.len - skip).min(out.len());
+        for (i, o) in out[..n].iter_mut().enumerate() {
+            *o = self.byte(skip + i);
+        }
+        (from, n)
+    }
 }
 
 impl<const N: usize> Default for LogRing<N> {
@@ -123,6 +143,22 @@ mod tests {
         assert_eq!(c.len(), 10);
         assert!(c.ends_with(b"t\n"));
         assert!(c.chunks(2).all(|l| l[1] == b'\n'));
+    }
+
+    #[test]
+    fn a_reader_by_position_sees_new_bytes_and_skips_dropped_lines() {
+        let mut r = LogRing::<16>::new();
+        r.push(b"aaaaa\n");
+        let mut out = [0u8; 32];
+        assert_eq!(r.read_at(0, &mut out), (0, 6));
+        assert_eq!(r.read_at(6, &mut out), (6, 0), "nothing new yet");
+        r.push(b"bbbbb\n");
+        r.push(b"ccccc\n"); // "aaaaa\n" is dropped: positions 0..6 are gone
+        let (from, n) = r.read_at(3, &mut out);
+        assert_eq!((from, n), (6, 12));
+        assert_eq!(&out[..n], b"bbbbb\nccccc\n");
+        let (from, n) = r.read_at(14, &mut out[..2]);
+        assert_eq!((from, &out[..n]), (14, &b"cc"[..]));
     }
 
     #[test]

@@ -86,6 +86,9 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
     let table = loaded.aspace.table();
     *p.aspace.lock() = Some(loaded.aspace);
     *p.personality.lock() = loaded.personality;
+    *p.program.lock() = Arc::new(process::Program::new(
+        spec.cwd, spec.path, spec.argv, spec.envp,
+    ));
     if spec.foreground {
         let fg = tty::foreground();
         if parent.is_some_and(|q| q.pgid() == fg) || fg == 0 {
@@ -153,6 +156,7 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     let table = child_space.table();
     *child.aspace.lock() = Some(child_space);
     *child.personality.lock() = *parent.personality.lock();
+    *child.program.lock() = parent.program.lock().clone();
     let mut regs = frame.clone();
     regs.rax = 0;
     let state = alloc::boxed::Box::new((regs, hal::user::saved_fpu_state(frame)));
@@ -186,6 +190,9 @@ pub fn exec(
     p.files.lock().close_on_exec();
     p.sig.lock().reset_handlers();
     *p.name.lock() = String::from(basename(path));
+    let program = Arc::new(process::Program::new(cwd, path, argv, envp));
+    let old = core::mem::replace(&mut *p.program.lock(), program);
+    drop(old); // outside the lock
     *frame = TrapFrame {
         rip: loaded.entry,
         rsp: loaded.sp,
@@ -386,7 +393,15 @@ fn look_at_children(
 /// line), the console as descriptors 0, 1 and 2.
 pub fn start_init(path: &str, args: &[&str]) -> Result<Pid, Errno> {
     let mut files = FdTable::new();
-    let tty = files::OpenFile::new(devices::open(tty::DEV_CONSOLE)?, abi::flags::O_RDWR)?;
+    let console = files::Origin {
+        cwd: fsys::root(),
+        path: b"/dev/console".as_slice().into(),
+    };
+    let tty = files::OpenFile::new_from(
+        devices::open(tty::DEV_CONSOLE)?,
+        abi::flags::O_RDWR,
+        Some(console),
+    )?;
     for fd in 0..3 {
         files.insert_at(fd, tty.clone())?;
     }

@@ -82,6 +82,43 @@ pub struct Process {
     /// Who the process is: user and group ids, groups, umask (see the module
     /// header); read with [`Process::cred`].
     cred: SpinLock<Arc<Credentials>>,
+    /// The program it runs and how it was started (set at exec; `/proc/PID/exe`,
+    /// `cmdline`, `environ`).
+    pub program: SpinLock<Arc<Program>>,
+    /// When it was created, in nanoseconds since boot (`/proc/PID/stat`).
+    pub start_ns: u64,
+}
+
+/// What `exec` was given: the program's path (from the directory it was resolved
+/// in) and copies of the argument and environment strings, each NUL-terminated as
+/// Linux's `/proc/PID/cmdline` shows them. A copy, not the live stack: a process
+/// that rewrites its `argv` does not change it, and a dying process still has it.
+#[derive(Default)]
+pub struct Program {
+    pub cwd: Option<NodeRef>,
+    pub path: String,
+    pub cmdline: Vec<u8>,
+    pub environ: Vec<u8>,
+}
+
+impl Program {
+    /// The record of an exec of `path` from `cwd` with `argv` and `envp`.
+    pub fn new(cwd: NodeRef, path: &str, argv: &[String], envp: &[String]) -> Program {
+        let join = |v: &[String]| {
+            let mut out = Vec::new();
+            for a in v {
+                out.extend_from_slice(a.as_bytes());
+                out.push(0);
+            }
+            out
+        };
+        Program {
+            cwd: Some(cwd),
+            path: String::from(path),
+            cmdline: join(argv),
+            environ: join(envp),
+        }
+    }
 }
 
 impl Process {
@@ -186,6 +223,8 @@ pub(crate) fn new_process(
         user_ticks: AtomicU64::new(0),
         sys_ticks: AtomicU64::new(0),
         cred: SpinLock::new(cred),
+        program: SpinLock::new(Arc::new(Program::default())),
+        start_ns: hal::apic::nanos_since_boot(),
     })
 }
 

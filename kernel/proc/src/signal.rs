@@ -531,7 +531,9 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
         return; // delivered by the return hook
     }
     let what = hal::trap::EXCEPTION_NAMES[vector as usize].0;
-    hal::kprintln!(
+    // Into the kernel log (and so the console): error detection leaves a record
+    // that `dmesg` shows later, as Linux's "segfault at" lines do.
+    log::warn!(
         "pid {} ({}): {} ({what}) at address {addr:#x}, rip {:#x}",
         p.pid,
         p.name.lock().as_str(),

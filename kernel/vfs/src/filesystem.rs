@@ -187,6 +187,28 @@ pub trait FileSystem: Send {
     fn set_owner(&mut self, _ino: u64, _uid: Option<u32>, _gid: Option<u32>) -> Result<()> {
         Err(Errno::EPERM)
     }
+    /// Do names change only through this trait's calls? A file system whose names
+    /// come and go by themselves (procfs: a directory per live process) says no, and
+    /// the VFS then never caches its names (`dcache.rs`), asking it at every step.
+    fn names_are_stable(&self) -> bool {
+        true
+    }
+    /// Are regular files' contents made by a layer above when they are opened
+    /// (procfs: text generated from kernel state) rather than kept here? Then the
+    /// page cache never holds them and `open` hands the node to that layer
+    /// ([`Opened::generated`](crate::Opened)); [`FileSystem::read`] is not used.
+    fn generated(&self) -> bool {
+        false
+    }
+    /// A "magic" symbolic link (procfs's `cwd`, `fd/N`): one that names a node of any
+    /// mount rather than holding a path. `Some((dir, rest))`: the link's target is
+    /// directory `dir`'s path with `rest` appended (`rest` may be empty; an absolute
+    /// `rest` is the whole target). The VFS makes the text with
+    /// [`Vfs::path_of`](crate::Vfs::path_of), which a file system cannot reach.
+    /// `None` (the default): an ordinary link, read with [`FileSystem::readlink`].
+    fn link_node(&mut self, _ino: u64) -> Option<Result<(crate::NodeRef, Vec<u8>)>> {
+        None
+    }
 }
 
 /// The ABI errno for an error of the ext2 crate (the numbers are the same).

@@ -30,6 +30,9 @@ pub struct Opened {
     pub kind: NodeKind,
     /// `O_CREAT` made a new file.
     pub created: bool,
+    /// A regular file whose contents the layer above makes at open (procfs, see
+    /// [`FileSystem::generated`](crate::FileSystem::generated)).
+    pub generated: bool,
 }
 
 fn is_dots(name: &[u8]) -> bool {
@@ -91,10 +94,12 @@ impl Vfs {
                 self.cut_pages(node, 0);
             }
         }
+        let generated = kind == NodeKind::Regular && self.fs(node)?.generated();
         Ok(Opened {
             node,
             kind,
             created,
+            generated,
         })
     }
 
@@ -449,7 +454,7 @@ impl Vfs {
         if kind != NodeKind::Symlink {
             return Err(Errno::EINVAL);
         }
-        self.fs(node)?.readlink(node.ino)
+        self.link_target(node)
     }
 
     /// `stat`: attributes of what `path` names, symlinks followed.

@@ -113,6 +113,9 @@ impl Vfs {
     /// when it knows, else from the file system, whose answer (an inode or
     /// `ENOENT`) is then cached.
     fn lookup_name(&mut self, dir: NodeRef, name: &[u8]) -> Result<u64> {
+        if !self.fs(dir)?.names_are_stable() {
+            return self.fs(dir)?.lookup(dir.ino, name);
+        }
         match self.names.get(dir, name) {
             Cached::Inode(ino) => Ok(ino),
             Cached::Absent => Err(Errno::ENOENT),
@@ -135,11 +138,32 @@ impl Vfs {
         if *links > MAXSYMLINKS {
             return Err(Errno::ELOOP);
         }
-        let target = self.fs(link)?.readlink(link.ino)?;
+        let target = self.link_target(link)?;
         if target.is_empty() {
             return Err(Errno::ENOENT);
         }
         Ok(target)
+    }
+
+    /// The text of symlink `link`: its stored target, or for a magic link
+    /// ([`FileSystem::link_node`](crate::FileSystem::link_node)) the path of the node
+    /// it names.
+    pub(crate) fn link_target(&mut self, link: NodeRef) -> Result<Vec<u8>> {
+        let Some(named) = self.fs(link)?.link_node(link.ino) else {
+            return self.fs(link)?.readlink(link.ino);
+        };
+        let (dir, rest) = named?;
+        if rest.first() == Some(&b'/') {
+            return Ok(rest);
+        }
+        let mut text = self.path_of(dir)?;
+        if !rest.is_empty() {
+            if text.last() != Some(&b'/') {
+                text.push(b'/');
+            }
+            text.extend_from_slice(&rest);
+        }
+        Ok(text)
     }
 
     /// Walks every component of `path` but the last, following symlinks; the

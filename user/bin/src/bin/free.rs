@@ -1,4 +1,5 @@
-//! `free [-b|-k|-m]`: physical memory and the kernel heap, total, used and free (KiB by default).
+//! `free [-b|-k|-m]`: physical memory and the kernel heap, total, used and free (KiB by
+//! default), from `/proc/meminfo`.
 
 #![no_std]
 #![no_main]
@@ -25,10 +26,10 @@ fn main() -> i32 {
         Some('m') => 20,
         _ => 10,
     };
-    let i = match ulib::info::sysinfo() {
-        Ok(i) => i,
+    let m = match ulib::procfs::meminfo() {
+        Ok(m) => m,
         Err(e) => {
-            ulib::cli::error("sysinfo", e);
+            ulib::cli::error("/proc/meminfo", e);
             return 1;
         }
     };
@@ -37,16 +38,16 @@ fn main() -> i32 {
     ulib::println!(
         "{:<6}{:>12}{:>12}{:>12}",
         "Mem:",
-        unit(i.total_mem),
-        unit(i.total_mem.saturating_sub(i.free_mem)),
-        unit(i.free_mem)
+        unit(m.total),
+        unit(m.total.saturating_sub(m.free)),
+        unit(m.free)
     );
     ulib::println!(
         "{:<6}{:>12}{:>12}{:>12}",
         "Heap:",
-        unit(i.heap_total),
-        unit(i.heap_used),
-        unit(i.heap_total.saturating_sub(i.heap_used))
+        unit(m.heap_total),
+        unit(m.heap_used),
+        unit(m.heap_total.saturating_sub(m.heap_used))
     );
     0
 }

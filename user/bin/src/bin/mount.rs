@@ -1,4 +1,4 @@
-//! `mount` lists the mounted file systems; `mount -t TYPE SOURCE TARGET` mounts one
+//! `mount` lists the mounted file systems (from `/proc/mounts`); `mount -t TYPE SOURCE TARGET` mounts one
 //! (chapter 2 section 4, file management, and 3-2 device management: a disk becomes
 //! part of the one directory tree). TYPE is `tmpfs` (SOURCE is then any word, e.g.
 //! `none`) or `ext2` (SOURCE a block device such as `/dev/disk0`). `umount` is its
@@ -28,7 +28,7 @@ fn main() -> i32 {
         Err(c) => return ulib::cli::bad_option(c, USAGE),
     };
     match (fstype, p.operands.as_slice()) {
-        (None, []) => match fs::mounts() {
+        (None, []) => match ulib::procfs::mounts() {
             Ok(list) => {
                 for m in list {
                     let rw = if m.read_only { "ro" } else { "rw" };
@@ -37,7 +37,7 @@ fn main() -> i32 {
                 0
             }
             Err(e) => {
-                ulib::cli::error("mounts", e);
+                ulib::cli::error("/proc/mounts", e);
                 1
             }
         },

@@ -1,5 +1,6 @@
-//! `ps`: the processes: pid, parent, group, state, the CPU each last ran on, CPU time,
-//! memory and name.
+//! `ps [-K]`: the processes: pid, parent, group, state, the CPU each last ran on, CPU
+//! time, memory and name, read from `/proc/PID/stat` and `status`; with `-K`, from the
+//! kernel's process-list call instead (the two must agree: `procfs::` tests).
 
 #![no_std]
 #![no_main]
@@ -12,19 +13,23 @@ ulib::entry!(main);
 use alloc::string::String;
 use alloc::vec::Vec;
 
-const USAGE: &str = "ps";
+const USAGE: &str = "ps [-K]";
 
 fn main() -> i32 {
     let args: Vec<String> = ulib::env::args().skip(1).collect();
-    match ulib::cli::parse(&args, "ef") {
-        Ok(p) if p.operands.is_empty() => {}
+    let from_call = match ulib::cli::parse(&args, "efK") {
+        Ok(p) if p.operands.is_empty() => p.flags.contains(&'K'),
         Ok(_) => return ulib::cli::usage_error(USAGE),
         Err(c) => return ulib::cli::bad_option(c, USAGE),
-    }
-    let procs = match ulib::info::processes() {
+    };
+    let (procs, what) = match from_call {
+        true => (ulib::info::processes(), "proclist"),
+        false => (ulib::procfs::processes(), "/proc"),
+    };
+    let procs = match procs {
         Ok(p) => p,
         Err(e) => {
-            ulib::cli::error("proclist", e);
+            ulib::cli::error(what, e);
             return 1;
         }
     };

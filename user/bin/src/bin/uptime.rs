@@ -1,4 +1,5 @@
-//! `uptime`: how long the system has run, and how many processes it has.
+//! `uptime`: how long the system has run, how many processes and threads it has, and
+//! the load averages, from `/proc/uptime`, `/proc/loadavg` and the list of `/proc`.
 
 #![no_std]
 #![no_main]
@@ -20,14 +21,18 @@ fn main() -> i32 {
         Ok(_) => return ulib::cli::usage_error(USAGE),
         Err(c) => return ulib::cli::bad_option(c, USAGE),
     }
-    let info = match ulib::info::sysinfo() {
-        Ok(i) => i,
+    let read = || -> ulib::Result<_> {
+        let (up, _) = ulib::procfs::uptime()?;
+        Ok((up, ulib::procfs::loadavg()?, ulib::procfs::pids()?.len()))
+    };
+    let (up, load, procs) = match read() {
+        Ok(v) => v,
         Err(e) => {
-            ulib::cli::error("sysinfo", e);
+            ulib::cli::error("/proc", e);
             return 1;
         }
     };
-    let secs = info.uptime_ns / 1_000_000_000;
+    let secs = up.as_secs();
     let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
     let now = ulib::time::DateTime::from_unix(ulib::time::SystemTime::now().unix_seconds());
     let up = if d > 0 {
@@ -38,15 +43,15 @@ fn main() -> i32 {
     } else {
         alloc::format!("{h}:{m:02}:{s:02}")
     };
+    let threads = load.threads;
+    let [l1, l5, l15] = &load.averages;
     ulib::println!(
-        " {:02}:{:02}:{:02} up {up}, {} process{}, {} thread{}",
+        " {:02}:{:02}:{:02} up {up}, {procs} process{}, {threads} thread{}, load average: {l1}, {l5}, {l15}",
         now.hour,
         now.minute,
         now.second,
-        info.procs,
-        if info.procs == 1 { "" } else { "es" },
-        info.threads,
-        if info.threads == 1 { "" } else { "s" }
+        if procs == 1 { "" } else { "es" },
+        if threads == 1 { "" } else { "s" }
     );
     0
 }
