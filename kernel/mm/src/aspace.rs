@@ -137,6 +137,28 @@ pub struct AddressSpace {
     /// The page of the last futex word found in a shared mapping, and its frame
     /// (see `word.rs`); forgotten whenever pages are unmapped or lose rights.
     pub(crate) word_page: Option<(u64, PhysAddr)>,
+    /// Faults resolved in this address space (`getrusage`'s `minflt`, `majflt`).
+    pub(crate) faults: FaultCounts,
+    /// Pages mapped now, counted as they are mapped and unmapped (the exact walk,
+    /// [`AddressSpace::resident_bytes`], agrees), and the most there have been.
+    pub(crate) resident: core::sync::atomic::AtomicU64,
+    pub(crate) peak_pages: core::sync::atomic::AtomicU64,
+}
+
+/// Page faults resolved, by kind: *minor* (a zeroed frame, a copy-on-write copy, a
+/// page made writable) and *major* (the page came from a file, through the page
+/// cache, which may have had to read the disk).
+#[derive(Default)]
+pub(crate) struct FaultCounts {
+    pub(crate) minor: core::sync::atomic::AtomicU64,
+    pub(crate) major: core::sync::atomic::AtomicU64,
+}
+
+impl FaultCounts {
+    pub(crate) fn count(&self, major: bool) {
+        let c = if major { &self.major } else { &self.minor };
+        c.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 pub(crate) fn page_down(a: u64) -> u64 {
@@ -159,6 +181,9 @@ impl AddressSpace {
             heap_start: 0,
             brk: 0,
             word_page: None,
+            faults: FaultCounts::default(),
+            resident: core::sync::atomic::AtomicU64::new(0),
+            peak_pages: core::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -288,9 +313,15 @@ impl AddressSpace {
     /// spinlock held and interrupts off).
     fn release_pages(&mut self, start: u64, end: u64) {
         self.word_page = None;
+        let mut gone = 0u64;
         self.table
             .lock()
-            .unmap_range(VirtAddr(start), VirtAddr(end), frames::release);
+            .unmap_range(VirtAddr(start), VirtAddr(end), |pa| {
+                gone += 1;
+                frames::release(pa)
+            });
+        self.resident
+            .fetch_sub(gone, core::sync::atomic::Ordering::Relaxed);
     }
 
     /// Set up the heap region (empty) right after the program image.
@@ -358,6 +389,31 @@ impl AddressSpace {
     }
 
     fn fault(&mut self, addr: u64, write: bool, exec: bool, absent: bool) -> Result<(), VmError> {
+        self.resolve(addr, write, exec, absent)
+    }
+
+    /// Fault counts so far: (minor, major).
+    pub fn fault_counts(&self) -> (u64, u64) {
+        use core::sync::atomic::Ordering::Relaxed;
+        (
+            self.faults.minor.load(Relaxed),
+            self.faults.major.load(Relaxed),
+        )
+    }
+
+    /// The most bytes this address space has had resident at once (`maxrss`).
+    pub fn peak_resident_bytes(&self) -> u64 {
+        self.peak_pages.load(core::sync::atomic::Ordering::Relaxed) * PAGE_SIZE
+    }
+
+    /// One more page is resident: count it, and the peak.
+    pub(crate) fn page_mapped(&self) {
+        use core::sync::atomic::Ordering::Relaxed;
+        let now = self.resident.fetch_add(1, Relaxed) + 1;
+        self.peak_pages.fetch_max(now, Relaxed);
+    }
+
+    fn resolve(&mut self, addr: u64, write: bool, exec: bool, absent: bool) -> Result<(), VmError> {
         let vma = self.find(addr).ok_or(VmError::BadAddress)?;
         if (write && !vma.prot.write) || (exec && !vma.prot.exec) || !vma.prot.read {
             return Err(VmError::BadAddress);
@@ -374,7 +430,11 @@ impl AddressSpace {
                 let f = frames::alloc_frame().ok_or(VmError::NoMemory)?;
                 hal::paging::zero_frame(f);
                 match t.map(page, f, PageSize::Size4K, prot.page_flags()) {
-                    Ok(()) => Ok(()),
+                    Ok(()) => {
+                        self.faults.count(false);
+                        self.page_mapped();
+                        Ok(())
+                    }
                     // Another thread of the process mapped it meanwhile.
                     Err(hal::paging::MapError::AlreadyMapped) => {
                         frames::free_frame(f);
@@ -389,6 +449,7 @@ impl AddressSpace {
             // Copy-on-write, or a page made read-only by mprotect and writable again
             // (shared with a fork's child all the same, so the same rule).
             Some((old, flags)) if write && !flags.contains(PageFlags::WRITABLE) => {
+                self.faults.count(false);
                 break_cow(&mut t, page, PhysAddr(page_down(old.as_u64())), prot)
             }
             // Mapped and allowed: another thread resolved it, or a spurious fault.
@@ -462,6 +523,7 @@ impl AddressSpace {
                             .lock()
                             .map(VirtAddr(page), f, PageSize::Size4K, vma.prot.page_flags())
                             .map_err(|_| VmError::NoMemory)?;
+                        self.page_mapped();
                         f
                     }
                 }
@@ -508,11 +570,30 @@ impl AddressSpace {
                     frames::release(pa);
                     return Err(VmError::NoMemory);
                 }
+                child.page_mapped();
             }
         }
         drop(ct);
         drop(pt);
         Ok(child)
+    }
+
+    /// Bytes of all regions together, touched or not (what `RLIMIT_AS` limits).
+    pub fn mapped_bytes(&self) -> u64 {
+        self.vmas.values().map(|v| v.end - v.start).sum()
+    }
+
+    /// The resident pages of `[start, end)` and their frames, in address order (the
+    /// core dump reads them; untouched pages are left out).
+    pub fn present_pages(&self, start: u64, end: u64) -> alloc::vec::Vec<(u64, PhysAddr)> {
+        let mut pages = alloc::vec::Vec::new();
+        self.table
+            .lock()
+            .mappings_in(VirtAddr(start), VirtAddr(end), &mut pages);
+        pages
+            .into_iter()
+            .map(|(va, pa, _)| (va.as_u64(), PhysAddr(page_down(pa.as_u64()))))
+            .collect()
     }
 
     /// Bytes of memory mapped (resident pages), for `ps`.

@@ -32,6 +32,10 @@ pub trait Pager: Send + Sync {
     fn dirtied(&self, index: u64);
     /// Write the file's dirty pages back to its file system and the disk (msync).
     fn sync(&self) -> Result<(), VmError>;
+    /// The file's path, if it has one (a core dump's list of mapped files).
+    fn name(&self) -> Option<alloc::string::String> {
+        None
+    }
 }
 
 /// The file behind a region.
@@ -121,7 +125,11 @@ impl AddressSpace {
                 }
                 let r = self.table.lock().map(va, map, PageSize::Size4K, flags);
                 match r {
-                    Ok(()) => Ok(()),
+                    Ok(()) => {
+                        self.faults.count(true);
+                        self.page_mapped();
+                        Ok(())
+                    }
                     // Another thread of the process mapped it meanwhile.
                     Err(hal::paging::MapError::AlreadyMapped) => {
                         frames::release(map);
@@ -134,6 +142,7 @@ impl AddressSpace {
                 }
             }
             Some((old, flags)) if write && !flags.contains(PageFlags::WRITABLE) => {
+                self.faults.count(false);
                 if file.shared {
                     file.pager.dirtied(index);
                     self.table
@@ -146,6 +155,30 @@ impl AddressSpace {
                 }
             }
             Some(_) => Ok(()),
+        }
+    }
+
+    /// Copy page `va` of region `vma` into `out` (4096 bytes) as the program would
+    /// read it: a resident page from its frame, a file page not yet touched from the
+    /// file. `false` for an untouched anonymous page, which reads as zeros (a core
+    /// dump leaves it a hole in the file). Takes no frame for good: a file page
+    /// fetched here is given back at once.
+    pub fn read_page_for_dump(&self, vma: &Vma, va: u64, out: &mut [u8]) -> bool {
+        let present = self.table.lock().translate(VirtAddr(va));
+        if let Some((pa, _)) = present {
+            hal::paging::read_frame(PhysAddr(page_down(pa.as_u64())), 0, out);
+            return true;
+        }
+        let Some(file) = vma.file.as_ref() else {
+            return false;
+        };
+        match file.pager.page((va - vma.start + file.offset) / PAGE_SIZE) {
+            Ok(frame) => {
+                hal::paging::read_frame(frame, 0, out);
+                frames::release(frame);
+                true
+            }
+            Err(_) => false,
         }
     }
 

@@ -35,6 +35,7 @@ pub mod io;
 pub mod poll;
 pub mod port;
 pub mod process;
+pub mod resource;
 pub mod rt;
 pub mod shm;
 pub mod startup;

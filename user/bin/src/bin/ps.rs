@@ -1,5 +1,5 @@
 //! `ps`: the processes: pid, parent, group, state, the CPU each last ran on, CPU time,
-//! memory and name.
+//! resident memory (RSS) and name.
 
 #![no_std]
 #![no_main]
@@ -36,7 +36,7 @@ fn main() -> i32 {
         "UID",
         "CPU",
         "TIME",
-        "MEM"
+        "RSS"
     );
     for p in &procs {
         let cpu = (p.user_time + p.sys_time).as_millis();
