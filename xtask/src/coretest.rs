@@ -172,7 +172,10 @@ fn selftest(kernel: &Path, name: &str) -> Result<()> {
 /// (bash there: status 152 for the first, 137 for the second).
 fn cpu_limit(kernel: &Path) -> Result<()> {
     let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
-    s.run_line("sh -c 'ulimit -t 1; crash spin'; echo st=$?", &["Killed", "st=137"])?;
+    s.run_line(
+        "sh -c 'ulimit -t 1; crash spin'; echo st=$?",
+        &["Killed", "st=137"],
+    )?;
     let out = s.run_line(
         "time sh -c 'ulimit -S -t 1; crash spin'",
         &["CPU time limit exceeded (SIGXCPU)", "sys "],
