@@ -71,13 +71,36 @@ impl AddressSpace {
         prot: Prot,
         file: FileMap,
     ) -> Result<(), VmError> {
+        self.map_file_as(start, len, prot, file, VmaKind::Mmap)
+    }
+
+    /// As [`AddressSpace::map_file`], for a segment of the program file that `exec`
+    /// maps: the region's kind is `Image` (a core dump names it after the program).
+    pub fn map_image_file(
+        &mut self,
+        start: u64,
+        len: u64,
+        prot: Prot,
+        file: FileMap,
+    ) -> Result<(), VmError> {
+        self.map_file_as(start, len, prot, file, VmaKind::Image)
+    }
+
+    fn map_file_as(
+        &mut self,
+        start: u64,
+        len: u64,
+        prot: Prot,
+        file: FileMap,
+        kind: VmaKind,
+    ) -> Result<(), VmError> {
         if !file.offset.is_multiple_of(PAGE_SIZE) {
             return Err(VmError::Invalid);
         }
         if file.shared && prot.write && !file.writable_file {
             return Err(VmError::Denied);
         }
-        self.map_region(start, len, prot, VmaKind::Mmap, Some(file))
+        self.map_region(start, len, prot, kind, Some(file))
     }
 
     /// A fault at page `page` of file region `vma` (the access is allowed; `absent`:

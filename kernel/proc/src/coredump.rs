@@ -43,6 +43,9 @@ pub struct ExecInfo {
     pub auxv: Vec<(u64, u64)>,
 }
 
+/// Memory is written in runs of at most this many bytes (one `pwrite` each).
+const RUN: usize = 64 << 10;
+
 /// Read-only regions are dumped too when together they are at most this big.
 pub const SMALL_READONLY: u64 = 1 << 20;
 
@@ -206,7 +209,13 @@ fn write_core(
                 flags: flags_of(v.prot),
             });
             if let Some(f) = v.file.as_ref() {
-                maps.push((v.start, v.end, f.offset / 4096, f.pager.name()));
+                // The program's own segments are named after it; other mapped files
+                // by their path, when the file system can tell it.
+                let name = match v.kind {
+                    mm::VmaKind::Image => Some(info.path.clone()),
+                    _ => f.pager.name(),
+                };
+                maps.push((v.start, v.end, f.offset / 4096, name));
             }
         }
         (segs, maps)
@@ -285,11 +294,19 @@ fn write_core(
         return Err(Errno::EPERM);
     }
     file.pwrite(&layout.head, 0)?;
+    // Pages go out in runs of up to RUN bytes (one write each), a hole ending a run.
+    let mut run: Vec<u8> = Vec::with_capacity(RUN);
+    let mut run_at = 0u64;
+    let flush = |run: &mut Vec<u8>, at: u64| -> Result<(), Errno> {
+        if !run.is_empty() {
+            let n = (limit.saturating_sub(at) as usize).min(run.len());
+            file.pwrite(&run[..n], at)?;
+            run.clear();
+        }
+        Ok(())
+    };
     let mut page = alloc::vec![0u8; 4096];
     'regions: for (seg, off) in segs.iter().zip(&layout.offsets) {
-        if seg.filesz == 0 {
-            continue;
-        }
         let mut va = seg.vaddr;
         while va < seg.vaddr + seg.filesz {
             let at = off + (va - seg.vaddr);
@@ -304,13 +321,17 @@ fn write_core(
                     None => false,
                 }
             };
+            if !got || run_at + run.len() as u64 != at || run.len() == RUN {
+                flush(&mut run, run_at)?;
+                run_at = at;
+            }
             if got {
-                let n = (limit - at).min(4096) as usize;
-                file.pwrite(&page[..n], at)?;
+                run.extend_from_slice(&page);
             }
             va += 4096;
         }
     }
+    flush(&mut run, run_at)?;
     // Holes at the end still belong to the file: give it its full size (at most the
     // limit).
     let node = file.node().ok_or(Errno::EINVAL)?;

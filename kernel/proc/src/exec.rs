@@ -135,7 +135,7 @@ pub fn load(
                 shared: false,
                 writable_file: false,
             };
-            a.map_file(start, end - start, prot, file)
+            a.map_image_file(start, end - start, prot, file)
                 .map_err(vm_errno)?;
         } else {
             if start < end {
@@ -178,11 +178,24 @@ pub fn load(
         personality,
         cred: new_cred,
         info: crate::coredump::ExecInfo {
-            path: fsys::path_of(node).unwrap_or_else(|_| String::from(path)),
+            path: absolute(cwd, path),
             args: argv.join(" "),
             auxv,
         },
     })
+}
+
+/// `path` as an absolute path (relative ones start at `cwd`, whose path the file
+/// tree knows; a file's own path it does not).
+fn absolute(cwd: NodeRef, path: &str) -> String {
+    if path.starts_with('/') {
+        return String::from(path);
+    }
+    match fsys::path_of(cwd) {
+        Ok(dir) if dir.ends_with('/') => alloc::format!("{dir}{path}"),
+        Ok(dir) => alloc::format!("{dir}/{path}"),
+        Err(_) => String::from(path),
+    }
 }
 
 /// Bytes of a program read to check its headers: they sit in the first page.
