@@ -42,6 +42,13 @@ pub const CORE_TESTS: &[(&str, CoreTest)] = &[
         cpu_limit,
     ),
     ("core::rlimit_stack_sizes_a_new_programs_stack", stack_limit),
+    ("core::core_pattern_is_root_only_and_names_the_file", |k| {
+        selftest(k, "pattern")
+    }),
+    (
+        "core::a_dump_that_cannot_be_written_still_ends_the_process_without_the_core_bit",
+        unwritable_core,
+    ),
     ("core::ps_shows_time_and_rss", ps_columns),
 ];
 
@@ -210,6 +217,39 @@ fn stack_limit(kernel: &Path) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// A pattern naming the program (`%e`) puts `c.crash.PID` where it says; one naming
+/// a directory that does not exist writes nothing, and the program still dies of its
+/// signal, reported without "core dumped" (status 139), the shell unharmed.
+fn unwritable_core(kernel: &Path) -> Result<()> {
+    on_disk(
+        kernel,
+        "core-pattern",
+        |s| {
+            s.run_line("ulimit -c unlimited; prlimit --core-pattern /c.%e.%p", &[])?;
+            let out = s.run_line("crash null", &["(core dumped)"])?;
+            let pid = number_after(&out, "pid ").ok_or(format!("no pid in:\n{out}"))?;
+            s.run_line(&format!("ls /c.crash.{pid}"), &[&format!("/c.crash.{pid}")])?;
+            s.run_line("prlimit --core-pattern /no/such/dir/core", &[])?;
+            let out = s.run_line("crash null; echo st=$?", &["st=139"])?;
+            if out.contains("core dumped") || !out.contains("Segmentation fault (SIGSEGV)") {
+                return Err(format!("a dump to a missing directory printed:\n{out}"));
+            }
+            s.run_line("echo still here", &["still here"])?;
+            Ok(pid)
+        },
+        |disk, pid| {
+            let host = crate::root().join(format!("target/test-c.crash.{pid}"));
+            copy_out(disk, &format!("/c.crash.{pid}"), &host)?;
+            let bytes = std::fs::read(&host).map_err(|e| e.to_string())?;
+            let _ = std::fs::remove_file(&host);
+            match program_name(&bytes)?.as_str() {
+                "crash" => Ok(()),
+                other => Err(format!("the core names {other:?}")),
+            }
+        },
+    )
 }
 
 /// `ps` has the CPU time and resident size columns, with a size for the shell.

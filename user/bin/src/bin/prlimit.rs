@@ -25,7 +25,7 @@ use ulib::resource::*;
 use ulib::{sys, Errno};
 
 const USAGE: &str =
-    "prlimit [-p PID] | prlimit --core-pattern [PATTERN] | prlimit --selftest usage|nofile|as";
+    "prlimit [-p PID] | prlimit --core-pattern [PATTERN] | prlimit --selftest usage|nofile|as|pattern";
 
 /// The limits shown, with their units.
 const SHOWN: &[(u32, &str, &str)] = &[
@@ -107,6 +107,7 @@ fn selftest(name: &str) -> i32 {
         "usage" => usage(),
         "nofile" => nofile(),
         "as" => address_space(),
+        "pattern" => pattern(),
         _ => return ulib::cli::usage_error(USAGE),
     };
     match r {
@@ -267,6 +268,48 @@ fn nofile() -> Check {
     }
     Ok(String::from(
         "EMFILE at 8, EBADF for dup2 past it, inherited, EINVAL, EPERM for a user",
+    ))
+}
+
+/// The core pattern: root reads and sets it (and pipes, empty and over-long patterns
+/// are EINVAL); an ordinary user may read it but not set it (EPERM).
+fn pattern() -> Check {
+    let old = ulib::resource::core_pattern().map_err(|e| format!("get_core_pattern: {e}"))?;
+    for bad in ["", "|/bin/cat", &"x".repeat(129)] {
+        let r = sys::set_core_pattern(bad);
+        ensure(r == Err(Errno::EINVAL), || {
+            format!("pattern {bad:?} gave {r:?}")
+        })?;
+    }
+    sys::set_core_pattern("/tmp/core.%e").map_err(|e| format!("set as root: {e}"))?;
+    let now = ulib::resource::core_pattern().map_err(|e| format!("get: {e}"))?;
+    ensure(now == "/tmp/core.%e", || {
+        format!("after setting, the pattern is {now:?}")
+    })?;
+    match fork().map_err(|e| format!("fork: {e}"))? {
+        Fork::Child => {
+            let ok = sys::setuid(1000).is_ok()
+                && sys::set_core_pattern("/x") == Err(Errno::EPERM)
+                && ulib::resource::core_pattern().is_ok_and(|p| p == "/tmp/core.%e");
+            ulib::process::exit(if ok { 0 } else { 1 });
+        }
+        Fork::Parent(pid) => {
+            let st = ulib::process::waitpid(pid as i64, 0)
+                .map_err(|e| format!("waitpid: {e}"))?
+                .map(|(_, s)| s);
+            ensure(st.and_then(|s| s.code()) == Some(0), || {
+                format!("a user could set the pattern, or not read it ({st:?})")
+            })?;
+        }
+    }
+    sys::set_core_pattern(&old).map_err(|e| format!("restoring {old:?}: {e}"))?;
+    let mut small = [0u8; 4];
+    let n = sys::get_core_pattern(&mut small).map_err(|e| format!("get into 4 bytes: {e}"))?;
+    ensure(n == old.len() && small[..] == old.as_bytes()[..4], || {
+        format!("a 4-byte buffer got {small:?}, length {n}")
+    })?;
+    Ok(String::from(
+        "EINVAL for bad patterns, set by root, EPERM for a user, cut to fit",
     ))
 }
 
