@@ -18,6 +18,7 @@ use crate::filemap::FileMap;
 use crate::frames;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
+use core::cell::Cell;
 use hal::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
 use hal::paging::{PageFlags, PageSize, PageTable};
 use hal::sync::SpinLock;
@@ -137,27 +138,46 @@ pub struct AddressSpace {
     /// The page of the last futex word found in a shared mapping, and its frame
     /// (see `word.rs`); forgotten whenever pages are unmapped or lose rights.
     pub(crate) word_page: Option<(u64, PhysAddr)>,
-    /// Faults resolved in this address space (`getrusage`'s `minflt`, `majflt`).
+    /// What `getrusage` reads: faults by kind, and the pages they and `exec` mapped.
     pub(crate) faults: FaultCounts,
-    /// Pages mapped now, counted as they are mapped and unmapped (the exact walk,
-    /// [`AddressSpace::resident_bytes`], agrees), and the most there have been.
-    pub(crate) resident: core::sync::atomic::AtomicU64,
-    pub(crate) peak_pages: core::sync::atomic::AtomicU64,
 }
 
-/// Page faults resolved, by kind: *minor* (a zeroed frame, a copy-on-write copy, a
-/// page made writable) and *major* (the page came from a file, through the page
-/// cache, which may have had to read the disk).
+/// Page faults resolved, by kind, and the resident pages they imply. *Minor* faults
+/// are a zeroed frame (`anon`) and a copy-on-write copy or a shared page made writable
+/// (`copy`); *major* ones took a page from a file (`file`: the page cache, which may
+/// have read the disk). The resident count is derived, not kept: pages mapped by
+/// faults and by `exec`/`fork` (`other`), less those released; the peak is taken
+/// whenever pages are released and when asked, since only a release lowers the count.
+/// So a fault pays for one counter (plain cells, not atomics: an address space is used
+/// under its process's lock, and a fault on a mapped file page is measured in
+/// instructions).
 #[derive(Default)]
 pub(crate) struct FaultCounts {
-    pub(crate) minor: core::sync::atomic::AtomicU64,
-    pub(crate) major: core::sync::atomic::AtomicU64,
+    pub(crate) anon: Cell<u64>,
+    pub(crate) copy: Cell<u64>,
+    pub(crate) file: Cell<u64>,
+    pub(crate) other: Cell<u64>,
+    pub(crate) released: Cell<u64>,
+    pub(crate) peak: Cell<u64>,
 }
 
 impl FaultCounts {
-    pub(crate) fn count(&self, major: bool) {
-        let c = if major { &self.major } else { &self.minor };
-        c.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    /// One more (wrapping: a 64-bit count does not overflow in practice, and the
+    /// overflow check would cost the fault path a branch).
+    #[inline(always)]
+    pub(crate) fn bump(c: &Cell<u64>) {
+        c.set(c.get().wrapping_add(1));
+    }
+
+    /// Pages mapped now.
+    pub(crate) fn resident(&self) -> u64 {
+        (self.anon.get() + self.file.get() + self.other.get()).saturating_sub(self.released.get())
+    }
+
+    /// `n` pages were released: the count before is a candidate peak.
+    pub(crate) fn release(&self, n: u64) {
+        self.peak.set(self.peak.get().max(self.resident()));
+        self.released.set(self.released.get() + n);
     }
 }
 
@@ -182,8 +202,6 @@ impl AddressSpace {
             brk: 0,
             word_page: None,
             faults: FaultCounts::default(),
-            resident: core::sync::atomic::AtomicU64::new(0),
-            peak_pages: core::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -320,8 +338,7 @@ impl AddressSpace {
                 gone += 1;
                 frames::release(pa)
             });
-        self.resident
-            .fetch_sub(gone, core::sync::atomic::Ordering::Relaxed);
+        self.faults.release(gone);
     }
 
     /// Set up the heap region (empty) right after the program image.
@@ -388,32 +405,23 @@ impl AddressSpace {
         self.fault(addr, write, exec, true)
     }
 
-    fn fault(&mut self, addr: u64, write: bool, exec: bool, absent: bool) -> Result<(), VmError> {
-        self.resolve(addr, write, exec, absent)
-    }
-
     /// Fault counts so far: (minor, major).
     pub fn fault_counts(&self) -> (u64, u64) {
-        use core::sync::atomic::Ordering::Relaxed;
-        (
-            self.faults.minor.load(Relaxed),
-            self.faults.major.load(Relaxed),
-        )
+        let f = &self.faults;
+        (f.anon.get() + f.copy.get(), f.file.get())
     }
 
     /// The most bytes this address space has had resident at once (`maxrss`).
     pub fn peak_resident_bytes(&self) -> u64 {
-        self.peak_pages.load(core::sync::atomic::Ordering::Relaxed) * PAGE_SIZE
+        self.faults.peak.get().max(self.faults.resident()) * PAGE_SIZE
     }
 
-    /// One more page is resident: count it, and the peak.
+    /// One more page is resident, mapped by `exec` or `fork` rather than a fault.
     pub(crate) fn page_mapped(&self) {
-        use core::sync::atomic::Ordering::Relaxed;
-        let now = self.resident.fetch_add(1, Relaxed) + 1;
-        self.peak_pages.fetch_max(now, Relaxed);
+        FaultCounts::bump(&self.faults.other);
     }
 
-    fn resolve(&mut self, addr: u64, write: bool, exec: bool, absent: bool) -> Result<(), VmError> {
+    fn fault(&mut self, addr: u64, write: bool, exec: bool, absent: bool) -> Result<(), VmError> {
         let vma = self.find(addr).ok_or(VmError::BadAddress)?;
         if (write && !vma.prot.write) || (exec && !vma.prot.exec) || !vma.prot.read {
             return Err(VmError::BadAddress);
@@ -431,8 +439,7 @@ impl AddressSpace {
                 hal::paging::zero_frame(f);
                 match t.map(page, f, PageSize::Size4K, prot.page_flags()) {
                     Ok(()) => {
-                        self.faults.count(false);
-                        self.page_mapped();
+                        FaultCounts::bump(&self.faults.anon);
                         Ok(())
                     }
                     // Another thread of the process mapped it meanwhile.
@@ -449,7 +456,7 @@ impl AddressSpace {
             // Copy-on-write, or a page made read-only by mprotect and writable again
             // (shared with a fork's child all the same, so the same rule).
             Some((old, flags)) if write && !flags.contains(PageFlags::WRITABLE) => {
-                self.faults.count(false);
+                FaultCounts::bump(&self.faults.copy);
                 break_cow(&mut t, page, PhysAddr(page_down(old.as_u64())), prot)
             }
             // Mapped and allowed: another thread resolved it, or a spurious fault.

@@ -17,7 +17,9 @@
 
 use alloc::sync::Arc;
 
-use crate::aspace::{break_cow, page_down, page_up, AddressSpace, Prot, VmError, Vma, VmaKind};
+use crate::aspace::{
+    break_cow, page_down, page_up, AddressSpace, FaultCounts, Prot, VmError, Vma, VmaKind,
+};
 use crate::frames;
 use hal::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
 use hal::paging::{PageFlags, PageSize};
@@ -149,8 +151,7 @@ impl AddressSpace {
                 let r = self.table.lock().map(va, map, PageSize::Size4K, flags);
                 match r {
                     Ok(()) => {
-                        self.faults.count(true);
-                        self.page_mapped();
+                        FaultCounts::bump(&self.faults.file);
                         Ok(())
                     }
                     // Another thread of the process mapped it meanwhile.
@@ -165,7 +166,7 @@ impl AddressSpace {
                 }
             }
             Some((old, flags)) if write && !flags.contains(PageFlags::WRITABLE) => {
-                self.faults.count(false);
+                FaultCounts::bump(&self.faults.copy);
                 if file.shared {
                     file.pager.dirtied(index);
                     self.table

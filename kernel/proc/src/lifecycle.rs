@@ -87,7 +87,7 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
         sig,
         cred,
         limits,
-        core::mem::take(&mut loaded.info),
+        Arc::new(core::mem::take(&mut loaded.info)),
     );
     let table = loaded.aspace.table();
     *p.aspace.lock() = Some(loaded.aspace);
@@ -193,7 +193,7 @@ pub fn exec(
         p.retire_aspace(old);
     }
     drop(old);
-    *p.exec_info.lock() = core::mem::take(&mut loaded.info);
+    *p.exec_info.lock() = Arc::new(core::mem::take(&mut loaded.info));
     *p.personality.lock() = loaded.personality;
     hal::task::current().set_syscall_handler(crate::personality::entry(loaded.personality).ok());
     p.files.lock().close_on_exec();

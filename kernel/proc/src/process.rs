@@ -105,7 +105,7 @@ pub struct Process {
     /// Usage whose counters are gone (see the module header).
     pub usage: SpinLock<PastUsage>,
     /// The program it runs, as a core dump describes it.
-    pub exec_info: SpinLock<ExecInfo>,
+    pub exec_info: SpinLock<Arc<ExecInfo>>,
     /// Who the process is: user and group ids, groups, umask (see the module
     /// header); read with [`Process::cred`].
     cred: SpinLock<Arc<Credentials>>,
@@ -237,7 +237,7 @@ pub(crate) fn new_process(
     sig: SigState,
     cred: Arc<Credentials>,
     limits: Limits,
-    exec_info: ExecInfo,
+    exec_info: Arc<ExecInfo>,
 ) -> Arc<Process> {
     let mut files = files;
     files.set_limit(limits.nofile());
