@@ -22,10 +22,12 @@
 pub mod errno;
 pub mod flags;
 pub mod nr;
+pub mod resource;
 pub mod signal;
 pub mod types;
 
 pub use errno::Errno;
+pub use resource::{Rlimit, Rusage};
 pub use types::*;
 
 /// The auxiliary vector keys placed after `envp` on a new program's stack.

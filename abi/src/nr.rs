@@ -74,6 +74,15 @@ pub const UNAME: usize = 61;
 pub const SYSINFO: usize = 62;
 pub const PROCLIST: usize = 63;
 pub const TIMES: usize = 64;
+/// Read and set a process's resource limits (`prlimit(pid, resource, new, old)`;
+/// `getrlimit` and `setrlimit` are this call with pid 0).
+pub const PRLIMIT: usize = 65;
+/// Resource usage of the caller or of its waited-for children ([`crate::Rusage`]).
+pub const GETRUSAGE: usize = 66;
+/// Read the kernel's core-file name pattern (`core_pattern`, default `core.%p`).
+pub const GET_CORE_PATTERN: usize = 67;
+/// Set it (privileged: `Capability::SysAdmin`).
+pub const SET_CORE_PATTERN: usize = 68;
 
 // Protection and system control.
 pub const GETUID: usize = 70;

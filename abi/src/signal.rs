@@ -23,6 +23,10 @@ pub const SIGTSTP: u32 = 20;
 pub const SIGTTIN: u32 = 21;
 /// A background process wrote to its terminal (with `TOSTOP`; reserved).
 pub const SIGTTOU: u32 = 22;
+/// CPU time limit (`RLIMIT_CPU`'s soft limit) exceeded.
+pub const SIGXCPU: u32 = 24;
+/// File size limit exceeded (reserved: dinos has no `RLIMIT_FSIZE` yet).
+pub const SIGXFSZ: u32 = 25;
 /// Signals are 1..NSIG.
 pub const NSIG: u32 = 32;
 
@@ -77,8 +81,19 @@ pub const fn name(sig: u32) -> &'static str {
         SIGTSTP => "SIGTSTP",
         SIGTTIN => "SIGTTIN",
         SIGTTOU => "SIGTTOU",
+        SIGXCPU => "SIGXCPU",
+        SIGXFSZ => "SIGXFSZ",
         _ => "SIG?",
     }
+}
+
+/// Does the default action of `sig` write a core file (Linux's "core" signals)? The
+/// process still ends as for "terminate"; `RLIMIT_CORE` says whether a file is written.
+pub const fn dumps_core(sig: u32) -> bool {
+    matches!(
+        sig,
+        SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | SIGXCPU | SIGXFSZ
+    )
 }
 
 /// Wait status as `waitpid` reports it (the traditional encoding): exit code in bits
@@ -88,6 +103,16 @@ pub const fn wait_status_exited(code: u8) -> u32 {
 }
 pub const fn wait_status_signaled(sig: u32) -> u32 {
     sig & 0x7f
+}
+/// The "core dumped" bit of a signal's wait status (`WCOREDUMP`).
+pub const WAIT_CORE_DUMPED: u32 = 0x80;
+/// Killed by `sig`, and a core file was written.
+pub const fn wait_status_core_dumped(sig: u32) -> u32 {
+    wait_status_signaled(sig) | WAIT_CORE_DUMPED
+}
+/// Did the signal that ended the process leave a core file?
+pub const fn wcoredump(status: u32) -> bool {
+    wifsignaled(status) && status & WAIT_CORE_DUMPED != 0
 }
 /// A child stopped by `sig` (reported with `WUNTRACED`): 0x7f in the low byte.
 pub const fn wait_status_stopped(sig: u32) -> u32 {

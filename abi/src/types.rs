@@ -250,6 +250,8 @@ macro_rules! pod_fields {
     }};
 }
 
+pub(crate) use pod_fields;
+
 pod_fields!(UserStr { ptr: u64, len: u64 });
 pod_fields!(SpawnArgs {
     path: UserStr,

@@ -192,6 +192,25 @@ umask -S
 umask 022
 (umask 077; umask)
 umask
+#### ulimit sets both limits, -S the soft one only, and a child inherits it
+ulimit -n 32
+ulimit -n
+ulimit -H -n
+ulimit -S -n 16
+ulimit -n
+ulimit -H -n
+sh -c 'ulimit -n'
+#### ulimit -c counts blocks; a subshell's limit stays in the subshell
+ulimit -c 8
+ulimit -c
+ulimit -S -c 0
+ulimit -c
+ulimit -H -c
+ulimit -n 20; (ulimit -n 8; ulimit -n); ulimit -n
+#### ulimit -t -s -v read back what they set
+ulimit -t 100; ulimit -t
+ulimit -s 4096; ulimit -s
+ulimit -v 1000000; ulimit -v
 #### umask is inherited by a child shell
 umask 037
 sh -c umask

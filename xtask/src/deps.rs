@@ -23,6 +23,8 @@ const TOOLS: &[(&str, &str)] = &[
     ("tar", "tar"),
     ("mawk", "mawk"),
     ("time", "time"),
+    // Reads the core files dinos writes (coretest.rs, `cargo xtask core`).
+    ("gdb", "gdb"),
 ];
 
 fn have(program: &str) -> bool {

@@ -9,11 +9,14 @@
 //! - `bench`  benchmarks (see docs/benchmarks.md)
 //! - `soak`   10^6 fuzzed system calls in one boot, checked after every round
 //! - `gdb`    boot paused with QEMU's gdb stub and print how to attach
+//! - `core`   copy a core file out of the disk image and open it in host gdb
 //! - `lines`  kernel source lines, and the share in `forbid(unsafe_code)` crates
 
 mod accounts;
 mod bench;
 mod build;
+mod corecmd;
+mod coretest;
 mod deps;
 mod diskupdate;
 mod fstest;
@@ -56,6 +59,10 @@ commands:
   soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),
                         each checked: kernel alive, frames and heap back, disk clean
   gdb                   boot paused with a gdb stub on :1234
+  core PID|PATH         copy /core.PID (or PATH) out of the disk image and open it in gdb
+      --disk PATH       the image to read (default target/disk.img)
+      --copy-out HOST   where to put the core file (default target/core.PID)
+      --no-gdb          only copy it out
   lines                 kernel source lines per crate; the share in forbid(unsafe) crates
 ";
 
@@ -79,6 +86,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
         "gdb" => qemu::gdb_cmd(rest),
+        "core" => corecmd::core_cmd(rest),
         "soak" => fuzztest::soak(rest),
         "lines" => layers::lines_cmd(),
         "help" | "-h" | "--help" => {

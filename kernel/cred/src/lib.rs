@@ -119,6 +119,8 @@ pub enum Capability {
     /// Tune the system as a whole: drop the file systems' caches (like the part of
     /// Linux's `CAP_SYS_ADMIN` that writes `/proc/sys/vm/drop_caches`).
     SysAdmin,
+    /// Raise a hard resource limit (`setrlimit`, like Linux's `CAP_SYS_RESOURCE`).
+    Resource,
 }
 
 /// May a process with `cred` do the privileged operation `what`? Today: only

@@ -3,7 +3,10 @@
 //! A descriptor is an index into a process's [`FdTable`] naming an `Arc<OpenFile>`:
 //! `dup` and `fork` share one OpenFile (and so its offset), as POSIX requires; `open`
 //! twice gives two. The lowest free number is used first; each entry carries its
-//! close-on-exec bit, which belongs to the descriptor, not to the open file.
+//! close-on-exec bit, which belongs to the descriptor, not to the open file. The
+//! table's *limit* (the process's `RLIMIT_NOFILE`, at most [`MAX_FDS`]) is the lowest
+//! number it will not hand out: past it `open` and `dup` fail with EMFILE, `dup2` with
+//! EBADF, as POSIX says; descriptors already open above it stay usable.
 //! The methods fork, exec and exit use are `#[inline]` (they are called from `proc`,
 //! another crate: see `fsys::tree`).
 
@@ -16,15 +19,32 @@ use alloc::vec::Vec;
 pub const MAX_FDS: usize = 64;
 
 /// A process's descriptors.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct FdTable {
     fds: Vec<Option<(Arc<OpenFile>, bool)>>, // (file, close-on-exec)
+    /// New descriptors are below this (`RLIMIT_NOFILE`, at most `MAX_FDS`).
+    limit: usize,
+}
+
+impl Default for FdTable {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl FdTable {
     #[inline]
     pub fn new() -> Self {
-        FdTable { fds: Vec::new() }
+        FdTable {
+            fds: Vec::new(),
+            limit: MAX_FDS,
+        }
+    }
+
+    /// Hand out only descriptors below `limit` from now on (capped at `MAX_FDS`).
+    #[inline]
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit.min(MAX_FDS);
     }
 
     pub fn get(&self, fd: i32) -> Result<Arc<OpenFile>, Errno> {
@@ -46,9 +66,9 @@ impl FdTable {
 
     /// Install at the lowest free descriptor.
     pub fn insert(&mut self, f: Arc<OpenFile>, cloexec: bool) -> Result<i32, Errno> {
-        let at = match self.fds.iter().position(|e| e.is_none()) {
+        let at = match self.fds.iter().take(self.limit).position(|e| e.is_none()) {
             Some(i) => i,
-            None if self.fds.len() < MAX_FDS => {
+            None if self.fds.len() < self.limit => {
                 self.fds.push(None);
                 self.fds.len() - 1
             }
@@ -63,7 +83,7 @@ impl FdTable {
     pub fn insert_at(&mut self, fd: i32, f: Arc<OpenFile>) -> Result<(), Errno> {
         let i = usize::try_from(fd)
             .ok()
-            .filter(|&i| i < MAX_FDS)
+            .filter(|&i| i < self.limit)
             .ok_or(Errno::EBADF)?;
         if self.fds.len() <= i {
             self.fds.resize(i + 1, None);

@@ -154,6 +154,10 @@ impl mm::Pager for NodePager {
     fn sync(&self) -> Result<(), mm::VmError> {
         with(|v| v.sync_node(self.node)).map_err(|_| mm::VmError::BeyondEnd)
     }
+
+    fn name(&self) -> Option<alloc::string::String> {
+        crate::tree::path_of(self.node).ok()
+    }
 }
 
 impl Drop for NodePager {

@@ -5,6 +5,7 @@
 //! queues, sleep and the mutex, device-register mappings, DMA memory and the disk
 //! registry; (`regtest`) the device and file-system-type registries; (`extendtest`)
 //! the PCI driver and system-call registries; and
+//! (`accounttest`) the resident and fault counts `getrusage` reads; and
 //! (`credtest`) that a non-root credential is refused by the permission checks and
 //! `capable`, where root is not. Each prints `ktest: NAME ... ok` or `... FAILED: why`
 //! over the console (after a `ktest: start NAME` line, so a test that never returns is
@@ -15,7 +16,7 @@
 //! one deliberately fatal thing (and `ktest=bench` runs the in-guest micro-benchmarks), so the harness can check that the kernel reports it
 //! (name, address, backtrace) and stops QEMU promptly.
 
-use crate::{credtest, extendtest, regtest, usertest};
+use crate::{accounttest, credtest, extendtest, regtest, usertest};
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -74,6 +75,7 @@ const TESTS: &[Test] = tests![
     usertest::syscall_entry_clears_the_flags_user_mode_set,
     usertest::return_to_a_non_canonical_address_is_a_user_fault,
     usertest::forked_child_with_a_non_canonical_rip_gets_a_user_fault,
+    accounttest::resident_count_agrees_with_the_page_table_and_faults_are_counted,
     credtest::non_root_cannot_open_a_0600_file_of_roots,
     credtest::non_root_cannot_create_in_a_0755_directory_of_roots,
     credtest::non_root_cannot_call_a_privileged_operation,

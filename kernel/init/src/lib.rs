@@ -11,6 +11,7 @@
 
 extern crate alloc;
 
+mod accounttest;
 mod credtest;
 mod extendtest;
 mod ktest;

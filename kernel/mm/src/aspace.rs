@@ -18,6 +18,7 @@ use crate::filemap::FileMap;
 use crate::frames;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
+use core::cell::Cell;
 use hal::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
 use hal::paging::{PageFlags, PageSize, PageTable};
 use hal::sync::SpinLock;
@@ -137,6 +138,47 @@ pub struct AddressSpace {
     /// The page of the last futex word found in a shared mapping, and its frame
     /// (see `word.rs`); forgotten whenever pages are unmapped or lose rights.
     pub(crate) word_page: Option<(u64, PhysAddr)>,
+    /// What `getrusage` reads: faults by kind, and the pages they and `exec` mapped.
+    pub(crate) faults: FaultCounts,
+}
+
+/// Page faults resolved, by kind, and the resident pages they imply. *Minor* faults
+/// are a zeroed frame (`anon`) and a copy-on-write copy or a shared page made writable
+/// (`copy`); *major* ones took a page from a file (`file`: the page cache, which may
+/// have read the disk). The resident count is derived, not kept: pages mapped by
+/// faults and by `exec`/`fork` (`other`), less those released; the peak is taken
+/// whenever pages are released and when asked, since only a release lowers the count.
+/// So a fault pays for one counter (plain cells, not atomics: an address space is used
+/// under its process's lock, and a fault on a mapped file page is measured in
+/// instructions).
+#[derive(Default)]
+pub(crate) struct FaultCounts {
+    pub(crate) anon: Cell<u64>,
+    pub(crate) copy: Cell<u64>,
+    pub(crate) file: Cell<u64>,
+    pub(crate) other: Cell<u64>,
+    pub(crate) released: Cell<u64>,
+    pub(crate) peak: Cell<u64>,
+}
+
+impl FaultCounts {
+    /// One more (wrapping: a 64-bit count does not overflow in practice, and the
+    /// overflow check would cost the fault path a branch).
+    #[inline(always)]
+    pub(crate) fn bump(c: &Cell<u64>) {
+        c.set(c.get().wrapping_add(1));
+    }
+
+    /// Pages mapped now.
+    pub(crate) fn resident(&self) -> u64 {
+        (self.anon.get() + self.file.get() + self.other.get()).saturating_sub(self.released.get())
+    }
+
+    /// `n` pages were released: the count before is a candidate peak.
+    pub(crate) fn release(&self, n: u64) {
+        self.peak.set(self.peak.get().max(self.resident()));
+        self.released.set(self.released.get() + n);
+    }
 }
 
 pub(crate) fn page_down(a: u64) -> u64 {
@@ -159,6 +201,7 @@ impl AddressSpace {
             heap_start: 0,
             brk: 0,
             word_page: None,
+            faults: FaultCounts::default(),
         })
     }
 
@@ -288,9 +331,14 @@ impl AddressSpace {
     /// spinlock held and interrupts off).
     fn release_pages(&mut self, start: u64, end: u64) {
         self.word_page = None;
+        let mut gone = 0u64;
         self.table
             .lock()
-            .unmap_range(VirtAddr(start), VirtAddr(end), frames::release);
+            .unmap_range(VirtAddr(start), VirtAddr(end), |pa| {
+                gone += 1;
+                frames::release(pa)
+            });
+        self.faults.release(gone);
     }
 
     /// Set up the heap region (empty) right after the program image.
@@ -357,6 +405,22 @@ impl AddressSpace {
         self.fault(addr, write, exec, true)
     }
 
+    /// Fault counts so far: (minor, major).
+    pub fn fault_counts(&self) -> (u64, u64) {
+        let f = &self.faults;
+        (f.anon.get() + f.copy.get(), f.file.get())
+    }
+
+    /// The most bytes this address space has had resident at once (`maxrss`).
+    pub fn peak_resident_bytes(&self) -> u64 {
+        self.faults.peak.get().max(self.faults.resident()) * PAGE_SIZE
+    }
+
+    /// One more page is resident, mapped by `exec` or `fork` rather than a fault.
+    pub(crate) fn page_mapped(&self) {
+        FaultCounts::bump(&self.faults.other);
+    }
+
     fn fault(&mut self, addr: u64, write: bool, exec: bool, absent: bool) -> Result<(), VmError> {
         let vma = self.find(addr).ok_or(VmError::BadAddress)?;
         if (write && !vma.prot.write) || (exec && !vma.prot.exec) || !vma.prot.read {
@@ -374,7 +438,10 @@ impl AddressSpace {
                 let f = frames::alloc_frame().ok_or(VmError::NoMemory)?;
                 hal::paging::zero_frame(f);
                 match t.map(page, f, PageSize::Size4K, prot.page_flags()) {
-                    Ok(()) => Ok(()),
+                    Ok(()) => {
+                        FaultCounts::bump(&self.faults.anon);
+                        Ok(())
+                    }
                     // Another thread of the process mapped it meanwhile.
                     Err(hal::paging::MapError::AlreadyMapped) => {
                         frames::free_frame(f);
@@ -389,6 +456,7 @@ impl AddressSpace {
             // Copy-on-write, or a page made read-only by mprotect and writable again
             // (shared with a fork's child all the same, so the same rule).
             Some((old, flags)) if write && !flags.contains(PageFlags::WRITABLE) => {
+                FaultCounts::bump(&self.faults.copy);
                 break_cow(&mut t, page, PhysAddr(page_down(old.as_u64())), prot)
             }
             // Mapped and allowed: another thread resolved it, or a spurious fault.
@@ -462,6 +530,7 @@ impl AddressSpace {
                             .lock()
                             .map(VirtAddr(page), f, PageSize::Size4K, vma.prot.page_flags())
                             .map_err(|_| VmError::NoMemory)?;
+                        self.page_mapped();
                         f
                     }
                 }
@@ -508,11 +577,30 @@ impl AddressSpace {
                     frames::release(pa);
                     return Err(VmError::NoMemory);
                 }
+                child.page_mapped();
             }
         }
         drop(ct);
         drop(pt);
         Ok(child)
+    }
+
+    /// Bytes of all regions together, touched or not (what `RLIMIT_AS` limits).
+    pub fn mapped_bytes(&self) -> u64 {
+        self.vmas.values().map(|v| v.end - v.start).sum()
+    }
+
+    /// The resident pages of `[start, end)` and their frames, in address order (the
+    /// core dump reads them; untouched pages are left out).
+    pub fn present_pages(&self, start: u64, end: u64) -> alloc::vec::Vec<(u64, PhysAddr)> {
+        let mut pages = alloc::vec::Vec::new();
+        self.table
+            .lock()
+            .mappings_in(VirtAddr(start), VirtAddr(end), &mut pages);
+        pages
+            .into_iter()
+            .map(|(va, pa, _)| (va.as_u64(), PhysAddr(page_down(pa.as_u64()))))
+            .collect()
     }
 
     /// Bytes of memory mapped (resident pages), for `ps`.

@@ -17,7 +17,9 @@
 
 use alloc::sync::Arc;
 
-use crate::aspace::{break_cow, page_down, page_up, AddressSpace, Prot, VmError, Vma, VmaKind};
+use crate::aspace::{
+    break_cow, page_down, page_up, AddressSpace, FaultCounts, Prot, VmError, Vma, VmaKind,
+};
 use crate::frames;
 use hal::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
 use hal::paging::{PageFlags, PageSize};
@@ -32,6 +34,10 @@ pub trait Pager: Send + Sync {
     fn dirtied(&self, index: u64);
     /// Write the file's dirty pages back to its file system and the disk (msync).
     fn sync(&self) -> Result<(), VmError>;
+    /// The file's path, if it has one (a core dump's list of mapped files).
+    fn name(&self) -> Option<alloc::string::String> {
+        None
+    }
 }
 
 /// The file behind a region.
@@ -67,13 +73,36 @@ impl AddressSpace {
         prot: Prot,
         file: FileMap,
     ) -> Result<(), VmError> {
+        self.map_file_as(start, len, prot, file, VmaKind::Mmap)
+    }
+
+    /// As [`AddressSpace::map_file`], for a segment of the program file that `exec`
+    /// maps: the region's kind is `Image` (a core dump names it after the program).
+    pub fn map_image_file(
+        &mut self,
+        start: u64,
+        len: u64,
+        prot: Prot,
+        file: FileMap,
+    ) -> Result<(), VmError> {
+        self.map_file_as(start, len, prot, file, VmaKind::Image)
+    }
+
+    fn map_file_as(
+        &mut self,
+        start: u64,
+        len: u64,
+        prot: Prot,
+        file: FileMap,
+        kind: VmaKind,
+    ) -> Result<(), VmError> {
         if !file.offset.is_multiple_of(PAGE_SIZE) {
             return Err(VmError::Invalid);
         }
         if file.shared && prot.write && !file.writable_file {
             return Err(VmError::Denied);
         }
-        self.map_region(start, len, prot, VmaKind::Mmap, Some(file))
+        self.map_region(start, len, prot, kind, Some(file))
     }
 
     /// A fault at page `page` of file region `vma` (the access is allowed; `absent`:
@@ -121,7 +150,10 @@ impl AddressSpace {
                 }
                 let r = self.table.lock().map(va, map, PageSize::Size4K, flags);
                 match r {
-                    Ok(()) => Ok(()),
+                    Ok(()) => {
+                        FaultCounts::bump(&self.faults.file);
+                        Ok(())
+                    }
                     // Another thread of the process mapped it meanwhile.
                     Err(hal::paging::MapError::AlreadyMapped) => {
                         frames::release(map);
@@ -134,6 +166,7 @@ impl AddressSpace {
                 }
             }
             Some((old, flags)) if write && !flags.contains(PageFlags::WRITABLE) => {
+                FaultCounts::bump(&self.faults.copy);
                 if file.shared {
                     file.pager.dirtied(index);
                     self.table
@@ -146,6 +179,30 @@ impl AddressSpace {
                 }
             }
             Some(_) => Ok(()),
+        }
+    }
+
+    /// Copy page `va` of region `vma` into `out` (4096 bytes) as the program would
+    /// read it: a resident page from its frame, a file page not yet touched from the
+    /// file. `false` for an untouched anonymous page, which reads as zeros (a core
+    /// dump leaves it a hole in the file). Takes no frame for good: a file page
+    /// fetched here is given back at once.
+    pub fn read_page_for_dump(&self, vma: &Vma, va: u64, out: &mut [u8]) -> bool {
+        let present = self.table.lock().translate(VirtAddr(va));
+        if let Some((pa, _)) = present {
+            hal::paging::read_frame(PhysAddr(page_down(pa.as_u64())), 0, out);
+            return true;
+        }
+        let Some(file) = vma.file.as_ref() else {
+            return false;
+        };
+        match file.pager.page((va - vma.start + file.offset) / PAGE_SIZE) {
+            Ok(frame) => {
+                hal::paging::read_frame(frame, 0, out);
+                frames::release(frame);
+                true
+            }
+            Err(_) => false,
         }
     }
 

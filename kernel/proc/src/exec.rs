@@ -29,9 +29,9 @@ use cred::{permits, Access, Credentials};
 use fsys::NodeRef;
 use mm::{AddressSpace, Prot, VmaKind};
 
-/// Top of the user stack region, and its size.
+/// Top of the user stack region (its size is the process's `RLIMIT_STACK`, 8 MiB
+/// by default: see `limits.rs`).
 pub const STACK_TOP: u64 = 0x7fff_ffff_0000;
-pub const STACK_SIZE: u64 = 8 << 20;
 /// Largest executable accepted.
 pub const MAX_IMAGE: u64 = 64 << 20;
 /// Total bytes of argument and environment strings.
@@ -47,6 +47,8 @@ pub struct Loaded {
     /// The credentials the program runs with, when they differ from the caller's:
     /// a set-user-id or set-group-id file (see `Credentials::after_exec`).
     pub cred: Option<Credentials>,
+    /// What a core dump says about the program: its path, arguments, auxv.
+    pub info: crate::coredump::ExecInfo,
 }
 
 fn vm_errno(e: mm::VmError) -> Errno {
@@ -60,6 +62,7 @@ fn vm_errno(e: mm::VmError) -> Errno {
 /// search permission on the way, execute permission on the file.
 pub fn load(
     cred: &Credentials,
+    limits: &crate::limits::Limits,
     cwd: NodeRef,
     path: &str,
     argv: &[String],
@@ -132,7 +135,7 @@ pub fn load(
                 shared: false,
                 writable_file: false,
             };
-            a.map_file(start, end - start, prot, file)
+            a.map_image_file(start, end - start, prot, file)
                 .map_err(vm_errno)?;
         } else {
             if start < end {
@@ -145,10 +148,16 @@ pub fn load(
         top = top.max(end);
     }
     a.init_heap(top);
-    a.map(STACK_TOP - STACK_SIZE, STACK_SIZE, Prot::RW, VmaKind::Stack)
+    // The stack region is as big as RLIMIT_STACK says; all regions together must fit
+    // in RLIMIT_AS.
+    let stack_size = limits.stack_size();
+    a.map(STACK_TOP - stack_size, stack_size, Prot::RW, VmaKind::Stack)
         .map_err(vm_errno)?;
+    if a.mapped_bytes() > limits.soft(abi::resource::RLIMIT_AS) {
+        return Err(Errno::ENOMEM);
+    }
     let phdr = image.phdrs.vaddr.map(|v| v + bias).unwrap_or(0);
-    let sp = build_stack(
+    let (sp, auxv) = build_stack(
         &mut a,
         argv,
         envp,
@@ -168,7 +177,25 @@ pub fn load(
         sp,
         personality,
         cred: new_cred,
+        info: crate::coredump::ExecInfo {
+            path: absolute(cwd, path),
+            args: argv.join(" "),
+            auxv,
+        },
     })
+}
+
+/// `path` as an absolute path (relative ones start at `cwd`, whose path the file
+/// tree knows; a file's own path it does not).
+fn absolute(cwd: NodeRef, path: &str) -> String {
+    if path.starts_with('/') {
+        return String::from(path);
+    }
+    match fsys::path_of(cwd) {
+        Ok(dir) if dir.ends_with('/') => alloc::format!("{dir}{path}"),
+        Ok(dir) => alloc::format!("{dir}/{path}"),
+        Err(_) => String::from(path),
+    }
 }
 
 /// Bytes of a program read to check its headers: they sit in the first page.
@@ -202,13 +229,14 @@ fn read_range(node: NodeRef, off: u64, len: u64) -> Result<Vec<u8>, Errno> {
     Ok(buf)
 }
 
-/// Build the initial stack; returns the stack pointer (at `argc`).
+/// Build the initial stack; returns the stack pointer (at `argc`) and the auxiliary
+/// vector as placed (with `AT_RANDOM` and `AT_NULL`).
 fn build_stack(
     a: &mut AddressSpace,
     argv: &[String],
     envp: &[String],
     aux: &[(u64, u64)],
-) -> Result<u64, Errno> {
+) -> Result<(u64, Vec<(u64, u64)>), Errno> {
     let mut sp = STACK_TOP;
     let mut push_bytes = |a: &mut AddressSpace, b: &[u8]| -> Result<u64, Errno> {
         sp -= b.len() as u64;
@@ -238,19 +266,18 @@ fn build_stack(
     words.push(0);
     words.extend(&envp_ptrs);
     words.push(0);
-    for &(k, v) in aux {
+    let mut auxv = Vec::from(aux);
+    auxv.push((AT_RANDOM, random_at));
+    auxv.push((AT_NULL, 0));
+    for &(k, v) in &auxv {
         words.push(k);
         words.push(v);
     }
-    words.push(AT_RANDOM);
-    words.push(random_at);
-    words.push(AT_NULL);
-    words.push(0);
     let mut at = (sp - words.len() as u64 * 8) & !15;
     let start = at;
     for w in words {
         a.write_initial(at, &w.to_le_bytes()).map_err(vm_errno)?;
         at += 8;
     }
-    Ok(start)
+    Ok((start, auxv))
 }

@@ -12,6 +12,9 @@
 //! - [`signal`]: pending signals, handlers, delivery on the way back to user mode,
 //!   and what a fault in a program turns into.
 //! - [`claim`]: devices held for exclusive use (request and release).
+//! - [`limits`]: resource limits (`prlimit`), inherited over fork and exec.
+//! - [`coredump`], [`corefile`]: the ELF core file a process killed by a fault
+//!   leaves for a debugger, and its format.
 //! - [`personality`]: which system-call ABI a program speaks.
 //! - [`uaccess`]: reaching the calling process's memory.
 //!
@@ -28,9 +31,12 @@
 extern crate alloc;
 
 pub mod claim;
+pub mod coredump;
+pub mod corefile;
 pub mod exec;
 pub mod futex;
 pub mod lifecycle;
+pub mod limits;
 pub mod personality;
 pub mod process;
 pub mod signal;

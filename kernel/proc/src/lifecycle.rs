@@ -56,7 +56,11 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
         Some(p) => p.cred(),
         None => Arc::new(cred::ROOT.clone()),
     };
-    let mut loaded = exec::load(&cred, spec.cwd, spec.path, spec.argv, spec.envp)?;
+    let limits = match parent {
+        Some(p) => p.limits.lock().clone(),
+        None => crate::limits::Limits::initial(),
+    };
+    let mut loaded = exec::load(&cred, &limits, spec.cwd, spec.path, spec.argv, spec.envp)?;
     let cred = loaded.cred.take().map(Arc::new).unwrap_or(cred);
     let pid = process::alloc_pid();
     let (ppid, inherited_pgid, sid) = match parent {
@@ -82,6 +86,8 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
         spec.cwd,
         sig,
         cred,
+        limits,
+        Arc::new(core::mem::take(&mut loaded.info)),
     );
     let table = loaded.aspace.table();
     *p.aspace.lock() = Some(loaded.aspace);
@@ -152,6 +158,8 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
         cwd,
         sig,
         parent.cred(),
+        parent.limits.lock().clone(),
+        parent.exec_info.lock().clone(),
     );
     let table = child_space.table();
     *child.aspace.lock() = Some(child_space);
@@ -177,14 +185,19 @@ pub fn exec(
 ) -> Result<(), Errno> {
     let p = process::current().ok_or(Errno::EINVAL)?;
     let cwd = p.cwd.lock().node();
-    let mut loaded = exec::load(&p.cred(), cwd, path, argv, envp)?;
+    let limits = p.limits.lock().clone();
+    let mut loaded = exec::load(&p.cred(), &limits, cwd, path, argv, envp)?;
     // Point of no return: the old program is gone from here on.
     if let Some(c) = loaded.cred.take() {
         p.set_cred(c);
     }
     hal::task::current().set_address_space(Some(loaded.aspace.table()));
     let old = p.aspace.lock().replace(loaded.aspace);
+    if let Some(old) = old.as_ref() {
+        p.retire_aspace(old);
+    }
     drop(old);
+    *p.exec_info.lock() = Arc::new(core::mem::take(&mut loaded.info));
     *p.personality.lock() = loaded.personality;
     hal::task::current().set_syscall_handler(crate::personality::entry(loaded.personality).ok());
     p.files.lock().close_on_exec();
@@ -209,6 +222,8 @@ pub fn exec(
 /// End the calling process with wait status `status`. Never returns.
 pub fn exit_current(status: u32) -> ! {
     if let Some(p) = process::current() {
+        // What it used, while its address space and thread can still say.
+        p.retire_all();
         // Descriptors first: closing pipe ends wakes whoever waits on the other end.
         p.files.lock().clear();
         p.cwd.lock().release();
@@ -291,15 +306,17 @@ pub fn waitpid(pid: i64, wait: WaitFor) -> Result<Option<Reaped>, Errno> {
             Scan::NoChildren => return Err(Errno::ECHILD),
             Scan::Zombie(c, status) => {
                 let (u, s) = c.cpu_ns();
-                let (cu, cs) = {
+                let (cu, cs, mut usage) = {
                     let f = c.family.lock();
-                    (f.child_user_ns, f.child_sys_ns)
+                    (f.child_user_ns, f.child_sys_ns, f.child_usage)
                 };
+                usage.add(&c.rusage());
                 {
                     let mut f = me.family.lock();
                     f.children.retain(|x| *x != c.pid);
                     f.child_user_ns += u + cu;
                     f.child_sys_ns += s + cs;
+                    f.child_usage.add(&usage);
                 }
                 process::remove(c.pid);
                 return Ok(Some(Reaped { pid: c.pid, status }));

@@ -12,11 +12,20 @@
 //! operation works with one consistent snapshot, `fork` shares the parent's value
 //! instead of copying it, and the calls that never ask (null, getppid) pay nothing.
 //!
+//! What a process has used (CPU time, faults, context switches, calls: its
+//! [`Rusage`]) is read from where it is counted: ticks here, faults in its address
+//! space, switches and calls on its thread; what an address space or a thread that is
+//! gone had counted is kept in [`Process::usage`]'s past total, and a child's final
+//! usage is added to its parent's children total when it is waited for.
+//!
 //! A process that has exited stays in the table as a *zombie* holding its exit status
 //! until its parent collects it with `waitpid`. Orphans are given to init (pid 1).
 
+use crate::coredump::ExecInfo;
+use crate::limits::Limits;
 use crate::personality::Personality;
 use crate::signal::SigState;
+use abi::Rusage;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -56,6 +65,18 @@ pub struct Family {
     /// CPU time (ns) of children that have been waited for.
     pub child_user_ns: u64,
     pub child_sys_ns: u64,
+    /// Everything those children used (`getrusage(RUSAGE_CHILDREN)`).
+    pub child_usage: Rusage,
+}
+
+/// Usage counted by things a process no longer has.
+#[derive(Default)]
+pub struct PastUsage {
+    /// Faults and peak resident size of address spaces `exec` replaced; at exit, all
+    /// of the final usage.
+    pub past: Rusage,
+    /// The process has exited: `past` is its whole usage.
+    pub done: bool,
 }
 
 pub struct Process {
@@ -79,6 +100,12 @@ pub struct Process {
     pub stop_wq: WaitQueue,
     pub user_ticks: AtomicU64,
     pub sys_ticks: AtomicU64,
+    /// Resource limits (`prlimit`; see `limits.rs`).
+    pub limits: SpinLock<Limits>,
+    /// Usage whose counters are gone (see the module header).
+    pub usage: SpinLock<PastUsage>,
+    /// The program it runs, as a core dump describes it.
+    pub exec_info: SpinLock<Arc<ExecInfo>>,
     /// Who the process is: user and group ids, groups, umask (see the module
     /// header); read with [`Process::cred`].
     cred: SpinLock<Arc<Credentials>>,
@@ -164,6 +191,56 @@ impl Process {
         self.family.lock().stopped
     }
 
+    /// Everything this process has used so far (`getrusage(RUSAGE_SELF)`).
+    pub fn rusage(&self) -> Rusage {
+        let (user_ns, sys_ns) = self.cpu_ns();
+        let past = self.usage.lock();
+        if past.done {
+            return Rusage {
+                user_ns,
+                sys_ns,
+                ..past.past
+            };
+        }
+        let mut r = past.past;
+        drop(past);
+        r.user_ns = user_ns;
+        r.sys_ns = sys_ns;
+        if let Some(a) = self.aspace.lock().as_ref() {
+            let (minor, major) = a.fault_counts();
+            r.minflt += minor;
+            r.majflt += major;
+            r.maxrss_kb = r.maxrss_kb.max(a.peak_resident_bytes() / 1024);
+        }
+        if let Some(t) = task::by_tid(*self.tid.lock()) {
+            let (v, i) = t.context_switches();
+            r.nvcsw = v;
+            r.nivcsw = i;
+            r.syscalls = t.syscalls();
+        }
+        r
+    }
+
+    /// Fold the counters of an address space being dropped (by `exec`) into the past
+    /// total.
+    pub(crate) fn retire_aspace(&self, a: &AddressSpace) {
+        let (minor, major) = a.fault_counts();
+        let mut u = self.usage.lock();
+        u.past.minflt += minor;
+        u.past.majflt += major;
+        u.past.maxrss_kb = u.past.maxrss_kb.max(a.peak_resident_bytes() / 1024);
+    }
+
+    /// At exit, while the address space and the thread are still there: keep the
+    /// whole usage, for the parent to collect.
+    pub(crate) fn retire_all(&self) {
+        let r = self.rusage();
+        *self.usage.lock() = PastUsage {
+            past: r,
+            done: true,
+        };
+    }
+
     /// CPU time in nanoseconds: (user, system).
     pub fn cpu_ns(&self) -> (u64, u64) {
         let tick = 1_000_000_000 / hal::apic::TIMER_HZ;
@@ -196,7 +273,11 @@ pub(crate) fn new_process(
     cwd: NodeRef,
     sig: SigState,
     cred: Arc<Credentials>,
+    limits: Limits,
+    exec_info: Arc<ExecInfo>,
 ) -> Arc<Process> {
+    let mut files = files;
+    files.set_limit(limits.nofile());
     Arc::new(Process {
         pid,
         tid: SpinLock::new(0),
@@ -212,6 +293,7 @@ pub(crate) fn new_process(
             children: Vec::new(),
             child_user_ns: 0,
             child_sys_ns: 0,
+            child_usage: Rusage::default(),
         }),
         aspace: task::mutex(None),
         files: task::mutex(files),
@@ -222,6 +304,9 @@ pub(crate) fn new_process(
         stop_wq: WaitQueue::new(),
         user_ticks: AtomicU64::new(0),
         sys_ticks: AtomicU64::new(0),
+        limits: SpinLock::new(limits),
+        usage: SpinLock::new(PastUsage::default()),
+        exec_info: SpinLock::new(exec_info),
         cred: SpinLock::new(cred),
         program: SpinLock::new(Arc::new(Program::default())),
         start_ns: hal::apic::nanos_since_boot(),
@@ -334,14 +419,23 @@ pub fn setsid(caller: &Process) -> Result<Pid, abi::Errno> {
     Ok(caller.pid)
 }
 
-/// Charge one timer tick to the running process, as user or system time.
+/// Charge one timer tick to the running process, as user or system time (by where
+/// the tick found the CPU: in user mode, or in the kernel on the process's behalf),
+/// and enforce its `RLIMIT_CPU`.
 pub fn account_tick(from_user: bool) {
-    if let Some(p) = current() {
-        let c = if from_user {
-            &p.user_ticks
-        } else {
-            &p.sys_ticks
-        };
-        c.fetch_add(1, Ordering::Relaxed);
+    let Some(p) = current() else { return };
+    let c = if from_user {
+        &p.user_ticks
+    } else {
+        &p.sys_ticks
+    };
+    c.fetch_add(1, Ordering::Relaxed);
+    let used = p.user_ticks.load(Ordering::Relaxed) + p.sys_ticks.load(Ordering::Relaxed);
+    let lim = p.limits.lock().get(abi::resource::RLIMIT_CPU);
+    if let Some(sig) = lim
+        .ok()
+        .and_then(|l| crate::limits::check_cpu(l, used, hal::apic::TIMER_HZ))
+    {
+        crate::signal::post(&p, sig);
     }
 }

@@ -15,7 +15,9 @@
 //! CPU exceptions in user mode become signals too ([`user_fault`]): a page fault the
 //! address space cannot resolve is SIGSEGV, an invalid opcode SIGILL, a divide error
 //! SIGFPE. Without a handler the program ends with a one-line report; the kernel and
-//! every other process carry on.
+//! every other process carry on. A signal whose default action is "core" (those, and
+//! SIGABRT, SIGQUIT, SIGTRAP, SIGXCPU) first writes a core file ([`die_of`],
+//! `coredump.rs`) when the process's `RLIMIT_CORE` allows, and the wait status says so.
 //!
 //! Sending is protected ([`may_kill`]): a process may signal only processes of its
 //! own user (its real or effective uid is the target's real or saved uid), unless it
@@ -320,10 +322,7 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
                     stop_current(&p, sig);
                     continue;
                 }
-                DefaultAction::Terminate => {
-                    drop(p);
-                    crate::lifecycle::exit_current(wait_status_signaled(sig));
-                }
+                DefaultAction::Terminate => die_of(p, frame, sig, None),
             },
             handler if sig != SIGKILL => {
                 if setup_handler_frame(&p, frame, sig, handler, &action).is_err() {
@@ -540,8 +539,26 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
         name(sig),
         frame.rip
     );
+    die_of(p, frame, sig, Some(addr))
+}
+
+/// End the calling process `p` for signal `sig` with its default action: first a
+/// core file, if the signal's action is "core" and a dump is written (then the wait
+/// status carries the core-dumped bit). `frame` holds its user registers;
+/// `fault_addr` the faulting address when a fault is the cause.
+fn die_of(
+    p: alloc::sync::Arc<process::Process>,
+    frame: &TrapFrame,
+    sig: u32,
+    fault_addr: Option<u64>,
+) -> ! {
+    let status = if dumps_core(sig) && crate::coredump::dump(&p, frame, sig, fault_addr) {
+        wait_status_core_dumped(sig)
+    } else {
+        wait_status_signaled(sig)
+    };
     drop(p);
-    crate::lifecycle::exit_current(wait_status_signaled(sig));
+    crate::lifecycle::exit_current(status)
 }
 
 /// The console's receive hook (interrupt context): the terminal's line discipline

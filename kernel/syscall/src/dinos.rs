@@ -9,10 +9,13 @@
 
 use crate::arg::{Addr, Arg, Fd, FlagSet, Flags, Id, Kind, Mode, Named, PidArg, Regs, Signal};
 use crate::ops::file::Dir;
-use crate::ops::{comm, device, file, info, memory, port, process, protect};
+use crate::ops::{comm, device, file, info, memory, port, process, protect, resource};
 use crate::table::{calls, Ctx, SysResult, Table};
 use crate::user::{PathArg, StrArg, UserPtr, UserSlice, UserSliceMut, U32, U64};
 use abi::flags::*;
+use abi::resource::{
+    RLIMIT_AS, RLIMIT_CORE, RLIMIT_CPU, RLIMIT_DATA, RLIMIT_FSIZE, RLIMIT_NOFILE, RLIMIT_STACK,
+};
 use abi::{nr, Errno, SpawnArgs, Stat};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -108,6 +111,12 @@ pub static TABLE: Table = {
         nr::SYSINFO => "sysinfo": info::sysinfo(UserPtr<abi::SysInfo>);
         nr::PROCLIST => "proclist": info::proclist(UserPtr<abi::ProcInfo>, usize);
         nr::TIMES => "times": info::times(UserPtr<abi::Tms>);
+        // Information: limits and accounting (docs/observability.md).
+        nr::PRLIMIT => "prlimit":
+            resource::prlimit(PidArg, Flags<Rlimits>, UserPtr<abi::Rlimit>, UserPtr<abi::Rlimit>);
+        nr::GETRUSAGE => "getrusage": resource::getrusage(PidArg, UserPtr<abi::Rusage>);
+        nr::GET_CORE_PATTERN => "get_core_pattern": resource::get_core_pattern(UserSliceMut);
+        nr::SET_CORE_PATTERN => "set_core_pattern": resource::set_core_pattern(StrArg);
         // Protection.
         nr::GETUID => "getuid": protect::getuid();
         nr::GETGID => "getgid": protect::getgid();
@@ -272,6 +281,9 @@ named! {
     FutexOp => Kind::Enum(names!(FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAKE_WAIT));
     AccessMode => Kind::Flags(&FlagSet { value_mask: 0, values: &[(0, "F_OK")], bits: names!(R_OK, W_OK, X_OK) });
     Clocks => Kind::Enum(names!(CLOCK_REALTIME, CLOCK_MONOTONIC));
+    Rlimits => Kind::Enum(names!(
+        RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_AS
+    ));
     IoctlRequest => Kind::Enum(names!(TCGETMODE, TCSETMODE, TIOCGWINSZ, TIOCSPGRP, TIOCGPGRP, BLKGETSIZE64));
     SigHow => Kind::Enum(&[
         (abi::signal::SIG_BLOCK as u64, "SIG_BLOCK"),

@@ -245,6 +245,8 @@ user_structs!(
     abi::SysInfo => "struct sysinfo",
     abi::ProcInfo => "struct procinfo",
     abi::Tms => "struct tms",
+    abi::Rlimit => "struct rlimit",
+    abi::Rusage => "struct rusage",
     abi::WinSize => "struct winsize",
     abi::UserStr => "struct user_str",
     abi::PortMsg => "struct port_msg",

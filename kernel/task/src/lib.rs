@@ -20,8 +20,8 @@ pub mod wait;
 
 pub use sched::{init, interrupt, on_tick, preempt_point, ticks, yield_now};
 pub use thread::{
-    create_then, current, exit, spawn, spawn_then, start, thread_list, SpawnError, State, Thread,
-    ThreadInfo, Tid,
+    by_tid, create_then, current, exit, spawn, spawn_then, start, thread_list, SpawnError, State,
+    Thread, ThreadInfo, Tid,
 };
 pub use wait::{
     block_until, mutex, sleep_ms, sleep_ticks, wait_any, wake_thread, Mutex, MutexGuard, WaitQueue,

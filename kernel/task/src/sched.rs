@@ -179,6 +179,10 @@ pub(crate) fn schedule(irqs_off: &IrqGuard) {
         if cur_running && !Arc::ptr_eq(&cur, &next) && !is_idle {
             cur.state.set(State::Runnable);
             s.run_queue.push_back(cur.clone());
+            cur.nivcsw.fetch_add(1, Ordering::Relaxed); // preempted, or yielded (as Linux counts it)
+        } else if !cur_running && !taken_elsewhere && !is_idle && cur.state.get() == State::Blocked
+        {
+            cur.nvcsw.fetch_add(1, Ordering::Relaxed); // it waits for something
         }
         next.state.set(State::Running);
         next.last_cpu.store(cpu as u32, Ordering::Relaxed);

@@ -71,6 +71,10 @@ pub struct Thread {
     pub(crate) state: AtomicState,
     /// Timer ticks during which this thread was on the CPU.
     pub(crate) cpu_ticks: AtomicU64,
+    /// Context switches away from it: because it waited (voluntary), because the
+    /// scheduler preempted it (involuntary). Counted in `sched::schedule`.
+    pub(crate) nvcsw: AtomicU64,
+    pub(crate) nivcsw: AtomicU64,
     /// The CPU it last ran on (set each time the scheduler gives it a CPU; the scheduler
     /// also reads it to see whether another CPU has already taken a thread it is
     /// switching away from).
@@ -107,6 +111,19 @@ impl Thread {
         self.cpu_ticks.load(Ordering::Relaxed)
     }
 
+    /// Context switches away from this thread: (voluntary, involuntary).
+    pub fn context_switches(&self) -> (u64, u64) {
+        (
+            self.nvcsw.load(Ordering::Relaxed),
+            self.nivcsw.load(Ordering::Relaxed),
+        )
+    }
+
+    /// System calls this thread has made.
+    pub fn syscalls(&self) -> u64 {
+        self.task.syscalls()
+    }
+
     pub(crate) fn new(tid: Tid, name: &str, task: Arc<hal::task::Task>, state: State) -> Arc<Self> {
         Arc::new(Thread {
             tid,
@@ -114,6 +131,8 @@ impl Thread {
             task,
             state: AtomicState::new(state),
             cpu_ticks: AtomicU64::new(0),
+            nvcsw: AtomicU64::new(0),
+            nivcsw: AtomicU64::new(0),
             last_cpu: AtomicU32::new(0),
             wake_token: AtomicU64::new(0),
             exited: AtomicBool::new(false),
@@ -200,6 +219,11 @@ pub fn exit() -> ! {
     let irq = IrqGuard::new();
     sched::schedule(&irq);
     unreachable!("a dead thread was scheduled again");
+}
+
+/// The live thread `tid`.
+pub fn by_tid(tid: Tid) -> Option<Arc<Thread>> {
+    SCHED.lock().threads.get(&tid).cloned()
 }
 
 /// A snapshot of one thread, for `threads`/`ps`.

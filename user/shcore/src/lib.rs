@@ -27,6 +27,7 @@ pub mod printf;
 pub mod readsplit;
 pub mod status;
 pub mod testexpr;
+pub mod ulimit;
 pub mod vars;
 
 /// The shell language, re-exported so `sh` needs only this crate.

@@ -47,6 +47,8 @@ pub fn signal_description(sig: u32) -> String {
         signal::SIGALRM => "Alarm clock",
         signal::SIGTERM => return String::from("Terminated"),
         signal::SIGSTOP | signal::SIGTSTP => "Stopped",
+        signal::SIGXCPU => "CPU time limit exceeded",
+        signal::SIGXFSZ => "File size limit exceeded",
         _ => return format!("Killed by signal {sig}"),
     };
     format!("{what} ({})", signal::name(sig))

@@ -36,6 +36,7 @@ pub mod poll;
 pub mod port;
 pub mod process;
 pub mod procfs;
+pub mod resource;
 pub mod rt;
 pub mod shm;
 pub mod startup;

@@ -29,10 +29,21 @@ fn prot_of(prot: u32) -> mm::Prot {
     }
 }
 
+/// The caller's `RLIMIT_AS`: how many bytes all its regions together may span.
+fn as_limit(p: &proc::Process) -> u64 {
+    p.limits.lock().soft(abi::resource::RLIMIT_AS)
+}
+
+/// Move the break; growing past `RLIMIT_AS` leaves it where it is (as Linux does).
 pub fn brk(cx: &mut Ctx, end: u64) -> SysResult {
     let p = cx.process()?;
+    let limit = as_limit(&p);
     let mut s = p.aspace.lock();
     let s = s.as_mut().ok_or(Errno::EINVAL)?;
+    let grow = end.saturating_sub(s.brk().next_multiple_of(hal::addr::PAGE_SIZE));
+    if end > s.brk() && s.mapped_bytes().saturating_add(grow) > limit {
+        return Ok(s.brk() as usize);
+    }
     Ok(s.set_brk(end) as usize)
 }
 
@@ -94,8 +105,14 @@ pub fn mmap(
         })
     };
     let p = cx.process()?;
+    let limit = as_limit(&p);
     let mut s = p.aspace.lock();
     let s = s.as_mut().ok_or(Errno::EINVAL)?;
+    // RLIMIT_AS counts every region (a MAP_FIXED that replaces pages is counted as
+    // if it added them: the check is made before anything is unmapped).
+    if s.mapped_bytes().saturating_add(len) > limit {
+        return Err(Errno::ENOMEM);
+    }
     let at = if flags & MAP_FIXED != 0 {
         if !hint.is_multiple_of(hal::addr::PAGE_SIZE) || hint == 0 {
             return Err(Errno::EINVAL);

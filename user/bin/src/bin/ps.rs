@@ -1,5 +1,5 @@
 //! `ps [-K]`: the processes: pid, parent, group, state, the CPU each last ran on, CPU
-//! time, memory and name, read from `/proc/PID/stat` and `status`; with `-K`, from the
+//! time, resident memory (RSS) and name, read from `/proc/PID/stat` and `status`; with `-K`, from the
 //! kernel's process-list call instead (the two must agree: `procfs::` tests).
 
 #![no_std]
@@ -41,7 +41,7 @@ fn main() -> i32 {
         "UID",
         "CPU",
         "TIME",
-        "MEM"
+        "RSS"
     );
     for p in &procs {
         let cpu = (p.user_time + p.sys_time).as_millis();

@@ -19,6 +19,9 @@
 //! test programs that must hand the kernel invalid arguments on purpose (`usertests`).
 
 mod raw;
+mod resource;
+
+pub use resource::{get_core_pattern, getrusage, prlimit, set_core_pattern};
 
 use abi::{
     nr, Errno, Pod, PollFd, PortMsg, ProcInfo, SigAction, SpawnArgs, Stat, StatFs, SysInfo,

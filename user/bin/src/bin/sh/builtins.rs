@@ -7,7 +7,7 @@
 //! working directory (`cd`), variables (`export`, `unset`, `set`, `shift`, `read`),
 //! control flow (`exit`, `break`, `continue`, `return`, `eval`, `trap`), read commands
 //! into it (`source`, `.`), replace it (`exec`), set what its children inherit
-//! (`umask`), or manage its children (`wait`, `jobs`, `fg`, `bg`, `kill %N`); and the few that POSIX scripts run so often that starting a
+//! (`umask`, `ulimit`), or manage its children (`wait`, `jobs`, `fg`, `bg`, `kill %N`); and the few that POSIX scripts run so often that starting a
 //! program each time would dominate (`test`/`[`, `printf`, `:`, `true`, `false`).
 //! `history` lists the shell's own memory; `type` and `command` say what a name is.
 //!
@@ -28,7 +28,8 @@ use crate::shell::{Flow, Io, Shell};
 pub const BUILTINS: &[&str] = &[
     ".", ":", "[", "alias", "bg", "break", "cd", "command", "continue", "eval", "exec", "exit",
     "export", "false", "fg", "history", "jobs", "local", "printf", "read", "return", "set",
-    "shift", "source", "test", "trap", "true", "type", "umask", "unalias", "unset", "wait",
+    "shift", "source", "test", "trap", "true", "type", "ulimit", "umask", "unalias", "unset",
+    "wait",
 ];
 
 /// Whether `name` is a builtin (`%N` alone means `fg %N`).
@@ -126,6 +127,7 @@ impl Shell {
             }),
             "source" | "." => self.source(args, io),
             "umask" => self.umask(args, io),
+            "ulimit" => self.ulimit(args, io),
             "wait" => self.wait_builtin(args),
             "jobs" => {
                 self.reap_jobs();
@@ -356,6 +358,35 @@ impl Shell {
             .filter(|m| *m <= 0o777)
             .ok_or_else(|| format!("Illegal mode: {mode}"))?;
         sys::umask(mask).map_err(fail)?;
+        Ok(0)
+    }
+
+    /// `ulimit [-H|-S] [-a|-c|-n|-s|-t|-v] [VALUE]`: print or set a resource limit of
+    /// the shell, which every later command inherits (`shcore::ulimit`).
+    fn ulimit(&mut self, args: &[String], io: &Io) -> Result<i32, String> {
+        use shcore::ulimit::{self as ul, Request, Which};
+        use ulib::resource::{getrlimit, setrlimit};
+        let fail = |e: ulib::Errno| String::from(e.message());
+        match ul::parse(args)? {
+            Request::All(which) => {
+                let mut pairs = Vec::new();
+                for k in ul::KNOWN {
+                    pairs.push((*k, getrlimit(k.resource).map_err(fail)?));
+                }
+                for l in ul::all_lines(&pairs, which) {
+                    self.write(io, 1, &format!("{l}\n"));
+                }
+            }
+            Request::Show(k, which) => {
+                let l = getrlimit(k.resource).map_err(fail)?;
+                let v = if which == Which::Hard { l.max } else { l.cur };
+                self.write(io, 1, &format!("{}\n", ul::show_value(v, k.unit)));
+            }
+            Request::Set(k, which, v) => {
+                let old = getrlimit(k.resource).map_err(fail)?;
+                setrlimit(k.resource, ul::apply(old, which, v)).map_err(fail)?;
+            }
+        }
         Ok(0)
     }
 

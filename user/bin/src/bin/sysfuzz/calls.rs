@@ -99,6 +99,9 @@ const CALLS: &[(usize, u32)] = &[
     (nr::SYSINFO, 5),
     (nr::PROCLIST, 8),
     (nr::TIMES, 5),
+    (nr::PRLIMIT, 6),
+    (nr::GETRUSAGE, 5),
+    (nr::GET_CORE_PATTERN, 3),
     (nr::GETUID, 3),
     (nr::GETGID, 3),
     (nr::POWEROFF, 1),
@@ -206,6 +209,9 @@ pub fn name(number: u64) -> &'static str {
         (nr::SYSINFO, "sysinfo"),
         (nr::PROCLIST, "proclist"),
         (nr::TIMES, "times"),
+        (nr::PRLIMIT, "prlimit"),
+        (nr::GETRUSAGE, "getrusage"),
+        (nr::GET_CORE_PATTERN, "get_core_pattern"),
         (nr::GETUID, "getuid"),
         (nr::GETGID, "getgid"),
         (nr::POWEROFF, "poweroff"),
@@ -749,6 +755,20 @@ impl World<'_> {
                 a[1] = self.out_fixed();
             }
             nr::UNAME | nr::SYSINFO | nr::TIMES => a[0] = self.out_fixed(),
+            // Limits are only read (a new limit only from a pointer the kernel must
+            // refuse): a fuzzed RLIMIT_CORE or RLIMIT_CPU would change what the
+            // fuzzer's own processes leave behind, not what the kernel survives.
+            nr::PRLIMIT => {
+                a[0] = self.rng.pick(&[0, 1, NO_SUCH_PID, u64::MAX]);
+                a[1] = self.rng.pick(&[0, 3, 4, 7, 9, 15, 16, u64::MAX]);
+                a[2] = self.bad_ptr();
+                a[3] = self.out_fixed();
+            }
+            nr::GETRUSAGE => {
+                a[0] = self.rng.pick(&[0, u64::MAX, 1, 2]);
+                a[1] = self.out_fixed();
+            }
+            nr::GET_CORE_PATTERN => (a[0], a[1]) = self.out_len(),
             nr::PROCLIST => {
                 let (p, room) = self.out();
                 a[0] = p;
