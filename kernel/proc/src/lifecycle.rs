@@ -86,6 +86,9 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
     let table = loaded.aspace.table();
     *p.aspace.lock() = Some(loaded.aspace);
     *p.personality.lock() = loaded.personality;
+    if let Some(q) = parent {
+        p.watch.inherit_from(&q.watch);
+    }
     if spec.foreground {
         let fg = tty::foreground();
         if parent.is_some_and(|q| q.pgid() == fg) || fg == 0 {
@@ -153,6 +156,7 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     let table = child_space.table();
     *child.aspace.lock() = Some(child_space);
     *child.personality.lock() = *parent.personality.lock();
+    child.watch.inherit_from(&parent.watch);
     let mut regs = frame.clone();
     regs.rax = 0;
     let state = alloc::boxed::Box::new((regs, hal::user::saved_fpu_state(frame)));
@@ -176,6 +180,8 @@ pub fn exec(
     let mut loaded = exec::load(&p.cred(), cwd, path, argv, envp)?;
     // Point of no return: the old program is gone from here on.
     if let Some(c) = loaded.cred.take() {
+        // A set-id program is not watched by whoever watched its caller.
+        p.watch.clear();
         p.set_cred(c);
     }
     hal::task::current().set_address_space(Some(loaded.aspace.table()));
@@ -202,8 +208,10 @@ pub fn exec(
 /// End the calling process with wait status `status`. Never returns.
 pub fn exit_current(status: u32) -> ! {
     if let Some(p) = process::current() {
-        // Descriptors first: closing pipe ends wakes whoever waits on the other end.
+        // Descriptors first: closing pipe ends wakes whoever waits on the other end
+        // (a tracer's pipe among them).
         p.files.lock().clear();
+        p.watch.clear();
         p.cwd.lock().release();
         crate::claim::release_all(p.pid);
         hal::task::current().set_address_space(None);

@@ -82,6 +82,8 @@ pub struct Process {
     /// Who the process is: user and group ids, groups, umask (see the module
     /// header); read with [`Process::cred`].
     cred: SpinLock<Arc<Credentials>>,
+    /// The tracer's and the profiler's hooks (`trace`, `prof`), usually empty.
+    pub watch: crate::watch::Watch,
 }
 
 impl Process {
@@ -186,6 +188,7 @@ pub(crate) fn new_process(
         user_ticks: AtomicU64::new(0),
         sys_ticks: AtomicU64::new(0),
         cred: SpinLock::new(cred),
+        watch: crate::watch::Watch::default(),
     })
 }
 

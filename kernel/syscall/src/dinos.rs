@@ -9,7 +9,7 @@
 
 use crate::arg::{Addr, Arg, Fd, FlagSet, Flags, Id, Kind, Mode, Named, PidArg, Regs, Signal};
 use crate::ops::file::Dir;
-use crate::ops::{comm, device, file, info, memory, port, process, protect};
+use crate::ops::{comm, device, file, info, memory, port, process, protect, watch};
 use crate::table::{calls, Ctx, SysResult, Table};
 use crate::user::{PathArg, StrArg, UserPtr, UserSlice, UserSliceMut, U32, U64};
 use abi::flags::*;
@@ -108,6 +108,12 @@ pub static TABLE: Table = {
         nr::SYSINFO => "sysinfo": info::sysinfo(UserPtr<abi::SysInfo>);
         nr::PROCLIST => "proclist": info::proclist(UserPtr<abi::ProcInfo>, usize);
         nr::TIMES => "times": info::times(UserPtr<abi::Tms>);
+        // Information maintenance: the tracer and the profiler (docs/observability.md).
+        nr::TRACE_ATTACH => "trace_attach": watch::trace_attach(u64, Fd, Flags<TraceFlags>);
+        nr::TRACE_DETACH => "trace_detach": watch::trace_detach(u64);
+        nr::PROF_OPEN => "prof_open" -> Fd: watch::prof_open(Flags<ProfFlags>);
+        nr::PROF_ATTACH => "prof_attach": watch::prof_attach(Fd, u64);
+        nr::KSYM => "ksym": watch::ksym(Addr, UserSliceMut);
         // Protection.
         nr::GETUID => "getuid": protect::getuid();
         nr::GETGID => "getgid": protect::getgid();
@@ -269,6 +275,8 @@ named! {
     PortFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(O_NONBLOCK, O_CLOEXEC) });
     DevFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(DEV_NONBLOCK) });
     Whence => Kind::Enum(names!(SEEK_SET, SEEK_CUR, SEEK_END));
+    TraceFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(TRACE_FOLLOW) });
+    ProfFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(PROF_USER, PROF_KERNEL, PROF_FOLLOW) });
     FutexOp => Kind::Enum(names!(FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAKE_WAIT));
     AccessMode => Kind::Flags(&FlagSet { value_mask: 0, values: &[(0, "F_OK")], bits: names!(R_OK, W_OK, X_OK) });
     Clocks => Kind::Enum(names!(CLOCK_REALTIME, CLOCK_MONOTONIC));

@@ -10,3 +10,4 @@ pub mod memory;
 pub mod port;
 pub mod process;
 pub mod protect;
+pub mod watch;
