@@ -1,0 +1,109 @@
+//! `tracee MODE [N]`: a program whose system calls and hot spots are known in advance,
+//! for testing and measuring the tracer and the profiler (chapter 2, 3-2 "information
+//! maintenance" and the debugging notes: a trace must show exactly these calls, a
+//! profile must find exactly this hot function).
+//!
+//! - `calls`: a fixed sequence of file calls (one failing with ENOENT), each made
+//!   straight through `ulib::sys`, so each is exactly one system call.
+//! - `nulls N`: N null calls (the count `trace -c` must report).
+//! - `fork`: a child that makes its own calls (for `trace -f`).
+//! - `hot N`: N rounds of arithmetic, most of it in `hot_function` and a tenth in
+//!   `cold_function`; prints the nanoseconds the loop took (the profiler's slowdown).
+//! - `sleepy N`: N times, sleep 50 ms and call getpid (a process to attach to).
+
+#![no_std]
+#![no_main]
+#![deny(unsafe_code)]
+
+extern crate alloc;
+
+ulib::entry!(main);
+
+use ulib::abi::flags::*;
+use alloc::string::String;
+use alloc::vec::Vec;
+use ulib::sys;
+
+const USAGE: &str = "tracee calls | nulls N | fork | hot N | sleepy N";
+
+/// The file calls a test expects, in order.
+fn calls() -> i32 {
+    let _ = sys::open("/tracee/missing", O_RDONLY, 0);
+    let Ok(fd) = sys::open("/tmp/tracee.txt", O_WRONLY | O_CREAT | O_TRUNC, 0o644) else {
+        return 1;
+    };
+    let _ = sys::write(fd as i32, b"hello, trace\n");
+    let _ = sys::close(fd as i32);
+    let mut st = ulib::abi::Stat::default();
+    let _ = sys::stat("/tmp/tracee.txt", &mut st);
+    let _ = sys::unlink("/tmp/tracee.txt");
+    let _ = sys::getpid();
+    0
+}
+
+#[inline(never)]
+fn hot_function(rounds: u64) -> u64 {
+    let mut x = core::hint::black_box(0x9e37_79b9_7f4a_7c15u64);
+    for i in 0..rounds {
+        x = x.rotate_left(7) ^ i.wrapping_mul(0x2545_f491_4f6c_dd1d);
+        x = core::hint::black_box(x);
+    }
+    x
+}
+
+#[inline(never)]
+fn cold_function(rounds: u64) -> u64 {
+    hot_function(core::hint::black_box(rounds))
+}
+
+fn hot(n: u64) -> i32 {
+    let start = ulib::time::Instant::now();
+    let mut acc = 0u64;
+    for _ in 0..n {
+        acc ^= hot_function(90_000);
+        acc ^= cold_function(10_000);
+    }
+    let d = start.elapsed();
+    let ns = d.as_secs() * 1_000_000_000 + d.subsec_nanos() as u64;
+    ulib::println!("tracee: hot {n} rounds in {ns} ns ({:x})", acc & 0xf);
+    0
+}
+
+fn main() -> i32 {
+    let args: Vec<String> = ulib::env::args().skip(1).collect();
+    let n = |d: u64| args.get(1).and_then(|s| s.parse::<u64>().ok()).unwrap_or(d);
+    match args.first().map(String::as_str) {
+        Some("calls") => calls(),
+        Some("nulls") => {
+            for _ in 0..n(1000) {
+                let _ = sys::null();
+            }
+            0
+        }
+        Some("fork") => match ulib::process::fork() {
+            Ok(ulib::process::Fork::Child) => {
+                let _ = sys::open("/tracee/child", O_RDONLY, 0);
+                let _ = sys::getppid();
+                sys::exit(3)
+            }
+            Ok(ulib::process::Fork::Parent(pid)) => {
+                let _ = ulib::process::waitpid(pid as i64, 0);
+                let _ = sys::open("/tracee/parent", O_RDONLY, 0);
+                0
+            }
+            Err(e) => {
+                ulib::cli::error("fork", e);
+                1
+            }
+        },
+        Some("hot") => hot(n(20)),
+        Some("sleepy") => {
+            for _ in 0..n(100) {
+                let _ = sys::nanosleep(50_000_000);
+                let _ = sys::getpid();
+            }
+            0
+        }
+        _ => ulib::cli::usage_error(USAGE),
+    }
+}
