@@ -100,15 +100,17 @@ fn dispatch_watched(table: &'static Table, frame: &mut TrapFrame, watch: u8) {
         .and_then(|e| e.as_ref())
         .or(registered.as_ref());
     let console = watch & WATCH_TRACE != 0;
-    let (pid, sink) = proc::process::with_current(|p| (p.pid, p.watch.trace())).unwrap_or((0, None));
+    let (pid, mut sink) = proc::process::with_current(|p| (p.pid, p.watch.trace())).unwrap_or((0, None));
     let tracing = console || sink.is_some();
     let pending = match entry {
         Some(e) if tracing => {
             let p = trace::start(e, &raw);
             if e.ret == table::Ret::Never {
                 let line = trace::no_return(p, e, &raw);
-                if let Some(s) = &sink {
-                    trace::record(s, pid, 0, &line);
+                // Taken off this stack: the call does not return to drop it, and the
+                // last reference to the pipe is what tells the tracer the end.
+                if let Some(s) = sink.take() {
+                    trace::record(&s, pid, 0, &line);
                 }
                 if console {
                     log::info!("[{pid}] {line}");

@@ -58,11 +58,20 @@ impl Symbols {
                     let Ok(name) = s.name() else { continue };
                     let mut d = String::new();
                     let _ = write!(d, "{:#}", rustc_demangle::demangle(name));
-                    funcs.push((s.address(), s.address() + s.size().max(1), d));
+                    funcs.push((s.address(), s.address() + s.size().max(1), d)); // size 0: fixed below
                 }
             }
         }
         funcs.sort_by_key(|f| f.0);
+        // A symbol without a size (an assembly label such as `_start`) reaches to the
+        // next one.
+        for i in 0..funcs.len() {
+            if funcs[i].1 == funcs[i].0 + 1 {
+                if let Some(next) = funcs.get(i + 1).map(|f| f.0) {
+                    funcs[i].1 = next.max(funcs[i].0 + 1);
+                }
+            }
+        }
         Symbols { funcs }
     }
 

@@ -10,6 +10,8 @@
 //! - `hot N`: N rounds of arithmetic, most of it in `hot_function` and a tenth in
 //!   `cold_function`; prints the nanoseconds the loop took (the profiler's slowdown).
 //! - `sleepy N`: N times, sleep 50 ms and call getpid (a process to attach to).
+//! - `badwatch`: the tracer's and profiler's calls with bad arguments; one line each
+//!   with the errno it got.
 
 #![no_std]
 #![no_main]
@@ -24,7 +26,45 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use ulib::sys;
 
-const USAGE: &str = "tracee calls | nulls N | fork | hot N | sleepy N";
+const USAGE: &str = "tracee calls | nulls N | fork | hot N | sleepy N | badwatch";
+
+fn said(what: &str, r: sys::SysResult) {
+    match r {
+        Ok(v) => ulib::println!("badwatch: {what}: ok {v}"),
+        Err(e) => ulib::println!("badwatch: {what}: {e:?}"),
+    }
+}
+
+/// Bad arguments to calls 140-144, and a process tracing itself into its own pipe.
+fn badwatch() -> i32 {
+    let mut fds = [0i32; 2];
+    if sys::pipe(&mut fds).is_err() {
+        return 1;
+    }
+    let [r, w] = fds;
+    said("trace_attach bad fd", sys::trace_attach(0, 99, 0));
+    said("trace_attach not a pipe", sys::trace_attach(0, 0, 0));
+    said("trace_attach read end", sys::trace_attach(0, r, 0));
+    said("trace_attach bad flags", sys::trace_attach(0, w, 0x80));
+    said("trace_attach no process", sys::trace_attach(4_000_000, w, 0));
+    said("trace_detach untraced", sys::trace_detach(0));
+    said("prof_open bad flags", sys::prof_open(0x80));
+    said("prof_attach not a profile", sys::prof_attach(w, 0));
+    said("prof_attach bad fd", sys::prof_attach(99, 0));
+    said("ksym user address", sys::ksym(0x40_0000, &mut [0u8; 16]));
+    said("trace_attach self", sys::trace_attach(0, w, 0));
+    said("trace_attach again", sys::trace_attach(0, w, 0));
+    said("trace_detach self", sys::trace_detach(0));
+    let _ = sys::close(w);
+    let mut buf = [0u8; 512];
+    let n = sys::read(r, &mut buf).unwrap_or(0);
+    for line in core::str::from_utf8(&buf[..n]).unwrap_or("").lines() {
+        // `PID NANOSECONDS LINE`: the line only.
+        let text = line.splitn(3, ' ').nth(2).unwrap_or("");
+        ulib::println!("badwatch: own record: {text}");
+    }
+    0
+}
 
 /// The file calls a test expects, in order.
 fn calls() -> i32 {
@@ -104,6 +144,7 @@ fn main() -> i32 {
             }
             0
         }
+        Some("badwatch") => badwatch(),
         _ => ulib::cli::usage_error(USAGE),
     }
 }
