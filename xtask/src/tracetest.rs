@@ -21,6 +21,7 @@ pub const TRACE_TESTS: &[(&str, TraceTest)] = &[
     ("trace::follow_traces_the_children_too", follow),
     ("trace::a_user_cannot_trace_another_users_process", permissions),
     ("trace::bad_arguments_get_their_errno", bad_arguments),
+    ("trace::a_traced_program_outlives_its_tracer", tracer_killed),
     ("trace::prof_finds_the_hot_function", prof_hot),
 ];
 
@@ -165,6 +166,25 @@ fn permissions(kernel: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The tracer killed while its program runs (asleep, or blocked writing records into
+/// the full pipe): the program runs on to its end, untraced, and no SIGPIPE kills it.
+fn tracer_killed(kernel: &Path) -> Result<()> {
+    let mut s = boot(kernel)?;
+    for (cmd, done) in [
+        ("tracee sleepy 40", "tracee: slept 40 times"),
+        ("tracee nulls 200000 say", "tracee: 200000 null calls"),
+    ] {
+        let line = format!("trace {cmd} 2>/dev/null & T=$!; sleep 1; kill $T; echo killed");
+        let out = s.run_line(&line, &["killed"])?;
+        // The program (now init's child) ends on its own, later.
+        if !out.contains(done) {
+            s.expect(done, std::time::Duration::from_secs(30))
+                .map_err(|e| format!("`{cmd}` did not finish after its tracer was killed: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
 fn bad_arguments(kernel: &Path) -> Result<()> {
     let mut s = boot(kernel)?;
     let out = s.run_line("tracee badwatch", &["badwatch: trace_detach self"])?;
@@ -179,6 +199,8 @@ fn bad_arguments(kernel: &Path) -> Result<()> {
         "prof_attach not a profile: EINVAL",
         "prof_attach bad fd: EBADF",
         "ksym user address: ENOENT",
+        "prof_open past the limit: EAGAIN",
+        "prof_open after closing: ok 0",
         "trace_attach self: ok 0",
         "trace_attach again: EBUSY",
         "trace_detach self: ok 0",

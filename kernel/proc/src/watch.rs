@@ -122,8 +122,13 @@ pub fn may_watch(watcher: &cred::Credentials, target: &cred::Credentials) -> boo
     watcher.ruid == u && target.ruid == u && target.euid == u && target.suid == u
 }
 
-/// Samples a profile keeps (at 1 kHz, about a minute of one CPU's time); later ones
-/// are counted as dropped.
+/// Profiles that may exist at once (each holds [`PROFILE_WORDS`] words of kernel
+/// heap): EAGAIN beyond, so that opening profiles cannot exhaust the heap.
+pub const MAX_PROFILES: usize = 8;
+static PROFILES: AtomicUsize = AtomicUsize::new(0);
+
+/// Words a profile keeps (a sample of a few frames takes 5-10: at 1 kHz, tens of
+/// seconds of one CPU's time); samples that do not fit are counted as dropped.
 pub const PROFILE_WORDS: usize = 1 << 17;
 
 /// A profile: samples appended by the timer interrupt, read by the profiler through
@@ -151,10 +156,15 @@ impl Profile {
         if flags & !(PROF_USER | PROF_KERNEL | PROF_FOLLOW) != 0 {
             return Err(Errno::EINVAL);
         }
+        if PROFILES.fetch_add(1, Ordering::SeqCst) >= MAX_PROFILES {
+            PROFILES.fetch_sub(1, Ordering::SeqCst);
+            return Err(Errno::EAGAIN);
+        }
         let mut words = Vec::new();
-        words
-            .try_reserve_exact(PROFILE_WORDS)
-            .map_err(|_| Errno::ENOMEM)?;
+        if words.try_reserve_exact(PROFILE_WORDS).is_err() {
+            PROFILES.fetch_sub(1, Ordering::SeqCst);
+            return Err(Errno::ENOMEM);
+        }
         Ok(Arc::new(Profile {
             flags,
             words: SpinLock::new(words),
@@ -176,6 +186,12 @@ impl Profile {
         w.extend_from_slice(user);
         w.extend_from_slice(kernel);
         self.samples.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        PROFILES.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

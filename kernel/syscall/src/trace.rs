@@ -298,8 +298,9 @@ fn list_at(ptr: u64, count: u64) -> String {
 
 /// A traced process's record of one call, written into its tracer's pipe:
 /// `PID NANOSECONDS LINE\n` (the time the call took, from the TSC). The process
-/// writes it itself, so a full pipe makes it wait for the tracer. A tracer that has
-/// gone (no reader) ends the trace instead of raising SIGPIPE.
+/// writes it itself, so a full pipe makes it wait for the tracer (a signal ends the
+/// wait, and the record is then cut). A tracer that has gone (no reader, before or
+/// during the write) ends the trace, with no SIGPIPE.
 pub fn record(sink: &proc::watch::TraceSink, pid: u32, ns: u64, line: &str) {
     if sink.out.poll().hangup {
         let _ = proc::process::with_current(|p| p.watch.set_trace(None));
@@ -307,7 +308,10 @@ pub fn record(sink: &proc::watch::TraceSink, pid: u32, ns: u64, line: &str) {
     }
     let mut rec = String::with_capacity(line.len() + 24);
     let _ = writeln!(rec, "{pid} {ns} {line}");
-    if let Err(Errno::EPIPE) = sink.out.write(rec.as_bytes()) {
+    type Writer = files::pipe::PipeWriter<proc::signal::ProcessSignals>;
+    let out = sink.out.as_any().and_then(|a| a.downcast_ref::<Writer>());
+    let written = out.map_or(Err(Errno::EPIPE), |w| w.write_quiet(rec.as_bytes()));
+    if let Err(Errno::EPIPE) = written {
         let _ = proc::process::with_current(|p| p.watch.set_trace(None));
     }
 }

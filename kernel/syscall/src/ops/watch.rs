@@ -10,7 +10,7 @@
 use crate::arg::Fd;
 use crate::table::{Ctx, SysResult};
 use crate::user::UserSliceMut;
-use abi::flags::{O_ACCMODE, O_RDONLY, O_WRONLY, S_IFIFO, S_IFMT, TRACE_FOLLOW};
+use abi::flags::{O_ACCMODE, O_RDONLY, O_WRONLY, TRACE_FOLLOW};
 use abi::Errno;
 use alloc::sync::Arc;
 use proc::watch::{Profile, ProfileFile, TraceSink};
@@ -42,7 +42,8 @@ pub fn trace_attach(cx: &mut Ctx, pid: u64, fd: Fd, flags: u32) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let out = cx.file(fd)?;
-    let is_pipe = out.stat().is_ok_and(|s| s.mode & S_IFMT == S_IFIFO);
+    type Writer = files::pipe::PipeWriter<proc::signal::ProcessSignals>;
+    let is_pipe = out.as_any().is_some_and(|a| a.is::<Writer>());
     if !is_pipe || out.flags & O_ACCMODE != O_WRONLY {
         return Err(Errno::EINVAL);
     }

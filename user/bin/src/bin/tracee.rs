@@ -5,7 +5,8 @@
 //!
 //! - `calls`: a fixed sequence of file calls (one failing with ENOENT), each made
 //!   straight through `ulib::sys`, so each is exactly one system call.
-//! - `nulls N`: N null calls (the count `trace -c` must report).
+//! - `nulls N [say]`: N null calls (the count `trace -c` must report); with a third
+//!   word, a line at the end saying so.
 //! - `fork`: a child that makes its own calls (for `trace -f`).
 //! - `hot N`: N rounds of arithmetic, most of it in `hot_function` and a tenth in
 //!   `cold_function`; prints the nanoseconds the loop took (the profiler's slowdown).
@@ -52,6 +53,18 @@ fn badwatch() -> i32 {
     said("prof_attach not a profile", sys::prof_attach(w, 0));
     said("prof_attach bad fd", sys::prof_attach(99, 0));
     said("ksym user address", sys::ksym(0x40_0000, &mut [0u8; 16]));
+    let mut profiles = Vec::new();
+    for _ in 0..8 {
+        match sys::prof_open(0) {
+            Ok(fd) => profiles.push(fd as i32),
+            Err(e) => ulib::println!("badwatch: prof_open: {e:?}"),
+        }
+    }
+    said("prof_open past the limit", sys::prof_open(0));
+    for fd in profiles {
+        let _ = sys::close(fd);
+    }
+    said("prof_open after closing", sys::prof_open(0).map(|_| 0));
     said("trace_attach self", sys::trace_attach(0, w, 0));
     said("trace_attach again", sys::trace_attach(0, w, 0));
     said("trace_detach self", sys::trace_detach(0));
@@ -118,6 +131,9 @@ fn main() -> i32 {
             for _ in 0..n(1000) {
                 let _ = sys::null();
             }
+            if args.len() > 2 {
+                ulib::println!("tracee: {} null calls", n(0));
+            }
             0
         }
         Some("fork") => match ulib::process::fork() {
@@ -142,6 +158,7 @@ fn main() -> i32 {
                 let _ = sys::nanosleep(50_000_000);
                 let _ = sys::getpid();
             }
+            ulib::println!("tracee: slept {} times", n(100));
             0
         }
         Some("badwatch") => badwatch(),
