@@ -16,10 +16,16 @@ use std::path::Path;
 type TraceTest = fn(&Path) -> Result<()>;
 
 pub const TRACE_TESTS: &[(&str, TraceTest)] = &[
-    ("trace::a_traced_program_shows_its_calls_decoded", calls_decoded),
+    (
+        "trace::a_traced_program_shows_its_calls_decoded",
+        calls_decoded,
+    ),
     ("trace::counts_agree_with_the_calls_made", counts),
     ("trace::follow_traces_the_children_too", follow),
-    ("trace::a_user_cannot_trace_another_users_process", permissions),
+    (
+        "trace::a_user_cannot_trace_another_users_process",
+        permissions,
+    ),
     ("trace::bad_arguments_get_their_errno", bad_arguments),
     ("trace::a_traced_program_outlives_its_tracer", tracer_killed),
     ("trace::prof_finds_the_hot_function", prof_hot),
@@ -71,7 +77,10 @@ fn calls_decoded(kernel: &Path) -> Result<()> {
         return Err(format!("stat's line: {stat}"));
     }
     // The tracer's own calls before the exec are not shown.
-    if out.lines().any(|l| l.starts_with("close(") && !l.starts_with("close(3)")) {
+    if out
+        .lines()
+        .any(|l| l.starts_with("close(") && !l.starts_with("close(3)"))
+    {
         return Err(format!("the tracer's own close is in the trace:\n{out}"));
     }
     // -e keeps only the calls named.
@@ -108,7 +117,12 @@ fn counts(kernel: &Path) -> Result<()> {
         return Err(format!("exec and exit should be counted once each:\n{out}"));
     }
     let out = s.run_line("trace -c tracee calls", &[" total"])?;
-    for (call, want) in [("open", (2, 1)), ("write", (1, 0)), ("stat", (1, 0)), ("getpid", (1, 0))] {
+    for (call, want) in [
+        ("open", (2, 1)),
+        ("write", (1, 0)),
+        ("stat", (1, 0)),
+        ("getpid", (1, 0)),
+    ] {
         if row(&out, call)? != want {
             return Err(format!("{call}: expected {want:?} (calls, errors):\n{out}"));
         }
@@ -121,7 +135,10 @@ fn follow(kernel: &Path) -> Result<()> {
     let out = s.run_line("trace -f tracee fork", &["+++ exited with 0 +++"])?;
     let child = out
         .lines()
-        .find_map(|l| l.split_once("] fork() = ").map(|(_, c)| c.trim_end().to_string()))
+        .find_map(|l| {
+            l.split_once("] fork() = ")
+                .map(|(_, c)| c.trim_end().to_string())
+        })
         .ok_or_else(|| format!("no fork line in:\n{out}"))?;
     let want: Vec<String> = vec![
         format!("[{child}] open(\"/tracee/child\", O_RDONLY, 0) = -1 ENOENT (no such file or directory)"),
@@ -129,12 +146,16 @@ fn follow(kernel: &Path) -> Result<()> {
     ];
     in_order(&out, &want)?;
     if !out.contains(&format!("waitpid({child}, [768], 0) = {child}")) {
-        return Err(format!("the parent's waitpid (status 3 << 8) is missing:\n{out}"));
+        return Err(format!(
+            "the parent's waitpid (status 3 << 8) is missing:\n{out}"
+        ));
     }
     // Without -f the child is not traced.
     let out = s.run_line("trace tracee fork", &["+++ exited with 0 +++"])?;
     if out.contains("/tracee/child") || !out.contains("open(\"/tracee/parent\"") {
-        return Err(format!("without -f only the parent should be traced:\n{out}"));
+        return Err(format!(
+            "without -f only the parent should be traced:\n{out}"
+        ));
     }
     Ok(())
 }
@@ -148,8 +169,12 @@ fn permissions(kernel: &Path) -> Result<()> {
         .find_map(|l| l.trim_end().strip_prefix("pid="))
         .ok_or_else(|| format!("no pid in:\n{out}"))?
         .to_string();
-    let out = s.run_line(&format!("su user -c 'trace -p {pid}'; echo status $?"), &["status "])?;
-    if !out.contains(&format!("trace: cannot attach to {pid}: EPERM")) || !out.contains("status 1") {
+    let out = s.run_line(
+        &format!("su user -c 'trace -p {pid}'; echo status $?"),
+        &["status "],
+    )?;
+    if !out.contains(&format!("trace: cannot attach to {pid}: EPERM")) || !out.contains("status 1")
+    {
         return Err(format!("user attaching to root's process:\n{out}"));
     }
     // Root may: the process's calls come, with its pid.
@@ -159,7 +184,10 @@ fn permissions(kernel: &Path) -> Result<()> {
         return Err(format!("root's trace -p shows no nanosleep:\n{out}"));
     }
     // A user may trace a process of their own.
-    let out = s.run_line("su user -c 'tracee sleepy 6 & trace -p $!'", &["exit(0) = ?"])?;
+    let out = s.run_line(
+        "su user -c 'tracee sleepy 6 & trace -p $!'",
+        &["exit(0) = ?"],
+    )?;
     if !out.lines().any(|l| l.contains("] getpid() = ")) {
         return Err(format!("a user's trace -p of their own process:\n{out}"));
     }
@@ -256,7 +284,9 @@ fn prof_hot(kernel: &Path) -> Result<()> {
         })
     };
     if !deep("") || !deep("tracee::cold_function;") {
-        return Err(format!("the folded stacks lack main;[cold_function;]hot_function:\n{folded}"));
+        return Err(format!(
+            "the folded stacks lack main;[cold_function;]hot_function:\n{folded}"
+        ));
     }
     Ok(())
 }

@@ -355,9 +355,10 @@ impl<S: Signals> PipeWriter<S> {
     /// no reader is left. How a traced process writes its records into its tracer's
     /// pipe: it must not die because its tracer did.
     pub fn write_quiet(&self, data: &[u8]) -> Result<usize, Errno> {
-        self.pipe.write_with::<S>(data.len(), false, false, |ring, done| {
-            Ok(ring.push(&data[done..]))
-        })
+        self.pipe
+            .write_with::<S>(data.len(), false, false, |ring, done| {
+                Ok(ring.push(&data[done..]))
+            })
     }
 }
 

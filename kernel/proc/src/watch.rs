@@ -175,7 +175,9 @@ impl Profile {
     }
 
     fn record(&self, user: &[u64], kernel: &[u64]) {
-        let header = user.len() as u64 | (kernel.len() as u64) << 8 | (hal::percpu::cpu_index() as u64) << 16;
+        let header = user.len() as u64
+            | (kernel.len() as u64) << 8
+            | (hal::percpu::cpu_index() as u64) << 16;
         let mut w = self.words.lock();
         let need = 1 + user.len() + kernel.len();
         if w.len() + need > w.capacity() {

@@ -100,7 +100,8 @@ fn dispatch_watched(table: &'static Table, frame: &mut TrapFrame, watch: u8) {
         .and_then(|e| e.as_ref())
         .or(registered.as_ref());
     let console = watch & WATCH_TRACE != 0;
-    let (pid, mut sink) = proc::process::with_current(|p| (p.pid, p.watch.trace())).unwrap_or((0, None));
+    let (pid, mut sink) =
+        proc::process::with_current(|p| (p.pid, p.watch.trace())).unwrap_or((0, None));
     let tracing = console || sink.is_some();
     let pending = match entry {
         Some(e) if tracing => {
@@ -138,7 +139,9 @@ fn dispatch_watched(table: &'static Table, frame: &mut TrapFrame, watch: u8) {
     if tracing {
         let line = match (entry, pending) {
             (Some(e), Some(p)) => Some(trace::finish(p, e, &raw, result)),
-            (None, _) => Some(alloc::format!("syscall_{number}(...) = -1 ENOSYS (function not implemented)")),
+            (None, _) => Some(alloc::format!(
+                "syscall_{number}(...) = -1 ENOSYS (function not implemented)"
+            )),
             _ => None,
         };
         if let Some(line) = line {
@@ -146,7 +149,8 @@ fn dispatch_watched(table: &'static Table, frame: &mut TrapFrame, watch: u8) {
                 log::info!("[{pid}] {line}");
             }
             // The sink as it is now: exec may have dropped it (a set-id program).
-            let sink = sink.and_then(|_| proc::process::with_current(|p| p.watch.trace()).flatten());
+            let sink =
+                sink.and_then(|_| proc::process::with_current(|p| p.watch.trace()).flatten());
             if let Some(s) = sink {
                 let hz = hal::apic::tsc_hz().max(1) as u128;
                 let ns = (cycles as u128 * 1_000_000_000 / hz) as u64;

@@ -145,7 +145,10 @@ fn show(k: Kind, r0: u64, r1: u64) -> String {
 /// Structures the call only reads: summarised before it (the rest after it, from
 /// what the call wrote).
 fn struct_is_input(name: &str) -> bool {
-    matches!(name, "struct spawn_args" | "struct sigaction" | "struct pollfd" | "struct port_msg")
+    matches!(
+        name,
+        "struct spawn_args" | "struct sigaction" | "struct pollfd" | "struct port_msg"
+    )
 }
 
 /// A structure in user memory in a few fields (`{size=6, mode=S_IFREG|0644}`), by its
@@ -196,8 +199,15 @@ fn summary(name: &str, addr: u64) -> String {
             let c = i32::from_le_bytes([b[4], b[5], b[6], b[7]]);
             alloc::format!("[{a}, {c}]")
         }),
-        "u32" => read(4).map(|b| alloc::format!("[{}]", u32::from_le_bytes([b[0], b[1], b[2], b[3]]))),
-        "u64" => read(8).map(|b| alloc::format!("[{:#x}]", u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8])))),
+        "u32" => {
+            read(4).map(|b| alloc::format!("[{}]", u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+        }
+        "u64" => read(8).map(|b| {
+            alloc::format!(
+                "[{:#x}]",
+                u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]))
+            )
+        }),
         _ => None,
     };
     text.unwrap_or_else(fallback)

@@ -9,7 +9,7 @@
 //! opened (`prof_open`) and the child attached itself to (`prof_attach`) before its
 //! `exec`. When CMD has exited, the samples are read from the profile's descriptor
 //! and named: user addresses from CMD's ELF symbol table (`.symtab`; dinos' programs
-//! are not stripped), kernel addresses by the kernel (`ksym`, from the symbol table
+//! are not stripped), demangled, kernel addresses by the kernel (`ksym`, from the symbol table
 //! the build embeds in the kernel image).
 //!
 //! - `-u` (the default): the program's functions; `-k`: the kernel's (samples taken
@@ -25,16 +25,17 @@ extern crate alloc;
 
 ulib::entry!(main);
 
-use ulib::abi::flags::{PROF_KERNEL, PROF_USER};
-use ulib::abi::UserStr;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
+use ulib::abi::flags::{PROF_KERNEL, PROF_USER};
+use ulib::abi::UserStr;
 use ulib::sys;
 
 const USAGE: &str = "prof [-k] [-u] [-o FILE] CMD...";
-const ABOUT: &str = "Run CMD, sampling its program counter 1000 times a second; print its hottest functions.";
+const ABOUT: &str =
+    "Run CMD, sampling its program counter 1000 times a second; print its hottest functions.";
 /// Functions listed per table.
 const TOP: usize = 10;
 
@@ -46,30 +47,16 @@ struct Symbols {
 
 impl Symbols {
     fn load(path: &str) -> Symbols {
-        use object::read::elf::ElfFile64;
-        use object::{Object, ObjectSymbol, SymbolKind};
-        let mut funcs = Vec::new();
-        if let Ok(data) = ulib::fs::read(path) {
-            if let Ok(elf) = ElfFile64::<object::Endianness>::parse(&*data) {
-                for s in elf.symbols() {
-                    if s.kind() != SymbolKind::Text || s.address() == 0 {
-                        continue;
-                    }
-                    let Ok(name) = s.name() else { continue };
-                    let mut d = String::new();
-                    let _ = write!(d, "{:#}", rustc_demangle::demangle(name));
-                    funcs.push((s.address(), s.address() + s.size().max(1), d)); // size 0: fixed below
-                }
-            }
-        }
+        let data = ulib::fs::read(path).unwrap_or_default();
+        let mut funcs = elf_functions(&data).unwrap_or_default();
         funcs.sort_by_key(|f| f.0);
         // A symbol without a size (an assembly label such as `_start`) reaches to the
         // next one.
         for i in 0..funcs.len() {
-            if funcs[i].1 == funcs[i].0 + 1 {
-                if let Some(next) = funcs.get(i + 1).map(|f| f.0) {
-                    funcs[i].1 = next.max(funcs[i].0 + 1);
-                }
+            if funcs[i].1 == funcs[i].0 {
+                funcs[i].1 = funcs
+                    .get(i + 1)
+                    .map_or(funcs[i].0 + 1, |f| f.0.max(funcs[i].0 + 1));
             }
         }
         Symbols { funcs }
@@ -80,6 +67,66 @@ impl Symbols {
         let (start, end, name) = self.funcs.get(i.checked_sub(1)?)?;
         (addr >= *start && addr < *end).then_some(name.as_str())
     }
+}
+
+/// Little-endian fields of an ELF file, bounds-checked.
+fn le(data: &[u8], at: u64, n: usize) -> Option<u64> {
+    let at = usize::try_from(at).ok()?;
+    let b = data.get(at..at.checked_add(n)?)?;
+    Some(b.iter().rev().fold(0, |v, &x| v << 8 | u64::from(x)))
+}
+
+/// The functions in an ELF64 file's `.symtab`: (start, end, demangled name). (A few
+/// fields of the format are read by hand: the `object` crate, the xtask's reader,
+/// cannot be used here, because the workspace's host build unifies its features and
+/// its `std` feature would link std into this `no_std` program.)
+fn elf_functions(data: &[u8]) -> Option<Vec<(u64, u64, String)>> {
+    const SHT_SYMTAB: u64 = 2;
+    const STT_NOTYPE: u64 = 0;
+    const STT_FUNC: u64 = 2;
+    if data.get(..5)? != b"\x7fELF\x02" {
+        return None; // not an ELF64 file
+    }
+    let shoff = le(data, 0x28, 8)?;
+    let shentsize = le(data, 0x3a, 2)?;
+    let shnum = le(data, 0x3c, 2)?;
+    let section = |i: u64| shoff.checked_add(i.checked_mul(shentsize)?);
+    let symtab = (0..shnum).find_map(|i| {
+        let at = section(i)?;
+        (le(data, at + 4, 4)? == SHT_SYMTAB).then_some(at)
+    })?;
+    let (off, size) = (le(data, symtab + 0x18, 8)?, le(data, symtab + 0x20, 8)?);
+    let entsize = le(data, symtab + 0x38, 8)?.max(24);
+    let strtab = section(le(data, symtab + 0x28, 4)?)?;
+    let (stroff, strsize) = (le(data, strtab + 0x18, 8)?, le(data, strtab + 0x20, 8)?);
+    let strings = data
+        .get(usize::try_from(stroff).ok()?..usize::try_from(stroff.checked_add(strsize)?).ok()?)?;
+    let mut out = Vec::new();
+    for i in 0..size / entsize {
+        let at = off + i * entsize;
+        let (name, info) = (le(data, at, 4)? as usize, le(data, at + 4, 1)?);
+        let (shndx, value, len) = (
+            le(data, at + 6, 2)?,
+            le(data, at + 8, 8)?,
+            le(data, at + 16, 8)?,
+        );
+        let kind = info & 0xf;
+        if (kind != STT_FUNC && kind != STT_NOTYPE) || shndx == 0 || value == 0 {
+            continue;
+        }
+        let raw = strings.get(name..)?;
+        let raw = &raw[..raw.iter().position(|&b| b == 0).unwrap_or(raw.len())];
+        let Ok(raw) = core::str::from_utf8(raw) else {
+            continue;
+        };
+        if raw.is_empty() || raw.starts_with('$') || raw.starts_with(".L") {
+            continue;
+        }
+        let mut d = String::new();
+        let _ = write!(d, "{:#}", rustc_demangle::demangle(raw));
+        out.push((value, value + len, d));
+    }
+    Some(out)
 }
 
 /// Kernel names, asked of the kernel once per address.
@@ -187,7 +234,9 @@ fn run(path: &str, cmd: &[String], flags: u32) -> Result<(Vec<u64>, i32), i32> {
                 sys::exit(126);
             }
             let _ = sys::close(fd);
-            let e = sys::exec(path, &argv, &envp).err().unwrap_or(ulib::Errno::EIO);
+            let e = sys::exec(path, &argv, &envp)
+                .err()
+                .unwrap_or(ulib::Errno::EIO);
             ulib::cli::error(path, e);
             sys::exit(126)
         }
@@ -272,7 +321,11 @@ fn main() -> i32 {
         for s in samples.iter().filter(|s| !s.user.is_empty()) {
             *counts.entry(user_name(s.user[0], false)).or_insert(0u64) += 1;
         }
-        print_table(&alloc::format!("hottest functions of {path}:"), &counts, total);
+        print_table(
+            &alloc::format!("hottest functions of {path}:"),
+            &counts,
+            total,
+        );
     }
     if kernel {
         let mut counts = BTreeMap::new();

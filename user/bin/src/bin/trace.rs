@@ -26,11 +26,11 @@ extern crate alloc;
 
 ulib::entry!(main);
 
-use ulib::abi::flags::TRACE_FOLLOW;
-use ulib::abi::UserStr;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
+use ulib::abi::flags::TRACE_FOLLOW;
+use ulib::abi::UserStr;
 use ulib::sys;
 
 const USAGE: &str = "trace [-f] [-c] [-e CALLS] CMD... | trace [-f] [-c] [-e CALLS] -p PID";
@@ -81,7 +81,10 @@ fn parse(args: &[String]) -> Result<Opts, i32> {
                 break;
             }
             a if a.starts_with('-') && a.len() > 1 => {
-                return Err(ulib::cli::bad_option(a.chars().nth(1).unwrap_or('?'), USAGE));
+                return Err(ulib::cli::bad_option(
+                    a.chars().nth(1).unwrap_or('?'),
+                    USAGE,
+                ));
             }
             _ => break,
         }
@@ -193,7 +196,13 @@ impl Tracer {
     fn summary(&self) {
         let mut rows: Vec<(&String, &Tally)> = self.tally.iter().collect();
         rows.sort_by(|a, b| b.1.ns.cmp(&a.1.ns).then(b.1.calls.cmp(&a.1.calls)));
-        ulib::eprintln!("{:>8} {:>8} {:>12} {:>10}  call", "calls", "errors", "usecs", "ns/call");
+        ulib::eprintln!(
+            "{:>8} {:>8} {:>12} {:>10}  call",
+            "calls",
+            "errors",
+            "usecs",
+            "ns/call"
+        );
         let (mut c, mut e, mut t) = (0, 0, 0);
         for (name, r) in rows {
             ulib::eprintln!(
@@ -207,7 +216,13 @@ impl Tracer {
             e += r.errors;
             t += r.ns;
         }
-        ulib::eprintln!("{:>8} {:>8} {:>12} {:>10}  total", c, e, t / 1000, t / c.max(1));
+        ulib::eprintln!(
+            "{:>8} {:>8} {:>12} {:>10}  total",
+            c,
+            e,
+            t / 1000,
+            t / c.max(1)
+        );
     }
 }
 
@@ -259,7 +274,9 @@ fn main() -> i32 {
                     sys::exit(126);
                 }
                 let _ = sys::close(wfd);
-                let e = sys::exec(&path, &argv, &envp).err().unwrap_or(ulib::Errno::EIO);
+                let e = sys::exec(&path, &argv, &envp)
+                    .err()
+                    .unwrap_or(ulib::Errno::EIO);
                 ulib::eprintln!("trace: {path}: {:?}", e);
                 sys::exit(126)
             }

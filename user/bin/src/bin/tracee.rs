@@ -22,9 +22,9 @@ extern crate alloc;
 
 ulib::entry!(main);
 
-use ulib::abi::flags::*;
 use alloc::string::String;
 use alloc::vec::Vec;
+use ulib::abi::flags::*;
 use ulib::sys;
 
 const USAGE: &str = "tracee calls | nulls N | fork | hot N | sleepy N | badwatch";
@@ -47,7 +47,10 @@ fn badwatch() -> i32 {
     said("trace_attach not a pipe", sys::trace_attach(0, 0, 0));
     said("trace_attach read end", sys::trace_attach(0, r, 0));
     said("trace_attach bad flags", sys::trace_attach(0, w, 0x80));
-    said("trace_attach no process", sys::trace_attach(4_000_000, w, 0));
+    said(
+        "trace_attach no process",
+        sys::trace_attach(4_000_000, w, 0),
+    );
     said("trace_detach untraced", sys::trace_detach(0));
     said("prof_open bad flags", sys::prof_open(0x80));
     said("prof_attach not a profile", sys::prof_attach(w, 0));

@@ -923,7 +923,12 @@ pub fn fchmod(fd: i32, mode: u32) -> SysResult {
 /// Trace process `pid` (0: the caller): a record of each of its calls is written
 /// into the pipe whose write end is `fd` (`TRACE_FOLLOW`: its children's too).
 pub fn trace_attach(pid: u32, fd: i32, flags: u32) -> SysResult {
-    ret(syscall3(nr::TRACE_ATTACH, pid as usize, fd as usize, flags as usize))
+    ret(syscall3(
+        nr::TRACE_ATTACH,
+        pid as usize,
+        fd as usize,
+        flags as usize,
+    ))
 }
 
 /// Stop tracing process `pid` (0: the caller).
