@@ -290,3 +290,83 @@ fn prof_hot(kernel: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// `cargo xtask bench trace`: under `-icount shift=0` (guest time follows the
+/// instruction count, so each figure repeats exactly), one boot:
+///
+/// - a null call untraced, traced (`trace`, the lines thrown away, and `trace -c`),
+///   and untraced while another process is traced (the dispatcher's slow path that
+///   every call takes while any process is traced);
+/// - `tracee hot 300` alone and under `prof` (1 kHz sampling): the slowdown of the
+///   CPU-bound loop, as the program itself measures it (target under 3%).
+pub fn bench(kernel: &Path, image: &Path) -> Result<()> {
+    let mut m = crate::qemu::Machine::new(kernel);
+    m.initrd = Some(image.to_path_buf());
+    m.no_reboot = true;
+    m.icount = true;
+    let mut s = Session::boot_shell(&m)?;
+    let null = |s: &mut Session, cmd: &str| -> Result<u64> {
+        let out = s.run_line(cmd, &[" ns each"])?;
+        out.lines()
+            .find_map(|l| l.trim_end().strip_prefix("tracee: 20000 null calls, "))
+            .and_then(|r| r.strip_suffix(" ns each"))
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| format!("no figure from `{cmd}`:\n{out}"))
+    };
+    let plain = null(&mut s, "tracee nullbench 20000")?;
+    let traced = null(&mut s, "trace tracee nullbench 20000 2>/dev/null")?;
+    let counted = null(&mut s, "trace -c tracee nullbench 20000 2>/dev/null")?;
+    let beside = null(
+        &mut s,
+        "trace tracee sleepy 100 2>/dev/null & sleep 1; tracee nullbench 20000",
+    )?;
+    s.run_line("kill %1; wait", &[])?;
+    let hot = |s: &mut Session, cmd: &str| -> Result<u64> {
+        let out = s.run_line(cmd, &[" ns ("])?;
+        out.lines()
+            .find_map(|l| l.trim_end().strip_prefix("tracee: hot 300 rounds in "))
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| format!("no figure from `{cmd}`:\n{out}"))
+    };
+    let alone = hot(&mut s, "tracee hot 300")?;
+    let profiled = hot(&mut s, "prof tracee hot 300")?;
+    let out = s.run_line("prof -k tracee hot 300", &["hottest kernel"])?;
+    let with_kernel = out
+        .lines()
+        .find_map(|l| l.trim_end().strip_prefix("tracee: hot 300 rounds in "))
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .ok_or_else(|| format!("no figure from prof -k:\n{out}"))?;
+    let samples = out
+        .lines()
+        .find_map(|l| l.strip_prefix("prof: "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or("?")
+        .to_string();
+    println!(
+        "trace: under -icount shift=0, {}",
+        crate::bench::qemu_version()
+    );
+    println!("| null call | guest ns per call |");
+    println!("|---|---|");
+    println!("| untraced | {plain} |");
+    println!("| traced, each line to the tracer (`trace`) | {traced} |");
+    println!("| traced, counted (`trace -c`) | {counted} |");
+    println!("| untraced, while another process is traced | {beside} |");
+    let pct = |a: u64| (a as f64 - alone as f64) * 100.0 / alone as f64;
+    println!("| CPU-bound loop (`tracee hot 300`) | guest ms | slowdown |");
+    println!("|---|---|---|");
+    println!("| alone | {:.1} | |", alone as f64 / 1e6);
+    println!(
+        "| under `prof` (1 kHz) | {:.1} | {:+.2}% |",
+        profiled as f64 / 1e6,
+        pct(profiled)
+    );
+    println!(
+        "| under `prof -k` ({samples} samples) | {:.1} | {:+.2}% |",
+        with_kernel as f64 / 1e6,
+        pct(with_kernel)
+    );
+    Ok(())
+}

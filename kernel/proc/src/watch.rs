@@ -25,13 +25,14 @@ use abi::flags::{PROF_DEPTH, PROF_FOLLOW, PROF_KERNEL, PROF_USER, S_IFCHR};
 use abi::{Errno, Stat};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use files::{FileObject, OpenFile, Readiness};
 use hal::sync::SpinLock;
 use hal::trap::TrapFrame;
 
-/// How many processes are traced now: the system-call dispatcher looks at a
-/// process's trace only while this is not 0, so untraced calls cost one load.
+/// How many processes are traced now: the system-call dispatcher looks at the
+/// calling process's [`Watch::is_traced`] only while this is not 0, so calls cost one
+/// load while nobody is traced, and two more while someone else is.
 pub static TRACED: AtomicUsize = AtomicUsize::new(0);
 
 /// Where a traced process's records go.
@@ -45,6 +46,9 @@ pub struct TraceSink {
 /// A process's tracer and profiler hooks (empty for almost every process).
 pub struct Watch {
     trace: SpinLock<Option<Arc<TraceSink>>>,
+    /// `trace` is Some: read without the lock on every call while any process is
+    /// traced, so that the others' calls stay on the fast path.
+    traced: AtomicBool,
     prof: SpinLock<Option<Arc<Profile>>>,
 }
 
@@ -52,6 +56,7 @@ impl Default for Watch {
     fn default() -> Self {
         Watch {
             trace: SpinLock::new(None),
+            traced: AtomicBool::new(false),
             prof: SpinLock::new(None),
         }
     }
@@ -63,10 +68,20 @@ impl Watch {
         self.trace.lock().clone()
     }
 
+    /// Is the process traced? (One load, no lock.)
+    #[inline(always)]
+    pub fn is_traced(&self) -> bool {
+        self.traced.load(Ordering::Relaxed)
+    }
+
     /// Start (`Some`) or stop (`None`) tracing; returns the sink replaced.
     pub fn set_trace(&self, sink: Option<Arc<TraceSink>>) -> Option<Arc<TraceSink>> {
         let now = sink.is_some();
-        let old = core::mem::replace(&mut *self.trace.lock(), sink);
+        let old = {
+            let mut t = self.trace.lock();
+            self.traced.store(now, Ordering::Relaxed);
+            core::mem::replace(&mut *t, sink)
+        };
         match (old.is_some(), now) {
             (false, true) => {
                 TRACED.fetch_add(1, Ordering::Relaxed);

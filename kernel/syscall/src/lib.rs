@@ -18,7 +18,8 @@
 //!   name); a process traced by the `trace` program (`ops::watch`) sends the same
 //!   lines to its tracer; with `callring` the last [`RING_LEN`] calls are kept for a
 //!   fatal report. The common path costs two relaxed loads (the boot options' flag
-//!   word and the count of traced processes) and a not-taken branch.
+//!   word and the count of traced processes) and a not-taken branch; while some
+//!   process is traced, the others' calls also read their own process's flag.
 //!
 //! Each process carries the personality it was started with (chosen at exec from the
 //! executable, `proc::personality`); its thread carries the matching dispatcher, so
@@ -67,7 +68,7 @@ pub fn dispatch_dinos(frame: &mut TrapFrame) {
 #[inline(always)]
 fn dispatch(table: &'static Table, frame: &mut TrapFrame) {
     let watch = WATCH.load(Ordering::Relaxed);
-    if watch != 0 || proc::watch::TRACED.load(Ordering::Relaxed) != 0 {
+    if watch != 0 || (proc::watch::TRACED.load(Ordering::Relaxed) != 0 && caller_traced()) {
         return dispatch_watched(table, frame, watch);
     }
     let number = frame.rax as usize;
@@ -79,6 +80,12 @@ fn dispatch(table: &'static Table, frame: &mut TrapFrame) {
         Ok(v) => v as u64,
         Err(e) => e.as_return() as u64,
     };
+}
+
+/// Is the calling process traced? (Asked only while some process is.)
+#[inline(always)]
+fn caller_traced() -> bool {
+    proc::process::with_current(|p| p.watch.is_traced()).unwrap_or(false)
 }
 
 /// [`dispatch`] with the ring and/or the trace line: the console's (the `trace` boot

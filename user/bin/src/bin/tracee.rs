@@ -7,6 +7,7 @@
 //!   straight through `ulib::sys`, so each is exactly one system call.
 //! - `nulls N [say]`: N null calls (the count `trace -c` must report); with a third
 //!   word, a line at the end saying so.
+//! - `nullbench N`: N null calls, timed: the nanoseconds each took.
 //! - `fork`: a child that makes its own calls (for `trace -f`).
 //! - `hot N`: N rounds of arithmetic, most of it in `hot_function` and a tenth in
 //!   `cold_function`; prints the nanoseconds the loop took (the profiler's slowdown).
@@ -27,7 +28,7 @@ use alloc::vec::Vec;
 use ulib::abi::flags::*;
 use ulib::sys;
 
-const USAGE: &str = "tracee calls | nulls N | fork | hot N | sleepy N | badwatch";
+const USAGE: &str = "tracee calls | nulls N | nullbench N | fork | hot N | sleepy N | badwatch";
 
 fn said(what: &str, r: sys::SysResult) {
     match r {
@@ -137,6 +138,17 @@ fn main() -> i32 {
             if args.len() > 2 {
                 ulib::println!("tracee: {} null calls", n(0));
             }
+            0
+        }
+        Some("nullbench") => {
+            let count = n(10_000);
+            let start = ulib::time::Instant::now();
+            for _ in 0..count {
+                let _ = sys::null();
+            }
+            let d = start.elapsed();
+            let ns = d.as_secs() * 1_000_000_000 + d.subsec_nanos() as u64;
+            ulib::println!("tracee: {count} null calls, {} ns each", ns / count.max(1));
             0
         }
         Some("fork") => match ulib::process::fork() {
