@@ -29,6 +29,10 @@ pub const TRACE_TESTS: &[(&str, TraceTest)] = &[
     ("trace::bad_arguments_get_their_errno", bad_arguments),
     ("trace::a_traced_program_outlives_its_tracer", tracer_killed),
     ("trace::prof_finds_the_hot_function", prof_hot),
+    (
+        "trace::help_concepts_follows_the_chapter_map",
+        help_concepts,
+    ),
 ];
 
 fn boot(kernel: &Path) -> Result<Session> {
@@ -251,6 +255,38 @@ fn bad_arguments(kernel: &Path) -> Result<()> {
         || !own[2].starts_with("write(1, \"badwatch: trace_attach again: EB\"..., 36)")
     {
         return Err(format!("its own records: {own:?}\n{out}"));
+    }
+    Ok(())
+}
+
+/// `help concepts` takes the sections of docs/chapter2.md in the same order.
+fn help_concepts(kernel: &Path) -> Result<()> {
+    let doc = std::fs::read_to_string(crate::root().join("docs/chapter2.md"))
+        .map_err(|e| format!("docs/chapter2.md: {e}"))?;
+    // The numbered headings: `## 3-1. Application ...` gives "3-1".
+    let sections: Vec<String> = doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### ")))
+        .filter_map(|h| h.split_once(". ").map(|(n, _)| n.to_string()))
+        .filter(|n| n.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .collect();
+    let mut s = boot(kernel)?;
+    let out = s.run_line("help concepts", &["7-4 modules"])?;
+    let said: Vec<&str> = out
+        .lines()
+        .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .collect();
+    let mut at = said.iter();
+    for n in &sections {
+        let n = n.split(" and ").next().unwrap_or(n);
+        if !at.any(|l| l.starts_with(n)) {
+            return Err(format!(
+                "section {n} of docs/chapter2.md is missing or out of order in:\n{out}"
+            ));
+        }
+    }
+    if said.iter().filter(|l| !l.contains("(not yet")).count() < 15 {
+        return Err(format!("too few sections:\n{out}"));
     }
     Ok(())
 }
