@@ -62,6 +62,16 @@ impl Default for Watch {
     }
 }
 
+impl Drop for Watch {
+    /// A process record dropped while still traced (a child whose start failed after
+    /// it inherited the trace) leaves the count right.
+    fn drop(&mut self) {
+        if self.is_traced() {
+            TRACED.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
 impl Watch {
     /// The trace, if the process is traced.
     pub fn trace(&self) -> Option<Arc<TraceSink>> {
