@@ -143,3 +143,16 @@ pub const POLLHUP: u16 = 0x10;
 pub const POLLNVAL: u16 = 0x20;
 /// The most descriptors one poll call watches.
 pub const POLL_MAX: usize = 64;
+
+// trace_attach, prof_open (docs/observability.md)
+/// Trace (or profile) the process's children too, as they are made.
+pub const TRACE_FOLLOW: u32 = 1;
+/// prof_open: sample the user program counter and stack.
+pub const PROF_USER: u32 = 1;
+/// prof_open: sample the kernel program counter and stack (when the sample lands in
+/// the kernel).
+pub const PROF_KERNEL: u32 = 2;
+/// prof_open: follow the children.
+pub const PROF_FOLLOW: u32 = 4;
+/// Words of stack a profile sample keeps per side (user, kernel).
+pub const PROF_DEPTH: usize = 16;

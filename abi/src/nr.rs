@@ -152,6 +152,20 @@ pub const POLL: usize = 107;
 /// A server's loop in one call: answer a call, then receive the next message.
 pub const PORT_REPLY_RECEIVE: usize = 108;
 
+// Information maintenance: watching programs, the tracer and the profiler (140-149,
+// docs/observability.md).
+/// Send a record of every system call of process `pid` (0: the caller) to the write
+/// end of a pipe: `trace_attach(pid, fd, flags)`, `TRACE_FOLLOW` for its children too.
+pub const TRACE_ATTACH: usize = 140;
+/// Stop tracing process `pid` (0: the caller).
+pub const TRACE_DETACH: usize = 141;
+/// A new profile (a descriptor; reading it gives the samples): `prof_open(flags)`.
+pub const PROF_OPEN: usize = 142;
+/// Sample process `pid` (0: the caller) into the profile open as `fd`.
+pub const PROF_ATTACH: usize = 143;
+/// The kernel function at an address: its name copied out, its length returned.
+pub const KSYM: usize = 144;
+
 /// The highest call number plus one (size of the kernel's table).
 pub const COUNT: usize = 160;
 

@@ -4,6 +4,8 @@
 //! monitor prompt), over several runs; median and spread, with the QEMU version, and the
 //! kernel's own figure (TSC time from its first instruction to ready).
 //! `syscall`: instructions per null system call, measured in the guest.
+//! `trace`: the cost of tracing (a traced null call against an untraced one) and of
+//! profiling at 1 kHz (a CPU-bound program's slowdown); see `tracetest::bench`.
 //! `smp`: a CPU-bound job split into 1, 2 and 4 processes, wall time with 1, 2 and 4
 //! CPUs (MTTCG, no `-icount`: the figure is real time, and the host's cores bound it).
 //! Guest figures use
@@ -27,7 +29,9 @@ pub fn run(args: &[String]) -> Result<u8> {
             syscall(&kernel)?;
             crate::progtest::bench_programs(&kernel, &image)?;
             crate::storagetest::fs_bench(&kernel)?;
+            crate::tracetest::bench(&kernel, &image)?;
         }
+        "trace" => crate::tracetest::bench(&kernel, &image)?,
         "fs" => crate::storagetest::fs_bench(&kernel)?,
         "boot" => boot(&kernel, &image)?,
         "syscall" => syscall(&kernel)?,
@@ -35,7 +39,7 @@ pub fn run(args: &[String]) -> Result<u8> {
         "smp" => smp(&kernel, &image)?,
         other => {
             return Err(format!(
-                "unknown benchmark `{other}` (try: boot, syscall, programs, fs, smp)"
+                "unknown benchmark `{other}` (try: boot, syscall, programs, fs, smp, trace)"
             ))
         }
     }

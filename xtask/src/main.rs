@@ -34,6 +34,7 @@ mod shelltest;
 mod shmtest;
 mod storagetest;
 mod test;
+mod tracetest;
 mod userbuild;
 mod utiltest;
 

@@ -130,6 +130,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== the tracer and the profiler");
+    for (name, f) in crate::tracetest::TRACE_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!("== message ports and poll");
     for (name, f) in crate::porttest::PORT_TESTS {
         if selected(name) {

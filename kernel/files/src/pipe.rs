@@ -207,7 +207,7 @@ impl Pipe {
 
     /// Write all of `data` (sleeping while full); EPIPE if no reader is left.
     pub fn write<S: Signals>(&self, data: &[u8], nonblock: bool) -> Result<usize, Errno> {
-        self.write_with::<S>(data.len(), nonblock, |ring, done| {
+        self.write_with::<S>(data.len(), nonblock, true, |ring, done| {
             Ok(ring.push(&data[done..]))
         })
     }
@@ -219,7 +219,7 @@ impl Pipe {
         nonblock: bool,
     ) -> Result<usize, Errno> {
         let len = src.len();
-        self.write_with::<S>(len, nonblock, |ring, done| {
+        self.write_with::<S>(len, nonblock, true, |ring, done| {
             ring.push_from(src, done, len).ok_or(Errno::EFAULT)
         })
     }
@@ -227,10 +227,12 @@ impl Pipe {
     /// The writer's loop: `put` the bytes from `done` on into the ring while there is
     /// room, sleeping while it is full, until all `len` are in. A write that stops
     /// after some bytes (a signal, O_NONBLOCK, no reader, a bad source) reports them.
+    /// With no reader left the writer gets SIGPIPE if `sigpipe`, and EPIPE.
     fn write_with<S: Signals>(
         &self,
         len: usize,
         nonblock: bool,
+        sigpipe: bool,
         mut put: impl FnMut(&mut Ring, usize) -> Result<usize, Errno>,
     ) -> Result<usize, Errno> {
         let partial = |done: usize, e: Errno| if done > 0 { Ok(done) } else { Err(e) };
@@ -240,7 +242,9 @@ impl Pipe {
                 let mut p = self.inner.lock();
                 if p.readers == 0 {
                     drop(p);
-                    S::raise(abi::signal::SIGPIPE);
+                    if sigpipe {
+                        S::raise(abi::signal::SIGPIPE);
+                    }
                     return partial(done, Errno::EPIPE);
                 }
                 match put(&mut p.buf, done) {
@@ -346,7 +350,19 @@ impl<S: Signals> FileObject for PipeReader<S> {
     }
 }
 
-impl<S: Signals> FileObject for PipeWriter<S> {
+impl<S: Signals> PipeWriter<S> {
+    /// Write all of `data` (sleeping while full) without SIGPIPE: EPIPE alone when
+    /// no reader is left. How a traced process writes its records into its tracer's
+    /// pipe: it must not die because its tracer did.
+    pub fn write_quiet(&self, data: &[u8]) -> Result<usize, Errno> {
+        self.pipe
+            .write_with::<S>(data.len(), false, false, |ring, done| {
+                Ok(ring.push(&data[done..]))
+            })
+    }
+}
+
+impl<S: Signals + 'static> FileObject for PipeWriter<S> {
     fn read(&self, _: &mut u64, _: &mut [u8], _: bool) -> Result<usize, Errno> {
         Err(Errno::EBADF)
     }
@@ -373,6 +389,9 @@ impl<S: Signals> FileObject for PipeWriter<S> {
     }
     fn poll_queue(&self) -> Option<&WaitQueue> {
         Some(&self.pipe.wq)
+    }
+    fn as_any(&self) -> Option<&dyn core::any::Any> {
+        Some(self) // the tracer's sink writes with `write_quiet`
     }
     fn release(&self) {
         self.pipe.close_writer();

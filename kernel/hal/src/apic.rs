@@ -119,6 +119,48 @@ pub fn start_timer() {
     lapic_write(lapic::TIMER_INIT, TIMER_COUNT.load(Ordering::SeqCst) as u32);
 }
 
+/// How much faster the timer runs while a profiled program is on the CPU: 10 x
+/// [`TIMER_HZ`] = 1 kHz, the profiler's sampling rate.
+pub const FAST_TIMER_FACTOR: u32 = 10;
+
+/// Per CPU: the timer's factor now (1 or [`FAST_TIMER_FACTOR`]) and the fast
+/// interrupts since the last whole tick.
+static FAST: [(core::sync::atomic::AtomicU32, core::sync::atomic::AtomicU32);
+    crate::percpu::MAX_CPUS] = [const {
+    (
+        core::sync::atomic::AtomicU32::new(1),
+        core::sync::atomic::AtomicU32::new(0),
+    )
+}; crate::percpu::MAX_CPUS];
+
+/// Called on each timer interrupt with whether the program on this CPU is being
+/// profiled: the timer is switched to [`FAST_TIMER_FACTOR`] x [`TIMER_HZ`] (or back)
+/// on this CPU, and the answer says whether this interrupt completes a whole tick
+/// (scheduler time, CPU accounting) or only a sample in between. Runs with
+/// interrupts off, on the CPU whose timer it changes.
+pub fn timer_interrupt(fast: bool) -> bool {
+    let (factor, part) = &FAST[crate::percpu::cpu_index()];
+    let want = if fast { FAST_TIMER_FACTOR } else { 1 };
+    let had = factor.load(Ordering::Relaxed);
+    if had != want {
+        factor.store(want, Ordering::Relaxed);
+        let count = TIMER_COUNT.load(Ordering::Relaxed) / want as u64;
+        lapic_write(lapic::TIMER_INIT, count.max(1) as u32);
+    }
+    if had == 1 {
+        part.store(0, Ordering::Relaxed);
+        return true; // a whole tick since the last interrupt
+    }
+    let n = part.load(Ordering::Relaxed) + 1;
+    if n >= had {
+        part.store(0, Ordering::Relaxed);
+        true
+    } else {
+        part.store(n, Ordering::Relaxed);
+        false
+    }
+}
+
 /// Enable the local APIC of a CPU started after boot (an AP): spurious vector, accept
 /// every priority, timer masked until the scheduler starts it ([`start_timer`]).
 pub(crate) fn init_this_cpu() {

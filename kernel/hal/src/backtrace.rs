@@ -35,6 +35,50 @@ fn read_frame(rbp: u64) -> Option<(u64, u64)> {
     })
 }
 
+/// The return addresses of the kernel frame-pointer chain from `rbp` into `out`
+/// (the profiler's stacks; safe in an interrupt: only known stacks are read). Returns
+/// how many were stored.
+pub fn walk(mut rbp: u64, out: &mut [u64]) -> usize {
+    let mut n = 0;
+    while n < out.len() {
+        let Some((next, ret)) = read_frame(rbp) else {
+            break;
+        };
+        if ret == 0 {
+            break;
+        }
+        out[n] = ret;
+        n += 1;
+        if next <= rbp {
+            break; // the chain must climb the stack
+        }
+        rbp = next;
+    }
+    n
+}
+
+/// The user registers saved when the running thread last entered the kernel from
+/// user mode (the frame its entry stub left at the top of its kernel stack): `(rip,
+/// rbp)`, or None if that frame is not a user one. For the profiler, which samples a
+/// program inside a system call.
+pub fn user_entry_regs() -> Option<(u64, u64)> {
+    let top = crate::percpu::this().kstack_top.load(Ordering::Relaxed);
+    let size = core::mem::size_of::<crate::trap::TrapFrame>() as u64;
+    let at = top.checked_sub(size)?;
+    if top == 0 || !at.is_multiple_of(8) || !on_known_stack(at, size) {
+        return None;
+    }
+    // SAFETY: [at, top) lies inside the running thread's mapped kernel stack (checked
+    // above) and is aligned; every bit pattern is a valid TrapFrame (plain integers),
+    // and its `cs` is checked before the rest is trusted.
+    let f = unsafe { core::ptr::read_volatile(at as *const crate::trap::TrapFrame) };
+    if f.cs & 3 == 3 {
+        Some((f.rip, f.rbp))
+    } else {
+        None
+    }
+}
+
 /// Print a backtrace that starts at `rip` with frame pointer `rbp`.
 pub fn print_from(rip: u64, rbp: u64) {
     let symbols = crate::symbols::table();

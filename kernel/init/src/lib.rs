@@ -143,9 +143,14 @@ fn start_userland(boot: &'static BootInfo) {
     task::exit()
 }
 
-/// The local APIC timer, TIMER_HZ times a second.
+/// The local APIC timer, TIMER_HZ times a second; ten times faster on a CPU running
+/// a profiled program, where the interrupts in between only take a sample.
 fn timer_irq(frame: &mut hal::trap::TrapFrame) {
     hal::apic::eoi();
+    let profiled = proc::watch::sample(frame);
+    if !hal::apic::timer_interrupt(profiled) {
+        return; // a sample between two ticks
+    }
     proc::process::account_tick(frame.from_user());
     task::on_tick();
     task::preempt_point();

@@ -17,6 +17,7 @@
 //!   leaves for a debugger, and its format.
 //! - [`personality`]: which system-call ABI a program speaks.
 //! - [`uaccess`]: reaching the calling process's memory.
+//! - [`watch`]: the tracer's and the profiler's hooks on a process.
 //!
 //! The layer decision: this is the top of the kernel's mechanisms. The layers below
 //! (open files and pipes, devices, the terminal) never name a process: what they need
@@ -41,5 +42,6 @@ pub mod personality;
 pub mod process;
 pub mod signal;
 pub mod uaccess;
+pub mod watch;
 
 pub use process::{current, Pid, Process};

@@ -95,6 +95,9 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
     *p.program.lock() = Arc::new(process::Program::new(
         spec.cwd, spec.path, spec.argv, spec.envp,
     ));
+    if let Some(q) = parent {
+        p.watch.inherit_from(&q.watch);
+    }
     if spec.foreground {
         let fg = tty::foreground();
         if parent.is_some_and(|q| q.pgid() == fg) || fg == 0 {
@@ -165,6 +168,7 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     *child.aspace.lock() = Some(child_space);
     *child.personality.lock() = *parent.personality.lock();
     *child.program.lock() = parent.program.lock().clone();
+    child.watch.inherit_from(&parent.watch);
     let mut regs = frame.clone();
     regs.rax = 0;
     let state = alloc::boxed::Box::new((regs, hal::user::saved_fpu_state(frame)));
@@ -189,6 +193,8 @@ pub fn exec(
     let mut loaded = exec::load(&p.cred(), &limits, cwd, path, argv, envp)?;
     // Point of no return: the old program is gone from here on.
     if let Some(c) = loaded.cred.take() {
+        // A set-id program is not watched by whoever watched its caller.
+        p.watch.clear();
         p.set_cred(c);
     }
     hal::task::current().set_address_space(Some(loaded.aspace.table()));
@@ -224,8 +230,10 @@ pub fn exit_current(status: u32) -> ! {
     if let Some(p) = process::current() {
         // What it used, while its address space and thread can still say.
         p.retire_all();
-        // Descriptors first: closing pipe ends wakes whoever waits on the other end.
+        // Descriptors first: closing pipe ends wakes whoever waits on the other end
+        // (a tracer's pipe among them).
         p.files.lock().clear();
+        p.watch.clear();
         p.cwd.lock().release();
         crate::claim::release_all(p.pid);
         hal::task::current().set_address_space(None);

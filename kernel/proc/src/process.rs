@@ -146,6 +146,8 @@ impl Program {
             environ: join(envp),
         }
     }
+    /// The tracer's and the profiler's hooks (`trace`, `prof`), usually empty.
+    pub watch: crate::watch::Watch,
 }
 
 impl Process {
@@ -310,6 +312,7 @@ pub(crate) fn new_process(
         cred: SpinLock::new(cred),
         program: SpinLock::new(Arc::new(Program::default())),
         start_ns: hal::apic::nanos_since_boot(),
+        watch: crate::watch::Watch::default(),
     })
 }
 

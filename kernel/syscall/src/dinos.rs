@@ -9,7 +9,7 @@
 
 use crate::arg::{Addr, Arg, Fd, FlagSet, Flags, Id, Kind, Mode, Named, PidArg, Regs, Signal};
 use crate::ops::file::Dir;
-use crate::ops::{comm, device, file, info, memory, port, process, protect, resource};
+use crate::ops::{comm, device, file, info, memory, port, process, protect, resource, watch};
 use crate::table::{calls, Ctx, SysResult, Table};
 use crate::user::{PathArg, StrArg, UserPtr, UserSlice, UserSliceMut, U32, U64};
 use abi::flags::*;
@@ -117,6 +117,12 @@ pub static TABLE: Table = {
         nr::GETRUSAGE => "getrusage": resource::getrusage(PidArg, UserPtr<abi::Rusage>);
         nr::GET_CORE_PATTERN => "get_core_pattern": resource::get_core_pattern(UserSliceMut);
         nr::SET_CORE_PATTERN => "set_core_pattern": resource::set_core_pattern(StrArg);
+        // Information maintenance: the tracer and the profiler (docs/observability.md).
+        nr::TRACE_ATTACH => "trace_attach": watch::trace_attach(u64, Fd, Flags<TraceFlags>);
+        nr::TRACE_DETACH => "trace_detach": watch::trace_detach(u64);
+        nr::PROF_OPEN => "prof_open" -> Fd: watch::prof_open(Flags<ProfFlags>);
+        nr::PROF_ATTACH => "prof_attach": watch::prof_attach(Fd, u64);
+        nr::KSYM => "ksym": watch::ksym(Addr, UserSliceMut);
         // Protection.
         nr::GETUID => "getuid": protect::getuid();
         nr::GETGID => "getgid": protect::getgid();
@@ -278,6 +284,8 @@ named! {
     PortFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(O_NONBLOCK, O_CLOEXEC) });
     DevFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(DEV_NONBLOCK) });
     Whence => Kind::Enum(names!(SEEK_SET, SEEK_CUR, SEEK_END));
+    TraceFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(TRACE_FOLLOW) });
+    ProfFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(PROF_USER, PROF_KERNEL, PROF_FOLLOW) });
     FutexOp => Kind::Enum(names!(FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAKE_WAIT));
     AccessMode => Kind::Flags(&FlagSet { value_mask: 0, values: &[(0, "F_OK")], bits: names!(R_OK, W_OK, X_OK) });
     Clocks => Kind::Enum(names!(CLOCK_REALTIME, CLOCK_MONOTONIC));

@@ -15,8 +15,11 @@
 //!   of their own, made of the same rows.
 //! - [`trace`] and [`ring`]: watching. With `trace` on the kernel command line every
 //!   call is logged, decoded from the same rows (paths quoted, flags by name, errno by
-//!   name); with `callring` the last [`RING_LEN`] calls are kept for a fatal report.
-//!   Both share one flag word, so the common path costs a single relaxed load.
+//!   name); a process traced by the `trace` program (`ops::watch`) sends the same
+//!   lines to its tracer; with `callring` the last [`RING_LEN`] calls are kept for a
+//!   fatal report. The common path costs two relaxed loads (the boot options' flag
+//!   word and the count of traced processes) and a not-taken branch; while some
+//!   process is traced, the others' calls also read their own process's flag.
 //!
 //! Each process carries the personality it was started with (chosen at exec from the
 //! executable, `proc::personality`); its thread carries the matching dispatcher, so
@@ -65,7 +68,7 @@ pub fn dispatch_dinos(frame: &mut TrapFrame) {
 #[inline(always)]
 fn dispatch(table: &'static Table, frame: &mut TrapFrame) {
     let watch = WATCH.load(Ordering::Relaxed);
-    if watch != 0 {
+    if watch != 0 || (proc::watch::TRACED.load(Ordering::Relaxed) != 0 && caller_traced()) {
         return dispatch_watched(table, frame, watch);
     }
     let number = frame.rax as usize;
@@ -79,7 +82,14 @@ fn dispatch(table: &'static Table, frame: &mut TrapFrame) {
     };
 }
 
-/// [`dispatch`] with the ring and/or the trace line.
+/// Is the calling process traced? (Asked only while some process is.)
+#[inline(always)]
+fn caller_traced() -> bool {
+    proc::process::with_current(|p| p.watch.is_traced()).unwrap_or(false)
+}
+
+/// [`dispatch`] with the ring and/or the trace line: the console's (the `trace` boot
+/// option) and/or the calling process's tracer's (`trace_attach`).
 #[cold]
 #[inline(never)]
 fn dispatch_watched(table: &'static Table, frame: &mut TrapFrame, watch: u8) {
@@ -96,13 +106,23 @@ fn dispatch_watched(table: &'static Table, frame: &mut TrapFrame, watch: u8) {
         .get(number)
         .and_then(|e| e.as_ref())
         .or(registered.as_ref());
-    let tracing = watch & WATCH_TRACE != 0;
-    let pid = proc::current().map_or(0, |p| p.pid);
+    let console = watch & WATCH_TRACE != 0;
+    let (pid, mut sink) =
+        proc::process::with_current(|p| (p.pid, p.watch.trace())).unwrap_or((0, None));
+    let tracing = console || sink.is_some();
     let pending = match entry {
         Some(e) if tracing => {
             let p = trace::start(e, &raw);
             if e.ret == table::Ret::Never {
-                log::info!("[{pid}] {}", trace::no_return(p, e, &raw));
+                let line = trace::no_return(p, e, &raw);
+                // Taken off this stack: the call does not return to drop it, and the
+                // last reference to the pipe is what tells the tracer the end.
+                if let Some(s) = sink.take() {
+                    trace::record(&s, pid, 0, &line);
+                }
+                if console {
+                    log::info!("[{pid}] {line}");
+                }
                 None
             } else {
                 Some(p)
@@ -110,10 +130,12 @@ fn dispatch_watched(table: &'static Table, frame: &mut TrapFrame, watch: u8) {
         }
         _ => None,
     };
+    let t0 = hal::cpu::rdtsc();
     let result = match entry {
         Some(e) => (e.handler)(&mut Ctx { frame }),
         None => Err(Errno::ENOSYS),
     };
+    let cycles = hal::cpu::rdtsc().wrapping_sub(t0);
     let ret = match result {
         Ok(v) => v as u64,
         Err(e) => e.as_return() as u64,
@@ -122,10 +144,25 @@ fn dispatch_watched(table: &'static Table, frame: &mut TrapFrame, watch: u8) {
         ring::leave(slot, ret);
     }
     if tracing {
-        match (entry, pending) {
-            (Some(e), Some(p)) => log::info!("[{pid}] {}", trace::finish(p, e, &raw, result)),
-            (None, _) => log::info!("[{pid}] syscall_{number}(...) = -1 ENOSYS"),
-            _ => {}
+        let line = match (entry, pending) {
+            (Some(e), Some(p)) => Some(trace::finish(p, e, &raw, result)),
+            (None, _) => Some(alloc::format!(
+                "syscall_{number}(...) = -1 ENOSYS (function not implemented)"
+            )),
+            _ => None,
+        };
+        if let Some(line) = line {
+            if console {
+                log::info!("[{pid}] {line}");
+            }
+            // The sink as it is now: exec may have dropped it (a set-id program).
+            let sink =
+                sink.and_then(|_| proc::process::with_current(|p| p.watch.trace()).flatten());
+            if let Some(s) = sink {
+                let hz = hal::apic::tsc_hz().max(1) as u128;
+                let ns = (cycles as u128 * 1_000_000_000 / hz) as u64;
+                trace::record(&s, pid, ns, &line);
+            }
         }
     }
     frame.rax = ret;

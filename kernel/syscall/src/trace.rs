@@ -8,7 +8,14 @@
 //! ```
 //!
 //! Strings and paths are read from the caller's memory before the call (exec replaces
-//! that memory); a buffer the call fills is shown after it, with what it got.
+//! that memory); a buffer or structure the call fills is shown after it, with what it
+//! got (a structure in a few fields: `{mode=S_IFREG|0644, size=6, ino=12}`).
+//!
+//! The decoder knows nothing of any one ABI: it reads only a row's name, its argument
+//! [`Kind`]s and its result kind, so a second personality's table is traced by the
+//! same code. Two consumers: the `trace` boot option logs every call of every process
+//! to the console, and a process traced by the `trace` program ([`record`]) sends
+//! its own calls' lines to the tracer's pipe.
 
 use crate::arg::{FlagSet, Kind};
 use crate::table::{Entry, Ret};
@@ -22,10 +29,17 @@ const SHOW: usize = 32;
 /// Strings of an argument list shown before `...`.
 const SHOW_LIST: usize = 8;
 
-/// The arguments as text, taken before the call; the buffers the call fills are
-/// left as `None` and shown by [`finish`].
+/// One argument as the line will show it: text made before the call, or a buffer
+/// or structure the call fills, shown after it from what it holds then.
+enum Part {
+    Now(String),
+    After(Kind, u64, u64),
+}
+
+/// The arguments as text, taken before the call; the buffers and structures the call
+/// fills are shown by [`finish`].
 pub struct Pending {
-    parts: Vec<Option<String>>,
+    parts: Vec<Part>,
 }
 
 /// Describe the arguments of a call to `e` with registers `raw`.
@@ -38,45 +52,39 @@ pub fn start(e: &Entry, raw: &[u64; 6]) -> Pending {
         i += k.width();
         parts.push(match k {
             Kind::Implicit => continue,
-            Kind::BufOut => None,
-            _ => Some(show(k, r0, r1)),
+            Kind::BufOut => Part::After(k, r0, r1),
+            Kind::Struct(name) if r0 != 0 && !struct_is_input(name) => Part::After(k, r0, r1),
+            _ => Part::Now(show(k, r0, r1)),
         });
     }
     Pending { parts }
 }
 
 /// The whole line: `name(args) = result`.
-pub fn finish(p: Pending, e: &Entry, raw: &[u64; 6], result: Result<usize, Errno>) -> String {
+pub fn finish(p: Pending, e: &Entry, _raw: &[u64; 6], result: Result<usize, Errno>) -> String {
     let mut line = String::from(e.name);
     line.push('(');
-    let mut out_bufs = e
-        .args
-        .iter()
-        .scan(0usize, |at, &k| {
-            let i = *at;
-            *at += k.width();
-            Some((k, i))
-        })
-        .filter(|(k, _)| matches!(k, Kind::BufOut))
-        .map(|(_, i)| (raw[i.min(5)], raw[(i + 1).min(5)]));
     for (n, part) in p.parts.into_iter().enumerate() {
         if n > 0 {
             line.push_str(", ");
         }
         match part {
-            Some(s) => line.push_str(&s),
-            None => {
-                let (addr, len) = out_bufs.next().unwrap_or((0, 0));
-                match result {
-                    // What the call put there (a count of bytes for every call that
-                    // fills a buffer).
-                    Ok(got) => {
-                        let _ = write!(line, "{}, {len}", quoted_at(addr, got.min(len as usize)));
-                    }
-                    Err(_) => {
-                        let _ = write!(line, "{addr:#x}, {len}");
-                    }
+            Part::Now(s) => line.push_str(&s),
+            Part::After(Kind::BufOut, addr, len) => match result {
+                // What the call put there (a count of bytes for every call that
+                // fills a buffer).
+                Ok(got) => {
+                    let _ = write!(line, "{}, {len}", quoted_at(addr, got.min(len as usize)));
                 }
+                Err(_) => {
+                    let _ = write!(line, "{addr:#x}, {len}");
+                }
+            },
+            Part::After(Kind::Struct(name), addr, _) if result.is_ok() => {
+                line.push_str(&summary(name, addr));
+            }
+            Part::After(_, addr, _) => {
+                let _ = write!(line, "{addr:#x}");
             }
         }
     }
@@ -128,10 +136,93 @@ fn show(k: Kind, r0: u64, r1: u64) -> String {
             None => write!(s, "{r0:#x}"),
         },
         Kind::Struct(_) if r0 == 0 => write!(s, "NULL"),
-        Kind::Struct(_) => write!(s, "{r0:#x}"),
+        Kind::Struct(name) => write!(s, "{}", summary(name, r0)),
         Kind::Implicit => Ok(()),
     };
     s
+}
+
+/// Structures the call only reads: summarised before it (the rest after it, from
+/// what the call wrote).
+fn struct_is_input(name: &str) -> bool {
+    matches!(
+        name,
+        "struct spawn_args" | "struct sigaction" | "struct pollfd" | "struct port_msg"
+    )
+}
+
+/// A structure in user memory in a few fields (`{size=6, mode=S_IFREG|0644}`), by its
+/// row's name; its address in hex for the ones without a summary or unreadable.
+fn summary(name: &str, addr: u64) -> String {
+    use abi::types::Pod;
+    let read = |n: usize| proc::uaccess::read_bytes(addr, n).ok();
+    let fallback = || alloc::format!("{addr:#x}");
+    let text = match name {
+        "struct stat" => read(abi::Stat::SIZE).map(|b| {
+            let st = abi::Stat::from_bytes(&b);
+            alloc::format!(
+                "{{mode={}|0{:o}, size={}, ino={}}}",
+                file_type(st.mode),
+                st.mode & 0o7777,
+                st.size,
+                st.ino
+            )
+        }),
+        "struct timespec" => read(abi::Timespec::SIZE).map(|b| {
+            let t = abi::Timespec::from_bytes(&b);
+            alloc::format!("{{sec={}, nsec={}}}", t.sec, t.nsec)
+        }),
+        "struct tms" => read(abi::Tms::SIZE).map(|b| {
+            let t = abi::Tms::from_bytes(&b);
+            alloc::format!("{{user_ns={}, sys_ns={}}}", t.user_ns, t.sys_ns)
+        }),
+        "struct spawn_args" => read(abi::SpawnArgs::SIZE).map(|b| {
+            let a = abi::SpawnArgs::from_bytes(&b);
+            alloc::format!(
+                "{{path={}, argv={}, fds={:?}}}",
+                quoted_at(a.path.ptr, a.path.len as usize),
+                list_at(a.argv, a.argc),
+                a.fds
+            )
+        }),
+        "struct sigaction" => read(abi::SigAction::SIZE).map(|b| {
+            let a = abi::SigAction::from_bytes(&b);
+            let h = match a.handler {
+                abi::signal::SIG_DFL => String::from("SIG_DFL"),
+                abi::signal::SIG_IGN => String::from("SIG_IGN"),
+                h => alloc::format!("{h:#x}"),
+            };
+            alloc::format!("{{handler={h}, mask={:#x}}}", a.mask)
+        }),
+        "int[2]" => read(8).map(|b| {
+            let a = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            let c = i32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+            alloc::format!("[{a}, {c}]")
+        }),
+        "u32" => {
+            read(4).map(|b| alloc::format!("[{}]", u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+        }
+        "u64" => read(8).map(|b| {
+            alloc::format!(
+                "[{:#x}]",
+                u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]))
+            )
+        }),
+        _ => None,
+    };
+    text.unwrap_or_else(fallback)
+}
+
+fn file_type(mode: u32) -> &'static str {
+    use abi::flags::*;
+    match mode & S_IFMT {
+        S_IFREG => "S_IFREG",
+        S_IFDIR => "S_IFDIR",
+        S_IFCHR => "S_IFCHR",
+        S_IFIFO => "S_IFIFO",
+        S_IFLNK => "S_IFLNK",
+        _ => "?",
+    }
 }
 
 /// `A|B|C` for a flag word; bits without a name are shown in hex at the end.
@@ -213,4 +304,24 @@ fn list_at(ptr: u64, count: u64) -> String {
     }
     s.push(']');
     s
+}
+
+/// A traced process's record of one call, written into its tracer's pipe:
+/// `PID NANOSECONDS LINE\n` (the time the call took, from the TSC). The process
+/// writes it itself, so a full pipe makes it wait for the tracer (a signal ends the
+/// wait, and the record is then cut). A tracer that has gone (no reader, before or
+/// during the write) ends the trace, with no SIGPIPE.
+pub fn record(sink: &proc::watch::TraceSink, pid: u32, ns: u64, line: &str) {
+    if sink.out.poll().hangup {
+        let _ = proc::process::with_current(|p| p.watch.set_trace(None));
+        return;
+    }
+    let mut rec = String::with_capacity(line.len() + 24);
+    let _ = writeln!(rec, "{pid} {ns} {line}");
+    type Writer = files::pipe::PipeWriter<proc::signal::ProcessSignals>;
+    let out = sink.out.as_any().and_then(|a| a.downcast_ref::<Writer>());
+    let written = out.map_or(Err(Errno::EPIPE), |w| w.write_quiet(rec.as_bytes()));
+    if let Err(Errno::EPIPE) = written {
+        let _ = proc::process::with_current(|p| p.watch.set_trace(None));
+    }
 }

@@ -11,3 +11,4 @@ pub mod port;
 pub mod process;
 pub mod protect;
 pub mod resource;
+pub mod watch;

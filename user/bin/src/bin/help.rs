@@ -1,4 +1,6 @@
-//! `help`: every command in /bin with one line about it.
+//! `help`: every command in /bin with one line about it; `help concepts`: the map of
+//! chapter 2, section by section, to the command that shows it and the files behind it
+//! (the same map as docs/chapter2.md, which has a transcript of each).
 
 #![no_std]
 #![no_main]
@@ -11,7 +13,7 @@ ulib::entry!(main);
 use alloc::string::String;
 use alloc::vec::Vec;
 
-const USAGE: &str = "help";
+const USAGE: &str = "help [concepts]";
 
 /// One line per program in /bin (keep in step with user/bin/src/bin).
 const COMMANDS: &[(&str, &str)] = &[
@@ -46,7 +48,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("grep", "grep [-ivnrc] PATTERN [FILE...]: print lines matching a regular expression"),
     ("groups", "groups [USER]: the groups a user is in"),
     ("head", "head [-n N | -c N] [FILE...]: the first lines or bytes"),
-    ("help", "help: this list"),
+    ("help", "help [concepts]: this list, or chapter 2's map to the commands"),
     ("hexdump", "hexdump [-C] [FILE...]: bytes in hexadecimal"),
     ("id", "id [-u|-g|-G] [-n] [USER]: user and group ids"),
     ("init", "init: the first process; starts the shell and reaps orphans"),
@@ -64,6 +66,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("poweroff", "poweroff: turn the machine off"),
     ("printenv", "printenv [NAME...]: the environment, or some of its values"),
     ("prlimit", "prlimit [-p PID]: a process's resource limits; --core-pattern [PATTERN]"),
+    ("prof", "prof [-k] [-u] [-o FILE] CMD...: sample CMD at 1 kHz, print its hottest functions"),
     ("ps", "ps [-K]: list processes (from /proc; -K: from the kernel's call)"),
     ("reboot", "reboot: restart the machine"),
     ("rm", "rm [-rf] PATH...: remove files and trees"),
@@ -83,6 +86,8 @@ const COMMANDS: &[(&str, &str)] = &[
     ("top", "top [-b] [-n N] [-d SECONDS]: processes by CPU use, refreshed (q quits)"),
     ("touch", "touch [-acm] FILE...: create files or set their times to now"),
     ("tr", "tr [-cds] SET1 [SET2]: translate, delete or squeeze characters"),
+    ("trace", "trace [-f] [-c] [-e CALLS] CMD... | -p PID: every system call, decoded"),
+    ("tracee", "tracee calls|nulls N|fork|hot N|...: known calls and a hot spot (tests)"),
     ("true", "true: succeed (exit status 0)"),
     ("umount", "umount TARGET...: unmount file systems"),
     ("uname", "uname [-asnrvm]: the system's name and version"),
@@ -97,10 +102,111 @@ const COMMANDS: &[(&str, &str)] = &[
     ("yes", "yes [STRING...]: repeat a line until killed"),
 ];
 
+/// Chapter 2 in its order: (section, the command that shows it, where it is made).
+const CONCEPTS: &[(&str, &str, &str)] = &[
+    (
+        "1 OS services",
+        "help",
+        "user/bin/src/bin/ (each service below)",
+    ),
+    (
+        "2-1 command interpreter",
+        "which rm; echo a b | wc -w; sleep 1 &",
+        "user/bin/src/bin/sh/, user/shparse, user/shcore",
+    ),
+    (
+        "2-2 GUI, touch screen",
+        "(not yet: a serial console only)",
+        "-",
+    ),
+    (
+        "3 system calls",
+        "trace -e write echo hello",
+        "kernel/syscall/src/dinos.rs, table.rs, trace.rs",
+    ),
+    (
+        "3-1 API, parameters",
+        "trace -f -e spawn sh -c 'ls / >/dev/null'",
+        "user/ulib/src/sys/mod.rs, abi/src/types.rs, kernel/proc/src/exec.rs",
+    ),
+    (
+        "3-2 process control",
+        "crash stack; sleep 30 & kill $!",
+        "kernel/proc/src/lifecycle.rs, signal.rs",
+    ),
+    (
+        "3-2 file management",
+        "trace -f -e open,unlink sh -c 'echo hi >/tmp/f; rm /tmp/f'",
+        "kernel/syscall/src/ops/file.rs, kernel/fsys, vfs, fs",
+    ),
+    (
+        "3-2 device management",
+        "ls -l /dev; head -c 8 /dev/zero | od -b",
+        "kernel/devices, kernel/drivers, kernel/proc/src/claim.rs",
+    ),
+    (
+        "3-2 information maintenance",
+        "uptime; free; ps; prof tracee hot 200",
+        "kernel/syscall/src/ops/info.rs, kernel/proc/src/watch.rs",
+    ),
+    (
+        "3-2 communication",
+        "pingpong pipe 200; pingpong port 200; prodcons",
+        "kernel/files/src/pipe.rs, shm.rs, kernel/ipc",
+    ),
+    (
+        "3-2 protection",
+        "id; su user -c 'cat /etc/shadow'",
+        "kernel/cred, kernel/vfs/src/perm.rs",
+    ),
+    ("4 system services", "ls /bin", "user/bin/src/bin/"),
+    (
+        "5 linkers and loaders",
+        "trace -e exec,brk echo loaded",
+        "kernel/elf, kernel/proc/src/exec.rs, user/bin/user.ld",
+    ),
+    (
+        "6 OS-specific applications",
+        "uname -a",
+        "kernel/proc/src/personality.rs, kernel/syscall/src/lib.rs",
+    ),
+    (
+        "7 OS structure",
+        "(the kernel's own shape: below)",
+        "docs/architecture.md",
+    ),
+    (
+        "7-1/7-2 monolithic, layered",
+        "(host) cargo tree -p kernel",
+        "Cargo.toml, xtask/src/layers.rs",
+    ),
+    (
+        "7-3 microkernels",
+        "pingpong port 200",
+        "kernel/ipc, user/ulib/src/port.rs",
+    ),
+    (
+        "7-4 modules",
+        "(in-kernel test: a call registered at run time)",
+        "kernel/syscall/src/registry.rs",
+    ),
+];
+
+fn concepts() {
+    ulib::println!("Chapter 2 in dinos (docs/chapter2.md has a transcript of each):");
+    for (section, command, files) in CONCEPTS {
+        ulib::println!("{section}\n    try:   {command}\n    files: {files}");
+    }
+}
+
 fn main() -> i32 {
     let args: Vec<String> = ulib::env::args().skip(1).collect();
     match ulib::cli::parse(&args, "") {
         Ok(p) if p.operands.is_empty() => {}
+        Ok(p) if p.operands == ["concepts"] => {
+            concepts();
+            return 0;
+        }
         Ok(_) => return ulib::cli::usage_error(USAGE),
         Err(c) => return ulib::cli::bad_option(c, USAGE),
     }

@@ -920,3 +920,37 @@ pub fn access(path: &str, how: u32) -> SysResult {
 pub fn fchmod(fd: i32, mode: u32) -> SysResult {
     ret(syscall2(nr::FCHMOD, fd as usize, mode as usize))
 }
+
+// ---- information maintenance: the tracer and the profiler -----------------------------
+
+/// Trace process `pid` (0: the caller): a record of each of its calls is written
+/// into the pipe whose write end is `fd` (`TRACE_FOLLOW`: its children's too).
+pub fn trace_attach(pid: u32, fd: i32, flags: u32) -> SysResult {
+    ret(syscall3(
+        nr::TRACE_ATTACH,
+        pid as usize,
+        fd as usize,
+        flags as usize,
+    ))
+}
+
+/// Stop tracing process `pid` (0: the caller).
+pub fn trace_detach(pid: u32) -> SysResult {
+    ret(syscall1(nr::TRACE_DETACH, pid as usize))
+}
+
+/// A new profile: a descriptor whose reads give the samples (`PROF_USER`,
+/// `PROF_KERNEL`, `PROF_FOLLOW`).
+pub fn prof_open(flags: u32) -> SysResult {
+    ret(syscall1(nr::PROF_OPEN, flags as usize))
+}
+
+/// Sample process `pid` (0: the caller) into the profile open as `fd`.
+pub fn prof_attach(fd: i32, pid: u32) -> SysResult {
+    ret(syscall2(nr::PROF_ATTACH, fd as usize, pid as usize))
+}
+
+/// The name of the kernel function containing `addr`, into `buf`; its whole length.
+pub fn ksym(addr: u64, buf: &mut [u8]) -> SysResult {
+    ret(syscall3(nr::KSYM, addr as usize, ptr_mut(buf), buf.len()))
+}
