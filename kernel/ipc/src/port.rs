@@ -44,29 +44,24 @@ pub struct Message {
     pub sender: Sender,
 }
 
-/// How long a call may wait, in timer ticks (made from the ABI's nanoseconds).
+/// How long a call may wait (made from the ABI's nanoseconds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Timeout {
     /// Do not wait: EAGAIN.
     Now,
-    /// Until this tick: ETIMEDOUT then.
+    /// Until this time on the monotonic clock (nanoseconds since boot): ETIMEDOUT then.
     Until(u64),
     Forever,
 }
 
 impl Timeout {
     /// The ABI's timeout: 0 is "do not wait", `u64::MAX` "forever", anything else
-    /// nanoseconds from now, rounded up to whole ticks, plus one: the tick now under
-    /// way is partly over, and a wait must last at least what was asked.
+    /// nanoseconds from now (the wait checks the clock: [`task::wait_any_ns`]).
     pub fn from_ns(ns: u64) -> Timeout {
         match ns {
             0 => Timeout::Now,
             u64::MAX => Timeout::Forever,
-            ns => {
-                let tick_ns = 1_000_000_000 / hal::apic::TIMER_HZ;
-                let ticks = ns.div_ceil(tick_ns).saturating_add(1);
-                Timeout::Until(task::ticks().saturating_add(ticks))
-            }
+            ns => Timeout::Until(hal::apic::nanos_since_boot().saturating_add(ns)),
         }
     }
 
@@ -100,7 +95,7 @@ pub fn wait<S: Signals>(
     // Whether `ready` held when the wait ended, so that it is not asked again (each
     // asking takes the port's lock).
     let was_ready = core::cell::Cell::new(false);
-    task::wait_any(&[wq], timeout.deadline(), || {
+    task::wait_any_ns(&[wq], timeout.deadline(), || {
         was_ready.set(ready());
         was_ready.get() || S::interrupted()
     });

@@ -114,6 +114,8 @@ pub struct Process {
     pub program: SpinLock<Arc<Program>>,
     /// When it was created, in nanoseconds since boot (`/proc/PID/stat`).
     pub start_ns: u64,
+    /// The tracer's and the profiler's hooks (`trace`, `prof`), usually empty.
+    pub watch: crate::watch::Watch,
 }
 
 /// What `exec` was given: the program's path (from the directory it was resolved
@@ -146,8 +148,6 @@ impl Program {
             environ: join(envp),
         }
     }
-    /// The tracer's and the profiler's hooks (`trace`, `prof`), usually empty.
-    pub watch: crate::watch::Watch,
 }
 
 impl Process {

@@ -134,8 +134,15 @@ pub fn post(p: &process::Process, sig: u32) {
     {
         let mut s = p.sig.lock();
         let a = s.actions[sig as usize];
+        // SIGCONT's default action was taken just above, when it was sent: left pending
+        // it would only end the receiver's sleep (a `read` failing with EINTR for a
+        // signal nobody handles). Linux drops it the same way (SIG_KERNEL_IGNORE_MASK).
         let ignored = a.handler == SIG_IGN
-            || (a.handler == SIG_DFL && default_action(sig) == DefaultAction::Ignore);
+            || (a.handler == SIG_DFL
+                && matches!(
+                    default_action(sig),
+                    DefaultAction::Ignore | DefaultAction::Continue
+                ));
         if ignored && sig != SIGKILL {
             return;
         }

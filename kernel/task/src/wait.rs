@@ -152,6 +152,33 @@ impl WaitPolicy for WaitQueue {
     }
 }
 
+/// [`wait_any`] with its deadline on the clock: until `deadline_ns` on the monotonic
+/// clock (nanoseconds since boot; `None`: no limit). The timer's ticks only say when to
+/// look at the clock again: a tick's length is measured at boot and can be off (under
+/// a loaded host a 50 ms wait counted in ticks was seen to end after 46 ms), and a wait
+/// must never be shorter than asked. Returns whether `cond()` held.
+pub fn wait_any_ns(
+    queues: &[&WaitQueue],
+    deadline_ns: Option<u64>,
+    cond: impl Fn() -> bool,
+) -> bool {
+    let Some(end) = deadline_ns else {
+        return wait_any(queues, None, cond);
+    };
+    let tick_ns = 1_000_000_000 / hal::apic::TIMER_HZ;
+    loop {
+        let now = hal::apic::nanos_since_boot();
+        if now >= end {
+            return cond();
+        }
+        // The ticks to the end; if they were short, the clock says so and we go on.
+        let ticks = (end - now).div_ceil(tick_ns);
+        if wait_any(queues, Some(sched::ticks() + ticks), &cond) {
+            return true;
+        }
+    }
+}
+
 /// Sleep until `cond()` is true, woken by whichever of `queues` is woken first, or
 /// until timer tick `deadline` has come (`None`: no limit). Returns whether `cond()`
 /// held; `false` means the time ran out.

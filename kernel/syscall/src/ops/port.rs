@@ -381,7 +381,7 @@ pub fn poll(cx: &mut Ctx, fds: UserPtr<PollFd>, nfds: usize, timeout: u64) -> Sy
                 .zip(&open)
                 .any(|(w, f)| f.as_ref().is_some_and(|f| revents(f, w.events) != 0))
         };
-        task::wait_any(&queues, deadline, || {
+        task::wait_any_ns(&queues, deadline, || {
             any_ready() || <S as files::Signals>::interrupted()
         });
         ready = scan(&mut want);

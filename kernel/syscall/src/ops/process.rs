@@ -123,17 +123,23 @@ pub fn sigreturn(cx: &mut Ctx) -> SysResult {
     proc::signal::sigreturn(cx.frame).map(|rax| rax as usize)
 }
 
+/// Sleep at least `ns` nanoseconds of the monotonic clock. The timer's ticks only wake
+/// the thread to look at the clock: their length is measured at boot and may be off, and
+/// a sleep must never end early.
 pub fn nanosleep(_: &mut Ctx, ns: u64) -> SysResult {
     let tick_ns = 1_000_000_000 / hal::apic::TIMER_HZ;
-    let deadline = task::ticks() + ns.div_ceil(tick_ns);
-    while task::ticks() < deadline {
+    let end = hal::apic::nanos_since_boot().saturating_add(ns);
+    loop {
+        let now = hal::apic::nanos_since_boot();
+        if now >= end {
+            return Ok(0);
+        }
         if proc::signal::interrupted() {
             return Err(Errno::EINTR);
         }
-        // The tick may pass the deadline between the check and here.
-        task::sleep_ticks(deadline.saturating_sub(task::ticks()));
+        // The ticks to the end; if they were short, the clock says so and we go on.
+        task::sleep_ticks((end - now).div_ceil(tick_ns));
     }
-    Ok(0)
 }
 
 pub fn yield_now(_: &mut Ctx) -> SysResult {
