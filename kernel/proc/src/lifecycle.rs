@@ -156,8 +156,12 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     let mut regs = frame.clone();
     regs.rax = 0;
     let state = alloc::boxed::Box::new((regs, hal::user::saved_fpu_state(frame)));
+    // The child's thread pointer is the parent's (a Linux program's TLS is in the
+    // copied memory, at the same address).
+    let fs_base = hal::task::user_fs_base();
     start_thread(&child, Some(&parent), move || {
         hal::task::current().set_address_space(Some(table));
+        let _ = hal::task::set_user_fs_base(fs_base);
         hal::task::AfterStart::EnterUserFrame(state)
     })?;
     Ok(pid)
@@ -183,6 +187,7 @@ pub fn exec(
     drop(old);
     *p.personality.lock() = loaded.personality;
     hal::task::current().set_syscall_handler(crate::personality::entry(loaded.personality).ok());
+    let _ = hal::task::set_user_fs_base(0);
     p.files.lock().close_on_exec();
     p.sig.lock().reset_handlers();
     *p.name.lock() = String::from(basename(path));
