@@ -144,7 +144,7 @@ pub const POLL: usize = 107;
 pub const PORT_REPLY_RECEIVE: usize = 108;
 
 /// The highest call number plus one (size of the kernel's table).
-pub const COUNT: usize = 140;
+pub const COUNT: usize = 160;
 
 /// Call numbers given out while the kernel runs: a call a module registers
 /// (`syscall::registry::register_call`) takes one of these, so it can never collide

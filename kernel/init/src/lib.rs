@@ -117,6 +117,7 @@ fn start_userland(boot: &'static BootInfo) {
         return;
     }
     syscall::init();
+    linux::init();
     syscall::set_watch(
         boot.cmdline_value("trace").is_some(),
         boot.cmdline_value("callring").is_some(),

@@ -123,6 +123,17 @@ fn start_thread(
 
 /// `fork`: a copy of the calling process whose thread resumes from `frame` with 0.
 pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
+    fork_with(frame, None, None)
+}
+
+/// [`fork`] as Linux's `clone` asks for it: the child's thread pointer is `tls`
+/// (`CLONE_SETTLS`) instead of the caller's, and its pid is written at `child_tid`
+/// in the child's own memory before it runs (`CLONE_CHILD_SETTID`).
+pub fn fork_with(
+    frame: &TrapFrame,
+    tls: Option<u64>,
+    child_tid: Option<u64>,
+) -> Result<Pid, Errno> {
     let parent = process::current().ok_or(Errno::EINVAL)?;
     if process::table_len() >= process::MAX_PROCS {
         return Err(Errno::EAGAIN);
@@ -158,10 +169,14 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     let state = alloc::boxed::Box::new((regs, hal::user::saved_fpu_state(frame)));
     // The child's thread pointer is the parent's (a Linux program's TLS is in the
     // copied memory, at the same address).
-    let fs_base = hal::task::user_fs_base();
+    let fs_base = tls.unwrap_or_else(hal::task::user_fs_base);
     start_thread(&child, Some(&parent), move || {
         hal::task::current().set_address_space(Some(table));
         let _ = hal::task::set_user_fs_base(fs_base);
+        if let Some(at) = child_tid {
+            // A bad address is the program's loss, as on Linux: nothing is written.
+            let _ = crate::uaccess::write_bytes(at, &pid.to_le_bytes());
+        }
         hal::task::AfterStart::EnterUserFrame(state)
     })?;
     Ok(pid)

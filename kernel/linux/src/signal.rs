@@ -1,0 +1,113 @@
+//! Signals for Linux programs (chapter 2, 3-2): `rt_sigaction` and `rt_sigprocmask`
+//! in Linux's encoding, over the native signal code.
+//!
+//! The two ABIs agree on signal numbers (1..31) and on how a handler returns: the
+//! kernel saves the interrupted state on the user stack and the handler's return
+//! address is the `restorer` the program gave (`SA_RESTORER`; musl's and glibc's
+//! `__restore_rt` make the `rt_sigreturn` call), which restores it. They differ in the
+//! layout of `struct sigaction` and in signal sets, where Linux's bit `n-1` is signal
+//! `n`; [`crate::uapi`] converts. Real-time signals (32..64) are not delivered by
+//! dinos: installing a handler for one is EINVAL.
+
+use crate::uapi::{self, *};
+use crate::{get, le64, put};
+use abi::Errno;
+use syscall::table::{Ctx, SysResult};
+
+/// `rt_sigaction(sig, act, oact, sigsetsize)`.
+pub fn rt_sigaction(_: &mut Ctx, sig: u32, act: u64, oact: u64, size: u64) -> SysResult {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let sig = uapi::signal(sig).ok_or(Errno::EINVAL)?;
+    let new = if act == 0 {
+        None
+    } else {
+        let b: [u8; KSIGACTION_SIZE] = get(act)?;
+        Some(abi::SigAction {
+            handler: le64(&b, 0),
+            flags: le64(&b, 8),
+            restorer: le64(&b, 16),
+            mask: sigset_to_dinos(le64(&b, 24)),
+        })
+    };
+    let old = proc::signal::sigaction(sig, new)?;
+    if oact != 0 {
+        let mut b = uapi::Bytes::default();
+        b.u64(old.handler)
+            .u64(old.flags)
+            .u64(old.restorer)
+            .u64(sigset_to_linux(old.mask));
+        put(oact, &b.0)?;
+    }
+    Ok(0)
+}
+
+/// `rt_sigprocmask(how, set, oldset, sigsetsize)`; no `set` only reads the mask.
+pub fn rt_sigprocmask(_: &mut Ctx, how: u32, set: u64, old: u64, size: u64) -> SysResult {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let prev = if set == 0 {
+        proc::signal::sigprocmask(abi::signal::SIG_BLOCK, 0)?
+    } else {
+        let s = u64::from_le_bytes(get::<8>(set)?);
+        proc::signal::sigprocmask(how, sigset_to_dinos(s))?
+    };
+    if old != 0 {
+        put(old, &sigset_to_linux(prev).to_le_bytes())?;
+    }
+    Ok(0)
+}
+
+/// `rt_sigpending(set, sigsetsize)`: the signals posted and blocked.
+pub fn rt_sigpending(cx: &mut Ctx, set: u64, size: u64) -> SysResult {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let pending = cx.with_process(|p| {
+        let s = p.sig.lock();
+        s.pending & s.mask
+    })?;
+    put(set, &sigset_to_linux(pending).to_le_bytes())?;
+    Ok(0)
+}
+
+pub fn rt_sigreturn(cx: &mut Ctx) -> SysResult {
+    syscall::ops::process::sigreturn(cx)
+}
+
+pub fn kill(cx: &mut Ctx, pid: i64, sig: u32) -> SysResult {
+    let sig = if sig == 0 {
+        0
+    } else {
+        uapi::signal(sig).ok_or(Errno::EINVAL)?
+    };
+    syscall::ops::process::kill(cx, pid as i32 as i64, sig)
+}
+
+/// `tgkill(tgid, tid, sig)`: a thread is its process here (tid = pid).
+pub fn tgkill(cx: &mut Ctx, tgid: i64, tid: i64, sig: u32) -> SysResult {
+    if tgid as i32 <= 0 || tid as i32 <= 0 || tgid as i32 != tid as i32 {
+        return Err(if tgid as i32 <= 0 || tid as i32 <= 0 {
+            Errno::EINVAL
+        } else {
+            Errno::ESRCH
+        });
+    }
+    kill(cx, tid, sig)
+}
+
+pub fn tkill(cx: &mut Ctx, tid: i64, sig: u32) -> SysResult {
+    if tid as i32 <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    kill(cx, tid, sig)
+}
+
+/// `pause`: sleep until a signal is delivered (then EINTR, as always).
+pub fn pause(cx: &mut Ctx) -> SysResult {
+    let p = cx.process()?;
+    proc::signal::interruptible_wait(&p.stop_wq, || false)?;
+    Err(Errno::EINTR)
+}
