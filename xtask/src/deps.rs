@@ -23,6 +23,10 @@ const TOOLS: &[(&str, &str)] = &[
     ("tar", "tar"),
     ("mawk", "mawk"),
     ("time", "time"),
+    // The Linux personality's programs (linuxtest.rs): Debian's static busybox and
+    // the musl toolchain the C test programs are built with.
+    ("busybox", "busybox-static"),
+    ("musl-gcc", "musl-tools"),
 ];
 
 fn have(program: &str) -> bool {

@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// The directories of the root image that belong to the system, rewritten each run.
-pub const SYSTEM_DIRS: &[&str] = &["bin", "usr"];
+pub const SYSTEM_DIRS: &[&str] = &["bin", "usr", "linux"];
 
 /// Write the system directories of the `staging` tree (what the root image was made
 /// from) onto `disk`. Returns how many files were written.
@@ -98,7 +98,14 @@ fn add_tree(disk: &Path, script: &mut String, host: &Path, guest: &str) -> Resul
         let name = e.file_name().to_string_lossy().into_owned();
         let path = e.path();
         let to = format!("{guest}/{name}");
-        if path.is_dir() {
+        let is_link = e.file_type().is_ok_and(|t| t.is_symlink());
+        if is_link {
+            // A symbolic link stays one (busybox's applets are links to it).
+            let target = std::fs::read_link(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let _ = writeln!(script, "rm {to}");
+            let _ = writeln!(script, "symlink {to} {}", target.display());
+            files += 1;
+        } else if path.is_dir() {
             files += add_tree(disk, script, &path, &to)?;
         } else if path.is_file() {
             add_file(script, &path, &to)?;

@@ -20,6 +20,7 @@ mod fstest;
 mod fuzztest;
 mod json;
 mod layers;
+mod linuxtest;
 mod logintest;
 mod porttest;
 mod progtest;

@@ -70,7 +70,7 @@ fn unknown(number: usize, _: &mut Ctx) -> SysResult {
         let (pid, name) = proc::current().map_or((0, alloc::string::String::new()), |p| {
             (p.pid, p.name.lock().clone())
         });
-        log::warn!("linux: pid {pid} ({name}): system call {number} is not implemented (ENOSYS)");
+        log::warn!("pid {pid} ({name}): Linux system call {number} is not implemented (ENOSYS)");
     }
     Err(Errno::ENOSYS)
 }

@@ -120,6 +120,14 @@ pub fn set_tid_address(cx: &mut Ctx, _addr: u64) -> SysResult {
     syscall::ops::process::getpid(cx)
 }
 
+/// Calls that C libraries try at start and do without when the kernel answers
+/// ENOSYS: `set_robust_list` (robust futexes, for threads that die holding a lock; a
+/// dinos process has one thread) and `rseq` (restartable sequences). They have rows
+/// so that `trace` names them and the unknown-call log stays for calls really missing.
+pub fn not_supported<A, B>(_: &mut Ctx, _: A, _: B) -> SysResult {
+    Err(Errno::ENOSYS)
+}
+
 pub fn getpgrp(cx: &mut Ctx) -> SysResult {
     syscall::ops::process::getpgid(cx, 0)
 }
