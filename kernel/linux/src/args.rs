@@ -37,6 +37,19 @@ impl Arg for Cwd {
     }
 }
 
+/// A C argument vector (`char *const argv[]`) left in user memory for the handler
+/// to read when it is ready (the tracer still shows it as a list).
+pub struct ArgvPtr;
+
+impl Arg for ArgvPtr {
+    type Value = u64;
+    const KIND: Kind = Kind::CStrList;
+    #[inline(always)]
+    fn take(r: &mut Regs) -> Result<u64, Errno> {
+        Ok(r.take())
+    }
+}
+
 /// A pointer to a Linux structure named by `S` (the handler copies it).
 pub struct Ptr<S: StructName>(PhantomData<S>);
 

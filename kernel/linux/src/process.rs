@@ -13,7 +13,6 @@ use crate::uapi::*;
 use crate::{get, put};
 use abi::Errno;
 use alloc::string::String;
-use alloc::vec::Vec;
 use syscall::table::{Ctx, SysResult};
 
 pub fn fork(cx: &mut Ctx) -> SysResult {
@@ -42,7 +41,22 @@ pub fn clone(cx: &mut Ctx, flags: u32, stack: u64, ptid: u64, ctid: u64, tls: u6
     Ok(pid as usize)
 }
 
-pub fn execve(cx: &mut Ctx, path: String, argv: Vec<String>, envp: Vec<String>) -> SysResult {
+/// `execve(path, argv, envp)`. As on Linux, the file is looked up and its execute
+/// permission checked before the argument vectors are read (a bad `argv` for a file
+/// that cannot be run is EACCES, not EFAULT).
+pub fn execve(cx: &mut Ctx, path: String, argv: u64, envp: u64) -> SysResult {
+    let p = cx.process()?;
+    let cred = p.cred();
+    let cwd = p.cwd.lock().node();
+    let node = fsys::resolve(&cred, cwd, &path, true)?;
+    let st = fsys::stat(node)?;
+    if st.mode & abi::flags::S_IFMT != abi::flags::S_IFREG
+        || !cred::permits(&cred, st.uid, st.gid, st.mode, cred::Access::EXEC)
+    {
+        return Err(Errno::EACCES);
+    }
+    let argv = syscall::user::read_cstr_list(argv, proc::exec::ARG_MAX)?;
+    let envp = syscall::user::read_cstr_list(envp, proc::exec::ARG_MAX)?;
     syscall::ops::process::exec(cx, path, argv, envp)
 }
 

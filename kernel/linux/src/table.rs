@@ -9,7 +9,7 @@ use crate::{file, info, memory, process, signal};
 use syscall::arg::{Addr, Fd, Flags, Id, Mode, PidArg, Signal};
 use syscall::ops::{file as f, memory as m, process as p, protect};
 use syscall::table::Entry;
-use syscall::user::{CPath, CStr, CStrList, UserSliceMut};
+use syscall::user::{CPath, CStr, UserSliceMut};
 
 /// Linux numbers below this have a slot (the highest used is faccessat2, 439).
 pub const TABLE_LEN: usize = 448;
@@ -109,7 +109,7 @@ pub static TABLE: [Option<Entry>; TABLE_LEN] = {
         56 => "clone": process::clone(Flags<CloneFlags>, Addr, Addr, Addr, Addr);
         57 => "fork": process::fork();
         58 => "vfork": process::fork();
-        59 => "execve": process::execve(CPath, CStrList, CStrList);
+        59 => "execve": process::execve(CPath, ArgvPtr, ArgvPtr);
         60 => "exit" -> Never: process::exit(i32);
         61 => "wait4": process::wait4(PidArg, Ptr<IntPtr>, Flags<WaitFlags>, Ptr<Rusage>);
         95 => "umask": protect::umask(Mode);

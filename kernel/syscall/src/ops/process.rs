@@ -125,7 +125,10 @@ pub fn sigreturn(cx: &mut Ctx) -> SysResult {
 
 pub fn nanosleep(_: &mut Ctx, ns: u64) -> SysResult {
     let tick_ns = 1_000_000_000 / hal::apic::TIMER_HZ;
-    let deadline = task::ticks() + ns.div_ceil(tick_ns);
+    // At least the time asked for: the tick now is already partly gone, so one more
+    // (as the futex wait counts it).
+    let ticks = ns.div_ceil(tick_ns);
+    let deadline = task::ticks() + if ticks == 0 { 0 } else { ticks + 1 };
     while task::ticks() < deadline {
         if proc::signal::interrupted() {
             return Err(Errno::EINTR);
