@@ -101,7 +101,8 @@ fn add_tree(disk: &Path, script: &mut String, host: &Path, guest: &str) -> Resul
         let is_link = e.file_type().is_ok_and(|t| t.is_symlink());
         if is_link {
             // A symbolic link stays one (busybox's applets are links to it).
-            let target = std::fs::read_link(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let target =
+                std::fs::read_link(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             let _ = writeln!(script, "rm {to}");
             let _ = writeln!(script, "symlink {to} {}", target.display());
             files += 1;

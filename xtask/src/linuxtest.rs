@@ -54,7 +54,9 @@ const BUSYBOX: &str = "/bin/busybox";
 const PROGRAMS: &[&str] = &["hello", "files", "badargs"];
 
 fn run(cmd: &mut Command, what: &str) -> Result<()> {
-    let st = cmd.status().map_err(|e| format!("cannot run {what}: {e}"))?;
+    let st = cmd
+        .status()
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
     if st.success() {
         Ok(())
     } else {
@@ -240,10 +242,7 @@ fn musl_programs(kernel: &Path) -> Result<()> {
     let tests = staging().join("linux/tests");
     let mut s = boot(kernel)?;
     let want = host_program(&tests.join("hello"), &["x", "y z"], &[("LT_A", "1")])?;
-    let got = guest(
-        &mut s,
-        "LT_A=1 /linux/tests/hello x 'y z'; echo status $?",
-    )?;
+    let got = guest(&mut s, "LT_A=1 /linux/tests/hello x 'y z'; echo status $?")?;
     compare("hello", &want, &got)?;
     let want = host_program(&tests.join("files"), &[], &[])?;
     let got = guest(&mut s, "/linux/tests/files; echo status $?")?;
@@ -257,7 +256,10 @@ fn bad_arguments(kernel: &Path) -> Result<()> {
     let got = guest(&mut s, "/linux/tests/badargs < /dev/null; echo status $?")?;
     compare("badargs", &want, &got)?;
     // The kernel logged the unknown calls once each, and is alive and well.
-    if !s.output().contains("Linux system call 400 is not implemented") {
+    if !s
+        .output()
+        .contains("Linux system call 400 is not implemented")
+    {
         return Err("the kernel did not log the unknown call 400".into());
     }
     s.run_line("echo al''ive", &["alive"])?;

@@ -74,7 +74,7 @@ pub fn fstat(cx: &mut Ctx, fd: Fd, out: u64) -> SysResult {
 /// The `stat` an `*at` call with `flags` asks for (`AT_EMPTY_PATH`: the descriptor
 /// itself).
 fn stat_at(cx: &Ctx, dir: Dir, path: &str, flags: u32) -> Result<abi::Stat, Errno> {
-    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 /* AT_NO_AUTOMOUNT */) != 0 {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800/* AT_NO_AUTOMOUNT */) != 0 {
         return Err(Errno::EINVAL);
     }
     if path.is_empty() {

@@ -190,7 +190,10 @@ pub fn getrusage(cx: &mut Ctx, who: i32, out: u64) -> SysResult {
         _ => return Err(Errno::EINVAL),
     };
     let mut b = crate::uapi::Bytes::default();
-    b.u64(u / NS).u64(u % NS / 1000).u64(s / NS).u64(s % NS / 1000);
+    b.u64(u / NS)
+        .u64(u % NS / 1000)
+        .u64(s / NS)
+        .u64(s % NS / 1000);
     b.zeros(144 - 32);
     put(out, &b.0)?;
     Ok(0)

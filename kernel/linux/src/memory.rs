@@ -7,7 +7,15 @@ use abi::Errno;
 use syscall::ops::memory as ops;
 use syscall::table::{Ctx, SysResult};
 
-pub fn mmap(cx: &mut Ctx, addr: u64, len: u64, prot: u32, flags: u32, fd: u64, off: u64) -> SysResult {
+pub fn mmap(
+    cx: &mut Ctx,
+    addr: u64,
+    len: u64,
+    prot: u32,
+    flags: u32,
+    fd: u64,
+    off: u64,
+) -> SysResult {
     // The descriptor is a C `int`; -1 for anonymous memory.
     let fd = fd as u32 as u64;
     if flags & MAP_FIXED_NOREPLACE != 0 && flags & MAP_FIXED == 0 {
@@ -31,7 +39,11 @@ pub fn madvise(_: &mut Ctx, addr: u64, len: u64, advice: u32) -> SysResult {
     const SEQUENTIAL: u32 = 2;
     const WILLNEED: u32 = 3;
     const FREE: u32 = 8;
-    if addr % 4096 != 0 || addr.checked_add(len).is_none_or(|e| e > hal::user::USER_TOP) {
+    if !addr.is_multiple_of(4096)
+        || addr
+            .checked_add(len)
+            .is_none_or(|e| e > hal::user::USER_TOP)
+    {
         return Err(Errno::EINVAL);
     }
     match advice {

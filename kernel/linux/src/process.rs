@@ -299,11 +299,15 @@ pub fn sched_getaffinity(_: &mut Ctx, pid: u32, size: u64, mask: u64) -> SysResu
     if pid != 0 && proc::process::get(pid).is_none() {
         return Err(Errno::ESRCH);
     }
-    if size < 8 || size % 8 != 0 {
+    if size < 8 || !size.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
     let cpus = hal::percpu::cpus_online().min(64);
-    let bits: u64 = if cpus >= 64 { u64::MAX } else { (1u64 << cpus) - 1 };
+    let bits: u64 = if cpus >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << cpus) - 1
+    };
     put(mask, &bits.to_le_bytes())?;
     Ok(8)
 }

@@ -137,7 +137,9 @@ pub fn termios_of_mode(mode: u32) -> [u8; TERMIOS_SIZE] {
     t[12..16].copy_from_slice(&lflag.to_le_bytes());
     // c_line 0; c_cc: VINTR ^C, VQUIT ^\, VERASE DEL, VKILL ^U, VEOF ^D, VTIME 0,
     // VMIN 1, ..., as Linux sets them.
-    let cc: [u8; NCCS] = [3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0];
+    let cc: [u8; NCCS] = [
+        3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0,
+    ];
     t[17..17 + NCCS].copy_from_slice(&cc);
     t
 }
@@ -416,7 +418,10 @@ mod tests {
     #[test]
     fn open_flags_drop_only_hints() {
         assert_eq!(open_flags(O_LARGEFILE | O_NOCTTY | 1), 1);
-        assert_eq!(open_flags(O_CREAT | O_TRUNC | 1 | O_CLOEXEC), O_CREAT | O_TRUNC | 1 | O_CLOEXEC);
+        assert_eq!(
+            open_flags(O_CREAT | O_TRUNC | 1 | O_CLOEXEC),
+            O_CREAT | O_TRUNC | 1 | O_CLOEXEC
+        );
         assert_eq!(open_flags(O_PATH | O_DIRECTORY | 2), O_DIRECTORY);
     }
 
@@ -445,7 +450,12 @@ mod tests {
     #[test]
     fn termios_round_trips_the_mode() {
         use abi::flags::{TTY_CANON, TTY_ECHO, TTY_ISIG};
-        for m in [0, TTY_ECHO, TTY_CANON | TTY_ISIG, TTY_ECHO | TTY_CANON | TTY_ISIG] {
+        for m in [
+            0,
+            TTY_ECHO,
+            TTY_CANON | TTY_ISIG,
+            TTY_ECHO | TTY_CANON | TTY_ISIG,
+        ] {
             assert_eq!(mode_of_termios(&termios_of_mode(m)), m);
         }
     }

@@ -94,7 +94,10 @@ pub fn load(
     })?;
     // The program's ABI must have a system-call table before anything is built.
     let Some(personality) = crate::personality::Personality::of_image(&image) else {
-        log::warn!("exec {path}: ELF OS ABI {} is none this kernel speaks", image.os_abi);
+        log::warn!(
+            "exec {path}: ELF OS ABI {} is none this kernel speaks",
+            image.os_abi
+        );
         return Err(Errno::ENOEXEC);
     };
     if let Some(interp) = &image.interp {
@@ -264,7 +267,14 @@ fn build_stack(
         words.push(k);
         words.push(v);
     }
-    words.extend([AT_RANDOM, random_at, AT_EXECFN, execfn_at, AT_PLATFORM, platform_at]);
+    words.extend([
+        AT_RANDOM,
+        random_at,
+        AT_EXECFN,
+        execfn_at,
+        AT_PLATFORM,
+        platform_at,
+    ]);
     words.push(AT_NULL);
     words.push(0);
     let mut at = (sp - words.len() as u64 * 8) & !15;

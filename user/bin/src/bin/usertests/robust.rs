@@ -113,7 +113,7 @@ fn one_page_elf(page: u64, code: &[u8]) -> Vec<u8> {
     ph[32..40].copy_from_slice(&4096u64.to_le_bytes()); // p_filesz
     ph[40..48].copy_from_slice(&4096u64.to_le_bytes()); // p_memsz
     ph[48..56].copy_from_slice(&4096u64.to_le_bytes()); // p_align
-    // The note: namesz 6, descsz 4, type 1, "dinos\0" padded to 8, ABI version 1.
+                                                        // The note: namesz 6, descsz 4, type 1, "dinos\0" padded to 8, ABI version 1.
     let note: [u8; 24] = [
         6, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, b'd', b'i', b'n', b'o', b's', 0, 0, 0, 1, 0, 0, 0,
     ];
