@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -18,6 +20,8 @@
 
 static volatile sig_atomic_t got;
 static void on_usr1(int sig) { got = sig; }
+static volatile sig_atomic_t alarms;
+static void on_alrm(int sig) { alarms += sig == SIGALRM; }
 
 static int cmp(const void *a, const void *b) { return strcmp(*(char **)a, *(char **)b); }
 
@@ -126,6 +130,33 @@ int main(void)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
     printf("slept at least 10 ms: %d\n", ms >= 10);
+    /* select: an empty pipe times out, one with data is readable. */
+    int q[2];
+    pipe(q);
+    fd_set rd;
+    FD_ZERO(&rd);
+    FD_SET(q[0], &rd);
+    struct timeval tv = {0, 20000};
+    check("select empty pipe", select(q[0] + 1, &rd, NULL, NULL, &tv));
+    write(q[1], "x", 1);
+    FD_ZERO(&rd);
+    FD_SET(q[0], &rd);
+    check("select pipe with data", select(q[0] + 1, &rd, NULL, NULL, NULL));
+    printf("read end set: %d\n", FD_ISSET(q[0], &rd) != 0);
+    close(q[0]);
+    close(q[1]);
+    /* An interval timer: SIGALRM every 20 ms, three times. */
+    signal(SIGALRM, on_alrm);
+    struct itimerval it = {{0, 20000}, {0, 20000}}, cur;
+    check("setitimer", setitimer(ITIMER_REAL, &it, NULL));
+    check("getitimer", getitimer(ITIMER_REAL, &cur));
+    printf("timer armed: %d\n", cur.it_value.tv_sec > 0 || cur.it_value.tv_usec > 0);
+    while (alarms < 3)
+        pause();
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    printf("alarms: %d\n", alarms >= 3);
+    check("alarm none left", alarm(0));
     check("unlink", unlink("link"));
     chdir("/");
     snprintf(path, sizeof path, "rm -rf %s", dir);

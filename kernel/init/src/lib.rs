@@ -145,5 +145,6 @@ fn timer_irq(frame: &mut hal::trap::TrapFrame) {
     hal::apic::eoi();
     proc::process::account_tick(frame.from_user());
     task::on_tick();
+    proc::alarm::on_tick();
     task::preempt_point();
 }

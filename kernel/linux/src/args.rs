@@ -99,6 +99,7 @@ structs!(
     LongPtr => "long *",
     FdSet => "fd_set",
     Stack => "stack_t",
+    ItimerVal => "struct itimerval",
 );
 
 macro_rules! names {

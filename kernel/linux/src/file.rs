@@ -562,3 +562,106 @@ pub fn sendfile(cx: &mut Ctx, out: Fd, inp: Fd, offp: u64, count: u64) -> SysRes
     }
     Ok(done)
 }
+
+/// The bytes of an `fd_set` for `nfds` descriptors (whole 64-bit words, as the kernel
+/// reads them), or none for a null pointer.
+fn fd_set(at: u64, nfds: usize) -> Result<Option<Vec<u8>>, Errno> {
+    if at == 0 {
+        return Ok(None);
+    }
+    proc::uaccess::read_bytes(at, nfds.div_ceil(64) * 8).map(Some)
+}
+
+fn is_set(set: &Option<Vec<u8>>, fd: usize) -> bool {
+    set.as_ref()
+        .is_some_and(|s| s[fd / 8] & (1 << (fd % 8)) != 0)
+}
+
+/// `select` over the native poll: each descriptor in the read or write set becomes a
+/// `pollfd`; the sets are rewritten with the ready ones. There are no exceptional
+/// conditions on dinos' files, so the except set comes back empty. `timeout` is in
+/// nanoseconds.
+fn select_ns(cx: &mut Ctx, nfds: i32, r: u64, w: u64, e: u64, timeout: u64) -> SysResult {
+    use abi::flags::{POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT};
+    let nfds = usize::try_from(nfds).map_err(|_| Errno::EINVAL)?;
+    if nfds > files::MAX_FDS.max(1024) {
+        return Err(Errno::EINVAL);
+    }
+    let (rs, ws, es) = (fd_set(r, nfds)?, fd_set(w, nfds)?, fd_set(e, nfds)?);
+    let mut want = Vec::new();
+    for fd in 0..nfds {
+        let events =
+            if is_set(&rs, fd) { POLLIN } else { 0 } | if is_set(&ws, fd) { POLLOUT } else { 0 };
+        if events != 0 || is_set(&es, fd) {
+            want.push(abi::PollFd {
+                fd: fd as i32,
+                events,
+                revents: 0,
+            });
+        }
+    }
+    syscall::ops::port::poll_fds(cx, &mut want, timeout)?;
+    let mut out_r = rs.as_ref().map(|s| alloc::vec![0u8; s.len()]);
+    let mut out_w = ws.as_ref().map(|s| alloc::vec![0u8; s.len()]);
+    let mut n = 0;
+    for p in &want {
+        if p.revents & POLLNVAL != 0 {
+            return Err(Errno::EBADF);
+        }
+        let fd = p.fd as usize;
+        let mark = |set: &mut Option<Vec<u8>>| {
+            if let Some(s) = set {
+                s[fd / 8] |= 1 << (fd % 8);
+            }
+        };
+        if p.events & POLLIN != 0 && p.revents & (POLLIN | POLLHUP | POLLERR) != 0 {
+            mark(&mut out_r);
+            n += 1;
+        }
+        if p.events & POLLOUT != 0 && p.revents & (POLLOUT | POLLERR) != 0 {
+            mark(&mut out_w);
+            n += 1;
+        }
+    }
+    for (at, set) in [
+        (r, out_r),
+        (w, out_w),
+        (e, es.map(|s| alloc::vec![0u8; s.len()])),
+    ] {
+        if let Some(s) = set {
+            put(at, &s)?;
+        }
+    }
+    Ok(n)
+}
+
+pub fn select(cx: &mut Ctx, nfds: i32, r: u64, w: u64, e: u64, tv: u64) -> SysResult {
+    let ns = match tv {
+        0 => abi::flags::TIMEOUT_FOREVER,
+        p => {
+            let b: [u8; 16] = get(p)?;
+            let (sec, usec) = (le64(&b, 0) as i64, le64(&b, 8) as i64);
+            if sec < 0 || !(0..1_000_000).contains(&usec) {
+                return Err(Errno::EINVAL);
+            }
+            (sec as u64).saturating_mul(1_000_000_000) + usec as u64 * 1000
+        }
+    };
+    select_ns(cx, nfds, r, w, e, ns)
+}
+
+pub fn pselect6(cx: &mut Ctx, nfds: i32, r: u64, w: u64, e: u64, ts: u64, sig: u64) -> SysResult {
+    if sig != 0 {
+        // The sigmask block: { const sigset_t *ss; size_t ss_len }; a mask for the
+        // wait alone is not supported.
+        let b: [u8; 16] = get(sig)?;
+        if le64(&b, 0) != 0 {
+            return Err(Errno::EINVAL);
+        }
+    }
+    let ns = match ts {
+        0 => abi::flags::TIMEOUT_FOREVER,
+        p => crate::info::timespec_ns(p)?,
+    };
+    select_ns(cx, nfds, r, w, e, ns)
+}

@@ -111,3 +111,65 @@ pub fn pause(cx: &mut Ctx) -> SysResult {
     proc::signal::interruptible_wait(&p.stop_wq, || false)?;
     Err(Errno::EINTR)
 }
+
+/// `struct itimerval` (interval, then value; each a `timeval`) from nanoseconds.
+fn itimerval(value_ns: u64, interval_ns: u64) -> [u8; 32] {
+    let mut b = uapi::Bytes::default();
+    for ns in [interval_ns, value_ns] {
+        b.u64(ns / 1_000_000_000).u64(ns % 1_000_000_000 / 1000);
+    }
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&b.0);
+    out
+}
+
+fn timeval_ns(b: &[u8], at: usize) -> Result<u64, Errno> {
+    let (sec, usec) = (le64(b, at) as i64, le64(b, at + 8) as i64);
+    if sec < 0 || !(0..1_000_000).contains(&usec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok((sec as u64).saturating_mul(1_000_000_000) + usec as u64 * 1000)
+}
+
+const ITIMER_REAL: u32 = 0;
+
+/// `setitimer(ITIMER_REAL, new, old)`: SIGALRM after the value, then every interval
+/// (`proc::alarm`). The CPU-time timers (VIRTUAL, PROF) are not supported.
+pub fn setitimer(cx: &mut Ctx, which: u32, new: u64, old: u64) -> SysResult {
+    if which != ITIMER_REAL {
+        return Err(Errno::EINVAL);
+    }
+    let pid = cx.with_process(|p| p.pid)?;
+    let (value, interval) = if new == 0 {
+        (0, 0)
+    } else {
+        let b: [u8; 32] = get(new)?;
+        (timeval_ns(&b, 16)?, timeval_ns(&b, 0)?)
+    };
+    if old != 0 {
+        // Checked before the timer changes, so a bad pointer changes nothing.
+        proc::uaccess::check_buffer(old, 32, true)?;
+    }
+    let (ov, oi) = proc::alarm::set(pid, value, interval);
+    if old != 0 {
+        put(old, &itimerval(ov, oi))?;
+    }
+    Ok(0)
+}
+
+pub fn getitimer(cx: &mut Ctx, which: u32, out: u64) -> SysResult {
+    if which != ITIMER_REAL {
+        return Err(Errno::EINVAL);
+    }
+    let (v, i) = proc::alarm::get(cx.with_process(|p| p.pid)?);
+    put(out, &itimerval(v, i))?;
+    Ok(0)
+}
+
+/// `alarm(seconds)`: SIGALRM in that many seconds (0 cancels); returns the seconds
+/// that were left of the previous alarm, rounded up.
+pub fn alarm(cx: &mut Ctx, seconds: u32) -> SysResult {
+    let pid = cx.with_process(|p| p.pid)?;
+    let (old, _) = proc::alarm::set(pid, seconds as u64 * 1_000_000_000, 0);
+    Ok(old.div_ceil(1_000_000_000) as usize)
+}

@@ -27,6 +27,7 @@
 
 extern crate alloc;
 
+pub mod alarm;
 pub mod claim;
 pub mod exec;
 pub mod futex;

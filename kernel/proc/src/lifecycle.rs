@@ -226,6 +226,7 @@ pub fn exit_current(status: u32) -> ! {
         p.files.lock().clear();
         p.cwd.lock().release();
         crate::claim::release_all(p.pid);
+        crate::alarm::cancel(p.pid);
         hal::task::current().set_address_space(None);
         let space = p.aspace.lock().take();
         drop(space);
