@@ -45,6 +45,7 @@ pub const LINUX_TESTS: &[(&str, LinuxTest)] = &[
         "linux::a_native_shell_pipes_through_linux_programs",
         mixed_pipeline,
     ),
+    ("linux::linux_programs_give_back_every_frame", no_leaks),
 ];
 
 /// Where the host's static busybox is (Debian's `busybox-static`).
@@ -355,6 +356,38 @@ fn mixed_pipeline(kernel: &Path) -> Result<()> {
     let out = s.run_line("/linux/bin/sleep 1 & ps; wait", &["PID"])?;
     if !out.lines().any(|l| l.contains("sleep [linux]")) {
         return Err(format!("ps did not show the Linux sleep:\n{out}"));
+    }
+    Ok(())
+}
+
+/// The free frame count (native `free -b`, the `Mem:` line's last column).
+fn free_bytes(s: &mut Session) -> Result<u64> {
+    let out = guest(s, "free -b")?;
+    out.lines()
+        .find(|l| l.starts_with("Mem:"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("no Mem: line in\n{out}"))
+}
+
+/// Linux processes (busybox's sh forking applets, a musl program that forks, maps,
+/// signals and exits) return every frame: after twenty warm-up runs (which fill the
+/// page cache and the kernel's caches), twenty more runs leave the free memory exactly where it
+/// was.
+fn no_leaks(kernel: &Path) -> Result<()> {
+    let mut s = boot(kernel)?;
+    let work = "/linux/tests/hello a > /dev/null; /linux/bin/sh -c 'echo a | sed s/a/b/ | wc -c' > /dev/null; /linux/tests/badargs > /dev/null";
+    let twenty =
+        format!("for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do {work}; done");
+    guest(&mut s, &twenty)?;
+    let before = free_bytes(&mut s)?;
+    guest(&mut s, &twenty)?;
+    let after = free_bytes(&mut s)?;
+    if before != after {
+        return Err(format!(
+            "free memory {before} -> {after} bytes ({:+} frames) after 20 rounds of Linux programs",
+            (after as i64 - before as i64) / 4096
+        ));
     }
     Ok(())
 }
