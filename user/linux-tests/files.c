@@ -115,6 +115,19 @@ int main(void)
     sigprocmask(SIG_BLOCK, NULL, &old);
     printf("SIGUSR2 blocked: %d SIGUSR1 blocked: %d\n", sigismember(&old, SIGUSR2),
            sigismember(&old, SIGUSR1));
+    /* sigsuspend: a blocked, pending SIGUSR1 is handled while waiting with an empty
+     * mask; afterwards the old mask (SIGUSR1 blocked) is back. */
+    got = 0;
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    raise(SIGUSR1);
+    printf("pending before sigsuspend: %d\n", got);
+    sigset_t empty;
+    sigemptyset(&empty);
+    check("sigsuspend", sigsuspend(&empty));
+    sigprocmask(SIG_BLOCK, NULL, &old);
+    printf("handler saw: %d, SIGUSR1 blocked again: %d\n", got, sigismember(&old, SIGUSR1));
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
     pid = fork();
     if (pid == 0) {
         pause();

@@ -173,3 +173,13 @@ pub fn alarm(cx: &mut Ctx, seconds: u32) -> SysResult {
     let (old, _) = proc::alarm::set(pid, seconds as u64 * 1_000_000_000, 0);
     Ok(old.div_ceil(1_000_000_000) as usize)
 }
+
+/// `rt_sigsuspend(mask, sigsetsize)`: wait with `mask` until a signal is handled;
+/// EINTR, with the caller's mask back once the handler has returned.
+pub fn rt_sigsuspend(_: &mut Ctx, mask: u64, size: u64) -> SysResult {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let m = u64::from_le_bytes(get::<8>(mask)?);
+    Err(proc::signal::sigsuspend(sigset_to_dinos(m)))
+}

@@ -34,6 +34,10 @@ pub struct SigState {
     pub pending: u64,
     pub mask: u64,
     pub actions: [SigAction; NSIG as usize],
+    /// The mask to go back to after a `sigsuspend`: the handler that ends it saves
+    /// this one in its frame (so its sigreturn restores it), or, if no handler runs,
+    /// the return to user mode puts it back.
+    pub saved_mask: Option<u64>,
 }
 
 impl SigState {
@@ -42,6 +46,7 @@ impl SigState {
             pending: 0,
             mask: 0,
             actions: [SigAction::default(); NSIG as usize],
+            saved_mask: None,
         }
     }
 
@@ -306,6 +311,9 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
             let mut s = p.sig.lock();
             let d = s.deliverable();
             if d == 0 {
+                if let Some(m) = s.saved_mask.take() {
+                    s.mask = m;
+                }
                 return;
             }
             let sig = d.trailing_zeros();
@@ -353,7 +361,10 @@ fn setup_handler_frame(
     for (i, w) in frame_to_words(frame).iter().enumerate() {
         data[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
     }
-    let old_mask = p.sig.lock().mask;
+    let old_mask = {
+        let mut s = p.sig.lock();
+        s.saved_mask.take().unwrap_or(s.mask)
+    };
     data[FRAME_WORDS * 8..FRAME_WORDS * 8 + 8].copy_from_slice(&old_mask.to_le_bytes());
     data[FRAME_WORDS * 8 + 8..].copy_from_slice(&hal::user::saved_fpu_state(frame).0);
     // Below the red zone; the saved state, then the return address, with the stack
@@ -454,6 +465,24 @@ pub fn sigaction(sig: u32, new: Option<SigAction>) -> Result<SigAction, Errno> {
         }
     }
     Ok(old)
+}
+
+/// `sigsuspend(mask)`: wait with `mask` as the signal mask until a signal is
+/// delivered; always EINTR. The caller's own mask comes back once the handler returns
+/// (or at once if the signal runs none).
+pub fn sigsuspend(mask: u64) -> Errno {
+    let Some(p) = process::current() else {
+        return Errno::EINVAL;
+    };
+    {
+        let mut s = p.sig.lock();
+        let old = s.mask;
+        s.saved_mask = Some(old);
+        s.mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
+    }
+    let _ = interruptible_wait(&p.stop_wq, || false);
+    hal::task::notify_current(); // the return to user mode delivers, then restores
+    Errno::EINTR
 }
 
 /// `sigprocmask`.
