@@ -30,6 +30,12 @@ pub const NSIG: u32 = 32;
 pub const SIG_DFL: u64 = 0;
 pub const SIG_IGN: u64 = 1;
 
+/// `SigAction::flags`: run the handler on the alternate signal stack (`sigaltstack`),
+/// if one is set and the thread is not on it already. (Linux's value.)
+pub const SA_ONSTACK: u64 = 0x0800_0000;
+/// The smallest alternate signal stack accepted (Linux's `MINSIGSTKSZ`).
+pub const MINSIGSTKSZ: u64 = 2048;
+
 /// `sigprocmask` operations.
 pub const SIG_BLOCK: u32 = 0;
 pub const SIG_UNBLOCK: u32 = 1;

@@ -20,6 +20,13 @@
 
 static volatile sig_atomic_t got;
 static void on_usr1(int sig) { got = sig; }
+static char altstack[16384];
+static volatile int on_alt;
+static void on_usr2(int sig)
+{
+    char here;
+    on_alt = sig == SIGUSR2 && &here >= altstack && &here < altstack + sizeof altstack;
+}
 static volatile sig_atomic_t alarms;
 static void on_alrm(int sig) { alarms += sig == SIGALRM; }
 
@@ -128,6 +135,19 @@ int main(void)
     sigprocmask(SIG_BLOCK, NULL, &old);
     printf("handler saw: %d, SIGUSR1 blocked again: %d\n", got, sigismember(&old, SIGUSR1));
     sigprocmask(SIG_UNBLOCK, &set, NULL);
+    /* sigaltstack: a SA_ONSTACK handler runs on the alternate stack. */
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0}, oss;
+    check("sigaltstack small", sigaltstack(&(stack_t){.ss_sp = altstack, .ss_size = 100}, NULL));
+    check("sigaltstack", sigaltstack(&ss, NULL));
+    check("sigaltstack read", sigaltstack(NULL, &oss));
+    printf("alt stack size %zu flags %d\n", oss.ss_size, oss.ss_flags);
+    struct sigaction sa2 = {0};
+    sa2.sa_handler = on_usr2;
+    sa2.sa_flags = SA_ONSTACK;
+    sigaction(SIGUSR2, &sa2, NULL);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(SIGUSR2);
+    printf("handler ran on the alternate stack: %d\n", on_alt);
     pid = fork();
     if (pid == 0) {
         pause();

@@ -183,3 +183,38 @@ pub fn rt_sigsuspend(_: &mut Ctx, mask: u64, size: u64) -> SysResult {
     let m = u64::from_le_bytes(get::<8>(mask)?);
     Err(proc::signal::sigsuspend(sigset_to_dinos(m)))
 }
+
+/// `sigaltstack(ss, old_ss)` with Linux's `stack_t` (sp, flags, size: 24 bytes).
+pub fn sigaltstack(cx: &mut Ctx, ss: u64, old: u64) -> SysResult {
+    const SS_ONSTACK: u32 = 1;
+    const SS_DISABLE: u32 = 2;
+    let new = if ss == 0 {
+        None
+    } else {
+        let b: [u8; 24] = get(ss)?;
+        let flags = u32::from_le_bytes([b[8], b[9], b[10], b[11]]);
+        match flags {
+            SS_DISABLE => Some(None),
+            0 | SS_ONSTACK => Some(Some((le64(&b, 0), le64(&b, 16)))),
+            _ => return Err(Errno::EINVAL),
+        }
+    };
+    if old != 0 {
+        proc::uaccess::check_buffer(old, 24, true)?;
+    }
+    let (was, on) = proc::signal::sigaltstack(new, cx.frame.rsp)?;
+    if old != 0 {
+        let (sp, size) = was.unwrap_or((0, 0));
+        let flags = if on {
+            SS_ONSTACK
+        } else if was.is_none() {
+            SS_DISABLE
+        } else {
+            0
+        };
+        let mut b = uapi::Bytes::default();
+        b.u64(sp).u32(flags).u32(0).u64(size);
+        put(old, &b.0)?;
+    }
+    Ok(0)
+}

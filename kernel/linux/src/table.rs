@@ -106,6 +106,7 @@ pub static TABLE: [Option<Entry>; TABLE_LEN] = {
         38 => "setitimer": signal::setitimer(u32, Ptr<ItimerVal>, Ptr<ItimerVal>);
         62 => "kill": signal::kill(PidArg, Signal);
         127 => "rt_sigpending": signal::rt_sigpending(Ptr<SigSet>, u64);
+        131 => "sigaltstack": signal::sigaltstack(Ptr<Stack>, Ptr<Stack>);
         130 => "rt_sigsuspend": signal::rt_sigsuspend(Ptr<SigSet>, u64);
         200 => "tkill": signal::tkill(i64, Signal);
         234 => "tgkill": signal::tgkill(i64, i64, Signal);

@@ -38,6 +38,8 @@ pub struct SigState {
     /// this one in its frame (so its sigreturn restores it), or, if no handler runs,
     /// the return to user mode puts it back.
     pub saved_mask: Option<u64>,
+    /// The alternate signal stack (`sigaltstack`): its lowest address and size.
+    pub alt_stack: Option<(u64, u64)>,
 }
 
 impl SigState {
@@ -47,12 +49,15 @@ impl SigState {
             mask: 0,
             actions: [SigAction::default(); NSIG as usize],
             saved_mask: None,
+            alt_stack: None,
         }
     }
 
     /// After exec: handlers point into the old program, so they go back to default;
     /// ignored signals stay ignored (that is how `nohup` works).
     pub fn reset_handlers(&mut self) {
+        // The alternate stack was the old program's memory.
+        self.alt_stack = None;
         for a in self.actions.iter_mut() {
             if a.handler != SIG_IGN {
                 *a = SigAction::default();
@@ -371,7 +376,16 @@ fn setup_handler_frame(
     // aligned as at a function entry (rsp + 8 a multiple of 16). The stack pointer is
     // the program's to set: every step of this arithmetic is checked, and a frame that
     // would not fit above address 0 is a bad stack (EFAULT), not an underflow.
-    let (state_at, ret_at) = signal_frame_at(frame.rsp).ok_or(Errno::EFAULT)?;
+    // SA_ONSTACK: on the alternate stack, unless the thread is on it already (a
+    // handler interrupted by another signal).
+    let alt = p.sig.lock().alt_stack;
+    let rsp = match alt {
+        Some((sp, size)) if action.flags & SA_ONSTACK != 0 && !on_stack(frame.rsp, sp, size) => {
+            sp + size
+        }
+        _ => frame.rsp,
+    };
+    let (state_at, ret_at) = signal_frame_at(rsp).ok_or(Errno::EFAULT)?;
     crate::uaccess::write_bytes(state_at, &data)?;
     crate::uaccess::write_bytes(ret_at, &action.restorer.to_le_bytes())?;
     {
@@ -465,6 +479,42 @@ pub fn sigaction(sig: u32, new: Option<SigAction>) -> Result<SigAction, Errno> {
         }
     }
     Ok(old)
+}
+
+fn on_stack(rsp: u64, sp: u64, size: u64) -> bool {
+    rsp >= sp && rsp - sp < size
+}
+
+/// `sigaltstack`: set (`Some(Some((sp, size)))`), remove (`Some(None)`) or only read
+/// (`None`) the alternate signal stack. Returns the old one and whether the thread
+/// runs on it now (`rsp`), in which case it cannot be changed (EPERM). A stack smaller
+/// than [`MINSIGSTKSZ`] is ENOMEM, one that does not lie in user space EFAULT.
+pub fn sigaltstack(
+    new: Option<Option<(u64, u64)>>,
+    rsp: u64,
+) -> Result<(Option<(u64, u64)>, bool), Errno> {
+    let p = process::current().ok_or(Errno::EINVAL)?;
+    let mut s = p.sig.lock();
+    let old = s.alt_stack;
+    let on = old.is_some_and(|(sp, size)| on_stack(rsp, sp, size));
+    if let Some(n) = new {
+        if on {
+            return Err(Errno::EPERM);
+        }
+        if let Some((sp, size)) = n {
+            if size < MINSIGSTKSZ {
+                return Err(Errno::ENOMEM);
+            }
+            if sp
+                .checked_add(size)
+                .is_none_or(|end| end > hal::user::USER_TOP)
+            {
+                return Err(Errno::EFAULT);
+            }
+        }
+        s.alt_stack = n;
+    }
+    Ok((old, on))
 }
 
 /// `sigsuspend(mask)`: wait with `mask` as the signal mask until a signal is
