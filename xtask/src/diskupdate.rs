@@ -3,11 +3,11 @@
 //!
 //! The persistent disk (`target/disk.img`) is made once from the root image. After
 //! that, each run writes the freshly built system directories ([`SYSTEM_DIRS`]: the
-//! programs in `/bin`, the shared data in `/usr`, the Linux programs in `/linux`) over the ones on the disk, and leaves
-//! everything else (`/root`, `/home`, `/tmp`, what a user made anywhere) alone.
-//! `--copy-in HOST:GUEST` writes a host file or directory the same way. The writing is
-//! `debugfs -w` from e2fsprogs (a script of `mkdir`, `rm`, `write` and `sif` for the
-//! mode), run while QEMU is not, so the guest never sees a disk change under it; the
+//! programs in `/bin`, the shared data in `/usr`, the Linux programs in `/linux`) over
+//! the ones on the disk, and leaves everything else (`/root`, `/home`, `/tmp`, what a
+//! user made anywhere) alone. `--copy-in HOST:GUEST` writes a host file or directory
+//! the same way. The writing is `debugfs -w` from e2fsprogs (a script of `mkdir`,
+//! `rm`, `write`, `symlink` and `sif` for the mode), run while QEMU is not, so the guest never sees a disk change under it; the
 //! test below checks the result with `e2fsck -fn`.
 
 use crate::Result;
