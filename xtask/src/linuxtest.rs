@@ -47,6 +47,10 @@ pub const LINUX_TESTS: &[(&str, LinuxTest)] = &[
     ),
     ("linux::linux_programs_give_back_every_frame", no_leaks),
     (
+        "linux::trace_names_linux_calls_and_their_table",
+        trace_names,
+    ),
+    (
         "linux::busybox_sh_on_the_terminal_runs_jobs_traps_and_heredocs",
         interactive_sh,
     ),
@@ -422,5 +426,38 @@ fn interactive_sh(kernel: &Path) -> Result<()> {
     s.expect("read hello", step)?;
     s.send("exit 3\n")?;
     s.run_line("echo ba''ck $?", &["back 3"])?;
+    Ok(())
+}
+
+/// With `trace` on the command line, a Linux program's calls are decoded by name from
+/// the Linux table's rows (C strings quoted, flags by name) and marked `linux:`; a
+/// native program's calls in the same boot are not.
+fn trace_names(kernel: &Path) -> Result<()> {
+    let mut m = crate::test::shell_machine(kernel);
+    m.append = String::from("trace");
+    let mut s = Session::boot_shell(&m)?;
+    s.run_line("/linux/tests/hello tr''aced", &["argv[1]=traced"])?;
+    let out = s.output();
+    for want in [
+        "linux:arch_prctl(ARCH_SET_FS, ",
+        "linux:access(\"/no/such/file\", F_OK) = -1 ENOENT",
+        "linux:exit_group(3) = ?",
+    ] {
+        if !out.contains(want) {
+            return Err(format!(
+                "the trace has no {want:?}:\n{}",
+                crate::session::tail(&out, 40)
+            ));
+        }
+    }
+    if !out
+        .lines()
+        .any(|l| l.contains("] waitpid(") || l.contains("] spawn("))
+    {
+        return Err("the native shell's calls were not traced".into());
+    }
+    if out.lines().any(|l| l.contains("linux:spawn(")) {
+        return Err("a native call was shown as a Linux one".into());
+    }
     Ok(())
 }
