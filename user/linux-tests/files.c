@@ -122,6 +122,33 @@ int main(void)
     sigprocmask(SIG_BLOCK, NULL, &old);
     printf("SIGUSR2 blocked: %d SIGUSR1 blocked: %d\n", sigismember(&old, SIGUSR2),
            sigismember(&old, SIGUSR1));
+    /* A read interrupted by a handler: EINTR, or made again with SA_RESTART. */
+    for (int restart = 0; restart < 2; restart++) {
+        struct sigaction sr = {0};
+        sr.sa_handler = on_usr1;
+        sr.sa_flags = restart ? SA_RESTART : 0;
+        sigaction(SIGUSR1, &sr, NULL);
+        int r[2];
+        pipe(r);
+        pid_t me = getpid();
+        pid_t c = fork();
+        if (c == 0) {
+            struct timespec d = {0, 50 * 1000 * 1000};
+            nanosleep(&d, NULL);
+            kill(me, SIGUSR1);
+            nanosleep(&d, NULL);
+            write(r[1], "late", 4);
+            _exit(0);
+        }
+        got = 0;
+        memset(buf, 0, sizeof buf);
+        long got_n = read(r[0], buf, sizeof buf);
+        printf("SA_RESTART=%d: read %ld%s%s, handler %d\n", restart, got_n,
+               got_n < 0 ? " " : " ", got_n < 0 ? strerror(errno) : buf, got);
+        waitpid(c, NULL, 0);
+        close(r[0]);
+        close(r[1]);
+    }
     /* sigsuspend: a blocked, pending SIGUSR1 is handled while waiting with an empty
      * mask; afterwards the old mask (SIGUSR1 blocked) is back. */
     got = 0;

@@ -50,7 +50,21 @@ static ABI: syscall::Abi = syscall::Abi {
 
 /// The Linux personality's entry point (hal calls it for threads of Linux programs).
 pub fn dispatch_linux(frame: &mut TrapFrame) {
-    syscall::dispatch(&ABI, frame)
+    let number = frame.rax;
+    syscall::dispatch(&ABI, frame);
+    if frame.rax == Errno::EINTR.as_return() as u64 && restartable(number) {
+        // Linux's ERESTARTSYS: made again after a signal with no handler, or one with
+        // SA_RESTART (proc::signal::on_return_to_user).
+        if let Some(p) = proc::current() {
+            p.sig.lock().restart = Some(number);
+        }
+    }
+}
+
+/// The calls Linux restarts (ERESTARTSYS): reads, writes, opens and waits. Not the
+/// sleeps, polls and signal waits, which Linux ends with EINTR after a handler too.
+fn restartable(number: u64) -> bool {
+    matches!(number, 0 | 1 | 2 | 17 | 18 | 19 | 20 | 40 | 61 | 247 | 257)
 }
 
 fn no_extra(_: usize) -> Option<Entry> {

@@ -40,6 +40,11 @@ pub struct SigState {
     pub saved_mask: Option<u64>,
     /// The alternate signal stack (`sigaltstack`): its lowest address and size.
     pub alt_stack: Option<(u64, u64)>,
+    /// The number of a restartable call that has just failed with EINTR (set by a
+    /// personality that restarts calls, Linux's). On the way back to user mode the
+    /// call is made again (its number back in `rax`, `rip` on the `syscall`) if no
+    /// handler runs, or if the handler that runs has `SA_RESTART`.
+    pub restart: Option<u64>,
 }
 
 impl SigState {
@@ -50,6 +55,7 @@ impl SigState {
             actions: [SigAction::default(); NSIG as usize],
             saved_mask: None,
             alt_stack: None,
+            restart: None,
         }
     }
 
@@ -311,6 +317,15 @@ fn frame_to_words(f: &TrapFrame) -> [u64; FRAME_WORDS] {
 /// (posting one, unmasking, sigreturn), so a return with nothing to do costs one test.
 pub fn on_return_to_user(frame: &mut TrapFrame) {
     let Some(p) = process::current() else { return };
+    let restart = p.sig.lock().restart.take();
+    // Make the interrupted call again when the program resumes (the `syscall`
+    // instruction is two bytes).
+    let redo = |frame: &mut TrapFrame| {
+        if let Some(nr) = restart {
+            frame.rax = nr;
+            frame.rip -= 2;
+        }
+    };
     loop {
         let (sig, action) = {
             let mut s = p.sig.lock();
@@ -319,6 +334,8 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
                 if let Some(m) = s.saved_mask.take() {
                     s.mask = m;
                 }
+                drop(s);
+                redo(frame);
                 return;
             }
             let sig = d.trailing_zeros();
@@ -339,6 +356,9 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
                 }
             },
             handler if sig != SIGKILL => {
+                if action.flags & SA_RESTART != 0 {
+                    redo(frame); // the handler returns to the call, made again
+                }
                 if setup_handler_frame(&p, frame, sig, handler, &action).is_err() {
                     // No room on the user stack: the program cannot be helped.
                     log::warn!("pid {}: cannot deliver {} (bad stack)", p.pid, name(sig));
