@@ -34,6 +34,16 @@ pub const NSIG: u32 = 32;
 pub const SIG_DFL: u64 = 0;
 pub const SIG_IGN: u64 = 1;
 
+/// `SigAction::flags`: run the handler on the alternate signal stack (`sigaltstack`),
+/// if one is set and the thread is not on it already. (Linux's value.)
+pub const SA_ONSTACK: u64 = 0x0800_0000;
+/// `SigAction::flags`: a system call a handler interrupts is restarted after it
+/// rather than failing with EINTR (for the calls that may be; Linux's value, honoured
+/// for Linux programs: see `SigState::restart`).
+pub const SA_RESTART: u64 = 0x1000_0000;
+/// The smallest alternate signal stack accepted (Linux's `MINSIGSTKSZ`).
+pub const MINSIGSTKSZ: u64 = 2048;
+
 /// `sigprocmask` operations.
 pub const SIG_BLOCK: u32 = 0;
 pub const SIG_UNBLOCK: u32 = 1;

@@ -110,8 +110,8 @@ pub struct ProcInfo {
     pub threads: u32,
     /// The CPU its thread last ran on.
     pub cpu: u32,
-    /// Zero (keeps the 8-byte fields aligned).
-    pub reserved: u32,
+    /// The system-call ABI it speaks: [`PERSONALITY_DINOS`] or [`PERSONALITY_LINUX`].
+    pub personality: u32,
     pub user_ns: u64,
     pub sys_ns: u64,
     pub mem_bytes: u64,
@@ -120,6 +120,11 @@ pub struct ProcInfo {
     /// NUL-padded command name.
     pub name: [u8; 32],
 }
+
+/// [`ProcInfo::personality`] of a native program.
+pub const PERSONALITY_DINOS: u32 = 0;
+/// [`ProcInfo::personality`] of a Linux program (the Linux personality, docs/linux.md).
+pub const PERSONALITY_LINUX: u32 = 1;
 
 /// `times` result: CPU time of the caller and of its waited-for children.
 #[repr(C)]
@@ -309,7 +314,7 @@ pod_fields!(ProcInfo {
     state: u32,
     threads: u32,
     cpu: u32,
-    reserved: u32,
+    personality: u32,
     user_ns: u64,
     sys_ns: u64,
     mem_bytes: u64,

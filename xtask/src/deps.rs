@@ -25,6 +25,10 @@ const TOOLS: &[(&str, &str)] = &[
     ("time", "time"),
     // Reads the core files dinos writes (coretest.rs, `cargo xtask core`).
     ("gdb", "gdb"),
+    // The Linux personality's programs (linuxtest.rs): Debian's static busybox and
+    // the musl toolchain the C test programs are built with.
+    ("busybox", "busybox-static"),
+    ("musl-gcc", "musl-tools"),
 ];
 
 fn have(program: &str) -> bool {

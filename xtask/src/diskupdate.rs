@@ -3,11 +3,11 @@
 //!
 //! The persistent disk (`target/disk.img`) is made once from the root image. After
 //! that, each run writes the freshly built system directories ([`SYSTEM_DIRS`]: the
-//! programs in `/bin`, the shared data in `/usr`) over the ones on the disk, and leaves
-//! everything else (`/root`, `/home`, `/tmp`, what a user made anywhere) alone.
-//! `--copy-in HOST:GUEST` writes a host file or directory the same way. The writing is
-//! `debugfs -w` from e2fsprogs (a script of `mkdir`, `rm`, `write` and `sif` for the
-//! mode), run while QEMU is not, so the guest never sees a disk change under it; the
+//! programs in `/bin`, the shared data in `/usr`, the Linux programs in `/linux`) over
+//! the ones on the disk, and leaves everything else (`/root`, `/home`, `/tmp`, what a
+//! user made anywhere) alone. `--copy-in HOST:GUEST` writes a host file or directory
+//! the same way. The writing is `debugfs -w` from e2fsprogs (a script of `mkdir`,
+//! `rm`, `write`, `symlink` and `sif` for the mode), run while QEMU is not, so the guest never sees a disk change under it; the
 //! test below checks the result with `e2fsck -fn`.
 
 use crate::Result;
@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// The directories of the root image that belong to the system, rewritten each run.
-pub const SYSTEM_DIRS: &[&str] = &["bin", "usr"];
+pub const SYSTEM_DIRS: &[&str] = &["bin", "usr", "linux"];
 
 /// Write the system directories of the `staging` tree (what the root image was made
 /// from) onto `disk`. Returns how many files were written.
@@ -98,7 +98,15 @@ fn add_tree(disk: &Path, script: &mut String, host: &Path, guest: &str) -> Resul
         let name = e.file_name().to_string_lossy().into_owned();
         let path = e.path();
         let to = format!("{guest}/{name}");
-        if path.is_dir() {
+        let is_link = e.file_type().is_ok_and(|t| t.is_symlink());
+        if is_link {
+            // A symbolic link stays one (busybox's applets are links to it).
+            let target =
+                std::fs::read_link(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let _ = writeln!(script, "rm {to}");
+            let _ = writeln!(script, "symlink {to} {}", target.display());
+            files += 1;
+        } else if path.is_dir() {
             files += add_tree(disk, script, &path, &to)?;
         } else if path.is_file() {
             add_file(script, &path, &to)?;

@@ -23,6 +23,7 @@ mod fstest;
 mod fuzztest;
 mod json;
 mod layers;
+mod linuxtest;
 mod logintest;
 mod porttest;
 mod proctest;
@@ -50,8 +51,8 @@ commands:
       --append ARGS     extra kernel command line (e.g. `trace`, `loglevel=debug`)
       --monitor         stay in the kernel monitor instead of starting /bin/init
       --disk PATH       the persistent root disk (default target/disk.img; made when missing)
-      --fresh           rebuild the disk from the image (otherwise /bin and /usr are
-                        updated on it and everything else is kept)
+      --fresh           rebuild the disk from the image (otherwise /bin, /usr and /linux
+                        are updated on it and everything else is kept)
       --copy-in HOST:/GUEST  put a host file or directory on the disk before booting
       --ramdisk         no disk: boot from the in-memory root image (changes are lost)
       --login           boot to a `login:` prompt (init runs getty) instead of a root shell

@@ -127,8 +127,9 @@ impl CharDevice for Kmsg {
 static RANDOM_STATE: AtomicU64 = AtomicU64::new(0);
 
 /// Pseudo-random bytes (xorshift64*, reseeded from the cycle counter): unpredictable
-/// enough for test data and seeds, not for cryptography.
-fn fill_random(buf: &mut [u8]) {
+/// enough for test data and seeds, not for cryptography. Also what `getrandom` and
+/// a new program's `AT_RANDOM` bytes are made of.
+pub fn fill_random(buf: &mut [u8]) {
     let mut x = RANDOM_STATE.load(Ordering::Relaxed) ^ hal::cpu::rdtsc() ^ 0x9e37_79b9_7f4a_7c15;
     for chunk in buf.chunks_mut(8) {
         x ^= x >> 12;

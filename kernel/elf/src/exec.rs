@@ -176,7 +176,15 @@ pub struct ExecImage {
     pub phdrs: PhdrTable,
     /// The system-call ABI the program declares in a `PT_NOTE` note, if any.
     pub abi_note: Option<AbiNote>,
+    /// `e_ident[EI_OSABI]` ([`OSABI_SYSV`], [`OSABI_GNU`], ...): what a program without
+    /// a note is taken for.
+    pub os_abi: u8,
 }
+
+/// `EI_OSABI` of a System V (and most Linux) executable.
+pub const OSABI_SYSV: u8 = 0;
+/// `EI_OSABI` of a GNU/Linux executable (one that uses GNU extensions such as IFUNC).
+pub const OSABI_GNU: u8 = 3;
 
 /// An ABI a program can declare with an ELF note.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -260,6 +268,7 @@ pub fn parse_executable_head(
             vaddr: None,
         },
         abi_note: None,
+        os_abi: header.os_abi,
     };
     let mut total_memsz: u64 = 0;
     for (index, ph) in phdrs.iter().enumerate() {

@@ -27,5 +27,6 @@ pub mod raw;
 pub use error::ElfError;
 pub use exec::{
     parse_executable, parse_executable_head, AbiNote, ExecImage, ImageKind, Limits, PhdrTable,
-    Segment, SegmentFlags, StackRequest, TlsTemplate, DINOS_NOTE_ABI, PAGE_SIZE, USER_END,
+    Segment, SegmentFlags, StackRequest, TlsTemplate, DINOS_NOTE_ABI, OSABI_GNU, OSABI_SYSV,
+    PAGE_SIZE, USER_END,
 };

@@ -111,6 +111,8 @@ pub struct FileHeader {
     pub data: u8,
     /// `e_ident[EI_VERSION]`.
     pub ident_version: u8,
+    /// `e_ident[EI_OSABI]`: 0 System V, 3 GNU/Linux, others for other systems.
+    pub os_abi: u8,
     /// `e_type`.
     pub kind: u16,
     /// `e_machine`.
@@ -139,6 +141,7 @@ impl FileHeader {
             class: r.u8(4)?,
             data: r.u8(5)?,
             ident_version: r.u8(6)?,
+            os_abi: r.u8(7)?,
             kind: r.u16(16)?,
             machine: r.u16(18)?,
             version: r.u32(20)?,

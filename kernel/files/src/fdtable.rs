@@ -78,6 +78,47 @@ impl FdTable {
         Ok(at as i32)
     }
 
+    /// Install at the lowest free descriptor not below `min` (`fcntl(F_DUPFD)`).
+    pub fn insert_from(&mut self, min: i32, f: Arc<OpenFile>, cloexec: bool) -> Result<i32, Errno> {
+        let min = usize::try_from(min).map_err(|_| Errno::EINVAL)?;
+        if min >= MAX_FDS {
+            return Err(Errno::EINVAL);
+        }
+        let at = (min..MAX_FDS)
+            .find(|&i| self.fds.get(i).is_none_or(|e| e.is_none()))
+            .ok_or(Errno::EMFILE)?;
+        if self.fds.len() <= at {
+            self.fds.resize(at + 1, None);
+        }
+        self.fds[at] = Some((f, cloexec));
+        Ok(at as i32)
+    }
+
+    /// The close-on-exec bit of `fd`.
+    pub fn cloexec(&self, fd: i32) -> Result<bool, Errno> {
+        self.entry(fd).map(|e| e.1)
+    }
+
+    /// Set or clear the close-on-exec bit of `fd`.
+    pub fn set_cloexec(&mut self, fd: i32, on: bool) -> Result<(), Errno> {
+        let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
+        match self.fds.get_mut(i) {
+            Some(Some(e)) => {
+                e.1 = on;
+                Ok(())
+            }
+            _ => Err(Errno::EBADF),
+        }
+    }
+
+    fn entry(&self, fd: i32) -> Result<&(Arc<OpenFile>, bool), Errno> {
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.fds.get(i))
+            .and_then(|e| e.as_ref())
+            .ok_or(Errno::EBADF)
+    }
+
     /// Install at exactly `fd`, closing what was there.
     #[inline]
     pub fn insert_at(&mut self, fd: i32, f: Arc<OpenFile>) -> Result<(), Errno> {

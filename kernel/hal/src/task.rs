@@ -177,6 +177,10 @@ pub struct Task {
     /// cleared by the task that follows it on that CPU once the switch is complete, so
     /// that no other CPU loads the task's registers before they are saved.
     on_cpu: core::sync::atomic::AtomicBool,
+    /// The user `%fs` base (the thread pointer static Linux programs set with
+    /// `arch_prctl(ARCH_SET_FS)`; 0 for dinos programs). Loaded on every switch that
+    /// changes it; always a user address (checked by [`set_user_fs_base`]).
+    fs_base: AtomicU64,
     /// The owner's identifier (the `task` layer's thread id).
     pub id: u64,
 }
@@ -293,6 +297,7 @@ pub fn adopt_boot_task(id: u64) -> Arc<Task> {
         syscall: AtomicUsize::new(crate::user::no_syscalls as *const () as usize),
         syscalls: AtomicU64::new(0),
         on_cpu: core::sync::atomic::AtomicBool::new(true),
+        fs_base: AtomicU64::new(0),
         id,
     });
     let cpu = crate::percpu::this();
@@ -347,6 +352,7 @@ pub fn new_task(id: u64, entry: Box<dyn FnOnce() -> AfterStart + Send>) -> Optio
         syscall: AtomicUsize::new(crate::user::no_syscalls as *const () as usize),
         syscalls: AtomicU64::new(0),
         on_cpu: core::sync::atomic::AtomicBool::new(false),
+        fs_base: AtomicU64::new(0),
         id,
     }))
 }
@@ -425,6 +431,35 @@ impl Task {
     }
 }
 
+/// The running task's user `%fs` base.
+pub fn user_fs_base() -> u64 {
+    with_current(|t| t.fs_base.load(Ordering::Relaxed)).unwrap_or(0)
+}
+
+/// Set the running task's user `%fs` base, at once and on every later switch to it.
+/// Only user addresses are accepted (a non-canonical value would fault `wrmsr`, a
+/// kernel one would give user code nothing it can use): `Err` for any other.
+pub fn set_user_fs_base(base: u64) -> Result<(), crate::user::BadAddress> {
+    if base >= crate::user::USER_TOP {
+        return Err(crate::user::BadAddress(base));
+    }
+    let _irq = IrqGuard::new();
+    with_current(|t| t.fs_base.store(base, Ordering::Relaxed));
+    load_fs_base(base);
+    Ok(())
+}
+
+fn load_fs_base(base: u64) {
+    #[cfg(dinos_kernel)]
+    // SAFETY: FS_BASE exists on every x86_64 CPU; `base` is a canonical user address
+    // (checked by the callers), and the kernel never addresses memory through %fs.
+    unsafe {
+        crate::cpu::wrmsr(x86::regs::msr::FS_BASE, base)
+    };
+    #[cfg(not(dinos_kernel))]
+    let _ = base;
+}
+
 /// The running task's system-call dispatcher. Called only from the system-call entry,
 /// which only user mode reaches, which only runs in the current task.
 #[inline(always)]
@@ -499,6 +534,10 @@ pub fn switch_to(next: Arc<Task>, irqs_off: &IrqGuard) {
     }
     set_cpu_stack(next.stack_bounds());
     next.load_address_space();
+    let fs = next.fs_base.load(Ordering::Relaxed);
+    if fs != prev.fs_base.load(Ordering::Relaxed) {
+        load_fs_base(fs);
+    }
     let save = prev.rsp.as_ptr();
     let load = next.rsp.load(Ordering::SeqCst);
     assert!(

@@ -121,6 +121,7 @@ fn start_userland(boot: &'static BootInfo) {
         log::error!("mounting /proc: {e}");
     }
     syscall::init();
+    linux::init();
     syscall::set_watch(
         boot.cmdline_value("trace").is_some(),
         boot.cmdline_value("callring").is_some(),
@@ -153,5 +154,6 @@ fn timer_irq(frame: &mut hal::trap::TrapFrame) {
     }
     proc::process::account_tick(frame.from_user());
     task::on_tick();
+    proc::alarm::on_tick();
     task::preempt_point();
 }

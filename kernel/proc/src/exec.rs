@@ -13,7 +13,7 @@
 //! parameters the chapter names:
 //!
 //! ```text
-//!   high   strings: argv[i], envp[i], "x86_64", 16 random bytes
+//!   high   strings: argv[i], envp[i], the path, "x86_64", 16 random bytes
 //!          (padding to 16)
 //!          auxv: (AT_PHDR, ..) (AT_PAGESZ, 4096) (AT_ENTRY, ..) ... (AT_NULL, 0)
 //!          0, envp[n-1] .. envp[0]
@@ -95,12 +95,23 @@ pub fn load(
         log::debug!("exec {path}: {e}");
         Errno::ENOEXEC
     })?;
-    if image.interp.is_some() {
-        // Dynamically linked programs need the dynamic linker (not yet written).
+    // The program's ABI must have a system-call table before anything is built.
+    let Some(personality) = crate::personality::Personality::of_image(&image) else {
+        log::warn!(
+            "exec {path}: ELF OS ABI {} is none this kernel speaks",
+            image.os_abi
+        );
+        return Err(Errno::ENOEXEC);
+    };
+    if let Some(interp) = &image.interp {
+        // Dynamically linked programs need their dynamic linker, which dinos does not
+        // load for Linux programs: say so where a person sees it.
+        log::warn!(
+            "exec {path}: dynamically linked ({} program, interpreter {interp}): not supported, only static executables run",
+            personality.name()
+        );
         return Err(Errno::ENOEXEC);
     }
-    // The program's ABI must have a system-call table before anything is built.
-    let personality = crate::personality::Personality::of_image(&image);
     crate::personality::entry(personality)?;
     // A position-independent program is placed at a fixed base.
     let bias = match image.kind {
@@ -157,8 +168,11 @@ pub fn load(
         return Err(Errno::ENOMEM);
     }
     let phdr = image.phdrs.vaddr.map(|v| v + bias).unwrap_or(0);
+    // The ids the program runs with (a set-id file's, if it is one).
+    let runs_as = new_cred.as_ref().unwrap_or(cred);
     let (sp, auxv) = build_stack(
         &mut a,
+        path,
         argv,
         envp,
         &[
@@ -167,8 +181,14 @@ pub fn load(
             (AT_PHNUM, image.phdrs.count as u64),
             (AT_PAGESZ, 4096),
             (AT_ENTRY, image.entry + bias),
-            (AT_UID, cred.ruid as u64),
-            (AT_GID, cred.rgid as u64),
+            (AT_UID, runs_as.ruid as u64),
+            (AT_EUID, runs_as.euid as u64),
+            (AT_GID, runs_as.rgid as u64),
+            (AT_EGID, runs_as.egid as u64),
+            // cpuid leaf 1's EDX, as Linux gives it.
+            (AT_HWCAP, hal::cpu::cpuid(1).3 as u64),
+            (AT_CLKTCK, 100),
+            (AT_SECURE, new_cred.is_some() as u64),
         ],
     )?;
     Ok(Loaded {
@@ -233,6 +253,7 @@ fn read_range(node: NodeRef, off: u64, len: u64) -> Result<Vec<u8>, Errno> {
 /// vector as placed (with `AT_RANDOM` and `AT_NULL`).
 fn build_stack(
     a: &mut AddressSpace,
+    execfn: &str,
     argv: &[String],
     envp: &[String],
     aux: &[(u64, u64)],
@@ -255,10 +276,14 @@ fn build_stack(
         b.push(0);
         envp_ptrs.push(push_bytes(a, &b)?);
     }
-    let seed = hal::cpu::rdtsc().wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut b = Vec::from(execfn.as_bytes());
+    b.push(0);
+    let execfn_at = push_bytes(a, &b)?;
+    let platform_at = push_bytes(a, b"x86_64\0")?;
+    // 16 bytes for the program's own use (C libraries seed stack canaries and
+    // pointer guards with them).
     let mut random = [0u8; 16];
-    random[..8].copy_from_slice(&seed.to_le_bytes());
-    random[8..].copy_from_slice(&seed.rotate_left(29).to_le_bytes());
+    devices::builtin::fill_random(&mut random);
     let random_at = push_bytes(a, &random)?;
     let mut words: Vec<u64> = Vec::new();
     words.push(argv.len() as u64);
@@ -267,8 +292,12 @@ fn build_stack(
     words.extend(&envp_ptrs);
     words.push(0);
     let mut auxv = Vec::from(aux);
-    auxv.push((AT_RANDOM, random_at));
-    auxv.push((AT_NULL, 0));
+    auxv.extend([
+        (AT_RANDOM, random_at),
+        (AT_EXECFN, execfn_at),
+        (AT_PLATFORM, platform_at),
+        (AT_NULL, 0),
+    ]);
     for &(k, v) in &auxv {
         words.push(k);
         words.push(v);

@@ -31,6 +31,7 @@
 
 extern crate alloc;
 
+pub mod alarm;
 pub mod claim;
 pub mod coredump;
 pub mod corefile;

@@ -135,6 +135,17 @@ fn start_thread(
 
 /// `fork`: a copy of the calling process whose thread resumes from `frame` with 0.
 pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
+    fork_with(frame, None, None)
+}
+
+/// [`fork`] as Linux's `clone` asks for it: the child's thread pointer is `tls`
+/// (`CLONE_SETTLS`) instead of the caller's, and its pid is written at `child_tid`
+/// in the child's own memory before it runs (`CLONE_CHILD_SETTID`).
+pub fn fork_with(
+    frame: &TrapFrame,
+    tls: Option<u64>,
+    child_tid: Option<u64>,
+) -> Result<Pid, Errno> {
     let parent = process::current().ok_or(Errno::EINVAL)?;
     if process::table_len() >= process::MAX_PROCS {
         return Err(Errno::EAGAIN);
@@ -172,8 +183,16 @@ pub fn fork(frame: &TrapFrame) -> Result<Pid, Errno> {
     let mut regs = frame.clone();
     regs.rax = 0;
     let state = alloc::boxed::Box::new((regs, hal::user::saved_fpu_state(frame)));
+    // The child's thread pointer is the parent's (a Linux program's TLS is in the
+    // copied memory, at the same address).
+    let fs_base = tls.unwrap_or_else(hal::task::user_fs_base);
     start_thread(&child, Some(&parent), move || {
         hal::task::current().set_address_space(Some(table));
+        let _ = hal::task::set_user_fs_base(fs_base);
+        if let Some(at) = child_tid {
+            // A bad address is the program's loss, as on Linux: nothing is written.
+            let _ = crate::uaccess::write_bytes(at, &pid.to_le_bytes());
+        }
         hal::task::AfterStart::EnterUserFrame(state)
     })?;
     Ok(pid)
@@ -206,6 +225,7 @@ pub fn exec(
     *p.exec_info.lock() = Arc::new(core::mem::take(&mut loaded.info));
     *p.personality.lock() = loaded.personality;
     hal::task::current().set_syscall_handler(crate::personality::entry(loaded.personality).ok());
+    let _ = hal::task::set_user_fs_base(0);
     p.files.lock().close_on_exec();
     p.sig.lock().reset_handlers();
     *p.name.lock() = String::from(basename(path));
@@ -236,6 +256,7 @@ pub fn exit_current(status: u32) -> ! {
         p.watch.clear();
         p.cwd.lock().release();
         crate::claim::release_all(p.pid);
+        crate::alarm::cancel(p.pid);
         hal::task::current().set_address_space(None);
         let space = p.aspace.lock().take();
         drop(space);

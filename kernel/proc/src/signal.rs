@@ -36,6 +36,17 @@ pub struct SigState {
     pub pending: u64,
     pub mask: u64,
     pub actions: [SigAction; NSIG as usize],
+    /// The mask to go back to after a `sigsuspend`: the handler that ends it saves
+    /// this one in its frame (so its sigreturn restores it), or, if no handler runs,
+    /// the return to user mode puts it back.
+    pub saved_mask: Option<u64>,
+    /// The alternate signal stack (`sigaltstack`): its lowest address and size.
+    pub alt_stack: Option<(u64, u64)>,
+    /// The number of a restartable call that has just failed with EINTR (set by a
+    /// personality that restarts calls, Linux's). On the way back to user mode the
+    /// call is made again (its number back in `rax`, `rip` on the `syscall`) if no
+    /// handler runs, or if the handler that runs has `SA_RESTART`.
+    pub restart: Option<u64>,
 }
 
 impl SigState {
@@ -44,12 +55,17 @@ impl SigState {
             pending: 0,
             mask: 0,
             actions: [SigAction::default(); NSIG as usize],
+            saved_mask: None,
+            alt_stack: None,
+            restart: None,
         }
     }
 
     /// After exec: handlers point into the old program, so they go back to default;
     /// ignored signals stay ignored (that is how `nohup` works).
     pub fn reset_handlers(&mut self) {
+        // The alternate stack was the old program's memory.
+        self.alt_stack = None;
         for a in self.actions.iter_mut() {
             if a.handler != SIG_IGN {
                 *a = SigAction::default();
@@ -310,11 +326,25 @@ fn frame_to_words(f: &TrapFrame) -> [u64; FRAME_WORDS] {
 /// (posting one, unmasking, sigreturn), so a return with nothing to do costs one test.
 pub fn on_return_to_user(frame: &mut TrapFrame) {
     let Some(p) = process::current() else { return };
+    let restart = p.sig.lock().restart.take();
+    // Make the interrupted call again when the program resumes (the `syscall`
+    // instruction is two bytes).
+    let redo = |frame: &mut TrapFrame| {
+        if let Some(nr) = restart {
+            frame.rax = nr;
+            frame.rip -= 2;
+        }
+    };
     loop {
         let (sig, action) = {
             let mut s = p.sig.lock();
             let d = s.deliverable();
             if d == 0 {
+                if let Some(m) = s.saved_mask.take() {
+                    s.mask = m;
+                }
+                drop(s);
+                redo(frame);
                 return;
             }
             let sig = d.trailing_zeros();
@@ -332,6 +362,9 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
                 DefaultAction::Terminate => die_of(p, frame, sig, None),
             },
             handler if sig != SIGKILL => {
+                if action.flags & SA_RESTART != 0 {
+                    redo(frame); // the handler returns to the call, made again
+                }
                 if setup_handler_frame(&p, frame, sig, handler, &action).is_err() {
                     // No room on the user stack: the program cannot be helped.
                     log::warn!("pid {}: cannot deliver {} (bad stack)", p.pid, name(sig));
@@ -359,14 +392,26 @@ fn setup_handler_frame(
     for (i, w) in frame_to_words(frame).iter().enumerate() {
         data[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
     }
-    let old_mask = p.sig.lock().mask;
+    let old_mask = {
+        let mut s = p.sig.lock();
+        s.saved_mask.take().unwrap_or(s.mask)
+    };
     data[FRAME_WORDS * 8..FRAME_WORDS * 8 + 8].copy_from_slice(&old_mask.to_le_bytes());
     data[FRAME_WORDS * 8 + 8..].copy_from_slice(&hal::user::saved_fpu_state(frame).0);
     // Below the red zone; the saved state, then the return address, with the stack
     // aligned as at a function entry (rsp + 8 a multiple of 16). The stack pointer is
     // the program's to set: every step of this arithmetic is checked, and a frame that
     // would not fit above address 0 is a bad stack (EFAULT), not an underflow.
-    let (state_at, ret_at) = signal_frame_at(frame.rsp).ok_or(Errno::EFAULT)?;
+    // SA_ONSTACK: on the alternate stack, unless the thread is on it already (a
+    // handler interrupted by another signal).
+    let alt = p.sig.lock().alt_stack;
+    let rsp = match alt {
+        Some((sp, size)) if action.flags & SA_ONSTACK != 0 && !on_stack(frame.rsp, sp, size) => {
+            sp + size
+        }
+        _ => frame.rsp,
+    };
+    let (state_at, ret_at) = signal_frame_at(rsp).ok_or(Errno::EFAULT)?;
     crate::uaccess::write_bytes(state_at, &data)?;
     crate::uaccess::write_bytes(ret_at, &action.restorer.to_le_bytes())?;
     {
@@ -460,6 +505,60 @@ pub fn sigaction(sig: u32, new: Option<SigAction>) -> Result<SigAction, Errno> {
         }
     }
     Ok(old)
+}
+
+fn on_stack(rsp: u64, sp: u64, size: u64) -> bool {
+    rsp >= sp && rsp - sp < size
+}
+
+/// `sigaltstack`: set (`Some(Some((sp, size)))`), remove (`Some(None)`) or only read
+/// (`None`) the alternate signal stack. Returns the old one and whether the thread
+/// runs on it now (`rsp`), in which case it cannot be changed (EPERM). A stack smaller
+/// than [`MINSIGSTKSZ`] is ENOMEM, one that does not lie in user space EFAULT.
+pub fn sigaltstack(
+    new: Option<Option<(u64, u64)>>,
+    rsp: u64,
+) -> Result<(Option<(u64, u64)>, bool), Errno> {
+    let p = process::current().ok_or(Errno::EINVAL)?;
+    let mut s = p.sig.lock();
+    let old = s.alt_stack;
+    let on = old.is_some_and(|(sp, size)| on_stack(rsp, sp, size));
+    if let Some(n) = new {
+        if on {
+            return Err(Errno::EPERM);
+        }
+        if let Some((sp, size)) = n {
+            if size < MINSIGSTKSZ {
+                return Err(Errno::ENOMEM);
+            }
+            if sp
+                .checked_add(size)
+                .is_none_or(|end| end > hal::user::USER_TOP)
+            {
+                return Err(Errno::EFAULT);
+            }
+        }
+        s.alt_stack = n;
+    }
+    Ok((old, on))
+}
+
+/// `sigsuspend(mask)`: wait with `mask` as the signal mask until a signal is
+/// delivered; always EINTR. The caller's own mask comes back once the handler returns
+/// (or at once if the signal runs none).
+pub fn sigsuspend(mask: u64) -> Errno {
+    let Some(p) = process::current() else {
+        return Errno::EINVAL;
+    };
+    {
+        let mut s = p.sig.lock();
+        let old = s.mask;
+        s.saved_mask = Some(old);
+        s.mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
+    }
+    let _ = interruptible_wait(&p.stop_wq, || false);
+    hal::task::notify_current(); // the return to user mode delivers, then restores
+    Errno::EINTR
 }
 
 /// `sigprocmask`.

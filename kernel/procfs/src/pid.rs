@@ -85,7 +85,8 @@ pub fn status(pid: u32) -> Result<Vec<u8>, Errno> {
          PPid:\t{}\nPgid:\t{}\nSid:\t{}\nTracerPid:\t0\n\
          Uid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nFDSize:\t{}\nFDUsed:\t{fds}\nGroups:\t{}\n\
          VmSize:\t{:8} kB\nVmRSS:\t{:8} kB\nThreads:\t1\nSigPnd:\t{pending:016x}\n\
-         SigBlk:\t{mask:016x}\nCpu:\t{cpu}\nUserTimeMs:\t{}\nSysTimeMs:\t{}\nSyscalls:\t{syscalls}\n",
+         SigBlk:\t{mask:016x}\nCpu:\t{cpu}\nUserTimeMs:\t{}\nSysTimeMs:\t{}\nSyscalls:\t{syscalls}\n\
+         Personality:\t{}\n",
         p.name.lock().as_str(),
         c.umask,
         p.ppid(),
@@ -105,6 +106,7 @@ pub fn status(pid: u32) -> Result<Vec<u8>, Errno> {
         rss >> 10,
         user_ns / 1_000_000,
         sys_ns / 1_000_000,
+        p.personality.lock().name(),
     );
     Ok(out.into_bytes())
 }

@@ -68,6 +68,10 @@ pub enum Kind {
     Path,
     /// A list of strings (pointer to `UserStr`s and their count): argv, envp.
     StrList,
+    /// A NUL-terminated string or path (one register, the C convention): shown quoted.
+    CPath,
+    /// A NULL-terminated array of C strings (one register): argv, envp in C.
+    CStrList,
     /// Not in a register: a value the personality implies (the working directory as
     /// the start of a relative path). Not shown.
     Implicit,

@@ -41,10 +41,9 @@ pub mod user;
 
 pub use ring::{print_recent_calls, RING_LEN};
 
-use abi::Errno;
 use core::sync::atomic::{AtomicU8, Ordering};
 use hal::trap::TrapFrame;
-use table::{Ctx, Table};
+use table::Ctx;
 
 /// What the slow path watches: [`WATCH_TRACE`] and/or [`WATCH_RING`]; 0 (the common
 /// case) costs the dispatcher one relaxed load and a not-taken branch.
@@ -59,22 +58,43 @@ pub fn set_watch(trace: bool, ring: bool) {
     WATCH.store(w, Ordering::Relaxed);
 }
 
-/// The dinos personality's entry point (hal calls it for threads of dinos programs).
-pub fn dispatch_dinos(frame: &mut TrapFrame) {
-    dispatch(&dinos::TABLE, frame)
+/// A personality's calls as the dispatcher sees them: its table, what a number
+/// without a row gets, and rows added at run time.
+pub struct Abi {
+    /// Shown before each traced call's name (`""` for the native ABI, `"linux:"`).
+    pub tag: &'static str,
+    pub table: &'static [Option<table::Entry>],
+    /// A number with no row in `table` (nor in `extra`).
+    pub unknown: fn(usize, &mut Ctx) -> table::SysResult,
+    /// Rows registered while the kernel runs (the native registry), if the ABI has any.
+    pub extra: fn(usize) -> Option<table::Entry>,
 }
 
-/// Look the call up in `table`, run it, and put the result (or `-errno`) in `rax`.
+/// The native ABI: its table, then the run-time registry.
+static DINOS: Abi = Abi {
+    tag: "",
+    table: &dinos::TABLE,
+    unknown: registry::call,
+    extra: registry::lookup,
+};
+
+/// The dinos personality's entry point (hal calls it for threads of dinos programs).
+pub fn dispatch_dinos(frame: &mut TrapFrame) {
+    dispatch(&DINOS, frame)
+}
+
+/// Look the call up in `abi`'s table, run it, and put the result (or `-errno`) in
+/// `rax`. Every personality's entry point is this with its own [`Abi`].
 #[inline(always)]
-fn dispatch(table: &'static Table, frame: &mut TrapFrame) {
+pub fn dispatch(abi: &'static Abi, frame: &mut TrapFrame) {
     let watch = WATCH.load(Ordering::Relaxed);
     if watch != 0 || (proc::watch::TRACED.load(Ordering::Relaxed) != 0 && caller_traced()) {
-        return dispatch_watched(table, frame, watch);
+        return dispatch_watched(abi, frame, watch);
     }
     let number = frame.rax as usize;
-    let result = match table.get(number).and_then(|e| e.as_ref()) {
+    let result = match abi.table.get(number).and_then(|e| e.as_ref()) {
         Some(e) => (e.handler)(&mut Ctx { frame }),
-        None => registry::call(number, &mut Ctx { frame }),
+        None => (abi.unknown)(number, &mut Ctx { frame }),
     };
     frame.rax = match result {
         Ok(v) => v as u64,
@@ -92,7 +112,7 @@ fn caller_traced() -> bool {
 /// option) and/or the calling process's tracer's (`trace_attach`).
 #[cold]
 #[inline(never)]
-fn dispatch_watched(table: &'static Table, frame: &mut TrapFrame, watch: u8) {
+fn dispatch_watched(abi: &'static Abi, frame: &mut TrapFrame, watch: u8) {
     let number = frame.rax as usize;
     // The arguments as they came in (the call may change the frame).
     let raw = *arg::Regs::of(frame).raw();
@@ -101,8 +121,9 @@ fn dispatch_watched(table: &'static Table, frame: &mut TrapFrame, watch: u8) {
     } else {
         0
     };
-    let registered = registry::lookup(number);
-    let entry = table
+    let registered = (abi.extra)(number);
+    let entry = abi
+        .table
         .get(number)
         .and_then(|e| e.as_ref())
         .or(registered.as_ref());
@@ -110,11 +131,12 @@ fn dispatch_watched(table: &'static Table, frame: &mut TrapFrame, watch: u8) {
     let (pid, mut sink) =
         proc::process::with_current(|p| (p.pid, p.watch.trace())).unwrap_or((0, None));
     let tracing = console || sink.is_some();
+    let tag = abi.tag;
     let pending = match entry {
         Some(e) if tracing => {
             let p = trace::start(e, &raw);
             if e.ret == table::Ret::Never {
-                let line = trace::no_return(p, e, &raw);
+                let line = alloc::format!("{tag}{}", trace::no_return(p, e, &raw));
                 // Taken off this stack: the call does not return to drop it, and the
                 // last reference to the pipe is what tells the tracer the end.
                 if let Some(s) = sink.take() {
@@ -133,7 +155,7 @@ fn dispatch_watched(table: &'static Table, frame: &mut TrapFrame, watch: u8) {
     let t0 = hal::cpu::rdtsc();
     let result = match entry {
         Some(e) => (e.handler)(&mut Ctx { frame }),
-        None => Err(Errno::ENOSYS),
+        None => (abi.unknown)(number, &mut Ctx { frame }),
     };
     let cycles = hal::cpu::rdtsc().wrapping_sub(t0);
     let ret = match result {
@@ -145,9 +167,11 @@ fn dispatch_watched(table: &'static Table, frame: &mut TrapFrame, watch: u8) {
     }
     if tracing {
         let line = match (entry, pending) {
-            (Some(e), Some(p)) => Some(trace::finish(p, e, &raw, result)),
+            (Some(e), Some(p)) => {
+                Some(alloc::format!("{tag}{}", trace::finish(p, e, &raw, result)))
+            }
             (None, _) => Some(alloc::format!(
-                "syscall_{number}(...) = -1 ENOSYS (function not implemented)"
+                "{tag}syscall_{number}(...) = -1 ENOSYS (function not implemented)"
             )),
             _ => None,
         };

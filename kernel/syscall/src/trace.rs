@@ -130,6 +130,8 @@ fn show(k: Kind, r0: u64, r1: u64) -> String {
         Kind::BufIn => write!(s, "{}, {r1}", quoted_at(r0, r1 as usize)),
         Kind::BufOut => write!(s, "{r0:#x}, {r1}"),
         Kind::StrList => write!(s, "{}", list_at(r0, r1)),
+        Kind::CPath => write!(s, "{}", cstr_at(r0)),
+        Kind::CStrList => write!(s, "{}", clist_at(r0)),
         Kind::Flags(set) => write!(s, "{}", flags(set, r0)),
         Kind::Enum(names) => match names.iter().find(|(v, _)| *v == r0 as u32 as u64) {
             Some((_, n)) => write!(s, "{n}"),
@@ -281,6 +283,38 @@ fn quote(b: &[u8]) -> String {
         };
     }
     s.push('"');
+    s
+}
+
+/// A NUL-terminated string in user memory, quoted, cut at [`SHOW`] bytes.
+fn cstr_at(addr: u64) -> String {
+    match crate::user::read_cstr(addr, crate::user::STR_MAX) {
+        Ok(t) if t.len() > SHOW => {
+            let mut s = quote(&t.as_bytes()[..SHOW]);
+            s.push_str("...");
+            s
+        }
+        Ok(t) => quote(t.as_bytes()),
+        Err(_) => alloc::format!("{addr:#x}"),
+    }
+}
+
+/// `["a", "b", ...]` for a NULL-terminated array of C strings at `ptr`.
+fn clist_at(ptr: u64) -> String {
+    let Ok(list) = crate::user::read_cstr_list(ptr, proc::exec::ARG_MAX) else {
+        return alloc::format!("{ptr:#x}");
+    };
+    let mut s = String::from("[");
+    for (i, a) in list.iter().take(SHOW_LIST).enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(&quote(a.as_bytes()));
+    }
+    if list.len() > SHOW_LIST {
+        s.push_str(", ...");
+    }
+    s.push(']');
     s
 }
 

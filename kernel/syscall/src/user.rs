@@ -324,3 +324,95 @@ pub fn read_str_list(ptr: u64, count: u64, limit: usize) -> Result<Vec<String>, 
     }
     uaccess::read_str_list(ptr, count, limit)
 }
+
+/// A NUL-terminated string at `addr` (the C convention, which the Linux personality
+/// speaks), at most `max` bytes before the NUL (ENAMETOOLONG past that). It is read a
+/// page at a time up to the terminator, so a string that ends just before an unmapped
+/// page is read, and one that runs into it is EFAULT.
+pub fn read_cstr(addr: u64, max: usize) -> Result<String, Errno> {
+    let mut out = Vec::new();
+    let mut at = addr;
+    loop {
+        let room = (4096 - (at & 4095)) as usize;
+        let mut chunk = [0u8; 256];
+        let n = room.min(chunk.len());
+        uaccess::read_into(at, &mut chunk[..n])?;
+        if let Some(end) = chunk[..n].iter().position(|&b| b == 0) {
+            out.extend_from_slice(&chunk[..end]);
+            break;
+        }
+        out.extend_from_slice(&chunk[..n]);
+        if out.len() > max {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        at = at.checked_add(n as u64).ok_or(Errno::EFAULT)?;
+    }
+    if out.len() > max {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    String::from_utf8(out).map_err(|_| Errno::EINVAL)
+}
+
+/// A NULL-terminated array of pointers to NUL-terminated strings (C's `argv`), at most
+/// `limit` bytes of strings in all (E2BIG past that). A null `ptr` is an empty list.
+pub fn read_cstr_list(ptr: u64, limit: usize) -> Result<Vec<String>, Errno> {
+    let mut out = Vec::new();
+    if ptr == 0 {
+        return Ok(out);
+    }
+    let mut total = 0usize;
+    for i in 0u64.. {
+        if i > 4096 {
+            return Err(Errno::E2BIG);
+        }
+        let at = ptr.checked_add(i * 8).ok_or(Errno::EFAULT)?;
+        let p = UserPtr::<U64>::new(at).read()?.0;
+        if p == 0 {
+            break;
+        }
+        let s = read_cstr(p, limit.saturating_sub(total))?;
+        total = total.saturating_add(s.len() + 1);
+        if total > limit {
+            return Err(Errno::E2BIG);
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// Decoder: a NUL-terminated path (one register). Non-empty (ENOENT), at most
+/// [`STR_MAX`] bytes, UTF-8.
+pub struct CPath;
+/// Decoder: a NUL-terminated string (one register), possibly empty.
+pub struct CStr;
+/// Decoder: a NULL-terminated array of C strings (argv, envp), at most
+/// `proc::exec::ARG_MAX` bytes.
+pub struct CStrList;
+
+impl Arg for CPath {
+    type Value = String;
+    const KIND: Kind = Kind::CPath;
+    fn take(r: &mut Regs) -> Result<String, Errno> {
+        let p = read_cstr(r.take(), STR_MAX)?;
+        if p.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        Ok(p)
+    }
+}
+
+impl Arg for CStr {
+    type Value = String;
+    const KIND: Kind = Kind::CPath;
+    fn take(r: &mut Regs) -> Result<String, Errno> {
+        read_cstr(r.take(), STR_MAX)
+    }
+}
+
+impl Arg for CStrList {
+    type Value = Vec<String>;
+    const KIND: Kind = Kind::CStrList;
+    fn take(r: &mut Regs) -> Result<Vec<String>, Errno> {
+        read_cstr_list(r.take(), proc::exec::ARG_MAX)
+    }
+}

@@ -64,6 +64,8 @@ pub mod msr {
     pub const LSTAR: u32 = 0xc000_0082;
     /// RFLAGS bits `syscall` clears.
     pub const FMASK: u32 = 0xc000_0084;
+    /// The FS segment's base: a user thread's thread pointer (Linux `arch_prctl`).
+    pub const FS_BASE: u32 = 0xc000_0100;
     /// The GS segment's base, and the value `swapgs` exchanges it with.
     pub const GS_BASE: u32 = 0xc000_0101;
     pub const KERNEL_GS_BASE: u32 = 0xc000_0102;

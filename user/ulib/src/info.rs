@@ -71,6 +71,8 @@ pub struct Process {
     /// System calls it has made.
     pub syscalls: u64,
     pub name: String,
+    /// A Linux program (run by the Linux personality), not a native one.
+    pub linux: bool,
 }
 
 impl From<&ProcInfo> for Process {
@@ -88,6 +90,7 @@ impl From<&ProcInfo> for Process {
             mem_bytes: p.mem_bytes,
             syscalls: p.syscalls,
             name: field(&p.name),
+            linux: p.personality == abi::PERSONALITY_LINUX,
         }
     }
 }
@@ -102,7 +105,7 @@ pub fn processes() -> Result<Vec<Process>> {
         state: 0,
         threads: 0,
         cpu: 0,
-        reserved: 0,
+        personality: 0,
         user_ns: 0,
         sys_ns: 0,
         mem_bytes: 0,

@@ -74,6 +74,8 @@ pub fn parse_process(stat: &str, status: &str) -> Option<Process> {
         syscalls: field(status, "Syscalls")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0),
+        // Which system-call table serves it (`ps` marks Linux programs).
+        linux: field(status, "Personality") == Some("linux"),
         name,
     })
 }

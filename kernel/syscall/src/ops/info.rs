@@ -91,7 +91,10 @@ pub fn proclist(_: &mut Ctx, out: UserPtr<ProcInfo>, max: usize) -> SysResult {
             state: state as u32,
             threads: 1,
             cpu: thread.map_or(0, |t| t.cpu),
-            reserved: 0,
+            personality: match *p.personality.lock() {
+                proc::personality::Personality::Dinos => abi::PERSONALITY_DINOS,
+                proc::personality::Personality::Linux => abi::PERSONALITY_LINUX,
+            },
             user_ns,
             sys_ns,
             mem_bytes,

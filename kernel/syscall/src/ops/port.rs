@@ -346,6 +346,20 @@ pub fn poll(cx: &mut Ctx, fds: UserPtr<PollFd>, nfds: usize, timeout: u64) -> Sy
     for i in 0..nfds {
         want.push(fds.at(i)?.read()?);
     }
+    let ready = poll_fds(cx, &mut want, timeout)?;
+    for (i, w) in want.iter().enumerate() {
+        fds.at(i)?.write(w)?;
+    }
+    Ok(ready)
+}
+
+/// [`poll`] over descriptors already copied into the kernel (what `select`, whose
+/// encoding is different, is built on): fills each `revents`, returns how many are
+/// non-zero.
+pub fn poll_fds(cx: &mut Ctx, want: &mut [PollFd], timeout: u64) -> SysResult {
+    if want.len() > POLL_MAX {
+        return Err(Errno::EINVAL);
+    }
     let open: Vec<Option<Arc<OpenFile>>> = cx.with_process(|p| {
         let t = p.files.lock();
         want.iter()
@@ -365,7 +379,7 @@ pub fn poll(cx: &mut Ctx, fds: UserPtr<PollFd>, nfds: usize, timeout: u64) -> Sy
         }
         ready
     };
-    let mut ready = scan(&mut want);
+    let mut ready = scan(want);
     if ready == 0 && timeout != 0 {
         let deadline = match Timeout::from_ns(timeout) {
             Timeout::Until(t) => Some(t),
@@ -384,13 +398,10 @@ pub fn poll(cx: &mut Ctx, fds: UserPtr<PollFd>, nfds: usize, timeout: u64) -> Sy
         task::wait_any_ns(&queues, deadline, || {
             any_ready() || <S as files::Signals>::interrupted()
         });
-        ready = scan(&mut want);
+        ready = scan(want);
         if ready == 0 && <S as files::Signals>::interrupted() {
             return Err(Errno::EINTR);
         }
-    }
-    for (i, w) in want.iter().enumerate() {
-        fds.at(i)?.write(w)?;
     }
     Ok(ready)
 }

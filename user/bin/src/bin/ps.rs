@@ -46,7 +46,7 @@ fn main() -> i32 {
     for p in &procs {
         let cpu = (p.user_time + p.sys_time).as_millis();
         ulib::println!(
-            "{:>5} {:>5} {:>5} {:>4} {} {:>3} {:>5}.{:03} {:>6}K {}",
+            "{:>5} {:>5} {:>5} {:>4} {} {:>3} {:>5}.{:03} {:>6}K {}{}",
             p.pid,
             p.ppid,
             p.pgid,
@@ -56,7 +56,9 @@ fn main() -> i32 {
             cpu / 1000,
             cpu % 1000,
             p.mem_bytes >> 10,
-            p.name
+            p.name,
+            // A Linux program says so (its ABI is the Linux personality's).
+            if p.linux { " [linux]" } else { "" }
         );
     }
     0

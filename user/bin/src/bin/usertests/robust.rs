@@ -87,8 +87,9 @@ pub fn signal_with_a_stack_near_address_zero_is_sigsegv() -> TestResult {
     Ok(())
 }
 
-/// A minimal static executable: one read+execute PT_LOAD of one page at `page`, mapped
-/// from file offset 0, with `code` at the end of the page and the entry point on it.
+/// A minimal static dinos executable: one read+execute PT_LOAD of one page at `page`,
+/// mapped from file offset 0, with `code` at the end of the page and the entry point on
+/// it, and the dinos ABI note (a PT_NOTE) that makes it a dinos program, not a Linux one.
 fn one_page_elf(page: u64, code: &[u8]) -> Vec<u8> {
     let mut f = vec![0u8; 4096];
     let entry = page + 4096 - code.len() as u64;
@@ -103,7 +104,7 @@ fn one_page_elf(page: u64, code: &[u8]) -> Vec<u8> {
     f[32..40].copy_from_slice(&64u64.to_le_bytes()); // e_phoff
     f[52..54].copy_from_slice(&64u16.to_le_bytes()); // e_ehsize
     f[54..56].copy_from_slice(&56u16.to_le_bytes()); // e_phentsize
-    f[56..58].copy_from_slice(&1u16.to_le_bytes()); // e_phnum
+    f[56..58].copy_from_slice(&2u16.to_le_bytes()); // e_phnum
     let ph = &mut f[64..120];
     ph[0..4].copy_from_slice(&1u32.to_le_bytes()); // PT_LOAD
     ph[4..8].copy_from_slice(&5u32.to_le_bytes()); // R + X
@@ -113,6 +114,19 @@ fn one_page_elf(page: u64, code: &[u8]) -> Vec<u8> {
     ph[32..40].copy_from_slice(&4096u64.to_le_bytes()); // p_filesz
     ph[40..48].copy_from_slice(&4096u64.to_le_bytes()); // p_memsz
     ph[48..56].copy_from_slice(&4096u64.to_le_bytes()); // p_align
+                                                        // The note: namesz 6, descsz 4, type 1, "dinos\0" padded to 8, ABI version 1.
+    let note: [u8; 24] = [
+        6, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, b'd', b'i', b'n', b'o', b's', 0, 0, 0, 1, 0, 0, 0,
+    ];
+    f[176..200].copy_from_slice(&note);
+    let ph = &mut f[120..176];
+    ph[0..4].copy_from_slice(&4u32.to_le_bytes()); // PT_NOTE
+    ph[4..8].copy_from_slice(&4u32.to_le_bytes()); // R
+    ph[8..16].copy_from_slice(&176u64.to_le_bytes()); // p_offset
+    ph[16..24].copy_from_slice(&(page + 176).to_le_bytes()); // p_vaddr
+    ph[32..40].copy_from_slice(&24u64.to_le_bytes()); // p_filesz
+    ph[40..48].copy_from_slice(&24u64.to_le_bytes()); // p_memsz
+    ph[48..56].copy_from_slice(&4u64.to_le_bytes()); // p_align
     let at = 4096 - code.len();
     f[at..].copy_from_slice(code);
     f

@@ -1,0 +1,292 @@
+//! Process control for Linux programs (chapter 2, 3-2): fork and its `clone` and
+//! `vfork` spellings, execve with C argument vectors, wait4/waitid, ids, the thread
+//! pointer (`arch_prctl`), futexes and resource limits.
+//!
+//! A dinos process has one thread. `clone` therefore makes processes: the flags a
+//! C library uses for `fork`, `vfork` and `posix_spawn` (a new stack, a TLS, the child
+//! tid written back) are honoured on a copy-on-write copy of the caller; `CLONE_VM`
+//! without `CLONE_VFORK`, and `CLONE_THREAD`, ask for a thread sharing the address
+//! space, which dinos does not have: EINVAL. `vfork` is a fork, which is a correct
+//! (if slower) vfork: the child runs on its own copy until it execs or exits.
+
+use crate::uapi::*;
+use crate::{get, put};
+use abi::Errno;
+use alloc::string::String;
+use syscall::table::{Ctx, SysResult};
+
+pub fn fork(cx: &mut Ctx) -> SysResult {
+    syscall::ops::process::fork(cx)
+}
+
+pub fn clone(cx: &mut Ctx, flags: u32, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {
+    let flags = flags as u64;
+    let shares_memory = flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0;
+    if shares_memory || flags & (CLONE_THREAD | CLONE_SIGHAND) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_SETTLS != 0 && tls >= hal::user::USER_TOP {
+        return Err(Errno::EPERM);
+    }
+    let mut regs = cx.frame.clone();
+    if stack != 0 {
+        regs.rsp = stack;
+    }
+    let tls = (flags & CLONE_SETTLS != 0).then_some(tls);
+    let ctid = (flags & CLONE_CHILD_SETTID != 0).then_some(ctid);
+    let pid = proc::lifecycle::fork_with(&regs, tls, ctid)?;
+    if flags & CLONE_PARENT_SETTID != 0 {
+        let _ = put(ptid, &pid.to_le_bytes());
+    }
+    Ok(pid as usize)
+}
+
+/// `execve(path, argv, envp)`. As on Linux, the file is looked up and its execute
+/// permission checked before the argument vectors are read (a bad `argv` for a file
+/// that cannot be run is EACCES, not EFAULT).
+pub fn execve(cx: &mut Ctx, path: String, argv: u64, envp: u64) -> SysResult {
+    let p = cx.process()?;
+    let cred = p.cred();
+    let cwd = p.cwd.lock().node();
+    let node = fsys::resolve(&cred, cwd, &path, true)?;
+    let st = fsys::stat(node)?;
+    if st.mode & abi::flags::S_IFMT != abi::flags::S_IFREG
+        || !cred::permits(&cred, st.uid, st.gid, st.mode, cred::Access::EXEC)
+    {
+        return Err(Errno::EACCES);
+    }
+    let argv = syscall::user::read_cstr_list(argv, proc::exec::ARG_MAX)?;
+    let envp = syscall::user::read_cstr_list(envp, proc::exec::ARG_MAX)?;
+    syscall::ops::process::exec(cx, path, argv, envp)
+}
+
+pub fn exit(cx: &mut Ctx, code: i32) -> SysResult {
+    syscall::ops::process::exit(cx, code)
+}
+
+/// `wait4(pid, status, options, rusage)`: the native wait; `rusage` (if given) gets
+/// the child's CPU time as the parent's children total now holds it.
+pub fn wait4(cx: &mut Ctx, pid: i64, status: u64, options: u32, rusage: u64) -> SysResult {
+    // __WALL, __WCLONE, __WNOTHREAD choose among threads: every child is a process.
+    let options = options & !(0x4000_0000 | 0x8000_0000 | 0x2000_0000);
+    if options & !(1 | 2 | 8) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let pid = pid as i32 as i64; // a C `pid_t`
+    let r = syscall::ops::process::waitpid(cx, pid, syscall::user::UserPtr::new(status), options)?;
+    if rusage != 0 && r != 0 {
+        crate::info::getrusage(cx, -1, rusage)?;
+    }
+    Ok(r)
+}
+
+/// `waitid(idtype, id, info, options)`: the same wait, its result as a `siginfo_t`.
+pub fn waitid(_: &mut Ctx, idtype: u32, id: u64, info: u64, options: u32) -> SysResult {
+    use abi::flags::{WCONTINUED, WNOHANG, WUNTRACED};
+    if options & WNOWAIT != 0 || options & !(WNOHANG | WUNTRACED | WCONTINUED | WEXITED) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let pid = match idtype {
+        P_ALL => -1,
+        P_PID => id as u32 as i64,
+        P_PGID if id == 0 => 0,
+        P_PGID => -(id as u32 as i64),
+        _ => return Err(Errno::EINVAL),
+    };
+    let want = proc::lifecycle::WaitFor {
+        nohang: options & WNOHANG != 0,
+        stopped: options & WUNTRACED != 0,
+        continued: options & WCONTINUED != 0,
+    };
+    let mut si = [0u8; 128];
+    if let Some(r) = proc::lifecycle::waitpid(pid, want)? {
+        let s = r.status;
+        // CLD_EXITED 1, CLD_KILLED 2, CLD_STOPPED 5, CLD_CONTINUED 6.
+        let (code, value) = if s & 0x7f == 0 {
+            (1, (s >> 8) & 0xff)
+        } else if s == 0xffff {
+            (6, abi::signal::SIGCONT)
+        } else if s & 0xff == 0x7f {
+            (5, (s >> 8) & 0xff)
+        } else {
+            (2, s & 0x7f)
+        };
+        let uid = proc::process::get(r.pid).map_or(0, |p| p.cred().ruid);
+        si[0..4].copy_from_slice(&abi::signal::SIGCHLD.to_le_bytes());
+        si[8..12].copy_from_slice(&(code as u32).to_le_bytes());
+        si[16..20].copy_from_slice(&r.pid.to_le_bytes());
+        si[20..24].copy_from_slice(&uid.to_le_bytes());
+        si[24..28].copy_from_slice(&value.to_le_bytes());
+    }
+    if info != 0 {
+        put(info, &si)?;
+    }
+    Ok(0)
+}
+
+pub fn gettid(cx: &mut Ctx) -> SysResult {
+    syscall::ops::process::getpid(cx)
+}
+
+/// `set_tid_address`: where a thread's exit would clear its tid; with one thread per
+/// process nothing waits on that word, so only the tid is returned.
+pub fn set_tid_address(cx: &mut Ctx, _addr: u64) -> SysResult {
+    syscall::ops::process::getpid(cx)
+}
+
+/// Calls that C libraries try at start and do without when the kernel answers
+/// ENOSYS: `set_robust_list` (robust futexes, for threads that die holding a lock; a
+/// dinos process has one thread) and `rseq` (restartable sequences). They have rows
+/// so that `trace` names them and the unknown-call log stays for calls really missing.
+pub fn not_supported<A, B>(_: &mut Ctx, _: A, _: B) -> SysResult {
+    Err(Errno::ENOSYS)
+}
+
+pub fn getpgrp(cx: &mut Ctx) -> SysResult {
+    syscall::ops::process::getpgid(cx, 0)
+}
+
+pub fn getsid(cx: &mut Ctx, pid: u64) -> SysResult {
+    let p = if pid == 0 {
+        cx.process()?
+    } else {
+        proc::process::get(u32::try_from(pid).map_err(|_| Errno::ESRCH)?).ok_or(Errno::ESRCH)?
+    };
+    Ok(p.sid() as usize)
+}
+
+/// `arch_prctl`: the `%fs` base (the thread pointer C libraries put their TLS at).
+pub fn arch_prctl(_: &mut Ctx, code: u32, addr: u64) -> SysResult {
+    match code as u64 {
+        ARCH_SET_FS => {
+            hal::task::set_user_fs_base(addr).map_err(|_| Errno::EPERM)?;
+            Ok(0)
+        }
+        ARCH_GET_FS => {
+            put(addr, &hal::task::user_fs_base().to_le_bytes())?;
+            Ok(0)
+        }
+        // %gs belongs to the kernel's per-CPU data (`swapgs`).
+        ARCH_SET_GS | ARCH_GET_GS => Err(Errno::EINVAL),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// `prctl`: the process name (`PR_SET_NAME`, `PR_GET_NAME`, 16 bytes with the NUL).
+pub fn prctl(cx: &mut Ctx, option: u64, arg: u64) -> SysResult {
+    let p = cx.process()?;
+    match option {
+        PR_SET_NAME => {
+            let b: [u8; 16] = get(arg)?;
+            let end = b.iter().position(|&c| c == 0).unwrap_or(15).min(15);
+            let name = core::str::from_utf8(&b[..end]).map_err(|_| Errno::EINVAL)?;
+            *p.name.lock() = String::from(name);
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let mut b = [0u8; 16];
+            let name = p.name.lock().clone();
+            let n = name.len().min(15);
+            b[..n].copy_from_slice(&name.as_bytes()[..n]);
+            put(arg, &b)?;
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// `getresuid(ruid, euid, suid)` and `getresgid`.
+pub fn getresuid(cx: &mut Ctx, r: u64, e: u64, s: u64) -> SysResult {
+    let c = cx.process()?.cred();
+    put(r, &c.ruid.to_le_bytes())?;
+    put(e, &c.euid.to_le_bytes())?;
+    put(s, &c.suid.to_le_bytes())?;
+    Ok(0)
+}
+
+pub fn getresgid(cx: &mut Ctx, r: u64, e: u64, s: u64) -> SysResult {
+    let c = cx.process()?.cred();
+    put(r, &c.rgid.to_le_bytes())?;
+    put(e, &c.egid.to_le_bytes())?;
+    put(s, &c.sgid.to_le_bytes())?;
+    Ok(0)
+}
+
+pub fn setreuid(cx: &mut Ctx, r: Option<u32>, e: Option<u32>) -> SysResult {
+    syscall::ops::protect::setresuid(cx, r, e, None)
+}
+
+pub fn setregid(cx: &mut Ctx, r: Option<u32>, e: Option<u32>) -> SysResult {
+    syscall::ops::protect::setresgid(cx, r, e, None)
+}
+
+/// `getgroups(size, list)`: Linux passes a count of `gid_t`, dinos a byte length.
+pub fn getgroups(cx: &mut Ctx, size: i32, list: u64) -> SysResult {
+    let size = usize::try_from(size).map_err(|_| Errno::EINVAL)?;
+    syscall::ops::protect::getgroups(cx, syscall::user::UserSliceMut::new(list, size * 4))
+}
+
+pub fn setgroups(cx: &mut Ctx, size: u64, list: u64) -> SysResult {
+    let size = usize::try_from(size).map_err(|_| Errno::EINVAL)?;
+    if size > abi::flags::NGROUPS_MAX {
+        return Err(Errno::EINVAL);
+    }
+    syscall::ops::protect::setgroups(cx, syscall::user::UserSlice::new(list, size * 4))
+}
+
+/// `futex(addr, op, val, timeout)`: FUTEX_WAIT and FUTEX_WAKE (with or without
+/// FUTEX_PRIVATE_FLAG, which changes nothing for one-thread processes' private words).
+pub fn futex(cx: &mut Ctx, addr: u64, op: u32, val: u32, timeout: u64) -> SysResult {
+    const PRIVATE: u32 = 128;
+    const CLOCK_REALTIME_FLAG: u32 = 256;
+    match op & !(PRIVATE | CLOCK_REALTIME_FLAG) {
+        0 => {
+            let ns = match timeout {
+                0 => abi::flags::FUTEX_FOREVER,
+                t => crate::info::timespec_ns(t)?,
+            };
+            syscall::ops::comm::futex(cx, addr, abi::flags::FUTEX_WAIT, val, ns)
+        }
+        1 => syscall::ops::comm::futex(cx, addr, abi::flags::FUTEX_WAKE, val, 0),
+        _ => Err(Errno::ENOSYS),
+    }
+}
+
+/// `getrlimit(resource, rlim)`: the native `prlimit` (its resources are numbered as
+/// Linux's, and `struct rlimit` is the same two 64-bit words).
+pub fn getrlimit(cx: &mut Ctx, resource: u32, out: u64) -> SysResult {
+    prlimit64(cx, 0, resource, 0, out)
+}
+
+/// `prlimit64(pid, resource, new, old)`: the native `prlimit`.
+pub fn prlimit64(cx: &mut Ctx, pid: u32, resource: u32, new: u64, old: u64) -> SysResult {
+    syscall::ops::resource::prlimit(
+        cx,
+        i64::from(pid),
+        resource,
+        syscall::user::UserPtr::new(new),
+        syscall::user::UserPtr::new(old),
+    )
+}
+
+pub fn setrlimit(cx: &mut Ctx, resource: u32, new: u64) -> SysResult {
+    prlimit64(cx, 0, resource, new, 0)
+}
+
+/// `sched_getaffinity(pid, size, mask)`: every online CPU; returns the bytes written.
+pub fn sched_getaffinity(_: &mut Ctx, pid: u32, size: u64, mask: u64) -> SysResult {
+    if pid != 0 && proc::process::get(pid).is_none() {
+        return Err(Errno::ESRCH);
+    }
+    if size < 8 || !size.is_multiple_of(8) {
+        return Err(Errno::EINVAL);
+    }
+    let cpus = hal::percpu::cpus_online().min(64);
+    let bits: u64 = if cpus >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << cpus) - 1
+    };
+    put(mask, &bits.to_le_bytes())?;
+    Ok(8)
+}
