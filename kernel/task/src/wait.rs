@@ -208,11 +208,14 @@ pub fn wait_any(queues: &[&WaitQueue], deadline: Option<u64>, cond: impl Fn() ->
                 .sleepers
                 .insert((d, me.tid), me.clone());
         }
-        // As in `wait_until`: another CPU may have made `cond` true meanwhile.
-        let done = hal::percpu::cpus_online() > 1
-            && cond()
-            && me.state.change(State::Blocked, State::Running);
-        if !done {
+        // As in `wait_until`: another CPU may have made `cond` true meanwhile. Its
+        // answer is kept: once true, `cond` is not asked again (it may have taken what
+        // it found: a port call's reply). If a waker has already queued us, we still
+        // go through the scheduler, which takes us off this CPU, and then return true.
+        // (Asking `cond` again there made a port call that had taken its reply wait
+        // for another one for good: a 4-CPU usertests hang, in port_traffic.)
+        let held = hal::percpu::cpus_online() > 1 && cond();
+        if !(held && me.state.change(State::Blocked, State::Running)) {
             sched::schedule(&irq);
         }
         for q in queues {
@@ -221,7 +224,7 @@ pub fn wait_any(queues: &[&WaitQueue], deadline: Option<u64>, cond: impl Fn() ->
         if let Some(d) = deadline {
             SCHED.lock_irqs_off(&irq).sleepers.remove(&(d, me.tid));
         }
-        if done {
+        if held {
             return true;
         }
     }
@@ -259,19 +262,16 @@ pub fn block_until(me: &Arc<Thread>, cond: impl Fn() -> bool, deadline: Option<u
                 .sleepers
                 .insert((d, me.tid), me.clone());
         }
-        if hal::percpu::cpus_online() > 1
-            && cond()
-            && me.state.change(State::Blocked, State::Running)
-        {
-            // Nobody woke us: carry on.
-            if let Some(d) = deadline {
-                SCHED.lock_irqs_off(&irq).sleepers.remove(&(d, me.tid));
-            }
-            return true;
+        // As in `wait_any`, `cond`'s answer here is kept, whoever else woke us.
+        let held = hal::percpu::cpus_online() > 1 && cond();
+        if !(held && me.state.change(State::Blocked, State::Running)) {
+            sched::schedule(&irq);
         }
-        sched::schedule(&irq);
         if let Some(d) = deadline {
             SCHED.lock_irqs_off(&irq).sleepers.remove(&(d, me.tid));
+        }
+        if held {
+            return true;
         }
     }
 }
