@@ -39,7 +39,7 @@ pub const PROC_TESTS: &[(&str, ProcTest)] = &[
         dying_processes_dmesg_and_top,
     ),
     (
-        "procfs::another_users_environ_is_refused",
+        "procfs::another_users_environ_and_root_only_settings_are_refused",
         environ_is_private,
     ),
 ];
@@ -300,6 +300,14 @@ fn environ_is_private(kernel: &Path) -> Result<()> {
             s.run_line("cat /proc/kmsg", &["permission denied"])?;
             s.run_line("od -c /proc/self/environ", &["H   O   M   E   ="])?;
             s.run_line("ls -l /proc/self/environ", &["-r-------- 1 1000 1000 "])?;
+            // A setting: anyone reads it, only root writes it.
+            s.run_line("ls /proc/sys/kernel", &["core_pattern"])?;
+            s.run_line("cat /proc/sys/kernel/core_pattern", &["core.%p"])?;
+            s.run_line(
+                "echo mine.%p > /proc/sys/kernel/core_pattern",
+                &["ermission denied"],
+            )?;
+            s.run_line("echo x > /proc/meminfo", &["ead-only file system"])?;
             s.send("su\n")?;
             answer(&mut s, "Password: ", "root")?;
             s.expect(SHELL_PROMPT, STEP)?;
@@ -307,6 +315,18 @@ fn environ_is_private(kernel: &Path) -> Result<()> {
             s.run_line(
                 "od -c /proc/1/environ",
                 &["P   A   T   H   =   /   b   i   n"],
+            )?;
+            // Root sets the pattern through the file; the kernel's call sees it, and a
+            // core dump is then named by it.
+            s.run_line("echo dump.%p > /proc/sys/kernel/core_pattern", &[])?;
+            s.run_line("cat /proc/sys/kernel/core_pattern", &["dump.%p"])?;
+            s.run_line("prlimit --core-pattern", &["dump.%p"])?;
+            s.run_line("echo x > /proc/meminfo", &["ead-only file system"])?;
+            s.run_line(
+                // (On the ext2 disk: a core's untouched stack is a hole there, and
+                // tmpfs has no holes.)
+                "mkdir -p /cores; cd /cores; ulimit -c unlimited; crash null; ls",
+                &["(core dumped)", "dump."],
             )?;
             s.send("poweroff\n")?;
             s.wait_exit(STEP).map(drop)

@@ -16,7 +16,7 @@ use files::FileObject;
 use fsys::NodeRef;
 use task::Mutex;
 
-use crate::names::{Node, PidFile, SysFile};
+use crate::names::{Node, PidFile, Setting, SysFile};
 
 /// One open generated file.
 pub struct ProcFile {
@@ -38,6 +38,11 @@ fn generate(what: Node) -> Result<Vec<u8>, Errno> {
             PidFile::Environ => crate::pid::args(pid, true),
             PidFile::Cwd | PidFile::Exe => Err(Errno::EINVAL),
         },
+        Node::Setting(Setting::CorePattern) => {
+            let mut t = proc::coredump::core_pattern().into_bytes();
+            t.push(b'\n');
+            Ok(t)
+        }
         _ => Err(Errno::EISDIR),
     }
 }
@@ -49,7 +54,7 @@ pub fn open(node: NodeRef) -> Result<alloc::sync::Arc<dyn FileObject>, Errno> {
         return Ok(alloc::sync::Arc::new(KmsgFile { node }));
     }
     // Refuse now, not at the first read, what has no text.
-    if !matches!(what, Node::System(_) | Node::PidFile(..)) {
+    if !matches!(what, Node::System(_) | Node::PidFile(..) | Node::Setting(_)) {
         return Err(Errno::EISDIR);
     }
     Ok(alloc::sync::Arc::new(ProcFile {
@@ -86,8 +91,19 @@ impl FileObject for ProcFile {
         Ok(n)
     }
 
-    fn write(&self, _pos: &mut u64, _data: &[u8], _nonblock: bool) -> Result<usize, Errno> {
-        Err(Errno::EBADF)
+    /// A setting takes the whole text of one write (`echo PATTERN > core_pattern`; a
+    /// trailing newline is dropped), as Linux's sysctl files do; other files have no
+    /// write (the open refused it already: EROFS).
+    fn write(&self, pos: &mut u64, data: &[u8], _nonblock: bool) -> Result<usize, Errno> {
+        let Node::Setting(Setting::CorePattern) = self.what else {
+            return Err(Errno::EBADF);
+        };
+        let text = core::str::from_utf8(data).map_err(|_| Errno::EINVAL)?;
+        let cred = proc::process::current().ok_or(Errno::EPERM)?.cred();
+        proc::coredump::set_core_pattern(&cred, text.strip_suffix('\n').unwrap_or(text))?;
+        *self.text.lock() = None;
+        *pos += data.len() as u64;
+        Ok(data.len())
     }
 
     fn has_position(&self) -> bool {

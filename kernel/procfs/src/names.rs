@@ -36,6 +36,18 @@ pub enum Node {
     FdDir(Pid),
     /// `/proc/PID/fd/N`.
     Fd(Pid, u32),
+    /// `/proc/sys` and `/proc/sys/kernel`: the kernel's settings (Linux's sysctl tree).
+    SysDir,
+    SysKernelDir,
+    /// A setting under `/proc/sys/kernel`, read and (by root) written as text.
+    Setting(Setting),
+}
+
+/// The settings under `/proc/sys/kernel`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setting {
+    /// Where core files go (`proc::coredump`'s pattern: `core.%p` by default).
+    CorePattern,
 }
 
 /// The system-wide files, in the order `ls /proc` shows them.
@@ -86,6 +98,9 @@ const PID_FILES: [(PidFile, &str); 7] = [
 
 const ROOT_INO: u64 = 1;
 const SELF_INO: u64 = 2;
+const SYS_DIR_INO: u64 = 3;
+const SYS_KERNEL_INO: u64 = 4;
+const CORE_PATTERN_INO: u64 = 5;
 const SYS_BASE: u64 = 16;
 const PID_FILE_BASE: u64 = 16;
 const FD_DIR: u64 = 8;
@@ -110,6 +125,9 @@ impl Node {
             }
             Node::FdDir(p) => pid(p) | FD_DIR,
             Node::Fd(p, fd) => pid(p) | (FD_BASE + fd as u64),
+            Node::SysDir => SYS_DIR_INO,
+            Node::SysKernelDir => SYS_KERNEL_INO,
+            Node::Setting(Setting::CorePattern) => CORE_PATTERN_INO,
         }
     }
 
@@ -121,6 +139,9 @@ impl Node {
             return match ino {
                 ROOT_INO => Ok(Node::Root),
                 SELF_INO => Ok(Node::SelfLink),
+                SYS_DIR_INO => Ok(Node::SysDir),
+                SYS_KERNEL_INO => Ok(Node::SysKernelDir),
+                CORE_PATTERN_INO => Ok(Node::Setting(Setting::CorePattern)),
                 _ => SYS_FILES
                     .get(ino.wrapping_sub(SYS_BASE) as usize)
                     .map(|e| Node::System(e.0))
@@ -150,7 +171,9 @@ impl Node {
 
     fn kind(self) -> NodeKind {
         match self {
-            Node::Root | Node::PidDir(_) | Node::FdDir(_) => NodeKind::Directory,
+            Node::Root | Node::PidDir(_) | Node::FdDir(_) | Node::SysDir | Node::SysKernelDir => {
+                NodeKind::Directory
+            }
             Node::SelfLink | Node::Fd(..) => NodeKind::Symlink,
             Node::PidFile(_, PidFile::Cwd | PidFile::Exe) => NodeKind::Symlink,
             _ => NodeKind::Regular,
@@ -182,6 +205,7 @@ impl ProcFs {
             Node::Root => match text {
                 ".." | "." => Ok(Node::Root),
                 "self" => Ok(Node::SelfLink),
+                "sys" => Ok(Node::SysDir),
                 _ => {
                     if let Some(e) = SYS_FILES.iter().find(|e| e.1 == text) {
                         return Ok(Node::System(e.0));
@@ -212,6 +236,18 @@ impl ProcFs {
                     with_open_file(&*process(pid)?, fd, |_| ())?;
                     Ok(Node::Fd(pid, fd))
                 }
+            },
+            Node::SysDir => match text {
+                ".." => Ok(Node::Root),
+                "." => Ok(dir),
+                "kernel" => Ok(Node::SysKernelDir),
+                _ => Err(Errno::ENOENT),
+            },
+            Node::SysKernelDir => match text {
+                ".." => Ok(Node::SysDir),
+                "." => Ok(dir),
+                "core_pattern" => Ok(Node::Setting(Setting::CorePattern)),
+                _ => Err(Errno::ENOENT),
             },
             _ => Err(Errno::ENOTDIR),
         }
@@ -253,6 +289,9 @@ impl FileSystem for ProcFs {
     }
     fn generated(&self) -> bool {
         true
+    }
+    fn writable(&mut self, ino: u64) -> bool {
+        matches!(Node::from_ino(ino), Ok(Node::Setting(_)))
     }
 
     fn lookup(&mut self, dir: u64, name: &[u8]) -> Result<u64> {
@@ -366,7 +405,9 @@ impl FileSystem for ProcFs {
             with_open_file(&*process(pid)?, fd, |_| ())?;
         }
         let perm = match node {
-            Node::Root | Node::PidDir(_) => 0o555,
+            Node::Root | Node::PidDir(_) | Node::SysDir | Node::SysKernelDir => 0o555,
+            // Root writes a setting (and the write checks the capability again).
+            Node::Setting(_) => 0o644,
             Node::FdDir(_) => 0o500,
             Node::SelfLink | Node::PidFile(_, PidFile::Cwd | PidFile::Exe) => 0o777,
             Node::Fd(..) => 0o700,
@@ -401,8 +442,9 @@ impl FileSystem for ProcFs {
             return Err(Errno::ENOTDIR);
         }
         let parent = match node {
-            Node::PidDir(_) => Node::Root,
+            Node::PidDir(_) | Node::SysDir => Node::Root,
             Node::FdDir(p) => Node::PidDir(p),
+            Node::SysKernelDir => Node::SysDir,
             _ => Node::Root,
         };
         match pos {
@@ -418,6 +460,9 @@ impl FileSystem for ProcFs {
                 }
                 if let Some((f, name)) = SYS_FILES.get(i - 1) {
                     return Ok(Some((entry(Node::System(*f), name.as_bytes()), pos + 1)));
+                }
+                if i == SYS_FILES.len() + 1 {
+                    return Ok(Some((entry(Node::SysDir, b"sys"), pos + 1)));
                 }
                 let from = pos.saturating_sub(PID_POS) as Pid;
                 let next = process::all()
@@ -451,6 +496,11 @@ impl FileSystem for ProcFs {
                     (entry(Node::Fd(pid, fd), name.as_bytes()), 2 + fd as u64 + 1)
                 }))
             }
+            Node::SysDir => Ok((i == 0).then(|| (entry(Node::SysKernelDir, b"kernel"), pos + 1))),
+            Node::SysKernelDir => Ok((i == 0).then(|| {
+                let node = Node::Setting(Setting::CorePattern);
+                (entry(node, b"core_pattern"), pos + 1)
+            })),
             _ => Err(Errno::ENOTDIR),
         }
     }

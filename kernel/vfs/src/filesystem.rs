@@ -200,6 +200,12 @@ pub trait FileSystem: Send {
     fn generated(&self) -> bool {
         false
     }
+    /// May regular file `ino` be opened for writing? A read-only file system may make
+    /// exceptions (procfs: the settings under `/proc/sys`, whose writes its generated
+    /// files take); the permission bits are checked after this, as for any file.
+    fn writable(&mut self, _ino: u64) -> bool {
+        !self.read_only()
+    }
     /// A "magic" symbolic link (procfs's `cwd`, `fd/N`): one that names a node of any
     /// mount rather than holding a path. `Some((dir, rest))`: the link's target is
     /// directory `dir`'s path with `rest` appended (`rest` may be empty; an absolute

@@ -77,7 +77,7 @@ impl Vfs {
         }
         if !created {
             let fs = self.fs(node)?;
-            if kind == NodeKind::Regular && wants_write(flags) && fs.read_only() {
+            if kind == NodeKind::Regular && wants_write(flags) && !fs.writable(node.ino) {
                 return Err(Errno::EROFS);
             }
             let st = fs.stat(node.ino)?;
