@@ -60,6 +60,7 @@ commands:
   bench [NAME]          benchmarks: boot, syscall, programs, fs (default: all)
   soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),
                         each checked: kernel alive, frames and heap back, disk clean
+  soak-smp [RUNS] [CPUS]  usertests in RUNS fresh boots with CPUS CPUs (default 20, 4)
   gdb                   boot paused with a gdb stub on :1234
   core PID|PATH         copy /core.PID (or PATH) out of the disk image and open it in gdb
       --disk PATH       the image to read (default target/disk.img)
@@ -90,6 +91,7 @@ fn main() -> ExitCode {
         "gdb" => qemu::gdb_cmd(rest),
         "core" => corecmd::core_cmd(rest),
         "soak" => fuzztest::soak(rest),
+        "soak-smp" => progtest::soak_smp(rest),
         "lines" => layers::lines_cmd(),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
