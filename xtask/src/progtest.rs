@@ -112,7 +112,9 @@ fn usertests(kernel: &Path) -> Result<()> {
 pub fn soak_smp(args: &[String]) -> Result<u8> {
     let num = |i: usize, default: u32| -> Result<u32> {
         match args.get(i) {
-            Some(a) => a.parse().map_err(|_| format!("soak-smp: {a:?} is not a number")),
+            Some(a) => a
+                .parse()
+                .map_err(|_| format!("soak-smp: {a:?} is not a number")),
             None => Ok(default),
         }
     };
@@ -130,7 +132,10 @@ pub fn soak_smp(args: &[String]) -> Result<u8> {
             Err(e) => {
                 failed += 1;
                 let first = e.lines().next().unwrap_or("");
-                println!("run {run}/{runs}: FAILED ({:.0?}): {first}", started.elapsed());
+                println!(
+                    "run {run}/{runs}: FAILED ({:.0?}): {first}",
+                    started.elapsed()
+                );
                 eprintln!("{e}");
             }
         }
