@@ -120,7 +120,8 @@ pub fn uname(_: &mut Ctx, out: u64) -> SysResult {
         "Linux",
         "dinos",
         concat!("6.1.0-dinos-", env!("CARGO_PKG_VERSION")),
-        "#1 dinos Linux personality (Operating System Concepts, chapter 2)",
+        // At most 64 bytes (a `struct utsname` field holds 65 with its NUL).
+        "#1 dinos, Linux personality (OS Concepts, chapter 2)",
         "x86_64",
         "(none)",
     ];

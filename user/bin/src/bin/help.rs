@@ -167,8 +167,8 @@ const CONCEPTS: &[(&str, &str, &str)] = &[
     ),
     (
         "6 OS-specific applications",
-        "uname -a",
-        "kernel/proc/src/personality.rs, kernel/syscall/src/lib.rs",
+        "uname -a; /linux/bin/uname -a",
+        "kernel/proc/src/personality.rs, kernel/linux/src/",
     ),
     (
         "7 OS structure",
