@@ -100,7 +100,7 @@ fn check_rows(rows: &[(String, f64)]) -> Result<()> {
     if names != ROWS {
         return Err(format!("vsbench printed rows {names:?}, want {ROWS:?}"));
     }
-    if let Some((n, v)) = rows.iter().find(|(_, v)| !(*v > 0.0)) {
+    if let Some((n, v)) = rows.iter().find(|(_, v)| !v.is_finite() || *v <= 0.0) {
         return Err(format!("row {n} has a non-positive figure {v}"));
     }
     Ok(())
@@ -145,11 +145,11 @@ fn cpio_entry(out: &mut Vec<u8>, ino: u32, name: &str, mode: u32, rdev: (u32, u3
     }
     out.extend_from_slice(name.as_bytes());
     out.push(0);
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
     out.extend_from_slice(data);
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
 }
