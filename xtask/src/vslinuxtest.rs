@@ -108,7 +108,7 @@ fn check_rows(rows: &[(String, f64)]) -> Result<()> {
 
 fn runs_on_dinos(kernel: &Path) -> Result<()> {
     let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
-    let out = s.run_line("/linux/tests/vsbench 20; echo st''=$?", &["st="])?;
+    let out = s.run_line("/linux/tests/vsbench 100; echo st''=$?", &["st="])?;
     check_rows(&parse(&out)?)?;
     if !out.contains("st=0") {
         return Err(format!("vsbench did not exit 0:\n{out}"));
