@@ -8,6 +8,8 @@
 //! profiling at 1 kHz (a CPU-bound program's slowdown); see `tracetest::bench`.
 //! `smp`: a CPU-bound job split into 1, 2 and 4 processes, wall time with 1, 2 and 4
 //! CPUs (MTTCG, no `-icount`: the figure is real time, and the host's cores bound it).
+//! `--vs-linux`: the same static musl micro-benchmark on dinos and on Debian's Linux
+//! under the same QEMU, side by side (`vslinuxtest::bench`).
 //! Guest figures use
 //! `-icount shift=0` so they repeat exactly; the wall figures are what a user waits.
 
@@ -37,9 +39,10 @@ pub fn run(args: &[String]) -> Result<u8> {
         "syscall" => syscall(&kernel)?,
         "programs" => crate::progtest::bench_programs(&kernel, &image)?,
         "smp" => smp(&kernel, &image)?,
+        "--vs-linux" | "vs-linux" => crate::vslinuxtest::bench(&kernel, &image)?,
         other => {
             return Err(format!(
-                "unknown benchmark `{other}` (try: boot, syscall, programs, fs, smp, trace)"
+                "unknown benchmark `{other}` (try: boot, syscall, programs, fs, smp, trace, --vs-linux)"
             ))
         }
     }

@@ -60,6 +60,35 @@ pub fn ensure() -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
+    install(&missing)
+}
+
+/// Debian's Linux kernel (`linux-image-amd64`) for `bench --vs-linux`: the newest
+/// `/boot/vmlinuz-*`, installing the package first when there is none. Only the
+/// bench asks for it, so `cargo xtask test` does not need it.
+pub fn linux_kernel() -> Result<std::path::PathBuf> {
+    let newest = || {
+        let mut v: Vec<std::path::PathBuf> = std::fs::read_dir("/boot")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-"))
+            })
+            .collect();
+        v.sort();
+        v.pop()
+    };
+    if let Some(k) = newest() {
+        return Ok(k);
+    }
+    install(&["linux-image-amd64"])?;
+    newest().ok_or_else(|| "linux-image-amd64 is installed but /boot has no vmlinuz-*".into())
+}
+
+fn install(missing: &[&str]) -> Result<()> {
     let cmd = format!("apt-get update && apt-get install -y {}", missing.join(" "));
     if !is_root() {
         return Err(format!(

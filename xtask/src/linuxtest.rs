@@ -60,7 +60,7 @@ pub const LINUX_TESTS: &[(&str, LinuxTest)] = &[
 const BUSYBOX: &str = "/bin/busybox";
 
 /// The C test programs (`user/linux-tests/NAME.c`).
-const PROGRAMS: &[&str] = &["hello", "files", "badargs"];
+const PROGRAMS: &[&str] = &["hello", "files", "badargs", "vsbench", "vsnull"];
 
 fn run(cmd: &mut Command, what: &str) -> Result<()> {
     let st = cmd

@@ -38,6 +38,7 @@ mod test;
 mod tracetest;
 mod userbuild;
 mod utiltest;
+mod vslinuxtest;
 
 use std::process::ExitCode;
 
@@ -57,7 +58,7 @@ commands:
       --ramdisk         no disk: boot from the in-memory root image (changes are lost)
       --login           boot to a `login:` prompt (init runs getty) instead of a root shell
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
-  bench [NAME]          benchmarks: boot, syscall, programs, fs (default: all)
+  bench [NAME]          benchmarks: boot, syscall, programs, fs, smp, trace, --vs-linux (default: all)
   soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),
                         each checked: kernel alive, frames and heap back, disk clean
   soak-smp [RUNS] [CPUS]  usertests in RUNS fresh boots with CPUS CPUs (default 20, 4)

@@ -154,6 +154,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== dinos against Linux (vsbench)");
+    for (name, f) in crate::vslinuxtest::VSLINUX_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!("== file utilities and the editor");
     for (name, f) in crate::fstest::FS_TESTS {
         if selected(name) {
