@@ -25,17 +25,9 @@ impl Arg for DirFd {
     }
 }
 
-/// Where a relative path starts when the call has no directory argument.
-pub struct Cwd;
-
-impl Arg for Cwd {
-    type Value = Dir;
-    const KIND: Kind = Kind::Implicit;
-    #[inline(always)]
-    fn take(_: &mut Regs) -> Result<Dir, Errno> {
-        Ok(Dir::Cwd)
-    }
-}
+/// Where a relative path starts when the call has no directory argument: the native
+/// table's decoder (it reads no register).
+pub use syscall::dinos::Cwd;
 
 /// A C argument vector (`char *const argv[]`) left in user memory for the handler
 /// to read when it is ready (the tracer still shows it as a list).

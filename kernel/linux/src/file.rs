@@ -248,38 +248,15 @@ pub fn lchown(cx: &mut Ctx, d: Dir, path: String, uid: Option<u32>, gid: Option<
     fchownat(cx, d, path, uid, gid, AT_SYMLINK_NOFOLLOW)
 }
 
-fn statfs_of(cx: &Ctx, node: fsys::NodeRef) -> Result<abi::StatFs, Errno> {
-    let _ = cx;
-    fsys::with(|v| {
-        let id = v.mount_id(node);
-        let s = v.statfs(id)?;
-        let ty = v
-            .mounts()
-            .into_iter()
-            .find(|m| m.id == id)
-            .map(|m| m.fs_type)
-            .unwrap_or_default();
-        let mut fs_type = [0u8; 16];
-        let n = ty.len().min(15);
-        fs_type[..n].copy_from_slice(&ty.as_bytes()[..n]);
-        Ok(abi::StatFs {
-            block_size: s.block_size as u64,
-            blocks: s.blocks,
-            free_blocks: s.free_blocks,
-            avail_blocks: s.avail_blocks,
-            files: s.files,
-            free_files: s.free_files,
-            name_max: s.name_max as u64,
-            fs_type,
-        })
-    })
+fn statfs_of(node: fsys::NodeRef) -> Result<abi::StatFs, Errno> {
+    fsys::with(|v| syscall::ops::file::statfs_of(v, node))
 }
 
 pub fn statfs(cx: &mut Ctx, dir: Dir, path: String, out: u64) -> SysResult {
     let cred = cx.process()?.cred();
     let from = base(cx, start(dir, &path))?;
     let node = fsys::resolve(&cred, from, &path, true)?;
-    let s = statfs_of(cx, node)?;
+    let s = statfs_of(node)?;
     put(out, &uapi::statfs(&s).0)?;
     Ok(0)
 }
@@ -287,7 +264,7 @@ pub fn statfs(cx: &mut Ctx, dir: Dir, path: String, out: u64) -> SysResult {
 pub fn fstatfs(cx: &mut Ctx, fd: Fd, out: u64) -> SysResult {
     let f = cx.file(fd)?;
     let node = f.node().ok_or(Errno::EINVAL)?;
-    let s = statfs_of(cx, node)?;
+    let s = statfs_of(node)?;
     put(out, &uapi::statfs(&s).0)?;
     Ok(0)
 }

@@ -403,30 +403,36 @@ pub fn utimes(cx: &mut Ctx, dir: Dir, path: String, atime: u64, mtime: u64) -> S
 pub fn statfs(cx: &mut Ctx, dir: Dir, path: String, out: UserPtr<abi::StatFs>) -> SysResult {
     let st = at(cx, dir, |v, cred, start| {
         let node = v.resolve(cred, start, &path, true)?;
-        let id = v.mount_id(node);
-        let s = v.statfs(id)?;
-        let ty = v
-            .mounts()
-            .into_iter()
-            .find(|m| m.id == id)
-            .map(|m| m.fs_type)
-            .unwrap_or_default();
-        let mut fs_type = [0u8; 16];
-        let n = ty.len().min(15);
-        fs_type[..n].copy_from_slice(&ty.as_bytes()[..n]);
-        Ok(abi::types::StatFs {
-            block_size: s.block_size as u64,
-            blocks: s.blocks,
-            free_blocks: s.free_blocks,
-            avail_blocks: s.avail_blocks,
-            files: s.files,
-            free_files: s.free_files,
-            name_max: s.name_max as u64,
-            fs_type,
-        })
+        statfs_of(v, node)
     })?;
     out.write(&st)?;
     Ok(0)
+}
+
+/// The figures of the file system `node` is on, with its type's name (`statfs`; the
+/// Linux personality's `statfs`/`fstatfs` convert the same record).
+pub fn statfs_of(v: &mut vfs::Vfs, node: fsys::NodeRef) -> Result<abi::StatFs, Errno> {
+    let id = v.mount_id(node);
+    let s = v.statfs(id)?;
+    let ty = v
+        .mounts()
+        .into_iter()
+        .find(|m| m.id == id)
+        .map(|m| m.fs_type)
+        .unwrap_or_default();
+    let mut fs_type = [0u8; 16];
+    let n = ty.len().min(15);
+    fs_type[..n].copy_from_slice(&ty.as_bytes()[..n]);
+    Ok(abi::types::StatFs {
+        block_size: s.block_size as u64,
+        blocks: s.blocks,
+        free_blocks: s.free_blocks,
+        avail_blocks: s.avail_blocks,
+        files: s.files,
+        free_files: s.free_files,
+        name_max: s.name_max as u64,
+        fs_type,
+    })
 }
 
 pub fn truncate(cx: &mut Ctx, dir: Dir, path: String, size: u64) -> SysResult {
