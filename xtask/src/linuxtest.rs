@@ -62,6 +62,7 @@ pub const LINUX_TESTS: &[(&str, LinuxTest)] = &[
         "linux::nonblocking_pipes_and_ioctls_print_what_they_print_on_linux",
         nonblock_ioctls,
     ),
+    ("linux::busybox_vi_edits_a_file_on_the_terminal", vi_smoke),
 ];
 
 /// Where the host's static busybox is (Debian's `busybox-static`).
@@ -612,4 +613,36 @@ fn nonblock_ioctls(kernel: &Path) -> Result<()> {
     // The size stays for the next program (busybox's stty reads it back).
     let got = guest(&mut s, "/linux/bin/stty size")?;
     compare("stty size", "24 80\n", &got)
+}
+
+/// Busybox's `vi` on the dinos terminal (raw mode, the window size, escape sequences,
+/// poll on the terminal for ESC): a new file is typed in insert mode and written with
+/// `:wq`; opened again, its first line is deleted with `dd` and written. The file is
+/// read back with native programs after each, and the shell's terminal works again
+/// (vi gave the mode back). (No host run: vi needs a terminal; what is asserted is
+/// the file vi wrote.)
+fn vi_smoke(kernel: &Path) -> Result<()> {
+    use std::thread::sleep;
+    use std::time::Duration;
+    let step = Duration::from_secs(20);
+    let pause = || sleep(Duration::from_millis(800));
+    let mut s = boot(kernel)?;
+    s.send("/linux/bin/vi /tmp/vi-test\n")?;
+    s.expect("vi-test", step)?;
+    pause();
+    s.send("ione\rtwo\rthree")?;
+    pause();
+    s.send("\x1b")?;
+    pause();
+    s.send(":wq\r")?;
+    let got = guest(&mut s, "tr a-z A-Z < /tmp/vi-test")?;
+    compare("vi's file", "ONE\nTWO\nTHREE\n", &got)?;
+    s.send("/linux/bin/vi /tmp/vi-test\n")?;
+    s.expect("vi-test", step)?;
+    pause();
+    s.send("dd")?;
+    pause();
+    s.send(":wq\r")?;
+    let got = guest(&mut s, "tr a-z A-Z < /tmp/vi-test")?;
+    compare("vi's file after dd", "TWO\nTHREE\n", &got)
 }
