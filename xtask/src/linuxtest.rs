@@ -63,13 +63,17 @@ pub const LINUX_TESTS: &[(&str, LinuxTest)] = &[
         nonblock_ioctls,
     ),
     ("linux::busybox_vi_edits_a_file_on_the_terminal", vi_smoke),
+    (
+        "linux::sa_siginfo_handlers_get_what_linux_gives",
+        siginfo_handlers,
+    ),
 ];
 
 /// Where the host's static busybox is (Debian's `busybox-static`).
 const BUSYBOX: &str = "/bin/busybox";
 
 /// The C test programs (`user/linux-tests/NAME.c`).
-const PROGRAMS: &[&str] = &["hello", "files", "badargs", "nonblock"];
+const PROGRAMS: &[&str] = &["hello", "files", "badargs", "nonblock", "siginfo"];
 
 fn run(cmd: &mut Command, what: &str) -> Result<()> {
     let st = cmd
@@ -645,4 +649,16 @@ fn vi_smoke(kernel: &Path) -> Result<()> {
     s.send(":wq\r")?;
     let got = guest(&mut s, "tr a-z A-Z < /tmp/vi-test")?;
     compare("vi's file after dd", "TWO\nTHREE\n", &got)
+}
+
+/// `siginfo.c`: an `SA_SIGINFO` handler's `siginfo_t` (signo, code, pid, uid; the
+/// address of a fault) and `ucontext_t` (the mask, gregs, trapno, err, cr2), and
+/// `rt_sigreturn` resuming with what the handler changed (rax, the mask, rip),
+/// compared with the host.
+fn siginfo_handlers(kernel: &Path) -> Result<()> {
+    let prog = staging().join("linux/tests/siginfo");
+    let mut s = boot(kernel)?;
+    let want = host_program(&prog, &[], &[])?;
+    let got = guest(&mut s, "/linux/tests/siginfo | cat; echo status $?")?;
+    compare("siginfo", &want, &got)
 }

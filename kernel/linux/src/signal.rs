@@ -73,8 +73,10 @@ pub fn rt_sigpending(cx: &mut Ctx, set: u64, size: u64) -> SysResult {
     Ok(0)
 }
 
+/// `rt_sigreturn`: back from a handler, restoring the `ucontext_t` of the Linux
+/// frame (`proc::linuxframe`), as the handler may have changed it.
 pub fn rt_sigreturn(cx: &mut Ctx) -> SysResult {
-    syscall::ops::process::sigreturn(cx)
+    proc::linuxframe::sigreturn(cx.frame).map(|rax| rax as usize)
 }
 
 pub fn kill(cx: &mut Ctx, pid: i64, sig: u32) -> SysResult {

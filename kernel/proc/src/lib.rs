@@ -39,6 +39,7 @@ pub mod exec;
 pub mod futex;
 pub mod lifecycle;
 pub mod limits;
+pub mod linuxframe;
 pub mod personality;
 pub mod process;
 pub mod signal;

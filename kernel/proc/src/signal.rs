@@ -47,6 +47,38 @@ pub struct SigState {
     /// call is made again (its number back in `rax`, `rip` on the `syscall`) if no
     /// handler runs, or if the handler that runs has `SA_RESTART`.
     pub restart: Option<u64>,
+    /// Who sent each pending signal and why (Linux's `siginfo_t`, for `SA_SIGINFO`
+    /// handlers of Linux programs): kept from the first post of a pending signal.
+    pub info: [SigInfo; NSIG as usize],
+}
+
+/// Why a signal was sent: `si_code`, the sender (`si_pid`, `si_uid`) or, for a
+/// fault, the address (`si_addr`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SigInfo {
+    pub code: i32,
+    pub pid: u32,
+    pub uid: u32,
+    pub addr: Option<u64>,
+}
+
+/// `si_code` values (Linux's, include/uapi/asm-generic/siginfo.h).
+pub const SI_USER: i32 = 0;
+pub const SI_KERNEL: i32 = 0x80;
+pub const SEGV_MAPERR: i32 = 1;
+pub const SEGV_ACCERR: i32 = 2;
+pub const FPE_INTDIV: i32 = 1;
+pub const ILL_ILLOPN: i32 = 2;
+pub const BUS_ADRERR: i32 = 2;
+
+impl SigInfo {
+    /// Sent by the kernel itself (a child's end, a broken pipe, the terminal).
+    pub const KERNEL: SigInfo = SigInfo {
+        code: SI_KERNEL,
+        pid: 0,
+        uid: 0,
+        addr: None,
+    };
 }
 
 impl SigState {
@@ -58,6 +90,7 @@ impl SigState {
             saved_mask: None,
             alt_stack: None,
             restart: None,
+            info: [SigInfo::KERNEL; NSIG as usize],
         }
     }
 
@@ -135,6 +168,11 @@ fn stop_current(p: &process::Process, sig: u32) {
 
 /// Post `sig` to process `p` (unless `p` ignores it, or is init and has no handler).
 pub fn post(p: &process::Process, sig: u32) {
+    post_info(p, sig, SigInfo::KERNEL)
+}
+
+/// [`post`], saying who sent it (for `siginfo_t`).
+pub fn post_info(p: &process::Process, sig: u32, info: SigInfo) {
     if sig == 0 || sig >= NSIG {
         return;
     }
@@ -166,6 +204,9 @@ pub fn post(p: &process::Process, sig: u32) {
         // only the signals it has installed a handler for (never SIGKILL or SIGSTOP).
         if p.pid == 1 && (a.handler == SIG_DFL || sig == SIGKILL || sig == SIGSTOP) {
             return;
+        }
+        if s.pending & bit(sig) == 0 {
+            s.info[sig as usize] = info;
         }
         s.pending |= bit(sig);
     }
@@ -212,7 +253,14 @@ pub fn kill(sender: Pid, pid: i64, sig: u32) -> Result<(), Errno> {
             .as_ref()
             .is_none_or(|(cred, sid)| may_kill(cred, *sid, &p, sig))
         {
-            post(&p, sig);
+            let uid = me.as_ref().map_or(0, |(cred, _)| cred.ruid);
+            let info = SigInfo {
+                code: SI_USER,
+                pid: sender,
+                uid,
+                addr: None,
+            };
+            post_info(&p, sig, info);
             sent = true;
         }
     }
@@ -336,7 +384,7 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
         }
     };
     loop {
-        let (sig, action) = {
+        let (sig, action, info) = {
             let mut s = p.sig.lock();
             let d = s.deliverable();
             if d == 0 {
@@ -349,7 +397,7 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
             }
             let sig = d.trailing_zeros();
             s.pending &= !bit(sig);
-            (sig, s.actions[sig as usize])
+            (sig, s.actions[sig as usize], s.info[sig as usize])
         };
         match action.handler {
             SIG_IGN if sig != SIGKILL => continue,
@@ -365,7 +413,7 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
                 if action.flags & SA_RESTART != 0 {
                     redo(frame); // the handler returns to the call, made again
                 }
-                if setup_handler_frame(&p, frame, sig, handler, &action).is_err() {
+                if setup_handler_frame(&p, frame, sig, handler, &action, info).is_err() {
                     // No room on the user stack: the program cannot be helped.
                     log::warn!("pid {}: cannot deliver {} (bad stack)", p.pid, name(sig));
                     drop(p);
@@ -387,7 +435,36 @@ fn setup_handler_frame(
     sig: u32,
     handler: u64,
     action: &SigAction,
+    info: SigInfo,
 ) -> Result<(), Errno> {
+    if *p.personality.lock() == crate::personality::Personality::Linux {
+        let old_mask = {
+            let mut s = p.sig.lock();
+            s.saved_mask.take().unwrap_or(s.mask)
+        };
+        let alt = p.sig.lock().alt_stack;
+        let on_alt = alt.is_some_and(|(sp, size)| on_stack(frame.rsp, sp, size));
+        let rsp = match alt {
+            Some((sp, size)) if action.flags & SA_ONSTACK != 0 && !on_alt => sp + size,
+            _ => frame.rsp,
+        };
+        let r = crate::linuxframe::setup(
+            frame,
+            rsp,
+            sig,
+            handler,
+            action.restorer,
+            old_mask,
+            info,
+            alt,
+            on_alt,
+        );
+        if r.is_ok() {
+            p.sig.lock().mask |= action.mask | bit(sig);
+            frame.rflags &= !(RFLAGS_TF | RFLAGS_DF);
+        }
+        return r;
+    }
     let mut data = alloc::vec![0u8; SIGFRAME_SIZE];
     for (i, w) in frame_to_words(frame).iter().enumerate() {
         data[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
@@ -473,8 +550,7 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<u64, Errno> {
             .try_into()
             .unwrap(),
     );
-    p.sig.lock().mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
-    hal::task::notify_current();
+    set_mask_after_handler(&p, mask);
     let mut fpu = FpuState([0; 512]);
     fpu.0.copy_from_slice(&data[FRAME_WORDS * 8 + 8..]);
     // MXCSR bits above 0xffff are reserved; a bad value would fault fxrstor.
@@ -482,6 +558,13 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<u64, Errno> {
     fpu.0[24..28].copy_from_slice(&mxcsr.to_le_bytes());
     hal::user::set_saved_fpu_state(frame, &fpu);
     Ok(w(14))
+}
+
+/// The mask a returning handler puts back (never blocking SIGKILL or SIGSTOP); what
+/// it unblocks may be delivered at once.
+pub fn set_mask_after_handler(p: &process::Process, mask: u64) {
+    p.sig.lock().mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
+    hal::task::notify_current();
 }
 
 /// `sigaction`.
@@ -631,7 +714,30 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
         h != SIG_DFL && h != SIG_IGN && s.mask & bit(sig) == 0
     };
     if handled {
-        p.sig.lock().pending |= bit(sig);
+        // As Linux: an address inside a mapping is an access error (the page may
+        // not be present yet), outside every mapping a mapping error.
+        let mapped = vector == 14
+            && p.aspace
+                .lock()
+                .as_ref()
+                .is_some_and(|a| a.find(addr).is_some());
+        let (code, at) = match vector {
+            _ if beyond_file => (BUS_ADRERR, addr),
+            14 if mapped => (SEGV_ACCERR, addr),
+            14 => (SEGV_MAPERR, addr),
+            0 => (FPE_INTDIV, frame.rip),
+            6 => (ILL_ILLOPN, frame.rip),
+            _ => (SI_KERNEL, 0),
+        };
+        let mut s = p.sig.lock();
+        s.info[sig as usize] = SigInfo {
+            code,
+            pid: 0,
+            uid: 0,
+            addr: Some(at),
+        };
+        s.pending |= bit(sig);
+        drop(s);
         hal::task::notify_current();
         return; // delivered by the return hook
     }
