@@ -5,8 +5,9 @@
 //! kernel saves the interrupted state on the user stack and the handler's return
 //! address is the `restorer` the program gave (`SA_RESTORER`; musl's and glibc's
 //! `__restore_rt` make the `rt_sigreturn` call), which restores it. They differ in the
-//! layout of `struct sigaction` and in signal sets, where Linux's bit `n-1` is signal
-//! `n`; [`crate::uapi`] converts. Real-time signals (32..64) are not delivered by
+//! layout of that saved state (a Linux program gets Linux's `rt_sigframe`, with
+//! `siginfo_t` and `ucontext_t`: `proc::linuxframe`), of `struct sigaction`, and in
+//! signal sets, where Linux's bit `n-1` is signal `n`; [`crate::uapi`] converts. Real-time signals (32..64) are not delivered by
 //! dinos: installing a handler for one is EINVAL.
 
 use crate::uapi::{self, *};
