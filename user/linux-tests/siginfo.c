@@ -84,6 +84,9 @@ int main(void)
 	sigset_t now;
 	sigprocmask(SIG_BLOCK, NULL, &now);
 	printf("after: USR2 blocked %d\n", sigismember(&now, SIGUSR2));
+	/* raise() is tkill: si_code SI_TKILL. */
+	r = raise(SIGUSR1);
+	printf("raise returned %d\n", r);
 
 	fault("null pointer", (volatile int *)0);
 	volatile int *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -98,14 +98,22 @@ pub fn tgkill(cx: &mut Ctx, tgid: i64, tid: i64, sig: u32) -> SysResult {
             Errno::ESRCH
         });
     }
-    kill(cx, tid, sig)
+    tkill(cx, tid, sig)
 }
 
+/// `tkill(tid, sig)`: as `kill` of one process, the receiver told `SI_TKILL`.
 pub fn tkill(cx: &mut Ctx, tid: i64, sig: u32) -> SysResult {
     if tid as i32 <= 0 {
         return Err(Errno::EINVAL);
     }
-    kill(cx, tid, sig)
+    let sig = if sig == 0 {
+        0
+    } else {
+        uapi::signal(sig).ok_or(Errno::EINVAL)?
+    };
+    let me = cx.with_process(|p| p.pid)?;
+    proc::signal::kill_as(me, tid as i32 as i64, sig, proc::signal::SI_TKILL)?;
+    Ok(0)
 }
 
 /// `pause`: sleep until a signal is delivered (then EINTR, as always).

@@ -64,6 +64,7 @@ pub struct SigInfo {
 
 /// `si_code` values (Linux's, include/uapi/asm-generic/siginfo.h).
 pub const SI_USER: i32 = 0;
+pub const SI_TKILL: i32 = -6;
 pub const SI_KERNEL: i32 = 0x80;
 pub const SEGV_MAPERR: i32 = 1;
 pub const SEGV_ACCERR: i32 = 2;
@@ -224,6 +225,12 @@ fn may_kill(cred: &cred::Credentials, sid: Pid, target: &process::Process, sig: 
 /// Of several targets, those the sender may signal get it (`may_kill`); `EPERM`
 /// when it may signal none of them, `ESRCH` when there are none.
 pub fn kill(sender: Pid, pid: i64, sig: u32) -> Result<(), Errno> {
+    kill_as(sender, pid, sig, SI_USER)
+}
+
+/// [`kill`], with `code` as the receiver's `si_code` (Linux's `tkill`/`tgkill` say
+/// `SI_TKILL`).
+pub fn kill_as(sender: Pid, pid: i64, sig: u32, code: i32) -> Result<(), Errno> {
     if sig >= NSIG {
         return Err(Errno::EINVAL);
     }
@@ -255,7 +262,7 @@ pub fn kill(sender: Pid, pid: i64, sig: u32) -> Result<(), Errno> {
         {
             let uid = me.as_ref().map_or(0, |(cred, _)| cred.ruid);
             let info = SigInfo {
-                code: SI_USER,
+                code,
                 pid: sender,
                 uid,
                 addr: None,
