@@ -70,6 +70,29 @@ static void fault(const char *what, volatile int *p)
 	printf("%s: child exit %d\n", what, WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
 }
 
+static void on_usr2_bad(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+	(void)sig;
+	(void)si;
+	uc->uc_mcontext.fpregs = (void *)8; /* rt_sigreturn cannot restore from this */
+}
+
+static void bad_frame(void)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		struct sigaction sa = { .sa_sigaction = on_usr2_bad, .sa_flags = SA_SIGINFO };
+		sigaction(SIGUSR2, &sa, NULL);
+		kill(getpid(), SIGUSR2);
+		say("not reached\n");
+		_exit(1);
+	}
+	int st;
+	waitpid(c, &st, 0);
+	printf("bad frame: child exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -91,5 +114,6 @@ int main(void)
 	fault("null pointer", (volatile int *)0);
 	volatile int *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	fault("read-only page", ro);
+	bad_frame();
 	return 0;
 }

@@ -77,7 +77,10 @@ pub fn rt_sigpending(cx: &mut Ctx, set: u64, size: u64) -> SysResult {
 /// `rt_sigreturn`: back from a handler, restoring the `ucontext_t` of the Linux
 /// frame (`proc::linuxframe`), as the handler may have changed it.
 pub fn rt_sigreturn(cx: &mut Ctx) -> SysResult {
-    proc::linuxframe::sigreturn(cx.frame).map(|rax| rax as usize)
+    match proc::linuxframe::sigreturn(cx.frame) {
+        Ok(rax) => Ok(rax as usize),
+        Err(_) => proc::linuxframe::bad_frame(),
+    }
 }
 
 pub fn kill(cx: &mut Ctx, pid: i64, sig: u32) -> SysResult {

@@ -161,6 +161,20 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<u64, Errno> {
     Ok(g(13))
 }
 
+/// A frame `rt_sigreturn` cannot restore from (a pointer in it is bad, or it is not
+/// in user memory): as Linux does, the program dies of SIGSEGV; there is no state
+/// to return it to.
+pub fn bad_frame() -> ! {
+    if let Some(p) = process::current() {
+        log::warn!(
+            "pid {} ({}): rt_sigreturn with a bad frame: SIGSEGV",
+            p.pid,
+            p.name.lock().as_str()
+        );
+    }
+    crate::lifecycle::exit_current(abi::signal::wait_status_signaled(abi::signal::SIGSEGV))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
