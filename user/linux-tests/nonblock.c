@@ -111,6 +111,10 @@ int main(int argc, char **argv)
 	       (fcntl(f, F_GETFL) & O_ACCMODE) == O_RDWR);
 	show("write d", write(f, "d", 1));
 	show("pread", pread(f, buf, sizeof buf, 0));
+	show("lseek 1", lseek(f, 1, SEEK_SET));
+	printf("FIONREAD on the file at 1: %d\n", ready(f));
+	show("lseek 9", lseek(f, 9, SEEK_SET));
+	printf("FIONREAD past the end: %d\n", ready(f));
 	printf("file: %.4s\n", buf);
 	close(f);
 	unlink("/tmp/lt-append");

@@ -408,7 +408,18 @@ pub fn ioctl(cx: &mut Ctx, fd: Fd, request: u32, arg: u64) -> SysResult {
                 ypixel: at(6),
             })
         }
-        FIONREAD => Ioctl::BytesReady,
+        FIONREAD => {
+            // A regular file: the size less the position, as Linux's VFS computes it
+            // (an int, so negative past the end).
+            let f = cx.file(fd)?;
+            let st = f.stat()?;
+            if f.has_position() && st.mode & abi::flags::S_IFMT == abi::flags::S_IFREG {
+                let left = st.size.wrapping_sub(*f.offset.lock()) as i32;
+                put(arg, &left.to_le_bytes())?;
+                return Ok(0);
+            }
+            Ioctl::BytesReady
+        }
         TCGETS => Ioctl::GetTermMode,
         TCSETS | TCSETSW | TCSETSF => {
             let t: [u8; TERMIOS_SIZE] = get(arg)?;
