@@ -42,6 +42,7 @@ pub mod limits;
 pub mod linuxframe;
 pub mod personality;
 pub mod process;
+pub mod siginfo;
 pub mod signal;
 pub mod uaccess;
 pub mod watch;

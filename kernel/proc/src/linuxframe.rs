@@ -42,6 +42,39 @@ fn frame_at(rsp: u64) -> Option<(u64, u64)> {
     Some((base, fpstate))
 }
 
+/// Deliver `sig` to the Linux program `p` (the caller sets the mask and flags
+/// after): on its alternate stack for `SA_ONSTACK` unless it is on it already.
+pub fn deliver(
+    p: &process::Process,
+    frame: &mut TrapFrame,
+    sig: u32,
+    handler: u64,
+    action: &abi::SigAction,
+    info: SigInfo,
+) -> Result<(), Errno> {
+    let old_mask = {
+        let mut s = p.sig.lock();
+        s.saved_mask.take().unwrap_or(s.mask)
+    };
+    let alt = p.sig.lock().alt_stack;
+    let on_alt = alt.is_some_and(|(sp, size)| crate::signal::on_stack(frame.rsp, sp, size));
+    let rsp = match alt {
+        Some((sp, size)) if action.flags & abi::signal::SA_ONSTACK != 0 && !on_alt => sp + size,
+        _ => frame.rsp,
+    };
+    setup(
+        frame,
+        rsp,
+        sig,
+        handler,
+        action.restorer,
+        old_mask,
+        info,
+        alt,
+        on_alt,
+    )
+}
+
 /// A dinos signal mask (bit n = signal n) in Linux's encoding (bit n-1).
 fn to_linux(mask: u64) -> u64 {
     mask >> 1
@@ -50,7 +83,7 @@ fn to_linux(mask: u64) -> u64 {
 /// Build the frame for `sig` on the stack at `rsp` and point `frame` at `handler`
 /// with `(sig, &info, &uc)` as its arguments.
 #[allow(clippy::too_many_arguments)]
-pub fn setup(
+fn setup(
     frame: &mut TrapFrame,
     rsp: u64,
     sig: u32,

@@ -52,35 +52,7 @@ pub struct SigState {
     pub info: [SigInfo; NSIG as usize],
 }
 
-/// Why a signal was sent: `si_code`, the sender (`si_pid`, `si_uid`) or, for a
-/// fault, the address (`si_addr`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SigInfo {
-    pub code: i32,
-    pub pid: u32,
-    pub uid: u32,
-    pub addr: Option<u64>,
-}
-
-/// `si_code` values (Linux's, include/uapi/asm-generic/siginfo.h).
-pub const SI_USER: i32 = 0;
-pub const SI_TKILL: i32 = -6;
-pub const SI_KERNEL: i32 = 0x80;
-pub const SEGV_MAPERR: i32 = 1;
-pub const SEGV_ACCERR: i32 = 2;
-pub const FPE_INTDIV: i32 = 1;
-pub const ILL_ILLOPN: i32 = 2;
-pub const BUS_ADRERR: i32 = 2;
-
-impl SigInfo {
-    /// Sent by the kernel itself (a child's end, a broken pipe, the terminal).
-    pub const KERNEL: SigInfo = SigInfo {
-        code: SI_KERNEL,
-        pid: 0,
-        uid: 0,
-        addr: None,
-    };
-}
+pub use crate::siginfo::*;
 
 impl SigState {
     pub fn new() -> Self {
@@ -445,27 +417,7 @@ fn setup_handler_frame(
     info: SigInfo,
 ) -> Result<(), Errno> {
     if *p.personality.lock() == crate::personality::Personality::Linux {
-        let old_mask = {
-            let mut s = p.sig.lock();
-            s.saved_mask.take().unwrap_or(s.mask)
-        };
-        let alt = p.sig.lock().alt_stack;
-        let on_alt = alt.is_some_and(|(sp, size)| on_stack(frame.rsp, sp, size));
-        let rsp = match alt {
-            Some((sp, size)) if action.flags & SA_ONSTACK != 0 && !on_alt => sp + size,
-            _ => frame.rsp,
-        };
-        let r = crate::linuxframe::setup(
-            frame,
-            rsp,
-            sig,
-            handler,
-            action.restorer,
-            old_mask,
-            info,
-            alt,
-            on_alt,
-        );
+        let r = crate::linuxframe::deliver(p, frame, sig, handler, action, info);
         if r.is_ok() {
             p.sig.lock().mask |= action.mask | bit(sig);
             frame.rflags &= !(RFLAGS_TF | RFLAGS_DF);
@@ -597,7 +549,7 @@ pub fn sigaction(sig: u32, new: Option<SigAction>) -> Result<SigAction, Errno> {
     Ok(old)
 }
 
-fn on_stack(rsp: u64, sp: u64, size: u64) -> bool {
+pub(crate) fn on_stack(rsp: u64, sp: u64, size: u64) -> bool {
     rsp >= sp && rsp - sp < size
 }
 
