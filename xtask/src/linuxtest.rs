@@ -54,13 +54,28 @@ pub const LINUX_TESTS: &[(&str, LinuxTest)] = &[
         "linux::busybox_sh_on_the_terminal_runs_jobs_traps_and_heredocs",
         interactive_sh,
     ),
+    (
+        "linux::busybox_ps_free_df_uptime_read_proc_as_on_linux",
+        proc_applets,
+    ),
+    (
+        "linux::nonblocking_pipes_and_ioctls_print_what_they_print_on_linux",
+        nonblock_ioctls,
+    ),
+    ("linux::busybox_vi_edits_a_file_on_the_terminal", vi_smoke),
+    (
+        "linux::sa_siginfo_handlers_get_what_linux_gives",
+        siginfo_handlers,
+    ),
 ];
 
 /// Where the host's static busybox is (Debian's `busybox-static`).
 const BUSYBOX: &str = "/bin/busybox";
 
 /// The C test programs (`user/linux-tests/NAME.c`).
-const PROGRAMS: &[&str] = &["hello", "files", "badargs", "vsbench", "vsnull"];
+const PROGRAMS: &[&str] = &[
+    "hello", "files", "badargs", "nonblock", "siginfo", "vsbench", "vsnull",
+];
 
 fn run(cmd: &mut Command, what: &str) -> Result<()> {
     let st = cmd
@@ -460,4 +475,192 @@ fn trace_names(kernel: &Path) -> Result<()> {
         return Err("a native call was shown as a Linux one".into());
     }
     Ok(())
+}
+
+/// The first line of what the host's busybox prints for `cmd` (the column headers).
+fn host_header(cmd: &str) -> Result<String> {
+    let out = host_sh(cmd, Path::new("/"))?;
+    Ok(out.lines().next().unwrap_or("").to_string())
+}
+
+/// A field of `/proc/meminfo` text, in kB.
+fn meminfo_kb(text: &str, key: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+/// Busybox's process and memory status applets, which read `/proc` and call
+/// `statfs`/`sysinfo`: their column headers and line shapes are the host's (same
+/// binary, host Linux), and their numbers are the guest's: the processes the test
+/// started are listed with their parents and arguments, `free`'s total is
+/// `/proc/meminfo`'s, `df /` is the native `df`'s figures for the root.
+fn proc_applets(kernel: &Path) -> Result<()> {
+    let mut s = boot(kernel)?;
+    let bb = |cmd: &str| format!("PATH=/linux/bin /linux/bin/sh -c '{cmd}' 2>&1 | cat");
+    // ps: a sleeping Linux program and the shell that started it.
+    let shell = guest(&mut s, "/linux/bin/sleep 30 & echo $$ $!")?;
+    // (The native shell first prints the background job's pid on a line of its own.)
+    let (sh_pid, sleep_pid) = shell
+        .lines()
+        .last()
+        .and_then(|l| l.split_once(' '))
+        .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+        .ok_or_else(|| format!("no pids in {shell:?}"))?;
+    let ps = guest(&mut s, &bb("ps"))?;
+    compare(
+        "ps header",
+        &format!("{}\n", host_header("ps")?),
+        &format!("{}\n", ps.lines().next().unwrap_or("")),
+    )?;
+    let want = format!("{sleep_pid:>5} root     /linux/bin/sleep 30");
+    if !ps.lines().any(|l| l == want) {
+        return Err(format!("busybox ps has no line {want:?}:\n{ps}"));
+    }
+    let ps = guest(&mut s, &bb("ps -o pid,ppid,stat,args"))?;
+    compare(
+        "ps -o header",
+        &format!("{}\n", host_header("ps -o pid,ppid,stat,args")?),
+        &format!("{}\n", ps.lines().next().unwrap_or("")),
+    )?;
+    let want = format!("{sleep_pid:>5} {sh_pid:>5} S    /linux/bin/sleep 30");
+    if !ps.lines().any(|l| l == want) {
+        return Err(format!("busybox ps -o has no line {want:?}:\n{ps}"));
+    }
+    guest(&mut s, &format!("kill {sleep_pid}; wait"))?;
+    // free: Linux's columns, no "-/+ buffers/cache" line (meminfo has what busybox
+    // needs for the available column), and the total of /proc/meminfo.
+    let free = guest(&mut s, &bb("free; cat /proc/meminfo"))?;
+    let host_free = host_sh("free", Path::new("/"))?;
+    let shape = |t: &str| -> Vec<String> {
+        t.lines()
+            .take_while(|l| !l.contains(": ") || l.starts_with("Mem:") || l.starts_with("Swap:"))
+            .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+            .collect()
+    };
+    if shape(&free)[..] != shape(&host_free)[..] || free.lines().next() != host_free.lines().next()
+    {
+        return Err(format!("busybox free:\n{free}but on Linux:\n{host_free}"));
+    }
+    let total = free
+        .lines()
+        .find(|l| l.starts_with("Mem:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok());
+    if total.is_none() || total != meminfo_kb(&free, "MemTotal") {
+        return Err(format!("free's total is not MemTotal:\n{free}"));
+    }
+    // df: the header is Linux's; the root's line has the native df's numbers.
+    let df = guest(&mut s, &bb("df /"))?;
+    compare(
+        "df header",
+        &format!("{}\n", host_header("df /")?),
+        &format!("{}\n", df.lines().next().unwrap_or("")),
+    )?;
+    let native = guest(&mut s, "df")?;
+    // (The native df has a Type column after the source.)
+    let blocks = |t: &str, skip: usize| -> Option<Vec<String>> {
+        let l = t.lines().find(|l| l.trim_end().ends_with(" /"))?;
+        Some(
+            l.split_whitespace()
+                .skip(skip)
+                .take(3)
+                .map(String::from)
+                .collect(),
+        )
+    };
+    if blocks(&df, 1).is_none() || blocks(&df, 1) != blocks(&native, 2) {
+        return Err(format!("busybox df / and native df differ:\n{df}{native}"));
+    }
+    // uptime: the host's shape, " HH:MM:SS up ..., N users,  load average: a, b, c".
+    let up = guest(&mut s, &bb("uptime"))?;
+    let host_up = host_sh("uptime", Path::new("/"))?;
+    let words = |t: &str| -> Vec<String> {
+        t.split_whitespace()
+            .filter(|w| !w.chars().any(|c| c.is_ascii_digit()))
+            .map(String::from)
+            .collect()
+    };
+    let (g, h) = (words(&up), words(&host_up));
+    // "min," (guest, just booted) against "HH:MM," or "days," on the host.
+    let strip = |v: Vec<String>| -> Vec<String> {
+        v.into_iter()
+            .filter(|w| w != "min," && w != "days," && w != "day,")
+            .collect()
+    };
+    if strip(g) != strip(h) || !up.contains("load average: ") {
+        return Err(format!("busybox uptime: {up:?}, on Linux {host_up:?}"));
+    }
+    Ok(())
+}
+
+/// `nonblock.c`: fcntl(F_SETFL) with O_NONBLOCK and O_APPEND, pipe2(O_NONBLOCK),
+/// FIONBIO, FIONREAD, window-size requests on a pipe, compared with the host; then,
+/// on the dinos terminal, TIOCSWINSZ and TIOCGWINSZ, compared with the host running
+/// the program on a pseudo-terminal (`script`).
+fn nonblock_ioctls(kernel: &Path) -> Result<()> {
+    let prog = staging().join("linux/tests/nonblock");
+    let mut s = boot(kernel)?;
+    let want = host_program(&prog, &[], &[])?;
+    let got = guest(
+        &mut s,
+        "/linux/tests/nonblock < /dev/null | cat; echo status $?",
+    )?;
+    compare("nonblock", &want, &got)?;
+    let out = Command::new("script")
+        .args(["-qec"])
+        .arg(format!("{} tty", prog.display()))
+        .arg("/dev/null")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run script on the host: {e}"))?;
+    let want = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    let got = guest(&mut s, "/linux/tests/nonblock tty")?;
+    compare("nonblock tty", &want, &got)?;
+    // The size stays for the next program (busybox's stty reads it back).
+    let got = guest(&mut s, "/linux/bin/stty size")?;
+    compare("stty size", "24 80\n", &got)
+}
+
+/// Busybox's `vi` on the dinos terminal (raw mode, the window size, escape sequences,
+/// poll on the terminal for ESC): a new file is typed in insert mode and written with
+/// `:wq`; opened again, its first line is deleted with `dd` and written. The file is
+/// read back with native programs after each, and the shell's terminal works again
+/// (vi gave the mode back). (No host run: vi needs a terminal; what is asserted is
+/// the file vi wrote.)
+fn vi_smoke(kernel: &Path) -> Result<()> {
+    use std::thread::sleep;
+    use std::time::Duration;
+    let step = Duration::from_secs(20);
+    let pause = || sleep(Duration::from_millis(800));
+    let mut s = boot(kernel)?;
+    s.send("/linux/bin/vi /tmp/vi-test\n")?;
+    s.expect("vi-test", step)?;
+    pause();
+    s.send("ione\rtwo\rthree")?;
+    pause();
+    s.send("\x1b")?;
+    pause();
+    s.send(":wq\r")?;
+    let got = guest(&mut s, "tr a-z A-Z < /tmp/vi-test")?;
+    compare("vi's file", "ONE\nTWO\nTHREE\n", &got)?;
+    s.send("/linux/bin/vi /tmp/vi-test\n")?;
+    s.expect("vi-test", step)?;
+    pause();
+    s.send("dd")?;
+    pause();
+    s.send(":wq\r")?;
+    let got = guest(&mut s, "tr a-z A-Z < /tmp/vi-test")?;
+    compare("vi's file after dd", "TWO\nTHREE\n", &got)
+}
+
+/// `siginfo.c`: an `SA_SIGINFO` handler's `siginfo_t` (signo, code, pid, uid; the
+/// address of a fault) and `ucontext_t` (the mask, gregs, trapno, err, cr2), and
+/// `rt_sigreturn` resuming with what the handler changed (rax, the mask, rip),
+/// compared with the host.
+fn siginfo_handlers(kernel: &Path) -> Result<()> {
+    let prog = staging().join("linux/tests/siginfo");
+    let mut s = boot(kernel)?;
+    let want = host_program(&prog, &[], &[])?;
+    let got = guest(&mut s, "/linux/tests/siginfo | cat; echo status $?")?;
+    compare("siginfo", &want, &got)
 }

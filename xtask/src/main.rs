@@ -57,6 +57,8 @@ commands:
       --copy-in HOST:/GUEST  put a host file or directory on the disk before booting
       --ramdisk         no disk: boot from the in-memory root image (changes are lost)
       --login           boot to a `login:` prompt (init runs getty) instead of a root shell
+      --icount          run the guest under `-icount shift=0`: one guest instruction is one
+                        nanosecond of guest time, so `time` in the shell counts instructions
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
   bench [NAME]          benchmarks: boot, syscall, programs, fs, smp, trace, --vs-linux (default: all)
   soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),

@@ -200,6 +200,7 @@ fn parse_machine(args: &[String], kernel: &Path) -> Result<(Machine, RunOptions)
             "--copy-in" => copy_in.push(value("--copy-in")?),
             "--ramdisk" => ramdisk_only = true,
             "--login" => m.append.push_str(" login"),
+            "--icount" => m.icount = true,
             other => return Err(format!("unknown option `{other}` (see cargo xtask help)")),
         }
     }
@@ -260,4 +261,28 @@ pub fn gdb_cmd(args: &[String]) -> Result<u8> {
         .status()
         .map_err(|e| format!("cannot start QEMU: {e}"))?;
     Ok(exit_code(status.code()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `cargo xtask run --icount` puts QEMU in instruction-counting mode (and so on
+    /// the single-threaded emulator, even with several CPUs); without it, not.
+    #[test]
+    fn icount_option_gives_qemu_icount_shift_0() {
+        let args = |v: &[&str]| -> Vec<String> { v.iter().map(|s| s.to_string()).collect() };
+        let qemu_args = |m: &Machine| -> Vec<String> {
+            m.command()
+                .get_args()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect()
+        };
+        let (m, _) = parse_machine(&args(&["--icount", "--smp", "2"]), Path::new("k")).unwrap();
+        let a = qemu_args(&m);
+        assert!(a.windows(2).any(|w| w == ["-icount", "shift=0"]), "{a:?}");
+        assert!(!a.iter().any(|x| x.contains("thread=multi")), "{a:?}");
+        let (m, _) = parse_machine(&args(&["--smp", "2"]), Path::new("k")).unwrap();
+        assert!(!qemu_args(&m).iter().any(|x| x == "-icount"));
+    }
 }

@@ -29,6 +29,11 @@ pub enum Ioctl {
     SetTermMode(u32),
     /// The terminal's size in characters.
     GetWinSize,
+    /// Set the size the terminal reports (the program that draws the terminal says
+    /// how big it is; dinos's serial console cannot know).
+    SetWinSize(WinSize),
+    /// How many bytes a read would return now without waiting (FIONREAD).
+    BytesReady,
     /// The terminal's foreground process group (Ctrl-C goes there).
     GetForeground,
     SetForeground(u32),

@@ -28,7 +28,9 @@ use task::Mutex;
 
 pub struct OpenFile {
     object: Arc<dyn FileObject>,
-    pub flags: u32,
+    /// The flags it was opened with; the status flags O_APPEND and O_NONBLOCK can
+    /// change later (`set_status_flags`, Linux's `fcntl(F_SETFL)`).
+    flags: core::sync::atomic::AtomicU32,
     /// The position, for objects that have one (`FileObject::has_position`).
     pub offset: Mutex<u64>,
     positional: bool,
@@ -71,20 +73,38 @@ impl OpenFile {
         Ok(Arc::new(OpenFile {
             positional: object.has_position(),
             object,
-            flags,
+            flags: core::sync::atomic::AtomicU32::new(flags),
             offset: task::mutex(0),
             origin,
         }))
     }
 
+    /// The open flags now (access mode, status flags).
+    #[inline]
+    pub fn flags(&self) -> u32 {
+        self.flags.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Set the status flags that may change after open (O_APPEND, O_NONBLOCK) to
+    /// those in `status`; the other bits of `status` are ignored, as Linux's F_SETFL
+    /// ignores the access mode and creation flags.
+    pub fn set_status_flags(&self, status: u32) {
+        const SETTABLE: u32 = O_APPEND | O_NONBLOCK;
+        let _ = self.flags.fetch_update(
+            core::sync::atomic::Ordering::Relaxed,
+            core::sync::atomic::Ordering::Relaxed,
+            |f| Some(f & !SETTABLE | status & SETTABLE),
+        );
+    }
+
     fn readable(&self) -> bool {
-        self.flags & O_ACCMODE != O_WRONLY
+        self.flags() & O_ACCMODE != O_WRONLY
     }
     fn writable(&self) -> bool {
-        self.flags & O_ACCMODE != O_RDONLY
+        self.flags() & O_ACCMODE != O_RDONLY
     }
     fn nonblock(&self) -> bool {
-        self.flags & O_NONBLOCK != 0
+        self.flags() & O_NONBLOCK != 0
     }
 
     // read and write are inlined into the system-call operations: on a pipe or the
@@ -158,7 +178,7 @@ impl OpenFile {
             return self.object.write(&mut 0, data, self.nonblock());
         }
         let mut off = self.offset.lock();
-        if self.flags & O_APPEND != 0 {
+        if self.flags() & O_APPEND != 0 {
             if let Some(n) = self.object.node() {
                 *off = fsys::stat(n)?.size;
             }
@@ -190,7 +210,7 @@ impl OpenFile {
     /// is written back and the disk flushed (EIO if that failed, though the bytes were
     /// written to the cache: the caller must not count on them, as on Linux).
     fn durable_if_asked(&self) -> Result<(), Errno> {
-        if self.flags & (O_SYNC | O_DSYNC) != 0 {
+        if self.flags() & (O_SYNC | O_DSYNC) != 0 {
             if let Some(n) = self.object.node() {
                 fsys::sync_node(n)?;
             }

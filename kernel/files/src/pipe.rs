@@ -16,7 +16,7 @@
 //! and the ring ([`ByteSink`], [`ByteSource`]): one copy each way, none through a
 //! kernel buffer.
 
-use crate::fileobj::{ByteSink, ByteSource, FileObject, Readiness};
+use crate::fileobj::{ByteSink, ByteSource, FileObject, Ioctl, IoctlReply, Readiness};
 use crate::signals::{interruptible_take, interruptible_wait, Signals};
 use abi::flags::S_IFIFO;
 use abi::{Errno, Stat};
@@ -345,6 +345,12 @@ impl<S: Signals> FileObject for PipeReader<S> {
     fn poll_queue(&self) -> Option<&WaitQueue> {
         Some(&self.pipe.wq)
     }
+    fn ioctl(&self, req: Ioctl) -> Result<IoctlReply, Errno> {
+        match req {
+            Ioctl::BytesReady => Ok(IoctlReply::U32(self.pipe.len() as u32)),
+            _ => Err(Errno::ENOTTY),
+        }
+    }
     fn release(&self) {
         self.pipe.close_reader();
     }
@@ -368,6 +374,13 @@ impl<S: Signals + 'static> FileObject for PipeWriter<S> {
     }
     fn write(&self, _: &mut u64, data: &[u8], nonblock: bool) -> Result<usize, Errno> {
         self.pipe.write::<S>(data, nonblock)
+    }
+    /// FIONREAD on either end counts the bytes in the pipe, as in Linux.
+    fn ioctl(&self, req: Ioctl) -> Result<IoctlReply, Errno> {
+        match req {
+            Ioctl::BytesReady => Ok(IoctlReply::U32(self.pipe.len() as u32)),
+            _ => Err(Errno::ENOTTY),
+        }
     }
     fn write_stream(
         &self,

@@ -330,9 +330,10 @@ pub fn dup3(cx: &mut Ctx, fd: Fd, to: Fd, flags: u32) -> SysResult {
     Ok(to.0 as usize)
 }
 
-/// `fcntl`: descriptor duplication and flags. File status flags are fixed when a file
-/// is opened in dinos, so F_SETFL succeeds only when it changes nothing (EINVAL
-/// otherwise); record locks are not supported (EINVAL).
+/// `fcntl`: descriptor duplication and flags. F_SETFL changes O_APPEND and
+/// O_NONBLOCK of the open file (shared by every descriptor dup'd or inherited from
+/// it, as in Linux) and ignores the other bits; record locks are not supported
+/// (EINVAL).
 pub fn fcntl(cx: &mut Ctx, fd: Fd, cmd: u32, arg: u64) -> SysResult {
     let f = cx.file(fd)?;
     match cmd {
@@ -350,24 +351,52 @@ pub fn fcntl(cx: &mut Ctx, fd: Fd, cmd: u32, arg: u64) -> SysResult {
             cx.with_process(|p| p.files.lock().set_cloexec(fd.0, arg & FD_CLOEXEC != 0))??;
             Ok(0)
         }
-        F_GETFL => Ok((f.flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC)) as usize),
+        F_GETFL => {
+            Ok((f.flags() & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC)) as usize)
+        }
         F_SETFL => {
-            let settable = O_APPEND | O_NONBLOCK;
-            if (arg as u32) & settable == f.flags & settable {
-                Ok(0)
-            } else {
-                Err(Errno::EINVAL)
-            }
+            f.set_status_flags(arg as u32);
+            Ok(0)
         }
         _ => Err(Errno::EINVAL),
     }
 }
 
 /// `ioctl` on terminals: termios (as much of it as the dinos terminal has: echo,
-/// canonical mode, signals), window size, foreground group.
+/// canonical mode, signals), window size, foreground group; FIONREAD on pipes and
+/// the terminal; FIONBIO on any descriptor.
 pub fn ioctl(cx: &mut Ctx, fd: Fd, request: u32, arg: u64) -> SysResult {
     let int_arg = || get::<4>(arg).map(u32::from_le_bytes);
     let req = match request {
+        FIONBIO => {
+            let f = cx.file(fd)?;
+            let on = int_arg()? != 0;
+            let flags = f.flags() & !O_NONBLOCK;
+            f.set_status_flags(if on { flags | O_NONBLOCK } else { flags });
+            return Ok(0);
+        }
+        TIOCSWINSZ => {
+            let w: [u8; 8] = get(arg)?;
+            let at = |i: usize| u16::from_le_bytes([w[i], w[i + 1]]);
+            Ioctl::SetWinSize(abi::WinSize {
+                rows: at(0),
+                cols: at(2),
+                xpixel: at(4),
+                ypixel: at(6),
+            })
+        }
+        FIONREAD => {
+            // A regular file: the size less the position, as Linux's VFS computes it
+            // (an int, so negative past the end).
+            let f = cx.file(fd)?;
+            let st = f.stat()?;
+            if f.has_position() && st.mode & abi::flags::S_IFMT == abi::flags::S_IFREG {
+                let left = st.size.wrapping_sub(*f.offset.lock()) as i32;
+                put(arg, &left.to_le_bytes())?;
+                return Ok(0);
+            }
+            Ioctl::BytesReady
+        }
         TCGETS => Ioctl::GetTermMode,
         TCSETS | TCSETSW | TCSETSF => {
             let t: [u8; TERMIOS_SIZE] = get(arg)?;
@@ -393,21 +422,28 @@ pub fn ioctl(cx: &mut Ctx, fd: Fd, request: u32, arg: u64) -> SysResult {
 }
 
 pub fn pipe2(cx: &mut Ctx, out: u64, flags: u32) -> SysResult {
-    if flags & !O_CLOEXEC != 0 {
-        // O_NONBLOCK pipes: a pipe's flags are fixed at creation, and dinos makes
-        // blocking ones. O_DIRECT (packet mode): not supported.
+    if flags & !(O_CLOEXEC | O_NONBLOCK) != 0 {
+        // O_DIRECT (packet mode): not supported.
         return Err(Errno::EINVAL);
     }
     syscall::ops::comm::pipe(cx, syscall::user::UserPtr::new(out))?;
-    if flags & O_CLOEXEC != 0 {
+    if flags != 0 {
         let fds: [u8; 8] = get(out)?;
         let r = i32::from_le_bytes([fds[0], fds[1], fds[2], fds[3]]);
         let w = i32::from_le_bytes([fds[4], fds[5], fds[6], fds[7]]);
-        cx.with_process(|p| {
-            let mut t = p.files.lock();
-            t.set_cloexec(r, true)?;
-            t.set_cloexec(w, true)
-        })??;
+        if flags & O_NONBLOCK != 0 {
+            for fd in [r, w] {
+                let f = cx.file(Fd(fd))?;
+                f.set_status_flags(f.flags() | O_NONBLOCK);
+            }
+        }
+        if flags & O_CLOEXEC != 0 {
+            cx.with_process(|p| {
+                let mut t = p.files.lock();
+                t.set_cloexec(r, true)?;
+                t.set_cloexec(w, true)
+            })??;
+        }
     }
     Ok(0)
 }

@@ -5,8 +5,9 @@
 //! kernel saves the interrupted state on the user stack and the handler's return
 //! address is the `restorer` the program gave (`SA_RESTORER`; musl's and glibc's
 //! `__restore_rt` make the `rt_sigreturn` call), which restores it. They differ in the
-//! layout of `struct sigaction` and in signal sets, where Linux's bit `n-1` is signal
-//! `n`; [`crate::uapi`] converts. Real-time signals (32..64) are not delivered by
+//! layout of that saved state (a Linux program gets Linux's `rt_sigframe`, with
+//! `siginfo_t` and `ucontext_t`: `proc::linuxframe`), of `struct sigaction`, and in
+//! signal sets, where Linux's bit `n-1` is signal `n`; [`crate::uapi`] converts. Real-time signals (32..64) are not delivered by
 //! dinos: installing a handler for one is EINVAL.
 
 use crate::uapi::{self, *};
@@ -73,8 +74,13 @@ pub fn rt_sigpending(cx: &mut Ctx, set: u64, size: u64) -> SysResult {
     Ok(0)
 }
 
+/// `rt_sigreturn`: back from a handler, restoring the `ucontext_t` of the Linux
+/// frame (`proc::linuxframe`), as the handler may have changed it.
 pub fn rt_sigreturn(cx: &mut Ctx) -> SysResult {
-    syscall::ops::process::sigreturn(cx)
+    match proc::linuxframe::sigreturn(cx.frame) {
+        Ok(rax) => Ok(rax as usize),
+        Err(_) => proc::linuxframe::bad_frame(),
+    }
 }
 
 pub fn kill(cx: &mut Ctx, pid: i64, sig: u32) -> SysResult {
@@ -95,14 +101,22 @@ pub fn tgkill(cx: &mut Ctx, tgid: i64, tid: i64, sig: u32) -> SysResult {
             Errno::ESRCH
         });
     }
-    kill(cx, tid, sig)
+    tkill(cx, tid, sig)
 }
 
+/// `tkill(tid, sig)`: as `kill` of one process, the receiver told `SI_TKILL`.
 pub fn tkill(cx: &mut Ctx, tid: i64, sig: u32) -> SysResult {
     if tid as i32 <= 0 {
         return Err(Errno::EINVAL);
     }
-    kill(cx, tid, sig)
+    let sig = if sig == 0 {
+        0
+    } else {
+        uapi::signal(sig).ok_or(Errno::EINVAL)?
+    };
+    let me = cx.with_process(|p| p.pid)?;
+    proc::signal::kill_as(me, tid as i32 as i64, sig, proc::signal::SI_TKILL)?;
+    Ok(0)
 }
 
 /// `pause`: sleep until a signal is delivered (then EINTR, as always).

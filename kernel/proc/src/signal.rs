@@ -47,7 +47,12 @@ pub struct SigState {
     /// call is made again (its number back in `rax`, `rip` on the `syscall`) if no
     /// handler runs, or if the handler that runs has `SA_RESTART`.
     pub restart: Option<u64>,
+    /// Who sent each pending signal and why (Linux's `siginfo_t`, for `SA_SIGINFO`
+    /// handlers of Linux programs): kept from the first post of a pending signal.
+    pub info: [SigInfo; NSIG as usize],
 }
+
+pub use crate::siginfo::*;
 
 impl SigState {
     pub fn new() -> Self {
@@ -58,6 +63,7 @@ impl SigState {
             saved_mask: None,
             alt_stack: None,
             restart: None,
+            info: [SigInfo::KERNEL; NSIG as usize],
         }
     }
 
@@ -135,6 +141,11 @@ fn stop_current(p: &process::Process, sig: u32) {
 
 /// Post `sig` to process `p` (unless `p` ignores it, or is init and has no handler).
 pub fn post(p: &process::Process, sig: u32) {
+    post_info(p, sig, SigInfo::KERNEL)
+}
+
+/// [`post`], saying who sent it (for `siginfo_t`).
+pub fn post_info(p: &process::Process, sig: u32, info: SigInfo) {
     if sig == 0 || sig >= NSIG {
         return;
     }
@@ -167,6 +178,9 @@ pub fn post(p: &process::Process, sig: u32) {
         if p.pid == 1 && (a.handler == SIG_DFL || sig == SIGKILL || sig == SIGSTOP) {
             return;
         }
+        if s.pending & bit(sig) == 0 {
+            s.info[sig as usize] = info;
+        }
         s.pending |= bit(sig);
     }
     task::interrupt(*p.tid.lock());
@@ -183,6 +197,12 @@ fn may_kill(cred: &cred::Credentials, sid: Pid, target: &process::Process, sig: 
 /// Of several targets, those the sender may signal get it (`may_kill`); `EPERM`
 /// when it may signal none of them, `ESRCH` when there are none.
 pub fn kill(sender: Pid, pid: i64, sig: u32) -> Result<(), Errno> {
+    kill_as(sender, pid, sig, SI_USER)
+}
+
+/// [`kill`], with `code` as the receiver's `si_code` (Linux's `tkill`/`tgkill` say
+/// `SI_TKILL`).
+pub fn kill_as(sender: Pid, pid: i64, sig: u32, code: i32) -> Result<(), Errno> {
     if sig >= NSIG {
         return Err(Errno::EINVAL);
     }
@@ -212,7 +232,14 @@ pub fn kill(sender: Pid, pid: i64, sig: u32) -> Result<(), Errno> {
             .as_ref()
             .is_none_or(|(cred, sid)| may_kill(cred, *sid, &p, sig))
         {
-            post(&p, sig);
+            let uid = me.as_ref().map_or(0, |(cred, _)| cred.ruid);
+            let info = SigInfo {
+                code,
+                pid: sender,
+                uid,
+                addr: None,
+            };
+            post_info(&p, sig, info);
             sent = true;
         }
     }
@@ -336,7 +363,7 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
         }
     };
     loop {
-        let (sig, action) = {
+        let (sig, action, info) = {
             let mut s = p.sig.lock();
             let d = s.deliverable();
             if d == 0 {
@@ -349,7 +376,7 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
             }
             let sig = d.trailing_zeros();
             s.pending &= !bit(sig);
-            (sig, s.actions[sig as usize])
+            (sig, s.actions[sig as usize], s.info[sig as usize])
         };
         match action.handler {
             SIG_IGN if sig != SIGKILL => continue,
@@ -365,7 +392,7 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
                 if action.flags & SA_RESTART != 0 {
                     redo(frame); // the handler returns to the call, made again
                 }
-                if setup_handler_frame(&p, frame, sig, handler, &action).is_err() {
+                if setup_handler_frame(&p, frame, sig, handler, &action, info).is_err() {
                     // No room on the user stack: the program cannot be helped.
                     log::warn!("pid {}: cannot deliver {} (bad stack)", p.pid, name(sig));
                     drop(p);
@@ -387,7 +414,16 @@ fn setup_handler_frame(
     sig: u32,
     handler: u64,
     action: &SigAction,
+    info: SigInfo,
 ) -> Result<(), Errno> {
+    if *p.personality.lock() == crate::personality::Personality::Linux {
+        let r = crate::linuxframe::deliver(p, frame, sig, handler, action, info);
+        if r.is_ok() {
+            p.sig.lock().mask |= action.mask | bit(sig);
+            frame.rflags &= !(RFLAGS_TF | RFLAGS_DF);
+        }
+        return r;
+    }
     let mut data = alloc::vec![0u8; SIGFRAME_SIZE];
     for (i, w) in frame_to_words(frame).iter().enumerate() {
         data[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
@@ -473,8 +509,7 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<u64, Errno> {
             .try_into()
             .unwrap(),
     );
-    p.sig.lock().mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
-    hal::task::notify_current();
+    set_mask_after_handler(&p, mask);
     let mut fpu = FpuState([0; 512]);
     fpu.0.copy_from_slice(&data[FRAME_WORDS * 8 + 8..]);
     // MXCSR bits above 0xffff are reserved; a bad value would fault fxrstor.
@@ -482,6 +517,13 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<u64, Errno> {
     fpu.0[24..28].copy_from_slice(&mxcsr.to_le_bytes());
     hal::user::set_saved_fpu_state(frame, &fpu);
     Ok(w(14))
+}
+
+/// The mask a returning handler puts back (never blocking SIGKILL or SIGSTOP); what
+/// it unblocks may be delivered at once.
+pub fn set_mask_after_handler(p: &process::Process, mask: u64) {
+    p.sig.lock().mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
+    hal::task::notify_current();
 }
 
 /// `sigaction`.
@@ -507,7 +549,7 @@ pub fn sigaction(sig: u32, new: Option<SigAction>) -> Result<SigAction, Errno> {
     Ok(old)
 }
 
-fn on_stack(rsp: u64, sp: u64, size: u64) -> bool {
+pub(crate) fn on_stack(rsp: u64, sp: u64, size: u64) -> bool {
     rsp >= sp && rsp - sp < size
 }
 
@@ -631,7 +673,30 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
         h != SIG_DFL && h != SIG_IGN && s.mask & bit(sig) == 0
     };
     if handled {
-        p.sig.lock().pending |= bit(sig);
+        // As Linux: an address inside a mapping is an access error (the page may
+        // not be present yet), outside every mapping a mapping error.
+        let mapped = vector == 14
+            && p.aspace
+                .lock()
+                .as_ref()
+                .is_some_and(|a| a.find(addr).is_some());
+        let (code, at) = match vector {
+            _ if beyond_file => (BUS_ADRERR, addr),
+            14 if mapped => (SEGV_ACCERR, addr),
+            14 => (SEGV_MAPERR, addr),
+            0 => (FPE_INTDIV, frame.rip),
+            6 => (ILL_ILLOPN, frame.rip),
+            _ => (SI_KERNEL, 0),
+        };
+        let mut s = p.sig.lock();
+        s.info[sig as usize] = SigInfo {
+            code,
+            pid: 0,
+            uid: 0,
+            addr: Some(at),
+        };
+        s.pending |= bit(sig);
+        drop(s);
         hal::task::notify_current();
         return; // delivered by the return hook
     }

@@ -40,7 +40,9 @@ fn meminfo() -> Result<String, Errno> {
     let _ = write!(
         out,
         "MemTotal:       {:8} kB\nMemFree:        {:8} kB\nMemAvailable:   {:8} kB\n\
-         Cached:         {:8} kB\nDirty:          {:8} kB\n\
+         Buffers:               0 kB\nCached:         {:8} kB\nSwapCached:            0 kB\n\
+         SwapTotal:             0 kB\nSwapFree:              0 kB\nDirty:          {:8} kB\n\
+         Shmem:                 0 kB\nSReclaimable:          0 kB\n\
          HeapTotal:      {:8} kB\nHeapUsed:       {:8} kB\nHeapFree:       {:8} kB\n",
         kib(m.frames.total_frames),
         kib(m.frames.free_frames),

@@ -52,6 +52,8 @@ struct Tty {
     /// line) makes a read return 0 bytes: end of file.
     marks: VecDeque<usize>,
     fg_pgrp: u32,
+    /// The size reported by `GetWinSize` (80x24 until someone sets it).
+    winsize: WinSize,
 }
 
 static TTY: SpinLock<Tty> = SpinLock::new(Tty {
@@ -60,6 +62,12 @@ static TTY: SpinLock<Tty> = SpinLock::new(Tty {
     ready: VecDeque::new(),
     marks: VecDeque::new(),
     fg_pgrp: 0,
+    winsize: WinSize {
+        rows: 24,
+        cols: 80,
+        xpixel: 0,
+        ypixel: 0,
+    },
 });
 static READERS: WaitQueue = WaitQueue::new();
 /// The longest line canonical mode edits (longer lines are cut, their Enter kept), and
@@ -271,6 +279,21 @@ fn has_input() -> bool {
         || (!t.ready.is_empty() && (t.mode & TTY_CANON == 0 || t.ready.contains(&b'\n')))
 }
 
+/// What a read would return now without waiting: in canonical mode, the bytes of
+/// finished lines (up to the last newline or end-of-input mark); in raw mode, all.
+fn bytes_ready() -> usize {
+    let t = TTY.lock();
+    if t.mode & TTY_CANON == 0 {
+        return t.ready.len();
+    }
+    let line_end = t
+        .ready
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    line_end.max(t.marks.back().copied().unwrap_or(0))
+}
+
 pub fn write(data: &[u8]) {
     hal::serial::write_bytes(data);
 }
@@ -323,12 +346,12 @@ impl<S: Signals> CharDevice for Terminal<S> {
                 set_mode(m);
                 IoctlReply::None
             }
-            Ioctl::GetWinSize => IoctlReply::WinSize(WinSize {
-                rows: 24,
-                cols: 80,
-                xpixel: 0,
-                ypixel: 0,
-            }),
+            Ioctl::GetWinSize => IoctlReply::WinSize(TTY.lock().winsize),
+            Ioctl::SetWinSize(w) => {
+                TTY.lock().winsize = w;
+                IoctlReply::None
+            }
+            Ioctl::BytesReady => IoctlReply::U32(bytes_ready() as u32),
             Ioctl::GetForeground => IoctlReply::U32(foreground()),
             Ioctl::SetForeground(pg) => {
                 set_foreground(pg);

@@ -77,7 +77,7 @@ pub fn mmap(
         }
         let fd = i32::try_from(fd).map_err(|_| Errno::EBADF)?;
         let f = cx.file(Fd(fd))?;
-        let acc = f.flags & O_ACCMODE;
+        let acc = f.flags() & O_ACCMODE;
         let pager: alloc::sync::Arc<dyn mm::Pager> = match f.node() {
             Some(node) => {
                 if fsys::stat(node)?.mode & S_IFMT != S_IFREG {

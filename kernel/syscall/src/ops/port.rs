@@ -59,7 +59,7 @@ pub fn port_create(cx: &mut Ctx, out: UserPtr<FdPair>, capacity: u32, flags: u32
 }
 
 fn nonblock(f: &OpenFile) -> bool {
-    f.flags & O_NONBLOCK != 0
+    f.flags() & O_NONBLOCK != 0
 }
 
 /// `port_register(fd, name)`: name the port whose receiving end `fd` is.

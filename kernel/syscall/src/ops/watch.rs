@@ -44,7 +44,7 @@ pub fn trace_attach(cx: &mut Ctx, pid: u64, fd: Fd, flags: u32) -> SysResult {
     let out = cx.file(fd)?;
     type Writer = files::pipe::PipeWriter<proc::signal::ProcessSignals>;
     let is_pipe = out.as_any().is_some_and(|a| a.is::<Writer>());
-    if !is_pipe || out.flags & O_ACCMODE != O_WRONLY {
+    if !is_pipe || out.flags() & O_ACCMODE != O_WRONLY {
         return Err(Errno::EINVAL);
     }
     let target = watched(cx, pid)?;

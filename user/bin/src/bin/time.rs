@@ -2,8 +2,10 @@
 //! the time it took (`real`) and the CPU time it used in user mode and in the kernel
 //! (`user`, `sys`, from `getrusage(RUSAGE_CHILDREN)`, the usage of waited-for
 //! children), in POSIX's `-p` form. `-v` adds the rest of what the kernel counted:
-//! the largest resident size, page faults, context switches and system calls. The
-//! exit status is COMMAND's; 127 if it was not found, 126 if it could not be run.
+//! the real time in nanoseconds (under `cargo xtask run --icount`, guest
+//! instructions), the largest resident size, page faults, context switches and
+//! system calls. The exit status is COMMAND's; 127 if it was not found, 126 if it
+//! could not be run.
 
 #![no_std]
 #![no_main]
@@ -64,7 +66,8 @@ fn main() -> i32 {
     if verbose {
         // maxrss is the largest of the children's, not a sum: shown as it is.
         ulib::eprintln!(
-            "maxrss {} KiB\nminflt {}\nmajflt {}\nnvcsw {}\nnivcsw {}\nsyscalls {}",
+            "real_ns {}\nmaxrss {} KiB\nminflt {}\nmajflt {}\nnvcsw {}\nnivcsw {}\nsyscalls {}",
+            real_ns,
             after.maxrss_kb,
             after.minflt - before.minflt,
             after.majflt - before.majflt,
