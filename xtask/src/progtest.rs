@@ -107,7 +107,7 @@ fn usertests(kernel: &Path) -> Result<()> {
 /// run's outcome and the tally, and fails if any run failed or hung. Races one CPU
 /// never shows come out here: three were found and fixed this way (a thread queued
 /// twice by the scheduler, a wait that dropped its condition's answer, SIGCONT left
-/// pending), and one still hangs about one run in fifteen (docs/smp.md). Not part of
+/// pending), and one still hangs about one run in twenty (docs/smp.md). Not part of
 /// `cargo xtask test` while it does.
 pub fn soak_smp(args: &[String]) -> Result<u8> {
     let num = |i: usize, default: u32| -> Result<u32> {
