@@ -225,7 +225,8 @@ pub fn rounds(
             made as f64 / took
         );
         let mut check = || -> Result<()> {
-            if !summary.contains(" 0 fuzz processes left, 0 sandbox names left") {
+            if !summary.contains(" 0 fuzz processes left, 0 sandbox names left, 0 changes outside")
+            {
                 return Err(format!("sysfuzz left something behind: {summary:?}"));
             }
             s.run_line("echo alive''ok", &["aliveok"])?;

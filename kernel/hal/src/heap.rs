@@ -66,6 +66,8 @@ unsafe impl GlobalAlloc for KernelHeap {
                 lists[c] = unsafe { core::ptr::read(head as *const usize) };
                 CACHED_BYTES.fetch_sub(block as u64, Ordering::Relaxed);
                 ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+                drop(lists);
+                crate::heaptrack::on_alloc(head as *mut u8, block);
                 return head as *mut u8;
             }
         }
@@ -79,6 +81,7 @@ unsafe impl GlobalAlloc for KernelHeap {
         match result {
             Ok(p) => {
                 ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+                crate::heaptrack::on_alloc(p.as_ptr(), real.size());
                 p.as_ptr()
             }
             Err(()) => {
@@ -93,6 +96,7 @@ unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let Some(p) = NonNull::new(ptr) else { return };
         ALLOCATIONS.fetch_sub(1, Ordering::Relaxed);
+        crate::heaptrack::on_free(ptr);
         if let Some((c, block)) = class_of(layout) {
             let mut lists = self.classes.lock();
             // SAFETY: `ptr` is a block of this class being freed (GlobalAlloc's contract:

@@ -21,7 +21,8 @@
 //! - [`cpu`]: GDT, TSS, SSE enable, control registers, MSRs, interrupt flag.
 //! - [`trap`]: the IDT, the entry stubs (red-zone and FPU handling), exception reports.
 //! - [`addr`], [`paging`]: physical/virtual addresses, the direct map, page tables.
-//! - [`heap`]: the kernel heap as the global allocator.
+//! - [`heap`]: the kernel heap as the global allocator; [`heaptrack`], who holds its
+//!   blocks (the leak hunter's report).
 //! - [`apic`], [`serial`], [`port`], [`power`]: the devices the core kernel needs.
 //! - [`pci`], [`mmio`], [`dma`]: what device drivers need from the machine, as safe
 //!   primitives: PCI configuration access, mapped device registers, DMA memory
@@ -48,6 +49,7 @@ pub mod cpu;
 pub mod debug;
 pub mod dma;
 pub mod heap;
+pub mod heaptrack;
 pub mod mmio;
 pub mod paging;
 pub mod pci;

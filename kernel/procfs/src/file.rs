@@ -43,6 +43,7 @@ fn generate(what: Node) -> Result<Vec<u8>, Errno> {
             t.push(b'\n');
             Ok(t)
         }
+        Node::Setting(Setting::HeapTrack) => Ok(crate::heaptrack::report().into_bytes()),
         _ => Err(Errno::EISDIR),
     }
 }
@@ -95,12 +96,16 @@ impl FileObject for ProcFile {
     /// trailing newline is dropped), as Linux's sysctl files do; other files have no
     /// write (the open refused it already: EROFS).
     fn write(&self, pos: &mut u64, data: &[u8], _nonblock: bool) -> Result<usize, Errno> {
-        let Node::Setting(Setting::CorePattern) = self.what else {
+        let Node::Setting(setting) = self.what else {
             return Err(Errno::EBADF);
         };
         let text = core::str::from_utf8(data).map_err(|_| Errno::EINVAL)?;
+        let text = text.strip_suffix('\n').unwrap_or(text);
         let cred = proc::process::current().ok_or(Errno::EPERM)?.cred();
-        proc::coredump::set_core_pattern(&cred, text.strip_suffix('\n').unwrap_or(text))?;
+        match setting {
+            Setting::CorePattern => proc::coredump::set_core_pattern(&cred, text)?,
+            Setting::HeapTrack => crate::heaptrack::set(&cred, text)?,
+        }
         *self.text.lock() = None;
         *pos += data.len() as u64;
         Ok(data.len())

@@ -28,6 +28,7 @@
 extern crate alloc;
 
 pub mod file;
+pub mod heaptrack;
 pub mod names;
 pub mod pid;
 pub mod system;

@@ -48,7 +48,16 @@ pub enum Node {
 pub enum Setting {
     /// Where core files go (`proc::coredump`'s pattern: `core.%p` by default).
     CorePattern,
+    /// Kernel-heap tracking (`hal::heaptrack`): write 1 to start, 0 to stop; read for
+    /// the live allocations made since the start, by call chain (`heaptrack.rs`).
+    HeapTrack,
 }
+
+/// The settings in the order `ls /proc/sys/kernel` shows them.
+const SETTINGS: [(Setting, &str); 2] = [
+    (Setting::CorePattern, "core_pattern"),
+    (Setting::HeapTrack, "heap_track"),
+];
 
 /// The system-wide files, in the order `ls /proc` shows them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +110,7 @@ const SELF_INO: u64 = 2;
 const SYS_DIR_INO: u64 = 3;
 const SYS_KERNEL_INO: u64 = 4;
 const CORE_PATTERN_INO: u64 = 5;
+const HEAP_TRACK_INO: u64 = 6;
 const SYS_BASE: u64 = 16;
 const PID_FILE_BASE: u64 = 16;
 const FD_DIR: u64 = 8;
@@ -128,6 +138,7 @@ impl Node {
             Node::SysDir => SYS_DIR_INO,
             Node::SysKernelDir => SYS_KERNEL_INO,
             Node::Setting(Setting::CorePattern) => CORE_PATTERN_INO,
+            Node::Setting(Setting::HeapTrack) => HEAP_TRACK_INO,
         }
     }
 
@@ -142,6 +153,7 @@ impl Node {
                 SYS_DIR_INO => Ok(Node::SysDir),
                 SYS_KERNEL_INO => Ok(Node::SysKernelDir),
                 CORE_PATTERN_INO => Ok(Node::Setting(Setting::CorePattern)),
+                HEAP_TRACK_INO => Ok(Node::Setting(Setting::HeapTrack)),
                 _ => SYS_FILES
                     .get(ino.wrapping_sub(SYS_BASE) as usize)
                     .map(|e| Node::System(e.0))
@@ -246,8 +258,11 @@ impl ProcFs {
             Node::SysKernelDir => match text {
                 ".." => Ok(Node::SysDir),
                 "." => Ok(dir),
-                "core_pattern" => Ok(Node::Setting(Setting::CorePattern)),
-                _ => Err(Errno::ENOENT),
+                _ => SETTINGS
+                    .iter()
+                    .find(|e| e.1 == text)
+                    .map(|e| Node::Setting(e.0))
+                    .ok_or(Errno::ENOENT),
             },
             _ => Err(Errno::ENOTDIR),
         }
@@ -497,10 +512,9 @@ impl FileSystem for ProcFs {
                 }))
             }
             Node::SysDir => Ok((i == 0).then(|| (entry(Node::SysKernelDir, b"kernel"), pos + 1))),
-            Node::SysKernelDir => Ok((i == 0).then(|| {
-                let node = Node::Setting(Setting::CorePattern);
-                (entry(node, b"core_pattern"), pos + 1)
-            })),
+            Node::SysKernelDir => Ok(SETTINGS
+                .get(i)
+                .map(|(s, name)| (entry(Node::Setting(*s), name.as_bytes()), pos + 1))),
             _ => Err(Errno::ENOTDIR),
         }
     }

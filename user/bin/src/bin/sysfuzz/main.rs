@@ -108,12 +108,14 @@ fn main() -> i32 {
         ulib::eprintln!("sysfuzz: {e}");
         return 1;
     }
+    let untouchable = sandbox::outside();
     let before = calls_now();
     let report = run(&o);
     let left = sandbox::remove();
     let after = calls_now();
+    let escaped = sandbox::changes_outside(&untouchable);
     ulib::println!(
-        "sysfuzz: {} chunks, {} ended early ({}), {} hung, {} ran away, {} fuzz processes left, {} sandbox names left",
+        "sysfuzz: {} chunks, {} ended early ({}), {} hung, {} ran away, {} fuzz processes left, {} sandbox names left, {escaped} changes outside",
         report.chunks,
         report.early,
         report.why,
@@ -409,9 +411,14 @@ fn worker(seed: u64, budget: u64, siblings: &[u32], parent: u32, root: bool, o: 
             let _ = sys::close(fd);
         }
     }
+    // Relative paths must resolve inside the sandbox: a worker that cannot get there
+    // (a fuzzed chmod, rename or mount took it away) does not fuzz from where it
+    // happens to be, which is `/` (the cwd inherited from the shell). It ends, exit 4.
     let sandbox = SANDBOXES[(seed % 2) as usize];
     let _ = sys::mkdir(sandbox, 0o755);
-    let _ = sys::chdir(sandbox);
+    if sys::chdir(sandbox).is_err() {
+        sys::exit(4);
+    }
     // Six pages: see world.rs for the layout.
     let scratch = match sys::mmap(
         0,

@@ -69,6 +69,45 @@ fn unmount_all() {
     }
 }
 
+/// What the fuzzer must never change outside its sandboxes: the names in `/` and
+/// `/tmp` with their inode, mode and owner, and `/` and `/tmp` themselves. Taken
+/// before a run and compared after it ([`changes_outside`]): an escape from the
+/// sandbox (a relative path resolved from the wrong directory, say) is a finding.
+pub fn outside() -> Vec<(String, u64, u32, u32, u32)> {
+    let mut seen = Vec::new();
+    for dir in ["/", "/tmp"] {
+        let mut names: Vec<String> = match fs::read_dir(dir) {
+            Ok(rd) => rd.filter_map(|e| e.ok()).map(|e| e.path()).collect(),
+            Err(_) => Vec::new(),
+        };
+        names.push(String::from(dir));
+        for p in names {
+            if SANDBOXES.contains(&p.as_str()) {
+                continue;
+            }
+            let st = fs::symlink_metadata(&p).map(|m| m.0).unwrap_or_default();
+            seen.push((p, st.ino, st.mode, st.uid, st.gid));
+        }
+    }
+    seen.sort();
+    seen
+}
+
+/// How many entries of [`outside`] differ between `before` and now (a line for each).
+pub fn changes_outside(before: &[(String, u64, u32, u32, u32)]) -> usize {
+    let now = outside();
+    let mut changed = 0;
+    for e in before.iter().filter(|e| !now.contains(e)) {
+        ulib::println!("sysfuzz: changed or gone outside the sandbox: {e:?}");
+        changed += 1;
+    }
+    for e in now.iter().filter(|e| !before.contains(e)) {
+        ulib::println!("sysfuzz: new outside the sandbox: {e:?}");
+        changed += 1;
+    }
+    changed
+}
+
 /// Remove `path` and everything below it; returns the number of names left behind.
 fn remove_tree(path: &str, depth: usize) -> usize {
     let Ok(md) = fs::symlink_metadata(path) else {

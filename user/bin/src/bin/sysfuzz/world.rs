@@ -266,7 +266,13 @@ impl World<'_> {
             if i > 0 {
                 put(b"/", &mut n);
             }
-            put(self.rng.pick(COMPONENTS), &mut n);
+            let mut c = self.rng.pick(COMPONENTS);
+            // A relative path whose first component is empty would begin with the
+            // separator: `"" + "/" + "m"` is `/m`, outside the sandbox.
+            while n == 0 && c.is_empty() {
+                c = self.rng.pick(COMPONENTS);
+            }
+            put(c, &mut n);
         }
         if self.rng.one_in(8) {
             put(b"/", &mut n);
