@@ -53,23 +53,26 @@ static INPUT_HOOK: SpinLock<Option<InputHook>> = SpinLock::new(None);
 /// Send every received byte to `hook` (called in interrupt context) from now on. Bytes
 /// already buffered are handed over first.
 pub fn set_input_hook(hook: InputHook) {
-    // With interrupts off, so that no byte lands in RX after it was drained and before
-    // the hook is in place (nobody would ever read it).
-    let _irq = hal::sync::IrqGuard::new();
+    // Under the hook's lock, so that no byte lands in RX after it was drained and
+    // before the hook is in place (nobody would ever read it): `receive` takes the
+    // same lock first, on whichever CPU the UART's interrupt arrives.
+    let mut slot = INPUT_HOOK.lock();
     let pending: alloc::vec::Vec<u8> = RX.lock().drain(..).collect();
     for b in pending {
         hook(b);
     }
-    *INPUT_HOOK.lock() = Some(hook);
+    *slot = Some(hook);
+    drop(slot);
     unthrottle();
 }
 
 fn receive(b: u8) -> bool {
-    let hook = *INPUT_HOOK.lock();
-    let room = match hook {
+    let hook = INPUT_HOOK.lock();
+    let room = match *hook {
         Some(h) => h(b),
         None => push_rx(b),
     };
+    drop(hook);
     if !room {
         THROTTLED.store(true, Ordering::SeqCst);
         hal::serial::set_rx_interrupt(false);
@@ -84,8 +87,19 @@ pub fn unthrottle() {
     }
 }
 
+/// Take what the UART holds, unless input is held back. The check matters: the
+/// interrupt that was already on its way when the last byte filled the buffer (QEMU
+/// hands the UART its next byte as soon as the last is read, before the receive
+/// interrupt is disarmed) still arrives, and a byte read then would have nowhere to
+/// go. This is the byte that typeahead during boot used to lose.
+fn take_input() {
+    if !THROTTLED.load(Ordering::SeqCst) {
+        hal::serial::drain_rx(receive);
+    }
+}
+
 fn irq_handler(_frame: &mut hal::trap::TrapFrame) {
-    hal::serial::drain_rx(receive);
+    take_input();
     hal::apic::eoi();
     READERS.wake_all();
     task::preempt_point();
@@ -97,7 +111,7 @@ pub fn init() {
     hal::trap::set_handler(hal::apic::IRQ_BASE + COM1_IRQ, irq_handler);
     hal::apic::enable_irq(COM1_IRQ);
     // Bytes that arrived before the interrupt was routed are still in the UART.
-    hal::serial::drain_rx(receive);
+    take_input();
 }
 
 /// Take one byte, sleeping until there is one.

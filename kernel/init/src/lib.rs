@@ -127,9 +127,10 @@ fn start_userland(boot: &'static BootInfo) {
         boot.cmdline_value("callring").is_some(),
     );
     hal::trap::set_fatal_report_hook(syscall::print_recent_calls);
-    proc::signal::init(); // user faults, delivery on return to user, the console's Ctrl-C
-                          // `login` on the command line: init asks who is there instead of starting a
-                          // root shell (`cargo xtask run --login`).
+    // User faults, delivery on return to user, the console's Ctrl-C.
+    proc::signal::init();
+    // `login` on the command line: init asks who is there instead of starting a root
+    // shell (`cargo xtask run --login`).
     let init_args: &[&str] = match boot.cmdline_value("login") {
         Some(_) => &["login"],
         None => &[],
