@@ -23,33 +23,63 @@ const KERNEL_RUSTFLAGS: &[&str] = &[
     "--cfg=dinos_kernel",
 ];
 
+/// Which kernel: the ordinary one, or the one with the lock-order checker compiled in
+/// (`--cfg=dinos_lockcheck`, kernel/hal/src/lockcheck.rs; it costs every spinlock a
+/// few instructions even when switched off, so the ordinary kernel leaves it out).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    Normal,
+    LockCheck,
+}
+
 /// Where kernel builds go (kept apart from host builds).
 pub fn kernel_target_dir() -> PathBuf {
     root().join("target").join("kernel")
 }
 
+fn variant_target_dir(v: Variant) -> PathBuf {
+    match v {
+        Variant::Normal => kernel_target_dir(),
+        // Its own directory: other flags would otherwise rebuild the ordinary kernel.
+        Variant::LockCheck => root().join("target").join("kernel-lockcheck"),
+    }
+}
+
 /// `cargo <args>` for the kernel: its target, flags and target directory.
 pub fn kernel_cargo(args: &[&str]) -> Command {
+    variant_cargo(args, Variant::Normal)
+}
+
+fn variant_cargo(args: &[&str], v: Variant) -> Command {
+    let mut flags = KERNEL_RUSTFLAGS.to_vec();
+    if v == Variant::LockCheck {
+        flags.push("--cfg=dinos_lockcheck");
+    }
     let mut c = Command::new(env!("CARGO"));
     c.current_dir(root())
         .args(args)
         .args(["--release", "-p", "kernel", "--target", TARGET])
         .arg("--target-dir")
-        .arg(kernel_target_dir())
-        .env("CARGO_ENCODED_RUSTFLAGS", KERNEL_RUSTFLAGS.join("\x1f"))
+        .arg(variant_target_dir(v))
+        .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"))
         .env_remove("RUSTFLAGS");
     c
 }
 
 /// Build the kernel ELF and write its symbol table into it. Returns the image path.
 pub fn build_kernel() -> Result<PathBuf> {
-    let status = kernel_cargo(&["build"])
+    build_kernel_variant(Variant::Normal)
+}
+
+/// Build a kernel variant (see [`Variant`]).
+pub fn build_kernel_variant(v: Variant) -> Result<PathBuf> {
+    let status = variant_cargo(&["build"], v)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
         return Err("the kernel did not build (see the compiler output above)".into());
     }
-    let elf = kernel_target_dir()
+    let elf = variant_target_dir(v)
         .join(TARGET)
         .join("release")
         .join("kernel");
@@ -58,7 +88,7 @@ pub fn build_kernel() -> Result<PathBuf> {
 }
 
 /// Fill the `.ksyms` blob (see kernel/hal/src/symbols.rs) with the image's function
-/// symbols, demangled, sorted by address.
+/// and named data symbols, demangled, sorted by address.
 fn write_ksyms(elf: &std::path::Path) -> Result<()> {
     let mut data = std::fs::read(elf).map_err(|e| format!("{}: {e}", elf.display()))?;
     let (offset, capacity, syms) = {
@@ -75,7 +105,15 @@ fn write_ksyms(elf: &std::path::Path) -> Result<()> {
         let capacity = blob.size().max(4) as usize;
         let mut syms: Vec<(u64, u32, String)> = file
             .symbols()
-            .filter(|s| s.kind() == object::SymbolKind::Text && s.address() != 0)
+            // Functions (backtraces, the profiler) and named statics (the locks the
+            // lock-order checker reports, the heap tracker's containers).
+            .filter(|s| {
+                s.address() != 0
+                    && (s.kind() == object::SymbolKind::Text
+                        || (s.kind() == object::SymbolKind::Data
+                            && s.size() > 0
+                            && !s.name().unwrap_or("").starts_with("anon.")))
+            })
             .filter_map(|s| {
                 let name = s.name().ok()?;
                 let pretty = format!("{:#}", rustc_demangle::demangle(name));

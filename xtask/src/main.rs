@@ -59,6 +59,8 @@ commands:
       --login           boot to a `login:` prompt (init runs getty) instead of a root shell
       --icount          run the guest under `-icount shift=0`: one guest instruction is one
                         nanosecond of guest time, so `time` in the shell counts instructions
+      --lockcheck       boot the kernel built with the lock-order checker, switched on: a
+                        spinlock order that could deadlock two CPUs is reported on the console
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
   bench [NAME]          benchmarks: boot, syscall, programs, fs, smp, trace, --vs-linux (default: all)
   soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),

@@ -145,9 +145,21 @@ pub fn soak_smp(args: &[String]) -> Result<u8> {
 }
 
 fn usertests_on(m: &crate::qemu::Machine) -> Result<()> {
+    // In the kernel with the lock-order checker (hal::lockcheck), switched on: any
+    // inversion it reports while the programs run fails the run. (Its "held too long"
+    // lines are not failures: on an overcommitted host a virtual CPU can be
+    // descheduled while it holds a lock.)
+    let mut m = m.clone();
+    m.kernel = crate::test::lockcheck_kernel()?;
+    m.append = format!("{} lockcheck", m.append).trim().to_string();
     // "passed, " appears only in the summary line, `usertests: N passed, M failed`.
-    let out = run_program(m, "usertests", " passed, ", USERTESTS_TIMEOUT)?;
+    let out = run_program(&m, "usertests", " passed, ", USERTESTS_TIMEOUT)?;
     let mut problems = Vec::new();
+    problems.extend(
+        out.lines()
+            .filter(|l| l.contains("lockcheck: lock order inversion"))
+            .map(|l| l.trim_end().to_string()),
+    );
     for name in USERTESTS {
         let ok = format!("usertests: {name} ... ok");
         if !out.lines().any(|l| l.trim_end() == ok) {

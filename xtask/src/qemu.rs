@@ -201,6 +201,8 @@ fn parse_machine(args: &[String], kernel: &Path) -> Result<(Machine, RunOptions)
             "--ramdisk" => ramdisk_only = true,
             "--login" => m.append.push_str(" login"),
             "--icount" => m.icount = true,
+            // The kernel itself is chosen by `run_cmd`; here only the switch.
+            "--lockcheck" => m.append.push_str(" lockcheck"),
             other => return Err(format!("unknown option `{other}` (see cargo xtask help)")),
         }
     }
@@ -225,7 +227,10 @@ pub fn build_system() -> Result<(PathBuf, PathBuf)> {
 /// `cargo xtask run`
 pub fn run_cmd(args: &[String]) -> Result<u8> {
     deps::ensure()?;
-    let (kernel, image) = build_system()?;
+    let (mut kernel, image) = build_system()?;
+    if args.iter().any(|a| a == "--lockcheck") {
+        kernel = build::build_kernel_variant(build::Variant::LockCheck)?;
+    }
     let (mut m, o) = parse_machine(args, &kernel)?;
     if !o.ramdisk_only {
         let disk = m.disk.clone().unwrap_or_else(default_disk);

@@ -334,6 +334,16 @@ pub fn set_rootfs(image: std::path::PathBuf) {
     let _ = ROOTFS.set(image);
 }
 
+static LOCKCHECK_KERNEL: std::sync::OnceLock<std::result::Result<std::path::PathBuf, String>> =
+    std::sync::OnceLock::new();
+
+/// The kernel with the lock-order checker compiled in (built on first use, once).
+pub fn lockcheck_kernel() -> Result<std::path::PathBuf> {
+    LOCKCHECK_KERNEL
+        .get_or_init(|| crate::build::build_kernel_variant(crate::build::Variant::LockCheck))
+        .clone()
+}
+
 /// A machine that boots into user space: the kernel plus the root file system image.
 pub fn shell_machine(kernel: &Path) -> Machine {
     let mut m = machine(kernel, "");
@@ -350,7 +360,10 @@ fn machine(kernel: &Path, append: &str) -> Machine {
 
 fn ktests(t: &mut Tally, kernel: &Path) {
     let result = (|| -> Result<String> {
-        let mut s = Session::start(&machine(kernel, "ktest"))?;
+        // In the kernel with the lock-order checker, switched on: every test runs
+        // under it.
+        let _ = kernel;
+        let mut s = Session::start(&machine(&lockcheck_kernel()?, "ktest lockcheck"))?;
         s.expect("ktest: done", BOOT_TIMEOUT)?;
         let status = s.wait_exit(STEP_TIMEOUT)?;
         let out = s.output();
@@ -379,6 +392,20 @@ fn ktests(t: &mut Tally, kernel: &Path) {
             if n == 0 {
                 t.record("ktest::run", Err("no test results on the console".into()));
             }
+            // The one inversion is the deliberate one of `lock_order_inversion_is_reported`.
+            let reports: Vec<&str> = out
+                .lines()
+                .filter(|l| l.contains("lockcheck: lock order inversion"))
+                .collect();
+            let stray: Vec<&&str> = reports.iter().filter(|l| !l.contains("ORDER_")).collect();
+            t.record(
+                "ktest::the_lock_order_checker_finds_no_inversion_but_the_deliberate_one",
+                if stray.is_empty() && reports.len() == 1 {
+                    Ok(())
+                } else {
+                    Err(format!("{} inversion reports: {reports:#?}", reports.len()))
+                },
+            );
         }
         Err(e) => t.record("ktest::run", Err(e)),
     }

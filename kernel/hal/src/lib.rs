@@ -30,7 +30,8 @@
 //! - [`smp`]: the other CPUs, found in the MADT and started through a real-mode
 //!   trampoline (INIT-SIPI-SIPI).
 //! - [`task`]: kernel stacks with guard pages and the context switch.
-//! - [`sync`]: spinlocks, interrupt guards and the lock type sleeping mutexes build on.
+//! - [`sync`]: spinlocks, interrupt guards and the lock type sleeping mutexes build on;
+//!   [`lockcheck`], the lock-order checker watching the spinlocks.
 //! - [`backtrace`], [`symbols`]: frame-pointer backtraces, symbolised.
 
 #![no_std]
@@ -50,6 +51,7 @@ pub mod debug;
 pub mod dma;
 pub mod heap;
 pub mod heaptrack;
+pub mod lockcheck;
 pub mod mmio;
 pub mod paging;
 pub mod pci;

@@ -61,6 +61,8 @@ pub(crate) struct PerCpu {
     pub(crate) active_root: AtomicU64,
     /// Another CPU asked this one to flush its TLB (see `smp::shootdown`).
     pub(crate) flush_pending: AtomicBool,
+    /// The spinlocks this CPU holds, for the lock-order checker (`lockcheck.rs`).
+    pub(crate) lockcheck: crate::lockcheck::Held,
     /// The running task's reference, which keeps it alive while it runs.
     pub(crate) current_arc: SpinLock<Option<Arc<Task>>>,
     /// The task that switched to the running one, dropped by it after the switch.
@@ -96,6 +98,7 @@ impl PerCpu {
             online: AtomicBool::new(false),
             active_root: AtomicU64::new(0),
             flush_pending: AtomicBool::new(false),
+            lockcheck: crate::lockcheck::Held::new(),
             current_arc: SpinLock::new(None),
             prev: SpinLock::new(None),
             ist: [const { (AtomicU64::new(0), AtomicU64::new(0)) }; 4],

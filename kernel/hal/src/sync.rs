@@ -3,7 +3,8 @@
 //! - [`IrqGuard`]: interrupts off until the guard is dropped, then back as they were.
 //! - [`SpinLock`]: mutual exclusion by spinning, with interrupts off while held, so an
 //!   interrupt handler on this CPU can never deadlock against the code it interrupted.
-//!   For short critical sections only.
+//!   For short critical sections only. In the kernel built with the lock-order
+//!   checker (`dinos_lockcheck`), every acquisition is shown to it ([`crate::lockcheck`]).
 //! - [`Lock`]: mutual exclusion whose *waiting* is delegated to a [`WaitPolicy`]. The
 //!   `task` layer plugs in a policy that puts the waiter to sleep on a wait queue, which
 //!   makes a sleeping mutex without any unsafe code above this crate. Exclusion itself is
@@ -65,7 +66,15 @@ impl<T> SpinLock<T> {
 }
 
 impl<T: ?Sized> SpinLock<T> {
+    /// The lock's identity for the lock-order checker.
+    #[inline]
+    #[cfg_attr(not(dinos_lockcheck), allow(dead_code))]
+    fn addr(&self) -> usize {
+        self as *const Self as *const u8 as usize
+    }
+
     /// Take the lock, spinning until it is free.
+    #[cfg_attr(dinos_lockcheck, track_caller)]
     pub fn lock(&self) -> SpinLockGuard<'_, T> {
         let irq = IrqGuard::new();
         while self
@@ -78,6 +87,8 @@ impl<T: ?Sized> SpinLock<T> {
             crate::smp::poll_shootdown();
             core::hint::spin_loop();
         }
+        #[cfg(dinos_lockcheck)]
+        crate::lockcheck::acquired(self.addr(), core::panic::Location::caller(), true);
         SpinLockGuard {
             lock: self,
             _irq: irq,
@@ -89,6 +100,7 @@ impl<T: ?Sized> SpinLock<T> {
     /// again, which on the scheduler's paths is most of a lock's cost. The guard
     /// borrows `_off`, so interrupts cannot come back on while the lock is held.
     #[inline]
+    #[cfg_attr(dinos_lockcheck, track_caller)]
     pub fn lock_irqs_off<'a>(&'a self, _off: &'a IrqGuard) -> SpinLockGuard<'a, T> {
         while self
             .locked
@@ -98,6 +110,8 @@ impl<T: ?Sized> SpinLock<T> {
             crate::smp::poll_shootdown();
             core::hint::spin_loop();
         }
+        #[cfg(dinos_lockcheck)]
+        crate::lockcheck::acquired(self.addr(), core::panic::Location::caller(), true);
         SpinLockGuard {
             lock: self,
             _irq: IrqGuard { was_enabled: false },
@@ -105,14 +119,21 @@ impl<T: ?Sized> SpinLock<T> {
     }
 
     /// Take the lock if it is free.
+    #[cfg_attr(dinos_lockcheck, track_caller)]
     pub fn try_lock(&self) -> Option<SpinLockGuard<'_, T>> {
         let irq = IrqGuard::new();
+        #[cfg(dinos_lockcheck)]
+        let site = core::panic::Location::caller();
         self.locked
             .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
             .ok()
-            .map(|_| SpinLockGuard {
-                lock: self,
-                _irq: irq,
+            .map(|_| {
+                #[cfg(dinos_lockcheck)]
+                crate::lockcheck::acquired(self.addr(), site, false);
+                SpinLockGuard {
+                    lock: self,
+                    _irq: irq,
+                }
             })
     }
 
@@ -145,6 +166,8 @@ impl<T: ?Sized> DerefMut for SpinLockGuard<'_, T> {
 
 impl<T: ?Sized> Drop for SpinLockGuard<'_, T> {
     fn drop(&mut self) {
+        #[cfg(dinos_lockcheck)]
+        crate::lockcheck::released(self.lock.addr());
         self.lock.locked.store(false, Ordering::Release);
         // `_irq` drops after this, restoring interrupts only once the lock is free.
     }

@@ -85,7 +85,49 @@ const TESTS: &[Test] = tests![
     // Last: they mount a tmpfs root, which no test above expects.
     regtest::chrdev_registered_at_run_time_is_opened_through_dev_then_removed,
     regtest::fs_type_registered_at_run_time_mounts_then_is_removed,
+    // Last of all: it leaves a reported inversion behind on purpose.
+    lock_order_inversion_is_reported,
 ];
+
+static ORDER_A: hal::sync::SpinLock<()> = hal::sync::SpinLock::new(());
+static ORDER_B: hal::sync::SpinLock<()> = hal::sync::SpinLock::new(());
+
+/// B taken while holding A, then A while holding B: one thread, so nothing waits, but
+/// two CPUs doing the two could deadlock, and the checker (on for this boot: the
+/// xtask passes `lockcheck`) must say so the second time.
+fn lock_order_inversion_is_reported() -> TestResult {
+    check!(
+        hal::lockcheck::is_on(),
+        "the lock-order checker is off (no `lockcheck`)"
+    );
+    let (before, _, _) = hal::lockcheck::counts();
+    {
+        let _a = ORDER_A.lock();
+        let _b = ORDER_B.lock();
+    }
+    check!(
+        hal::lockcheck::counts().0 == before,
+        "A then B alone was reported"
+    );
+    {
+        let _b = ORDER_B.lock();
+        let _a = ORDER_A.lock();
+    }
+    let (after, _, _) = hal::lockcheck::counts();
+    check!(
+        after == before + 1,
+        "B then A: {} inversions reported, expected 1",
+        after - before
+    );
+    // What the rest of the boot and the tests above gave the checker to look at.
+    let (classes, orderings) = hal::lockcheck::graph_size();
+    kprintln!("lockcheck: {classes} lock classes, {orderings} orderings seen");
+    check!(
+        classes > 10 && orderings > 10,
+        "the checker saw almost nothing"
+    );
+    Ok(())
+}
 
 /// A thread that sleeps until the scheduler wakes it on a CPU other than the boot CPU,
 /// then panics there: the report must name that CPU, the others having been stopped.

@@ -31,6 +31,10 @@ pub fn main(boot: &'static BootInfo) -> ! {
         boot.memory_map().len(),
         boot.modules().len()
     );
+    // The lock-order checker, from the first lock on (in the kernel built with it).
+    if boot.cmdline_value("lockcheck").is_some() && !hal::lockcheck::enable() {
+        log::warn!("`lockcheck`: this kernel was built without the lock-order checker (cargo xtask run --lockcheck)");
+    }
     hal::apic::init(); // PIC off, local APIC and its timer calibrated (not yet ticking)
     mm::init(boot); // frames, heap, kernel page table: allocation works from here
     let m = mm::stats();
