@@ -31,6 +31,7 @@
 //! - [`task`]: kernel stacks with guard pages and the context switch.
 //! - [`sync`]: spinlocks, interrupt guards and the lock type sleeping mutexes build on.
 //! - [`backtrace`], [`symbols`]: frame-pointer backtraces, symbolised.
+//! - [`module`]: entering a loaded kernel module's code, reading what it points at.
 
 #![no_std]
 #![allow(clippy::missing_safety_doc)]
@@ -49,6 +50,7 @@ pub mod debug;
 pub mod dma;
 pub mod heap;
 pub mod mmio;
+pub mod module;
 pub mod paging;
 pub mod pci;
 pub mod percpu;
