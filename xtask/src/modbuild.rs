@@ -70,7 +70,9 @@ pub fn build_module(name: &str) -> Result<PathBuf> {
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
-        return Err(format!("module {name} did not build (see the compiler output above)"));
+        return Err(format!(
+            "module {name} did not build (see the compiler output above)"
+        ));
     }
     let out = target_dir().join(TARGET).join("release");
     let lib = out.join(format!("lib{name}.a"));
@@ -86,7 +88,10 @@ pub fn build_module(name: &str) -> Result<PathBuf> {
     fs::write(&o, obj).map_err(|e| format!("{}: {e}", o.display()))?;
     let ko = out.join(format!("{name}.ko"));
     run(
-        Command::new("ld").args(["-r", "--strip-debug", "-o"]).arg(&ko).arg(&o),
+        Command::new("ld")
+            .args(["-r", "--strip-debug", "-o"])
+            .arg(&ko)
+            .arg(&o),
         "ld -r",
     )?;
     Ok(ko)

@@ -94,7 +94,10 @@ pub fn runtime_symbols() -> alloc::vec::Vec<(&'static str, u64)> {
             ("memcmp", memcmp as *const () as u64),
             ("bcmp", bcmp as *const () as u64),
             ("_Unwind_Resume", _Unwind_Resume as *const () as u64),
-            ("rust_eh_personality", rust_eh_personality as *const () as u64),
+            (
+                "rust_eh_personality",
+                rust_eh_personality as *const () as u64
+            ),
         ]
     }
     #[cfg(not(dinos_kernel))]

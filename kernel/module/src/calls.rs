@@ -35,8 +35,20 @@ fn handler<const N: usize>(cx: &mut Ctx) -> SysResult {
     let f = &cx.frame;
     let args = [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9];
     let h = s.handler.load(Ordering::Acquire);
-    let r = match hal::module::call(h, [s.ctx.load(Ordering::Acquire), &args as *const _ as u64, 0, 0, 0, 0]) {
-        Some(v) if (v as i64) < 0 => Err(Errno::from_code(-(v as i64) as i32).unwrap_or(Errno::EINVAL)),
+    let r = match hal::module::call(
+        h,
+        [
+            s.ctx.load(Ordering::Acquire),
+            &args as *const _ as u64,
+            0,
+            0,
+            0,
+            0,
+        ],
+    ) {
+        Some(v) if (v as i64) < 0 => {
+            Err(Errno::from_code(-(v as i64) as i32).unwrap_or(Errno::EINVAL))
+        }
         Some(v) => Ok(v as usize),
         None => Err(Errno::ENOSYS),
     };

@@ -62,7 +62,8 @@ impl ModuleDevice {
 
     fn call(&self, f: u64, off: u64, buf: u64, len: usize) -> Result<usize, Errno> {
         let _g = self.enter()?;
-        let r = hal::module::call(f, [self.ctx, off, buf, len as u64, 0, 0]).ok_or(Errno::ENXIO)? as i64;
+        let r = hal::module::call(f, [self.ctx, off, buf, len as u64, 0, 0]).ok_or(Errno::ENXIO)?
+            as i64;
         match r {
             r if r < 0 => Err(Errno::from_code((-r) as i32).unwrap_or(Errno::EIO)),
             r if r as usize > len => Err(Errno::EIO), // a module that claims more than it had room for

@@ -91,7 +91,13 @@ extern "C" fn kapi_unregister_chrdev(major: u32, minor: u32) -> i64 {
     ret(loader::unregister_device(major, minor).map(|_| 0))
 }
 
-extern "C" fn kapi_register_syscall(nr: usize, name: u64, len: usize, handler: u64, ctx: u64) -> i64 {
+extern "C" fn kapi_register_syscall(
+    nr: usize,
+    name: u64,
+    len: usize,
+    handler: u64,
+    ctx: u64,
+) -> i64 {
     ret((|| {
         let name = read_string(name, len)?;
         loader::register_call(nr, &name, handler, ctx)?;

@@ -96,7 +96,11 @@ impl Plan {
     /// Lay `obj` out.
     pub fn new(obj: &Object) -> Result<Plan, LoadError> {
         let mut got_slots = BTreeMap::new();
-        for (_, relas) in obj.relas.iter().filter(|(t, _)| obj.sections[*t].is_alloc()) {
+        for (_, relas) in obj
+            .relas
+            .iter()
+            .filter(|(t, _)| obj.sections[*t].is_alloc())
+        {
             for r in relas.iter().filter(|r| is_got(r.kind)) {
                 let n = got_slots.len();
                 got_slots.entry(r.sym).or_insert(n);
@@ -118,12 +122,18 @@ impl Plan {
                     }
                     *at = round_up(*at, s.align);
                     placed.insert(i, *at);
-                    *at = at.checked_add(s.size).filter(|&e| e <= MAX_IMAGE).ok_or_else(|| {
-                        LoadError::new(
-                            Errno::EFBIG,
-                            format!("section {} makes the module larger than {MAX_IMAGE} bytes", s.name),
-                        )
-                    })?;
+                    *at = at
+                        .checked_add(s.size)
+                        .filter(|&e| e <= MAX_IMAGE)
+                        .ok_or_else(|| {
+                            LoadError::new(
+                                Errno::EFBIG,
+                                format!(
+                                    "section {} makes the module larger than {MAX_IMAGE} bytes",
+                                    s.name
+                                ),
+                            )
+                        })?;
                 }
             }
             Ok(start..*at)
@@ -136,9 +146,20 @@ impl Plan {
         let data = place(Region::Data, &mut at)?;
         let size = round_up(at, PAGE).max(PAGE);
         if size > MAX_IMAGE {
-            return Err(LoadError::new(Errno::EFBIG, format!("the module needs {size} bytes")));
+            return Err(LoadError::new(
+                Errno::EFBIG,
+                format!("the module needs {size} bytes"),
+            ));
         }
-        Ok(Plan { placed, text, rodata, got, data, got_slots, size })
+        Ok(Plan {
+            placed,
+            text,
+            rodata,
+            got,
+            data,
+            got_slots,
+            size,
+        })
     }
 
     /// The rights the page at image offset `off` is mapped with (the GOT's pages are
@@ -197,19 +218,26 @@ pub fn link(
     for (k, s) in obj.symbols.iter().enumerate() {
         let a = match s.shndx {
             SHN_UNDEF if k == 0 || s.name.is_empty() => Some(0),
+            // The assembler names the GOT when code uses it: this module's own.
+            SHN_UNDEF if s.name == "_GLOBAL_OFFSET_TABLE_" => Some(base + plan.got.start as u64),
             SHN_UNDEF => match export(&s.name) {
                 Some(a) => Some(a),
                 None if s.bind == STB_WEAK => Some(0),
                 None => {
                     return Err(LoadError::new(
                         Errno::ENOENT,
-                        format!("undefined symbol {} (not in the kernel's export table)", s.name),
+                        format!(
+                            "undefined symbol {} (not in the kernel's export table)",
+                            s.name
+                        ),
                     ))
                 }
             },
             SHN_ABS => Some(s.value),
             SHN_COMMON => return Err(bad(format!("common symbol {}", s.name))),
-            n if n >= SHN_LORESERVE => return Err(bad(format!("symbol {} in reserved section {n:#x}", s.name))),
+            n if n >= SHN_LORESERVE => {
+                return Err(bad(format!("symbol {} in reserved section {n:#x}", s.name)))
+            }
             n => match plan.placed.get(&(n as usize)) {
                 Some(&off) => {
                     if s.value > obj.sections[n as usize].size as u64 {
@@ -232,7 +260,8 @@ pub fn link(
     }
     // The GOT holds each symbol's address.
     for (&sym, &slot) in &plan.got_slots {
-        let a = addr[sym].ok_or_else(|| bad(format!("GOT entry for unloaded {}", obj.symbols[sym].name)))?;
+        let a = addr[sym]
+            .ok_or_else(|| bad(format!("GOT entry for unloaded {}", obj.symbols[sym].name)))?;
         let at = plan.got.start + slot * 8;
         image[at..at + 8].copy_from_slice(&a.to_le_bytes());
     }
@@ -242,13 +271,19 @@ pub fn link(
             continue; // debugging information: not loaded, not relocated
         }
         if sec.kind == SHT_NOBITS {
-            return Err(bad(format!("relocations against {}, which has no bytes", sec.name)));
+            return Err(bad(format!(
+                "relocations against {}, which has no bytes",
+                sec.name
+            )));
         }
         let sec_off = plan.placed[target];
         for (k, r) in relas.iter().enumerate() {
             let sym = &obj.symbols[r.sym];
             let s = addr[r.sym].ok_or_else(|| {
-                bad(format!("relocation {k} of {} refers to {}, which is not loaded", sec.name, sym.name))
+                bad(format!(
+                    "relocation {k} of {} refers to {}, which is not loaded",
+                    sec.name, sym.name
+                ))
             })?;
             let width = match r.kind {
                 R_X86_64_64 => 8,
@@ -292,7 +327,8 @@ pub fn link(
                     let v = value as i64;
                     (v >= i32::MIN as i64 && v <= i32::MAX as i64).then_some(v as i32 as u32)
                 }
-                _ => (value >= i32::MIN as i128 && value <= i32::MAX as i128).then_some(value as i32 as u32),
+                _ => (value >= i32::MIN as i128 && value <= i32::MAX as i128)
+                    .then_some(value as i32 as u32),
             };
             let v = fits.ok_or_else(|| {
                 bad(format!(

@@ -66,11 +66,19 @@ impl Module {
             .iter()
             .map(|d| d.opens() + d.dev.running())
             .sum::<usize>()
-            + self.calls.iter().map(|&nr| calls::running(nr)).sum::<usize>()
+            + self
+                .calls
+                .iter()
+                .map(|&nr| calls::running(nr))
+                .sum::<usize>()
     }
 
     fn users(&self) -> String {
-        let mut u: Vec<String> = self.devices.iter().map(|d| format!("/dev/{}", d.name)).collect();
+        let mut u: Vec<String> = self
+            .devices
+            .iter()
+            .map(|d| format!("/dev/{}", d.name))
+            .collect();
         u.extend(self.calls.iter().map(|nr| format!("call:{nr}")));
         match u.is_empty() {
             true => String::from("-"),
@@ -145,7 +153,9 @@ pub fn alloc_for_module(size: usize, align: usize) -> Option<u64> {
     let addr = (block.as_ptr() as u64).next_multiple_of(align as u64);
     // The module writes the block through `addr`; the kernel never reads it, and frees
     // it only when the module says so or is gone.
-    ALLOCS.lock().insert(addr, (CURRENT.load(Ordering::Acquire), block));
+    ALLOCS
+        .lock()
+        .insert(addr, (CURRENT.load(Ordering::Acquire), block));
     Some(addr)
 }
 
@@ -154,7 +164,10 @@ pub fn alloc_for_module(size: usize, align: usize) -> Option<u64> {
 pub fn free_for_module(addr: u64, _size: usize, _align: usize) {
     let block = ALLOCS.lock().remove(&addr);
     if block.is_none() {
-        log::error!("module {}: kapi_free of {addr:#x}, which it was not given", current_name());
+        log::error!(
+            "module {}: kapi_free of {addr:#x}, which it was not given",
+            current_name()
+        );
     }
 }
 
@@ -248,9 +261,15 @@ fn descriptor(linked: &Linked, text: &Range<u64>) -> Result<Info, LoadError> {
     let at = *linked.globals.get(INFO_SYMBOL).ok_or_else(|| {
         bad("no dinos_module_info: not a dinos module (declare it with kapi::module!)")
     })?;
-    let w = |i: u64| linked.word_at(at + 8 * i).ok_or_else(|| bad("dinos_module_info is cut short"));
+    let w = |i: u64| {
+        linked
+            .word_at(at + 8 * i)
+            .ok_or_else(|| bad("dinos_module_info is cut short"))
+    };
     if w(0)? != MODULE_MAGIC {
-        return Err(bad("dinos_module_info has the wrong magic (built for another kapi?)"));
+        return Err(bad(
+            "dinos_module_info has the wrong magic (built for another kapi?)",
+        ));
     }
     let (name_at, len) = (w(1)?, w(2)? as usize);
     let name = (1..=32)
@@ -258,7 +277,10 @@ fn descriptor(linked: &Linked, text: &Range<u64>) -> Result<Info, LoadError> {
         .then(|| linked.bytes_at(name_at, len))
         .flatten()
         .and_then(|b| core::str::from_utf8(b).ok())
-        .filter(|n| n.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-'))
+        .filter(|n| {
+            n.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+        })
         .ok_or_else(|| bad("the module's name is not 1 to 32 letters, digits, - or _"))?;
     let (init, exit) = (w(3)?, w(4)?);
     if !text.contains(&init) || !text.contains(&exit) {
@@ -278,7 +300,10 @@ fn map_image(linked: &Linked, plan: &Plan) -> Result<Vec<PhysAddr>, LoadError> {
     for (i, chunk) in linked.image.chunks(PAGE).enumerate() {
         let Some(f) = mm::alloc_frame() else {
             undo(&frames);
-            return Err(refusal(Errno::ENOMEM, String::from("out of memory for the module's pages")));
+            return Err(refusal(
+                Errno::ENOMEM,
+                String::from("out of memory for the module's pages"),
+            ));
         };
         hal::paging::write_frame(f, 0, chunk);
         let g = PageFlags::GLOBAL;
@@ -292,7 +317,10 @@ fn map_image(linked: &Linked, plan: &Plan) -> Result<Vec<PhysAddr>, LoadError> {
         if !matches!(mapped, Some(Ok(()))) {
             mm::free_frame(f);
             undo(&frames);
-            return Err(refusal(Errno::ENOMEM, String::from("cannot map the module's pages")));
+            return Err(refusal(
+                Errno::ENOMEM,
+                String::from("cannot map the module's pages"),
+            ));
         }
         frames.push(f);
     }
@@ -312,14 +340,16 @@ pub fn load(image: &[u8], args: &str) -> Result<(), LoadError> {
     let _serial = LOAD_LOCK.lock();
     let obj = Object::parse(image)?;
     let plan = Plan::new(&obj)?;
-    let base = reserve(plan.size as u64).ok_or_else(|| {
-        refusal(Errno::ENOMEM, String::from("the module region is full"))
-    })?;
+    let base = reserve(plan.size as u64)
+        .ok_or_else(|| refusal(Errno::ENOMEM, String::from("the module region is full")))?;
     let text = base + plan.text.start as u64..base + plan.text.end as u64;
     let prepared = link(&obj, &plan, base, &exports::lookup).and_then(|l| {
         let info = descriptor(&l, &text)?;
         if MODULES.lock().iter().any(|m| m.name == info.name) {
-            return Err(refusal(Errno::EEXIST, format!("module {} is already loaded", info.name)));
+            return Err(refusal(
+                Errno::EEXIST,
+                format!("module {} is already loaded", info.name),
+            ));
         }
         Ok((l, info))
     });
@@ -339,11 +369,18 @@ pub fn load(image: &[u8], args: &str) -> Result<(), LoadError> {
         calls: Vec::new(),
     });
     CURRENT.store(id, Ordering::Release);
-    let r = hal::module::call(info.init, [args.as_ptr() as u64, args.len() as u64, 0, 0, 0, 0]);
+    let r = hal::module::call(
+        info.init,
+        [args.as_ptr() as u64, args.len() as u64, 0, 0, 0, 0],
+    );
     CURRENT.store(0, Ordering::Release);
     match r.map(|v| v as i64) {
         Some(0) => {
-            log::info!("module {} loaded at {base:#x} ({} bytes)", info.name, plan.size);
+            log::info!(
+                "module {} loaded at {base:#x} ({} bytes)",
+                info.name,
+                plan.size
+            );
             Ok(())
         }
         other => {
@@ -352,7 +389,10 @@ pub fn load(image: &[u8], args: &str) -> Result<(), LoadError> {
                 Some(v) if v < 0 => Errno::from_code(-v as i32).unwrap_or(Errno::EINVAL),
                 _ => Errno::EINVAL,
             };
-            Err(refusal(e, format!("{}: init failed ({})", info.name, e.message())))
+            Err(refusal(
+                e,
+                format!("{}: init failed ({})", info.name, e.message()),
+            ))
         }
     }
 }
@@ -361,7 +401,9 @@ pub fn load(image: &[u8], args: &str) -> Result<(), LoadError> {
 fn teardown(id: u64) {
     let m = {
         let mut mods = MODULES.lock();
-        let Some(i) = mods.iter().position(|m| m.id == id) else { return };
+        let Some(i) = mods.iter().position(|m| m.id == id) else {
+            return;
+        };
         mods.remove(i)
     };
     for d in m.devices {
@@ -369,12 +411,19 @@ fn teardown(id: u64) {
         drop_device(d);
     }
     for nr in m.calls {
-        log::warn!("module {} left system call {nr} registered: removed", m.name);
+        log::warn!(
+            "module {} left system call {nr} registered: removed",
+            m.name
+        );
         let _ = calls::unbind(nr);
     }
     let left: Vec<(u64, Box<[u8]>)> = {
         let mut allocs = ALLOCS.lock();
-        let mine: Vec<u64> = allocs.iter().filter(|(_, (o, _))| *o == id).map(|(&a, _)| a).collect();
+        let mine: Vec<u64> = allocs
+            .iter()
+            .filter(|(_, (o, _))| *o == id)
+            .map(|(&a, _)| a)
+            .collect();
         mine.into_iter().filter_map(|a| allocs.remove(&a)).collect()
     };
     if !left.is_empty() {
@@ -390,13 +439,17 @@ pub fn remove(name: &str) -> Result<(), LoadError> {
     let _serial = LOAD_LOCK.lock();
     let (id, exit, busy, users) = {
         let mods = MODULES.lock();
-        let m = mods.iter().find(|m| m.name == name).ok_or_else(|| {
-            refusal(Errno::ENOENT, format!("no module named {name} is loaded"))
-        })?;
+        let m = mods
+            .iter()
+            .find(|m| m.name == name)
+            .ok_or_else(|| refusal(Errno::ENOENT, format!("no module named {name} is loaded")))?;
         (m.id, m.exit, m.use_count(), m.users())
     };
     if busy > 0 {
-        return Err(refusal(Errno::EBUSY, format!("module {name} is in use ({busy} users of {users})")));
+        return Err(refusal(
+            Errno::EBUSY,
+            format!("module {name} is in use ({busy} users of {users})"),
+        ));
     }
     CURRENT.store(id, Ordering::Release);
     hal::module::call(exit, [0; 6]);
@@ -429,4 +482,3 @@ impl ModuleOps for Loader {
         list()
     }
 }
-

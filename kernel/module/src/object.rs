@@ -187,7 +187,12 @@ impl<'a> Object<'a> {
         let mut relas = Vec::new();
         for (i, s) in sections.iter().enumerate() {
             match s.kind {
-                SHT_REL => return Err(bad(format!("section {}: SHT_REL is not used on x86-64", s.name))),
+                SHT_REL => {
+                    return Err(bad(format!(
+                        "section {}: SHT_REL is not used on x86-64",
+                        s.name
+                    )))
+                }
                 SHT_RELA => {}
                 _ => continue,
             }
@@ -279,7 +284,10 @@ fn read_symbols(data: &[u8], sections: &[Section]) -> Result<Vec<Symbol>, LoadEr
             shndx: u16_at(data, e + 6)?,
             value: u64_at(data, e + 8)?,
         };
-        if sym.shndx != SHN_UNDEF && sym.shndx < SHN_LORESERVE && sym.shndx as usize >= sections.len() {
+        if sym.shndx != SHN_UNDEF
+            && sym.shndx < SHN_LORESERVE
+            && sym.shndx as usize >= sections.len()
+        {
             return Err(bad(format!(
                 "symbol {} is in section {}, which does not exist",
                 sym.name, sym.shndx

@@ -77,6 +77,7 @@ mod ffi {
         ) -> i64;
         pub fn kapi_unregister_syscall(nr: usize) -> i64;
         pub fn kapi_uptime_ns() -> u64;
+        #[allow(dead_code)] // used by the panic handler, built for the machine only
         pub fn kapi_panic(msg: *const u8, len: usize) -> !;
     }
 }
@@ -139,11 +140,21 @@ pub trait CharDevice: Sync + 'static {
 extern "C" fn read_tramp<T: CharDevice>(ctx: *const (), off: u64, buf: *mut u8, len: usize) -> i64 {
     // SAFETY: `ctx` is the `&'static T` given to register_chrdev; the kernel passes a
     // buffer of `len` writable bytes that nothing else uses during the call.
-    let (dev, buf) = unsafe { (&*(ctx as *const T), core::slice::from_raw_parts_mut(buf, len)) };
+    let (dev, buf) = unsafe {
+        (
+            &*(ctx as *const T),
+            core::slice::from_raw_parts_mut(buf, len),
+        )
+    };
     ret(dev.read(off, buf))
 }
 
-extern "C" fn write_tramp<T: CharDevice>(ctx: *const (), off: u64, data: *const u8, len: usize) -> i64 {
+extern "C" fn write_tramp<T: CharDevice>(
+    ctx: *const (),
+    off: u64,
+    data: *const u8,
+    len: usize,
+) -> i64 {
     // SAFETY: as in read_tramp, for `len` readable bytes.
     let (dev, data) = unsafe { (&*(ctx as *const T), core::slice::from_raw_parts(data, len)) };
     ret(dev.write(off, data))
@@ -164,8 +175,10 @@ pub fn register_chrdev<T: CharDevice>(
         write: write_tramp::<T>,
     };
     // SAFETY: `name` and `ops` are live for the call; the kernel copies both.
-    result(unsafe { ffi::kapi_register_chrdev(major, minor, name.as_ptr(), name.len(), mode, &ops) })
-        .map(|_| ())
+    result(unsafe {
+        ffi::kapi_register_chrdev(major, minor, name.as_ptr(), name.len(), mode, &ops)
+    })
+    .map(|_| ())
 }
 
 /// Remove character device `major:minor` (EBUSY while it is open).
@@ -234,7 +247,10 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     unsafe { ffi::kapi_panic(msg.as_ptr(), msg.len()) }
 }
 
+/// Called only by the `init` wrapper [`module!`] writes, with the argument string the
+/// loader passes (its pointer is the kernel's, not a module's).
 #[doc(hidden)]
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub fn __run_init(args: *const u8, len: usize, init: fn(&str) -> Result<(), Errno>) -> i64 {
     // SAFETY: the loader passes `len` bytes of UTF-8 (checked by the kernel) that live
     // during init.
@@ -253,7 +269,7 @@ macro_rules! module {
         extern "C" fn __dinos_module_exit() {
             $exit()
         }
-        #[allow(unsafe_code)]
+        #[allow(unsafe_code, non_upper_case_globals)]
         #[no_mangle]
         pub static dinos_module_info: $crate::ModuleInfo = $crate::ModuleInfo {
             magic: $crate::MODULE_MAGIC,

@@ -1,8 +1,10 @@
 //! `uptime2 [-b N]`: calls the system call that the module `uptime2.ko` adds (number
 //! `DYNAMIC_FIRST`, 0x100) and prints the uptime it returns (chapter 2 section 7: a
 //! module extends the call interface). ENOSYS means the module is not loaded.
-//! `-b N` times N calls of it against N of the built-in `null` call and prints both in
-//! nanoseconds per call (under `cargo xtask run --icount`, guest instructions).
+//! `-b N` times N calls of the module's empty call (`uptime2_null`, 0x101) against N
+//! of the built-in `null` call, and N of `uptime2` against N of the built-in
+//! `clock_gettime`, and prints each in nanoseconds per call (under
+//! `cargo xtask run --icount`, guest instructions).
 
 #![no_std]
 #![no_main]
@@ -48,13 +50,21 @@ fn main() -> i32 {
     if let Some(n) = bench {
         let _ = ulib::sys::null();
         let module = per_call(n, || {
-            let _ = ulib::sys::dynamic_call(NR, [0; 6]);
+            let _ = ulib::sys::dynamic_call(NR + 1, [0; 6]);
         });
         let builtin = per_call(n, || {
             let _ = ulib::sys::null();
         });
-        ulib::println!("module call: {module} ns/call");
+        let module_clock = per_call(n, || {
+            let _ = ulib::sys::dynamic_call(NR, [0; 6]);
+        });
+        let builtin_clock = per_call(n, || {
+            let _ = Instant::now();
+        });
+        ulib::println!("module null: {module} ns/call");
         ulib::println!("built-in null: {builtin} ns/call");
+        ulib::println!("module uptime2: {module_clock} ns/call");
+        ulib::println!("built-in clock_gettime: {builtin_clock} ns/call");
     }
     0
 }

@@ -996,5 +996,7 @@ pub fn dynamic_call(nr: usize, args: [usize; 6]) -> SysResult {
     if !(nr::DYNAMIC_FIRST..nr::DYNAMIC_FIRST + nr::DYNAMIC_COUNT).contains(&nr) {
         return Err(Errno::EINVAL);
     }
-    ret(raw::syscall6(nr, args[0], args[1], args[2], args[3], args[4], args[5]))
+    ret(raw::syscall6(
+        nr, args[0], args[1], args[2], args[3], args[4], args[5],
+    ))
 }
