@@ -278,12 +278,10 @@ fn hostile(kernel: &Path) -> Result<()> {
     let out = s.run_line("lsmod; ls /dev", &[])?;
     refuse(&out, "hello", "after the refusals")?;
     // Twenty more rounds, for a leak too small to see in one.
-    let again = format!(
-        "for i in $(seq 20); do for f in /lib/modules/bad/* /lib/modules/hello.ko; do \
-         su user -c \"insmod $f\"; insmod $f; done; insmod /lib/modules/hello.ko; done \
-         >/dev/null 2>&1; rmmod hello"
-    );
-    s.run_line(&again, &[])?;
+    let again = "for i in $(seq 20); do for f in /lib/modules/bad/* /lib/modules/hello.ko; do \
+                 su user -c \"insmod $f\"; insmod $f; done; insmod /lib/modules/hello.ko; done \
+                 >/dev/null 2>&1; rmmod hello";
+    s.run_line(again, &[])?;
     let after = stats(&mut s)?;
     if !same_memory(before, after) {
         return Err(format!(
