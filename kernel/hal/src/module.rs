@@ -7,22 +7,57 @@
 //! no-execute, through the ordinary page-table API. Two things it cannot do in safe
 //! code are here:
 //!
-//! - [`call`]: jump to an address in a module. Checked: the address must be in the
-//!   module region and mapped executable. What the code then does is the module's
-//!   responsibility: a loaded module is trusted kernel code (loading needs root), the
-//!   trust Linux gives its modules too.
+//! - [`call`]: jump to an address in a module. Checked: the address must be on a page
+//!   mapped as module text by [`map_text`] and not yet taken away by [`unmap_text`]
+//!   (a bitmap of the region's pages, one bit each: the check is a few instructions,
+//!   which matters on the path of a module's system call). What the code then does is
+//!   the module's responsibility: a loaded module is trusted kernel code (loading
+//!   needs root), the trust Linux gives its modules too.
 //! - [`read_kernel`]: copy bytes from a kernel address a module handed over (a name, a
 //!   table of operations). Each page is translated first, so a bad pointer is an
 //!   error, never a fault.
 
-use crate::addr::{VirtAddr, MODULE_BASE, MODULE_SIZE, PAGE_SIZE};
-use crate::paging::{translate_active, PageFlags};
+use crate::addr::{PhysAddr, VirtAddr, MODULE_BASE, MODULE_SIZE, PAGE_SIZE};
+use crate::paging::{translate_active, with_kernel_table, PageFlags, PageSize};
+use core::sync::atomic::{AtomicU64, Ordering};
 
-/// Is `addr` an executable address of the module region?
+const PAGES: usize = (MODULE_SIZE / PAGE_SIZE) as usize;
+/// One bit per page of the module region: mapped as text.
+static TEXT: [AtomicU64; PAGES / 64] = [const { AtomicU64::new(0) }; PAGES / 64];
+
+fn page_index(va: u64) -> Option<usize> {
+    (MODULE_BASE..MODULE_BASE + MODULE_SIZE)
+        .contains(&va)
+        .then(|| ((va - MODULE_BASE) / PAGE_SIZE) as usize)
+}
+
+/// Is `addr` on a page mapped as module text?
+#[inline]
 pub fn is_module_text(addr: u64) -> bool {
-    (MODULE_BASE..MODULE_BASE + MODULE_SIZE).contains(&addr)
-        && translate_active(VirtAddr(addr & !(PAGE_SIZE - 1)))
-            .is_some_and(|(_, f)| !f.contains(PageFlags::NO_EXECUTE))
+    page_index(addr).is_some_and(|i| TEXT[i / 64].load(Ordering::Acquire) & (1 << (i % 64)) != 0)
+}
+
+/// Map frame `f` at page `va` of the module region as text (read + execute, global),
+/// in the kernel's table. False if `va` is not a page of the region or the mapping
+/// fails.
+pub fn map_text(va: VirtAddr, f: PhysAddr) -> bool {
+    let Some(i) = page_index(va.as_u64()).filter(|_| va.as_u64() % PAGE_SIZE == 0) else {
+        return false;
+    };
+    let mapped = with_kernel_table(|t| t.map(va, f, PageSize::Size4K, PageFlags::GLOBAL));
+    if !matches!(mapped, Some(Ok(()))) {
+        return false;
+    }
+    TEXT[i / 64].fetch_or(1 << (i % 64), Ordering::Release);
+    true
+}
+
+/// Take the text page at `va` away: first from [`call`]'s bitmap, then from the
+/// page table. Returns the frame it mapped.
+pub fn unmap_text(va: VirtAddr) -> Option<PhysAddr> {
+    let i = page_index(va.as_u64())?;
+    TEXT[i / 64].fetch_and(!(1 << (i % 64)), Ordering::AcqRel);
+    with_kernel_table(|t| t.unmap(va)).and_then(|r| r.ok())
 }
 
 /// Call the function at `addr` in a module with the System V convention: six
@@ -35,8 +70,9 @@ pub fn call(addr: u64, args: [u64; 6]) -> Option<u64> {
     #[cfg(dinos_kernel)]
     {
         type Entry = extern "C" fn(u64, u64, u64, u64, u64, u64) -> u64;
-        // SAFETY: `addr` is mapped executable in the module region (checked), where
-        // only the module loader maps code: it is a function of a loaded module, which
+        // SAFETY: `addr` is on a page mapped as module text (checked: the bit is set
+        // only by `map_text`, after the mapping, and cleared by `unmap_text` before
+        // it goes): it is a function of a loaded module, which
         // the linker resolved against the export table; its callers (the loader and
         // the devices and calls a module registered) pass the arguments its `kapi`
         // signature names.

@@ -307,14 +307,18 @@ fn map_image(linked: &Linked, plan: &Plan) -> Result<Vec<PhysAddr>, LoadError> {
         };
         hal::paging::write_frame(f, 0, chunk);
         let g = PageFlags::GLOBAL;
-        let flags = match plan.region_at(i * PAGE) {
-            Region::Text => g,
-            Region::RoData | Region::Got => g | PageFlags::NO_EXECUTE,
-            Region::Data => g | PageFlags::WRITABLE | PageFlags::NO_EXECUTE,
-        };
         let va = VirtAddr(linked.base + (i * PAGE) as u64);
-        let mapped = hal::paging::with_kernel_table(|t| t.map(va, f, PageSize::Size4K, flags));
-        if !matches!(mapped, Some(Ok(()))) {
+        let data = |flags| {
+            let m = hal::paging::with_kernel_table(|t| t.map(va, f, PageSize::Size4K, flags));
+            matches!(m, Some(Ok(())))
+        };
+        // Text through hal, which records the page as one `hal::module::call` may enter.
+        let mapped = match plan.region_at(i * PAGE) {
+            Region::Text => hal::module::map_text(va, f),
+            Region::RoData | Region::Got => data(g | PageFlags::NO_EXECUTE),
+            Region::Data => data(g | PageFlags::WRITABLE | PageFlags::NO_EXECUTE),
+        };
+        if !mapped {
             mm::free_frame(f);
             undo(&frames);
             return Err(refusal(
@@ -330,7 +334,9 @@ fn map_image(linked: &Linked, plan: &Plan) -> Result<Vec<PhysAddr>, LoadError> {
 fn unmap_image(base: u64, frames: &[PhysAddr]) {
     for (i, &f) in frames.iter().enumerate() {
         let va = VirtAddr(base + (i * PAGE) as u64);
-        let _ = hal::paging::with_kernel_table(|t| t.unmap(va));
+        if hal::module::unmap_text(va).is_none() {
+            let _ = hal::paging::with_kernel_table(|t| t.unmap(va));
+        }
         mm::free_frame(f);
     }
 }
