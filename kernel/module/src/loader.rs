@@ -90,6 +90,9 @@ impl Module {
 static LOAD_LOCK: task::Mutex<()> = task::mutex(());
 static MODULES: SpinLock<Vec<Module>> = SpinLock::new(Vec::new());
 static CURRENT: AtomicU64 = AtomicU64::new(0);
+/// The thread running that init or exit (another thread's calls into the kernel, from
+/// a module's device or system call, belong to no module being set up).
+static CURRENT_THREAD: AtomicU64 = AtomicU64::new(0);
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// Heap memory given to modules: address -> (owner, the block).
 #[allow(clippy::type_complexity)]
@@ -122,9 +125,28 @@ fn release(base: u64) {
     SPACE.lock().remove(&base);
 }
 
+/// The module whose init or exit this thread is running (0: none).
+fn running_module() -> u64 {
+    let id = CURRENT.load(Ordering::Acquire);
+    match id != 0 && CURRENT_THREAD.load(Ordering::Acquire) == task::current().tid {
+        true => id,
+        false => 0,
+    }
+}
+
+/// Run `f` (a module's init or exit) as module `id`'s.
+fn as_module<R>(id: u64, f: impl FnOnce() -> R) -> R {
+    CURRENT_THREAD.store(task::current().tid, Ordering::Release);
+    CURRENT.store(id, Ordering::Release);
+    let r = f();
+    CURRENT.store(0, Ordering::Release);
+    CURRENT_THREAD.store(0, Ordering::Release);
+    r
+}
+
 /// The name of the module whose init or exit is running ("module" otherwise).
 pub fn current_name() -> String {
-    let id = CURRENT.load(Ordering::Acquire);
+    let id = running_module();
     MODULES
         .lock()
         .iter()
@@ -133,7 +155,10 @@ pub fn current_name() -> String {
 }
 
 fn with_current<R>(f: impl FnOnce(&mut Module) -> Result<R, Errno>) -> Result<R, Errno> {
-    let id = CURRENT.load(Ordering::Acquire);
+    let id = running_module();
+    if id == 0 {
+        return Err(Errno::EPERM);
+    }
     let mut mods = MODULES.lock();
     let m = mods.iter_mut().find(|m| m.id == id).ok_or(Errno::EPERM)?;
     f(m)
@@ -153,9 +178,8 @@ pub fn alloc_for_module(size: usize, align: usize) -> Option<u64> {
     let addr = (block.as_ptr() as u64).next_multiple_of(align as u64);
     // The module writes the block through `addr`; the kernel never reads it, and frees
     // it only when the module says so or is gone.
-    ALLOCS
-        .lock()
-        .insert(addr, (CURRENT.load(Ordering::Acquire), block));
+    let owner = running_module();
+    ALLOCS.lock().insert(addr, (owner, block));
     Some(addr)
 }
 
@@ -374,12 +398,12 @@ pub fn load(image: &[u8], args: &str) -> Result<(), LoadError> {
         devices: Vec::new(),
         calls: Vec::new(),
     });
-    CURRENT.store(id, Ordering::Release);
-    let r = hal::module::call(
-        info.init,
-        [args.as_ptr() as u64, args.len() as u64, 0, 0, 0, 0],
-    );
-    CURRENT.store(0, Ordering::Release);
+    let r = as_module(id, || {
+        hal::module::call(
+            info.init,
+            [args.as_ptr() as u64, args.len() as u64, 0, 0, 0, 0],
+        )
+    });
     match r.map(|v| v as i64) {
         Some(0) => {
             log::info!(
@@ -457,9 +481,7 @@ pub fn remove(name: &str) -> Result<(), LoadError> {
             format!("module {name} is in use ({busy} users of {users})"),
         ));
     }
-    CURRENT.store(id, Ordering::Release);
-    hal::module::call(exit, [0; 6]);
-    CURRENT.store(0, Ordering::Release);
+    as_module(id, || hal::module::call(exit, [0; 6]));
     teardown(id);
     log::info!("module {name} removed");
     Ok(())
