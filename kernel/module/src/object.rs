@@ -105,7 +105,12 @@ fn u64_at(d: &[u8], off: usize) -> Result<u64, LoadError> {
 
 /// The NUL-terminated name at `off` of string table section `strtab`.
 fn name_in(data: &[u8], strtab: &Section, off: u32) -> Result<String, LoadError> {
-    let table = &data[strtab.offset..strtab.offset + strtab.size];
+    // An empty table was not checked against the file (it has no bytes): index safely.
+    let table = strtab
+        .offset
+        .checked_add(strtab.size)
+        .and_then(|end| data.get(strtab.offset..end))
+        .ok_or_else(|| bad(String::from("a string table lies outside the file")))?;
     let rest = table
         .get(off as usize..)
         .ok_or_else(|| bad(format!("name offset {off} outside its string table")))?;

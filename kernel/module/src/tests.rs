@@ -166,6 +166,14 @@ fn truncated_overlapping_and_out_of_range_files_are_refused() {
     bad[shoff + a * 64 + 24..shoff + a * 64 + 32].copy_from_slice(&u64::MAX.to_le_bytes());
     let msg = Object::parse(&bad).err().unwrap().msg;
     assert!(msg.contains("runs past the end"), "{msg}");
+    // The section-name table emptied and moved far away: refused, not a panic.
+    let shstrndx = u16::from_le_bytes([good[62], good[63]]) as usize;
+    let h = shoff + shstrndx * 64;
+    let mut bad = good.clone();
+    bad[h + 24..h + 32].copy_from_slice(&(1u64 << 40).to_le_bytes());
+    bad[h + 32..h + 40].copy_from_slice(&0u64.to_le_bytes());
+    let msg = Object::parse(&bad).err().unwrap().msg;
+    assert!(msg.contains("outside the file"), "{msg}");
 }
 
 #[test]
@@ -197,4 +205,38 @@ fn not_a_relocatable_x86_64_object_is_refused() {
             .msg;
     assert!(msg.contains("not a 64-bit"), "{msg}");
     let _ = "".to_string();
+}
+
+#[test]
+fn random_corruptions_are_refused_or_linked_never_a_panic() {
+    let good = assemble("good", GOOD);
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let shoff = u64::from_le_bytes(good[40..48].try_into().unwrap()) as usize;
+    let (mut refused, mut linked) = (0, 0);
+    for _ in 0..5000 {
+        let mut b = good.clone();
+        for _ in 0..1 + next() % 4 {
+            let r = next();
+            // Half the hits on the section headers, where a byte matters most.
+            let at = match r % 2 {
+                0 => shoff + (r >> 8) as usize % (good.len() - shoff),
+                _ => (r >> 8) as usize % good.len(),
+            };
+            b[at] = (next() & 0xff) as u8;
+        }
+        if next() % 8 == 0 {
+            b.truncate((next() as usize) % b.len());
+        }
+        match link_at(&b, BASE) {
+            Ok(_) => linked += 1,
+            Err(_) => refused += 1,
+        }
+    }
+    assert!(refused > 1000 && linked > 100, "{refused} refused, {linked} linked");
 }
