@@ -41,7 +41,7 @@ pub fn is_module_text(addr: u64) -> bool {
 /// in the kernel's table. False if `va` is not a page of the region or the mapping
 /// fails.
 pub fn map_text(va: VirtAddr, f: PhysAddr) -> bool {
-    let Some(i) = page_index(va.as_u64()).filter(|_| va.as_u64() % PAGE_SIZE == 0) else {
+    let Some(i) = page_index(va.as_u64()).filter(|_| va.as_u64().is_multiple_of(PAGE_SIZE)) else {
         return false;
     };
     let mapped = with_kernel_table(|t| t.map(va, f, PageSize::Size4K, PageFlags::GLOBAL));

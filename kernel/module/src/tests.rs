@@ -238,5 +238,8 @@ fn random_corruptions_are_refused_or_linked_never_a_panic() {
             Err(_) => refused += 1,
         }
     }
-    assert!(refused > 1000 && linked > 100, "{refused} refused, {linked} linked");
+    assert!(
+        refused > 1000 && linked > 100,
+        "{refused} refused, {linked} linked"
+    );
 }
