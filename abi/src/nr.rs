@@ -166,8 +166,18 @@ pub const PROF_ATTACH: usize = 143;
 /// The kernel function at an address: its name copied out, its length returned.
 pub const KSYM: usize = 144;
 
+// Loadable kernel modules (145-149, docs/modules.md).
+/// Link and start a kernel module: `init_module(image, len, args, args_len, msg,
+/// msg_len)`; root only; on refusal the reason is written into `msg`.
+pub const INIT_MODULE: usize = 145;
+/// Stop and remove a module: `delete_module(name, name_len, msg, msg_len)`; root only.
+pub const DELETE_MODULE: usize = 146;
+/// The loaded modules, one line each (`name size refcount users`), copied into a
+/// buffer: `modules(buf, len)` returns the listing's whole length.
+pub const MODULES: usize = 147;
+
 /// The highest call number plus one (size of the kernel's table).
-pub const COUNT: usize = 160;
+pub const COUNT: usize = 192;
 
 /// Call numbers given out while the kernel runs: a call a module registers
 /// (`syscall::registry::register_call`) takes one of these, so it can never collide

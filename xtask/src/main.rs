@@ -25,6 +25,8 @@ mod json;
 mod layers;
 mod linuxtest;
 mod logintest;
+mod modbuild;
+mod modtest;
 mod porttest;
 mod proctest;
 mod progtest;

@@ -146,6 +146,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== loadable kernel modules");
+    for (name, f) in crate::modtest::MODULE_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!("== the Linux personality");
     for (name, f) in crate::linuxtest::LINUX_TESTS {
         if selected(name) {

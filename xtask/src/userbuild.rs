@@ -132,6 +132,7 @@ pub fn make_rootfs(bins: &Path) -> Result<PathBuf> {
 
     crate::shcompare::install(&staging)?;
     crate::linuxtest::stage(&staging)?;
+    crate::modbuild::stage(&staging)?;
     crate::accounts::stage(&staging)?;
 
     let image = root().join("target").join("rootfs.img");

@@ -6,7 +6,8 @@
 //! where the linker put its sections (the addresses of linker-script symbols).
 
 pub use x86::addr::{
-    KernelLayout, PhysAddr, VirtAddr, KERNEL_VMA, KSTACK_BASE, PAGE_SIZE, PHYS_OFFSET,
+    KernelLayout, PhysAddr, VirtAddr, KERNEL_VMA, KSTACK_BASE, MODULE_BASE, MODULE_SIZE, PAGE_SIZE,
+    PHYS_OFFSET,
 };
 
 /// The linker script's section boundaries.

@@ -33,6 +33,7 @@
 //! - [`sync`]: spinlocks, interrupt guards and the lock type sleeping mutexes build on;
 //!   [`lockcheck`], the lock-order checker watching the spinlocks.
 //! - [`backtrace`], [`symbols`]: frame-pointer backtraces, symbolised.
+//! - [`module`]: entering a loaded kernel module's code, reading what it points at.
 
 #![no_std]
 #![allow(clippy::missing_safety_doc)]
@@ -53,6 +54,7 @@ pub mod heap;
 pub mod heaptrack;
 pub mod lockcheck;
 pub mod mmio;
+pub mod module;
 pub mod paging;
 pub mod pci;
 pub mod percpu;

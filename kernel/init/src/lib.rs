@@ -126,6 +126,7 @@ fn start_userland(boot: &'static BootInfo) {
     }
     syscall::init();
     linux::init();
+    module::init(); // loadable modules: init_module, delete_module, modules
     syscall::set_watch(
         boot.cmdline_value("trace").is_some(),
         boot.cmdline_value("callring").is_some(),

@@ -9,7 +9,9 @@
 
 use crate::arg::{Addr, Arg, Fd, FlagSet, Flags, Id, Kind, Mode, Named, PidArg, Regs, Signal};
 use crate::ops::file::Dir;
-use crate::ops::{comm, device, file, info, memory, port, process, protect, resource, watch};
+use crate::ops::{
+    comm, device, file, info, memory, module, port, process, protect, resource, watch,
+};
 use crate::table::{calls, Ctx, SysResult, Table};
 use crate::user::{PathArg, StrArg, UserPtr, UserSlice, UserSliceMut, U32, U64};
 use abi::flags::*;
@@ -123,6 +125,10 @@ pub static TABLE: Table = {
         nr::PROF_OPEN => "prof_open" -> Fd: watch::prof_open(Flags<ProfFlags>);
         nr::PROF_ATTACH => "prof_attach": watch::prof_attach(Fd, u64);
         nr::KSYM => "ksym": watch::ksym(Addr, UserSliceMut);
+        // Loadable kernel modules (docs/modules.md).
+        nr::INIT_MODULE => "init_module": module::init_module(UserSlice, StrArg, UserSliceMut);
+        nr::DELETE_MODULE => "delete_module": module::delete_module(StrArg, UserSliceMut);
+        nr::MODULES => "modules": module::modules(UserSliceMut);
         // Protection.
         nr::GETUID => "getuid": protect::getuid();
         nr::GETGID => "getgid": protect::getgid();

@@ -12,6 +12,7 @@
 //! 0xffff_8000_0000_0000 ..                          direct map of physical memory
 //! 0xffff_c000_0000_0000 ..                          kernel stacks, each with a guard page
 //! 0xffff_ffff_8000_0000 ..                          the kernel image (code model "kernel")
+//! 0xffff_ffff_c000_0000 .. 0xffff_ffff_e000_0000   loadable modules (kernel/module)
 //! ```
 
 use core::fmt;
@@ -22,6 +23,13 @@ pub const PHYS_OFFSET: u64 = 0xffff_8000_0000_0000;
 pub const KSTACK_BASE: u64 = 0xffff_c000_0000_0000;
 /// Where physical address 0 of the kernel image is linked (the top 2 GiB).
 pub const KERNEL_VMA: u64 = 0xffff_ffff_8000_0000;
+/// Where loadable modules are mapped: in the top 2 GiB with the kernel image, so
+/// that a module's calls into the kernel are 32-bit displacements (PC32, PLT32) and
+/// its absolute references sign-extended 32-bit ones (32S), as the kernel code model
+/// both are compiled for expects (Linux keeps its modules here too).
+pub const MODULE_BASE: u64 = 0xffff_ffff_c000_0000;
+/// The size of the module region (512 MiB).
+pub const MODULE_SIZE: u64 = 0x2000_0000;
 /// The size of a page (and of a physical frame).
 pub const PAGE_SIZE: u64 = 4096;
 

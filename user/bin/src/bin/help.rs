@@ -100,6 +100,10 @@ const COMMANDS: &[(&str, &str)] = &[
     ("whoami", "whoami: the effective user's name"),
     ("xargs", "xargs [-rt] [-n N] [-I REPL] [COMMAND...]: run a command with arguments from standard input"),
     ("yes", "yes [STRING...]: repeat a line until killed"),
+    ("insmod", "insmod PATH [ARGS...]: load a kernel module (root only)"),
+    ("rmmod", "rmmod NAME...: remove kernel modules (root only)"),
+    ("lsmod", "lsmod: the loaded kernel modules, their size and use count"),
+    ("uptime2", "uptime2 [-b N]: the system call uptime2.ko adds"),
 ];
 
 /// Chapter 2 in its order: (section, the command that shows it, where it is made).
@@ -172,8 +176,8 @@ const CONCEPTS: &[(&str, &str, &str)] = &[
     ),
     (
         "7 OS structure",
-        "(the kernel's own shape: below)",
-        "docs/architecture.md",
+        "insmod /lib/modules/hello.ko; cat /dev/hello; lsmod; rmmod hello",
+        "docs/architecture.md, kernel/module, modules/ (docs/modules.md)",
     ),
     (
         "7-1/7-2 monolithic, layered",

@@ -954,3 +954,49 @@ pub fn prof_attach(fd: i32, pid: u32) -> SysResult {
 pub fn ksym(addr: u64, buf: &mut [u8]) -> SysResult {
     ret(syscall3(nr::KSYM, addr as usize, ptr_mut(buf), buf.len()))
 }
+
+// ---- loadable kernel modules (docs/modules.md) --------------------------------------
+
+/// Load the kernel module in `image` (an ELF relocatable object) with argument string
+/// `args`; root only. On refusal the kernel writes its reason into `why` (NUL-ended).
+pub fn init_module(image: &[u8], args: &str, why: &mut [u8]) -> SysResult {
+    ret(raw::syscall6(
+        nr::INIT_MODULE,
+        image.as_ptr() as usize,
+        image.len(),
+        args.as_ptr() as usize,
+        args.len(),
+        ptr_mut(why),
+        why.len(),
+    ))
+}
+
+/// Stop and remove kernel module `name`; root only; the reason of a refusal in `why`.
+pub fn delete_module(name: &str, why: &mut [u8]) -> SysResult {
+    ret(raw::syscall6(
+        nr::DELETE_MODULE,
+        name.as_ptr() as usize,
+        name.len(),
+        ptr_mut(why),
+        why.len(),
+        0,
+        0,
+    ))
+}
+
+/// The loaded modules (`name size refcount users` lines) into `buf`: the listing's
+/// whole length.
+pub fn modules(buf: &mut [u8]) -> SysResult {
+    ret(syscall2(nr::MODULES, ptr_mut(buf), buf.len()))
+}
+
+/// Call `nr`, a number of the dynamic range (`nr::DYNAMIC_FIRST` onwards, calls added
+/// by kernel modules), with integer arguments; EINVAL for any other number.
+pub fn dynamic_call(nr: usize, args: [usize; 6]) -> SysResult {
+    if !(nr::DYNAMIC_FIRST..nr::DYNAMIC_FIRST + nr::DYNAMIC_COUNT).contains(&nr) {
+        return Err(Errno::EINVAL);
+    }
+    ret(raw::syscall6(
+        nr, args[0], args[1], args[2], args[3], args[4], args[5],
+    ))
+}
