@@ -3,7 +3,8 @@
 //!
 //! The persistent disk (`target/disk.img`) is made once from the root image. After
 //! that, each run writes the freshly built system directories ([`SYSTEM_DIRS`]: the
-//! programs in `/bin`, the shared data in `/usr`, the Linux programs in `/linux`) over
+//! programs in `/bin`, the shared data in `/usr`, the Linux programs in `/linux`, the
+//! kernel modules in `/lib/modules`) over
 //! the ones on the disk, and leaves everything else (`/root`, `/home`, `/tmp`, what a
 //! user made anywhere) alone. `--copy-in HOST:GUEST` writes a host file or directory
 //! the same way. The writing is `debugfs -w` from e2fsprogs (a script of `mkdir`,
@@ -17,7 +18,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// The directories of the root image that belong to the system, rewritten each run.
-pub const SYSTEM_DIRS: &[&str] = &["bin", "usr", "linux"];
+pub const SYSTEM_DIRS: &[&str] = &["bin", "usr", "linux", "lib"];
 
 /// Write the system directories of the `staging` tree (what the root image was made
 /// from) onto `disk`. Returns how many files were written.

@@ -54,7 +54,7 @@ commands:
       --append ARGS     extra kernel command line (e.g. `trace`, `loglevel=debug`)
       --monitor         stay in the kernel monitor instead of starting /bin/init
       --disk PATH       the persistent root disk (default target/disk.img; made when missing)
-      --fresh           rebuild the disk from the image (otherwise /bin, /usr and /linux
+      --fresh           rebuild the disk from the image (otherwise /bin, /usr, /linux, /lib
                         are updated on it and everything else is kept)
       --copy-in HOST:/GUEST  put a host file or directory on the disk before booting
       --ramdisk         no disk: boot from the in-memory root image (changes are lost)

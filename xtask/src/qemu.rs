@@ -157,7 +157,7 @@ pub fn prepare_disk(disk: &Path, image: &Path, fresh: bool) -> Result<()> {
         let staging = crate::root().join("target").join("rootfs");
         let n = crate::diskupdate::update_system(disk, &staging)?;
         eprintln!(
-            "xtask: using the disk {} (kept between runs): {n} files of /bin, /usr and /linux updated, the rest untouched; --fresh starts it again from the image",
+            "xtask: using the disk {} (kept between runs): {n} files of /bin, /usr, /linux and /lib updated, the rest untouched; --fresh starts it again from the image",
             disk.display()
         );
     }
