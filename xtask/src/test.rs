@@ -80,6 +80,10 @@ pub fn run(args: &[String]) -> Result<u8> {
         println!("== in-kernel tests");
         ktests(&mut t, &kernel);
     }
+    let name = "ktest::a_cpu_stuck_on_a_spinlock_says_which_lock_and_who_took_it";
+    if selected(name) {
+        t.record(name, stuck_spinlock_is_reported());
+    }
     println!("== fatal paths");
     for case in FATAL_CASES {
         if selected(case.name) {
@@ -417,6 +421,28 @@ fn ktests(t: &mut Tally, kernel: &Path) {
         }
         Err(e) => t.record("ktest::run", Err(e)),
     }
+}
+
+/// In the lock-order checker's kernel, a CPU that waits seconds for a spinlock says
+/// so: which lock, where it waits, and which CPU took the lock where (ktest=lockstuck
+/// takes one lock twice, so the wait never ends; the machine is then stopped).
+fn stuck_spinlock_is_reported() -> Result<()> {
+    let mut s = Session::start(&machine(&lockcheck_kernel()?, "ktest=lockstuck lockcheck"))?;
+    s.expect(
+        "ktest: taking init::ktest::ORDER_A a second time",
+        BOOT_TIMEOUT,
+    )?;
+    s.expect("lockcheck: CPU 0 has waited ", STEP_TIMEOUT)?;
+    s.expect(
+        "ms for init::ktest::ORDER_A+0x0 at kernel/init/src/ktest.rs",
+        STEP_TIMEOUT,
+    )?;
+    s.expect(
+        "last taken by CPU 0 at kernel/init/src/ktest.rs",
+        STEP_TIMEOUT,
+    )?;
+    s.expect("init::ktest::take_a_spinlock_twice", STEP_TIMEOUT)?;
+    Ok(())
 }
 
 struct FatalCase {

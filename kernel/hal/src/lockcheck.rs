@@ -53,6 +53,14 @@ static EDGES: [[AtomicU64; CLASSES / 64]; CLASSES] =
 static EDGE_SITES: [[(AtomicU32, AtomicPtr<Location<'static>>); 4]; CLASSES] =
     [const { [const { (AtomicU32::new(0), AtomicPtr::new(core::ptr::null_mut())) }; 4] }; CLASSES];
 static REPORTED_LONG: [AtomicBool; CLASSES] = [const { AtomicBool::new(false) }; CLASSES];
+/// The last acquisition of each class: which CPU, where (for the stuck-waiter report).
+static HOLDER_CPU: [AtomicU32; CLASSES] = [const { AtomicU32::new(0) }; CLASSES];
+static HOLDER_SITE: [AtomicPtr<Location<'static>>; CLASSES] =
+    [const { AtomicPtr::new(core::ptr::null_mut()) }; CLASSES];
+/// A waiter spinning longer than this reports once (a deadlock, or a holder that
+/// never lets go).
+pub const STUCK_NS: u64 = 2_000_000_000;
+static STUCK: AtomicU64 = AtomicU64::new(0);
 
 static INVERSIONS: AtomicU64 = AtomicU64::new(0);
 static LONG_HOLDS: AtomicU64 = AtomicU64::new(0);
@@ -96,6 +104,11 @@ pub fn enable() -> bool {
 
 pub fn is_on() -> bool {
     ON.load(Ordering::Relaxed)
+}
+
+/// Waits that went on longer than [`STUCK_NS`].
+pub fn stuck_waits() -> u64 {
+    STUCK.load(Ordering::Relaxed)
 }
 
 /// Inversions found so far, spinlocks held too long, and lock acquisitions that could
@@ -240,6 +253,8 @@ fn acquired_slow(addr: usize, site: &'static Location<'static>, check: bool) {
         Ordering::Relaxed,
         Ordering::Relaxed,
     );
+    HOLDER_CPU[class].store(crate::percpu::cpu_index() as u32, Ordering::Relaxed);
+    HOLDER_SITE[class].store(site as *const _ as *mut _, Ordering::Relaxed);
     let depth = held.depth.load(Ordering::Relaxed);
     held.busy.store(true, Ordering::Relaxed);
     for h in held.ids[..depth.min(MAX_HELD)].iter() {
@@ -272,6 +287,50 @@ fn acquired_slow(addr: usize, site: &'static Location<'static>, check: bool) {
         UNTRACKED.fetch_add(1, Ordering::Relaxed);
     }
     held.depth.store(depth + 1, Ordering::Relaxed);
+}
+
+/// A CPU has been spinning for the lock at `addr` (taken at `site`) since `since`
+/// (nanoseconds since boot): after [`STUCK_NS`], say so once per wait, with who took
+/// the lock last and where. A deadlock shows up here as two such lines.
+#[inline(never)]
+pub(crate) fn spinning(addr: usize, site: &'static Location<'static>, since: u64) -> bool {
+    if !ON.load(Ordering::Relaxed) {
+        return false;
+    }
+    let waited = crate::apic::nanos_since_boot().saturating_sub(since);
+    if waited < STUCK_NS {
+        return false;
+    }
+    let held = &crate::percpu::this().lockcheck;
+    if held.busy.swap(true, Ordering::Relaxed) {
+        return true;
+    }
+    STUCK.fetch_add(1, Ordering::Relaxed);
+    let me = crate::percpu::cpu_index();
+    match class_of(addr) {
+        Some(c) => {
+            let (n, o) = name(c);
+            let p = HOLDER_SITE[c].load(Ordering::Relaxed);
+            let cpu = HOLDER_CPU[c].load(Ordering::Relaxed);
+            if p.is_null() {
+                crate::kprintln!("lockcheck: CPU {me} has waited {} ms for {n}+{o:#x} at {site}", waited / 1_000_000);
+            } else {
+                // SAFETY: only `&'static Location`s are stored (see `acquired`).
+                let by = unsafe { &*p };
+                crate::kprintln!(
+                    "lockcheck: CPU {me} has waited {} ms for {n}+{o:#x} at {site}; last taken by CPU {cpu} at {by}",
+                    waited / 1_000_000
+                );
+            }
+        }
+        None => crate::kprintln!(
+            "lockcheck: CPU {me} has waited {} ms for the lock at {addr:#x} (not a static) at {site}",
+            waited / 1_000_000
+        ),
+    }
+    crate::backtrace::print_here();
+    held.busy.store(false, Ordering::Relaxed);
+    true
 }
 
 /// The spinlock at `addr` is being released.

@@ -77,6 +77,8 @@ impl<T: ?Sized> SpinLock<T> {
     #[cfg_attr(dinos_lockcheck, track_caller)]
     pub fn lock(&self) -> SpinLockGuard<'_, T> {
         let irq = IrqGuard::new();
+        #[cfg(dinos_lockcheck)]
+        let mut wait = Waiting::new();
         while self
             .locked
             .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
@@ -86,6 +88,8 @@ impl<T: ?Sized> SpinLock<T> {
             // off here, so the request's IPI cannot be taken): answer it while waiting.
             crate::smp::poll_shootdown();
             core::hint::spin_loop();
+            #[cfg(dinos_lockcheck)]
+            wait.spun(self.addr(), core::panic::Location::caller());
         }
         #[cfg(dinos_lockcheck)]
         crate::lockcheck::acquired(self.addr(), core::panic::Location::caller(), true);
@@ -102,6 +106,8 @@ impl<T: ?Sized> SpinLock<T> {
     #[inline]
     #[cfg_attr(dinos_lockcheck, track_caller)]
     pub fn lock_irqs_off<'a>(&'a self, _off: &'a IrqGuard) -> SpinLockGuard<'a, T> {
+        #[cfg(dinos_lockcheck)]
+        let mut wait = Waiting::new();
         while self
             .locked
             .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
@@ -109,6 +115,8 @@ impl<T: ?Sized> SpinLock<T> {
         {
             crate::smp::poll_shootdown();
             core::hint::spin_loop();
+            #[cfg(dinos_lockcheck)]
+            wait.spun(self.addr(), core::panic::Location::caller());
         }
         #[cfg(dinos_lockcheck)]
         crate::lockcheck::acquired(self.addr(), core::panic::Location::caller(), true);
@@ -140,6 +148,39 @@ impl<T: ?Sized> SpinLock<T> {
     /// Is the lock held right now? (For diagnostics only.)
     pub fn is_locked(&self) -> bool {
         self.locked.load(Ordering::Relaxed)
+    }
+}
+
+/// A spinning wait, as the lock-order checker sees it: the time is read every 4,096
+/// spins, and a wait longer than `lockcheck::STUCK_NS` is reported once.
+#[cfg(dinos_lockcheck)]
+struct Waiting {
+    spins: u32,
+    since: u64,
+    reported: bool,
+}
+
+#[cfg(dinos_lockcheck)]
+impl Waiting {
+    fn new() -> Self {
+        Waiting {
+            spins: 0,
+            since: 0,
+            reported: false,
+        }
+    }
+
+    #[inline]
+    fn spun(&mut self, addr: usize, site: &'static core::panic::Location<'static>) {
+        self.spins = self.spins.wrapping_add(1);
+        if self.reported || self.spins % 4096 != 0 {
+            return;
+        }
+        if self.since == 0 {
+            self.since = crate::apic::nanos_since_boot().max(1);
+        } else {
+            self.reported = crate::lockcheck::spinning(addr, site, self.since);
+        }
     }
 }
 

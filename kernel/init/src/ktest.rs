@@ -89,6 +89,16 @@ const TESTS: &[Test] = tests![
     lock_order_inversion_is_reported,
 ];
 
+/// A spinlock taken twice by one CPU: the second wait never ends. With `lockcheck`,
+/// the checker must say who waits, for which lock, and who took it (the xtask's test
+/// reads that, then stops the machine).
+fn take_a_spinlock_twice() -> ! {
+    let _first = ORDER_A.lock();
+    kprintln!("ktest: taking init::ktest::ORDER_A a second time");
+    let _second = ORDER_A.lock();
+    unreachable!("a spinlock was taken twice")
+}
+
 static ORDER_A: hal::sync::SpinLock<()> = hal::sync::SpinLock::new(());
 static ORDER_B: hal::sync::SpinLock<()> = hal::sync::SpinLock::new(());
 
@@ -155,6 +165,7 @@ pub fn run(which: &str) -> ! {
         "oom" => deliberate_heap_exhaustion(),
         "panic" => panic!("deliberate panic requested by ktest=panic"),
         "panic-elsewhere" => panic_on_another_cpu(),
+        "lockstuck" => take_a_spinlock_twice(),
         "bench" => {
             match usertest::bench_null_syscall() {
                 Ok(n) => kprintln!("kbench: null_syscall {n} ticks per call"),
