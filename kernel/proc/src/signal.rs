@@ -30,12 +30,36 @@ use hal::trap::TrapFrame;
 use hal::user::FpuState;
 use task::WaitQueue;
 
-/// A process's signal state.
+/// A process's signal state: what every thread shares (the actions, the signals sent
+/// to the process as a whole) and, in [`SigState::threads`], what each thread has of
+/// its own (mask, pending set, alternate stack; see `thread.rs`).
 #[derive(Clone)]
 pub struct SigState {
+    /// Signals sent to the process (`kill`): any thread that does not block one takes it.
+    pub pending: u64,
+    pub actions: [SigAction; NSIG as usize],
+    /// Who sent each pending signal and why (Linux's `siginfo_t`, for `SA_SIGINFO`
+    /// handlers of Linux programs): kept from the first post of a pending signal.
+    pub info: [SigInfo; NSIG as usize],
+    /// The process's threads, the first one first; never empty (the last thread's
+    /// record stays with the zombie).
+    pub threads: alloc::vec::Vec<ThreadSig>,
+    /// The process is ending as a whole (`exit_group`, a fatal signal): its wait
+    /// status. Every other thread has been told to exit.
+    pub group_exit: Option<u32>,
+}
+
+/// What one thread has of its own in the signal state.
+#[derive(Clone, Default)]
+pub struct ThreadSig {
+    /// The thread id programs see (`gettid`): the pid for the process's first thread,
+    /// a number from the same space for the others.
+    pub tid: Pid,
+    /// The kernel thread (`task`) it is.
+    pub ktid: task::Tid,
+    /// Signals sent to this thread alone (`tkill`, a fault).
     pub pending: u64,
     pub mask: u64,
-    pub actions: [SigAction; NSIG as usize],
     /// The mask to go back to after a `sigsuspend`: the handler that ends it saves
     /// this one in its frame (so its sigreturn restores it), or, if no handler runs,
     /// the return to user mode puts it back.
@@ -47,9 +71,11 @@ pub struct SigState {
     /// call is made again (its number back in `rax`, `rip` on the `syscall`) if no
     /// handler runs, or if the handler that runs has `SA_RESTART`.
     pub restart: Option<u64>,
-    /// Who sent each pending signal and why (Linux's `siginfo_t`, for `SA_SIGINFO`
-    /// handlers of Linux programs): kept from the first post of a pending signal.
-    pub info: [SigInfo; NSIG as usize],
+    /// Where the thread's exit writes 0 and wakes a futex (`CLONE_CHILD_CLEARTID`,
+    /// `set_tid_address`; a native thread's join word). 0: nowhere.
+    pub clear_tid: u64,
+    /// Told to exit (another thread ended the process, or is exec-ing).
+    pub zapped: bool,
 }
 
 pub use crate::siginfo::*;
@@ -58,12 +84,10 @@ impl SigState {
     pub fn new() -> Self {
         SigState {
             pending: 0,
-            mask: 0,
             actions: [SigAction::default(); NSIG as usize],
-            saved_mask: None,
-            alt_stack: None,
-            restart: None,
             info: [SigInfo::KERNEL; NSIG as usize],
+            threads: alloc::vec![ThreadSig::default()],
+            group_exit: None,
         }
     }
 
@@ -71,7 +95,7 @@ impl SigState {
     /// ignored signals stay ignored (that is how `nohup` works).
     pub fn reset_handlers(&mut self) {
         // The alternate stack was the old program's memory.
-        self.alt_stack = None;
+        self.me().alt_stack = None;
         for a in self.actions.iter_mut() {
             if a.handler != SIG_IGN {
                 *a = SigAction::default();
@@ -79,9 +103,66 @@ impl SigState {
         }
     }
 
+    /// The calling thread's own part (the first thread's when the caller is not one
+    /// of the process's threads: another process looking, or the kernel).
+    pub fn me(&mut self) -> &mut ThreadSig {
+        let k = hal::task::current_id();
+        let i = self.threads.iter().position(|t| t.ktid == k).unwrap_or(0);
+        &mut self.threads[i]
+    }
+
+    /// [`SigState::me`], to read.
+    pub fn me_ref(&self) -> &ThreadSig {
+        let k = hal::task::current_id();
+        let i = self.threads.iter().position(|t| t.ktid == k).unwrap_or(0);
+        &self.threads[i]
+    }
+
+    /// The calling thread's mask.
+    pub fn mask(&self) -> u64 {
+        self.me_ref().mask
+    }
+
+    /// What the calling thread would take now: its own and the process's pending
+    /// signals that it does not block (a zapped thread: SIGKILL).
     fn deliverable(&self) -> u64 {
         let unmaskable = (1 << SIGKILL) | (1 << SIGSTOP);
-        self.pending & (!self.mask | unmaskable)
+        let t = self.me_ref();
+        if t.zapped {
+            return 1 << SIGKILL;
+        }
+        (self.pending | t.pending) & (!t.mask | unmaskable)
+    }
+
+    /// Pending for the calling thread, blocked or not (`sigpending` takes `& mask`).
+    pub fn pending_here(&self) -> u64 {
+        self.pending | self.me_ref().pending
+    }
+
+    /// Take `sig` off the calling thread's pending set, or else the process's.
+    fn take(&mut self, sig: u32) {
+        let me = self.me();
+        if me.pending & bit(sig) != 0 {
+            me.pending &= !bit(sig);
+        } else {
+            self.pending &= !bit(sig);
+        }
+    }
+
+    /// The state a new process starts with from this one (`fork`, `spawn`): the
+    /// calling thread's mask and alternate stack, nothing pending, one thread whose
+    /// ids `register` fills in.
+    pub fn for_new_process(&self) -> SigState {
+        let me = self.me_ref();
+        let mut s = self.clone();
+        s.pending = 0;
+        s.group_exit = None;
+        s.threads = alloc::vec![ThreadSig {
+            mask: me.mask,
+            alt_stack: me.alt_stack,
+            ..ThreadSig::default()
+        }];
+        s
     }
 }
 
@@ -135,7 +216,7 @@ fn stop_current(p: &process::Process, sig: u32) {
     notify_parent(p);
     // Every post interrupts the sleeper, so the condition is looked at again each time.
     p.stop_wq
-        .wait_until(|| !p.family.lock().stopped || p.sig.lock().pending & bit(SIGKILL) != 0);
+        .wait_until(|| !p.family.lock().stopped || p.sig.lock().deliverable() & bit(SIGKILL) != 0);
     p.family.lock().stopped = false;
 }
 
@@ -146,6 +227,12 @@ pub fn post(p: &process::Process, sig: u32) {
 
 /// [`post`], saying who sent it (for `siginfo_t`).
 pub fn post_info(p: &process::Process, sig: u32, info: SigInfo) {
+    post_to(p, sig, info, None)
+}
+
+/// [`post_info`] for the process (`thread` None: a thread that does not block it takes
+/// it) or for one of its threads (by kernel thread id: `tkill`).
+pub fn post_to(p: &process::Process, sig: u32, info: SigInfo, thread: Option<task::Tid>) {
     if sig == 0 || sig >= NSIG {
         return;
     }
@@ -153,10 +240,16 @@ pub fn post_info(p: &process::Process, sig: u32, info: SigInfo) {
     // SIGCONT continues a stopped process and cancels pending stops; a stop signal
     // cancels a pending SIGCONT (POSIX).
     if sig == SIGCONT {
-        p.sig.lock().pending &= !STOP_SIGNALS;
+        {
+            let mut s = p.sig.lock();
+            s.pending &= !STOP_SIGNALS;
+            s.threads.iter_mut().for_each(|t| t.pending &= !STOP_SIGNALS);
+        }
         continue_process(p);
     } else if STOP_SIGNALS & bit(sig) != 0 {
-        p.sig.lock().pending &= !bit(SIGCONT);
+        let mut s = p.sig.lock();
+        s.pending &= !bit(SIGCONT);
+        s.threads.iter_mut().for_each(|t| t.pending &= !bit(SIGCONT));
     }
     {
         let mut s = p.sig.lock();
@@ -178,17 +271,57 @@ pub fn post_info(p: &process::Process, sig: u32, info: SigInfo) {
         if p.pid == 1 && (a.handler == SIG_DFL || sig == SIGKILL || sig == SIGSTOP) {
             return;
         }
+        if let Some(k) = thread {
+            let found = {
+                let s = &mut *s;
+                match s.threads.iter_mut().find(|t| t.ktid == k) {
+                    Some(t) => {
+                        if t.pending & bit(sig) == 0 {
+                            s.info[sig as usize] = info;
+                        }
+                        t.pending |= bit(sig);
+                        true
+                    }
+                    None => false,
+                }
+            };
+            drop(s);
+            if found {
+                task::interrupt(k);
+            }
+            return;
+        }
         if s.pending & bit(sig) == 0 {
             s.info[sig as usize] = info;
         }
         s.pending |= bit(sig);
+        // A thread that does not block it is woken to take it (every thread for the
+        // signals no mask holds back: one of them ends or stops the process).
+        let unmaskable = sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT;
+        let mut wake = [0 as task::Tid; 8];
+        let mut n = 0;
+        for t in s.threads.iter().filter(|t| unmaskable || t.mask & bit(sig) == 0) {
+            if n < wake.len() {
+                wake[n] = t.ktid;
+                n += 1;
+            }
+            if !unmaskable {
+                break;
+            }
+        }
+        drop(s);
+        for k in &wake[..n] {
+            task::interrupt(*k);
+        }
+        if unmaskable && n == wake.len() {
+            crate::thread::interrupt_all(p);
+        }
     }
-    task::interrupt(*p.tid.lock());
 }
 
 /// May a sender with `cred`, in session `sid`, signal `target` with `sig`? The POSIX
 /// rule (see the module header).
-fn may_kill(cred: &cred::Credentials, sid: Pid, target: &process::Process, sig: u32) -> bool {
+pub(crate) fn may_kill(cred: &cred::Credentials, sid: Pid, target: &process::Process, sig: u32) -> bool {
     cred::may_signal(cred, &target.cred()) || (sig == SIGCONT && target.sid() == sid)
 }
 
@@ -302,7 +435,7 @@ impl files::Signals for ProcessSignals {
         }
         let stops = {
             let s = p.sig.lock();
-            s.actions[SIGTTIN as usize].handler != SIG_IGN && s.mask & bit(SIGTTIN) == 0
+            s.actions[SIGTTIN as usize].handler != SIG_IGN && s.mask() & bit(SIGTTIN) == 0
         };
         if !stops {
             return Err(Errno::EIO);
@@ -353,7 +486,11 @@ fn frame_to_words(f: &TrapFrame) -> [u64; FRAME_WORDS] {
 /// (posting one, unmasking, sigreturn), so a return with nothing to do costs one test.
 pub fn on_return_to_user(frame: &mut TrapFrame) {
     let Some(p) = process::current() else { return };
-    let restart = p.sig.lock().restart.take();
+    if crate::thread::zapped(&p) {
+        drop(p);
+        crate::thread::exit_thread(wait_status_signaled(SIGKILL));
+    }
+    let restart = p.sig.lock().me().restart.take();
     // Make the interrupted call again when the program resumes (the `syscall`
     // instruction is two bytes).
     let redo = |frame: &mut TrapFrame| {
@@ -367,15 +504,16 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
             let mut s = p.sig.lock();
             let d = s.deliverable();
             if d == 0 {
-                if let Some(m) = s.saved_mask.take() {
-                    s.mask = m;
+                let me = s.me();
+                if let Some(m) = me.saved_mask.take() {
+                    me.mask = m;
                 }
                 drop(s);
                 redo(frame);
                 return;
             }
             let sig = d.trailing_zeros();
-            s.pending &= !bit(sig);
+            s.take(sig);
             (sig, s.actions[sig as usize], s.info[sig as usize])
         };
         match action.handler {
@@ -419,7 +557,7 @@ fn setup_handler_frame(
     if *p.personality.lock() == crate::personality::Personality::Linux {
         let r = crate::linuxframe::deliver(p, frame, sig, handler, action, info);
         if r.is_ok() {
-            p.sig.lock().mask |= action.mask | bit(sig);
+            p.sig.lock().me().mask |= action.mask | bit(sig);
             frame.rflags &= !(RFLAGS_TF | RFLAGS_DF);
         }
         return r;
@@ -430,7 +568,8 @@ fn setup_handler_frame(
     }
     let old_mask = {
         let mut s = p.sig.lock();
-        s.saved_mask.take().unwrap_or(s.mask)
+        let me = s.me();
+        me.saved_mask.take().unwrap_or(me.mask)
     };
     data[FRAME_WORDS * 8..FRAME_WORDS * 8 + 8].copy_from_slice(&old_mask.to_le_bytes());
     data[FRAME_WORDS * 8 + 8..].copy_from_slice(&hal::user::saved_fpu_state(frame).0);
@@ -440,7 +579,7 @@ fn setup_handler_frame(
     // would not fit above address 0 is a bad stack (EFAULT), not an underflow.
     // SA_ONSTACK: on the alternate stack, unless the thread is on it already (a
     // handler interrupted by another signal).
-    let alt = p.sig.lock().alt_stack;
+    let alt = p.sig.lock().me_ref().alt_stack;
     let rsp = match alt {
         Some((sp, size)) if action.flags & SA_ONSTACK != 0 && !on_stack(frame.rsp, sp, size) => {
             sp + size
@@ -452,7 +591,7 @@ fn setup_handler_frame(
     crate::uaccess::write_bytes(ret_at, &action.restorer.to_le_bytes())?;
     {
         let mut s = p.sig.lock();
-        s.mask |= action.mask | bit(sig);
+        s.me().mask |= action.mask | bit(sig);
     }
     frame.rip = handler;
     frame.rsp = ret_at;
@@ -522,7 +661,7 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<u64, Errno> {
 /// The mask a returning handler puts back (never blocking SIGKILL or SIGSTOP); what
 /// it unblocks may be delivered at once.
 pub fn set_mask_after_handler(p: &process::Process, mask: u64) {
-    p.sig.lock().mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
+    p.sig.lock().me().mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
     hal::task::notify_current();
 }
 
@@ -544,6 +683,7 @@ pub fn sigaction(sig: u32, new: Option<SigAction>) -> Result<SigAction, Errno> {
         s.actions[sig as usize] = a;
         if a.handler == SIG_IGN {
             s.pending &= !bit(sig);
+            s.threads.iter_mut().for_each(|t| t.pending &= !bit(sig));
         }
     }
     Ok(old)
@@ -563,6 +703,7 @@ pub fn sigaltstack(
 ) -> Result<(Option<(u64, u64)>, bool), Errno> {
     let p = process::current().ok_or(Errno::EINVAL)?;
     let mut s = p.sig.lock();
+    let s = s.me();
     let old = s.alt_stack;
     let on = old.is_some_and(|(sp, size)| on_stack(rsp, sp, size));
     if let Some(n) = new {
@@ -594,6 +735,7 @@ pub fn sigsuspend(mask: u64) -> Errno {
     };
     {
         let mut s = p.sig.lock();
+        let s = s.me();
         let old = s.mask;
         s.saved_mask = Some(old);
         s.mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
@@ -607,6 +749,7 @@ pub fn sigsuspend(mask: u64) -> Errno {
 pub fn sigprocmask(how: u32, set: u64) -> Result<u64, Errno> {
     let p = process::current().ok_or(Errno::EINVAL)?;
     let mut s = p.sig.lock();
+    let s = s.me();
     let old = s.mask;
     let set = set & !(bit(SIGKILL) | bit(SIGSTOP));
     s.mask = match how {
@@ -670,7 +813,7 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
     let handled = {
         let s = p.sig.lock();
         let h = s.actions[sig as usize].handler;
-        h != SIG_DFL && h != SIG_IGN && s.mask & bit(sig) == 0
+        h != SIG_DFL && h != SIG_IGN && s.mask() & bit(sig) == 0
     };
     if handled {
         // As Linux: an address inside a mapping is an access error (the page may
@@ -695,7 +838,7 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
             uid: 0,
             addr: Some(at),
         };
-        s.pending |= bit(sig);
+        s.me().pending |= bit(sig); // the faulting thread's own
         drop(s);
         hal::task::notify_current();
         return; // delivered by the return hook
@@ -723,11 +866,15 @@ fn die_of(
     sig: u32,
     fault_addr: Option<u64>,
 ) -> ! {
+    // The other threads are told to go first, the status saying this signal (not the
+    // SIGKILL they are stopped with); the dump is of the memory they leave.
+    crate::thread::zap_others(&p, Some(wait_status_signaled(sig)));
     let status = if dumps_core(sig) && crate::coredump::dump(&p, frame, sig, fault_addr) {
         wait_status_core_dumped(sig)
     } else {
         wait_status_signaled(sig)
     };
+    p.sig.lock().group_exit = Some(status);
     drop(p);
     crate::lifecycle::exit_current(status)
 }
