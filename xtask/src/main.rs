@@ -33,6 +33,7 @@ mod session;
 mod shcompare;
 mod shelltest;
 mod shmtest;
+mod threadtest;
 mod storagetest;
 mod test;
 mod tracetest;

@@ -100,6 +100,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("whoami", "whoami: the effective user's name"),
     ("xargs", "xargs [-rt] [-n N] [-I REPL] [COMMAND...]: run a command with arguments from standard input"),
     ("yes", "yes [STRING...]: repeat a line until killed"),
+    ("threads", "threads [-b ROUNDS] [N] [COUNT]: add numbers with N threads of one process"),
 ];
 
 /// Chapter 2 in its order: (section, the command that shows it, where it is made).
