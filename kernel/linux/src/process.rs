@@ -77,16 +77,11 @@ fn clone_thread(cx: &mut Ctx, flags: u64, stack: u64, ptid: u64, ctid: u64, tls:
         regs,
         tls: (flags & CLONE_SETTLS != 0).then_some(tls),
         set_tid: (flags & CLONE_CHILD_SETTID != 0).then_some(ctid),
+        parent_tid: (flags & CLONE_PARENT_SETTID != 0).then_some(ptid),
         clear_tid: if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 },
     };
-    // The parent's copy of the tid is written before the thread can run (musl's
-    // pthread_create reads it at once): the thread starts after this call returns
-    // to the scheduler only if it runs on another CPU, so write it from here first.
-    let tid = proc::thread::spawn(start)?;
-    if flags & CLONE_PARENT_SETTID != 0 {
-        let _ = put(ptid, &tid.to_le_bytes());
-    }
-    Ok(tid as usize)
+    // The parent's copy of the tid is written before the thread can run (`spawn`).
+    Ok(proc::thread::spawn(start)? as usize)
 }
 
 /// `execve(path, argv, envp)`. As on Linux, the file is looked up and its execute

@@ -50,6 +50,9 @@ pub struct ThreadStart {
     pub tls: Option<u64>,
     /// Write its tid here (in the shared memory) before it runs (`CLONE_CHILD_SETTID`).
     pub set_tid: Option<u64>,
+    /// Write its tid here before it can run (`CLONE_PARENT_SETTID`): musl's new
+    /// thread takes a lock with its tid from there at once, on another CPU perhaps.
+    pub parent_tid: Option<u64>,
     /// Zero this word and wake its futex when it exits (`CLONE_CHILD_CLEARTID`).
     pub clear_tid: u64,
 }
@@ -69,6 +72,10 @@ pub fn spawn(start: ThreadStart) -> Result<Pid, Errno> {
     }
     let table = p.aspace.lock().as_ref().ok_or(Errno::EINVAL)?.table();
     let tid = process::alloc_pid();
+    if let Some(at) = start.parent_tid {
+        // A bad address is the program's loss, as on Linux: nothing is written.
+        let _ = crate::uaccess::write_bytes(at, &tid.to_le_bytes());
+    }
     let fs_base = start.tls.unwrap_or_else(hal::task::user_fs_base);
     let state = Box::new((start.regs, start.fpu));
     let set_tid = start.set_tid;

@@ -28,7 +28,8 @@ pub fn thread_spawn(cx: &mut Ctx, entry: u64, stack: u64, arg: u64, word: u64) -
         regs,
         fpu: hal::user::FpuState::initial(),
         tls: None,
-        set_tid: (word != 0).then_some(word),
+        set_tid: None,
+        parent_tid: (word != 0).then_some(word),
         clear_tid: word,
     };
     Ok(proc::thread::spawn(start)? as usize)
