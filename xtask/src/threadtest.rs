@@ -85,12 +85,15 @@ fn pthreads(kernel: &Path, cpus: u32) -> Result<()> {
     // Kernel stacks live in slots of the kernel half that are mapped as needed and
     // kept: 64 threads at once first, so the rounds never need a new page table.
     guest(&mut s, "threads 64 64 > /dev/null")?;
-    for _ in 0..2 {
+    for _ in 0..3 {
         round(&mut s, &mut check)?;
     }
     let before = settled_free(&mut s, None)?;
     for _ in 0..3 {
         round(&mut s, &mut check)?;
+        if std::env::var("THREADTEST_DEBUG").is_ok() {
+            eprintln!("DEBUG free {}", settled_free(&mut s, None)?);
+        }
     }
     let after = settled_free(&mut s, Some(before))?;
     if before != after {
