@@ -6,8 +6,9 @@
 //! and what they print is compared; where a run ends in a signal the case runs under
 //! the staged busybox `sh` on both sides, so the status line is the shell's. The
 //! native side: `threads N COUNT` (ulib's `thread::spawn`/`join` and `sync::Mutex`).
-//! Afterwards the free memory is back where it was. The same cases boot once more
-//! with four CPUs, where threads of one process run at the same time.
+//! Afterwards the free memory is back where it was, a threaded process dumps core and
+//! is traced without harm. The same cases boot once more with four CPUs, where
+//! threads of one process run at the same time.
 
 use crate::linuxtest::{compare, free_bytes, guest, host_program, host_sh, staging};
 use crate::session::Session;
@@ -106,6 +107,19 @@ fn pthreads(kernel: &Path, cpus: u32) -> Result<()> {
             "free memory {before} -> {after} bytes ({:+} frames) after three more rounds of the threaded programs",
             (after as i64 - before as i64) / 4096
         )));
+    }
+    // A core dump of a threaded process (the faulting thread's registers), and a
+    // trace of one: the kernel lives through both.
+    let out = guest(
+        &mut s,
+        "cd /tmp; PATH=/linux/bin /linux/bin/sh -c 'ulimit -c unlimited; /linux/tests/threadexit stack' > /dev/null; echo st $?; ls core.*; rm core.*; cd /",
+    )?;
+    if !out.contains("st 139") || !out.contains("core.") {
+        check(Err(format!("the threaded core dump:\n{out}")));
+    }
+    let out = guest(&mut s, "trace /linux/tests/threads > /dev/null 2>&1; echo st $?")?;
+    if !out.contains("st 0") {
+        check(Err(format!("trace of a threaded program:\n{out}")));
     }
     // The kernel lives, and thread create+join still works.
     let out = guest(&mut s, "threads -b 50")?;
