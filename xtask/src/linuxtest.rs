@@ -74,7 +74,14 @@ const BUSYBOX: &str = "/bin/busybox";
 
 /// The C test programs (`user/linux-tests/NAME.c`).
 const PROGRAMS: &[&str] = &[
-    "hello", "files", "badargs", "nonblock", "siginfo", "vsbench", "vsnull", "threads",
+    "hello",
+    "files",
+    "badargs",
+    "nonblock",
+    "siginfo",
+    "vsbench",
+    "vsnull",
+    "threads",
     "threadexit",
 ];
 

@@ -117,7 +117,10 @@ fn pthreads(kernel: &Path, cpus: u32) -> Result<()> {
     if !out.contains("st 139") || !out.contains("core.") {
         check(Err(format!("the threaded core dump:\n{out}")));
     }
-    let out = guest(&mut s, "trace /linux/tests/threads > /dev/null 2>&1; echo st $?")?;
+    let out = guest(
+        &mut s,
+        "trace /linux/tests/threads > /dev/null 2>&1; echo st $?",
+    )?;
     if !out.contains("st 0") {
         check(Err(format!("trace of a threaded program:\n{out}")));
     }

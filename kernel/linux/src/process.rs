@@ -78,7 +78,11 @@ fn clone_thread(cx: &mut Ctx, flags: u64, stack: u64, ptid: u64, ctid: u64, tls:
         tls: (flags & CLONE_SETTLS != 0).then_some(tls),
         set_tid: (flags & CLONE_CHILD_SETTID != 0).then_some(ctid),
         parent_tid: (flags & CLONE_PARENT_SETTID != 0).then_some(ptid),
-        clear_tid: if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 },
+        clear_tid: if flags & CLONE_CHILD_CLEARTID != 0 {
+            ctid
+        } else {
+            0
+        },
     };
     // The parent's copy of the tid is written before the thread can run (`spawn`).
     Ok(proc::thread::spawn(start)? as usize)

@@ -243,13 +243,17 @@ pub fn post_to(p: &process::Process, sig: u32, info: SigInfo, thread: Option<tas
         {
             let mut s = p.sig.lock();
             s.pending &= !STOP_SIGNALS;
-            s.threads.iter_mut().for_each(|t| t.pending &= !STOP_SIGNALS);
+            s.threads
+                .iter_mut()
+                .for_each(|t| t.pending &= !STOP_SIGNALS);
         }
         continue_process(p);
     } else if STOP_SIGNALS & bit(sig) != 0 {
         let mut s = p.sig.lock();
         s.pending &= !bit(SIGCONT);
-        s.threads.iter_mut().for_each(|t| t.pending &= !bit(SIGCONT));
+        s.threads
+            .iter_mut()
+            .for_each(|t| t.pending &= !bit(SIGCONT));
     }
     {
         let mut s = p.sig.lock();
@@ -300,7 +304,11 @@ pub fn post_to(p: &process::Process, sig: u32, info: SigInfo, thread: Option<tas
         let unmaskable = sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT;
         let mut wake = [0 as task::Tid; 8];
         let mut n = 0;
-        for t in s.threads.iter().filter(|t| unmaskable || t.mask & bit(sig) == 0) {
+        for t in s
+            .threads
+            .iter()
+            .filter(|t| unmaskable || t.mask & bit(sig) == 0)
+        {
             if n < wake.len() {
                 wake[n] = t.ktid;
                 n += 1;
@@ -321,7 +329,12 @@ pub fn post_to(p: &process::Process, sig: u32, info: SigInfo, thread: Option<tas
 
 /// May a sender with `cred`, in session `sid`, signal `target` with `sig`? The POSIX
 /// rule (see the module header).
-pub(crate) fn may_kill(cred: &cred::Credentials, sid: Pid, target: &process::Process, sig: u32) -> bool {
+pub(crate) fn may_kill(
+    cred: &cred::Credentials,
+    sid: Pid,
+    target: &process::Process,
+    sig: u32,
+) -> bool {
     cred::may_signal(cred, &target.cred()) || (sig == SIGCONT && target.sid() == sid)
 }
 

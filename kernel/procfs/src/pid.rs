@@ -131,6 +131,7 @@ pub fn stat(pid: u32) -> Result<Vec<u8>, Errno> {
         (s.pending_here(), s.mask())
     };
     let (cpu, _) = thread_facts(&p);
+    let threads = proc::thread::count(&p) as u64;
     let tpgid = tty::foreground();
     let fields: [u64; 49] = [
         p.ppid() as u64,         // 4 ppid
@@ -149,7 +150,7 @@ pub fn stat(pid: u32) -> Result<Vec<u8>, Errno> {
         ns_to_ticks(csys),       // 17 cstime
         20,                      // 18 priority
         0,                       // 19 nice
-        proc::thread::count(&p) as u64, // 20 num_threads
+        threads,                 // 20 num_threads
         0,                       // 21 itrealvalue
         ns_to_ticks(p.start_ns), // 22 starttime
         vsize,                   // 23 vsize (bytes)

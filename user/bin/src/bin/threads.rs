@@ -114,7 +114,11 @@ fn main() -> i32 {
         } else {
             "no"
         },
-        if shared.wrong_pid.load(Relaxed) == 0 { "yes" } else { "no" }
+        if shared.wrong_pid.load(Relaxed) == 0 {
+            "yes"
+        } else {
+            "no"
+        }
     );
     if total == want && seen.len() as u64 == n {
         0
@@ -136,6 +140,9 @@ fn bench(rounds: u64) -> i32 {
         }
     }
     let ns = start.elapsed().as_nanos() as u64;
-    println!("thread create+join: {rounds} rounds, {} ns each", ns / rounds);
+    println!(
+        "thread create+join: {rounds} rounds, {} ns each",
+        ns / rounds
+    );
     0
 }
