@@ -2,7 +2,10 @@
  * pipe nobody writes, one in a futex wait (pthread_cond_wait), one in nanosleep.
  * The whole process ends with the status the thread gave; "not reached" never prints.
  * "threadexit block": the threads block and so does main, until a kill -9.
- * "threadexit stack": a thread starts on a bad stack and the process dies of SIGSEGV. */
+ * "threadexit stack": a thread starts on a bad stack and the process dies of SIGSEGV.
+ * "threadexit exec": a second thread execs this program while another blocks in read;
+ * the new program has one thread, the same pid, and its tid is the pid.
+ * "threadexit fork": a second thread forks: the child has one thread. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
@@ -10,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +49,50 @@ static void *sleeper(void *a)
     return 0;
 }
 
+/* Threads: line of /proc/self/status. */
+static int threads_now(void)
+{
+    char buf[4096];
+    FILE *f = fopen("/proc/self/status", "r");
+    int n = -1;
+    if (!f)
+        return -1;
+    while (fgets(buf, sizeof buf, f))
+        if (strncmp(buf, "Threads:", 8) == 0)
+            n = atoi(buf + 8);
+    fclose(f);
+    return n;
+}
+
+static char **args;
+
+static void *execer(void *a)
+{
+    char pid[16];
+    (void)a;
+    snprintf(pid, sizeof pid, "%d", getpid());
+    say("execer: exec\n");
+    execl(args[0], args[0], "execd", pid, (char *)0);
+    say("execer: exec failed\n");
+    return 0;
+}
+
+static void *forker(void *a)
+{
+    (void)a;
+    pid_t c = fork();
+    if (c == 0) {
+        printf("child: threads %d, tid is pid %s\n", threads_now(),
+               syscall(SYS_gettid) == getpid() ? "yes" : "no");
+        fflush(stdout);
+        _exit(7);
+    }
+    int st;
+    waitpid(c, &st, 0);
+    printf("forker: child exited %d; parent threads %d\n", WEXITSTATUS(st), threads_now());
+    return 0;
+}
+
 static void *ender(void *a)
 {
     (void)a;
@@ -57,6 +105,28 @@ static void *ender(void *a)
 int main(int argc, char **argv)
 {
     pthread_t t;
+    args = argv;
+    if (argc > 2 && strcmp(argv[1], "execd") == 0) {
+        printf("execd: same pid %s, tid is pid %s, threads %d\n",
+               atoi(argv[2]) == getpid() ? "yes" : "no",
+               syscall(SYS_gettid) == getpid() ? "yes" : "no", threads_now());
+        return 3;
+    }
+    if (argc > 1 && strcmp(argv[1], "exec") == 0) {
+        pipe(fds);
+        pthread_create(&t, 0, reader, 0);
+        pthread_create(&t, 0, execer, 0);
+        pthread_join(t, 0);
+        say("main: not reached\n");
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "fork") == 0) {
+        pthread_create(&t, 0, sleeper, 0);
+        pthread_create(&t, 0, forker, 0);
+        pthread_join(t, 0);
+        printf("main: joined the forker\n");
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "block") == 0) {
         pipe(fds);
         pthread_create(&t, 0, reader, 0);

@@ -35,6 +35,8 @@ const LEAK_WORK: &[&str] = &[
     "/linux/tests/threadexit > /dev/null",
     "PATH=/linux/bin /linux/bin/sh -c '/linux/tests/threadexit stack' > /dev/null 2>&1",
     "PATH=/linux/bin /linux/bin/sh -c '/linux/tests/threadexit block & sleep 1; grep -q Threads /proc/$!/status; kill -9 $!; wait $!' > /dev/null 2>&1",
+    "/linux/tests/threadexit exec > /dev/null",
+    "/linux/tests/threadexit fork > /dev/null",
     "threads 8 20000 > /dev/null",
 ];
 
@@ -44,6 +46,9 @@ const SH_CASES: &[&str] = &[
     "/linux/tests/threadexit; echo status $?",
     // A thread on a bad stack faults: the process dies of SIGSEGV.
     "/linux/tests/threadexit stack; echo status $?",
+    // exec from a second thread while another blocks; fork from a thread.
+    "/linux/tests/threadexit exec; echo status $?",
+    "/linux/tests/threadexit fork; echo status $?",
     // kill -9 of a process whose four threads are all blocked; /proc sees the four.
     "/linux/tests/threadexit block & sleep 1; grep Threads /proc/$!/status; kill -9 $!; wait $! 2>/dev/null; echo status $?",
 ];
