@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define N 8
@@ -97,10 +98,32 @@ static void *ids(void *arg)
     return (void *)(long)((getpid() == (pid_t)(long)arg ? 1 : 0) + (tid != getpid() ? 2 : 0));
 }
 
-int main(void)
+static void *nothing(void *arg) { return arg; }
+
+/* "threads bench N": the mean cost of pthread_create + pthread_join, N times. */
+static int bench(long n)
+{
+    struct timespec a, b;
+    pthread_t t;
+    pthread_create(&t, NULL, nothing, NULL); /* warm-up: the first stack is mapped */
+    pthread_join(t, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (long i = 0; i < n; i++) {
+        pthread_create(&t, NULL, nothing, NULL);
+        pthread_join(t, NULL);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    long ns = (b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec);
+    printf("pthread_create+join: %ld rounds, %ld ns each\n", n, ns / n);
+    return 0;
+}
+
+int main(int argc, char **argv)
 {
     pthread_t t[N];
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc > 2 && strcmp(argv[1], "bench") == 0)
+        return bench(atol(argv[2]));
 
     for (long i = 0; i < N; i++)
         if (pthread_create(&t[i], NULL, adder, (void *)i) != 0) {
