@@ -49,8 +49,9 @@ const SH_CASES: &[&str] = &[
     // exec from a second thread while another blocks; fork from a thread.
     "/linux/tests/threadexit exec; echo status $?",
     "/linux/tests/threadexit fork; echo status $?",
-    // kill -9 of a process whose four threads are all blocked; /proc sees the four.
-    "/linux/tests/threadexit block & sleep 1; grep Threads /proc/$!/status; kill -9 $!; wait $! 2>/dev/null; echo status $?",
+    // A stop and a continue of the whole process; then kill -9 of a process whose
+    // four threads are all blocked; /proc sees the four.
+    "/linux/tests/threadexit block & sleep 1; grep Threads /proc/$!/status; kill -STOP $!; sleep 1; grep State /proc/$!/status; kill -CONT $!; sleep 1; grep State /proc/$!/status; kill -9 $!; wait $! 2>/dev/null; echo status $?",
 ];
 
 fn pthreads_one_cpu(kernel: &Path) -> Result<()> {

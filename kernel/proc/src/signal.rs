@@ -214,10 +214,17 @@ fn stop_current(p: &process::Process, sig: u32) {
         f.job_report = Some(abi::signal::wait_status_stopped(sig));
     }
     notify_parent(p);
+    // The whole process stops: each other thread stops on its way back to user mode.
+    crate::thread::interrupt_all(p);
+    wait_while_stopped(p);
+    p.family.lock().stopped = false;
+}
+
+/// Sleep while `p` is stopped (until SIGCONT, or a SIGKILL for this thread).
+fn wait_while_stopped(p: &process::Process) {
     // Every post interrupts the sleeper, so the condition is looked at again each time.
     p.stop_wq
         .wait_until(|| !p.family.lock().stopped || p.sig.lock().deliverable() & bit(SIGKILL) != 0);
-    p.family.lock().stopped = false;
 }
 
 /// Post `sig` to process `p` (unless `p` ignores it, or is init and has no handler).
@@ -502,6 +509,9 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
     if crate::thread::zapped(&p) {
         drop(p);
         crate::thread::exit_thread(wait_status_signaled(SIGKILL));
+    }
+    if p.family.lock().stopped {
+        wait_while_stopped(&p); // another thread took a stop signal
     }
     let restart = p.sig.lock().me().restart.take();
     // Make the interrupted call again when the program resumes (the `syscall`

@@ -164,7 +164,8 @@ pub fn zap_others(p: &Process, status: Option<u32>) {
     }
 }
 
-/// Interrupt every thread of `p` (a SIGKILL or SIGSTOP for a process of many threads).
+/// Interrupt every thread of `p` (a SIGKILL or SIGSTOP for a process of many threads;
+/// a stop one thread took, so the others stop too).
 pub(crate) fn interrupt_all(p: &Process) {
     let all: Vec<task::Tid> = p.sig.lock().threads.iter().map(|t| t.ktid).collect();
     for k in all {
