@@ -92,7 +92,12 @@ fn pthreads(kernel: &Path) -> Result<()> {
     // between. Kernel stacks live in slots of the kernel half that are mapped as needed
     // and kept: 64 threads at once first, so the rounds never need a new page table.
     guest(&mut s, "threads 64 64 > /dev/null")?;
-    let work = format!("for i in 1 2 3; do {}; done", LEAK_WORK.join("; "));
+    let sep = if std::env::var("THREADTEST_MARK").is_ok() {
+        "; echo step$i; "
+    } else {
+        "; "
+    };
+    let work = format!("for i in 1 2 3; do {}; done", LEAK_WORK.join(sep));
     guest(&mut s, &work)?;
     let before = settled_free(&mut s)?;
     guest(&mut s, &work)?;

@@ -13,6 +13,7 @@
 //! - [`futex`]: sleeping on a word of memory (the waiter table, keyed by word).
 //! - [`signal`]: pending signals, handlers, delivery on the way back to user mode,
 //!   and what a fault in a program turns into.
+//! - [`sigstate`]: the signal state of a process and of each of its threads.
 //! - [`claim`]: devices held for exclusive use (request and release).
 //! - [`limits`]: resource limits (`prlimit`), inherited over fork and exec.
 //! - [`coredump`], [`corefile`]: the ELF core file a process killed by a fault
@@ -46,6 +47,7 @@ pub mod personality;
 pub mod process;
 pub mod siginfo;
 pub mod signal;
+pub mod sigstate;
 pub mod thread;
 pub mod uaccess;
 pub mod watch;
