@@ -152,6 +152,19 @@ pub const POLL: usize = 107;
 /// A server's loop in one call: answer a call, then receive the next message.
 pub const PORT_REPLY_RECEIVE: usize = 108;
 
+// Process control, continued: threads (132-139; docs/abi.md "Threads").
+/// A new thread of the calling process: `thread_spawn(entry, stack, arg, word)` starts
+/// it at `entry` with `rsp = stack`, `rdi = arg`; the tid is written at `word` (if not
+/// 0) before it runs, and at its exit 0 is written there and the word's futex woken
+/// (a join waits for that). Returns the tid.
+pub const THREAD_SPAWN: usize = 132;
+/// End the calling thread only (`exit` ends the whole process).
+pub const THREAD_EXIT: usize = 133;
+/// The calling thread's id (the pid for a process's first thread).
+pub const GETTID: usize = 134;
+/// Send a signal to one thread: `tkill(tid, sig)`.
+pub const TKILL: usize = 135;
+
 // Information maintenance: watching programs, the tracer and the profiler (140-149,
 // docs/observability.md).
 /// Send a record of every system call of process `pid` (0: the caller) to the write

@@ -74,7 +74,15 @@ const BUSYBOX: &str = "/bin/busybox";
 
 /// The C test programs (`user/linux-tests/NAME.c`).
 const PROGRAMS: &[&str] = &[
-    "hello", "files", "badargs", "nonblock", "siginfo", "vsbench", "vsnull",
+    "hello",
+    "files",
+    "badargs",
+    "nonblock",
+    "siginfo",
+    "vsbench",
+    "vsnull",
+    "threads",
+    "threadexit",
 ];
 
 fn run(cmd: &mut Command, what: &str) -> Result<()> {
@@ -171,14 +179,14 @@ const DATA: &[(&str, &str)] = &[
 ];
 
 /// The staging folder the root image was made from (its `/linux` is the guest's).
-fn staging() -> PathBuf {
+pub(crate) fn staging() -> PathBuf {
     crate::root().join("target/rootfs")
 }
 
 /// What a Linux shell command prints on the host, run by the staged busybox in `cwd`
 /// as `/linux/bin/sh` (its name in messages) with `PATH` at the staged applets, as
 /// the guest runs it.
-fn host_sh(cmd: &str, cwd: &Path) -> Result<String> {
+pub(crate) fn host_sh(cmd: &str, cwd: &Path) -> Result<String> {
     use std::os::unix::process::CommandExt;
     let out = Command::new(staging().join("linux/bin/busybox"))
         .arg0("/linux/bin/sh")
@@ -205,7 +213,7 @@ fn host_native(cmd: &str) -> Result<String> {
 }
 
 /// What a program prints on the host (stdout and stderr), with `args` and `env`.
-fn host_program(path: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<String> {
+pub(crate) fn host_program(path: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<String> {
     let out = Command::new(path)
         .args(args)
         .envs(env.iter().copied())
@@ -220,7 +228,7 @@ fn host_program(path: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Stri
 }
 
 /// Run `line` at the dinos shell; what it printed, without the kernel's log lines.
-fn guest(s: &mut Session, line: &str) -> Result<String> {
+pub(crate) fn guest(s: &mut Session, line: &str) -> Result<String> {
     let out = s.run_line(
         &format!("echo @@B''EGIN; {line}; echo @@E''ND"),
         &["@@BEGIN", "@@END"],
@@ -246,7 +254,7 @@ fn is_log_line(l: &str) -> bool {
         })
 }
 
-fn compare(what: &str, want: &str, got: &str) -> Result<()> {
+pub(crate) fn compare(what: &str, want: &str, got: &str) -> Result<()> {
     if want == got {
         return Ok(());
     }
@@ -384,7 +392,7 @@ fn mixed_pipeline(kernel: &Path) -> Result<()> {
 }
 
 /// The free frame count (native `free -b`, the `Mem:` line's last column).
-fn free_bytes(s: &mut Session) -> Result<u64> {
+pub(crate) fn free_bytes(s: &mut Session) -> Result<u64> {
     let out = guest(s, "free -b")?;
     out.lines()
         .find(|l| l.starts_with("Mem:"))

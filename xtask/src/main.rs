@@ -37,6 +37,7 @@ mod shelltest;
 mod shmtest;
 mod storagetest;
 mod test;
+mod threadtest;
 mod tracetest;
 mod userbuild;
 mod utiltest;

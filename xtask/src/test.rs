@@ -166,6 +166,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== threads");
+    for (name, f) in crate::threadtest::THREAD_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!("== dinos against Linux (vsbench)");
     for (name, f) in crate::vslinuxtest::VSLINUX_TESTS {
         if selected(name) {

@@ -56,7 +56,7 @@ pub fn dispatch_linux(frame: &mut TrapFrame) {
         // Linux's ERESTARTSYS: made again after a signal with no handler, or one with
         // SA_RESTART (proc::signal::on_return_to_user).
         if let Some(p) = proc::current() {
-            p.sig.lock().restart = Some(number);
+            p.sig.lock().me().restart = Some(number);
         }
     }
 }

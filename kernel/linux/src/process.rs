@@ -2,12 +2,17 @@
 //! `vfork` spellings, execve with C argument vectors, wait4/waitid, ids, the thread
 //! pointer (`arch_prctl`), futexes and resource limits.
 //!
-//! A dinos process has one thread. `clone` therefore makes processes: the flags a
-//! C library uses for `fork`, `vfork` and `posix_spawn` (a new stack, a TLS, the child
-//! tid written back) are honoured on a copy-on-write copy of the caller; `CLONE_VM`
-//! without `CLONE_VFORK`, and `CLONE_THREAD`, ask for a thread sharing the address
-//! space, which dinos does not have: EINVAL. `vfork` is a fork, which is a correct
-//! (if slower) vfork: the child runs on its own copy until it execs or exits.
+//! `clone` makes a process or a thread. Without `CLONE_VM` (or with `CLONE_VFORK`)
+//! it is a fork: the flags a C library uses for `fork`, `vfork` and `posix_spawn` (a
+//! new stack, a TLS, the child tid written back) are honoured on a copy-on-write copy
+//! of the caller. With `CLONE_THREAD` it is a thread of the caller's process
+//! (`proc::thread`), as `pthread_create` asks for it: `CLONE_VM|CLONE_FS|CLONE_FILES|
+//! CLONE_SIGHAND|CLONE_THREAD` all together (a dinos thread shares all of them),
+//! with `CLONE_SYSVSEM`, `CLONE_SETTLS`, `CLONE_PARENT_SETTID`, `CLONE_CHILD_SETTID`,
+//! `CLONE_CHILD_CLEARTID` and `CLONE_DETACHED` allowed. Any other mixture (a shared
+//! address space without a thread, a thread without shared files...) is EINVAL.
+//! `vfork` is a fork, which is a correct (if slower) vfork: the child runs on its own
+//! copy until it execs or exits.
 
 use crate::uapi::*;
 use crate::{get, put};
@@ -21,8 +26,11 @@ pub fn fork(cx: &mut Ctx) -> SysResult {
 
 pub fn clone(cx: &mut Ctx, flags: u32, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {
     let flags = flags as u64;
+    if flags & CLONE_THREAD != 0 {
+        return clone_thread(cx, flags, stack, ptid, ctid, tls);
+    }
     let shares_memory = flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0;
-    if shares_memory || flags & (CLONE_THREAD | CLONE_SIGHAND) != 0 {
+    if shares_memory || flags & CLONE_SIGHAND != 0 {
         return Err(Errno::EINVAL);
     }
     if flags & CLONE_SETTLS != 0 && tls >= hal::user::USER_TOP {
@@ -39,6 +47,45 @@ pub fn clone(cx: &mut Ctx, flags: u32, stack: u64, ptid: u64, ctid: u64, tls: u6
         let _ = put(ptid, &pid.to_le_bytes());
     }
     Ok(pid as usize)
+}
+
+/// The flags a thread must have, and those it may have besides (module header).
+const THREAD_NEEDS: u64 = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+const THREAD_MAY: u64 = CLONE_SYSVSEM
+    | CLONE_SETTLS
+    | CLONE_PARENT_SETTID
+    | CLONE_CHILD_SETTID
+    | CLONE_CHILD_CLEARTID
+    | CLONE_DETACHED;
+
+/// `clone(CLONE_THREAD|...)`: a new thread of the caller's process on `stack`,
+/// returning 0 there (`pthread_create`).
+fn clone_thread(cx: &mut Ctx, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {
+    if flags & THREAD_NEEDS != THREAD_NEEDS || flags & !(THREAD_NEEDS | THREAD_MAY) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_SETTLS != 0 && tls >= hal::user::USER_TOP {
+        return Err(Errno::EPERM);
+    }
+    let mut regs = cx.frame.clone();
+    regs.rax = 0;
+    if stack != 0 {
+        regs.rsp = stack;
+    }
+    let start = proc::thread::ThreadStart {
+        fpu: hal::user::saved_fpu_state(cx.frame),
+        regs,
+        tls: (flags & CLONE_SETTLS != 0).then_some(tls),
+        set_tid: (flags & CLONE_CHILD_SETTID != 0).then_some(ctid),
+        parent_tid: (flags & CLONE_PARENT_SETTID != 0).then_some(ptid),
+        clear_tid: if flags & CLONE_CHILD_CLEARTID != 0 {
+            ctid
+        } else {
+            0
+        },
+    };
+    // The parent's copy of the tid is written before the thread can run (`spawn`).
+    Ok(proc::thread::spawn(start)? as usize)
 }
 
 /// `execve(path, argv, envp)`. As on Linux, the file is looked up and its execute
@@ -60,7 +107,13 @@ pub fn execve(cx: &mut Ctx, path: String, argv: u64, envp: u64) -> SysResult {
     syscall::ops::process::exec(cx, path, argv, envp)
 }
 
-pub fn exit(cx: &mut Ctx, code: i32) -> SysResult {
+/// `exit(code)`: the calling thread ends (the process with it if it was the last).
+pub fn exit(_: &mut Ctx, code: i32) -> SysResult {
+    proc::thread::exit_thread(abi::signal::wait_status_exited(code as u8))
+}
+
+/// `exit_group(code)`: the whole process ends, every thread of it.
+pub fn exit_group(cx: &mut Ctx, code: i32) -> SysResult {
     syscall::ops::process::exit(cx, code)
 }
 
@@ -125,13 +178,13 @@ pub fn waitid(_: &mut Ctx, idtype: u32, id: u64, info: u64, options: u32) -> Sys
 }
 
 pub fn gettid(cx: &mut Ctx) -> SysResult {
-    syscall::ops::process::getpid(cx)
+    cx.with_process(|p| proc::thread::gettid(p) as usize)
 }
 
-/// `set_tid_address`: where a thread's exit would clear its tid; with one thread per
-/// process nothing waits on that word, so only the tid is returned.
-pub fn set_tid_address(cx: &mut Ctx, _addr: u64) -> SysResult {
-    syscall::ops::process::getpid(cx)
+/// `set_tid_address(addr)`: the calling thread's exit writes 0 at `addr` and wakes
+/// its futex; returns the tid.
+pub fn set_tid_address(cx: &mut Ctx, addr: u64) -> SysResult {
+    cx.with_process(|p| proc::thread::set_clear_tid(p, addr) as usize)
 }
 
 /// Calls that C libraries try at start and do without when the kernel answers
@@ -234,9 +287,19 @@ pub fn setgroups(cx: &mut Ctx, size: u64, list: u64) -> SysResult {
     syscall::ops::protect::setgroups(cx, syscall::user::UserSlice::new(list, size * 4))
 }
 
-/// `futex(addr, op, val, timeout)`: FUTEX_WAIT and FUTEX_WAKE (with or without
-/// FUTEX_PRIVATE_FLAG, which changes nothing for one-thread processes' private words).
-pub fn futex(cx: &mut Ctx, addr: u64, op: u32, val: u32, timeout: u64) -> SysResult {
+/// `futex(addr, op, val, timeout or val2, addr2, val3)`: FUTEX_WAIT, FUTEX_WAKE,
+/// FUTEX_REQUEUE and FUTEX_CMP_REQUEUE, with or without FUTEX_PRIVATE_FLAG (a private
+/// word is keyed by address space and address anyway: the threads of a process
+/// share both). The others (PI, bitsets, WAKE_OP) are ENOSYS.
+pub fn futex(
+    cx: &mut Ctx,
+    addr: u64,
+    op: u32,
+    val: u32,
+    timeout: u64,
+    addr2: u64,
+    val3: u32,
+) -> SysResult {
     const PRIVATE: u32 = 128;
     const CLOCK_REALTIME_FLAG: u32 = 256;
     match op & !(PRIVATE | CLOCK_REALTIME_FLAG) {
@@ -248,6 +311,12 @@ pub fn futex(cx: &mut Ctx, addr: u64, op: u32, val: u32, timeout: u64) -> SysRes
             syscall::ops::comm::futex(cx, addr, abi::flags::FUTEX_WAIT, val, ns)
         }
         1 => syscall::ops::comm::futex(cx, addr, abi::flags::FUTEX_WAKE, val, 0),
+        3 | 4 => {
+            let cmp = (op & 127 == 4).then_some(val3);
+            let n_move = u32::try_from(timeout).unwrap_or(u32::MAX);
+            let p = cx.process()?;
+            proc::futex::requeue(&p, addr, val, addr2, n_move, cmp)
+        }
         _ => Err(Errno::ENOSYS),
     }
 }

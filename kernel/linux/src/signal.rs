@@ -68,7 +68,7 @@ pub fn rt_sigpending(cx: &mut Ctx, set: u64, size: u64) -> SysResult {
     }
     let pending = cx.with_process(|p| {
         let s = p.sig.lock();
-        s.pending & s.mask
+        s.pending_here() & s.mask()
     })?;
     put(set, &sigset_to_linux(pending).to_le_bytes())?;
     Ok(0)
@@ -92,20 +92,20 @@ pub fn kill(cx: &mut Ctx, pid: i64, sig: u32) -> SysResult {
     syscall::ops::process::kill(cx, pid as i32 as i64, sig)
 }
 
-/// `tgkill(tgid, tid, sig)`: a thread is its process here (tid = pid).
+/// `tgkill(tgid, tid, sig)`: `sig` for thread `tid` of process `tgid` alone.
 pub fn tgkill(cx: &mut Ctx, tgid: i64, tid: i64, sig: u32) -> SysResult {
-    if tgid as i32 <= 0 || tid as i32 <= 0 || tgid as i32 != tid as i32 {
-        return Err(if tgid as i32 <= 0 || tid as i32 <= 0 {
-            Errno::EINVAL
-        } else {
-            Errno::ESRCH
-        });
+    if tgid as i32 <= 0 {
+        return Err(Errno::EINVAL);
     }
-    tkill(cx, tid, sig)
+    thread_kill(cx, Some(tgid as i32 as u32), tid, sig)
 }
 
-/// `tkill(tid, sig)`: as `kill` of one process, the receiver told `SI_TKILL`.
+/// `tkill(tid, sig)`: `sig` for thread `tid` alone, the receiver told `SI_TKILL`.
 pub fn tkill(cx: &mut Ctx, tid: i64, sig: u32) -> SysResult {
+    thread_kill(cx, None, tid, sig)
+}
+
+fn thread_kill(cx: &mut Ctx, tgid: Option<u32>, tid: i64, sig: u32) -> SysResult {
     if tid as i32 <= 0 {
         return Err(Errno::EINVAL);
     }
@@ -115,7 +115,7 @@ pub fn tkill(cx: &mut Ctx, tid: i64, sig: u32) -> SysResult {
         uapi::signal(sig).ok_or(Errno::EINVAL)?
     };
     let me = cx.with_process(|p| p.pid)?;
-    proc::signal::kill_as(me, tid as i32 as i64, sig, proc::signal::SI_TKILL)?;
+    proc::thread::tkill(me, tgid, tid as i32 as u32, sig)?;
     Ok(0)
 }
 

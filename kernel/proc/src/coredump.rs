@@ -227,7 +227,7 @@ fn write_core(
     };
     let (pending, blocked) = {
         let s = p.sig.lock();
-        (s.pending, s.mask)
+        (s.pending_here(), s.mask())
     };
     let st = Status {
         signal: sig,

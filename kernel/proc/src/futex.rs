@@ -143,6 +143,39 @@ pub fn wait(
     }
 }
 
+/// `FUTEX_REQUEUE` / `FUTEX_CMP_REQUEUE` (with `cmp`: EAGAIN unless the word at
+/// `addr` holds it): wake up to `n_wake` waiters of `addr`, and move up to `n_move`
+/// of the others to wait on `addr2` instead (a condition variable hands its waiters
+/// to the mutex rather than waking them all to fight for it). Returns how many were
+/// woken and moved.
+pub fn requeue(
+    p: &Process,
+    addr: u64,
+    n_wake: u32,
+    addr2: u64,
+    n_move: u32,
+    cmp: Option<u32>,
+) -> Result<usize, Errno> {
+    let mut s = p.aspace.lock();
+    let s = s.as_mut().ok_or(Errno::EINVAL)?;
+    let to = s.futex_word(addr2).map_err(word_errno)?.key;
+    let word = s.futex_word(addr).map_err(word_errno)?;
+    let mut w = WAITERS.lock();
+    if cmp.is_some_and(|v| word.load() != v) {
+        return Err(Errno::EAGAIN);
+    }
+    let woken = wake_in(&mut w, word.key, n_wake);
+    let mut moved = 0;
+    for x in w.iter_mut().filter(|x| x.key == word.key) {
+        if moved == n_move {
+            break;
+        }
+        x.key = to;
+        moved += 1;
+    }
+    Ok((woken + moved) as usize)
+}
+
 /// How many threads wait on futexes now (for the tests: a killed waiter leaves none).
 pub fn waiters() -> usize {
     WAITERS.lock().len()

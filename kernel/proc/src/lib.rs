@@ -1,6 +1,6 @@
 //! Processes: the unit a program runs as (chapter 2, 3-2 "process control").
 //!
-//! A process is one kernel thread (from `task`) plus what makes it a running program:
+//! A process is one or more kernel threads (from `task`) plus what makes it a running program:
 //! an address space (`mm`), a table of open files (`files`), a working directory
 //! (`fsys`), signal state, a parent and children. This crate holds those mechanisms;
 //! the system-call layer above (`syscall`) turns user requests into calls here.
@@ -8,9 +8,12 @@
 //! - [`process`]: the process table, pids, current process, CPU accounting.
 //! - [`lifecycle`]: spawn, fork, exit, wait, kill.
 //! - [`exec`]: loading an ELF program and building its initial stack.
+//! - [`thread`]: the threads of a process (spawn, exit of one, exit of all, exec's
+//!   and fork's rules, `tkill`).
 //! - [`futex`]: sleeping on a word of memory (the waiter table, keyed by word).
 //! - [`signal`]: pending signals, handlers, delivery on the way back to user mode,
 //!   and what a fault in a program turns into.
+//! - [`sigstate`]: the signal state of a process and of each of its threads.
 //! - [`claim`]: devices held for exclusive use (request and release).
 //! - [`limits`]: resource limits (`prlimit`), inherited over fork and exec.
 //! - [`coredump`], [`corefile`]: the ELF core file a process killed by a fault
@@ -44,6 +47,8 @@ pub mod personality;
 pub mod process;
 pub mod siginfo;
 pub mod signal;
+pub mod sigstate;
+pub mod thread;
 pub mod uaccess;
 pub mod watch;
 

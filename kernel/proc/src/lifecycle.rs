@@ -74,8 +74,7 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
         Some(g) if process::group_in_session(g, sid) => g,
         Some(_) => return Err(Errno::EPERM),
     };
-    let mut sig = spec.sig;
-    sig.pending = 0;
+    let mut sig = spec.sig.for_new_process();
     sig.reset_handlers();
     let p = process::new_process(
         pid,
@@ -160,8 +159,8 @@ pub fn fork_with(
     let pid = process::alloc_pid();
     let files = parent.files.lock().clone();
     let cwd = parent.cwd.lock().node();
-    let mut sig = parent.sig.lock().clone();
-    sig.pending = 0;
+    // Only the calling thread is copied (its mask, its alternate stack).
+    let sig = parent.sig.lock().for_new_process();
     let name = parent.name.lock().clone();
     let child = process::new_process(
         pid,
@@ -210,6 +209,9 @@ pub fn exec(
     let cwd = p.cwd.lock().node();
     let limits = p.limits.lock().clone();
     let mut loaded = exec::load(&p.cred(), &limits, cwd, path, argv, envp)?;
+    // The other threads go first (they run the old program), and this one takes the
+    // pid as its tid.
+    crate::thread::become_only_thread(&p)?;
     // Point of no return: the old program is gone from here on.
     if let Some(c) = loaded.cred.take() {
         // A set-id program is not watched by whoever watched its caller.
@@ -245,8 +247,14 @@ pub fn exec(
     Ok(())
 }
 
-/// End the calling process with wait status `status`. Never returns.
+/// End the calling process with wait status `status`, every thread of it. Never
+/// returns.
 pub fn exit_current(status: u32) -> ! {
+    crate::thread::exit_group(status)
+}
+
+/// End the calling process, whose last thread the caller is (`thread::exit_thread`).
+pub(crate) fn exit_process(status: u32) -> ! {
     if let Some(p) = process::current() {
         // What it used, while its address space and thread can still say.
         p.retire_all();

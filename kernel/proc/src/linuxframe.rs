@@ -54,9 +54,10 @@ pub fn deliver(
 ) -> Result<(), Errno> {
     let old_mask = {
         let mut s = p.sig.lock();
-        s.saved_mask.take().unwrap_or(s.mask)
+        let me = s.me();
+        me.saved_mask.take().unwrap_or(me.mask)
     };
-    let alt = p.sig.lock().alt_stack;
+    let alt = p.sig.lock().me_ref().alt_stack;
     let on_alt = alt.is_some_and(|(sp, size)| crate::signal::on_stack(frame.rsp, sp, size));
     let rsp = match alt {
         Some((sp, size)) if action.flags & abi::signal::SA_ONSTACK != 0 && !on_alt => sp + size,

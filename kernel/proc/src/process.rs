@@ -98,6 +98,8 @@ pub struct Process {
     pub child_wq: WaitQueue,
     /// Where a stopped process's thread sleeps until it is continued.
     pub stop_wq: WaitQueue,
+    /// Woken when one of its threads exits (an `exec` waits here for the others).
+    pub thread_wq: WaitQueue,
     pub user_ticks: AtomicU64,
     pub sys_ticks: AtomicU64,
     /// Resource limits (`prlimit`; see `limits.rs`).
@@ -214,11 +216,12 @@ impl Process {
             r.majflt += major;
             r.maxrss_kb = r.maxrss_kb.max(a.peak_resident_bytes() / 1024);
         }
-        if let Some(t) = task::by_tid(*self.tid.lock()) {
+        let live: Vec<Tid> = self.sig.lock().threads.iter().map(|t| t.ktid).collect();
+        for t in live.into_iter().filter_map(task::by_tid) {
             let (v, i) = t.context_switches();
-            r.nvcsw = v;
-            r.nivcsw = i;
-            r.syscalls = t.syscalls();
+            r.nvcsw += v;
+            r.nivcsw += i;
+            r.syscalls += t.syscalls();
         }
         r
     }
@@ -304,6 +307,7 @@ pub(crate) fn new_process(
         personality: SpinLock::new(Personality::Dinos),
         child_wq: WaitQueue::new(),
         stop_wq: WaitQueue::new(),
+        thread_wq: WaitQueue::new(),
         user_ticks: AtomicU64::new(0),
         sys_ticks: AtomicU64::new(0),
         limits: SpinLock::new(limits),
@@ -320,6 +324,12 @@ pub(crate) fn new_process(
 /// into its personality's system-call table.
 pub(crate) fn register(p: &Arc<Process>, t: &task::Thread) {
     *p.tid.lock() = t.tid;
+    {
+        let mut s = p.sig.lock();
+        s.threads.truncate(1);
+        s.threads[0].ktid = t.tid;
+        s.threads[0].tid = p.pid;
+    }
     t.set_owner(p.clone());
     t.set_syscall_handler(crate::personality::entry(*p.personality.lock()).ok());
     TABLE.lock().insert(p.pid, p.clone());

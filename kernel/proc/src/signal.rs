@@ -30,66 +30,8 @@ use hal::trap::TrapFrame;
 use hal::user::FpuState;
 use task::WaitQueue;
 
-/// A process's signal state.
-#[derive(Clone)]
-pub struct SigState {
-    pub pending: u64,
-    pub mask: u64,
-    pub actions: [SigAction; NSIG as usize],
-    /// The mask to go back to after a `sigsuspend`: the handler that ends it saves
-    /// this one in its frame (so its sigreturn restores it), or, if no handler runs,
-    /// the return to user mode puts it back.
-    pub saved_mask: Option<u64>,
-    /// The alternate signal stack (`sigaltstack`): its lowest address and size.
-    pub alt_stack: Option<(u64, u64)>,
-    /// The number of a restartable call that has just failed with EINTR (set by a
-    /// personality that restarts calls, Linux's). On the way back to user mode the
-    /// call is made again (its number back in `rax`, `rip` on the `syscall`) if no
-    /// handler runs, or if the handler that runs has `SA_RESTART`.
-    pub restart: Option<u64>,
-    /// Who sent each pending signal and why (Linux's `siginfo_t`, for `SA_SIGINFO`
-    /// handlers of Linux programs): kept from the first post of a pending signal.
-    pub info: [SigInfo; NSIG as usize],
-}
-
 pub use crate::siginfo::*;
-
-impl SigState {
-    pub fn new() -> Self {
-        SigState {
-            pending: 0,
-            mask: 0,
-            actions: [SigAction::default(); NSIG as usize],
-            saved_mask: None,
-            alt_stack: None,
-            restart: None,
-            info: [SigInfo::KERNEL; NSIG as usize],
-        }
-    }
-
-    /// After exec: handlers point into the old program, so they go back to default;
-    /// ignored signals stay ignored (that is how `nohup` works).
-    pub fn reset_handlers(&mut self) {
-        // The alternate stack was the old program's memory.
-        self.alt_stack = None;
-        for a in self.actions.iter_mut() {
-            if a.handler != SIG_IGN {
-                *a = SigAction::default();
-            }
-        }
-    }
-
-    fn deliverable(&self) -> u64 {
-        let unmaskable = (1 << SIGKILL) | (1 << SIGSTOP);
-        self.pending & (!self.mask | unmaskable)
-    }
-}
-
-impl Default for SigState {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+pub use crate::sigstate::{SigState, ThreadSig};
 
 fn bit(sig: u32) -> u64 {
     1u64 << sig
@@ -133,10 +75,17 @@ fn stop_current(p: &process::Process, sig: u32) {
         f.job_report = Some(abi::signal::wait_status_stopped(sig));
     }
     notify_parent(p);
+    // The whole process stops: each other thread stops on its way back to user mode.
+    crate::thread::interrupt_all(p);
+    wait_while_stopped(p);
+    p.family.lock().stopped = false;
+}
+
+/// Sleep while `p` is stopped (until SIGCONT, or a SIGKILL for this thread).
+fn wait_while_stopped(p: &process::Process) {
     // Every post interrupts the sleeper, so the condition is looked at again each time.
     p.stop_wq
-        .wait_until(|| !p.family.lock().stopped || p.sig.lock().pending & bit(SIGKILL) != 0);
-    p.family.lock().stopped = false;
+        .wait_until(|| !p.family.lock().stopped || p.sig.lock().deliverable() & bit(SIGKILL) != 0);
 }
 
 /// Post `sig` to process `p` (unless `p` ignores it, or is init and has no handler).
@@ -146,6 +95,12 @@ pub fn post(p: &process::Process, sig: u32) {
 
 /// [`post`], saying who sent it (for `siginfo_t`).
 pub fn post_info(p: &process::Process, sig: u32, info: SigInfo) {
+    post_to(p, sig, info, None)
+}
+
+/// [`post_info`] for the process (`thread` None: a thread that does not block it takes
+/// it) or for one of its threads (by kernel thread id: `tkill`).
+pub fn post_to(p: &process::Process, sig: u32, info: SigInfo, thread: Option<task::Tid>) {
     if sig == 0 || sig >= NSIG {
         return;
     }
@@ -153,10 +108,20 @@ pub fn post_info(p: &process::Process, sig: u32, info: SigInfo) {
     // SIGCONT continues a stopped process and cancels pending stops; a stop signal
     // cancels a pending SIGCONT (POSIX).
     if sig == SIGCONT {
-        p.sig.lock().pending &= !STOP_SIGNALS;
+        {
+            let mut s = p.sig.lock();
+            s.pending &= !STOP_SIGNALS;
+            s.threads
+                .iter_mut()
+                .for_each(|t| t.pending &= !STOP_SIGNALS);
+        }
         continue_process(p);
     } else if STOP_SIGNALS & bit(sig) != 0 {
-        p.sig.lock().pending &= !bit(SIGCONT);
+        let mut s = p.sig.lock();
+        s.pending &= !bit(SIGCONT);
+        s.threads
+            .iter_mut()
+            .for_each(|t| t.pending &= !bit(SIGCONT));
     }
     {
         let mut s = p.sig.lock();
@@ -178,17 +143,66 @@ pub fn post_info(p: &process::Process, sig: u32, info: SigInfo) {
         if p.pid == 1 && (a.handler == SIG_DFL || sig == SIGKILL || sig == SIGSTOP) {
             return;
         }
+        if let Some(k) = thread {
+            let found = {
+                let s = &mut *s;
+                match s.threads.iter_mut().find(|t| t.ktid == k) {
+                    Some(t) => {
+                        if t.pending & bit(sig) == 0 {
+                            s.info[sig as usize] = info;
+                        }
+                        t.pending |= bit(sig);
+                        true
+                    }
+                    None => false,
+                }
+            };
+            drop(s);
+            if found {
+                task::interrupt(k);
+            }
+            return;
+        }
         if s.pending & bit(sig) == 0 {
             s.info[sig as usize] = info;
         }
         s.pending |= bit(sig);
+        // A thread that does not block it is woken to take it (every thread for the
+        // signals no mask holds back: one of them ends or stops the process).
+        let unmaskable = sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT;
+        let mut wake = [0 as task::Tid; 8];
+        let mut n = 0;
+        for t in s
+            .threads
+            .iter()
+            .filter(|t| unmaskable || t.mask & bit(sig) == 0)
+        {
+            if n < wake.len() {
+                wake[n] = t.ktid;
+                n += 1;
+            }
+            if !unmaskable {
+                break;
+            }
+        }
+        drop(s);
+        for k in &wake[..n] {
+            task::interrupt(*k);
+        }
+        if unmaskable && n == wake.len() {
+            crate::thread::interrupt_all(p);
+        }
     }
-    task::interrupt(*p.tid.lock());
 }
 
 /// May a sender with `cred`, in session `sid`, signal `target` with `sig`? The POSIX
 /// rule (see the module header).
-fn may_kill(cred: &cred::Credentials, sid: Pid, target: &process::Process, sig: u32) -> bool {
+pub(crate) fn may_kill(
+    cred: &cred::Credentials,
+    sid: Pid,
+    target: &process::Process,
+    sig: u32,
+) -> bool {
     cred::may_signal(cred, &target.cred()) || (sig == SIGCONT && target.sid() == sid)
 }
 
@@ -302,7 +316,7 @@ impl files::Signals for ProcessSignals {
         }
         let stops = {
             let s = p.sig.lock();
-            s.actions[SIGTTIN as usize].handler != SIG_IGN && s.mask & bit(SIGTTIN) == 0
+            s.actions[SIGTTIN as usize].handler != SIG_IGN && s.mask() & bit(SIGTTIN) == 0
         };
         if !stops {
             return Err(Errno::EIO);
@@ -353,7 +367,14 @@ fn frame_to_words(f: &TrapFrame) -> [u64; FRAME_WORDS] {
 /// (posting one, unmasking, sigreturn), so a return with nothing to do costs one test.
 pub fn on_return_to_user(frame: &mut TrapFrame) {
     let Some(p) = process::current() else { return };
-    let restart = p.sig.lock().restart.take();
+    if crate::thread::zapped(&p) {
+        drop(p);
+        crate::thread::exit_thread(wait_status_signaled(SIGKILL));
+    }
+    if p.family.lock().stopped {
+        wait_while_stopped(&p); // another thread took a stop signal
+    }
+    let restart = p.sig.lock().me().restart.take();
     // Make the interrupted call again when the program resumes (the `syscall`
     // instruction is two bytes).
     let redo = |frame: &mut TrapFrame| {
@@ -367,15 +388,16 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
             let mut s = p.sig.lock();
             let d = s.deliverable();
             if d == 0 {
-                if let Some(m) = s.saved_mask.take() {
-                    s.mask = m;
+                let me = s.me();
+                if let Some(m) = me.saved_mask.take() {
+                    me.mask = m;
                 }
                 drop(s);
                 redo(frame);
                 return;
             }
             let sig = d.trailing_zeros();
-            s.pending &= !bit(sig);
+            s.take(sig);
             (sig, s.actions[sig as usize], s.info[sig as usize])
         };
         match action.handler {
@@ -419,7 +441,7 @@ fn setup_handler_frame(
     if *p.personality.lock() == crate::personality::Personality::Linux {
         let r = crate::linuxframe::deliver(p, frame, sig, handler, action, info);
         if r.is_ok() {
-            p.sig.lock().mask |= action.mask | bit(sig);
+            p.sig.lock().me().mask |= action.mask | bit(sig);
             frame.rflags &= !(RFLAGS_TF | RFLAGS_DF);
         }
         return r;
@@ -430,7 +452,8 @@ fn setup_handler_frame(
     }
     let old_mask = {
         let mut s = p.sig.lock();
-        s.saved_mask.take().unwrap_or(s.mask)
+        let me = s.me();
+        me.saved_mask.take().unwrap_or(me.mask)
     };
     data[FRAME_WORDS * 8..FRAME_WORDS * 8 + 8].copy_from_slice(&old_mask.to_le_bytes());
     data[FRAME_WORDS * 8 + 8..].copy_from_slice(&hal::user::saved_fpu_state(frame).0);
@@ -440,7 +463,7 @@ fn setup_handler_frame(
     // would not fit above address 0 is a bad stack (EFAULT), not an underflow.
     // SA_ONSTACK: on the alternate stack, unless the thread is on it already (a
     // handler interrupted by another signal).
-    let alt = p.sig.lock().alt_stack;
+    let alt = p.sig.lock().me_ref().alt_stack;
     let rsp = match alt {
         Some((sp, size)) if action.flags & SA_ONSTACK != 0 && !on_stack(frame.rsp, sp, size) => {
             sp + size
@@ -452,7 +475,7 @@ fn setup_handler_frame(
     crate::uaccess::write_bytes(ret_at, &action.restorer.to_le_bytes())?;
     {
         let mut s = p.sig.lock();
-        s.mask |= action.mask | bit(sig);
+        s.me().mask |= action.mask | bit(sig);
     }
     frame.rip = handler;
     frame.rsp = ret_at;
@@ -522,7 +545,7 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<u64, Errno> {
 /// The mask a returning handler puts back (never blocking SIGKILL or SIGSTOP); what
 /// it unblocks may be delivered at once.
 pub fn set_mask_after_handler(p: &process::Process, mask: u64) {
-    p.sig.lock().mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
+    p.sig.lock().me().mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
     hal::task::notify_current();
 }
 
@@ -544,6 +567,7 @@ pub fn sigaction(sig: u32, new: Option<SigAction>) -> Result<SigAction, Errno> {
         s.actions[sig as usize] = a;
         if a.handler == SIG_IGN {
             s.pending &= !bit(sig);
+            s.threads.iter_mut().for_each(|t| t.pending &= !bit(sig));
         }
     }
     Ok(old)
@@ -563,6 +587,7 @@ pub fn sigaltstack(
 ) -> Result<(Option<(u64, u64)>, bool), Errno> {
     let p = process::current().ok_or(Errno::EINVAL)?;
     let mut s = p.sig.lock();
+    let s = s.me();
     let old = s.alt_stack;
     let on = old.is_some_and(|(sp, size)| on_stack(rsp, sp, size));
     if let Some(n) = new {
@@ -594,6 +619,7 @@ pub fn sigsuspend(mask: u64) -> Errno {
     };
     {
         let mut s = p.sig.lock();
+        let s = s.me();
         let old = s.mask;
         s.saved_mask = Some(old);
         s.mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
@@ -607,6 +633,7 @@ pub fn sigsuspend(mask: u64) -> Errno {
 pub fn sigprocmask(how: u32, set: u64) -> Result<u64, Errno> {
     let p = process::current().ok_or(Errno::EINVAL)?;
     let mut s = p.sig.lock();
+    let s = s.me();
     let old = s.mask;
     let set = set & !(bit(SIGKILL) | bit(SIGSTOP));
     s.mask = match how {
@@ -670,7 +697,7 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
     let handled = {
         let s = p.sig.lock();
         let h = s.actions[sig as usize].handler;
-        h != SIG_DFL && h != SIG_IGN && s.mask & bit(sig) == 0
+        h != SIG_DFL && h != SIG_IGN && s.mask() & bit(sig) == 0
     };
     if handled {
         // As Linux: an address inside a mapping is an access error (the page may
@@ -695,7 +722,7 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
             uid: 0,
             addr: Some(at),
         };
-        s.pending |= bit(sig);
+        s.me().pending |= bit(sig); // the faulting thread's own
         drop(s);
         hal::task::notify_current();
         return; // delivered by the return hook
@@ -723,11 +750,15 @@ fn die_of(
     sig: u32,
     fault_addr: Option<u64>,
 ) -> ! {
+    // The other threads are told to go first, the status saying this signal (not the
+    // SIGKILL they are stopped with); the dump is of the memory they leave.
+    crate::thread::zap_others(&p, Some(wait_status_signaled(sig)));
     let status = if dumps_core(sig) && crate::coredump::dump(&p, frame, sig, fault_addr) {
         wait_status_core_dumped(sig)
     } else {
         wait_status_signaled(sig)
     };
+    p.sig.lock().group_exit = Some(status);
     drop(p);
     crate::lifecycle::exit_current(status)
 }

@@ -70,7 +70,7 @@ pub fn status(pid: u32) -> Result<Vec<u8>, Errno> {
     let fds = p.files.lock().count();
     let (pending, mask) = {
         let s = p.sig.lock();
-        (s.pending, s.mask)
+        (s.pending_here(), s.mask())
     };
     let (cpu, syscalls) = thread_facts(&p);
     let (user_ns, sys_ns) = p.cpu_ns();
@@ -84,7 +84,7 @@ pub fn status(pid: u32) -> Result<Vec<u8>, Errno> {
         "Name:\t{}\nUmask:\t{:04o}\nState:\t{st} ({word})\nTgid:\t{pid}\nPid:\t{pid}\n\
          PPid:\t{}\nPgid:\t{}\nSid:\t{}\nTracerPid:\t0\n\
          Uid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nFDSize:\t{}\nFDUsed:\t{fds}\nGroups:\t{}\n\
-         VmSize:\t{:8} kB\nVmRSS:\t{:8} kB\nThreads:\t1\nSigPnd:\t{pending:016x}\n\
+         VmSize:\t{:8} kB\nVmRSS:\t{:8} kB\nThreads:\t{}\nSigPnd:\t{pending:016x}\n\
          SigBlk:\t{mask:016x}\nCpu:\t{cpu}\nUserTimeMs:\t{}\nSysTimeMs:\t{}\nSyscalls:\t{syscalls}\n\
          Personality:\t{}\n",
         p.name.lock().as_str(),
@@ -104,6 +104,7 @@ pub fn status(pid: u32) -> Result<Vec<u8>, Errno> {
         groups.trim_end(),
         vsize >> 10,
         rss >> 10,
+        proc::thread::count(&p),
         user_ns / 1_000_000,
         sys_ns / 1_000_000,
         p.personality.lock().name(),
@@ -127,9 +128,10 @@ pub fn stat(pid: u32) -> Result<Vec<u8>, Errno> {
     };
     let (pending, mask) = {
         let s = p.sig.lock();
-        (s.pending, s.mask)
+        (s.pending_here(), s.mask())
     };
     let (cpu, _) = thread_facts(&p);
+    let threads = proc::thread::count(&p) as u64;
     let tpgid = tty::foreground();
     let fields: [u64; 49] = [
         p.ppid() as u64,         // 4 ppid
@@ -148,7 +150,7 @@ pub fn stat(pid: u32) -> Result<Vec<u8>, Errno> {
         ns_to_ticks(csys),       // 17 cstime
         20,                      // 18 priority
         0,                       // 19 nice
-        1,                       // 20 num_threads
+        threads,                 // 20 num_threads
         0,                       // 21 itrealvalue
         ns_to_ticks(p.start_ns), // 22 starttime
         vsize,                   // 23 vsize (bytes)

@@ -10,7 +10,7 @@
 use crate::arg::{Addr, Arg, Fd, FlagSet, Flags, Id, Kind, Mode, Named, PidArg, Regs, Signal};
 use crate::ops::file::Dir;
 use crate::ops::{
-    comm, device, file, info, memory, module, port, process, protect, resource, watch,
+    comm, device, file, info, memory, module, port, process, protect, resource, thread, watch,
 };
 use crate::table::{calls, Ctx, SysResult, Table};
 use crate::user::{PathArg, StrArg, UserPtr, UserSlice, UserSliceMut, U32, U64};
@@ -94,6 +94,11 @@ pub static TABLE: Table = {
         nr::SHM_OPEN => "shm_open" -> Fd: comm::shm_open(StrArg, Flags<OpenFlags>, Mode);
         nr::SHM_UNLINK => "shm_unlink": comm::shm_unlink(StrArg);
         nr::FUTEX => "futex": comm::futex(Addr, Flags<FutexOp>, u32, u64);
+        // Process control: threads.
+        nr::THREAD_SPAWN => "thread_spawn": thread::thread_spawn(Addr, Addr, u64, Addr);
+        nr::THREAD_EXIT => "thread_exit" -> Never: thread::thread_exit(i32);
+        nr::GETTID => "gettid": thread::gettid();
+        nr::TKILL => "tkill": thread::tkill(u64, Signal);
         // Communication: message ports and poll (docs/ipc.md).
         nr::PORT_CREATE => "port_create":
             port::port_create(UserPtr<crate::user::FdPair>, u32, Flags<PortFlags>);

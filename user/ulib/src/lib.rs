@@ -42,6 +42,7 @@ pub mod shm;
 pub mod startup;
 pub mod sync;
 pub mod sys;
+pub mod thread;
 pub mod time;
 pub mod users;
 

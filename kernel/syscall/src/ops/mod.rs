@@ -12,4 +12,5 @@ pub mod port;
 pub mod process;
 pub mod protect;
 pub mod resource;
+pub mod thread;
 pub mod watch;

@@ -104,6 +104,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("rmmod", "rmmod NAME...: remove kernel modules (root only)"),
     ("lsmod", "lsmod: the loaded kernel modules, their size and use count"),
     ("uptime2", "uptime2 [-b N]: the system call uptime2.ko adds"),
+    ("threads", "threads [-b ROUNDS] [N] [COUNT]: add numbers with N threads of one process"),
 ];
 
 /// Chapter 2 in its order: (section, the command that shows it, where it is made).

@@ -377,6 +377,44 @@ pub fn futex(
     ))
 }
 
+// ---- threads --------------------------------------------------------------------------
+
+/// Start a thread of this process at `entry(arg)` on the stack whose top is `stack`;
+/// the kernel writes its tid into `word` before it runs and 0 when it exits, waking the
+/// word's futex (`abi::nr::THREAD_SPAWN`). Returns the tid.
+pub fn thread_spawn(
+    entry: extern "C" fn(u64) -> !,
+    stack: usize,
+    arg: u64,
+    word: &core::sync::atomic::AtomicU32,
+) -> SysResult {
+    ret(syscall4(
+        nr::THREAD_SPAWN,
+        entry as usize,
+        stack,
+        arg as usize,
+        word.as_ptr() as usize,
+    ))
+}
+
+/// End the calling thread (the process too, if it is the last).
+pub fn thread_exit(code: i32) -> ! {
+    syscall1(nr::THREAD_EXIT, code as usize);
+    loop {
+        syscall0(nr::YIELD);
+    }
+}
+
+/// The calling thread's id.
+pub fn gettid() -> SysResult {
+    ret(syscall0(nr::GETTID))
+}
+
+/// Send `sig` to thread `tid` alone.
+pub fn tkill(tid: u32, sig: u32) -> SysResult {
+    ret(syscall2(nr::TKILL, tid as usize, sig as usize))
+}
+
 fn stat_into(out: &mut Stat, call: impl FnOnce(usize) -> usize) -> SysResult {
     let mut b = [0u8; <Stat as Pod>::SIZE];
     let r = ret(call(ptr_mut(&mut b)))?;

@@ -1,0 +1,53 @@
+//! Threads (calls 132-135): more than one line of execution in one process, the
+//! process staying the unit that owns memory, files and credentials (chapter 2's
+//! process control; `proc::thread` has the mechanism).
+//!
+//! A native thread starts at a function with its own stack and one argument; its
+//! join word is the futex a joiner sleeps on (ulib's `thread::spawn` and `join`), as
+//! Linux's `CLONE_CHILD_CLEARTID` is for `pthread_join`.
+
+use crate::table::{Ctx, SysResult};
+use abi::Errno;
+
+/// `thread_spawn(entry, stack, arg, word)`: see `abi::nr::THREAD_SPAWN`.
+pub fn thread_spawn(cx: &mut Ctx, entry: u64, stack: u64, arg: u64, word: u64) -> SysResult {
+    if entry == 0 || stack == 0 || stack >= hal::user::USER_TOP {
+        return Err(Errno::EINVAL);
+    }
+    let regs = hal::trap::TrapFrame {
+        rip: entry,
+        rsp: stack,
+        rdi: arg,
+        cs: cx.frame.cs,
+        ss: cx.frame.ss,
+        rflags: 0x202,
+        vector: cx.frame.vector,
+        ..hal::trap::TrapFrame::default()
+    };
+    let start = proc::thread::ThreadStart {
+        regs,
+        fpu: hal::user::FpuState::initial(),
+        tls: None,
+        set_tid: None,
+        parent_tid: (word != 0).then_some(word),
+        clear_tid: word,
+    };
+    Ok(proc::thread::spawn(start)? as usize)
+}
+
+/// `thread_exit(code)`: the calling thread ends; the process too if it was the last.
+pub fn thread_exit(_: &mut Ctx, code: i32) -> SysResult {
+    proc::thread::exit_thread(abi::signal::wait_status_exited(code as u8))
+}
+
+pub fn gettid(cx: &mut Ctx) -> SysResult {
+    cx.with_process(|p| proc::thread::gettid(p) as usize)
+}
+
+/// `tkill(tid, sig)`: `sig` for that one thread.
+pub fn tkill(cx: &mut Ctx, tid: u64, sig: u32) -> SysResult {
+    let tid = u32::try_from(tid).map_err(|_| Errno::ESRCH)?;
+    let me = cx.with_process(|p| p.pid)?;
+    proc::thread::tkill(me, None, tid, sig)?;
+    Ok(0)
+}
