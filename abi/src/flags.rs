@@ -131,6 +131,9 @@ pub const PORT_QUEUE_DEFAULT: u32 = 16;
 pub const PORT_QUEUE_MAX: u32 = 256;
 /// The longest port name.
 pub const PORT_NAME_MAX: usize = 64;
+/// `port_register_mode` flag: take over a name that is registered already (its owner
+/// or root only).
+pub const PORT_REPLACE: u32 = 1;
 /// A timeout meaning "wait as long as it takes" (port calls, poll); 0 means "do not wait".
 pub const TIMEOUT_FOREVER: u64 = u64::MAX;
 

@@ -147,6 +147,9 @@ pub const PORT_RECEIVE: usize = 104;
 pub const PORT_CALL: usize = 105;
 /// Answer a message received from a `port_call`.
 pub const PORT_REPLY: usize = 106;
+/// Name a port with a mode, perhaps replacing a name the caller owns
+/// (`port_register_mode(fd, name, mode, flags)`, `PORT_REPLACE`; docs/ipc.md).
+pub const PORT_REGISTER_MODE: usize = 109;
 /// Wait until one of several descriptors is ready ([`crate::PollFd`]).
 pub const POLL: usize = 107;
 /// A server's loop in one call: answer a call, then receive the next message.
@@ -167,7 +170,7 @@ pub const PROF_ATTACH: usize = 143;
 pub const KSYM: usize = 144;
 
 /// The highest call number plus one (size of the kernel's table).
-pub const COUNT: usize = 160;
+pub const COUNT: usize = 192;
 
 /// Call numbers given out while the kernel runs: a call a module registers
 /// (`syscall::registry::register_call`) takes one of these, so it can never collide

@@ -576,6 +576,19 @@ pub fn port_register(fd: i32, name: &str) -> SysResult {
     ))
 }
 
+/// Name the port whose receiving end is `fd`, with permission bits `mode` (used as
+/// given) and `flags` (`PORT_REPLACE`: take over a name the caller owns).
+pub fn port_register_mode(fd: i32, name: &str, mode: u32, flags: u32) -> SysResult {
+    ret(raw::syscall5(
+        nr::PORT_REGISTER_MODE,
+        fd as usize,
+        name.as_ptr() as usize,
+        name.len(),
+        mode as usize,
+        flags as usize,
+    ))
+}
+
 /// A new sending end of the port named `name`.
 pub fn port_lookup(name: &str, flags: u32) -> SysResult {
     ret(syscall3(
