@@ -25,6 +25,7 @@ extern crate alloc;
 
 mod badargs;
 mod files;
+mod ipcperm;
 mod mapping;
 mod memory;
 mod pipes;
@@ -234,6 +235,14 @@ const TESTS: &[(&str, Test)] = &[
     (
         "port_traffic_leaks_nothing",
         ports::port_traffic_leaks_nothing,
+    ),
+    (
+        "ipcperm_names_of_ports_have_owners_and_modes",
+        ipcperm::port_names_have_owners_and_modes,
+    ),
+    (
+        "ipcperm_shm_segments_are_guarded_by_their_mode",
+        ipcperm::shm_segments_are_guarded_by_their_mode,
     ),
     (
         "bad_arguments_are_refused_never_fatal",
