@@ -4,7 +4,8 @@
 //! --login` does), so init runs getty and login instead of a root shell. One session
 //! logs in as `user` (after a wrong password, which is refused), checks each thing
 //! an ordinary user may not do, and then, after `su` with root's password, that root
-//! may. Between them: a set-user-id copy of `id`, `useradd`, `passwd` and `su` to the
+//! may (a raw disk among them: refused to the user by `Capability::RawDevice`, EPERM,
+//! not by its mode bits). Between them: a set-user-id copy of `id`, `useradd`, `passwd` and `su` to the
 //! new account. Power off comes last, and `e2fsck -fn` must then find the disk clean.
 
 use crate::session::Session;
@@ -86,6 +87,10 @@ fn session(s: &mut Session) -> Result<()> {
         "not permitted",
     )?;
     run(s, "chgrp root /tmp/mine", "not permitted")?;
+    // A raw disk is refused by the RawDevice capability (EPERM), though its mode
+    // bits (0666) would let anyone read it.
+    run(s, "ls -l /dev/disk0", "crw-rw-rw-")?;
+    run(s, "head -c 16 /dev/disk0", "not permitted")?;
     s.send("su\n")?;
     answer(s, "Password: ", "bad")?;
     s.expect("Authentication failure", STEP_TIMEOUT)?;
@@ -120,6 +125,7 @@ fn session(s: &mut Session) -> Result<()> {
     su(s, "", "root")?;
     run(s, "cat /etc/shadow", "user:$6$")?;
     run(s, "touch /root/x && echo done", "done")?;
+    run(s, "head -c 1024 /dev/disk0 | wc -c", "1024")?;
     run(s, "kill -CONT 1 && echo done", "done")?;
     run(
         s,
