@@ -87,6 +87,9 @@ fn session(s: &mut Session) -> Result<()> {
         "not permitted",
     )?;
     run(s, "chgrp root /tmp/mine", "not permitted")?;
+    // `ls -l` names owners and groups from /etc/passwd and /etc/group.
+    run(s, "ls -l /tmp/mine", "-rw-r--r-- 1 user user 5 ")?;
+    run(s, "ls -l /etc/shadow", "-rw------- 1 root root ")?;
     // A raw disk is refused by the RawDevice capability (EPERM), though its mode
     // bits (0666) would let anyone read it.
     run(s, "ls -l /dev/disk0", "crw-rw-rw-")?;
@@ -142,6 +145,7 @@ fn session(s: &mut Session) -> Result<()> {
         "chown root:root /tmp/mine && stat /tmp/mine",
         "Uid: 0     Gid: 0",
     )?;
+    run(s, "ls -l /tmp/mine", "-rw-r--r-- 1 root root 5 ")?;
     s.send("poweroff\n")?;
     let st = s.wait_exit(STEP_TIMEOUT)?;
     if crate::qemu::exit_code(st) != 0 {
