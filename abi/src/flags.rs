@@ -103,6 +103,9 @@ pub const DEV_NONBLOCK: u32 = 1;
 
 // mount flags
 pub const MS_RDONLY: u32 = 1;
+/// Set-user-id and set-group-id bits of the mount's files are ignored by `exec`
+/// (`mount_flags`, `mount -o nosuid`; Linux's value).
+pub const MS_NOSUID: u32 = 2;
 
 // access modes (`access`); 0 (`F_OK`) asks only whether the path exists
 pub const F_OK: u32 = 0;

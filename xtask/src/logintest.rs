@@ -107,6 +107,12 @@ fn session(s: &mut Session) -> Result<()> {
         "cp /bin/id /tmp/sid && chmod 4755 /tmp/sid && echo made",
         "made",
     )?;
+    // The same program on a nosuid mount runs with the caller's ids.
+    run(
+        s,
+        "mkdir /tmp/n && mount -t tmpfs -o nosuid none /tmp/n && cp /tmp/sid /tmp/n/sid && chmod 4755 /tmp/n/sid && mount",
+        "none on /tmp/n type tmpfs (rw,nosuid)",
+    )?;
     run(s, "useradd alice", "uid 1001, home /home/alice")?;
     s.send("passwd alice\n")?;
     answer(s, "New password: ", "wonder")?;
@@ -120,6 +126,12 @@ fn session(s: &mut Session) -> Result<()> {
     run(s, "chmod 666 /tmp/rootfile", "not permitted")?;
     run(s, "chown user /tmp/rootfile", "not permitted")?;
     run(s, "/tmp/sid", "uid=1000(user) gid=1000(user) euid=0(root)")?;
+    run(
+        s,
+        "/tmp/n/sid",
+        "uid=1000(user) gid=1000(user) groups=1000(user)",
+    )?;
+    run(s, "mount -o remount,suid /tmp/n", "not permitted")?;
     su(s, "alice", "wonder")?;
     run(s, "id", "uid=1001(alice) gid=1001(alice)")?;
     run(s, "cat /tmp/mine", "mine")?;

@@ -74,7 +74,9 @@ pub fn register(
     {
         return Err(Errno::EINVAL);
     }
-    let old = names.get(name).and_then(|e| Some((e.port.upgrade()?, e.uid)));
+    let old = names
+        .get(name)
+        .and_then(|e| Some((e.port.upgrade()?, e.uid)));
     if let Some((_, owner)) = &old {
         if !how.replace {
             return Err(Errno::EEXIST);

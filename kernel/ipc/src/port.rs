@@ -33,9 +33,9 @@ use abi::{Errno, Stat};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::Any;
-use files::{FileObject, OpenFile, Readiness, Signals};
 use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
+use files::{FileObject, OpenFile, Readiness, Signals};
 use hal::sync::{SpinLock, SpinLockGuard};
 use task::WaitQueue;
 
@@ -232,8 +232,7 @@ impl Port {
                     msg = m;
                     let seen = Seen::new();
                     wait::<S>(&self.wq, timeout, || {
-                        self.check(&seen, |s| s.can_send().then_some(()))
-                            .is_some()
+                        self.check(&seen, |s| s.can_send().then_some(())).is_some()
                     })?;
                 }
                 Err((e, _)) => return Err(e),
@@ -291,9 +290,7 @@ impl Port {
             let r = self.check(&seen, |s| {
                 let was_full = s.is_full();
                 let r = match s.front() {
-                    Some(e) if !fits(e.msg.data.len(), e.msg.files.len()) => {
-                        Err(Errno::EMSGSIZE)
-                    }
+                    Some(e) if !fits(e.msg.data.len(), e.msg.files.len()) => Err(Errno::EMSGSIZE),
                     _ => s.receive(),
                 };
                 match r {

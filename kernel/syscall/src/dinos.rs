@@ -86,6 +86,7 @@ pub static TABLE: Table = {
         nr::DEV_RELEASE => "dev_release": device::dev_release(Fd);
         nr::MOUNT => "mount": device::mount(StrArg, StrArg, StrArg);
         nr::UMOUNT => "umount": device::umount(StrArg);
+        nr::MOUNT_FLAGS => "mount_flags": device::mount_flags(StrArg, Flags<MountFlags>);
         nr::MOUNTS => "mounts": info::mounts(UserSliceMut);
         // Communication.
         nr::PIPE => "pipe": comm::pipe(UserPtr<crate::user::FdPair>);
@@ -284,6 +285,7 @@ named! {
     });
     MsyncFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(MS_ASYNC, MS_INVALIDATE, MS_SYNC) });
     PortFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(O_NONBLOCK, O_CLOEXEC) });
+    MountFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(MS_NOSUID) });
     PortRegFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(PORT_REPLACE) });
     DevFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(DEV_NONBLOCK) });
     Whence => Kind::Enum(names!(SEEK_SET, SEEK_CUR, SEEK_END));

@@ -67,7 +67,13 @@ fn nonblock(f: &OpenFile) -> bool {
 /// socket's file); see `ipc::names` for the rules.
 pub fn port_register(cx: &mut Ctx, fd: Fd, name: alloc::string::String) -> SysResult {
     let cred = cx.with_process(|p| p.cred())?;
-    register(cx, fd, &name, &cred, ipc::names::Registration::default_for(&cred))
+    register(
+        cx,
+        fd,
+        &name,
+        &cred,
+        ipc::names::Registration::default_for(&cred),
+    )
 }
 
 /// `port_register_mode(fd, name, mode, flags)`: the same with the mode given (used as

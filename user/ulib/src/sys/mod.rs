@@ -777,6 +777,16 @@ pub fn umount(target: &str) -> SysResult {
 
 /// The mount table as text lines `SOURCE TARGET FSTYPE rw|ro` into `buf`: the bytes
 /// written.
+/// Set the flags of the mount at `target` (`MS_NOSUID`).
+pub fn mount_flags(target: &str, flags: u32) -> SysResult {
+    ret(syscall3(
+        nr::MOUNT_FLAGS,
+        target.as_ptr() as usize,
+        target.len(),
+        flags as usize,
+    ))
+}
+
 pub fn mounts(buf: &mut [u8]) -> SysResult {
     ret(syscall2(nr::MOUNTS, ptr_mut(buf), buf.len()))
 }

@@ -65,10 +65,16 @@ pub fn port_names_have_owners_and_modes() -> TestResult {
     let base = format!("ipcperm.{}", process::id());
     let (private, _pc) = new_port()?;
     let private_name = format!("{base}.private");
-    ctx(private.register_mode(&private_name, 0o600, false), "register 0600")?;
+    ctx(
+        private.register_mode(&private_name, 0o600, false),
+        "register 0600",
+    )?;
     let (public, _uc) = new_port()?;
     let public_name = format!("{base}.public");
-    ctx(public.register_mode(&public_name, 0o602, false), "register 0602")?;
+    ctx(
+        public.register_mode(&public_name, 0o602, false),
+        "register 0602",
+    )?;
     let (plain, _dc) = new_port()?;
     let plain_name = format!("{base}.plain");
     ctx(plain.register(&plain_name), "register")?;
@@ -97,7 +103,10 @@ pub fn port_names_have_owners_and_modes() -> TestResult {
         let c = port::lookup(&un).map_err(|_| 3)?;
         step(c.send(b"from user", &[], None).is_ok(), 3)?;
         let (mine, _m) = port::create(0).map_err(|_| 6)?;
-        step(mine.register_mode(&pn, 0o666, false) == Err(Errno::EEXIST), 4)?;
+        step(
+            mine.register_mode(&pn, 0o666, false) == Err(Errno::EEXIST),
+            4,
+        )?;
         step(mine.register_mode(&pn, 0o666, true) == Err(Errno::EPERM), 5)?;
         step(mine.register_mode(&on, 0o600, false).is_ok(), 6)?;
         let (again, _a) = port::create(0).map_err(|_| 7)?;
@@ -108,21 +117,32 @@ pub fn port_names_have_owners_and_modes() -> TestResult {
         let got = again.receive(&mut b, &mut [], Some(ulib::time::Duration::ZERO));
         step(got.map(|m| m.len) == Ok(5), 8)?;
         step(
-            Port::from_raw_fd(kept_fd).register_mode(&kn, 0o600, false).is_ok(),
+            Port::from_raw_fd(kept_fd)
+                .register_mode(&kn, 0o600, false)
+                .is_ok(),
             9,
         )
     })?;
     expect_exit(pid, 0, PORT_STEPS)?;
     // The user's message arrived, stamped with the user's id.
     let mut b = [0u8; 16];
-    let m = ctx(public.receive(&mut b, &mut [], None), "receive the user's message")?;
+    let m = ctx(
+        public.receive(&mut b, &mut [], None),
+        "receive the user's message",
+    )?;
     ensure(&b[..m.len] == b"from user" && m.uid == USER, || {
         format!("got {:?} from uid {}", &b[..m.len], m.uid)
     })?;
     // Root may look up a 0600 name of another user (FileOverride) and take it over
     // (Fowner); the user's own name went with its process.
-    ctx(port::lookup(&private_name), "root's lookup of its 0600 name")?;
-    ctx(port::lookup(&kept_name), "root's lookup of the user's 0600 name")?;
+    ctx(
+        port::lookup(&private_name),
+        "root's lookup of its 0600 name",
+    )?;
+    ctx(
+        port::lookup(&kept_name),
+        "root's lookup of the user's 0600 name",
+    )?;
     let e = port::lookup(&own_name).map(|_| ());
     ensure(e == Err(Errno::ENOENT), || {
         format!("the name of a port whose process exited: {e:?}")
@@ -213,13 +233,19 @@ fn shm_checks(names: &[String; 4]) -> TestResult {
     let mut b = [0u8; 2];
     ctx(sys::pread(fds[2], &mut b, 0), "pread")?;
     ensure(&b == b"RU", || format!("segment c holds {b:?}"))?;
-    let d = ctx(sys::shm_open(&names[3], O_RDWR, 0), "root opening the user's segment")?;
+    let d = ctx(
+        sys::shm_open(&names[3], O_RDWR, 0),
+        "root opening the user's segment",
+    )?;
     let mut st = Stat::default();
     ctx(sys::fstat(d as i32, &mut st), "fstat")?;
     ensure(st.uid == USER && st.mode & 0o777 == 0o600, || {
         format!("the user's segment: uid {} mode {:o}", st.uid, st.mode)
     })?;
-    ctx(sys::shm_unlink(&names[3]), "root removing the user's segment")?;
+    ctx(
+        sys::shm_unlink(&names[3]),
+        "root removing the user's segment",
+    )?;
     for fd in fds.into_iter().chain([d as i32]) {
         let _ = sys::close(fd);
     }
