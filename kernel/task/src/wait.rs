@@ -69,6 +69,7 @@ impl WaitQueue {
     }
 
     /// Put `t` at the back of the queue, whose lock the caller holds.
+    #[inline(always)]
     fn push(&self, w: &mut VecDeque<Arc<Thread>>, t: &Arc<Thread>) {
         w.push_back(t.clone());
         t.in_queues.fetch_add(1, Ordering::Relaxed);
@@ -85,10 +86,17 @@ impl WaitQueue {
     /// usual case: one queue, and it woke the thread) there is nothing to search for.
     /// The count only falls while the thread is queued, under a queue's lock, before
     /// the wake-up that lets the thread run, so the thread reads it settled.
+    #[inline(always)]
     fn forget(&self, t: &Arc<Thread>) {
-        if t.in_queues.load(Ordering::Acquire) == 0 || self.queued.load(Ordering::SeqCst) == 0 {
-            return;
+        if t.in_queues.load(Ordering::Acquire) != 0 && self.queued.load(Ordering::SeqCst) != 0 {
+            self.forget_queued(t);
         }
+    }
+
+    /// The search of [`WaitQueue::forget`], out of line: the common wake-up (the
+    /// thread taken off by its waker) pays only the two loads.
+    #[inline(never)]
+    fn forget_queued(&self, t: &Arc<Thread>) {
         let mut w = self.waiters.lock();
         if let Some(i) = w.iter().position(|x| Arc::ptr_eq(x, t)) {
             w.remove(i);
