@@ -152,6 +152,10 @@ const TESTS: &[(&str, Test)] = &[
         mapping::truncated_mapping_is_sigbus,
     ),
     (
+        "shrunk_segment_is_sigbus_in_every_mapping",
+        mapping::shrunk_segment_is_sigbus_in_every_mapping,
+    ),
+    (
         "mprotect_takes_and_gives_rights",
         mapping::mprotect_takes_and_gives_rights,
     ),
