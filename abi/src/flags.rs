@@ -103,6 +103,9 @@ pub const DEV_NONBLOCK: u32 = 1;
 
 // mount flags
 pub const MS_RDONLY: u32 = 1;
+/// Set-user-id and set-group-id bits of the mount's files are ignored by `exec`
+/// (`mount_flags`, `mount -o nosuid`; Linux's value).
+pub const MS_NOSUID: u32 = 2;
 
 // access modes (`access`); 0 (`F_OK`) asks only whether the path exists
 pub const F_OK: u32 = 0;
@@ -131,6 +134,9 @@ pub const PORT_QUEUE_DEFAULT: u32 = 16;
 pub const PORT_QUEUE_MAX: u32 = 256;
 /// The longest port name.
 pub const PORT_NAME_MAX: usize = 64;
+/// `port_register_mode` flag: take over a name that is registered already (its owner
+/// or root only).
+pub const PORT_REPLACE: u32 = 1;
 /// A timeout meaning "wait as long as it takes" (port calls, poll); 0 means "do not wait".
 pub const TIMEOUT_FOREVER: u64 = u64::MAX;
 

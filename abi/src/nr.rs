@@ -147,6 +147,11 @@ pub const PORT_RECEIVE: usize = 104;
 pub const PORT_CALL: usize = 105;
 /// Answer a message received from a `port_call`.
 pub const PORT_REPLY: usize = 106;
+/// Name a port with a mode, perhaps replacing a name the caller owns
+/// (`port_register_mode(fd, name, mode, flags)`, `PORT_REPLACE`; docs/ipc.md).
+pub const PORT_REGISTER_MODE: usize = 109;
+/// Set the flags of a mount (`mount_flags(target, flags)`: `MS_NOSUID`); root only.
+pub const MOUNT_FLAGS: usize = 113;
 /// Wait until one of several descriptors is ready ([`crate::PollFd`]).
 pub const POLL: usize = 107;
 /// A server's loop in one call: answer a call, then receive the next message.

@@ -214,3 +214,13 @@ ulimit -v 1000000; ulimit -v
 #### umask is inherited by a child shell
 umask 037
 sh -c umask
+#### umask takes a symbolic mode: the permissions the mask leaves
+umask 027
+umask u=rwx,g=rx,o=; umask
+umask o+r; umask
+umask go-rwx; umask; umask -S
+umask ug+w,o-r; umask
+umask a=rx; umask
+umask u=rwx,g=rx,o=rx; umask g=u; umask
+umask 022; umask u+x-w; umask -S
+umask u=q 2>/dev/null; umask

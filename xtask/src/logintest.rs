@@ -4,7 +4,8 @@
 //! --login` does), so init runs getty and login instead of a root shell. One session
 //! logs in as `user` (after a wrong password, which is refused), checks each thing
 //! an ordinary user may not do, and then, after `su` with root's password, that root
-//! may. Between them: a set-user-id copy of `id`, `useradd`, `passwd` and `su` to the
+//! may (a raw disk among them: refused to the user by `Capability::RawDevice`, EPERM,
+//! not by its mode bits). Between them: a set-user-id copy of `id`, `useradd`, `passwd` and `su` to the
 //! new account. Power off comes last, and `e2fsck -fn` must then find the disk clean.
 
 use crate::session::Session;
@@ -86,6 +87,13 @@ fn session(s: &mut Session) -> Result<()> {
         "not permitted",
     )?;
     run(s, "chgrp root /tmp/mine", "not permitted")?;
+    // `ls -l` names owners and groups from /etc/passwd and /etc/group.
+    run(s, "ls -l /tmp/mine", "-rw-r--r-- 1 user user 5 ")?;
+    run(s, "ls -l /etc/shadow", "-rw------- 1 root root ")?;
+    // A raw disk is refused by the RawDevice capability (EPERM), though its mode
+    // bits (0666) would let anyone read it.
+    run(s, "ls -l /dev/disk0", "crw-rw-rw-")?;
+    run(s, "head -c 16 /dev/disk0", "not permitted")?;
     s.send("su\n")?;
     answer(s, "Password: ", "bad")?;
     s.expect("Authentication failure", STEP_TIMEOUT)?;
@@ -98,6 +106,12 @@ fn session(s: &mut Session) -> Result<()> {
         s,
         "cp /bin/id /tmp/sid && chmod 4755 /tmp/sid && echo made",
         "made",
+    )?;
+    // The same program on a nosuid mount runs with the caller's ids.
+    run(
+        s,
+        "mkdir /tmp/n && mount -t tmpfs -o nosuid none /tmp/n && cp /tmp/sid /tmp/n/sid && chmod 4755 /tmp/n/sid && mount",
+        "none on /tmp/n type tmpfs (rw,nosuid)",
     )?;
     run(s, "useradd alice", "uid 1001, home /home/alice")?;
     s.send("passwd alice\n")?;
@@ -112,6 +126,12 @@ fn session(s: &mut Session) -> Result<()> {
     run(s, "chmod 666 /tmp/rootfile", "not permitted")?;
     run(s, "chown user /tmp/rootfile", "not permitted")?;
     run(s, "/tmp/sid", "uid=1000(user) gid=1000(user) euid=0(root)")?;
+    run(
+        s,
+        "/tmp/n/sid",
+        "uid=1000(user) gid=1000(user) groups=1000(user)",
+    )?;
+    run(s, "mount -o remount,suid /tmp/n", "not permitted")?;
     su(s, "alice", "wonder")?;
     run(s, "id", "uid=1001(alice) gid=1001(alice)")?;
     run(s, "cat /tmp/mine", "mine")?;
@@ -120,6 +140,7 @@ fn session(s: &mut Session) -> Result<()> {
     su(s, "", "root")?;
     run(s, "cat /etc/shadow", "user:$6$")?;
     run(s, "touch /root/x && echo done", "done")?;
+    run(s, "head -c 1024 /dev/disk0 | wc -c", "1024")?;
     run(s, "kill -CONT 1 && echo done", "done")?;
     run(
         s,
@@ -136,6 +157,7 @@ fn session(s: &mut Session) -> Result<()> {
         "chown root:root /tmp/mine && stat /tmp/mine",
         "Uid: 0     Gid: 0",
     )?;
+    run(s, "ls -l /tmp/mine", "-rw-r--r-- 1 root root 5 ")?;
     s.send("poweroff\n")?;
     let st = s.wait_exit(STEP_TIMEOUT)?;
     if crate::qemu::exit_code(st) != 0 {

@@ -1,6 +1,6 @@
 //! Message ports and poll, tested from inside dinos (`cargo xtask test port`).
 //!
-//! Three kinds of check, each one boot:
+//! Four kinds of check, each one boot:
 //!
 //! 1. `usertests port_ poll`: the behaviour a program sees (user/bin/src/bin/usertests/
 //!    ports.rs): calls answered, messages in order, descriptors passed, credentials
@@ -12,6 +12,9 @@
 //! 3. `sysfuzz --ports`: rounds of fuzzed port traffic (random sizes, descriptors and
 //!    tokens, peers killed by their siblings), after each of which the kernel must be
 //!    alive, frames and heap back and the disk clean (the checks of `fuzztest`).
+//! 4. `usertests ipcperm_`: a child that became user 1000 is refused port names
+//!    (lookup, taking a name over) and shared-memory segments by their modes, and
+//!    root is not.
 
 use crate::progtest::run_program;
 use crate::Result;
@@ -27,6 +30,10 @@ pub const PORT_TESTS: &[(&str, PortTest)] = &[
         "port::fuzzed_port_messages_leave_the_kernel_alive_and_memory_back",
         fuzzed_ports,
     ),
+    (
+        "port::names_and_segments_refuse_a_non_root_user_what_their_mode_denies",
+        usertests_ipcperm,
+    ),
 ];
 
 /// The port tests of usertests (keep in step with `TESTS` in its main.rs).
@@ -41,13 +48,29 @@ const USERTESTS: &[&str] = &[
     "port_traffic_leaks_nothing",
 ];
 
+/// The protection tests of usertests' IPC objects (user/bin/src/bin/usertests/ipcperm.rs):
+/// a child that became user 1000 is refused port names and segments by their modes.
+const IPCPERM_TESTS: &[&str] = &[
+    "ipcperm_names_of_ports_have_owners_and_modes",
+    "ipcperm_shm_segments_are_guarded_by_their_mode",
+];
+
 const TIMEOUT: Duration = Duration::from_secs(300);
 
 fn usertests_ports(kernel: &Path) -> Result<()> {
+    usertests_group(kernel, "port_", USERTESTS)
+}
+
+fn usertests_ipcperm(kernel: &Path) -> Result<()> {
+    usertests_group(kernel, "ipcperm_", IPCPERM_TESTS)
+}
+
+/// Run `usertests FILTER` and require each of `tests` to pass, and nothing else to run.
+fn usertests_group(kernel: &Path, filter: &str, tests: &[&str]) -> Result<()> {
     let m = crate::test::shell_machine(kernel);
-    let out = run_program(&m, "usertests port_", " passed, ", TIMEOUT)?;
+    let out = run_program(&m, &format!("usertests {filter}"), " passed, ", TIMEOUT)?;
     let mut problems = Vec::new();
-    for name in USERTESTS {
+    for name in tests {
         let ok = format!("usertests: {name} ... ok");
         if !out.lines().any(|l| l.trim_end() == ok) {
             problems.push(
@@ -58,7 +81,7 @@ fn usertests_ports(kernel: &Path) -> Result<()> {
             );
         }
     }
-    let summary = format!("usertests: {} passed, 0 failed", USERTESTS.len());
+    let summary = format!("usertests: {} passed, 0 failed", tests.len());
     if !out.lines().any(|l| l.trim_end() == summary) {
         problems.push(format!("no line {summary:?}"));
     }

@@ -299,7 +299,7 @@ fn environ_is_private(kernel: &Path) -> Result<()> {
             s.run_line("cat /proc/1/environ", &["permission denied"])?;
             s.run_line("cat /proc/kmsg", &["permission denied"])?;
             s.run_line("od -c /proc/self/environ", &["H   O   M   E   ="])?;
-            s.run_line("ls -l /proc/self/environ", &["-r-------- 1 1000 1000 "])?;
+            s.run_line("ls -l /proc/self/environ", &["-r-------- 1 user user "])?;
             // A setting: anyone reads it, only root writes it.
             s.run_line("ls /proc/sys/kernel", &["core_pattern"])?;
             s.run_line("cat /proc/sys/kernel/core_pattern", &["core.%p"])?;

@@ -3,6 +3,11 @@
 //! Reads and writes may start and end anywhere: the edges are read, patched and
 //! written back a sector at a time. Writing is refused while the disk is mounted,
 //! since the file system owns it then.
+//!
+//! Protection: a raw disk bypasses every file's permissions, so opening one is a
+//! privileged operation (`Capability::RawDevice`, EPERM for a user), decided by the
+//! capability and not by the node's mode bits (0666, which would let anyone in; the
+//! check is the device's, made at open with the opener's credentials).
 
 use crate::registry::{register_chrdev, CharDevice};
 use abi::Errno;
@@ -23,7 +28,7 @@ pub fn register_disks() -> Result<(), Errno> {
             name: name.clone(),
             disk,
         });
-        register_chrdev(rdev >> 8, rdev & 0xff, &name, 0o660, dev)?;
+        register_chrdev(rdev >> 8, rdev & 0xff, &name, 0o666, dev)?;
     }
     Ok(())
 }
@@ -37,6 +42,10 @@ struct Disk {
 }
 
 impl CharDevice for Disk {
+    fn capability(&self) -> Option<cred::Capability> {
+        Some(cred::Capability::RawDevice)
+    }
+
     fn read(&self, off: u64, buf: &mut [u8], _: bool) -> Result<usize, Errno> {
         disk_io(&self.disk, off, DiskOp::Read(buf))
     }

@@ -63,6 +63,13 @@ pub trait CharDevice: Send + Sync {
     fn number(&self, opened: u32) -> u32 {
         opened
     }
+
+    /// The privilege an open needs beyond what the node's mode bits allow (checked
+    /// with `cred::capable`, EPERM without it): the disks ask for `RawDevice`, since
+    /// raw access to a disk goes around every file's permissions.
+    fn capability(&self) -> Option<cred::Capability> {
+        None
+    }
 }
 
 /// `major << 8 | minor`, the device number `stat` reports as `rdev`.
@@ -137,13 +144,17 @@ pub fn registered() -> Vec<(String, u32, u32)> {
         .collect()
 }
 
-/// The open-file object for device number `rdev` (ENXIO if nothing is registered).
-pub fn open(rdev: u32) -> Result<Arc<dyn FileObject>, Errno> {
+/// The open-file object for device number `rdev`, opened by `cred` (ENXIO if nothing
+/// is registered; EPERM when the device asks for a capability `cred` lacks).
+pub fn open(rdev: u32, cred: &cred::Credentials) -> Result<Arc<dyn FileObject>, Errno> {
     let dev = CHRDEVS
         .lock()
         .get(&rdev)
         .map(|r| r.dev.clone())
         .ok_or(Errno::ENXIO)?;
+    if dev.capability().is_some_and(|c| !cred::capable(cred, c)) {
+        return Err(Errno::EPERM);
+    }
     let rdev = dev.number(rdev);
     Ok(Arc::new(DeviceFile { rdev, dev }))
 }

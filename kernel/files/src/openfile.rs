@@ -320,8 +320,10 @@ pub fn new_pipe<S: Signals>() -> Result<(Arc<OpenFile>, Arc<OpenFile>), Errno> {
     Ok((r, w))
 }
 
-/// How a device node is opened: the registry's lookup by device number.
-pub type DeviceOpen = fn(u32) -> Result<Arc<dyn FileObject>, Errno>;
+/// How a device node is opened: the registry's lookup by device number, for the
+/// opener's credentials (a device may ask for a capability beyond the node's mode
+/// bits: the disks' `RawDevice`).
+pub type DeviceOpen = fn(u32, &cred::Credentials) -> Result<Arc<dyn FileObject>, Errno>;
 
 static DEVICE_OPEN: Once<DeviceOpen> = Once::new();
 
@@ -330,10 +332,11 @@ pub fn set_device_open(open: DeviceOpen) {
     DEVICE_OPEN.call_once(|| open);
 }
 
-/// The open-file object of device number `rdev` (ENXIO if no device is registered
-/// under it, or none at all).
-pub fn open_device(rdev: u32) -> Result<Arc<dyn FileObject>, Errno> {
-    DEVICE_OPEN.get().ok_or(Errno::ENXIO)?(rdev)
+/// The open-file object of device number `rdev` for `cred` (ENXIO if no device is
+/// registered under it, or none at all; EPERM if the device needs a capability
+/// `cred` lacks).
+pub fn open_device(rdev: u32, cred: &cred::Credentials) -> Result<Arc<dyn FileObject>, Errno> {
+    DEVICE_OPEN.get().ok_or(Errno::ENXIO)?(rdev, cred)
 }
 
 /// How a generated file (procfs) is opened: the layer that makes its contents.
@@ -368,7 +371,7 @@ pub fn open(
         Ok(o)
     })?;
     let object: Arc<dyn FileObject> = match opened.kind {
-        vfs::NodeKind::CharDevice(rdev) => open_device(rdev)?,
+        vfs::NodeKind::CharDevice(rdev) => open_device(rdev, cred)?,
         _ if opened.generated => GENERATED_OPEN.get().ok_or(Errno::ENXIO)?(opened.node)?,
         _ => Arc::new(NodeFile(opened.node)),
     };

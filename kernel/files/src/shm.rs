@@ -17,9 +17,9 @@
 //!   each open file and each mapping hold it. The last of them to go frees the
 //!   frames, which is how "unlink, then the last close and the last unmap" gives the
 //!   memory back without anyone tracking it.
-//! - A segment made smaller gives up the frames past its new end; a process that still
-//!   maps one of those pages keeps that frame until it unmaps it (Linux would take the
-//!   page away: a later touch is SIGBUS here only for pages not yet touched).
+//! - A segment made smaller gives up the frames past its new end, and `ftruncate` takes
+//!   those pages away from every process that maps them (`AddressSpace::drop_file_pages`,
+//!   as Linux does): a later touch is SIGBUS, and the frames are freed.
 //!
 //! Chosen over a tmpfs on `/dev/shm`: `/dev` is a flat devfs with no directories to
 //! mount on, and tmpfs keeps a file's bytes in the heap *and* its page-cache frames,

@@ -27,7 +27,7 @@ pub mod pages;
 pub mod tree;
 
 pub use mount::{
-    fs_types, mount, mount_root, mount_table_text, mount_tmpfs_root, register_builtin_fs_types,
-    register_fs_type, umount, unregister_fs_type,
+    fs_types, is_nosuid, mount, mount_root, mount_table_text, mount_tmpfs_root,
+    register_builtin_fs_types, register_fs_type, set_mount_flags, umount, unregister_fs_type,
 };
 pub use tree::*;

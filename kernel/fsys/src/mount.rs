@@ -121,6 +121,8 @@ struct MountSource {
     /// The mount table's SOURCE column.
     source: String,
     fstype: String,
+    /// `nosuid`: exec ignores the set-id bits of this mount's files.
+    nosuid: bool,
 }
 
 impl MountSource {
@@ -128,6 +130,7 @@ impl MountSource {
         MountSource {
             source: String::from(source),
             fstype: String::from(fstype),
+            nosuid: false,
         }
     }
 }
@@ -205,6 +208,41 @@ pub fn mount(
     Ok(())
 }
 
+/// `mount_flags(TARGET, flags)`: set the flags of the mount whose root `target` is
+/// (`MS_NOSUID` today; the flags not given are cleared). EPERM without `Mount`,
+/// EINVAL for an unknown flag or a target that is not a mount's root.
+pub fn set_mount_flags(
+    cred: &Credentials,
+    cwd: NodeRef,
+    target: &str,
+    flags: u32,
+) -> Result<(), Errno> {
+    if !cred::capable(cred, cred::Capability::Mount) {
+        return Err(Errno::EPERM);
+    }
+    if flags & !abi::flags::MS_NOSUID != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let id = with(|v| {
+        let dir = v.resolve_dir(cred, cwd, target)?;
+        if !v.is_mount_root(dir) {
+            return Err(Errno::EINVAL);
+        }
+        Ok(v.mount_id(dir))
+    })?;
+    let mut sources = SOURCES.lock();
+    let m = sources
+        .entry(id)
+        .or_insert_with(|| MountSource::new("", ""));
+    m.nosuid = flags & abi::flags::MS_NOSUID != 0;
+    Ok(())
+}
+
+/// Is `node` on a `nosuid` mount (its set-id bits ignored by exec)?
+pub fn is_nosuid(node: NodeRef) -> bool {
+    SOURCES.lock().get(&node.mount).is_some_and(|m| m.nosuid)
+}
+
 /// `umount TARGET` (EBUSY while a file is open on it, a process has its working
 /// directory inside, or something is mounted below).
 pub fn umount(cred: &Credentials, cwd: NodeRef, target: &str) -> Result<(), Errno> {
@@ -234,15 +272,17 @@ pub fn mount_table_text() -> Result<String, Errno> {
     with(|v| {
         let mut out = String::new();
         for m in v.mounts() {
-            let src = sources
-                .get(&m.id)
+            let known = sources.get(&m.id).filter(|s| !s.source.is_empty());
+            let src = known
                 .map(|s| s.source.clone())
                 .unwrap_or_else(|| m.fs_type.clone());
+            let nosuid = sources.get(&m.id).is_some_and(|s| s.nosuid);
             out.push_str(&alloc::format!(
-                "{src} {} {} {}\n",
+                "{src} {} {} {}{}\n",
                 String::from_utf8_lossy(&m.path),
                 m.fs_type,
-                if m.read_only { "ro" } else { "rw" }
+                if m.read_only { "ro" } else { "rw" },
+                if nosuid { ",nosuid" } else { "" }
             ));
         }
         Ok(out)

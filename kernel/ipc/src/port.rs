@@ -2,10 +2,18 @@
 //! send, receive, call and reply (chapter 2, 3-2 "communication": message passing).
 //!
 //! A [`Port`] is a [`PortState`] (the queue and the calls, see `queue`) under a
-//! spinlock, and one wait queue that every change wakes: a message queued, a message
-//! taken (room), an answer given, an end closed. Everyone who waits re-checks their own
-//! condition, so one queue serves senders waiting for room, receivers waiting for a
-//! message, callers waiting for their answer and `poll`.
+//! spinlock, and two wait queues: `wq` for the queue itself (receivers waiting for a
+//! message, senders waiting for room, `poll`), woken when a message is queued, taken
+//! from a full queue, or an end closes; and `answers` for callers waiting for their
+//! reply, woken by a reply or the last receiving end's close. Everyone who waits
+//! re-checks their own condition. The split matters to the round trip: a server taking
+//! a call from a full queue does not wake the caller, who waits for the answer only.
+//! A waiter's check is also its take (a receiver's message, a caller's answer), made
+//! under one acquisition of the lock. Every change of the state also counts in
+//! `changes`, an atomic read without the lock: a waiter whose check failed asks again
+//! (taking the lock) only when the count has moved since, so the checks a wait makes
+//! before it sleeps (the wait queue's own, then the one after queueing on several
+//! CPUs) cost a load when nothing happened in between.
 //!
 //! A port has two kinds of descriptors, as a pipe has two ends: the [`ReceiveEnd`]
 //! (the server's; `port_create` makes it, `port_register` names it) and the
@@ -25,8 +33,10 @@ use abi::{Errno, Stat};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::Any;
+use core::cell::Cell;
+use core::sync::atomic::{AtomicU64, Ordering};
 use files::{FileObject, OpenFile, Readiness, Signals};
-use hal::sync::SpinLock;
+use hal::sync::{SpinLock, SpinLockGuard};
 use task::WaitQueue;
 
 /// Who sent a message (filled by the kernel, never by the sender).
@@ -111,7 +121,12 @@ pub fn wait<S: Signals>(
 /// One message port.
 pub struct Port {
     state: SpinLock<PortState<Message>>,
+    /// Receivers, senders waiting for room, pollers.
     wq: WaitQueue,
+    /// Callers waiting for their answer.
+    answers: WaitQueue,
+    /// Changes of `state` so far, counted under its lock (see the module's header).
+    changes: AtomicU64,
 }
 
 /// Ports in the whole system, for the tests that check none is left behind.
@@ -134,16 +149,56 @@ pub fn create(capacity: usize) -> (ReceiveEnd, SendEnd) {
     let port = Arc::new(Port {
         state: SpinLock::new(PortState::new(capacity)),
         wq: WaitQueue::new(),
+        answers: WaitQueue::new(),
+        changes: AtomicU64::new(0),
     });
     (ReceiveEnd(port.clone()), SendEnd(port))
 }
 
+/// What a waiter saw when its check last failed: the port's change count then.
+struct Seen(Cell<u64>);
+
+impl Seen {
+    /// Nothing seen yet: the first check takes the lock.
+    fn new() -> Seen {
+        Seen(Cell::new(u64::MAX))
+    }
+}
+
 impl Port {
+    /// The state, locked to be changed: the change is counted (under the lock, before
+    /// any waker looks at its wait queue, so a waiter that queued itself and then
+    /// reads the count sees the change, or is found by the waker).
+    fn mutate(&self) -> SpinLockGuard<'_, PortState<Message>> {
+        let s = self.state.lock();
+        self.changes.fetch_add(1, Ordering::SeqCst);
+        s
+    }
+
+    /// Ask `check` of the state under its lock, unless nothing changed since it last
+    /// answered `None` to this waiter (`seen`).
+    fn check<R>(
+        &self,
+        seen: &Seen,
+        check: impl FnOnce(&mut PortState<Message>) -> Option<R>,
+    ) -> Option<R> {
+        if self.changes.load(Ordering::SeqCst) == seen.0.get() {
+            return None;
+        }
+        let mut s = self.state.lock();
+        let r = check(&mut s);
+        if r.is_none() {
+            seen.0.set(self.changes.load(Ordering::Relaxed));
+        }
+        r
+    }
+
     /// Run `f` on the state, then wake every waiter; what `f` returns to be dropped
     /// (messages, with their descriptors) is dropped after the lock is let go.
     fn change<R>(&self, f: impl FnOnce(&mut PortState<Message>) -> (R, Vec<Message>)) -> R {
-        let (r, gone) = f(&mut self.state.lock());
+        let (r, gone) = f(&mut self.mutate());
         self.wq.wake_all();
+        self.answers.wake_all();
         drop(gone);
         r
     }
@@ -154,23 +209,31 @@ impl Port {
         self.queue::<S>(msg, false, timeout).map(|_| ())
     }
 
-    /// Queue `msg` (as a call when `call`): its token.
+    /// Queue `msg` (as a call when `call`): its token, and the change count just
+    /// after (what the caller has seen of the state).
     fn queue<S: Signals>(
         &self,
         mut msg: Message,
         call: bool,
         timeout: Timeout,
-    ) -> Result<u64, Errno> {
+    ) -> Result<(u64, u64), Errno> {
         loop {
-            let r = self.state.lock().send(msg, call);
+            let r = {
+                let mut s = self.mutate();
+                s.send(msg, call)
+                    .map(|t| (t, self.changes.load(Ordering::Relaxed)))
+            };
             match r {
-                Ok(token) => {
+                Ok(sent) => {
                     self.wq.wake_all();
-                    return Ok(token);
+                    return Ok(sent);
                 }
                 Err((Errno::EAGAIN, m)) => {
                     msg = m;
-                    wait::<S>(&self.wq, timeout, || self.state.lock().can_send())?;
+                    let seen = Seen::new();
+                    wait::<S>(&self.wq, timeout, || {
+                        self.check(&seen, |s| s.can_send().then_some(())).is_some()
+                    })?;
                 }
                 Err((e, _)) => return Err(e),
             }
@@ -181,7 +244,7 @@ impl Port {
     /// before answering; on a timeout or a signal the call is withdrawn (its message,
     /// if nobody took it yet, is dropped).
     pub fn call<S: Signals>(&self, msg: Message, timeout: Timeout) -> Result<Message, Errno> {
-        let token = self.queue::<S>(msg, true, timeout)?;
+        let (token, changes) = self.queue::<S>(msg, true, timeout)?;
         // An answer takes at least the receiver's turn, so "do not wait" (a zero
         // timeout, O_NONBLOCK) applies to queueing the request only (EAGAIN when the
         // queue is full); its answer is then waited for as long as it takes.
@@ -189,9 +252,11 @@ impl Port {
             Timeout::Now => Timeout::Forever,
             t => t,
         };
-        let outcome = core::cell::Cell::new(None);
-        let waited = wait::<S>(&self.wq, timeout, || {
-            let taken = self.state.lock().take_reply(token);
+        let outcome = Cell::new(None);
+        // Nothing can have answered yet unless the count moved since the queueing.
+        let seen = Seen(Cell::new(changes));
+        let waited = wait::<S>(&self.answers, timeout, || {
+            let taken = self.check(&seen, |s| s.take_reply(token));
             let got = taken.is_some();
             if got {
                 outcome.set(taken);
@@ -217,32 +282,49 @@ impl Port {
         fits: impl Fn(usize, usize) -> bool,
         timeout: Timeout,
     ) -> Result<(Message, u64), Errno> {
-        loop {
-            let (r, was_full) = {
-                let mut s = self.state.lock();
+        // The outcome (a message, EMSGSIZE, EPIPE) and whether the queue was full.
+        let outcome = Cell::new(None);
+        let seen = Seen::new();
+        // Check and take under one acquisition of the lock; false: nothing yet.
+        let take = || {
+            let r = self.check(&seen, |s| {
                 let was_full = s.is_full();
-                match s.front() {
-                    Some(e) if !fits(e.msg.data.len(), e.msg.files.len()) => {
-                        return Err(Errno::EMSGSIZE)
+                let r = match s.front() {
+                    Some(e) if !fits(e.msg.data.len(), e.msg.files.len()) => Err(Errno::EMSGSIZE),
+                    _ => s.receive(),
+                };
+                match r {
+                    Err(Errno::EAGAIN) => None,
+                    Ok(e) => {
+                        // Room made: counted, for senders waiting for it.
+                        self.changes.fetch_add(1, Ordering::SeqCst);
+                        Some((Ok(e), was_full))
                     }
-                    _ => (s.receive(), was_full),
+                    Err(e) => Some((Err(e), was_full)),
                 }
-            };
-            match r {
-                Ok(Envelope { msg, token }) => {
-                    // Taking a message matters only to those waiting for room (senders,
-                    // pollers of a sending end), and they wait only while it is full.
-                    if was_full {
-                        self.wq.wake_all();
-                    }
-                    return Ok((msg, token));
-                }
-                Err(Errno::EAGAIN) => {
-                    wait::<S>(&self.wq, timeout, || self.state.lock().can_receive())?
-                }
-                Err(e) => return Err(e),
+            });
+            let got = r.is_some();
+            if got {
+                outcome.set(r);
             }
+            got
+        };
+        // The wait checks first (with interrupts off), so no check is made before it.
+        if timeout == Timeout::Now {
+            if !take() {
+                return Err(Errno::EAGAIN);
+            }
+        } else {
+            wait::<S>(&self.wq, timeout, take)?;
         }
+        let (r, was_full) = outcome.into_inner().ok_or(Errno::EAGAIN)?;
+        let Envelope { msg, token } = r?;
+        // Taking a message matters only to those waiting for room (senders, pollers of
+        // a sending end), and they wait only while it is full.
+        if was_full {
+            self.wq.wake_all();
+        }
+        Ok((msg, token))
     }
 
     /// Put back a message taken by [`Port::receive`] that could not be delivered (the
@@ -252,12 +334,20 @@ impl Port {
         self.change(|s| ((), s.unreceive(msg, token)));
     }
 
-    /// Answer call `token`. EPIPE when its caller is no longer waiting.
+    /// Answer call `token`. EPIPE when its caller is no longer waiting. Only callers
+    /// are woken: an answer changes nothing a receiver, a sender or `poll` waits for.
     pub fn reply(&self, token: u64, msg: Message) -> Result<(), Errno> {
-        self.change(|s| match s.reply(token, msg) {
-            Ok(()) => (Ok(()), Vec::new()),
-            Err((e, m)) => (Err(e), alloc::vec![m]),
-        })
+        let r = self.mutate().reply(token, msg);
+        match r {
+            Ok(()) => {
+                self.answers.wake_all();
+                Ok(())
+            }
+            Err((e, m)) => {
+                drop(m); // outside the lock: it may hold descriptors
+                Err(e)
+            }
+        }
     }
 
     /// The sizes (bytes, descriptors) of the message a receive would take next.
@@ -287,7 +377,7 @@ impl Port {
 
     /// A new sending end, unless no receiving end is left.
     pub(crate) fn new_sender(self: &Arc<Self>) -> Option<SendEnd> {
-        let mut s = self.state.lock();
+        let mut s = self.mutate();
         if !s.has_receiver() {
             return None;
         }
@@ -360,11 +450,12 @@ impl FileObject for ReceiveEnd {
     }
     fn release(&self) {
         let last = {
-            let mut s = self.0.state.lock();
+            let mut s = self.0.mutate();
             let gone = s.close_receiver();
             (!s.has_receiver()).then_some(gone)
         };
         self.0.wq.wake_all();
+        self.0.answers.wake_all();
         if let Some(gone) = last {
             crate::names::forget(&self.0);
             drop(gone);
@@ -398,7 +489,7 @@ impl FileObject for SendEnd {
         Some(self)
     }
     fn release(&self) {
-        self.0.state.lock().close_sender();
+        self.0.mutate().close_sender();
         self.0.wq.wake_all();
     }
 }

@@ -14,10 +14,11 @@
 //! Frames of an address space are released (share count down, freed at zero) when it is
 //! dropped, e.g. by `exec` or `exit`.
 
-use crate::filemap::FileMap;
+use crate::filemap::{FileMap, Pager};
 use crate::frames;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::cell::Cell;
 use hal::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
 use hal::paging::{PageFlags, PageSize, PageTable};
@@ -323,6 +324,29 @@ impl AddressSpace {
         }
         self.release_pages(start, end);
         Ok(())
+    }
+
+    /// Take away every page this address space maps from `pager` at file offset
+    /// `from` or beyond (a shared segment made smaller): the regions stay, so a later
+    /// touch faults, and the pager answers `BeyondEnd` (SIGBUS). The frames' shares
+    /// held by the mappings are given back.
+    pub fn drop_file_pages(&mut self, pager: &Arc<dyn Pager>, from: u64) {
+        let same = |p: &Arc<dyn Pager>| {
+            core::ptr::eq(Arc::as_ptr(p) as *const (), Arc::as_ptr(pager) as *const ())
+        };
+        let ranges: Vec<(u64, u64)> = self
+            .vmas
+            .values()
+            .filter_map(|v| {
+                let f = v.file.as_ref().filter(|f| same(&f.pager))?;
+                // The first page of the region at or past `from`.
+                let skip = page_up(from.saturating_sub(f.offset));
+                (skip < v.end - v.start).then_some((v.start + skip, v.end))
+            })
+            .collect();
+        for (start, end) in ranges {
+            self.release_pages(start, end);
+        }
     }
 
     /// Unmap and release the pages in `[start, end)`. The page-table walk skips what

@@ -84,12 +84,17 @@ pub fn load(
     if st.size > MAX_IMAGE {
         return Err(Errno::ENOEXEC);
     }
-    // Set-user-id and set-group-id files run with their owner's rights; on any
-    // exec the saved ids become the effective ones. Most execs change nothing, so
-    // nothing is copied then.
-    let set_id = st.mode & (cred::S_ISUID | cred::S_ISGID) != 0;
+    // Set-user-id and set-group-id files run with their owner's rights, except on a
+    // `nosuid` mount; on any exec the saved ids become the effective ones. Most
+    // execs change nothing, so nothing is copied then.
+    let set_id = st.mode & (cred::S_ISUID | cred::S_ISGID) != 0 && !fsys::is_nosuid(node);
+    let mode = if set_id {
+        st.mode
+    } else {
+        st.mode & !(cred::S_ISUID | cred::S_ISGID)
+    };
     let new_cred = (set_id || cred.suid != cred.euid || cred.sgid != cred.egid)
-        .then(|| cred.after_exec(st.uid, st.gid, st.mode))
+        .then(|| cred.after_exec(st.uid, st.gid, mode))
         .filter(|c| c != cred);
     let image = read_headers(node, st.size).map_err(|e| {
         log::debug!("exec {path}: {e}");

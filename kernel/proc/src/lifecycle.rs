@@ -452,7 +452,7 @@ pub fn start_init(path: &str, args: &[&str]) -> Result<Pid, Errno> {
         path: b"/dev/console".as_slice().into(),
     };
     let tty = files::OpenFile::new_from(
-        devices::open(tty::DEV_CONSOLE)?,
+        devices::open(tty::DEV_CONSOLE, &cred::ROOT)?,
         abi::flags::O_RDWR,
         Some(console),
     )?;

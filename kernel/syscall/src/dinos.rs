@@ -88,6 +88,7 @@ pub static TABLE: Table = {
         nr::DEV_RELEASE => "dev_release": device::dev_release(Fd);
         nr::MOUNT => "mount": device::mount(StrArg, StrArg, StrArg);
         nr::UMOUNT => "umount": device::umount(StrArg);
+        nr::MOUNT_FLAGS => "mount_flags": device::mount_flags(StrArg, Flags<MountFlags>);
         nr::MOUNTS => "mounts": info::mounts(UserSliceMut);
         // Communication.
         nr::PIPE => "pipe": comm::pipe(UserPtr<crate::user::FdPair>);
@@ -104,6 +105,8 @@ pub static TABLE: Table = {
             port::port_create(UserPtr<crate::user::FdPair>, u32, Flags<PortFlags>);
         nr::PORT_REGISTER => "port_register": port::port_register(Fd, StrArg);
         nr::PORT_LOOKUP => "port_lookup" -> Fd: port::port_lookup(StrArg, Flags<PortFlags>);
+        nr::PORT_REGISTER_MODE => "port_register_mode":
+            port::port_register_mode(Fd, StrArg, Mode, Flags<PortRegFlags>);
         nr::PORT_SEND => "port_send": port::port_send(Fd, UserPtr<abi::PortMsg>, Timeout);
         nr::PORT_RECEIVE => "port_receive": port::port_receive(Fd, UserPtr<abi::PortMsg>, Timeout);
         nr::PORT_CALL => "port_call":
@@ -293,6 +296,8 @@ named! {
     });
     MsyncFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(MS_ASYNC, MS_INVALIDATE, MS_SYNC) });
     PortFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(O_NONBLOCK, O_CLOEXEC) });
+    MountFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(MS_NOSUID) });
+    PortRegFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(PORT_REPLACE) });
     DevFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(DEV_NONBLOCK) });
     Whence => Kind::Enum(names!(SEEK_SET, SEEK_CUR, SEEK_END));
     TraceFlags => Kind::Flags(&FlagSet { value_mask: 0, values: &[], bits: names!(TRACE_FOLLOW) });

@@ -84,6 +84,9 @@ pub struct Thread {
     /// The last wake-up a waiter table (the futex's) gave this thread, by the ticket
     /// of the wait it ended: a woken thread knows it was woken without a lookup.
     pub wake_token: AtomicU64,
+    /// How many wait queues hold this thread now (changed under each queue's lock): a
+    /// woken waiter whose queues have all let it go leaves them without a search.
+    pub(crate) in_queues: AtomicU32,
 }
 
 impl Thread {
@@ -135,6 +138,7 @@ impl Thread {
             nivcsw: AtomicU64::new(0),
             last_cpu: AtomicU32::new(0),
             wake_token: AtomicU64::new(0),
+            in_queues: AtomicU32::new(0),
             exited: AtomicBool::new(false),
             exit_wq: WaitQueue::new(),
         })

@@ -44,8 +44,7 @@ impl WaitQueue {
             }
             let me = current_irqs_off(&irq);
             me.state.set(State::Blocked);
-            self.waiters.lock_irqs_off(&irq).push_back(me.clone());
-            self.queued.fetch_add(1, Ordering::SeqCst);
+            self.push(&mut self.waiters.lock_irqs_off(&irq), &me);
             // Another CPU may have made the condition true (and found no waiter to
             // wake) between the check above and the queueing: look again. (On one CPU
             // nothing can run in between: interrupts are off.)
@@ -69,20 +68,39 @@ impl WaitQueue {
         }
     }
 
-    /// Put `t` at the back of the queue (a waiter of [`wait_any`]).
-    fn enqueue(&self, t: &Arc<Thread>) {
-        self.waiters.lock().push_back(t.clone());
+    /// Put `t` at the back of the queue, whose lock the caller holds.
+    #[inline(always)]
+    fn push(&self, w: &mut VecDeque<Arc<Thread>>, t: &Arc<Thread>) {
+        w.push_back(t.clone());
+        t.in_queues.fetch_add(1, Ordering::Relaxed);
         self.queued.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// Remove `t` from the queue if it is still in it.
+    /// Put `t` at the back of the queue (a waiter of [`wait_any`]).
+    fn enqueue(&self, t: &Arc<Thread>) {
+        self.push(&mut self.waiters.lock(), t);
+    }
+
+    /// Remove `t` from the queue if it is still in it. A thread woken by this queue's
+    /// `wake_one` was taken off by its waker; when no queue holds it any more (the
+    /// usual case: one queue, and it woke the thread) there is nothing to search for.
+    /// The count only falls while the thread is queued, under a queue's lock, before
+    /// the wake-up that lets the thread run, so the thread reads it settled.
+    #[inline(always)]
     fn forget(&self, t: &Arc<Thread>) {
-        if self.queued.load(Ordering::SeqCst) == 0 {
-            return;
+        if t.in_queues.load(Ordering::Acquire) != 0 && self.queued.load(Ordering::SeqCst) != 0 {
+            self.forget_queued(t);
         }
+    }
+
+    /// The search of [`WaitQueue::forget`], out of line: the common wake-up (the
+    /// thread taken off by its waker) pays only the two loads.
+    #[inline(never)]
+    fn forget_queued(&self, t: &Arc<Thread>) {
         let mut w = self.waiters.lock();
         if let Some(i) = w.iter().position(|x| Arc::ptr_eq(x, t)) {
             w.remove(i);
+            t.in_queues.fetch_sub(1, Ordering::Release);
             self.queued.fetch_sub(1, Ordering::SeqCst);
         }
     }
@@ -105,7 +123,8 @@ impl WaitQueue {
         let t = {
             let mut w = self.waiters.lock();
             let t = w.pop_front();
-            if t.is_some() {
+            if let Some(t) = &t {
+                t.in_queues.fetch_sub(1, Ordering::Release);
                 self.queued.fetch_sub(1, Ordering::SeqCst);
             }
             t

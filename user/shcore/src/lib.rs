@@ -22,6 +22,7 @@ pub mod fsview;
 pub mod history;
 pub mod jobs;
 pub mod lineedit;
+pub mod mode;
 pub mod pathsearch;
 pub mod printf;
 pub mod readsplit;

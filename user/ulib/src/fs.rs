@@ -494,9 +494,12 @@ pub struct Mount {
     pub target: String,
     pub fs_type: String,
     pub read_only: bool,
+    /// Mounted `nosuid`: set-id bits ignored.
+    pub nosuid: bool,
 }
 
-/// Parse the `mounts` text: lines `SOURCE TARGET FSTYPE rw|ro`; malformed lines skipped.
+/// Parse the `mounts` text: lines `SOURCE TARGET FSTYPE rw|ro[,nosuid]`; malformed
+/// lines skipped.
 pub fn parse_mounts(text: &str) -> Vec<Mount> {
     text.lines()
         .filter_map(|l| {
@@ -506,7 +509,14 @@ pub fn parse_mounts(text: &str) -> Vec<Mount> {
                 source: source.into(),
                 target: target.into(),
                 fs_type: fs_type.into(),
-                read_only: w.next() == Some("ro"),
+                read_only: false,
+                nosuid: false,
+            })
+            .map(|mut m| {
+                let opts = w.next().unwrap_or("rw");
+                m.read_only = opts.split(',').next() == Some("ro");
+                m.nosuid = opts.split(',').any(|o| o == "nosuid");
+                m
             })
         })
         .collect()
@@ -735,10 +745,13 @@ mod tests {
 
     #[test]
     fn mount_lines_are_parsed() {
-        let m = parse_mounts("/dev/disk0 / ext2 rw\nnone /tmp tmpfs ro\nbad\n");
-        assert_eq!(m.len(), 2);
+        let m =
+            parse_mounts("/dev/disk0 / ext2 rw\nnone /tmp tmpfs ro\nbad\nx /m tmpfs rw,nosuid\n");
+        assert_eq!(m.len(), 3);
         assert_eq!((m[0].target.as_str(), m[0].read_only), ("/", false));
         assert_eq!((m[1].fs_type.as_str(), m[1].read_only), ("tmpfs", true));
+        assert!(!m[0].nosuid && !m[1].nosuid);
+        assert!(m[2].nosuid && !m[2].read_only);
     }
 
     #[test]

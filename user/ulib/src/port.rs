@@ -107,6 +107,13 @@ impl Port {
         sys::port_register(self.fd, name).map(|_| ())
     }
 
+    /// Give the port a name with permission bits `mode` (a lookup needs `w` in the
+    /// class that applies to the caller); `replace` takes over a name the caller owns.
+    pub fn register_mode(&self, name: &str, mode: u32, replace: bool) -> Result<()> {
+        let flags = if replace { abi::flags::PORT_REPLACE } else { 0 };
+        sys::port_register_mode(self.fd, name, mode, flags).map(|_| ())
+    }
+
     /// Take the next message: its bytes into `buf`, its descriptors into `fds`.
     /// EMSGSIZE (the message left queued) when either is too small.
     pub fn receive(

@@ -26,6 +26,16 @@ pub fn mount(cx: &mut Ctx, target: String, fstype: String, source: String) -> Sy
     Ok(0)
 }
 
+/// `mount_flags(target, flags)`: set a mount's flags (`MS_NOSUID`); see
+/// `fsys::set_mount_flags`.
+pub fn mount_flags(cx: &mut Ctx, target: String, flags: u32) -> SysResult {
+    let p = cx.process()?;
+    let cred = p.cred();
+    let cwd = p.cwd.lock().node();
+    fsys::set_mount_flags(&cred, cwd, &target, flags)?;
+    Ok(0)
+}
+
 pub fn umount(cx: &mut Ctx, target: String) -> SysResult {
     let p = cx.process()?;
     let cred = p.cred();

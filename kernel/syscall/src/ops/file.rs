@@ -447,7 +447,28 @@ pub fn ftruncate(cx: &mut Ctx, fd: Fd, size: u64) -> SysResult {
     match f.node() {
         Some(n) => fsys::with(|v| v.truncate_node(n, size))?,
         // Not a node: an object with a size of its own (a shared-memory segment).
-        None => f.truncate(size)?,
+        None => {
+            let old = f.stat()?.size;
+            f.truncate(size)?;
+            if size < old {
+                drop_mapped_tail(&f, size);
+            }
+        }
     }
     Ok(0)
+}
+
+/// A segment made smaller: the pages past its new end leave every process that maps
+/// them (as Linux does on truncate), so a later touch is SIGBUS and the frames, the
+/// segment's share of which `truncate` gave back, are free once the last mapping's
+/// share goes here.
+fn drop_mapped_tail(f: &files::OpenFile, size: u64) {
+    let Ok(m) = f.mmap(0, 0) else {
+        return; // not mappable: nothing can hold its pages
+    };
+    for p in proc::process::all() {
+        if let Some(a) = p.aspace.lock().as_mut() {
+            a.drop_file_pages(&m.pager, size);
+        }
+    }
 }

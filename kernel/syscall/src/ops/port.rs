@@ -62,26 +62,66 @@ fn nonblock(f: &OpenFile) -> bool {
     f.flags() & O_NONBLOCK != 0
 }
 
-/// `port_register(fd, name)`: name the port whose receiving end `fd` is.
+/// `port_register(fd, name)`: name the port whose receiving end `fd` is, owned by
+/// the caller's effective ids with mode 0666 less the umask (as `bind` makes a
+/// socket's file); see `ipc::names` for the rules.
 pub fn port_register(cx: &mut Ctx, fd: Fd, name: alloc::string::String) -> SysResult {
+    let cred = cx.with_process(|p| p.cred())?;
+    register(
+        cx,
+        fd,
+        &name,
+        &cred,
+        ipc::names::Registration::default_for(&cred),
+    )
+}
+
+/// `port_register_mode(fd, name, mode, flags)`: the same with the mode given (used as
+/// it is, no umask) and `PORT_REPLACE` to take over a name the caller owns.
+pub fn port_register_mode(
+    cx: &mut Ctx,
+    fd: Fd,
+    name: alloc::string::String,
+    mode: u32,
+    flags: u32,
+) -> SysResult {
+    if flags & !PORT_REPLACE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let cred = cx.with_process(|p| p.cred())?;
+    let how = ipc::names::Registration {
+        mode,
+        replace: flags & PORT_REPLACE != 0,
+    };
+    register(cx, fd, &name, &cred, how)
+}
+
+fn register(
+    cx: &mut Ctx,
+    fd: Fd,
+    name: &str,
+    cred: &cred::Credentials,
+    how: ipc::names::Registration,
+) -> SysResult {
     let f = cx.file(fd)?;
     let port = f
         .as_any()
         .and_then(|a| a.downcast_ref::<ReceiveEnd>())
         .ok_or(Errno::EBADF)?
         .port();
-    ipc::names::register(port, &name)?;
+    ipc::names::register(port, name, cred, how)?;
     Ok(0)
 }
 
 /// `port_lookup(name, flags)`: a new sending end of the port named `name`
-/// (O_NONBLOCK, O_CLOEXEC as for `port_create`).
+/// (O_NONBLOCK, O_CLOEXEC as for `port_create`); EACCES unless the name's mode lets
+/// the caller write to it.
 pub fn port_lookup(cx: &mut Ctx, name: alloc::string::String, flags: u32) -> SysResult {
     if flags & !(O_NONBLOCK | O_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
     }
     let p = cx.process()?;
-    let tx = ipc::names::lookup(&name)?;
+    let tx = ipc::names::lookup(&name, &p.cred())?;
     let f = OpenFile::new(Arc::new(tx), O_WRONLY | (flags & O_NONBLOCK))?;
     let fd = p.files.lock().insert(f, flags & O_CLOEXEC != 0)?;
     Ok(fd as usize)

@@ -1,6 +1,6 @@
 //! `chmod MODE FILE...`: change permission bits (chapter 2 section 4 file management,
 //! and 3-2 protection: who may read, write or run a file). `MODE` is octal (`755`,
-//! `0644`, `4755`) or symbolic: comma-separated `[ugoa]*[+-=][rwxst]*` clauses
+//! `0644`, `4755`) or symbolic: comma-separated `[ugoa]*[+-=][rwxXst]*` clauses
 //! (`+x`, `u+x,go-w`, `a=r`). Symbolic links are followed.
 
 #![no_std]
@@ -17,53 +17,10 @@ use ulib::fs;
 
 const USAGE: &str = "chmod MODE FILE...";
 
-/// The new mode for a file whose mode is `old`, or `None` if `spec` is malformed.
-fn apply(spec: &str, old: u32) -> Option<u32> {
-    if !spec.is_empty() && spec.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-        return u32::from_str_radix(spec, 8).ok().filter(|&m| m <= 0o7777);
-    }
-    let mut mode = old & 0o7777;
-    for clause in spec.split(',') {
-        let op_at = clause.find(['+', '-', '='])?;
-        let mut who = 0;
-        for c in clause[..op_at].chars() {
-            who |= match c {
-                'u' => 0o4700,
-                'g' => 0o2070,
-                'o' => 0o1007,
-                'a' => 0o7777,
-                _ => return None,
-            };
-        }
-        if who == 0 {
-            who = 0o7777;
-        }
-        let mut rest = &clause[op_at..];
-        while let Some(op) = rest.chars().next() {
-            let perms_end = rest[1..]
-                .find(['+', '-', '='])
-                .map_or(rest.len(), |i| i + 1);
-            let mut bits = 0;
-            for c in rest[1..perms_end].chars() {
-                bits |= match c {
-                    'r' => 0o444,
-                    'w' => 0o222,
-                    'x' => 0o111,
-                    's' => 0o6000,
-                    't' => 0o1000,
-                    _ => return None,
-                };
-            }
-            let bits = bits & who;
-            match op {
-                '+' => mode |= bits,
-                '-' => mode &= !bits,
-                _ => mode = (mode & !(who & 0o777)) | bits,
-            }
-            rest = &rest[perms_end..];
-        }
-    }
-    Some(mode)
+/// The new mode for a file whose mode is `old`, or `None` if `spec` is malformed
+/// (`shcore::mode`, shared with the shell's `umask`).
+fn apply(spec: &str, old: u32, is_dir: bool) -> Option<u32> {
+    shcore::mode::apply(spec, old, is_dir)
 }
 
 fn main() -> i32 {
@@ -74,8 +31,8 @@ fn main() -> i32 {
         Some((_, rest)) if !rest.is_empty() => (rest[0].clone(), rest[1..].to_vec()),
         _ => return ulib::cli::usage_error(USAGE),
     };
-    if files.is_empty() || apply(&spec, 0).is_none() {
-        if apply(&spec, 0).is_none() {
+    if files.is_empty() || apply(&spec, 0, false).is_none() {
+        if apply(&spec, 0, false).is_none() {
             ulib::eprintln!("chmod: invalid mode: '{spec}'");
         }
         return ulib::cli::usage_error(USAGE);
@@ -83,7 +40,7 @@ fn main() -> i32 {
     let mut status = 0;
     for f in &files {
         let r = fs::metadata(f).and_then(|m| {
-            let new = apply(&spec, m.permissions()).unwrap_or(m.permissions());
+            let new = apply(&spec, m.permissions(), m.is_dir()).unwrap_or(m.permissions());
             fs::set_permissions(f, new)
         });
         if let Err(e) = r {

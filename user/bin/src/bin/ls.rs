@@ -1,6 +1,10 @@
-//! `ls [-alR] [PATH...]`: list directories (sorted by name). `-l`: mode, links, uid,
-//! gid, size, modification time (UTC) and name (`-> target` for a symbolic link);
+//! `ls [-alR] [PATH...]`: list directories (sorted by name). `-l`: mode, links, owner
+//! and group (their names from `/etc/passwd` and `/etc/group`, the number when it has
+//! none), size, modification time (UTC) and name (`-> target` for a symbolic link);
 //! `-a`: include names starting with `.`, and `.` and `..`; `-R`: recurse.
+//!
+//! The account files are read once per run, at the first long listing, not once per
+//! file: `ls -l` of a directory of a thousand entries stays a thousand `lstat`s.
 
 #![no_std]
 #![no_main]
@@ -14,6 +18,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use ulib::fs::{self, Metadata};
 use ulib::time::DateTime;
+use ulib::users::{self, GroupRecord, PasswdRecord};
 
 const USAGE: &str = "ls [-alR] [PATH...]";
 
@@ -21,6 +26,8 @@ struct Opts {
     long: bool,
     all: bool,
     recursive: bool,
+    /// Read at the first long listing.
+    names: core::cell::OnceCell<Names>,
 }
 
 /// A name to print with what `lstat` said about it (if anything).
@@ -42,6 +49,43 @@ fn time_string(secs: i64) -> String {
     )
 }
 
+/// User and group names by number, read once from the account files.
+struct Names {
+    users: Vec<(u32, String)>,
+    groups: Vec<(u32, String)>,
+}
+
+impl Names {
+    fn load() -> Names {
+        Names {
+            users: users::records::<PasswdRecord>(users::PASSWD)
+                .into_iter()
+                .map(|p| (p.uid, p.name))
+                .collect(),
+            groups: users::records::<GroupRecord>(users::GROUP)
+                .into_iter()
+                .map(|g| (g.gid, g.name))
+                .collect(),
+        }
+    }
+
+    /// The first name of `id` in `table`, or the number.
+    fn of(table: &[(u32, String)], id: u32) -> String {
+        table
+            .iter()
+            .find(|(n, _)| *n == id)
+            .map_or_else(|| id.to_string(), |(_, name)| name.clone())
+    }
+
+    fn user(&self, uid: u32) -> String {
+        Names::of(&self.users, uid)
+    }
+
+    fn group(&self, gid: u32) -> String {
+        Names::of(&self.groups, gid)
+    }
+}
+
 fn print_items(items: &[Item], o: &Opts) {
     if !o.long {
         for it in items {
@@ -49,6 +93,7 @@ fn print_items(items: &[Item], o: &Opts) {
         }
         return;
     }
+    let names = o.names.get_or_init(Names::load);
     let width = |f: &dyn Fn(&Metadata) -> String| {
         items
             .iter()
@@ -59,8 +104,8 @@ fn print_items(items: &[Item], o: &Opts) {
     };
     let (wl, wu, wg, ws) = (
         width(&|m| m.nlink().to_string()),
-        width(&|m| m.uid().to_string()),
-        width(&|m| m.gid().to_string()),
+        width(&|m| names.user(m.uid())),
+        width(&|m| names.group(m.gid())),
         width(&|m| m.len().to_string()),
     );
     for it in items {
@@ -69,11 +114,11 @@ fn print_items(items: &[Item], o: &Opts) {
             continue;
         };
         let mut line = alloc::format!(
-            "{} {:>wl$} {:>wu$} {:>wg$} {:>ws$} {} {}",
+            "{} {:>wl$} {:<wu$} {:<wg$} {:>ws$} {} {}",
             m.mode_string(),
             m.nlink(),
-            m.uid(),
-            m.gid(),
+            names.user(m.uid()),
+            names.group(m.gid()),
             m.len(),
             time_string(m.mtime()),
             it.name
@@ -159,6 +204,7 @@ fn main() -> i32 {
         long: p.has('l'),
         all: p.has('a'),
         recursive: p.has('R'),
+        names: core::cell::OnceCell::new(),
     };
     let mut operands = p.operands;
     if operands.is_empty() {

@@ -614,6 +614,19 @@ pub fn port_register(fd: i32, name: &str) -> SysResult {
     ))
 }
 
+/// Name the port whose receiving end is `fd`, with permission bits `mode` (used as
+/// given) and `flags` (`PORT_REPLACE`: take over a name the caller owns).
+pub fn port_register_mode(fd: i32, name: &str, mode: u32, flags: u32) -> SysResult {
+    ret(raw::syscall5(
+        nr::PORT_REGISTER_MODE,
+        fd as usize,
+        name.as_ptr() as usize,
+        name.len(),
+        mode as usize,
+        flags as usize,
+    ))
+}
+
 /// A new sending end of the port named `name`.
 pub fn port_lookup(name: &str, flags: u32) -> SysResult {
     ret(syscall3(
@@ -802,6 +815,16 @@ pub fn umount(target: &str) -> SysResult {
 
 /// The mount table as text lines `SOURCE TARGET FSTYPE rw|ro` into `buf`: the bytes
 /// written.
+/// Set the flags of the mount at `target` (`MS_NOSUID`).
+pub fn mount_flags(target: &str, flags: u32) -> SysResult {
+    ret(syscall3(
+        nr::MOUNT_FLAGS,
+        target.as_ptr() as usize,
+        target.len(),
+        flags as usize,
+    ))
+}
+
 pub fn mounts(buf: &mut [u8]) -> SysResult {
     ret(syscall2(nr::MOUNTS, ptr_mut(buf), buf.len()))
 }

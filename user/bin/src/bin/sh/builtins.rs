@@ -334,7 +334,9 @@ impl Shell {
     }
 
     /// `umask [-S] [MODE]`: prints the file-mode creation mask (`0022`, or with `-S`
-    /// the permissions it leaves, `u=rwx,g=rx,o=rx`) or sets it from an octal MODE.
+    /// the permissions it leaves, `u=rwx,g=rx,o=rx`) or sets it from MODE, octal
+    /// (`027`) or symbolic (`u=rwx,g=rx,o=`, `g-w`: the permissions the mask leaves,
+    /// changed as `chmod` changes a file's; `shcore::mode`).
     fn umask(&mut self, args: &[String], io: &Io) -> Result<i32, String> {
         let (symbolic, rest) = match args.first().map(String::as_str) {
             Some("-S") => (true, &args[1..]),
@@ -353,10 +355,11 @@ impl Shell {
             self.write(io, 1, &format!("{line}\n"));
             return Ok(0);
         };
-        let mask = u32::from_str_radix(mode, 8)
-            .ok()
-            .filter(|m| *m <= 0o777)
-            .ok_or_else(|| format!("Illegal mode: {mode}"))?;
+        let old = sys::umask(0).map_err(fail)? as u32;
+        let Some(mask) = shcore::mode::apply_to_umask(mode, old) else {
+            sys::umask(old).map_err(fail)?;
+            return Err(format!("Illegal mode: {mode}"));
+        };
         sys::umask(mask).map_err(fail)?;
         Ok(0)
     }

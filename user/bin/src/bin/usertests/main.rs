@@ -25,6 +25,7 @@ extern crate alloc;
 
 mod badargs;
 mod files;
+mod ipcperm;
 mod mapping;
 mod memory;
 mod pipes;
@@ -151,6 +152,10 @@ const TESTS: &[(&str, Test)] = &[
         mapping::truncated_mapping_is_sigbus,
     ),
     (
+        "shrunk_segment_is_sigbus_in_every_mapping",
+        mapping::shrunk_segment_is_sigbus_in_every_mapping,
+    ),
+    (
         "mprotect_takes_and_gives_rights",
         mapping::mprotect_takes_and_gives_rights,
     ),
@@ -234,6 +239,14 @@ const TESTS: &[(&str, Test)] = &[
     (
         "port_traffic_leaks_nothing",
         ports::port_traffic_leaks_nothing,
+    ),
+    (
+        "ipcperm_names_of_ports_have_owners_and_modes",
+        ipcperm::port_names_have_owners_and_modes,
+    ),
+    (
+        "ipcperm_shm_segments_are_guarded_by_their_mode",
+        ipcperm::shm_segments_are_guarded_by_their_mode,
     ),
     (
         "bad_arguments_are_refused_never_fatal",

@@ -216,3 +216,54 @@ pub fn file_mapping_refusals() -> TestResult {
     ctx(ulib::fs::remove_file(PATH), "remove the mapped file")?;
     Ok(())
 }
+
+/// A shared segment made smaller (`ftruncate`) takes the pages past its new end away
+/// from every process that maps them, touched or not: a later touch is SIGBUS (as on
+/// Linux), the pages before the end stay shared.
+pub fn shrunk_segment_is_sigbus_in_every_mapping() -> TestResult {
+    use ulib::io::{Read, Write};
+    use ulib::shm::{self, Segment};
+    let name = format!("/usertests.shrink.{}", ulib::process::id());
+    let seg = ctx(Segment::create(&name, 3 * PAGE, 0o600), "shm create")?;
+    let _ = shm::unlink(&name); // gone with the last descriptor and mapping
+    let mine = ctx(seg.map(), "map")?;
+    let a = mine.addr();
+    poke(a, 7);
+    poke(a + 2 * PAGE, 9);
+    let (mut ready_r, mut ready_w) = crate::pipe()?;
+    let (mut go_r, mut go_w) = crate::pipe()?;
+    let pid = fork_child(|| {
+        // A second mapping of its own, its last page touched (resident) before the
+        // shrink, besides the one inherited from the parent.
+        let Ok(own) = seg.map() else { return 2 };
+        let b = own.addr();
+        if peek(b + 2 * PAGE) != 9 {
+            return 3;
+        }
+        let _ = ready_w.write_all(b"r");
+        let mut x = [0u8; 1];
+        let _ = go_r.read(&mut x);
+        if peek(b) != 7 || peek(a) != 7 {
+            return 4;
+        }
+        i32::from(peek(b + 2 * PAGE))
+    })?;
+    drop((ready_w, go_r));
+    let mut x = [0u8; 1];
+    ctx(ready_r.read(&mut x), "wait for the child's mapping")?;
+    ctx(
+        sys::ftruncate(seg.fd(), PAGE as u64),
+        "ftruncate to one page",
+    )?;
+    ctx(go_w.write_all(b"g"), "let the child touch")?;
+    expect_signal(pid, SIGBUS, "a child touching a page past the shrunk end")?;
+    let pid = fork_child(move || i32::from(peek(a + PAGE)))?;
+    expect_signal(
+        pid,
+        SIGBUS,
+        "a child touching the inherited mapping past the end",
+    )?;
+    ensure(peek(a) == 7, || {
+        "the page before the end lost its byte".into()
+    })
+}
