@@ -167,7 +167,7 @@ pub const PROF_ATTACH: usize = 143;
 pub const KSYM: usize = 144;
 
 /// The highest call number plus one (size of the kernel's table).
-pub const COUNT: usize = 160;
+pub const COUNT: usize = 192;
 
 /// Call numbers given out while the kernel runs: a call a module registers
 /// (`syscall::registry::register_call`) takes one of these, so it can never collide

@@ -21,6 +21,7 @@ mod deps;
 mod diskupdate;
 mod fstest;
 mod fuzztest;
+mod guitest;
 mod json;
 mod layers;
 mod linuxtest;
@@ -33,6 +34,7 @@ mod session;
 mod shcompare;
 mod shelltest;
 mod shmtest;
+mod shot;
 mod storagetest;
 mod test;
 mod tracetest;
@@ -59,6 +61,14 @@ commands:
       --login           boot to a `login:` prompt (init runs getty) instead of a root shell
       --icount          run the guest under `-icount shift=0`: one guest instruction is one
                         nanosecond of guest time, so `time` in the shell counts instructions
+      --gui             a display (bochs-display, virtio tablet and keyboard) in a QEMU
+                        window; the serial console stays on this terminal
+  shot OUT.png [opts]   boot headless with the display, drive it, save the screen as PNG
+      --run CMD         type CMD at the shell first (e.g. `fbtest`)
+      --keys TEXT       type TEXT on the virtio keyboard
+      --click X,Y       press and release the tablet (touch) at pixel X,Y
+      --drag X,Y:X,Y    press at the first point, move in steps to the second, release
+      --wait SECONDS    wait before the screendump (default 1)
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
   bench [NAME]          benchmarks: boot, syscall, programs, fs, smp, trace, --vs-linux (default: all)
   soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),
@@ -94,6 +104,7 @@ fn main() -> ExitCode {
         "gdb" => qemu::gdb_cmd(rest),
         "core" => corecmd::core_cmd(rest),
         "soak" => fuzztest::soak(rest),
+        "shot" => shot::shot_cmd(rest),
         "soak-smp" => progtest::soak_smp(rest),
         "lines" => layers::lines_cmd(),
         "help" | "-h" | "--help" => {

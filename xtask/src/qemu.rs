@@ -37,6 +37,20 @@ pub struct Machine {
     /// Exit instead of resetting on a triple fault or `reboot` (tests).
     pub no_reboot: bool,
     pub gdb: bool,
+    /// How the screen is shown: `None` no display adapter at all; a framebuffer
+    /// (`bochs-display`) with virtio tablet and keyboard, either headless or in a window.
+    pub display: Option<Display>,
+    /// A QMP socket to drive QEMU from (screendumps, keys, pointer events).
+    pub qmp: Option<PathBuf>,
+}
+
+/// The screen of a machine with a display (see `shot.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Display {
+    /// The adapter is there, nothing shows it (screendumps only).
+    Headless,
+    /// A QEMU window (`run --gui`).
+    Window,
 }
 
 impl Machine {
@@ -57,6 +71,8 @@ impl Machine {
             icount: false,
             no_reboot: false,
             gdb: false,
+            display: None,
+            qmp: None,
         }
     }
 
@@ -64,7 +80,25 @@ impl Machine {
     pub fn command(&self) -> Command {
         let mut c = Command::new("qemu-system-x86_64");
         c.args(["-machine", "q35", "-nodefaults", "-no-user-config"]);
-        c.args(["-display", "none", "-vga", "none"]);
+        match self.display {
+            Some(Display::Window) => c.args(["-display", "gtk", "-vga", "none"]),
+            _ => c.args(["-display", "none", "-vga", "none"]),
+        };
+        if self.display.is_some() {
+            c.args(["-device", "bochs-display"]);
+            c.args([
+                "-device",
+                "virtio-tablet-pci",
+                "-device",
+                "virtio-keyboard-pci",
+            ]);
+        }
+        if let Some(sock) = &self.qmp {
+            let mut spec = std::ffi::OsString::from("unix:");
+            spec.push(sock);
+            spec.push(",server=on,wait=off");
+            c.arg("-qmp").arg(spec);
+        }
         if firmware_dir().join("qboot.rom").is_file() {
             c.args(["-bios", "qboot.rom"]);
         }
@@ -201,6 +235,7 @@ fn parse_machine(args: &[String], kernel: &Path) -> Result<(Machine, RunOptions)
             "--ramdisk" => ramdisk_only = true,
             "--login" => m.append.push_str(" login"),
             "--icount" => m.icount = true,
+            "--gui" => m.display = Some(Display::Window),
             other => return Err(format!("unknown option `{other}` (see cargo xtask help)")),
         }
     }

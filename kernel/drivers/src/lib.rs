@@ -14,6 +14,7 @@
 //! | `virtio_pci.rs` | the virtio 1.x PCI transport: register blocks, status, features  |
 //! | `virtqueue.rs`  | the split virtqueue shared with a virtio device                  |
 //! | `virtio_blk.rs` | the virtio disk: requests, interrupt-driven completion           |
+//! | `bochs_display.rs` | the framebuffer (QEMU `bochs-display`): mode set, memory   |
 //! | `ramdisk.rs`    | the boot module (`-initrd`) as a disk                            |
 //! | `block.rs`      | the registry of disks by name, with run-time removal             |
 
@@ -23,6 +24,7 @@
 extern crate alloc;
 
 pub mod block;
+pub mod bochs_display;
 pub mod console;
 pub mod pci;
 pub mod probe;

@@ -28,6 +28,7 @@ extern crate alloc;
 
 pub mod cli;
 pub mod env;
+pub mod fb;
 pub mod fs;
 pub mod heap;
 pub mod info;

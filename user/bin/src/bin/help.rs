@@ -40,6 +40,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("env", "env [-i] [NAME=VALUE...] [COMMAND...]: show or change the environment"),
     ("expr", "expr EXPRESSION: arithmetic, comparison, STRING : REGEX, length"),
     ("false", "false: fail (exit status 1)"),
+    ("fbtest", "fbtest [mode W H]: draw a test picture on /dev/fb0 and check its bad paths"),
     ("find", "find [PATH...] [-name GLOB] [-type f|d|l]: walk directory trees"),
     ("free", "free [-b|-k|-m]: memory use"),
     ("fsbench", "fsbench [-m MIB] [-n FILES] [-c KIB] DIR: file-system benchmarks"),

@@ -724,6 +724,7 @@ pub fn ioctl_arg_size(request: u32) -> Option<usize> {
         TCGETMODE | TCSETMODE | TIOCSPGRP | TIOCGPGRP => Some(4),
         TIOCGWINSZ => Some(<abi::WinSize as Pod>::SIZE),
         BLKGETSIZE64 => Some(8),
+        FBIOGET_MODE | FBIOSET_MODE => Some(<abi::FbMode as Pod>::SIZE),
         _ => None,
     }
 }
