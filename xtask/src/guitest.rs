@@ -14,10 +14,143 @@ use std::path::Path;
 
 type GuiTest = fn(&Path) -> Result<()>;
 
-pub const GUI_TESTS: &[(&str, GuiTest)] = &[(
-    "gui::pixels_a_program_writes_to_fb0_appear_in_the_screendump",
-    fb_pixels,
-)];
+pub const GUI_TESTS: &[(&str, GuiTest)] = &[
+    (
+        "gui::pixels_a_program_writes_to_fb0_appear_in_the_screendump",
+        fb_pixels,
+    ),
+    (
+        "gui::a_touch_stroke_in_paint_draws_its_path_and_a_title_drag_moves_the_window",
+        paint_stroke_and_move,
+    ),
+    (
+        "gui::garbage_and_dying_clients_spare_wsd_and_killing_wsd_spares_the_kernel",
+        hostile_clients,
+    ),
+];
+
+/// wsd's colours and geometry (user/bin/src/bin/wsd.rs): the desktop, a focused
+/// title bar, the bar's height, and where window N (from 1) has its contents.
+const DESKTOP: u32 = 0x336699;
+const TITLE_FOCUSED: u32 = 0x4c7bd9;
+const TITLE: u32 = 20;
+fn slot(n: u32) -> (u32, u32) {
+    (60 + 40 * ((n - 1) % 8), 60 + 40 * ((n - 1) % 8))
+}
+/// paint's canvas and ink (user/bin/src/bin/paint.rs), and its window's size.
+const CANVAS: u32 = 0xffffff;
+const INK: u32 = 0x000000;
+const PAINT: (u32, u32) = (400, 300);
+
+/// Take screendumps until `ok` holds for one (or fail after 30 s with `what`).
+fn wait_screen(
+    d: &mut Desktop,
+    what: &str,
+    ok: impl Fn(&crate::shot::Screen) -> bool,
+) -> Result<crate::shot::Screen> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let s = d.screen()?;
+        if ok(&s) {
+            return Ok(s);
+        }
+        if std::time::Instant::now() > deadline {
+            let png = crate::root().join("target").join("gui-failed.png");
+            let _ = s.save_png(&png);
+            return Err(format!(
+                "{what}: not on the screen after 30 s (see {})",
+                png.display()
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+}
+
+fn start_wsd(d: &mut Desktop) -> Result<()> {
+    d.console.send("wsd &\n")?;
+    d.console.expect(
+        "wsd: 1024x768, tablet yes, keyboard yes",
+        crate::session::SHELL_STEP_TIMEOUT,
+    )?;
+    wait_screen(d, "the empty desktop", |s| s.at(500, 400) == DESKTOP)?;
+    Ok(())
+}
+
+fn paint_stroke_and_move(kernel: &Path) -> Result<()> {
+    let mut d = desktop(kernel)?;
+    start_wsd(&mut d)?;
+    d.console.send("paint &\n")?;
+    let (x, y) = slot(1);
+    let (pw, ph) = PAINT;
+    wait_screen(&mut d, "paint's window", |s| {
+        s.at(x + pw / 2, y + ph / 2) == CANVAS && s.at(x + pw - 10, y - TITLE / 2) == TITLE_FOCUSED
+    })?;
+    // A stroke across the canvas, in screen pixels.
+    let (a, b) = ((x + 40, y + 120), (x + 340, y + 260));
+    let along = |t: u32| (a.0 + (b.0 - a.0) * t / 10, a.1 + (b.1 - a.1) * t / 10);
+    let s = d.screen()?;
+    if (0..10).any(|t| s.at(along(t).0, along(t).1) != CANVAS) {
+        return Err("the canvas is not blank before the stroke".into());
+    }
+    d.qmp.drag(a, b, 24, s.width, s.height)?;
+    // The cursor sits on the end point: look at the path short of it.
+    let s = wait_screen(&mut d, "the stroke", |s| {
+        (0..10).all(|t| s.at(along(t).0, along(t).1) == INK)
+    })?;
+    let off = (x + 300, y + 60);
+    if s.at(off.0, off.1) != CANVAS {
+        return Err(format!(
+            "a pixel off the stroke changed: {:06x}",
+            s.at(off.0, off.1)
+        ));
+    }
+    // Drag the title bar by (+300, +280): the window, stroke and all, moves.
+    let (mx, my) = (300, 280);
+    d.qmp.drag(
+        (x + 100, y - TITLE / 2),
+        (x + 100 + mx, y - TITLE / 2 + my),
+        16,
+        s.width,
+        s.height,
+    )?;
+    wait_screen(&mut d, "the moved window", |s| {
+        s.at(x + mx + pw / 2, y + my + 40) == CANVAS
+            && s.at(x + mx + 200, y + my - TITLE / 2) == TITLE_FOCUSED
+            && s.at(x + pw / 2, y + 40) == DESKTOP
+            && (0..8).all(|t| s.at(along(t).0 + mx, along(t).1 + my) == INK)
+    })?;
+    Ok(())
+}
+
+fn hostile_clients(kernel: &Path) -> Result<()> {
+    let mut d = desktop(kernel)?;
+    start_wsd(&mut d)?;
+    let out = d.console.run_line("wsdtest", &["wsdtest: "])?;
+    if !out.contains("wsdtest: OK") {
+        return Err(format!("wsdtest printed:\n{out}"));
+    }
+    d.console.run_line("wsdtest die", &["wsdtest: OK"])?;
+    // Windows 1 (wsdtest's good one) and 2 went with their clients; paint is 3.
+    d.console.send("paint &\n")?;
+    let (x, y) = slot(3);
+    let (w1, w2) = (slot(1), slot(2));
+    wait_screen(&mut d, "paint after the hostile clients", |s| {
+        s.at(x + 200, y + 150) == CANVAS
+            && s.at(w1.0 + 20, w1.1 + 20) == DESKTOP
+            && s.at(w2.0 + 5, w2.1 + 5) == DESKTOP
+    })?;
+    // Kill the server: paint sees it gone and exits, the kernel goes on.
+    d.console.run_line("kill -9 %1", &[])?;
+    d.console
+        .run_line("sleep 1; jobs; echo after=$?", &["after=0"])?;
+    let out = d.console.run_line("fbtest", &["fbtest: "])?;
+    if !out.contains("fbtest: OK") {
+        return Err(format!("after wsd was killed, fbtest printed:\n{out}"));
+    }
+    d.console
+        .run_line("wsd & sleep 1; kill -9 %+; echo again", &["again"])?;
+    Ok(())
+}
 
 fn desktop(kernel: &Path) -> Result<Desktop> {
     Desktop::boot(crate::test::shell_machine(kernel))

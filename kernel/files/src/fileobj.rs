@@ -42,6 +42,8 @@ pub enum Ioctl {
     /// A framebuffer's mode (`/dev/fb0`), and a new one to set.
     GetFbMode,
     SetFbMode(abi::FbMode),
+    /// An absolute pointer's largest X and Y (`/dev/eventN`), as `(y << 16) | x`.
+    GetAbsMax,
     /// A request the caller's ABI could not decode: an object that takes device
     /// requests answers EINVAL, any other ENOTTY.
     Unknown,

@@ -234,6 +234,7 @@ fn ioctl(cx: &mut Ctx, fd: Fd, request: u32, arg: u64) -> SysResult {
         TIOCGPGRP => Ioctl::GetForeground,
         BLKGETSIZE64 => Ioctl::GetDiskSize,
         FBIOGET_MODE => Ioctl::GetFbMode,
+        INPIOGABSMAX => Ioctl::GetAbsMax,
         FBIOSET_MODE => match UserPtr::<abi::FbMode>::new(arg).read() {
             Ok(m) => Ioctl::SetFbMode(m),
             Err(fault) => match device::ioctl(cx, fd, Ioctl::Unknown) {

@@ -32,6 +32,7 @@ pub mod fb;
 pub mod fs;
 pub mod heap;
 pub mod info;
+pub mod input;
 pub mod io;
 pub mod poll;
 pub mod port;
@@ -45,6 +46,7 @@ pub mod sync;
 pub mod sys;
 pub mod time;
 pub mod users;
+pub mod wsclient;
 
 pub use abi;
 pub use abi::Errno;

@@ -63,6 +63,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("mv", "mv SOURCE... DEST: move or rename files"),
     ("nproc", "nproc: the number of CPUs online"),
     ("od", "od [-bcdosxv] [-A RADIX] [-t TYPE] [FILE...]: bytes in octal, hex or as characters"),
+    ("paint", "paint [-s WxH]: a wsd window that draws where the pointer is pressed (touch demo)"),
     ("passwd", "passwd [USER]: change a password"),
     ("poweroff", "poweroff: turn the machine off"),
     ("printenv", "printenv [NAME...]: the environment, or some of its values"),
@@ -99,6 +100,8 @@ const COMMANDS: &[(&str, &str)] = &[
     ("wc", "wc [-lwc] [FILE...]: count lines, words and bytes"),
     ("which", "which [-a] NAME...: where a program is in PATH"),
     ("whoami", "whoami: the effective user's name"),
+    ("wsd", "wsd: the window server: windows on /dev/fb0, moved with the pointer"),
+    ("wsdtest", "wsdtest [die]: send wsd garbage, or open a window and die (tests)"),
     ("xargs", "xargs [-rt] [-n N] [-I REPL] [COMMAND...]: run a command with arguments from standard input"),
     ("yes", "yes [STRING...]: repeat a line until killed"),
 ];
