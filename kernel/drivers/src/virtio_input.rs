@@ -95,6 +95,7 @@ pub struct InputDevice {
     hw: SpinLock<Hw>,
     ring: SpinLock<VecDeque<[u8; RECORD]>>,
     pub dropped: AtomicU64,
+    heard: AtomicBool,
     /// Woken when records arrive (readers and poll sleep here).
     pub readers: WaitQueue,
 }
@@ -141,6 +142,9 @@ impl InputDevice {
                 }
                 ring.push_back(rec);
                 got += 1;
+                if !self.heard.swap(true, Ordering::Relaxed) {
+                    log::info!("virtio-input {}: first event", self.name);
+                }
             }
             // The buffer goes back to the device.
             let addr = hw.bufs.phys().as_u64() + 8 * slot as u64;
@@ -176,6 +180,7 @@ static POLLER: AtomicBool = AtomicBool::new(false);
 
 /// The collecting thread: every tick, every device.
 fn poller() {
+    log::info!("virtio-input: collecting events every tick");
     loop {
         let devs: Vec<Arc<InputDevice>> = DEVICES.lock().clone();
         for d in &devs {
@@ -259,6 +264,7 @@ fn probe(f: Function) -> Result<(), &'static str> {
             }),
             ring: SpinLock::new(VecDeque::new()),
             dropped: AtomicU64::new(0),
+            heard: AtomicBool::new(false),
             readers: WaitQueue::new(),
         }));
         d.len() - 1

@@ -38,6 +38,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("echo", "echo [-n] [WORD...]: print words"),
     ("edit", "edit FILE: full-screen text editor (^S save, ^Q quit, ^F find)"),
     ("env", "env [-i] [NAME=VALUE...] [COMMAND...]: show or change the environment"),
+    ("evtest", "evtest [-n COUNT] [DEVICE]: print an input device's events (/dev/event0)"),
     ("expr", "expr EXPRESSION: arithmetic, comparison, STRING : REGEX, length"),
     ("false", "false: fail (exit status 1)"),
     ("fbtest", "fbtest [mode W H]: draw a test picture on /dev/fb0 and check its bad paths"),

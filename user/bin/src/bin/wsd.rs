@@ -87,7 +87,9 @@ struct Wsd {
     /// Bottom to top: the last is in front.
     windows: Vec<Window>,
     focus: Option<u32>,
+    /// The pointer as events leave it, and as of the last complete report.
     pointer: Pointer,
+    shown: Pointer,
     /// Moving a window: its id and where on it the pointer holds it.
     drag: Option<(u32, i64, i64)>,
     /// The window that got the press: it gets the pointer until release.
@@ -126,6 +128,11 @@ fn main() -> i32 {
         windows: Vec::new(),
         focus: None,
         pointer: Pointer {
+            x: w as u32 / 2,
+            y: h as u32 / 2,
+            down: false,
+        },
+        shown: Pointer {
             x: w as u32 / 2,
             y: h as u32 / 2,
             down: false,
@@ -321,17 +328,18 @@ impl Wsd {
                 break;
             }
             for e in evs {
-                let before = self.pointer;
                 if self.pointer.apply(&e, max, w, h) {
+                    let before = self.shown;
+                    self.shown = self.pointer;
                     self.pointer_frame(before);
                 }
             }
         }
     }
 
-    /// One complete pointer report: the state went from `before` to `self.pointer`.
+    /// One complete pointer report: the state went from `before` to `self.shown`.
     fn pointer_frame(&mut self, before: Pointer) {
-        let now = self.pointer;
+        let now = self.shown;
         let (px, py) = (now.x as i64, now.y as i64);
         if (now.x, now.y) != (before.x, before.y) {
             self.dirty = true; // the cursor moved
@@ -473,7 +481,7 @@ impl Wsd {
                 }
             }
         }
-        gfx::draw_cursor(b, self.pointer.x as i64, self.pointer.y as i64);
+        gfx::draw_cursor(b, self.shown.x as i64, self.shown.y as i64);
         let px = self.fb.pixels();
         let stride = self.fb.stride();
         for row in 0..b.height {
