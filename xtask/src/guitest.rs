@@ -24,6 +24,10 @@ pub const GUI_TESTS: &[(&str, GuiTest)] = &[
         paint_stroke_and_move,
     ),
     (
+        "gui::text_typed_into_term_runs_in_sh_and_the_window_shows_it",
+        term_typing,
+    ),
+    (
         "gui::garbage_and_dying_clients_spare_wsd_and_killing_wsd_spares_the_kernel",
         hostile_clients,
     ),
@@ -119,6 +123,48 @@ fn paint_stroke_and_move(kernel: &Path) -> Result<()> {
             && s.at(x + pw / 2, y + 40) == DESKTOP
             && (0..8).all(|t| s.at(along(t).0 + mx, along(t).1 + my) == INK)
     })?;
+    Ok(())
+}
+
+/// term's colours (user/bin/src/bin/term.rs).
+const TERM_FG: u32 = 0xc0c0c0;
+const TERM_BG: u32 = 0x000000;
+
+fn term_typing(kernel: &Path) -> Result<()> {
+    let mut d = desktop(kernel)?;
+    start_wsd(&mut d)?;
+    d.console.send("term &\n")?;
+    let (x, y) = slot(1);
+    // What the window must show, drawn by the same grid and font code on the host.
+    let expect = |typed: &str| {
+        let mut g = gfx::term::Grid::new(80, 24);
+        g.feed(typed.as_bytes());
+        let (w, h) = g.size();
+        let mut s = gfx::Surface::new(w, h, TERM_BG);
+        g.render(&mut s, TERM_FG, TERM_BG, true);
+        s
+    };
+    let matches = |want: &gfx::Surface, s: &crate::shot::Screen| {
+        (0..want.height).all(|r| {
+            (0..want.width)
+                .all(|c| want.pixels[r * want.width + c] == s.at(x + c as u32, y + r as u32))
+        })
+    };
+    let start = expect("dinos term: sh on pipes\n");
+    wait_screen(&mut d, "term's first line", |s| matches(&start, s))?;
+    d.qmp.type_text("echo hello, world\n")?;
+    let after = expect("dinos term: sh on pipes\n$ echo hello, world\nhello, world\n");
+    wait_screen(&mut d, "the typed command and its output in term", |s| {
+        matches(&after, s)
+    })?;
+    // A second command, with a pipe, and a backspace typed into it.
+    d.qmp.type_text("echo abcx")?;
+    d.qmp.send_key(&["backspace"])?;
+    d.qmp.type_text(" | wc -c\n")?;
+    let both = expect(
+        "dinos term: sh on pipes\n$ echo hello, world\nhello, world\n$ echo abc | wc -c\n4\n",
+    );
+    wait_screen(&mut d, "the second command's output", |s| matches(&both, s))?;
     Ok(())
 }
 

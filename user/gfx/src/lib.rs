@@ -14,6 +14,7 @@ extern crate alloc;
 
 pub mod keymap;
 pub mod proto;
+pub mod term;
 
 use alloc::vec;
 use alloc::vec::Vec;

@@ -80,6 +80,11 @@ impl Window {
             .send(&proto::PRESENT.to_le_bytes(), &[], Some(Duration::ZERO));
     }
 
+    /// The descriptor events arrive on (for `poll`: readable when one is queued).
+    pub fn events_fd(&self) -> i32 {
+        self.events.as_raw_fd()
+    }
+
     /// The next event (waiting for it); EPIPE once the server is gone.
     pub fn next_event(&self) -> Result<Event> {
         self.event(None)

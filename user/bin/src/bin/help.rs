@@ -85,6 +85,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("tail", "tail [-n [+]N | -c [+]N] [FILE...]: the last lines or bytes"),
     ("tar", "tar -c|-t|-x [-v] [-f ARCHIVE] [-C DIR] [FILE...]: ustar archives"),
     ("tee", "tee [-a] [FILE...]: copy standard input to files and standard output"),
+    ("term", "term [-d]: a wsd window running sh (keys echoed, lines sent on Enter)"),
     ("time", "time [-p] COMMAND [ARG...]: how long a command takes"),
     ("top", "top [-b] [-n N] [-d SECONDS]: processes by CPU use, refreshed (q quits)"),
     ("touch", "touch [-acm] FILE...: create files or set their times to now"),
