@@ -73,7 +73,7 @@ impl CharDevice for Fb {
         let mut i = 0;
         while i < n {
             let at = off as usize + i;
-            if at % 4 == 0 && n - i >= 4 {
+            if at.is_multiple_of(4) && n - i >= 4 {
                 let w = u32::from_le_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]);
                 fb.memory.write32(at, w);
                 i += 4;

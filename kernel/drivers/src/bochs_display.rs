@@ -82,7 +82,7 @@ pub static PCI_DRIVER: PciDriver = PciDriver {
 /// Is `w` x `h` at 32 bits per pixel a mode this display can show in `capacity`
 /// bytes? The pitch if so.
 pub fn check_mode(w: u32, h: u32, capacity: u64) -> Option<u32> {
-    if w == 0 || h == 0 || w > MAX_WIDTH || h > MAX_HEIGHT || w % 8 != 0 {
+    if w == 0 || h == 0 || w > MAX_WIDTH || h > MAX_HEIGHT || !w.is_multiple_of(8) {
         return None;
     }
     let pitch = w * 4;

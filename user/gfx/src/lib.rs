@@ -188,9 +188,9 @@ mod tests {
         let mut s = Surface::new(8, 8, 0);
         s.glyph(0, 0, b'A', 1, 1);
         let g = glyph(b'A');
-        for y in 0..8 {
+        for (y, bits) in g.iter().enumerate() {
             for x in 0..8 {
-                assert_eq!(s.get(x, y) == Some(1), g[y] >> x & 1 == 1);
+                assert_eq!(s.get(x, y) == Some(1), bits >> x & 1 == 1);
             }
         }
         // 'A' has pixels, a space none, and a scaled glyph four times as many.

@@ -17,7 +17,7 @@ pub const MARGIN: usize = 4;
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Esc {
     None,
-    Esc,
+    Started,
     /// In a control sequence, with the parameters so far.
     Csi(Vec<u16>),
 }
@@ -87,7 +87,7 @@ impl Grid {
 
     fn byte(&mut self, b: u8) {
         match core::mem::replace(&mut self.esc, Esc::None) {
-            Esc::Esc => {
+            Esc::Started => {
                 if b == b'[' {
                     self.esc = Esc::Csi(Vec::new());
                 }
@@ -118,7 +118,7 @@ impl Grid {
             Esc::None => {}
         }
         match b {
-            0x1b => self.esc = Esc::Esc,
+            0x1b => self.esc = Esc::Started,
             b'\n' => {
                 self.cx = 0;
                 self.newline();

@@ -88,9 +88,12 @@ impl Drop for Device {
     }
 }
 
+/// A tablet and its largest X and Y.
+pub type Tablet = (Device, (u32, u32));
+
 /// The first `/dev/eventN` with absolute axes (the tablet) and the first without
-/// (the keyboard), each with its path.
-pub fn find(nonblock: bool) -> (Option<(Device, (u32, u32))>, Option<Device>) {
+/// (the keyboard).
+pub fn find(nonblock: bool) -> (Option<Tablet>, Option<Device>) {
     let (mut tablet, mut keyboard) = (None, None);
     for n in 0..8 {
         let path = alloc::format!("/dev/event{n}");

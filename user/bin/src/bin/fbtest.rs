@@ -11,7 +11,9 @@
 //! one `fbtest: OK ...` line or `fbtest: FAIL ...` lines; the host test takes a
 //! screendump and compares pixels.
 //!
-//! `fbtest mode W H` sets a mode and prints what the device took.
+//! `fbtest mode W H` sets a mode and prints what the device took. `fbtest bench N`
+//! fills the whole screen N times through the mapping and prints frames per second
+//! (run under `cargo xtask run --icount` for figures that repeat).
 
 #![no_std]
 #![no_main]
@@ -67,8 +69,35 @@ fn main() -> i32 {
                 }
             }
         }
-        _ => ulib::cli::usage_error("fbtest [mode W H]"),
+        Some("bench") if args.len() == 2 => match args[1].parse::<u32>() {
+            Ok(n) if n > 0 => bench(n),
+            _ => ulib::cli::usage_error("fbtest [mode W H | bench N]"),
+        },
+        _ => ulib::cli::usage_error("fbtest [mode W H | bench N]"),
     }
+}
+
+/// Fill the screen `n` times (a different colour each time) and time it.
+fn bench(n: u32) -> i32 {
+    let fb = match Framebuffer::open() {
+        Ok(fb) => fb,
+        Err(e) => {
+            ulib::cli::error("/dev/fb0", e);
+            return 1;
+        }
+    };
+    let (w, h) = (fb.mode.width as usize, fb.mode.height as usize);
+    let start = ulib::time::Instant::now();
+    for i in 0..n {
+        fb.fill(0, 0, w, h, i.wrapping_mul(0x0001_0307));
+    }
+    let ns = start.elapsed().as_nanos().max(1) as u64;
+    ulib::println!(
+        "fbtest: {n} full-screen fills of {w}x{h} in {ns} ns: {} frames/s, {} ns per frame",
+        n as u64 * 1_000_000_000 / ns,
+        ns / n as u64
+    );
+    0
 }
 
 fn picture() -> i32 {

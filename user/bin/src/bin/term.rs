@@ -78,7 +78,7 @@ fn main() -> i32 {
     let mut surface = Surface::new(w, h, BG);
     grid.feed(b"dinos term: sh on pipes\n");
     let mut line: Vec<u8> = Vec::new();
-    let mut show = |grid: &Grid, surface: &mut Surface| {
+    let show = |grid: &Grid, surface: &mut Surface| {
         grid.render(surface, FG, BG, true);
         win.show(surface);
     };

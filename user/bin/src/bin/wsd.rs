@@ -101,6 +101,15 @@ struct Wsd {
 }
 
 fn main() -> i32 {
+    let args: alloc::vec::Vec<String> = ulib::env::args().skip(1).collect();
+    let bench = match args.as_slice() {
+        [] => None,
+        [b, n] if b == "--bench" => match n.parse::<u32>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => return ulib::cli::usage_error("wsd [--bench FRAMES]"),
+        },
+        _ => return ulib::cli::usage_error("wsd [--bench FRAMES]"),
+    };
     let fb = match Framebuffer::open() {
         Ok(fb) => fb,
         Err(e) => {
@@ -144,6 +153,20 @@ fn main() -> i32 {
         dirty: true,
         frames: 0,
     };
+    if let Some(n) = bench {
+        // Full redraws of the desktop and cursor, back buffer to screen, timed.
+        let start = ulib::time::Instant::now();
+        for i in 0..n {
+            s.shown.x = (i * 7) % w as u32;
+            s.compose();
+        }
+        let ns = start.elapsed().as_nanos().max(1) as u64;
+        ulib::println!(
+            "wsd: {n} full-screen redraws of {w}x{h} in {ns} ns: {} frames/s",
+            n as u64 * 1_000_000_000 / ns
+        );
+        return 0;
+    }
     ulib::println!(
         "wsd: {}x{}, tablet {}, keyboard {}",
         w,
