@@ -28,6 +28,10 @@ pub const GUI_TESTS: &[(&str, GuiTest)] = &[
         term_typing,
     ),
     (
+        "gui::the_clock_window_shows_the_time_and_ticks",
+        clock_ticks,
+    ),
+    (
         "gui::garbage_and_dying_clients_spare_wsd_and_killing_wsd_spares_the_kernel",
         hostile_clients,
     ),
@@ -165,6 +169,46 @@ fn term_typing(kernel: &Path) -> Result<()> {
         "dinos term: sh on pipes\n$ echo hello, world\nhello, world\n$ echo abc | wc -c\n4\n",
     );
     wait_screen(&mut d, "the second command's output", |s| matches(&both, s))?;
+    Ok(())
+}
+
+/// clock's colours and size (user/bin/src/bin/clock.rs): 8 characters of the font at
+/// 4 times its size, 8 pixels around.
+const CLOCK_FACE: u32 = 0x101010;
+const CLOCK_DIGITS: u32 = 0x40e040;
+const CLOCK: (u32, u32) = (8 * 8 * 4 + 16, 8 * 4 + 16);
+
+fn clock_ticks(kernel: &Path) -> Result<()> {
+    let mut d = desktop(kernel)?;
+    start_wsd(&mut d)?;
+    d.console.send("clock &\n")?;
+    let (x, y) = slot(1);
+    let (w, h) = CLOCK;
+    let region = |s: &crate::shot::Screen| -> Vec<u32> {
+        (y..y + h)
+            .flat_map(|r| (x..x + w).map(move |c| (c, r)))
+            .map(|(c, r)| s.at(c, r))
+            .collect()
+    };
+    let first = wait_screen(&mut d, "the clock", |s| {
+        s.at(x + 2, y + 2) == CLOCK_FACE && s.count(x, y, w, h, CLOCK_DIGITS) > 200
+    })?;
+    // The face must be the host's rendering of HH:MM:SS within two minutes of the
+    // host's clock (QEMU's RTC starts at the host's UTC time).
+    let shown = region(&first);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let found = (now - 120..now + 120).any(|t| {
+        let text = format!("{:02}:{:02}:{:02}", t / 3600 % 24, t / 60 % 60, t % 60);
+        let mut face = gfx::Surface::new(w as usize, h as usize, CLOCK_FACE);
+        face.text(8, 8, &text, 4, CLOCK_DIGITS);
+        face.pixels == shown
+    });
+    if !found {
+        return Err("the clock's face is not the rendering of any HH:MM:SS".into());
+    }
+    wait_screen(&mut d, "the clock's next second", |s| region(s) != shown)?;
     Ok(())
 }
 

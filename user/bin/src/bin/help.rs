@@ -25,6 +25,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("chmod", "chmod MODE FILE...: change permission bits (octal or u+x)"),
     ("chown", "chown OWNER[:GROUP] FILE...: give files to another user (root only)"),
     ("clear", "clear: clear the terminal screen"),
+    ("clock", "clock: a wsd window showing the time (UTC), redrawn every second"),
     ("cmp", "cmp [-s] FILE1 [FILE2]: the first byte where two files differ"),
     ("cp", "cp [-rf] SOURCE... DEST: copy files and trees"),
     ("crash", "crash stack|null|abort|spin: fail on purpose (a signal; a core file with ulimit -c)"),
