@@ -31,6 +31,7 @@ pub const GUI_TESTS: &[(&str, GuiTest)] = &[
         "gui::the_clock_window_shows_the_time_and_ticks",
         clock_ticks,
     ),
+    ("gui::sysmon_graphs_a_busy_cpu_from_proc", sysmon_busy),
     (
         "gui::garbage_and_dying_clients_spare_wsd_and_killing_wsd_spares_the_kernel",
         hostile_clients,
@@ -209,6 +210,37 @@ fn clock_ticks(kernel: &Path) -> Result<()> {
         return Err("the clock's face is not the rendering of any HH:MM:SS".into());
     }
     wait_screen(&mut d, "the clock's next second", |s| region(s) != shown)?;
+    Ok(())
+}
+
+/// sysmon's geometry and CPU colour (user/bin/src/bin/sysmon.rs).
+const SYSMON_CPU: u32 = 0x40e040;
+const SYSMON_LEFT: u32 = 8;
+const SYSMON_COLUMNS: u32 = 256;
+const SYSMON_CPU_TOP: u32 = 20;
+const SYSMON_GRAPH_H: u32 = 50;
+
+fn sysmon_busy(kernel: &Path) -> Result<()> {
+    let mut d = desktop(kernel)?;
+    start_wsd(&mut d)?;
+    d.console.send("sysmon &\n")?;
+    let (x, y) = slot(1);
+    // The newest column of the CPU graph, and how much of it is lit.
+    let newest = |s: &crate::shot::Screen| {
+        let cx = x + SYSMON_LEFT + SYSMON_COLUMNS - 1;
+        s.count(cx, y + SYSMON_CPU_TOP, 1, SYSMON_GRAPH_H, SYSMON_CPU)
+    };
+    wait_screen(&mut d, "sysmon's graphs (an idle CPU)", |s| {
+        s.at(x + 2, y + 2) == 0x202020 && newest(s) < SYSMON_GRAPH_H as usize / 2
+    })?;
+    d.console.send("yes > /dev/null &\n")?;
+    wait_screen(&mut d, "a busy CPU in sysmon's graph", |s| {
+        newest(s) > SYSMON_GRAPH_H as usize * 3 / 4
+    })?;
+    d.console.run_line("kill %3; echo killed", &["killed"])?;
+    wait_screen(&mut d, "an idle CPU again", |s| {
+        newest(s) < SYSMON_GRAPH_H as usize / 2
+    })?;
     Ok(())
 }
 

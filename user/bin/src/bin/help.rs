@@ -83,6 +83,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("stat", "stat [-L] PATH...: everything stat says about a file"),
     ("su", "su [-] [USER] [-c COMMAND]: become another user (default root)"),
     ("sync", "sync: write cached blocks to the disks"),
+    ("sysmon", "sysmon: a wsd window graphing CPU and memory use from /proc"),
     ("tail", "tail [-n [+]N | -c [+]N] [FILE...]: the last lines or bytes"),
     ("tar", "tar -c|-t|-x [-v] [-f ARCHIVE] [-C DIR] [FILE...]: ustar archives"),
     ("tee", "tee [-a] [FILE...]: copy standard input to files and standard output"),
