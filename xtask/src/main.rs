@@ -63,12 +63,13 @@ commands:
                         nanosecond of guest time, so `time` in the shell counts instructions
       --gui             a display (bochs-display, virtio tablet and keyboard) in a QEMU
                         window; the serial console stays on this terminal
-  shot OUT.png [opts]   boot headless with the display, drive it, save the screen as PNG
+  shot OUT.png [steps]  boot headless with the display, do the steps in order, save the
+                        screen as PNG a second after the last
       --run CMD         type CMD at the shell first (e.g. `fbtest`)
       --keys TEXT       type TEXT on the virtio keyboard
       --click X,Y       press and release the tablet (touch) at pixel X,Y
       --drag X,Y:X,Y    press at the first point, move in steps to the second, release
-      --wait SECONDS    wait before the screendump (default 1)
+      --wait SECONDS    wait (e.g. for windows to open)
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
   bench [NAME]          benchmarks: boot, syscall, programs, fs, smp, trace, --vs-linux (default: all)
   soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),

@@ -333,24 +333,20 @@ fn point(s: &str) -> Result<(u32, u32)> {
 }
 
 /// `cargo xtask shot OUT.png [--run CMD] [--keys TEXT] [--click X,Y] [--drag X,Y:X,Y]
-/// [--wait SECONDS]`
+/// [--wait SECONDS]`: the steps in the order given, then a second, then the screen.
 pub fn shot_cmd(args: &[String]) -> Result<u8> {
     crate::deps::ensure()?;
     let mut out = None;
     let mut steps: Vec<(String, String)> = Vec::new();
-    let mut wait = 1.0f64;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--run" | "--keys" | "--click" | "--drag" => {
+            "--run" | "--keys" | "--click" | "--drag" | "--wait" => {
                 let v = it.next().ok_or(format!("{a} needs a value"))?;
+                if a == "--wait" && v.parse::<f64>().is_err() {
+                    return Err("--wait takes seconds".into());
+                }
                 steps.push((a.clone(), v.clone()));
-            }
-            "--wait" => {
-                wait = it
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .ok_or("--wait takes seconds")?
             }
             o if o.starts_with("--") => return Err(format!("unknown option `{o}`")),
             o => out = Some(PathBuf::from(o)),
@@ -370,6 +366,7 @@ pub fn shot_cmd(args: &[String]) -> Result<u8> {
     for (what, v) in &steps {
         match what.as_str() {
             "--run" => d.console.send(&format!("{v}\n"))?,
+            "--wait" => std::thread::sleep(Duration::from_secs_f64(v.parse().unwrap_or(1.0))),
             "--keys" => d.qmp.type_text(v)?,
             "--click" => {
                 let (x, y) = point(v)?;
@@ -382,7 +379,7 @@ pub fn shot_cmd(args: &[String]) -> Result<u8> {
         }
         std::thread::sleep(Duration::from_millis(300));
     }
-    std::thread::sleep(Duration::from_secs_f64(wait));
+    std::thread::sleep(Duration::from_secs(1));
     let s = d.screen()?;
     s.save_png(&out)?;
     println!("{}: {}x{}", out.display(), s.width, s.height);
