@@ -244,14 +244,51 @@ fn sysmon_busy(kernel: &Path) -> Result<()> {
     Ok(())
 }
 
+/// wsd's pid, from `ps`.
+fn wsd_pid(d: &mut Desktop) -> Result<u32> {
+    let ps = d.console.run_line("ps", &["CMD"])?;
+    ps.lines()
+        .find(|l| l.trim_end().ends_with(" wsd"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .ok_or(format!("no wsd in ps:\n{ps}"))
+}
+
+/// How many descriptors process `pid` has open (`FDUsed` in /proc/PID/status).
+fn fds_used(d: &mut Desktop, pid: u32) -> Result<u32> {
+    let out = d
+        .console
+        .run_line(&format!("grep FDUsed /proc/{pid}/status"), &["FDUsed:"])?;
+    out.lines()
+        .find_map(|l| l.strip_prefix("FDUsed:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or(format!("no FDUsed figure in:\n{out}"))
+}
+
 fn hostile_clients(kernel: &Path) -> Result<()> {
     let mut d = desktop(kernel)?;
     start_wsd(&mut d)?;
+    let pid = wsd_pid(&mut d)?;
+    let before = fds_used(&mut d, pid)?;
     let out = d.console.run_line("wsdtest", &["wsdtest: "])?;
     if !out.contains("wsdtest: OK") {
         return Err(format!("wsdtest printed:\n{out}"));
     }
     d.console.run_line("wsdtest die", &["wsdtest: OK"])?;
+    // Every descriptor the garbage and the dead clients brought is closed again.
+    let mut now = fds_used(&mut d, pid)?;
+    for _ in 0..20 {
+        if now == before {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        now = fds_used(&mut d, pid)?;
+    }
+    if now != before {
+        return Err(format!(
+            "wsd had {before} descriptors open, {now} after the hostile clients"
+        ));
+    }
     // Windows 1 (wsdtest's good one) and 2 went with their clients; paint is 3.
     d.console.send("paint &\n")?;
     let (x, y) = slot(3);
