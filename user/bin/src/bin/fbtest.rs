@@ -169,6 +169,13 @@ fn picture() -> i32 {
     );
     let past = sys::pwrite(fb.fd(), &back, len as u64);
     check(past == Err(Errno::ENOSPC), "a write past the end is ENOSPC");
+    let empty = sys::pwrite(fb.fd(), &[], u64::MAX / 2);
+    check(
+        empty == Ok(0),
+        "an empty write far past the end writes nothing",
+    );
+    let far = sys::pread(fb.fd(), &mut back, u64::MAX / 2);
+    check(far == Ok(0), "a read far past the end reads nothing");
     for (bw, bh) in [(0, 768), (1024, 0), (99999, 768), (1023, 768), (4096, 4096)] {
         let r = ulib::fb::set_mode(fb.fd(), bw, bh);
         check(
