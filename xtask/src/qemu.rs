@@ -49,8 +49,26 @@ pub struct Machine {
 pub enum Display {
     /// The adapter is there, nothing shows it (screendumps only).
     Headless,
-    /// A QEMU window (`run --gui`).
-    Window,
+    /// A QEMU window (`run --gui`), shown by this display backend (`gtk`, `sdl`).
+    Window(&'static str),
+}
+
+/// The first window backend this QEMU has (`-display help` lists the modules that
+/// are installed; Debian ships them in `qemu-system-gui`), and a display to open
+/// it on.
+pub fn window_backend() -> Result<&'static str> {
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        return Err("--gui needs a display (DISPLAY or WAYLAND_DISPLAY); without one, `cargo xtask shot OUT.png` shows the screen".into());
+    }
+    let out = Command::new("qemu-system-x86_64")
+        .args(["-display", "help"])
+        .output()
+        .map_err(|e| format!("cannot run QEMU: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    ["gtk", "sdl"]
+        .into_iter()
+        .find(|b| text.lines().any(|l| l.trim() == *b))
+        .ok_or_else(|| "this QEMU has no window backend (gtk or sdl): apt-get install qemu-system-gui, or use `cargo xtask shot`".into())
 }
 
 impl Machine {
@@ -81,7 +99,7 @@ impl Machine {
         let mut c = Command::new("qemu-system-x86_64");
         c.args(["-machine", "q35", "-nodefaults", "-no-user-config"]);
         match self.display {
-            Some(Display::Window) => c.args(["-display", "gtk", "-vga", "none"]),
+            Some(Display::Window(backend)) => c.args(["-display", backend, "-vga", "none"]),
             _ => c.args(["-display", "none", "-vga", "none"]),
         };
         if self.display.is_some() {
@@ -235,7 +253,7 @@ fn parse_machine(args: &[String], kernel: &Path) -> Result<(Machine, RunOptions)
             "--ramdisk" => ramdisk_only = true,
             "--login" => m.append.push_str(" login"),
             "--icount" => m.icount = true,
-            "--gui" => m.display = Some(Display::Window),
+            "--gui" => m.display = Some(Display::Window(window_backend()?)),
             other => return Err(format!("unknown option `{other}` (see cargo xtask help)")),
         }
     }
