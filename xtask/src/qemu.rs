@@ -117,7 +117,10 @@ impl Machine {
             spec.push(",server=on,wait=off");
             c.arg("-qmp").arg(spec);
         }
-        if firmware_dir().join("qboot.rom").is_file() {
+        // qboot hangs before the kernel when QEMU shows a window (seen with gtk and
+        // sdl and the bochs display); SeaBIOS, slower, boots it.
+        let window = matches!(self.display, Some(Display::Window(_)));
+        if firmware_dir().join("qboot.rom").is_file() && !window {
             c.args(["-bios", "qboot.rom"]);
         }
         c.arg("-m").arg(self.mem_mib.to_string());
