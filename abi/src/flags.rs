@@ -97,6 +97,13 @@ pub const TTY_ISIG: u32 = 4;
 /// `u64` size of a block device in bytes.
 pub const BLKGETSIZE64: u32 = 0x80081272;
 
+// ioctl requests (framebuffer: `/dev/fb0`), with an `abi::FbMode` argument
+pub const FBIOGET_MODE: u32 = 0x4600;
+pub const FBIOSET_MODE: u32 = 0x4601;
+// ioctl requests (input: `/dev/eventN`)
+/// `u32`: an absolute pointer's largest X (low 16 bits) and Y (high 16 bits).
+pub const INPIOGABSMAX: u32 = 0x4580;
+
 // dev_request flags
 /// Fail with EBUSY instead of waiting when the device is held by another process.
 pub const DEV_NONBLOCK: u32 = 1;

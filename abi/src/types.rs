@@ -178,6 +178,18 @@ pub struct WinSize {
     pub ypixel: u16,
 }
 
+/// A framebuffer's mode, `ioctl(FBIOGET_MODE)` / `ioctl(FBIOSET_MODE)` on `/dev/fb0`:
+/// pixels are 32-bit `0x00RRGGBB`, row `y` starts `y * pitch` bytes into the mapping.
+/// A set-request gives `width`, `height` and `bpp` (only 32); `pitch` is the driver's.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FbMode {
+    pub width: u32,
+    pub height: u32,
+    pub bpp: u32,
+    pub pitch: u32,
+}
+
 /// Directory entries from `getdents` are packed records: `u64 ino`, `u16 reclen`,
 /// `u8 type` (`DT_*`), `u8 namelen`, then the name bytes, padded to 8 bytes.
 pub const DIRENT_HEADER: usize = 12;
@@ -258,6 +270,12 @@ macro_rules! pod_fields {
 pub(crate) use pod_fields;
 
 pod_fields!(UserStr { ptr: u64, len: u64 });
+pod_fields!(FbMode {
+    width: u32,
+    height: u32,
+    bpp: u32,
+    pitch: u32
+});
 pod_fields!(SpawnArgs {
     path: UserStr,
     argv: u64,
@@ -469,5 +487,6 @@ mod tests {
         assert_eq!(packed_size::<StatFs>(), StatFs::SIZE);
         assert_eq!(packed_size::<PortMsg>(), PortMsg::SIZE);
         assert_eq!(packed_size::<PollFd>(), PollFd::SIZE);
+        assert_eq!(packed_size::<FbMode>(), FbMode::SIZE);
     }
 }

@@ -21,6 +21,7 @@ mod deps;
 mod diskupdate;
 mod fstest;
 mod fuzztest;
+mod guitest;
 mod json;
 mod layers;
 mod linuxtest;
@@ -35,6 +36,7 @@ mod session;
 mod shcompare;
 mod shelltest;
 mod shmtest;
+mod shot;
 mod storagetest;
 mod test;
 mod threadtest;
@@ -64,6 +66,15 @@ commands:
                         nanosecond of guest time, so `time` in the shell counts instructions
       --lockcheck       boot the kernel built with the lock-order checker, switched on: a
                         spinlock order that could deadlock two CPUs is reported on the console
+      --gui             a display (bochs-display, virtio tablet and keyboard) in a QEMU
+                        window; the serial console stays on this terminal
+  shot OUT.png [steps]  boot headless with the display, do the steps in order, save the
+                        screen as PNG a second after the last
+      --run CMD         type CMD at the shell first (e.g. `fbtest`)
+      --keys TEXT       type TEXT on the virtio keyboard
+      --click X,Y       press and release the tablet (touch) at pixel X,Y
+      --drag X,Y:X,Y    press at the first point, move in steps to the second, release
+      --wait SECONDS    wait (e.g. for windows to open)
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
   bench [NAME]          benchmarks: boot, syscall, programs, fs, smp, trace, --vs-linux (default: all)
   soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),
@@ -99,6 +110,7 @@ fn main() -> ExitCode {
         "gdb" => qemu::gdb_cmd(rest),
         "core" => corecmd::core_cmd(rest),
         "soak" => fuzztest::soak(rest),
+        "shot" => shot::shot_cmd(rest),
         "soak-smp" => progtest::soak_smp(rest),
         "lines" => layers::lines_cmd(),
         "help" | "-h" | "--help" => {

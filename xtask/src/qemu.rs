@@ -37,6 +37,38 @@ pub struct Machine {
     /// Exit instead of resetting on a triple fault or `reboot` (tests).
     pub no_reboot: bool,
     pub gdb: bool,
+    /// How the screen is shown: `None` no display adapter at all; a framebuffer
+    /// (`bochs-display`) with virtio tablet and keyboard, either headless or in a window.
+    pub display: Option<Display>,
+    /// A QMP socket to drive QEMU from (screendumps, keys, pointer events).
+    pub qmp: Option<PathBuf>,
+}
+
+/// The screen of a machine with a display (see `shot.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Display {
+    /// The adapter is there, nothing shows it (screendumps only).
+    Headless,
+    /// A QEMU window (`run --gui`), shown by this display backend (`gtk`, `sdl`).
+    Window(&'static str),
+}
+
+/// The first window backend this QEMU has (`-display help` lists the modules that
+/// are installed; Debian ships them in `qemu-system-gui`), and a display to open
+/// it on.
+pub fn window_backend() -> Result<&'static str> {
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        return Err("--gui needs a display (DISPLAY or WAYLAND_DISPLAY); without one, `cargo xtask shot OUT.png` shows the screen".into());
+    }
+    let out = Command::new("qemu-system-x86_64")
+        .args(["-display", "help"])
+        .output()
+        .map_err(|e| format!("cannot run QEMU: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    ["gtk", "sdl"]
+        .into_iter()
+        .find(|b| text.lines().any(|l| l.trim() == *b))
+        .ok_or_else(|| "this QEMU has no window backend (gtk or sdl): apt-get install qemu-system-gui, or use `cargo xtask shot`".into())
 }
 
 impl Machine {
@@ -57,6 +89,8 @@ impl Machine {
             icount: false,
             no_reboot: false,
             gdb: false,
+            display: None,
+            qmp: None,
         }
     }
 
@@ -64,8 +98,29 @@ impl Machine {
     pub fn command(&self) -> Command {
         let mut c = Command::new("qemu-system-x86_64");
         c.args(["-machine", "q35", "-nodefaults", "-no-user-config"]);
-        c.args(["-display", "none", "-vga", "none"]);
-        if firmware_dir().join("qboot.rom").is_file() {
+        match self.display {
+            Some(Display::Window(backend)) => c.args(["-display", backend, "-vga", "none"]),
+            _ => c.args(["-display", "none", "-vga", "none"]),
+        };
+        if self.display.is_some() {
+            c.args(["-device", "bochs-display"]);
+            c.args([
+                "-device",
+                "virtio-tablet-pci",
+                "-device",
+                "virtio-keyboard-pci",
+            ]);
+        }
+        if let Some(sock) = &self.qmp {
+            let mut spec = std::ffi::OsString::from("unix:");
+            spec.push(sock);
+            spec.push(",server=on,wait=off");
+            c.arg("-qmp").arg(spec);
+        }
+        // qboot hangs before the kernel when QEMU shows a window (seen with gtk and
+        // sdl and the bochs display); SeaBIOS, slower, boots it.
+        let window = matches!(self.display, Some(Display::Window(_)));
+        if firmware_dir().join("qboot.rom").is_file() && !window {
             c.args(["-bios", "qboot.rom"]);
         }
         c.arg("-m").arg(self.mem_mib.to_string());
@@ -203,6 +258,7 @@ fn parse_machine(args: &[String], kernel: &Path) -> Result<(Machine, RunOptions)
             "--icount" => m.icount = true,
             // The kernel itself is chosen by `run_cmd`; here only the switch.
             "--lockcheck" => m.append.push_str(" lockcheck"),
+            "--gui" => m.display = Some(Display::Window(window_backend()?)),
             other => return Err(format!("unknown option `{other}` (see cargo xtask help)")),
         }
     }

@@ -158,6 +158,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== the framebuffer and the desktop");
+    for (name, f) in crate::guitest::GUI_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!("== the Linux personality");
     for (name, f) in crate::linuxtest::LINUX_TESTS {
         if selected(name) {

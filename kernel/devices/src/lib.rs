@@ -6,6 +6,9 @@
 //!   [`FileObject`](files::FileObject) every device is opened as.
 //! - [`builtin`]: `null`, `zero`, `random`, `urandom`, `rtc`, `kmsg`.
 //! - [`disks`]: every disk of the disk registry as raw bytes.
+//! - [`fb`]: the framebuffer, `/dev/fb0`, mappable.
+//! - [`input`]: the virtio tablet and keyboard, `/dev/eventN` (registered by init with
+//!   the process layer's signals, like the terminal).
 //!
 //! The layer decision: a device is an open-file object, so this crate sits above
 //! `files`, and a driver of any layer above registers here (the terminal does, from
@@ -19,11 +22,14 @@ extern crate alloc;
 
 pub mod builtin;
 pub mod disks;
+pub mod fb;
+pub mod input;
 pub mod registry;
 
 /// Register the virtual devices and every disk known so far.
 pub fn register_builtin() -> Result<(), abi::Errno> {
     builtin::register_virtual()?;
+    fb::register_fb()?;
     disks::register_disks()
 }
 

@@ -53,6 +53,12 @@ pub trait CharDevice: Send + Sync {
         Readiness::ALWAYS
     }
 
+    /// Map `len` bytes of the device from `offset` (a framebuffer's memory): ENODEV
+    /// for devices that cannot be mapped.
+    fn mmap(&self, _offset: u64, _len: u64) -> Result<files::Mapping, Errno> {
+        Err(Errno::ENODEV)
+    }
+
     /// The queue woken when `poll`'s answer may change (see `FileObject::poll_queue`).
     fn poll_queue(&self) -> Option<&WaitQueue> {
         None
@@ -186,6 +192,22 @@ impl FileObject for DeviceFile {
         self.dev.seekable()
     }
 
+    /// pread on a device that uses offsets (a disk, the framebuffer); ESPIPE on a
+    /// stream.
+    fn read_at(&self, off: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        match self.dev.seekable() {
+            true => self.dev.read(off, buf, false),
+            false => Err(Errno::ESPIPE),
+        }
+    }
+
+    fn write_at(&self, off: u64, data: &[u8]) -> Result<usize, Errno> {
+        match self.dev.seekable() {
+            true => self.dev.write(off, data, false),
+            false => Err(Errno::ESPIPE),
+        }
+    }
+
     fn size(&self) -> Result<u64, Errno> {
         match self.dev.seekable() {
             true => Ok(self.dev.size()),
@@ -213,6 +235,10 @@ impl FileObject for DeviceFile {
 
     fn poll_queue(&self) -> Option<&WaitQueue> {
         self.dev.poll_queue()
+    }
+
+    fn mmap(&self, offset: u64, len: u64) -> Result<files::Mapping, Errno> {
+        self.dev.mmap(offset, len)
     }
 
     fn device_number(&self) -> Option<u32> {

@@ -14,6 +14,8 @@
 //! | `virtio_pci.rs` | the virtio 1.x PCI transport: register blocks, status, features  |
 //! | `virtqueue.rs`  | the split virtqueue shared with a virtio device                  |
 //! | `virtio_blk.rs` | the virtio disk: requests, interrupt-driven completion           |
+//! | `bochs_display.rs` | the framebuffer (QEMU `bochs-display`): mode set, memory   |
+//! | `virtio_input.rs` | virtio tablet and keyboard: evdev events, collected per tick |
 //! | `ramdisk.rs`    | the boot module (`-initrd`) as a disk                            |
 //! | `block.rs`      | the registry of disks by name, with run-time removal             |
 
@@ -23,12 +25,14 @@
 extern crate alloc;
 
 pub mod block;
+pub mod bochs_display;
 pub mod console;
 pub mod pci;
 pub mod probe;
 pub mod ramdisk;
 pub mod rtc;
 pub mod virtio_blk;
+pub mod virtio_input;
 pub mod virtio_pci;
 pub mod virtqueue;
 

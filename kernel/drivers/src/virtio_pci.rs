@@ -215,6 +215,18 @@ impl Transport {
         (offset.checked_add(4)? <= self.device.len()).then(|| self.device.read32(offset))
     }
 
+    /// A byte of the device-specific configuration, or `None` past its end.
+    pub fn device_read8(&self, offset: usize) -> Option<u8> {
+        (offset < self.device.len()).then(|| self.device.read8(offset))
+    }
+
+    /// Write a byte of the device-specific configuration (ignored past its end).
+    pub fn device_write8(&self, offset: usize, value: u8) {
+        if offset < self.device.len() {
+            self.device.write8(offset, value)
+        }
+    }
+
     /// A 64-bit field of the device-specific configuration, read as two halves while
     /// the configuration generation stays the same (the device may change it between).
     pub fn device_read64(&self, offset: usize) -> Option<u64> {

@@ -39,6 +39,11 @@ pub enum Ioctl {
     SetForeground(u32),
     /// A disk's size in bytes.
     GetDiskSize,
+    /// A framebuffer's mode (`/dev/fb0`), and a new one to set.
+    GetFbMode,
+    SetFbMode(abi::FbMode),
+    /// An absolute pointer's largest X and Y (`/dev/eventN`), as `(y << 16) | x`.
+    GetAbsMax,
     /// A request the caller's ABI could not decode: an object that takes device
     /// requests answers EINVAL, any other ENOTTY.
     Unknown,
@@ -51,6 +56,7 @@ pub enum IoctlReply {
     U32(u32),
     U64(u64),
     WinSize(WinSize),
+    FbMode(abi::FbMode),
 }
 
 /// Readiness for the poll call: what an operation would do now without waiting.

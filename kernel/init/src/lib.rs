@@ -100,6 +100,9 @@ fn start_userland(boot: &'static BootInfo) {
     if let Err(e) = tty::register::<proc::signal::ProcessSignals>() {
         log::error!("registering the terminal: {e}");
     }
+    if let Err(e) = devices::input::register_inputs::<proc::signal::ProcessSignals>() {
+        log::error!("input devices: {e:?}");
+    }
     if let Err(e) = devices::register_builtin() {
         log::error!("registering the built-in devices: {e}");
     }

@@ -417,6 +417,8 @@ pub fn ioctl(cx: &mut Ctx, fd: Fd, request: u32, arg: u64) -> SysResult {
             b.u16(w.rows).u16(w.cols).u16(w.xpixel).u16(w.ypixel);
             put(arg, &b.0)?
         }
+        // Never asked for in the Linux numbering (Linux's fbdev structures differ).
+        IoctlReply::FbMode(_) => return Err(Errno::ENOTTY),
     }
     Ok(0)
 }

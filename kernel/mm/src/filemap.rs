@@ -38,6 +38,12 @@ pub trait Pager: Send + Sync {
     fn name(&self) -> Option<alloc::string::String> {
         None
     }
+    /// The pages are device memory (a framebuffer), not RAM: mapped uncached, only
+    /// shared (a private copy of a device makes no sense), left out of core dumps,
+    /// never counted or freed (see `frames::add_device_memory`).
+    fn device_memory(&self) -> bool {
+        false
+    }
 }
 
 /// The file behind a region.
@@ -102,6 +108,9 @@ impl AddressSpace {
         if file.shared && prot.write && !file.writable_file {
             return Err(VmError::Denied);
         }
+        if file.pager.device_memory() && !file.shared {
+            return Err(VmError::Invalid);
+        }
         self.map_region(start, len, prot, kind, Some(file))
     }
 
@@ -129,6 +138,9 @@ impl AddressSpace {
                 // The pager may sleep (a disk read): no page-table lock held meanwhile.
                 let frame = file.pager.page(index)?;
                 let mut flags = vma.prot.page_flags();
+                if file.pager.device_memory() {
+                    flags |= PageFlags::NO_CACHE | PageFlags::WRITE_THROUGH;
+                }
                 let mut map = frame;
                 if file.shared {
                     if write {
@@ -169,9 +181,10 @@ impl AddressSpace {
                 FaultCounts::bump(&self.faults.copy);
                 if file.shared {
                     file.pager.dirtied(index);
+                    let keep = flags & (PageFlags::NO_CACHE | PageFlags::WRITE_THROUGH);
                     self.table
                         .lock()
-                        .protect(va, vma.prot.page_flags())
+                        .protect(va, vma.prot.page_flags() | keep)
                         .map_err(|_| VmError::Invalid)
                 } else {
                     let old = PhysAddr(page_down(old.as_u64()));
@@ -188,6 +201,9 @@ impl AddressSpace {
     /// dump leaves it a hole in the file). Takes no frame for good: a file page
     /// fetched here is given back at once.
     pub fn read_page_for_dump(&self, vma: &Vma, va: u64, out: &mut [u8]) -> bool {
+        if vma.file.as_ref().is_some_and(|f| f.pager.device_memory()) {
+            return false; // a device's memory is not the program's to dump
+        }
         let present = self.table.lock().translate(VirtAddr(va));
         if let Some((pa, _)) = present {
             hal::paging::read_frame(PhysAddr(page_down(pa.as_u64())), 0, out);
@@ -278,7 +294,8 @@ impl AddressSpace {
         let mut pages = alloc::vec::Vec::new();
         t.mappings_in(VirtAddr(start), VirtAddr(end), &mut pages);
         for (va, _, old) in pages {
-            let mut flags = prot.page_flags() | (old & PageFlags::COW);
+            let cache = PageFlags::NO_CACHE | PageFlags::WRITE_THROUGH;
+            let mut flags = prot.page_flags() | (old & (PageFlags::COW | cache));
             if !old.contains(PageFlags::WRITABLE) {
                 flags -= PageFlags::WRITABLE;
             }

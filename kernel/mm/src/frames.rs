@@ -6,6 +6,7 @@
 use crate::buddy::{Buddy, BuddyStats, MAX_ORDER};
 use crate::ranges::Ranges;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
 use hal::addr::{PhysAddr, PAGE_SIZE};
 use hal::paging::FrameSource;
 use hal::sync::SpinLock;
@@ -94,8 +95,44 @@ fn index(frame: PhysAddr) -> usize {
     (frame.as_u64() / PAGE_SIZE) as usize
 }
 
+/// Ranges of device memory (a framebuffer) that programs may map: those frames are
+/// not RAM, so mapping, sharing and unmapping them counts nothing and frees nothing.
+/// A few fixed slots of atomics, since `release` (every page of an exiting process)
+/// checks them.
+static DEVICE: [(AtomicU64, AtomicU64); 4] = [const { (AtomicU64::new(0), AtomicU64::new(0)) }; 4];
+
+/// Let programs map the device memory `m` (its frames are then never counted or
+/// freed). Only a mapped [`hal::mmio::Mmio`] can be given, which proves the range is
+/// not RAM. False when every slot is taken.
+pub fn add_device_memory(m: &hal::mmio::Mmio) -> bool {
+    let start = m.phys().as_u64();
+    let end = start + m.len() as u64;
+    for (s, e) in &DEVICE {
+        if e.load(Ordering::Acquire) == 0
+            && s.compare_exchange(0, start, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            e.store(end, Ordering::Release);
+            return true;
+        }
+    }
+    false
+}
+
+/// Is `frame` device memory given to [`add_device_memory`]?
+pub fn is_device_memory(frame: PhysAddr) -> bool {
+    let a = frame.as_u64();
+    DEVICE.iter().any(|(s, e)| {
+        let end = e.load(Ordering::Acquire);
+        end != 0 && (s.load(Ordering::Acquire)..end).contains(&a)
+    })
+}
+
 /// One more address space maps `frame` (copy-on-write).
 pub fn share(frame: PhysAddr) {
+    if is_device_memory(frame) {
+        return;
+    }
     let mut s = SHARED.lock();
     let n = &mut s[index(frame)];
     *n = n
@@ -105,11 +142,17 @@ pub fn share(frame: PhysAddr) {
 
 /// How many address spaces map `frame`.
 pub fn share_count(frame: PhysAddr) -> u32 {
+    if is_device_memory(frame) {
+        return 1;
+    }
     SHARED.lock().get(index(frame)).map_or(1, |&n| n as u32 + 1)
 }
 
 /// One mapping of `frame` is gone: free it when it was the last.
 pub fn release(frame: PhysAddr) {
+    if is_device_memory(frame) {
+        return;
+    }
     let last = {
         let mut s = SHARED.lock();
         match s.get_mut(index(frame)) {

@@ -247,6 +247,15 @@ fn ioctl(cx: &mut Ctx, fd: Fd, request: u32, arg: u64) -> SysResult {
         TIOCSPGRP => Ioctl::SetForeground(value(cx)?),
         TIOCGPGRP => Ioctl::GetForeground,
         BLKGETSIZE64 => Ioctl::GetDiskSize,
+        FBIOGET_MODE => Ioctl::GetFbMode,
+        INPIOGABSMAX => Ioctl::GetAbsMax,
+        FBIOSET_MODE => match UserPtr::<abi::FbMode>::new(arg).read() {
+            Ok(m) => Ioctl::SetFbMode(m),
+            Err(fault) => match device::ioctl(cx, fd, Ioctl::Unknown) {
+                Err(Errno::ENOTTY) => return Err(Errno::ENOTTY),
+                _ => return Err(fault),
+            },
+        },
         _ => Ioctl::Unknown,
     };
     match device::ioctl(cx, fd, req)? {
@@ -254,6 +263,7 @@ fn ioctl(cx: &mut Ctx, fd: Fd, request: u32, arg: u64) -> SysResult {
         IoctlReply::U32(v) => UserPtr::<U32>::new(arg).write(&U32(v))?,
         IoctlReply::U64(v) => UserPtr::<U64>::new(arg).write(&U64(v))?,
         IoctlReply::WinSize(w) => UserPtr::<abi::WinSize>::new(arg).write(&w)?,
+        IoctlReply::FbMode(m) => UserPtr::<abi::FbMode>::new(arg).write(&m)?,
     }
     Ok(0)
 }

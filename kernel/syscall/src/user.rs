@@ -248,6 +248,7 @@ user_structs!(
     abi::Rlimit => "struct rlimit",
     abi::Rusage => "struct rusage",
     abi::WinSize => "struct winsize",
+    abi::FbMode => "struct fb_mode",
     abi::UserStr => "struct user_str",
     abi::PortMsg => "struct port_msg",
     abi::PollFd => "struct pollfd",

@@ -357,7 +357,11 @@ impl<S: Signals> CharDevice for Terminal<S> {
                 set_foreground(pg);
                 IoctlReply::None
             }
-            Ioctl::GetDiskSize | Ioctl::Unknown => return Err(Errno::EINVAL),
+            Ioctl::GetDiskSize
+            | Ioctl::GetFbMode
+            | Ioctl::SetFbMode(_)
+            | Ioctl::GetAbsMax
+            | Ioctl::Unknown => return Err(Errno::EINVAL),
         })
     }
 

@@ -28,9 +28,11 @@ extern crate alloc;
 
 pub mod cli;
 pub mod env;
+pub mod fb;
 pub mod fs;
 pub mod heap;
 pub mod info;
+pub mod input;
 pub mod io;
 pub mod poll;
 pub mod port;
@@ -45,6 +47,7 @@ pub mod sys;
 pub mod thread;
 pub mod time;
 pub mod users;
+pub mod wsclient;
 
 pub use abi;
 pub use abi::Errno;

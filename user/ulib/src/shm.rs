@@ -41,6 +41,11 @@ impl Segment {
         Ok(Segment { fd })
     }
 
+    /// Adopt a descriptor for a segment (one passed in a message); closed at drop.
+    pub fn from_raw_fd(fd: i32) -> Segment {
+        Segment { fd }
+    }
+
     /// The descriptor.
     pub fn fd(&self) -> i32 {
         self.fd

@@ -772,9 +772,10 @@ pub fn poll(fds: &mut [PollFd], timeout_ns: u64) -> SysResult {
 pub fn ioctl_arg_size(request: u32) -> Option<usize> {
     use abi::flags::*;
     match request {
-        TCGETMODE | TCSETMODE | TIOCSPGRP | TIOCGPGRP => Some(4),
+        TCGETMODE | TCSETMODE | TIOCSPGRP | TIOCGPGRP | INPIOGABSMAX => Some(4),
         TIOCGWINSZ => Some(<abi::WinSize as Pod>::SIZE),
         BLKGETSIZE64 => Some(8),
+        FBIOGET_MODE | FBIOSET_MODE => Some(<abi::FbMode as Pod>::SIZE),
         _ => None,
     }
 }
