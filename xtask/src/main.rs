@@ -59,6 +59,9 @@ commands:
       --login           boot to a `login:` prompt (init runs getty) instead of a root shell
       --icount          run the guest under `-icount shift=0`: one guest instruction is one
                         nanosecond of guest time, so `time` in the shell counts instructions
+      --net             a virtio network card on QEMU's user network (DHCP gives 10.0.2.15;
+                        the host's 127.0.0.1 is 10.0.2.2 from inside)
+      --forward HOST:GUEST  forward TCP port HOST on the host's 127.0.0.1 to GUEST in dinos
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
   bench [NAME]          benchmarks: boot, syscall, programs, fs, smp, trace, --vs-linux (default: all)
   soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),

@@ -14,6 +14,9 @@
 //! | `virtio_pci.rs` | the virtio 1.x PCI transport: register blocks, status, features  |
 //! | `virtqueue.rs`  | the split virtqueue shared with a virtio device                  |
 //! | `virtio_blk.rs` | the virtio disk: requests, interrupt-driven completion           |
+//! | `virtio_net.rs` | the virtio network card: receive buffers posted ahead, transmit  |
+//! | `netdev.rs`     | the registry of network cards (`eth0`, ...) the stack takes      |
+//! | `pci_irq.rs`    | the PCI interrupt vector the virtio devices share                |
 //! | `ramdisk.rs`    | the boot module (`-initrd`) as a disk                            |
 //! | `block.rs`      | the registry of disks by name, with run-time removal             |
 
@@ -24,11 +27,14 @@ extern crate alloc;
 
 pub mod block;
 pub mod console;
+pub mod netdev;
 pub mod pci;
+pub mod pci_irq;
 pub mod probe;
 pub mod ramdisk;
 pub mod rtc;
 pub mod virtio_blk;
+pub mod virtio_net;
 pub mod virtio_pci;
 pub mod virtqueue;
 

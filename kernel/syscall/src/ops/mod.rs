@@ -7,6 +7,7 @@ pub mod device;
 pub mod file;
 pub mod info;
 pub mod memory;
+pub mod net;
 pub mod port;
 pub mod process;
 pub mod protect;
