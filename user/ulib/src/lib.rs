@@ -32,6 +32,7 @@ pub mod fs;
 pub mod heap;
 pub mod info;
 pub mod io;
+pub mod net;
 pub mod poll;
 pub mod port;
 pub mod process;

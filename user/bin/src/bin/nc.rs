@@ -1,0 +1,89 @@
+//! `nc HOST PORT` / `nc -l [-p] PORT`: standard input to a TCP connection and the
+//! connection to standard output (chapter 2, 3-2 "communication": the connection
+//! model, from the shell). As a client it connects; with `-l` it listens on every
+//! interface, takes one connection and serves it. When standard input ends the
+//! sending half is shut (the peer reads end of file) and the output goes on until
+//! the peer closes. Exit status 0, 1 for a network error, 2 for bad usage.
+
+#![no_std]
+#![no_main]
+#![deny(unsafe_code)]
+
+extern crate alloc;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use ulib::io::{self, Write};
+use ulib::net::{self, Socket};
+use ulib::poll::{poll, PollFd, POLLHUP, POLLIN};
+use ulib::sys;
+
+ulib::entry!(main);
+
+const USAGE: &str = "usage: nc HOST PORT | nc -l [-p] PORT";
+
+fn main() -> i32 {
+    let args: Vec<String> = ulib::env::args().skip(1).collect();
+    let words: Vec<&str> = args.iter().map(|s| s.as_str()).filter(|a| *a != "-p").collect();
+    let r = match words.as_slice() {
+        ["-l", port] => port.parse().ok().map(|p| serve(p)),
+        [host, port] => match (net::parse_ipv4(host), port.parse().ok()) {
+            (Some(a), Some(p)) => Some(net::tcp_connect(a, p).map_err(|e| (String::from("connect"), e))),
+            (None, _) => {
+                ulib::eprintln!("nc: {host}: not an IPv4 address");
+                return 2;
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(conn) = r else {
+        ulib::eprintln!("{USAGE}");
+        return 2;
+    };
+    match conn.and_then(|s| relay(&s).map_err(|e| (String::from("relay"), e))) {
+        Ok(()) => 0,
+        Err((what, e)) => {
+            ulib::eprintln!("nc: {what}: {e}");
+            1
+        }
+    }
+}
+
+/// Listen on `port` and take one connection.
+fn serve(port: u16) -> Result<Socket, (String, ulib::Errno)> {
+    let l = net::tcp_listen([0; 4], port, 1).map_err(|e| (alloc::format!("listen on port {port}"), e))?;
+    let (s, _) = l.accept().map_err(|e| (String::from("accept"), e))?;
+    Ok(s)
+}
+
+/// Copy stdin to the socket and the socket to stdout until the peer is done.
+fn relay(s: &Socket) -> ulib::Result<()> {
+    let mut buf = alloc::vec![0u8; 16 * 1024];
+    let mut stdin_open = true;
+    loop {
+        let mut fds = [
+            PollFd { fd: s.fd(), events: POLLIN, revents: 0 },
+            PollFd { fd: if stdin_open { 0 } else { -1 }, events: POLLIN, revents: 0 },
+        ];
+        poll(&mut fds, None)?;
+        if fds[0].revents & (POLLIN | POLLHUP) != 0 {
+            let n = sys::read(s.fd(), &mut buf)?;
+            if n == 0 {
+                io::flush_stdout();
+                return Ok(());
+            }
+            io::stdout().write_all(&buf[..n])?;
+            io::flush_stdout();
+        }
+        if stdin_open && fds[1].revents != 0 {
+            let n = sys::read(0, &mut buf)?;
+            if n == 0 {
+                stdin_open = false;
+                s.shutdown(ulib::abi::net::SHUT_WR)?;
+            } else {
+                io::write_all(s.fd(), &buf[..n])?;
+            }
+        }
+    }
+}
