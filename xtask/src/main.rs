@@ -25,6 +25,7 @@ mod json;
 mod layers;
 mod linuxtest;
 mod logintest;
+mod nettest;
 mod porttest;
 mod proctest;
 mod progtest;
