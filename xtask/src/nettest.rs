@@ -88,10 +88,23 @@ fn curl(port: u16, path: &str) -> Result<(u32, Vec<u8>)> {
     Ok((code, bytes))
 }
 
-/// At the shell: run `cmd` and return its output, failing unless it has `want`.
+/// At the shell: run `cmd` and return what the console showed until it ended (a
+/// marker echoed after it, written so that the typed line does not contain it),
+/// failing unless that has `want`.
 fn run(s: &mut Session, cmd: &str, want: &str) -> Result<String> {
-    let out = s.run_line(cmd, &[want])?;
+    s.send(&format!("{cmd}; echo ==EN''D==\n"))?;
+    let out = s
+        .expect("==END==", STEP)
+        .map_err(|e| format!("after typing {cmd:?}: {e}"))?;
+    if !out.contains(want) {
+        return Err(format!("`{cmd}` did not print {want:?}:\n{out}"));
+    }
     Ok(out)
+}
+
+/// Start `cmd` in the background.
+fn background(s: &mut Session, cmd: &str) -> Result<()> {
+    s.send(&format!("{cmd} &\n")).map(drop)
 }
 
 fn dhcp_and_ping(kernel: &Path) -> Result<()> {
@@ -110,11 +123,11 @@ fn dhcp_and_ping(kernel: &Path) -> Result<()> {
 fn loopback_tcp(kernel: &Path) -> Result<()> {
     // No card: loopback alone.
     let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
-    run(&mut s, "nc -l 7000 < /dev/null > /tmp/got &", "$")?;
+    background(&mut s, "nc -l 7000 < /dev/null > /tmp/got")?;
     run(&mut s, "sleep 1; seq 20000 | nc 127.0.0.1 7000; echo client $?", "client 0")?;
     run(&mut s, "wait; echo waited", "waited")?;
     let want = host_seq(20000)?;
-    let out = run(&mut s, "wc -c < /tmp/got; tail -n 1 /tmp/got", "\n")?;
+    let out = run(&mut s, "wc -c < /tmp/got; tail -n 1 /tmp/got", "")?;
     let len = format!("{}", want.len());
     if !out.contains(&len) || !out.contains("20000") {
         return Err(format!(
@@ -122,13 +135,8 @@ fn loopback_tcp(kernel: &Path) -> Result<()> {
         ));
     }
     run(&mut s, "seq 20000 > /tmp/want; cmp /tmp/want /tmp/got && echo same", "same")?;
-    // The listener and both ends are gone from the table once closed.
-    let n = table_size(&mut s)?;
-    if n != 0 {
-        let t = s.run_line("netstat", &[])?;
-        return Err(format!("{n} sockets left after both programs ended:\n{t}"));
-    }
-    Ok(())
+    // The listener and both ends leave the table once closed (TIME_WAIT passes).
+    settle(&mut s, Some(0)).map(drop)
 }
 
 fn privileged_port(kernel: &Path) -> Result<()> {
@@ -142,8 +150,8 @@ fn privileged_port(kernel: &Path) -> Result<()> {
         return Err(format!("an ordinary user's bind to port 1023 was not refused:\n{out}"));
     }
     // Root may, and an ordinary user may above 1023.
-    run(&mut s, "httpd -p 80 /tmp &", "$")?;
-    run(&mut s, "su user -c 'httpd -p 1024 /tmp' &", "$")?;
+    background(&mut s, "httpd -p 80 /tmp")?;
+    background(&mut s, "su user -c 'httpd -p 1024 /tmp'")?;
     let t = run(&mut s, "sleep 1; netstat", "LISTEN")?;
     if !t.contains("0.0.0.0:80 ") || !t.contains("0.0.0.0:1024 ") {
         return Err(format!("root's port 80 or the user's port 1024 is not listening:\n{t}"));
@@ -153,7 +161,7 @@ fn privileged_port(kernel: &Path) -> Result<()> {
 
 /// `netstat -c`: how many entries the kernel's socket table has.
 fn table_size(s: &mut Session) -> Result<usize> {
-    let out = s.run_line("netstat -c", &[])?;
+    let out = run(s, "netstat -c", "")?;
     out.lines()
         .find_map(|l| l.trim().parse().ok())
         .ok_or(format!("netstat -c printed no count:\n{out}"))
@@ -196,10 +204,9 @@ fn host_server(port: u16, files: &[(&str, &[u8])]) -> Result<HostServer> {
 
 /// Start `httpd -p 8080 /tmp/www` in the guest and wait until the host reaches it.
 fn start_httpd(s: &mut Session, host_port: u16) -> Result<()> {
-    s.run_line("mkdir -p /tmp/www; seq 30000 > /tmp/www/seq.txt", &[])?;
-    s.send("httpd -p 8080 /tmp/www &\n")?;
+    run(s, "mkdir -p /tmp/www; seq 30000 > /tmp/www/seq.txt", "")?;
+    background(s, "httpd -p 8080 /tmp/www")?;
     s.expect("httpd: serving /tmp/www on port 8080", STEP)?;
-    s.run_line("", &[])?;
     let deadline = Instant::now() + STEP;
     loop {
         match curl(host_port, "/seq.txt") {
@@ -306,7 +313,7 @@ fn settle(s: &mut Session, want: Option<usize>) -> Result<usize> {
             _ => {}
         }
         if Instant::now() > deadline {
-            let t = s.run_line("netstat", &[])?;
+            let t = run(s, "netstat", "")?;
             return Err(format!(
                 "the socket table has {n} entries{}:\n{t}",
                 want.map_or(String::new(), |w| format!(", not the {w} it had before"))

@@ -16,8 +16,8 @@
 //!
 //! Operations answer `Ok(None)` when they would have to wait; `file.rs` does the
 //! waiting. A descriptor's last close ends a connection gracefully (FIN): the entry
-//! stays, marked orphan, until the connection is closed or [`ORPHAN_LIFETIME`]
-//! passes, so `netstat` shows connections closing and the table returns to its size.
+//! stays, marked orphan, until the connection is closed (TIME_WAIT included) or
+//! [`ORPHAN_LIFETIME`] passes, so `netstat` shows connections closing and the table returns to its size.
 
 use crate::stack::{now, Iface};
 use abi::net::*;
@@ -628,7 +628,7 @@ impl Net {
                     }
                     queue.retain(|&at| {
                         let st = ifaces[at.0].sockets.get::<tcp::Socket>(at.1).state();
-                        let dead = matches!(st, tcp::State::Closed | tcp::State::TimeWait);
+                        let dead = st == tcp::State::Closed;
                         if dead {
                             ifaces[at.0].sockets.remove(at.1);
                         }
@@ -640,7 +640,9 @@ impl Net {
                     let at = *at;
                     let since = e.orphan.unwrap_or(t);
                     let st = self.tcp(at).state();
-                    if matches!(st, tcp::State::Closed | tcp::State::TimeWait) || t - since > ORPHAN_LIFETIME as i64 {
+                    // TIME_WAIT is kept (smoltcp ends it after a few seconds): the socket
+                    // must live to acknowledge the peer's last segments.
+                    if st == tcp::State::Closed || t - since > ORPHAN_LIFETIME as i64 {
                         self.remove(sid);
                     }
                 }

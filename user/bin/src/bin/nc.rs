@@ -3,7 +3,7 @@
 //! model, from the shell). As a client it connects; with `-l` it listens on every
 //! interface, takes one connection and serves it. When standard input ends the
 //! sending half is shut (the peer reads end of file) and the output goes on until
-//! the peer closes. Exit status 0, 1 for a network error, 2 for bad usage.
+//! the peer is done too. Exit status 0, 1 for a network error, 2 for bad usage.
 
 #![no_std]
 #![no_main]
@@ -57,23 +57,26 @@ fn serve(port: u16) -> Result<Socket, (String, ulib::Errno)> {
     Ok(s)
 }
 
-/// Copy stdin to the socket and the socket to stdout until the peer is done.
+/// Copy stdin to the socket and the socket to stdout. The end of standard input
+/// shuts the sending half; the end of the peer's data stops the reading half. Done
+/// when both have ended (so input still waiting is sent even if the peer finished
+/// talking first; a peer that closed altogether fails that write with EPIPE).
 fn relay(s: &Socket) -> ulib::Result<()> {
     let mut buf = alloc::vec![0u8; 16 * 1024];
-    let mut stdin_open = true;
-    loop {
+    let (mut stdin_open, mut net_open) = (true, true);
+    while stdin_open || net_open {
         let mut fds = [
-            PollFd { fd: s.fd(), events: POLLIN, revents: 0 },
+            PollFd { fd: if net_open { s.fd() } else { -1 }, events: POLLIN, revents: 0 },
             PollFd { fd: if stdin_open { 0 } else { -1 }, events: POLLIN, revents: 0 },
         ];
         poll(&mut fds, None)?;
-        if fds[0].revents & (POLLIN | POLLHUP) != 0 {
+        if net_open && fds[0].revents & (POLLIN | POLLHUP) != 0 {
             let n = sys::read(s.fd(), &mut buf)?;
             if n == 0 {
-                io::flush_stdout();
-                return Ok(());
+                net_open = false;
+            } else {
+                io::stdout().write_all(&buf[..n])?;
             }
-            io::stdout().write_all(&buf[..n])?;
             io::flush_stdout();
         }
         if stdin_open && fds[1].revents != 0 {
@@ -86,4 +89,5 @@ fn relay(s: &Socket) -> ulib::Result<()> {
             }
         }
     }
+    Ok(())
 }
