@@ -29,11 +29,20 @@ use std::time::{Duration, Instant};
 type NetTest = fn(&Path) -> Result<()>;
 
 pub const NET_TESTS: &[(&str, NetTest)] = &[
-    ("net::dhcp_gives_10_0_2_15_and_the_host_answers_ping", dhcp_and_ping),
+    (
+        "net::dhcp_gives_10_0_2_15_and_the_host_answers_ping",
+        dhcp_and_ping,
+    ),
     ("net::loopback_tcp_between_two_processes", loopback_tcp),
     ("net::non_root_bind_below_1024_is_refused", privileged_port),
-    ("net::httpd_serves_curl_and_fetch_gets_from_the_host", http_both_ways),
-    ("net::hostile_traffic_leaves_the_kernel_serving_and_the_table_back", hostile),
+    (
+        "net::httpd_serves_curl_and_fetch_gets_from_the_host",
+        http_both_ways,
+    ),
+    (
+        "net::hostile_traffic_leaves_the_kernel_serving_and_the_table_back",
+        hostile,
+    ),
 ];
 
 const STEP: Duration = Duration::from_secs(30);
@@ -82,7 +91,10 @@ fn curl(port: u16, path: &str) -> Result<(u32, Vec<u8>)> {
         .arg(format!("http://127.0.0.1:{port}{path}"))
         .output()
         .map_err(|e| format!("cannot run curl: {e}"))?;
-    let code = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0);
+    let code = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
     let bytes = std::fs::read(&body).unwrap_or_default();
     let _ = std::fs::remove_file(&body);
     Ok((code, bytes))
@@ -124,7 +136,11 @@ fn loopback_tcp(kernel: &Path) -> Result<()> {
     // No card: loopback alone.
     let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
     background(&mut s, "nc -l 7000 < /dev/null > /tmp/got")?;
-    run(&mut s, "sleep 1; seq 20000 | nc 127.0.0.1 7000; echo client $?", "client 0")?;
+    run(
+        &mut s,
+        "sleep 1; seq 20000 | nc 127.0.0.1 7000; echo client $?",
+        "client 0",
+    )?;
     run(&mut s, "wait; echo waited", "waited")?;
     let want = host_seq(20000)?;
     let out = run(&mut s, "wc -c < /tmp/got; tail -n 1 /tmp/got", "")?;
@@ -134,27 +150,41 @@ fn loopback_tcp(kernel: &Path) -> Result<()> {
             "the server received other bytes than the host's `seq 20000` ({len} bytes):\n{out}"
         ));
     }
-    run(&mut s, "seq 20000 > /tmp/want; cmp /tmp/want /tmp/got && echo same", "same")?;
+    run(
+        &mut s,
+        "seq 20000 > /tmp/want; cmp /tmp/want /tmp/got && echo same",
+        "same",
+    )?;
     // The listener and both ends leave the table once closed (TIME_WAIT passes).
     settle(&mut s, Some(0)).map(drop)
 }
 
 fn privileged_port(kernel: &Path) -> Result<()> {
     let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
-    let out = run(&mut s, "su user -c 'httpd -p 80 /tmp'; echo status $?", "status")?;
+    let out = run(
+        &mut s,
+        "su user -c 'httpd -p 80 /tmp'; echo status $?",
+        "status",
+    )?;
     if !out.contains("httpd: port 80: permission denied") || !out.contains("status 1") {
-        return Err(format!("an ordinary user's bind to port 80 was not refused with EACCES:\n{out}"));
+        return Err(format!(
+            "an ordinary user's bind to port 80 was not refused with EACCES:\n{out}"
+        ));
     }
     let out = run(&mut s, "su user -c 'nc -l 1023'; echo status $?", "status")?;
     if !out.contains("permission denied") {
-        return Err(format!("an ordinary user's bind to port 1023 was not refused:\n{out}"));
+        return Err(format!(
+            "an ordinary user's bind to port 1023 was not refused:\n{out}"
+        ));
     }
     // Root may, and an ordinary user may above 1023.
     background(&mut s, "httpd -p 80 /tmp")?;
     background(&mut s, "su user -c 'httpd -p 1024 /tmp'")?;
     let t = run(&mut s, "sleep 1; netstat", "LISTEN")?;
     if !t.contains("0.0.0.0:80 ") || !t.contains("0.0.0.0:1024 ") {
-        return Err(format!("root's port 80 or the user's port 1024 is not listening:\n{t}"));
+        return Err(format!(
+            "root's port 80 or the user's port 1024 is not listening:\n{t}"
+        ));
     }
     Ok(())
 }
@@ -185,7 +215,13 @@ fn host_server(port: u16, files: &[(&str, &[u8])]) -> Result<HostServer> {
         std::fs::write(dir.join(name), data).map_err(|e| e.to_string())?;
     }
     let child = Command::new("python3")
-        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1"])
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
         .current_dir(&dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -271,7 +307,9 @@ fn hostile(kernel: &Path) -> Result<()> {
     let noise = noise(4096, 7);
     let mut open = Vec::new();
     for i in 0..24 {
-        let Ok(mut c) = TcpStream::connect(("127.0.0.1", fwd)) else { continue };
+        let Ok(mut c) = TcpStream::connect(("127.0.0.1", fwd)) else {
+            continue;
+        };
         let _ = c.set_write_timeout(Some(Duration::from_secs(2)));
         match i % 3 {
             0 => {
@@ -295,7 +333,10 @@ fn hostile(kernel: &Path) -> Result<()> {
     // The kernel still serves, and every connection leaves the table.
     let (code, body) = curl(fwd, "/seq.txt")?;
     if code != 200 || body != host_seq(30000)? {
-        return Err(format!("after the hostile traffic httpd answered {code} with {} bytes", body.len()));
+        return Err(format!(
+            "after the hostile traffic httpd answered {code} with {} bytes",
+            body.len()
+        ));
     }
     settle(&mut s, Some(before)).map(drop)
 }

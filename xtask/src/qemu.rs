@@ -323,9 +323,12 @@ mod tests {
         let (m, _) = parse_machine(&args(&["--smp", "2"]), Path::new("k")).unwrap();
         assert!(!qemu_args(&m).iter().any(|x| x == "-icount"));
         // --net adds the card; --forward binds each forward to the host's loopback.
-        let (m, _) = parse_machine(&args(&["--net", "--forward", "8080:80"]), Path::new("k")).unwrap();
+        let (m, _) =
+            parse_machine(&args(&["--net", "--forward", "8080:80"]), Path::new("k")).unwrap();
         let a = qemu_args(&m);
-        assert!(a.iter().any(|x| x == "user,id=n0,hostfwd=tcp:127.0.0.1:8080-:80"));
+        assert!(a
+            .iter()
+            .any(|x| x == "user,id=n0,hostfwd=tcp:127.0.0.1:8080-:80"));
         assert!(a.iter().any(|x| x == "virtio-net-pci,netdev=n0"));
         assert!(parse_forward("0:80").is_err() && parse_forward("x").is_err());
         assert_eq!(parse_forward("8080").unwrap(), (8080, 8080));

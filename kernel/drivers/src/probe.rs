@@ -60,7 +60,10 @@ pub struct PciDriver {
 }
 
 /// The drivers dinos is built with.
-pub static BUILTIN: &[&PciDriver] = &[&crate::virtio_blk::PCI_DRIVER, &crate::virtio_net::PCI_DRIVER];
+pub static BUILTIN: &[&PciDriver] = &[
+    &crate::virtio_blk::PCI_DRIVER,
+    &crate::virtio_net::PCI_DRIVER,
+];
 
 /// Why a registration or removal was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

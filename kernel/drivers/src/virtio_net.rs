@@ -76,7 +76,12 @@ pub fn probe(f: Function) -> Result<(), &'static str> {
             let name = crate::netdev::register(Box::new(nic));
             log::info!(
                 "virtio-net at PCI {f}: {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x} as {name}",
-                m[0], m[1], m[2], m[3], m[4], m[5]
+                m[0],
+                m[1],
+                m[2],
+                m[3],
+                m[4],
+                m[5]
             );
             Ok(())
         }
@@ -116,10 +121,9 @@ impl VirtioNet {
                 }
             }
         }
-        let (Some(rx_mem), Some(tx_mem)) = (
-            DmaBuffer::new(BUF * RX_BUFS),
-            DmaBuffer::new(BUF * TX_BUFS),
-        ) else {
+        let (Some(rx_mem), Some(tx_mem)) =
+            (DmaBuffer::new(BUF * RX_BUFS), DmaBuffer::new(BUF * TX_BUFS))
+        else {
             return Err((t, "no DMA memory for frames"));
         };
         let (rn, tn) = (rx.size() as usize, tx.size() as usize);
@@ -167,7 +171,11 @@ impl VirtioNet {
     fn reclaim_tx(&mut self) {
         loop {
             match self.tx.pop_used() {
-                Ok(Some((head, _))) => match self.tx_of_head.get_mut(head as usize).and_then(Option::take) {
+                Ok(Some((head, _))) => match self
+                    .tx_of_head
+                    .get_mut(head as usize)
+                    .and_then(Option::take)
+                {
                     Some(b) => self.tx_free.push(b),
                     None => return self.disable("used transmit entry not in flight"),
                 },
@@ -195,7 +203,11 @@ impl NetDevice for VirtioNet {
                 return false;
             }
         };
-        let Some(b) = self.rx_of_head.get_mut(head as usize).and_then(Option::take) else {
+        let Some(b) = self
+            .rx_of_head
+            .get_mut(head as usize)
+            .and_then(Option::take)
+        else {
             self.disable("used receive entry not in flight");
             return false;
         };

@@ -41,7 +41,8 @@ pub fn blocking<S: Signals, T>(
     timeout_ms: u64,
     mut op: impl FnMut(&mut Net) -> Result<Option<T>, Errno>,
 ) -> Result<T, Errno> {
-    let deadline = (timeout_ms != 0).then(|| hal::apic::nanos_since_boot() + timeout_ms * 1_000_000);
+    let deadline =
+        (timeout_ms != 0).then(|| hal::apic::nanos_since_boot() + timeout_ms * 1_000_000);
     loop {
         let seen = EVENTS.load(Ordering::SeqCst);
         {

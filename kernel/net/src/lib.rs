@@ -36,9 +36,9 @@ use abi::Errno;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
-use hal::sync::{SpinLock, SpinLockGuard};
 pub use file::SocketFile;
 use files::Signals;
+use hal::sync::{SpinLock, SpinLockGuard};
 use smoltcp::wire::{IpCidr, Ipv4Address, Ipv4Cidr};
 use stack::Iface;
 pub use table::Net;
@@ -133,9 +133,11 @@ fn netd() {
         drivers::pci_irq::unmask();
         let wait_us = delay.unwrap_or(1_000_000).clamp(1_000, 1_000_000);
         let deadline = hal::apic::nanos_since_boot() + wait_us * 1000;
-        task::wait_any_ns(&[drivers::pci_irq::waiters(), &KICK], Some(deadline), || {
-            drivers::pci_irq::count() != seen || KICKS.load(Ordering::SeqCst) != kicks
-        });
+        task::wait_any_ns(
+            &[drivers::pci_irq::waiters(), &KICK],
+            Some(deadline),
+            || drivers::pci_irq::count() != seen || KICKS.load(Ordering::SeqCst) != kicks,
+        );
     }
 }
 
@@ -145,7 +147,11 @@ pub fn ipv4(a: [u8; 4]) -> Ipv4Address {
 }
 
 /// `socket(domain, type, protocol)`: the new socket's object.
-pub fn socket<S: Signals>(domain: u32, ty: u32, protocol: u32) -> Result<Arc<SocketFile<S>>, Errno> {
+pub fn socket<S: Signals>(
+    domain: u32,
+    ty: u32,
+    protocol: u32,
+) -> Result<Arc<SocketFile<S>>, Errno> {
     if domain != AF_INET {
         return Err(Errno::EAFNOSUPPORT);
     }
@@ -171,15 +177,23 @@ pub fn listen(sid: Sid, backlog: usize) -> Result<(), Errno> {
     Ok(())
 }
 
+/// A peer's IPv4 address and port.
+pub type Peer = ([u8; 4], u16);
+
 /// `accept`: the next connection (waiting unless `nonblock`) and its peer.
-pub fn accept<S: Signals>(sid: Sid, nonblock: bool) -> Result<(Arc<SocketFile<S>>, ([u8; 4], u16)), Errno> {
+pub fn accept<S: Signals>(sid: Sid, nonblock: bool) -> Result<(Arc<SocketFile<S>>, Peer), Errno> {
     let (new, (a, p)) = file::blocking::<S, _>(nonblock, 0, |net| net.accept(sid))?;
     Ok((Arc::new(SocketFile::new(new)), (a.octets(), p)))
 }
 
 /// `connect`: for TCP, start the handshake and (unless `nonblock`: EINPROGRESS) wait
 /// for it; for a datagram socket, set the default destination.
-pub fn connect<S: Signals>(sid: Sid, addr: [u8; 4], port: u16, nonblock: bool) -> Result<(), Errno> {
+pub fn connect<S: Signals>(
+    sid: Sid,
+    addr: [u8; 4],
+    port: u16,
+    nonblock: bool,
+) -> Result<(), Errno> {
     let tcp = {
         let mut net = lock();
         let proto = net.socks.get(&sid).ok_or(Errno::EBADF)?.proto;

@@ -129,7 +129,9 @@ impl Iface {
                     "net: {}: {} via {} (DHCP)",
                     self.name,
                     c.address,
-                    c.router.map(|g| IpAddress::Ipv4(g)).unwrap_or(IpAddress::v4(0, 0, 0, 0))
+                    c.router
+                        .map(IpAddress::Ipv4)
+                        .unwrap_or(IpAddress::v4(0, 0, 0, 0))
                 );
                 Some(c.address)
             }

@@ -31,6 +31,8 @@ use smoltcp::time::Duration;
 use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint, Ipv4Address};
 
 pub type Sid = u64;
+/// An IPv4 address and port.
+pub type Endpoint = (Ipv4Address, u16);
 
 const TCP_BUF: usize = 32 * 1024;
 const UDP_PACKETS: usize = 16;
@@ -115,15 +117,27 @@ fn tcp_socket() -> tcp::Socket<'static> {
 
 fn udp_socket() -> udp::Socket<'static> {
     udp::Socket::new(
-        udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; UDP_PACKETS], vec![0; UDP_BUF]),
-        udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; UDP_PACKETS], vec![0; UDP_BUF]),
+        udp::PacketBuffer::new(
+            vec![udp::PacketMetadata::EMPTY; UDP_PACKETS],
+            vec![0; UDP_BUF],
+        ),
+        udp::PacketBuffer::new(
+            vec![udp::PacketMetadata::EMPTY; UDP_PACKETS],
+            vec![0; UDP_BUF],
+        ),
     )
 }
 
 fn icmp_socket() -> icmp::Socket<'static> {
     icmp::Socket::new(
-        icmp::PacketBuffer::new(vec![icmp::PacketMetadata::EMPTY; UDP_PACKETS], vec![0; UDP_BUF]),
-        icmp::PacketBuffer::new(vec![icmp::PacketMetadata::EMPTY; UDP_PACKETS], vec![0; UDP_BUF]),
+        icmp::PacketBuffer::new(
+            vec![icmp::PacketMetadata::EMPTY; UDP_PACKETS],
+            vec![0; UDP_BUF],
+        ),
+        icmp::PacketBuffer::new(
+            vec![icmp::PacketMetadata::EMPTY; UDP_PACKETS],
+            vec![0; UDP_BUF],
+        ),
     )
 }
 
@@ -220,7 +234,11 @@ impl Net {
         let span = (*EPHEMERAL.end() - *EPHEMERAL.start()) as usize + 1;
         for _ in 0..span {
             let p = self.next_port;
-            self.next_port = if p == *EPHEMERAL.end() { *EPHEMERAL.start() } else { p + 1 };
+            self.next_port = if p == *EPHEMERAL.end() {
+                *EPHEMERAL.start()
+            } else {
+                p + 1
+            };
             if !self.port_taken(proto, p, sid) {
                 return Ok(p);
             }
@@ -229,7 +247,13 @@ impl Net {
     }
 
     /// `bind`: a port below 1024 needs `privileged` (root), as on Linux (EACCES).
-    pub fn bind(&mut self, sid: Sid, addr: Ipv4Address, port: u16, privileged: bool) -> Result<(), Errno> {
+    pub fn bind(
+        &mut self,
+        sid: Sid,
+        addr: Ipv4Address,
+        port: u16,
+        privileged: bool,
+    ) -> Result<(), Errno> {
         let proto = self.entry(sid)?.proto;
         if self.entry(sid)?.local.1 != 0 {
             return Err(Errno::EINVAL);
@@ -272,7 +296,8 @@ impl Net {
                 }
                 _ => {
                     let mut s = icmp_socket();
-                    s.bind(icmp::Endpoint::Ident(port)).map_err(|_| Errno::EINVAL)?;
+                    s.bind(icmp::Endpoint::Ident(port))
+                        .map_err(|_| Errno::EINVAL)?;
                     iface.sockets.add(s)
                 }
             };
@@ -312,9 +337,18 @@ impl Net {
     /// Keep [`LISTEN_SPARES`] listening sockets on every interface while the accept
     /// queue has room.
     fn refill(&mut self, sid: Sid) {
-        let Some(e) = self.socks.get_mut(&sid) else { return };
+        let Some(e) = self.socks.get_mut(&sid) else {
+            return;
+        };
         let (addr, port) = e.local;
-        let Kind::Listen { backlog, spares, queue } = &mut e.kind else { return };
+        let Kind::Listen {
+            backlog,
+            spares,
+            queue,
+        } = &mut e.kind
+        else {
+            return;
+        };
         let listen = IpListenEndpoint {
             addr: (!addr.is_unspecified()).then_some(IpAddress::Ipv4(addr)),
             port,
@@ -366,8 +400,12 @@ impl Net {
             port: lport,
         };
         let iface = &mut self.ifaces[i];
-        s.connect(iface.iface.context(), IpEndpoint::new(IpAddress::Ipv4(dst), port), local)
-            .map_err(|_| Errno::EADDRNOTAVAIL)?;
+        s.connect(
+            iface.iface.context(),
+            IpEndpoint::new(IpAddress::Ipv4(dst), port),
+            local,
+        )
+        .map_err(|_| Errno::EADDRNOTAVAIL)?;
         let h = iface.sockets.add(s);
         let e = self.entry(sid)?;
         e.kind = Kind::Conn((i, h));
@@ -378,7 +416,9 @@ impl Net {
     /// Has a connection started by `connect` finished its handshake? `Ok(None)`:
     /// still going.
     pub fn connect_done(&mut self, sid: Sid) -> Result<Option<()>, Errno> {
-        let Kind::Conn(at) = self.entry(sid)?.kind else { return Err(Errno::EINVAL) };
+        let Kind::Conn(at) = self.entry(sid)?.kind else {
+            return Err(Errno::EINVAL);
+        };
         match self.tcp(at).state() {
             tcp::State::SynSent | tcp::State::SynReceived => Ok(None),
             tcp::State::Closed => {
@@ -390,10 +430,12 @@ impl Net {
     }
 
     /// `accept`: the next connection that finished its handshake, as a new entry.
-    pub fn accept(&mut self, sid: Sid) -> Result<Option<(Sid, (Ipv4Address, u16))>, Errno> {
+    pub fn accept(&mut self, sid: Sid) -> Result<Option<(Sid, Endpoint)>, Errno> {
         let e = self.socks.get_mut(&sid).ok_or(Errno::EBADF)?;
         let ifaces = &self.ifaces;
-        let Kind::Listen { queue, .. } = &mut e.kind else { return Err(Errno::EINVAL) };
+        let Kind::Listen { queue, .. } = &mut e.kind else {
+            return Err(Errno::EINVAL);
+        };
         let ready = queue.iter().position(|&at| {
             let s = ifaces[at.0].sockets.get::<tcp::Socket>(at.1);
             !matches!(s.state(), tcp::State::SynReceived | tcp::State::Listen)
@@ -415,7 +457,9 @@ impl Net {
         if let Some(l) = local {
             ne.local = (v4(l.addr), l.port);
         }
-        let peer = remote.map(|r| (v4(r.addr), r.port)).unwrap_or((Ipv4Address::UNSPECIFIED, 0));
+        let peer = remote
+            .map(|r| (v4(r.addr), r.port))
+            .unwrap_or((Ipv4Address::UNSPECIFIED, 0));
         ne.remote = Some(peer);
         self.refill(sid);
         Ok(Some((new, peer)))
@@ -423,7 +467,12 @@ impl Net {
 
     /// Send on a connection or a datagram socket (`to` for an unconnected one).
     /// `Ok(None)`: no room now.
-    pub fn send(&mut self, sid: Sid, data: &[u8], to: Option<(Ipv4Address, u16)>) -> Result<Option<usize>, Errno> {
+    pub fn send(
+        &mut self,
+        sid: Sid,
+        data: &[u8],
+        to: Option<(Ipv4Address, u16)>,
+    ) -> Result<Option<usize>, Errno> {
         let e = self.entry(sid)?;
         if e.shut_wr {
             return Err(Errno::EPIPE);
@@ -450,7 +499,9 @@ impl Net {
                 }
                 let i = self.iface_for(dst)?;
                 let e = self.entry(sid)?;
-                let Kind::Dgram(ats) = &e.kind else { return Err(Errno::EINVAL) };
+                let Kind::Dgram(ats) = &e.kind else {
+                    return Err(Errno::EINVAL);
+                };
                 let at = *ats.iter().find(|a| a.0 == i).ok_or(Errno::ENETUNREACH)?;
                 let proto = e.proto;
                 let ident = e.local.1;
@@ -492,7 +543,12 @@ impl Net {
     }
 
     /// Receive; `Ok(Some((0, _)))` is the end of the stream. `peek` leaves the bytes.
-    pub fn recv(&mut self, sid: Sid, buf: &mut [u8], peek: bool) -> Result<Option<(usize, Option<(Ipv4Address, u16)>)>, Errno> {
+    pub fn recv(
+        &mut self,
+        sid: Sid,
+        buf: &mut [u8],
+        peek: bool,
+    ) -> Result<Option<(usize, Option<Endpoint>)>, Errno> {
         let e = self.entry(sid)?;
         if e.shut_rd {
             return Ok(Some((0, None)));
@@ -502,7 +558,11 @@ impl Net {
             &Kind::Conn(at) => {
                 let s = self.tcp(at);
                 if s.can_recv() {
-                    let r = if peek { s.peek_slice(buf) } else { s.recv_slice(buf) };
+                    let r = if peek {
+                        s.peek_slice(buf)
+                    } else {
+                        s.recv_slice(buf)
+                    };
                     return Ok(Some((r.unwrap_or(0), remote)));
                 }
                 if !s.may_recv() {
@@ -526,7 +586,9 @@ impl Net {
                             s.recv_slice(buf)
                         };
                         match got {
-                            Ok((n, m)) => return Ok(Some((n, Some((v4(m.endpoint.addr), m.endpoint.port))))),
+                            Ok((n, m)) => {
+                                return Ok(Some((n, Some((v4(m.endpoint.addr), m.endpoint.port)))))
+                            }
                             Err(udp::RecvError::Truncated) => {
                                 return Ok(Some((buf.len(), None)));
                             }
@@ -575,7 +637,9 @@ impl Net {
 
     /// The last descriptor closed: end the socket (gracefully for a connection).
     pub fn release(&mut self, sid: Sid) {
-        let Some(e) = self.socks.get_mut(&sid) else { return };
+        let Some(e) = self.socks.get_mut(&sid) else {
+            return;
+        };
         match &mut e.kind {
             Kind::Conn(at) => {
                 let at = *at;
@@ -588,7 +652,9 @@ impl Net {
 
     /// Drop an entry and every smoltcp socket it has.
     fn remove(&mut self, sid: Sid) {
-        let Some(e) = self.socks.remove(&sid) else { return };
+        let Some(e) = self.socks.remove(&sid) else {
+            return;
+        };
         let ats: Vec<At> = match e.kind {
             Kind::Fresh => Vec::new(),
             Kind::Conn(at) => vec![at],
@@ -611,7 +677,9 @@ impl Net {
         let sids: Vec<Sid> = self.socks.keys().copied().collect();
         let t = now().total_micros();
         for sid in sids {
-            let Some(e) = self.socks.get_mut(&sid) else { continue };
+            let Some(e) = self.socks.get_mut(&sid) else {
+                continue;
+            };
             match &mut e.kind {
                 Kind::Listen { spares, queue, .. } => {
                     let ifaces = &mut self.ifaces;
@@ -654,7 +722,9 @@ impl Net {
     /// What a read or write on `sid` would do now.
     pub fn readiness(&mut self, sid: Sid) -> files::Readiness {
         let mut r = files::Readiness::default();
-        let Some(e) = self.socks.get(&sid) else { return files::Readiness::ALWAYS };
+        let Some(e) = self.socks.get(&sid) else {
+            return files::Readiness::ALWAYS;
+        };
         match &e.kind {
             Kind::Fresh => r.writable = true,
             Kind::Listen { queue, .. } => {
@@ -826,7 +896,10 @@ mod tests {
         let mut m = [8u8, 0, 0, 0, 0x12, 0x34, 0, 1, b'a', b'b', b'c', b'd'];
         let c = checksum(&m);
         m[2..4].copy_from_slice(&c.to_be_bytes());
-        let mut sum: u32 = m.chunks(2).map(|p| u16::from_be_bytes([p[0], p[1]]) as u32).sum();
+        let mut sum: u32 = m
+            .chunks(2)
+            .map(|p| u16::from_be_bytes([p[0], p[1]]) as u32)
+            .sum();
         while sum >> 16 != 0 {
             sum = (sum & 0xffff) + (sum >> 16);
         }

@@ -42,7 +42,12 @@ pub fn read_addr(ptr: UserPtr<SockAddrIn>) -> Result<([u8; 4], u16), Errno> {
 
 fn install(cx: &mut Ctx, obj: Arc<Sock>, flags: u32) -> SysResult {
     let p = cx.process()?;
-    let mode = O_RDWR | if flags & SOCK_NONBLOCK != 0 { O_NONBLOCK } else { 0 };
+    let mode = O_RDWR
+        | if flags & SOCK_NONBLOCK != 0 {
+            O_NONBLOCK
+        } else {
+            0
+        };
     let f = OpenFile::new(obj, mode)?;
     let fd = p.files.lock().insert(f, flags & SOCK_CLOEXEC != 0)?;
     Ok(fd as usize)
@@ -96,7 +101,10 @@ pub fn sendto(
     to: UserPtr<SockAddrIn>,
 ) -> SysResult {
     let (f, _sid, nonblock) = socket_of(cx, fd)?;
-    let sock = f.as_any().and_then(|a| a.downcast_ref::<Sock>()).ok_or(Errno::ENOTSOCK)?;
+    let sock = f
+        .as_any()
+        .and_then(|a| a.downcast_ref::<Sock>())
+        .ok_or(Errno::ENOTSOCK)?;
     let dest = if to.is_null() {
         None
     } else {
@@ -106,7 +114,7 @@ pub fn sendto(
     let mut data = vec![0u8; buf.len().min(MAX_IO)];
     buf.read_at(0, &mut data)?;
     let nb = nonblock || flags & MSG_DONTWAIT != 0;
-    Ok(sock.send(&data, dest, nb)?)
+    sock.send(&data, dest, nb)
 }
 
 pub fn recvfrom(
@@ -117,7 +125,10 @@ pub fn recvfrom(
     from: UserPtr<SockAddrIn>,
 ) -> SysResult {
     let (f, _sid, nonblock) = socket_of(cx, fd)?;
-    let sock = f.as_any().and_then(|a| a.downcast_ref::<Sock>()).ok_or(Errno::ENOTSOCK)?;
+    let sock = f
+        .as_any()
+        .and_then(|a| a.downcast_ref::<Sock>())
+        .ok_or(Errno::ENOTSOCK)?;
     buf.check()?;
     let mut data = vec![0u8; buf.len().min(MAX_IO)];
     let nb = nonblock || flags & MSG_DONTWAIT != 0;

@@ -81,7 +81,9 @@ fn get(host: &str, addr: [u8; 4], port: u16, path: &str) -> ulib::Result<bool> {
     }
     let length: Option<usize> = head.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
-        k.trim().eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+        k.trim()
+            .eq_ignore_ascii_case("content-length")
+            .then(|| v.trim().parse().ok())?
     });
     let mut out = io::stdout();
     let mut sent = got.len() - end;
@@ -97,7 +99,10 @@ fn get(host: &str, addr: [u8; 4], port: u16, path: &str) -> ulib::Result<bool> {
     }
     io::flush_stdout();
     if length.is_some_and(|l| sent < l) {
-        ulib::eprintln!("fetch: the body ended after {sent} of {} bytes", length.unwrap_or(0));
+        ulib::eprintln!(
+            "fetch: the body ended after {sent} of {} bytes",
+            length.unwrap_or(0)
+        );
         return Ok(false);
     }
     Ok(ok)

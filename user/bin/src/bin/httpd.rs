@@ -56,7 +56,10 @@ fn main() -> i32 {
             return 1;
         }
     };
-    ulib::println!("httpd: serving {} on port {port}", if dir.is_empty() { "/" } else { &dir });
+    ulib::println!(
+        "httpd: serving {} on port {port}",
+        if dir.is_empty() { "/" } else { &dir }
+    );
     ulib::io::flush_stdout();
     loop {
         let (conn, _peer) = match l.accept() {
@@ -86,7 +89,11 @@ fn read_request(conn: &mut Socket) -> Option<String> {
     let mut req = Vec::new();
     let mut buf = [0u8; 1024];
     while !req.windows(4).any(|w| w == b"\r\n\r\n") && !req.windows(2).any(|w| w == b"\n\n") {
-        let mut fds = [PollFd { fd: conn.fd(), events: POLLIN, revents: 0 }];
+        let mut fds = [PollFd {
+            fd: conn.fd(),
+            events: POLLIN,
+            revents: 0,
+        }];
         if poll(&mut fds, Some(Duration::from_secs(10))).ok()? == 0 {
             return None;
         }

@@ -21,7 +21,9 @@ fn main() -> i32 {
         }
     };
     for i in ifaces {
-        let name = core::str::from_utf8(&i.name).unwrap_or("?").trim_end_matches('\0');
+        let name = core::str::from_utf8(&i.name)
+            .unwrap_or("?")
+            .trim_end_matches('\0');
         let addr = if i.prefix == 0 {
             alloc::string::String::from("no address")
         } else {
@@ -32,13 +34,22 @@ fn main() -> i32 {
             let m = i.mac;
             ulib::println!(
                 "      ether {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}  gateway {}  dns {}",
-                m[0], m[1], m[2], m[3], m[4], m[5],
+                m[0],
+                m[1],
+                m[2],
+                m[3],
+                m[4],
+                m[5],
                 fmt_ipv4(i.gateway),
                 fmt_ipv4(i.dns)
             );
             ulib::println!(
                 "      rx {} packets {} bytes  tx {} packets {} bytes  dropped {}",
-                i.rx_packets, i.rx_bytes, i.tx_packets, i.tx_bytes, i.dropped
+                i.rx_packets,
+                i.rx_bytes,
+                i.tx_packets,
+                i.tx_bytes,
+                i.dropped
             );
         }
     }

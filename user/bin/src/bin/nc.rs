@@ -24,11 +24,17 @@ const USAGE: &str = "usage: nc HOST PORT | nc -l [-p] PORT";
 
 fn main() -> i32 {
     let args: Vec<String> = ulib::env::args().skip(1).collect();
-    let words: Vec<&str> = args.iter().map(|s| s.as_str()).filter(|a| *a != "-p").collect();
+    let words: Vec<&str> = args
+        .iter()
+        .map(|s| s.as_str())
+        .filter(|a| *a != "-p")
+        .collect();
     let r = match words.as_slice() {
-        ["-l", port] => port.parse().ok().map(|p| serve(p)),
+        ["-l", port] => port.parse().ok().map(serve),
         [host, port] => match (net::parse_ipv4(host), port.parse().ok()) {
-            (Some(a), Some(p)) => Some(net::tcp_connect(a, p).map_err(|e| (String::from("connect"), e))),
+            (Some(a), Some(p)) => {
+                Some(net::tcp_connect(a, p).map_err(|e| (String::from("connect"), e)))
+            }
             (None, _) => {
                 ulib::eprintln!("nc: {host}: not an IPv4 address");
                 return 2;
@@ -52,7 +58,8 @@ fn main() -> i32 {
 
 /// Listen on `port` and take one connection.
 fn serve(port: u16) -> Result<Socket, (String, ulib::Errno)> {
-    let l = net::tcp_listen([0; 4], port, 1).map_err(|e| (alloc::format!("listen on port {port}"), e))?;
+    let l = net::tcp_listen([0; 4], port, 1)
+        .map_err(|e| (alloc::format!("listen on port {port}"), e))?;
     let (s, _) = l.accept().map_err(|e| (String::from("accept"), e))?;
     Ok(s)
 }
@@ -66,8 +73,16 @@ fn relay(s: &Socket) -> ulib::Result<()> {
     let (mut stdin_open, mut net_open) = (true, true);
     while stdin_open || net_open {
         let mut fds = [
-            PollFd { fd: if net_open { s.fd() } else { -1 }, events: POLLIN, revents: 0 },
-            PollFd { fd: if stdin_open { 0 } else { -1 }, events: POLLIN, revents: 0 },
+            PollFd {
+                fd: if net_open { s.fd() } else { -1 },
+                events: POLLIN,
+                revents: 0,
+            },
+            PollFd {
+                fd: if stdin_open { 0 } else { -1 },
+                events: POLLIN,
+                revents: 0,
+            },
         ];
         poll(&mut fds, None)?;
         if net_open && fds[0].revents & (POLLIN | POLLHUP) != 0 {

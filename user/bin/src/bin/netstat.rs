@@ -28,7 +28,12 @@ fn main() -> i32 {
     }
     ulib::println!(
         "{:<5} {:<21} {:<21} {:<11} {:>6} {:>6}",
-        "Proto", "Local Address", "Foreign Address", "State", "Recv-Q", "Send-Q"
+        "Proto",
+        "Local Address",
+        "Foreign Address",
+        "State",
+        "Recv-Q",
+        "Send-Q"
     );
     for s in socks {
         let proto = match s.proto as u32 {
@@ -46,7 +51,8 @@ fn main() -> i32 {
         let orphan = if s.orphan != 0 { " orphan" } else { "" };
         ulib::println!(
             "{proto:<5} {local:<21} {remote:<21} {state:<11} {:>6} {:>6}{orphan}",
-            s.recv_queue, s.send_queue
+            s.recv_queue,
+            s.send_queue
         );
     }
     0

@@ -23,7 +23,12 @@ const USAGE: &str = "usage: ping [-c COUNT] HOST";
 
 fn main() -> i32 {
     let args: Vec<String> = ulib::env::args().skip(1).collect();
-    let (count, host) = match args.iter().map(|s| s.as_str()).collect::<Vec<_>>().as_slice() {
+    let (count, host) = match args
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["-c", n, host] => (n.parse().unwrap_or(0), *host),
         [host] => (4, *host),
         _ => (0, ""),
@@ -59,12 +64,18 @@ fn main() -> i32 {
             if now >= deadline {
                 break;
             }
-            let mut fds = [PollFd { fd: s.fd(), events: POLLIN, revents: 0 }];
+            let mut fds = [PollFd {
+                fd: s.fd(),
+                events: POLLIN,
+                revents: 0,
+            }];
             if poll(&mut fds, Some(deadline.duration_since(now))).unwrap_or(0) == 0 {
                 break;
             }
             let mut buf = [0u8; 1500];
-            let Ok((n, from)) = s.recv_from(&mut buf) else { break };
+            let Ok((n, from)) = s.recv_from(&mut buf) else {
+                break;
+            };
             if n >= 8 && buf[0] == 0 && u16::from_be_bytes([buf[6], buf[7]]) == seq {
                 let us = start.elapsed().as_micros();
                 ulib::println!(
@@ -87,5 +98,9 @@ fn main() -> i32 {
     let loss = (count - got) * 100 / count;
     ulib::println!("--- {host} ping statistics ---");
     ulib::println!("{count} packets transmitted, {got} received, {loss}% packet loss");
-    if got > 0 { 0 } else { 1 }
+    if got > 0 {
+        0
+    } else {
+        1
+    }
 }

@@ -14,7 +14,12 @@ fn addr_bytes(a: &SockAddrIn) -> [u8; 16] {
 }
 
 pub fn socket(domain: u32, ty: u32, protocol: u32) -> SysResult {
-    ret(syscall3(nr::SOCKET, domain as usize, ty as usize, protocol as usize))
+    ret(syscall3(
+        nr::SOCKET,
+        domain as usize,
+        ty as usize,
+        protocol as usize,
+    ))
 }
 
 pub fn bind(fd: i32, addr: &SockAddrIn) -> SysResult {
@@ -29,7 +34,12 @@ pub fn listen(fd: i32, backlog: u32) -> SysResult {
 /// The new connection's descriptor and its peer.
 pub fn accept(fd: i32, flags: u32) -> Result<(i32, SockAddrIn), abi::Errno> {
     let mut b = [0u8; 16];
-    let r = ret(syscall3(nr::ACCEPT, fd as usize, ptr_mut(&mut b), flags as usize))?;
+    let r = ret(syscall3(
+        nr::ACCEPT,
+        fd as usize,
+        ptr_mut(&mut b),
+        flags as usize,
+    ))?;
     Ok((r as i32, SockAddrIn::from_bytes(&b)))
 }
 
@@ -41,7 +51,14 @@ pub fn connect(fd: i32, addr: &SockAddrIn) -> SysResult {
 pub fn sendto(fd: i32, data: &[u8], flags: u32, to: Option<&SockAddrIn>) -> SysResult {
     let b = to.map(addr_bytes);
     let p = b.as_ref().map_or(0, |b| ptr(b));
-    ret(syscall5(nr::SENDTO, fd as usize, ptr(data), data.len(), flags as usize, p))
+    ret(syscall5(
+        nr::SENDTO,
+        fd as usize,
+        ptr(data),
+        data.len(),
+        flags as usize,
+        p,
+    ))
 }
 
 /// Bytes received and who sent them.
@@ -75,11 +92,22 @@ pub fn getpeername(fd: i32) -> Result<SockAddrIn, abi::Errno> {
 }
 
 pub fn setsockopt(fd: i32, level: u32, name: u32, value: u64) -> SysResult {
-    ret(syscall4(nr::SETSOCKOPT, fd as usize, level as usize, name as usize, value as usize))
+    ret(syscall4(
+        nr::SETSOCKOPT,
+        fd as usize,
+        level as usize,
+        name as usize,
+        value as usize,
+    ))
 }
 
 pub fn getsockopt(fd: i32, level: u32, name: u32) -> SysResult {
-    ret(syscall3(nr::GETSOCKOPT, fd as usize, level as usize, name as usize))
+    ret(syscall3(
+        nr::GETSOCKOPT,
+        fd as usize,
+        level as usize,
+        name as usize,
+    ))
 }
 
 /// Call `nr` with a buffer of `T`s, growing it until everything fits.
@@ -89,7 +117,9 @@ fn table<T: Pod + Default>(nr: usize) -> Result<Vec<T>, abi::Errno> {
         let mut b = vec![0u8; n * T::SIZE];
         let have = ret(syscall2(nr, ptr_mut(&mut b), n))?;
         if have <= n {
-            return Ok((0..have).map(|i| T::from_bytes(&b[i * T::SIZE..])).collect());
+            return Ok((0..have)
+                .map(|i| T::from_bytes(&b[i * T::SIZE..]))
+                .collect());
         }
         n = have;
     }
