@@ -15,7 +15,9 @@
 //! - random bytes, idle half-open connections and unfinished requests sent to the
 //!   forwarded port (bounded in count and time) leave the kernel serving, and the
 //!   socket table returns to its size;
-//! - a non-root `bind` to port 80 is refused (EACCES), root's is not.
+//! - a non-root `bind` to port 80 is refused (EACCES), root's is not;
+//! - Debian's static busybox (the Linux personality's socket calls): `wget` gets a
+//!   file from dinos' `httpd` and `nc` sends to dinos' `nc -l`, over loopback.
 
 use crate::qemu::Machine;
 use crate::session::Session;
@@ -362,4 +364,35 @@ fn settle(s: &mut Session, want: Option<usize>) -> Result<usize> {
         }
         last = n;
     }
+}
+
+fn busybox(kernel: &Path) -> Result<()> {
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
+    run(&mut s, "mkdir -p /tmp/www; seq 3000 > /tmp/www/seq.txt", "")?;
+    background(&mut s, "httpd -p 8080 /tmp/www")?;
+    s.expect("httpd: serving /tmp/www on port 8080", STEP)?;
+    let out = run(
+        &mut s,
+        "/linux/bin/busybox wget -q -O /tmp/w http://127.0.0.1:8080/seq.txt; echo status $?",
+        "status",
+    )?;
+    if !out.contains("status 0") {
+        return Err(format!("busybox wget failed:\n{out}"));
+    }
+    let want = host_seq(3000)?.len();
+    run(&mut s, "wc -c < /tmp/w", &want.to_string())?;
+    run(&mut s, "cmp /tmp/w /tmp/www/seq.txt && echo same", "same")?;
+    background(&mut s, "nc -l 7001 < /dev/null > /tmp/bn")?;
+    let out = run(
+        &mut s,
+        "sleep 1; seq 500 | /linux/bin/busybox nc 127.0.0.1 7001; echo status $?",
+        "status",
+    )?;
+    if !out.contains("status 0") {
+        return Err(format!("busybox nc failed:\n{out}"));
+    }
+    run(&mut s, "wait", "")?;
+    let want = host_seq(500)?.len();
+    run(&mut s, "wc -c < /tmp/bn", &want.to_string())?;
+    Ok(())
 }

@@ -100,6 +100,13 @@ const COMMANDS: &[(&str, &str)] = &[
     ("whoami", "whoami: the effective user's name"),
     ("xargs", "xargs [-rt] [-n N] [-I REPL] [COMMAND...]: run a command with arguments from standard input"),
     ("yes", "yes [STRING...]: repeat a line until killed"),
+    // The network (docs/network.md).
+    ("fetch", "fetch http://ADDRESS[:PORT]/PATH: an HTTP GET, the body to standard output"),
+    ("httpd", "httpd [-p PORT] [DIR]: serve files over HTTP/1.1 (port 80 needs root)"),
+    ("ifconfig", "ifconfig: the network interfaces, their addresses and counters"),
+    ("nc", "nc HOST PORT | nc -l [-p] PORT: standard input and output over a TCP connection"),
+    ("netstat", "netstat [-c]: the kernel's socket table (-c: how many entries)"),
+    ("ping", "ping [-c COUNT] HOST: ICMP echo requests and their round trips"),
 ];
 
 /// Chapter 2 in its order: (section, the command that shows it, where it is made).
