@@ -232,6 +232,11 @@ const BENCHES: &[(&str, &str, Option<u64>)] = &[
         Some(1_500),
     ),
     (
+        "tcp_round_trip",
+        "TCP round trip over loopback between two processes (1 byte each way, smoltcp)",
+        None,
+    ),
+    (
         "mapped_page_fault",
         "page fault on a mapped file page already in the page cache (the touch only)",
         Some(800),
