@@ -8,7 +8,7 @@
 //!
 //! - DHCP gives 10.0.2.15 and `ping 10.0.2.2` is answered;
 //! - two dinos processes talk TCP over loopback (`nc -l` and `nc`), the bytes
-//!   compared with the host's `seq`;
+//!   compared with the host's `seq`, and UDP (`nc -u`);
 //! - `httpd` in dinos serves files to `curl` on the host (bytes compared, 404 for a
 //!   missing file), and `fetch` in dinos gets a file from a `python3 -m http.server`
 //!   the test runs on 127.0.0.1 (the bytes compared after `curl` brings them back);
@@ -161,6 +161,19 @@ fn loopback_tcp(kernel: &Path) -> Result<()> {
         "seq 20000 > /tmp/want; cmp /tmp/want /tmp/got && echo same",
         "same",
     )?;
+    // UDP: each line a datagram, printed by the listener as it comes.
+    background(&mut s, "nc -u -l 7100 < /dev/null > /tmp/udp")?;
+    run(
+        &mut s,
+        "sleep 1; seq 3 | nc -u 127.0.0.1 7100; echo sent $?",
+        "sent 0",
+    )?;
+    let out = run(&mut s, "sleep 1; cat /tmp/udp; kill %1", "")?;
+    if !out.contains("1\n2\n3\n") && !out.contains("1\r\n2\r\n3\r\n") {
+        return Err(format!(
+            "the UDP listener did not print the three datagrams:\n{out}"
+        ));
+    }
     // The listener and both ends leave the table once closed (TIME_WAIT passes).
     settle(&mut s, Some(0)).map(drop)
 }

@@ -104,7 +104,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("fetch", "fetch http://ADDRESS[:PORT]/PATH: an HTTP GET, the body to standard output"),
     ("httpd", "httpd [-p PORT] [DIR]: serve files over HTTP/1.1 (port 80 needs root)"),
     ("ifconfig", "ifconfig: the network interfaces, their addresses and counters"),
-    ("nc", "nc HOST PORT | nc -l [-p] PORT: standard input and output over a TCP connection"),
+    ("nc", "nc [-u] HOST PORT | nc [-u] -l [-p] PORT: standard input and output over TCP (or UDP)"),
     ("netstat", "netstat [-c]: the kernel's socket table (-c: how many entries)"),
     ("ping", "ping [-c COUNT] HOST: ICMP echo requests and their round trips"),
 ];

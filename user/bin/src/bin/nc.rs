@@ -1,9 +1,11 @@
-//! `nc HOST PORT` / `nc -l [-p] PORT`: standard input to a TCP connection and the
+//! `nc [-u] HOST PORT` / `nc [-u] -l [-p] PORT`: standard input to a TCP connection and the
 //! connection to standard output (chapter 2, 3-2 "communication": the connection
 //! model, from the shell). As a client it connects; with `-l` it listens on every
 //! interface, takes one connection and serves it. When standard input ends the
 //! sending half is shut (the peer reads end of file) and the output goes on until
-//! the peer is done too. Exit status 0, 1 for a network error, 2 for bad usage.
+//! the peer is done too. With `-u`, UDP: the client sends each read of standard
+//! input as one datagram to HOST:PORT and ends with its input; the listener prints
+//! every datagram that arrives on PORT until it is killed. Exit status 0, 1 for a network error, 2 for bad usage.
 
 #![no_std]
 #![no_main]
@@ -20,15 +22,28 @@ use ulib::sys;
 
 ulib::entry!(main);
 
-const USAGE: &str = "usage: nc HOST PORT | nc -l [-p] PORT";
+const USAGE: &str = "usage: nc [-u] HOST PORT | nc [-u] -l [-p] PORT";
 
 fn main() -> i32 {
     let args: Vec<String> = ulib::env::args().skip(1).collect();
     let words: Vec<&str> = args
         .iter()
         .map(|s| s.as_str())
-        .filter(|a| *a != "-p")
+        .filter(|a| *a != "-p" && *a != "-u")
         .collect();
+    if args.iter().any(|a| a == "-u") {
+        return match udp_main(&words) {
+            Some(Ok(())) => 0,
+            Some(Err(e)) => {
+                ulib::eprintln!("nc: {e}");
+                1
+            }
+            None => {
+                ulib::eprintln!("{USAGE}");
+                2
+            }
+        };
+    }
     let r = match words.as_slice() {
         ["-l", port] => port.parse().ok().map(serve),
         [host, port] => match (net::parse_ipv4(host), port.parse().ok()) {
@@ -105,4 +120,37 @@ fn relay(s: &Socket) -> ulib::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `nc -u`: datagrams from standard input, or printed as they arrive.
+fn udp_main(words: &[&str]) -> Option<ulib::Result<()>> {
+    let mut buf = alloc::vec![0u8; 16 * 1024];
+    match words {
+        ["-l", port] => {
+            let port: u16 = port.parse().ok()?;
+            Some((|| {
+                let s = net::udp_bind(port)?;
+                loop {
+                    let (n, _) = s.recv_from(&mut buf)?;
+                    io::stdout().write_all(&buf[..n])?;
+                    io::flush_stdout();
+                }
+            })())
+        }
+        [host, port] => {
+            let (addr, port) = (net::parse_ipv4(host)?, port.parse().ok()?);
+            Some((|| {
+                let s = Socket::new(ulib::abi::net::SOCK_DGRAM, 0)?;
+                s.connect(addr, port)?;
+                loop {
+                    let n = sys::read(0, &mut buf)?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    io::write_all(s.fd(), &buf[..n])?;
+                }
+            })())
+        }
+        _ => None,
+    }
 }
