@@ -12,6 +12,7 @@
 //! | `phy.rs`   | smoltcp's device trait over a registered card (`drivers::netdev`)   |
 //! | `stack.rs` | the interfaces (`lo`, `eth0`, ...), their polling, DHCP             |
 //! | `table.rs` | the socket table and the socket calls' operations                   |
+//! | `report.rs`| readiness, names, options, the table for `netstat`                  |
 //! | `file.rs`  | a socket as a `FileObject`: read/write/poll/close, waiting          |
 //!
 //! Who runs the stack: the network thread `netd`, which sleeps until a PCI interrupt
@@ -28,6 +29,7 @@ extern crate alloc;
 
 pub mod file;
 pub mod phy;
+pub mod report;
 pub mod stack;
 pub mod table;
 
