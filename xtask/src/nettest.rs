@@ -16,6 +16,8 @@
 //!   forwarded port (bounded in count and time) leave the kernel serving, and the
 //!   socket table returns to its size;
 //! - a non-root `bind` to port 80 is refused (EACCES), root's is not;
+//! - `usertests net_`: every socket call's errno for bad descriptors, pointers and
+//!   arguments, and a burst of loopback connections leaving the table at its size;
 //! - Debian's static busybox (the Linux personality's socket calls): `wget` gets a
 //!   file from dinos' `httpd` and `nc` sends to dinos' `nc -l`, over loopback.
 
@@ -48,6 +50,10 @@ pub const NET_TESTS: &[(&str, NetTest)] = &[
     (
         "net::busybox_wget_and_nc_use_the_linux_socket_calls",
         busybox,
+    ),
+    (
+        "net::usertests_socket_calls_refuse_bad_arguments",
+        usertests_net,
     ),
 ];
 
@@ -411,5 +417,17 @@ fn busybox(kernel: &Path) -> Result<()> {
     run(&mut s, "sleep 1", "")?;
     let want = host_seq(500)?.len();
     run(&mut s, "wc -c < /tmp/bn", &want.to_string())?;
+    Ok(())
+}
+
+fn usertests_net(kernel: &Path) -> Result<()> {
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
+    let name = "net_socket_calls_refuse_bad_arguments";
+    s.send("usertests net_\n")?;
+    let out = s.expect(" passed, ", Duration::from_secs(120))?;
+    let out = out + &s.expect("\n", STEP)?;
+    if !out.contains(&format!("usertests: {name} ... ok")) || !out.contains("1 passed, 0 failed") {
+        return Err(format!("usertests {name} did not pass:\n{out}"));
+    }
     Ok(())
 }

@@ -70,6 +70,7 @@ const USERTESTS: &[&str] = &[
     "init_survives_signals_and_keeps_its_group",
     "removed_working_directory_is_empty_and_unlinked",
     "umount_is_ebusy_while_a_file_or_directory_is_in_use",
+    "net_socket_calls_refuse_bad_arguments",
     "bad_arguments_are_refused_never_fatal",
 ];
 

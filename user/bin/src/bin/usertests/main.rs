@@ -27,6 +27,7 @@ mod badargs;
 mod files;
 mod mapping;
 mod memory;
+mod net;
 mod pipes;
 mod ports;
 mod procs;
@@ -234,6 +235,10 @@ const TESTS: &[(&str, Test)] = &[
     (
         "port_traffic_leaks_nothing",
         ports::port_traffic_leaks_nothing,
+    ),
+    (
+        "net_socket_calls_refuse_bad_arguments",
+        net::socket_calls_refuse_bad_arguments,
     ),
     (
         "bad_arguments_are_refused_never_fatal",
