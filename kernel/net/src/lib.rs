@@ -84,12 +84,12 @@ pub(crate) fn lock() -> NetGuard<'static> {
 pub fn init() {
     let mut ifaces = alloc::vec![Iface::loopback()];
     for nic in drivers::netdev::take_all() {
-        log::info!("net: {} up, asking for an address (DHCP)", nic.name);
+        log::info!("{} up, asking for an address (DHCP)", nic.name);
         ifaces.push(Iface::ethernet(nic.name, nic.dev));
     }
     *STACK.lock() = Some(Net::new(ifaces));
     if let Err(e) = task::spawn("netd", netd) {
-        log::error!("net: cannot start the network thread: {e:?}");
+        log::error!("cannot start the network thread: {e:?}");
     }
 }
 

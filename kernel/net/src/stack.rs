@@ -126,7 +126,7 @@ impl Iface {
                 self.gateway = c.router;
                 self.dns = c.dns_servers.first().copied();
                 log::info!(
-                    "net: {}: {} via {} (DHCP)",
+                    "{}: {} via {} (DHCP)",
                     self.name,
                     c.address,
                     c.router
@@ -140,7 +140,7 @@ impl Iface {
                 self.iface.routes_mut().remove_default_ipv4_route();
                 self.addr = None;
                 self.gateway = None;
-                log::warn!("net: {}: DHCP lease lost", self.name);
+                log::warn!("{}: DHCP lease lost", self.name);
                 None
             }
         }
