@@ -402,7 +402,9 @@ fn busybox(kernel: &Path) -> Result<()> {
     let want = host_seq(3000)?.len();
     run(&mut s, "wc -c < /tmp/w", &want.to_string())?;
     run(&mut s, "cmp /tmp/w /tmp/www/seq.txt && echo same", "same")?;
-    background(&mut s, "nc -l 7001 < /dev/null > /tmp/bn")?;
+    // The server keeps its sending half open for 3 s: busybox's nc ends as soon as
+    // the network side ends, even with input still unread.
+    background(&mut s, "sleep 3 | nc -l 7001 > /tmp/bn")?;
     let out = run(
         &mut s,
         "sleep 1; seq 500 | /linux/bin/busybox nc 127.0.0.1 7001; echo status $?",
