@@ -21,6 +21,7 @@
 
 pub mod errno;
 pub mod flags;
+pub mod net;
 pub mod nr;
 pub mod resource;
 pub mod signal;

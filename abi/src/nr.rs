@@ -193,6 +193,35 @@ pub const DELETE_MODULE: usize = 146;
 /// The loaded modules, one line each (`name size refcount users`), copied into a
 /// buffer: `modules(buf, len)` returns the listing's whole length.
 pub const MODULES: usize = 147;
+// Communication over a network (docs/network.md): sockets, 160-179.
+/// `socket(domain, type, protocol)`: a new socket descriptor.
+pub const SOCKET: usize = 160;
+/// `bind(fd, *sockaddr_in)`.
+pub const BIND: usize = 161;
+/// `listen(fd, backlog)`.
+pub const LISTEN: usize = 162;
+/// `accept(fd, *sockaddr_in or 0, flags)`: the next connection, a new descriptor.
+pub const ACCEPT: usize = 163;
+/// `connect(fd, *sockaddr_in)`.
+pub const CONNECT: usize = 164;
+/// `sendto(fd, buf, len, flags, *sockaddr_in or 0)`.
+pub const SENDTO: usize = 165;
+/// `recvfrom(fd, buf, len, flags, *sockaddr_in or 0)`.
+pub const RECVFROM: usize = 166;
+/// `shutdown(fd, how)`.
+pub const SHUTDOWN: usize = 167;
+/// `getsockname(fd, *sockaddr_in)`.
+pub const GETSOCKNAME: usize = 168;
+/// `getpeername(fd, *sockaddr_in)`.
+pub const GETPEERNAME: usize = 169;
+/// `setsockopt(fd, level, name, value)`: the value by register.
+pub const SETSOCKOPT: usize = 170;
+/// `getsockopt(fd, level, name)`: the value returned.
+pub const GETSOCKOPT: usize = 171;
+/// `net_ifaces(*ifinfo, n)`: the interfaces, how many there are.
+pub const NET_IFACES: usize = 172;
+/// `net_sockets(*sockinfo, n)`: the kernel's socket table, how many there are.
+pub const NET_SOCKETS: usize = 173;
 
 /// The highest call number plus one (size of the kernel's table).
 pub const COUNT: usize = 192;

@@ -29,6 +29,9 @@ const TOOLS: &[(&str, &str)] = &[
     // the musl toolchain the C test programs are built with.
     ("busybox", "busybox-static"),
     ("musl-gcc", "musl-tools"),
+    // The network tests (nettest.rs): the host's HTTP client and a static server.
+    ("curl", "curl"),
+    ("python3", "python3"),
 ];
 
 fn have(program: &str) -> bool {

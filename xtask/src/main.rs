@@ -28,6 +28,7 @@ mod linuxtest;
 mod logintest;
 mod modbuild;
 mod modtest;
+mod nettest;
 mod porttest;
 mod proctest;
 mod progtest;
@@ -75,6 +76,9 @@ commands:
       --click X,Y       press and release the tablet (touch) at pixel X,Y
       --drag X,Y:X,Y    press at the first point, move in steps to the second, release
       --wait SECONDS    wait (e.g. for windows to open)
+      --net             a virtio network card on QEMU's user network (DHCP gives 10.0.2.15;
+                        the host's 127.0.0.1 is 10.0.2.2 from inside)
+      --forward HOST:GUEST  forward TCP port HOST on the host's 127.0.0.1 to GUEST in dinos
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
   bench [NAME]          benchmarks: boot, syscall, programs, fs, smp, trace, --vs-linux (default: all)
   soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),

@@ -70,6 +70,7 @@ const USERTESTS: &[&str] = &[
     "init_survives_signals_and_keeps_its_group",
     "removed_working_directory_is_empty_and_unlinked",
     "umount_is_ebusy_while_a_file_or_directory_is_in_use",
+    "net_socket_calls_refuse_bad_arguments",
     "bad_arguments_are_refused_never_fatal",
 ];
 
@@ -242,6 +243,11 @@ const BENCHES: &[(&str, &str, Option<u64>)] = &[
         "shm_round_trip",
         "shared-memory round trip between two processes (futex wake + wait each way, 2 switches)",
         Some(1_500),
+    ),
+    (
+        "tcp_round_trip",
+        "TCP round trip over loopback between two processes (1 byte each way, smoltcp)",
+        None,
     ),
     (
         "mapped_page_fault",

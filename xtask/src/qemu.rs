@@ -42,6 +42,11 @@ pub struct Machine {
     pub display: Option<Display>,
     /// A QMP socket to drive QEMU from (screendumps, keys, pointer events).
     pub qmp: Option<PathBuf>,
+    /// A virtio network card on QEMU's user network (the guest is 10.0.2.15, the
+    /// host's loopback is 10.0.2.2), with these TCP ports forwarded from the host's
+    /// 127.0.0.1 to the guest: (host port, guest port).
+    pub net: bool,
+    pub forward: Vec<(u16, u16)>,
 }
 
 /// The screen of a machine with a display (see `shot.rs`).
@@ -91,6 +96,8 @@ impl Machine {
             gdb: false,
             display: None,
             qmp: None,
+            net: false,
+            forward: Vec::new(),
         }
     }
 
@@ -151,6 +158,10 @@ impl Machine {
             c.arg("-drive").arg(spec);
             c.args(["-device", "virtio-blk-pci,drive=disk0"]);
         }
+        if self.net || !self.forward.is_empty() {
+            c.args(["-netdev", &self.netdev()]);
+            c.args(["-device", "virtio-net-pci,netdev=n0"]);
+        }
         if !self.append.is_empty() {
             c.arg("-append").arg(&self.append);
         }
@@ -167,6 +178,31 @@ impl Machine {
             c.args(["-s", "-S"]);
         }
         c
+    }
+}
+
+impl Machine {
+    /// QEMU's user network, forwards bound to the host's loopback only.
+    pub fn netdev(&self) -> String {
+        let mut spec = String::from("user,id=n0");
+        for (host, guest) in &self.forward {
+            spec.push_str(&format!(",hostfwd=tcp:127.0.0.1:{host}-:{guest}"));
+        }
+        spec
+    }
+}
+
+/// `HOST:GUEST` (or one port for both).
+pub fn parse_forward(spec: &str) -> Result<(u16, u16)> {
+    let port = |s: &str| {
+        s.parse::<u16>()
+            .ok()
+            .filter(|&p| p != 0)
+            .ok_or(format!("--forward {spec}: ports are 1-65535 (HOST:GUEST)"))
+    };
+    match spec.split_once(':') {
+        Some((h, g)) => Ok((port(h)?, port(g)?)),
+        None => Ok((port(spec)?, port(spec)?)),
     }
 }
 
@@ -259,6 +295,8 @@ fn parse_machine(args: &[String], kernel: &Path) -> Result<(Machine, RunOptions)
             // The kernel itself is chosen by `run_cmd`; here only the switch.
             "--lockcheck" => m.append.push_str(" lockcheck"),
             "--gui" => m.display = Some(Display::Window(window_backend()?)),
+            "--net" => m.net = true,
+            "--forward" => m.forward.push(parse_forward(&value("--forward")?)?),
             other => return Err(format!("unknown option `{other}` (see cargo xtask help)")),
         }
     }
@@ -345,5 +383,15 @@ mod tests {
         assert!(!a.iter().any(|x| x.contains("thread=multi")), "{a:?}");
         let (m, _) = parse_machine(&args(&["--smp", "2"]), Path::new("k")).unwrap();
         assert!(!qemu_args(&m).iter().any(|x| x == "-icount"));
+        // --net adds the card; --forward binds each forward to the host's loopback.
+        let (m, _) =
+            parse_machine(&args(&["--net", "--forward", "8080:80"]), Path::new("k")).unwrap();
+        let a = qemu_args(&m);
+        assert!(a
+            .iter()
+            .any(|x| x == "user,id=n0,hostfwd=tcp:127.0.0.1:8080-:80"));
+        assert!(a.iter().any(|x| x == "virtio-net-pci,netdev=n0"));
+        assert!(parse_forward("0:80").is_err() && parse_forward("x").is_err());
+        assert_eq!(parse_forward("8080").unwrap(), (8080, 8080));
     }
 }

@@ -166,6 +166,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== the network");
+    for (name, f) in crate::nettest::NET_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!("== the Linux personality");
     for (name, f) in crate::linuxtest::LINUX_TESTS {
         if selected(name) {

@@ -121,6 +121,8 @@ pub enum Capability {
     SysAdmin,
     /// Raise a hard resource limit (`setrlimit`, like Linux's `CAP_SYS_RESOURCE`).
     Resource,
+    /// Bind a socket to a port below 1024 (like Linux's `CAP_NET_BIND_SERVICE`).
+    NetBindService,
 }
 
 /// May a process with `cred` do the privileged operation `what`? Today: only

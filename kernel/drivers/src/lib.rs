@@ -16,6 +16,9 @@
 //! | `virtio_blk.rs` | the virtio disk: requests, interrupt-driven completion           |
 //! | `bochs_display.rs` | the framebuffer (QEMU `bochs-display`): mode set, memory   |
 //! | `virtio_input.rs` | virtio tablet and keyboard: evdev events, collected per tick |
+//! | `virtio_net.rs` | the virtio network card: receive buffers posted ahead, transmit  |
+//! | `netdev.rs`     | the registry of network cards (`eth0`, ...) the stack takes      |
+//! | `pci_irq.rs`    | the PCI interrupt vector the virtio devices share                |
 //! | `ramdisk.rs`    | the boot module (`-initrd`) as a disk                            |
 //! | `block.rs`      | the registry of disks by name, with run-time removal             |
 
@@ -27,12 +30,15 @@ extern crate alloc;
 pub mod block;
 pub mod bochs_display;
 pub mod console;
+pub mod netdev;
 pub mod pci;
+pub mod pci_irq;
 pub mod probe;
 pub mod ramdisk;
 pub mod rtc;
 pub mod virtio_blk;
 pub mod virtio_input;
+pub mod virtio_net;
 pub mod virtio_pci;
 pub mod virtqueue;
 

@@ -64,6 +64,7 @@ pub static BUILTIN: &[&PciDriver] = &[
     &crate::virtio_blk::PCI_DRIVER,
     &crate::bochs_display::PCI_DRIVER,
     &crate::virtio_input::PCI_DRIVER,
+    &crate::virtio_net::PCI_DRIVER,
 ];
 
 /// Why a registration or removal was refused.

@@ -8,10 +8,9 @@
 //!
 //! Completion is interrupt-driven: a request is started, and the calling thread sleeps
 //! on a wait queue until the device's interrupt says something finished. PCI
-//! interrupts are level-triggered and shared, so the handler masks the lines, counts
-//! the interrupt and wakes the waiters; the waiter acknowledges the device (which
-//! lowers the line), checks its request and unmasks. The interrupt lines of PCI slots
-//! on q35 (PIRQ A-H = GSI 16-23) all lead to one vector.
+//! interrupts are level-triggered and shared (`pci_irq.rs`): the handler masks the
+//! lines, counts the interrupt and wakes the waiters; the waiter acknowledges the
+//! device (which lowers the line), checks its request and unmasks.
 //!
 //! Nothing the device says is trusted: a capacity that cannot be addressed skips the
 //! device at probe; a used ring that makes no sense fails the request with EIO and
@@ -23,9 +22,7 @@ use crate::virtio_pci::{Transport, ACKNOWLEDGE, DRIVER, DRIVER_OK, FAILED};
 use crate::virtqueue::{Buf, Virtqueue};
 use alloc::boxed::Box;
 use block::{BlockDevice, Error};
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use hal::dma::DmaBuffer;
-use task::WaitQueue;
 
 /// Red Hat's virtio vendor id; 0x1001 is the transitional block device, 0x1042 the
 /// modern-only one (0x1040 + device type 2).
@@ -34,41 +31,21 @@ pub const IDS: Match = Match::Ids {
     devices: &[0x1001, 0x1042],
 };
 
-/// The vector all PCI interrupt lines are routed to.
-const VECTOR: u8 = 0x30;
-/// q35's PCI interrupt lines in APIC mode.
-const GSIS: core::ops::RangeInclusive<u8> = 16..=23;
-
-static INTERRUPTS: AtomicU64 = AtomicU64::new(0);
-static WAITERS: WaitQueue = WaitQueue::new();
-static ROUTED: AtomicBool = AtomicBool::new(false);
-
-fn irq_handler(_frame: &mut hal::trap::TrapFrame) {
-    for gsi in GSIS {
-        hal::apic::set_gsi_masked(gsi, VECTOR, true);
-    }
-    INTERRUPTS.fetch_add(1, Ordering::SeqCst);
-    hal::apic::eoi();
-    WAITERS.wake_all();
-    task::preempt_point();
-}
-
-/// Interrupts taken from virtio disks since boot.
+/// Interrupts taken from PCI devices since boot (the virtio disks and the network
+/// card share the vector: see `pci_irq`).
 pub fn interrupts() -> u64 {
-    INTERRUPTS.load(Ordering::Relaxed)
+    crate::pci_irq::count()
 }
 
 /// Sleep until `done()` (which acknowledges the device) is true.
 fn wait_for(mut done: impl FnMut() -> bool) {
     loop {
-        let seen = INTERRUPTS.load(Ordering::SeqCst);
+        let seen = crate::pci_irq::count();
         if done() {
             return;
         }
-        for gsi in GSIS {
-            hal::apic::set_gsi_masked(gsi, VECTOR, false);
-        }
-        WAITERS.wait_until(|| INTERRUPTS.load(Ordering::SeqCst) != seen);
+        crate::pci_irq::unmask();
+        crate::pci_irq::waiters().wait_until(|| crate::pci_irq::count() != seen);
     }
 }
 
@@ -124,12 +101,7 @@ pub fn probe(f: Function) -> Result<(), &'static str> {
     t.add_status(DRIVER);
     match VirtioDisk::init(t) {
         Ok(disk) => {
-            if !ROUTED.swap(true, Ordering::SeqCst) {
-                hal::trap::set_handler(VECTOR, irq_handler);
-                for gsi in GSIS {
-                    hal::apic::route_pci_gsi(gsi, VECTOR);
-                }
-            }
+            crate::pci_irq::route();
             let mib = (disk.capacity * SECTOR as u64) >> 20;
             let ro = if disk.read_only { ", read-only" } else { "" };
             let cache = if disk.can_flush {

@@ -210,14 +210,14 @@ impl Transport {
         self.isr.read8(0)
     }
 
-    /// A 32-bit field of the device-specific configuration, or `None` past its end.
-    pub fn device_read32(&self, offset: usize) -> Option<u32> {
-        (offset.checked_add(4)? <= self.device.len()).then(|| self.device.read32(offset))
-    }
-
     /// A byte of the device-specific configuration, or `None` past its end.
     pub fn device_read8(&self, offset: usize) -> Option<u8> {
         (offset < self.device.len()).then(|| self.device.read8(offset))
+    }
+
+    /// A 32-bit field of the device-specific configuration, or `None` past its end.
+    pub fn device_read32(&self, offset: usize) -> Option<u32> {
+        (offset.checked_add(4)? <= self.device.len()).then(|| self.device.read32(offset))
     }
 
     /// Write a byte of the device-specific configuration (ignored past its end).

@@ -90,6 +90,8 @@ fn start_userland(boot: &'static BootInfo) {
     // Disks: the PCI drivers register theirs as disk0, disk1, ... in bus order (the
     // virtio disks, persistent), then the boot RAM disk becomes ram0.
     drivers::probe_pci();
+    // The network: loopback, and an interface for each card the probe registered.
+    net::init();
     if let Some(mem) = hal::boot::take_module(boot, 0) {
         drivers::block::register(
             "ram0",

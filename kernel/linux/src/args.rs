@@ -92,6 +92,9 @@ structs!(
     FdSet => "fd_set",
     Stack => "stack_t",
     ItimerVal => "struct itimerval",
+    SockAddr => "struct sockaddr",
+    SockLen => "socklen_t *",
+    OptVal => "void * (option)",
 );
 
 macro_rules! names {

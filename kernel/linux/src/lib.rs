@@ -29,6 +29,7 @@ pub mod args;
 pub mod file;
 pub mod info;
 pub mod memory;
+pub mod net;
 pub mod process;
 pub mod signal;
 mod table;

@@ -5,7 +5,7 @@
 //! the two ABIs agree on everything (read, write, lseek, close, dup, ...).
 
 use crate::args::*;
-use crate::{file, info, memory, process, signal};
+use crate::{file, info, memory, net, process, signal};
 use syscall::arg::{Addr, Fd, Flags, Id, Mode, PidArg, Signal};
 use syscall::ops::{file as f, memory as m, process as p, protect};
 use syscall::table::Entry;
@@ -45,6 +45,20 @@ pub static TABLE: [Option<Entry>; TABLE_LEN] = {
         32 => "dup" -> Fd: f::dup(Fd);
         33 => "dup2" -> Fd: f::dup2(Fd, Fd);
         40 => "sendfile": file::sendfile(Fd, Fd, Ptr<LongPtr>, u64);
+        // Communication over a network (docs/network.md).
+        41 => "socket" -> Fd: net::socket(u32, u32, u32);
+        42 => "connect": net::connect(Fd, Ptr<SockAddr>, u32);
+        43 => "accept" -> Fd: net::accept(Fd, Ptr<SockAddr>, Ptr<SockLen>);
+        44 => "sendto": net::sendto(Fd, syscall::user::UserSlice, u32, Ptr<SockAddr>, u32);
+        45 => "recvfrom": net::recvfrom(Fd, UserSliceMut, u32, Ptr<SockAddr>, Ptr<SockLen>);
+        48 => "shutdown": net::shutdown(Fd, u32);
+        49 => "bind": net::bind(Fd, Ptr<SockAddr>, u32);
+        50 => "listen": net::listen(Fd, u32);
+        51 => "getsockname": net::getsockname(Fd, Ptr<SockAddr>, Ptr<SockLen>);
+        52 => "getpeername": net::getpeername(Fd, Ptr<SockAddr>, Ptr<SockLen>);
+        54 => "setsockopt": net::setsockopt(Fd, u32, u32, Ptr<OptVal>, u32);
+        55 => "getsockopt": net::getsockopt(Fd, u32, u32, Ptr<OptVal>, Ptr<SockLen>);
+        288 => "accept4" -> Fd: net::accept4(Fd, Ptr<SockAddr>, Ptr<SockLen>, u32);
         72 => "fcntl": file::fcntl(Fd, Flags<FcntlCmd>, u64);
         74 => "fsync": f::fsync(Fd);
         75 => "fdatasync": f::fdatasync(Fd);

@@ -10,7 +10,7 @@
 use crate::arg::{Addr, Arg, Fd, FlagSet, Flags, Id, Kind, Mode, Named, PidArg, Regs, Signal};
 use crate::ops::file::Dir;
 use crate::ops::{
-    comm, device, file, info, memory, module, port, process, protect, resource, thread, watch,
+    comm, device, file, info, memory, module, net, port, process, protect, resource, thread, watch,
 };
 use crate::table::{calls, Ctx, SysResult, Table};
 use crate::user::{PathArg, StrArg, UserPtr, UserSlice, UserSliceMut, U32, U64};
@@ -115,6 +115,21 @@ pub static TABLE: Table = {
         nr::POLL => "poll": port::poll(UserPtr<abi::PollFd>, usize, Timeout);
         nr::PORT_REPLY_RECEIVE => "port_reply_receive":
             port::port_reply_receive(Fd, u64, UserPtr<abi::PortMsg>, UserPtr<abi::PortMsg>, Timeout);
+        // Communication over a network (docs/network.md).
+        nr::SOCKET => "socket" -> Fd: net::socket(u32, u32, u32);
+        nr::BIND => "bind": net::bind(Fd, UserPtr<abi::net::SockAddrIn>);
+        nr::LISTEN => "listen": net::listen(Fd, u32);
+        nr::ACCEPT => "accept" -> Fd: net::accept(Fd, UserPtr<abi::net::SockAddrIn>, u32);
+        nr::CONNECT => "connect": net::connect(Fd, UserPtr<abi::net::SockAddrIn>);
+        nr::SENDTO => "sendto": net::sendto(Fd, UserSlice, u32, UserPtr<abi::net::SockAddrIn>);
+        nr::RECVFROM => "recvfrom": net::recvfrom(Fd, UserSliceMut, u32, UserPtr<abi::net::SockAddrIn>);
+        nr::SHUTDOWN => "shutdown": net::shutdown(Fd, u32);
+        nr::GETSOCKNAME => "getsockname": net::getsockname(Fd, UserPtr<abi::net::SockAddrIn>);
+        nr::GETPEERNAME => "getpeername": net::getpeername(Fd, UserPtr<abi::net::SockAddrIn>);
+        nr::SETSOCKOPT => "setsockopt": net::setsockopt(Fd, u32, u32, u64);
+        nr::GETSOCKOPT => "getsockopt": net::getsockopt(Fd, u32, u32);
+        nr::NET_IFACES => "net_ifaces": net::net_ifaces(UserPtr<abi::net::IfInfo>, usize);
+        nr::NET_SOCKETS => "net_sockets": net::net_sockets(UserPtr<abi::net::SockInfo>, usize);
         // Information maintenance.
         nr::CLOCK_GETTIME => "clock_gettime": info::clock_gettime(Flags<Clocks>, UserPtr<abi::Timespec>);
         nr::UNAME => "uname": info::uname(UserPtr<abi::Utsname>);

@@ -34,6 +34,7 @@ pub mod heap;
 pub mod info;
 pub mod input;
 pub mod io;
+pub mod net;
 pub mod poll;
 pub mod port;
 pub mod process;

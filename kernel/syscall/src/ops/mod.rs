@@ -8,6 +8,7 @@ pub mod file;
 pub mod info;
 pub mod memory;
 pub mod module;
+pub mod net;
 pub mod port;
 pub mod process;
 pub mod protect;

@@ -110,7 +110,7 @@ pub fn poweroff(cx: &mut Ctx) -> SysResult {
         return Err(Errno::EPERM);
     }
     log::info!(
-        "power off requested: syncing file systems ({} disk interrupts so far)",
+        "power off requested: syncing file systems ({} PCI interrupts so far)",
         drivers::virtio_blk::interrupts()
     );
     if let Err(e) = fsys::shutdown() {

@@ -9,7 +9,7 @@
 //! `/bin/true` + wait, a forked child that execs `/bin/true` + wait, the same with
 //! `/bin/sh -c true` (lmbench's "shell" case: the cost of starting the shell), and
 //! `sh -c` running a loop of 1,000 iterations with arithmetic and `[`, and `access` of
-//! a path. Under QEMU's
+//! a path, and a TCP round trip over loopback. Under QEMU's
 //! `-icount shift=0` (`cargo xtask bench programs`) one nanosecond of guest time is one
 //! guest instruction, so the figures are instructions per operation and repeat exactly.
 //! Operands select the benchmarks whose names contain one of them.
@@ -51,6 +51,7 @@ const BENCHES: &[(&str, u32, Bench)] = &[
     // later fork of this process copies.
     ("futex_wake", 100_000, futex_wake),
     ("shm_round_trip", 5_000, shm_round_trip),
+    ("tcp_round_trip", 2_000, tcp_round_trip),
 ];
 
 /// Benchmarks that time only part of each batch themselves (returning the
@@ -170,6 +171,43 @@ fn pipe_round_trip(n: u32) -> Result<(), String> {
         }
     }
     let _ = (sys::close(ping[1]), sys::close(pong[0]));
+    process::wait().map_err(|e| err("wait", e))?;
+    result
+}
+
+/// A TCP round trip over loopback between two processes: one byte each way on a
+/// connection (`TCP_NODELAY`), through smoltcp and the loopback interface.
+fn tcp_round_trip(n: u32) -> Result<(), String> {
+    use ulib::abi::net::{IPPROTO_TCP, TCP_NODELAY};
+    use ulib::net;
+    let l = net::tcp_listen([127, 0, 0, 1], 0, 1).map_err(|e| err("listen", e))?;
+    let port = l.local_addr().map_err(|e| err("getsockname", e))?.port();
+    let child = process::fork().map_err(|e| err("fork", e))?;
+    if child == Fork::Child {
+        drop(l);
+        let Ok(c) = net::tcp_connect([127, 0, 0, 1], port) else {
+            sys::exit(1)
+        };
+        let _ = c.set_option(IPPROTO_TCP, TCP_NODELAY, 1);
+        let mut b = [0u8; 1];
+        while sys::read(c.fd(), &mut b) == Ok(1) {
+            if sys::write(c.fd(), &b).is_err() {
+                sys::exit(1);
+            }
+        }
+        sys::exit(0);
+    }
+    let (c, _) = l.accept().map_err(|e| err("accept", e))?;
+    let _ = c.set_option(IPPROTO_TCP, TCP_NODELAY, 1);
+    let mut b = [0u8; 1];
+    let mut result = Ok(());
+    for _ in 0..n {
+        if sys::write(c.fd(), b"x") != Ok(1) || sys::read(c.fd(), &mut b) != Ok(1) {
+            result = Err(String::from("the echo child stopped answering"));
+            break;
+        }
+    }
+    drop(c);
     process::wait().map_err(|e| err("wait", e))?;
     result
 }

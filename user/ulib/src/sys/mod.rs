@@ -18,9 +18,11 @@
 //! The one unchecked entry is [`syscall6`], an `unsafe fn` taking raw registers, for
 //! test programs that must hand the kernel invalid arguments on purpose (`usertests`).
 
+mod net;
 mod raw;
 mod resource;
 
+pub use net::*;
 pub use resource::{get_core_pattern, getrusage, prlimit, set_core_pattern};
 
 use abi::{

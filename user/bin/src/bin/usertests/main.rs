@@ -28,6 +28,7 @@ mod files;
 mod ipcperm;
 mod mapping;
 mod memory;
+mod net;
 mod pipes;
 mod ports;
 mod procs;
@@ -247,6 +248,10 @@ const TESTS: &[(&str, Test)] = &[
     (
         "ipcperm_shm_segments_are_guarded_by_their_mode",
         ipcperm::shm_segments_are_guarded_by_their_mode,
+    ),
+    (
+        "net_socket_calls_refuse_bad_arguments",
+        net::socket_calls_refuse_bad_arguments,
     ),
     (
         "bad_arguments_are_refused_never_fatal",
