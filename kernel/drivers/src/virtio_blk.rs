@@ -16,9 +16,9 @@
 //! device at probe; a used ring that makes no sense fails the request with EIO and
 //! every later one too (the device is then considered broken).
 
-use crate::pci::{self, Function};
+use crate::pci::Function;
 use crate::probe::Match;
-use crate::virtio_pci::{Transport, ACKNOWLEDGE, DRIVER, DRIVER_OK, FAILED};
+use crate::virtio_pci::{Transport, DRIVER_OK, FAILED};
 use crate::virtqueue::{Buf, Virtqueue};
 use alloc::boxed::Box;
 use block::{BlockDevice, Error};
@@ -92,13 +92,7 @@ pub static PCI_DRIVER: crate::probe::PciDriver = crate::probe::PciDriver {
 /// The registry's probe for a virtio block function: set it up and register it as the
 /// next `diskN`.
 pub fn probe(f: Function) -> Result<(), &'static str> {
-    pci::assign_bars(&f);
-    // Let the device answer on its BARs and reach memory.
-    f.enable(pci::CMD_MEMORY | pci::CMD_BUS_MASTER);
-    let t = Transport::new(f)?;
-    t.reset()?;
-    t.add_status(ACKNOWLEDGE);
-    t.add_status(DRIVER);
+    let t = Transport::start(f)?;
     match VirtioDisk::init(t) {
         Ok(disk) => {
             crate::pci_irq::route();

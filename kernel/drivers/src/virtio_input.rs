@@ -17,9 +17,9 @@
 //! within 10 ms. Nothing the device says is trusted: a used entry naming a buffer
 //! not offered, or a length short of an event, disables the device with one log line.
 
-use crate::pci::{self, Function};
+use crate::pci::Function;
 use crate::probe::{Match, PciDriver};
-use crate::virtio_pci::{Transport, ACKNOWLEDGE, DRIVER, DRIVER_OK, FAILED};
+use crate::virtio_pci::{Transport, DRIVER_OK, FAILED};
 use crate::virtqueue::{Buf, Virtqueue};
 use alloc::collections::VecDeque;
 use alloc::string::String;
@@ -211,12 +211,7 @@ pub fn abs_max(info: &[u8]) -> u32 {
 }
 
 fn probe(f: Function) -> Result<(), &'static str> {
-    pci::assign_bars(&f);
-    f.enable(pci::CMD_MEMORY | pci::CMD_BUS_MASTER);
-    let t = Transport::new(f)?;
-    t.reset()?;
-    t.add_status(ACKNOWLEDGE);
-    t.add_status(DRIVER);
+    let t = Transport::start(f)?;
     let fail = |t: &Transport, why| {
         t.add_status(FAILED);
         Err(why)

@@ -16,9 +16,9 @@
 //! outside the buffer, disables the card (one log line; frames are then dropped).
 
 use crate::netdev::{NetDevice, NetStats};
-use crate::pci::{self, Function};
+use crate::pci::Function;
 use crate::probe::Match;
-use crate::virtio_pci::{Transport, ACKNOWLEDGE, DRIVER, DRIVER_OK, FAILED};
+use crate::virtio_pci::{Transport, DRIVER_OK, FAILED};
 use crate::virtqueue::{Buf, Virtqueue};
 use alloc::boxed::Box;
 use alloc::vec;
@@ -63,12 +63,7 @@ pub struct VirtioNet {
 
 /// The registry's probe: set the card up and register it as the next `ethN`.
 pub fn probe(f: Function) -> Result<(), &'static str> {
-    pci::assign_bars(&f);
-    f.enable(pci::CMD_MEMORY | pci::CMD_BUS_MASTER);
-    let t = Transport::new(f)?;
-    t.reset()?;
-    t.add_status(ACKNOWLEDGE);
-    t.add_status(DRIVER);
+    let t = Transport::start(f)?;
     match VirtioNet::init(t) {
         Ok(nic) => {
             crate::pci_irq::route();

@@ -78,6 +78,20 @@ fn read_cap(f: &Function, at: u8) -> (u8, u8, u32, u32, u32) {
 }
 
 impl Transport {
+    /// The start every virtio driver's probe makes (virtio 1.x, 3.1.1 steps 1-3): give
+    /// the function its BARs, let it answer on them and reach memory, map its register
+    /// blocks, reset it, and say a driver is here and knows the device. The driver then
+    /// negotiates features and sets its queues up.
+    pub fn start(f: Function) -> Result<Transport, &'static str> {
+        pci::assign_bars(&f);
+        f.enable(pci::CMD_MEMORY | pci::CMD_BUS_MASTER);
+        let t = Transport::new(f)?;
+        t.reset()?;
+        t.add_status(ACKNOWLEDGE);
+        t.add_status(DRIVER);
+        Ok(t)
+    }
+
     /// Find and map the register blocks of virtio function `f` (BARs assigned and
     /// memory decoding on).
     pub fn new(f: Function) -> Result<Transport, &'static str> {
