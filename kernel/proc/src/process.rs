@@ -92,6 +92,8 @@ pub struct Process {
     /// The working directory, held (see `fsys::Cwd`).
     pub cwd: Mutex<Cwd>,
     pub sig: SpinLock<SigState>,
+    /// Whether `sig` may hold a pending signal, readable without its lock.
+    pub sig_hint: crate::sigstate::SigHint,
     /// The system-call ABI of the program it runs (set at exec, inherited by fork).
     pub personality: SpinLock<Personality>,
     /// The parent sleeps here waiting for a child to exit.
@@ -304,6 +306,7 @@ pub(crate) fn new_process(
         files: task::mutex(files),
         cwd: task::mutex(Cwd::hold(cwd)),
         sig: SpinLock::new(sig),
+        sig_hint: crate::sigstate::SigHint::new(),
         personality: SpinLock::new(Personality::Dinos),
         child_wq: WaitQueue::new(),
         stop_wq: WaitQueue::new(),

@@ -152,6 +152,7 @@ pub fn post_to(p: &process::Process, sig: u32, info: SigInfo, thread: Option<tas
                             s.info[sig as usize] = info;
                         }
                         t.pending |= bit(sig);
+                        p.sig_hint.raise();
                         true
                     }
                     None => false,
@@ -167,6 +168,7 @@ pub fn post_to(p: &process::Process, sig: u32, info: SigInfo, thread: Option<tas
             s.info[sig as usize] = info;
         }
         s.pending |= bit(sig);
+        p.sig_hint.raise();
         // A thread that does not block it is woken to take it (every thread for the
         // signals no mask holds back: one of them ends or stops the process).
         let unmaskable = sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT;
@@ -288,7 +290,15 @@ pub fn interrupted() -> bool {
 /// Is a signal waiting that will interrupt a sleep of `p` (the caller's process,
 /// when the caller has it at hand)?
 pub fn interrupted_in(p: &process::Process) -> bool {
-    p.sig.lock().deliverable() != 0
+    if !p.sig_hint.may_be_set() {
+        return false;
+    }
+    let s = p.sig.lock();
+    let d = s.deliverable();
+    if d == 0 && !s.anything_pending() {
+        p.sig_hint.lower();
+    }
+    d != 0
 }
 
 /// Signals as the layers below see them (`files::Signals`): a pipe or the terminal
@@ -723,6 +733,7 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
             addr: Some(at),
         };
         s.me().pending |= bit(sig); // the faulting thread's own
+        p.sig_hint.raise();
         drop(s);
         hal::task::notify_current();
         return; // delivered by the return hook

@@ -16,6 +16,49 @@ fn bit(sig: u32) -> u64 {
     1u64 << sig
 }
 
+/// "A signal may be pending": a flag read without the signal lock, so that the check
+/// every sleep makes ([`crate::signal::interrupted`]) costs one load in the common
+/// case of nothing pending. It is raised, under the lock, by everything that makes a
+/// signal pending or a thread zapped, and lowered, under the lock, only by a check
+/// that found nothing pending at all. Read without the lock it can only be stale in
+/// the safe direction: whoever raises it then interrupts the sleeping thread, which
+/// looks again.
+pub struct SigHint(core::sync::atomic::AtomicBool);
+
+impl SigHint {
+    /// Raised: the first check takes the lock and settles it.
+    pub const fn new() -> SigHint {
+        SigHint(core::sync::atomic::AtomicBool::new(true))
+    }
+
+    /// A signal was made pending (call with the signal lock held).
+    pub fn raise(&self) {
+        self.0.store(true, core::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Could a signal be pending? False means none is.
+    #[inline]
+    pub fn may_be_set(&self) -> bool {
+        // A sleeper marked itself blocked just before asking; with other CPUs posting
+        // signals, that store must be ordered before this load (as in `wake_one`).
+        if hal::percpu::cpus_online() > 1 {
+            core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
+        }
+        self.0.load(core::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Nothing is pending (call with the signal lock held, having looked).
+    pub fn lower(&self) {
+        self.0.store(false, core::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Default for SigHint {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A process's signal state: what every thread shares (the actions, the signals sent
 /// to the process as a whole) and, in [`SigState::threads`], what each thread has of
 /// its own (mask, pending set, alternate stack; see `thread.rs`).
@@ -116,6 +159,12 @@ impl SigState {
             return 1 << SIGKILL;
         }
         (self.pending | t.pending) & (!t.mask | unmaskable)
+    }
+
+    /// Is anything pending at all, for any thread, or a thread zapped? (When not, the
+    /// process's [`SigHint`] may be lowered.)
+    pub fn anything_pending(&self) -> bool {
+        self.pending != 0 || self.threads.iter().any(|t| t.pending != 0 || t.zapped)
     }
 
     /// Pending for the calling thread, blocked or not (`sigpending` takes `& mask`).

@@ -157,6 +157,7 @@ pub fn zap_others(p: &Process, status: Option<u32>) {
         for t in s.threads.iter_mut().filter(|t| t.ktid != k) {
             t.zapped = true;
             others.push(t.ktid);
+            p.sig_hint.raise();
         }
     }
     for k in others {
