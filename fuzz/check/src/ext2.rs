@@ -52,7 +52,7 @@ const MAX_OPS: usize = 200;
 /// Runs one input.
 pub fn check(data: &[u8], oracle: Oracle) {
     let mut input = Input::new(data);
-    if input.u8() % 2 == 0 {
+    if input.u8().is_multiple_of(2) {
         writer(&mut input, oracle);
     } else {
         reader(&mut input);
@@ -269,9 +269,11 @@ fn writer(input: &mut Input, oracle: Oracle) {
                     continue;
                 }
                 let (fpath, id) = pick(input, &files);
+                // Double-indirect blocks start at 268 KiB (1 KiB blocks); the tree is
+                // compared whole, so files stay below 400 KiB to keep runs fast.
                 let off = match input.u8() % 4 {
-                    0 => input.u32() as u64 % (3 << 20),
-                    1 => input.u32() as u64 % (300 << 10),
+                    0 => input.u32() as u64 % (400 << 10),
+                    1 => 260 * 1024 + input.u16() as u64 % (20 << 10),
                     _ => input.u16() as u64 % (20 << 10),
                 };
                 let len = input.u16() as usize % 9000;
@@ -457,9 +459,10 @@ const POP_PATHS: [&str; 12] = [
 fn reader(input: &mut Input) {
     let mut image = POPULATED.to_vec();
     for _ in 0..input.below(17) {
-        // Most damage in the first 8 KiB (superblock, descriptors, bitmaps, inodes).
+        // Most damage in the metadata: superblock, descriptors, bitmaps, inode table
+        // (bytes 1024..21504 of this image).
         let at = if input.u8() < 192 {
-            input.u16() as usize % 8192
+            input.u16() as usize % 21504
         } else {
             input.u32() as usize % image.len()
         };

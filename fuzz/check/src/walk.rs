@@ -48,7 +48,7 @@ fn path(input: &mut Input) -> Vec<u8> {
             13 => p.extend(std::iter::repeat_n(b'x', input.u16() as usize % 5000)),
             _ => p.extend_from_slice(input.bytes(8)),
         }
-        if input.u8() % 2 == 0 {
+        if input.u8().is_multiple_of(2) {
             p.push(b'/');
         }
     }
@@ -96,7 +96,7 @@ pub fn check(data: &[u8], _oracle: Oracle) {
                         v.lstat(cred, cwd, &p)
                     };
                     if let Ok(st) = st {
-                        assert_eq!(st.ino, n.ino as u64, "stat and resolve disagree on {p:?}");
+                        assert_eq!(st.ino, n.ino, "stat and resolve disagree on {p:?}");
                     }
                     if v.kind(n) == Ok(NodeKind::Directory) {
                         coherent(&mut v, n, &p);
