@@ -207,7 +207,7 @@ fn one_pass(chars: &[char], args: &[&str], next: &mut usize, out: &mut Output) -
         };
         // Widths and precisions are C `int`s, as in dash (a `*` argument keeps its low
         // 32 bits); a negative width means `-`, a negative precision none at all.
-        let mut width = read_num(&mut i, next, out).map(|w| w as i32);
+        let width = read_num(&mut i, next, out).map(|w| w as i32);
         if width.is_some_and(|w| w < 0) {
             left = true;
         }
