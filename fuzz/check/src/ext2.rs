@@ -406,8 +406,9 @@ fn writer(input: &mut Input, oracle: Oracle) {
             10 => fs.sync().unwrap_or_else(|e| panic!("{op}: sync: {e}")),
             _ => {
                 let image = fs.unmount().expect("unmount").into_bytes();
+                // The tree is compared at the end (comparing here too made runs
+                // ten times slower for little more).
                 fs = mount(image).expect("a clean unmount mounts again");
-                check_tree(&mut fs, &m);
             }
         }
     }
