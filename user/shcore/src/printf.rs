@@ -101,7 +101,7 @@ fn number(arg: &str, errors: &mut Vec<String>) -> i64 {
 }
 
 /// The widest field (and longest precision) printed: the text is built in memory,
-/// so `%2000000000d` would take the shell's memory (found by the host fuzzer,
+/// so `%2000000000d` would take the shell's memory (found with the host fuzz target's check,
 /// `fuzz/regressions/shell/`). Larger ones are an error and count as 0.
 pub const MAX_FIELD: u32 = 1 << 20;
 
@@ -308,7 +308,7 @@ mod tests {
 
     #[test]
     fn huge_and_extreme_widths_are_bounded_not_a_panic() {
-        // i64::MIN as a `*` width overflowed `abs` (a panic found by the host fuzzer).
+        // i64::MIN as a `*` width overflowed `abs` (a panic found with the host fuzz target's check).
         let o = printf("%*d|", &["-9223372036854775808", "1"]);
         assert_eq!(o.text, "1|", "low 32 bits, as dash: width 0");
         let o = printf("%*d|", &["-3", "1"]);

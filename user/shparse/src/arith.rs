@@ -100,7 +100,7 @@ struct Eval<'a> {
 
 /// Deepest nesting of parentheses and prefix operators (`!!!!1`, `((((1))))`): the
 /// evaluator recurses into each, and 3,000 of them overflowed the stack of a debug
-/// build (found with the host fuzz target, `fuzz/regressions/shell/`).
+/// build (found with the host fuzz target's check, `fuzz/regressions/shell/`).
 pub const MAX_DEPTH: usize = 200;
 
 /// Evaluates `text` (already expanded: `$x` and `$(...)` replaced), reading and

@@ -144,7 +144,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Spanned>, ParseError> {
 /// Deepest nesting of substitutions (`$(...)`, backquotes, `${x:-...}`, here-documents
 /// and `$((...))` inside each other) and, per text, of compound commands: each level
 /// is a few stack frames of the recursive lexer and parser, and a 4 KiB line of
-/// `$($($(...)))` overflowed the shell's stack (found by the host fuzz target,
+/// `$($($(...)))` overflowed the shell's stack (found with the host fuzz target's check,
 /// `fuzz/regressions/shell/`). Deeper text is a syntax error.
 pub const MAX_NESTING: usize = 64;
 

@@ -86,8 +86,8 @@ impl Parser {
 
     /// Takes the current token and moves on. The token is moved out, not cloned: a
     /// word holds the parsed trees of its command substitutions, and cloning those at
-    /// every level made `$($($(...)))` cubic (2,000 characters took 15 s; found by the
-    /// host fuzz target, `fuzz/regressions/shell/`). Nothing looks back at a token
+    /// every level made `$($($(...)))` cubic (2,000 characters took 15 s; found with the
+    /// host fuzz target's check, `fuzz/regressions/shell/`). Nothing looks back at a token
     /// once it is consumed; the final `Eof` stays in place.
     fn bump(&mut self) -> Token {
         if self.pos + 1 < self.tokens.len() {

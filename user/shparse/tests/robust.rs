@@ -129,7 +129,7 @@ fn random_input_never_panics() {
     );
 }
 
-/// Found by the host fuzz target (`fuzz/regressions/shell/subst-nested-1000-deep`):
+/// Found with the host fuzz target's check (`fuzz/regressions/shell/subst-nested-1000-deep`):
 /// 1,000 nested `$(` overflowed the stack (and took 15 s, cloning every level's tree).
 /// Past `MAX_NESTING` levels the text is a syntax error; up to it, it parses, in
 /// a test thread's 2 MiB of stack in a debug build.
