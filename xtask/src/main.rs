@@ -11,6 +11,7 @@
 //! - `gdb`    boot paused with QEMU's gdb stub and print how to attach
 //! - `core`   copy a core file out of the disk image and open it in host gdb
 //! - `lines`  kernel source lines, and the share in `forbid(unsafe_code)` crates
+//! - `fuzz`   the host fuzz targets under libFuzzer (nightly), crashes kept as regressions
 
 mod accounts;
 mod bench;
@@ -22,6 +23,7 @@ mod diskupdate;
 mod fstest;
 mod fuzztest;
 mod guitest;
+mod hostfuzz;
 mod json;
 mod layers;
 mod linuxtest;
@@ -90,6 +92,8 @@ commands:
       --copy-out HOST   where to put the core file (default target/core.PID)
       --no-gdb          only copy it out
   lines                 kernel source lines per crate; the share in forbid(unsafe) crates
+  fuzz [TARGET]         the host fuzz targets (fuzz/) under libFuzzer, each for a fixed time;
+      --time SECS       new crashes are copied into fuzz/regressions/TARGET (default 60 s each)
 ";
 
 fn main() -> ExitCode {
@@ -117,6 +121,7 @@ fn main() -> ExitCode {
         "shot" => shot::shot_cmd(rest),
         "soak-smp" => progtest::soak_smp(rest),
         "lines" => layers::lines_cmd(),
+        "fuzz" => hostfuzz::fuzz_cmd(rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(0)

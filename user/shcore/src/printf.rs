@@ -100,6 +100,21 @@ fn number(arg: &str, errors: &mut Vec<String>) -> i64 {
     }
 }
 
+/// The widest field (and longest precision) printed: the text is built in memory,
+/// so `%2000000000d` would take the shell's memory (found with the host fuzz target's check,
+/// `fuzz/regressions/shell/`). Larger ones are an error and count as 0.
+pub const MAX_FIELD: u32 = 1 << 20;
+
+fn field(n: u32, out: &mut Output) -> usize {
+    if n > MAX_FIELD {
+        out.errors
+            .push(format!("field width {n} is larger than {MAX_FIELD}"));
+        0
+    } else {
+        n as usize
+    }
+}
+
 /// Pads `body` (after `sign`/`prefix`) to `width` as the flags say.
 fn pad(sign: &str, body: &str, width: usize, left: bool, zero: bool) -> String {
     let len = sign.chars().count() + body.chars().count();
@@ -190,15 +205,17 @@ fn one_pass(chars: &[char], args: &[&str], next: &mut usize, out: &mut Output) -
             let s: String = chars[start..*i].iter().collect();
             s.parse().ok()
         };
-        let mut width = read_num(&mut i, next, out);
+        // Widths and precisions are C `int`s, as in dash (a `*` argument keeps its low
+        // 32 bits); a negative width means `-`, a negative precision none at all.
+        let width = read_num(&mut i, next, out).map(|w| w as i32);
         if width.is_some_and(|w| w < 0) {
             left = true;
-            width = width.map(i64::abs);
         }
-        let width = width.unwrap_or(0) as usize;
+        let width = field(width.map_or(0, i32::unsigned_abs), out);
         let precision = if chars.get(i) == Some(&'.') {
             i += 1;
-            Some(read_num(&mut i, next, out).unwrap_or(0).max(0) as usize)
+            let p = read_num(&mut i, next, out).unwrap_or(0) as i32;
+            (p >= 0).then(|| field(p as u32, out))
         } else {
             None
         };
@@ -287,6 +304,21 @@ mod tests {
 
     fn p(fmt: &str, args: &[&str]) -> String {
         printf(fmt, args).text
+    }
+
+    #[test]
+    fn huge_and_extreme_widths_are_bounded_not_a_panic() {
+        // i64::MIN as a `*` width overflowed `abs` (a panic found with the host fuzz target's check).
+        let o = printf("%*d|", &["-9223372036854775808", "1"]);
+        assert_eq!(o.text, "1|", "low 32 bits, as dash: width 0");
+        let o = printf("%*d|", &["-3", "1"]);
+        assert_eq!(o.text, "1  |");
+        let o = printf("%*d|", &["2147483647", "1"]);
+        assert_eq!(o.text, "1|");
+        assert_eq!(o.errors.len(), 1, "{:?}", o.errors);
+        let o = printf("%.*d|", &["3000000000", "1"]);
+        assert_eq!(o.text, "1|", "a negative precision is none, as in dash");
+        assert_eq!(printf("%.3d|%5s|", &["7", "ab"]).text, "007|   ab|");
     }
 
     #[test]

@@ -94,7 +94,14 @@ struct Eval<'a> {
     pos: usize,
     env: &'a mut dyn Env,
     text: &'a str,
+    /// Unary operators and parentheses open around the current token.
+    depth: usize,
 }
+
+/// Deepest nesting of parentheses and prefix operators (`!!!!1`, `((((1))))`): the
+/// evaluator recurses into each, and 3,000 of them overflowed the stack of a debug
+/// build (found with the host fuzz target's check, `fuzz/regressions/shell/`).
+pub const MAX_DEPTH: usize = 200;
 
 /// Evaluates `text` (already expanded: `$x` and `$(...)` replaced), reading and
 /// assigning variables through `env`.
@@ -108,6 +115,7 @@ pub fn eval(text: &str, env: &mut dyn Env) -> Result<i64, String> {
         pos: 0,
         env,
         text,
+        depth: 0,
     };
     let v = e.comma(true)?;
     if e.pos != e.toks.len() {
@@ -260,6 +268,16 @@ impl Eval<'_> {
     }
 
     fn unary(&mut self, ev: bool) -> Result<i64, String> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error("expression nested too deeply"));
+        }
+        self.depth += 1;
+        let v = self.unary_inner(ev);
+        self.depth -= 1;
+        v
+    }
+
+    fn unary_inner(&mut self, ev: bool) -> Result<i64, String> {
         for op in ["+", "-", "!", "~"] {
             if self.eat(op) {
                 let v = self.unary(ev)?;
@@ -347,6 +365,25 @@ mod tests {
         assert_eq!(eval("1 ? 5 : 1 / 0", &mut env), Ok(5));
         assert_eq!(eval("2 && 3", &mut env), Ok(1));
         assert_eq!(eval("0 || 0", &mut env), Ok(0));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let parens = format!(
+            "{}1{}",
+            "(".repeat(MAX_DEPTH - 1),
+            ")".repeat(MAX_DEPTH - 1)
+        );
+        assert_eq!(calc(&parens), Ok(1));
+        assert_eq!(calc(&format!("{}1", "!".repeat(MAX_DEPTH - 1))), Ok(0));
+        for deep in [
+            format!("{}1{}", "(".repeat(1500), ")".repeat(1500)),
+            format!("{}1", "!".repeat(3000)),
+            format!("{}1", "-".repeat(3000)),
+        ] {
+            let e = calc(&deep).unwrap_err();
+            assert!(e.contains("nested too deeply"), "{e}");
+        }
     }
 
     #[test]

@@ -138,7 +138,19 @@ pub struct Spanned {
 /// A here-document's body is read at the first newline after its `<<WORD`, so the
 /// token stream holds it in a [`Token::HereDoc`] where the operator was.
 pub fn tokenize(src: &str) -> Result<Vec<Spanned>, ParseError> {
-    let mut lexer = Lexer::new(src, 1);
+    tokenize_at(src, 0)
+}
+
+/// Deepest nesting of substitutions (`$(...)`, backquotes, `${x:-...}`, here-documents
+/// and `$((...))` inside each other) and, per text, of compound commands: each level
+/// is a few stack frames of the recursive lexer and parser, and a 4 KiB line of
+/// `$($($(...)))` overflowed the shell's stack (found with the host fuzz target's check,
+/// `fuzz/regressions/shell/`). Deeper text is a syntax error.
+pub const MAX_NESTING: usize = 64;
+
+/// [`tokenize`] for text nested `depth` substitutions deep.
+pub(crate) fn tokenize_at(src: &str, depth: usize) -> Result<Vec<Spanned>, ParseError> {
+    let mut lexer = Lexer::new(src, 1, depth);
     let mut out: Vec<Spanned> = Vec::new();
     // Here-documents waiting for their bodies: (token index, strip tabs, delimiter, quoted).
     let mut pending: Vec<(usize, bool, String, bool)> = Vec::new();
@@ -189,7 +201,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Spanned>, ParseError> {
                         text,
                     }
                 } else {
-                    let parts = Lexer::new(&text, lexer.line).dq_text()?;
+                    let parts = lexer.nested(&text, lexer.line)?.dq_text()?;
                     Word { parts, text }
                 };
                 if let Token::HereDoc { body: b, .. } = &mut out[index].token {
@@ -218,6 +230,8 @@ struct Lexer {
     /// The previous token was a redirection, so the next is its target word even if it
     /// is all digits followed by `<` or `>` (`2>&1>file`).
     after_redirect: bool,
+    /// Substitutions this text is nested in.
+    depth: usize,
 }
 
 fn is_operator_char(c: char) -> bool {
@@ -245,14 +259,24 @@ fn syntax(line: usize, message: &str) -> ParseError {
 }
 
 impl Lexer {
-    fn new(src: &str, line: usize) -> Lexer {
+    fn new(src: &str, line: usize, depth: usize) -> Lexer {
         Lexer {
             chars: src.chars().collect(),
             pos: 0,
             line,
             token_line: line,
             after_redirect: false,
+            depth,
         }
+    }
+
+    /// A lexer for text nested one level inside this one (a syntax error
+    /// past [`MAX_NESTING`]).
+    fn nested(&self, src: &str, line: usize) -> Result<Lexer, ParseError> {
+        if self.depth >= MAX_NESTING {
+            return Err(syntax(line, "substitutions nested too deeply"));
+        }
+        Ok(Lexer::new(src, line, self.depth + 1))
     }
 
     /// The lines of a here-document up to the one that is exactly `delim` (that line
@@ -333,7 +357,7 @@ impl Lexer {
                 Some(c) => text.push(c),
             }
         }
-        let list = sub_parse(&text, line)?;
+        let list = sub_parse(&text, line, self.depth)?;
         parts.push(Part::Command { list, quoted });
         Ok(())
     }
@@ -696,7 +720,7 @@ impl Lexer {
                 self.bump();
                 let line = self.line;
                 let inner = self.brace_text()?;
-                let part = braced(&inner, quoted, line)
+                let part = braced(&inner, quoted, line, self.depth)
                     .ok_or_else(|| syntax(line, &format!("bad substitution '${{{inner}}}'")))??;
                 parts.push(part);
                 return Ok(());
@@ -705,7 +729,7 @@ impl Lexer {
                 self.pos += 2;
                 let line = self.line;
                 let text = self.arith_text()?;
-                let expr = Lexer::new(&text, line).dq_text()?;
+                let expr = self.nested(&text, line)?.dq_text()?;
                 parts.push(Part::Arith { expr, quoted });
                 return Ok(());
             }
@@ -713,7 +737,7 @@ impl Lexer {
                 self.bump();
                 let line = self.line;
                 let text = self.balanced_paren()?;
-                let list = sub_parse(&text, line)?;
+                let list = sub_parse(&text, line, self.depth)?;
                 parts.push(Part::Command { list, quoted });
                 return Ok(());
             }
@@ -760,8 +784,11 @@ fn special_param(c: char) -> Param {
 
 /// Parses the text of a command substitution; its syntax errors are reported on the
 /// line where it starts.
-fn sub_parse(text: &str, line: usize) -> Result<crate::ast::List, ParseError> {
-    match crate::parser::parse(text) {
+fn sub_parse(text: &str, line: usize, depth: usize) -> Result<crate::ast::List, ParseError> {
+    if depth >= MAX_NESTING {
+        return Err(syntax(line, "substitutions nested too deeply"));
+    }
+    match crate::parser::parse_at(text, depth + 1) {
         Err(ParseError::Syntax { line: l, message }) => Err(ParseError::Syntax {
             line: line + l - 1,
             message,
@@ -773,7 +800,12 @@ fn sub_parse(text: &str, line: usize) -> Result<crate::ast::List, ParseError> {
 }
 
 /// What is inside `${...}`: `#param`, `param`, or `param OP word`; `None` if malformed.
-fn braced(inner: &str, quoted: bool, line: usize) -> Option<Result<Part, ParseError>> {
+fn braced(
+    inner: &str,
+    quoted: bool,
+    line: usize,
+    depth: usize,
+) -> Option<Result<Part, ParseError>> {
     use crate::ast::ParamOp;
     if let Some(rest) = inner.strip_prefix('#') {
         if !rest.is_empty() {
@@ -823,7 +855,10 @@ fn braced(inner: &str, quoted: bool, line: usize) -> Option<Result<Part, ParseEr
             | ParamOp::TrimSuffix
             | ParamOp::TrimLongestSuffix
     );
-    let word = match Lexer::new(word, line).operand(quoted && !pattern) {
+    if depth >= MAX_NESTING {
+        return Some(Err(syntax(line, "substitutions nested too deeply")));
+    }
+    let word = match Lexer::new(word, line, depth + 1).operand(quoted && !pattern) {
         Ok(w) => w,
         Err(e) => return Some(Err(e)),
     };

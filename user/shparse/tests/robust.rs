@@ -128,3 +128,31 @@ fn random_input_never_panics() {
         "{ok} {incomplete} {wrong}"
     );
 }
+
+/// Found with the host fuzz target's check (`fuzz/regressions/shell/subst-nested-1000-deep`):
+/// 1,000 nested `$(` overflowed the stack (and took 15 s, cloning every level's tree).
+/// Past `MAX_NESTING` levels the text is a syntax error; up to it, it parses, in
+/// a test thread's 2 MiB of stack in a debug build.
+#[test]
+fn deep_nesting_is_a_syntax_error_not_a_stack_overflow() {
+    let nest =
+        |open: &str, close: &str, n: usize| format!("echo {}x{}", open.repeat(n), close.repeat(n));
+    let max = shparse::lexer::MAX_NESTING;
+    for (open, close) in [("$(", ")"), ("\"$(echo ", ")\""), ("${x:-", "}")] {
+        assert!(parse(&nest(open, close, max)).is_ok(), "{open} {max} deep");
+        let deep = nest(open, close, 1000);
+        assert!(
+            matches!(parse(&deep), Err(ParseError::Syntax { .. })),
+            "{open} 1000 deep"
+        );
+    }
+    for (open, close) in [("( ", " )"), ("{ ", "; }"), ("if true; then ", "; fi")] {
+        let ok = format!("{}x{}", open.repeat(max - 1), close.repeat(max - 1));
+        assert!(parse(&ok).is_ok(), "{open} {} deep", max - 1);
+        let deep = format!("{}x{}", open.repeat(1000), close.repeat(1000));
+        assert!(
+            matches!(parse(&deep), Err(ParseError::Syntax { .. })),
+            "{open} 1000 deep"
+        );
+    }
+}
