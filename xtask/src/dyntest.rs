@@ -1,0 +1,273 @@
+//! Dynamically linked programs on dinos, tested against the host (docs/linking.md).
+//!
+//! [`stage`] puts into the root image what dynamic programs need: the host's glibc
+//! dynamic loader and the libraries three Debian programs use (found with `ldd`, at
+//! the paths `ldd` gives: `/lib64/ld-linux-x86-64.so.2`, `/lib/x86_64-linux-gnu/...`),
+//! those programs themselves (`/usr/bin/ls`, `grep`, `sort` as `/linux/gnu/NAME`),
+//! musl's dynamic loader (`/lib/ld-musl-x86_64.so.1`) and a musl program linked
+//! against it (`/linux/tests/hello-musl-dyn`). The tests boot dinos and compare what
+//! the programs print with what the *same binaries* print on the host for the same
+//! input, and check that a missing or malformed interpreter is refused with a message
+//! that names it, the kernel alive afterwards.
+//!
+//! Design decision: the libraries are the host's own files, copied, never rebuilt:
+//! the point is that unmodified Linux binaries and their unmodified loader run, so
+//! whatever system call they make that dinos lacks shows up here by name.
+
+use crate::linuxtest::{compare, guest, host_program, staging};
+use crate::session::Session;
+use crate::Result;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+type DynTest = fn(&Path) -> Result<()>;
+
+/// The tests, wired into `cargo xtask test` by `test.rs`.
+pub const DYN_TESTS: &[(&str, DynTest)] = &[
+    (
+        "dyn::linux_dynamic_programs_print_what_they_print_on_linux",
+        linux_dynamic,
+    ),
+    (
+        "dyn::debian_ls_grep_sort_print_what_they_print_on_linux",
+        debian_tools,
+    ),
+    (
+        "dyn::a_missing_or_malformed_interpreter_is_refused_by_name",
+        bad_interpreters,
+    ),
+];
+
+/// The Debian programs run dynamically, from the host's `/usr/bin`.
+const GNU_PROGRAMS: &[&str] = &["ls", "grep", "sort"];
+
+fn run(cmd: &mut Command, what: &str) -> Result<()> {
+    let st = cmd
+        .status()
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    if st.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({st})"))
+    }
+}
+
+/// The files `ldd` says `program` loads: (the path the loader opens, the real file).
+fn needed_files(program: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let out = Command::new("ldd")
+        .arg(program)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run ldd: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("ldd {} failed", program.display()));
+    }
+    let mut files = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        // "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or
+        // "/lib64/ld-linux-x86-64.so.2 (0x...)"; the vDSO has no file.
+        let path = match line.split_once("=>") {
+            Some((_, rest)) => rest.split_whitespace().next(),
+            None => line.split_whitespace().next(),
+        };
+        if let Some(p) = path.filter(|p| p.starts_with('/')) {
+            let real = fs::canonicalize(p).map_err(|e| format!("{p}: {e}"))?;
+            files.push((p.to_string(), real));
+        }
+    }
+    Ok(files)
+}
+
+/// Copy `real` to `guest_path` under `staging` (once).
+fn install(staging: &Path, guest_path: &str, real: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let dst = staging.join(guest_path.trim_start_matches('/'));
+    if dst.exists() {
+        return Ok(());
+    }
+    if let Some(dir) = dst.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    fs::copy(real, &dst).map_err(|e| format!("{}: {e}", real.display()))?;
+    fs::set_permissions(&dst, fs::Permissions::from_mode(mode))
+        .map_err(|e| format!("{}: {e}", dst.display()))
+}
+
+/// Put the Linux dynamic loaders, libraries and programs under `staging` (called by
+/// `make_rootfs` after `linuxtest::stage`, whose `/linux/tests` it adds to).
+pub fn stage(staging: &Path) -> Result<()> {
+    for name in GNU_PROGRAMS {
+        let program = Path::new("/usr/bin").join(name);
+        for (guest_path, real) in needed_files(&program)? {
+            install(staging, &guest_path, &real, 0o755)?;
+        }
+        install(staging, &format!("/linux/gnu/{name}"), &program, 0o755)?;
+    }
+    // musl's loader is its C library: one file, named by the programs musl-gcc links.
+    let musl = fs::canonicalize("/lib/ld-musl-x86_64.so.1")
+        .map_err(|e| format!("/lib/ld-musl-x86_64.so.1: {e}: install musl (musl-tools)"))?;
+    install(staging, "/lib/ld-musl-x86_64.so.1", &musl, 0o755)?;
+    let src = crate::root().join("user/linux-tests/hello.c");
+    run(
+        Command::new("musl-gcc")
+            .args(["-O2", "-Wall", "-o"])
+            .arg(staging.join("linux/tests/hello-musl-dyn"))
+            .arg(&src),
+        "musl-gcc (dynamic) hello.c",
+    )?;
+    // Interpreters that must be refused: a truncated copy of musl's loader, one that
+    // is not ELF, a program whose interpreter does not exist.
+    let bad = staging.join("linux/bad");
+    fs::create_dir_all(&bad).map_err(|e| format!("{}: {e}", bad.display()))?;
+    let loader = fs::read(&musl).map_err(|e| format!("{}: {e}", musl.display()))?;
+    fs::write(bad.join("ld-trunc.so"), &loader[..100]).map_err(|e| e.to_string())?;
+    fs::write(bad.join("ld-text.so"), "#!/bin/sh\necho not a loader\n")
+        .map_err(|e| e.to_string())?;
+    let hello = fs::read(staging.join("linux/tests/hello-musl-dyn")).map_err(|e| e.to_string())?;
+    for (name, interp) in [
+        ("no-interp", "/lib/ld-nowhere.so.1"),
+        ("trunc-interp", "/linux/bad/ld-trunc.so"),
+        ("text-interp", "/linux/bad/ld-text.so"),
+        ("self-interp", "/linux/bad/self-interp"),
+    ] {
+        let program = with_interpreter(&hello, interp)?;
+        install_bytes(&bad.join(name), &program)?;
+    }
+    Ok(())
+}
+
+fn install_bytes(dst: &Path, bytes: &[u8]) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::write(dst, bytes).map_err(|e| format!("{}: {e}", dst.display()))?;
+    fs::set_permissions(dst, fs::Permissions::from_mode(0o755))
+        .map_err(|e| format!("{}: {e}", dst.display()))
+}
+
+/// `program` (an ELF executable with a `PT_INTERP`) with its interpreter path
+/// replaced by `interp`, written over the old one (which must be long enough).
+fn with_interpreter(program: &[u8], interp: &str) -> Result<Vec<u8>> {
+    let u64_at = |o: usize| u64::from_le_bytes(program[o..o + 8].try_into().unwrap());
+    let u16_at = |o: usize| u16::from_le_bytes([program[o], program[o + 1]]) as usize;
+    let (phoff, phentsize, phnum) = (u64_at(32) as usize, u16_at(54), u16_at(56));
+    for i in 0..phnum {
+        let ph = phoff + i * phentsize;
+        if program[ph..ph + 4] == 3u32.to_le_bytes() {
+            let (off, size) = (u64_at(ph + 8) as usize, u64_at(ph + 32) as usize);
+            if interp.len() + 1 > size {
+                return Err(format!("interpreter path {interp} longer than the slot"));
+            }
+            let mut out = program.to_vec();
+            out[off..off + size].fill(0);
+            out[off..off + interp.len()].copy_from_slice(interp.as_bytes());
+            // The segment's size is the new path's (with its NUL).
+            out[ph + 32..ph + 40].copy_from_slice(&(interp.len() as u64 + 1).to_le_bytes());
+            out[ph + 40..ph + 48].copy_from_slice(&(interp.len() as u64 + 1).to_le_bytes());
+            return Ok(out);
+        }
+    }
+    Err("the program has no PT_INTERP".into())
+}
+
+fn boot(kernel: &Path) -> Result<Session> {
+    Session::boot_shell(&crate::test::shell_machine(kernel))
+}
+
+/// glibc's and musl's `hello`, dynamically linked, against the host's run.
+fn linux_dynamic(kernel: &Path) -> Result<()> {
+    let tests = staging().join("linux/tests");
+    let mut s = boot(kernel)?;
+    for name in ["hello-dynamic", "hello-musl-dyn"] {
+        let want = host_program(&tests.join(name), &["x", "y z"], &[("LT_A", "1")])?;
+        let got = guest(
+            &mut s,
+            &format!("LT_A=1 /linux/tests/{name} x 'y z'; echo status $?"),
+        )?;
+        compare(name, &want, &got)?;
+    }
+    s.run_line("echo al''ive", &["alive"])?;
+    Ok(())
+}
+
+/// What the Debian programs print for the same input files, here and on the host.
+const GNU_CASES: &[&str] = &[
+    "ls",
+    "ls -a sub",
+    "ls -l words table",
+    "ls -1 -r",
+    "grep -n apple words",
+    "grep -c fig words",
+    "grep -r -i pattern sub",
+    "grep -E '^(ap|fi)' words",
+    "sort words",
+    "sort -r -u words",
+    "sort -t: -k3 -n table",
+];
+
+fn debian_tools(kernel: &Path) -> Result<()> {
+    let data = staging().join("linux/data");
+    let mut s = boot(kernel)?;
+    s.run_line("cd /linux/data", &[])?;
+    let mut failures = Vec::new();
+    for case in GNU_CASES {
+        let (prog, args) = case.split_once(' ').unwrap_or((case, ""));
+        // The same binary, arguments and directory on both sides, no locale, the
+        // output into a file (not a terminal), then its exit status.
+        let line = |path: &str, out: &str| {
+            format!("{path} {args} > {out} 2>&1; echo status $? >> {out}; cat {out}; rm {out}")
+        };
+        let host_out = std::env::temp_dir().join(format!("dinos-dyn-{}", std::process::id()));
+        let out = Command::new("/bin/sh")
+            .args([
+                "-c",
+                &line(&format!("/usr/bin/{prog}"), &host_out.display().to_string()),
+            ])
+            .current_dir(&data)
+            .env_clear()
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {prog} on the host: {e}"))?;
+        let want = String::from_utf8_lossy(&out.stdout).into_owned();
+        let got = guest(&mut s, &line(&format!("/linux/gnu/{prog}"), "/tmp/dyn.out"))?;
+        if let Err(e) = compare(case, &want, &got) {
+            failures.push(e);
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n"))
+    }
+}
+
+fn bad_interpreters(kernel: &Path) -> Result<()> {
+    let mut s = boot(kernel)?;
+    for (prog, message) in [
+        ("no-interp", "interpreter /lib/ld-nowhere.so.1: not found"),
+        (
+            "trunc-interp",
+            "interpreter /linux/bad/ld-trunc.so: not a valid ELF",
+        ),
+        (
+            "text-interp",
+            "interpreter /linux/bad/ld-text.so: not a valid ELF",
+        ),
+        (
+            "self-interp",
+            "interpreter /linux/bad/self-interp: names an interpreter",
+        ),
+    ] {
+        let out = s.run_line(
+            &format!("/linux/bad/{prog}; echo st''=$?"),
+            &[message, "st="],
+        )?;
+        if out.contains("hello from") {
+            return Err(format!("{prog} ran:\n{out}"));
+        }
+    }
+    s.run_line(
+        "/linux/tests/hello-musl-dyn",
+        &["hello from a static musl program"],
+    )?;
+    Ok(())
+}
