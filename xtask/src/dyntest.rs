@@ -37,6 +37,11 @@ pub const DYN_TESTS: &[(&str, DynTest)] = &[
         "dyn::a_missing_or_malformed_interpreter_is_refused_by_name",
         bad_interpreters,
     ),
+    ("dyn::ldd_lists_what_the_host_ldd_lists", ldd_lists),
+    (
+        "dyn::pie_programs_and_their_loader_move_on_every_run",
+        randomised,
+    ),
 ];
 
 /// The Debian programs run dynamically, from the host's `/usr/bin`.
@@ -125,6 +130,15 @@ pub fn stage(staging: &Path) -> Result<()> {
     fs::write(bad.join("ld-text.so"), "#!/bin/sh\necho not a loader\n")
         .map_err(|e| e.to_string())?;
     let hello = fs::read(staging.join("linux/tests/hello-musl-dyn")).map_err(|e| e.to_string())?;
+    // A glibc program that needs a library no one has (its DT_NEEDED renamed).
+    let mut lost =
+        fs::read(staging.join("linux/tests/hello-dynamic")).map_err(|e| e.to_string())?;
+    let at = lost
+        .windows(10)
+        .position(|w| w == b"libc.so.6\0")
+        .ok_or("hello-dynamic does not name libc.so.6")?;
+    lost[at + 3] = b'q';
+    install_bytes(&bad.join("needs-libq"), &lost)?;
     for (name, interp) in [
         ("no-interp", "/lib/ld-nowhere.so.1"),
         ("trunc-interp", "/linux/bad/ld-trunc.so"),
@@ -269,5 +283,88 @@ fn bad_interpreters(kernel: &Path) -> Result<()> {
         "/linux/tests/hello-musl-dyn",
         &["hello from a static musl program"],
     )?;
+    Ok(())
+}
+
+/// The host `ldd`'s lines without load addresses and the vDSO (which dinos has not).
+fn host_ldd(path: &Path) -> Result<String> {
+    let out = Command::new("ldd")
+        .arg(path)
+        .output()
+        .map_err(|e| format!("cannot run ldd: {e}"))?;
+    let mut s = String::new();
+    for l in String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .chain(String::from_utf8_lossy(&out.stderr).lines())
+    {
+        if l.contains("linux-vdso") {
+            continue;
+        }
+        let l = match l.find(" (0x") {
+            Some(i) => &l[..i],
+            None => l,
+        };
+        s.push_str(l);
+        s.push('\n');
+    }
+    s.push_str(&format!("status {}\n", out.status.code().unwrap_or(-1)));
+    Ok(s)
+}
+
+fn ldd_lists(kernel: &Path) -> Result<()> {
+    let st = staging();
+    let mut s = boot(kernel)?;
+    for (host, guest_path) in [
+        (PathBuf::from("/usr/bin/ls"), "/linux/gnu/ls"),
+        (PathBuf::from("/usr/bin/grep"), "/linux/gnu/grep"),
+        (
+            st.join("linux/tests/hello-dynamic"),
+            "/linux/tests/hello-dynamic",
+        ),
+        (st.join("linux/bad/needs-libq"), "/linux/bad/needs-libq"),
+        (st.join("linux/tests/hello"), "/linux/tests/hello"),
+    ] {
+        let want = host_ldd(&host)?;
+        let got = guest(&mut s, &format!("ldd {guest_path} 2>&1; echo status $?"))?;
+        compare(&format!("ldd {guest_path}"), &want, &got)?;
+    }
+    // The loader itself names the library it cannot find.
+    let out = s.run_line("/linux/bad/needs-libq; echo st''=$?", &["st="])?;
+    if !out.contains("libq.so.6: cannot open shared object file") {
+        return Err(format!("the missing library was not named:\n{out}"));
+    }
+    Ok(())
+}
+
+/// The lowest address of a dynamic `grep`'s own image (in the PIE window) and of its
+/// loader's (in the interpreter window), from `/proc/self/maps` as `grep` reads it.
+fn bases(s: &mut Session) -> Result<(String, String)> {
+    let out = guest(s, "/linux/gnu/grep -e ^5555 -e ^7f00 /proc/self/maps")?;
+    let first = |prefix: &str| {
+        out.lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.split('-').next())
+            .map(String::from)
+            .ok_or_else(|| format!("no mapping at {prefix}... in\n{out}"))
+    };
+    Ok((first("5555")?, first("7f00")?))
+}
+
+fn randomised(kernel: &Path) -> Result<()> {
+    let mut s = boot(kernel)?;
+    let (prog1, ld1) = bases(&mut s)?;
+    let (prog2, ld2) = bases(&mut s)?;
+    if prog1 == prog2 || ld1 == ld2 {
+        return Err(format!(
+            "the same bases twice: program {prog1} {prog2}, loader {ld1} {ld2}"
+        ));
+    }
+    let p = u64::from_str_radix(&prog1, 16).map_err(|e| format!("{prog1}: {e}"))?;
+    let l = u64::from_str_radix(&ld1, 16).map_err(|e| format!("{ld1}: {e}"))?;
+    if !(0x5555_0000_0000..0x5556_0000_0000).contains(&p)
+        || !(0x7f00_0000_0000..0x7f01_0000_0000).contains(&l)
+    {
+        return Err(format!("bases outside their windows: {p:#x} {l:#x}"));
+    }
     Ok(())
 }

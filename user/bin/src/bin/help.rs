@@ -56,6 +56,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("id", "id [-u|-g|-G] [-n] [USER]: user and group ids"),
     ("init", "init: the first process; starts the shell and reaps orphans"),
     ("kill", "kill [-SIGNAL] PID...: send a signal (kill -l lists them)"),
+    ("ldd", "ldd PROGRAM...: the shared libraries a program needs, and where they are"),
     ("ln", "ln [-sf] TARGET LINK: make a hard or symbolic link"),
     ("login", "login [USER]: ask for a name and password, start the user's shell"),
     ("ls", "ls [-alR] [PATH...]: list directories"),
