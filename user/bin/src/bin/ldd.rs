@@ -5,8 +5,8 @@
 //! dynamic section (`PT_DYNAMIC`), the libraries it was linked against
 //! (`DT_NEEDED`) and where to look for them (`DT_RUNPATH`, `DT_RPATH`). Each library
 //! names its own, so the set is a graph; a loader visits it breadth first, each file
-//! once, which is the order printed here, with the interpreter last, as glibc's
-//! `ldd` prints it.
+//! once, which is the order printed here, with the interpreter last when some object
+//! needs it, as glibc's `ldd` prints it.
 //!
 //! Design decision: this `ldd` reads the files and never runs them. glibc's `ldd`
 //! runs the program's loader with `LD_TRACE_LOADED_OBJECTS` set, which executes code
@@ -175,14 +175,17 @@ fn report(path: &str) -> Result<Vec<String>, String> {
     let interp_name = interp.as_deref().map(|p| p.rsplit('/').next().unwrap_or(p));
     let mut lines = Vec::new();
     let mut seen: Vec<String> = Vec::new();
+    let mut interp_needed = false;
     let mut queue: VecDeque<(String, Vec<String>)> = top
         .needed
         .iter()
         .map(|n| (n.clone(), top.run_paths.clone()))
         .collect();
     while let Some((name, run_paths)) = queue.pop_front() {
-        // The interpreter is listed once, last; a name seen before is not again.
+        // The interpreter is listed once, last (if something needs it, as glibc's
+        // list has it); a name seen before is not listed again.
         if Some(name.as_str()) == interp_name || interp.as_deref() == Some(name.as_str()) {
+            interp_needed = true;
             continue;
         }
         if seen.contains(&name) {
@@ -207,7 +210,7 @@ fn report(path: &str) -> Result<Vec<String>, String> {
             }
         }
     }
-    if let Some(i) = interp {
+    if let Some(i) = interp.filter(|_| interp_needed) {
         if ulib::fs::exists(&i) {
             lines.push(format!("\t{i}"));
         } else {
