@@ -42,6 +42,7 @@ pub const DYN_TESTS: &[(&str, DynTest)] = &[
         "dyn::pie_programs_and_their_loader_move_on_every_run",
         randomised,
     ),
+    ("dyn::native_hello_dyn_runs_through_ld_dinos", native_hello),
 ];
 
 /// The Debian programs run dynamically, from the host's `/usr/bin`.
@@ -99,9 +100,81 @@ fn install(staging: &Path, guest_path: &str, real: &Path, mode: u32) -> Result<(
         .map_err(|e| format!("{}: {e}", dst.display()))
 }
 
+/// Where `libdemo.so` is built (`user/bin/build.rs` links `hello-dyn` against it).
+fn lib_dir() -> PathBuf {
+    crate::userbuild::user_target_dir().join("lib")
+}
+
+/// Build `user/ld/libdemo.c` as `target/user/lib/libdemo.so`: position-independent,
+/// no C library (the native programs have none), a SysV hash table beside GNU's.
+pub fn build_libdemo() -> Result<()> {
+    let dir = lib_dir();
+    fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    run(
+        Command::new("gcc")
+            .args([
+                "-shared",
+                "-fPIC",
+                "-O2",
+                "-Wall",
+                "-nostdlib",
+                "-ffreestanding",
+                "-fno-stack-protector",
+                "-Wl,--hash-style=both",
+                "-Wl,-soname,libdemo.so",
+                "-o",
+            ])
+            .arg(dir.join("libdemo.so"))
+            .arg(crate::root().join("user/ld/libdemo.c")),
+        "gcc -shared libdemo.c",
+    )
+}
+
+/// `bytes` with the first `from` (a NUL-terminated name in the dynamic string table,
+/// which comes before any other string table) renamed `to`, of the same length.
+fn renamed(bytes: &[u8], from: &str, to: &str) -> Result<Vec<u8>> {
+    let needle = format!("{from}\0");
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())
+        .ok_or_else(|| format!("no {from} in the file"))?;
+    let mut out = bytes.to_vec();
+    out[at..at + to.len()].copy_from_slice(to.as_bytes());
+    Ok(out)
+}
+
+/// The native dynamic linker, its library, and programs that need what is not there.
+fn stage_native(staging: &Path) -> Result<()> {
+    let lib = staging.join("lib");
+    fs::create_dir_all(lib.join("dyntest")).map_err(|e| format!("{}: {e}", lib.display()))?;
+    install(
+        staging,
+        "/lib/ld-dinos.so",
+        &staging.join("bin/ld-dinos"),
+        0o755,
+    )?;
+    install(
+        staging,
+        "/lib/libdemo.so",
+        &lib_dir().join("libdemo.so"),
+        0o755,
+    )?;
+    let hello = fs::read(staging.join("bin/hello-dyn")).map_err(|e| format!("hello-dyn: {e}"))?;
+    install_bytes(
+        &lib.join("dyntest/hello-dyn-nolib"),
+        &renamed(&hello, "libdemo.so", "libdemx.so")?,
+    )?;
+    install_bytes(
+        &lib.join("dyntest/hello-dyn-nosym"),
+        &renamed(&hello, "demo_mul", "demo_mux")?,
+    )?;
+    Ok(())
+}
+
 /// Put the Linux dynamic loaders, libraries and programs under `staging` (called by
 /// `make_rootfs` after `linuxtest::stage`, whose `/linux/tests` it adds to).
 pub fn stage(staging: &Path) -> Result<()> {
+    stage_native(staging)?;
     for name in GNU_PROGRAMS {
         let program = Path::new("/usr/bin").join(name);
         for (guest_path, real) in needed_files(&program)? {
@@ -366,5 +439,44 @@ fn randomised(kernel: &Path) -> Result<()> {
     {
         return Err(format!("bases outside their windows: {p:#x} {l:#x}"));
     }
+    Ok(())
+}
+
+fn native_hello(kernel: &Path) -> Result<()> {
+    let mut s = boot(kernel)?;
+    let got = guest(&mut s, "hello-dyn; echo status $?")?;
+    let want = "hello from a dynamically linked dinos program
+demo_add(2, 3) = 5
+demo_mul(6, 7) = 42
+demo_apply(add, 40, 2) = 42, demo_apply(mul, 4, 5) = 20
+names: one two three
+library calls counted: 4
+status 0
+";
+    compare("hello-dyn", want, &got)?;
+    let got = guest(&mut s, "ldd /bin/hello-dyn; echo status $?")?;
+    compare(
+        "ldd hello-dyn",
+        "\tlibdemo.so => /lib/libdemo.so\n\t/lib/ld-dinos.so\nstatus 0\n",
+        &got,
+    )?;
+    let got = guest(&mut s, "/lib/dyntest/hello-dyn-nolib; echo status $?")?;
+    compare(
+        "a missing library",
+        "ld-dinos: /lib/dyntest/hello-dyn-nolib: cannot find library libdemx.so (needed by /lib/dyntest/hello-dyn-nolib)\nstatus 127\n",
+        &got,
+    )?;
+    let got = guest(&mut s, "/lib/dyntest/hello-dyn-nosym; echo status $?")?;
+    compare(
+        "a missing symbol",
+        "ld-dinos: /lib/dyntest/hello-dyn-nosym: symbol demo_mux not found (needed by /lib/dyntest/hello-dyn-nosym)\nstatus 127\n",
+        &got,
+    )?;
+    let got = guest(&mut s, "/lib/ld-dinos.so; echo status $?")?;
+    compare(
+        "the linker run by itself",
+        "ld-dinos: run as the interpreter a program names, not as a program\nstatus 127\n",
+        &got,
+    )?;
     Ok(())
 }

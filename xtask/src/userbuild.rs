@@ -48,6 +48,7 @@ pub fn program_names() -> Result<Vec<String>> {
 
 /// Build every user program. Returns the folder holding the binaries.
 pub fn build_user() -> Result<PathBuf> {
+    crate::dyntest::build_libdemo()?; // hello-dyn links against it
     let status = Command::new(env!("CARGO"))
         .current_dir(root())
         .args([

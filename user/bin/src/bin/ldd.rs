@@ -210,7 +210,8 @@ fn report(path: &str) -> Result<Vec<String>, String> {
             }
         }
     }
-    if let Some(i) = interp.filter(|_| interp_needed) {
+    // A native program's interpreter is always shown: it is what starts it.
+    if let Some(i) = interp.filter(|_| interp_needed || native) {
         if ulib::fs::exists(&i) {
             lines.push(format!("\t{i}"));
         } else {
