@@ -15,8 +15,8 @@
 //! The one design decision: `unsafe` lives in two small places, the `syscall`
 //! instruction ([`sys`]'s private `raw` module) and the machine plumbing of [`rt`] and
 //! [`heap`] (reading the initial stack, the global allocator, `memcpy`), and [`dl`]'s
-four operations for the dynamic linker (stores into mapped images, the jump to a
-program's entry). Everything else
+//! four operations for the dynamic linker (stores into mapped images, the jump to a
+//! program's entry). Everything else
 //! is safe code over [`sys`], whose wrappers only pass the kernel pointers made from
 //! live references.
 //!

@@ -37,12 +37,12 @@ extern crate alloc;
 
 ulib::entry!(main);
 
-use abi::auxv::{AT_ENTRY, AT_EXECFN, AT_PHDR};
-use abi::flags::{MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE};
 use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use ulib::abi::auxv::{AT_ENTRY, AT_EXECFN, AT_PHDR};
+use ulib::abi::flags::{MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE};
 
 const PT_LOAD: u32 = 1;
 const PT_DYNAMIC: u32 = 2;
@@ -291,12 +291,7 @@ fn load_library(path: &str) -> Object {
             let bss = base + l.vaddr + l.filesz;
             let page_end = bss.div_ceil(PAGE) * PAGE;
             if l.filesz > 0 && page_end > bss && prot & PROT_WRITE != 0 {
-                // SAFETY: [bss, page_end) is the tail of the page just mapped writable
-                // from this library's file; nothing lives there yet.
-                #[allow(unsafe_code)]
-                unsafe {
-                    ulib::dl::zero(bss, (page_end - bss) as usize)
-                };
+                zero_tail(bss, (page_end - bss) as usize);
             }
             let anon_start = if l.filesz > 0 { file_end } else { start };
             if mem_end > anon_start {
@@ -368,12 +363,7 @@ fn relocate(objects: &[Object], i: usize) {
             R_64 => symbol(r).0.wrapping_add(r.addend as u64),
             R_COPY => {
                 let (from, size) = symbol(r);
-                // SAFETY: a COPY target is the program's own writable data, sized by
-                // the symbol; the source is the defining library's mapped data.
-                #[allow(unsafe_code)]
-                unsafe {
-                    ulib::dl::copy(at, from, size as usize)
-                };
+                copy_data(at, from, size as usize);
                 continue;
             }
             R_TPOFF64 | R_DTPMOD64 | R_DTPOFF64 => die(&format!(
@@ -382,13 +372,7 @@ fn relocate(objects: &[Object], i: usize) {
             )),
             other => die(&format!("{}: unknown relocation type {other}", o.path)),
         };
-        // SAFETY: `at` is a relocation target of a loaded object: inside one of its
-        // writable segments (the GOT, data), mapped by the kernel (the program) or by
-        // `load_library`, holding no Rust object of this linker.
-        #[allow(unsafe_code)]
-        unsafe {
-            ulib::dl::store_u64(at, value)
-        };
+        store(at, value);
     }
 }
 
@@ -436,13 +420,43 @@ fn main() -> i32 {
     }
     let sp = ulib::dl::initial_sp();
     drop(objects);
+    start(entry, sp)
+}
+
+// The four places this linker writes memory it did not get from Rust, or leaves Rust.
+
+/// Zero the `.bss` part of a library's last file page.
+#[allow(unsafe_code)]
+fn zero_tail(at: u64, len: usize) {
+    // SAFETY: [at, at + len) is the tail of a page `load_library` just mapped writable
+    // from the library's file, past its file bytes; nothing lives there yet.
+    unsafe { ulib::dl::zero(at, len) }
+}
+
+/// Apply an `R_X86_64_COPY`.
+#[allow(unsafe_code)]
+fn copy_data(to: u64, from: u64, len: usize) {
+    // SAFETY: a COPY target is the program's own writable data, sized by the symbol;
+    // the source is the defining library's mapped data, of that size.
+    unsafe { ulib::dl::copy(to, from, len) }
+}
+
+/// Store a relocated word.
+#[allow(unsafe_code)]
+fn store(at: u64, value: u64) {
+    // SAFETY: `at` is a relocation target of a loaded object: inside one of its
+    // writable segments (the GOT, data), mapped by the kernel (the program) or by
+    // `load_library`, holding no Rust object of this linker.
+    unsafe { ulib::dl::store_u64(at, value) }
+}
+
+/// Hand the process to the program.
+#[allow(unsafe_code)]
+fn start(entry: u64, sp: u64) -> ! {
     // SAFETY: `entry` is the program's entry (`AT_ENTRY`, from the kernel) and `sp`
     // the initial stack the kernel built for it; every object it needs is mapped and
     // relocated, and this linker uses nothing of its own afterwards.
-    #[allow(unsafe_code)]
-    unsafe {
-        ulib::dl::start_program(entry, sp)
-    }
+    unsafe { ulib::dl::start_program(entry, sp) }
 }
 
 /// This linker's own entry (a program whose `AT_ENTRY` is it was not linked by it).
@@ -450,5 +464,5 @@ fn ulib_entry() -> u64 {
     extern "C" {
         fn _start();
     }
-    _start as usize as u64
+    _start as *const () as usize as u64
 }
