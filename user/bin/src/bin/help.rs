@@ -70,6 +70,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("od", "od [-bcdosxv] [-A RADIX] [-t TYPE] [FILE...]: bytes in octal, hex or as characters"),
     ("paint", "paint [-s WxH]: a wsd window that draws where the pointer is pressed (touch demo)"),
     ("passwd", "passwd [USER]: change a password"),
+    ("plugins", "plugins NAME...: load plugins at run time (dlopen, dlsym, dlclose)"),
     ("poweroff", "poweroff: turn the machine off"),
     ("printenv", "printenv [NAME...]: the environment, or some of its values"),
     ("prlimit", "prlimit [-p PID]: a process's resource limits; --core-pattern [PATTERN]"),
