@@ -18,6 +18,8 @@ fn main() {
     let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     println!("cargo:rerun-if-changed=user.ld");
+    // A new program is a new `[[bin]]` entry: the list below is made again then.
+    println!("cargo:rerun-if-changed=Cargo.toml");
     println!("cargo:rerun-if-env-changed=DINOS_USER_LIB_DIR");
     let common = [
         "-nostartfiles",

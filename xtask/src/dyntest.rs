@@ -43,6 +43,7 @@ pub const DYN_TESTS: &[(&str, DynTest)] = &[
         randomised,
     ),
     ("dyn::native_hello_dyn_runs_through_ld_dinos", native_hello),
+    ("dyn::plugins_are_loaded_and_unloaded_at_run_time", plugins),
 ];
 
 /// The Debian programs run dynamically, from the host's `/usr/bin`.
@@ -124,10 +125,18 @@ pub fn build_libdemo() -> Result<()> {
                 "-Wl,-soname,libdemo.so",
                 "-o",
             ])
-            .arg(dir.join("libdemo.so"))
+            .arg(dir.join("libdemo.so.new"))
             .arg(crate::root().join("user/ld/libdemo.c")),
         "gcc -shared libdemo.c",
     )?;
+    // Replaced only when it changed: `hello-dyn`'s build script watches the file, and
+    // a new date would relink every program.
+    let (new, old) = (dir.join("libdemo.so.new"), dir.join("libdemo.so"));
+    if fs::read(&new).ok() != fs::read(&old).ok() {
+        fs::rename(&new, &old).map_err(|e| format!("{}: {e}", old.display()))?;
+    } else {
+        let _ = fs::remove_file(&new);
+    }
     // The plugins `plugins` loads at run time; triple.so needs libdemo.so.
     fs::create_dir_all(dir.join("plugins")).map_err(|e| format!("{}: {e}", dir.display()))?;
     for name in PLUGINS {
@@ -185,6 +194,10 @@ fn stage_native(staging: &Path) -> Result<()> {
         &lib_dir().join("libdemo.so"),
         0o755,
     )?;
+    for name in PLUGINS {
+        let p = format!("plugins/{name}.so");
+        install(staging, &format!("/lib/{p}"), &lib_dir().join(&p), 0o755)?;
+    }
     let hello = fs::read(staging.join("bin/hello-dyn")).map_err(|e| format!("hello-dyn: {e}"))?;
     install_bytes(
         &lib.join("dyntest/hello-dyn-nolib"),
