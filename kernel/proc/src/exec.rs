@@ -2,13 +2,14 @@
 //! (chapter 2 section 5, the loader).
 //!
 //! The headers (the first page of the file) are checked by the `elf` crate (anything
-//! malformed is `ENOEXEC`, never loaded). Each loadable segment becomes a region with
+//! malformed is `ENOEXEC`, never loaded). A dynamically linked program's interpreter
+//! is found, checked and mapped beside it, and started instead (`image.rs`). Each loadable segment becomes a region with
 //! the segment's rights. A read-only segment with no zero-filled tail (the code, the
 //! constants) is *mapped* from the file, privately, so its pages come from the page
 //! cache on first touch and are shared by every process running the program: exec
 //! costs what the program touches, not its size (demand paging). Any other segment
 //! (data and bss) is copied in, the rest zero. The heap starts after the highest
-//! segment. The stack is a region just below the top of user space, and on it the
+//! segment of the program. The stack is a region just below the top of user space, and on it the
 //! loader builds what the program's start code expects -- the third way of passing
 //! parameters the chapter names:
 //!
