@@ -38,6 +38,9 @@ pub mod auxv {
     pub const AT_PHENT: u64 = 4;
     pub const AT_PHNUM: u64 = 5;
     pub const AT_PAGESZ: u64 = 6;
+    /// Where the program interpreter (the dynamic linker) was loaded.
+    pub const AT_BASE: u64 = 7;
+    pub const AT_FLAGS: u64 = 8;
     pub const AT_ENTRY: u64 = 9;
     pub const AT_UID: u64 = 11;
     pub const AT_EUID: u64 = 12;

@@ -4,7 +4,7 @@
 //! `busybox-static` as `/linux/bin/busybox` with a symbolic link per applet
 //! (`/linux/bin/sh`, `/linux/bin/ls`, ...), the C programs of `user/linux-tests`
 //! built with `musl-gcc -static` into `/linux/tests`, and one built with the host's
-//! `gcc` (dynamically linked) that must be refused. The tests then boot dinos, run
+//! `gcc` (dynamically linked, run by the `dyn::` tests). The tests then boot dinos, run
 //! those unmodified binaries from the dinos shell, and compare what they print with
 //! what the *same binaries* print when the host's Linux runs the same command: the
 //! expected output is made by the test, on the host, each time.
@@ -36,10 +36,6 @@ pub const LINUX_TESTS: &[(&str, LinuxTest)] = &[
     (
         "linux::busybox_applets_print_what_they_print_on_linux",
         busybox_applets,
-    ),
-    (
-        "linux::a_dynamically_linked_program_is_refused_with_a_message",
-        dynamic_refused,
     ),
     (
         "linux::a_native_shell_pipes_through_linux_programs",
@@ -147,8 +143,8 @@ pub fn stage(staging: &Path) -> Result<()> {
             &format!("musl-gcc -static {}", c.display()),
         )?;
     }
-    // The same hello, linked dynamically against the host's C library: a Linux
-    // program dinos must refuse (it has no dynamic loader for Linux programs).
+    // The same hello, linked dynamically against the host's C library (run with the
+    // host's loader, which `dyntest::stage` copies in: `dyn::` tests).
     run(
         Command::new("gcc")
             .args(["-O2", "-o"])
@@ -351,20 +347,6 @@ fn busybox_applets(kernel: &Path) -> Result<()> {
     } else {
         Err(failures.join("\n"))
     }
-}
-
-fn dynamic_refused(kernel: &Path) -> Result<()> {
-    let mut s = boot(kernel)?;
-    let out = s.run_line(
-        "/linux/tests/hello-dynamic; echo st''=$?",
-        &["dynamically linked", "st="],
-    )?;
-    if out.contains("hello from") {
-        return Err(format!("the dynamic program ran:\n{out}"));
-    }
-    // The static one still runs.
-    s.run_line("/linux/tests/hello", &["hello from a static musl program"])?;
-    Ok(())
 }
 
 fn mixed_pipeline(kernel: &Path) -> Result<()> {

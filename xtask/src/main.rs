@@ -20,6 +20,7 @@ mod corecmd;
 mod coretest;
 mod deps;
 mod diskupdate;
+mod dyntest;
 mod fstest;
 mod fuzztest;
 mod guitest;

@@ -249,6 +249,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== dynamic linking");
+    for (name, f) in crate::dyntest::DYN_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!();
     if !t.failed.is_empty() {
         println!("failed:");

@@ -48,6 +48,7 @@ pub fn program_names() -> Result<Vec<String>> {
 
 /// Build every user program. Returns the folder holding the binaries.
 pub fn build_user() -> Result<PathBuf> {
+    crate::dyntest::build_libdemo()?; // hello-dyn links against it
     let status = Command::new(env!("CARGO"))
         .current_dir(root())
         .args([
@@ -96,7 +97,7 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
 /// what to do: (the name, the program).
 const LINKS: &[(&str, &str)] = &[("chgrp", "chown"), ("whoami", "id"), ("groups", "id")];
 
-/// Make `target/rootfs.img` (16 MiB ext2, 1 KiB blocks) holding the programs in `bins`
+/// Make `target/rootfs.img` (24 MiB ext2, 1 KiB blocks) holding the programs in `bins`
 /// under `/bin` and the files of `user/rootfs`. Returns the image path.
 pub fn make_rootfs(bins: &Path) -> Result<PathBuf> {
     let staging = root().join("target").join("rootfs");
@@ -132,6 +133,7 @@ pub fn make_rootfs(bins: &Path) -> Result<PathBuf> {
 
     crate::shcompare::install(&staging)?;
     crate::linuxtest::stage(&staging)?;
+    crate::dyntest::stage(&staging)?;
     crate::modbuild::stage(&staging)?;
     crate::accounts::stage(&staging)?;
 
@@ -141,7 +143,7 @@ pub fn make_rootfs(bins: &Path) -> Result<PathBuf> {
         .args(["-q", "-F", "-t", "ext2", "-b", "1024", "-d"])
         .arg(&staging)
         .arg(&image)
-        .arg("16M")
+        .arg("24M")
         .output()
         .map_err(|e| format!("cannot run /usr/sbin/mke2fs ({e}): install e2fsprogs"))?;
     if !out.status.success() {

@@ -47,7 +47,7 @@ pub fn creat(cx: &mut Ctx, dir: Dir, path: String, mode: u32) -> SysResult {
     open(cx, dir, path, O_CREAT | O_TRUNC | 1, mode)
 }
 
-fn stat_path(cx: &Ctx, dir: Dir, path: &str, follow: bool) -> Result<abi::Stat, Errno> {
+pub(crate) fn stat_path(cx: &Ctx, dir: Dir, path: &str, follow: bool) -> Result<abi::Stat, Errno> {
     let from = base(cx, start(dir, path))?;
     let cred = cx.process()?.cred();
     fsys::stat_path(&cred, from, path, follow)

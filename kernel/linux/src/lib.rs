@@ -29,11 +29,13 @@ pub mod args;
 pub mod file;
 pub mod info;
 pub mod memory;
+mod names;
 pub mod net;
 pub mod process;
 pub mod signal;
 mod table;
 pub mod uapi;
+pub mod xattr;
 
 pub use table::{TABLE, TABLE_LEN};
 
@@ -85,7 +87,10 @@ fn unknown(number: usize, _: &mut Ctx) -> SysResult {
         let (pid, name) = proc::current().map_or((0, alloc::string::String::new()), |p| {
             (p.pid, p.name.lock().clone())
         });
-        log::warn!("pid {pid} ({name}): Linux system call {number} is not implemented (ENOSYS)");
+        let call = names::name(number).unwrap_or("no such Linux call");
+        log::warn!(
+            "pid {pid} ({name}): Linux system call {number} is not implemented (ENOSYS): {call}"
+        );
     }
     Err(Errno::ENOSYS)
 }

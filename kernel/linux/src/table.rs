@@ -5,7 +5,7 @@
 //! the two ABIs agree on everything (read, write, lseek, close, dup, ...).
 
 use crate::args::*;
-use crate::{file, info, memory, net, process, signal};
+use crate::{file, info, memory, net, process, signal, xattr};
 use syscall::arg::{Addr, Fd, Flags, Id, Mode, PidArg, Signal};
 use syscall::ops::{file as f, memory as m, process as p, protect};
 use syscall::table::Entry;
@@ -81,6 +81,18 @@ pub static TABLE: [Option<Entry>; TABLE_LEN] = {
         93 => "fchown": f::fchown(Fd, Id, Id);
         94 => "lchown": file::lchown(Cwd, CPath, Id, Id);
         137 => "statfs": file::statfs(Cwd, CPath, Ptr<StatFs>);
+        188 => "setxattr": xattr::setxattr(CPath, CStr, u64, u64, u32);
+        189 => "lsetxattr": xattr::lsetxattr(CPath, CStr, u64, u64, u32);
+        190 => "fsetxattr": xattr::fsetxattr(Fd, CStr, u64, u64, u32);
+        191 => "getxattr": xattr::getxattr(CPath, CStr, u64, u64);
+        192 => "lgetxattr": xattr::lgetxattr(CPath, CStr, u64, u64);
+        193 => "fgetxattr": xattr::fgetxattr(Fd, CStr, u64, u64);
+        194 => "listxattr": xattr::listxattr(CPath, u64, u64);
+        195 => "llistxattr": xattr::llistxattr(CPath, u64, u64);
+        196 => "flistxattr": xattr::flistxattr(Fd, u64, u64);
+        197 => "removexattr": xattr::removexattr(CPath, CStr);
+        198 => "lremovexattr": xattr::lremovexattr(CPath, CStr);
+        199 => "fremovexattr": xattr::fremovexattr(Fd, CStr);
         138 => "fstatfs": file::fstatfs(Fd, Ptr<StatFs>);
         162 => "sync": f::sync();
         217 => "getdents64": file::getdents64(Fd, UserSliceMut);

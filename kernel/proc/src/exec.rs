@@ -2,13 +2,14 @@
 //! (chapter 2 section 5, the loader).
 //!
 //! The headers (the first page of the file) are checked by the `elf` crate (anything
-//! malformed is `ENOEXEC`, never loaded). Each loadable segment becomes a region with
+//! malformed is `ENOEXEC`, never loaded). A dynamically linked program's interpreter
+//! is found, checked and mapped beside it, and started instead (`image.rs`). Each loadable segment becomes a region with
 //! the segment's rights. A read-only segment with no zero-filled tail (the code, the
 //! constants) is *mapped* from the file, privately, so its pages come from the page
 //! cache on first touch and are shared by every process running the program: exec
 //! costs what the program touches, not its size (demand paging). Any other segment
 //! (data and bss) is copied in, the rest zero. The heap starts after the highest
-//! segment. The stack is a region just below the top of user space, and on it the
+//! segment of the program. The stack is a region just below the top of user space, and on it the
 //! loader builds what the program's start code expects -- the third way of passing
 //! parameters the chapter names:
 //!
@@ -108,61 +109,34 @@ pub fn load(
         );
         return Err(Errno::ENOEXEC);
     };
-    if let Some(interp) = &image.interp {
-        // Dynamically linked programs need their dynamic linker, which dinos does not
-        // load for Linux programs: say so where a person sees it.
-        log::warn!(
-            "exec {path}: dynamically linked ({} program, interpreter {interp}): not supported, only static executables run",
-            personality.name()
-        );
-        return Err(Errno::ENOEXEC);
-    }
     crate::personality::entry(personality)?;
-    // A position-independent program is placed at a fixed base.
-    let bias = match image.kind {
-        elf::ImageKind::Fixed => 0,
-        elf::ImageKind::PositionIndependent => 0x40_0000,
+    // A dynamically linked program: its interpreter (the dynamic linker) is found
+    // and checked before anything is built (docs/linking.md).
+    let interp = match &image.interp {
+        Some(ip) => Some(crate::image::open_interpreter(
+            cred,
+            cwd,
+            path,
+            ip,
+            personality,
+        )?),
+        None => None,
     };
+    // A position-independent program goes at a random base (`image.rs`).
+    let bias = crate::image::choose_base(&image, crate::image::PIE_BASE);
     let mut a = AddressSpace::new().map_err(|_| Errno::ENOMEM)?;
-    let pager: alloc::sync::Arc<dyn mm::Pager> = fsys::pages::NodePager::new(node)?;
-    let mut top = 0u64;
-    for (i, seg) in image.segments.iter().enumerate() {
-        // A segment may begin in the last page of the one before it; that page is
-        // already a region (with the earlier segment's rights).
-        let start = ((seg.vaddr + bias) & !0xfff).max(top);
-        let end = (seg.vaddr + bias + seg.memsz).div_ceil(0x1000) * 0x1000;
-        let prot = Prot {
-            read: true,
-            write: seg.flags.write,
-            exec: seg.flags.execute,
-        };
-        // Mapped from the file: read-only, all of it file bytes, its pages its own
-        // (the segment before ends below its first page, the next starts past its
-        // last). Segments are sorted by address.
-        let next_start = image.segments.get(i + 1).map(|n| (n.vaddr + bias) & !0xfff);
-        let mappable = !seg.flags.write
-            && seg.filesz == seg.memsz
-            && start == (seg.vaddr + bias) & !0xfff
-            && next_start.is_none_or(|n| n >= end);
-        if mappable {
-            let file = mm::FileMap {
-                pager: pager.clone(),
-                offset: seg.offset & !0xfff,
-                shared: false,
-                writable_file: false,
+    let top = crate::image::map_segments(&mut a, node, &image, bias)?;
+    let (entry, interp_base) = match &interp {
+        Some((inode, iimage)) => {
+            let base = match iimage.kind {
+                elf::ImageKind::Fixed => 0,
+                _ => crate::image::choose_base(iimage, crate::image::INTERP_BASE),
             };
-            a.map_image_file(start, end - start, prot, file)
-                .map_err(vm_errno)?;
-        } else {
-            if start < end {
-                a.map(start, end - start, prot, VmaKind::Image)
-                    .map_err(vm_errno)?;
-            }
-            let data = read_range(node, seg.offset, seg.filesz)?;
-            a.write_initial(seg.vaddr + bias, &data).map_err(vm_errno)?;
+            crate::image::map_segments(&mut a, *inode, iimage, base)?;
+            (iimage.entry + base, base)
         }
-        top = top.max(end);
-    }
+        None => (image.entry + bias, 0),
+    };
     a.init_heap(top);
     // The stack region is as big as RLIMIT_STACK says; all regions together must fit
     // in RLIMIT_AS.
@@ -172,33 +146,23 @@ pub fn load(
     if a.mapped_bytes() > limits.soft(abi::resource::RLIMIT_AS) {
         return Err(Errno::ENOMEM);
     }
-    let phdr = image.phdrs.vaddr.map(|v| v + bias).unwrap_or(0);
     // The ids the program runs with (a set-id file's, if it is one).
     let runs_as = new_cred.as_ref().unwrap_or(cred);
-    let (sp, auxv) = build_stack(
-        &mut a,
-        path,
-        argv,
-        envp,
-        &[
-            (AT_PHDR, phdr),
-            (AT_PHENT, image.phdrs.entry_size as u64),
-            (AT_PHNUM, image.phdrs.count as u64),
-            (AT_PAGESZ, 4096),
-            (AT_ENTRY, image.entry + bias),
-            (AT_UID, runs_as.ruid as u64),
-            (AT_EUID, runs_as.euid as u64),
-            (AT_GID, runs_as.rgid as u64),
-            (AT_EGID, runs_as.egid as u64),
-            // cpuid leaf 1's EDX, as Linux gives it.
-            (AT_HWCAP, hal::cpu::cpuid(1).3 as u64),
-            (AT_CLKTCK, 100),
-            (AT_SECURE, new_cred.is_some() as u64),
-        ],
-    )?;
+    let mut aux = crate::image::placement_aux(&image, bias, interp_base);
+    aux.extend([
+        (AT_UID, runs_as.ruid as u64),
+        (AT_EUID, runs_as.euid as u64),
+        (AT_GID, runs_as.rgid as u64),
+        (AT_EGID, runs_as.egid as u64),
+        // cpuid leaf 1's EDX, as Linux gives it.
+        (AT_HWCAP, hal::cpu::cpuid(1).3 as u64),
+        (AT_CLKTCK, 100),
+        (AT_SECURE, new_cred.is_some() as u64),
+    ]);
+    let (sp, auxv) = build_stack(&mut a, path, argv, envp, &aux)?;
     Ok(Loaded {
         aspace: a,
-        entry: image.entry + bias,
+        entry,
         sp,
         personality,
         cred: new_cred,
@@ -228,7 +192,7 @@ const HEAD: u64 = 4096;
 
 /// Check the headers of the program in `node` (`size` bytes): from its first page,
 /// or, for the rare file whose headers lie further in, from the whole file.
-fn read_headers(node: NodeRef, size: u64) -> Result<elf::ExecImage, elf::ElfError> {
+pub(crate) fn read_headers(node: NodeRef, size: u64) -> Result<elf::ExecImage, elf::ElfError> {
     let limits = elf::Limits::default();
     let head = read_range(node, 0, size.min(HEAD)).map_err(|_| elf::ElfError::TruncatedHeader)?;
     match elf::parse_executable_head(&head, size as usize, &limits) {
@@ -242,7 +206,7 @@ fn read_headers(node: NodeRef, size: u64) -> Result<elf::ExecImage, elf::ElfErro
 }
 
 /// `len` bytes of `node` from `off` (the headers have checked they are in the file).
-fn read_range(node: NodeRef, off: u64, len: u64) -> Result<Vec<u8>, Errno> {
+pub(crate) fn read_range(node: NodeRef, off: u64, len: u64) -> Result<Vec<u8>, Errno> {
     let mut buf = Vec::new();
     buf.try_reserve_exact(len as usize)
         .map_err(|_| Errno::ENOMEM)?;

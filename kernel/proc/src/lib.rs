@@ -40,6 +40,7 @@ pub mod coredump;
 pub mod corefile;
 pub mod exec;
 pub mod futex;
+pub mod image;
 pub mod lifecycle;
 pub mod limits;
 pub mod linuxframe;

@@ -14,7 +14,9 @@
 //!
 //! The one design decision: `unsafe` lives in two small places, the `syscall`
 //! instruction ([`sys`]'s private `raw` module) and the machine plumbing of [`rt`] and
-//! [`heap`] (reading the initial stack, the global allocator, `memcpy`). Everything else
+//! [`heap`] (reading the initial stack, the global allocator, `memcpy`), and [`dl`]'s
+//! four operations for the dynamic linker (stores into mapped images, the jump to a
+//! program's entry). Everything else
 //! is safe code over [`sys`], whose wrappers only pass the kernel pointers made from
 //! live references.
 //!
@@ -27,6 +29,8 @@
 extern crate alloc;
 
 pub mod cli;
+#[cfg(not(test))]
+pub mod dl;
 pub mod env;
 pub mod fb;
 pub mod fs;

@@ -1,0 +1,47 @@
+//! `hello-dyn`: a native program linked dynamically against `libdemo.so`
+//! (user/ld/libdemo.c), so its start goes through `/lib/ld-dinos.so`, the native
+//! dynamic linker (chapter 2 section 5; docs/linking.md). What it prints shows each
+//! kind of relocation the linker applied: calls through the program's PLT
+//! (`JUMP_SLOT`), the library's string table (`RELATIVE`), its global counter
+//! (`GLOB_DAT`) and its table of function pointers (`64`).
+
+#![no_std]
+#![no_main]
+#![deny(unsafe_code)]
+
+extern crate alloc;
+
+ulib::entry!(main);
+
+extern "C" {
+    fn demo_add(a: i64, b: i64) -> i64;
+    fn demo_mul(a: i64, b: i64) -> i64;
+    fn demo_apply(op: i64, a: i64, b: i64) -> i64;
+    fn demo_count() -> i64;
+    fn demo_name(n: i64, buf: *mut u8, len: i64) -> i64;
+}
+
+/// The library's name for `n`, through a buffer it fills.
+#[allow(unsafe_code)]
+fn name(n: i64) -> alloc::string::String {
+    let mut buf = [0u8; 16];
+    // SAFETY: libdemo's `demo_name` writes at most `len` bytes into `buf` and returns
+    // how many (or -1); it keeps no pointer.
+    let len = unsafe { demo_name(n, buf.as_mut_ptr(), buf.len() as i64) };
+    let len = usize::try_from(len).unwrap_or(0).min(buf.len());
+    alloc::string::String::from_utf8_lossy(&buf[..len]).into_owned()
+}
+
+#[allow(unsafe_code)]
+fn main() -> i32 {
+    ulib::println!("hello from a dynamically linked dinos program");
+    // SAFETY (each call below): libdemo's functions take and return integers only.
+    let (sum, product) = unsafe { (demo_add(2, 3), demo_mul(6, 7)) };
+    ulib::println!("demo_add(2, 3) = {sum}");
+    ulib::println!("demo_mul(6, 7) = {product}");
+    let (applied, multiplied) = unsafe { (demo_apply(0, 40, 2), demo_apply(1, 4, 5)) };
+    ulib::println!("demo_apply(add, 40, 2) = {applied}, demo_apply(mul, 4, 5) = {multiplied}");
+    ulib::println!("names: {} {} {}", name(1), name(2), name(3));
+    ulib::println!("library calls counted: {}", unsafe { demo_count() });
+    0
+}
