@@ -42,6 +42,7 @@ mod storagetest;
 mod test;
 mod threadtest;
 mod tracetest;
+mod unixtest;
 mod userbuild;
 mod utiltest;
 mod vslinuxtest;

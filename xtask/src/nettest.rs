@@ -55,6 +55,14 @@ pub const NET_TESTS: &[(&str, NetTest)] = &[
         "net::usertests_socket_calls_refuse_bad_arguments",
         usertests_net,
     ),
+    (
+        "net::af_unix_echo_names_pair_and_passing_between_dinos_processes",
+        crate::unixtest::af_unix_native,
+    ),
+    (
+        "net::af_unix_through_the_linux_personality_prints_what_linux_prints",
+        crate::unixtest::af_unix_linux,
+    ),
 ];
 
 const STEP: Duration = Duration::from_secs(30);

@@ -121,6 +121,22 @@ pub fn tcp_listen(addr: [u8; 4], port: u16, backlog: u32) -> Result<Socket> {
     Ok(s)
 }
 
+/// An AF_UNIX stream socket listening on `name` (a path: the socket node is made;
+/// a leading NUL: the abstract namespace).
+pub fn unix_listen(name: &str, backlog: u32) -> Result<Socket> {
+    let s = Socket(sys::socket(AF_UNIX, SOCK_STREAM, 0)? as i32);
+    sys::bind_unix(s.0, name.as_bytes())?;
+    sys::listen(s.0, backlog)?;
+    Ok(s)
+}
+
+/// An AF_UNIX stream connection to the listener `name`.
+pub fn unix_connect(name: &str) -> Result<Socket> {
+    let s = Socket(sys::socket(AF_UNIX, SOCK_STREAM, 0)? as i32);
+    sys::connect_unix(s.0, name.as_bytes())?;
+    Ok(s)
+}
+
 /// A UDP socket bound to `port` on every interface (0: any free port).
 pub fn udp_bind(port: u16) -> Result<Socket> {
     let s = Socket::new(SOCK_DGRAM, 0)?;
