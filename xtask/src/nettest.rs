@@ -68,12 +68,12 @@ pub const NET_TESTS: &[(&str, NetTest)] = &[
 const STEP: Duration = Duration::from_secs(30);
 
 /// A free TCP port on the host's loopback (bound, read, released).
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-fn net_machine(kernel: &Path, forward: &[(u16, u16)]) -> Machine {
+pub(crate) fn net_machine(kernel: &Path, forward: &[(u16, u16)]) -> Machine {
     let mut m = crate::test::shell_machine(kernel);
     m.net = true;
     m.forward = forward.to_vec();
@@ -231,7 +231,7 @@ fn table_size(s: &mut Session) -> Result<usize> {
 }
 
 /// A static file server on the host's 127.0.0.1 (python's), ended on drop.
-struct HostServer(Child, PathBuf);
+pub(crate) struct HostServer(Child, PathBuf);
 
 impl Drop for HostServer {
     fn drop(&mut self) {
@@ -241,7 +241,7 @@ impl Drop for HostServer {
     }
 }
 
-fn host_server(port: u16, files: &[(&str, &[u8])]) -> Result<HostServer> {
+pub(crate) fn host_server(port: u16, files: &[(&str, &[u8])]) -> Result<HostServer> {
     let dir = std::env::temp_dir().join(format!("dinos-www-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     for (name, data) in files {

@@ -136,7 +136,10 @@ pub fn af_unix_native(kernel: &Path) -> Result<()> {
     if !out.contains("both-same") {
         return Err(format!("the bytes differ from seq's:\n{out}"));
     }
-    let host = Command::new("seq").arg("20000").output().map_err(|e| e.to_string())?;
+    let host = Command::new("seq")
+        .arg("20000")
+        .output()
+        .map_err(|e| e.to_string())?;
     let out = run(&mut s, "wc -c < /tmp/from-client")?;
     if !out.contains(&host.stdout.len().to_string()) {
         return Err(format!(
@@ -172,7 +175,12 @@ pub fn af_unix_native(kernel: &Path) -> Result<()> {
     let id = run(&mut s, "su user -c id")?;
     let num = |key: &str| -> Option<String> {
         let at = id.find(key)? + key.len();
-        Some(id[at..].chars().take_while(|c| c.is_ascii_digit()).collect())
+        Some(
+            id[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect(),
+        )
     };
     let (uid, gid) = (num("uid=").ok_or("no uid")?, num("gid=").ok_or("no gid")?);
     s.send("usock serve /tmp/u.sock > /tmp/srv &\n")?;
@@ -205,6 +213,6 @@ pub fn af_unix_linux(kernel: &Path) -> Result<()> {
     let prog = crate::linuxtest::staging().join("linux/tests/unixsock");
     let want = crate::linuxtest::host_program(&prog, &[], &[])?;
     let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
-    let got = crate::linuxtest::guest(&mut s, "/linux/tests/unixsock")?;
+    let got = crate::linuxtest::guest(&mut s, "/linux/tests/unixsock; echo status $?")?;
     crate::linuxtest::compare("unixsock", &want, &got)
 }

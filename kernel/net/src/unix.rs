@@ -155,7 +155,10 @@ impl Core {
             if matches!(st.kind, Kind::Closed) {
                 return;
             }
-            (core::mem::replace(&mut st.kind, Kind::Closed), st.key.take())
+            (
+                core::mem::replace(&mut st.kind, Kind::Closed),
+                st.key.take(),
+            )
         };
         if let Some(k) = key {
             let mut names = NAMES.lock();

@@ -5,6 +5,7 @@
 //! poll, close, inherited by `fork`). Shared by the personalities: the Linux rows
 //! call the same functions.
 
+use super::unix;
 use crate::arg::Fd;
 use crate::table::{Ctx, SysResult};
 use crate::user::{UserPtr, UserSlice, UserSliceMut};
@@ -15,7 +16,6 @@ use alloc::sync::Arc;
 use alloc::vec;
 use files::OpenFile;
 use proc::signal::ProcessSignals;
-use super::unix;
 
 type Sock = net::SocketFile<ProcessSignals>;
 

@@ -41,7 +41,9 @@ fn main() -> i32 {
             ["-l", path] => net::unix_listen(&unix(path), 1)
                 .and_then(|l| l.accept().map(|(s, _)| s))
                 .map_err(|e| (alloc::format!("listen on {path}"), e)),
-            [path] => net::unix_connect(&unix(path)).map_err(|e| (alloc::format!("connect to {path}"), e)),
+            [path] => {
+                net::unix_connect(&unix(path)).map_err(|e| (alloc::format!("connect to {path}"), e))
+            }
             _ => {
                 ulib::eprintln!("{USAGE}");
                 return 2;

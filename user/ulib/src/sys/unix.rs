@@ -73,13 +73,7 @@ fn cmsg(out: &mut Vec<u8>, ty: u32, data: &[u8]) {
 
 /// `sendmsg`: the buffers in order, with descriptors (SCM_RIGHTS) and, if given,
 /// credentials to claim (SCM_CREDENTIALS: the kernel checks they are the caller's).
-pub fn sendmsg(
-    fd: i32,
-    bufs: &[&[u8]],
-    fds: &[i32],
-    cred: Option<Ucred>,
-    flags: u32,
-) -> SysResult {
+pub fn sendmsg(fd: i32, bufs: &[&[u8]], fds: &[i32], cred: Option<Ucred>, flags: u32) -> SysResult {
     let mut iov = Vec::with_capacity(bufs.len() * 16);
     for b in bufs {
         iov.extend_from_slice(&(ptr(b) as u64).to_le_bytes());
@@ -119,7 +113,12 @@ pub fn recvmsg(fd: i32, buf: &mut [u8], max_fds: usize, flags: u32) -> Result<Re
     let room = CMSG_HDR + ((max_fds * 4 + 7) & !7) + CMSG_HDR + 16;
     let mut ctl = vec![0u8; room];
     let mut m = msghdr(&iov, 1, ptr_mut(&mut ctl), room);
-    let n = ret(syscall3(nr::RECVMSG, fd as usize, ptr_mut(&mut m), flags as usize))?;
+    let n = ret(syscall3(
+        nr::RECVMSG,
+        fd as usize,
+        ptr_mut(&mut m),
+        flags as usize,
+    ))?;
     let le64 = |b: &[u8], at: usize| {
         let mut w = [0u8; 8];
         w.copy_from_slice(&b[at..at + 8]);
