@@ -19,6 +19,8 @@ mod corecmd;
 mod coretest;
 mod deps;
 mod diskupdate;
+mod dnstest;
+mod floodtest;
 mod fstest;
 mod fuzztest;
 mod guitest;

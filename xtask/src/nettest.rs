@@ -63,6 +63,14 @@ pub const NET_TESTS: &[(&str, NetTest)] = &[
         "net::af_unix_through_the_linux_personality_prints_what_linux_prints",
         crate::unixtest::af_unix_linux,
     ),
+    (
+        "net::names_resolve_through_etc_hosts_and_dns_for_fetch_nc_ping",
+        crate::dnstest::names,
+    ),
+    (
+        "net::a_flood_of_connections_leaves_httpd_serving_and_the_table_back",
+        crate::floodtest::flood,
+    ),
 ];
 
 const STEP: Duration = Duration::from_secs(30);
@@ -93,7 +101,7 @@ fn noise(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-fn host_seq(n: u32) -> Result<Vec<u8>> {
+pub(crate) fn host_seq(n: u32) -> Result<Vec<u8>> {
     let out = Command::new("seq")
         .arg(n.to_string())
         .output()
@@ -102,7 +110,7 @@ fn host_seq(n: u32) -> Result<Vec<u8>> {
 }
 
 /// `curl` on the host: (HTTP status, body).
-fn curl(port: u16, path: &str) -> Result<(u32, Vec<u8>)> {
+pub(crate) fn curl(port: u16, path: &str) -> Result<(u32, Vec<u8>)> {
     let body = std::env::temp_dir().join(format!("dinos-curl-{}-{port}", std::process::id()));
     let out = Command::new("curl")
         .args(["-s", "--max-time", "20", "-o"])
@@ -272,7 +280,7 @@ pub(crate) fn host_server(port: u16, files: &[(&str, &[u8])]) -> Result<HostServ
 }
 
 /// Start `httpd -p 8080 /tmp/www` in the guest and wait until the host reaches it.
-fn start_httpd(s: &mut Session, host_port: u16) -> Result<()> {
+pub(crate) fn start_httpd(s: &mut Session, host_port: u16) -> Result<()> {
     run(s, "mkdir -p /tmp/www; seq 30000 > /tmp/www/seq.txt", "")?;
     background(s, "httpd -p 8080 /tmp/www")?;
     s.expect("httpd: serving /tmp/www on port 8080", STEP)?;
@@ -377,7 +385,7 @@ fn hostile(kernel: &Path) -> Result<()> {
 
 /// Wait (up to 60 s) until the socket table has `want` entries (connections closing
 /// pass TIME_WAIT, 10 s in smoltcp).
-fn settle(s: &mut Session, want: usize) -> Result<usize> {
+pub(crate) fn settle(s: &mut Session, want: usize) -> Result<usize> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let n = table_size(s)?;

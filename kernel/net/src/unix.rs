@@ -474,12 +474,12 @@ impl<S: Signals> UnixSocket<S> {
                 }
             };
             let mut p = rx.lock();
-            if p.reset && !peek {
-                p.reset = false;
-                p.bytes.clear();
-                return Err(Errno::ECONNRESET);
-            }
             if p.bytes.is_empty() {
+                // The bytes the peer sent before it went come first, as on Linux.
+                if p.reset && !peek {
+                    p.reset = false;
+                    return Err(Errno::ECONNRESET);
+                }
                 return Ok(p.writer_gone.then_some((0, None)));
             }
             let head = p.head;

@@ -27,6 +27,7 @@
 extern crate alloc;
 
 pub mod cli;
+pub mod dns;
 pub mod env;
 pub mod fb;
 pub mod fs;

@@ -9,8 +9,8 @@ use alloc::string::String;
 
 pub use abi::net::SockAddrIn;
 
-/// An IPv4 address from text: a dotted quad, or `localhost`. (There is no resolver
-/// for other names yet.)
+/// An IPv4 address from text: a dotted quad, or `localhost` (other names:
+/// [`crate::dns::resolve`]).
 pub fn parse_ipv4(s: &str) -> Option<[u8; 4]> {
     if s == "localhost" {
         return Some([127, 0, 0, 1]);

@@ -72,13 +72,13 @@ fn main() -> i32 {
     }
     let r = match words.as_slice() {
         ["-l", port] => port.parse().ok().map(serve),
-        [host, port] => match (net::parse_ipv4(host), port.parse().ok()) {
-            (Some(a), Some(p)) => {
+        [host, port] => match (ulib::dns::resolve(host), port.parse().ok()) {
+            (Ok(a), Some(p)) => {
                 Some(net::tcp_connect(a, p).map_err(|e| (String::from("connect"), e)))
             }
-            (None, _) => {
-                ulib::eprintln!("nc: {host}: not an IPv4 address");
-                return 2;
+            (Err(e), _) => {
+                ulib::eprintln!("nc: {host}: unknown host ({e})");
+                return 1;
             }
             _ => None,
         },
@@ -164,7 +164,7 @@ fn udp_main(words: &[&str]) -> Option<ulib::Result<()>> {
             })())
         }
         [host, port] => {
-            let (addr, port) = (net::parse_ipv4(host)?, port.parse().ok()?);
+            let (addr, port) = (ulib::dns::resolve(host).ok()?, port.parse().ok()?);
             Some((|| {
                 let s = Socket::new(ulib::abi::net::SOCK_DGRAM, 0)?;
                 s.connect(addr, port)?;
