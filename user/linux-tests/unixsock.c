@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +32,12 @@ static const char *en(int e) {
     case ENOTCONN: return "ENOTCONN";
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case EISCONN: return "EISCONN";
+    case EFAULT: return "EFAULT";
+    case EMSGSIZE: return "EMSGSIZE";
+    case EBADF: return "EBADF";
+    case ENOTSOCK: return "ENOTSOCK";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
     default: return "other";
     }
 }
@@ -205,9 +212,72 @@ static void named_test(void) {
     close(l);
 }
 
+/* Bad arguments: errors, never a crash. */
+static void bad_test(void) {
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+#define R(what, call) do { errno = 0; long r_ = (long)(call); printf("%s %ld %s\n", what, r_, en(r_ < 0 ? errno : 0)); } while (0)
+    R("sendmsg null", sendmsg(sv[0], 0, 0));
+    R("recvmsg null", syscall(SYS_recvmsg, sv[0], 0, MSG_DONTWAIT));
+    struct iovec iov = {.iov_base = "x", .iov_len = 1};
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 5000;
+    R("sendmsg iovlen 5000", sendmsg(sv[0], &m, 0));
+    m.msg_iovlen = 1;
+    m.msg_iov = (struct iovec *)8;
+    R("sendmsg bad iov", sendmsg(sv[0], &m, 0));
+    m.msg_iov = &iov;
+    union { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+    memset(&u, 0, sizeof u);
+    m.msg_control = u.b;
+    m.msg_controllen = sizeof u.b;
+    struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+    h->cmsg_level = SOL_SOCKET;
+    h->cmsg_type = SCM_RIGHTS;
+    h->cmsg_len = 8;
+    R("cmsg_len 8", sendmsg(sv[0], &m, 0));
+    h->cmsg_len = 64;
+    R("cmsg_len past the end", sendmsg(sv[0], &m, 0));
+    h->cmsg_len = CMSG_LEN(sizeof(int));
+    int bad = 999;
+    memcpy(CMSG_DATA(h), &bad, sizeof bad);
+    R("SCM_RIGHTS fd 999", sendmsg(sv[0], &m, 0));
+    m.msg_control = (void *)8;
+    R("control at a bad address", syscall(SYS_sendmsg, sv[0], &m, 0));
+    R("socketpair AF_INET", socketpair(AF_INET, SOCK_STREAM, 0, sv));
+    R("socketpair sv null", socketpair(AF_UNIX, SOCK_STREAM, 0, 0));
+    R("socketpair protocol 9", socketpair(AF_UNIX, SOCK_STREAM, 9, sv));
+    struct sockaddr_un a;
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    int len = addr(&a, "/nonexistent-dir/s", 0);
+    R("bind in a missing directory", bind(s, (struct sockaddr *)&a, len));
+    len = addr(&a, "/tmp", 0);
+    R("connect to a directory", connect(s, (struct sockaddr *)&a, len));
+    R("bind with a bad address", bind(s, (struct sockaddr *)8, sizeof a));
+    a.sun_family = AF_INET;
+    R("bind AF_INET name", bind(s, (struct sockaddr *)&a, len));
+    char buf[4];
+    R("read unconnected", read(s, buf, sizeof buf));
+    R("write unconnected", send(s, "x", 1, MSG_NOSIGNAL));
+    R("listen unbound", listen(s, 1));
+    int p[2];
+    pipe(p);
+    m.msg_control = 0;
+    m.msg_controllen = 0;
+    R("sendmsg on a pipe", sendmsg(p[0], &m, 0));
+    R("socketpair then shutdown 7", shutdown(sv[0], 7));
+    close(s);
+    close(p[0]);
+    close(p[1]);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(void) {
     setvbuf(stdout, 0, _IONBF, 0);
     pair_test();
     named_test();
+    bad_test();
     return 0;
 }

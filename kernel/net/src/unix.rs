@@ -233,6 +233,9 @@ fn pair(a: &Cred, b: &Cred) -> (Conn, Conn) {
     )
 }
 
+/// Two connected sockets (`socketpair`).
+pub type Pair<S> = (Arc<UnixSocket<S>>, Arc<UnixSocket<S>>);
+
 /// An AF_UNIX socket as an open file; `S` is the process layer's signal check.
 pub struct UnixSocket<S: Signals> {
     pub core: Arc<Core>,
@@ -285,7 +288,7 @@ impl<S: Signals> UnixSocket<S> {
     }
 
     /// `socketpair(AF_UNIX, SOCK_STREAM, 0)`: two sockets connected to each other.
-    pub fn pair(cred: Cred) -> Result<(Arc<UnixSocket<S>>, Arc<UnixSocket<S>>), Errno> {
+    pub fn pair(cred: Cred) -> Result<Pair<S>, Errno> {
         let a = Core::new(cred, Kind::Fresh)?;
         let b = Core::new(cred, Kind::Fresh).inspect_err(|_| a.close())?;
         let (ca, cb) = pair(&cred, &cred);
@@ -470,7 +473,8 @@ impl<S: Signals> UnixSocket<S> {
                 match &st.kind {
                     Kind::Conn(c) => c.rx.clone(),
                     Kind::Closed => return Ok(Some((0, None))),
-                    _ => return Err(Errno::ENOTCONN),
+                    // Linux's answer for a stream socket not connected.
+                    _ => return Err(Errno::EINVAL),
                 }
             };
             let mut p = rx.lock();
