@@ -27,12 +27,13 @@ fn run(s: &mut Session, cmd: &str) -> Result<String> {
         .expect("==END==", STEP)
         .map_err(|e| format!("after typing {cmd:?}: {e}"))?;
     let out = out.replace("\r\n", "\n");
-    // The echoed command line ends with the marker's quoted form.
-    let body = match out.find("''D==") {
-        Some(i) => out[i + 5..].to_string(),
-        None => out,
-    };
-    Ok(body.trim_end_matches("==END==").to_string())
+    let out = out.trim_end_matches("==END==");
+    // Without the typed line (echoed, with the marker's quoted form) and prompts.
+    Ok(out
+        .lines()
+        .filter(|l| !l.contains("''D==") && !l.starts_with("dinos:"))
+        .map(|l| format!("{l}\n"))
+        .collect())
 }
 
 /// What python prints on the host for `script`.
