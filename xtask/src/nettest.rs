@@ -67,10 +67,6 @@ pub const NET_TESTS: &[(&str, NetTest)] = &[
         "net::names_resolve_through_etc_hosts_and_dns_for_fetch_nc_ping",
         crate::dnstest::names,
     ),
-    (
-        "net::a_flood_of_connections_leaves_httpd_serving_and_the_table_back",
-        crate::floodtest::flood,
-    ),
 ];
 
 const STEP: Duration = Duration::from_secs(30);
