@@ -241,6 +241,7 @@ pub fn getsockopt(cx: &mut Ctx, fd: Fd, level: u32, name: u32) -> SysResult {
 /// `sendmsg(fd, msg, flags)`: the iovecs gathered; on AF_UNIX with its ancillary
 /// data, on an IP socket to `msg_name` (a datagram) or the connection.
 pub fn sendmsg(cx: &mut Ctx, fd: Fd, msg: u64, flags: u32) -> SysResult {
+    cx.file(fd)?; // EBADF before EFAULT, as on Linux
     let m = unix::read_msghdr(msg)?;
     if let Some(f) = unix::unix_file(cx, fd)? {
         return unix::sendmsg(cx, &f, &m, flags);
@@ -266,6 +267,7 @@ pub fn sendmsg(cx: &mut Ctx, fd: Fd, msg: u64, flags: u32) -> SysResult {
 /// `recvmsg(fd, msg, flags)`: into the iovecs; the sender's address into `msg_name`
 /// for an IP socket, ancillary data for AF_UNIX.
 pub fn recvmsg(cx: &mut Ctx, fd: Fd, msg: u64, flags: u32) -> SysResult {
+    cx.file(fd)?; // EBADF before EFAULT, as on Linux
     let m = unix::read_msghdr(msg)?;
     if let Some(f) = unix::unix_file(cx, fd)? {
         return unix::recvmsg(cx, &f, msg, &m, flags);
