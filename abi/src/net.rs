@@ -304,6 +304,12 @@ mod tests {
         assert_eq!(IfInfo::SIZE, 72);
         assert_eq!(SockInfo::SIZE, 24);
         round_trip(SockAddrIn::new([10, 0, 2, 15], 8080));
+        assert_eq!(Ucred::SIZE, 12);
+        round_trip(Ucred {
+            pid: 7,
+            uid: 1000,
+            gid: 100,
+        });
         round_trip(IfInfo {
             name: *b"eth0\0\0\0\0",
             mac: [1, 2, 3, 4, 5, 6],
