@@ -29,6 +29,30 @@ pub const SHUT_RDWR: u32 = 2;
 /// `sendto`/`recvfrom` flags.
 pub const MSG_PEEK: u32 = 2;
 pub const MSG_DONTWAIT: u32 = 0x40;
+/// `recvmsg`'s `msg_flags`: control data did not fit (descriptors were closed).
+pub const MSG_CTRUNC: u32 = 0x8;
+/// `recvmsg`'s `msg_flags`: the datagram was longer than the buffers.
+pub const MSG_TRUNC: u32 = 0x20;
+/// No SIGPIPE for a write to a closed connection (EPIPE only).
+pub const MSG_NOSIGNAL: u32 = 0x4000;
+/// Descriptors received by SCM_RIGHTS are closed on exec.
+pub const MSG_CMSG_CLOEXEC: u32 = 0x4000_0000;
+
+/// AF_UNIX: `struct sockaddr_un` is the family and 108 bytes of path (NUL-terminated,
+/// or, when the first byte is NUL, a name in the abstract namespace of the given
+/// length).
+pub const SUN_PATH: usize = 108;
+pub const SOCKADDR_UN_SIZE: usize = 2 + SUN_PATH;
+/// Ancillary messages (`cmsg_level` SOL_SOCKET): descriptors, credentials.
+pub const SCM_RIGHTS: u32 = 1;
+pub const SCM_CREDENTIALS: u32 = 2;
+/// The most descriptors one message carries.
+pub const SCM_MAX_FD: usize = 64;
+/// `struct cmsghdr`: `cmsg_len` (u64, header included), level, type; data 8-aligned.
+pub const CMSG_HDR: usize = 16;
+/// `struct msghdr` (Linux's layout): name, namelen, iov, iovlen, control,
+/// controllen, flags; 56 bytes.
+pub const MSGHDR_SIZE: usize = 56;
 
 // Option levels and names.
 pub const SOL_SOCKET: u32 = 1;
@@ -39,6 +63,10 @@ pub const SO_BROADCAST: u32 = 6;
 pub const SO_SNDBUF: u32 = 7;
 pub const SO_RCVBUF: u32 = 8;
 pub const SO_KEEPALIVE: u32 = 9;
+/// AF_UNIX: receive the sender's credentials (SCM_CREDENTIALS) with each message.
+pub const SO_PASSCRED: u32 = 16;
+/// AF_UNIX: the peer's pid, uid, gid (a `struct ucred`).
+pub const SO_PEERCRED: u32 = 17;
 /// dinos: the value is milliseconds (0: no limit), not a `struct timeval`.
 pub const SO_RCVTIMEO: u32 = 20;
 pub const SO_SNDTIMEO: u32 = 21;
@@ -88,6 +116,31 @@ impl Pod for SockAddrIn {
             port_be: u16::from_le_bytes([b[2], b[3]]),
             addr: [b[4], b[5], b[6], b[7]],
             zero,
+        }
+    }
+}
+
+/// `struct ucred`: a process's pid, uid and gid (SO_PEERCRED, SCM_CREDENTIALS).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ucred {
+    pub pid: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl Pod for Ucred {
+    fn to_bytes(&self, out: &mut [u8]) {
+        out[0..4].copy_from_slice(&self.pid.to_le_bytes());
+        out[4..8].copy_from_slice(&self.uid.to_le_bytes());
+        out[8..12].copy_from_slice(&self.gid.to_le_bytes());
+    }
+    fn from_bytes(b: &[u8]) -> Self {
+        let w = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        Ucred {
+            pid: w(0),
+            uid: w(4),
+            gid: w(8),
         }
     }
 }
@@ -251,6 +304,12 @@ mod tests {
         assert_eq!(IfInfo::SIZE, 72);
         assert_eq!(SockInfo::SIZE, 24);
         round_trip(SockAddrIn::new([10, 0, 2, 15], 8080));
+        assert_eq!(Ucred::SIZE, 12);
+        round_trip(Ucred {
+            pid: 7,
+            uid: 1000,
+            gid: 100,
+        });
         round_trip(IfInfo {
             name: *b"eth0\0\0\0\0",
             mac: [1, 2, 3, 4, 5, 6],

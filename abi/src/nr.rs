@@ -222,6 +222,15 @@ pub const GETSOCKOPT: usize = 171;
 pub const NET_IFACES: usize = 172;
 /// `net_sockets(*sockinfo, n)`: the kernel's socket table, how many there are.
 pub const NET_SOCKETS: usize = 173;
+/// `socketpair(domain, type, protocol, *[i32; 2])`: two connected AF_UNIX sockets.
+pub const SOCKETPAIR: usize = 174;
+/// `sendmsg(fd, *msghdr, flags)`: Linux's `struct msghdr` (iovecs, SCM_RIGHTS,
+/// SCM_CREDENTIALS).
+pub const SENDMSG: usize = 175;
+/// `recvmsg(fd, *msghdr, flags)`: as Linux's; `msg_controllen` and `msg_flags` written back.
+pub const RECVMSG: usize = 176;
+/// `peercred(fd, *ucred)`: `SO_PEERCRED` of an AF_UNIX socket (pid, uid, gid).
+pub const PEERCRED: usize = 177;
 
 /// The highest call number plus one (size of the kernel's table).
 pub const COUNT: usize = 192;

@@ -79,6 +79,7 @@ const PROGRAMS: &[&str] = &[
     "vsnull",
     "threads",
     "threadexit",
+    "unixsock",
 ];
 
 fn run(cmd: &mut Command, what: &str) -> Result<()> {

@@ -21,6 +21,8 @@ mod coretest;
 mod deps;
 mod diskupdate;
 mod dyntest;
+mod dnstest;
+mod floodtest;
 mod fstest;
 mod fuzztest;
 mod guitest;
@@ -45,6 +47,7 @@ mod storagetest;
 mod test;
 mod threadtest;
 mod tracetest;
+mod unixtest;
 mod userbuild;
 mod utiltest;
 mod vslinuxtest;
@@ -87,6 +90,8 @@ commands:
   soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),
                         each checked: kernel alive, frames and heap back, disk clean
   soak-smp [RUNS] [CPUS]  usertests in RUNS fresh boots with CPUS CPUs (default 20, 4)
+  soak-net [ROUNDS]     300 connections at httpd's forwarded port per boot (~200 s each):
+                        httpd still serves, the socket table returns to its size
   gdb                   boot paused with a gdb stub on :1234
   core PID|PATH         copy /core.PID (or PATH) out of the disk image and open it in gdb
       --disk PATH       the image to read (default target/disk.img)
@@ -121,6 +126,7 @@ fn main() -> ExitCode {
         "soak" => fuzztest::soak(rest),
         "shot" => shot::shot_cmd(rest),
         "soak-smp" => progtest::soak_smp(rest),
+        "soak-net" => floodtest::soak(rest),
         "lines" => layers::lines_cmd(),
         "fuzz" => hostfuzz::fuzz_cmd(rest),
         "help" | "-h" | "--help" => {

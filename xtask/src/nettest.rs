@@ -55,17 +55,29 @@ pub const NET_TESTS: &[(&str, NetTest)] = &[
         "net::usertests_socket_calls_refuse_bad_arguments",
         usertests_net,
     ),
+    (
+        "net::af_unix_echo_names_pair_and_passing_between_dinos_processes",
+        crate::unixtest::af_unix_native,
+    ),
+    (
+        "net::af_unix_through_the_linux_personality_prints_what_linux_prints",
+        crate::unixtest::af_unix_linux,
+    ),
+    (
+        "net::names_resolve_through_etc_hosts_and_dns_for_fetch_nc_ping",
+        crate::dnstest::names,
+    ),
 ];
 
 const STEP: Duration = Duration::from_secs(30);
 
 /// A free TCP port on the host's loopback (bound, read, released).
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-fn net_machine(kernel: &Path, forward: &[(u16, u16)]) -> Machine {
+pub(crate) fn net_machine(kernel: &Path, forward: &[(u16, u16)]) -> Machine {
     let mut m = crate::test::shell_machine(kernel);
     m.net = true;
     m.forward = forward.to_vec();
@@ -85,7 +97,7 @@ fn noise(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-fn host_seq(n: u32) -> Result<Vec<u8>> {
+pub(crate) fn host_seq(n: u32) -> Result<Vec<u8>> {
     let out = Command::new("seq")
         .arg(n.to_string())
         .output()
@@ -94,7 +106,7 @@ fn host_seq(n: u32) -> Result<Vec<u8>> {
 }
 
 /// `curl` on the host: (HTTP status, body).
-fn curl(port: u16, path: &str) -> Result<(u32, Vec<u8>)> {
+pub(crate) fn curl(port: u16, path: &str) -> Result<(u32, Vec<u8>)> {
     let body = std::env::temp_dir().join(format!("dinos-curl-{}-{port}", std::process::id()));
     let out = Command::new("curl")
         .args(["-s", "--max-time", "20", "-o"])
@@ -223,7 +235,7 @@ fn table_size(s: &mut Session) -> Result<usize> {
 }
 
 /// A static file server on the host's 127.0.0.1 (python's), ended on drop.
-struct HostServer(Child, PathBuf);
+pub(crate) struct HostServer(Child, PathBuf);
 
 impl Drop for HostServer {
     fn drop(&mut self) {
@@ -233,7 +245,7 @@ impl Drop for HostServer {
     }
 }
 
-fn host_server(port: u16, files: &[(&str, &[u8])]) -> Result<HostServer> {
+pub(crate) fn host_server(port: u16, files: &[(&str, &[u8])]) -> Result<HostServer> {
     let dir = std::env::temp_dir().join(format!("dinos-www-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     for (name, data) in files {
@@ -264,7 +276,7 @@ fn host_server(port: u16, files: &[(&str, &[u8])]) -> Result<HostServer> {
 }
 
 /// Start `httpd -p 8080 /tmp/www` in the guest and wait until the host reaches it.
-fn start_httpd(s: &mut Session, host_port: u16) -> Result<()> {
+pub(crate) fn start_httpd(s: &mut Session, host_port: u16) -> Result<()> {
     run(s, "mkdir -p /tmp/www; seq 30000 > /tmp/www/seq.txt", "")?;
     background(s, "httpd -p 8080 /tmp/www")?;
     s.expect("httpd: serving /tmp/www on port 8080", STEP)?;
@@ -369,7 +381,7 @@ fn hostile(kernel: &Path) -> Result<()> {
 
 /// Wait (up to 60 s) until the socket table has `want` entries (connections closing
 /// pass TIME_WAIT, 10 s in smoltcp).
-fn settle(s: &mut Session, want: usize) -> Result<usize> {
+pub(crate) fn settle(s: &mut Session, want: usize) -> Result<usize> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let n = table_size(s)?;

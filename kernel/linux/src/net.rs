@@ -10,6 +10,7 @@ use abi::net::*;
 use abi::{Errno, Pod};
 use syscall::arg::Fd;
 use syscall::ops::net as ops;
+use syscall::ops::unix;
 use syscall::table::{Ctx, SysResult};
 use syscall::user::{UserPtr, UserSlice, UserSliceMut};
 
@@ -44,11 +45,44 @@ pub fn socket(cx: &mut Ctx, domain: u32, ty: u32, protocol: u32) -> SysResult {
 }
 
 pub fn bind(cx: &mut Ctx, fd: Fd, addr: u64, len: u32) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        return unix::bind(cx, &f, addr, len as usize);
+    }
     ops::bind(cx, fd, addr_in(addr, len)?)
 }
 
 pub fn connect(cx: &mut Ctx, fd: Fd, addr: u64, len: u32) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        return unix::connect(cx, &f, addr, len as usize);
+    }
     ops::connect(cx, fd, addr_in(addr, len)?)
+}
+
+/// Write an AF_UNIX name as Linux does: at most `*lenp` bytes, `*lenp` its length.
+fn put_un(addr: u64, lenp: u64, name: Option<&net::unix::Name>) -> Result<(), Errno> {
+    if addr == 0 || lenp == 0 {
+        return Ok(());
+    }
+    let room = i32::from_le_bytes(get::<4>(lenp)?);
+    if room < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let b = unix::name_bytes(name);
+    put(addr, &b[..(room as usize).min(b.len())])?;
+    put(lenp, &(b.len() as u32).to_le_bytes())
+}
+
+pub fn socketpair(cx: &mut Ctx, domain: u32, ty: u32, protocol: u32, sv: u64) -> SysResult {
+    ops::socketpair(cx, domain, ty, protocol, sv)
+}
+
+/// `sendmsg`/`recvmsg`: Linux's `struct msghdr` is the native ABI's too.
+pub fn sendmsg(cx: &mut Ctx, fd: Fd, msg: u64, flags: u32) -> SysResult {
+    ops::sendmsg(cx, fd, msg, flags & (MSG_MASK | MSG_NOSIGNAL))
+}
+
+pub fn recvmsg(cx: &mut Ctx, fd: Fd, msg: u64, flags: u32) -> SysResult {
+    ops::recvmsg(cx, fd, msg, flags & (MSG_MASK | MSG_CMSG_CLOEXEC))
 }
 
 pub fn listen(cx: &mut Ctx, fd: Fd, backlog: u32) -> SysResult {
@@ -56,6 +90,11 @@ pub fn listen(cx: &mut Ctx, fd: Fd, backlog: u32) -> SysResult {
 }
 
 pub fn accept4(cx: &mut Ctx, fd: Fd, addr: u64, lenp: u64, flags: u32) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        let new = unix::accept(cx, &f, flags)?;
+        put_un(addr, lenp, None)?;
+        return Ok(new as usize);
+    }
     let new = ops::accept(cx, fd, UserPtr::new(0), flags)?;
     let (_f, sid, _) = ops::socket_of(cx, Fd(new as i32))?;
     if let Ok((a, p)) = net::peername(sid) {
@@ -74,7 +113,7 @@ pub fn sendto(cx: &mut Ctx, fd: Fd, buf: UserSlice, flags: u32, addr: u64, len: 
     } else {
         addr_in(addr, len)?
     };
-    ops::sendto(cx, fd, buf, flags & MSG_MASK, to)
+    ops::sendto(cx, fd, buf, flags & (MSG_MASK | MSG_NOSIGNAL), to)
 }
 
 pub fn recvfrom(
@@ -85,7 +124,8 @@ pub fn recvfrom(
     addr: u64,
     lenp: u64,
 ) -> SysResult {
-    if addr == 0 {
+    if addr == 0 || unix::unix_file(cx, fd)?.is_some() {
+        // A stream's peer has no address to give (Linux leaves it unwritten too).
         return ops::recvfrom(cx, fd, buf, flags & MSG_MASK, UserPtr::new(0));
     }
     // The sender is written whole to a kernel copy first, then as Linux would.
@@ -110,6 +150,11 @@ pub fn shutdown(cx: &mut Ctx, fd: Fd, how: u32) -> SysResult {
 }
 
 pub fn getsockname(cx: &mut Ctx, fd: Fd, addr: u64, lenp: u64) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        let s = unix::USock::of(&f).ok_or(Errno::ENOTSOCK)?;
+        put_un(addr, lenp, s.sockname().as_ref())?;
+        return Ok(0);
+    }
     let (_f, sid, _) = ops::socket_of(cx, fd)?;
     let (a, p) = net::sockname(sid)?;
     put_addr(addr, lenp, SockAddrIn::new(a, p))?;
@@ -117,6 +162,11 @@ pub fn getsockname(cx: &mut Ctx, fd: Fd, addr: u64, lenp: u64) -> SysResult {
 }
 
 pub fn getpeername(cx: &mut Ctx, fd: Fd, addr: u64, lenp: u64) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        let s = unix::USock::of(&f).ok_or(Errno::ENOTSOCK)?;
+        put_un(addr, lenp, s.peername()?.as_ref())?;
+        return Ok(0);
+    }
     let (_f, sid, _) = ops::socket_of(cx, fd)?;
     let (a, p) = net::peername(sid)?;
     put_addr(addr, lenp, SockAddrIn::new(a, p))?;
@@ -145,6 +195,20 @@ pub fn setsockopt(cx: &mut Ctx, fd: Fd, level: u32, name: u32, val: u64, len: u3
 
 /// `getsockopt`: the value as an `int` (the timeouts as a `struct timeval`).
 pub fn getsockopt(cx: &mut Ctx, fd: Fd, level: u32, name: u32, val: u64, lenp: u64) -> SysResult {
+    if level == SOL_SOCKET && name == SO_PEERCRED {
+        let f = cx.file(fd)?;
+        let c = unix::peercred(&f)?;
+        let room = i32::from_le_bytes(get::<4>(lenp)?);
+        if room < 0 {
+            return Err(Errno::EINVAL);
+        }
+        let mut b = [0u8; 12];
+        c.to_bytes(&mut b);
+        let n = (room as usize).min(12);
+        put(val, &b[..n])?;
+        put(lenp, &(n as u32).to_le_bytes())?;
+        return Ok(0);
+    }
     let v = ops::getsockopt(cx, fd, level, name)? as u64;
     let room = i32::from_le_bytes(get::<4>(lenp)?);
     if room < 0 {

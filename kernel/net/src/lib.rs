@@ -14,6 +14,7 @@
 //! | `table.rs` | the socket table and the socket calls' operations                   |
 //! | `report.rs`| readiness, names, options, the table for `netstat`                  |
 //! | `file.rs`  | a socket as a `FileObject`: read/write/poll/close, waiting          |
+//! | `unix.rs`  | AF_UNIX stream sockets: names, connections, descriptors in flight   |
 //!
 //! Who runs the stack: the network thread `netd`, which sleeps until a PCI interrupt
 //! (the card received or finished sending a frame) or smoltcp's next timer, then
@@ -32,6 +33,7 @@ pub mod phy;
 pub mod report;
 pub mod stack;
 pub mod table;
+pub mod unix;
 
 use abi::net::*;
 use abi::Errno;

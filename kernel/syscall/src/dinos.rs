@@ -130,6 +130,10 @@ pub static TABLE: Table = {
         nr::GETSOCKOPT => "getsockopt": net::getsockopt(Fd, u32, u32);
         nr::NET_IFACES => "net_ifaces": net::net_ifaces(UserPtr<abi::net::IfInfo>, usize);
         nr::NET_SOCKETS => "net_sockets": net::net_sockets(UserPtr<abi::net::SockInfo>, usize);
+        nr::SOCKETPAIR => "socketpair": net::socketpair(u32, u32, u32, Addr);
+        nr::SENDMSG => "sendmsg": net::sendmsg(Fd, Addr, u32);
+        nr::RECVMSG => "recvmsg": net::recvmsg(Fd, Addr, u32);
+        nr::PEERCRED => "peercred": net::peercred(Fd, Addr);
         // Information maintenance.
         nr::CLOCK_GETTIME => "clock_gettime": info::clock_gettime(Flags<Clocks>, UserPtr<abi::Timespec>);
         nr::UNAME => "uname": info::uname(UserPtr<abi::Utsname>);

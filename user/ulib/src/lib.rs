@@ -31,6 +31,7 @@ extern crate alloc;
 pub mod cli;
 #[cfg(not(test))]
 pub mod dl;
+pub mod dns;
 pub mod env;
 pub mod fb;
 pub mod fs;

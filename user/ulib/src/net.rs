@@ -9,8 +9,8 @@ use alloc::string::String;
 
 pub use abi::net::SockAddrIn;
 
-/// An IPv4 address from text: a dotted quad, or `localhost`. (There is no resolver
-/// for other names yet.)
+/// An IPv4 address from text: a dotted quad, or `localhost` (other names:
+/// [`crate::dns::resolve`]).
 pub fn parse_ipv4(s: &str) -> Option<[u8; 4]> {
     if s == "localhost" {
         return Some([127, 0, 0, 1]);
@@ -118,6 +118,22 @@ pub fn tcp_listen(addr: [u8; 4], port: u16, backlog: u32) -> Result<Socket> {
     s.set_option(SOL_SOCKET, SO_REUSEADDR, 1)?;
     s.bind(addr, port)?;
     sys::listen(s.0, backlog)?;
+    Ok(s)
+}
+
+/// An AF_UNIX stream socket listening on `name` (a path: the socket node is made;
+/// a leading NUL: the abstract namespace).
+pub fn unix_listen(name: &str, backlog: u32) -> Result<Socket> {
+    let s = Socket(sys::socket(AF_UNIX, SOCK_STREAM, 0)? as i32);
+    sys::bind_unix(s.0, name.as_bytes())?;
+    sys::listen(s.0, backlog)?;
+    Ok(s)
+}
+
+/// An AF_UNIX stream connection to the listener `name`.
+pub fn unix_connect(name: &str) -> Result<Socket> {
+    let s = Socket(sys::socket(AF_UNIX, SOCK_STREAM, 0)? as i32);
+    sys::connect_unix(s.0, name.as_bytes())?;
     Ok(s)
 }
 

@@ -14,4 +14,5 @@ pub mod process;
 pub mod protect;
 pub mod resource;
 pub mod thread;
+pub mod unix;
 pub mod watch;

@@ -5,12 +5,13 @@
 //! poll, close, inherited by `fork`). Shared by the personalities: the Linux rows
 //! call the same functions.
 
+use super::unix;
 use crate::arg::Fd;
 use crate::table::{Ctx, SysResult};
 use crate::user::{UserPtr, UserSlice, UserSliceMut};
 use abi::flags::{O_NONBLOCK, O_RDWR};
 use abi::net::*;
-use abi::Errno;
+use abi::{Errno, Pod};
 use alloc::sync::Arc;
 use alloc::vec;
 use files::OpenFile;
@@ -54,11 +55,24 @@ fn install(cx: &mut Ctx, obj: Arc<Sock>, flags: u32) -> SysResult {
 }
 
 pub fn socket(cx: &mut Ctx, domain: u32, ty: u32, protocol: u32) -> SysResult {
+    if domain == AF_UNIX {
+        return unix::socket(cx, ty, protocol);
+    }
     let obj = net::socket::<ProcessSignals>(domain, ty, protocol)?;
     install(cx, obj, ty)
 }
 
+/// The address family at `addr` (its first two bytes).
+pub fn family(addr: u64) -> Result<u32, Errno> {
+    let mut b = [0u8; 2];
+    proc::uaccess::read_into(addr, &mut b)?;
+    Ok(u16::from_le_bytes(b) as u32)
+}
+
 pub fn bind(cx: &mut Ctx, fd: Fd, addr: UserPtr<SockAddrIn>) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        return unix::bind(cx, &f, addr.addr(), SOCKADDR_UN_SIZE);
+    }
     let (_f, sid, _) = socket_of(cx, fd)?;
     let (a, port) = read_addr(addr)?;
     let privileged = cred::capable(&cx.process()?.cred(), cred::Capability::NetBindService);
@@ -67,12 +81,24 @@ pub fn bind(cx: &mut Ctx, fd: Fd, addr: UserPtr<SockAddrIn>) -> SysResult {
 }
 
 pub fn listen(cx: &mut Ctx, fd: Fd, backlog: u32) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        return unix::listen(&f, backlog);
+    }
     let (_f, sid, _) = socket_of(cx, fd)?;
     net::listen(sid, backlog as usize)?;
     Ok(0)
 }
 
 pub fn accept(cx: &mut Ctx, fd: Fd, peer: UserPtr<SockAddrIn>, flags: u32) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        let new = unix::accept(cx, &f, flags)?;
+        // An AF_UNIX peer has no address a sockaddr_in can hold: the family alone.
+        peer.write_opt(&SockAddrIn {
+            family: AF_UNIX as u16,
+            ..Default::default()
+        })?;
+        return Ok(new as usize);
+    }
     let (_f, sid, nonblock) = socket_of(cx, fd)?;
     if flags & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
@@ -84,6 +110,9 @@ pub fn accept(cx: &mut Ctx, fd: Fd, peer: UserPtr<SockAddrIn>, flags: u32) -> Sy
 }
 
 pub fn connect(cx: &mut Ctx, fd: Fd, addr: UserPtr<SockAddrIn>) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        return unix::connect(cx, &f, addr.addr(), SOCKADDR_UN_SIZE);
+    }
     let (_f, sid, nonblock) = socket_of(cx, fd)?;
     let (a, port) = read_addr(addr)?;
     net::connect::<ProcessSignals>(sid, a, port, nonblock)?;
@@ -100,6 +129,11 @@ pub fn sendto(
     flags: u32,
     to: UserPtr<SockAddrIn>,
 ) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        let mut data = vec![0u8; buf.len().min(MAX_IO)];
+        buf.read_at(0, &mut data)?;
+        return unix::send(&f, &data, flags);
+    }
     let (f, _sid, nonblock) = socket_of(cx, fd)?;
     let sock = f
         .as_any()
@@ -124,6 +158,13 @@ pub fn recvfrom(
     flags: u32,
     from: UserPtr<SockAddrIn>,
 ) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        buf.check()?;
+        let mut data = vec![0u8; buf.len().min(MAX_IO)];
+        let n = unix::recv(&f, &mut data, flags)?;
+        buf.write_at(0, &data[..n])?;
+        return Ok(n);
+    }
     let (f, _sid, nonblock) = socket_of(cx, fd)?;
     let sock = f
         .as_any()
@@ -141,12 +182,28 @@ pub fn recvfrom(
 }
 
 pub fn shutdown(cx: &mut Ctx, fd: Fd, how: u32) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        return unix::shutdown(&f, how);
+    }
     let (_f, sid, _) = socket_of(cx, fd)?;
     net::shutdown(sid, how)?;
     Ok(0)
 }
 
+/// A native `getsockname`/`getpeername` of an AF_UNIX socket: the first 16 bytes of
+/// its `sockaddr_un` (the native calls pass a `sockaddr_in`'s room).
+fn unix_name16(out: UserPtr<SockAddrIn>, name: Option<&net::unix::Name>) -> SysResult {
+    let mut b = unix::name_bytes(name);
+    b.resize(SockAddrIn::SIZE, 0);
+    out.write(&SockAddrIn::from_bytes(&b))?;
+    Ok(0)
+}
+
 pub fn getsockname(cx: &mut Ctx, fd: Fd, out: UserPtr<SockAddrIn>) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        let s = unix::USock::of(&f).ok_or(Errno::ENOTSOCK)?;
+        return unix_name16(out, s.sockname().as_ref());
+    }
     let (_f, sid, _) = socket_of(cx, fd)?;
     let (a, p) = net::sockname(sid)?;
     out.write(&SockAddrIn::new(a, p))?;
@@ -154,6 +211,10 @@ pub fn getsockname(cx: &mut Ctx, fd: Fd, out: UserPtr<SockAddrIn>) -> SysResult 
 }
 
 pub fn getpeername(cx: &mut Ctx, fd: Fd, out: UserPtr<SockAddrIn>) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        let s = unix::USock::of(&f).ok_or(Errno::ENOTSOCK)?;
+        return unix_name16(out, s.peername()?.as_ref());
+    }
     let (_f, sid, _) = socket_of(cx, fd)?;
     let (a, p) = net::peername(sid)?;
     out.write(&SockAddrIn::new(a, p))?;
@@ -161,14 +222,85 @@ pub fn getpeername(cx: &mut Ctx, fd: Fd, out: UserPtr<SockAddrIn>) -> SysResult 
 }
 
 pub fn setsockopt(cx: &mut Ctx, fd: Fd, level: u32, name: u32, value: u64) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        return unix::setsockopt(&f, level, name, value);
+    }
     let (_f, sid, _) = socket_of(cx, fd)?;
     net::setsockopt(sid, level, name, value)?;
     Ok(0)
 }
 
 pub fn getsockopt(cx: &mut Ctx, fd: Fd, level: u32, name: u32) -> SysResult {
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        return unix::getsockopt(&f, level, name);
+    }
     let (_f, sid, _) = socket_of(cx, fd)?;
     Ok(net::getsockopt(sid, level, name)? as usize)
+}
+
+/// `sendmsg(fd, msg, flags)`: the iovecs gathered; on AF_UNIX with its ancillary
+/// data, on an IP socket to `msg_name` (a datagram) or the connection.
+pub fn sendmsg(cx: &mut Ctx, fd: Fd, msg: u64, flags: u32) -> SysResult {
+    cx.file(fd)?; // EBADF before EFAULT, as on Linux
+    let m = unix::read_msghdr(msg)?;
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        return unix::sendmsg(cx, &f, &m, flags);
+    }
+    let (f, _sid, nonblock) = socket_of(cx, fd)?;
+    let sock = f
+        .as_any()
+        .and_then(|a| a.downcast_ref::<Sock>())
+        .ok_or(Errno::ENOTSOCK)?;
+    let dest = if m.name == 0 {
+        None
+    } else {
+        if (m.namelen as usize) < SockAddrIn::SIZE {
+            return Err(Errno::EINVAL);
+        }
+        let (a, p) = read_addr(UserPtr::new(m.name))?;
+        Some((net::ipv4(a), p))
+    };
+    let data = unix::gather(&m.iov)?;
+    sock.send(&data, dest, nonblock || flags & MSG_DONTWAIT != 0)
+}
+
+/// `recvmsg(fd, msg, flags)`: into the iovecs; the sender's address into `msg_name`
+/// for an IP socket, ancillary data for AF_UNIX.
+pub fn recvmsg(cx: &mut Ctx, fd: Fd, msg: u64, flags: u32) -> SysResult {
+    cx.file(fd)?; // EBADF before EFAULT, as on Linux
+    let m = unix::read_msghdr(msg)?;
+    if let Some(f) = unix::unix_file(cx, fd)? {
+        return unix::recvmsg(cx, &f, msg, &m, flags);
+    }
+    let (f, _sid, nonblock) = socket_of(cx, fd)?;
+    let sock = f
+        .as_any()
+        .and_then(|a| a.downcast_ref::<Sock>())
+        .ok_or(Errno::ENOTSOCK)?;
+    let mut data = vec![0u8; unix::room(&m.iov)?];
+    let nb = nonblock || flags & MSG_DONTWAIT != 0;
+    let (n, who) = sock.recv(&mut data, flags & MSG_PEEK != 0, nb)?;
+    unix::scatter(&m.iov, &data[..n])?;
+    let mut namelen = 0;
+    if let (Some((a, p)), true) = (who, m.name != 0) {
+        let mut b = [0u8; 16];
+        SockAddrIn::new(a.octets(), p).to_bytes(&mut b);
+        let k = (m.namelen as usize).min(16);
+        proc::uaccess::write_bytes(m.name, &b[..k])?;
+        namelen = 16;
+    }
+    unix::write_back(msg, namelen, 0, 0)?;
+    Ok(n)
+}
+
+/// `socketpair(domain, type, protocol, sv)`.
+pub fn socketpair(cx: &mut Ctx, domain: u32, ty: u32, protocol: u32, sv: u64) -> SysResult {
+    unix::socketpair(cx, domain, ty, protocol, sv)
+}
+
+/// `peercred(fd, ucred)`: SO_PEERCRED of an AF_UNIX socket.
+pub fn peercred(cx: &mut Ctx, fd: Fd, out: u64) -> SysResult {
+    unix::peercred_call(cx, fd, out)
 }
 
 /// `net_ifaces(buf, n)`: up to `n` interfaces written, how many there are returned.

@@ -1,6 +1,7 @@
 //! `fetch URL`: an HTTP GET, the body to standard output (chapter 2, 3-2
 //! "communication": a client of the connection model). `URL` is
-//! `http://ADDRESS[:PORT]/PATH` with a dotted-quad address (or `localhost`). The
+//! `http://HOST[:PORT]/PATH`, HOST a dotted quad or a name (`ulib::dns`: /etc/hosts,
+//! then DNS). The
 //! request is HTTP/1.1 with `Connection: close`; the body is `Content-Length` bytes
 //! when the server says how many, else everything until the server closes.
 //! Exit status 0 for a 2xx answer, 1 for another answer or a network error (the
@@ -20,10 +21,10 @@ use ulib::net;
 
 ulib::entry!(main);
 
-const USAGE: &str = "usage: fetch http://ADDRESS[:PORT]/PATH";
+const USAGE: &str = "usage: fetch http://HOST[:PORT]/PATH";
 
-/// (host, address, port, path) of an http URL.
-fn parse_url(url: &str) -> Option<(&str, [u8; 4], u16, &str)> {
+/// (host, port, path) of an http URL.
+fn parse_url(url: &str) -> Option<(&str, u16, &str)> {
     let rest = url.strip_prefix("http://")?;
     let (hostport, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -33,7 +34,7 @@ fn parse_url(url: &str) -> Option<(&str, [u8; 4], u16, &str)> {
         Some((h, p)) => (h, p.parse().ok()?),
         None => (hostport, 80),
     };
-    Some((host, net::parse_ipv4(host)?, port, path))
+    (!host.is_empty()).then_some((host, port, path))
 }
 
 fn main() -> i32 {
@@ -41,9 +42,17 @@ fn main() -> i32 {
         ulib::eprintln!("{USAGE}");
         return 2;
     };
-    let Some((host, addr, port, path)) = parse_url(&url) else {
-        ulib::eprintln!("fetch: {url}: not an http://ADDRESS[:PORT]/PATH URL");
+    let Some((host, port, path)) = parse_url(&url) else {
+        ulib::eprintln!("fetch: {url}: not an http://HOST[:PORT]/PATH URL");
         return 2;
+    };
+    // A dotted quad, a name of /etc/hosts, or one DNS knows (ulib::dns).
+    let addr = match ulib::dns::resolve(host) {
+        Ok(a) => a,
+        Err(e) => {
+            ulib::eprintln!("fetch: {host}: unknown host ({e})");
+            return 1;
+        }
     };
     match get(host, addr, port, path) {
         Ok(true) => 0,

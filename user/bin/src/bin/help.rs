@@ -118,12 +118,13 @@ const COMMANDS: &[(&str, &str)] = &[
     ("uptime2", "uptime2 [-b N]: the system call uptime2.ko adds"),
     ("threads", "threads [-b ROUNDS] [N] [COUNT]: add numbers with N threads of one process"),
     // The network (docs/network.md).
-    ("fetch", "fetch http://ADDRESS[:PORT]/PATH: an HTTP GET, the body to standard output"),
+    ("fetch", "fetch http://HOST[:PORT]/PATH: an HTTP GET, the body to standard output"),
     ("httpd", "httpd [-p PORT] [DIR]: serve files over HTTP/1.1 (port 80 needs root)"),
     ("ifconfig", "ifconfig: the network interfaces, their addresses and counters"),
-    ("nc", "nc [-u] HOST PORT | nc [-u] -l [-p] PORT: standard input and output over TCP (or UDP)"),
+    ("nc", "nc [-u] HOST PORT | nc [-u] -l [-p] PORT | nc -U [-l] PATH: standard input and output over TCP (UDP, AF_UNIX)"),
     ("netstat", "netstat [-c]: the kernel's socket table (-c: how many entries)"),
     ("ping", "ping [-c COUNT] HOST: ICMP echo requests and their round trips"),
+    ("usock", "usock serve PATH | send PATH [FILE...] | probe PATH | pair: AF_UNIX sockets, descriptors and credentials"),
 ];
 
 /// Chapter 2 in its order: (section, the command that shows it, where it is made).

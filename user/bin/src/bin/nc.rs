@@ -5,7 +5,8 @@
 //! sending half is shut (the peer reads end of file) and the output goes on until
 //! the peer is done too. With `-u`, UDP: the client sends each read of standard
 //! input as one datagram to HOST:PORT and ends with its input; the listener prints
-//! every datagram that arrives on PORT until it is killed. Exit status 0, 1 for a network error, 2 for bad usage.
+//! every datagram that arrives on PORT until it is killed. With `-U`, an AF_UNIX
+//! stream socket named by PATH (a leading `@`: the abstract namespace) instead of TCP. Exit status 0, 1 for a network error, 2 for bad usage.
 
 #![no_std]
 #![no_main]
@@ -22,15 +23,40 @@ use ulib::sys;
 
 ulib::entry!(main);
 
-const USAGE: &str = "usage: nc [-u] HOST PORT | nc [-u] -l [-p] PORT";
+const USAGE: &str = "usage: nc [-u] HOST PORT | nc [-u] -l [-p] PORT | nc -U [-l] PATH";
 
 fn main() -> i32 {
     let args: Vec<String> = ulib::env::args().skip(1).collect();
     let words: Vec<&str> = args
         .iter()
         .map(|s| s.as_str())
-        .filter(|a| *a != "-p" && *a != "-u")
+        .filter(|a| *a != "-p" && *a != "-u" && *a != "-U")
         .collect();
+    if args.iter().any(|a| a == "-U") {
+        let unix = |p: &str| match p.strip_prefix('@') {
+            Some(rest) => alloc::format!("\0{rest}"),
+            None => String::from(p),
+        };
+        let conn = match words.as_slice() {
+            ["-l", path] => net::unix_listen(&unix(path), 1)
+                .and_then(|l| l.accept().map(|(s, _)| s))
+                .map_err(|e| (alloc::format!("listen on {path}"), e)),
+            [path] => {
+                net::unix_connect(&unix(path)).map_err(|e| (alloc::format!("connect to {path}"), e))
+            }
+            _ => {
+                ulib::eprintln!("{USAGE}");
+                return 2;
+            }
+        };
+        return match conn.and_then(|s| relay(&s).map_err(|e| (String::from("relay"), e))) {
+            Ok(()) => 0,
+            Err((what, e)) => {
+                ulib::eprintln!("nc: {what}: {e}");
+                1
+            }
+        };
+    }
     if args.iter().any(|a| a == "-u") {
         return match udp_main(&words) {
             Some(Ok(())) => 0,
@@ -46,13 +72,13 @@ fn main() -> i32 {
     }
     let r = match words.as_slice() {
         ["-l", port] => port.parse().ok().map(serve),
-        [host, port] => match (net::parse_ipv4(host), port.parse().ok()) {
-            (Some(a), Some(p)) => {
+        [host, port] => match (ulib::dns::resolve(host), port.parse().ok()) {
+            (Ok(a), Some(p)) => {
                 Some(net::tcp_connect(a, p).map_err(|e| (String::from("connect"), e)))
             }
-            (None, _) => {
-                ulib::eprintln!("nc: {host}: not an IPv4 address");
-                return 2;
+            (Err(e), _) => {
+                ulib::eprintln!("nc: {host}: unknown host ({e})");
+                return 1;
             }
             _ => None,
         },
@@ -138,7 +164,7 @@ fn udp_main(words: &[&str]) -> Option<ulib::Result<()>> {
             })())
         }
         [host, port] => {
-            let (addr, port) = (net::parse_ipv4(host)?, port.parse().ok()?);
+            let (addr, port) = (ulib::dns::resolve(host).ok()?, port.parse().ok()?);
             Some((|| {
                 let s = Socket::new(ulib::abi::net::SOCK_DGRAM, 0)?;
                 s.connect(addr, port)?;

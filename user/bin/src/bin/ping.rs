@@ -33,9 +33,16 @@ fn main() -> i32 {
         [host] => (4, *host),
         _ => (0, ""),
     };
-    let Some(addr) = net::parse_ipv4(host).filter(|_| count > 0) else {
+    if count == 0 {
         ulib::eprintln!("{USAGE}");
         return 2;
+    }
+    let addr = match ulib::dns::resolve(host) {
+        Ok(a) => a,
+        Err(e) => {
+            ulib::eprintln!("ping: {host}: unknown host ({e})");
+            return 2;
+        }
     };
     let s = match Socket::new(ulib::abi::net::SOCK_DGRAM, ulib::abi::net::IPPROTO_ICMP) {
         Ok(s) => s,

@@ -21,9 +21,11 @@
 mod net;
 mod raw;
 mod resource;
+mod unix;
 
 pub use net::*;
 pub use resource::{get_core_pattern, getrusage, prlimit, set_core_pattern};
+pub use unix::*;
 
 use abi::{
     nr, Errno, Pod, PollFd, PortMsg, ProcInfo, SigAction, SpawnArgs, Stat, StatFs, SysInfo,

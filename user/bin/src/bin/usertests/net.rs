@@ -27,6 +27,121 @@ fn want(what: &str, got: sys::SysResult, e: Errno) -> TestResult {
     })
 }
 
+/// The AF_UNIX side and the message calls (174-177): bad pointers, descriptors and
+/// lengths get their errno, never a fault in the kernel.
+fn unix_calls_refuse_bad_arguments() -> TestResult {
+    let u =
+        Socket(sys::socket(AF_UNIX, SOCK_STREAM, 0).map_err(|e| format!("socket: {e}"))? as i32);
+    let fd = u.fd() as usize;
+    for p in [0, UNMAPPED, KERNEL] {
+        for (name, n) in [("bind", nr::BIND), ("connect", nr::CONNECT)] {
+            want(
+                &format!("AF_UNIX {name} to {p:#x}"),
+                call(n, [fd, p, 0, 0, 0, 0]),
+                Errno::EFAULT,
+            )?;
+        }
+        for (name, n) in [("sendmsg", nr::SENDMSG), ("recvmsg", nr::RECVMSG)] {
+            want(
+                &format!("{name} of {p:#x}"),
+                call(n, [fd, p, 0, 0, 0, 0]),
+                Errno::EFAULT,
+            )?;
+        }
+        want(
+            &format!("socketpair into {p:#x}"),
+            call(
+                nr::SOCKETPAIR,
+                [AF_UNIX as usize, SOCK_STREAM as usize, 0, p, 0, 0],
+            ),
+            Errno::EFAULT,
+        )?;
+        want(
+            &format!("peercred into {p:#x}"),
+            call(nr::PEERCRED, [fd, p, 0, 0, 0, 0]),
+            Errno::ENOTCONN,
+        )?;
+    }
+    want(
+        "peercred of fd 63",
+        call(nr::PEERCRED, [63, 0, 0, 0, 0, 0]),
+        Errno::EBADF,
+    )?;
+    want(
+        "sendmsg on fd 63",
+        call(nr::SENDMSG, [63, 0, 0, 0, 0, 0]),
+        Errno::EBADF,
+    )?;
+    want(
+        "connect to no such name",
+        sys::connect_unix(u.fd(), b"/tmp/no-such-socket"),
+        Errno::ENOENT,
+    )?;
+    want(
+        "connect to a directory",
+        sys::connect_unix(u.fd(), b"/tmp"),
+        Errno::ECONNREFUSED,
+    )?;
+    want(
+        "bind where a file is",
+        sys::bind_unix(u.fd(), b"/bin/sh"),
+        Errno::EADDRINUSE,
+    )?;
+    want("listen unbound", sys::listen(u.fd(), 1), Errno::EINVAL)?;
+    want(
+        "accept unbound",
+        sys::accept(u.fd(), 0).map(|_| 0),
+        Errno::EINVAL,
+    )?;
+    let mut b = [0u8; 4];
+    want("read unconnected", sys::read(u.fd(), &mut b), Errno::EINVAL)?;
+    want(
+        "sendmsg unconnected",
+        sys::sendmsg(u.fd(), &[b"x"], &[], None, MSG_NOSIGNAL),
+        Errno::ENOTCONN,
+    )?;
+    let (a, c) = sys::socketpair(SOCK_STREAM).map_err(|e| format!("socketpair: {e}"))?;
+    let (a, c) = (Socket(a), Socket(c));
+    want(
+        "pass fd 63",
+        sys::sendmsg(a.fd(), &[b"x"], &[63], None, 0),
+        Errno::EBADF,
+    )?;
+    want(
+        "pass a socket over itself",
+        sys::sendmsg(a.fd(), &[b"x"], &[a.fd()], None, 0),
+        Errno::EINVAL,
+    )?;
+    want(
+        "pass the peer to itself",
+        sys::sendmsg(a.fd(), &[b"x"], &[c.fd()], None, 0),
+        Errno::EINVAL,
+    )?;
+    let lie = Ucred {
+        pid: 1,
+        uid: 0,
+        gid: 0,
+    };
+    let r = sys::sendmsg(a.fd(), &[b"x"], &[], Some(lie), 0);
+    ensure(r.is_ok() || r == Err(Errno::EPERM), || {
+        format!("claiming pid 1's credentials: {r:?}")
+    })?;
+    if sys::getuid().unwrap_or(0) != 0 {
+        ensure(r == Err(Errno::EPERM), || {
+            format!("a user claimed root's credentials: {r:?}")
+        })?;
+    }
+    want(
+        "socketpair AF_INET",
+        call(
+            nr::SOCKETPAIR,
+            [AF_INET as usize, SOCK_STREAM as usize, 0, 0, 0, 0],
+        ),
+        Errno::EOPNOTSUPP,
+    )?;
+    Ok(())
+}
+
 fn table() -> Result<usize, String> {
     sys::net_sockets()
         .map(|v| v.len())
@@ -36,10 +151,16 @@ fn table() -> Result<usize, String> {
 pub fn socket_calls_refuse_bad_arguments() -> TestResult {
     let before = table()?;
     want(
-        "socket(AF_UNIX)",
-        sys::socket(AF_UNIX, SOCK_STREAM, 0),
+        "socket(AF_INET6)",
+        sys::socket(10, SOCK_STREAM, 0),
         Errno::EAFNOSUPPORT,
     )?;
+    want(
+        "socket(AF_UNIX, SOCK_DGRAM)",
+        sys::socket(AF_UNIX, SOCK_DGRAM, 0),
+        Errno::EPROTONOSUPPORT,
+    )?;
+    unix_calls_refuse_bad_arguments()?;
     want(
         "socket(AF_INET, 99)",
         sys::socket(AF_INET, 99, 0),
