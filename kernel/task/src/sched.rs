@@ -171,7 +171,15 @@ pub(crate) fn schedule(irqs_off: &IrqGuard) {
         let taken_elsewhere = cur.last_cpu.load(Ordering::Relaxed) != cpu as u32;
         let cur_running = !taken_elsewhere && cur.state.get() == State::Running;
         let is_idle = s.idle[cpu].as_ref().is_some_and(|i| Arc::ptr_eq(&cur, i));
-        let next = match s.run_queue.pop_front() {
+        // The first queued thread no CPU is still on. One that another CPU is still
+        // switching away from (woken or preempted there a moment ago) is left for
+        // later: waiting for it in `switch_to` while our own outgoing thread waits for
+        // us deadlocked two CPUs that had each picked the other's (docs/smp.md).
+        let pick = s
+            .run_queue
+            .iter()
+            .position(|t| Arc::ptr_eq(t, &cur) || !t.task.on_cpu());
+        let next = match pick.and_then(|i| s.run_queue.remove(i)) {
             Some(t) => t,
             None if cur_running => cur.clone(),
             None => s.idle[cpu].clone().expect("no idle thread"),
