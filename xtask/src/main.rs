@@ -40,6 +40,7 @@ mod shmtest;
 mod shot;
 mod storagetest;
 mod test;
+mod smptest;
 mod threadtest;
 mod tracetest;
 mod userbuild;

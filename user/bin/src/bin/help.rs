@@ -120,6 +120,8 @@ const COMMANDS: &[(&str, &str)] = &[
     ("nc", "nc [-u] HOST PORT | nc [-u] -l [-p] PORT: standard input and output over TCP (or UDP)"),
     ("netstat", "netstat [-c]: the kernel's socket table (-c: how many entries)"),
     ("ping", "ping [-c COUNT] HOST: ICMP echo requests and their round trips"),
+    ("taskset", "taskset -p [MASK] PID | taskset MASK CMD...: the CPUs a process may use"),
+    ("whichcpu", "whichcpu [ROUNDS]: busy rounds; the CPUs they ran on (getcpu)"),
 ];
 
 /// Chapter 2 in its order: (section, the command that shows it, where it is made).
