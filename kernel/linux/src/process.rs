@@ -388,7 +388,7 @@ pub fn sched_setaffinity(_: &mut Ctx, pid: u32, size: u64, mask: u64) -> SysResu
     if me.euid != 0 && me.euid != them.ruid && me.euid != them.euid {
         return Err(Errno::EPERM);
     }
-    task::set_affinity(&t, mask).map_err(|()| Errno::EINVAL)?;
+    task::set_affinity(&t, mask).map_err(|_| Errno::EINVAL)?;
     Ok(0)
 }
 

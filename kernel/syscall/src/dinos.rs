@@ -10,7 +10,8 @@
 use crate::arg::{Addr, Arg, Fd, FlagSet, Flags, Id, Kind, Mode, Named, PidArg, Regs, Signal};
 use crate::ops::file::Dir;
 use crate::ops::{
-    comm, cpu, device, file, info, memory, module, net, port, process, protect, resource, thread, watch,
+    comm, cpu, device, file, info, memory, module, net, port, process, protect, resource, thread,
+    watch,
 };
 use crate::table::{calls, Ctx, SysResult, Table};
 use crate::user::{PathArg, StrArg, UserPtr, UserSlice, UserSliceMut, U32, U64};

@@ -21,7 +21,7 @@ pub mod wait;
 
 pub use sched::{
     current_cpu, init, interrupt, on_tick, online_mask, preempt_point, set_affinity, ticks,
-    yield_now,
+    yield_now, NoCpu,
 };
 pub use thread::{
     by_tid, create_then, current, exit, spawn, spawn_then, start, thread_list, SpawnError, State,

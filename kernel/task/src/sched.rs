@@ -346,14 +346,18 @@ pub fn yield_now() {
     schedule(&irq);
 }
 
+/// A CPU mask with no online CPU in it ([`set_affinity`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoCpu;
+
 /// Restrict thread `t` to the CPUs in `mask` (bit N: CPU N; CPUs not online are
-/// dropped). `Err` if no online CPU is left in it. A thread queued on, or running on,
+/// dropped). [`NoCpu`] if no online CPU is left in it. A thread queued on, or running on,
 /// a CPU it may no longer use is moved at once: its queue's CPU gives it to another at
 /// its next schedule, which the wake-up IPI makes happen now.
-pub fn set_affinity(t: &Arc<Thread>, mask: u64) -> Result<(), ()> {
+pub fn set_affinity(t: &Arc<Thread>, mask: u64) -> Result<(), NoCpu> {
     let mask = mask & online_mask();
     if mask == 0 {
-        return Err(());
+        return Err(NoCpu);
     }
     t.affinity.store(mask, Ordering::SeqCst);
     let me = crate::thread::current();

@@ -46,7 +46,7 @@ pub fn sched_setaffinity(cx: &mut Ctx, pid: u64, mask: u64) -> SysResult {
         return Err(Errno::EPERM);
     }
     for t in threads(&p) {
-        task::set_affinity(&t, mask).map_err(|()| Errno::EINVAL)?;
+        task::set_affinity(&t, mask).map_err(|_| Errno::EINVAL)?;
     }
     Ok(0)
 }
