@@ -225,7 +225,7 @@ fn choose_cpu(t: &Thread, me: usize) -> (usize, bool) {
 
 /// Put runnable `t` on a CPU's queue and make sure that CPU looks at it soon.
 pub(crate) fn enqueue(t: &Arc<Thread>) {
-    let _irq = IrqGuard::new(); // this CPU stays this CPU
+    let irq = IrqGuard::new(); // this CPU stays this CPU
     let me = cpu_index();
     let (target, claimed) = if hal::percpu::cpus_online() > 1 {
         choose_cpu(t, me)
@@ -233,7 +233,7 @@ pub(crate) fn enqueue(t: &Arc<Thread>) {
         (0, false)
     };
     {
-        let mut rq = RQ[target].lock();
+        let mut rq = RQ[target].lock_irqs_off(&irq);
         rq.queue.push_back(t.clone());
         QUEUED[target].fetch_add(1, Ordering::SeqCst);
     }
@@ -273,25 +273,17 @@ pub(crate) fn schedule(irqs_off: &IrqGuard) {
         let is_idle = rq.idle.as_ref().is_some_and(|i| Arc::ptr_eq(&cur, i));
         // Its affinity may have changed to exclude this CPU (`set_affinity`).
         let cur_stays = is_idle || cur.may_run_on(cpu);
-        // A queued thread whose affinity no longer allows this CPU goes elsewhere.
-        let misplaced = rq
-            .queue
-            .iter()
-            .position(|t| !t.may_run_on(cpu) && !Arc::ptr_eq(t, &cur))
-            .and_then(|i| rq.queue.remove(i));
-        if misplaced.is_some() {
+        let (picked, misplaced) = if hal::percpu::cpus_online() == 1 {
+            // One CPU: no queued thread can be another CPU's, and every thread may run
+            // here (a mask must hold an online CPU). The plain round robin.
+            (rq.queue.pop_front(), None)
+        } else {
+            take_next(&mut rq.queue, &cur, cpu)
+        };
+        if picked.is_some() {
             QUEUED[cpu].fetch_sub(1, Ordering::SeqCst);
         }
-        // The first queued thread no CPU is still on. One that another CPU is still
-        // switching away from (woken or preempted there a moment ago) is left for
-        // later: waiting for it in `switch_to` while our own outgoing thread waits for
-        // us deadlocked two CPUs that had each picked the other's (docs/smp.md).
-        let pick = rq
-            .queue
-            .iter()
-            .position(|t| Arc::ptr_eq(t, &cur) || !t.task.on_cpu());
-        let picked = pick.and_then(|i| rq.queue.remove(i));
-        if picked.is_some() {
+        if misplaced.is_some() {
             QUEUED[cpu].fetch_sub(1, Ordering::SeqCst);
         }
         let next = match picked {
@@ -324,10 +316,36 @@ pub(crate) fn schedule(irqs_off: &IrqGuard) {
     NEED_RESCHED[cpu].store(false, Ordering::Release);
     // Queued on another CPU with no queue lock held (no path holds two); the CPU that
     // takes them waits until this one is off their stacks (`on_cpu`).
-    for t in [elsewhere, misplaced].into_iter().flatten() {
+    if let Some(t) = elsewhere {
+        enqueue(&t);
+    }
+    if let Some(t) = misplaced {
         enqueue(&t);
     }
     hal::task::switch_to(next_task, irqs_off);
+}
+
+/// With more than one CPU: take from `queue` (this CPU's, locked) the first thread no
+/// CPU is still on, and also one (if any) whose affinity no longer allows `cpu`, for the
+/// caller to queue elsewhere. A thread that another CPU is still switching away from
+/// (woken or preempted there a moment ago) is left for later: waiting for it in
+/// `switch_to` while our own outgoing thread waits for us deadlocked two CPUs that had
+/// each picked the other's (docs/smp.md). `cur` (this CPU's outgoing thread) is
+/// eligible: it is ours.
+fn take_next(
+    queue: &mut VecDeque<Arc<Thread>>,
+    cur: &Arc<Thread>,
+    cpu: usize,
+) -> (Option<Arc<Thread>>, Option<Arc<Thread>>) {
+    let misplaced = queue
+        .iter()
+        .position(|t| !t.may_run_on(cpu) && !Arc::ptr_eq(t, cur))
+        .and_then(|i| queue.remove(i));
+    let picked = queue
+        .iter()
+        .position(|t| Arc::ptr_eq(t, cur) || !t.task.on_cpu())
+        .and_then(|i| queue.remove(i));
+    (picked, misplaced)
 }
 
 /// Wake thread `tid` if it is blocked, whatever it waits for (used to interrupt a wait
