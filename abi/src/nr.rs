@@ -111,6 +111,13 @@ pub const SHM_OPEN: usize = 110;
 pub const SHM_UNLINK: usize = 111;
 /// Wait on, or wake waiters of, a 32-bit word of memory (`FUTEX_WAIT`, `FUTEX_WAKE`).
 pub const FUTEX: usize = 112;
+// Process control, continued: CPU affinity (114-116; docs/smp.md "Affinity").
+/// Let process `pid` (0: the caller) run only on the CPUs of a mask (bit N: CPU N).
+pub const SCHED_SETAFFINITY: usize = 114;
+/// The mask of CPUs process `pid` (0: the caller) may run on.
+pub const SCHED_GETAFFINITY: usize = 115;
+/// The CPU the caller runs on now.
+pub const GETCPU: usize = 116;
 // Protection, continued: users and groups (120-139).
 /// Set the user ids (`setuid`): all three for root, else the effective uid only.
 pub const SETUID: usize = 120;

@@ -43,6 +43,7 @@ mod shcompare;
 mod shelltest;
 mod shmtest;
 mod shot;
+mod smptest;
 mod storagetest;
 mod test;
 mod threadtest;

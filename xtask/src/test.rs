@@ -257,6 +257,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== more than one CPU: affinity");
+    for (name, f) in crate::smptest::SMP_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!();
     if !t.failed.is_empty() {
         println!("failed:");

@@ -172,6 +172,10 @@ pub(crate) fn init_this_cpu() {
 /// Send the inter-processor interrupt `command` to the CPU with APIC id `apic_id` and
 /// wait until this APIC has sent it.
 fn send_ipi(apic_id: u8, command: u32) {
+    // Interrupts off across the two writes: an interrupt handler that sends an IPI of
+    // its own between them (a timer tick waking a sleeper kicks an idle CPU) would
+    // rewrite ICR_HIGH, and this IPI would go to the handler's CPU instead.
+    let _irq = crate::sync::IrqGuard::new();
     lapic_write(lapic::ICR_HIGH, lapic::icr_destination(apic_id));
     lapic_write(lapic::ICR_LOW, command);
     while lapic_read(lapic::ICR_LOW) & lapic::ICR_PENDING != 0 {

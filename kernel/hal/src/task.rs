@@ -220,6 +220,15 @@ impl Task {
         }
     }
 
+    /// Is a CPU still on this task's stack (running it, or not yet done switching away
+    /// from it)? The scheduler does not pick such a task for another CPU: that CPU
+    /// would spin in [`switch_to`] with interrupts off until the first one is done, and
+    /// two CPUs that each picked the other's outgoing task waited for each other for
+    /// good (docs/smp.md, "Races found").
+    pub fn on_cpu(&self) -> bool {
+        self.on_cpu.load(Ordering::Acquire)
+    }
+
     /// The bounds `[bottom, top)` of this task's stack.
     pub fn stack_bounds(&self) -> (u64, u64) {
         match &self.stack {

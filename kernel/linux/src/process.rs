@@ -342,20 +342,64 @@ pub fn setrlimit(cx: &mut Ctx, resource: u32, new: u64) -> SysResult {
     prlimit64(cx, 0, resource, new, 0)
 }
 
-/// `sched_getaffinity(pid, size, mask)`: every online CPU; returns the bytes written.
-pub fn sched_getaffinity(_: &mut Ctx, pid: u32, size: u64, mask: u64) -> SysResult {
-    if pid != 0 && proc::process::get(pid).is_none() {
-        return Err(Errno::ESRCH);
+/// The kernel thread Linux's `pid` argument names for the affinity calls: a thread id,
+/// 0 for the caller. ESRCH if there is none.
+type ProcessThread = (
+    alloc::sync::Arc<proc::Process>,
+    alloc::sync::Arc<task::Thread>,
+);
+
+fn affinity_thread(tid: u32) -> Result<ProcessThread, Errno> {
+    if tid == 0 {
+        let p = proc::current().ok_or(Errno::ESRCH)?;
+        return Ok((p, task::current()));
     }
+    let (p, k) = proc::thread::find(tid).ok_or(Errno::ESRCH)?;
+    let t = task::by_tid(k).ok_or(Errno::ESRCH)?;
+    Ok((p, t))
+}
+
+/// `sched_getaffinity(pid, size, mask)`: the CPUs thread `pid` (0: the caller) may run
+/// on; returns the bytes written (8: one word holds every CPU dinos can have).
+pub fn sched_getaffinity(_: &mut Ctx, pid: u32, size: u64, mask: u64) -> SysResult {
+    let (_, t) = affinity_thread(pid)?;
     if size < 8 || !size.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
-    let cpus = hal::percpu::cpus_online().min(64);
-    let bits: u64 = if cpus >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << cpus) - 1
-    };
-    put(mask, &bits.to_le_bytes())?;
+    put(mask, &t.affinity().to_le_bytes())?;
     Ok(8)
+}
+
+/// `sched_setaffinity(pid, size, mask)`: thread `pid` (0: the caller) may run only on
+/// the CPUs of the mask from now on. As on Linux, a shorter mask is read as far as it
+/// goes, bits for CPUs that do not exist are ignored, and a mask with no online CPU is
+/// EINVAL; EPERM unless the caller is root or the thread's user.
+pub fn sched_setaffinity(_: &mut Ctx, pid: u32, size: u64, mask: u64) -> SysResult {
+    let (p, t) = affinity_thread(pid)?;
+    let mut bytes = [0u8; 8];
+    let n = size.min(8) as usize;
+    proc::uaccess::read_into(mask, &mut bytes[..n])?;
+    let mask = u64::from_le_bytes(bytes);
+    if mask & task::online_mask() == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let me = proc::current().ok_or(Errno::ESRCH)?.cred();
+    let them = p.cred();
+    if me.euid != 0 && me.euid != them.ruid && me.euid != them.euid {
+        return Err(Errno::EPERM);
+    }
+    task::set_affinity(&t, mask).map_err(|_| Errno::EINVAL)?;
+    Ok(0)
+}
+
+/// `getcpu(cpu, node, cache)`: the CPU the caller runs on, and its NUMA node (always
+/// 0); either pointer may be null.
+pub fn getcpu(_: &mut Ctx, cpu: u64, node: u64, _cache: u64) -> SysResult {
+    if cpu != 0 {
+        put(cpu, &(task::current_cpu() as u32).to_le_bytes())?;
+    }
+    if node != 0 {
+        put(node, &0u32.to_le_bytes())?;
+    }
+    Ok(0)
 }

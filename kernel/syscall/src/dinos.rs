@@ -10,7 +10,8 @@
 use crate::arg::{Addr, Arg, Fd, FlagSet, Flags, Id, Kind, Mode, Named, PidArg, Regs, Signal};
 use crate::ops::file::Dir;
 use crate::ops::{
-    comm, device, file, info, memory, module, net, port, process, protect, resource, thread, watch,
+    comm, cpu, device, file, info, memory, module, net, port, process, protect, resource, thread,
+    watch,
 };
 use crate::table::{calls, Ctx, SysResult, Table};
 use crate::user::{PathArg, StrArg, UserPtr, UserSlice, UserSliceMut, U32, U64};
@@ -95,6 +96,10 @@ pub static TABLE: Table = {
         nr::SHM_OPEN => "shm_open" -> Fd: comm::shm_open(StrArg, Flags<OpenFlags>, Mode);
         nr::SHM_UNLINK => "shm_unlink": comm::shm_unlink(StrArg);
         nr::FUTEX => "futex": comm::futex(Addr, Flags<FutexOp>, u32, u64);
+        // Process control: CPU affinity.
+        nr::SCHED_SETAFFINITY => "sched_setaffinity": cpu::sched_setaffinity(u64, u64);
+        nr::SCHED_GETAFFINITY => "sched_getaffinity" -> Hex: cpu::sched_getaffinity(u64);
+        nr::GETCPU => "getcpu": cpu::getcpu();
         // Process control: threads.
         nr::THREAD_SPAWN => "thread_spawn": thread::thread_spawn(Addr, Addr, u64, Addr);
         nr::THREAD_EXIT => "thread_exit" -> Never: thread::thread_exit(i32);

@@ -1,7 +1,8 @@
 //! Kernel threads and their scheduling: the machinery user processes will run on.
 //!
 //! - [`thread`]: the thread object, spawn, exit, join.
-//! - [`sched`]: the run queue and the round-robin policy, driven by the timer
+//! - [`sched`]: the per-CPU run queues and the round-robin policy, work stealing and
+//!   CPU affinity, driven by the timer
 //!   ([`on_tick`]) for preemption; [`yield_now`] for giving up the CPU voluntarily.
 //! - [`wait`]: wait queues (sleep until a condition holds, woken by whoever changes it),
 //!   timed sleep, and the sleeping [`Mutex`].
@@ -18,7 +19,10 @@ pub mod sched;
 pub mod thread;
 pub mod wait;
 
-pub use sched::{init, interrupt, on_tick, preempt_point, ticks, yield_now};
+pub use sched::{
+    current_cpu, init, interrupt, on_tick, online_mask, preempt_point, set_affinity, ticks,
+    yield_now, NoCpu,
+};
 pub use thread::{
     by_tid, create_then, current, exit, spawn, spawn_then, start, thread_list, SpawnError, State,
     Thread, ThreadInfo, Tid,

@@ -87,6 +87,9 @@ pub struct Thread {
     /// How many wait queues hold this thread now (changed under each queue's lock): a
     /// woken waiter whose queues have all let it go leaves them without a search.
     pub(crate) in_queues: AtomicU32,
+    /// The CPUs it may run on (bit N: CPU N), set by [`crate::set_affinity`]; a new
+    /// thread of a process inherits its creator's.
+    pub(crate) affinity: AtomicU64,
 }
 
 impl Thread {
@@ -108,6 +111,21 @@ impl Thread {
     /// Give this thread the system-call dispatcher of its program's personality.
     pub fn set_syscall_handler(&self, h: Option<hal::user::SyscallHandler>) {
         self.task.set_syscall_handler(h);
+    }
+
+    /// May it run on CPU `cpu`?
+    pub(crate) fn may_run_on(&self, cpu: usize) -> bool {
+        cpu < 64 && self.affinity.load(Ordering::Acquire) & (1u64 << cpu) != 0
+    }
+
+    /// The CPUs it may run on (bit N: CPU N), among those online.
+    pub fn affinity(&self) -> u64 {
+        self.affinity.load(Ordering::Acquire) & sched::online_mask()
+    }
+
+    /// The CPU it last ran on (or runs on now).
+    pub fn last_cpu(&self) -> u32 {
+        self.last_cpu.load(Ordering::Relaxed)
     }
 
     pub fn cpu_ticks(&self) -> u64 {
@@ -141,6 +159,7 @@ impl Thread {
             in_queues: AtomicU32::new(0),
             exited: AtomicBool::new(false),
             exit_wq: WaitQueue::new(),
+            affinity: AtomicU64::new(u64::MAX),
         })
     }
 }
@@ -169,9 +188,8 @@ pub fn spawn_then(
     let tid = sched::next_tid();
     let task = hal::task::new_task(tid, Box::new(f)).ok_or(SpawnError::OutOfMemory)?;
     let t = Thread::new(tid, name, task, State::Runnable);
-    let mut s = SCHED.lock();
-    s.threads.insert(tid, t.clone());
-    s.run_queue.push_back(t.clone());
+    SCHED.lock().threads.insert(tid, t.clone());
+    sched::enqueue(&t);
     Ok(t)
 }
 
@@ -185,6 +203,13 @@ pub fn create_then(
     let tid = sched::next_tid();
     let task = hal::task::new_task(tid, Box::new(f)).ok_or(SpawnError::OutOfMemory)?;
     let t = Thread::new(tid, name, task, State::Blocked);
+    // A process's new thread (fork, clone) keeps its creator's CPUs, as on Linux.
+    let irq = IrqGuard::new();
+    if let Some(me) = sched::current_thread(&irq) {
+        t.affinity
+            .store(me.affinity.load(Ordering::Acquire), Ordering::Release);
+    }
+    drop(irq);
     SCHED.lock().threads.insert(tid, t.clone());
     Ok(t)
 }
@@ -201,11 +226,7 @@ pub fn current() -> Arc<Thread> {
 
 /// The running thread, when the caller already keeps interrupts off.
 pub(crate) fn current_irqs_off(irqs_off: &IrqGuard) -> Arc<Thread> {
-    SCHED
-        .lock_irqs_off(irqs_off)
-        .current()
-        .cloned()
-        .expect("task::current before task::init")
+    sched::current_thread(irqs_off).expect("task::current before task::init")
 }
 
 /// End the running thread.
@@ -242,6 +263,8 @@ pub struct ThreadInfo {
     pub syscalls: u64,
     /// The CPU it last ran on.
     pub cpu: u32,
+    /// The CPUs it may run on (bit N: CPU N).
+    pub affinity: u64,
 }
 
 /// Every live thread (the idle thread included), ordered by id.
@@ -257,6 +280,7 @@ pub fn thread_list() -> Vec<ThreadInfo> {
             stack: t.task.stack_bounds(),
             syscalls: t.task.syscalls(),
             cpu: t.last_cpu.load(Ordering::Relaxed),
+            affinity: t.affinity(),
         })
         .collect()
 }

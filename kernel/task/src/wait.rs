@@ -275,6 +275,15 @@ pub fn block_until(me: &Arc<Thread>, cond: impl Fn() -> bool, deadline: Option<u
             return false;
         }
         me.state.set(State::Blocked);
+        // A full fence between the store of `Blocked` and the loads of `cond`: x86 may
+        // let a load pass an earlier store, and the waker does the opposite (makes
+        // `cond` true, then tries Blocked -> Runnable). Without it the waiter could read
+        // the old `cond` while the waker still saw `Running`, and both went on: the
+        // futex waiter slept for good (the four-CPU thread-test hangs, docs/smp.md).
+        // `wait_until` and `wait_any` have it from their queue's `fetch_add`.
+        if hal::percpu::cpus_online() > 1 {
+            fence(Ordering::SeqCst);
+        }
         if let Some(d) = deadline {
             SCHED
                 .lock_irqs_off(&irq)

@@ -3,6 +3,7 @@
 //! into typed values and calls one of these, so a second ABI is only a second table.
 
 pub mod comm;
+pub mod cpu;
 pub mod device;
 pub mod file;
 pub mod info;

@@ -125,6 +125,8 @@ const COMMANDS: &[(&str, &str)] = &[
     ("netstat", "netstat [-c]: the kernel's socket table (-c: how many entries)"),
     ("ping", "ping [-c COUNT] HOST: ICMP echo requests and their round trips"),
     ("usock", "usock serve PATH | send PATH [FILE...] | probe PATH | pair: AF_UNIX sockets, descriptors and credentials"),
+    ("taskset", "taskset -p [MASK] PID | taskset MASK CMD...: the CPUs a process may use"),
+    ("whichcpu", "whichcpu [ROUNDS]: busy rounds; the CPUs they ran on (getcpu)"),
 ];
 
 /// Chapter 2 in its order: (section, the command that shows it, where it is made).

@@ -279,6 +279,21 @@ pub fn getpgid(pid: u32) -> SysResult {
     ret(syscall1(nr::GETPGID, pid as usize))
 }
 
+/// Let process `pid` (0 = caller) run only on the CPUs in `mask` (bit N: CPU N).
+pub fn sched_setaffinity(pid: u32, mask: u64) -> SysResult {
+    ret(syscall2(nr::SCHED_SETAFFINITY, pid as usize, mask as usize))
+}
+
+/// The CPUs process `pid` (0 = caller) may run on, as a mask.
+pub fn sched_getaffinity(pid: u32) -> Result<u64, Errno> {
+    ret(syscall1(nr::SCHED_GETAFFINITY, pid as usize)).map(|m| m as u64)
+}
+
+/// The CPU the caller runs on now (it may move right after).
+pub fn getcpu() -> SysResult {
+    ret(syscall0(nr::GETCPU))
+}
+
 // ---- file management ------------------------------------------------------------------
 
 pub fn read(fd: i32, buf: &mut [u8]) -> SysResult {
