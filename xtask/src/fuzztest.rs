@@ -318,3 +318,74 @@ pub fn rounds(
         Err(problems.join("\n\n"))
     }
 }
+
+/// Every call in `abi/src/nr.rs` must have a row in sysfuzz (its `CALLS` table in
+/// `calls.rs` or `ROWS` in `rows.rs`) or be listed, with a reason, in `EXCLUDED`
+/// (`rows.rs`): so the fuzzer grows with the ABI. Run at every build of the system
+/// (`qemu::build_system`) and as a host test; the error names each missing call.
+pub fn check_table() -> Result<()> {
+    let root = crate::root();
+    let read = |p: &str| {
+        std::fs::read_to_string(root.join(p)).map_err(|e| format!("cannot read {p}: {e}"))
+    };
+    let missing = missing_rows(
+        &read("abi/src/nr.rs")?,
+        &read("user/bin/src/bin/sysfuzz/calls.rs")?,
+        &read("user/bin/src/bin/sysfuzz/rows.rs")?,
+    );
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "sysfuzz has no row for {} (add each to user/bin/src/bin/sysfuzz/rows.rs, \
+             ROWS, or to EXCLUDED with the reason)",
+            missing.join(", ")
+        ))
+    }
+}
+
+/// The calls of `nr_rs` that neither table lists (see [`check_table`]).
+fn missing_rows(nr_rs: &str, calls_rs: &str, rows_rs: &str) -> Vec<String> {
+    // The body of `const NAME: ... = &[ ... ];` in `text`.
+    let table = |text: &str, name: &str| -> String {
+        let Some(at) = text.find(&format!("const {name}: ")) else {
+            return String::new();
+        };
+        let body = &text[at..];
+        body[..body.find("];").unwrap_or(body.len())].to_string()
+    };
+    let listed = [
+        table(calls_rs, "CALLS"),
+        table(rows_rs, "ROWS"),
+        table(rows_rs, "EXCLUDED"),
+    ]
+    .concat();
+    let not_calls = ["COUNT", "DYNAMIC_FIRST", "DYNAMIC_COUNT"];
+    nr_rs
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("pub const "))
+        .filter_map(|l| l.split(':').next())
+        .filter(|n| !not_calls.contains(n))
+        .filter(|n| !listed.contains(&format!("(nr::{n},")))
+        .map(String::from)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_call_in_the_abi_has_a_sysfuzz_row_or_an_exclusion() {
+        check_table().unwrap();
+    }
+
+    #[test]
+    fn a_call_without_a_row_is_named() {
+        let nr = "pub const READ: usize = 20;\npub const NEW_CALL: usize = 99;\npub const COUNT: usize = 192;\n";
+        let calls = "const CALLS: &[(usize, u32)] = &[\n    (nr::READ, 40),\n];";
+        assert_eq!(missing_rows(nr, calls, ""), vec!["NEW_CALL".to_string()]);
+        let rows = "pub const EXCLUDED: &[(usize, &str)] = &[(nr::NEW_CALL, \"why\")];";
+        assert!(missing_rows(nr, calls, rows).is_empty());
+    }
+}

@@ -40,6 +40,7 @@ extern crate alloc;
 
 mod calls;
 mod rng;
+mod rows;
 mod sandbox;
 mod world;
 
@@ -84,7 +85,7 @@ struct Options {
     /// `-x NR` (repeatable): never make call NR. A switch for narrowing a finding down
     /// or steering around a known bug while looking for others; the default (no `-x`)
     /// makes every call, and the tests never pass one.
-    exclude: u128,
+    exclude: [u128; 2],
     /// `--ports`: draw mostly the message-port calls.
     ports: bool,
 }
@@ -156,7 +157,7 @@ fn parse(args: &[String]) -> Option<Options> {
         procs: 4,
         only_chunk: None,
         verbose: false,
-        exclude: 0,
+        exclude: [0; 2],
         ports: false,
     };
     let mut it = args.iter();
@@ -168,7 +169,10 @@ fn parse(args: &[String]) -> Option<Options> {
             "-p" => o.procs = (value()? as usize).clamp(1, 16),
             "-c" => o.only_chunk = Some(value()?),
             "-v" => o.verbose = true,
-            "-x" => o.exclude |= 1u128 << value()?.min(127),
+            "-x" => {
+                let n = value()?.min(255);
+                o.exclude[n as usize / 128] |= 1u128 << (n % 128);
+            }
             "--ports" => o.ports = true,
             _ => return None,
         }
@@ -475,6 +479,8 @@ fn worker(seed: u64, budget: u64, siblings: &[u32], parent: u32, root: bool, o: 
         token: 0,
         restorer: d.restorer,
         handler: d.handler,
+        creds: seed & 0x100 != 0,
+        last_tid: 0,
     };
     while w.budget > 0 {
         w.budget -= 1;
@@ -499,6 +505,8 @@ fn become_child(w: &mut World) {
     w.depth += 1;
     w.budget = w.budget.min(CHILD_BUDGET);
     w.children.clear();
+    w.creds = true;
+    w.last_tid = 0;
     let r = w.rng.next();
     w.siblings.push(parent, r);
     let _ = w.parent;
