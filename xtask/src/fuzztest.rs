@@ -55,10 +55,79 @@ const HEAP_SLACK: u64 = 4 * 1024;
 
 type FuzzTest = fn(&Path) -> Result<()>;
 
-pub const FUZZ_TESTS: &[(&str, FuzzTest)] = &[(
-    "fuzz::sysfuzz_rounds_leave_the_kernel_alive_the_heap_and_frames_back_and_the_disk_clean",
-    fuzz_rounds,
-)];
+pub const FUZZ_TESTS: &[(&str, FuzzTest)] = &[
+    (
+        "fuzz::sysfuzz_rounds_leave_the_kernel_alive_the_heap_and_frames_back_and_the_disk_clean",
+        fuzz_rounds,
+    ),
+    (
+        "fuzz::the_watchdog_reports_a_cpu_stuck_with_interrupts_off_and_the_machine_goes_on",
+        watchdog,
+    ),
+];
+
+/// The kernel watchdog (`hal::watchdog`): on two CPUs, root stalls one for 6 s with
+/// interrupts off (`/proc/sys/kernel/watchdog_spin`); the other must report it within
+/// the threshold (4 s) plus a few ticks, naming the CPU, the thread and a backtrace that
+/// passes through the stalling function, then say it runs again; and the machine goes
+/// on (a command runs, the report count reads 1, a stall of 99 s is refused).
+fn watchdog(kernel: &Path) -> Result<()> {
+    let mut m = crate::test::machine_for(kernel);
+    m.smp = 2;
+    let mut s = Session::start(&m)?;
+    s.expect("$ ", BOOT_TIMEOUT)?;
+    let fail = |s: &Session, e: String| {
+        format!("{e}\nthe console's last lines:\n{}", tail(&s.output(), 60))
+    };
+    let out = s
+        .run_line(
+            "echo 6 > /proc/sys/kernel/watchdog_spin",
+            &[
+                "watchdog: CPU ",
+                "stuck in the kernel for ",
+                "interrupts off, thread ",
+                "watchdog::spin",
+                "takes interrupts again",
+            ],
+        )
+        .map_err(|e| fail(&s, e))?;
+    let line = out
+        .lines()
+        .find(|l| l.contains("stuck in the kernel for "))
+        .ok_or_else(|| fail(&s, "no report line".into()))?;
+    let ms: u64 = line
+        .split("stuck in the kernel for ")
+        .nth(1)
+        .and_then(|r| r.split(" ms").next())
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or_else(|| fail(&s, format!("no stall time in {line:?}")))?;
+    println!("    {}", line.trim());
+    if !(4_000..6_000).contains(&ms) {
+        return Err(fail(&s, format!("stall reported after {ms} ms, not between the threshold (4,000) and the stall's end (6,000)")));
+    }
+    if out.matches("stuck in the kernel").count() != 1 {
+        return Err(fail(
+            &s,
+            format!("one stall, reported more than once:\n{out}"),
+        ));
+    }
+    s.run_line("echo alive''ok", &["aliveok"])
+        .map_err(|e| fail(&s, e))?;
+    s.run_line(
+        "cat /proc/sys/kernel/watchdog_spin",
+        &["reports 1 threshold_ms 4000"],
+    )
+    .map_err(|e| fail(&s, e))?;
+    // A stall longer than the knob allows is refused.
+    s.run_line(
+        "echo 99 > /proc/sys/kernel/watchdog_spin",
+        &["invalid argument"],
+    )
+    .map_err(|e| fail(&s, e))?;
+    s.send("poweroff\n")?;
+    s.wait_exit(STEP_TIMEOUT)?;
+    Ok(())
+}
 
 /// Whether a run insists that frames and heap come back (checks 3 and 4 above), or
 /// only prints them (for chasing a leak with the other checks still on). Both the test
@@ -209,6 +278,8 @@ pub fn rounds(
     let disk = scratch_disk(name)?;
     let mut m = disk_machine(kernel, &disk);
     m.append = "callring".into();
+    // Two CPUs: the workers' calls really run at the same time (DINOS_SMP may ask more).
+    m.smp = m.smp.max(2);
     let mut s = Session::start(&m)?;
     s.expect("$ ", BOOT_TIMEOUT)?;
     let fail = |s: &Session, seed: u64, what: String| -> String {
@@ -254,6 +325,26 @@ pub fn rounds(
             if !summary.contains(" 0 fuzz processes left, 0 sandbox names left, 0 changes outside")
             {
                 return Err(format!("sysfuzz left something behind: {summary:?}"));
+            }
+            // Several workers ran at the same time (the run plans more chunks than
+            // processes, so all of them should have been busy at once).
+            if calls >= 4 * 500 && !summary.contains(" up to 4 at once,") {
+                return Err(format!("the workers did not run 4 at once: {summary:?}"));
+            }
+            // Every fourth chunk ran the Linux fuzzer (not in the ports mode), and it
+            // was there (a worker that cannot exec it ends with exit 5).
+            let linux = summary
+                .split(" chunks (")
+                .nth(1)
+                .and_then(|r| r.split(" Linux)").next())
+                .and_then(|n| n.parse::<u64>().ok());
+            if mode.is_empty() && calls >= 4 * 500 && linux.unwrap_or(0) == 0 {
+                return Err(format!("no chunk ran the Linux fuzzer: {summary:?}"));
+            }
+            if summary.contains("exit 5") {
+                return Err(format!(
+                    "the Linux fuzzer could not be started: {summary:?}"
+                ));
             }
             s.run_line("echo alive''ok", &["aliveok"])?;
             s.run_line("sync", &[])?;
@@ -333,6 +424,15 @@ pub fn check_table() -> Result<()> {
         &read("user/bin/src/bin/sysfuzz/calls.rs")?,
         &read("user/bin/src/bin/sysfuzz/rows.rs")?,
     );
+    let mut missing = missing;
+    missing.extend(
+        missing_linux_rows(
+            &read("kernel/linux/src/table.rs")?,
+            &read("user/linux-tests/linfuzz.c")?,
+        )
+        .into_iter()
+        .map(|n| format!("linux {n} (user/linux-tests/linfuzz.c, ROWS)")),
+    );
     if missing.is_empty() {
         Ok(())
     } else {
@@ -371,6 +471,22 @@ fn missing_rows(nr_rs: &str, calls_rs: &str, rows_rs: &str) -> Vec<String> {
         .collect()
 }
 
+/// The rows of the kernel's Linux table (`N => "name"`) that linfuzz's table does not
+/// list as `{N, "name",`.
+fn missing_linux_rows(table_rs: &str, linfuzz_c: &str) -> Vec<String> {
+    table_rs
+        .lines()
+        .filter_map(|l| {
+            let (n, rest) = l.trim().split_once(" => \"")?;
+            let n: u32 = n.parse().ok()?;
+            let name = rest.split('"').next()?;
+            Some((n, name.to_string()))
+        })
+        .filter(|(n, name)| !linfuzz_c.contains(&format!("{{{n}, \"{name}\",")))
+        .map(|(n, name)| format!("{name} ({n})"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,5 +503,11 @@ mod tests {
         assert_eq!(missing_rows(nr, calls, ""), vec!["NEW_CALL".to_string()]);
         let rows = "pub const EXCLUDED: &[(usize, &str)] = &[(nr::NEW_CALL, \"why\")];";
         assert!(missing_rows(nr, calls, rows).is_empty());
+        let table = "        0 => \"read\": f::read(Fd, UserSliceMut);\n        439 => \"faccessat2\": x();";
+        let c = "static const struct row ROWS[] = {\n    {0, \"read\", \"fol\", 30},\n};";
+        assert_eq!(
+            missing_linux_rows(table, c),
+            vec!["faccessat2 (439)".to_string()]
+        );
     }
 }

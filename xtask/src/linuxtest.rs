@@ -83,6 +83,7 @@ const PROGRAMS: &[&str] = &[
     "vsnull",
     "threads",
     "threadexit",
+    "linfuzz",
 ];
 
 fn run(cmd: &mut Command, what: &str) -> Result<()> {
