@@ -313,7 +313,7 @@ pub fn rounds(
         let took = t.elapsed().as_secs_f64();
         let summary = out
             .lines()
-            .find(|l| l.contains(" chunks, "))
+            .find(|l| l.starts_with("sysfuzz: ") && l.contains(" at once, "))
             .unwrap_or("")
             .trim_end()
             .to_string();
@@ -381,7 +381,7 @@ pub fn rounds(
             Ok(())
         };
         if let Err(mut e) = check() {
-            if e.starts_with("kernel heap grew") {
+            if e.starts_with("kernel heap grew") || e.starts_with("frames not back") {
                 e.push_str(&heap_report(&mut s));
             }
             // Keep going: the later rounds tell a leak from a one-off.

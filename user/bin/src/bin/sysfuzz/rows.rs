@@ -89,8 +89,9 @@ pub const ROWS: &[(usize, u32, &str)] = &[
     (nr::NET_SOCKETS, 3, "net_sockets"),
 ];
 
-/// Shared-memory names the workers share (so that one maps what another made).
-const SHM_NAMES: &[&[u8]] = &[b"fzshm0", b"fzshm1", b"/fzshm2", b"", b"fz/shm"];
+/// Shared-memory names the workers share (so that one maps what another made); the
+/// sandbox's removal unlinks them (a named segment outlives its processes).
+pub const SHM_NAMES: &[&[u8]] = &[b"fzshm0", b"fzshm1", b"/fzshm2", b"", b"fz/shm"];
 /// Module names that are never loaded.
 const NO_MODULES: &[&[u8]] = &[b"fzmod", b"", b"nosuch_module", b"fz\0mod"];
 /// The fuzzers' own ports (loopback only).
