@@ -72,7 +72,7 @@ pub const FUZZ_TESTS: &[(&str, FuzzTest)] = &[
 /// passes through the stalling function, then say it runs again; and the machine goes
 /// on (a command runs, the report count reads 1, a stall of 99 s is refused).
 fn watchdog(kernel: &Path) -> Result<()> {
-    let mut m = crate::test::machine_for(kernel);
+    let mut m = crate::test::shell_machine(kernel);
     m.smp = 2;
     let mut s = Session::start(&m)?;
     s.expect("$ ", BOOT_TIMEOUT)?;

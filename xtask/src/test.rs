@@ -387,11 +387,6 @@ pub fn shell_machine(kernel: &Path) -> Machine {
     m
 }
 
-/// A test machine for `kernel` with an empty command line (for the other test files).
-pub fn machine_for(kernel: &Path) -> Machine {
-    machine(kernel, "")
-}
-
 fn machine(kernel: &Path, append: &str) -> Machine {
     let mut m = Machine::new(kernel);
     m.append = append.to_string();
