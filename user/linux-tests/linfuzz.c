@@ -234,6 +234,21 @@ static u64 words(size_t at, int n)
     return (u64)w;
 }
 
+/* A timespec or timeval (or a bad pointer): mostly short, so that a chunk does not
+ * spend its time asleep; sometimes invalid or forever (the parent's SIGUSR2 ends
+ * those). */
+static u64 timespec(size_t at)
+{
+    if (one_in(8))
+        return one_in(2) ? 0 : bad_ptr();
+    u64 *w = (u64 *)(input + at);
+    w[0] = one_in(8) ? PICK(1, ~0ULL, 1ULL << 63, next()) : 0;
+    w[1] = PICK(0, 1000, 1000000, 5000000, 999999999, 1000000000, next());
+    w[2] = w[0];
+    w[3] = w[1];
+    return (u64)w;
+}
+
 /* A sigset without SIGUSR2 (the parent's wake-up must get through). */
 static u64 sig_set(size_t at)
 {
@@ -296,10 +311,10 @@ struct row {
 static const struct row ROWS[] = {
     {0, "read", "fol", 30}, {1, "write", "fil", 30}, {2, "open", "pnm", 40},
     {3, "close", "f", 20}, {4, "stat", "po", 10}, {5, "fstat", "fo", 10},
-    {6, "lstat", "po", 8}, {7, "poll", "Pct", 8}, {8, "lseek", "fxc", 10},
+    {6, "lstat", "po", 8}, {7, "poll", "Pcc", 8}, {8, "lseek", "fxc", 10},
     {16, "ioctl", "fIo", 10}, {17, "pread64", "folx", 10}, {18, "pwrite64", "filx", 12},
     {19, "readv", "fVc", 8}, {20, "writev", "fVc", 8}, {21, "access", "pc", 6},
-    {22, "pipe", "o", 8}, {23, "select", "cFFFt", 4}, {32, "dup", "f", 8},
+    {22, "pipe", "o", 8}, {23, "select", "cFFFw", 4}, {32, "dup", "f", 8},
     {33, "dup2", "fF", 8}, {40, "sendfile", "ffol", 6}, {41, "socket", "S", 15},
     {42, "connect", "fAl", 10}, {43, "accept", "foL", 6}, {44, "sendto", "filnAl", 10},
     {45, "recvfrom", "folnoL", 10}, {48, "shutdown", "fc", 4}, {49, "bind", "fAl", 10},
@@ -317,16 +332,16 @@ static const struct row ROWS[] = {
     {258, "mkdirat", "dpm", 10}, {260, "fchownat", "dpuun", 4}, {262, "newfstatat", "dpon", 8},
     {263, "unlinkat", "dpn", 10}, {264, "renameat", "dpdq", 8}, {265, "linkat", "dpdqn", 6},
     {266, "symlinkat", "qdp", 6}, {267, "readlinkat", "dpol", 4}, {268, "fchmodat", "dpm", 4},
-    {269, "faccessat", "dpc", 4}, {270, "pselect6", "cFFFtT", 4}, {271, "ppoll", "PctT", 6},
-    {280, "utimensat", "dptn", 6}, {292, "dup3", "fFn", 6}, {293, "pipe2", "on", 6},
+    {269, "faccessat", "dpc", 4}, {270, "pselect6", "cFFFwT", 4}, {271, "ppoll", "PcwT", 6},
+    {280, "utimensat", "dpwn", 6}, {292, "dup3", "fFn", 6}, {293, "pipe2", "on", 6},
     {316, "renameat2", "dpdqn", 6}, {332, "statx", "dpnno", 8}, {439, "faccessat2", "dpcn", 4},
     {9, "mmap", "", 15}, {10, "mprotect", "", 8}, {11, "munmap", "", 10},
     {12, "brk", "x", 2}, {26, "msync", "", 4}, {28, "madvise", "", 6},
     {13, "rt_sigaction", "", 12}, {14, "rt_sigprocmask", "cTo8", 10},
-    {15, "rt_sigreturn", "", 1}, {34, "pause", "", 2}, {36, "getitimer", "co", 4},
-    {37, "alarm", "c", 3}, {38, "setitimer", "cto", 4}, {62, "kill", "ks", 15},
+    {15, "rt_sigreturn", "", 1}, {34, "pause", "", 1}, {36, "getitimer", "co", 4},
+    {37, "alarm", "c", 3}, {38, "setitimer", "cwo", 4}, {62, "kill", "ks", 15},
     {127, "rt_sigpending", "o8", 4}, {131, "sigaltstack", "to", 3},
-    {130, "rt_sigsuspend", "T8", 3}, {200, "tkill", "Ks", 6}, {234, "tgkill", "kKs", 6},
+    {130, "rt_sigsuspend", "T8", 1}, {200, "tkill", "Ks", 6}, {234, "tgkill", "kKs", 6},
     {24, "sched_yield", "", 4}, {39, "getpid", "", 3}, {56, "clone", "", 4},
     {57, "fork", "", 6}, {58, "vfork", "", 2}, {59, "execve", "pEE", 6},
     {60, "exit", "", 1}, {61, "wait4", "WonR", 12}, {95, "umask", "m", 4},
@@ -341,10 +356,10 @@ static const struct row ROWS[] = {
     {186, "gettid", "", 2}, {202, "futex", "", 10}, {204, "sched_getaffinity", "klo", 3},
     {218, "set_tid_address", "o", 3}, {231, "exit_group", "", 1}, {247, "waitid", "ckon", 6},
     {273, "set_robust_list", "ol", 3}, {334, "rseq", "olnx", 3}, {302, "prlimit64", "", 4},
-    {35, "nanosleep", "to", 8}, {63, "uname", "o", 3}, {96, "gettimeofday", "oo", 3},
+    {35, "nanosleep", "wo", 8}, {63, "uname", "o", 3}, {96, "gettimeofday", "oo", 3},
     {98, "getrusage", "co", 3}, {99, "sysinfo", "o", 3}, {100, "times", "o", 3},
     {201, "time", "o", 3}, {228, "clock_gettime", "co", 4}, {229, "clock_getres", "co", 3},
-    {230, "clock_nanosleep", "cntt", 4}, {318, "getrandom", "oln", 4},
+    {230, "clock_nanosleep", "cnwo", 4}, {318, "getrandom", "oln", 4},
 };
 #define NROWS (sizeof ROWS / sizeof *ROWS)
 
@@ -375,6 +390,7 @@ static u64 arg(char t, int *slot)
     case 'u': return id();
     case 't': return words(3072 + 64 * (*slot)++, 4);
     case 'T': return sig_set(3328 + 8 * (*slot)++);
+    case 'w': return timespec(3072 + 64 * (*slot)++);
     case 'c': return one_in(8) ? next() : below(16);
     case '8': return PICK(8, 8, 8, 0, 16, ~0ULL);
     case 'x': return PICK(0, 1, below(100000), next(), ~0ULL, 1ULL << 63);
@@ -591,15 +607,15 @@ static void step(void)
         a[0] = PICK((u64)scratch, (u64)scratch + 4, (u64)scratch + 1, bad_ptr());
         a[1] = PICK(0, 1, 128, 129, 9, 10, next() & 0xff);
         a[2] = PICK(0, 1, 0xffffffff);
-        a[3] = one_in(2) ? 0 : words(3200, 2);
+        a[3] = one_in(4) ? 0 : timespec(3200);
         a[4] = out();
         a[5] = PICK(0, 1, 0xffffffff);
         break;
     case 61: case 247:
         if (n == 61)
-            a[2] = one_in(2) ? 1 : a[2]; /* WNOHANG mostly */
+            a[2] = one_in(4) ? a[2] : 1; /* WNOHANG mostly */
         else
-            a[3] = one_in(2) ? 1 | 4 : a[3];
+            a[3] = one_in(4) ? a[3] : 1 | 4;
         break;
     case 35: case 230: case 34: case 130:
         break; /* long waits end at the parent's SIGUSR2 */

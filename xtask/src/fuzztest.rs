@@ -2,8 +2,10 @@
 //! (`cargo xtask soak`): rounds of `sysfuzz` in one boot, each followed by the checks
 //! that say the kernel survived it whole.
 //!
-//! One boot on a scratch copy of the root disk, with `callring` on the kernel command
-//! line (a panic or fatal fault then lists the last system calls). A warm-up round
+//! One boot on a scratch copy of the root disk, on two CPUs (the workers' calls
+//! really run at the same time), with `callring` on the kernel command line (a panic
+//! or fatal fault then lists the last system calls; a CPU stuck with interrupts off
+//! is reported by the kernel watchdog). Every fourth worker is the Linux fuzzer. A warm-up round
 //! comes first, so that what the kernel allocates once and keeps (tables, the block
 //! cache's first blocks) is in the baseline; then each round runs `sysfuzz` with its
 //! own seed and, after it, checks:

@@ -366,9 +366,12 @@ pub fn init_survives_signals_and_keeps_its_group() -> TestResult {
 /// a CPU (on two) within a few hundred forks; now every fork returns.
 pub fn fork_while_the_vfs_is_busy_and_a_thread_ticks() -> TestResult {
     const FORKS: u32 = 400;
-    let busy = fork_child(|| loop {
-        for p in ["/", "/bin", "/tmp", "/dev", "/etc"] {
-            let _ = sys::stat(p);
+    let busy = fork_child(|| {
+        let mut st = ulib::abi::Stat::default();
+        loop {
+            for p in ["/", "/bin", "/tmp", "/dev", "/etc"] {
+                let _ = sys::stat(p, &mut st);
+            }
         }
     })?;
     let stop = alloc::sync::Arc::new(core::sync::atomic::AtomicBool::new(false));
