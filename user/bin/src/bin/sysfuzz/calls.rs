@@ -850,10 +850,9 @@ impl World<'_> {
                 a[2] = self.timeout();
             }
             nr::POWEROFF | nr::REBOOT if self.root => return After::Continue,
-            n if ROWS.iter().any(|r| r.0 == n) => {
-                if self.more_args(n, &mut a).is_none() {
-                    return After::Continue;
-                }
+            // The later rows (rows.rs) fill in their arguments; a row may decline.
+            n if ROWS.iter().any(|r| r.0 == n) && self.more_args(n, &mut a).is_none() => {
+                return After::Continue;
             }
             _ => {} // null, getpid, sigreturn, yield, getuid, unassigned: random words
         }
