@@ -337,8 +337,8 @@ pub fn rounds(
             if calls >= 4 * 500 && !summary.contains(" up to 4 at once,") {
                 return Err(format!("the workers did not run 4 at once: {summary:?}"));
             }
-            // Every fourth chunk ran the Linux fuzzer (not in the ports mode), and it
-            // was there (a worker that cannot exec it ends with exit 5).
+            // Every fourth chunk ran the Linux fuzzer (not in the ports mode; sysfuzz
+            // counts none when /linux/tests/linfuzz is missing).
             let linux = summary
                 .split(" chunks (")
                 .nth(1)
@@ -346,11 +346,6 @@ pub fn rounds(
                 .and_then(|n| n.parse::<u64>().ok());
             if mode.is_empty() && calls >= 4 * 500 && linux.unwrap_or(0) == 0 {
                 return Err(format!("no chunk ran the Linux fuzzer: {summary:?}"));
-            }
-            if summary.contains("exit 5") {
-                return Err(format!(
-                    "the Linux fuzzer could not be started: {summary:?}"
-                ));
             }
             s.run_line("echo alive''ok", &["aliveok"])?;
             s.run_line("sync", &[])?;
