@@ -80,6 +80,7 @@ const PROGRAMS: &[&str] = &[
     "threads",
     "threadexit",
     "unixsock",
+    "linfuzz",
 ];
 
 fn run(cmd: &mut Command, what: &str) -> Result<()> {

@@ -72,6 +72,7 @@ const USERTESTS: &[&str] = &[
     "umount_is_ebusy_while_a_file_or_directory_is_in_use",
     "net_socket_calls_refuse_bad_arguments",
     "bad_arguments_are_refused_never_fatal",
+    "fork_while_the_vfs_is_busy_and_a_thread_ticks",
 ];
 
 /// Boot to the shell prompt, type `command`, and wait for `until` in its output: the

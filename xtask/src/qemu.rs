@@ -312,6 +312,7 @@ fn parse_machine(args: &[String], kernel: &Path) -> Result<(Machine, RunOptions)
 
 /// Build the kernel, the programs and the root file system image.
 pub fn build_system() -> Result<(PathBuf, PathBuf)> {
+    crate::fuzztest::check_table()?; // every call has a fuzzer row
     let kernel = build::build_kernel()?;
     let bins = crate::userbuild::build_user()?;
     let image = crate::userbuild::make_rootfs(&bins)?;

@@ -67,6 +67,7 @@ pub mod sync;
 pub mod task;
 pub mod trap;
 pub mod user;
+pub mod watchdog;
 
 #[cfg(dinos_kernel)]
 mod runtime;

@@ -236,6 +236,9 @@ extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
     if vector as u64 == NMI && crate::smp::stopping() {
         crate::cpu::halt_forever(); // another CPU failed and stops the machine
     }
+    if vector as u64 == NMI && crate::watchdog::on_nmi(frame) {
+        return; // the watchdog's report of this CPU, stuck: it goes on as it was
+    }
     if vector < 32 {
         let addr = if vector as u64 == PAGE_FAULT {
             crate::cpu::read_cr2()

@@ -164,6 +164,7 @@ fn timer_irq(frame: &mut hal::trap::TrapFrame) {
         return; // a sample between two ticks
     }
     proc::process::account_tick(frame.from_user());
+    hal::watchdog::beat();
     task::on_tick();
     proc::alarm::on_tick();
     task::preempt_point();

@@ -162,6 +162,14 @@ pub fn fork_with(
     // Only the calling thread is copied (its mask, its alternate stack).
     let sig = parent.sig.lock().for_new_process();
     let name = parent.name.lock().clone();
+    // Copied out first: a guard written among the arguments would hold its spinlock
+    // (interrupts off) through `new_process`, which takes the VFS's sleeping lock to
+    // hold the working directory. A fork that slept there, on two CPUs, left the
+    // parent's limits locked, and the next timer tick of a thread of the parent
+    // (`account_tick`, RLIMIT_CPU) spun on it forever (found by sysfuzz on 2 CPUs,
+    // reported by the watchdog; docs/reliability.md).
+    let limits = parent.limits.lock().clone();
+    let exec_info = parent.exec_info.lock().clone();
     let child = process::new_process(
         pid,
         &name,
@@ -171,8 +179,8 @@ pub fn fork_with(
         cwd,
         sig,
         parent.cred(),
-        parent.limits.lock().clone(),
-        parent.exec_info.lock().clone(),
+        limits,
+        exec_info,
     );
     let table = child_space.table();
     *child.aspace.lock() = Some(child_space);

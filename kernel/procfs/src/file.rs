@@ -44,6 +44,12 @@ fn generate(what: Node) -> Result<Vec<u8>, Errno> {
             Ok(t)
         }
         Node::Setting(Setting::HeapTrack) => Ok(crate::heaptrack::report().into_bytes()),
+        Node::Setting(Setting::WatchdogSpin) => Ok(alloc::format!(
+            "reports {} threshold_ms {}\n",
+            hal::watchdog::reports(),
+            hal::watchdog::STUCK_NS / 1_000_000
+        )
+        .into_bytes()),
         _ => Err(Errno::EISDIR),
     }
 }
@@ -105,6 +111,7 @@ impl FileObject for ProcFile {
         match setting {
             Setting::CorePattern => proc::coredump::set_core_pattern(&cred, text)?,
             Setting::HeapTrack => crate::heaptrack::set(&cred, text)?,
+            Setting::WatchdogSpin => watchdog_spin(&cred, text)?,
         }
         *self.text.lock() = None;
         *pos += data.len() as u64;
@@ -159,4 +166,19 @@ impl FileObject for KmsgFile {
     fn stat(&self) -> Result<Stat, Errno> {
         fsys::stat(self.node)
     }
+}
+
+/// `echo N > /proc/sys/kernel/watchdog_spin`: stall this CPU for N seconds (1 to 30)
+/// with interrupts off, so that the watchdog reports it (`Capability::SysAdmin`).
+fn watchdog_spin(cred: &cred::Credentials, text: &str) -> Result<(), Errno> {
+    if !cred::capable(cred, cred::Capability::SysAdmin) {
+        return Err(Errno::EPERM);
+    }
+    let secs: u64 = text.trim().parse().map_err(|_| Errno::EINVAL)?;
+    if secs == 0 || secs * 1000 > hal::watchdog::SPIN_MAX_MS {
+        return Err(Errno::EINVAL);
+    }
+    let cpu = hal::watchdog::spin(secs * 1000);
+    log::info!("watchdog_spin: CPU {cpu} spun {secs} s with interrupts off");
+    Ok(())
 }

@@ -51,12 +51,16 @@ pub enum Setting {
     /// Kernel-heap tracking (`hal::heaptrack`): write 1 to start, 0 to stop; read for
     /// the live allocations made since the start, by call chain (`heaptrack.rs`).
     HeapTrack,
+    /// The kernel watchdog's test knob (`hal::watchdog`): root writes N to stall the
+    /// CPU it runs on for N seconds with interrupts off; read for the reports so far.
+    WatchdogSpin,
 }
 
 /// The settings in the order `ls /proc/sys/kernel` shows them.
-const SETTINGS: [(Setting, &str); 2] = [
+const SETTINGS: [(Setting, &str); 3] = [
     (Setting::CorePattern, "core_pattern"),
     (Setting::HeapTrack, "heap_track"),
+    (Setting::WatchdogSpin, "watchdog_spin"),
 ];
 
 /// The system-wide files, in the order `ls /proc` shows them.
@@ -111,6 +115,7 @@ const SYS_DIR_INO: u64 = 3;
 const SYS_KERNEL_INO: u64 = 4;
 const CORE_PATTERN_INO: u64 = 5;
 const HEAP_TRACK_INO: u64 = 6;
+const WATCHDOG_SPIN_INO: u64 = 7;
 const SYS_BASE: u64 = 16;
 const PID_FILE_BASE: u64 = 16;
 const FD_DIR: u64 = 8;
@@ -139,6 +144,7 @@ impl Node {
             Node::SysKernelDir => SYS_KERNEL_INO,
             Node::Setting(Setting::CorePattern) => CORE_PATTERN_INO,
             Node::Setting(Setting::HeapTrack) => HEAP_TRACK_INO,
+            Node::Setting(Setting::WatchdogSpin) => WATCHDOG_SPIN_INO,
         }
     }
 
@@ -154,6 +160,7 @@ impl Node {
                 SYS_KERNEL_INO => Ok(Node::SysKernelDir),
                 CORE_PATTERN_INO => Ok(Node::Setting(Setting::CorePattern)),
                 HEAP_TRACK_INO => Ok(Node::Setting(Setting::HeapTrack)),
+                WATCHDOG_SPIN_INO => Ok(Node::Setting(Setting::WatchdogSpin)),
                 _ => SYS_FILES
                     .get(ino.wrapping_sub(SYS_BASE) as usize)
                     .map(|e| Node::System(e.0))

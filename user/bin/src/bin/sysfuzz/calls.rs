@@ -16,6 +16,7 @@
 //! `poweroff` and `reboot` take no arguments, so any call to them is a valid one: they
 //! are made only when the fuzzer does not run as root (they must then fail with EPERM).
 
+use crate::rows::{EXCLUDED, ROWS};
 use crate::world::{World, NO_SUCH_PID, OWN_BUF, PAGE};
 use ulib::abi::flags::*;
 use ulib::abi::{self, nr, Pod, PollFd, PortMsg, SigAction, SpawnArgs, UserStr};
@@ -228,6 +229,8 @@ pub fn name(number: u64) -> &'static str {
     ];
     NAMES
         .iter()
+        .copied()
+        .chain(ROWS.iter().map(|&(n, _, s)| (n, s)))
         .find(|(n, _)| *n as u64 == number)
         .map_or("?", |(_, s)| s)
 }
@@ -242,6 +245,10 @@ pub enum After {
 fn pick_number(w: &mut World) -> u64 {
     match w.rng.below(40) {
         0 => return w.rng.below(nr::COUNT as u64), // assigned or not
+        2 if w.rng.one_in(2) => {
+            // The dynamic range: calls a module may have registered.
+            return (nr::DYNAMIC_FIRST as u64) + w.rng.below(nr::DYNAMIC_COUNT as u64 + 1);
+        }
         1 => {
             return w
                 .rng
@@ -254,9 +261,18 @@ fn pick_number(w: &mut World) -> u64 {
     } else {
         CALLS
     };
-    let total: u64 = table.iter().map(|&(_, n)| u64::from(n)).sum();
+    let more = if table.as_ptr() == CALLS.as_ptr() {
+        ROWS
+    } else {
+        &[]
+    };
+    let all = table
+        .iter()
+        .copied()
+        .chain(more.iter().map(|&(n, weight, _)| (n, weight)));
+    let total: u64 = all.clone().map(|(_, n)| u64::from(n)).sum();
     let mut r = w.rng.below(total);
-    for &(n, weight) in table {
+    for (n, weight) in all {
         if r < u64::from(weight) {
             return n as u64;
         }
@@ -342,7 +358,7 @@ impl World<'_> {
     }
 
     /// A short string argument from a list (file-system types, mount sources).
-    fn word(&mut self, at: usize, words: &[&[u8]]) -> (u64, u64) {
+    pub fn word(&mut self, at: usize, words: &[&[u8]]) -> (u64, u64) {
         if self.rng.one_in(8) {
             return (self.bad_ptr(), self.rng.below(16));
         }
@@ -351,7 +367,7 @@ impl World<'_> {
     }
 
     /// Output pointer and a length within its room.
-    fn out_len(&mut self) -> (u64, u64) {
+    pub fn out_len(&mut self) -> (u64, u64) {
         let (p, room) = self.out();
         (p, self.len(room))
     }
@@ -456,8 +472,11 @@ impl World<'_> {
     /// Make one call. Returns what it did to this process.
     pub fn step(&mut self) -> After {
         let number = pick_number(self);
-        if number < 128 && self.exclude & (1u128 << number) != 0 {
+        if number < 256 && self.exclude[number as usize / 128] & (1u128 << (number % 128)) != 0 {
             return After::Continue;
+        }
+        if EXCLUDED.iter().any(|e| e.0 as u64 == number) {
+            return After::Continue; // not even as a random number
         }
         let mut a = [0u64; 6];
         for x in a.iter_mut() {
@@ -585,6 +604,11 @@ impl World<'_> {
                 a[2] = self.rng.below(8);
                 a[3] = if self.rng.one_in(4) {
                     self.rng.flags()
+                } else if self.rng.one_in(4) {
+                    // A file or shared-memory segment, shared or not.
+                    a[4] = self.fd();
+                    a[5] = self.rng.pick(&[0, PAGE as u64, 1, 1 << 40]);
+                    u64::from(self.rng.pick(&[MAP_SHARED, MAP_PRIVATE]))
                 } else {
                     u64::from(MAP_ANONYMOUS | MAP_PRIVATE)
                 };
@@ -826,6 +850,10 @@ impl World<'_> {
                 a[2] = self.timeout();
             }
             nr::POWEROFF | nr::REBOOT if self.root => return After::Continue,
+            // The later rows (rows.rs) fill in their arguments; a row may decline.
+            n if ROWS.iter().any(|r| r.0 == n) && self.more_args(n, &mut a).is_none() => {
+                return After::Continue;
+            }
             _ => {} // null, getpid, sigreturn, yield, getuid, unassigned: random words
         }
         if number == nr::PIPE as u64 || number == nr::PORT_CREATE as u64 {
@@ -860,7 +888,15 @@ impl World<'_> {
             nr::FORK => self.children.push(r as u32, seed),
             nr::SPAWN => self.children.push(r as u32, seed),
             nr::WAITPID if r != 0 => self.children.remove(r as u32),
-            nr::OPEN | nr::DUP | nr::DUP2 | nr::PORT_LOOKUP => self.fds.push(r as i32, seed),
+            nr::OPEN
+            | nr::DUP
+            | nr::DUP2
+            | nr::PORT_LOOKUP
+            | nr::SOCKET
+            | nr::ACCEPT
+            | nr::SHM_OPEN
+            | nr::PROF_OPEN => self.fds.push(r as i32, seed),
+            nr::THREAD_SPAWN => self.last_tid = r,
             nr::CLOSE => self.fds.remove(a[0] as i32),
             nr::PORT_RECEIVE | nr::PORT_REPLY_RECEIVE
                 if a[1] == self.stack_buf[RECV_AT..].as_ptr() as u64

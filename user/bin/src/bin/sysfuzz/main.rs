@@ -29,6 +29,12 @@
 //! (with the fork, kill, close and exit that make peers come and go), so messages of
 //! random sizes carrying random descriptors meet ports whose other side has died.
 //!
+//! Every fourth chunk is a Linux one (all with `--linux`, none with `--native` or
+//! `--ports`): its worker sets up as a native one does and then becomes
+//! [`LINUX_FUZZER`], a static musl program making raw Linux system calls across the
+//! Linux personality's table with the same kind of hostile arguments, watched and
+//! counted by this parent like any other worker.
+//!
 //! `-c K` runs only chunk K (with `-v`, each call is printed before it is made), which
 //! is how a crash found by a seed is narrowed down to its calls.
 
@@ -40,6 +46,7 @@ extern crate alloc;
 
 mod calls;
 mod rng;
+mod rows;
 mod sandbox;
 mod world;
 
@@ -73,7 +80,7 @@ const RUNAWAY_CALLS: u64 = 200_000;
 const CHILD_BUDGET: u64 = 100;
 
 const USAGE: &str =
-    "sysfuzz [-s SEED] [-n CALLS] [-p PROCS] [-c CHUNK] [-v] [-x NR]... [--ports] | sysfuzz --stats";
+    "sysfuzz [-s SEED] [-n CALLS] [-p PROCS] [-c CHUNK] [-v] [-x NR]... [--ports] [--linux|--native] | sysfuzz --stats";
 
 struct Options {
     seed: u64,
@@ -84,9 +91,34 @@ struct Options {
     /// `-x NR` (repeatable): never make call NR. A switch for narrowing a finding down
     /// or steering around a known bug while looking for others; the default (no `-x`)
     /// makes every call, and the tests never pass one.
-    exclude: u128,
+    exclude: [u128; 2],
     /// `--ports`: draw mostly the message-port calls.
     ports: bool,
+    /// Which chunks run the Linux fuzzer ([`LINUX_FUZZER`]): every fourth by default,
+    /// all with `--linux`, none with `--native`.
+    linux: Linux,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Linux {
+    EveryFourth,
+    All,
+    None,
+}
+
+/// The Linux half: a static musl program that makes raw Linux system calls
+/// (`user/linux-tests/linfuzz.c`), run as a worker under the Linux personality.
+const LINUX_FUZZER: &str = "/linux/tests/linfuzz";
+
+impl Options {
+    /// Does chunk `k` run the Linux fuzzer?
+    fn linux_chunk(&self, k: u64) -> bool {
+        match self.linux {
+            Linux::EveryFourth => k % 4 == 3 && !self.ports,
+            Linux::All => true,
+            Linux::None => false,
+        }
+    }
 }
 
 fn main() -> i32 {
@@ -94,10 +126,15 @@ fn main() -> i32 {
     if args.iter().any(|a| a == "--stats") {
         return stats();
     }
-    let o = match parse(&args) {
+    let mut o = match parse(&args) {
         Some(o) => o,
         None => return ulib::cli::usage_error(USAGE),
     };
+    if o.linux != Linux::None && ulib::fs::metadata(LINUX_FUZZER).is_err() {
+        // Said, and the summary's Linux count is 0 (which the test refuses).
+        ulib::println!("sysfuzz: no Linux fuzzer at {LINUX_FUZZER}: native workers only");
+        o.linux = Linux::None;
+    }
     ulib::println!(
         "sysfuzz: seed {}, {} calls in chunks of {CHUNK}, {} processes",
         o.seed,
@@ -115,8 +152,10 @@ fn main() -> i32 {
     let after = calls_now();
     let escaped = sandbox::changes_outside(&untouchable);
     ulib::println!(
-        "sysfuzz: {} chunks, {} ended early ({}), {} hung, {} ran away, {} fuzz processes left, {} sandbox names left, {escaped} changes outside",
+        "sysfuzz: {} chunks ({} Linux), up to {} at once, {} ended early ({}), {} hung, {} ran away, {} fuzz processes left, {} sandbox names left, {escaped} changes outside",
         report.chunks,
+        report.linux,
+        report.peak,
         report.early,
         report.why,
         report.hung,
@@ -156,8 +195,9 @@ fn parse(args: &[String]) -> Option<Options> {
         procs: 4,
         only_chunk: None,
         verbose: false,
-        exclude: 0,
+        exclude: [0; 2],
         ports: false,
+        linux: Linux::EveryFourth,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -168,8 +208,13 @@ fn parse(args: &[String]) -> Option<Options> {
             "-p" => o.procs = (value()? as usize).clamp(1, 16),
             "-c" => o.only_chunk = Some(value()?),
             "-v" => o.verbose = true,
-            "-x" => o.exclude |= 1u128 << value()?.min(127),
+            "-x" => {
+                let n = value()?.min(255);
+                o.exclude[n as usize / 128] |= 1u128 << (n % 128);
+            }
             "--ports" => o.ports = true,
+            "--linux" => o.linux = Linux::All,
+            "--native" => o.linux = Linux::None,
             _ => return None,
         }
     }
@@ -218,6 +263,10 @@ fn stats() -> i32 {
 #[derive(Default)]
 struct Report {
     chunks: u64,
+    /// The most workers that were running at once.
+    peak: usize,
+    /// Chunks run by the Linux fuzzer.
+    linux: u64,
     early: u64,
     hung: u64,
     runaway: u64,
@@ -252,11 +301,16 @@ fn run(o: &Options) -> Report {
             let siblings: Vec<u32> = live.iter().map(|l| l.0).collect();
             let budget = CHUNK.min(o.calls.saturating_sub(k * CHUNK)).max(1);
             match sys::fork() {
+                Ok(0) if o.linux_chunk(k) => linux_worker(mix(o.seed, k), budget),
                 Ok(0) => worker(mix(o.seed, k), budget, &siblings, me, root, o),
                 Ok(pid) => {
                     let pid = pid as u32;
                     let _ = sys::setpgid(pid, pid); // as the child does: no race
+                    if o.linux_chunk(k) {
+                        r.linux += 1;
+                    }
                     live.push((pid, k, ulib::time::Instant::now()));
+                    r.peak = r.peak.max(live.len());
                     groups.push(pid);
                 }
                 Err(e) => {
@@ -377,7 +431,7 @@ fn classify(status: u32) -> String {
 fn ours(me: u32) -> Vec<ulib::info::Process> {
     all_procs()
         .into_iter()
-        .filter(|p| p.pid > me && p.name == "sysfuzz")
+        .filter(|p| p.pid > me && (p.name == "sysfuzz" || p.name == "linfuzz"))
         .collect()
 }
 
@@ -475,6 +529,8 @@ fn worker(seed: u64, budget: u64, siblings: &[u32], parent: u32, root: bool, o: 
         token: 0,
         restorer: d.restorer,
         handler: d.handler,
+        creds: seed & 0x100 != 0,
+        last_tid: 0,
     };
     while w.budget > 0 {
         w.budget -= 1;
@@ -490,6 +546,32 @@ fn worker(seed: u64, budget: u64, siblings: &[u32], parent: u32, root: bool, o: 
     sys::exit(0)
 }
 
+/// A worker of the Linux half: the same set-up as a native worker's (its own group,
+/// /dev/null for the standard descriptors, nothing else open, the sandbox as working
+/// directory), then the Linux fuzzer in its place with the chunk's seed and budget.
+/// (`main` has checked that the fuzzer is there; if its exec fails all the same, the
+/// worker ends with exit 5.)
+fn linux_worker(seed: u64, budget: u64) -> ! {
+    let _ = sys::setpgid(0, 0);
+    if let Ok(null) = sys::open("/dev/null", abi::flags::O_RDWR, 0) {
+        for fd in 0..3 {
+            let _ = sys::dup2(null as i32, fd);
+        }
+    }
+    for fd in 3..64 {
+        let _ = sys::close(fd);
+    }
+    let sandbox = SANDBOXES[(seed % 2) as usize];
+    let _ = sys::mkdir(sandbox, 0o755);
+    if sys::chdir(sandbox).is_err() {
+        sys::exit(4);
+    }
+    let seed = alloc::format!("{seed}");
+    let budget = alloc::format!("{budget}");
+    let _ = process::exec_with_env(LINUX_FUZZER, &["linfuzz", &seed, &budget], &[] as &[&str]);
+    sys::exit(5)
+}
+
 /// After a fuzzed fork, in the child: a seed of its own, a share of the budget, no
 /// children yet, and the parent among the processes it may signal.
 fn become_child(w: &mut World) {
@@ -499,6 +581,8 @@ fn become_child(w: &mut World) {
     w.depth += 1;
     w.budget = w.budget.min(CHILD_BUDGET);
     w.children.clear();
+    w.creds = true;
+    w.last_tid = 0;
     let r = w.rng.next();
     w.siblings.push(parent, r);
     let _ = w.parent;

@@ -1,5 +1,6 @@
 //! The sandbox directories every fuzzed path lives in, made before a run and removed
-//! after it: `/fuzz` on the ext2 root and `/tmp/fuzz` on tmpfs.
+//! after it: `/fuzz` on the ext2 root and `/tmp/fuzz` on tmpfs; and the fuzzers'
+//! shared-memory names, unlinked after it.
 //!
 //! Removal is best effort but thorough, because what a fuzzer leaves is arbitrary: it
 //! first unmounts every file system mounted inside a sandbox or on it (`/fuzz/.` is a
@@ -31,6 +32,18 @@ pub fn create() -> Result<(), String> {
 pub fn remove() -> usize {
     unmount_all();
     let mut left = 0;
+    // The shared-memory segments the workers named live on until unlinked.
+    for name in crate::rows::SHM_NAMES {
+        if let Ok(name) = core::str::from_utf8(name) {
+            match ulib::sys::shm_unlink(name) {
+                Ok(_) | Err(ulib::Errno::ENOENT) | Err(ulib::Errno::EINVAL) => {}
+                Err(e) => {
+                    ulib::println!("sysfuzz: cannot unlink shared memory {name:?}: {e}");
+                    left += 1;
+                }
+            }
+        }
+    }
     for d in SANDBOXES {
         if fs::symlink_metadata(d).is_ok() {
             left += remove_tree(d, 0);

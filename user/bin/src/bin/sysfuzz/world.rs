@@ -132,14 +132,19 @@ pub struct World<'a> {
     pub budget: u64,
     pub root: bool,
     pub verbose: bool,
-    /// Call numbers never to make (bit n = call n; `-x`).
-    pub exclude: u128,
+    /// Call numbers never to make (bit n % 128 of word n / 128 = call n; `-x`).
+    pub exclude: [u128; 2],
     /// `--ports`: draw mostly the port calls.
     pub ports: bool,
     /// The token of the last call message received (for a `port_reply`).
     pub token: u64,
     pub restorer: u64,
     pub handler: u64,
+    /// May this process change its credentials (set for half the workers and for
+    /// every fuzzed fork's child)?
+    pub creds: bool,
+    /// The last thread a fuzzed `thread_spawn` started (0: none).
+    pub last_tid: u64,
 }
 
 impl World<'_> {

@@ -257,6 +257,10 @@ const TESTS: &[(&str, Test)] = &[
         "bad_arguments_are_refused_never_fatal",
         badargs::bad_arguments_are_refused,
     ),
+    (
+        "fork_while_the_vfs_is_busy_and_a_thread_ticks",
+        robust::fork_while_the_vfs_is_busy_and_a_thread_ticks,
+    ),
 ];
 
 fn main() -> i32 {

@@ -11,7 +11,10 @@
 //! - `munmap` of a huge range walked every page with interrupts off (minutes with the
 //!   whole system frozen); regions had no limit;
 //! - orphans of a process that exits while init sleeps in `waitpid` were never reaped;
-//! - init could be killed, and any process could join init's process group.
+//! - init could be killed, and any process could join init's process group;
+//! - (sysfuzz on two CPUs) `fork` held the parent's limits spinlock while it took the
+//!   VFS's sleeping lock; a fork that had to wait there left the limits locked, and
+//!   the parent's next timer tick spun on them forever with interrupts off.
 
 use crate::{
     ctx, ensure, expect_signal, fork_child, no_leak_with_heap, settled_usage, usage, wait_for,
@@ -354,4 +357,50 @@ pub fn init_survives_signals_and_keeps_its_group() -> TestResult {
     ensure(r == Err(Errno::EPERM), || {
         format!("spawn into init's group: {r:?}, expected EPERM")
     })
+}
+
+/// The fork that slept holding a spinlock: a helper process keeps the VFS busy (its
+/// lock contended), a thread of this process spins in user mode (the timer charges
+/// its ticks to this process, checking `RLIMIT_CPU` under the limits lock), and the
+/// main thread forks in a loop. Before the fix the machine froze (on one CPU) or lost
+/// a CPU (on two) within a few hundred forks; now every fork returns.
+pub fn fork_while_the_vfs_is_busy_and_a_thread_ticks() -> TestResult {
+    const FORKS: u32 = 400;
+    let busy = fork_child(|| {
+        let mut st = ulib::abi::Stat::default();
+        loop {
+            for p in ["/", "/bin", "/tmp", "/dev", "/etc"] {
+                let _ = sys::stat(p, &mut st);
+            }
+        }
+    })?;
+    let stop = alloc::sync::Arc::new(core::sync::atomic::AtomicBool::new(false));
+    let s = stop.clone();
+    let spinner = ulib::thread::spawn(move || {
+        let mut x = 1u64;
+        while !s.load(core::sync::atomic::Ordering::Relaxed) {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+        }
+        core::hint::black_box(x);
+    })
+    .map_err(|e| format!("thread: {e}"))?;
+    let mut result = Ok(());
+    for i in 0..FORKS {
+        match fork_child(|| 0).and_then(wait_for) {
+            Ok(st) if st.code() == Some(0) => {}
+            Ok(st) => {
+                result = Err(format!("fork {i}: child ended with {st}"));
+                break;
+            }
+            Err(e) => {
+                result = Err(format!("fork {i}: {e}"));
+                break;
+            }
+        }
+    }
+    stop.store(true, core::sync::atomic::Ordering::Relaxed);
+    spinner.join();
+    let _ = sys::kill(i64::from(busy), SIGKILL);
+    let _ = wait_for(busy);
+    result
 }
