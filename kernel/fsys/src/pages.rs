@@ -13,7 +13,7 @@
 use crate::tree::{with, NodeRef};
 use abi::Errno;
 use hal::addr::PhysAddr;
-use vfs::{PageId, PageStore};
+use vfs::{Fill, PageId, PageStore, RawDisk, ReadStop};
 
 /// Frames as pages.
 pub struct FramePages;
@@ -105,18 +105,41 @@ pub fn read_to(
             Err(_) => break,
         };
         done += n;
-        let Some(piece) = stopped else {
-            break; // all of it, or the end of the file
+        let r = match stopped {
+            ReadStop::Done => break, // all of it, or the end of the file
+            ReadStop::Piece(piece) => {
+                let r = sink.copy(frame(piece.page), piece.off, piece.len, done);
+                mm::frames::release(frame(piece.page));
+                r.map(|()| done += piece.len)
+            }
+            ReadStop::Fill(fill) => fill_page(fill),
         };
-        let r = sink.copy(frame(piece.page), piece.off, piece.len, done);
-        mm::frames::release(frame(piece.page));
         match r {
-            Ok(()) => done += piece.len,
+            Ok(()) => {}
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
         }
     }
     Ok(done)
+}
+
+/// Wait for the disk with the VFS let go, then put the page in the cache.
+fn fill_page(mut fill: Fill) -> Result<(), Errno> {
+    let io = fill.read();
+    with(|v| v.finish_fill(fill, io))
+}
+
+/// A mount's disk as the page fills read it: the shared disk, locked per request
+/// (below the VFS in the lock order; a fill holds nothing else).
+pub struct FillDisk(pub drivers::block::SharedDisk);
+
+impl RawDisk for FillDisk {
+    fn read_sectors(&self, first: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        self.0
+            .lock()
+            .read_sectors(first, buf)
+            .map_err(|_| Errno::EIO)
+    }
 }
 
 /// A file mapping's pages: the page cache of one node, which stays held (like an
@@ -136,7 +159,18 @@ impl NodePager {
 
 impl mm::Pager for NodePager {
     fn page(&self, index: u64) -> Result<PhysAddr, mm::VmError> {
-        match with(|v| v.map_page(self.node, index)) {
+        let got = loop {
+            match with(|v| v.map_page_or_fill(self.node, index)) {
+                Ok(Err(fill)) => {
+                    if let Err(e) = fill_page(fill) {
+                        break Err(e);
+                    }
+                }
+                Ok(Ok(p)) => break Ok(p),
+                Err(e) => break Err(e),
+            }
+        };
+        match got {
             Ok(p) => Ok(frame(p)),
             Err(Errno::ENOMEM) => Err(mm::VmError::NoMemory),
             // Past the end, or the file system could not read it: SIGBUS.
