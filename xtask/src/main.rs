@@ -22,6 +22,7 @@ mod diskupdate;
 mod fstest;
 mod fuzztest;
 mod guitest;
+mod iotest;
 mod json;
 mod layers;
 mod linuxtest;

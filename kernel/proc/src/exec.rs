@@ -124,7 +124,7 @@ pub fn load(
         elf::ImageKind::PositionIndependent => 0x40_0000,
     };
     let mut a = AddressSpace::new().map_err(|_| Errno::ENOMEM)?;
-    let pager: alloc::sync::Arc<dyn mm::Pager> = fsys::pages::NodePager::new(node)?;
+    let pager: alloc::sync::Arc<dyn mm::Pager> = fsys::pages::NodePager::new_image(node)?;
     let mut top = 0u64;
     for (i, seg) in image.segments.iter().enumerate() {
         // A segment may begin in the last page of the one before it; that page is
