@@ -44,6 +44,9 @@ fn generate(what: Node) -> Result<Vec<u8>, Errno> {
             Ok(t)
         }
         Node::Setting(Setting::HeapTrack) => Ok(crate::heaptrack::report().into_bytes()),
+        Node::Setting(Setting::DiskReadDelay) => {
+            Ok(alloc::format!("{}\n", drivers::virtio_blk::read_delay_ms()).into_bytes())
+        }
         _ => Err(Errno::EISDIR),
     }
 }
@@ -105,6 +108,15 @@ impl FileObject for ProcFile {
         match setting {
             Setting::CorePattern => proc::coredump::set_core_pattern(&cred, text)?,
             Setting::HeapTrack => crate::heaptrack::set(&cred, text)?,
+            Setting::DiskReadDelay => {
+                if !cred::capable(&cred, cred::Capability::SysAdmin) {
+                    return Err(Errno::EPERM);
+                }
+                let ms = text.trim().parse().map_err(|_| Errno::EINVAL)?;
+                if !drivers::virtio_blk::set_read_delay_ms(ms) {
+                    return Err(Errno::EINVAL);
+                }
+            }
         }
         *self.text.lock() = None;
         *pos += data.len() as u64;

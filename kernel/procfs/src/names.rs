@@ -51,11 +51,15 @@ pub enum Setting {
     /// Kernel-heap tracking (`hal::heaptrack`): write 1 to start, 0 to stop; read for
     /// the live allocations made since the start, by call chain (`heaptrack.rs`).
     HeapTrack,
+    /// A test knob: every virtio-blk read waits this many milliseconds first, the
+    /// disk's lock held, as a stalled disk would (`drivers::virtio_blk`).
+    DiskReadDelay,
 }
 
 /// The settings in the order `ls /proc/sys/kernel` shows them.
-const SETTINGS: [(Setting, &str); 2] = [
+const SETTINGS: [(Setting, &str); 3] = [
     (Setting::CorePattern, "core_pattern"),
+    (Setting::DiskReadDelay, "disk_read_delay_ms"),
     (Setting::HeapTrack, "heap_track"),
 ];
 
@@ -111,6 +115,7 @@ const SYS_DIR_INO: u64 = 3;
 const SYS_KERNEL_INO: u64 = 4;
 const CORE_PATTERN_INO: u64 = 5;
 const HEAP_TRACK_INO: u64 = 6;
+const DISK_READ_DELAY_INO: u64 = 7;
 const SYS_BASE: u64 = 16;
 const PID_FILE_BASE: u64 = 16;
 const FD_DIR: u64 = 8;
@@ -139,6 +144,7 @@ impl Node {
             Node::SysKernelDir => SYS_KERNEL_INO,
             Node::Setting(Setting::CorePattern) => CORE_PATTERN_INO,
             Node::Setting(Setting::HeapTrack) => HEAP_TRACK_INO,
+            Node::Setting(Setting::DiskReadDelay) => DISK_READ_DELAY_INO,
         }
     }
 
@@ -154,6 +160,7 @@ impl Node {
                 SYS_KERNEL_INO => Ok(Node::SysKernelDir),
                 CORE_PATTERN_INO => Ok(Node::Setting(Setting::CorePattern)),
                 HEAP_TRACK_INO => Ok(Node::Setting(Setting::HeapTrack)),
+                DISK_READ_DELAY_INO => Ok(Node::Setting(Setting::DiskReadDelay)),
                 _ => SYS_FILES
                     .get(ino.wrapping_sub(SYS_BASE) as usize)
                     .map(|e| Node::System(e.0))

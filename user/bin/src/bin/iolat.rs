@@ -1,4 +1,4 @@
-//! `iolat [-t MS] CACHED BIG TMPDIR`: does a process waiting for the disk hold up the
+//! `iolat [-t MS] [-s MS] CACHED BIG TMPDIR`: does a process waiting for the disk hold up the
 //! others? (chapter 2 section 4, file management; the kernel's lock design, measured.)
 //!
 //! CACHED (made 256 KiB long if it is shorter) is read once so that the page cache
@@ -14,7 +14,12 @@
 //!
 //! Prints `iolat: idle reads R creates C`, `iolat: loaded reads R creates C
 //! streamed M MiB` (M: the MiB the child read, from its start 200 ms before the
-//! loaded count to its end) and the loaded/idle ratios. The caches are dropped first (root only), so BIG starts cold.
+//! loaded count to its end) and the loaded/idle ratios. With `-s MS`, a third count
+//! follows while every disk read is made to wait MS milliseconds first
+//! (`/proc/sys/kernel/disk_read_delay_ms`, a test knob of the virtio-blk driver): the
+//! streamer is then stuck in a request with the disk's lock held, a stalled disk, and
+//! `iolat: stalled reads R creates C` says what the others still did. The caches are
+//! dropped first (root only), so BIG starts cold.
 
 #![no_std]
 #![no_main]
@@ -35,19 +40,23 @@ use ulib::Errno;
 
 ulib::entry!(main);
 
-const USAGE: &str = "iolat [-t MS] CACHED BIG TMPDIR";
+const USAGE: &str = "iolat [-t MS] [-s MS] CACHED BIG TMPDIR";
+/// The test knob that makes every disk read wait (drivers::virtio_blk).
+const DELAY: &str = "/proc/sys/kernel/disk_read_delay_ms";
 const CACHED_BYTES: usize = 256 * 1024;
 const PAGE: usize = 4096;
 
 fn main() -> i32 {
     let args: Vec<String> = ulib::env::args().skip(1).collect();
     let mut ms = 1500u64;
+    let mut stall = 0u64;
     let mut paths = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "-t" => match it.next().and_then(|v| v.parse().ok()).filter(|&v| v > 0) {
-                Some(v) => ms = v,
+            "-t" | "-s" => match it.next().and_then(|v| v.parse().ok()).filter(|&v| v > 0) {
+                Some(v) if a == "-t" => ms = v,
+                Some(v) => stall = v,
                 None => return ulib::cli::usage_error(USAGE),
             },
             s if s.starts_with('-') => return ulib::cli::usage_error(USAGE),
@@ -57,7 +66,7 @@ fn main() -> i32 {
     let [cached, big, dir] = paths[..] else {
         return ulib::cli::usage_error(USAGE);
     };
-    match run(cached, big, dir.trim_end_matches('/'), ms) {
+    match run(cached, big, dir.trim_end_matches('/'), ms, stall) {
         Ok(()) => 0,
         Err((what, e)) => {
             ulib::println!("iolat: {what}: {e}");
@@ -72,7 +81,7 @@ fn at<T>(what: &str, r: Result<T, Errno>) -> Result<T, Failed> {
     r.map_err(|e| (String::from(what), e))
 }
 
-fn run(cached: &str, big: &str, dir: &str, ms: u64) -> Result<(), Failed> {
+fn run(cached: &str, big: &str, dir: &str, ms: u64, stall: u64) -> Result<(), Failed> {
     at("drop_caches", sys::drop_caches())?;
     let have = fs::metadata(cached).map(|m| m.len()).unwrap_or(0);
     if have < CACHED_BYTES as u64 {
@@ -101,6 +110,10 @@ fn run(cached: &str, big: &str, dir: &str, ms: u64) -> Result<(), Failed> {
     // Let the streamer get going, then count while it runs.
     ulib::time::sleep(Duration::from_millis(200));
     let loaded = count(&file, dir, window);
+    let stalled = match stall {
+        0 => None,
+        delay => Some(stalled_count(&file, dir, window, delay)),
+    };
     let _ = process::kill(child as i64, ulib::abi::signal::SIGKILL);
     let _ = process::waitpid(child as i64, 0);
     let (mib, streamer_failed) = drain(fds[0]);
@@ -115,7 +128,32 @@ fn run(cached: &str, big: &str, dir: &str, ms: u64) -> Result<(), Failed> {
         ratio(lreads, reads),
         ratio(lcreates, creates)
     );
+    if let Some(stalled) = stalled {
+        let (sreads, screates) = stalled?;
+        ulib::println!("iolat: stalled reads {sreads} creates {screates} delay {stall} ms");
+        ulib::println!(
+            "iolat: stalled/idle reads {} creates {}",
+            ratio(sreads, reads),
+            ratio(screates, creates)
+        );
+    }
     Ok(())
+}
+
+/// The count again with every disk read delayed by `delay` ms (the streamer is then
+/// stuck in a disk request, the disk's lock held, for the whole window), the delay
+/// taken away after.
+fn stalled_count(
+    file: &File,
+    dir: &str,
+    window: Duration,
+    delay: u64,
+) -> Result<(u64, u64), Failed> {
+    at(DELAY, fs::write(DELAY, format!("{delay}\n").as_bytes()))?;
+    ulib::time::sleep(Duration::from_millis(300));
+    let r = count(file, dir, window);
+    at(DELAY, fs::write(DELAY, b"0\n"))?;
+    r
 }
 
 /// `a / b` with two decimals.

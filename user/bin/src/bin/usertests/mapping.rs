@@ -154,7 +154,7 @@ pub fn truncated_file_is_sigbus_in_every_mapping() -> TestResult {
     let (mut ready_r, mut ready_w) = crate::pipe()?;
     let (mut go_r, mut go_w) = crate::pipe()?;
     let fd = f.as_raw_fd();
-    let pid = fork_child(move || {
+    let pid = fork_child(|| {
         // A private mapping of its own, its last page copied (written) before the cut.
         let Ok(b) = sys::mmap_file(0, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) else {
             return 2;
