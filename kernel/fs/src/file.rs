@@ -75,7 +75,7 @@ impl<D: BlockDevice> Ext2<D> {
         buf: &mut [u8],
     ) -> Result<Vec<(u64, usize, usize)>> {
         let inode = self.regular_file(ino)?;
-        let bs = self.sb.block_size as usize;
+        let bs = self.sb.block_size;
         if !offset.is_multiple_of(bs as u64) {
             return Err(Errno::EINVAL);
         }
