@@ -218,8 +218,8 @@ fn drain(fd: i32) -> (u64, bool) {
         if n == 0 {
             break;
         }
-        mib += buf[..n as usize].iter().filter(|&&b| b == b'm').count() as u64;
-        failed |= buf[..n as usize].contains(&b'!');
+        mib += buf[..n].iter().filter(|&&b| b == b'm').count() as u64;
+        failed |= buf[..n].contains(&b'!');
     }
     (mib, failed)
 }
