@@ -9,7 +9,8 @@
 //! - [`tree`]: the VFS behind its lock, the file operations the layers above use, a
 //!   process's working directory ([`Cwd`]), and the `/dev` nodes the device registry
 //!   adds and removes.
-//! - [`pages`]: the page cache's frames, and the read that copies from them once.
+//! - [`pages`]: the page cache's frames, the read that copies from them once, and
+//!   the page fills that wait for the disk with the VFS let go.
 //! - [`writers`]: `ETXTBSY`, the count of writers and executors of each file.
 //! - [`mount`]: the root mount, the file-system-type registry, `mount`/`umount` and
 //!   the mount table.

@@ -1,8 +1,9 @@
 //! The tree: the VFS behind one lock, reached by path.
 //!
 //! The VFS (`vfs` crate) has no locks of its own; here it sits behind one sleeping
-//! mutex, which every file operation takes for its duration (the RAM disk never
-//! waits, so holding it is short). Everything above reaches files through the small
+//! mutex, which every file operation takes, but never while waiting for a file's
+//! data from the disk: a page-cache miss is a fill, read with the mutex let go
+//! (`pages.rs`, `vfs::Fill`; the lock order is in docs/architecture.md). Everything above reaches files through the small
 //! functions below ([`with`] for the rest), and a process's working directory is a
 //! [`Cwd`], a node held so that it cannot be freed while someone is in it.
 //!
