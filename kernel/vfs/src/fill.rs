@@ -45,7 +45,11 @@ pub struct DiskRun {
 }
 
 /// A page being filled from the disk with nothing held: see the module comment.
-pub struct Fill {
+/// Boxed, so that the results that may carry one stay small on the paths that hit
+/// (a mapped-page fault returns through them).
+pub struct Fill(alloc::boxed::Box<FillState>);
+
+struct FillState {
     node: NodeRef,
     index: u64,
     /// The file's size when planned (a change of it moves the generation).
@@ -60,16 +64,17 @@ impl Fill {
     /// Read the device runs into the buffer: the wait for the disk, done holding no
     /// lock of the VFS (any number of these run at once, and with any VFS call).
     pub fn read(&mut self) -> Result<()> {
-        for r in &self.runs {
-            self.disk
-                .read_sectors(r.sector, &mut self.buf[r.at..r.at + r.len])?;
+        let f = &mut *self.0;
+        for r in &f.runs {
+            f.disk
+                .read_sectors(r.sector, &mut f.buf[r.at..r.at + r.len])?;
         }
         Ok(())
     }
 
     /// Bytes this fill reads from the device.
     pub fn disk_bytes(&self) -> usize {
-        self.runs.iter().map(|r| r.len).sum()
+        self.0.runs.iter().map(|r| r.len).sum()
     }
 }
 
@@ -111,7 +116,7 @@ impl Vfs {
             (false, Some(disk)) => {
                 let e = self.fills.entry(node).or_insert((0, 0));
                 e.1 += 1;
-                Ok(Err(Fill {
+                Ok(Err(Fill(alloc::boxed::Box::new(FillState {
                     node,
                     index,
                     size,
@@ -119,7 +124,7 @@ impl Vfs {
                     buf,
                     runs,
                     disk,
-                }))
+                }))))
             }
             _ => {
                 buf[want..].fill(0);
@@ -131,7 +136,8 @@ impl Vfs {
     /// A fill is done (`io` is how its disk read went): its page goes into the cache
     /// unless the node's data changed meanwhile or another reader cached the page
     /// first (then nothing happens, and the caller looks again). The I/O error, if any.
-    pub fn finish_fill(&mut self, mut fill: Fill, io: Result<()>) -> Result<()> {
+    pub fn finish_fill(&mut self, fill: Fill, io: Result<()>) -> Result<()> {
+        let mut fill = fill.0;
         let current = match self.fills.get_mut(&fill.node) {
             Some(e) => {
                 e.1 -= 1;
