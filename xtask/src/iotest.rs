@@ -12,7 +12,8 @@
 //! waits 4 s first (`/proc/sys/kernel/disk_read_delay_ms`, a test knob), so the
 //! streamer sits in one request with the disk's lock held for the whole window, and
 //! the cached reads and tmpfs creates must still keep the same fraction of their idle
-//! count. The bound is loose on purpose (a loaded 2-core host runs both vCPUs and
+//! count (`iolat` reads `/big`'s block map first, so the stalled request is a data
+//! page's: metadata is still read with the VFS held, docs/architecture.md). The bound is loose on purpose (a loaded 2-core host runs both vCPUs and
 //! the disk's I/O thread); what it excludes is the old behaviour, where every cached
 //! read waited behind whole disk requests of the streamer. e2fsck -fn runs on the
 //! disk after power-off.
