@@ -27,6 +27,7 @@ mod fstest;
 mod fuzztest;
 mod guitest;
 mod hostfuzz;
+mod iotest;
 mod json;
 mod layers;
 mod linuxtest;

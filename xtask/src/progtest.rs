@@ -55,6 +55,8 @@ const USERTESTS: &[&str] = &[
     "shared_file_mapping_is_the_file",
     "private_file_mapping_keeps_writes",
     "truncated_mapping_is_sigbus",
+    "truncated_file_is_sigbus_in_every_mapping",
+    "writing_a_running_program_is_etxtbsy",
     "mprotect_takes_and_gives_rights",
     "file_mapping_refusals",
     "dup_dup2_close_share_the_offset",

@@ -265,6 +265,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== file I/O without a global lock");
+    for (name, f) in crate::iotest::IO_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!();
     if !t.failed.is_empty() {
         println!("failed:");

@@ -225,6 +225,10 @@ impl BlockDevice for VirtioDisk {
     }
     fn read_sectors(&mut self, first: u64, buf: &mut [u8]) -> block::Result<()> {
         self.check(first, buf.len())?;
+        let delay = READ_DELAY_MS.load(core::sync::atomic::Ordering::Relaxed);
+        if delay > 0 {
+            task::sleep_ms(delay); // a stalled disk (the test knob below)
+        }
         let mut sector = first;
         for piece in buf.chunks_mut(CHUNK) {
             self.request(T_IN, sector, piece.len())?;
@@ -260,4 +264,23 @@ impl Drop for VirtioDisk {
     fn drop(&mut self) {
         let _ = self.t.reset();
     }
+}
+
+/// The test knob `/proc/sys/kernel/disk_read_delay_ms`: each read request waits this
+/// long before it starts, the disk's lock held, as a stalled disk would; what must
+/// keep working meanwhile is everything that does not need this disk (`io::` tests).
+static READ_DELAY_MS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// The read delay now, in milliseconds.
+pub fn read_delay_ms() -> u64 {
+    READ_DELAY_MS.load(core::sync::atomic::Ordering::Relaxed)
+}
+
+/// Set the read delay; false (nothing changed) beyond the most, 10 s.
+pub fn set_read_delay_ms(ms: u64) -> bool {
+    if ms > 10_000 {
+        return false;
+    }
+    READ_DELAY_MS.store(ms, core::sync::atomic::Ordering::Relaxed);
+    true
 }

@@ -235,8 +235,10 @@ pub trait FileObject: Send + Sync {
 
 /// A file-system node opened: a regular file, a directory (for getdents) or a symlink
 /// opened without following. Held (`Vfs::pin`) while open; the hold is given back at
-/// release, which is what frees a file removed while open.
-pub struct NodeFile(pub NodeRef);
+/// release, which is what frees a file removed while open. The flag says the open
+/// may write a regular file: it counts as a writer (`fsys::writers`, `ETXTBSY`) until
+/// the release.
+pub struct NodeFile(pub NodeRef, pub bool);
 
 impl FileObject for NodeFile {
     fn read(&self, pos: &mut u64, buf: &mut [u8], _nonblock: bool) -> Result<usize, Errno> {
@@ -288,6 +290,9 @@ impl FileObject for NodeFile {
     }
 
     fn release(&self) {
+        if self.1 {
+            fsys::put_write_access(self.0);
+        }
         // The last close of a file whose name was removed frees it.
         if let Err(e) = fsys::with(|v| v.unpin(self.0)) {
             log::warn!("closing {:?}: {e}", self.0);

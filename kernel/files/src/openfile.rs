@@ -363,17 +363,37 @@ pub fn open(
     // Held while open, taken under the same lock as the open so that nobody can
     // remove and free the node in between: an unlinked file keeps its contents until
     // the last close, and its mount cannot be unmounted.
+    // A regular file opened for writing counts as a writer (ETXTBSY while it runs).
+    let writer = |o: &vfs::Opened| {
+        o.kind == vfs::NodeKind::Regular && !o.generated && flags & O_ACCMODE != O_RDONLY
+    };
     let opened = fsys::with(|v| {
+        // Refused before the open can truncate a running program.
+        if flags & O_ACCMODE != O_RDONLY {
+            if let Ok(n) = v.resolve(cred, cwd, path, flags & O_NOFOLLOW == 0) {
+                if fsys::writers::is_executing(n) {
+                    return Err(Errno::ETXTBSY);
+                }
+            }
+        }
         let o = v.open(cred, cwd, path, flags, mode)?;
+        if writer(&o) {
+            fsys::get_write_access(o.node)?;
+        }
         if !matches!(o.kind, vfs::NodeKind::CharDevice(_)) && !o.generated {
-            v.pin(o.node)?;
+            if let Err(e) = v.pin(o.node) {
+                if writer(&o) {
+                    fsys::put_write_access(o.node);
+                }
+                return Err(e);
+            }
         }
         Ok(o)
     })?;
     let object: Arc<dyn FileObject> = match opened.kind {
         vfs::NodeKind::CharDevice(rdev) => open_device(rdev, cred)?,
         _ if opened.generated => GENERATED_OPEN.get().ok_or(Errno::ENXIO)?(opened.node)?,
-        _ => Arc::new(NodeFile(opened.node)),
+        _ => Arc::new(NodeFile(opened.node, writer(&opened))),
     };
     let origin = Origin {
         cwd,

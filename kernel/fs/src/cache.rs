@@ -120,6 +120,18 @@ impl<D: BlockDevice> BlockCache<D> {
         before - self.blocks.len()
     }
 
+    /// Block `nr` if it is cached, without reading the device (for a read planned
+    /// under the file system's lock and done without it: only a block that is not
+    /// cached may be read from the disk, since a cached one may be newer there).
+    pub fn peek(&self, nr: u64) -> Option<&[u8]> {
+        self.blocks.get(&nr).map(|s| &s.data[..])
+    }
+
+    /// Device sectors per block.
+    pub fn sectors_per_block(&self) -> u64 {
+        self.sectors_per_block
+    }
+
     /// Blocks held now.
     pub fn cached(&self) -> usize {
         self.blocks.len()

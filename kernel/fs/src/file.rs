@@ -60,6 +60,55 @@ impl<D: BlockDevice> Ext2<D> {
         Ok(n)
     }
 
+    /// Plan a read of regular file `ino` from `offset` (a multiple of the block size)
+    /// into `buf` that leaves the disk for later: the bytes of cached blocks and holes
+    /// are copied into `buf` now, and the blocks that must come from the device are
+    /// returned as runs of consecutive sectors, `(first sector, offset in buf,
+    /// bytes)`, whole blocks, for the caller to read without holding this file
+    /// system. The block cache is not filled (data pages are cached above). The block
+    /// map is read now, so indirect blocks may come from the disk here. The last
+    /// block may extend past the end of the file: the caller zeroes what lies past it.
+    pub fn plan_read(
+        &mut self,
+        ino: u32,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<Vec<(u64, usize, usize)>> {
+        let inode = self.regular_file(ino)?;
+        let bs = self.sb.block_size;
+        if !offset.is_multiple_of(bs as u64) {
+            return Err(Errno::EINVAL);
+        }
+        let n = inode.size.saturating_sub(offset).min(buf.len() as u64) as usize;
+        let spb = self.cache.sectors_per_block();
+        let mut runs: Vec<(u64, usize, usize)> = Vec::new();
+        let mut done = 0;
+        while done < n {
+            let lblk = (offset + done as u64) / bs as u64;
+            let chunk = bs.min(buf.len() - done);
+            let b = self.bmap(&inode, lblk)? as u64;
+            let dst = &mut buf[done..done + chunk];
+            if b == 0 {
+                dst.fill(0);
+            } else if let Some(data) = self.cache.peek(b) {
+                dst.copy_from_slice(&data[..chunk]);
+            } else if chunk < bs {
+                dst.copy_from_slice(&self.cache.read(b)?[..chunk]);
+            } else {
+                match runs.last_mut() {
+                    Some((first, at, len))
+                        if *at + *len == done && *first + (*len / bs) as u64 * spb == b * spb =>
+                    {
+                        *len += bs;
+                    }
+                    _ => runs.push((b * spb, done, bs)),
+                }
+            }
+            done += chunk;
+        }
+        Ok(runs)
+    }
+
     /// Writes `data` into regular file `ino` at `offset`, growing it as needed.
     /// Returns the bytes written: fewer than asked only when the disk filled up
     /// part way (`ENOSPC` if nothing could be written).

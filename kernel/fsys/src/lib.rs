@@ -9,7 +9,9 @@
 //! - [`tree`]: the VFS behind its lock, the file operations the layers above use, a
 //!   process's working directory ([`Cwd`]), and the `/dev` nodes the device registry
 //!   adds and removes.
-//! - [`pages`]: the page cache's frames, and the read that copies from them once.
+//! - [`pages`]: the page cache's frames, the read that copies from them once, and
+//!   the page fills that wait for the disk with the VFS let go.
+//! - [`writers`]: `ETXTBSY`, the count of writers and executors of each file.
 //! - [`mount`]: the root mount, the file-system-type registry, `mount`/`umount` and
 //!   the mount table.
 //!
@@ -25,9 +27,11 @@ extern crate alloc;
 pub mod mount;
 pub mod pages;
 pub mod tree;
+pub mod writers;
 
 pub use mount::{
     fs_types, is_nosuid, mount, mount_root, mount_table_text, mount_tmpfs_root,
     register_builtin_fs_types, register_fs_type, set_mount_flags, umount, unregister_fs_type,
 };
 pub use tree::*;
+pub use writers::{allow_write_access, deny_write_access, get_write_access, put_write_access};

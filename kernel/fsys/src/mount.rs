@@ -27,12 +27,15 @@ pub fn mount_root(source: &str, devices: &[(String, u32, u32)]) -> Result<(), St
     let name = source.strip_prefix("/dev/").unwrap_or(source);
     let disk = disks::get(name).ok_or_else(|| alloc::format!("no disk {source}"))?;
     disks::mark_mounted(name);
-    let ext2 = fs::Ext2::mount(DiskHandle(disk), Box::new(|| clock() as u32))
+    let ext2 = fs::Ext2::mount(DiskHandle(disk.clone()), Box::new(|| clock() as u32))
         .map_err(|e| alloc::format!("{e:?}"))?;
     if let Some(why) = ext2.read_only_reason() {
         log::warn!("root file system is read-only: it has {why}");
     }
-    install_root(Vfs::new(Box::new(ext2)), source, "ext2", devices)?;
+    let mut v = Vfs::new(Box::new(ext2));
+    v.set_mount_disk(1, Arc::new(crate::pages::FillDisk(disk)))
+        .map_err(|e| alloc::format!("{e}"))?;
+    install_root(v, source, "ext2", devices)?;
     log::info!("root file system mounted; tmpfs on /tmp, devfs on /dev");
     start_flusher();
     Ok(())
@@ -201,7 +204,14 @@ pub fn mount(
     let id = with(|v| {
         let dir = v.resolve_dir(cred, cwd, target)?;
         let path = v.path_of(dir)?;
-        v.mount(cred, path, fs)
+        let id = v.mount(cred, path, fs)?;
+        // An ext2 disk's page-cache misses are read with the VFS let go.
+        if fstype == "ext2" {
+            if let Some(disk) = source.strip_prefix("/dev/").and_then(disks::get) {
+                v.set_mount_disk(id, Arc::new(crate::pages::FillDisk(disk)))?;
+            }
+        }
+        Ok(id)
     })?;
     let src = if source.is_empty() { fstype } else { source };
     SOURCES.lock().insert(id, MountSource::new(src, fstype));

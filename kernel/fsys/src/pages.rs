@@ -13,7 +13,7 @@
 use crate::tree::{with, NodeRef};
 use abi::Errno;
 use hal::addr::PhysAddr;
-use vfs::{PageId, PageStore};
+use vfs::{Fill, PageId, PageStore, RawDisk, ReadStop};
 
 /// Frames as pages.
 pub struct FramePages;
@@ -105,13 +105,17 @@ pub fn read_to(
             Err(_) => break,
         };
         done += n;
-        let Some(piece) = stopped else {
-            break; // all of it, or the end of the file
+        let r = match stopped {
+            ReadStop::Done => break, // all of it, or the end of the file
+            ReadStop::Piece(piece) => {
+                let r = sink.copy(frame(piece.page), piece.off, piece.len, done);
+                mm::frames::release(frame(piece.page));
+                r.map(|()| done += piece.len)
+            }
+            ReadStop::Fill(fill) => fill_page(fill),
         };
-        let r = sink.copy(frame(piece.page), piece.off, piece.len, done);
-        mm::frames::release(frame(piece.page));
         match r {
-            Ok(()) => done += piece.len,
+            Ok(()) => {}
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
         }
@@ -119,24 +123,104 @@ pub fn read_to(
     Ok(done)
 }
 
+/// Read regular file `node` at `off` into the kernel buffer `buf` (always present):
+/// the copy is made from the page frames with the VFS held, and a page that must come
+/// from the disk is filled with it let go, as [`read_to`] does.
+pub fn read_into(node: NodeRef, off: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+    let mut done = 0;
+    while done < buf.len() {
+        let rest = &mut buf[done..];
+        let r = with(|v| {
+            v.read_cached(node, off + done as u64, rest.len(), &mut |p, o, n, at| {
+                hal::paging::read_frame(frame(p), o, &mut rest[at..at + n]);
+                true
+            })
+        });
+        let (n, stopped) = match r {
+            Ok(r) => r,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += n;
+        match stopped {
+            ReadStop::Done => break,
+            ReadStop::Piece(piece) => {
+                // Not given out: every piece is copied now. Give the hold back.
+                mm::frames::release(frame(piece.page));
+                break;
+            }
+            ReadStop::Fill(fill) => match fill_page(fill) {
+                Ok(()) => {}
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => break,
+            },
+        }
+    }
+    Ok(done)
+}
+
+/// Wait for the disk with the VFS let go, then put the page in the cache.
+fn fill_page(mut fill: Fill) -> Result<(), Errno> {
+    let io = fill.read();
+    with(|v| v.finish_fill(fill, io))
+}
+
+/// A mount's disk as the page fills read it: the shared disk, locked per request
+/// (below the VFS in the lock order; a fill holds nothing else).
+pub struct FillDisk(pub drivers::block::SharedDisk);
+
+impl RawDisk for FillDisk {
+    fn read_sectors(&self, first: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        self.0
+            .lock()
+            .read_sectors(first, buf)
+            .map_err(|_| Errno::EIO)
+    }
+}
+
 /// A file mapping's pages: the page cache of one node, which stays held (like an
 /// open file) while any mapping of it is left, so it outlives its last name and its
 /// mount cannot be unmounted under a mapping.
 pub struct NodePager {
     node: NodeRef,
+    /// A running program's image: writes to the file are refused (`ETXTBSY`) while
+    /// this pager lives.
+    image: bool,
 }
 
 impl NodePager {
     /// A pager for regular file `node`, held from now on.
     pub fn new(node: NodeRef) -> Result<alloc::sync::Arc<NodePager>, Errno> {
         with(|v| v.pin(node))?;
-        Ok(alloc::sync::Arc::new(NodePager { node }))
+        Ok(alloc::sync::Arc::new(NodePager { node, image: false }))
+    }
+
+    /// The pager of a program's image (exec): as [`NodePager::new`], and the file may
+    /// not be opened for writing while it lives (`ETXTBSY` now if it is open so).
+    pub fn new_image(node: NodeRef) -> Result<alloc::sync::Arc<NodePager>, Errno> {
+        crate::writers::deny_write_access(node)?;
+        if let Err(e) = with(|v| v.pin(node)) {
+            crate::writers::allow_write_access(node);
+            return Err(e);
+        }
+        Ok(alloc::sync::Arc::new(NodePager { node, image: true }))
     }
 }
 
 impl mm::Pager for NodePager {
     fn page(&self, index: u64) -> Result<PhysAddr, mm::VmError> {
-        match with(|v| v.map_page(self.node, index)) {
+        let got = loop {
+            match with(|v| v.map_page_or_fill(self.node, index)) {
+                Ok(Err(fill)) => {
+                    if let Err(e) = fill_page(fill) {
+                        break Err(e);
+                    }
+                }
+                Ok(Ok(p)) => break Ok(p),
+                Err(e) => break Err(e),
+            }
+        };
+        match got {
             Ok(p) => Ok(frame(p)),
             Err(Errno::ENOMEM) => Err(mm::VmError::NoMemory),
             // Past the end, or the file system could not read it: SIGBUS.
@@ -158,10 +242,17 @@ impl mm::Pager for NodePager {
     fn name(&self) -> Option<alloc::string::String> {
         crate::tree::path_of(self.node).ok()
     }
+
+    fn file_key(&self) -> Option<(u32, u64)> {
+        Some((self.node.mount, self.node.ino))
+    }
 }
 
 impl Drop for NodePager {
     fn drop(&mut self) {
+        if self.image {
+            crate::writers::allow_write_access(self.node);
+        }
         if let Err(e) = with(|v| v.unpin(self.node)) {
             log::warn!("unmapping {:?}: {e}", self.node);
         }

@@ -1,8 +1,9 @@
 //! The tree: the VFS behind one lock, reached by path.
 //!
 //! The VFS (`vfs` crate) has no locks of its own; here it sits behind one sleeping
-//! mutex, which every file operation takes for its duration (the RAM disk never
-//! waits, so holding it is short). Everything above reaches files through the small
+//! mutex, which every file operation takes, but never while waiting for a file's
+//! data from the disk: a page-cache miss is a fill, read with the mutex let go
+//! (`pages.rs`, `vfs::Fill`; the lock order is in docs/architecture.md). Everything above reaches files through the small
 //! functions below ([`with`] for the rest), and a process's working directory is a
 //! [`Cwd`], a node held so that it cannot be freed while someone is in it.
 //!
@@ -164,29 +165,30 @@ pub fn stat_path(
 
 /// The whole contents of a regular file (for exec), at most `limit` bytes.
 pub fn read_all(node: NodeRef, limit: u64) -> Result<Vec<u8>, Errno> {
-    with(|v| {
+    let size = with(|v| {
         if v.kind(node)? != NodeKind::Regular {
             return Err(Errno::EACCES);
         }
-        let size = v.stat_node(node)?.size;
-        if size > limit {
-            return Err(Errno::ENOEXEC);
-        }
-        // The image is as large as the program asks: allocate fallibly, so a huge
-        // file is ENOMEM for that program, not an exhausted kernel heap.
-        let mut buf = Vec::new();
-        buf.try_reserve_exact(size as usize)
-            .map_err(|_| Errno::ENOMEM)?;
-        buf.resize(size as usize, 0);
-        let n = v.read(node, 0, &mut buf)?;
-        buf.truncate(n);
-        Ok(buf)
-    })
+        v.stat_node(node).map(|s| s.size)
+    })?;
+    if size > limit {
+        return Err(Errno::ENOEXEC);
+    }
+    // The image is as large as the program asks: allocate fallibly, so a huge
+    // file is ENOMEM for that program, not an exhausted kernel heap.
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(size as usize)
+        .map_err(|_| Errno::ENOMEM)?;
+    buf.resize(size as usize, 0);
+    // Read with the VFS let go while the disk is waited for.
+    let n = crate::pages::read_into(node, 0, &mut buf)?;
+    buf.truncate(n);
+    Ok(buf)
 }
 
 #[inline]
 pub fn read(node: NodeRef, off: u64, buf: &mut [u8]) -> Result<usize, Errno> {
-    with(|v| v.read(node, off, buf))
+    crate::pages::read_into(node, off, buf)
 }
 
 #[inline]

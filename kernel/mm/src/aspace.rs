@@ -334,6 +334,18 @@ impl AddressSpace {
         let same = |p: &Arc<dyn Pager>| {
             core::ptr::eq(Arc::as_ptr(p) as *const (), Arc::as_ptr(pager) as *const ())
         };
+        self.drop_pages_where(same, from);
+    }
+
+    /// As [`AddressSpace::drop_file_pages`] for every mapping of the file `key`
+    /// ([`Pager::file_key`]) whatever its pager (a file truncated: a touch past its
+    /// new end is SIGBUS in every process, private copies of those pages included, as
+    /// Linux's truncate does).
+    pub fn drop_pages_of_file(&mut self, key: (u32, u64), from: u64) {
+        self.drop_pages_where(|p: &Arc<dyn Pager>| p.file_key() == Some(key), from);
+    }
+
+    fn drop_pages_where(&mut self, same: impl Fn(&Arc<dyn Pager>) -> bool, from: u64) {
         let ranges: Vec<(u64, u64)> = self
             .vmas
             .values()

@@ -44,6 +44,13 @@ pub trait Pager: Send + Sync {
     fn device_memory(&self) -> bool {
         false
     }
+    /// Which file this is, when several pagers may stand for one (each `mmap` of a
+    /// file makes its own): (mount id, inode). Truncating the file takes its pages
+    /// past the new end out of every mapping whose pager names it
+    /// ([`AddressSpace::drop_pages_of_file`](crate::AddressSpace)).
+    fn file_key(&self) -> Option<(u32, u64)> {
+        None
+    }
 }
 
 /// The file behind a region.

@@ -73,7 +73,7 @@ pub fn map_segments(
     image: &elf::ExecImage,
     bias: u64,
 ) -> Result<u64, Errno> {
-    let pager: alloc::sync::Arc<dyn mm::Pager> = fsys::pages::NodePager::new(node)?;
+    let pager: alloc::sync::Arc<dyn mm::Pager> = fsys::pages::NodePager::new_image(node)?;
     let mut top = 0u64;
     for (i, seg) in image.segments.iter().enumerate() {
         // A segment may begin in the last page of the one before it; that page is

@@ -50,6 +50,9 @@ fn generate(what: Node) -> Result<Vec<u8>, Errno> {
             hal::watchdog::STUCK_NS / 1_000_000
         )
         .into_bytes()),
+        Node::Setting(Setting::DiskReadDelay) => {
+            Ok(alloc::format!("{}\n", drivers::virtio_blk::read_delay_ms()).into_bytes())
+        }
         _ => Err(Errno::EISDIR),
     }
 }
@@ -112,6 +115,15 @@ impl FileObject for ProcFile {
             Setting::CorePattern => proc::coredump::set_core_pattern(&cred, text)?,
             Setting::HeapTrack => crate::heaptrack::set(&cred, text)?,
             Setting::WatchdogSpin => watchdog_spin(&cred, text)?,
+            Setting::DiskReadDelay => {
+                if !cred::capable(&cred, cred::Capability::SysAdmin) {
+                    return Err(Errno::EPERM);
+                }
+                let ms = text.trim().parse().map_err(|_| Errno::EINVAL)?;
+                if !drivers::virtio_blk::set_read_delay_ms(ms) {
+                    return Err(Errno::EINVAL);
+                }
+            }
         }
         *self.text.lock() = None;
         *pos += data.len() as u64;

@@ -54,11 +54,15 @@ pub enum Setting {
     /// The kernel watchdog's test knob (`hal::watchdog`): root writes N to stall the
     /// CPU it runs on for N seconds with interrupts off; read for the reports so far.
     WatchdogSpin,
+    /// A test knob: every virtio-blk read waits this many milliseconds first, the
+    /// disk's lock held, as a stalled disk would (`drivers::virtio_blk`).
+    DiskReadDelay,
 }
 
 /// The settings in the order `ls /proc/sys/kernel` shows them.
-const SETTINGS: [(Setting, &str); 3] = [
+const SETTINGS: [(Setting, &str); 4] = [
     (Setting::CorePattern, "core_pattern"),
+    (Setting::DiskReadDelay, "disk_read_delay_ms"),
     (Setting::HeapTrack, "heap_track"),
     (Setting::WatchdogSpin, "watchdog_spin"),
 ];
@@ -116,6 +120,7 @@ const SYS_KERNEL_INO: u64 = 4;
 const CORE_PATTERN_INO: u64 = 5;
 const HEAP_TRACK_INO: u64 = 6;
 const WATCHDOG_SPIN_INO: u64 = 7;
+const DISK_READ_DELAY_INO: u64 = 8;
 const SYS_BASE: u64 = 16;
 const PID_FILE_BASE: u64 = 16;
 const FD_DIR: u64 = 8;
@@ -145,6 +150,7 @@ impl Node {
             Node::Setting(Setting::CorePattern) => CORE_PATTERN_INO,
             Node::Setting(Setting::HeapTrack) => HEAP_TRACK_INO,
             Node::Setting(Setting::WatchdogSpin) => WATCHDOG_SPIN_INO,
+            Node::Setting(Setting::DiskReadDelay) => DISK_READ_DELAY_INO,
         }
     }
 
@@ -161,6 +167,7 @@ impl Node {
                 CORE_PATTERN_INO => Ok(Node::Setting(Setting::CorePattern)),
                 HEAP_TRACK_INO => Ok(Node::Setting(Setting::HeapTrack)),
                 WATCHDOG_SPIN_INO => Ok(Node::Setting(Setting::WatchdogSpin)),
+                DISK_READ_DELAY_INO => Ok(Node::Setting(Setting::DiskReadDelay)),
                 _ => SYS_FILES
                     .get(ino.wrapping_sub(SYS_BASE) as usize)
                     .map(|e| Node::System(e.0))

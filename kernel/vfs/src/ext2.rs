@@ -12,6 +12,7 @@ use abi::{Errno, Stat};
 use fs::{BlockDevice, Ext2, NewOwner};
 
 use crate::filesystem::{from_fs_errno, DirEntry, FileSystem, FsStat, NodeKind, Result};
+use crate::fill::DiskRun;
 
 /// Inode numbers above `u32::MAX` cannot exist on ext2.
 fn ino32(ino: u64) -> Result<u32> {
@@ -102,6 +103,16 @@ impl<D: BlockDevice + Send> FileSystem for Ext2<D> {
 
     fn write(&mut self, ino: u64, off: u64, data: &[u8]) -> Result<usize> {
         Ext2::write(self, ino32(ino)?, off, data).map_err(from_fs_errno)
+    }
+
+    fn plan_read(&mut self, ino: u64, off: u64, buf: &mut [u8]) -> Option<Result<Vec<DiskRun>>> {
+        let runs =
+            ino32(ino).and_then(|i| Ext2::plan_read(self, i, off, buf).map_err(from_fs_errno));
+        Some(runs.map(|r| {
+            r.into_iter()
+                .map(|(sector, at, len)| DiskRun { sector, at, len })
+                .collect()
+        }))
     }
 
     fn truncate(&mut self, ino: u64, size: u64) -> Result<()> {

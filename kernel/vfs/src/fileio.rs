@@ -16,11 +16,22 @@ use abi::Errno;
 use alloc::vec;
 
 use crate::filesystem::{NodeKind, Result};
+use crate::fill::Fill;
 use crate::mount::{NodeRef, Vfs};
 use crate::pagecache::{CacheStats, PageCache, PageId, PageStore, PAGE_SIZE};
 
 /// Pages a cache holds by default: 4 MiB (the kernel sets its own).
 pub const DEFAULT_PAGES: usize = 1024;
+
+/// Why [`Vfs::read_cached`] returned.
+pub enum ReadStop {
+    /// All asked for was copied, or the file ended.
+    Done,
+    /// This piece (held for the caller) could not be copied with the VFS held.
+    Piece(PagePiece),
+    /// The next page must come from the disk: do the fill with the VFS let go.
+    Fill(Fill),
+}
 
 /// Part of a cached page: `len` bytes at `off` within `page`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,34 +85,9 @@ impl Vfs {
         }
     }
 
-    /// Page `index` of `node` (whose size is `size`), from the cache or filled from
-    /// the file system now. The cache keeps its own hold; the caller gets none.
-    fn page(&mut self, node: NodeRef, index: u64, size: u64) -> Result<PageId> {
-        if let Some(p) = self.pages.get(node, index) {
-            return Ok(p);
-        }
-        self.make_room()?;
-        let page = self.pages.store().alloc().ok_or(Errno::ENOMEM)?;
-        let start = index * PAGE;
-        let want = (size.saturating_sub(start)).min(PAGE) as usize;
-        if want > 0 {
-            let mut buf = vec![0u8; want];
-            let got = match self.fs(node)?.read(node.ino, start, &mut buf) {
-                Ok(n) => n,
-                Err(e) => {
-                    self.pages.store().release(page);
-                    return Err(e);
-                }
-            };
-            self.pages.store().write(page, 0, &buf[..got]);
-        }
-        self.pages.insert(node, index, page, size);
-        Ok(page)
-    }
-
     /// Make room for one more page: give back clean pages, writing dirty ones back
     /// first if nothing clean is left to give.
-    fn make_room(&mut self) -> Result<()> {
+    pub(crate) fn make_room(&mut self) -> Result<()> {
         if !self.pages.wants_room() {
             return Ok(());
         }
@@ -138,21 +124,24 @@ impl Vfs {
     /// transfer)`, which copies it out *now*, with the VFS held, and so must not
     /// sleep or fault pages in: it returns false when it cannot (a page of the
     /// destination is not present). The read then stops there and gives that piece
-    /// back with a hold, for the caller to copy after letting go of the VFS (making
-    /// the destination present may need the VFS: it can be a mapping of a file),
-    /// give the hold back ([`Vfs::release_page`]) and go on. Returns the bytes
-    /// copied and the piece it stopped at, if any. This is how a `read` copies once,
-    /// from the cache to the program, with one lookup per page.
+    /// back with a hold ([`ReadStop::Piece`]), for the caller to copy after letting
+    /// go of the VFS (making the destination present may need the VFS: it can be a
+    /// mapping of a file), give the hold back ([`Vfs::release_page`]) and go on. A
+    /// page that must come from the disk stops the read too ([`ReadStop::Fill`]):
+    /// the caller lets go of the VFS, waits for the disk ([`Fill::read`]) and hands
+    /// the fill back ([`Vfs::finish_fill`]). Returns the bytes copied and why it
+    /// stopped. This is how a `read` copies once, from the cache to the program,
+    /// with one lookup per page, and never waits for the disk with the VFS held.
     pub fn read_cached(
         &mut self,
         node: NodeRef,
         off: u64,
         len: usize,
         copy: &mut dyn FnMut(PageId, usize, usize, usize) -> bool,
-    ) -> Result<(usize, Option<PagePiece>)> {
+    ) -> Result<(usize, ReadStop)> {
         let size = self.regular_size(node)?;
         if off >= size {
-            return Ok((0, None));
+            return Ok((0, ReadStop::Done));
         }
         let n = (size - off).min(len as u64) as usize;
         let end = off + n as u64;
@@ -180,20 +169,20 @@ impl Vfs {
                 });
             if let Some(piece) = stopped {
                 self.pages.store().hold(piece.page);
-                return Ok((done, Some(piece)));
+                return Ok((done, ReadStop::Piece(piece)));
             }
             if done == n {
                 break;
             }
-            // A page not cached: fill it, and go on from it.
-            if let Err(e) = self.page(node, (off + done as u64) / PAGE, size) {
-                if done == 0 {
-                    return Err(e);
-                }
-                break;
+            // A page not cached: fill it (from memory, or by a fill), and go on.
+            match self.page_or_fill(node, (off + done as u64) / PAGE, size) {
+                Ok(Ok(_)) => {}
+                Ok(Err(fill)) => return Ok((done, ReadStop::Fill(fill))),
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => break,
             }
         }
-        Ok((done, None))
+        Ok((done, ReadStop::Done))
     }
 
     /// Give back a hold [`Vfs::read_cached`] or [`Vfs::map_page`] gave out.
@@ -206,6 +195,7 @@ impl Vfs {
     pub fn write(&mut self, node: NodeRef, off: u64, data: &[u8]) -> Result<usize> {
         let size = self.regular_size(node)?;
         let n = self.fs(node)?.write(node.ino, off, data)?;
+        self.data_changed(node);
         if n > 0 && self.pages.has_file(node) {
             let end = off + n as u64;
             self.pages.set_size(node, size.max(end));
@@ -230,6 +220,7 @@ impl Vfs {
     /// The file is now `size` bytes: forget the pages past it and zero the part of
     /// the last one beyond it (as the file system zeroes its last block).
     pub(crate) fn cut_pages(&mut self, node: NodeRef, size: u64) {
+        self.data_changed(node);
         if !self.pages.has_file(node) {
             return;
         }
@@ -247,6 +238,7 @@ impl Vfs {
     /// The node may have been freed (a name removed, a hold given back): if so, its
     /// pages go too, before the inode number can be reused.
     pub(crate) fn forget_if_freed(&mut self, node: NodeRef) {
+        self.data_changed(node);
         if self.pages.has_file(node) && self.fs(node).and_then(|fs| fs.stat(node.ino)).is_err() {
             self.pages.forget_from(node, 0);
         }
@@ -254,7 +246,27 @@ impl Vfs {
 
     /// Page `index` of regular file `node` for a mapping, with a hold for it; `ENXIO`
     /// when the page lies wholly past the end of the file (the program gets SIGBUS).
+    /// The disk, if it must be read, is waited on with the VFS held (see
+    /// [`Vfs::map_page_or_fill`] for the way without).
     pub fn map_page(&mut self, node: NodeRef, index: u64) -> Result<PageId> {
+        loop {
+            match self.map_page_or_fill(node, index)? {
+                Ok(page) => return Ok(page),
+                Err(mut fill) => {
+                    let io = fill.read();
+                    self.finish_fill(fill, io)?;
+                }
+            }
+        }
+    }
+
+    /// [`Vfs::map_page`], or the [`Fill`] to do first with the VFS let go (then
+    /// [`Vfs::finish_fill`] and ask again).
+    pub fn map_page_or_fill(
+        &mut self,
+        node: NodeRef,
+        index: u64,
+    ) -> Result<core::result::Result<PageId, Fill>> {
         let beyond = |size: u64| index.checked_mul(PAGE).is_none_or(|start| start >= size);
         // The common case, a page already cached: one lookup.
         if let Some((size, Some(page))) = self.pages.find(node, index) {
@@ -262,15 +274,18 @@ impl Vfs {
                 return Err(Errno::ENXIO);
             }
             self.pages.store().hold(page);
-            return Ok(page);
+            return Ok(Ok(page));
         }
         let size = self.regular_size(node)?;
         if beyond(size) {
             return Err(Errno::ENXIO);
         }
-        let page = self.page(node, index, size)?;
+        let page = match self.page_or_fill(node, index, size)? {
+            Ok(page) => page,
+            Err(fill) => return Ok(Err(fill)),
+        };
         self.pages.store().hold(page);
-        Ok(page)
+        Ok(Ok(page))
     }
 
     /// A program wrote page `index` of `node` through a shared mapping.
@@ -316,6 +331,14 @@ impl Vfs {
 
     /// Write back and forget every page of mount `id` (it is going away).
     pub(crate) fn drop_mount_pages(&mut self, id: u32) -> Result<()> {
+        for e in self.fills.range_mut(
+            NodeRef { mount: id, ino: 0 }..=NodeRef {
+                mount: id,
+                ino: u64::MAX,
+            },
+        ) {
+            e.1 .0 += 1;
+        }
         for node in self.pages.dirty_files() {
             if node.mount == id {
                 self.write_back(node)?;

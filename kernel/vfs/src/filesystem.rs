@@ -149,6 +149,20 @@ pub trait FileSystem: Send {
     fn write(&mut self, ino: u64, off: u64, data: &[u8]) -> Result<usize>;
     /// Sets a regular file's size.
     fn truncate(&mut self, ino: u64, size: u64) -> Result<()>;
+    /// Plan a read of regular file `ino` from `off` (page-aligned) into `buf` (a
+    /// page) that leaves the disk for later, with nothing held: copy what is in
+    /// memory (cached blocks, holes) into `buf` and return the runs of sectors of the
+    /// mount's device that still must be read ([`Vfs::set_mount_disk`](crate::Vfs)).
+    /// Bytes past the end of the file may be anything (the VFS zeroes them). `None`
+    /// (the default): this file system is read only through [`FileSystem::read`].
+    fn plan_read(
+        &mut self,
+        _ino: u64,
+        _off: u64,
+        _buf: &mut [u8],
+    ) -> Option<Result<Vec<crate::fill::DiskRun>>> {
+        None
+    }
     /// Attributes; the VFS fills in `dev` (the mount id).
     fn stat(&mut self, ino: u64) -> Result<Stat>;
     /// The entry at or after position `pos` of directory `dir` and the position

@@ -16,6 +16,7 @@
 //! | `pagecache.rs`  | [`PageCache`]: regular files' contents in 4 KiB pages           |
 //! | `pagemap.rs`    | one file's cached pages by index: a two-level table              |
 //! | `fileio.rs`     | read, write, truncate and mapped pages through the page cache   |
+//! | `fill.rs`       | page-cache misses read from the disk with the VFS let go        |
 //! | `walk.rs`       | path resolution: `.`, `..`, symlinks, mount crossings           |
 //! | `dcache.rs`     | the name cache: (directory, name) -> inode or "absent"          |
 //! | `ops.rs`        | the system calls' view: open, mkdir, unlink, rename, stat ...   |
@@ -46,6 +47,7 @@ mod dirent;
 mod ext2;
 mod fileio;
 mod filesystem;
+mod fill;
 mod fstype;
 mod mount;
 mod ops;
@@ -59,8 +61,9 @@ pub use abi::Errno;
 pub use cred::{Access, Capability, Credentials, ROOT};
 pub use devfs::DevFs;
 pub use dirent::{dirent_len, pack_dirents};
-pub use fileio::{PagePiece, DEFAULT_PAGES};
+pub use fileio::{PagePiece, ReadStop, DEFAULT_PAGES};
 pub use filesystem::{DirEntry, FileSystem, FsStat, NodeKind, Result};
+pub use fill::{DiskRun, Fill, RawDisk};
 pub use fstype::{FsFactory, FsTypes};
 pub use mount::{MountInfo, NodeRef, Vfs};
 pub use ops::Opened;

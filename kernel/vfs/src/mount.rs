@@ -39,6 +39,9 @@ pub(crate) struct Mount {
     pub covered: Option<NodeRef>,
     /// Holds on nodes of this mount (open files, working directories).
     pub holds: u64,
+    /// The device under it, when page-cache misses may be read with the VFS let go
+    /// (see `fill.rs`).
+    pub disk: Option<alloc::sync::Arc<dyn crate::fill::RawDisk>>,
 }
 
 /// One line of `mount` or `df`.
@@ -64,6 +67,8 @@ pub struct Vfs {
     root_mount: u32,
     /// Regular files' contents (see `fileio.rs`).
     pub(crate) pages: PageCache,
+    /// Nodes with a page fill in flight: (generation, fills). See `fill.rs`.
+    pub(crate) fills: BTreeMap<NodeRef, (u64, u32)>,
 }
 
 impl Vfs {
@@ -78,6 +83,7 @@ impl Vfs {
                 root,
                 covered: None,
                 holds: 0,
+                disk: None,
             },
         );
         Vfs {
@@ -87,6 +93,7 @@ impl Vfs {
             next_id: 2,
             root_mount: 1,
             pages: PageCache::new(Box::new(HeapPages::new()), crate::fileio::DEFAULT_PAGES),
+            fills: BTreeMap::new(),
         }
     }
 
@@ -161,6 +168,7 @@ impl Vfs {
                 root,
                 covered: Some(node),
                 holds: 0,
+                disk: None,
             },
         );
         self.covers.insert(node, id);

@@ -165,6 +165,11 @@ pub fn open(cx: &mut Ctx, dir: Dir, path: String, flags: u32, mode: u32) -> SysR
     let cred = p.cred();
     let mode = mode & !cred.umask;
     let f = files::open(&cred, start, &path, flags, mode)?;
+    if flags & abi::flags::O_TRUNC != 0 {
+        if let Some(n) = f.node() {
+            drop_mapped_file_tail(n, 0);
+        }
+    }
     let fd = p
         .files
         .lock()
@@ -436,16 +441,33 @@ pub fn statfs_of(v: &mut vfs::Vfs, node: fsys::NodeRef) -> Result<abi::StatFs, E
 }
 
 pub fn truncate(cx: &mut Ctx, dir: Dir, path: String, size: u64) -> SysResult {
-    at(cx, dir, |v, cred, start| {
-        v.truncate(cred, start, &path, size)
+    let node = at(cx, dir, |v, cred, start| {
+        let node = v.resolve(cred, start, &path, true)?;
+        v.truncate(cred, start, &path, size)?;
+        Ok(node)
     })?;
+    drop_mapped_file_tail(node, size);
     Ok(0)
+}
+
+/// A file cut to `size` bytes: its pages past the new end leave every process that
+/// maps them, touched or not, private copies too (as Linux's truncate does), so a
+/// later touch there faults and finds the page beyond the end: SIGBUS.
+pub(crate) fn drop_mapped_file_tail(node: fsys::NodeRef, size: u64) {
+    for p in proc::process::all() {
+        if let Some(a) = p.aspace.lock().as_mut() {
+            a.drop_pages_of_file((node.mount, node.ino), size);
+        }
+    }
 }
 
 pub fn ftruncate(cx: &mut Ctx, fd: Fd, size: u64) -> SysResult {
     let f = cx.file(fd)?;
     match f.node() {
-        Some(n) => fsys::with(|v| v.truncate_node(n, size))?,
+        Some(n) => {
+            fsys::with(|v| v.truncate_node(n, size))?;
+            drop_mapped_file_tail(n, size);
+        }
         // Not a node: an object with a size of its own (a shared-memory segment).
         None => {
             let old = f.stat()?.size;

@@ -157,6 +157,14 @@ const TESTS: &[(&str, Test)] = &[
         mapping::shrunk_segment_is_sigbus_in_every_mapping,
     ),
     (
+        "truncated_file_is_sigbus_in_every_mapping",
+        mapping::truncated_file_is_sigbus_in_every_mapping,
+    ),
+    (
+        "writing_a_running_program_is_etxtbsy",
+        procs::writing_a_running_program_is_etxtbsy,
+    ),
+    (
         "mprotect_takes_and_gives_rights",
         mapping::mprotect_takes_and_gives_rights,
     ),

@@ -139,6 +139,65 @@ pub fn truncated_mapping_is_sigbus() -> TestResult {
     Ok(())
 }
 
+/// Truncating a file takes its pages past the new end out of every mapping, even
+/// pages already touched (resident) and private copies: a later touch is SIGBUS in
+/// the parent, in a child's own mapping and in the mapping it inherited, and the page
+/// before the end keeps its bytes.
+pub fn truncated_file_is_sigbus_in_every_mapping() -> TestResult {
+    use ulib::io::{Read, Write};
+    let f = fresh(3 * PAGE)?;
+    let a = map(&f, 3 * PAGE, PROT_READ, MAP_SHARED)?;
+    let want = pattern(3 * PAGE);
+    ensure(peek(a + 2 * PAGE + 5) == want[2 * PAGE + 5], || {
+        "the shared mapping's last page is wrong".into()
+    })?;
+    let (mut ready_r, mut ready_w) = crate::pipe()?;
+    let (mut go_r, mut go_w) = crate::pipe()?;
+    let fd = f.as_raw_fd();
+    let pid = fork_child(|| {
+        // A private mapping of its own, its last page copied (written) before the cut.
+        let Ok(b) = sys::mmap_file(0, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) else {
+            return 2;
+        };
+        poke(b + 2 * PAGE, 0x55);
+        let _ = ready_w.write_all(b"r");
+        let mut x = [0u8; 1];
+        let _ = go_r.read(&mut x);
+        if peek(b + 1) != pattern(2)[1] {
+            return 3;
+        }
+        i32::from(peek(b + 2 * PAGE))
+    })?;
+    drop((ready_w, go_r));
+    let mut x = [0u8; 1];
+    ctx(ready_r.read(&mut x), "wait for the child's mapping")?;
+    ctx(f.set_len(PAGE as u64), "ftruncate to one page")?;
+    ctx(go_w.write_all(b"g"), "let the child touch")?;
+    expect_signal(
+        pid,
+        SIGBUS,
+        "a child touching its private copy past the end",
+    )?;
+    let pid = fork_child(move || i32::from(peek(a + 2 * PAGE)))?;
+    expect_signal(pid, SIGBUS, "a child touching a resident page past the end")?;
+    ensure(peek(a + 7) == want[7], || {
+        "the page before the end lost its bytes".into()
+    })?;
+    // A truncate by path (open with O_TRUNC) does the same.
+    drop(ctx(
+        OpenOptions::new().write(true).truncate(true).open(PATH),
+        "open O_TRUNC",
+    )?);
+    let pid = fork_child(move || i32::from(peek(a)))?;
+    expect_signal(
+        pid,
+        SIGBUS,
+        "a child touching a page of a file emptied by O_TRUNC",
+    )?;
+    ctx(sys::munmap(a, 3 * PAGE), "munmap")?;
+    Ok(())
+}
+
 pub fn mprotect_takes_and_gives_rights() -> TestResult {
     let a = ctx(
         sys::mmap(

@@ -427,3 +427,49 @@ pub fn stopped_child_is_reported_continued_and_killed() -> TestResult {
         format!("a killed stopped child ended {:#x}", st.0)
     })
 }
+
+/// A running program's file cannot be opened for writing (not even to truncate it),
+/// and a file open for writing cannot be run: ETXTBSY both ways, as on Linux; each
+/// works again once the other side is gone.
+pub fn writing_a_running_program_is_etxtbsy() -> TestResult {
+    let bytes = ctx(fs::read("/bin/sleep"), "read /bin/sleep")?;
+    let path = "/tmp/ut_txtbsy";
+    write_file(path, &bytes, 0o755)?;
+    let mut child = ctx(
+        Command::new(path).arg("5").spawn(),
+        "spawn a copy of /bin/sleep",
+    )?;
+    let write = OpenOptions::new().write(true).open(path).map(drop);
+    let trunc = OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(path)
+        .map(drop);
+    let size = fs::metadata(path).map(|m| m.len());
+    let _ = child.kill();
+    let _ = child.wait();
+    ensure(write == Err(Errno::ETXTBSY), || {
+        format!("open for writing of a running program: {write:?}, expected ETXTBSY")
+    })?;
+    ensure(trunc == Err(Errno::ETXTBSY), || {
+        format!("open O_TRUNC of a running program: {trunc:?}, expected ETXTBSY")
+    })?;
+    ensure(size == Ok(bytes.len() as u64), || {
+        format!("the running program's file is now {size:?} bytes long")
+    })?;
+    let f = ctx(
+        OpenOptions::new().write(true).open(path),
+        "open for writing once the program ended",
+    )?;
+    let r = refused(path, "a program open for writing", Errno::ETXTBSY);
+    drop(f);
+    r?;
+    let st = ctx(
+        Command::new(path).arg("0").status(),
+        "run it after the close",
+    )?;
+    ensure(st.success(), || {
+        format!("after the close it ended with {st}")
+    })?;
+    ctx(fs::remove_file(path), "remove the copy")
+}
