@@ -73,6 +73,13 @@ pub const ROWS: &[(usize, u32, &str)] = &[
     (nr::INIT_MODULE, 6, "init_module"),
     (nr::DELETE_MODULE, 3, "delete_module"),
     (nr::MODULES, 3, "modules"),
+    (nr::SCHED_SETAFFINITY, 4, "sched_setaffinity"),
+    (nr::SCHED_GETAFFINITY, 4, "sched_getaffinity"),
+    (nr::GETCPU, 3, "getcpu"),
+    (nr::SOCKETPAIR, 8, "socketpair"),
+    (nr::SENDMSG, 10, "sendmsg"),
+    (nr::RECVMSG, 10, "recvmsg"),
+    (nr::PEERCRED, 4, "peercred"),
     (nr::SOCKET, 20, "socket"),
     (nr::BIND, 12, "bind"),
     (nr::LISTEN, 8, "listen"),
@@ -497,6 +504,47 @@ impl World<'_> {
                     any,
                 ]);
                 a[3] = self.rng.pick(&[0, 1, 1 << 20, 1 << 40, u64::MAX]);
+            }
+            nr::SCHED_SETAFFINITY | nr::SCHED_GETAFFINITY => {
+                // Its own family only: pinning init or the shell is not the fuzzer's
+                // business. The mask: every CPU, one, none, or garbage.
+                a[0] = self.rng.pick(&[0, u64::from(self.me), NO_SUCH_PID]);
+                if number == nr::SCHED_SETAFFINITY {
+                    let any = self.rng.int();
+                    a[1] = self.rng.pick(&[u64::MAX, 1, 2, 0, any]);
+                } else {
+                    a[1] = self.out().0;
+                }
+            }
+            nr::GETCPU => {
+                a[0] = self.out().0;
+                a[1] = if self.rng.one_in(2) { 0 } else { self.out().0 };
+            }
+            nr::SOCKETPAIR => {
+                let any = self.rng.int();
+                a[0] = self
+                    .rng
+                    .pick(&[u64::from(AF_UNIX), u64::from(AF_UNIX), 2, any]);
+                let ty = self.rng.pick(&[SOCK_STREAM, SOCK_DGRAM, 0]);
+                a[1] = u64::from(ty | if self.rng.one_in(2) { SOCK_NONBLOCK } else { 0 });
+                a[2] = self.rng.pick(&[0, 0, 1, any]);
+                a[3] = self.out().0;
+            }
+            nr::SENDMSG | nr::RECVMSG => {
+                // A Linux `struct msghdr` of hostile words (pointers the kernel must
+                // check, lengths that lie), or a bad pointer.
+                a[0] = self.fd();
+                a[1] = self.data().0;
+                a[2] = self.rng.pick(&[
+                    0,
+                    u64::from(MSG_DONTWAIT),
+                    u64::from(MSG_PEEK | MSG_DONTWAIT),
+                    u64::from(u32::MAX),
+                ]);
+            }
+            nr::PEERCRED => {
+                a[0] = self.fd();
+                a[1] = self.out().0;
             }
             // setsid, drop_caches, geteuid, getegid, gettid: no arguments that matter.
             _ => {}
