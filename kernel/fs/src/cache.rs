@@ -51,6 +51,9 @@ pub struct BlockCache<D: BlockDevice> {
     shift: u32,
     clock: u64,
     capacity: usize,
+    /// Counts the calls that may change a block's bytes (`modify`, `overwrite`,
+    /// `forget`): equal counts mean no cached block changed in between.
+    changes: u64,
 }
 
 fn hash(nr: u64, shift: u32) -> usize {
@@ -79,6 +82,7 @@ impl<D: BlockDevice> BlockCache<D> {
             shift: 64 - cells.trailing_zeros(),
             clock: 0,
             capacity,
+            changes: 0,
         })
     }
 
@@ -108,8 +112,15 @@ impl<D: BlockDevice> BlockCache<D> {
         Ok(&self.slots[i].data)
     }
 
+    /// How many times a block could have changed so far: a reader that remembers
+    /// something it parsed out of a block may trust it while this stays the same.
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
     /// Writable view of block `nr` (read from disk first); the block becomes dirty.
     pub fn modify(&mut self, nr: u64) -> Result<&mut [u8]> {
+        self.changes += 1;
         let i = self.load(nr, true)?;
         let slot = &mut self.slots[i];
         slot.dirty = true;
@@ -119,6 +130,7 @@ impl<D: BlockDevice> BlockCache<D> {
     /// Writable view of block `nr` whose old contents do not matter: it is not
     /// read, and is handed out zero-filled unless it was already cached.
     pub fn overwrite(&mut self, nr: u64) -> Result<&mut [u8]> {
+        self.changes += 1;
         let i = self.load(nr, false)?;
         let slot = &mut self.slots[i];
         slot.dirty = true;
@@ -133,6 +145,7 @@ impl<D: BlockDevice> BlockCache<D> {
 
     /// Forgets block `nr` without writing it (its content is garbage, e.g. freed).
     pub fn forget(&mut self, nr: u64) {
+        self.changes += 1;
         let Some(cell) = self.cell_of(nr) else {
             return;
         };

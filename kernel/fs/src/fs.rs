@@ -160,6 +160,11 @@ pub struct Ext2<D: BlockDevice> {
     pub(crate) dirindex: DirIndexes,
     /// Parsed inodes, kept in step with the inode table (write-through).
     pub(crate) icache: InodeCache,
+    /// Where the last `read_dir_at` step ended: (disk block, byte offset in it,
+    /// the block cache's change count then). A listing resumes its walk of the
+    /// block there instead of from the block's start, which made a listing
+    /// quadratic in the entries per block.
+    pub(crate) list_resume: Option<(u32, usize, u64)>,
 }
 
 impl<D: BlockDevice> Ext2<D> {
@@ -258,6 +263,7 @@ impl<D: BlockDevice> Ext2<D> {
             orphans: alloc::collections::BTreeSet::new(),
             dirindex: DirIndexes::new(),
             icache: InodeCache::new(),
+            list_resume: None,
         };
         fs.next_generation = fs.now();
         let root = fs
