@@ -192,6 +192,13 @@ impl<D: BlockDevice> BlockCache<D> {
             .map(|(i, s)| (s.nr, i))
             .collect();
         dirty.sort_unstable();
+        self.write_sorted(dirty)?;
+        Ok(self.dev.flush()?)
+    }
+
+    /// Writes the blocks `dirty` (block numbers and slots, in ascending block order)
+    /// as runs of consecutive blocks, and marks them clean.
+    fn write_sorted(&mut self, dirty: Vec<(u64, usize)>) -> Result<()> {
         let mut run: Vec<u8> = Vec::new();
         let mut members: Vec<(u64, usize)> = Vec::new();
         for (nr, i) in dirty {
@@ -202,8 +209,7 @@ impl<D: BlockDevice> BlockCache<D> {
             run.extend_from_slice(&self.slots[i].data);
             members.push((nr, i));
         }
-        self.write_run(&mut run, &mut members)?;
-        Ok(self.dev.flush()?)
+        self.write_run(&mut run, &mut members)
     }
 
     /// Write the consecutive blocks `members` (block numbers and slots; their bytes
@@ -306,7 +312,8 @@ impl<D: BlockDevice> BlockCache<D> {
     }
 
     /// Drops the least recently used half, writing dirty ones back first (in block
-    /// order). A failed write keeps every block (the dirty ones must not be lost).
+    /// order, consecutive ones as one request, as `sync` does). A failed write keeps
+    /// every block (the dirty ones must not be lost).
     fn evict(&mut self) -> Result<()> {
         let mut ages: Vec<u64> = self.slots.iter().map(|s| s.last_use).collect();
         ages.sort_unstable();
@@ -319,11 +326,7 @@ impl<D: BlockDevice> BlockCache<D> {
             .map(|(i, s)| (s.nr, i))
             .collect();
         victims.sort_unstable();
-        for (nr, i) in victims {
-            self.dev
-                .write_sectors(nr * self.sectors_per_block, &self.slots[i].data)?;
-            self.slots[i].dirty = false;
-        }
+        self.write_sorted(victims)?;
         self.slots.retain(|s| s.last_use >= cutoff);
         self.rebuild();
         Ok(())
