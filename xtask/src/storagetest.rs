@@ -421,7 +421,7 @@ pub fn fs_bench(kernel: &Path) -> Result<()> {
         "fs: fsbench /b under -icount shift=0 (1 ns = 1 guest instruction while the CPU runs),"
     );
     println!(
-        "128 MiB ext2 disk with 1 KiB blocks, 4 MiB block cache, {}",
+        "128 MiB ext2 disk with 1 KiB blocks, 1 MiB block cache, {}",
         crate::bench::qemu_version()
     );
     println!("| operation | guest ns per op | per 8 bytes |");
@@ -432,7 +432,7 @@ pub fn fs_bench(kernel: &Path) -> Result<()> {
             "write_64k",
             Some("write_8b"),
         ),
-        ("sync after the write (once; eviction from the 4 MiB cache had written most blocks already)", "sync", None),
+        ("sync after the write (once; eviction from the 1 MiB cache had written most blocks already)", "sync", None),
         (
             "read back after sync, 64 KiB reads (\"cold\": blocks from the virtio disk)",
             "read_cold_64k",
