@@ -94,17 +94,19 @@ pub(crate) fn parse_block(block: &[u8], filetype: bool, max_ino: u32) -> Result<
 }
 
 /// The first used entry at or after byte `within` of a directory block, for a
-/// listing: the chain of entries is followed from the start of the block, each
-/// one checked as [`parse_block`] checks it, up to the entry returned, and nothing
-/// is allocated. (What lies after that entry is checked when the listing gets
-/// there, so a listing that reaches a corrupt entry still ends in `EIO`.)
+/// listing: the chain of entries is followed from byte `start` (the block's start,
+/// or an entry boundary the caller knows), each one checked as [`parse_block`]
+/// checks it, up to the entry returned, and nothing is allocated. (What lies after
+/// that entry is checked when the listing gets there, so a listing that reaches a
+/// corrupt entry still ends in `EIO`.)
 fn first_used_from(
     block: &[u8],
     filetype: bool,
     max_ino: u32,
+    start: usize,
     within: usize,
 ) -> Result<Option<RawEntry>> {
-    let mut off = 0;
+    let mut off = start;
     while off < block.len() {
         let e = check_entry(block, off, filetype, max_ino)?;
         if e.off >= within && e.ino != 0 {
@@ -268,14 +270,23 @@ impl<D: BlockDevice> Ext2<D> {
         while lblk < self.dir_nblocks(dir) {
             let blk = self.dir_block(dir, lblk)?;
             let (ft, max) = (self.sb.has_filetype(), self.sb.inodes_count);
+            // Where the last listing step ended is an entry boundary while no block
+            // changed: start the walk there instead of at the block's start.
+            let changes = self.cache.changes();
+            let start = match self.list_resume {
+                Some((b, off, c)) if b == blk && off == within && c == changes => off,
+                _ => 0,
+            };
             let data = self.cache.read(blk as u64)?;
-            if let Some(e) = first_used_from(data, ft, max, within)? {
+            if let Some(e) = first_used_from(data, ft, max, start, within)? {
                 let de = DirEntry {
                     ino: e.ino,
                     name: e.name(data).to_vec(),
                     kind: FileType::from_dirent(e.ftype),
                 };
-                return Ok(Some((de, lblk * bs + (e.off + e.rec_len) as u64)));
+                let end = e.off + e.rec_len;
+                self.list_resume = Some((blk, end, changes));
+                return Ok(Some((de, lblk * bs + end as u64)));
             }
             lblk += 1;
             within = 0;

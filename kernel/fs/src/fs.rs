@@ -20,6 +20,7 @@ use crate::dir::NAME_MAX;
 use crate::dirindex::DirIndexes;
 use crate::error::{Errno, MountError, Result};
 use crate::group::{self, GroupDesc};
+use crate::icache::InodeCache;
 use crate::inode::mode;
 use crate::superblock::{Superblock, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE};
 
@@ -136,7 +137,7 @@ impl Default for MountOptions {
     fn default() -> Self {
         MountOptions {
             read_only: false,
-            cache_blocks: 1024,
+            cache_blocks: crate::cache::DEFAULT_CAPACITY,
         }
     }
 }
@@ -157,6 +158,13 @@ pub struct Ext2<D: BlockDevice> {
     pub(crate) orphans: alloc::collections::BTreeSet<u32>,
     /// The in-memory indexes of large directories (a cache of their blocks).
     pub(crate) dirindex: DirIndexes,
+    /// Parsed inodes, kept in step with the inode table (write-through).
+    pub(crate) icache: InodeCache,
+    /// Where the last `read_dir_at` step ended: (disk block, byte offset in it,
+    /// the block cache's change count then). A listing resumes its walk of the
+    /// block there instead of from the block's start, which made a listing
+    /// quadratic in the entries per block.
+    pub(crate) list_resume: Option<(u32, usize, u64)>,
 }
 
 impl<D: BlockDevice> Ext2<D> {
@@ -254,6 +262,8 @@ impl<D: BlockDevice> Ext2<D> {
             pins: alloc::collections::BTreeMap::new(),
             orphans: alloc::collections::BTreeSet::new(),
             dirindex: DirIndexes::new(),
+            icache: InodeCache::new(),
+            list_resume: None,
         };
         fs.next_generation = fs.now();
         let root = fs
@@ -322,6 +332,7 @@ impl<D: BlockDevice> Ext2<D> {
     pub fn drop_caches(&mut self) -> Result<usize> {
         self.sync()?;
         self.dirindex.clear();
+        self.icache.clear();
         Ok(self.cache.drop_clean())
     }
 

@@ -171,11 +171,17 @@ impl<D: BlockDevice> Ext2<D> {
         Ok((blk, byte % self.sb.block_size))
     }
 
-    /// Reads inode `ino` (any state, even free).
+    /// Reads inode `ino` (any state, even free): from the inode cache, else parsed
+    /// from its inode-table block (and then cached).
     pub(crate) fn read_inode(&mut self, ino: u32) -> Result<Inode> {
+        if let Some(i) = self.icache.get(ino) {
+            return Ok(i.clone());
+        }
         let (blk, off) = self.inode_location(ino)?;
         let rev1 = self.sb.rev_level >= 1;
-        Ok(Inode::parse(&self.cache.read(blk)?[off..off + 128], rev1))
+        let inode = Inode::parse(&self.cache.read(blk)?[off..off + 128], rev1);
+        self.icache.put(ino, &inode);
+        Ok(inode)
     }
 
     /// Reads inode `ino` and checks it is in use with sane numbers.
@@ -211,10 +217,19 @@ impl<D: BlockDevice> Ext2<D> {
         Ok(inode)
     }
 
-    /// Writes the fields of `inode` back into the inode table.
+    /// Writes the fields of `inode` back into the inode table, and into the inode
+    /// cache as a parse of the stored bytes would give them back.
     pub(crate) fn write_inode(&mut self, ino: u32, inode: &Inode) -> Result<()> {
         let (blk, off) = self.inode_location(ino)?;
         inode.store(&mut self.cache.modify(blk)?[off..off + 128]);
+        if self.sb.rev_level >= 1 && inode.is_reg() {
+            self.icache.put(ino, inode);
+        } else {
+            // Only a revision-1 regular file keeps the size's high half.
+            let mut stored = inode.clone();
+            stored.size &= 0xffff_ffff;
+            self.icache.put(ino, &stored);
+        }
         Ok(())
     }
 
@@ -222,6 +237,7 @@ impl<D: BlockDevice> Ext2<D> {
     /// large inodes the standard `i_extra_isize` of 32.
     pub(crate) fn clear_inode(&mut self, ino: u32) -> Result<()> {
         let (blk, off) = self.inode_location(ino)?;
+        self.icache.forget(ino);
         let isz = self.sb.inode_size;
         let raw = &mut self.cache.modify(blk)?[off..off + isz];
         raw.fill(0);

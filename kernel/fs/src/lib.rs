@@ -36,6 +36,7 @@ pub mod error;
 mod file;
 mod fs;
 mod group;
+mod icache;
 mod inode;
 mod namei;
 pub mod namemap;

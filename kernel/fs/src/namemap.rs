@@ -84,26 +84,36 @@ impl<V> NameMap<V> {
         self.get(name).is_some()
     }
 
-    /// Sets the value of `name`; returns the one it replaces.
+    /// Sets the value of `name`; returns the one it replaces. One hash and one
+    /// search of the tree, whether the name is new or not.
     pub fn insert(&mut self, name: &[u8], value: V) -> Option<V> {
-        if let Some(v) = self.get_mut(name) {
-            return Some(core::mem::replace(v, value));
-        }
+        use alloc::collections::btree_map::Entry;
         let h = (self.hash)(name);
-        self.len += 1;
-        match self.map.remove(&h) {
-            None => {
-                self.map.insert(h, Bucket::One(name.into(), value));
+        match self.map.entry(h) {
+            Entry::Vacant(e) => {
+                e.insert(Bucket::One(name.into(), value));
             }
-            Some(Bucket::One(n, v)) => {
-                let list = alloc::vec![(n, v), (name.into(), value)];
-                self.map.insert(h, Bucket::Many(list));
-            }
-            Some(Bucket::Many(mut list)) => {
-                list.push((name.into(), value));
-                self.map.insert(h, Bucket::Many(list));
+            Entry::Occupied(mut e) => {
+                let b = e.get_mut();
+                match b {
+                    Bucket::One(n, v) if **n == *name => return Some(core::mem::replace(v, value)),
+                    Bucket::Many(list) => {
+                        if let Some((_, v)) = list.iter_mut().find(|(n, _)| **n == *name) {
+                            return Some(core::mem::replace(v, value));
+                        }
+                        list.push((name.into(), value));
+                    }
+                    Bucket::One(..) => {
+                        let old = core::mem::replace(b, Bucket::Many(Vec::with_capacity(2)));
+                        if let (Bucket::One(n, v), Bucket::Many(list)) = (old, b) {
+                            list.push((n, v));
+                            list.push((name.into(), value));
+                        }
+                    }
+                }
             }
         }
+        self.len += 1;
         None
     }
 

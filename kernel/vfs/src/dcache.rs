@@ -103,10 +103,7 @@ impl NameCache {
             last_use: self.clock,
         };
         let names = self.dirs.entry(dir).or_default();
-        if let Some(old) = names.get_mut(name) {
-            *old = slot;
-        } else {
-            names.insert(name, slot);
+        if names.insert(name, slot).is_none() {
             self.cost += cost(name);
             if self.cost > self.budget {
                 self.evict();

@@ -171,30 +171,35 @@ impl TmpFs {
         Ok(self.dir(dir)?.by_name.get(name).map(|&(ino, _)| ino))
     }
 
-    /// Marks a directory changed (a name added or removed).
-    fn touch(&mut self, ino: u64) {
-        let now = (self.clock)();
-        if let Ok(n) = self.node_mut(ino) {
-            n.mtime = now;
-            n.ctime = now;
+    /// Directory `ino` and its node's times, to change together: one search of the
+    /// node table for a name change and the directory's new mtime and ctime.
+    fn dir_and_times(&mut self, ino: u64) -> Result<(&mut Dir, &mut i64, &mut i64)> {
+        let dead = self.orphans.contains(&ino);
+        let n = self.node_mut(ino)?;
+        match &mut n.body {
+            Body::Dir(_) if dead => Err(Errno::ENOENT),
+            Body::Dir(d) => Ok((d, &mut n.mtime, &mut n.ctime)),
+            _ => Err(Errno::ENOTDIR),
         }
     }
 
     fn add_name(&mut self, dir: u64, name: &[u8], ino: u64) -> Result<()> {
-        let d = self.dir_mut(dir)?;
+        let now = (self.clock)();
+        let (d, mtime, ctime) = self.dir_and_times(dir)?;
         let seq = d.next_seq;
         d.next_seq += 1;
         d.by_name.insert(name, (ino, seq));
         d.by_seq.insert(seq, name.to_vec());
-        self.touch(dir);
+        (*mtime, *ctime) = (now, now);
         Ok(())
     }
 
     fn remove_name(&mut self, dir: u64, name: &[u8]) -> Result<u64> {
-        let d = self.dir_mut(dir)?;
+        let now = (self.clock)();
+        let (d, mtime, ctime) = self.dir_and_times(dir)?;
         let (ino, seq) = d.by_name.remove(name).ok_or(Errno::ENOENT)?;
         d.by_seq.remove(&seq);
-        self.touch(dir);
+        (*mtime, *ctime) = (now, now);
         Ok(ino)
     }
 
