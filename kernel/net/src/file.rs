@@ -55,21 +55,36 @@ pub fn blocking<S: Signals, T>(
                 return v;
             }
         }
-        if nonblock {
+        wait_for_change::<S>(&EVENTS, &WAITERS, seen, nonblock, deadline)?;
+    }
+}
+
+/// One sleep of a blocking socket call: until `events` moves past `seen` (woken on
+/// `waiters`), a signal (EINTR) or `deadline` (EAGAIN); EAGAIN at once if `nonblock`.
+/// `Ok` means "try again". Shared by the IP sockets and AF_UNIX (`unix.rs`), each
+/// with its own counter and queue.
+pub(crate) fn wait_for_change<S: Signals>(
+    events: &core::sync::atomic::AtomicU64,
+    waiters: &WaitQueue,
+    seen: u64,
+    nonblock: bool,
+    deadline: Option<u64>,
+) -> Result<(), Errno> {
+    if nonblock {
+        return Err(Errno::EAGAIN);
+    }
+    let moved = task::wait_any_ns(&[waiters], deadline, || {
+        events.load(Ordering::SeqCst) != seen || S::interrupted()
+    });
+    if events.load(Ordering::SeqCst) == seen {
+        if S::interrupted() {
+            return Err(Errno::EINTR);
+        }
+        if !moved {
             return Err(Errno::EAGAIN);
         }
-        let moved = task::wait_any_ns(&[&WAITERS], deadline, || {
-            EVENTS.load(Ordering::SeqCst) != seen || S::interrupted()
-        });
-        if EVENTS.load(Ordering::SeqCst) == seen {
-            if S::interrupted() {
-                return Err(Errno::EINTR);
-            }
-            if !moved {
-                return Err(Errno::EAGAIN);
-            }
-        }
     }
+    Ok(())
 }
 
 impl<S: Signals> SocketFile<S> {

@@ -257,20 +257,7 @@ fn blocking<S: Signals, T>(
         if let Some(v) = op()? {
             return Ok(v);
         }
-        if nonblock {
-            return Err(Errno::EAGAIN);
-        }
-        let moved = task::wait_any_ns(&[&WAITERS], deadline, || {
-            EVENTS.load(Ordering::SeqCst) != seen || S::interrupted()
-        });
-        if EVENTS.load(Ordering::SeqCst) == seen {
-            if S::interrupted() {
-                return Err(Errno::EINTR);
-            }
-            if !moved {
-                return Err(Errno::EAGAIN);
-            }
-        }
+        crate::file::wait_for_change::<S>(&EVENTS, &WAITERS, seen, nonblock, deadline)?;
     }
 }
 
