@@ -90,6 +90,21 @@ int main(void)
     T("getrandom unmapped", SYS_getrandom, UNMAPPED, 16, 0);
     T("ioctl TCGETS on a pipe", SYS_pipe, fds);
     T("  then", SYS_ioctl, fds[0], 0x5401, buf);
+    /* Timeouts whose seconds do not fit in nanoseconds: "forever", not an overflow. */
+    {
+        long huge[2] = {0x7fffffffffffffffL, 999999};
+        char fdset[128] = {0};
+        int q[2];
+        pipe(q);
+        write(q[1], "x", 1);
+        fdset[q[0] / 8] |= 1 << (q[0] % 8);
+        T("select huge timeout, data ready", SYS_select, q[0] + 1, fdset, NULL, NULL, huge);
+        huge[1] = 999999999;
+        T("pselect6 huge timeout, data ready", SYS_pselect6, q[0] + 1, fdset, NULL, NULL, huge, NULL);
+        T("ppoll huge timeout, data ready", SYS_ppoll, (long[]){q[0] | (1L << 32)}, 1, huge, NULL, 8);
+        close(q[0]);
+        close(q[1]);
+    }
     T("unknown call 400", 400);
     T("unknown call 100000", 100000);
     printf("still alive\n");

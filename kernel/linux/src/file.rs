@@ -653,14 +653,7 @@ fn select_ns(cx: &mut Ctx, nfds: i32, r: u64, w: u64, e: u64, timeout: u64) -> S
 pub fn select(cx: &mut Ctx, nfds: i32, r: u64, w: u64, e: u64, tv: u64) -> SysResult {
     let ns = match tv {
         0 => abi::flags::TIMEOUT_FOREVER,
-        p => {
-            let b: [u8; 16] = get(p)?;
-            let (sec, usec) = (le64(&b, 0) as i64, le64(&b, 8) as i64);
-            if sec < 0 || !(0..1_000_000).contains(&usec) {
-                return Err(Errno::EINVAL);
-            }
-            (sec as u64).saturating_mul(1_000_000_000) + usec as u64 * 1000
-        }
+        p => crate::info::timeval_ns(&get::<16>(p)?, 0)?,
     };
     select_ns(cx, nfds, r, w, e, ns)
 }

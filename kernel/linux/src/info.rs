@@ -21,6 +21,18 @@ pub fn timespec_ns(at: u64) -> Result<u64, Errno> {
     Ok((sec as u64).saturating_mul(NS).saturating_add(nsec as u64))
 }
 
+/// A `struct timeval` at `b[at..]` as nanoseconds (EINVAL if not a valid one). A huge
+/// `tv_sec` saturates to "forever" rather than overflowing.
+pub fn timeval_ns(b: &[u8], at: usize) -> Result<u64, Errno> {
+    let (sec, usec) = (crate::le64(b, at) as i64, crate::le64(b, at + 8) as i64);
+    if sec < 0 || !(0..1_000_000).contains(&usec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok((sec as u64)
+        .saturating_mul(NS)
+        .saturating_add(usec as u64 * 1000))
+}
+
 fn timespec(ns: u64) -> [u8; 16] {
     let mut b = [0u8; 16];
     b[..8].copy_from_slice(&(ns / NS).to_le_bytes());

@@ -137,14 +137,6 @@ fn itimerval(value_ns: u64, interval_ns: u64) -> [u8; 32] {
     out
 }
 
-fn timeval_ns(b: &[u8], at: usize) -> Result<u64, Errno> {
-    let (sec, usec) = (le64(b, at) as i64, le64(b, at + 8) as i64);
-    if sec < 0 || !(0..1_000_000).contains(&usec) {
-        return Err(Errno::EINVAL);
-    }
-    Ok((sec as u64).saturating_mul(1_000_000_000) + usec as u64 * 1000)
-}
-
 const ITIMER_REAL: u32 = 0;
 
 /// `setitimer(ITIMER_REAL, new, old)`: SIGALRM after the value, then every interval
@@ -158,7 +150,10 @@ pub fn setitimer(cx: &mut Ctx, which: u32, new: u64, old: u64) -> SysResult {
         (0, 0)
     } else {
         let b: [u8; 32] = get(new)?;
-        (timeval_ns(&b, 16)?, timeval_ns(&b, 0)?)
+        (
+            crate::info::timeval_ns(&b, 16)?,
+            crate::info::timeval_ns(&b, 0)?,
+        )
     };
     if old != 0 {
         // Checked before the timer changes, so a bad pointer changes nothing.
