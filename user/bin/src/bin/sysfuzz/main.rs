@@ -294,6 +294,8 @@ fn run(o: &Options) -> Report {
     let mut since_tick = ulib::time::Instant::now();
     // Workers killed by the watchdog (hung or ran away), counted once.
     let mut stopped: Vec<u32> = Vec::new();
+    // Processes that had left their worker's group when killed as runaways.
+    let mut escaped_runaways: Vec<u32> = Vec::new();
     while next < todo.len() || !live.is_empty() {
         while live.len() < o.procs && next < todo.len() {
             let k = todo[next];
@@ -377,6 +379,32 @@ fn run(o: &Options) -> Report {
                     let _ = sys::kill(g, SIGCONT);
                     let _ = sys::kill(g, SIGUSR2);
                 }
+            }
+            // A fuzzed setpgid or setsid moves a process out of its worker's group, so
+            // the sums above miss it; one in a loop of its own then holds up its worker
+            // (which waits for it) until the chunk times out as hung. Any process of
+            // ours, outside every live group, past the runaway count, is one of those.
+            let escaped: Vec<&ulib::info::Process> = table
+                .iter()
+                .filter(|p| {
+                    p.pid > me
+                        && (p.name == "sysfuzz" || p.name == "linfuzz")
+                        && p.syscalls >= RUNAWAY_CALLS
+                        && !live.iter().any(|l| l.0 == p.pgid || l.0 == p.pid)
+                        && !escaped_runaways.contains(&p.pid)
+                })
+                .collect();
+            for p in escaped {
+                ulib::println!(
+                    "sysfuzz: pid {} (left its group {}) ran away ({} calls); killing it",
+                    p.pid,
+                    p.pgid,
+                    p.syscalls
+                );
+                r.runaway += 1;
+                r.runaway_calls += p.syscalls;
+                escaped_runaways.push(p.pid);
+                let _ = sys::kill(i64::from(p.pid), SIGKILL);
             }
         }
         let done = r.chunks * CHUNK;
