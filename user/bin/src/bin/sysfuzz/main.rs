@@ -76,6 +76,11 @@ const CHUNK_TIMEOUT_S: u64 = 120;
 /// stopped and reported as a runaway, not waited for as hung. A chunk makes well under
 /// 10,000 (its budget, its children's, the set-up).
 const RUNAWAY_CALLS: u64 = 200_000;
+/// A worker's group that has run this long in user mode is in a loop of its own too,
+/// whether or not it makes calls (its calls may be few and slow, or made by children
+/// that come and go, which the count above misses). Time in the kernel is not counted:
+/// a call that spins there is the kernel's fault, reported as hung.
+const RUNAWAY_USER_S: u64 = 20;
 /// Calls a fuzzed fork's child makes, at most.
 const CHILD_BUDGET: u64 = 100;
 
@@ -355,14 +360,12 @@ fn run(o: &Options) -> Report {
                     let _ = sys::kill(i64::from(pid), SIGKILL);
                     continue;
                 }
-                let calls: u64 = table
-                    .iter()
-                    .filter(|p| p.pgid == pid)
-                    .map(|p| p.syscalls)
-                    .sum();
-                if calls >= RUNAWAY_CALLS {
+                let group = || table.iter().filter(|p| p.pgid == pid);
+                let calls: u64 = group().map(|p| p.syscalls).sum();
+                let user_s: u64 = group().map(|p| p.user_time.as_secs()).sum();
+                if calls >= RUNAWAY_CALLS || user_s >= RUNAWAY_USER_S {
                     ulib::println!(
-                        "sysfuzz: chunk {k} (pid {pid}) ran away ({calls} calls); killing it"
+                        "sysfuzz: chunk {k} (pid {pid}) ran away ({calls} calls, {user_s} s in user mode); killing it"
                     );
                     r.runaway += 1;
                     r.runaway_calls += calls;
