@@ -313,7 +313,11 @@ pub fn rounds(
         let t = Instant::now();
         let (out, made) = match fuzz_round(&mut s, mode, seed, calls) {
             Ok(o) => o,
-            Err(e) => return Err(fail(&s, seed, e)),
+            Err(e) => {
+                // A machine that stopped answering says what each thread waits for.
+                let report = s.sysrq('w');
+                return Err(format!("{}\nSysRq w:\n{report}", fail(&s, seed, e)));
+            }
         };
         total_made += made;
         let took = t.elapsed().as_secs_f64();

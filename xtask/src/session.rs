@@ -164,6 +164,35 @@ impl Session {
         })
     }
 
+    /// Ask a machine that stopped answering what it is doing: a break on the console
+    /// (QEMU's `Ctrl-A b`) and SysRq command `cmd` (`w`: every blocked thread and where
+    /// it sleeps; kernel/task/src/sysrq.rs). Returns what the kernel printed, or why
+    /// not. The break overtakes input still waiting in QEMU, so this is for a console
+    /// whose input the guest has taken (a hung machine's interrupts still take it).
+    pub fn sysrq(&mut self, cmd: char) -> String {
+        if self.child.try_wait().ok().flatten().is_some() {
+            return String::from("(QEMU has exited: no SysRq report)");
+        }
+        let from = self.output().len();
+        let asked = self
+            .send("\x01b")
+            .and_then(|()| {
+                std::thread::sleep(Duration::from_millis(500));
+                self.send(&cmd.to_string())
+            })
+            .and_then(|()| self.expect("sysrq: ", Duration::from_secs(10)));
+        match asked {
+            Ok(_) => {
+                // The report is printed from an interrupt handler, at the serial port's
+                // pace: give it time to finish.
+                std::thread::sleep(Duration::from_secs(3));
+                let out = self.output();
+                out.get(from..).unwrap_or("").to_string()
+            }
+            Err(e) => format!("(no SysRq report: {e})"),
+        }
+    }
+
     /// Everything the console printed so far.
     pub fn output(&self) -> String {
         String::from_utf8_lossy(&self.shared.out.lock().unwrap().0).into_owned()

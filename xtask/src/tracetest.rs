@@ -33,6 +33,10 @@ pub const TRACE_TESTS: &[(&str, TraceTest)] = &[
         "trace::help_concepts_follows_the_chapter_map",
         help_concepts,
     ),
+    (
+        "trace::sysrq_shows_where_each_blocked_thread_sleeps",
+        sysrq_blocked,
+    ),
 ];
 
 fn boot(kernel: &Path) -> Result<Session> {
@@ -323,6 +327,38 @@ fn prof_hot(kernel: &Path) -> Result<()> {
         return Err(format!(
             "the folded stacks lack main;[cold_function;]hot_function:\n{folded}"
         ));
+    }
+    Ok(())
+}
+
+/// The console's SysRq `w` (a break, then `w`): every blocked thread with the kernel
+/// backtrace of its sleep. A `sleep 60` sleeps in `sleep_ticks`, the shell in the
+/// terminal's read; the `w` is the kernel's, not the shell's, and the shell goes on.
+fn sysrq_blocked(kernel: &Path) -> Result<()> {
+    let mut s = boot(kernel)?;
+    s.run_line("sleep 60 &", &[])?;
+    s.run_line("echo ready", &["ready"])?;
+    let out = s.sysrq('w');
+    let sleeps_in = |name: &str, frame: &str| {
+        let mut lines = out
+            .lines()
+            .skip_while(|l| !l.contains(&format!("{name:?} blocked")));
+        lines.next().is_some()
+            && lines
+                .take_while(|l| !l.trim_start().starts_with("tid "))
+                .any(|l| l.contains(frame))
+    };
+    if !sleeps_in("sleep", "sleep_ticks") || !sleeps_in("sh", "Terminal") {
+        return Err(format!(
+            "SysRq w does not show sleep in sleep_ticks and sh in the terminal's read:\n{out}"
+        ));
+    }
+    if !out.contains("cpu 0: runs") {
+        return Err(format!("SysRq w shows no CPU line:\n{out}"));
+    }
+    let after = s.run_line("echo still here", &["still here"])?;
+    if after.contains("command not found") {
+        return Err(format!("the SysRq letter reached the shell:\n{after}"));
     }
     Ok(())
 }

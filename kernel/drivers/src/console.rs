@@ -10,6 +10,12 @@
 //! above uses the same mechanism for its own buffers (its input hook says whether it has
 //! room).
 //!
+//! A **break** on the line (QEMU sends one for `Ctrl-A b` on its multiplexed console)
+//! makes the next byte a command for the kernel itself rather than input: Linux's
+//! "magic SysRq" on a serial console. The command goes to the hook set with
+//! [`set_sysrq_hook`] (the process layer's `sysrq`), in interrupt context, so it works
+//! when no program, and no kernel thread, can run any more.
+//!
 //! [`read_line`] is a minimal line discipline for the kernel monitor: echo, backspace,
 //! Ctrl-U to erase the line, Ctrl-C to abandon it, CR or LF to end it.
 
@@ -66,7 +72,36 @@ pub fn set_input_hook(hook: InputHook) {
     unthrottle();
 }
 
-fn receive(b: u8) -> bool {
+/// A SysRq command's handler (interrupt context).
+pub type SysrqHook = fn(u8);
+
+static SYSRQ_HOOK: SpinLock<Option<SysrqHook>> = SpinLock::new(None);
+
+/// A break came: the next byte is a SysRq command.
+static SYSRQ_ARMED: AtomicBool = AtomicBool::new(false);
+
+/// Send the byte after each break to `hook`.
+pub fn set_sysrq_hook(hook: SysrqHook) {
+    *SYSRQ_HOOK.lock() = Some(hook);
+}
+
+fn receive(r: hal::serial::Received) -> bool {
+    let b = match r {
+        hal::serial::Received::Break => {
+            SYSRQ_ARMED.store(true, Ordering::SeqCst);
+            return true;
+        }
+        hal::serial::Received::Byte(b) => b,
+    };
+    if SYSRQ_ARMED.swap(false, Ordering::SeqCst) {
+        // Copied out: the command may take a while and print a lot, and another CPU's
+        // break must not wait for this lock meanwhile.
+        let hook = *SYSRQ_HOOK.lock();
+        if let Some(h) = hook {
+            h(b);
+            return true;
+        }
+    }
     let hook = INPUT_HOOK.lock();
     let room = match *hook {
         Some(h) => h(b),

@@ -94,6 +94,45 @@ pub fn print_from(rip: u64, rbp: u64) {
     );
 }
 
+/// Print the kernel backtrace of `task` where it sleeps (switched out: its saved `rsp`
+/// points at the six registers `hal_switch_context` pushed, then the return address
+/// into `switch_to`). Every word read must lie inside that task's own stack, so a task
+/// that starts running meanwhile gives, at worst, a short or odd trace. Prints
+/// nothing for a task that is on a CPU now (its registers are live, not saved).
+pub fn print_sleeping(task: &crate::task::Task) -> bool {
+    if task.on_cpu() {
+        return false;
+    }
+    let (lo, hi) = task.stack_bounds();
+    let read = move |at: u64| -> Option<(u64, u64)> {
+        if !at.is_multiple_of(8) || at < lo || at.checked_add(16)? > hi {
+            return None;
+        }
+        // SAFETY: [at, at+16) lies inside `task`'s kernel stack, which stays mapped
+        // while the task exists (the caller holds it); aligned; any value is a u64.
+        Some(unsafe {
+            (
+                core::ptr::read_volatile(at as *const u64),
+                core::ptr::read_volatile((at + 8) as *const u64),
+            )
+        })
+    };
+    // The saved rbp is the sixth word above the saved rsp, the return address the seventh.
+    let Some((rbp, ret)) = task.saved_rsp().checked_add(40).and_then(read) else {
+        return false;
+    };
+    crate::kprint!(
+        "{}",
+        Backtrace {
+            rip: Some(ret),
+            rbp,
+            read_frame: read,
+            symbols: crate::symbols::table(),
+        }
+    );
+    true
+}
+
 /// Print a backtrace of the caller.
 #[inline(never)]
 pub fn print_here() {

@@ -11,7 +11,7 @@ use crate::port::Port;
 use crate::sync::SpinLock;
 use core::fmt::{self, Write};
 
-use x86::uart::{self, COM1, LSR_DATA_READY, LSR_THR_EMPTY};
+use x86::uart::{self, COM1, LSR_BREAK, LSR_DATA_READY, LSR_THR_EMPTY};
 
 const DATA: Port = Port::new(COM1 + uart::DATA);
 const IER: Port = Port::new(COM1 + uart::IER);
@@ -61,12 +61,30 @@ pub fn try_read() -> Option<u8> {
     (LSR.read8() & LSR_DATA_READY != 0).then(|| DATA.read8())
 }
 
-/// Move bytes waiting in the UART into `sink` for as long as it returns true ("room
+/// What the UART received: a byte, or a break (QEMU sends one for `Ctrl-A b` on a
+/// multiplexed console, as a terminal's Break key does: Linux's "magic SysRq" prefix).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Received {
+    Byte(u8),
+    Break,
+}
+
+/// Move what waits in the UART into `sink` for as long as it returns true ("room
 /// for more"). Called from the IRQ 4 handler. A byte left in the UART stays there, and
 /// QEMU holds back the rest of the input until it is read: that is flow control.
-pub fn drain_rx(mut sink: impl FnMut(u8) -> bool) {
-    while let Some(b) = try_read() {
-        if !sink(b) {
+pub fn drain_rx(mut sink: impl FnMut(Received) -> bool) {
+    loop {
+        let lsr = LSR.read8();
+        if lsr & LSR_DATA_READY == 0 {
+            break;
+        }
+        let b = DATA.read8();
+        let r = if lsr & LSR_BREAK != 0 {
+            Received::Break
+        } else {
+            Received::Byte(b)
+        };
+        if !sink(r) {
             break;
         }
     }

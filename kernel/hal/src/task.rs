@@ -229,6 +229,11 @@ impl Task {
         self.on_cpu.load(Ordering::Acquire)
     }
 
+    /// The `rsp` saved when it was last switched out (0 before it first ran).
+    pub fn saved_rsp(&self) -> u64 {
+        self.rsp.load(Ordering::Acquire)
+    }
+
     /// The bounds `[bottom, top)` of this task's stack.
     pub fn stack_bounds(&self) -> (u64, u64) {
         match &self.stack {

@@ -792,6 +792,7 @@ pub fn init() {
     hal::trap::set_user_fault_hook(user_fault);
     hal::trap::set_return_to_user_hook(on_return_to_user);
     drivers::console::set_input_hook(console_input);
+    drivers::console::set_sysrq_hook(task::sysrq::command);
 }
 
 #[cfg(test)]

@@ -7,6 +7,9 @@
 //! - [`wait`]: wait queues (sleep until a condition holds, woken by whoever changes it),
 //!   timed sleep, and the sleeping [`Mutex`].
 //!
+//! - [`sysrq`]: the console's SysRq commands (every CPU and thread, and where each
+//!   sleeps), for a machine that stopped answering.
+//!
 //! The context switch itself, and the kernel stacks, are hal's ([`hal::task`]); this
 //! layer decides *which* thread runs and *when*.
 
@@ -16,6 +19,7 @@
 extern crate alloc;
 
 pub mod sched;
+pub mod sysrq;
 pub mod thread;
 pub mod wait;
 

@@ -442,6 +442,37 @@ pub fn preempt_point() {
     }
 }
 
+/// For SysRq (interrupt context): each online CPU's current thread, its queue, and its
+/// idle and reschedule flags. A queue whose lock is held is said to be.
+pub(crate) fn show_cpus() {
+    for cpu in 0..hal::percpu::cpus_online() {
+        let flags = (
+            QUEUED[cpu].load(Ordering::SeqCst),
+            IDLE[cpu].load(Ordering::SeqCst),
+            NEED_RESCHED[cpu].load(Ordering::SeqCst),
+        );
+        match (0..1_000_000).find_map(|_| RQ[cpu].try_lock()) {
+            Some(rq) => {
+                let cur = rq.current.as_ref().map(|t| (t.tid, t.name.clone()));
+                let queued: alloc::vec::Vec<Tid> = rq.queue.iter().map(|t| t.tid).collect();
+                drop(rq);
+                hal::kprintln!(
+                    "  cpu {cpu}: runs {cur:?}, queue {queued:?} (count {}), idle {}, resched {}",
+                    flags.0,
+                    flags.1,
+                    flags.2
+                );
+            }
+            None => hal::kprintln!(
+                "  cpu {cpu}: run-queue lock held; count {}, idle {}, resched {}",
+                flags.0,
+                flags.1,
+                flags.2
+            ),
+        }
+    }
+}
+
 /// Timer ticks since boot.
 pub fn ticks() -> u64 {
     TICKS.load(Ordering::Relaxed)

@@ -23,3 +23,6 @@ pub const MCR_DTR_RTS_OUT2: u8 = 0x0b;
 pub const LSR: u16 = 5;
 pub const LSR_DATA_READY: u8 = 1;
 pub const LSR_THR_EMPTY: u8 = 1 << 5;
+/// Line status: a break (the line held low for longer than a character) was received;
+/// the byte that comes with it is a 0 that stands for the break, not data.
+pub const LSR_BREAK: u8 = 1 << 4;
