@@ -23,6 +23,7 @@ mod diskupdate;
 mod dnstest;
 mod dyntest;
 mod floodtest;
+mod frametest;
 mod fstest;
 mod fuzztest;
 mod guitest;

@@ -67,6 +67,10 @@ pub const NET_TESTS: &[(&str, NetTest)] = &[
         "net::names_resolve_through_etc_hosts_and_dns_for_fetch_nc_ping",
         crate::dnstest::names,
     ),
+    (
+        "net::raw_frames_malformed_and_a_forged_syn_flood_leave_the_kernel_serving",
+        crate::frametest::raw_frames,
+    ),
 ];
 
 const STEP: Duration = Duration::from_secs(30);
