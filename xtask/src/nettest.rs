@@ -71,6 +71,10 @@ pub const NET_TESTS: &[(&str, NetTest)] = &[
         "net::raw_frames_malformed_and_a_forged_syn_flood_leave_the_kernel_serving",
         crate::frametest::raw_frames,
     ),
+    (
+        "net::af_unix_connect_needs_write_permission_on_the_node",
+        crate::unixtest::af_unix_connect_permission,
+    ),
 ];
 
 const STEP: Duration = Duration::from_secs(30);

@@ -10,7 +10,10 @@
 //!   through it and reports the sender's uid and gid (SO_PEERCRED, SCM_CREDENTIALS);
 //! - the Linux personality: `user/linux-tests/unixsock.c` (musl, static) prints what it
 //!   sees of socketpair, SCM_RIGHTS, SCM_CREDENTIALS, SO_PEERCRED, names, errors;
-//!   compared line for line with the same binary on the host's Linux.
+//!   compared line for line with the same binary on the host's Linux;
+//! - `connect` needs write permission on the node (EACCES, checked before the node's
+//!   type: a plain file one may not write is EACCES, one may write ECONNREFUSED),
+//!   probed as `user` in dinos and as `nobody` by python on the host.
 
 use crate::session::Session;
 use crate::Result;
@@ -216,4 +219,53 @@ pub fn af_unix_linux(kernel: &Path) -> Result<()> {
     let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
     let got = crate::linuxtest::guest(&mut s, "/linux/tests/unixsock; echo status $?")?;
     crate::linuxtest::compare("unixsock", &want, &got)
+}
+
+/// The permission probes of `af_unix_connect_permission`, by python on the host
+/// (as root, each probe in a child that became `nobody`).
+const PERM_PY: &str = r#"
+import socket, os, errno, tempfile
+os.umask(0o022)
+d = tempfile.mkdtemp(); os.chmod(d, 0o755)
+p = os.path.join(d, "perm.sock"); f = os.path.join(d, "plain")
+l = socket.socket(socket.AF_UNIX); l.bind(p); l.listen(4)
+open(f, "w").close()
+def probe(path):
+    pid = os.fork()
+    if pid == 0:
+        os.setgid(65534); os.setuid(65534)
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(path); print("connected", flush=True)
+        except OSError as e:
+            print(errno.errorcode[e.errno], flush=True)
+        os._exit(0)
+    os.waitpid(pid, 0)
+probe(p)
+os.chmod(f, 0o644); probe(f)
+os.chmod(f, 0o666); probe(f)
+os.chmod(p, 0o722); probe(p)
+"#;
+
+/// `connect` to a socket node needs write permission on it, as on Linux.
+pub fn af_unix_connect_permission(kernel: &Path) -> Result<()> {
+    let want = python(PERM_PY)?;
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
+    s.send("usock serve /tmp/perm.sock > /dev/null &\n")?;
+    let mode = run(&mut s, "sleep 1; ls -l /tmp/perm.sock")?;
+    if !mode.lines().any(|l| l.starts_with("srwxr-xr-x")) {
+        return Err(format!("the node is not srwxr-xr-x (umask 022):\n{mode}"));
+    }
+    let got = run(
+        &mut s,
+        "su user -c 'usock probe /tmp/perm.sock'; touch /tmp/plain; chmod 644 /tmp/plain; \
+         su user -c 'usock probe /tmp/plain'; chmod 666 /tmp/plain; \
+         su user -c 'usock probe /tmp/plain'; chmod 722 /tmp/perm.sock; \
+         su user -c 'usock probe /tmp/perm.sock'; wait",
+    )?;
+    lines_in_order("connect as user", &want, &got)?;
+    if got.matches("EACCES").count() != 2 {
+        return Err(format!("want two EACCES, got:\n{got}"));
+    }
+    Ok(())
 }
