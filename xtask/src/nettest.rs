@@ -75,6 +75,10 @@ pub const NET_TESTS: &[(&str, NetTest)] = &[
         "net::af_unix_connect_needs_write_permission_on_the_node",
         crate::unixtest::af_unix_connect_permission,
     ),
+    (
+        "net::af_unix_netstat_x_lists_the_sockets_and_the_count_returns",
+        crate::unixtest::af_unix_netstat,
+    ),
 ];
 
 const STEP: Duration = Duration::from_secs(30);

@@ -269,3 +269,52 @@ pub fn af_unix_connect_permission(kernel: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// How many AF_UNIX sockets `netstat -xc` counts.
+fn unix_count(s: &mut Session) -> Result<usize> {
+    let out = run(s, "netstat -xc")?;
+    out.lines()
+        .find_map(|l| l.trim().parse().ok())
+        .ok_or(format!("netstat -xc printed no count:\n{out}"))
+}
+
+/// `netstat -x` lists the AF_UNIX sockets (from `/proc/net/unix`, which busybox's
+/// `netstat` reads too), and the listing returns to its size when they close.
+pub fn af_unix_netstat(kernel: &Path) -> Result<()> {
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
+    let before = unix_count(&mut s)?;
+    s.send("nc -U -l /tmp/n.sock < /dev/null > /dev/null &\n")?;
+    s.send("nc -U -l @dinos-ls < /dev/null > /dev/null &\n")?;
+    let out = run(&mut s, "sleep 1; netstat -x")?;
+    for want in [
+        "Proto RefCnt Flags       Type       State         I-Node   Path",
+        "[ ACC ]     STREAM     LISTENING",
+        " /tmp/n.sock",
+        " @dinos-ls",
+    ] {
+        if !out.contains(want) {
+            return Err(format!("netstat -x does not show {want:?}:\n{out}"));
+        }
+    }
+    s.send("sleep 4 | nc -U /tmp/n.sock &\n")?;
+    let out = run(&mut s, "sleep 1; netstat -x")?;
+    if out.matches("STREAM     CONNECTED").count() < 2 {
+        return Err(format!(
+            "netstat -x does not show both ends of the connection:\n{out}"
+        ));
+    }
+    // The Linux personality's busybox parses the same file.
+    let bb = run(&mut s, "/linux/bin/busybox netstat -xa")?;
+    if !bb.contains("LISTENING") || !bb.contains("@dinos-ls") || !bb.contains("CONNECTED") {
+        return Err(format!("busybox netstat -xa does not list them:\n{bb}"));
+    }
+    run(&mut s, "sleep 4; kill %2; wait")?;
+    let after = unix_count(&mut s)?;
+    if after != before {
+        let t = run(&mut s, "netstat -x")?;
+        return Err(format!(
+            "{after} AF_UNIX sockets after all closed, {before} before:\n{t}"
+        ));
+    }
+    Ok(())
+}

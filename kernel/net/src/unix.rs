@@ -69,6 +69,9 @@ pub enum Name {
 
 static NAMES: SpinLock<BTreeMap<Key, Weak<Core>>> = SpinLock::new(BTreeMap::new());
 
+mod list;
+pub use list::{list, UnixInfo};
+
 /// Descriptors and credentials sent with a message.
 #[derive(Default)]
 pub struct Anc {
@@ -122,6 +125,8 @@ struct State {
 
 /// A socket, without its signal type (what the name table and queues hold).
 pub struct Core {
+    /// Its number in the listing (`/proc/net/unix`'s inode column).
+    id: u64,
     st: SpinLock<State>,
     /// Who made it: what the peer's SO_PEERCRED says.
     cred: Cred,
@@ -133,7 +138,8 @@ impl Core {
             COUNT.fetch_sub(1, Ordering::SeqCst);
             return Err(Errno::ENFILE);
         }
-        Ok(Arc::new(Core {
+        let core = Arc::new(Core {
+            id: list::NEXT_ID.fetch_add(1, Ordering::Relaxed),
             st: SpinLock::new(State {
                 kind,
                 name: None,
@@ -145,7 +151,9 @@ impl Core {
                 sndtimeo_ms: 0,
             }),
             cred,
-        }))
+        });
+        list::ALL.lock().insert(core.id, Arc::downgrade(&core));
+        Ok(core)
     }
 
     /// The socket is closed: the peer sees end of file (or a reset), the name goes.
@@ -209,6 +217,7 @@ impl Drop for Core {
     /// that was never received): closed if it was not, and no longer counted.
     fn drop(&mut self) {
         self.close();
+        list::ALL.lock().remove(&self.id);
         COUNT.fetch_sub(1, Ordering::SeqCst);
     }
 }
