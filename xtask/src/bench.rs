@@ -39,7 +39,7 @@ pub fn run(args: &[String]) -> Result<u8> {
         "syscall" => syscall(&kernel)?,
         "programs" => crate::progtest::bench_programs(&kernel, &image)?,
         "smp" => smp(&kernel, &image)?,
-        "net" => crate::netbench::bench(&kernel)?,
+        "net" => crate::netbench::bench(&kernel, &image)?,
         "--vs-linux" | "vs-linux" => crate::vslinuxtest::bench(&kernel, &image)?,
         other => {
             return Err(format!(

@@ -35,7 +35,8 @@ fn real_ns(s: &mut Session, cmd: &str) -> Result<u64> {
         .ok_or(format!("no real_ns after `{cmd}`:\n{out}"))
 }
 
-pub fn bench(kernel: &Path) -> Result<()> {
+pub fn bench(kernel: &Path, image: &Path) -> Result<()> {
+    crate::test::set_rootfs(image.to_path_buf());
     println!(
         "net: loopback bandwidth under -icount shift=0, {}",
         crate::bench::qemu_version()
