@@ -10,6 +10,7 @@
 //!
 //! - random frames of every length from 0 to 3,000 bytes (runts, giants), and frames
 //!   addressed to dinos with unknown, IPv6, VLAN and ARP types of random bytes;
+//! - ARP requests from 200 forged senders and unasked replies, some cut short;
 //! - IPv4 headers that lie: short, bad header length, total length past the frame,
 //!   bad checksum, fragments, options, version 6 in a v4 type;
 //! - TCP, UDP and ICMP to 10.0.2.15 with bad checksums, bad data offsets, every flag
@@ -148,6 +149,21 @@ fn malformed(mac: [u8; 6], rng: &mut Rng) -> Vec<Vec<u8>> {
         }
         out.push(eth(mac, 0x0800, &ip));
     }
+    // ARP: requests for dinos from 200 forged senders (each would take a place in
+    // the neighbour cache), and replies nobody asked for, some of them short.
+    for i in 0..200u8 {
+        let mut mac = FORGED_MAC;
+        mac[5] = i;
+        let mut arp = vec![0, 1, 8, 0, 6, 4, 0, 1 + i % 2];
+        arp.extend_from_slice(&mac);
+        arp.extend_from_slice(&[10, 0, 2, 20 + i % 200]);
+        arp.extend_from_slice(&[0; 6]);
+        arp.extend_from_slice(&GUEST_IP);
+        if i % 10 == 9 {
+            arp.truncate(usize::from(i) % 28);
+        }
+        out.push(eth([0xff; 6], 0x0806, &arp));
+    }
     // TCP, UDP and ICMP to dinos, wrong in their own headers.
     for i in 0..300u32 {
         let port = [8080u16, 80, 1, 7000, 65535][(i % 5) as usize];
@@ -258,6 +274,8 @@ pub fn raw_frames(kernel: &Path) -> Result<()> {
         "echo alive after ''the garbage",
         &["alive after the garbage"],
     )?;
+    // The neighbour cache still finds the host.
+    s.run_line("ping -c 1 10.0.2.2", &["1 packets transmitted, 1 received"])?;
     // Drain what dinos sent so far, then flood, and look for its SYN-ACKs.
     host.set_read_timeout(Some(Duration::from_millis(100)))
         .map_err(|e| e.to_string())?;

@@ -175,7 +175,8 @@ pub fn af_unix_native(kernel: &Path) -> Result<()> {
     // socketpair, a reset and a broken pipe.
     let got = run(&mut s, "usock pair")?;
     lines_in_order("usock pair", &python(PAIR_PY)?, &got)?;
-    // Descriptors and credentials from another user.
+    // Descriptors and credentials from another user (who needs write permission on
+    // root's node to connect: `chmod 666`).
     let id = run(&mut s, "su user -c id")?;
     let num = |key: &str| -> Option<String> {
         let at = id.find(key)? + key.len();
@@ -190,7 +191,7 @@ pub fn af_unix_native(kernel: &Path) -> Result<()> {
     s.send("usock serve /tmp/u.sock > /tmp/srv &\n")?;
     let out = run(
         &mut s,
-        "sleep 1; su user -c 'usock send /tmp/u.sock /etc/passwd /etc/group'; wait",
+        "sleep 1; chmod 666 /tmp/u.sock; su user -c 'usock send /tmp/u.sock /etc/passwd /etc/group'; wait",
     )?;
     if !out.contains("sent 2") {
         return Err(format!("usock send failed:\n{out}"));
