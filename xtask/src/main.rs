@@ -23,6 +23,7 @@ mod diskupdate;
 mod dnstest;
 mod dyntest;
 mod floodtest;
+mod frametest;
 mod fstest;
 mod fuzztest;
 mod guitest;
@@ -34,6 +35,7 @@ mod linuxtest;
 mod logintest;
 mod modbuild;
 mod modtest;
+mod netbench;
 mod nettest;
 mod porttest;
 mod proctest;
@@ -88,7 +90,7 @@ commands:
                         the host's 127.0.0.1 is 10.0.2.2 from inside)
       --forward HOST:GUEST  forward TCP port HOST on the host's 127.0.0.1 to GUEST in dinos
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
-  bench [NAME]          benchmarks: boot, syscall, programs, fs, smp, trace, --vs-linux (default: all)
+  bench [NAME]          benchmarks: boot, syscall, programs, fs, smp, trace, net, --vs-linux (default: all)
   soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),
                         each checked: kernel alive, frames and heap back, disk clean
   soak-smp [RUNS] [CPUS]  usertests in RUNS fresh boots with CPUS CPUs (default 20, 4)

@@ -67,6 +67,18 @@ pub const NET_TESTS: &[(&str, NetTest)] = &[
         "net::names_resolve_through_etc_hosts_and_dns_for_fetch_nc_ping",
         crate::dnstest::names,
     ),
+    (
+        "net::raw_frames_malformed_and_a_forged_syn_flood_leave_the_kernel_serving",
+        crate::frametest::raw_frames,
+    ),
+    (
+        "net::af_unix_connect_needs_write_permission_on_the_node",
+        crate::unixtest::af_unix_connect_permission,
+    ),
+    (
+        "net::af_unix_netstat_x_lists_the_sockets_and_the_count_returns",
+        crate::unixtest::af_unix_netstat,
+    ),
 ];
 
 const STEP: Duration = Duration::from_secs(30);

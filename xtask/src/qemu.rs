@@ -47,6 +47,10 @@ pub struct Machine {
     /// 127.0.0.1 to the guest: (host port, guest port).
     pub net: bool,
     pub forward: Vec<(u16, u16)>,
+    /// Raw Ethernet frames from the host (`frametest.rs`): the card sits on a QEMU hub
+    /// with the user network and a `-netdev socket` whose frames are UDP datagrams on
+    /// the host's loopback: (the port QEMU reads frames at, the port it sends them to).
+    pub inject: Option<(u16, u16)>,
 }
 
 /// The screen of a machine with a display (see `shot.rs`).
@@ -98,6 +102,7 @@ impl Machine {
             qmp: None,
             net: false,
             forward: Vec::new(),
+            inject: None,
         }
     }
 
@@ -158,7 +163,17 @@ impl Machine {
             c.arg("-drive").arg(spec);
             c.args(["-device", "virtio-blk-pci,drive=disk0"]);
         }
-        if self.net || !self.forward.is_empty() {
+        if let Some((qemu, host)) = self.inject {
+            // The card on hub 0, with the user network and the frame socket.
+            c.args(["-netdev", "hubport,id=n0,hubid=0"]);
+            c.args(["-device", "virtio-net-pci,netdev=n0"]);
+            c.args(["-netdev", &self.netdev().replacen("id=n0", "id=u0", 1)]);
+            c.args(["-netdev", "hubport,id=hu,hubid=0,netdev=u0"]);
+            c.arg("-netdev").arg(format!(
+                "socket,id=s0,udp=127.0.0.1:{host},localaddr=127.0.0.1:{qemu}"
+            ));
+            c.args(["-netdev", "hubport,id=hs,hubid=0,netdev=s0"]);
+        } else if self.net || !self.forward.is_empty() {
             c.args(["-netdev", &self.netdev()]);
             c.args(["-device", "virtio-net-pci,netdev=n0"]);
         }

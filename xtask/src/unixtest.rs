@@ -10,7 +10,10 @@
 //!   through it and reports the sender's uid and gid (SO_PEERCRED, SCM_CREDENTIALS);
 //! - the Linux personality: `user/linux-tests/unixsock.c` (musl, static) prints what it
 //!   sees of socketpair, SCM_RIGHTS, SCM_CREDENTIALS, SO_PEERCRED, names, errors;
-//!   compared line for line with the same binary on the host's Linux.
+//!   compared line for line with the same binary on the host's Linux;
+//! - `connect` needs write permission on the node (EACCES, checked before the node's
+//!   type: a plain file one may not write is EACCES, one may write ECONNREFUSED),
+//!   probed as `user` in dinos and as `nobody` by python on the host.
 
 use crate::session::Session;
 use crate::Result;
@@ -172,7 +175,8 @@ pub fn af_unix_native(kernel: &Path) -> Result<()> {
     // socketpair, a reset and a broken pipe.
     let got = run(&mut s, "usock pair")?;
     lines_in_order("usock pair", &python(PAIR_PY)?, &got)?;
-    // Descriptors and credentials from another user.
+    // Descriptors and credentials from another user (who needs write permission on
+    // root's node to connect: `chmod 666`).
     let id = run(&mut s, "su user -c id")?;
     let num = |key: &str| -> Option<String> {
         let at = id.find(key)? + key.len();
@@ -187,7 +191,7 @@ pub fn af_unix_native(kernel: &Path) -> Result<()> {
     s.send("usock serve /tmp/u.sock > /tmp/srv &\n")?;
     let out = run(
         &mut s,
-        "sleep 1; su user -c 'usock send /tmp/u.sock /etc/passwd /etc/group'; wait",
+        "sleep 1; chmod 666 /tmp/u.sock; su user -c 'usock send /tmp/u.sock /etc/passwd /etc/group'; wait",
     )?;
     if !out.contains("sent 2") {
         return Err(format!("usock send failed:\n{out}"));
@@ -216,4 +220,102 @@ pub fn af_unix_linux(kernel: &Path) -> Result<()> {
     let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
     let got = crate::linuxtest::guest(&mut s, "/linux/tests/unixsock; echo status $?")?;
     crate::linuxtest::compare("unixsock", &want, &got)
+}
+
+/// The permission probes of `af_unix_connect_permission`, by python on the host
+/// (as root, each probe in a child that became `nobody`).
+const PERM_PY: &str = r#"
+import socket, os, errno, tempfile
+os.umask(0o022)
+d = tempfile.mkdtemp(); os.chmod(d, 0o755)
+p = os.path.join(d, "perm.sock"); f = os.path.join(d, "plain")
+l = socket.socket(socket.AF_UNIX); l.bind(p); l.listen(4)
+open(f, "w").close()
+def probe(path):
+    pid = os.fork()
+    if pid == 0:
+        os.setgid(65534); os.setuid(65534)
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(path); print("connected", flush=True)
+        except OSError as e:
+            print(errno.errorcode[e.errno], flush=True)
+        os._exit(0)
+    os.waitpid(pid, 0)
+probe(p)
+os.chmod(f, 0o644); probe(f)
+os.chmod(f, 0o666); probe(f)
+os.chmod(p, 0o722); probe(p)
+"#;
+
+/// `connect` to a socket node needs write permission on it, as on Linux.
+pub fn af_unix_connect_permission(kernel: &Path) -> Result<()> {
+    let want = python(PERM_PY)?;
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
+    s.send("usock serve /tmp/perm.sock > /dev/null &\n")?;
+    let mode = run(&mut s, "sleep 1; ls -l /tmp/perm.sock")?;
+    if !mode.lines().any(|l| l.starts_with("srwxr-xr-x")) {
+        return Err(format!("the node is not srwxr-xr-x (umask 022):\n{mode}"));
+    }
+    let got = run(
+        &mut s,
+        "su user -c 'usock probe /tmp/perm.sock'; touch /tmp/plain; chmod 644 /tmp/plain; \
+         su user -c 'usock probe /tmp/plain'; chmod 666 /tmp/plain; \
+         su user -c 'usock probe /tmp/plain'; chmod 722 /tmp/perm.sock; \
+         su user -c 'usock probe /tmp/perm.sock'; wait",
+    )?;
+    lines_in_order("connect as user", &want, &got)?;
+    if got.matches("EACCES").count() != 2 {
+        return Err(format!("want two EACCES, got:\n{got}"));
+    }
+    Ok(())
+}
+
+/// How many AF_UNIX sockets `netstat -xc` counts.
+fn unix_count(s: &mut Session) -> Result<usize> {
+    let out = run(s, "netstat -xc")?;
+    out.lines()
+        .find_map(|l| l.trim().parse().ok())
+        .ok_or(format!("netstat -xc printed no count:\n{out}"))
+}
+
+/// `netstat -x` lists the AF_UNIX sockets (from `/proc/net/unix`, which busybox's
+/// `netstat` reads too), and the listing returns to its size when they close.
+pub fn af_unix_netstat(kernel: &Path) -> Result<()> {
+    let mut s = Session::boot_shell(&crate::test::shell_machine(kernel))?;
+    let before = unix_count(&mut s)?;
+    s.send("nc -U -l /tmp/n.sock < /dev/null > /dev/null &\n")?;
+    s.send("nc -U -l @dinos-ls < /dev/null > /dev/null &\n")?;
+    let out = run(&mut s, "sleep 1; netstat -x")?;
+    for want in [
+        "Proto RefCnt Flags       Type       State         I-Node   Path",
+        "[ ACC ]     STREAM     LISTENING",
+        " /tmp/n.sock",
+        " @dinos-ls",
+    ] {
+        if !out.contains(want) {
+            return Err(format!("netstat -x does not show {want:?}:\n{out}"));
+        }
+    }
+    s.send("sleep 4 | nc -U /tmp/n.sock &\n")?;
+    let out = run(&mut s, "sleep 1; netstat -x")?;
+    if out.matches("STREAM     CONNECTED").count() < 2 {
+        return Err(format!(
+            "netstat -x does not show both ends of the connection:\n{out}"
+        ));
+    }
+    // The Linux personality's busybox parses the same file.
+    let bb = run(&mut s, "/linux/bin/busybox netstat -xa")?;
+    if !bb.contains("LISTENING") || !bb.contains("@dinos-ls") || !bb.contains("CONNECTED") {
+        return Err(format!("busybox netstat -xa does not list them:\n{bb}"));
+    }
+    run(&mut s, "sleep 4; kill %2; wait")?;
+    let after = unix_count(&mut s)?;
+    if after != before {
+        let t = run(&mut s, "netstat -x")?;
+        return Err(format!(
+            "{after} AF_UNIX sockets after all closed, {before} before:\n{t}"
+        ));
+    }
+    Ok(())
 }

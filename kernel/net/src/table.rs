@@ -9,8 +9,9 @@
 //! - a TCP listener: on *every* interface, a few smoltcp sockets listening on its
 //!   port (smoltcp's listening socket *becomes* the connection, so after each poll
 //!   the ones that got a SYN move to the accept queue and fresh ones take their
-//!   place; the queue is bounded by the backlog, and a connection that never
-//!   completes its handshake is dropped after [`HANDSHAKE_TIMEOUT`]);
+//!   place; the queue is bounded by the backlog, a connection that never
+//!   completes its handshake is dropped after [`HANDSHAKE_TIMEOUT`], and when the
+//!   queue is full the oldest such half-open connection makes room for a new SYN);
 //! - a UDP or ping socket: one per interface, so it hears from all of them and
 //!   sends through the one the destination is on.
 //!
@@ -675,7 +676,11 @@ impl Net {
                 continue;
             };
             match &mut e.kind {
-                Kind::Listen { spares, queue, .. } => {
+                Kind::Listen {
+                    spares,
+                    queue,
+                    backlog,
+                } => {
                     let ifaces = &mut self.ifaces;
                     let mut i = 0;
                     while i < spares.len() {
@@ -696,6 +701,20 @@ impl Net {
                         }
                         !dead
                     });
+                    // A full queue holding handshakes that never finished (a SYN
+                    // flood, forged sources): the oldest of them makes room, so a
+                    // real client is not refused for HANDSHAKE_TIMEOUT. A real
+                    // handshake completes in one round trip and is then not evicted.
+                    while queue.len() >= *backlog {
+                        let half_open = queue.iter().position(|&at| {
+                            let st = ifaces[at.0].sockets.get::<tcp::Socket>(at.1).state();
+                            st == tcp::State::SynReceived
+                        });
+                        let Some(pos) = half_open else { break };
+                        if let Some(at) = queue.remove(pos) {
+                            ifaces[at.0].sockets.remove(at.1);
+                        }
+                    }
                     self.refill(sid);
                 }
                 Kind::Conn(at) if e.orphan.is_some() => {

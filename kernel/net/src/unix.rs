@@ -16,7 +16,8 @@
 //! descriptors are open files in flight (`Arc<OpenFile>`, as in a port message); so
 //! that no cycle of sockets in flight can keep itself alive after every descriptor
 //! is closed, a socket may be passed only if nothing is in flight in its own queues,
-//! and never over its own connection ([`can_pass`]).
+//! and never over its own connection, and a port's receiving end not at all
+//! ([`can_pass`]).
 //!
 //! Closing: the reader of a queue whose writer is gone reads the rest, then end of
 //! file; a writer whose reader is gone gets EPIPE (and SIGPIPE); closing with unread
@@ -68,6 +69,9 @@ pub enum Name {
 }
 
 static NAMES: SpinLock<BTreeMap<Key, Weak<Core>>> = SpinLock::new(BTreeMap::new());
+
+mod list;
+pub use list::{list, UnixInfo};
 
 /// Descriptors and credentials sent with a message.
 #[derive(Default)]
@@ -122,6 +126,8 @@ struct State {
 
 /// A socket, without its signal type (what the name table and queues hold).
 pub struct Core {
+    /// Its number in the listing (`/proc/net/unix`'s inode column).
+    id: u64,
     st: SpinLock<State>,
     /// Who made it: what the peer's SO_PEERCRED says.
     cred: Cred,
@@ -133,7 +139,8 @@ impl Core {
             COUNT.fetch_sub(1, Ordering::SeqCst);
             return Err(Errno::ENFILE);
         }
-        Ok(Arc::new(Core {
+        let core = Arc::new(Core {
+            id: list::NEXT_ID.fetch_add(1, Ordering::Relaxed),
             st: SpinLock::new(State {
                 kind,
                 name: None,
@@ -145,7 +152,9 @@ impl Core {
                 sndtimeo_ms: 0,
             }),
             cred,
-        }))
+        });
+        list::ALL.lock().insert(core.id, Arc::downgrade(&core));
+        Ok(core)
     }
 
     /// The socket is closed: the peer sees end of file (or a reset), the name goes.
@@ -209,6 +218,7 @@ impl Drop for Core {
     /// that was never received): closed if it was not, and no longer counted.
     fn drop(&mut self) {
         self.close();
+        list::ALL.lock().remove(&self.id);
         COUNT.fetch_sub(1, Ordering::SeqCst);
     }
 }
@@ -575,11 +585,20 @@ impl<S: Signals> UnixSocket<S> {
 }
 
 /// May the open file `f` be sent over `via`'s connection (SCM_RIGHTS)? Anything but
-/// an AF_UNIX socket may. A socket may not travel over its own connection, nor while
-/// descriptors are in flight in its own queues: then every socket in flight has
-/// empty queues, so no socket in flight holds another, and no cycle of them can
-/// outlive the descriptors (Linux collects such cycles instead; dinos refuses them).
+/// an AF_UNIX socket or a port's receiving end may. A socket may not travel over its
+/// own connection, nor while descriptors are in flight in its own queues: then every
+/// socket in flight has empty queues, so no socket in flight holds another, and no
+/// cycle of them can outlive the descriptors (Linux collects such cycles instead;
+/// dinos refuses them). A port's receiving end travels nowhere, as in a port
+/// message (`ipc::port`): else a socket's queue could hold the receiving end of the
+/// port whose queue holds that socket, a cycle no close would end. With receiving
+/// ends never in flight, a port's queue lives only while a process holds its
+/// receiving end, so no cycle runs through a port, whichever of them carries
+/// sockets or ports' sending ends.
 pub fn can_pass<S: Signals>(via: &UnixSocket<S>, f: &OpenFile) -> bool {
+    if ipc::port::ReceiveEnd::of(f).is_some() {
+        return false;
+    }
     let Some(u) = UnixSocket::<S>::of(f) else {
         return true;
     };

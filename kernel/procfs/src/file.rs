@@ -53,6 +53,7 @@ fn generate(what: Node) -> Result<Vec<u8>, Errno> {
         Node::Setting(Setting::DiskReadDelay) => {
             Ok(alloc::format!("{}\n", drivers::virtio_blk::read_delay_ms()).into_bytes())
         }
+        Node::NetUnix => Ok(crate::system::net_unix().into_bytes()),
         _ => Err(Errno::EISDIR),
     }
 }
@@ -64,7 +65,10 @@ pub fn open(node: NodeRef) -> Result<alloc::sync::Arc<dyn FileObject>, Errno> {
         return Ok(alloc::sync::Arc::new(KmsgFile { node }));
     }
     // Refuse now, not at the first read, what has no text.
-    if !matches!(what, Node::System(_) | Node::PidFile(..) | Node::Setting(_)) {
+    if !matches!(
+        what,
+        Node::System(_) | Node::PidFile(..) | Node::Setting(_) | Node::NetUnix
+    ) {
         return Err(Errno::EISDIR);
     }
     Ok(alloc::sync::Arc::new(ProcFile {

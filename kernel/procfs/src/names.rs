@@ -41,6 +41,9 @@ pub enum Node {
     SysKernelDir,
     /// A setting under `/proc/sys/kernel`, read and (by root) written as text.
     Setting(Setting),
+    /// `/proc/net` and its `unix`: every AF_UNIX socket, in Linux's layout.
+    NetDir,
+    NetUnix,
 }
 
 /// The settings under `/proc/sys/kernel`.
@@ -121,6 +124,8 @@ const CORE_PATTERN_INO: u64 = 5;
 const HEAP_TRACK_INO: u64 = 6;
 const WATCHDOG_SPIN_INO: u64 = 7;
 const DISK_READ_DELAY_INO: u64 = 8;
+const NET_DIR_INO: u64 = 9;
+const NET_UNIX_INO: u64 = 10;
 const SYS_BASE: u64 = 16;
 const PID_FILE_BASE: u64 = 16;
 const FD_DIR: u64 = 8;
@@ -151,6 +156,8 @@ impl Node {
             Node::Setting(Setting::HeapTrack) => HEAP_TRACK_INO,
             Node::Setting(Setting::WatchdogSpin) => WATCHDOG_SPIN_INO,
             Node::Setting(Setting::DiskReadDelay) => DISK_READ_DELAY_INO,
+            Node::NetDir => NET_DIR_INO,
+            Node::NetUnix => NET_UNIX_INO,
         }
     }
 
@@ -168,6 +175,8 @@ impl Node {
                 HEAP_TRACK_INO => Ok(Node::Setting(Setting::HeapTrack)),
                 WATCHDOG_SPIN_INO => Ok(Node::Setting(Setting::WatchdogSpin)),
                 DISK_READ_DELAY_INO => Ok(Node::Setting(Setting::DiskReadDelay)),
+                NET_DIR_INO => Ok(Node::NetDir),
+                NET_UNIX_INO => Ok(Node::NetUnix),
                 _ => SYS_FILES
                     .get(ino.wrapping_sub(SYS_BASE) as usize)
                     .map(|e| Node::System(e.0))
@@ -197,9 +206,12 @@ impl Node {
 
     fn kind(self) -> NodeKind {
         match self {
-            Node::Root | Node::PidDir(_) | Node::FdDir(_) | Node::SysDir | Node::SysKernelDir => {
-                NodeKind::Directory
-            }
+            Node::Root
+            | Node::PidDir(_)
+            | Node::FdDir(_)
+            | Node::SysDir
+            | Node::SysKernelDir
+            | Node::NetDir => NodeKind::Directory,
             Node::SelfLink | Node::Fd(..) => NodeKind::Symlink,
             Node::PidFile(_, PidFile::Cwd | PidFile::Exe) => NodeKind::Symlink,
             _ => NodeKind::Regular,
@@ -232,6 +244,7 @@ impl ProcFs {
                 ".." | "." => Ok(Node::Root),
                 "self" => Ok(Node::SelfLink),
                 "sys" => Ok(Node::SysDir),
+                "net" => Ok(Node::NetDir),
                 _ => {
                     if let Some(e) = SYS_FILES.iter().find(|e| e.1 == text) {
                         return Ok(Node::System(e.0));
@@ -277,6 +290,12 @@ impl ProcFs {
                     .find(|e| e.1 == text)
                     .map(|e| Node::Setting(e.0))
                     .ok_or(Errno::ENOENT),
+            },
+            Node::NetDir => match text {
+                ".." => Ok(Node::Root),
+                "." => Ok(dir),
+                "unix" => Ok(Node::NetUnix),
+                _ => Err(Errno::ENOENT),
             },
             _ => Err(Errno::ENOTDIR),
         }
@@ -434,7 +453,9 @@ impl FileSystem for ProcFs {
             with_open_file(&*process(pid)?, fd, |_| ())?;
         }
         let perm = match node {
-            Node::Root | Node::PidDir(_) | Node::SysDir | Node::SysKernelDir => 0o555,
+            Node::Root | Node::PidDir(_) | Node::SysDir | Node::SysKernelDir | Node::NetDir => {
+                0o555
+            }
             // Root writes a setting (and the write checks the capability again).
             Node::Setting(_) => 0o644,
             Node::FdDir(_) => 0o500,
@@ -471,7 +492,7 @@ impl FileSystem for ProcFs {
             return Err(Errno::ENOTDIR);
         }
         let parent = match node {
-            Node::PidDir(_) | Node::SysDir => Node::Root,
+            Node::PidDir(_) | Node::SysDir | Node::NetDir => Node::Root,
             Node::FdDir(p) => Node::PidDir(p),
             Node::SysKernelDir => Node::SysDir,
             _ => Node::Root,
@@ -492,6 +513,9 @@ impl FileSystem for ProcFs {
                 }
                 if i == SYS_FILES.len() + 1 {
                     return Ok(Some((entry(Node::SysDir, b"sys"), pos + 1)));
+                }
+                if i == SYS_FILES.len() + 2 {
+                    return Ok(Some((entry(Node::NetDir, b"net"), pos + 1)));
                 }
                 let from = pos.saturating_sub(PID_POS) as Pid;
                 let next = process::all()
@@ -526,6 +550,7 @@ impl FileSystem for ProcFs {
                 }))
             }
             Node::SysDir => Ok((i == 0).then(|| (entry(Node::SysKernelDir, b"kernel"), pos + 1))),
+            Node::NetDir => Ok((i == 0).then(|| (entry(Node::NetUnix, b"unix"), pos + 1))),
             Node::SysKernelDir => Ok(SETTINGS
                 .get(i)
                 .map(|(s, name)| (entry(Node::Setting(*s), name.as_bytes()), pos + 1))),

@@ -32,6 +32,27 @@ pub fn generate(f: SysFile) -> Result<Vec<u8>, Errno> {
     Ok(text.into_bytes())
 }
 
+/// `/proc/net/unix` in Linux's layout (what net-tools' and busybox's `netstat -x`
+/// parse): number, references, protocol, flags (`__SO_ACCEPTCON` for a listener),
+/// type (1: stream), state (1 unconnected, 3 connected, 4 disconnecting), inode (the
+/// socket's number here), path (`@` for the abstract namespace, as Linux prints it).
+pub fn net_unix() -> String {
+    let mut out = String::from("Num       RefCount Protocol Flags    Type St Inode Path\n");
+    for u in net::unix::list() {
+        let flags: u32 = if u.listening { 0x0001_0000 } else { 0 };
+        let _ = write!(
+            out,
+            "{:016x}: {:08X} 00000000 {flags:08X} 0001 {:02X} {:5}",
+            u.id, u.refs, u.state, u.id
+        );
+        if let Some(p) = &u.path {
+            let _ = write!(out, " {}", String::from_utf8_lossy(p));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 fn meminfo() -> Result<String, Errno> {
     let m = mm::stats();
     let kib = |frames: u64| frames * 4;

@@ -154,10 +154,20 @@ fn cwd(cx: &Ctx) -> Result<fsys::NodeRef, Errno> {
 }
 
 /// The device and inode of the socket node `path` names (ENOENT if none,
-/// ECONNREFUSED if it is not a socket).
-fn node_key(cx: &Ctx, path: &str) -> Result<Key, Errno> {
+/// ECONNREFUSED if it is not a socket). To send to it (`connect`, `sendto`) the
+/// caller needs write permission on the node, EACCES otherwise, checked before its
+/// type as Linux does (`unix_find_bsd`).
+fn node_key(cx: &Ctx, path: &str, write: bool) -> Result<Key, Errno> {
     let cred = cx.process()?.cred();
     let st = fsys::stat_path(&cred, cwd(cx)?, path, true)?;
+    let want = cred::Access {
+        r: false,
+        w: true,
+        x: false,
+    };
+    if write && !cred::permits(&cred, st.uid, st.gid, st.mode, want) {
+        return Err(Errno::EACCES);
+    }
     if st.mode & S_IFMT != S_IFSOCK {
         return Err(Errno::ECONNREFUSED);
     }
@@ -183,7 +193,7 @@ pub fn bind(cx: &mut Ctx, f: &OpenFile, addr: u64, len: usize) -> SysResult {
                 Errno::EEXIST => Errno::EADDRINUSE,
                 e => e,
             })?;
-            node_key(cx, path)?
+            node_key(cx, path, false)?
         }
     };
     s.bind(key, name)?;
@@ -194,7 +204,7 @@ pub fn connect(cx: &mut Ctx, f: &OpenFile, addr: u64, len: usize) -> SysResult {
     let s = sock(f)?;
     let key = match read_name(addr, len)? {
         Name::Abstract(a) => Key::Abstract(a),
-        Name::Path(p) => node_key(cx, path_str(&p)?)?,
+        Name::Path(p) => node_key(cx, path_str(&p)?, true)?,
     };
     s.connect(&key, cred(cx)?, nonblock(f, 0))?;
     Ok(0)

@@ -117,6 +117,28 @@ fn unix_calls_refuse_bad_arguments() -> TestResult {
         sys::sendmsg(a.fd(), &[b"x"], &[c.fd()], None, 0),
         Errno::EINVAL,
     )?;
+    // A port's receiving end may not travel (a socket's queue holding the receiving
+    // end of the port that holds the socket would be a cycle no close ends); its
+    // sending end may, and arrives.
+    let mut pfds = [0i32; 2];
+    sys::port_create(&mut pfds, 0, 0).map_err(|e| format!("port_create: {e}"))?;
+    want(
+        "pass a port's receiving end",
+        sys::sendmsg(a.fd(), &[b"r"], &[pfds[0]], None, 0),
+        Errno::EINVAL,
+    )?;
+    let sent = sys::sendmsg(a.fd(), &[b"s"], &[pfds[1]], None, 0);
+    ensure(sent == Ok(1), || {
+        format!("passing a port's sending end: {sent:?}")
+    })?;
+    let mut b = [0u8; 4];
+    let got = sys::read(c.fd(), &mut b);
+    ensure(got == Ok(1) && b[0] == b's', || {
+        format!("reading the message that carried the sending end: {got:?}")
+    })?;
+    for fd in pfds {
+        let _ = sys::close(fd);
+    }
     let lie = Ucred {
         pid: 1,
         uid: 0,
