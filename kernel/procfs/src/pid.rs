@@ -204,7 +204,8 @@ pub fn maps(pid: u32) -> Result<Vec<u8>, Errno> {
     // A file mapping is named by its file's path (the program, its interpreter, a
     // library the dynamic linker mapped); a segment copied in from a file (an image's
     // data) by the file of the image region before it. The program's own segments
-    // come first, below the heap, and take its name when a path cannot be told.
+    // (below the heap) take its name, as does a file below the heap whose path
+    // cannot be told.
     let heap = space
         .vmas()
         .find(|v| v.kind == mm::VmaKind::Heap)
@@ -225,9 +226,9 @@ pub fn maps(pid: u32) -> Result<Vec<u8>, Errno> {
             }
             mm::VmaKind::Heap => "[heap]".into(),
             mm::VmaKind::Stack => "[stack]".into(),
-            mm::VmaKind::Mmap if v.file.is_some() && v.end <= heap => program.path.clone(),
             mm::VmaKind::Mmap => match (&v.file, file_name) {
                 (Some(_), Some(n)) => n,
+                (Some(_), None) if v.end <= heap => program.path.clone(),
                 (Some(_), None) => "[file]".into(),
                 (None, _) => String::new(),
             },
