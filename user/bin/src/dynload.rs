@@ -12,10 +12,9 @@
 //! `ld-dinos` without `LD_BIND_NOW` or `-z now`, on each slot's first call
 //! ([`bind_lazily`], through `ulib::dl`'s resolver stub). [`load_all`] does it for an
 //! object and everything it needs, breadth first, each library once; [`setup_tls`]
-//! gives the first thread its TLS blocks. [`Linker`] is `dlopen`: libraries loaded
-//! while a program runs, each mapped once however many handles need it, unmapped at
-//! the last `dlclose`. Errors are messages naming the library, symbol or relocation;
-//! the only `unsafe` is in the three small functions at the end, over `ulib::dl`.
+//! gives the first thread its TLS blocks. `dlopen.rs` builds run-time loading on it.
+//! Errors are messages naming the library, symbol or relocation; the only `unsafe` is
+//! in the four small functions at the end, over `ulib::dl`.
 
 #![allow(dead_code)] // each program uses part of it
 
@@ -39,7 +38,7 @@ const DF_BIND_NOW: u64 = 8;
 const DT_FLAGS_1: u64 = 0x6fff_fffb;
 const DF_1_NOW: u64 = 1;
 /// The thread control block's size: its first word points at itself (`%fs:0`).
-const TCB_SIZE: u64 = 256;
+pub const TCB_SIZE: u64 = 256;
 const SHT_DYNSYM: u32 = 11;
 const DT_NULL: u64 = 0;
 const DT_NEEDED: u64 = 1;
@@ -61,7 +60,7 @@ const R_DTPOFF64: u32 = 17;
 const R_TPOFF64: u32 = 18;
 /// Where libraries are looked for after an object's own run paths.
 const LIB_DIRS: &[&str] = &["/lib", "/usr/lib"];
-const PAGE: u64 = 4096;
+pub const PAGE: u64 = 4096;
 
 /// A `PT_LOAD` segment.
 #[derive(Clone, Copy)]
@@ -88,10 +87,10 @@ pub struct Symbol {
 /// `vaddr`, `memsz` in all, aligned to `align`.
 #[derive(Clone, Copy)]
 pub struct Tls {
-    vaddr: u64,
-    filesz: u64,
-    memsz: u64,
-    align: u64,
+    pub vaddr: u64,
+    pub filesz: u64,
+    pub memsz: u64,
+    pub align: u64,
 }
 
 /// A relocation (`Elf64_Rela`).
@@ -124,7 +123,7 @@ pub struct Object {
     pub tls: Option<Tls>,
     /// Its TLS module id (1, 2, ...) and how far below the thread pointer its block
     /// starts, once [`tls_layout`] placed it.
-    tls_module: Option<(u64, u64)>,
+    pub tls_module: Option<(u64, u64)>,
 }
 
 fn u16_at(b: &[u8], o: usize) -> Option<u64> {
@@ -404,10 +403,7 @@ pub fn lookup<O: Borrow<Object>>(
 
 /// Why symbol `name` of `o` cannot be bound (`program`: the first object's path).
 fn not_found(program: &str, name: &str, o: &Object) -> String {
-    format!(
-        "{program}: symbol {name} not found (needed by {})",
-        o.path
-    )
+    format!("{program}: symbol {name} not found (needed by {})", o.path)
 }
 
 /// Apply object `i`'s relocations; its PLT's too unless `lazy` (then each slot is
@@ -445,7 +441,12 @@ pub fn relocate<O: Borrow<Object>>(objects: &[O], i: usize, lazy: bool) -> Resul
         } else {
             match defined(r)? {
                 Some((j, sym)) if sym.tls => (objects[j].borrow(), sym.value),
-                Some(_) => return Err(format!("{}: a TLS relocation names a non-TLS symbol", o.path)),
+                Some(_) => {
+                    return Err(format!(
+                        "{}: a TLS relocation names a non-TLS symbol",
+                        o.path
+                    ))
+                }
                 None => return Err(format!("{}: a weak thread-local symbol is nowhere", o.path)),
             }
         };
@@ -487,7 +488,10 @@ pub fn relocate<O: Borrow<Object>>(objects: &[O], i: usize, lazy: bool) -> Resul
         };
         for (r, word) in &o.plt {
             if r.kind != R_JUMP_SLOT {
-                return Err(format!("{}: unknown PLT relocation type {}", o.path, r.kind));
+                return Err(format!(
+                    "{}: unknown PLT relocation type {}",
+                    o.path, r.kind
+                ));
             }
             store(o.base + r.offset, o.base.wrapping_add(*word));
         }
@@ -509,7 +513,11 @@ pub fn tls_layout(objects: &mut [Object]) -> Result<(u64, u64), String> {
         below = (below + t.memsz).div_ceil(t.align) * t.align;
         align = align.max(t.align);
         if !ulib::dl::set_tls_block(id, below) {
-            return Err(format!("{}: more than {} modules with thread-local storage", o.path, ulib::dl::TLS_MODULES));
+            return Err(format!(
+                "{}: more than {} modules with thread-local storage",
+                o.path,
+                ulib::dl::TLS_MODULES
+            ));
         }
         o.tls_module = Some((id, below));
     }
@@ -526,8 +534,13 @@ pub fn setup_tls(objects: &[Object], (size, align): (u64, u64)) -> Result<(), St
     }
     let blocks = size.div_ceil(align) * align;
     let total = (blocks + TCB_SIZE).div_ceil(PAGE) * PAGE;
-    let area = ulib::sys::mmap(0, total as usize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS)
-        .map_err(|e| format!("cannot map the thread-local area: {e}"))? as u64;
+    let area = ulib::sys::mmap(
+        0,
+        total as usize,
+        PROT_READ | PROT_WRITE,
+        MAP_PRIVATE | MAP_ANONYMOUS,
+    )
+    .map_err(|e| format!("cannot map the thread-local area: {e}"))? as u64;
     let tp = area + blocks;
     for o in objects {
         let (Some(t), Some((_, below))) = (o.tls, o.tls_module) else {
@@ -578,7 +591,11 @@ pub fn load_all(first: Object, startup: bool, lazy: bool) -> Result<Vec<Object>,
         }
     }
     let result = (|| {
-        let layout = if startup { tls_layout(&mut objects)? } else { (0, 0) };
+        let layout = if startup {
+            tls_layout(&mut objects)?
+        } else {
+            (0, 0)
+        };
         // Libraries first (their data may be copied into the program by COPY).
         for i in (0..objects.len()).rev() {
             relocate(&objects, i, lazy && !objects[i].bind_now)?;
@@ -639,7 +656,10 @@ extern "C" fn resolve(object: u64, index: u64) -> u64 {
         None if weak => 0,
         None => {
             let program = objects.first().map_or("", |p| p.path.as_str());
-            ulib::eprintln!("ld-dinos: {program}: symbol {name} not found (needed by {})", o.path);
+            ulib::eprintln!(
+                "ld-dinos: {program}: symbol {name} not found (needed by {})",
+                o.path
+            );
             ulib::process::exit(127)
         }
     };
@@ -660,7 +680,7 @@ fn zero_tail(at: u64, len: usize) {
 /// Zero a TLS block before a library's template is copied into it (the room may
 /// have been another's).
 #[allow(unsafe_code)]
-fn zero_block(at: u64, len: usize) {
+pub fn zero_block(at: u64, len: usize) {
     // SAFETY: [at, at + len) is a block `Linker::place_tls` placed inside the
     // thread-local area it mapped, below the control block; no Rust object lives there.
     unsafe { ulib::dl::zero(at, len) }
@@ -668,7 +688,7 @@ fn zero_block(at: u64, len: usize) {
 
 /// Apply an `R_X86_64_COPY`, or copy a TLS template into its block.
 #[allow(unsafe_code)]
-fn copy_data(to: u64, from: u64, len: usize) {
+pub fn copy_data(to: u64, from: u64, len: usize) {
     // SAFETY: a COPY target is the program's own writable data, sized by the symbol;
     // the source is the defining library's mapped data, of that size. A TLS block is
     // in the area `setup_tls` just mapped, sized by `tls_layout` from the template,
@@ -678,217 +698,10 @@ fn copy_data(to: u64, from: u64, len: usize) {
 
 /// Store a relocated word.
 #[allow(unsafe_code)]
-fn store(at: u64, value: u64) {
+pub fn store(at: u64, value: u64) {
     // SAFETY: `at` is a relocation target of a loaded object: inside one of its
     // writable segments (the GOT, data), mapped by the kernel (the program) or by
     // `load_library`, holding no Rust object of this linker; or the first word of the
     // thread control block `setup_tls` mapped.
     unsafe { ulib::dl::store_u64(at, value) }
-}
-
-// ---- run-time loading ---------------------------------------------------------------
-
-/// A library loaded at run time, with how many open handles need it.
-struct Loaded {
-    file: String,
-    object: Object,
-    refs: usize,
-}
-
-/// The libraries a program loaded while it runs (`dlopen`): each mapped once, shared
-/// by every handle whose scope holds it (the library it opened and, breadth first,
-/// what that needs), unmapped when the last such handle is closed.
-#[derive(Default)]
-pub struct Linker {
-    loaded: Vec<Loaded>,
-    tls: Option<TlsArea>,
-}
-
-/// The thread-local area `dlopen` made for libraries with TLS (the program had none:
-/// `plugins` is static): blocks are placed below the thread pointer in a fixed
-/// reserve, a stack (a block closed last-opened-first gives its room back), each with
-/// a module id of its own.
-struct TlsArea {
-    tp: u64,
-    used: u64,
-    /// The module ids in use (index + 1).
-    ids: [bool; ulib::dl::TLS_MODULES],
-}
-
-/// The room below the thread pointer for the TLS blocks of libraries `dlopen` loads.
-const TLS_RESERVE: u64 = 2 * PAGE - TCB_SIZE;
-
-/// An open library ([`Linker::open`]): its scope, the files of the library and of
-/// what it needs, in load order.
-pub struct Library {
-    scope: Vec<String>,
-}
-
-impl Linker {
-    pub fn new() -> Linker {
-        Linker::default()
-    }
-
-    fn index(&self, file: &str) -> Option<usize> {
-        self.loaded.iter().position(|l| l.file == file)
-    }
-
-    /// Load the library file `path` and every library it needs that is not loaded
-    /// yet, relocated (every symbol now, in the new handle's scope); each object of
-    /// the scope gains a reference.
-    pub fn open(&mut self, path: &str) -> Result<Library, String> {
-        if !ulib::fs::exists(path) {
-            return Err(format!("{path}: no such library"));
-        }
-        // The scope, breadth first; new objects are loaded, known ones shared.
-        let mut scope: Vec<String> = Vec::new();
-        let mut fresh: Vec<Object> = Vec::new();
-        let mut queue: VecDeque<(String, Vec<String>, String)> = VecDeque::new();
-        queue.push_back((String::from(path), Vec::new(), String::from(path)));
-        while let Some((name, run_paths, by)) = queue.pop_front() {
-            let Some(file) = find(&name, &run_paths) else {
-                self.drop_fresh(fresh);
-                return Err(format!("{path}: cannot find library {name} (needed by {by})"));
-            };
-            if scope.contains(&file) {
-                continue;
-            }
-            let object = match self.index(&file) {
-                Some(i) => &self.loaded[i].object,
-                None => match load_library(&file) {
-                    Ok(mut o) => {
-                        if let Err(e) = self.place_tls(&mut o) {
-                            fresh.push(o);
-                            self.drop_fresh(fresh);
-                            return Err(e);
-                        }
-                        fresh.push(o);
-                        fresh.last().unwrap()
-                    }
-                    Err(e) => {
-                        self.drop_fresh(fresh);
-                        return Err(e);
-                    }
-                },
-            };
-            for n in &object.needed {
-                queue.push_back((n.clone(), object.run_paths.clone(), file.clone()));
-            }
-            scope.push(file);
-        }
-        // Relocate the new objects in the scope's order.
-        let result = {
-            let objects: Vec<&Object> = scope
-                .iter()
-                .map(|f| match self.index(f) {
-                    Some(i) => &self.loaded[i].object,
-                    None => fresh.iter().find(|o| &o.path == f).unwrap(),
-                })
-                .collect();
-            (0..objects.len())
-                .rev()
-                .filter(|&i| self.index(&objects[i].path).is_none())
-                .try_for_each(|i| relocate(&objects, i, false))
-        };
-        if let Err(e) = result {
-            self.drop_fresh(fresh);
-            return Err(e);
-        }
-        for o in fresh {
-            if let (Some(t), Some(area), Some((_, below))) = (o.tls, &self.tls, o.tls_module) {
-                zero_block(area.tp - below, t.memsz as usize);
-                if t.filesz > 0 {
-                    copy_data(area.tp - below, o.base + t.vaddr, t.filesz as usize);
-                }
-            }
-            self.loaded.push(Loaded {
-                file: o.path.clone(),
-                object: o,
-                refs: 0,
-            });
-        }
-        for f in &scope {
-            if let Some(i) = self.index(f) {
-                self.loaded[i].refs += 1;
-            }
-        }
-        Ok(Library { scope })
-    }
-
-    /// The address of `name` in the library's scope.
-    pub fn sym(&self, lib: &Library, name: &str) -> Option<u64> {
-        let objects: Vec<&Object> = lib
-            .scope
-            .iter()
-            .filter_map(|f| self.index(f).map(|i| &self.loaded[i].object))
-            .collect();
-        lookup(&objects, name, None).map(|(at, _)| at)
-    }
-
-    /// Close a handle: each object of its scope loses a reference; those no handle
-    /// needs any more are unmapped.
-    pub fn close(&mut self, lib: Library) {
-        for f in &lib.scope {
-            let Some(i) = self.index(f) else { continue };
-            self.loaded[i].refs -= 1;
-            if self.loaded[i].refs == 0 {
-                let gone = self.loaded.remove(i);
-                self.drop_fresh(alloc::vec![gone.object]);
-            }
-        }
-    }
-
-    /// Give a library with TLS a module id and a block in the reserve (making the
-    /// area, and pointing `%fs` at it, the first time).
-    fn place_tls(&mut self, o: &mut Object) -> Result<(), String> {
-        let Some(t) = o.tls else { return Ok(()) };
-        if self.tls.is_none() {
-            let area = ulib::sys::mmap(
-                0,
-                (2 * PAGE) as usize,
-                PROT_READ | PROT_WRITE,
-                MAP_PRIVATE | MAP_ANONYMOUS,
-            )
-            .map_err(|e| format!("cannot map a thread-local area: {e}"))? as u64;
-            let tp = area + TLS_RESERVE;
-            store(tp, tp);
-            ulib::sys::set_thread_pointer(tp)
-                .map_err(|e| format!("cannot set the thread pointer: {e}"))?;
-            self.tls = Some(TlsArea {
-                tp,
-                used: 0,
-                ids: [false; ulib::dl::TLS_MODULES],
-            });
-        }
-        let area = self.tls.as_mut().unwrap();
-        let below = (area.used + t.memsz).div_ceil(t.align) * t.align;
-        let id = area.ids.iter().position(|used| !used);
-        let (Some(id), true) = (id, below <= TLS_RESERVE) else {
-            return Err(format!("{}: no room for its thread-local storage", o.path));
-        };
-        area.ids[id] = true;
-        area.used = below;
-        ulib::dl::set_tls_block(id as u64 + 1, below);
-        o.tls_module = Some((id as u64 + 1, below));
-        Ok(())
-    }
-
-    /// Unmap objects no handle holds, giving back their TLS ids (and the room of
-    /// the last block placed).
-    fn drop_fresh(&mut self, objects: Vec<Object>) {
-        for o in &objects {
-            if let (Some(area), Some((id, below))) = (self.tls.as_mut(), o.tls_module) {
-                area.ids[id as usize - 1] = false;
-                if below == area.used {
-                    area.used = below - o.tls.map_or(0, |t| t.memsz);
-                }
-            }
-        }
-        unload(&objects);
-    }
-
-    /// The loaded libraries and their reference counts, in load order.
-    pub fn loaded(&self) -> impl Iterator<Item = (&str, usize)> {
-        self.loaded.iter().map(|l| (l.file.as_str(), l.refs))
-    }
 }

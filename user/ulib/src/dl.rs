@@ -237,6 +237,8 @@ extern "C" fn tls_get_addr(pair: *const [u64; 2]) -> u64 {
     // SAFETY: reads the word at `%fs:0`: a library calls this only from code of a
     // module with a TLS block, and the linker set `%fs` to a control block whose first
     // word is its own address before any such code ran.
-    unsafe { core::arch::asm!("mov {}, fs:0", out(reg) tp, options(nostack, readonly, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("mov {}, fs:0", out(reg) tp, options(nostack, readonly, preserves_flags))
+    };
     tp.wrapping_sub(below).wrapping_add(offset)
 }

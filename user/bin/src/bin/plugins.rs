@@ -21,6 +21,8 @@
 
 extern crate alloc;
 
+#[path = "../dlopen.rs"]
+mod dlopen;
 #[path = "../dynload.rs"]
 mod dynload;
 
@@ -69,7 +71,7 @@ fn run_function(at: u64) -> RunFn {
     unsafe { core::mem::transmute::<u64, RunFn>(at) }
 }
 
-fn run(dl: &mut dynload::Linker, name: &str) -> Result<String, String> {
+fn run(dl: &mut dlopen::Linker, name: &str) -> Result<String, String> {
     let path = path_of(name);
     let lib = dl.open(&path)?;
     let found = (dl.sym(&lib, "plugin_run"), dl.sym(&lib, "plugin_name"));
@@ -118,7 +120,7 @@ fn mapped() -> String {
 
 /// `-k`: open every library, then close each, showing what is mapped.
 fn keep(names: &[String]) -> i32 {
-    let mut dl = dynload::Linker::new();
+    let mut dl = dlopen::Linker::new();
     let mut libs = Vec::new();
     let mut status = 0;
     for name in names {
@@ -156,7 +158,7 @@ fn main() -> i32 {
     if args[0] == "-k" {
         return keep(&args[1..]);
     }
-    let mut dl = dynload::Linker::new();
+    let mut dl = dlopen::Linker::new();
     let mut status = 0;
     for name in &args {
         match run(&mut dl, name) {
