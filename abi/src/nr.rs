@@ -104,6 +104,12 @@ pub const MPROTECT: usize = 85;
 /// Write a shared file mapping back to its file (`msync`).
 pub const MSYNC: usize = 86;
 
+// Process control, continued: the dynamic linker's calls (93-96, docs/linking.md).
+/// Set the calling thread's thread pointer (the `%fs` base) to `addr`, a user address
+/// (0 clears it): where a dynamic linker puts the thread's TLS blocks and control
+/// block. New threads start with their creator's.
+pub const SET_THREAD_POINTER: usize = 93;
+
 // Communication: shared memory and futexes (110-119).
 /// Open (or create) the named shared-memory segment `name`: a descriptor.
 pub const SHM_OPEN: usize = 110;

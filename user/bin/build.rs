@@ -40,6 +40,12 @@ fn main() {
                 args.extend([
                     format!("-Wl,--dynamic-linker={INTERPRETER}"),
                     "-Wl,--no-as-needed".into(),
+                    // rustc asks for `-z now`; the PLT is bound on first call instead
+                    // (lazy binding; LD_BIND_NOW=1 binds it at start).
+                    "-Wl,-z,lazy".into(),
+                    // libdemo's `__tls_get_addr` is the dynamic linker's own, in no
+                    // library the link sees.
+                    "-Wl,--allow-shlib-undefined".into(),
                     format!("-L{lib_dir}"),
                     "-ldemo".into(),
                 ]);

@@ -44,6 +44,18 @@ pub const DYN_TESTS: &[(&str, DynTest)] = &[
     ),
     ("dyn::native_hello_dyn_runs_through_ld_dinos", native_hello),
     ("dyn::plugins_are_loaded_and_unloaded_at_run_time", plugins),
+    (
+        "dyn::ld_dinos_binds_tls_and_plt_lazily_or_now",
+        tls_and_lazy,
+    ),
+    (
+        "dyn::dlopen_maps_a_library_once_and_names_it_in_maps",
+        dlopen_shared,
+    ),
+    (
+        "dyn::native_dynamic_start_up_is_at_most_3x_static",
+        start_up,
+    ),
 ];
 
 /// The Debian programs run dynamically, from the host's `/usr/bin`.
@@ -206,6 +218,11 @@ fn stage_native(staging: &Path) -> Result<()> {
     install_bytes(
         &lib.join("dyntest/hello-dyn-nosym"),
         &renamed(&hello, "demo_mul", "demo_mux")?,
+    )?;
+    // A symbol the plain run never calls: lazy binding never looks for it.
+    install_bytes(
+        &lib.join("dyntest/hello-dyn-nounused"),
+        &renamed(&hello, "demo_unused", "demo_unusex")?,
     )?;
     Ok(())
 }
@@ -490,6 +507,7 @@ demo_mul(6, 7) = 42
 demo_apply(add, 40, 2) = 42, demo_apply(mul, 4, 5) = 20
 names: one two three
 library calls counted: 4
+thread-local: demo_tls(1) = 1044, demo_tls(10) = 2064
 status 0
 ";
     compare("hello-dyn", want, &got)?;
@@ -505,7 +523,10 @@ status 0
         "ld-dinos: /lib/dyntest/hello-dyn-nolib: cannot find library libdemx.so (needed by /lib/dyntest/hello-dyn-nolib)\nstatus 127\n",
         &got,
     )?;
-    let got = guest(&mut s, "/lib/dyntest/hello-dyn-nosym; echo status $?")?;
+    let got = guest(
+        &mut s,
+        "LD_BIND_NOW=1 /lib/dyntest/hello-dyn-nosym; echo status $?",
+    )?;
     compare(
         "a missing symbol",
         "ld-dinos: /lib/dyntest/hello-dyn-nosym: symbol demo_mux not found (needed by /lib/dyntest/hello-dyn-nosym)\nstatus 127\n",
@@ -548,6 +569,164 @@ fn plugins(kernel: &Path) -> Result<()> {
         return Err(format!(
             "free memory {before} -> {after} after 30 rounds of plugins"
         ));
+    }
+    Ok(())
+}
+
+/// What `hello-dyn` prints before its first call of `demo_mul` (made with
+/// `demo_add`'s, before either result is printed).
+const HELLO_DYN_HEAD: &str = "hello from a dynamically linked dinos program\n";
+
+/// The whole of a plain `hello-dyn` run (the thread-local line as the same
+/// `libdemo.so` gives it under the host's glibc loader, from a C `main` calling
+/// `demo_tls(1)`, `demo_tls(10)`).
+const HELLO_DYN_ALL: &str = "hello from a dynamically linked dinos program
+demo_add(2, 3) = 5
+demo_mul(6, 7) = 42
+demo_apply(add, 40, 2) = 42, demo_apply(mul, 4, 5) = 20
+names: one two three
+library calls counted: 4
+thread-local: demo_tls(1) = 1044, demo_tls(10) = 2064
+";
+
+/// Thread-local variables of both models, lazy binding (a missing function is only
+/// looked for when called) against `LD_BIND_NOW` (every slot at start).
+fn tls_and_lazy(kernel: &Path) -> Result<()> {
+    let mut s = boot(kernel)?;
+    let nosym = "ld-dinos: /lib/dyntest/hello-dyn-nosym: symbol demo_mux not found (needed by /lib/dyntest/hello-dyn-nosym)\n";
+    let got = guest(&mut s, "/lib/dyntest/hello-dyn-nosym; echo status $?")?;
+    compare(
+        "lazy: runs until it calls the missing demo_mux",
+        &format!("{HELLO_DYN_HEAD}{nosym}status 127\n"),
+        &got,
+    )?;
+    let got = guest(&mut s, "/lib/dyntest/hello-dyn-nounused; echo status $?")?;
+    compare(
+        "lazy: a missing symbol never called",
+        &format!("{HELLO_DYN_ALL}status 0\n"),
+        &got,
+    )?;
+    let unused = "ld-dinos: /lib/dyntest/hello-dyn-nounused: symbol demo_unusex not found (needed by /lib/dyntest/hello-dyn-nounused)\n";
+    let got = guest(
+        &mut s,
+        "/lib/dyntest/hello-dyn-nounused unused; echo status $?",
+    )?;
+    compare(
+        "lazy: the missing symbol called at the end",
+        &format!("{HELLO_DYN_ALL}{unused}status 127\n"),
+        &got,
+    )?;
+    let got = guest(
+        &mut s,
+        "LD_BIND_NOW=1 /lib/dyntest/hello-dyn-nounused; echo status $?",
+    )?;
+    compare(
+        "LD_BIND_NOW: every symbol at start",
+        &format!("{unused}status 127\n"),
+        &got,
+    )?;
+    for env in ["", "LD_BIND_NOW=1 "] {
+        let got = guest(&mut s, &format!("{env}hello-dyn unused; echo status $?"))?;
+        compare(
+            &format!("{env}hello-dyn unused"),
+            &format!("{HELLO_DYN_ALL}demo_unused(41) = 42\nstatus 0\n"),
+            &got,
+        )?;
+    }
+    s.run_line("echo al''ive", &["alive"])?;
+    Ok(())
+}
+
+/// `dlopen` maps a library once however often it is opened or needed, unmaps it at
+/// the last `dlclose`; `/proc/PID/maps` names each mapped file.
+fn dlopen_shared(kernel: &Path) -> Result<()> {
+    let mut s = boot(kernel)?;
+    let got = guest(
+        &mut s,
+        "plugins -k triple triple /lib/libdemo.so square; echo status $?",
+    )?;
+    let (t, d, q) = (
+        "/lib/plugins/triple.so x1",
+        "/lib/libdemo.so x1",
+        "/lib/plugins/square.so x1",
+    );
+    compare(
+        "plugins -k",
+        &format!(
+            "open triple: {t}, {d}
+open triple: {t}, {d}
+open /lib/libdemo.so: {t}, {d}
+open square: {t}, {d}, {q}
+close triple (plugin_run(7) = 21): {t}, {d}, {q}
+close triple (plugin_run(7) = 21): {d}, {q}
+close /lib/libdemo.so: {q}
+close square (plugin_run(7) = 49): nothing mapped
+status 0
+"
+        ),
+        &got,
+    )?;
+    // The native program's own view: the linker and its library, by path.
+    let got = guest(&mut s, "hello-dyn maps | grep -c ' /lib/'")?;
+    let maps = guest(&mut s, "hello-dyn maps")?;
+    for want in ["r-xp /lib/libdemo.so", "r-xp /lib/ld-dinos.so"] {
+        if !maps.contains(want) {
+            return Err(format!("no {want:?} in hello-dyn's maps:\n{maps}"));
+        }
+    }
+    if got.trim() == "0" || maps.contains("[file]") {
+        return Err(format!("file mappings without names:\n{maps}"));
+    }
+    // A Linux program's: glibc's loader maps libc by its path.
+    let out = guest(&mut s, "/linux/gnu/grep -c libc.so.6 /proc/self/maps")?;
+    if out.trim().parse::<u32>().map_or(true, |n| n == 0) {
+        return Err(format!("grep's maps do not name libc.so.6: {out}"));
+    }
+    Ok(())
+}
+
+/// The guest instructions of a warm run of `program` (`time -v`'s `real_ns` under
+/// `-icount`: the third of three runs, the page cache holding every file).
+fn warm_ns(s: &mut Session, program: &str) -> Result<u64> {
+    let mut last = 0;
+    for _ in 0..3 {
+        // (`time` passes a leading `NAME=value` on to the program's environment.)
+        let line = match program.split_once(' ') {
+            Some((env, prog)) => format!("{env} time -v {prog} > /dev/null"),
+            None => format!("time -v {program} > /dev/null"),
+        };
+        let out = s.run_line(&line, &["syscalls"])?;
+        last = out
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("real_ns "))
+            .and_then(|n| n.trim().parse().ok())
+            .ok_or_else(|| format!("no real_ns for {program} in:\n{out}"))?;
+    }
+    Ok(last)
+}
+
+/// Start-up of static and dynamic programs (docs/linking.md "What it costs"): the
+/// figures are printed (`hello-dyn` lazily bound and with `LD_BIND_NOW=1`); the native
+/// dynamic one must stay within 3x the static one.
+fn start_up(kernel: &Path) -> Result<()> {
+    let mut m = crate::test::shell_machine(kernel);
+    m.icount = true;
+    let mut s = Session::boot_shell(&m)?;
+    let mut figures = Vec::new();
+    for program in [
+        "/bin/echo",
+        "/bin/hello-dyn",
+        "LD_BIND_NOW=1 /bin/hello-dyn",
+        "/linux/tests/hello",
+        "/linux/tests/hello-musl-dyn",
+    ] {
+        figures.push((program, warm_ns(&mut s, program)?));
+    }
+    let line: Vec<String> = figures.iter().map(|(p, n)| format!("{p} {n}")).collect();
+    println!("    start-up instructions: {}", line.join(", "));
+    let (echo, dynamic) = (figures[0].1, figures[1].1);
+    if dynamic > 3 * echo {
+        return Err(format!("hello-dyn takes {dynamic}, echo {echo}"));
     }
     Ok(())
 }

@@ -186,24 +186,42 @@ pub struct NodePager {
     /// A running program's image: writes to the file are refused (`ETXTBSY`) while
     /// this pager lives.
     image: bool,
+    /// The path the file was mapped by (`/proc/PID/maps`, core dumps), when known.
+    path: Option<alloc::string::String>,
 }
 
 impl NodePager {
     /// A pager for regular file `node`, held from now on.
     pub fn new(node: NodeRef) -> Result<alloc::sync::Arc<NodePager>, Errno> {
+        Self::new_named(node, None)
+    }
+
+    /// As [`NodePager::new`], naming the file by the path it was opened by.
+    pub fn new_named(
+        node: NodeRef,
+        path: Option<alloc::string::String>,
+    ) -> Result<alloc::sync::Arc<NodePager>, Errno> {
         with(|v| v.pin(node))?;
-        Ok(alloc::sync::Arc::new(NodePager { node, image: false }))
+        Ok(alloc::sync::Arc::new(NodePager {
+            node,
+            image: false,
+            path,
+        }))
     }
 
     /// The pager of a program's image (exec): as [`NodePager::new`], and the file may
     /// not be opened for writing while it lives (`ETXTBSY` now if it is open so).
-    pub fn new_image(node: NodeRef) -> Result<alloc::sync::Arc<NodePager>, Errno> {
+    pub fn new_image(node: NodeRef, path: &str) -> Result<alloc::sync::Arc<NodePager>, Errno> {
         crate::writers::deny_write_access(node)?;
         if let Err(e) = with(|v| v.pin(node)) {
             crate::writers::allow_write_access(node);
             return Err(e);
         }
-        Ok(alloc::sync::Arc::new(NodePager { node, image: true }))
+        Ok(alloc::sync::Arc::new(NodePager {
+            node,
+            image: true,
+            path: Some(path.into()),
+        }))
     }
 }
 
@@ -240,7 +258,9 @@ impl mm::Pager for NodePager {
     }
 
     fn name(&self) -> Option<alloc::string::String> {
-        crate::tree::path_of(self.node).ok()
+        self.path
+            .clone()
+            .or_else(|| crate::tree::path_of(self.node).ok())
     }
 
     fn file_key(&self) -> Option<(u32, u64)> {

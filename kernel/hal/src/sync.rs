@@ -366,3 +366,42 @@ impl<T> Default for Once<T> {
         Self::new()
     }
 }
+
+/// A function pointer that is read without a lock and swapped while others read it
+/// (a registry's handler, looked at on every call, written at registration).
+///
+/// `F` must be a function-pointer type (checked: the size of a `usize`); a stored
+/// value is its bits in one atomic word, 0 for none (a function pointer is never 0).
+pub struct AtomicFn<F: Copy> {
+    bits: core::sync::atomic::AtomicUsize,
+    _f: core::marker::PhantomData<F>,
+}
+
+impl<F: Copy> AtomicFn<F> {
+    const FITS: () = assert!(
+        core::mem::size_of::<F>() == core::mem::size_of::<usize>()
+            && core::mem::align_of::<F>() == core::mem::align_of::<usize>()
+    );
+
+    pub const fn none() -> Self {
+        AtomicFn {
+            bits: core::sync::atomic::AtomicUsize::new(0),
+            _f: core::marker::PhantomData,
+        }
+    }
+
+    pub fn store(&self, f: Option<F>) {
+        let () = Self::FITS;
+        // SAFETY: `F` is exactly a word (FITS), Copy, so its bits are a usize.
+        let bits = f.map_or(0, |f| unsafe { core::mem::transmute_copy::<F, usize>(&f) });
+        self.bits.store(bits, Ordering::Release);
+    }
+
+    pub fn load(&self) -> Option<F> {
+        let () = Self::FITS;
+        let bits = self.bits.load(Ordering::Acquire);
+        // SAFETY: a word other than 0 was stored by `store` from a valid `F` of the
+        // same size: these are its bits again.
+        (bits != 0).then(|| unsafe { core::mem::transmute_copy::<usize, F>(&bits) })
+    }
+}

@@ -125,14 +125,15 @@ pub fn load(
     // A position-independent program goes at a random base (`image.rs`).
     let bias = crate::image::choose_base(&image, crate::image::PIE_BASE);
     let mut a = AddressSpace::new().map_err(|_| Errno::ENOMEM)?;
-    let top = crate::image::map_segments(&mut a, node, &image, bias)?;
+    let top = crate::image::map_segments(&mut a, node, &image, bias, path)?;
     let (entry, interp_base) = match &interp {
         Some((inode, iimage)) => {
             let base = match iimage.kind {
                 elf::ImageKind::Fixed => 0,
                 _ => crate::image::choose_base(iimage, crate::image::INTERP_BASE),
             };
-            crate::image::map_segments(&mut a, *inode, iimage, base)?;
+            let name = image.interp.as_deref().unwrap_or(path);
+            crate::image::map_segments(&mut a, *inode, iimage, base, name)?;
             (iimage.entry + base, base)
         }
         None => (image.entry + bias, 0),

@@ -63,7 +63,7 @@ fn vm_errno(e: mm::VmError) -> Errno {
     }
 }
 
-/// Map the segments of `image` (the file `node`) at `bias`; returns the end of the
+/// Map the segments of `image` (the file `node`, opened as `path`) at `bias`; returns the end of the
 /// highest one (page-aligned). A read-only segment with no zero-filled tail, alone in
 /// its pages, is mapped from the file (its pages come from the page cache, shared by
 /// every process running the file); any other is copied in, the rest zero.
@@ -72,8 +72,9 @@ pub fn map_segments(
     node: NodeRef,
     image: &elf::ExecImage,
     bias: u64,
+    path: &str,
 ) -> Result<u64, Errno> {
-    let pager: alloc::sync::Arc<dyn mm::Pager> = fsys::pages::NodePager::new_image(node)?;
+    let pager: alloc::sync::Arc<dyn mm::Pager> = fsys::pages::NodePager::new_image(node, path)?;
     let mut top = 0u64;
     for (i, seg) in image.segments.iter().enumerate() {
         // A segment may begin in the last page of the one before it; that page is

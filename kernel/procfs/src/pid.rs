@@ -201,23 +201,37 @@ pub fn maps(pid: u32) -> Result<Vec<u8>, Errno> {
     let Some(space) = a.as_ref() else {
         return Ok(Vec::new());
     };
-    // The program's segments are mapped from its file below the heap; a file
-    // mapping elsewhere is one the program made (whose file a region does not name).
+    // A file mapping is named by its file's path (the program, its interpreter, a
+    // library the dynamic linker mapped); a segment copied in from a file (an image's
+    // data) by the file of the image region before it. The program's own segments
+    // (below the heap) take its name, as does a file below the heap whose path
+    // cannot be told.
     let heap = space
         .vmas()
         .find(|v| v.kind == mm::VmaKind::Heap)
         .map_or(0, |v| v.start);
+    let mut image = program.path.clone();
     for v in space.vmas() {
         let bit = |on: bool, c: char| if on { c } else { '-' };
         let shared = v.file.as_ref().is_some_and(|f| f.shared);
         let offset = v.file.as_ref().map_or(0, |f| f.offset);
+        let file_name = v.file.as_ref().and_then(|f| f.pager.name());
         let name = match v.kind {
-            mm::VmaKind::Image => program.path.as_str(),
-            mm::VmaKind::Heap => "[heap]",
-            mm::VmaKind::Stack => "[stack]",
-            mm::VmaKind::Mmap if v.file.is_some() && v.end <= heap => program.path.as_str(),
-            mm::VmaKind::Mmap if v.file.is_some() => "[file]",
-            mm::VmaKind::Mmap => "",
+            mm::VmaKind::Image if v.end <= heap => program.path.clone(),
+            mm::VmaKind::Image => {
+                if let Some(n) = file_name {
+                    image = n;
+                }
+                image.clone()
+            }
+            mm::VmaKind::Heap => "[heap]".into(),
+            mm::VmaKind::Stack => "[stack]".into(),
+            mm::VmaKind::Mmap => match (&v.file, file_name) {
+                (Some(_), Some(n)) => n,
+                (Some(_), None) if v.end <= heap => program.path.clone(),
+                (Some(_), None) => "[file]".into(),
+                (None, _) => String::new(),
+            },
         };
         let _ = writeln!(
             out,

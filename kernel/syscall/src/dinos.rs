@@ -104,6 +104,7 @@ pub static TABLE: Table = {
         nr::THREAD_SPAWN => "thread_spawn": thread::thread_spawn(Addr, Addr, u64, Addr);
         nr::THREAD_EXIT => "thread_exit" -> Never: thread::thread_exit(i32);
         nr::GETTID => "gettid": thread::gettid();
+        nr::SET_THREAD_POINTER => "set_thread_pointer": thread::set_thread_pointer(Addr);
         nr::TKILL => "tkill": thread::tkill(u64, Signal);
         // Communication: message ports and poll (docs/ipc.md).
         nr::PORT_CREATE => "port_create":

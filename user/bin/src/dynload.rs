@@ -3,14 +3,18 @@
 //! chapter 2 section 5, docs/linking.md.
 //!
 //! [`parse`] reads what linking needs from an ELF file (segments, `DT_NEEDED`, run
-//! paths, `.dynsym`, `DT_RELA` and `DT_JMPREL`), every offset checked, in safe code;
-//! [`load_library`] maps a library at an address the kernel picks (a reservation,
-//! then each segment from the file over it, the `.bss` zeroed); [`relocate`] applies
-//! `RELATIVE`, `GLOB_DAT`, `JUMP_SLOT`, `64` and `COPY` relocations, every symbol bound
-//! now (immediate binding), looked for in the objects in load order; [`load_all`] does
-//! both for an object and everything it needs, breadth first, each library once.
+//! paths, `.dynsym`, `DT_RELA` and `DT_JMPREL`, the TLS segment), every offset checked,
+//! in safe code; [`load_library`] maps a library at an address the kernel picks (a
+//! reservation, then each segment from the file over it, the `.bss` zeroed);
+//! [`relocate`] applies `RELATIVE`, `GLOB_DAT`, `JUMP_SLOT`, `64`, `COPY` and the
+//! thread-local `TPOFF64`, `DTPMOD64`, `DTPOFF64`, a symbol looked for in the objects
+//! in load order; the PLT's `JUMP_SLOT`s are bound now or, for a program started by
+//! `ld-dinos` without `LD_BIND_NOW` or `-z now`, on each slot's first call
+//! ([`bind_lazily`], through `ulib::dl`'s resolver stub). [`load_all`] does it for an
+//! object and everything it needs, breadth first, each library once; [`setup_tls`]
+//! gives the first thread its TLS blocks. `dlopen.rs` builds run-time loading on it.
 //! Errors are messages naming the library, symbol or relocation; the only `unsafe` is
-//! in the three small functions at the end, over `ulib::dl`.
+//! in the four small functions at the end, over `ulib::dl`.
 
 #![allow(dead_code)] // each program uses part of it
 
@@ -18,11 +22,23 @@ use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::borrow::Borrow;
+use spinning_top::Spinlock;
 use ulib::abi::flags::{MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE};
 
 const PT_LOAD: u32 = 1;
 const PT_DYNAMIC: u32 = 2;
 const PT_PHDR: u32 = 6;
+const PT_TLS: u32 = 7;
+const STT_TLS: u8 = 6;
+const DT_PLTGOT: u64 = 3;
+const DT_BIND_NOW: u64 = 24;
+const DT_FLAGS: u64 = 30;
+const DF_BIND_NOW: u64 = 8;
+const DT_FLAGS_1: u64 = 0x6fff_fffb;
+const DF_1_NOW: u64 = 1;
+/// The thread control block's size: its first word points at itself (`%fs:0`).
+pub const TCB_SIZE: u64 = 256;
 const SHT_DYNSYM: u32 = 11;
 const DT_NULL: u64 = 0;
 const DT_NEEDED: u64 = 1;
@@ -44,7 +60,7 @@ const R_DTPOFF64: u32 = 17;
 const R_TPOFF64: u32 = 18;
 /// Where libraries are looked for after an object's own run paths.
 const LIB_DIRS: &[&str] = &["/lib", "/usr/lib"];
-const PAGE: u64 = 4096;
+pub const PAGE: u64 = 4096;
 
 /// A `PT_LOAD` segment.
 #[derive(Clone, Copy)]
@@ -63,6 +79,18 @@ pub struct Symbol {
     pub size: u64,
     pub defined: bool,
     pub weak: bool,
+    /// A thread-local variable: its value is an offset in its object's TLS block.
+    pub tls: bool,
+}
+
+/// An object's thread-local template (`PT_TLS`): `filesz` initialised bytes at
+/// `vaddr`, `memsz` in all, aligned to `align`.
+#[derive(Clone, Copy)]
+pub struct Tls {
+    pub vaddr: u64,
+    pub filesz: u64,
+    pub memsz: u64,
+    pub align: u64,
 }
 
 /// A relocation (`Elf64_Rela`).
@@ -84,6 +112,18 @@ pub struct Object {
     pub run_paths: Vec<String>,
     pub symbols: Vec<Symbol>,
     relocs: Vec<Rela>,
+    /// The PLT's relocations (`DT_JMPREL`), each with the word its slot holds in the
+    /// file: the address of the second half of its PLT entry, which pushes the
+    /// slot's index and jumps to the resolver (before the base is added).
+    plt: Vec<(Rela, u64)>,
+    /// The PLT's GOT (`DT_PLTGOT`): words 1 and 2 are the resolver's.
+    pltgot: Option<u64>,
+    /// The object asks to be bound at start (`-z now`: `DF_BIND_NOW`, `DF_1_NOW`).
+    pub bind_now: bool,
+    pub tls: Option<Tls>,
+    /// Its TLS module id (1, 2, ...) and how far below the thread pointer its block
+    /// starts, once [`tls_layout`] placed it.
+    pub tls_module: Option<(u64, u64)>,
 }
 
 fn u16_at(b: &[u8], o: usize) -> Option<u64> {
@@ -118,7 +158,7 @@ pub fn parse(path: &str, b: &[u8]) -> Option<(Vec<Load>, Object, Option<u64>)> {
     }
     let phoff = u64_at(b, 32)? as usize;
     let (phentsize, phnum) = (u16_at(b, 54)? as usize, u16_at(b, 56)? as usize);
-    let (mut loads, mut dynamic, mut phdr) = (Vec::new(), None, None);
+    let (mut loads, mut dynamic, mut phdr, mut tls) = (Vec::new(), None, None, None);
     for i in 0..phnum {
         let ph = phoff.checked_add(i.checked_mul(phentsize)?)?;
         let load = Load {
@@ -133,6 +173,19 @@ pub fn parse(path: &str, b: &[u8]) -> Option<(Vec<Load>, Object, Option<u64>)> {
             PT_LOAD => return None,
             PT_DYNAMIC => dynamic = Some(load),
             PT_PHDR => phdr = Some(load.vaddr),
+            PT_TLS if load.filesz <= load.memsz => {
+                let align = u64_at(b, ph + 48)?.max(1);
+                if !align.is_power_of_two() || align > PAGE {
+                    return None;
+                }
+                tls = Some(Tls {
+                    vaddr: load.vaddr,
+                    filesz: load.filesz,
+                    memsz: load.memsz,
+                    align,
+                });
+            }
+            PT_TLS => return None,
             _ => {}
         }
     }
@@ -144,6 +197,11 @@ pub fn parse(path: &str, b: &[u8]) -> Option<(Vec<Load>, Object, Option<u64>)> {
         run_paths: Vec::new(),
         symbols: Vec::new(),
         relocs: Vec::new(),
+        plt: Vec::new(),
+        pltgot: None,
+        bind_now: false,
+        tls,
+        tls_module: None,
     };
     let Some(d) = dynamic else {
         return Some((loads, obj, phdr));
@@ -167,9 +225,13 @@ pub fn parse(path: &str, b: &[u8]) -> Option<(Vec<Load>, Object, Option<u64>)> {
                 obj.run_paths
                     .extend(list.split(':').filter(|s| !s.is_empty()).map(String::from));
             }
+            DT_BIND_NOW => obj.bind_now = true,
+            DT_FLAGS if v & DF_BIND_NOW != 0 => obj.bind_now = true,
+            DT_FLAGS_1 if v & DF_1_NOW != 0 => obj.bind_now = true,
             _ => {}
         }
     }
+    obj.pltgot = tag(DT_PLTGOT);
     // The symbols: the .dynsym section, by the section headers.
     let shoff = u64_at(b, 40)? as usize;
     let (shentsize, shnum) = (u16_at(b, 58)? as usize, u16_at(b, 60)? as usize);
@@ -188,22 +250,30 @@ pub fn parse(path: &str, b: &[u8]) -> Option<(Vec<Load>, Object, Option<u64>)> {
                 size: u64_at(s, 16)?,
                 defined: u16_at(s, 6)? != 0,
                 weak: info >> 4 == 2,
+                tls: info & 0xf == STT_TLS,
             });
         }
     }
-    for (at, len) in [(DT_RELA, DT_RELASZ), (DT_JMPREL, DT_PLTRELSZ)] {
-        let (Some(at), Some(len)) = (tag(at), tag(len)) else {
+    for (table, size) in [(DT_RELA, DT_RELASZ), (DT_JMPREL, DT_PLTRELSZ)] {
+        let (Some(at), Some(len)) = (tag(table), tag(size)) else {
             continue;
         };
         let off = file_offset(&loads, at)?;
         for r in b.get(off..off.checked_add(len as usize)?)?.chunks_exact(24) {
             let info = u64_at(r, 8)?;
-            obj.relocs.push(Rela {
+            let rela = Rela {
                 offset: u64_at(r, 0)?,
                 kind: info as u32,
                 sym: (info >> 32) as usize,
                 addend: u64_at(r, 16)? as i64,
-            });
+            };
+            if table == DT_JMPREL {
+                // The slot's word in the file (0 if it is not there: bound at start).
+                let word = file_offset(&loads, rela.offset).and_then(|o| u64_at(b, o));
+                obj.plt.push((rela, word.unwrap_or(0)));
+            } else {
+                obj.relocs.push(rela);
+            }
         }
     }
     Some((loads, obj, phdr))
@@ -298,65 +368,199 @@ pub fn find(name: &str, run_paths: &[String]) -> Option<String> {
 }
 
 /// Where `name` is defined: the first object (in load order) that defines it, and
-/// the symbol's address and size there. `skip` is left out (for `COPY`).
-pub fn lookup(objects: &[Object], name: &str, skip: Option<usize>) -> Option<(u64, u64)> {
+/// the symbol there. `skip` is left out (for `COPY`).
+pub fn find_symbol<'a, O: Borrow<Object>>(
+    objects: &'a [O],
+    name: &str,
+    skip: Option<usize>,
+) -> Option<(usize, &'a Symbol)> {
     objects
         .iter()
         .enumerate()
         .filter(|&(i, _)| Some(i) != skip)
-        .find_map(|(_, o)| {
-            o.symbols
+        .find_map(|(i, o)| {
+            o.borrow()
+                .symbols
                 .iter()
                 .find(|s| s.defined && s.name == name)
-                .map(|s| (o.base + s.value, s.size))
+                .map(|s| (i, s))
         })
 }
 
-/// Apply object `i`'s relocations.
-pub fn relocate(objects: &[Object], i: usize) -> Result<(), String> {
-    let o = &objects[i];
-    for r in &o.relocs {
-        let at = o.base + r.offset;
-        let symbol = |r: &Rela| -> Result<(u64, u64), String> {
-            let Some(s) = o.symbols.get(r.sym) else {
-                return Err(format!("{}: bad symbol index {}", o.path, r.sym));
-            };
-            let skip = (r.kind == R_COPY).then_some(i);
-            match lookup(objects, &s.name, skip) {
-                Some(found) => Ok(found),
-                None if s.weak => Ok((0, 0)),
-                None => Err(format!(
-                    "{}: symbol {} not found (needed by {})",
-                    objects[0].path, s.name, o.path
-                )),
+/// The address and size of `name` (see [`find_symbol`]); `__tls_get_addr`, which no
+/// object defines, is the linker's own (`ulib::dl`).
+pub fn lookup<O: Borrow<Object>>(
+    objects: &[O],
+    name: &str,
+    skip: Option<usize>,
+) -> Option<(u64, u64)> {
+    match find_symbol(objects, name, skip) {
+        Some((i, s)) => Some((objects[i].borrow().base + s.value, s.size)),
+        None if name == "__tls_get_addr" => Some((ulib::dl::tls_get_addr_fn(), 0)),
+        None => None,
+    }
+}
+
+/// Why symbol `name` of `o` cannot be bound (`program`: the first object's path).
+fn not_found(program: &str, name: &str, o: &Object) -> String {
+    format!("{program}: symbol {name} not found (needed by {})", o.path)
+}
+
+/// Apply object `i`'s relocations; its PLT's too unless `lazy` (then each slot is
+/// pointed at its PLT entry's second half, which calls the resolver stub).
+pub fn relocate<O: Borrow<Object>>(objects: &[O], i: usize, lazy: bool) -> Result<(), String> {
+    let o = objects[i].borrow();
+    let program = objects[0].borrow().path.as_str();
+    // The symbol a relocation names: where it is defined (object index, symbol), or
+    // None for a weak one that is nowhere.
+    let defined = |r: &Rela| -> Result<Option<(usize, &Symbol)>, String> {
+        let Some(s) = o.symbols.get(r.sym) else {
+            return Err(format!("{}: bad symbol index {}", o.path, r.sym));
+        };
+        let skip = (r.kind == R_COPY).then_some(i);
+        match find_symbol(objects, &s.name, skip) {
+            Some(found) => Ok(Some(found)),
+            None if s.weak => Ok(None),
+            None => Err(not_found(program, &s.name, o)),
+        }
+    };
+    let address = |r: &Rela| -> Result<(u64, u64), String> {
+        let s = &o.symbols.get(r.sym).map_or("", |s| s.name.as_str());
+        match defined(r) {
+            Ok(Some((j, sym))) => Ok((objects[j].borrow().base + sym.value, sym.size)),
+            Ok(None) => Ok((0, 0)),
+            Err(_) if *s == "__tls_get_addr" => Ok((ulib::dl::tls_get_addr_fn(), 0)),
+            Err(e) => Err(e),
+        }
+    };
+    // A thread-local relocation's module and the variable's offset in its block
+    // (symbol 0: this object's own block, the offset being the addend).
+    let tls = |r: &Rela| -> Result<(&Object, u64), String> {
+        let (owner, value) = if r.sym == 0 {
+            (o, 0)
+        } else {
+            match defined(r)? {
+                Some((j, sym)) if sym.tls => (objects[j].borrow(), sym.value),
+                Some(_) => {
+                    return Err(format!(
+                        "{}: a TLS relocation names a non-TLS symbol",
+                        o.path
+                    ))
+                }
+                None => return Err(format!("{}: a weak thread-local symbol is nowhere", o.path)),
             }
         };
+        if owner.tls_module.is_none() {
+            return Err(format!(
+                "{}: thread-local storage of {} has no block (TLS is supported in the libraries a program starts with, not in those loaded with dlopen)",
+                o.path, owner.path
+            ));
+        }
+        Ok((owner, value.wrapping_add(r.addend as u64)))
+    };
+    let plt = o.plt.iter().filter(|_| !lazy).map(|(r, _)| r);
+    for r in o.relocs.iter().chain(plt) {
+        let at = o.base + r.offset;
         let value = match r.kind {
             R_NONE => continue,
             R_RELATIVE => o.base.wrapping_add(r.addend as u64),
-            R_GLOB_DAT | R_JUMP_SLOT => symbol(r)?.0,
-            R_64 => symbol(r)?.0.wrapping_add(r.addend as u64),
+            R_GLOB_DAT | R_JUMP_SLOT => address(r)?.0,
+            R_64 => address(r)?.0.wrapping_add(r.addend as u64),
             R_COPY => {
-                let (from, size) = symbol(r)?;
+                let (from, size) = address(r)?;
                 copy_data(at, from, size as usize);
                 continue;
             }
-            R_TPOFF64 | R_DTPMOD64 | R_DTPOFF64 => {
-                return Err(format!(
-                    "{}: thread-local storage relocations are not supported",
-                    o.path
-                ))
+            R_DTPMOD64 => tls(r)?.0.tls_module.map_or(0, |(id, _)| id),
+            R_DTPOFF64 => tls(r)?.1,
+            R_TPOFF64 => {
+                let (owner, offset) = tls(r)?;
+                let below = owner.tls_module.map_or(0, |(_, below)| below);
+                offset.wrapping_sub(below)
             }
             other => return Err(format!("{}: unknown relocation type {other}", o.path)),
         };
         store(at, value);
     }
+    if lazy && !o.plt.is_empty() {
+        let Some(got) = o.pltgot else {
+            return Err(format!("{}: a PLT without DT_PLTGOT", o.path));
+        };
+        for (r, word) in &o.plt {
+            if r.kind != R_JUMP_SLOT {
+                return Err(format!(
+                    "{}: unknown PLT relocation type {}",
+                    o.path, r.kind
+                ));
+            }
+            store(o.base + r.offset, o.base.wrapping_add(*word));
+        }
+        // GOT[1]: which object (the stub hands it to the resolver); GOT[2]: the stub.
+        store(o.base + got + 8, i as u64);
+        store(o.base + got + 16, ulib::dl::lazy_stub());
+    }
+    Ok(())
+}
+
+/// Give each object with a TLS template its module id and its place below the
+/// thread pointer (x86-64's variant II: the program's block nearest, each aligned);
+/// returns the bytes the blocks take and their largest alignment.
+pub fn tls_layout(objects: &mut [Object]) -> Result<(u64, u64), String> {
+    let (mut below, mut align, mut id) = (0u64, 16u64, 0u64);
+    for o in objects.iter_mut() {
+        let Some(t) = o.tls else { continue };
+        id += 1;
+        below = (below + t.memsz).div_ceil(t.align) * t.align;
+        align = align.max(t.align);
+        if !ulib::dl::set_tls_block(id, below) {
+            return Err(format!(
+                "{}: more than {} modules with thread-local storage",
+                o.path,
+                ulib::dl::TLS_MODULES
+            ));
+        }
+        o.tls_module = Some((id, below));
+    }
+    Ok((below, align))
+}
+
+/// Make the first thread's TLS area (the blocks [`tls_layout`] placed, each a copy
+/// of its object's template, then the control block) and point `%fs` at it. Nothing
+/// when no object has thread-local storage. (Threads the program starts later share
+/// it: native threads inherit their creator's thread pointer.)
+pub fn setup_tls(objects: &[Object], (size, align): (u64, u64)) -> Result<(), String> {
+    if size == 0 {
+        return Ok(());
+    }
+    let blocks = size.div_ceil(align) * align;
+    let total = (blocks + TCB_SIZE).div_ceil(PAGE) * PAGE;
+    let area = ulib::sys::mmap(
+        0,
+        total as usize,
+        PROT_READ | PROT_WRITE,
+        MAP_PRIVATE | MAP_ANONYMOUS,
+    )
+    .map_err(|e| format!("cannot map the thread-local area: {e}"))? as u64;
+    let tp = area + blocks;
+    for o in objects {
+        let (Some(t), Some((_, below))) = (o.tls, o.tls_module) else {
+            continue;
+        };
+        if t.filesz > 0 {
+            copy_data(tp - below, o.base + t.vaddr, t.filesz as usize);
+        }
+    }
+    store(tp, tp);
+    ulib::sys::set_thread_pointer(tp).map_err(|e| format!("cannot set the thread pointer: {e}"))?;
     Ok(())
 }
 
 /// Load the libraries `objects[0]` needs, and theirs, breadth first, each once, and
-/// relocate them all (`objects[0]` last): the objects in load order, or why not.
-pub fn load_all(first: Object) -> Result<Vec<Object>, String> {
+/// relocate them all (`objects[0]` last): the objects in load order, or why not. At
+/// a program's start (`startup`) their TLS blocks are placed and the PLTs of objects
+/// that allow it are left to be bound `lazy`ily; for `dlopen` every slot is bound now
+/// and TLS is refused.
+pub fn load_all(first: Object, startup: bool, lazy: bool) -> Result<Vec<Object>, String> {
     let mut objects = alloc::vec![first];
     let mut queue: VecDeque<(String, usize)> =
         objects[0].needed.iter().map(|n| (n.clone(), 0)).collect();
@@ -386,12 +590,21 @@ pub fn load_all(first: Object) -> Result<Vec<Object>, String> {
             }
         }
     }
-    // Libraries first (their data may be copied into the program by COPY).
-    for i in (0..objects.len()).rev() {
-        if let Err(e) = relocate(&objects, i) {
-            unload(&objects);
-            return Err(e);
+    let result = (|| {
+        let layout = if startup {
+            tls_layout(&mut objects)?
+        } else {
+            (0, 0)
+        };
+        // Libraries first (their data may be copied into the program by COPY).
+        for i in (0..objects.len()).rev() {
+            relocate(&objects, i, lazy && !objects[i].bind_now)?;
         }
+        setup_tls(&objects, layout)
+    })();
+    if let Err(e) = result {
+        unload(&objects);
+        return Err(e);
     }
     Ok(objects)
 }
@@ -405,6 +618,55 @@ pub fn unload(objects: &[Object]) {
     }
 }
 
+// ---- lazy binding -------------------------------------------------------------------
+
+/// The objects the program was linked with, for the resolver (kept for the life of
+/// the process).
+static SCOPE: Spinlock<Option<&'static [Object]>> = Spinlock::new(None);
+
+/// From now on a PLT slot of `objects` left unbound by [`relocate`] is bound at its
+/// first call, by [`resolve`] through `ulib::dl`'s stub.
+pub fn bind_lazily(objects: &'static [Object]) {
+    *SCOPE.lock() = Some(objects);
+    ulib::dl::set_lazy_resolver(resolve);
+}
+
+/// Bind PLT slot `index` of object `object` (the stub's two words): look its symbol
+/// up, store its address in the slot (the next call goes straight there) and return
+/// it. A symbol that is nowhere ends the program as at start, with status 127. Runs
+/// on the program's stack in the middle of its call: it allocates nothing (the heap
+/// is the program's now).
+extern "C" fn resolve(object: u64, index: u64) -> u64 {
+    let scope = *SCOPE.lock();
+    let Some(objects) = scope else {
+        ulib::eprintln!("ld-dinos: a lazy call before the program was linked");
+        ulib::process::exit(127)
+    };
+    let Some((o, (r, _))) = objects
+        .get(object as usize)
+        .and_then(|o| Some((o, o.plt.get(index as usize)?)))
+    else {
+        ulib::eprintln!("ld-dinos: bad PLT slot {index} of object {object}");
+        ulib::process::exit(127)
+    };
+    let name = o.symbols.get(r.sym).map_or("", |s| s.name.as_str());
+    let weak = o.symbols.get(r.sym).is_some_and(|s| s.weak);
+    let value = match lookup(objects, name, None) {
+        Some((at, _)) => at,
+        None if weak => 0,
+        None => {
+            let program = objects.first().map_or("", |p| p.path.as_str());
+            ulib::eprintln!(
+                "ld-dinos: {program}: symbol {name} not found (needed by {})",
+                o.path
+            );
+            ulib::process::exit(127)
+        }
+    };
+    store(o.base + r.offset, value);
+    value
+}
+
 // The three places the linker writes memory it did not get from Rust.
 
 /// Zero the `.bss` part of a library's last file page.
@@ -415,43 +677,31 @@ fn zero_tail(at: u64, len: usize) {
     unsafe { ulib::dl::zero(at, len) }
 }
 
-/// Apply an `R_X86_64_COPY`.
+/// Zero a TLS block before a library's template is copied into it (the room may
+/// have been another's).
 #[allow(unsafe_code)]
-fn copy_data(to: u64, from: u64, len: usize) {
+pub fn zero_block(at: u64, len: usize) {
+    // SAFETY: [at, at + len) is a block `Linker::place_tls` placed inside the
+    // thread-local area it mapped, below the control block; no Rust object lives there.
+    unsafe { ulib::dl::zero(at, len) }
+}
+
+/// Apply an `R_X86_64_COPY`, or copy a TLS template into its block.
+#[allow(unsafe_code)]
+pub fn copy_data(to: u64, from: u64, len: usize) {
     // SAFETY: a COPY target is the program's own writable data, sized by the symbol;
-    // the source is the defining library's mapped data, of that size.
+    // the source is the defining library's mapped data, of that size. A TLS block is
+    // in the area `setup_tls` just mapped, sized by `tls_layout` from the template,
+    // which is inside its object's mapped segments.
     unsafe { ulib::dl::copy(to, from, len) }
 }
 
 /// Store a relocated word.
 #[allow(unsafe_code)]
-fn store(at: u64, value: u64) {
+pub fn store(at: u64, value: u64) {
     // SAFETY: `at` is a relocation target of a loaded object: inside one of its
     // writable segments (the GOT, data), mapped by the kernel (the program) or by
-    // `load_library`, holding no Rust object of this linker.
+    // `load_library`, holding no Rust object of this linker; or the first word of the
+    // thread control block `setup_tls` mapped.
     unsafe { ulib::dl::store_u64(at, value) }
-}
-
-/// A library loaded while the program runs ([`dlopen`]): it and what it needs, in load
-/// order.
-pub struct Library(Vec<Object>);
-
-/// Load the library file `path` and every library it needs, relocated, each symbol
-/// bound in their own scope (the library first, then its needs in load order).
-pub fn dlopen(path: &str) -> Result<Library, String> {
-    if !ulib::fs::exists(path) {
-        return Err(format!("{path}: no such library"));
-    }
-    let first = load_library(path)?;
-    load_all(first).map(Library)
-}
-
-/// The address of `name` in the library (or what it loaded).
-pub fn dlsym(lib: &Library, name: &str) -> Option<u64> {
-    lookup(&lib.0, name, None).map(|(at, _)| at)
-}
-
-/// Unmap the library and everything [`dlopen`] loaded for it.
-pub fn dlclose(lib: Library) {
-    unload(&lib.0);
 }

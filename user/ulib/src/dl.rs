@@ -109,3 +109,136 @@ pub unsafe fn start_program(entry: u64, sp: u64) -> ! {
         )
     }
 }
+
+// ---- lazy binding: the PLT's resolver stub ------------------------------------------
+
+/// The function the stub calls to bind one PLT slot: `(GOT[1], relocation index) ->
+/// the symbol's address` (0 until [`set_lazy_resolver`]).
+static RESOLVER: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// Say which function binds a PLT slot on its first call: it gets the object's word
+/// (what the linker put in its `GOT[1]`) and the slot's index in the object's
+/// `DT_JMPREL` table, stores the symbol's address in the slot and returns it.
+pub fn set_lazy_resolver(f: extern "C" fn(u64, u64) -> u64) {
+    RESOLVER.store(f as usize, core::sync::atomic::Ordering::Release);
+}
+
+/// The address a linker puts in an object's `GOT[2]` for lazy binding: the stub the
+/// PLT's first entry jumps to.
+pub fn lazy_stub() -> u64 {
+    extern "C" {
+        fn ulib_dl_lazy_stub();
+    }
+    ulib_dl_lazy_stub as *const () as usize as u64
+}
+
+/// Called by the stub with the two words the PLT pushed.
+extern "C" fn lazy_bind(object: u64, index: u64) -> u64 {
+    let f = RESOLVER.load(core::sync::atomic::Ordering::Acquire);
+    if f == 0 {
+        crate::process::exit(127);
+    }
+    // SAFETY: the only non-zero value stored in RESOLVER is a function of this type
+    // (`set_lazy_resolver`).
+    let f: extern "C" fn(u64, u64) -> u64 = unsafe { core::mem::transmute(f) };
+    f(object, index)
+}
+
+// The stub. A PLT entry pushed its relocation index and jumped to PLT0, which pushed
+// GOT[1] and jumped here: [rsp] = GOT[1], [rsp+8] = index, [rsp+16] = the caller's
+// return address, and rsp is 8 modulo 16. Every register that may hold an argument
+// (rdi, rsi, rdx, rcx, r8, r9, rax for varargs, xmm0-7) is kept across the Rust call,
+// whose stack is aligned to 16; then the two pushed words are dropped and the stub
+// jumps to the bound function as if the caller had called it directly.
+core::arch::global_asm!(
+    ".pushsection .text.ulib_dl_lazy_stub, \"ax\", @progbits",
+    ".globl ulib_dl_lazy_stub",
+    ".type ulib_dl_lazy_stub, @function",
+    "ulib_dl_lazy_stub:",
+    "push rax",
+    "push rdi",
+    "push rsi",
+    "push rdx",
+    "push rcx",
+    "push r8",
+    "push r9",
+    "push r10",
+    "sub rsp, 136",
+    "movdqu [rsp], xmm0",
+    "movdqu [rsp + 16], xmm1",
+    "movdqu [rsp + 32], xmm2",
+    "movdqu [rsp + 48], xmm3",
+    "movdqu [rsp + 64], xmm4",
+    "movdqu [rsp + 80], xmm5",
+    "movdqu [rsp + 96], xmm6",
+    "movdqu [rsp + 112], xmm7",
+    "mov rdi, [rsp + 200]",
+    "mov rsi, [rsp + 208]",
+    "call {bind}",
+    "mov r11, rax",
+    "movdqu xmm0, [rsp]",
+    "movdqu xmm1, [rsp + 16]",
+    "movdqu xmm2, [rsp + 32]",
+    "movdqu xmm3, [rsp + 48]",
+    "movdqu xmm4, [rsp + 64]",
+    "movdqu xmm5, [rsp + 80]",
+    "movdqu xmm6, [rsp + 96]",
+    "movdqu xmm7, [rsp + 112]",
+    "add rsp, 136",
+    "pop r10",
+    "pop r9",
+    "pop r8",
+    "pop rcx",
+    "pop rdx",
+    "pop rsi",
+    "pop rdi",
+    "pop rax",
+    "add rsp, 16",
+    "jmp r11",
+    ".size ulib_dl_lazy_stub, . - ulib_dl_lazy_stub",
+    ".popsection",
+    bind = sym lazy_bind,
+);
+
+// ---- thread-local storage -----------------------------------------------------------
+
+/// The most modules with a thread-local block a process can have (ids 1 to this).
+pub const TLS_MODULES: usize = 16;
+
+/// For each module id (less 1), how far below the thread pointer its block starts.
+static TLS_BLOCKS: [core::sync::atomic::AtomicU64; TLS_MODULES] =
+    [const { core::sync::atomic::AtomicU64::new(0) }; TLS_MODULES];
+
+/// Record that module `id` (1-based, as `R_X86_64_DTPMOD64` stores it) has its block
+/// `below` bytes under the thread pointer; false if the id is out of range.
+pub fn set_tls_block(id: u64, below: u64) -> bool {
+    let Some(slot) = (id as usize).checked_sub(1).and_then(|i| TLS_BLOCKS.get(i)) else {
+        return false;
+    };
+    slot.store(below, core::sync::atomic::Ordering::Release);
+    true
+}
+
+/// The address a linker binds `__tls_get_addr` to: the general-dynamic model's
+/// `(module, offset)` pair to the address of that byte of the calling thread's block.
+pub fn tls_get_addr_fn() -> u64 {
+    tls_get_addr as *const () as usize as u64
+}
+
+extern "C" fn tls_get_addr(pair: *const [u64; 2]) -> u64 {
+    // SAFETY: compiled code passes the address of a `tls_index` pair in its GOT, which
+    // the linker filled (DTPMOD64, DTPOFF64).
+    let [module, offset] = unsafe { pair.read_unaligned() };
+    let below = (module as usize)
+        .checked_sub(1)
+        .and_then(|i| TLS_BLOCKS.get(i))
+        .map_or(0, |b| b.load(core::sync::atomic::Ordering::Acquire));
+    let tp: u64;
+    // SAFETY: reads the word at `%fs:0`: a library calls this only from code of a
+    // module with a TLS block, and the linker set `%fs` to a control block whose first
+    // word is its own address before any such code ran.
+    unsafe {
+        core::arch::asm!("mov {}, fs:0", out(reg) tp, options(nostack, readonly, preserves_flags))
+    };
+    tp.wrapping_sub(below).wrapping_add(offset)
+}

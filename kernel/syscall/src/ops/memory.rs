@@ -86,7 +86,7 @@ pub fn mmap(
                 if acc == O_WRONLY {
                     return Err(Errno::EACCES);
                 }
-                fsys::pages::NodePager::new(node)?
+                fsys::pages::NodePager::new_named(node, mapped_name(&f))?
             }
             // Not a node: an object that maps itself (a shared-memory segment).
             None => {
@@ -174,4 +174,16 @@ pub fn msync(cx: &mut Ctx, addr: u64, len: u64, flags: u32) -> SysResult {
     let s = s.as_ref().ok_or(Errno::EINVAL)?;
     s.sync_range(addr, len).map_err(vm_errno)?;
     Ok(0)
+}
+
+/// The path a mapped file is named by in `/proc/PID/maps`: the one it was opened by,
+/// made absolute from the directory it started at.
+fn mapped_name(f: &files::OpenFile) -> Option<alloc::string::String> {
+    let o = f.origin()?;
+    let path = alloc::string::String::from_utf8_lossy(&o.path);
+    if path.starts_with('/') {
+        return Some(path.into_owned());
+    }
+    let dir = fsys::tree::path_of(o.cwd).ok()?;
+    Some(alloc::format!("{}/{path}", dir.trim_end_matches('/')))
 }

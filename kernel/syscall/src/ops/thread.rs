@@ -35,6 +35,14 @@ pub fn thread_spawn(cx: &mut Ctx, entry: u64, stack: u64, arg: u64, word: u64) -
     Ok(proc::thread::spawn(start)? as usize)
 }
 
+/// `set_thread_pointer(addr)`: the calling thread's `%fs` base, where a dynamic
+/// linker put its thread-local blocks (docs/linking.md "Thread-local storage");
+/// EINVAL for an address outside user space.
+pub fn set_thread_pointer(_: &mut Ctx, addr: u64) -> SysResult {
+    hal::task::set_user_fs_base(addr).map_err(|_| Errno::EINVAL)?;
+    Ok(0)
+}
+
 /// `thread_exit(code)`: the calling thread ends; the process too if it was the last.
 pub fn thread_exit(_: &mut Ctx, code: i32) -> SysResult {
     proc::thread::exit_thread(abi::signal::wait_status_exited(code as u8))

@@ -3,7 +3,13 @@
 //! dynamic linker (chapter 2 section 5; docs/linking.md). What it prints shows each
 //! kind of relocation the linker applied: calls through the program's PLT
 //! (`JUMP_SLOT`), the library's string table (`RELATIVE`), its global counter
-//! (`GLOB_DAT`) and its table of function pointers (`64`).
+//! (`GLOB_DAT`) and its table of function pointers (`64`), and its thread-local
+//! variables (`TPOFF64`, `DTPMOD64`/`DTPOFF64` through `__tls_get_addr`).
+//!
+//! `hello-dyn unused` also calls `demo_unused`, which the plain run never calls (so
+//! under lazy binding a copy naming a missing symbol there runs to the end);
+//! `hello-dyn maps` prints the rights and file of each mapping of a shared object
+//! (`.so`) in `/proc/self/maps`.
 
 #![no_std]
 #![no_main]
@@ -19,6 +25,8 @@ extern "C" {
     fn demo_apply(op: i64, a: i64, b: i64) -> i64;
     fn demo_count() -> i64;
     fn demo_name(n: i64, buf: *mut u8, len: i64) -> i64;
+    fn demo_tls(add: i64) -> i64;
+    fn demo_unused(x: i64) -> i64;
 }
 
 /// The library's name for `n`, through a buffer it fills.
@@ -43,5 +51,27 @@ fn main() -> i32 {
     ulib::println!("demo_apply(add, 40, 2) = {applied}, demo_apply(mul, 4, 5) = {multiplied}");
     ulib::println!("names: {} {} {}", name(1), name(2), name(3));
     ulib::println!("library calls counted: {}", unsafe { demo_count() });
+    let (one, ten) = unsafe { (demo_tls(1), demo_tls(10)) };
+    ulib::println!("thread-local: demo_tls(1) = {one}, demo_tls(10) = {ten}");
+    for arg in ulib::env::args().skip(1) {
+        match arg.as_str() {
+            "unused" => ulib::println!("demo_unused(41) = {}", unsafe { demo_unused(41) }),
+            "maps" => maps(),
+            _ => {}
+        }
+    }
     0
+}
+
+/// The mappings of shared objects, from `/proc/self/maps`: rights and path.
+fn maps() {
+    let text = ulib::fs::read("/proc/self/maps").unwrap_or_default();
+    for line in alloc::string::String::from_utf8_lossy(&text).lines() {
+        let fields: alloc::vec::Vec<&str> = line.split_whitespace().collect();
+        if let (Some(rights), Some(path)) = (fields.get(1), fields.get(5)) {
+            if path.ends_with(".so") {
+                ulib::println!("{rights} {path}");
+            }
+        }
+    }
 }

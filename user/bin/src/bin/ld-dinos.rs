@@ -11,14 +11,22 @@
 //!    (`MAP_PRIVATE|MAP_FIXED`: text pages are the page cache's, shared with every
 //!    process using the library; data pages are copied on write) and zeroes the
 //!    `.bss`;
-//! 3. relocates every object, libraries and program, binding every symbol now
-//!    (immediate binding): `RELATIVE` (base + addend), `GLOB_DAT` and `JUMP_SLOT`
-//!    (the symbol's address), `64` (symbol + addend), `COPY`; a symbol is looked for in
-//!    the program, then the libraries in load order;
-//! 4. jumps to the program's entry with the initial stack, as if the kernel had.
+//! 3. gives each object with thread-local storage (`PT_TLS`) a module id and a block
+//!    below the thread pointer;
+//! 4. relocates every object, libraries and program: `RELATIVE` (base + addend),
+//!    `GLOB_DAT` (the symbol's address), `64` (symbol + addend), `COPY`, and the TLS
+//!    ones (`TPOFF64`: a variable's offset from the thread pointer; `DTPMOD64` and
+//!    `DTPOFF64`: the module id and offset `__tls_get_addr` takes); a symbol is looked
+//!    for in the program, then the libraries in load order. The PLT's `JUMP_SLOT`s are
+//!    bound lazily, each at its first call through the resolver stub behind `GOT[2]`,
+//!    unless `LD_BIND_NOW` is set (not empty) or the object was linked `-z now`;
+//! 5. maps the first thread's TLS area (a copy of each template, then the control
+//!    block `%fs` points at);
+//! 6. jumps to the program's entry with the initial stack, as if the kernel had.
 //!
 //! A library that is nowhere or a symbol no object defines ends the program, exit
-//! status 127, with a message naming it and who needed it.
+//! status 127, with a message naming it and who needed it: at start, or for a lazily
+//! bound function at its first call.
 //!
 //! Design decisions: the linker is an ordinary native program linked at a fixed
 //! address (0x7e00_0000_0000, `user/bin/build.rs`), so it needs no relocation of its
@@ -26,8 +34,10 @@
 //! which Rust does not promise to allow). Everything it reads (headers, symbols,
 //! relocations) comes from the files, with every offset checked, in safe code; the
 //! only `unsafe` is writing into the images it mapped and the final jump, through
-//! `ulib::dl`. The machinery is `user/bin/src/dynload.rs`, which `dlopen` shares. Symbols are found by a linear search of each object's `.dynsym`
-//! (there are few); thread-local relocations and lazy binding are not supported yet.
+//! `ulib::dl`. The machinery is `user/bin/src/dynload.rs`, which `dlopen` shares.
+//! Symbols are found by a linear search of each object's `.dynsym` (there are few).
+//! The objects stay in this linker's heap for the resolver, which allocates nothing
+//! (the heap beyond is the program's).
 
 #![no_std]
 #![no_main]
@@ -65,9 +75,14 @@ fn main() -> i32 {
     // A position-independent program's base: where its program headers are, less
     // where it says they are.
     program.base = phdr_vaddr.map_or(0, |v| phdr.wrapping_sub(v));
-    let objects = dynload::load_all(program).unwrap_or_else(|e| die(&e));
+    let bind_now = ulib::env::var("LD_BIND_NOW").is_some_and(|v| !v.is_empty());
+    let objects = dynload::load_all(program, true, !bind_now).unwrap_or_else(|e| die(&e));
     let sp = ulib::dl::initial_sp();
-    drop(objects);
+    if bind_now {
+        drop(objects);
+    } else {
+        dynload::bind_lazily(alloc::boxed::Box::leak(objects.into_boxed_slice()));
+    }
     start(entry, sp)
 }
 

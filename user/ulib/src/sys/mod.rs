@@ -416,6 +416,11 @@ pub fn thread_spawn(
     ))
 }
 
+/// Set the calling thread's thread pointer (`%fs` base; `abi::nr::SET_THREAD_POINTER`).
+pub fn set_thread_pointer(addr: u64) -> SysResult {
+    ret(syscall1(nr::SET_THREAD_POINTER, addr as usize))
+}
+
 /// End the calling thread (the process too, if it is the last).
 pub fn thread_exit(code: i32) -> ! {
     syscall1(nr::THREAD_EXIT, code as usize);

@@ -64,6 +64,7 @@ pub const ROWS: &[(usize, u32, &str)] = &[
     (nr::THREAD_SPAWN, 6, "thread_spawn"),
     (nr::THREAD_EXIT, 1, "thread_exit"),
     (nr::GETTID, 3, "gettid"),
+    (nr::SET_THREAD_POINTER, 3, "set_thread_pointer"),
     (nr::TKILL, 6, "tkill"),
     (nr::TRACE_ATTACH, 4, "trace_attach"),
     (nr::TRACE_DETACH, 4, "trace_detach"),

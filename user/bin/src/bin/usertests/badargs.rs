@@ -378,6 +378,15 @@ fn lengths(s: &mut Sweep, t: &Targets) {
         bad_range,
     );
     s.expect("munmap", nr::MUNMAP, [scratch, max, 0, 0, 0, 0], &[EINVAL]);
+    // A thread pointer outside user space (the kernel half, off the top).
+    for bad in [KERNEL, usize::MAX, 0x8000_0000_0000] {
+        s.expect(
+            "set_thread_pointer",
+            nr::SET_THREAD_POINTER,
+            [bad, 0, 0, 0, 0, 0],
+            &[EINVAL],
+        );
+    }
     for h in HUGE {
         // Data taken from an 8 KiB buffer claimed to be enormous: the source runs into
         // unmapped memory.
