@@ -88,10 +88,24 @@ pub const TCSETMODE: u32 = 0x5402;
 pub const TIOCGWINSZ: u32 = 0x5413;
 pub const TIOCSPGRP: u32 = 0x5410;
 pub const TIOCGPGRP: u32 = 0x540f;
+/// Set the terminal's size (an `abi::WinSize`): the program that draws a
+/// pseudo-terminal (a terminal emulator) says how big it is.
+pub const TIOCSWINSZ: u32 = 0x5414;
+/// Make this terminal the caller's controlling terminal (a session leader's, one
+/// that has none; the terminal must not control another session).
+pub const TIOCSCTTY: u32 = 0x540e;
+/// A pseudo-terminal master's number `N` (`u32`): its slave is `/dev/pts/N`.
+pub const TIOCGPTN: u32 = 0x8004_5430;
+/// Lock (`u32` 1) or unlock (0) a pseudo-terminal's slave: a locked slave cannot be
+/// opened (EIO). A new pseudo-terminal starts locked (`unlockpt`).
+pub const TIOCSPTLCK: u32 = 0x4004_5431;
 /// Terminal mode bits for TCGETMODE/TCSETMODE.
 pub const TTY_ECHO: u32 = 1;
 pub const TTY_CANON: u32 = 2;
 pub const TTY_ISIG: u32 = 4;
+/// Output processing: `\n` written to the terminal is sent as `\r\n` (termios'
+/// `OPOST | ONLCR`). A pseudo-terminal honours it; the serial console always does it.
+pub const TTY_OPOST: u32 = 8;
 
 // ioctl requests (disk devices)
 /// `u64` size of a block device in bytes.

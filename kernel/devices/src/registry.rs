@@ -76,6 +76,21 @@ pub trait CharDevice: Send + Sync {
     fn capability(&self) -> Option<cred::Capability> {
         None
     }
+
+    /// An open of the node numbered `opened` by `cred`: a device that gives each open
+    /// an object of its own returns it here (`/dev/ptmx` makes a new pseudo-terminal,
+    /// a slave counts its opens); `None`, the default: every open shares this one.
+    fn open_instance(
+        &self,
+        _opened: u32,
+        _cred: &cred::Credentials,
+    ) -> Option<Result<Arc<dyn CharDevice>, Errno>> {
+        None
+    }
+
+    /// The last close of an open file on the device (a pseudo-terminal's master
+    /// hangs its slave up).
+    fn release(&self) {}
 }
 
 /// `major << 8 | minor`, the device number `stat` reports as `rdev`.
@@ -161,6 +176,10 @@ pub fn open(rdev: u32, cred: &cred::Credentials) -> Result<Arc<dyn FileObject>, 
     if dev.capability().is_some_and(|c| !cred::capable(cred, c)) {
         return Err(Errno::EPERM);
     }
+    let dev = match dev.open_instance(rdev, cred) {
+        Some(own) => own?,
+        None => dev,
+    };
     let rdev = dev.number(rdev);
     Ok(Arc::new(DeviceFile { rdev, dev }))
 }
@@ -243,5 +262,9 @@ impl FileObject for DeviceFile {
 
     fn device_number(&self) -> Option<u32> {
         Some(self.rdev)
+    }
+
+    fn release(&self) {
+        self.dev.release()
     }
 }

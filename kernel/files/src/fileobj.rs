@@ -37,6 +37,11 @@ pub enum Ioctl {
     /// The terminal's foreground process group (Ctrl-C goes there).
     GetForeground,
     SetForeground(u32),
+    /// Make the terminal the caller's controlling terminal (`TIOCSCTTY`).
+    SetControlling,
+    /// A pseudo-terminal master's number `N` (`/dev/pts/N`), and the slave's lock.
+    GetPtyNumber,
+    SetPtyLock(bool),
     /// A disk's size in bytes.
     GetDiskSize,
     /// A framebuffer's mode (`/dev/fb0`), and a new one to set.
