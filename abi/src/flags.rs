@@ -114,6 +114,15 @@ pub const BLKGETSIZE64: u32 = 0x80081272;
 // ioctl requests (framebuffer: `/dev/fb0`), with an `abi::FbMode` argument
 pub const FBIOGET_MODE: u32 = 0x4600;
 pub const FBIOSET_MODE: u32 = 0x4601;
+// ioctl requests (shared-memory segments)
+/// Add seals (`u32` bits) to a segment: they can never be taken off again.
+pub const SHMIOADDSEALS: u32 = 0x4620;
+/// A segment's seals (`u32`).
+pub const SHMIOGETSEALS: u32 = 0x4621;
+/// Seal: the segment can no longer be made smaller (`ftruncate` is EPERM), so a
+/// process that maps it can never touch a page that went (Linux's memfd
+/// `F_SEAL_SHRINK`, the same bit).
+pub const SHM_SEAL_SHRINK: u32 = 2;
 // ioctl requests (input: `/dev/eventN`)
 /// `u32`: an absolute pointer's largest X (low 16 bits) and Y (high 16 bits).
 pub const INPIOGABSMAX: u32 = 0x4580;

@@ -24,7 +24,7 @@ pub const GUI_TESTS: &[(&str, GuiTest)] = &[
         paint_stroke_and_move,
     ),
     (
-        "gui::text_typed_into_term_runs_in_sh_and_the_window_shows_it",
+        "gui::text_typed_into_term_runs_in_the_interactive_sh_on_a_pty_and_the_window_shows_it",
         term_typing,
     ),
     (
@@ -35,6 +35,14 @@ pub const GUI_TESTS: &[(&str, GuiTest)] = &[
     (
         "gui::garbage_and_dying_clients_spare_wsd_and_killing_wsd_spares_the_kernel",
         hostile_clients,
+    ),
+    (
+        "gui::pty_line_discipline_job_control_and_hangup_match_linux",
+        crate::ptytest::matches_linux,
+    ),
+    (
+        "gui::pty_runs_the_interactive_sh_with_jobs_and_refuses_bad_requests",
+        crate::ptytest::shell_and_bad_paths,
     ),
 ];
 
@@ -155,10 +163,11 @@ fn term_typing(kernel: &Path) -> Result<()> {
                 .all(|c| want.pixels[r * want.width + c] == s.at(x + c as u32, y + r as u32))
         })
     };
-    let start = expect("dinos term: sh on pipes\n");
-    wait_screen(&mut d, "term's first line", |s| matches(&start, s))?;
+    // sh runs interactively on term's pseudo-terminal: its prompt, its line editor.
+    let start = expect("dinos:/$ ");
+    wait_screen(&mut d, "sh's prompt in term", |s| matches(&start, s))?;
     d.qmp.type_text("echo hello, world\n")?;
-    let after = expect("dinos term: sh on pipes\n$ echo hello, world\nhello, world\n");
+    let after = expect("dinos:/$ echo hello, world\nhello, world\ndinos:/$ ");
     wait_screen(&mut d, "the typed command and its output in term", |s| {
         matches(&after, s)
     })?;
@@ -167,7 +176,7 @@ fn term_typing(kernel: &Path) -> Result<()> {
     d.qmp.send_key(&["backspace"])?;
     d.qmp.type_text(" | wc -c\n")?;
     let both = expect(
-        "dinos term: sh on pipes\n$ echo hello, world\nhello, world\n$ echo abc | wc -c\n4\n",
+        "dinos:/$ echo hello, world\nhello, world\ndinos:/$ echo abc | wc -c\n4\ndinos:/$ ",
     );
     wait_screen(&mut d, "the second command's output", |s| matches(&both, s))?;
     Ok(())
@@ -270,8 +279,10 @@ fn hostile_clients(kernel: &Path) -> Result<()> {
     start_wsd(&mut d)?;
     let pid = wsd_pid(&mut d)?;
     let before = fds_used(&mut d, pid)?;
-    let out = d.console.run_line("wsdtest", &["wsdtest: "])?;
-    if !out.contains("wsdtest: OK") {
+    let out = d
+        .console
+        .run_line("wsdtest", &["wsdtest: OK every bad message"])?;
+    if out.contains("FAIL") || !out.contains("wsdtest: OK shrinking a mapped segment is EPERM") {
         return Err(format!("wsdtest printed:\n{out}"));
     }
     d.console.run_line("wsdtest die", &["wsdtest: OK"])?;
@@ -373,5 +384,21 @@ fn fb_pixels(kernel: &Path) -> Result<()> {
     }
     d.console
         .run_line("fbtest mode 5000 10; echo st=$?", &["st=1"])?;
+    // The screen and the keys are root's and their groups' (video, input): an
+    // ordinary user can neither map the framebuffer nor read the keyboard.
+    let ls = d.console.run_line("ls -l /dev/fb0 /dev/event0", &[])?;
+    for want in ["crw-rw---- 1 root video", "crw-rw---- 1 root input"] {
+        if !ls.contains(want) {
+            return Err(format!("ls -l /dev/fb0 /dev/event0 does not say {want:?}:\n{ls}"));
+        }
+    }
+    let out = d.console.run_line(
+        "su user -c 'fbtest; echo st=$?; evtest -n 1 /dev/event0; echo st=$?'",
+        &["st=", "st="],
+    )?;
+    let refused = out.matches("permission denied").count() + out.matches("EACCES").count();
+    if refused != 2 || out.contains("fbtest: OK") || out.contains("st=0") {
+        return Err(format!("a normal user reached /dev/fb0 or /dev/event0:\n{out}"));
+    }
     Ok(())
 }

@@ -26,6 +26,7 @@ mod floodtest;
 mod fstest;
 mod fuzztest;
 mod guitest;
+mod ptytest;
 mod hostfuzz;
 mod iotest;
 mod json;

@@ -47,6 +47,9 @@ pub enum Ioctl {
     /// A framebuffer's mode (`/dev/fb0`), and a new one to set.
     GetFbMode,
     SetFbMode(abi::FbMode),
+    /// Seal a shared-memory segment (`SHM_SEAL_*` bits), and its seals.
+    AddSeals(u32),
+    GetSeals,
     /// An absolute pointer's largest X and Y (`/dev/eventN`), as `(y << 16) | x`.
     GetAbsMax,
     /// A request the caller's ABI could not decode: an object that takes device

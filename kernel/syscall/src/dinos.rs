@@ -270,6 +270,8 @@ fn ioctl(cx: &mut Ctx, fd: Fd, request: u32, arg: u64) -> SysResult {
         TIOCGWINSZ => Ioctl::GetWinSize,
         TIOCSPGRP => Ioctl::SetForeground(value(cx)?),
         TIOCGPGRP => Ioctl::GetForeground,
+        SHMIOADDSEALS => Ioctl::AddSeals(value(cx)?),
+        SHMIOGETSEALS => Ioctl::GetSeals,
         TIOCSCTTY => Ioctl::SetControlling,
         TIOCGPTN => Ioctl::GetPtyNumber,
         TIOCSPTLCK => Ioctl::SetPtyLock(value(cx)? != 0),

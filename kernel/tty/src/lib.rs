@@ -196,6 +196,8 @@ impl<S: Signals> CharDevice for Terminal<S> {
             | Ioctl::GetFbMode
             | Ioctl::SetFbMode(_)
             | Ioctl::GetAbsMax
+            | Ioctl::AddSeals(_)
+            | Ioctl::GetSeals
             | Ioctl::Unknown => return Err(Errno::EINVAL),
         })
     }

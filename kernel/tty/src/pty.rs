@@ -41,7 +41,7 @@ pub const DEV_PTMX: u32 = 0x0502;
 /// The slaves' major number (Linux's).
 pub const PTS_MAJOR: u32 = 136;
 /// How many pseudo-terminals may exist at once.
-pub const MAX_PTYS: u32 = 64;
+pub const MAX_PTYS: u32 = 32;
 /// The most output bytes the master has not read yet before a slave writer waits.
 const MAX_OUTPUT: usize = 16 * 1024;
 

@@ -63,8 +63,13 @@ impl DevFs {
     /// bits `perm` (owned by root); `EEXIST` if the name is taken. `pts/N` is `N`
     /// in the `pts` directory.
     pub fn register(&mut self, name: &str, rdev: u32, perm: u32) -> Result<u64> {
+        self.register_group(name, rdev, perm, 0)
+    }
+
+    /// [`DevFs::register`] with the node's group `gid` (`/dev/fb0`'s `video`).
+    pub fn register_group(&mut self, name: &str, rdev: u32, perm: u32, gid: u32) -> Result<u64> {
         let (dir, name) = Self::split(name.as_bytes());
-        self.add(dir, name, S_IFCHR | (perm & 0o7777), rdev, 0, 0)
+        self.add(dir, name, S_IFCHR | (perm & 0o7777), rdev, 0, gid)
     }
 
     /// Removes a device node by name.

@@ -12,7 +12,7 @@
 //! stopped by SIGTTIN, SIGHUP when the master closes, and end-of-file and EIO after.
 //! `ptytest sh` runs the interactive `sh` on a pseudo-terminal (a job stopped with
 //! Ctrl-Z, `fg`, Ctrl-C, `exit`) and prints the raw transcript; `ptytest bad` tries the
-//! bad paths (a locked slave, TIOCSCTTY by a non-leader, the 65th pseudo-terminal...).
+//! bad paths (a locked slave, TIOCSCTTY by a non-leader, the 33rd pseudo-terminal...).
 
 #![no_std]
 #![no_main]
@@ -415,7 +415,7 @@ fn bad_paths() -> i32 {
             r => break r,
         }
     };
-    check("the 65th pseudo-terminal is ENOSPC", last == Err(Errno::ENOSPC) && held.len() == 64);
+    check("the 33rd pseudo-terminal is ENOSPC", last == Err(Errno::ENOSPC) && held.len() == 32);
     for fd in held {
         let _ = sys::close(fd);
     }

@@ -304,7 +304,9 @@ impl Wsd {
         };
         // The segment's descriptor is closed when `seg` drops (the mapping stays).
         let seg = Segment::from_raw_fd(seg_fd);
-        let size = seg.size();
+        // Sealed first, then measured: the client can never shrink it afterwards, so
+        // no read of the mapping can be a SIGBUS.
+        let size = seg.seal_shrink().and_then(|()| seg.size());
         let r = match size {
             Ok(n) if n >= h.bytes() => seg.map(),
             Ok(_) => Err(Errno::EINVAL),

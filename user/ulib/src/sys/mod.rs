@@ -793,6 +793,7 @@ pub fn ioctl_arg_size(request: u32) -> Option<usize> {
     match request {
         TCGETMODE | TCSETMODE | TIOCSPGRP | TIOCGPGRP | INPIOGABSMAX => Some(4),
         TIOCSCTTY | TIOCGPTN | TIOCSPTLCK => Some(4),
+        SHMIOADDSEALS | SHMIOGETSEALS => Some(4),
         TIOCGWINSZ | TIOCSWINSZ => Some(<abi::WinSize as Pod>::SIZE),
         BLKGETSIZE64 => Some(8),
         FBIOGET_MODE | FBIOSET_MODE => Some(<abi::FbMode as Pod>::SIZE),
