@@ -402,3 +402,52 @@ fn fb_pixels(kernel: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// `cargo xtask bench gui`: key press to the character on the screen, under `-icount
+/// shift=0` (guest nanoseconds are guest instructions). `wsd --latency` times each
+/// key from the event reaching wsd to the end of the first frame composed after term
+/// presented: wsd's event to term, term's write to the pseudo-terminal's master,
+/// sh's line editor reading the byte and echoing it, term reading the echo, drawing
+/// its grid and presenting, and wsd's composite and copy to the screen.
+pub fn bench_latency(kernel: &Path, image: &Path) -> Result<()> {
+    let mut m = crate::qemu::Machine::new(kernel);
+    m.initrd = Some(image.to_path_buf());
+    m.no_reboot = true;
+    m.icount = true;
+    let mut d = Desktop::boot(m)?;
+    d.console.send("wsd --latency &\n")?;
+    d.console
+        .expect("wsd: 1024x768", std::time::Duration::from_secs(60))?;
+    d.console.send("term &\n")?;
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    let keys = "abcdefghijklmnop";
+    let mut ns = Vec::new();
+    for c in keys.chars() {
+        d.qmp.type_text(&c.to_string())?;
+        let line = d
+            .console
+            .expect(" ns", std::time::Duration::from_secs(30))?;
+        let n: u64 = line
+            .rsplit("key to screen ")
+            .next()
+            .and_then(|t| t.trim_end_matches(" ns").trim().parse().ok())
+            .ok_or(format!("no latency in {line:?}"))?;
+        ns.push(n);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    ns.sort_unstable();
+    println!(
+        "gui: key to screen through wsd, term, the pseudo-terminal and sh, under -icount shift=0, {}",
+        crate::bench::qemu_version()
+    );
+    println!("| keys | min | median | max (guest instructions) |");
+    println!("|---|---|---|---|");
+    println!(
+        "| {} | {} | {} | {} |",
+        ns.len(),
+        ns[0],
+        ns[ns.len() / 2],
+        ns[ns.len() - 1]
+    );
+    Ok(())
+}
