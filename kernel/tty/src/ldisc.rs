@@ -263,3 +263,65 @@ impl Ldisc {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn typed(ld: &mut Ldisc, bytes: &[u8]) -> (Vec<u8>, Vec<Option<(u32, u32)>>) {
+        let mut echo = Vec::new();
+        let sigs = bytes.iter().map(|&b| ld.take_byte(b, &mut echo).signal).collect();
+        (echo, sigs)
+    }
+
+    fn read_all(ld: &mut Ldisc) -> Vec<Vec<u8>> {
+        let mut reads = Vec::new();
+        let mut buf = [0u8; 64];
+        while let Some(n) = ld.read(&mut buf) {
+            reads.push(buf[..n].to_vec());
+        }
+        reads
+    }
+
+    #[test]
+    fn canonical_lines_erase_kill_and_end_of_file() {
+        let mut ld = Ldisc::new(false);
+        let (echo, _) = typed(&mut ld, b"ab\x7fc\nxyz\x15q\npar\x04\x04");
+        assert_eq!(echo, b"ab\x08 \x08c\nxyz\x08 \x08\x08 \x08\x08 \x08q\npar");
+        assert_eq!(read_all(&mut ld), [&b"ac\n"[..], b"q\n", b"par", b""]);
+        // Erase on an empty line, and with echo off, changes nothing else.
+        ld.set_mode(MODE_BITS & !TTY_ECHO);
+        let (echo, _) = typed(&mut ld, b"\x7fk\x7fz\n");
+        assert!(echo.is_empty());
+        assert_eq!(read_all(&mut ld), [b"z\n"]);
+    }
+
+    #[test]
+    fn signal_keys_go_to_the_foreground_group_and_raw_mode_passes_them() {
+        let mut ld = Ldisc::new(false);
+        ld.fg_pgrp = 7;
+        let (echo, sigs) = typed(&mut ld, b"ab\x03");
+        assert_eq!(echo, b"ab^C");
+        assert_eq!(sigs[2], Some((7, abi::signal::SIGINT)));
+        assert!(!ld.has_input(), "the line was thrown away");
+        let mut console = Ldisc::new(true);
+        assert_eq!(typed(&mut console, b"\x1a").0, b"^Z\n");
+        ld.set_mode(TTY_OPOST);
+        let (echo, sigs) = typed(&mut ld, b"a\x03\x7f");
+        assert!(echo.is_empty() && sigs.iter().all(Option::is_none));
+        assert_eq!(read_all(&mut ld), [b"a\x03\x7f"]);
+    }
+
+    #[test]
+    fn output_processing_follows_opost() {
+        let mut ld = Ldisc::new(false);
+        let mut out = VecDeque::new();
+        ld.output(b"a\nb", &mut out);
+        assert_eq!(out, vec![b'a', b'\r', b'\n', b'b']);
+        ld.set_mode(TTY_CANON);
+        out.clear();
+        ld.output(b"a\n", &mut out);
+        assert_eq!(out, vec![b'a', b'\n']);
+    }
+}
