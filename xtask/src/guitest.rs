@@ -175,9 +175,8 @@ fn term_typing(kernel: &Path) -> Result<()> {
     d.qmp.type_text("echo abcx")?;
     d.qmp.send_key(&["backspace"])?;
     d.qmp.type_text(" | wc -c\n")?;
-    let both = expect(
-        "dinos:/$ echo hello, world\nhello, world\ndinos:/$ echo abc | wc -c\n4\ndinos:/$ ",
-    );
+    let both =
+        expect("dinos:/$ echo hello, world\nhello, world\ndinos:/$ echo abc | wc -c\n4\ndinos:/$ ");
     wait_screen(&mut d, "the second command's output", |s| matches(&both, s))?;
     Ok(())
 }
@@ -389,7 +388,9 @@ fn fb_pixels(kernel: &Path) -> Result<()> {
     let ls = d.console.run_line("ls -l /dev/fb0 /dev/event0", &[])?;
     for want in ["crw-rw---- 1 root video", "crw-rw---- 1 root input"] {
         if !ls.contains(want) {
-            return Err(format!("ls -l /dev/fb0 /dev/event0 does not say {want:?}:\n{ls}"));
+            return Err(format!(
+                "ls -l /dev/fb0 /dev/event0 does not say {want:?}:\n{ls}"
+            ));
         }
     }
     let out = d.console.run_line(
@@ -398,7 +399,9 @@ fn fb_pixels(kernel: &Path) -> Result<()> {
     )?;
     let refused = out.matches("permission denied").count() + out.matches("EACCES").count();
     if refused != 2 || out.contains("fbtest: OK") || out.contains("st=0") {
-        return Err(format!("a normal user reached /dev/fb0 or /dev/event0:\n{out}"));
+        return Err(format!(
+            "a normal user reached /dev/fb0 or /dev/event0:\n{out}"
+        ));
     }
     Ok(())
 }

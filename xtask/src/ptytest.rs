@@ -83,7 +83,9 @@ pub fn shell_and_bad_paths(kernel: &Path) -> Result<()> {
         let read = after(typed)?;
         for w in wants {
             if !read.contains(w) {
-                return Err(format!("after `{typed}` the terminal showed {read:?}, not {w:?}:\n{out}"));
+                return Err(format!(
+                    "after `{typed}` the terminal showed {read:?}, not {w:?}:\n{out}"
+                ));
             }
         }
     }

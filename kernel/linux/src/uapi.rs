@@ -134,7 +134,11 @@ pub fn termios_of_mode(mode: u32) -> [u8; TERMIOS_SIZE] {
     }
     let mut t = [0u8; TERMIOS_SIZE];
     t[0..4].copy_from_slice(&(ICRNL | IXON).to_le_bytes());
-    let oflag = if mode & TTY_OPOST != 0 { OPOST | ONLCR } else { 0 };
+    let oflag = if mode & TTY_OPOST != 0 {
+        OPOST | ONLCR
+    } else {
+        0
+    };
     t[4..8].copy_from_slice(&oflag.to_le_bytes());
     t[8..12].copy_from_slice(&(B38400 | CS8 | CREAD | HUPCL).to_le_bytes());
     t[12..16].copy_from_slice(&lflag.to_le_bytes());

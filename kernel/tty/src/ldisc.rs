@@ -153,7 +153,9 @@ impl Ldisc {
                 wake = true;
             }
             0x7f | 0x08 => {
-                if self.line.pop().is_some() && e {
+                // Erase is never text, even on an empty line or without echo.
+                let erased = self.line.pop().is_some();
+                if erased && e {
                     echo.extend_from_slice(b"\x08 \x08");
                 }
             }
@@ -271,7 +273,10 @@ mod tests {
 
     fn typed(ld: &mut Ldisc, bytes: &[u8]) -> (Vec<u8>, Vec<Option<(u32, u32)>>) {
         let mut echo = Vec::new();
-        let sigs = bytes.iter().map(|&b| ld.take_byte(b, &mut echo).signal).collect();
+        let sigs = bytes
+            .iter()
+            .map(|&b| ld.take_byte(b, &mut echo).signal)
+            .collect();
         (echo, sigs)
     }
 

@@ -92,8 +92,7 @@ trait Controlling: Send + Sync {
 
 /// Sessions whose controlling terminal is a pseudo-terminal. A session that is not
 /// here has the console (every session had it before pseudo-terminals).
-static CONTROLLING: SpinLock<BTreeMap<u32, Weak<dyn Controlling>>> =
-    SpinLock::new(BTreeMap::new());
+static CONTROLLING: SpinLock<BTreeMap<u32, Weak<dyn Controlling>>> = SpinLock::new(BTreeMap::new());
 
 fn controlling(sid: u32) -> Option<Arc<dyn Controlling>> {
     CONTROLLING.lock().get(&sid).and_then(Weak::upgrade)

@@ -290,14 +290,18 @@ impl FileSystem for DevFs {
             _ => {}
         }
         let from = pos.max(PTS + 1);
-        Ok(self.devices.range(from..).find(|(_, d)| d.dir == dir).map(|(&ino, d)| {
-            let entry = DirEntry {
-                ino,
-                name: d.name.clone(),
-                kind: NodeKind::CharDevice(d.rdev),
-            };
-            (entry, ino + 1)
-        }))
+        Ok(self
+            .devices
+            .range(from..)
+            .find(|(_, d)| d.dir == dir)
+            .map(|(&ino, d)| {
+                let entry = DirEntry {
+                    ino,
+                    name: d.name.clone(),
+                    kind: NodeKind::CharDevice(d.rdev),
+                };
+                (entry, ino + 1)
+            }))
     }
 
     fn statfs(&mut self) -> FsStat {

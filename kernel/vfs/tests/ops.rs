@@ -136,7 +136,10 @@ fn reading_directories_and_devices_through_the_vfs() {
         ["null", "pts", "tty", "zero"]
     );
     // The one subdirectory, pts: the pseudo-terminals' slave ends go there.
-    assert_eq!(list(&mut v, r, "/dev/pts", 64).unwrap(), Vec::<String>::new());
+    assert_eq!(
+        list(&mut v, r, "/dev/pts", 64).unwrap(),
+        Vec::<String>::new()
+    );
     v.mknod(&ROOT, r, "/dev/pts/0", S_IFCHR | 0o620, 0x8800)
         .unwrap();
     assert_eq!(v.stat(&ROOT, r, "/dev/pts/0").unwrap().rdev, 0x8800);

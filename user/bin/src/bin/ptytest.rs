@@ -225,7 +225,13 @@ fn session_a() {
     };
     let _ = sys::close(p.slave);
     let m = p.master;
-    for text in [&b"hello\n"[..], b"ab\x7fc\n", b"xyz\x15q\n", b"par\x04", b"\x04"] {
+    for text in [
+        &b"hello\n"[..],
+        b"ab\x7fc\n",
+        b"xyz\x15q\n",
+        b"par\x04",
+        b"\x04",
+    ] {
         type_in(m, text);
         collect(m, b"]\r\n");
     }
@@ -389,8 +395,14 @@ fn bad_paths() -> i32 {
     check("an unlocked slave opens", s.is_ok());
     let s = s.unwrap_or(0) as i32;
     // Only a session leader may take a controlling terminal.
-    check("TIOCSCTTY by a non-leader is EPERM", pty::make_controlling(s) == Err(Errno::EPERM));
-    check("TIOCGPTN on a slave is ENOTTY", sys::ioctl(s, ulib::abi::flags::TIOCGPTN, &mut b) == Err(Errno::ENOTTY));
+    check(
+        "TIOCSCTTY by a non-leader is EPERM",
+        pty::make_controlling(s) == Err(Errno::EPERM),
+    );
+    check(
+        "TIOCGPTN on a slave is ENOTTY",
+        sys::ioctl(s, ulib::abi::flags::TIOCGPTN, &mut b) == Err(Errno::ENOTTY),
+    );
     check("TIOCGPTN on a pipe is ENOTTY", {
         let mut p = [0i32; 2];
         let _ = sys::pipe(&mut p);
@@ -400,13 +412,22 @@ fn bad_paths() -> i32 {
         r == Err(Errno::ENOTTY)
     });
     // Non-blocking reads of an empty master and slave.
-    check("an empty master's non-blocking read is EAGAIN", sys::read(m, &mut b) == Err(Errno::EAGAIN));
+    check(
+        "an empty master's non-blocking read is EAGAIN",
+        sys::read(m, &mut b) == Err(Errno::EAGAIN),
+    );
     // The slave's close: the master reads EIO; the master's close removes the node.
     let _ = sys::close(s);
-    check("the master reads EIO once no slave is open", sys::read(m, &mut b) == Err(Errno::EIO));
+    check(
+        "the master reads EIO once no slave is open",
+        sys::read(m, &mut b) == Err(Errno::EIO),
+    );
     let _ = sys::close(m);
     let mut st = ulib::abi::Stat::default();
-    check("/dev/pts/N goes with its master", sys::stat(&name, &mut st) == Err(Errno::ENOENT));
+    check(
+        "/dev/pts/N goes with its master",
+        sys::stat(&name, &mut st) == Err(Errno::ENOENT),
+    );
     // At most 64 at once, and all numbers come back.
     let mut held = Vec::new();
     let last = loop {
@@ -415,7 +436,10 @@ fn bad_paths() -> i32 {
             r => break r,
         }
     };
-    check("the 33rd pseudo-terminal is ENOSPC", last == Err(Errno::ENOSPC) && held.len() == 32);
+    check(
+        "the 33rd pseudo-terminal is ENOSPC",
+        last == Err(Errno::ENOSPC) && held.len() == 32,
+    );
     for fd in held {
         let _ = sys::close(fd);
     }

@@ -151,12 +151,12 @@ fn main() -> i32 {
 /// What a key that types no byte sends (as xterm and the Linux console do).
 fn key_sequence(code: u16) -> &'static [u8] {
     match code {
-        103 => b"\x1b[A", // KEY_UP
-        108 => b"\x1b[B", // KEY_DOWN
-        106 => b"\x1b[C", // KEY_RIGHT
-        105 => b"\x1b[D", // KEY_LEFT
-        102 => b"\x1b[H", // KEY_HOME
-        107 => b"\x1b[F", // KEY_END
+        103 => b"\x1b[A",  // KEY_UP
+        108 => b"\x1b[B",  // KEY_DOWN
+        106 => b"\x1b[C",  // KEY_RIGHT
+        105 => b"\x1b[D",  // KEY_LEFT
+        102 => b"\x1b[H",  // KEY_HOME
+        107 => b"\x1b[F",  // KEY_END
         111 => b"\x1b[3~", // KEY_DELETE
         104 => b"\x1b[5~", // KEY_PAGEUP
         109 => b"\x1b[6~", // KEY_PAGEDOWN

@@ -130,14 +130,19 @@ fn main() -> i32 {
     // The segment wsd maps is sealed: shrinking it now is refused, and wsd, which
     // reads it at every frame, lives on (the caller checks it is still there).
     match ulib::sys::ftruncate(good.fd(), 16) {
-        Err(ulib::Errno::EPERM) => ulib::println!("wsdtest: OK shrinking a mapped segment is EPERM"),
+        Err(ulib::Errno::EPERM) => {
+            ulib::println!("wsdtest: OK shrinking a mapped segment is EPERM")
+        }
         other => {
             ulib::println!("wsdtest: FAIL ftruncate of the segment wsd maps: {other:?}");
             fails += 1;
         }
     }
     if good.size() != Ok(50 * 40 * 4) {
-        ulib::println!("wsdtest: FAIL the sealed segment's size changed: {:?}", good.size());
+        ulib::println!(
+            "wsdtest: FAIL the sealed segment's size changed: {:?}",
+            good.size()
+        );
         fails += 1;
     }
     // Growing stays allowed.
