@@ -37,6 +37,10 @@ pub const GUI_TESTS: &[(&str, GuiTest)] = &[
         hostile_clients,
     ),
     (
+        "gui::edit_in_term_draws_the_screen_editcore_computes_at_the_pty_size",
+        edit_in_term,
+    ),
+    (
         "gui::pty_line_discipline_job_control_and_hangup_match_linux",
         crate::ptytest::matches_linux,
     ),
@@ -178,6 +182,66 @@ fn term_typing(kernel: &Path) -> Result<()> {
     let both =
         expect("dinos:/$ echo hello, world\nhello, world\ndinos:/$ echo abc | wc -c\n4\ndinos:/$ ");
     wait_screen(&mut d, "the second command's output", |s| matches(&both, s))?;
+    Ok(())
+}
+
+/// `edit` in term, on its pseudo-terminal: the editor asks the terminal's size
+/// (24x80, which term set with TIOCSWINSZ), switches to raw mode and paints the whole
+/// screen with cursor moves, erases and a reverse-video status line (`ESC[7m`, which
+/// the grid shows as plain text). The window must equal the host's rendering of what
+/// edit draws for the same state, computed by the same `editcore` at 24x80 and fed
+/// through the same bytes edit writes (user/bin/src/bin/edit.rs `draw`).
+fn edit_in_term(kernel: &Path) -> Result<()> {
+    let mut d = desktop(kernel)?;
+    start_wsd(&mut d)?;
+    d.console.send("term &\n")?;
+    let (x, y) = slot(1);
+    let render = |bytes: &[u8]| {
+        let mut g = gfx::term::Grid::new(80, 24);
+        g.feed(bytes);
+        let (w, h) = g.size();
+        let mut s = gfx::Surface::new(w, h, TERM_BG);
+        g.render(&mut s, TERM_FG, TERM_BG, true);
+        s
+    };
+    let matches = |want: &gfx::Surface, s: &crate::shot::Screen| {
+        (0..want.height).all(|r| {
+            (0..want.width)
+                .all(|c| want.pixels[r * want.width + c] == s.at(x + c as u32, y + r as u32))
+        })
+    };
+    let prompt = render(b"dinos:/$ ");
+    wait_screen(&mut d, "sh's prompt in term", |s| matches(&prompt, s))?;
+    d.qmp.type_text("edit /tmp/new.txt\n")?;
+    // What edit draws (its `draw`), for an editor in the state the keys leave it.
+    let draw = |ed: &editcore::Editor| {
+        let mut out = String::from("\x1b[2J\x1b[?25l");
+        for (i, line) in ed.screen_lines().iter().enumerate() {
+            out += &format!("\x1b[{};1H{line}\x1b[K", i + 1);
+        }
+        out += &format!("\x1b[24;1H\x1b[7m{}\x1b[0m", ed.status_line());
+        let (r, c) = ed.cursor_on_screen();
+        out += &format!("\x1b[{};{}H\x1b[?25h", r + 1, c + 1);
+        render(out.as_bytes())
+    };
+    let mut ed = editcore::Editor::new("/tmp/new.txt", "", 24, 80);
+    ed.set_message("new file  (^S save  ^Q quit  ^F find)");
+    wait_screen(&mut d, "edit's empty screen", |s| matches(&draw(&ed), s))?;
+    // Enter reaches edit as `\n` (term sends `\r`, the line discipline maps it).
+    d.qmp.type_text("hello\npty")?;
+    let mut keys = editcore::KeyDecoder::new();
+    for k in keys.feed_all(b"hello\npty") {
+        ed.handle(k);
+    }
+    wait_screen(&mut d, "the text typed into edit", |s| {
+        matches(&draw(&ed), s)
+    })?;
+    // Quit (^Q twice: the text is not saved): edit clears the screen and puts the
+    // terminal back, and the shell's prompt is on the top row.
+    d.qmp.send_key(&["ctrl", "q"])?;
+    d.qmp.send_key(&["ctrl", "q"])?;
+    let after = render(b"\x1b[2J\x1b[Hdinos:/$ ");
+    wait_screen(&mut d, "the prompt after edit", |s| matches(&after, s))?;
     Ok(())
 }
 
