@@ -33,17 +33,17 @@ pub fn run(args: &[String]) -> Result<u8> {
             crate::storagetest::fs_bench(&kernel)?;
             crate::tracetest::bench(&kernel, &image)?;
         }
+        "gui" => crate::guitest::bench_latency(&kernel, &image)?,
         "trace" => crate::tracetest::bench(&kernel, &image)?,
         "fs" => crate::storagetest::fs_bench(&kernel)?,
         "boot" => boot(&kernel, &image)?,
         "syscall" => syscall(&kernel)?,
         "programs" => crate::progtest::bench_programs(&kernel, &image)?,
         "smp" => smp(&kernel, &image)?,
-        "gui" => crate::guitest::bench_latency(&kernel, &image)?,
         "--vs-linux" | "vs-linux" => crate::vslinuxtest::bench(&kernel, &image)?,
         other => {
             return Err(format!(
-                "unknown benchmark `{other}` (try: boot, syscall, programs, fs, smp, trace, gui, --vs-linux)"
+                "unknown benchmark `{other}` (try: boot, syscall, programs, fs, smp, trace, --vs-linux)"
             ))
         }
     }
