@@ -69,11 +69,12 @@ pub fn shell_and_bad_paths(kernel: &Path) -> Result<()> {
         t.get(i + 1)
             .ok_or_else(|| format!("nothing read after `{typed}`:\n{out}"))
     };
-    let checks: [(&str, &[&str]); 5] = [
+    let checks: [(&str, &[&str]); 6] = [
         (
             "echo on a pty; ls /dev/pts\\x0a",
             &["on a pty\\x0d\\x0a", "0\\x0d\\x0a"],
         ),
+        ("/linux/bin/busybox stty size\\x0a", &["30 100\\x0d\\x0a"]),
         ("\\x1a", &["^Z", "Stopped", "sleep 30"]),
         ("jobs\\x0a", &["[1]", "Stopped", "sleep 30"]),
         ("\\x03", &["^C"]),

@@ -354,6 +354,11 @@ fn shell() {
     collect(m, b"$ ");
     type_in(m, b"echo on a pty; ls /dev/pts\n");
     collect(m, b"$ ");
+    // A Linux program (busybox, through the Linux personality) asks the size the
+    // master set.
+    let _ = pty::set_window_size(m, 30, 100);
+    type_in(m, b"/linux/bin/busybox stty size\n");
+    collect(m, b"$ ");
     type_in(m, b"sleep 30\n");
     let _ = sys::nanosleep(500_000_000);
     type_in(m, b"\x1a");
