@@ -88,10 +88,24 @@ pub const TCSETMODE: u32 = 0x5402;
 pub const TIOCGWINSZ: u32 = 0x5413;
 pub const TIOCSPGRP: u32 = 0x5410;
 pub const TIOCGPGRP: u32 = 0x540f;
+/// Set the terminal's size (an `abi::WinSize`): the program that draws a
+/// pseudo-terminal (a terminal emulator) says how big it is.
+pub const TIOCSWINSZ: u32 = 0x5414;
+/// Make this terminal the caller's controlling terminal (a session leader's, one
+/// that has none; the terminal must not control another session).
+pub const TIOCSCTTY: u32 = 0x540e;
+/// A pseudo-terminal master's number `N` (`u32`): its slave is `/dev/pts/N`.
+pub const TIOCGPTN: u32 = 0x8004_5430;
+/// Lock (`u32` 1) or unlock (0) a pseudo-terminal's slave: a locked slave cannot be
+/// opened (EIO). A new pseudo-terminal starts locked (`unlockpt`).
+pub const TIOCSPTLCK: u32 = 0x4004_5431;
 /// Terminal mode bits for TCGETMODE/TCSETMODE.
 pub const TTY_ECHO: u32 = 1;
 pub const TTY_CANON: u32 = 2;
 pub const TTY_ISIG: u32 = 4;
+/// Output processing: `\n` written to the terminal is sent as `\r\n` (termios'
+/// `OPOST | ONLCR`). A pseudo-terminal honours it; the serial console always does it.
+pub const TTY_OPOST: u32 = 8;
 
 // ioctl requests (disk devices)
 /// `u64` size of a block device in bytes.
@@ -100,6 +114,15 @@ pub const BLKGETSIZE64: u32 = 0x80081272;
 // ioctl requests (framebuffer: `/dev/fb0`), with an `abi::FbMode` argument
 pub const FBIOGET_MODE: u32 = 0x4600;
 pub const FBIOSET_MODE: u32 = 0x4601;
+// ioctl requests (shared-memory segments)
+/// Add seals (`u32` bits) to a segment: they can never be taken off again.
+pub const SHMIOADDSEALS: u32 = 0x4620;
+/// A segment's seals (`u32`).
+pub const SHMIOGETSEALS: u32 = 0x4621;
+/// Seal: the segment can no longer be made smaller (`ftruncate` is EPERM), so a
+/// process that maps it can never touch a page that went (Linux's memfd
+/// `F_SEAL_SHRINK`, the same bit).
+pub const SHM_SEAL_SHRINK: u32 = 2;
 // ioctl requests (input: `/dev/eventN`)
 /// `u32`: an absolute pointer's largest X (low 16 bits) and Y (high 16 bits).
 pub const INPIOGABSMAX: u32 = 0x4580;

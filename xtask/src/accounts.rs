@@ -69,6 +69,16 @@ pub fn stage(staging: &Path) -> Result<()> {
         let dir = staging.join(home.trim_start_matches('/'));
         fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
+    // The device groups (kernel/devices: fb.rs VIDEO_GID, input.rs INPUT_GID): only
+    // root (wsd) and their members may use the screen and read the keys.
+    for (name, gid) in [("video", 44), ("input", 104)] {
+        let g = account::Group {
+            name: name.into(),
+            gid,
+            members: Vec::new(),
+        };
+        group += &(account::Record::to_line(&g) + "\n");
+    }
     for (file, text) in [("passwd", passwd), ("group", group), ("shadow", shadow)] {
         let path = staging.join("etc").join(file);
         fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -33,6 +33,7 @@ pub fn run(args: &[String]) -> Result<u8> {
             crate::storagetest::fs_bench(&kernel)?;
             crate::tracetest::bench(&kernel, &image)?;
         }
+        "gui" => crate::guitest::bench_latency(&kernel, &image)?,
         "trace" => crate::tracetest::bench(&kernel, &image)?,
         "fs" => crate::storagetest::fs_bench(&kernel)?,
         "boot" => boot(&kernel, &image)?,

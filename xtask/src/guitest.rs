@@ -24,7 +24,7 @@ pub const GUI_TESTS: &[(&str, GuiTest)] = &[
         paint_stroke_and_move,
     ),
     (
-        "gui::text_typed_into_term_runs_in_sh_and_the_window_shows_it",
+        "gui::text_typed_into_term_runs_in_the_interactive_sh_on_a_pty_and_the_window_shows_it",
         term_typing,
     ),
     (
@@ -35,6 +35,18 @@ pub const GUI_TESTS: &[(&str, GuiTest)] = &[
     (
         "gui::garbage_and_dying_clients_spare_wsd_and_killing_wsd_spares_the_kernel",
         hostile_clients,
+    ),
+    (
+        "gui::edit_in_term_draws_the_screen_editcore_computes_at_the_pty_size",
+        edit_in_term,
+    ),
+    (
+        "gui::pty_line_discipline_job_control_and_hangup_match_linux",
+        crate::ptytest::matches_linux,
+    ),
+    (
+        "gui::pty_runs_the_interactive_sh_with_jobs_and_refuses_bad_requests",
+        crate::ptytest::shell_and_bad_paths,
     ),
 ];
 
@@ -155,10 +167,11 @@ fn term_typing(kernel: &Path) -> Result<()> {
                 .all(|c| want.pixels[r * want.width + c] == s.at(x + c as u32, y + r as u32))
         })
     };
-    let start = expect("dinos term: sh on pipes\n");
-    wait_screen(&mut d, "term's first line", |s| matches(&start, s))?;
+    // sh runs interactively on term's pseudo-terminal: its prompt, its line editor.
+    let start = expect("dinos:/$ ");
+    wait_screen(&mut d, "sh's prompt in term", |s| matches(&start, s))?;
     d.qmp.type_text("echo hello, world\n")?;
-    let after = expect("dinos term: sh on pipes\n$ echo hello, world\nhello, world\n");
+    let after = expect("dinos:/$ echo hello, world\nhello, world\ndinos:/$ ");
     wait_screen(&mut d, "the typed command and its output in term", |s| {
         matches(&after, s)
     })?;
@@ -166,10 +179,69 @@ fn term_typing(kernel: &Path) -> Result<()> {
     d.qmp.type_text("echo abcx")?;
     d.qmp.send_key(&["backspace"])?;
     d.qmp.type_text(" | wc -c\n")?;
-    let both = expect(
-        "dinos term: sh on pipes\n$ echo hello, world\nhello, world\n$ echo abc | wc -c\n4\n",
-    );
+    let both =
+        expect("dinos:/$ echo hello, world\nhello, world\ndinos:/$ echo abc | wc -c\n4\ndinos:/$ ");
     wait_screen(&mut d, "the second command's output", |s| matches(&both, s))?;
+    Ok(())
+}
+
+/// `edit` in term, on its pseudo-terminal: the editor asks the terminal's size
+/// (24x80, which term set with TIOCSWINSZ), switches to raw mode and paints the whole
+/// screen with cursor moves, erases and a reverse-video status line (`ESC[7m`, which
+/// the grid shows as plain text). The window must equal the host's rendering of what
+/// edit draws for the same state, computed by the same `editcore` at 24x80 and fed
+/// through the same bytes edit writes (user/bin/src/bin/edit.rs `draw`).
+fn edit_in_term(kernel: &Path) -> Result<()> {
+    let mut d = desktop(kernel)?;
+    start_wsd(&mut d)?;
+    d.console.send("term &\n")?;
+    let (x, y) = slot(1);
+    let render = |bytes: &[u8]| {
+        let mut g = gfx::term::Grid::new(80, 24);
+        g.feed(bytes);
+        let (w, h) = g.size();
+        let mut s = gfx::Surface::new(w, h, TERM_BG);
+        g.render(&mut s, TERM_FG, TERM_BG, true);
+        s
+    };
+    let matches = |want: &gfx::Surface, s: &crate::shot::Screen| {
+        (0..want.height).all(|r| {
+            (0..want.width)
+                .all(|c| want.pixels[r * want.width + c] == s.at(x + c as u32, y + r as u32))
+        })
+    };
+    let prompt = render(b"dinos:/$ ");
+    wait_screen(&mut d, "sh's prompt in term", |s| matches(&prompt, s))?;
+    d.qmp.type_text("edit /tmp/new.txt\n")?;
+    // What edit draws (its `draw`), for an editor in the state the keys leave it.
+    let draw = |ed: &editcore::Editor| {
+        let mut out = String::from("\x1b[2J\x1b[?25l");
+        for (i, line) in ed.screen_lines().iter().enumerate() {
+            out += &format!("\x1b[{};1H{line}\x1b[K", i + 1);
+        }
+        out += &format!("\x1b[24;1H\x1b[7m{}\x1b[0m", ed.status_line());
+        let (r, c) = ed.cursor_on_screen();
+        out += &format!("\x1b[{};{}H\x1b[?25h", r + 1, c + 1);
+        render(out.as_bytes())
+    };
+    let mut ed = editcore::Editor::new("/tmp/new.txt", "", 24, 80);
+    ed.set_message("new file  (^S save  ^Q quit  ^F find)");
+    wait_screen(&mut d, "edit's empty screen", |s| matches(&draw(&ed), s))?;
+    // Enter reaches edit as `\n` (term sends `\r`, the line discipline maps it).
+    d.qmp.type_text("hello\npty")?;
+    let mut keys = editcore::KeyDecoder::new();
+    for k in keys.feed_all(b"hello\npty") {
+        ed.handle(k);
+    }
+    wait_screen(&mut d, "the text typed into edit", |s| {
+        matches(&draw(&ed), s)
+    })?;
+    // Quit (^Q twice: the text is not saved): edit clears the screen and puts the
+    // terminal back, and the shell's prompt is on the top row.
+    d.qmp.send_key(&["ctrl", "q"])?;
+    d.qmp.send_key(&["ctrl", "q"])?;
+    let after = render(b"\x1b[2J\x1b[Hdinos:/$ ");
+    wait_screen(&mut d, "the prompt after edit", |s| matches(&after, s))?;
     Ok(())
 }
 
@@ -270,8 +342,10 @@ fn hostile_clients(kernel: &Path) -> Result<()> {
     start_wsd(&mut d)?;
     let pid = wsd_pid(&mut d)?;
     let before = fds_used(&mut d, pid)?;
-    let out = d.console.run_line("wsdtest", &["wsdtest: "])?;
-    if !out.contains("wsdtest: OK") {
+    let out = d
+        .console
+        .run_line("wsdtest", &["wsdtest: OK every bad message"])?;
+    if out.contains("FAIL") || !out.contains("wsdtest: OK shrinking a mapped segment is EPERM") {
         return Err(format!("wsdtest printed:\n{out}"));
     }
     d.console.run_line("wsdtest die", &["wsdtest: OK"])?;
@@ -373,5 +447,74 @@ fn fb_pixels(kernel: &Path) -> Result<()> {
     }
     d.console
         .run_line("fbtest mode 5000 10; echo st=$?", &["st=1"])?;
+    // The screen and the keys are root's and their groups' (video, input): an
+    // ordinary user can neither map the framebuffer nor read the keyboard.
+    let ls = d.console.run_line("ls -l /dev/fb0 /dev/event0", &[])?;
+    for want in ["crw-rw---- 1 root video", "crw-rw---- 1 root input"] {
+        if !ls.contains(want) {
+            return Err(format!(
+                "ls -l /dev/fb0 /dev/event0 does not say {want:?}:\n{ls}"
+            ));
+        }
+    }
+    let out = d.console.run_line(
+        "su user -c 'fbtest; echo st=$?; evtest -n 1 /dev/event0; echo st=$?'",
+        &["st=", "st="],
+    )?;
+    let refused = out.matches("permission denied").count() + out.matches("EACCES").count();
+    if refused != 2 || out.contains("fbtest: OK") || out.contains("st=0") {
+        return Err(format!(
+            "a normal user reached /dev/fb0 or /dev/event0:\n{out}"
+        ));
+    }
+    Ok(())
+}
+
+/// `cargo xtask bench gui`: key press to the character on the screen, under `-icount
+/// shift=0` (guest nanoseconds are guest instructions). `wsd --latency` times each
+/// key from the event reaching wsd to the end of the first frame composed after term
+/// presented: wsd's event to term, term's write to the pseudo-terminal's master,
+/// sh's line editor reading the byte and echoing it, term reading the echo, drawing
+/// its grid and presenting, and wsd's composite and copy to the screen.
+pub fn bench_latency(kernel: &Path, image: &Path) -> Result<()> {
+    let mut m = crate::qemu::Machine::new(kernel);
+    m.initrd = Some(image.to_path_buf());
+    m.no_reboot = true;
+    m.icount = true;
+    let mut d = Desktop::boot(m)?;
+    d.console.send("wsd --latency &\n")?;
+    d.console
+        .expect("wsd: 1024x768", std::time::Duration::from_secs(60))?;
+    d.console.send("term &\n")?;
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    let keys = "abcdefghijklmnop";
+    let mut ns = Vec::new();
+    for c in keys.chars() {
+        d.qmp.type_text(&c.to_string())?;
+        let line = d
+            .console
+            .expect(" ns", std::time::Duration::from_secs(30))?;
+        let n: u64 = line
+            .rsplit("key to screen ")
+            .next()
+            .and_then(|t| t.trim_end_matches(" ns").trim().parse().ok())
+            .ok_or(format!("no latency in {line:?}"))?;
+        ns.push(n);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    ns.sort_unstable();
+    println!(
+        "gui: key to screen through wsd, term, the pseudo-terminal and sh, under -icount shift=0, {}",
+        crate::bench::qemu_version()
+    );
+    println!("| keys | min | median | max (guest instructions) |");
+    println!("|---|---|---|---|");
+    println!(
+        "| {} | {} | {} | {} |",
+        ns.len(),
+        ns[0],
+        ns[ns.len() / 2],
+        ns[ns.len() - 1]
+    );
     Ok(())
 }

@@ -40,6 +40,7 @@ mod nettest;
 mod porttest;
 mod proctest;
 mod progtest;
+mod ptytest;
 mod qemu;
 mod session;
 mod shcompare;

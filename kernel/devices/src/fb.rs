@@ -13,7 +13,7 @@
 //! memory the device has, so a mode change never leaves a program with a mapping
 //! that points past the end.
 
-use crate::registry::{register_chrdev, CharDevice};
+use crate::registry::{register_chrdev_group, CharDevice};
 use abi::{Errno, FbMode};
 use alloc::sync::Arc;
 use drivers::bochs_display::{check_mode, FRAMEBUFFER};
@@ -21,13 +21,17 @@ use files::{Ioctl, IoctlReply, Mapping};
 use hal::addr::{PhysAddr, PAGE_SIZE};
 
 pub const FB_MAJOR: u32 = 29;
+/// The group that may use the screen (`video` in `/etc/group`, Debian's number):
+/// `/dev/fb0` is root's and this group's, mode 0660, so an ordinary user cannot
+/// read or paint over what another's windows show.
+pub const VIDEO_GID: u32 = 44;
 
 /// Register `/dev/fb0` if a display was found.
 pub fn register_fb() -> Result<(), Errno> {
     if FRAMEBUFFER.lock().is_none() {
         return Ok(());
     }
-    register_chrdev(FB_MAJOR, 0, "fb0", 0o666, Arc::new(Fb))
+    register_chrdev_group(FB_MAJOR, 0, "fb0", 0o660, VIDEO_GID, Arc::new(Fb))
 }
 
 struct Fb;

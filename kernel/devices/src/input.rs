@@ -9,7 +9,7 @@
 //! gives a tablet's largest X and Y (`(y << 16) | x` in a u32): a touch at value `v`
 //! of a `W`-pixel-wide screen is at pixel `v * W / (max + 1)`.
 
-use crate::registry::{register_chrdev, CharDevice};
+use crate::registry::{register_chrdev_group, CharDevice};
 use abi::Errno;
 use alloc::sync::Arc;
 use core::marker::PhantomData;
@@ -20,6 +20,9 @@ use task::WaitQueue;
 
 pub const INPUT_MAJOR: u32 = 13;
 pub const EVENT_MINOR: u32 = 64;
+/// The group that may read the keyboard and the tablet (`input` in `/etc/group`):
+/// `/dev/eventN` is mode 0660, so nobody else can log another user's keys.
+pub const INPUT_GID: u32 = 104;
 
 /// Register `/dev/eventN` for every input device found; a reader's sleep ends with
 /// EINTR as the process layer's signals `S` say.
@@ -27,11 +30,12 @@ pub fn register_inputs<S: Signals>() -> Result<(), Errno> {
     let devs = DEVICES.lock().clone();
     for (i, d) in devs.into_iter().enumerate() {
         let name = alloc::format!("event{i}");
-        register_chrdev(
+        register_chrdev_group(
             INPUT_MAJOR,
             EVENT_MINOR + i as u32,
             &name,
-            0o666,
+            0o660,
+            INPUT_GID,
             Arc::new(Event::<S>(d, PhantomData)),
         )?;
     }

@@ -76,6 +76,21 @@ pub trait CharDevice: Send + Sync {
     fn capability(&self) -> Option<cred::Capability> {
         None
     }
+
+    /// An open of the node numbered `opened` by `cred`: a device that gives each open
+    /// an object of its own returns it here (`/dev/ptmx` makes a new pseudo-terminal,
+    /// a slave counts its opens); `None`, the default: every open shares this one.
+    fn open_instance(
+        &self,
+        _opened: u32,
+        _cred: &cred::Credentials,
+    ) -> Option<Result<Arc<dyn CharDevice>, Errno>> {
+        None
+    }
+
+    /// The last close of an open file on the device (a pseudo-terminal's master
+    /// hangs its slave up).
+    fn release(&self) {}
 }
 
 /// `major << 8 | minor`, the device number `stat` reports as `rdev`.
@@ -86,6 +101,7 @@ pub const fn dev_number(major: u32, minor: u32) -> u32 {
 struct Registered {
     name: String,
     mode: u32,
+    gid: u32,
     dev: Arc<dyn CharDevice>,
 }
 
@@ -102,6 +118,19 @@ pub fn register_chrdev(
     mode: u32,
     dev: Arc<dyn CharDevice>,
 ) -> Result<(), Errno> {
+    register_chrdev_group(major, minor, name, mode, 0, dev)
+}
+
+/// [`register_chrdev`] with the node in group `gid` (owned by root): a device the
+/// members of one group may use (`/dev/fb0` and `video`, mode 0660).
+pub fn register_chrdev_group(
+    major: u32,
+    minor: u32,
+    name: &str,
+    mode: u32,
+    gid: u32,
+    dev: Arc<dyn CharDevice>,
+) -> Result<(), Errno> {
     if major > 0xff || minor > 0xff {
         return Err(Errno::EINVAL);
     }
@@ -116,11 +145,19 @@ pub fn register_chrdev(
             return Err(Errno::EEXIST);
         }
         let name = String::from(name);
-        t.insert(rdev, Registered { name, mode, dev });
+        t.insert(
+            rdev,
+            Registered {
+                name,
+                mode,
+                gid,
+                dev,
+            },
+        );
     }
     files::set_device_open(open);
     // Not under the registry lock: an open holds the VFS lock, then takes this one.
-    if let Err(e) = fsys::add_device_node(name, rdev, mode) {
+    if let Err(e) = fsys::add_device_node(name, rdev, mode, gid) {
         CHRDEVS.lock().remove(&rdev);
         return Err(e);
     }
@@ -141,12 +178,13 @@ pub fn unregister_chrdev(major: u32, minor: u32) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Every registered device as `(name, number, mode)`: what `/dev` is built from.
-pub fn registered() -> Vec<(String, u32, u32)> {
+/// Every registered device as `(name, number, mode, group)`: what `/dev` is built
+/// from.
+pub fn registered() -> Vec<(String, u32, u32, u32)> {
     CHRDEVS
         .lock()
         .iter()
-        .map(|(&rdev, r)| (r.name.clone(), rdev, r.mode))
+        .map(|(&rdev, r)| (r.name.clone(), rdev, r.mode, r.gid))
         .collect()
 }
 
@@ -161,6 +199,10 @@ pub fn open(rdev: u32, cred: &cred::Credentials) -> Result<Arc<dyn FileObject>, 
     if dev.capability().is_some_and(|c| !cred::capable(cred, c)) {
         return Err(Errno::EPERM);
     }
+    let dev = match dev.open_instance(rdev, cred) {
+        Some(own) => own?,
+        None => dev,
+    };
     let rdev = dev.number(rdev);
     Ok(Arc::new(DeviceFile { rdev, dev }))
 }
@@ -243,5 +285,9 @@ impl FileObject for DeviceFile {
 
     fn device_number(&self) -> Option<u32> {
         Some(self.rdev)
+    }
+
+    fn release(&self) {
+        self.dev.release()
     }
 }

@@ -37,11 +37,19 @@ pub enum Ioctl {
     /// The terminal's foreground process group (Ctrl-C goes there).
     GetForeground,
     SetForeground(u32),
+    /// Make the terminal the caller's controlling terminal (`TIOCSCTTY`).
+    SetControlling,
+    /// A pseudo-terminal master's number `N` (`/dev/pts/N`), and the slave's lock.
+    GetPtyNumber,
+    SetPtyLock(bool),
     /// A disk's size in bytes.
     GetDiskSize,
     /// A framebuffer's mode (`/dev/fb0`), and a new one to set.
     GetFbMode,
     SetFbMode(abi::FbMode),
+    /// Seal a shared-memory segment (`SHM_SEAL_*` bits), and its seals.
+    AddSeals(u32),
+    GetSeals,
     /// An absolute pointer's largest X and Y (`/dev/eventN`), as `(y << 16) | x`.
     GetAbsMax,
     /// A request the caller's ABI could not decode: an object that takes device

@@ -19,7 +19,11 @@
 //!   memory back without anyone tracking it.
 //! - A segment made smaller gives up the frames past its new end, and `ftruncate` takes
 //!   those pages away from every process that maps them (`AddressSpace::drop_file_pages`,
-//!   as Linux does): a later touch is SIGBUS, and the frames are freed.
+//!   as Linux does): a later touch is SIGBUS, and the frames are freed. A segment
+//!   *sealed* against shrinking (`SHMIOADDSEALS` with `SHM_SEAL_SHRINK`, Linux's
+//!   memfd `F_SEAL_SHRINK`) refuses that with EPERM forever after: a server that
+//!   maps a client's segment (wsd) seals it first and then checks its size, and the
+//!   client can no longer make the server's reads a SIGBUS.
 //!
 //! Chosen over a tmpfs on `/dev/shm`: `/dev` is a flat devfs with no directories to
 //! mount on, and tmpfs keeps a file's bytes in the heap *and* its page-cache frames,
@@ -60,6 +64,8 @@ struct Pages {
     size: u64,
     /// One slot per page of `size`; `None` until the page is first touched.
     frames: Vec<Option<PhysAddr>>,
+    /// `SHM_SEAL_*` bits: only ever added.
+    seals: u32,
     mtime: i64,
 }
 
@@ -95,6 +101,7 @@ impl Segment {
             state: SpinLock::new(Pages {
                 size: 0,
                 frames: Vec::new(),
+                seals: 0,
                 mtime: now,
             }),
             ctime: now,
@@ -112,6 +119,9 @@ impl Segment {
         }
         let gone = {
             let mut s = self.state.lock();
+            if s.seals & SHM_SEAL_SHRINK != 0 && size < s.size {
+                return Err(Errno::EPERM);
+            }
             let n = pages_for(size);
             let gone = if n < s.frames.len() {
                 s.frames.split_off(n)
@@ -298,6 +308,19 @@ impl FileObject for SegmentFile {
 
     fn truncate(&self, size: u64) -> Result<(), Errno> {
         self.0.resize(size)
+    }
+
+    fn ioctl(&self, req: crate::Ioctl) -> Result<crate::IoctlReply, Errno> {
+        let mut s = self.0.state.lock();
+        match req {
+            crate::Ioctl::AddSeals(bits) if bits & !SHM_SEAL_SHRINK == 0 => {
+                s.seals |= bits;
+                Ok(crate::IoctlReply::None)
+            }
+            crate::Ioctl::AddSeals(_) => Err(Errno::EINVAL),
+            crate::Ioctl::GetSeals => Ok(crate::IoctlReply::U32(s.seals)),
+            _ => Err(Errno::ENOTTY),
+        }
     }
 }
 

@@ -31,6 +31,16 @@ pub trait Signals: 'static {
     fn may_read_terminal(_foreground: u32) -> Result<(), Errno> {
         Ok(())
     }
+
+    /// Post `sig` to every process of group `pgrp` (a pseudo-terminal's Ctrl-C, its
+    /// hang-up).
+    fn signal_group(_pgrp: u32, _sig: u32) {}
+
+    /// The caller's `(pid, process group, session)`, zeros outside a process: what
+    /// a terminal needs to become a session's controlling terminal.
+    fn caller_ids() -> (u32, u32, u32) {
+        (0, 0, 0)
+    }
 }
 
 /// Sleep on `wq` until `cond`, or fail with EINTR when a signal arrives first.

@@ -22,8 +22,8 @@ use task::Mutex;
 use vfs::{FsFactory, FsTypes, Vfs};
 
 /// Mount `source` (a registered disk, `/dev/NAME`) as `/`, a tmpfs on `/tmp` and devfs
-/// on `/dev`, with a node for each device of `devices` (name, number, mode).
-pub fn mount_root(source: &str, devices: &[(String, u32, u32)]) -> Result<(), String> {
+/// on `/dev`, with a node for each device of `devices` (name, number, mode, group).
+pub fn mount_root(source: &str, devices: &[(String, u32, u32, u32)]) -> Result<(), String> {
     let name = source.strip_prefix("/dev/").unwrap_or(source);
     let disk = disks::get(name).ok_or_else(|| alloc::format!("no disk {source}"))?;
     disks::mark_mounted(name);
@@ -63,7 +63,7 @@ fn start_flusher() {
 
 /// A tmpfs as `/` (with `/tmp` and `/dev` as [`mount_root`] makes them): the tree of a
 /// machine with no disk, which is how the in-kernel tests get one.
-pub fn mount_tmpfs_root(devices: &[(String, u32, u32)]) -> Result<(), String> {
+pub fn mount_tmpfs_root(devices: &[(String, u32, u32, u32)]) -> Result<(), String> {
     if VFS.lock().is_some() {
         return Err(String::from("a root file system is already mounted"));
     }
@@ -76,7 +76,7 @@ fn install_root(
     mut v: Vfs,
     source: &str,
     fstype: &str,
-    devices: &[(String, u32, u32)],
+    devices: &[(String, u32, u32, u32)],
 ) -> Result<(), String> {
     let root = v.root();
     for dir in ["/tmp", "/dev"] {
@@ -90,8 +90,8 @@ fn install_root(
         .mount(&ROOT, "/tmp", Box::new(tmp))
         .map_err(|e| alloc::format!("mount /tmp: {e}"))?;
     let mut dev = vfs::DevFs::new(Box::new(clock));
-    for (name, rdev, mode) in devices {
-        dev.register(name, *rdev, *mode)
+    for (name, rdev, mode, gid) in devices {
+        dev.register_group(name, *rdev, *mode, *gid)
             .map_err(|e| alloc::format!("devfs {name}: {e}"))?;
     }
     let dev_root = vfs::FileSystem::root(&dev);

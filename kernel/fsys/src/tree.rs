@@ -42,12 +42,17 @@ pub(crate) fn clock() -> i64 {
 
 /// A new device's node in `/dev` (nothing to do before `/dev` is mounted: it is built
 /// from the registry then).
-pub fn add_device_node(name: &str, rdev: u32, mode: u32) -> Result<(), Errno> {
+pub fn add_device_node(name: &str, rdev: u32, mode: u32, gid: u32) -> Result<(), Errno> {
     let mut g = VFS.lock();
     let (Some(v), Some(dir)) = (g.as_mut(), *DEV_DIR.lock()) else {
         return Ok(());
     };
-    v.mknod(&ROOT, dir, name, S_IFCHR | (mode & 0o7777), rdev)
+    // Owned by root, in group `gid`.
+    let owner = Credentials {
+        egid: gid,
+        ..ROOT.clone()
+    };
+    v.mknod(&owner, dir, name, S_IFCHR | (mode & 0o7777), rdev)
         .map(|_| ())
 }
 

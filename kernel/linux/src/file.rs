@@ -405,6 +405,9 @@ pub fn ioctl(cx: &mut Ctx, fd: Fd, request: u32, arg: u64) -> SysResult {
         TIOCGWINSZ => Ioctl::GetWinSize,
         TIOCGPGRP => Ioctl::GetForeground,
         TIOCSPGRP => Ioctl::SetForeground(int_arg()?),
+        TIOCSCTTY => Ioctl::SetControlling,
+        TIOCGPTN => Ioctl::GetPtyNumber,
+        TIOCSPTLCK => Ioctl::SetPtyLock(int_arg()? != 0),
         _ => Ioctl::Unknown,
     };
     match syscall::ops::device::ioctl(cx, fd, req)? {

@@ -90,6 +90,8 @@ pub const TIOCGPGRP: u32 = 0x540f;
 pub const TIOCSPGRP: u32 = 0x5410;
 pub const TIOCGWINSZ: u32 = 0x5413;
 pub const TIOCSWINSZ: u32 = 0x5414;
+pub const TIOCGPTN: u32 = 0x8004_5430;
+pub const TIOCSPTLCK: u32 = 0x4004_5431;
 pub const FIONREAD: u32 = 0x541b;
 pub const FIONBIO: u32 = 0x5421;
 
@@ -119,7 +121,7 @@ pub const HUPCL: u32 = 0o2000;
 /// A termios for the dinos terminal in mode `mode` (`abi::flags::TTY_*`): Linux's
 /// defaults for a serial console, with ECHO, ICANON and ISIG as the mode says.
 pub fn termios_of_mode(mode: u32) -> [u8; TERMIOS_SIZE] {
-    use abi::flags::{TTY_CANON, TTY_ECHO, TTY_ISIG};
+    use abi::flags::{TTY_CANON, TTY_ECHO, TTY_ISIG, TTY_OPOST};
     let mut lflag = IEXTEN | ECHOE | ECHOK | ECHOCTL | ECHOKE;
     if mode & TTY_ECHO != 0 {
         lflag |= ECHO;
@@ -132,7 +134,12 @@ pub fn termios_of_mode(mode: u32) -> [u8; TERMIOS_SIZE] {
     }
     let mut t = [0u8; TERMIOS_SIZE];
     t[0..4].copy_from_slice(&(ICRNL | IXON).to_le_bytes());
-    t[4..8].copy_from_slice(&(OPOST | ONLCR).to_le_bytes());
+    let oflag = if mode & TTY_OPOST != 0 {
+        OPOST | ONLCR
+    } else {
+        0
+    };
+    t[4..8].copy_from_slice(&oflag.to_le_bytes());
     t[8..12].copy_from_slice(&(B38400 | CS8 | CREAD | HUPCL).to_le_bytes());
     t[12..16].copy_from_slice(&lflag.to_le_bytes());
     // c_line 0; c_cc: VINTR ^C, VQUIT ^\, VERASE DEL, VKILL ^U, VEOF ^D, VTIME 0,
@@ -146,7 +153,7 @@ pub fn termios_of_mode(mode: u32) -> [u8; TERMIOS_SIZE] {
 
 /// The dinos terminal mode a Linux termios asks for.
 pub fn mode_of_termios(t: &[u8]) -> u32 {
-    use abi::flags::{TTY_CANON, TTY_ECHO, TTY_ISIG};
+    use abi::flags::{TTY_CANON, TTY_ECHO, TTY_ISIG, TTY_OPOST};
     let lflag = u32::from_le_bytes([t[12], t[13], t[14], t[15]]);
     let mut m = 0;
     if lflag & ECHO != 0 {
@@ -157,6 +164,10 @@ pub fn mode_of_termios(t: &[u8]) -> u32 {
     }
     if lflag & ISIG != 0 {
         m |= TTY_ISIG;
+    }
+    let oflag = u32::from_le_bytes([t[4], t[5], t[6], t[7]]);
+    if oflag & OPOST != 0 && oflag & ONLCR != 0 {
+        m |= TTY_OPOST;
     }
     m
 }

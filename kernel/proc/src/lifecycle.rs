@@ -98,9 +98,10 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
         p.watch.inherit_from(&q.watch);
     }
     if spec.foreground {
-        let fg = tty::foreground();
+        // The session's controlling terminal: a pseudo-terminal's, or the console.
+        let fg = tty::pty::foreground_of(sid);
         if parent.is_some_and(|q| q.pgid() == fg) || fg == 0 {
-            tty::set_foreground(pgid);
+            tty::pty::set_foreground_of(sid, pgid);
         }
     }
     let (entry, sp) = (loaded.entry, loaded.sp);

@@ -334,6 +334,14 @@ impl files::Signals for ProcessSignals {
         send_group(pgid, SIGTTIN);
         Err(Errno::EINTR)
     }
+
+    fn signal_group(pgrp: u32, sig: u32) {
+        send_group(pgrp, sig);
+    }
+
+    fn caller_ids() -> (u32, u32, u32) {
+        process::current().map_or((0, 0, 0), |p| (p.pid, p.pgid(), p.sid()))
+    }
 }
 
 /// Sleep on `wq` until `cond`, or fail with EINTR when a signal arrives first.

@@ -132,7 +132,7 @@ pub fn stat(pid: u32) -> Result<Vec<u8>, Errno> {
     };
     let (cpu, _) = thread_facts(&p);
     let threads = proc::thread::count(&p) as u64;
-    let tpgid = tty::foreground();
+    let tpgid = tty::pty::foreground_of(p.sid());
     let fields: [u64; 49] = [
         p.ppid() as u64,         // 4 ppid
         p.pgid() as u64,         // 5 pgrp

@@ -271,6 +271,18 @@ fn ioctl(cx: &mut Ctx, fd: Fd, request: u32, arg: u64) -> SysResult {
         TIOCGWINSZ => Ioctl::GetWinSize,
         TIOCSPGRP => Ioctl::SetForeground(value(cx)?),
         TIOCGPGRP => Ioctl::GetForeground,
+        SHMIOADDSEALS => Ioctl::AddSeals(value(cx)?),
+        SHMIOGETSEALS => Ioctl::GetSeals,
+        TIOCSCTTY => Ioctl::SetControlling,
+        TIOCGPTN => Ioctl::GetPtyNumber,
+        TIOCSPTLCK => Ioctl::SetPtyLock(value(cx)? != 0),
+        TIOCSWINSZ => match UserPtr::<abi::WinSize>::new(arg).read() {
+            Ok(w) => Ioctl::SetWinSize(w),
+            Err(fault) => match device::ioctl(cx, fd, Ioctl::Unknown) {
+                Err(Errno::ENOTTY) => return Err(Errno::ENOTTY),
+                _ => return Err(fault),
+            },
+        },
         BLKGETSIZE64 => Ioctl::GetDiskSize,
         FBIOGET_MODE => Ioctl::GetFbMode,
         INPIOGABSMAX => Ioctl::GetAbsMax,

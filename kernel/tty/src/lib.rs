@@ -1,11 +1,13 @@
-//! The console as a terminal: the line discipline between the UART and programs
-//! (chapter 2, 3-2 "device management": the terminal is the first device a user meets).
+//! The console as a terminal, and pseudo-terminals: the line discipline between a
+//! keyboard and programs (chapter 2, 3-2 "device management": the terminal is the
+//! first device a user meets).
 //!
-//! Received bytes arrive here from the serial interrupt. In *canonical* mode (the
-//! default) the terminal collects a line, echoing and handling backspace and Ctrl-U,
-//! and a reader gets whole lines; Ctrl-D on an empty line is end-of-file. In raw mode
-//! (the shell's line editor, a full-screen editor) every byte goes to the reader as is.
-//! With ISIG on, Ctrl-C never reaches a reader: it sends SIGINT to the terminal's
+//! Received bytes arrive here from the serial interrupt and go through the line
+//! discipline ([`ldisc`], shared with the pseudo-terminals of [`pty`]). In *canonical*
+//! mode (the default) the terminal collects a line, echoing and handling backspace and
+//! Ctrl-U, and a reader gets whole lines; Ctrl-D on an empty line is end-of-file. In
+//! raw mode (the shell's line editor, a full-screen editor) every byte goes to the
+//! reader as is. With ISIG on, Ctrl-C never reaches a reader: it sends SIGINT to the terminal's
 //! *foreground process group*, which is how Ctrl-C stops the running program and not
 //! the shell. Signals belong to the process layer above, so the terminal does not
 //! send it: [`input`] returns what should happen ([`Input::interrupt`]), and `proc`,
@@ -24,84 +26,35 @@
 
 extern crate alloc;
 
-use abi::flags::{TTY_CANON, TTY_ECHO, TTY_ISIG};
-use abi::{Errno, WinSize};
-use alloc::collections::VecDeque;
+pub mod ldisc;
+pub mod pty;
+
+use abi::Errno;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::marker::PhantomData;
 use devices::CharDevice;
 use files::{Ioctl, IoctlReply, Readiness, Signals};
 use hal::sync::SpinLock;
+use ldisc::Ldisc;
 use task::WaitQueue;
 
 /// The terminal's device numbers (major << 8 | minor), as Linux numbers them.
 pub const DEV_TTY: u32 = 0x0500;
 pub const DEV_CONSOLE: u32 = 0x0501;
 
-struct Tty {
-    mode: u32,
-    /// The line being edited (canonical mode).
-    line: Vec<u8>,
-    /// Bytes ready for readers.
-    ready: VecDeque<u8>,
-    /// Positions in `ready` where a canonical read must stop and return what it has,
-    /// although no newline ends the text there: Ctrl-D after some text, and a line
-    /// that filled [`MAX_INPUT`] (handed over in pieces rather than cut). A read that
-    /// reaches a mark consumes it; a mark with nothing before it (Ctrl-D on an empty
-    /// line) makes a read return 0 bytes: end of file.
-    marks: VecDeque<usize>,
-    fg_pgrp: u32,
-    /// The size reported by `GetWinSize` (80x24 until someone sets it).
-    winsize: WinSize,
-}
-
-static TTY: SpinLock<Tty> = SpinLock::new(Tty {
-    mode: TTY_ECHO | TTY_CANON | TTY_ISIG,
-    line: Vec::new(),
-    ready: VecDeque::new(),
-    marks: VecDeque::new(),
-    fg_pgrp: 0,
-    winsize: WinSize {
-        rows: 24,
-        cols: 80,
-        xpixel: 0,
-        ypixel: 0,
-    },
-});
+static TTY: SpinLock<Ldisc> = SpinLock::new(Ldisc::new(true));
 static READERS: WaitQueue = WaitQueue::new();
-/// The longest line canonical mode edits (longer lines are cut, their Enter kept), and
-/// the most bytes raw mode holds for a reader.
-const MAX_INPUT: usize = 4096;
-/// The most bytes of finished lines canonical mode holds for a reader.
-const MAX_READY: usize = 16 * 1024;
-
-impl Tty {
-    /// Make the line being edited readable without a newline, with a mark after it.
-    fn push_line(&mut self) {
-        let line = core::mem::take(&mut self.line);
-        self.ready.extend(line);
-        let at = self.ready.len();
-        self.marks.push_back(at);
-    }
-
-    /// Is there room for another received byte? When not, the console driver holds
-    /// input back in the UART (no byte is lost) until a reader makes room.
-    fn has_room(&self) -> bool {
-        if self.mode & TTY_CANON == 0 {
-            self.ready.len() < MAX_INPUT
-        } else {
-            self.ready.len() < MAX_READY
-        }
-    }
-}
 
 fn echo(bytes: &[u8]) {
-    hal::serial::write_bytes(bytes);
+    if !bytes.is_empty() {
+        hal::serial::write_bytes(bytes);
+    }
 }
 
 /// Register the terminal as `/dev/console` and `/dev/tty` (one device, two numbers),
-/// its readers sleeping as the process layer's signals `S` allow.
+/// its readers sleeping as the process layer's signals `S` allow; and `/dev/ptmx`,
+/// where pseudo-terminals come from.
 pub fn register<S: Signals>() -> Result<(), Errno> {
     let tty: Arc<dyn CharDevice> = Arc::new(Terminal::<S>(PhantomData));
     devices::register_chrdev(
@@ -111,7 +64,8 @@ pub fn register<S: Signals>() -> Result<(), Errno> {
         0o620,
         tty.clone(),
     )?;
-    devices::register_chrdev(DEV_TTY >> 8, DEV_TTY & 0xff, "tty", 0o666, tty)
+    devices::register_chrdev(DEV_TTY >> 8, DEV_TTY & 0xff, "tty", 0o666, tty)?;
+    pty::register::<S>()
 }
 
 /// What a received byte asks of the layers above.
@@ -126,97 +80,19 @@ pub struct Input {
 
 /// One received byte (interrupt context): the line discipline takes it.
 pub fn input(b: u8) -> Input {
-    let signal = take_byte(b);
-    Input {
-        room: TTY.lock().has_room(),
-        signal,
-    }
-}
-
-/// The characters that signal the foreground group (with ISIG), as `stty` names
-/// them: intr, susp, quit.
-const SIGNAL_KEYS: [(u8, u32, &[u8]); 3] = [
-    (0x03, abi::signal::SIGINT, b"^C\n"),
-    (0x1a, abi::signal::SIGTSTP, b"^Z\n"),
-    (0x1c, abi::signal::SIGQUIT, b"^\\\n"),
-];
-
-/// Take one byte; returns the group to signal and the signal, for Ctrl-C, Ctrl-Z and
-/// Ctrl-\\.
-fn take_byte(b: u8) -> Option<(u32, u32)> {
+    let mut shown = Vec::new();
     let mut t = TTY.lock();
-    let b = if b == b'\r' { b'\n' } else { b };
-    if t.mode & TTY_ISIG != 0 {
-        if let Some(&(_, sig, shown)) = SIGNAL_KEYS.iter().find(|k| k.0 == b) {
-            t.line.clear();
-            let pg = t.fg_pgrp;
-            drop(t);
-            echo(shown);
-            return (pg != 0).then_some((pg, sig));
-        }
-    }
-    if t.mode & TTY_CANON == 0 {
-        // The driver stops delivering once there is no room, so this stays bounded.
-        t.ready.push_back(b);
-        let e = t.mode & TTY_ECHO != 0;
-        drop(t);
-        if e {
-            echo(&[b]);
-        }
+    let taken = t.take_byte(b, &mut shown);
+    let room = t.has_room();
+    drop(t);
+    echo(&shown);
+    if taken.wake {
         READERS.wake_all();
-        return None;
     }
-    let e = t.mode & TTY_ECHO != 0;
-    match b {
-        b'\n' => {
-            let line = core::mem::take(&mut t.line);
-            t.ready.extend(line);
-            t.ready.push_back(b'\n');
-            drop(t);
-            if e {
-                echo(b"\n");
-            }
-            READERS.wake_all();
-        }
-        0x04 => {
-            // Ctrl-D: hand over the partial line; on an empty line, end-of-file.
-            t.push_line();
-            drop(t);
-            READERS.wake_all();
-        }
-        0x7f | 0x08 if t.line.pop().is_some() && e => {
-            drop(t);
-            echo(b"\x08 \x08");
-        }
-        0x15 => {
-            let n = t.line.len();
-            t.line.clear();
-            drop(t);
-            if e {
-                for _ in 0..n {
-                    echo(b"\x08 \x08");
-                }
-            }
-        }
-        b if b >= 0x20 || b == b'\t' => {
-            t.line.push(b);
-            // A full line is handed over as it is and editing goes on in a new one:
-            // a long line reaches the reader in pieces, none of it lost.
-            let full = t.line.len() >= MAX_INPUT;
-            if full {
-                t.push_line();
-            }
-            drop(t);
-            if e {
-                echo(&[b]);
-            }
-            if full {
-                READERS.wake_all();
-            }
-        }
-        _ => {}
+    Input {
+        room,
+        signal: taken.signal,
     }
-    None
 }
 
 /// Read from the terminal: a line (canonical) or what is there (raw).
@@ -231,34 +107,7 @@ pub fn read<S: Signals>(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> 
     loop {
         {
             let mut t = TTY.lock();
-            let canon = t.mode & TTY_CANON != 0;
-            if canon && t.marks.front() == Some(&0) {
-                t.marks.pop_front();
-                return Ok(0); // end of file
-            }
-            let limit = t.marks.front().copied().unwrap_or(usize::MAX);
-            let have_line = limit != usize::MAX || t.ready.contains(&b'\n');
-            if !t.ready.is_empty() && (!canon || have_line) {
-                let mut n = 0;
-                while n < buf.len() && (!canon || n < limit) {
-                    let Some(c) = t.ready.pop_front() else { break };
-                    buf[n] = c;
-                    n += 1;
-                    if canon && c == b'\n' {
-                        break;
-                    }
-                }
-                for m in t.marks.iter_mut() {
-                    *m = m.saturating_sub(n);
-                }
-                // A mark just reached is consumed with the text before it; in raw mode
-                // marks mean nothing and go as the bytes before them do.
-                while t.marks.front() == Some(&0) && (!canon || n > 0) {
-                    t.marks.pop_front();
-                    if canon {
-                        break;
-                    }
-                }
+            if let Some(n) = t.read(buf) {
                 if t.has_room() {
                     drivers::console::unthrottle();
                 }
@@ -274,24 +123,12 @@ pub fn read<S: Signals>(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> 
 
 /// Would a read return without waiting?
 fn has_input() -> bool {
-    let t = TTY.lock();
-    !t.marks.is_empty()
-        || (!t.ready.is_empty() && (t.mode & TTY_CANON == 0 || t.ready.contains(&b'\n')))
+    TTY.lock().has_input()
 }
 
-/// What a read would return now without waiting: in canonical mode, the bytes of
-/// finished lines (up to the last newline or end-of-input mark); in raw mode, all.
+/// What a read would return now without waiting.
 fn bytes_ready() -> usize {
-    let t = TTY.lock();
-    if t.mode & TTY_CANON == 0 {
-        return t.ready.len();
-    }
-    let line_end = t
-        .ready
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    line_end.max(t.marks.back().copied().unwrap_or(0))
+    TTY.lock().bytes_ready()
 }
 
 pub fn write(data: &[u8]) {
@@ -304,12 +141,7 @@ pub fn mode() -> u32 {
 
 pub fn set_mode(mode: u32) {
     let mut t = TTY.lock();
-    t.mode = mode & (TTY_ECHO | TTY_CANON | TTY_ISIG);
-    if t.mode & TTY_CANON == 0 {
-        // Switching to raw: whatever was typed so far becomes readable.
-        let line = core::mem::take(&mut t.line);
-        t.ready.extend(line);
-    }
+    t.set_mode(mode);
     let room = t.has_room();
     drop(t);
     if room {
@@ -357,10 +189,15 @@ impl<S: Signals> CharDevice for Terminal<S> {
                 set_foreground(pg);
                 IoctlReply::None
             }
+            // Every session without a pseudo-terminal has the console.
+            Ioctl::SetControlling => IoctlReply::None,
+            Ioctl::GetPtyNumber | Ioctl::SetPtyLock(_) => return Err(Errno::ENOTTY),
             Ioctl::GetDiskSize
             | Ioctl::GetFbMode
             | Ioctl::SetFbMode(_)
             | Ioctl::GetAbsMax
+            | Ioctl::AddSeals(_)
+            | Ioctl::GetSeals
             | Ioctl::Unknown => return Err(Errno::EINVAL),
         })
     }
@@ -380,5 +217,18 @@ impl<S: Signals> CharDevice for Terminal<S> {
     /// `/dev/tty` and `/dev/console` are one terminal, held and reported as the console.
     fn number(&self, _: u32) -> u32 {
         DEV_CONSOLE
+    }
+
+    /// `/dev/tty` is the caller's controlling terminal: a pseudo-terminal's slave for
+    /// a session that has one.
+    fn open_instance(
+        &self,
+        opened: u32,
+        cred: &cred::Credentials,
+    ) -> Option<Result<Arc<dyn CharDevice>, Errno>> {
+        if opened != DEV_TTY {
+            return None;
+        }
+        pty::open_controlling(S::caller_ids().2, cred)
     }
 }

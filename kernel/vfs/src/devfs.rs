@@ -8,6 +8,10 @@
 //! VFS fails with `ENODEV`; the kernel sees `NodeKind::CharDevice(rdev)` from
 //! `open` and sends the I/O to the driver for `rdev` itself, so this crate stays
 //! free of drivers and of everything that touches hardware.
+//!
+//! One fixed subdirectory, `pts`, holds the pseudo-terminals' slave ends
+//! (`/dev/pts/N`, as on Linux, where programs build that name from `TIOCGPTN`): a
+//! device registered as `pts/N` is a node there. Nothing else can make directories.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -19,8 +23,13 @@ use abi::{Errno, Stat};
 use crate::filesystem::{check_name, DirEntry, FileSystem, FsStat, NodeKind, Result};
 
 const ROOT: u64 = 1;
+/// The `pts` directory.
+const PTS: u64 = 2;
+const PTS_NAME: &[u8] = b"pts";
 
 struct Device {
+    /// The directory: [`ROOT`] or [`PTS`].
+    dir: u64,
     name: Vec<u8>,
     rdev: u32,
     mode: u32,
@@ -44,26 +53,49 @@ impl DevFs {
         let created = clock();
         DevFs {
             devices: BTreeMap::new(),
-            next_ino: ROOT + 1,
+            next_ino: PTS + 1,
             clock,
             created,
         }
     }
 
     /// Adds a character device `name` with device number `rdev` and permission
-    /// bits `perm` (owned by root); `EEXIST` if the name is taken.
+    /// bits `perm` (owned by root); `EEXIST` if the name is taken. `pts/N` is `N`
+    /// in the `pts` directory.
     pub fn register(&mut self, name: &str, rdev: u32, perm: u32) -> Result<u64> {
-        self.add(name.as_bytes(), S_IFCHR | (perm & 0o7777), rdev, 0, 0)
+        self.register_group(name, rdev, perm, 0)
+    }
+
+    /// [`DevFs::register`] with the node's group `gid` (`/dev/fb0`'s `video`).
+    pub fn register_group(&mut self, name: &str, rdev: u32, perm: u32, gid: u32) -> Result<u64> {
+        let (dir, name) = Self::split(name.as_bytes());
+        self.add(dir, name, S_IFCHR | (perm & 0o7777), rdev, 0, gid)
     }
 
     /// Removes a device node by name.
     pub fn unregister(&mut self, name: &str) -> Result<()> {
-        FileSystem::unlink(self, ROOT, name.as_bytes())
+        let (dir, name) = Self::split(name.as_bytes());
+        FileSystem::unlink(self, dir, name)
     }
 
-    fn add(&mut self, name: &[u8], mode: u32, rdev: u32, uid: u32, gid: u32) -> Result<u64> {
+    fn split(name: &[u8]) -> (u64, &[u8]) {
+        match name.strip_prefix(b"pts/") {
+            Some(rest) => (PTS, rest),
+            None => (ROOT, name),
+        }
+    }
+
+    fn add(
+        &mut self,
+        dir: u64,
+        name: &[u8],
+        mode: u32,
+        rdev: u32,
+        uid: u32,
+        gid: u32,
+    ) -> Result<u64> {
         check_name(name)?;
-        if self.find(name).is_some() {
+        if self.find(dir, name).is_some() || (dir == ROOT && name == PTS_NAME) {
             return Err(Errno::EEXIST);
         }
         let ino = self.next_ino;
@@ -71,6 +103,7 @@ impl DevFs {
         let time = (self.clock)();
         let name = name.to_vec();
         let dev = Device {
+            dir,
             name,
             rdev,
             mode,
@@ -82,16 +115,16 @@ impl DevFs {
         Ok(ino)
     }
 
-    fn find(&self, name: &[u8]) -> Option<u64> {
+    fn find(&self, dir: u64, name: &[u8]) -> Option<u64> {
         self.devices
             .iter()
-            .find(|(_, d)| d.name == name)
+            .find(|(_, d)| d.dir == dir && d.name == name)
             .map(|(&i, _)| i)
     }
 
     fn check_root(dir: u64) -> Result<()> {
         match dir {
-            ROOT => Ok(()),
+            ROOT | PTS => Ok(()),
             _ => Err(Errno::ENOTDIR),
         }
     }
@@ -103,7 +136,7 @@ impl DevFs {
     /// Read and write of a node, or anything else: the kernel's job.
     fn not_here(&self, ino: u64) -> Result<usize> {
         match ino {
-            ROOT => Err(Errno::EISDIR),
+            ROOT | PTS => Err(Errno::EISDIR),
             _ => self.device(ino).and(Err(Errno::ENODEV)),
         }
     }
@@ -123,12 +156,14 @@ impl FileSystem for DevFs {
     }
 
     fn lookup(&mut self, dir: u64, name: &[u8]) -> Result<u64> {
-        if dir != ROOT {
+        if dir != ROOT && dir != PTS {
             return self.device(dir).and(Err(Errno::ENOTDIR));
         }
         match name {
-            b"." | b".." => Ok(ROOT),
-            _ => self.find(name).ok_or(Errno::ENOENT),
+            b"." => Ok(dir),
+            b".." => Ok(ROOT),
+            PTS_NAME if dir == ROOT => Ok(PTS),
+            _ => self.find(dir, name).ok_or(Errno::ENOENT),
         }
     }
 
@@ -157,7 +192,7 @@ impl FileSystem for DevFs {
         if mode & S_IFMT != S_IFCHR {
             return Err(Errno::EPERM);
         }
-        self.add(name, S_IFCHR | (mode & 0o7777), rdev, uid, gid)
+        self.add(dir, name, S_IFCHR | (mode & 0o7777), rdev, uid, gid)
     }
 
     fn link(&mut self, _: u64, dir: u64, _: &[u8]) -> Result<()> {
@@ -166,17 +201,20 @@ impl FileSystem for DevFs {
 
     fn unlink(&mut self, dir: u64, name: &[u8]) -> Result<()> {
         Self::check_root(dir)?;
-        if name == b"." || name == b".." {
+        if name == b"." || name == b".." || (dir == ROOT && name == PTS_NAME) {
             return Err(Errno::EISDIR);
         }
-        let ino = self.find(name).ok_or(Errno::ENOENT)?;
+        let ino = self.find(dir, name).ok_or(Errno::ENOENT)?;
         self.devices.remove(&ino);
         Ok(())
     }
 
     fn rmdir(&mut self, dir: u64, name: &[u8]) -> Result<()> {
         Self::check_root(dir)?;
-        match self.find(name) {
+        if dir == ROOT && name == PTS_NAME {
+            return Err(Errno::EPERM);
+        }
+        match self.find(dir, name) {
             Some(_) => Err(Errno::ENOTDIR),
             None => Err(Errno::ENOENT),
         }
@@ -185,7 +223,7 @@ impl FileSystem for DevFs {
     fn rename(&mut self, odir: u64, oname: &[u8], ndir: u64, _: &[u8]) -> Result<()> {
         Self::check_root(odir)?;
         Self::check_root(ndir)?;
-        self.find(oname).ok_or(Errno::ENOENT)?;
+        self.find(odir, oname).ok_or(Errno::ENOENT)?;
         Err(Errno::EPERM)
     }
 
@@ -206,7 +244,7 @@ impl FileSystem for DevFs {
     }
 
     fn stat(&mut self, ino: u64) -> Result<Stat> {
-        if ino == ROOT {
+        if ino == ROOT || ino == PTS {
             return Ok(Stat {
                 ino,
                 mode: S_IFDIR | 0o755,
@@ -235,28 +273,35 @@ impl FileSystem for DevFs {
     }
 
     fn read_dir_at(&mut self, dir: u64, pos: u64) -> Result<Option<(DirEntry, u64)>> {
-        if dir != ROOT {
+        if dir != ROOT && dir != PTS {
             return self.device(dir).and(Err(Errno::ENOTDIR));
         }
-        // Positions: 0 is ".", 1 is "..", n >= 2 is the device with inode n.
-        let dot = |name: &[u8]| DirEntry {
-            ino: ROOT,
+        // Positions: 0 is ".", 1 is "..", 2 is `pts` (in the root), n > 2 is the
+        // device with inode n.
+        let dot = |ino: u64, name: &[u8]| DirEntry {
+            ino,
             name: name.to_vec(),
             kind: NodeKind::Directory,
         };
         match pos {
-            0 => return Ok(Some((dot(b"."), 1))),
-            1 => return Ok(Some((dot(b".."), 2))),
+            0 => return Ok(Some((dot(dir, b"."), 1))),
+            1 => return Ok(Some((dot(ROOT, b".."), 2))),
+            2 if dir == ROOT => return Ok(Some((dot(PTS, PTS_NAME), 3))),
             _ => {}
         }
-        Ok(self.devices.range(pos..).next().map(|(&ino, d)| {
-            let entry = DirEntry {
-                ino,
-                name: d.name.clone(),
-                kind: NodeKind::CharDevice(d.rdev),
-            };
-            (entry, ino + 1)
-        }))
+        let from = pos.max(PTS + 1);
+        Ok(self
+            .devices
+            .range(from..)
+            .find(|(_, d)| d.dir == dir)
+            .map(|(&ino, d)| {
+                let entry = DirEntry {
+                    ino,
+                    name: d.name.clone(),
+                    kind: NodeKind::CharDevice(d.rdev),
+                };
+                (entry, ino + 1)
+            }))
     }
 
     fn statfs(&mut self) -> FsStat {

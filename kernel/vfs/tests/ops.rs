@@ -133,8 +133,25 @@ fn reading_directories_and_devices_through_the_vfs() {
     assert_eq!(v.stat(&ROOT, r, "/dev/tty").unwrap().rdev, 0x400);
     assert_eq!(
         list(&mut v, r, "/dev", 64).unwrap(),
-        ["null", "tty", "zero"]
+        ["null", "pts", "tty", "zero"]
     );
+    // The one subdirectory, pts: the pseudo-terminals' slave ends go there.
+    assert_eq!(
+        list(&mut v, r, "/dev/pts", 64).unwrap(),
+        Vec::<String>::new()
+    );
+    v.mknod(&ROOT, r, "/dev/pts/0", S_IFCHR | 0o620, 0x8800)
+        .unwrap();
+    assert_eq!(v.stat(&ROOT, r, "/dev/pts/0").unwrap().rdev, 0x8800);
+    assert_eq!(v.stat(&ROOT, r, "/dev/pts/../null").unwrap().rdev, 0x103);
+    assert_eq!(v.stat(&ROOT, r, "/dev/0"), Err(Errno::ENOENT));
+    assert_eq!(list(&mut v, r, "/dev/pts", 64).unwrap(), ["0"]);
+    assert_eq!(v.stat(&ROOT, r, "/dev/pts").unwrap().mode, S_IFDIR | 0o755);
+    assert_eq!(v.unlink(&ROOT, r, "/dev/pts"), Err(Errno::EISDIR));
+    assert_eq!(v.rmdir(&ROOT, r, "/dev/pts"), Err(Errno::EPERM));
+    assert_eq!(v.mkdir(&ROOT, r, "/dev/pts/x", 0o755), Err(Errno::EPERM));
+    v.unlink(&ROOT, r, "/dev/pts/0").unwrap();
+    assert_eq!(v.stat(&ROOT, r, "/dev/pts/0"), Err(Errno::ENOENT));
     assert_eq!(v.mkdir(&ROOT, r, "/dev/x", 0o755), Err(Errno::EPERM));
     assert_eq!(
         v.open(&ROOT, r, "/dev/new", O_CREAT | O_WRONLY, 0o644)

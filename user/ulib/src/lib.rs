@@ -44,6 +44,7 @@ pub mod poll;
 pub mod port;
 pub mod process;
 pub mod procfs;
+pub mod pty;
 pub mod resource;
 pub mod rt;
 pub mod shm;

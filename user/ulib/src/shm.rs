@@ -58,6 +58,13 @@ impl Segment {
         Ok(st.size as usize)
     }
 
+    /// Seal the segment against shrinking (`SHM_SEAL_SHRINK`, for good): done by
+    /// a process that maps someone else's segment before it checks the size.
+    pub fn seal_shrink(&self) -> Result<()> {
+        let mut b = abi::flags::SHM_SEAL_SHRINK.to_le_bytes();
+        sys::ioctl(self.fd, abi::flags::SHMIOADDSEALS, &mut b).map(|_| ())
+    }
+
     /// Map the whole segment, shared and writable.
     pub fn map(&self) -> Result<Shared> {
         let len = self.size()?;

@@ -127,6 +127,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("usock", "usock serve PATH | send PATH [FILE...] | probe PATH | pair: AF_UNIX sockets, descriptors and credentials"),
     ("taskset", "taskset -p [MASK] PID | taskset MASK CMD...: the CPUs a process may use"),
     ("whichcpu", "whichcpu [ROUNDS]: busy rounds; the CPUs they ran on (getcpu)"),
+    ("ptytest", "ptytest [sh]: drive programs over a pseudo-terminal, print the transcript (tests)"),
 ];
 
 /// Chapter 2 in its order: (section, the command that shows it, where it is made).

@@ -2,15 +2,18 @@
 //! interpreter inside the graphical interface).
 //!
 //! term is a wsd client whose window shows an 80x24 character grid
-//! (`gfx::term::Grid`, enough ANSI for simple output). It starts `sh` with its
-//! standard input a pipe from term and its standard output and error a pipe to
-//! term, so the shell runs non-interactively, reading lines. term is the line
-//! discipline: keys from wsd are echoed into the grid and edited (Backspace) until
-//! Enter sends the line to the shell; each line typed starts with `$ `. It waits for
-//! both wsd's events and the shell's output with `poll`. When the shell exits, so does
-//! term; when wsd goes, term ends the shell.
+//! (`gfx::term::Grid`: the ANSI sequences the shell, `edit` and `top` emit). It opens
+//! a pseudo-terminal (`ulib::pty::openpty`), tells it its size (`TIOCSWINSZ`), and
+//! starts `sh` on the slave as the leader of a new session with the slave as its
+//! controlling terminal: the shell is interactive, with its prompt, line editor and
+//! job control, exactly as on the console. term is the terminal's keyboard and
+//! screen: keys from wsd are written to the master (Enter as `\r`, the arrows as
+//! `ESC [ A`...), and what the master gives back (the programs' output and the
+//! kernel's echo) is fed to the grid. It waits for both with `poll`. When the shell
+//! exits (the master reads EIO), so does term; when wsd goes, term closes the master,
+//! which hangs the session up (SIGHUP).
 //!
-//! `term -d` prints the grid on standard output after each line the shell answers,
+//! `term -d` prints the grid on standard output after each piece of output
 //! (`term: | ...` lines), for tests to read.
 
 #![no_std]
@@ -29,7 +32,7 @@ use gfx::term::Grid;
 use gfx::Surface;
 use ulib::abi::flags::*;
 use ulib::abi::PollFd;
-use ulib::process::{Command, Stdio};
+use ulib::process::Fork;
 use ulib::sys;
 use ulib::wsclient::Window;
 
@@ -52,32 +55,36 @@ fn main() -> i32 {
             return 1;
         }
     };
-    let mut out = [0i32; 2];
-    if let Err(e) = sys::pipe(&mut out) {
-        ulib::cli::error("pipe", e);
-        return 1;
-    }
-    let child = Command::new("sh")
-        .stdin(Stdio::Piped)
-        .stdout(Stdio::Fd(out[1]))
-        .stderr(Stdio::Fd(out[1]))
-        .process_group(0)
-        .spawn();
-    let _ = sys::close(out[1]);
-    let mut child = match child {
-        Ok(c) => c,
+    let pty = match ulib::pty::openpty() {
+        Ok(p) => p,
         Err(e) => {
-            ulib::cli::error("sh", e);
+            ulib::cli::error("openpty", e);
             return 1;
         }
     };
-    let Some(mut to_sh) = child.stdin.take() else {
-        return 1;
+    let _ = ulib::pty::set_window_size(pty.master, grid.rows as u16, grid.cols as u16);
+    let child = match ulib::process::fork() {
+        Ok(Fork::Child) => {
+            let _ = sys::setsid();
+            let _ = ulib::pty::make_controlling(pty.slave);
+            for fd in 0..3 {
+                let _ = sys::dup2(pty.slave, fd);
+            }
+            let _ = sys::close(pty.slave);
+            let _ = sys::close(pty.master);
+            let e = ulib::process::exec("/bin/sh", &["sh"]);
+            ulib::cli::error("sh", e);
+            ulib::process::exit(127)
+        }
+        Ok(Fork::Parent(pid)) => pid,
+        Err(e) => {
+            ulib::cli::error("fork", e);
+            return 1;
+        }
     };
-    let from_sh = out[0];
+    let _ = sys::close(pty.slave);
+    let master = pty.master;
     let mut surface = Surface::new(w, h, BG);
-    grid.feed(b"dinos term: sh on pipes\n");
-    let mut line: Vec<u8> = Vec::new();
     let show = |grid: &Grid, surface: &mut Surface| {
         grid.render(surface, FG, BG, true);
         win.show(surface);
@@ -91,7 +98,7 @@ fn main() -> i32 {
                 revents: 0,
             },
             PollFd {
-                fd: from_sh,
+                fd: master,
                 events: POLLIN,
                 revents: 0,
             },
@@ -101,7 +108,7 @@ fn main() -> i32 {
         }
         if fds[1].revents & (POLLIN | POLLHUP) != 0 {
             let mut buf = [0u8; 1024];
-            match sys::read(from_sh, &mut buf) {
+            match sys::read(master, &mut buf) {
                 Ok(0) | Err(_) => break, // the shell is gone
                 Ok(n) => {
                     grid.feed(&buf[..n]);
@@ -120,41 +127,39 @@ fn main() -> i32 {
                 Err(ulib::abi::Errno::EAGAIN) | Err(ulib::abi::Errno::ETIMEDOUT) => continue,
                 Err(_) => break, // wsd is gone
             };
-            let Event::Key { byte, .. } = e else {
+            let Event::Key { code, value, byte } = e else {
                 continue;
             };
-            match byte {
-                0 => continue,
-                b'\n' => {
-                    grid.feed(b"\n");
-                    line.push(b'\n');
-                    if ulib::io::Write::write_all(&mut to_sh, &line).is_err() {
-                        break;
-                    }
-                    line.clear();
-                }
-                0x7f => {
-                    if line.pop().is_some() {
-                        grid.feed(b"\x08 \x08");
-                    }
-                }
-                0x20..=0x7e => {
-                    if line.is_empty() {
-                        if grid.cx != 0 {
-                            grid.feed(b"\n");
-                        }
-                        grid.feed(b"$ ");
-                    }
-                    line.push(byte);
-                    grid.feed(&[byte]);
-                }
-                _ => continue,
+            if value == 0 {
+                continue;
             }
-            show(&grid, &mut surface);
+            let typed: &[u8] = match (byte, code) {
+                (b'\n', _) => b"\r",
+                (0, c) => key_sequence(c),
+                (b, _) => &[b][..],
+            };
+            if !typed.is_empty() && ulib::io::write_all(master, typed).is_err() {
+                break;
+            }
         }
     }
-    drop(to_sh);
-    let _ = child.kill();
-    let _ = child.wait();
+    let _ = sys::close(master);
+    let _ = ulib::process::waitpid(child as i64, 0);
     0
+}
+
+/// What a key that types no byte sends (as xterm and the Linux console do).
+fn key_sequence(code: u16) -> &'static [u8] {
+    match code {
+        103 => b"\x1b[A",  // KEY_UP
+        108 => b"\x1b[B",  // KEY_DOWN
+        106 => b"\x1b[C",  // KEY_RIGHT
+        105 => b"\x1b[D",  // KEY_LEFT
+        102 => b"\x1b[H",  // KEY_HOME
+        107 => b"\x1b[F",  // KEY_END
+        111 => b"\x1b[3~", // KEY_DELETE
+        104 => b"\x1b[5~", // KEY_PAGEUP
+        109 => b"\x1b[6~", // KEY_PAGEDOWN
+        _ => b"",
+    }
 }

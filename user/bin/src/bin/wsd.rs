@@ -9,6 +9,10 @@
 //! reads the segment when it composites. So a message is a few bytes, and a picture
 //! costs no copy through the kernel.
 //!
+//! `wsd --bench FRAMES` times full redraws; `wsd --latency` runs as usual and prints
+//! `wsd: key to screen N ns` for each key press: from the event reaching wsd to the
+//! end of the first frame composed after a client presented (the echo drawn).
+//!
 //! Compositing draws, bottom to top, the desktop, each window's frame and title bar
 //! (the focused one blue) and contents, then the cursor, into a back buffer, and
 //! copies it to the screen. A press on a title bar raises, focuses and starts moving
@@ -98,17 +102,25 @@ struct Wsd {
     next_id: u32,
     dirty: bool,
     frames: u64,
+    /// `--latency`: when the key being timed reached wsd, and whether a client has
+    /// presented since (the character drawn).
+    latency: Option<(Option<ulib::time::Instant>, bool)>,
 }
 
 fn main() -> i32 {
     let args: alloc::vec::Vec<String> = ulib::env::args().skip(1).collect();
+    let mut latency = None;
     let bench = match args.as_slice() {
         [] => None,
+        [l] if l == "--latency" => {
+            latency = Some((None, false));
+            None
+        }
         [b, n] if b == "--bench" => match n.parse::<u32>() {
             Ok(n) if n > 0 => Some(n),
-            _ => return ulib::cli::usage_error("wsd [--bench FRAMES]"),
+            _ => return ulib::cli::usage_error("wsd [--bench FRAMES | --latency]"),
         },
-        _ => return ulib::cli::usage_error("wsd [--bench FRAMES]"),
+        _ => return ulib::cli::usage_error("wsd [--bench FRAMES | --latency]"),
     };
     let fb = match Framebuffer::open() {
         Ok(fb) => fb,
@@ -152,6 +164,7 @@ fn main() -> i32 {
         next_id: 1,
         dirty: true,
         frames: 0,
+        latency,
     };
     if let Some(n) = bench {
         // Full redraws of the desktop and cursor, back buffer to screen, timed.
@@ -221,6 +234,15 @@ fn main() -> i32 {
         }
         if s.dirty {
             s.compose();
+            // The frame after a key and a client's PRESENT shows the key's effect.
+            let shown = match &s.latency {
+                Some((Some(at), true)) => Some(at.elapsed().as_nanos()),
+                _ => None,
+            };
+            if let Some(ns) = shown {
+                ulib::println!("wsd: key to screen {ns} ns");
+                s.latency = Some((None, false));
+            }
         }
     }
 }
@@ -290,6 +312,9 @@ impl Wsd {
                 close_all(got);
                 if data == PRESENT {
                     self.dirty = true;
+                    if let Some((Some(_), seen)) = &mut self.latency {
+                        *seen = true;
+                    }
                 }
             }
         }
@@ -304,7 +329,9 @@ impl Wsd {
         };
         // The segment's descriptor is closed when `seg` drops (the mapping stays).
         let seg = Segment::from_raw_fd(seg_fd);
-        let size = seg.size();
+        // Sealed first, then measured: the client can never shrink it afterwards, so
+        // no read of the mapping can be a SIGBUS.
+        let size = seg.seal_shrink().and_then(|()| seg.size());
         let r = match size {
             Ok(n) if n >= h.bytes() => seg.map(),
             Ok(_) => Err(Errno::EINVAL),
@@ -455,6 +482,11 @@ impl Wsd {
                     continue;
                 }
                 let byte = self.keys.key(e.code, e.value).unwrap_or(0);
+                if let Some((at @ None, _)) = &mut self.latency {
+                    if e.value == 1 && byte != 0 {
+                        *at = Some(ulib::time::Instant::now());
+                    }
+                }
                 if let Some(id) = self.focus {
                     self.tell(
                         id,

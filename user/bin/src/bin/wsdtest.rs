@@ -5,7 +5,8 @@
 //! junk bytes, a hello without descriptors, with descriptors that are not a segment
 //! and a port, with a segment too small, with eight descriptors, a window far too
 //! big; each must be refused (a non-zero status), and then a good hello must still
-//! be accepted. `wsdtest die` opens a window and exits without a word. It prints
+//! be accepted; then it tries to shrink the segment wsd now maps (refused: wsd seals
+//! it). `wsdtest die` opens a window and exits without a word. It prints
 //! `wsdtest: OK` or `wsdtest: FAIL ...` lines.
 
 #![no_std]
@@ -125,6 +126,29 @@ fn main() -> i32 {
             ulib::println!("wsdtest: FAIL the good hello after the bad: {other:?}");
             fails += 1;
         }
+    }
+    // The segment wsd maps is sealed: shrinking it now is refused, and wsd, which
+    // reads it at every frame, lives on (the caller checks it is still there).
+    match ulib::sys::ftruncate(good.fd(), 16) {
+        Err(ulib::Errno::EPERM) => {
+            ulib::println!("wsdtest: OK shrinking a mapped segment is EPERM")
+        }
+        other => {
+            ulib::println!("wsdtest: FAIL ftruncate of the segment wsd maps: {other:?}");
+            fails += 1;
+        }
+    }
+    if good.size() != Ok(50 * 40 * 4) {
+        ulib::println!(
+            "wsdtest: FAIL the sealed segment's size changed: {:?}",
+            good.size()
+        );
+        fails += 1;
+    }
+    // Growing stays allowed.
+    if ulib::sys::ftruncate(good.fd(), 50 * 40 * 4 + 4096).is_err() {
+        ulib::println!("wsdtest: FAIL growing a sealed segment");
+        fails += 1;
     }
     if fails == 0 {
         ulib::println!("wsdtest: OK every bad message refused, the good one taken");

@@ -797,7 +797,9 @@ pub fn ioctl_arg_size(request: u32) -> Option<usize> {
     use abi::flags::*;
     match request {
         TCGETMODE | TCSETMODE | TIOCSPGRP | TIOCGPGRP | INPIOGABSMAX => Some(4),
-        TIOCGWINSZ => Some(<abi::WinSize as Pod>::SIZE),
+        TIOCSCTTY | TIOCGPTN | TIOCSPTLCK => Some(4),
+        SHMIOADDSEALS | SHMIOGETSEALS => Some(4),
+        TIOCGWINSZ | TIOCSWINSZ => Some(<abi::WinSize as Pod>::SIZE),
         BLKGETSIZE64 => Some(8),
         FBIOGET_MODE | FBIOSET_MODE => Some(<abi::FbMode as Pod>::SIZE),
         _ => None,
