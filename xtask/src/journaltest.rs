@@ -67,7 +67,9 @@ fn check_cut(n: u32, last: Option<u32>, dir: &Path) -> Result<()> {
                 return Err(format!("cut {n}: g{i} holds {t:?}, not {text:?}"));
             }
             Some(_) if !may => {
-                return Err(format!("cut {n}: g{i} is back after its removal was synced"));
+                return Err(format!(
+                    "cut {n}: g{i} is back after its removal was synced"
+                ));
             }
             None if must => {
                 return Err(format!("cut {n}: g{i} is missing after SYNCED {k}"));
@@ -78,7 +80,9 @@ fn check_cut(n: u32, last: Option<u32>, dir: &Path) -> Result<()> {
             return Err(format!("cut {n}: d{i} is missing after SYNCED {k}"));
         }
         if dir.join(format!("f{i}")).exists() {
-            return Err(format!("cut {n}: f{i} is there although its rename was synced"));
+            return Err(format!(
+                "cut {n}: f{i} is there although its rename was synced"
+            ));
         }
     }
     Ok(())
@@ -107,7 +111,10 @@ fn check_image(disk: &Path, out: &Path) -> Result<()> {
             .output()
             .map_err(|e| format!("cannot run debugfs: {e}"))?;
         if !o.status.success() {
-            return Err(format!("debugfs rdump: {}", String::from_utf8_lossy(&o.stderr)));
+            return Err(format!(
+                "debugfs rdump: {}",
+                String::from_utf8_lossy(&o.stderr)
+            ));
         }
         Ok(())
     })();
@@ -132,7 +139,10 @@ pub fn power_cuts(kernel: &Path, cuts: u32, seed: u64) -> Result<CutFigures> {
         .output()
         .map_err(|e| format!("cannot run tune2fs: {e}"))?;
     if !st.status.success() {
-        return Err(format!("tune2fs -j: {}", String::from_utf8_lossy(&st.stderr)));
+        return Err(format!(
+            "tune2fs -j: {}",
+            String::from_utf8_lossy(&st.stderr)
+        ));
     }
     let dump = disk.with_extension("jt");
     let mut fig = CutFigures {

@@ -33,7 +33,7 @@ pub(crate) struct Slot {
     /// Last written as file contents (journaled mode writes these before the
     /// transaction that points at them, and never logs them).
     pub(crate) ordered: bool,
-    last_use: u64,
+    pub(crate) last_use: u64,
 }
 
 /// The most bytes `sync` writes in one request (a run of consecutive dirty blocks).
@@ -66,6 +66,9 @@ pub struct BlockCache<D: BlockDevice> {
     changes: u64,
     /// The journal, when the file system has one (`journal_write.rs`).
     pub(crate) journal: Option<Box<crate::journal::Journal>>,
+    /// Journaled: so much metadata is dirty that the next operation should commit
+    /// first (`Ext2::writable`).
+    pub(crate) pressure: bool,
 }
 
 fn hash(nr: u64, shift: u32) -> usize {
@@ -96,6 +99,7 @@ impl<D: BlockDevice> BlockCache<D> {
             capacity,
             changes: 0,
             journal: None,
+            pressure: false,
         })
     }
 
@@ -217,6 +221,12 @@ impl<D: BlockDevice> BlockCache<D> {
             }
             _ => Ok(()),
         }
+    }
+
+    /// Keeps only the slots `keep` accepts (and indexes them again).
+    pub(crate) fn retain_slots(&mut self, keep: impl FnMut(&Slot) -> bool) {
+        self.slots.retain(keep);
+        self.rebuild();
     }
 
     /// Flushes the device's write cache.
@@ -378,18 +388,12 @@ impl<D: BlockDevice> BlockCache<D> {
     /// Drops the least recently used half, writing dirty ones back first (in block
     /// order, consecutive ones as one request, as `sync` does). A failed write keeps
     /// every block (the dirty ones must not be lost).
-    fn evict(&mut self) -> Result<()> {
+    pub(crate) fn evict(&mut self) -> Result<()> {
         let mut ages: Vec<u64> = self.slots.iter().map(|s| s.last_use).collect();
         ages.sort_unstable();
         let cutoff = ages[ages.len() / 2];
-        if self.journal.is_some()
-            && self
-                .slots
-                .iter()
-                .any(|s| s.dirty && !s.ordered && s.last_use < cutoff)
-        {
-            // Metadata may reach its place only through a committed transaction.
-            self.commit()?;
+        if self.journal.is_some() {
+            return self.evict_journaled(cutoff);
         }
         let mut victims: Vec<(u64, usize)> = self
             .slots

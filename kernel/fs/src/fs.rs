@@ -328,9 +328,13 @@ impl<D: BlockDevice> Ext2<D> {
         self.next_generation
     }
 
-    pub(crate) fn writable(&self) -> Result<()> {
+    /// The start of every changing operation: `EROFS` on a read-only mount; on a
+    /// journaled one, the commit eviction asked for (between two operations, so a
+    /// transaction never holds half of one).
+    pub(crate) fn writable(&mut self) -> Result<()> {
         match self.read_only {
             Some(_) => Err(Errno::EROFS),
+            None if self.cache.pressure => self.sync(),
             None => Ok(()),
         }
     }

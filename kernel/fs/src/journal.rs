@@ -121,6 +121,8 @@ pub struct Journal {
     pub(crate) live: BTreeSet<u64>,
     /// Blocks of `live` written in place as file data since the last commit.
     pub(crate) revoke: BTreeSet<u64>,
+    /// Blocks freed since the last commit: not allocated again until it is durable.
+    pub(crate) freed: BTreeSet<u32>,
     /// A write to the log failed: start the log afresh before the next transaction.
     pub(crate) broken: bool,
     /// Figures: transactions committed, blocks logged, log restarts.
@@ -134,6 +136,8 @@ pub struct JournalStats {
     pub logged_blocks: u64,
     pub revoked_blocks: u64,
     pub restarts: u64,
+    /// Syncs whose metadata did not fit in the log and went in place unjournaled.
+    pub overflows: u64,
     /// Transactions and blocks replayed at mount.
     pub replayed_transactions: u64,
     pub replayed_blocks: u64,
@@ -175,7 +179,7 @@ impl Journal {
         }
         let maxlen = be32(&raw, jsb::MAXLEN);
         let first = be32(&raw, jsb::FIRST);
-        if maxlen as usize > map.len() || first == 0 || first + 4 > maxlen {
+        if maxlen as usize > map.len() || first == 0 || first.saturating_add(4) > maxlen {
             return Err("a journal whose size does not match its inode");
         }
         let (compat, incompat, ro) = if kind == blocktype::SUPERBLOCK_V2 {
@@ -206,7 +210,7 @@ impl Journal {
         if ro != 0 {
             return Err("an unknown read-only journal feature");
         }
-        if map[..maxlen as usize].iter().any(|&b| b == 0) {
+        if map[..maxlen as usize].contains(&0) {
             return Err("a journal inode with holes");
         }
         let start = be32(&raw, jsb::START);
@@ -225,6 +229,7 @@ impl Journal {
             raw_sb: raw,
             live: BTreeSet::new(),
             revoke: BTreeSet::new(),
+            freed: BTreeSet::new(),
             broken: false,
             stats: JournalStats::default(),
         })

@@ -48,9 +48,45 @@ impl<D: BlockDevice> BlockCache<D> {
         self.journal = Some(alloc::boxed::Box::new(journal));
     }
 
+    /// Block `b` was freed (journaled: remembered until the next commit).
+    pub(crate) fn journal_freed(&mut self, b: u32) {
+        if let Some(j) = self.journal.as_mut() {
+            j.freed.insert(b);
+        }
+    }
+
     /// The journal in use, if any.
     pub fn journal(&self) -> Option<&Journal> {
         self.journal.as_deref()
+    }
+
+    /// Eviction on a journaled file system: dirty metadata may reach its place only
+    /// through a committed transaction, and a commit in the middle of an operation
+    /// would log half of it; so eviction drops clean blocks, writes ordered data in
+    /// place, keeps dirty metadata (the cache grows past its capacity for a while)
+    /// and, once half the cache's capacity (at most a quarter of the log) is dirty
+    /// metadata, asks for a commit before the
+    /// next operation ([`BlockCache::pressure`]).
+    pub(crate) fn evict_journaled(&mut self, cutoff: u64) -> Result<()> {
+        let keep = |s: &crate::cache::Slot| s.dirty && !s.ordered;
+        let mut victims: Vec<(u64, usize)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.last_use < cutoff && s.dirty && s.ordered)
+            .map(|(i, s)| (s.nr, i))
+            .collect();
+        victims.sort_unstable();
+        self.write_sorted(victims)?;
+        self.retain_slots(|s| s.last_use >= cutoff || keep(s));
+        let dirty_meta = self.slots.iter().filter(|s| keep(s)).count();
+        if let Some(j) = self.journal.as_deref() {
+            let room = (j.maxlen - j.first) as usize;
+            if dirty_meta >= (room / 4).min(self.capacity / 2) {
+                self.pressure = true;
+            }
+        }
+        Ok(())
     }
 
     /// The journaled `sync`: one transaction with every dirty block (see the module
@@ -63,6 +99,10 @@ impl<D: BlockDevice> BlockCache<D> {
         let r = self.commit_with(&mut j);
         if r.is_err() {
             j.broken = true;
+        } else {
+            self.pressure = false;
+            // The frees are committed: their blocks may be used again.
+            j.freed.clear();
         }
         self.journal = Some(j);
         r
@@ -106,7 +146,21 @@ impl<D: BlockDevice> BlockCache<D> {
             revokes.div_ceil(per_revoke) + meta.len().div_ceil(per_desc) + meta.len() + 1
         };
         if need(j.revoke.len()) > room {
-            return Err(Errno::EIO);
+            // One operation dirtied more metadata than the log holds (a huge write
+            // or truncate): checkpoint everything, write in place, start afresh.
+            // Not atomic, but never stuck; counted in the figures.
+            // The journal is emptied first, so that no older transaction can be
+            // replayed over the new blocks.
+            self.dev.flush()?;
+            j.live.clear();
+            j.revoke.clear();
+            j.head = j.first;
+            j.write_super(&mut self.dev, 0)?;
+            self.dev.flush()?;
+            self.write_sorted(meta)?;
+            self.dev.flush()?;
+            j.stats.overflows += 1;
+            return Ok(());
         }
         if j.broken || (j.start != 0 && j.head as usize + need(j.revoke.len()) > j.maxlen as usize)
         {
@@ -147,7 +201,9 @@ impl<D: BlockDevice> BlockCache<D> {
             }
             at += 1;
         }
-        let uuid: [u8; 16] = j.raw_sb[jsb::UUID..jsb::UUID + 16].try_into().unwrap_or([0; 16]);
+        let uuid: [u8; 16] = j.raw_sb[jsb::UUID..jsb::UUID + 16]
+            .try_into()
+            .unwrap_or([0; 16]);
         for group in meta.chunks(per_desc) {
             let desc = at;
             at += 1;
@@ -182,7 +238,11 @@ impl<D: BlockDevice> BlockCache<D> {
                 }
                 at += 1;
             }
-            header(&mut log[desc * bs..(desc + 1) * bs], blocktype::DESCRIPTOR, seq);
+            header(
+                &mut log[desc * bs..(desc + 1) * bs],
+                blocktype::DESCRIPTOR,
+                seq,
+            );
         }
         self.write_log(j, j.head, &log)?;
         self.dev.flush()?;
