@@ -134,7 +134,7 @@ pub struct CutFigures {
 pub fn power_cuts(kernel: &Path, cuts: u32, seed: u64) -> Result<CutFigures> {
     let disk = scratch_disk(&format!("journal-cuts-{seed}"))?;
     let st = Command::new(crate::deps::tool("tune2fs"))
-        .args(["-q", "-O", "has_journal", "-J", "size=1"])
+        .args(["-O", "has_journal", "-J", "size=1"])
         .arg(&disk)
         .output()
         .map_err(|e| format!("cannot run tune2fs: {e}"))?;
