@@ -32,7 +32,9 @@ const ITERATIONS: u32 = 40;
 /// Cuts in `cargo xtask test`.
 pub const TEST_CUTS: u32 = 20;
 
-pub const JOURNAL_TESTS: &[(&str, fn(&Path) -> Result<()>)] = &[(
+type JournalTest = fn(&Path) -> Result<()>;
+
+pub const JOURNAL_TESTS: &[(&str, JournalTest)] = &[(
     "journal::twenty_power_cuts_replay_to_a_clean_disk_keeping_every_synced_file",
     |k| power_cuts(k, TEST_CUTS, 1).map(drop),
 )];
@@ -151,6 +153,7 @@ pub fn power_cuts(kernel: &Path, cuts: u32, seed: u64) -> Result<CutFigures> {
         replayed_transactions: 0,
         synced_seen: 0,
     };
+    let started = std::time::Instant::now();
     let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut last: Option<u32> = None;
     for n in 0..=cuts {
@@ -199,6 +202,14 @@ pub fn power_cuts(kernel: &Path, cuts: u32, seed: u64) -> Result<CutFigures> {
         fig.cuts += 1;
     }
     crate::test::fsck(&disk)?;
+    println!(
+        "journal: {} cuts in {:.1?}: {} boots replayed {} transactions; {} synced iterations checked",
+        fig.cuts,
+        started.elapsed(),
+        fig.replays,
+        fig.replayed_transactions,
+        fig.synced_seen
+    );
     let _ = std::fs::remove_dir_all(&dump);
     let _ = std::fs::remove_file(&disk);
     if fig.replays * 2 < fig.cuts {
