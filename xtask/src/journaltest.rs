@@ -14,8 +14,8 @@
 //! every directory `d0..dk` exists. A cut in the middle of a loop iteration may keep
 //! or drop that iteration's changes, never half of a metadata update (that would be
 //! an e2fsck error). So one boot is both the replay of one cut and the workload of
-//! the next: N cuts take N+1 boots. Timing: about 2 s per cut here (see
-//! docs/reliability.md).
+//! the next: N cuts take N+1 boots. Timing: 3-6 s per cut on the shared 2-core
+//! machine (figures in docs/reliability.md).
 
 use crate::session::Session;
 use crate::test::{disk_machine, scratch_disk};
