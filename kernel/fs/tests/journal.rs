@@ -500,21 +500,24 @@ fn commits_under_cache_pressure_fall_between_operations() {
     let base = mkfs_ext3(8192);
     let opts = fs::MountOptions {
         read_only: false,
-        cache_blocks: 48,
+        cache_blocks: 16,
     };
     let run = |disk: CutDisk| -> (Vec<Tree>, fs::JournalStats) {
         let mut fs = Ext2::mount_with(disk, Box::new(|| NOW), opts).unwrap();
         let root = fs.root();
         let mut trees = vec![tree(&mut fs)];
-        let dirs: Vec<u32> = (0..3)
-            .map(|i| fs.mkdir(root, format!("p{i}"), DIR).unwrap())
-            .collect();
-        trees.push(tree(&mut fs));
+        let mut dirs = Vec::new();
+        for i in 0..3 {
+            dirs.push(fs.mkdir(root, format!("p{i}"), DIR).unwrap());
+            trees.push(tree(&mut fs));
+        }
         let mut rng = Rng::new(11);
         let mut names: Vec<(u32, String)> = Vec::new();
         for i in 0..100u32 {
             let d = dirs[(i % 3) as usize];
             let ino = fs.create(d, format!("n{i}"), RW).unwrap();
+            // The write is an operation of its own: a commit may fall between.
+            trees.push(tree(&mut fs));
             let len = 500 + rng.below(3000) as usize;
             fs.write(ino, 0, &pattern(i as u8, len)).unwrap();
             names.push((d, format!("n{i}")));
