@@ -334,7 +334,7 @@ impl<D: BlockDevice> Ext2<D> {
     pub(crate) fn writable(&mut self) -> Result<()> {
         match self.read_only {
             Some(_) => Err(Errno::EROFS),
-            None if self.cache.pressure => self.sync(),
+            None if self.cache.pressure || self.freed_blocks_needed() => self.sync(),
             None => Ok(()),
         }
     }

@@ -106,6 +106,16 @@ impl<D: BlockDevice> Ext2<D> {
         }
     }
 
+    /// True when so few free blocks are left besides those waiting for the commit of
+    /// their free (`bitmap.rs`) that the next operation should commit first: a disk
+    /// that is full but for a file just removed must not say ENOSPC.
+    pub(crate) fn freed_blocks_needed(&self) -> bool {
+        self.cache.journal().is_some_and(|j| {
+            !j.freed.is_empty()
+                && (self.sb.free_blocks as usize).saturating_sub(j.freed.len()) < 256
+        })
+    }
+
     /// What the journal did since mount, if there is one in use.
     pub fn journal_stats(&self) -> Option<JournalStats> {
         self.cache.journal().map(|j| j.stats())

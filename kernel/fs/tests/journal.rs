@@ -589,3 +589,35 @@ fn commits_under_cache_pressure_fall_between_operations() {
         assert_eq!(tree(&mut mount_mem(host)), t);
     }
 }
+
+/// Blocks freed by a removal wait for its commit before reuse; on a full disk the
+/// next operation commits first, so removing a file makes room at once.
+#[test]
+fn a_full_journaled_disk_has_room_again_right_after_a_removal() {
+    if !have_tools("full_disk") {
+        return;
+    }
+    let mut fs = mount_mem(mkfs_ext3(4096));
+    let root = fs.root();
+    let big = fs.create(root, "big", RW).unwrap();
+    let chunk = pattern(1, 64 * 1024);
+    let mut off = 0u64;
+    loop {
+        match fs.write(big, off, &chunk) {
+            Ok(n) if n == chunk.len() => off += n as u64,
+            Ok(n) => {
+                off += n as u64;
+                break;
+            }
+            Err(Errno::ENOSPC) => break,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert!(off > 1_000_000, "wrote only {off} bytes");
+    fs.unlink(root, "big").unwrap();
+    let again = fs.create(root, "again", RW).unwrap();
+    let n = fs.write(again, 0, &pattern(2, 1_000_000)).unwrap();
+    assert_eq!(n, 1_000_000);
+    fs.checkpoint().unwrap();
+    assert_fsck_clean(fs.device().as_bytes());
+}
