@@ -29,6 +29,7 @@ mod fuzztest;
 mod guitest;
 mod hostfuzz;
 mod iotest;
+mod journaltest;
 mod json;
 mod layers;
 mod linuxtest;
@@ -97,6 +98,8 @@ commands:
   soak-smp [RUNS] [CPUS]  usertests in RUNS fresh boots with CPUS CPUs (default 20, 4)
   soak-net [ROUNDS]     300 connections at httpd's forwarded port per boot (~200 s each):
                         httpd still serves, the socket table returns to its size
+  soak-journal [CUTS]   the journal's power-cut rig for 200 cuts (or CUTS): e2fsck clean
+                        and every synced file there after each replay
   gdb                   boot paused with a gdb stub on :1234
   core PID|PATH         copy /core.PID (or PATH) out of the disk image and open it in gdb
       --disk PATH       the image to read (default target/disk.img)
@@ -132,6 +135,7 @@ fn main() -> ExitCode {
         "shot" => shot::shot_cmd(rest),
         "soak-smp" => progtest::soak_smp(rest),
         "soak-net" => floodtest::soak(rest),
+        "soak-journal" => journaltest::soak(rest),
         "lines" => layers::lines_cmd(),
         "fuzz" => hostfuzz::fuzz_cmd(rest),
         "help" | "-h" | "--help" => {

@@ -61,8 +61,15 @@ impl<D: BlockDevice> Ext2<D> {
                 0
             };
             let bmp = self.groups[g as usize].block_bitmap as u64;
-            let map = self.cache.read(bmp)?;
-            let Some(bit) = find_zero(map, start, n).or_else(|| find_zero(map, 0, start)) else {
+            let first = self.sb.group_first_block(g);
+            let bit = match self.cache.journal().filter(|j| !j.freed.is_empty()) {
+                None => {
+                    let map = self.cache.read(bmp)?;
+                    find_zero(map, start, n).or_else(|| find_zero(map, 0, start))
+                }
+                Some(_) => self.find_reusable(bmp, first, start, n)?,
+            };
+            let Some(bit) = bit else {
                 continue;
             };
             self.cache.modify(bmp)?[bit / 8] |= 1 << (bit % 8);
@@ -73,6 +80,32 @@ impl<D: BlockDevice> Ext2<D> {
             return Ok(self.sb.group_first_block(g) + bit as u32);
         }
         Err(Errno::ENOSPC)
+    }
+
+    /// `find_zero` on a journaled file system: a block freed since the last commit
+    /// is not reused before that commit, since the committed file system still uses
+    /// it, and file data written into it would reach the disk first (ordered data).
+    fn find_reusable(
+        &mut self,
+        bmp: u64,
+        first: u32,
+        start: usize,
+        n: usize,
+    ) -> Result<Option<usize>> {
+        let map = self.cache.read(bmp)?.to_vec();
+        let Some(j) = self.cache.journal() else {
+            return Ok(None);
+        };
+        for (from, to) in [(start, n), (0, start)] {
+            let mut at = from;
+            while let Some(bit) = find_zero(&map, at, to) {
+                if !j.freed.contains(&(first + bit as u32)) {
+                    return Ok(Some(bit));
+                }
+                at = bit + 1;
+            }
+        }
+        Ok(None)
     }
 
     /// Returns block `b` to the free pool.
@@ -98,6 +131,7 @@ impl<D: BlockDevice> Ext2<D> {
         self.sb.free_blocks += 1;
         self.meta_dirty = true;
         self.cache.forget(b as u64);
+        self.cache.journal_freed(b);
         Ok(())
     }
 

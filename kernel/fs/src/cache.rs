@@ -3,10 +3,15 @@
 //! Every byte the file system reads or writes goes through here, one whole ext2
 //! block at a time. The design decision: the cache is *write-back* — a modified
 //! block is only marked dirty, and reaches the disk when it is evicted or when
-//! [`BlockCache::sync`] writes all dirty blocks in ascending block order. ext2 has
-//! no journal, so ordering buys no crash safety; what matters is that after `sync`
+//! [`BlockCache::sync`] writes all dirty blocks in ascending block order. Without a
+//! journal, ordering buys no crash safety; what matters is that after `sync`
 //! the disk holds exactly the in-memory state. Eviction is batched: when the cache
-//! grows past its capacity, the least recently used half is dropped at once.
+//! grows past its capacity, the least recently used half is dropped at once. On a
+//! file system with a journal (`journal_write.rs`), `sync` is a transaction instead:
+//! blocks written as file contents (`modify_data`, `overwrite_data`) are *ordered*
+//! data, written first and in place; every other dirty block is metadata, logged and
+//! committed before it goes to its place, and eviction commits rather than write
+//! metadata in place.
 //!
 //! Finding a block is the hot path (a file creation reaches the cache 20-30 times),
 //! so the blocks sit in a dense vector indexed by an open-addressing hash table
@@ -21,11 +26,14 @@ use alloc::vec::Vec;
 use crate::block::BlockDevice;
 use crate::error::{Errno, Result};
 
-struct Slot {
-    nr: u64,
-    data: Box<[u8]>,
-    dirty: bool,
-    last_use: u64,
+pub(crate) struct Slot {
+    pub(crate) nr: u64,
+    pub(crate) data: Box<[u8]>,
+    pub(crate) dirty: bool,
+    /// Last written as file contents (journaled mode writes these before the
+    /// transaction that points at them, and never logs them).
+    pub(crate) ordered: bool,
+    pub(crate) last_use: u64,
 }
 
 /// The most bytes `sync` writes in one request (a run of consecutive dirty blocks).
@@ -42,20 +50,25 @@ const EMPTY: u32 = 0;
 
 /// Cached blocks of one device; `block_size` is the ext2 block size.
 pub struct BlockCache<D: BlockDevice> {
-    dev: D,
-    block_size: usize,
-    sectors_per_block: u64,
+    pub(crate) dev: D,
+    pub(crate) block_size: usize,
+    pub(crate) sectors_per_block: u64,
     /// The cached blocks, in no order.
-    slots: Vec<Slot>,
+    pub(crate) slots: Vec<Slot>,
     /// Open-addressing index over `slots`: a power-of-two number of cells.
     table: Vec<u32>,
     /// `64 - log2(table.len())`: the hash is the top bits of a product.
     shift: u32,
     clock: u64,
-    capacity: usize,
+    pub(crate) capacity: usize,
     /// Counts the calls that may change a block's bytes (`modify`, `overwrite`,
     /// `forget`): equal counts mean no cached block changed in between.
     changes: u64,
+    /// The journal, when the file system has one (`journal_write.rs`).
+    pub(crate) journal: Option<Box<crate::journal::Journal>>,
+    /// Journaled: so much metadata is dirty that the next operation should commit
+    /// first (`Ext2::writable`).
+    pub(crate) pressure: bool,
 }
 
 fn hash(nr: u64, shift: u32) -> usize {
@@ -85,6 +98,8 @@ impl<D: BlockDevice> BlockCache<D> {
             clock: 0,
             capacity,
             changes: 0,
+            journal: None,
+            pressure: false,
         })
     }
 
@@ -122,20 +137,31 @@ impl<D: BlockDevice> BlockCache<D> {
 
     /// Writable view of block `nr` (read from disk first); the block becomes dirty.
     pub fn modify(&mut self, nr: u64) -> Result<&mut [u8]> {
-        self.changes += 1;
-        let i = self.load(nr, true)?;
-        let slot = &mut self.slots[i];
-        slot.dirty = true;
-        Ok(&mut slot.data)
+        self.write_view(nr, true, false)
     }
 
     /// Writable view of block `nr` whose old contents do not matter: it is not
     /// read, and is handed out zero-filled unless it was already cached.
     pub fn overwrite(&mut self, nr: u64) -> Result<&mut [u8]> {
+        self.write_view(nr, false, false)
+    }
+
+    /// [`BlockCache::modify`] of a block of file contents (ordered data).
+    pub fn modify_data(&mut self, nr: u64) -> Result<&mut [u8]> {
+        self.write_view(nr, true, true)
+    }
+
+    /// [`BlockCache::overwrite`] of a block of file contents (ordered data).
+    pub fn overwrite_data(&mut self, nr: u64) -> Result<&mut [u8]> {
+        self.write_view(nr, false, true)
+    }
+
+    fn write_view(&mut self, nr: u64, read: bool, ordered: bool) -> Result<&mut [u8]> {
         self.changes += 1;
-        let i = self.load(nr, false)?;
+        let i = self.load(nr, read)?;
         let slot = &mut self.slots[i];
         slot.dirty = true;
+        slot.ordered = ordered;
         Ok(&mut slot.data)
     }
 
@@ -185,6 +211,29 @@ impl<D: BlockDevice> BlockCache<D> {
         Some(&self.slots[(self.table[c] - 1) as usize].data[..])
     }
 
+    /// Writes block `nr` in place now if it is cached and dirty, journal or not
+    /// (the superblock's `needs_recovery` bit once the journal is empty).
+    pub(crate) fn write_now(&mut self, nr: u64) -> Result<()> {
+        match self.cell_of(nr) {
+            Some(c) if self.slots[(self.table[c] - 1) as usize].dirty => {
+                let i = (self.table[c] - 1) as usize;
+                self.write_sorted(vec![(nr, i)])
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Keeps only the slots `keep` accepts (and indexes them again).
+    pub(crate) fn retain_slots(&mut self, keep: impl FnMut(&Slot) -> bool) {
+        self.slots.retain(keep);
+        self.rebuild();
+    }
+
+    /// Flushes the device's write cache.
+    pub(crate) fn device_flush(&mut self) -> Result<()> {
+        Ok(self.dev.flush()?)
+    }
+
     /// Device sectors per block.
     pub fn sectors_per_block(&self) -> u64 {
         self.sectors_per_block
@@ -199,6 +248,9 @@ impl<D: BlockDevice> BlockCache<D> {
     /// Runs of consecutive dirty blocks go to the device as one write of up to
     /// [`SYNC_RUN`] bytes: one request (and one interrupt) instead of one per block.
     pub fn sync(&mut self) -> Result<()> {
+        if self.journal.is_some() {
+            return self.commit();
+        }
         let mut dirty: Vec<(u64, usize)> = self
             .slots
             .iter()
@@ -213,7 +265,7 @@ impl<D: BlockDevice> BlockCache<D> {
 
     /// Writes the blocks `dirty` (block numbers and slots, in ascending block order)
     /// as runs of consecutive blocks, and marks them clean.
-    fn write_sorted(&mut self, dirty: Vec<(u64, usize)>) -> Result<()> {
+    pub(crate) fn write_sorted(&mut self, dirty: Vec<(u64, usize)>) -> Result<()> {
         let mut run: Vec<u8> = Vec::new();
         let mut members: Vec<(u64, usize)> = Vec::new();
         for (nr, i) in dirty {
@@ -235,8 +287,14 @@ impl<D: BlockDevice> BlockCache<D> {
         };
         self.dev
             .write_sectors(first * self.sectors_per_block, run)?;
-        for (_, i) in members.drain(..) {
+        for (nr, i) in members.drain(..) {
             self.slots[i].dirty = false;
+            if let Some(j) = self.journal.as_mut() {
+                // File data in place over a block an older transaction logged.
+                if self.slots[i].ordered && j.live.contains(&nr) {
+                    j.revoke.insert(nr);
+                }
+            }
         }
         run.clear();
         Ok(())
@@ -319,6 +377,7 @@ impl<D: BlockDevice> BlockCache<D> {
             nr,
             data,
             dirty: false,
+            ordered: false,
             last_use: self.clock,
         });
         let i = self.slots.len() - 1;
@@ -329,10 +388,13 @@ impl<D: BlockDevice> BlockCache<D> {
     /// Drops the least recently used half, writing dirty ones back first (in block
     /// order, consecutive ones as one request, as `sync` does). A failed write keeps
     /// every block (the dirty ones must not be lost).
-    fn evict(&mut self) -> Result<()> {
+    pub(crate) fn evict(&mut self) -> Result<()> {
         let mut ages: Vec<u64> = self.slots.iter().map(|s| s.last_use).collect();
         ages.sort_unstable();
         let cutoff = ages[ages.len() / 2];
+        if self.journal.is_some() {
+            return self.evict_journaled(cutoff);
+        }
         let mut victims: Vec<(u64, usize)> = self
             .slots
             .iter()

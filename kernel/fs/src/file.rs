@@ -142,13 +142,13 @@ impl<D: BlockDevice> Ext2<D> {
             };
             let src = &data[done..done + chunk];
             if chunk == bs as usize {
-                self.cache.overwrite(b as u64)?.copy_from_slice(src);
+                self.cache.overwrite_data(b as u64)?.copy_from_slice(src);
             } else if fresh {
-                let blk = self.cache.overwrite(b as u64)?;
+                let blk = self.cache.overwrite_data(b as u64)?;
                 blk.fill(0);
                 blk[within..within + chunk].copy_from_slice(src);
             } else {
-                self.cache.modify(b as u64)?[within..within + chunk].copy_from_slice(src);
+                self.cache.modify_data(b as u64)?[within..within + chunk].copy_from_slice(src);
             }
             goal = b + 1;
             done += chunk;
@@ -211,7 +211,7 @@ impl<D: BlockDevice> Ext2<D> {
         }
         let b = self.bmap(inode, size / bs)?;
         if b != 0 {
-            self.cache.modify(b as u64)?[(size % bs) as usize..].fill(0);
+            self.cache.modify_data(b as u64)?[(size % bs) as usize..].fill(0);
         }
         Ok(())
     }

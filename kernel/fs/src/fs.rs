@@ -149,7 +149,7 @@ pub struct Ext2<D: BlockDevice> {
     pub(crate) groups: Vec<GroupDesc>,
     /// The superblock or descriptors changed since the last sync.
     pub(crate) meta_dirty: bool,
-    read_only: Option<&'static str>,
+    pub(crate) read_only: Option<&'static str>,
     clock: Box<dyn Clock + Send>,
     next_generation: u32,
     /// Inodes some caller holds open (`pin`), with their counts.
@@ -213,11 +213,22 @@ impl<D: BlockDevice> Ext2<D> {
         Self::mount_with(dev, clock, MountOptions::default())
     }
 
-    /// Mounts with explicit options.
+    /// Mounts with explicit options. A journal that holds committed transactions is
+    /// replayed first (unless the mount is read-only), and then used.
     pub fn mount_with(
+        dev: D,
+        clock: Box<dyn Clock + Send>,
+        opts: MountOptions,
+    ) -> core::result::Result<Self, MountError> {
+        Self::mount_inner(dev, clock, opts, None)
+    }
+
+    /// The mount; `replayed` is what a replay just did (the second pass after it).
+    fn mount_inner(
         mut dev: D,
         clock: Box<dyn Clock + Send>,
         opts: MountOptions,
+        replayed: Option<(u64, u64)>,
     ) -> core::result::Result<Self, MountError> {
         let ss = dev.sector_size();
         if ss == 0 || !ss.is_power_of_two() || ss > 4096 {
@@ -272,6 +283,14 @@ impl<D: BlockDevice> Ext2<D> {
         if !root.is_dir() {
             return Err(MountError::Fs(Errno::EIO));
         }
+        if fs.sb.has_compat(crate::superblock::compat::HAS_JOURNAL) {
+            if let Some(done) = fs.start_journal(replayed).map_err(MountError::Fs)? {
+                // The replay may have changed the superblock and the descriptors:
+                // mount again from what is on the disk now.
+                let Ext2 { cache, clock, .. } = fs;
+                return Self::mount_inner(cache.into_device(), clock, opts, Some(done));
+            }
+        }
         Ok(fs)
     }
 
@@ -309,9 +328,13 @@ impl<D: BlockDevice> Ext2<D> {
         self.next_generation
     }
 
-    pub(crate) fn writable(&self) -> Result<()> {
+    /// The start of every changing operation: `EROFS` on a read-only mount; on a
+    /// journaled one, the commit eviction asked for (between two operations, so a
+    /// transaction never holds half of one).
+    pub(crate) fn writable(&mut self) -> Result<()> {
         match self.read_only {
             Some(_) => Err(Errno::EROFS),
+            None if self.cache.pressure || self.freed_blocks_needed() => self.sync(),
             None => Ok(()),
         }
     }
@@ -352,6 +375,7 @@ impl<D: BlockDevice> Ext2<D> {
         if self.read_only.is_some() {
             return Ok(());
         }
+        self.journal_before_sync();
         if self.meta_dirty {
             group::store(&mut self.cache, &self.sb, &self.groups)?;
             let now = self.now();

@@ -17,6 +17,9 @@
 //! | `namemap.rs`    | a map of names ordered by hash (directory-sized name sets)  |
 //! | `namei.rs`      | names: lookup, create, mkdir, link, unlink, rmdir, rename    |
 //! | `fs.rs`         | mount, sync, stat, statfs, the public [`Ext2`] type          |
+//! | `journal.rs`    | the JBD2 journal on disk and its replay at mount             |
+//! | `journal_write.rs` | journaled sync: ordered data, log, commit, checkpoint     |
+//! | `journal_mount.rs` | the journal's part in mount, sync and clean unmount       |
 //!
 //! The one design decision a reader must know: nothing read from the disk is
 //! trusted. Every block number, inode number, `rec_len` and size is checked
@@ -38,6 +41,9 @@ mod fs;
 mod group;
 mod icache;
 mod inode;
+pub mod journal;
+mod journal_mount;
+mod journal_write;
 mod namei;
 pub mod namemap;
 pub mod superblock;
@@ -48,4 +54,5 @@ pub use error::{Errno, MountError, Result};
 pub use file::FAST_SYMLINK_MAX;
 pub use fs::{Clock, Ext2, FileType, MountOptions, Stat, StatFs};
 pub use inode::mode;
+pub use journal::JournalStats;
 pub use namei::{NewOwner, LINK_MAX};

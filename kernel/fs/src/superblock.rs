@@ -180,11 +180,10 @@ impl Superblock {
         if fr & ro_compat::BIGALLOC != 0 {
             return Err(MountError::Unsupported("bigalloc"));
         }
+        // A journal (has_journal, needs_recovery) is the mount's business: it is
+        // replayed and used, or the mount is read-only naming why (fs.rs).
         let mut read_only_reason = None;
-        if fc & compat::HAS_JOURNAL != 0 {
-            read_only_reason = Some("has_journal");
-        }
-        if fi & incompat::RECOVER != 0 {
+        if fi & incompat::RECOVER != 0 && fc & compat::HAS_JOURNAL == 0 {
             read_only_reason = Some("needs_recovery");
         }
         for &(bit, name) in RO_COMPAT_NAMES {
@@ -292,6 +291,21 @@ impl Superblock {
         (self.blocks_count - first).min(self.blocks_per_group)
     }
 
+    /// The little-endian word at byte `off` of the raw superblock (fields this
+    /// driver does not keep parsed, such as `s_journal_inum`).
+    pub fn raw_u32(&self, off: usize) -> u32 {
+        le32(&self.raw, off)
+    }
+
+    /// Sets or clears `needs_recovery` (the journal may hold transactions).
+    pub fn set_needs_recovery(&mut self, on: bool) {
+        if on {
+            self.feature_incompat |= incompat::RECOVER;
+        } else {
+            self.feature_incompat &= !incompat::RECOVER;
+        }
+    }
+
     /// Sets `large_file` (needed once any file reaches 2 GiB).
     pub fn set_large_file(&mut self) {
         self.feature_ro_compat |= ro_compat::LARGE_FILE;
@@ -303,6 +317,7 @@ impl Superblock {
         put32(&mut self.raw, 16, self.free_inodes);
         put32(&mut self.raw, 48, now);
         if self.rev_level >= 1 {
+            put32(&mut self.raw, 96, self.feature_incompat);
             put32(&mut self.raw, 100, self.feature_ro_compat);
         }
         self.raw

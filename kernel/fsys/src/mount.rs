@@ -32,6 +32,13 @@ pub fn mount_root(source: &str, devices: &[(String, u32, u32, u32)]) -> Result<(
     if let Some(why) = ext2.read_only_reason() {
         log::warn!("root file system is read-only: it has {why}");
     }
+    if let Some(j) = ext2.journal_stats() {
+        log::info!(
+            "root file system journaled: replayed {} transactions ({} blocks)",
+            j.replayed_transactions,
+            j.replayed_blocks
+        );
+    }
     let mut v = Vfs::new(Box::new(ext2));
     v.set_mount_disk(1, Arc::new(crate::pages::FillDisk(disk)))
         .map_err(|e| alloc::format!("{e}"))?;

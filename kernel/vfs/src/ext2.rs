@@ -133,6 +133,10 @@ impl<D: BlockDevice + Send> FileSystem for Ext2<D> {
         Ext2::release_orphans(self).map_err(from_fs_errno)
     }
 
+    fn checkpoint(&mut self) -> Result<()> {
+        Ext2::checkpoint(self).map_err(from_fs_errno)
+    }
+
     fn set_mode(&mut self, ino: u64, perm: u32) -> Result<()> {
         Ext2::set_mode(self, ino32(ino)?, (perm & 0o7777) as u16).map_err(from_fs_errno)
     }

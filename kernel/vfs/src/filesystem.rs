@@ -172,6 +172,11 @@ pub trait FileSystem: Send {
     fn statfs(&mut self) -> FsStat;
     /// Writes every change to the device.
     fn sync(&mut self) -> Result<()>;
+    /// Sync and leave the device as a clean unmount does (a journal emptied): at
+    /// `umount` and power-off. The default is [`FileSystem::sync`].
+    fn checkpoint(&mut self) -> Result<()> {
+        self.sync()
+    }
     /// Writes every change and forgets what is cached from the device (it is read
     /// again when needed); returns how many blocks were dropped. File systems that
     /// cache nothing of a device (tmpfs is its own contents) drop nothing.

@@ -210,7 +210,7 @@ impl Vfs {
         // No holds means no orphans should be left; free any anyway before the
         // last sync, so the disk is left with no nameless inodes.
         fs.release_orphans()?;
-        fs.sync()?;
+        fs.checkpoint()?;
         let m = self.mounts.remove(&id).ok_or(Errno::EINVAL)?;
         if let Some(c) = m.covered {
             self.covers.remove(&c);
@@ -270,7 +270,16 @@ impl Vfs {
         for m in self.mounts.values_mut() {
             m.fs.release_orphans()?;
         }
-        self.sync_all()
+        // Each file system left as a clean unmount leaves it (a journal emptied).
+        let mut first = Ok(());
+        for m in self.mounts.values_mut() {
+            if let Err(e) = m.fs.checkpoint() {
+                if first.is_ok() {
+                    first = Err(e);
+                }
+            }
+        }
+        first
     }
 
     /// Writes the changes of the file system holding `node` to its device (fsync).
