@@ -49,6 +49,7 @@ mod storagetest;
 mod test;
 mod threadtest;
 mod tracetest;
+mod ufsdtest;
 mod unixtest;
 mod userbuild;
 mod utiltest;
