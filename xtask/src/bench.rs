@@ -39,10 +39,11 @@ pub fn run(args: &[String]) -> Result<u8> {
         "syscall" => syscall(&kernel)?,
         "programs" => crate::progtest::bench_programs(&kernel, &image)?,
         "smp" => smp(&kernel, &image)?,
+        "ufsd" => crate::ufsdtest::bench(&kernel)?,
         "--vs-linux" | "vs-linux" => crate::vslinuxtest::bench(&kernel, &image)?,
         other => {
             return Err(format!(
-                "unknown benchmark `{other}` (try: boot, syscall, programs, fs, smp, trace, --vs-linux)"
+                "unknown benchmark `{other}` (try: boot, syscall, programs, fs, smp, trace, ufsd, --vs-linux)"
             ))
         }
     }

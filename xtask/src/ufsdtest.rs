@@ -165,3 +165,55 @@ fn expect_eio(out: &str, what: &str) -> Result<()> {
         Err(format!("{what}: expected EIO and a failure in:\n{out}"))
     }
 }
+
+/// The phases `ufsbench` prints, in order.
+const PHASES: &[&str] = &["create_write", "stat", "read", "list", "rename", "unlink"];
+
+/// `cargo xtask bench ufsd`: `ufsbench -n FILES` on `/tmp` (the in-kernel tmpfs) and
+/// on a `ufsd` mount, in one boot under `-icount shift=0` (a guest nanosecond is an
+/// instruction), each run three times; the table of the medians and their ratio.
+pub fn bench(kernel: &Path) -> Result<()> {
+    let files = 200;
+    let mut m = crate::test::shell_machine(kernel);
+    m.icount = true;
+    let mut s = Session::boot_shell(&m)?;
+    s.run_line("mkdir /mnt; mkdir /mnt/u", &[])?;
+    serving(&mut s, "ufsd /mnt/u", "/mnt/u", false)?;
+    let mut runs = |dir: &str| -> Result<Vec<Vec<u64>>> {
+        let mut all = Vec::new();
+        for _ in 0..3 {
+            let out = s.run_line(&format!("ufsbench -n {files} {dir}"), &["ufsbench: done"])?;
+            let mut row = Vec::new();
+            for p in PHASES.iter().chain(["total"].iter()) {
+                let pre = format!("ufsbench: {p} ");
+                let v = out
+                    .lines()
+                    .find_map(|l| l.trim_end().strip_prefix(&pre))
+                    .and_then(|r| r.split(' ').next())
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(|| format!("no {pre:?} line in:\n{out}"))?;
+                row.push(v);
+            }
+            all.push(row);
+        }
+        Ok(all)
+    };
+    let tmp = runs("/tmp")?;
+    let ufs = runs("/mnt/u")?;
+    let median = |rows: &[Vec<u64>], i: usize| {
+        let mut v: Vec<u64> = rows.iter().map(|r| r[i]).collect();
+        v.sort_unstable();
+        v[v.len() / 2]
+    };
+    println!(
+        "ufsd: ufsbench -n {files} under -icount shift=0 (guest ns = instructions), median of 3, {}",
+        crate::bench::qemu_version()
+    );
+    println!("| phase | tmpfs (/tmp) ns/op | ufsd (/mnt/u) ns/op | ratio |");
+    println!("|---|---|---|---|");
+    for (i, p) in PHASES.iter().chain(["total per file"].iter()).enumerate() {
+        let (a, b) = (median(&tmp, i), median(&ufs, i));
+        println!("| {p} | {a} | {b} | {:.2}x |", b as f64 / a.max(1) as f64);
+    }
+    Ok(())
+}
