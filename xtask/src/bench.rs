@@ -39,7 +39,7 @@ pub fn run(args: &[String]) -> Result<u8> {
         "syscall" => syscall(&kernel)?,
         "programs" => crate::progtest::bench_programs(&kernel, &image)?,
         "smp" => smp(&kernel, &image)?,
-        "ufsd" => crate::ufsdtest::bench(&kernel)?,
+        "ufsd" => crate::ufsdtest::bench(&kernel, &image)?,
         "--vs-linux" | "vs-linux" => crate::vslinuxtest::bench(&kernel, &image)?,
         other => {
             return Err(format!(

@@ -130,6 +130,7 @@ fn ufsd_behaves(kernel: &Path) -> Result<()> {
         "su user -c 'mount -t ufs ufs:/mnt/u /tmp'; echo status $?",
         &[],
     )?;
+    expect_text(&user, "operation not permitted", "a user's mount -t ufs")?;
     expect_text(&user, "status 1", "a user's mount -t ufs")?;
     Ok(())
 }
@@ -172,9 +173,11 @@ const PHASES: &[&str] = &["create_write", "stat", "read", "list", "rename", "unl
 /// `cargo xtask bench ufsd`: `ufsbench -n FILES` on `/tmp` (the in-kernel tmpfs) and
 /// on a `ufsd` mount, in one boot under `-icount shift=0` (a guest nanosecond is an
 /// instruction), each run three times; the table of the medians and their ratio.
-pub fn bench(kernel: &Path) -> Result<()> {
+pub fn bench(kernel: &Path, image: &Path) -> Result<()> {
     let files = 200;
-    let mut m = crate::test::shell_machine(kernel);
+    let mut m = crate::qemu::Machine::new(kernel);
+    m.initrd = Some(image.to_path_buf());
+    m.no_reboot = true;
     m.icount = true;
     let mut s = Session::boot_shell(&m)?;
     s.run_line("mkdir /mnt; mkdir /mnt/u", &[])?;

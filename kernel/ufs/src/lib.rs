@@ -133,7 +133,7 @@ fn factory(name: &str) -> Result<Box<dyn vfs::FileSystem>, Errno> {
         generation: AtomicU64::new(1),
     });
     links.push(Arc::downgrade(&link));
-    Ok(Box::new(proxy::Proxy { link }))
+    Ok(Box::new(proxy::Proxy::new(link)))
 }
 
 /// Make every page of the calling process's file mappings present (its text and

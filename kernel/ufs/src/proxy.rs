@@ -3,7 +3,12 @@
 //!
 //! Every method but `pin`, `unpin` and `sync` is one call on the server's port
 //! ([`Link::call`]); `read` is one call per 4080 bytes (an answer is at most a port
-//! message), `write` one per 4 KiB. The calls run under the VFS lock like every file
+//! message), `write` one per 4 KiB. `stat` is the exception: the proxy keeps the
+//! attributes the server gave (every answer that changes a node carries its new
+//! attributes, and its directory's), so a path walk's permission checks and the VFS's
+//! size checks ask the server nothing. The cache is exact because the server's tree
+//! changes only by the proxy's requests (the trait's own rule for names); an answer
+//! that breaks the protocol, or none, empties it. The calls run under the VFS lock like every file
 //! system's (the VFS is one lock), so a server that does not answer would stop every
 //! file operation: each call gives up after [`CALL_TIMEOUT_NS`] (EIO), and a server
 //! that died fails its calls at once (the port's ECONNRESET, EPIPE: EIO).
@@ -15,10 +20,11 @@
 //! another file; and from the second generation on the VFS no longer trusts its
 //! name cache for this mount (`names_are_stable`), asking the server at every step.
 
-use crate::wire::{self, Op, Reply, Request, REPLY_DATA_MAX, REQ_HEADER};
+use crate::wire::{self, Op, Reply, Request, ATTR_LEN, REPLY_DATA_MAX, REQ_HEADER};
 use crate::Link;
 use abi::flags::*;
 use abi::{Errno, Stat};
+use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use vfs::{DirEntry, FileSystem, FsStat, NodeKind, Result};
@@ -33,9 +39,21 @@ const WRITE_CHUNK: usize = 4096;
 /// One ufs mount.
 pub struct Proxy {
     pub(crate) link: Arc<Link>,
+    /// Attributes by proxy inode number, as the server last gave them (docs/ufsd.md,
+    /// "The attribute cache"), for generation `attrs_gen`.
+    attrs: BTreeMap<u64, Stat>,
+    attrs_gen: u64,
 }
 
 impl Proxy {
+    pub(crate) fn new(link: Arc<Link>) -> Proxy {
+        Proxy {
+            link,
+            attrs: BTreeMap::new(),
+            attrs_gen: 0,
+        }
+    }
+
     /// The server's number for the proxy's `ino`: EIO for a number of an older
     /// generation (a server that was started again no longer has that node).
     fn server_ino(&self, ino: u64) -> Result<u64> {
@@ -57,40 +75,104 @@ impl Proxy {
         Ok(self.link.generation() << 40 | ino)
     }
 
-    /// One call: the answer's value and bytes, or the server's error.
-    fn call<R>(
-        &self,
-        req: Request,
-        name: &[u8],
-        rest: &[u8],
-        answer: impl FnOnce(Reply) -> Result<R>,
-    ) -> Result<R> {
-        let bytes = self.link.call(req.encode(name, rest))?;
-        match Reply::parse(&bytes)? {
-            Ok(r) => answer(r),
-            Err(e) => Err(e),
+    /// The attribute cache of the current generation.
+    fn cache(&mut self) -> &mut BTreeMap<u64, Stat> {
+        let g = self.link.generation();
+        if g != self.attrs_gen {
+            self.attrs.clear();
+            self.attrs_gen = g;
+        }
+        &mut self.attrs
+    }
+
+    /// Keep the attributes of `ino` that an answer carried (48 bytes).
+    fn keep(&mut self, ino: u64, b: &[u8]) -> Result<()> {
+        let st = match wire::decode_attr(ino, b) {
+            // The root is a directory whatever the server says.
+            Ok(st) if ino != ROOT || st.mode & S_IFMT == S_IFDIR => st,
+            _ => return self.broken(),
+        };
+        self.cache().insert(ino, st);
+        Ok(())
+    }
+
+    /// Forget the attributes of the server's node `server_ino` (0: none).
+    fn forget(&mut self, server_ino: u64) {
+        if let Ok(ino) = self.proxy_ino(server_ino) {
+            self.cache().remove(&ino);
         }
     }
 
-    /// A call answered by an inode number (lookup, create, mkdir, symlink).
-    fn call_ino(&self, req: Request, name: &[u8], rest: &[u8]) -> Result<u64> {
-        self.call(req, name, rest, |r| {
-            if !r.data.is_empty() {
-                return Err(Errno::EIO);
+    /// One call: the answer's value and bytes, or the server's error. An answer that
+    /// breaks the protocol (or none) leaves the server's state unknown: every cached
+    /// attribute is dropped.
+    fn call(&mut self, req: Request, name: &[u8], rest: &[u8]) -> Result<(u64, Vec<u8>)> {
+        let answer = self.link.call(req.encode(name, rest)).and_then(|bytes| {
+            Ok(match Reply::parse(&bytes)? {
+                Ok(r) => Ok((r.value, Vec::from(r.data))),
+                Err(e) => Err(e),
+            })
+        });
+        match answer {
+            Ok(r) => r,
+            Err(e) => {
+                self.attrs.clear();
+                Err(e)
             }
-            self.proxy_ino(r.value)
-        })
+        }
     }
 
-    /// A call answered by nothing but success.
-    fn call_unit(&self, req: Request, name: &[u8], rest: &[u8]) -> Result<()> {
-        self.call(req, name, rest, |r| {
-            if r.data.is_empty() && r.value == 0 {
-                Ok(())
-            } else {
-                Err(Errno::EIO)
-            }
-        })
+    /// A call whose answer must carry exactly `len` bytes.
+    fn call_sized(
+        &mut self,
+        req: Request,
+        name: &[u8],
+        rest: &[u8],
+        len: usize,
+    ) -> Result<(u64, Vec<u8>)> {
+        let (v, d) = self.call(req, name, rest)?;
+        if d.len() != len {
+            self.attrs.clear();
+            return Err(Errno::EIO);
+        }
+        Ok((v, d))
+    }
+
+    /// A check of an answer failed after the call: the server's state is unknown.
+    fn broken<T>(&mut self) -> Result<T> {
+        self.attrs.clear();
+        Err(Errno::EIO)
+    }
+
+    /// Create, mkdir, symlink: the new node's number; the answer carries its
+    /// attributes and then the directory's.
+    fn make(&mut self, req: Request, dir: u64, name: &[u8], rest: &[u8]) -> Result<u64> {
+        let (v, d) = self.call_sized(req, name, rest, 2 * ATTR_LEN)?;
+        let Ok(ino) = self.proxy_ino(v) else {
+            return self.broken();
+        };
+        self.keep(ino, &d[..ATTR_LEN])?;
+        self.keep(dir, &d[ATTR_LEN..])?;
+        Ok(ino)
+    }
+
+    /// Write, truncate, setattr: the value; the answer carries the node's attributes.
+    fn changed(&mut self, req: Request, ino: u64, rest: &[u8]) -> Result<u64> {
+        let (v, d) = self.call_sized(req, b"", rest, ATTR_LEN)?;
+        self.keep(ino, &d)?;
+        Ok(v)
+    }
+
+    /// Unlink, rmdir: the answer's value is the node whose name went, its bytes the
+    /// directory's attributes.
+    fn remove(&mut self, op: Op, dir: u64, name: &[u8]) -> Result<()> {
+        let r = self.on(op, dir)?;
+        let (v, d) = self.call_sized(r, name, b"", ATTR_LEN)?;
+        if wire::check_ino(v).is_err() {
+            return self.broken();
+        }
+        self.forget(v);
+        self.keep(dir, &d)
     }
 
     fn on(&self, op: Op, ino: u64) -> Result<Request> {
@@ -123,19 +205,23 @@ impl FileSystem for Proxy {
 
     fn lookup(&mut self, dir: u64, name: &[u8]) -> Result<u64> {
         let r = self.on(Op::Lookup, dir)?;
-        self.call_ino(r, name, b"")
+        let (v, _) = self.call_sized(r, name, b"", 0)?;
+        match self.proxy_ino(v) {
+            Ok(ino) => Ok(ino),
+            Err(_) => self.broken(),
+        }
     }
 
     fn create(&mut self, dir: u64, name: &[u8], perm: u32, uid: u32, gid: u32) -> Result<u64> {
         vfs_check(name)?;
         let r = self.making(Op::Create, dir, perm, uid, gid)?;
-        self.call_ino(r, name, b"")
+        self.make(r, dir, name, b"")
     }
 
     fn mkdir(&mut self, dir: u64, name: &[u8], perm: u32, uid: u32, gid: u32) -> Result<u64> {
         vfs_check(name)?;
         let r = self.making(Op::Mkdir, dir, perm, uid, gid)?;
-        self.call_ino(r, name, b"")
+        self.make(r, dir, name, b"")
     }
 
     fn symlink(&mut self, dir: u64, name: &[u8], target: &[u8], uid: u32, gid: u32) -> Result<u64> {
@@ -144,41 +230,50 @@ impl FileSystem for Proxy {
             return Err(Errno::ENAMETOOLONG);
         }
         let r = self.making(Op::Symlink, dir, 0o777, uid, gid)?;
-        self.call_ino(r, name, target)
+        self.make(r, dir, name, target)
     }
 
     fn link(&mut self, ino: u64, dir: u64, name: &[u8]) -> Result<()> {
         vfs_check(name)?;
         let mut r = self.on(Op::Link, ino)?;
         r.ino2 = self.server_ino(dir)?;
-        self.call_unit(r, name, b"")
+        let (_, d) = self.call_sized(r, name, b"", 2 * ATTR_LEN)?;
+        self.keep(ino, &d[..ATTR_LEN])?;
+        self.keep(dir, &d[ATTR_LEN..])
     }
 
     fn unlink(&mut self, dir: u64, name: &[u8]) -> Result<()> {
-        let r = self.on(Op::Unlink, dir)?;
-        self.call_unit(r, name, b"")
+        self.remove(Op::Unlink, dir, name)
     }
 
     fn rmdir(&mut self, dir: u64, name: &[u8]) -> Result<()> {
-        let r = self.on(Op::Rmdir, dir)?;
-        self.call_unit(r, name, b"")
+        self.remove(Op::Rmdir, dir, name)
     }
 
     fn rename(&mut self, odir: u64, oname: &[u8], ndir: u64, nname: &[u8]) -> Result<()> {
         vfs_check(nname)?;
         let mut r = self.on(Op::Rename, odir)?;
         r.ino2 = self.server_ino(ndir)?;
-        self.call_unit(r, oname, nname)
+        // The node moved; both directories' attributes and the node replaced (or 0).
+        let (v, d) = self.call_sized(r, oname, nname, 2 * ATTR_LEN + 8)?;
+        if wire::check_ino(v).is_err() {
+            return self.broken();
+        }
+        let mut replaced = [0; 8];
+        replaced.copy_from_slice(&d[2 * ATTR_LEN..]);
+        self.forget(v);
+        self.forget(u64::from_le_bytes(replaced));
+        self.keep(odir, &d[..ATTR_LEN])?;
+        self.keep(ndir, &d[ATTR_LEN..2 * ATTR_LEN])
     }
 
     fn readlink(&mut self, ino: u64) -> Result<Vec<u8>> {
         let r = self.on(Op::Readlink, ino)?;
-        self.call(r, b"", b"", |r| {
-            if r.data.is_empty() || r.data.contains(&0) {
-                return Err(Errno::EIO);
-            }
-            Ok(Vec::from(r.data))
-        })
+        let (_, d) = self.call(r, b"", b"")?;
+        if d.is_empty() || d.contains(&0) {
+            return self.broken();
+        }
+        Ok(d)
     }
 
     fn read(&mut self, ino: u64, off: u64, buf: &mut [u8]) -> Result<usize> {
@@ -188,15 +283,13 @@ impl FileSystem for Proxy {
             let mut r = self.on(Op::Read, ino)?;
             r.off = off + done as u64;
             r.len = want as u32;
-            let got = self.call(r, b"", b"", |r| {
-                if r.data.len() > want || r.value != r.data.len() as u64 {
-                    return Err(Errno::EIO);
-                }
-                buf[done..done + r.data.len()].copy_from_slice(r.data);
-                Ok(r.data.len())
-            })?;
-            done += got;
-            if got < want {
+            let (v, d) = self.call(r, b"", b"")?;
+            if d.len() > want || v != d.len() as u64 {
+                return self.broken();
+            }
+            buf[done..done + d.len()].copy_from_slice(&d);
+            done += d.len();
+            if d.len() < want {
                 break; // the end of the file
             }
         }
@@ -210,13 +303,9 @@ impl FileSystem for Proxy {
             let mut r = self.on(Op::Write, ino)?;
             r.off = off + done as u64;
             r.len = piece.len() as u32;
-            let n = match self.call(r, b"", piece, |r| {
-                if !r.data.is_empty() || r.value > piece.len() as u64 {
-                    return Err(Errno::EIO);
-                }
-                Ok(r.value as usize)
-            }) {
-                Ok(n) => n,
+            let n = match self.changed(r, ino, piece) {
+                Ok(n) if n <= piece.len() as u64 => n as usize,
+                Ok(_) => return self.broken(),
                 Err(e) if done == 0 => return Err(e),
                 Err(_) => break, // what was written stays written
             };
@@ -231,52 +320,44 @@ impl FileSystem for Proxy {
     fn truncate(&mut self, ino: u64, size: u64) -> Result<()> {
         let mut r = self.on(Op::Truncate, ino)?;
         r.off = size;
-        self.call_unit(r, b"", b"")
+        self.changed(r, ino, b"").map(drop)
     }
 
     fn stat(&mut self, ino: u64) -> Result<Stat> {
+        if let Some(st) = self.cache().get(&ino) {
+            return Ok(*st);
+        }
         let r = self.on(Op::Getattr, ino)?;
-        self.call(r, b"", b"", |r| {
-            if r.value != 0 {
-                return Err(Errno::EIO);
-            }
-            let st = wire::decode_attr(ino, r.data)?;
-            // The root is a directory whatever the server says.
-            if ino == ROOT && st.mode & S_IFMT != S_IFDIR {
-                return Err(Errno::EIO);
-            }
-            Ok(st)
-        })
+        let (_, d) = self.call_sized(r, b"", b"", ATTR_LEN)?;
+        self.keep(ino, &d)?;
+        self.cache().get(&ino).copied().ok_or(Errno::EIO)
     }
 
     fn read_dir_at(&mut self, dir: u64, pos: u64) -> Result<Option<(DirEntry, u64)>> {
         let mut r = self.on(Op::Readdir, dir)?;
         r.off = pos;
-        self.call(r, b"", b"", |r| {
-            if r.data.is_empty() {
-                return if r.value == 0 {
-                    Ok(None)
-                } else {
-                    Err(Errno::EIO)
-                };
-            }
-            let (ino, kind, name) = wire::decode_dirent(r.data)?;
-            // Positions only go forward: a server cannot make getdents loop.
-            if r.value <= pos {
-                return Err(Errno::EIO);
-            }
-            let kind = match kind {
-                DT_DIR => NodeKind::Directory,
-                DT_LNK => NodeKind::Symlink,
-                _ => NodeKind::Regular,
-            };
-            let entry = DirEntry {
-                ino: self.proxy_ino(ino)?,
-                name: Vec::from(name),
-                kind,
-            };
-            Ok(Some((entry, r.value)))
-        })
+        let (value, data) = self.call(r, b"", b"")?;
+        if data.is_empty() {
+            return if value == 0 { Ok(None) } else { self.broken() };
+        }
+        // Positions only go forward: a server cannot make getdents loop.
+        let Ok((ino, kind, name)) = wire::decode_dirent(&data) else {
+            return self.broken();
+        };
+        if value <= pos {
+            return self.broken();
+        }
+        let kind = match kind {
+            DT_DIR => NodeKind::Directory,
+            DT_LNK => NodeKind::Symlink,
+            _ => NodeKind::Regular,
+        };
+        let entry = DirEntry {
+            ino: self.proxy_ino(ino)?,
+            name: Vec::from(name),
+            kind,
+        };
+        Ok(Some((entry, value)))
     }
 
     fn statfs(&mut self) -> FsStat {
@@ -285,13 +366,10 @@ impl FileSystem for Proxy {
             name_max: 255,
             ..FsStat::default()
         };
-        let _ = self.call(Request::new(Op::Statfs), b"", b"", |r| {
-            if r.data.len() != 32 {
-                return Err(Errno::EIO);
-            }
+        if let Ok((_, d)) = self.call_sized(Request::new(Op::Statfs), b"", b"", 32) {
             let w = |i: usize| {
                 let mut b = [0; 8];
-                b.copy_from_slice(&r.data[i * 8..i * 8 + 8]);
+                b.copy_from_slice(&d[i * 8..i * 8 + 8]);
                 u64::from_le_bytes(b)
             };
             st.blocks = w(0);
@@ -299,8 +377,7 @@ impl FileSystem for Proxy {
             st.avail_blocks = st.free_blocks;
             st.files = w(2);
             st.free_files = w(3).min(st.files);
-            Ok(())
-        });
+        }
         st
     }
 
@@ -326,7 +403,7 @@ impl FileSystem for Proxy {
         let mut r = self.on(Op::Setattr, ino)?;
         r.len = wire::SET_MODE;
         r.mode = perm & 0o7777;
-        self.call_unit(r, b"", b"")
+        self.changed(r, ino, b"").map(drop)
     }
 
     fn set_times(&mut self, ino: u64, atime: Option<i64>, mtime: Option<i64>) -> Result<()> {
@@ -339,7 +416,7 @@ impl FileSystem for Proxy {
             r.len |= wire::SET_MTIME;
             r.ino2 = m as u64;
         }
-        self.call_unit(r, b"", b"")
+        self.changed(r, ino, b"").map(drop)
     }
 
     fn set_owner(&mut self, ino: u64, uid: Option<u32>, gid: Option<u32>) -> Result<()> {
@@ -352,7 +429,7 @@ impl FileSystem for Proxy {
             r.len |= wire::SET_GID;
             r.gid = g;
         }
-        self.call_unit(r, b"", b"")
+        self.changed(r, ino, b"").map(drop)
     }
 
     fn names_are_stable(&self) -> bool {

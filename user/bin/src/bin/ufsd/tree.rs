@@ -153,7 +153,7 @@ impl Tree {
         self.nodes.insert(ino, n);
         self.dir_mut(r.ino)?.add(r.name, ino);
         self.touch_dir(r.ino);
-        Ok((ino, Vec::new()))
+        Ok((ino, self.attrs(&[ino, r.ino])?))
     }
 
     /// One link of `ino` gone: freed with its last link unless an open file holds it.
@@ -257,14 +257,27 @@ impl Tree {
     }
 
     fn getattr(&self, ino: u64) -> Answer {
+        Ok((0, self.attr(ino)?.to_vec()))
+    }
+
+    /// The 48-byte attributes of `ino`.
+    fn attr(&self, ino: u64) -> Result<[u8; 48], Errno> {
         let n = self.node(ino)?;
         let size = match &n.body {
             Body::File(d) => d.len() as u64,
             Body::Link(t) => t.len() as u64,
             Body::Dir(d) => (d.by_name.len() as u64 + 2) * 32,
         };
-        let a = wire::attr(n.mode, n.nlink, n.uid, n.gid, size, n.times);
-        Ok((0, a.to_vec()))
+        Ok(wire::attr(n.mode, n.nlink, n.uid, n.gid, size, n.times))
+    }
+
+    /// Answer data: the attributes of each of `inos`, one after the other.
+    fn attrs(&self, inos: &[u64]) -> Result<Vec<u8>, Errno> {
+        let mut b = Vec::with_capacity(48 * inos.len());
+        for &i in inos {
+            b.extend_from_slice(&self.attr(i)?);
+        }
+        Ok(b)
     }
 
     fn file_mut(&mut self, ino: u64) -> Result<&mut Node, Errno> {
@@ -310,7 +323,7 @@ impl Tree {
         n.times[1] = now;
         n.times[2] = now;
         self.used += grow;
-        Ok((data.len() as u64, Vec::new()))
+        Ok((data.len() as u64, self.attrs(&[r.ino])?))
     }
 
     fn truncate(&mut self, ino: u64, size: u64) -> Answer {
@@ -331,7 +344,7 @@ impl Tree {
         n.times[1] = now;
         n.times[2] = now;
         self.used = used + size - old;
-        unit()
+        Ok((0, self.attrs(&[ino])?))
     }
 
     fn setattr(&mut self, r: &Request) -> Answer {
@@ -353,7 +366,7 @@ impl Tree {
             n.times[1] = r.ino2 as i64;
         }
         n.times[2] = now;
-        unit()
+        Ok((0, self.attrs(&[r.ino])?))
     }
 
     fn unlink(&mut self, r: &Request) -> Answer {
@@ -364,7 +377,7 @@ impl Tree {
         self.dir_mut(r.ino)?.remove(r.name);
         self.touch_dir(r.ino);
         self.drop_link(ino);
-        unit()
+        Ok((ino, self.attrs(&[r.ino])?))
     }
 
     fn rmdir(&mut self, r: &Request) -> Answer {
@@ -386,7 +399,7 @@ impl Tree {
         if n.pins == 0 {
             self.free(ino);
         }
-        unit()
+        Ok((ino, self.attrs(&[r.ino])?))
     }
 
     fn link(&mut self, r: &Request) -> Answer {
@@ -404,7 +417,7 @@ impl Tree {
         let n = self.node_mut(r.ino)?;
         n.nlink += 1;
         n.times[2] = now;
-        unit()
+        Ok((0, self.attrs(&[r.ino, r.ino2])?))
     }
 
     fn rename(&mut self, r: &Request) -> Answer {
@@ -416,7 +429,9 @@ impl Tree {
         let src_is_dir = self.is_dir(src);
         let existing = self.find(ndir, nname)?;
         if existing == Some(src) {
-            return unit();
+            let mut b = self.attrs(&[odir, ndir])?;
+            b.extend_from_slice(&0u64.to_le_bytes());
+            return Ok((src, b));
         }
         if let Some(t) = existing {
             let t_is_dir = self.is_dir(t);
@@ -458,7 +473,9 @@ impl Tree {
         self.touch_dir(ndir);
         let now = (self.now)();
         self.node_mut(src)?.times[2] = now;
-        unit()
+        let mut b = self.attrs(&[odir, ndir])?;
+        b.extend_from_slice(&existing.unwrap_or(0).to_le_bytes());
+        Ok((src, b))
     }
 
     fn readdir(&mut self, r: &Request) -> Answer {
