@@ -82,14 +82,6 @@ impl Link {
             }
         }
     }
-
-    /// Queue a one-way message (no answer); a dead or stuck server loses it.
-    pub fn notify(&self, req: Vec<u8>) {
-        if let Ok(port) = self.port() {
-            let timeout = Timeout::from_ns(proxy::CALL_TIMEOUT_NS);
-            let _ = port.send::<ProcessSignals>(message(req), timeout);
-        }
-    }
 }
 
 fn message(bytes: Vec<u8>) -> Message {

@@ -43,7 +43,13 @@ pub struct Proxy {
     /// "The attribute cache"), for generation `attrs_gen`.
     attrs: BTreeMap<u64, Stat>,
     attrs_gen: u64,
+    /// Holds taken (+) and given back (-) since the last call, by server inode, for
+    /// generation `attrs_gen`: sent in front of the next call's request.
+    holds: BTreeMap<u64, i64>,
 }
+
+/// The most hold records one request carries in front of it.
+const HOLDS_PER_CALL: usize = 64;
 
 impl Proxy {
     pub(crate) fn new(link: Arc<Link>) -> Proxy {
@@ -51,6 +57,7 @@ impl Proxy {
             link,
             attrs: BTreeMap::new(),
             attrs_gen: 0,
+            holds: BTreeMap::new(),
         }
     }
 
@@ -80,6 +87,7 @@ impl Proxy {
         let g = self.link.generation();
         if g != self.attrs_gen {
             self.attrs.clear();
+            self.holds.clear();
             self.attrs_gen = g;
         }
         &mut self.attrs
@@ -107,7 +115,8 @@ impl Proxy {
     /// breaks the protocol (or none) leaves the server's state unknown: every cached
     /// attribute is dropped.
     fn call(&mut self, req: Request, name: &[u8], rest: &[u8]) -> Result<(u64, Vec<u8>)> {
-        let answer = self.link.call(req.encode(name, rest)).and_then(|bytes| {
+        let msg = self.with_holds(req.encode(name, rest));
+        let answer = self.link.call(msg).and_then(|bytes| {
             Ok(match Reply::parse(&bytes)? {
                 Ok(r) => Ok((r.value, Vec::from(r.data))),
                 Err(e) => Err(e),
@@ -119,6 +128,46 @@ impl Proxy {
                 self.attrs.clear();
                 Err(e)
             }
+        }
+    }
+
+    /// `request` with the holds taken and given back since the last call in front of
+    /// it, one `Pin` or `Unpin` record each (at most [`HOLDS_PER_CALL`]; the rest go
+    /// with the next call). A hold taken and given back in between (a file opened and
+    /// closed) sends nothing; the server needs the holds only to keep a nameless
+    /// node, and learns of them before any request that could remove a name.
+    fn with_holds(&mut self, request: Vec<u8>) -> Vec<u8> {
+        self.cache();
+        if self.holds.is_empty() {
+            return request;
+        }
+        let mut msg = Vec::with_capacity(HOLDS_PER_CALL * REQ_HEADER + request.len());
+        let mut sent = 0;
+        while sent < HOLDS_PER_CALL {
+            let Some((ino, n)) = self.holds.pop_first() else {
+                break;
+            };
+            let op = if n > 0 { Op::Pin } else { Op::Unpin };
+            let mut r = Request::new(op);
+            r.ino = ino;
+            r.len = n.unsigned_abs().min(u32::MAX as u64) as u32;
+            msg.extend_from_slice(&r.encode(b"", b""));
+            sent += 1;
+        }
+        msg.extend_from_slice(&request);
+        msg
+    }
+
+    /// Count a hold taken (`by` 1) or given back (-1) on `ino`.
+    fn hold(&mut self, ino: u64, by: i64) {
+        let Ok(s) = self.server_ino(ino) else {
+            return;
+        };
+        self.cache();
+        let n = self.holds.entry(s).or_insert(0);
+        *n += by;
+        if *n == 0 {
+            self.holds.remove(&s);
         }
     }
 
@@ -387,15 +436,13 @@ impl FileSystem for Proxy {
     }
 
     fn pin(&mut self, ino: u64) {
-        if let Ok(r) = self.on(Op::Pin, ino) {
-            self.link.notify(r.encode(b"", b""));
-        }
+        self.hold(ino, 1);
     }
 
+    /// A nameless node whose last hold this was is freed by the server when the
+    /// record reaches it, with the next call.
     fn unpin(&mut self, ino: u64) -> Result<()> {
-        if let Ok(r) = self.on(Op::Unpin, ino) {
-            self.link.notify(r.encode(b"", b""));
-        }
+        self.hold(ino, -1);
         Ok(())
     }
 

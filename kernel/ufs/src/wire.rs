@@ -47,9 +47,9 @@ pub enum Op {
     Readlink = 14,
     Link = 15,
     Statfs = 16,
-    /// One-way (no answer): an open file holds `ino`.
+    /// Only in front of another request (no answer): `len` more holds on `ino`.
     Pin = 17,
-    /// One-way: one hold on `ino` let go.
+    /// Only in front of another request: `len` holds on `ino` let go.
     Unpin = 18,
 }
 

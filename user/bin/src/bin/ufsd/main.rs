@@ -132,11 +132,8 @@ fn serve(port: &Port, mode: Mode) {
             // A program that found the name (root may) is not the kernel.
             wire::reply(&mut out, Errno::EACCES.code() as u32, 0, &[]);
             m.token != 0
-        } else if let Some(r) = wire::Request::parse(&buf[..m.len]) {
+        } else if let Some(r) = holds_then_request(&mut t, &buf[..m.len]) {
             if m.token == 0 {
-                if r.op == wire::PIN || r.op == wire::UNPIN {
-                    t.hold(&r);
-                }
                 false
             } else {
                 calls += 1;
@@ -178,6 +175,18 @@ fn serve(port: &Port, mode: Mode) {
             },
             Err(_) => return,
         };
+    }
+}
+
+/// Apply the `Pin`/`Unpin` records at the front of a message; the request after them.
+fn holds_then_request<'a>(t: &mut tree::Tree, mut b: &'a [u8]) -> Option<wire::Request<'a>> {
+    loop {
+        let r = wire::Request::parse(b)?;
+        if (r.op != wire::PIN && r.op != wire::UNPIN) || b.len() == wire::REQ_HEADER {
+            return Some(r);
+        }
+        t.hold(&r);
+        b = &b[wire::REQ_HEADER..];
     }
 }
 

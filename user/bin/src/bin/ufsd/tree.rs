@@ -231,15 +231,15 @@ impl Tree {
         }
     }
 
-    /// `Pin` and `Unpin`, which have no answer.
+    /// A `Pin` or `Unpin` record: `len` holds taken or given back.
     pub fn hold(&mut self, r: &Request) {
         let Some(n) = self.nodes.get_mut(&r.ino) else {
             return;
         };
         if r.op == wire::PIN {
-            n.pins += 1;
+            n.pins = n.pins.saturating_add(r.len);
         } else {
-            n.pins = n.pins.saturating_sub(1);
+            n.pins = n.pins.saturating_sub(r.len);
             if n.pins == 0 && n.nlink == 0 {
                 self.free(r.ino);
             }

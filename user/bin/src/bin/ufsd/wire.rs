@@ -27,6 +27,7 @@ pub const SYMLINK: u16 = 13;
 pub const READLINK: u16 = 14;
 pub const LINK: u16 = 15;
 pub const STATFS: u16 = 16;
+/// Records in front of a request: `len` holds taken / given back on `ino`.
 pub const PIN: u16 = 17;
 pub const UNPIN: u16 = 18;
 
