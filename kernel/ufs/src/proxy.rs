@@ -303,17 +303,18 @@ impl FileSystem for Proxy {
         vfs_check(nname)?;
         let mut r = self.on(Op::Rename, odir)?;
         r.ino2 = self.server_ino(ndir)?;
-        // The node moved; both directories' attributes and the node replaced (or 0).
-        let (v, d) = self.call_sized(r, oname, nname, 2 * ATTR_LEN + 8)?;
-        if wire::check_ino(v).is_err() {
+        // The node moved; its attributes, both directories', and the node replaced
+        // (or 0).
+        let (v, d) = self.call_sized(r, oname, nname, 3 * ATTR_LEN + 8)?;
+        let Ok(moved) = self.proxy_ino(v) else {
             return self.broken();
-        }
+        };
         let mut replaced = [0; 8];
-        replaced.copy_from_slice(&d[2 * ATTR_LEN..]);
-        self.forget(v);
+        replaced.copy_from_slice(&d[3 * ATTR_LEN..]);
         self.forget(u64::from_le_bytes(replaced));
-        self.keep(odir, &d[..ATTR_LEN])?;
-        self.keep(ndir, &d[ATTR_LEN..2 * ATTR_LEN])
+        self.keep(moved, &d[..ATTR_LEN])?;
+        self.keep(odir, &d[ATTR_LEN..2 * ATTR_LEN])?;
+        self.keep(ndir, &d[2 * ATTR_LEN..3 * ATTR_LEN])
     }
 
     fn readlink(&mut self, ino: u64) -> Result<Vec<u8>> {

@@ -429,7 +429,7 @@ impl Tree {
         let src_is_dir = self.is_dir(src);
         let existing = self.find(ndir, nname)?;
         if existing == Some(src) {
-            let mut b = self.attrs(&[odir, ndir])?;
+            let mut b = self.attrs(&[src, odir, ndir])?;
             b.extend_from_slice(&0u64.to_le_bytes());
             return Ok((src, b));
         }
@@ -473,7 +473,7 @@ impl Tree {
         self.touch_dir(ndir);
         let now = (self.now)();
         self.node_mut(src)?.times[2] = now;
-        let mut b = self.attrs(&[odir, ndir])?;
+        let mut b = self.attrs(&[src, odir, ndir])?;
         b.extend_from_slice(&existing.unwrap_or(0).to_le_bytes());
         Ok((src, b))
     }
