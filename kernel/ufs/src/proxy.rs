@@ -46,6 +46,10 @@ pub struct Proxy {
     /// Holds taken (+) and given back (-) since the last call, by server inode, for
     /// generation `attrs_gen`: sent in front of the next call's request.
     holds: BTreeMap<u64, i64>,
+    /// The entries of one directory from its last `Readdir` answer: the directory,
+    /// and each entry with the position it starts at and the one after it. Dropped by
+    /// every request that could change a directory.
+    listing: Option<(u64, Vec<(u64, u64, DirEntry)>)>,
 }
 
 /// The most hold records one request carries in front of it.
@@ -58,6 +62,7 @@ impl Proxy {
             attrs: BTreeMap::new(),
             attrs_gen: 0,
             holds: BTreeMap::new(),
+            listing: None,
         }
     }
 
@@ -88,6 +93,7 @@ impl Proxy {
         if g != self.attrs_gen {
             self.attrs.clear();
             self.holds.clear();
+            self.listing = None;
             self.attrs_gen = g;
         }
         &mut self.attrs
@@ -115,6 +121,17 @@ impl Proxy {
     /// breaks the protocol (or none) leaves the server's state unknown: every cached
     /// attribute is dropped.
     fn call(&mut self, req: Request, name: &[u8], rest: &[u8]) -> Result<(u64, Vec<u8>)> {
+        let reads = [
+            Op::Lookup,
+            Op::Getattr,
+            Op::Read,
+            Op::Readdir,
+            Op::Readlink,
+            Op::Statfs,
+        ];
+        if !reads.iter().any(|&op| op as u16 == req.op) {
+            self.listing = None;
+        }
         let msg = self.with_holds(req.encode(name, rest));
         let answer = self.link.call(msg).and_then(|bytes| {
             Ok(match Reply::parse(&bytes)? {
@@ -126,6 +143,7 @@ impl Proxy {
             Ok(r) => r,
             Err(e) => {
                 self.attrs.clear();
+                self.listing = None;
                 Err(e)
             }
         }
@@ -190,6 +208,7 @@ impl Proxy {
     /// A check of an answer failed after the call: the server's state is unknown.
     fn broken<T>(&mut self) -> Result<T> {
         self.attrs.clear();
+        self.listing = None;
         Err(Errno::EIO)
     }
 
@@ -383,31 +402,45 @@ impl FileSystem for Proxy {
         self.cache().get(&ino).copied().ok_or(Errno::EIO)
     }
 
+    /// From the last answer's entries when they cover `pos`, else one `Readdir`
+    /// call, whose answer carries as many entries as fit in a message.
     fn read_dir_at(&mut self, dir: u64, pos: u64) -> Result<Option<(DirEntry, u64)>> {
+        self.cache();
+        if let Some((d, entries)) = &self.listing {
+            if *d == dir {
+                if let Some((_, next, e)) = entries.iter().find(|(start, _, _)| *start == pos) {
+                    return Ok(Some((e.clone(), *next)));
+                }
+            }
+        }
         let mut r = self.on(Op::Readdir, dir)?;
         r.off = pos;
-        let (value, data) = self.call(r, b"", b"")?;
+        let (count, data) = self.call(r, b"", b"")?;
         if data.is_empty() {
-            return if value == 0 { Ok(None) } else { self.broken() };
+            return if count == 0 { Ok(None) } else { self.broken() };
         }
-        // Positions only go forward: a server cannot make getdents loop.
-        let Ok((ino, kind, name)) = wire::decode_dirent(&data) else {
+        let Ok(decoded) = wire::decode_dirents(pos, count, &data) else {
             return self.broken();
         };
-        if value <= pos {
-            return self.broken();
+        let mut entries = Vec::with_capacity(decoded.len());
+        let mut start = pos;
+        for (next, ino, kind, name) in decoded {
+            let kind = match kind {
+                DT_DIR => NodeKind::Directory,
+                DT_LNK => NodeKind::Symlink,
+                _ => NodeKind::Regular,
+            };
+            let entry = DirEntry {
+                ino: self.proxy_ino(ino)?,
+                name: Vec::from(name),
+                kind,
+            };
+            entries.push((start, next, entry));
+            start = next;
         }
-        let kind = match kind {
-            DT_DIR => NodeKind::Directory,
-            DT_LNK => NodeKind::Symlink,
-            _ => NodeKind::Regular,
-        };
-        let entry = DirEntry {
-            ino: self.proxy_ino(ino)?,
-            name: Vec::from(name),
-            kind,
-        };
-        Ok(Some((entry, value)))
+        let (_, next, first) = entries[0].clone();
+        self.listing = Some((dir, entries));
+        Ok(Some((first, next)))
     }
 
     fn statfs(&mut self) -> FsStat {

@@ -246,25 +246,48 @@ pub fn decode_attr(ino: u64, b: &[u8]) -> Result<Stat, Errno> {
     })
 }
 
-/// One `Readdir` entry: inode (u64), `DT_*` type (u8), then the name. The name must
-/// be one component (`.` and `..` allowed), the type a regular file, directory or
-/// symlink.
-pub fn decode_dirent(b: &[u8]) -> Result<(u64, u8, &[u8]), Errno> {
+/// A `Readdir` answer: `count` entries (the answer's value), each the position after
+/// it (u64), inode (u64), `DT_*` type (u8), name length (u8) and name, and nothing
+/// after the last. Positions must grow from `pos` on (a server cannot make `getdents`
+/// loop); names must be one component (`.` and `..` allowed), types a regular file,
+/// directory or symlink. Each entry as (position after it, inode, type, name).
+pub fn decode_dirents(pos: u64, count: u64, b: &[u8]) -> Result<Vec<(u64, u64, u8, &[u8])>, Errno> {
     use abi::flags::*;
-    if b.len() < 10 {
+    let mut out = Vec::new();
+    let mut at = 0;
+    let mut last = pos;
+    while at < b.len() {
+        if b.len() - at < 18 {
+            return Err(Errno::EIO);
+        }
+        let next = u64_at(b, at);
+        let ino = check_ino(u64_at(b, at + 8))?;
+        let kind = b[at + 16];
+        let len = b[at + 17] as usize;
+        let name = b.get(at + 18..at + 18 + len).ok_or(Errno::EIO)?;
+        if next <= last
+            || !matches!(kind, DT_REG | DT_DIR | DT_LNK)
+            || !(vfs_name_ok(name) || name == b"." || name == b"..")
+        {
+            return Err(Errno::EIO);
+        }
+        out.push((next, ino, kind, name));
+        last = next;
+        at += 18 + len;
+    }
+    if out.len() as u64 != count {
         return Err(Errno::EIO);
     }
-    let ino = check_ino(u64_at(b, 0))?;
-    let kind = b[8];
-    if !matches!(kind, DT_REG | DT_DIR | DT_LNK) {
-        return Err(Errno::EIO);
-    }
-    let name = &b[9..];
-    if vfs_name_ok(name) || name == b"." || name == b".." {
-        Ok((ino, kind, name))
-    } else {
-        Err(Errno::EIO)
-    }
+    Ok(out)
+}
+
+/// One entry of a `Readdir` answer (what a server sends; the host tests use it).
+pub fn encode_dirent(out: &mut Vec<u8>, next: u64, ino: u64, kind: u8, name: &[u8]) {
+    out.extend_from_slice(&next.to_le_bytes());
+    out.extend_from_slice(&ino.to_le_bytes());
+    out.push(kind);
+    out.push(name.len() as u8);
+    out.extend_from_slice(name);
 }
 
 /// A new name's rules (`vfs::check_name`): 1-255 bytes, no `/` or NUL, not a dot name.
@@ -342,21 +365,32 @@ mod tests {
     }
 
     #[test]
-    fn directory_entries_must_be_one_component() {
-        let mut e = 9u64.to_le_bytes().to_vec();
-        e.push(DT_REG);
-        e.extend_from_slice(b"name");
-        assert_eq!(decode_dirent(&e), Ok((9, DT_REG, &b"name"[..])));
+    fn directory_entries_must_be_one_component_and_move_forward() {
+        let mut e = Vec::new();
+        encode_dirent(&mut e, 3, 9, DT_REG, b"name");
+        encode_dirent(&mut e, 5, 10, DT_DIR, b"sub");
+        assert_eq!(
+            decode_dirents(2, 2, &e),
+            Ok(alloc::vec![
+                (3, 9, DT_REG, &b"name"[..]),
+                (5, 10, DT_DIR, &b"sub"[..])
+            ])
+        );
+        // The wrong count, a position that does not move on, a truncated entry.
+        assert_eq!(decode_dirents(2, 1, &e), Err(Errno::EIO));
+        assert_eq!(decode_dirents(3, 2, &e), Err(Errno::EIO));
+        assert_eq!(decode_dirents(2, 2, &e[..e.len() - 1]), Err(Errno::EIO));
         for bad in [&b"a/b"[..], b"", b"a\0"] {
-            let mut b = 9u64.to_le_bytes().to_vec();
-            b.push(DT_REG);
-            b.extend_from_slice(bad);
-            assert_eq!(decode_dirent(&b), Err(Errno::EIO));
+            let mut b = Vec::new();
+            encode_dirent(&mut b, 3, 9, DT_REG, bad);
+            assert_eq!(decode_dirents(2, 1, &b), Err(Errno::EIO));
         }
-        let mut zero = 0u64.to_le_bytes().to_vec();
-        zero.push(DT_REG);
-        zero.push(b'a');
-        assert_eq!(decode_dirent(&zero), Err(Errno::EIO));
+        let mut zero = Vec::new();
+        encode_dirent(&mut zero, 3, 0, DT_REG, b"a");
+        assert_eq!(decode_dirents(2, 1, &zero), Err(Errno::EIO));
+        let mut dev = Vec::new();
+        encode_dirent(&mut dev, 3, 9, DT_CHR, b"a");
+        assert_eq!(decode_dirents(2, 1, &dev), Err(Errno::EIO));
     }
 
     #[test]

@@ -478,30 +478,42 @@ impl Tree {
         Ok((src, b))
     }
 
+    /// The entries from position `off` on, as many as fit in one answer; the value
+    /// is their count (0 and no bytes: the end).
     fn readdir(&mut self, r: &Request) -> Answer {
         let d = self.dir(r.ino)?;
-        let entry = |ino: u64, kind: u8, name: &[u8]| {
-            let mut b = Vec::with_capacity(9 + name.len());
-            b.extend_from_slice(&ino.to_le_bytes());
-            b.push(kind);
-            b.extend_from_slice(name);
-            b
+        let mut out = Vec::new();
+        let mut count = 0;
+        let mut put = |out: &mut Vec<u8>, next: u64, ino: u64, kind: u8, name: &[u8]| {
+            if out.len() + 18 + name.len() > wire::REPLY_DATA_MAX {
+                return false;
+            }
+            out.extend_from_slice(&next.to_le_bytes());
+            out.extend_from_slice(&ino.to_le_bytes());
+            out.push(kind);
+            out.push(name.len() as u8);
+            out.extend_from_slice(name);
+            count += 1;
+            true
         };
-        match r.off {
-            0 => return Ok((1, entry(r.ino, DT_DIR, b"."))),
-            1 => return Ok((2, entry(d.parent, DT_DIR, b".."))),
-            _ => {}
+        if r.off == 0 {
+            put(&mut out, 1, r.ino, DT_DIR, b".");
         }
-        let Some((&seq, name)) = d.by_seq.range(r.off..).next() else {
-            return unit();
-        };
-        let ino = d.by_name.get(name).map_or(0, |e| e.0);
-        let kind = match self.nodes.get(&ino).map(|n| &n.body) {
-            Some(Body::Dir(_)) => DT_DIR,
-            Some(Body::Link(_)) => DT_LNK,
-            _ => DT_REG,
-        };
-        Ok((seq + 1, entry(ino, kind, name)))
+        if r.off <= 1 {
+            put(&mut out, 2, d.parent, DT_DIR, b"..");
+        }
+        for (&seq, name) in d.by_seq.range(r.off.max(2)..) {
+            let ino = d.by_name.get(name).map_or(0, |e| e.0);
+            let kind = match self.nodes.get(&ino).map(|n| &n.body) {
+                Some(Body::Dir(_)) => DT_DIR,
+                Some(Body::Link(_)) => DT_LNK,
+                _ => DT_REG,
+            };
+            if !put(&mut out, seq + 1, ino, kind, name) {
+                break;
+            }
+        }
+        Ok((count, out))
     }
 }
 
