@@ -24,7 +24,7 @@ use crate::wire::{self, Op, Reply, Request, ATTR_LEN, REPLY_DATA_MAX, REQ_HEADER
 use crate::Link;
 use abi::flags::*;
 use abi::{Errno, Stat};
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use vfs::{DirEntry, FileSystem, FsStat, NodeKind, Result};
@@ -50,7 +50,13 @@ pub struct Proxy {
     /// and each entry with the position it starts at and the one after it. Dropped by
     /// every request that could change a directory.
     listing: Option<(u64, Vec<(u64, u64, DirEntry)>)>,
+    /// Nodes the server said it freed (an unlink's answer), so that the VFS's check
+    /// after a removal ("is it gone?") asks nothing; at most [`GONE_MAX`].
+    gone: BTreeSet<u64>,
 }
+
+/// The most freed nodes remembered (then the set starts again).
+const GONE_MAX: usize = 1024;
 
 /// The most hold records one request carries in front of it.
 const HOLDS_PER_CALL: usize = 64;
@@ -63,6 +69,7 @@ impl Proxy {
             attrs_gen: 0,
             holds: BTreeMap::new(),
             listing: None,
+            gone: BTreeSet::new(),
         }
     }
 
@@ -94,6 +101,7 @@ impl Proxy {
             self.attrs.clear();
             self.holds.clear();
             self.listing = None;
+            self.gone.clear();
             self.attrs_gen = g;
         }
         &mut self.attrs
@@ -232,15 +240,26 @@ impl Proxy {
     }
 
     /// Unlink, rmdir: the answer's value is the node whose name went, its bytes the
-    /// directory's attributes.
+    /// directory's attributes, then the node's if it still exists (other names, or
+    /// held open).
     fn remove(&mut self, op: Op, dir: u64, name: &[u8]) -> Result<()> {
         let r = self.on(op, dir)?;
-        let (v, d) = self.call_sized(r, name, b"", ATTR_LEN)?;
-        if wire::check_ino(v).is_err() {
+        let (v, d) = self.call(r, name, b"")?;
+        let Ok(node) = self.proxy_ino(v) else {
             return self.broken();
+        };
+        match d.len() {
+            ATTR_LEN => {
+                self.cache().remove(&node);
+                if self.gone.len() >= GONE_MAX {
+                    self.gone.clear();
+                }
+                self.gone.insert(node);
+            }
+            n if n == 2 * ATTR_LEN => self.keep(node, &d[ATTR_LEN..])?,
+            _ => return self.broken(),
         }
-        self.forget(v);
-        self.keep(dir, &d)
+        self.keep(dir, &d[..ATTR_LEN])
     }
 
     fn on(&self, op: Op, ino: u64) -> Result<Request> {
@@ -395,6 +414,9 @@ impl FileSystem for Proxy {
     fn stat(&mut self, ino: u64) -> Result<Stat> {
         if let Some(st) = self.cache().get(&ino) {
             return Ok(*st);
+        }
+        if self.gone.contains(&ino) {
+            return Err(Errno::ENOENT);
         }
         let r = self.on(Op::Getattr, ino)?;
         let (_, d) = self.call_sized(r, b"", b"", ATTR_LEN)?;

@@ -211,7 +211,8 @@ pub fn encode_attr(st: &Stat) -> [u8; ATTR_LEN] {
 }
 
 /// The attributes of a `Getattr` answer, for inode `ino`: exactly [`ATTR_LEN`] bytes,
-/// a regular file, directory or symlink, at least one link.
+/// a regular file, directory or symlink (no links: one that is open and has no name
+/// left).
 pub fn decode_attr(ino: u64, b: &[u8]) -> Result<Stat, Errno> {
     use abi::flags::*;
     if b.len() != ATTR_LEN {
@@ -222,9 +223,6 @@ pub fn decode_attr(ino: u64, b: &[u8]) -> Result<Stat, Errno> {
         return Err(Errno::EIO);
     }
     let nlink = u32_at(b, 4);
-    if nlink == 0 {
-        return Err(Errno::EIO);
-    }
     let size = u64_at(b, 16);
     if size > i64::MAX as u64 {
         return Err(Errno::EIO);
@@ -358,9 +356,9 @@ mod tests {
         let mut dev = st;
         dev.mode = S_IFCHR | 0o666;
         assert_eq!(decode_attr(5, &encode_attr(&dev)), Err(Errno::EIO));
-        let mut nolink = st;
-        nolink.nlink = 0;
-        assert_eq!(decode_attr(5, &encode_attr(&nolink)), Err(Errno::EIO));
+        let mut bits = st;
+        bits.mode = S_IFREG | 0o644 | 0o100_0000;
+        assert_eq!(decode_attr(5, &encode_attr(&bits)), Err(Errno::EIO));
         assert_eq!(decode_attr(5, &encode_attr(&st)[..40]), Err(Errno::EIO));
     }
 

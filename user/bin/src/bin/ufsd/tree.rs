@@ -271,6 +271,16 @@ impl Tree {
         Ok(wire::attr(n.mode, n.nlink, n.uid, n.gid, size, n.times))
     }
 
+    /// An unlink's or rmdir's answer data: the directory's attributes, then the
+    /// node's if it still exists.
+    fn attrs_if_alive(&self, dir: u64, ino: u64) -> Result<Vec<u8>, Errno> {
+        if self.nodes.contains_key(&ino) {
+            self.attrs(&[dir, ino])
+        } else {
+            self.attrs(&[dir])
+        }
+    }
+
     /// Answer data: the attributes of each of `inos`, one after the other.
     fn attrs(&self, inos: &[u64]) -> Result<Vec<u8>, Errno> {
         let mut b = Vec::with_capacity(48 * inos.len());
@@ -377,7 +387,7 @@ impl Tree {
         self.dir_mut(r.ino)?.remove(r.name);
         self.touch_dir(r.ino);
         self.drop_link(ino);
-        Ok((ino, self.attrs(&[r.ino])?))
+        Ok((ino, self.attrs_if_alive(r.ino, ino)?))
     }
 
     fn rmdir(&mut self, r: &Request) -> Answer {
@@ -399,7 +409,7 @@ impl Tree {
         if n.pins == 0 {
             self.free(ino);
         }
-        Ok((ino, self.attrs(&[r.ino])?))
+        Ok((ino, self.attrs_if_alive(r.ino, ino)?))
     }
 
     fn link(&mut self, r: &Request) -> Answer {
