@@ -3,7 +3,9 @@
 //!
 //! Every method but `pin`, `unpin` and `sync` is one call on the server's port
 //! ([`Link::call`]); `read` is one call per 4080 bytes (an answer is at most a port
-//! message), `write` one per 4 KiB. `stat` is the exception: the proxy keeps the
+//! message), `write` one per 4 KiB. Holds (`pin`, `unpin`) are counted here and go in
+//! front of the next call; `read_dir_at` is answered from the last `Readdir` answer's
+//! entries while no request could have changed a directory. `stat` is the exception: the proxy keeps the
 //! attributes the server gave (every answer that changes a node carries its new
 //! attributes, and its directory's), so a path walk's permission checks and the VFS's
 //! size checks ask the server nothing. The cache is exact because the server's tree
@@ -49,11 +51,14 @@ pub struct Proxy {
     /// The entries of one directory from its last `Readdir` answer: the directory,
     /// and each entry with the position it starts at and the one after it. Dropped by
     /// every request that could change a directory.
-    listing: Option<(u64, Vec<(u64, u64, DirEntry)>)>,
+    listing: Option<Listing>,
     /// Nodes the server said it freed (an unlink's answer), so that the VFS's check
     /// after a removal ("is it gone?") asks nothing; at most [`GONE_MAX`].
     gone: BTreeSet<u64>,
 }
+
+/// A directory and its entries, each with the position it starts at and the one after.
+type Listing = (u64, Vec<(u64, u64, DirEntry)>);
 
 /// The most freed nodes remembered (then the set starts again).
 const GONE_MAX: usize = 1024;

@@ -244,12 +244,15 @@ pub fn decode_attr(ino: u64, b: &[u8]) -> Result<Stat, Errno> {
     })
 }
 
+/// One decoded directory entry: the position after it, inode, `DT_*` type, name.
+pub type Dirent<'a> = (u64, u64, u8, &'a [u8]);
+
 /// A `Readdir` answer: `count` entries (the answer's value), each the position after
 /// it (u64), inode (u64), `DT_*` type (u8), name length (u8) and name, and nothing
 /// after the last. Positions must grow from `pos` on (a server cannot make `getdents`
 /// loop); names must be one component (`.` and `..` allowed), types a regular file,
 /// directory or symlink. Each entry as (position after it, inode, type, name).
-pub fn decode_dirents(pos: u64, count: u64, b: &[u8]) -> Result<Vec<(u64, u64, u8, &[u8])>, Errno> {
+pub fn decode_dirents(pos: u64, count: u64, b: &[u8]) -> Result<Vec<Dirent<'_>>, Errno> {
     use abi::flags::*;
     let mut out = Vec::new();
     let mut at = 0;

@@ -52,10 +52,6 @@ pub struct Tree {
 
 pub type Answer = Result<(u64, Vec<u8>), Errno>;
 
-fn unit() -> Answer {
-    Ok((0, Vec::new()))
-}
-
 fn check_name(name: &[u8]) -> Result<(), Errno> {
     if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') {
         return Err(Errno::EINVAL);
