@@ -41,10 +41,11 @@ pub fn run(args: &[String]) -> Result<u8> {
         "programs" => crate::progtest::bench_programs(&kernel, &image)?,
         "smp" => smp(&kernel, &image)?,
         "net" => crate::netbench::bench(&kernel, &image)?,
+        "ufsd" => crate::ufsdtest::bench(&kernel, &image)?,
         "--vs-linux" | "vs-linux" => crate::vslinuxtest::bench(&kernel, &image)?,
         other => {
             return Err(format!(
-                "unknown benchmark `{other}` (try: boot, syscall, programs, fs, smp, trace, net, --vs-linux)"
+                "unknown benchmark `{other}` (try: boot, syscall, programs, fs, smp, trace, net, ufsd, --vs-linux)"
             ))
         }
     }

@@ -19,7 +19,7 @@ use std::process::Command;
 /// this list. A new kernel crate must be added here (the test says so).
 pub const LAYERS: &[&str] = &[
     "abi", "cred", "x86", "hal", "klog", "mm", "task", "block", "drivers", "fs", "vfs", "elf",
-    "fsys", "files", "devices", "tty", "ipc", "net", "proc", "procfs", "syscall", "linux",
+    "fsys", "files", "devices", "tty", "ipc", "net", "proc", "procfs", "ufs", "syscall", "linux",
     "module", "init", "kernel",
 ];
 

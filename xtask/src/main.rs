@@ -53,6 +53,7 @@ mod storagetest;
 mod test;
 mod threadtest;
 mod tracetest;
+mod ufsdtest;
 mod unixtest;
 mod userbuild;
 mod utiltest;

@@ -281,6 +281,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== a file system served from user space");
+    for (name, f) in crate::ufsdtest::UFSD_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!();
     if !t.failed.is_empty() {
         println!("failed:");

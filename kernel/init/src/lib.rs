@@ -129,6 +129,9 @@ fn start_userland(boot: &'static BootInfo) {
     if let Err(e) = procfs::init() {
         log::error!("mounting /proc: {e}");
     }
+    if let Err(e) = ufs::init() {
+        log::error!("registering the ufs file-system type: {e}");
+    }
     syscall::init();
     linux::init();
     module::init(); // loadable modules: init_module, delete_module, modules

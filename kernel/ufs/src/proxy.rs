@@ -1,0 +1,557 @@
+//! [`Proxy`]: the VFS's [`FileSystem`] calls made into messages to a server in user
+//! space, and its answers checked (chapter 2 section 7, "microkernels").
+//!
+//! Every method but `pin`, `unpin` and `sync` is one call on the server's port
+//! ([`Link::call`]); `read` is one call per 4080 bytes (an answer is at most a port
+//! message), `write` one per 4 KiB. Holds (`pin`, `unpin`) are counted here and go in
+//! front of the next call; `read_dir_at` is answered from the last `Readdir` answer's
+//! entries while no request could have changed a directory. `stat` is the exception: the proxy keeps the
+//! attributes the server gave (every answer that changes a node carries its new
+//! attributes, and its directory's), so a path walk's permission checks and the VFS's
+//! size checks ask the server nothing. The cache is exact because the server's tree
+//! changes only by the proxy's requests (the trait's own rule for names); an answer
+//! that breaks the protocol, or none, empties it. The calls run under the VFS lock like every file
+//! system's (the VFS is one lock), so a server that does not answer would stop every
+//! file operation: each call gives up after [`CALL_TIMEOUT_NS`] (EIO), and a server
+//! that died fails its calls at once (the port's ECONNRESET, EPIPE: EIO).
+//!
+//! Inode numbers: the server's own, below 2^40, with the connection's *generation*
+//! in the bits above (the root is 1 in every generation). A server started again
+//! gets a new generation, so the numbers of the old tree, still held by open files,
+//! the name cache and the page cache, name nothing in the new one (EIO) instead of
+//! another file; and from the second generation on the VFS no longer trusts its
+//! name cache for this mount (`names_are_stable`), asking the server at every step.
+
+use crate::wire::{self, Op, Reply, Request, ATTR_LEN, REPLY_DATA_MAX, REQ_HEADER};
+use crate::Link;
+use abi::flags::*;
+use abi::{Errno, Stat};
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use vfs::{DirEntry, FileSystem, FsStat, NodeKind, Result};
+
+/// How long one call may wait for its answer: 3 s.
+pub const CALL_TIMEOUT_NS: u64 = 3_000_000_000;
+/// The root's inode number, on both sides.
+const ROOT: u64 = 1;
+/// The most bytes one `Write` request carries.
+const WRITE_CHUNK: usize = 4096;
+
+/// One ufs mount.
+pub struct Proxy {
+    pub(crate) link: Arc<Link>,
+    /// Attributes by proxy inode number, as the server last gave them (docs/ufsd.md,
+    /// "The attribute cache"), for generation `attrs_gen`.
+    attrs: BTreeMap<u64, Stat>,
+    attrs_gen: u64,
+    /// Holds taken (+) and given back (-) since the last call, by server inode, for
+    /// generation `attrs_gen`: sent in front of the next call's request.
+    holds: BTreeMap<u64, i64>,
+    /// The entries of one directory from its last `Readdir` answer: the directory,
+    /// and each entry with the position it starts at and the one after it. Dropped by
+    /// every request that could change a directory.
+    listing: Option<Listing>,
+    /// Nodes the server said it freed (an unlink's answer), so that the VFS's check
+    /// after a removal ("is it gone?") asks nothing; at most [`GONE_MAX`].
+    gone: BTreeSet<u64>,
+}
+
+/// A directory and its entries, each with the position it starts at and the one after.
+type Listing = (u64, Vec<(u64, u64, DirEntry)>);
+
+/// The most freed nodes remembered (then the set starts again).
+const GONE_MAX: usize = 1024;
+
+/// The most hold records one request carries in front of it.
+const HOLDS_PER_CALL: usize = 64;
+
+impl Proxy {
+    pub(crate) fn new(link: Arc<Link>) -> Proxy {
+        Proxy {
+            link,
+            attrs: BTreeMap::new(),
+            attrs_gen: 0,
+            holds: BTreeMap::new(),
+            listing: None,
+            gone: BTreeSet::new(),
+        }
+    }
+
+    /// The server's number for the proxy's `ino`: EIO for a number of an older
+    /// generation (a server that was started again no longer has that node).
+    fn server_ino(&self, ino: u64) -> Result<u64> {
+        if ino == ROOT {
+            return Ok(ROOT);
+        }
+        if ino >> 40 != self.link.generation() {
+            return Err(Errno::EIO);
+        }
+        Ok(ino & (wire::INO_LIMIT - 1))
+    }
+
+    /// The proxy's number for the server's `ino` (checked).
+    fn proxy_ino(&self, ino: u64) -> Result<u64> {
+        let ino = wire::check_ino(ino)?;
+        if ino == ROOT {
+            return Ok(ROOT);
+        }
+        Ok(self.link.generation() << 40 | ino)
+    }
+
+    /// The attribute cache of the current generation.
+    fn cache(&mut self) -> &mut BTreeMap<u64, Stat> {
+        let g = self.link.generation();
+        if g != self.attrs_gen {
+            self.attrs.clear();
+            self.holds.clear();
+            self.listing = None;
+            self.gone.clear();
+            self.attrs_gen = g;
+        }
+        &mut self.attrs
+    }
+
+    /// Keep the attributes of `ino` that an answer carried (48 bytes).
+    fn keep(&mut self, ino: u64, b: &[u8]) -> Result<()> {
+        let st = match wire::decode_attr(ino, b) {
+            // The root is a directory whatever the server says.
+            Ok(st) if ino != ROOT || st.mode & S_IFMT == S_IFDIR => st,
+            _ => return self.broken(),
+        };
+        self.cache().insert(ino, st);
+        Ok(())
+    }
+
+    /// Forget the attributes of the server's node `server_ino` (0: none).
+    fn forget(&mut self, server_ino: u64) {
+        if let Ok(ino) = self.proxy_ino(server_ino) {
+            self.cache().remove(&ino);
+        }
+    }
+
+    /// One call: the answer's value and bytes, or the server's error. An answer that
+    /// breaks the protocol (or none) leaves the server's state unknown: every cached
+    /// attribute is dropped.
+    fn call(&mut self, req: Request, name: &[u8], rest: &[u8]) -> Result<(u64, Vec<u8>)> {
+        let reads = [
+            Op::Lookup,
+            Op::Getattr,
+            Op::Read,
+            Op::Readdir,
+            Op::Readlink,
+            Op::Statfs,
+        ];
+        if !reads.iter().any(|&op| op as u16 == req.op) {
+            self.listing = None;
+        }
+        let msg = self.with_holds(req.encode(name, rest));
+        let answer = self.link.call(msg).and_then(|bytes| {
+            Ok(match Reply::parse(&bytes)? {
+                Ok(r) => Ok((r.value, Vec::from(r.data))),
+                Err(e) => Err(e),
+            })
+        });
+        match answer {
+            Ok(r) => r,
+            Err(e) => {
+                self.attrs.clear();
+                self.listing = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// `request` with the holds taken and given back since the last call in front of
+    /// it, one `Pin` or `Unpin` record each (at most [`HOLDS_PER_CALL`]; the rest go
+    /// with the next call). A hold taken and given back in between (a file opened and
+    /// closed) sends nothing; the server needs the holds only to keep a nameless
+    /// node, and learns of them before any request that could remove a name.
+    fn with_holds(&mut self, request: Vec<u8>) -> Vec<u8> {
+        self.cache();
+        if self.holds.is_empty() {
+            return request;
+        }
+        let mut msg = Vec::with_capacity(HOLDS_PER_CALL * REQ_HEADER + request.len());
+        let mut sent = 0;
+        while sent < HOLDS_PER_CALL {
+            let Some((ino, n)) = self.holds.pop_first() else {
+                break;
+            };
+            let op = if n > 0 { Op::Pin } else { Op::Unpin };
+            let mut r = Request::new(op);
+            r.ino = ino;
+            r.len = n.unsigned_abs().min(u32::MAX as u64) as u32;
+            msg.extend_from_slice(&r.encode(b"", b""));
+            sent += 1;
+        }
+        msg.extend_from_slice(&request);
+        msg
+    }
+
+    /// Count a hold taken (`by` 1) or given back (-1) on `ino`.
+    fn hold(&mut self, ino: u64, by: i64) {
+        let Ok(s) = self.server_ino(ino) else {
+            return;
+        };
+        self.cache();
+        let n = self.holds.entry(s).or_insert(0);
+        *n += by;
+        if *n == 0 {
+            self.holds.remove(&s);
+        }
+    }
+
+    /// A call whose answer must carry exactly `len` bytes.
+    fn call_sized(
+        &mut self,
+        req: Request,
+        name: &[u8],
+        rest: &[u8],
+        len: usize,
+    ) -> Result<(u64, Vec<u8>)> {
+        let (v, d) = self.call(req, name, rest)?;
+        if d.len() != len {
+            self.attrs.clear();
+            return Err(Errno::EIO);
+        }
+        Ok((v, d))
+    }
+
+    /// A check of an answer failed after the call: the server's state is unknown.
+    fn broken<T>(&mut self) -> Result<T> {
+        self.attrs.clear();
+        self.listing = None;
+        Err(Errno::EIO)
+    }
+
+    /// Create, mkdir, symlink: the new node's number; the answer carries its
+    /// attributes and then the directory's.
+    fn make(&mut self, req: Request, dir: u64, name: &[u8], rest: &[u8]) -> Result<u64> {
+        let (v, d) = self.call_sized(req, name, rest, 2 * ATTR_LEN)?;
+        let Ok(ino) = self.proxy_ino(v) else {
+            return self.broken();
+        };
+        self.keep(ino, &d[..ATTR_LEN])?;
+        self.keep(dir, &d[ATTR_LEN..])?;
+        Ok(ino)
+    }
+
+    /// Write, truncate, setattr: the value; the answer carries the node's attributes.
+    fn changed(&mut self, req: Request, ino: u64, rest: &[u8]) -> Result<u64> {
+        let (v, d) = self.call_sized(req, b"", rest, ATTR_LEN)?;
+        self.keep(ino, &d)?;
+        Ok(v)
+    }
+
+    /// Unlink, rmdir: the answer's value is the node whose name went, its bytes the
+    /// directory's attributes, then the node's if it still exists (other names, or
+    /// held open).
+    fn remove(&mut self, op: Op, dir: u64, name: &[u8]) -> Result<()> {
+        let r = self.on(op, dir)?;
+        let (v, d) = self.call(r, name, b"")?;
+        let Ok(node) = self.proxy_ino(v) else {
+            return self.broken();
+        };
+        match d.len() {
+            ATTR_LEN => {
+                self.cache().remove(&node);
+                if self.gone.len() >= GONE_MAX {
+                    self.gone.clear();
+                }
+                self.gone.insert(node);
+            }
+            n if n == 2 * ATTR_LEN => self.keep(node, &d[ATTR_LEN..])?,
+            _ => return self.broken(),
+        }
+        self.keep(dir, &d[..ATTR_LEN])
+    }
+
+    fn on(&self, op: Op, ino: u64) -> Result<Request> {
+        let mut r = Request::new(op);
+        r.ino = self.server_ino(ino)?;
+        Ok(r)
+    }
+
+    fn making(&self, op: Op, dir: u64, perm: u32, uid: u32, gid: u32) -> Result<Request> {
+        let mut r = self.on(op, dir)?;
+        r.mode = perm & 0o7777;
+        r.uid = uid;
+        r.gid = gid;
+        Ok(r)
+    }
+}
+
+impl FileSystem for Proxy {
+    fn name(&self) -> &str {
+        "ufs"
+    }
+
+    fn read_only(&self) -> bool {
+        false
+    }
+
+    fn root(&self) -> u64 {
+        ROOT
+    }
+
+    fn lookup(&mut self, dir: u64, name: &[u8]) -> Result<u64> {
+        let r = self.on(Op::Lookup, dir)?;
+        let (v, _) = self.call_sized(r, name, b"", 0)?;
+        match self.proxy_ino(v) {
+            Ok(ino) => Ok(ino),
+            Err(_) => self.broken(),
+        }
+    }
+
+    fn create(&mut self, dir: u64, name: &[u8], perm: u32, uid: u32, gid: u32) -> Result<u64> {
+        vfs_check(name)?;
+        let r = self.making(Op::Create, dir, perm, uid, gid)?;
+        self.make(r, dir, name, b"")
+    }
+
+    fn mkdir(&mut self, dir: u64, name: &[u8], perm: u32, uid: u32, gid: u32) -> Result<u64> {
+        vfs_check(name)?;
+        let r = self.making(Op::Mkdir, dir, perm, uid, gid)?;
+        self.make(r, dir, name, b"")
+    }
+
+    fn symlink(&mut self, dir: u64, name: &[u8], target: &[u8], uid: u32, gid: u32) -> Result<u64> {
+        vfs_check(name)?;
+        if target.len() > REPLY_DATA_MAX || target.is_empty() {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        let r = self.making(Op::Symlink, dir, 0o777, uid, gid)?;
+        self.make(r, dir, name, target)
+    }
+
+    fn link(&mut self, ino: u64, dir: u64, name: &[u8]) -> Result<()> {
+        vfs_check(name)?;
+        let mut r = self.on(Op::Link, ino)?;
+        r.ino2 = self.server_ino(dir)?;
+        let (_, d) = self.call_sized(r, name, b"", 2 * ATTR_LEN)?;
+        self.keep(ino, &d[..ATTR_LEN])?;
+        self.keep(dir, &d[ATTR_LEN..])
+    }
+
+    fn unlink(&mut self, dir: u64, name: &[u8]) -> Result<()> {
+        self.remove(Op::Unlink, dir, name)
+    }
+
+    fn rmdir(&mut self, dir: u64, name: &[u8]) -> Result<()> {
+        self.remove(Op::Rmdir, dir, name)
+    }
+
+    fn rename(&mut self, odir: u64, oname: &[u8], ndir: u64, nname: &[u8]) -> Result<()> {
+        vfs_check(nname)?;
+        let mut r = self.on(Op::Rename, odir)?;
+        r.ino2 = self.server_ino(ndir)?;
+        // The node moved; its attributes, both directories', and the node replaced
+        // (or 0).
+        let (v, d) = self.call_sized(r, oname, nname, 3 * ATTR_LEN + 8)?;
+        let Ok(moved) = self.proxy_ino(v) else {
+            return self.broken();
+        };
+        let mut replaced = [0; 8];
+        replaced.copy_from_slice(&d[3 * ATTR_LEN..]);
+        self.forget(u64::from_le_bytes(replaced));
+        self.keep(moved, &d[..ATTR_LEN])?;
+        self.keep(odir, &d[ATTR_LEN..2 * ATTR_LEN])?;
+        self.keep(ndir, &d[2 * ATTR_LEN..3 * ATTR_LEN])
+    }
+
+    fn readlink(&mut self, ino: u64) -> Result<Vec<u8>> {
+        let r = self.on(Op::Readlink, ino)?;
+        let (_, d) = self.call(r, b"", b"")?;
+        if d.is_empty() || d.contains(&0) {
+            return self.broken();
+        }
+        Ok(d)
+    }
+
+    fn read(&mut self, ino: u64, off: u64, buf: &mut [u8]) -> Result<usize> {
+        let mut done = 0;
+        while done < buf.len() {
+            let want = (buf.len() - done).min(REPLY_DATA_MAX);
+            let mut r = self.on(Op::Read, ino)?;
+            r.off = off + done as u64;
+            r.len = want as u32;
+            let (v, d) = self.call(r, b"", b"")?;
+            if d.len() > want || v != d.len() as u64 {
+                return self.broken();
+            }
+            buf[done..done + d.len()].copy_from_slice(&d);
+            done += d.len();
+            if d.len() < want {
+                break; // the end of the file
+            }
+        }
+        Ok(done)
+    }
+
+    fn write(&mut self, ino: u64, off: u64, data: &[u8]) -> Result<usize> {
+        let mut done = 0;
+        while done < data.len() {
+            let piece = &data[done..data.len().min(done + WRITE_CHUNK)];
+            let mut r = self.on(Op::Write, ino)?;
+            r.off = off + done as u64;
+            r.len = piece.len() as u32;
+            let n = match self.changed(r, ino, piece) {
+                Ok(n) if n <= piece.len() as u64 => n as usize,
+                Ok(_) => return self.broken(),
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => break, // what was written stays written
+            };
+            done += n;
+            if n < piece.len() {
+                break;
+            }
+        }
+        Ok(done)
+    }
+
+    fn truncate(&mut self, ino: u64, size: u64) -> Result<()> {
+        let mut r = self.on(Op::Truncate, ino)?;
+        r.off = size;
+        self.changed(r, ino, b"").map(drop)
+    }
+
+    fn stat(&mut self, ino: u64) -> Result<Stat> {
+        if let Some(st) = self.cache().get(&ino) {
+            return Ok(*st);
+        }
+        if self.gone.contains(&ino) {
+            return Err(Errno::ENOENT);
+        }
+        let r = self.on(Op::Getattr, ino)?;
+        let (_, d) = self.call_sized(r, b"", b"", ATTR_LEN)?;
+        self.keep(ino, &d)?;
+        self.cache().get(&ino).copied().ok_or(Errno::EIO)
+    }
+
+    /// From the last answer's entries when they cover `pos`, else one `Readdir`
+    /// call, whose answer carries as many entries as fit in a message.
+    fn read_dir_at(&mut self, dir: u64, pos: u64) -> Result<Option<(DirEntry, u64)>> {
+        self.cache();
+        if let Some((d, entries)) = &self.listing {
+            if *d == dir {
+                if let Some((_, next, e)) = entries.iter().find(|(start, _, _)| *start == pos) {
+                    return Ok(Some((e.clone(), *next)));
+                }
+            }
+        }
+        let mut r = self.on(Op::Readdir, dir)?;
+        r.off = pos;
+        let (count, data) = self.call(r, b"", b"")?;
+        if data.is_empty() {
+            return if count == 0 { Ok(None) } else { self.broken() };
+        }
+        let Ok(decoded) = wire::decode_dirents(pos, count, &data) else {
+            return self.broken();
+        };
+        let mut entries = Vec::with_capacity(decoded.len());
+        let mut start = pos;
+        for (next, ino, kind, name) in decoded {
+            let kind = match kind {
+                DT_DIR => NodeKind::Directory,
+                DT_LNK => NodeKind::Symlink,
+                _ => NodeKind::Regular,
+            };
+            let entry = DirEntry {
+                ino: self.proxy_ino(ino)?,
+                name: Vec::from(name),
+                kind,
+            };
+            entries.push((start, next, entry));
+            start = next;
+        }
+        let (_, next, first) = entries[0].clone();
+        self.listing = Some((dir, entries));
+        Ok(Some((first, next)))
+    }
+
+    fn statfs(&mut self) -> FsStat {
+        let mut st = FsStat {
+            block_size: 4096,
+            name_max: 255,
+            ..FsStat::default()
+        };
+        if let Ok((_, d)) = self.call_sized(Request::new(Op::Statfs), b"", b"", 32) {
+            let w = |i: usize| {
+                let mut b = [0; 8];
+                b.copy_from_slice(&d[i * 8..i * 8 + 8]);
+                u64::from_le_bytes(b)
+            };
+            st.blocks = w(0);
+            st.free_blocks = w(1).min(st.blocks);
+            st.avail_blocks = st.free_blocks;
+            st.files = w(2);
+            st.free_files = w(3).min(st.files);
+        }
+        st
+    }
+
+    /// Every change went to the server when it was made.
+    fn sync(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn pin(&mut self, ino: u64) {
+        self.hold(ino, 1);
+    }
+
+    /// A nameless node whose last hold this was is freed by the server when the
+    /// record reaches it, with the next call.
+    fn unpin(&mut self, ino: u64) -> Result<()> {
+        self.hold(ino, -1);
+        Ok(())
+    }
+
+    fn set_mode(&mut self, ino: u64, perm: u32) -> Result<()> {
+        let mut r = self.on(Op::Setattr, ino)?;
+        r.len = wire::SET_MODE;
+        r.mode = perm & 0o7777;
+        self.changed(r, ino, b"").map(drop)
+    }
+
+    fn set_times(&mut self, ino: u64, atime: Option<i64>, mtime: Option<i64>) -> Result<()> {
+        let mut r = self.on(Op::Setattr, ino)?;
+        if let Some(a) = atime {
+            r.len |= wire::SET_ATIME;
+            r.off = a as u64;
+        }
+        if let Some(m) = mtime {
+            r.len |= wire::SET_MTIME;
+            r.ino2 = m as u64;
+        }
+        self.changed(r, ino, b"").map(drop)
+    }
+
+    fn set_owner(&mut self, ino: u64, uid: Option<u32>, gid: Option<u32>) -> Result<()> {
+        let mut r = self.on(Op::Setattr, ino)?;
+        if let Some(u) = uid {
+            r.len |= wire::SET_UID;
+            r.uid = u;
+        }
+        if let Some(g) = gid {
+            r.len |= wire::SET_GID;
+            r.gid = g;
+        }
+        self.changed(r, ino, b"").map(drop)
+    }
+
+    fn names_are_stable(&self) -> bool {
+        self.link.generation() == 1
+    }
+}
+
+/// A request never carries more than a message's worth of name.
+fn vfs_check(name: &[u8]) -> Result<()> {
+    if name.is_empty() || name.contains(&b'/') || name.contains(&0) {
+        return Err(Errno::EINVAL);
+    }
+    if name.len() > vfs::NAME_MAX || REQ_HEADER + name.len() > abi::flags::PORT_MSG_MAX {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    Ok(())
+}
