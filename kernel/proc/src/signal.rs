@@ -683,15 +683,15 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
             // clean pages back (the allocator's own reclaim cannot wait when the cache
             // is busy) and let the access fault again.
             Err(mm::VmError::NoMemory) if fsys::pages::reclaim_waiting() > 0 => return,
-            Err(mm::VmError::NoMemory) => {
-                hal::kprintln!(
-                    "pid {} ({}): out of memory at {addr:#x}; killed",
-                    p.pid,
-                    p.name.lock().as_str()
-                );
-                drop(p);
-                crate::lifecycle::exit_current(wait_status_signaled(SIGKILL));
-            }
+            // Still none: the out-of-memory killer ends the biggest offender
+            // (`oom.rs`), perhaps this process.
+            Err(mm::VmError::NoMemory) => match crate::oom::out_of_memory(&p) {
+                crate::oom::Verdict::Retry => return,
+                crate::oom::Verdict::KillSelf => {
+                    drop(p);
+                    crate::lifecycle::exit_current(wait_status_signaled(SIGKILL));
+                }
+            },
             // A mapped file's page past its end (or unreadable): a bus error.
             Err(mm::VmError::BeyondEnd) => beyond_file = true,
             Err(_) => {}
@@ -792,6 +792,16 @@ pub fn init() {
     hal::trap::set_user_fault_hook(user_fault);
     hal::trap::set_return_to_user_hook(on_return_to_user);
     drivers::console::set_input_hook(console_input);
+    // The open-file table's last files are root's (`files::ROOT_RESERVE_FILES`).
+    files::set_privileged_hook(caller_is_root);
+}
+
+/// Is the running thread a root process's (or a kernel thread)?
+fn caller_is_root() -> bool {
+    process::with_current(|p| {
+        p.with_cred(|c| c.euid == 0 || cred::capable(c, cred::Capability::Resource))
+    })
+    .unwrap_or(true)
 }
 
 #[cfg(test)]

@@ -57,11 +57,15 @@ pub enum Setting {
     /// A test knob: every virtio-blk read waits this many milliseconds first, the
     /// disk's lock held, as a stalled disk would (`drivers::virtio_blk`).
     DiskReadDelay,
+    /// Read-only: the counters a leak check compares (processes, threads, open
+    /// files and their bound, the out-of-memory killer's kills), one line.
+    Counters,
 }
 
 /// The settings in the order `ls /proc/sys/kernel` shows them.
-const SETTINGS: [(Setting, &str); 4] = [
+const SETTINGS: [(Setting, &str); 5] = [
     (Setting::CorePattern, "core_pattern"),
+    (Setting::Counters, "counters"),
     (Setting::DiskReadDelay, "disk_read_delay_ms"),
     (Setting::HeapTrack, "heap_track"),
     (Setting::WatchdogSpin, "watchdog_spin"),
@@ -121,6 +125,7 @@ const CORE_PATTERN_INO: u64 = 5;
 const HEAP_TRACK_INO: u64 = 6;
 const WATCHDOG_SPIN_INO: u64 = 7;
 const DISK_READ_DELAY_INO: u64 = 8;
+const COUNTERS_INO: u64 = 9;
 const SYS_BASE: u64 = 16;
 const PID_FILE_BASE: u64 = 16;
 const FD_DIR: u64 = 8;
@@ -151,6 +156,7 @@ impl Node {
             Node::Setting(Setting::HeapTrack) => HEAP_TRACK_INO,
             Node::Setting(Setting::WatchdogSpin) => WATCHDOG_SPIN_INO,
             Node::Setting(Setting::DiskReadDelay) => DISK_READ_DELAY_INO,
+            Node::Setting(Setting::Counters) => COUNTERS_INO,
         }
     }
 
@@ -168,6 +174,7 @@ impl Node {
                 HEAP_TRACK_INO => Ok(Node::Setting(Setting::HeapTrack)),
                 WATCHDOG_SPIN_INO => Ok(Node::Setting(Setting::WatchdogSpin)),
                 DISK_READ_DELAY_INO => Ok(Node::Setting(Setting::DiskReadDelay)),
+                COUNTERS_INO => Ok(Node::Setting(Setting::Counters)),
                 _ => SYS_FILES
                     .get(ino.wrapping_sub(SYS_BASE) as usize)
                     .map(|e| Node::System(e.0))

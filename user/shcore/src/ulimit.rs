@@ -124,7 +124,9 @@ pub fn parse(args: &[String]) -> Result<Request, String> {
         return Ok(Request::All(which.unwrap_or(Which::Soft)));
     }
     let Some(k) = what else {
-        return Err(String::from("name a limit: -c, -l, -n, -s, -t, -u, -v or -a"));
+        return Err(String::from(
+            "name a limit: -c, -l, -n, -s, -t, -u, -v or -a",
+        ));
     };
     match value {
         None => Ok(Request::Show(k, which.unwrap_or(Which::Soft))),

@@ -42,7 +42,11 @@ const USAGE: &str = "hog procs|threads|fds|pipes [HOLD] | hog mem [MIB] [HOLD] |
 
 fn main() -> i32 {
     let args: Vec<String> = ulib::env::args().skip(1).collect();
-    if ulib::cli::help(&args, USAGE, "Try to starve the system; see the limits hold.") {
+    if ulib::cli::help(
+        &args,
+        USAGE,
+        "Try to starve the system; see the limits hold.",
+    ) {
         return 0;
     }
     let num = |i: usize, default: u64| -> Option<u64> {
