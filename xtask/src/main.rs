@@ -30,6 +30,7 @@ mod hostfuzz;
 mod iotest;
 mod json;
 mod layers;
+mod limitstest;
 mod linuxtest;
 mod logintest;
 mod modbuild;
