@@ -36,11 +36,20 @@ pub const LIMITS_TESTS: &[(&str, LimitsTest)] = &[
         "limits::the_oom_killer_ends_the_biggest_users_process_then_the_allocating_one_with_a_report_and_memory_comes_back",
         oom,
     ),
+    (
+        "limits::fsstress_sysfuzz_forks_and_pipes_together_leave_processes_files_frames_and_heap_back",
+        mix,
+    ),
 ];
+
+/// The mixed soak's counter check, short (`soakmix.rs`; `cargo xtask soak` runs it long).
+fn mix(kernel: &Path) -> Result<()> {
+    crate::soakmix::mixed(kernel, "limits-mix", 5, 15).map(drop)
+}
 
 /// The counters a leak check compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Counters {
+pub struct Counters {
     procs: i64,
     threads: i64,
     open_files: i64,
@@ -58,7 +67,8 @@ fn field(line: &str, name: &str) -> Result<i64> {
         .ok_or_else(|| format!("no {name} in {line:?}"))
 }
 
-fn counters(s: &mut Session) -> Result<Counters> {
+/// Read the counters at root's shell.
+pub fn counters(s: &mut Session) -> Result<Counters> {
     // Read by the shell itself, so no `cat` is counted.
     let out = s.run_line(
         "read -r c < /proc/sys/kernel/counters; echo \"$c\"",
@@ -86,8 +96,10 @@ fn counters(s: &mut Session) -> Result<Counters> {
 }
 
 /// The counters are back at `base` (see the module header); the OOM count is not
-/// compared (a test says how many kills it expects).
-fn back(s: &mut Session, what: &str, base: &Counters) -> Result<Counters> {
+/// compared (a test says how many kills it expects). The error is the leak report:
+/// each counter that did not come back, by how much, and for the heap the kernel
+/// heap tracker's live allocations when tracking is on.
+pub fn leak_report(s: &mut Session, what: &str, base: &Counters) -> Result<Counters> {
     let now = counters(s)?;
     println!(
         "    after {what}: procs {:+}, threads {:+}, open files {:+}, frames {:+} bytes, heap {:+} bytes",
@@ -117,9 +129,24 @@ fn back(s: &mut Session, what: &str, base: &Counters) -> Result<Counters> {
         ));
     }
     if grew.is_empty() {
-        Ok(now)
-    } else {
-        Err(format!("after {what}, not back:\n  {}", grew.join("\n  ")))
+        return Ok(now);
+    }
+    let mut report = format!("after {what}, not back:\n  {}", grew.join("\n  "));
+    if now.heap - base.heap > HEAP_SLACK {
+        report.push_str(&heap_track(s));
+    }
+    Err(report)
+}
+
+/// The heap tracker's report (`/proc/sys/kernel/heap_track`), read by the shell.
+fn heap_track(s: &mut Session) -> String {
+    let read = "while IFS= read -r l; do echo \"$l\"; done < /proc/sys/kernel/heap_track";
+    match s.run_line(read, &["tracking "]) {
+        Ok(out) => {
+            let lines: Vec<&str> = out.lines().filter(|l| l.contains(" bytes")).take(40).collect();
+            format!("\nlive heap allocations by call chain:\n{}", lines.join("\n"))
+        }
+        Err(e) => format!("\n(no heap-tracking report: {e})"),
     }
 }
 
@@ -200,7 +227,7 @@ fn hogs(kernel: &Path) -> Result<()> {
                 "the fork bomb should end in EAGAIN a little short of 128: {line}"
             ));
         }
-        back(&mut s, "the fork bomb", &base)?;
+        leak_report(&mut s, "the fork bomb", &base)?;
         // A lower limit set with ulimit holds for what the shell runs.
         let out = s.run_line(
             "su user -c 'ulimit -u 10; hog procs 0'",
@@ -217,7 +244,7 @@ fn hogs(kernel: &Path) -> Result<()> {
         if !line.contains("then EAGAIN;") || !line.contains("fork: EAGAIN") || tasks > 128 {
             return Err(format!("the thread hog was not stopped by EAGAIN at 128 tasks: {line}"));
         }
-        back(&mut s, "the thread hog", &base)?;
+        leak_report(&mut s, "the thread hog", &base)?;
 
         // Descriptors: EMFILE at 64 per process, then ENFILE short of root's reserve.
         let line = user_hog(&mut s, "fds 3", 10)?;
@@ -229,14 +256,14 @@ fn hogs(kernel: &Path) -> Result<()> {
         if !line.contains("then EMFILE;") || !line.contains("then ENFILE") || total < 800 {
             return Err(format!("the descriptor hog should meet EMFILE, then ENFILE: {line}"));
         }
-        back(&mut s, "the descriptor hog", &base)?;
+        leak_report(&mut s, "the descriptor hog", &base)?;
 
         // Pipes full of bytes: the same bounds hold the kernel memory they use.
         let line = user_hog(&mut s, "pipes 3", 10)?;
         if !line.contains("then EMFILE;") || !line.contains("then ENFILE") {
             return Err(format!("the pipe hog should meet EMFILE, then ENFILE: {line}"));
         }
-        back(&mut s, "the pipe hog", &base)?;
+        leak_report(&mut s, "the pipe hog", &base)?;
         Ok(())
     })();
     finish(s, &disk, r)
@@ -278,7 +305,7 @@ fn oom(kernel: &Path) -> Result<()> {
         if !dmesg.contains('2') {
             return Err(format!("dmesg does not hold both reports: {dmesg}"));
         }
-        let now = back(&mut s, "the memory hogs", &base)?;
+        let now = leak_report(&mut s, "the memory hogs", &base)?;
         if now.oom_kills != base.oom_kills + 2 {
             return Err(format!("oom_kills {} -> {}", base.oom_kills, now.oom_kills));
         }
