@@ -49,6 +49,15 @@ pub fn kills() -> u64 {
     KILLS.load(Ordering::Relaxed)
 }
 
+/// Is `p` on its way out (SIGKILL pending, its group exiting)? Then its fault
+/// needs no victim: the return to user mode ends it.
+fn dying(p: &Process) -> bool {
+    let s = p.sig.lock();
+    s.group_exit.is_some()
+        || s.me_ref().zapped
+        || s.pending_here() & (1u64 << SIGKILL) != 0
+}
+
 /// Is the process alive, still holding memory?
 fn alive(pid: Pid) -> bool {
     process::get(pid).is_some_and(|p| !p.is_zombie())
@@ -82,7 +91,7 @@ fn choose(me: &Arc<Process>) -> Candidate {
     };
     let mut best: Option<Candidate> = None;
     for p in process::all() {
-        if p.pid == 1 || p.pid == me.pid || p.is_zombie() {
+        if p.pid == 1 || p.pid == me.pid || p.is_zombie() || dying(&p) {
             continue;
         }
         let (ruid, euid) = p.with_cred(|c| (c.ruid, c.euid));
@@ -108,6 +117,9 @@ fn choose(me: &Arc<Process>) -> Candidate {
 /// The fault of `me` found no frame, even after the page cache gave back what it
 /// could: choose a victim, kill it, and say what the fault path does next.
 pub fn out_of_memory(me: &Arc<Process>) -> Verdict {
+    if dying(me) {
+        return Verdict::Retry;
+    }
     let now = hal::apic::nanos_since_boot();
     let waiting_for = {
         let mut f = IN_FLIGHT.lock();
@@ -153,11 +165,11 @@ pub fn out_of_memory(me: &Arc<Process>) -> Verdict {
     Verdict::Retry
 }
 
-/// Sleep until `pid` has exited (its memory is then free), `me` has a signal to take,
-/// or [`WAIT_MS`] have passed.
+/// Sleep until `pid` has exited (its memory is then free), `me` is being killed, or
+/// [`WAIT_MS`] have passed.
 fn wait_for(me: &Process, pid: Pid) {
     let mut waited = 0;
-    while waited < WAIT_MS && alive(pid) && !me.sig_hint.may_be_set() {
+    while waited < WAIT_MS && alive(pid) && !dying(me) {
         task::sleep_ms(10);
         waited += 10;
     }
