@@ -13,6 +13,8 @@
 //!   which leaves room for root) or `fork` fails.
 //! - `hog pipes [HOLD]`: as `fds` with pipes, each filled with a buffer's worth of
 //!   bytes (kernel memory held for the program).
+//! - `hog socks [HOLD]`: as `pipes` with local socket pairs, both ends' buffers
+//!   filled (64 KiB each), until the socket count's bound (ENFILE) or the file bounds.
 //! - `hog mem [MIB] [HOLD]`: touches MIB MiB of anonymous memory (0 or none: until
 //!   the out-of-memory killer ends it), printing every 32 MiB, then holds it.
 //! - `hog churn SECS`: forks children that exit at once and passes bytes through new
@@ -38,7 +40,7 @@ use ulib::abi::signal::SIGKILL;
 use ulib::process::{self, Fork};
 use ulib::{println, sys, thread, Errno};
 
-const USAGE: &str = "hog procs|threads|fds|pipes [HOLD] | hog mem [MIB] [HOLD] | hog churn SECS";
+const USAGE: &str = "hog procs|threads|fds|pipes|socks [HOLD] | hog mem [MIB] [HOLD] | hog churn SECS";
 
 fn main() -> i32 {
     let args: Vec<String> = ulib::env::args().skip(1).collect();
@@ -63,6 +65,7 @@ fn main() -> i32 {
         Some("threads") => threads(a1),
         Some("fds") => spread("fds", a1, open_nulls),
         Some("pipes") => spread("pipes", a1, fill_pipes),
+        Some("socks") => spread("socks", a1, fill_socks),
         Some("mem") => mem(num(1, 0).unwrap_or(0), a2),
         Some("churn") => churn(a1),
         _ => ulib::cli::usage_error(USAGE),
@@ -203,6 +206,30 @@ fn fill_pipes() -> (u64, Errno) {
         match sys::pipe(&mut p) {
             Ok(_) => {
                 let _ = sys::write(p[1], &block);
+                n += 1;
+            }
+            Err(e) => return (n, e),
+        }
+    }
+}
+
+/// Make local socket pairs, each end's buffer full, until that fails.
+fn fill_socks() -> (u64, Errno) {
+    use ulib::abi::net::{SOCK_NONBLOCK, SOCK_STREAM};
+    let block = alloc::vec![0x5au8; 64 * 1024];
+    let mut n = 0;
+    loop {
+        match sys::socketpair(SOCK_STREAM | SOCK_NONBLOCK) {
+            Ok((a, b)) => {
+                for fd in [a, b] {
+                    let mut sent = 0;
+                    while sent < block.len() {
+                        match sys::write(fd, &block[sent..]) {
+                            Ok(0) | Err(_) => break,
+                            Ok(k) => sent += k,
+                        }
+                    }
+                }
                 n += 1;
             }
             Err(e) => return (n, e),
