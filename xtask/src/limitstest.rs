@@ -114,7 +114,11 @@ pub fn leak_report(s: &mut Session, what: &str, base: &Counters) -> Result<Count
         ("processes", now.procs, base.procs),
         ("threads", now.threads, base.threads),
         ("open files", now.open_files, base.open_files),
-        ("free frames + process memory (bytes)", now.frames, base.frames),
+        (
+            "free frames + process memory (bytes)",
+            now.frames,
+            base.frames,
+        ),
     ] {
         if a != b {
             grew.push(format!("{name}: {b} -> {a} ({:+})", a - b));
@@ -143,8 +147,15 @@ fn heap_track(s: &mut Session) -> String {
     let read = "while IFS= read -r l; do echo \"$l\"; done < /proc/sys/kernel/heap_track";
     match s.run_line(read, &["tracking "]) {
         Ok(out) => {
-            let lines: Vec<&str> = out.lines().filter(|l| l.contains(" bytes")).take(40).collect();
-            format!("\nlive heap allocations by call chain:\n{}", lines.join("\n"))
+            let lines: Vec<&str> = out
+                .lines()
+                .filter(|l| l.contains(" bytes"))
+                .take(40)
+                .collect();
+            format!(
+                "\nlive heap allocations by call chain:\n{}",
+                lines.join("\n")
+            )
         }
         Err(e) => format!("\n(no heap-tracking report: {e})"),
     }
@@ -153,7 +164,12 @@ fn heap_track(s: &mut Session) -> String {
 /// A number just before `marker` in `text` (`"126 forked"` -> 126).
 fn number_before(text: &str, marker: &str) -> Option<i64> {
     let at = text.find(marker)?;
-    text[..at].split_whitespace().last()?.parse().ok()
+    text[..at]
+        .split_whitespace()
+        .last()?
+        .trim_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .ok()
 }
 
 /// Boot a scratch disk at root's shell (`mem` MiB).
@@ -242,7 +258,9 @@ fn hogs(kernel: &Path) -> Result<()> {
         let line = user_hog(&mut s, "threads 3", 2)?;
         let tasks = number_before(&line, "tasks)").ok_or("no task count")?;
         if !line.contains("then EAGAIN;") || !line.contains("fork: EAGAIN") || tasks > 128 {
-            return Err(format!("the thread hog was not stopped by EAGAIN at 128 tasks: {line}"));
+            return Err(format!(
+                "the thread hog was not stopped by EAGAIN at 128 tasks: {line}"
+            ));
         }
         leak_report(&mut s, "the thread hog", &base)?;
 
@@ -254,14 +272,18 @@ fn hogs(kernel: &Path) -> Result<()> {
             .and_then(|rest| number_before(rest, " in "))
             .ok_or("no total")?;
         if !line.contains("then EMFILE;") || !line.contains("then ENFILE") || total < 800 {
-            return Err(format!("the descriptor hog should meet EMFILE, then ENFILE: {line}"));
+            return Err(format!(
+                "the descriptor hog should meet EMFILE, then ENFILE: {line}"
+            ));
         }
         leak_report(&mut s, "the descriptor hog", &base)?;
 
         // Pipes full of bytes: the same bounds hold the kernel memory they use.
         let line = user_hog(&mut s, "pipes 3", 10)?;
         if !line.contains("then EMFILE;") || !line.contains("then ENFILE") {
-            return Err(format!("the pipe hog should meet EMFILE, then ENFILE: {line}"));
+            return Err(format!(
+                "the pipe hog should meet EMFILE, then ENFILE: {line}"
+            ));
         }
         leak_report(&mut s, "the pipe hog", &base)?;
         Ok(())

@@ -76,7 +76,12 @@ fn run_mix(s: &mut Session, seed: u64, secs: u64) -> Result<Vec<String>> {
     if let Some(bad) = lines.iter().find(|l| l.contains("FAILED")) {
         return Err(format!("{bad} (its report is in /soak/fs.out)"));
     }
-    for want in ["soak: fsstress runs", "soak: sysfuzz runs", "soak: churn", "soak: pipelines"] {
+    for want in [
+        "soak: fsstress runs",
+        "soak: sysfuzz runs",
+        "soak: churn",
+        "soak: pipelines",
+    ] {
         if !lines.iter().any(|l| l.starts_with(want)) {
             return Err(format!("no {want:?} line: a loop did not finish\n{out}"));
         }
@@ -106,7 +111,10 @@ pub fn mixed(kernel: &Path, name: &str, warm: u64, secs: u64) -> Result<MixRepor
         for l in &lines {
             println!("    {l}");
         }
-        println!("    the mix ran {:.0} s (drained included)", t.elapsed().as_secs_f64());
+        println!(
+            "    the mix ran {:.0} s (drained included)",
+            t.elapsed().as_secs_f64()
+        );
         s.run_line("sync", &[])?;
         leak_report(&mut s, "the mixed soak", &base)?;
         Ok(MixReport { secs, lines })

@@ -108,6 +108,11 @@ pub fn alloc_user_frame() -> Option<PhysAddr> {
     got.map(|f| PhysAddr(f * PAGE_SIZE))
 }
 
+/// Are there free frames above the reserve, so that a user page can be had now?
+pub fn user_frames_free() -> bool {
+    BUDDY.lock().stats().free_frames > RESERVE.load(Ordering::Relaxed)
+}
+
 /// Frames user pages leave to the kernel.
 pub fn reserve() -> u64 {
     RESERVE.load(Ordering::Relaxed)

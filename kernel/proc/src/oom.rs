@@ -53,9 +53,7 @@ pub fn kills() -> u64 {
 /// needs no victim: the return to user mode ends it.
 fn dying(p: &Process) -> bool {
     let s = p.sig.lock();
-    s.group_exit.is_some()
-        || s.me_ref().zapped
-        || s.pending_here() & (1u64 << SIGKILL) != 0
+    s.group_exit.is_some() || s.me_ref().zapped || s.pending_here() & (1u64 << SIGKILL) != 0
 }
 
 /// Is the process alive, still holding memory?

@@ -40,7 +40,8 @@ use ulib::abi::signal::SIGKILL;
 use ulib::process::{self, Fork};
 use ulib::{println, sys, thread, Errno};
 
-const USAGE: &str = "hog procs|threads|fds|pipes|socks [HOLD] | hog mem [MIB] [HOLD] | hog churn SECS";
+const USAGE: &str =
+    "hog procs|threads|fds|pipes|socks [HOLD] | hog mem [MIB] [HOLD] | hog churn SECS";
 
 fn main() -> i32 {
     let args: Vec<String> = ulib::env::args().skip(1).collect();
