@@ -29,7 +29,7 @@ type LimitsTest = fn(&Path) -> Result<()>;
 
 pub const LIMITS_TESTS: &[(&str, LimitsTest)] = &[
     (
-        "limits::a_users_fork_thread_descriptor_and_pipe_hogs_get_eagain_emfile_enfile_while_root_works_and_counters_come_back",
+        "limits::a_users_fork_thread_descriptor_pipe_and_socket_hogs_get_eagain_emfile_enfile_while_root_works_and_counters_come_back",
         hogs,
     ),
     (
@@ -286,6 +286,16 @@ fn hogs(kernel: &Path) -> Result<()> {
             ));
         }
         leak_report(&mut s, "the pipe hog", &base)?;
+
+        // Local socket pairs with both buffers full (64 KiB each): the socket
+        // count's bound (256, ENFILE) holds the kernel heap they take.
+        let line = user_hog(&mut s, "socks 3", 5)?;
+        if !line.contains("then EMFILE;") || !line.contains("then ENFILE") {
+            return Err(format!(
+                "the socket hog should meet EMFILE, then ENFILE: {line}"
+            ));
+        }
+        leak_report(&mut s, "the socket hog", &base)?;
         Ok(())
     })();
     finish(s, &disk, r)
