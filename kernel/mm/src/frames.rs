@@ -108,9 +108,14 @@ pub fn alloc_user_frame() -> Option<PhysAddr> {
     got.map(|f| PhysAddr(f * PAGE_SIZE))
 }
 
-/// Are there free frames above the reserve, so that a user page can be had now?
+/// Did a reclaim leave enough for user pages to go on: free frames above the
+/// reserve by a quarter of it (at least 64)? When the page cache gives back only a
+/// few pages, they are mostly the faulting program's own, which it reads in again
+/// at once: going on then would thrash (a disk read per page), so the fault goes to
+/// the out-of-memory killer instead.
 pub fn user_frames_free() -> bool {
-    BUDDY.lock().stats().free_frames > RESERVE.load(Ordering::Relaxed)
+    let reserve = RESERVE.load(Ordering::Relaxed);
+    BUDDY.lock().stats().free_frames > reserve + (reserve / 4).max(64)
 }
 
 /// Frames user pages leave to the kernel.

@@ -681,10 +681,11 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
             Ok(()) => return,
             // Out of frames: a process may sleep, so wait for the page cache to give
             // clean pages back (the allocator's own reclaim cannot wait when the cache
-            // is busy) and let the access fault again, if that left a frame above the
-            // kernel's reserve. (Without that condition a process could loop for
-            // ever: each round gave back its own program's page, which the next
-            // instruction read in again from the reserve, found by `limits::`.)
+            // is busy) and let the access fault again, if that left room above the
+            // kernel's reserve (`user_frames_free`). (Without that condition a
+            // process near the end thrashed: each round gave back its own program's
+            // page, which the next instruction read in again from the disk; found by
+            // `limits::`.)
             Err(mm::VmError::NoMemory)
                 if fsys::pages::reclaim_waiting() > 0 && mm::frames::user_frames_free() =>
             {
