@@ -323,17 +323,22 @@ fn oom(kernel: &Path) -> Result<()> {
         for r in &reports {
             println!("    {}", r.trim());
         }
-        // First the user's process (the biggest non-root one, bigger than root's hog
-        // was then), then root's hog itself once it is the biggest.
+        // First the user's process (the biggest non-root one, bigger than root's
+        // process that was allocating then), then, with no user's process left, the
+        // allocating one: root's hog's last child, before it had its share.
         let ok = reports.len() == 2
             && reports[0].contains("(hog), uid 1000")
             && reports[1].contains("(hog), uid 0")
-            && out.contains("root-hog-status 137");
+            && out.contains("died (signal Some(9))")
+            && out.contains("root-hog-status 0");
         if !ok {
             return Err(format!(
-                "expected two reports, the user's hog then root's, and root's hog killed (137):\n{}",
+                "expected two reports, the user's hog then root's allocating child, killed by SIGKILL:\n{}",
                 tail(&out, 30)
             ));
+        }
+        if let Some(l) = out.lines().find(|l| l.contains("died (signal")) {
+            println!("    {}", l.trim());
         }
         root_still_works(&mut s, 0)?;
         s.run_line("wait; echo waited''ok", &["waitedok"])?;

@@ -15,8 +15,9 @@
 //!   bytes (kernel memory held for the program).
 //! - `hog socks [HOLD]`: as `pipes` with local socket pairs, both ends' buffers
 //!   filled (64 KiB each), until the socket count's bound (ENFILE) or the file bounds.
-//! - `hog mem [MIB] [HOLD]`: touches MIB MiB of anonymous memory (0 or none: until
-//!   the out-of-memory killer ends it), printing every 32 MiB, then holds it.
+//! - `hog mem [MIB] [HOLD]`: touches MIB MiB of heap memory, printing every 32 MiB,
+//!   then holds it; with MIB 0 or none, children of 32 MiB each until one is killed
+//!   (by the out-of-memory killer) before it has its share.
 //! - `hog churn SECS`: forks children that exit at once and passes bytes through new
 //!   pipes, for SECS seconds (background load for `cargo xtask soak`).
 //!
@@ -288,21 +289,94 @@ fn spread(mode: &str, secs: u64, take: fn() -> (u64, Errno)) -> i32 {
     0
 }
 
-fn mem(mib: u64, secs: u64) -> i32 {
-    const CHUNK: usize = 1 << 20;
-    // Filled with a non-zero byte, so that every page is written (a fault that takes
-    // a frame each) and no allocator can hand out untouched zero pages.
+/// Touch `mib` MiB of heap memory (1 MiB blocks filled with a non-zero byte, so that
+/// every page is written: a fault that takes a frame each, and no allocator can hand
+/// out untouched zero pages).
+fn take_mib(mib: u64, progress: bool) -> Vec<Vec<u8>> {
     let mut held: Vec<Vec<u8>> = Vec::new();
-    while mib == 0 || (held.len() as u64) < mib {
-        held.push(alloc::vec![0x5a; CHUNK]);
+    while (held.len() as u64) < mib {
+        held.push(alloc::vec![0x5a; 1 << 20]);
         let done = held.len() as u64;
-        if done.is_multiple_of(32) {
+        if progress && done.is_multiple_of(32) {
             println!("hog: mem: {done} MiB");
         }
     }
-    println!("hog: mem: holding {} MiB for {secs} s", held.len());
+    held
+}
+
+/// One process's share when `hog mem` takes all it can: the heap grows by `brk`,
+/// which meets the first mapping above it near 64 MiB, so more memory takes more
+/// processes.
+const SHARE_MIB: u64 = 32;
+
+fn mem(mib: u64, secs: u64) -> i32 {
+    if mib > 0 {
+        let held = take_mib(mib, true);
+        println!("hog: mem: holding {} MiB for {secs} s", held.len());
+        ulib::io::flush_stdout();
+        hold(secs);
+        println!("hog: mem: released");
+        return 0;
+    }
+    // All it can: children of SHARE_MIB each, until one is killed (by the
+    // out-of-memory killer) before it has its share.
+    let mut pipe = [0i32; 2];
+    if let Err(e) = sys::pipe(&mut pipe) {
+        println!("hog: mem: pipe: {e:?}");
+        return 1;
+    }
+    let (mut kids, mut total) = (Vec::new(), 0u64);
+    loop {
+        let pid = match process::fork() {
+            Ok(Fork::Child) => {
+                let held = take_mib(SHARE_MIB, false);
+                report(pipe[1], held.len() as u64, Errno::EIO);
+                sleep_forever()
+            }
+            Ok(Fork::Parent(pid)) => pid,
+            Err(e) => {
+                println!(
+                    "hog: mem: {total} MiB in {} processes, then fork: {e:?}",
+                    kids.len()
+                );
+                break;
+            }
+        };
+        // Wait for its report, or its death.
+        let mut fds = [ulib::poll::PollFd {
+            fd: pipe[0],
+            events: ulib::poll::POLLIN,
+            revents: 0,
+        }];
+        let died = loop {
+            if let Ok(Some((_, st))) = process::waitpid(pid as i64, ulib::abi::flags::WNOHANG) {
+                break Some(st);
+            }
+            if matches!(ulib::poll::poll(&mut fds, Some(Duration::from_millis(50))), Ok(n) if n > 0)
+            {
+                if let Some((n, _)) = receive(pipe[0]) {
+                    total += n;
+                }
+                break None;
+            }
+        };
+        match died {
+            None => {
+                kids.push(pid);
+                println!("hog: mem: {total} MiB in {} processes", kids.len());
+            }
+            Some(st) => {
+                println!(
+                    "hog: mem: {total} MiB in {} processes, then pid {pid} died (signal {:?})",
+                    kids.len(),
+                    st.signal()
+                );
+                break;
+            }
+        }
+    }
     ulib::io::flush_stdout();
-    hold(secs);
+    release(&kids);
     println!("hog: mem: released");
     0
 }
