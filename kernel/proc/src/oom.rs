@@ -139,7 +139,11 @@ pub fn out_of_memory(me: &Arc<Process>) -> Verdict {
     }
     let v = choose(me);
     let frames = mm::frames::stats().frames;
-    let (name, me_name) = (v.p.name.lock().clone(), me.name.lock().clone());
+    // One at a time: the victim may be `me`, and a guard in the same expression as
+    // the other would still hold the same spinlock (a self-deadlock, found by
+    // `limits::`).
+    let name = v.p.name.lock().clone();
+    let me_name = me.name.lock().clone();
     log::error!(
         "out of memory: killed pid {} ({name}), uid {}, {} KiB resident; the fault was pid {} ({me_name}), uid {}; {} of {} frames free, {} kept for the kernel",
         v.p.pid,
