@@ -304,9 +304,9 @@ fn take_mib(mib: u64, progress: bool) -> Vec<Vec<u8>> {
     held
 }
 
-/// One process's share when `hog mem` takes all it can: the heap grows by `brk`,
-/// which meets the first mapping above it near 64 MiB, so more memory takes more
-/// processes.
+/// One process's share when `hog mem` takes all it can. Several processes of one
+/// user show whom the out-of-memory killer ends: the one whose fault found no frame
+/// (none of root's is chosen for another's fault), while its siblings keep theirs.
 const SHARE_MIB: u64 = 32;
 
 fn mem(mib: u64, secs: u64) -> i32 {
