@@ -110,9 +110,9 @@ pub fn alloc_user_frame() -> Option<PhysAddr> {
 
 /// Did a reclaim leave enough for user pages to go on: free frames above the
 /// reserve by a quarter of it (at least 64)? When the page cache gives back only a
-/// few pages, they are mostly the faulting program's own, which it reads in again
-/// at once: going on then would thrash (a disk read per page), so the fault goes to
-/// the out-of-memory killer instead.
+/// few pages, they may well be the faulting program's own, which it would read in
+/// again at once: going on then could thrash (a disk read per page), so the fault
+/// goes to the out-of-memory killer instead.
 pub fn user_frames_free() -> bool {
     let reserve = RESERVE.load(Ordering::Relaxed);
     BUDDY.lock().stats().free_frames > reserve + (reserve / 4).max(64)

@@ -682,10 +682,9 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
             // Out of frames: a process may sleep, so wait for the page cache to give
             // clean pages back (the allocator's own reclaim cannot wait when the cache
             // is busy) and let the access fault again, if that left room above the
-            // kernel's reserve (`user_frames_free`). (Without that condition a
-            // process near the end thrashed: each round gave back its own program's
-            // page, which the next instruction read in again from the disk; found by
-            // `limits::`.)
+            // kernel's reserve (`user_frames_free`): a reclaim that gave back only a
+            // few pages (often the faulting program's own, which it would read in
+            // again at once) is not worth another round; the killer decides then.
             Err(mm::VmError::NoMemory)
                 if fsys::pages::reclaim_waiting() > 0 && mm::frames::user_frames_free() =>
             {
