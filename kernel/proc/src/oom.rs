@@ -12,7 +12,7 @@
 //! in the kernel log (`dmesg`):
 //!
 //! ```text
-//! out of memory: killed pid 57 (hog), uid 1000, 47104 KiB resident; the fault was pid 61 (hog), uid 0; 312 of 23012 frames free, 719 kept for the kernel
+//! out of memory: killed pid 11 (hog), uid 1000, 57396 KiB resident; the fault was pid 14 (hog), uid 0; 742 of 23751 frames free, 742 kept for the kernel
 //! ```
 //!
 //! A faulting process that is not the victim waits (up to a few seconds) until the
