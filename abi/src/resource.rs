@@ -26,8 +26,14 @@ pub const RLIMIT_DATA: u32 = 2;
 pub const RLIMIT_STACK: u32 = 3;
 /// Largest core file; 0 writes none.
 pub const RLIMIT_CORE: u32 = 4;
+/// Processes and threads the caller's real user may have at once (EAGAIN from
+/// `fork`, `spawn` and thread creation past it; root is not held to it).
+pub const RLIMIT_NPROC: u32 = 6;
 /// Open descriptors: the lowest number `open` may not return (EMFILE).
 pub const RLIMIT_NOFILE: u32 = 7;
+/// Bytes of memory that may be locked in RAM (kept and reported; dinos never pages
+/// user memory out, so nothing is locked or refused by it).
+pub const RLIMIT_MEMLOCK: u32 = 8;
 /// Address space: the sum of the sizes of all mapped regions (ENOMEM past it).
 pub const RLIMIT_AS: u32 = 9;
 /// Number of resources (Linux's `RLIM_NLIMITS` is 16; 10.. are reserved here).

@@ -211,6 +211,10 @@ ulimit -n 20; (ulimit -n 8; ulimit -n); ulimit -n
 ulimit -t 100; ulimit -t
 ulimit -s 4096; ulimit -s
 ulimit -v 1000000; ulimit -v
+#### ulimit -p (dash's name for bash's -u) and -l read back what they set, and a child inherits them
+ulimit -p 50; ulimit -p; ulimit -H -p
+ulimit -S -p 40; ulimit -p; sh -c 'ulimit -p'
+ulimit -l 64; ulimit -l; ulimit -H -l
 #### umask is inherited by a child shell
 umask 037
 sh -c umask

@@ -45,7 +45,7 @@ pub fn run(args: &[String]) -> Result<u8> {
         "--vs-linux" | "vs-linux" => crate::vslinuxtest::bench(&kernel, &image)?,
         other => {
             return Err(format!(
-                "unknown benchmark `{other}` (try: boot, syscall, programs, fs, smp, trace, net, ufsd, --vs-linux)"
+                "unknown benchmark `{other}` (try: boot, syscall, programs, fs, smp, trace, net, ufsd, gui, --vs-linux)"
             ))
         }
     }

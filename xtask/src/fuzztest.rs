@@ -159,8 +159,11 @@ fn fuzz_rounds(kernel: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask soak [CALLS]`: 10^6 calls (or CALLS) in rounds of 50,000, one boot.
+/// `cargo xtask soak [CALLS] [--mix SECS]`: 10^6 calls (or CALLS; 0 for none) in rounds
+/// of 50,000, one boot; then the mixed soak (`soakmix.rs`: fsstress, sysfuzz, forks and
+/// pipes together) for SECS seconds (default 300; 0 for none) with its counter report.
 pub fn soak(args: &[String]) -> Result<u8> {
+    let (mix, args) = crate::soakmix::take_mix_arg(args)?;
     let total: u64 = match args.first() {
         Some(a) => a
             .parse()
@@ -178,27 +181,29 @@ pub fn soak(args: &[String]) -> Result<u8> {
     // makes fewer than it plans: fuzzed calls end workers early).
     let mut seeds = (0..).map(|i| base * 1000 + i);
     let started = Instant::now();
-    match rounds(
-        &kernel,
-        "soak",
-        "",
-        &mut seeds,
-        per,
-        Memory::Require,
-        Some(total),
-    ) {
-        Ok(made) => {
-            println!(
-                "soak: {made} calls made (at least {total} asked), {:.0} s: the kernel survived, nothing leaked, the disk is clean",
-                started.elapsed().as_secs_f64()
-            );
-            Ok(0)
-        }
-        Err(e) => {
-            println!("soak FAILED:\n{e}");
-            Ok(1)
+    if total > 0 {
+        match rounds(
+            &kernel,
+            "soak",
+            "",
+            &mut seeds,
+            per,
+            Memory::Require,
+            Some(total),
+        ) {
+            Ok(made) => {
+                println!(
+                    "soak: {made} calls made (at least {total} asked), {:.0} s: the kernel survived, nothing leaked, the disk is clean",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Err(e) => {
+                println!("soak FAILED:\n{e}");
+                return Ok(1);
+            }
         }
     }
+    Ok(crate::soakmix::soak(&kernel, mix))
 }
 
 /// What `sysfuzz --stats` printed.

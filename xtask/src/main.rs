@@ -32,6 +32,7 @@ mod iotest;
 mod journaltest;
 mod json;
 mod layers;
+mod limitstest;
 mod linuxtest;
 mod logintest;
 mod modbuild;
@@ -49,6 +50,7 @@ mod shelltest;
 mod shmtest;
 mod shot;
 mod smptest;
+mod soakmix;
 mod storagetest;
 mod test;
 mod threadtest;
@@ -93,9 +95,11 @@ commands:
                         the host's 127.0.0.1 is 10.0.2.2 from inside)
       --forward HOST:GUEST  forward TCP port HOST on the host's 127.0.0.1 to GUEST in dinos
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
-  bench [NAME]          benchmarks: boot, syscall, programs, fs, smp, trace, net, --vs-linux (default: all)
-  soak [CALLS]          sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),
-                        each checked: kernel alive, frames and heap back, disk clean
+  bench [NAME]          benchmarks: boot, syscall, programs, fs, smp, trace, net, ufsd, gui, --vs-linux (default: all)
+  soak [CALLS] [--mix SECS]  sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),
+                        each checked: kernel alive, frames and heap back, disk clean; then
+                        fsstress, sysfuzz, forks and pipes together for SECS (default 300;
+                        0: none), with a report of any counter that did not come back
   soak-smp [RUNS] [CPUS]  usertests in RUNS fresh boots with CPUS CPUs (default 20, 4)
   soak-net [ROUNDS]     300 connections at httpd's forwarded port per boot (~200 s each):
                         httpd still serves, the socket table returns to its size

@@ -289,6 +289,14 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
 
+    println!("== limits that contain hogs");
+    for (name, f) in crate::limitstest::LIMITS_TESTS {
+        if selected(name) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
+
     println!();
     if !t.failed.is_empty() {
         println!("failed:");

@@ -49,7 +49,28 @@ pub struct Origin {
 /// Open files in the whole system (each holds kernel memory: a pipe, a buffer), so
 /// that no program can exhaust the kernel heap by opening: ENFILE beyond this.
 pub const MAX_OPEN_FILES: usize = 1024;
+/// Of those, the last ones only root may open (as Linux keeps `file-max`'s last
+/// files for `CAP_SYS_ADMIN`): a user's descriptor hog ends in ENFILE while root's
+/// shell can still open `/proc` for `ps` and run `kill`.
+pub const ROOT_RESERVE_FILES: usize = 64;
 static OPEN_FILES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+/// Whether the running thread is privileged (root), as the process layer says
+/// ([`set_privileged_hook`]); without a hook, everyone is.
+static PRIVILEGED: hal::sync::Once<fn() -> bool> = hal::sync::Once::new();
+
+/// Tell this layer how to ask whether the caller is root (the process layer does,
+/// at boot; it knows credentials, this layer does not).
+pub fn set_privileged_hook(f: fn() -> bool) {
+    PRIVILEGED.call_once(|| f);
+}
+
+/// Open files in the system now, and the bound (`/proc/sys/fs/file-nr`).
+pub fn open_files() -> (usize, usize) {
+    (
+        OPEN_FILES.load(core::sync::atomic::Ordering::Relaxed),
+        MAX_OPEN_FILES,
+    )
+}
 
 impl OpenFile {
     /// Open `object` with `flags`. On ENFILE the object is released at once (no
@@ -65,7 +86,11 @@ impl OpenFile {
         origin: Option<Origin>,
     ) -> Result<Arc<Self>, Errno> {
         use core::sync::atomic::Ordering;
-        if OPEN_FILES.fetch_add(1, Ordering::SeqCst) >= MAX_OPEN_FILES {
+        let n = OPEN_FILES.fetch_add(1, Ordering::SeqCst);
+        let full = n >= MAX_OPEN_FILES
+            || (n >= MAX_OPEN_FILES - ROOT_RESERVE_FILES
+                && !PRIVILEGED.get().is_none_or(|root| root()));
+        if full {
             OPEN_FILES.fetch_sub(1, Ordering::SeqCst);
             object.release();
             return Err(Errno::ENFILE);

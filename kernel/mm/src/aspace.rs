@@ -452,6 +452,12 @@ impl AddressSpace {
         self.faults.peak.get().max(self.faults.resident()) * PAGE_SIZE
     }
 
+    /// Pages resident now, from the fault counters (no table walk: the
+    /// out-of-memory killer reads it of every process).
+    pub fn resident_pages(&self) -> u64 {
+        self.faults.resident()
+    }
+
     /// One more page is resident, mapped by `exec` or `fork` rather than a fault.
     pub(crate) fn page_mapped(&self) {
         FaultCounts::bump(&self.faults.other);
@@ -471,7 +477,7 @@ impl AddressSpace {
         let present = if absent { None } else { t.translate(page) };
         match present {
             None => {
-                let f = frames::alloc_frame().ok_or(VmError::NoMemory)?;
+                let f = frames::alloc_user_frame().ok_or(VmError::NoMemory)?;
                 hal::paging::zero_frame(f);
                 match t.map(page, f, PageSize::Size4K, prot.page_flags()) {
                     Ok(()) => {
@@ -560,7 +566,7 @@ impl AddressSpace {
                     Some((pa, _)) => PhysAddr(page_down(pa.as_u64())),
                     None => {
                         let vma = self.find(va).ok_or(VmError::BadAddress)?.clone();
-                        let f = frames::alloc_frame().ok_or(VmError::NoMemory)?;
+                        let f = frames::alloc_user_frame().ok_or(VmError::NoMemory)?;
                         hal::paging::zero_frame(f);
                         self.table
                             .lock()
@@ -660,7 +666,7 @@ pub(crate) fn break_cow(
     prot: Prot,
 ) -> Result<(), VmError> {
     if frames::share_count(old) > 1 {
-        let new = frames::alloc_frame().ok_or(VmError::NoMemory)?;
+        let new = frames::alloc_user_frame().ok_or(VmError::NoMemory)?;
         hal::paging::copy_frame(new, old);
         t.unmap(page).map_err(|_| VmError::Invalid)?;
         t.map(page, new, PageSize::Size4K, prot.page_flags())

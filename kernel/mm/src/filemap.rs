@@ -157,7 +157,7 @@ impl AddressSpace {
                     }
                 } else if write {
                     // A private write: the process's own copy, now.
-                    let own = frames::alloc_frame().ok_or_else(|| {
+                    let own = frames::alloc_user_frame().ok_or_else(|| {
                         frames::release(frame);
                         VmError::NoMemory
                     })?;

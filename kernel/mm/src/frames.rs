@@ -2,6 +2,13 @@
 //!
 //! It is also hal's [`FrameSource`], so page tables and kernel stacks draw their frames
 //! from here and return them here.
+//!
+//! A share of the frames is a *reserve* that user pages ([`alloc_user_frame`]: a
+//! program's faults) may not take, only the kernel's own allocations (page tables,
+//! kernel stacks, the page cache). So when programs have used up memory, the kernel
+//! can still make the page tables and the stack of the `ps` or `kill` that an
+//! administrator runs, and the fault that found no frame can be answered by the
+//! out-of-memory killer (`proc::oom`) instead of by a failing kernel.
 
 use crate::buddy::{Buddy, BuddyStats, MAX_ORDER};
 use crate::ranges::Ranges;
@@ -17,6 +24,13 @@ static BUDDY: SpinLock<Buddy> = SpinLock::new(Buddy::new());
 /// every page of a process, pay O(1) per page.
 static SHARED: SpinLock<Vec<u16>> = SpinLock::new(Vec::new());
 static HEAP_BYTES: SpinLock<u64> = SpinLock::new(0);
+/// Frames user pages leave to the kernel (see the module header); set at boot.
+static RESERVE: AtomicU64 = AtomicU64::new(0);
+
+/// The reserve for `total` frames: 1/32 of them, between 1 and 16 MiB.
+pub fn reserve_for(total: u64) -> u64 {
+    (total / 32).clamp(256, 4096)
+}
 
 struct Frames;
 static FRAMES: Frames = Frames;
@@ -51,6 +65,8 @@ pub(crate) fn init(free: &Ranges, heap_bytes: u64) {
         }
     }
     *HEAP_BYTES.lock() = heap_bytes;
+    let total = BUDDY.lock().stats().total_frames;
+    RESERVE.store(reserve_for(total), Ordering::Relaxed);
     hal::paging::set_frame_source(&FRAMES);
 }
 
@@ -69,6 +85,42 @@ pub fn alloc_frames(order: usize) -> Option<PhysAddr> {
         None => None,
     };
     got.map(|f| PhysAddr(f * PAGE_SIZE))
+}
+
+/// A frame for a user page (a fault's zeroed page or copy): none when taking it
+/// would leave fewer free frames than the kernel's reserve. Clean pages of the page
+/// cache are asked for first, once, as [`alloc_frames`] does.
+pub fn alloc_user_frame() -> Option<PhysAddr> {
+    let reserve = RESERVE.load(Ordering::Relaxed);
+    let take = || {
+        let mut b = BUDDY.lock();
+        if b.stats().free_frames > reserve {
+            b.alloc(0)
+        } else {
+            None
+        }
+    };
+    let got = match take() {
+        Some(f) => Some(f),
+        None if RECLAIM.get().is_some_and(|reclaim| reclaim() > 0) => take(),
+        None => None,
+    };
+    got.map(|f| PhysAddr(f * PAGE_SIZE))
+}
+
+/// Did a reclaim leave enough for user pages to go on: free frames above the
+/// reserve by a quarter of it (at least 64)? When the page cache gives back only a
+/// few pages, they may well be the faulting program's own, which it would read in
+/// again at once: going on then could thrash (a disk read per page), so the fault
+/// goes to the out-of-memory killer instead.
+pub fn user_frames_free() -> bool {
+    let reserve = RESERVE.load(Ordering::Relaxed);
+    BUDDY.lock().stats().free_frames > reserve + (reserve / 4).max(64)
+}
+
+/// Frames user pages leave to the kernel.
+pub fn reserve() -> u64 {
+    RESERVE.load(Ordering::Relaxed)
 }
 
 /// What frees frames when they run out: it gives back what it can without waiting

@@ -15,7 +15,9 @@
 //!   and what a fault in a program turns into.
 //! - [`sigstate`]: the signal state of a process and of each of its threads.
 //! - [`claim`]: devices held for exclusive use (request and release).
-//! - [`limits`]: resource limits (`prlimit`), inherited over fork and exec.
+//! - [`limits`]: resource limits (`prlimit`), inherited over fork and exec; the
+//!   per-user task count (`RLIMIT_NPROC`) is checked in [`process`].
+//! - [`oom`]: the out-of-memory killer, for a fault that finds no frame.
 //! - [`coredump`], [`corefile`]: the ELF core file a process killed by a fault
 //!   leaves for a debugger, and its format.
 //! - [`personality`]: which system-call ABI a program speaks.
@@ -44,6 +46,7 @@ pub mod image;
 pub mod lifecycle;
 pub mod limits;
 pub mod linuxframe;
+pub mod oom;
 pub mod personality;
 pub mod process;
 pub mod siginfo;

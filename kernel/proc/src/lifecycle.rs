@@ -49,9 +49,6 @@ pub struct SpawnSpec<'a> {
 
 /// Create a process running the program at `spec.path`; returns its pid.
 pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<Pid, Errno> {
-    if process::table_len() >= process::MAX_PROCS {
-        return Err(Errno::EAGAIN);
-    }
     let cred = match parent {
         Some(p) => p.cred(),
         None => Arc::new(cred::ROOT.clone()),
@@ -60,6 +57,7 @@ pub fn spawn(parent: Option<&Arc<process::Process>>, spec: SpawnSpec) -> Result<
         Some(p) => p.limits.lock().clone(),
         None => crate::limits::Limits::initial(),
     };
+    process::may_add_task(&cred, &limits, true)?;
     let mut loaded = exec::load(&cred, &limits, spec.cwd, spec.path, spec.argv, spec.envp)?;
     let cred = loaded.cred.take().map(Arc::new).unwrap_or(cred);
     let pid = process::alloc_pid();
@@ -147,8 +145,10 @@ pub fn fork_with(
     child_tid: Option<u64>,
 ) -> Result<Pid, Errno> {
     let parent = process::current().ok_or(Errno::EINVAL)?;
-    if process::table_len() >= process::MAX_PROCS {
-        return Err(Errno::EAGAIN);
+    {
+        // A fork bomb ends here: EAGAIN (the user's RLIMIT_NPROC, the table's room).
+        let limits = parent.limits.lock().clone();
+        process::may_add_task(&parent.cred(), &limits, true)?;
     }
     let child_space = {
         let mut a = parent.aspace.lock();

@@ -11,7 +11,10 @@
 //! `RLIMIT_STACK` by `exec` (the size of the new stack region), `RLIMIT_AS` by `exec`,
 //! `mmap` and `brk` (ENOMEM), `RLIMIT_CPU` by the timer tick ([`check_cpu`]: SIGXCPU
 //! at the soft limit and each second after, SIGKILL at the hard one), `RLIMIT_CORE`
-//! by the core dump (`coredump.rs`). The design decision: limits are plain values
+//! by the core dump (`coredump.rs`), `RLIMIT_NPROC` by `fork`, `spawn` and thread
+//! creation (EAGAIN: `process::may_add_task` counts the tasks of the caller's real
+//! user; root is not held to it, as on Linux). `RLIMIT_MEMLOCK` is kept and
+//! inherited, not enforced: dinos never pages user memory out, so nothing is locked. The design decision: limits are plain values
 //! read at the moment of use, so a change takes effect at the next open, map or tick.
 
 use abi::resource::*;
@@ -21,6 +24,12 @@ use cred::{capable, Capability, Credentials};
 /// The most descriptors a process can have at all (`RLIMIT_NOFILE`'s ceiling, like
 /// Linux's `nr_open`).
 pub const NOFILE_MAX: u64 = files::MAX_FDS as u64;
+/// Tasks (processes and threads) a user may have by default (`RLIMIT_NPROC`, soft
+/// and hard): half the process table, so one user's fork bomb leaves the rest to
+/// everyone else (and `process::ROOT_RESERVE` to root whatever the users do).
+pub const DEFAULT_NPROC: u64 = (crate::process::MAX_PROCS / 2) as u64;
+/// Lockable memory by default (`RLIMIT_MEMLOCK`): Linux's 8 MiB.
+pub const DEFAULT_MEMLOCK: u64 = 8 << 20;
 /// The stack region a program gets by default (`RLIMIT_STACK`'s soft limit).
 pub const DEFAULT_STACK: u64 = 8 << 20;
 /// The stack region is at least this big, and at most this big, whatever the limit
@@ -35,7 +44,9 @@ pub struct Limits([Rlimit; RLIM_NLIMITS as usize]);
 impl Limits {
     /// The limits init starts with, Linux's own: no core files (soft 0, hard
     /// unlimited: `ulimit -c unlimited` turns them on), 64 descriptors, an 8 MiB
-    /// stack, everything else unlimited.
+    /// stack, [`DEFAULT_NPROC`] tasks per user, 8 MiB of locked memory, everything
+    /// else unlimited. Everyone inherits them from init, so they are what a user
+    /// who logs in gets.
     pub fn initial() -> Self {
         let mut l = [Rlimit::INFINITE; RLIM_NLIMITS as usize];
         l[RLIMIT_CORE as usize] = Rlimit {
@@ -49,6 +60,14 @@ impl Limits {
         l[RLIMIT_STACK as usize] = Rlimit {
             cur: DEFAULT_STACK,
             max: RLIM_INFINITY,
+        };
+        l[RLIMIT_NPROC as usize] = Rlimit {
+            cur: DEFAULT_NPROC,
+            max: DEFAULT_NPROC,
+        };
+        l[RLIMIT_MEMLOCK as usize] = Rlimit {
+            cur: DEFAULT_MEMLOCK,
+            max: DEFAULT_MEMLOCK,
         };
         Limits(l)
     }
@@ -150,6 +169,19 @@ mod tests {
         l.set(&user(), RLIMIT_NOFILE, Rlimit { cur: 5, max: 64 })
             .unwrap();
         assert_eq!(l.nofile(), 5);
+    }
+
+    #[test]
+    fn a_user_starts_with_half_the_process_table_and_cannot_raise_it() {
+        let mut l = Limits::initial();
+        let n = l.get(RLIMIT_NPROC).unwrap();
+        assert_eq!(n, Rlimit { cur: 128, max: 128 });
+        let more = Rlimit { cur: 129, max: 129 };
+        assert_eq!(l.set(&user(), RLIMIT_NPROC, more), Err(Errno::EPERM));
+        l.set(&user(), RLIMIT_NPROC, Rlimit { cur: 10, max: 128 })
+            .unwrap();
+        assert_eq!(l.soft(RLIMIT_NPROC), 10);
+        assert_eq!(l.soft(RLIMIT_MEMLOCK), 8 << 20);
     }
 
     #[test]

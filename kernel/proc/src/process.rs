@@ -263,6 +263,47 @@ static NEXT_PID: AtomicU32 = AtomicU32::new(1);
 
 /// The limit on live processes (zombies included), so a fork bomb ends in EAGAIN.
 pub const MAX_PROCS: usize = 256;
+/// Slots of the process table only root may fill: however many processes ordinary
+/// users make together, root can still log in, run `ps`, `kill` and `poweroff`.
+pub const ROOT_RESERVE: usize = 32;
+
+/// Tasks of the user with real id `uid`: its processes (zombies included, until
+/// reaped) and their threads beyond the first. What `RLIMIT_NPROC` counts (as on
+/// Linux, where threads are tasks too). Counted when asked, from the table: it is
+/// asked only when an ordinary user makes a process or a thread.
+pub fn tasks_of_user(uid: u32) -> usize {
+    all()
+        .iter()
+        .filter(|p| p.with_cred(|c| c.ruid) == uid)
+        .map(|p| p.sig.lock().threads.len().max(1))
+        .sum()
+}
+
+/// May a process with `cred` and `limits` make one more task, a process
+/// (`process`) or a thread? EAGAIN when the table is full (for ordinary users: all
+/// but [`ROOT_RESERVE`] of it), or when the real user already has its
+/// `RLIMIT_NPROC`. Root (`Capability::Resource`) is held only to the table's size.
+pub fn may_add_task(
+    cred: &Credentials,
+    limits: &crate::limits::Limits,
+    process: bool,
+) -> Result<(), abi::Errno> {
+    use abi::resource::{RLIMIT_NPROC, RLIM_INFINITY};
+    let root = cred::capable(cred, cred::Capability::Resource) || cred.ruid == 0;
+    let room = if root {
+        MAX_PROCS
+    } else {
+        MAX_PROCS - ROOT_RESERVE
+    };
+    if process && table_len() >= room {
+        return Err(abi::Errno::EAGAIN);
+    }
+    let lim = limits.soft(RLIMIT_NPROC);
+    if !root && lim != RLIM_INFINITY && tasks_of_user(cred.ruid) as u64 >= lim {
+        return Err(abi::Errno::EAGAIN);
+    }
+    Ok(())
+}
 
 pub(crate) fn alloc_pid() -> Pid {
     NEXT_PID.fetch_add(1, Ordering::Relaxed)

@@ -689,17 +689,24 @@ pub fn user_fault(frame: &mut TrapFrame, addr: u64) {
             Ok(()) => return,
             // Out of frames: a process may sleep, so wait for the page cache to give
             // clean pages back (the allocator's own reclaim cannot wait when the cache
-            // is busy) and let the access fault again.
-            Err(mm::VmError::NoMemory) if fsys::pages::reclaim_waiting() > 0 => return,
-            Err(mm::VmError::NoMemory) => {
-                hal::kprintln!(
-                    "pid {} ({}): out of memory at {addr:#x}; killed",
-                    p.pid,
-                    p.name.lock().as_str()
-                );
-                drop(p);
-                crate::lifecycle::exit_current(wait_status_signaled(SIGKILL));
+            // is busy) and let the access fault again, if that left room above the
+            // kernel's reserve (`user_frames_free`): a reclaim that gave back only a
+            // few pages (often the faulting program's own, which it would read in
+            // again at once) is not worth another round; the killer decides then.
+            Err(mm::VmError::NoMemory)
+                if fsys::pages::reclaim_waiting() > 0 && mm::frames::user_frames_free() =>
+            {
+                return
             }
+            // Still none: the out-of-memory killer ends the biggest offender
+            // (`oom.rs`), perhaps this process.
+            Err(mm::VmError::NoMemory) => match crate::oom::out_of_memory(&p) {
+                crate::oom::Verdict::Retry => return,
+                crate::oom::Verdict::KillSelf => {
+                    drop(p);
+                    crate::lifecycle::exit_current(wait_status_signaled(SIGKILL));
+                }
+            },
             // A mapped file's page past its end (or unreadable): a bus error.
             Err(mm::VmError::BeyondEnd) => beyond_file = true,
             Err(_) => {}
@@ -801,6 +808,16 @@ pub fn init() {
     hal::trap::set_return_to_user_hook(on_return_to_user);
     drivers::console::set_input_hook(console_input);
     drivers::console::set_sysrq_hook(task::sysrq::command);
+    // The open-file table's last files are root's (`files::ROOT_RESERVE_FILES`).
+    files::set_privileged_hook(caller_is_root);
+}
+
+/// Is the running thread a root process's (or a kernel thread)?
+fn caller_is_root() -> bool {
+    process::with_current(|p| {
+        p.with_cred(|c| c.euid == 0 || cred::capable(c, cred::Capability::Resource))
+    })
+    .unwrap_or(true)
 }
 
 #[cfg(test)]

@@ -70,6 +70,9 @@ pub fn spawn(start: ThreadStart) -> Result<Pid, Errno> {
             return Err(Errno::EAGAIN);
         }
     }
+    // Threads count against the user's RLIMIT_NPROC as processes do.
+    let limits = p.limits.lock().clone();
+    process::may_add_task(&p.cred(), &limits, false)?;
     let table = p.aspace.lock().as_ref().ok_or(Errno::EINVAL)?.table();
     let tid = process::alloc_pid();
     if let Some(at) = start.parent_tid {

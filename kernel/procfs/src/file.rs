@@ -54,6 +54,7 @@ fn generate(what: Node) -> Result<Vec<u8>, Errno> {
             Ok(alloc::format!("{}\n", drivers::virtio_blk::read_delay_ms()).into_bytes())
         }
         Node::NetUnix => Ok(crate::system::net_unix().into_bytes()),
+        Node::Setting(Setting::Counters) => Ok(counters().into_bytes()),
         _ => Err(Errno::EISDIR),
     }
 }
@@ -119,6 +120,7 @@ impl FileObject for ProcFile {
             Setting::CorePattern => proc::coredump::set_core_pattern(&cred, text)?,
             Setting::HeapTrack => crate::heaptrack::set(&cred, text)?,
             Setting::WatchdogSpin => watchdog_spin(&cred, text)?,
+            Setting::Counters => return Err(Errno::EPERM),
             Setting::DiskReadDelay => {
                 if !cred::capable(&cred, cred::Capability::SysAdmin) {
                     return Err(Errno::EPERM);
@@ -182,6 +184,19 @@ impl FileObject for KmsgFile {
     fn stat(&self) -> Result<Stat, Errno> {
         fsys::stat(self.node)
     }
+}
+
+/// `/proc/sys/kernel/counters`: `procs P threads T open_files F max_files M
+/// oom_kills K` (the leak check's counters: `cargo xtask soak`, `limits::`).
+fn counters() -> alloc::string::String {
+    let all = proc::process::all();
+    let threads: usize = all.iter().map(|p| p.sig.lock().threads.len()).sum();
+    let (open, max) = files::open_files();
+    alloc::format!(
+        "procs {} threads {threads} open_files {open} max_files {max} oom_kills {}\n",
+        all.len(),
+        proc::oom::kills()
+    )
 }
 
 /// `echo N > /proc/sys/kernel/watchdog_spin`: stall this CPU for N seconds (1 to 30)

@@ -60,11 +60,15 @@ pub enum Setting {
     /// A test knob: every virtio-blk read waits this many milliseconds first, the
     /// disk's lock held, as a stalled disk would (`drivers::virtio_blk`).
     DiskReadDelay,
+    /// Read-only: the counters a leak check compares (processes, threads, open
+    /// files and their bound, the out-of-memory killer's kills), one line.
+    Counters,
 }
 
 /// The settings in the order `ls /proc/sys/kernel` shows them.
-const SETTINGS: [(Setting, &str); 4] = [
+const SETTINGS: [(Setting, &str); 5] = [
     (Setting::CorePattern, "core_pattern"),
+    (Setting::Counters, "counters"),
     (Setting::DiskReadDelay, "disk_read_delay_ms"),
     (Setting::HeapTrack, "heap_track"),
     (Setting::WatchdogSpin, "watchdog_spin"),
@@ -126,6 +130,7 @@ const WATCHDOG_SPIN_INO: u64 = 7;
 const DISK_READ_DELAY_INO: u64 = 8;
 const NET_DIR_INO: u64 = 9;
 const NET_UNIX_INO: u64 = 10;
+const COUNTERS_INO: u64 = 11;
 const SYS_BASE: u64 = 16;
 const PID_FILE_BASE: u64 = 16;
 const FD_DIR: u64 = 8;
@@ -158,6 +163,7 @@ impl Node {
             Node::Setting(Setting::DiskReadDelay) => DISK_READ_DELAY_INO,
             Node::NetDir => NET_DIR_INO,
             Node::NetUnix => NET_UNIX_INO,
+            Node::Setting(Setting::Counters) => COUNTERS_INO,
         }
     }
 
@@ -177,6 +183,7 @@ impl Node {
                 DISK_READ_DELAY_INO => Ok(Node::Setting(Setting::DiskReadDelay)),
                 NET_DIR_INO => Ok(Node::NetDir),
                 NET_UNIX_INO => Ok(Node::NetUnix),
+                COUNTERS_INO => Ok(Node::Setting(Setting::Counters)),
                 _ => SYS_FILES
                     .get(ino.wrapping_sub(SYS_BASE) as usize)
                     .map(|e| Node::System(e.0))

@@ -17,7 +17,8 @@ use crate::table::{calls, Ctx, SysResult, Table};
 use crate::user::{PathArg, StrArg, UserPtr, UserSlice, UserSliceMut, U32, U64};
 use abi::flags::*;
 use abi::resource::{
-    RLIMIT_AS, RLIMIT_CORE, RLIMIT_CPU, RLIMIT_DATA, RLIMIT_FSIZE, RLIMIT_NOFILE, RLIMIT_STACK,
+    RLIMIT_AS, RLIMIT_CORE, RLIMIT_CPU, RLIMIT_DATA, RLIMIT_FSIZE, RLIMIT_MEMLOCK, RLIMIT_NOFILE,
+    RLIMIT_NPROC, RLIMIT_STACK,
 };
 use abi::{nr, Errno, SpawnArgs, Stat};
 use alloc::string::String;
@@ -353,7 +354,8 @@ named! {
     AccessMode => Kind::Flags(&FlagSet { value_mask: 0, values: &[(0, "F_OK")], bits: names!(R_OK, W_OK, X_OK) });
     Clocks => Kind::Enum(names!(CLOCK_REALTIME, CLOCK_MONOTONIC));
     Rlimits => Kind::Enum(names!(
-        RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_AS
+        RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_CORE, RLIMIT_NPROC,
+        RLIMIT_NOFILE, RLIMIT_MEMLOCK, RLIMIT_AS
     ));
     IoctlRequest => Kind::Enum(names!(TCGETMODE, TCSETMODE, TIOCGWINSZ, TIOCSPGRP, TIOCGPGRP, BLKGETSIZE64));
     SigHow => Kind::Enum(&[

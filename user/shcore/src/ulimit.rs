@@ -1,11 +1,12 @@
 //! `ulimit`'s words: which limit an option names, its unit, and how a value is read
 //! and shown (chapter 2, 3-2: the shell sets what its children inherit).
 //!
-//! `ulimit [-H|-S] [-a | -c | -n | -s | -t | -v] [VALUE]`, as in dash and bash: with
-//! no VALUE it prints the soft limit (the hard one with `-H`); with one it sets both
-//! limits, or only the hard (`-H`) or the soft (`-S`) one. `-c` counts 512-byte
-//! blocks, `-s` and `-v` KiB, `-t` seconds, `-n` descriptors; `unlimited` is no
-//! limit. The shell calls `setrlimit` on itself, so every later command inherits it.
+//! `ulimit [-H|-S] [-a | -c | -l | -n | -s | -t | -u | -v] [VALUE]`, as in dash and
+//! bash: with no VALUE it prints the soft limit (the hard one with `-H`); with one it
+//! sets both limits, or only the hard (`-H`) or the soft (`-S`) one. `-c` counts
+//! 512-byte blocks, `-s`, `-v` and `-l` KiB, `-t` seconds, `-n` descriptors, `-u`
+//! processes (and threads) of the user (`-p`, dash's letter, is the same); `unlimited`
+//! is no limit. The shell calls `setrlimit` on itself, so every later command inherits it.
 
 use abi::resource::*;
 use alloc::format;
@@ -41,6 +42,18 @@ pub const KNOWN: &[Known] = &[
         resource: RLIMIT_CORE,
         unit: 512,
         name: "coredump(blocks)",
+    },
+    Known {
+        letter: 'l',
+        resource: RLIMIT_MEMLOCK,
+        unit: 1024,
+        name: "locked memory(kbytes)",
+    },
+    Known {
+        letter: 'u',
+        resource: RLIMIT_NPROC,
+        unit: 1,
+        name: "process",
     },
     Known {
         letter: 'n',
@@ -90,7 +103,11 @@ pub fn parse(args: &[String]) -> Result<Request, String> {
                     'H' => which = Some(Which::Hard),
                     'S' => which = Some(Which::Soft),
                     'a' => all = true,
-                    c => match KNOWN.iter().find(|k| k.letter == c) {
+                    // dash calls the process limit -p, bash -u: both work.
+                    c => match KNOWN
+                        .iter()
+                        .find(|k| k.letter == if c == 'p' { 'u' } else { c })
+                    {
                         Some(k) if what.is_none() => what = Some(*k),
                         Some(_) => return Err(String::from("too many options")),
                         None => return Err(format!("-{c}: unknown option")),
@@ -107,7 +124,9 @@ pub fn parse(args: &[String]) -> Result<Request, String> {
         return Ok(Request::All(which.unwrap_or(Which::Soft)));
     }
     let Some(k) = what else {
-        return Err(String::from("name a limit: -c, -n, -s, -t, -v or -a"));
+        return Err(String::from(
+            "name a limit: -c, -l, -n, -s, -t, -u, -v or -a",
+        ));
     };
     match value {
         None => Ok(Request::Show(k, which.unwrap_or(Which::Soft))),
@@ -197,6 +216,18 @@ mod tests {
             Ok(Request::Set(known('s'), Which::Soft, 64 * 1024))
         );
         assert_eq!(parse(&args("-a -H")), Ok(Request::All(Which::Hard)));
+        assert_eq!(
+            parse(&args("-u 50")),
+            Ok(Request::Set(known('u'), Which::Both, 50))
+        );
+        assert_eq!(
+            parse(&args("-Hp")),
+            Ok(Request::Show(known('u'), Which::Hard))
+        );
+        assert_eq!(
+            parse(&args("-Sl 64")),
+            Ok(Request::Set(known('l'), Which::Soft, 64 * 1024))
+        );
     }
 
     #[test]
@@ -246,6 +277,9 @@ mod tests {
         let lines = all_lines(&l, Which::Soft);
         assert_eq!(lines.len(), KNOWN.len());
         assert_eq!(lines[2], "coredump(blocks)     0");
+        // dash's order and names, with `-l` and `-u` between `-c` and `-n`.
+        assert_eq!(lines[3], "locked memory(kbytes) 0");
+        assert_eq!(lines[4], "process              0");
         assert!(all_lines(&l, Which::Hard)[2].ends_with("unlimited"));
     }
 }

@@ -54,6 +54,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("hello-dyn", "hello-dyn: a program linked dynamically against libdemo.so"),
     ("help", "help [concepts]: this list, or chapter 2's map to the commands"),
     ("hexdump", "hexdump [-C] [FILE...]: bytes in hexadecimal"),
+    ("hog", "hog procs|threads|fds|pipes|mem|churn: try to starve the system; see the limits hold"),
     ("id", "id [-u|-g|-G] [-n] [USER]: user and group ids"),
     ("init", "init: the first process; starts the shell and reaps orphans"),
     ("kill", "kill [-SIGNAL] PID...: send a signal (kill -l lists them)"),

@@ -32,7 +32,9 @@ const SHOWN: &[(u32, &str, &str)] = &[
     (RLIMIT_CPU, "CPU", "seconds"),
     (RLIMIT_STACK, "STACK", "bytes"),
     (RLIMIT_CORE, "CORE", "bytes"),
+    (RLIMIT_NPROC, "NPROC", "processes"),
     (RLIMIT_NOFILE, "NOFILE", "files"),
+    (RLIMIT_MEMLOCK, "MEMLOCK", "bytes"),
     (RLIMIT_AS, "AS", "bytes"),
 ];
 

@@ -364,7 +364,7 @@ impl Shell {
         Ok(0)
     }
 
-    /// `ulimit [-H|-S] [-a|-c|-n|-s|-t|-v] [VALUE]`: print or set a resource limit of
+    /// `ulimit [-H|-S] [-a|-c|-l|-n|-s|-t|-u|-v] [VALUE]`: print or set a resource limit of
     /// the shell, which every later command inherits (`shcore::ulimit`).
     fn ulimit(&mut self, args: &[String], io: &Io) -> Result<i32, String> {
         use shcore::ulimit::{self as ul, Request, Which};
