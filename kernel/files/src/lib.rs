@@ -32,7 +32,8 @@ pub use fileobj::{
     ByteSink, ByteSource, FileObject, Ioctl, IoctlReply, Mapping, NodeFile, Readiness,
 };
 pub use openfile::{
-    new_pipe, open, open_device, set_device_open, set_generated_open, OpenFile, Origin,
+    new_pipe, open, open_device, open_telling, set_device_open, set_generated_open, OpenFile,
+    Origin,
     MAX_OPEN_FILES,
 };
 pub use signals::Signals;

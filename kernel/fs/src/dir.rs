@@ -117,6 +117,75 @@ fn first_used_from(
     Ok(None)
 }
 
+/// The room [`block_room`] counts for one entry: a free entry's whole length, or
+/// the slack after a used entry's name.
+fn entry_room(e: &RawEntry) -> usize {
+    if e.ino == 0 {
+        e.rec_len
+    } else {
+        e.rec_len - rec_size(e.name_len)
+    }
+}
+
+/// One pass over a directory block that checks every entry as [`parse_block`]
+/// does and allocates nothing: the first entry that can take a record of `need`
+/// bytes (a free entry that long, or a used one with that much slack after its
+/// name: the first-fit choice a scan makes), and the largest room among all the
+/// *other* entries, from which the block's room after the add follows.
+fn first_fit(
+    block: &[u8],
+    filetype: bool,
+    max_ino: u32,
+    need: usize,
+) -> Result<(Option<RawEntry>, usize)> {
+    let (mut fit, mut others) = (None, 0);
+    let mut off = 0;
+    while off < block.len() {
+        let e = check_entry(block, off, filetype, max_ino)?;
+        off += e.rec_len;
+        let room = entry_room(&e);
+        let fits = if e.ino == 0 {
+            e.rec_len >= need
+        } else {
+            e.rec_len >= rec_size(e.name_len) + need
+        };
+        if fit.is_none() && fits {
+            fit = Some(e);
+        } else {
+            others = others.max(room);
+        }
+    }
+    Ok((fit, others))
+}
+
+/// One pass over a directory block that checks every entry as [`parse_block`]
+/// does: the entry at byte `at`, the entry before it (none for a block's first),
+/// and the largest room among all the other entries.
+fn entry_and_prev(
+    block: &[u8],
+    filetype: bool,
+    max_ino: u32,
+    at: usize,
+) -> Result<Option<(RawEntry, Option<RawEntry>, usize)>> {
+    let (mut found, mut prev, mut others) = (None, None, 0);
+    let mut last: Option<RawEntry> = None;
+    let mut off = 0;
+    while off < block.len() {
+        let e = check_entry(block, off, filetype, max_ino)?;
+        off += e.rec_len;
+        if e.off == at {
+            found = Some(e);
+            prev = last.take();
+        } else if let Some(l) = last.replace(e) {
+            others = others.max(entry_room(&l));
+        }
+    }
+    if let Some(l) = last {
+        others = others.max(entry_room(&l));
+    }
+    Ok(found.map(|e| (e, prev, others)))
+}
+
 /// A name in a directory, as returned by [`Ext2::read_dir`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DirEntry {
@@ -361,37 +430,34 @@ impl<D: BlockDevice> Ext2<D> {
             },
             None => 0..self.dir_nblocks(dir),
         };
+        let (ft, max) = (self.sb.has_filetype(), self.sb.inodes_count);
         for lblk in candidates {
             let blk = self.dir_block(dir, lblk)?;
-            let mut entries = self.parse_dir_block(blk)?;
-            for i in 0..entries.len() {
-                let e = entries[i];
+            let (fit, others) = first_fit(self.cache.read(blk as u64)?, ft, max, need)?;
+            let Some(e) = fit else {
+                continue;
+            };
+            // The chosen entry takes the name (a free one) or gives its slack to a
+            // new entry after it (a used one, which keeps no room of its own).
+            let (off, room) = if e.ino == 0 {
+                self.write_entry(blk, e.off, e.rec_len, name, ino, kind)?;
+                (e.off, e.rec_len - need)
+            } else {
                 let used = rec_size(e.name_len);
-                let new = RawEntry {
+                put16(self.cache.modify(blk as u64)?, e.off + 4, used as u16);
+                self.write_entry(blk, e.off + used, e.rec_len - used, name, ino, kind)?;
+                (e.off + used, e.rec_len - used - need)
+            };
+            if let Some(ix) = self.dirindex.get_mut(dir_ino) {
+                let loc = Loc {
+                    lblk: lblk as u32,
+                    off: off as u16,
                     ino,
-                    name_len: name.len(),
-                    ..e
                 };
-                if e.ino == 0 && e.rec_len >= need {
-                    self.write_entry(blk, e.off, e.rec_len, name, ino, kind)?;
-                    entries[i] = new;
-                } else if e.ino != 0 && e.rec_len >= used + need {
-                    put16(self.cache.modify(blk as u64)?, e.off + 4, used as u16);
-                    self.write_entry(blk, e.off + used, e.rec_len - used, name, ino, kind)?;
-                    entries[i].rec_len = used;
-                    let split = RawEntry {
-                        off: e.off + used,
-                        rec_len: e.rec_len - used,
-                        ..new
-                    };
-                    entries.insert(i + 1, split);
-                } else {
-                    continue;
-                }
-                let off = if e.ino == 0 { e.off } else { e.off + used };
-                self.index_added(dir_ino, lblk as u32, &entries, name, off, ino);
-                return self.write_inode(dir_ino, dir);
+                ix.insert(name, loc);
+                ix.set_room(lblk as u32, others.max(room) as u16);
             }
+            return self.write_inode(dir_ino, dir);
         }
         let bs = self.sb.block_size;
         let lblk = self.dir_nblocks(dir);
@@ -443,6 +509,59 @@ impl<D: BlockDevice> Ext2<D> {
         dir: &mut Inode,
         name: &[u8],
     ) -> Result<u32> {
+        let loc = match self.dir_index(dir_ino, dir)? {
+            Some(ix) => Some(ix.get(name).ok_or(Errno::ENOENT)?),
+            None => None,
+        };
+        let ino = match loc {
+            Some(loc) => self.remove_indexed(dir_ino, dir, name, loc)?,
+            None => self.remove_scanned(dir_ino, dir, name)?,
+        };
+        dir.flags &= !INDEX_FL;
+        let now = self.now();
+        dir.mtime = now;
+        dir.ctime = now;
+        self.write_inode(dir_ino, dir)?;
+        Ok(ino)
+    }
+
+    /// Removes the entry the index of `dir_ino` places at `loc`, in one pass over
+    /// its block (checked whole, as everywhere), keeping the index exact.
+    fn remove_indexed(&mut self, dir_ino: u32, dir: &Inode, name: &[u8], loc: Loc) -> Result<u32> {
+        let blk = self.dir_block(dir, loc.lblk as u64)?;
+        let (ft, max) = (self.sb.has_filetype(), self.sb.inodes_count);
+        let data = self.cache.read(blk as u64)?;
+        let Some((e, prev, others)) = entry_and_prev(data, ft, max, loc.off as usize)? else {
+            return corrupt(); // the index disagrees with the block
+        };
+        if e.ino != loc.ino || e.name(data) != name {
+            return corrupt();
+        }
+        let data = self.cache.modify(blk as u64)?;
+        // Merged into the previous entry, or (a block's first) marked free.
+        let room = match prev {
+            Some(p) => {
+                let merged = RawEntry {
+                    rec_len: p.rec_len + e.rec_len,
+                    ..p
+                };
+                put16(data, p.off + 4, merged.rec_len as u16);
+                entry_room(&merged)
+            }
+            None => {
+                put32(data, e.off, 0);
+                e.rec_len
+            }
+        };
+        if let Some(ix) = self.dirindex.get_mut(dir_ino) {
+            ix.remove(name);
+            ix.set_room(loc.lblk, others.max(room) as u16);
+        }
+        Ok(e.ino)
+    }
+
+    /// Removes `name` from the unindexed directory `dir_ino` found by a scan.
+    fn remove_scanned(&mut self, dir_ino: u32, dir: &Inode, name: &[u8]) -> Result<u32> {
         let mut f = self.find_entry(dir_ino, dir, name)?.ok_or(Errno::ENOENT)?;
         let e = f.entry();
         let data = self.cache.modify(f.blk as u64)?;
@@ -462,11 +581,6 @@ impl<D: BlockDevice> Ext2<D> {
             ix.remove(name);
         }
         self.reindex_room(dir_ino, f.lblk, &f.entries);
-        dir.flags &= !INDEX_FL;
-        let now = self.now();
-        dir.mtime = now;
-        dir.ctime = now;
-        self.write_inode(dir_ino, dir)?;
         Ok(e.ino)
     }
 
