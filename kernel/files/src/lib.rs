@@ -33,7 +33,6 @@ pub use fileobj::{
 };
 pub use openfile::{
     new_pipe, open, open_device, open_telling, set_device_open, set_generated_open, OpenFile,
-    Origin,
-    MAX_OPEN_FILES,
+    Origin, MAX_OPEN_FILES,
 };
 pub use signals::Signals;

@@ -473,7 +473,11 @@ mod tests {
             assert!(c.contains(b));
             assert_eq!(c.read(b).unwrap()[0], b as u8);
         }
-        assert_eq!(c.read(12).unwrap()[0], 99, "a cached block is not read over");
+        assert_eq!(
+            c.read(12).unwrap()[0],
+            99,
+            "a cached block is not read over"
+        );
         assert_eq!(c.device().1, 2, "the blocks read ahead are hits");
         c.read_ahead(5, 32).unwrap();
         assert_eq!(c.device().1, 2, "a cached first block reads nothing");
