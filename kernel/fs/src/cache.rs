@@ -32,9 +32,10 @@ struct Slot {
 pub const SYNC_RUN: usize = 64 * 1024;
 
 /// Default number of blocks kept in memory: 1 MiB of 1 KiB blocks. (4,096 was
-/// tried, so that the inode table of 10,000 files fits; in the guest it made file
-/// creation slower, 42,346 -> 70,929 instructions per file, cause not found yet:
-/// see docs/benchmarks.md.)
+/// tried, so that the inode table of 10,000 files fits; in the guest the creation
+/// figure went up, 42,346 -> 70,929 per file, but single-stepping showed ~24,000
+/// instructions per creation: the rest were disk waits counted as real time,
+/// one per inode-table block then, see docs/benchmarks.md.)
 pub const DEFAULT_CAPACITY: usize = 1024;
 
 /// An empty table cell; a full one holds a slot index plus one.
