@@ -27,6 +27,9 @@ use crate::superblock::{le16, le32, put16, put32};
 /// Longest file name ext2 allows.
 pub const NAME_MAX: usize = 255;
 
+/// Directory blocks a listing reads in one request when it reaches one not cached.
+const DIR_READAHEAD: u64 = 32;
+
 /// One validated entry inside a directory block.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RawEntry {
@@ -338,6 +341,9 @@ impl<D: BlockDevice> Ext2<D> {
         let mut within = (pos % bs) as usize;
         while lblk < self.dir_nblocks(dir) {
             let blk = self.dir_block(dir, lblk)?;
+            if !self.cache.contains(blk as u64) {
+                self.read_ahead_dir(dir, lblk, blk)?;
+            }
             let (ft, max) = (self.sb.has_filetype(), self.sb.inodes_count);
             // Where the last listing step ended is an entry boundary while no block
             // changed: start the walk there instead of at the block's start.
@@ -361,6 +367,19 @@ impl<D: BlockDevice> Ext2<D> {
             within = 0;
         }
         Ok(None)
+    }
+
+    /// A listing reached block `lblk` (on disk `blk`), not cached: read it with
+    /// the directory's next blocks that follow it on the disk, up to
+    /// [`DIR_READAHEAD`], in one request (a listing reads them all in turn, and
+    /// each separate read is a wait for the disk).
+    fn read_ahead_dir(&mut self, dir: &Inode, lblk: u64, blk: u32) -> Result<()> {
+        let end = self.dir_nblocks(dir).min(lblk + DIR_READAHEAD);
+        let mut n = 1;
+        while lblk + n < end && self.bmap(dir, lblk + n)? == blk + n as u32 {
+            n += 1;
+        }
+        self.cache.read_ahead(blk as u64, n as usize)
     }
 
     /// True when `dir` holds nothing but `.` and `..`.
