@@ -32,7 +32,7 @@ pub use fileobj::{
     ByteSink, ByteSource, FileObject, Ioctl, IoctlReply, Mapping, NodeFile, Readiness,
 };
 pub use openfile::{
-    new_pipe, open, open_device, open_files, set_device_open, set_generated_open,
+    new_pipe, open, open_device, open_files, open_telling, set_device_open, set_generated_open,
     set_privileged_hook, OpenFile, Origin, MAX_OPEN_FILES, ROOT_RESERVE_FILES,
 };
 pub use signals::Signals;

@@ -385,6 +385,18 @@ pub fn open(
     flags: u32,
     mode: u32,
 ) -> Result<Arc<OpenFile>, Errno> {
+    open_telling(cred, cwd, path, flags, mode).map(|(f, _)| f)
+}
+
+/// [`open`], also telling whether `O_CREAT` made the file (then nothing can map
+/// it yet, and `O_TRUNC` had nothing to cut).
+pub fn open_telling(
+    cred: &cred::Credentials,
+    cwd: NodeRef,
+    path: &str,
+    flags: u32,
+    mode: u32,
+) -> Result<(Arc<OpenFile>, bool), Errno> {
     // Held while open, taken under the same lock as the open so that nobody can
     // remove and free the node in between: an unlinked file keeps its contents until
     // the last close, and its mount cannot be unmounted.
@@ -393,15 +405,16 @@ pub fn open(
         o.kind == vfs::NodeKind::Regular && !o.generated && flags & O_ACCMODE != O_RDONLY
     };
     let opened = fsys::with(|v| {
-        // Refused before the open can truncate a running program.
-        if flags & O_ACCMODE != O_RDONLY {
-            if let Ok(n) = v.resolve(cred, cwd, path, flags & O_NOFOLLOW == 0) {
-                if fsys::writers::is_executing(n) {
-                    return Err(Errno::ETXTBSY);
-                }
+        // Refused before the open can truncate a running program (checked by the
+        // open on the node it found, so the path is walked once).
+        let mut busy = |n| {
+            if flags & O_ACCMODE != O_RDONLY && fsys::writers::is_executing(n) {
+                Err(Errno::ETXTBSY)
+            } else {
+                Ok(())
             }
-        }
-        let o = v.open(cred, cwd, path, flags, mode)?;
+        };
+        let o = v.open_checked(cred, cwd, path, flags, mode, &mut busy)?;
         if writer(&o) {
             fsys::get_write_access(o.node)?;
         }
@@ -425,5 +438,5 @@ pub fn open(
         path: path.as_bytes().into(),
     };
     // ENFILE releases the object, so a node's hold is given back.
-    OpenFile::new_from(object, flags, Some(origin))
+    OpenFile::new_from(object, flags, Some(origin)).map(|f| (f, opened.created))
 }

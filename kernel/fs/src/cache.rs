@@ -40,9 +40,10 @@ pub(crate) struct Slot {
 pub const SYNC_RUN: usize = 64 * 1024;
 
 /// Default number of blocks kept in memory: 1 MiB of 1 KiB blocks. (4,096 was
-/// tried, so that the inode table of 10,000 files fits; in the guest it made file
-/// creation slower, 42,346 -> 70,929 instructions per file, cause not found yet:
-/// see docs/benchmarks.md.)
+/// tried, so that the inode table of 10,000 files fits; in the guest the creation
+/// figure went up, 42,346 -> 70,929 per file, but single-stepping showed ~24,000
+/// instructions per creation: the rest were disk waits counted as real time,
+/// one per inode-table block then, see docs/benchmarks.md.)
 pub const DEFAULT_CAPACITY: usize = 1024;
 
 /// An empty table cell; a full one holds a slot index plus one.
@@ -232,6 +233,51 @@ impl<D: BlockDevice> BlockCache<D> {
     /// Flushes the device's write cache.
     pub(crate) fn device_flush(&mut self) -> Result<()> {
         Ok(self.dev.flush()?)
+    }
+
+    /// Reads block `first` and those after it, up to `count` blocks in all, into
+    /// the cache with one device request, when `first` is not cached; the run
+    /// stops at the first block already cached (which may be newer than the disk)
+    /// and is at most a quarter of the capacity. For tables read block after block
+    /// (the inode table): one disk wait instead of one per block, which under
+    /// `-icount` is most of what creating a file costs.
+    pub fn read_ahead(&mut self, first: u64, count: usize) -> Result<()> {
+        let count = count
+            .min(self.capacity / 4)
+            .min(SYNC_RUN / self.block_size)
+            .max(1);
+        let end = self.device_blocks().min(first.saturating_add(count as u64));
+        let mut n = 0u64;
+        while first + n < end && self.cell_of(first + n).is_none() {
+            n += 1;
+        }
+        if n == 0 {
+            return Ok(());
+        }
+        if self.slots.len() + n as usize > self.capacity {
+            self.evict()?;
+        }
+        let bs = self.block_size;
+        let mut run = vec![0u8; n as usize * bs];
+        self.dev
+            .read_sectors(first * self.sectors_per_block, &mut run)?;
+        for (k, data) in run.chunks_exact(bs).enumerate() {
+            self.clock += 1;
+            self.slots.push(Slot {
+                nr: first + k as u64,
+                data: data.into(),
+                dirty: false,
+                ordered: false,
+                last_use: self.clock,
+            });
+            self.link(self.slots.len() - 1);
+        }
+        Ok(())
+    }
+
+    /// Is block `nr` in the cache?
+    pub fn contains(&self, nr: u64) -> bool {
+        self.cell_of(nr).is_some()
     }
 
     /// Device sectors per block.
@@ -472,6 +518,67 @@ mod tests {
             0,
             "a forgotten block was written"
         );
+    }
+
+    #[test]
+    fn read_ahead_reads_a_run_in_one_request_and_keeps_newer_cached_blocks() {
+        let mut bytes = vec![0u8; 1024 * 256];
+        for b in 0..256 {
+            bytes[b * 1024] = b as u8;
+        }
+        let disk = Reads(MemDisk::new(bytes), 0);
+        let mut c = BlockCache::new(disk, 1024, 64).unwrap();
+        c.modify(12).unwrap()[0] = 99; // newer in the cache than on the disk
+        assert_eq!(c.device().1, 1);
+        c.read_ahead(5, 32).unwrap();
+        assert_eq!(c.device().1, 2, "one request for blocks 5..12");
+        assert_eq!(c.cached(), 8);
+        for b in 5..12u64 {
+            assert!(c.contains(b));
+            assert_eq!(c.read(b).unwrap()[0], b as u8);
+        }
+        assert_eq!(
+            c.read(12).unwrap()[0],
+            99,
+            "a cached block is not read over"
+        );
+        assert_eq!(c.device().1, 2, "the blocks read ahead are hits");
+        c.read_ahead(5, 32).unwrap();
+        assert_eq!(c.device().1, 2, "a cached first block reads nothing");
+        // At most a quarter of the capacity at once, and never past the device.
+        c.read_ahead(100, 64).unwrap();
+        assert_eq!(c.cached(), 8 + 16);
+        c.read_ahead(250, 64).unwrap();
+        assert!(c.contains(255) && c.read(256).is_err());
+        // Filling past the capacity evicts, as a read does.
+        for first in (130..250).step_by(16) {
+            c.read_ahead(first, 16).unwrap();
+        }
+        assert!(c.cached() <= 64);
+        c.sync().unwrap();
+        assert_eq!(c.device().0.as_bytes()[12 * 1024], 99);
+    }
+
+    /// A disk that counts the read requests it gets.
+    struct Reads(MemDisk, usize);
+
+    impl BlockDevice for Reads {
+        fn sector_size(&self) -> usize {
+            self.0.sector_size()
+        }
+        fn sector_count(&self) -> u64 {
+            self.0.sector_count()
+        }
+        fn read_sectors(&mut self, first: u64, buf: &mut [u8]) -> ::block::Result<()> {
+            self.1 += 1;
+            self.0.read_sectors(first, buf)
+        }
+        fn write_sectors(&mut self, first: u64, buf: &[u8]) -> ::block::Result<()> {
+            self.0.write_sectors(first, buf)
+        }
+        fn flush(&mut self) -> ::block::Result<()> {
+            self.0.flush()
+        }
     }
 
     /// A disk that counts the write requests it gets.

@@ -27,6 +27,9 @@ use crate::superblock::{le16, le32, put16, put32};
 /// Longest file name ext2 allows.
 pub const NAME_MAX: usize = 255;
 
+/// Directory blocks a listing reads in one request when it reaches one not cached.
+const DIR_READAHEAD: u64 = 32;
+
 /// One validated entry inside a directory block.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RawEntry {
@@ -115,6 +118,75 @@ fn first_used_from(
         off += e.rec_len;
     }
     Ok(None)
+}
+
+/// The room [`block_room`] counts for one entry: a free entry's whole length, or
+/// the slack after a used entry's name.
+fn entry_room(e: &RawEntry) -> usize {
+    if e.ino == 0 {
+        e.rec_len
+    } else {
+        e.rec_len - rec_size(e.name_len)
+    }
+}
+
+/// One pass over a directory block that checks every entry as [`parse_block`]
+/// does and allocates nothing: the first entry that can take a record of `need`
+/// bytes (a free entry that long, or a used one with that much slack after its
+/// name: the first-fit choice a scan makes), and the largest room among all the
+/// *other* entries, from which the block's room after the add follows.
+fn first_fit(
+    block: &[u8],
+    filetype: bool,
+    max_ino: u32,
+    need: usize,
+) -> Result<(Option<RawEntry>, usize)> {
+    let (mut fit, mut others) = (None, 0);
+    let mut off = 0;
+    while off < block.len() {
+        let e = check_entry(block, off, filetype, max_ino)?;
+        off += e.rec_len;
+        let room = entry_room(&e);
+        let fits = if e.ino == 0 {
+            e.rec_len >= need
+        } else {
+            e.rec_len >= rec_size(e.name_len) + need
+        };
+        if fit.is_none() && fits {
+            fit = Some(e);
+        } else {
+            others = others.max(room);
+        }
+    }
+    Ok((fit, others))
+}
+
+/// One pass over a directory block that checks every entry as [`parse_block`]
+/// does: the entry at byte `at`, the entry before it (none for a block's first),
+/// and the largest room among all the other entries.
+fn entry_and_prev(
+    block: &[u8],
+    filetype: bool,
+    max_ino: u32,
+    at: usize,
+) -> Result<Option<(RawEntry, Option<RawEntry>, usize)>> {
+    let (mut found, mut prev, mut others) = (None, None, 0);
+    let mut last: Option<RawEntry> = None;
+    let mut off = 0;
+    while off < block.len() {
+        let e = check_entry(block, off, filetype, max_ino)?;
+        off += e.rec_len;
+        if e.off == at {
+            found = Some(e);
+            prev = last.take();
+        } else if let Some(l) = last.replace(e) {
+            others = others.max(entry_room(&l));
+        }
+    }
+    if let Some(l) = last {
+        others = others.max(entry_room(&l));
+    }
+    Ok(found.map(|e| (e, prev, others)))
 }
 
 /// A name in a directory, as returned by [`Ext2::read_dir`].
@@ -269,6 +341,9 @@ impl<D: BlockDevice> Ext2<D> {
         let mut within = (pos % bs) as usize;
         while lblk < self.dir_nblocks(dir) {
             let blk = self.dir_block(dir, lblk)?;
+            if !self.cache.contains(blk as u64) {
+                self.read_ahead_dir(dir, lblk, blk)?;
+            }
             let (ft, max) = (self.sb.has_filetype(), self.sb.inodes_count);
             // Where the last listing step ended is an entry boundary while no block
             // changed: start the walk there instead of at the block's start.
@@ -292,6 +367,19 @@ impl<D: BlockDevice> Ext2<D> {
             within = 0;
         }
         Ok(None)
+    }
+
+    /// A listing reached block `lblk` (on disk `blk`), not cached: read it with
+    /// the directory's next blocks that follow it on the disk, up to
+    /// [`DIR_READAHEAD`], in one request (a listing reads them all in turn, and
+    /// each separate read is a wait for the disk).
+    fn read_ahead_dir(&mut self, dir: &Inode, lblk: u64, blk: u32) -> Result<()> {
+        let end = self.dir_nblocks(dir).min(lblk + DIR_READAHEAD);
+        let mut n = 1;
+        while lblk + n < end && self.bmap(dir, lblk + n)? == blk + n as u32 {
+            n += 1;
+        }
+        self.cache.read_ahead(blk as u64, n as usize)
     }
 
     /// True when `dir` holds nothing but `.` and `..`.
@@ -361,37 +449,34 @@ impl<D: BlockDevice> Ext2<D> {
             },
             None => 0..self.dir_nblocks(dir),
         };
+        let (ft, max) = (self.sb.has_filetype(), self.sb.inodes_count);
         for lblk in candidates {
             let blk = self.dir_block(dir, lblk)?;
-            let mut entries = self.parse_dir_block(blk)?;
-            for i in 0..entries.len() {
-                let e = entries[i];
+            let (fit, others) = first_fit(self.cache.read(blk as u64)?, ft, max, need)?;
+            let Some(e) = fit else {
+                continue;
+            };
+            // The chosen entry takes the name (a free one) or gives its slack to a
+            // new entry after it (a used one, which keeps no room of its own).
+            let (off, room) = if e.ino == 0 {
+                self.write_entry(blk, e.off, e.rec_len, name, ino, kind)?;
+                (e.off, e.rec_len - need)
+            } else {
                 let used = rec_size(e.name_len);
-                let new = RawEntry {
+                put16(self.cache.modify(blk as u64)?, e.off + 4, used as u16);
+                self.write_entry(blk, e.off + used, e.rec_len - used, name, ino, kind)?;
+                (e.off + used, e.rec_len - used - need)
+            };
+            if let Some(ix) = self.dirindex.get_mut(dir_ino) {
+                let loc = Loc {
+                    lblk: lblk as u32,
+                    off: off as u16,
                     ino,
-                    name_len: name.len(),
-                    ..e
                 };
-                if e.ino == 0 && e.rec_len >= need {
-                    self.write_entry(blk, e.off, e.rec_len, name, ino, kind)?;
-                    entries[i] = new;
-                } else if e.ino != 0 && e.rec_len >= used + need {
-                    put16(self.cache.modify(blk as u64)?, e.off + 4, used as u16);
-                    self.write_entry(blk, e.off + used, e.rec_len - used, name, ino, kind)?;
-                    entries[i].rec_len = used;
-                    let split = RawEntry {
-                        off: e.off + used,
-                        rec_len: e.rec_len - used,
-                        ..new
-                    };
-                    entries.insert(i + 1, split);
-                } else {
-                    continue;
-                }
-                let off = if e.ino == 0 { e.off } else { e.off + used };
-                self.index_added(dir_ino, lblk as u32, &entries, name, off, ino);
-                return self.write_inode(dir_ino, dir);
+                ix.insert(name, loc);
+                ix.set_room(lblk as u32, others.max(room) as u16);
             }
+            return self.write_inode(dir_ino, dir);
         }
         let bs = self.sb.block_size;
         let lblk = self.dir_nblocks(dir);
@@ -443,6 +528,59 @@ impl<D: BlockDevice> Ext2<D> {
         dir: &mut Inode,
         name: &[u8],
     ) -> Result<u32> {
+        let loc = match self.dir_index(dir_ino, dir)? {
+            Some(ix) => Some(ix.get(name).ok_or(Errno::ENOENT)?),
+            None => None,
+        };
+        let ino = match loc {
+            Some(loc) => self.remove_indexed(dir_ino, dir, name, loc)?,
+            None => self.remove_scanned(dir_ino, dir, name)?,
+        };
+        dir.flags &= !INDEX_FL;
+        let now = self.now();
+        dir.mtime = now;
+        dir.ctime = now;
+        self.write_inode(dir_ino, dir)?;
+        Ok(ino)
+    }
+
+    /// Removes the entry the index of `dir_ino` places at `loc`, in one pass over
+    /// its block (checked whole, as everywhere), keeping the index exact.
+    fn remove_indexed(&mut self, dir_ino: u32, dir: &Inode, name: &[u8], loc: Loc) -> Result<u32> {
+        let blk = self.dir_block(dir, loc.lblk as u64)?;
+        let (ft, max) = (self.sb.has_filetype(), self.sb.inodes_count);
+        let data = self.cache.read(blk as u64)?;
+        let Some((e, prev, others)) = entry_and_prev(data, ft, max, loc.off as usize)? else {
+            return corrupt(); // the index disagrees with the block
+        };
+        if e.ino != loc.ino || e.name(data) != name {
+            return corrupt();
+        }
+        let data = self.cache.modify(blk as u64)?;
+        // Merged into the previous entry, or (a block's first) marked free.
+        let room = match prev {
+            Some(p) => {
+                let merged = RawEntry {
+                    rec_len: p.rec_len + e.rec_len,
+                    ..p
+                };
+                put16(data, p.off + 4, merged.rec_len as u16);
+                entry_room(&merged)
+            }
+            None => {
+                put32(data, e.off, 0);
+                e.rec_len
+            }
+        };
+        if let Some(ix) = self.dirindex.get_mut(dir_ino) {
+            ix.remove(name);
+            ix.set_room(loc.lblk, others.max(room) as u16);
+        }
+        Ok(e.ino)
+    }
+
+    /// Removes `name` from the unindexed directory `dir_ino` found by a scan.
+    fn remove_scanned(&mut self, dir_ino: u32, dir: &Inode, name: &[u8]) -> Result<u32> {
         let mut f = self.find_entry(dir_ino, dir, name)?.ok_or(Errno::ENOENT)?;
         let e = f.entry();
         let data = self.cache.modify(f.blk as u64)?;
@@ -462,11 +600,6 @@ impl<D: BlockDevice> Ext2<D> {
             ix.remove(name);
         }
         self.reindex_room(dir_ino, f.lblk, &f.entries);
-        dir.flags &= !INDEX_FL;
-        let now = self.now();
-        dir.mtime = now;
-        dir.ctime = now;
-        self.write_inode(dir_ino, dir)?;
         Ok(e.ino)
     }
 

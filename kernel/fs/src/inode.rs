@@ -22,6 +22,10 @@ pub const NDIR: usize = 12;
 /// `i_flags`: the directory has an htree index (we treat it as linear).
 pub const INDEX_FL: u32 = 0x1000;
 
+/// Inode-table blocks read in one request when one is missing from the block
+/// cache (Linux's ext4 reads 32 as well: `inode_readahead_blks`).
+pub const INODE_READAHEAD: u64 = 32;
+
 /// File type bits of `i_mode`.
 pub mod mode {
     pub const S_IFMT: u16 = 0o170000;
@@ -160,14 +164,26 @@ impl<D: BlockDevice> Ext2<D> {
         NDIR as u64 + p + p * p + p * p * p
     }
 
-    fn inode_location(&self, ino: u32) -> Result<(u64, usize)> {
+    /// The inode-table block holding inode `ino` and the inode's offset in it. A
+    /// block not cached is read together with the rest of the group's table after
+    /// it, up to [`INODE_READAHEAD`] blocks, in one request: inodes are used in
+    /// order (creation takes the next free one, `ls -l` and `find` stat a
+    /// directory's files in turn), so the next blocks are wanted soon.
+    fn inode_location(&mut self, ino: u32) -> Result<(u64, usize)> {
         if ino == 0 || ino > self.sb.inodes_count {
             return corrupt();
         }
         let g = (ino - 1) / self.sb.inodes_per_group;
         let idx = ((ino - 1) % self.sb.inodes_per_group) as usize;
         let byte = idx * self.sb.inode_size;
-        let blk = self.groups[g as usize].inode_table as u64 + (byte / self.sb.block_size) as u64;
+        let table = self.groups[g as usize].inode_table as u64;
+        let lblk = (byte / self.sb.block_size) as u64;
+        let blk = table + lblk;
+        if !self.cache.contains(blk) {
+            let left = (self.sb.inode_table_blocks as u64).saturating_sub(lblk);
+            self.cache
+                .read_ahead(blk, left.clamp(1, INODE_READAHEAD) as usize)?;
+        }
         Ok((blk, byte % self.sb.block_size))
     }
 

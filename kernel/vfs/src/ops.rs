@@ -58,6 +58,22 @@ impl Vfs {
         flags: u32,
         mode: u32,
     ) -> Result<Opened> {
+        self.open_checked(cred, cwd, path, flags, mode, &mut |_| Ok(()))
+    }
+
+    /// [`Vfs::open`] with a check of the layer above on a file that already
+    /// exists, made before anything is checked or changed (before `O_TRUNC`): the
+    /// kernel refuses there to open a running program for writing (`ETXTBSY`)
+    /// without walking the path a second time to find out.
+    pub fn open_checked(
+        &mut self,
+        cred: &Credentials,
+        cwd: NodeRef,
+        path: impl AsRef<[u8]>,
+        flags: u32,
+        mode: u32,
+        existing: &mut dyn FnMut(NodeRef) -> Result<()>,
+    ) -> Result<Opened> {
         let path = path.as_ref();
         let follow = flags & O_NOFOLLOW == 0;
         let (node, kind, created) = if flags & O_CREAT != 0 {
@@ -76,6 +92,7 @@ impl Vfs {
             _ => {}
         }
         if !created {
+            existing(node)?;
             let fs = self.fs(node)?;
             if kind == NodeKind::Regular && wants_write(flags) && !fs.writable(node.ino) {
                 return Err(Errno::EROFS);

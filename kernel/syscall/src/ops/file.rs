@@ -164,8 +164,9 @@ pub fn open(cx: &mut Ctx, dir: Dir, path: String, flags: u32, mode: u32) -> SysR
     let start = base(cx, dir)?;
     let cred = p.cred();
     let mode = mode & !cred.umask;
-    let f = files::open(&cred, start, &path, flags, mode)?;
-    if flags & abi::flags::O_TRUNC != 0 {
+    let (f, created) = files::open_telling(&cred, start, &path, flags, mode)?;
+    // A file this open made is mapped nowhere: no process list to walk.
+    if flags & abi::flags::O_TRUNC != 0 && !created {
         if let Some(n) = f.node() {
             drop_mapped_file_tail(n, 0);
         }
