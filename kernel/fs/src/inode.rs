@@ -165,8 +165,9 @@ impl<D: BlockDevice> Ext2<D> {
     }
 
     /// The inode-table block holding inode `ino` and the inode's offset in it. A
-    /// block not cached is read together with the rest of the group's table after
-    /// it, up to [`INODE_READAHEAD`] blocks, in one request: inodes are used in
+    /// block not cached, when the block before it is, is read together with the
+    /// rest of the group's table after it, up to [`INODE_READAHEAD`] blocks, in one
+    /// request (Linux's readahead, too, starts on a sequential miss): inodes are used in
     /// order (creation takes the next free one, `ls -l` and `find` stat a
     /// directory's files in turn), so the next blocks are wanted soon.
     fn inode_location(&mut self, ino: u32) -> Result<(u64, usize)> {
@@ -180,9 +181,13 @@ impl<D: BlockDevice> Ext2<D> {
         let lblk = (byte / self.sb.block_size) as u64;
         let blk = table + lblk;
         if !self.cache.contains(blk) {
+            // Only a walk forward through the table (the block before is cached)
+            // reads ahead: a lone lookup (a `stat`, a program's inode after
+            // `drop_caches`) reads its one block, not 32 KiB it will not use.
+            let walking = lblk > 0 && self.cache.contains(blk - 1);
             let left = (self.sb.inode_table_blocks as u64).saturating_sub(lblk);
-            self.cache
-                .read_ahead(blk, left.clamp(1, INODE_READAHEAD) as usize)?;
+            let n = if walking { left.clamp(1, INODE_READAHEAD) } else { 1 };
+            self.cache.read_ahead(blk, n as usize)?;
         }
         Ok((blk, byte % self.sb.block_size))
     }
