@@ -186,7 +186,11 @@ impl<D: BlockDevice> Ext2<D> {
             // `drop_caches`) reads its one block, not 32 KiB it will not use.
             let walking = lblk > 0 && self.cache.contains(blk - 1);
             let left = (self.sb.inode_table_blocks as u64).saturating_sub(lblk);
-            let n = if walking { left.clamp(1, INODE_READAHEAD) } else { 1 };
+            let n = if walking {
+                left.clamp(1, INODE_READAHEAD)
+            } else {
+                1
+            };
             self.cache.read_ahead(blk, n as usize)?;
         }
         Ok((blk, byte % self.sb.block_size))
