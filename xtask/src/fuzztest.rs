@@ -237,8 +237,9 @@ fn stats(s: &mut Session) -> Result<Stats> {
 }
 
 /// What the kernel's heap tracker lists as allocated since the baseline and still
-/// live, read by the shell itself (a `cat` would add its own allocations).
-fn heap_report(s: &mut Session) -> String {
+/// live, read by the shell itself (a `cat` would add its own allocations), under the
+/// heading `what` (e.g. "live allocations since the baseline").
+pub(crate) fn heap_report(s: &mut Session, what: &str) -> String {
     let read = "while IFS= read -r l; do echo \"$l\"; done < /proc/sys/kernel/heap_track";
     match s.run_line(read, &["tracking "]) {
         Ok(out) => {
@@ -247,10 +248,7 @@ fn heap_report(s: &mut Session) -> String {
                 .filter(|l| l.contains(" bytes"))
                 .take(40)
                 .collect();
-            format!(
-                "\nlive allocations since the baseline, by call chain:\n{}",
-                lines.join("\n")
-            )
+            format!("\n{what}, by call chain:\n{}", lines.join("\n"))
         }
         Err(e) => format!("\n(no heap-tracking report: {e})"),
     }
@@ -405,7 +403,7 @@ pub fn rounds(
         };
         if let Err(mut e) = check() {
             if e.starts_with("kernel heap grew") || e.starts_with("frames not back") {
-                e.push_str(&heap_report(&mut s));
+                e.push_str(&heap_report(&mut s, "live allocations since the baseline"));
             }
             // Keep going: the later rounds tell a leak from a one-off.
             problems.push(fail(&s, seed, e));

@@ -137,28 +137,9 @@ pub fn leak_report(s: &mut Session, what: &str, base: &Counters) -> Result<Count
     }
     let mut report = format!("after {what}, not back:\n  {}", grew.join("\n  "));
     if now.heap - base.heap > HEAP_SLACK {
-        report.push_str(&heap_track(s));
+        report.push_str(&crate::fuzztest::heap_report(s, "live heap allocations"));
     }
     Err(report)
-}
-
-/// The heap tracker's report (`/proc/sys/kernel/heap_track`), read by the shell.
-fn heap_track(s: &mut Session) -> String {
-    let read = "while IFS= read -r l; do echo \"$l\"; done < /proc/sys/kernel/heap_track";
-    match s.run_line(read, &["tracking "]) {
-        Ok(out) => {
-            let lines: Vec<&str> = out
-                .lines()
-                .filter(|l| l.contains(" bytes"))
-                .take(40)
-                .collect();
-            format!(
-                "\nlive heap allocations by call chain:\n{}",
-                lines.join("\n")
-            )
-        }
-        Err(e) => format!("\n(no heap-tracking report: {e})"),
-    }
 }
 
 /// A number just before `marker` in `text` (`"126 forked"` -> 126).

@@ -211,10 +211,22 @@ def hangup_survivor():
     os._exit(16 * first + 4 * second + w)
 
 
+def wait_asleep(pid):
+    """Wait (at most 5 s) until the child sleeps (its read is waiting), so that the
+    hang-up finds it there: a read that has not started yet would see end-of-file
+    instead of EIO, and the transcript would depend on timing."""
+    for _ in range(500):
+        with open("/proc/%d/stat" % pid) as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "S":
+                return
+        time.sleep(0.01)
+
+
 def session(name, child):
     print("== session " + name)
     m, pid = fork_session(child)
     collect(m, b"ready\r\n")
+    wait_asleep(pid)
     print("= close master")
     os.close(m)
     report(pid, 0)

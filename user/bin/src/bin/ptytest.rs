@@ -114,6 +114,31 @@ fn become_session(p: &Pty) {
     let _ = sys::close(p.master);
 }
 
+/// Open a pseudo-terminal and fork a child that leads a new session on its slave and
+/// runs `child`; returns the master and the child's pid (or prints why not).
+fn start(child: fn() -> !) -> Option<(i32, u32)> {
+    let p = match pty::openpty() {
+        Ok(p) => p,
+        Err(e) => {
+            ulib::println!("= openpty {e:?}");
+            return None;
+        }
+    };
+    let pid = match process::fork() {
+        Ok(Fork::Child) => {
+            become_session(&p);
+            child()
+        }
+        Ok(Fork::Parent(pid)) => pid,
+        Err(e) => {
+            ulib::println!("= fork {e:?}");
+            return None;
+        }
+    };
+    let _ = sys::close(p.slave);
+    Some((p.master, pid))
+}
+
 fn out(s: &str) {
     let _ = sys::write(1, s.as_bytes());
 }
@@ -205,26 +230,9 @@ fn job_leader() -> ! {
 
 fn session_a() {
     ulib::println!("== session A: line discipline, size, raw mode, Ctrl-Z, Ctrl-C");
-    let p = match pty::openpty() {
-        Ok(p) => p,
-        Err(e) => {
-            ulib::println!("= openpty {e:?}");
-            return;
-        }
+    let Some((m, pid)) = start(job_leader) else {
+        return;
     };
-    let pid = match process::fork() {
-        Ok(Fork::Child) => {
-            become_session(&p);
-            job_leader()
-        }
-        Ok(Fork::Parent(pid)) => pid,
-        Err(e) => {
-            ulib::println!("= fork {e:?}");
-            return;
-        }
-    };
-    let _ = sys::close(p.slave);
-    let m = p.master;
     for text in [
         &b"hello\n"[..],
         b"ab\x7fc\n",
@@ -300,57 +308,47 @@ fn hangup_survivor() -> ! {
     process::exit(16 * first + 4 * second + w)
 }
 
+/// Wait (at most 5 s) until process `pid` sleeps (its read is waiting), so that the
+/// hang-up finds it there: a read that has not started yet would see end-of-file
+/// instead of EIO, and the transcript would depend on timing (on Linux too).
+fn wait_asleep(pid: u32) {
+    for _ in 0..500 {
+        let stat = ulib::fs::read(&alloc::format!("/proc/{pid}/stat")).unwrap_or_default();
+        let text = core::str::from_utf8(&stat).unwrap_or("");
+        let state = text
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next());
+        if state == Some("S") {
+            return;
+        }
+        let _ = sys::nanosleep(10_000_000);
+    }
+}
+
 fn session(name: &str, child: fn() -> !) {
     ulib::println!("== session {name}");
-    let p = match pty::openpty() {
-        Ok(p) => p,
-        Err(e) => {
-            ulib::println!("= openpty {e:?}");
-            return;
-        }
+    let Some((m, pid)) = start(child) else {
+        return;
     };
-    let pid = match process::fork() {
-        Ok(Fork::Child) => {
-            become_session(&p);
-            child()
-        }
-        Ok(Fork::Parent(pid)) => pid,
-        Err(e) => {
-            ulib::println!("= fork {e:?}");
-            return;
-        }
-    };
-    let _ = sys::close(p.slave);
-    collect(p.master, b"ready\r\n");
+    collect(m, b"ready\r\n");
+    wait_asleep(pid);
     ulib::println!("= close master");
-    let _ = sys::close(p.master);
+    let _ = sys::close(m);
     report(pid, 0);
+}
+
+/// The child of [`shell`]: the interactive shell on the slave.
+fn exec_sh() -> ! {
+    let e = process::exec("/bin/sh", &["sh"]);
+    ulib::eprintln!("ptytest: exec sh: {e:?}");
+    process::exit(127)
 }
 
 /// The interactive shell on a pseudo-terminal: job control as on the console.
 fn shell() {
-    let p = match pty::openpty() {
-        Ok(p) => p,
-        Err(e) => {
-            ulib::println!("= openpty {e:?}");
-            return;
-        }
+    let Some((m, pid)) = start(exec_sh) else {
+        return;
     };
-    let pid = match process::fork() {
-        Ok(Fork::Child) => {
-            become_session(&p);
-            let e = process::exec("/bin/sh", &["sh"]);
-            ulib::eprintln!("ptytest: exec sh: {e:?}");
-            process::exit(127)
-        }
-        Ok(Fork::Parent(pid)) => pid,
-        Err(e) => {
-            ulib::println!("= fork {e:?}");
-            return;
-        }
-    };
-    let _ = sys::close(p.slave);
-    let m = p.master;
     collect(m, b"$ ");
     type_in(m, b"echo on a pty; ls /dev/pts\n");
     collect(m, b"$ ");
@@ -433,7 +431,7 @@ fn bad_paths() -> i32 {
         "/dev/pts/N goes with its master",
         sys::stat(&name, &mut st) == Err(Errno::ENOENT),
     );
-    // At most 64 at once, and all numbers come back.
+    // At most 32 at once, and all numbers come back.
     let mut held = Vec::new();
     let last = loop {
         match sys::open("/dev/ptmx", ulib::abi::flags::O_RDWR, 0) {
