@@ -25,11 +25,13 @@
 extern crate alloc;
 
 mod builtins;
+mod compound;
 mod exec;
 mod jobs;
 mod render;
 mod scriptbuiltins;
 mod shell;
+mod start;
 mod subst;
 mod sysfs;
 mod term;
