@@ -37,16 +37,19 @@ fn fail<T>(msg: String) -> Result<T, AwkError> {
     Err(AwkError(msg))
 }
 
+mod builtins;
 mod ere;
 mod interp;
 mod lex;
 mod parse;
 mod printf;
+mod run;
 #[cfg(test)]
 mod tests;
 mod tree;
 mod value;
 
+use builtins::*;
 pub use ere::Ere;
 pub use interp::*;
 use lex::*;
