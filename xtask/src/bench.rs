@@ -83,9 +83,11 @@ fn one_boot(
     kernel: &std::path::Path,
     image: Option<&std::path::Path>,
     icount: bool,
+    cpus: u32,
 ) -> Result<(f64, f64)> {
     let mut m = Machine::new(kernel);
     m.icount = icount;
+    m.smp = cpus;
     m.no_reboot = true;
     m.initrd = image.map(|p| p.to_path_buf());
     let prompt = if image.is_some() { "$ " } else { "dinos> " };
@@ -132,16 +134,21 @@ fn boot(kernel: &std::path::Path, image: &std::path::Path) -> Result<()> {
     let mut wall = Vec::new();
     let mut guest = Vec::new();
     let mut shell = Vec::new();
+    let (mut guest4, mut shell4) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
-        let (w, g) = one_boot(kernel, None, false)?;
+        let (w, g) = one_boot(kernel, None, false, 1)?;
         wall.push(w);
         guest.push(g);
-        shell.push(one_boot(kernel, Some(image), false)?.0);
+        shell.push(one_boot(kernel, Some(image), false, 1)?.0);
+        guest4.push(one_boot(kernel, None, false, 4)?.1);
+        shell4.push(one_boot(kernel, Some(image), false, 4)?.0);
     }
-    let (_, icount_guest) = one_boot(kernel, None, true)?;
+    let (_, icount_guest) = one_boot(kernel, None, true, 1)?;
+    let (_, icount_guest4) = one_boot(kernel, None, true, 4)?;
     let sh = stats(shell);
     let w = stats(wall);
     let g = stats(guest);
+    let (g4, sh4) = (stats(guest4), stats(shell4));
     println!("| measure | median | min | max |");
     println!("|---|---|---|---|");
     println!(
@@ -157,6 +164,15 @@ fn boot(kernel: &std::path::Path, image: &std::path::Path) -> Result<()> {
         "| wall time, QEMU start to the shell prompt (ms) | {:.1} | {:.1} | {:.1} |",
         sh.median, sh.min, sh.max
     );
+    println!(
+        "| `--smp 4`: guest time, kernel entry to ready (ms, TSC) | {:.2} | {:.2} | {:.2} |",
+        g4.median, g4.min, g4.max
+    );
+    println!("| `--smp 4`: guest time under -icount shift=0 (ms) | {icount_guest4:.2} | | |");
+    println!(
+        "| `--smp 4`: wall time, QEMU start to the shell prompt (ms) | {:.1} | {:.1} | {:.1} |",
+        sh4.median, sh4.min, sh4.max
+    );
     let verdict = |ok: bool| if ok { "meets" } else { "misses" };
     println!(
         "target: kernel ready within 150 ms of wall time: {} it (median {:.1} ms)",
@@ -167,6 +183,16 @@ fn boot(kernel: &std::path::Path, image: &std::path::Path) -> Result<()> {
         "target: shell prompt within 400 ms of wall time: {} it (median {:.1} ms)",
         verdict(sh.median <= 400.0),
         sh.median
+    );
+    println!(
+        "target (issue 11): with --smp 4, kernel ready within 10 ms of guest time: {} it (median {:.2} ms)",
+        verdict(g4.median <= 10.0),
+        g4.median
+    );
+    println!(
+        "target (issue 11): with --smp 4, shell prompt within 150 ms of wall time: {} it (median {:.1} ms)",
+        verdict(sh4.median <= 150.0),
+        sh4.median
     );
     Ok(())
 }

@@ -4,7 +4,8 @@
 //! The legacy 8259 PICs are remapped away from the exception vectors and masked. Device
 //! interrupts arrive through the I/O APIC (COM1 is ISA IRQ 4 = GSI 4). The local APIC
 //! timer runs periodic at [`TIMER_HZ`]; its rate, and the TSC's, are measured against the
-//! PIT's fixed 1.193182 MHz clock over 10 ms at boot.
+//! PIT's fixed 1.193182 MHz clock at boot, over at least 6 ms that overlap the rest of
+//! the boot (from [`init`] to [`start_clock`]).
 //!
 //! Register offsets and the values written to them are named in [`x86::apic`]; this
 //! module does the accesses.
@@ -69,30 +70,67 @@ fn disable_pic() {
     data2.write8(pic::MASK_ALL);
 }
 
-/// Count PIT ticks for about 10 ms on channel 2; returns (tsc delta, lapic delta).
-fn calibrate() -> (u64, u64) {
-    const TICKS: u64 = pit::HZ / 100; // 10 ms
+/// The shortest window the TSC and the APIC timer are measured over: 6 ms of PIT
+/// time, so that the PIT's 838 ns tick is at most 1/7,000 of it.
+const MIN_TICKS: u16 = (pit::HZ / 1000 * 6) as u16;
+
+/// Where the calibration started: the TSC, and the APIC timer's count, when the PIT
+/// began counting down from `u16::MAX` (see [`init`]).
+static CAL_START: (AtomicU64, AtomicU64) = (AtomicU64::new(0), AtomicU64::new(0));
+
+/// Start PIT channel 2 counting down from `ticks` (mode 0: its output goes high at
+/// zero) and the APIC timer from its largest count; note where the TSC was.
+fn start_count(ticks: u16) {
     let gate = Port::new(pit::GATE);
-    let cmd = Port::new(pit::COMMAND);
     let ch2 = Port::new(pit::CHANNEL2);
     gate.write8((gate.read8() & !0x02) | 0x01); // gate high, speaker off
-    cmd.write8(pit::CHANNEL2_ONE_SHOT);
-    ch2.write8(TICKS as u8);
-    ch2.write8((TICKS >> 8) as u8);
+    Port::new(pit::COMMAND).write8(pit::CHANNEL2_ONE_SHOT);
+    ch2.write8(ticks as u8);
+    ch2.write8((ticks >> 8) as u8);
     lapic_write(lapic::TIMER_DIVIDE, lapic::DIVIDE_BY_16);
     lapic_write(lapic::TIMER_INIT, u32::MAX);
     // Restart the count: toggle the gate.
     let g = gate.read8();
     gate.write8(g & !1);
     gate.write8(g | 1);
-    let t0 = crate::cpu::rdtsc();
-    let l0 = lapic_read(lapic::TIMER_CURRENT);
-    while gate.read8() & pit::GATE_OUTPUT == 0 {
+    CAL_START.0.store(crate::cpu::rdtsc(), Ordering::Relaxed);
+    CAL_START
+        .1
+        .store(lapic_read(lapic::TIMER_CURRENT) as u64, Ordering::Relaxed);
+}
+
+/// PIT channel 2's count now (latched, so the two bytes belong together), or `None`
+/// once it has reached zero (its output is high: the count has wrapped).
+fn pit_count() -> Option<u16> {
+    if Port::new(pit::GATE).read8() & pit::GATE_OUTPUT != 0 {
+        return None;
+    }
+    let ch2 = Port::new(pit::CHANNEL2);
+    Port::new(pit::COMMAND).write8(pit::CHANNEL2_LATCH);
+    let lo = ch2.read8() as u16;
+    let hi = ch2.read8() as u16;
+    Some(lo | hi << 8)
+}
+
+/// The end of a measurement started by [`start_count`] from `from` ticks: wait until
+/// at least [`MIN_TICKS`] have passed and the count has just changed (so the TSC is
+/// read at the edge of a PIT tick); returns (TSC per second, APIC timer counts per
+/// second), or `None` if the count ran out before it was looked at.
+fn end_count(from: u16) -> Option<(u64, u64)> {
+    let mut last = pit_count()?;
+    loop {
+        let now = pit_count()?;
+        if now != last && from - now >= MIN_TICKS {
+            let t1 = crate::cpu::rdtsc();
+            let l1 = lapic_read(lapic::TIMER_CURRENT) as u64;
+            let ticks = (from - now) as u64;
+            let dt = t1 - CAL_START.0.load(Ordering::Relaxed);
+            let dl = CAL_START.1.load(Ordering::Relaxed) - l1;
+            return Some((dt * pit::HZ / ticks, dl * pit::HZ / ticks));
+        }
+        last = now;
         core::hint::spin_loop();
     }
-    let t1 = crate::cpu::rdtsc();
-    let l1 = lapic_read(lapic::TIMER_CURRENT);
-    ((t1 - t0) * 100, (l0 - l1) as u64 * 100)
 }
 
 /// Note the TSC at kernel entry: time zero for [`nanos_since_boot`].
@@ -100,12 +138,29 @@ pub fn mark_boot() {
     BOOT_TSC.store(crate::cpu::rdtsc(), Ordering::SeqCst);
 }
 
-/// Set up the PIC (off), the local APIC, the timer and the TSC clock.
+/// Set up the PIC (off) and the local APIC, and start measuring the TSC's and the
+/// APIC timer's rates against the PIT's fixed clock. The measurement runs while the
+/// kernel goes on booting (memory, the scheduler), and [`start_clock`] ends it: the
+/// boot does not stand still for it.
 pub fn init() {
     disable_pic();
     lapic_write(lapic::SVR, lapic::SVR_ENABLE | SPURIOUS_VECTOR as u32);
     lapic_write(lapic::TPR, 0);
-    let (tsc_hz, lapic_hz) = calibrate();
+    start_count(u16::MAX); // 54.9 ms before it runs out
+}
+
+/// End the measurement [`init`] started (waiting, if fewer than 6 ms of it have
+/// passed), then set the TSC clock's rate and start the boot CPU's timer. If the
+/// PIT ran out first (the boot took more than 54.9 ms: a slow kernel build on a busy
+/// host), it is measured again, 6 ms of a fresh 54.9 ms count, so that a host that
+/// stops the virtual CPU for a while cannot make it miss the end.
+pub fn start_clock() {
+    let (tsc_hz, lapic_hz) = loop {
+        if let Some(rates) = end_count(u16::MAX) {
+            break rates;
+        }
+        start_count(u16::MAX);
+    };
     TSC_PER_SEC.store(tsc_hz.max(1), Ordering::SeqCst);
     TIMER_COUNT.store((lapic_hz / TIMER_HZ).max(1), Ordering::SeqCst);
     start_timer();

@@ -35,7 +35,7 @@ pub fn main(boot: &'static BootInfo) -> ! {
     if boot.cmdline_value("lockcheck").is_some() && !hal::lockcheck::enable() {
         log::warn!("`lockcheck`: this kernel was built without the lock-order checker (cargo xtask run --lockcheck)");
     }
-    hal::apic::init(); // PIC off, local APIC and its timer calibrated (not yet ticking)
+    hal::apic::init(); // PIC off, local APIC on, the clock's calibration started
     mm::init(boot); // frames, heap, kernel page table: allocation works from here
     let m = mm::stats();
     log::info!(
@@ -44,6 +44,7 @@ pub fn main(boot: &'static BootInfo) -> ! {
         m.heap.size >> 20
     );
     task::init(); // this code becomes thread `kmain`; the idle thread exists
+    hal::apic::start_clock(); // calibration ended (>= 6 ms of PIT time), timer set
     hal::trap::set_handler(hal::apic::TIMER_VECTOR, timer_irq);
     start_other_cpus(); // the MADT's other CPUs, each running the scheduler
     drivers::console::init(); // serial receive interrupt into the console buffer

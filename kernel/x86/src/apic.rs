@@ -106,6 +106,8 @@ pub mod pit {
     pub const GATE_OUTPUT: u8 = 0x20;
     /// Channel 2, low byte then high byte, mode 0 (interrupt on terminal count).
     pub const CHANNEL2_ONE_SHOT: u8 = 0b1011_0000;
+    /// Channel 2, counter latch: the next two reads give the count at this moment.
+    pub const CHANNEL2_LATCH: u8 = 0b1000_0000;
 }
 
 /// The legacy 8259 PICs, which dinos moves out of the way and masks.
