@@ -13,6 +13,11 @@
 //!   is refused with its reason, and free frames and heap are exactly as before.
 //! - 100 rounds of insmod + cat + rmmod leave free frames and the heap exactly as
 //!   they were after the first.
+//! - `rot13fs.ko` adds the file-system type `rot13fs`: files made in a mount of it
+//!   read back as the host's `tr A-Za-z N-ZA-Mn-za-m` of what was written (also after
+//!   an append to a file whose page is cached), directories, renames and removal
+//!   work, `rmmod` is refused while it is mounted and accepted after `umount`, and
+//!   100 rounds of insmod, mount, write, read, umount, rmmod give memory back.
 
 use crate::qemu::Machine;
 use crate::session::Session;
@@ -38,6 +43,10 @@ pub const MODULE_TESTS: &[(&str, ModTest)] = &[
     (
         "module::uptime2_call_works_and_costs_what_a_builtin_does",
         dynamic_call,
+    ),
+    (
+        "module::rot13fs_mounts_reads_back_rot13_and_rmmod_waits_for_umount",
+        rot13fs,
     ),
 ];
 
@@ -371,6 +380,116 @@ fn dynamic_call(kernel: &Path) -> Result<()> {
     }
     let out = s.run_line("rmmod uptime2; uptime2; echo st=$?", &["st="])?;
     want(&out, "function not implemented", "uptime2 after rmmod")?;
+    s.send("poweroff\n")?;
+    let _ = s.wait_exit(std::time::Duration::from_secs(20));
+    Ok(())
+}
+
+/// The host's `tr A-Za-z N-ZA-Mn-za-m` of `text`.
+fn host_rot13(text: &str) -> Result<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("tr")
+        .args(["A-Za-z", "N-ZA-Mn-za-m"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("tr: {e}"))?;
+    child
+        .stdin
+        .take()
+        .ok_or("tr: no stdin")?
+        .write_all(text.as_bytes())
+        .map_err(|e| format!("tr: {e}"))?;
+    let out = child.wait_with_output().map_err(|e| format!("tr: {e}"))?;
+    String::from_utf8(out.stdout).map_err(|e| format!("tr: {e}"))
+}
+
+/// What `cat` printed between the command's echo and the `end` marker, as host lines.
+fn between(out: &str, end: &str) -> String {
+    let body = out.split(end).next().unwrap_or("");
+    body.replace("\r\n", "\n")
+}
+
+fn rot13fs(kernel: &Path) -> Result<()> {
+    let mut s = boot(kernel)?;
+    let out = s.run_line("mount -t rot13fs none /tmp; echo st=$?", &["st="])?;
+    want(&out, "st=1", "mount of rot13fs before the module")?;
+    let out = s.run_line(
+        "insmod /lib/modules/rot13fs.ko; echo st=$?; mkdir -p /tmp/r; \
+         mount -t rot13fs none /tmp/r; echo st=$?; mount | grep rot13fs",
+        &["st=", "st="],
+    )?;
+    if out.matches("st=0").count() != 2 {
+        return Err(format!("insmod and mount of rot13fs:\n{out}"));
+    }
+    want(&out, "none /tmp/r rot13fs", "the mount table")?;
+    // Contents: what is read is the host's tr of what was written.
+    let first = "Hello, World! The quick brown fox jumps over the lazy dog: 0123 ~ Zz.";
+    let second = "Second line, appended after the first was read (its page cached) AaMmNn";
+    let out = s.run_line(
+        &format!("echo '{first}' > /tmp/r/a; cat /tmp/r/a; echo end1"),
+        &["end1\r\n"],
+    )?;
+    let got = between(&out, "end1");
+    let expect = host_rot13(&format!("{first}\n"))?;
+    if got != expect {
+        return Err(format!("cat of a rot13fs file: {got:?}, the host's tr: {expect:?}"));
+    }
+    let out = s.run_line(
+        &format!("echo '{second}' >> /tmp/r/a; cat /tmp/r/a; echo end2"),
+        &["end2\r\n"],
+    )?;
+    let got = between(&out, "end2");
+    let expect = host_rot13(&format!("{first}\n{second}\n"))?;
+    if got != expect {
+        return Err(format!("cat after an append: {got:?}, the host's tr: {expect:?}"));
+    }
+    // rot13 twice is the text again; directories, renames, removal, bad paths.
+    let out = s.run_line(
+        "cat /tmp/r/a > /tmp/r/b; cat /tmp/r/b; mkdir /tmp/r/d; echo x > /tmp/r/d/c; \
+         mv /tmp/r/d/c /tmp/r/e; rm /tmp/r/a; ls /tmp/r; ls /tmp/r/d; echo ls=$?; \
+         rmdir /tmp/r/nosuch; echo st=$?; echo y > /tmp/r/d/f; rmdir /tmp/r/d; echo st=$?; \
+         cat /tmp/r/e",
+        &["ls=", "st=", "st="],
+    )?;
+    want(&out, &format!("\n{first}\r\n{second}\r\n"), "rot13 twice")?;
+    want(&out, "b\r\nd\r\ne\r\n", "ls /tmp/r")?;
+    want(&out, "ls=0", "ls of the empty directory")?;
+    if out.matches("st=1").count() != 2 {
+        return Err(format!("rmdir of nothing and of a full directory:\n{out}"));
+    }
+    want(&out, "\nk\r\n", "cat of the renamed file")?;
+    // Mounted: in use.
+    let out = s.run_line("lsmod; rmmod rot13fs; echo st=$?", &["st="])?;
+    want(&out, "fs:rot13fs", "lsmod")?;
+    want(&out, "module rot13fs is in use", "rmmod while mounted")?;
+    want(&out, "st=1", "rmmod while mounted")?;
+    let out = s.run_line(
+        "umount /tmp/r; rmmod rot13fs; echo st=$?; mount -t rot13fs none /tmp/r; echo st=$?; lsmod",
+        &["st=", "st=", "Used by"],
+    )?;
+    want(&out, "st=0", "rmmod after umount")?;
+    want(&out, "no such device", "mount after rmmod")?;
+    refuse(&out, "rot13fs ", "lsmod after rmmod")?;
+    // Rounds: memory comes back.
+    let round = |n: u32| {
+        format!(
+            "for i in $(seq {n}); do insmod /lib/modules/rot13fs.ko; mount -t rot13fs none /tmp/r; \
+             echo Hello > /tmp/r/f; mkdir /tmp/r/d; cat /tmp/r/f; umount /tmp/r; rmmod rot13fs; \
+             done | grep -c Uryyb"
+        )
+    };
+    s.run_line(&round(2), &["2"])?;
+    let before = stats(&mut s)?;
+    let out = s.run_line(&round(100), &["100"])?;
+    refuse(&out, "insmod:", "the rounds")?;
+    let after = stats(&mut s)?;
+    if !same_memory(before, after) {
+        return Err(format!(
+            "100 rot13fs rounds: (free frames, heap) {before:?} before, {after:?} after"
+        ));
+    }
     s.send("poweroff\n")?;
     let _ = s.wait_exit(std::time::Duration::from_secs(20));
     Ok(())
