@@ -434,7 +434,9 @@ fn rot13fs(kernel: &Path) -> Result<()> {
     let got = between(&out, "end1");
     let expect = host_rot13(&format!("{first}\n"))?;
     if got != expect {
-        return Err(format!("cat of a rot13fs file: {got:?}, the host's tr: {expect:?}"));
+        return Err(format!(
+            "cat of a rot13fs file: {got:?}, the host's tr: {expect:?}"
+        ));
     }
     let out = s.run_line(
         &format!("echo '{second}' >> /tmp/r/a; cat /tmp/r/a; echo end2"),
@@ -443,7 +445,9 @@ fn rot13fs(kernel: &Path) -> Result<()> {
     let got = between(&out, "end2");
     let expect = host_rot13(&format!("{first}\n{second}\n"))?;
     if got != expect {
-        return Err(format!("cat after an append: {got:?}, the host's tr: {expect:?}"));
+        return Err(format!(
+            "cat after an append: {got:?}, the host's tr: {expect:?}"
+        ));
     }
     // rot13 twice is the text again; directories, renames, removal, bad paths.
     let out = s.run_line(

@@ -195,8 +195,11 @@ pub struct ModuleFs {
 impl ModuleFs {
     /// Ask the module; a value, or its errno.
     fn call(&mut self, r: &mut Request) -> Result<u64> {
-        let v = hal::module::call(self.ty.op, [self.inst, r as *mut Request as u64, 0, 0, 0, 0])
-            .ok_or(Errno::EIO)? as i64;
+        let v = hal::module::call(
+            self.ty.op,
+            [self.inst, r as *mut Request as u64, 0, 0, 0, 0],
+        )
+        .ok_or(Errno::EIO)? as i64;
         match v {
             v if v < 0 => Err(Errno::from_code(-v as i32).unwrap_or(Errno::EIO)),
             v => Ok(v as u64),
@@ -207,7 +210,15 @@ impl ModuleFs {
         self.call(&mut with_name(req(op, dir), name))
     }
 
-    fn make_node(&mut self, op: u32, dir: u64, name: &[u8], perm: u32, uid: u32, gid: u32) -> Result<u64> {
+    fn make_node(
+        &mut self,
+        op: u32,
+        dir: u64,
+        name: &[u8],
+        perm: u32,
+        uid: u32,
+        gid: u32,
+    ) -> Result<u64> {
         let mut r = with_name(req(op, dir), name);
         (r.perm, r.uid, r.gid) = (perm, uid, gid);
         self.call(&mut r)

@@ -471,10 +471,18 @@ fn teardown(id: u64) {
         mods.remove(i)
     };
     for t in &m.fs_types {
-        log::warn!("module {} left file-system type {} registered: removed", m.name, t.name);
+        log::warn!(
+            "module {} left file-system type {} registered: removed",
+            m.name,
+            t.name
+        );
         if t.retire().is_err() {
             // Mounted after all (during a failed init): its code must stay. Leaked.
-            log::error!("module {}: {} is mounted; its pages are kept", m.name, t.name);
+            log::error!(
+                "module {}: {} is mounted; its pages are kept",
+                m.name,
+                t.name
+            );
             return;
         }
     }

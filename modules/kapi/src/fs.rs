@@ -71,22 +71,31 @@ pub struct Request {
 pub trait FileSystem: Send + 'static {
     fn root(&self) -> u64;
     fn lookup(&mut self, dir: u64, name: &[u8]) -> Result<u64, Errno>;
-    fn create(&mut self, dir: u64, name: &[u8], perm: u32, uid: u32, gid: u32)
-        -> Result<u64, Errno>;
+    fn create(
+        &mut self,
+        dir: u64,
+        name: &[u8],
+        perm: u32,
+        uid: u32,
+        gid: u32,
+    ) -> Result<u64, Errno>;
     fn mkdir(&mut self, dir: u64, name: &[u8], perm: u32, uid: u32, gid: u32)
         -> Result<u64, Errno>;
     fn unlink(&mut self, dir: u64, name: &[u8]) -> Result<(), Errno>;
     fn rmdir(&mut self, dir: u64, name: &[u8]) -> Result<(), Errno>;
-    fn rename(&mut self, odir: u64, oname: &[u8], ndir: u64, nname: &[u8])
-        -> Result<(), Errno>;
+    fn rename(&mut self, odir: u64, oname: &[u8], ndir: u64, nname: &[u8]) -> Result<(), Errno>;
     fn read(&mut self, ino: u64, off: u64, buf: &mut [u8]) -> Result<usize, Errno>;
     fn write(&mut self, ino: u64, off: u64, data: &[u8]) -> Result<usize, Errno>;
     fn truncate(&mut self, ino: u64, size: u64) -> Result<(), Errno>;
     fn stat(&mut self, ino: u64) -> Result<Stat, Errno>;
     /// The entry at or after position `pos` of `dir`, its name copied into `name`
     /// (returning its length), and the position after it; `None` at the end.
-    fn read_dir(&mut self, dir: u64, pos: u64, name: &mut [u8])
-        -> Result<Option<(u64, u32, usize, u64)>, Errno>;
+    fn read_dir(
+        &mut self,
+        dir: u64,
+        pos: u64,
+        name: &mut [u8],
+    ) -> Result<Option<(u64, u32, usize, u64)>, Errno>;
     /// Bytes in use and nodes.
     fn statfs(&mut self) -> (u64, u64);
     /// An open file's node must outlive its last name until `unpin`.

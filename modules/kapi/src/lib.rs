@@ -204,8 +204,20 @@ pub fn unregister_chrdev(major: u32, minor: u32) -> Result<(), Errno> {
 pub trait Syscall: Fn(&[u64; 6]) -> Result<u64, Errno> + Copy + 'static {}
 impl<F: Fn(&[u64; 6]) -> Result<u64, Errno> + Copy + 'static> Syscall for F {}
 
-extern "C" fn syscall_tramp<F: Syscall>(a0: u64, a1: u64, a2: u64, a3: u64, a4: u64, a5: u64) -> i64 {
-    const { assert!(core::mem::size_of::<F>() == 0, "register_syscall takes a fn item") };
+extern "C" fn syscall_tramp<F: Syscall>(
+    a0: u64,
+    a1: u64,
+    a2: u64,
+    a3: u64,
+    a4: u64,
+    a5: u64,
+) -> i64 {
+    const {
+        assert!(
+            core::mem::size_of::<F>() == 0,
+            "register_syscall takes a fn item"
+        )
+    };
     // SAFETY: `F` is zero-sized (asserted above): a function item or a closure that
     // captures nothing, whose value has no bytes, so this makes the one value there is.
     let f: F = unsafe { core::mem::zeroed() };
@@ -221,10 +233,8 @@ pub fn register_syscall<F: Syscall>(nr: usize, name: &'static str, _f: F) -> Res
     // SAFETY: `name` is live for the call (the kernel copies it); the trampoline is a
     // function of this module, valid while the module is loaded, and the kernel removes
     // the call (and waits for calls in flight) before the module goes.
-    result(unsafe {
-        ffi::kapi_register_syscall(nr, name.as_ptr(), name.len(), syscall_tramp::<F>)
-    })
-    .map(|_| ())
+    result(unsafe { ffi::kapi_register_syscall(nr, name.as_ptr(), name.len(), syscall_tramp::<F>) })
+        .map(|_| ())
 }
 
 /// Remove system call `nr`.

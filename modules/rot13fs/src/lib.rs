@@ -13,10 +13,10 @@
 
 extern crate alloc;
 
-use kapi::abi::flags::{S_IFDIR, S_IFMT, S_IFREG};
-use kapi::abi::Stat;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+use kapi::abi::flags::{S_IFDIR, S_IFMT, S_IFREG};
+use kapi::abi::Stat;
 use kapi::{Errno, FileSystem, FileSystemType};
 
 /// The contents one mount may hold.
@@ -189,11 +189,25 @@ impl FileSystem for Rot13Fs {
         }
     }
 
-    fn create(&mut self, dir: u64, name: &[u8], perm: u32, uid: u32, gid: u32) -> Result<u64, Errno> {
+    fn create(
+        &mut self,
+        dir: u64,
+        name: &[u8],
+        perm: u32,
+        uid: u32,
+        gid: u32,
+    ) -> Result<u64, Errno> {
         self.add(dir, name, S_IFREG | (perm & 0o7777), uid, gid)
     }
 
-    fn mkdir(&mut self, dir: u64, name: &[u8], perm: u32, uid: u32, gid: u32) -> Result<u64, Errno> {
+    fn mkdir(
+        &mut self,
+        dir: u64,
+        name: &[u8],
+        perm: u32,
+        uid: u32,
+        gid: u32,
+    ) -> Result<u64, Errno> {
         self.add(dir, name, S_IFDIR | (perm & 0o7777), uid, gid)
     }
 
@@ -300,7 +314,12 @@ impl FileSystem for Rot13Fs {
         })
     }
 
-    fn read_dir(&mut self, dir: u64, pos: u64, name: &mut [u8]) -> Result<Option<(u64, u32, usize, u64)>, Errno> {
+    fn read_dir(
+        &mut self,
+        dir: u64,
+        pos: u64,
+        name: &mut [u8],
+    ) -> Result<Option<(u64, u32, usize, u64)>, Errno> {
         let d = self.dir(dir)?;
         let (ino, entry): (u64, &[u8]) = match pos {
             0 => (dir, b"."),
