@@ -71,12 +71,8 @@ pub(crate) fn call(nr: usize, cx: &mut Ctx) -> SysResult {
     let Some(i) = nr.checked_sub(DYNAMIC_FIRST).filter(|&i| i < DYNAMIC_COUNT) else {
         return Err(Errno::ENOSYS);
     };
-    let f = &cx.frame;
-    if let Some(v) = hal::module::call_entry(i, [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9]) {
-        return match v as i64 {
-            r if r < 0 => Err(Errno::from_code(-r as i32).unwrap_or(Errno::EINVAL)),
-            r => Ok(r as usize),
-        };
+    if let Some(r) = call_module(i, cx) {
+        return r;
     }
     match HANDLERS[i].load() {
         Some(h) => h(cx),
@@ -84,8 +80,22 @@ pub(crate) fn call(nr: usize, cx: &mut Ctx) -> SysResult {
     }
 }
 
-/// The handler of a row whose number is bound to a module's function: the same path
-/// as a call the table misses (the traced path calls a row's handler).
+/// The module function bound to dynamic slot `i`, called with the argument
+/// registers; `None` if none is bound.
+#[inline(always)]
+fn call_module(i: usize, cx: &mut Ctx) -> Option<SysResult> {
+    let f = &cx.frame;
+    let v = hal::module::call_entry(i, [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9])?;
+    Some(match v as i64 {
+        r if r < 0 => Err(Errno::from_code(-r as i32).unwrap_or(Errno::EINVAL)),
+        r => Ok(r as usize),
+    })
+}
+
+/// The handler of a row whose number is bound to a module's function (the traced
+/// path calls a row's handler): that function, or ENOSYS once it is unbound.
 pub fn module_row(cx: &mut Ctx) -> SysResult {
-    call(cx.frame.rax as usize, cx)
+    let nr = cx.frame.rax as usize;
+    let i = nr.checked_sub(DYNAMIC_FIRST).filter(|&i| i < DYNAMIC_COUNT);
+    i.and_then(|i| call_module(i, cx)).unwrap_or(Err(Errno::ENOSYS))
 }
