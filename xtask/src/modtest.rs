@@ -481,7 +481,7 @@ fn rot13fs(kernel: &Path) -> Result<()> {
     )?;
     want(&out, "st=0", "rmmod after umount")?;
     want(&out, "no such device", "mount after rmmod")?;
-    refuse(&out, "rot13fs ", "lsmod after rmmod")?;
+    refuse(&out, "\nrot13fs ", "lsmod after rmmod")?;
     // Rounds: memory comes back.
     let round = |n: u32| {
         format!(
