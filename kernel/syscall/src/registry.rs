@@ -99,5 +99,6 @@ fn call_module(i: usize, cx: &mut Ctx) -> Option<SysResult> {
 pub fn module_row(cx: &mut Ctx) -> SysResult {
     let nr = cx.frame.rax as usize;
     let i = nr.checked_sub(DYNAMIC_FIRST).filter(|&i| i < DYNAMIC_COUNT);
-    i.and_then(|i| call_module(i, cx)).unwrap_or(Err(Errno::ENOSYS))
+    i.and_then(|i| call_module(i, cx))
+        .unwrap_or(Err(Errno::ENOSYS))
 }
