@@ -71,6 +71,9 @@ pub(crate) struct PerCpu {
     ist: [(AtomicU64, AtomicU64); 4],
     /// This CPU's descriptor tables, which its own GDTR and TR point at.
     pub(crate) tables: CpuTables,
+    /// Calls into module code begun on this CPU less those ended on it
+    /// (`module::call_entry`: `inc`/`dec gs:[MODULE_CALLS]`, one instruction each).
+    pub(crate) module_calls: AtomicU64,
 }
 
 /// A CPU's GDT and TSS. The CPU itself reads them (on a privilege change, an interrupt,
@@ -106,6 +109,7 @@ impl PerCpu {
                 gdt: UnsafeCell::new(x86::descriptors::GDT),
                 tss: UnsafeCell::new(Tss::new()),
             },
+            module_calls: AtomicU64::new(0),
         }
     }
 
@@ -131,6 +135,7 @@ pub(crate) const KSTACK_TOP: usize = core::mem::offset_of!(PerCpu, kstack_top);
 pub(crate) const KSTACK_LIMIT: usize = core::mem::offset_of!(PerCpu, kstack_limit);
 pub(crate) const USER_RSP: usize = core::mem::offset_of!(PerCpu, user_rsp);
 pub(crate) const CURRENT: usize = core::mem::offset_of!(PerCpu, current);
+pub(crate) const MODULE_CALLS: usize = core::mem::offset_of!(PerCpu, module_calls);
 
 static CPUS: [PerCpu; MAX_CPUS] = [const { PerCpu::new() }; MAX_CPUS];
 /// How many CPUs have come online (the boot CPU counts from its first instruction).

@@ -12,7 +12,8 @@
 //! | `kapi_log(level, msg, len)` | a kernel log line, prefixed with the module's name |
 //! | `kapi_alloc(size, align)` / `kapi_free(ptr, size, align)` | kernel heap memory |
 //! | `kapi_register_chrdev(major, minor, name, len, mode, ops)` / `kapi_unregister_chrdev(major, minor)` | a character device `/dev/NAME` |
-//! | `kapi_register_syscall(nr, name, len, handler, ctx)` / `kapi_unregister_syscall(nr)` | a system call in the dynamic range |
+//! | `kapi_register_syscall(nr, name, len, handler)` / `kapi_unregister_syscall(nr)` | a system call in the dynamic range: `handler(a0, .., a5) -> i64` itself is what the call runs |
+//! | `kapi_register_fs(name, len, ops)` / `kapi_unregister_fs(name, len)` | a file-system type for `mount -t NAME`; `ops` is `{ctx, mount, unmount, op}` (`kapi::fs::FsTypeOps`) |
 //! | `kapi_uptime_ns()` | nanoseconds since boot |
 //! | `kapi_panic(msg, len)` | a module's panic: a kernel panic |
 //! | `memcpy`, `memmove`, `memset`, `memcmp`, `bcmp` | what the compiler calls for copies |
@@ -91,22 +92,37 @@ extern "C" fn kapi_unregister_chrdev(major: u32, minor: u32) -> i64 {
     ret(loader::unregister_device(major, minor).map(|_| 0))
 }
 
-extern "C" fn kapi_register_syscall(
-    nr: usize,
-    name: u64,
-    len: usize,
-    handler: u64,
-    ctx: u64,
-) -> i64 {
+extern "C" fn kapi_register_syscall(nr: usize, name: u64, len: usize, handler: u64) -> i64 {
     ret((|| {
         let name = read_string(name, len)?;
-        loader::register_call(nr, &name, handler, ctx)?;
+        loader::register_call(nr, &name, handler)?;
         Ok(0)
     })())
 }
 
 extern "C" fn kapi_unregister_syscall(nr: usize) -> i64 {
     ret(loader::unregister_call(nr).map(|_| 0))
+}
+
+extern "C" fn kapi_register_fs(name: u64, name_len: usize, ops: u64) -> i64 {
+    ret((|| {
+        let name = read_string(name, name_len)?;
+        let raw = read_bytes(ops, 32)?;
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&raw[i * 8..i * 8 + 8]);
+            u64::from_le_bytes(w)
+        };
+        loader::register_fs(&name, word(0), word(1), word(2), word(3))?;
+        Ok(0)
+    })())
+}
+
+extern "C" fn kapi_unregister_fs(name: u64, name_len: usize) -> i64 {
+    ret((|| {
+        loader::unregister_fs(&read_string(name, name_len)?)?;
+        Ok(0)
+    })())
 }
 
 extern "C" fn kapi_uptime_ns() -> u64 {
@@ -134,6 +150,8 @@ pub fn lookup(name: &str) -> Option<u64> {
         "kapi_register_syscall" => kapi_register_syscall as *const () as F,
         "kapi_unregister_syscall" => kapi_unregister_syscall as *const () as F,
         "kapi_uptime_ns" => kapi_uptime_ns as *const () as F,
+        "kapi_register_fs" => kapi_register_fs as *const () as F,
+        "kapi_unregister_fs" => kapi_unregister_fs as *const () as F,
         "kapi_panic" => kapi_panic as *const () as F,
         _ => {
             return hal::module::runtime_symbols()

@@ -12,7 +12,8 @@
 //!    (text read + execute, everything else no-execute), reads the module's
 //!    descriptor (`dinos_module_info`: name, init, exit) and calls `init`.
 //!
-//! What a module registers (character devices, dynamic system calls) goes through
+//! What a module registers (character devices, dynamic system calls, file-system
+//! types: [`filesystem`]) goes through
 //! the same registries the built-in code uses, and is recorded against the module:
 //! [`loader::remove`] refuses (EBUSY) while a device is open or a call is running,
 //! then calls `exit`, takes away anything the module left registered, frees what it
@@ -31,6 +32,7 @@ extern crate std;
 pub mod calls;
 pub mod device;
 pub mod exports;
+pub mod filesystem;
 pub mod link;
 pub mod loader;
 pub mod object;

@@ -9,6 +9,7 @@
 //! module region of the kernel half, which every address space shares.
 
 use crate::device::ModuleDevice;
+use crate::filesystem::FsType;
 use crate::link::{link, Linked, Plan, Region};
 use crate::object::Object;
 use crate::{calls, exports, LoadError};
@@ -58,19 +59,19 @@ struct Module {
     exit: u64,
     devices: Vec<Device>,
     calls: Vec<usize>,
+    fs_types: Vec<Arc<FsType>>,
 }
 
 impl Module {
+    /// Open files on its devices and calls running in them. (A call of its system
+    /// calls in flight is not counted per module, which would cost the call path:
+    /// removal waits for those instead, `calls::unbind`.)
     fn use_count(&self) -> usize {
         self.devices
             .iter()
             .map(|d| d.opens() + d.dev.running())
             .sum::<usize>()
-            + self
-                .calls
-                .iter()
-                .map(|&nr| calls::running(nr))
-                .sum::<usize>()
+            + self.fs_types.iter().map(|t| t.mounts()).sum::<usize>()
     }
 
     fn users(&self) -> String {
@@ -80,6 +81,7 @@ impl Module {
             .map(|d| format!("/dev/{}", d.name))
             .collect();
         u.extend(self.calls.iter().map(|nr| format!("call:{nr}")));
+        u.extend(self.fs_types.iter().map(|t| format!("fs:{}", t.name)));
         match u.is_empty() {
             true => String::from("-"),
             false => u.join(","),
@@ -249,12 +251,12 @@ fn drop_device(d: Device) {
 }
 
 /// `kapi_register_syscall`.
-pub fn register_call(nr: usize, name: &str, handler: u64, ctx: u64) -> Result<(), Errno> {
+pub fn register_call(nr: usize, name: &str, handler: u64) -> Result<(), Errno> {
     let text = with_current(|m| Ok(m.text.clone()))?;
     if !text.contains(&handler) {
         return Err(Errno::EFAULT);
     }
-    calls::bind(nr, name, handler, ctx)?;
+    calls::bind(nr, name, handler)?;
     with_current(|m| {
         m.calls.push(nr);
         Ok(())
@@ -269,6 +271,37 @@ pub fn unregister_call(nr: usize) -> Result<(), Errno> {
         Ok(())
     })?;
     calls::unbind(nr)
+}
+
+/// `kapi_register_fs`: only from the current module's init, with entry points of its
+/// own text.
+pub fn register_fs(name: &str, ctx: u64, mount: u64, unmount: u64, op: u64) -> Result<(), Errno> {
+    let text = with_current(|m| Ok(m.text.clone()))?;
+    let ty = FsType::new(name, ctx, mount, unmount, op);
+    if !ty.entries().iter().all(|a| text.contains(a)) {
+        return Err(Errno::EFAULT);
+    }
+    ty.register()?;
+    with_current(|m| {
+        m.fs_types.push(ty);
+        Ok(())
+    })
+}
+
+/// `kapi_unregister_fs` (EBUSY while it is mounted).
+pub fn unregister_fs(name: &str) -> Result<(), Errno> {
+    let ty = with_current(|m| {
+        m.fs_types
+            .iter()
+            .find(|t| t.name == name)
+            .cloned()
+            .ok_or(Errno::ENOENT)
+    })?;
+    ty.retire()?;
+    with_current(|m| {
+        m.fs_types.retain(|t| !Arc::ptr_eq(t, &ty));
+        Ok(())
+    })
 }
 
 // ---- loading ------------------------------------------------------------------
@@ -397,6 +430,7 @@ pub fn load(image: &[u8], args: &str) -> Result<(), LoadError> {
         exit: info.exit,
         devices: Vec::new(),
         calls: Vec::new(),
+        fs_types: Vec::new(),
     });
     let r = as_module(id, || {
         hal::module::call(
@@ -436,6 +470,22 @@ fn teardown(id: u64) {
         };
         mods.remove(i)
     };
+    for t in &m.fs_types {
+        log::warn!(
+            "module {} left file-system type {} registered: removed",
+            m.name,
+            t.name
+        );
+        if t.retire().is_err() {
+            // Mounted after all (during a failed init): its code must stay. Leaked.
+            log::error!(
+                "module {}: {} is mounted; its pages are kept",
+                m.name,
+                t.name
+            );
+            return;
+        }
+    }
     for d in m.devices {
         log::warn!("module {} left /dev/{} registered: removed", m.name, d.name);
         drop_device(d);
@@ -475,11 +525,27 @@ pub fn remove(name: &str) -> Result<(), LoadError> {
             .ok_or_else(|| refusal(Errno::ENOENT, format!("no module named {name} is loaded")))?;
         (m.id, m.exit, m.use_count(), m.users())
     };
-    if busy > 0 {
-        return Err(refusal(
+    let in_use = |busy: usize| {
+        refusal(
             Errno::EBUSY,
             format!("module {name} is in use ({busy} users of {users})"),
-        ));
+        )
+    };
+    if busy > 0 {
+        return Err(in_use(busy));
+    }
+    // No new mount of its file systems from here (one that got in is seen: refused).
+    let types: Vec<Arc<FsType>> = MODULES
+        .lock()
+        .iter()
+        .find(|m| m.id == id)
+        .map(|m| m.fs_types.clone())
+        .unwrap_or_default();
+    for (i, t) in types.iter().enumerate() {
+        if t.retire().is_err() {
+            types[..i].iter().for_each(|t| t.revive());
+            return Err(in_use(t.mounts().max(1)));
+        }
     }
     as_module(id, || hal::module::call(exit, [0; 6]));
     teardown(id);

@@ -11,9 +11,12 @@
 //!
 //! The registry is of the native (dinos) personality: its numbers are dinos numbers.
 //! Removal while a call is running is safe for the registry (the handler was read
-//! out); the module's slot keeps a count that keeps its code loaded meanwhile. The
-//! call path reads only the handler, one atomic word per number (no lock, no copy of
-//! the row): a module's call should cost what a built-in one does.
+//! out). A module's call is not a Rust handler at all: the number's entry slot in
+//! `hal::module` holds the module's own function (checked to be module text when it
+//! was bound), and [`call`] jumps to it with the argument registers, counted by one
+//! per-CPU `inc` that lets removal wait for calls in flight. So the call path is a
+//! table miss, one load and the module's function: a module's call costs what a
+//! built-in one does (docs/benchmarks.md, "Module calls").
 
 use crate::table::{Ctx, Entry, Handler, SysResult};
 use abi::nr::{DYNAMIC_COUNT, DYNAMIC_FIRST};
@@ -60,16 +63,42 @@ pub fn lookup(nr: usize) -> Option<Entry> {
     CALLS.lock()[i]
 }
 
-/// Run a call the table does not have: a registered one, or ENOSYS.
-#[cold]
-#[inline(never)]
+const _: () = assert!(hal::module::ENTRY_SLOTS == DYNAMIC_COUNT);
+
+/// Run a call the table does not have: a module's function bound to the number's
+/// entry slot (`hal::module::bind_entry`), a registered handler, or ENOSYS.
 pub(crate) fn call(nr: usize, cx: &mut Ctx) -> SysResult {
-    let handler = nr
-        .checked_sub(DYNAMIC_FIRST)
-        .and_then(|i| HANDLERS.get(i))
-        .and_then(AtomicFn::load);
-    match handler {
+    // One compare: a number below the range wraps to a huge index.
+    let i = nr.wrapping_sub(DYNAMIC_FIRST);
+    if i >= DYNAMIC_COUNT {
+        return Err(Errno::ENOSYS);
+    }
+    if let Some(r) = call_module(i, cx) {
+        return r;
+    }
+    match HANDLERS[i].load() {
         Some(h) => h(cx),
         None => Err(Errno::ENOSYS),
     }
+}
+
+/// The module function bound to dynamic slot `i`, called with the argument
+/// registers; `None` if none is bound.
+#[inline(always)]
+fn call_module(i: usize, cx: &mut Ctx) -> Option<SysResult> {
+    let f = &cx.frame;
+    let v = hal::module::call_entry(i, [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9])?;
+    Some(match v as i64 {
+        r if r < 0 => Err(Errno::from_code(-r as i32).unwrap_or(Errno::EINVAL)),
+        r => Ok(r as usize),
+    })
+}
+
+/// The handler of a row whose number is bound to a module's function (the traced
+/// path calls a row's handler): that function, or ENOSYS once it is unbound.
+pub fn module_row(cx: &mut Ctx) -> SysResult {
+    let nr = cx.frame.rax as usize;
+    let i = nr.checked_sub(DYNAMIC_FIRST).filter(|&i| i < DYNAMIC_COUNT);
+    i.and_then(|i| call_module(i, cx))
+        .unwrap_or(Err(Errno::ENOSYS))
 }

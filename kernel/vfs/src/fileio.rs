@@ -199,6 +199,9 @@ impl Vfs {
         if n > 0 && self.pages.has_file(node) {
             let end = off + n as u64;
             self.pages.set_size(node, size.max(end));
+            if self.fs(node)?.transforms_writes() {
+                return self.refill(node, off, end).map(|_| n);
+            }
             for (index, page) in self.pages.cached_in(node, off / PAGE, (end - 1) / PAGE) {
                 let (from, to) = ((index * PAGE).max(off), ((index + 1) * PAGE).min(end));
                 let src = &data[(from - off) as usize..(to - off) as usize];
@@ -206,6 +209,18 @@ impl Vfs {
             }
         }
         Ok(n)
+    }
+
+    /// Read the cached pages of `node` that `[off, end)` falls in again from its file
+    /// system (which stores what is written transformed: `transforms_writes`).
+    fn refill(&mut self, node: NodeRef, off: u64, end: u64) -> Result<()> {
+        let mut buf = alloc::vec![0u8; PAGE_SIZE];
+        for (index, page) in self.pages.cached_in(node, off / PAGE, (end - 1) / PAGE) {
+            buf.fill(0);
+            self.fs(node)?.read(node.ino, index * PAGE, &mut buf)?;
+            self.pages.store().write(page, 0, &buf);
+        }
+        Ok(())
     }
 
     /// Sets the size of an open regular file (`ftruncate`: the descriptor's

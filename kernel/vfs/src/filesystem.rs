@@ -234,6 +234,13 @@ pub trait FileSystem: Send {
     fn link_node(&mut self, _ino: u64) -> Option<Result<(crate::NodeRef, Vec<u8>)>> {
         None
     }
+    /// May a file's contents read back differ from the bytes written (a module's file
+    /// system, rot13fs: stored transformed)? Then [`Vfs::write`](crate::Vfs::write)
+    /// fills the cached pages a write falls in from [`FileSystem::read`] rather than
+    /// copying the writer's bytes into them.
+    fn transforms_writes(&self) -> bool {
+        false
+    }
 }
 
 /// The ABI errno for an error of the ext2 crate (the numbers are the same).

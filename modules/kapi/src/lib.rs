@@ -7,7 +7,8 @@
 //! loaded. This crate declares those symbols once, with their stable `extern "C"`
 //! signatures, and gives modules a safe Rust API over them: a character device is a
 //! [`CharDevice`] registered with [`register_chrdev`], a system call a plain function
-//! registered with [`register_syscall`], and [`module!`] writes the descriptor the
+//! registered with [`register_syscall`], a file-system type a [`FileSystemType`]
+//! registered with [`register_fs`] ([`fs`]), and [`module!`] writes the descriptor the
 //! loader looks for (`dinos_module_info`).
 //!
 //! The design decision: like `ulib`'s system-call stubs, this is the one crate on the
@@ -23,8 +24,12 @@
 
 extern crate alloc;
 
+pub use abi;
 pub use abi::Errno;
 use core::alloc::{GlobalAlloc, Layout};
+
+pub mod fs;
+pub use fs::{register_fs, unregister_fs, FileSystem, FileSystemType};
 
 /// The descriptor's first word: "DNOSMOD1".
 pub const MODULE_MAGIC: u64 = u64::from_le_bytes(*b"DNOSMOD1");
@@ -72,11 +77,16 @@ mod ffi {
             nr: usize,
             name: *const u8,
             name_len: usize,
-            handler: extern "C" fn(*const (), *const [u64; 6]) -> i64,
-            ctx: *const (),
+            handler: extern "C" fn(u64, u64, u64, u64, u64, u64) -> i64,
         ) -> i64;
         pub fn kapi_unregister_syscall(nr: usize) -> i64;
         pub fn kapi_uptime_ns() -> u64;
+        pub fn kapi_register_fs(
+            name: *const u8,
+            name_len: usize,
+            ops: *const crate::fs::FsTypeOps,
+        ) -> i64;
+        pub fn kapi_unregister_fs(name: *const u8, name_len: usize) -> i64;
         #[allow(dead_code)] // used by the panic handler, built for the machine only
         pub fn kapi_panic(msg: *const u8, len: usize) -> !;
     }
@@ -188,14 +198,30 @@ pub fn unregister_chrdev(major: u32, minor: u32) -> Result<(), Errno> {
 }
 
 /// A system call a module provides: the six argument registers in, a value or an
-/// errno out.
-pub type Syscall = fn(&[u64; 6]) -> Result<u64, Errno>;
+/// errno out. Give [`register_syscall`] the function itself (a `fn` item, not a
+/// function pointer): each gets its own trampoline, which the kernel calls straight
+/// from its dispatcher.
+pub trait Syscall: Fn(&[u64; 6]) -> Result<u64, Errno> + Copy + 'static {}
+impl<F: Fn(&[u64; 6]) -> Result<u64, Errno> + Copy + 'static> Syscall for F {}
 
-extern "C" fn syscall_tramp(ctx: *const (), args: *const [u64; 6]) -> i64 {
-    // SAFETY: `ctx` is the `Syscall` given to register_syscall (a function pointer is
-    // pointer-sized); `args` points at six words on the kernel stack, live for the call.
-    let (f, args) = unsafe { (core::mem::transmute::<*const (), Syscall>(ctx), &*args) };
-    match f(args) {
+extern "C" fn syscall_tramp<F: Syscall>(
+    a0: u64,
+    a1: u64,
+    a2: u64,
+    a3: u64,
+    a4: u64,
+    a5: u64,
+) -> i64 {
+    const {
+        assert!(
+            core::mem::size_of::<F>() == 0,
+            "register_syscall takes a fn item"
+        )
+    };
+    // SAFETY: `F` is zero-sized (asserted above): a function item or a closure that
+    // captures nothing, whose value has no bytes, so this makes the one value there is.
+    let f: F = unsafe { core::mem::zeroed() };
+    match f(&[a0, a1, a2, a3, a4, a5]) {
         Ok(v) => v as i64,
         Err(e) => -(e.code() as i64),
     }
@@ -203,14 +229,12 @@ extern "C" fn syscall_tramp(ctx: *const (), args: *const [u64; 6]) -> i64 {
 
 /// Make `f` system call `nr`, a number of the dynamic range (`abi::nr::DYNAMIC_FIRST`
 /// onwards): EINVAL outside it, EEXIST if taken.
-pub fn register_syscall(nr: usize, name: &'static str, f: Syscall) -> Result<(), Errno> {
-    // SAFETY: `name` is live for the call (the kernel copies it); `f` is a function of
-    // this module, valid while the module is loaded, and the kernel removes the call
-    // before the module goes.
-    result(unsafe {
-        ffi::kapi_register_syscall(nr, name.as_ptr(), name.len(), syscall_tramp, f as *const ())
-    })
-    .map(|_| ())
+pub fn register_syscall<F: Syscall>(nr: usize, name: &'static str, _f: F) -> Result<(), Errno> {
+    // SAFETY: `name` is live for the call (the kernel copies it); the trampoline is a
+    // function of this module, valid while the module is loaded, and the kernel removes
+    // the call (and waits for calls in flight) before the module goes.
+    result(unsafe { ffi::kapi_register_syscall(nr, name.as_ptr(), name.len(), syscall_tramp::<F>) })
+        .map(|_| ())
 }
 
 /// Remove system call `nr`.
