@@ -325,6 +325,34 @@ pub(crate) fn schedule(irqs_off: &IrqGuard) {
     hal::task::switch_to(next_task, irqs_off);
 }
 
+/// The direct hand-off of a one-CPU switch: block the calling thread `me` and run
+/// `next` at once, if `next` is blocked, without passing it through the run queue (no
+/// enqueue, no pick, no wake-up flag): L4's IPC hand-off, which gives the rest of the
+/// caller's turn to the thread it woke. `next` is made running here, so this is also
+/// its wake-up. Returns once `me` runs again (woken as from any block); false, with
+/// nothing done, when more than one CPU is online (another CPU could be switching
+/// `next` or `me` at this moment) or `next` is not blocked (it is already runnable,
+/// or is `me`). The caller holds interrupts off and has checked its condition.
+pub(crate) fn block_and_handoff(irqs_off: &IrqGuard, me: &Arc<Thread>, next: &Arc<Thread>) -> bool {
+    if hal::percpu::cpus_online() != 1 || Arc::ptr_eq(me, next) {
+        return false;
+    }
+    if !next.state.change(State::Blocked, State::Running) {
+        return false;
+    }
+    me.state.set(State::Blocked);
+    let task = {
+        let mut rq = RQ[0].lock_irqs_off(irqs_off);
+        let cur = rq.current.replace(next.clone());
+        debug_assert!(cur.is_some_and(|c| Arc::ptr_eq(&c, me)));
+        me.nvcsw.fetch_add(1, Ordering::Relaxed);
+        next.last_cpu.store(0, Ordering::Relaxed);
+        next.task.clone()
+    };
+    hal::task::switch_to(task, irqs_off);
+    true
+}
+
 /// With more than one CPU: take from `queue` (this CPU's, locked) the first thread no
 /// CPU is still on, and also one (if any) whose affinity no longer allows `cpu`, for the
 /// caller to queue elsewhere. A thread that another CPU is still switching away from
