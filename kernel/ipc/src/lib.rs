@@ -26,6 +26,6 @@ pub mod payload;
 pub mod port;
 pub mod queue;
 
-pub use payload::Payload;
 pub use fast::Short;
+pub use payload::Payload;
 pub use port::{create, Message, Port, ReceiveEnd, SendEnd, Sender, Timeout};

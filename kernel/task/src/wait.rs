@@ -307,11 +307,7 @@ pub fn block_until(me: &Arc<Thread>, cond: impl Fn() -> bool, deadline: Option<u
 /// [`block_until`] with its deadline on the monotonic clock (nanoseconds since boot;
 /// `None`: no limit), as [`wait_any_ns`] is to [`wait_any`]: the ticks only say when to
 /// look at the clock again. True when `cond` held, false when the time ran out.
-pub fn block_until_ns(
-    me: &Arc<Thread>,
-    cond: impl Fn() -> bool,
-    deadline_ns: Option<u64>,
-) -> bool {
+pub fn block_until_ns(me: &Arc<Thread>, cond: impl Fn() -> bool, deadline_ns: Option<u64>) -> bool {
     let Some(end) = deadline_ns else {
         return block_until(me, cond, None);
     };
