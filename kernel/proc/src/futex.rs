@@ -77,6 +77,38 @@ fn take_one(w: &mut Vec<Waiter>, key: WordKey) -> Option<Arc<Thread>> {
     Some(gone.thread)
 }
 
+/// Queue `me` as the waiter `ticket` of the word at `addr` if it holds `val` (else
+/// EAGAIN); with `other`, first take one waiter of the word out into it (the one
+/// `FUTEX_WAKE_WAIT` wakes: the caller wakes it once these locks are let go).
+fn queue_waiter(
+    p: &Process,
+    addr: u64,
+    val: u32,
+    ticket: u64,
+    me: &Arc<Thread>,
+    other: Option<&mut Option<Arc<Thread>>>,
+) -> Result<(), Errno> {
+    // The address space stays locked until the waiter is queued: the word's frame
+    // cannot be unmapped between finding it and reading it.
+    let mut s = p.aspace.lock();
+    let s = s.as_mut().ok_or(Errno::EINVAL)?;
+    let word = s.futex_word(addr).map_err(word_errno)?;
+    let mut w = WAITERS.lock();
+    if let Some(other) = other {
+        *other = take_one(&mut w, word.key);
+    }
+    if word.load() != val {
+        return Err(Errno::EAGAIN);
+    }
+    w.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+    w.push(Waiter {
+        key: word.key,
+        ticket,
+        thread: me.clone(),
+    });
+    Ok(())
+}
+
 /// Take the waiter with `ticket` out of the table; false if a waker already had.
 fn forget(ticket: u64) -> bool {
     let mut w = WAITERS.lock();
@@ -118,27 +150,7 @@ pub fn wait(
     let ticket = NEXT_TICKET.fetch_add(1, Ordering::Relaxed);
     // The waiter `FUTEX_WAKE_WAIT` takes out, woken once the locks are let go.
     let mut other = None;
-    let queued = (|| {
-        // The address space stays locked until the waiter is queued: the word's
-        // frame cannot be unmapped between finding it and reading it.
-        let mut s = p.aspace.lock();
-        let s = s.as_mut().ok_or(Errno::EINVAL)?;
-        let word = s.futex_word(addr).map_err(word_errno)?;
-        let mut w = WAITERS.lock();
-        if wake_first {
-            other = take_one(&mut w, word.key);
-        }
-        if word.load() != val {
-            return Err(Errno::EAGAIN);
-        }
-        w.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-        w.push(Waiter {
-            key: word.key,
-            ticket,
-            thread: me.clone(),
-        });
-        Ok(())
-    })();
+    let queued = queue_waiter(p, addr, val, ticket, &me, wake_first.then_some(&mut other));
     if let Err(e) = queued {
         if let Some(t) = other {
             task::wake_thread(&t);
