@@ -167,6 +167,12 @@ pub const PORT_NAME_MAX: usize = 64;
 /// `port_register_mode` flag: take over a name that is registered already (its owner
 /// or root only).
 pub const PORT_REPLACE: u32 = 1;
+/// The most bytes a short message (`port_call_short`, `port_reply_receive_short`)
+/// carries: four 64-bit registers.
+pub const PORT_SHORT_MAX: usize = 32;
+/// `port_reply_receive_short`'s timeout field (bits 40-63 of its first word, in
+/// milliseconds; 0 waits forever) meaning "do not wait".
+pub const PORT_SHORT_NOWAIT: u64 = 0xff_ffff;
 /// A timeout meaning "wait as long as it takes" (port calls, poll); 0 means "do not wait".
 pub const TIMEOUT_FOREVER: u64 = u64::MAX;
 

@@ -124,6 +124,18 @@ pub const SCHED_SETAFFINITY: usize = 114;
 pub const SCHED_GETAFFINITY: usize = 115;
 /// The CPU the caller runs on now.
 pub const GETCPU: usize = 116;
+// Communication, continued: the ports' fast path in registers (117-118; docs/ipc.md
+// "The fast path").
+/// A short call carried in registers: `port_call_short(fd | len << 32, w0, w1, w2, w3,
+/// timeout_ns)` sends `len` (0-32) bytes, the four words' little-endian bytes, and waits
+/// for the answer, whose words come back in `rsi, rdx, r10, r8` and its length in `rax`.
+pub const PORT_CALL_SHORT: usize = 117;
+/// The server's side: `port_reply_receive_short(fd | len << 32 | ms << 40, token, w0,
+/// w1, w2, w3)` answers call `token` (0: none) with `len` bytes of the words, then waits
+/// (`ms` milliseconds, 0 forever, `PORT_SHORT_NOWAIT` not at all) for the next
+/// message of at most 32 bytes and no descriptors: its token in `rax`, its words in
+/// `rsi, rdx, r10, r8`, its length and its sender's pid in `r9` (`len | pid << 32`).
+pub const PORT_REPLY_RECEIVE_SHORT: usize = 118;
 // Protection, continued: users and groups (120-139).
 /// Set the user ids (`setuid`): all three for root, else the effective uid only.
 pub const SETUID: usize = 120;

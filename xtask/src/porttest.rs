@@ -46,6 +46,9 @@ const USERTESTS: &[&str] = &[
     "port_names_are_found_and_go_with_their_port",
     "port_poll_and_select_wake_for_pipes_and_ports",
     "port_traffic_leaks_nothing",
+    "port_short_calls_are_answered_and_mix_with_the_general_path",
+    "port_short_calls_refuse_bad_arguments_and_a_dead_server_is_econnreset",
+    "port_short_traffic_leaks_nothing",
 ];
 
 /// The protection tests of usertests' IPC objects (user/bin/src/bin/usertests/ipcperm.rs):

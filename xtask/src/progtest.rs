@@ -212,7 +212,7 @@ const BENCHES: &[(&str, &str, Option<u64>)] = &[
     ),
     (
         "port_round_trip",
-        "port round trip between two processes (call + receive + reply, 2 switches)",
+        "port round trip between two processes (short call in registers, 2 switches)",
         Some(2_000),
     ),
     ("fork_exit_wait", "fork + exit + wait", Some(100_000)),
@@ -250,6 +250,11 @@ const BENCHES: &[(&str, &str, Option<u64>)] = &[
     (
         "tcp_round_trip",
         "TCP round trip over loopback between two processes (1 byte each way, smoltcp)",
+        None,
+    ),
+    (
+        "port_block_round_trip",
+        "port round trip, the general path (PortMsg blocks in memory: port_call + port_reply_receive)",
         None,
     ),
     (

@@ -5,6 +5,8 @@
 //! - [`port`]: the port as a kernel object: the lock, the wait queue, the blocking
 //!   send, receive, call and reply with their timeouts, and the two kinds of
 //!   descriptors ([`ReceiveEnd`], [`SendEnd`]) as open-file objects.
+//! - [`fast`]: the fast path, a short message in registers handed straight from a
+//!   caller to a server waiting for it (L4's call and reply-and-receive).
 //! - [`names`]: the name service (`port_register`, `port_lookup`).
 //! - [`payload`]: a message's bytes, inline when they are few.
 //!
@@ -18,10 +20,12 @@
 
 extern crate alloc;
 
+pub mod fast;
 pub mod names;
 pub mod payload;
 pub mod port;
 pub mod queue;
 
+pub use fast::Short;
 pub use payload::Payload;
 pub use port::{create, Message, Port, ReceiveEnd, SendEnd, Sender, Timeout};

@@ -27,6 +27,7 @@
 //! not travel in a message: a port whose receiving end sat in its own queue could
 //! never be closed, and with receiving ends kept out no such cycle can form.
 
+use crate::fast::Fast;
 use crate::queue::{Envelope, PortState};
 use abi::flags::S_IFSOCK;
 use abi::{Errno, Stat};
@@ -84,7 +85,7 @@ impl Timeout {
         }
     }
 
-    fn deadline(self) -> Option<u64> {
+    pub(crate) fn deadline(self) -> Option<u64> {
         match self {
             Timeout::Until(t) => Some(t),
             _ => None,
@@ -120,13 +121,42 @@ pub fn wait<S: Signals>(
 
 /// One message port.
 pub struct Port {
-    state: SpinLock<PortState<Message>>,
+    pub(crate) state: SpinLock<Inner>,
     /// Receivers, senders waiting for room, pollers.
     wq: WaitQueue,
     /// Callers waiting for their answer.
     answers: WaitQueue,
     /// Changes of `state` so far, counted under its lock (see the module's header).
     changes: AtomicU64,
+}
+
+/// What the port's lock guards: the queue and calls (`queue`), and the fast path's
+/// parked server and handed-over calls (`fast`). It derefs to the queue's state, which
+/// most of this module works on.
+pub(crate) struct Inner {
+    q: PortState<Message>,
+    pub(crate) fast: Fast,
+}
+
+impl core::ops::Deref for Inner {
+    type Target = PortState<Message>;
+    fn deref(&self) -> &PortState<Message> {
+        &self.q
+    }
+}
+
+impl core::ops::DerefMut for Inner {
+    fn deref_mut(&mut self) -> &mut PortState<Message> {
+        &mut self.q
+    }
+}
+
+impl Inner {
+    /// The parked fast-path server, to be woken because the queue or the ends
+    /// changed (it looks at the queue when it runs). It stays parked until it runs.
+    pub(crate) fn parked(&self) -> Option<Arc<task::Thread>> {
+        self.fast.parked.clone()
+    }
 }
 
 /// Ports in the whole system, for the tests that check none is left behind.
@@ -147,7 +177,10 @@ impl Drop for Port {
 pub fn create(capacity: usize) -> (ReceiveEnd, SendEnd) {
     PORTS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     let port = Arc::new(Port {
-        state: SpinLock::new(PortState::new(capacity)),
+        state: SpinLock::new(Inner {
+            q: PortState::new(capacity),
+            fast: Fast::default(),
+        }),
         wq: WaitQueue::new(),
         answers: WaitQueue::new(),
         changes: AtomicU64::new(0),
@@ -169,7 +202,7 @@ impl Port {
     /// The state, locked to be changed: the change is counted (under the lock, before
     /// any waker looks at its wait queue, so a waiter that queued itself and then
     /// reads the count sees the change, or is found by the waker).
-    fn mutate(&self) -> SpinLockGuard<'_, PortState<Message>> {
+    pub(crate) fn mutate(&self) -> SpinLockGuard<'_, Inner> {
         let s = self.state.lock();
         self.changes.fetch_add(1, Ordering::SeqCst);
         s
@@ -196,9 +229,16 @@ impl Port {
     /// Run `f` on the state, then wake every waiter; what `f` returns to be dropped
     /// (messages, with their descriptors) is dropped after the lock is let go.
     fn change<R>(&self, f: impl FnOnce(&mut PortState<Message>) -> (R, Vec<Message>)) -> R {
-        let (r, gone) = f(&mut self.mutate());
+        let (r, gone, parked) = {
+            let mut s = self.mutate();
+            let (r, gone) = f(&mut s);
+            (r, gone, s.parked())
+        };
         self.wq.wake_all();
         self.answers.wake_all();
+        if let Some(t) = parked {
+            task::wake_thread(&t);
+        }
         drop(gone);
         r
     }
@@ -218,14 +258,19 @@ impl Port {
         timeout: Timeout,
     ) -> Result<(u64, u64), Errno> {
         loop {
-            let r = {
+            let (r, parked) = {
                 let mut s = self.mutate();
-                s.send(msg, call)
-                    .map(|t| (t, self.changes.load(Ordering::Relaxed)))
+                let r = s
+                    .send(msg, call)
+                    .map(|t| (t, self.changes.load(Ordering::Relaxed)));
+                (r, s.parked())
             };
             match r {
                 Ok(sent) => {
                     self.wq.wake_all();
+                    if let Some(t) = parked {
+                        task::wake_thread(&t); // a fast-path server takes it from the queue
+                    }
                     return Ok(sent);
                 }
                 Err((Errno::EAGAIN, m)) => {
@@ -449,13 +494,18 @@ impl FileObject for ReceiveEnd {
         Some(self)
     }
     fn release(&self) {
-        let last = {
+        let (last, callers) = {
             let mut s = self.0.mutate();
             let gone = s.close_receiver();
-            (!s.has_receiver()).then_some(gone)
+            let last = !s.has_receiver();
+            let callers = if last { s.fast.reset() } else { Vec::new() };
+            (last.then_some(gone), callers)
         };
         self.0.wq.wake_all();
         self.0.answers.wake_all();
+        for t in &callers {
+            task::wake_thread(t); // their fast calls were reset: ECONNRESET
+        }
         if let Some(gone) = last {
             crate::names::forget(&self.0);
             drop(gone);
@@ -489,7 +539,14 @@ impl FileObject for SendEnd {
         Some(self)
     }
     fn release(&self) {
-        self.0.mutate().close_sender();
+        let parked = {
+            let mut s = self.0.mutate();
+            s.close_sender();
+            s.parked()
+        };
         self.0.wq.wake_all();
+        if let Some(t) = parked {
+            task::wake_thread(&t); // perhaps nobody can send now: EPIPE
+        }
     }
 }

@@ -68,6 +68,47 @@ fn wake_in(w: &mut Vec<Waiter>, key: WordKey, n: u32) -> u32 {
     woken
 }
 
+/// Take the first waiter of `key` out of `w` as [`wake_in`] does, but leave the
+/// wake-up itself to the caller: the thread to wake (`FUTEX_WAKE_WAIT` hands it the CPU).
+fn take_one(w: &mut Vec<Waiter>, key: WordKey) -> Option<Arc<Thread>> {
+    let i = w.iter().position(|x| x.key == key)?;
+    let gone = w.remove(i);
+    gone.thread.wake_token.store(gone.ticket, Ordering::Release);
+    Some(gone.thread)
+}
+
+/// Queue `me` as the waiter `ticket` of the word at `addr` if it holds `val` (else
+/// EAGAIN); with `other`, first take one waiter of the word out into it (the one
+/// `FUTEX_WAKE_WAIT` wakes: the caller wakes it once these locks are let go).
+fn queue_waiter(
+    p: &Process,
+    addr: u64,
+    val: u32,
+    ticket: u64,
+    me: &Arc<Thread>,
+    other: Option<&mut Option<Arc<Thread>>>,
+) -> Result<(), Errno> {
+    // The address space stays locked until the waiter is queued: the word's frame
+    // cannot be unmapped between finding it and reading it.
+    let mut s = p.aspace.lock();
+    let s = s.as_mut().ok_or(Errno::EINVAL)?;
+    let word = s.futex_word(addr).map_err(word_errno)?;
+    let mut w = WAITERS.lock();
+    if let Some(other) = other {
+        *other = take_one(&mut w, word.key);
+    }
+    if word.load() != val {
+        return Err(Errno::EAGAIN);
+    }
+    w.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+    w.push(Waiter {
+        key: word.key,
+        ticket,
+        thread: me.clone(),
+    });
+    Ok(())
+}
+
 /// Take the waiter with `ticket` out of the table; false if a waker already had.
 fn forget(ticket: u64) -> bool {
     let mut w = WAITERS.lock();
@@ -107,32 +148,27 @@ pub fn wait(
 ) -> Result<usize, Errno> {
     let me = task::current();
     let ticket = NEXT_TICKET.fetch_add(1, Ordering::Relaxed);
-    {
-        // The address space stays locked until the waiter is queued: the word's
-        // frame cannot be unmapped between finding it and reading it.
-        let mut s = p.aspace.lock();
-        let s = s.as_mut().ok_or(Errno::EINVAL)?;
-        let word = s.futex_word(addr).map_err(word_errno)?;
-        let mut w = WAITERS.lock();
-        if wake_first {
-            wake_in(&mut w, word.key, 1);
+    // The waiter `FUTEX_WAKE_WAIT` takes out, woken once the locks are let go.
+    let mut other = None;
+    let queued = queue_waiter(p, addr, val, ticket, &me, wake_first.then_some(&mut other));
+    if let Err(e) = queued {
+        if let Some(t) = other {
+            task::wake_thread(&t);
         }
-        if word.load() != val {
-            return Err(Errno::EAGAIN);
-        }
-        w.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-        w.push(Waiter {
-            key: word.key,
-            ticket,
-            thread: me.clone(),
-        });
+        return Err(e);
     }
     let woken = || me.wake_token.load(Ordering::Acquire) == ticket;
-    let ended = task::block_until(
-        &me,
-        || woken() || crate::signal::interrupted_in(p),
-        deadline,
-    );
+    let cond = || woken() || crate::signal::interrupted_in(p);
+    let ended = match (other, deadline) {
+        // The one woken gets the CPU at once (on one CPU: no run-queue trip).
+        (Some(t), None) => task::wake_and_block(&me, Some(t), cond, None),
+        (other, deadline) => {
+            if let Some(t) = other {
+                task::wake_thread(&t);
+            }
+            task::block_until(&me, cond, deadline)
+        }
+    };
     if woken() || !forget(ticket) {
         return Ok(0); // woken (perhaps just as the time ran out or a signal came)
     }

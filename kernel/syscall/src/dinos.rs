@@ -122,6 +122,10 @@ pub static TABLE: Table = {
         nr::POLL => "poll": port::poll(UserPtr<abi::PollFd>, usize, Timeout);
         nr::PORT_REPLY_RECEIVE => "port_reply_receive":
             port::port_reply_receive(Fd, u64, UserPtr<abi::PortMsg>, UserPtr<abi::PortMsg>, Timeout);
+        nr::PORT_CALL_SHORT => "port_call_short":
+            port::port_call_short(Addr, u64, u64, u64, u64, Timeout);
+        nr::PORT_REPLY_RECEIVE_SHORT => "port_reply_receive_short":
+            port::port_reply_receive_short(Addr, u64, u64, u64, u64, u64);
         // Communication over a network (docs/network.md).
         nr::SOCKET => "socket" -> Fd: net::socket(u32, u32, u32);
         nr::BIND => "bind": net::bind(Fd, UserPtr<abi::net::SockAddrIn>);

@@ -32,6 +32,6 @@ pub use thread::{
     Thread, ThreadInfo, Tid,
 };
 pub use wait::{
-    block_until, mutex, sleep_ms, sleep_ticks, wait_any, wait_any_ns, wake_thread, Mutex,
-    MutexGuard, WaitQueue,
+    block_until, block_until_ns, mutex, sleep_ms, sleep_ticks, wait_any, wait_any_ns,
+    wake_and_block, wake_thread, Mutex, MutexGuard, WaitQueue,
 };

@@ -261,6 +261,9 @@ pub(crate) fn current_thread(irqs_off: &IrqGuard) -> Option<Arc<Thread>> {
 /// and has set the current thread's state (still `Running` means "put me back on the
 /// queue").
 pub(crate) fn schedule(irqs_off: &IrqGuard) {
+    if hal::percpu::cpus_online() == 1 {
+        return schedule_one(irqs_off);
+    }
     let cpu = cpu_index(); // interrupts are off: this thread stays on this CPU
     let (next_task, elsewhere, misplaced) = {
         let mut rq = RQ[cpu].lock_irqs_off(irqs_off);
@@ -323,6 +326,79 @@ pub(crate) fn schedule(irqs_off: &IrqGuard) {
         enqueue(&t);
     }
     hal::task::switch_to(next_task, irqs_off);
+}
+
+/// [`schedule`] with one CPU online: no queued thread can be another CPU's or still
+/// on another CPU, every thread may run here (a mask must hold an online CPU), and
+/// nothing is queued elsewhere, so the affinity and placement checks of the general
+/// path are left out. The plain round robin: the queue's front, or the current thread
+/// if it is still running and nobody waits, or the idle thread.
+fn schedule_one(irqs_off: &IrqGuard) {
+    let next_task = {
+        let mut rq = RQ[0].lock_irqs_off(irqs_off);
+        let cur = rq.current.take().expect("schedule before init");
+        let cur_running = cur.state.get() == State::Running;
+        let next = match rq.queue.pop_front() {
+            Some(t) => {
+                QUEUED[0].fetch_sub(1, Ordering::SeqCst);
+                t
+            }
+            None if cur_running => {
+                // Nobody else to run: go on, no switch.
+                rq.current = Some(cur);
+                drop(rq);
+                NEED_RESCHED[0].store(false, Ordering::Release);
+                return;
+            }
+            None => rq.idle.clone().expect("no idle thread"),
+        };
+        let is_idle = rq.idle.as_ref().is_some_and(|i| Arc::ptr_eq(&cur, i));
+        if !is_idle {
+            if cur_running {
+                cur.state.set(State::Runnable);
+                cur.nivcsw.fetch_add(1, Ordering::Relaxed); // preempted, or yielded
+                rq.queue.push_back(cur);
+                QUEUED[0].fetch_add(1, Ordering::SeqCst);
+            } else if cur.state.get() == State::Blocked {
+                cur.nvcsw.fetch_add(1, Ordering::Relaxed); // it waits for something
+            }
+        }
+        next.state.set(State::Running);
+        next.last_cpu.store(0, Ordering::Relaxed);
+        let task = next.task.clone();
+        rq.current = Some(next);
+        task
+    };
+    NEED_RESCHED[0].store(false, Ordering::Release);
+    hal::task::switch_to(next_task, irqs_off);
+}
+
+/// The direct hand-off of a one-CPU switch: block the calling thread `me` and run
+/// `next` at once, if `next` is blocked, without passing it through the run queue (no
+/// enqueue, no pick, no wake-up flag): L4's IPC hand-off, which gives the rest of the
+/// caller's turn to the thread it woke. `next` is made running here, so this is also
+/// its wake-up. Returns once `me` runs again (woken as from any block); false, with
+/// nothing done, when more than one CPU is online (another CPU could be switching
+/// `next` or `me` at this moment) or `next` is not blocked (it is already runnable,
+/// or is `me`). The caller holds interrupts off and has checked its condition.
+pub(crate) fn block_and_handoff(irqs_off: &IrqGuard, me: &Arc<Thread>, next: &Arc<Thread>) -> bool {
+    if hal::percpu::cpus_online() != 1 || Arc::ptr_eq(me, next) {
+        return false;
+    }
+    if !next.state.change(State::Blocked, State::Running) {
+        return false;
+    }
+    me.state.set(State::Blocked);
+    let task = {
+        let mut rq = RQ[0].lock_irqs_off(irqs_off);
+        let cur = rq.current.replace(next.clone());
+        debug_assert!(cur.is_some_and(|c| Arc::ptr_eq(&c, me)));
+        me.nvcsw.fetch_add(1, Ordering::Relaxed);
+        next.last_cpu.store(0, Ordering::Relaxed);
+        next.task.clone()
+    };
+    hal::task::switch_to(task, irqs_off);
+    true
 }
 
 /// With more than one CPU: take from `queue` (this CPU's, locked) the first thread no

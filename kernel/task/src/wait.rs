@@ -304,6 +304,49 @@ pub fn block_until(me: &Arc<Thread>, cond: impl Fn() -> bool, deadline: Option<u
     }
 }
 
+/// [`block_until`] with its deadline on the monotonic clock (nanoseconds since boot;
+/// `None`: no limit), as [`wait_any_ns`] is to [`wait_any`]: the ticks only say when to
+/// look at the clock again. True when `cond` held, false when the time ran out.
+pub fn block_until_ns(me: &Arc<Thread>, cond: impl Fn() -> bool, deadline_ns: Option<u64>) -> bool {
+    let Some(end) = deadline_ns else {
+        return block_until(me, cond, None);
+    };
+    let tick_ns = 1_000_000_000 / hal::apic::TIMER_HZ;
+    loop {
+        let now = hal::apic::nanos_since_boot();
+        if now >= end {
+            return cond();
+        }
+        let ticks = (end - now).div_ceil(tick_ns);
+        if block_until(me, &cond, Some(sched::ticks() + ticks)) {
+            return true;
+        }
+    }
+}
+
+/// Wake `next` (blocked in [`block_until`] or a wait queue's wait) and block the
+/// calling thread `me` until `cond()` holds, as [`block_until_ns`]: the two halves of
+/// an IPC round trip's turn (a caller waking the server it gave a message to, a server
+/// waking the caller it answered). On one CPU, with no deadline, the CPU is handed to
+/// `next` directly (`sched::block_and_handoff`): no run-queue trip between the two.
+pub fn wake_and_block(
+    me: &Arc<Thread>,
+    next: Option<Arc<Thread>>,
+    cond: impl Fn() -> bool,
+    deadline_ns: Option<u64>,
+) -> bool {
+    if let Some(next) = next {
+        let handed = deadline_ns.is_none() && {
+            let irq = IrqGuard::new();
+            !cond() && sched::block_and_handoff(&irq, me, &next)
+        };
+        if !handed {
+            sched::wake(&next);
+        }
+    }
+    block_until_ns(me, cond, deadline_ns)
+}
+
 /// Make `t`, blocked in [`block_until`], run again (it re-checks its condition).
 pub fn wake_thread(t: &Arc<Thread>) {
     sched::wake(t);

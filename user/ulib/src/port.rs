@@ -155,6 +155,47 @@ impl Port {
         )?;
         Ok(m.into())
     }
+
+    /// The fast path's server loop step (docs/ipc.md "The fast path"): answer call
+    /// `token` (0: none) with `answer`, then wait for the next message of at most
+    /// [`SHORT_MAX`] bytes and no descriptors, carried in registers. The timeout is
+    /// counted in whole milliseconds.
+    pub fn reply_receive_short(
+        &self,
+        token: u64,
+        answer: &Short,
+        timeout: Option<Duration>,
+    ) -> Result<ShortReceived> {
+        sys::port_reply_receive_short(self.fd, token, answer, timeout_ns(timeout))
+    }
+}
+
+/// A short message: up to [`SHORT_MAX`] bytes as four words (see `sys::Short`).
+pub use sys::{Short, ShortReceived};
+/// The most bytes a short message carries.
+pub const SHORT_MAX: usize = abi::flags::PORT_SHORT_MAX;
+
+impl Short {
+    /// A short message of `bytes` (at most [`SHORT_MAX`]; more are cut off).
+    pub fn from_bytes(bytes: &[u8]) -> Short {
+        let mut b = [0u8; SHORT_MAX];
+        let n = bytes.len().min(SHORT_MAX);
+        b[..n].copy_from_slice(&bytes[..n]);
+        let w = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+        Short {
+            words: [w(0), w(1), w(2), w(3)],
+            len: n as u32,
+        }
+    }
+
+    /// The message's bytes.
+    pub fn bytes(&self) -> ([u8; SHORT_MAX], usize) {
+        let mut b = [0u8; SHORT_MAX];
+        for (i, w) in self.words.iter().enumerate() {
+            b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+        }
+        (b, (self.len as usize).min(SHORT_MAX))
+    }
 }
 
 impl Client {
@@ -200,6 +241,13 @@ impl Client {
             &mut m,
         )?;
         Ok(m.into())
+    }
+
+    /// A call of at most [`SHORT_MAX`] bytes whose answer is as short, both carried in
+    /// registers: when the server waits in [`Port::reply_receive_short`], the message
+    /// goes straight to it (docs/ipc.md "The fast path").
+    pub fn call_short(&self, msg: &Short, timeout: Option<Duration>) -> Result<Short> {
+        sys::port_call_short(self.fd, msg, timeout_ns(timeout))
     }
 }
 

@@ -335,8 +335,21 @@ pub fn port_call(
 pub fn port_reply(cx: &mut Ctx, fd: Fd, token: u64, msg: UserPtr<PortMsg>) -> SysResult {
     let f = cx.file(fd)?;
     let port = ReceiveEnd::of(&f).ok_or(Errno::EBADF)?;
-    port.reply(token, message_in(cx, &msg.read()?)?)?;
+    reply_any(port, token, message_in(cx, &msg.read()?)?)?;
     Ok(0)
+}
+
+/// Answer call `token` with `answer`, whichever path the call came by: one handed over
+/// by the fast path (`port_call_short`) takes a short answer only (EMSGSIZE otherwise).
+fn reply_any(port: &ipc::Port, token: u64, answer: Message) -> Result<(), Errno> {
+    if token & ipc::fast::FAST_TOKEN == 0 {
+        return port.reply(token, answer);
+    }
+    if answer.data.len() > PORT_SHORT_MAX || !answer.files.is_empty() {
+        return Err(Errno::EMSGSIZE);
+    }
+    let short = ipc::Short::from_bytes(answer.data.as_slice(), answer.sender.pid);
+    port.reply_short(token, short, |_| Err(Errno::EINVAL))
 }
 
 /// `port_reply_receive(fd, token, reply, msg, timeout_ns)`: a server's loop in one
@@ -355,9 +368,111 @@ pub fn port_reply_receive(
     let port = ReceiveEnd::of(&f).ok_or(Errno::EBADF)?;
     let answer = message_in(cx, &reply.read()?)?;
     let m = msg.read()?;
-    port.reply(token, answer)?;
+    reply_any(port, token, answer)?;
     let timeout = Timeout::from_ns(timeout).with_nonblock(nonblock(&f));
     receive_into(cx, port, msg, m, timeout)
+}
+
+/// The short calls' first word: the descriptor (bits 0-31), the message's length
+/// (bits 32-39, at most 32) and the rest (bits 40-63).
+fn short_tag(tag: u64) -> Result<(Fd, u32, u64), Errno> {
+    let len = ((tag >> 32) & 0xff) as u32;
+    if len as usize > PORT_SHORT_MAX {
+        return Err(Errno::EINVAL);
+    }
+    Ok((Fd(tag as u32 as i32), len, tag >> 40))
+}
+
+/// A short message as an ordinary one, for the queue (the general path): its bytes,
+/// no descriptors, and the sender's ids as [`message_in`] fills them.
+fn short_message(cx: &Ctx, m: &ipc::Short) -> Result<Message, Errno> {
+    let (bytes, len) = m.to_bytes();
+    let sender = cx.with_process(|p| {
+        p.with_cred(|c| Sender {
+            pid: p.pid,
+            uid: c.euid,
+            gid: c.egid,
+        })
+    })?;
+    Ok(Message {
+        data: Payload::from_slice(&bytes[..len]),
+        files: Vec::new(),
+        sender,
+    })
+}
+
+/// Put a short message's words in the registers the caller gets back (`rsi, rdx,
+/// r10, r8`).
+fn words_out(cx: &mut Ctx, m: &ipc::Short) {
+    cx.frame.rsi = m.words[0];
+    cx.frame.rdx = m.words[1];
+    cx.frame.r10 = m.words[2];
+    cx.frame.r8 = m.words[3];
+}
+
+/// `port_call_short(fd | len << 32, w0, w1, w2, w3, timeout_ns)`: the fast path's
+/// call (docs/ipc.md "The fast path", `ipc::fast`): `len` bytes of the four words,
+/// and the answer's words back in `rsi, rdx, r10, r8`, its length as the result.
+pub fn port_call_short(
+    cx: &mut Ctx,
+    tag: u64,
+    w0: u64,
+    w1: u64,
+    w2: u64,
+    w3: u64,
+    timeout: u64,
+) -> SysResult {
+    let (fd, len, rest) = short_tag(tag)?;
+    if rest != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let f = cx.file(fd)?;
+    let port = SendEnd::of(&f).ok_or(Errno::EBADF)?;
+    let pid = cx.with_process(|p| p.pid)?;
+    let msg = ipc::Short::new([w0, w1, w2, w3], len, pid);
+    let timeout = Timeout::from_ns(timeout).with_nonblock(nonblock(&f));
+    let answer = port.call_short::<S>(msg, |m| short_message(cx, m), timeout)?;
+    words_out(cx, &answer);
+    Ok(answer.len as usize)
+}
+
+/// `port_reply_receive_short(fd | len << 32 | ms << 40, token, w0, w1, w2, w3)`: the
+/// fast path's server step: answer call `token` (0: none) with `len` bytes of the
+/// words, then wait `ms` milliseconds (0: forever, `PORT_SHORT_NOWAIT`: not at all)
+/// for the next short message: its token is the result, its words in `rsi, rdx, r10,
+/// r8`, its length and its sender's pid in `r9` (`len | pid << 32`).
+pub fn port_reply_receive_short(
+    cx: &mut Ctx,
+    tag: u64,
+    token: u64,
+    w0: u64,
+    w1: u64,
+    w2: u64,
+    w3: u64,
+) -> SysResult {
+    let (fd, len, ms) = short_tag(tag)?;
+    let f = cx.file(fd)?;
+    let port = ReceiveEnd::of(&f).ok_or(Errno::EBADF)?;
+    let pid = if token != 0 {
+        cx.with_process(|p| p.pid)?
+    } else {
+        0
+    };
+    let answer = ipc::Short::new([w0, w1, w2, w3], len, pid);
+    let timeout = match ms {
+        0 => Timeout::Forever,
+        PORT_SHORT_NOWAIT => Timeout::Now,
+        ms => Timeout::from_ns(ms.saturating_mul(1_000_000)),
+    };
+    let (m, token) = port.reply_receive_short::<S>(
+        token,
+        answer,
+        |m| short_message(cx, m),
+        timeout.with_nonblock(nonblock(&f)),
+    )?;
+    words_out(cx, &m);
+    cx.frame.r9 = u64::from(m.len) | (u64::from(m.pid) << 32);
+    Ok(token as usize)
 }
 
 /// What `events` of an open file are ready now, as poll reports them.

@@ -52,6 +52,7 @@ const BENCHES: &[(&str, u32, Bench)] = &[
     ("futex_wake", 100_000, futex_wake),
     ("shm_round_trip", 5_000, shm_round_trip),
     ("tcp_round_trip", 2_000, tcp_round_trip),
+    ("port_block_round_trip", 5_000, port_block_round_trip),
 ];
 
 /// Benchmarks that time only part of each batch themselves (returning the
@@ -231,10 +232,40 @@ fn shm_round_trip(n: u32) -> Result<(), String> {
     ulib::shm::ping_pong(n).map_err(|e| err("shm ping-pong", e))
 }
 
-/// A `port_call` of one byte answered by a forked server with `port_reply_receive`
-/// (its answer and its wait for the next call in one system call): one message each
-/// way, two switches, two system calls.
+/// A short call of one byte (`port_call_short`) answered by a forked server looping
+/// on `port_reply_receive_short`: the fast path, message and answer in registers and
+/// handed straight to the waiting side (docs/ipc.md). Two system calls, two switches.
 fn port_round_trip(n: u32) -> Result<(), String> {
+    use ulib::port::Short;
+    let (server, client) = ulib::port::create(1).map_err(|e| err("port_create", e))?;
+    let child = process::fork().map_err(|e| err("fork", e))?;
+    if child == Fork::Child {
+        drop(client);
+        let mut m = server.reply_receive_short(0, &Short::default(), None);
+        while let Ok(got) = m {
+            m = server.reply_receive_short(got.token, &got.msg, None);
+        }
+        sys::exit(0);
+    }
+    drop(server);
+    let mut result = Ok(());
+    let sent = Short::from_bytes(b"x");
+    for _ in 0..n {
+        if client.call_short(&sent, None) != Ok(sent) {
+            result = Err(String::from("the server stopped answering"));
+            break;
+        }
+    }
+    drop(client);
+    process::wait().map_err(|e| err("wait", e))?;
+    result
+}
+
+/// A `port_call` of one byte answered by a forked server with `port_reply_receive`
+/// (its answer and its wait for the next call in one system call), each message
+/// described by a `PortMsg` block in memory: the general path (any size,
+/// descriptors). One message each way, two switches, two system calls.
+fn port_block_round_trip(n: u32) -> Result<(), String> {
     let (server, client) = ulib::port::create(1).map_err(|e| err("port_create", e))?;
     let child = process::fork().map_err(|e| err("fork", e))?;
     if child == Fork::Child {

@@ -2,8 +2,9 @@
 //! partner, and what one costs: `MODE: N round trips, X ns each`.
 //!
 //! The modes are the chapter's ways of communicating (2, 3-2): `pipe` (a byte down one
-//! pipe and back up another), `port` (a `port_call` answered with `port_reply_receive`:
-//! one message each way through the kernel) and `shm` (shared memory). Each round trip
+//! pipe and back up another), `port` (a `port_call_short` answered with
+//! `port_reply_receive_short`: one message each way in registers, handed straight to
+//! the waiting side) and `shm` (shared memory). Each round trip
 //! carries one byte each way and is checked. Under `-icount` (`cargo xtask bench
 //! programs`) the clock counts guest instructions, so the figure is instructions.
 //! Exit status 0, 1 when a round trip failed, 2 for bad usage.
@@ -100,20 +101,19 @@ fn pipe(rounds: u32) -> Result<(), String> {
     reap().and(result)
 }
 
-/// A call on a port, answered by the partner with the byte it was sent.
+/// A short call on a port (in registers, the fast path of docs/ipc.md), answered by
+/// the partner with the byte it was sent.
 fn port(rounds: u32) -> Result<(), String> {
     let (server, client) = port::create(1).map_err(|e| err("port_create", e))?;
     if process::fork().map_err(|e| err("fork", e))? == Fork::Child {
         // Answer every call until the parent's sending end closes (EPIPE).
         // Each answer and the wait for the next call are one system call.
         drop(client);
-        let mut b = [0u8; 1];
-        let mut next = server.receive(&mut b, &mut [], None);
+        let mut next = server.reply_receive_short(0, &port::Short::default(), None);
         loop {
             match next {
-                Ok(m) if m.len == 1 && m.token != 0 => {
-                    let answer = b;
-                    next = server.reply_receive(m.token, &answer, &[], &mut b, &mut [], None);
+                Ok(m) if m.msg.len == 1 && m.token != 0 => {
+                    next = server.reply_receive_short(m.token, &m.msg, None);
                 }
                 Err(ulib::Errno::EPIPE) => sys::exit(0),
                 _ => sys::exit(1),
@@ -122,11 +122,10 @@ fn port(rounds: u32) -> Result<(), String> {
     }
     drop(server);
     let mut result = Ok(());
-    let mut b = [0u8; 1];
     for i in 0..rounds {
-        let sent = [i as u8];
-        match client.call(&sent, &[], &mut b, &mut [], None) {
-            Ok(m) if m.len == 1 && b == sent => {}
+        let sent = port::Short::from_bytes(&[i as u8]);
+        match client.call_short(&sent, None) {
+            Ok(m) if m == sent => {}
             Ok(_) => {
                 result = Err(String::from("the partner answered something else"));
                 break;

@@ -771,6 +771,96 @@ pub fn port_reply_receive(
     r
 }
 
+/// A short message in registers: up to [`abi::flags::PORT_SHORT_MAX`] bytes as four
+/// little-endian words, and how many of those bytes count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Short {
+    pub words: [u64; 4],
+    pub len: u32,
+}
+
+/// `fd` with a short message's length in bits 32-39 (the short calls' first word).
+fn short_tag(fd: i32, len: u32) -> usize {
+    (fd as u32 as usize) | ((len.min(255) as usize) << 32)
+}
+
+/// A timeout in nanoseconds as `port_reply_receive_short`'s bits 40-63 of its first
+/// word take it: 0 waits forever, `0xff_ffff` not at all, else whole milliseconds.
+fn short_timeout(ns: u64) -> usize {
+    use abi::flags::{PORT_SHORT_NOWAIT, TIMEOUT_FOREVER};
+    let ms = match ns {
+        TIMEOUT_FOREVER => 0,
+        0 => PORT_SHORT_NOWAIT,
+        ns => ns.div_ceil(1_000_000).clamp(1, PORT_SHORT_NOWAIT - 1),
+    };
+    (ms as usize) << 40
+}
+
+/// Call the port `fd` sends to with `msg`, waiting up to `timeout_ns` in all: the
+/// answer (at most 32 bytes, no descriptors). The fast path of docs/ipc.md: nothing is
+/// read from or written to memory.
+pub fn port_call_short(fd: i32, msg: &Short, timeout_ns: u64) -> Result<Short, Errno> {
+    let w = msg.words;
+    let (r, o) = raw::syscall_exchange(
+        nr::PORT_CALL_SHORT,
+        [
+            short_tag(fd, msg.len),
+            w[0] as usize,
+            w[1] as usize,
+            w[2] as usize,
+            w[3] as usize,
+            timeout_ns as usize,
+        ],
+    );
+    let len = ret(r)? as u32;
+    Ok(Short {
+        words: [o[1] as u64, o[2] as u64, o[3] as u64, o[4] as u64],
+        len,
+    })
+}
+
+/// A short message received: its words and length, its token (0: no answer wanted)
+/// and its sender's pid.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ShortReceived {
+    pub msg: Short,
+    pub token: u64,
+    pub pid: u32,
+}
+
+/// Answer call `token` (0: none) with `answer`, then wait up to `timeout_ns` (rounded
+/// up to milliseconds) for the next message of at most 32 bytes and no descriptors on
+/// the port whose receiving end is `fd` (EMSGSIZE, the message left queued, for a
+/// larger one).
+pub fn port_reply_receive_short(
+    fd: i32,
+    token: u64,
+    answer: &Short,
+    timeout_ns: u64,
+) -> Result<ShortReceived, Errno> {
+    let w = answer.words;
+    let (r, o) = raw::syscall_exchange(
+        nr::PORT_REPLY_RECEIVE_SHORT,
+        [
+            short_tag(fd, answer.len) | short_timeout(timeout_ns),
+            token as usize,
+            w[0] as usize,
+            w[1] as usize,
+            w[2] as usize,
+            w[3] as usize,
+        ],
+    );
+    let token = ret(r)? as u64;
+    Ok(ShortReceived {
+        msg: Short {
+            words: [o[1] as u64, o[2] as u64, o[3] as u64, o[4] as u64],
+            len: o[5] as u32,
+        },
+        token,
+        pid: (o[5] >> 32) as u32,
+    })
+}
+
 /// Wait up to `timeout_ns` until one of `fds` is ready: how many are (their `revents`
 /// set), 0 when the time ran out.
 pub fn poll(fds: &mut [PollFd], timeout_ns: u64) -> SysResult {

@@ -114,7 +114,25 @@ pub(super) fn syscall6(
 /// validates every pointer before use), and that calls like `brk`, `munmap` or `exec`
 /// do not take away memory the program still uses.
 pub unsafe fn syscall6_unchecked(nr: usize, a: [usize; 6]) -> usize {
-    syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5])
+    // Every argument register is declared clobbered: the short port calls
+    // (`port_call_short`, `port_reply_receive_short`) answer in them, and a fuzzer may
+    // make those with any arguments.
+    syscall_exchange(nr, a).0
+}
+
+/// A call whose answer comes back in the argument registers as well as `rax` (the
+/// short port calls, docs/ipc.md "The fast path"): the six registers as the kernel left
+/// them, `rdi, rsi, rdx, r10, r8, r9`.
+pub(super) fn syscall_exchange(n: usize, a: [usize; 6]) -> (usize, [usize; 6]) {
+    let ret;
+    let mut o = a;
+    // SAFETY: as in `syscall1`; every register the kernel may write is an output.
+    unsafe {
+        asm!("syscall", inlateout("rax") n => ret, inlateout("rdi") o[0], inlateout("rsi") o[1],
+             inlateout("rdx") o[2], inlateout("r10") o[3], inlateout("r8") o[4],
+             inlateout("r9") o[5], lateout("rcx") _, lateout("r11") _, options(nostack))
+    };
+    (ret, o)
 }
 
 // The signal-return trampoline: a handler installed through `sys::sigaction` returns

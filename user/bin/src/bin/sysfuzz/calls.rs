@@ -116,6 +116,8 @@ const CALLS: &[(usize, u32)] = &[
     (nr::PORT_REPLY, 4),
     (nr::POLL, 6),
     (nr::PORT_REPLY_RECEIVE, 4),
+    (nr::PORT_CALL_SHORT, 4),
+    (nr::PORT_REPLY_RECEIVE_SHORT, 4),
 ];
 
 /// The draw of `--ports`: the port calls, poll, and what makes peers come and go.
@@ -129,6 +131,8 @@ const PORT_CALLS: &[(usize, u32)] = &[
     (nr::PORT_REPLY, 20),
     (nr::POLL, 15),
     (nr::PORT_REPLY_RECEIVE, 20),
+    (nr::PORT_CALL_SHORT, 25),
+    (nr::PORT_REPLY_RECEIVE_SHORT, 25),
     (nr::CLOSE, 15),
     (nr::DUP, 5),
     (nr::PIPE, 5),
@@ -226,6 +230,8 @@ pub fn name(number: u64) -> &'static str {
         (nr::PORT_REPLY, "port_reply"),
         (nr::POLL, "poll"),
         (nr::PORT_REPLY_RECEIVE, "port_reply_receive"),
+        (nr::PORT_CALL_SHORT, "port_call_short"),
+        (nr::PORT_REPLY_RECEIVE_SHORT, "port_reply_receive_short"),
     ];
     NAMES
         .iter()
@@ -839,6 +845,26 @@ impl World<'_> {
                 a[3] = self.port_msg(true);
                 a[4] = self.timeout();
             }
+            nr::PORT_CALL_SHORT | nr::PORT_REPLY_RECEIVE_SHORT => {
+                // The first word: a descriptor and a length (0-32 valid, then hostile).
+                let len = self.rng.pick(&[0, 1, 8, 32, 32, 33, 255, 0xffff_ffff]);
+                a[0] = (self.fd() & 0xffff_ffff) | (len << 32);
+                if self.rng.one_in(10) {
+                    a[0] = self.rng.int(); // descriptor and length both garbage
+                }
+                let words = [self.rng.int(), self.rng.int(), self.rng.int(), 0];
+                if number as usize == nr::PORT_CALL_SHORT {
+                    a[1..5].copy_from_slice(&words);
+                    a[5] = self.timeout();
+                } else {
+                    // Bits 40-63: the wait in ms (0 forever: rarely; 0xff_ffff none).
+                    let ms = self.rng.pick(&[1, 20, 0xff_ffff, 0xff_ffff, 0]);
+                    a[0] = (a[0] & 0xff_ffff_ffff) | (ms << 40);
+                    let any = self.rng.int();
+                    a[1] = self.rng.pick(&[self.token, self.token, 0, 1, any]);
+                    a[2..6].copy_from_slice(&words);
+                }
+            }
             nr::POLL => {
                 let n = self.rng.pick(&[0, 1, 2, 3, 8, 8, 65]);
                 a[0] = if self.rng.one_in(8) {
@@ -904,6 +930,7 @@ impl World<'_> {
             {
                 self.token = PortMsg::from_bytes(&self.stack_buf[RECV_AT..]).token;
             }
+            nr::PORT_REPLY_RECEIVE_SHORT => self.token = r,
             nr::PIPE | nr::PORT_CREATE => {
                 if let Some(b) = self.own_bytes(a[0]) {
                     let rd = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);

@@ -30,6 +30,7 @@ mod mapping;
 mod memory;
 mod net;
 mod pipes;
+mod portfast;
 mod ports;
 mod procs;
 mod robust;
@@ -248,6 +249,18 @@ const TESTS: &[(&str, Test)] = &[
     (
         "port_traffic_leaks_nothing",
         ports::port_traffic_leaks_nothing,
+    ),
+    (
+        "port_short_calls_are_answered_and_mix_with_the_general_path",
+        portfast::short_calls_are_answered_and_mix_with_the_general_path,
+    ),
+    (
+        "port_short_calls_refuse_bad_arguments_and_a_dead_server_is_econnreset",
+        portfast::short_calls_refuse_bad_arguments_and_a_dead_server_is_econnreset,
+    ),
+    (
+        "port_short_traffic_leaks_nothing",
+        portfast::short_traffic_leaks_nothing,
     ),
     (
         "ipcperm_names_of_ports_have_owners_and_modes",
