@@ -34,7 +34,9 @@ pub trait Deferred: Send + Sync {
     fn done(&self);
 }
 
-/// The operation now running under the lock, counted (one per `with`).
+/// Operations so far (one per `with`), and the one running now under the lock (an
+/// operation run again after a wait gets its number back: others ran meanwhile).
+static OPS: AtomicU64 = AtomicU64::new(0);
 static OP: AtomicU64 = AtomicU64::new(0);
 /// Its run, counted (one per time the operation is run).
 static RUN: AtomicU64 = AtomicU64::new(0);
@@ -44,14 +46,18 @@ static RETRYABLE: AtomicBool = AtomicBool::new(false);
 static HAS_DEFERRED: AtomicBool = AtomicBool::new(false);
 static DEFERRED: SpinLock<Option<Arc<dyn Deferred>>> = SpinLock::new(None);
 
-/// A run of an operation starts (`first`: the first run of a new one).
+/// A run of an operation starts: of a new one (`again` `None`; its number is
+/// returned), or of operation `again` once more.
 #[inline]
-pub(crate) fn begin(first: bool) {
-    if first {
-        OP.fetch_add(1, Relaxed);
-    }
+pub(crate) fn begin(again: Option<u64>) -> u64 {
+    let op = match again {
+        Some(op) => op,
+        None => OPS.fetch_add(1, Relaxed) + 1,
+    };
+    OP.store(op, Relaxed);
     RUN.fetch_add(1, Relaxed);
     RETRYABLE.store(true, Relaxed);
+    op
 }
 
 /// The run returned: the deferral it registered, if any.

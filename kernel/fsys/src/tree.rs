@@ -35,14 +35,14 @@ pub(crate) static DEV_DIR: Mutex<Option<NodeRef>> = task::mutex(None);
 pub fn with<R>(mut f: impl FnMut(&mut Vfs) -> Result<R, Errno>) -> Result<R, Errno> {
     let mut g = VFS.lock();
     let v = g.as_mut().ok_or(Errno::ENOENT)?;
-    crate::offlock::begin(true);
+    let op = crate::offlock::begin(None);
     let r = f(v);
     match crate::offlock::end() {
         None => r,
         Some(d) => {
             drop(g);
             drop(r);
-            again(d, f)
+            again(op, d, f)
         }
     }
 }
@@ -60,6 +60,7 @@ pub fn with_once<R>(f: impl FnOnce(&mut Vfs) -> Result<R, Errno>) -> Result<R, E
 #[cold]
 #[inline(never)]
 fn again<R>(
+    op: u64,
     mut d: alloc::sync::Arc<dyn crate::offlock::Deferred>,
     mut f: impl FnMut(&mut Vfs) -> Result<R, Errno>,
 ) -> Result<R, Errno> {
@@ -70,7 +71,7 @@ fn again<R>(
         let mut g = VFS.lock();
         let r = match g.as_mut() {
             Some(v) => {
-                crate::offlock::begin(false);
+                crate::offlock::begin(Some(op));
                 let r = f(v);
                 match crate::offlock::end() {
                     Some(next) => {

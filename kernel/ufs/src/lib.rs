@@ -18,10 +18,11 @@
 //!
 //! Two things a server needs from `mount`, which therefore only the server calls:
 //!
-//! 1. Its pages present. The proxy's calls run under the VFS lock, and the server's
-//!    own text is demand-paged from the page cache, whose faults take that lock: a
-//!    server faulting on a handler it had not run yet would wait for the client
-//!    waiting for it (until the call's timeout). So the factory makes every page of
+//! 1. Its pages present. The proxy's calls are made under the VFS lock (for their
+//!    first 2 ms, or whole when their operation cannot be run again: `waiting`),
+//!    and the server's own text is demand-paged from the page cache, whose faults
+//!    take that lock: a server faulting on a handler it had not run yet would wait
+//!    for the client waiting for it. So the factory makes every page of
 //!    the caller's file mappings present before it returns (it runs in the caller,
 //!    with no lock held).
 //! 2. A restart without a reboot. If `NAME` is mounted already (its server died and

@@ -1,19 +1,24 @@
 //! [`Proxy`]: the VFS's [`FileSystem`] calls made into messages to a server in user
 //! space, and its answers checked (chapter 2 section 7, "microkernels").
 //!
-//! Every method but `pin`, `unpin` and `sync` is one call on the server's port
-//! ([`Link::call`]); `read` is one call per 4080 bytes (an answer is at most a port
-//! message), `write` one per 4 KiB. Holds (`pin`, `unpin`) are counted here and go in
-//! front of the next call; `read_dir_at` is answered from the last `Readdir` answer's
-//! entries while no request could have changed a directory. `stat` is the exception: the proxy keeps the
-//! attributes the server gave (every answer that changes a node carries its new
-//! attributes, and its directory's), so a path walk's permission checks and the VFS's
-//! size checks ask the server nothing. The cache is exact because the server's tree
-//! changes only by the proxy's requests (the trait's own rule for names); an answer
-//! that breaks the protocol, or none, empties it. The calls run under the VFS lock like every file
-//! system's (the VFS is one lock), so a server that does not answer would stop every
-//! file operation: each call gives up after [`CALL_TIMEOUT_NS`] (EIO), and a server
-//! that died fails its calls at once (the port's ECONNRESET, EPIPE: EIO).
+//! Every method but `pin`, `unpin` and `sync` is at most one call on the server's
+//! port ([`Link::call`]); `read` is one call per 4080 bytes (an answer is at most a
+//! port message), `write` one per 4 KiB. Holds (`pin`, `unpin`) are counted here and
+//! go in front of the next call; `read_dir_at` is answered from the last `Readdir`
+//! answer's entries while no request could have changed a directory. The proxy keeps
+//! the attributes the server gave (every answer that changes a node carries its new
+//! attributes, and its directory's), so a path walk's permission checks and the
+//! VFS's size checks ask the server nothing; and it knows whole the directories it
+//! made and the small files it created (`known.rs`), so a new name's lookup and a
+//! small file's read ask nothing either. All of it is exact because the server's
+//! tree changes only by the proxy's requests (the trait's own rule for names); an
+//! answer that breaks the protocol, or none, empties it.
+//!
+//! The calls are made with the VFS lock held, but a call whose answer does not come
+//! within 2 ms is waited for with the lock let go and its operation run again
+//! (`waiting.rs`): a stalled server stops its own mount only. Each call gives up
+//! after [`CALL_TIMEOUT_NS`] (EIO), and a server that died fails its calls at once
+//! (the port's ECONNRESET, EPIPE: EIO).
 //!
 //! Inode numbers: the server's own, below 2^40, with the connection's *generation*
 //! in the bits above (the root is 1 in every generation). A server started again
@@ -174,18 +179,24 @@ impl Proxy {
         }
         let fp = fingerprint(&req, name, rest.len());
         let kept = req.op == Op::Lookup as u16 || req.op == Op::Getattr as u16;
-        let bytes = match self.log.replay(fp) {
-            Some(r) => return r,
-            None => match self.waited_for(fp)? {
-                Some(answer) => answer,
-                None => {
-                    let msg = self.with_holds(req.encode(name, rest));
-                    match self.link.call(msg, fsys::offlock::may_defer(), fp) {
-                        Sent::Deferred => return Err(Errno::EIO),
-                        Sent::Answer(a) => a,
-                    }
+        // Before the log is looked at: another operation's call in flight.
+        let mine = self.busy()?;
+        if let Some(r) = self.log.replay(fp) {
+            return r;
+        }
+        let waited = match mine {
+            true => self.take_answer(fp, kept),
+            false => None,
+        };
+        let bytes = match waited {
+            Some(answer) => answer,
+            None => {
+                let msg = self.with_holds(req.encode(name, rest));
+                match self.link.call(msg, fsys::offlock::may_defer(), fp) {
+                    Sent::Deferred => return Err(Errno::EIO),
+                    Sent::Answer(a) => a,
                 }
-            },
+            }
         };
         let answer = bytes.and_then(|bytes| {
             let value = match Reply::parse(bytes.as_slice())? {
@@ -216,42 +227,49 @@ impl Proxy {
         r
     }
 
-    /// The link's answer waited for off the lock, if it is this run's to take
-    /// (`Ok(None)`: send the call). A mount busy with another operation's call:
-    /// a deferral (the operation runs again when it is free), or EIO where the
-    /// operation cannot run again, EINTR when a signal is waiting.
-    fn waited_for(&mut self, fp: u64) -> Result<Option<core::result::Result<Payload, Errno>>> {
-        let mut p = self.link.pending.lock();
+    /// Is the link's call waited for off the lock this operation's (`Ok(true)`), or
+    /// none (`Ok(false)`)? One of another operation makes the mount busy: a deferral
+    /// (this operation runs again when it is free, its answers so far forgotten:
+    /// the other may change the tree meanwhile), or EIO where the operation cannot
+    /// run again; EINTR when a signal is waiting.
+    fn busy(&mut self) -> Result<bool> {
         let (op, _) = fsys::offlock::ids();
-        match &mut *p {
-            Pending::Idle => Ok(None),
-            Pending::Answered {
-                op: o,
-                fp: f,
-                answer,
-            } if *o == op => {
-                let got = (*f == fp).then(|| core::mem::replace(answer, Err(Errno::EIO)));
-                *p = Pending::Idle;
-                drop(p);
-                self.link.free.wake_all();
-                if got.is_none() {
-                    // The new run went another way: what the answer said is lost.
-                    self.link.unsure();
-                    self.cache();
-                }
-                Ok(got)
-            }
-            _ => {
-                drop(p);
-                if <ProcessSignals as files::Signals>::interrupted() {
-                    return Err(Errno::EINTR);
-                }
-                if fsys::offlock::may_defer() {
-                    fsys::offlock::defer(Arc::new(waiting::Busy(self.link.clone())));
-                }
-                Err(Errno::EIO)
-            }
+        match &*self.link.pending.lock() {
+            Pending::Idle => return Ok(false),
+            Pending::Answered { op: o, .. } if *o == op => return Ok(true),
+            _ => {}
         }
+        self.log.forget(op);
+        if <ProcessSignals as files::Signals>::interrupted() {
+            return Err(Errno::EINTR);
+        }
+        if fsys::offlock::may_defer() {
+            fsys::offlock::defer(Arc::new(waiting::Busy(self.link.clone())));
+        }
+        Err(Errno::EIO)
+    }
+
+    /// The answer this operation waited for off the lock, if this call (`fp`) is the
+    /// one it answers. Another call that only reads (`kept`) is sent and the answer
+    /// stays; any other means the new run went another way: the answer is dropped
+    /// and what the proxy keeps is no longer known to be right.
+    fn take_answer(&mut self, fp: u64, kept: bool) -> Option<core::result::Result<Payload, Errno>> {
+        let mut p = self.link.pending.lock();
+        let Pending::Answered { fp: f, answer, .. } = &mut *p else {
+            return None;
+        };
+        if *f != fp && kept {
+            return None;
+        }
+        let got = (*f == fp).then(|| core::mem::replace(answer, Err(Errno::EIO)));
+        *p = Pending::Idle;
+        drop(p);
+        self.link.free.wake_all();
+        if got.is_none() {
+            self.link.unsure();
+            self.cache();
+        }
+        got
     }
 
     /// `request` with the holds taken and given back since the last call in front of

@@ -170,6 +170,15 @@ impl OpLog {
         None
     }
 
+    /// The answers kept for operation `op` may be out of date (it waits for another
+    /// one's call): its next run asks again.
+    pub(crate) fn forget(&mut self, op: u64) {
+        if self.op == op {
+            self.answers.clear();
+            self.at = 0;
+        }
+    }
+
     /// The answer `r` to `fp` was given now (`kept`: a `Lookup` or `Getattr`). Any
     /// other call settles the operation: it will not run again (`fsys::offlock`).
     pub(crate) fn record(&mut self, kept: bool, fp: u64, r: &Answer) {
