@@ -31,7 +31,9 @@ pub(crate) static DEV_DIR: Mutex<Option<NodeRef>> = task::mutex(None);
 
 /// Run `f` on the VFS. A file system whose call would wait long (the ufs proxy's
 /// server) may ask for the wait to be made with the VFS let go: then `f` runs again
-/// after it (`offlock.rs`), so `f` must be an operation, not a part of one.
+/// after it (`offlock.rs`), so `f` must be an operation, not a part of one, whose
+/// effects outside the VFS (a hold, a writer counted) come after its calls
+/// succeeded: a run that asked for a wait is thrown away, whatever it returned.
 pub fn with<R>(mut f: impl FnMut(&mut Vfs) -> Result<R, Errno>) -> Result<R, Errno> {
     let mut g = VFS.lock();
     let v = g.as_mut().ok_or(Errno::ENOENT)?;
