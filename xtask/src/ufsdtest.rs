@@ -19,6 +19,12 @@
 //!    answers after them; `ufsd --silent /mnt/s` never answers, and `ls` gets EIO
 //!    after the proxy's timeout (3 s) instead of hanging.
 //! 5. `mount -t ufs` by a user who is not root is refused.
+//!
+//! A second boot: a server stopped (`kill -STOP`) while another process keeps
+//! calling on its mount stops that process only. `ufsbench` on `/tmp` creates its
+//! files at the same rate as without the stalled mount (the proxy's calls wait with
+//! the VFS let go, `kernel/ufs/src/waiting.rs`), each call on the stopped mount
+//! fails with EIO after its 3 s, and `kill -CONT` makes the server serve again.
 
 use crate::session::Session;
 use crate::Result;
@@ -26,10 +32,16 @@ use std::path::Path;
 
 type UfsdTest = fn(&Path) -> Result<()>;
 
-pub const UFSD_TESTS: &[(&str, UfsdTest)] = &[(
-    "ufsd::same_workload_as_tmpfs_eio_when_killed_or_garbled_and_restart_serves",
-    ufsd_behaves,
-)];
+pub const UFSD_TESTS: &[(&str, UfsdTest)] = &[
+    (
+        "ufsd::same_workload_as_tmpfs_eio_when_killed_or_garbled_and_restart_serves",
+        ufsd_behaves,
+    ),
+    (
+        "ufsd::stopped_server_stops_only_its_own_mount",
+        stopped_server_stops_only_its_mount,
+    ),
+];
 
 /// The workload, run from inside `W` (a new directory of the file system tested):
 /// every path it prints is relative, so the two runs print the same.
@@ -132,6 +144,70 @@ fn ufsd_behaves(kernel: &Path) -> Result<()> {
     )?;
     expect_text(&user, "operation not permitted", "a user's mount -t ufs")?;
     expect_text(&user, "status 1", "a user's mount -t ufs")?;
+    Ok(())
+}
+
+/// The `ufsbench: PHASE N ns/op` figure of `phase` in `out`.
+fn bench_figure(out: &str, phase: &str) -> Result<u64> {
+    let pre = format!("ufsbench: {phase} ");
+    out.lines()
+        .find_map(|l| l.trim_end().strip_prefix(&pre))
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("no {pre:?} line in:\n{out}"))
+}
+
+fn stopped_server_stops_only_its_mount(kernel: &Path) -> Result<()> {
+    let m = crate::test::shell_machine(kernel);
+    let mut s = Session::boot_shell(&m)?;
+    s.run_line("mkdir /mnt; mkdir /mnt/st", &[])?;
+    let pid = serving(&mut s, "ufsd /mnt/st", "/mnt/st", false)?;
+    let kept = s.run_line("echo kept > /mnt/st/a && cat /mnt/st/a", &[])?;
+    expect_text(&kept, "kept\r\n", "a file on the server")?;
+    let files = 100;
+    let bench = format!("ufsbench -n {files} /tmp");
+    let alone = s.run_line(&bench, &["ufsbench: done"])?;
+    // Stopped; a shell keeps calling on its mount for 9 s (three calls of 3 s each)
+    // while ufsbench runs on /tmp, started a second into it.
+    s.run_line(&format!("kill -STOP {pid}"), &[])?;
+    s.run_line(
+        "sh -c 'ls /mnt/st; echo ls $?; touch /mnt/st/b; echo touch $?; ls /mnt/st; echo ls $?' \
+         > /tmp/st.log 2>&1 & sleep 1",
+        &[],
+    )?;
+    let stalled = s.run_line(&bench, &["ufsbench: done"])?;
+    let meanwhile = s.run_line("cat /tmp/st.log", &[])?;
+    // The three calls end 9 s after the first began (a second before ufsbench).
+    let log = match s.run_line("sleep 9; cat /tmp/st.log; echo logged", &["logged"]) {
+        Ok(log) => log,
+        Err(e) => return Err(format!("{e}\n{}", s.sysrq('w'))),
+    };
+    if log.matches("input/output error").count() != 3 || log.contains(" 0\r\n") {
+        let ps = s.run_line("ps", &[]).unwrap_or_default();
+        return Err(format!(
+            "three calls on the stopped server's mount should each fail with EIO:\n{log}\n{ps}\n{}",
+            s.sysrq('w')
+        ));
+    }
+    if meanwhile.matches("input/output error").count() >= 3 {
+        return Err(format!(
+            "the calls on the stopped mount were over before ufsbench was:\n{meanwhile}"
+        ));
+    }
+    for phase in ["create_write", "total"] {
+        let (a, b) = (bench_figure(&alone, phase)?, bench_figure(&stalled, phase)?);
+        println!("    ufsbench {phase} on /tmp: {a} ns alone, {b} ns beside a stopped ufsd mount");
+        // A wait of 3 s with the VFS held would make the run's figures hundreds of
+        // times larger; 5x leaves room for a busy host.
+        if b > 5 * a {
+            return Err(format!(
+                "{phase} on /tmp took {b} ns beside a stopped server against {a} ns alone:\n{stalled}"
+            ));
+        }
+    }
+    s.run_line(&format!("kill -CONT {pid}"), &[])?;
+    let back = s.run_line("cat /mnt/st/a; ls /mnt/st", &[])?;
+    expect_text(&back, "kept\r\na\r\n", "the server continued")?;
     Ok(())
 }
 

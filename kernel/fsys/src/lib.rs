@@ -11,6 +11,8 @@
 //!   adds and removes.
 //! - [`pages`]: the page cache's frames, the read that copies from them once, and
 //!   the page fills that wait for the disk with the VFS let go.
+//! - [`offlock`]: a slow file-system call waited for with the VFS let go, its
+//!   operation run again after it.
 //! - [`writers`]: `ETXTBSY`, the count of writers and executors of each file.
 //! - [`mount`]: the root mount, the file-system-type registry, `mount`/`umount` and
 //!   the mount table.
@@ -25,6 +27,7 @@
 extern crate alloc;
 
 pub mod mount;
+pub mod offlock;
 pub mod pages;
 pub mod tree;
 pub mod writers;

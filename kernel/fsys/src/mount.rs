@@ -208,7 +208,7 @@ pub fn mount(
     // The factory runs with no lock held: building may read a disk, or look at the VFS.
     let factory = FS_TYPES.lock().factory(fstype)?;
     let fs = factory(source)?;
-    let id = with(|v| {
+    let id = crate::tree::with_once(|v| {
         let dir = v.resolve_dir(cred, cwd, target)?;
         let path = v.path_of(dir)?;
         let id = v.mount(cred, path, fs)?;

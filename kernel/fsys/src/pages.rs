@@ -162,7 +162,7 @@ pub fn read_into(node: NodeRef, off: u64, buf: &mut [u8]) -> Result<usize, Errno
 /// Wait for the disk with the VFS let go, then put the page in the cache.
 fn fill_page(mut fill: Fill) -> Result<(), Errno> {
     let io = fill.read();
-    with(|v| v.finish_fill(fill, io))
+    crate::tree::with_once(|v| v.finish_fill(fill, io))
 }
 
 /// A mount's disk as the page fills read it: the shared disk, locked per request

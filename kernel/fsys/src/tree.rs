@@ -29,11 +29,70 @@ pub(crate) static VFS: Mutex<Option<Vfs>> = task::mutex(None);
 /// The root directory of the devfs on `/dev`, where registered devices get nodes.
 pub(crate) static DEV_DIR: Mutex<Option<NodeRef>> = task::mutex(None);
 
-/// Run `f` on the VFS.
-pub fn with<R>(f: impl FnOnce(&mut Vfs) -> Result<R, Errno>) -> Result<R, Errno> {
+/// Run `f` on the VFS. A file system whose call would wait long (the ufs proxy's
+/// server) may ask for the wait to be made with the VFS let go: then `f` runs again
+/// after it (`offlock.rs`), so `f` must be an operation, not a part of one, whose
+/// effects outside the VFS (a hold, a writer counted) come after its calls
+/// succeeded: a run that asked for a wait is thrown away, whatever it returned.
+pub fn with<R>(mut f: impl FnMut(&mut Vfs) -> Result<R, Errno>) -> Result<R, Errno> {
+    let mut g = VFS.lock();
+    let v = g.as_mut().ok_or(Errno::ENOENT)?;
+    let op = crate::offlock::begin(None);
+    let r = f(v);
+    match crate::offlock::end() {
+        None => r,
+        Some(d) => {
+            drop(g);
+            drop(r);
+            again(op, d, f)
+        }
+    }
+}
+
+/// Run `f` on the VFS once, for what cannot be done twice (it moves a value in): a
+/// slow file-system call in it waits with the VFS held.
+pub fn with_once<R>(f: impl FnOnce(&mut Vfs) -> Result<R, Errno>) -> Result<R, Errno> {
     let mut g = VFS.lock();
     let v = g.as_mut().ok_or(Errno::ENOENT)?;
     f(v)
+}
+
+/// The rest of [`with`] when a run asked for a wait: wait with the VFS let go, run
+/// `f` again, until a run asks for none; then every deferral hears it is done.
+#[cold]
+#[inline(never)]
+fn again<R>(
+    op: u64,
+    mut d: alloc::sync::Arc<dyn crate::offlock::Deferred>,
+    mut f: impl FnMut(&mut Vfs) -> Result<R, Errno>,
+) -> Result<R, Errno> {
+    let mut waited = Vec::new();
+    loop {
+        d.wait();
+        waited.push(d);
+        let mut g = VFS.lock();
+        let r = match g.as_mut() {
+            Some(v) => {
+                crate::offlock::begin(Some(op));
+                let r = f(v);
+                match crate::offlock::end() {
+                    Some(next) => {
+                        d = next;
+                        drop(g);
+                        drop(r);
+                        continue;
+                    }
+                    None => r,
+                }
+            }
+            None => Err(Errno::ENOENT),
+        };
+        for w in &waited {
+            w.done();
+        }
+        drop(g);
+        return r;
+    }
 }
 
 pub(crate) fn clock() -> i64 {

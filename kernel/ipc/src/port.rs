@@ -320,6 +320,48 @@ impl Port {
         }
     }
 
+    /// The first half of a [`Port::call`] made in two (the ufs proxy's, which waits
+    /// for a slow answer with the VFS let go): queue `msg` as a call; its token and
+    /// the change count, for [`Port::call_wait`].
+    pub fn call_start<S: Signals>(
+        &self,
+        msg: Message,
+        timeout: Timeout,
+    ) -> Result<(u64, u64), Errno> {
+        self.queue::<S>(msg, true, timeout)
+    }
+
+    /// Wait for the answer of call `token` (from [`Port::call_start`], `changes` its
+    /// count) as `timeout` allows. Unlike [`Port::call`], a timeout or a signal does
+    /// not withdraw the call: it may be waited for again, and must end in an answer
+    /// or a [`Port::call_abandon`].
+    pub fn call_wait<S: Signals>(
+        &self,
+        token: u64,
+        changes: u64,
+        timeout: Timeout,
+    ) -> Result<Message, Errno> {
+        let outcome = Cell::new(None);
+        let seen = Seen(Cell::new(changes));
+        let waited = wait::<S>(&self.answers, timeout, || {
+            let taken = self.check(&seen, |s| s.take_reply(token));
+            let got = taken.is_some();
+            if got {
+                outcome.set(taken);
+            }
+            got
+        });
+        match outcome.into_inner() {
+            Some(o) => o,
+            None => Err(waited.err().unwrap_or(Errno::ETIMEDOUT)),
+        }
+    }
+
+    /// Give up call `token` (its message, if nobody took it yet, is dropped).
+    pub fn call_abandon(&self, token: u64) {
+        self.change(|s| ((), s.abandon(token)));
+    }
+
     /// Take the next message whose size `fits` accepts, waiting as `timeout` allows.
     /// When it does not fit (EMSGSIZE), it stays queued, and `fits` had its sizes.
     pub fn receive<S: Signals>(

@@ -6,17 +6,23 @@
 //! of it becomes a request on that port, answered by the server (`ufsd`, user/bin).
 //! The same programs then run on the in-kernel tmpfs and on the server's tree.
 //!
-//! - [`wire`]: the protocol (version 1) and the checks of every answer.
+//! - [`wire`]: the protocol (version 1) and the checks of every answer: the
+//!   `ufswire` crate, which the server (`ufsd`) uses too.
 //! - [`proxy`]: the [`vfs::FileSystem`] made of calls.
+//! - `known`: the directories and small files the proxy knows whole (a new name's
+//!   lookup and a small file's read answered without a call).
+//! - [`waiting`]: a call the server is slow to answer, waited for with the VFS let
+//!   go, so that a stalled server stops only its own mount's operations.
 //! - here: the type's registration, the [`Link`] each mount keeps with its server,
 //!   and what `mount` does for a server.
 //!
 //! Two things a server needs from `mount`, which therefore only the server calls:
 //!
-//! 1. Its pages present. The proxy's calls run under the VFS lock, and the server's
-//!    own text is demand-paged from the page cache, whose faults take that lock: a
-//!    server faulting on a handler it had not run yet would wait for the client
-//!    waiting for it (until the call's timeout). So the factory makes every page of
+//! 1. Its pages present. The proxy's calls are made under the VFS lock (for their
+//!    first 2 ms, or whole when their operation cannot be run again: `waiting`),
+//!    and the server's own text is demand-paged from the page cache, whose faults
+//!    take that lock: a server faulting on a handler it had not run yet would wait
+//!    for the client waiting for it. So the factory makes every page of
 //!    the caller's file mappings present before it returns (it runs in the caller,
 //!    with no lock held).
 //! 2. A restart without a reboot. If `NAME` is mounted already (its server died and
@@ -30,29 +36,61 @@
 
 extern crate alloc;
 
+mod known;
 pub mod proxy;
-pub mod wire;
+mod waiting;
+/// The protocol, shared with the server (the `ufswire` crate).
+pub use ufswire as wire;
 
 use abi::Errno;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use hal::sync::SpinLock;
 use ipc::port::{Message, Port, Sender, Timeout};
 use ipc::Payload;
 use proc::signal::ProcessSignals;
+use task::WaitQueue;
+use waiting::Pending;
 
-/// A mount's connection to its server: the port (a sending end), and the
-/// generation, counted from 1 and moved on by every restart.
+/// A mount's connection to its server: the port (a sending end), the generation,
+/// counted from 1 and moved on by every restart, and the call waited for with the
+/// VFS let go, if any (`waiting`).
 pub struct Link {
     name: String,
     port: SpinLock<Option<ipc::SendEnd>>,
     generation: AtomicU64,
+    pub(crate) pending: SpinLock<Pending>,
+    /// Operations waiting for `pending` to be idle.
+    pub(crate) free: WaitQueue,
+    /// An answer was dropped unasked (`waiting::Own::done`): the proxy's caches must
+    /// go, and its names are no longer trusted.
+    dropped: AtomicBool,
+    names_unsure: AtomicBool,
+}
+
+/// How [`Link::call`] ended: an answer (or the call's error), or a deferral.
+pub(crate) enum Sent {
+    Answer(Result<Payload, Errno>),
+    /// In flight, waited for with the VFS let go; the operation runs again.
+    Deferred,
 }
 
 impl Link {
+    fn new(name: &str, end: ipc::SendEnd) -> Link {
+        Link {
+            name: String::from(name),
+            port: SpinLock::new(Some(end)),
+            generation: AtomicU64::new(1),
+            pending: SpinLock::new(Pending::Idle),
+            free: WaitQueue::new(),
+            dropped: AtomicBool::new(false),
+            names_unsure: AtomicBool::new(false),
+        }
+    }
+
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
@@ -67,20 +105,48 @@ impl Link {
 
     /// Send `req` and wait for the answer's bytes: EIO when the server is gone
     /// (ECONNRESET, EPIPE), took longer than [`proxy::CALL_TIMEOUT_NS`], or sent
-    /// descriptors; EINTR when a signal came first.
-    pub fn call(&self, req: Vec<u8>) -> Result<Vec<u8>, Errno> {
-        let port = self.port()?;
-        let msg = message(req);
-        let timeout = Timeout::from_ns(proxy::CALL_TIMEOUT_NS);
-        match port.call::<ProcessSignals>(msg, timeout) {
-            Ok(answer) if answer.files.is_empty() => Ok(Vec::from(answer.data.as_slice())),
-            Ok(_) => Err(Errno::EIO),
-            Err(Errno::EINTR) => Err(Errno::EINTR),
-            Err(e) => {
-                log::debug!("ufs {}: call failed: {e}", self.name);
-                Err(Errno::EIO)
+    /// descriptors; EINTR when a signal came first. When `may_defer` and no answer
+    /// came within [`waiting::FIRST_WAIT_NS`], the call stays in flight and is
+    /// waited for with the VFS let go (`fp()` its fingerprint, for the next run).
+    pub(crate) fn call(self: &Arc<Self>, req: Vec<u8>, may_defer: bool, fp: u64) -> Sent {
+        let port = match self.port() {
+            Ok(p) => p,
+            Err(e) => return Sent::Answer(Err(e)),
+        };
+        let deadline = Timeout::from_ns(proxy::CALL_TIMEOUT_NS);
+        let (token, changes) = match port.call_start::<ProcessSignals>(message(req), deadline) {
+            Ok(t) => t,
+            Err(e) => return Sent::Answer(waiting::outcome(self, Err(e))),
+        };
+        let first = Timeout::from_ns(waiting::FIRST_WAIT_NS);
+        let r = match port.call_wait::<ProcessSignals>(token, changes, first) {
+            Err(Errno::ETIMEDOUT) if may_defer => {
+                let Timeout::Until(deadline) = deadline else {
+                    unreachable!("a timeout of 3 s is a time")
+                };
+                *self.pending.lock() = Pending::InFlight {
+                    port,
+                    token,
+                    deadline,
+                    op: fsys::offlock::ids().0,
+                    fp,
+                };
+                fsys::offlock::defer(Arc::new(waiting::Own(self.clone())));
+                return Sent::Deferred;
             }
+            Err(Errno::ETIMEDOUT) => port.call_wait::<ProcessSignals>(token, u64::MAX, deadline),
+            r => r,
+        };
+        if r.is_err() {
+            port.call_abandon(token);
         }
+        Sent::Answer(waiting::outcome(self, r))
+    }
+
+    /// An answer was dropped unasked: what the proxy knows may be out of date.
+    fn unsure(&self) {
+        self.dropped.store(true, Ordering::Release);
+        self.names_unsure.store(true, Ordering::Release);
     }
 }
 
@@ -119,11 +185,7 @@ fn factory(name: &str) -> Result<Box<dyn vfs::FileSystem>, Errno> {
         log::info!("ufs {name}: server attached again (generation {g})");
         return Err(Errno::EBUSY);
     }
-    let link = Arc::new(Link {
-        name: String::from(name),
-        port: SpinLock::new(Some(end)),
-        generation: AtomicU64::new(1),
-    });
+    let link = Arc::new(Link::new(name, end));
     links.push(Arc::downgrade(&link));
     Ok(Box::new(proxy::Proxy::new(link)))
 }

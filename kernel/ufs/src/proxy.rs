@@ -1,19 +1,24 @@
 //! [`Proxy`]: the VFS's [`FileSystem`] calls made into messages to a server in user
 //! space, and its answers checked (chapter 2 section 7, "microkernels").
 //!
-//! Every method but `pin`, `unpin` and `sync` is one call on the server's port
-//! ([`Link::call`]); `read` is one call per 4080 bytes (an answer is at most a port
-//! message), `write` one per 4 KiB. Holds (`pin`, `unpin`) are counted here and go in
-//! front of the next call; `read_dir_at` is answered from the last `Readdir` answer's
-//! entries while no request could have changed a directory. `stat` is the exception: the proxy keeps the
-//! attributes the server gave (every answer that changes a node carries its new
-//! attributes, and its directory's), so a path walk's permission checks and the VFS's
-//! size checks ask the server nothing. The cache is exact because the server's tree
-//! changes only by the proxy's requests (the trait's own rule for names); an answer
-//! that breaks the protocol, or none, empties it. The calls run under the VFS lock like every file
-//! system's (the VFS is one lock), so a server that does not answer would stop every
-//! file operation: each call gives up after [`CALL_TIMEOUT_NS`] (EIO), and a server
-//! that died fails its calls at once (the port's ECONNRESET, EPIPE: EIO).
+//! Every method but `pin`, `unpin` and `sync` is at most one call on the server's
+//! port ([`Link::call`]); `read` is one call per 4080 bytes (an answer is at most a
+//! port message), `write` one per 4 KiB. Holds (`pin`, `unpin`) are counted here and
+//! go in front of the next call; `read_dir_at` is answered from the last `Readdir`
+//! answer's entries while no request could have changed a directory. The proxy keeps
+//! the attributes the server gave (every answer that changes a node carries its new
+//! attributes, and its directory's), so a path walk's permission checks and the
+//! VFS's size checks ask the server nothing; and it knows whole the directories it
+//! made and the small files it created (`known.rs`), so a new name's lookup and a
+//! small file's read ask nothing either. All of it is exact because the server's
+//! tree changes only by the proxy's requests (the trait's own rule for names); an
+//! answer that breaks the protocol, or none, empties it.
+//!
+//! The calls are made with the VFS lock held, but a call whose answer does not come
+//! within 2 ms is waited for with the lock let go and its operation run again
+//! (`waiting.rs`): a stalled server stops its own mount only. Each call gives up
+//! after [`CALL_TIMEOUT_NS`] (EIO), and a server that died fails its calls at once
+//! (the port's ECONNRESET, EPIPE: EIO).
 //!
 //! Inode numbers: the server's own, below 2^40, with the connection's *generation*
 //! in the bits above (the root is 1 in every generation). A server started again
@@ -22,13 +27,17 @@
 //! another file; and from the second generation on the VFS no longer trusts its
 //! name cache for this mount (`names_are_stable`), asking the server at every step.
 
-use crate::wire::{self, Op, Reply, Request, ATTR_LEN, REPLY_DATA_MAX, REQ_HEADER};
-use crate::Link;
+use crate::known::Known;
+use crate::waiting::{self, fingerprint, OpLog, Pending};
+use crate::wire::{self, Op, Reply, Request, ATTR_LEN, REPLY_DATA_MAX, REPLY_HEADER, REQ_HEADER};
+use crate::{Link, Sent};
 use abi::flags::*;
 use abi::{Errno, Stat};
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use ipc::Payload;
+use proc::signal::ProcessSignals;
 use vfs::{DirEntry, FileSystem, FsStat, NodeKind, Result};
 
 /// How long one call may wait for its answer: 3 s.
@@ -55,6 +64,10 @@ pub struct Proxy {
     /// Nodes the server said it freed (an unlink's answer), so that the VFS's check
     /// after a removal ("is it gone?") asks nothing; at most [`GONE_MAX`].
     gone: BTreeSet<u64>,
+    /// The answers of the running operation's calls so far, for its next run.
+    log: OpLog,
+    /// Directories and small files known whole (`known.rs`).
+    known: Known,
 }
 
 /// A directory and its entries, each with the position it starts at and the one after.
@@ -75,6 +88,8 @@ impl Proxy {
             holds: BTreeMap::new(),
             listing: None,
             gone: BTreeSet::new(),
+            log: OpLog::default(),
+            known: Known::default(),
         }
     }
 
@@ -102,7 +117,17 @@ impl Proxy {
     /// The attribute cache of the current generation.
     fn cache(&mut self) -> &mut BTreeMap<u64, Stat> {
         let g = self.link.generation();
+        if self
+            .link
+            .dropped
+            .swap(false, core::sync::atomic::Ordering::AcqRel)
+        {
+            self.attrs.clear();
+            self.listing = None;
+            self.gone.clear();
+        }
         if g != self.attrs_gen {
+            self.known.clear();
             self.attrs.clear();
             self.holds.clear();
             self.listing = None;
@@ -132,7 +157,9 @@ impl Proxy {
 
     /// One call: the answer's value and bytes, or the server's error. An answer that
     /// breaks the protocol (or none) leaves the server's state unknown: every cached
-    /// attribute is dropped.
+    /// attribute is dropped. A call that outlives its first moment is waited for
+    /// with the VFS let go (`waiting.rs`): it fails here (EIO, for a VFS that looks)
+    /// and its operation runs again, the calls of the new run answered from `log`.
     fn call(&mut self, req: Request, name: &[u8], rest: &[u8]) -> Result<(u64, Vec<u8>)> {
         let reads = [
             Op::Lookup,
@@ -145,21 +172,104 @@ impl Proxy {
         if !reads.iter().any(|&op| op as u16 == req.op) {
             self.listing = None;
         }
-        let msg = self.with_holds(req.encode(name, rest));
-        let answer = self.link.call(msg).and_then(|bytes| {
-            Ok(match Reply::parse(&bytes)? {
-                Ok(r) => Ok((r.value, Vec::from(r.data))),
-                Err(e) => Err(e),
-            })
+        self.cache();
+        if fsys::offlock::deferred() {
+            // This run's answers will be thrown away: send nothing more.
+            return Err(Errno::EIO);
+        }
+        let fp = fingerprint(&req, name, rest.len());
+        let kept = req.op == Op::Lookup as u16 || req.op == Op::Getattr as u16;
+        // Before the log is looked at: another operation's call in flight.
+        let mine = self.busy()?;
+        if let Some(r) = self.log.replay(fp) {
+            return r;
+        }
+        let waited = match mine {
+            true => self.take_answer(fp, kept),
+            false => None,
+        };
+        let bytes = match waited {
+            Some(answer) => answer,
+            None => {
+                let msg = self.with_holds(req.encode(name, rest));
+                match self.link.call(msg, fsys::offlock::may_defer(), fp) {
+                    Sent::Deferred => return Err(Errno::EIO),
+                    Sent::Answer(a) => a,
+                }
+            }
+        };
+        let answer = bytes.and_then(|bytes| {
+            let value = match Reply::parse(bytes.as_slice())? {
+                Ok(r) => r.value,
+                Err(e) => return Ok(Err(e)),
+            };
+            // The data without the header: the message's own buffer when it has one
+            // (no second copy of the answer), else the few bytes of an inline one.
+            let data = match bytes {
+                Payload::Heap(mut v) => {
+                    v.drain(..REPLY_HEADER);
+                    v
+                }
+                inline => inline.as_slice()[REPLY_HEADER..].to_vec(),
+            };
+            Ok(Ok((value, data)))
         });
-        match answer {
+        let r = match answer {
             Ok(r) => r,
             Err(e) => {
                 self.attrs.clear();
+                self.known.clear();
                 self.listing = None;
                 Err(e)
             }
+        };
+        self.log.record(kept, fp, &r);
+        r
+    }
+
+    /// Is the link's call waited for off the lock this operation's (`Ok(true)`), or
+    /// none (`Ok(false)`)? One of another operation makes the mount busy: a deferral
+    /// (this operation runs again when it is free, its answers so far forgotten:
+    /// the other may change the tree meanwhile), or EIO where the operation cannot
+    /// run again; EINTR when a signal is waiting.
+    fn busy(&mut self) -> Result<bool> {
+        let (op, _) = fsys::offlock::ids();
+        match &*self.link.pending.lock() {
+            Pending::Idle => return Ok(false),
+            Pending::Answered { op: o, .. } if *o == op => return Ok(true),
+            _ => {}
         }
+        self.log.forget(op);
+        if <ProcessSignals as files::Signals>::interrupted() {
+            return Err(Errno::EINTR);
+        }
+        if fsys::offlock::may_defer() {
+            fsys::offlock::defer(Arc::new(waiting::Busy(self.link.clone())));
+        }
+        Err(Errno::EIO)
+    }
+
+    /// The answer this operation waited for off the lock, if this call (`fp`) is the
+    /// one it answers. Another call that only reads (`kept`) is sent and the answer
+    /// stays; any other means the new run went another way: the answer is dropped
+    /// and what the proxy keeps is no longer known to be right.
+    fn take_answer(&mut self, fp: u64, kept: bool) -> Option<core::result::Result<Payload, Errno>> {
+        let mut p = self.link.pending.lock();
+        let Pending::Answered { fp: f, answer, .. } = &mut *p else {
+            return None;
+        };
+        if *f != fp && kept {
+            return None;
+        }
+        let got = (*f == fp).then(|| core::mem::replace(answer, Err(Errno::EIO)));
+        *p = Pending::Idle;
+        drop(p);
+        self.link.free.wake_all();
+        if got.is_none() {
+            self.link.unsure();
+            self.cache();
+        }
+        got
     }
 
     /// `request` with the holds taken and given back since the last call in front of
@@ -213,6 +323,7 @@ impl Proxy {
         let (v, d) = self.call(req, name, rest)?;
         if d.len() != len {
             self.attrs.clear();
+            self.known.clear();
             return Err(Errno::EIO);
         }
         Ok((v, d))
@@ -221,6 +332,7 @@ impl Proxy {
     /// A check of an answer failed after the call: the server's state is unknown.
     fn broken<T>(&mut self) -> Result<T> {
         self.attrs.clear();
+        self.known.clear();
         self.listing = None;
         Err(Errno::EIO)
     }
@@ -234,6 +346,12 @@ impl Proxy {
         };
         self.keep(ino, &d[..ATTR_LEN])?;
         self.keep(dir, &d[ATTR_LEN..])?;
+        self.known.add_name(dir, name, ino);
+        if req.op == Op::Create as u16 {
+            self.known.new_file(ino);
+        } else if req.op == Op::Mkdir as u16 {
+            self.known.new_dir(ino);
+        }
         Ok(ino)
     }
 
@@ -253,8 +371,11 @@ impl Proxy {
         let Ok(node) = self.proxy_ino(v) else {
             return self.broken();
         };
+        self.known.remove_name(dir, name);
         match d.len() {
             ATTR_LEN => {
+                self.known.drop_file(node);
+                self.known.drop_dir(node);
                 self.cache().remove(&node);
                 if self.gone.len() >= GONE_MAX {
                     self.gone.clear();
@@ -296,6 +417,10 @@ impl FileSystem for Proxy {
     }
 
     fn lookup(&mut self, dir: u64, name: &[u8]) -> Result<u64> {
+        self.cache();
+        if let Some(known) = self.known.lookup(dir, name) {
+            return known;
+        }
         let r = self.on(Op::Lookup, dir)?;
         let (v, _) = self.call_sized(r, name, b"", 0)?;
         match self.proxy_ino(v) {
@@ -331,7 +456,9 @@ impl FileSystem for Proxy {
         r.ino2 = self.server_ino(dir)?;
         let (_, d) = self.call_sized(r, name, b"", 2 * ATTR_LEN)?;
         self.keep(ino, &d[..ATTR_LEN])?;
-        self.keep(dir, &d[ATTR_LEN..])
+        self.keep(dir, &d[ATTR_LEN..])?;
+        self.known.add_name(dir, name, ino);
+        Ok(())
     }
 
     fn unlink(&mut self, dir: u64, name: &[u8]) -> Result<()> {
@@ -354,7 +481,23 @@ impl FileSystem for Proxy {
         };
         let mut replaced = [0; 8];
         replaced.copy_from_slice(&d[3 * ATTR_LEN..]);
-        self.forget(u64::from_le_bytes(replaced));
+        let replaced = u64::from_le_bytes(replaced);
+        self.forget(replaced);
+        match self.proxy_ino(replaced) {
+            // Two names of one node: POSIX's rename does nothing; forget both.
+            Ok(r) if r == moved => {
+                self.known.drop_dir(odir);
+                self.known.drop_dir(ndir);
+            }
+            r => {
+                if let Ok(r) = r {
+                    self.known.drop_file(r);
+                    self.known.drop_dir(r);
+                }
+                self.known.remove_name(odir, oname);
+                self.known.add_name(ndir, nname, moved);
+            }
+        }
         self.keep(moved, &d[..ATTR_LEN])?;
         self.keep(odir, &d[ATTR_LEN..2 * ATTR_LEN])?;
         self.keep(ndir, &d[2 * ATTR_LEN..3 * ATTR_LEN])
@@ -370,6 +513,10 @@ impl FileSystem for Proxy {
     }
 
     fn read(&mut self, ino: u64, off: u64, buf: &mut [u8]) -> Result<usize> {
+        self.cache();
+        if let Some(n) = self.known.read(ino, off, buf) {
+            return Ok(n);
+        }
         let mut done = 0;
         while done < buf.len() {
             let want = (buf.len() - done).min(REPLY_DATA_MAX);
@@ -402,6 +549,8 @@ impl FileSystem for Proxy {
                 Err(e) if done == 0 => return Err(e),
                 Err(_) => break, // what was written stays written
             };
+            let size = self.attrs.get(&ino).map_or(u64::MAX, |st| st.size);
+            self.known.wrote(ino, r.off, &piece[..n], size);
             done += n;
             if n < piece.len() {
                 break;
@@ -413,7 +562,9 @@ impl FileSystem for Proxy {
     fn truncate(&mut self, ino: u64, size: u64) -> Result<()> {
         let mut r = self.on(Op::Truncate, ino)?;
         r.off = size;
-        self.changed(r, ino, b"").map(drop)
+        self.changed(r, ino, b"")?;
+        self.known.truncated(ino, size);
+        Ok(())
     }
 
     fn stat(&mut self, ino: u64) -> Result<Stat> {
@@ -542,6 +693,10 @@ impl FileSystem for Proxy {
 
     fn names_are_stable(&self) -> bool {
         self.link.generation() == 1
+            && !self
+                .link
+                .names_unsure
+                .load(core::sync::atomic::Ordering::Acquire)
     }
 }
 

@@ -287,11 +287,11 @@ pub fn fdatasync(cx: &mut Ctx, fd: Fd) -> SysResult {
 }
 
 /// Run a name operation on the VFS with the caller's credentials and the starting
-/// directory.
+/// directory (`f` may run more than once: `fsys::with`).
 fn at<R>(
     cx: &Ctx,
     dir: Dir,
-    f: impl FnOnce(&mut vfs::Vfs, &vfs::Credentials, fsys::NodeRef) -> Result<R, Errno>,
+    mut f: impl FnMut(&mut vfs::Vfs, &vfs::Credentials, fsys::NodeRef) -> Result<R, Errno>,
 ) -> Result<R, Errno> {
     let cred = cx.process()?.cred();
     let start = base(cx, dir)?;

@@ -2,8 +2,8 @@
 //! user space (chapter 2 section 7, the *microkernel* structure).
 //!
 //! The server keeps a tree of files in its own memory (`tree.rs`) and answers the
-//! kernel's ufs proxy (`kernel/ufs`) over a message port, in the protocol of `wire.rs`
-//! (docs/ufsd.md). It registers the port as `ufs:MOUNTPOINT` and mounts it with
+//! kernel's ufs proxy (`kernel/ufs`) over a message port, in the protocol of the
+//! `ufswire` crate (docs/ufsd.md). It registers the port as `ufs:MOUNTPOINT` and mounts it with
 //! `mount -t ufs ufs:MOUNTPOINT MOUNTPOINT` (root only); from then on every program's
 //! file calls under MOUNTPOINT are messages to this process. The command returns once
 //! the mount is made, printing `ufsd: serving MOUNTPOINT (pid N)`; the server runs on
@@ -28,7 +28,7 @@
 extern crate alloc;
 
 mod tree;
-mod wire;
+use ufswire as wire;
 
 use alloc::format;
 use alloc::string::String;
@@ -123,9 +123,8 @@ fn serve(port: &Port, mode: Mode) {
     let mut buf = alloc::vec![0u8; 2 * port::MSG_MAX];
     let mut out = Vec::with_capacity(port::MSG_MAX);
     let mut calls: u64 = 0;
-    let mut m = match port.receive(&mut buf, &mut [], None) {
-        Ok(m) => m,
-        Err(_) => return,
+    let Some(mut m) = next_request(port, &mut buf) else {
+        return;
     };
     loop {
         let answer = if m.pid != 0 || m.nfds != 0 {
@@ -168,20 +167,37 @@ fn serve(port: &Port, mode: Mode) {
         };
         m = match next {
             Ok(m) => m,
-            // The caller gave up (its timeout, a signal): nothing was received.
-            Err(Errno::EPIPE) if answer => match port.receive(&mut buf, &mut [], None) {
-                Ok(m) => m,
-                Err(_) => return,
+            // The caller gave up (its timeout, a signal): nothing was received. Or
+            // a signal (a stop, then a continue) ended the wait for the next one.
+            Err(Errno::EPIPE) if answer => match next_request(port, &mut buf) {
+                Some(m) => m,
+                None => return,
+            },
+            Err(Errno::EINTR) => match next_request(port, &mut buf) {
+                Some(m) => m,
+                None => return,
             },
             Err(_) => return,
         };
     }
 }
 
-/// Apply the `Pin`/`Unpin` records at the front of a message; the request after them.
-fn holds_then_request<'a>(t: &mut tree::Tree, mut b: &'a [u8]) -> Option<wire::Request<'a>> {
+/// Wait for the next request; a signal that ends the wait (`kill -STOP`, then
+/// `-CONT`) is waited through. `None`: the port is gone.
+fn next_request(port: &Port, buf: &mut [u8]) -> Option<port::Received> {
     loop {
-        let r = wire::Request::parse(b)?;
+        match port.receive(buf, &mut [], None) {
+            Ok(m) => return Some(m),
+            Err(Errno::EINTR) => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Apply the `Pin`/`Unpin` records at the front of a message; the request after them.
+fn holds_then_request<'a>(t: &mut tree::Tree, mut b: &'a [u8]) -> Option<wire::Received<'a>> {
+    loop {
+        let r = wire::Received::parse(b)?;
         if (r.op != wire::PIN && r.op != wire::UNPIN) || b.len() == wire::REQ_HEADER {
             return Some(r);
         }
@@ -191,7 +207,7 @@ fn holds_then_request<'a>(t: &mut tree::Tree, mut b: &'a [u8]) -> Option<wire::R
 }
 
 /// The `n`th malformed answer, in turn: each breaks one rule of the protocol.
-fn garbage(out: &mut Vec<u8>, n: u64, r: &wire::Request) {
+fn garbage(out: &mut Vec<u8>, n: u64, r: &wire::Received) {
     match n % 8 {
         // Too short for a header.
         0 => {

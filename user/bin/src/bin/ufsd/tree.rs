@@ -6,7 +6,7 @@
 //!
 //! Each request is one method; the answer is a value and bytes, or an errno.
 
-use crate::wire::{self, Request};
+use crate::wire::{self, Received as Request};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use ulib::abi::flags::*;

@@ -1,14 +1,23 @@
-//! The ufs wire protocol, version 1: what the proxy sends the server and how it
+//! The ufs wire protocol, version 1, for both of its sides: what the kernel's proxy
+//! (`kernel/ufs`) sends a file server in user space (`ufsd`, user/bin), how the
+//! server takes a request apart and puts its answer together, and how the proxy
 //! checks what comes back (docs/ufsd.md has the table for server writers).
 //!
 //! The chapter's microkernel moves a service out of the kernel and talks to it by
-//! messages; this file is the whole contract of that talk. A request is a 48-byte
-//! header and bytes (names, data); an answer is a 16-byte header and bytes. Every
-//! number is little-endian. Nothing a server sends is trusted: [`Reply::parse`] and
-//! the `decode_*` functions refuse every answer that is short, of another version,
+//! messages; this crate is the whole contract of that talk, defined once so that
+//! the two sides cannot drift apart (it depends on `abi` alone, and an edit here
+//! rebuilds the proxy and the server only). A request is a 48-byte header and bytes
+//! (names, data); an answer is a 16-byte header and bytes. Every number is
+//! little-endian. Nothing a server sends is trusted: [`Reply::parse`] and the
+//! `decode_*` functions refuse every answer that is short, of another version,
 //! carries an errno the ABI does not know, or a payload of the wrong size, and the
-//! proxy turns each refusal into `EIO`. The user side's copy is
-//! `user/bin/src/bin/ufsd/wire.rs`: the two must change together (the version).
+//! proxy turns each refusal into `EIO`. A server is no more trusting:
+//! [`Received::parse`] refuses bytes that are not a request.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
 
 use abi::{Errno, Stat};
 use alloc::vec::Vec;
@@ -52,6 +61,26 @@ pub enum Op {
     /// Only in front of another request: `len` holds on `ino` let go.
     Unpin = 18,
 }
+
+/// The operations as the header's numbers (for a server's `match`).
+pub const LOOKUP: u16 = Op::Lookup as u16;
+pub const GETATTR: u16 = Op::Getattr as u16;
+pub const READ: u16 = Op::Read as u16;
+pub const WRITE: u16 = Op::Write as u16;
+pub const CREATE: u16 = Op::Create as u16;
+pub const MKDIR: u16 = Op::Mkdir as u16;
+pub const UNLINK: u16 = Op::Unlink as u16;
+pub const RMDIR: u16 = Op::Rmdir as u16;
+pub const RENAME: u16 = Op::Rename as u16;
+pub const READDIR: u16 = Op::Readdir as u16;
+pub const TRUNCATE: u16 = Op::Truncate as u16;
+pub const SETATTR: u16 = Op::Setattr as u16;
+pub const SYMLINK: u16 = Op::Symlink as u16;
+pub const READLINK: u16 = Op::Readlink as u16;
+pub const LINK: u16 = Op::Link as u16;
+pub const STATFS: u16 = Op::Statfs as u16;
+pub const PIN: u16 = Op::Pin as u16;
+pub const UNPIN: u16 = Op::Unpin as u16;
 
 /// `Setattr`'s `len` bits: which fields to change.
 pub const SET_MODE: u32 = 1;
@@ -114,6 +143,49 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(w)
 }
 
+/// A request as the server receives it: its header's fields, `name` (the header's
+/// `namelen` bytes after it) and `rest` (the bytes after the name: a second name,
+/// data, a link's target).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Received<'a> {
+    pub op: u16,
+    pub uid: u32,
+    pub gid: u32,
+    pub mode: u32,
+    pub ino: u64,
+    pub ino2: u64,
+    pub off: u64,
+    pub len: u32,
+    pub name: &'a [u8],
+    pub rest: &'a [u8],
+}
+
+impl<'a> Received<'a> {
+    /// `None` for bytes that are not a version-1 request.
+    pub fn parse(b: &'a [u8]) -> Option<Received<'a>> {
+        if b.len() < REQ_HEADER || u16_at(b, 0) != VERSION {
+            return None;
+        }
+        let namelen = u32_at(b, 44) as usize;
+        if namelen > b.len() - REQ_HEADER {
+            return None;
+        }
+        let (name, rest) = b[REQ_HEADER..].split_at(namelen);
+        Some(Received {
+            op: u16_at(b, 2),
+            uid: u32_at(b, 4),
+            gid: u32_at(b, 8),
+            mode: u32_at(b, 12),
+            ino: u64_at(b, 16),
+            ino2: u64_at(b, 24),
+            off: u64_at(b, 32),
+            len: u32_at(b, 40),
+            name,
+            rest,
+        })
+    }
+}
+
 /// A checked answer: the server's errno, or its value and bytes.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Reply<'a> {
@@ -174,15 +246,21 @@ fn server_errno(e: Errno) -> bool {
     )
 }
 
-/// An answer's bytes: `VERSION`, status, value, data (what a server sends; the tests'
-/// servers and the host tests use it).
+/// An answer, into `out` (emptied first: a server keeps one buffer): `VERSION`,
+/// status (0, then `value` and `data`, or an errno), value, data.
+pub fn reply(out: &mut Vec<u8>, status: u32, value: u64, data: &[u8]) {
+    out.clear();
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&status.to_le_bytes());
+    out.extend_from_slice(&value.to_le_bytes());
+    out.extend_from_slice(data);
+}
+
+/// An answer's bytes, in a new buffer ([`reply`]).
 pub fn encode_reply(status: u32, value: u64, data: &[u8]) -> Vec<u8> {
     let mut b = Vec::with_capacity(REPLY_HEADER + data.len());
-    b.extend_from_slice(&VERSION.to_le_bytes());
-    b.extend_from_slice(&0u16.to_le_bytes());
-    b.extend_from_slice(&status.to_le_bytes());
-    b.extend_from_slice(&value.to_le_bytes());
-    b.extend_from_slice(data);
+    reply(&mut b, status, value, data);
     b
 }
 
@@ -198,15 +276,22 @@ pub fn check_ino(ino: u64) -> Result<u64, Errno> {
 /// Attributes in 48 bytes: mode, nlink, uid, gid (u32 each), size, atime, mtime,
 /// ctime (64 bits each).
 pub fn encode_attr(st: &Stat) -> [u8; ATTR_LEN] {
+    let times = [st.atime, st.mtime, st.ctime];
+    attr(st.mode, st.nlink, st.uid, st.gid, st.size, times)
+}
+
+/// The same from the fields a server keeps: mode, nlink, uid, gid, size, and the
+/// access, modification and change times.
+pub fn attr(mode: u32, nlink: u32, uid: u32, gid: u32, size: u64, times: [i64; 3]) -> [u8; 48] {
     let mut b = [0; ATTR_LEN];
-    b[0..4].copy_from_slice(&st.mode.to_le_bytes());
-    b[4..8].copy_from_slice(&st.nlink.to_le_bytes());
-    b[8..12].copy_from_slice(&st.uid.to_le_bytes());
-    b[12..16].copy_from_slice(&st.gid.to_le_bytes());
-    b[16..24].copy_from_slice(&st.size.to_le_bytes());
-    b[24..32].copy_from_slice(&st.atime.to_le_bytes());
-    b[32..40].copy_from_slice(&st.mtime.to_le_bytes());
-    b[40..48].copy_from_slice(&st.ctime.to_le_bytes());
+    b[0..4].copy_from_slice(&mode.to_le_bytes());
+    b[4..8].copy_from_slice(&nlink.to_le_bytes());
+    b[8..12].copy_from_slice(&uid.to_le_bytes());
+    b[12..16].copy_from_slice(&gid.to_le_bytes());
+    b[16..24].copy_from_slice(&size.to_le_bytes());
+    for (i, t) in times.iter().enumerate() {
+        b[24 + i * 8..32 + i * 8].copy_from_slice(&t.to_le_bytes());
+    }
     b
 }
 
@@ -407,5 +492,31 @@ mod tests {
         assert_eq!(u64_at(&b, 24), 3);
         assert_eq!(u32_at(&b, 44), 3);
         assert_eq!(&b[REQ_HEADER..], b"oldnew");
+    }
+
+    #[test]
+    fn the_server_reads_what_the_proxy_writes() {
+        let mut r = Request::new(Op::Create);
+        r.ino = 7;
+        r.mode = 0o644;
+        r.uid = 1000;
+        r.gid = 100;
+        let b = r.encode(b"new", b"data");
+        let got = Received::parse(&b).expect("a request");
+        assert_eq!((got.op, got.ino, got.mode), (CREATE, 7, 0o644));
+        assert_eq!((got.uid, got.gid), (1000, 100));
+        assert_eq!((got.name, got.rest), (&b"new"[..], &b"data"[..]));
+        // Short, another version, a name longer than the bytes.
+        assert_eq!(Received::parse(&b[..REQ_HEADER - 1]), None);
+        let mut v2 = b.clone();
+        v2[0] = 2;
+        assert_eq!(Received::parse(&v2), None);
+        let mut long = b.clone();
+        long[44] = 200;
+        assert_eq!(Received::parse(&long), None);
+        // The server's answer buffer is reused: each answer starts it again.
+        let mut out = alloc::vec![1, 2, 3];
+        reply(&mut out, 0, 9, b"x");
+        assert_eq!(out, encode_reply(0, 9, b"x"));
     }
 }
