@@ -47,6 +47,10 @@ const DT_STRTAB: u64 = 5;
 const DT_RELA: u64 = 7;
 const DT_RELASZ: u64 = 8;
 const DT_RUNPATH: u64 = 29;
+const DT_HASH: u64 = 4;
+const DT_SYMTAB: u64 = 6;
+const DT_STRSZ: u64 = 10;
+const DT_GNU_HASH: u64 = 0x6fff_fef5;
 const DT_RPATH: u64 = 15;
 const DT_JMPREL: u64 = 23;
 const R_NONE: u32 = 0;
@@ -151,30 +155,148 @@ fn file_offset(loads: &[Load], vaddr: u64) -> Option<usize> {
         .map(|l| (l.offset + (vaddr - l.vaddr)) as usize)
 }
 
-/// The file's loadable segments and everything dynamic linking needs from it.
-pub fn parse(path: &str, b: &[u8]) -> Option<(Vec<Load>, Object, Option<u64>)> {
+/// The most bytes one part of a file may take (a table, the dynamic section): a
+/// header claiming more is not believed.
+const MAX_PART: usize = 1 << 20;
+/// What the first read takes: the ELF header and program headers, and in the files
+/// the linkers make also `.dynsym`, `.dynstr`, the hash tables and the relocations.
+const HEAD: usize = 4096;
+
+/// The parts of an ELF file that linking reads, each fetched with `pread` when first
+/// asked for (the first page, the dynamic section, the PLT's GOT words; the section
+/// headers only when no hash table says how many symbols there are), never the whole
+/// file: the code and data are mapped, not copied (docs/linking.md, "What it costs").
+pub struct Parts<'f> {
+    file: &'f ulib::fs::File,
+    chunks: Vec<(usize, Vec<u8>)>,
+}
+
+impl<'f> Parts<'f> {
+    pub fn new(file: &'f ulib::fs::File) -> Self {
+        Self {
+            file,
+            chunks: Vec::new(),
+        }
+    }
+
+    /// Read up to `len` bytes at `off` into a new chunk (fewer at the end of the
+    /// file); its index.
+    fn fill(&mut self, off: usize, len: usize) -> Option<usize> {
+        if len > MAX_PART {
+            return None;
+        }
+        let mut buf = alloc::vec![0u8; len];
+        let mut got = 0;
+        while got < len {
+            match self.file.read_at(&mut buf[got..], (off + got) as u64) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(ulib::abi::Errno::EINTR) => continue,
+                Err(_) => return None,
+            }
+        }
+        buf.truncate(got);
+        self.chunks.push((off, buf));
+        Some(self.chunks.len() - 1)
+    }
+
+    /// The `len` bytes at file offset `off`, from a chunk already read or read now;
+    /// None past the end of the file.
+    pub fn get(&mut self, off: usize, len: usize) -> Option<&[u8]> {
+        let end = off.checked_add(len)?;
+        let i = match self
+            .chunks
+            .iter()
+            .position(|(o, c)| *o <= off && end <= o + c.len())
+        {
+            Some(i) => i,
+            None => self.fill(off, len)?,
+        };
+        let (o, c) = &self.chunks[i];
+        c.get(off - o..end - o)
+    }
+
+    fn u16(&mut self, off: usize) -> Option<u64> {
+        u16_at(self.get(off, 2)?, 0)
+    }
+    fn u32(&mut self, off: usize) -> Option<u64> {
+        u32_at(self.get(off, 4)?, 0)
+    }
+    fn u64(&mut self, off: usize) -> Option<u64> {
+        u64_at(self.get(off, 8)?, 0)
+    }
+}
+
+/// How many entries `.dynsym` has, from the hash tables the dynamic section names:
+/// `DT_HASH`'s chain count, or past the last chain of `DT_GNU_HASH` (whose chains end
+/// with an entry whose low bit is set).
+fn symbol_count(
+    p: &mut Parts,
+    loads: &[Load],
+    hash: Option<u64>,
+    gnu_hash: Option<u64>,
+) -> Option<usize> {
+    if let Some(h) = hash {
+        return Some(p.u32(file_offset(loads, h)?.checked_add(4)?)? as usize);
+    }
+    let g = file_offset(loads, gnu_hash?)?;
+    let (nbuckets, symoffset) = (p.u32(g)? as usize, p.u32(g + 4)? as usize);
+    let bloom = p.u32(g + 8)? as usize;
+    let buckets = g.checked_add(16)?.checked_add(bloom.checked_mul(8)?)?;
+    let mut last = 0;
+    for i in 0..nbuckets {
+        last = last.max(p.u32(buckets.checked_add(i * 4)?)? as usize);
+    }
+    if last < symoffset {
+        return Some(symoffset);
+    }
+    let chains = buckets.checked_add(nbuckets.checked_mul(4)?)?;
+    let mut i = last;
+    loop {
+        let word = p.u32(chains.checked_add((i - symoffset).checked_mul(4)?)?)?;
+        i += 1;
+        if word & 1 != 0 || i - symoffset > MAX_PART / 24 {
+            return Some(i);
+        }
+    }
+}
+
+/// The file's loadable segments and everything dynamic linking needs from it, read
+/// in parts ([`Parts`]).
+pub fn parse(path: &str, file: &ulib::fs::File) -> Option<(Vec<Load>, Object, Option<u64>)> {
+    let mut p = Parts::new(file);
+    p.fill(0, HEAD)?;
+    let b = p.get(0, 64)?;
     if b.get(..4)? != b"\x7fELF" || *b.get(4)? != 2 || u16_at(b, 18)? != 62 {
         return None;
     }
     let phoff = u64_at(b, 32)? as usize;
     let (phentsize, phnum) = (u16_at(b, 54)? as usize, u16_at(b, 56)? as usize);
+    let (shoff, shentsize, shnum) = (
+        u64_at(b, 40)? as usize,
+        u16_at(b, 58)? as usize,
+        u16_at(b, 60)? as usize,
+    );
+    if phentsize < 56 {
+        return None;
+    }
+    let phdrs = p.get(phoff, phnum.checked_mul(phentsize)?)?;
     let (mut loads, mut dynamic, mut phdr, mut tls) = (Vec::new(), None, None, None);
-    for i in 0..phnum {
-        let ph = phoff.checked_add(i.checked_mul(phentsize)?)?;
+    for ph in phdrs.chunks_exact(phentsize) {
         let load = Load {
-            vaddr: u64_at(b, ph + 16)?,
-            offset: u64_at(b, ph + 8)?,
-            filesz: u64_at(b, ph + 32)?,
-            memsz: u64_at(b, ph + 40)?,
-            flags: u32_at(b, ph + 4)? as u32,
+            vaddr: u64_at(ph, 16)?,
+            offset: u64_at(ph, 8)?,
+            filesz: u64_at(ph, 32)?,
+            memsz: u64_at(ph, 40)?,
+            flags: u32_at(ph, 4)? as u32,
         };
-        match u32_at(b, ph)? as u32 {
+        match u32_at(ph, 0)? as u32 {
             PT_LOAD if load.filesz <= load.memsz => loads.push(load),
             PT_LOAD => return None,
             PT_DYNAMIC => dynamic = Some(load),
             PT_PHDR => phdr = Some(load.vaddr),
             PT_TLS if load.filesz <= load.memsz => {
-                let align = u64_at(b, ph + 48)?.max(1);
+                let align = u64_at(ph, 48)?.max(1);
                 if !align.is_power_of_two() || align > PAGE {
                     return None;
                 }
@@ -206,7 +328,7 @@ pub fn parse(path: &str, b: &[u8]) -> Option<(Vec<Load>, Object, Option<u64>)> {
     let Some(d) = dynamic else {
         return Some((loads, obj, phdr));
     };
-    let entries = b.get(d.offset as usize..(d.offset.checked_add(d.filesz)?) as usize)?;
+    let entries = p.get(d.offset as usize, d.filesz as usize)?;
     let mut tags: Vec<(u64, u64)> = Vec::new();
     for e in entries.chunks_exact(16) {
         let (tag, val) = (u64_at(e, 0)?, u64_at(e, 8)?);
@@ -216,12 +338,14 @@ pub fn parse(path: &str, b: &[u8]) -> Option<(Vec<Load>, Object, Option<u64>)> {
         tags.push((tag, val));
     }
     let tag = |t: u64| tags.iter().find(|&&(k, _)| k == t).map(|&(_, v)| v);
-    let strtab = file_offset(&loads, tag(DT_STRTAB)?)?;
+    let strtab = p
+        .get(file_offset(&loads, tag(DT_STRTAB)?)?, tag(DT_STRSZ)? as usize)?
+        .to_vec();
     for &(t, v) in &tags {
         match t {
-            DT_NEEDED => obj.needed.push(c_str(b, strtab.checked_add(v as usize)?)?),
+            DT_NEEDED => obj.needed.push(c_str(&strtab, v as usize)?),
             DT_RUNPATH | DT_RPATH => {
-                let list = c_str(b, strtab.checked_add(v as usize)?)?;
+                let list = c_str(&strtab, v as usize)?;
                 obj.run_paths
                     .extend(list.split(':').filter(|s| !s.is_empty()).map(String::from));
             }
@@ -232,20 +356,31 @@ pub fn parse(path: &str, b: &[u8]) -> Option<(Vec<Load>, Object, Option<u64>)> {
         }
     }
     obj.pltgot = tag(DT_PLTGOT);
-    // The symbols: the .dynsym section, by the section headers.
-    let shoff = u64_at(b, 40)? as usize;
-    let (shentsize, shnum) = (u16_at(b, 58)? as usize, u16_at(b, 60)? as usize);
-    for i in 0..shnum {
-        let sh = shoff.checked_add(i.checked_mul(shentsize)?)?;
-        if u32_at(b, sh + 4)? as u32 != SHT_DYNSYM {
-            continue;
+    // The symbols: DT_SYMTAB, as many as a hash table says; without one, the
+    // .dynsym section, by the section headers.
+    let counted = match tag(DT_SYMTAB) {
+        Some(at) => symbol_count(&mut p, &loads, tag(DT_HASH), tag(DT_GNU_HASH))
+            .and_then(|n| Some((file_offset(&loads, at)?, n.checked_mul(24)?))),
+        None => None,
+    };
+    let dynsym = match counted {
+        Some(found) => Some(found),
+        None => {
+            let shdrs = p.get(shoff, shnum.checked_mul(shentsize)?)?;
+            let mut found = None;
+            for sh in shdrs.chunks_exact(shentsize.max(64)) {
+                if u32_at(sh, 4)? as u32 == SHT_DYNSYM {
+                    found = Some((u64_at(sh, 24)? as usize, u64_at(sh, 32)? as usize));
+                }
+            }
+            found
         }
-        let (off, size) = (u64_at(b, sh + 24)? as usize, u64_at(b, sh + 32)? as usize);
-        let syms = b.get(off..off.checked_add(size)?)?;
-        for s in syms.chunks_exact(24) {
+    };
+    if let Some((off, size)) = dynsym {
+        for s in p.get(off, size)?.chunks_exact(24) {
             let info = s[4];
             obj.symbols.push(Symbol {
-                name: c_str(b, strtab.checked_add(u32_at(s, 0)? as usize)?)?,
+                name: c_str(&strtab, u32_at(s, 0)? as usize)?,
                 value: u64_at(s, 8)?,
                 size: u64_at(s, 16)?,
                 defined: u16_at(s, 6)? != 0,
@@ -258,22 +393,35 @@ pub fn parse(path: &str, b: &[u8]) -> Option<(Vec<Load>, Object, Option<u64>)> {
         let (Some(at), Some(len)) = (tag(table), tag(size)) else {
             continue;
         };
-        let off = file_offset(&loads, at)?;
-        for r in b.get(off..off.checked_add(len as usize)?)?.chunks_exact(24) {
+        let rows = p.get(file_offset(&loads, at)?, len as usize)?.to_vec();
+        let mut relas = Vec::with_capacity(rows.len() / 24);
+        for r in rows.chunks_exact(24) {
             let info = u64_at(r, 8)?;
-            let rela = Rela {
+            relas.push(Rela {
                 offset: u64_at(r, 0)?,
                 kind: info as u32,
                 sym: (info >> 32) as usize,
                 addend: u64_at(r, 16)? as i64,
-            };
-            if table == DT_JMPREL {
-                // The slot's word in the file (0 if it is not there: bound at start).
-                let word = file_offset(&loads, rela.offset).and_then(|o| u64_at(b, o));
-                obj.plt.push((rela, word.unwrap_or(0)));
-            } else {
-                obj.relocs.push(rela);
+            });
+        }
+        if table != DT_JMPREL {
+            obj.relocs.extend(relas);
+            continue;
+        }
+        // Each slot's word in the file (0 if it is not there: bound at start); the
+        // slots are one table (`.got.plt`), read at once.
+        let slots: Vec<usize> = relas
+            .iter()
+            .filter_map(|r| file_offset(&loads, r.offset))
+            .collect();
+        if let (Some(&lo), Some(&hi)) = (slots.iter().min(), slots.iter().max()) {
+            if hi - lo < MAX_PART {
+                p.get(lo, hi - lo + 8);
             }
+        }
+        for rela in relas {
+            let word = file_offset(&loads, rela.offset).and_then(|o| p.u64(o));
+            obj.plt.push((rela, word.unwrap_or(0)));
         }
     }
     Some((loads, obj, phdr))
@@ -295,9 +443,9 @@ pub fn prot_of(flags: u32) -> u32 {
 
 /// Map the library file `path` at a base the kernel chooses; the loaded object.
 pub fn load_library(path: &str) -> Result<Object, String> {
-    let bytes = ulib::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let file = ulib::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
     let (loads, mut obj, _) =
-        parse(path, &bytes).ok_or_else(|| format!("{path}: not a valid ELF library"))?;
+        parse(path, &file).ok_or_else(|| format!("{path}: not a valid ELF library"))?;
     let low = loads
         .iter()
         .map(|l| l.vaddr & !(PAGE - 1))
@@ -312,7 +460,6 @@ pub fn load_library(path: &str) -> Result<Object, String> {
     let base = ulib::sys::mmap(0, span as usize, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS)
         .map_err(|e| format!("{path}: cannot reserve {span} bytes: {e}"))? as u64
         - low;
-    let file = ulib::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
     for l in &loads {
         let start = (base + l.vaddr) & !(PAGE - 1);
         let file_end = (base + l.vaddr + l.filesz).div_ceil(PAGE) * PAGE;
