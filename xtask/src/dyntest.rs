@@ -56,6 +56,10 @@ pub const DYN_TESTS: &[(&str, DynTest)] = &[
         "dyn::native_dynamic_start_up_is_at_most_3x_static",
         start_up,
     ),
+    (
+        "dyn::each_native_thread_has_its_own_thread_local_variables",
+        thread_tls,
+    ),
 ];
 
 /// The Debian programs run dynamically, from the host's `/usr/bin`.
@@ -728,5 +732,31 @@ fn start_up(kernel: &Path) -> Result<()> {
     if dynamic > 3 * echo {
         return Err(format!("hello-dyn takes {dynamic}, echo {echo}"));
     }
+    Ok(())
+}
+
+/// `hello-dyn threads`: libdemo's `__thread` variables (general- and initial-exec
+/// models, `.tdata` and `.tbss`) on two new threads start from their initial values
+/// and do not touch the first thread's. The expected line is what the host's glibc
+/// gives for a C `main` linked against the same `libdemo.so` doing the same calls on
+/// two `pthread`s (with one `%fs` for all threads it would be 3066, 4086, 5088).
+fn thread_tls(kernel: &Path) -> Result<()> {
+    let mut s = boot(kernel)?;
+    let threads = "threads: demo_tls(1) = 1044, demo_tls(10) = 1062, here demo_tls(1) = 3066\n";
+    for env in ["", "LD_BIND_NOW=1 "] {
+        let got = guest(&mut s, &format!("{env}hello-dyn threads; echo status $?"))?;
+        compare(
+            &format!("{env}hello-dyn threads"),
+            &format!("{HELLO_DYN_ALL}{threads}status 0\n"),
+            &got,
+        )?;
+    }
+    // Many threads one after the other: each area is freed at its join (the static
+    // `threads`, with no thread-local storage, is `thread::`'s).
+    let got = guest(
+        &mut s,
+        "hello-dyn threads threads threads > /dev/null; echo status $?",
+    )?;
+    compare("hello-dyn threads x3", "status 0\n", &got)?;
     Ok(())
 }

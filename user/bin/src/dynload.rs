@@ -128,6 +128,73 @@ pub struct Object {
     /// Its TLS module id (1, 2, ...) and how far below the thread pointer its block
     /// starts, once [`tls_layout`] placed it.
     pub tls_module: Option<(u64, u64)>,
+    /// Its `DT_GNU_HASH` table, which [`find_symbol`] looks names up in (a linear
+    /// search of [`Object::symbols`] without one).
+    pub hash: Option<GnuHash>,
+}
+
+/// A `DT_GNU_HASH` table: the symbols from `symoffset` on (the defined ones, sorted
+/// by bucket) hashed into `buckets`; each bucket's run in `chains` holds their hashes
+/// with the low bit marking the run's last; the Bloom filter answers "not here" for
+/// most names with one word (docs/linking.md).
+pub struct GnuHash {
+    symoffset: usize,
+    shift: u32,
+    bloom: Vec<u64>,
+    buckets: Vec<u32>,
+    chains: Vec<u32>,
+}
+
+/// The hash `DT_GNU_HASH` files a name under (Bernstein's: h * 33 + c from 5381).
+pub fn gnu_hash(name: &str) -> u32 {
+    name.bytes()
+        .fold(5381u32, |h, c| h.wrapping_mul(33).wrapping_add(c as u32))
+}
+
+impl GnuHash {
+    /// The index in `symbols` of the defined symbol `name` (whose [`gnu_hash`] is
+    /// `h`), if the table has it.
+    pub fn find(&self, symbols: &[Symbol], name: &str, h: u32) -> Option<usize> {
+        let word = *self
+            .bloom
+            .get((h as usize / 64) % self.bloom.len().max(1))?;
+        let mask = (1u64 << (h % 64)) | (1u64 << ((h >> self.shift) % 64));
+        if word & mask != mask {
+            return None;
+        }
+        let mut i = *self.buckets.get(h as usize % self.buckets.len().max(1))? as usize;
+        if i < self.symoffset {
+            return None; // an empty bucket
+        }
+        loop {
+            let c = *self.chains.get(i - self.symoffset)?;
+            if c | 1 == h | 1 {
+                if symbols.get(i).is_some_and(|s| s.defined && s.name == name) {
+                    return Some(i);
+                }
+            }
+            if c & 1 != 0 {
+                return None;
+            }
+            i += 1;
+        }
+    }
+
+    /// How many entries `.dynsym` has: past the end of the last bucket's run.
+    fn symbol_count(&self) -> usize {
+        let last = self.buckets.iter().copied().max().unwrap_or(0) as usize;
+        if last < self.symoffset {
+            return self.symoffset;
+        }
+        let mut i = last;
+        while let Some(c) = self.chains.get(i - self.symoffset) {
+            i += 1;
+            if c & 1 != 0 {
+                break;
+            }
+        }
+        i
+    }
 }
 
 fn u16_at(b: &[u8], o: usize) -> Option<u64> {
@@ -182,7 +249,7 @@ impl<'f> Parts<'f> {
     /// Read up to `len` bytes at `off` into a new chunk (fewer at the end of the
     /// file); its index.
     fn fill(&mut self, off: usize, len: usize) -> Option<usize> {
-        if len > MAX_PART {
+        if len > MAX_PART + 2 * PAGE as usize {
             return None;
         }
         let mut buf = alloc::vec![0u8; len];
@@ -200,8 +267,9 @@ impl<'f> Parts<'f> {
         Some(self.chunks.len() - 1)
     }
 
-    /// The `len` bytes at file offset `off`, from a chunk already read or read now;
-    /// None past the end of the file.
+    /// The `len` bytes at file offset `off`, from a chunk already read or read now
+    /// (the whole pages around them: the PLT's GOT words lie near the dynamic section,
+    /// in its page as the linkers lay files out); None past the end of the file.
     pub fn get(&mut self, off: usize, len: usize) -> Option<&[u8]> {
         let end = off.checked_add(len)?;
         let i = match self
@@ -210,7 +278,11 @@ impl<'f> Parts<'f> {
             .position(|(o, c)| *o <= off && end <= o + c.len())
         {
             Some(i) => i,
-            None => self.fill(off, len)?,
+            None => {
+                let page = PAGE as usize;
+                let start = off & !(page - 1);
+                self.fill(start, end.checked_next_multiple_of(page)? - start)?
+            }
         };
         let (o, c) = &self.chunks[i];
         c.get(off - o..end - o)
@@ -227,38 +299,59 @@ impl<'f> Parts<'f> {
     }
 }
 
-/// How many entries `.dynsym` has, from the hash tables the dynamic section names:
-/// `DT_HASH`'s chain count, or past the last chain of `DT_GNU_HASH` (whose chains end
-/// with an entry whose low bit is set).
-fn symbol_count(
-    p: &mut Parts,
-    loads: &[Load],
-    hash: Option<u64>,
-    gnu_hash: Option<u64>,
-) -> Option<usize> {
-    if let Some(h) = hash {
-        return Some(p.u32(file_offset(loads, h)?.checked_add(4)?)? as usize);
+/// Read the `DT_GNU_HASH` table at address `at` (its chains run to the end of the
+/// part read: as many words as `.dynsym` could have past `symoffset`, bounded by
+/// [`MAX_PART`]).
+fn read_gnu_hash(p: &mut Parts, loads: &[Load], at: u64) -> Option<GnuHash> {
+    let g = file_offset(loads, at)?;
+    let head = p.get(g, 16)?;
+    let (nbuckets, symoffset) = (u32_at(head, 0)? as usize, u32_at(head, 4)? as usize);
+    let (nbloom, shift) = (u32_at(head, 8)? as usize, u32_at(head, 12)? as u32);
+    if nbuckets == 0 || nbloom == 0 || !nbloom.is_power_of_two() {
+        return None;
     }
-    let g = file_offset(loads, gnu_hash?)?;
-    let (nbuckets, symoffset) = (p.u32(g)? as usize, p.u32(g + 4)? as usize);
-    let bloom = p.u32(g + 8)? as usize;
-    let buckets = g.checked_add(16)?.checked_add(bloom.checked_mul(8)?)?;
-    let mut last = 0;
-    for i in 0..nbuckets {
-        last = last.max(p.u32(buckets.checked_add(i * 4)?)? as usize);
-    }
-    if last < symoffset {
-        return Some(symoffset);
-    }
-    let chains = buckets.checked_add(nbuckets.checked_mul(4)?)?;
-    let mut i = last;
-    loop {
-        let word = p.u32(chains.checked_add((i - symoffset).checked_mul(4)?)?)?;
-        i += 1;
-        if word & 1 != 0 || i - symoffset > MAX_PART / 24 {
-            return Some(i);
+    let words = |b: &[u8], size: usize| -> Vec<u64> {
+        b.chunks_exact(size)
+            .map(|w| {
+                if size == 8 {
+                    u64::from_le_bytes(w.try_into().unwrap_or([0; 8]))
+                } else {
+                    u32::from_le_bytes(w.try_into().unwrap_or([0; 4])) as u64
+                }
+            })
+            .collect()
+    };
+    let bloom_at = g.checked_add(16)?;
+    let bloom = words(p.get(bloom_at, nbloom.checked_mul(8)?)?, 8);
+    let buckets_at = bloom_at.checked_add(nbloom * 8)?;
+    let buckets: Vec<u32> = words(p.get(buckets_at, nbuckets.checked_mul(4)?)?, 4)
+        .into_iter()
+        .map(|w| w as u32)
+        .collect();
+    let last = buckets.iter().copied().max().unwrap_or(0) as usize;
+    let chains_at = buckets_at.checked_add(nbuckets * 4)?;
+    // The chains: up to the last bucket's run's end, found word by word past `last`.
+    let mut n = last.saturating_sub(symoffset);
+    if last >= symoffset {
+        loop {
+            let c = u32_at(p.get(chains_at.checked_add(n.checked_mul(4)?)?, 4)?, 0)?;
+            n += 1;
+            if c & 1 != 0 || n > MAX_PART / 24 {
+                break;
+            }
         }
     }
+    let chains = words(p.get(chains_at, n * 4)?, 4)
+        .into_iter()
+        .map(|w| w as u32)
+        .collect();
+    Some(GnuHash {
+        symoffset,
+        shift: shift % 64,
+        bloom,
+        buckets,
+        chains,
+    })
 }
 
 /// The file's loadable segments and everything dynamic linking needs from it, read
@@ -324,6 +417,7 @@ pub fn parse(path: &str, file: &ulib::fs::File) -> Option<(Vec<Load>, Object, Op
         bind_now: false,
         tls,
         tls_module: None,
+        hash: None,
     };
     let Some(d) = dynamic else {
         return Some((loads, obj, phdr));
@@ -339,7 +433,10 @@ pub fn parse(path: &str, file: &ulib::fs::File) -> Option<(Vec<Load>, Object, Op
     }
     let tag = |t: u64| tags.iter().find(|&&(k, _)| k == t).map(|&(_, v)| v);
     let strtab = p
-        .get(file_offset(&loads, tag(DT_STRTAB)?)?, tag(DT_STRSZ)? as usize)?
+        .get(
+            file_offset(&loads, tag(DT_STRTAB)?)?,
+            tag(DT_STRSZ)? as usize,
+        )?
         .to_vec();
     for &(t, v) in &tags {
         match t {
@@ -358,10 +455,17 @@ pub fn parse(path: &str, file: &ulib::fs::File) -> Option<(Vec<Load>, Object, Op
     obj.pltgot = tag(DT_PLTGOT);
     // The symbols: DT_SYMTAB, as many as a hash table says; without one, the
     // .dynsym section, by the section headers.
-    let counted = match tag(DT_SYMTAB) {
-        Some(at) => symbol_count(&mut p, &loads, tag(DT_HASH), tag(DT_GNU_HASH))
-            .and_then(|n| Some((file_offset(&loads, at)?, n.checked_mul(24)?))),
-        None => None,
+    obj.hash = tag(DT_GNU_HASH).and_then(|at| read_gnu_hash(&mut p, &loads, at));
+    let count = match (tag(DT_HASH), &obj.hash) {
+        (Some(h), _) => file_offset(&loads, h)
+            .and_then(|o| p.u32(o.checked_add(4)?))
+            .map(|n| n as usize),
+        (None, Some(g)) => Some(g.symbol_count()),
+        (None, None) => None,
+    };
+    let counted = match (tag(DT_SYMTAB), count) {
+        (Some(at), Some(n)) => Some((file_offset(&loads, at)?, n.checked_mul(24)?)),
+        _ => None,
     };
     let dynsym = match counted {
         Some(found) => Some(found),
@@ -521,16 +625,21 @@ pub fn find_symbol<'a, O: Borrow<Object>>(
     name: &str,
     skip: Option<usize>,
 ) -> Option<(usize, &'a Symbol)> {
+    let h = gnu_hash(name);
     objects
         .iter()
         .enumerate()
         .filter(|&(i, _)| Some(i) != skip)
         .find_map(|(i, o)| {
-            o.borrow()
-                .symbols
-                .iter()
-                .find(|s| s.defined && s.name == name)
-                .map(|s| (i, s))
+            let o = o.borrow();
+            match &o.hash {
+                Some(table) => table.find(&o.symbols, name, h).map(|k| (i, &o.symbols[k])),
+                None => o
+                    .symbols
+                    .iter()
+                    .find(|s| s.defined && s.name == name)
+                    .map(|s| (i, s)),
+            }
         })
 }
 
@@ -673,14 +782,16 @@ pub fn tls_layout(objects: &mut [Object]) -> Result<(u64, u64), String> {
 
 /// Make the first thread's TLS area (the blocks [`tls_layout`] placed, each a copy
 /// of its object's template, then the control block) and point `%fs` at it. Nothing
-/// when no object has thread-local storage. (Threads the program starts later share
-/// it: native threads inherit their creator's thread pointer.)
+/// when no object has thread-local storage. Below the blocks lies a second copy of
+/// them, never written again: the image each later thread's area starts from, which
+/// the control block names (`ulib::dl::thread_area`, words 1-4: the magic, the blocks'
+/// size and alignment, the image).
 pub fn setup_tls(objects: &[Object], (size, align): (u64, u64)) -> Result<(), String> {
     if size == 0 {
         return Ok(());
     }
     let blocks = size.div_ceil(align) * align;
-    let total = (blocks + TCB_SIZE).div_ceil(PAGE) * PAGE;
+    let total = (2 * blocks + TCB_SIZE).div_ceil(PAGE) * PAGE;
     let area = ulib::sys::mmap(
         0,
         total as usize,
@@ -688,7 +799,7 @@ pub fn setup_tls(objects: &[Object], (size, align): (u64, u64)) -> Result<(), St
         MAP_PRIVATE | MAP_ANONYMOUS,
     )
     .map_err(|e| format!("cannot map the thread-local area: {e}"))? as u64;
-    let tp = area + blocks;
+    let (image, tp) = (area, area + 2 * blocks);
     for o in objects {
         let (Some(t), Some((_, below))) = (o.tls, o.tls_module) else {
             continue;
@@ -697,7 +808,13 @@ pub fn setup_tls(objects: &[Object], (size, align): (u64, u64)) -> Result<(), St
             copy_data(tp - below, o.base + t.vaddr, t.filesz as usize);
         }
     }
-    store(tp, tp);
+    copy_data(image, tp - blocks, blocks as usize);
+    for (i, word) in [tp, ulib::dl::TCB_MAGIC, blocks, align, image]
+        .into_iter()
+        .enumerate()
+    {
+        store(tp + 8 * i as u64, word);
+    }
     ulib::sys::set_thread_pointer(tp).map_err(|e| format!("cannot set the thread pointer: {e}"))?;
     Ok(())
 }
