@@ -168,10 +168,8 @@ impl GnuHash {
         }
         loop {
             let c = *self.chains.get(i - self.symoffset)?;
-            if c | 1 == h | 1 {
-                if symbols.get(i).is_some_and(|s| s.defined && s.name == name) {
-                    return Some(i);
-                }
+            if c | 1 == h | 1 && symbols.get(i).is_some_and(|s| s.defined && s.name == name) {
+                return Some(i);
             }
             if c & 1 != 0 {
                 return None;
@@ -249,7 +247,7 @@ impl<'f> Parts<'f> {
     /// Read up to `len` bytes at `off` into a new chunk (fewer at the end of the
     /// file); its index.
     fn fill(&mut self, off: usize, len: usize) -> Option<usize> {
-        if len > MAX_PART + 2 * PAGE as usize {
+        if len > MAX_PART {
             return None;
         }
         let mut buf = alloc::vec![0u8; len];
@@ -268,8 +266,8 @@ impl<'f> Parts<'f> {
     }
 
     /// The `len` bytes at file offset `off`, from a chunk already read or read now
-    /// (the whole pages around them: the PLT's GOT words lie near the dynamic section,
-    /// in its page as the linkers lay files out); None past the end of the file.
+    /// (just those: reading whole pages around them cost more in new heap pages than
+    /// the `pread`s it saved); None past the end of the file.
     pub fn get(&mut self, off: usize, len: usize) -> Option<&[u8]> {
         let end = off.checked_add(len)?;
         let i = match self
@@ -278,11 +276,7 @@ impl<'f> Parts<'f> {
             .position(|(o, c)| *o <= off && end <= o + c.len())
         {
             Some(i) => i,
-            None => {
-                let page = PAGE as usize;
-                let start = off & !(page - 1);
-                self.fill(start, end.checked_next_multiple_of(page)? - start)?
-            }
+            None => self.fill(off, len)?,
         };
         let (o, c) = &self.chunks[i];
         c.get(off - o..end - o)

@@ -21,10 +21,12 @@ use spinning_top::Spinlock;
 
 #[cfg(not(test))]
 use crate::dl::{thread_area, ThreadArea};
-/// Host tests have no dynamic linker: no thread-local area.
+/// Host tests have no dynamic linker: no thread-local area (the memory field only
+/// mirrors the real one's, which owns its area).
 #[cfg(test)]
 struct ThreadArea {
     tp: u64,
+    _mem: Vec<u8>,
 }
 #[cfg(test)]
 fn thread_area() -> Option<ThreadArea> {
