@@ -944,13 +944,15 @@ pub fn zero_block(at: u64, len: usize) {
     unsafe { ulib::dl::zero(at, len) }
 }
 
-/// Apply an `R_X86_64_COPY`, or copy a TLS template into its block.
+/// Apply an `R_X86_64_COPY`, copy a TLS template into its block, or the blocks into
+/// their image.
 #[allow(unsafe_code)]
 pub fn copy_data(to: u64, from: u64, len: usize) {
     // SAFETY: a COPY target is the program's own writable data, sized by the symbol;
     // the source is the defining library's mapped data, of that size. A TLS block is
     // in the area `setup_tls` just mapped, sized by `tls_layout` from the template,
-    // which is inside its object's mapped segments.
+    // which is inside its object's mapped segments; the image is the part of that area
+    // below the blocks, as large as they are.
     unsafe { ulib::dl::copy(to, from, len) }
 }
 
@@ -959,7 +961,7 @@ pub fn copy_data(to: u64, from: u64, len: usize) {
 pub fn store(at: u64, value: u64) {
     // SAFETY: `at` is a relocation target of a loaded object: inside one of its
     // writable segments (the GOT, data), mapped by the kernel (the program) or by
-    // `load_library`, holding no Rust object of this linker; or the first word of the
-    // thread control block `setup_tls` mapped.
+    // `load_library`, holding no Rust object of this linker; or one of the first five
+    // words of the thread control block `setup_tls` mapped.
     unsafe { ulib::dl::store_u64(at, value) }
 }

@@ -36,7 +36,7 @@
 //! relocations) comes from the files, with every offset checked, in safe code; the
 //! only `unsafe` is writing into the images it mapped and the final jump, through
 //! `ulib::dl`. The machinery is `user/bin/src/dynload.rs`, which `dlopen` shares.
-//! Symbols are found by a linear search of each object's `.dynsym` (there are few).
+//! Symbols are looked up in each object's `DT_GNU_HASH` table (`dynload::GnuHash`).
 //! The objects stay in this linker's heap for the resolver, which allocates nothing
 //! (the heap beyond is the program's).
 
