@@ -109,6 +109,10 @@ pub const MSYNC: usize = 86;
 /// (0 clears it): where a dynamic linker puts the thread's TLS blocks and control
 /// block. New threads start with their creator's.
 pub const SET_THREAD_POINTER: usize = 93;
+/// The calling thread's thread pointer (0 if none was set): how ulib's thread start,
+/// in a program a dynamic linker started, finds the control block whose layout it
+/// copies for each new thread.
+pub const THREAD_POINTER: usize = 94;
 
 // Communication: shared memory and futexes (110-119).
 /// Open (or create) the named shared-memory segment `name`: a descriptor.

@@ -53,8 +53,12 @@ pub const DYN_TESTS: &[(&str, DynTest)] = &[
         dlopen_shared,
     ),
     (
-        "dyn::native_dynamic_start_up_is_at_most_3x_static",
+        "dyn::native_dynamic_start_up_is_at_most_2_5x_static",
         start_up,
+    ),
+    (
+        "dyn::each_native_thread_has_its_own_thread_local_variables",
+        thread_tls,
     ),
 ];
 
@@ -725,8 +729,35 @@ fn start_up(kernel: &Path) -> Result<()> {
     let line: Vec<String> = figures.iter().map(|(p, n)| format!("{p} {n}")).collect();
     println!("    start-up instructions: {}", line.join(", "));
     let (echo, dynamic) = (figures[0].1, figures[1].1);
-    if dynamic > 3 * echo {
+    // Session 11: 2.35x (docs/linking.md "What it costs"); the target is 2x.
+    if 2 * dynamic > 5 * echo {
         return Err(format!("hello-dyn takes {dynamic}, echo {echo}"));
     }
+    Ok(())
+}
+
+/// `hello-dyn threads`: libdemo's `__thread` variables (general- and initial-exec
+/// models, `.tdata` and `.tbss`) on two new threads start from their initial values
+/// and do not touch the first thread's. The expected line is what the host's glibc
+/// gives for a C `main` linked against the same `libdemo.so` doing the same calls on
+/// two `pthread`s (with one `%fs` for all threads it would be 3066, 4086, 5088).
+fn thread_tls(kernel: &Path) -> Result<()> {
+    let mut s = boot(kernel)?;
+    let threads = "threads: demo_tls(1) = 1044, demo_tls(10) = 1062, here demo_tls(1) = 3066\n";
+    for env in ["", "LD_BIND_NOW=1 "] {
+        let got = guest(&mut s, &format!("{env}hello-dyn threads; echo status $?"))?;
+        compare(
+            &format!("{env}hello-dyn threads"),
+            &format!("{HELLO_DYN_ALL}{threads}status 0\n"),
+            &got,
+        )?;
+    }
+    // Many threads one after the other: each area is freed at its join (the static
+    // `threads`, with no thread-local storage, is `thread::`'s).
+    let got = guest(
+        &mut s,
+        "hello-dyn threads threads threads > /dev/null; echo status $?",
+    )?;
+    compare("hello-dyn threads x3", "status 0\n", &got)?;
     Ok(())
 }

@@ -134,7 +134,14 @@ pub fn load(
             };
             let name = image.interp.as_deref().unwrap_or(path);
             crate::image::map_segments(&mut a, *inode, iimage, base, name)?;
-            (iimage.entry + base, base)
+            // AT_BASE says where the interpreter is: its base, or for one linked at
+            // fixed addresses (`ld-dinos`) its lowest page, so that the program's start
+            // code can tell an interpreter ran before it (ulib's per-thread TLS).
+            let at_base = match iimage.kind {
+                elf::ImageKind::Fixed => iimage.segments.first().map_or(0, |s| s.vaddr & !0xfff),
+                _ => base,
+            };
+            (iimage.entry + base, at_base)
         }
         None => (image.entry + bias, 0),
     };

@@ -106,6 +106,7 @@ pub static TABLE: Table = {
         nr::THREAD_EXIT => "thread_exit" -> Never: thread::thread_exit(i32);
         nr::GETTID => "gettid": thread::gettid();
         nr::SET_THREAD_POINTER => "set_thread_pointer": thread::set_thread_pointer(Addr);
+        nr::THREAD_POINTER => "thread_pointer": thread::thread_pointer();
         nr::TKILL => "tkill": thread::tkill(u64, Signal);
         // Communication: message ports and poll (docs/ipc.md).
         nr::PORT_CREATE => "port_create":

@@ -47,6 +47,10 @@ const DT_STRTAB: u64 = 5;
 const DT_RELA: u64 = 7;
 const DT_RELASZ: u64 = 8;
 const DT_RUNPATH: u64 = 29;
+const DT_HASH: u64 = 4;
+const DT_SYMTAB: u64 = 6;
+const DT_STRSZ: u64 = 10;
+const DT_GNU_HASH: u64 = 0x6fff_fef5;
 const DT_RPATH: u64 = 15;
 const DT_JMPREL: u64 = 23;
 const R_NONE: u32 = 0;
@@ -124,6 +128,71 @@ pub struct Object {
     /// Its TLS module id (1, 2, ...) and how far below the thread pointer its block
     /// starts, once [`tls_layout`] placed it.
     pub tls_module: Option<(u64, u64)>,
+    /// Its `DT_GNU_HASH` table, which [`find_symbol`] looks names up in (a linear
+    /// search of [`Object::symbols`] without one).
+    pub hash: Option<GnuHash>,
+}
+
+/// A `DT_GNU_HASH` table: the symbols from `symoffset` on (the defined ones, sorted
+/// by bucket) hashed into `buckets`; each bucket's run in `chains` holds their hashes
+/// with the low bit marking the run's last; the Bloom filter answers "not here" for
+/// most names with one word (docs/linking.md).
+pub struct GnuHash {
+    symoffset: usize,
+    shift: u32,
+    bloom: Vec<u64>,
+    buckets: Vec<u32>,
+    chains: Vec<u32>,
+}
+
+/// The hash `DT_GNU_HASH` files a name under (Bernstein's: h * 33 + c from 5381).
+pub fn gnu_hash(name: &str) -> u32 {
+    name.bytes()
+        .fold(5381u32, |h, c| h.wrapping_mul(33).wrapping_add(c as u32))
+}
+
+impl GnuHash {
+    /// The index in `symbols` of the defined symbol `name` (whose [`gnu_hash`] is
+    /// `h`), if the table has it.
+    pub fn find(&self, symbols: &[Symbol], name: &str, h: u32) -> Option<usize> {
+        let word = *self
+            .bloom
+            .get((h as usize / 64) % self.bloom.len().max(1))?;
+        let mask = (1u64 << (h % 64)) | (1u64 << ((h >> self.shift) % 64));
+        if word & mask != mask {
+            return None;
+        }
+        let mut i = *self.buckets.get(h as usize % self.buckets.len().max(1))? as usize;
+        if i < self.symoffset {
+            return None; // an empty bucket
+        }
+        loop {
+            let c = *self.chains.get(i - self.symoffset)?;
+            if c | 1 == h | 1 && symbols.get(i).is_some_and(|s| s.defined && s.name == name) {
+                return Some(i);
+            }
+            if c & 1 != 0 {
+                return None;
+            }
+            i += 1;
+        }
+    }
+
+    /// How many entries `.dynsym` has: past the end of the last bucket's run.
+    fn symbol_count(&self) -> usize {
+        let last = self.buckets.iter().copied().max().unwrap_or(0) as usize;
+        if last < self.symoffset {
+            return self.symoffset;
+        }
+        let mut i = last;
+        while let Some(c) = self.chains.get(i - self.symoffset) {
+            i += 1;
+            if c & 1 != 0 {
+                break;
+            }
+        }
+        i
+    }
 }
 
 fn u16_at(b: &[u8], o: usize) -> Option<u64> {
@@ -151,30 +220,170 @@ fn file_offset(loads: &[Load], vaddr: u64) -> Option<usize> {
         .map(|l| (l.offset + (vaddr - l.vaddr)) as usize)
 }
 
-/// The file's loadable segments and everything dynamic linking needs from it.
-pub fn parse(path: &str, b: &[u8]) -> Option<(Vec<Load>, Object, Option<u64>)> {
+/// The most bytes one part of a file may take (a table, the dynamic section): a
+/// header claiming more is not believed.
+const MAX_PART: usize = 1 << 20;
+/// What the first read takes: the ELF header and program headers, and in the files
+/// the linkers make also `.dynsym`, `.dynstr`, the hash tables and the relocations.
+const HEAD: usize = 4096;
+
+/// The parts of an ELF file that linking reads, each fetched with `pread` when first
+/// asked for (the first page, the dynamic section, the PLT's GOT words; the section
+/// headers only when no hash table says how many symbols there are), never the whole
+/// file: the code and data are mapped, not copied (docs/linking.md, "What it costs").
+pub struct Parts<'f> {
+    file: &'f ulib::fs::File,
+    chunks: Vec<(usize, Vec<u8>)>,
+}
+
+impl<'f> Parts<'f> {
+    pub fn new(file: &'f ulib::fs::File) -> Self {
+        Self {
+            file,
+            chunks: Vec::new(),
+        }
+    }
+
+    /// Read up to `len` bytes at `off` into a new chunk (fewer at the end of the
+    /// file); its index.
+    fn fill(&mut self, off: usize, len: usize) -> Option<usize> {
+        if len > MAX_PART {
+            return None;
+        }
+        let mut buf = alloc::vec![0u8; len];
+        let mut got = 0;
+        while got < len {
+            match self.file.read_at(&mut buf[got..], (off + got) as u64) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(ulib::abi::Errno::EINTR) => continue,
+                Err(_) => return None,
+            }
+        }
+        buf.truncate(got);
+        self.chunks.push((off, buf));
+        Some(self.chunks.len() - 1)
+    }
+
+    /// The `len` bytes at file offset `off`, from a chunk already read or read now
+    /// (just those: reading whole pages around them cost more in new heap pages than
+    /// the `pread`s it saved); None past the end of the file.
+    pub fn get(&mut self, off: usize, len: usize) -> Option<&[u8]> {
+        let end = off.checked_add(len)?;
+        let i = match self
+            .chunks
+            .iter()
+            .position(|(o, c)| *o <= off && end <= o + c.len())
+        {
+            Some(i) => i,
+            None => self.fill(off, len)?,
+        };
+        let (o, c) = &self.chunks[i];
+        c.get(off - o..end - o)
+    }
+
+    fn u16(&mut self, off: usize) -> Option<u64> {
+        u16_at(self.get(off, 2)?, 0)
+    }
+    fn u32(&mut self, off: usize) -> Option<u64> {
+        u32_at(self.get(off, 4)?, 0)
+    }
+    fn u64(&mut self, off: usize) -> Option<u64> {
+        u64_at(self.get(off, 8)?, 0)
+    }
+}
+
+/// Read the `DT_GNU_HASH` table at address `at` (its chains run to the end of the
+/// part read: as many words as `.dynsym` could have past `symoffset`, bounded by
+/// [`MAX_PART`]).
+fn read_gnu_hash(p: &mut Parts, loads: &[Load], at: u64) -> Option<GnuHash> {
+    let g = file_offset(loads, at)?;
+    let head = p.get(g, 16)?;
+    let (nbuckets, symoffset) = (u32_at(head, 0)? as usize, u32_at(head, 4)? as usize);
+    let (nbloom, shift) = (u32_at(head, 8)? as usize, u32_at(head, 12)? as u32);
+    if nbuckets == 0 || nbloom == 0 || !nbloom.is_power_of_two() {
+        return None;
+    }
+    let words = |b: &[u8], size: usize| -> Vec<u64> {
+        b.chunks_exact(size)
+            .map(|w| {
+                if size == 8 {
+                    u64::from_le_bytes(w.try_into().unwrap_or([0; 8]))
+                } else {
+                    u32::from_le_bytes(w.try_into().unwrap_or([0; 4])) as u64
+                }
+            })
+            .collect()
+    };
+    let bloom_at = g.checked_add(16)?;
+    let bloom = words(p.get(bloom_at, nbloom.checked_mul(8)?)?, 8);
+    let buckets_at = bloom_at.checked_add(nbloom * 8)?;
+    let buckets: Vec<u32> = words(p.get(buckets_at, nbuckets.checked_mul(4)?)?, 4)
+        .into_iter()
+        .map(|w| w as u32)
+        .collect();
+    let last = buckets.iter().copied().max().unwrap_or(0) as usize;
+    let chains_at = buckets_at.checked_add(nbuckets * 4)?;
+    // The chains: up to the last bucket's run's end, found word by word past `last`.
+    let mut n = last.saturating_sub(symoffset);
+    if last >= symoffset {
+        loop {
+            let c = u32_at(p.get(chains_at.checked_add(n.checked_mul(4)?)?, 4)?, 0)?;
+            n += 1;
+            if c & 1 != 0 || n > MAX_PART / 24 {
+                break;
+            }
+        }
+    }
+    let chains = words(p.get(chains_at, n * 4)?, 4)
+        .into_iter()
+        .map(|w| w as u32)
+        .collect();
+    Some(GnuHash {
+        symoffset,
+        shift: shift % 64,
+        bloom,
+        buckets,
+        chains,
+    })
+}
+
+/// The file's loadable segments and everything dynamic linking needs from it, read
+/// in parts ([`Parts`]).
+pub fn parse(path: &str, file: &ulib::fs::File) -> Option<(Vec<Load>, Object, Option<u64>)> {
+    let mut p = Parts::new(file);
+    p.fill(0, HEAD)?;
+    let b = p.get(0, 64)?;
     if b.get(..4)? != b"\x7fELF" || *b.get(4)? != 2 || u16_at(b, 18)? != 62 {
         return None;
     }
     let phoff = u64_at(b, 32)? as usize;
     let (phentsize, phnum) = (u16_at(b, 54)? as usize, u16_at(b, 56)? as usize);
+    let (shoff, shentsize, shnum) = (
+        u64_at(b, 40)? as usize,
+        u16_at(b, 58)? as usize,
+        u16_at(b, 60)? as usize,
+    );
+    if phentsize < 56 {
+        return None;
+    }
+    let phdrs = p.get(phoff, phnum.checked_mul(phentsize)?)?;
     let (mut loads, mut dynamic, mut phdr, mut tls) = (Vec::new(), None, None, None);
-    for i in 0..phnum {
-        let ph = phoff.checked_add(i.checked_mul(phentsize)?)?;
+    for ph in phdrs.chunks_exact(phentsize) {
         let load = Load {
-            vaddr: u64_at(b, ph + 16)?,
-            offset: u64_at(b, ph + 8)?,
-            filesz: u64_at(b, ph + 32)?,
-            memsz: u64_at(b, ph + 40)?,
-            flags: u32_at(b, ph + 4)? as u32,
+            vaddr: u64_at(ph, 16)?,
+            offset: u64_at(ph, 8)?,
+            filesz: u64_at(ph, 32)?,
+            memsz: u64_at(ph, 40)?,
+            flags: u32_at(ph, 4)? as u32,
         };
-        match u32_at(b, ph)? as u32 {
+        match u32_at(ph, 0)? as u32 {
             PT_LOAD if load.filesz <= load.memsz => loads.push(load),
             PT_LOAD => return None,
             PT_DYNAMIC => dynamic = Some(load),
             PT_PHDR => phdr = Some(load.vaddr),
             PT_TLS if load.filesz <= load.memsz => {
-                let align = u64_at(b, ph + 48)?.max(1);
+                let align = u64_at(ph, 48)?.max(1);
                 if !align.is_power_of_two() || align > PAGE {
                     return None;
                 }
@@ -202,11 +411,12 @@ pub fn parse(path: &str, b: &[u8]) -> Option<(Vec<Load>, Object, Option<u64>)> {
         bind_now: false,
         tls,
         tls_module: None,
+        hash: None,
     };
     let Some(d) = dynamic else {
         return Some((loads, obj, phdr));
     };
-    let entries = b.get(d.offset as usize..(d.offset.checked_add(d.filesz)?) as usize)?;
+    let entries = p.get(d.offset as usize, d.filesz as usize)?;
     let mut tags: Vec<(u64, u64)> = Vec::new();
     for e in entries.chunks_exact(16) {
         let (tag, val) = (u64_at(e, 0)?, u64_at(e, 8)?);
@@ -216,12 +426,17 @@ pub fn parse(path: &str, b: &[u8]) -> Option<(Vec<Load>, Object, Option<u64>)> {
         tags.push((tag, val));
     }
     let tag = |t: u64| tags.iter().find(|&&(k, _)| k == t).map(|&(_, v)| v);
-    let strtab = file_offset(&loads, tag(DT_STRTAB)?)?;
+    let strtab = p
+        .get(
+            file_offset(&loads, tag(DT_STRTAB)?)?,
+            tag(DT_STRSZ)? as usize,
+        )?
+        .to_vec();
     for &(t, v) in &tags {
         match t {
-            DT_NEEDED => obj.needed.push(c_str(b, strtab.checked_add(v as usize)?)?),
+            DT_NEEDED => obj.needed.push(c_str(&strtab, v as usize)?),
             DT_RUNPATH | DT_RPATH => {
-                let list = c_str(b, strtab.checked_add(v as usize)?)?;
+                let list = c_str(&strtab, v as usize)?;
                 obj.run_paths
                     .extend(list.split(':').filter(|s| !s.is_empty()).map(String::from));
             }
@@ -232,20 +447,38 @@ pub fn parse(path: &str, b: &[u8]) -> Option<(Vec<Load>, Object, Option<u64>)> {
         }
     }
     obj.pltgot = tag(DT_PLTGOT);
-    // The symbols: the .dynsym section, by the section headers.
-    let shoff = u64_at(b, 40)? as usize;
-    let (shentsize, shnum) = (u16_at(b, 58)? as usize, u16_at(b, 60)? as usize);
-    for i in 0..shnum {
-        let sh = shoff.checked_add(i.checked_mul(shentsize)?)?;
-        if u32_at(b, sh + 4)? as u32 != SHT_DYNSYM {
-            continue;
+    // The symbols: DT_SYMTAB, as many as a hash table says; without one, the
+    // .dynsym section, by the section headers.
+    obj.hash = tag(DT_GNU_HASH).and_then(|at| read_gnu_hash(&mut p, &loads, at));
+    let count = match (tag(DT_HASH), &obj.hash) {
+        (Some(h), _) => file_offset(&loads, h)
+            .and_then(|o| p.u32(o.checked_add(4)?))
+            .map(|n| n as usize),
+        (None, Some(g)) => Some(g.symbol_count()),
+        (None, None) => None,
+    };
+    let counted = match (tag(DT_SYMTAB), count) {
+        (Some(at), Some(n)) => Some((file_offset(&loads, at)?, n.checked_mul(24)?)),
+        _ => None,
+    };
+    let dynsym = match counted {
+        Some(found) => Some(found),
+        None => {
+            let shdrs = p.get(shoff, shnum.checked_mul(shentsize)?)?;
+            let mut found = None;
+            for sh in shdrs.chunks_exact(shentsize.max(64)) {
+                if u32_at(sh, 4)? as u32 == SHT_DYNSYM {
+                    found = Some((u64_at(sh, 24)? as usize, u64_at(sh, 32)? as usize));
+                }
+            }
+            found
         }
-        let (off, size) = (u64_at(b, sh + 24)? as usize, u64_at(b, sh + 32)? as usize);
-        let syms = b.get(off..off.checked_add(size)?)?;
-        for s in syms.chunks_exact(24) {
+    };
+    if let Some((off, size)) = dynsym {
+        for s in p.get(off, size)?.chunks_exact(24) {
             let info = s[4];
             obj.symbols.push(Symbol {
-                name: c_str(b, strtab.checked_add(u32_at(s, 0)? as usize)?)?,
+                name: c_str(&strtab, u32_at(s, 0)? as usize)?,
                 value: u64_at(s, 8)?,
                 size: u64_at(s, 16)?,
                 defined: u16_at(s, 6)? != 0,
@@ -258,22 +491,35 @@ pub fn parse(path: &str, b: &[u8]) -> Option<(Vec<Load>, Object, Option<u64>)> {
         let (Some(at), Some(len)) = (tag(table), tag(size)) else {
             continue;
         };
-        let off = file_offset(&loads, at)?;
-        for r in b.get(off..off.checked_add(len as usize)?)?.chunks_exact(24) {
+        let rows = p.get(file_offset(&loads, at)?, len as usize)?.to_vec();
+        let mut relas = Vec::with_capacity(rows.len() / 24);
+        for r in rows.chunks_exact(24) {
             let info = u64_at(r, 8)?;
-            let rela = Rela {
+            relas.push(Rela {
                 offset: u64_at(r, 0)?,
                 kind: info as u32,
                 sym: (info >> 32) as usize,
                 addend: u64_at(r, 16)? as i64,
-            };
-            if table == DT_JMPREL {
-                // The slot's word in the file (0 if it is not there: bound at start).
-                let word = file_offset(&loads, rela.offset).and_then(|o| u64_at(b, o));
-                obj.plt.push((rela, word.unwrap_or(0)));
-            } else {
-                obj.relocs.push(rela);
+            });
+        }
+        if table != DT_JMPREL {
+            obj.relocs.extend(relas);
+            continue;
+        }
+        // Each slot's word in the file (0 if it is not there: bound at start); the
+        // slots are one table (`.got.plt`), read at once.
+        let slots: Vec<usize> = relas
+            .iter()
+            .filter_map(|r| file_offset(&loads, r.offset))
+            .collect();
+        if let (Some(&lo), Some(&hi)) = (slots.iter().min(), slots.iter().max()) {
+            if hi - lo < MAX_PART {
+                p.get(lo, hi - lo + 8);
             }
+        }
+        for rela in relas {
+            let word = file_offset(&loads, rela.offset).and_then(|o| p.u64(o));
+            obj.plt.push((rela, word.unwrap_or(0)));
         }
     }
     Some((loads, obj, phdr))
@@ -295,9 +541,9 @@ pub fn prot_of(flags: u32) -> u32 {
 
 /// Map the library file `path` at a base the kernel chooses; the loaded object.
 pub fn load_library(path: &str) -> Result<Object, String> {
-    let bytes = ulib::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let file = ulib::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
     let (loads, mut obj, _) =
-        parse(path, &bytes).ok_or_else(|| format!("{path}: not a valid ELF library"))?;
+        parse(path, &file).ok_or_else(|| format!("{path}: not a valid ELF library"))?;
     let low = loads
         .iter()
         .map(|l| l.vaddr & !(PAGE - 1))
@@ -312,7 +558,6 @@ pub fn load_library(path: &str) -> Result<Object, String> {
     let base = ulib::sys::mmap(0, span as usize, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS)
         .map_err(|e| format!("{path}: cannot reserve {span} bytes: {e}"))? as u64
         - low;
-    let file = ulib::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
     for l in &loads {
         let start = (base + l.vaddr) & !(PAGE - 1);
         let file_end = (base + l.vaddr + l.filesz).div_ceil(PAGE) * PAGE;
@@ -374,16 +619,21 @@ pub fn find_symbol<'a, O: Borrow<Object>>(
     name: &str,
     skip: Option<usize>,
 ) -> Option<(usize, &'a Symbol)> {
+    let h = gnu_hash(name);
     objects
         .iter()
         .enumerate()
         .filter(|&(i, _)| Some(i) != skip)
         .find_map(|(i, o)| {
-            o.borrow()
-                .symbols
-                .iter()
-                .find(|s| s.defined && s.name == name)
-                .map(|s| (i, s))
+            let o = o.borrow();
+            match &o.hash {
+                Some(table) => table.find(&o.symbols, name, h).map(|k| (i, &o.symbols[k])),
+                None => o
+                    .symbols
+                    .iter()
+                    .find(|s| s.defined && s.name == name)
+                    .map(|s| (i, s)),
+            }
         })
 }
 
@@ -526,14 +776,16 @@ pub fn tls_layout(objects: &mut [Object]) -> Result<(u64, u64), String> {
 
 /// Make the first thread's TLS area (the blocks [`tls_layout`] placed, each a copy
 /// of its object's template, then the control block) and point `%fs` at it. Nothing
-/// when no object has thread-local storage. (Threads the program starts later share
-/// it: native threads inherit their creator's thread pointer.)
+/// when no object has thread-local storage. Below the blocks lies a second copy of
+/// them, never written again: the image each later thread's area starts from, which
+/// the control block names (`ulib::dl::thread_area`, words 1-4: the magic, the blocks'
+/// size and alignment, the image).
 pub fn setup_tls(objects: &[Object], (size, align): (u64, u64)) -> Result<(), String> {
     if size == 0 {
         return Ok(());
     }
     let blocks = size.div_ceil(align) * align;
-    let total = (blocks + TCB_SIZE).div_ceil(PAGE) * PAGE;
+    let total = (2 * blocks + TCB_SIZE).div_ceil(PAGE) * PAGE;
     let area = ulib::sys::mmap(
         0,
         total as usize,
@@ -541,7 +793,7 @@ pub fn setup_tls(objects: &[Object], (size, align): (u64, u64)) -> Result<(), St
         MAP_PRIVATE | MAP_ANONYMOUS,
     )
     .map_err(|e| format!("cannot map the thread-local area: {e}"))? as u64;
-    let tp = area + blocks;
+    let (image, tp) = (area, area + 2 * blocks);
     for o in objects {
         let (Some(t), Some((_, below))) = (o.tls, o.tls_module) else {
             continue;
@@ -550,7 +802,13 @@ pub fn setup_tls(objects: &[Object], (size, align): (u64, u64)) -> Result<(), St
             copy_data(tp - below, o.base + t.vaddr, t.filesz as usize);
         }
     }
-    store(tp, tp);
+    copy_data(image, tp - blocks, blocks as usize);
+    for (i, word) in [tp, ulib::dl::TCB_MAGIC, blocks, align, image]
+        .into_iter()
+        .enumerate()
+    {
+        store(tp + 8 * i as u64, word);
+    }
     ulib::sys::set_thread_pointer(tp).map_err(|e| format!("cannot set the thread pointer: {e}"))?;
     Ok(())
 }
@@ -686,13 +944,15 @@ pub fn zero_block(at: u64, len: usize) {
     unsafe { ulib::dl::zero(at, len) }
 }
 
-/// Apply an `R_X86_64_COPY`, or copy a TLS template into its block.
+/// Apply an `R_X86_64_COPY`, copy a TLS template into its block, or the blocks into
+/// their image.
 #[allow(unsafe_code)]
 pub fn copy_data(to: u64, from: u64, len: usize) {
     // SAFETY: a COPY target is the program's own writable data, sized by the symbol;
     // the source is the defining library's mapped data, of that size. A TLS block is
     // in the area `setup_tls` just mapped, sized by `tls_layout` from the template,
-    // which is inside its object's mapped segments.
+    // which is inside its object's mapped segments; the image is the part of that area
+    // below the blocks, as large as they are.
     unsafe { ulib::dl::copy(to, from, len) }
 }
 
@@ -701,7 +961,7 @@ pub fn copy_data(to: u64, from: u64, len: usize) {
 pub fn store(at: u64, value: u64) {
     // SAFETY: `at` is a relocation target of a loaded object: inside one of its
     // writable segments (the GOT, data), mapped by the kernel (the program) or by
-    // `load_library`, holding no Rust object of this linker; or the first word of the
-    // thread control block `setup_tls` mapped.
+    // `load_library`, holding no Rust object of this linker; or one of the first five
+    // words of the thread control block `setup_tls` mapped.
     unsafe { ulib::dl::store_u64(at, value) }
 }

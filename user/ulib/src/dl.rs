@@ -242,3 +242,79 @@ extern "C" fn tls_get_addr(pair: *const [u64; 2]) -> u64 {
     };
     tp.wrapping_sub(below).wrapping_add(offset)
 }
+
+// ---- a thread-local area for each thread ----------------------------------------------
+
+/// What a dynamic linker writes in the control block it points the first thread's
+/// `%fs` at, after the self pointer, so that the program's thread start can make each
+/// new thread an area of its own (`ld-dinos`: `dynload::setup_tls`). Word 1 is
+/// [`TCB_MAGIC`], word 2 the bytes of TLS blocks below the thread pointer, word 3
+/// their alignment, word 4 the address of a copy of the blocks as they were before the
+/// program ran (every module's template), which each new thread starts from.
+pub const TCB_MAGIC: u64 = u64::from_le_bytes(*b"dinosTLS");
+/// The control block's size: its first word points at itself (`%fs:0`).
+pub const TCB_SIZE: usize = 256;
+
+/// The first thread's control block, as the dynamic linker left it: (blocks, align,
+/// initial image), noted at start ([`note_loader_tls`]); none in a static program.
+static LOADER_TLS: Spinlock<Option<(usize, usize, u64)>> = Spinlock::new(None);
+
+/// Called by the start code of a program an interpreter started (`AT_BASE` set),
+/// before any code of the program ran: if the linker set a thread pointer, read the
+/// layout it recorded in the control block.
+pub(crate) fn note_loader_tls() {
+    let Ok(tp) = crate::sys::thread_pointer() else {
+        return;
+    };
+    if tp == 0 {
+        return;
+    }
+    let tp = tp as u64;
+    let mut words = [0u64; 5];
+    for (i, w) in words.iter_mut().enumerate() {
+        // SAFETY: the thread pointer was set by the dynamic linker (nothing of the
+        // program has run yet) to a control block of `TCB_SIZE` mapped, readable
+        // bytes (`dynload::setup_tls`); only its first five words are read.
+        *w = unsafe { ((tp + 8 * i as u64) as *const u64).read() };
+    }
+    let [me, magic, blocks, align, image] = words;
+    if me == tp && magic == TCB_MAGIC && align.is_power_of_two() && blocks < 1 << 20 {
+        *LOADER_TLS.lock() = Some((blocks as usize, align as usize, image));
+    }
+}
+
+/// A new thread's thread-local area: its own copy of every module's block and a
+/// control block, in memory this owns (freed when it is dropped: after the thread
+/// has ended).
+pub struct ThreadArea {
+    _mem: Vec<u8>,
+    /// What the thread's `%fs` is set to.
+    pub tp: u64,
+}
+
+/// A thread-local area for a new thread, laid out as the first thread's (the blocks
+/// copied from the image the dynamic linker kept, then a control block); None when
+/// the program has no thread-local storage (static, or no module with `PT_TLS`).
+pub fn thread_area() -> Option<ThreadArea> {
+    let (blocks, align, image) = (*LOADER_TLS.lock())?;
+    let align = align.max(16);
+    let mut mem = alloc::vec![0u8; blocks + TCB_SIZE + align];
+    let start = mem.as_ptr() as usize;
+    let tp = (start + blocks).next_multiple_of(align);
+    let off = tp - blocks - start;
+    // SAFETY: `image` is the dynamic linker's copy of the first thread's blocks,
+    // `blocks` bytes it mapped and never unmaps or writes again (`dynload::setup_tls`).
+    let from = unsafe { core::slice::from_raw_parts(image as *const u8, blocks) };
+    mem[off..off + blocks].copy_from_slice(from);
+    let tcb = off + blocks;
+    for (i, w) in [tp as u64, TCB_MAGIC, blocks as u64, align as u64, image]
+        .iter()
+        .enumerate()
+    {
+        mem[tcb + 8 * i..tcb + 8 * i + 8].copy_from_slice(&w.to_le_bytes());
+    }
+    Some(ThreadArea {
+        _mem: mem,
+        tp: tp as u64,
+    })
+}

@@ -97,7 +97,14 @@ mod machine {
         let stack: &'static [u8] = unsafe { core::slice::from_raw_parts(sp as *const u8, len) };
         let init = crate::startup::parse(stack, sp as u64).unwrap_or_default();
         crate::env::init(init.args, init.env);
+        let interpreted = init
+            .auxv
+            .iter()
+            .any(|&(k, v)| k == abi::auxv::AT_BASE && v != 0);
         crate::dl::init(sp as u64, stack, init.auxv);
+        if interpreted {
+            crate::dl::note_loader_tls();
+        }
         // SAFETY: `entry!` defines this symbol as a plain safe Rust function.
         let code = unsafe { __dinos_user_main() };
         crate::process::exit(code)

@@ -43,6 +43,12 @@ pub fn set_thread_pointer(_: &mut Ctx, addr: u64) -> SysResult {
     Ok(0)
 }
 
+/// `thread_pointer()`: the calling thread's `%fs` base (0: none), as
+/// [`set_thread_pointer`] or its creator left it.
+pub fn thread_pointer(_: &mut Ctx) -> SysResult {
+    Ok(hal::task::user_fs_base() as usize)
+}
+
 /// `thread_exit(code)`: the calling thread ends; the process too if it was the last.
 pub fn thread_exit(_: &mut Ctx, code: i32) -> SysResult {
     proc::thread::exit_thread(abi::signal::wait_status_exited(code as u8))

@@ -9,7 +9,9 @@
 //! `hello-dyn unused` also calls `demo_unused`, which the plain run never calls (so
 //! under lazy binding a copy naming a missing symbol there runs to the end);
 //! `hello-dyn maps` prints the rights and file of each mapping of a shared object
-//! (`.so`) in `/proc/self/maps`.
+//! (`.so`) in `/proc/self/maps`; `hello-dyn threads` calls `demo_tls` in two new
+//! threads, one after the other, and in this one again: each thread has its own copy
+//! of the library's thread-local variables, starting from their initial values.
 
 #![no_std]
 #![no_main]
@@ -57,10 +59,41 @@ fn main() -> i32 {
         match arg.as_str() {
             "unused" => ulib::println!("demo_unused(41) = {}", unsafe { demo_unused(41) }),
             "maps" => maps(),
+            "threads" => threads(),
             _ => {}
         }
     }
     0
+}
+
+/// `demo_tls(add)` on a new thread (joined before it returns): its result there.
+fn on_thread(add: i64) -> i64 {
+    let got = alloc::sync::Arc::new(core::sync::atomic::AtomicI64::new(-1));
+    let put = got.clone();
+    #[allow(unsafe_code)]
+    let job = move || {
+        // SAFETY: libdemo's `demo_tls` takes and returns an integer.
+        put.store(
+            unsafe { demo_tls(add) },
+            core::sync::atomic::Ordering::SeqCst,
+        );
+    };
+    match ulib::thread::spawn(job) {
+        Ok(t) => t.join(),
+        Err(e) => ulib::eprintln!("hello-dyn: cannot start a thread: {e}"),
+    }
+    got.load(core::sync::atomic::Ordering::SeqCst)
+}
+
+/// Thread-local variables on three threads: each its own.
+#[allow(unsafe_code)]
+fn threads() {
+    let (first, second) = (on_thread(1), on_thread(10));
+    // SAFETY: as in `main`.
+    let here = unsafe { demo_tls(1) };
+    ulib::println!(
+        "threads: demo_tls(1) = {first}, demo_tls(10) = {second}, here demo_tls(1) = {here}"
+    );
 }
 
 /// The mappings of shared objects, from `/proc/self/maps`: rights and path.

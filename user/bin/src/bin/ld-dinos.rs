@@ -4,7 +4,8 @@
 //! The kernel's `exec` maps a dynamically linked program and this interpreter, and
 //! starts here with the program's initial stack, whose auxiliary vector says where the
 //! program is (`AT_PHDR`, `AT_ENTRY`, `AT_EXECFN`). The linker then
-//! 1. reads the program's dynamic section from its file: the libraries it needs
+//! 1. reads the program's dynamic section from its file (the parts it needs, not the
+//!    whole file: `dynload::Parts`): the libraries it needs
 //!    (`DT_NEEDED`), where to look (`DT_RUNPATH`), its symbols and relocations;
 //! 2. loads each library, breadth first, once: reserves its span of addresses with an
 //!    anonymous mapping, maps each `PT_LOAD` segment from the file over it
@@ -35,7 +36,7 @@
 //! relocations) comes from the files, with every offset checked, in safe code; the
 //! only `unsafe` is writing into the images it mapped and the final jump, through
 //! `ulib::dl`. The machinery is `user/bin/src/dynload.rs`, which `dlopen` shares.
-//! Symbols are found by a linear search of each object's `.dynsym` (there are few).
+//! Symbols are looked up in each object's `DT_GNU_HASH` table (`dynload::GnuHash`).
 //! The objects stay in this linker's heap for the resolver, which allocates nothing
 //! (the heap beyond is the program's).
 
@@ -66,8 +67,8 @@ fn main() -> i32 {
     ) else {
         die("no program to link (run as the interpreter a program names)");
     };
-    let bytes = ulib::fs::read(&path).unwrap_or_else(|e| die(&format!("{path}: {e}")));
-    let (_, mut program, phdr_vaddr) = dynload::parse(&path, &bytes)
+    let file = ulib::fs::File::open(&path).unwrap_or_else(|e| die(&format!("{path}: {e}")));
+    let (_, mut program, phdr_vaddr) = dynload::parse(&path, &file)
         .unwrap_or_else(|| die(&format!("{path}: not a valid ELF program")));
     if entry == ulib_entry() {
         die("run as the interpreter a program names, not as a program");

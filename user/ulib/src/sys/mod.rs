@@ -421,6 +421,11 @@ pub fn set_thread_pointer(addr: u64) -> SysResult {
     ret(syscall1(nr::SET_THREAD_POINTER, addr as usize))
 }
 
+/// The calling thread's thread pointer, 0 if none (`abi::nr::THREAD_POINTER`).
+pub fn thread_pointer() -> SysResult {
+    ret(syscall0(nr::THREAD_POINTER))
+}
+
 /// End the calling thread (the process too, if it is the last).
 pub fn thread_exit(code: i32) -> ! {
     syscall1(nr::THREAD_EXIT, code as usize);

@@ -65,6 +65,7 @@ pub const ROWS: &[(usize, u32, &str)] = &[
     (nr::THREAD_EXIT, 1, "thread_exit"),
     (nr::GETTID, 3, "gettid"),
     (nr::SET_THREAD_POINTER, 3, "set_thread_pointer"),
+    (nr::THREAD_POINTER, 1, "thread_pointer"),
     (nr::TKILL, 6, "tkill"),
     (nr::TRACE_ATTACH, 4, "trace_attach"),
     (nr::TRACE_DETACH, 4, "trace_detach"),
