@@ -5,6 +5,7 @@
 //! crate, which registers itself).
 
 use crate::registry::{register_chrdev, CharDevice};
+use files::{ByteSink, ByteSource};
 use abi::Errno;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -44,10 +45,22 @@ impl CharDevice for Null {
     fn write(&self, _: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
         Ok(data.len())
     }
+    /// End of file at once, the buffer untouched (Linux's `read_null`).
+    fn read_stream(&self, _: &mut dyn ByteSink) -> Option<Result<usize, Errno>> {
+        Some(Ok(0))
+    }
+    /// Everything taken without being looked at (Linux's `write_null`: not even a bad
+    /// buffer is noticed).
+    fn write_stream(&self, src: &mut dyn ByteSource) -> Option<Result<usize, Errno>> {
+        Some(Ok(src.len()))
+    }
 }
 
 /// Zero bytes, as many as asked.
 struct Zero;
+
+/// What `zero` copies out from, a piece at a time (no buffer to clear per read).
+static ZEROS: [u8; 1024] = [0; 1024];
 
 impl CharDevice for Zero {
     fn read(&self, _: u64, buf: &mut [u8], _: bool) -> Result<usize, Errno> {
@@ -56,6 +69,25 @@ impl CharDevice for Zero {
     }
     fn write(&self, _: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
         Ok(data.len())
+    }
+    /// Zeros copied straight from [`ZEROS`]. A page not there gives EFAULT, so the
+    /// caller stages the read (the bytes are zeros again, so what was copied already
+    /// does not matter).
+    fn read_stream(&self, sink: &mut dyn ByteSink) -> Option<Result<usize, Errno>> {
+        let len = sink.len();
+        let mut at = 0;
+        while at < len {
+            let n = (len - at).min(ZEROS.len());
+            if !sink.put_now(at, &ZEROS[..n]) {
+                return Some(Err(Errno::EFAULT));
+            }
+            at += n;
+        }
+        Some(Ok(len))
+    }
+    /// As `null`'s.
+    fn write_stream(&self, src: &mut dyn ByteSource) -> Option<Result<usize, Errno>> {
+        Some(Ok(src.len()))
     }
 }
 
