@@ -5,10 +5,10 @@
 //! crate, which registers itself).
 
 use crate::registry::{register_chrdev, CharDevice};
-use files::{ByteSink, ByteSource};
 use abi::Errno;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
+use files::{ByteSink, ByteSource};
 
 /// Device numbers (major << 8 | minor), as Linux numbers them.
 pub const DEV_NULL: u32 = 0x0103;

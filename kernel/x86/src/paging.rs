@@ -580,23 +580,49 @@ mod tests {
         let mut m = Frames::default();
         let root = m.alloc_table().unwrap();
         let base = 0x7f00_0000_0000u64;
-        let idx = [0u64, 7, 8, 9, 15, 16, 63, 64, 500, 511, 512, 519, 520, 1023, 1024, 262_143, 262_144];
+        let idx = [
+            0u64, 7, 8, 9, 15, 16, 63, 64, 500, 511, 512, 519, 520, 1023, 1024, 262_143, 262_144,
+        ];
         for (n, &i) in idx.iter().enumerate() {
             let pa = PhysAddr(0x100_0000 + n as u64 * 0x1000);
-            map(&mut m, root, VirtAddr(base + i * 0x1000), pa, PageSize::Size4K, RW).unwrap();
+            map(
+                &mut m,
+                root,
+                VirtAddr(base + i * 0x1000),
+                pa,
+                PageSize::Size4K,
+                RW,
+            )
+            .unwrap();
         }
-        for (lo, hi) in [(0u64, 262_145u64), (8, 16), (9, 520), (1, 7), (511, 1025), (16, 63), (600, 1000)] {
+        for (lo, hi) in [
+            (0u64, 262_145u64),
+            (8, 16),
+            (9, 520),
+            (1, 7),
+            (511, 1025),
+            (16, 63),
+            (600, 1000),
+        ] {
             let (s, e) = (VirtAddr(base + lo * 0x1000), VirtAddr(base + hi * 0x1000));
-            let want: Vec<u64> = idx.iter().copied().filter(|&i| (lo..hi).contains(&i)).collect();
+            let want: Vec<u64> = idx
+                .iter()
+                .copied()
+                .filter(|&i| (lo..hi).contains(&i))
+                .collect();
             let mut got = Vec::new();
             mappings_in(&mut m, root, s, e, &mut got);
             let got: Vec<u64> = got.iter().map(|p| (p.0.as_u64() - base) / 0x1000).collect();
             assert_eq!(got, want, "pages of [{lo}, {hi})");
         }
         let mut gone = Vec::new();
-        unmap_range(&mut m, root, VirtAddr(base + 0x9000), VirtAddr(base + 520 * 0x1000), |va, _| {
-            gone.push((va - base) / 0x1000)
-        });
+        unmap_range(
+            &mut m,
+            root,
+            VirtAddr(base + 0x9000),
+            VirtAddr(base + 520 * 0x1000),
+            |va, _| gone.push((va - base) / 0x1000),
+        );
         assert_eq!(gone, [9, 15, 16, 63, 64, 500, 511, 512, 519]);
         assert_eq!(user_mappings(&mut m, root).len(), idx.len() - gone.len());
         let tables = m.frames.len();
