@@ -45,14 +45,11 @@ impl CharDevice for Null {
     fn write(&self, _: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
         Ok(data.len())
     }
-    /// End of file at once, the buffer untouched (Linux's `read_null`).
-    fn read_stream(&self, _: &mut dyn ByteSink) -> Option<Result<usize, Errno>> {
-        Some(Ok(0))
-    }
-    /// Everything taken without being looked at (Linux's `write_null`: not even a bad
-    /// buffer is noticed).
+    /// Everything taken, nothing copied. A buffer with a page that is not there goes
+    /// the staged way (`None`), which answers EFAULT for a bad one, as dinos always
+    /// has (Linux's `write_null` does not look at the buffer at all).
     fn write_stream(&self, src: &mut dyn ByteSource) -> Option<Result<usize, Errno>> {
-        Some(Ok(src.len()))
+        all_there(src).then(|| Ok(src.len()))
     }
 }
 
@@ -87,8 +84,23 @@ impl CharDevice for Zero {
     }
     /// As `null`'s.
     fn write_stream(&self, src: &mut dyn ByteSource) -> Option<Result<usize, Errno>> {
-        Some(Ok(src.len()))
+        all_there(src).then(|| Ok(src.len()))
     }
+}
+
+/// Is every page of `src` there to be read? One byte of each is read: probes a page
+/// apart from the first byte, and the last byte, touch every page the buffer spans.
+fn all_there(src: &mut dyn ByteSource) -> bool {
+    let len = src.len();
+    let mut b = [0u8; 1];
+    let mut at = 0;
+    while at < len {
+        if !src.get_now(at, &mut b) {
+            return false;
+        }
+        at = at.saturating_add(4096);
+    }
+    len == 0 || src.get_now(len - 1, &mut b)
 }
 
 /// Pseudo-random bytes (`random` and `urandom` are one device).
