@@ -363,7 +363,7 @@ static const struct row ROWS[] = {
     {157, "prctl", "cxxxx", 6}, {158, "arch_prctl", "", 2}, {160, "setrlimit", "", 4},
     {186, "gettid", "", 2}, {202, "futex", "", 10}, {204, "sched_getaffinity", "klo", 3},
     {218, "set_tid_address", "o", 3}, {231, "exit_group", "", 1}, {247, "waitid", "ckon", 6},
-    {273, "set_robust_list", "ol", 3}, {334, "rseq", "olnx", 3}, {302, "prlimit64", "", 4},
+    {273, "set_robust_list", "ol", 3}, {274, "get_robust_list", "Koo", 3}, {334, "rseq", "olnx", 3}, {302, "prlimit64", "", 4},
     {35, "nanosleep", "wo", 8}, {63, "uname", "o", 3}, {96, "gettimeofday", "oo", 3},
     {98, "getrusage", "co", 3}, {99, "sysinfo", "o", 3}, {100, "times", "o", 3},
     {201, "time", "o", 3}, {228, "clock_gettime", "co", 4}, {229, "clock_getres", "co", 3},

@@ -63,6 +63,10 @@ pub const LINUX_TESTS: &[(&str, LinuxTest)] = &[
         "linux::sa_siginfo_handlers_get_what_linux_gives",
         siginfo_handlers,
     ),
+    (
+        "linux::robust_mutexes_and_proc_task_as_on_linux",
+        robust_and_task,
+    ),
 ];
 
 /// Where the host's static busybox is (Debian's `busybox-static`).
@@ -81,6 +85,7 @@ const PROGRAMS: &[&str] = &[
     "threadexit",
     "unixsock",
     "linfuzz",
+    "robust",
 ];
 
 fn run(cmd: &mut Command, what: &str) -> Result<()> {
@@ -277,6 +282,17 @@ fn musl_programs(kernel: &Path) -> Result<()> {
     let want = host_program(&tests.join("files"), &[], &[])?;
     let got = guest(&mut s, "/linux/tests/files; echo status $?")?;
     compare("files", &want, &got)
+}
+
+/// `robust.c`: a robust mutex whose owner (a thread, a child process) ends without
+/// unlocking goes to the next locker with EOWNERDEAD (`proc::robust`), and
+/// `/proc/self/task` lists the threads (`procfs`), as on the host.
+fn robust_and_task(kernel: &Path) -> Result<()> {
+    let tests = staging().join("linux/tests");
+    let mut s = boot(kernel)?;
+    let want = host_program(&tests.join("robust"), &[], &[])?;
+    let got = guest(&mut s, "/linux/tests/robust; echo status $?")?;
+    compare("robust", &want, &got)
 }
 
 fn bad_arguments(kernel: &Path) -> Result<()> {

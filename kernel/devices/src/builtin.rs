@@ -8,6 +8,7 @@ use crate::registry::{register_chrdev, CharDevice};
 use abi::Errno;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
+use files::{ByteSink, ByteSource};
 
 /// Device numbers (major << 8 | minor), as Linux numbers them.
 pub const DEV_NULL: u32 = 0x0103;
@@ -44,10 +45,19 @@ impl CharDevice for Null {
     fn write(&self, _: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
         Ok(data.len())
     }
+    /// Everything taken, nothing copied. A buffer with a page that is not there goes
+    /// the staged way (`None`), which answers EFAULT for a bad one, as dinos always
+    /// has (Linux's `write_null` does not look at the buffer at all).
+    fn write_stream(&self, src: &mut dyn ByteSource) -> Option<Result<usize, Errno>> {
+        all_there(src).then(|| Ok(src.len()))
+    }
 }
 
 /// Zero bytes, as many as asked.
 struct Zero;
+
+/// What `zero` copies out from, a piece at a time (no buffer to clear per read).
+static ZEROS: [u8; 1024] = [0; 1024];
 
 impl CharDevice for Zero {
     fn read(&self, _: u64, buf: &mut [u8], _: bool) -> Result<usize, Errno> {
@@ -57,6 +67,40 @@ impl CharDevice for Zero {
     fn write(&self, _: u64, data: &[u8], _: bool) -> Result<usize, Errno> {
         Ok(data.len())
     }
+    /// Zeros copied straight from [`ZEROS`]. A page not there gives EFAULT, so the
+    /// caller stages the read (the bytes are zeros again, so what was copied already
+    /// does not matter).
+    fn read_stream(&self, sink: &mut dyn ByteSink) -> Option<Result<usize, Errno>> {
+        let len = sink.len();
+        let mut at = 0;
+        while at < len {
+            let n = (len - at).min(ZEROS.len());
+            if !sink.put_now(at, &ZEROS[..n]) {
+                return Some(Err(Errno::EFAULT));
+            }
+            at += n;
+        }
+        Some(Ok(len))
+    }
+    /// As `null`'s.
+    fn write_stream(&self, src: &mut dyn ByteSource) -> Option<Result<usize, Errno>> {
+        all_there(src).then(|| Ok(src.len()))
+    }
+}
+
+/// Is every page of `src` there to be read? One byte of each is read: probes a page
+/// apart from the first byte, and the last byte, touch every page the buffer spans.
+fn all_there(src: &mut dyn ByteSource) -> bool {
+    let len = src.len();
+    let mut b = [0u8; 1];
+    let mut at = 0;
+    while at < len {
+        if !src.get_now(at, &mut b) {
+            return false;
+        }
+        at = at.saturating_add(4096);
+    }
+    len == 0 || src.get_now(len - 1, &mut b)
 }
 
 /// Pseudo-random bytes (`random` and `urandom` are one device).

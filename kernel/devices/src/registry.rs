@@ -24,7 +24,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use files::{FileObject, Ioctl, IoctlReply, Readiness};
+use files::{ByteSink, ByteSource, FileObject, Ioctl, IoctlReply, Readiness};
 use task::{Mutex, WaitQueue};
 
 /// What a driver provides for a character device. Offsets are the open file's: a
@@ -33,6 +33,21 @@ pub trait CharDevice: Send + Sync {
     fn read(&self, off: u64, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno>;
 
     fn write(&self, off: u64, data: &[u8], nonblock: bool) -> Result<usize, Errno>;
+
+    /// Read straight into the program's buffer, with no staging copy (a device whose
+    /// bytes need no buffer of their own: `null`, `zero`). `None`, the default: the
+    /// device is read with [`CharDevice::read`]. `Some(Err(EFAULT))` when a page of
+    /// the buffer is not there: the caller then stages the read (which makes the pages
+    /// present), so a device that answers here must give the same bytes again.
+    fn read_stream(&self, _sink: &mut dyn ByteSink) -> Option<Result<usize, Errno>> {
+        None
+    }
+
+    /// Write straight from the program's buffer (the counterpart of
+    /// [`CharDevice::read_stream`]).
+    fn write_stream(&self, _src: &mut dyn ByteSource) -> Option<Result<usize, Errno>> {
+        None
+    }
 
     /// Does the device use the file offset (like a file)?
     fn seekable(&self) -> bool {
@@ -232,6 +247,16 @@ impl FileObject for DeviceFile {
 
     fn has_position(&self) -> bool {
         self.dev.seekable()
+    }
+
+    /// A device without positions may copy straight to the program (`OpenFile` asks
+    /// only for objects without positions).
+    fn read_stream(&self, sink: &mut dyn ByteSink, _: bool) -> Option<Result<usize, Errno>> {
+        self.dev.read_stream(sink)
+    }
+
+    fn write_stream(&self, src: &mut dyn ByteSource, _: bool) -> Option<Result<usize, Errno>> {
+        self.dev.write_stream(src)
     }
 
     /// pread on a device that uses offsets (a disk, the framebuffer); ESPIPE on a

@@ -187,10 +187,48 @@ pub fn set_tid_address(cx: &mut Ctx, addr: u64) -> SysResult {
     cx.with_process(|p| proc::thread::set_clear_tid(p, addr) as usize)
 }
 
+/// `set_robust_list(head, len)`: where the calling thread's list of held robust
+/// mutexes starts, walked when the thread ends (`proc::robust`). Linux accepts only
+/// the length of its `struct robust_list_head` (EINVAL otherwise) and does not look
+/// at the address until then.
+pub fn set_robust_list(cx: &mut Ctx, head: u64, len: u64) -> SysResult {
+    if len != proc::robust::HEAD_LEN {
+        return Err(Errno::EINVAL);
+    }
+    cx.with_process(|p| proc::thread::set_robust_list(p, head))?;
+    Ok(0)
+}
+
+/// `get_robust_list(tid, &head, &len)`: thread `tid`'s list head (0: the caller's).
+/// musl asks it once, with tid 0, to learn whether robust mutexes are supported
+/// (`pthread_mutexattr_setrobust`). Another process's thread needs the right to
+/// signal it (Linux: to trace it), EPERM otherwise; no such thread is ESRCH.
+pub fn get_robust_list(cx: &mut Ctx, tid: u64, head_at: u64, len_at: u64) -> SysResult {
+    let me = cx.process()?;
+    let (p, tid) = match tid {
+        0 => {
+            let t = proc::thread::gettid(&me);
+            (me.clone(), t)
+        }
+        t => {
+            let t = proc::process::Pid::try_from(t).map_err(|_| Errno::ESRCH)?;
+            let (p, _) = proc::thread::find(t).ok_or(Errno::ESRCH)?;
+            if p.pid != me.pid && !cred::may_signal(&me.cred(), &p.cred()) {
+                return Err(Errno::EPERM);
+            }
+            (p, t)
+        }
+    };
+    let head = proc::thread::robust_list_of(&p, tid).ok_or(Errno::ESRCH)?;
+    crate::put(head_at, &head.to_le_bytes())?;
+    crate::put(len_at, &proc::robust::HEAD_LEN.to_le_bytes())?;
+    Ok(0)
+}
+
 /// Calls that C libraries try at start and do without when the kernel answers
-/// ENOSYS: `set_robust_list` (robust futexes, for threads that die holding a lock; a
-/// dinos process has one thread) and `rseq` (restartable sequences). They have rows
-/// so that `trace` names them and the unknown-call log stays for calls really missing.
+/// ENOSYS: `rseq` (restartable sequences; glibc and musl go on without). It has a
+/// row so that `trace` names it and the unknown-call log stays for calls really
+/// missing.
 pub fn not_supported<A, B>(_: &mut Ctx, _: A, _: B) -> SysResult {
     Err(Errno::ENOSYS)
 }

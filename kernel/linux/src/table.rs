@@ -181,7 +181,8 @@ pub static TABLE: [Option<Entry>; TABLE_LEN] = {
         218 => "set_tid_address": process::set_tid_address(Addr);
         231 => "exit_group" -> Never: process::exit_group(i32);
         247 => "waitid": process::waitid(u32, u64, Ptr<SigInfo>, Flags<WaitFlags>);
-        273 => "set_robust_list": process::not_supported(Addr, u64);
+        273 => "set_robust_list": process::set_robust_list(Addr, u64);
+        274 => "get_robust_list": process::get_robust_list(u64, Addr, Addr);
         334 => "rseq": process::not_supported(Addr, u32);
         302 => "prlimit64": process::prlimit64(u32, u32, Ptr<Rlimit>, Ptr<Rlimit>);
         // Information maintenance.

@@ -49,6 +49,7 @@ pub mod linuxframe;
 pub mod oom;
 pub mod personality;
 pub mod process;
+pub mod robust;
 pub mod siginfo;
 pub mod signal;
 pub mod sigstate;

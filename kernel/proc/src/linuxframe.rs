@@ -151,7 +151,9 @@ fn setup(
 /// it (as the handler left them); returns the restored `rax`.
 pub fn sigreturn(frame: &mut TrapFrame) -> Result<u64, Errno> {
     let p = process::current().ok_or(Errno::EINVAL)?;
-    let uc = crate::uaccess::read_bytes(frame.rsp, UC_SIZE as usize)?;
+    // Read onto the kernel stack (no heap: this is half of every signal's cost).
+    let mut uc = [0u8; UC_SIZE as usize];
+    crate::uaccess::read_into(frame.rsp, &mut uc)?;
     let w = |at: usize| u64::from_le_bytes(uc[at..at + 8].try_into().unwrap());
     let g = |i: usize| w(UC_MCONTEXT + i * 8);
     let (rsp, rip, fpstate) = (g(15), g(16), g(23));
@@ -159,10 +161,12 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<u64, Errno> {
         return Err(Errno::EFAULT);
     }
     // The FPU state first: a bad pointer must leave the registers as they were.
-    let fpu_bytes = if fpstate == 0 {
+    let fpu = if fpstate == 0 {
         None
     } else {
-        Some(crate::uaccess::read_bytes(fpstate, FPU_SIZE as usize)?)
+        let mut fpu = FpuState([0; FPU_SIZE as usize]);
+        crate::uaccess::read_into(fpstate, &mut fpu.0)?;
+        Some(fpu)
     };
     frame.r8 = g(0);
     frame.r9 = g(1);
@@ -184,9 +188,7 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<u64, Errno> {
     frame.rflags = (g(17) & 0xcd5) | 0x202;
     let mask = w(UC_SIGMASK) << 1;
     crate::signal::set_mask_after_handler(&p, mask);
-    if let Some(b) = fpu_bytes {
-        let mut fpu = FpuState([0; 512]);
-        fpu.0.copy_from_slice(&b);
+    if let Some(mut fpu) = fpu {
         // MXCSR bits above 0xffff are reserved; a bad value would fault fxrstor.
         let mxcsr = u32::from_le_bytes(fpu.0[24..28].try_into().unwrap()) & 0xffff;
         fpu.0[24..28].copy_from_slice(&mxcsr.to_le_bytes());

@@ -222,6 +222,34 @@ pub fn kill_as(sender: Pid, pid: i64, sig: u32, code: i32) -> Result<(), Errno> 
     if sig >= NSIG {
         return Err(Errno::EINVAL);
     }
+    if pid > 0 {
+        // One target, the common case (`kill(getpid(), sig)` is the cost of a
+        // signal): no list is made, and a process signalling itself is looked up once.
+        let p = Pid::try_from(pid)
+            .ok()
+            .and_then(process::get)
+            .filter(|p| !p.is_zombie())
+            .ok_or(Errno::ESRCH)?;
+        let me = match p.pid == sender {
+            true => Some((p.cred(), p.sid())),
+            false => process::get(sender).map(|s| (s.cred(), s.sid())),
+        };
+        if me
+            .as_ref()
+            .is_some_and(|(cred, sid)| !may_kill(cred, *sid, &p, sig))
+        {
+            return Err(Errno::EPERM);
+        }
+        let uid = me.as_ref().map_or(0, |(cred, _)| cred.ruid);
+        let info = SigInfo {
+            code,
+            pid: sender,
+            uid,
+            addr: None,
+        };
+        post_info(&p, sig, info);
+        return Ok(());
+    }
     let group = |p: i64| p.checked_neg().and_then(|g| Pid::try_from(g).ok());
     let targets = match pid {
         p if p > 0 => Pid::try_from(p)

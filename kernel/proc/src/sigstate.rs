@@ -103,6 +103,9 @@ pub struct ThreadSig {
     /// Where the thread's exit writes 0 and wakes a futex (`CLONE_CHILD_CLEARTID`,
     /// `set_tid_address`; a native thread's join word). 0: nowhere.
     pub clear_tid: u64,
+    /// The head of the thread's robust-futex list (`set_robust_list`; walked at its
+    /// exit by `robust::exit_robust_list`). 0: none. Not inherited by fork or exec.
+    pub robust_list: u64,
     /// Told to exit (another thread ended the process, or is exec-ing).
     pub zapped: bool,
 }

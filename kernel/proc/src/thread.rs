@@ -131,6 +131,21 @@ pub fn set_clear_tid(p: &Process, addr: u64) -> Pid {
     me.tid
 }
 
+/// `set_robust_list`: where the calling thread's robust-futex list starts (see
+/// [`crate::robust`]).
+pub fn set_robust_list(p: &Process, head: u64) {
+    p.sig.lock().me().robust_list = head;
+}
+
+/// The robust-list head of thread `tid` of `p` (`get_robust_list`).
+pub fn robust_list_of(p: &Process, tid: Pid) -> Option<u64> {
+    let s = p.sig.lock();
+    s.threads
+        .iter()
+        .find(|t| t.tid == tid)
+        .map(|t| t.robust_list)
+}
+
 /// How many threads `p` has.
 pub fn count(p: &Process) -> usize {
     p.sig.lock().threads.len()
@@ -139,6 +154,16 @@ pub fn count(p: &Process) -> usize {
 /// The tids of `p`'s threads (`/proc/PID/task`).
 pub fn tids(p: &Process) -> Vec<Pid> {
     p.sig.lock().threads.iter().map(|t| t.tid).collect()
+}
+
+/// The kernel thread behind thread `tid` of `p`.
+pub fn kernel_id(p: &Process, tid: Pid) -> Option<task::Tid> {
+    p.sig
+        .lock()
+        .threads
+        .iter()
+        .find(|t| t.tid == tid)
+        .map(|t| t.ktid)
 }
 
 /// Has the calling thread been told to exit?
@@ -183,7 +208,15 @@ pub fn exit_thread(status: u32) -> ! {
     let Some(p) = process::current() else {
         task::exit()
     };
-    let clear = p.sig.lock().me_ref().clear_tid;
+    let (clear, robust, tid) = {
+        let s = p.sig.lock();
+        let me = s.me_ref();
+        (me.clear_tid, me.robust_list, me.tid)
+    };
+    if robust != 0 {
+        // Before the tid word: a joiner may free the list's memory once woken.
+        crate::robust::exit_robust_list(&p, tid, robust);
+    }
     if clear != 0 {
         // While this thread still counts, so the memory is still there.
         let _ = crate::uaccess::write_bytes(clear, &0u32.to_le_bytes());
@@ -247,6 +280,7 @@ pub(crate) fn become_only_thread(p: &Process) -> Result<(), Errno> {
     let me = s.me();
     me.tid = p.pid;
     me.clear_tid = 0;
+    me.robust_list = 0;
     drop(s);
     *p.tid.lock() = hal::task::current_id();
     Ok(())

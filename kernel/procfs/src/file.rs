@@ -54,6 +54,7 @@ fn generate(what: Node) -> Result<Vec<u8>, Errno> {
             Ok(alloc::format!("{}\n", drivers::virtio_blk::read_delay_ms()).into_bytes())
         }
         Node::NetUnix => Ok(crate::system::net_unix().into_bytes()),
+        Node::TaskStat(pid, tid) => crate::pid::thread_stat(pid, tid),
         Node::Setting(Setting::Counters) => Ok(counters().into_bytes()),
         _ => Err(Errno::EISDIR),
     }
@@ -68,7 +69,7 @@ pub fn open(node: NodeRef) -> Result<alloc::sync::Arc<dyn FileObject>, Errno> {
     // Refuse now, not at the first read, what has no text.
     if !matches!(
         what,
-        Node::System(_) | Node::PidFile(..) | Node::Setting(_) | Node::NetUnix
+        Node::System(_) | Node::PidFile(..) | Node::Setting(_) | Node::NetUnix | Node::TaskStat(..)
     ) {
         return Err(Errno::EISDIR);
     }

@@ -36,6 +36,12 @@ pub enum Node {
     FdDir(Pid),
     /// `/proc/PID/fd/N`.
     Fd(Pid, u32),
+    /// `/proc/PID/task`: a directory per thread, named by its tid (Linux's layout).
+    TaskDir(Pid),
+    /// `/proc/PID/task/TID`.
+    Task(Pid, Pid),
+    /// `/proc/PID/task/TID/stat`: the thread's id and state (see `pid::thread_stat`).
+    TaskStat(Pid, Pid),
     /// `/proc/sys` and `/proc/sys/kernel`: the kernel's settings (Linux's sysctl tree).
     SysDir,
     SysKernelDir,
@@ -134,6 +140,11 @@ const COUNTERS_INO: u64 = 11;
 const SYS_BASE: u64 = 16;
 const PID_FILE_BASE: u64 = 16;
 const FD_DIR: u64 = 8;
+const TASK_DIR: u64 = 9;
+/// A thread's nodes: this bit, the pid from bit 32, the tid from bit 4 (below
+/// [`TID_LIMIT`]), the file in the low bits (0 its directory, 1 `stat`).
+const TASK_BIT: u64 = 1 << 62;
+const TID_LIMIT: u64 = 1 << 28;
 const FD_BASE: u64 = 256;
 /// Directory positions of process directories in `/proc`: this plus the pid.
 const PID_POS: u64 = 1 << 20;
@@ -154,6 +165,9 @@ impl Node {
                     | (PID_FILE_BASE + PID_FILES.iter().position(|e| e.0 == f).unwrap_or(0) as u64)
             }
             Node::FdDir(p) => pid(p) | FD_DIR,
+            Node::TaskDir(p) => pid(p) | TASK_DIR,
+            Node::Task(p, t) => TASK_BIT | (p as u64) << 32 | (t as u64) << 4,
+            Node::TaskStat(p, t) => TASK_BIT | (p as u64) << 32 | (t as u64) << 4 | 1,
             Node::Fd(p, fd) => pid(p) | (FD_BASE + fd as u64),
             Node::SysDir => SYS_DIR_INO,
             Node::SysKernelDir => SYS_KERNEL_INO,
@@ -169,6 +183,17 @@ impl Node {
 
     /// What inode `ino` is (`ENOENT` for a number no name gives).
     pub fn from_ino(ino: u64) -> Result<Node> {
+        if ino & TASK_BIT != 0 {
+            let (pid, tid) = (
+                (ino >> 32) as Pid & 0x3fff_ffff,
+                (ino >> 4) as Pid & 0x0fff_ffff,
+            );
+            return match ino & 0xf {
+                0 => Ok(Node::Task(pid, tid)),
+                1 => Ok(Node::TaskStat(pid, tid)),
+                _ => Err(Errno::ENOENT),
+            };
+        }
         let pid = (ino >> 12) as Pid;
         let entry = ino & 0xfff;
         if pid == 0 {
@@ -193,6 +218,7 @@ impl Node {
         match entry {
             0 => Ok(Node::PidDir(pid)),
             FD_DIR => Ok(Node::FdDir(pid)),
+            TASK_DIR => Ok(Node::TaskDir(pid)),
             e if e >= FD_BASE && e < FD_BASE + files::MAX_FDS as u64 => {
                 Ok(Node::Fd(pid, (e - FD_BASE) as u32))
             }
@@ -207,6 +233,7 @@ impl Node {
     pub fn pid(self) -> Option<Pid> {
         match self {
             Node::PidDir(p) | Node::PidFile(p, _) | Node::FdDir(p) | Node::Fd(p, _) => Some(p),
+            Node::TaskDir(p) | Node::Task(p, _) | Node::TaskStat(p, _) => Some(p),
             _ => None,
         }
     }
@@ -216,6 +243,8 @@ impl Node {
             Node::Root
             | Node::PidDir(_)
             | Node::FdDir(_)
+            | Node::TaskDir(_)
+            | Node::Task(..)
             | Node::SysDir
             | Node::SysKernelDir
             | Node::NetDir => NodeKind::Directory,
@@ -267,6 +296,7 @@ impl ProcFs {
                     ".." => Ok(Node::Root),
                     "." => Ok(dir),
                     "fd" => Ok(Node::FdDir(pid)),
+                    "task" => Ok(Node::TaskDir(pid)),
                     _ => PID_FILES
                         .iter()
                         .find(|e| e.1 == text)
@@ -282,6 +312,21 @@ impl ProcFs {
                     with_open_file(&*process(pid)?, fd, |_| ())?;
                     Ok(Node::Fd(pid, fd))
                 }
+            },
+            Node::TaskDir(pid) => match text {
+                ".." => Ok(Node::PidDir(pid)),
+                "." => Ok(dir),
+                _ => {
+                    let tid = parse_number(text).ok_or(Errno::ENOENT)?;
+                    thread_of(pid, tid)?;
+                    Ok(Node::Task(pid, tid))
+                }
+            },
+            Node::Task(pid, tid) => match text {
+                ".." => Ok(Node::TaskDir(pid)),
+                "." => Ok(dir),
+                "stat" => thread_of(pid, tid).map(|_| Node::TaskStat(pid, tid)),
+                _ => Err(Errno::ENOENT),
             },
             Node::SysDir => match text {
                 ".." => Ok(Node::Root),
@@ -306,6 +351,15 @@ impl ProcFs {
             },
             _ => Err(Errno::ENOTDIR),
         }
+    }
+}
+
+/// Is `tid` a thread of the live-or-zombie process `pid` (and a tid a node can hold)?
+fn thread_of(pid: Pid, tid: Pid) -> Result<()> {
+    let p = process(pid)?;
+    match tid as u64 >= TID_LIMIT || !proc::thread::tids(&p).contains(&tid) {
+        true => Err(Errno::ENOENT),
+        false => Ok(()),
     }
 }
 
@@ -460,9 +514,13 @@ impl FileSystem for ProcFs {
             with_open_file(&*process(pid)?, fd, |_| ())?;
         }
         let perm = match node {
-            Node::Root | Node::PidDir(_) | Node::SysDir | Node::SysKernelDir | Node::NetDir => {
-                0o555
-            }
+            Node::Root
+            | Node::PidDir(_)
+            | Node::TaskDir(_)
+            | Node::Task(..)
+            | Node::SysDir
+            | Node::SysKernelDir
+            | Node::NetDir => 0o555,
             // Root writes a setting (and the write checks the capability again).
             Node::Setting(_) => 0o644,
             Node::FdDir(_) => 0o500,
@@ -500,7 +558,8 @@ impl FileSystem for ProcFs {
         }
         let parent = match node {
             Node::PidDir(_) | Node::SysDir | Node::NetDir => Node::Root,
-            Node::FdDir(p) => Node::PidDir(p),
+            Node::FdDir(p) | Node::TaskDir(p) => Node::PidDir(p),
+            Node::Task(p, _) => Node::TaskDir(p),
             Node::SysKernelDir => Node::SysDir,
             _ => Node::Root,
         };
@@ -542,9 +601,31 @@ impl FileSystem for ProcFs {
                 if i == 0 {
                     return Ok(Some((entry(Node::FdDir(pid), b"fd"), 3)));
                 }
+                if i == PID_FILES.len() + 1 {
+                    return Ok(Some((entry(Node::TaskDir(pid), b"task"), pos + 1)));
+                }
                 Ok(PID_FILES
                     .get(i - 1)
                     .map(|(f, name)| (entry(Node::PidFile(pid, *f), name.as_bytes()), pos + 1)))
+            }
+            Node::TaskDir(pid) => {
+                // Positions by tid, as `/proc` does by pid: a thread that ends between
+                // two reads moves nobody else.
+                let mut tids = proc::thread::tids(&*process(pid)?);
+                tids.sort_unstable();
+                let from = pos.saturating_sub(PID_POS) as Pid;
+                Ok(tids
+                    .into_iter()
+                    .find(|&t| t >= from && (t as u64) < TID_LIMIT)
+                    .map(|tid| {
+                        let name = format!("{tid}");
+                        let next = PID_POS + tid as u64 + 1;
+                        (entry(Node::Task(pid, tid), name.as_bytes()), next)
+                    }))
+            }
+            Node::Task(pid, tid) => {
+                thread_of(pid, tid)?;
+                Ok((i == 0).then(|| (entry(Node::TaskStat(pid, tid), b"stat"), pos + 1)))
             }
             Node::FdDir(pid) => {
                 let p = process(pid)?;
@@ -575,5 +656,33 @@ impl FileSystem for ProcFs {
 
     fn sync(&mut self) -> Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_nodes_come_back_from_their_inode_numbers() {
+        let nodes = [
+            Node::TaskDir(7),
+            Node::Task(7, 9),
+            Node::TaskStat(7, 9),
+            Node::Task(0x3fff_ffff, 0x0fff_ffff),
+            Node::TaskStat(1, 0x0fff_ffff),
+            Node::PidDir(7),
+            Node::FdDir(7),
+            Node::Fd(7, 3),
+            Node::PidFile(7, PidFile::Stat),
+        ];
+        for n in nodes {
+            assert_eq!(Node::from_ino(n.ino()), Ok(n), "{n:?}");
+        }
+        assert_ne!(Node::TaskDir(7).ino(), Node::FdDir(7).ino());
+        assert_eq!(
+            Node::from_ino(TASK_BIT | 7 << 32 | 9 << 4 | 5),
+            Err(Errno::ENOENT)
+        );
     }
 }

@@ -192,6 +192,33 @@ pub fn stat(pid: u32) -> Result<Vec<u8>, Errno> {
     Ok(out.into_bytes())
 }
 
+/// `/proc/PID/task/TID/stat`: the process's line with the thread's id and the
+/// thread's own state in front; the times, memory and counts after them are the
+/// process's (dinos counts them per process).
+pub fn thread_stat(pid: u32, tid: u32) -> Result<Vec<u8>, Errno> {
+    let p = process(pid).map_err(|_| Errno::ESRCH)?;
+    let ktid = proc::thread::kernel_id(&p, tid).ok_or(Errno::ESRCH)?;
+    let (whole, _) = state(&p);
+    let st = match whole {
+        'Z' | 'T' => whole,
+        _ => match task::thread_list().iter().find(|t| t.tid == ktid) {
+            Some(t) => match t.state {
+                task::State::Running | task::State::Runnable => 'R',
+                task::State::Blocked => 'S',
+                task::State::Dead => 'X',
+            },
+            None => 'X',
+        },
+    };
+    let line = String::from_utf8(stat(pid)?).map_err(|_| Errno::EIO)?;
+    // "PID (NAME) S rest": the name may hold ") ", so its end is the last one.
+    let close = line.rfind(") ").ok_or(Errno::EIO)?;
+    let open = line.find(" (").ok_or(Errno::EIO)?;
+    let name = &line[open..close + 2];
+    let rest = line.get(close + 3..).ok_or(Errno::EIO)?;
+    Ok(format!("{tid}{name}{st}{rest}").into_bytes())
+}
+
 /// `/proc/PID/maps`: one line per region of the address space.
 pub fn maps(pid: u32) -> Result<Vec<u8>, Errno> {
     let p = process(pid).map_err(|_| Errno::ESRCH)?;

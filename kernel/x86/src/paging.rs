@@ -260,18 +260,12 @@ fn unmap_in(
     end: u64,
     f: &mut impl FnMut(u64, PhysAddr),
 ) {
-    let span = span(level);
-    let first = ((start.max(base) - base) / span) as usize;
-    let n = if level == 4 { KERNEL_HALF } else { 512 };
-    for i in first..n {
-        let va = base + i as u64 * span;
-        if va >= end {
-            break;
-        }
+    let (first, last) = covered(level, base, start, end);
+    let mut at = first;
+    while let Some(i) = next_present(mem.table(table), at, last) {
+        at = i + 1;
+        let va = base + i as u64 * span(level);
         let e = mem.table(table)[i];
-        if !present(e) {
-            continue;
-        }
         if level == 1 {
             mem.table(table)[i] = 0;
             f(va, frame_of(e));
@@ -279,6 +273,38 @@ fn unmap_in(
             unmap_in(mem, frame_of(e), level - 1, va, start, end, f);
         }
     }
+}
+
+/// The entries `first..last` of a level-`level` table covering addresses from `base`
+/// that cover some of `[start, end)` (`end` above `base`).
+fn covered(level: usize, base: u64, start: u64, end: u64) -> (usize, usize) {
+    let span = span(level);
+    let n = if level == 4 { KERNEL_HALF } else { 512 };
+    let first = ((start.max(base) - base) / span) as usize;
+    let last = (end - base).div_ceil(span).min(n as u64) as usize;
+    (first, last)
+}
+
+/// The first present entry of `t[from..to]`, looking at eight entries at a time where
+/// the group is whole and aligned (a small process's tables are nearly all empty: the
+/// scan of a sparse region or of a whole table was most of a fork and an exit).
+fn next_present(t: &[u64; 512], mut from: usize, to: usize) -> Option<usize> {
+    let to = to.min(512);
+    while from < to {
+        if from.is_multiple_of(8) && from + 8 <= to {
+            let g = &t[from..from + 8];
+            let any = g[0] | g[1] | g[2] | g[3] | g[4] | g[5] | g[6] | g[7];
+            if !present(any) {
+                from += 8;
+                continue;
+            }
+        }
+        if present(t[from]) {
+            return Some(from);
+        }
+        from += 1;
+    }
+    None
 }
 
 /// Every 4 KiB mapping in the lower half of the table at `root`: (page, frame, flags).
@@ -318,18 +344,12 @@ fn collect(
     end: u64,
     out: &mut Vec<(VirtAddr, PhysAddr, PageFlags)>,
 ) {
-    let span = span(level);
-    let first = ((start.max(base) - base) / span) as usize;
-    let n = if level == 4 { KERNEL_HALF } else { 512 };
-    for i in first..n {
-        let va = base + i as u64 * span;
-        if va >= end {
-            break;
-        }
+    let (first, last) = covered(level, base, start, end);
+    let mut at = first;
+    while let Some(i) = next_present(mem.table(table), at, last) {
+        at = i + 1;
+        let va = base + i as u64 * span(level);
         let e = mem.table(table)[i];
-        if !present(e) {
-            continue;
-        }
         if level == 1 {
             let flags = PageFlags::from_bits_truncate(e & !ADDR_MASK);
             out.push((VirtAddr(va), frame_of(e), flags));
@@ -346,19 +366,12 @@ pub fn free_tables(mem: &mut impl TableMemory, table: PhysAddr, level: usize, en
     if level > 1 {
         // Most entries are empty: eight at a time are skipped with one test of their
         // OR (a table's scan was most of tearing down a small process).
-        for group in (0..entries).step_by(8) {
-            let t = mem.table(table);
-            let any = t[group..(group + 8).min(entries)]
-                .iter()
-                .fold(0, |a, e| a | e);
-            if !present(any) {
-                continue;
-            }
-            for i in group..(group + 8).min(entries) {
-                let e = mem.table(table)[i];
-                if present(e) && !huge(e) {
-                    free_tables(mem, frame_of(e), level - 1, 512);
-                }
+        let mut at = 0;
+        while let Some(i) = next_present(mem.table(table), at, entries) {
+            at = i + 1;
+            let e = mem.table(table)[i];
+            if !huge(e) {
+                free_tables(mem, frame_of(e), level - 1, 512);
             }
         }
     }
@@ -557,6 +570,64 @@ mod tests {
         free_tables(&mut m, root, 4, KERNEL_HALF);
         assert_eq!(m.free.len(), tables - 3);
         assert!(m.free.contains(&root));
+    }
+
+    #[test]
+    fn grouped_scans_find_every_page_of_a_sparse_range() {
+        // Pages at the edges of the eight-entry groups, of tables and of the range:
+        // listing and unmapping a sub-range give exactly the pages a one-by-one
+        // look finds, in order, and free_tables frees every table once.
+        let mut m = Frames::default();
+        let root = m.alloc_table().unwrap();
+        let base = 0x7f00_0000_0000u64;
+        let idx = [
+            0u64, 7, 8, 9, 15, 16, 63, 64, 500, 511, 512, 519, 520, 1023, 1024, 262_143, 262_144,
+        ];
+        for (n, &i) in idx.iter().enumerate() {
+            let pa = PhysAddr(0x100_0000 + n as u64 * 0x1000);
+            map(
+                &mut m,
+                root,
+                VirtAddr(base + i * 0x1000),
+                pa,
+                PageSize::Size4K,
+                RW,
+            )
+            .unwrap();
+        }
+        for (lo, hi) in [
+            (0u64, 262_145u64),
+            (8, 16),
+            (9, 520),
+            (1, 7),
+            (511, 1025),
+            (16, 63),
+            (600, 1000),
+        ] {
+            let (s, e) = (VirtAddr(base + lo * 0x1000), VirtAddr(base + hi * 0x1000));
+            let want: Vec<u64> = idx
+                .iter()
+                .copied()
+                .filter(|&i| (lo..hi).contains(&i))
+                .collect();
+            let mut got = Vec::new();
+            mappings_in(&mut m, root, s, e, &mut got);
+            let got: Vec<u64> = got.iter().map(|p| (p.0.as_u64() - base) / 0x1000).collect();
+            assert_eq!(got, want, "pages of [{lo}, {hi})");
+        }
+        let mut gone = Vec::new();
+        unmap_range(
+            &mut m,
+            root,
+            VirtAddr(base + 0x9000),
+            VirtAddr(base + 520 * 0x1000),
+            |va, _| gone.push((va - base) / 0x1000),
+        );
+        assert_eq!(gone, [9, 15, 16, 63, 64, 500, 511, 512, 519]);
+        assert_eq!(user_mappings(&mut m, root).len(), idx.len() - gone.len());
+        let tables = m.frames.len();
+        free_tables(&mut m, root, 4, KERNEL_HALF);
+        assert_eq!(m.free.len(), tables);
     }
 
     #[test]
