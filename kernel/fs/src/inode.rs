@@ -218,7 +218,11 @@ impl<D: BlockDevice> Ext2<D> {
 
     /// `f` of live inode `ino` (checked as [`Ext2::live_inode`] does), looked at
     /// in the inode cache without a copy when it is there.
-    pub(crate) fn with_live_inode<T>(&mut self, ino: u32, f: impl FnOnce(&Inode) -> T) -> Result<T> {
+    pub(crate) fn with_live_inode<T>(
+        &mut self,
+        ino: u32,
+        f: impl FnOnce(&Inode) -> T,
+    ) -> Result<T> {
         if let Some(inode) = self.icache.get(ino) {
             self.check_live(ino, inode)?;
             return Ok(f(inode));

@@ -358,7 +358,11 @@ mod tests {
         let dir = NodeRef { mount: 1, ino: 5 };
         assert_eq!(c.get(dir, b"x"), Cached::Inode(5)); // now in its front slot
         c.insert(dir, b"x", None);
-        assert_eq!(c.get(dir, b"x"), Cached::Absent, "an insert rewrites the slot");
+        assert_eq!(
+            c.get(dir, b"x"),
+            Cached::Absent,
+            "an insert rewrites the slot"
+        );
         c.insert(dir, b"x", Some(50));
         assert_eq!(c.get(dir, b"x"), Cached::Inode(50));
         c.remove(dir, b"x");

@@ -180,7 +180,13 @@ impl Vfs {
                 disk: None,
             },
         );
-        self.covers.insert(node, NodeRef { mount: id, ino: root });
+        self.covers.insert(
+            node,
+            NodeRef {
+                mount: id,
+                ino: root,
+            },
+        );
         self.cover_bits |= cover_bit(node);
         Ok(id)
     }

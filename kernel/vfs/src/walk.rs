@@ -299,7 +299,9 @@ impl Vfs {
                 if p.trailing {
                     target.push(b'/');
                 }
-                p = self.walk_parent(cred, p.dir, &target, &mut links)?.into_owned();
+                p = self
+                    .walk_parent(cred, p.dir, &target, &mut links)?
+                    .into_owned();
                 continue;
             }
             if p.trailing && !kind.is_dir() {
