@@ -402,8 +402,8 @@ impl<D: BlockDevice> Ext2<D> {
 
     /// Attributes of inode `ino`.
     pub fn stat(&mut self, ino: u32) -> Result<Stat> {
-        let i = self.live_inode(ino)?;
-        Ok(Stat {
+        let blksize = self.sb.block_size as u32;
+        self.with_live_inode(ino, |i| Stat {
             ino,
             kind: FileType::from_mode(i.mode),
             mode: i.mode,
@@ -415,7 +415,7 @@ impl<D: BlockDevice> Ext2<D> {
             mtime: i.mtime,
             ctime: i.ctime,
             blocks: i.blocks as u64,
-            blksize: self.sb.block_size as u32,
+            blksize,
         })
     }
 

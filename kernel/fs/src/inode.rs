@@ -212,6 +212,28 @@ impl<D: BlockDevice> Ext2<D> {
     /// Reads inode `ino` and checks it is in use with sane numbers.
     pub(crate) fn live_inode(&mut self, ino: u32) -> Result<Inode> {
         let inode = self.read_inode(ino)?;
+        self.check_live(ino, &inode)?;
+        Ok(inode)
+    }
+
+    /// `f` of live inode `ino` (checked as [`Ext2::live_inode`] does), looked at
+    /// in the inode cache without a copy when it is there.
+    pub(crate) fn with_live_inode<T>(
+        &mut self,
+        ino: u32,
+        f: impl FnOnce(&Inode) -> T,
+    ) -> Result<T> {
+        if let Some(inode) = self.icache.get(ino) {
+            self.check_live(ino, inode)?;
+            return Ok(f(inode));
+        }
+        let inode = self.live_inode(ino)?;
+        Ok(f(&inode))
+    }
+
+    /// `EIO` (a corrupt file system) unless `inode` (inode `ino`) is in use with
+    /// sane numbers.
+    fn check_live(&self, ino: u32, inode: &Inode) -> Result<()> {
         let kind_ok = matches!(
             inode.kind_bits(),
             mode::S_IFREG
@@ -239,7 +261,7 @@ impl<D: BlockDevice> Ext2<D> {
                 return corrupt();
             }
         }
-        Ok(inode)
+        Ok(())
     }
 
     /// Writes the fields of `inode` back into the inode table, and into the inode

@@ -3,7 +3,8 @@
 //! `core` lowers copies and comparisons to calls of `memcpy`, `memmove`, `memset`,
 //! `memcmp` and `bcmp`, which a hosted program gets from libc. These use the string
 //! instructions (`rep movsq`/`stosq`): 8 bytes per instruction, which matters because
-//! every buffer copy in the kernel goes through them. The prebuilt `alloc` also names two
+//! every buffer copy in the kernel goes through them; `memcmp` compares a word (8 bytes)
+//! per step, since every name lookup ends in one. The prebuilt `alloc` also names two
 //! unwinding symbols; with `panic = "abort"` they are never called.
 
 core::arch::global_asm!(
@@ -68,9 +69,33 @@ memset:
 
     .global memcmp
     .global bcmp
+/* Eight bytes at a time while eight are left, then the last eight bytes once,
+   overlapping the part already known equal; a word that differs is looked at a
+   byte at a time to find the first differing byte (memcmp's sign). */
 memcmp:
 bcmp:
     xor eax, eax
+    cmp rdx, 8
+    jb 5f
+    lea r8, [rdi + rdx - 8]     /* the last word of each buffer */
+    lea r9, [rsi + rdx - 8]
+6:  cmp rdi, r8
+    jae 7f
+    mov rax, [rdi]
+    cmp rax, [rsi]
+    jne 8f
+    add rdi, 8
+    add rsi, 8
+    jmp 6b
+7:  mov rdi, r8                 /* the last word, overlapping */
+    mov rsi, r9
+    mov rax, [rdi]
+    cmp rax, [rsi]
+    jne 8f
+    xor eax, eax
+    ret
+8:  mov edx, 8                  /* these 8 bytes hold the first difference */
+5:  xor eax, eax
     test rdx, rdx
     jz 4f
 3:  movzx eax, byte ptr [rdi]

@@ -334,8 +334,23 @@ pub fn read_str_list(ptr: u64, count: u64, limit: usize) -> Result<Vec<String>, 
 /// page at a time up to the terminator, so a string that ends just before an unmapped
 /// page is read, and one that runs into it is EFAULT.
 pub fn read_cstr(addr: u64, max: usize) -> Result<String, Errno> {
-    let mut out = Vec::new();
-    let mut at = addr;
+    // Most strings are paths of a few dozen bytes: a first chunk of 64 bytes that
+    // holds the NUL becomes the string with one allocation of its exact size.
+    let mut first = [0u8; 64];
+    let n = ((4096 - (addr & 4095)) as usize).min(first.len());
+    uaccess::read_into(addr, &mut first[..n])?;
+    if let Some(end) = first[..n].iter().position(|&b| b == 0) {
+        if end > max {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        return String::from_utf8(first[..end].to_vec()).map_err(|_| Errno::EINVAL);
+    }
+    if n > max {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    let mut out = Vec::with_capacity(2 * n);
+    out.extend_from_slice(&first[..n]);
+    let mut at = addr.checked_add(n as u64).ok_or(Errno::EFAULT)?;
     loop {
         let room = (4096 - (at & 4095)) as usize;
         let mut chunk = [0u8; 256];

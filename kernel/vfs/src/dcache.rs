@@ -19,6 +19,13 @@
 //! cached: the walk answers `.` itself, and `..` changes when a directory moves.
 //! The cache is bounded ([`BUDGET`] bytes, names plus a fixed cost each); when it
 //! is full, the least recently used half goes, the block cache's policy.
+//!
+//! In front of it sits a small direct-mapped table of recent answers with short
+//! names ([`FRONT`] slots), so a walk's usual step costs one hash, one slot and
+//! one comparison instead of two tree searches. It holds only copies of what the
+//! tree holds: an insert or a removal rewrites or clears its one slot, and every
+//! wider change (forgetting a directory or a mount, eviction, clearing) bumps a
+//! generation that empties the table at once.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -32,6 +39,49 @@ pub const BUDGET: usize = 1 << 20;
 
 /// Bookkeeping bytes charged per entry besides the name.
 pub const PER_ENTRY: usize = 64;
+
+/// Slots of the front table (a power of two).
+pub const FRONT: usize = 256;
+
+/// Longest name the front table holds; longer ones are looked up in the tree.
+const FRONT_NAME: usize = 40;
+
+/// One recent answer: `name` (the first `len` bytes) in `dir` is `ino`.
+#[derive(Clone, Copy)]
+struct Front {
+    dir: NodeRef,
+    hash: u64,
+    /// Valid only while equal to the cache's generation.
+    generation: u64,
+    ino: Option<u64>,
+    /// Like [`Slot::last_use`], for answers given from here.
+    last_use: u64,
+    len: u8,
+    name: [u8; FRONT_NAME],
+}
+
+/// The front table's hash of `name`: eight bytes a step (the name map's FNV-1a
+/// takes one), as the table is looked at on every step of every walk.
+fn front_hash(name: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = name.len() as u64;
+    let mut chunks = name.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    let mut w = [0u8; 8];
+    let tail = chunks.remainder();
+    w[..tail.len()].copy_from_slice(tail);
+    h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    h ^ (h >> 32)
+}
+
+fn front_index(dir: NodeRef, hash: u64) -> usize {
+    let mix = hash ^ dir.ino.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ u64::from(dir.mount);
+    (mix ^ (mix >> 29)) as usize & (FRONT - 1)
+}
 
 struct Slot {
     /// The inode the name refers to; `None` for a name known not to exist.
@@ -53,6 +103,10 @@ pub enum Cached {
 /// The cache: per directory, its names.
 pub struct NameCache {
     dirs: BTreeMap<NodeRef, NameMap<Slot>>,
+    /// Recent answers (see the module comment), indexed by [`front_index`].
+    front: Vec<Option<Front>>,
+    /// Generation of the front table's valid slots.
+    generation: u64,
     cost: usize,
     clock: u64,
     budget: usize,
@@ -73,6 +127,8 @@ impl NameCache {
     pub fn with_budget(budget: usize) -> NameCache {
         NameCache {
             dirs: BTreeMap::new(),
+            front: alloc::vec![None; FRONT],
+            generation: 0,
             cost: 0,
             clock: 0,
             budget,
@@ -81,15 +137,56 @@ impl NameCache {
 
     /// What is known of `name` in `dir`.
     pub fn get(&mut self, dir: NodeRef, name: &[u8]) -> Cached {
+        let hash = front_hash(name);
+        let i = front_index(dir, hash);
+        if let Some(f) = &mut self.front[i] {
+            if f.generation == self.generation
+                && f.hash == hash
+                && f.dir == dir
+                && f.name[..usize::from(f.len)] == *name
+            {
+                self.clock += 1;
+                f.last_use = self.clock;
+                return match f.ino {
+                    Some(ino) => Cached::Inode(ino),
+                    None => Cached::Absent,
+                };
+            }
+        }
         self.clock += 1;
         let Some(slot) = self.dirs.get_mut(&dir).and_then(|d| d.get_mut(name)) else {
             return Cached::Unknown;
         };
         slot.last_use = self.clock;
-        match slot.ino {
+        let ino = slot.ino;
+        self.set_front(i, dir, hash, name, ino);
+        match ino {
             Some(ino) => Cached::Inode(ino),
             None => Cached::Absent,
         }
+    }
+
+    /// Makes front slot `i` say `name` in `dir` is `ino`, or empties it when the
+    /// name is too long to hold.
+    fn set_front(&mut self, i: usize, dir: NodeRef, hash: u64, name: &[u8], ino: Option<u64>) {
+        self.front[i] = (name.len() <= FRONT_NAME).then(|| {
+            let mut f = Front {
+                dir,
+                hash,
+                generation: self.generation,
+                ino,
+                last_use: self.clock,
+                len: name.len() as u8,
+                name: [0; FRONT_NAME],
+            };
+            f.name[..name.len()].copy_from_slice(name);
+            f
+        });
+    }
+
+    /// Empties the front slot `name` in `dir` would use.
+    fn clear_front(&mut self, dir: NodeRef, name: &[u8]) {
+        self.front[front_index(dir, front_hash(name))] = None;
     }
 
     /// Records that `name` in `dir` refers to `ino` (`None`: does not exist).
@@ -102,6 +199,8 @@ impl NameCache {
             ino,
             last_use: self.clock,
         };
+        let hash = front_hash(name);
+        self.set_front(front_index(dir, hash), dir, hash, name, ino);
         let names = self.dirs.entry(dir).or_default();
         if names.insert(name, slot).is_none() {
             self.cost += cost(name);
@@ -113,6 +212,7 @@ impl NameCache {
 
     /// Forgets `name` in `dir`.
     pub fn remove(&mut self, dir: NodeRef, name: &[u8]) {
+        self.clear_front(dir, name);
         if let Some(d) = self.dirs.get_mut(&dir) {
             if d.remove(name).is_some() {
                 self.cost -= cost(name);
@@ -128,6 +228,7 @@ impl NameCache {
     pub fn forget_dir(&mut self, dir: NodeRef) {
         if let Some(d) = self.dirs.remove(&dir) {
             self.cost -= d.iter().map(|(n, _)| cost(n)).sum::<usize>();
+            self.generation += 1;
         }
     }
 
@@ -148,6 +249,7 @@ impl NameCache {
     pub fn clear(&mut self) -> usize {
         let n = self.len();
         self.dirs.clear();
+        self.generation += 1;
         self.cost = 0;
         n
     }
@@ -165,6 +267,16 @@ impl NameCache {
 
     /// Drops the least recently used half of the entries.
     fn evict(&mut self) {
+        // Answers given from the front table aged only their slots there.
+        for f in self.front.iter().flatten() {
+            if f.generation == self.generation {
+                let name = &f.name[..usize::from(f.len)];
+                if let Some(slot) = self.dirs.get_mut(&f.dir).and_then(|d| d.get_mut(name)) {
+                    slot.last_use = slot.last_use.max(f.last_use);
+                }
+            }
+        }
+        self.generation += 1;
         let mut ages: Vec<u64> = self
             .dirs
             .values()
@@ -223,6 +335,51 @@ mod tests {
         assert_eq!(c.len(), 1);
         assert_eq!(c.clear(), 1);
         assert!(c.len() == 0 && c.cost() == 0);
+    }
+
+    #[test]
+    fn the_front_table_follows_every_change() {
+        let mut c = NameCache::default();
+        let long = [b'l'; FRONT_NAME + 1];
+        // Many directories with the same names: slots are shared and overwritten.
+        for d in 0..4 * FRONT as u64 {
+            let dir = NodeRef { mount: 1, ino: d };
+            c.insert(dir, b"x", Some(d));
+            c.insert(dir, &long, Some(d + 1));
+        }
+        for round in 0..2 {
+            for d in 0..4 * FRONT as u64 {
+                let dir = NodeRef { mount: 1, ino: d };
+                assert_eq!(c.get(dir, b"x"), Cached::Inode(d), "round {round}");
+                assert_eq!(c.get(dir, &long), Cached::Inode(d + 1));
+                assert_eq!(c.get(dir, b"y"), Cached::Unknown);
+            }
+        }
+        let dir = NodeRef { mount: 1, ino: 5 };
+        assert_eq!(c.get(dir, b"x"), Cached::Inode(5)); // now in its front slot
+        c.insert(dir, b"x", None);
+        assert_eq!(
+            c.get(dir, b"x"),
+            Cached::Absent,
+            "an insert rewrites the slot"
+        );
+        c.insert(dir, b"x", Some(50));
+        assert_eq!(c.get(dir, b"x"), Cached::Inode(50));
+        c.remove(dir, b"x");
+        assert_eq!(c.get(dir, b"x"), Cached::Unknown, "a removal clears it");
+        c.insert(dir, b"x", Some(51));
+        assert_eq!(c.get(dir, b"x"), Cached::Inode(51));
+        c.forget_dir(dir);
+        assert_eq!(c.get(dir, b"x"), Cached::Unknown, "forgetting a directory");
+        let other = NodeRef { mount: 2, ino: 5 };
+        c.insert(other, b"x", Some(52));
+        assert_eq!(c.get(other, b"x"), Cached::Inode(52));
+        c.forget_mount(2);
+        assert_eq!(c.get(other, b"x"), Cached::Unknown, "forgetting a mount");
+        c.insert(other, b"x", Some(53));
+        assert_eq!(c.get(other, b"x"), Cached::Inode(53));
+        c.clear();
+        assert_eq!(c.get(other, b"x"), Cached::Unknown, "clearing");
     }
 
     #[test]

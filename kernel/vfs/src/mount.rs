@@ -44,6 +44,11 @@ pub(crate) struct Mount {
     pub disk: Option<alloc::sync::Arc<dyn crate::fill::RawDisk>>,
 }
 
+/// The bit of `node` in [`Vfs`]'s filter of covered nodes.
+fn cover_bit(node: NodeRef) -> u64 {
+    1 << ((node.ino ^ u64::from(node.mount) << 3) & 63)
+}
+
 /// One line of `mount` or `df`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MountInfo {
@@ -59,8 +64,11 @@ pub struct MountInfo {
 /// `walk.rs` and `ops.rs`). One per kernel, behind one lock.
 pub struct Vfs {
     pub(crate) mounts: BTreeMap<u32, Mount>,
-    /// Covered directory -> id of the mount on it.
-    pub(crate) covers: BTreeMap<NodeRef, u32>,
+    /// Covered directory -> the root of the mount on it.
+    pub(crate) covers: BTreeMap<NodeRef, NodeRef>,
+    /// A filter of `covers`: bit [`cover_bit`] of every covered node is set, so
+    /// a step onto a node whose bit is clear (nearly every step) skips the map.
+    cover_bits: u64,
     /// Names already looked up (see `dcache.rs`).
     pub(crate) names: NameCache,
     next_id: u32,
@@ -89,6 +97,7 @@ impl Vfs {
         Vfs {
             mounts,
             covers: BTreeMap::new(),
+            cover_bits: 0,
             names: NameCache::default(),
             next_id: 2,
             root_mount: 1,
@@ -126,16 +135,16 @@ impl Vfs {
 
     /// True when a file system is mounted on `node` (it is hidden).
     pub fn is_covered(&self, node: NodeRef) -> bool {
-        self.covers.contains_key(&node)
+        self.cover_bits & cover_bit(node) != 0 && self.covers.contains_key(&node)
     }
 
     /// The node a path step lands on: the root of whatever is mounted on `node`.
     pub(crate) fn cross_down(&self, mut node: NodeRef) -> NodeRef {
-        while let Some(&id) = self.covers.get(&node) {
-            node = NodeRef {
-                mount: id,
-                ino: self.mounts[&id].root,
+        while self.cover_bits & cover_bit(node) != 0 {
+            let Some(&root) = self.covers.get(&node) else {
+                break;
             };
+            node = root;
         }
         node
     }
@@ -171,7 +180,14 @@ impl Vfs {
                 disk: None,
             },
         );
-        self.covers.insert(node, id);
+        self.covers.insert(
+            node,
+            NodeRef {
+                mount: id,
+                ino: root,
+            },
+        );
+        self.cover_bits |= cover_bit(node);
         Ok(id)
     }
 
@@ -214,6 +230,7 @@ impl Vfs {
         let m = self.mounts.remove(&id).ok_or(Errno::EINVAL)?;
         if let Some(c) = m.covered {
             self.covers.remove(&c);
+            self.cover_bits = self.covers.keys().fold(0, |b, &n| b | cover_bit(n));
         }
         self.names.forget_mount(id);
         Ok(m.fs)

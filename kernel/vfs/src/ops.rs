@@ -76,11 +76,15 @@ impl Vfs {
     ) -> Result<Opened> {
         let path = path.as_ref();
         let follow = flags & O_NOFOLLOW == 0;
-        let (node, kind, created) = if flags & O_CREAT != 0 {
-            self.open_create(cred, cwd, path, flags, mode)?
+        // Without O_CREAT, the attributes the walk read of the file (the same
+        // lock hold) serve the permission check below.
+        let (node, kind, created, walked) = if flags & O_CREAT != 0 {
+            let (node, kind, created) = self.open_create(cred, cwd, path, flags, mode)?;
+            (node, kind, created, None)
         } else {
-            let (node, kind) = self.resolve_kind(cred, cwd, path, follow)?;
-            (node, kind, false)
+            let (node, st) = self.resolve_stat(cred, cwd, path, follow)?;
+            let kind = st.as_ref().map_or(NodeKind::Directory, NodeKind::from_stat);
+            (node, kind, false, st)
         };
         match kind {
             NodeKind::Symlink => return Err(Errno::ELOOP), // O_NOFOLLOW met a link
@@ -97,7 +101,10 @@ impl Vfs {
             if kind == NodeKind::Regular && wants_write(flags) && !fs.writable(node.ino) {
                 return Err(Errno::EROFS);
             }
-            let st = fs.stat(node.ino)?;
+            let st = match walked {
+                Some(st) => st,
+                None => fs.stat(node.ino)?,
+            };
             let acc = flags & O_ACCMODE;
             let trunc = flags & O_TRUNC != 0 && kind == NodeKind::Regular;
             let want = Access {
@@ -134,8 +141,8 @@ impl Vfs {
         let mut links = 0;
         let mut p = self.walk_parent(cred, cwd, path, &mut links)?;
         loop {
-            let name = p.name().to_vec();
-            match self.step(p.dir, &name) {
+            let name = p.name();
+            match self.step(p.dir, name) {
                 Ok(node) => {
                     if flags & O_EXCL != 0 {
                         return Err(Errno::EEXIST);
@@ -150,7 +157,9 @@ impl Vfs {
                         if p.trailing {
                             target.push(b'/');
                         }
-                        p = self.walk_parent(cred, p.dir, &target, &mut links)?;
+                        p = self
+                            .walk_parent(cred, p.dir, &target, &mut links)?
+                            .into_owned();
                         continue;
                     }
                     if p.trailing && !kind.is_dir() {
@@ -164,8 +173,8 @@ impl Vfs {
                     }
                     self.may_create(cred, p.dir)?;
                     let (uid, gid) = (cred.euid, cred.egid);
-                    let made = self.fs(p.dir)?.create(p.dir.ino, &name, mode, uid, gid);
-                    let node = self.named(p.dir, &name, made)?;
+                    let made = self.fs(p.dir)?.create(p.dir.ino, name, mode, uid, gid);
+                    let node = self.named(p.dir, name, made)?;
                     return Ok((node, NodeKind::Regular, true));
                 }
                 Err(e) => return Err(e),
@@ -176,7 +185,12 @@ impl Vfs {
     /// Splits `path` for a call that makes a new name: `EEXIST` if it is taken
     /// (symlinks are not followed) or is `.`, `..` or `/`; `EACCES` unless `cred`
     /// may write in the directory.
-    fn new_name(&mut self, cred: &Credentials, cwd: NodeRef, path: &[u8]) -> Result<Parent> {
+    fn new_name<'a>(
+        &mut self,
+        cred: &Credentials,
+        cwd: NodeRef,
+        path: &'a [u8],
+    ) -> Result<Parent<'a>> {
         let mut links = 0;
         let p = self.walk_parent(cred, cwd, path, &mut links)?;
         let name = p.name();
@@ -327,12 +341,12 @@ impl Vfs {
     /// Splits `path` for a call that removes or moves a name: the directory, the
     /// name, and the node as that directory's file system has it. `EBUSY` for
     /// `/`, `.`-free paths are checked by the caller.
-    fn existing_name(
+    fn existing_name<'a>(
         &mut self,
         cred: &Credentials,
         cwd: NodeRef,
-        path: &[u8],
-    ) -> Result<(Parent, NodeRef, NodeKind)> {
+        path: &'a [u8],
+    ) -> Result<(Parent<'a>, NodeRef, NodeKind)> {
         let mut links = 0;
         let p = self.walk_parent(cred, cwd, path, &mut links)?;
         if p.name.is_none() {

@@ -16,6 +16,7 @@
 //! attributes the walk already reads to tell directories from links carry the
 //! owner and mode the check needs, so it costs no extra file-system call.
 
+use alloc::borrow::Cow;
 use alloc::vec::Vec;
 
 use abi::{Errno, Stat};
@@ -34,19 +35,28 @@ pub const NAME_MAX: usize = 255;
 pub const MAXSYMLINKS: u32 = 40;
 
 /// A path split into the directory that holds its last component and that
-/// component.
-pub(crate) struct Parent {
+/// component, which borrows the caller's path unless a symlink was spliced in.
+pub(crate) struct Parent<'a> {
     pub dir: NodeRef,
     /// `None` when the path has no component at all (`/`).
-    pub name: Option<Vec<u8>>,
+    pub name: Option<Cow<'a, [u8]>>,
     /// The path ended in `/`: the last component must be a directory.
     pub trailing: bool,
 }
 
-impl Parent {
+impl Parent<'_> {
     /// The last component, or `.` for `/`.
     pub fn name(&self) -> &[u8] {
         self.name.as_deref().unwrap_or(b".")
+    }
+
+    /// The same, owning its name (to outlive the path it was split from).
+    pub fn into_owned(self) -> Parent<'static> {
+        Parent {
+            dir: self.dir,
+            name: self.name.map(|n| Cow::Owned(n.into_owned())),
+            trailing: self.trailing,
+        }
     }
 }
 
@@ -170,20 +180,21 @@ impl Vfs {
     /// directory reached must be a directory (`ENOTDIR`). Every directory a name
     /// is looked up in, the returned one included when a name is left, must grant
     /// `cred` search permission (`EACCES`).
-    pub(crate) fn walk_parent(
+    pub(crate) fn walk_parent<'a>(
         &mut self,
         cred: &Credentials,
         start: NodeRef,
-        path: &[u8],
+        path: &'a [u8],
         links: &mut u32,
-    ) -> Result<Parent> {
+    ) -> Result<Parent<'a>> {
         if path.is_empty() {
             return Err(Errno::ENOENT);
         }
         if path.len() > PATH_MAX {
             return Err(Errno::ENAMETOOLONG);
         }
-        let mut rest = path.to_vec();
+        // The path left to walk: the caller's, until a symlink is spliced in.
+        let mut rest: Cow<'a, [u8]> = Cow::Borrowed(path);
         let mut pos = 0;
         let mut cur = if rest[0] == b'/' { self.root() } else { start };
         // The attributes of `cur`: its kind, and its owner and mode for the check.
@@ -217,9 +228,13 @@ impl Vfs {
                 after += 1;
             }
             if after == rest.len() {
+                let name = match rest {
+                    Cow::Borrowed(b) => Cow::Borrowed(&b[pos..end]),
+                    Cow::Owned(ref v) => Cow::Owned(v[pos..end].to_vec()),
+                };
                 return Ok(Parent {
                     dir: cur,
-                    name: Some(rest[pos..end].to_vec()),
+                    name: Some(name),
                     trailing: end < rest.len(),
                 });
             }
@@ -233,7 +248,7 @@ impl Vfs {
                     cur = self.root();
                     cur_st = self.stat_node(cur)?;
                 }
-                rest = spliced;
+                rest = Cow::Owned(spliced);
                 pos = 0;
                 continue;
             }
@@ -284,7 +299,9 @@ impl Vfs {
                 if p.trailing {
                     target.push(b'/');
                 }
-                p = self.walk_parent(cred, p.dir, &target, &mut links)?;
+                p = self
+                    .walk_parent(cred, p.dir, &target, &mut links)?
+                    .into_owned();
                 continue;
             }
             if p.trailing && !kind.is_dir() {
