@@ -254,7 +254,7 @@ impl<D: BlockDevice> Ext2<D> {
             // A directory has every block allocated: its size is bounded by i_blocks.
             let bs = self.sb.block_size as u64;
             let nblocks = inode.size / bs;
-            if inode.size % bs != 0
+            if !inode.size.is_multiple_of(bs)
                 || nblocks > inode.blocks as u64 * 512 / bs
                 || nblocks > self.sb.blocks_count as u64
             {
