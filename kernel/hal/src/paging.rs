@@ -206,6 +206,16 @@ impl PageTable {
         Ok(pa)
     }
 
+    /// Remove the 4 KiB kernel-half mapping at `va`, flushing only this CPU's TLB: the
+    /// caller must make the other CPUs flush before they can use `va` again and before
+    /// the frame is reused where they could reach it (a kernel stack's release, with
+    /// [`crate::smp::shootdown_lazy`]).
+    pub(crate) fn unmap_local(&mut self, va: VirtAddr) -> Result<PhysAddr, MapError> {
+        let pa = tables::unmap(&mut DirectMap, self.root, va)?;
+        invlpg(va);
+        Ok(pa)
+    }
+
     /// Change the flags of the 4 KiB mapping at `va`.
     pub fn protect(&mut self, va: VirtAddr, flags: PageFlags) -> Result<(), MapError> {
         let active = self.is_active();

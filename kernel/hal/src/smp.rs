@@ -433,6 +433,34 @@ pub(crate) fn shootdown(root: u64, kernel: bool) {
     }
 }
 
+/// Ask every other online CPU to flush its TLB before it next switches threads or
+/// maps a kernel stack, without an IPI and without waiting (a freed kernel stack's
+/// addresses: see `task::KernelStack::release`, the only caller).
+pub(crate) fn shootdown_lazy() {
+    if crate::percpu::cpus_online() < 2 {
+        return;
+    }
+    let me = crate::percpu::this() as *const crate::percpu::PerCpu;
+    for c in crate::percpu::online_slots() {
+        if !core::ptr::eq(c, me) {
+            c.flush_pending
+                .store(true, core::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+/// [`poll_shootdown`] behind an inline test of this CPU's flag (the switch path: one
+/// load when nothing is asked). Interrupts must be off.
+#[inline(always)]
+pub(crate) fn poll_shootdown_if_pending() {
+    if crate::percpu::this()
+        .flush_pending
+        .load(core::sync::atomic::Ordering::Relaxed)
+    {
+        poll_shootdown();
+    }
+}
+
 /// Flush this CPU's TLB if another CPU asked for it. Out of line and cold: it is
 /// called from spin loops, and must not make the uncontended `SpinLock::lock` bigger.
 #[cold]
