@@ -109,7 +109,9 @@ fn interrupts_spread(kernel: &Path) -> Result<()> {
     }
     let pci = interrupt_row(&second, "(PCI)")?;
     if pci.iter().sum::<u64>() == 0 {
-        return Err(format!("no PCI interrupt taken with a network card:\n{second}"));
+        return Err(format!(
+            "no PCI interrupt taken with a network card:\n{second}"
+        ));
     }
     Ok(())
 }
