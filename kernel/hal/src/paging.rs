@@ -229,6 +229,25 @@ impl PageTable {
         Ok(())
     }
 
+    /// Change the flags of the 4 KiB user mapping at `va` as [`protect`](Self::protect)
+    /// does, but flush only this CPU's entry: the caller changes many pages and then
+    /// calls [`flush_others`](Self::flush_others) once, before the change may be relied
+    /// on (fork's copy-on-write pass; Linux's `dup_mmap` flushes once at its end too).
+    pub fn protect_batched(&mut self, va: VirtAddr, flags: PageFlags) -> Result<(), MapError> {
+        let active = self.is_active();
+        tables::protect(&mut DirectMap, self.root, va, flags)?;
+        if active || va.is_kernel() {
+            invlpg(va);
+        }
+        Ok(())
+    }
+
+    /// Make every other CPU that may cache this table's translations flush them, and
+    /// wait until they have (the end of a batch of [`protect_batched`](Self::protect_batched)).
+    pub fn flush_others(&self) {
+        crate::smp::shootdown(self.root.as_u64(), false);
+    }
+
     /// The frame and flags `va` translates to, if mapped.
     pub fn translate(&self, va: VirtAddr) -> Option<(PhysAddr, PageFlags)> {
         translate_in(self.root, va)
