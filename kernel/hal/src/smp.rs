@@ -443,7 +443,7 @@ pub(crate) fn shootdown_lazy() {
     let me = crate::percpu::this() as *const crate::percpu::PerCpu;
     for c in crate::percpu::online_slots() {
         if !core::ptr::eq(c, me) {
-            c.flush_pending
+            c.lazy_flush
                 .store(true, core::sync::atomic::Ordering::SeqCst);
         }
     }
@@ -453,9 +453,9 @@ pub(crate) fn shootdown_lazy() {
 /// load when nothing is asked). Interrupts must be off.
 #[inline(always)]
 pub(crate) fn poll_shootdown_if_pending() {
-    if crate::percpu::this()
-        .flush_pending
-        .load(core::sync::atomic::Ordering::Relaxed)
+    let me = crate::percpu::this();
+    if me.flush_pending.load(core::sync::atomic::Ordering::Relaxed)
+        || me.lazy_flush.load(core::sync::atomic::Ordering::Relaxed)
     {
         poll_shootdown();
     }
@@ -467,10 +467,18 @@ pub(crate) fn poll_shootdown_if_pending() {
 #[inline(never)]
 pub(crate) fn poll_shootdown() {
     let me = crate::percpu::this();
-    if me.flush_pending.load(core::sync::atomic::Ordering::Acquire) {
+    // A requester waiting on `flush_pending` holds SHOOTDOWN until it is cleared, so
+    // a `true` seen here is its one request; the lazy flag is taken before the flush.
+    let asked = me.flush_pending.load(core::sync::atomic::Ordering::Acquire);
+    let lazy = me
+        .lazy_flush
+        .swap(false, core::sync::atomic::Ordering::AcqRel);
+    if asked || lazy {
         let root = crate::cpu::read_cr3();
         // SAFETY: reloads the table that is already active: only the TLB changes.
         unsafe { core::arch::asm!("mov cr3, {}", in(reg) root, options(nostack)) };
+    }
+    if asked {
         me.flush_pending
             .store(false, core::sync::atomic::Ordering::Release);
     }
