@@ -264,6 +264,12 @@ pub fn run(args: &[String]) -> Result<u8> {
             t.record(name, r);
         }
     }
+    for (name, f) in crate::smptest::FOUR_CPU_TESTS {
+        if !filter.is_empty() && name.contains(&filter) {
+            let r = f(&kernel);
+            t.record(name, r);
+        }
+    }
 
     println!("== file I/O without a global lock");
     for (name, f) in crate::iotest::IO_TESTS {

@@ -2,7 +2,8 @@
 //! once to calibrate them.
 //!
 //! The legacy 8259 PICs are remapped away from the exception vectors and masked. Device
-//! interrupts arrive through the I/O APIC (COM1 is ISA IRQ 4 = GSI 4). The local APIC
+//! interrupts arrive through the I/O APIC (COM1 is ISA IRQ 4 = GSI 4), each line sent to
+//! one CPU, the lines spread over the CPUs online (`x86::apic::irq_cpu`). The local APIC
 //! timer runs periodic at [`TIMER_HZ`]; its rate, and the TSC's, are measured against the
 //! PIT's fixed 1.193182 MHz clock at boot, over at least 6 ms that overlap the rest of
 //! the boot (from [`init`] to [`start_clock`]).
@@ -39,13 +40,33 @@ fn lapic_write(reg: u64, v: u32) {
     unsafe { core::ptr::write_volatile((LAPIC_PHYS.to_virt().as_u64() + reg) as *mut u32, v) }
 }
 
+/// The I/O APIC is reached through an index register and a data register: a write is
+/// two stores, and another CPU's (or an interrupt handler's) index store in between
+/// would send the data to the wrong line (an unmask landing on another line leaves a
+/// device's line masked for good). So every access holds this lock (interrupts off).
+static IOAPIC: crate::sync::SpinLock<()> = crate::sync::SpinLock::new(());
+
 fn ioapic_write(reg: u32, v: u32) {
     let base = IOAPIC_PHYS.to_virt().as_u64();
-    // SAFETY: the I/O APIC's index/data registers, mapped uncached in the direct map.
+    let _one_at_a_time = IOAPIC.lock();
+    // SAFETY: the I/O APIC's index/data registers, mapped uncached in the direct map;
+    // the lock keeps the index and the data store together.
     unsafe {
         core::ptr::write_volatile(base as *mut u32, reg);
         core::ptr::write_volatile((base + x86::apic::IOAPIC_DATA_OFFSET) as *mut u32, v);
     }
+}
+
+/// The APIC id of the CPU that line `gsi` is delivered to (`x86::apic::irq_cpu`:
+/// spread over the CPUs online when it is routed).
+fn irq_destination(gsi: u8) -> u32 {
+    let cpu = x86::apic::irq_cpu(gsi, crate::percpu::cpus_online());
+    let id = if crate::percpu::is_online(cpu) {
+        crate::percpu::slot(cpu).apic_id()
+    } else {
+        crate::percpu::slot(0).apic_id()
+    };
+    x86::apic::redirection_destination(id)
 }
 
 /// The physical MMIO ranges this module needs mapped uncached.
@@ -266,10 +287,10 @@ pub(crate) fn delay_micros(us: u64) {
     }
 }
 
-/// Route ISA interrupt `irq` to vector `IRQ_BASE + irq` on this CPU.
+/// Route ISA interrupt `irq` to vector `IRQ_BASE + irq`, on the CPU `irq_cpu` gives it.
 pub fn enable_irq(irq: u8) {
     let reg = redirection_register(irq);
-    ioapic_write(reg + 1, 0); // destination: APIC id 0
+    ioapic_write(reg + 1, irq_destination(irq));
     ioapic_write(
         reg,
         redirection_entry(IRQ_BASE + irq, Trigger::IsaEdge, false),
@@ -277,10 +298,11 @@ pub fn enable_irq(irq: u8) {
 }
 
 /// Route global system interrupt `gsi` (a PCI interrupt: level-triggered, active
-/// low) to `vector`, unmasked.
+/// low) to `vector`, unmasked, on the CPU `irq_cpu` gives it (lines are spread over
+/// the CPUs: not every device interrupt lands on CPU 0).
 pub fn route_pci_gsi(gsi: u8, vector: u8) {
     let reg = redirection_register(gsi);
-    ioapic_write(reg + 1, 0);
+    ioapic_write(reg + 1, irq_destination(gsi));
     ioapic_write(reg, redirection_entry(vector, Trigger::PciLevel, false));
 }
 

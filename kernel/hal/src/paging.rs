@@ -206,6 +206,16 @@ impl PageTable {
         Ok(pa)
     }
 
+    /// Remove the 4 KiB kernel-half mapping at `va`, flushing only this CPU's TLB: the
+    /// caller must make the other CPUs flush before they can use `va` again and before
+    /// the frame is reused where they could reach it (a kernel stack's release, with
+    /// [`crate::smp::shootdown_lazy`]).
+    pub(crate) fn unmap_local(&mut self, va: VirtAddr) -> Result<PhysAddr, MapError> {
+        let pa = tables::unmap(&mut DirectMap, self.root, va)?;
+        invlpg(va);
+        Ok(pa)
+    }
+
     /// Change the flags of the 4 KiB mapping at `va`.
     pub fn protect(&mut self, va: VirtAddr, flags: PageFlags) -> Result<(), MapError> {
         let active = self.is_active();
@@ -217,6 +227,25 @@ impl PageTable {
         }
         crate::smp::shootdown(self.root.as_u64(), va.is_kernel());
         Ok(())
+    }
+
+    /// Change the flags of the 4 KiB user mapping at `va` as [`protect`](Self::protect)
+    /// does, but flush only this CPU's entry: the caller changes many pages and then
+    /// calls [`flush_others`](Self::flush_others) once, before the change may be relied
+    /// on (fork's copy-on-write pass; Linux's `dup_mmap` flushes once at its end too).
+    pub fn protect_batched(&mut self, va: VirtAddr, flags: PageFlags) -> Result<(), MapError> {
+        let active = self.is_active();
+        tables::protect(&mut DirectMap, self.root, va, flags)?;
+        if active || va.is_kernel() {
+            invlpg(va);
+        }
+        Ok(())
+    }
+
+    /// Make every other CPU that may cache this table's translations flush them, and
+    /// wait until they have (the end of a batch of [`protect_batched`](Self::protect_batched)).
+    pub fn flush_others(&self) {
+        crate::smp::shootdown(self.root.as_u64(), false);
     }
 
     /// The frame and flags `va` translates to, if mapped.

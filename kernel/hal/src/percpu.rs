@@ -61,6 +61,12 @@ pub(crate) struct PerCpu {
     pub(crate) active_root: AtomicU64,
     /// Another CPU asked this one to flush its TLB (see `smp::shootdown`).
     pub(crate) flush_pending: AtomicBool,
+    /// Another CPU asked this one to flush before its next switch, with no IPI and
+    /// not waiting (a freed kernel stack, `smp::shootdown_lazy`). Apart from
+    /// `flush_pending`, which a requester waits on: a lazy request landing on the same
+    /// flag kept a requester waiting for a CPU spinning in user mode (no switch, no
+    /// IPI to come), for good.
+    pub(crate) lazy_flush: AtomicBool,
     /// The spinlocks this CPU holds, for the lock-order checker (`lockcheck.rs`).
     pub(crate) lockcheck: crate::lockcheck::Held,
     /// The running task's reference, which keeps it alive while it runs.
@@ -101,6 +107,7 @@ impl PerCpu {
             online: AtomicBool::new(false),
             active_root: AtomicU64::new(0),
             flush_pending: AtomicBool::new(false),
+            lazy_flush: AtomicBool::new(false),
             lockcheck: crate::lockcheck::Held::new(),
             current_arc: SpinLock::new(None),
             prev: SpinLock::new(None),

@@ -433,16 +433,52 @@ pub(crate) fn shootdown(root: u64, kernel: bool) {
     }
 }
 
+/// Ask every other online CPU to flush its TLB before it next switches threads or
+/// maps a kernel stack, without an IPI and without waiting (a freed kernel stack's
+/// addresses: see `task::KernelStack::release`, the only caller).
+pub(crate) fn shootdown_lazy() {
+    if crate::percpu::cpus_online() < 2 {
+        return;
+    }
+    let me = crate::percpu::this() as *const crate::percpu::PerCpu;
+    for c in crate::percpu::online_slots() {
+        if !core::ptr::eq(c, me) {
+            c.lazy_flush
+                .store(true, core::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+/// [`poll_shootdown`] behind an inline test of this CPU's flag (the switch path: one
+/// load when nothing is asked). Interrupts must be off.
+#[inline(always)]
+pub(crate) fn poll_shootdown_if_pending() {
+    let me = crate::percpu::this();
+    if me.flush_pending.load(core::sync::atomic::Ordering::Relaxed)
+        || me.lazy_flush.load(core::sync::atomic::Ordering::Relaxed)
+    {
+        poll_shootdown();
+    }
+}
+
 /// Flush this CPU's TLB if another CPU asked for it. Out of line and cold: it is
 /// called from spin loops, and must not make the uncontended `SpinLock::lock` bigger.
 #[cold]
 #[inline(never)]
 pub(crate) fn poll_shootdown() {
     let me = crate::percpu::this();
-    if me.flush_pending.load(core::sync::atomic::Ordering::Acquire) {
+    // A requester waiting on `flush_pending` holds SHOOTDOWN until it is cleared, so
+    // a `true` seen here is its one request; the lazy flag is taken before the flush.
+    let asked = me.flush_pending.load(core::sync::atomic::Ordering::Acquire);
+    let lazy = me
+        .lazy_flush
+        .swap(false, core::sync::atomic::Ordering::AcqRel);
+    if asked || lazy {
         let root = crate::cpu::read_cr3();
         // SAFETY: reloads the table that is already active: only the TLB changes.
         unsafe { core::arch::asm!("mov cr3, {}", in(reg) root, options(nostack)) };
+    }
+    if asked {
         me.flush_pending
             .store(false, core::sync::atomic::Ordering::Release);
     }

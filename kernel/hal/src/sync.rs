@@ -219,8 +219,8 @@ pub trait WaitPolicy {
     /// Block the caller until `is_free()` may have become true. Must re-check `is_free`
     /// after arranging to be woken, so that a release in between is not lost.
     fn wait(&self, is_free: &dyn Fn() -> bool);
-    /// The lock was released: wake one waiter, if any.
-    fn wake_one(&self);
+    /// The lock was released: wake one waiter, if any. Says whether there was one.
+    fn wake_one(&self) -> bool;
     /// Might anyone be waiting? (A cheap check; a `true` may be stale.)
     fn has_waiters(&self) -> bool {
         true
@@ -228,8 +228,18 @@ pub trait WaitPolicy {
 }
 
 /// A lock whose exclusion is an atomic flag here and whose waiting is `P`'s business.
+///
+/// A contended release hands the lock over instead of freeing it (`handed`): the flag
+/// stays set and one waiter takes it, so a thread that releases and at once locks again
+/// on its own CPU cannot take it back before the woken waiter, on another CPU, gets to
+/// run. Without the hand-over a program calling `stat` in a loop on one CPU kept the
+/// VFS lock from a `fork` on another for minutes with four CPUs (docs/smp.md, "Where
+/// the time went"). Linux's mutex hands over the same way once a waiter has starved.
 pub struct Lock<T: ?Sized, P: WaitPolicy> {
     locked: AtomicBool,
+    /// Set by a release that found waiters: `locked` stays true and the first waiter
+    /// to swap this back to false owns the lock.
+    handed: AtomicBool,
     policy: P,
     value: UnsafeCell<T>,
 }
@@ -243,6 +253,7 @@ impl<T, P: WaitPolicy> Lock<T, P> {
     pub const fn with_policy(value: T, policy: P) -> Self {
         Lock {
             locked: AtomicBool::new(false),
+            handed: AtomicBool::new(false),
             policy,
             value: UnsafeCell::new(value),
         }
@@ -258,10 +269,18 @@ impl<T: ?Sized, P: WaitPolicy> Lock<T, P> {
 
     /// Take the lock, waiting as the policy says.
     pub fn lock(&self) -> LockGuard<'_, T, P> {
-        while !self.try_acquire() {
-            self.policy.wait(&|| !self.locked.load(Ordering::Acquire));
+        if self.try_acquire() {
+            return LockGuard { lock: self };
         }
-        LockGuard { lock: self }
+        // Only a thread that has waited takes a hand-over: a newcomer cannot.
+        loop {
+            self.policy.wait(&|| {
+                !self.locked.load(Ordering::Acquire) || self.handed.load(Ordering::Acquire)
+            });
+            if self.handed.swap(false, Ordering::AcqRel) || self.try_acquire() {
+                return LockGuard { lock: self };
+            }
+        }
     }
 
     /// Take the lock if it is free.
@@ -296,10 +315,23 @@ impl<T: ?Sized, P: WaitPolicy> DerefMut for LockGuard<'_, T, P> {
 
 impl<T: ?Sized, P: WaitPolicy> Drop for LockGuard<'_, T, P> {
     fn drop(&mut self) {
-        self.lock.locked.store(false, Ordering::SeqCst);
+        let lock = self.lock;
+        if lock.policy.has_waiters() {
+            // Contended: hand the lock to a waiter (it stays locked).
+            lock.handed.store(true, Ordering::SeqCst);
+            if lock.policy.wake_one() {
+                return; // the woken thread (or another waiter) takes it
+            }
+            // Nobody was queued after all: take the hand-over back, unless a waiter
+            // already has.
+            if !lock.handed.swap(false, Ordering::AcqRel) {
+                return;
+            }
+        }
+        lock.locked.store(false, Ordering::SeqCst);
         // Uncontended (the common case): nobody to wake, no queue to touch.
-        if self.lock.policy.has_waiters() {
-            self.lock.policy.wake_one();
+        if lock.policy.has_waiters() {
+            lock.policy.wake_one();
         }
     }
 }

@@ -113,6 +113,14 @@ impl KernelStack {
                 return None;
             }
         }
+        // A CPU may still cache a translation of these addresses from the stack that
+        // had this slot before (its release flushed lazily): flush it here, before
+        // the creator writes the first frame. Interrupts off: the flag and the flush
+        // must be this CPU's.
+        {
+            let _irq = IrqGuard::new();
+            crate::smp::poll_shootdown_if_pending();
+        }
         Some(stack)
     }
 
@@ -127,12 +135,27 @@ impl KernelStack {
     }
 
     /// Unmap the first `mapped` pages and return the slot.
+    ///
+    /// The other CPUs' TLBs are flushed lazily (`smp::shootdown_lazy`): a stack's
+    /// addresses are used only by the CPU that runs its thread (and by the one that
+    /// makes its first frame), and every CPU flushes, if asked, before it switches to a
+    /// thread ([`switch_to`]) and after it maps a new stack ([`KernelStack::new`]). So
+    /// no CPU is interrupted or waited for here. (Eight shootdowns by IPI per exiting
+    /// thread, each waiting for every CPU, made a four-CPU `usertests` several times
+    /// slower; docs/smp.md, "Where the time went".) Linux's vmalloc defers the flush of
+    /// freed kernel mappings the same way (`lazy_max_pages`).
     fn release(&self, mapped: u64) {
-        for i in 0..mapped {
-            let va = VirtAddr(self.bottom() + i * PAGE_SIZE);
-            if let Some(Ok(frame)) = crate::paging::with_kernel_table(|t| t.unmap(va)) {
-                crate::paging::free_frame(frame);
+        let mut frames = [None; STACK_PAGES as usize];
+        for (i, slot) in frames.iter_mut().enumerate().take(mapped as usize) {
+            let va = VirtAddr(self.bottom() + i as u64 * PAGE_SIZE);
+            if let Some(Ok(frame)) = crate::paging::with_kernel_table(|t| t.unmap_local(va)) {
+                *slot = Some(frame);
             }
+        }
+        // Before the frames or the slot can be reused: every other CPU is to flush.
+        crate::smp::shootdown_lazy();
+        for frame in frames.into_iter().flatten() {
+            crate::paging::free_frame(frame);
         }
         FREE_SLOTS.lock().0.push(self.slot);
     }
@@ -546,6 +569,9 @@ pub fn switch_to(next: Arc<Task>, irqs_off: &IrqGuard) {
         crate::smp::poll_shootdown();
         core::hint::spin_loop();
     }
+    // A flush asked for lazily (a freed kernel stack, whose slot `next` may now use)
+    // is done before this CPU touches `next`'s stack.
+    crate::smp::poll_shootdown_if_pending();
     set_cpu_stack(next.stack_bounds());
     next.load_address_space();
     let fs = next.fs_base.load(Ordering::Relaxed);

@@ -598,6 +598,17 @@ impl AddressSpace {
         // A shared file mapping stays shared (both write the file's pages); every
         // other page becomes copy-on-write.
         let mut pages = alloc::vec::Vec::new();
+        // The parent's other threads, on other CPUs, may cache the writable entries:
+        // they are flushed once, after the whole pass, not once per page (with a
+        // thread running on another CPU, a fork of a few hundred pages sent as many
+        // IPIs and waited for each: a four-CPU usertests spent minutes in
+        // `fork_while_the_vfs_is_busy_and_a_thread_ticks`; docs/smp.md).
+        let mut protected = false;
+        let flushed = |pt: &PageTable, protected: bool| {
+            if protected {
+                pt.flush_others();
+            }
+        };
         for v in self.vmas.values() {
             pages.clear();
             pt.mappings_in(VirtAddr(v.start), VirtAddr(v.end), &mut pages);
@@ -608,8 +619,11 @@ impl AddressSpace {
                     // Mapped as it is in the parent.
                 } else if shared.contains(PageFlags::WRITABLE) || shared.contains(PageFlags::COW) {
                     shared = (shared - PageFlags::WRITABLE) | PageFlags::COW;
-                    pt.protect(va, shared - PageFlags::PRESENT)
-                        .map_err(|_| VmError::Invalid)?;
+                    if pt.protect_batched(va, shared - PageFlags::PRESENT).is_err() {
+                        flushed(&pt, protected);
+                        return Err(VmError::Invalid);
+                    }
+                    protected = true;
                 }
                 frames::share(pa);
                 if ct
@@ -617,11 +631,13 @@ impl AddressSpace {
                     .is_err()
                 {
                     frames::release(pa);
+                    flushed(&pt, protected);
                     return Err(VmError::NoMemory);
                 }
                 child.page_mapped();
             }
         }
+        flushed(&pt, protected);
         drop(ct);
         drop(pt);
         Ok(child)

@@ -163,8 +163,8 @@ impl WaitPolicy for WaitQueue {
     fn wait(&self, is_free: &dyn Fn() -> bool) {
         self.wait_until(is_free);
     }
-    fn wake_one(&self) {
-        WaitQueue::wake_one(self);
+    fn wake_one(&self) -> bool {
+        WaitQueue::wake_one(self)
     }
     fn has_waiters(&self) -> bool {
         self.queued.load(Ordering::SeqCst) != 0

@@ -76,6 +76,24 @@ pub const fn redirection_register(n: u8) -> u32 {
     0x10 + 2 * n as u32
 }
 
+/// The high half of a redirection entry: physical destination mode, to the CPU with
+/// APIC id `apic_id` (bits 56-63 of the entry).
+pub const fn redirection_destination(apic_id: u8) -> u32 {
+    (apic_id as u32) << 24
+}
+
+/// The CPU (a number from 0 to `cpus - 1`) that device interrupt line `gsi` is sent
+/// to: the lines are dealt out round-robin starting one after the boot CPU, so with
+/// two CPUs or more the first line (and COM1, GSI 4) never lands on CPU 0, which also
+/// takes the clock's work (the sleepers, the tick count). One CPU: always 0.
+pub const fn irq_cpu(gsi: u8, cpus: usize) -> usize {
+    if cpus <= 1 {
+        0
+    } else {
+        (gsi as usize + 1) % cpus
+    }
+}
+
 /// Trigger mode and polarity of an interrupt line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
@@ -145,6 +163,16 @@ mod tests {
         assert_eq!(redirection_entry(36, Trigger::IsaEdge, false), 36);
         assert_eq!(redirection_entry(0x40, Trigger::PciLevel, false), 0xa040);
         assert_eq!(redirection_entry(0x40, Trigger::PciLevel, true), 0x1_a040);
+        assert_eq!(redirection_destination(3), 0x0300_0000);
+    }
+
+    #[test]
+    fn device_lines_are_spread_over_the_cpus() {
+        assert_eq!(irq_cpu(4, 1), 0, "one CPU takes everything");
+        assert_eq!(irq_cpu(4, 2), 1, "COM1 away from CPU 0");
+        let on: [usize; 8] = core::array::from_fn(|i| irq_cpu(16 + i as u8, 4));
+        assert_eq!(on, [1, 2, 3, 0, 1, 2, 3, 0], "PCI lines A-H on four CPUs");
+        assert!((0..24).all(|g| irq_cpu(g, 3) < 3));
     }
 
     #[test]
