@@ -26,10 +26,8 @@ pub const SMP_TESTS: &[(&str, SmpTest)] = &[
     ),
 ];
 
-/// The existing usertests, a shell session and fsstress again on four CPUs (issue 11).
-/// Not yet in the plain `cargo xtask test`: the four-CPU usertests was not yet seen to
-/// pass in time on this host (docs/smp.md, "Tests on four CPUs"); `cargo xtask test
-/// 4_cpus` (or any filter naming one) runs them.
+/// The existing usertests, a shell session and fsstress again on four CPUs (issue 11),
+/// part of the plain `cargo xtask test`; `cargo xtask test 4_cpus` runs them alone.
 pub const FOUR_CPU_TESTS: &[(&str, SmpTest)] = &[
     ("smp::usertests_on_4_cpus", |k| {
         on_cpus(k, 4, "prog::usertests", crate::progtest::PROGRAM_TESTS)

@@ -265,7 +265,7 @@ pub fn run(args: &[String]) -> Result<u8> {
         }
     }
     for (name, f) in crate::smptest::FOUR_CPU_TESTS {
-        if !filter.is_empty() && name.contains(&filter) {
+        if selected(name) {
             let r = f(&kernel);
             t.record(name, r);
         }

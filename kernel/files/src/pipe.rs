@@ -252,10 +252,18 @@ impl Pipe {
                     Err(e) => return partial(done, e),
                 }
             }
-            self.wq.wake_all();
             if done == len {
+                // All in: the reader this woke is what should run next (on one CPU it
+                // runs at once, `wake_all_and_yield`). A quiet writer (a tracee's
+                // records) only wakes: its tracer need not run at every record.
+                if sigpipe {
+                    self.wq.wake_all_and_yield();
+                } else {
+                    self.wq.wake_all();
+                }
                 break;
             }
+            self.wq.wake_all();
             if nonblock {
                 return partial(done, Errno::EAGAIN);
             }

@@ -29,6 +29,13 @@ impl IrqGuard {
         crate::cpu::disable_interrupts();
         IrqGuard { was_enabled }
     }
+
+    /// Were interrupts on where this guard was made? Then the caller held no spinlock
+    /// (every spinlock keeps them off) and may give up the CPU once the guard is gone.
+    #[inline(always)]
+    pub fn was_enabled(&self) -> bool {
+        self.was_enabled
+    }
 }
 
 impl Default for IrqGuard {

@@ -401,6 +401,45 @@ pub(crate) fn block_and_handoff(irqs_off: &IrqGuard, me: &Arc<Thread>, next: &Ar
     true
 }
 
+/// Wake `t` and, on one CPU, switch to it at once, the caller staying runnable at the
+/// back of the run queue: the wake-up preemption a real scheduler gives a thread that
+/// was waiting for what the caller just made (Linux's `check_preempt_wakeup`), here
+/// without the run-queue trip (no enqueue of `t`, no pick). It is the plain [`wake`]
+/// when more than one CPU is online, when the caller had interrupts off (it may hold a
+/// spinlock, so it must not switch) or runs as the idle thread, and does nothing when
+/// `t` is not blocked (it is runnable already, or running).
+pub(crate) fn wake_and_yield(t: &Arc<Thread>) {
+    let irq = IrqGuard::new();
+    if hal::percpu::cpus_online() != 1 || !irq.was_enabled() {
+        drop(irq);
+        return wake(t);
+    }
+    if !t.state.change(State::Blocked, State::Running) {
+        return;
+    }
+    let task = {
+        let mut rq = RQ[0].lock_irqs_off(&irq);
+        let cur = rq.current.replace(t.clone()).expect("schedule before init");
+        if rq.idle.as_ref().is_some_and(|i| Arc::ptr_eq(&cur, i)) {
+            // The idle thread is never queued: give `t` back to the queue instead.
+            rq.current = Some(cur);
+            t.state.set(State::Runnable);
+            rq.queue.push_back(t.clone());
+            QUEUED[0].fetch_add(1, Ordering::SeqCst);
+            NEED_RESCHED[0].store(true, Ordering::Release);
+            return;
+        }
+        cur.state.set(State::Runnable);
+        cur.nivcsw.fetch_add(1, Ordering::Relaxed); // preempted by the thread it woke
+        rq.queue.push_back(cur);
+        QUEUED[0].fetch_add(1, Ordering::SeqCst);
+        t.last_cpu.store(0, Ordering::Relaxed);
+        t.task.clone()
+    };
+    NEED_RESCHED[0].store(false, Ordering::Release);
+    hal::task::switch_to(task, &irq);
+}
+
 /// With more than one CPU: take from `queue` (this CPU's, locked) the first thread no
 /// CPU is still on, and also one (if any) whose affinity no longer allows `cpu`, for the
 /// caller to queue elsewhere. A thread that another CPU is still switching away from

@@ -107,6 +107,20 @@ impl WaitQueue {
 
     /// Wake the longest waiter. Returns whether there was one.
     pub fn wake_one(&self) -> bool {
+        match self.take_front() {
+            Some(t) => {
+                sched::wake(&t);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Is anyone queued? What a waker asks first, inlined into it, so that waking an
+    /// empty queue (a pipe's after every read and write nobody waits for) costs two
+    /// loads and no call.
+    #[inline(always)]
+    fn has_waiters(&self) -> bool {
         // The waker has just made the condition true, perhaps with a plain store (an
         // `exited` flag, a lock's release). x86 lets a later load pass an earlier store,
         // so without a full fence the `queued` count below can be read before that
@@ -117,30 +131,61 @@ impl WaitQueue {
         if hal::percpu::cpus_online() > 1 {
             fence(Ordering::SeqCst);
         }
-        if self.queued.load(Ordering::SeqCst) == 0 {
-            return false;
+        self.queued.load(Ordering::SeqCst) != 0
+    }
+
+    /// Take the longest waiter off the queue (not yet woken), if there is one.
+    #[inline(always)]
+    fn take_front(&self) -> Option<Arc<Thread>> {
+        if !self.has_waiters() {
+            return None;
         }
-        let t = {
-            let mut w = self.waiters.lock();
-            let t = w.pop_front();
-            if let Some(t) = &t {
-                t.in_queues.fetch_sub(1, Ordering::Release);
-                self.queued.fetch_sub(1, Ordering::SeqCst);
-            }
-            t
-        };
-        match t {
-            Some(t) => {
-                sched::wake(&t);
-                true
-            }
-            None => false,
+        let mut w = self.waiters.lock();
+        let t = w.pop_front();
+        if let Some(t) = &t {
+            t.in_queues.fetch_sub(1, Ordering::Release);
+            self.queued.fetch_sub(1, Ordering::SeqCst);
         }
+        t
     }
 
     /// Wake every waiter.
+    #[inline]
     pub fn wake_all(&self) {
+        if self.has_waiters() {
+            self.wake_all_queued();
+        }
+    }
+
+    #[inline(never)]
+    fn wake_all_queued(&self) {
         while self.wake_one() {}
+    }
+
+    /// Wake every waiter; when there was exactly one, on one CPU, run it at once and
+    /// leave the caller runnable behind it ([`sched::wake_and_yield`]): a pipe writer
+    /// whose whole write is in hands the CPU to the reader it woke, which is what the
+    /// reader was waiting for, instead of sending it through the run queue and going
+    /// on to block in its own next read. Elsewhere (several waiters, several CPUs,
+    /// interrupts off at the call) it is [`WaitQueue::wake_all`].
+    #[inline]
+    pub fn wake_all_and_yield(&self) {
+        if self.has_waiters() {
+            self.wake_all_and_yield_queued();
+        }
+    }
+
+    #[inline(never)]
+    fn wake_all_and_yield_queued(&self) {
+        let Some(t) = self.take_front() else {
+            return;
+        };
+        if self.queued.load(Ordering::SeqCst) == 0 {
+            sched::wake_and_yield(&t);
+        } else {
+            sched::wake(&t);
+            self.wake_all();
+        }
     }
 
     /// Number of threads waiting.
@@ -167,6 +212,8 @@ impl WaitPolicy for WaitQueue {
         WaitQueue::wake_one(self)
     }
     fn has_waiters(&self) -> bool {
+        // The lock orders this load itself: its release stores the lock word
+        // SeqCst, a locked exchange on x86 and so a full fence.
         self.queued.load(Ordering::SeqCst) != 0
     }
 }
