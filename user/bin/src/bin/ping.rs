@@ -2,7 +2,10 @@
 //! (chapter 2, 3-2 "communication"). It uses a ping socket
 //! (`socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)`, as Linux's): the program writes
 //! echo requests, the kernel puts the socket's identifier in them and hands back
-//! the matching replies. One request a second, each waited for up to a second.
+//! the matching replies. One request a second, each waited for up to a second;
+//! after the last, if no reply has come at all, up to ten seconds (iputils' `ping`
+//! lingers as long: a first packet can wait for the address of the next hop, and a
+//! lost ARP answer costs the stack a second of silence before it asks again).
 //! Exit status 0 when a reply came, 1 when none did, 2 for bad usage.
 
 #![no_std]
@@ -20,6 +23,9 @@ use ulib::time::{Duration, Instant};
 ulib::entry!(main);
 
 const USAGE: &str = "usage: ping [-c COUNT] HOST";
+
+/// How long the last request waits when nothing has answered yet (iputils: 10 s).
+const LINGER: Duration = Duration::from_secs(10);
 
 fn main() -> i32 {
     let args: Vec<String> = ulib::env::args().skip(1).collect();
@@ -65,7 +71,12 @@ fn main() -> i32 {
             ulib::eprintln!("ping: sendto: {e}");
             return 1;
         }
-        let deadline = start + Duration::from_secs(1);
+        let wait = if seq == count as u16 && got == 0 {
+            LINGER
+        } else {
+            Duration::from_secs(1)
+        };
+        let deadline = start + wait;
         loop {
             let now = Instant::now();
             if now >= deadline {
