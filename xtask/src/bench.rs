@@ -30,12 +30,15 @@ pub fn run(args: &[String]) -> Result<u8> {
             boot(&kernel, &image)?;
             syscall(&kernel)?;
             crate::progtest::bench_programs(&kernel, &image)?;
-            crate::storagetest::fs_bench(&kernel)?;
+            crate::storagetest::fs_bench(&kernel, false)?;
             crate::tracetest::bench(&kernel, &image)?;
         }
         "gui" => crate::guitest::bench_latency(&kernel, &image)?,
         "trace" => crate::tracetest::bench(&kernel, &image)?,
-        "fs" => crate::storagetest::fs_bench(&kernel)?,
+        "fs" => {
+            let ramdisk = args.get(1).map(String::as_str) == Some("--ramdisk");
+            crate::storagetest::fs_bench(&kernel, ramdisk)?
+        }
         "boot" => boot(&kernel, &image)?,
         "syscall" => syscall(&kernel)?,
         "programs" => crate::progtest::bench_programs(&kernel, &image)?,

@@ -95,7 +95,8 @@ commands:
                         the host's 127.0.0.1 is 10.0.2.2 from inside)
       --forward HOST:GUEST  forward TCP port HOST on the host's 127.0.0.1 to GUEST in dinos
   test [FILTER]         host unit tests, then QEMU tests (only those matching FILTER)
-  bench [NAME]          benchmarks: boot, syscall, programs, fs, smp, trace, net, ufsd, gui, --vs-linux (default: all)
+  bench [NAME]          benchmarks: boot, syscall, programs, fs, smp, trace, net, ufsd, gui, --vs-linux (default: all);
+                        `bench fs --ramdisk`: the fs rows on a RAM disk (no disk waits)
   soak [CALLS] [--mix SECS]  sysfuzz rounds of 50,000 calls in one boot (default 10^6 calls),
                         each checked: kernel alive, frames and heap back, disk clean; then
                         fsstress, sysfuzz, forks and pipes together for SECS (default 300;

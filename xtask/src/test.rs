@@ -441,7 +441,7 @@ pub fn shell_machine(kernel: &Path) -> Machine {
     m
 }
 
-fn machine(kernel: &Path, append: &str) -> Machine {
+pub fn machine(kernel: &Path, append: &str) -> Machine {
     let mut m = Machine::new(kernel);
     m.append = append.to_string();
     m.no_reboot = true;

@@ -1,12 +1,21 @@
 //! Directory listing (chapter 2, file management): the kernel's packed `getdents`
 //! records, parsed by the pure [`parse_dirents`] (tested on the host), and the [`ReadDir`]
 //! iterator that, like `std`, leaves out `.` and `..`.
+//!
+//! A listing is often followed by an `lstat` of every entry (`ls -l`), so the
+//! per-entry work is kept to the name itself: the entries share one copy of the
+//! directory's path (an `Rc`), and [`DirEntry::metadata`] joins path and name in a
+//! buffer on the stack instead of a new `String` when they fit.
 
 use super::{symlink_metadata, File, Metadata, OpenOptions};
 use crate::{sys, Errno, Result};
 use abi::flags::*;
+use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
+
+/// `DirEntry::metadata` joins path and name on the stack up to this length.
+const STACK_PATH: usize = 256;
 
 /// One raw directory record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +51,7 @@ pub fn parse_dirents(buf: &[u8]) -> Vec<RawDirent> {
 /// One entry of a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirEntry {
-    dir: String,
+    dir: Rc<str>,
     raw: RawDirent,
 }
 
@@ -63,7 +72,12 @@ impl DirEntry {
     }
     /// Status of the entry itself (`lstat`).
     pub fn metadata(&self) -> Result<Metadata> {
-        symlink_metadata(&self.path())
+        let mut buf = [0u8; STACK_PATH];
+        let path = match join_into(&self.dir, &self.raw.name, &mut buf) {
+            Some(p) => p,
+            None => return symlink_metadata(&self.path()),
+        };
+        symlink_metadata(path)
     }
 }
 
@@ -77,9 +91,24 @@ pub fn join(dir: &str, name: &str) -> String {
     p
 }
 
+/// [`join`] into `buf`, or `None` when it does not fit.
+fn join_into<'b>(dir: &str, name: &str, buf: &'b mut [u8]) -> Option<&'b str> {
+    let (dir, name) = (dir.as_bytes(), name.as_bytes());
+    let slash = !dir.is_empty() && !dir.ends_with(b"/");
+    let len = dir.len() + usize::from(slash) + name.len();
+    let out = buf.get_mut(..len)?;
+    out[..dir.len()].copy_from_slice(dir);
+    if slash {
+        out[dir.len()] = b'/';
+    }
+    out[len - name.len()..].copy_from_slice(name);
+    // Both halves are UTF-8 and meet at a character boundary: this cannot fail.
+    core::str::from_utf8(out).ok()
+}
+
 /// Iterator over a directory's entries (without `.` and `..`).
 pub struct ReadDir {
-    dir: String,
+    dir: Rc<str>,
     file: File,
     pending: alloc::collections::VecDeque<RawDirent>,
     done: bool,
@@ -92,7 +121,7 @@ pub fn read_dir(path: &str) -> Result<ReadDir> {
         .custom_flags(O_DIRECTORY)
         .open(path)?;
     Ok(ReadDir {
-        dir: String::from(path),
+        dir: Rc::from(path),
         file,
         pending: Default::default(),
         done: false,
@@ -108,7 +137,7 @@ impl Iterator for ReadDir {
                     continue;
                 }
                 return Some(Ok(DirEntry {
-                    dir: self.dir.clone(),
+                    dir: Rc::clone(&self.dir),
                     raw,
                 }));
             }
@@ -176,6 +205,21 @@ mod tests {
         buf.extend(record(6, DT_REG, "cut-short"));
         buf.truncate(buf.len() - 4);
         assert_eq!(parse_dirents(&buf).len(), 1);
+    }
+
+    #[test]
+    fn join_into_the_stack_buffer_is_join_or_nothing() {
+        let mut buf = [0u8; 8];
+        for (d, n) in [
+            ("/", "bin"),
+            ("/etc", "rc"),
+            ("a/", "b"),
+            ("", "x"),
+            ("/é", "ü"),
+        ] {
+            assert_eq!(join_into(d, n, &mut buf), Some(join(d, n).as_str()));
+        }
+        assert_eq!(join_into("/long/dir", "name", &mut buf), None);
     }
 
     #[test]
