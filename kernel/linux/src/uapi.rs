@@ -309,7 +309,7 @@ pub fn stat(s: &abi::Stat) -> StatBytes {
     put(32, s.gid as u64); // and __pad0
     put(40, s.rdev);
     put(48, s.size);
-    put(56, s.blksize as u64);
+    put(56, s.blksize);
     put(64, s.blocks);
     put(72, s.atime as u64);
     put(88, s.mtime as u64);
