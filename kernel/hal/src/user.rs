@@ -227,6 +227,24 @@ pub fn set_saved_fpu_state(frame: &TrapFrame, state: &FpuState) {
     unsafe { core::ptr::copy_nonoverlapping(state.0.as_ptr(), at as *mut u8, 512) };
 }
 
+/// Work on the FPU state of the entry whose frame is `frame` in place, with the frame
+/// beside it: a signal frame copies it straight to the user stack, `rt_sigreturn`
+/// reads the program's saved state straight into it (512 bytes not copied twice).
+pub fn with_saved_fpu_state<R>(
+    frame: &mut TrapFrame,
+    f: impl FnOnce(&mut TrapFrame, &mut FpuState) -> R,
+) -> R {
+    let at = ((frame as *const TrapFrame as u64) - 512) & !63;
+    // SAFETY: as in saved_fpu_state: the 512 bytes at `at` are this entry's save area,
+    // 64-byte aligned (FpuState needs 16), apart from the frame, and written by the
+    // entry stub only before the dispatcher runs and read by it only after it returns;
+    // the `&mut` borrow of the live frame for the closure's run means no other
+    // reference to the area is made meanwhile (every other access goes through this
+    // module with the frame).
+    let fpu = unsafe { &mut *(at as *mut FpuState) };
+    f(frame, fpu)
+}
+
 /// Enter user mode with every register (and the FPU state) taken from `frame`/`fpu`:
 /// how a forked child starts, as a copy of its parent at the end of `fork`.
 pub fn enter_user_frame(frame: &TrapFrame, fpu: &FpuState) -> ! {

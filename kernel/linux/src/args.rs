@@ -152,3 +152,64 @@ pub type Whence = syscall::dinos::Whence;
 pub type AccessMode = syscall::dinos::AccessMode;
 /// `WNOHANG|WUNTRACED|WCONTINUED` (the same values).
 pub type WaitFlags = syscall::dinos::WaitFlags;
+
+/// Bytes a path may have to be read onto the kernel stack ([`StackPath`]).
+const SHORT_PATH: usize = 64;
+
+/// A C string argument for calls that only look a path up (the `stat` family): when
+/// the string and its NUL fit in [`SHORT_PATH`] bytes of its page, as nearly every
+/// path does, it stays on the kernel stack, with no heap allocation and free (a
+/// tenth of a `stat`); a longer one is read as `CStr` reads it. Its UTF-8 check is
+/// made once, where the handler takes the text ([`StackPath::as_str`]).
+pub enum StackPath {
+    Short { buf: [u8; SHORT_PATH], len: usize },
+    Long(alloc::string::String),
+}
+
+impl StackPath {
+    /// The path's text; EINVAL when it is not UTF-8 (as `CStr` says).
+    pub fn as_str(&self) -> Result<&str, Errno> {
+        match self {
+            StackPath::Short { buf, len } => {
+                core::str::from_utf8(&buf[..*len]).map_err(|_| Errno::EINVAL)
+            }
+            StackPath::Long(s) => Ok(s),
+        }
+    }
+}
+
+/// Decoder: a NUL-terminated string (one register), possibly empty, as a
+/// [`StackPath`].
+pub struct CStrStack;
+
+impl Arg for CStrStack {
+    type Value = StackPath;
+    const KIND: Kind = Kind::CPath;
+    fn take(r: &mut Regs) -> Result<StackPath, Errno> {
+        let addr = r.take();
+        let mut buf = [0u8; SHORT_PATH];
+        // Up to the end of the string's page at most: the next page may not be there.
+        let n = ((4096 - (addr & 4095)) as usize).min(SHORT_PATH);
+        proc::uaccess::read_into(addr, &mut buf[..n])?;
+        match buf[..n].iter().position(|&b| b == 0) {
+            Some(len) if len <= syscall::user::STR_MAX => Ok(StackPath::Short { buf, len }),
+            _ => syscall::user::read_cstr(addr, syscall::user::STR_MAX).map(StackPath::Long),
+        }
+    }
+}
+
+/// [`CStrStack`] for a path that must not be empty (ENOENT), as `CPath`.
+pub struct CPathStack;
+
+impl Arg for CPathStack {
+    type Value = StackPath;
+    const KIND: Kind = Kind::CPath;
+    fn take(r: &mut Regs) -> Result<StackPath, Errno> {
+        let p = CStrStack::take(r)?;
+        match &p {
+            StackPath::Short { len: 0, .. } => Err(Errno::ENOENT),
+            StackPath::Long(s) if s.is_empty() => Err(Errno::ENOENT),
+            _ => Ok(p),
+        }
+    }
+}

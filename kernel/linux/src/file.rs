@@ -3,6 +3,7 @@
 //! `struct stat` and `dirent64`, `iovec` lists, `fcntl` commands, termios ioctls),
 //! each translated onto the same VFS operations the native table uses.
 
+use crate::args::StackPath;
 use crate::uapi::{self, *};
 use crate::{get, le64, put, start};
 use abi::Errno;
@@ -53,14 +54,14 @@ pub(crate) fn stat_path(cx: &Ctx, dir: Dir, path: &str, follow: bool) -> Result<
     fsys::stat_path(&cred, from, path, follow)
 }
 
-pub fn stat(cx: &mut Ctx, dir: Dir, path: String, out: u64) -> SysResult {
-    let s = stat_path(cx, dir, &path, true)?;
+pub fn stat(cx: &mut Ctx, dir: Dir, path: StackPath, out: u64) -> SysResult {
+    let s = stat_path(cx, dir, path.as_str()?, true)?;
     put(out, &uapi::stat(&s).0)?;
     Ok(0)
 }
 
-pub fn lstat(cx: &mut Ctx, dir: Dir, path: String, out: u64) -> SysResult {
-    let s = stat_path(cx, dir, &path, false)?;
+pub fn lstat(cx: &mut Ctx, dir: Dir, path: StackPath, out: u64) -> SysResult {
+    let s = stat_path(cx, dir, path.as_str()?, false)?;
     put(out, &uapi::stat(&s).0)?;
     Ok(0)
 }
@@ -87,8 +88,8 @@ fn stat_at(cx: &Ctx, dir: Dir, path: &str, flags: u32) -> Result<abi::Stat, Errn
     stat_path(cx, dir, path, flags & AT_SYMLINK_NOFOLLOW == 0)
 }
 
-pub fn newfstatat(cx: &mut Ctx, dir: Dir, path: String, out: u64, flags: u32) -> SysResult {
-    let s = stat_at(cx, dir, &path, flags)?;
+pub fn newfstatat(cx: &mut Ctx, dir: Dir, path: StackPath, out: u64, flags: u32) -> SysResult {
+    let s = stat_at(cx, dir, path.as_str()?, flags)?;
     put(out, &uapi::stat(&s).0)?;
     Ok(0)
 }

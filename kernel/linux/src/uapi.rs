@@ -298,28 +298,28 @@ impl Bytes {
 /// `struct stat` of x86-64 Linux (144 bytes).
 pub const STAT_SIZE: usize = 144;
 
-pub fn stat(s: &abi::Stat) -> Bytes {
-    let mut b = Bytes::with_capacity(STAT_SIZE);
-    b.u64(s.dev)
-        .u64(s.ino)
-        .u64(s.nlink as u64)
-        .u32(s.mode)
-        .u32(s.uid)
-        .u32(s.gid)
-        .u32(0) // __pad0
-        .u64(s.rdev)
-        .i64(s.size as i64)
-        .i64(s.blksize as i64)
-        .i64(s.blocks as i64)
-        .i64(s.atime)
-        .u64(0)
-        .i64(s.mtime)
-        .u64(0)
-        .i64(s.ctime)
-        .u64(0)
-        .zeros(24); // __unused[3]
-    b
+pub fn stat(s: &abi::Stat) -> StatBytes {
+    // On the stack, not in a `Bytes` vector: `stat` is a call programs make often.
+    let mut b = [0u8; STAT_SIZE];
+    let mut put = |at: usize, v: u64| b[at..at + 8].copy_from_slice(&v.to_le_bytes());
+    put(0, s.dev);
+    put(8, s.ino);
+    put(16, s.nlink as u64);
+    put(24, s.mode as u64 | (s.uid as u64) << 32);
+    put(32, s.gid as u64); // and __pad0
+    put(40, s.rdev);
+    put(48, s.size);
+    put(56, s.blksize);
+    put(64, s.blocks);
+    put(72, s.atime as u64);
+    put(88, s.mtime as u64);
+    put(104, s.ctime as u64);
+    // The nanoseconds (80, 96, 112) and __unused[3] (120..144) stay zero.
+    StatBytes(b)
 }
+
+/// A `struct stat` as Linux x86-64 lays it out.
+pub struct StatBytes(pub [u8; STAT_SIZE]);
 
 /// `struct statx` (256 bytes), all of `STATX_BASIC_STATS` filled.
 pub const STATX_SIZE: usize = 256;
@@ -445,6 +445,36 @@ mod tests {
         assert_eq!(sigset_to_linux(1 << abi::signal::SIGCHLD), 1 << 16);
         // Real-time signals have no dinos bit.
         assert_eq!(sigset_to_dinos(1 << 40), 0);
+    }
+
+    #[test]
+    fn stat_fields_at_linux_offsets() {
+        let s = abi::Stat {
+            dev: 1,
+            ino: 2,
+            mode: 3,
+            nlink: 4,
+            uid: 5,
+            gid: 6,
+            rdev: 7,
+            size: 8,
+            blksize: 9,
+            blocks: 10,
+            atime: 11,
+            mtime: 12,
+            ctime: 13,
+        };
+        let b = stat(&s).0;
+        let q = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+        let d = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+        assert_eq!((q(0), q(8), q(16)), (1, 2, 4));
+        assert_eq!((d(24), d(28), d(32), d(36)), (3, 5, 6, 0));
+        assert_eq!((q(40), q(48), q(56), q(64)), (7, 8, 9, 10));
+        assert_eq!(
+            (q(72), q(80), q(88), q(96), q(104), q(112)),
+            (11, 0, 12, 0, 13, 0)
+        );
+        assert!(b[120..].iter().all(|&x| x == 0));
     }
 
     #[test]

@@ -21,7 +21,6 @@ use crate::process;
 use crate::signal::SigInfo;
 use abi::Errno;
 use hal::trap::TrapFrame;
-use hal::user::FpuState;
 
 const UC_SIZE: u64 = 304;
 const INFO_SIZE: u64 = 128;
@@ -42,22 +41,19 @@ fn frame_at(rsp: u64) -> Option<(u64, u64)> {
     Some((base, fpstate))
 }
 
-/// Deliver `sig` to the Linux program `p` (the caller sets the mask and flags
-/// after): on its alternate stack for `SA_ONSTACK` unless it is on it already.
+/// Deliver `sig` to a Linux program: `old_mask` is the mask the handler's return
+/// puts back and `alt` the thread's alternate stack, both read by the caller under
+/// the one signal-lock hold of the delivery (it sets the handler's mask itself). On
+/// the alternate stack for `SA_ONSTACK` unless the thread is on it already.
 pub fn deliver(
-    p: &process::Process,
     frame: &mut TrapFrame,
     sig: u32,
     handler: u64,
     action: &abi::SigAction,
     info: SigInfo,
+    old_mask: u64,
+    alt: Option<(u64, u64)>,
 ) -> Result<(), Errno> {
-    let old_mask = {
-        let mut s = p.sig.lock();
-        let me = s.me();
-        me.saved_mask.take().unwrap_or(me.mask)
-    };
-    let alt = p.sig.lock().me_ref().alt_stack;
     let on_alt = alt.is_some_and(|(sp, size)| crate::signal::on_stack(frame.rsp, sp, size));
     let rsp = match alt {
         Some((sp, size)) if action.flags & abi::signal::SA_ONSTACK != 0 && !on_alt => sp + size,
@@ -81,8 +77,16 @@ fn to_linux(mask: u64) -> u64 {
     mask >> 1
 }
 
+/// Offsets in the one buffer [`setup`] copies out: the return address, the
+/// ucontext, the siginfo, as they lie from the handler's stack pointer up.
+const AT_UC: usize = 8;
+const AT_INFO: usize = 8 + UC_SIZE as usize;
+const FRAME_LEN: usize = AT_INFO + INFO_SIZE as usize;
+
 /// Build the frame for `sig` on the stack at `rsp` and point `frame` at `handler`
-/// with `(sig, &info, &uc)` as its arguments.
+/// with `(sig, &info, &uc)` as its arguments. Two copies to the program: the return
+/// address, ucontext and siginfo from one buffer, and the FPU state straight from
+/// where the entry saved it.
 #[allow(clippy::too_many_arguments)]
 fn setup(
     frame: &mut TrapFrame,
@@ -96,33 +100,35 @@ fn setup(
     on_alt: bool,
 ) -> Result<(), Errno> {
     let (base, fpstate) = frame_at(rsp).ok_or(Errno::EFAULT)?;
-    let mut uc = [0u8; UC_SIZE as usize];
-    let mut put = |at: usize, v: u64| uc[at..at + 8].copy_from_slice(&v.to_le_bytes());
+    let mut buf = [0u8; FRAME_LEN];
+    let mut put = |at: usize, v: u64| buf[at..at + 8].copy_from_slice(&v.to_le_bytes());
+    put(0, restorer);
     let (ss_sp, ss_size, ss_flags) = match alt {
         Some((sp, size)) => (sp, size, if on_alt { SS_ONSTACK } else { 0 }),
         None => (0, 0, SS_DISABLE),
     };
-    put(UC_STACK, ss_sp);
-    put(UC_STACK + 8, ss_flags as u64);
-    put(UC_STACK + 16, ss_size);
+    put(AT_UC + UC_STACK, ss_sp);
+    put(AT_UC + UC_STACK + 8, ss_flags as u64);
+    put(AT_UC + UC_STACK + 16, ss_size);
     let f = &*frame;
     let gregs = [
         f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15, f.rdi, f.rsi, f.rbp, f.rbx, f.rdx,
         f.rax, f.rcx, f.rsp, f.rip, f.rflags,
     ];
+    let mc = AT_UC + UC_MCONTEXT;
     for (i, g) in gregs.iter().enumerate() {
-        put(UC_MCONTEXT + i * 8, *g);
+        put(mc + i * 8, *g);
     }
     // cs, gs, fs, ss as four u16s; then err, trapno, oldmask, cr2, fpstate.
-    put(UC_MCONTEXT + 18 * 8, f.cs & 0xffff | (f.ss & 0xffff) << 48);
+    put(mc + 18 * 8, f.cs & 0xffff | (f.ss & 0xffff) << 48);
     let fault = info.addr.is_some();
-    put(UC_MCONTEXT + 19 * 8, if fault { f.error_code } else { 0 });
-    put(UC_MCONTEXT + 20 * 8, if fault { f.vector } else { 0 });
-    put(UC_MCONTEXT + 21 * 8, to_linux(old_mask));
-    put(UC_MCONTEXT + 22 * 8, info.addr.unwrap_or(0));
-    put(UC_MCONTEXT + 23 * 8, fpstate);
-    put(UC_SIGMASK, to_linux(old_mask));
-    let mut si = [0u8; INFO_SIZE as usize];
+    put(mc + 19 * 8, if fault { f.error_code } else { 0 });
+    put(mc + 20 * 8, if fault { f.vector } else { 0 });
+    put(mc + 21 * 8, to_linux(old_mask));
+    put(mc + 22 * 8, info.addr.unwrap_or(0));
+    put(mc + 23 * 8, fpstate);
+    put(AT_UC + UC_SIGMASK, to_linux(old_mask));
+    let si = &mut buf[AT_INFO..];
     si[0..4].copy_from_slice(&sig.to_le_bytes());
     si[8..12].copy_from_slice(&info.code.to_le_bytes());
     match info.addr {
@@ -132,16 +138,13 @@ fn setup(
             si[20..24].copy_from_slice(&info.uid.to_le_bytes());
         }
     }
-    let info_at = base + 8 + UC_SIZE;
-    crate::uaccess::write_bytes(fpstate, &hal::user::saved_fpu_state(frame).0)?;
-    crate::uaccess::write_bytes(base, &restorer.to_le_bytes())?;
-    crate::uaccess::write_bytes(base + 8, &uc)?;
-    crate::uaccess::write_bytes(info_at, &si)?;
+    hal::user::with_saved_fpu_state(frame, |_, fpu| crate::uaccess::write_bytes(fpstate, &fpu.0))?;
+    crate::uaccess::write_bytes(base, &buf)?;
     frame.rip = handler;
     frame.rsp = base;
     frame.rdi = sig as u64;
-    frame.rsi = info_at;
-    frame.rdx = base + 8;
+    frame.rsi = base + AT_INFO as u64;
+    frame.rdx = base + AT_UC as u64;
     frame.rax = 0;
     Ok(())
 }
@@ -160,14 +163,17 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<u64, Errno> {
     if rip >= hal::user::USER_TOP || rsp >= hal::user::USER_TOP {
         return Err(Errno::EFAULT);
     }
-    // The FPU state first: a bad pointer must leave the registers as they were.
-    let fpu = if fpstate == 0 {
-        None
-    } else {
-        let mut fpu = FpuState([0; FPU_SIZE as usize]);
-        crate::uaccess::read_into(fpstate, &mut fpu.0)?;
-        Some(fpu)
-    };
+    // The FPU state first, read straight into the area the return restores it from.
+    // A bad pointer ends the program (`bad_frame`), so a half-read area never runs.
+    if fpstate != 0 {
+        hal::user::with_saved_fpu_state(frame, |_, fpu| {
+            crate::uaccess::read_into(fpstate, &mut fpu.0)?;
+            // MXCSR bits above 0xffff are reserved; a bad value would fault fxrstor.
+            let mxcsr = u32::from_le_bytes(fpu.0[24..28].try_into().unwrap()) & 0xffff;
+            fpu.0[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+            Ok::<(), Errno>(())
+        })?;
+    }
     frame.r8 = g(0);
     frame.r9 = g(1);
     frame.r10 = g(2);
@@ -188,12 +194,6 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<u64, Errno> {
     frame.rflags = (g(17) & 0xcd5) | 0x202;
     let mask = w(UC_SIGMASK) << 1;
     crate::signal::set_mask_after_handler(&p, mask);
-    if let Some(mut fpu) = fpu {
-        // MXCSR bits above 0xffff are reserved; a bad value would fault fxrstor.
-        let mxcsr = u32::from_le_bytes(fpu.0[24..28].try_into().unwrap()) & 0xffff;
-        fpu.0[24..28].copy_from_slice(&mxcsr.to_le_bytes());
-        hal::user::set_saved_fpu_state(frame, &fpu);
-    }
     Ok(g(13))
 }
 

@@ -188,8 +188,14 @@ pub fn post_to(p: &process::Process, sig: u32, info: SigInfo, thread: Option<tas
             }
         }
         drop(s);
+        let me = hal::task::current_id();
         for k in &wake[..n] {
-            task::interrupt(*k);
+            if *k == me {
+                // A thread signalling itself is running: its flag is enough.
+                hal::task::notify_current();
+            } else {
+                task::interrupt(*k);
+            }
         }
         if unmaskable && n == wake.len() {
             crate::thread::interrupt_all(p);
@@ -420,31 +426,48 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
     if p.family.lock().stopped {
         wait_while_stopped(&p); // another thread took a stop signal
     }
-    let restart = p.sig.lock().me().restart.take();
     // Make the interrupted call again when the program resumes (the `syscall`
-    // instruction is two bytes).
-    let redo = |frame: &mut TrapFrame| {
+    // instruction is two bytes); taken under the first hold of the lock below.
+    let mut restart = None;
+    let redo = |frame: &mut TrapFrame, restart: Option<u64>| {
         if let Some(nr) = restart {
             frame.rax = nr;
             frame.rip -= 2;
         }
     };
     loop {
-        let (sig, action, info) = {
+        // One hold of the signal lock per signal: what to deliver, and for a handler
+        // the mask to give back, the alternate stack and the handler's mask set.
+        let (sig, action, info, old_mask, alt) = {
             let mut s = p.sig.lock();
+            let s = &mut *s;
+            if let Some(nr) = s.me().restart.take() {
+                restart = Some(nr);
+            }
             let d = s.deliverable();
             if d == 0 {
                 let me = s.me();
                 if let Some(m) = me.saved_mask.take() {
                     me.mask = m;
                 }
-                drop(s);
-                redo(frame);
+                redo(frame, restart);
                 return;
             }
             let sig = d.trailing_zeros();
             s.take(sig);
-            (sig, s.actions[sig as usize], s.info[sig as usize])
+            let action = s.actions[sig as usize];
+            let info = s.info[sig as usize];
+            let catches = !matches!(action.handler, SIG_IGN | SIG_DFL) && sig != SIGKILL;
+            let (old_mask, alt) = if catches {
+                let me = s.me();
+                let old = me.saved_mask.take().unwrap_or(me.mask);
+                // Set before the frame is built: if it cannot be, the process ends.
+                me.mask |= action.mask | bit(sig);
+                (old, me.alt_stack)
+            } else {
+                (0, None)
+            };
+            (sig, action, info, old_mask, alt)
         };
         match action.handler {
             SIG_IGN if sig != SIGKILL => continue,
@@ -458,9 +481,17 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
             },
             handler if sig != SIGKILL => {
                 if action.flags & SA_RESTART != 0 {
-                    redo(frame); // the handler returns to the call, made again
+                    redo(frame, restart); // the handler returns to the call, made again
                 }
-                if setup_handler_frame(&p, frame, sig, handler, &action, info).is_err() {
+                let caught = Caught {
+                    sig,
+                    handler,
+                    action,
+                    info,
+                    old_mask,
+                    alt,
+                };
+                if setup_handler_frame(&p, frame, &caught).is_err() {
                     // No room on the user stack: the program cannot be helped.
                     log::warn!("pid {}: cannot deliver {} (bad stack)", p.pid, name(sig));
                     drop(p);
@@ -476,18 +507,27 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
     }
 }
 
+/// A signal a handler takes, with what the delivery read under the signal lock: the
+/// mask the handler's return restores and the thread's alternate stack.
+struct Caught {
+    sig: u32,
+    handler: u64,
+    action: SigAction,
+    info: SigInfo,
+    old_mask: u64,
+    alt: Option<(u64, u64)>,
+}
+
 fn setup_handler_frame(
     p: &process::Process,
     frame: &mut TrapFrame,
-    sig: u32,
-    handler: u64,
-    action: &SigAction,
-    info: SigInfo,
+    c: &Caught,
 ) -> Result<(), Errno> {
+    let (sig, action) = (c.sig, &c.action);
     if *p.personality.lock() == crate::personality::Personality::Linux {
-        let r = crate::linuxframe::deliver(p, frame, sig, handler, action, info);
+        let r =
+            crate::linuxframe::deliver(frame, sig, c.handler, action, c.info, c.old_mask, c.alt);
         if r.is_ok() {
-            p.sig.lock().me().mask |= action.mask | bit(sig);
             frame.rflags &= !(RFLAGS_TF | RFLAGS_DF);
         }
         return r;
@@ -496,12 +536,7 @@ fn setup_handler_frame(
     for (i, w) in frame_to_words(frame).iter().enumerate() {
         data[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
     }
-    let old_mask = {
-        let mut s = p.sig.lock();
-        let me = s.me();
-        me.saved_mask.take().unwrap_or(me.mask)
-    };
-    data[FRAME_WORDS * 8..FRAME_WORDS * 8 + 8].copy_from_slice(&old_mask.to_le_bytes());
+    data[FRAME_WORDS * 8..FRAME_WORDS * 8 + 8].copy_from_slice(&c.old_mask.to_le_bytes());
     data[FRAME_WORDS * 8 + 8..].copy_from_slice(&hal::user::saved_fpu_state(frame).0);
     // Below the red zone; the saved state, then the return address, with the stack
     // aligned as at a function entry (rsp + 8 a multiple of 16). The stack pointer is
@@ -509,8 +544,7 @@ fn setup_handler_frame(
     // would not fit above address 0 is a bad stack (EFAULT), not an underflow.
     // SA_ONSTACK: on the alternate stack, unless the thread is on it already (a
     // handler interrupted by another signal).
-    let alt = p.sig.lock().me_ref().alt_stack;
-    let rsp = match alt {
+    let rsp = match c.alt {
         Some((sp, size)) if action.flags & SA_ONSTACK != 0 && !on_stack(frame.rsp, sp, size) => {
             sp + size
         }
@@ -519,11 +553,7 @@ fn setup_handler_frame(
     let (state_at, ret_at) = signal_frame_at(rsp).ok_or(Errno::EFAULT)?;
     crate::uaccess::write_bytes(state_at, &data)?;
     crate::uaccess::write_bytes(ret_at, &action.restorer.to_le_bytes())?;
-    {
-        let mut s = p.sig.lock();
-        s.me().mask |= action.mask | bit(sig);
-    }
-    frame.rip = handler;
+    frame.rip = c.handler;
     frame.rsp = ret_at;
     frame.rdi = sig as u64;
     frame.rax = 0;
@@ -591,8 +621,16 @@ pub fn sigreturn(frame: &mut TrapFrame) -> Result<u64, Errno> {
 /// The mask a returning handler puts back (never blocking SIGKILL or SIGSTOP); what
 /// it unblocks may be delivered at once.
 pub fn set_mask_after_handler(p: &process::Process, mask: u64) {
-    p.sig.lock().me().mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
-    hal::task::notify_current();
+    let deliverable = {
+        let mut s = p.sig.lock();
+        s.me().mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
+        s.deliverable()
+    };
+    // The return-to-user check runs only when the mask lets a pending signal through
+    // (whatever was deliverable before under a wider mask set the flag then).
+    if deliverable != 0 {
+        hal::task::notify_current();
+    }
 }
 
 /// `sigaction`.
