@@ -49,6 +49,9 @@ pub mod lapic {
     /// A non-maskable interrupt (delivery mode 4, assert): taken even with interrupts
     /// off, which is how a panicking CPU stops the others wherever they are.
     pub const ICR_NMI: u32 = (4 << 8) | (1 << 14);
+    /// The destination shorthand "all excluding self" (bits 18-19 = 11): the command
+    /// goes to every other CPU, whatever ICR_HIGH says.
+    pub const ICR_ALL_BUT_SELF: u32 = 3 << 18;
 
     /// A start-up IPI (SIPI): the target starts in real mode at `CS = page << 8, IP = 0`,
     /// that is at physical address `page * 4096`.
