@@ -351,3 +351,18 @@ pub fn nanos_since_boot() -> u64 {
     let d = crate::cpu::rdtsc().wrapping_sub(BOOT_TSC.load(Ordering::Relaxed));
     x86::apic::ticks_to_nanos(d, tsc_hz())
 }
+
+/// Give the emulator a timer deadline `ticks` PIT ticks (838 ns each) from now, on PIT
+/// channel 0, which dinos does not otherwise use (its line is masked at the PIC and
+/// never routed at the I/O APIC, so it raises nothing). Why: under QEMU's `-icount`
+/// one-thread emulator the guest clock jumps to the next timer deadline when CPUs
+/// just sent their start-up IPI first run, and the only deadline pending at that point
+/// of the boot was channel 0's square wave left by the firmware (an edge every 27.5
+/// ms): four CPUs were "ready" 21 ms of guest time later than one, none of it work
+/// (measured, docs/smp.md). Harmless on real hardware: one more timer that expires
+/// unseen.
+pub(crate) fn pit0_deadline(ticks: u16) {
+    Port::new(pit::COMMAND).write8(pit::CHANNEL0_ONE_SHOT);
+    Port::new(pit::CHANNEL0).write8(ticks as u8);
+    Port::new(pit::CHANNEL0).write8((ticks >> 8) as u8);
+}

@@ -32,7 +32,9 @@
 //!    halts there for good.
 //! 4. In Rust, the AP points GS at its per-CPU slot, loads its own GDT and TSS (with
 //!    its IST stacks), the shared IDT, the `syscall` MSRs, enables its local APIC, says
-//!    it has *arrived*, and waits at its gate.
+//!    it has *arrived*, and waits at its gate, halted (interrupts on; only this
+//!    module's wake-up IPI reaches it, its timer masked and no device line routed to
+//!    it).
 //! 5. [`start_other_cpus`], once the clock is calibrated: waits (at most 1 s) for the
 //!    APs to arrive and opens their gates in CPU order, each after the one before is
 //!    online; each AP then says it is online and runs what the scheduler installed
@@ -316,6 +318,7 @@ pub fn wake_other_cpus() {
         let page = (TRAMPOLINE / PAGE_SIZE) as u8;
         crate::apic::broadcast_init();
         crate::apic::delay_micros(SIPI_DELAY_MICROS);
+        crate::apic::pit0_deadline(24); // 20 us: see there (an emulator's clock)
         crate::apic::broadcast_startup(page);
         crate::apic::delay_micros(SIPI_DELAY_MICROS);
         crate::apic::broadcast_startup(page);
@@ -380,6 +383,7 @@ pub fn start_other_cpus(mut report: impl FnMut(CpuStart)) {
         let index = n + 1;
         let up = wait(&|| ARRIVED[index].load(Acquire), deadline) && {
             GATE[index].store(GATE_OPEN, Release);
+            crate::apic::send_fixed(apic_id, crate::apic::TLB_VECTOR); // its wake-up
             let until = crate::apic::nanos_since_boot() + ANSWER_NANOS;
             wait(&|| crate::percpu::is_online(index), until)
         };
@@ -486,11 +490,19 @@ extern "C" fn hal_ap_entry(index: u64) -> ! {
         .store(crate::paging::kernel_root(), Ordering::SeqCst);
     crate::apic::init_this_cpu();
     ARRIVED[index].store(true, Ordering::Release);
+    // Halted, not spinning, at the gate: the boot CPU wakes it with TLB_VECTOR (whose
+    // handler finds nothing to flush). `sti; hlt` is one step, so an IPI sent after
+    // the look is still seen. A spinning wait would cost nothing on real CPUs, but
+    // under QEMU's one-thread emulator (-icount) each spinning CPU's time slices are
+    // guest time that the boot CPU waits through.
     loop {
         match GATE[index].load(Ordering::Acquire) {
             GATE_OPEN => break,
             GATE_NEVER => crate::cpu::halt_forever(),
-            _ => core::hint::spin_loop(),
+            _ => {
+                crate::cpu::enable_and_halt();
+                crate::cpu::disable_interrupts();
+            }
         }
     }
     crate::percpu::set_online();

@@ -120,6 +120,7 @@ pub const fn redirection_entry(vector: u8, trigger: Trigger, masked: bool) -> u3
 pub mod pit {
     /// Its input clock, the same on every PC.
     pub const HZ: u64 = 1_193_182;
+    pub const CHANNEL0: u16 = 0x40;
     pub const CHANNEL2: u16 = 0x42;
     pub const COMMAND: u16 = 0x43;
     /// Port 0x61: bit 0 gates channel 2, bit 1 drives the speaker, bit 5 reads its output.
@@ -127,6 +128,8 @@ pub mod pit {
     pub const GATE_OUTPUT: u8 = 0x20;
     /// Channel 2, low byte then high byte, mode 0 (interrupt on terminal count).
     pub const CHANNEL2_ONE_SHOT: u8 = 0b1011_0000;
+    /// Channel 0, low byte then high byte, mode 0 (interrupt on terminal count).
+    pub const CHANNEL0_ONE_SHOT: u8 = 0b0011_0000;
     /// Channel 2, counter latch: the next two reads give the count at this moment.
     pub const CHANNEL2_LATCH: u8 = 0b1000_0000;
 }
