@@ -269,21 +269,44 @@ pub(crate) fn send_nmi(apic_id: u8) {
     send_ipi(apic_id, lapic::ICR_NMI);
 }
 
-/// INIT: reset the CPU with APIC id `apic_id` into its wait for a start-up IPI.
-pub(crate) fn send_init(apic_id: u8) {
-    send_ipi(apic_id, lapic::ICR_INIT);
+/// INIT to every other CPU at once (the "all excluding self" shorthand).
+pub(crate) fn broadcast_init() {
+    send_ipi(0, lapic::ICR_INIT | lapic::ICR_ALL_BUT_SELF);
 }
 
-/// Start-up IPI: the CPU with APIC id `apic_id` starts in real mode at `page * 4096`.
-pub(crate) fn send_startup(apic_id: u8, page: u8) {
-    send_ipi(apic_id, lapic::icr_startup(page));
+/// Start-up IPI to every other CPU at once: each starts in real mode at `page * 4096`
+/// (a CPU that is not waiting for one, having started already, ignores it).
+pub(crate) fn broadcast_startup(page: u8) {
+    send_ipi(0, lapic::icr_startup(page) | lapic::ICR_ALL_BUT_SELF);
 }
 
-/// Spin for `us` microseconds of TSC time (after [`init`] calibrated it).
+/// Spin for at least `us` microseconds, also before the TSC's rate is known: TSC time
+/// once [`start_clock`] has measured it; before that PIT channel 2's count, which
+/// [`init`] started for the calibration and which this only reads (a latched read
+/// changes nothing); if neither (the count ran out), `us` reads of port 0x80, the PC's
+/// classic delay (about 1 us each on real hardware, far less under QEMU: a delay there
+/// is only ever a courtesy to real CPUs).
 pub(crate) fn delay_micros(us: u64) {
-    let end = nanos_since_boot() + us * 1000;
-    while nanos_since_boot() < end {
-        core::hint::spin_loop();
+    if tsc_hz() != 0 {
+        let end = nanos_since_boot() + us * 1000;
+        while nanos_since_boot() < end {
+            core::hint::spin_loop();
+        }
+        return;
+    }
+    let ticks = (us * pit::HZ).div_ceil(1_000_000);
+    if let Some(start) = pit_count() {
+        while let Some(now) = pit_count() {
+            if u64::from(start - now) >= ticks {
+                return;
+            }
+            core::hint::spin_loop();
+        }
+        return; // the count ran out: more than enough time has passed
+    }
+    let port80 = Port::new(0x80);
+    for _ in 0..us {
+        port80.read8();
     }
 }
 
@@ -327,4 +350,19 @@ pub fn tsc_hz() -> u64 {
 pub fn nanos_since_boot() -> u64 {
     let d = crate::cpu::rdtsc().wrapping_sub(BOOT_TSC.load(Ordering::Relaxed));
     x86::apic::ticks_to_nanos(d, tsc_hz())
+}
+
+/// Give the emulator a timer deadline `ticks` PIT ticks (838 ns each) from now, on PIT
+/// channel 0, which dinos does not otherwise use (its line is masked at the PIC and
+/// never routed at the I/O APIC, so it raises nothing). Why: under QEMU's `-icount`
+/// one-thread emulator the guest clock jumps to the next timer deadline when CPUs
+/// just sent their start-up IPI first run, and the only deadline pending at that point
+/// of the boot was channel 0's square wave left by the firmware (an edge every 27.5
+/// ms): four CPUs were "ready" 21 ms of guest time later than one, none of it work
+/// (measured, docs/smp.md). Harmless on real hardware: one more timer that expires
+/// unseen.
+pub(crate) fn pit0_deadline(ticks: u16) {
+    Port::new(pit::COMMAND).write8(pit::CHANNEL0_ONE_SHOT);
+    Port::new(pit::CHANNEL0).write8(ticks as u8);
+    Port::new(pit::CHANNEL0).write8((ticks >> 8) as u8);
 }

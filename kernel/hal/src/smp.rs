@@ -6,36 +6,48 @@
 //! 1 MiB. The AP starts there in 16-bit real mode, like a PC at power-on, so the first
 //! code it runs must be real-mode code at a fixed low address: the *trampoline*.
 //!
-//! The boot, step by step (one AP at a time, so the boot log is in order):
+//! The boot, step by step. All the APs are started at once, as Linux 6.5's parallel
+//! bring-up does, and put online one at a time, so the boot log stays in order:
 //!
 //! 1. At the first Rust instruction the boot CPU reads the ACPI MADT (what CPUs exist,
 //!    [`x86::acpi::read_madt`]) while the boot page tables still map all low memory,
 //!    and checks that the trampoline's page ([`TRAMPOLINE`]) is usable RAM in the PVH
 //!    memory map. mm keeps the first MiB out of the frame allocator, so nothing else
 //!    will ever be put there.
-//! 2. [`start_other_cpus`] copies the trampoline to that page and maps the page at its
-//!    own address (identity) in the kernel's page table, so that the instruction after
-//!    "paging on" still exists. For each AP it allocates a kernel stack and four IST
-//!    stacks, records them in the AP's per-CPU slot, writes the AP's start block (the
-//!    kernel table's root, CR4, the stack, the entry point, the CPU number) at the end
-//!    of the page, and sends INIT, then SIPI twice (the second is ignored by a CPU that
-//!    already started, as the MP specification intends), and waits for the AP to say
-//!    it is online.
-//! 3. The AP, in the trampoline: loads a small GDT (32-bit code and data, 64-bit code),
-//!    turns on protection, then PAE with the boot CPU's CR4, the kernel's page table,
-//!    long mode and no-execute in EFER, and paging; jumps to 64-bit code, loads its
-//!    stack and calls [`hal_ap_entry`] in the kernel's higher half.
+//! 2. [`wake_other_cpus`], while the timer calibration runs (it needs no clock):
+//!    copies the trampoline to that page and maps the page at its own address
+//!    (identity) in the kernel's page table, so that the instruction after "paging on"
+//!    still exists. For each AP it allocates a kernel stack and four IST stacks and
+//!    records them in the AP's per-CPU slot; the start block at the end of the page
+//!    holds the kernel table's root, CR4, the entry point, and a table of APIC id ->
+//!    CPU number and stack. Then one INIT, SIPI, SIPI to all other CPUs at once (the
+//!    ICR's "all excluding self" shorthand; the second SIPI is ignored by a CPU that
+//!    already started, as the MP specification intends), 10 us apart.
+//! 3. Each AP, in the trampoline: loads a small GDT (32-bit code and data, 64-bit
+//!    code), turns on protection, then PAE with the boot CPU's CR4, the kernel's page
+//!    table, long mode and no-execute in EFER, and paging; jumps to 64-bit code, finds
+//!    its own APIC id (CPUID leaf 1, EBX bits 31-24) in the table, loads that entry's
+//!    stack and calls [`hal_ap_entry`] with its CPU number. A CPU the table does not
+//!    list (disabled in the MADT, or past [`MAX_CPUS`](crate::percpu::MAX_CPUS))
+//!    halts there for good.
 //! 4. In Rust, the AP points GS at its per-CPU slot, loads its own GDT and TSS (with
 //!    its IST stacks), the shared IDT, the `syscall` MSRs, enables its local APIC, says
-//!    it is online and runs what the scheduler installed ([`set_ap_main`]: its idle
-//!    thread, its timer, threads from the run queue). Device interrupts stay on CPU 0.
+//!    it has *arrived*, and waits at its gate, halted (interrupts on; only this
+//!    module's wake-up IPI reaches it, its timer masked and no device line routed to
+//!    it).
+//! 5. [`start_other_cpus`], once the clock is calibrated: waits (at most 1 s) for the
+//!    APs to arrive and opens their gates in CPU order, each after the one before is
+//!    online; each AP then says it is online and runs what the scheduler installed
+//!    ([`set_ap_main`]: its idle thread, its timer, threads from the run queues).
 //!
 //! The module also has the TLB shootdown the paging code calls when a mapping changes
 //! with more than one CPU online ([`shootdown`], explained at its definition).
 //!
-//! When every AP is up, the identity mapping is removed again. If an AP does not answer
-//! in time the bring-up stops there and the page stays mapped (a late AP must still find
-//! its trampoline), so a broken CPU costs that CPU, never the machine.
+//! When every AP is up, the identity mapping is removed again. If an AP does not arrive
+//! in time, it and the CPUs numbered after it stay off (CPU numbers are 0 to
+//! `cpus_online() - 1`, without gaps; an AP that arrives after that halts at its gate)
+//! and the page stays mapped (a late AP must still find its trampoline), so a broken
+//! CPU costs CPUs, never the machine.
 
 use crate::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
 use crate::boot::BootInfo;
@@ -51,7 +63,9 @@ pub const TRAMPOLINE: u64 = 0x8000;
 /// Where in the trampoline page the start block lies (the code comes first).
 const START_BLOCK: u64 = 0xf00;
 
-/// What the boot CPU leaves in the trampoline page for the AP it starts next.
+const MAX_CPUS: usize = crate::percpu::MAX_CPUS;
+
+/// What the boot CPU leaves in the trampoline page for the APs, all started at once.
 #[repr(C)]
 #[derive(Clone, Copy)]
 struct StartBlock {
@@ -59,13 +73,17 @@ struct StartBlock {
     cr3: u64,
     /// The boot CPU's CR4 (PAE and the SSE bits).
     cr4: u64,
-    /// The top of the AP's first stack.
-    stack_top: u64,
     /// The address of [`hal_ap_entry`].
     entry: u64,
-    /// The AP's CPU number, its argument.
-    index: u64,
+    /// How many entries of the two tables below are valid.
+    count: u64,
+    /// CPU number -> APIC id (entry 0 is the boot CPU's, which never looks).
+    apic_ids: [u64; MAX_CPUS],
+    /// CPU number -> the top of that AP's first stack.
+    stack_tops: [u64; MAX_CPUS],
 }
+
+const _: () = assert!(START_BLOCK as usize + core::mem::size_of::<StartBlock>() <= 4096);
 
 const fn field(offset: usize) -> u64 {
     TRAMPOLINE + START_BLOCK + offset as u64
@@ -114,13 +132,25 @@ ap_protected:
 
     .code64
 ap_long:
-    movq {stack}, %rsp
-    movq {index}, %rdi
+    movl $1, %eax                       /* CPUID leaf 1: EBX bits 31-24, the APIC id */
+    cpuid
+    shrl $24, %ebx
+    movq {count}, %rcx
+    xorl %edx, %edx
+2:  cmpq %rcx, %rdx                     /* find it in the table: rdx = the CPU number */
+    jae 9f
+    cmpq {ids}(,%rdx,8), %rbx
+    je 3f
+    incq %rdx
+    jmp 2b
+3:  movq {stacks}(,%rdx,8), %rsp
+    movq %rdx, %rdi
     movq {entry}, %rax
     xorl %ebp, %ebp
     call *%rax                          /* hal_ap_entry(index): never returns */
-1:  hlt
-    jmp 1b
+9:  cli                                 /* not in the table: this CPU stays off */
+    hlt
+    jmp 9b
 
     .balign 8
 ap_gdt:
@@ -138,9 +168,10 @@ hal_ap_trampoline_end:
     t = const TRAMPOLINE,
     cr3 = const field(core::mem::offset_of!(StartBlock, cr3)),
     cr4 = const field(core::mem::offset_of!(StartBlock, cr4)),
-    stack = const field(core::mem::offset_of!(StartBlock, stack_top)),
     entry = const field(core::mem::offset_of!(StartBlock, entry)),
-    index = const field(core::mem::offset_of!(StartBlock, index)),
+    count = const field(core::mem::offset_of!(StartBlock, count)),
+    ids = const field(core::mem::offset_of!(StartBlock, apic_ids)),
+    stacks = const field(core::mem::offset_of!(StartBlock, stack_tops)),
     efer_msr = const x86::regs::msr::EFER,
     efer_bits = const x86::regs::msr::EFER_LME | x86::regs::msr::EFER_NXE,
     options(att_syntax)
@@ -190,12 +221,45 @@ pub enum CpuStart {
     NoTrampolinePage,
 }
 
-/// How long an AP has to come online before it is given up.
+/// How long the APs have to arrive (from the moment [`start_other_cpus`] looks), and
+/// each to come online once its gate is open, before it is given up.
 const ANSWER_NANOS: u64 = 1_000_000_000;
 
-/// Start every other CPU the MADT lists, one at a time, calling `report` for each.
-/// Needs the kernel heap and page table (mm) and a calibrated TSC (apic::init).
-pub fn start_other_cpus(mut report: impl FnMut(CpuStart)) {
+/// The wait between INIT and the first SIPI, and between the two SIPIs. The MP
+/// specification's 10 ms after INIT (and 200 us after each SIPI) is for CPUs of the
+/// 1990s with an external APIC; Linux waits 0 after INIT and 10 us after each SIPI on
+/// every CPU since family 6 (`init_udelay = 0`, `smpboot.c`), and QEMU needs none at all.
+/// dinos keeps Linux's short one.
+const SIPI_DELAY_MICROS: u64 = 10;
+
+/// An AP's gate: where it waits, arrived, until the boot CPU lets it go online.
+const GATE_SHUT: u8 = 0;
+const GATE_OPEN: u8 = 1;
+/// It came too late (or a CPU before it never came): it halts for good.
+const GATE_NEVER: u8 = 2;
+
+/// Per CPU number: set by the AP when it has set itself up and waits at its gate.
+static ARRIVED: [core::sync::atomic::AtomicBool; MAX_CPUS] =
+    [const { core::sync::atomic::AtomicBool::new(false) }; MAX_CPUS];
+/// Per CPU number: its gate (`GATE_*`), written by the boot CPU.
+static GATE: [core::sync::atomic::AtomicU8; MAX_CPUS] =
+    [const { core::sync::atomic::AtomicU8::new(GATE_SHUT) }; MAX_CPUS];
+
+/// What [`wake_other_cpus`] started, for [`start_other_cpus`] to finish.
+struct Woken {
+    /// The APIC ids of CPUs 1, 2, ... (those with stacks: all were sent the SIPI).
+    apic_ids: Vec<u8>,
+    /// The first AP that got no stacks (it and those after it are not numbered).
+    no_memory: Option<u8>,
+}
+
+static WOKEN: SpinLock<Option<Woken>> = SpinLock::new(None);
+
+/// Send every other CPU the MADT lists on its way: stacks, start block, then one
+/// INIT-SIPI-SIPI to all at once. Needs the kernel heap and page table (mm), not the
+/// clock: it is called while the timer calibration runs, so the APs' start overlaps it.
+/// [`start_other_cpus`] then puts them online.
+pub fn wake_other_cpus() {
     let Some(Found {
         madt: Some(madt),
         trampoline_free,
@@ -209,12 +273,13 @@ pub fn start_other_cpus(mut report: impl FnMut(CpuStart)) {
         .iter()
         .copied()
         .filter(|&id| id != me)
+        .take(MAX_CPUS - 1)
         .collect();
-    if others.is_empty() {
-        return;
-    }
-    if !trampoline_free {
-        report(CpuStart::NoTrampolinePage);
+    if others.is_empty() || !trampoline_free {
+        *WOKEN.lock() = Some(Woken {
+            apic_ids: Vec::new(),
+            no_memory: None,
+        });
         return;
     }
     let root = crate::paging::kernel_root();
@@ -223,18 +288,122 @@ pub fn start_other_cpus(mut report: impl FnMut(CpuStart)) {
         "the kernel page table must be installed, below 4 GiB"
     );
     crate::trap::set_handler(crate::apic::TLB_VECTOR, tlb_ipi);
-    install_trampoline();
-    let mut all_up = true;
+    let mut block = StartBlock {
+        cr3: root,
+        cr4: crate::cpu::read_cr4(),
+        entry: ap_entry_address(),
+        count: 1,
+        apic_ids: [u64::MAX; MAX_CPUS],
+        stack_tops: [0; MAX_CPUS],
+    };
+    block.apic_ids[0] = u64::from(me);
+    let mut woken = Woken {
+        apic_ids: Vec::new(),
+        no_memory: None,
+    };
     for (n, &apic_id) in others.iter().enumerate() {
         let index = n + 1;
-        let result = start_one(index, apic_id, root);
-        report(result);
-        if !matches!(result, CpuStart::Up { .. }) {
+        let Some(top) = give_stacks(index) else {
+            woken.no_memory = Some(apic_id);
+            break;
+        };
+        block.apic_ids[index] = u64::from(apic_id);
+        block.stack_tops[index] = top;
+        block.count = index as u64 + 1;
+        woken.apic_ids.push(apic_id);
+    }
+    if !woken.apic_ids.is_empty() {
+        install_trampoline();
+        write_start_block(&block);
+        let page = (TRAMPOLINE / PAGE_SIZE) as u8;
+        crate::apic::broadcast_init();
+        crate::apic::delay_micros(SIPI_DELAY_MICROS);
+        crate::apic::pit0_deadline(24); // 20 us: see there (an emulator's clock)
+        crate::apic::broadcast_startup(page);
+        crate::apic::delay_micros(SIPI_DELAY_MICROS);
+        crate::apic::broadcast_startup(page);
+    }
+    *WOKEN.lock() = Some(woken);
+}
+
+/// Allocate CPU `index`'s boot stack and four IST stacks and record them in its slot;
+/// returns its boot stack's top (`None`: out of memory).
+fn give_stacks(index: usize) -> Option<u64> {
+    let mut stacks = Vec::new();
+    for _ in 0..5 {
+        stacks.push(KernelStack::new()?);
+    }
+    let slot = crate::percpu::slot(index);
+    for n in 1..=4u8 {
+        let s = &stacks[n as usize];
+        slot.set_ist_stack(n, (s.bottom(), s.top()));
+    }
+    let (bottom, top) = (stacks[0].bottom(), stacks[0].top());
+    slot.kstack_limit
+        .store(bottom, core::sync::atomic::Ordering::SeqCst);
+    slot.kstack_top
+        .store(top, core::sync::atomic::Ordering::SeqCst);
+    AP_STACKS.lock().extend(stacks);
+    Some(top)
+}
+
+/// Put online, in CPU order, the CPUs [`wake_other_cpus`] started (calling it first
+/// if it was not), calling `report` for each. Needs a calibrated TSC
+/// ([`crate::apic::start_clock`]): it waits at most [`ANSWER_NANOS`] for the APs.
+pub fn start_other_cpus(mut report: impl FnMut(CpuStart)) {
+    if WOKEN.lock().is_none() {
+        wake_other_cpus();
+    }
+    let Some(woken) = WOKEN.lock().take() else {
+        return;
+    };
+    if let Some(Found {
+        madt: Some(madt),
+        trampoline_free: false,
+    }) = FOUND.get()
+    {
+        if madt.apic_ids().len() > 1 {
+            report(CpuStart::NoTrampolinePage);
+        }
+        return;
+    }
+    use core::sync::atomic::Ordering::{Acquire, Release};
+    let deadline = crate::apic::nanos_since_boot() + ANSWER_NANOS;
+    let wait = |done: &dyn Fn() -> bool, until: u64| {
+        while !done() {
+            if crate::apic::nanos_since_boot() > until {
+                return false;
+            }
+            core::hint::spin_loop();
+        }
+        true
+    };
+    let mut all_up = true;
+    for (n, &apic_id) in woken.apic_ids.iter().enumerate() {
+        let index = n + 1;
+        let up = wait(&|| ARRIVED[index].load(Acquire), deadline) && {
+            GATE[index].store(GATE_OPEN, Release);
+            crate::apic::send_fixed(apic_id, crate::apic::TLB_VECTOR); // its wake-up
+            let until = crate::apic::nanos_since_boot() + ANSWER_NANOS;
+            wait(&|| crate::percpu::is_online(index), until)
+        };
+        if !up {
+            for gate in &GATE[index..] {
+                gate.store(GATE_NEVER, Release);
+            }
+            report(CpuStart::NoAnswer { apic_id });
             all_up = false;
             break;
         }
+        report(CpuStart::Up {
+            cpu: index,
+            apic_id,
+        });
     }
-    if all_up {
+    if let (true, Some(apic_id)) = (all_up, woken.no_memory) {
+        report(CpuStart::NoMemory { apic_id });
+    }
+    if all_up && !woken.apic_ids.is_empty() {
         remove_trampoline();
     }
 }
@@ -285,60 +454,12 @@ fn remove_trampoline() {
     let _ = crate::paging::with_kernel_table(|t| t.unmap(VirtAddr(TRAMPOLINE)));
 }
 
-/// Start CPU number `index`, APIC id `apic_id`, and wait for it.
-fn start_one(index: usize, apic_id: u8, root: u64) -> CpuStart {
-    let mut stacks = Vec::new();
-    for _ in 0..5 {
-        match KernelStack::new() {
-            Some(s) => stacks.push(s),
-            None => return CpuStart::NoMemory { apic_id },
-        }
-    }
-    let slot = crate::percpu::slot(index);
-    for n in 1..=4u8 {
-        let s = &stacks[n as usize];
-        slot.set_ist_stack(n, (s.bottom(), s.top()));
-    }
-    let boot_stack = (stacks[0].bottom(), stacks[0].top());
-    slot.kstack_limit
-        .store(boot_stack.0, core::sync::atomic::Ordering::SeqCst);
-    slot.kstack_top
-        .store(boot_stack.1, core::sync::atomic::Ordering::SeqCst);
-    write_start_block(&StartBlock {
-        cr3: root,
-        cr4: crate::cpu::read_cr4(),
-        stack_top: boot_stack.1,
-        entry: ap_entry_address(),
-        index: index as u64,
-    });
-    AP_STACKS.lock().extend(stacks);
-    let page = (TRAMPOLINE / PAGE_SIZE) as u8;
-    crate::apic::send_init(apic_id);
-    crate::apic::delay_micros(200);
-    crate::apic::send_startup(apic_id, page);
-    crate::apic::delay_micros(200);
-    if !crate::percpu::is_online(index) {
-        crate::apic::send_startup(apic_id, page);
-    }
-    let deadline = crate::apic::nanos_since_boot() + ANSWER_NANOS;
-    while !crate::percpu::is_online(index) {
-        if crate::apic::nanos_since_boot() > deadline {
-            return CpuStart::NoAnswer { apic_id };
-        }
-        core::hint::spin_loop();
-    }
-    CpuStart::Up {
-        cpu: index,
-        apic_id,
-    }
-}
-
 fn write_start_block(block: &StartBlock) {
     let at = PhysAddr(TRAMPOLINE + START_BLOCK).to_virt().as_u64() as *mut StartBlock;
     // SAFETY: the start block lies in the trampoline page (in the direct map, owned by
-    // this module, see install_trampoline), after the code (checked there); the AP it
-    // is for has not been sent its SIPI yet, and the previous AP has finished reading
-    // it (it was online before this one is started). Aligned: the page is.
+    // this module, see install_trampoline), after the code (checked there); it is
+    // written once, before any AP is sent its SIPI, and only read after. Aligned: the
+    // page is.
     unsafe { core::ptr::write_volatile(at, *block) };
     core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
 }
@@ -353,23 +474,44 @@ fn ap_entry_address() -> u64 {
 }
 
 /// The first Rust code an AP runs: on its own stack, in the kernel's page table, with
-/// the trampoline's GDT. It sets up the CPU as the boot CPU's boot did and idles.
+/// the trampoline's GDT. It sets up the CPU as the boot CPU's boot did, waits at its
+/// gate until the boot CPU lets it go online (in CPU order), and idles.
 #[cfg(dinos_kernel)]
 extern "C" fn hal_ap_entry(index: u64) -> ! {
+    use core::sync::atomic::Ordering;
     let index = index as usize;
     crate::percpu::init_this_cpu(index, crate::cpu::initial_apic_id());
     crate::cpu::load_tables();
     crate::trap::load_idt();
     crate::user::init();
     let me = crate::percpu::this();
-    crate::cpu::set_kernel_stack(me.kstack_top.load(core::sync::atomic::Ordering::SeqCst));
-    me.active_root.store(
-        crate::paging::kernel_root(),
-        core::sync::atomic::Ordering::SeqCst,
-    );
+    crate::cpu::set_kernel_stack(me.kstack_top.load(Ordering::SeqCst));
+    me.active_root
+        .store(crate::paging::kernel_root(), Ordering::SeqCst);
     crate::apic::init_this_cpu();
+    ARRIVED[index].store(true, Ordering::Release);
+    // Halted, not spinning, at the gate: the boot CPU wakes it with TLB_VECTOR (whose
+    // handler finds nothing to flush). `sti; hlt` is one step, so an IPI sent after
+    // the look is still seen. A spinning wait would cost nothing on real CPUs, but
+    // under QEMU's one-thread emulator (-icount) each spinning CPU's time slices are
+    // guest time that the boot CPU waits through.
+    loop {
+        match GATE[index].load(Ordering::Acquire) {
+            GATE_OPEN => break,
+            GATE_NEVER => crate::cpu::halt_forever(),
+            _ => {
+                crate::cpu::enable_and_halt();
+                crate::cpu::disable_interrupts();
+            }
+        }
+    }
     crate::percpu::set_online();
-    let main = AP_MAIN.load(core::sync::atomic::Ordering::Acquire);
+    // Mappings changed while it waited were not shot down here (it was not online):
+    // from `set_online` on they are, and this flush covers those before.
+    let root = crate::cpu::read_cr3();
+    // SAFETY: reloads the table that is already active: only the TLB changes.
+    unsafe { core::arch::asm!("mov cr3, {}", in(reg) root, options(nostack)) };
+    let main = AP_MAIN.load(Ordering::Acquire);
     if main != 0 {
         // SAFETY: only `set_ap_main` stores here, always a `fn() -> !`.
         let main: fn() -> ! = unsafe { core::mem::transmute(main) };

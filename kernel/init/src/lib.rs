@@ -44,9 +44,14 @@ pub fn main(boot: &'static BootInfo) -> ! {
         m.heap.size >> 20
     );
     task::init(); // this code becomes thread `kmain`; the idle thread exists
+                  // `nosmp` on the command line keeps the machine to this CPU (as on Linux).
+    let smp = boot.cmdline_value("nosmp").is_none();
+    if smp {
+        hal::smp::wake_other_cpus(); // all at once; they set up while the clock is measured
+    }
     hal::apic::start_clock(); // calibration ended (>= 6 ms of PIT time), timer set
     hal::trap::set_handler(hal::apic::TIMER_VECTOR, timer_irq);
-    start_other_cpus(); // the MADT's other CPUs, each running the scheduler
+    start_other_cpus(smp); // online in order, each running the scheduler
     drivers::console::init(); // serial receive interrupt into the console buffer
     drivers::rtc::init(); // wall-clock time, once
     hal::cpu::enable_interrupts();
@@ -64,10 +69,18 @@ pub fn main(boot: &'static BootInfo) -> ! {
     monitor::run()
 }
 
-/// Start the other CPUs and say what became of each (nothing is said on one CPU).
-fn start_other_cpus() {
+/// Put the other CPUs online and say what became of each (nothing is said on one CPU;
+/// with `smp` false, `nosmp` on the command line, they are left off).
+fn start_other_cpus(smp: bool) {
     use hal::smp::CpuStart;
     if hal::smp::cpus_found() > 1 {
+        if !smp {
+            log::info!(
+                "nosmp: 1 of {} CPUs used, the others left off",
+                hal::smp::cpus_found()
+            );
+            return;
+        }
         log::info!("{} CPUs", hal::smp::cpus_found());
     }
     hal::smp::start_other_cpus(|r| match r {

@@ -49,6 +49,9 @@ pub mod lapic {
     /// A non-maskable interrupt (delivery mode 4, assert): taken even with interrupts
     /// off, which is how a panicking CPU stops the others wherever they are.
     pub const ICR_NMI: u32 = (4 << 8) | (1 << 14);
+    /// The destination shorthand "all excluding self" (bits 18-19 = 11): the command
+    /// goes to every other CPU, whatever ICR_HIGH says.
+    pub const ICR_ALL_BUT_SELF: u32 = 3 << 18;
 
     /// A start-up IPI (SIPI): the target starts in real mode at `CS = page << 8, IP = 0`,
     /// that is at physical address `page * 4096`.
@@ -117,6 +120,7 @@ pub const fn redirection_entry(vector: u8, trigger: Trigger, masked: bool) -> u3
 pub mod pit {
     /// Its input clock, the same on every PC.
     pub const HZ: u64 = 1_193_182;
+    pub const CHANNEL0: u16 = 0x40;
     pub const CHANNEL2: u16 = 0x42;
     pub const COMMAND: u16 = 0x43;
     /// Port 0x61: bit 0 gates channel 2, bit 1 drives the speaker, bit 5 reads its output.
@@ -124,6 +128,8 @@ pub mod pit {
     pub const GATE_OUTPUT: u8 = 0x20;
     /// Channel 2, low byte then high byte, mode 0 (interrupt on terminal count).
     pub const CHANNEL2_ONE_SHOT: u8 = 0b1011_0000;
+    /// Channel 0, low byte then high byte, mode 0 (interrupt on terminal count).
+    pub const CHANNEL0_ONE_SHOT: u8 = 0b0011_0000;
     /// Channel 2, counter latch: the next two reads give the count at this moment.
     pub const CHANNEL2_LATCH: u8 = 0b1000_0000;
 }
