@@ -66,6 +66,7 @@ pub const SHELL_TESTS: &[(&str, ShellTest)] = &[
         tracer,
     ),
     ("smp::four_cpus_come_up_and_the_shell_works", four_cpus),
+    ("smp::nosmp_keeps_one_cpu_of_four", nosmp),
     (
         "smp::a_panic_on_one_cpu_stops_the_others_and_names_it",
         panic_elsewhere,
@@ -98,6 +99,22 @@ fn panic_elsewhere(kernel: &Path) -> Result<()> {
 
 /// `--smp 4` (MTTCG): the boot CPU finds four CPUs in the MADT, each of the other three
 /// reports up in order, and the shell then works as on one CPU (a pipeline, a fault).
+/// `--smp 4` with `nosmp` on the kernel command line: the firmware's four CPUs are
+/// found, one is used (as Linux's `nosmp`), and the shell sees one.
+fn nosmp(kernel: &Path) -> Result<()> {
+    let mut m = crate::test::shell_machine(kernel);
+    m.smp = 4;
+    m.append = "nosmp".into();
+    let mut s = Session::start(&m)?;
+    s.expect("nosmp: 1 of 4 CPUs used", STEP_TIMEOUT)?;
+    s.expect(PROMPT, crate::session::SHELL_BOOT_TIMEOUT)?;
+    if s.output().contains(" up (APIC id ") {
+        return Err("nosmp, yet another CPU was started".into());
+    }
+    s.run_line("nproc", &["1\r\n"])?;
+    Ok(())
+}
+
 fn four_cpus(kernel: &Path) -> Result<()> {
     let mut m = crate::test::shell_machine(kernel);
     m.smp = 4;

@@ -44,7 +44,8 @@ pub fn main(boot: &'static BootInfo) -> ! {
         m.heap.size >> 20
     );
     task::init(); // this code becomes thread `kmain`; the idle thread exists
-                  // `nosmp` on the command line keeps the machine to this CPU (as on Linux).
+
+    // `nosmp` on the command line keeps the machine to this CPU (as on Linux).
     let smp = boot.cmdline_value("nosmp").is_none();
     if smp {
         hal::smp::wake_other_cpus(); // all at once; they set up while the clock is measured
