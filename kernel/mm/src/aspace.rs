@@ -141,6 +141,10 @@ pub struct AddressSpace {
     pub(crate) word_page: Option<(u64, PhysAddr)>,
     /// What `getrusage` reads: faults by kind, and the pages they and `exec` mapped.
     pub(crate) faults: FaultCounts,
+    /// The start of the region `find` found last (Linux's per-thread `vmacache`): a
+    /// hint only, checked against the region it names, so no change of the regions
+    /// needs to clear it.
+    last_found: Cell<u64>,
 }
 
 /// Page faults resolved, by kind, and the resident pages they imply. *Minor* faults
@@ -203,6 +207,7 @@ impl AddressSpace {
             brk: 0,
             word_page: None,
             faults: FaultCounts::default(),
+            last_found: Cell::new(u64::MAX),
         })
     }
 
@@ -217,11 +222,22 @@ impl AddressSpace {
 
     /// The region containing `addr`.
     pub fn find(&self, addr: u64) -> Option<&Vma> {
-        self.vmas
+        let hint = self.last_found.get();
+        if hint <= addr {
+            // One exact lookup; the named region, if it still exists and holds `addr`,
+            // is the only one that can (regions never overlap).
+            if let Some(v) = self.vmas.get(&hint).filter(|v| addr < v.end) {
+                return Some(v);
+            }
+        }
+        let v = self
+            .vmas
             .range(..=addr)
             .next_back()
             .map(|(_, v)| v)
-            .filter(|v| addr < v.end)
+            .filter(|v| addr < v.end)?;
+        self.last_found.set(v.start);
+        Some(v)
     }
 
     /// Does any region meet `[start, end)`? Regions never overlap each other, so only
